@@ -1,0 +1,58 @@
+# Two commands do all the set-up on a fresh Debian 12 machine:
+#   make run    create .venv, install nnbuilder (and, as root, the Qt system
+#               libraries it lacks), start the app with an example loaded
+#   make test   same set-up, then the whole test suite
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+# Qt's offscreen platform needs the first line; a real window (Xvfb) the rest.
+QT_LIBS := libgl1 libegl1 libdbus-1-3 libfontconfig1 libglib2.0-0 libxkbcommon0 \
+	xvfb xauth libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 \
+	libxcb-render-util0 libxcb-render0 libxcb-shape0 libxcb-util1 libxcb-xkb1 \
+	libxkbcommon-x11-0
+
+.PHONY: run test setup sysdeps bench clean
+
+run: setup
+	@if [ -z "$$DISPLAY$$WAYLAND_DISPLAY$$QT_QPA_PLATFORM" ]; then \
+		echo "nnbuilder: no display found (DISPLAY/WAYLAND_DISPLAY unset): run 'xvfb-run make run' for a virtual screen, or use the CLI: $(BIN)/nnbuilder --help"; \
+		exit 1; \
+	fi
+	$(BIN)/nnbuilder
+
+test: setup
+	$(BIN)/python -m pytest
+
+setup: sysdeps $(STAMP)
+
+# Installs missing Debian packages when root; otherwise prints the command.
+sysdeps:
+	@missing=""; \
+	for p in $(QT_LIBS); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || missing="$$missing python3-venv"; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "Installing system libraries:$$missing"; \
+			export DEBIAN_FRONTEND=noninteractive; \
+			apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+		else \
+			echo "nnbuilder: missing system libraries; run: sudo apt-get install -y$$missing"; \
+		fi; \
+	fi
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+bench: setup
+	$(BIN)/python benchmarks/bench_engine.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -1,0 +1,399 @@
+"""Command-line interface: everything the engine does, without a screen.
+
+Bad input of any kind exits with status 2 and one line on stderr.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import math
+import os
+import sys
+import time
+
+__all__ = ["main"]
+
+EXIT_BAD_INPUT = 2
+
+
+class CliError(Exception):
+    """Bad input found by the CLI itself; printed as one line, exit 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, not usage + error
+        raise CliError(f"{message} (see '{self.prog} --help')")
+
+
+# --------------------------------------------------------------------- helpers
+def _default_output(loss: str) -> str:
+    return {"bce": "sigmoid", "cross_entropy": "softmax", "hinge": "tanh"}.get(loss, "linear")
+
+
+def _parse_spec(spec: str) -> list[int]:
+    parts = spec.split("-")
+    try:
+        widths = [int(p) for p in parts]
+    except ValueError:
+        raise CliError(f"SPEC {spec!r}: give layer widths separated by '-', e.g. 2-4-4-1") from None
+    if len(widths) < 2 or any(w < 1 for w in widths):
+        raise CliError(f"SPEC {spec!r}: need at least an input and an output width, each >= 1")
+    return widths
+
+
+def _load(path: str):
+    from nnbuilder.core.modelfile import load_model
+
+    return load_model(path)
+
+
+def _network(doc, path: str):
+    from nnbuilder.core.network import Network
+
+    errors = doc.graph.errors()
+    if errors:
+        raise CliError(f"{path}: the network is not valid: " + "; ".join(map(str, errors)))
+    return Network(doc.graph)
+
+
+def _fmt(v) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "-"
+    return f"{v:.4g}" if isinstance(v, float) else str(v)
+
+
+class _Progress:
+    """A one-line progress bar on a terminal's stderr; silent elsewhere."""
+
+    def __init__(self, total: int, enabled: bool):
+        self.total, self.enabled, self.last = max(total, 1), enabled, 0.0
+
+    def update(self, done: int, loss: float, force: bool = False) -> None:
+        now = time.monotonic()
+        if not self.enabled or (not force and now - self.last < 0.1):
+            return
+        self.last = now
+        frac = min(done / self.total, 1.0)
+        bar = "#" * int(30 * frac) + "." * (30 - int(30 * frac))
+        sys.stderr.write(f"\r[{bar}] epoch {done}/{self.total}  loss {_fmt(loss)} ")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\n")
+
+
+# -------------------------------------------------------------------- commands
+def cmd_new(args) -> int:
+    from nnbuilder.core.graph import Graph
+    from nnbuilder.core.modelfile import ModelDocument, save_model
+
+    widths = _parse_spec(args.spec)
+    loss = args.loss or ("bce" if widths[-1] == 1 else "cross_entropy")
+    features = [f.strip() for f in args.features.split(",")] if args.features else None
+    if features and len(features) != widths[0]:
+        raise CliError(f"--features lists {len(features)} features but SPEC {args.spec!r} "
+                       f"starts with {widths[0]} inputs")
+    graph = Graph.chain(widths, activation=args.activation,
+                        output_activation=args.output_activation or _default_output(loss),
+                        loss=loss, bias=not args.no_bias, features=features)
+    errors = graph.errors()
+    if errors:
+        raise CliError("the network is not valid: " + "; ".join(map(str, errors)))
+    save_model(args.output, ModelDocument(graph))
+    if sys.stdout.isatty():
+        print(f"wrote {args.output}: {'-'.join(map(str, widths))}, "
+              f"{graph.total_params()} parameters")
+    return 0
+
+
+def _describe(doc) -> dict:
+    graph = doc.graph
+    order, cyclic = graph.topological_order()
+    widths = graph.widths()
+    layers = []
+    for nid in order + sorted(cyclic):
+        node = graph.nodes[nid]
+        count, arithmetic = graph.param_count(nid)
+        ins = graph.inputs_of(nid)
+        layers.append({
+            "id": nid, "type": node.type, "inputs": ins,
+            "input_width": [widths.get(s) for s in ins],
+            "width": widths.get(nid), "params": count, "arithmetic": arithmetic,
+            "settings": node.params,
+        })
+    problems = graph.validate()
+    return {
+        "layers": layers,
+        "total_params": graph.total_params(),
+        "arithmetic": graph.param_arithmetic(),
+        "trained": doc.weights is not None,
+        "errors": [str(p) for p in problems if p.severity == "error"],
+        "warnings": [str(p) for p in problems if p.severity == "warning"],
+    }
+
+
+def cmd_info(args) -> int:
+    doc = _load(args.model)
+    d = _describe(doc)
+    if args.json:
+        print(json.dumps(d, indent=1))
+        return 0
+    print(f"{args.model}: {len(d['layers'])} nodes, "
+          f"{'trained weights' if d['trained'] else 'no weights (untrained)'}")
+    print(f"{'node':<16} {'type':<11} {'shape':<12} {'settings':<28} params")
+    for l in d["layers"]:
+        s = l["settings"]
+        if l["type"] in ("dense", "output"):
+            settings = f"{s['units']} {s['activation']}" + ("" if s["bias"] else ", no bias")
+            if l["type"] == "output":
+                settings += f", loss {s['loss']}"
+        elif l["type"] == "input":
+            settings = ", ".join(s["features"])
+        elif l["type"] == "activation":
+            settings = s["activation"]
+        elif l["type"] == "dropout":
+            settings = f"rate {s['rate']}"
+        else:
+            settings = ""
+        shape = f"{'+'.join(str(w) for w in l['input_width']) or '-'} -> {l['width'] or '?'}"
+        count = l["arithmetic"] if l["params"] else "0"
+        print(f"{l['id']:<16} {l['type']:<11} {shape:<12} {settings[:28]:<28} {count}")
+    print(f"total parameters: {d['arithmetic']}")
+    for e in d["errors"] + d["warnings"]:
+        print(e)
+    return 0
+
+
+def cmd_datasets(args) -> int:
+    from nnbuilder.core.datasets import DATASETS
+
+    rows = [{"name": d.name, "task": d.task, "classes": d.n_classes or None,
+             "columns": d.columns, "samples": d.samples, "noise": d.noise, "split": d.split,
+             "fixed": d.fixed, "description": d.description} for d in DATASETS.values()]
+    if args.json:
+        print(json.dumps(rows, indent=1))
+        return 0
+    print(f"{'name':<12} {'task':<15} {'cols':>4} {'samples':>7} {'noise':>5} {'split':>5}  description")
+    for r in rows:
+        task = r["task"] + (f" ({r['classes']})" if r["classes"] else "")
+        print(f"{r['name']:<12} {task:<15} {r['columns']:>4} {r['samples']:>7} "
+              f"{r['noise']:>5} {r['split']:>5}  {r['description']}")
+    print("options: --samples N, --noise F (0..1), --split F (training fraction); "
+          "fixed tables ignore samples and noise and train on all rows by default")
+    return 0
+
+
+def cmd_train(args) -> int:
+    from nnbuilder.core.datasets import DATASETS, load_csv, make_dataset
+    from nnbuilder.core.modelfile import ModelDocument, save_model
+    from nnbuilder.core.trainer import TrainConfig, TrainData, Trainer
+
+    doc = _load(args.model)
+    net = _network(doc, args.model)
+    seed = doc.seed if args.seed is None else args.seed
+    if args.dataset:
+        info = DATASETS.get(args.dataset)
+        if info is None:
+            raise CliError(f"--dataset: unknown dataset {args.dataset!r}; "
+                           f"choose from {', '.join(DATASETS)}")
+        split = info.split if args.split is None else args.split
+        ds = make_dataset(args.dataset, None if info.fixed else args.samples,
+                          None if info.fixed else args.noise, seed)
+        dataset_cfg = {"name": args.dataset, "samples": None if info.fixed else len(ds),
+                       "noise": args.noise if args.noise is not None else info.noise,
+                       "split": split, "seed": seed}
+    else:
+        split = 0.5 if args.split is None else args.split
+        ds = load_csv(args.data, args.target)
+        dataset_cfg = {"csv": os.path.abspath(args.data), "target": args.target,
+                       "split": split, "seed": seed}
+    data = TrainData.from_dataset(ds, net, split, seed)
+
+    cfg = doc.training or TrainConfig()
+    overrides = {"optimizer": args.optimizer, "lr": args.lr, "batch_size": args.batch_size,
+                 "max_epochs": args.epochs, "l1": args.l1, "l2": args.l2}
+    cfg = TrainConfig(**{**cfg.to_dict(), **{k: v for k, v in overrides.items() if v is not None}})
+    if cfg.max_epochs is None:
+        cfg.max_epochs = 100
+    cfg.check()
+    resume = doc.weights is not None and not args.reinit
+    if resume:
+        net.set_weights(doc.weights)
+    trainer = Trainer(net, data, cfg, seed=seed, init=not resume)
+
+    progress = _Progress(cfg.max_epochs, sys.stderr.isatty() and not args.json)
+    start_epoch, t0 = trainer.epoch, time.perf_counter()
+    reason = None
+    while reason is None:
+        reason = trainer.run(2000)
+        progress.update(trainer.epoch, trainer.history.train_loss[-1])
+    progress.update(trainer.epoch, trainer.history.train_loss[-1], force=True)
+    progress.close()
+    elapsed = time.perf_counter() - t0
+
+    h = trainer.history
+    metric = trainer.metric_name
+    result = {
+        "train_loss": h.train_loss[-1], "test_loss": h.test_loss[-1],
+        f"train_{metric}": h.train_metric[-1], f"test_{metric}": h.test_metric[-1],
+        "epochs": trainer.epoch - start_epoch, "steps": trainer.step,
+        "stop_reason": reason, "seconds": round(elapsed, 3),
+    }
+    if trainer.divergence:
+        result["diverged_at_step"] = trainer.divergence["step"]
+        result["diverged_lr"] = trainer.divergence["lr"]
+    clean = {k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+             for k, v in result.items()}
+    out = ModelDocument(doc.graph, net.get_weights(), cfg, dataset_cfg, seed, clean)
+    save_model(args.output, out)
+
+    if trainer.divergence:
+        d = trainer.divergence
+        print(f"nnbuilder: training diverged at step {d['step']} with learning rate {d['lr']:g}; "
+              "restored the last finite weights. Try a smaller learning rate.", file=sys.stderr)
+    if args.json:
+        print(json.dumps(clean))
+    elif sys.stdout.isatty():
+        test = "" if not data.X_test.size else (
+            f", test loss {_fmt(result['test_loss'])}, test {metric} {_fmt(result[f'test_{metric}'])}")
+        print(f"{result['epochs']} epochs ({reason}): train loss {_fmt(result['train_loss'])}, "
+              f"train {metric} {_fmt(result[f'train_{metric}'])}{test}; wrote {args.output}")
+    return 0
+
+
+def cmd_predict(args) -> int:
+    from nnbuilder.core.datasets import load_features_csv
+    from nnbuilder.core.features import apply_features
+    from nnbuilder.core.losses import LOSSES, predict_classes
+
+    doc = _load(args.model)
+    if doc.weights is None:
+        raise CliError(f"{args.model}: the model has no trained weights; run 'nnbuilder train' first")
+    net = _network(doc, args.model)
+    net.set_weights(doc.weights)
+    names, X = load_features_csv(args.input)
+    outputs = net.predict(apply_features(X, net.features))
+    k = outputs.shape[1]
+    header = names + (["output"] if k == 1 else [f"output{i + 1}" for i in range(k)])
+    classify = LOSSES[net.loss.name].task == "classification"
+    if classify:
+        header.append("class")
+        classes = predict_classes(outputs, net.loss.threshold)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    for i in range(len(X)):
+        row = [repr(float(v)) for v in X[i]] + [repr(float(v)) for v in outputs[i]]
+        if classify:
+            row.append(int(classes[i]))
+        w.writerow(row)
+    if args.output:
+        from nnbuilder.core.modelfile import atomic_write_text
+
+        try:
+            atomic_write_text(args.output, buf.getvalue())
+        except OSError as e:
+            raise CliError(f"{args.output}: cannot write: {e.strerror or e}") from None
+    else:
+        sys.stdout.write(buf.getvalue())
+    return 0
+
+
+def cmd_gui(args) -> int:
+    print("nnbuilder: the desktop window is not there yet; use the CLI for now "
+          "(nnbuilder --help)", file=sys.stderr)
+    return 1
+
+
+# ----------------------------------------------------------------------- main
+def build_parser() -> argparse.ArgumentParser:
+    from nnbuilder.core.activations import ACTIVATIONS
+    from nnbuilder.core.losses import LOSSES
+    from nnbuilder.core.optimizers import OPTIMIZERS
+
+    p = _Parser(prog="nnbuilder", description="Build, train and export small neural networks.")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+
+    s = sub.add_parser("new", help="create an untrained chain network from layer widths")
+    s.add_argument("spec", metavar="SPEC", help='layer widths, e.g. "2-4-4-1"')
+    s.add_argument("--activation", default="tanh", choices=list(ACTIVATIONS), metavar="A",
+                   help="hidden activation (default tanh)")
+    s.add_argument("--output-activation", choices=list(ACTIVATIONS), metavar="A",
+                   help="output activation (default: sigmoid for bce, softmax for "
+                        "cross_entropy, tanh for hinge, linear otherwise)")
+    s.add_argument("--loss", choices=list(LOSSES), metavar="L",
+                   help="bce for one output, cross_entropy for several (default)")
+    s.add_argument("--no-bias", action="store_true", help="layers without bias terms")
+    s.add_argument("--features", metavar="F,...",
+                   help="input features, e.g. x1,x2,x1^2,sin(x1) (default x1..xN)")
+    s.add_argument("-o", "--output", required=True, metavar="MODEL.json")
+    s.set_defaults(func=cmd_new)
+
+    s = sub.add_parser("info", help="layers, shapes, parameter counts, problems")
+    s.add_argument("model", metavar="MODEL.json")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_info)
+
+    s = sub.add_parser("datasets", help="the built-in datasets and their options")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_datasets)
+
+    s = sub.add_parser("train", help="train a model on a built-in dataset or a CSV file")
+    s.add_argument("model", metavar="MODEL.json")
+    src = s.add_mutually_exclusive_group(required=True)
+    src.add_argument("--dataset", metavar="NAME")
+    src.add_argument("--data", metavar="FILE.csv")
+    s.add_argument("--samples", type=int, metavar="N")
+    s.add_argument("--noise", type=float, metavar="F")
+    s.add_argument("--split", type=float, metavar="F",
+                   help="fraction of samples used for training (default 0.5; 1 = all)")
+    s.add_argument("--target", metavar="COL", help="label column by name or number (default last)")
+    s.add_argument("--optimizer", choices=list(OPTIMIZERS), metavar="O")
+    s.add_argument("--lr", type=float, metavar="F")
+    s.add_argument("--batch-size", type=int, metavar="N")
+    s.add_argument("--epochs", type=int, metavar="N", help="maximum epochs (default 100)")
+    s.add_argument("--seed", type=int, metavar="N")
+    s.add_argument("--l1", type=float, metavar="F")
+    s.add_argument("--l2", type=float, metavar="F")
+    s.add_argument("--reinit", action="store_true",
+                   help="start from fresh weights even if the model has trained ones")
+    s.add_argument("-o", "--output", required=True, metavar="OUT.json")
+    s.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    s.set_defaults(func=cmd_train)
+
+    s = sub.add_parser("predict", help="run a trained model on the rows of a CSV file")
+    s.add_argument("model", metavar="MODEL.json")
+    s.add_argument("input", metavar="INPUT.csv")
+    s.add_argument("-o", "--output", metavar="OUT.csv")
+    s.set_defaults(func=cmd_predict)
+
+    s = sub.add_parser("gui", help="open the desktop app")
+    s.add_argument("file", nargs="?", metavar="FILE")
+    s.set_defaults(func=cmd_gui)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    from nnbuilder.core.errors import NNBuilderError
+
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command is None:
+            return cmd_gui(args)
+        return args.func(args)
+    except (CliError, NNBuilderError) as e:
+        print(f"nnbuilder: error: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:  # e.g. piped into head: not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt:
+        print("nnbuilder: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,328 @@
+"""Built-in datasets (seeded) and CSV loading.
+
+A :class:`Dataset` holds raw columns ``X`` ``(n_samples, n_columns)`` and a
+target ``y``: class indices ``(n_samples,)`` for classification, values
+``(n_samples, n_targets)`` for regression. The 2-D sets live in the square
+[-6, 6]^2, like TF Playground's. ``noise`` is a fraction from 0 to 1; each
+generator scales it to its own data (documented per set).
+"""
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from .errors import DataError
+
+__all__ = ["Dataset", "DatasetInfo", "DATASETS", "make_dataset", "split_indices", "load_csv",
+           "load_features_csv"]
+
+
+@dataclass
+class Dataset:
+    X: np.ndarray
+    y: np.ndarray
+    task: str  # "classification" or "regression"
+    name: str = "data"
+    n_classes: int = 0
+    class_names: list[str] = field(default_factory=list)
+    column_names: list[str] = field(default_factory=list)
+
+    def __post_init__(self):
+        if not self.column_names:
+            self.column_names = [f"x{i + 1}" for i in range(self.X.shape[1])]
+        if self.task == "classification" and not self.class_names:
+            self.class_names = [str(i) for i in range(self.n_classes)]
+
+    def __len__(self) -> int:
+        return len(self.X)
+
+    def subset(self, idx: np.ndarray) -> "Dataset":
+        return Dataset(self.X[idx], self.y[idx], self.task, self.name, self.n_classes,
+                       list(self.class_names), list(self.column_names))
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    name: str
+    make: Callable  # (n, noise, rng) -> (X, y)
+    task: str
+    n_classes: int
+    columns: int
+    samples: int
+    noise: float
+    split: float
+    description: str
+    fixed: bool = False  # a fixed table: samples and noise do not apply
+
+
+def _label_noise_free(n, rng):
+    return rng.permutation(np.arange(n) % 2)
+
+
+def _circle(n, noise, rng):
+    # Class 1 inside radius 2.5, class 0 on a ring from 3.5 to 5; noise is
+    # Gaussian jitter of noise * 2.5 on each coordinate.
+    y = _label_noise_free(n, rng)
+    r = np.where(y == 1, rng.uniform(0, 2.5, n), rng.uniform(3.5, 5.0, n))
+    t = rng.uniform(0, 2 * np.pi, n)
+    X = np.c_[r * np.cos(t), r * np.sin(t)]
+    return X + rng.normal(0, 1, (n, 2)) * noise * 2.5, y
+
+
+def _xor(n, noise, rng):
+    # Uniform in [-5, 5]^2 kept 0.3 off the axes; class 1 where the signs differ.
+    X = rng.uniform(-5, 5, (n, 2))
+    X += np.where(X > 0, 0.3, -0.3)
+    y = (X[:, 0] * X[:, 1] < 0).astype(np.int64)
+    X += rng.normal(0, 1, (n, 2)) * noise * 2.5
+    return X, y
+
+
+def _gauss(n, noise, rng):
+    # Two Gaussians at (2, 2) (class 1) and (-2, -2) (class 0), sd 1 + 3 noise.
+    y = _label_noise_free(n, rng)
+    centers = np.where(y[:, None] == 1, 2.0, -2.0)
+    return centers + rng.normal(0, 1.0 + 3.0 * noise, (n, 2)), y
+
+
+def _spiral(n, noise, rng):
+    # Two interleaved arms reaching radius 5; jitter noise * 1.5.
+    y = _label_noise_free(n, rng)
+    t = rng.uniform(0, 1, n)
+    r = 5 * t
+    angle = 1.75 * t * 2 * np.pi + np.pi * y
+    X = np.c_[r * np.sin(angle), r * np.cos(angle)]
+    return X + rng.normal(0, 1, (n, 2)) * noise * 1.5, y
+
+
+def _moons(n, noise, rng):
+    # Two interleaving half circles, scaled to fit [-6, 6]; jitter noise * 1.5.
+    y = _label_noise_free(n, rng)
+    t = rng.uniform(0, np.pi, n)
+    X = np.where(y[:, None] == 0, np.c_[np.cos(t), np.sin(t)],
+                 np.c_[1 - np.cos(t), 0.5 - np.sin(t)])
+    X = (X - [0.5, 0.25]) * 3.5
+    return X + rng.normal(0, 1, (n, 2)) * noise * 1.5, y
+
+
+def _blobs(n, noise, rng):
+    # Three Gaussians on a circle of radius 3.5, 120 degrees apart; sd 0.8 + 2 noise.
+    y = rng.permutation(np.arange(n) % 3)
+    ang = 2 * np.pi * y / 3 + np.pi / 2
+    centers = 3.5 * np.c_[np.cos(ang), np.sin(ang)]
+    return centers + rng.normal(0, 0.8 + 2.0 * noise, (n, 2)), y
+
+
+def _plane(n, noise, rng):
+    # y = (x1 + x2) / 10, in [-1, 1]; Gaussian target noise of sd noise.
+    X = rng.uniform(-5, 5, (n, 2))
+    y = (X[:, 0] + X[:, 1]) / 10 + rng.normal(0, 1, n) * noise
+    return X, y[:, None]
+
+
+def _multi_gauss(n, noise, rng):
+    # Sum of signed Gaussian bumps; target noise of sd noise.
+    X = rng.uniform(-5, 5, (n, 2))
+    bumps = [(-4, 2.5, 1), (0, 2.5, -1), (4, 2.5, 1), (-4, -2.5, -1), (0, -2.5, 1), (4, -2.5, -1)]
+    y = np.zeros(n)
+    for cx, cy, sign in bumps:
+        y += sign * np.exp(-((X[:, 0] - cx) ** 2 + (X[:, 1] - cy) ** 2) / 2.0)
+    return X, (y + rng.normal(0, 1, n) * noise)[:, None]
+
+
+def _sine(n, noise, rng):
+    # 1-D: y = sin(x) on [-6, 6]; target noise of sd noise.
+    x = np.sort(rng.uniform(-6, 6, n))
+    return x[:, None], (np.sin(x) + rng.normal(0, 1, n) * noise)[:, None]
+
+
+def _seed_table(n, noise, rng):
+    # The lecture's table for y = w x: the least-squares w is 117.8 / 117.25.
+    return np.array([[10.0], [2.0], [3.5], [1.0]]), np.array([[10.1], [1.9], [3.4], [1.1]])
+
+
+_TRUTH_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+
+
+def _truth(fn):
+    return lambda n, noise, rng: (_TRUTH_X.copy(), np.array([fn(int(a), int(b)) for a, b in _TRUTH_X]))
+
+
+DATASETS: dict[str, DatasetInfo] = {
+    d.name: d
+    for d in (
+        DatasetInfo("circle", _circle, "classification", 2, 2, 500, 0.0, 0.5,
+                    "a disc of one class inside a ring of the other"),
+        DatasetInfo("xor", _xor, "classification", 2, 2, 500, 0.0, 0.5,
+                    "four quadrants; class 1 where x1 and x2 differ in sign"),
+        DatasetInfo("gauss", _gauss, "classification", 2, 2, 500, 0.0, 0.5,
+                    "two Gaussian clusters"),
+        DatasetInfo("spiral", _spiral, "classification", 2, 2, 500, 0.0, 0.5,
+                    "two interleaved spirals"),
+        DatasetInfo("moons", _moons, "classification", 2, 2, 500, 0.1, 0.5,
+                    "two interleaving half circles"),
+        DatasetInfo("blobs", _blobs, "classification", 3, 2, 600, 0.0, 0.5,
+                    "three Gaussian clusters (3 classes)"),
+        DatasetInfo("plane", _plane, "regression", 0, 2, 500, 0.0, 0.5,
+                    "regression: y = (x1 + x2) / 10"),
+        DatasetInfo("multi_gauss", _multi_gauss, "regression", 0, 2, 500, 0.0, 0.5,
+                    "regression: a sum of signed Gaussian bumps"),
+        DatasetInfo("sine", _sine, "regression", 0, 1, 200, 0.1, 0.5,
+                    "1-D regression: y = sin(x)"),
+        DatasetInfo("seed_table", _seed_table, "regression", 0, 1, 4, 0.0, 1.0,
+                    "the lecture's 4 points (x = 10, 2, 3.5, 1; y = 10.1, 1.9, 3.4, 1.1)",
+                    fixed=True),
+        DatasetInfo("and", _truth(lambda a, b: a & b), "classification", 2, 2, 4, 0.0, 1.0,
+                    "truth table of AND", fixed=True),
+        DatasetInfo("or", _truth(lambda a, b: a | b), "classification", 2, 2, 4, 0.0, 1.0,
+                    "truth table of OR", fixed=True),
+        DatasetInfo("xor_table", _truth(lambda a, b: a ^ b), "classification", 2, 2, 4, 0.0, 1.0,
+                    "truth table of XOR", fixed=True),
+    )
+}
+
+MAX_SAMPLES = 1_000_000
+
+
+def make_dataset(name: str, samples: int | None = None, noise: float | None = None,
+                 seed: int = 0) -> Dataset:
+    """Generate built-in dataset ``name``; the same seed gives the same data."""
+    info = DATASETS.get(name)
+    if info is None:
+        raise DataError(f"unknown dataset {name!r}; choose from {', '.join(DATASETS)}")
+    n = info.samples if samples is None else samples
+    noise = info.noise if noise is None else noise
+    if not info.fixed and not 4 <= n <= MAX_SAMPLES:
+        raise DataError(f"samples must be between 4 and {MAX_SAMPLES:,} (got {n})")
+    if not (0.0 <= noise <= 1.0):
+        raise DataError(f"noise must be between 0 and 1 (got {noise})")
+    rng = np.random.default_rng(seed)
+    X, y = info.make(n, noise, rng)
+    return Dataset(np.asarray(X, dtype=np.float64), np.asarray(y), info.task, name, info.n_classes)
+
+
+def split_indices(n: int, train_fraction: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Shuffled (train, test) row indices; ``train_fraction`` 1 leaves no test set."""
+    if not 0.0 < train_fraction <= 1.0:
+        raise DataError(f"the training fraction must be above 0 and at most 1 (got {train_fraction})")
+    perm = rng.permutation(n)
+    k = n if train_fraction == 1.0 else min(n - 1, max(1, int(round(n * train_fraction))))
+    return np.sort(perm[:k]), np.sort(perm[k:])
+
+
+def _parse_number(cell: str) -> float | None:
+    try:
+        return float(cell)
+    except ValueError:
+        return None
+
+
+def _read_csv_rows(path: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """(column names, [(line number, cells)]) of a CSV file; header detected."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            rows = [(i, r) for i, r in enumerate(csv.reader(fh), start=1) if any(c.strip() for c in r)]
+    except OSError as e:
+        raise DataError(f"{path}: cannot read: {e.strerror or e}") from None
+    except (UnicodeDecodeError, csv.Error) as e:
+        raise DataError(f"{path}: not a readable CSV text file ({e})") from None
+    if not rows:
+        raise DataError(f"{path}: the file has no rows")
+    first = [c.strip() for c in rows[0][1]]
+    has_header = any(_parse_number(c) is None for c in first)
+    names = first if has_header else [f"x{j + 1}" for j in range(len(first))]
+    body = rows[1:] if has_header else rows
+    if not body:
+        raise DataError(f"{path}: the file has a header but no data rows")
+    for line, cells in body:
+        if len(cells) != len(names):
+            raise DataError(f"{path}: row {line} has {len(cells)} cells, expected {len(names)}")
+    return names, body
+
+
+def _number_matrix(path, names, body, cols) -> np.ndarray:
+    X = np.empty((len(body), len(cols)))
+    for r, (line, cells) in enumerate(body):
+        for k, j in enumerate(cols):
+            cell = cells[j].strip()
+            v = _parse_number(cell)
+            if v is None or not math.isfinite(v):
+                what = "is empty" if not cell else f"{cell!r} is not a finite number"
+                raise DataError(f"{path}: row {line}, column '{names[j]}': {what}")
+            X[r, k] = v
+    return X
+
+
+def load_features_csv(path: str) -> tuple[list[str], np.ndarray]:
+    """(column names, values ``(n_rows, n_columns)``) of an all-numeric CSV file."""
+    names, body = _read_csv_rows(path)
+    return names, _number_matrix(path, names, body, range(len(names)))
+
+
+def load_csv(path: str, target: str | int | None = None, task: str | None = None,
+             max_classes: int = 10) -> Dataset:
+    """Load numeric feature columns and a target column from a CSV file.
+
+    ``target`` is a column name (with a header), a 1-based column number, or
+    None for the last column. A header is detected when the first row has a
+    cell that is not a number. ``task`` forces "classification" or
+    "regression"; otherwise text targets, or whole-number targets with at
+    most ``max_classes`` distinct values, make a classification task.
+    Raises :class:`DataError` naming the row and column of a bad cell.
+    """
+    names, body = _read_csv_rows(path)
+    m = len(names)
+    if m < 2:
+        raise DataError(f"{path}: need at least one feature column and a target column")
+    if target is None:
+        t = m - 1
+    elif target in names:
+        t = names.index(target)
+    elif isinstance(target, int) or (isinstance(target, str) and target.isdigit()):
+        t = int(target) - 1
+        if not 0 <= t < m:
+            raise DataError(f"{path}: target column {target} is out of range (the file has {m} columns)")
+    else:
+        raise DataError(f"{path}: no column named {target!r}; columns are {', '.join(names)}")
+    feat_cols = [j for j in range(m) if j != t]
+    X = _number_matrix(path, names, body, feat_cols)
+    raw_target = []
+    for line, cells in body:
+        cell = cells[t].strip()
+        if not cell:
+            raise DataError(f"{path}: row {line}, column '{names[t]}': the target is empty")
+        raw_target.append((line, cell))
+
+    numeric = [_parse_number(c) for _, c in raw_target]
+    is_text = any(v is None for v in numeric)
+    if task is None:
+        if is_text:
+            task = "classification"
+        else:
+            distinct = set(numeric)
+            task = ("classification" if len(distinct) <= max_classes and
+                    all(float(v).is_integer() for v in distinct) else "regression")
+    columns = [names[j] for j in feat_cols]
+    if task == "regression":
+        if is_text:
+            line, cell = next((l, c) for (l, c), v in zip(raw_target, numeric) if v is None)
+            raise DataError(f"{path}: row {line}, column '{names[t]}': {cell!r} is not a number "
+                            "(a regression target must be numeric)")
+        for (line, cell), v in zip(raw_target, numeric):
+            if not math.isfinite(v):
+                raise DataError(f"{path}: row {line}, column '{names[t]}': {cell!r} is not finite")
+        return Dataset(X, np.array(numeric)[:, None], "regression", path, column_names=columns)
+    if is_text:
+        keys = [c for _, c in raw_target]
+        class_names = sorted(set(keys))
+    else:  # numeric labels: 1 and 1.0 are the same class
+        keys = numeric
+        class_names = sorted(set(keys))
+    index = {k: i for i, k in enumerate(class_names)}
+    y = np.array([index[k] for k in keys], dtype=np.int64)
+    labels = [c if is_text else (str(int(c)) if float(c).is_integer() else str(c)) for c in class_names]
+    return Dataset(X, y, "classification", path, len(labels), labels, columns)

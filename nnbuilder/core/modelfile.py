@@ -1,0 +1,274 @@
+"""The model file: one JSON format for a network with or without weights.
+
+Reading checks, in order: the bytes are JSON (no NaN/Infinity), the format
+name and version (newer: refused; older: migrated), the JSON Schema shipped
+in ``resources/model.schema.json``, then the semantics (ids, edges, parameter
+values, weight shapes against the inferred shapes, training and dataset
+settings). Every problem raises :class:`ModelFileError` with the JSON path of
+the bad field; nothing else escapes. Writing refuses non-finite numbers and
+replaces the file atomically. Floats are written with Python's shortest
+round-trip ``repr``, so weights read back bit-exact. See docs/model-format.md.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from .datasets import DATASETS
+from .errors import GraphError, ModelFileError, NNBuilderError
+from .graph import Edge, Graph, check_param
+from .network import Network
+from .schema import first_error
+from .trainer import TrainConfig
+
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "ModelDocument", "load_model", "save_model",
+           "read_model_text", "model_to_dict", "model_from_dict", "atomic_write_text",
+           "MIGRATIONS", "SCHEMA_PATH"]
+
+FORMAT_NAME = "nnbuilder-model"
+FORMAT_VERSION = 1
+MAX_FILE_BYTES = 256 * 1024 * 1024
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "resources" / "model.schema.json"
+
+#: ``MIGRATIONS[v]`` turns a version-``v`` document into version ``v + 1``.
+#: Version 1 is the first format, so there is nothing to migrate yet.
+MIGRATIONS: dict[int, Callable[[dict], dict]] = {}
+
+
+@dataclass
+class ModelDocument:
+    """Everything a model file holds."""
+
+    graph: Graph
+    weights: dict | None = None  # {node_id: {"W": ndarray, "b": ndarray | None}}
+    training: TrainConfig | None = None
+    dataset: dict | None = None
+    seed: int = 0
+    metrics: dict | None = None
+
+
+@lru_cache(maxsize=1)
+def model_schema() -> dict:
+    with open(SCHEMA_PATH, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+# ------------------------------------------------------------------- writing
+def _finite_or_raise(value: Any, path: str) -> None:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ModelFileError(f"{value} cannot be stored: numbers must be finite", path)
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _finite_or_raise(v, f"{path}.{k}")
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            _finite_or_raise(v, f"{path}[{i}]")
+
+
+def model_to_dict(doc: ModelDocument) -> dict:
+    """The JSON-ready dict of ``doc``; raises ModelFileError on NaN/Inf."""
+    weights = None
+    if doc.weights is not None:
+        weights = {}
+        for nid, wb in doc.weights.items():
+            W, b = np.asarray(wb["W"], dtype=np.float64), wb.get("b")
+            for name, arr in (("W", W), ("b", b)):
+                if arr is not None and not np.isfinite(arr).all():
+                    bad = tuple(int(i) for i in np.argwhere(~np.isfinite(np.asarray(arr)))[0])
+                    raise ModelFileError("weights must be finite; this one is "
+                                         f"{np.asarray(arr)[bad]}",
+                                         f"$.weights.{nid}.{name}" + "".join(f"[{i}]" for i in bad))
+            weights[nid] = {"W": W.tolist(), "b": None if b is None else np.asarray(b, np.float64).tolist()}
+    data = {
+        "format": FORMAT_NAME,
+        "version": FORMAT_VERSION,
+        "graph": doc.graph.to_dict(),
+        "weights": weights,
+        "training": None if doc.training is None else doc.training.to_dict(),
+        "dataset": doc.dataset,
+        "seed": int(doc.seed),
+        "metrics": doc.metrics,
+    }
+    for key in ("graph", "training", "dataset", "metrics"):
+        _finite_or_raise(data[key], f"$.{key}")
+    return data
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path``, fsync, then rename over it."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    try:  # make the rename itself durable
+        dfd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    except OSError:
+        pass
+
+
+def save_model(path: str | os.PathLike, doc: ModelDocument) -> None:
+    """Write ``doc`` to ``path`` atomically; ModelFileError if it cannot be written."""
+    data = model_to_dict(doc)
+    text = json.dumps(data, indent=1, allow_nan=False) + "\n"
+    try:
+        atomic_write_text(path, text)
+    except OSError as e:
+        raise ModelFileError(f"cannot write: {e.strerror or e}", file=str(path)) from None
+
+
+# ------------------------------------------------------------------- reading
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not allowed: numbers must be finite")
+
+
+def _finite_float(text: str) -> float:
+    v = float(text)
+    if not math.isfinite(v):
+        raise ValueError(f"{text} is too large for a 64-bit float")
+    return v
+
+
+def read_model_text(text: str | bytes, file: str | None = None) -> ModelDocument:
+    """Parse and check a model file's text; see the module docstring."""
+    try:
+        data = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+    except json.JSONDecodeError as e:
+        raise ModelFileError(f"not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}",
+                             file=file) from None
+    except (ValueError, RecursionError, UnicodeDecodeError) as e:
+        raise ModelFileError(f"not valid JSON: {e}", file=file) from None
+    return model_from_dict(data, file)
+
+
+def load_model(path: str | os.PathLike) -> ModelDocument:
+    """Read a model file; every problem raises ModelFileError."""
+    path = str(path)
+    try:
+        size = os.path.getsize(path)
+        if size > MAX_FILE_BYTES:
+            raise ModelFileError(f"the file is {size:,} bytes, more than a model file may be "
+                                 f"({MAX_FILE_BYTES:,})", file=path)
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except OSError as e:
+        raise ModelFileError(f"cannot read: {e.strerror or e}", file=path) from None
+    return read_model_text(raw, path)
+
+
+def model_from_dict(data: Any, file: str | None = None) -> ModelDocument:
+    """Check a parsed document and build the :class:`ModelDocument`."""
+    def fail(msg, path=None):
+        raise ModelFileError(msg, path, file)
+
+    if not isinstance(data, dict):
+        fail("a model file must hold a JSON object", "$")
+    if data.get("format") != FORMAT_NAME:
+        fail(f"not an nnbuilder model (the field 'format' must be {FORMAT_NAME!r})", "$.format")
+    version = data.get("version")
+    if isinstance(version, bool) or not isinstance(version, int):
+        fail("the format version must be a whole number", "$.version")
+    if version > FORMAT_VERSION:
+        fail(f"written by a newer nnbuilder (format version {version}); this version reads "
+             f"format versions up to {FORMAT_VERSION}: please update nnbuilder", "$.version")
+    while version < FORMAT_VERSION:
+        if version not in MIGRATIONS:
+            fail(f"format version {version} is not supported", "$.version")
+        data = MIGRATIONS[version](dict(data))
+        version += 1
+        data["version"] = version
+
+    err = first_error(data, model_schema())
+    if err:
+        fail(err[1], err[0])
+
+    graph = Graph()
+    for i, nd in enumerate(data["graph"]["nodes"]):
+        params = dict(nd.get("params", {}))
+        for key, value in params.items():
+            try:
+                params[key] = check_param(nd["type"], key, value)
+            except GraphError as e:
+                fail(str(e), f"$.graph.nodes[{i}].params.{key}")
+        try:
+            graph.add_node(nd["type"], params, nd.get("position", (0.0, 0.0)), nd["id"])
+        except GraphError as e:
+            fail(str(e), f"$.graph.nodes[{i}].id")
+    for i, ed in enumerate(data["graph"]["edges"]):
+        try:
+            graph._add_edge(Edge(ed["source"], ed["target"]))
+        except GraphError as e:
+            fail(str(e), f"$.graph.edges[{i}]")
+
+    weights = None
+    if data.get("weights") is not None:
+        weights = _check_weights(graph, data["weights"], fail)
+
+    training = None
+    if data.get("training") is not None:
+        try:
+            training = TrainConfig.from_dict(data["training"])
+        except NNBuilderError as e:
+            fail(str(e), f"$.training.{getattr(e, 'field', '')}".rstrip("."))
+
+    dataset = data.get("dataset")
+    if dataset is not None:
+        if ("name" in dataset) == ("csv" in dataset):
+            fail("a dataset names either a built-in 'name' or a 'csv' file", "$.dataset")
+        if "name" in dataset and DATASETS[dataset["name"]].fixed and dataset.get("samples") not in (None, 4):
+            fail(f"dataset {dataset['name']} is a fixed table of 4 rows", "$.dataset.samples")
+        if dataset.get("split") == 0:
+            fail("the training fraction must be above 0", "$.dataset.split")
+    return ModelDocument(graph, weights, training, dataset, data.get("seed", 0), data.get("metrics"))
+
+
+def _check_weights(graph: Graph, given: dict, fail) -> dict:
+    try:
+        net = Network(graph)
+    except GraphError as e:
+        fail(f"weights are given but the network is not valid: {e}", "$.graph")
+    weights = {}
+    for nid in given:
+        if nid not in net.params:
+            fail(f"'{nid}' is not a Dense or Output node of this network", f"$.weights.{nid}")
+    for nid, (W, b) in net.params.items():
+        if nid not in given:
+            fail(f"the weights of node '{nid}' are missing", f"$.weights")
+        entry = given[nid]
+        rows = entry["W"]
+        if len(rows) != W.shape[0]:
+            fail(f"W must have {W.shape[0]} rows (the input width), has {len(rows)}",
+                 f"$.weights.{nid}.W")
+        for r, row in enumerate(rows):
+            if len(row) != W.shape[1]:
+                fail(f"each row of W must have {W.shape[1]} entries (the units), has {len(row)}",
+                     f"$.weights.{nid}.W[{r}]")
+        gb = entry["b"]
+        if b is None and gb is not None:
+            fail(f"node '{nid}' has no bias, so b must be null", f"$.weights.{nid}.b")
+        if b is not None and (gb is None or len(gb) != b.shape[0]):
+            fail(f"b must have {b.shape[0]} entries", f"$.weights.{nid}.b")
+        weights[nid] = {"W": np.array(rows, dtype=np.float64),
+                        "b": None if gb is None else np.array(gb, dtype=np.float64)}
+    return weights

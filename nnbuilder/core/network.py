@@ -1,0 +1,420 @@
+"""A graph compiled for computation: forward and backward passes over the DAG.
+
+All weights and biases live in one flat vector :attr:`Network.theta` (all
+weight matrices first, in topological order, then all biases) and their
+gradients in :attr:`Network.grad` with the same layout; each layer's ``W``
+(shape ``(fan_in, units)``, so ``y = x @ W + b``) and ``b`` (``(units,)``)
+are views into it. An optimizer step is then a few calls on two vectors.
+
+Work buffers are preallocated per batch size in a :class:`_Plan` and reused
+with ``out=`` arguments, so a training step allocates (almost) nothing.
+"""
+from __future__ import annotations
+
+import copy
+from collections import OrderedDict
+
+import numpy as np
+
+from .activations import ACTIVATIONS, Activation
+from .errors import GraphError
+from .graph import WEIGHTED_TYPES, Graph, Node
+from .initializers import INITIALIZERS
+from .losses import LOSSES
+
+__all__ = ["Network"]
+
+_EVAL_CHUNK = 8192
+_MAX_PLANS = 6
+
+
+class Network:
+    """Parameters and computation of a valid :class:`Graph`.
+
+    The network keeps its own copy of what it needs from the graph, so
+    editing the graph afterwards does not change a network in use.
+    """
+
+    def __init__(self, graph: Graph, dtype=np.float64):
+        errors = graph.errors()
+        if errors:
+            raise GraphError("the network cannot be built: " + "; ".join(map(str, errors)))
+        self.dtype = np.dtype(dtype)
+        self.order, _ = graph.topological_order()
+        self.widths = graph.widths()
+        self.inputs = {nid: graph.inputs_of(nid) for nid in self.order}
+        self.nodes = {nid: Node(nid, graph.nodes[nid].type, copy.deepcopy(graph.nodes[nid].params),
+                                graph.nodes[nid].position) for nid in self.order}
+        self.input_id = next(n for n in self.order if self.nodes[n].type == "input")
+        self.output_id = next(n for n in self.order if self.nodes[n].type == "output")
+        self.features = list(self.nodes[self.input_id].params["features"])
+        self.n_outputs = self.widths[self.output_id]
+
+        # Flat parameter layout: all W blocks, then all b blocks.
+        weighted = [n for n in self.order if self.nodes[n].type in WEIGHTED_TYPES]
+        self.layout: dict[str, tuple[int, int, int, int | None]] = {}
+        offset = 0
+        for nid in weighted:
+            fan_in, units = self.widths[self.inputs[nid][0]], self.widths[nid]
+            self.layout[nid] = (offset, fan_in, units, None)
+            offset += fan_in * units
+        self.n_weights = offset
+        for nid in weighted:
+            w_off, fan_in, units, _ = self.layout[nid]
+            if self.nodes[nid].params["bias"]:
+                self.layout[nid] = (w_off, fan_in, units, offset)
+                offset += units
+        self.theta = np.zeros(offset, dtype=self.dtype)
+        self.grad = np.zeros(offset, dtype=self.dtype)
+        self.params = self.unflatten(self.theta)
+        self.grads = self.unflatten(self.grad)
+        self.loss = LOSSES[self.nodes[self.output_id].params["loss"]]
+        self.rng = np.random.default_rng(0)  # replaced by the trainer's generator
+        self.freeze_dropout = False  # gradient checks reuse the last masks
+        self._plans: OrderedDict[int, _Plan] = OrderedDict()
+
+    # ------------------------------------------------------------ parameters
+    @property
+    def n_params(self) -> int:
+        return self.theta.size
+
+    def unflatten(self, flat: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray | None]]:
+        """Views ``{node_id: (W, b or None)}`` into a vector laid out like :attr:`theta`."""
+        out = {}
+        for nid, (w_off, fan_in, units, b_off) in self.layout.items():
+            W = flat[w_off:w_off + fan_in * units].reshape(fan_in, units)
+            b = None if b_off is None else flat[b_off:b_off + units]
+            out[nid] = (W, b)
+        return out
+
+    def init_params(self, rng: np.random.Generator) -> None:
+        """Draw initial weights with each layer's initializer; biases start at 0."""
+        for nid, (W, b) in self.params.items():
+            p = self.nodes[nid].params
+            _, fan_in, units, _ = self.layout[nid]
+            INITIALIZERS[p["initializer"]](rng, fan_in, units, p["init_value"], W)
+            if b is not None:
+                b.fill(0.0)
+
+    def get_weights(self) -> dict[str, dict[str, np.ndarray | None]]:
+        """Copies ``{node_id: {"W": (fan_in, units), "b": (units,) or None}}``."""
+        return {nid: {"W": W.copy(), "b": None if b is None else b.copy()}
+                for nid, (W, b) in self.params.items()}
+
+    def set_weights(self, weights: dict, strict: bool = True) -> list[str]:
+        """Load weights by node id; return the ids whose shapes fitted.
+
+        With ``strict`` every weighted node must be given with the right
+        shapes; otherwise nodes that are missing or changed shape keep their
+        current values (used to keep training after a structural edit).
+        """
+        loaded = []
+        for nid, (W, b) in self.params.items():
+            given = weights.get(nid)
+            if given is None:
+                if strict:
+                    raise GraphError(f"no weights given for node '{nid}'")
+                continue
+            gW = np.asarray(given["W"], dtype=self.dtype)
+            gb = given.get("b")
+            ok = gW.shape == W.shape and ((b is None and gb is None) or
+                                           (b is not None and gb is not None and
+                                            np.shape(gb) == b.shape))
+            if not ok:
+                if strict:
+                    raise GraphError(
+                        f"weights of node '{nid}' have shape {gW.shape}"
+                        f"{'' if gb is None else ' + ' + str(np.shape(gb))}, expected {W.shape}"
+                        f"{'' if b is None else ' + ' + str(b.shape)}")
+                continue
+            W[...] = gW
+            if b is not None:
+                b[...] = np.asarray(gb, dtype=self.dtype)
+            loaded.append(nid)
+        return loaded
+
+    def set_loss(self, name: str) -> None:
+        """Switch the loss (e.g. while training); the caller validated the pairing."""
+        self.loss = LOSSES[name]
+        self.nodes[self.output_id].params["loss"] = name
+        self._plans.clear()
+
+    # ----------------------------------------------------------- computation
+    def plan(self, n: int) -> "_Plan":
+        """Buffers and bound operations for batches of ``n`` rows (cached)."""
+        p = self._plans.get(n)
+        if p is None:
+            p = _Plan(self, n)
+            self._plans[n] = p
+            if len(self._plans) > _MAX_PLANS:
+                self._plans.popitem(last=False)
+        else:
+            self._plans.move_to_end(n)
+        return p
+
+    def loss_and_grad(self, X: np.ndarray, Y: np.ndarray) -> float:
+        """Forward in training mode, loss, backward: fills :attr:`grad`.
+
+        ``X`` ``(n, n_features)`` already has the input features applied;
+        ``Y`` ``(n, n_outputs)`` is the encoded target.
+        """
+        p = self.plan(len(X))
+        p.x[...] = X
+        p.y[...] = Y
+        p.train_step()
+        return p.loss_value()
+
+    def evaluate(self, X: np.ndarray, Y: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+        """(mean loss or nan without ``Y``, outputs ``(n, n_outputs)``) in inference mode."""
+        n = len(X)
+        outputs = np.empty((n, self.n_outputs), dtype=self.dtype)
+        total = 0.0
+        for start in range(0, n, _EVAL_CHUNK):
+            stop = min(n, start + _EVAL_CHUNK)
+            p = self.plan(stop - start)
+            p.x[...] = X[start:stop]
+            p.forward(False)
+            outputs[start:stop] = p.a_out
+            if Y is not None:
+                p.y[...] = Y[start:stop]
+                total += p.loss_value() * (stop - start)
+        return (total / n if Y is not None and n else float("nan")), outputs
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Network outputs ``(n, n_outputs)`` for features ``X`` ``(n, n_features)``."""
+        return self.evaluate(X)[1]
+
+    def activations(self, X: np.ndarray) -> dict[str, np.ndarray]:
+        """Every node's output for ``X`` (copies), e.g. for per-neuron maps."""
+        p = self.plan(len(X))
+        p.x[...] = X
+        p.forward(False)
+        return {nid: buf.copy() for nid, buf in p.out.items()}
+
+
+class _Plan:
+    """Preallocated buffers for one batch size and the closures that use them."""
+
+    def __init__(self, net: Network, n: int):
+        dt = net.dtype
+        self.n = n
+        self.out: dict[str, np.ndarray] = {}
+        self.forward_ops = []
+        self.backward_ops = []
+        nodes, inputs = net.nodes, net.inputs
+        requires_grad: dict[str, bool] = {}
+        consumers: dict[str, list[str]] = {nid: [] for nid in net.order}
+        for nid in net.order:
+            for s in inputs[nid]:
+                consumers[s].append(nid)
+            node = nodes[nid]
+            requires_grad[nid] = node.type in WEIGHTED_TYPES or any(
+                requires_grad[s] for s in inputs[nid])
+        # Gradient buffer of each node's output; the first consumer to run
+        # backward (the last in topological order) writes it, the others add.
+        self.g = {nid: np.zeros((n, net.widths[nid]), dtype=dt)
+                  for nid in net.order if requires_grad[nid]}
+        first_writer = {nid: cons[-1] for nid, cons in consumers.items() if cons}
+
+        def grad_target(src, dst):
+            """(buffer, accumulate) for the gradient dst sends to src, or (None, False)."""
+            if not requires_grad[src]:
+                return None, False
+            return self.g[src], first_writer[src] != dst
+
+        for nid in net.order:
+            node = nodes[nid]
+            w = net.widths[nid]
+            if node.type == "input":
+                self.x = self.out[nid] = np.zeros((n, w), dtype=dt)
+                continue
+            srcs = inputs[nid]
+            if node.type in WEIGHTED_TYPES:
+                W, b = net.params[nid]
+                dW, db = net.grads[nid]
+                act = ACTIVATIONS[node.params["activation"]]
+                z = np.zeros((n, w), dtype=dt)
+                a = z if act.name == "linear" else np.zeros((n, w), dtype=dt)
+                gin, acc = grad_target(srcs[0], nid)
+                if node.type == "output":
+                    self.z_out, self.a_out, self.output_act = z, a, act
+                    self.dz_out = self.g[nid] if act.name == "linear" else np.zeros((n, w), dtype=dt)
+                    dz = self.dz_out
+                else:
+                    dz = self.g[nid] if act.name == "linear" else np.zeros((n, w), dtype=dt)
+                op = _DenseOp(self.out[srcs[0]], W, b, dW, db, z, a, dz, self.g[nid], gin, acc,
+                              act, node.alpha, fused_output=node.type == "output")
+                self.out[nid] = a
+            elif node.type == "activation":
+                act = ACTIVATIONS[node.params["activation"]]
+                a = np.zeros((n, w), dtype=dt)
+                gin, acc = grad_target(srcs[0], nid)
+                op = _ActivationOp(self.out[srcs[0]], a, self.g.get(nid), gin, acc, act, node.alpha)
+                self.out[nid] = a
+            elif node.type == "dropout":
+                a = np.zeros((n, w), dtype=dt)
+                gin, acc = grad_target(srcs[0], nid)
+                op = _DropoutOp(net, self.out[srcs[0]], a, self.g.get(nid), gin, acc,
+                                node.params["rate"])
+                self.out[nid] = a
+            elif node.type == "add":
+                a = np.zeros((n, w), dtype=dt)
+                op = _AddOp([self.out[s] for s in srcs], a, self.g.get(nid),
+                            [grad_target(s, nid) for s in srcs])
+                self.out[nid] = a
+            elif node.type == "concat":
+                a = np.zeros((n, w), dtype=dt)
+                op = _ConcatOp([self.out[s] for s in srcs], a, self.g.get(nid),
+                               [grad_target(s, nid) for s in srcs])
+                self.out[nid] = a
+            else:  # pragma: no cover - validate() admits no other type
+                raise GraphError(f"cannot compile node type {node.type}")
+            self.forward_ops.append(op.forward)
+            if requires_grad[nid]:
+                self.backward_ops.append(op.backward)
+        self.backward_ops.reverse()
+        self.y = np.zeros((n, net.n_outputs), dtype=dt)
+        self.loss = net.loss
+        self.fused = net.loss.fused == self.output_act.name
+        self.output_alpha = nodes[net.output_id].alpha
+        self.g_out = self.g[net.output_id]
+
+    def forward(self, train: bool) -> None:
+        for f in self.forward_ops:
+            f(train)
+
+    def train_step(self) -> None:
+        """Forward (training mode), loss gradient, backward into the flat grad."""
+        for f in self.forward_ops:
+            f(True)
+        if self.fused:
+            self.loss.grad_logits(self.z_out, self.a_out, self.y, self.dz_out)
+        else:
+            self.loss.grad(self.z_out, self.a_out, self.y, self.g_out)
+            if self.output_act.name != "linear":
+                self.output_act.backward(self.z_out, self.a_out, self.g_out,
+                                         self.output_alpha, self.dz_out)
+        for f in self.backward_ops:
+            f()
+
+    def loss_value(self) -> float:
+        z = self.z_out if self.fused else None
+        return self.loss.value(z, self.a_out, self.y)
+
+
+class _DenseOp:
+    __slots__ = ("x", "xT", "W", "WT", "b", "dW", "db", "z", "a", "dz", "g", "gin", "acc",
+                 "act", "alpha", "fused_output", "linear", "tmp")
+
+    def __init__(self, x, W, b, dW, db, z, a, dz, g, gin, acc, act: Activation, alpha,
+                 fused_output):
+        self.x, self.xT, self.W, self.WT, self.b = x, x.T, W, W.T, b
+        self.dW, self.db, self.z, self.a, self.dz, self.g = dW, db, z, a, dz, g
+        self.gin, self.acc, self.act, self.alpha = gin, acc, act, alpha
+        # The Output node's dz is written by the loss step before backward.
+        self.fused_output = fused_output
+        self.linear = act.name == "linear"
+        self.tmp = np.zeros_like(gin) if (gin is not None and acc) else None
+
+    def forward(self, train):
+        np.matmul(self.x, self.W, out=self.z)
+        if self.b is not None:
+            self.z += self.b
+        if not self.linear:
+            self.act.forward(self.z, self.alpha, self.a)
+
+    def backward(self):
+        dz = self.dz
+        if not self.linear and not self.fused_output:
+            self.act.backward(self.z, self.a, self.g, self.alpha, dz)
+        np.matmul(self.xT, dz, out=self.dW)
+        if self.db is not None:
+            np.add.reduce(dz, axis=0, out=self.db)
+        if self.gin is not None:
+            if self.acc:
+                np.matmul(dz, self.WT, out=self.tmp)
+                self.gin += self.tmp
+            else:
+                np.matmul(dz, self.WT, out=self.gin)
+
+
+def _send(grad, target, acc):
+    """Write or add ``grad`` into ``target``."""
+    if acc:
+        target += grad
+    else:
+        np.copyto(target, grad)
+
+
+class _ActivationOp:
+    def __init__(self, x, a, g, gin, acc, act, alpha):
+        self.x, self.a, self.g, self.gin, self.acc, self.act, self.alpha = x, a, g, gin, acc, act, alpha
+        self.tmp = np.zeros_like(a) if acc else None
+
+    def forward(self, train):
+        self.act.forward(self.x, self.alpha, self.a)
+
+    def backward(self):
+        if self.gin is None:
+            return
+        if self.acc:
+            self.act.backward(self.x, self.a, self.g, self.alpha, self.tmp)
+            self.gin += self.tmp
+        else:
+            self.act.backward(self.x, self.a, self.g, self.alpha, self.gin)
+
+
+class _DropoutOp:
+    def __init__(self, net, x, a, g, gin, acc, rate):
+        self.net, self.x, self.a, self.g, self.gin, self.acc, self.rate = net, x, a, g, gin, acc, rate
+        self.mask = np.ones_like(a)
+        self.tmp = np.zeros_like(a)
+
+    def forward(self, train):
+        if not train or self.rate == 0.0:
+            np.copyto(self.a, self.x)
+            return
+        if not self.net.freeze_dropout:
+            keep = self.net.rng.random(self.mask.shape) >= self.rate
+            np.multiply(keep, 1.0 / (1.0 - self.rate), out=self.mask)
+        np.multiply(self.x, self.mask, out=self.a)
+
+    def backward(self):
+        if self.gin is None:
+            return
+        np.multiply(self.g, self.mask if self.rate else 1.0, out=self.tmp)
+        _send(self.tmp, self.gin, self.acc)
+
+
+class _AddOp:
+    def __init__(self, xs, a, g, targets):
+        self.xs, self.a, self.g, self.targets = xs, a, g, targets
+
+    def forward(self, train):
+        np.add(self.xs[0], self.xs[1], out=self.a)
+        for x in self.xs[2:]:
+            self.a += x
+
+    def backward(self):
+        for gin, acc in self.targets:
+            if gin is not None:
+                _send(self.g, gin, acc)
+
+
+class _ConcatOp:
+    def __init__(self, xs, a, g, targets):
+        self.xs, self.a, self.g, self.targets = xs, a, g, targets
+        self.slices = []
+        start = 0
+        for x in xs:
+            self.slices.append(slice(start, start + x.shape[1]))
+            start += x.shape[1]
+
+    def forward(self, train):
+        for x, s in zip(self.xs, self.slices):
+            self.a[:, s] = x
+
+    def backward(self):
+        for (gin, acc), s in zip(self.targets, self.slices):
+            if gin is not None:
+                _send(self.g[:, s], gin, acc)

@@ -1,0 +1,336 @@
+"""Mini-batch training in chunks, with snapshots a caller may keep.
+
+A :class:`Trainer` owns a :class:`~nnbuilder.core.network.Network`, the
+prepared data and one ``np.random.Generator`` (from ``seed``) that drives
+initialisation, shuffling and dropout. :meth:`Trainer.run` performs ``n``
+steps and returns, so a caller (the CLI's progress bar, the GUI's worker
+thread) can pause, change hyperparameters in :attr:`Trainer.config` between
+chunks, and take a :meth:`Trainer.snapshot`: copies the trainer never writes
+to again.
+
+Regularisation (weights only, never biases): L2 adds ``l2/2 * sum W^2`` to
+the objective (gradient ``l2 * W``), L1 adds ``l1 * sum |W|`` (gradient
+``l1 * sign(W)``). Losses in the history are the data loss without them.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field, fields
+
+import numpy as np
+
+from .datasets import Dataset, split_indices
+from .errors import DataError, NNBuilderError
+from .features import apply_features
+from .losses import LOSSES, accuracy, r2_score
+from .network import Network
+from .optimizers import OPTIMIZERS, make_optimizer
+
+__all__ = ["TrainConfig", "TrainData", "Trainer", "Snapshot", "History"]
+
+
+@dataclass
+class TrainConfig:
+    """Hyperparameters; each may change between chunks."""
+
+    optimizer: str = "sgd"
+    lr: float = 0.03
+    batch_size: int = 10
+    momentum: float = 0.0
+    nesterov: bool = False
+    rho: float = 0.9  # RMSProp decay
+    beta1: float = 0.9  # Adam
+    beta2: float = 0.999
+    eps: float = 1e-8
+    l1: float = 0.0
+    l2: float = 0.0
+    max_epochs: int | None = None
+    loss_target: float | None = None
+
+    def check(self) -> "TrainConfig":
+        """Raise NNBuilderError naming the first bad field; return self."""
+        def bad(name, why):
+            err = NNBuilderError(f"training setting '{name}': {why} (got {getattr(self, name)!r})")
+            err.field = name
+            raise err
+        if self.optimizer not in OPTIMIZERS:
+            bad("optimizer", f"choose from {', '.join(OPTIMIZERS)}")
+        for name in ("lr", "momentum", "rho", "beta1", "beta2", "eps", "l1", "l2"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
+                bad(name, "must be a finite number >= 0")
+        if not 0 < self.lr <= 1e3:
+            bad("lr", "must be above 0 and at most 1000")
+        for name in ("momentum", "rho", "beta1", "beta2"):
+            if getattr(self, name) >= 1:
+                bad(name, "must be below 1")
+        if isinstance(self.batch_size, bool) or not isinstance(self.batch_size, int) or not 1 <= self.batch_size <= 100_000:
+            bad("batch_size", "must be a whole number from 1 to 100000")
+        if self.max_epochs is not None and (not isinstance(self.max_epochs, int) or self.max_epochs < 0):
+            bad("max_epochs", "must be a whole number >= 0")
+        if self.loss_target is not None and not (isinstance(self.loss_target, (int, float)) and
+                                                 math.isfinite(self.loss_target)):
+            bad("loss_target", "must be a finite number")
+        return self
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TrainConfig":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in known}).check()
+
+
+@dataclass
+class TrainData:
+    """Feature matrices and encoded targets for one network.
+
+    ``X_*`` ``(n, n_features)``; ``Y_*`` ``(n, n_outputs)`` (0/1 column for
+    one-output classification, one-hot for several outputs, values for
+    regression); ``labels_*`` ``(n,)`` class indices (classification only).
+    """
+
+    X_train: np.ndarray
+    Y_train: np.ndarray
+    X_test: np.ndarray
+    Y_test: np.ndarray
+    task: str
+    labels_train: np.ndarray | None = None
+    labels_test: np.ndarray | None = None
+    n_classes: int = 0
+
+    @classmethod
+    def from_dataset(cls, ds: Dataset, network: Network, split: float = 0.5,
+                     seed: int = 0) -> "TrainData":
+        """Apply the Input node's features, encode targets, split by ``seed``."""
+        tr, te = split_indices(len(ds), split, np.random.default_rng(seed))
+        X = apply_features(ds.X, network.features).astype(network.dtype)
+        Y, labels = encode_targets(ds, network)
+        return cls(X[tr], Y[tr], X[te], Y[te], ds.task,
+                   None if labels is None else labels[tr],
+                   None if labels is None else labels[te], ds.n_classes)
+
+
+def encode_targets(ds: Dataset, network: Network) -> tuple[np.ndarray, np.ndarray | None]:
+    """(Y ``(n, n_outputs)``, labels or None) for ``ds`` and ``network``'s output."""
+    k = network.n_outputs
+    if ds.task == "classification":
+        labels = np.asarray(ds.y, dtype=np.int64).ravel()
+        if k == 1:
+            if ds.n_classes > 2:
+                raise DataError(f"the data has {ds.n_classes} classes but the Output node has "
+                                "1 unit; give it one unit per class with softmax and cross_entropy")
+            return labels[:, None].astype(network.dtype), labels
+        if k != ds.n_classes:
+            raise DataError(f"the data has {ds.n_classes} classes but the Output node has {k} units")
+        Y = np.zeros((len(labels), k), dtype=network.dtype)
+        Y[np.arange(len(labels)), labels] = 1.0
+        return Y, labels
+    if LOSSES[network.loss.name].task == "classification":
+        raise DataError(f"the {network.loss.name} loss is for classification, but the data is "
+                        "a regression task; use l2, l1 or huber")
+    Y = np.asarray(ds.y, dtype=network.dtype).reshape(len(ds), -1)
+    if Y.shape[1] != k:
+        raise DataError(f"the data has {Y.shape[1]} target column(s) but the Output node has {k} units")
+    return Y, None
+
+
+@dataclass
+class History:
+    """One row per finished epoch (row 0 is before training)."""
+
+    epoch: list = field(default_factory=list)
+    step: list = field(default_factory=list)
+    train_loss: list = field(default_factory=list)
+    test_loss: list = field(default_factory=list)
+    train_metric: list = field(default_factory=list)
+    test_metric: list = field(default_factory=list)
+
+    def append(self, **row) -> None:
+        for k, v in row.items():
+            getattr(self, k).append(v)
+
+    def __len__(self) -> int:
+        return len(self.epoch)
+
+    def arrays(self, since: int = 0) -> dict[str, np.ndarray]:
+        return {f.name: np.array(getattr(self, f.name)[since:], dtype=np.float64)
+                for f in fields(self)}
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A copy of the training state; nothing in it is written to again."""
+
+    step: int
+    epoch: int
+    theta: np.ndarray
+    weights: dict  # {node_id: (W, b or None)}, views into theta
+    history: dict  # arrays of History rows [history_start:]
+    history_start: int
+    metric_name: str
+    stop_reason: str | None
+    divergence: dict | None
+
+
+class Trainer:
+    """Trains ``network`` on ``data``; see the module docstring."""
+
+    def __init__(self, network: Network, data: TrainData, config: TrainConfig | None = None,
+                 seed: int = 0, init: bool = True):
+        self.network = network
+        self.data = data
+        self.config = (config or TrainConfig()).check()
+        self.seed = seed
+        self.rng = np.random.default_rng(seed)
+        network.rng = self.rng
+        if init:
+            network.init_params(self.rng)
+        if len(data.X_train) == 0:
+            raise DataError("there are no training samples")
+        self.metric_name = "accuracy" if data.task == "classification" else "r2"
+        self.step = 0
+        self.epoch = 0
+        self.history = History()
+        self.stop_reason: str | None = None
+        self.divergence: dict | None = None
+        self._optimizer_name = self.config.optimizer
+        self.optimizer = make_optimizer(self.config.optimizer, network.n_params)
+        self._good_theta = network.theta.copy()
+        self._good_opt = self.optimizer.state()
+        self._tmp_w = np.zeros(network.n_weights, dtype=network.dtype)
+        self._perm = self.rng.permutation(len(data.X_train))
+        self._pos = 0
+        self._record()
+
+    # ------------------------------------------------------------ evaluation
+    def _metric(self, outputs, Y, labels) -> float:
+        if len(outputs) == 0:
+            return float("nan")
+        if self.data.task == "classification":
+            return accuracy(outputs, labels, self.network.loss.threshold)
+        return r2_score(outputs, Y)
+
+    def evaluate(self) -> dict[str, float]:
+        """Data loss and metric on the training and test sets, now."""
+        d, net = self.data, self.network
+        tr_loss, tr_out = net.evaluate(d.X_train, d.Y_train)
+        if len(d.X_test):
+            te_loss, te_out = net.evaluate(d.X_test, d.Y_test)
+        else:
+            te_loss, te_out = float("nan"), d.X_test[:, :0]
+        return {"train_loss": tr_loss, "test_loss": te_loss,
+                "train_metric": self._metric(tr_out, d.Y_train, d.labels_train),
+                "test_metric": self._metric(te_out, d.Y_test, d.labels_test)}
+
+    def _record(self) -> dict[str, float]:
+        m = self.evaluate()
+        self.history.append(epoch=self.epoch, step=self.step, **m)
+        return m
+
+    # -------------------------------------------------------------- training
+    def update_config(self, **changes) -> None:
+        """Change hyperparameters; they apply from the next step on.
+
+        A new optimizer starts with fresh state (moments); weights are kept.
+        """
+        new = TrainConfig(**{**self.config.to_dict(), **changes}).check()
+        if new.optimizer != self._optimizer_name:
+            self.optimizer = make_optimizer(new.optimizer, self.network.n_params)
+            self._optimizer_name = new.optimizer
+            self._good_opt = self.optimizer.state()
+        self.config = new
+
+    def _stop_rule(self) -> str | None:
+        cfg = self.config
+        if cfg.max_epochs is not None and self.epoch >= cfg.max_epochs:
+            return "max_epochs"
+        if cfg.loss_target is not None and self.history.train_loss[-1] <= cfg.loss_target:
+            return "loss_target"
+        return None
+
+    def _diverged(self) -> None:
+        """Restore the last finite weights and say where training blew up."""
+        self.network.theta[...] = self._good_theta
+        self.optimizer.load_state(self._good_opt)
+        self.divergence = {"step": self.step, "epoch": self.epoch, "lr": self.config.lr}
+        self.stop_reason = "diverged"
+        self._perm = self.rng.permutation(len(self.data.X_train))
+        self._pos = 0
+
+    def _end_epoch(self) -> str | None:
+        self.epoch += 1
+        m = self._record()
+        if not (math.isfinite(m["train_loss"]) and np.isfinite(self.network.theta).all()):
+            self.history_pop()
+            self.epoch -= 1
+            self._diverged()
+            return "diverged"
+        np.copyto(self._good_theta, self.network.theta)
+        self._good_opt = self.optimizer.state()
+        self._perm = self.rng.permutation(len(self.data.X_train))
+        self._pos = 0
+        return self._stop_rule()
+
+    def history_pop(self) -> None:
+        for f in fields(self.history):
+            getattr(self.history, f.name).pop()
+
+    def run(self, steps: int) -> str | None:
+        """Run up to ``steps`` mini-batch steps.
+
+        Returns the stop reason ("max_epochs", "loss_target", "diverged") or
+        None when the chunk simply ended. A finished run does nothing until
+        its stop rule is changed.
+        """
+        self.stop_reason = self._stop_rule()
+        if self.stop_reason:
+            return self.stop_reason
+        self.divergence = None
+        net, cfg, d = self.network, self.config, self.data
+        X, Y, n = d.X_train, d.Y_train, len(d.X_train)
+        theta, grad, nw = net.theta, net.grad, net.n_weights
+        bs = min(cfg.batch_size, n)
+        full = net.plan(bs)
+        for _ in range(steps):
+            idx = self._perm[self._pos:self._pos + bs]
+            self._pos += bs
+            plan = full if len(idx) == bs else net.plan(len(idx))
+            X.take(idx, axis=0, out=plan.x)
+            Y.take(idx, axis=0, out=plan.y)
+            plan.train_step()
+            if cfg.l2:
+                np.multiply(theta[:nw], cfg.l2, out=self._tmp_w)
+                grad[:nw] += self._tmp_w
+            if cfg.l1:
+                np.sign(theta[:nw], out=self._tmp_w)
+                self._tmp_w *= cfg.l1
+                grad[:nw] += self._tmp_w
+            self.optimizer.step(theta, grad, cfg)
+            self.step += 1
+            if self._pos >= n:
+                reason = self._end_epoch()
+                if reason:
+                    self.stop_reason = reason
+                    return reason
+        if not np.isfinite(theta).all():
+            self._diverged()
+            return "diverged"
+        return None
+
+    def run_epochs(self, epochs: int) -> str | None:
+        """Run whole epochs (a convenience for scripts and tests)."""
+        target = self.epoch + epochs
+        n = len(self.data.X_train)
+        reason = None
+        while self.epoch < target and reason is None:
+            bs = min(self.config.batch_size, n)
+            reason = self.run(-(-(n - self._pos) // bs))  # the steps left in this epoch
+        return reason
+
+    def snapshot(self, since: int = 0) -> Snapshot:
+        theta = self.network.theta.copy()
+        return Snapshot(self.step, self.epoch, theta, self.network.unflatten(theta),
+                        self.history.arrays(since), since, self.metric_name,
+                        self.stop_reason, None if self.divergence is None else dict(self.divergence))

@@ -1,0 +1,34 @@
+"""Test configuration: Qt runs offscreen here, whatever the environment says,
+so the suite needs no display (CI has none)."""
+import os
+
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from nnbuilder.core.graph import Graph  # noqa: E402
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(1234)
+
+
+@pytest.fixture
+def dag_graph() -> Graph:
+    """Input -> dense a -> dense b -> Add(a, b) -> Concat(add, input-side dense) -> Output."""
+    g = Graph()
+    g.add_node("input", {"features": ["x1", "x2", "x1*x2"]}, node_id="in")
+    g.add_node("dense", {"units": 4, "activation": "tanh"}, node_id="a")
+    g.add_node("dense", {"units": 4, "activation": "elu"}, node_id="b")
+    g.add_node("add", node_id="sum")
+    g.add_node("dense", {"units": 3, "activation": "swish"}, node_id="c")
+    g.add_node("concat", node_id="cat")
+    g.add_node("dropout", {"rate": 0.3}, node_id="drop")
+    g.add_node("activation", {"activation": "leaky_relu", "alpha": 0.2}, node_id="act")
+    g.add_node("output", {"units": 2, "activation": "softmax", "loss": "cross_entropy"}, node_id="out")
+    for s, t in [("in", "a"), ("a", "b"), ("a", "sum"), ("b", "sum"), ("in", "c"),
+                 ("sum", "cat"), ("c", "cat"), ("cat", "drop"), ("drop", "act"), ("act", "out")]:
+        g.connect(s, t)
+    return g
