@@ -93,6 +93,15 @@ class Edge:
 
 
 @dataclass(frozen=True)
+class RemovedNode:
+    """What :meth:`Graph.remove_node` took out: the node, its place, its edges."""
+
+    node: "Node"
+    index: int
+    edges: list  # [(index in Graph.edges, Edge)]
+
+
+@dataclass(frozen=True)
 class Problem:
     """Something wrong with the graph. ``severity`` is "error" or "warning"."""
 
@@ -195,24 +204,28 @@ class Graph:
         self.node_added.emit(node)
         return node
 
-    def insert_node(self, node: Node, edges: Iterable[Edge] = ()) -> None:
-        """Put back a node removed earlier, with its edges (used by undo)."""
-        if node.id in self.nodes:
-            raise GraphError(f"a node with id '{node.id}' exists already")
-        self.nodes[node.id] = node
-        self.node_added.emit(node)
-        for e in edges:
-            self._add_edge(e)
-
-    def remove_node(self, node_id: str) -> tuple[Node, list[Edge]]:
-        """Remove a node and its edges; return both so the change can be undone."""
+    def remove_node(self, node_id: str) -> "RemovedNode":
+        """Remove a node and its edges; the record restores both exactly (undo)."""
         node = self.node(node_id)
-        removed = [e for e in self.edges if node_id in (e.source, e.target)]
-        for e in removed:
+        index = list(self.nodes).index(node_id)
+        removed = [(i, e) for i, e in enumerate(self.edges) if node_id in (e.source, e.target)]
+        for _, e in reversed(removed):
             self._remove_edge(e)
         del self.nodes[node_id]
         self.node_removed.emit(node)
-        return node, removed
+        return RemovedNode(node, index, removed)
+
+    def restore_node(self, removed: "RemovedNode") -> None:
+        """Put back a node removed by :meth:`remove_node`, where it was."""
+        node = removed.node
+        if node.id in self.nodes:
+            raise GraphError(f"a node with id '{node.id}' exists already")
+        items = list(self.nodes.items())
+        items.insert(removed.index, (node.id, node))
+        self.nodes = dict(items)
+        self.node_added.emit(node)
+        for i, e in removed.edges:
+            self._add_edge(e, i)
 
     def set_params(self, node_id: str, **changes) -> dict[str, Any]:
         """Change parameters; return the old values of those keys (for undo)."""

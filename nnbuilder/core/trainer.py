@@ -214,6 +214,10 @@ class Trainer:
 
     def evaluate(self) -> dict[str, float]:
         """Data loss and metric on the training and test sets, now."""
+        with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported, not warned
+            return self._evaluate()
+
+    def _evaluate(self) -> dict[str, float]:
         d, net = self.data, self.network
         tr_loss, tr_out = net.evaluate(d.X_train, d.Y_train)
         if len(d.X_test):
@@ -288,6 +292,10 @@ class Trainer:
         if self.stop_reason:
             return self.stop_reason
         self.divergence = None
+        with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported, not warned
+            return self._steps(steps)
+
+    def _steps(self, steps: int) -> str | None:
         net, cfg, d = self.network, self.config, self.data
         X, Y, n = d.X_train, d.Y_train, len(d.X_train)
         theta, grad, nw = net.theta, net.grad, net.n_weights

@@ -1,0 +1,245 @@
+"""Training: determinism, chunks, snapshots, stop rules, divergence, known results."""
+import numpy as np
+import pytest
+
+from nnbuilder.core.datasets import make_dataset
+from nnbuilder.core.errors import DataError
+from nnbuilder.core.graph import Graph
+from nnbuilder.core.modelfile import load_model
+from nnbuilder.core.network import Network
+from nnbuilder.core.optimizers import make_optimizer
+from nnbuilder.core.trainer import TrainConfig, TrainData, Trainer
+from pathlib import Path
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "resources" / "examples"
+
+
+def make_trainer(widths=(2, 6, 1), dataset="circle", seed=3, split=0.5, **cfg):
+    net = Network(Graph.chain(list(widths)))
+    data = TrainData.from_dataset(make_dataset(dataset, seed=1), net, split, seed=1)
+    return Trainer(net, data, TrainConfig(**cfg), seed=seed)
+
+
+def test_same_seed_gives_the_identical_loss_curve():
+    a, b = make_trainer(), make_trainer()
+    a.run(3000)
+    b.run(3000)
+    assert a.history.train_loss == b.history.train_loss
+    np.testing.assert_array_equal(a.network.theta, b.network.theta)
+    c = make_trainer(seed=4)
+    c.run(3000)
+    assert c.history.train_loss != a.history.train_loss
+
+
+def test_chunking_does_not_change_the_result():
+    a, b = make_trainer(), make_trainer()
+    a.run(1000)
+    for _ in range(10):
+        b.run(100)
+    np.testing.assert_array_equal(a.network.theta, b.network.theta)
+
+
+def test_training_does_not_touch_global_numpy_random_state():
+    np.random.seed(7)
+    expected = np.random.random()
+    np.random.seed(7)
+    make_trainer().run(500)
+    assert np.random.random() == expected
+
+
+def test_snapshots_are_copies_the_trainer_never_writes_again():
+    t = make_trainer()
+    t.run(50)
+    snap = t.snapshot()
+    theta, w = snap.theta.copy(), snap.weights["dense1"][0].copy()
+    hist = {k: v.copy() for k, v in snap.history.items()}
+    t.run(500)
+    np.testing.assert_array_equal(snap.theta, theta)
+    np.testing.assert_array_equal(snap.weights["dense1"][0], w)
+    for k in hist:
+        np.testing.assert_array_equal(snap.history[k], hist[k])
+    assert not np.array_equal(t.network.theta, theta)
+    later = t.snapshot(since=len(hist["epoch"]))
+    assert later.history["epoch"][0] == hist["epoch"][-1] + 1
+
+
+def test_learning_rate_change_between_chunks_applies_without_reset():
+    t = make_trainer(lr=0.03)
+    t.run(100)
+    before = t.network.theta.copy()
+    t.update_config(lr=0.0001)
+    assert t.config.lr == 0.0001
+    t.run(10)
+    small = np.abs(t.network.theta - before).max()
+    t.update_config(lr=1.0)
+    mid = t.network.theta.copy()
+    t.run(10)
+    assert np.abs(t.network.theta - mid).max() > 100 * small > 0
+
+
+def test_max_epochs_and_loss_target_stop_rules():
+    t = make_trainer(max_epochs=3)
+    assert t.run(10**6) == "max_epochs" and t.epoch == 3
+    assert len(t.history) == 4  # epoch 0 (before training) + 3
+    assert t.run(10) == "max_epochs" and t.epoch == 3  # stays stopped
+    t.update_config(max_epochs=5)
+    assert t.run(10**6) == "max_epochs" and t.epoch == 5
+    t = make_trainer(loss_target=0.3, lr=0.3)
+    assert t.run(10**6) == "loss_target"
+    assert t.history.train_loss[-1] <= 0.3 < t.history.train_loss[-2]
+
+
+def test_divergence_stops_restores_last_finite_weights_and_reports():
+    net = Network(Graph.chain([1, 1], output_activation="linear", loss="l2", bias=False))
+    data = TrainData.from_dataset(make_dataset("seed_table"), net, 1.0)
+    t = Trainer(net, data, TrainConfig(lr=0.5, batch_size=4), seed=0)
+    assert t.run(10**5) == "diverged"
+    assert t.divergence["lr"] == 0.5 and t.divergence["step"] > 0
+    assert np.isfinite(net.theta).all()
+    good_epoch = t.epoch
+    assert t.history.step[-1] <= t.divergence["step"]
+    np.testing.assert_array_equal(net.theta, t.snapshot().theta)
+    # A smaller learning rate carries on from the restored weights.
+    t.update_config(lr=0.005, max_epochs=good_epoch + 5000)
+    assert t.run(10**6) == "max_epochs"
+    assert net.theta[0] == pytest.approx(117.8 / 117.25, rel=1e-9)
+
+
+def test_seed_table_regression_converges_to_least_squares_slope():
+    doc = load_model(EXAMPLES / "linear_regression.json")
+    net = Network(doc.graph)
+    data = TrainData.from_dataset(make_dataset("seed_table"), net, 1.0)
+    t = Trainer(net, data, doc.training, seed=doc.seed)
+    t.run(10**6)
+    assert net.n_params == 1
+    assert net.theta[0] == pytest.approx(117.8 / 117.25, abs=1e-9)
+    assert 117.8 / 117.25 == pytest.approx(1.00469, abs=1e-5)
+
+
+def test_xor_example_learns_xor_to_100_percent():
+    doc = load_model(EXAMPLES / "xor.json")
+    net = Network(doc.graph)
+    assert net.n_params == 9
+    data = TrainData.from_dataset(make_dataset("xor_table"), net, 1.0)
+    t = Trainer(net, data, doc.training, seed=doc.seed)
+    t.run(10**6)
+    assert t.history.train_metric[-1] == 1.0
+    out = net.predict(data.X_train)[:, 0]
+    np.testing.assert_array_equal(out > 0.5, [False, True, True, False])
+
+
+def test_perceptron_example_computes_and_with_hand_set_weights():
+    doc = load_model(EXAMPLES / "perceptron_and.json")
+    net = Network(doc.graph)
+    net.set_weights(doc.weights)
+    np.testing.assert_array_equal(net.params["output"][0][:, 0], [1.0, 1.0])
+    X = make_dataset("and").X
+    np.testing.assert_array_equal(net.predict(X)[:, 0], [0.0, 0.0, 0.0, 1.0])
+
+
+def test_dag_with_skip_connection_trains():
+    g = Graph()
+    g.add_node("input", {"features": ["x1", "x2"]}, node_id="in")
+    g.add_node("dense", {"units": 8, "activation": "relu"}, node_id="a")
+    g.add_node("dense", {"units": 8, "activation": "relu"}, node_id="b")
+    g.add_node("add", node_id="skip")
+    g.add_node("output", {"units": 1}, node_id="out")
+    for s, t in [("in", "a"), ("a", "b"), ("a", "skip"), ("b", "skip"), ("skip", "out")]:
+        g.connect(s, t)
+    net = Network(g)
+    data = TrainData.from_dataset(make_dataset("moons", seed=2), net, 0.5, seed=2)
+    t = Trainer(net, data, TrainConfig(optimizer="adam", lr=0.01, batch_size=16, max_epochs=150), seed=0)
+    t.run(10**6)
+    assert t.history.test_metric[-1] >= 0.95
+
+
+def test_multiclass_blobs_with_softmax():
+    net = Network(Graph.chain([2, 8, 3], activation="relu", output_activation="softmax",
+                              loss="cross_entropy"))
+    data = TrainData.from_dataset(make_dataset("blobs", seed=0), net, 0.5)
+    t = Trainer(net, data, TrainConfig(optimizer="adam", lr=0.01, batch_size=20, max_epochs=60), seed=0)
+    t.run(10**6)
+    assert t.history.test_metric[-1] >= 0.95
+
+
+def test_regression_on_sine_reports_r2():
+    net = Network(Graph.chain([1, 16, 16, 1], activation="tanh", output_activation="linear", loss="l2"))
+    data = TrainData.from_dataset(make_dataset("sine", samples=200, noise=0.05), net, 0.5)
+    t = Trainer(net, data, TrainConfig(optimizer="adam", lr=0.01, batch_size=10, max_epochs=300), seed=0)
+    t.run(10**6)
+    assert t.metric_name == "r2" and t.history.test_metric[-1] > 0.95
+
+
+def test_l2_regularization_shrinks_weights_not_biases():
+    plain, reg = make_trainer(lr=0.1), make_trainer(lr=0.1, l2=0.05)
+    plain.run(3000)
+    reg.run(3000)
+    nw = plain.network.n_weights
+    assert np.linalg.norm(reg.network.theta[:nw]) < 0.8 * np.linalg.norm(plain.network.theta[:nw])
+    l1 = make_trainer(lr=0.1, l1=0.01)
+    l1.run(3000)
+    assert np.linalg.norm(l1.network.theta[:nw], 1) < np.linalg.norm(plain.network.theta[:nw], 1)
+
+
+def test_sgd_step_matches_the_lecture_worked_example():
+    # y = w x, L = 1/2 (y - w x)^2: dL/dw = -(y - w x) x; w <- w - lr dL/dw.
+    net = Network(Graph.chain([1, 1], output_activation="linear", loss="l2", bias=False))
+    net.theta[0] = 0.5
+    net.loss_and_grad(np.array([[10.0]]), np.array([[10.1]]))
+    assert net.grad[0] == pytest.approx(-(10.1 - 5.0) * 10.0)
+    opt = make_optimizer("sgd", 1)
+    opt.step(net.theta, net.grad, TrainConfig(lr=0.01))
+    assert net.theta[0] == pytest.approx(0.5 + 0.01 * 51.0)
+
+
+@pytest.mark.parametrize("name", ["sgd", "rmsprop", "adam"])
+def test_every_optimizer_minimises_a_quadratic(name):
+    theta = np.array([3.0, -2.0])
+    cfg = TrainConfig(optimizer=name, lr=0.05, momentum=0.5 if name == "sgd" else 0.0)
+    opt = make_optimizer(name, 2)
+    for _ in range(2000):
+        opt.step(theta, 2 * theta, cfg)
+    # RMSProp's steps stay about lr long near the minimum, so it hovers there.
+    assert np.abs(theta).max() < (cfg.lr if name == "rmsprop" else 1e-2)
+
+
+def test_adam_first_step_is_lr_times_sign():
+    theta, cfg = np.array([1.0, 1.0]), TrainConfig(optimizer="adam", lr=0.1)
+    make_optimizer("adam", 2).step(theta, np.array([0.3, -7.0]), cfg)
+    np.testing.assert_allclose(theta, [0.9, 1.1], rtol=1e-6)
+
+
+def test_nesterov_differs_from_classic_momentum():
+    a, b = np.array([1.0]), np.array([1.0])
+    oa, ob = make_optimizer("sgd", 1), make_optimizer("sgd", 1)
+    for _ in range(3):
+        oa.step(a, 2 * a, TrainConfig(lr=0.1, momentum=0.9))
+        ob.step(b, 2 * b, TrainConfig(lr=0.1, momentum=0.9, nesterov=True))
+    assert a[0] != b[0]
+
+
+def test_zeros_initializer_shows_the_symmetry_problem():
+    net = Network(Graph.chain([2, 4, 1], initializer="zeros"))
+    net.params["output"][0][:] = 0.1  # break symmetry only at the output
+    data = TrainData.from_dataset(make_dataset("circle"), net, 1.0)
+    t = Trainer(net, data, TrainConfig(lr=0.1), init=False)
+    t.run(500)
+    W = net.params["dense1"][0]
+    np.testing.assert_allclose(W, W[:, :1].repeat(4, axis=1))  # all hidden units identical
+
+
+def test_optimizer_change_keeps_weights_and_config_errors_name_the_field():
+    t = make_trainer()
+    t.run(100)
+    before = t.network.theta.copy()
+    t.update_config(optimizer="adam")
+    np.testing.assert_array_equal(t.network.theta, before)
+    with pytest.raises(Exception, match="'lr'"):
+        t.update_config(lr=-1)
+    assert t.config.lr == 0.03  # unchanged after a refused change
+
+
+def test_output_units_must_match_the_classes():
+    net = Network(Graph.chain([2, 3, 1]))
+    with pytest.raises(DataError, match="3 classes but the Output node has 1 unit"):
+        TrainData.from_dataset(make_dataset("blobs"), net)
