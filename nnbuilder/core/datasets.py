@@ -233,7 +233,11 @@ def _read_csv_rows(path: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     if not rows:
         raise DataError(f"{path}: the file has no rows")
     first = [c.strip() for c in rows[0][1]]
-    has_header = any(_parse_number(c) is None for c in first)
+    # A header has a text cell above a number (a text label column alone is no header).
+    second = [c.strip() for c in rows[1][1]] if len(rows) > 1 else [""] * len(first)
+    has_header = any(_parse_number(c) is None and (j >= len(second) or _parse_number(second[j]) is not None
+                                                   or len(rows) == 1)
+                     for j, c in enumerate(first))
     names = first if has_header else [f"x{j + 1}" for j in range(len(first))]
     body = rows[1:] if has_header else rows
     if not body:

@@ -1,0 +1,109 @@
+"""Built-in datasets and CSV loading."""
+import numpy as np
+import pytest
+
+from nnbuilder.core.datasets import DATASETS, load_csv, load_features_csv, make_dataset, split_indices
+from nnbuilder.core.errors import DataError
+from nnbuilder.core.features import apply_features
+
+
+@pytest.mark.parametrize("name", list(DATASETS))
+def test_every_dataset_is_seeded_shaped_and_finite(name):
+    info = DATASETS[name]
+    a, b = make_dataset(name, seed=3), make_dataset(name, seed=3)
+    np.testing.assert_array_equal(a.X, b.X)
+    np.testing.assert_array_equal(a.y, b.y)
+    assert a.X.shape == (info.samples, info.columns) and np.isfinite(a.X).all()
+    if info.task == "classification":
+        assert sorted(set(a.y.tolist())) == list(range(info.n_classes))
+    else:
+        assert a.y.shape == (info.samples, 1)
+    if not info.fixed:
+        assert not np.array_equal(make_dataset(name, seed=4).X, a.X)
+        assert make_dataset(name, samples=40).X.shape[0] == 40
+
+
+def test_noise_moves_points():
+    clean, noisy = make_dataset("circle", noise=0.0, seed=1), make_dataset("circle", noise=0.5, seed=1)
+    r_clean = np.hypot(*clean.X[clean.y == 1].T)
+    assert r_clean.max() <= 2.5 and np.hypot(*noisy.X[noisy.y == 1].T).max() > 2.5
+
+
+def test_lecture_tables():
+    t = make_dataset("seed_table")
+    np.testing.assert_array_equal(t.X[:, 0], [10, 2, 3.5, 1])
+    np.testing.assert_array_equal(t.y[:, 0], [10.1, 1.9, 3.4, 1.1])
+    assert (t.X[:, 0] * t.y[:, 0]).sum() == pytest.approx(117.8)
+    assert (t.X[:, 0] ** 2).sum() == pytest.approx(117.25)
+    assert make_dataset("xor_table").y.tolist() == [0, 1, 1, 0]
+    assert make_dataset("and").y.tolist() == [0, 0, 0, 1]
+    assert make_dataset("or").y.tolist() == [0, 1, 1, 1]
+
+
+def test_bad_options_are_refused():
+    with pytest.raises(DataError, match="unknown dataset"):
+        make_dataset("mnist")
+    with pytest.raises(DataError, match="noise"):
+        make_dataset("circle", noise=2)
+    with pytest.raises(DataError, match="samples"):
+        make_dataset("circle", samples=1)
+
+
+def test_split_fraction():
+    tr, te = split_indices(100, 0.7, np.random.default_rng(0))
+    assert len(tr) == 70 and len(te) == 30 and not set(tr) & set(te)
+    tr, te = split_indices(4, 1.0, np.random.default_rng(0))
+    assert len(tr) == 4 and len(te) == 0
+
+
+def test_features_from_raw_columns():
+    X = np.array([[1.0, 2.0, 5.0]])
+    F = apply_features(X, ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)", "x3"])
+    np.testing.assert_allclose(F[0], [1, 2, 1, 4, 2, np.sin(1), np.sin(2), 5])
+    with pytest.raises(DataError, match="need 3 data columns; the data has 2"):
+        apply_features(X[:, :2], ["x1", "x3"])
+
+
+def write(tmp_path, text, name="d.csv"):
+    p = tmp_path / name
+    p.write_text(text)
+    return str(p)
+
+
+def test_csv_with_header_and_numeric_labels(tmp_path):
+    ds = load_csv(write(tmp_path, "a,b,label\n1,2,0\n3,4,1\n5,6,1.0\n"))
+    assert ds.task == "classification" and ds.n_classes == 2 and ds.y.tolist() == [0, 1, 1]
+    assert ds.column_names == ["a", "b"] and ds.class_names == ["0", "1"]
+
+
+def test_csv_without_header_target_by_number_and_text_labels(tmp_path):
+    ds = load_csv(write(tmp_path, "setosa,1.5,2\nvirginica,3,4\nsetosa,2,1\n"), target="1")
+    assert ds.class_names == ["setosa", "virginica"] and ds.y.tolist() == [0, 1, 0]
+    np.testing.assert_array_equal(ds.X, [[1.5, 2], [3, 4], [2, 1]])
+
+
+def test_csv_regression_target_by_name(tmp_path):
+    ds = load_csv(write(tmp_path, "y,x\n0.5,1\n1.25,2\n2.5,3\n"), target="y")
+    assert ds.task == "regression" and ds.y[:, 0].tolist() == [0.5, 1.25, 2.5]
+
+
+@pytest.mark.parametrize("text,target,needle", [
+    ("a,b,y\n1,2,0\n3,x,1\n", None, "row 3, column 'b': 'x' is not a finite number"),
+    ("a,b,y\n1,2,0\n3,,1\n", None, "row 3, column 'b': is empty"),
+    ("a,b,y\n1,2,0\n3,4\n", None, "row 3 has 2 cells, expected 3"),
+    ("a,b,y\n1,2,0\n3,nan,1\n", None, "row 3, column 'b'"),
+    ("a,b,y\n1,2,0\n", "z", "no column named 'z'"),
+    ("a,b,y\n", None, "header but no data rows"),
+    ("", None, "no rows"),
+    ("a,b,y\n1,2,0\n3,4,\n", None, "row 3, column 'y': the target is empty"),
+])
+def test_bad_csv_names_row_and_column(tmp_path, text, target, needle):
+    with pytest.raises(DataError, match=needle.replace("(", r"\(").replace(")", r"\)")):
+        load_csv(write(tmp_path, text), target=target)
+
+
+def test_features_csv_for_prediction(tmp_path):
+    names, X = load_features_csv(write(tmp_path, "1,2\n3,4\n"))
+    assert names == ["x1", "x2"] and X.tolist() == [[1, 2], [3, 4]]
+    with pytest.raises(DataError, match="row 2, column 'x2'"):
+        load_features_csv(write(tmp_path, "x1,x2\n1,abc\n"))
