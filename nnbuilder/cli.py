@@ -136,6 +136,8 @@ def _describe(doc) -> dict:
 
 
 def cmd_info(args) -> int:
+    import numpy as np
+
     doc = _load(args.model)
     d = _describe(doc)
     if args.json:
@@ -162,6 +164,11 @@ def cmd_info(args) -> int:
         count = l["arithmetic"] if l["params"] else "0"
         print(f"{l['id']:<16} {l['type']:<11} {shape:<12} {settings[:28]:<28} {count}")
     print(f"total parameters: {d['arithmetic']}")
+    for nid, wb in (doc.weights or {}).items():
+        if wb["W"].size <= 16:  # small enough to read, as in the lecture's examples
+            b = "" if wb["b"] is None else f", b = {np.array2string(wb['b'], precision=6)}"
+            W = np.array2string(wb["W"], precision=6, separator=", ").replace("\n", "")
+            print(f"{nid}: W = {W}{b}")
     for e in d["errors"] + d["warnings"]:
         print(e)
     return 0
@@ -242,6 +249,10 @@ def cmd_train(args) -> int:
         "epochs": trainer.epoch - start_epoch, "steps": trainer.step,
         "stop_reason": reason, "seconds": round(elapsed, 3),
     }
+    if metric == "accuracy":  # the lecture's zero-one loss: the fraction misclassified
+        for part in ("train", "test"):
+            acc = result[f"{part}_accuracy"]
+            result[f"{part}_zero_one"] = None if acc is None or math.isnan(acc) else 1.0 - acc
     if trainer.divergence:
         result["diverged_at_step"] = trainer.divergence["step"]
         result["diverged_lr"] = trainer.divergence["lr"]

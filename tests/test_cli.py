@@ -43,6 +43,7 @@ def test_new_info_train_predict_round_trip(capsys, tmp_path):
     assert res["epochs"] == 100 and res["stop_reason"] == "max_epochs"
     assert res["train_accuracy"] > 0.9 and res["test_accuracy"] > 0.9
     assert set(res) >= {"train_loss", "test_loss", "train_accuracy", "test_accuracy"}
+    assert res["test_zero_one"] == pytest.approx(1 - res["test_accuracy"])
     doc = load_model(t)
     assert doc.weights is not None and doc.training.lr == 0.1 and doc.seed == 3
     assert doc.dataset["name"] == "circle" and doc.metrics["epochs"] == 100

@@ -243,3 +243,24 @@ def test_output_units_must_match_the_classes():
     net = Network(Graph.chain([2, 3, 1]))
     with pytest.raises(DataError, match="3 classes but the Output node has 1 unit"):
         TrainData.from_dataset(make_dataset("blobs"), net)
+
+
+def test_float32_network_trains_in_float32():
+    net = Network(Graph.chain([2, 8, 1]), dtype=np.float32)
+    data = TrainData.from_dataset(make_dataset("gauss", seed=0), net, 0.5)
+    t = Trainer(net, data, TrainConfig(lr=0.1, max_epochs=20), seed=0)
+    t.run(10**6)
+    assert net.theta.dtype == np.float32 and t.optimizer.tmp.dtype == np.float32
+    assert t.history.test_metric[-1] > 0.95
+
+
+def test_metrics_accuracy_zero_one_and_r2():
+    from nnbuilder.core.losses import accuracy, r2_score, zero_one_loss
+
+    a = np.array([[0.9], [0.2], [0.6], [0.4]])
+    labels = np.array([1, 0, 0, 0])
+    assert accuracy(a, labels) == 0.75 and zero_one_loss(a, labels) == 0.25
+    assert accuracy(np.array([[0.1], [-0.1]]), np.array([1, 0]), threshold=0.0) == 1.0  # hinge
+    assert accuracy(np.array([[0.1, 0.7, 0.2]]), np.array([1])) == 1.0  # argmax for several
+    y = np.array([[1.0], [2.0], [3.0]])
+    assert r2_score(y, y) == 1.0 and r2_score(np.full_like(y, 2.0), y) == 0.0

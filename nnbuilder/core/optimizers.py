@@ -20,10 +20,10 @@ class SGD:
     """theta -= lr g; with momentum mu: v = mu v - lr g, theta += v
     (Nesterov: theta += mu v - lr g)."""
 
-    def __init__(self, size: int):
-        self.velocity = np.zeros(size)
-        self.tmp = np.zeros(size)
-        self.tmp2 = np.zeros(size)
+    def __init__(self, size: int, dtype=np.float64):
+        self.velocity = np.zeros(size, dtype)
+        self.tmp = np.zeros(size, dtype)
+        self.tmp2 = np.zeros(size, dtype)
 
     def step(self, theta, grad, cfg):
         np.multiply(grad, cfg.lr, out=self.tmp)
@@ -50,9 +50,9 @@ class SGD:
 class RMSProp:
     """s = rho s + (1 - rho) g^2; theta -= lr g / (sqrt(s) + eps)."""
 
-    def __init__(self, size: int):
-        self.sq = np.zeros(size)
-        self.tmp = np.zeros(size)
+    def __init__(self, size: int, dtype=np.float64):
+        self.sq = np.zeros(size, dtype)
+        self.tmp = np.zeros(size, dtype)
 
     def step(self, theta, grad, cfg):
         rho = cfg.rho
@@ -76,10 +76,10 @@ class RMSProp:
 class Adam:
     """Adam (Kingma & Ba) with bias correction."""
 
-    def __init__(self, size: int):
-        self.m = np.zeros(size)
-        self.v = np.zeros(size)
-        self.tmp = np.zeros(size)
+    def __init__(self, size: int, dtype=np.float64):
+        self.m = np.zeros(size, dtype)
+        self.v = np.zeros(size, dtype)
+        self.tmp = np.zeros(size, dtype)
         self.t = 0
 
     def step(self, theta, grad, cfg):
@@ -111,5 +111,5 @@ class Adam:
 OPTIMIZERS = {"sgd": SGD, "rmsprop": RMSProp, "adam": Adam}
 
 
-def make_optimizer(name: str, size: int):
-    return OPTIMIZERS[name](size)
+def make_optimizer(name: str, size: int, dtype=np.float64):
+    return OPTIMIZERS[name](size, dtype)

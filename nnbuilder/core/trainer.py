@@ -196,7 +196,7 @@ class Trainer:
         self.stop_reason: str | None = None
         self.divergence: dict | None = None
         self._optimizer_name = self.config.optimizer
-        self.optimizer = make_optimizer(self.config.optimizer, network.n_params)
+        self.optimizer = make_optimizer(self.config.optimizer, network.n_params, network.dtype)
         self._good_theta = network.theta.copy()
         self._good_opt = self.optimizer.state()
         self._tmp_w = np.zeros(network.n_weights, dtype=network.dtype)
@@ -241,7 +241,7 @@ class Trainer:
         """
         new = TrainConfig(**{**self.config.to_dict(), **changes}).check()
         if new.optimizer != self._optimizer_name:
-            self.optimizer = make_optimizer(new.optimizer, self.network.n_params)
+            self.optimizer = make_optimizer(new.optimizer, self.network.n_params, self.network.dtype)
             self._optimizer_name = new.optimizer
             self._good_opt = self.optimizer.state()
         self.config = new
