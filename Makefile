@@ -19,9 +19,9 @@ QT_LIBS := libgl1 libegl1 libdbus-1-3 libfontconfig1 libglib2.0-0 libxkbcommon0 
 run: setup
 	@if [ -z "$$DISPLAY$$WAYLAND_DISPLAY$$QT_QPA_PLATFORM" ]; then \
 		echo "nnbuilder: no display found (DISPLAY/WAYLAND_DISPLAY unset): run 'xvfb-run make run' for a virtual screen, or use the CLI: $(BIN)/nnbuilder --help"; \
-		exit 1; \
+	else \
+		$(BIN)/nnbuilder $(ARGS); \
 	fi
-	$(BIN)/nnbuilder
 
 test: setup
 	$(BIN)/python -m pytest

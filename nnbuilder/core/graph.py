@@ -285,6 +285,10 @@ class Graph:
                         f"'{source}' has width {w_new}")
         return None
 
+    def insert_edge(self, edge: Edge, index: int | None = None) -> Edge:
+        """Put back an edge at its old place in the edge list (undo), unchecked."""
+        return self._add_edge(edge, index)
+
     def _add_edge(self, edge: Edge, index: int | None = None) -> Edge:
         if edge.source not in self.nodes or edge.target not in self.nodes:
             raise GraphError(f"edge {edge.source} -> {edge.target} names a missing node")
