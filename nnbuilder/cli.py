@@ -314,9 +314,14 @@ def cmd_predict(args) -> int:
 
 
 def cmd_gui(args) -> int:
-    print("nnbuilder: the desktop window is not there yet; use the CLI for now "
-          "(nnbuilder --help)", file=sys.stderr)
-    return 1
+    from nnbuilder.gui.app import has_display, run
+
+    if not has_display():
+        print("nnbuilder: no display (DISPLAY/WAYLAND_DISPLAY unset): run it as "
+              "'xvfb-run nnbuilder' for a virtual screen, or use the CLI (nnbuilder --help)",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return run(getattr(args, "file", None))
 
 
 # ----------------------------------------------------------------------- main

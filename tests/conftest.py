@@ -32,3 +32,46 @@ def dag_graph() -> Graph:
                  ("sum", "cat"), ("c", "cat"), ("cat", "drop"), ("drop", "act"), ("act", "out")]:
         g.connect(s, t)
     return g
+
+
+@pytest.fixture
+def gui_env(tmp_path, monkeypatch):
+    """Settings and autosaves in a temporary folder, never the user's."""
+    from PySide6.QtCore import QSettings
+
+    state = tmp_path / "state"
+    monkeypatch.setenv("NNBUILDER_STATE_DIR", str(state))
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "config"))
+    return tmp_path
+
+
+@pytest.fixture
+def make_window(qtbot, gui_env, monkeypatch):
+    """Build real main windows with dialogs answered by the test, not a person."""
+    from PySide6.QtCore import QPointF
+
+    from nnbuilder.gui.mainwindow import MainWindow
+
+    errors = []
+    monkeypatch.setattr(MainWindow, "_error", lambda self, title, text: errors.append((title, text)))
+    monkeypatch.setattr(MainWindow, "_ask_unsaved", lambda self: "discard")
+
+    def make(*args, **kwargs):
+        kwargs.setdefault("offer_restore", False)
+        w = MainWindow(*args, **kwargs)
+        w.errors = errors
+        qtbot.addWidget(w)
+        w.resize(1600, 1000)
+        with qtbot.waitExposed(w):
+            w.show()
+        qtbot.wait(20)  # let the first-show fit run, then fix a known zoom
+        w.view.resetTransform()
+        w.view.centerOn(QPointF(w.scene.itemsBoundingRect().center()) if w.scene.items() else QPointF(0, 0))
+        return w
+
+    return make
+
+
+@pytest.fixture
+def window(make_window):
+    return make_window()

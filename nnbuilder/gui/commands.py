@@ -1,0 +1,104 @@
+"""Undo commands. Each changes the graph model only; the scene follows its events."""
+from __future__ import annotations
+
+from PySide6.QtGui import QUndoCommand
+
+from nnbuilder.core.graph import Edge, Graph, new_node_id
+
+_MERGE_PARAMS_ID = 1001
+
+
+class AddNodeCommand(QUndoCommand):
+    def __init__(self, graph: Graph, node_type: str, position, params: dict | None = None,
+                 node_id: str | None = None):
+        super().__init__(f"Add {node_type.capitalize()}")
+        self.graph, self.node_type, self.position = graph, node_type, tuple(position)
+        self.params = dict(params or {})
+        self.node_id = node_id or new_node_id(node_type)
+
+    def redo(self):
+        self.graph.add_node(self.node_type, self.params, self.position, self.node_id)
+
+    def undo(self):
+        self.graph.remove_node(self.node_id)
+
+
+class RemoveNodeCommand(QUndoCommand):
+    def __init__(self, graph: Graph, node_id: str, parent: QUndoCommand | None = None):
+        super().__init__(f"Remove {graph.nodes[node_id].type.capitalize()}", parent)
+        self.graph, self.node_id, self.removed = graph, node_id, None
+
+    def redo(self):
+        self.removed = self.graph.remove_node(self.node_id)
+
+    def undo(self):
+        self.graph.restore_node(self.removed)
+
+
+class ConnectCommand(QUndoCommand):
+    def __init__(self, graph: Graph, source: str, target: str):
+        super().__init__("Connect")
+        self.graph, self.edge = graph, Edge(source, target)
+
+    def redo(self):
+        self.graph.connect(self.edge.source, self.edge.target)
+
+    def undo(self):
+        self.graph.disconnect(self.edge.source, self.edge.target)
+
+
+class DisconnectCommand(QUndoCommand):
+    def __init__(self, graph: Graph, edge: Edge, parent: QUndoCommand | None = None):
+        super().__init__("Disconnect", parent)
+        self.graph, self.edge, self.index = graph, edge, None
+
+    def redo(self):
+        self.index = self.graph.disconnect(self.edge.source, self.edge.target)
+
+    def undo(self):
+        self.graph.insert_edge(self.edge, self.index)
+
+
+class MoveNodesCommand(QUndoCommand):
+    """Moves of any number of nodes as one step: ``{node_id: (old_pos, new_pos)}``."""
+
+    def __init__(self, graph: Graph, moves: dict, text: str = "Move"):
+        super().__init__(text)
+        self.graph, self.moves = graph, moves
+
+    def redo(self):
+        for nid, (_, new) in self.moves.items():
+            self.graph.move_node(nid, new)
+
+    def undo(self):
+        for nid, (old, _) in self.moves.items():
+            self.graph.move_node(nid, old)
+
+
+class SetParamsCommand(QUndoCommand):
+    """Change node parameters; consecutive edits of the same field merge into one step."""
+
+    def __init__(self, graph: Graph, node_id: str, changes: dict, mergeable: bool = True):
+        keys = ", ".join(changes)
+        super().__init__(f"Change {keys}")
+        self.graph, self.node_id, self.changes = graph, node_id, dict(changes)
+        self.old: dict = {}
+        self.mergeable = mergeable
+
+    def id(self) -> int:
+        return _MERGE_PARAMS_ID if self.mergeable else -1
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not (isinstance(other, SetParamsCommand) and other.mergeable and
+                other.node_id == self.node_id and set(other.changes) == set(self.changes)):
+            return False
+        self.changes = dict(other.changes)
+        return True
+
+    def redo(self):
+        # QUndoStack runs redo() before merging, so after a merge the first
+        # command's ``old`` still holds the values from before the whole run.
+        self.old = self.graph.set_params(self.node_id, **self.changes)
+
+    def undo(self):
+        self.graph.set_params(self.node_id, **self.old)

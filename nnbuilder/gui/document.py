@@ -1,0 +1,177 @@
+"""The document being edited: a model file's contents, an undo stack, a path.
+
+All edits go through :class:`Document` methods, which push undo commands;
+the commands change the graph; views follow the graph's events.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoStack
+
+from nnbuilder.core.errors import GraphError
+from nnbuilder.core.graph import Edge, Graph
+from nnbuilder.core.modelfile import ModelDocument, load_model, save_model
+from nnbuilder.core.network import Network
+
+from .commands import (AddNodeCommand, ConnectCommand, DisconnectCommand, MoveNodesCommand,
+                       RemoveNodeCommand, SetParamsCommand)
+
+EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "resources" / "examples"
+DEFAULT_EXAMPLE = EXAMPLES_DIR / "circle.json"
+
+
+class Document(QObject):
+    """A network being edited.
+
+    ``graphChanged`` fires after every undo-stack step (an edit, an undo, a
+    redo), once the graph and the scene are up to date, so panels can
+    re-validate.
+    """
+
+    graphChanged = Signal()
+    pathChanged = Signal(str)
+
+    def __init__(self, model: ModelDocument | None = None, path: str | None = None, parent=None):
+        super().__init__(parent)
+        model = model or ModelDocument(Graph())
+        self.graph = model.graph
+        self.weights = model.weights
+        self.training = model.training
+        self.dataset = model.dataset
+        self.seed = model.seed
+        self.metrics = model.metrics
+        self.path = path
+        self.example_name: str | None = None  # set when this is a built-in example
+        self._forced_modified = False  # e.g. restored from an autosave
+        self.undo_stack = QUndoStack(self)
+        # Every edit is a command: announce it once the command (or macro) is
+        # complete, after the scene has followed the graph's own events.
+        self.undo_stack.indexChanged.connect(self._step_done)
+
+    def _step_done(self, _index: int) -> None:
+        self.graphChanged.emit()
+
+    @classmethod
+    def open(cls, path: str, parent=None) -> "Document":
+        """Load a model file; raises ModelFileError (the caller keeps its document)."""
+        return cls(load_model(path), str(path), parent)
+
+    @property
+    def title(self) -> str:
+        return Path(self.path).name if self.path else "Untitled"
+
+    @property
+    def modified(self) -> bool:
+        return self._forced_modified or not self.undo_stack.isClean()
+
+    def mark_modified(self) -> None:
+        """Treat the document as unsaved although nothing is on its undo stack."""
+        self._forced_modified = True
+
+    # --------------------------------------------------------------- editing
+    def add_node(self, node_type: str, position, params: dict | None = None) -> str:
+        cmd = AddNodeCommand(self.graph, node_type, position, params)
+        self.undo_stack.push(cmd)
+        return cmd.node_id
+
+    def connect(self, source: str, target: str) -> str | None:
+        """Connect two nodes; return the reason if the connection is refused."""
+        reason = self.graph.connection_refusal(source, target)
+        if reason is None:
+            self.undo_stack.push(ConnectCommand(self.graph, source, target))
+        return reason
+
+    def remove(self, node_ids=(), edges=()) -> None:
+        """Remove nodes (with their edges) and edges as one undo step."""
+        node_ids = [n for n in node_ids if n in self.graph.nodes]
+        edges = [e for e in edges if e in self.graph.edges and
+                 e.source not in node_ids and e.target not in node_ids]
+        if not node_ids and not edges:
+            return
+        self.undo_stack.beginMacro("Delete" if len(node_ids) + len(edges) > 1 else
+                                   ("Remove " + self.graph.nodes[node_ids[0]].type.capitalize()
+                                    if node_ids else "Disconnect"))
+        for e in edges:
+            self.undo_stack.push(DisconnectCommand(self.graph, e))
+        for nid in node_ids:
+            self.undo_stack.push(RemoveNodeCommand(self.graph, nid))
+        self.undo_stack.endMacro()
+
+    def move(self, moves: dict, text: str = "Move") -> None:
+        """``{node_id: (old, new)}`` as one undo step (positions already differ)."""
+        moves = {n: (tuple(o), tuple(p)) for n, (o, p) in moves.items() if tuple(o) != tuple(p)}
+        if moves:
+            self.undo_stack.push(MoveNodesCommand(self.graph, moves, text))
+
+    def set_params(self, node_id: str, mergeable: bool = True, **changes) -> str | None:
+        """Change parameters; return the reason if a value is refused."""
+        node = self.graph.node(node_id)
+        if all(node.params.get(k) == v for k, v in changes.items()):
+            return None
+        try:  # validate before pushing, so the stack never holds a failing command
+            from nnbuilder.core.graph import check_param
+            for k, v in changes.items():
+                check_param(node.type, k, v)
+        except GraphError as e:
+            return str(e)
+        self.undo_stack.push(SetParamsCommand(self.graph, node_id, changes, mergeable))
+        return None
+
+    def auto_layout(self, undoable: bool = True) -> None:
+        """Layers left to right by depth from the input, centred in each column.
+
+        ``undoable=False`` places the nodes directly (for a freshly opened
+        example that has nothing to undo yet)."""
+        order, cyclic = self.graph.topological_order()
+        depth: dict[str, int] = {}
+        for nid in order:
+            ins = self.graph.inputs_of(nid)
+            depth[nid] = 1 + max((depth[s] for s in ins if s in depth), default=-1)
+        for nid in cyclic:
+            depth[nid] = max(depth.values(), default=-1) + 1
+        columns: dict[int, list[str]] = {}
+        for nid in self.graph.nodes:
+            columns.setdefault(depth.get(nid, 0), []).append(nid)
+        from .items import node_size
+
+        moves = {}
+        for d, ids in columns.items():
+            heights = [node_size(self.graph, n)[1] for n in ids]
+            total = sum(heights) + 40 * (len(ids) - 1)
+            y = -total / 2
+            for nid, h in zip(ids, heights):
+                moves[nid] = (self.graph.nodes[nid].position, (d * 250.0, float(round(y))))
+                y += h + 40
+        if undoable:
+            self.move(moves, "Auto-layout")
+        else:
+            for nid, (_, new) in moves.items():
+                self.graph.move_node(nid, new)
+
+    # ----------------------------------------------------------------- files
+    def fitting_weights(self) -> dict | None:
+        """The trained weights, if they still fit the (possibly edited) network."""
+        if self.weights is None:
+            return None
+        try:
+            net = Network(self.graph)
+            net.set_weights(self.weights)
+        except GraphError:
+            return None
+        return self.weights
+
+    def to_model(self) -> ModelDocument:
+        return ModelDocument(self.graph, self.fitting_weights(), self.training, self.dataset,
+                             self.seed, self.metrics if self.fitting_weights() is not None else None)
+
+    def save(self, path: str | None = None) -> None:
+        """Write atomically; raises ModelFileError. Marks the document clean."""
+        path = str(path or self.path)
+        save_model(path, self.to_model())
+        if path != self.path:
+            self.path = path
+            self.pathChanged.emit(path)
+        self._forced_modified = False
+        self.undo_stack.setClean()

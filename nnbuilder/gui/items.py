@@ -1,0 +1,348 @@
+"""Scene items: a node (with its neurons and ports) and an edge between nodes.
+
+Items hold graph ids and paint; they never change the model. Positions a
+user drags are handed to the document as one move command on release.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import (QBrush, QColor, QFont, QFontMetricsF, QGuiApplication, QPainter,
+                           QPainterPath, QPainterPathStroker, QPalette, QPen)
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject, QGraphicsPathItem
+
+from nnbuilder.core.graph import LAYER_FORMULAS, Graph
+
+NODE_WIDTH = 170.0
+HEADER = 46.0
+NEURON_STEP = 22.0
+NEURON_R = 7.0
+MAX_NEURONS = 16
+PORT_R = 6.0
+
+TYPE_COLORS = {
+    "input": "#4C8FD6", "dense": "#E8892C", "activation": "#4E9F4A", "dropout": "#8C6D5A",
+    "add": "#A2679A", "concat": "#3F9C96", "output": "#D64B4D",
+}
+TYPE_TITLES = {"input": "Input", "dense": "Dense", "activation": "Activation", "dropout": "Dropout",
+               "add": "Add", "concat": "Concatenate", "output": "Output"}
+
+
+def is_dark() -> bool:
+    pal = QGuiApplication.palette()
+    return pal.color(QPalette.ColorRole.Window).lightness() < 128
+
+
+def neuron_count(graph: Graph, node_id: str) -> int | None:
+    """How many neuron circles a node shows (None: no neuron column)."""
+    node = graph.nodes[node_id]
+    if node.type == "input":
+        n = len(node.params["features"])
+    elif node.type in ("dense", "output"):
+        n = node.params["units"]
+    else:
+        return None
+    return n if n <= MAX_NEURONS else None
+
+
+def node_size(graph: Graph, node_id: str) -> tuple[float, float]:
+    node = graph.nodes[node_id]
+    n = neuron_count(graph, node_id)
+    if n is not None:
+        return NODE_WIDTH, HEADER + n * NEURON_STEP + 8
+    if node.type in ("input", "dense", "output"):
+        return NODE_WIDTH, HEADER + 30  # the compact bar of a wide layer
+    return NODE_WIDTH, HEADER
+
+
+def node_texts(graph: Graph, node_id: str) -> tuple[str, str]:
+    """(title, subtitle) shown on a node."""
+    node, p = graph.nodes[node_id], graph.nodes[node_id].params
+    widths = graph.widths()
+    count, _ = graph.param_count(node_id)
+    params = f"{count} params" if count != 1 else "1 param"
+    if node.type == "input":
+        return f"Input  {len(p['features'])}", ", ".join(p["features"])
+    if node.type == "dense":
+        return f"Dense  {p['units']}", f"{p['activation']} · {params}"
+    if node.type == "output":
+        return f"Output  {p['units']}", f"{p['activation']} · {p['loss']} · {params}"
+    if node.type == "activation":
+        return "Activation", p["activation"]
+    if node.type == "dropout":
+        return "Dropout", f"rate {p['rate']:g}"
+    w = widths.get(node_id)
+    return TYPE_TITLES[node.type], f"width {w}" if w is not None else "width ?"
+
+
+class PortItem(QGraphicsItem):
+    """An input (left) or output (right) port of a node; drag from one to connect."""
+
+    def __init__(self, node_item: "NodeItem", kind: str):
+        super().__init__(node_item)
+        self.node_item, self.kind = node_item, kind
+        self.hovered = False
+        self.setAcceptHoverEvents(True)
+        self.setCursor(Qt.CursorShape.CrossCursor)
+        self.setToolTip("Drag to another node to connect" if kind == "out" else
+                        "Drop a connection here")
+        self.setZValue(2)
+
+    def boundingRect(self) -> QRectF:
+        r = PORT_R + 3
+        return QRectF(-r, -r, 2 * r, 2 * r)
+
+    def shape(self) -> QPainterPath:
+        p = QPainterPath()
+        p.addEllipse(self.boundingRect())
+        return p
+
+    def paint(self, painter: QPainter, option, widget=None):
+        pal = QGuiApplication.palette()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        color = QColor(TYPE_COLORS[self.node_item.node_type])
+        painter.setPen(QPen(pal.color(QPalette.ColorRole.Text), 1.2))
+        painter.setBrush(color if self.hovered else pal.color(QPalette.ColorRole.Base))
+        r = PORT_R + (1.5 if self.hovered else 0)
+        painter.drawEllipse(QPointF(0, 0), r, r)
+
+    def hoverEnterEvent(self, event):
+        self.hovered = True
+        self.update()
+
+    def hoverLeaveEvent(self, event):
+        self.hovered = False
+        self.update()
+
+    def scene_center(self) -> QPointF:
+        return self.mapToScene(QPointF(0, 0))
+
+
+class NodeItem(QGraphicsObject):
+    """The picture of one graph node, identified by ``node_id``."""
+
+    def __init__(self, graph: Graph, node_id: str):
+        super().__init__()
+        self.graph, self.node_id = graph, node_id
+        self.node_type = graph.nodes[node_id].type
+        self.edges: list[EdgeItem] = []
+        self.problems: list = []
+        self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsMovable
+                      | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
+                      | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges)
+        self.setAcceptHoverEvents(True)
+        self.setZValue(1)
+        self.in_port = PortItem(self, "in") if self.node_type != "input" else None
+        self.out_port = PortItem(self, "out") if self.node_type != "output" else None
+        self.sync_from_model()
+
+    # ------------------------------------------------------------- geometry
+    @property
+    def size(self) -> tuple[float, float]:
+        return self._size
+
+    def boundingRect(self) -> QRectF:
+        w, h = self._size
+        return QRectF(-4, -4, w + 8, h + 8)
+
+    def shape(self) -> QPainterPath:
+        p = QPainterPath()
+        w, h = self._size
+        p.addRoundedRect(QRectF(0, 0, w, h), 8, 8)
+        return p
+
+    def neuron_centers(self) -> list[QPointF]:
+        """Scene positions of the neuron circles (empty when none are shown)."""
+        n = neuron_count(self.graph, self.node_id)
+        if n is None:
+            return []
+        x = self._size[0] / 2
+        return [self.mapToScene(QPointF(x, HEADER + NEURON_STEP / 2 + i * NEURON_STEP))
+                for i in range(n)]
+
+    def sync_from_model(self) -> None:
+        """Re-read the node's settings and position from the graph."""
+        self.prepareGeometryChange()
+        self._size = node_size(self.graph, self.node_id)
+        w, h = self._size
+        if self.in_port:
+            self.in_port.setPos(0, h / 2)
+        if self.out_port:
+            self.out_port.setPos(w, h / 2)
+        x, y = self.graph.nodes[self.node_id].position
+        if (self.pos().x(), self.pos().y()) != (x, y):
+            self.setPos(x, y)
+        self._update_tooltip()
+        self.update()
+        for e in self.edges:
+            e.update_path()
+
+    def set_problems(self, problems: list) -> None:
+        self.problems = problems
+        self._update_tooltip()
+        self.update()
+
+    def _update_tooltip(self) -> None:
+        node = self.graph.nodes[self.node_id]
+        _, arithmetic = self.graph.param_count(self.node_id)
+        lines = [f"<b>{TYPE_TITLES[node.type]}</b> <i>{self.node_id}</i>",
+                 LAYER_FORMULAS[node.type]]
+        if node.type in ("dense", "output"):
+            lines.append(f"parameters: {arithmetic}")
+        lines += [f"<span style='color:{'#d33' if p.severity == 'error' else '#c80'}'>"
+                  f"{p.severity}: {p.message}</span>" for p in self.problems]
+        self.setToolTip("<br>".join(lines))
+
+    def itemChange(self, change, value):
+        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
+            for e in self.edges:
+                e.update_path()
+        return super().itemChange(change, value)
+
+    # ---------------------------------------------------------------- paint
+    def paint(self, painter: QPainter, option, widget=None):
+        pal = QGuiApplication.palette()
+        dark = is_dark()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        w, h = self._size
+        accent = QColor(TYPE_COLORS[self.node_type])
+        body = pal.color(QPalette.ColorRole.Base)
+        text = pal.color(QPalette.ColorRole.Text)
+        rect = QRectF(0, 0, w, h)
+
+        errors = [p for p in self.problems if p.severity == "error"]
+        if self.isSelected():
+            border = QPen(pal.color(QPalette.ColorRole.Highlight), 3)
+        elif errors:
+            border = QPen(QColor("#E03131"), 2.5)
+        elif self.problems:
+            border = QPen(QColor("#E8A317"), 2.5)
+        else:
+            border = QPen(pal.color(QPalette.ColorRole.Mid), 1.2)
+        painter.setPen(border)
+        painter.setBrush(body)
+        painter.drawRoundedRect(rect, 8, 8)
+
+        # Coloured header band.
+        header = QPainterPath()
+        header.addRoundedRect(QRectF(0, 0, w, HEADER), 8, 8)
+        clip = QPainterPath()
+        clip.addRect(QRectF(0, 0, w, HEADER))
+        tint = QColor(accent)
+        tint.setAlpha(90 if dark else 55)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(tint)
+        painter.drawPath(header.intersected(clip))
+        painter.setBrush(accent)
+        painter.drawRect(QRectF(0, HEADER - 3, w, 3))
+
+        title, subtitle = node_texts(self.graph, self.node_id)
+        font = QFont(painter.font())
+        font.setPointSizeF(9.5)
+        font.setBold(True)
+        painter.setFont(font)
+        painter.setPen(text)
+        painter.drawText(QRectF(10, 4, w - 20, 20), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, title)
+        font.setBold(False)
+        font.setPointSizeF(8)
+        painter.setFont(font)
+        sub = QFontMetricsF(font).elidedText(subtitle, Qt.TextElideMode.ElideRight, w - 20)
+        muted = QColor(text)
+        muted.setAlpha(190)
+        painter.setPen(muted)
+        painter.drawText(QRectF(10, 22, w - 20, 18), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, sub)
+
+        n = neuron_count(self.graph, self.node_id)
+        node = self.graph.nodes[self.node_id]
+        if n is not None:
+            painter.setPen(QPen(text, 1))
+            fill = QColor(accent)
+            fill.setAlpha(140)
+            painter.setBrush(fill)
+            labels = node.params["features"] if node.type == "input" else None
+            for i in range(n):
+                c = QPointF(w / 2, HEADER + NEURON_STEP / 2 + i * NEURON_STEP)
+                painter.drawEllipse(c, NEURON_R, NEURON_R)
+                if labels:
+                    painter.setPen(muted)
+                    painter.drawText(QRectF(6, c.y() - 9, w / 2 - NEURON_R - 10, 18),
+                                     Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                                     labels[i])
+                    painter.setPen(QPen(text, 1))
+        elif node.type in ("input", "dense", "output"):
+            units = len(node.params["features"]) if node.type == "input" else node.params["units"]
+            bar = QRectF(14, HEADER + 6, w - 28, 18)
+            fill = QColor(accent)
+            fill.setAlpha(120)
+            painter.setPen(QPen(text, 1))
+            painter.setBrush(fill)
+            painter.drawRoundedRect(bar, 4, 4)
+            painter.setPen(text)
+            painter.drawText(bar, Qt.AlignmentFlag.AlignCenter, f"{units} units")
+
+
+class EdgeItem(QGraphicsPathItem):
+    """A connection between two nodes; neuron to neuron when both show neurons."""
+
+    def __init__(self, source: NodeItem, target: NodeItem):
+        super().__init__()
+        self.source, self.target = source, target
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
+        self.setZValue(0)
+        self.setAcceptHoverEvents(True)
+        self.neuron_lines: list[tuple[QPointF, QPointF]] = []
+        source.edges.append(self)
+        target.edges.append(self)
+        self.setToolTip(f"{source.node_id} → {target.node_id}<br>Select and press Delete to remove")
+        self.update_path()
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.source.node_id, self.target.node_id
+
+    def detach(self) -> None:
+        for n in (self.source, self.target):
+            if self in n.edges:
+                n.edges.remove(self)
+
+    def update_path(self) -> None:
+        a = self.source.out_port.scene_center() if self.source.out_port else self.source.scenePos()
+        b = self.target.in_port.scene_center() if self.target.in_port else self.target.scenePos()
+        src_n, dst_n = self.source.neuron_centers(), self.target.neuron_centers()
+        self.neuron_lines = []
+        path = QPainterPath(a)
+        if src_n and dst_n:
+            for p in src_n:
+                for q in dst_n:
+                    self.neuron_lines.append((p + QPointF(NEURON_R, 0), q - QPointF(NEURON_R, 0)))
+        dx = max(40.0, abs(b.x() - a.x()) / 2)
+        path.cubicTo(a + QPointF(dx, 0), b - QPointF(dx, 0), b)
+        self.prepareGeometryChange()
+        self.setPath(path)
+
+    def shape(self) -> QPainterPath:
+        stroker = QPainterPathStroker()
+        stroker.setWidth(10)
+        return stroker.createStroke(self.path())
+
+    def boundingRect(self) -> QRectF:
+        rect = super().boundingRect().adjusted(-6, -6, 6, 6)
+        for p, q in self.neuron_lines:
+            rect = rect.united(QRectF(p, q).normalized())
+        return rect
+
+    def paint(self, painter: QPainter, option, widget=None):
+        pal = QGuiApplication.palette()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        selected = self.isSelected()
+        color = QColor(pal.color(QPalette.ColorRole.Highlight if selected else QPalette.ColorRole.Text))
+        if self.neuron_lines:
+            # One line per weight, as TF Playground draws a dense connection.
+            color.setAlpha(200 if selected else 80)
+            painter.setPen(QPen(color, 1.6 if selected else 1.0))
+            for p, q in self.neuron_lines:
+                painter.drawLine(p, q)
+            return
+        color.setAlpha(255 if selected else 200)
+        painter.setPen(QPen(color, 3 if selected else 1.8))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawPath(self.path())

@@ -1,0 +1,202 @@
+"""The diagram: a projection of the document's graph.
+
+The scene listens to the graph's events and adds, removes and refreshes items;
+user gestures (dragging a connection, moving nodes) become document edits,
+which go through the undo stack.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QColor, QGuiApplication, QPainterPath, QPalette, QPen
+from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene
+
+from nnbuilder.core.graph import Edge
+
+from .document import Document
+from .items import EdgeItem, NodeItem, PortItem
+
+
+class NetworkScene(QGraphicsScene):
+    """Mirrors ``document.graph``; ``statusMessage`` explains refused gestures."""
+
+    statusMessage = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.document: Document | None = None
+        self.node_items: dict[str, NodeItem] = {}
+        self.edge_items: dict[tuple[str, str], EdgeItem] = {}
+        self._link: QGraphicsPathItem | None = None
+        self._link_port: PortItem | None = None
+        self._handlers = []
+
+    # ------------------------------------------------------------- document
+    def set_document(self, document: Document) -> None:
+        self._detach()
+        self.clear()
+        self.node_items.clear()
+        self.edge_items.clear()
+        self.document = document
+        g = document.graph
+        self._handlers = [
+            (g.node_added, self._on_node_added), (g.node_removed, self._on_node_removed),
+            (g.node_changed, self._on_node_changed), (g.node_moved, self._on_node_moved),
+            (g.edge_added, self._on_edge_added), (g.edge_removed, self._on_edge_removed),
+        ]
+        for event, handler in self._handlers:
+            event.connect(handler)
+        for node in g.nodes.values():
+            self._on_node_added(node)
+        for edge in g.edges:
+            self._on_edge_added(edge)
+
+    def _detach(self) -> None:
+        for event, handler in self._handlers:
+            event.disconnect(handler)
+        self._handlers = []
+
+    def _refresh_texts(self) -> None:
+        # Widths and parameter counts flow downstream: refresh every node.
+        for item in self.node_items.values():
+            item.sync_from_model()
+
+    def _on_node_added(self, node) -> None:
+        item = NodeItem(self.document.graph, node.id)
+        self.node_items[node.id] = item
+        self.addItem(item)
+
+    def _on_node_removed(self, node) -> None:
+        item = self.node_items.pop(node.id)
+        self.removeItem(item)
+
+    def _on_node_changed(self, node, keys) -> None:
+        self._refresh_texts()
+
+    def _on_node_moved(self, node) -> None:
+        self.node_items[node.id].sync_from_model()
+
+    def _on_edge_added(self, edge: Edge) -> None:
+        item = EdgeItem(self.node_items[edge.source], self.node_items[edge.target])
+        self.edge_items[(edge.source, edge.target)] = item
+        self.addItem(item)
+        self._refresh_texts()
+
+    def _on_edge_removed(self, edge: Edge) -> None:
+        item = self.edge_items.pop((edge.source, edge.target))
+        item.detach()
+        self.removeItem(item)
+        self._refresh_texts()
+
+    def refresh_problems(self, problems) -> None:
+        by_node: dict[str, list] = {}
+        for p in problems:
+            if p.node_id:
+                by_node.setdefault(p.node_id, []).append(p)
+        for nid, item in self.node_items.items():
+            item.set_problems(by_node.get(nid, []))
+
+    # ------------------------------------------------------------ selection
+    def selected_node_ids(self) -> list[str]:
+        return [i.node_id for i in self.selectedItems() if isinstance(i, NodeItem)]
+
+    def selected_edges(self) -> list[Edge]:
+        return [Edge(*i.key) for i in self.selectedItems() if isinstance(i, EdgeItem)]
+
+    def delete_selection(self) -> None:
+        if self.document:
+            self.document.remove(self.selected_node_ids(), self.selected_edges())
+
+    # -------------------------------------------------------------- gestures
+    def _port_at(self, pos: QPointF) -> PortItem | None:
+        for item in self.items(pos):
+            if isinstance(item, PortItem):
+                return item
+        return None
+
+    def _node_at(self, pos: QPointF) -> NodeItem | None:
+        for item in self.items(pos):
+            if isinstance(item, PortItem):
+                return item.node_item
+            if isinstance(item, NodeItem):
+                return item
+        return None
+
+    def mousePressEvent(self, event):
+        port = self._port_at(event.scenePos()) if event.button() == Qt.MouseButton.LeftButton else None
+        if port is not None:
+            self._link_port = port
+            self._link = QGraphicsPathItem()
+            pen = QPen(QGuiApplication.palette().color(QPalette.ColorRole.Highlight), 2,
+                       Qt.PenStyle.DashLine)
+            self._link.setPen(pen)
+            self._link.setZValue(5)
+            self.addItem(self._link)
+            self._update_link(event.scenePos())
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    def _update_link(self, pos: QPointF) -> None:
+        a = self._link_port.scene_center()
+        path = QPainterPath(a)
+        dx = max(30.0, abs(pos.x() - a.x()) / 2) * (1 if self._link_port.kind == "out" else -1)
+        path.cubicTo(a + QPointF(dx, 0), pos - QPointF(dx, 0), pos)
+        self._link.setPath(path)
+
+    def mouseMoveEvent(self, event):
+        if self._link is not None:
+            self._update_link(event.scenePos())
+            event.accept()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event):
+        if self._link is not None:
+            port, pos = self._link_port, event.scenePos()
+            self.removeItem(self._link)
+            self._link, self._link_port = None, None
+            target = self._node_at(pos)
+            if target is not None and target is not port.node_item:
+                if port.kind == "out":
+                    src, dst = port.node_item.node_id, target.node_id
+                else:
+                    src, dst = target.node_id, port.node_item.node_id
+                reason = self.document.connect(src, dst)
+                if reason:
+                    self.statusMessage.emit(f"Cannot connect {src} → {dst}: {reason}")
+                else:
+                    self.statusMessage.emit(f"Connected {src} → {dst}")
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+        self.commit_moves()
+
+    def commit_moves(self) -> None:
+        """Hand positions the user dragged items to to the model, as one undo step."""
+        if not self.document:
+            return
+        moves = {}
+        for nid, item in self.node_items.items():
+            old = self.document.graph.nodes[nid].position
+            new = (round(item.pos().x()), round(item.pos().y()))
+            if (item.pos().x(), item.pos().y()) != old:
+                moves[nid] = (old, new)
+        if moves:
+            self.document.move(moves, "Move" if len(moves) == 1 else f"Move {len(moves)} nodes")
+
+    def drawBackground(self, painter, rect):
+        pal = QGuiApplication.palette()
+        bg = pal.color(QPalette.ColorRole.Window)
+        painter.fillRect(rect, bg.darker(104) if bg.lightness() > 128 else bg.lighter(115))
+        dot = QColor(pal.color(QPalette.ColorRole.Text))
+        dot.setAlpha(35)
+        painter.setPen(QPen(dot, 1.5))
+        step = 40
+        left, top = int(rect.left()) - int(rect.left()) % step, int(rect.top()) - int(rect.top()) % step
+        x = left
+        while x < rect.right():
+            y = top
+            while y < rect.bottom():
+                painter.drawPoint(QPointF(x, y))
+                y += step
+            x += step

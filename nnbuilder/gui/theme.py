@@ -1,0 +1,40 @@
+"""Light and dark palettes; "system" follows the desktop's colour scheme (Qt 6.5+)."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtWidgets import QApplication
+
+THEMES = ("system", "light", "dark")
+
+
+def dark_palette() -> QPalette:
+    p = QPalette()
+    role, group = QPalette.ColorRole, QPalette.ColorGroup
+    colors = {
+        role.Window: "#2b2d31", role.WindowText: "#e6e6e6", role.Base: "#1f2023",
+        role.AlternateBase: "#2f3136", role.ToolTipBase: "#3a3c42", role.ToolTipText: "#f0f0f0",
+        role.Text: "#e6e6e6", role.Button: "#34363c", role.ButtonText: "#e6e6e6",
+        role.BrightText: "#ff6b6b", role.Highlight: "#3d8ee8", role.HighlightedText: "#ffffff",
+        role.Link: "#6ab0ff", role.Mid: "#5a5d66", role.Dark: "#18191b", role.Light: "#45474e",
+        role.Midlight: "#3c3e44", role.Shadow: "#000000", role.PlaceholderText: "#8a8d94",
+    }
+    for r, c in colors.items():
+        p.setColor(r, QColor(c))
+    for r in (role.Text, role.WindowText, role.ButtonText):
+        p.setColor(group.Disabled, r, QColor("#7a7d84"))
+    return p
+
+
+def system_is_dark() -> bool:
+    hints = QGuiApplication.styleHints()
+    return hasattr(hints, "colorScheme") and hints.colorScheme() == Qt.ColorScheme.Dark
+
+
+def apply_theme(mode: str) -> None:
+    """Set the application palette for ``mode`` ("system", "light", "dark")."""
+    app = QApplication.instance()
+    if app is None:
+        return
+    dark = mode == "dark" or (mode == "system" and system_is_dark())
+    app.setPalette(dark_palette() if dark else app.style().standardPalette())

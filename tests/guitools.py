@@ -1,0 +1,50 @@
+"""Helpers that drive the real window the way a user does (mouse, keyboard, drops)."""
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtWidgets import QApplication
+
+
+def view_point(view, scene_pos) -> QPoint:
+    return view.mapFromScene(QPointF(scene_pos))
+
+
+def drop_from_palette(window, node_type: str, scene_pos) -> None:
+    """Drag a palette entry onto the diagram: the palette's own MIME data,
+    delivered as enter, move and drop events to the view's viewport."""
+    palette = window.palette_list
+    item = next(palette.item(i) for i in range(palette.count())
+                if palette.item(i).data(Qt.ItemDataRole.UserRole) == node_type)
+    mime = palette.mimeData([item])
+    view = window.view
+    pos = view_point(view, scene_pos)
+    vp = view.viewport()
+    for cls in (QDragEnterEvent, QDragMoveEvent):
+        ev = cls(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+        QApplication.sendEvent(vp, ev)
+        assert ev.isAccepted(), f"{cls.__name__} was refused"
+    ev = QDropEvent(QPointF(pos), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                    Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(vp, ev)
+
+
+def mouse_drag(qtbot, view, start_scene, end_scene, modifier=Qt.KeyboardModifier.NoModifier, steps=6):
+    vp = view.viewport()
+    a, b = view_point(view, start_scene), view_point(view, end_scene)
+    qtbot.mousePress(vp, Qt.MouseButton.LeftButton, modifier, a)
+    for i in range(1, steps + 1):
+        p = QPoint(a.x() + (b.x() - a.x()) * i // steps, a.y() + (b.y() - a.y()) * i // steps)
+        qtbot.mouseMove(vp, p)
+    qtbot.mouseRelease(vp, Qt.MouseButton.LeftButton, modifier, b)
+
+
+def connect_ports(qtbot, window, source_id: str, target_id: str) -> None:
+    """Drag from the source node's output port to the target node's input port."""
+    items = window.scene.node_items
+    mouse_drag(qtbot, window.view, items[source_id].out_port.scene_center(),
+               items[target_id].in_port.scene_center())
+
+
+def click_node(qtbot, window, node_id, modifier=Qt.KeyboardModifier.NoModifier):
+    item = window.scene.node_items[node_id]
+    pos = view_point(window.view, item.mapToScene(QPointF(item.size[0] / 2, 12)))
+    qtbot.mouseClick(window.view.viewport(), Qt.MouseButton.LeftButton, modifier, pos)
