@@ -154,3 +154,10 @@ def test_concat_width_is_the_sum_and_counts_downstream():
         g.connect(s, t)
     assert g.widths()["c"] == 7
     assert g.param_count("out") == (8, "7x1 + 1 = 8")
+
+
+def test_counts_of_unconnected_layers_are_unknown_not_zero():
+    g = Graph()
+    g.add_node("dense", {"units": 4}, node_id="d")
+    assert g.param_count("d") == (0, "?x4 + 4 = ?")
+    assert g.param_arithmetic() == "?x4 + 4 = ?"

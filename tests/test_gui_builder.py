@@ -384,3 +384,33 @@ def test_docks_remember_their_place(make_window):
     w.close()
     again = make_window()
     assert again.dockWidgetArea(again.findChild(QDockWidget, "problemsDock")) == Qt.DockWidgetArea.RightDockWidgetArea
+
+
+def test_palette_tooltips_give_formulas_and_double_click_adds(qtbot, window):
+    pal = window.palette_list
+    tips = {pal.item(i).data(Qt.ItemDataRole.UserRole): pal.item(i).toolTip() for i in range(pal.count())}
+    assert "y = g(Wx + b)" in tips["dense"]
+    assert "leaky_relu: g(y) = y if y &gt;= 0 else a*y" in tips["activation"] or \
+        "leaky_relu: g(y) = y if y >= 0 else a*y" in tips["activation"]
+    assert set(tips) == {"input", "dense", "activation", "dropout", "add", "concat", "output"}
+    n = len(graph_of(window).nodes)
+    item = pal.item(1)
+    rect = pal.visualItemRect(item)
+    # A real double-click: a click, then the double-click event.
+    qtbot.mouseClick(pal.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(pal.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert len(graph_of(window).nodes) == n + 1
+    assert window.scene.selected_node_ids()[0].startswith("dense-")
+    pal.setCurrentItem(pal.item(3))
+    qtbot.keyClick(pal, Qt.Key.Key_Return)
+    assert sorted(n.split("-")[0] for n in graph_of(window).nodes if "-" in n) == ["dense", "dropout"]
+
+
+def test_gui_command_without_a_display_says_so(monkeypatch, capsys):
+    from nnbuilder.cli import main
+
+    for var in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(var, raising=False)
+    assert main(["gui"]) == 2
+    err = capsys.readouterr().err
+    assert "no display" in err and "xvfb-run" in err and len(err.strip().splitlines()) == 1

@@ -263,3 +263,14 @@ def test_single_field_mutations_of_a_valid_file(data):
     # Our validator never accepts what the reference JSON Schema validator rejects.
     if accepted:
         assert validator.is_valid(doc), list(validator.iter_errors(doc))[:1]
+
+
+def test_saved_files_get_normal_permissions_not_private_temp_ones(tmp_path):
+    path = tmp_path / "m.json"
+    save_model(path, ModelDocument(Graph.chain([2, 1])))
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+    os.chmod(path, 0o640)
+    save_model(path, ModelDocument(Graph.chain([2, 1])))
+    assert path.stat().st_mode & 0o777 == 0o640

@@ -385,11 +385,11 @@ class Graph:
         ins = self.inputs_of(node_id)
         fan_in = self.widths().get(ins[0]) if len(ins) == 1 else None
         units = node.params["units"]
-        if fan_in is None:
-            return 0, f"?x{units} (input width unknown)"
+        bias = f" + {units}" if node.params["bias"] else ""
+        if fan_in is None:  # not connected yet: the count is not known
+            return 0, f"?x{units}{bias} = ?"
         n = fan_in * units + (units if node.params["bias"] else 0)
-        text = f"{fan_in}x{units}" + (f" + {units}" if node.params["bias"] else "")
-        return n, f"{text} = {n}"
+        return n, f"{fan_in}x{units}{bias} = {n}"
 
     def total_params(self) -> int:
         return sum(self.param_count(n)[0] for n in self.nodes)
@@ -399,9 +399,9 @@ class Graph:
         order, _ = self.topological_order()
         parts = [self.param_count(n)[1].split(" = ")[0] for n in order
                  if self.nodes[n].type in WEIGHTED_TYPES]
-        total = self.total_params()
         if not parts:
             return "0"
+        total = "?" if any(p.startswith("?") for p in parts) else str(self.total_params())
         return " + ".join(f"({p})" if "+" in p and len(parts) > 1 else p for p in parts) + f" = {total}"
 
     # ------------------------------------------------------------- validation

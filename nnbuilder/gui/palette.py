@@ -72,7 +72,17 @@ class LayerPalette(QListWidget):
             item.setToolTip(layer_tooltip(t))
             item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{TYPE_TITLES[t]} layer")
             self.addItem(item)
-        self.itemActivated.connect(lambda item: self.addRequested.emit(item.data(Qt.ItemDataRole.UserRole)))
+        # Not itemActivated: on some styles a double-click also activates, adding twice.
+        self.itemDoubleClicked.connect(self._request)
+
+    def _request(self, item) -> None:
+        self.addRequested.emit(item.data(Qt.ItemDataRole.UserRole))
+
+    def keyPressEvent(self, event):
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentItem():
+            self._request(self.currentItem())
+            return
+        super().keyPressEvent(event)
 
     def mimeTypes(self):
         return [LAYER_MIME]

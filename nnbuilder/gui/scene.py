@@ -153,6 +153,8 @@ class NetworkScene(QGraphicsScene):
     def mouseReleaseEvent(self, event):
         if self._link is not None:
             port, pos = self._link_port, event.scenePos()
+            port.hovered = False  # the drag took the hover-leave event
+            port.update()
             self.removeItem(self._link)
             self._link, self._link_port = None, None
             target = self._node_at(pos)
