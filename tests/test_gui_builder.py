@@ -414,3 +414,23 @@ def test_gui_command_without_a_display_says_so(monkeypatch, capsys):
     assert main(["gui"]) == 2
     err = capsys.readouterr().err
     assert "no display" in err and "xvfb-run" in err and len(err.strip().splitlines()) == 1
+
+
+def test_middle_drag_pans_and_wide_layers_show_a_bar(qtbot, window):
+    view = window.view
+    h0, v0 = view.horizontalScrollBar().value(), view.verticalScrollBar().value()
+    vp = view.viewport()
+    c = vp.rect().center()
+    qtbot.mousePress(vp, Qt.MouseButton.MiddleButton, pos=c)
+    from PySide6.QtCore import QPoint
+    qtbot.mouseMove(vp, c + QPoint(-80, -50))
+    qtbot.mouseRelease(vp, Qt.MouseButton.MiddleButton, pos=c + QPoint(-80, -50))
+    assert view.horizontalScrollBar().value() == h0 + 80 and view.verticalScrollBar().value() == v0 + 50
+    assert window.document.undo_stack.count() == 0
+    window.document.set_params("dense1", units=64)
+    item = window.scene.node_items["dense1"]
+    assert item.neuron_centers() == [] and item.size[1] < 100
+    assert window.scene.edge_items[("input", "dense1")].neuron_lines == []  # one curve, not 128 lines
+    window.document.set_params("dense1", units=16)
+    assert len(item.neuron_centers()) == 16
+    assert len(window.scene.edge_items[("dense1", "dense2")].neuron_lines) == 16 * 4
