@@ -236,16 +236,16 @@ def cmd_train(args) -> int:
     reason = None
     while reason is None:
         reason = trainer.run(2000)
-        progress.update(trainer.epoch, trainer.history.train_loss[-1])
-    progress.update(trainer.epoch, trainer.history.train_loss[-1], force=True)
+        progress.update(trainer.epoch, trainer.history.last["train_loss"])
+    progress.update(trainer.epoch, trainer.history.last["train_loss"], force=True)
     progress.close()
     elapsed = time.perf_counter() - t0
 
-    h = trainer.history
+    h = trainer.history.last
     metric = trainer.metric_name
     result = {
-        "train_loss": h.train_loss[-1], "test_loss": h.test_loss[-1],
-        f"train_{metric}": h.train_metric[-1], f"test_{metric}": h.test_metric[-1],
+        "train_loss": h["train_loss"], "test_loss": h["test_loss"],
+        f"train_{metric}": h["train_metric"], f"test_{metric}": h["test_metric"],
         "epochs": trainer.epoch - start_epoch, "steps": trainer.step,
         "stop_reason": reason, "seconds": round(elapsed, 3),
     }

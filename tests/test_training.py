@@ -24,11 +24,11 @@ def test_same_seed_gives_the_identical_loss_curve():
     a, b = make_trainer(), make_trainer()
     a.run(3000)
     b.run(3000)
-    assert a.history.train_loss == b.history.train_loss
+    np.testing.assert_array_equal(a.history.train_loss, b.history.train_loss)
     np.testing.assert_array_equal(a.network.theta, b.network.theta)
     c = make_trainer(seed=4)
     c.run(3000)
-    assert c.history.train_loss != a.history.train_loss
+    assert not np.array_equal(c.history.train_loss, a.history.train_loss)
 
 
 def test_chunking_does_not_change_the_result():
@@ -264,3 +264,35 @@ def test_metrics_accuracy_zero_one_and_r2():
     assert accuracy(np.array([[0.1, 0.7, 0.2]]), np.array([1])) == 1.0  # argmax for several
     y = np.array([[1.0], [2.0], [3.0]])
     assert r2_score(y, y) == 1.0 and r2_score(np.full_like(y, 2.0), y) == 0.0
+
+
+def test_history_stays_bounded_and_keeps_the_latest_row():
+    from nnbuilder.core.trainer import History
+
+    h = History(capacity=100)
+    seen = []
+    h.listeners.append(seen.append)
+    for e in range(1_000):
+        h.append(epoch=e, step=10 * e, train_loss=1.0 / (e + 1), test_loss=0.0, train_metric=0.0,
+                 test_metric=0.0)
+    assert len(h) <= 100 and h.stride == 16
+    epochs = h.epoch
+    assert epochs[0] == 0 and np.all(np.diff(epochs) == 16) and epochs[-1] >= 1000 - 16
+    assert h.last["epoch"] == 999 and len(seen) == 1000
+    assert h.train_loss[0] == 1.0 and h.step[1] == 160
+
+
+def test_long_runs_keep_memory_bounded():
+    import tracemalloc
+
+    net = Network(Graph.chain([1, 1], output_activation="linear", loss="l2", bias=False))
+    data = TrainData.from_dataset(make_dataset("seed_table"), net, 1.0)
+    t = Trainer(net, data, TrainConfig(lr=0.001, batch_size=4), seed=0)
+    t.run(5_000)
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    t.run(20_000)  # one step per epoch: 25k rows, past the history's capacity of 20k
+    grown = tracemalloc.get_traced_memory()[0] - base
+    tracemalloc.stop()
+    assert t.epoch == 25_000 and len(t.history) <= t.history.capacity and t.history.stride == 2
+    assert grown < 2_000_000

@@ -136,27 +136,55 @@ def encode_targets(ds: Dataset, network: Network) -> tuple[np.ndarray, np.ndarra
     return Y, None
 
 
-@dataclass
 class History:
-    """One row per finished epoch (row 0 is before training)."""
+    """Per-epoch rows (row 0 is before training), bounded in memory.
 
-    epoch: list = field(default_factory=list)
-    step: list = field(default_factory=list)
-    train_loss: list = field(default_factory=list)
-    test_loss: list = field(default_factory=list)
-    train_metric: list = field(default_factory=list)
-    test_metric: list = field(default_factory=list)
+    Beyond ``capacity`` rows every other row is dropped and from then on only
+    every ``stride``-th epoch is kept, so a run of a million epochs holds at
+    most ``capacity`` rows. :attr:`last` is always the newest row, and
+    listeners (``listeners.append(fn)``) see every row as it is added.
+    """
+
+    COLUMNS = ("epoch", "step", "train_loss", "test_loss", "train_metric", "test_metric")
+
+    def __init__(self, capacity: int = 20_000):
+        self.capacity = max(2, capacity - capacity % 2)
+        self._rows = np.zeros((self.capacity, len(self.COLUMNS)))
+        self._n = 0
+        self.stride = 1
+        self.last: dict | None = None
+        self.listeners: list = []
 
     def append(self, **row) -> None:
-        for k, v in row.items():
-            getattr(self, k).append(v)
+        self.last = row
+        for fn in self.listeners:
+            fn(row)
+        if int(row["epoch"]) % self.stride:
+            return
+        if self._n == self.capacity:
+            half = self._rows[0:self.capacity:2].copy()
+            self._rows[:len(half)] = half
+            self._n = len(half)
+            self.stride *= 2
+            if int(row["epoch"]) % self.stride:
+                return
+        self._rows[self._n] = [row[c] for c in self.COLUMNS]
+        self._n += 1
 
     def __len__(self) -> int:
-        return len(self.epoch)
+        return self._n
+
+    def column(self, name: str) -> np.ndarray:
+        """A copy of one column over the kept rows."""
+        return self._rows[:self._n, self.COLUMNS.index(name)].copy()
 
     def arrays(self, since: int = 0) -> dict[str, np.ndarray]:
-        return {f.name: np.array(getattr(self, f.name)[since:], dtype=np.float64)
-                for f in fields(self)}
+        return {c: self._rows[since:self._n, j].copy() for j, c in enumerate(self.COLUMNS)}
+
+    def __getattr__(self, name):  # history.train_loss etc.: the kept rows of a column
+        if name in History.COLUMNS:
+            return self.column(name)
+        raise AttributeError(name)
 
 
 @dataclass(frozen=True)
@@ -250,7 +278,7 @@ class Trainer:
         cfg = self.config
         if cfg.max_epochs is not None and self.epoch >= cfg.max_epochs:
             return "max_epochs"
-        if cfg.loss_target is not None and self.history.train_loss[-1] <= cfg.loss_target:
+        if cfg.loss_target is not None and self.history.last["train_loss"] <= cfg.loss_target:
             return "loss_target"
         return None
 
@@ -264,22 +292,17 @@ class Trainer:
         self._pos = 0
 
     def _end_epoch(self) -> str | None:
-        self.epoch += 1
-        m = self._record()
+        m = self.evaluate()
         if not (math.isfinite(m["train_loss"]) and np.isfinite(self.network.theta).all()):
-            self.history_pop()
-            self.epoch -= 1
             self._diverged()
             return "diverged"
+        self.epoch += 1
+        self.history.append(epoch=self.epoch, step=self.step, **m)
         np.copyto(self._good_theta, self.network.theta)
         self._good_opt = self.optimizer.state()
         self._perm = self.rng.permutation(len(self.data.X_train))
         self._pos = 0
         return self._stop_rule()
-
-    def history_pop(self) -> None:
-        for f in fields(self.history):
-            getattr(self.history, f.name).pop()
 
     def run(self, steps: int) -> str | None:
         """Run up to ``steps`` mini-batch steps.
