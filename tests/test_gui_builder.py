@@ -26,8 +26,8 @@ def test_window_has_the_named_widgets_and_the_example(window):
     g = graph_of(window)
     widths = [n.params.get("units") or len(n.params["features"]) for n in g.nodes.values()]
     assert widths == [2, 4, 4, 1] and g.total_params() == 37
-    assert window.findChild(QToolButton, "playButton").isEnabled() is False
-    assert "next version" in window.findChild(QToolButton, "playButton").toolTip()
+    play = window.findChild(QToolButton, "playButton")
+    assert play.isEnabled() and "Space" in play.toolTip()
     assert "Example" in window.windowTitle()
     assert len(window.scene.node_items) == 4 and len(window.scene.edge_items) == 3
 
@@ -184,7 +184,8 @@ def test_validation_is_live_red_outline_problems_list_and_train_tooltip(qtbot, w
     assert "has no input connected" in item.toolTip()
     texts = [window.problems.item(i).text() for i in range(window.problems.count())]
     assert any(loose in t for t in texts)
-    assert loose in window.play_button.toolTip() and "Fix" in window.play_button.toolTip()
+    assert not window.play_button.isEnabled()
+    assert loose in window.play_button.toolTip() and "Cannot train" in window.play_button.toolTip()
     assert "error" in window.network_panel.state.text()
     window.problems.itemClicked.emit(window.problems.item(0))
     assert window.scene.selected_node_ids() == [loose]

@@ -137,19 +137,20 @@ def encode_targets(ds: Dataset, network: Network) -> tuple[np.ndarray, np.ndarra
 
 
 class History:
-    """Per-epoch rows (row 0 is before training), bounded in memory.
+    """Rows of numbers (by default one per epoch, row 0 before training), bounded.
 
     Beyond ``capacity`` rows every other row is dropped and from then on only
-    every ``stride``-th epoch is kept, so a run of a million epochs holds at
-    most ``capacity`` rows. :attr:`last` is always the newest row, and
-    listeners (``listeners.append(fn)``) see every row as it is added.
+    rows whose first column is a multiple of ``stride`` are kept, so a run of
+    a million epochs holds at most ``capacity`` rows. :attr:`last` is always
+    the newest row, and listeners (``listeners.append(fn)``) see every row.
     """
 
     COLUMNS = ("epoch", "step", "train_loss", "test_loss", "train_metric", "test_metric")
 
-    def __init__(self, capacity: int = 20_000):
+    def __init__(self, capacity: int = 20_000, columns: tuple[str, ...] | None = None):
+        self.columns = tuple(columns or self.COLUMNS)
         self.capacity = max(2, capacity - capacity % 2)
-        self._rows = np.zeros((self.capacity, len(self.COLUMNS)))
+        self._rows = np.zeros((self.capacity, len(self.columns)))
         self._n = 0
         self.stride = 1
         self.last: dict | None = None
@@ -159,16 +160,17 @@ class History:
         self.last = row
         for fn in self.listeners:
             fn(row)
-        if int(row["epoch"]) % self.stride:
+        key = int(row[self.columns[0]])
+        if key % self.stride:
             return
         if self._n == self.capacity:
             half = self._rows[0:self.capacity:2].copy()
             self._rows[:len(half)] = half
             self._n = len(half)
             self.stride *= 2
-            if int(row["epoch"]) % self.stride:
+            if key % self.stride:
                 return
-        self._rows[self._n] = [row[c] for c in self.COLUMNS]
+        self._rows[self._n] = [row.get(c, np.nan) for c in self.columns]
         self._n += 1
 
     def __len__(self) -> int:
@@ -176,13 +178,16 @@ class History:
 
     def column(self, name: str) -> np.ndarray:
         """A copy of one column over the kept rows."""
-        return self._rows[:self._n, self.COLUMNS.index(name)].copy()
+        return self._rows[:self._n, self.columns.index(name)].copy()
 
     def arrays(self, since: int = 0) -> dict[str, np.ndarray]:
-        return {c: self._rows[since:self._n, j].copy() for j, c in enumerate(self.COLUMNS)}
+        return {c: self._rows[since:self._n, j].copy() for j, c in enumerate(self.columns)}
+
+    def clear(self) -> None:
+        self._n, self.stride, self.last = 0, 1, None
 
     def __getattr__(self, name):  # history.train_loss etc.: the kept rows of a column
-        if name in History.COLUMNS:
+        if name != "columns" and name in self.__dict__.get("columns", ()):
             return self.column(name)
         raise AttributeError(name)
 
@@ -206,23 +211,32 @@ class Trainer:
     """Trains ``network`` on ``data``; see the module docstring."""
 
     def __init__(self, network: Network, data: TrainData, config: TrainConfig | None = None,
-                 seed: int = 0, init: bool = True):
-        self.network = network
-        self.data = data
+                 seed: int = 0, init: bool = True, keep: dict | None = None):
+        """``init`` draws fresh weights; ``keep`` (``{node_id: {"W", "b"}}``)
+        then restores the layers whose shapes still fit."""
         self.config = (config or TrainConfig()).check()
         self.seed = seed
         self.rng = np.random.default_rng(seed)
-        network.rng = self.rng
-        if init:
-            network.init_params(self.rng)
-        if len(data.X_train) == 0:
-            raise DataError("there are no training samples")
-        self.metric_name = "accuracy" if data.task == "classification" else "r2"
         self.step = 0
         self.epoch = 0
         self.history = History()
         self.stop_reason: str | None = None
         self.divergence: dict | None = None
+        self._bind(network, data, init)
+        if keep:
+            network.set_weights(keep, strict=False)
+            np.copyto(self._good_theta, network.theta)
+        self._record()
+
+    def _bind(self, network: Network, data: TrainData, init: bool) -> None:
+        """Attach a network and data; fresh optimizer state and shuffling."""
+        if len(data.X_train) == 0:
+            raise DataError("there are no training samples")
+        self.network, self.data = network, data
+        network.rng = self.rng
+        if init:
+            network.init_params(self.rng)
+        self.metric_name = "accuracy" if data.task == "classification" else "r2"
         self._optimizer_name = self.config.optimizer
         self.optimizer = make_optimizer(self.config.optimizer, network.n_params, network.dtype)
         self._good_theta = network.theta.copy()
@@ -230,7 +244,32 @@ class Trainer:
         self._tmp_w = np.zeros(network.n_weights, dtype=network.dtype)
         self._perm = self.rng.permutation(len(data.X_train))
         self._pos = 0
-        self._record()
+
+    def replace_network(self, network: Network, data: TrainData, keep: dict | None = None) -> list[str]:
+        """Carry on with an edited network (and its data) without losing the run.
+
+        New layers are initialised from the run's generator; those in
+        ``keep`` (``{node_id: {"W", "b"}}``) whose shapes still fit keep their
+        trained values. Counters and history go on; optimizer state restarts.
+        Returns the ids of the layers that kept their weights.
+        """
+        self._bind(network, data, init=True)
+        kept = network.set_weights(keep or {}, strict=False)
+        np.copyto(self._good_theta, network.theta)
+        return kept
+
+    @property
+    def steps_per_epoch(self) -> int:
+        n = len(self.data.X_train)
+        return -(-n // min(self.config.batch_size, n))
+
+    def set_weight(self, node_id: str, row: int, col: int, value: float) -> None:
+        """Set one weight ``W[row, col]`` of a layer (e.g. typed in by a user)."""
+        if not math.isfinite(value):
+            raise NNBuilderError(f"a weight must be a finite number (got {value})")
+        W, _ = self.network.params[node_id]
+        W[row, col] = value
+        np.copyto(self._good_theta, self.network.theta)
 
     # ------------------------------------------------------------ evaluation
     def _metric(self, outputs, Y, labels) -> float:

@@ -6,7 +6,8 @@ user drags are handed to the document as one move command on release.
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import (QBrush, QColor, QFont, QFontMetricsF, QGuiApplication, QPainter,
+import numpy as np
+from PySide6.QtGui import (QColor, QFont, QFontMetricsF, QGuiApplication, QImage, QPainter,
                            QPainterPath, QPainterPathStroker, QPalette, QPen)
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject, QGraphicsPathItem
 
@@ -126,6 +127,7 @@ class NodeItem(QGraphicsObject):
         self.node_type = graph.nodes[node_id].type
         self.edges: list[EdgeItem] = []
         self.problems: list = []
+        self.maps: list[QImage] = []  # one activation map per neuron, while training
         self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsMovable
                       | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
                       | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges)
@@ -175,6 +177,55 @@ class NodeItem(QGraphicsObject):
         self.update()
         for e in self.edges:
             e.update_path()
+
+    def set_maps(self, maps, resolution: int) -> None:
+        """Per-neuron activation over the input plane, ``(units, res*res)``."""
+        from .plots import diverging_rgba
+
+        if maps is None or len(maps) != len(self.neuron_centers()):
+            if self.maps:
+                self.maps = []
+                self.update()
+            return
+        scale = 1.0
+        if self.node_type == "input":  # raw features can be large: scale each to [-1, 1]
+            scale = None
+        images = []
+        for v in maps:
+            t = v / (max(float(np.abs(v).max()), 1e-12) if scale is None else scale)
+            # Row 0 of the grid is the lowest x2: flip so up is +x2, as on the plot.
+            rgba = np.ascontiguousarray(diverging_rgba(t.reshape(resolution, resolution))[::-1])
+            images.append(QImage(rgba.data, resolution, resolution, 4 * resolution,
+                                 QImage.Format.Format_RGBA8888).copy())
+        self.maps = images
+        self.update()
+
+    def neuron_at(self, local: QPointF) -> int | None:
+        n = neuron_count(self.graph, self.node_id)
+        if n is None:
+            return None
+        x = self._size[0] / 2
+        for i in range(n):
+            c = QPointF(x, HEADER + NEURON_STEP / 2 + i * NEURON_STEP)
+            if abs(local.x() - c.x()) <= NEURON_R + 2 and abs(local.y() - c.y()) <= NEURON_STEP / 2:
+                return i
+        return None
+
+    def hoverMoveEvent(self, event):
+        i = self.neuron_at(event.pos())
+        scene = self.scene()
+        if scene is not None and hasattr(scene, "show_preview"):
+            if i is not None and i < len(self.maps):
+                scene.show_preview(self, i, self.maps[i], event.scenePos())
+            else:
+                scene.hide_preview()
+        super().hoverMoveEvent(event)
+
+    def hoverLeaveEvent(self, event):
+        scene = self.scene()
+        if scene is not None and hasattr(scene, "hide_preview"):
+            scene.hide_preview()
+        super().hoverLeaveEvent(event)
 
     def set_problems(self, problems: list) -> None:
         self.problems = problems
@@ -261,7 +312,15 @@ class NodeItem(QGraphicsObject):
             labels = node.params["features"] if node.type == "input" else None
             for i in range(n):
                 c = QPointF(w / 2, HEADER + NEURON_STEP / 2 + i * NEURON_STEP)
-                painter.drawEllipse(c, NEURON_R, NEURON_R)
+                if i < len(self.maps):  # TF Playground's per-neuron thumbnail
+                    r = NEURON_STEP / 2 - 1
+                    target = QRectF(c.x() - r, c.y() - r, 2 * r, 2 * r)
+                    painter.drawImage(target, self.maps[i])
+                    painter.setBrush(Qt.BrushStyle.NoBrush)
+                    painter.drawRect(target)
+                    painter.setBrush(fill)
+                else:
+                    painter.drawEllipse(c, NEURON_R, NEURON_R)
                 if labels:
                     painter.setPen(muted)
                     painter.drawText(QRectF(6, c.y() - 9, w / 2 - NEURON_R - 10, 18),
@@ -290,6 +349,8 @@ class EdgeItem(QGraphicsPathItem):
         self.setZValue(0)
         self.setAcceptHoverEvents(True)
         self.neuron_lines: list[tuple[QPointF, QPointF]] = []
+        self.weights = None  # (n_src, n_dst) while training: W of the target layer
+        self._hit = QPainterPath()
         source.edges.append(self)
         target.edges.append(self)
         self.setToolTip(f"{source.node_id} → {target.node_id}<br>Select and press Delete to remove")
@@ -316,13 +377,65 @@ class EdgeItem(QGraphicsPathItem):
                     self.neuron_lines.append((p + QPointF(NEURON_R, 0), q - QPointF(NEURON_R, 0)))
         dx = max(40.0, abs(b.x() - a.x()) / 2)
         path.cubicTo(a + QPointF(dx, 0), b - QPointF(dx, 0), b)
+        stroker = QPainterPathStroker()
+        stroker.setWidth(10)
+        hit = stroker.createStroke(path)
+        if self.neuron_lines:  # every weight line can be hovered and clicked
+            lines = QPainterPath()
+            for p, q in self.neuron_lines:
+                lines.moveTo(p)
+                lines.lineTo(q)
+            stroker.setWidth(6)
+            hit = hit.united(stroker.createStroke(lines))
         self.prepareGeometryChange()
+        self._hit = hit
         self.setPath(path)
 
     def shape(self) -> QPainterPath:
-        stroker = QPainterPathStroker()
-        stroker.setWidth(10)
-        return stroker.createStroke(self.path())
+        return self._hit
+
+    def set_weights(self, W) -> None:
+        """Colour each weight line by the sign of w and width by |w| (None: plain)."""
+        if W is not None and (not self.neuron_lines or W.size != len(self.neuron_lines)):
+            W = None
+        self.weights = W
+        self.update()
+
+    def weight_at(self, pos: QPointF) -> tuple[int, int, float] | None:
+        """(row, col, w) of the weight line nearest to ``pos`` (scene coordinates)."""
+        if self.weights is None:
+            return None
+        best, best_d = None, 8.0
+        n_dst = self.weights.shape[1]
+        for k, (p, q) in enumerate(self.neuron_lines):
+            d = _segment_distance(pos, p, q)
+            if d < best_d:
+                best, best_d = k, d
+        if best is None:
+            return None
+        i, j = divmod(best, n_dst)
+        return i, j, float(self.weights[i, j])
+
+    def hoverMoveEvent(self, event):
+        hit = self.weight_at(event.scenePos())
+        if hit:
+            i, j, w = hit
+            self.setToolTip(f"{self.source.node_id}[{i}] → {self.target.node_id}[{j}]<br>"
+                            f"<b>w = {w:.5g}</b><br><i>Double-click to type a new value "
+                            "(while paused)</i>")
+        else:
+            self.setToolTip(f"{self.source.node_id} → {self.target.node_id}<br>"
+                            "Select and press Delete to remove")
+        super().hoverMoveEvent(event)
+
+    def mouseDoubleClickEvent(self, event):
+        hit = self.weight_at(event.scenePos())
+        scene = self.scene()
+        if hit and hasattr(scene, "weightEditRequested"):
+            scene.weightEditRequested.emit(self.target.node_id, hit[0], hit[1])
+            event.accept()
+            return
+        super().mouseDoubleClickEvent(event)
 
     def boundingRect(self) -> QRectF:
         rect = super().boundingRect().adjusted(-6, -6, 6, 6)
@@ -335,6 +448,15 @@ class EdgeItem(QGraphicsPathItem):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         selected = self.isSelected()
         color = QColor(pal.color(QPalette.ColorRole.Highlight if selected else QPalette.ColorRole.Text))
+        if self.neuron_lines and self.weights is not None and not selected:
+            # Blue for positive, orange for negative, wider for larger |w|.
+            flat = self.weights.ravel()
+            scale = max(float(np.abs(flat).max()), 1e-12)
+            pos, neg = QColor(8, 119, 189, 200), QColor(245, 147, 34, 200)
+            for (p, q), w in zip(self.neuron_lines, flat):
+                painter.setPen(QPen(pos if w >= 0 else neg, 0.5 + 3.5 * abs(w) / scale))
+                painter.drawLine(p, q)
+            return
         if self.neuron_lines:
             # One line per weight, as TF Playground draws a dense connection.
             color.setAlpha(200 if selected else 80)
@@ -346,3 +468,12 @@ class EdgeItem(QGraphicsPathItem):
         painter.setPen(QPen(color, 3 if selected else 1.8))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawPath(self.path())
+
+
+def _segment_distance(p: QPointF, a: QPointF, b: QPointF) -> float:
+    ax, ay, bx, by, px, py = a.x(), a.y(), b.x(), b.y(), p.x(), p.y()
+    dx, dy = bx - ax, by - ay
+    L = dx * dx + dy * dy
+    t = 0.0 if L == 0 else max(0.0, min(1.0, ((px - ax) * dx + (py - ay) * dy) / L))
+    cx, cy = ax + t * dx, ay + t * dy
+    return ((px - cx) ** 2 + (py - cy) ** 2) ** 0.5

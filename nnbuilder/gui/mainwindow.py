@@ -4,10 +4,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
+
 from PySide6.QtCore import QEvent, QRectF, QSettings, QSize, QStandardPaths, Qt, QTimer
-from PySide6.QtGui import QAction, QGuiApplication, QImage, QKeySequence, QPainter, QUndoGroup
-from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow,
-                               QMessageBox, QStyle, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtGui import (QAction, QGuiApplication, QImage, QKeySequence, QPainter, QShortcut,
+                           QUndoGroup)
+from PySide6.QtWidgets import (QDockWidget, QFileDialog, QHBoxLayout, QInputDialog, QLabel,
+                               QMainWindow, QMessageBox, QStyle, QToolButton, QVBoxLayout, QWidget)
 
 from nnbuilder.core.errors import ModelFileError, NNBuilderError
 from nnbuilder.core.modelfile import load_model, save_model
@@ -16,8 +19,10 @@ from .document import DEFAULT_EXAMPLE, Document
 from .inspector import Inspector
 from .palette import LayerPalette
 from .panels import NetworkPanel, ProblemsList
+from .plots import BoundaryPlot, CurvesPanel, LayerPlot
 from .scene import NetworkScene
 from .theme import THEMES, apply_theme
+from .training import TrainingController, TrainingPanel
 from .view import NetworkView
 
 MODEL_FILTER = "nnbuilder models (*.json);;All files (*)"
@@ -57,15 +62,39 @@ class MainWindow(QMainWindow):
         self.inspector = Inspector()
         self.network_panel = NetworkPanel()
         self.problems = ProblemsList()
+        self.training_panel = TrainingPanel()
+        self.boundary = BoundaryPlot()
+        self.curves = CurvesPanel()
+        self.layer_plot = LayerPlot()
         self._docks = {}
-        self._add_dock("layersDock", "Layers", self.palette_list, Qt.DockWidgetArea.LeftDockWidgetArea)
+        L, R, B = (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea,
+                   Qt.DockWidgetArea.BottomDockWidgetArea)
+        self._add_dock("layersDock", "Layers", self.palette_list, L)
+        self._add_dock("trainingDock", "Training", self.training_panel, L)
+        output = QWidget()
+        out_layout = QVBoxLayout(output)
+        out_layout.setContentsMargins(0, 0, 0, 0)
+        out_layout.setSpacing(2)
+        out_layout.addWidget(self.boundary, 1)
+        options = QHBoxLayout()
+        options.setContentsMargins(6, 0, 6, 2)
+        options.addWidget(self.training_panel.show_test)
+        options.addWidget(self.training_panel.discretize)
+        options.addStretch(1)
+        out_layout.addLayout(options)
+        self._add_dock("outputDock", "Output", output, R)
         right = QWidget()
         lay = QVBoxLayout(right)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.inspector, 1)
-        self._add_dock("inspectorDock", "Inspector", right, Qt.DockWidgetArea.RightDockWidgetArea)
-        self._add_dock("networkDock", "Network", self.network_panel, Qt.DockWidgetArea.RightDockWidgetArea)
-        self._add_dock("problemsDock", "Problems", self.problems, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self._add_dock("inspectorDock", "Inspector", right, R)
+        self._add_dock("curvesDock", "Loss and accuracy", self.curves, B)
+        self._add_dock("problemsDock", "Problems", self.problems, B)
+        self._add_dock("networkDock", "Network", self.network_panel, B)
+        self._add_dock("gradientsDock", "Weights and gradients", self.layer_plot, B)
+        self.tabifyDockWidget(self._docks["problemsDock"], self._docks["networkDock"])
+        self.tabifyDockWidget(self._docks["networkDock"], self._docks["gradientsDock"])
+        self._docks["networkDock"].raise_()
 
         self.params_label = QLabel()
         self.params_label.setObjectName("statusParams")
@@ -80,6 +109,17 @@ class MainWindow(QMainWindow):
         self.palette_list.addRequested.connect(self._add_at_center)
         self.problems.nodeRequested.connect(self.select_node)
         self.view.fileDropped.connect(self.open_file)
+
+        self.training = TrainingController(self)
+        self.play_button.clicked.connect(self.training.toggle_play)
+        self.step_button.clicked.connect(self.training.step)
+        self.reset_button.clicked.connect(lambda: self.training.reset())
+        self.training_panel.configChanged.connect(self.training.config_changed)
+        self.training_panel.datasetChanged.connect(self.training.dataset_changed)
+        self.training_panel.speedChanged.connect(self.training.set_speed)
+        self.training_panel.viewChanged.connect(self._view_options_changed)
+        self.scene.weightEditRequested.connect(self.training.edit_weight)
+        self.space = QShortcut(QKeySequence(Qt.Key.Key_Space), self, self.training.toggle_play)
 
         self.autosave_timer = QTimer(self)
         self.autosave_timer.setInterval(AUTOSAVE_MS)
@@ -160,13 +200,36 @@ class MainWindow(QMainWindow):
                                     "Fit the whole network in the view")
         self.act_layout = self._action("actionAutoLayout", "Auto-&layout", self.auto_layout, "Ctrl+L",
                                        "Arrange layers left to right")
-        self.play_button = QToolButton()
-        self.play_button.setObjectName("playButton")
-        self.play_button.setAccessibleName("Train")
-        self.play_button.setText("Train")
-        self.play_button.setIcon(self.style().standardIcon(S.SP_MediaPlay))
-        self.play_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.play_button.setEnabled(False)
+        self.play_button = self._tool_button("playButton", "Train", S.SP_MediaPlay,
+                                             "Train (Space): start or pause")
+        self.step_button = self._tool_button("stepButton", "Step", S.SP_MediaSkipForward,
+                                             "One step (one batch); with Shift held, one epoch")
+        self.reset_button = self._tool_button("resetButton", "Reset", S.SP_BrowserReload,
+                                              "New weights from the same seed; with Shift or Ctrl "
+                                              "held, from a new seed")
+        self.epoch_label = QLabel("Epoch 0")
+        self.epoch_label.setObjectName("epochLabel")
+        self.rate_label = QLabel("0 steps/s")
+        self.rate_label.setObjectName("stepsPerSecLabel")
+        self.elapsed_label = QLabel("00:00:00")
+        self.elapsed_label.setObjectName("elapsedLabel")
+        self.elapsed_label.setToolTip("Time spent training")
+        self.loss_label = QLabel("")
+        self.loss_label.setObjectName("lossLabel")
+        self.act_export_loss_csv = self._action("actionExportLossCsv", "Export loss history as &CSV…",
+                                                self.export_loss_csv)
+        self.act_export_plots = self._action("actionExportPlots", "Export &plots (PNG and SVG)…",
+                                             self.export_plots)
+
+    def _tool_button(self, name, text, icon, tip) -> QToolButton:
+        b = QToolButton()
+        b.setObjectName(name)
+        b.setAccessibleName(text)
+        b.setText(text)
+        b.setToolTip(tip)
+        b.setIcon(self.style().standardIcon(icon))
+        b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        return b
 
     def _make_menus_and_toolbars(self) -> None:
         mb = self.menuBar()
@@ -178,7 +241,8 @@ class MainWindow(QMainWindow):
         m.addSeparator()
         m.addActions([self.act_save, self.act_save_as])
         m.addSeparator()
-        m.addActions([self.act_export_weights, self.act_export_png, self.act_export_svg])
+        m.addActions([self.act_export_weights, self.act_export_png, self.act_export_svg,
+                      self.act_export_plots, self.act_export_loss_csv])
         m.addSeparator()
         m.addAction(self.act_quit)
         m = mb.addMenu("&Edit")
@@ -211,7 +275,13 @@ class MainWindow(QMainWindow):
         tb.addActions([self.act_zoom_in, self.act_zoom_out, self.act_fit, self.act_layout])
         tb = self.addToolBar("Training")
         tb.setObjectName("trainingToolBar")
-        tb.addWidget(self.play_button)
+        for b in (self.play_button, self.step_button, self.reset_button):
+            tb.addWidget(b)
+        tb.addWidget(self.training_panel.speed)
+        tb.addSeparator()
+        for label in (self.epoch_label, self.rate_label, self.elapsed_label, self.loss_label):
+            label.setContentsMargins(8, 0, 8, 0)
+            tb.addWidget(label)
 
     def _restore_settings(self) -> None:
         s = settings()
@@ -219,16 +289,20 @@ class MainWindow(QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
         else:
-            self.resize(1280, 800)
+            self.resize(1440, 900)
         state = s.value("windowState")
         if state is not None:
             self.restoreState(state)
-        else:  # first start: a slim problems list, the inspector taller than the summary
-            self.resizeDocks([self._docks["problemsDock"]], [130], Qt.Orientation.Vertical)
-            self.resizeDocks([self._docks["inspectorDock"], self._docks["networkDock"]], [420, 160],
-                             Qt.Orientation.Vertical)
-            self.resizeDocks([self._docks["layersDock"], self._docks["inspectorDock"]], [170, 330],
-                             Qt.Orientation.Horizontal)
+        self._first_layout = state is None
+
+    def _default_layout(self) -> None:
+        """First start: room for the diagram, slim panels around it (needs the final size)."""
+        d = self._docks
+        self.resizeDocks([d["curvesDock"]], [240], Qt.Orientation.Vertical)
+        self.resizeDocks([d["curvesDock"], d["problemsDock"]], [900, 540], Qt.Orientation.Horizontal)
+        self.resizeDocks([d["outputDock"], d["inspectorDock"]], [360, 230], Qt.Orientation.Vertical)
+        self.resizeDocks([d["layersDock"], d["trainingDock"]], [140, 420], Qt.Orientation.Vertical)
+        self.resizeDocks([d["layersDock"], d["outputDock"]], [262, 380], Qt.Orientation.Horizontal)
 
     def _save_settings(self) -> None:
         s = settings()
@@ -240,6 +314,7 @@ class MainWindow(QMainWindow):
     def set_document(self, document: Document) -> None:
         old = self.document
         if old is not None:
+            self.training.shutdown()
             old.graphChanged.disconnect(self.validate)
             old.undo_stack.cleanChanged.disconnect(self._update_title)
             self.undo_group.removeStack(old.undo_stack)
@@ -252,6 +327,7 @@ class MainWindow(QMainWindow):
         self.inspector.set_document(document)
         document.graphChanged.connect(self.validate)
         document.undo_stack.cleanChanged.connect(self._update_title)
+        self.training.set_document(document)
         self.validate()
         self._update_title()
         QTimer.singleShot(0, self.view.fit)
@@ -283,9 +359,8 @@ class MainWindow(QMainWindow):
         errors = [p for p in problems if p.severity == "error"]
         total = self.document.graph.total_params()
         self.params_label.setText(f"{total:,} parameters" + (f" · {len(errors)} errors" if errors else ""))
-        why = ("Fix these first:\n" + "\n".join(f"• {p}" for p in errors[:6])) if errors else \
-            "Live training arrives with the next version; for now train from the command line: nnbuilder train"
-        self.play_button.setToolTip(why)
+        self.training.graph_changed()
+        self.training.refresh_ready()
         self._update_title()
         return problems
 
@@ -336,6 +411,11 @@ class MainWindow(QMainWindow):
     def _ask_save_path(self, caption: str, suggested: str, file_filter: str) -> str:
         return QFileDialog.getSaveFileName(self, caption, str(Path(self._last_dir()) / suggested),
                                            file_filter)[0]
+
+    def _ask_weight(self, node_id: str, row: int, col: int, current: float) -> float | None:
+        value, ok = QInputDialog.getDouble(self, "Set a weight", f"{node_id}: W[{row}, {col}] =",
+                                           current, -1e6, 1e6, 6)
+        return value if ok else None
 
     def _ask_restore(self, source: str) -> bool:
         B = QMessageBox.StandardButton
@@ -474,6 +554,51 @@ class MainWindow(QMainWindow):
         for item in selected:
             item.setSelected(True)
 
+    def export_plots(self, folder: str | None = None) -> list[str]:
+        """Loss, metric and output plots as PNG and SVG into a folder."""
+        import pyqtgraph.exporters as ex
+
+        folder = folder or QFileDialog.getExistingDirectory(self, "Export plots to", self._last_dir())
+        if not folder:
+            return []
+        written = []
+        for name, widget in (("loss", self.curves.loss), ("metric", self.curves.metric),
+                             ("output", self.boundary)):
+            for suffix, exporter in (("png", ex.ImageExporter), ("svg", ex.SVGExporter)):
+                path = str(Path(folder) / f"{name}.{suffix}")
+                exporter(widget.plotItem).export(path)
+                written.append(path)
+        self.show_status(f"Exported {len(written)} files to {folder}")
+        return written
+
+    def export_loss_csv(self, path: str | None = None) -> bool:
+        path = path or self._ask_save_path("Export loss history", "loss.csv", "CSV files (*.csv)")
+        if not path:
+            return False
+        h = self.training.curves
+        cols = h.columns
+        rows = [",".join(cols)]
+        data = [h.column(c) for c in cols]
+        for i in range(len(h)):
+            rows.append(",".join("" if not np.isfinite(v[i]) else repr(float(v[i])) for v in data))
+        try:
+            from nnbuilder.core.modelfile import atomic_write_text
+
+            atomic_write_text(path, "\n".join(rows) + "\n")
+        except OSError as e:
+            self._error("Cannot export", str(e))
+            return False
+        self.show_status(f"Exported {len(h)} rows to {path}")
+        return True
+
+    def _view_options_changed(self) -> None:
+        self.boundary.discretize = self.training_panel.discretize.isChecked()
+        self.boundary.set_show_test(self.training_panel.show_test.isChecked())
+        snap = self.training.snapshot
+        if snap is not None:
+            threshold, value_range = self.training._output_scale()
+            self.boundary.set_output(snap.outputs, threshold, value_range)
+
     def _remember(self, path: str) -> None:
         s = settings()
         path = str(Path(path).resolve())
@@ -545,6 +670,9 @@ class MainWindow(QMainWindow):
         for t, a in self.theme_actions.items():
             a.setChecked(t == mode)
         self.scene.update()
+        for plot in (self.curves.loss, self.curves.metric, self.boundary, self.layer_plot.norms,
+                     self.layer_plot.hist):
+            plot.apply_theme()
 
     def changeEvent(self, event):
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
@@ -565,6 +693,7 @@ class MainWindow(QMainWindow):
         if not self.maybe_save():
             event.ignore()
             return
+        self.training.shutdown()
         self._save_settings()
         self.autosave_timer.stop()
         self.clear_autosave()
@@ -574,6 +703,8 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         if not getattr(self, "_shown_once", False):
             self._shown_once = True
+            if self._first_layout:
+                self._default_layout()
             QTimer.singleShot(0, self.view.fit)
 
     def sizeHint(self) -> QSize:

@@ -7,8 +7,8 @@ which go through the undo stack.
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QColor, QGuiApplication, QPainterPath, QPalette, QPen
-from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene
+from PySide6.QtGui import QColor, QGuiApplication, QPainterPath, QPalette, QPen, QPixmap
+from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsPixmapItem, QGraphicsScene
 
 from nnbuilder.core.graph import Edge
 
@@ -20,9 +20,11 @@ class NetworkScene(QGraphicsScene):
     """Mirrors ``document.graph``; ``statusMessage`` explains refused gestures."""
 
     statusMessage = Signal(str)
+    weightEditRequested = Signal(str, int, int)  # layer id, row, column of W
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        self._preview: QGraphicsPixmapItem | None = None
         self.document: Document | None = None
         self.node_items: dict[str, NodeItem] = {}
         self.edge_items: dict[tuple[str, str], EdgeItem] = {}
@@ -34,6 +36,7 @@ class NetworkScene(QGraphicsScene):
     def set_document(self, document: Document) -> None:
         self._detach()
         self.clear()
+        self._preview = None
         self.node_items.clear()
         self.edge_items.clear()
         self.document = document
@@ -86,6 +89,34 @@ class NetworkScene(QGraphicsScene):
         item.detach()
         self.removeItem(item)
         self._refresh_texts()
+
+    # ------------------------------------------------------------ training
+    def show_live(self, weights: dict, maps: dict, resolution: int) -> None:
+        """Colour weight lines and fill neuron maps from a training snapshot."""
+        for (src, dst), edge in self.edge_items.items():
+            wb = weights.get(dst)
+            edge.set_weights(None if wb is None else wb[0])
+        for nid, item in self.node_items.items():
+            item.set_maps(maps.get(nid), resolution)
+
+    def clear_live(self) -> None:
+        self.show_live({}, {}, 0)
+
+    def show_preview(self, node_item, index: int, image, scene_pos: QPointF) -> None:
+        """A large view of one neuron's map next to the cursor."""
+        if self._preview is None:
+            self._preview = QGraphicsPixmapItem()
+            self._preview.setZValue(20)
+            self.addItem(self._preview)
+        pix = QPixmap.fromImage(image.scaled(160, 160))
+        self._preview.setPixmap(pix)
+        self._preview.setPos(scene_pos + QPointF(16, 16))
+        self._preview.setToolTip(f"{node_item.node_id}[{index}]")
+        self._preview.setVisible(True)
+
+    def hide_preview(self) -> None:
+        if self._preview is not None:
+            self._preview.setVisible(False)
 
     def refresh_problems(self, problems) -> None:
         by_node: dict[str, list] = {}

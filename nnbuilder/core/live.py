@@ -1,0 +1,294 @@
+"""Training in a background thread that publishes snapshots.
+
+:class:`LiveTrainer` owns a :class:`~nnbuilder.core.trainer.Trainer` and runs
+it in chunks on its own thread. Callers (the GUI) send commands, which the
+thread applies between chunks, and read :meth:`LiveTrainer.latest`: the
+newest :class:`LiveSnapshot`, made of fresh arrays the thread never writes to
+again. Older snapshots are dropped, so training speed never depends on how
+fast the caller draws. Nothing here touches a widget.
+
+Each chunk is followed by ``time.sleep(0)``: a Python thread that runs chunks
+back to back otherwise starves the GUI thread of the GIL.
+"""
+from __future__ import annotations
+
+import dataclasses
+import queue
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from .graph import WEIGHTED_TYPES
+from .probe import InputGrid, layer_stats
+from .trainer import TrainConfig, TrainData, Trainer
+
+__all__ = ["LiveSnapshot", "LiveTrainer", "MAX_MAP_UNITS"]
+
+MAX_MAP_UNITS = 16  # layers up to this wide get per-neuron maps
+
+
+@dataclass(frozen=True)
+class LiveSnapshot:
+    serial: int
+    generation: int  # bumps when the run restarts (reset), so plots can clear
+    step: int
+    epoch: int
+    elapsed: float  # seconds spent training
+    steps_per_sec: float
+    running: bool
+    weights: dict  # {node_id: (W, b or None)}
+    stats: dict  # {node_id: {"w_norm", "g_norm", "hist", "edges"}}
+    rows: list  # history rows added since the previously *taken* snapshot
+    last: dict  # the newest history row
+    metric_name: str
+    outputs: np.ndarray | None  # network outputs over the grid, (n_points, n_outputs)
+    neuron_maps: dict  # {node_id: (units, n_points)} over the neuron grid
+    config: TrainConfig
+    stop_reason: str | None = None
+    divergence: dict | None = None
+    error: str | None = None
+    events: list = field(default_factory=list)  # messages for the status bar
+
+
+class LiveTrainer:
+    """Runs ``trainer`` on a thread; see the module docstring.
+
+    ``grid`` and ``neuron_grid`` (from :func:`~nnbuilder.core.probe.input_grid`)
+    are where the output and the per-neuron maps are evaluated; None skips them.
+    """
+
+    def __init__(self, trainer: Trainer, grid: InputGrid | None = None,
+                 neuron_grid: InputGrid | None = None, chunk: int = 100, publish_hz: float = 30.0):
+        self.chunk = chunk
+        self.publish_interval = 1.0 / publish_hz
+        self._commands: queue.Queue[Callable] = queue.Queue()
+        self._lock = threading.Lock()
+        self._latest: LiveSnapshot | None = None
+        self._pending_rows: list[dict] = []
+        self._pending_events: list[str] = []
+        self._taken = 0
+        self._serial = 0
+        self._generation = 0
+        self._running = False
+        self._pending_steps = 0
+        self._speed: float | None = None
+        self._quit = False
+        self._elapsed = 0.0
+        self._rate_mark = (time.perf_counter(), 0)
+        self._steps_per_sec = 0.0
+        self._events: list[str] = []
+        self._error: str | None = None
+        self._attach(trainer, grid, neuron_grid)
+        self._publish()
+        self._thread = threading.Thread(target=self._loop, name="nnbuilder-training", daemon=True)
+        self._thread.start()
+
+    # --------------------------------------------------- commands (any thread)
+    def _send(self, fn: Callable) -> None:
+        self._commands.put(fn)
+
+    def play(self) -> None:
+        def go():
+            self._running = True
+            self._error = None
+            self.trainer.divergence = None
+        self._send(go)
+
+    def pause(self) -> None:
+        def stop():
+            self._running = False
+            self._pending_steps = 0
+        self._send(stop)
+
+    def step(self, steps: int = 1) -> None:
+        """Run exactly ``steps`` steps, then stay paused."""
+        def go():
+            self._running = False
+            self._pending_steps += steps
+        self._send(go)
+
+    def step_epoch(self) -> None:
+        self._send(lambda: self.step(self.trainer.steps_per_epoch))
+
+    def set_speed(self, steps_per_sec: float | None) -> None:
+        """Limit the training speed (None: as fast as possible)."""
+        def go():
+            self._speed = steps_per_sec
+            self._speed_mark = (time.perf_counter(), self.trainer.step)
+        self._send(go)
+
+    def update_config(self, **changes) -> None:
+        """Hyperparameters for the next chunk; weights are kept."""
+        self._send(lambda: self.trainer.update_config(**changes))
+
+    def set_loss(self, name: str) -> None:
+        self._send(lambda: self.trainer.network.set_loss(name))
+
+    def set_weight(self, node_id: str, row: int, col: int, value: float) -> None:
+        self._send(lambda: self.trainer.set_weight(node_id, row, col, value))
+
+    def replace(self, network, data: TrainData, grid=None, neuron_grid=None, keep=None) -> None:
+        """Carry on with an edited network and/or new data (pauses)."""
+        def go():
+            self._running = False
+            kept = self.trainer.replace_network(network, data, keep)
+            self.grid, self.neuron_grid = grid, neuron_grid
+            self._grid_features = self._features(grid)
+            self._neuron_features = self._features(neuron_grid)
+            self._events.append(f"rebuilt the network; kept the weights of {len(kept)} layer(s)")
+        self._send(go)
+
+    def reset(self, trainer: Trainer, grid=None, neuron_grid=None) -> None:
+        """Start over with a fresh trainer (e.g. re-initialised weights)."""
+        def go():
+            self._running = False
+            self._pending_steps = 0
+            self._generation += 1
+            self._elapsed = 0.0
+            self._attach(trainer, grid, neuron_grid)
+        self._send(go)
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop the thread and wait for it."""
+        self._quit = True
+        self._send(lambda: None)
+        self._thread.join(timeout)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def latest(self) -> LiveSnapshot | None:
+        """The newest snapshot not yet taken, or None.
+
+        Snapshots nobody took are dropped, but not their history rows: the
+        one returned carries every row since the previous call."""
+        with self._lock:
+            snap = self._latest
+            if snap is None or snap.serial == self._taken:
+                return None
+            self._taken = snap.serial
+            rows, self._pending_rows = self._pending_rows, []
+            events, self._pending_events = self._pending_events, []
+        return dataclasses.replace(snap, rows=rows, events=events)
+
+    def peek(self) -> LiveSnapshot | None:
+        """The newest snapshot, taken or not."""
+        with self._lock:
+            return self._latest
+
+    # -------------------------------------------------------- worker thread
+    def _attach(self, trainer: Trainer, grid, neuron_grid) -> None:
+        self.trainer = trainer
+        self.grid, self.neuron_grid = grid, neuron_grid
+        self._grid_features = self._features(grid)
+        self._neuron_features = self._features(neuron_grid)
+        self._rows: list[dict] = [dict(trainer.history.last)]  # row 0: before training
+        trainer.history.listeners.append(self._rows.append)
+        with self._lock:
+            self._pending_rows = []  # rows of an abandoned run are not this run's
+        self._speed_mark = (time.perf_counter(), trainer.step)
+        self._rate_mark = (time.perf_counter(), trainer.step)
+
+    def _features(self, grid: InputGrid | None):
+        if grid is None:
+            return None
+        try:
+            return grid.features(self.trainer.network)
+        except Exception:  # the grid no longer fits the inputs: no maps
+            return None
+
+    def _loop(self) -> None:
+        last_publish = time.perf_counter()
+        while not self._quit:
+            busy = self._running or self._pending_steps > 0
+            try:
+                fn = self._commands.get(timeout=0 if busy else 0.05)
+            except queue.Empty:
+                fn = None
+            try:
+                if fn is not None:
+                    fn()
+                    while True:  # apply every queued command before training on
+                        try:
+                            self._commands.get_nowait()()
+                        except queue.Empty:
+                            break
+                    if self._quit:
+                        break
+                    if not (self._running or self._pending_steps):
+                        self._publish()
+                        continue
+                if self._running or self._pending_steps:
+                    t0 = time.perf_counter()
+                    n = self._allowed_steps()
+                    if n == 0:
+                        time.sleep(0.005)
+                        continue
+                    reason = self.trainer.run(n)
+                    self._elapsed += time.perf_counter() - t0
+                    if self._pending_steps:
+                        self._pending_steps = max(0, self._pending_steps - n)
+                    if reason:
+                        self._running = False
+                        self._pending_steps = 0
+                    now = time.perf_counter()
+                    if reason or not (self._running or self._pending_steps) or \
+                            now - last_publish >= self.publish_interval:
+                        self._publish()
+                        last_publish = now
+                    time.sleep(0)  # let the GUI thread have the GIL
+            except Exception:  # never kill the app: report and stop cleanly
+                self._running = False
+                self._pending_steps = 0
+                self._error = traceback.format_exc(limit=6)
+                self._publish()
+
+    def _allowed_steps(self) -> int:
+        n = self.chunk if self._running else min(self.chunk, self._pending_steps)
+        if self._speed:
+            t0, s0 = self._speed_mark
+            due = int((time.perf_counter() - t0) * self._speed) - (self.trainer.step - s0)
+            n = max(0, min(n, due))
+        return n
+
+    def _publish(self) -> None:
+        t = self.trainer
+        net = t.network
+        now = time.perf_counter()
+        t_mark, s_mark = self._rate_mark
+        if now - t_mark >= 0.5 or t.step < s_mark:
+            self._steps_per_sec = (t.step - s_mark) / (now - t_mark) if t.step >= s_mark else 0.0
+            self._rate_mark = (now, t.step)
+        theta = net.theta.copy()
+        outputs = None
+        maps = {}
+        with np.errstate(all="ignore"):
+            if self._grid_features is not None:
+                outputs = net.predict(self._grid_features)
+            if self._neuron_features is not None:
+                acts = net.activations(self._neuron_features)
+                for nid, a in acts.items():
+                    node = net.nodes[nid]
+                    if node.type in WEIGHTED_TYPES + ("input",) and a.shape[1] <= MAX_MAP_UNITS:
+                        maps[nid] = np.ascontiguousarray(a.T)
+        rows, self._rows[:] = list(self._rows), []
+        events, self._events = self._events, []
+        self._serial += 1
+        snap = LiveSnapshot(
+            serial=self._serial, generation=self._generation, step=t.step, epoch=t.epoch,
+            elapsed=self._elapsed, steps_per_sec=self._steps_per_sec,
+            running=self._running or self._pending_steps > 0,
+            weights=net.unflatten(theta), stats=layer_stats(net), rows=[],
+            last=dict(t.history.last), metric_name=t.metric_name, outputs=outputs,
+            neuron_maps=maps, config=TrainConfig(**t.config.to_dict()),
+            stop_reason=t.stop_reason, divergence=None if t.divergence is None else dict(t.divergence),
+            error=self._error, events=[])
+        with self._lock:
+            self._pending_rows.extend(rows)
+            self._pending_events.extend(events)
+            self._latest = snap

@@ -1,0 +1,512 @@
+"""Live training in the window: the settings panel and the controller that
+runs a :class:`~nnbuilder.core.live.LiveTrainer` and draws its snapshots.
+
+The worker thread never touches a widget; the controller never touches the
+worker's arrays. It sends commands and, on a ~30 Hz timer, draws the newest
+snapshot (older ones are dropped).
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections import deque
+
+import numpy as np
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout,
+                               QLabel, QSpinBox, QWidget)
+
+from nnbuilder.core.datasets import DATASETS, Dataset, load_csv, make_dataset
+from nnbuilder.core.errors import NNBuilderError
+from nnbuilder.core.graph import WEIGHTED_TYPES
+from nnbuilder.core.live import LiveTrainer
+from nnbuilder.core.losses import LOSSES
+from nnbuilder.core.network import Network
+from nnbuilder.core.optimizers import OPTIMIZERS
+from nnbuilder.core.probe import input_grid
+from nnbuilder.core.trainer import History, TrainConfig, TrainData, Trainer, encode_targets
+
+FRAME_MS = 33  # ~30 Hz
+BOUNDARY_RES = 100
+NEURON_RES = 32
+SPEEDS = [("max", None), ("1000 steps/s", 1000.0), ("100 steps/s", 100.0), ("10 steps/s", 10.0),
+          ("1 step/s", 1.0)]
+DEFAULT_DATASET = {"name": "circle", "samples": 500, "noise": 0.0, "split": 0.5, "seed": 0}
+
+
+def structure_key(graph) -> str:
+    """Everything about a graph that changes the computation (not positions)."""
+    return json.dumps({"n": [(n.id, n.type, n.params) for n in graph.nodes.values()],
+                       "e": [(e.source, e.target) for e in graph.edges]}, sort_keys=True)
+
+
+def _spin(cls, name, lo, hi, tip, decimals=None, step=None):
+    w = cls()
+    w.setObjectName(name)
+    w.setRange(lo, hi)
+    w.setToolTip(tip)
+    if decimals is not None:
+        w.setDecimals(decimals)
+    if step is not None:
+        w.setSingleStep(step)
+    w.setKeyboardTracking(False)  # apply a typed value on Enter, not per keystroke
+    return w
+
+
+class TrainingPanel(QWidget):
+    """Data, hyperparameters and stop rules; each change is emitted at once."""
+
+    configChanged = Signal(dict)
+    datasetChanged = Signal(dict)
+    speedChanged = Signal(object)
+    viewChanged = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("trainingPanel")
+        self.setAccessibleName("Training settings")
+        self._quiet = False
+        self.dataset = QComboBox()
+        self.dataset.setObjectName("datasetCombo")
+        for name, info in DATASETS.items():
+            self.dataset.addItem(name)
+            self.dataset.setItemData(self.dataset.count() - 1, info.description, Qt.ItemDataRole.ToolTipRole)
+        self.noise = _spin(QDoubleSpinBox, "noiseSpin", 0.0, 1.0, "Noise, 0 to 1", 2, 0.05)
+        self.split = _spin(QDoubleSpinBox, "splitSpin", 0.05, 1.0,
+                           "Fraction of the samples used for training (1: all, no test set)", 2, 0.05)
+        self.lr = _spin(QDoubleSpinBox, "learningRateSpin", 0.00001, 10.0, "Learning rate", 5)
+        self.lr.setStepType(QDoubleSpinBox.StepType.AdaptiveDecimalStepType)
+        self.batch = _spin(QSpinBox, "batchSizeSpin", 1, 100_000, "Samples per gradient step")
+        self.optimizer = QComboBox()
+        self.optimizer.setObjectName("optimizerCombo")
+        self.optimizer.addItems(list(OPTIMIZERS))
+        self.momentum = _spin(QDoubleSpinBox, "momentumSpin", 0.0, 0.99, "SGD momentum (0: none)", 2, 0.1)
+        self.reg = QComboBox()
+        self.reg.setObjectName("regularizationCombo")
+        self.reg.addItems(["none", "L1", "L2"])
+        self.reg.setToolTip("Penalty on the weights: L1 = rate·Σ|w|, L2 = rate/2·Σw²")
+        self.reg_rate = _spin(QDoubleSpinBox, "regularizationRateSpin", 0.0, 10.0, "Regularization rate", 5)
+        self.reg_rate.setStepType(QDoubleSpinBox.StepType.AdaptiveDecimalStepType)
+        self.max_epochs = _spin(QSpinBox, "maxEpochsSpin", 0, 10_000_000, "Stop after this many epochs (0: never)")
+        self.max_epochs.setSpecialValueText("no limit")
+        self.loss_target = _spin(QDoubleSpinBox, "lossTargetSpin", 0.0, 1e6,
+                                 "Stop when the training loss reaches this (0: never)", 5)
+        self.loss_target.setSpecialValueText("none")
+        self.speed = QComboBox()
+        self.speed.setObjectName("speedCombo")
+        self.speed.addItems([s for s, _ in SPEEDS])
+        self.speed.setToolTip("Limit the training speed to watch it learn step by step")
+        self.show_test = QCheckBox("show test data")
+        self.show_test.setObjectName("showTestCheck")
+        self.show_test.setChecked(True)
+        self.discretize = QCheckBox("discretize output")
+        self.discretize.setObjectName("discretizeCheck")
+
+        form = QFormLayout(self)
+        form.setVerticalSpacing(4)
+        form.setContentsMargins(6, 4, 6, 4)
+        for label, w in [("Data", self.dataset), ("Noise", self.noise), ("Train fraction", self.split),
+                         ("Learning rate", self.lr), ("Batch size", self.batch),
+                         ("Optimizer", self.optimizer), ("Momentum", self.momentum),
+                         ("Regularization", self.reg), ("Rate", self.reg_rate),
+                         ("Max epochs", self.max_epochs), ("Loss target", self.loss_target)]:
+            form.addRow(label, w)
+        self.form = form
+        # Shown elsewhere: the speed beside the Train button, the view options under the plot.
+
+        for w in (self.lr, self.batch, self.momentum, self.reg_rate, self.max_epochs, self.loss_target):
+            w.valueChanged.connect(self._config_edited)
+        for w in (self.optimizer, self.reg):
+            w.currentIndexChanged.connect(self._config_edited)
+        self.dataset.currentIndexChanged.connect(self._dataset_edited)
+        self.noise.valueChanged.connect(self._dataset_edited)
+        self.split.valueChanged.connect(self._dataset_edited)
+        self.speed.currentIndexChanged.connect(lambda i: self.speedChanged.emit(SPEEDS[i][1]))
+        self.show_test.toggled.connect(lambda _: self.viewChanged.emit())
+        self.discretize.toggled.connect(lambda _: self.viewChanged.emit())
+
+    def set_values(self, cfg: TrainConfig, dataset: dict) -> None:
+        self._quiet = True
+        try:
+            self.lr.setValue(cfg.lr)
+            self.batch.setValue(cfg.batch_size)
+            self.optimizer.setCurrentText(cfg.optimizer)
+            self.momentum.setValue(cfg.momentum)
+            reg = "L1" if cfg.l1 else "L2" if cfg.l2 else "none"
+            self.reg.setCurrentText(reg)
+            self.reg_rate.setValue(cfg.l1 or cfg.l2 or 0.0)
+            self.max_epochs.setValue(cfg.max_epochs or 0)
+            self.loss_target.setValue(cfg.loss_target or 0.0)
+            if "name" in dataset:
+                self.dataset.setCurrentText(dataset["name"])
+            self.noise.setValue(dataset.get("noise") or 0.0)
+            self.split.setValue(dataset.get("split", 0.5))
+            self.momentum.setEnabled(cfg.optimizer == "sgd")
+        finally:
+            self._quiet = False
+
+    def config(self) -> dict:
+        rate, reg = self.reg_rate.value(), self.reg.currentText()
+        return {"lr": self.lr.value(), "batch_size": self.batch.value(),
+                "optimizer": self.optimizer.currentText(),
+                "momentum": self.momentum.value() if self.optimizer.currentText() == "sgd" else 0.0,
+                "l1": rate if reg == "L1" else 0.0, "l2": rate if reg == "L2" else 0.0,
+                "max_epochs": self.max_epochs.value() or None,
+                "loss_target": self.loss_target.value() or None}
+
+    def _config_edited(self, *_):
+        self.momentum.setEnabled(self.optimizer.currentText() == "sgd")
+        if not self._quiet:
+            self.configChanged.emit(self.config())
+
+    def _dataset_edited(self, *_):
+        if self._quiet:
+            return
+        name = self.dataset.currentText()
+        info = DATASETS[name]
+        self.datasetChanged.emit({"name": name, "samples": None if info.fixed else info.samples,
+                                  "noise": self.noise.value(), "split": 1.0 if info.fixed else self.split.value()})
+
+
+class TrainingController(QObject):
+    """Runs the document's network live and draws what the worker publishes."""
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self.live: LiveTrainer | None = None
+        self.document = None
+        self.curves = History()
+        self.generation = -1
+        self.snapshot = None
+        self._reported = set()
+        self._key = None
+        self.dataset: Dataset | None = None
+        self.data_error: str | None = None
+        self.frame_times: deque = deque(maxlen=4000)
+        self.frames_drawn = 0
+        self.timer = QTimer(self)
+        self.timer.setInterval(FRAME_MS)
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.timeout.connect(self.tick)
+        self.timer.start()
+        self.speed = None
+
+    # ------------------------------------------------------------- document
+    def set_document(self, document) -> None:
+        self.shutdown()
+        self.document = document
+        self._key = structure_key(document.graph)
+        cfg = document.training or TrainConfig()
+        if document.dataset is None or "name" not in document.dataset and "csv" not in document.dataset:
+            document.dataset = dict(DEFAULT_DATASET)
+        self.window.training_panel.set_values(cfg, document.dataset)
+        self._load_dataset()
+        self.curves.clear()
+        self.window.curves.loss.clear_marks()
+        self.window.curves.loss.set_data(np.zeros(0), np.zeros(0), np.zeros(0))
+        self.window.curves.metric.set_data(np.zeros(0), np.zeros(0), np.zeros(0))
+        self.refresh_ready()
+        self._show_static()
+
+    def _load_dataset(self) -> None:
+        d = self.document.dataset
+        self.data_error = None
+        try:
+            if "csv" in d:
+                self.dataset = load_csv(d["csv"], d.get("target"))
+            else:
+                self.dataset = make_dataset(d["name"], d.get("samples"), d.get("noise"), d.get("seed", 0))
+        except NNBuilderError as e:
+            self.dataset, self.data_error = None, str(e)
+
+    def _split(self) -> tuple[float, int]:
+        d = self.document.dataset
+        return d.get("split", 0.5), d.get("seed", 0)
+
+    def build_network_and_data(self):
+        """(network, data) for the document now, or raise NNBuilderError saying why not."""
+        if self.data_error:
+            raise NNBuilderError(self.data_error)
+        errors = self.document.graph.errors()
+        if errors:
+            raise NNBuilderError("; ".join(map(str, errors[:3])))
+        net = Network(self.document.graph)
+        split, seed = self._split()
+        return net, TrainData.from_dataset(self.dataset, net, split, seed)
+
+    def refresh_ready(self) -> str | None:
+        """Enable Train when the network and data fit together; else say why."""
+        try:
+            self.build_network_and_data()
+            reason = None
+        except NNBuilderError as e:
+            reason = str(e)
+        b = self.window.play_button
+        running = self.snapshot is not None and self.snapshot.running
+        b.setEnabled(reason is None or running)
+        self.window.step_button.setEnabled(reason is None)
+        self.window.reset_button.setEnabled(reason is None)
+        b.setToolTip(f"Cannot train: {reason}" if reason else "Train (Space): start or pause")
+        return reason
+
+    def _grids(self):
+        X = self.dataset.X if self.dataset is not None else None
+        if X is None:
+            return None, None
+        grid = input_grid(X, BOUNDARY_RES if X.shape[1] == 2 else 200)
+        neuron = input_grid(X, NEURON_RES) if X.shape[1] == 2 else None
+        return grid, neuron
+
+    def _show_static(self) -> None:
+        """The data in the output view, before any training."""
+        bp = self.window.boundary
+        if self.dataset is None:
+            bp.set_data(None, None, None, None, None, "classification", 0)
+            return
+        grid, _ = self._grids()
+        split, seed = self._split()
+        from nnbuilder.core.datasets import split_indices
+
+        tr, te = split_indices(len(self.dataset), split, np.random.default_rng(seed))
+        ds = self.dataset
+        bp.set_data(grid, ds.X[tr], ds.y[tr], ds.X[te], ds.y[te], ds.task, ds.n_classes)
+        bp.set_show_test(self.window.training_panel.show_test.isChecked())
+
+    # -------------------------------------------------------------- controls
+    def _start(self, keep_weights: bool = True, seed: int | None = None) -> bool:
+        """Create the run (or restart it) from the document; False if it cannot."""
+        try:
+            net, data = self.build_network_and_data()
+        except NNBuilderError as e:
+            self.window.show_status(f"Cannot train: {e}")
+            return False
+        cfg = TrainConfig(**{**(self.document.training or TrainConfig()).to_dict(),
+                             **self.window.training_panel.config()})
+        self.document.training = cfg
+        seed = self.document.seed if seed is None else seed
+        weights = self.document.fitting_weights() if keep_weights else None
+        trainer = Trainer(net, data, cfg, seed=seed, keep=weights)
+        grid, neuron = self._grids()
+        self._key = structure_key(self.document.graph)
+        if self.live is None or not self.live.alive:
+            self.live = LiveTrainer(trainer, grid, neuron)
+            self.live.set_speed(self.speed)
+        else:
+            self.live.reset(trainer, grid, neuron)
+        return True
+
+    def toggle_play(self) -> None:
+        if self.snapshot is not None and self.snapshot.running:
+            self.live.pause()
+            return
+        if self.live is None and not self._start():
+            return
+        self.live.play()
+        self.window.play_button.setText("Pause")
+
+    def step(self) -> None:
+        epoch = bool(QApplication.keyboardModifiers() & Qt.KeyboardModifier.ShiftModifier)
+        if self.live is None and not self._start():
+            return
+        if epoch:
+            self.live.step_epoch()
+        else:
+            self.live.step(1)
+
+    def reset(self, new_seed: bool | None = None) -> None:
+        """Re-initialise with the same seed; with Shift/Ctrl held, a new seed."""
+        if new_seed is None:
+            mods = QApplication.keyboardModifiers()
+            new_seed = bool(mods & (Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.ControlModifier))
+        if new_seed:
+            self.document.seed = int.from_bytes(os.urandom(4), "little") % 2 ** 31
+        self.document.weights = None
+        if self._start(keep_weights=False):
+            self.window.show_status(f"Reset: new weights from seed {self.document.seed}")
+
+    def set_speed(self, speed) -> None:
+        self.speed = speed
+        if self.live is not None:
+            self.live.set_speed(speed)
+
+    def config_changed(self, changes: dict) -> None:
+        cfg = TrainConfig(**{**(self.document.training or TrainConfig()).to_dict(), **changes})
+        try:
+            cfg.check()
+        except NNBuilderError as e:
+            self.window.show_status(str(e))
+            return
+        self.document.training = cfg
+        if self.live is not None:
+            self.live.update_config(**changes)
+
+    def dataset_changed(self, dataset: dict) -> None:
+        """Swap the data; training carries on with its weights if the inputs still fit."""
+        self.document.dataset = {**self.document.dataset, **dataset, "seed": self.document.dataset.get("seed", 0)}
+        self.document.dataset.pop("csv", None)
+        self._load_dataset()
+        self._show_static()
+        if self.refresh_ready() is None and self.live is not None:
+            self._rebuild(keep_running=True)
+        self.window.show_status(f"Data: {dataset.get('name')}")
+
+    def graph_changed(self) -> None:
+        key = structure_key(self.document.graph)
+        if key == self._key:
+            return  # only positions moved
+        old, self._key = self._key, key
+        reason = self.refresh_ready()
+        if self.live is None:
+            return
+        if reason:
+            self.live.pause()
+            self.window.show_status(f"Training paused: {reason}")
+            return
+        if self._only_loss_changed(old, key):
+            loss = self.document.graph.nodes_of_type("output")[0].params["loss"]
+            self.live.set_loss(loss)
+            self.window.show_status(f"Loss is now {loss}")
+            return
+        self._rebuild(keep_running=False)
+
+    @staticmethod
+    def _only_loss_changed(old: str, new: str) -> bool:
+        a, b = json.loads(old), json.loads(new)
+        if a["e"] != b["e"] or len(a["n"]) != len(b["n"]):
+            return False
+        for (ia, ta, pa), (ib, tb, pb) in zip(a["n"], b["n"]):
+            if (ia, ta) != (ib, tb) or {k: v for k, v in pa.items() if k != "loss"} != \
+                    {k: v for k, v in pb.items() if k != "loss"}:
+                return False
+        return True
+
+    def _rebuild(self, keep_running: bool) -> None:
+        """A structural edit: pause, rebuild, keep the weights of unchanged layers."""
+        try:
+            net, data = self.build_network_and_data()
+        except NNBuilderError as e:
+            self.window.show_status(f"Cannot train: {e}")
+            return
+        was_running = self.snapshot is not None and self.snapshot.running
+        keep = self.current_weights()
+        grid, neuron = self._grids()
+        self.live.replace(net, data, grid, neuron, keep)
+        if keep_running and was_running:
+            self.live.play()
+
+    def current_weights(self) -> dict:
+        snap = self.snapshot
+        if snap is None:
+            return self.document.weights or {}
+        return {nid: {"W": W, "b": b} for nid, (W, b) in snap.weights.items()}
+
+    def edit_weight(self, node_id: str, row: int, col: int) -> None:
+        snap = self.snapshot
+        if snap is not None and snap.running:
+            self.window.show_status("Pause training to type in a weight")
+            return
+        weights = self.current_weights()
+        if node_id not in weights:
+            self.window.show_status("Train or step once to give the network weights first")
+            return
+        value = self.window._ask_weight(node_id, row, col, float(weights[node_id]["W"][row, col]))
+        if value is None:
+            return
+        if self.live is None:
+            self._start()
+        self.live.set_weight(node_id, row, col, value)
+        self.window.show_status(f"{node_id}: w[{row}, {col}] = {value:g}")
+
+    def shutdown(self) -> None:
+        """Stop the worker thread (and wait for it)."""
+        if self.live is not None:
+            self.live.close()
+            self.live = None
+        self.snapshot = None
+        self.generation = -1
+
+    # ------------------------------------------------------------------ draw
+    def tick(self) -> None:
+        now = time.perf_counter()
+        self.frame_times.append(now)
+        if self.live is None:
+            return
+        snap = self.live.latest()
+        if snap is None:
+            return
+        self.draw(snap)
+        self.frames_drawn += 1
+
+    def draw(self, snap) -> None:
+        w = self.window
+        if snap.generation != self.generation:
+            self.generation = snap.generation
+            self.curves.clear()
+            w.curves.loss.clear_marks()
+            w.layer_plot.history = None
+        self.snapshot = snap
+        for row in snap.rows:
+            self.curves.append(**row)
+        c = self.curves
+        metric = "accuracy" if snap.metric_name == "accuracy" else "R²"
+        w.curves.metric.plotItem.setTitle(metric.capitalize(), size="9pt")
+        w.curves.metric.ylabel = metric
+        epochs = c.column("epoch")
+        w.curves.loss.set_data(epochs, c.column("train_loss"), c.column("test_loss"))
+        w.curves.metric.set_data(epochs, c.column("train_metric"), c.column("test_metric"))
+        threshold, value_range = self._output_scale()
+        w.boundary.set_output(snap.outputs, threshold, value_range)
+        w.scene.show_live(snap.weights, snap.neuron_maps, NEURON_RES)
+        w.layer_plot.update_from(snap)
+        last = snap.last
+        w.epoch_label.setText(f"Epoch {snap.epoch:,}")
+        w.rate_label.setText(f"{snap.steps_per_sec:,.0f} steps/s")
+        w.elapsed_label.setText(time.strftime("%H:%M:%S", time.gmtime(snap.elapsed)))
+        test = "" if not np.isfinite(last["test_loss"]) else f" · test {last['test_loss']:.4g}"
+        w.loss_label.setText(f"loss {last['train_loss']:.4g}{test}")
+        w.play_button.setText("Pause" if snap.running else "Train")
+        w.play_button.setIcon(w.style().standardIcon(
+            w.style().StandardPixmap.SP_MediaPause if snap.running else w.style().StandardPixmap.SP_MediaPlay))
+        if snap.running:
+            w.play_button.setEnabled(True)
+        for msg in snap.events:
+            w.show_status(msg)
+        if snap.divergence and ("div", snap.generation, snap.divergence["step"]) not in self._reported:
+            d = snap.divergence
+            self._reported.add(("div", snap.generation, d["step"]))
+            w.curves.loss.mark(d["epoch"], f"diverged (lr {d['lr']:g})")
+            w.show_status(f"Training diverged at step {d['step']:,} with learning rate {d['lr']:g}: "
+                          "restored the last finite weights and paused. Try a smaller learning rate.", 0)
+        if snap.stop_reason in ("max_epochs", "loss_target") and not snap.running and \
+                ("stop", snap.generation, snap.step) not in self._reported:
+            self._reported.add(("stop", snap.generation, snap.step))
+            w.show_status("Stopped: " + ("reached the maximum epochs" if snap.stop_reason == "max_epochs"
+                                         else "reached the loss target"))
+        if snap.error and ("err", snap.serial) not in self._reported:
+            self._reported.add(("err", snap.serial))
+            w.show_status("Training stopped by an error (details in the dialog)", 0)
+            w._error("Training stopped", snap.error)
+        doc = self.document
+        if doc is not None and snap.step > 0:
+            doc.weights = self.current_weights()
+            doc.metrics = {k: (None if isinstance(v, float) and not np.isfinite(v) else v)
+                           for k, v in last.items()}
+            if not doc.modified and snap.rows:
+                doc.mark_modified()
+                w._update_title()
+
+    def _output_scale(self) -> tuple[float, tuple[float, float]]:
+        outs = self.document.graph.nodes_of_type("output")
+        if not outs or self.dataset is None:
+            return 0.5, (0.0, 1.0)
+        p = outs[0].params
+        if self.dataset.task == "regression":
+            y = np.asarray(self.dataset.y, dtype=float)
+            lo, hi = float(y.min()), float(y.max())
+            return (lo + hi) / 2, (lo, hi)
+        threshold = LOSSES[p["loss"]].threshold
+        if p["activation"] in ("sigmoid", "softmax", "step"):
+            return threshold, (0.0, 1.0)
+        return threshold, (threshold - 1.0, threshold + 1.0)
