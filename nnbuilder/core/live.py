@@ -112,7 +112,8 @@ class LiveTrainer:
         self._send(go)
 
     def step_epoch(self) -> None:
-        self._send(lambda: self.step(self.trainer.steps_per_epoch))
+        """Run to the end of the current epoch."""
+        self._send(lambda: self.step(self.trainer.steps_to_epoch_end))
 
     def set_speed(self, steps_per_sec: float | None) -> None:
         """Limit the training speed (None: as fast as possible)."""
@@ -131,11 +132,15 @@ class LiveTrainer:
     def set_weight(self, node_id: str, row: int, col: int, value: float) -> None:
         self._send(lambda: self.trainer.set_weight(node_id, row, col, value))
 
-    def replace(self, network, data: TrainData, grid=None, neuron_grid=None, keep=None) -> None:
-        """Carry on with an edited network and/or new data (pauses)."""
+    def replace(self, network, data: TrainData, grid=None, neuron_grid=None, keep=None,
+                resume: bool = False) -> None:
+        """Carry on with an edited network and/or new data: pauses (unless
+        ``resume``), keeps the trained weights of every layer whose shape did
+        not change (``keep``: weights to use instead of the current ones)."""
         def go():
-            self._running = False
-            kept = self.trainer.replace_network(network, data, keep)
+            self._running = resume and self._running
+            current = keep if keep is not None else self.trainer.network.get_weights()
+            kept = self.trainer.replace_network(network, data, current)
             self.grid, self.neuron_grid = grid, neuron_grid
             self._grid_features = self._features(grid)
             self._neuron_features = self._features(neuron_grid)
@@ -268,6 +273,7 @@ class LiveTrainer:
         outputs = None
         maps = {}
         with np.errstate(all="ignore"):
+            stats = layer_stats(net)
             if self._grid_features is not None:
                 outputs = net.predict(self._grid_features)
             if self._neuron_features is not None:
@@ -283,7 +289,7 @@ class LiveTrainer:
             serial=self._serial, generation=self._generation, step=t.step, epoch=t.epoch,
             elapsed=self._elapsed, steps_per_sec=self._steps_per_sec,
             running=self._running or self._pending_steps > 0,
-            weights=net.unflatten(theta), stats=layer_stats(net), rows=[],
+            weights=net.unflatten(theta), stats=stats, rows=[],
             last=dict(t.history.last), metric_name=t.metric_name, outputs=outputs,
             neuron_maps=maps, config=TrainConfig(**t.config.to_dict()),
             stop_reason=t.stop_reason, divergence=None if t.divergence is None else dict(t.divergence),

@@ -263,6 +263,12 @@ class Trainer:
         n = len(self.data.X_train)
         return -(-n // min(self.config.batch_size, n))
 
+    @property
+    def steps_to_epoch_end(self) -> int:
+        """Steps left until the current epoch is complete."""
+        n = len(self.data.X_train)
+        return -(-(n - self._pos) // min(self.config.batch_size, n))
+
     def set_weight(self, node_id: str, row: int, col: int, value: float) -> None:
         """Set one weight ``W[row, col]`` of a layer (e.g. typed in by a user)."""
         if not math.isfinite(value):
@@ -395,8 +401,7 @@ class Trainer:
         n = len(self.data.X_train)
         reason = None
         while self.epoch < target and reason is None:
-            bs = min(self.config.batch_size, n)
-            reason = self.run(-(-(n - self._pos) // bs))  # the steps left in this epoch
+            reason = self.run(self.steps_to_epoch_end)
         return reason
 
     def snapshot(self, since: int = 0) -> Snapshot:

@@ -24,6 +24,8 @@ TYPE_COLORS = {
     "input": "#4C8FD6", "dense": "#E8892C", "activation": "#4E9F4A", "dropout": "#8C6D5A",
     "add": "#A2679A", "concat": "#3F9C96", "output": "#D64B4D",
 }
+WEIGHT_POSITIVE = QColor(8, 119, 189, 200)
+WEIGHT_NEGATIVE = QColor(245, 147, 34, 200)
 TYPE_TITLES = {"input": "Input", "dense": "Dense", "activation": "Activation", "dropout": "Dropout",
                "add": "Add", "concat": "Concatenate", "output": "Output"}
 
@@ -377,16 +379,16 @@ class EdgeItem(QGraphicsPathItem):
                     self.neuron_lines.append((p + QPointF(NEURON_R, 0), q - QPointF(NEURON_R, 0)))
         dx = max(40.0, abs(b.x() - a.x()) / 2)
         path.cubicTo(a + QPointF(dx, 0), b - QPointF(dx, 0), b)
+        # The hit area: the curve and every weight line, stroked in one go
+        # (QPainterPath.united() on hundreds of lines takes seconds).
+        outline = QPainterPath(path)
+        for p, q in self.neuron_lines:
+            outline.moveTo(p)
+            outline.lineTo(q)
         stroker = QPainterPathStroker()
-        stroker.setWidth(10)
-        hit = stroker.createStroke(path)
-        if self.neuron_lines:  # every weight line can be hovered and clicked
-            lines = QPainterPath()
-            for p, q in self.neuron_lines:
-                lines.moveTo(p)
-                lines.lineTo(q)
-            stroker.setWidth(6)
-            hit = hit.united(stroker.createStroke(lines))
+        stroker.setWidth(8)
+        hit = stroker.createStroke(outline)
+        hit.setFillRule(Qt.FillRule.WindingFill)
         self.prepareGeometryChange()
         self._hit = hit
         self.setPath(path)
@@ -400,6 +402,13 @@ class EdgeItem(QGraphicsPathItem):
             W = None
         self.weights = W
         self.update()
+
+    def weight_pens(self) -> list[QPen]:
+        """One pen per weight line: blue for w >= 0, orange below, wider for larger |w|."""
+        flat = self.weights.ravel()
+        scale = max(float(np.abs(flat).max()), 1e-12)
+        return [QPen(WEIGHT_POSITIVE if w >= 0 else WEIGHT_NEGATIVE, 0.5 + 3.5 * abs(w) / scale)
+                for w in flat]
 
     def weight_at(self, pos: QPointF) -> tuple[int, int, float] | None:
         """(row, col, w) of the weight line nearest to ``pos`` (scene coordinates)."""
@@ -449,12 +458,8 @@ class EdgeItem(QGraphicsPathItem):
         selected = self.isSelected()
         color = QColor(pal.color(QPalette.ColorRole.Highlight if selected else QPalette.ColorRole.Text))
         if self.neuron_lines and self.weights is not None and not selected:
-            # Blue for positive, orange for negative, wider for larger |w|.
-            flat = self.weights.ravel()
-            scale = max(float(np.abs(flat).max()), 1e-12)
-            pos, neg = QColor(8, 119, 189, 200), QColor(245, 147, 34, 200)
-            for (p, q), w in zip(self.neuron_lines, flat):
-                painter.setPen(QPen(pos if w >= 0 else neg, 0.5 + 3.5 * abs(w) / scale))
+            for (p, q), pen in zip(self.neuron_lines, self.weight_pens()):
+                painter.setPen(pen)
                 painter.drawLine(p, q)
             return
         if self.neuron_lines:

@@ -34,6 +34,25 @@ def settings() -> QSettings:
     return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "nnbuilder", "nnbuilder")
 
 
+def write_svg(path: str, size: QSize, draw, title: str = "") -> bool:
+    """Paint ``draw(device)`` into an SVG file of ``size``; True if it was written."""
+    from PySide6.QtSvg import QSvgGenerator
+
+    gen = QSvgGenerator()
+    gen.setFileName(path)
+    gen.setSize(size)
+    gen.setViewBox(QRectF(0, 0, size.width(), size.height()))
+    gen.setTitle(title)
+    draw(gen)
+    return Path(path).exists()
+
+
+def _paint_widget(widget, device) -> None:
+    painter = QPainter(device)
+    widget.render(painter)
+    painter.end()
+
+
 def state_dir() -> Path:
     """Where autosaves live (``NNBUILDER_STATE_DIR`` overrides, e.g. in tests)."""
     d = os.environ.get("NNBUILDER_STATE_DIR") or QStandardPaths.writableLocation(
@@ -526,19 +545,12 @@ class MainWindow(QMainWindow):
         return True
 
     def export_svg(self, path: str | None = None) -> bool:
-        from PySide6.QtSvg import QSvgGenerator
-
         path = path or self._ask_save_path("Export diagram", "network.svg", "SVG images (*.svg)")
         if not path:
             return False
         rect = self._render_rect()
-        gen = QSvgGenerator()
-        gen.setFileName(path)
-        gen.setSize(rect.size().toSize())
-        gen.setViewBox(QRectF(0, 0, rect.width(), rect.height()))
-        gen.setTitle(self.document.title)
-        self._render(gen, rect)
-        if not Path(path).exists():
+        if not write_svg(path, rect.size().toSize(), lambda device: self._render(device, rect),
+                         self.document.title):
             self._error("Cannot export", f"Could not write {path}")
             return False
         self.show_status(f"Exported {path}")
@@ -564,10 +576,12 @@ class MainWindow(QMainWindow):
         written = []
         for name, widget in (("loss", self.curves.loss), ("metric", self.curves.metric),
                              ("output", self.boundary)):
-            for suffix, exporter in (("png", ex.ImageExporter), ("svg", ex.SVGExporter)):
-                path = str(Path(folder) / f"{name}.{suffix}")
-                exporter(widget.plotItem).export(path)
-                written.append(path)
+            png, svg = str(Path(folder) / f"{name}.png"), str(Path(folder) / f"{name}.svg")
+            ex.ImageExporter(widget.plotItem).export(png)
+            # pyqtgraph's SVGExporter fails on Qt 6.9+ path data (pyqtgraph issue
+            # 3485); Qt's own SVG generator paints the same view as vectors.
+            write_svg(svg, widget.size(), lambda device, w=widget: _paint_widget(w, device), name)
+            written += [png, svg]
         self.show_status(f"Exported {len(written)} files to {folder}")
         return written
 

@@ -389,12 +389,9 @@ class TrainingController(QObject):
         except NNBuilderError as e:
             self.window.show_status(f"Cannot train: {e}")
             return
-        was_running = self.snapshot is not None and self.snapshot.running
-        keep = self.current_weights()
         grid, neuron = self._grids()
-        self.live.replace(net, data, grid, neuron, keep)
-        if keep_running and was_running:
-            self.live.play()
+        # The worker keeps its own current weights (newer than our last snapshot).
+        self.live.replace(net, data, grid, neuron, resume=keep_running)
 
     def current_weights(self) -> dict:
         snap = self.snapshot

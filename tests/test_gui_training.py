@@ -1,0 +1,260 @@
+"""Live training in the real window: buttons, settings, plots, diagram colours."""
+import csv
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtWidgets import QDoubleSpinBox, QSpinBox
+
+from guitools import click_node
+from nnbuilder.core.network import Network
+from nnbuilder.gui import MainWindow
+from nnbuilder.gui.items import WEIGHT_NEGATIVE, WEIGHT_POSITIVE
+
+EXAMPLES = __import__("pathlib").Path(__file__).resolve().parents[1] / "resources" / "examples"
+WAIT = 15000
+
+
+def snap(w):
+    return w.training.snapshot
+
+
+def wait_epochs(qtbot, w, n):
+    qtbot.waitUntil(lambda: snap(w) is not None and snap(w).epoch >= n, timeout=WAIT)
+    return snap(w)
+
+
+def pause(qtbot, w):
+    if snap(w) is not None and snap(w).running:
+        qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: snap(w) is not None and not snap(w).running, timeout=WAIT)
+    qtbot.wait(80)  # let the last snapshot be drawn
+    return snap(w)
+
+
+def type_into(qtbot, spin, text):
+    spin.setFocus()
+    spin.selectAll()
+    qtbot.keyClicks(spin, text)
+    qtbot.keyClick(spin, Qt.Key.Key_Return)
+
+
+def test_train_pause_and_the_counters(qtbot, window):
+    qtbot.mouseClick(window.play_button, Qt.MouseButton.LeftButton)
+    s = wait_epochs(qtbot, window, 5)
+    assert s.running and window.play_button.text() == "Pause"
+    assert window.epoch_label.text().startswith("Epoch ")
+    assert "steps/s" in window.rate_label.text()
+    paused = pause(qtbot, window)
+    qtbot.wait(300)
+    assert snap(window).step == paused.step and window.play_button.text() == "Train"
+    assert window.document.modified  # trained weights are unsaved work
+
+
+def test_space_toggles_training(qtbot, window):
+    window.activateWindow()
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_Space)
+    wait_epochs(qtbot, window, 1)
+    qtbot.keyClick(window.view, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: not snap(window).running, timeout=WAIT)
+
+
+def test_step_is_exactly_one_update_and_shift_step_is_an_epoch(qtbot, window):
+    qtbot.mouseClick(window.step_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: snap(window) is not None and snap(window).step == 1, timeout=WAIT)
+    s1 = snap(window)
+    qtbot.wait(200)
+    assert snap(window).step == 1 and not s1.running
+    qtbot.mouseClick(window.step_button, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: snap(window).epoch == 1, timeout=WAIT)
+    assert snap(window).step == window.training.live.trainer.steps_per_epoch
+
+
+def test_learning_rate_changes_while_running(qtbot, window):
+    spin = window.findChild(QDoubleSpinBox, "learningRateSpin")
+    qtbot.mouseClick(window.play_button, Qt.MouseButton.LeftButton)
+    wait_epochs(qtbot, window, 2)
+    type_into(qtbot, spin, "0.25")
+    qtbot.waitUntil(lambda: snap(window).config.lr == 0.25, timeout=WAIT)
+    assert window.training.live.trainer.config.lr == 0.25
+    assert snap(window).running and window.document.training.lr == 0.25
+    batch = window.findChild(QSpinBox, "batchSizeSpin")
+    type_into(qtbot, batch, "25")
+    qtbot.waitUntil(lambda: snap(window).config.batch_size == 25, timeout=WAIT)
+    pause(qtbot, window)
+
+
+def test_divergence_pauses_restores_and_says_where(qtbot, make_window):
+    w = make_window(str(EXAMPLES / "linear_regression.json"))
+    type_into(qtbot, w.findChild(QDoubleSpinBox, "learningRateSpin"), "0.5")
+    qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: snap(w) is not None and snap(w).divergence is not None, timeout=WAIT)
+    qtbot.wait(80)
+    s = snap(w)
+    assert not s.running and w.play_button.text() == "Train"
+    msg = w.statusBar().currentMessage()
+    assert f"diverged at step {s.divergence['step']:,}" in msg and "learning rate 0.5" in msg
+    assert "smaller learning rate" in msg
+    assert all(np.isfinite(W).all() for W, _ in s.weights.values())
+    assert len(w.curves.loss.marks) == 1  # the run is highlighted on the loss plot
+
+
+def test_changing_units_while_training_keeps_the_other_layers(qtbot, window):
+    qtbot.mouseClick(window.play_button, Qt.MouseButton.LeftButton)
+    wait_epochs(qtbot, window, 3)
+    fresh = Network(window.document.graph)
+    fresh.init_params(np.random.default_rng(window.document.seed))
+    click_node(qtbot, window, "dense2")
+    window.inspector.units.setValue(6)
+    qtbot.waitUntil(lambda: snap(window).weights["dense2"][0].shape == (4, 6), timeout=WAIT)
+    qtbot.wait(80)
+    s = snap(window)
+    assert not s.running  # a structural edit pauses
+    trainer = window.training.live.trainer
+    np.testing.assert_array_equal(s.weights["dense1"][0], trainer.network.params["dense1"][0])
+    assert not np.array_equal(s.weights["dense1"][0], fresh.params["dense1"][0])  # trained, kept
+    assert "kept the weights of 1 layer" in window.statusBar().currentMessage()
+    # Paused: the kept layer is exactly what it was.
+    before = s.weights["dense1"][0].copy()
+    window.document.undo_stack.undo()
+    qtbot.waitUntil(lambda: snap(window).weights["dense2"][0].shape == (4, 4), timeout=WAIT)
+    np.testing.assert_array_equal(snap(window).weights["dense1"][0], before)
+
+
+def test_closing_the_window_while_training_stops_the_thread(qtbot, window):
+    qtbot.mouseClick(window.play_button, Qt.MouseButton.LeftButton)
+    wait_epochs(qtbot, window, 1)
+    live = window.training.live
+    assert live.alive
+    window.close()
+    assert not live.alive and window.training.live is None
+
+
+def test_the_boundary_changes_and_weight_lines_match_the_weights(qtbot, window):
+    qtbot.mouseClick(window.step_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.boundary.last_rgba is not None, timeout=WAIT)
+    first = window.boundary.last_rgba.copy()
+    qtbot.mouseClick(window.play_button, Qt.MouseButton.LeftButton)
+    wait_epochs(qtbot, window, 30)
+    s = pause(qtbot, window)
+    now = window.boundary.last_rgba
+    assert now.shape == (100, 100, 4)
+    assert np.mean(np.any(now != first, axis=2)) > 0.2  # the boundary moved
+    assert window.boundary.contour.data is not None
+    edge = window.scene.edge_items[("dense1", "dense2")]
+    W = s.weights["dense2"][0]
+    np.testing.assert_array_equal(edge.weights, W)
+    pens = edge.weight_pens()
+    for pen, w in zip(pens, W.ravel()):
+        assert pen.color() == (WEIGHT_POSITIVE if w >= 0 else WEIGHT_NEGATIVE)
+    widths = np.array([p.widthF() for p in pens])
+    assert widths[np.argmax(np.abs(W.ravel()))] == widths.max()
+    item = window.scene.node_items["dense1"]
+    assert len(item.maps) == 4 and item.maps[0].width() == 32  # neuron maps drawn
+
+
+def test_typing_a_weight_while_paused(qtbot, window, monkeypatch):
+    qtbot.mouseClick(window.step_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: snap(window) is not None and snap(window).step == 1, timeout=WAIT)
+    qtbot.wait(80)
+    monkeypatch.setattr(MainWindow, "_ask_weight", lambda self, n, i, j, cur: 2.5)
+    edge = window.scene.edge_items[("dense1", "dense2")]
+    p, q = edge.neuron_lines[1]  # W[0, 1]
+    mid = (p + q) / 2
+    assert edge.weight_at(mid)[:2] == (0, 1)
+    vp = window.view.viewport()
+    pos = window.view.mapFromScene(mid)
+    qtbot.mouseClick(vp, Qt.MouseButton.LeftButton, pos=pos)
+    qtbot.mouseDClick(vp, Qt.MouseButton.LeftButton, pos=pos)
+    qtbot.waitUntil(lambda: snap(window).weights["dense2"][0][0, 1] == 2.5, timeout=WAIT)
+    assert "w[0, 1] = 2.5" in window.statusBar().currentMessage()
+
+
+def test_an_error_in_the_worker_is_shown_and_training_stops(qtbot, window, monkeypatch):
+    from nnbuilder.core import trainer as trainer_mod
+
+    def boom(self, n):
+        raise RuntimeError("simulated worker failure")
+
+    monkeypatch.setattr(trainer_mod.Trainer, "run", boom)
+    qtbot.mouseClick(window.play_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: any(t == "Training stopped" for t, _ in window.errors), timeout=WAIT)
+    assert "simulated worker failure" in window.errors[-1][1]
+    assert window.training.live.alive and not snap(window).running
+
+
+def test_plots_export_and_loss_csv(qtbot, window, gui_env):
+    qtbot.mouseClick(window.play_button, Qt.MouseButton.LeftButton)
+    wait_epochs(qtbot, window, 5)
+    pause(qtbot, window)
+    files = window.export_plots(str(gui_env))
+    assert sorted(p.rsplit("/", 1)[1] for p in files) == sorted(
+        f"{n}.{s}" for n in ("loss", "metric", "output") for s in ("png", "svg"))
+    svg = (gui_env / "loss.svg").read_text()
+    assert "<svg" in svg and ("<path" in svg or "<polyline" in svg)
+    from PySide6.QtGui import QImage
+    assert not QImage(str(gui_env / "output.png")).isNull()
+    out = gui_env / "loss.csv"
+    assert window.export_loss_csv(str(out))
+    rows = list(csv.reader(out.open()))
+    assert rows[0] == ["epoch", "step", "train_loss", "test_loss", "train_metric", "test_metric"]
+    assert len(rows) - 1 == len(window.training.curves) and [r[0] for r in rows[1:4]] == ["0.0", "1.0", "2.0"]
+
+
+def test_loss_hover_readout_and_log_scale(qtbot, window):
+    qtbot.mouseClick(window.step_button, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: snap(window) is not None and snap(window).epoch == 1, timeout=WAIT)
+    qtbot.wait(80)
+    loss = window.curves.loss
+    vb = loss.plotItem.vb
+    train = window.training.curves.column("train_loss")
+    pos = vb.mapViewToScene(QPointF(1.0, float(train[1])))
+    loss._hover((pos,))
+    assert "epoch 1" in loss.readout.toPlainText()
+    assert f"{train[1]:.6g}" in loss.readout.toPlainText()
+    qtbot.mouseClick(window.curves.log, Qt.MouseButton.LeftButton)
+    assert loss.plotItem.ctrl.logYCheck.isChecked()
+
+
+def test_reset_reinitialises_with_the_same_or_a_new_seed(qtbot, window):
+    qtbot.mouseClick(window.step_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: snap(window) is not None and snap(window).step == 1, timeout=WAIT)
+    first = snap(window).weights["dense1"][0].copy()
+    qtbot.mouseClick(window.play_button, Qt.MouseButton.LeftButton)
+    wait_epochs(qtbot, window, 3)
+    pause(qtbot, window)
+    qtbot.mouseClick(window.reset_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: snap(window).step == 0, timeout=WAIT)
+    qtbot.mouseClick(window.step_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: snap(window).step == 1, timeout=WAIT)
+    np.testing.assert_array_equal(snap(window).weights["dense1"][0], first)  # same seed, same run
+    seed = window.document.seed
+    qtbot.mouseClick(window.reset_button, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: snap(window).step == 0, timeout=WAIT)
+    assert window.document.seed != seed
+    assert len(window.training.curves) == 1  # the plots started over
+
+
+def test_dataset_change_while_training_keeps_the_weights(qtbot, window):
+    qtbot.mouseClick(window.play_button, Qt.MouseButton.LeftButton)
+    wait_epochs(qtbot, window, 2)
+    window.training_panel.dataset.setCurrentText("xor")
+    qtbot.waitUntil(lambda: any("kept the weights of 3 layer" in e for e in [window.statusBar().currentMessage()])
+                    or snap(window).running, timeout=WAIT)
+    assert window.document.dataset["name"] == "xor"
+    pause(qtbot, window)
+
+
+def test_saving_after_training_stores_the_trained_weights(qtbot, window, gui_env, monkeypatch):
+    qtbot.mouseClick(window.play_button, Qt.MouseButton.LeftButton)
+    wait_epochs(qtbot, window, 5)
+    s = pause(qtbot, window)
+    path = gui_env / "trained.json"
+    monkeypatch.setattr(MainWindow, "_ask_save_path", lambda self, *a: str(path))
+    assert window.save_as()
+    from nnbuilder.core.modelfile import load_model
+
+    doc = load_model(path)
+    np.testing.assert_array_equal(doc.weights["dense1"]["W"], s.weights["dense1"][0])
+    assert doc.metrics["epoch"] == s.epoch and doc.training.lr == 0.03
