@@ -7,13 +7,20 @@ newest :class:`LiveSnapshot`, made of fresh arrays the thread never writes to
 again. Older snapshots are dropped, so training speed never depends on how
 fast the caller draws. Nothing here touches a widget.
 
-Each chunk is followed by ``time.sleep(0)``: a Python thread that runs chunks
-back to back otherwise starves the GUI thread of the GIL.
+Sharing the GIL with a GUI: a Python thread that runs chunks back to back
+starves the GUI thread, and every Qt call the GUI makes from Python hands the
+GIL over and waits to get it back. So each chunk is short and followed by
+``time.sleep(0)``, and a GUI brackets its drawing with :meth:`drawing`: the
+worker waits while the GUI draws (it needs a few milliseconds per frame) and
+trains the rest of the time. Snapshots are made when the caller asks for the
+next one (:meth:`request_snapshot`, e.g. right after drawing a frame), or at
+most every ``publish_interval`` seconds for callers that do not ask.
 """
 from __future__ import annotations
 
 import dataclasses
 import queue
+from contextlib import contextmanager
 import threading
 import time
 import traceback
@@ -62,9 +69,12 @@ class LiveTrainer:
     """
 
     def __init__(self, trainer: Trainer, grid: InputGrid | None = None,
-                 neuron_grid: InputGrid | None = None, chunk: int = 100, publish_hz: float = 30.0):
+                 neuron_grid: InputGrid | None = None, chunk: int = 25, publish_hz: float = 30.0):
         self.chunk = chunk
         self.publish_interval = 1.0 / publish_hz
+        self._gui_free = threading.Event()  # cleared while a GUI draws
+        self._gui_free.set()
+        self._wanted = threading.Event()  # a caller asked for the next snapshot
         self._commands: queue.Queue[Callable] = queue.Queue()
         self._lock = threading.Lock()
         self._latest: LiveSnapshot | None = None
@@ -167,6 +177,19 @@ class LiveTrainer:
     def alive(self) -> bool:
         return self._thread.is_alive()
 
+    @contextmanager
+    def drawing(self):
+        """Bracket a GUI frame: the worker stands aside until it ends."""
+        self._gui_free.clear()
+        try:
+            yield
+        finally:
+            self._gui_free.set()
+
+    def request_snapshot(self) -> None:
+        """Ask for a snapshot at the end of the current chunk."""
+        self._wanted.set()
+
     def latest(self) -> LiveSnapshot | None:
         """The newest snapshot not yet taken, or None.
 
@@ -229,6 +252,8 @@ class LiveTrainer:
                         self._publish()
                         continue
                 if self._running or self._pending_steps:
+                    # Never compete with a frame being drawn (but never wait forever).
+                    self._gui_free.wait(0.25)
                     t0 = time.perf_counter()
                     n = self._allowed_steps()
                     if n == 0:
@@ -242,8 +267,9 @@ class LiveTrainer:
                         self._running = False
                         self._pending_steps = 0
                     now = time.perf_counter()
-                    if reason or not (self._running or self._pending_steps) or \
-                            now - last_publish >= self.publish_interval:
+                    if reason or not (self._running or self._pending_steps) or self._wanted.is_set() \
+                            or now - last_publish >= self.publish_interval:
+                        self._wanted.clear()
                         self._publish()
                         last_publish = now
                     time.sleep(0)  # let the GUI thread have the GIL

@@ -8,8 +8,8 @@ from __future__ import annotations
 from PySide6.QtCore import QPointF, QRectF, Qt
 import numpy as np
 from PySide6.QtGui import (QColor, QFont, QFontMetricsF, QGuiApplication, QImage, QPainter,
-                           QPainterPath, QPainterPathStroker, QPalette, QPen)
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject, QGraphicsPathItem
+                           QPainterPath, QPainterPathStroker, QPalette, QPen, QPixmap)
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject, QGraphicsPathItem, QGraphicsPixmapItem
 
 from nnbuilder.core.graph import LAYER_FORMULAS, Graph
 
@@ -85,6 +85,7 @@ class PortItem(QGraphicsItem):
         self.node_item, self.kind = node_item, kind
         self.hovered = False
         self.setAcceptHoverEvents(True)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.setToolTip("Drag to another node to connect" if kind == "out" else
                         "Drop a connection here")
@@ -130,6 +131,10 @@ class NodeItem(QGraphicsObject):
         self.edges: list[EdgeItem] = []
         self.problems: list = []
         self.maps: list[QImage] = []  # one activation map per neuron, while training
+        # Live maps are child pixmap items that Qt paints without Python (and
+        # without the GIL); the body below them is cached between frames.
+        self._map_items: list[QGraphicsPixmapItem] = []
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsMovable
                       | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
                       | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges)
@@ -187,20 +192,48 @@ class NodeItem(QGraphicsObject):
         if maps is None or len(maps) != len(self.neuron_centers()):
             if self.maps:
                 self.maps = []
-                self.update()
+                for item in self._map_items:
+                    item.setVisible(False)
             return
-        scale = 1.0
+        t = maps
         if self.node_type == "input":  # raw features can be large: scale each to [-1, 1]
-            scale = None
-        images = []
-        for v in maps:
-            t = v / (max(float(np.abs(v).max()), 1e-12) if scale is None else scale)
-            # Row 0 of the grid is the lowest x2: flip so up is +x2, as on the plot.
-            rgba = np.ascontiguousarray(diverging_rgba(t.reshape(resolution, resolution))[::-1])
-            images.append(QImage(rgba.data, resolution, resolution, 4 * resolution,
-                                 QImage.Format.Format_RGBA8888).copy())
-        self.maps = images
-        self.update()
+            t = maps / np.maximum(np.abs(maps).max(axis=1, keepdims=True), 1e-12)
+        # All neurons of the layer in one lookup; row 0 of the grid is the
+        # lowest x2, so flip rows to put +x2 up, as on the output plot.
+        rgba = diverging_rgba(t).reshape(len(maps), resolution, resolution, 4)[:, ::-1]
+        rgba = np.ascontiguousarray(rgba)
+        self._map_pixels = rgba  # the QImages borrow this memory (for the hover preview)
+        self.maps = [QImage(rgba[i].data, resolution, resolution, 4 * resolution,
+                            QImage.Format.Format_RGBA8888) for i in range(len(maps))]
+        # One picture for the whole column, at the view's pixel size: each map
+        # resampled (nearest) to its thumbnail and stacked at its neuron's
+        # place. The item ignores the view's zoom, so Qt blits it 1:1 (a
+        # scaled pixmap under antialiasing is a slow path), and a single item
+        # is far cheaper to update every frame than one per neuron.
+        views = self.scene().views() if self.scene() is not None else []
+        zoom = views[0].transform().m11() if views else 1.0
+        side = max(2, int(round((NEURON_STEP - 2) * zoom)))
+        step = NEURON_STEP * zoom
+        pick = np.minimum(np.arange(side) * resolution // side, resolution - 1)
+        thumbs = rgba[:, pick][:, :, pick]  # (units, side, side, 4)
+        height = int(round(len(maps) * step))
+        column = np.zeros((height, side, 4), dtype=np.uint8)
+        for i in range(len(maps)):
+            top = int(round(i * step + (step - side) / 2))
+            column[top:top + side] = thumbs[i][:max(0, min(side, height - top))]
+        column = np.ascontiguousarray(column)
+        image = QImage(column.data, side, height, 4 * side, QImage.Format.Format_RGBA8888)
+        if not self._map_items:
+            item = _MapColumn(self)
+            item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+            item.setAcceptHoverEvents(False)
+            item.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+            self._map_items.append(item)
+        item = self._map_items[0]
+        item.setPixmap(QPixmap.fromImage(image))
+        item.setOffset(-side / 2, 0)
+        item.setPos(self._size[0] / 2, HEADER)
+        item.setVisible(True)
 
     def neuron_at(self, local: QPointF) -> int | None:
         n = neuron_count(self.graph, self.node_id)
@@ -314,15 +347,8 @@ class NodeItem(QGraphicsObject):
             labels = node.params["features"] if node.type == "input" else None
             for i in range(n):
                 c = QPointF(w / 2, HEADER + NEURON_STEP / 2 + i * NEURON_STEP)
-                if i < len(self.maps):  # TF Playground's per-neuron thumbnail
-                    r = NEURON_STEP / 2 - 1
-                    target = QRectF(c.x() - r, c.y() - r, 2 * r, 2 * r)
-                    painter.drawImage(target, self.maps[i])
-                    painter.setBrush(Qt.BrushStyle.NoBrush)
-                    painter.drawRect(target)
-                    painter.setBrush(fill)
-                else:
-                    painter.drawEllipse(c, NEURON_R, NEURON_R)
+                # While training a child item shows the neuron's map on top.
+                painter.drawEllipse(c, NEURON_R, NEURON_R)
                 if labels:
                     painter.setPen(muted)
                     painter.drawText(QRectF(6, c.y() - 9, w / 2 - NEURON_R - 10, 18),
@@ -341,6 +367,14 @@ class NodeItem(QGraphicsObject):
             painter.drawText(bar, Qt.AlignmentFlag.AlignCenter, f"{units} units")
 
 
+class _MapColumn(QGraphicsPixmapItem):
+    """A node's stacked neuron maps (painted by Qt, no Python per frame)."""
+
+
+class _WeightLines(QGraphicsPathItem):
+    """The weight lines of one sign and width (painted by Qt, no Python)."""
+
+
 class EdgeItem(QGraphicsPathItem):
     """A connection between two nodes; neuron to neuron when both show neurons."""
 
@@ -353,6 +387,7 @@ class EdgeItem(QGraphicsPathItem):
         self.neuron_lines: list[tuple[QPointF, QPointF]] = []
         self.weights = None  # (n_src, n_dst) while training: W of the target layer
         self._hit = QPainterPath()
+        self._weight_items: list[QGraphicsPathItem] = []  # painted by Qt, not Python
         source.edges.append(self)
         target.edges.append(self)
         self.setToolTip(f"{source.node_id} → {target.node_id}<br>Select and press Delete to remove")
@@ -391,7 +426,13 @@ class EdgeItem(QGraphicsPathItem):
         hit.setFillRule(Qt.FillRule.WindingFill)
         self.prepareGeometryChange()
         self._hit = hit
+        self._bounds = outline.boundingRect().adjusted(-6, -6, 6, 6)
         self.setPath(path)
+        if self.weights is not None:
+            if self.weights.size == len(self.neuron_lines):
+                self._draw_weight_lines()
+            else:
+                self.set_weights(None)
 
     def shape(self) -> QPainterPath:
         return self._hit
@@ -400,15 +441,57 @@ class EdgeItem(QGraphicsPathItem):
         """Colour each weight line by the sign of w and width by |w| (None: plain)."""
         if W is not None and (not self.neuron_lines or W.size != len(self.neuron_lines)):
             W = None
+        changed = (W is None) != (self.weights is None)
         self.weights = W
-        self.update()
+        if W is None:
+            for item in self._weight_items:
+                item.setVisible(False)
+        else:
+            self._draw_weight_lines()
+        if changed:
+            self.update()
 
-    def weight_pens(self) -> list[QPen]:
-        """One pen per weight line: blue for w >= 0, orange below, wider for larger |w|."""
+    WIDTH_LEVELS = 6
+
+    def _draw_weight_lines(self) -> None:
+        """One child path per (sign, width level): a dozen C++-painted items."""
         flat = self.weights.ravel()
         scale = max(float(np.abs(flat).max()), 1e-12)
-        return [QPen(WEIGHT_POSITIVE if w >= 0 else WEIGHT_NEGATIVE, 0.5 + 3.5 * abs(w) / scale)
-                for w in flat]
+        levels = np.minimum((np.abs(flat) / scale * self.WIDTH_LEVELS).astype(int), self.WIDTH_LEVELS - 1)
+        groups: dict[tuple[bool, int], QPainterPath] = {}
+        for (p, q), w, level in zip(self.neuron_lines, flat, levels):
+            path = groups.setdefault((bool(w >= 0), int(level)), QPainterPath())
+            path.moveTo(p)
+            path.lineTo(q)
+        while len(self._weight_items) < 2 * self.WIDTH_LEVELS:
+            item = _WeightLines(self)
+            item.setAcceptHoverEvents(False)
+            item.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+            self._weight_items.append(item)
+        for k, item in enumerate(self._weight_items):
+            key = (k < self.WIDTH_LEVELS, k % self.WIDTH_LEVELS)
+            path = groups.get(key)
+            if path is None:
+                item.setVisible(False)
+                continue
+            pen = QPen(WEIGHT_POSITIVE if key[0] else WEIGHT_NEGATIVE, self.level_width(key[1]))
+            pen.setCapStyle(Qt.PenCapStyle.FlatCap)  # round caps cost a third more per frame
+            item.setPen(pen)
+            item.setPath(path)
+            item.setVisible(True)
+
+    @classmethod
+    def level_width(cls, level: int) -> float:
+        return 0.6 + 2.6 * (level + 0.5) / cls.WIDTH_LEVELS
+
+    def weight_pens(self) -> list[QPen]:
+        """The pen each weight line is drawn with: blue for w >= 0, orange below,
+        wider for larger |w| (in WIDTH_LEVELS steps)."""
+        flat = self.weights.ravel()
+        scale = max(float(np.abs(flat).max()), 1e-12)
+        levels = np.minimum((np.abs(flat) / scale * self.WIDTH_LEVELS).astype(int), self.WIDTH_LEVELS - 1)
+        return [QPen(WEIGHT_POSITIVE if w >= 0 else WEIGHT_NEGATIVE, self.level_width(int(l)))
+                for w, l in zip(flat, levels)]
 
     def weight_at(self, pos: QPointF) -> tuple[int, int, float] | None:
         """(row, col, w) of the weight line nearest to ``pos`` (scene coordinates)."""
@@ -447,10 +530,7 @@ class EdgeItem(QGraphicsPathItem):
         super().mouseDoubleClickEvent(event)
 
     def boundingRect(self) -> QRectF:
-        rect = super().boundingRect().adjusted(-6, -6, 6, 6)
-        for p, q in self.neuron_lines:
-            rect = rect.united(QRectF(p, q).normalized())
-        return rect
+        return self._bounds
 
     def paint(self, painter: QPainter, option, widget=None):
         pal = QGuiApplication.palette()
@@ -458,10 +538,7 @@ class EdgeItem(QGraphicsPathItem):
         selected = self.isSelected()
         color = QColor(pal.color(QPalette.ColorRole.Highlight if selected else QPalette.ColorRole.Text))
         if self.neuron_lines and self.weights is not None and not selected:
-            for (p, q), pen in zip(self.neuron_lines, self.weight_pens()):
-                painter.setPen(pen)
-                painter.drawLine(p, q)
-            return
+            return  # the weight lines are child items
         if self.neuron_lines:
             # One line per weight, as TF Playground draws a dense connection.
             color.setAlpha(200 if selected else 80)

@@ -14,7 +14,9 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxL
 
 from nnbuilder.core.trainer import History
 
-pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
+# No antialiasing: pyqtgraph paints from Python, holding the GIL, and smooth
+# lines cost several times more to rasterize in software.
+pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
 
 # TF Playground's diverging map: orange (negative / class 0) - light - blue.
 ORANGE = np.array([245, 147, 34], dtype=np.float64)
@@ -30,28 +32,48 @@ def dark() -> bool:
     return QGuiApplication.palette().color(QPalette.ColorRole.Window).lightness() < 128
 
 
+_LUTS: dict = {}
+
+
+def _lut(is_dark: bool, alpha: int) -> np.ndarray:
+    """256 RGBA colours from orange (index 0) through light/dark grey to blue (255)."""
+    key = (is_dark, alpha)
+    if key not in _LUTS:
+        t = np.linspace(-1.0, 1.0, 256)[:, None]
+        mid = MID_DARK if is_dark else MID_LIGHT
+        rgb = np.where(t < 0, mid + (ORANGE - mid) * -t, mid + (BLUE - mid) * t)
+        lut = np.empty((256, 4), dtype=np.uint8)
+        lut[:, :3] = np.round(rgb)
+        lut[:, 3] = alpha
+        _LUTS[key] = lut
+    return _LUTS[key]
+
+
 def diverging_rgba(t: np.ndarray, alpha: int = 255) -> np.ndarray:
-    """RGBA uint8 for values ``t`` in [-1, 1] (clipped): orange, light, blue."""
-    t = np.clip(np.nan_to_num(t), -1.0, 1.0)[..., None]
-    mid = MID_DARK if dark() else MID_LIGHT
-    rgb = np.where(t < 0, mid + (ORANGE - mid) * -t, mid + (BLUE - mid) * t)
-    out = np.empty(t.shape[:-1] + (4,), dtype=np.uint8)
-    out[..., :3] = rgb
-    out[..., 3] = alpha
-    return out
+    """RGBA uint8 for values ``t`` in [-1, 1] (clipped; NaN is the middle):
+    orange, light, blue. A 256-colour table lookup, fast enough per frame."""
+    idx = np.nan_to_num(np.asarray(t, dtype=np.float64), nan=0.0)
+    idx = np.clip(idx, -1.0, 1.0)
+    idx += 1.0
+    idx *= 127.5
+    return _lut(dark(), alpha)[idx.astype(np.uint8)]
 
 
-def style_plot(plot: pg.PlotItem) -> None:
+def style_plot(plot: pg.PlotItem, grid: bool = True) -> None:
     pal = QGuiApplication.palette()
     fg = pal.color(QPalette.ColorRole.Text)
     for name in ("left", "bottom"):
         ax = plot.getAxis(name)
         ax.setPen(fg)
         ax.setTextPen(fg)
-    plot.showGrid(x=True, y=True, alpha=0.2)
+    # An axis with a grid covers the whole plot, so pyqtgraph repaints it
+    # (from Python) on every change inside: plots redrawn at 30 Hz go without.
+    plot.showGrid(x=grid, y=grid, alpha=0.2)
 
 
 class _Plot(pg.PlotWidget):
+    grid = True
+
     def __init__(self, object_name: str, title: str, parent=None):
         super().__init__(parent=parent)
         self.setObjectName(object_name)
@@ -63,7 +85,7 @@ class _Plot(pg.PlotWidget):
     def apply_theme(self) -> None:
         pal = QGuiApplication.palette()
         self.setBackground(pal.color(QPalette.ColorRole.Base))
-        style_plot(self.plotItem)
+        style_plot(self.plotItem, self.grid)
         title = self.plotItem.titleLabel
         if title.text:
             title.setText(title.text, color=pal.color(QPalette.ColorRole.Text).name(), size="9pt")
@@ -140,6 +162,8 @@ class CurvePlot(_Plot):
 class BoundaryPlot(_Plot):
     """The network's output over the input plane (2-D) or line (1-D), with the data."""
 
+    grid = False
+
     def __init__(self, parent=None):
         super().__init__("boundaryPlot", "Output", parent)
         p = self.plotItem
@@ -160,6 +184,7 @@ class BoundaryPlot(_Plot):
         self.discretize = False
         self.grid = None
         self.last_rgba = None
+        self._frame = 0
 
     # data ----------------------------------------------------------------
     def set_data(self, grid, X_train, y_train, X_test, y_test, task: str, n_classes: int) -> None:
@@ -229,8 +254,16 @@ class BoundaryPlot(_Plot):
                 span = max(hi - threshold, threshold - lo, 1e-12)
                 t = (v - threshold) / span
             rgba = diverging_rgba(0.8 * t, 255)  # lighter than the points on top
-            self.contour.setLevel(threshold)
-            self.contour.setData(v if self.task == "classification" else None)
+            self._frame += 1
+            if self.task != "classification":
+                self.contour.setData(None)
+            elif self._frame % 2 or self.contour.data is None:
+                # pyqtgraph's isocurve is pure Python: trace it on every other
+                # grid point (the line is still smooth) and every other frame.
+                self.contour.setLevel(threshold)
+                self.contour.setData(v[::2, ::2])
+                self.contour.resetTransform()
+                self.contour.setTransform(pg.QtGui.QTransform.fromScale(2.0, 2.0))
         else:  # several classes: the winner's colour, brighter when confident
             cls = outputs.argmax(axis=1)
             conf = outputs.max(axis=1)

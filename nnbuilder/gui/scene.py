@@ -226,10 +226,6 @@ class NetworkScene(QGraphicsScene):
         painter.setPen(QPen(dot, 1.5))
         step = 40
         left, top = int(rect.left()) - int(rect.left()) % step, int(rect.top()) - int(rect.top()) % step
-        x = left
-        while x < rect.right():
-            y = top
-            while y < rect.bottom():
-                painter.drawPoint(QPointF(x, y))
-                y += step
-            x += step
+        points = [QPointF(x, y) for x in range(left, int(rect.right()) + 1, step)
+                  for y in range(top, int(rect.bottom()) + 1, step)]
+        painter.drawPoints(points)  # one call: the view caches the background too

@@ -27,12 +27,21 @@ from nnbuilder.core.optimizers import OPTIMIZERS
 from nnbuilder.core.probe import input_grid
 from nnbuilder.core.trainer import History, TrainConfig, TrainData, Trainer, encode_targets
 
-FRAME_MS = 33  # ~30 Hz
+FRAME_MS = 33  # ~30 Hz: the output map and the diagram
+CURVE_EVERY = 6  # loss and metric curves at ~5 Hz: they move slowly, their axes cost
+STATS_EVERY = 6  # gradient norms and histograms at ~5 Hz, and only when shown
 BOUNDARY_RES = 100
 NEURON_RES = 32
 SPEEDS = [("max", None), ("1000 steps/s", 1000.0), ("100 steps/s", 100.0), ("10 steps/s", 10.0),
           ("1 step/s", 1.0)]
 DEFAULT_DATASET = {"name": "circle", "samples": 500, "noise": 0.0, "split": 0.5, "seed": 0}
+
+
+def flush_paint() -> None:
+    """Run pending scene updates and repaints now instead of in a later loop turn."""
+    app = QApplication.instance()
+    for _ in range(2):  # scene updates are queued calls that post the repaint
+        app.sendPostedEvents(None, 0)
 
 
 def structure_key(graph) -> str:
@@ -186,6 +195,8 @@ class TrainingController(QObject):
         self.data_error: str | None = None
         self.frame_times: deque = deque(maxlen=4000)
         self.frames_drawn = 0
+        self.draw_ms: deque = deque(maxlen=4000)  # time each drawn frame took
+        self._frame = 0
         self.timer = QTimer(self)
         self.timer.setInterval(FRAME_MS)
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -428,15 +439,30 @@ class TrainingController(QObject):
     def tick(self) -> None:
         now = time.perf_counter()
         self.frame_times.append(now)
-        if self.live is None:
+        live = self.live
+        if live is None:
             return
-        snap = self.live.latest()
-        if snap is None:
-            return
-        self.draw(snap)
-        self.frames_drawn += 1
+        snap = live.latest()
+        if snap is not None:
+            t0 = time.perf_counter()
+            self._frame += 1
+            # Frames take turns: the output plot (pyqtgraph paints in Python)
+            # on even frames, the diagram (painted by Qt in C++) on odd ones.
+            # Python work runs while the worker stands aside, so the two never
+            # fight over the GIL; Qt's C++ painting of the diagram overlaps
+            # training on the other core.
+            plots = self._frame % 2 == 0 or not snap.running
+            with live.drawing():
+                self.draw(snap, plots=plots, diagram=not plots or not snap.running)
+                if plots:
+                    flush_paint()
+            if not plots:
+                flush_paint()
+            self.draw_ms.append((time.perf_counter() - t0) * 1000)
+            self.frames_drawn += 1
+        live.request_snapshot()  # the next one is ready by the next tick
 
-    def draw(self, snap) -> None:
+    def draw(self, snap, plots: bool = True, diagram: bool = True) -> None:
         w = self.window
         if snap.generation != self.generation:
             self.generation = snap.generation
@@ -446,17 +472,16 @@ class TrainingController(QObject):
         self.snapshot = snap
         for row in snap.rows:
             self.curves.append(**row)
-        c = self.curves
-        metric = "accuracy" if snap.metric_name == "accuracy" else "R²"
-        w.curves.metric.plotItem.setTitle(metric.capitalize(), size="9pt")
-        w.curves.metric.ylabel = metric
-        epochs = c.column("epoch")
-        w.curves.loss.set_data(epochs, c.column("train_loss"), c.column("test_loss"))
-        w.curves.metric.set_data(epochs, c.column("train_metric"), c.column("test_metric"))
-        threshold, value_range = self._output_scale()
-        w.boundary.set_output(snap.outputs, threshold, value_range)
-        w.scene.show_live(snap.weights, snap.neuron_maps, NEURON_RES)
-        w.layer_plot.update_from(snap)
+        final = not snap.running
+        if plots:
+            if final or self._frame % CURVE_EVERY == 0:
+                self.draw_curves(snap)
+            threshold, value_range = self._output_scale()
+            w.boundary.set_output(snap.outputs, threshold, value_range)
+            if (final or self._frame % STATS_EVERY == 0) and w.layer_plot.isVisible():
+                w.layer_plot.update_from(snap)
+        if diagram:
+            w.scene.show_live(snap.weights, snap.neuron_maps, NEURON_RES)
         last = snap.last
         w.epoch_label.setText(f"Epoch {snap.epoch:,}")
         w.rate_label.setText(f"{snap.steps_per_sec:,.0f} steps/s")
@@ -493,6 +518,16 @@ class TrainingController(QObject):
             if not doc.modified and snap.rows:
                 doc.mark_modified()
                 w._update_title()
+
+    def draw_curves(self, snap) -> None:
+        w, c = self.window, self.curves
+        metric = "accuracy" if snap.metric_name == "accuracy" else "R²"
+        if w.curves.metric.ylabel != metric:
+            w.curves.metric.plotItem.setTitle(metric.capitalize(), size="9pt")
+            w.curves.metric.ylabel = metric
+        epochs = c.column("epoch")
+        w.curves.loss.set_data(epochs, c.column("train_loss"), c.column("test_loss"))
+        w.curves.metric.set_data(epochs, c.column("train_metric"), c.column("test_metric"))
 
     def _output_scale(self) -> tuple[float, tuple[float, float]]:
         outs = self.document.graph.nodes_of_type("output")
