@@ -157,3 +157,45 @@ def test_close_stops_the_thread():
     time.sleep(0.1)
     lv.close()
     assert not lv.alive
+
+
+def test_the_same_commands_drive_a_training_process():
+    from nnbuilder.core.live import LiveProcess, RunSpec
+
+    net = Network(Graph.chain([2, 4, 4, 1]))
+    ds = make_dataset("circle", samples=200)
+    spec = RunSpec(Graph.chain([2, 4, 4, 1]).to_dict(), TrainData.from_dataset(ds, net, 0.5),
+                   TrainConfig(lr=0.03, batch_size=10), seed=1, grid=input_grid(ds.X, 50))
+    lp = LiveProcess(spec)
+    try:
+        rows = []
+        first, r = wait_for(lp, lambda s: True)
+        rows += r
+        assert first.step == 0 and first.outputs.shape == (2500, 1)
+        lp.step(3)
+        snap, r = wait_for(lp, lambda s: s.step == 3)
+        rows += r
+        lp.play()
+        snap, r = wait_for(lp, lambda s: s.epoch >= 5)
+        rows += r
+        lp.update_config(lr=0.2)
+        snap, r = wait_for(lp, lambda s: s.config.lr == 0.2)
+        rows += r
+        lp.pause()
+        snap, r = wait_for(lp, lambda s: not s.running)
+        rows += r
+        assert [r["epoch"] for r in rows] == list(range(snap.epoch + 1))  # none lost
+        # An error in the worker comes back as a message, and the process lives on.
+        lp.set_weight("dense1", 0, 0, float("nan"))
+        err, _ = wait_for(lp, lambda s: s.error is not None)
+        assert "finite" in err.error and lp.alive
+        # Same seed, same run: the process reproduces the in-thread trainer.
+        lp.reset(spec)
+        lp.step(10)
+        snap, _ = wait_for(lp, lambda s: s.step == 10 and s.generation == 1)
+        t = spec.trainer()
+        t.run(10)
+        np.testing.assert_array_equal(snap.weights["dense1"][0], t.network.params["dense1"][0])
+    finally:
+        lp.close()
+    assert not lp.alive

@@ -324,3 +324,204 @@ class LiveTrainer:
             self._pending_rows.extend(rows)
             self._pending_events.extend(events)
             self._latest = snap
+
+
+# --------------------------------------------------------------- in a process
+@dataclass
+class RunSpec:
+    """Everything needed to build a training run, in picklable form."""
+
+    graph: dict  # Graph.to_dict()
+    data: TrainData
+    config: TrainConfig
+    seed: int = 0
+    keep: dict | None = None  # {node_id: {"W", "b"}} to start from
+    grid: InputGrid | None = None
+    neuron_grid: InputGrid | None = None
+
+    def network(self):
+        from .graph import Graph
+        from .network import Network
+
+        return Network(Graph.from_dict(self.graph))
+
+    def trainer(self) -> Trainer:
+        return Trainer(self.network(), self.data, self.config, self.seed, keep=self.keep)
+
+
+class LiveProcess:
+    """:class:`LiveTrainer`'s commands, with the training in a child process.
+
+    A training thread shares the GIL with the GUI thread: every Python call
+    the GUI makes while painting (pyqtgraph paints in Python) takes turns with
+    training, and measured here the window then ran at 0.2-0.4 of the headless
+    training speed at 15-25 frames/s. A process trains on the other core with
+    no GIL in common. Inside it, a :class:`LiveTrainer` runs the same loop as
+    in a thread; this object sends it commands over a pipe and receives its
+    snapshots (pickled copies, so the GUI never sees the worker's arrays).
+    """
+
+    def __init__(self, spec: RunSpec, publish_hz: float = 30.0):
+        import socket
+        import subprocess
+        import sys
+        from multiprocessing.connection import Connection
+
+        # A fresh interpreter running this module (not multiprocessing's
+        # spawn, which re-imports the caller's __main__), connected by a
+        # socket pair that carries pickled messages both ways.
+        ours, theirs = socket.socketpair()
+        self._proc = subprocess.Popen(
+            [sys.executable, "-c", "import sys; from nnbuilder.core.live import serve_fd; "
+             "serve_fd(int(sys.argv[1]))", str(theirs.fileno())],
+            pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL)
+        theirs.close()
+        self._conn = Connection(ours.detach())
+        self._send("start", spec, publish_hz)
+        self._latest: LiveSnapshot | None = None
+        self._rows: list = []
+        self._events: list = []
+        self._fresh = False
+        self._broken = False
+
+    def _send(self, *msg) -> None:
+        try:
+            self._conn.send(msg)
+        except (BrokenPipeError, EOFError, OSError):
+            pass  # the process is gone: alive is False and the GUI says so
+
+    def play(self) -> None:
+        self._send("play")
+
+    def pause(self) -> None:
+        self._send("pause")
+
+    def step(self, steps: int = 1) -> None:
+        self._send("step", steps)
+
+    def step_epoch(self) -> None:
+        self._send("step_epoch")
+
+    def set_speed(self, steps_per_sec: float | None) -> None:
+        self._send("set_speed", steps_per_sec)
+
+    def update_config(self, **changes) -> None:
+        self._send("update_config", changes)
+
+    def set_loss(self, name: str) -> None:
+        self._send("set_loss", name)
+
+    def set_weight(self, node_id: str, row: int, col: int, value: float) -> None:
+        self._send("set_weight", node_id, row, col, value)
+
+    def replace(self, spec: RunSpec, resume: bool = False) -> None:
+        """An edited network or new data; ``spec.keep`` None keeps the current weights."""
+        self._send("replace", spec, resume)
+
+    def reset(self, spec: RunSpec) -> None:
+        self._send("reset", spec)
+
+    def request_snapshot(self) -> None:
+        self._send("snapshot")
+
+    @contextmanager
+    def drawing(self):
+        yield  # nothing to coordinate: no GIL is shared
+
+    @property
+    def alive(self) -> bool:
+        return not self._broken and self._proc.poll() is None
+
+    @property
+    def pid(self) -> int:
+        return self._proc.pid
+
+    def _drain(self) -> None:
+        if self._broken:
+            return
+        try:
+            while self._conn.poll():
+                snap = self._conn.recv()
+                self._rows += snap.rows
+                self._events += snap.events
+                self._latest = snap
+                self._fresh = True
+        except (EOFError, OSError):
+            pass  # the process ended; alive says so
+        except Exception:  # a message we cannot read: report once, stop listening
+            self._broken = True
+            self._latest = _error_snapshot(traceback.format_exc(limit=4))
+            self._fresh = True
+
+    def latest(self) -> LiveSnapshot | None:
+        """The newest snapshot not yet taken (with every row since the last one)."""
+        self._drain()
+        if not self._fresh:
+            return None
+        self._fresh = False
+        rows, self._rows = self._rows, []
+        events, self._events = self._events, []
+        return dataclasses.replace(self._latest, rows=rows, events=events)
+
+    def peek(self) -> LiveSnapshot | None:
+        self._drain()
+        return self._latest
+
+    def close(self, timeout: float = 5.0) -> None:
+        import subprocess
+
+        self._send("quit")
+        try:
+            self._proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait(1.0)
+        self._conn.close()
+
+
+def _serve(conn) -> None:
+    """The child process: a LiveTrainer driven by messages from ``conn``."""
+    _, spec, publish_hz = conn.recv()
+    try:
+        live = LiveTrainer(spec.trainer(), spec.grid, spec.neuron_grid, publish_hz=publish_hz)
+    except Exception:  # report a run that cannot even start, then leave
+        conn.send(_error_snapshot(traceback.format_exc(limit=6)))
+        return
+    try:
+        while True:
+            if conn.poll(0.004):
+                msg = conn.recv()
+                name, args = msg[0], msg[1:]
+                if name == "quit":
+                    break
+                if name == "replace":
+                    s, resume = args
+                    live.replace(s.network(), s.data, s.grid, s.neuron_grid, s.keep, resume)
+                elif name == "reset":
+                    live.reset(args[0].trainer(), args[0].grid, args[0].neuron_grid)
+                elif name == "snapshot":
+                    live.request_snapshot()
+                elif name == "update_config":
+                    live.update_config(**args[0])
+                else:
+                    getattr(live, name)(*args)
+            snap = live.latest()
+            if snap is not None:
+                conn.send(snap)
+    except (EOFError, OSError, KeyboardInterrupt):
+        pass  # the GUI went away
+    finally:
+        live.close()
+
+
+def _error_snapshot(error: str) -> LiveSnapshot:
+    return LiveSnapshot(serial=1, generation=0, step=0, epoch=0, elapsed=0.0, steps_per_sec=0.0,
+                        running=False, weights={}, stats={}, rows=[], last={}, metric_name="",
+                        outputs=None, neuron_maps={}, config=TrainConfig(), error=error)
+
+
+def serve_fd(fd: int) -> None:
+    """Entry point of the worker process started by :class:`LiveProcess`."""
+    from multiprocessing.connection import Connection
+
+    _serve(Connection(fd))

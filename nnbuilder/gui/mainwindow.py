@@ -557,12 +557,22 @@ class MainWindow(QMainWindow):
         return True
 
     def _render(self, device, rect: QRectF) -> None:
+        from PySide6.QtWidgets import QGraphicsItem
+
         selected = self.scene.selectedItems()
         self.scene.clearSelection()
+        # Cached items would be drawn as pixmaps (or, into SVG, not at all):
+        # paint them afresh as vectors for the export.
+        cached = [(i, i.cacheMode()) for i in self.scene.items()
+                  if i.cacheMode() != QGraphicsItem.CacheMode.NoCache]
+        for item, _ in cached:
+            item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
         painter = QPainter(device)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.scene.render(painter, QRectF(0, 0, device.width(), device.height()), rect)
         painter.end()
+        for item, mode in cached:
+            item.setCacheMode(mode)
         for item in selected:
             item.setSelected(True)
 

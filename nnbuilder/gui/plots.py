@@ -72,7 +72,7 @@ def style_plot(plot: pg.PlotItem, grid: bool = True) -> None:
 
 
 class _Plot(pg.PlotWidget):
-    grid = True
+    show_grid = False  # a grid makes each axis repaint the whole plot (tens of ms per update)
 
     def __init__(self, object_name: str, title: str, parent=None):
         super().__init__(parent=parent)
@@ -85,7 +85,7 @@ class _Plot(pg.PlotWidget):
     def apply_theme(self) -> None:
         pal = QGuiApplication.palette()
         self.setBackground(pal.color(QPalette.ColorRole.Base))
-        style_plot(self.plotItem, self.grid)
+        style_plot(self.plotItem, self.show_grid)
         title = self.plotItem.titleLabel
         if title.text:
             title.setText(title.text, color=pal.color(QPalette.ColorRole.Text).name(), size="9pt")
@@ -104,8 +104,11 @@ class CurvePlot(_Plot):
         p.addLegend(offset=(-10, 10))
         p.setDownsampling(auto=True, mode="peak")
         p.setClipToView(True)
-        self.train = p.plot([], [], pen=pg.mkPen(TRAIN_PEN, width=2), name="train")
-        self.test = p.plot([], [], pen=pg.mkPen(TEST_PEN, width=2), name="test")
+        p.disableAutoRange()
+        self._log = False
+        # 1-pixel lines: wider ones take a slow software path (2.5x the frame).
+        self.train = p.plot([], [], pen=pg.mkPen(TRAIN_PEN, width=1), name="train")
+        self.test = p.plot([], [], pen=pg.mkPen(TEST_PEN, width=1), name="test")
         self.marks: list = []
         self.readout = pg.TextItem(anchor=(0, 0))
         self.readout.setZValue(10)
@@ -121,6 +124,29 @@ class CurvePlot(_Plot):
         self.train.setData(x, train)
         finite = np.isfinite(test)
         self.test.setData(x[finite], test[finite])
+        self._fit_range()
+
+    def _fit_range(self) -> None:
+        """Ranges that change in steps (x doubles, y moves when the data leaves
+        it), not on every update: a new range makes pyqtgraph rebuild and
+        repaint the axes from Python, which is most of an update's cost."""
+        x, vals = self._x, np.concatenate([self._a, self._b])
+        vals = vals[np.isfinite(vals)]
+        log = self.plotItem.ctrl.logYCheck.isChecked()
+        if log:
+            vals = np.log10(vals[vals > 0])
+        if len(x) == 0 or len(vals) == 0:
+            return
+        x_hi = max(8.0, 2.0 ** np.ceil(np.log2(max(x[-1], 1.0) * 1.05)))
+        lo, hi = float(vals.min()), float(vals.max())
+        pad = max(hi - lo, 1e-9) * 0.08
+        want = (lo - pad, hi + pad)
+        (cx0, cx1), (cy0, cy1) = self.plotItem.vb.viewRange()
+        span = cy1 - cy0
+        y_ok = cy0 <= want[0] and want[1] <= cy1 and (want[1] - want[0]) > 0.5 * span
+        if cx1 != x_hi or cx0 != 0 or not y_ok or self._log != log:
+            self._log = log
+            self.plotItem.setRange(xRange=(0, x_hi), yRange=want, padding=0)
 
     def mark(self, epoch: float, text: str) -> None:
         """A red line where something happened (e.g. divergence)."""
@@ -161,8 +187,6 @@ class CurvePlot(_Plot):
 
 class BoundaryPlot(_Plot):
     """The network's output over the input plane (2-D) or line (1-D), with the data."""
-
-    grid = False
 
     def __init__(self, parent=None):
         super().__init__("boundaryPlot", "Output", parent)
@@ -359,7 +383,7 @@ class CurvesPanel(QWidget):
         self.log = QCheckBox("log scale")
         self.log.setObjectName("logScaleCheck")
         self.log.setToolTip("Show the loss on a logarithmic scale")
-        self.log.toggled.connect(lambda on: self.loss.plotItem.setLogMode(y=on))
+        self.log.toggled.connect(self._set_log)
         self.readout = QLabel()
         bar = QHBoxLayout()
         bar.addWidget(self.log)
@@ -371,3 +395,7 @@ class CurvesPanel(QWidget):
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(bar)
         layout.addLayout(plots, 1)
+
+    def _set_log(self, on: bool) -> None:
+        self.loss.plotItem.setLogMode(y=on)
+        self.loss._fit_range()

@@ -1,9 +1,11 @@
 """Live training in the window: the settings panel and the controller that
-runs a :class:`~nnbuilder.core.live.LiveTrainer` and draws its snapshots.
+runs a :class:`~nnbuilder.core.live.LiveProcess` and draws its snapshots.
 
-The worker thread never touches a widget; the controller never touches the
-worker's arrays. It sends commands and, on a ~30 Hz timer, draws the newest
-snapshot (older ones are dropped).
+The worker never touches a widget; the controller never touches the worker's
+arrays (it only ever sees pickled copies). It sends commands and, on a ~30 Hz
+timer, draws the newest snapshot (older ones are dropped). The worker runs in
+its own process: as a thread it shared the GIL with the GUI's painting and
+both slowed to a crawl (see benchmarks/bench_gui.py and the LiveProcess docs).
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QDoubleSpinBo
 from nnbuilder.core.datasets import DATASETS, Dataset, load_csv, make_dataset
 from nnbuilder.core.errors import NNBuilderError
 from nnbuilder.core.graph import WEIGHTED_TYPES
-from nnbuilder.core.live import LiveTrainer
+from nnbuilder.core.live import LiveProcess, RunSpec
 from nnbuilder.core.losses import LOSSES
 from nnbuilder.core.network import Network
 from nnbuilder.core.optimizers import OPTIMIZERS
@@ -28,7 +30,7 @@ from nnbuilder.core.probe import input_grid
 from nnbuilder.core.trainer import History, TrainConfig, TrainData, Trainer, encode_targets
 
 FRAME_MS = 33  # ~30 Hz: the output map and the diagram
-CURVE_EVERY = 6  # loss and metric curves at ~5 Hz: they move slowly, their axes cost
+CURVE_EVERY = 8  # loss, then metric, on every 8th frame: they move slowly, their axes cost
 STATS_EVERY = 6  # gradient norms and histograms at ~5 Hz, and only when shown
 BOUNDARY_RES = 100
 NEURON_RES = 32
@@ -184,7 +186,7 @@ class TrainingController(QObject):
     def __init__(self, window):
         super().__init__(window)
         self.window = window
-        self.live: LiveTrainer | None = None
+        self.live: LiveProcess | None = None
         self.document = None
         self.curves = History()
         self.generation = -1
@@ -298,14 +300,16 @@ class TrainingController(QObject):
         self.document.training = cfg
         seed = self.document.seed if seed is None else seed
         weights = self.document.fitting_weights() if keep_weights else None
-        trainer = Trainer(net, data, cfg, seed=seed, keep=weights)
         grid, neuron = self._grids()
+        spec = RunSpec(self.document.graph.to_dict(), data, cfg, seed, weights, grid, neuron)
         self._key = structure_key(self.document.graph)
         if self.live is None or not self.live.alive:
-            self.live = LiveTrainer(trainer, grid, neuron)
+            if self.live is not None:
+                self.live.close()
+            self.live = LiveProcess(spec)
             self.live.set_speed(self.speed)
         else:
-            self.live.reset(trainer, grid, neuron)
+            self.live.reset(spec)
         return True
 
     def toggle_play(self) -> None:
@@ -401,8 +405,10 @@ class TrainingController(QObject):
             self.window.show_status(f"Cannot train: {e}")
             return
         grid, neuron = self._grids()
-        # The worker keeps its own current weights (newer than our last snapshot).
-        self.live.replace(net, data, grid, neuron, resume=keep_running)
+        # keep=None: the worker keeps its own current weights (newer than our snapshot).
+        spec = RunSpec(self.document.graph.to_dict(), data, self.document.training or TrainConfig(),
+                       self.document.seed, None, grid, neuron)
+        self.live.replace(spec, resume=keep_running)
 
     def current_weights(self) -> dict:
         snap = self.snapshot
@@ -474,8 +480,11 @@ class TrainingController(QObject):
             self.curves.append(**row)
         final = not snap.running
         if plots:
+            # The two curve plots take turns too (each costs ~10 ms with its axes).
             if final or self._frame % CURVE_EVERY == 0:
-                self.draw_curves(snap)
+                self.draw_curves(snap, loss=True, metric=final)
+            elif self._frame % CURVE_EVERY == CURVE_EVERY // 2:  # (both on even frames)
+                self.draw_curves(snap, loss=False, metric=True)
             threshold, value_range = self._output_scale()
             w.boundary.set_output(snap.outputs, threshold, value_range)
             if (final or self._frame % STATS_EVERY == 0) and w.layer_plot.isVisible():
@@ -519,15 +528,17 @@ class TrainingController(QObject):
                 doc.mark_modified()
                 w._update_title()
 
-    def draw_curves(self, snap) -> None:
+    def draw_curves(self, snap, loss: bool = True, metric: bool = True) -> None:
         w, c = self.window, self.curves
-        metric = "accuracy" if snap.metric_name == "accuracy" else "R²"
-        if w.curves.metric.ylabel != metric:
-            w.curves.metric.plotItem.setTitle(metric.capitalize(), size="9pt")
-            w.curves.metric.ylabel = metric
+        name = "accuracy" if snap.metric_name == "accuracy" else "R²"
+        if w.curves.metric.ylabel != name:
+            w.curves.metric.plotItem.setTitle(name.capitalize(), size="9pt")
+            w.curves.metric.ylabel = name
         epochs = c.column("epoch")
-        w.curves.loss.set_data(epochs, c.column("train_loss"), c.column("test_loss"))
-        w.curves.metric.set_data(epochs, c.column("train_metric"), c.column("test_metric"))
+        if loss:
+            w.curves.loss.set_data(epochs, c.column("train_loss"), c.column("test_loss"))
+        if metric:
+            w.curves.metric.set_data(epochs, c.column("train_metric"), c.column("test_metric"))
 
     def _output_scale(self) -> tuple[float, tuple[float, float]]:
         outs = self.document.graph.nodes_of_type("output")
