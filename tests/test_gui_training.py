@@ -255,3 +255,42 @@ def test_saving_after_training_stores_the_trained_weights(qtbot, window, gui_env
     doc = load_model(path)
     np.testing.assert_array_equal(doc.weights["dense1"]["W"], s.weights["dense1"][0])
     assert doc.metrics["epoch"] == s.epoch and doc.training.lr == 0.03
+
+
+def test_hovering_a_neuron_shows_its_map_large_and_the_layer_panel_fills(qtbot, window):
+    qtbot.mouseClick(window.play_button, Qt.MouseButton.LeftButton)
+    wait_epochs(qtbot, window, 5)
+    pause(qtbot, window)
+    item = window.scene.node_items["dense1"]
+    assert len(item.maps) == 4
+    centre = item.mapToScene(QPointF(item.size[0] / 2, 46 + 11 + 22))  # neuron 1
+    qtbot.mouseMove(window.view.viewport(), window.view.mapFromScene(centre))
+    qtbot.waitUntil(lambda: window.scene._preview is not None and window.scene._preview.isVisible(),
+                    timeout=WAIT)
+    assert window.scene._preview.pixmap().width() == 160
+    assert window.scene._preview.toolTip() == "dense1[1]"
+    qtbot.mouseMove(window.view.viewport(), window.view.mapFromScene(centre + QPointF(0, -300)))
+    qtbot.waitUntil(lambda: not window.scene._preview.isVisible(), timeout=WAIT)
+    # The per-layer panel: gradient norms over time and a weight histogram.
+    window._docks["gradientsDock"].raise_()
+    qtbot.mouseClick(window.play_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.layer_plot.history is not None and len(window.layer_plot.history) >= 2,
+                    timeout=WAIT)
+    pause(qtbot, window)
+    lp = window.layer_plot
+    assert set(lp.curves) == {"dense1", "dense2", "output"}
+    x, y = lp.curves["dense1"].getData()  # log10 of the norms (log axis)
+    assert len(x) >= 2 and np.all(x > 0) and np.all(np.isfinite(y)) and np.all(y > -12)
+    assert lp.bars is not None and sum(lp.bars.opts["height"]) == 2 * 4  # all weights of dense1
+
+
+def test_one_dimensional_regression_shows_the_fitted_curve(qtbot, make_window):
+    w = make_window(str(EXAMPLES / "sine.json"))
+    assert w.boundary.grid.ys is None
+    qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
+    wait_epochs(qtbot, w, 20)
+    s = pause(qtbot, w)
+    xs, ys = w.boundary.curve.getData()
+    assert len(xs) == 200 and np.allclose(ys, s.outputs[:, 0])
+    assert s.metric_name == "r2" and w.curves.metric.ylabel == "R²"
+    assert s.last["train_metric"] > 0.5

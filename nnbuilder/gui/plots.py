@@ -357,8 +357,9 @@ class LayerPlot(QWidget):
     def update_from(self, snap) -> None:
         if self.history is None or set(snap.stats) != set(self.curves):
             self.reset(list(snap.stats))
-        row = {"step": snap.step, **{nid: max(s["g_norm"], 1e-12) for nid, s in snap.stats.items()}}
-        self.history.append(**row)
+        if snap.step > 0:  # before the first step there is no gradient to show
+            row = {"step": snap.step, **{nid: max(s["g_norm"], 1e-12) for nid, s in snap.stats.items()}}
+            self.history.append(**row)
         steps = self.history.column("step")
         for nid, curve in self.curves.items():
             curve.setData(steps, self.history.column(nid))
