@@ -53,6 +53,7 @@ $(STAMP): pyproject.toml
 
 bench: setup
 	$(BIN)/python benchmarks/bench_engine.py
+	$(BIN)/python benchmarks/bench_gui.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

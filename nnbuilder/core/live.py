@@ -33,9 +33,10 @@ from .graph import WEIGHTED_TYPES
 from .probe import InputGrid, layer_stats
 from .trainer import TrainConfig, TrainData, Trainer
 
-__all__ = ["LiveSnapshot", "LiveTrainer", "MAX_MAP_UNITS"]
+__all__ = ["LiveSnapshot", "LiveTrainer", "LiveProcess", "RunSpec", "MAX_MAP_UNITS", "ALL_PARTS"]
 
 MAX_MAP_UNITS = 16  # layers up to this wide get per-neuron maps
+ALL_PARTS = frozenset({"outputs", "maps", "stats"})
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ class LiveTrainer:
         self._gui_free = threading.Event()  # cleared while a GUI draws
         self._gui_free.set()
         self._wanted = threading.Event()  # a caller asked for the next snapshot
+        self._parts = ALL_PARTS  # what the asked-for snapshot must contain
         self._commands: queue.Queue[Callable] = queue.Queue()
         self._lock = threading.Lock()
         self._latest: LiveSnapshot | None = None
@@ -186,8 +188,11 @@ class LiveTrainer:
         finally:
             self._gui_free.set()
 
-    def request_snapshot(self) -> None:
-        """Ask for a snapshot at the end of the current chunk."""
+    def request_snapshot(self, parts=ALL_PARTS) -> None:
+        """Ask for a snapshot at the end of the current chunk, with only
+        ``parts`` of "outputs", "maps", "stats" computed (the rest empty):
+        a caller that draws them on alternate frames saves the worker time."""
+        self._parts = frozenset(parts)
         self._wanted.set()
 
     def latest(self) -> LiveSnapshot | None:
@@ -269,8 +274,9 @@ class LiveTrainer:
                     now = time.perf_counter()
                     if reason or not (self._running or self._pending_steps) or self._wanted.is_set() \
                             or now - last_publish >= self.publish_interval:
+                        asked = self._wanted.is_set() and not reason and (self._running or self._pending_steps)
                         self._wanted.clear()
-                        self._publish()
+                        self._publish(self._parts if asked else ALL_PARTS)
                         last_publish = now
                     time.sleep(0)  # let the GUI thread have the GIL
             except Exception:  # never kill the app: report and stop cleanly
@@ -287,7 +293,8 @@ class LiveTrainer:
             n = max(0, min(n, due))
         return n
 
-    def _publish(self) -> None:
+    def _publish(self, parts=None) -> None:
+        parts = ALL_PARTS if parts is None else parts
         t = self.trainer
         net = t.network
         now = time.perf_counter()
@@ -298,11 +305,13 @@ class LiveTrainer:
         theta = net.theta.copy()
         outputs = None
         maps = {}
+        stats = {}
         with np.errstate(all="ignore"):
-            stats = layer_stats(net)
-            if self._grid_features is not None:
+            if "stats" in parts:
+                stats = layer_stats(net)
+            if "outputs" in parts and self._grid_features is not None:
                 outputs = net.predict(self._grid_features)
-            if self._neuron_features is not None:
+            if "maps" in parts and self._neuron_features is not None:
                 acts = net.activations(self._neuron_features)
                 for nid, a in acts.items():
                     node = net.nodes[nid]
@@ -421,8 +430,8 @@ class LiveProcess:
     def reset(self, spec: RunSpec) -> None:
         self._send("reset", spec)
 
-    def request_snapshot(self) -> None:
-        self._send("snapshot")
+    def request_snapshot(self, parts=ALL_PARTS) -> None:
+        self._send("snapshot", tuple(parts))
 
     @contextmanager
     def drawing(self):
@@ -500,7 +509,7 @@ def _serve(conn) -> None:
                 elif name == "reset":
                     live.reset(args[0].trainer(), args[0].grid, args[0].neuron_grid)
                 elif name == "snapshot":
-                    live.request_snapshot()
+                    live.request_snapshot(*args)
                 elif name == "update_config":
                     live.update_config(**args[0])
                 else:

@@ -91,13 +91,14 @@ class NetworkScene(QGraphicsScene):
         self._refresh_texts()
 
     # ------------------------------------------------------------ training
-    def show_live(self, weights: dict, maps: dict, resolution: int) -> None:
-        """Colour weight lines and fill neuron maps from a training snapshot."""
+    def show_live(self, weights: dict, maps: dict | None, resolution: int) -> None:
+        """Colour weight lines and fill neuron maps (None: leave them) from a snapshot."""
         for (src, dst), edge in self.edge_items.items():
             wb = weights.get(dst)
             edge.set_weights(None if wb is None else wb[0])
-        for nid, item in self.node_items.items():
-            item.set_maps(maps.get(nid), resolution)
+        if maps is not None:
+            for nid, item in self.node_items.items():
+                item.set_maps(maps.get(nid), resolution)
 
     def clear_live(self) -> None:
         self.show_live({}, {}, 0)

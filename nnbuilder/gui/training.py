@@ -466,7 +466,11 @@ class TrainingController(QObject):
                 flush_paint()
             self.draw_ms.append((time.perf_counter() - t0) * 1000)
             self.frames_drawn += 1
-        live.request_snapshot()  # the next one is ready by the next tick
+        # The next one is ready by the next tick, with what that frame draws.
+        nxt = self._frame + 1
+        plots_next = nxt % 2 == 0
+        stats = plots_next and nxt % STATS_EVERY == 0 and self.window.layer_plot.isVisible()
+        live.request_snapshot({"outputs"} | ({"stats"} if stats else set()) if plots_next else {"maps"})
 
     def draw(self, snap, plots: bool = True, diagram: bool = True) -> None:
         w = self.window
@@ -489,8 +493,9 @@ class TrainingController(QObject):
             w.boundary.set_output(snap.outputs, threshold, value_range)
             if (final or self._frame % STATS_EVERY == 0) and w.layer_plot.isVisible():
                 w.layer_plot.update_from(snap)
-        if diagram:
-            w.scene.show_live(snap.weights, snap.neuron_maps, NEURON_RES)
+        if diagram:  # (a snapshot made for a plots frame has no maps: keep the last ones)
+            w.scene.show_live(snap.weights, snap.neuron_maps if snap.neuron_maps or final else None,
+                              NEURON_RES)
         last = snap.last
         w.epoch_label.setText(f"Epoch {snap.epoch:,}")
         w.rate_label.setText(f"{snap.steps_per_sec:,.0f} steps/s")

@@ -103,13 +103,9 @@ class NetworkView(QGraphicsView):
         else:
             event.ignore()
 
-    def dragMoveEvent(self, event):
-        # QGraphicsView rejects drops no item accepts; the view itself takes them.
-        mime = event.mimeData()
-        if mime.hasFormat(LAYER_MIME) or self._model_files(mime):
-            event.acceptProposedAction()
-        else:
-            event.ignore()
+    # QGraphicsView rejects moves over places no item accepts; the view itself
+    # takes layers and files anywhere, by the same rule as on entering.
+    dragMoveEvent = dragEnterEvent
 
     def dropEvent(self, event):
         mime = event.mimeData()
