@@ -119,14 +119,15 @@ class CurvePlot(_Plot):
         self._x = self._a = self._b = np.zeros(0)
         self._proxy = pg.SignalProxy(self.scene().sigMouseMoved, rateLimit=30, slot=self._hover)
 
-    def set_data(self, x, train, test) -> None:
+    def set_data(self, x, train, test, exact: bool = False) -> None:
+        """``exact`` fits the x range to the data (when training stopped)."""
         self._x, self._a, self._b = x, train, test
         self.train.setData(x, train)
         finite = np.isfinite(test)
         self.test.setData(x[finite], test[finite])
-        self._fit_range()
+        self._fit_range(exact)
 
-    def _fit_range(self) -> None:
+    def _fit_range(self, exact: bool = False) -> None:
         """Ranges that change in steps (x doubles, y moves when the data leaves
         it), not on every update: a new range makes pyqtgraph rebuild and
         repaint the axes from Python, which is most of an update's cost."""
@@ -138,6 +139,8 @@ class CurvePlot(_Plot):
         if len(x) == 0 or len(vals) == 0:
             return
         x_hi = max(8.0, 2.0 ** np.ceil(np.log2(max(x[-1], 1.0) * 1.05)))
+        if exact:
+            x_hi = max(1.0, float(x[-1]) * 1.02)
         lo, hi = float(vals.min()), float(vals.max())
         pad = max(hi - lo, 1e-9) * 0.08
         want = (lo - pad, hi + pad)

@@ -470,7 +470,8 @@ class TrainingController(QObject):
         nxt = self._frame + 1
         plots_next = nxt % 2 == 0
         stats = plots_next and nxt % STATS_EVERY == 0 and self.window.layer_plot.isVisible()
-        live.request_snapshot({"outputs"} | ({"stats"} if stats else set()) if plots_next else {"maps"})
+        parts = ({"outputs", "stats"} if stats else {"outputs"}) if plots_next else {"maps"}
+        live.request_snapshot(parts)
 
     def draw(self, snap, plots: bool = True, diagram: bool = True) -> None:
         w = self.window
@@ -540,10 +541,11 @@ class TrainingController(QObject):
             w.curves.metric.plotItem.setTitle(name.capitalize(), size="9pt")
             w.curves.metric.ylabel = name
         epochs = c.column("epoch")
+        exact = not snap.running
         if loss:
-            w.curves.loss.set_data(epochs, c.column("train_loss"), c.column("test_loss"))
+            w.curves.loss.set_data(epochs, c.column("train_loss"), c.column("test_loss"), exact)
         if metric:
-            w.curves.metric.set_data(epochs, c.column("train_metric"), c.column("test_metric"))
+            w.curves.metric.set_data(epochs, c.column("train_metric"), c.column("test_metric"), exact)
 
     def _output_scale(self) -> tuple[float, tuple[float, float]]:
         outs = self.document.graph.nodes_of_type("output")
