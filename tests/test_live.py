@@ -26,6 +26,7 @@ def wait_for(live, cond, timeout=10.0):
     end = time.monotonic() + timeout
     rows = []
     while time.monotonic() < end:
+        live.request_snapshot()  # a worker process sends snapshots when asked
         snap = live.latest()
         if snap is not None:
             rows += snap.rows

@@ -53,8 +53,8 @@ class LiveSnapshot:
     rows: list  # history rows added since the previously *taken* snapshot
     last: dict  # the newest history row
     metric_name: str
-    outputs: np.ndarray | None  # network outputs over the grid, (n_points, n_outputs)
-    neuron_maps: dict  # {node_id: (units, n_points)} over the neuron grid
+    outputs: np.ndarray | None  # network outputs over the grid, (n_points, n_outputs), float32
+    neuron_maps: dict  # {node_id: (units, n_points)} over the neuron grid, float32
     config: TrainConfig
     stop_reason: str | None = None
     divergence: dict | None = None
@@ -70,7 +70,11 @@ class LiveTrainer:
     """
 
     def __init__(self, trainer: Trainer, grid: InputGrid | None = None,
-                 neuron_grid: InputGrid | None = None, chunk: int = 25, publish_hz: float = 30.0):
+                 neuron_grid: InputGrid | None = None, chunk: int = 25, publish_hz: float = 30.0,
+                 conn=None):
+        """With ``conn`` (a multiprocessing Connection) no thread is started:
+        :meth:`serve` runs the loop in the calling thread, takes commands from
+        ``conn`` and sends every snapshot to it (how a worker process runs)."""
         self.chunk = chunk
         self.publish_interval = 1.0 / publish_hz
         self._gui_free = threading.Event()  # cleared while a GUI draws
@@ -94,10 +98,17 @@ class LiveTrainer:
         self._steps_per_sec = 0.0
         self._events: list[str] = []
         self._error: str | None = None
+        self._conn = conn
         self._attach(trainer, grid, neuron_grid)
         self._publish()
-        self._thread = threading.Thread(target=self._loop, name="nnbuilder-training", daemon=True)
-        self._thread.start()
+        self._thread = None
+        if conn is None:
+            self._thread = threading.Thread(target=self._loop, name="nnbuilder-training", daemon=True)
+            self._thread.start()
+
+    def serve(self) -> None:
+        """Run the loop here, driven by ``conn`` (see the constructor)."""
+        self._loop()
 
     # --------------------------------------------------- commands (any thread)
     def _send(self, fn: Callable) -> None:
@@ -173,11 +184,12 @@ class LiveTrainer:
         """Stop the thread and wait for it."""
         self._quit = True
         self._send(lambda: None)
-        self._thread.join(timeout)
+        if self._thread is not None:
+            self._thread.join(timeout)
 
     @property
     def alive(self) -> bool:
-        return self._thread.is_alive()
+        return self._thread is not None and self._thread.is_alive()
 
     @contextmanager
     def drawing(self):
@@ -240,7 +252,11 @@ class LiveTrainer:
         while not self._quit:
             busy = self._running or self._pending_steps > 0
             try:
-                fn = self._commands.get(timeout=0 if busy else 0.05)
+                if self._conn is not None:
+                    self._pump(0 if busy else 0.05)  # commands from the pipe, in this thread
+                    fn = self._commands.get_nowait()
+                else:
+                    fn = self._commands.get(timeout=0 if busy else 0.05)
             except queue.Empty:
                 fn = None
             try:
@@ -272,8 +288,12 @@ class LiveTrainer:
                         self._running = False
                         self._pending_steps = 0
                     now = time.perf_counter()
+                    # A worker process sends a snapshot only when asked (or when
+                    # something changed): the pipe never fills up, and nothing
+                    # is pickled that will not be drawn.
+                    periodic = self._conn is None and now - last_publish >= self.publish_interval
                     if reason or not (self._running or self._pending_steps) or self._wanted.is_set() \
-                            or now - last_publish >= self.publish_interval:
+                            or periodic:
                         asked = self._wanted.is_set() and not reason and (self._running or self._pending_steps)
                         self._wanted.clear()
                         self._publish(self._parts if asked else ALL_PARTS)
@@ -284,6 +304,32 @@ class LiveTrainer:
                 self._pending_steps = 0
                 self._error = traceback.format_exc(limit=6)
                 self._publish()
+
+    def _pump(self, timeout: float) -> None:
+        """Turn messages waiting on the connection into commands."""
+        try:
+            while self._conn.poll(timeout):
+                timeout = 0
+                self._dispatch(self._conn.recv())
+        except (EOFError, OSError):
+            self._quit = True  # the GUI went away
+
+    def _dispatch(self, msg: tuple) -> None:
+        name, args = msg[0], msg[1:]
+        if name == "quit":
+            self._quit = True
+        elif name == "replace":
+            spec, resume = args
+            self.replace(spec.network(), spec.data, spec.grid, spec.neuron_grid, spec.keep, resume)
+        elif name == "reset":
+            spec = args[0]
+            self.reset(spec.trainer(), spec.grid, spec.neuron_grid)
+        elif name == "snapshot":
+            self.request_snapshot(*args)
+        elif name == "update_config":
+            self.update_config(**args[0])
+        else:
+            getattr(self, name)(*args)
 
     def _allowed_steps(self) -> int:
         n = self.chunk if self._running else min(self.chunk, self._pending_steps)
@@ -310,13 +356,13 @@ class LiveTrainer:
             if "stats" in parts:
                 stats = layer_stats(net)
             if "outputs" in parts and self._grid_features is not None:
-                outputs = net.predict(self._grid_features)
+                outputs = net.predict(self._grid_features).astype(np.float32)
             if "maps" in parts and self._neuron_features is not None:
                 acts = net.activations(self._neuron_features)
                 for nid, a in acts.items():
                     node = net.nodes[nid]
                     if node.type in WEIGHTED_TYPES + ("input",) and a.shape[1] <= MAX_MAP_UNITS:
-                        maps[nid] = np.ascontiguousarray(a.T)
+                        maps[nid] = np.ascontiguousarray(a.T, dtype=np.float32)
         rows, self._rows[:] = list(self._rows), []
         events, self._events = self._events, []
         self._serial += 1
@@ -333,6 +379,11 @@ class LiveTrainer:
             self._pending_rows.extend(rows)
             self._pending_events.extend(events)
             self._latest = snap
+        if self._conn is not None:  # a worker process hands each snapshot over at once
+            try:
+                self._conn.send(self.latest())
+            except (BrokenPipeError, EOFError, OSError):
+                self._quit = True
 
 
 # --------------------------------------------------------------- in a process
@@ -489,38 +540,20 @@ class LiveProcess:
 
 
 def _serve(conn) -> None:
-    """The child process: a LiveTrainer driven by messages from ``conn``."""
+    """The child process: a LiveTrainer loop in its main thread, driven by ``conn``
+    (one thread only, so nothing in the worker process competes for its GIL)."""
     _, spec, publish_hz = conn.recv()
     try:
-        live = LiveTrainer(spec.trainer(), spec.grid, spec.neuron_grid, publish_hz=publish_hz)
+        live = LiveTrainer(spec.trainer(), spec.grid, spec.neuron_grid, publish_hz=publish_hz, conn=conn)
     except Exception:  # report a run that cannot even start, then leave
         conn.send(_error_snapshot(traceback.format_exc(limit=6)))
         return
     try:
-        while True:
-            if conn.poll(0.004):
-                msg = conn.recv()
-                name, args = msg[0], msg[1:]
-                if name == "quit":
-                    break
-                if name == "replace":
-                    s, resume = args
-                    live.replace(s.network(), s.data, s.grid, s.neuron_grid, s.keep, resume)
-                elif name == "reset":
-                    live.reset(args[0].trainer(), args[0].grid, args[0].neuron_grid)
-                elif name == "snapshot":
-                    live.request_snapshot(*args)
-                elif name == "update_config":
-                    live.update_config(**args[0])
-                else:
-                    getattr(live, name)(*args)
-            snap = live.latest()
-            if snap is not None:
-                conn.send(snap)
-    except (EOFError, OSError, KeyboardInterrupt):
-        pass  # the GUI went away
+        live.serve()
+    except KeyboardInterrupt:
+        pass
     finally:
-        live.close()
+        conn.close()
 
 
 def _error_snapshot(error: str) -> LiveSnapshot:
