@@ -7,20 +7,20 @@ newest :class:`LiveSnapshot`, made of fresh arrays the thread never writes to
 again. Older snapshots are dropped, so training speed never depends on how
 fast the caller draws. Nothing here touches a widget.
 
-Sharing the GIL with a GUI: a Python thread that runs chunks back to back
-starves the GUI thread, and every Qt call the GUI makes from Python hands the
-GIL over and waits to get it back. So each chunk is short and followed by
-``time.sleep(0)``, and a GUI brackets its drawing with :meth:`drawing`: the
-worker waits while the GUI draws (it needs a few milliseconds per frame) and
-trains the rest of the time. Snapshots are made when the caller asks for the
-next one (:meth:`request_snapshot`, e.g. right after drawing a frame), or at
-most every ``publish_interval`` seconds for callers that do not ask.
+Each chunk is short and followed by ``time.sleep(0)`` so that other Python
+threads get the GIL. Snapshots are made when the caller asks for the next one
+(:meth:`LiveTrainer.request_snapshot`, e.g. right after drawing a frame, with
+only the parts that frame draws), and in a thread also at most every
+``publish_interval`` seconds for callers that do not ask.
+
+A GUI uses :class:`LiveProcess`: the same loop in a child process, because a
+training thread shares the GIL with the GUI's painting (pyqtgraph paints in
+Python) and, measured here, both then ran at a fraction of their speed.
 """
 from __future__ import annotations
 
 import dataclasses
 import queue
-from contextlib import contextmanager
 import threading
 import time
 import traceback
@@ -77,8 +77,6 @@ class LiveTrainer:
         ``conn`` and sends every snapshot to it (how a worker process runs)."""
         self.chunk = chunk
         self.publish_interval = 1.0 / publish_hz
-        self._gui_free = threading.Event()  # cleared while a GUI draws
-        self._gui_free.set()
         self._wanted = threading.Event()  # a caller asked for the next snapshot
         self._parts = ALL_PARTS  # what the asked-for snapshot must contain
         self._commands: queue.Queue[Callable] = queue.Queue()
@@ -191,15 +189,6 @@ class LiveTrainer:
     def alive(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    @contextmanager
-    def drawing(self):
-        """Bracket a GUI frame: the worker stands aside until it ends."""
-        self._gui_free.clear()
-        try:
-            yield
-        finally:
-            self._gui_free.set()
-
     def request_snapshot(self, parts=ALL_PARTS) -> None:
         """Ask for a snapshot at the end of the current chunk, with only
         ``parts`` of "outputs", "maps", "stats" computed (the rest empty):
@@ -273,8 +262,6 @@ class LiveTrainer:
                         self._publish()
                         continue
                 if self._running or self._pending_steps:
-                    # Never compete with a frame being drawn (but never wait forever).
-                    self._gui_free.wait(0.25)
                     t0 = time.perf_counter()
                     n = self._allowed_steps()
                     if n == 0:
@@ -483,10 +470,6 @@ class LiveProcess:
 
     def request_snapshot(self, parts=ALL_PARTS) -> None:
         self._send("snapshot", tuple(parts))
-
-    @contextmanager
-    def drawing(self):
-        yield  # nothing to coordinate: no GIL is shared
 
     @property
     def alive(self) -> bool:

@@ -453,11 +453,16 @@ class EdgeItem(QGraphicsPathItem):
 
     WIDTH_LEVELS = 6
 
-    def _draw_weight_lines(self) -> None:
-        """One child path per (sign, width level): a dozen C++-painted items."""
+    def _levels(self) -> tuple[np.ndarray, np.ndarray]:
+        """(weights, width level of each) in the order of :attr:`neuron_lines`."""
         flat = self.weights.ravel()
         scale = max(float(np.abs(flat).max()), 1e-12)
-        levels = np.minimum((np.abs(flat) / scale * self.WIDTH_LEVELS).astype(int), self.WIDTH_LEVELS - 1)
+        return flat, np.minimum((np.abs(flat) / scale * self.WIDTH_LEVELS).astype(int),
+                                self.WIDTH_LEVELS - 1)
+
+    def _draw_weight_lines(self) -> None:
+        """One child path per (sign, width level): a dozen C++-painted items."""
+        flat, levels = self._levels()
         groups: dict[tuple[bool, int], QPainterPath] = {}
         for (p, q), w, level in zip(self.neuron_lines, flat, levels):
             path = groups.setdefault((bool(w >= 0), int(level)), QPainterPath())
@@ -487,9 +492,7 @@ class EdgeItem(QGraphicsPathItem):
     def weight_pens(self) -> list[QPen]:
         """The pen each weight line is drawn with: blue for w >= 0, orange below,
         wider for larger |w| (in WIDTH_LEVELS steps)."""
-        flat = self.weights.ravel()
-        scale = max(float(np.abs(flat).max()), 1e-12)
-        levels = np.minimum((np.abs(flat) / scale * self.WIDTH_LEVELS).astype(int), self.WIDTH_LEVELS - 1)
+        flat, levels = self._levels()
         return [QPen(WEIGHT_POSITIVE if w >= 0 else WEIGHT_NEGATIVE, self.level_width(int(l)))
                 for w, l in zip(flat, levels)]
 
