@@ -296,3 +296,15 @@ def test_long_runs_keep_memory_bounded():
     tracemalloc.stop()
     assert t.epoch == 25_000 and len(t.history) <= t.history.capacity and t.history.stride == 2
     assert grown < 2_000_000
+
+
+def test_iris_example_reaches_90_percent_test_accuracy():
+    doc = load_model(EXAMPLES / "iris.json")
+    net = Network(doc.graph)
+    ds = make_dataset("iris")
+    assert ds.X.shape == (150, 4) and ds.class_names == ["setosa", "versicolor", "virginica"]
+    assert ds.column_names == ["sepal_length", "sepal_width", "petal_length", "petal_width"]
+    data = TrainData.from_dataset(ds, net, doc.dataset["split"], doc.dataset["seed"])
+    t = Trainer(net, data, doc.training, seed=doc.seed)
+    t.run(10**6)
+    assert t.history.last["test_metric"] >= 0.9

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -57,6 +58,10 @@ class DatasetInfo:
     split: float
     description: str
     fixed: bool = False  # a fixed table: samples and noise do not apply
+    source: str | None = None  # a CSV file in resources/data (real data, loaded as is)
+
+
+DATA_DIR = Path(__file__).resolve().parents[2] / "resources" / "data"
 
 
 def _label_noise_free(n, rng):
@@ -182,6 +187,9 @@ DATASETS: dict[str, DatasetInfo] = {
                     "truth table of OR", fixed=True),
         DatasetInfo("xor_table", _truth(lambda a, b: a ^ b), "classification", 2, 2, 4, 0.0, 1.0,
                     "truth table of XOR", fixed=True),
+        DatasetInfo("iris", None, "classification", 3, 4, 150, 0.0, 0.5,
+                    "Fisher's Iris flowers: 4 measurements (cm), 3 species", fixed=True,
+                    source="iris.csv"),
     )
 }
 
@@ -194,6 +202,10 @@ def make_dataset(name: str, samples: int | None = None, noise: float | None = No
     info = DATASETS.get(name)
     if info is None:
         raise DataError(f"unknown dataset {name!r}; choose from {', '.join(DATASETS)}")
+    if info.source is not None:
+        ds = load_csv(str(DATA_DIR / info.source))
+        ds.name = name
+        return ds
     n = info.samples if samples is None else samples
     noise = info.noise if noise is None else noise
     if not info.fixed and not 4 <= n <= MAX_SAMPLES:
