@@ -294,3 +294,16 @@ def test_one_dimensional_regression_shows_the_fitted_curve(qtbot, make_window):
     assert len(xs) == 200 and np.allclose(ys, s.outputs[:, 0])
     assert s.metric_name == "r2" and w.curves.metric.ylabel == "R²"
     assert s.last["train_metric"] > 0.5
+
+
+def test_choosing_a_table_or_iris_sets_its_own_train_fraction(qtbot, window):
+    panel = window.training_panel
+    panel.dataset.setCurrentText("xor_table")
+    assert window.document.dataset["name"] == "xor_table" and window.document.dataset["split"] == 1.0
+    assert not panel.noise.isEnabled()
+    panel.dataset.setCurrentText("iris")
+    assert window.document.dataset["split"] == 0.5
+    # the example network has 2 inputs and 1 output: Train says why it cannot run
+    assert not window.play_button.isEnabled() and "3 classes" in window.play_button.toolTip()
+    panel.dataset.setCurrentText("moons")
+    assert panel.noise.isEnabled() and window.play_button.isEnabled()

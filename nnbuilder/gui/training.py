@@ -176,8 +176,15 @@ class TrainingPanel(QWidget):
             return
         name = self.dataset.currentText()
         info = DATASETS[name]
+        if info.fixed and self.sender() is self.dataset:
+            # A fixed table has its own train fraction (all 4 rows of a truth table).
+            self._quiet = True
+            self.split.setValue(info.split)
+            self._quiet = False
+        self.noise.setEnabled(not info.fixed)
         self.datasetChanged.emit({"name": name, "samples": None if info.fixed else info.samples,
-                                  "noise": self.noise.value(), "split": 1.0 if info.fixed else self.split.value()})
+                                  "noise": 0.0 if info.fixed else self.noise.value(),
+                                  "split": self.split.value()})
 
 
 class TrainingController(QObject):
