@@ -307,3 +307,19 @@ def test_choosing_a_table_or_iris_sets_its_own_train_fraction(qtbot, window):
     assert not window.play_button.isEnabled() and "3 classes" in window.play_button.toolTip()
     panel.dataset.setCurrentText("moons")
     assert panel.noise.isEnabled() and window.play_button.isEnabled()
+
+
+def test_iris_trains_in_the_window_and_the_confusion_matrix_fills(qtbot, make_window):
+    w = make_window(str(EXAMPLES / "iris.json"))
+    assert not w.curves.confusion.isVisible()
+    qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: snap(w) is not None and not snap(w).running and snap(w).step > 0,
+                    timeout=30000)  # the example stops at 200 epochs
+    qtbot.wait(80)
+    s = snap(w)
+    assert s.stop_reason == "max_epochs" and s.last["test_metric"] >= 0.9
+    cm = w.curves.confusion.counts
+    assert w.curves.confusion.isVisible() and cm.shape == (3, 3)
+    assert cm.sum() == 75 and np.trace(cm) / cm.sum() == pytest.approx(s.last["test_metric"])
+    texts = [t.toPlainText() for t in w.curves.confusion.texts]
+    assert texts == [str(v) for v in cm.ravel()]

@@ -308,3 +308,13 @@ def test_iris_example_reaches_90_percent_test_accuracy():
     t = Trainer(net, data, doc.training, seed=doc.seed)
     t.run(10**6)
     assert t.history.last["test_metric"] >= 0.9
+
+
+def test_confusion_matrix_counts_true_rows_against_predicted_columns():
+    from nnbuilder.core.losses import confusion_matrix
+
+    a = np.array([[0.9, 0.1, 0.0], [0.2, 0.7, 0.1], [0.1, 0.2, 0.7], [0.6, 0.3, 0.1]])
+    cm = confusion_matrix(a, np.array([0, 1, 2, 2]), 3)
+    np.testing.assert_array_equal(cm, [[1, 0, 0], [0, 1, 0], [1, 0, 1]])
+    cm = confusion_matrix(np.array([[0.2], [0.8], [0.6]]), np.array([0, 1, 0]), 2)
+    np.testing.assert_array_equal(cm, [[1, 1], [0, 1]])

@@ -30,13 +30,14 @@ from typing import Callable
 import numpy as np
 
 from .graph import WEIGHTED_TYPES
+from .losses import confusion_matrix
 from .probe import InputGrid, layer_stats
 from .trainer import TrainConfig, TrainData, Trainer
 
 __all__ = ["LiveSnapshot", "LiveTrainer", "LiveProcess", "RunSpec", "MAX_MAP_UNITS", "ALL_PARTS"]
 
 MAX_MAP_UNITS = 16  # layers up to this wide get per-neuron maps
-ALL_PARTS = frozenset({"outputs", "maps", "stats"})
+ALL_PARTS = frozenset({"outputs", "maps", "stats", "confusion"})
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class LiveSnapshot:
     outputs: np.ndarray | None  # network outputs over the grid, (n_points, n_outputs), float32
     neuron_maps: dict  # {node_id: (units, n_points)} over the neuron grid, float32
     config: TrainConfig
+    confusion: np.ndarray | None = None  # (classes, classes) on the test set (train if none)
     stop_reason: str | None = None
     divergence: dict | None = None
     error: str | None = None
@@ -339,9 +341,14 @@ class LiveTrainer:
         outputs = None
         maps = {}
         stats = {}
+        confusion = None
         with np.errstate(all="ignore"):
             if "stats" in parts:
                 stats = layer_stats(net)
+            if "confusion" in parts and t.data.task == "classification":
+                d = t.data
+                X, labels = (d.X_test, d.labels_test) if len(d.X_test) else (d.X_train, d.labels_train)
+                confusion = confusion_matrix(net.predict(X), labels, d.n_classes, net.loss.threshold)
             if "outputs" in parts and self._grid_features is not None:
                 outputs = net.predict(self._grid_features).astype(np.float32)
             if "maps" in parts and self._neuron_features is not None:
@@ -359,7 +366,7 @@ class LiveTrainer:
             running=self._running or self._pending_steps > 0,
             weights=net.unflatten(theta), stats=stats, rows=[],
             last=dict(t.history.last), metric_name=t.metric_name, outputs=outputs,
-            neuron_maps=maps, config=TrainConfig(**t.config.to_dict()),
+            neuron_maps=maps, config=TrainConfig(**t.config.to_dict()), confusion=confusion,
             stop_reason=t.stop_reason, divergence=None if t.divergence is None else dict(t.divergence),
             error=self._error, events=[])
         with self._lock:

@@ -22,7 +22,8 @@ from typing import Callable, Optional
 
 import numpy as np
 
-__all__ = ["Loss", "LOSSES", "accuracy", "zero_one_loss", "r2_score", "predict_classes"]
+__all__ = ["Loss", "LOSSES", "accuracy", "zero_one_loss", "r2_score", "predict_classes",
+           "confusion_matrix"]
 
 _EPS = 1e-12
 
@@ -151,6 +152,14 @@ def predict_classes(a: np.ndarray, threshold: float = 0.5) -> np.ndarray:
     if a.shape[1] == 1:
         return (a[:, 0] > threshold).astype(np.int64)
     return np.argmax(a, axis=1)
+
+
+def confusion_matrix(a: np.ndarray, labels: np.ndarray, n_classes: int,
+                     threshold: float = 0.5) -> np.ndarray:
+    """Counts ``(n_classes, n_classes)``: row = true class, column = predicted."""
+    pred = predict_classes(a, threshold)
+    k = max(n_classes, 2)
+    return np.bincount(labels * k + pred, minlength=k * k).reshape(k, k)
 
 
 def accuracy(a: np.ndarray, labels: np.ndarray, threshold: float = 0.5) -> float:

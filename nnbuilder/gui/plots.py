@@ -377,6 +377,50 @@ class LayerPlot(QWidget):
                 self.bars.setOpts(x=centers, height=s["hist"], width=width)
 
 
+class ConfusionPlot(_Plot):
+    """Counts of true class (rows, top to bottom) against predicted (columns)."""
+
+    def __init__(self, parent=None):
+        super().__init__("confusionPlot", "Confusion (test data)", parent)
+        p = self.plotItem
+        p.setMouseEnabled(False, False)
+        p.hideButtons()
+        p.setLabel("bottom", "predicted")
+        p.setLabel("left", "true")
+        self.image = pg.ImageItem()
+        p.addItem(self.image)
+        self.texts: list[pg.TextItem] = []
+        self.counts = None
+        self.setMinimumWidth(150)
+
+    def set_counts(self, counts: np.ndarray, names: list[str]) -> None:
+        k = counts.shape[0]
+        self.counts = counts
+        rows = counts.sum(axis=1, keepdims=True)
+        share = counts / np.maximum(rows, 1)
+        # Row 0 (the first true class) at the top, like a table.
+        rgba = diverging_rgba(share[::-1])
+        self.image.setImage(rgba, autoLevels=False)
+        self.image.setRect(QRectF(0, 0, k, k))
+        if len(self.texts) != k * k:
+            for t in self.texts:
+                self.plotItem.removeItem(t)
+            self.texts = []
+            for _ in range(k * k):
+                t = pg.TextItem(anchor=(0.5, 0.5))
+                self.plotItem.addItem(t)
+                self.texts.append(t)
+            ticks = [(i + 0.5, n[:7]) for i, n in enumerate(names[:k])]  # short: columns are narrow
+            self.plotItem.getAxis("bottom").setTicks([ticks])
+            self.plotItem.getAxis("left").setTicks([[(k - 1 - i + 0.5, n[:10]) for i, n in enumerate(names[:k])]])
+            self.plotItem.setRange(xRange=(0, k), yRange=(0, k), padding=0)
+        for i in range(k):
+            for j in range(k):
+                t = self.texts[i * k + j]
+                t.setText(str(int(counts[i, j])), color="#111111" if share[i, j] < 0.6 else "#ffffff")
+                t.setPos(j + 0.5, k - 1 - i + 0.5)
+
+
 class CurvesPanel(QWidget):
     """Loss and metric side by side, with the log-scale toggle."""
 
@@ -384,6 +428,8 @@ class CurvesPanel(QWidget):
         super().__init__(parent)
         self.loss = CurvePlot("lossPlot", "Loss", "loss")
         self.metric = CurvePlot("metricPlot", "Accuracy", "accuracy")
+        self.confusion = ConfusionPlot()
+        self.confusion.setVisible(False)  # shown for classification once there are counts
         self.log = QCheckBox("log scale")
         self.log.setObjectName("logScaleCheck")
         self.log.setToolTip("Show the loss on a logarithmic scale")
@@ -393,8 +439,9 @@ class CurvesPanel(QWidget):
         bar.addWidget(self.log)
         bar.addStretch(1)
         plots = QHBoxLayout()
-        plots.addWidget(self.loss)
-        plots.addWidget(self.metric)
+        plots.addWidget(self.loss, 3)
+        plots.addWidget(self.metric, 3)
+        plots.addWidget(self.confusion, 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(bar)

@@ -472,6 +472,8 @@ class TrainingController(QObject):
         plots_next = nxt % 2 == 0
         stats = plots_next and nxt % STATS_EVERY == 0 and self.window.layer_plot.isVisible()
         parts = ({"outputs", "stats"} if stats else {"outputs"}) if plots_next else {"maps"}
+        if plots_next and nxt % (CURVE_EVERY // 2) == 0:
+            parts = parts | {"confusion"}  # drawn with the curves
         live.request_snapshot(parts)
 
     def draw(self, snap, plots: bool = True, diagram: bool = True) -> None:
@@ -547,6 +549,11 @@ class TrainingController(QObject):
             w.curves.loss.set_data(epochs, c.column("train_loss"), c.column("test_loss"), exact)
         if metric:
             w.curves.metric.set_data(epochs, c.column("train_metric"), c.column("test_metric"), exact)
+        if snap.confusion is not None and self.dataset is not None:
+            w.curves.confusion.setVisible(True)
+            w.curves.confusion.set_counts(snap.confusion, self.dataset.class_names)
+        elif snap.metric_name != "accuracy":
+            w.curves.confusion.setVisible(False)
 
     def _output_scale(self) -> tuple[float, tuple[float, float]]:
         outs = self.document.graph.nodes_of_type("output")
