@@ -323,3 +323,28 @@ def test_iris_trains_in_the_window_and_the_confusion_matrix_fills(qtbot, make_wi
     assert cm.sum() == 75 and np.trace(cm) / cm.sum() == pytest.approx(s.last["test_metric"])
     texts = [t.toPlainText() for t in w.curves.confusion.texts]
     assert texts == [str(v) for v in cm.ravel()]
+
+
+def test_data_with_four_features_shows_a_slice_through_two_of_them(qtbot, make_window):
+    plain = make_window()
+    assert not plain.slice_label.isVisible() and not plain.training_panel.slice_x.isVisible()
+    w = make_window(str(EXAMPLES / "iris.json"))
+    panel = w.training_panel
+    assert panel.slice_x.isVisible() and panel.slice_x.count() == 4
+    grid = w.boundary.grid
+    assert grid.axes == (0, 1) and [c for c, _ in grid.fixed] == [2, 3]
+    assert "at median" in w.boundary.plotItem.titleLabel.text and w.slice_label.isVisible()
+    qtbot.mouseClick(w.step_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.boundary.last_rgba is not None, timeout=WAIT)
+    panel.slice_x.setCurrentText("petal_length")
+    panel.slice_y.setCurrentText("petal_width")
+    grid = w.boundary.grid
+    assert grid.axes == (2, 3) and [c for c, _ in grid.fixed] == [0, 1]
+    X = w.training.dataset.X
+    assert grid.xs[0] < X[:, 2].min() and grid.xs[-1] > X[:, 2].max()
+    assert np.allclose(grid.raw[:, 0], np.median(X[:, 0]))
+    first = w.boundary.last_rgba.copy()
+    qtbot.mouseClick(w.step_button, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: snap(w).epoch == 1, timeout=WAIT)
+    qtbot.waitUntil(lambda: not np.array_equal(w.boundary.last_rgba, first), timeout=WAIT)
+    assert w.boundary.plotItem.getAxis("bottom").labelText == "petal_length"

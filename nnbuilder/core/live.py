@@ -152,6 +152,14 @@ class LiveTrainer:
     def set_loss(self, name: str) -> None:
         self._send(lambda: self.trainer.network.set_loss(name))
 
+    def set_grids(self, grid=None, neuron_grid=None) -> None:
+        """Evaluate the output and the neuron maps over new grids (e.g. another slice)."""
+        def go():
+            self.grid, self.neuron_grid = grid, neuron_grid
+            self._grid_features = self._features(grid)
+            self._neuron_features = self._features(neuron_grid)
+        self._send(go)
+
     def set_weight(self, node_id: str, row: int, col: int, value: float) -> None:
         self._send(lambda: self.trainer.set_weight(node_id, row, col, value))
 
@@ -467,6 +475,9 @@ class LiveProcess:
 
     def set_weight(self, node_id: str, row: int, col: int, value: float) -> None:
         self._send("set_weight", node_id, row, col, value)
+
+    def set_grids(self, grid=None, neuron_grid=None) -> None:
+        self._send("set_grids", grid, neuron_grid)
 
     def replace(self, spec: RunSpec, resume: bool = False) -> None:
         """An edited network or new data; ``spec.keep`` None keeps the current weights."""

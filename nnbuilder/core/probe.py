@@ -19,12 +19,16 @@ class InputGrid:
     For 2-D data the points are a ``resolution x resolution`` lattice, row
     by row from ``y_range[0]`` (so ``values.reshape(res, res)[j, i]`` is at
     ``x = xs[i], y = ys[j]``); for 1-D data they are ``resolution`` values of x.
+    For wider data the lattice is a *slice*: columns ``axes`` vary, every other
+    column is held at its median (``fixed``: ``((column, value), ...)``).
     """
 
     raw: np.ndarray
     xs: np.ndarray
     ys: np.ndarray | None
     resolution: int
+    axes: tuple[int, int] = (0, 1)
+    fixed: tuple = ()
 
     @property
     def x_range(self) -> tuple[float, float]:
@@ -38,11 +42,13 @@ class InputGrid:
         return apply_features(self.raw, network.features).astype(network.dtype)
 
 
-def input_grid(X: np.ndarray, resolution: int = 100, margin: float = 0.1) -> InputGrid | None:
+def input_grid(X: np.ndarray, resolution: int = 100, margin: float = 0.1,
+               axes: tuple[int, int] = (0, 1)) -> InputGrid | None:
     """A grid over the bounding box of raw data ``X`` plus ``margin`` of its
-    size on each side; None for data that is not 1-D or 2-D."""
+    size on each side (for more than two columns, a slice through ``axes``
+    with the other columns at their medians); None for empty data."""
     X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2 or X.shape[1] not in (1, 2) or len(X) == 0:
+    if X.ndim != 2 or len(X) == 0 or X.shape[1] == 0:
         return None
 
     def span(col):
@@ -50,12 +56,17 @@ def input_grid(X: np.ndarray, resolution: int = 100, margin: float = 0.1) -> Inp
         pad = max(hi - lo, 1.0) * margin
         return np.linspace(lo - pad, hi + pad, resolution)
 
-    xs = span(X[:, 0])
     if X.shape[1] == 1:
+        xs = span(X[:, 0])
         return InputGrid(xs[:, None], xs, None, resolution)
-    ys = span(X[:, 1])
+    i, j = axes
+    xs, ys = span(X[:, i]), span(X[:, j])
     gx, gy = np.meshgrid(xs, ys)
-    return InputGrid(np.c_[gx.ravel(), gy.ravel()], xs, ys, resolution)
+    medians = np.median(X, axis=0)
+    raw = np.tile(medians, (resolution * resolution, 1))
+    raw[:, i], raw[:, j] = gx.ravel(), gy.ravel()
+    fixed = tuple((c, float(medians[c])) for c in range(X.shape[1]) if c not in (i, j))
+    return InputGrid(raw, xs, ys, resolution, (i, j), fixed)
 
 
 def layer_stats(network: Network, grad: np.ndarray | None = None, bins: int = 30) -> dict:

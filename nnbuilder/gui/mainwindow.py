@@ -101,6 +101,15 @@ class MainWindow(QMainWindow):
         options.addWidget(self.training_panel.discretize)
         options.addStretch(1)
         out_layout.addLayout(options)
+        slice_row = QHBoxLayout()  # for data with 3+ columns: which two the view spans
+        slice_row.setContentsMargins(6, 0, 6, 2)
+        self.slice_label = QLabel("x, y:")
+        self.slice_label.setToolTip("The two features the output view spans; the others are "
+                                    "held at their median")
+        slice_row.addWidget(self.slice_label)
+        slice_row.addWidget(self.training_panel.slice_x, 1)
+        slice_row.addWidget(self.training_panel.slice_y, 1)
+        out_layout.addLayout(slice_row)
         self._add_dock("outputDock", "Output", output, R)
         right = QWidget()
         lay = QVBoxLayout(right)
@@ -616,6 +625,9 @@ class MainWindow(QMainWindow):
         return True
 
     def _view_options_changed(self) -> None:
+        axes = self.training_panel.slice_axes()
+        if self.boundary.grid is not None and self.boundary.grid.fixed and axes != self.boundary.grid.axes:
+            self.training.slice_changed()
         self.boundary.discretize = self.training_panel.discretize.isChecked()
         self.boundary.set_show_test(self.training_panel.show_test.isChecked())
         snap = self.training.snapshot

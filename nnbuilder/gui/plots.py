@@ -214,8 +214,10 @@ class BoundaryPlot(_Plot):
         self._frame = 0
 
     # data ----------------------------------------------------------------
-    def set_data(self, grid, X_train, y_train, X_test, y_test, task: str, n_classes: int) -> None:
-        """Raw points (columns x1[, x2]) and targets (labels or values)."""
+    def set_data(self, grid, X_train, y_train, X_test, y_test, task: str, n_classes: int,
+                 names: list[str] | None = None) -> None:
+        """Raw points and targets (labels or values); with more than two columns
+        the points are projected on the grid's two axes (``names``: the columns)."""
         self.grid, self.task, self.n_classes = grid, task, n_classes
         self.image.clear()
         self.curve.setData([], [])
@@ -226,14 +228,22 @@ class BoundaryPlot(_Plot):
             self.test_points.clear()
             self.note.setText("The output view needs 1-D or 2-D data")
             return
+        names = names or [f"x{c + 1}" for c in range(X_train.shape[1])]
+        if grid.ys is not None:
+            axes = list(grid.axes)
+            X_train, X_test = X_train[:, axes], X_test[:, axes]
         self._points(self.train_points, X_train, y_train)
         self._points(self.test_points, X_test, y_test)
         self.test_points.setVisible(self.show_test)
+        self.plotItem.setTitle(None)
         if grid.ys is not None:
-            self.plotItem.setAspectLocked(True)  # the input plane is not stretched
+            self.plotItem.setAspectLocked(not grid.fixed)  # a plane is not stretched; a slice may be
             self.plotItem.setRange(xRange=grid.x_range, yRange=grid.y_range, padding=0)
-            self.plotItem.setLabel("bottom", "x1")
-            self.plotItem.setLabel("left", "x2")
+            self.plotItem.setLabel("bottom", names[grid.axes[0]])
+            self.plotItem.setLabel("left", names[grid.axes[1]])
+            if grid.fixed:
+                held = ", ".join(f"{names[c][:10]} {v:.3g}" for c, v in grid.fixed)
+                self.plotItem.setTitle(f"others at median: {held}", size="8pt")
         else:
             self.plotItem.setAspectLocked(False)
             self.plotItem.enableAutoRange()

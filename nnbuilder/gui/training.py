@@ -113,6 +113,15 @@ class TrainingPanel(QWidget):
         self.show_test.setChecked(True)
         self.discretize = QCheckBox("discretize output")
         self.discretize.setObjectName("discretizeCheck")
+        # For data with more than two columns: the two the output view spans.
+        self.slice_x = QComboBox()
+        self.slice_x.setObjectName("sliceXCombo")
+        self.slice_x.setToolTip("Feature along the output view's x axis")
+        self.slice_y = QComboBox()
+        self.slice_y.setObjectName("sliceYCombo")
+        self.slice_y.setToolTip("Feature along the output view's y axis")
+        for box in (self.slice_x, self.slice_y):
+            box.currentIndexChanged.connect(lambda _: self._quiet or self.viewChanged.emit())
 
         form = QFormLayout(self)
         form.setVerticalSpacing(4)
@@ -136,6 +145,27 @@ class TrainingPanel(QWidget):
         self.speed.currentIndexChanged.connect(lambda i: self.speedChanged.emit(SPEEDS[i][1]))
         self.show_test.toggled.connect(lambda _: self.viewChanged.emit())
         self.discretize.toggled.connect(lambda _: self.viewChanged.emit())
+
+    def set_columns(self, names: list[str]) -> None:
+        """Offer the columns for the output view's axes (shown for 3+ columns)."""
+        self._quiet = True
+        try:
+            for box, default in ((self.slice_x, 0), (self.slice_y, 1)):
+                box.clear()
+                box.addItems(names)
+                box.setCurrentIndex(min(default, len(names) - 1))
+                box.setVisible(len(names) > 2)
+        finally:
+            self._quiet = False
+        label = getattr(self.window(), "slice_label", None)  # the main window's caption
+        if label is not None:
+            label.setVisible(len(names) > 2)
+
+    def slice_axes(self) -> tuple[int, int]:
+        i, j = max(self.slice_x.currentIndex(), 0), max(self.slice_y.currentIndex(), 0)
+        if i == j:  # two different columns: the next one
+            j = (i + 1) % max(self.slice_y.count(), 2)
+        return i, j
 
     def set_values(self, cfg: TrainConfig, dataset: dict) -> None:
         self._quiet = True
@@ -240,6 +270,7 @@ class TrainingController(QObject):
                 self.dataset = make_dataset(d["name"], d.get("samples"), d.get("noise"), d.get("seed", 0))
         except NNBuilderError as e:
             self.dataset, self.data_error = None, str(e)
+        self.window.training_panel.set_columns(self.dataset.column_names if self.dataset else [])
 
     def _split(self) -> tuple[float, int]:
         d = self.document.dataset
@@ -275,9 +306,17 @@ class TrainingController(QObject):
         X = self.dataset.X if self.dataset is not None else None
         if X is None:
             return None, None
-        grid = input_grid(X, BOUNDARY_RES if X.shape[1] == 2 else 200)
-        neuron = input_grid(X, NEURON_RES) if X.shape[1] == 2 else None
+        axes = self.window.training_panel.slice_axes() if X.shape[1] > 2 else (0, 1)
+        grid = input_grid(X, BOUNDARY_RES if X.shape[1] >= 2 else 200, axes=axes)
+        neuron = input_grid(X, NEURON_RES, axes=axes) if X.shape[1] >= 2 else None
         return grid, neuron
+
+    def slice_changed(self) -> None:
+        """Another pair of features for the output view: new grids, same run."""
+        self._show_static()
+        if self.live is not None:
+            self.live.set_grids(*self._grids())
+            self.live.request_snapshot()
 
     def _show_static(self) -> None:
         """The data in the output view, before any training."""
@@ -291,7 +330,8 @@ class TrainingController(QObject):
 
         tr, te = split_indices(len(self.dataset), split, np.random.default_rng(seed))
         ds = self.dataset
-        bp.set_data(grid, ds.X[tr], ds.y[tr], ds.X[te], ds.y[te], ds.task, ds.n_classes)
+        bp.set_data(grid, ds.X[tr], ds.y[tr], ds.X[te], ds.y[te], ds.task, ds.n_classes,
+                    ds.column_names)
         bp.set_show_test(self.window.training_panel.show_test.isChecked())
 
     # -------------------------------------------------------------- controls
