@@ -435,3 +435,27 @@ def test_middle_drag_pans_and_wide_layers_show_a_bar(qtbot, window):
     window.document.set_params("dense1", units=16)
     assert len(item.neuron_centers()) == 16
     assert len(window.scene.edge_items[("dense1", "dense2")].neuron_lines) == 16 * 4
+
+
+def test_feature_toggles_on_the_input_node_change_width_and_count_and_undo(qtbot, window):
+    g = graph_of(window)
+    chips = window.scene.node_items["input"].feature_chips
+    assert chips is not None and list(chips.names)[:2] == ["x1", "x2"]
+
+    def click_chip(name):
+        i = list(chips.names).index(name)
+        pos = window.view.mapFromScene(chips.mapToScene(chips.chip_rect(i).center()))
+        qtbot.mouseClick(window.view.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+
+    click_chip("x1^2")
+    click_chip("sin(x2)")
+    assert g.nodes["input"].params["features"] == ["x1", "x2", "x1^2", "sin(x2)"]
+    assert g.widths()["input"] == 4 and g.param_count("dense1") == (20, "4x4 + 4 = 20")
+    assert len(window.scene.node_items["input"].neuron_centers()) == 4
+    assert "(4x4 + 4)" in window.network_panel.total.text()
+    click_chip("x1")
+    assert g.nodes["input"].params["features"] == ["x2", "x1^2", "sin(x2)"]
+    window.act_undo.trigger()
+    window.act_undo.trigger()
+    window.act_undo.trigger()
+    assert g.nodes["input"].params["features"] == ["x1", "x2"] and g.total_params() == 37

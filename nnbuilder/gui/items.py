@@ -142,6 +142,7 @@ class NodeItem(QGraphicsObject):
         self.setZValue(1)
         self.in_port = PortItem(self, "in") if self.node_type != "input" else None
         self.out_port = PortItem(self, "out") if self.node_type != "output" else None
+        self.feature_chips = FeatureChips(self) if self.node_type == "input" else None
         self.sync_from_model()
 
     # ------------------------------------------------------------- geometry
@@ -182,6 +183,8 @@ class NodeItem(QGraphicsObject):
             self.setPos(x, y)
         self._update_tooltip()
         self.update()
+        if self.feature_chips is not None:
+            self.feature_chips.update()
         for e in self.edges:
             e.update_path()
 
@@ -365,6 +368,64 @@ class NodeItem(QGraphicsObject):
             painter.drawRoundedRect(bar, 4, 4)
             painter.setPen(text)
             painter.drawText(bar, Qt.AlignmentFlag.AlignCenter, f"{units} units")
+
+
+class FeatureChips(QGraphicsItem):
+    """TF Playground's feature toggles, left of an Input node: click a feature
+    to feed it to the network or not (an undoable edit through the document)."""
+
+    WIDTH, HEIGHT, GAP = 58.0, 17.0, 4.0
+
+    def __init__(self, node_item: "NodeItem"):
+        super().__init__(node_item)
+        from nnbuilder.core.features import FEATURE_NAMES
+
+        self.node_item = node_item
+        self.names = FEATURE_NAMES
+        self.setPos(-self.WIDTH - 12, 2)
+        self.setToolTip("Input features: click one to add it to the network or take it out")
+        self.setAcceptedMouseButtons(Qt.MouseButton.LeftButton)
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(0, 0, self.WIDTH, len(self.names) * (self.HEIGHT + self.GAP))
+
+    def chip_rect(self, i: int) -> QRectF:
+        return QRectF(0, i * (self.HEIGHT + self.GAP), self.WIDTH, self.HEIGHT)
+
+    def active(self) -> list[str]:
+        return self.node_item.graph.nodes[self.node_item.node_id].params["features"]
+
+    def paint(self, painter: QPainter, option, widget=None):
+        pal = QGuiApplication.palette()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        accent = QColor(TYPE_COLORS["input"])
+        on = set(self.active())
+        font = QFont(painter.font())
+        font.setPointSizeF(7.5)
+        painter.setFont(font)
+        for i, name in enumerate(self.names):
+            r = self.chip_rect(i)
+            painter.setPen(QPen(accent, 1.2))
+            painter.setBrush(accent if name in on else pal.color(QPalette.ColorRole.Base))
+            painter.drawRoundedRect(r, 4, 4)
+            painter.setPen(QColor("white") if name in on else pal.color(QPalette.ColorRole.Text))
+            painter.drawText(r, Qt.AlignmentFlag.AlignCenter, name)
+
+    def mousePressEvent(self, event):
+        for i, name in enumerate(self.names):
+            if self.chip_rect(i).contains(event.pos()):
+                feats = list(self.active())
+                feats = [f for f in feats if f != name] if name in feats else \
+                    [f for f in self.names if f in feats or f == name] + \
+                    [f for f in feats if f not in self.names]
+                scene = self.scene()
+                if not feats:
+                    scene.statusMessage.emit("The Input node needs at least one feature")
+                else:
+                    scene.document.set_params(self.node_item.node_id, mergeable=False, features=feats)
+                event.accept()
+                return
+        event.ignore()
 
 
 class _MapColumn(QGraphicsPixmapItem):
