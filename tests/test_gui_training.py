@@ -348,3 +348,47 @@ def test_data_with_four_features_shows_a_slice_through_two_of_them(qtbot, make_w
     qtbot.waitUntil(lambda: snap(w).epoch == 1, timeout=WAIT)
     qtbot.waitUntil(lambda: not np.array_equal(w.boundary.last_rgba, first), timeout=WAIT)
     assert w.boundary.plotItem.getAxis("bottom").labelText == "petal_length"
+
+
+def click_plot(qtbot, plot, x, y, button=Qt.MouseButton.LeftButton, mods=Qt.KeyboardModifier.NoModifier):
+    scene_pt = plot.plotItem.vb.mapViewToScene(QPointF(x, y))
+    qtbot.mouseClick(plot.viewport(), button, mods, plot.mapFromScene(scene_pt))
+
+
+def test_paint_points_remove_undo_save_and_reopen(qtbot, make_window, gui_env, monkeypatch):
+    w = make_window()
+    panel = w.training_panel
+    panel.dataset.setCurrentText("painted")
+    doc = w.document
+    assert doc.dataset["points"] == [] and w.paint_row.isVisible()
+    bp = w.boundary
+    assert bp.grid is not None and bp.grid.x_range[0] <= -6 and bp.grid.x_range[1] >= 6
+    click_plot(qtbot, bp, 1.0, 1.0)
+    click_plot(qtbot, bp, -2.0, 2.0, mods=Qt.KeyboardModifier.ShiftModifier)  # the next class
+    click_plot(qtbot, bp, 3.0, -1.0)
+    pts = doc.dataset["points"]
+    assert [p[2] for p in pts] == [0, 1, 0]
+    assert np.allclose([p[:2] for p in pts], [[1, 1], [-2, 2], [3, -1]], atol=0.15)
+    click_plot(qtbot, bp, 2.8, -0.8, mods=Qt.KeyboardModifier.ControlModifier)  # remove nearest
+    assert [p[:2] for p in doc.dataset["points"]] == [p[:2] for p in pts[:2]]
+    click_plot(qtbot, bp, -2.1, 2.1, button=Qt.MouseButton.RightButton)
+    assert len(doc.dataset["points"]) == 1
+    doc.undo_stack.undo()
+    doc.undo_stack.undo()
+    assert doc.dataset["points"] == pts
+    # three classes
+    w.paint_classes.setValue(3)
+    w.paint_buttons[2].click()
+    click_plot(qtbot, bp, 0.0, -4.0)
+    assert doc.dataset["classes"] == 3 and doc.dataset["points"][-1][2] == 2
+    assert "3 classes" in w.play_button.toolTip()  # the example has one output unit
+    w.paint_classes.setValue(2)  # drops the class-2 point
+    assert [p[2] for p in doc.dataset["points"]] == [0, 1, 0]
+    assert w.play_button.isEnabled()
+    path = gui_env / "painted.json"
+    monkeypatch.setattr(MainWindow, "_ask_save_path", lambda self, *a: str(path))
+    assert w.save_as()
+    again = make_window(str(path))
+    assert again.document.dataset["points"] == doc.dataset["points"]
+    assert again.training_panel.dataset.currentText() == "painted" and again.paint_row.isVisible()
+    assert len(again.training.dataset) == 3

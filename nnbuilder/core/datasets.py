@@ -19,7 +19,7 @@ import numpy as np
 from .errors import DataError
 
 __all__ = ["Dataset", "DatasetInfo", "DATASETS", "make_dataset", "split_indices", "load_csv",
-           "load_features_csv"]
+           "load_features_csv", "painted_dataset"]
 
 
 @dataclass
@@ -217,12 +217,18 @@ def make_dataset(name: str, samples: int | None = None, noise: float | None = No
     return Dataset(np.asarray(X, dtype=np.float64), np.asarray(y), info.task, name, info.n_classes)
 
 
+def painted_dataset(points, classes: int = 2) -> Dataset:
+    """Points a user painted: rows ``[x1, x2, class]``."""
+    P = np.asarray(points, dtype=np.float64).reshape(-1, 3)
+    return Dataset(P[:, :2].copy(), P[:, 2].astype(np.int64), "classification", "painted", int(classes))
+
+
 def split_indices(n: int, train_fraction: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Shuffled (train, test) row indices; ``train_fraction`` 1 leaves no test set."""
     if not 0.0 < train_fraction <= 1.0:
         raise DataError(f"the training fraction must be above 0 and at most 1 (got {train_fraction})")
     perm = rng.permutation(n)
-    k = n if train_fraction == 1.0 else min(n - 1, max(1, int(round(n * train_fraction))))
+    k = n if train_fraction == 1.0 or n < 2 else min(n - 1, max(1, int(round(n * train_fraction))))
     return np.sort(perm[:k]), np.sort(perm[k:])
 
 

@@ -243,10 +243,20 @@ def model_from_dict(data: Any, file: str | None = None) -> ModelDocument:
 
     dataset = data.get("dataset")
     if dataset is not None:
-        if ("name" in dataset) == ("csv" in dataset):
-            fail("a dataset names either a built-in 'name' or a 'csv' file", "$.dataset")
-        if "name" in dataset and DATASETS[dataset["name"]].fixed and dataset.get("samples") not in (None, 4):
-            fail(f"dataset {dataset['name']} is a fixed table of 4 rows", "$.dataset.samples")
+        sources = [k for k in ("name", "csv", "points") if k in dataset]
+        if len(sources) != 1:
+            fail("a dataset has exactly one of a built-in 'name', a 'csv' file or painted 'points'",
+                 "$.dataset")
+        if "name" in dataset:
+            info = DATASETS[dataset["name"]]
+            if info.fixed and dataset.get("samples") not in (None, info.samples):
+                fail(f"dataset {info.name} is a fixed table of {info.samples} rows", "$.dataset.samples")
+        if "points" in dataset:
+            classes = dataset.get("classes", 2)
+            for i, (_, _, c) in enumerate(dataset["points"]):
+                if c != int(c) or not 0 <= c < classes:
+                    fail(f"the class must be a whole number from 0 to {classes - 1}",
+                         f"$.dataset.points[{i}][2]")
         if dataset.get("split") == 0:
             fail("the training fraction must be above 0", "$.dataset.split")
     return ModelDocument(graph, weights, training, dataset, data.get("seed", 0), data.get("metrics"))

@@ -102,3 +102,17 @@ class SetParamsCommand(QUndoCommand):
 
     def undo(self):
         self.graph.set_params(self.node_id, **self.old)
+
+
+class SetDatasetCommand(QUndoCommand):
+    """Replace the document's dataset settings (a new dataset, painted points...)."""
+
+    def __init__(self, document, old: dict | None, new: dict, text: str):
+        super().__init__(text)
+        self.document, self.old, self.new = document, old, new
+
+    def redo(self):
+        self.document.apply_dataset(self.new)
+
+    def undo(self):
+        self.document.apply_dataset(self.old)

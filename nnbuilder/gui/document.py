@@ -5,6 +5,7 @@ the commands change the graph; views follow the graph's events.
 """
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -16,7 +17,7 @@ from nnbuilder.core.modelfile import ModelDocument, load_model, save_model
 from nnbuilder.core.network import Network
 
 from .commands import (AddNodeCommand, ConnectCommand, DisconnectCommand, MoveNodesCommand,
-                       RemoveNodeCommand, SetParamsCommand)
+                       RemoveNodeCommand, SetDatasetCommand, SetParamsCommand)
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "resources" / "examples"
 DEFAULT_EXAMPLE = EXAMPLES_DIR / "circle.json"
@@ -32,6 +33,7 @@ class Document(QObject):
 
     graphChanged = Signal()
     pathChanged = Signal(str)
+    datasetChanged = Signal()
 
     def __init__(self, model: ModelDocument | None = None, path: str | None = None, parent=None):
         super().__init__(parent)
@@ -118,6 +120,17 @@ class Document(QObject):
             return str(e)
         self.undo_stack.push(SetParamsCommand(self.graph, node_id, changes, mergeable))
         return None
+
+    def set_dataset(self, dataset: dict, text: str = "Change data") -> None:
+        """New dataset settings, as an undoable step (the file stores them)."""
+        if dataset != self.dataset:
+            self.undo_stack.push(SetDatasetCommand(self, copy.deepcopy(self.dataset),
+                                                   copy.deepcopy(dataset), text))
+
+    def apply_dataset(self, dataset: dict | None) -> None:
+        """Used by the undo command only."""
+        self.dataset = copy.deepcopy(dataset)
+        self.datasetChanged.emit()
 
     def auto_layout(self, undoable: bool = True) -> None:
         """Layers left to right by depth from the input, centred in each column.

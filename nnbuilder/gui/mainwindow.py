@@ -110,6 +110,7 @@ class MainWindow(QMainWindow):
         slice_row.addWidget(self.training_panel.slice_x, 1)
         slice_row.addWidget(self.training_panel.slice_y, 1)
         out_layout.addLayout(slice_row)
+        out_layout.addWidget(self._make_paint_row())
         self._add_dock("outputDock", "Output", output, R)
         right = QWidget()
         lay = QVBoxLayout(right)
@@ -147,6 +148,9 @@ class MainWindow(QMainWindow):
         self.training_panel.speedChanged.connect(self.training.set_speed)
         self.training_panel.viewChanged.connect(self._view_options_changed)
         self.scene.weightEditRequested.connect(self.training.edit_weight)
+        self.boundary.pointClicked.connect(self.training.paint)
+        self._paint_clear.clicked.connect(self.training.clear_points)
+        self.paint_classes.valueChanged.connect(self.training.set_paint_classes)
         self.space = QShortcut(QKeySequence(Qt.Key.Key_Space), self, self.training.toggle_play)
 
         self.autosave_timer = QTimer(self)
@@ -248,6 +252,65 @@ class MainWindow(QMainWindow):
                                                 self.export_loss_csv)
         self.act_export_plots = self._action("actionExportPlots", "Export &plots (PNG and SVG)…",
                                              self.export_plots)
+
+    def _make_paint_row(self) -> QWidget:
+        """Class picker, number of classes and Clear, for painted data."""
+        from PySide6.QtGui import QColor, QIcon, QPixmap
+        from PySide6.QtWidgets import QButtonGroup, QPushButton, QSpinBox
+
+        from .plots import CLASS_COLORS
+
+        row = QWidget()
+        row.setObjectName("paintRow")
+        lay = QHBoxLayout(row)
+        lay.setContentsMargins(6, 0, 6, 2)
+        lay.addWidget(QLabel("Paint:"))
+        self.paint_group = QButtonGroup(row)
+        self.paint_buttons = []
+        for k in range(6):
+            pix = QPixmap(14, 14)
+            pix.fill(QColor(CLASS_COLORS[k]))
+            b = QToolButton()
+            b.setObjectName(f"paintClass{k}")
+            b.setIcon(QIcon(pix))
+            b.setCheckable(True)
+            b.setToolTip(f"Class {k}: click the output view to add a point of it "
+                         "(Shift: the next class; Ctrl or right-click: remove the nearest)")
+            self.paint_group.addButton(b, k)
+            self.paint_buttons.append(b)
+            lay.addWidget(b)
+        self.paint_buttons[0].setChecked(True)
+        self.paint_classes = QSpinBox()
+        self.paint_classes.setObjectName("paintClassesSpin")
+        self.paint_classes.setRange(2, 6)
+        self.paint_classes.setToolTip("Number of classes")
+        lay.addWidget(self.paint_classes)
+        clear = QPushButton("Clear")
+        clear.setObjectName("clearPointsButton")
+        clear.setToolTip("Remove every painted point")
+        lay.addWidget(clear)
+        lay.addStretch(1)
+        self.paint_row = row
+        self._paint_clear = clear
+        row.setVisible(False)
+        return row
+
+    def paint_class(self) -> int:
+        return max(self.paint_group.checkedId(), 0)
+
+    def show_paint_controls(self, dataset: dict) -> None:
+        painted = "points" in dataset
+        self.paint_row.setVisible(painted)
+        self.boundary.set_painting(painted)
+        if painted:
+            k = dataset.get("classes", 2)
+            self.paint_classes.blockSignals(True)
+            self.paint_classes.setValue(k)
+            self.paint_classes.blockSignals(False)
+            for i, b in enumerate(self.paint_buttons):
+                b.setVisible(i < k)
+            if self.paint_class() >= k:
+                self.paint_buttons[0].setChecked(True)
 
     def _tool_button(self, name, text, icon, tip) -> QToolButton:
         b = QToolButton()

@@ -189,7 +189,13 @@ class CurvePlot(_Plot):
 
 
 class BoundaryPlot(_Plot):
-    """The network's output over the input plane (2-D) or line (1-D), with the data."""
+    """The network's output over the input plane (2-D) or line (1-D), with the data.
+
+    ``pointClicked(x, y, remove, next_class)`` reports clicks in the plane
+    while :attr:`painting` is on (Shift: next class; Ctrl or right button: remove).
+    """
+
+    pointClicked = Signal(float, float, bool, bool)
 
     def __init__(self, parent=None):
         super().__init__("boundaryPlot", "Output", parent)
@@ -200,8 +206,10 @@ class BoundaryPlot(_Plot):
         p.addItem(self.image)
         self.contour = pg.IsocurveItem(level=0.5, pen=pg.mkPen("#222222", width=1.5))
         self.contour.setParentItem(self.image)
-        self.train_points = pg.ScatterPlotItem(size=6, pen=pg.mkPen("white", width=1))
-        self.test_points = pg.ScatterPlotItem(size=6, pen=pg.mkPen("#111111", width=1.2))
+        # Training points dark-edged, test points light-edged: both stand out on
+        # a region of their own class's colour.
+        self.train_points = pg.ScatterPlotItem(size=7, pen=pg.mkPen("#222222", width=1))
+        self.test_points = pg.ScatterPlotItem(size=7, pen=pg.mkPen("white", width=1.5))
         self.curve = p.plot([], [], pen=pg.mkPen("#0877BD", width=2.5))
         p.addItem(self.train_points)
         p.addItem(self.test_points)
@@ -212,6 +220,26 @@ class BoundaryPlot(_Plot):
         self.grid = None
         self.last_rgba = None
         self._frame = 0
+        self.painting = False
+        self.scene().sigMouseClicked.connect(self._clicked)
+
+    def set_painting(self, on: bool) -> None:
+        self.painting = on
+        self.plotItem.vb.setMenuEnabled(not on)  # the right button removes points instead
+        self.setCursor(Qt.CursorShape.CrossCursor if on else Qt.CursorShape.ArrowCursor)
+
+    def _clicked(self, event) -> None:
+        if not self.painting or self.grid is None or self.grid.ys is None:
+            return
+        vb = self.plotItem.vb
+        if not vb.sceneBoundingRect().contains(event.scenePos()):
+            return
+        p = vb.mapSceneToView(event.scenePos())
+        mods = event.modifiers()
+        remove = event.button() == Qt.MouseButton.RightButton or bool(mods & Qt.KeyboardModifier.ControlModifier)
+        if event.button() in (Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton):
+            event.accept()
+            self.pointClicked.emit(p.x(), p.y(), remove, bool(mods & Qt.KeyboardModifier.ShiftModifier))
 
     # data ----------------------------------------------------------------
     def set_data(self, grid, X_train, y_train, X_test, y_test, task: str, n_classes: int,

@@ -19,7 +19,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout,
                                QLabel, QSpinBox, QWidget)
 
-from nnbuilder.core.datasets import DATASETS, Dataset, load_csv, make_dataset
+from nnbuilder.core.datasets import DATASETS, Dataset, load_csv, make_dataset, painted_dataset
 from nnbuilder.core.errors import NNBuilderError
 from nnbuilder.core.graph import WEIGHTED_TYPES
 from nnbuilder.core.live import LiveProcess, RunSpec
@@ -37,6 +37,7 @@ NEURON_RES = 32
 SPEEDS = [("max", None), ("1000 steps/s", 1000.0), ("100 steps/s", 100.0), ("10 steps/s", 10.0),
           ("1 step/s", 1.0)]
 DEFAULT_DATASET = {"name": "circle", "samples": 500, "noise": 0.0, "split": 0.5, "seed": 0}
+PAINTED = "painted"  # the dataset entry for points painted on the output view
 
 
 def flush_paint() -> None:
@@ -83,6 +84,10 @@ class TrainingPanel(QWidget):
         for name, info in DATASETS.items():
             self.dataset.addItem(name)
             self.dataset.setItemData(self.dataset.count() - 1, info.description, Qt.ItemDataRole.ToolTipRole)
+        self.dataset.addItem(PAINTED)
+        self.dataset.setItemData(self.dataset.count() - 1, "Your own points: click on the output view "
+                                 "to add one, Shift-click for the next class, Ctrl- or right-click "
+                                 "to remove the nearest", Qt.ItemDataRole.ToolTipRole)
         self.noise = _spin(QDoubleSpinBox, "noiseSpin", 0.0, 1.0, "Noise, 0 to 1", 2, 0.05)
         self.split = _spin(QDoubleSpinBox, "splitSpin", 0.05, 1.0,
                            "Fraction of the samples used for training (1: all, no test set)", 2, 0.05)
@@ -181,9 +186,12 @@ class TrainingPanel(QWidget):
             self.loss_target.setValue(cfg.loss_target or 0.0)
             if "name" in dataset:
                 self.dataset.setCurrentText(dataset["name"])
+            elif "points" in dataset:
+                self.dataset.setCurrentText(PAINTED)
             self.noise.setValue(dataset.get("noise") or 0.0)
             self.split.setValue(dataset.get("split", 0.5))
             self.momentum.setEnabled(cfg.optimizer == "sgd")
+            self.noise.setEnabled("name" in dataset and not DATASETS[dataset["name"]].fixed)
         finally:
             self._quiet = False
 
@@ -205,6 +213,10 @@ class TrainingPanel(QWidget):
         if self._quiet:
             return
         name = self.dataset.currentText()
+        if name == PAINTED:
+            self.noise.setEnabled(False)
+            self.datasetChanged.emit({"name": PAINTED, "split": self.split.value()})
+            return
         info = DATASETS[name]
         if info.fixed and self.sender() is self.dataset:
             # A fixed table has its own train fraction (all 4 rows of a truth table).
@@ -249,8 +261,9 @@ class TrainingController(QObject):
         self.document = document
         self._key = structure_key(document.graph)
         cfg = document.training or TrainConfig()
-        if document.dataset is None or "name" not in document.dataset and "csv" not in document.dataset:
+        if document.dataset is None or not any(k in document.dataset for k in ("name", "csv", "points")):
             document.dataset = dict(DEFAULT_DATASET)
+        document.datasetChanged.connect(self._dataset_applied)
         self.window.training_panel.set_values(cfg, document.dataset)
         self._load_dataset()
         self.curves.clear()
@@ -266,6 +279,8 @@ class TrainingController(QObject):
         try:
             if "csv" in d:
                 self.dataset = load_csv(d["csv"], d.get("target"))
+            elif "points" in d:
+                self.dataset = painted_dataset(d["points"], d.get("classes", 2))
             else:
                 self.dataset = make_dataset(d["name"], d.get("samples"), d.get("noise"), d.get("seed", 0))
         except NNBuilderError as e:
@@ -306,6 +321,9 @@ class TrainingController(QObject):
         X = self.dataset.X if self.dataset is not None else None
         if X is None:
             return None, None
+        if "points" in (self.document.dataset or {}):
+            # Painted data lives on TF Playground's plane, whatever was painted so far.
+            X = np.vstack([X.reshape(-1, 2), [[-6.0, -6.0], [6.0, 6.0]]])
         axes = self.window.training_panel.slice_axes() if X.shape[1] > 2 else (0, 1)
         grid = input_grid(X, BOUNDARY_RES if X.shape[1] >= 2 else 200, axes=axes)
         neuron = input_grid(X, NEURON_RES, axes=axes) if X.shape[1] >= 2 else None
@@ -321,6 +339,7 @@ class TrainingController(QObject):
     def _show_static(self) -> None:
         """The data in the output view, before any training."""
         bp = self.window.boundary
+        self.window.show_paint_controls(self.document.dataset or {})
         if self.dataset is None:
             bp.set_data(None, None, None, None, None, "classification", 0)
             return
@@ -405,14 +424,62 @@ class TrainingController(QObject):
             self.live.update_config(**changes)
 
     def dataset_changed(self, dataset: dict) -> None:
-        """Swap the data; training carries on with its weights if the inputs still fit."""
-        self.document.dataset = {**self.document.dataset, **dataset, "seed": self.document.dataset.get("seed", 0)}
-        self.document.dataset.pop("csv", None)
+        """The panel picked other data: an undoable change of the document."""
+        old = self.document.dataset or {}
+        if dataset.get("name") == PAINTED:
+            new = {"points": old.get("points", []), "classes": old.get("classes", 2),
+                   "split": dataset.get("split", 0.5), "seed": old.get("seed", 0)}
+        else:
+            new = {**{k: v for k, v in old.items() if k not in ("csv", "points", "classes")},
+                   **dataset, "seed": old.get("seed", 0)}
+        self.document.set_dataset(new, f"Data: {dataset.get('name')}")
+
+    def _dataset_applied(self) -> None:
+        """The document's data changed (an edit, an undo or a redo): follow it.
+        Training carries on with its weights if the inputs still fit."""
+        d = self.document.dataset
+        self.window.training_panel.set_values(self.document.training or TrainConfig(), d)
         self._load_dataset()
         self._show_static()
         if self.refresh_ready() is None and self.live is not None:
             self._rebuild(keep_running=True)
-        self.window.show_status(f"Data: {dataset.get('name')}")
+        self.window.show_status("Data: " + (d.get("name") or ("painted" if "points" in d else d.get("csv", ""))))
+
+    # --------------------------------------------------------------- paint
+    def paint(self, x: float, y: float, remove: bool, next_class: bool) -> None:
+        """Add a point of the chosen class (the next one with Shift) or remove
+        the nearest: one undoable step each."""
+        d = self.document.dataset
+        if "points" not in d:
+            return
+        points = [list(p) for p in d["points"]]
+        if remove:
+            if not points:
+                return
+            P = np.array(points)[:, :2]
+            scale = np.ptp(P, axis=0) + 1e-9 if len(points) > 1 else np.ones(2)
+            nearest = int(np.argmin((((P - [x, y]) / scale) ** 2).sum(axis=1)))
+            del points[nearest]
+            text = "Remove point"
+        else:
+            k = d.get("classes", 2)
+            cls = self.window.paint_class()
+            if next_class:
+                cls = (cls + 1) % k
+            points.append([round(float(x), 4), round(float(y), 4), int(cls)])
+            text = "Paint point"
+        self.document.set_dataset({**d, "points": points}, text)
+
+    def clear_points(self) -> None:
+        d = self.document.dataset
+        if d.get("points"):
+            self.document.set_dataset({**d, "points": []}, "Clear points")
+
+    def set_paint_classes(self, k: int) -> None:
+        d = self.document.dataset
+        if "points" in d and d.get("classes", 2) != k:
+            points = [p for p in d["points"] if p[2] < k]
+            self.document.set_dataset({**d, "classes": k, "points": points}, f"{k} classes")
 
     def graph_changed(self) -> None:
         key = structure_key(self.document.graph)
