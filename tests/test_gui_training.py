@@ -392,3 +392,21 @@ def test_paint_points_remove_undo_save_and_reopen(qtbot, make_window, gui_env, m
     assert again.document.dataset["points"] == doc.dataset["points"]
     assert again.training_panel.dataset.currentText() == "painted" and again.paint_row.isVisible()
     assert len(again.training.dataset) == 3
+
+
+def test_gallery_samples_seed_and_regenerate(qtbot, window):
+    gallery, panel, doc = window.training_panel.gallery, window.training_panel, window.document
+    names = [gallery.item(i).data(Qt.ItemDataRole.UserRole) for i in range(gallery.count())]
+    assert names[-1] == "painted" and {"circle", "spiral", "iris", "seed_table"} <= set(names)
+    assert all(not gallery.item(i).icon().isNull() for i in range(gallery.count()))
+    item = gallery.item(names.index("spiral"))
+    qtbot.mouseClick(gallery.viewport(), Qt.MouseButton.LeftButton, pos=gallery.visualItemRect(item).center())
+    assert doc.dataset["name"] == "spiral" and panel.dataset.currentText() == "spiral"
+    before = window.training.dataset.X.copy()
+    type_into(qtbot, panel.samples, "300")
+    assert doc.dataset["samples"] == 300 and len(window.training.dataset) == 300
+    seed = doc.dataset["seed"]
+    qtbot.mouseClick(panel.regenerate, Qt.MouseButton.LeftButton)
+    assert doc.dataset["seed"] != seed and not np.array_equal(window.training.dataset.X[:10], before[:10])
+    doc.undo_stack.undo()  # the data changes are undoable too
+    assert doc.dataset["seed"] == seed and len(window.training.dataset) == 300

@@ -89,7 +89,13 @@ class MainWindow(QMainWindow):
         L, R, B = (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea,
                    Qt.DockWidgetArea.BottomDockWidgetArea)
         self._add_dock("layersDock", "Layers", self.palette_list, L)
-        self._add_dock("trainingDock", "Training", self.training_panel, L)
+        from PySide6.QtWidgets import QScrollArea
+
+        training_scroll = QScrollArea()  # the settings scroll when the window is short
+        training_scroll.setWidget(self.training_panel)
+        training_scroll.setWidgetResizable(True)
+        training_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self._add_dock("trainingDock", "Training", training_scroll, L)
         output = QWidget()
         out_layout = QVBoxLayout(output)
         out_layout.setContentsMargins(0, 0, 0, 0)

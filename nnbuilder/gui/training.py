@@ -16,8 +16,12 @@ from collections import deque
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout,
-                               QLabel, QSpinBox, QWidget)
+                               QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton,
+                               QSpinBox, QWidget)
 
 from nnbuilder.core.datasets import DATASETS, Dataset, load_csv, make_dataset, painted_dataset
 from nnbuilder.core.errors import NNBuilderError
@@ -66,6 +70,73 @@ def _spin(cls, name, lo, hi, tip, decimals=None, step=None):
     return w
 
 
+def dataset_thumbnail(name: str, size: int = 44) -> QImage:
+    """A small picture of a built-in dataset (default settings, seed 0)."""
+    from .plots import CLASS_COLORS, diverging_rgba
+
+    img = np.full((size, size, 4), 245, dtype=np.uint8)
+    if name == PAINTED:
+        pts = [(-3, 2, 0), (-2, 3, 0), (2, 2, 1), (3, 3, 1), (0, -3, 2), (1, -2, 2)]
+        X, y, task = np.array([p[:2] for p in pts], float), np.array([p[2] for p in pts]), "classification"
+    else:
+        ds = make_dataset(name, seed=0)
+        X, y, task = ds.X, ds.y, ds.task
+        if X.shape[1] > 2:  # Iris: the two petal measurements
+            X = X[:, 2:4]
+        if X.shape[1] == 1:  # 1-D regression: x against y
+            X, y, task = np.c_[X[:, 0], np.ravel(y)], None, "curve"
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    P = ((X - lo) / np.maximum(hi - lo, 1e-9) * (size - 7) + 3).astype(int)
+    if task == "classification":
+        colors = np.array([QColor(CLASS_COLORS[int(c) % 10]).getRgb() for c in y], dtype=np.uint8)
+    elif task == "curve":
+        colors = np.tile(np.array([8, 119, 189, 255], dtype=np.uint8), (len(P), 1))
+    else:
+        v = np.ravel(y)
+        colors = diverging_rgba(v / max(float(np.abs(v).max()), 1e-9))
+    dot = 2 if len(P) > 50 else 4
+    for (px, py), c in zip(P, colors):
+        img[size - 1 - py - dot // 2:size - 1 - py + (dot + 1) // 2, px - dot // 2:px + (dot + 1) // 2] = c
+    img = np.ascontiguousarray(img)
+    return QImage(img.data, size, size, 4 * size, QImage.Format.Format_RGBA8888).copy()
+
+
+class DatasetGallery(QListWidget):
+    """The built-in datasets as thumbnails; picking one emits ``picked(name)``."""
+
+    picked = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("datasetGallery")
+        self.setAccessibleName("Datasets")
+        self.setViewMode(QListWidget.ViewMode.IconMode)
+        self.setIconSize(QSize(44, 44))
+        self.setGridSize(QSize(56, 62))
+        self.setMovement(QListWidget.Movement.Static)
+        self.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.setWrapping(True)
+        self.setFixedHeight(2 * 62 + 8)
+        font = self.font()
+        font.setPointSizeF(max(7.0, font.pointSizeF() - 1.5))
+        self.setFont(font)
+        for name in list(DATASETS) + [PAINTED]:
+            item = QListWidgetItem(QIcon(QPixmap.fromImage(dataset_thumbnail(name))), name)
+            item.setToolTip(DATASETS[name].description if name in DATASETS else
+                            "your own points, painted on the output view")
+            item.setData(Qt.ItemDataRole.UserRole, name)
+            self.addItem(item)
+        self.itemClicked.connect(lambda it: self.picked.emit(it.data(Qt.ItemDataRole.UserRole)))
+
+    def show_current(self, name: str) -> None:
+        for i in range(self.count()):
+            if self.item(i).data(Qt.ItemDataRole.UserRole) == name:
+                self.blockSignals(True)
+                self.setCurrentRow(i)
+                self.blockSignals(False)
+                return
+
+
 class TrainingPanel(QWidget):
     """Data, hyperparameters and stop rules; each change is emitted at once."""
 
@@ -88,6 +159,18 @@ class TrainingPanel(QWidget):
         self.dataset.setItemData(self.dataset.count() - 1, "Your own points: click on the output view "
                                  "to add one, Shift-click for the next class, Ctrl- or right-click "
                                  "to remove the nearest", Qt.ItemDataRole.ToolTipRole)
+        self.gallery = DatasetGallery()
+        self.gallery.picked.connect(self.dataset.setCurrentText)
+        self.dataset.currentTextChanged.connect(self.gallery.show_current)
+        self.samples = _spin(QSpinBox, "samplesSpin", 4, 100_000, "Number of samples to generate")
+        self.seed = _spin(QSpinBox, "seedSpin", 0, 2 ** 31 - 1, "Seed of the data generator: the same "
+                          "seed gives the same points")
+        self.regenerate = QPushButton()
+        self.regenerate.setObjectName("regenerateButton")
+        self.regenerate.setIcon(self.style().standardIcon(self.style().StandardPixmap.SP_BrowserReload))
+        self.regenerate.setToolTip("Regenerate: new points from a new seed")
+        self.regenerate.setAccessibleName("Regenerate")
+        self.regenerate.clicked.connect(self._regenerate)
         self.noise = _spin(QDoubleSpinBox, "noiseSpin", 0.0, 1.0, "Noise, 0 to 1", 2, 0.05)
         self.split = _spin(QDoubleSpinBox, "splitSpin", 0.05, 1.0,
                            "Fraction of the samples used for training (1: all, no test set)", 2, 0.05)
@@ -131,7 +214,14 @@ class TrainingPanel(QWidget):
         form = QFormLayout(self)
         form.setVerticalSpacing(4)
         form.setContentsMargins(6, 4, 6, 4)
-        for label, w in [("Data", self.dataset), ("Noise", self.noise), ("Train fraction", self.split),
+        seed_row = QWidget()
+        seed_lay = QHBoxLayout(seed_row)
+        seed_lay.setContentsMargins(0, 0, 0, 0)
+        seed_lay.addWidget(self.seed, 1)
+        seed_lay.addWidget(self.regenerate)
+        form.addRow(self.gallery)
+        for label, w in [("Data", self.dataset), ("Samples", self.samples), ("Noise", self.noise),
+                         ("Seed", seed_row), ("Train fraction", self.split),
                          ("Learning rate", self.lr), ("Batch size", self.batch),
                          ("Optimizer", self.optimizer), ("Momentum", self.momentum),
                          ("Regularization", self.reg), ("Rate", self.reg_rate),
@@ -146,6 +236,8 @@ class TrainingPanel(QWidget):
             w.currentIndexChanged.connect(self._config_edited)
         self.dataset.currentIndexChanged.connect(self._dataset_edited)
         self.noise.valueChanged.connect(self._dataset_edited)
+        self.samples.valueChanged.connect(self._dataset_edited)
+        self.seed.valueChanged.connect(self._dataset_edited)
         self.split.valueChanged.connect(self._dataset_edited)
         self.speed.currentIndexChanged.connect(lambda i: self.speedChanged.emit(SPEEDS[i][1]))
         self.show_test.toggled.connect(lambda _: self.viewChanged.emit())
@@ -190,6 +282,12 @@ class TrainingPanel(QWidget):
                 self.dataset.setCurrentText(PAINTED)
             self.noise.setValue(dataset.get("noise") or 0.0)
             self.split.setValue(dataset.get("split", 0.5))
+            self.seed.setValue(dataset.get("seed", 0))
+            info = DATASETS.get(dataset.get("name"))
+            self.samples.setValue(dataset.get("samples") or (info.samples if info else 4))
+            generated = info is not None and not info.fixed
+            for w in (self.samples, self.seed, self.regenerate):
+                w.setEnabled(generated)
             self.momentum.setEnabled(cfg.optimizer == "sgd")
             self.noise.setEnabled("name" in dataset and not DATASETS[dataset["name"]].fixed)
         finally:
@@ -218,15 +316,22 @@ class TrainingPanel(QWidget):
             self.datasetChanged.emit({"name": PAINTED, "split": self.split.value()})
             return
         info = DATASETS[name]
-        if info.fixed and self.sender() is self.dataset:
-            # A fixed table has its own train fraction (all 4 rows of a truth table).
+        if self.sender() is self.dataset:
+            # A new dataset starts from its own sample count (and a fixed table
+            # from its own train fraction: all 4 rows of a truth table).
             self._quiet = True
-            self.split.setValue(info.split)
+            self.samples.setValue(info.samples)
+            if info.fixed:
+                self.split.setValue(info.split)
             self._quiet = False
-        self.noise.setEnabled(not info.fixed)
-        self.datasetChanged.emit({"name": name, "samples": None if info.fixed else info.samples,
+        for w in (self.noise, self.samples, self.seed, self.regenerate):
+            w.setEnabled(not info.fixed)
+        self.datasetChanged.emit({"name": name, "samples": None if info.fixed else self.samples.value(),
                                   "noise": 0.0 if info.fixed else self.noise.value(),
-                                  "split": self.split.value()})
+                                  "split": self.split.value(), "seed": self.seed.value()})
+
+    def _regenerate(self) -> None:
+        self.seed.setValue(int.from_bytes(os.urandom(4), "little") % 2 ** 31)
 
 
 class TrainingController(QObject):
@@ -431,7 +536,8 @@ class TrainingController(QObject):
                    "split": dataset.get("split", 0.5), "seed": old.get("seed", 0)}
         else:
             new = {**{k: v for k, v in old.items() if k not in ("csv", "points", "classes")},
-                   **dataset, "seed": old.get("seed", 0)}
+                   **dataset}
+            new.setdefault("seed", old.get("seed", 0))
         self.document.set_dataset(new, f"Data: {dataset.get('name')}")
 
     def _dataset_applied(self) -> None:
