@@ -1,5 +1,6 @@
 """Live training in the real window: buttons, settings, plots, diagram colours."""
 import csv
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,7 +12,7 @@ from nnbuilder.core.network import Network
 from nnbuilder.gui import MainWindow
 from nnbuilder.gui.items import WEIGHT_NEGATIVE, WEIGHT_POSITIVE
 
-EXAMPLES = __import__("pathlib").Path(__file__).resolve().parents[1] / "resources" / "examples"
+EXAMPLES = Path(__file__).resolve().parents[1] / "resources" / "examples"
 WAIT = 15000
 
 

@@ -12,7 +12,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 from nnbuilder.core.errors import GraphError
-from nnbuilder.core.graph import Edge, Graph
+from nnbuilder.core.graph import Edge, Graph, check_param
 from nnbuilder.core.modelfile import ModelDocument, load_model, save_model
 from nnbuilder.core.network import Network
 
@@ -113,7 +113,6 @@ class Document(QObject):
         if all(node.params.get(k) == v for k, v in changes.items()):
             return None
         try:  # validate before pushing, so the stack never holds a failing command
-            from nnbuilder.core.graph import check_param
             for k, v in changes.items():
                 check_param(node.type, k, v)
         except GraphError as e:
