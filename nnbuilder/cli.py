@@ -153,7 +153,8 @@ def cmd_info(args) -> int:
             if l["type"] == "output":
                 settings += f", loss {s['loss']}"
         elif l["type"] == "input":
-            settings = ", ".join(s["features"])
+            settings = ", ".join(s["features"]) + (", standardized" if s.get("normalize") == "standardize"
+                                                   else "")
         elif l["type"] == "activation":
             settings = s["activation"]
         elif l["type"] == "dropout":
@@ -165,7 +166,10 @@ def cmd_info(args) -> int:
         print(f"{l['id']:<16} {l['type']:<11} {shape:<12} {settings[:28]:<28} {count}")
     print(f"total parameters: {d['arithmetic']}")
     for nid, wb in (doc.weights or {}).items():
-        if wb["W"].size <= 16:  # small enough to read, as in the lecture's examples
+        if "mean" in wb:
+            print(f"{nid}: standardized with mean = {np.array2string(wb['mean'], precision=4)}, "
+                  f"std = {np.array2string(wb['std'], precision=4)}")
+        elif wb["W"].size <= 16:  # small enough to read, as in the lecture's examples
             b = "" if wb["b"] is None else f", b = {np.array2string(wb['b'], precision=6)}"
             W = np.array2string(wb["W"], precision=6, separator=", ").replace("\n", "")
             print(f"{nid}: W = {W}{b}")
@@ -196,10 +200,10 @@ def cmd_datasets(args) -> int:
 def cmd_train(args) -> int:
     from nnbuilder.core.datasets import DATASETS, load_csv, make_dataset
     from nnbuilder.core.modelfile import ModelDocument, save_model
-    from nnbuilder.core.trainer import TrainConfig, TrainData, Trainer
+    from nnbuilder.core.trainer import TrainConfig, TrainData, Trainer, fitting_changes
 
     doc = _load(args.model)
-    net = _network(doc, args.model)
+    _network(doc, args.model)  # a broken network is reported before any data is read
     seed = doc.seed if args.seed is None else args.seed
     if args.dataset:
         info = DATASETS.get(args.dataset)
@@ -214,9 +218,18 @@ def cmd_train(args) -> int:
                        "split": split, "seed": seed}
     else:
         split = 0.5 if args.split is None else args.split
-        ds = load_csv(args.data, args.target)
-        dataset_cfg = {"csv": os.path.abspath(args.data), "target": args.target,
-                       "split": split, "seed": seed}
+        ds = load_csv(args.data, args.target, args.task, drop_bad=args.drop_bad)
+        dataset_cfg = {"csv": os.path.abspath(args.data), "target": args.target, "task": args.task,
+                       "drop_bad": args.drop_bad, "split": split, "seed": seed}
+    if args.fit or args.normalize:
+        standardize = None if args.normalize is None else args.normalize == "standardize"
+        changes = fitting_changes(doc.graph, ds, standardize) if args.fit else \
+            {n.id: {"normalize": args.normalize} for n in doc.graph.nodes_of_type("input")}
+        for nid, ch in changes.items():
+            doc.graph.set_params(nid, **ch)
+            if not args.json:
+                print(f"{nid}: " + ", ".join(f"{k} = {v}" for k, v in ch.items()), file=sys.stderr)
+    net = _network(doc, args.model)
     data = TrainData.from_dataset(ds, net, split, seed)
 
     cfg = doc.training or TrainConfig()
@@ -228,8 +241,17 @@ def cmd_train(args) -> int:
     cfg.check()
     resume = doc.weights is not None and not args.reinit
     if resume:
-        net.set_weights(doc.weights)
-    trainer = Trainer(net, data, cfg, seed=seed, init=not resume)
+        kept = net.set_weights(doc.weights, strict=False)
+        if len(kept) < len(net.params):  # e.g. --fit changed the Output node
+            fresh = [nid for nid in net.params if nid not in kept]
+            if not args.json:
+                print(f"nnbuilder: new weights for {', '.join(fresh)} (their shapes changed)",
+                      file=sys.stderr)
+            trainer = Trainer(net, data, cfg, seed=seed, init=True, keep=doc.weights)
+        else:
+            trainer = Trainer(net, data, cfg, seed=seed, init=False)
+    else:
+        trainer = Trainer(net, data, cfg, seed=seed)
 
     progress = _Progress(cfg.max_epochs, sys.stderr.isatty() and not args.json)
     start_epoch, t0 = trainer.epoch, time.perf_counter()
@@ -277,7 +299,6 @@ def cmd_train(args) -> int:
 
 def cmd_predict(args) -> int:
     from nnbuilder.core.datasets import load_features_csv
-    from nnbuilder.core.features import apply_features
     from nnbuilder.core.losses import LOSSES, predict_classes
 
     doc = _load(args.model)
@@ -286,7 +307,7 @@ def cmd_predict(args) -> int:
     net = _network(doc, args.model)
     net.set_weights(doc.weights)
     names, X = load_features_csv(args.input)
-    outputs = net.predict(apply_features(X, net.features))
+    outputs = net.predict(net.prepare(X))
     k = outputs.shape[1]
     header = names + (["output"] if k == 1 else [f"output{i + 1}" for i in range(k)])
     classify = LOSSES[net.loss.name].task == "classification"
@@ -367,6 +388,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--split", type=float, metavar="F",
                    help="fraction of samples used for training (default 0.5; 1 = all)")
     s.add_argument("--target", metavar="COL", help="label column by name or number (default last)")
+    s.add_argument("--task", choices=["classification", "regression"],
+                   help="with --data: the task (default: detected from the target column)")
+    s.add_argument("--drop-bad", action="store_true",
+                   help="with --data: leave out rows with a missing or non-numeric cell")
     s.add_argument("--optimizer", choices=list(OPTIMIZERS), metavar="O")
     s.add_argument("--lr", type=float, metavar="F")
     s.add_argument("--batch-size", type=int, metavar="N")
@@ -374,6 +399,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, metavar="N")
     s.add_argument("--l1", type=float, metavar="F")
     s.add_argument("--l2", type=float, metavar="F")
+    s.add_argument("--fit", action="store_true",
+                   help="first fit the Input features and the Output units and loss to the data")
+    s.add_argument("--normalize", choices=["none", "standardize"],
+                   help="set the Input node's normalization (standardize: (x - mean) / std)")
     s.add_argument("--reinit", action="store_true",
                    help="start from fresh weights even if the model has trained ones")
     s.add_argument("-o", "--output", required=True, metavar="OUT.json")

@@ -90,12 +90,14 @@ def test_csv_regression_target_by_name(tmp_path):
 @pytest.mark.parametrize("text,target,needle", [
     ("a,b,y\n1,2,0\n3,x,1\n", None, "row 3, column 'b': 'x' is not a finite number"),
     ("a,b,y\n1,2,0\n3,,1\n", None, "row 3, column 'b': is empty"),
-    ("a,b,y\n1,2,0\n3,4\n", None, "row 3 has 2 cells, expected 3"),
+    ("a,b,y\n1,2,0\n3,4\n", None, "row 3, column 'y': is empty"),  # a short row: missing cells
+    ("a,b,y\n1,2,0\n3,4,1,9\n", None, "row 3 has 4 cells, expected 3"),
     ("a,b,y\n1,2,0\n3,nan,1\n", None, "row 3, column 'b'"),
     ("a,b,y\n1,2,0\n", "z", "no column named 'z'"),
     ("a,b,y\n", None, "header but no data rows"),
     ("", None, "no rows"),
-    ("a,b,y\n1,2,0\n3,4,\n", None, "row 3, column 'y': the target is empty"),
+    ("a,b,y\n1,2,0\n3,4,\n", None, "row 3, column 'y': is empty"),
+    ("a,b,y\n1,2,0.5\n3,4,abc\n5,6,1.5\n", None, "row 3, column 'y': 'abc' is not a finite number"),
 ])
 def test_bad_csv_names_row_and_column(tmp_path, text, target, needle):
     with pytest.raises(DataError, match=needle.replace("(", r"\(").replace(")", r"\)")):
@@ -107,3 +109,48 @@ def test_features_csv_for_prediction(tmp_path):
     assert names == ["x1", "x2"] and X.tolist() == [[1, 2], [3, 4]]
     with pytest.raises(DataError, match="row 2, column 'x2'"):
         load_features_csv(write(tmp_path, "x1,x2\n1,abc\n"))
+
+
+# ---------------------------------------------------------------- CSV tables
+from nnbuilder.core.table import LoadCancelled, read_table  # noqa: E402
+
+
+def test_table_reports_every_bad_cell_by_file_line_and_drops_those_rows(tmp_path):
+    text = "a,b,label\n1,2,cat\n\n3,,dog\n5,x,cat\n7,8,\n9,10,dog\n"
+    t = read_table(write(tmp_path, text))
+    assert t.names == ["a", "b", "label"] and len(t) == 5 and t.lines.tolist() == [2, 4, 5, 6, 7]
+    assert t.is_text(2) and not t.is_text(1) and t.detect_task(2) == "classification"
+    probs = [str(p) for p in t.problems([0, 1], 2, "classification")]
+    assert probs == ["row 4, column 'b': is empty", "row 5, column 'b': 'x' is not a finite number",
+                     "row 6, column 'label': is empty"]
+    with pytest.raises(DataError, match="row 4, column 'b': is empty"):
+        t.to_dataset()
+    ds = t.to_dataset(drop_bad=True)
+    assert ds.X.tolist() == [[1, 2], [9, 10]] and ds.class_names == ["cat", "dog"] and ds.y.tolist() == [0, 1]
+    # Choosing only column a leaves the row with a bad b in.
+    ds = t.to_dataset(["a"], "label", drop_bad=True)
+    assert ds.X[:, 0].tolist() == [1, 3, 5, 9]
+
+
+def test_table_task_detection_and_override(tmp_path):
+    t = read_table(write(tmp_path, "x;y;k\n1;0.5;1\n2;1.5;2\n3;2.5;1\n4;3.0;2\n"))
+    assert t.delimiter == ";"
+    assert t.detect_task(1) == "regression" and t.detect_task(2) == "classification"
+    ds = t.to_dataset(["x"], "k", task="regression")
+    assert ds.task == "regression" and ds.y[:, 0].tolist() == [1, 2, 1, 2]
+    ds = t.to_dataset(["x"], "y", task="classification")
+    assert ds.n_classes == 4 and ds.class_names == ["0.5", "1.5", "2.5", "3"]
+    with pytest.raises(DataError, match="both a feature and the target"):
+        t.to_dataset(["x", "k"], "k")
+    with pytest.raises(DataError, match="task must be one of"):
+        t.to_dataset(task="clustering")
+
+
+def test_table_reading_reports_progress_and_can_be_cancelled(tmp_path):
+    rows = "\n".join(f"{i},{i % 3}" for i in range(20_000))
+    path = write(tmp_path, "v,c\n" + rows + "\n")
+    seen = []
+    t = read_table(path, progress=lambda f: seen.append(f))
+    assert len(t) == 20_000 and seen[-1] == 1.0 and seen == sorted(seen) and len(seen) >= 4
+    with pytest.raises(LoadCancelled):
+        read_table(path, progress=lambda f: f < 0.3)

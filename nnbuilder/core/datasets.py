@@ -8,8 +8,6 @@ generator scales it to its own data (documented per set).
 """
 from __future__ import annotations
 
-import csv
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -17,9 +15,10 @@ from typing import Callable
 import numpy as np
 
 from .errors import DataError
+from .table import MAX_CLASSES, read_table
 
 __all__ = ["Dataset", "DatasetInfo", "DATASETS", "make_dataset", "split_indices", "load_csv",
-           "load_features_csv", "painted_dataset"]
+           "load_features_csv", "painted_dataset", "CSV_OPTIONS", "dataset_from_spec"]
 
 
 @dataclass
@@ -194,6 +193,8 @@ DATASETS: dict[str, DatasetInfo] = {
 }
 
 MAX_SAMPLES = 1_000_000
+#: Keys of a dataset description that only CSV data has (besides ``csv``).
+CSV_OPTIONS = ("target", "features", "task", "drop_bad")
 
 
 def make_dataset(name: str, samples: int | None = None, noise: float | None = None,
@@ -232,119 +233,37 @@ def split_indices(n: int, train_fraction: float, rng: np.random.Generator) -> tu
     return np.sort(perm[:k]), np.sort(perm[k:])
 
 
-def _parse_number(cell: str) -> float | None:
-    try:
-        return float(cell)
-    except ValueError:
-        return None
-
-
-def _read_csv_rows(path: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """(column names, [(line number, cells)]) of a CSV file; header detected."""
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as fh:
-            rows = [(i, r) for i, r in enumerate(csv.reader(fh), start=1) if any(c.strip() for c in r)]
-    except OSError as e:
-        raise DataError(f"{path}: cannot read: {e.strerror or e}") from None
-    except (UnicodeDecodeError, csv.Error) as e:
-        raise DataError(f"{path}: not a readable CSV text file ({e})") from None
-    if not rows:
-        raise DataError(f"{path}: the file has no rows")
-    first = [c.strip() for c in rows[0][1]]
-    # A header has a text cell above a number (a text label column alone is no header).
-    second = [c.strip() for c in rows[1][1]] if len(rows) > 1 else [""] * len(first)
-    has_header = any(_parse_number(c) is None and (j >= len(second) or _parse_number(second[j]) is not None
-                                                   or len(rows) == 1)
-                     for j, c in enumerate(first))
-    names = first if has_header else [f"x{j + 1}" for j in range(len(first))]
-    body = rows[1:] if has_header else rows
-    if not body:
-        raise DataError(f"{path}: the file has a header but no data rows")
-    for line, cells in body:
-        if len(cells) != len(names):
-            raise DataError(f"{path}: row {line} has {len(cells)} cells, expected {len(names)}")
-    return names, body
-
-
-def _number_matrix(path, names, body, cols) -> np.ndarray:
-    X = np.empty((len(body), len(cols)))
-    for r, (line, cells) in enumerate(body):
-        for k, j in enumerate(cols):
-            cell = cells[j].strip()
-            v = _parse_number(cell)
-            if v is None or not math.isfinite(v):
-                what = "is empty" if not cell else f"{cell!r} is not a finite number"
-                raise DataError(f"{path}: row {line}, column '{names[j]}': {what}")
-            X[r, k] = v
-    return X
-
-
 def load_features_csv(path: str) -> tuple[list[str], np.ndarray]:
     """(column names, values ``(n_rows, n_columns)``) of an all-numeric CSV file."""
-    names, body = _read_csv_rows(path)
-    return names, _number_matrix(path, names, body, range(len(names)))
+    table = read_table(path)
+    cols = range(table.n_columns)
+    bad = table.problems(cols, None, "regression", limit=1)
+    if bad:
+        raise DataError(f"{path}: {bad[0]}")
+    return table.names, np.column_stack([table.values(j) for j in cols])
 
 
 def load_csv(path: str, target: str | int | None = None, task: str | None = None,
-             max_classes: int = 10) -> Dataset:
+             features=None, drop_bad: bool = False, max_classes: int = MAX_CLASSES) -> Dataset:
     """Load numeric feature columns and a target column from a CSV file.
 
     ``target`` is a column name (with a header), a 1-based column number, or
-    None for the last column. A header is detected when the first row has a
-    cell that is not a number. ``task`` forces "classification" or
-    "regression"; otherwise text targets, or whole-number targets with at
-    most ``max_classes`` distinct values, make a classification task.
-    Raises :class:`DataError` naming the row and column of a bad cell.
+    None for the last column; ``features`` likewise (default: all the other
+    columns). A header is detected when the first row has a cell that is not
+    a number. ``task`` forces "classification" or "regression"; otherwise
+    text targets, or whole-number targets with at most ``max_classes``
+    distinct values, make a classification task. Raises :class:`DataError`
+    naming the row and column of a bad cell, unless ``drop_bad`` leaves such
+    rows out. See :mod:`nnbuilder.core.table` for reading with progress.
     """
-    names, body = _read_csv_rows(path)
-    m = len(names)
-    if m < 2:
-        raise DataError(f"{path}: need at least one feature column and a target column")
-    if target is None:
-        t = m - 1
-    elif target in names:
-        t = names.index(target)
-    elif isinstance(target, int) or (isinstance(target, str) and target.isdigit()):
-        t = int(target) - 1
-        if not 0 <= t < m:
-            raise DataError(f"{path}: target column {target} is out of range (the file has {m} columns)")
-    else:
-        raise DataError(f"{path}: no column named {target!r}; columns are {', '.join(names)}")
-    feat_cols = [j for j in range(m) if j != t]
-    X = _number_matrix(path, names, body, feat_cols)
-    raw_target = []
-    for line, cells in body:
-        cell = cells[t].strip()
-        if not cell:
-            raise DataError(f"{path}: row {line}, column '{names[t]}': the target is empty")
-        raw_target.append((line, cell))
+    return read_table(path).to_dataset(features, target, task, drop_bad, max_classes)
 
-    numeric = [_parse_number(c) for _, c in raw_target]
-    is_text = any(v is None for v in numeric)
-    if task is None:
-        if is_text:
-            task = "classification"
-        else:
-            distinct = set(numeric)
-            task = ("classification" if len(distinct) <= max_classes and
-                    all(float(v).is_integer() for v in distinct) else "regression")
-    columns = [names[j] for j in feat_cols]
-    if task == "regression":
-        if is_text:
-            line, cell = next((l, c) for (l, c), v in zip(raw_target, numeric) if v is None)
-            raise DataError(f"{path}: row {line}, column '{names[t]}': {cell!r} is not a number "
-                            "(a regression target must be numeric)")
-        for (line, cell), v in zip(raw_target, numeric):
-            if not math.isfinite(v):
-                raise DataError(f"{path}: row {line}, column '{names[t]}': {cell!r} is not finite")
-        return Dataset(X, np.array(numeric)[:, None], "regression", path, column_names=columns)
-    if is_text:
-        keys = [c for _, c in raw_target]
-        class_names = sorted(set(keys))
-    else:  # numeric labels: 1 and 1.0 are the same class
-        keys = numeric
-        class_names = sorted(set(keys))
-    index = {k: i for i, k in enumerate(class_names)}
-    y = np.array([index[k] for k in keys], dtype=np.int64)
-    labels = [c if is_text else (str(int(c)) if float(c).is_integer() else str(c)) for c in class_names]
-    return Dataset(X, y, "classification", path, len(labels), labels, columns)
+
+def dataset_from_spec(spec: dict) -> Dataset:
+    """The Dataset a model file's ``dataset`` entry describes."""
+    if "csv" in spec:
+        return load_csv(spec["csv"], spec.get("target"), spec.get("task"), spec.get("features"),
+                        spec.get("drop_bad", False))
+    if "points" in spec:
+        return painted_dataset(spec["points"], spec.get("classes", 2))
+    return make_dataset(spec["name"], spec.get("samples"), spec.get("noise"), spec.get("seed", 0))

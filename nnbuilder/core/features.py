@@ -9,7 +9,7 @@ import numpy as np
 
 from .errors import DataError
 
-__all__ = ["FEATURES", "FEATURE_NAMES", "is_feature_name", "apply_features"]
+__all__ = ["FEATURES", "FEATURE_NAMES", "is_feature_name", "apply_features", "feature_stats"]
 
 FEATURES = {
     "x1": lambda X: X[:, 0],
@@ -56,3 +56,13 @@ def apply_features(X: np.ndarray, names) -> np.ndarray:
     for j, name in enumerate(names):
         out[:, j] = FEATURES[name](X) if name in FEATURES else X[:, _raw_index(name)]
     return out
+
+
+def feature_stats(F: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(mean, std) of each column of ``F`` ``(n_samples, n_features)``, for
+    standardizing; a constant column gets std 1 so it maps to 0."""
+    F = np.asarray(F, dtype=np.float64)
+    mean = F.mean(axis=0)
+    std = F.std(axis=0)
+    std[~(std > 1e-12)] = 1.0
+    return mean, std

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import copy
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Iterable
 
 from .activations import ACTIVATIONS
@@ -28,7 +28,7 @@ from .losses import LOSSES
 
 __all__ = [
     "Node", "Edge", "Problem", "Graph", "NODE_TYPES", "PARAM_DEFAULTS",
-    "MAX_UNITS", "MAX_NODES", "MAX_PARAMS", "LAYER_FORMULAS",
+    "MAX_UNITS", "MAX_NODES", "MAX_PARAMS", "LAYER_FORMULAS", "NORMALIZE",
 ]
 
 MAX_UNITS = 1024
@@ -38,7 +38,7 @@ MAX_PARAMS = 2_000_000  # 16 MB of float64 weights, plus as much for gradients
 #: Parameters each node type has, with their defaults. The keys are the names
 #: used in model files.
 PARAM_DEFAULTS: dict[str, dict[str, Any]] = {
-    "input": {"features": ["x1", "x2"]},
+    "input": {"features": ["x1", "x2"], "normalize": "none"},
     "dense": {"units": 4, "activation": "tanh", "alpha": None,
               "initializer": "glorot_uniform", "init_value": 0.0, "bias": True},
     "activation": {"activation": "relu", "alpha": None},
@@ -50,13 +50,16 @@ PARAM_DEFAULTS: dict[str, dict[str, Any]] = {
                "loss": "bce"},
 }
 NODE_TYPES = tuple(PARAM_DEFAULTS)
+#: Input normalization: "standardize" feeds (x - mean) / std, with the mean and
+#: std of each feature over the training rows.
+NORMALIZE = ("none", "standardize")
 #: Types that own a weight matrix and (optionally) a bias.
 WEIGHTED_TYPES = ("dense", "output")
 SINGLE_INPUT_TYPES = ("dense", "activation", "dropout", "output")
 MERGE_TYPES = ("add", "concat")
 
 LAYER_FORMULAS = {
-    "input": "x = (x1, x2, ...): the features fed to the network",
+    "input": "x = (x1, x2, ...): the features fed to the network (standardized: (x - mean) / std)",
     "dense": "y = g(Wx + b)",
     "activation": "y = g(x), element-wise",
     "dropout": "y = m * x / (1 - p), m ~ Bernoulli(1 - p) while training; y = x otherwise",
@@ -152,6 +155,9 @@ def check_param(node_type: str, key: str, value: Any) -> Any:
             raise bad("must be at least 0 and below 1")
         if key in ("alpha", "init_value") and abs(value) > 1e6:
             raise bad("must be between -1e6 and 1e6")
+    elif key == "normalize":
+        if value not in NORMALIZE:
+            raise bad(f"choose from {', '.join(NORMALIZE)}")
     elif key == "features":
         if not isinstance(value, (list, tuple)) or not value:
             raise bad("must be a non-empty list of feature names")

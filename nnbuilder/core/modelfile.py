@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .datasets import DATASETS
+from .datasets import CSV_OPTIONS, DATASETS
 from .errors import GraphError, ModelFileError, NNBuilderError
 from .graph import Edge, Graph, check_param
 from .network import Network
@@ -48,7 +48,7 @@ class ModelDocument:
     """Everything a model file holds."""
 
     graph: Graph
-    weights: dict | None = None  # {node_id: {"W": ndarray, "b": ndarray | None}}
+    weights: dict | None = None  # {node_id: {"W": ndarray, "b": ndarray | None}} (+ input {"mean", "std"})
     training: TrainConfig | None = None
     dataset: dict | None = None
     seed: int = 0
@@ -78,15 +78,19 @@ def model_to_dict(doc: ModelDocument) -> dict:
     weights = None
     if doc.weights is not None:
         weights = {}
-        for nid, wb in doc.weights.items():
-            W, b = np.asarray(wb["W"], dtype=np.float64), wb.get("b")
-            for name, arr in (("W", W), ("b", b)):
-                if arr is not None and not np.isfinite(arr).all():
-                    bad = tuple(int(i) for i in np.argwhere(~np.isfinite(np.asarray(arr)))[0])
-                    raise ModelFileError("weights must be finite; this one is "
-                                         f"{np.asarray(arr)[bad]}",
-                                         f"$.weights.{nid}.{name}" + "".join(f"[{i}]" for i in bad))
-            weights[nid] = {"W": W.tolist(), "b": None if b is None else np.asarray(b, np.float64).tolist()}
+        for nid, entry in doc.weights.items():
+            names = ("mean", "std") if "mean" in entry else ("W", "b")
+            weights[nid] = {}
+            for name in names:
+                arr = entry.get(name)
+                if arr is not None:
+                    arr = np.asarray(arr, dtype=np.float64)
+                    if not np.isfinite(arr).all():
+                        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
+                        raise ModelFileError(f"weights must be finite; this one is {arr[bad]}",
+                                             f"$.weights.{nid}.{name}" + "".join(f"[{i}]" for i in bad))
+                    arr = arr.tolist()
+                weights[nid][name] = arr
     data = {
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,
@@ -257,6 +261,9 @@ def model_from_dict(data: Any, file: str | None = None) -> ModelDocument:
                 if c != int(c) or not 0 <= c < classes:
                     fail(f"the class must be a whole number from 0 to {classes - 1}",
                          f"$.dataset.points[{i}][2]")
+        for key in CSV_OPTIONS:
+            if key in dataset and "csv" not in dataset and dataset[key] not in (None, False):
+                fail(f"'{key}' applies to CSV data only", f"$.dataset.{key}")
         if dataset.get("split") == 0:
             fail("the training fraction must be above 0", "$.dataset.split")
     return ModelDocument(graph, weights, training, dataset, data.get("seed", 0), data.get("metrics"))
@@ -269,11 +276,27 @@ def _check_weights(graph: Graph, given: dict, fail) -> dict:
         fail(f"weights are given but the network is not valid: {e}", "$.graph")
     weights = {}
     for nid in given:
+        if nid == net.input_id and net.standardize:
+            continue
         if nid not in net.params:
-            fail(f"'{nid}' is not a Dense or Output node of this network", f"$.weights.{nid}")
+            what = "an Input node that standardizes" if nid == net.input_id else "a Dense or Output node"
+            fail(f"'{nid}' is not {what} of this network", f"$.weights.{nid}")
+        if "W" not in given[nid]:
+            fail(f"node '{nid}' needs W and b", f"$.weights.{nid}")
+    if net.standardize:
+        stats = given.get(net.input_id)
+        if stats is None or "mean" not in stats:
+            fail(f"node '{net.input_id}' standardizes its inputs, so the weights need its "
+                 "mean and std", "$.weights")
+        n = len(net.features)
+        for name in ("mean", "std"):
+            if len(stats[name]) != n:
+                fail(f"{name} must have {n} entries (one per input feature), has {len(stats[name])}",
+                     f"$.weights.{net.input_id}.{name}")
+        weights[net.input_id] = {k: np.array(stats[k], dtype=np.float64) for k in ("mean", "std")}
     for nid, (W, b) in net.params.items():
         if nid not in given:
-            fail(f"the weights of node '{nid}' are missing", f"$.weights")
+            fail(f"the weights of node '{nid}' are missing", "$.weights")
         entry = given[nid]
         rows = entry["W"]
         if len(rows) != W.shape[0]:

@@ -18,6 +18,7 @@ import numpy as np
 
 from .activations import ACTIVATIONS, Activation
 from .errors import GraphError
+from .features import apply_features
 from .graph import WEIGHTED_TYPES, Graph, Node
 from .initializers import INITIALIZERS
 from .losses import LOSSES
@@ -48,6 +49,10 @@ class Network:
         self.input_id = next(n for n in self.order if self.nodes[n].type == "input")
         self.output_id = next(n for n in self.order if self.nodes[n].type == "output")
         self.features = list(self.nodes[self.input_id].params["features"])
+        # Input normalization: fixed statistics, set from the training rows.
+        self.standardize = self.nodes[self.input_id].params.get("normalize", "none") == "standardize"
+        self.input_mean = np.zeros(len(self.features))
+        self.input_std = np.ones(len(self.features))
         self.n_outputs = self.widths[self.output_id]
 
         # Flat parameter layout: all W blocks, then all b blocks.
@@ -96,10 +101,35 @@ class Network:
             if b is not None:
                 b.fill(0.0)
 
+    def prepare(self, raw: np.ndarray) -> np.ndarray:
+        """The network's input ``(n, n_features)`` from raw data columns
+        ``(n, n_columns)``: the Input node's features, standardized if it says so."""
+        F = apply_features(raw, self.features)
+        if self.standardize:
+            F -= self.input_mean
+            F /= self.input_std
+        return F.astype(self.dtype, copy=False)
+
+    def set_input_stats(self, mean, std) -> None:
+        """The mean and std ``(n_features,)`` that standardizing uses."""
+        mean, std = np.asarray(mean, dtype=np.float64), np.asarray(std, dtype=np.float64)
+        n = len(self.features)
+        if mean.shape != (n,) or std.shape != (n,):
+            raise GraphError(f"the input statistics of node '{self.input_id}' must have {n} entries "
+                             f"(one per feature), have {mean.shape[0] if mean.ndim else 1}")
+        if not (np.isfinite(mean).all() and np.isfinite(std).all() and (std > 0).all()):
+            raise GraphError(f"the input statistics of node '{self.input_id}' must be finite, "
+                             "with std above 0")
+        self.input_mean, self.input_std = mean.copy(), std.copy()
+
     def get_weights(self) -> dict[str, dict[str, np.ndarray | None]]:
-        """Copies ``{node_id: {"W": (fan_in, units), "b": (units,) or None}}``."""
-        return {nid: {"W": W.copy(), "b": None if b is None else b.copy()}
-                for nid, (W, b) in self.params.items()}
+        """Copies ``{node_id: {"W": (fan_in, units), "b": (units,) or None}}``,
+        plus ``{input_id: {"mean", "std"}}`` when the Input node standardizes."""
+        out = {nid: {"W": W.copy(), "b": None if b is None else b.copy()}
+               for nid, (W, b) in self.params.items()}
+        if self.standardize:
+            out[self.input_id] = {"mean": self.input_mean.copy(), "std": self.input_std.copy()}
+        return out
 
     def set_weights(self, weights: dict, strict: bool = True) -> list[str]:
         """Load weights by node id; return the ids whose shapes fitted.
@@ -109,6 +139,13 @@ class Network:
         current values (used to keep training after a structural edit).
         """
         loaded = []
+        if self.standardize:
+            stats = weights.get(self.input_id)
+            if stats is not None and "mean" in stats:
+                self.set_input_stats(stats["mean"], stats["std"])
+            elif strict:
+                raise GraphError(f"node '{self.input_id}' standardizes its inputs but no input "
+                                 "statistics (mean, std) are given")
         for nid, (W, b) in self.params.items():
             given = weights.get(nid)
             if given is None:

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .features import apply_features
 from .network import Network
 
 __all__ = ["InputGrid", "input_grid", "layer_stats"]
@@ -39,7 +38,7 @@ class InputGrid:
         return None if self.ys is None else (float(self.ys[0]), float(self.ys[-1]))
 
     def features(self, network: Network) -> np.ndarray:
-        return apply_features(self.raw, network.features).astype(network.dtype)
+        return network.prepare(self.raw)
 
 
 def input_grid(X: np.ndarray, resolution: int = 100, margin: float = 0.1,

@@ -2,7 +2,7 @@
 
 Supports ``type``, ``enum``, ``const``, ``properties``, ``required``,
 ``additionalProperties``, ``items``, ``minItems``, ``maxItems``, ``minimum``,
-``maximum``, ``minLength``, ``maxLength``, ``pattern``, ``anyOf`` and local
+``maximum``, ``exclusiveMinimum``, ``exclusiveMaximum``, ``minLength``, ``maxLength``, ``pattern``, ``anyOf`` and local
 ``$ref`` (``#/$defs/name``); other keywords are annotations. The tests check
 it against the ``jsonschema`` package on valid files and mutations. It exists
 so the app validates with nothing beyond NumPy, and so every error carries the
@@ -60,6 +60,8 @@ def first_error(instance: Any, schema: dict, root: dict | None = None,
             return path, f"must be at most {schema['maximum']} (got {instance})"
         if "exclusiveMaximum" in schema and instance >= schema["exclusiveMaximum"]:
             return path, f"must be below {schema['exclusiveMaximum']} (got {instance})"
+        if "exclusiveMinimum" in schema and instance <= schema["exclusiveMinimum"]:
+            return path, f"must be above {schema['exclusiveMinimum']} (got {instance})"
     if isinstance(instance, str):
         if "minLength" in schema and len(instance) < schema["minLength"]:
             return path, f"must have at least {schema['minLength']} characters"

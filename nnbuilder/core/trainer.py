@@ -15,18 +15,18 @@ the objective (gradient ``l2 * W``), L1 adds ``l1 * sum |W|`` (gradient
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
 from .datasets import Dataset, split_indices
 from .errors import DataError, NNBuilderError
-from .features import apply_features
+from .features import apply_features, columns_needed, feature_stats
 from .losses import LOSSES, accuracy, r2_score
 from .network import Network
 from .optimizers import OPTIMIZERS, make_optimizer
 
-__all__ = ["TrainConfig", "TrainData", "Trainer", "Snapshot", "History"]
+__all__ = ["TrainConfig", "TrainData", "Trainer", "Snapshot", "History", "fitting_changes"]
 
 
 @dataclass
@@ -99,17 +99,27 @@ class TrainData:
     labels_train: np.ndarray | None = None
     labels_test: np.ndarray | None = None
     n_classes: int = 0
+    input_stats: tuple[np.ndarray, np.ndarray] | None = None  # (mean, std) X was standardized with
 
     @classmethod
     def from_dataset(cls, ds: Dataset, network: Network, split: float = 0.5,
                      seed: int = 0) -> "TrainData":
-        """Apply the Input node's features, encode targets, split by ``seed``."""
+        """Apply the Input node's features, encode targets, split by ``seed``.
+
+        If the Input node standardizes, the mean and std come from the
+        training rows only (the test rows are scaled with the same numbers).
+        """
         tr, te = split_indices(len(ds), split, np.random.default_rng(seed))
-        X = apply_features(ds.X, network.features).astype(network.dtype)
+        F = apply_features(ds.X, network.features)
+        stats = None
+        if network.standardize:
+            stats = feature_stats(F[tr])
+            F = (F - stats[0]) / stats[1]
+        X = F.astype(network.dtype)
         Y, labels = encode_targets(ds, network)
         return cls(X[tr], Y[tr], X[te], Y[te], ds.task,
                    None if labels is None else labels[tr],
-                   None if labels is None else labels[te], ds.n_classes)
+                   None if labels is None else labels[te], ds.n_classes, stats)
 
 
 def encode_targets(ds: Dataset, network: Network) -> tuple[np.ndarray, np.ndarray | None]:
@@ -134,6 +144,46 @@ def encode_targets(ds: Dataset, network: Network) -> tuple[np.ndarray, np.ndarra
     if Y.shape[1] != k:
         raise DataError(f"the data has {Y.shape[1]} target column(s) but the Output node has {k} units")
     return Y, None
+
+
+def fitting_changes(graph, ds: Dataset, standardize: bool | None = None) -> dict[str, dict]:
+    """Parameter changes ``{node_id: {param: value}}`` that make ``graph``'s
+    Input and Output nodes fit the data ``ds``: one input feature per column
+    (2-D data keeps its feature choice), and an Output node of one sigmoid
+    unit with bce for two classes, one softmax unit per class with
+    cross_entropy for more, one linear unit per target with l2 for
+    regression. Empty when the network fits already; other layers are kept.
+    """
+    changes: dict[str, dict] = {}
+    cols = ds.X.shape[1]
+    for node in graph.nodes_of_type("input"):
+        feats = node.params["features"]
+        want = dict(node.params)
+        if cols != 2 or columns_needed(feats) > 2:
+            want["features"] = [f"x{j + 1}" for j in range(cols)]
+        if standardize is not None:
+            want["normalize"] = "standardize" if standardize else "none"
+        diff = {k: v for k, v in want.items() if node.params[k] != v}
+        if diff:
+            changes[node.id] = diff
+    for node in graph.nodes_of_type("output"):
+        p = node.params
+        loss_task = LOSSES[p["loss"]].task
+        if ds.task == "regression":
+            k = int(np.asarray(ds.y).reshape(len(ds), -1).shape[1])
+            want = {} if loss_task != "classification" and p["units"] == k else \
+                {"units": k, "activation": "linear", "loss": "l2"}
+        elif ds.n_classes > 2:
+            want = {} if p["units"] == ds.n_classes and p["activation"] == "softmax" and \
+                p["loss"] == "cross_entropy" else \
+                {"units": ds.n_classes, "activation": "softmax", "loss": "cross_entropy"}
+        else:
+            want = {} if p["units"] == 1 and loss_task == "classification" and \
+                p["activation"] != "softmax" else {"units": 1, "activation": "sigmoid", "loss": "bce"}
+        diff = {k: v for k, v in want.items() if p[k] != v}
+        if diff:
+            changes[node.id] = diff
+    return changes
 
 
 class History:
@@ -226,6 +276,7 @@ class Trainer:
         if keep:
             network.set_weights(keep, strict=False)
             np.copyto(self._good_theta, network.theta)
+        self._use_data_stats()
         self._record()
 
     def _bind(self, network: Network, data: TrainData, init: bool) -> None:
@@ -256,7 +307,13 @@ class Trainer:
         self._bind(network, data, init=True)
         kept = network.set_weights(keep or {}, strict=False)
         np.copyto(self._good_theta, network.theta)
+        self._use_data_stats()
         return kept
+
+    def _use_data_stats(self) -> None:
+        """The network standardizes with the statistics its data was scaled with."""
+        if self.data.input_stats is not None and self.network.standardize:
+            self.network.set_input_stats(*self.data.input_stats)
 
     @property
     def steps_per_epoch(self) -> int:
@@ -398,7 +455,6 @@ class Trainer:
     def run_epochs(self, epochs: int) -> str | None:
         """Run whole epochs (a convenience for scripts and tests)."""
         target = self.epoch + epochs
-        n = len(self.data.X_train)
         reason = None
         while self.epoch < target and reason is None:
             reason = self.run(self.steps_to_epoch_end)

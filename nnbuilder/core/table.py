@@ -1,0 +1,274 @@
+"""CSV files read as a table of text cells, then turned into a Dataset.
+
+:func:`read_table` reads a file once (reporting progress and letting the
+caller cancel) and keeps each column's cells as text. A :class:`Table` then
+answers what an import dialog asks: the column names and the first rows, which
+cells are missing or not numbers (by file line and column), what task the
+target column suggests, and, for a choice of feature and target columns,
+the :class:`~nnbuilder.core.datasets.Dataset` (optionally without the rows
+that have bad cells).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from .errors import DataError
+
+__all__ = ["Table", "CellProblem", "LoadCancelled", "read_table", "TASKS", "MAX_CLASSES"]
+
+TASKS = ("classification", "regression")
+MAX_CLASSES = 10  # whole-number targets with at most this many values are classes
+_CHUNK = 5000  # rows between progress reports
+
+
+class LoadCancelled(Exception):
+    """The progress callback asked to stop reading."""
+
+
+@dataclass(frozen=True)
+class CellProblem:
+    row: int  # 0-based index of the data row
+    line: int  # 1-based line in the file
+    column: str
+    cell: str
+
+    def __str__(self) -> str:
+        what = "is empty" if not self.cell else f"{self.cell!r} is not a finite number"
+        return f"row {self.line}, column '{self.column}': {what}"
+
+
+def _number(cell: str) -> float | None:
+    try:
+        v = float(cell)
+    except ValueError:
+        return None
+    return v if math.isfinite(v) else None
+
+
+def _sniff(sample: str) -> str:
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
+    except csv.Error:
+        return ","
+
+
+@dataclass
+class Table:
+    """Text cells of a CSV file, column by column.
+
+    ``cells[j]`` is the list of (stripped) cells of column ``j``;
+    ``lines[i]`` is the file line of data row ``i``.
+    """
+
+    path: str
+    names: list[str]
+    cells: list[list[str]]
+    lines: np.ndarray
+    has_header: bool = True
+    delimiter: str = ","
+    _values: dict = field(default_factory=dict, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    @property
+    def n_columns(self) -> int:
+        return len(self.names)
+
+    def rows(self, start: int = 0, stop: int | None = None) -> list[list[str]]:
+        """Data rows ``[start, stop)`` as lists of cells (for a preview)."""
+        stop = len(self) if stop is None else min(stop, len(self))
+        return [[col[i] for col in self.cells] for i in range(start, stop)]
+
+    def column(self, key: str | int) -> int:
+        """0-based index of a column given by name or 1-based number."""
+        if isinstance(key, str) and key in self.names:
+            return self.names.index(key)
+        if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+            j = int(key) - 1
+            if not 0 <= j < self.n_columns:
+                raise DataError(f"{self.path}: column {key} is out of range "
+                                f"(the file has {self.n_columns} columns)")
+            return j
+        raise DataError(f"{self.path}: no column named {key!r}; columns are {', '.join(self.names)}")
+
+    def values(self, j: int) -> np.ndarray:
+        """Column ``j`` as float64 ``(n_rows,)``; NaN where a cell is empty or
+        not a finite number. Cached."""
+        if j not in self._values:
+            col = self.cells[j]
+            try:  # the common case, all numbers: one vectorised conversion
+                v = np.array(col, dtype=np.str_).astype(np.float64)
+            except ValueError:
+                v = np.array([np.nan if (x := _number(c)) is None else x for c in col])
+            v[~np.isfinite(v)] = np.nan
+            self._values[j] = v
+        return self._values[j]
+
+    def bad_rows(self, j: int) -> np.ndarray:
+        """Row indices where column ``j`` is not a finite number."""
+        return np.flatnonzero(np.isnan(self.values(j)))
+
+    def is_text(self, j: int) -> bool:
+        """Whether column ``j`` holds text (most of its filled cells are not numbers)."""
+        filled = sum(1 for c in self.cells[j] if c)
+        return filled > 0 and len(self.bad_rows(j)) - (len(self) - filled) > filled / 2
+
+    def detect_task(self, target: int, max_classes: int = MAX_CLASSES) -> str:
+        """Classification for a text target or few whole-number values, else regression."""
+        if self.is_text(target):
+            return "classification"
+        v = self.values(target)
+        v = v[~np.isnan(v)]
+        distinct = np.unique(v)
+        return ("classification" if 0 < len(distinct) <= max_classes and
+                np.all(distinct == np.round(distinct)) else "regression")
+
+    def problems(self, features, target: int | None, task: str,
+                 limit: int | None = None) -> list[CellProblem]:
+        """Missing or non-numeric cells of the chosen columns, in file order.
+
+        Feature cells must be finite numbers; a target cell must be filled,
+        and a number unless the task is classification.
+        """
+        bad = []
+        for j in features:
+            bad.extend((i, j) for i in self.bad_rows(j))
+        if target is not None and task == "classification":
+            bad.extend((i, target) for i, c in enumerate(self.cells[target]) if not c)
+        elif target is not None:
+            bad.extend((i, target) for i in self.bad_rows(target))
+        bad.sort()
+        if limit is not None:
+            bad = bad[:limit]
+        return [CellProblem(int(i), int(self.lines[i]), self.names[j], self.cells[j][i]) for i, j in bad]
+
+    def count_problem_rows(self, features, target: int, task: str) -> int:
+        return len(self._bad_mask(features, target, task).nonzero()[0])
+
+    def _bad_mask(self, features, target, task) -> np.ndarray:
+        mask = np.zeros(len(self), dtype=bool)
+        for j in features:
+            mask |= np.isnan(self.values(j))
+        if task == "classification":
+            mask |= np.array([not c for c in self.cells[target]], dtype=bool)
+        else:
+            mask |= np.isnan(self.values(target))
+        return mask
+
+    def to_dataset(self, features=None, target: str | int | None = None, task: str | None = None,
+                   drop_bad: bool = False, max_classes: int = MAX_CLASSES):
+        """The Dataset of ``features`` (names or 1-based numbers; default all
+        but the target) and ``target`` (default the last column).
+
+        With ``drop_bad`` rows with a missing or non-numeric cell are left
+        out; otherwise the first such cell raises :class:`DataError` naming
+        its row and column.
+        """
+        from .datasets import Dataset
+
+        t = self.n_columns - 1 if target is None else self.column(target)
+        feats = [j for j in range(self.n_columns) if j != t] if features is None else \
+            [self.column(f) for f in features]
+        if not feats:
+            raise DataError(f"{self.path}: choose at least one feature column")
+        if t in feats:
+            raise DataError(f"{self.path}: column '{self.names[t]}' cannot be both a feature and the target")
+        if task is None:
+            task = self.detect_task(t, max_classes)
+        elif task not in TASKS:
+            raise DataError(f"task must be one of {', '.join(TASKS)} (got {task!r})")
+        mask = self._bad_mask(feats, t, task)
+        if mask.any() and not drop_bad:
+            p = self.problems(feats, t, task, limit=1)[0]
+            extra = "" if task == "classification" or p.column != self.names[t] else \
+                " (a regression target must be numeric)"
+            raise DataError(f"{self.path}: {p}{extra}")
+        keep = np.flatnonzero(~mask)
+        if len(keep) == 0:
+            raise DataError(f"{self.path}: no rows are left after leaving out those with bad cells")
+        X = np.column_stack([self.values(j)[keep] for j in feats])
+        columns = [self.names[j] for j in feats]
+        if task == "regression":
+            y = self.values(t)[keep][:, None]
+            return Dataset(X, y, "regression", self.path, column_names=columns)
+        cells = [self.cells[t][i] for i in keep]
+        if self.is_text(t):
+            keys = cells
+            class_names = sorted(set(keys))
+            labels = class_names
+        else:  # numeric labels: 1 and 1.0 are the same class
+            nums = self.values(t)[keep]
+            keys = [c if np.isnan(v) else float(v) for c, v in zip(cells, nums)]
+            class_names = sorted(set(keys), key=lambda k: (isinstance(k, str), k))
+            labels = [k if isinstance(k, str) else (str(int(k)) if k.is_integer() else str(k))
+                      for k in class_names]
+        if len(class_names) < 2:
+            raise DataError(f"{self.path}: the target column '{self.names[t]}' has only one class")
+        index = {k: i for i, k in enumerate(class_names)}
+        y = np.array([index[k] for k in keys], dtype=np.int64)
+        return Dataset(X, y, "classification", self.path, len(labels), labels, columns)
+
+
+def read_table(path: str, progress: Callable[[float], bool | None] | None = None) -> Table:
+    """Read a CSV file (comma, semicolon or tab separated; header detected).
+
+    ``progress(fraction)`` is called every few thousand rows; if it returns
+    False reading stops with :class:`LoadCancelled`. Short rows are padded
+    with empty (missing) cells; a row with too many cells is an error.
+    """
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except OSError as e:
+        raise DataError(f"{path}: cannot read: {e.strerror or e}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise DataError(f"{path}: not a UTF-8 text file (byte {e.start} cannot be decoded)") from None
+    if "\x00" in text[:4096]:
+        raise DataError(f"{path}: not a text file")
+    total = max(1, text.count("\n"))
+    delimiter = _sniff(text[:8192])
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    try:
+        for row in reader:
+            if any(c.strip() for c in row):
+                rows.append([c.strip() for c in row])
+                lines.append(reader.line_num)
+            if progress is not None and reader.line_num % _CHUNK == 0:
+                if progress(min(1.0, reader.line_num / total)) is False:
+                    raise LoadCancelled(path)
+    except csv.Error as e:
+        raise DataError(f"{path}: row {reader.line_num}: {e}") from None
+    if not rows:
+        raise DataError(f"{path}: the file has no rows")
+    first = rows[0]
+    second = rows[1] if len(rows) > 1 else []
+    # A header has a text cell above a number (a text label column alone is no header).
+    has_header = any(_number(c) is None and c.lower() not in ("nan", "inf", "-inf") and
+                     (j >= len(second) or _number(second[j]) is not None or len(rows) == 1)
+                     for j, c in enumerate(first))
+    names = [c or f"column {j + 1}" for j, c in enumerate(first)] if has_header else \
+        [f"x{j + 1}" for j in range(len(first))]
+    body, body_lines = (rows[1:], lines[1:]) if has_header else (rows, lines)
+    if not body:
+        raise DataError(f"{path}: the file has a header but no data rows")
+    m = len(names)
+    for i, r in enumerate(body):
+        if len(r) > m:
+            raise DataError(f"{path}: row {body_lines[i]} has {len(r)} cells, expected {m}")
+        if len(r) < m:
+            body[i] = r + [""] * (m - len(r))
+    cells = [list(col) for col in zip(*body)]
+    if progress is not None:
+        progress(1.0)
+    return Table(path, names, cells, np.array(body_lines, dtype=np.int64), has_header, delimiter)
