@@ -6,7 +6,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QComboBox, QDockWidget, QSpinBox, QToolButton, QWidget
 
-from guitools import click_node, connect_ports, drop_from_palette, mouse_drag, view_point
+from guitools import click_node, connect_ports, drop_from_palette, mouse_drag
 from nnbuilder.core.graph import Edge, Graph
 from nnbuilder.core.modelfile import ModelDocument, load_model, save_model
 from nnbuilder.gui import MainWindow

@@ -12,7 +12,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 from nnbuilder.core.errors import GraphError
-from nnbuilder.core.graph import Edge, Graph, check_param
+from nnbuilder.core.graph import Graph, check_param
 from nnbuilder.core.modelfile import ModelDocument, load_model, save_model
 from nnbuilder.core.network import Network
 

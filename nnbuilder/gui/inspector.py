@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout
 
 from nnbuilder.core.activations import ACTIVATIONS, DEFAULT_ALPHA
 from nnbuilder.core.features import FEATURE_NAMES
-from nnbuilder.core.graph import LAYER_FORMULAS, MAX_UNITS
+from nnbuilder.core.graph import LAYER_FORMULAS, MAX_UNITS, NORMALIZE
 from nnbuilder.core.initializers import INITIALIZERS
 from nnbuilder.core.losses import LOSSES
 
@@ -81,6 +81,12 @@ class Inspector(QWidget):
                                     "two columns)")
         self.raw_columns.valueChanged.connect(self._features_edited)
 
+        self.normalize = _combo(list(NORMALIZE), {
+            "none": "Feed the features as they are",
+            "standardize": "Feed (x - mean) / std of each feature, with the mean and std of the "
+                           "training rows (saved with the weights)"}, "inspectorNormalizeCombo")
+        self.normalize.currentTextChanged.connect(lambda t: self._edit(mergeable=False, normalize=t))
+
         self.units = QSpinBox()
         self.units.setObjectName("unitsSpin")
         self.units.setRange(1, MAX_UNITS)
@@ -122,6 +128,7 @@ class Inspector(QWidget):
         self.rows = {}
         for key, label, widget in [
             ("features", "Features", self.features), ("raw", "Raw columns", self.raw_columns),
+            ("normalize", "Normalize", self.normalize),
             ("units", "Units", self.units), ("activation", "Activation", self.activation),
             ("alpha", "Slope a", self.alpha), ("initializer", "Initializer", self.initializer),
             ("init_value", "Value", self.init_value), ("bias", "Bias", self.bias),
@@ -177,7 +184,7 @@ class Inspector(QWidget):
         self.formula.setText(LAYER_FORMULAS[t])
         act = p.get("activation")
         visible = {
-            "features": t == "input", "raw": t == "input",
+            "features": t == "input", "raw": t == "input", "normalize": t == "input",
             "units": t in ("dense", "output"), "activation": t in ("dense", "output", "activation"),
             "alpha": act in DEFAULT_ALPHA, "initializer": t in ("dense", "output"),
             "init_value": t in ("dense", "output") and p.get("initializer") == "constant",
@@ -194,6 +201,7 @@ class Inspector(QWidget):
                     cb.setChecked(name in feats)
                 extra = [f for f in feats if f not in FEATURE_NAMES]
                 self.raw_columns.setValue(max((int(f[1:]) for f in extra), default=2) - 2)
+                self.normalize.setCurrentText(p.get("normalize", "none"))
             if "units" in p:
                 self.units.setValue(p["units"])
             if act:

@@ -64,7 +64,9 @@ def node_texts(graph: Graph, node_id: str) -> tuple[str, str]:
     count, _ = graph.param_count(node_id)
     params = f"{count} params" if count != 1 else "1 param"
     if node.type == "input":
-        return f"Input  {len(p['features'])}", ", ".join(p["features"])
+        feats = ", ".join(p["features"])
+        return f"Input  {len(p['features'])}", (f"standardized · {feats}"
+                                                if p.get("normalize") == "standardize" else feats)
     if node.type == "dense":
         return f"Dense  {p['units']}", f"{p['activation']} · {params}"
     if node.type == "output":

@@ -10,12 +10,14 @@ from PySide6.QtCore import QEvent, QRectF, QSettings, QSize, QStandardPaths, Qt,
 from PySide6.QtGui import (QAction, QGuiApplication, QImage, QKeySequence, QPainter, QShortcut,
                            QUndoGroup)
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QHBoxLayout, QInputDialog, QLabel,
-                               QMainWindow, QMessageBox, QStyle, QToolButton, QVBoxLayout, QWidget)
+                               QMainWindow, QMessageBox, QProgressDialog, QStyle, QToolButton,
+                               QVBoxLayout, QWidget)
 
 from nnbuilder.core.errors import ModelFileError, NNBuilderError
 from nnbuilder.core.modelfile import load_model, save_model
 
 from .document import DEFAULT_EXAMPLE, Document
+from .importer import DATA_FILTER, DATA_SUFFIXES, ImportDialog, TableLoader
 from .inspector import Inspector
 from .palette import LayerPalette
 from .panels import NetworkPanel, ProblemsList
@@ -143,15 +145,20 @@ class MainWindow(QMainWindow):
         self.scene.selectionChanged.connect(self._selection_changed)
         self.palette_list.addRequested.connect(self._add_at_center)
         self.problems.nodeRequested.connect(self.select_node)
-        self.view.fileDropped.connect(self.open_file)
+        self.view.fileDropped.connect(self.open_dropped)
 
         self.training = TrainingController(self)
+        self.loader: TableLoader | None = None  # a CSV file being read
+        self.import_dialog: ImportDialog | None = None
+        self.import_progress: QProgressDialog | None = None
         self.play_button.clicked.connect(self.training.toggle_play)
         self.step_button.clicked.connect(self.training.step)
         self.reset_button.clicked.connect(lambda: self.training.reset())
         self.training_panel.configChanged.connect(self.training.config_changed)
         self.training_panel.datasetChanged.connect(self.training.dataset_changed)
         self.training_panel.speedChanged.connect(self.training.set_speed)
+        self.training_panel.importRequested.connect(lambda: self.import_data())
+        self.training_panel.normalizeChanged.connect(self.training.set_normalize)
         self.training_panel.viewChanged.connect(self._view_options_changed)
         self.scene.weightEditRequested.connect(self.training.edit_weight)
         self.boundary.pointClicked.connect(self.training.paint)
@@ -208,6 +215,8 @@ class MainWindow(QMainWindow):
         S, K = QStyle.StandardPixmap, QKeySequence.StandardKey
         self.act_new = self._action("actionNew", "&New", self.new_document, K.New, "Start an empty network", S.SP_FileIcon)
         self.act_open = self._action("actionOpen", "&Open…", lambda: self.open_file(), K.Open, "Open a model file", S.SP_DialogOpenButton)
+        self.act_import = self._action("actionImportData", "&Import data…", lambda: self.import_data(),
+                                       "Ctrl+I", "Import a CSV table as the training data")
         self.act_save = self._action("actionSave", "&Save", self.save, K.Save, "Save the network", S.SP_DialogSaveButton)
         self.act_save_as = self._action("actionSaveAs", "Save &As…", self.save_as, K.SaveAs, "Save under a new name")
         self.act_export_weights = self._action("actionExportWeights", "Export trained &weights (JSON)…",
@@ -335,6 +344,7 @@ class MainWindow(QMainWindow):
         self.recent_menu = m.addMenu("Open &Recent")
         self.recent_menu.setObjectName("recentMenu")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        m.addAction(self.act_import)
         m.addSeparator()
         m.addActions([self.act_save, self.act_save_as])
         m.addSeparator()
@@ -505,6 +515,9 @@ class MainWindow(QMainWindow):
     def _ask_open_path(self) -> str:
         return QFileDialog.getOpenFileName(self, "Open network", self._last_dir(), MODEL_FILTER)[0]
 
+    def _ask_data_path(self) -> str:
+        return QFileDialog.getOpenFileName(self, "Import data", self._last_dir(), DATA_FILTER)[0]
+
     def _ask_save_path(self, caption: str, suggested: str, file_filter: str) -> str:
         return QFileDialog.getSaveFileName(self, caption, str(Path(self._last_dir()) / suggested),
                                            file_filter)[0]
@@ -563,6 +576,63 @@ class MainWindow(QMainWindow):
         self._remember(path)
         self.show_status(f"Opened {path}")
         return True
+
+    def open_dropped(self, path: str) -> None:
+        """A file dropped on the window: a data table is imported, a model opened."""
+        if path.lower().endswith(DATA_SUFFIXES):
+            self.import_data(path)
+        else:
+            self.open_file(path)
+
+    # ------------------------------------------------------------ import
+    def import_data(self, path: str | None = None) -> bool:
+        """Read a CSV file in the background (progress, Cancel), then show the
+        import dialog; False if nothing was started."""
+        path = path or self._ask_data_path()
+        if not path:
+            return False
+        if self.loader is not None and self.loader.isRunning():
+            self.show_status("Still reading the previous file")
+            return False
+        self.loader = loader = TableLoader(path, self)
+        progress = QProgressDialog(f"Reading {Path(path).name}…", "Cancel", 0, 100, self)
+        progress.setObjectName("importProgress")
+        progress.setWindowTitle("Import data")
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(400)  # small files never flash a dialog
+        progress.setAutoClose(False)
+        progress.setAutoReset(False)
+        progress.setValue(0)
+        self.import_progress = progress
+        loader.progressed.connect(progress.setValue)
+        progress.canceled.connect(loader.cancel)
+
+        def done():
+            progress.reset()
+            progress.hide()
+            progress.deleteLater()
+            self.import_progress = None
+        loader.loaded.connect(lambda table: (done(), self._show_import_dialog(table)))
+        loader.failed.connect(lambda msg: (done(), self._error("Cannot import data",
+                                                               f"{msg}\n\nThe current data was left as it was."),
+                                           self.show_status(f"Could not import {Path(path).name}")))
+        loader.cancelled.connect(lambda: (done(), self.show_status(f"Import of {Path(path).name} cancelled")))
+        loader.finished.connect(lambda: (setattr(self, "loader", None), loader.deleteLater()))
+        loader.start()
+        self.show_status(f"Reading {Path(path).name}…", 0)
+        return True
+
+    def _show_import_dialog(self, table) -> None:
+        self.show_status(f"Read {len(table):,} rows of {Path(table.path).name}")
+        dialog = self.import_dialog = ImportDialog(table, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def accepted():
+            self.training.import_dataset(dialog.spec(), dialog.dataset, dialog.fit_network.isChecked(),
+                                         dialog.standardize.isChecked())
+        dialog.accepted.connect(accepted)
+        dialog.finished.connect(lambda _: setattr(self, "import_dialog", None))
+        dialog.open()  # window-modal, without blocking the event loop
 
     def save(self) -> bool:
         if self.document.path is None:
@@ -792,13 +862,16 @@ class MainWindow(QMainWindow):
         files = NetworkView._model_files(event.mimeData())
         if files:
             event.acceptProposedAction()
-            self.open_file(files[0])
+            self.open_dropped(files[0])
 
     def closeEvent(self, event):
         if not self.maybe_save():
             event.ignore()
             return
         self.training.shutdown()
+        if self.loader is not None:
+            self.loader.cancel()
+            self.loader.wait(5000)
         self._save_settings()
         self.autosave_timer.stop()
         self.clear_autosave()

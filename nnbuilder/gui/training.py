@@ -20,18 +20,18 @@ from PySide6.QtGui import QColor
 from PySide6.QtCore import QSize
 from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout,
-                               QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton,
+                               QHBoxLayout, QListWidget, QListWidgetItem, QPushButton,
                                QSpinBox, QWidget)
 
-from nnbuilder.core.datasets import DATASETS, Dataset, load_csv, make_dataset, painted_dataset
+from nnbuilder.core.datasets import CSV_OPTIONS, DATASETS, Dataset, dataset_from_spec, make_dataset
 from nnbuilder.core.errors import NNBuilderError
-from nnbuilder.core.graph import WEIGHTED_TYPES
+from nnbuilder.core.graph import NORMALIZE
 from nnbuilder.core.live import LiveProcess, RunSpec
 from nnbuilder.core.losses import LOSSES
 from nnbuilder.core.network import Network
 from nnbuilder.core.optimizers import OPTIMIZERS
 from nnbuilder.core.probe import input_grid
-from nnbuilder.core.trainer import History, TrainConfig, TrainData, Trainer, encode_targets
+from nnbuilder.core.trainer import History, TrainConfig, TrainData, fitting_changes
 
 FRAME_MS = 33  # ~30 Hz: the output map and the diagram
 CURVE_EVERY = 8  # loss, then metric, on every 8th frame: they move slowly, their axes cost
@@ -42,6 +42,7 @@ SPEEDS = [("max", None), ("1000 steps/s", 1000.0), ("100 steps/s", 100.0), ("10 
           ("1 step/s", 1.0)]
 DEFAULT_DATASET = {"name": "circle", "samples": 500, "noise": 0.0, "split": 0.5, "seed": 0}
 PAINTED = "painted"  # the dataset entry for points painted on the output view
+IMPORT, CSV = "import", "csv"  # data-combo entries: "Import CSV…" and the imported file
 
 
 def flush_paint() -> None:
@@ -144,6 +145,8 @@ class TrainingPanel(QWidget):
     datasetChanged = Signal(dict)
     speedChanged = Signal(object)
     viewChanged = Signal()
+    importRequested = Signal()
+    normalizeChanged = Signal(str)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -159,6 +162,10 @@ class TrainingPanel(QWidget):
         self.dataset.setItemData(self.dataset.count() - 1, "Your own points: click on the output view "
                                  "to add one, Shift-click for the next class, Ctrl- or right-click "
                                  "to remove the nearest", Qt.ItemDataRole.ToolTipRole)
+        self.dataset.addItem("Import CSV…")
+        self.dataset.setItemData(self.dataset.count() - 1, IMPORT, Qt.ItemDataRole.UserRole)
+        self.dataset.setItemData(self.dataset.count() - 1, "Use a table of your own (File > Import "
+                                 "data, Ctrl+I, or drop a .csv file on the window)", Qt.ItemDataRole.ToolTipRole)
         self.gallery = DatasetGallery()
         self.gallery.picked.connect(self.dataset.setCurrentText)
         self.dataset.currentTextChanged.connect(self.gallery.show_current)
@@ -174,6 +181,14 @@ class TrainingPanel(QWidget):
         self.noise = _spin(QDoubleSpinBox, "noiseSpin", 0.0, 1.0, "Noise, 0 to 1", 2, 0.05)
         self.split = _spin(QDoubleSpinBox, "splitSpin", 0.05, 1.0,
                            "Fraction of the samples used for training (1: all, no test set)", 2, 0.05)
+        self.normalize = QComboBox()
+        self.normalize.setObjectName("normalizeCombo")
+        self.normalize.addItems(list(NORMALIZE))
+        self.normalize.setItemData(0, "Feed the features as they are", Qt.ItemDataRole.ToolTipRole)
+        self.normalize.setItemData(1, "Feed (x - mean) / std of each feature, with the mean and std of "
+                                   "the training rows (saved with the weights)", Qt.ItemDataRole.ToolTipRole)
+        self.normalize.setToolTip("Input normalization (a setting of the Input node)")
+        self.normalize.currentTextChanged.connect(lambda t: self._quiet or self.normalizeChanged.emit(t))
         self.lr = _spin(QDoubleSpinBox, "learningRateSpin", 0.00001, 10.0, "Learning rate", 5)
         self.lr.setStepType(QDoubleSpinBox.StepType.AdaptiveDecimalStepType)
         self.batch = _spin(QSpinBox, "batchSizeSpin", 1, 100_000, "Samples per gradient step")
@@ -221,7 +236,7 @@ class TrainingPanel(QWidget):
         seed_lay.addWidget(self.regenerate)
         form.addRow(self.gallery)
         for label, w in [("Data", self.dataset), ("Samples", self.samples), ("Noise", self.noise),
-                         ("Seed", seed_row), ("Train fraction", self.split),
+                         ("Seed", seed_row), ("Train fraction", self.split), ("Normalize", self.normalize),
                          ("Learning rate", self.lr), ("Batch size", self.batch),
                          ("Optimizer", self.optimizer), ("Momentum", self.momentum),
                          ("Regularization", self.reg), ("Rate", self.reg_rate),
@@ -235,6 +250,7 @@ class TrainingPanel(QWidget):
         for w in (self.optimizer, self.reg):
             w.currentIndexChanged.connect(self._config_edited)
         self.dataset.currentIndexChanged.connect(self._dataset_edited)
+        self._shown_data = 0
         self.noise.valueChanged.connect(self._dataset_edited)
         self.samples.valueChanged.connect(self._dataset_edited)
         self.seed.valueChanged.connect(self._dataset_edited)
@@ -276,10 +292,13 @@ class TrainingPanel(QWidget):
             self.reg_rate.setValue(cfg.l1 or cfg.l2 or 0.0)
             self.max_epochs.setValue(cfg.max_epochs or 0)
             self.loss_target.setValue(cfg.loss_target or 0.0)
+            self._set_csv_item(dataset.get("csv"))
             if "name" in dataset:
                 self.dataset.setCurrentText(dataset["name"])
             elif "points" in dataset:
                 self.dataset.setCurrentText(PAINTED)
+            else:
+                self.dataset.setCurrentIndex(self.dataset.findData(CSV, Qt.ItemDataRole.UserRole))
             self.noise.setValue(dataset.get("noise") or 0.0)
             self.split.setValue(dataset.get("split", 0.5))
             self.seed.setValue(dataset.get("seed", 0))
@@ -290,8 +309,28 @@ class TrainingPanel(QWidget):
                 w.setEnabled(generated)
             self.momentum.setEnabled(cfg.optimizer == "sgd")
             self.noise.setEnabled("name" in dataset and not DATASETS[dataset["name"]].fixed)
+            self._shown_data = self.dataset.currentIndex()
         finally:
             self._quiet = False
+
+    def _set_csv_item(self, path: str | None) -> None:
+        """The imported file as an entry of the data list (before "Import CSV…")."""
+        i = self.dataset.findData(CSV, Qt.ItemDataRole.UserRole)
+        if path is None:
+            if i >= 0:
+                self.dataset.removeItem(i)
+            return
+        if i < 0:
+            i = self.dataset.count() - 1
+            self.dataset.insertItem(i, "")
+            self.dataset.setItemData(i, CSV, Qt.ItemDataRole.UserRole)
+        self.dataset.setItemText(i, os.path.basename(path))
+        self.dataset.setItemData(i, path, Qt.ItemDataRole.ToolTipRole)
+
+    def set_normalize(self, value: str) -> None:
+        self._quiet = True
+        self.normalize.setCurrentText(value)
+        self._quiet = False
 
     def config(self) -> dict:
         rate, reg = self.reg_rate.value(), self.reg.currentText()
@@ -310,7 +349,19 @@ class TrainingPanel(QWidget):
     def _dataset_edited(self, *_):
         if self._quiet:
             return
-        name = self.dataset.currentText()
+        name, kind = self.dataset.currentText(), self.dataset.currentData(Qt.ItemDataRole.UserRole)
+        if kind == IMPORT:
+            self._quiet = True  # the import may be cancelled: show the data in use until it is done
+            self.dataset.setCurrentIndex(self._shown_data)
+            self._quiet = False
+            self.importRequested.emit()
+            return
+        self._shown_data = self.dataset.currentIndex()
+        if kind == CSV:
+            for w in (self.noise, self.samples, self.seed, self.regenerate):
+                w.setEnabled(False)
+            self.datasetChanged.emit({"csv": None, "split": self.split.value()})
+            return
         if name == PAINTED:
             self.noise.setEnabled(False)
             self.datasetChanged.emit({"name": PAINTED, "split": self.split.value()})
@@ -349,6 +400,8 @@ class TrainingController(QObject):
         self._key = None
         self.dataset: Dataset | None = None
         self.data_error: str | None = None
+        self._csv_cache: dict[str, Dataset] = {}  # loaded CSV data by _csv_key
+        self.input_stats = None  # (mean, std) of the current data, if the Input standardizes
         self.frame_times: deque = deque(maxlen=4000)
         self.frames_drawn = 0
         self.draw_ms: deque = deque(maxlen=4000)  # time each drawn frame took
@@ -378,19 +431,58 @@ class TrainingController(QObject):
         self.refresh_ready()
         self._show_static()
 
+    @staticmethod
+    def _csv_key(d: dict) -> str | None:
+        """What a CSV dataset depends on: its options and the file's size and time."""
+        try:
+            st = os.stat(d["csv"])
+        except OSError:
+            return None
+        return json.dumps([{k: d.get(k) for k in ("csv", *CSV_OPTIONS)}, st.st_size, st.st_mtime_ns])
+
     def _load_dataset(self) -> None:
         d = self.document.dataset
         self.data_error = None
+        key = self._csv_key(d) if "csv" in d else None
         try:
-            if "csv" in d:
-                self.dataset = load_csv(d["csv"], d.get("target"))
-            elif "points" in d:
-                self.dataset = painted_dataset(d["points"], d.get("classes", 2))
+            if key is not None and key in self._csv_cache:  # imported, or an undo/redo
+                self.dataset = self._csv_cache[key]
             else:
-                self.dataset = make_dataset(d["name"], d.get("samples"), d.get("noise"), d.get("seed", 0))
+                self.dataset = dataset_from_spec(d)
+                if key is not None:
+                    self._remember_csv(key, self.dataset)
         except NNBuilderError as e:
             self.dataset, self.data_error = None, str(e)
         self.window.training_panel.set_columns(self.dataset.column_names if self.dataset else [])
+
+    def _remember_csv(self, key: str, dataset: Dataset) -> None:
+        self._csv_cache[key] = dataset
+        while len(self._csv_cache) > 4:
+            self._csv_cache.pop(next(iter(self._csv_cache)))
+
+    def import_dataset(self, spec: dict, dataset: Dataset, fit: bool, standardize: bool) -> None:
+        """Use imported CSV data: one undo step that sets the data and, with
+        ``fit``, adapts the Input and Output nodes to it."""
+        old = self.document.dataset or {}
+        spec = {**spec, "split": 0.7, "seed": old.get("seed", 0)}
+        key = self._csv_key(spec)
+        if key is not None:
+            self._remember_csv(key, dataset)
+        changes = fitting_changes(self.document.graph, dataset, standardize) if fit else {}
+        doc, name = self.document, os.path.basename(spec["csv"])
+        doc.undo_stack.beginMacro(f"Import {name}")
+        try:
+            doc.set_dataset(spec, f"Data: {name}")
+            for nid, ch in changes.items():
+                doc.set_params(nid, mergeable=False, **ch)
+        finally:
+            doc.undo_stack.endMacro()
+        summary = (f"{len(dataset):,} rows, {dataset.X.shape[1]} features, "
+                   + (f"{dataset.n_classes} classes" if dataset.task == "classification" else "regression"))
+        fitted = "; network fitted: " + ", ".join(
+            f"{nid} {', '.join(f'{k} = {v}' for k, v in ch.items())}" for nid, ch in changes.items()) \
+            if changes else ""
+        self.window.show_status(f"Imported {name}: {summary}{fitted}", 10000)
 
     def _split(self) -> tuple[float, int]:
         d = self.document.dataset
@@ -405,7 +497,9 @@ class TrainingController(QObject):
             raise NNBuilderError("; ".join(map(str, errors[:3])))
         net = Network(self.document.graph)
         split, seed = self._split()
-        return net, TrainData.from_dataset(self.dataset, net, split, seed)
+        data = TrainData.from_dataset(self.dataset, net, split, seed)
+        self.input_stats = data.input_stats
+        return net, data
 
     def refresh_ready(self) -> str | None:
         """Enable Train when the network and data fit together; else say why."""
@@ -414,6 +508,8 @@ class TrainingController(QObject):
             reason = None
         except NNBuilderError as e:
             reason = str(e)
+        if reason is None and self.document.weights and self.snapshot is None:
+            self.document.weights = self.current_weights()  # the inputs' statistics follow the data
         b = self.window.play_button
         running = self.snapshot is not None and self.snapshot.running
         b.setEnabled(reason is None or running)
@@ -531,14 +627,18 @@ class TrainingController(QObject):
     def dataset_changed(self, dataset: dict) -> None:
         """The panel picked other data: an undoable change of the document."""
         old = self.document.dataset or {}
-        if dataset.get("name") == PAINTED:
+        if "csv" in dataset:  # the imported file stays; only the split changed
+            if "csv" not in old:
+                return
+            new = {**old, "split": dataset.get("split", old.get("split", 0.7))}
+        elif dataset.get("name") == PAINTED:
             new = {"points": old.get("points", []), "classes": old.get("classes", 2),
                    "split": dataset.get("split", 0.5), "seed": old.get("seed", 0)}
         else:
-            new = {**{k: v for k, v in old.items() if k not in ("csv", "points", "classes")},
+            new = {**{k: v for k, v in old.items() if k not in ("csv", "points", "classes", *CSV_OPTIONS)},
                    **dataset}
             new.setdefault("seed", old.get("seed", 0))
-        self.document.set_dataset(new, f"Data: {dataset.get('name')}")
+        self.document.set_dataset(new, f"Data: {dataset.get('name') or os.path.basename(old.get('csv', ''))}")
 
     def _dataset_applied(self) -> None:
         """The document's data changed (an edit, an undo or a redo): follow it.
@@ -587,7 +687,25 @@ class TrainingController(QObject):
             points = [p for p in d["points"] if p[2] < k]
             self.document.set_dataset({**d, "classes": k, "points": points}, f"{k} classes")
 
+    def set_normalize(self, value: str) -> None:
+        """Input normalization from the data panel: a parameter of the Input node(s)."""
+        inputs = self.document.graph.nodes_of_type("input")
+        if not inputs:
+            self.window.show_status("Add an Input node first")
+            self.window.training_panel.set_normalize("none")
+            return
+        doc = self.document
+        doc.undo_stack.beginMacro(f"Normalize inputs: {value}")
+        try:
+            for node in inputs:
+                doc.set_params(node.id, mergeable=False, normalize=value)
+        finally:
+            doc.undo_stack.endMacro()
+
     def graph_changed(self) -> None:
+        inputs = self.document.graph.nodes_of_type("input")
+        self.window.training_panel.set_normalize(inputs[0].params.get("normalize", "none") if inputs
+                                                 else "none")
         key = structure_key(self.document.graph)
         if key == self._key:
             return  # only positions moved
@@ -631,10 +749,18 @@ class TrainingController(QObject):
         self.live.replace(spec, resume=keep_running)
 
     def current_weights(self) -> dict:
+        """The newest weights, with the input statistics of the current data
+        when the Input node standardizes."""
         snap = self.snapshot
         if snap is None:
-            return self.document.weights or {}
-        return {nid: {"W": W, "b": b} for nid, (W, b) in snap.weights.items()}
+            weights = {k: v for k, v in (self.document.weights or {}).items() if "W" in v}
+        else:
+            weights = {nid: {"W": W, "b": b} for nid, (W, b) in snap.weights.items()}
+        if weights and self.input_stats is not None:
+            for node in self.document.graph.nodes_of_type("input"):
+                if node.params.get("normalize") == "standardize":
+                    weights[node.id] = {"mean": self.input_stats[0], "std": self.input_stats[1]}
+        return weights
 
     def edit_weight(self, node_id: str, row: int, col: int) -> None:
         snap = self.snapshot

@@ -5,6 +5,7 @@ from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QGraphicsView
 
+from .importer import DATA_SUFFIXES
 from .palette import LAYER_MIME
 from .scene import NetworkScene
 
@@ -93,8 +94,9 @@ class NetworkView(QGraphicsView):
     # ---------------------------------------------------------------- drops
     @staticmethod
     def _model_files(mime) -> list[str]:
+        """Local files a drop carries that the window opens: models and data tables."""
         return [u.toLocalFile() for u in mime.urls() if u.isLocalFile() and
-                u.toLocalFile().lower().endswith(".json")]
+                u.toLocalFile().lower().endswith((".json", *DATA_SUFFIXES))]
 
     def dragEnterEvent(self, event):
         mime = event.mimeData()
