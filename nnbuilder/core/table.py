@@ -13,14 +13,15 @@ from __future__ import annotations
 import csv
 import io
 import math
+import os
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Generator
 
 import numpy as np
 
 from .errors import DataError
 
-__all__ = ["Table", "CellProblem", "LoadCancelled", "read_table", "TASKS", "MAX_CLASSES"]
+__all__ = ["Table", "CellProblem", "LoadCancelled", "read_table", "read_table_steps", "TASKS", "MAX_CLASSES"]
 
 TASKS = ("classification", "regression")
 MAX_CLASSES = 10  # whole-number targets with at most this many values are classes
@@ -58,6 +59,16 @@ def _sniff(sample: str) -> str:
         return ","
 
 
+def _to_numbers(cells: list[str]) -> np.ndarray:
+    """float64 of text cells; NaN where a cell is empty or not a finite number."""
+    try:  # the common case, all numbers: one vectorised conversion
+        v = np.array(cells, dtype=np.str_).astype(np.float64)
+    except ValueError:
+        v = np.array([np.nan if (x := _number(c)) is None else x for c in cells], dtype=np.float64)
+    v[~np.isfinite(v)] = np.nan
+    return v
+
+
 @dataclass
 class Table:
     """Text cells of a CSV file, column by column.
@@ -73,6 +84,7 @@ class Table:
     has_header: bool = True
     delimiter: str = ","
     _values: dict = field(default_factory=dict, repr=False)
+    _empty: dict = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -102,23 +114,26 @@ class Table:
         """Column ``j`` as float64 ``(n_rows,)``; NaN where a cell is empty or
         not a finite number. Cached."""
         if j not in self._values:
-            col = self.cells[j]
-            try:  # the common case, all numbers: one vectorised conversion
-                v = np.array(col, dtype=np.str_).astype(np.float64)
-            except ValueError:
-                v = np.array([np.nan if (x := _number(c)) is None else x for c in col])
-            v[~np.isfinite(v)] = np.nan
-            self._values[j] = v
+            self._values[j] = _to_numbers(self.cells[j])
         return self._values[j]
 
     def bad_rows(self, j: int) -> np.ndarray:
         """Row indices where column ``j`` is not a finite number."""
         return np.flatnonzero(np.isnan(self.values(j)))
 
+    def empty(self, j: int) -> np.ndarray:
+        """Mask ``(n_rows,)`` of the empty cells of column ``j``. Cached."""
+        if j not in self._empty:
+            nan = np.isnan(self.values(j))
+            self._empty[j] = nan.copy() if not nan.any() else \
+                np.fromiter((not c for c in self.cells[j]), dtype=bool, count=len(self.cells[j]))
+        return self._empty[j]
+
     def is_text(self, j: int) -> bool:
         """Whether column ``j`` holds text (most of its filled cells are not numbers)."""
-        filled = sum(1 for c in self.cells[j] if c)
-        return filled > 0 and len(self.bad_rows(j)) - (len(self) - filled) > filled / 2
+        empty = int(self.empty(j).sum())
+        filled = len(self) - empty
+        return filled > 0 and int(np.isnan(self.values(j)).sum()) - empty > filled / 2
 
     def detect_task(self, target: int, max_classes: int = MAX_CLASSES) -> str:
         """Classification for a text target or few whole-number values, else regression."""
@@ -141,7 +156,7 @@ class Table:
         for j in features:
             bad.extend((i, j) for i in self.bad_rows(j))
         if target is not None and task == "classification":
-            bad.extend((i, target) for i, c in enumerate(self.cells[target]) if not c)
+            bad.extend((i, target) for i in np.flatnonzero(self.empty(target)))
         elif target is not None:
             bad.extend((i, target) for i in self.bad_rows(target))
         bad.sort()
@@ -157,7 +172,7 @@ class Table:
         for j in features:
             mask |= np.isnan(self.values(j))
         if task == "classification":
-            mask |= np.array([not c for c in self.cells[target]], dtype=bool)
+            mask |= self.empty(target)
         else:
             mask |= np.isnan(self.values(target))
         return mask
@@ -217,58 +232,110 @@ class Table:
 
 
 def read_table(path: str, progress: Callable[[float], bool | None] | None = None) -> Table:
-    """Read a CSV file (comma, semicolon or tab separated; header detected).
+    """Read a CSV file (comma, semicolon or tab separated; header detected)
+    and parse its numbers.
 
     ``progress(fraction)`` is called every few thousand rows; if it returns
     False reading stops with :class:`LoadCancelled`. Short rows are padded
     with empty (missing) cells; a row with too many cells is an error.
     """
+    steps = read_table_steps(path)
+    while True:
+        try:
+            fraction = next(steps)
+        except StopIteration as done:
+            return done.value
+        if progress is not None and progress(fraction) is False:
+            steps.close()
+            raise LoadCancelled(path)
+
+
+def read_table_steps(path: str) -> Generator[float, None, Table]:
+    """:func:`read_table` in small steps: yields the fraction done (0 to 1)
+    after each few thousand rows and returns the :class:`Table`.
+
+    A GUI can run a step at a time between events, so a big file never
+    blocks it for long, and cancel by no longer asking for steps.
+    """
+    raw = bytearray()
     try:
         with open(path, "rb") as fh:
-            raw = fh.read()
+            size = max(1, os.fstat(fh.fileno()).st_size)
+            while block := fh.read(1 << 20):
+                raw += block
+                yield 0.1 * len(raw) / size
     except OSError as e:
         raise DataError(f"{path}: cannot read: {e.strerror or e}") from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise DataError(f"{path}: not a UTF-8 text file (byte {e.start} cannot be decoded)") from None
+    del raw
     if "\x00" in text[:4096]:
         raise DataError(f"{path}: not a text file")
     total = max(1, text.count("\n"))
     delimiter = _sniff(text[:8192])
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows: list[list[str]] = []
-    lines: list[int] = []
+    # Cells go straight into column lists: no list per row for the garbage
+    # collector to walk again and again while a big file is read.
+    head: list[tuple[int, list[str]]] = []
     try:
         for row in reader:
             if any(c.strip() for c in row):
-                rows.append([c.strip() for c in row])
-                lines.append(reader.line_num)
-            if progress is not None and reader.line_num % _CHUNK == 0:
-                if progress(min(1.0, reader.line_num / total)) is False:
-                    raise LoadCancelled(path)
+                head.append((reader.line_num, [c.strip() for c in row]))
+                if len(head) == 2:
+                    break
+        if not head:
+            raise DataError(f"{path}: the file has no rows")
+        first = head[0][1]
+        second = head[1][1] if len(head) > 1 else []
+        # A header has a text cell above a number (a text label column alone is no header).
+        has_header = any(_number(c) is None and c.lower() not in ("nan", "inf", "-inf") and
+                         (j >= len(second) or _number(second[j]) is not None or len(head) == 1)
+                         for j, c in enumerate(first))
+        names = [c or f"column {j + 1}" for j, c in enumerate(first)] if has_header else \
+            [f"x{j + 1}" for j in range(len(first))]
+        m = len(names)
+        cells: list[list[str]] = [[] for _ in range(m)]
+        lines: list[int] = []
+
+        def add(line: int, row: list[str]) -> None:
+            if len(row) > m:
+                raise DataError(f"{path}: row {line} has {len(row)} cells, expected {m}")
+            for j, c in enumerate(row):
+                cells[j].append(c.strip())
+            for j in range(len(row), m):
+                cells[j].append("")
+            lines.append(line)
+
+        for line, row in head[1 if has_header else 0:]:
+            add(line, row)
+        for row in reader:
+            if any(c.strip() for c in row):
+                add(reader.line_num, row)
+            if reader.line_num % _CHUNK == 0:
+                yield 0.1 + 0.6 * min(1.0, reader.line_num / total)
     except csv.Error as e:
         raise DataError(f"{path}: row {reader.line_num}: {e}") from None
-    if not rows:
-        raise DataError(f"{path}: the file has no rows")
-    first = rows[0]
-    second = rows[1] if len(rows) > 1 else []
-    # A header has a text cell above a number (a text label column alone is no header).
-    has_header = any(_number(c) is None and c.lower() not in ("nan", "inf", "-inf") and
-                     (j >= len(second) or _number(second[j]) is not None or len(rows) == 1)
-                     for j, c in enumerate(first))
-    names = [c or f"column {j + 1}" for j, c in enumerate(first)] if has_header else \
-        [f"x{j + 1}" for j in range(len(first))]
-    body, body_lines = (rows[1:], lines[1:]) if has_header else (rows, lines)
-    if not body:
+    del text
+    if not lines:
         raise DataError(f"{path}: the file has a header but no data rows")
-    m = len(names)
-    for i, r in enumerate(body):
-        if len(r) > m:
-            raise DataError(f"{path}: row {body_lines[i]} has {len(r)} cells, expected {m}")
-        if len(r) < m:
-            body[i] = r + [""] * (m - len(r))
-    cells = [list(col) for col in zip(*body)]
-    if progress is not None:
-        progress(1.0)
-    return Table(path, names, cells, np.array(body_lines, dtype=np.int64), has_header, delimiter)
+    table = Table(path, names, cells, np.array(lines, dtype=np.int64), has_header, delimiter)
+    n = len(table)
+    for j in range(m):  # parse the numbers now, in chunks, so nothing later waits for them
+        v = np.empty(n)
+        for lo in range(0, n, _CHUNK):
+            v[lo:lo + _CHUNK] = _to_numbers(cells[j][lo:lo + _CHUNK])
+            yield 0.7 + 0.3 * (j + lo / n) / m
+        table._values[j] = v
+        nan = np.isnan(v)
+        if nan.any():  # only a cell that is no number can be empty
+            empty = np.zeros(n, dtype=bool)
+            col, idx = cells[j], np.flatnonzero(nan)
+            for lo in range(0, len(idx), _CHUNK):
+                part = idx[lo:lo + _CHUNK]
+                empty[part] = [not col[i] for i in part]
+                yield 0.7 + 0.3 * (j + 1) / m
+            table._empty[j] = empty
+    yield 1.0
+    return table

@@ -598,7 +598,7 @@ class MainWindow(QMainWindow):
         progress = QProgressDialog(f"Reading {Path(path).name}…", "Cancel", 0, 100, self)
         progress.setObjectName("importProgress")
         progress.setWindowTitle("Import data")
-        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        # Not modal: a modal progress dialog runs nested event loops from setValue().
         progress.setMinimumDuration(400)  # small files never flash a dialog
         progress.setAutoClose(False)
         progress.setAutoReset(False)
@@ -871,7 +871,6 @@ class MainWindow(QMainWindow):
         self.training.shutdown()
         if self.loader is not None:
             self.loader.cancel()
-            self.loader.wait(5000)
         self._save_settings()
         self.autosave_timer.stop()
         self.clear_autosave()

@@ -429,6 +429,7 @@ class ConfusionPlot(_Plot):
         p.addItem(self.image)
         self.texts: list[pg.TextItem] = []
         self.counts = None
+        self.class_names: list[str] = []
         self.setMinimumWidth(150)
 
     def set_counts(self, counts: np.ndarray, names: list[str]) -> None:
@@ -448,10 +449,12 @@ class ConfusionPlot(_Plot):
                 t = pg.TextItem(anchor=(0.5, 0.5))
                 self.plotItem.addItem(t)
                 self.texts.append(t)
+            self.plotItem.setRange(xRange=(0, k), yRange=(0, k), padding=0)
+        if list(names[:k]) != self.class_names:  # the class names label the axes
+            self.class_names = list(names[:k])
             ticks = [(i + 0.5, n[:7]) for i, n in enumerate(names[:k])]  # short: columns are narrow
             self.plotItem.getAxis("bottom").setTicks([ticks])
             self.plotItem.getAxis("left").setTicks([[(k - 1 - i + 0.5, n[:10]) for i, n in enumerate(names[:k])]])
-            self.plotItem.setRange(xRange=(0, k), yRange=(0, k), padding=0)
         for i in range(k):
             for j in range(k):
                 t = self.texts[i * k + j]

@@ -1,0 +1,281 @@
+"""Importing CSV data in the window, driven as a user would: File > Import
+data (or a dropped file), the import dialog's controls, then training."""
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QPushButton
+
+from nnbuilder.core.modelfile import load_model
+from nnbuilder.gui.items import node_texts
+from nnbuilder.gui.mainwindow import MainWindow
+
+IRIS = Path(__file__).resolve().parents[1] / "resources" / "data" / "iris.csv"
+WAIT = 20000
+
+
+def write(tmp_path, text, name="data.csv"):
+    p = tmp_path / name
+    p.write_text(text)
+    return str(p)
+
+
+def open_import(qtbot, w, path, monkeypatch):
+    """File > Import data, answering the file dialog with ``path``; the import dialog."""
+    monkeypatch.setattr(MainWindow, "_ask_data_path", lambda self: str(path))
+    w.act_import.trigger()
+    qtbot.waitUntil(lambda: w.import_dialog is not None and w.import_dialog.isVisible(), timeout=WAIT)
+    return w.import_dialog
+
+
+def click_import(qtbot, dialog):
+    assert dialog.ok.isEnabled(), dialog.status.text()
+    qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+
+
+def check_item(qtbot, dialog, name, checked: bool):
+    """Click a feature column's check box in the dialog's list."""
+    lst = dialog.features
+    item = lst.findItems(name, Qt.MatchFlag.MatchExactly)[0]
+    if (item.checkState() == Qt.CheckState.Checked) != checked:
+        rect = lst.visualItemRect(item)
+        # The check box sits at the left of the row.
+        qtbot.mouseClick(lst.viewport(), Qt.MouseButton.LeftButton,
+                         pos=QPoint(rect.left() + 10, rect.center().y()))
+    assert (item.checkState() == Qt.CheckState.Checked) == checked
+
+
+def test_importing_a_good_file_sets_the_data_and_fits_the_network_in_one_undo_step(
+        qtbot, window, tmp_path, monkeypatch):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    path = write(tmp_path, "a,b,c,label\n" + "".join(
+        f"{r[0]:.5f},{r[1]:.5f},{r[2]:.5f},{k}\n" for r, k in zip(X, y)))
+    w = window
+    before_data, before_graph = dict(w.document.dataset), w.document.graph.to_dict()
+    d = open_import(qtbot, w, path, monkeypatch)
+    assert d.preview.rowCount() == 50 and d.preview.columnCount() == 4
+    assert d.preview.item(0, 0).text() == f"{X[0, 0]:.5f}"
+    assert d.target.currentText() == "label" and d.task.currentText() == "Detected: classification"
+    assert d.classes.text().startswith("2 classes: 0 \u2192 0, 1 \u2192 1")
+    assert not d.problems.isVisible() and d.status.text().startswith("Ready: 60 rows, 3 features")
+    check_item(qtbot, d, "c", False)  # a user leaves column c out
+    assert d.status.text().startswith("Ready: 60 rows, 2 features")
+    click_import(qtbot, d)
+    qtbot.waitUntil(lambda: w.import_dialog is None)
+    w.activateWindow()  # focus returns to the window, as when a person closes a dialog
+    qtbot.waitUntil(w.isActiveWindow)
+
+    ds = w.document.dataset
+    assert ds["csv"] == str(Path(path).resolve()) and ds["target"] == "label"
+    assert ds["features"] == ["a", "b"] and ds["task"] is None and ds["drop_bad"] is False
+    assert w.training.dataset.X.shape == (60, 2)
+    np.testing.assert_array_equal(w.training.dataset.X, np.round(X[:, :2], 5))
+    assert w.training_panel.dataset.currentText() == "data.csv"
+    inp = w.document.graph.nodes_of_type("input")[0]
+    assert inp.params["normalize"] == "standardize"
+    assert node_texts(w.document.graph, inp.id)[1] == "standardized · x1, x2"
+    assert w.training.refresh_ready() is None  # ready to train
+    # One undo step takes back the data and the network fitting together.
+    assert w.document.undo_stack.undoText() == "Import data.csv"
+    qtbot.keyClick(w.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert w.document.dataset == before_data and w.document.graph.to_dict() == before_graph
+    assert w.training_panel.dataset.currentText() == before_data["name"]
+    qtbot.keyClick(w.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert w.document.dataset["csv"] == ds["csv"]
+
+    # Saved and reopened: the same data, read from the file again.
+    out = tmp_path / "m.json"
+    assert w._save_to(str(out))
+    assert load_model(str(out)).dataset["features"] == ["a", "b"]
+
+
+def test_text_labels_are_mapped_to_indices_and_kept_for_display(qtbot, window, tmp_path, monkeypatch):
+    rows = ["kind,x,y"] + [f"{k},{i},{(i * 7) % 5}" for i, k in enumerate(["cat", "dog", "emu"] * 10)]
+    path = write(tmp_path, "\n".join(rows) + "\n")
+    w = window
+    d = open_import(qtbot, w, path, monkeypatch)
+    assert d.target.currentText() == "y"  # the last column, at first
+    d.target.setCurrentText("kind")
+    assert d.task.currentText() == "Detected: classification"
+    assert d.classes.text() == "3 classes: cat \u2192 0, dog \u2192 1, emu \u2192 2."
+    flags = d.features.findItems("kind", Qt.MatchFlag.MatchExactly)[0].flags()
+    assert not flags & Qt.ItemFlag.ItemIsEnabled  # the target is no feature
+    assert d.feature_indices() == [1, 2]
+    click_import(qtbot, d)
+    ds = w.training.dataset
+    assert ds.class_names == ["cat", "dog", "emu"] and ds.y[:4].tolist() == [0, 1, 2, 0]
+    out = w.document.graph.nodes_of_type("output")[0].params
+    assert out["units"] == 3 and out["activation"] == "softmax" and out["loss"] == "cross_entropy"
+    # The names reach the confusion matrix once training has run.
+    qtbot.mouseClick(w.step_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.curves.confusion.isVisible(), timeout=WAIT)
+    assert w.curves.confusion.class_names == ["cat", "dog", "emu"]
+
+
+def test_the_task_can_be_overridden(qtbot, window, tmp_path, monkeypatch):
+    path = write(tmp_path, "x,grade\n" + "".join(f"{i},{i % 4}\n" for i in range(40)))
+    d = open_import(qtbot, window, path, monkeypatch)
+    assert d.task.currentText() == "Detected: classification"
+    d.task.setCurrentText("Regression")
+    assert d.classes.text() == "Numeric target from 0 to 3"
+    click_import(qtbot, d)
+    assert window.document.dataset["task"] == "regression" and window.training.dataset.task == "regression"
+    out = window.document.graph.nodes_of_type("output")[0].params
+    assert (out["units"], out["activation"], out["loss"]) == (1, "linear", "l2")
+
+
+def test_a_bad_cell_is_named_by_row_and_column_and_its_row_can_be_left_out(
+        qtbot, window, tmp_path, monkeypatch):
+    path = write(tmp_path, "a,b,label\n1,2,0\n3,4,1\n5,oops,0\n7,8,1\n,10,0\n11,12,1\n")
+    w = window
+    before = dict(w.document.dataset)
+    d = open_import(qtbot, w, path, monkeypatch)
+    assert d.problems.isVisible()
+    assert d.problems.toPlainText().splitlines() == [
+        "row 4, column 'b': 'oops' is not a finite number", "row 6, column 'a': is empty"]
+    assert not d.ok.isEnabled() and "row 4, column 'b'" in d.status.text()
+    bad = d.preview.item(2, 1)  # line 4 is the third data row
+    assert bad.background().color().red() > 200 and "row 4, column 'b'" in bad.toolTip()
+    assert d.drop_bad.text() == "Leave out the 2 rows with bad cells (4 remain)"
+    # Leaving column b out leaves only the empty cell of a.
+    check_item(qtbot, d, "b", False)
+    assert d.problems.toPlainText() == "row 6, column 'a': is empty"
+    check_item(qtbot, d, "b", True)
+    qtbot.mouseClick(d.drop_bad, Qt.MouseButton.LeftButton)
+    assert d.drop_bad.isChecked() and d.ok.isEnabled() and d.status.text().startswith("Ready: 4 rows")
+    click_import(qtbot, d)
+    assert w.training.dataset.X.tolist() == [[1, 2], [3, 4], [7, 8], [11, 12]]
+    assert w.document.dataset["drop_bad"] is True
+
+    # A cancelled dialog changes nothing.
+    w.document.undo_stack.undo()
+    d = open_import(qtbot, w, path, monkeypatch)
+    qtbot.keyClick(d, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: w.import_dialog is None)
+    assert w.document.dataset == before
+
+
+def test_a_file_that_cannot_be_read_is_reported_and_the_data_kept(qtbot, window, tmp_path, monkeypatch):
+    w = window
+    before = dict(w.document.dataset)
+    monkeypatch.setattr(MainWindow, "_ask_data_path", lambda self: write(tmp_path, "a,b\n1,2,3\n"))
+    w.act_import.trigger()
+    qtbot.waitUntil(lambda: bool(w.errors), timeout=WAIT)
+    title, text = w.errors[-1]
+    assert title == "Cannot import data" and "row 2 has 3 cells, expected 2" in text
+    assert w.import_dialog is None and w.document.dataset == before
+
+
+def test_a_100000_row_file_loads_without_freezing_the_window(qtbot, window, tmp_path, monkeypatch):
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(100_000, 4))
+    labels = np.array(["north", "south", "east"])[rng.integers(0, 3, len(X))]
+    lines = "\n".join(f"{a:.6f},{b:.6f},{c:.6f},{e:.6f},{k}" for (a, b, c, e), k in zip(X, labels))
+    path = write(tmp_path, "p,q,r,s,direction\n" + lines + "\n", "big.csv")
+    w = window
+
+    # The event loop keeps turning while the file is read: a 10 ms timer
+    # records its gaps, and the progress dialog shows the percentage.
+    ticks, seen_progress = [], []
+    timer = QTimer()
+    timer.timeout.connect(lambda: (ticks.append(time.perf_counter()),
+                                   w.import_progress is not None and
+                                   seen_progress.append(w.import_progress.value())))
+    timer.start(10)
+    t0 = time.perf_counter()
+    d = open_import(qtbot, w, path, monkeypatch)
+    loaded_in = time.perf_counter() - t0
+    timer.stop()
+    gaps = np.diff(ticks)
+    assert len(d.table) == 100_000 and d.preview.rowCount() == 50
+    assert gaps.max() < 0.25, f"the window froze for {gaps.max():.3f} s while loading"
+    assert len(ticks) > 5 and max(seen_progress, default=0) > 0
+    print(f"100k rows: read in {loaded_in:.2f} s, longest event-loop gap {gaps.max() * 1000:.0f} ms")
+    click_import(qtbot, d)
+    assert w.training.dataset.X.shape == (100_000, 4) and w.training.dataset.n_classes == 3
+    assert "100,000 rows" in w.statusBar().currentMessage()
+
+
+def test_reading_a_big_file_can_be_cancelled(qtbot, window, tmp_path, monkeypatch):
+    path = write(tmp_path, "u,v\n" + "".join(f"{i},{i % 2}\n" for i in range(300_000)), "huge.csv")
+    w = window
+    before = dict(w.document.dataset)
+    monkeypatch.setattr(MainWindow, "_ask_data_path", lambda self: path)
+    w.act_import.trigger()
+    qtbot.waitUntil(lambda: w.import_progress is not None and w.import_progress.isVisible(), timeout=WAIT)
+    cancel = w.import_progress.findChild(QPushButton)
+    assert cancel is not None and cancel.text() == "Cancel"
+    qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.loader is None, timeout=WAIT)
+    assert "cancelled" in w.statusBar().currentMessage()
+    assert w.import_dialog is None and w.document.dataset == before and not w.errors
+
+
+def test_dropping_a_csv_file_on_the_window_opens_the_import_dialog(qtbot, window, tmp_path):
+    path = write(tmp_path, "x1,x2,y\n0,0,0\n0,1,1\n1,0,1\n1,1,0\n", "drop.csv")
+    w = window
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(path)])
+    view = w.view.viewport()
+    at = view.rect().center()
+    for cls in (QDragEnterEvent, QDragMoveEvent):  # a real drag enters and moves first
+        ev = cls(at, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                 Qt.KeyboardModifier.NoModifier)
+        QApplication.sendEvent(view, ev)
+        assert ev.isAccepted()
+    event = QDropEvent(QPointF(at), Qt.DropAction.CopyAction, mime,
+                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(view, event)
+    qtbot.waitUntil(lambda: w.import_dialog is not None, timeout=WAIT)
+    d = w.import_dialog
+    assert d.table.path == path and d.target.currentText() == "y"
+    click_import(qtbot, d)
+    # Two columns: the Input node keeps its features (x1, x2 here).
+    assert w.document.graph.nodes_of_type("input")[0].params["features"][:2] == ["x1", "x2"]
+    assert w.training.dataset.X.shape == (4, 2)
+
+
+def test_normalize_in_the_data_panel_edits_the_input_node_undoably(qtbot, window):
+    w = window
+    combo = w.training_panel.normalize
+    inp = w.document.graph.nodes_of_type("input")[0]
+    assert combo.currentText() == "none" and inp.params["normalize"] == "none"
+    combo.setCurrentText("standardize")
+    assert inp.params["normalize"] == "standardize"
+    assert w.document.undo_stack.undoText() == "Normalize inputs: standardize"
+    w.scene.clearSelection()
+    w.scene.node_items[inp.id].setSelected(True)
+    assert w.inspector.normalize.currentText() == "standardize"
+    w.document.undo_stack.undo()
+    assert inp.params["normalize"] == "none" and combo.currentText() == "none"
+
+
+@pytest.mark.timeout(120)
+def test_iris_imported_from_its_csv_trains_and_fills_the_confusion_matrix(
+        qtbot, window, tmp_path, monkeypatch):
+    w = window
+    d = open_import(qtbot, w, IRIS, monkeypatch)
+    assert d.target.currentText() == "species" and d.feature_indices() == [0, 1, 2, 3]
+    click_import(qtbot, d)
+    w.training_panel.lr.setValue(0.1)
+    w.training_panel.max_epochs.setValue(300)
+    qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
+    snap = lambda: w.training.snapshot  # noqa: E731
+    qtbot.waitUntil(lambda: snap() is not None and not snap().running and snap().step > 0, timeout=60000)
+    qtbot.wait(80)
+    s = snap()
+    assert s.last["test_metric"] >= 0.9
+    cm = w.curves.confusion.counts
+    assert cm.shape == (3, 3) and cm.sum() == 45  # 30% of 150 rows are test rows
+    assert w.curves.confusion.class_names == ["setosa", "versicolor", "virginica"]
+    # Saved: the statistics the inputs were standardized with go into the file.
+    out = tmp_path / "iris.json"
+    assert w._save_to(str(out))
+    m = load_model(str(out))
+    inp = w.document.graph.nodes_of_type("input")[0].id
+    assert m.weights[inp]["mean"].shape == (4,) and 5.5 < m.weights[inp]["mean"][0] < 6.2
