@@ -97,6 +97,41 @@ def test_multiclass_from_csv_with_text_labels(capsys, tmp_path):
     assert code == 0 and json.loads(out)["test_accuracy"] >= 0.95
 
 
+def test_fit_normalize_task_and_drop_bad_on_csv_data(capsys, tmp_path):
+    """The headless version of the window's import: fit the network to a CSV
+    file with a bad row, standardize, and predict with the stored statistics."""
+    lines = (ROOT / "resources" / "data" / "iris.csv").read_text().splitlines()
+    lines[5] = lines[5].replace("3.6", "?")
+    data = tmp_path / "flowers.csv"
+    data.write_text("\n".join(lines) + "\n")
+    m, t = tmp_path / "m.json", tmp_path / "t.json"
+    assert run(capsys, "new", "2-8-1", "-o", m)[0] == 0
+    bad(capsys, "train", m, "--data", data, "--fit", "-o", t,
+        needle="row 6, column 'sepal_width': '?' is not a finite number")
+    code, out, err = run(capsys, "train", m, "--data", data, "--drop-bad", "--fit", "--normalize",
+                         "standardize", "--lr", "0.1", "--epochs", "150", "-o", t, "--json")
+    assert code == 0, err
+    assert "output: units = 3, activation = softmax, loss = cross_entropy" not in err  # quiet with --json
+    res = json.loads(out)
+    assert res["test_accuracy"] >= 0.9
+    doc = load_model(t)
+    g = doc.graph
+    assert g.nodes["input"].params == {"features": ["x1", "x2", "x3", "x4"], "normalize": "standardize"}
+    assert doc.dataset["drop_bad"] is True and doc.dataset["task"] is None
+    # mean/std of the training rows (half of the 149 kept rows), not of all rows
+    mean = doc.weights["input"]["mean"]
+    assert mean.shape == (4,) and 5.0 < mean[0] < 6.5
+    code, out, _ = run(capsys, "info", t)
+    assert "x1, x2, x3, x4, standardi" in out and "input: standardized with mean = [" in out
+    rows = tmp_path / "rows.csv"
+    rows.write_text("\n".join(l.rsplit(",", 1)[0] for l in lines[:4]) + "\n")
+    code, out, _ = run(capsys, "predict", t, rows)
+    assert code == 0 and [r.split(",")[-1] for r in out.splitlines()[1:]] == ["0", "0", "0"]
+    # --task regression on a text target is refused, saying why.
+    bad(capsys, "train", m, "--data", data, "--task", "regression", "--drop-bad", "-o", t,
+        needle="the target column 'species' holds text; a regression target must be numeric")
+
+
 def test_divergence_is_reported_and_weights_stay_finite(capsys, tmp_path):
     m, t = tmp_path / "m.json", tmp_path / "t.json"
     run(capsys, "new", "1-1", "--no-bias", "--loss", "l2", "-o", m)

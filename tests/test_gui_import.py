@@ -103,6 +103,9 @@ def test_text_labels_are_mapped_to_indices_and_kept_for_display(qtbot, window, t
     d.target.setCurrentText("kind")
     assert d.task.currentText() == "Detected: classification"
     assert d.classes.text() == "3 classes: cat \u2192 0, dog \u2192 1, emu \u2192 2."
+    d.task.setCurrentText("Regression")  # text cannot be a regression target
+    assert not d.ok.isEnabled() and "holds text" in d.status.text() and not d.problems.isVisible()
+    d.task.setCurrentIndex(0)
     flags = d.features.findItems("kind", Qt.MatchFlag.MatchExactly)[0].flags()
     assert not flags & Qt.ItemFlag.ItemIsEnabled  # the target is no feature
     assert d.feature_indices() == [1, 2]
@@ -279,3 +282,21 @@ def test_iris_imported_from_its_csv_trains_and_fills_the_confusion_matrix(
     m = load_model(str(out))
     inp = w.document.graph.nodes_of_type("input")[0].id
     assert m.weights[inp]["mean"].shape == (4,) and 5.5 < m.weights[inp]["mean"][0] < 6.2
+
+
+def test_the_input_chips_offer_every_column_of_wider_data(qtbot, window, monkeypatch):
+    w = window
+    chips = w.scene.node_items["input"].feature_chips
+    assert chips.names[-1] == "sin(x2)"  # 2-D data: the TF Playground features only
+    click_import(qtbot, open_import(qtbot, w, IRIS, monkeypatch))
+    assert chips.names[-2:] == ("x3", "x4")
+    assert chips.active() == ["x1", "x2", "x3", "x4"]
+    i = chips.names.index("x3")
+    pos = w.view.mapFromScene(chips.mapToScene(chips.chip_rect(i).center()))
+    qtbot.mouseClick(w.view.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    g = w.document.graph
+    assert g.nodes["input"].params["features"] == ["x1", "x2", "x4"] and g.widths()["input"] == 3
+    w.act_undo.trigger()
+    assert g.nodes["input"].params["features"] == ["x1", "x2", "x3", "x4"]
+    w.act_undo.trigger()  # the import itself
+    assert chips.names[-1] == "sin(x2)" and w.document.dataset.get("name") == "circle"

@@ -199,6 +199,9 @@ class Table:
             task = self.detect_task(t, max_classes)
         elif task not in TASKS:
             raise DataError(f"task must be one of {', '.join(TASKS)} (got {task!r})")
+        if task == "regression" and self.is_text(t):
+            raise DataError(f"{self.path}: the target column '{self.names[t]}' holds text; a "
+                            "regression target must be numeric (choose classification)")
         mask = self._bad_mask(feats, t, task)
         if mask.any() and not drop_bad:
             p = self.problems(feats, t, task, limit=1)[0]

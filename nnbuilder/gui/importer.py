@@ -261,7 +261,8 @@ class ImportDialog(QDialog):
             return
         table, t, feats, task = self.table, self.target_index(), self.feature_indices(), self.chosen_task()
         self._describe_target(t, task)
-        problems = table.problems(feats, t, task, limit=SHOWN_PROBLEMS)
+        text_target = task == "regression" and table.is_text(t)
+        problems = [] if text_target else table.problems(feats, t, task, limit=SHOWN_PROBLEMS)
         bad_rows = table.count_problem_rows(feats, t, task) if problems else 0
         self._mark_preview(t, feats, problems)
         self.problems.setVisible(bool(problems))
@@ -275,7 +276,9 @@ class ImportDialog(QDialog):
             self.drop_bad.setText(f"Leave out the {bad_rows:,} row{'s' * (bad_rows != 1)} "
                                   f"with bad cells ({len(table) - bad_rows:,} remain)")
         reason = None
-        if not feats:
+        if text_target:
+            reason = f"The target '{table.names[t]}' holds text: a regression target must be numeric."
+        elif not feats:
             reason = "Choose at least one feature column."
         elif problems and not self.drop_bad.isChecked():
             reason = (f"{bad_rows:,} row{'s' * (bad_rows != 1)} {'have' if bad_rows != 1 else 'has'} "

@@ -183,6 +183,8 @@ class NodeItem(QGraphicsObject):
         x, y = self.graph.nodes[self.node_id].position
         if (self.pos().x(), self.pos().y()) != (x, y):
             self.setPos(x, y)
+        if self.feature_chips is not None:
+            self.feature_chips.refresh()
         self._update_tooltip()
         self.update()
         if self.feature_chips is not None:
@@ -383,10 +385,25 @@ class FeatureChips(QGraphicsItem):
         from nnbuilder.core.features import FEATURE_NAMES
 
         self.node_item = node_item
-        self.names = FEATURE_NAMES
+        self.base_names = FEATURE_NAMES
+        self.names = self._names()
         self.setPos(-self.WIDTH - 12, 2)
         self.setToolTip("Input features: click one to add it to the network or take it out")
         self.setAcceptedMouseButtons(Qt.MouseButton.LeftButton)
+
+    def _names(self) -> tuple[str, ...]:
+        """The 2-D features, then x3, x4, ... up to the data's (or the node's) widest column."""
+        scene = self.scene()
+        cols = getattr(scene, "data_columns", 2)
+        used = [int(f[1:]) for f in self.active() if f not in self.base_names]
+        return self.base_names + tuple(f"x{k}" for k in range(3, max([cols, *used]) + 1))
+
+    def refresh(self) -> None:
+        names = self._names()
+        if names != self.names:
+            self.prepareGeometryChange()
+            self.names = names
+        self.update()
 
     def boundingRect(self) -> QRectF:
         return QRectF(0, 0, self.WIDTH, len(self.names) * (self.HEIGHT + self.GAP))

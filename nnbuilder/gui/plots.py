@@ -202,6 +202,7 @@ class BoundaryPlot(_Plot):
         p = self.plotItem
         p.setTitle(None)  # the dock says what it is; keep the room for the plot
         p.setAspectLocked(False)
+        p.layout.setContentsMargins(0, 0, 10, 0)  # room for the last x tick label
         self.image = pg.ImageItem()
         p.addItem(self.image)
         self.contour = pg.IsocurveItem(level=0.5, pen=pg.mkPen("#222222", width=1.5))
@@ -419,7 +420,7 @@ class ConfusionPlot(_Plot):
     """Counts of true class (rows, top to bottom) against predicted (columns)."""
 
     def __init__(self, parent=None):
-        super().__init__("confusionPlot", "Confusion (test data)", parent)
+        super().__init__("confusionPlot", "Confusion (test)", parent)
         p = self.plotItem
         p.setMouseEnabled(False, False)
         p.hideButtons()
@@ -430,7 +431,7 @@ class ConfusionPlot(_Plot):
         self.texts: list[pg.TextItem] = []
         self.counts = None
         self.class_names: list[str] = []
-        self.setMinimumWidth(150)
+        self.setMinimumWidth(190)
 
     def set_counts(self, counts: np.ndarray, names: list[str]) -> None:
         k = counts.shape[0]

@@ -31,6 +31,13 @@ class NetworkScene(QGraphicsScene):
         self._link: QGraphicsPathItem | None = None
         self._link_port: PortItem | None = None
         self._handlers = []
+        self.data_columns = 2  # raw columns of the data: Input nodes offer x3, x4, ... beyond 2
+
+    def set_data_columns(self, n: int) -> None:
+        self.data_columns = n
+        for item in self.node_items.values():
+            if item.feature_chips is not None:
+                item.feature_chips.refresh()
 
     # ------------------------------------------------------------- document
     def set_document(self, document: Document) -> None:
@@ -67,6 +74,8 @@ class NetworkScene(QGraphicsScene):
         item = NodeItem(self.document.graph, node.id)
         self.node_items[node.id] = item
         self.addItem(item)
+        if item.feature_chips is not None:  # it offers the data's columns, known only now
+            item.feature_chips.refresh()
 
     def _on_node_removed(self, node) -> None:
         item = self.node_items.pop(node.id)

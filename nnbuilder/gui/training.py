@@ -303,6 +303,7 @@ class TrainingPanel(QWidget):
             self.split.setValue(dataset.get("split", 0.5))
             self.seed.setValue(dataset.get("seed", 0))
             info = DATASETS.get(dataset.get("name"))
+            self.samples.setMinimum(4)
             self.samples.setValue(dataset.get("samples") or (info.samples if info else 4))
             generated = info is not None and not info.fixed
             for w in (self.samples, self.seed, self.regenerate):
@@ -326,6 +327,13 @@ class TrainingPanel(QWidget):
             self.dataset.setItemData(i, CSV, Qt.ItemDataRole.UserRole)
         self.dataset.setItemText(i, os.path.basename(path))
         self.dataset.setItemData(i, path, Qt.ItemDataRole.ToolTipRole)
+
+    def show_samples(self, n: int) -> None:
+        """The row count of data that is not generated (the spin box is read-only then)."""
+        self._quiet = True
+        self.samples.setMinimum(0)
+        self.samples.setValue(min(n, self.samples.maximum()))
+        self._quiet = False
 
     def set_normalize(self, value: str) -> None:
         self._quiet = True
@@ -454,6 +462,9 @@ class TrainingController(QObject):
         except NNBuilderError as e:
             self.dataset, self.data_error = None, str(e)
         self.window.training_panel.set_columns(self.dataset.column_names if self.dataset else [])
+        self.window.scene.set_data_columns(self.dataset.X.shape[1] if self.dataset is not None else 2)
+        if self.dataset is not None and "name" not in d:  # painted or imported: show its size
+            self.window.training_panel.show_samples(len(self.dataset))
 
     def _remember_csv(self, key: str, dataset: Dataset) -> None:
         self._csv_cache[key] = dataset
