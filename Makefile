@@ -54,6 +54,7 @@ $(STAMP): pyproject.toml
 bench: setup
 	$(BIN)/python benchmarks/bench_engine.py
 	$(BIN)/python benchmarks/bench_gui.py
+	$(BIN)/python benchmarks/bench_csv.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -61,10 +61,12 @@ def _sniff(sample: str) -> str:
 
 def _to_numbers(cells: list[str]) -> np.ndarray:
     """float64 of text cells; NaN where a cell is empty or not a finite number."""
-    try:  # the common case, all numbers: one vectorised conversion
-        v = np.array(cells, dtype=np.str_).astype(np.float64)
-    except ValueError:
-        v = np.array([np.nan if (x := _number(c)) is None else x for c in cells], dtype=np.float64)
+    try:  # the common case, all numbers: converted in C
+        v = np.fromiter(map(float, cells), dtype=np.float64, count=len(cells))
+    except ValueError:  # each distinct cell once: a label column repeats a few texts
+        known = {c: _number(c) for c in set(cells)}
+        v = np.fromiter((np.nan if (x := known[c]) is None else x for c in cells),
+                        dtype=np.float64, count=len(cells))
     v[~np.isfinite(v)] = np.nan
     return v
 
@@ -302,22 +304,33 @@ def read_table_steps(path: str) -> Generator[float, None, Table]:
         cells: list[list[str]] = [[] for _ in range(m)]
         lines: list[int] = []
 
-        def add(line: int, row: list[str]) -> None:
-            if len(row) > m:
-                raise DataError(f"{path}: row {line} has {len(row)} cells, expected {m}")
-            for j, c in enumerate(row):
-                cells[j].append(c.strip())
-            for j in range(len(row), m):
-                cells[j].append("")
-            lines.append(line)
+        rows: list[list[str]] = []  # a chunk of rows, moved into the columns by flush()
+        row_lines: list[int] = []
+
+        def flush() -> None:
+            if set(map(len, rows)) != {m}:
+                for k, r in enumerate(rows):
+                    if len(r) > m:
+                        raise DataError(f"{path}: row {row_lines[k]} has {len(r)} cells, expected {m}")
+                    rows[k] = r + [""] * (m - len(r))  # a short row: missing cells
+            for j, col in enumerate(zip(*rows)):
+                cells[j].extend(map(str.strip, col))
+            lines.extend(row_lines)
+            rows.clear()
+            row_lines.clear()
 
         for line, row in head[1 if has_header else 0:]:
-            add(line, row)
+            rows.append(row)
+            row_lines.append(line)
         for row in reader:
-            if any(c.strip() for c in row):
-                add(reader.line_num, row)
-            if reader.line_num % _CHUNK == 0:
-                yield 0.1 + 0.6 * min(1.0, reader.line_num / total)
+            if "".join(row).strip():
+                rows.append(row)
+                row_lines.append(reader.line_num)
+                if len(rows) == _CHUNK:
+                    flush()
+                    yield 0.1 + 0.6 * min(1.0, reader.line_num / total)
+        if rows:
+            flush()
     except csv.Error as e:
         raise DataError(f"{path}: row {reader.line_num}: {e}") from None
     del text
