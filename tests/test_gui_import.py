@@ -49,7 +49,7 @@ def check_item(qtbot, dialog, name, checked: bool):
 
 
 def test_importing_a_good_file_sets_the_data_and_fits_the_network_in_one_undo_step(
-        qtbot, window, tmp_path, monkeypatch):
+        qtbot, window, make_window, tmp_path, monkeypatch):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(60, 3))
     y = (X[:, 0] + X[:, 1] > 0).astype(int)
@@ -88,10 +88,22 @@ def test_importing_a_good_file_sets_the_data_and_fits_the_network_in_one_undo_st
     qtbot.keyClick(w.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert w.document.dataset["csv"] == ds["csv"]
 
+    # The train fraction still applies to imported data; the file stays.
+    w.training_panel.split.setValue(0.8)
+    assert w.document.dataset["split"] == 0.8 and w.document.dataset["csv"] == ds["csv"]
+    assert w.training_panel.samples.value() == 60 and not w.training_panel.samples.isEnabled()
+
     # Saved and reopened: the same data, read from the file again.
     out = tmp_path / "m.json"
     assert w._save_to(str(out))
     assert load_model(str(out)).dataset["features"] == ["a", "b"]
+    w2 = make_window(str(out))
+    assert w2.training.dataset.X.shape == (60, 2) and w2.training_panel.dataset.currentText() == "data.csv"
+    # A model whose CSV file has gone says so, and keeps the network.
+    Path(path).unlink()
+    w3 = make_window(str(out))
+    assert w3.training.dataset is None and "cannot read" in w3.training.data_error
+    assert not w3.play_button.isEnabled() and len(w3.document.graph.nodes) == 4
 
 
 def test_text_labels_are_mapped_to_indices_and_kept_for_display(qtbot, window, tmp_path, monkeypatch):
