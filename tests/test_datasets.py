@@ -154,3 +154,10 @@ def test_table_reading_reports_progress_and_can_be_cancelled(tmp_path):
     assert len(t) == 20_000 and seen[-1] == 1.0 and seen == sorted(seen) and len(seen) >= 4
     with pytest.raises(LoadCancelled):
         read_table(path, progress=lambda f: f < 0.3)
+
+
+def test_table_names_repeated_or_empty_header_cells_uniquely(tmp_path):
+    t = read_table(write(tmp_path, "x,x,,y\n1,2,3,0\n4,5,6,1\n"))
+    assert t.names == ["x", "x (2)", "column 3", "y"]
+    ds = t.to_dataset(["x (2)", "column 3"], "y")
+    assert ds.X.tolist() == [[2, 3], [5, 6]]

@@ -225,7 +225,7 @@ _VALID_CACHE = {}
 def _valid_doc():
     if "doc" not in _VALID_CACHE:
         g = Graph()
-        g.add_node("input", {"features": ["x1", "x2", "x1*x2"]}, node_id="in")
+        g.add_node("input", {"features": ["x1", "x2", "x1*x2"], "normalize": "standardize"}, node_id="in")
         g.add_node("dense", {"units": 3}, node_id="a")
         g.add_node("dense", {"units": 3, "activation": "relu"}, node_id="b")
         g.add_node("add", node_id="sum")
@@ -234,8 +234,12 @@ def _valid_doc():
             g.connect(s, t)
         net = Network(g)
         net.init_params(np.random.default_rng(0))
+        net.set_input_stats([0.5, -1.0, 2.0], [1.5, 0.25, 3.0])
+        dataset = {"csv": "data.csv", "target": "y", "features": ["a", "b"], "task": None,
+                   "drop_bad": True, "split": 0.5, "seed": 0}
         _VALID_CACHE["doc"] = model_to_dict(ModelDocument(
-            g, net.get_weights(), TrainConfig(), {"name": "xor", "split": 0.5, "seed": 0}, 1, {"x": 1.0}))
+            g, net.get_weights(), TrainConfig(), dataset, 1, {"x": 1.0}))
+        assert model_from_dict(copy.deepcopy(_VALID_CACHE["doc"])).weights["in"]["std"].tolist() == [1.5, 0.25, 3.0]
     return copy.deepcopy(_VALID_CACHE["doc"])
 
 

@@ -300,6 +300,11 @@ def read_table_steps(path: str) -> Generator[float, None, Table]:
                          for j, c in enumerate(first))
         names = [c or f"column {j + 1}" for j, c in enumerate(first)] if has_header else \
             [f"x{j + 1}" for j in range(len(first))]
+        for j, name in enumerate(names):  # columns are chosen by name: make each one unique
+            k = 2
+            while name in names[:j]:
+                name, k = f"{names[j]} ({k})", k + 1
+            names[j] = name
         m = len(names)
         cells: list[list[str]] = [[] for _ in range(m)]
         lines: list[int] = []
