@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtGui import QColor, QFontMetrics, QGuiApplication, QPalette
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget)
 
 from nnbuilder.core.trainer import History
@@ -432,6 +432,18 @@ class ConfusionPlot(_Plot):
         self.counts = None
         self.class_names: list[str] = []
         self.setMinimumWidth(190)
+        self.plotItem.vb.sigResized.connect(lambda *_: self._label_columns())
+
+    def _label_columns(self) -> None:
+        """Predicted-class names under the columns, elided to the column width."""
+        k = len(self.class_names)
+        if not k:
+            return
+        room = max(12, int(self.plotItem.vb.width() / k) - 6)
+        fm = QFontMetrics(self.font())
+        self.plotItem.getAxis("bottom").setTicks([[
+            (i + 0.5, fm.elidedText(n, Qt.TextElideMode.ElideRight, room))
+            for i, n in enumerate(self.class_names)]])
 
     def set_counts(self, counts: np.ndarray, names: list[str]) -> None:
         k = counts.shape[0]
@@ -453,8 +465,7 @@ class ConfusionPlot(_Plot):
             self.plotItem.setRange(xRange=(0, k), yRange=(0, k), padding=0)
         if list(names[:k]) != self.class_names:  # the class names label the axes
             self.class_names = list(names[:k])
-            ticks = [(i + 0.5, n[:7]) for i, n in enumerate(names[:k])]  # short: columns are narrow
-            self.plotItem.getAxis("bottom").setTicks([ticks])
+            self._label_columns()
             self.plotItem.getAxis("left").setTicks([[(k - 1 - i + 0.5, n[:10]) for i, n in enumerate(names[:k])]])
         for i in range(k):
             for j in range(k):
