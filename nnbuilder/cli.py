@@ -280,7 +280,7 @@ def cmd_train(args) -> int:
         result["diverged_lr"] = trainer.divergence["lr"]
     clean = {k: (None if isinstance(v, float) and not math.isfinite(v) else v)
              for k, v in result.items()}
-    out = ModelDocument(doc.graph, net.get_weights(), cfg, dataset_cfg, seed, clean)
+    out = ModelDocument(doc.graph, net.get_weights(), cfg, dataset_cfg, seed, clean, ds.labels)
     save_model(args.output, out)
 
     if trainer.divergence:
@@ -311,9 +311,12 @@ def cmd_predict(args) -> int:
     k = outputs.shape[1]
     header = names + (["output"] if k == 1 else [f"output{i + 1}" for i in range(k)])
     classify = LOSSES[net.loss.name].task == "classification"
+    labels = doc.labels if classify else None
     if classify:
         header.append("class")
         classes = predict_classes(outputs, net.loss.threshold)
+        if labels:
+            header.append("label")
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(header)
@@ -321,6 +324,8 @@ def cmd_predict(args) -> int:
         row = [repr(float(v)) for v in X[i]] + [repr(float(v)) for v in outputs[i]]
         if classify:
             row.append(int(classes[i]))
+            if labels:
+                row.append(labels[int(classes[i])])
         w.writerow(row)
     if args.output:
         from nnbuilder.core.modelfile import atomic_write_text

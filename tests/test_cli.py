@@ -126,7 +126,9 @@ def test_fit_normalize_task_and_drop_bad_on_csv_data(capsys, tmp_path):
     rows = tmp_path / "rows.csv"
     rows.write_text("\n".join(l.rsplit(",", 1)[0] for l in lines[:4]) + "\n")
     code, out, _ = run(capsys, "predict", t, rows)
-    assert code == 0 and [r.split(",")[-1] for r in out.splitlines()[1:]] == ["0", "0", "0"]
+    assert code == 0 and out.splitlines()[0].endswith(",class,label")
+    assert [r.split(",")[-2:] for r in out.splitlines()[1:]] == [["0", "setosa"]] * 3
+    assert doc.labels == ["setosa", "versicolor", "virginica"]
     # --task regression on a text target is refused, saying why.
     bad(capsys, "train", m, "--data", data, "--task", "regression", "--drop-bad", "-o", t,
         needle="the target column 'species' holds text; a regression target must be numeric")

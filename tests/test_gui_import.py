@@ -294,6 +294,7 @@ def test_iris_imported_from_its_csv_trains_and_fills_the_confusion_matrix(
     m = load_model(str(out))
     inp = w.document.graph.nodes_of_type("input")[0].id
     assert m.weights[inp]["mean"].shape == (4,) and 5.5 < m.weights[inp]["mean"][0] < 6.2
+    assert m.labels == ["setosa", "versicolor", "virginica"]
 
 
 def test_the_input_chips_offer_every_column_of_wider_data(qtbot, window, monkeypatch):

@@ -278,3 +278,16 @@ def test_saved_files_get_normal_permissions_not_private_temp_ones(tmp_path):
     os.chmod(path, 0o640)
     save_model(path, ModelDocument(Graph.chain([2, 1])))
     assert path.stat().st_mode & 0o777 == 0o640
+
+
+def test_class_labels_round_trip_and_must_match_the_outputs(tmp_path):
+    g = Graph.chain([2, 3], output_activation="softmax", loss="cross_entropy")
+    path = tmp_path / "m.json"
+    save_model(path, ModelDocument(g, labels=["cat", "dog", "emu"]))
+    assert load_model(path).labels == ["cat", "dog", "emu"]
+    save_model(path, ModelDocument(g, labels=["cat", "dog"]))
+    with pytest.raises(ModelFileError, match=r"one class name per output class \(3\), there are 2") as e:
+        load_model(path)
+    assert e.value.path == "$.labels"
+    save_model(path, ModelDocument(Graph.chain([2, 1]), labels=["no", "yes"]))  # one output: two classes
+    assert load_model(path).labels == ["no", "yes"]

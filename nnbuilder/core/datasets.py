@@ -40,6 +40,14 @@ class Dataset:
     def __len__(self) -> int:
         return len(self.X)
 
+    @property
+    def labels(self) -> list[str] | None:
+        """Class names worth keeping with a trained model: None for regression
+        and for classes named just 0, 1, ..."""
+        if self.task != "classification" or self.class_names == [str(i) for i in range(self.n_classes)]:
+            return None
+        return list(self.class_names)
+
     def subset(self, idx: np.ndarray) -> "Dataset":
         return Dataset(self.X[idx], self.y[idx], self.task, self.name, self.n_classes,
                        list(self.class_names), list(self.column_names))

@@ -53,6 +53,7 @@ class ModelDocument:
     dataset: dict | None = None
     seed: int = 0
     metrics: dict | None = None
+    labels: list[str] | None = None  # class names, by predicted class index
 
 
 @lru_cache(maxsize=1)
@@ -100,6 +101,7 @@ def model_to_dict(doc: ModelDocument) -> dict:
         "dataset": doc.dataset,
         "seed": int(doc.seed),
         "metrics": doc.metrics,
+        "labels": None if doc.labels is None else [str(n) for n in doc.labels],
     }
     for key in ("graph", "training", "dataset", "metrics"):
         _finite_or_raise(data[key], f"$.{key}")
@@ -266,7 +268,15 @@ def model_from_dict(data: Any, file: str | None = None) -> ModelDocument:
                 fail(f"'{key}' applies to CSV data only", f"$.dataset.{key}")
         if dataset.get("split") == 0:
             fail("the training fraction must be above 0", "$.dataset.split")
-    return ModelDocument(graph, weights, training, dataset, data.get("seed", 0), data.get("metrics"))
+    labels = data.get("labels")
+    outputs = graph.nodes_of_type("output")
+    if labels is not None and len(outputs) == 1:
+        units = outputs[0].params["units"]
+        if len(labels) != max(units, 2):
+            fail(f"there must be one class name per output class ({max(units, 2)}), "
+                 f"there are {len(labels)}", "$.labels")
+    return ModelDocument(graph, weights, training, dataset, data.get("seed", 0), data.get("metrics"),
+                         labels)
 
 
 def _check_weights(graph: Graph, given: dict, fail) -> dict:

@@ -44,6 +44,7 @@ class Document(QObject):
         self.dataset = model.dataset
         self.seed = model.seed
         self.metrics = model.metrics
+        self.labels = model.labels  # class names of the data the weights were trained on
         self.path = path
         self.example_name: str | None = None  # set when this is a built-in example
         self._forced_modified = False  # e.g. restored from an autosave
@@ -175,8 +176,10 @@ class Document(QObject):
         return self.weights
 
     def to_model(self) -> ModelDocument:
-        return ModelDocument(self.graph, self.fitting_weights(), self.training, self.dataset,
-                             self.seed, self.metrics if self.fitting_weights() is not None else None)
+        weights = self.fitting_weights()
+        return ModelDocument(self.graph, weights, self.training, self.dataset, self.seed,
+                             self.metrics if weights is not None else None,
+                             self.labels if weights is not None else None)
 
     def save(self, path: str | None = None) -> None:
         """Write atomically; raises ModelFileError. Marks the document clean."""

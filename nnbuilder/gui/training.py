@@ -881,6 +881,7 @@ class TrainingController(QObject):
         doc = self.document
         if doc is not None and snap.step > 0:
             doc.weights = self.current_weights()
+            doc.labels = None if self.dataset is None else self.dataset.labels
             doc.metrics = {k: (None if isinstance(v, float) and not np.isfinite(v) else v)
                            for k, v in last.items()}
             if not doc.modified and snap.rows:
