@@ -313,3 +313,44 @@ def test_the_input_chips_offer_every_column_of_wider_data(qtbot, window, monkeyp
     assert g.nodes["input"].params["features"] == ["x1", "x2", "x3", "x4"]
     w.act_undo.trigger()  # the import itself
     assert chips.names[-1] == "sin(x2)" and w.document.dataset.get("name") == "circle"
+
+
+def test_import_csv_in_the_data_list_opens_the_file_dialog_and_keeps_the_data_on_cancel(
+        qtbot, window, monkeypatch):
+    w = window
+    combo = w.training_panel.dataset
+    asked = []
+    monkeypatch.setattr(MainWindow, "_ask_data_path", lambda self: asked.append(1) or "")
+    combo.setCurrentIndex(combo.findText("Import CSV…"))
+    assert asked == [1]  # the file dialog was shown, and cancelled
+    assert combo.currentText() == "circle" and w.document.dataset["name"] == "circle"
+    monkeypatch.setattr(MainWindow, "_ask_data_path", lambda self: str(IRIS))
+    combo.setCurrentIndex(combo.findText("Import CSV…"))
+    qtbot.waitUntil(lambda: w.import_dialog is not None, timeout=WAIT)
+    click_import(qtbot, w.import_dialog)
+    assert combo.currentText() == "iris.csv" and combo.itemText(combo.count() - 1) == "Import CSV…"
+    combo.setCurrentText("moons")  # back to a built-in set: the CSV options go
+    assert w.document.dataset["name"] == "moons" and "csv" not in w.document.dataset
+    assert "target" not in w.document.dataset and combo.findText("iris.csv") == -1
+
+
+def test_imported_regression_data_trains_and_shows_r2(qtbot, window, tmp_path, monkeypatch):
+    rng = np.random.default_rng(2)
+    X = rng.uniform(-2, 2, size=(300, 3))
+    y = X[:, 0] ** 2 + 0.5 * X[:, 1] + 3 * X[:, 2]
+    path = write(tmp_path, "u,v,w,price\n" + "".join(
+        f"{a:.4f},{b:.4f},{c:.4f},{t:.4f}\n" for (a, b, c), t in zip(X, y)))
+    w = window
+    d = open_import(qtbot, w, path, monkeypatch)
+    assert d.task.currentText() == "Detected: regression" and d.classes.text().startswith("Numeric target")
+    click_import(qtbot, d)
+    w.training_panel.optimizer.setCurrentText("adam")
+    w.training_panel.lr.setValue(0.01)
+    w.training_panel.max_epochs.setValue(150)
+    qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
+    snap = lambda: w.training.snapshot  # noqa: E731
+    qtbot.waitUntil(lambda: snap() is not None and not snap().running and snap().step > 0, timeout=60000)
+    s = snap()
+    assert s.metric_name == "r2" and s.last["test_metric"] > 0.9 and not w.errors
+    assert not w.curves.confusion.isVisible() and w.boundary.last_rgba is not None
+    assert "at median" in w.boundary.plotItem.titleLabel.text  # 3 features: a slice
