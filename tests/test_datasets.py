@@ -161,3 +161,14 @@ def test_table_names_repeated_or_empty_header_cells_uniquely(tmp_path):
     assert t.names == ["x", "x (2)", "column 3", "y"]
     ds = t.to_dataset(["x (2)", "column 3"], "y")
     assert ds.X.tolist() == [[2, 3], [5, 6]]
+
+
+def test_table_reads_windows_1252_text_and_refuses_binary(tmp_path):
+    p = tmp_path / "w.csv"
+    p.write_bytes("größe,caf\xe9 label\n1,s\xfc\xdf\n2,sauer\n".encode("latin-1"))
+    t = read_table(str(p))
+    assert t.encoding == "Windows-1252" and t.names == ["größe", "café label"]
+    assert t.to_dataset().class_names == ["sauer", "süß"]
+    p.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    with pytest.raises(DataError, match="not a text file"):
+        read_table(str(p))

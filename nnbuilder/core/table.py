@@ -85,6 +85,7 @@ class Table:
     lines: np.ndarray
     has_header: bool = True
     delimiter: str = ","
+    encoding: str = "UTF-8"
     _values: dict = field(default_factory=dict, repr=False)
     _empty: dict = field(default_factory=dict, repr=False)
 
@@ -271,13 +272,13 @@ def read_table_steps(path: str) -> Generator[float, None, Table]:
                 yield 0.1 * len(raw) / size
     except OSError as e:
         raise DataError(f"{path}: cannot read: {e.strerror or e}") from None
+    if b"\x00" in raw[:4096]:
+        raise DataError(f"{path}: not a text file (it has zero bytes)")
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise DataError(f"{path}: not a UTF-8 text file (byte {e.start} cannot be decoded)") from None
+        text, encoding = raw.decode("utf-8-sig"), "UTF-8"
+    except UnicodeDecodeError:  # spreadsheet exports are often Windows-1252
+        text, encoding = raw.decode("cp1252", errors="replace"), "Windows-1252"
     del raw
-    if "\x00" in text[:4096]:
-        raise DataError(f"{path}: not a text file")
     total = max(1, text.count("\n"))
     delimiter = _sniff(text[:8192])
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -341,7 +342,7 @@ def read_table_steps(path: str) -> Generator[float, None, Table]:
     del text
     if not lines:
         raise DataError(f"{path}: the file has a header but no data rows")
-    table = Table(path, names, cells, np.array(lines, dtype=np.int64), has_header, delimiter)
+    table = Table(path, names, cells, np.array(lines, dtype=np.int64), has_header, delimiter, encoding)
     n = len(table)
     for j in range(m):  # parse the numbers now, in chunks, so nothing later waits for them
         v = np.empty(n)

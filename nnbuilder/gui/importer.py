@@ -123,7 +123,8 @@ class ImportDialog(QDialog):
         self.resize(980, 620)
 
         kind = {",": "comma", ";": "semicolon", "\t": "tab"}.get(table.delimiter, repr(table.delimiter))
-        self.summary = QLabel(f"{len(table):,} rows, {table.n_columns} columns, {kind}-separated, "
+        self.summary = QLabel(f"{len(table):,} rows, {table.n_columns} columns, {kind}-separated "
+                              f"{table.encoding} text, "
                               f"{'with a header row' if table.has_header else 'no header row (columns named x1, x2, ...)'}."
                               f" The first {min(PREVIEW_ROWS, len(table))} rows:")
         self.summary.setObjectName("importSummary")
