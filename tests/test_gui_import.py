@@ -286,7 +286,7 @@ def test_iris_imported_from_its_csv_trains_and_fills_the_confusion_matrix(
     s = snap()
     assert s.last["test_metric"] >= 0.9
     cm = w.curves.confusion.counts
-    assert cm.shape == (3, 3) and cm.sum() == 45  # 30% of 150 rows are test rows
+    assert cm.shape == (3, 3) and cm.sum() == 75  # the panel's train fraction, 0.5, stays
     assert w.curves.confusion.class_names == ["setosa", "versicolor", "virginica"]
     # Saved: the statistics the inputs were standardized with go into the file.
     out = tmp_path / "iris.json"

@@ -475,7 +475,7 @@ class TrainingController(QObject):
         """Use imported CSV data: one undo step that sets the data and, with
         ``fit``, adapts the Input and Output nodes to it."""
         old = self.document.dataset or {}
-        spec = {**spec, "split": 0.7, "seed": old.get("seed", 0)}
+        spec = {**spec, "split": old.get("split", 0.5), "seed": old.get("seed", 0)}  # the panel's fraction stays
         key = self._csv_key(spec)
         if key is not None:
             self._remember_csv(key, dataset)
@@ -641,7 +641,7 @@ class TrainingController(QObject):
         if "csv" in dataset:  # the imported file stays; only the split changed
             if "csv" not in old:
                 return
-            new = {**old, "split": dataset.get("split", old.get("split", 0.7))}
+            new = {**old, "split": dataset.get("split", old.get("split", 0.5))}
         elif dataset.get("name") == PAINTED:
             new = {"points": old.get("points", []), "classes": old.get("classes", 2),
                    "split": dataset.get("split", 0.5), "seed": old.get("seed", 0)}
