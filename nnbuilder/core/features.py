@@ -9,7 +9,7 @@ import numpy as np
 
 from .errors import DataError
 
-__all__ = ["FEATURES", "FEATURE_NAMES", "is_feature_name", "apply_features", "feature_stats"]
+__all__ = ["FEATURES", "FEATURE_NAMES", "is_feature_name", "apply_features", "feature_stats", "standardize"]
 
 FEATURES = {
     "x1": lambda X: X[:, 0],
@@ -66,3 +66,10 @@ def feature_stats(F: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     std = F.std(axis=0)
     std[~(std > 1e-12)] = 1.0
     return mean, std
+
+
+def standardize(F: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
+    """``(F - mean) / std`` in place (``F`` float64, as apply_features returns it)."""
+    F -= mean
+    F /= std
+    return F

@@ -18,7 +18,7 @@ import numpy as np
 
 from .activations import ACTIVATIONS, Activation
 from .errors import GraphError
-from .features import apply_features
+from .features import apply_features, standardize
 from .graph import WEIGHTED_TYPES, Graph, Node
 from .initializers import INITIALIZERS
 from .losses import LOSSES
@@ -106,8 +106,7 @@ class Network:
         ``(n, n_columns)``: the Input node's features, standardized if it says so."""
         F = apply_features(raw, self.features)
         if self.standardize:
-            F -= self.input_mean
-            F /= self.input_std
+            standardize(F, self.input_mean, self.input_std)
         return F.astype(self.dtype, copy=False)
 
     def set_input_stats(self, mean, std) -> None:

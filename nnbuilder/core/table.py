@@ -148,36 +148,33 @@ class Table:
         return ("classification" if 0 < len(distinct) <= max_classes and
                 np.all(distinct == np.round(distinct)) else "regression")
 
+    def _bad_cells(self, features, target: int | None, task: str) -> list[tuple[int, np.ndarray]]:
+        """(column, mask of its bad rows) for the chosen columns: feature cells
+        must be finite numbers; a target cell must be filled, and a number
+        unless the task is classification."""
+        out = [(j, np.isnan(self.values(j))) for j in features]
+        if target is not None:
+            out.append((target, self.empty(target) if task == "classification"
+                        else np.isnan(self.values(target))))
+        return out
+
     def problems(self, features, target: int | None, task: str,
                  limit: int | None = None) -> list[CellProblem]:
-        """Missing or non-numeric cells of the chosen columns, in file order.
+        """The bad cells of the chosen columns (see ``_bad_cells``), in file order."""
+        bad = sorted((int(i), j) for j, mask in self._bad_cells(features, target, task)
+                     for i in np.flatnonzero(mask))
+        return [CellProblem(i, int(self.lines[i]), self.names[j], self.cells[j][i])
+                for i, j in bad[:limit]]
 
-        Feature cells must be finite numbers; a target cell must be filled,
-        and a number unless the task is classification.
-        """
-        bad = []
-        for j in features:
-            bad.extend((i, j) for i in self.bad_rows(j))
-        if target is not None and task == "classification":
-            bad.extend((i, target) for i in np.flatnonzero(self.empty(target)))
-        elif target is not None:
-            bad.extend((i, target) for i in self.bad_rows(target))
-        bad.sort()
-        if limit is not None:
-            bad = bad[:limit]
-        return [CellProblem(int(i), int(self.lines[i]), self.names[j], self.cells[j][i]) for i, j in bad]
-
-    def count_problem_rows(self, features, target: int, task: str) -> int:
-        return len(self._bad_mask(features, target, task).nonzero()[0])
+    def count_problems(self, features, target: int | None, task: str) -> tuple[int, int]:
+        """(bad cells, rows with a bad cell) of the chosen columns."""
+        bad = self._bad_cells(features, target, task)
+        return sum(int(m.sum()) for _, m in bad), int(self._bad_mask(features, target, task).sum())
 
     def _bad_mask(self, features, target, task) -> np.ndarray:
         mask = np.zeros(len(self), dtype=bool)
-        for j in features:
-            mask |= np.isnan(self.values(j))
-        if task == "classification":
-            mask |= self.empty(target)
-        else:
-            mask |= np.isnan(self.values(target))
+        for _, m in self._bad_cells(features, target, task):
+            mask |= m
         return mask
 
     def to_dataset(self, features=None, target: str | int | None = None, task: str | None = None,

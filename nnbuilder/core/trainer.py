@@ -21,7 +21,7 @@ import numpy as np
 
 from .datasets import Dataset, split_indices
 from .errors import DataError, NNBuilderError
-from .features import apply_features, columns_needed, feature_stats
+from .features import apply_features, columns_needed, feature_stats, standardize
 from .losses import LOSSES, accuracy, r2_score
 from .network import Network
 from .optimizers import OPTIMIZERS, make_optimizer
@@ -114,7 +114,7 @@ class TrainData:
         stats = None
         if network.standardize:
             stats = feature_stats(F[tr])
-            F = (F - stats[0]) / stats[1]
+            standardize(F, *stats)
         X = F.astype(network.dtype)
         Y, labels = encode_targets(ds, network)
         return cls(X[tr], Y[tr], X[te], Y[te], ds.task,

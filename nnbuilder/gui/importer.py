@@ -264,15 +264,14 @@ class ImportDialog(QDialog):
         self._describe_target(t, task)
         text_target = task == "regression" and table.is_text(t)
         problems = [] if text_target else table.problems(feats, t, task, limit=SHOWN_PROBLEMS)
-        bad_rows = table.count_problem_rows(feats, t, task) if problems else 0
+        bad_cells, bad_rows = table.count_problems(feats, t, task) if problems else (0, 0)
         self._mark_preview(t, feats, problems)
         self.problems.setVisible(bool(problems))
         self.drop_bad.setVisible(bool(problems))
         if problems:
             lines = [str(p) for p in problems]
-            total = len(table.problems(feats, t, task)) if len(problems) == SHOWN_PROBLEMS else len(problems)
-            if total > len(problems):
-                lines.append(f"... and {total - len(problems):,} more")
+            if bad_cells > len(problems):
+                lines.append(f"... and {bad_cells - len(problems):,} more")
             self.problems.setPlainText("\n".join(lines))
             self.drop_bad.setText(f"Leave out the {bad_rows:,} row{'s' * (bad_rows != 1)} "
                                   f"with bad cells ({len(table) - bad_rows:,} remain)")
