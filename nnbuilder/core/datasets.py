@@ -2,55 +2,25 @@
 
 A :class:`Dataset` holds raw columns ``X`` ``(n_samples, n_columns)`` and a
 target ``y``: class indices ``(n_samples,)`` for classification, values
-``(n_samples, n_targets)`` for regression. The 2-D sets live in the square
-[-6, 6]^2, like TF Playground's. ``noise`` is a fraction from 0 to 1; each
+``(n_samples, n_targets)`` for regression; it is defined in the leaf
+module :mod:`nnbuilder.core.dataset` and re-exported here. The 2-D sets
+live in the square [-6, 6]^2, like TF Playground's. ``noise`` is a fraction from 0 to 1; each
 generator scales it to its own data (documented per set).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
+from .dataset import Dataset  # re-exported: the record lives in a leaf module
 from .errors import DataError
 from .table import MAX_CLASSES, read_table
 
 __all__ = ["Dataset", "DatasetInfo", "DATASETS", "make_dataset", "split_indices", "load_csv",
            "load_features_csv", "painted_dataset", "CSV_OPTIONS", "dataset_from_spec"]
-
-
-@dataclass
-class Dataset:
-    X: np.ndarray
-    y: np.ndarray
-    task: str  # "classification" or "regression"
-    name: str = "data"
-    n_classes: int = 0
-    class_names: list[str] = field(default_factory=list)
-    column_names: list[str] = field(default_factory=list)
-
-    def __post_init__(self):
-        if not self.column_names:
-            self.column_names = [f"x{i + 1}" for i in range(self.X.shape[1])]
-        if self.task == "classification" and not self.class_names:
-            self.class_names = [str(i) for i in range(self.n_classes)]
-
-    def __len__(self) -> int:
-        return len(self.X)
-
-    @property
-    def labels(self) -> list[str] | None:
-        """Class names worth keeping with a trained model: None for regression
-        and for classes named just 0, 1, ..."""
-        if self.task != "classification" or self.class_names == [str(i) for i in range(self.n_classes)]:
-            return None
-        return list(self.class_names)
-
-    def subset(self, idx: np.ndarray) -> "Dataset":
-        return Dataset(self.X[idx], self.y[idx], self.task, self.name, self.n_classes,
-                       list(self.class_names), list(self.column_names))
 
 
 @dataclass(frozen=True)

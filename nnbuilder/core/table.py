@@ -5,7 +5,7 @@ caller cancel) and keeps each column's cells as text. A :class:`Table` then
 answers what an import dialog asks: the column names and the first rows, which
 cells are missing or not numbers (by file line and column), what task the
 target column suggests, and, for a choice of feature and target columns,
-the :class:`~nnbuilder.core.datasets.Dataset` (optionally without the rows
+the :class:`~nnbuilder.core.dataset.Dataset` (optionally without the rows
 that have bad cells).
 """
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Callable, Generator
 
 import numpy as np
 
+from .dataset import Dataset
 from .errors import DataError
 
 __all__ = ["Table", "CellProblem", "LoadCancelled", "read_table", "read_table_steps", "TASKS", "MAX_CLASSES"]
@@ -178,7 +179,7 @@ class Table:
         return mask
 
     def to_dataset(self, features=None, target: str | int | None = None, task: str | None = None,
-                   drop_bad: bool = False, max_classes: int = MAX_CLASSES):
+                   drop_bad: bool = False, max_classes: int = MAX_CLASSES) -> Dataset:
         """The Dataset of ``features`` (names or 1-based numbers; default all
         but the target) and ``target`` (default the last column).
 
@@ -186,8 +187,6 @@ class Table:
         out; otherwise the first such cell raises :class:`DataError` naming
         its row and column.
         """
-        from .datasets import Dataset
-
         t = self.n_columns - 1 if target is None else self.column(target)
         feats = [j for j in range(self.n_columns) if j != t] if features is None else \
             [self.column(f) for f in features]
