@@ -18,6 +18,7 @@ from nnbuilder.core.network import Network
 
 from .commands import (AddNodeCommand, ConnectCommand, DisconnectCommand, MoveNodesCommand,
                        RemoveNodeCommand, SetDatasetCommand, SetParamsCommand)
+from .node_geometry import node_size
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "resources" / "examples"
 DEFAULT_EXAMPLE = EXAMPLES_DIR / "circle.json"
@@ -147,8 +148,6 @@ class Document(QObject):
         columns: dict[int, list[str]] = {}
         for nid in self.graph.nodes:
             columns.setdefault(depth.get(nid, 0), []).append(nid)
-        from .items import node_size
-
         moves = {}
         for d, ids in columns.items():
             heights = [node_size(self.graph, n)[1] for n in ids]
