@@ -1,7 +1,8 @@
 # Two commands do all the set-up on a fresh Debian 12 machine:
 #   make run    create .venv, install nnbuilder (and, as root, the Qt system
 #               libraries it lacks), start the app with an example loaded
-#   make test   same set-up, then the whole test suite
+#   make test   same set-up, then the import contracts (lint-imports) and the
+#               whole test suite
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -23,7 +24,9 @@ run: setup
 		$(BIN)/nnbuilder $(ARGS); \
 	fi
 
+# lint-imports checks the architecture contracts in pyproject.toml.
 test: setup
+	$(BIN)/lint-imports --no-cache --no-logo
 	$(BIN)/python -m pytest
 
 setup: sysdeps $(STAMP)
