@@ -124,6 +124,12 @@ class NetworkScene(QGraphicsScene):
         self._preview.setToolTip(f"{node_item.node_id}[{index}]")
         self._preview.setVisible(True)
 
+    @property
+    def neuron_preview(self) -> QGraphicsPixmapItem | None:
+        """The large neuron map shown beside the cursor (its tool tip names
+        the neuron, e.g. ``dense1[1]``); None until a neuron was hovered."""
+        return self._preview
+
     def hide_preview(self) -> None:
         if self._preview is not None:
             self._preview.setVisible(False)
