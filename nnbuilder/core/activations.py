@@ -18,7 +18,7 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["Activation", "ACTIVATIONS", "DEFAULT_ALPHA", "activation_value"]
+__all__ = ["Activation", "ACTIVATIONS", "DEFAULT_ALPHA"]
 
 
 @dataclass(frozen=True)
@@ -204,11 +204,3 @@ ACTIVATIONS: dict[str, Activation] = {
 #: Default ``alpha`` per activation (leaky ReLU slope, ELU scale).
 DEFAULT_ALPHA = {"leaky_relu": 0.01, "elu": 1.0}
 
-
-def activation_value(name: str, z, alpha: float | None = None) -> np.ndarray:
-    """Apply activation ``name`` to ``z`` (any shape; softmax needs 2-D)."""
-    act = ACTIVATIONS[name]
-    z = np.asarray(z, dtype=np.float64)
-    if alpha is None:
-        alpha = DEFAULT_ALPHA.get(name, 0.0)
-    return act.forward(z, alpha, np.empty_like(z))

@@ -19,54 +19,35 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from .activations import ACTIVATIONS
+from .activations import ACTIVATIONS, DEFAULT_ALPHA
 from .errors import GraphError
 from .events import Event
-from .features import FEATURE_NAMES, is_feature_name
-from .initializers import INITIALIZERS
-from .losses import LOSSES
+from .nodetypes import (INPUT, MAX_UNITS, MERGE, NO_INPUT, NODE_SPECS, NORMALIZE, OUTPUT, SINGLE,
+                        check_param)
+from .nodetypes import node_type as spec_of
 
 __all__ = [
-    "Node", "Edge", "Problem", "Graph", "NODE_TYPES", "PARAM_DEFAULTS",
-    "MAX_UNITS", "MAX_NODES", "MAX_PARAMS", "LAYER_FORMULAS", "NORMALIZE",
+    "Node", "Edge", "Problem", "Graph", "GraphDictError", "NODE_TYPES", "PARAM_DEFAULTS",
+    "MAX_UNITS", "MAX_NODES", "MAX_PARAMS", "LAYER_FORMULAS", "NORMALIZE", "check_param",
 ]
 
-MAX_UNITS = 1024
 MAX_NODES = 200
 MAX_PARAMS = 2_000_000  # 16 MB of float64 weights, plus as much for gradients
 
-#: Parameters each node type has, with their defaults. The keys are the names
-#: used in model files.
-PARAM_DEFAULTS: dict[str, dict[str, Any]] = {
-    "input": {"features": ["x1", "x2"], "normalize": "none"},
-    "dense": {"units": 4, "activation": "tanh", "alpha": None,
-              "initializer": "glorot_uniform", "init_value": 0.0, "bias": True},
-    "activation": {"activation": "relu", "alpha": None},
-    "dropout": {"rate": 0.5},
-    "add": {},
-    "concat": {},
-    "output": {"units": 1, "activation": "sigmoid", "alpha": None,
-               "initializer": "glorot_uniform", "init_value": 0.0, "bias": True,
-               "loss": "bce"},
-}
-NODE_TYPES = tuple(PARAM_DEFAULTS)
-#: Input normalization: "standardize" feeds (x - mean) / std, with the mean and
-#: std of each feature over the training rows.
-NORMALIZE = ("none", "standardize")
+# Views of the node-type registry (nnbuilder.core.nodetypes), kept for the
+# modules that read them; the graph itself asks the registry.
+#: Parameters each node type has, with their defaults (model-file names).
+PARAM_DEFAULTS: dict[str, dict[str, Any]] = {n: t.defaults() for n, t in NODE_SPECS.items()}
+NODE_TYPES = tuple(NODE_SPECS)
 #: Types that own a weight matrix and (optionally) a bias.
-WEIGHTED_TYPES = ("dense", "output")
-SINGLE_INPUT_TYPES = ("dense", "activation", "dropout", "output")
-MERGE_TYPES = ("add", "concat")
+WEIGHTED_TYPES = tuple(n for n, t in NODE_SPECS.items() if t.weighted)
+SINGLE_INPUT_TYPES = tuple(n for n, t in NODE_SPECS.items() if t.inputs == SINGLE)
+MERGE_TYPES = tuple(n for n, t in NODE_SPECS.items() if t.inputs == MERGE)
+LAYER_FORMULAS = {n: t.formula for n, t in NODE_SPECS.items()}
 
-LAYER_FORMULAS = {
-    "input": "x = (x1, x2, ...): the features fed to the network (standardized: (x - mean) / std)",
-    "dense": "y = g(Wx + b)",
-    "activation": "y = g(x), element-wise",
-    "dropout": "y = m * x / (1 - p), m ~ Bernoulli(1 - p) while training; y = x otherwise",
-    "add": "y = x_1 + x_2 + ...",
-    "concat": "y = [x_1, x_2, ...]",
-    "output": "y_hat = g(Wx + b), then the loss L(y_hat, y)",
-}
+
+def _a(word: str) -> str:
+    return f"{'an' if word[:1] in 'AEIOU' else 'a'} {word}"
 
 
 def new_node_id(node_type: str) -> str:
@@ -83,8 +64,6 @@ class Node:
     @property
     def alpha(self) -> float:
         """The activation parameter in force (leaky ReLU slope, ELU scale)."""
-        from .activations import DEFAULT_ALPHA
-
         a = self.params.get("alpha")
         return DEFAULT_ALPHA.get(self.params.get("activation"), 0.0) if a is None else float(a)
 
@@ -104,6 +83,15 @@ class RemovedNode:
     edges: list  # [(index in Graph.edges, Edge)]
 
 
+class GraphDictError(GraphError):
+    """A bad node, parameter or edge in a graph read from a dict: ``path`` is
+    its JSON path (``$.graph.nodes[2].params.units``), ``reason`` what is wrong."""
+
+    def __init__(self, reason: str, path: str):
+        self.reason, self.path = reason, path
+        super().__init__(f"{path}: {reason}")
+
+
 @dataclass(frozen=True)
 class Problem:
     """Something wrong with the graph. ``severity`` is "error" or "warning"."""
@@ -116,61 +104,6 @@ class Problem:
     def __str__(self) -> str:
         where = f"node '{self.node_id}': " if self.node_id else ""
         return f"{self.severity}: {where}{self.message}"
-
-
-def check_param(node_type: str, key: str, value: Any) -> Any:
-    """Validate one parameter value; return it normalised or raise GraphError."""
-    defaults = PARAM_DEFAULTS[node_type]
-    if key not in defaults:
-        raise GraphError(f"{node_type} has no parameter '{key}'")
-    bad = lambda why: GraphError(f"{node_type}.{key}: {why} (got {value!r})")  # noqa: E731
-    if key == "units":
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise bad("must be a whole number")
-        if not 1 <= value <= MAX_UNITS:
-            raise bad(f"must be between 1 and {MAX_UNITS}")
-    elif key == "activation":
-        if value not in ACTIVATIONS:
-            raise bad(f"unknown activation; choose from {', '.join(ACTIVATIONS)}")
-    elif key == "initializer":
-        if value not in INITIALIZERS:
-            raise bad(f"unknown initializer; choose from {', '.join(INITIALIZERS)}")
-    elif key == "loss":
-        if value not in LOSSES:
-            raise bad(f"unknown loss; choose from {', '.join(LOSSES)}")
-    elif key == "bias":
-        if not isinstance(value, bool):
-            raise bad("must be true or false")
-    elif key in ("alpha", "init_value", "rate"):
-        if value is None and key == "alpha":
-            return None
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise bad("must be a number")
-        value = float(value)
-        if value != value or value in (float("inf"), float("-inf")):
-            raise bad("must be finite")
-        if key == "rate" and not 0.0 <= value < 1.0:
-            raise bad("must be at least 0 and below 1")
-        if key in ("alpha", "init_value") and abs(value) > 1e6:
-            raise bad("must be between -1e6 and 1e6")
-    elif key == "normalize":
-        if value not in NORMALIZE:
-            raise bad(f"choose from {', '.join(NORMALIZE)}")
-    elif key == "features":
-        if not isinstance(value, (list, tuple)) or not value:
-            raise bad("must be a non-empty list of feature names")
-        value = list(value)
-        for f in value:
-            if not isinstance(f, str) or not is_feature_name(f):
-                raise bad(f"unknown feature {f!r}; use {', '.join(FEATURE_NAMES)} or x3, x4, ... "
-                          "for further raw columns")
-        if len(set(value)) != len(value):
-            raise bad("lists a feature twice")
-        if len(value) > MAX_UNITS:
-            raise bad(f"at most {MAX_UNITS} features")
-    return value
 
 
 class Graph:
@@ -194,16 +127,15 @@ class Graph:
     # ------------------------------------------------------------------ edits
     def add_node(self, node_type: str, params: dict | None = None,
                  position: Iterable[float] = (0.0, 0.0), node_id: str | None = None) -> Node:
-        if node_type not in PARAM_DEFAULTS:
-            raise GraphError(f"unknown node type {node_type!r}; choose from {', '.join(NODE_TYPES)}")
+        spec = spec_of(node_type)
         if len(self.nodes) >= MAX_NODES:
             raise GraphError(f"a network has at most {MAX_NODES} nodes")
         node_id = node_id or new_node_id(node_type)
         if node_id in self.nodes:
             raise GraphError(f"a node with id '{node_id}' exists already")
-        merged = copy.deepcopy(PARAM_DEFAULTS[node_type])
+        merged = spec.defaults()
         for k, v in (params or {}).items():
-            merged[k] = check_param(node_type, k, v)
+            merged[k] = spec.check(k, v)
         x, y = position
         node = Node(node_id, node_type, merged, (float(x), float(y)))
         self.nodes[node_id] = node
@@ -236,7 +168,8 @@ class Graph:
     def set_params(self, node_id: str, **changes) -> dict[str, Any]:
         """Change parameters; return the old values of those keys (for undo)."""
         node = self.node(node_id)
-        checked = {k: check_param(node.type, k, v) for k, v in changes.items()}
+        spec = NODE_SPECS[node.type]
+        checked = {k: spec.check(k, v) for k, v in changes.items()}
         old = {k: copy.deepcopy(node.params[k]) for k in checked}
         node.params.update(checked)
         self.node_changed.emit(node, tuple(checked))
@@ -274,21 +207,23 @@ class Graph:
             return "a node cannot feed itself"
         if Edge(source, target) in self.edges:
             return "these nodes are connected already"
-        if dst.type == "input":
-            return "an Input node has no inputs"
-        if src.type == "output":
-            return "an Output node feeds only the loss"
-        if dst.type in SINGLE_INPUT_TYPES and self.inputs_of(target):
-            return f"{dst.type.capitalize()} '{target}' takes one input and has one already"
+        src_type, dst_type = NODE_SPECS[src.type], NODE_SPECS[dst.type]
+        if dst_type.inputs == NO_INPUT:
+            return f"{_a(dst_type.title)} node has no inputs"
+        if not src_type.feeds:
+            return f"{_a(src_type.title)} node feeds only the loss"
+        if dst_type.inputs == SINGLE and self.inputs_of(target):
+            return f"{dst_type.title} '{target}' takes one input and has one already"
         if source in self.descendants(target):
             return f"connecting '{source}' to '{target}' would make a cycle"
-        if dst.type == "add":
+        if dst_type.width_conflict is not None:
             widths = self.widths()
             w_new = widths.get(source)
-            others = {widths.get(s) for s in self.inputs_of(target)} - {None}
-            if w_new is not None and others and w_new not in others:
-                return (f"Add '{target}' sums inputs of width {others.pop()}; "
-                        f"'{source}' has width {w_new}")
+            others = sorted({widths.get(s) for s in self.inputs_of(target)} - {None})
+            why = dst_type.width_conflict(others + [w_new]) if w_new is not None and others else None
+            if why:
+                return (f"{dst_type.title} '{target}' {why}: its inputs have width "
+                        f"{' and '.join(map(str, others))}; '{source}' has width {w_new}")
         return None
 
     def insert_edge(self, edge: Edge, index: int | None = None) -> Edge:
@@ -367,26 +302,21 @@ class Graph:
         widths: dict[str, int] = {}
         for nid in order:
             node = self.nodes[nid]
-            ins = [widths.get(s) for s in self.inputs_of(nid)]
-            if node.type == "input":
-                widths[nid] = len(node.params["features"])
-            elif node.type in WEIGHTED_TYPES:
-                widths[nid] = node.params["units"]
-            elif not ins or None in ins:
+            spec = NODE_SPECS[node.type]
+            if spec.own_width is not None:
+                widths[nid] = spec.own_width(node.params)
                 continue
-            elif node.type == "concat":
-                widths[nid] = sum(ins)
-            elif node.type == "add":
-                if len(set(ins)) == 1:
-                    widths[nid] = ins[0]
-            else:  # activation, dropout
-                widths[nid] = ins[0]
+            ins = [widths.get(s) for s in self.inputs_of(nid)]
+            if ins and None not in ins:
+                w = spec.width(ins)
+                if w is not None:
+                    widths[nid] = w
         return widths
 
     def param_count(self, node_id: str) -> tuple[int, str]:
         """Learnable parameters of one node and the arithmetic, e.g. ``(16, "3x4 + 4 = 16")``."""
         node = self.node(node_id)
-        if node.type not in WEIGHTED_TYPES:
+        if not NODE_SPECS[node.type].weighted:
             return 0, "0"
         ins = self.inputs_of(node_id)
         fan_in = self.widths().get(ins[0]) if len(ins) == 1 else None
@@ -404,7 +334,7 @@ class Graph:
         """Total with its arithmetic, as the lecture writes it: ``(3x4 + 4) + (4x2 + 2) = 26``."""
         order, _ = self.topological_order()
         parts = [self.param_count(n)[1].split(" = ")[0] for n in order
-                 if self.nodes[n].type in WEIGHTED_TYPES]
+                 if NODE_SPECS[self.nodes[n].type].weighted]
         if not parts:
             return "0"
         total = "?" if any(p.startswith("?") for p in parts) else str(self.total_params())
@@ -415,7 +345,7 @@ class Graph:
         """Everything that keeps this graph from training, each naming its node."""
         problems: list[Problem] = []
         add = lambda code, msg, nid=None, sev="error": problems.append(Problem(code, msg, nid, sev))  # noqa: E731
-        inputs, outputs = self.nodes_of_type("input"), self.nodes_of_type("output")
+        inputs, outputs = self.nodes_of_type(INPUT), self.nodes_of_type(OUTPUT)
         if not inputs:
             add("no_input", "the network has no Input node")
         for extra in inputs[1:]:
@@ -430,18 +360,18 @@ class Graph:
             add("cycle", "is part of a cycle", nid)
 
         for nid, node in self.nodes.items():
+            spec = NODE_SPECS[node.type]
             n_in = len(self.inputs_of(nid))
-            if node.type in SINGLE_INPUT_TYPES and n_in == 0:
+            if spec.inputs == SINGLE and n_in == 0:
                 add("unconnected", "has no input connected", nid)
-            elif node.type in MERGE_TYPES and n_in < 2:
-                add("unconnected", f"{'Add' if node.type == 'add' else 'Concatenate'} "
-                    f"needs at least two inputs (has {n_in})", nid)
-            elif node.type != "output" and not self.outputs_of(nid):
+            elif spec.inputs == MERGE and n_in < 2:
+                add("unconnected", f"{spec.title} needs at least two inputs (has {n_in})", nid)
+            elif spec.feeds and not self.outputs_of(nid):
                 add("unconnected", "its output goes nowhere", nid)
-            elif node.type != "input" and inputs and not (self.ancestors(nid) & {i.id for i in inputs}):
+            elif spec.inputs != NO_INPUT and inputs and not (self.ancestors(nid) & {i.id for i in inputs}):
                 add("unconnected", "is not reached from the Input node", nid)
             act = node.params.get("activation")
-            if act and ACTIVATIONS[act].output_only and node.type != "output":
+            if act and ACTIVATIONS[act].output_only and node.type != OUTPUT:
                 add("output_only", f"{act} is for the Output node only", nid)
             if act and ACTIVATIONS[act].zero_gradient:
                 add("zero_gradient", f"the {act} activation has zero gradient everywhere: "
@@ -450,15 +380,18 @@ class Graph:
         widths = self.widths()
         if not cyclic:
             for nid, node in self.nodes.items():
-                if node.type == "add":
-                    ws = [widths.get(s) for s in self.inputs_of(nid)]
-                    known = [w for w in ws if w is not None]
-                    if len(set(known)) > 1:
-                        add("dim_mismatch", "Add needs inputs of equal width, got "
+                spec = NODE_SPECS[node.type]
+                if spec.width_conflict is not None:
+                    known = [w for w in (widths.get(s) for s in self.inputs_of(nid)) if w is not None]
+                    why = spec.width_conflict(known) if known else None
+                    if why:
+                        add("dim_mismatch", f"{spec.title} {why}, got "
                             + " and ".join(str(w) for w in known), nid)
 
-        for out in outputs[:1]:
-            self._check_loss(out, add)
+        for nid, node in self.nodes.items():
+            check = NODE_SPECS[node.type].problems
+            for code, message in (check(node.params) if check else ()):
+                add(code, message, nid)
 
         total = self.total_params()
         if total > MAX_PARAMS:
@@ -468,27 +401,6 @@ class Graph:
             if w is not None and w > MAX_UNITS * 4:
                 add("too_large", f"width {w} is more than {MAX_UNITS * 4}", nid)
         return problems
-
-    @staticmethod
-    def _check_loss(out: Node, add) -> None:
-        loss, act, units = out.params["loss"], out.params["activation"], out.params["units"]
-        if loss == "cross_entropy":
-            if units < 2:
-                add("loss_mismatch", "softmax cross-entropy needs at least 2 output units "
-                    f"(has {units}); use bce for one output", out.id)
-            if act != "softmax":
-                add("loss_mismatch", f"cross_entropy needs a softmax output (has {act})", out.id)
-        elif loss == "bce":
-            if units != 1:
-                add("loss_mismatch", f"binary cross-entropy needs 1 output unit (has {units}); "
-                    "use cross_entropy with softmax for several classes", out.id)
-            if act != "sigmoid":
-                add("loss_mismatch", f"bce needs a sigmoid output, probabilities in (0, 1) "
-                    f"(has {act})", out.id)
-        elif loss == "hinge" and units != 1:
-            add("loss_mismatch", f"hinge loss needs 1 output unit (has {units})", out.id)
-        if act == "softmax" and units < 2:
-            add("loss_mismatch", "softmax over one unit is always 1; use sigmoid", out.id)
 
     def errors(self) -> list[Problem]:
         return [p for p in self.validate() if p.severity == "error"]
@@ -521,9 +433,6 @@ class Graph:
         g.connect(prev, out.id)
         return g
 
-    def copy(self) -> "Graph":
-        return Graph.from_dict(self.to_dict())
-
     def to_dict(self) -> dict:
         return {
             "nodes": [{"id": n.id, "type": n.type, "params": copy.deepcopy(n.params),
@@ -535,17 +444,29 @@ class Graph:
     def from_dict(cls, data: dict) -> "Graph":
         """Build from the ``graph`` section of a model file (already schema-checked).
 
-        Raises GraphError naming the JSON path of a bad node or edge.
+        Raises :class:`GraphDictError` with the JSON path of a bad node,
+        parameter or edge.
         """
         g = cls()
         for i, nd in enumerate(data["nodes"]):
+            where = f"$.graph.nodes[{i}]"
             try:
-                g.add_node(nd["type"], nd.get("params", {}), nd.get("position", (0, 0)), nd["id"])
+                spec = spec_of(nd["type"])
             except GraphError as e:
-                raise GraphError(f"$.graph.nodes[{i}]: {e}") from None
+                raise GraphDictError(str(e), f"{where}.type") from None
+            params = {}
+            for key, value in nd.get("params", {}).items():
+                try:
+                    params[key] = spec.check(key, value)
+                except GraphError as e:
+                    raise GraphDictError(str(e), f"{where}.params.{key}") from None
+            try:
+                g.add_node(nd["type"], params, nd.get("position", (0.0, 0.0)), nd["id"])
+            except GraphError as e:
+                raise GraphDictError(str(e), f"{where}.id") from None
         for i, ed in enumerate(data["edges"]):
             try:
                 g._add_edge(Edge(ed["source"], ed["target"]))
             except GraphError as e:
-                raise GraphError(f"$.graph.edges[{i}]: {e}") from None
+                raise GraphDictError(str(e), f"$.graph.edges[{i}]") from None
         return g

@@ -24,7 +24,7 @@ import numpy as np
 
 from .datasets import CSV_OPTIONS, DATASETS
 from .errors import GraphError, ModelFileError, NNBuilderError
-from .graph import Edge, Graph, check_param
+from .graph import Graph, GraphDictError
 from .network import Network
 from .schema import first_error
 from .trainer import TrainConfig
@@ -218,23 +218,10 @@ def model_from_dict(data: Any, file: str | None = None) -> ModelDocument:
     if err:
         fail(err[1], err[0])
 
-    graph = Graph()
-    for i, nd in enumerate(data["graph"]["nodes"]):
-        params = dict(nd.get("params", {}))
-        for key, value in params.items():
-            try:
-                params[key] = check_param(nd["type"], key, value)
-            except GraphError as e:
-                fail(str(e), f"$.graph.nodes[{i}].params.{key}")
-        try:
-            graph.add_node(nd["type"], params, nd.get("position", (0.0, 0.0)), nd["id"])
-        except GraphError as e:
-            fail(str(e), f"$.graph.nodes[{i}].id")
-    for i, ed in enumerate(data["graph"]["edges"]):
-        try:
-            graph._add_edge(Edge(ed["source"], ed["target"]))
-        except GraphError as e:
-            fail(str(e), f"$.graph.edges[{i}]")
+    try:
+        graph = Graph.from_dict(data["graph"])
+    except GraphDictError as e:
+        fail(e.reason, e.path)
 
     weights = None
     if data.get("weights") is not None:

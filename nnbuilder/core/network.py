@@ -6,8 +6,9 @@ gradients in :attr:`Network.grad` with the same layout; each layer's ``W``
 (shape ``(fan_in, units)``, so ``y = x @ W + b``) and ``b`` (``(units,)``)
 are views into it. An optimizer step is then a few calls on two vectors.
 
-Work buffers are preallocated per batch size in a :class:`_Plan` and reused
-with ``out=`` arguments, so a training step allocates (almost) nothing.
+Work buffers are preallocated per batch size in a :class:`Plan` and reused
+with ``out=`` arguments, so a training step allocates (almost) nothing. Each
+node runs the op its type's registry entry builds (:mod:`nnbuilder.core.ops`).
 """
 from __future__ import annotations
 
@@ -16,14 +17,15 @@ from collections import OrderedDict
 
 import numpy as np
 
-from .activations import ACTIVATIONS, Activation
 from .errors import GraphError
 from .features import apply_features, standardize
-from .graph import WEIGHTED_TYPES, Graph, Node
+from .graph import Graph, Node
 from .initializers import INITIALIZERS
 from .losses import LOSSES
+from .nodetypes import INPUT, NODE_SPECS, OUTPUT
+from .ops import OpSlots
 
-__all__ = ["Network"]
+__all__ = ["Network", "Plan"]
 
 _EVAL_CHUNK = 8192
 _MAX_PLANS = 6
@@ -46,8 +48,8 @@ class Network:
         self.inputs = {nid: graph.inputs_of(nid) for nid in self.order}
         self.nodes = {nid: Node(nid, graph.nodes[nid].type, copy.deepcopy(graph.nodes[nid].params),
                                 graph.nodes[nid].position) for nid in self.order}
-        self.input_id = next(n for n in self.order if self.nodes[n].type == "input")
-        self.output_id = next(n for n in self.order if self.nodes[n].type == "output")
+        self.input_id = next(n for n in self.order if self.nodes[n].type == INPUT)
+        self.output_id = next(n for n in self.order if self.nodes[n].type == OUTPUT)
         self.features = list(self.nodes[self.input_id].params["features"])
         # Input normalization: fixed statistics, set from the training rows.
         self.standardize = self.nodes[self.input_id].params.get("normalize", "none") == "standardize"
@@ -56,7 +58,7 @@ class Network:
         self.n_outputs = self.widths[self.output_id]
 
         # Flat parameter layout: all W blocks, then all b blocks.
-        weighted = [n for n in self.order if self.nodes[n].type in WEIGHTED_TYPES]
+        weighted = [n for n in self.order if NODE_SPECS[self.nodes[n].type].weighted]
         self.layout: dict[str, tuple[int, int, int, int | None]] = {}
         offset = 0
         for nid in weighted:
@@ -74,9 +76,8 @@ class Network:
         self.params = self.unflatten(self.theta)
         self.grads = self.unflatten(self.grad)
         self.loss = LOSSES[self.nodes[self.output_id].params["loss"]]
-        self.rng = np.random.default_rng(0)  # replaced by the trainer's generator
-        self.freeze_dropout = False  # gradient checks reuse the last masks
-        self._plans: OrderedDict[int, _Plan] = OrderedDict()
+        self.rng = np.random.default_rng(0)  # replaced by the trainer's generator; dropout draws from it
+        self._plans: OrderedDict[int, Plan] = OrderedDict()
 
     # ------------------------------------------------------------ parameters
     @property
@@ -176,11 +177,11 @@ class Network:
         self._plans.clear()
 
     # ----------------------------------------------------------- computation
-    def plan(self, n: int) -> "_Plan":
+    def plan(self, n: int) -> "Plan":
         """Buffers and bound operations for batches of ``n`` rows (cached)."""
         p = self._plans.get(n)
         if p is None:
-            p = _Plan(self, n)
+            p = Plan(self, n)
             self._plans[n] = p
             if len(self._plans) > _MAX_PLANS:
                 self._plans.popitem(last=False)
@@ -228,8 +229,14 @@ class Network:
         return {nid: buf.copy() for nid, buf in p.out.items()}
 
 
-class _Plan:
-    """Preallocated buffers for one batch size and the closures that use them."""
+class Plan:
+    """Preallocated buffers for one batch size and the ops that use them.
+
+    ``x`` ``(n, n_features)`` and ``y`` ``(n, n_outputs)`` are the batch to
+    fill; after a forward pass ``out[node_id]`` ``(n, width)`` holds each
+    node's output (in training mode, a Dropout node's output shows which
+    units it dropped).
+    """
 
     def __init__(self, net: Network, n: int):
         dt = net.dtype
@@ -243,8 +250,7 @@ class _Plan:
         for nid in net.order:
             for s in inputs[nid]:
                 consumers[s].append(nid)
-            node = nodes[nid]
-            requires_grad[nid] = node.type in WEIGHTED_TYPES or any(
+            requires_grad[nid] = NODE_SPECS[nodes[nid].type].weighted or any(
                 requires_grad[s] for s in inputs[nid])
         # Gradient buffer of each node's output; the first consumer to run
         # backward (the last in topological order) writes it, the others add.
@@ -258,58 +264,23 @@ class _Plan:
                 return None, False
             return self.g[src], first_writer[src] != dst
 
+        ops = {}
         for nid in net.order:
-            node = nodes[nid]
-            w = net.widths[nid]
-            if node.type == "input":
-                self.x = self.out[nid] = np.zeros((n, w), dtype=dt)
-                continue
-            srcs = inputs[nid]
-            if node.type in WEIGHTED_TYPES:
-                W, b = net.params[nid]
-                dW, db = net.grads[nid]
-                act = ACTIVATIONS[node.params["activation"]]
-                z = np.zeros((n, w), dtype=dt)
-                a = z if act.name == "linear" else np.zeros((n, w), dtype=dt)
-                gin, acc = grad_target(srcs[0], nid)
-                if node.type == "output":
-                    self.z_out, self.a_out, self.output_act = z, a, act
-                    self.dz_out = self.g[nid] if act.name == "linear" else np.zeros((n, w), dtype=dt)
-                    dz = self.dz_out
-                else:
-                    dz = self.g[nid] if act.name == "linear" else np.zeros((n, w), dtype=dt)
-                op = _DenseOp(self.out[srcs[0]], W, b, dW, db, z, a, dz, self.g[nid], gin, acc,
-                              act, node.alpha, fused_output=node.type == "output")
-                self.out[nid] = a
-            elif node.type == "activation":
-                act = ACTIVATIONS[node.params["activation"]]
-                a = np.zeros((n, w), dtype=dt)
-                gin, acc = grad_target(srcs[0], nid)
-                op = _ActivationOp(self.out[srcs[0]], a, self.g.get(nid), gin, acc, act, node.alpha)
-                self.out[nid] = a
-            elif node.type == "dropout":
-                a = np.zeros((n, w), dtype=dt)
-                gin, acc = grad_target(srcs[0], nid)
-                op = _DropoutOp(net, self.out[srcs[0]], a, self.g.get(nid), gin, acc,
-                                node.params["rate"])
-                self.out[nid] = a
-            elif node.type == "add":
-                a = np.zeros((n, w), dtype=dt)
-                op = _AddOp([self.out[s] for s in srcs], a, self.g.get(nid),
-                            [grad_target(s, nid) for s in srcs])
-                self.out[nid] = a
-            elif node.type == "concat":
-                a = np.zeros((n, w), dtype=dt)
-                op = _ConcatOp([self.out[s] for s in srcs], a, self.g.get(nid),
-                               [grad_target(s, nid) for s in srcs])
-                self.out[nid] = a
-            else:  # pragma: no cover - validate() admits no other type
-                raise GraphError(f"cannot compile node type {node.type}")
-            self.forward_ops.append(op.forward)
-            if requires_grad[nid]:
+            node, srcs = nodes[nid], inputs[nid]
+            op = ops[nid] = NODE_SPECS[node.type].op(OpSlots(
+                net, n, net.widths[nid], dt, node.params, node.alpha,
+                [self.out[s] for s in srcs], self.g.get(nid), [grad_target(s, nid) for s in srcs],
+                net.params.get(nid), net.grads.get(nid)))
+            self.out[nid] = op.out
+            if op.forward is not None:
+                self.forward_ops.append(op.forward)
+            if requires_grad[nid] and op.backward is not None:
                 self.backward_ops.append(op.backward)
         self.backward_ops.reverse()
+        self.x = self.out[net.input_id]
         self.y = np.zeros((n, net.n_outputs), dtype=dt)
+        out = ops[net.output_id]  # the loss step reads and writes its buffers
+        self.z_out, self.a_out, self.dz_out, self.output_act = out.z, out.a, out.dz, out.act
         self.loss = net.loss
         self.fused = net.loss.fused == self.output_act.name
         self.output_alpha = nodes[net.output_id].alpha
@@ -337,120 +308,3 @@ class _Plan:
         z = self.z_out if self.fused else None
         return self.loss.value(z, self.a_out, self.y)
 
-
-class _DenseOp:
-    __slots__ = ("x", "xT", "W", "WT", "b", "dW", "db", "z", "a", "dz", "g", "gin", "acc",
-                 "act", "alpha", "fused_output", "linear", "tmp")
-
-    def __init__(self, x, W, b, dW, db, z, a, dz, g, gin, acc, act: Activation, alpha,
-                 fused_output):
-        self.x, self.xT, self.W, self.WT, self.b = x, x.T, W, W.T, b
-        self.dW, self.db, self.z, self.a, self.dz, self.g = dW, db, z, a, dz, g
-        self.gin, self.acc, self.act, self.alpha = gin, acc, act, alpha
-        # The Output node's dz is written by the loss step before backward.
-        self.fused_output = fused_output
-        self.linear = act.name == "linear"
-        self.tmp = np.zeros_like(gin) if (gin is not None and acc) else None
-
-    def forward(self, train):
-        np.matmul(self.x, self.W, out=self.z)
-        if self.b is not None:
-            self.z += self.b
-        if not self.linear:
-            self.act.forward(self.z, self.alpha, self.a)
-
-    def backward(self):
-        dz = self.dz
-        if not self.linear and not self.fused_output:
-            self.act.backward(self.z, self.a, self.g, self.alpha, dz)
-        np.matmul(self.xT, dz, out=self.dW)
-        if self.db is not None:
-            np.add.reduce(dz, axis=0, out=self.db)
-        if self.gin is not None:
-            if self.acc:
-                np.matmul(dz, self.WT, out=self.tmp)
-                self.gin += self.tmp
-            else:
-                np.matmul(dz, self.WT, out=self.gin)
-
-
-def _send(grad, target, acc):
-    """Write or add ``grad`` into ``target``."""
-    if acc:
-        target += grad
-    else:
-        np.copyto(target, grad)
-
-
-class _ActivationOp:
-    def __init__(self, x, a, g, gin, acc, act, alpha):
-        self.x, self.a, self.g, self.gin, self.acc, self.act, self.alpha = x, a, g, gin, acc, act, alpha
-        self.tmp = np.zeros_like(a) if acc else None
-
-    def forward(self, train):
-        self.act.forward(self.x, self.alpha, self.a)
-
-    def backward(self):
-        if self.gin is None:
-            return
-        if self.acc:
-            self.act.backward(self.x, self.a, self.g, self.alpha, self.tmp)
-            self.gin += self.tmp
-        else:
-            self.act.backward(self.x, self.a, self.g, self.alpha, self.gin)
-
-
-class _DropoutOp:
-    def __init__(self, net, x, a, g, gin, acc, rate):
-        self.net, self.x, self.a, self.g, self.gin, self.acc, self.rate = net, x, a, g, gin, acc, rate
-        self.mask = np.ones_like(a)
-        self.tmp = np.zeros_like(a)
-
-    def forward(self, train):
-        if not train or self.rate == 0.0:
-            np.copyto(self.a, self.x)
-            return
-        if not self.net.freeze_dropout:
-            keep = self.net.rng.random(self.mask.shape) >= self.rate
-            np.multiply(keep, 1.0 / (1.0 - self.rate), out=self.mask)
-        np.multiply(self.x, self.mask, out=self.a)
-
-    def backward(self):
-        if self.gin is None:
-            return
-        np.multiply(self.g, self.mask if self.rate else 1.0, out=self.tmp)
-        _send(self.tmp, self.gin, self.acc)
-
-
-class _AddOp:
-    def __init__(self, xs, a, g, targets):
-        self.xs, self.a, self.g, self.targets = xs, a, g, targets
-
-    def forward(self, train):
-        np.add(self.xs[0], self.xs[1], out=self.a)
-        for x in self.xs[2:]:
-            self.a += x
-
-    def backward(self):
-        for gin, acc in self.targets:
-            if gin is not None:
-                _send(self.g, gin, acc)
-
-
-class _ConcatOp:
-    def __init__(self, xs, a, g, targets):
-        self.xs, self.a, self.g, self.targets = xs, a, g, targets
-        self.slices = []
-        start = 0
-        for x in xs:
-            self.slices.append(slice(start, start + x.shape[1]))
-            start += x.shape[1]
-
-    def forward(self, train):
-        for x, s in zip(self.xs, self.slices):
-            self.a[:, s] = x
-
-    def backward(self):
-        for (gin, acc), s in zip(self.targets, self.slices):
-            if gin is not None:
-                _send(self.g[:, s], gin, acc)

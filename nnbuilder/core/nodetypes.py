@@ -1,0 +1,264 @@
+"""The node types: one entry per type a model file can name, and nothing
+about a type anywhere else.
+
+:data:`NODE_SPECS` maps the model file's type name (``"dense"``) to a
+:class:`NodeType`: its display name, its parameters with defaults and
+checks, how many inputs it takes, its width rule, whether it owns weights,
+the op the engine runs for it (:mod:`nnbuilder.core.ops`) and its summary
+text. The graph, the engine, the scene items, the inspector, the palette and
+the CLI read these entries instead of branching on type names; see
+docs/adding-a-node-type.md.
+
+Two type names are also roles: the graph has exactly one ``"input"`` node
+(the features, standardized or not) and one ``"output"`` node (its loss).
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from . import ops
+from .activations import ACTIVATIONS
+from .errors import GraphError
+from .features import FEATURE_NAMES, is_feature_name
+from .initializers import INITIALIZERS
+from .losses import LOSSES
+
+__all__ = ["NodeType", "Param", "BadValue", "NODE_SPECS", "node_type", "check_param",
+           "INPUT", "OUTPUT", "NO_INPUT", "SINGLE", "MERGE", "MAX_UNITS", "NORMALIZE"]
+
+MAX_UNITS = 1024
+#: Input normalization: "standardize" feeds (x - mean) / std, with the mean and
+#: std of each feature over the training rows.
+NORMALIZE = ("none", "standardize")
+#: The type names that are also the network's two ends.
+INPUT, OUTPUT = "input", "output"
+#: How many inputs a node takes.
+NO_INPUT, SINGLE, MERGE = "none", "single", "merge"
+
+
+# -------------------------------------------------------------- parameters
+class BadValue(ValueError):
+    """A check refuses a value: why, and the value as the check last saw it."""
+
+    def __init__(self, why: str, value: Any):
+        super().__init__(why)
+        self.why, self.value = why, value
+
+
+@dataclass(frozen=True)
+class Param:
+    """A parameter: its default and a check that returns the value
+    normalised (e.g. ``3.0`` -> ``3``) or raises :class:`BadValue`."""
+
+    default: Any
+    check: Callable[[Any], Any]
+
+
+def _units(value):
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BadValue("must be a whole number", value)
+    if not 1 <= value <= MAX_UNITS:
+        raise BadValue(f"must be between 1 and {MAX_UNITS}", value)
+    return value
+
+
+def _one_of(names, what: str) -> Callable[[Any], Any]:
+    def check(value):
+        if value not in names:
+            raise BadValue(f"{what}choose from {', '.join(names)}", value)
+        return value
+    return check
+
+
+def _bool(value):
+    if not isinstance(value, bool):
+        raise BadValue("must be true or false", value)
+    return value
+
+
+def _number(ok: Callable[[float], bool], why: str, none_ok: bool = False) -> Callable[[Any], Any]:
+    """A finite number for which ``ok`` holds (``why`` says which ones do)."""
+    def check(value):
+        if value is None and none_ok:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise BadValue("must be a number", value)
+        value = float(value)
+        if value != value or value in (float("inf"), float("-inf")):
+            raise BadValue("must be finite", value)
+        if not ok(value):
+            raise BadValue(why, value)
+        return value
+    return check
+
+
+def _features(value):
+    if not isinstance(value, (list, tuple)) or not value:
+        raise BadValue("must be a non-empty list of feature names", value)
+    value = list(value)
+    for f in value:
+        if not isinstance(f, str) or not is_feature_name(f):
+            raise BadValue(f"unknown feature {f!r}; use {', '.join(FEATURE_NAMES)} or x3, x4, ... "
+                           "for further raw columns", value)
+    if len(set(value)) != len(value):
+        raise BadValue("lists a feature twice", value)
+    if len(value) > MAX_UNITS:
+        raise BadValue(f"at most {MAX_UNITS} features", value)
+    return value
+
+
+_ACTIVATION = _one_of(ACTIVATIONS, "unknown activation; ")
+_BOUNDED = (lambda v: abs(v) <= 1e6), "must be between -1e6 and 1e6"
+_ALPHA = Param(None, _number(*_BOUNDED, none_ok=True))
+
+
+def _weighted_params(units: int, activation: str) -> dict[str, Param]:
+    return {"units": Param(units, _units), "activation": Param(activation, _ACTIVATION),
+            "alpha": _ALPHA,
+            "initializer": Param("glorot_uniform", _one_of(INITIALIZERS, "unknown initializer; ")),
+            "init_value": Param(0.0, _number(*_BOUNDED)),
+            "bias": Param(True, _bool)}
+
+
+# ------------------------------------------------------------------ entries
+@dataclass(frozen=True)
+class NodeType:
+    """Everything nnbuilder knows about one node type."""
+
+    name: str  # the model file's type name
+    title: str  # display name, e.g. "Concatenate"
+    short_title: str  # the palette's label under the icon
+    formula: str  # what it computes, for tooltips and the inspector
+    description: str  # one sentence for the palette
+    params: dict[str, Param]  # in the inspector's order, with defaults and checks
+    inputs: str  # NO_INPUT, SINGLE or MERGE (two or more, in edge order)
+    op: Callable[[ops.OpSlots], Any]  # builds the engine's op for one batch size
+    summary: Callable[[dict, int | None], str]  # short text from (params, width), as the diagram shows it
+    #: The width a node has from its own parameters whatever its inputs
+    #: (units, features): such a node shows one neuron per unit.
+    own_width: Callable[[dict], int] | None = None
+    #: Otherwise its width from its inputs' widths (all known, at least one);
+    #: None when they cannot combine.
+    width: Callable[[list[int]], int | None] | None = None
+    #: Why inputs of these widths cannot combine (phrase after the title), or None.
+    width_conflict: Callable[[list[int]], str | None] | None = None
+    weighted: bool = False  # owns W (fan_in, units) and, with params["bias"], b (units,)
+    feeds: bool = True  # its output can feed other nodes (the Output node feeds only the loss)
+    #: Node-local problems from its parameters alone: [(code, message)].
+    problems: Callable[[dict], list[tuple[str, str]]] | None = None
+
+    def defaults(self) -> dict[str, Any]:
+        return {k: copy.deepcopy(p.default) for k, p in self.params.items()}
+
+    def check(self, key: str, value: Any) -> Any:
+        """Validate one parameter value; return it normalised or raise GraphError."""
+        param = self.params.get(key)
+        if param is None:
+            raise GraphError(f"{self.name} has no parameter '{key}'")
+        try:
+            return param.check(value)
+        except BadValue as e:
+            raise GraphError(f"{self.name}.{key}: {e.why} (got {e.value!r})") from None
+
+
+def _loss_problems(p: dict) -> list[tuple[str, str]]:
+    """The pairing of the Output node's loss, activation and units."""
+    loss, act, units = p["loss"], p["activation"], p["units"]
+    out = []
+    if loss == "cross_entropy":
+        if units < 2:
+            out.append(("loss_mismatch", "softmax cross-entropy needs at least 2 output units "
+                        f"(has {units}); use bce for one output"))
+        if act != "softmax":
+            out.append(("loss_mismatch", f"cross_entropy needs a softmax output (has {act})"))
+    elif loss == "bce":
+        if units != 1:
+            out.append(("loss_mismatch", f"binary cross-entropy needs 1 output unit (has {units}); "
+                        "use cross_entropy with softmax for several classes"))
+        if act != "sigmoid":
+            out.append(("loss_mismatch", "bce needs a sigmoid output, probabilities in (0, 1) "
+                        f"(has {act})"))
+    elif loss == "hinge" and units != 1:
+        out.append(("loss_mismatch", f"hinge loss needs 1 output unit (has {units})"))
+    if act == "softmax" and units < 2:
+        out.append(("loss_mismatch", "softmax over one unit is always 1; use sigmoid"))
+    return out
+
+
+def _first(ins: list[int]) -> int:
+    return ins[0]
+
+
+def _equal(ins: list[int]) -> int | None:
+    return ins[0] if len(set(ins)) == 1 else None
+
+
+def _width_text(p: dict, width: int | None) -> str:
+    return f"width {width}" if width is not None else "width ?"
+
+
+def _input_summary(p: dict, width: int | None) -> str:
+    feats = ", ".join(p["features"])
+    return f"standardized · {feats}" if p.get("normalize") == "standardize" else feats
+
+
+_ENTRIES = (
+    NodeType(
+        "input", "Input", "Input",
+        "x = (x1, x2, ...): the features fed to the network (standardized: (x - mean) / std)",
+        "The features fed to the network (x1, x2, x1², sin(x1), ...).",
+        {"features": Param(["x1", "x2"], _features),
+         "normalize": Param("none", _one_of(NORMALIZE, ""))},
+        NO_INPUT, ops.input_op, _input_summary, own_width=lambda p: len(p["features"])),
+    NodeType(
+        "dense", "Dense", "Dense", "y = g(Wx + b)",
+        "A fully connected layer: every input feeds every unit.",
+        _weighted_params(4, "tanh"), SINGLE, ops.dense_op,
+        lambda p, w: p["activation"], own_width=lambda p: p["units"], weighted=True),
+    NodeType(
+        "activation", "Activation", "Activation", "y = g(x), element-wise",
+        "A non-linearity applied element-wise.",
+        {"activation": Param("relu", _ACTIVATION), "alpha": _ALPHA}, SINGLE, ops.activation_op,
+        lambda p, w: p["activation"], width=_first),
+    NodeType(
+        "dropout", "Dropout", "Dropout",
+        "y = m * x / (1 - p), m ~ Bernoulli(1 - p) while training; y = x otherwise",
+        "Randomly silences units while training (regularisation).",
+        {"rate": Param(0.5, _number(lambda v: 0.0 <= v < 1.0, "must be at least 0 and below 1"))},
+        SINGLE, ops.dropout_op, lambda p, w: f"rate {p['rate']:g}", width=_first),
+    NodeType(
+        "add", "Add", "Add", "y = x_1 + x_2 + ...",
+        "Sums inputs of equal width: a skip connection.",
+        {}, MERGE, ops.add_op, _width_text, width=_equal,
+        width_conflict=lambda ins: "needs inputs of equal width" if len(set(ins)) > 1 else None),
+    NodeType(
+        "concat", "Concatenate", "Concat", "y = [x_1, x_2, ...]", "Joins inputs side by side.",
+        {}, MERGE, ops.concat_op, _width_text, width=sum),
+    NodeType(
+        "output", "Output", "Output", "y_hat = g(Wx + b), then the loss L(y_hat, y)",
+        "The last layer, followed by the loss.",
+        {**_weighted_params(1, "sigmoid"), "loss": Param("bce", _one_of(LOSSES, "unknown loss; "))},
+        SINGLE, ops.output_op, lambda p, w: f"{p['activation']} · {p['loss']}",
+        own_width=lambda p: p["units"], weighted=True, feeds=False, problems=_loss_problems),
+)
+
+#: Every node type by its model-file name, in the palette's order.
+NODE_SPECS: dict[str, NodeType] = {t.name: t for t in _ENTRIES}
+
+
+def node_type(name: str) -> NodeType:
+    """The entry for ``name``, or GraphError naming the known types."""
+    try:
+        return NODE_SPECS[name]
+    except (KeyError, TypeError):
+        raise GraphError(f"unknown node type {name!r}; choose from {', '.join(NODE_SPECS)}") from None
+
+
+def check_param(type_name: str, key: str, value: Any) -> Any:
+    """Validate one parameter of a node of type ``type_name``; return it
+    normalised or raise GraphError."""
+    return node_type(type_name).check(key, value)
