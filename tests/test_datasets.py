@@ -112,7 +112,7 @@ def test_features_csv_for_prediction(tmp_path):
 
 
 # ---------------------------------------------------------------- CSV tables
-from nnbuilder.core.table import LoadCancelled, read_table  # noqa: E402
+from nnbuilder.core.table import ROWS_PER_STEP, LoadCancelled, read_table, read_table_steps  # noqa: E402
 
 
 def test_table_reports_every_bad_cell_by_file_line_and_drops_those_rows(tmp_path):
@@ -154,6 +154,24 @@ def test_table_reading_reports_progress_and_can_be_cancelled(tmp_path):
     assert len(t) == 20_000 and seen[-1] == 1.0 and seen == sorted(seen) and len(seen) >= 4
     with pytest.raises(LoadCancelled):
         read_table(path, progress=lambda f: f < 0.3)
+
+
+def test_stepwise_reading_stops_at_least_every_rows_per_step_rows_of_each_pass(tmp_path):
+    # The window runs one step per turn of its event loop: this bound is what
+    # keeps it responsive while a big file is read.
+    n = 4 * ROWS_PER_STEP + 17
+    path = write(tmp_path, "a,b,label\n" + "".join(f"{i},{i / 2},{'pq'[i % 2]}\n" for i in range(n)))
+    steps, count = read_table_steps(path), 0
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            table = done.value
+            break
+        count += 1
+    assert len(table) == n and table.names == ["a", "b", "label"]
+    # Passes over the rows: the cells, each column's numbers, the text column's empty cells.
+    assert count >= (1 + 3 + 1) * (n // ROWS_PER_STEP)
 
 
 def test_table_names_repeated_or_empty_header_cells_uniquely(tmp_path):

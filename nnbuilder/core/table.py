@@ -22,11 +22,14 @@ import numpy as np
 from .dataset import Dataset
 from .errors import DataError
 
-__all__ = ["Table", "CellProblem", "LoadCancelled", "read_table", "read_table_steps", "TASKS", "MAX_CLASSES"]
+__all__ = ["Table", "CellProblem", "LoadCancelled", "read_table", "read_table_steps", "TASKS", "MAX_CLASSES",
+           "ROWS_PER_STEP"]
 
 TASKS = ("classification", "regression")
 MAX_CLASSES = 10  # whole-number targets with at most this many values are classes
-_CHUNK = 5000  # rows between progress reports
+#: read_table_steps yields at least once every this many rows of each pass
+#: over the data (the rows, then each column's numbers and empty cells).
+ROWS_PER_STEP = 5000
 
 
 class LoadCancelled(Exception):
@@ -254,7 +257,8 @@ def read_table(path: str, progress: Callable[[float], bool | None] | None = None
 
 def read_table_steps(path: str) -> Generator[float, None, Table]:
     """:func:`read_table` in small steps: yields the fraction done (0 to 1)
-    after each few thousand rows and returns the :class:`Table`.
+    after each megabyte read and then at least every :data:`ROWS_PER_STEP`
+    rows of each pass over the data, and returns the :class:`Table`.
 
     A GUI can run a step at a time between events, so a big file never
     blocks it for long, and cancel by no longer asking for steps.
@@ -328,7 +332,7 @@ def read_table_steps(path: str) -> Generator[float, None, Table]:
             if "".join(row).strip():
                 rows.append(row)
                 row_lines.append(reader.line_num)
-                if len(rows) == _CHUNK:
+                if len(rows) == ROWS_PER_STEP:
                     flush()
                     yield 0.1 + 0.6 * min(1.0, reader.line_num / total)
         if rows:
@@ -342,16 +346,16 @@ def read_table_steps(path: str) -> Generator[float, None, Table]:
     n = len(table)
     for j in range(m):  # parse the numbers now, in chunks, so nothing later waits for them
         v = np.empty(n)
-        for lo in range(0, n, _CHUNK):
-            v[lo:lo + _CHUNK] = _to_numbers(cells[j][lo:lo + _CHUNK])
+        for lo in range(0, n, ROWS_PER_STEP):
+            v[lo:lo + ROWS_PER_STEP] = _to_numbers(cells[j][lo:lo + ROWS_PER_STEP])
             yield 0.7 + 0.3 * (j + lo / n) / m
         table._values[j] = v
         nan = np.isnan(v)
         if nan.any():  # only a cell that is no number can be empty
             empty = np.zeros(n, dtype=bool)
             col, idx = cells[j], np.flatnonzero(nan)
-            for lo in range(0, len(idx), _CHUNK):
-                part = idx[lo:lo + _CHUNK]
+            for lo in range(0, len(idx), ROWS_PER_STEP):
+                part = idx[lo:lo + ROWS_PER_STEP]
                 empty[part] = [not col[i] for i in part]
                 yield 0.7 + 0.3 * (j + 1) / m
             table._empty[j] = empty
