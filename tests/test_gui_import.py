@@ -187,6 +187,8 @@ def test_a_file_that_cannot_be_read_is_reported_and_the_data_kept(qtbot, window,
 
 
 def test_a_100000_row_file_loads_without_freezing_the_window(qtbot, window, tmp_path, monkeypatch):
+    from nnbuilder.core.table import ROWS_PER_STEP
+
     rng = np.random.default_rng(1)
     X = rng.normal(size=(100_000, 4))
     labels = np.array(["north", "south", "east"])[rng.integers(0, 3, len(X))]
@@ -194,23 +196,26 @@ def test_a_100000_row_file_loads_without_freezing_the_window(qtbot, window, tmp_
     path = write(tmp_path, "p,q,r,s,direction\n" + lines + "\n", "big.csv")
     w = window
 
-    # The event loop keeps turning while the file is read: a 10 ms timer
-    # records its gaps, and the progress dialog shows the percentage.
-    ticks, seen_progress = [], []
+    # The event loop keeps turning while the file is read: a zero-interval
+    # timer records the progress dialog's percentage at each turn while the
+    # loader runs. Counted, not timed (benchmarks/bench_csv.py measures the
+    # longest pause).
+    turns = []
+
+    def turn():
+        if w.loader is not None and w.loader.isRunning():
+            turns.append(w.import_progress.value())
     timer = QTimer()
-    timer.timeout.connect(lambda: (ticks.append(time.perf_counter()),
-                                   w.import_progress is not None and
-                                   seen_progress.append(w.import_progress.value())))
-    timer.start(10)
-    t0 = time.perf_counter()
+    timer.setInterval(0)
+    timer.timeout.connect(turn)
+    timer.start()
     d = open_import(qtbot, w, path, monkeypatch)
-    loaded_in = time.perf_counter() - t0
     timer.stop()
-    gaps = np.diff(ticks)
     assert len(d.table) == 100_000 and d.preview.rowCount() == 50
-    assert gaps.max() < 0.25, f"the window froze for {gaps.max():.3f} s while loading"
-    assert len(ticks) > 5 and max(seen_progress, default=0) > 0
-    print(f"100k rows: read in {loaded_in:.2f} s, longest event-loop gap {gaps.max() * 1000:.0f} ms")
+    # A turn at least every ROWS_PER_STEP rows of each pass: the rows, then
+    # the numbers of each of the 5 columns.
+    assert len(turns) >= 6 * 100_000 // ROWS_PER_STEP
+    assert turns == sorted(turns) and turns[-1] > 50
     click_import(qtbot, d)
     assert w.training.dataset.X.shape == (100_000, 4) and w.training.dataset.n_classes == 3
     assert "100,000 rows" in w.statusBar().currentMessage()

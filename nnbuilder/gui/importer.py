@@ -1,15 +1,14 @@
-"""Import a CSV file: read it off the GUI thread, then let the user choose
-the feature and target columns in a dialog with a preview.
+"""Import a CSV file: read it between the window's events, then let the
+user choose the feature and target columns in a dialog with a preview.
 
 :class:`TableLoader` reads with :func:`~nnbuilder.core.table.read_table_steps`
-in slices of a few milliseconds between events and reports progress through
-signals; the window shows a cancellable progress dialog. :class:`ImportDialog` works on
+one step (at most :data:`~nnbuilder.core.table.ROWS_PER_STEP` rows) per turn
+of the event loop and reports progress through signals; the window shows a cancellable progress dialog. :class:`ImportDialog` works on
 the :class:`~nnbuilder.core.table.Table` it gets: every choice re-checks the
 cells and says which rows and columns are bad before anything is imported.
 """
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -33,9 +32,10 @@ BAD = QColor(220, 60, 60)
 
 
 class TableLoader(QObject):
-    """Reads a CSV file a few thousand rows at a time between the window's
-    events (:func:`~nnbuilder.core.table.read_table_steps`), so the window
-    never waits long; ``cancel()`` stops it.
+    """Reads a CSV file one step of :func:`~nnbuilder.core.table.read_table_steps`
+    (at most :data:`~nnbuilder.core.table.ROWS_PER_STEP` rows) per turn of the
+    event loop, so the window never waits longer than one step; ``cancel()``
+    stops it. ``benchmarks/bench_csv.py`` measures the longest wait.
 
     A thread would not help here: parsing is Python code, and a Python
     thread shares the GIL with the GUI thread, which then starved (measured:
@@ -47,8 +47,6 @@ class TableLoader(QObject):
     failed = Signal(str)
     cancelled = Signal()
     finished = Signal()
-
-    BUDGET = 0.015  # seconds of reading per turn of the event loop
 
     def __init__(self, path: str, parent=None):
         super().__init__(parent)
@@ -78,20 +76,19 @@ class TableLoader(QObject):
             return
         self._busy = True
         try:
-            self._read_for_a_while()
+            self._step()
         finally:
             self._busy = False
 
-    def _read_for_a_while(self) -> None:
-        deadline = time.perf_counter() + self.BUDGET
+    def _step(self) -> None:
+        # One step per turn, not a time budget: how often the window gets a
+        # turn then depends on the rows read, not on the machine's speed
+        # (an idle turn of the loop costs microseconds; a step, milliseconds).
         try:
-            while time.perf_counter() < deadline:
-                fraction = next(self._steps)
-                if int(fraction * 100) != self._percent:
-                    self._percent = int(fraction * 100)
-                    self.progressed.emit(self._percent)
-                if not self._timer.isActive():  # cancelled from a slot of progressed
-                    return
+            fraction = next(self._steps)
+            if int(fraction * 100) != self._percent:
+                self._percent = int(fraction * 100)
+                self.progressed.emit(self._percent)
         except StopIteration as done:
             self._finish(self.loaded, done.value)
         except NNBuilderError as e:
