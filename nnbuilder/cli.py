@@ -138,6 +138,8 @@ def _describe(doc) -> dict:
 def cmd_info(args) -> int:
     import numpy as np
 
+    from nnbuilder.core.nodetypes import NODE_SPECS
+
     doc = _load(args.model)
     d = _describe(doc)
     if args.json:
@@ -147,20 +149,7 @@ def cmd_info(args) -> int:
           f"{'trained weights' if d['trained'] else 'no weights (untrained)'}")
     print(f"{'node':<16} {'type':<11} {'shape':<12} {'settings':<28} params")
     for l in d["layers"]:
-        s = l["settings"]
-        if l["type"] in ("dense", "output"):
-            settings = f"{s['units']} {s['activation']}" + ("" if s["bias"] else ", no bias")
-            if l["type"] == "output":
-                settings += f", loss {s['loss']}"
-        elif l["type"] == "input":
-            settings = ", ".join(s["features"]) + (", standardized" if s.get("normalize") == "standardize"
-                                                   else "")
-        elif l["type"] == "activation":
-            settings = s["activation"]
-        elif l["type"] == "dropout":
-            settings = f"rate {s['rate']}"
-        else:
-            settings = ""
+        settings = NODE_SPECS[l["type"]].summary(l["settings"], l["width"])
         shape = f"{'+'.join(str(w) for w in l['input_width']) or '-'} -> {l['width'] or '?'}"
         count = l["arithmetic"] if l["params"] else "0"
         print(f"{l['id']:<16} {l['type']:<11} {shape:<12} {settings[:28]:<28} {count}")

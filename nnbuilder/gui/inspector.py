@@ -9,12 +9,11 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout
 
 from nnbuilder.core.activations import ACTIVATIONS, DEFAULT_ALPHA
 from nnbuilder.core.features import FEATURE_NAMES
-from nnbuilder.core.graph import LAYER_FORMULAS, MAX_UNITS, NORMALIZE
 from nnbuilder.core.initializers import INITIALIZERS
 from nnbuilder.core.losses import LOSSES
+from nnbuilder.core.nodetypes import MAX_UNITS, NODE_SPECS, NORMALIZE
 
 from .document import Document
-from .items import TYPE_TITLES
 
 ACTIVATION_TIPS = {name: f"{a.formula}\n{a.derivative_formula}" for name, a in ACTIVATIONS.items()}
 INITIALIZER_TIPS = {
@@ -179,29 +178,26 @@ class Inspector(QWidget):
             return
         node = doc.graph.nodes[self.node_id]
         p = node.params
-        t = node.type
-        self.title.setText(f"{TYPE_TITLES[t]}  ·  {self.node_id}")
-        self.formula.setText(LAYER_FORMULAS[t])
+        spec = NODE_SPECS[node.type]
+        self.title.setText(f"{spec.title}  ·  {self.node_id}")
+        self.formula.setText(spec.formula)
         act = p.get("activation")
-        visible = {
-            "features": t == "input", "raw": t == "input", "normalize": t == "input",
-            "units": t in ("dense", "output"), "activation": t in ("dense", "output", "activation"),
-            "alpha": act in DEFAULT_ALPHA, "initializer": t in ("dense", "output"),
-            "init_value": t in ("dense", "output") and p.get("initializer") == "constant",
-            "bias": t in ("dense", "output"), "rate": t == "dropout", "loss": t == "output",
-            "params": t in ("dense", "output"),
-        }
+        # A row shows when the node's type has that parameter.
+        visible = {key: key in spec.params for key in self.rows}
+        visible.update(raw="features" in spec.params, alpha=act in DEFAULT_ALPHA,
+                       init_value=p.get("initializer") == "constant", params=spec.weighted)
         for key, widget in self.rows.items():
             self.form.setRowVisible(widget, visible[key])
         self.form.labelForField(self.alpha).setText("Slope a" if act == "leaky_relu" else "Scale a")
         with self._quiet():
-            if t == "input":
+            if "features" in p:
                 feats = p["features"]
                 for name, cb in self.feature_checks.items():
                     cb.setChecked(name in feats)
                 extra = [f for f in feats if f not in FEATURE_NAMES]
                 self.raw_columns.setValue(max((int(f[1:]) for f in extra), default=2) - 2)
-                self.normalize.setCurrentText(p.get("normalize", "none"))
+            if "normalize" in p:
+                self.normalize.setCurrentText(p["normalize"])
             if "units" in p:
                 self.units.setValue(p["units"])
             if act:

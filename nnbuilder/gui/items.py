@@ -5,29 +5,29 @@ user drags are handed to the document as one move command on release.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt
 import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (QColor, QFont, QFontMetricsF, QGuiApplication, QImage, QPainter,
                            QPainterPath, QPainterPathStroker, QPalette, QPen, QPixmap)
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject, QGraphicsPathItem, QGraphicsPixmapItem
 
-from nnbuilder.core.graph import LAYER_FORMULAS, Graph
+from nnbuilder.core.features import FEATURE_NAMES
+from nnbuilder.core.graph import Graph
+from nnbuilder.core.nodetypes import NO_INPUT, NODE_SPECS
 
-NODE_WIDTH = 170.0
-HEADER = 46.0
-NEURON_STEP = 22.0
+from .node_geometry import HEADER, NEURON_STEP, neuron_count, node_size
+from .plots import diverging_rgba
+
 NEURON_R = 7.0
-MAX_NEURONS = 16
 PORT_R = 6.0
 
+#: Each node type's colour (keyed by the registry's names; GUI only).
 TYPE_COLORS = {
     "input": "#4C8FD6", "dense": "#E8892C", "activation": "#4E9F4A", "dropout": "#8C6D5A",
     "add": "#A2679A", "concat": "#3F9C96", "output": "#D64B4D",
 }
 WEIGHT_POSITIVE = QColor(8, 119, 189, 200)
 WEIGHT_NEGATIVE = QColor(245, 147, 34, 200)
-TYPE_TITLES = {"input": "Input", "dense": "Dense", "activation": "Activation", "dropout": "Dropout",
-               "add": "Add", "concat": "Concatenate", "output": "Output"}
 
 
 def is_dark() -> bool:
@@ -35,48 +35,16 @@ def is_dark() -> bool:
     return pal.color(QPalette.ColorRole.Window).lightness() < 128
 
 
-def neuron_count(graph: Graph, node_id: str) -> int | None:
-    """How many neuron circles a node shows (None: no neuron column)."""
-    node = graph.nodes[node_id]
-    if node.type == "input":
-        n = len(node.params["features"])
-    elif node.type in ("dense", "output"):
-        n = node.params["units"]
-    else:
-        return None
-    return n if n <= MAX_NEURONS else None
-
-
-def node_size(graph: Graph, node_id: str) -> tuple[float, float]:
-    node = graph.nodes[node_id]
-    n = neuron_count(graph, node_id)
-    if n is not None:
-        return NODE_WIDTH, HEADER + n * NEURON_STEP + 8
-    if node.type in ("input", "dense", "output"):
-        return NODE_WIDTH, HEADER + 30  # the compact bar of a wide layer
-    return NODE_WIDTH, HEADER
-
-
 def node_texts(graph: Graph, node_id: str) -> tuple[str, str]:
-    """(title, subtitle) shown on a node."""
-    node, p = graph.nodes[node_id], graph.nodes[node_id].params
-    widths = graph.widths()
-    count, _ = graph.param_count(node_id)
-    params = f"{count} params" if count != 1 else "1 param"
-    if node.type == "input":
-        feats = ", ".join(p["features"])
-        return f"Input  {len(p['features'])}", (f"standardized · {feats}"
-                                                if p.get("normalize") == "standardize" else feats)
-    if node.type == "dense":
-        return f"Dense  {p['units']}", f"{p['activation']} · {params}"
-    if node.type == "output":
-        return f"Output  {p['units']}", f"{p['activation']} · {p['loss']} · {params}"
-    if node.type == "activation":
-        return "Activation", p["activation"]
-    if node.type == "dropout":
-        return "Dropout", f"rate {p['rate']:g}"
-    w = widths.get(node_id)
-    return TYPE_TITLES[node.type], f"width {w}" if w is not None else "width ?"
+    """(title, subtitle) shown on a node: e.g. ("Dense  4", "tanh · 20 params")."""
+    node = graph.nodes[node_id]
+    spec = NODE_SPECS[node.type]
+    title = spec.title if spec.own_width is None else f"{spec.title}  {spec.own_width(node.params)}"
+    subtitle = spec.summary(node.params, graph.widths().get(node_id))
+    if spec.weighted:
+        count, _ = graph.param_count(node_id)
+        subtitle += f" · {count} params" if count != 1 else " · 1 param"
+    return title, subtitle
 
 
 class PortItem(QGraphicsItem):
@@ -130,6 +98,7 @@ class NodeItem(QGraphicsObject):
         super().__init__()
         self.graph, self.node_id = graph, node_id
         self.node_type = graph.nodes[node_id].type
+        spec = NODE_SPECS[self.node_type]
         self.edges: list[EdgeItem] = []
         self.problems: list = []
         self.maps: list[QImage] = []  # one activation map per neuron, while training
@@ -142,9 +111,10 @@ class NodeItem(QGraphicsObject):
                       | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges)
         self.setAcceptHoverEvents(True)
         self.setZValue(1)
-        self.in_port = PortItem(self, "in") if self.node_type != "input" else None
-        self.out_port = PortItem(self, "out") if self.node_type != "output" else None
-        self.feature_chips = FeatureChips(self) if self.node_type == "input" else None
+        self.in_port = PortItem(self, "in") if spec.inputs != NO_INPUT else None
+        self.out_port = PortItem(self, "out") if spec.feeds else None
+        # The node that owns the features gets TF Playground's feature toggles.
+        self.feature_chips = FeatureChips(self) if "features" in spec.params else None
         self.sync_from_model()
 
     # ------------------------------------------------------------- geometry
@@ -194,8 +164,6 @@ class NodeItem(QGraphicsObject):
 
     def set_maps(self, maps, resolution: int) -> None:
         """Per-neuron activation over the input plane, ``(units, res*res)``."""
-        from .plots import diverging_rgba
-
         if maps is None or len(maps) != len(self.neuron_centers()):
             if self.maps:
                 self.maps = []
@@ -203,7 +171,7 @@ class NodeItem(QGraphicsObject):
                     item.setVisible(False)
             return
         t = maps
-        if self.node_type == "input":  # raw features can be large: scale each to [-1, 1]
+        if self.feature_chips is not None:  # raw features can be large: scale each to [-1, 1]
             t = maps / np.maximum(np.abs(maps).max(axis=1, keepdims=True), 1e-12)
         # All neurons of the layer in one lookup; row 0 of the grid is the
         # lowest x2, so flip rows to put +x2 up, as on the output plot.
@@ -275,11 +243,10 @@ class NodeItem(QGraphicsObject):
         self.update()
 
     def _update_tooltip(self) -> None:
-        node = self.graph.nodes[self.node_id]
+        spec = NODE_SPECS[self.node_type]
         _, arithmetic = self.graph.param_count(self.node_id)
-        lines = [f"<b>{TYPE_TITLES[node.type]}</b> <i>{self.node_id}</i>",
-                 LAYER_FORMULAS[node.type]]
-        if node.type in ("dense", "output"):
+        lines = [f"<b>{spec.title}</b> <i>{self.node_id}</i>", spec.formula]
+        if spec.weighted:
             lines.append(f"parameters: {arithmetic}")
         lines += [f"<span style='color:{'#d33' if p.severity == 'error' else '#c80'}'>"
                   f"{p.severity}: {p.message}</span>" for p in self.problems]
@@ -351,7 +318,7 @@ class NodeItem(QGraphicsObject):
             fill = QColor(accent)
             fill.setAlpha(140)
             painter.setBrush(fill)
-            labels = node.params["features"] if node.type == "input" else None
+            labels = node.params.get("features")
             for i in range(n):
                 c = QPointF(w / 2, HEADER + NEURON_STEP / 2 + i * NEURON_STEP)
                 # While training a child item shows the neuron's map on top.
@@ -362,8 +329,8 @@ class NodeItem(QGraphicsObject):
                                      Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                                      labels[i])
                     painter.setPen(QPen(text, 1))
-        elif node.type in ("input", "dense", "output"):
-            units = len(node.params["features"]) if node.type == "input" else node.params["units"]
+        elif NODE_SPECS[node.type].own_width is not None:  # too many neurons to draw
+            units = NODE_SPECS[node.type].own_width(node.params)
             bar = QRectF(14, HEADER + 6, w - 28, 18)
             fill = QColor(accent)
             fill.setAlpha(120)
@@ -382,8 +349,6 @@ class FeatureChips(QGraphicsItem):
 
     def __init__(self, node_item: "NodeItem"):
         super().__init__(node_item)
-        from nnbuilder.core.features import FEATURE_NAMES
-
         self.node_item = node_item
         self.base_names = FEATURE_NAMES
         self.names = self._names()
@@ -417,7 +382,7 @@ class FeatureChips(QGraphicsItem):
     def paint(self, painter: QPainter, option, widget=None):
         pal = QGuiApplication.palette()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        accent = QColor(TYPE_COLORS["input"])
+        accent = QColor(TYPE_COLORS[self.node_item.node_type])
         on = set(self.active())
         font = QFont(painter.font())
         font.setPointSizeF(7.5)

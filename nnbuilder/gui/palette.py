@@ -6,22 +6,14 @@ from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem
 
 from nnbuilder.core.activations import ACTIVATIONS
-from nnbuilder.core.graph import LAYER_FORMULAS, NODE_TYPES
+from nnbuilder.core.nodetypes import NODE_SPECS
 
-from .items import TYPE_COLORS, TYPE_TITLES
+from .items import TYPE_COLORS
 
 LAYER_MIME = "application/x-nnbuilder-layer"
+#: Each node type's icon glyph (keyed by the registry's names; GUI only).
 GLYPHS = {"input": "x", "dense": "W", "activation": "g", "dropout": "p", "add": "+",
           "concat": "[ ]", "output": "ŷ"}
-DESCRIPTIONS = {
-    "input": "The features fed to the network (x1, x2, x1², sin(x1), ...).",
-    "dense": "A fully connected layer: every input feeds every unit.",
-    "activation": "A non-linearity applied element-wise.",
-    "dropout": "Randomly silences units while training (regularisation).",
-    "add": "Sums inputs of equal width: a skip connection.",
-    "concat": "Joins inputs side by side.",
-    "output": "The last layer, followed by the loss.",
-}
 
 
 def layer_icon(node_type: str, size: int = 32) -> QIcon:
@@ -44,9 +36,9 @@ def layer_icon(node_type: str, size: int = 32) -> QIcon:
 
 
 def layer_tooltip(node_type: str) -> str:
-    lines = [f"<b>{TYPE_TITLES[node_type]}</b>", DESCRIPTIONS[node_type],
-             f"<code>{LAYER_FORMULAS[node_type]}</code>"]
-    if node_type in ("activation", "dense", "output"):
+    spec = NODE_SPECS[node_type]
+    lines = [f"<b>{spec.title}</b>", spec.description, f"<code>{spec.formula}</code>"]
+    if "activation" in spec.params:
         lines.append("g is one of:")
         lines += [f"<code>{a.name}: {a.formula}</code>" for a in ACTIVATIONS.values()]
     lines.append("<i>Drag onto the diagram, or double-click to add.</i>")
@@ -78,12 +70,11 @@ class LayerPalette(QListWidget):
         self.setMinimumHeight(2 * 56 + 8)
         self.setWordWrap(True)
         self.setUniformItemSizes(True)
-        for t in NODE_TYPES:
-            title = {"concat": "Concat", "activation": "Activation"}.get(t, TYPE_TITLES[t])
-            item = QListWidgetItem(layer_icon(t), title)
+        for t, spec in NODE_SPECS.items():
+            item = QListWidgetItem(layer_icon(t), spec.short_title)
             item.setData(Qt.ItemDataRole.UserRole, t)
             item.setToolTip(layer_tooltip(t))
-            item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{TYPE_TITLES[t]} layer")
+            item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{spec.title} layer")
             self.addItem(item)
         # Not itemActivated: on some styles a double-click also activates, adding twice.
         self.itemDoubleClicked.connect(self._request)
