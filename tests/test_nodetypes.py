@@ -1,0 +1,175 @@
+"""The node-type registry: its entries are consistent, and the graph, the
+engine, the diagram and the CLI all follow it, down to a type registered here."""
+import numpy as np
+import pytest
+
+from nnbuilder.cli import main
+from nnbuilder.core import graph as graph_module
+from nnbuilder.core import modelfile
+from nnbuilder.core.errors import GraphError
+from nnbuilder.core.graph import Graph
+from nnbuilder.core.modelfile import ModelDocument, save_model
+from nnbuilder.core.network import Network
+from nnbuilder.core.nodetypes import (MERGE, NO_INPUT, NODE_SPECS, SINGLE, BadValue, NodeType, Param,
+                                      check_param)
+
+from test_gradients import check_network_gradient
+
+
+@pytest.mark.parametrize("name", list(NODE_SPECS))
+def test_every_default_passes_its_own_check(name):
+    spec = NODE_SPECS[name]
+    assert spec.name == name and spec.title and spec.formula and spec.description
+    assert spec.inputs in (NO_INPUT, SINGLE, MERGE)
+    for key, value in spec.defaults().items():
+        assert spec.check(key, value) == value
+    # A node added without parameters gets exactly these defaults.
+    assert Graph().add_node(name).params == spec.defaults()
+
+
+@pytest.mark.parametrize("name,key,value,why", [
+    ("dense", "units", 0, "between 1 and 1024"),
+    ("dense", "units", 2.5, "whole number"),
+    ("output", "loss", "nope", "unknown loss"),
+    ("dropout", "rate", 1, "below 1"),
+    ("activation", "alpha", float("nan"), "finite"),
+    ("input", "features", ["x1", "x1"], "twice"),
+    ("input", "normalize", "minmax", "choose from none, standardize"),
+    ("add", "units", 3, "add has no parameter 'units'"),
+])
+def test_checks_refuse_bad_values_naming_type_and_parameter(name, key, value, why):
+    with pytest.raises(GraphError, match=why) as info:
+        check_param(name, key, value)
+    if "no parameter" not in why:
+        assert str(info.value).startswith(f"{name}.{key}: ")
+
+
+def test_checks_normalise_values():
+    assert check_param("dense", "units", 3.0) == 3 and type(check_param("dense", "units", 3.0)) is int
+    assert check_param("input", "features", ("x1", "x2")) == ["x1", "x2"]
+    with pytest.raises(GraphError, match="unknown node type 'conv'"):
+        check_param("conv", "units", 3)
+
+
+def test_the_graph_module_views_are_the_registry():
+    assert graph_module.NODE_TYPES == tuple(NODE_SPECS)
+    assert graph_module.PARAM_DEFAULTS == {n: t.defaults() for n, t in NODE_SPECS.items()}
+    assert set(graph_module.WEIGHTED_TYPES) == {"dense", "output"}
+    assert graph_module.LAYER_FORMULAS == {n: t.formula for n, t in NODE_SPECS.items()}
+
+
+def test_the_model_file_schema_names_the_registry_types_and_parameters():
+    d = modelfile.model_schema()["$defs"]
+    assert d["node"]["properties"]["type"]["enum"] == list(NODE_SPECS)
+    names = {k for t in NODE_SPECS.values() for k in t.params}
+    assert names == set(d["params"]["properties"])
+
+
+def test_graph_and_engine_widths_follow_the_width_rules(dag_graph, rng):
+    widths = dag_graph.widths()
+    for nid, node in dag_graph.nodes.items():
+        spec = NODE_SPECS[node.type]
+        if spec.own_width is not None:
+            expected = spec.own_width(node.params)
+        else:
+            expected = spec.width([widths[s] for s in dag_graph.inputs_of(nid)])
+        assert widths[nid] == expected, nid
+    assert widths["cat"] == 4 + 3  # Concatenate: the sum of its inputs
+    outputs = Network(dag_graph).activations(rng.normal(size=(5, 3)))
+    assert {nid: a.shape for nid, a in outputs.items()} == {nid: (5, w) for nid, w in widths.items()}
+
+
+def test_weighted_entries_are_the_engines_parameters(dag_graph):
+    net = Network(dag_graph)
+    weighted = {nid for nid, n in dag_graph.nodes.items() if NODE_SPECS[n.type].weighted}
+    assert set(net.params) == weighted == {"a", "b", "c", "out"}
+
+
+def test_the_diagram_and_the_cli_show_each_types_summary(dag_graph, capsys, tmp_path):
+    from nnbuilder.gui.items import node_texts
+
+    path = tmp_path / "dag.json"
+    save_model(path, ModelDocument(dag_graph))
+    assert main(["info", str(path)]) == 0
+    rows = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[2:]}
+    widths = dag_graph.widths()
+    seen = set()
+    for nid, node in dag_graph.nodes.items():
+        spec = NODE_SPECS[node.type]
+        summary = spec.summary(node.params, widths[nid])
+        assert summary
+        assert summary[:28] in rows[nid], (nid, rows[nid])
+        title, subtitle = node_texts(dag_graph, nid)
+        assert title.startswith(spec.title) and subtitle.startswith(summary)
+        seen.add(node.type)
+    assert seen == set(NODE_SPECS)  # the fixture has one node of every type
+    assert "elu" in rows["b"] and "rate 0.3" in rows["drop"] and "softmax · cross_entropy" in rows["out"]
+
+
+# ------------------------------------------------- a type registered by a test
+class ScaleOp:
+    """``out = factor * x``; the gradient to the input is ``factor * g``."""
+
+    def __init__(self, s):
+        self.x, self.out, self.g, self.factor = s.xs[0], s.zeros(), s.g, s.params["factor"]
+        self.gin, self.acc = s.targets[0]
+
+    def forward(self, train):
+        np.multiply(self.x, self.factor, out=self.out)
+
+    def backward(self):
+        if self.gin is not None:
+            if self.acc:
+                self.gin += self.g * self.factor
+            else:
+                np.multiply(self.g, self.factor, out=self.gin)
+
+
+def _factor(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise BadValue("must be a number", value)
+    return float(value)
+
+
+SCALE = NodeType("scale", "Scale", "Scale", "y = c x", "Multiplies by a constant.",
+                 {"factor": Param(2.0, _factor)}, SINGLE, ScaleOp,
+                 lambda p, w: f"x {p['factor']:g}", width=lambda ins: ins[0])
+
+
+@pytest.fixture
+def scale_type(monkeypatch):
+    monkeypatch.setitem(NODE_SPECS, "scale", SCALE)
+
+
+def _scaled_chain() -> Graph:
+    g = Graph()
+    g.add_node("input", node_id="in")
+    g.add_node("dense", {"units": 3}, node_id="d")
+    g.add_node("scale", {"factor": -3}, node_id="s")
+    g.add_node("output", {"units": 1, "activation": "linear", "loss": "l2"}, node_id="out")
+    for s, t in [("in", "d"), ("d", "s"), ("s", "out")]:
+        g.connect(s, t)
+    return g
+
+
+def test_a_registered_type_is_checked_and_wired_by_the_graph(scale_type):
+    g = _scaled_chain()
+    assert g.nodes["s"].params == {"factor": -3.0} and g.errors() == []
+    assert g.widths()["s"] == 3 and g.total_params() == (2 * 3 + 3) + (3 * 1 + 1)
+    with pytest.raises(GraphError, match="scale.factor: must be a number"):
+        g.set_params("s", factor="big")
+    assert "takes one input" in g.connection_refusal("in", "s")  # SINGLE, from the entry
+    g2 = Graph.from_dict(g.to_dict())
+    assert g2.to_dict() == g.to_dict()
+    g.disconnect("d", "s")
+    assert ("unconnected", "s") in {(p.code, p.node_id) for p in g.validate()}
+
+
+def test_a_registered_type_runs_in_the_engine(scale_type, rng):
+    g = _scaled_chain()
+    net = Network(g)
+    net.init_params(rng)
+    X = rng.normal(size=(6, 2))
+    acts = net.activations(X)
+    np.testing.assert_allclose(acts["s"], -3.0 * acts["d"])
+    check_network_gradient(net, X, rng.normal(size=(6, 1)))
