@@ -11,6 +11,11 @@ The graph may be *incomplete* while someone edits it (unconnected nodes,
 cycles); :meth:`Graph.validate` lists what is wrong, each problem naming its
 node. Only a graph without errors can be compiled into a
 :class:`~nnbuilder.core.network.Network`.
+
+What each node type is (parameters, inputs, widths, weights) comes from
+:mod:`nnbuilder.core.nodetypes`. About 470 lines, over the usual 400: the
+edits, queries, validation and dict round trip of one class, which read
+better together than split.
 """
 from __future__ import annotations
 

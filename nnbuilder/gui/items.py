@@ -1,7 +1,13 @@
 """Scene items: a node (with its neurons and ports) and an edge between nodes.
 
 Items hold graph ids and paint; they never change the model. Positions a
-user drags are handed to the document as one move command on release.
+user drags are handed to the document as one move command on release. What
+a node shows (title, summary, ports, weights) comes from the node-type
+registry, its size from :mod:`node_geometry`.
+
+About 600 lines, over the usual 400: four painted item classes that share
+the node's geometry; EdgeItem and its weight lines are the candidate to move
+out (scene.py imports it from here).
 """
 from __future__ import annotations
 
