@@ -2,13 +2,13 @@
 neuron's activation map, and per-layer weight and gradient statistics."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from .network import Network
 
-__all__ = ["InputGrid", "input_grid", "layer_stats"]
+__all__ = ["InputGrid", "DataExtent", "input_grid", "layer_stats"]
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,10 @@ class InputGrid:
     ``x = xs[i], y = ys[j]``); for 1-D data they are ``resolution`` values of x.
     For wider data the lattice is a *slice*: columns ``axes`` vary, every other
     column is held at its median (``fixed``: ``((column, value), ...)``).
+
+    A grid made by :func:`input_grid` pickles as its axes (``xs``, ``ys``,
+    ``fixed``), not its points: sending one to the worker process costs a few
+    hundred numbers, and the receiver rebuilds ``raw`` bit for bit.
     """
 
     raw: np.ndarray
@@ -28,6 +32,7 @@ class InputGrid:
     resolution: int
     axes: tuple[int, int] = (0, 1)
     fixed: tuple = ()
+    lattice: bool = field(default=False, repr=False, compare=False)  # raw follows from the rest
 
     @property
     def x_range(self) -> tuple[float, float]:
@@ -40,32 +45,71 @@ class InputGrid:
     def features(self, network: Network) -> np.ndarray:
         return network.prepare(self.raw)
 
+    def __reduce__(self):
+        if not self.lattice:
+            return super().__reduce__()
+        return _lattice, (self.xs, self.ys, self.axes, self.fixed, self.raw.shape[1])
 
-def input_grid(X: np.ndarray, resolution: int = 100, margin: float = 0.1,
+
+def _lattice(xs: np.ndarray, ys: np.ndarray | None, axes: tuple[int, int] = (0, 1),
+             fixed: tuple = (), n_columns: int = 1) -> InputGrid:
+    """The grid whose points are every (xs, ys) pair in columns ``axes``,
+    the other columns at their ``fixed`` values."""
+    if ys is None:
+        return InputGrid(xs[:, None], xs, None, len(xs), lattice=True)
+    i, j = axes
+    gx, gy = np.meshgrid(xs, ys)
+    raw = np.empty((gx.size, n_columns))
+    for c, value in fixed:
+        raw[:, c] = value
+    raw[:, i], raw[:, j] = gx.ravel(), gy.ravel()
+    return InputGrid(raw, xs, ys, len(xs), (i, j), tuple(fixed), lattice=True)
+
+
+@dataclass(frozen=True)
+class DataExtent:
+    """Per column of raw data ``(n, n_columns)``: minimum, maximum and median,
+    each ``(n_columns,)``; all :func:`input_grid` needs to know of the data."""
+
+    lo: np.ndarray
+    hi: np.ndarray
+    median: np.ndarray
+
+    @classmethod
+    def of(cls, X: np.ndarray) -> "DataExtent | None":
+        """The extent of ``X``; None for empty data."""
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim != 2 or len(X) == 0 or X.shape[1] == 0:
+            return None
+        return cls(X.min(axis=0), X.max(axis=0), np.median(X, axis=0))
+
+    @property
+    def n_columns(self) -> int:
+        return len(self.lo)
+
+
+def input_grid(X: np.ndarray | DataExtent, resolution: int = 100, margin: float = 0.1,
                axes: tuple[int, int] = (0, 1)) -> InputGrid | None:
     """A grid over the bounding box of raw data ``X`` plus ``margin`` of its
     size on each side (for more than two columns, a slice through ``axes``
-    with the other columns at their medians); None for empty data."""
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2 or len(X) == 0 or X.shape[1] == 0:
+    with the other columns at their medians); None for empty data.
+
+    ``X`` may be its :class:`DataExtent` (the same grid, without reading the
+    data again: how the worker follows a change of slice)."""
+    extent = X if isinstance(X, DataExtent) else DataExtent.of(X)
+    if extent is None:
         return None
 
-    def span(col):
-        lo, hi = float(col.min()), float(col.max())
+    def span(c):
+        lo, hi = float(extent.lo[c]), float(extent.hi[c])
         pad = max(hi - lo, 1.0) * margin
         return np.linspace(lo - pad, hi + pad, resolution)
 
-    if X.shape[1] == 1:
-        xs = span(X[:, 0])
-        return InputGrid(xs[:, None], xs, None, resolution)
+    if extent.n_columns == 1:
+        return _lattice(span(0), None)
     i, j = axes
-    xs, ys = span(X[:, i]), span(X[:, j])
-    gx, gy = np.meshgrid(xs, ys)
-    medians = np.median(X, axis=0)
-    raw = np.tile(medians, (resolution * resolution, 1))
-    raw[:, i], raw[:, j] = gx.ravel(), gy.ravel()
-    fixed = tuple((c, float(medians[c])) for c in range(X.shape[1]) if c not in (i, j))
-    return InputGrid(raw, xs, ys, resolution, (i, j), fixed)
+    fixed = tuple((c, float(extent.median[c])) for c in range(extent.n_columns) if c not in (i, j))
+    return _lattice(span(i), span(j), (i, j), fixed, extent.n_columns)
 
 
 def layer_stats(network: Network, grad: np.ndarray | None = None, bins: int = 30) -> dict:
