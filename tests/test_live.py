@@ -1,85 +1,178 @@
-"""The background training thread: commands, snapshots, no lost rows, errors."""
+"""Live runs: one protocol, two hosts (a thread, a process), no lost rows, no
+blocked sender.
+
+Waiting is structural: a helper asks for snapshots until one shows the
+expected state (``applied`` counts the commands the run has applied); the
+deadline in :func:`wait_for` only turns a stuck run into a failure.
+"""
+import socket
 import time
 
 import numpy as np
 import pytest
 
+from nnbuilder.core.dataset import Dataset
 from nnbuilder.core.datasets import make_dataset
 from nnbuilder.core.graph import Graph
-from nnbuilder.core.live import LiveTrainer
+from nnbuilder.core.live import ALL_PARTS, LiveProcess, LiveTrainer, RunSpec, View
 from nnbuilder.core.network import Network
 from nnbuilder.core.probe import input_grid
-from nnbuilder.core.trainer import TrainConfig, TrainData, Trainer
+from nnbuilder.core.protocol import Play
+from nnbuilder.core.trainer import TrainConfig, TrainData
+from nnbuilder.core.worker import Run, apply
+
+STUCK = 120.0  # seconds after which a wait is a failure (pytest-timeout is the last resort)
 
 
-def make_live(lr=0.03, widths=(2, 4, 4, 1), dataset="circle", **kw):
-    g = Graph.chain(list(widths)) if dataset == "circle" else \
-        Graph.chain(list(widths), output_activation="linear", loss="l2", bias=False)
-    net = Network(g)
-    ds = make_dataset(dataset, samples=200 if dataset == "circle" else None)
-    t = Trainer(net, TrainData.from_dataset(ds, net, 0.5), TrainConfig(lr=lr, batch_size=10), seed=1)
-    return LiveTrainer(t, input_grid(ds.X, 50), input_grid(ds.X, 20), **kw)
+def circle_spec(widths=(2, 4, 4, 1), lr=0.03, **kw) -> RunSpec:
+    g = Graph.chain(list(widths))
+    ds = make_dataset("circle", samples=200)
+    return RunSpec(g.to_dict(), TrainData.from_dataset(ds, Network(g), 0.5),
+                   TrainConfig(lr=lr, batch_size=10), seed=1, grid=input_grid(ds.X, 50),
+                   neuron_grid=input_grid(ds.X, 20), **kw)
 
 
-def wait_for(live, cond, timeout=10.0):
-    """Take snapshots until ``cond(snapshot)``; return that snapshot and all rows seen."""
-    end = time.monotonic() + timeout
+def wide_data(rows=100_000, seed=0) -> Dataset:
+    """Four columns; the class is the sign of x1 * x2."""
+    X = np.random.default_rng(seed).normal(size=(rows, 4))
+    return Dataset(X, (X[:, 0] * X[:, 1] > 0).astype(np.int64), "classification", n_classes=2)
+
+
+def wide_spec(ds: Dataset, widths=(4, 6, 1), view=View((0, 1), 40, 16)) -> RunSpec:
+    g = Graph.chain(list(widths))
+    return RunSpec(g.to_dict(), TrainData.from_dataset(ds, Network(g), 0.5),
+                   TrainConfig(lr=0.03, batch_size=10), seed=3, raw=ds.X, view=view)
+
+
+def wait_for(live, cond):
+    """Ask for snapshots until ``cond(snapshot)``; return it and every row seen."""
+    end = time.monotonic() + STUCK
     rows = []
     while time.monotonic() < end:
-        live.request_snapshot()  # a worker process sends snapshots when asked
+        live.request_snapshot()
         snap = live.latest()
         if snap is not None:
             rows += snap.rows
             if cond(snap):
                 return snap, rows
-        time.sleep(0.005)
-    raise AssertionError("condition not reached")
+        time.sleep(0.002)
+    raise AssertionError("the run never reached the condition")
 
 
-@pytest.fixture
-def live():
-    lv = make_live()
+def settle(live):
+    """The first snapshot that reflects every command sent so far, paused."""
+    target = live.sent
+    return wait_for(live, lambda s: s.applied >= target and not s.running)
+
+
+@pytest.fixture(params=["thread", "process"])
+def host(request):
+    lv = LiveTrainer(circle_spec()) if request.param == "thread" else LiveProcess(circle_spec())
     yield lv
     lv.close()
 
 
-def test_play_pause_and_counters(live):
-    first = live.latest()
-    assert first.step == 0 and not first.running and len(first.rows) == 1  # row 0
-    live.play()
-    snap, _ = wait_for(live, lambda s: s.epoch >= 5)
-    assert snap.running and snap.steps_per_sec >= 0
-    live.pause()
-    paused, _ = wait_for(live, lambda s: not s.running)
-    time.sleep(0.2)
-    later = live.peek()
-    assert later.step == paused.step  # the counter stopped
+@pytest.fixture
+def live():
+    lv = LiveTrainer(circle_spec())
+    yield lv
+    lv.close()
 
 
-def test_step_runs_exactly_one_update(live):
-    before = live.latest()
-    live.step(1)
-    snap, _ = wait_for(live, lambda s: s.step == 1)
-    assert not snap.running
-    changed = [not np.array_equal(before.weights[n][0], snap.weights[n][0]) for n in snap.weights]
-    assert all(changed)
-    time.sleep(0.1)
-    assert live.peek().step == 1
-    live.step_epoch()  # runs to the end of the epoch
-    snap, _ = wait_for(live, lambda s: s.epoch == 1)
-    assert snap.step == 10  # 100 training samples, batch 10
-    live.step_epoch()
-    snap, _ = wait_for(live, lambda s: s.epoch == 2)
-    assert snap.step == 20
+# ------------------------------------------------------------ one protocol
+def script(lv):
+    """The same commands for any host; returns what a GUI would have seen."""
+    seen = []
+
+    def record():
+        snap, rows = settle(lv)
+        seen.append((snap, rows))
+
+    record()
+    for command in (lambda: lv.step(3), lv.step_epoch,
+                    lambda: lv.update_config(lr=0.1, batch_size=7),
+                    lambda: lv.set_weight("dense1", 0, 1, 0.25), lambda: lv.step(11),
+                    lambda: lv.set_loss("l2"), lambda: lv.step(4),
+                    lambda: lv.replace(circle_spec(widths=(2, 4, 6, 1)), resume=False),
+                    lambda: lv.step(9), lambda: lv.update_config(max_epochs=6), lv.play,
+                    lambda: lv.reset(circle_spec(lr=0.2)), lambda: lv.step(5)):
+        command()
+        record()
+    return seen
+
+
+def test_the_same_script_gives_the_same_run_on_both_hosts():
+    results = []
+    for lv in (LiveTrainer(circle_spec()), LiveProcess(circle_spec())):
+        try:
+            results.append(script(lv))
+        finally:
+            lv.close()
+    threaded, process = results
+    assert len(threaded) == len(process) == 14
+    for (a, rows_a), (b, rows_b) in zip(threaded, process):
+        assert (a.step, a.epoch, a.generation, a.stop_reason) == (b.step, b.epoch, b.generation, b.stop_reason)
+        assert rows_a == rows_b  # every history row, bit for bit
+        assert a.weights.keys() == b.weights.keys()
+        for nid in a.weights:
+            np.testing.assert_array_equal(a.weights[nid][0], b.weights[nid][0])
+            np.testing.assert_array_equal(a.weights[nid][1], b.weights[nid][1])
+        np.testing.assert_array_equal(a.outputs, b.outputs)
+    steps = [s.step for s, _ in threaded]
+    assert steps[:3] == [0, 3, 10] and steps[5] == 10 + 11  # step_epoch: to the end of epoch 1
+    played = threaded[11][0]
+    assert played.stop_reason == "max_epochs" and played.epoch == 6
+    assert threaded[9][0].weights["dense2"][0].shape == (4, 6)  # replaced
+    reset = threaded[13][0]
+    assert reset.generation == 1 and reset.step == 5 and reset.config.lr == 0.2
+
+
+def test_a_command_the_run_does_not_know_is_a_type_error():
+    run = Run(circle_spec())
+    with pytest.raises(TypeError, match="not a live-run command"):
+        apply(run, "play")
+    apply(run, Play())
+    assert run.running and run.applied == 1
+
+
+# --------------------------------------------------------------- behaviour
+def test_play_pause_and_counters(host):
+    first, rows = wait_for(host, lambda s: True)
+    assert first.step == 0 and not first.running and len(rows) == 1  # row 0
+    host.play()
+    snap, _ = wait_for(host, lambda s: s.epoch >= 5)
+    assert snap.running and snap.step >= 50 and snap.steps_per_sec > 0 and snap.elapsed > 0
+    host.pause()
+    paused, _ = settle(host)
+    host.step_epoch()  # something to do after the pause, so the next snapshot is newer
+    host.pause()
+    later, _ = settle(host)
+    assert later.serial > paused.serial and later.step == paused.step  # the counter stopped
+
+
+def test_step_runs_exactly_one_update(host):
+    before, _ = settle(host)
+    host.step(1)
+    snap, _ = settle(host)
+    assert snap.step == 1 and not snap.running
+    assert all(not np.array_equal(before.weights[n][0], snap.weights[n][0]) for n in snap.weights)
+    host.step_epoch()  # runs to the end of the epoch
+    snap, _ = settle(host)
+    assert (snap.epoch, snap.step) == (1, 10)  # 100 training samples, batch 10
+    host.step_epoch()
+    snap, _ = settle(host)
+    assert (snap.epoch, snap.step) == (2, 20)
 
 
 def test_no_history_row_is_lost_when_snapshots_are_dropped(live):
     live.play()
-    time.sleep(0.5)  # many snapshots published, none taken
+    while live.peek().epoch < 20:  # snapshots published, none taken
+        live.request_snapshot()
+        time.sleep(0.002)
     live.pause()
-    snap, rows = wait_for(live, lambda s: not s.running)
+    snap, rows = settle(live)
     epochs = [r["epoch"] for r in rows]
-    assert epochs == list(range(len(epochs))) and epochs[-1] == snap.epoch
+    assert epochs == list(range(snap.epoch + 1))
 
 
 def test_snapshots_are_never_written_again(live):
@@ -89,32 +182,37 @@ def test_snapshots_are_never_written_again(live):
     live.play()
     wait_for(live, lambda s: s.epoch >= 3)
     live.pause()
+    settle(live)
     for n, (W, b) in s0.weights.items():
         np.testing.assert_array_equal(W, kept[n][0])
     np.testing.assert_array_equal(s0.outputs, out)
 
 
-def test_config_change_applies_while_running(live):
-    live.play()
-    wait_for(live, lambda s: s.epoch >= 1)
-    live.update_config(lr=0.5, batch_size=20)
-    snap, _ = wait_for(live, lambda s: s.config.lr == 0.5)
-    assert snap.config.batch_size == 20 and live.trainer.config.lr == 0.5
-    live.pause()
+def test_config_change_applies_while_running(host):
+    host.play()
+    wait_for(host, lambda s: s.epoch >= 1)
+    host.update_config(lr=0.5, batch_size=20)
+    target = host.sent
+    snap, _ = wait_for(host, lambda s: s.applied >= target)
+    assert snap.running and (snap.config.lr, snap.config.batch_size) == (0.5, 20)
+    host.pause()
 
 
 def test_divergence_pauses_and_keeps_finite_weights():
-    lv = make_live(lr=0.5, widths=(1, 1), dataset="seed_table")
+    g = Graph.chain([1, 1], output_activation="linear", loss="l2", bias=False)
+    ds = make_dataset("seed_table")
+    lv = LiveTrainer(RunSpec(g.to_dict(), TrainData.from_dataset(ds, Network(g), 0.5),
+                             TrainConfig(lr=0.5, batch_size=10), seed=1))
     try:
         lv.play()
         snap, _ = wait_for(lv, lambda s: s.divergence is not None)
-        assert not snap.running and snap.divergence["lr"] == 0.5
+        assert not snap.running and snap.divergence["lr"] == 0.5 and snap.stop_reason == "diverged"
         assert all(np.isfinite(W).all() for W, _ in snap.weights.values())
     finally:
         lv.close()
 
 
-def test_an_exception_in_the_worker_is_reported_and_the_thread_lives_on(live, monkeypatch):
+def test_an_exception_in_the_loop_is_reported_and_the_thread_lives_on(live, monkeypatch):
     def boom(n):
         raise RuntimeError("simulated failure")
 
@@ -125,78 +223,162 @@ def test_an_exception_in_the_worker_is_reported_and_the_thread_lives_on(live, mo
     assert live.alive
     monkeypatch.undo()
     live.step(1)
-    wait_for(live, lambda s: s.step == 1)
+    snap, _ = settle(live)
+    assert snap.step == 1
 
 
-def test_speed_limit(live):
+def test_a_failing_command_is_reported_and_the_commands_after_it_still_apply(host):
+    host.set_weight("dense1", 0, 0, float("nan"))
+    host.update_config(lr=0.25)
+    snap, _ = settle(host)
+    assert "finite" in snap.error and snap.config.lr == 0.25 and host.alive
+    host.play()  # a new start clears the error
+    snap, _ = wait_for(host, lambda s: s.step > 0)
+    assert snap.error is None
+    host.pause()
+
+
+def test_speed_limit():
+    live = LiveTrainer(circle_spec(), chunk=25)
     live.set_speed(100.0)
-    live.play()
     t0 = time.monotonic()
-    time.sleep(0.6)
+    live.play()
+    wait_for(live, lambda s: s.step > 0)
     live.pause()
-    snap, _ = wait_for(live, lambda s: not s.running)
-    elapsed = time.monotonic() - t0
-    assert 0.3 * 100 * elapsed <= snap.step <= 100 * elapsed + 20
+    snap, _ = settle(live)
+    # At most the allowed rate (plus one chunk); a slow machine can only do fewer.
+    assert 0 < snap.step <= 100 * (time.monotonic() - t0) + 25
+    live.close()
 
 
-def test_replace_keeps_layers_whose_shape_did_not_change(live):
-    live.step(30)
-    before, _ = wait_for(live, lambda s: s.step == 30)
-    g = Graph.chain([2, 4, 6, 1])  # dense2: 4 -> 6 units; output: 4 -> 6 inputs
-    net = Network(g)
-    ds = make_dataset("circle", samples=200)
+def test_replace_keeps_layers_whose_shape_did_not_change(host):
+    host.step(30)
+    before, _ = settle(host)
     keep = {n: {"W": W, "b": b} for n, (W, b) in before.weights.items()}
-    live.replace(net, TrainData.from_dataset(ds, net, 0.5), input_grid(ds.X, 50), None, keep)
-    snap, _ = wait_for(live, lambda s: s.weights["dense2"][0].shape == (4, 6))
+    host.replace(circle_spec(widths=(2, 4, 6, 1), keep=keep))  # dense2: 4 -> 6 units
+    snap, _ = settle(host)
+    assert snap.weights["dense2"][0].shape == (4, 6)
     np.testing.assert_array_equal(snap.weights["dense1"][0], before.weights["dense1"][0])
     assert snap.step == 30 and any("kept the weights of 1 layer" in e for e in snap.events)
 
 
-def test_close_stops_the_thread():
-    lv = make_live()
-    lv.play()
-    time.sleep(0.1)
-    lv.close()
-    assert not lv.alive
+def test_close_stops_the_host(host):
+    host.play()
+    wait_for(host, lambda s: s.step > 0)
+    host.close()
+    assert not host.alive
 
 
-def test_the_same_commands_drive_a_training_process():
-    from nnbuilder.core.live import LiveProcess, RunSpec
-
-    net = Network(Graph.chain([2, 4, 4, 1]))
-    ds = make_dataset("circle", samples=200)
-    spec = RunSpec(Graph.chain([2, 4, 4, 1]).to_dict(), TrainData.from_dataset(ds, net, 0.5),
-                   TrainConfig(lr=0.03, batch_size=10), seed=1, grid=input_grid(ds.X, 50))
+def test_a_process_reproduces_a_trainer_after_reset():
+    spec = circle_spec()
     lp = LiveProcess(spec)
     try:
-        rows = []
-        first, r = wait_for(lp, lambda s: True)
-        rows += r
-        assert first.step == 0 and first.outputs.shape == (2500, 1)
-        lp.step(3)
-        snap, r = wait_for(lp, lambda s: s.step == 3)
-        rows += r
-        lp.play()
-        snap, r = wait_for(lp, lambda s: s.epoch >= 5)
-        rows += r
-        lp.update_config(lr=0.2)
-        snap, r = wait_for(lp, lambda s: s.config.lr == 0.2)
-        rows += r
-        lp.pause()
-        snap, r = wait_for(lp, lambda s: not s.running)
-        rows += r
-        assert [r["epoch"] for r in rows] == list(range(snap.epoch + 1))  # none lost
-        # An error in the worker comes back as a message, and the process lives on.
-        lp.set_weight("dense1", 0, 0, float("nan"))
-        err, _ = wait_for(lp, lambda s: s.error is not None)
-        assert "finite" in err.error and lp.alive
-        # Same seed, same run: the process reproduces the in-thread trainer.
+        lp.step(4)
+        settle(lp)
         lp.reset(spec)
         lp.step(10)
-        snap, _ = wait_for(lp, lambda s: s.step == 10 and s.generation == 1)
+        snap, _ = settle(lp)
         t = spec.trainer()
         t.run(10)
+        assert snap.generation == 1
         np.testing.assert_array_equal(snap.weights["dense1"][0], t.network.params["dense1"][0])
     finally:
         lp.close()
     assert not lp.alive
+
+
+# ----------------------------------------------------------- views and data
+def expected_outputs(snap, spec, ds, view):
+    """The outputs over ``view``'s grid, computed here from the snapshot's weights."""
+    net = Network(Graph.from_dict(spec.graph))
+    net.set_weights({n: {"W": W, "b": b} for n, (W, b) in snap.weights.items()})
+    grid = input_grid(ds.X, view.resolution, view.margin, view.axes)
+    return net.predict(grid.features(net)).astype(np.float32)
+
+
+def test_a_view_is_derived_by_the_run_from_the_data_it_holds(host):
+    ds = wide_data(2000)
+    spec = wide_spec(ds)
+    host.reset(spec)
+    host.step(5)
+    host.set_view((2, 3), 30, None)
+    snap, _ = settle(host)
+    assert snap.view == View((2, 3), 30, None) and snap.neuron_maps == {}
+    np.testing.assert_array_equal(snap.outputs, expected_outputs(snap, spec, ds, snap.view))
+    host.set_grids(input_grid(ds.X, 12, axes=(1, 0)), None)  # explicit grids win over the view
+    snap, _ = settle(host)
+    assert snap.view is None and snap.outputs.shape == (144, 1)
+
+
+def test_replacing_the_network_with_the_same_data_sends_no_rows():
+    ds = wide_data()
+    spec = wide_spec(ds)
+    lp = LiveProcess(spec)
+    try:
+        settle(lp)
+        assert lp.bytes_sent > ds.X.nbytes  # the data crossed once
+        before = lp.bytes_sent
+        again = wide_spec(ds, widths=(4, 8, 1))  # equal data, built anew
+        lp.replace(again)
+        lp.reset(again)
+        lp.set_view((1, 2), 50, 8)
+        snap, _ = settle(lp)
+        assert lp.bytes_sent - before < 20_000  # two graphs and a view: no rows
+        assert snap.weights["dense1"][0].shape == (4, 8) and snap.outputs.shape == (2500, 1)
+        np.testing.assert_array_equal(snap.outputs, expected_outputs(snap, again, ds, snap.view))
+    finally:
+        lp.close()
+
+
+def test_data_the_worker_dropped_is_sent_again():
+    sets = [wide_data(300, seed=i) for i in range(6)]  # more than the worker keeps
+    lp = LiveProcess(wide_spec(sets[0]))
+    try:
+        for ds in sets[1:] + sets[:2]:
+            lp.reset(wide_spec(ds))
+            lp.step(2)
+            snap, _ = settle(lp)
+            assert snap.error is None and snap.step == 2
+    finally:
+        lp.close()
+
+
+def test_a_flood_of_changes_never_blocks_either_side_and_the_last_one_wins():
+    """100,000 rows; the test plays a GUI that sends views, settings and
+    snapshot requests in a plain loop while snapshots stream, and reads
+    nothing until the worker has taken every command."""
+    ds = wide_data()
+    spec = wide_spec(ds)
+    lp = LiveProcess(spec)
+    try:
+        settle(lp)
+        lp.play()
+        a, b = socket.socketpair()  # a pair like the host's: what its buffers hold
+        buffers = a.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF) + \
+            b.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
+        a.close(), b.close()
+        # Rounds of about 370 pickled bytes, twice what the buffers hold: the
+        # worker must keep reading while its snapshots (large views) wait
+        # for a reader that does not read.
+        pairs = [(0, 1), (2, 3), (1, 3), (3, 0), (2, 1)]
+        rounds = 2 * buffers // 300
+        start, turns = lp.bytes_sent, 0
+        for i in range(rounds):
+            view = View(pairs[i % 5], 60 + i % 41, 24 + i % 9)
+            config = {"lr": 0.01 + (i % 97) / 1000, "batch_size": 1 + i % 31}
+            lp.set_view(view.axes, view.resolution, view.neuron_resolution)
+            lp.update_config(**config)
+            lp.request_snapshot(ALL_PARTS)
+            turns += 1
+        assert turns == rounds  # every send returned
+        while lp.backlog:  # still not reading: the worker drains our queue
+            time.sleep(0.005)
+        assert lp.bytes_sent - start > 2 * buffers
+        lp.pause()
+        snap, _ = settle(lp)
+        assert snap.view == view and snap.outputs.shape == (view.resolution ** 2, 1)
+        assert (snap.config.lr, snap.config.batch_size) == (config["lr"], config["batch_size"])
+        assert {m.shape[1] for m in snap.neuron_maps.values()} == {view.neuron_resolution ** 2}
+        np.testing.assert_array_equal(snap.outputs, expected_outputs(snap, spec, ds, view))
+    finally:
+        lp.close()

@@ -1,0 +1,234 @@
+"""The commands a live run understands, and what describes a run.
+
+A host (:mod:`nnbuilder.core.live`) turns each call (``play()``,
+``set_view(...)``) into one small frozen dataclass below and sends it; the
+run applies them in order with :func:`nnbuilder.core.worker.apply`, so the
+last command of a kind wins. The thread host hands the objects over as they
+are; the process host pickles them, after replacing training data the worker
+already holds by a :class:`DataRef` (see :class:`DataStore`).
+"""
+from __future__ import annotations
+
+import hashlib
+import pickle
+from collections import OrderedDict
+from dataclasses import dataclass, fields, is_dataclass
+
+import numpy as np
+
+from .graph import Graph
+from .network import Network
+from .probe import InputGrid
+from .trainer import TrainConfig, TrainData, Trainer
+
+__all__ = ["RunSpec", "View", "Command", "Play", "Pause", "Step", "StepEpoch", "SetSpeed",
+           "UpdateConfig", "SetLoss", "SetWeight", "SetView", "SetGrids", "Replace", "Reset",
+           "RequestSnapshot", "Quit", "Start", "ShareData", "DataRef", "DataStore", "data_key"]
+
+
+@dataclass(frozen=True)
+class View:
+    """What the output view looks at: a slice through raw columns ``axes``,
+    the output over a ``resolution`` lattice and the neuron maps over a
+    ``neuron_resolution`` one (None: no neuron maps). The run derives the
+    grids from the raw data it holds (:func:`~nnbuilder.core.probe.input_grid`)."""
+
+    axes: tuple[int, int] = (0, 1)
+    resolution: int = 100
+    neuron_resolution: int | None = 32
+    margin: float = 0.1
+
+
+@dataclass(frozen=True)
+class DataRef:
+    """Training data the worker already holds, by :func:`data_key`."""
+
+    key: str
+
+
+@dataclass
+class RunSpec:
+    """Everything needed to build a training run, in picklable form.
+
+    The output and the neuron maps are evaluated either over ``view``'s grids
+    derived from ``raw`` (the points the grids must span, ``(n, n_columns)``,
+    e.g. the dataset's X) or, without them, over the explicit ``grid`` and
+    ``neuron_grid``.
+    """
+
+    graph: dict  # Graph.to_dict()
+    data: TrainData | DataRef
+    config: TrainConfig
+    seed: int = 0
+    keep: dict | None = None  # {node_id: {"W", "b"}} to start from
+    grid: InputGrid | None = None
+    neuron_grid: InputGrid | None = None
+    raw: np.ndarray | None = None
+    view: View | None = None
+
+    def network(self) -> Network:
+        return Network(Graph.from_dict(self.graph))
+
+    def trainer(self) -> Trainer:
+        return Trainer(self.network(), self.data, self.config, self.seed, keep=self.keep)
+
+
+class Command:
+    """Base of the commands; each is applied between training chunks."""
+
+
+@dataclass(frozen=True)
+class Play(Command):
+    pass
+
+
+@dataclass(frozen=True)
+class Pause(Command):
+    pass
+
+
+@dataclass(frozen=True)
+class Step(Command):
+    """Run exactly ``steps`` more steps, then stay paused."""
+
+    steps: int = 1
+
+
+@dataclass(frozen=True)
+class StepEpoch(Command):
+    """Run to the end of the current epoch."""
+
+
+@dataclass(frozen=True)
+class SetSpeed(Command):
+    steps_per_sec: float | None  # None: as fast as possible
+
+
+@dataclass(frozen=True)
+class UpdateConfig(Command):
+    """Hyperparameters for the next chunk; weights are kept."""
+
+    changes: dict
+
+
+@dataclass(frozen=True)
+class SetLoss(Command):
+    name: str
+
+
+@dataclass(frozen=True)
+class SetWeight(Command):
+    node_id: str
+    row: int
+    col: int
+    value: float
+
+
+@dataclass(frozen=True)
+class SetView(Command):
+    """Look at another slice or resolution; the run derives the grids."""
+
+    view: View
+
+
+@dataclass(frozen=True)
+class SetGrids(Command):
+    """Evaluate over these grids instead of a view's."""
+
+    grid: InputGrid | None = None
+    neuron_grid: InputGrid | None = None
+
+
+@dataclass(frozen=True)
+class Replace(Command):
+    """Carry on with an edited network and/or new data (the config stays):
+    pauses unless ``resume``, keeps the weights of every layer whose shape
+    did not change (``spec.keep``, or the run's own when None)."""
+
+    spec: RunSpec
+    resume: bool = False
+
+
+@dataclass(frozen=True)
+class Reset(Command):
+    """Start over from ``spec`` (a new generation)."""
+
+    spec: RunSpec
+
+
+@dataclass(frozen=True)
+class RequestSnapshot(Command):
+    """Build a snapshot with only ``parts`` at the end of the current chunk."""
+
+    parts: frozenset
+
+
+@dataclass(frozen=True)
+class Quit(Command):
+    pass
+
+
+# ------------------------------------------- transport (process host only)
+@dataclass(frozen=True)
+class Start:
+    """The first message to a worker process: the run to build."""
+
+    spec: RunSpec
+
+
+@dataclass(frozen=True)
+class ShareData:
+    """Training data (and the raw points of the grids) sent once, under ``key``."""
+
+    key: str
+    data: TrainData
+    raw: np.ndarray | None
+
+
+def data_key(data: TrainData, raw: np.ndarray | None) -> str:
+    """A digest of the content of ``data`` and ``raw``: equal data, equal key."""
+    h = hashlib.blake2b(digest_size=16)
+
+    def feed(value):
+        if isinstance(value, np.ndarray):
+            a = np.ascontiguousarray(value)
+            h.update(f"{a.dtype.str}{a.shape}".encode())
+            h.update(pickle.dumps(a) if a.dtype.hasobject else a.reshape(-1).view(np.uint8))
+        elif isinstance(value, tuple):
+            h.update(b"(")
+            for v in value:
+                feed(v)
+        else:
+            h.update(repr(value).encode())
+        h.update(b";")
+
+    for f in fields(data) if is_dataclass(data) else ():
+        feed(getattr(data, f.name))
+    feed(raw)
+    return h.hexdigest()
+
+
+class DataStore:
+    """The last ``capacity`` data sets by key, least recently used dropped.
+
+    The process host keeps one (holding no data, only keys) and the worker
+    keeps one; both see the same puts and gets in the same order, so the host
+    knows exactly which data the worker still holds.
+    """
+
+    def __init__(self, capacity: int = 4):
+        self.capacity = capacity
+        self._items: OrderedDict = OrderedDict()
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._items
+
+    def get(self, key: str):
+        self._items.move_to_end(key)
+        return self._items[key]
+
+    def put(self, key: str, value) -> None:
+        self._items[key] = value
+        self._items.move_to_end(key)
+        while len(self._items) > self.capacity:
+            self._items.popitem(last=False)

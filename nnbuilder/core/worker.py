@@ -1,0 +1,400 @@
+"""The training loop of a live run, the same in a thread and in a process.
+
+:class:`Run` is the state the loop works on (the trainer, play/pause, pending
+steps, speed, the view); :func:`apply` changes it by one command of
+:mod:`nnbuilder.core.protocol`; :func:`serve` alternates "take the waiting
+commands, apply them all, train one chunk, publish a snapshot if one is due".
+The hosts in :mod:`nnbuilder.core.live` only differ in where commands come
+from and where snapshots go.
+
+In the worker process (:func:`serve_fd`) the main thread runs the loop and
+reads commands; a second thread sends snapshots. While the GUI is not
+reading, that thread waits in its send, the loop keeps training and reading
+commands, and each newer snapshot replaces the unsent one in a
+:class:`~nnbuilder.core.snapshot.SnapshotBox` (rows merged, none lost).
+"""
+from __future__ import annotations
+
+import dataclasses
+import queue
+import threading
+import time
+import traceback
+from multiprocessing.connection import Connection
+from typing import Callable, Iterable
+
+from .probe import DataExtent, InputGrid, input_grid
+from .protocol import (Command, DataRef, DataStore, Pause, Play, Quit, Replace, RequestSnapshot,
+                       Reset, RunSpec, SetGrids, SetLoss, SetSpeed, SetView, SetWeight, ShareData,
+                       Start, Step, StepEpoch, UpdateConfig, View)
+from .snapshot import ALL_PARTS, LiveSnapshot, SnapshotBox, build_snapshot, error_snapshot
+
+__all__ = ["Run", "apply", "serve", "serve_fd", "queue_receiver"]
+
+IDLE_WAIT = 0.05  # seconds an idle loop waits for a command before looking again
+RATE_WINDOW = 0.5  # seconds over which steps/s is measured
+
+
+class Run:
+    """The state of one live run; see the module docstring."""
+
+    def __init__(self, spec: RunSpec, chunk: int = 25):
+        self.chunk = chunk
+        self.generation = 0
+        self.running = False
+        self.pending_steps = 0
+        self.speed: float | None = None
+        self.quit = False
+        self.error: str | None = None
+        self.events: list[str] = []
+        self.applied = 0  # commands applied so far
+        self.serial = 0
+        self.wanted: frozenset | None = None  # parts of the snapshot asked for
+        self.dirty = True  # something changed that an idle run must show
+        self._attach(self.check(spec).trainer(), spec)
+
+    @property
+    def busy(self) -> bool:
+        return self.running or self.pending_steps > 0
+
+    def _attach(self, trainer, spec: RunSpec) -> None:
+        self.trainer = trainer
+        self.elapsed = 0.0
+        self.rows: list[dict] = [dict(trainer.history.last)]  # row 0: before training
+        trainer.history.listeners.append(self.rows.append)
+        now = time.perf_counter()
+        self._speed_mark = self._rate_mark = (now, trainer.step)
+        self._rate = 0.0
+        self.follow(spec)
+
+    @staticmethod
+    def check(spec: RunSpec) -> RunSpec:
+        if spec.view is not None and spec.raw is None:
+            raise ValueError("a view needs the raw data the grids span (RunSpec.raw)")
+        return spec
+
+    def follow(self, spec: RunSpec) -> None:
+        """Take the spec's raw points and view (or explicit grids)."""
+        self.check(spec)
+        self._extent = DataExtent.of(spec.raw) if spec.raw is not None else None
+        self.view = spec.view
+        self._explicit = (spec.grid, spec.neuron_grid)
+        self._features = None
+
+    def set_view(self, view: View) -> None:
+        if self._extent is None:
+            raise ValueError("a view needs the raw data the grids span (RunSpec.raw)")
+        self.view, self._features = view, None  # grids follow lazily: many views, one grid
+
+    def set_grids(self, grid: InputGrid | None, neuron_grid: InputGrid | None) -> None:
+        self.view, self._explicit, self._features = None, (grid, neuron_grid), None
+
+    def grids(self) -> tuple[InputGrid | None, InputGrid | None]:
+        v = self.view
+        if v is None:
+            return self._explicit
+        neuron = None if v.neuron_resolution is None else \
+            input_grid(self._extent, v.neuron_resolution, v.margin, v.axes)
+        return input_grid(self._extent, v.resolution, v.margin, v.axes), neuron
+
+    def features(self):
+        """The network's features over (grid, neuron grid); None where there is none or it does not fit."""
+        if self._features is None:
+            self._features = tuple(self._prepare(g) for g in self.grids())
+        return self._features
+
+    def _prepare(self, grid: InputGrid | None):
+        if grid is None:
+            return None
+        try:
+            return grid.features(self.trainer.network)
+        except Exception:  # the grid no longer fits the inputs: no maps, no error
+            return None
+
+    # ------------------------------------------------------------ training
+    def allowed_steps(self) -> int:
+        n = self.chunk if self.running else min(self.chunk, self.pending_steps)
+        if self.speed:
+            t0, s0 = self._speed_mark
+            due = int((time.perf_counter() - t0) * self.speed) - (self.trainer.step - s0)
+            n = max(0, min(n, due))
+        return n
+
+    def train(self) -> bool:
+        """One chunk; False when the speed limit allows no step yet."""
+        n = self.allowed_steps()
+        if n == 0:
+            return False
+        t0 = time.perf_counter()
+        reason = self.trainer.run(n)
+        self.elapsed += time.perf_counter() - t0
+        self.pending_steps = max(0, self.pending_steps - n)
+        if reason:
+            self.running = False
+            self.pending_steps = 0
+        if not self.busy:
+            self.dirty = True  # the final state, in full
+        return True
+
+    def fail(self, error: str) -> None:
+        self.running = False
+        self.pending_steps = 0
+        self.error = error
+        self.dirty = True
+
+    # ----------------------------------------------------------- snapshots
+    def due(self) -> frozenset | None:
+        """The parts of the snapshot to publish now, or None."""
+        if self.dirty and not self.busy:
+            return ALL_PARTS
+        if self.wanted is not None and self.busy:
+            return self.wanted
+        return None
+
+    def snapshot(self, parts=ALL_PARTS) -> LiveSnapshot:
+        """Build the snapshot (via :func:`build_snapshot`) and hand over the rows and events."""
+        self.dirty, self.wanted = False, None
+        step, now = self.trainer.step, time.perf_counter()
+        t_mark, s_mark = self._rate_mark
+        if step < s_mark:
+            self._rate, self._rate_mark = 0.0, (now, step)
+        elif now - t_mark >= RATE_WINDOW or (self._rate == 0.0 and step > s_mark):
+            self._rate, self._rate_mark = (step - s_mark) / (now - t_mark), (now, step)
+        rows, self.rows[:] = list(self.rows), []
+        events, self.events = self.events, []
+        self.serial += 1
+        grid_features, neuron_features = self.features() if parts & {"outputs", "maps"} else (None, None)
+        return build_snapshot(
+            self.trainer, parts, grid_features, neuron_features, serial=self.serial,
+            generation=self.generation, elapsed=self.elapsed, steps_per_sec=self._rate,
+            running=self.busy, rows=rows, events=events, error=self.error, applied=self.applied,
+            view=self.view)
+
+
+# ------------------------------------------------------------------ commands
+_HANDLERS: dict[type, Callable[[Run, Command], None]] = {}
+
+
+def _handles(kind: type):
+    def register(fn):
+        _HANDLERS[kind] = fn
+        return fn
+    return register
+
+
+def apply(run: Run, command: Command) -> None:
+    """Apply one command to ``run`` (raises TypeError for anything else)."""
+    handler = _HANDLERS.get(type(command))
+    if handler is None:
+        raise TypeError(f"not a live-run command: {command!r}")
+    run.applied += 1
+    run.dirty = True
+    handler(run, command)
+
+
+@_handles(Play)
+def _play(run: Run, cmd: Play) -> None:
+    run.running = True
+    run.error = None
+    run.trainer.divergence = None
+
+
+@_handles(Pause)
+def _pause(run: Run, cmd: Pause) -> None:
+    run.running = False
+    run.pending_steps = 0
+
+
+@_handles(Step)
+def _step(run: Run, cmd: Step) -> None:
+    run.running = False
+    run.pending_steps += cmd.steps
+
+
+@_handles(StepEpoch)
+def _step_epoch(run: Run, cmd: StepEpoch) -> None:
+    _step(run, Step(run.trainer.steps_to_epoch_end))
+
+
+@_handles(SetSpeed)
+def _set_speed(run: Run, cmd: SetSpeed) -> None:
+    run.speed = cmd.steps_per_sec
+    run._speed_mark = (time.perf_counter(), run.trainer.step)
+
+
+@_handles(UpdateConfig)
+def _update_config(run: Run, cmd: UpdateConfig) -> None:
+    run.trainer.update_config(**cmd.changes)
+
+
+@_handles(SetLoss)
+def _set_loss(run: Run, cmd: SetLoss) -> None:
+    run.trainer.network.set_loss(cmd.name)
+
+
+@_handles(SetWeight)
+def _set_weight(run: Run, cmd: SetWeight) -> None:
+    run.trainer.set_weight(cmd.node_id, cmd.row, cmd.col, cmd.value)
+
+
+@_handles(SetView)
+def _set_view(run: Run, cmd: SetView) -> None:
+    run.set_view(cmd.view)
+
+
+@_handles(SetGrids)
+def _set_grids(run: Run, cmd: SetGrids) -> None:
+    run.set_grids(cmd.grid, cmd.neuron_grid)
+
+
+@_handles(Replace)
+def _replace(run: Run, cmd: Replace) -> None:
+    spec, t = Run.check(cmd.spec), run.trainer
+    network = spec.network()
+    run.running = cmd.resume and run.running
+    current = spec.keep if spec.keep is not None else t.network.get_weights()
+    kept = t.replace_network(network, spec.data, current)
+    run.follow(spec)
+    run.events.append(f"rebuilt the network; kept the weights of {len(kept)} layer(s)")
+
+
+@_handles(Reset)
+def _reset(run: Run, cmd: Reset) -> None:
+    trainer = Run.check(cmd.spec).trainer()  # first: a spec that fails leaves the run as it was
+    run.running = False
+    run.pending_steps = 0
+    run.generation += 1
+    run._attach(trainer, cmd.spec)
+
+
+@_handles(RequestSnapshot)
+def _request_snapshot(run: Run, cmd: RequestSnapshot) -> None:
+    run.wanted = frozenset(cmd.parts)
+
+
+@_handles(Quit)
+def _quit(run: Run, cmd: Quit) -> None:
+    run.quit = True
+
+
+@dataclasses.dataclass(frozen=True)
+class _Unreadable(Command):
+    """A message from the GUI the worker could not read, in its place."""
+
+    error: str
+
+
+@_handles(_Unreadable)
+def _unreadable(run: Run, cmd: _Unreadable) -> None:
+    raise RuntimeError(f"a command could not be read:\n{cmd.error}")
+
+
+# ---------------------------------------------------------------------- loop
+def serve(run: Run, receive: Callable[[float], Iterable[Command]], box: SnapshotBox) -> None:
+    """Run the loop until a :class:`Quit`: ``receive(timeout)`` yields the
+    commands waiting (waiting up to ``timeout`` s for the first), snapshots
+    go into ``box``. An exception pauses the run and is reported in the next
+    snapshot; it never ends the loop."""
+    while not run.quit:
+        try:
+            for command in receive(0 if run.busy else IDLE_WAIT):
+                try:
+                    apply(run, command)
+                except Exception:  # this command failed; the later ones still apply
+                    run.fail(traceback.format_exc(limit=6))
+            if run.quit:
+                break
+            if run.busy and not run.train():
+                time.sleep(0.005)  # the speed limit allows no step yet
+            parts = run.due()
+            if parts is not None:
+                box.put(run.snapshot(parts))
+            time.sleep(0)  # let other threads (the GUI's, or the sender) have the GIL
+        except Exception:  # never kill the app: report and stop cleanly
+            run.fail(traceback.format_exc(limit=6))
+
+
+def queue_receiver(commands: queue.Queue) -> Callable[[float], list[Command]]:
+    """``receive`` for :func:`serve` from a queue (the thread host)."""
+    def receive(timeout: float) -> list[Command]:
+        out = []
+        try:
+            out.append(commands.get(timeout=timeout) if timeout else commands.get_nowait())
+            while True:
+                out.append(commands.get_nowait())
+        except queue.Empty:
+            return out
+    return receive
+
+
+def _read(conn: Connection, store: DataStore):
+    """The next message from the GUI, its data resolved; None for shared data (stored)."""
+    msg = conn.recv()
+    if isinstance(msg, ShareData):
+        store.put(msg.key, (msg.data, msg.raw))
+        return None
+    return _resolve(msg, store)
+
+
+def _connection_receiver(conn: Connection, store: DataStore):
+    """``receive`` for :func:`serve` from the GUI's connection."""
+    def receive(timeout: float) -> list[Command]:
+        out = []
+        try:
+            while conn.poll(timeout):
+                timeout = 0
+                try:
+                    msg = _read(conn, store)
+                except (EOFError, OSError):
+                    raise
+                except Exception:  # unreadable: reported in its place, the rest still apply
+                    msg = _Unreadable(traceback.format_exc(limit=4))
+                if msg is not None:
+                    out.append(msg)
+        except (EOFError, OSError):
+            out.append(Quit())  # the GUI went away
+        return out
+    return receive
+
+
+def _resolve(msg, store: DataStore):
+    spec = getattr(msg, "spec", None)
+    if spec is None or not isinstance(spec.data, DataRef):
+        return msg
+    data, raw = store.get(spec.data.key)
+    return dataclasses.replace(msg, spec=dataclasses.replace(spec, data=data, raw=raw))
+
+
+def _send_snapshots(conn: Connection, box: SnapshotBox) -> None:
+    while (snap := box.wait_take()) is not None:
+        try:
+            conn.send(snap)
+        except (BrokenPipeError, EOFError, OSError):
+            return  # the GUI went away; the loop sees it on its side
+
+
+def serve_fd(fd: int) -> None:
+    """Entry point of the worker process started by
+    :class:`~nnbuilder.core.live.LiveProcess`: the loop in the main thread,
+    reading commands from socket ``fd``; snapshots go out from a second thread."""
+    conn = Connection(fd)
+    store = DataStore()
+    try:
+        start = None
+        while not isinstance(start, Start):
+            start = _read(conn, store)
+        run = Run(start.spec)
+    except (EOFError, OSError):
+        return
+    except Exception:  # report a run that cannot even start, then leave
+        conn.send(error_snapshot(traceback.format_exc(limit=6)))
+        return
+    box = SnapshotBox()
+    threading.Thread(target=_send_snapshots, args=(conn, box), name="nnbuilder-snapshots",
+                     daemon=True).start()
+    try:
+        serve(run, _connection_receiver(conn, store), box)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        box.close()
