@@ -3,10 +3,10 @@
 A :class:`Trainer` owns a :class:`~nnbuilder.core.network.Network`, the
 prepared data and one ``np.random.Generator`` (from ``seed``) that drives
 initialisation, shuffling and dropout. :meth:`Trainer.run` performs ``n``
-steps and returns, so a caller (the CLI's progress bar, the GUI's worker
-thread) can pause, change hyperparameters in :attr:`Trainer.config` between
-chunks, and take a :meth:`Trainer.snapshot`: copies the trainer never writes
-to again.
+steps and returns, so a caller (the CLI's progress bar, the live run in
+:mod:`nnbuilder.core.worker`) can pause, change hyperparameters in
+:attr:`Trainer.config` between chunks, and take a :meth:`Trainer.snapshot`:
+copies the trainer never writes to again.
 
 Regularisation (weights only, never biases): L2 adds ``l2/2 * sum W^2`` to
 the objective (gradient ``l2 * W``), L1 adds ``l1 * sum |W|`` (gradient
