@@ -87,7 +87,7 @@ def main() -> int:
     w = MainWindow(path, offer_restore=False)
     w.resize(1440, 900)
     w.show()
-    ctl = w.training
+    ctl = w.live
     # Live and headless phases alternate, so a machine whose speed drifts
     # (shared hosts do) affects both sides of each ratio alike.
     st = {"phase": "warmup", "round": 0, "t0": 0.0, "s0": 0, "frames0": 0, "ratios": [],
@@ -95,12 +95,12 @@ def main() -> int:
           "rss0": 0.0, "rss_peak": 0.0, "wrss0": 0.0, "wrss_peak": 0.0}
 
     def current_step() -> int:
-        snap = ctl.live.peek() if ctl.live is not None else None
+        snap = w.run.worker.peek() if w.run.worker is not None else None
         return snap.step if snap is not None else 0
 
     def worker_rss() -> float:
         try:
-            return rss_mb(ctl.live.pid)
+            return rss_mb(w.run.worker.pid)
         except (OSError, AttributeError):
             return float("nan")
 
@@ -121,7 +121,7 @@ def main() -> int:
             st["fps"].append((ctl.frames_drawn - st["frames0"]) / dt)
             st["intervals"] += list(np.diff(np.array(ctl.frame_times)) * 1000)
             st["draw_ms"] += list(ctl.draw_ms)
-            ctl.live.pause()
+            w.run.worker.pause()
             time.sleep(0.2)  # let the worker stop
             headless = headless_rate(path, args.seconds)
             st["live"].append(live_rate)
@@ -129,11 +129,11 @@ def main() -> int:
             st["ratios"].append(live_rate / headless)
             st["round"] += 1
             if st["round"] < args.rounds:
-                ctl.live.play()
+                w.run.worker.play()
                 st["phase"] = "resume"
                 st["t_resume"] = time.perf_counter()
             else:
-                ctl.live.play()
+                w.run.worker.play()
                 st.update(phase="memory", rss0=rss_mb(), rss_peak=rss_mb(), wrss0=worker_rss(),
                           wrss_peak=worker_rss())
                 print(f"speed figures done; running to {args.steps:,} steps for the memory figure",
@@ -143,13 +143,13 @@ def main() -> int:
         elif st["phase"] == "memory" and current_step() >= args.steps:
             st["phase"] = "done"
             st["final_step"] = current_step()
-            ctl.shutdown()
+            w.run.shutdown()
             w.document.undo_stack.setClean()
             w.document._forced_modified = False
             w.close()
             app.quit()
 
-    QTimer.singleShot(300, ctl.toggle_play)
+    QTimer.singleShot(300, w.run.toggle_play)
     poller = QTimer()
     poller.timeout.connect(poll)
     poller.start(100)

@@ -15,7 +15,7 @@ def test_import_contracts_hold():
                         "--no-cache", "--no-logo"], cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "0 broken" in r.stdout
-    for contract in ("The core is NumPy only", "Scene items do not import controllers",
+    for contract in ("The core is NumPy only", "The window's rooms point one way",
                      "The CLI reaches the window only through nnbuilder.gui.app"):
         assert contract in r.stdout
 

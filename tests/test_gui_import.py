@@ -1,6 +1,5 @@
 """Importing CSV data in the window, driven as a user would: File > Import
 data (or a dropped file), the import dialog's controls, then training."""
-import time
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +9,7 @@ from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QPushButton
 
 from nnbuilder.core.modelfile import load_model
+from nnbuilder.core.table import ROWS_PER_STEP
 from nnbuilder.gui.items import node_texts
 from nnbuilder.gui.mainwindow import MainWindow
 
@@ -73,13 +73,13 @@ def test_importing_a_good_file_sets_the_data_and_fits_the_network_in_one_undo_st
     ds = w.document.dataset
     assert ds["csv"] == str(Path(path).resolve()) and ds["target"] == "label"
     assert ds["features"] == ["a", "b"] and ds["task"] is None and ds["drop_bad"] is False
-    assert w.training.dataset.X.shape == (60, 2)
-    np.testing.assert_array_equal(w.training.dataset.X, np.round(X[:, :2], 5))
+    assert w.data.dataset.X.shape == (60, 2)
+    np.testing.assert_array_equal(w.data.dataset.X, np.round(X[:, :2], 5))
     assert w.training_panel.dataset.currentText() == "data.csv"
     inp = w.document.graph.nodes_of_type("input")[0]
     assert inp.params["normalize"] == "standardize"
     assert node_texts(w.document.graph, inp.id)[1] == "standardized · x1, x2"
-    assert w.training.refresh_ready() is None  # ready to train
+    assert w.run.refresh_ready() is None  # ready to train
     # One undo step takes back the data and the network fitting together.
     assert w.document.undo_stack.undoText() == "Import data.csv"
     qtbot.keyClick(w.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
@@ -98,11 +98,11 @@ def test_importing_a_good_file_sets_the_data_and_fits_the_network_in_one_undo_st
     assert w._save_to(str(out))
     assert load_model(str(out)).dataset["features"] == ["a", "b"]
     w2 = make_window(str(out))
-    assert w2.training.dataset.X.shape == (60, 2) and w2.training_panel.dataset.currentText() == "data.csv"
+    assert w2.data.dataset.X.shape == (60, 2) and w2.training_panel.dataset.currentText() == "data.csv"
     # A model whose CSV file has gone says so, and keeps the network.
     Path(path).unlink()
     w3 = make_window(str(out))
-    assert w3.training.dataset is None and "cannot read" in w3.training.data_error
+    assert w3.data.dataset is None and "cannot read" in w3.data.error
     assert not w3.play_button.isEnabled() and len(w3.document.graph.nodes) == 4
 
 
@@ -122,7 +122,7 @@ def test_text_labels_are_mapped_to_indices_and_kept_for_display(qtbot, window, t
     assert not flags & Qt.ItemFlag.ItemIsEnabled  # the target is no feature
     assert d.feature_indices() == [1, 2]
     click_import(qtbot, d)
-    ds = w.training.dataset
+    ds = w.data.dataset
     assert ds.class_names == ["cat", "dog", "emu"] and ds.y[:4].tolist() == [0, 1, 2, 0]
     out = w.document.graph.nodes_of_type("output")[0].params
     assert out["units"] == 3 and out["activation"] == "softmax" and out["loss"] == "cross_entropy"
@@ -139,7 +139,7 @@ def test_the_task_can_be_overridden(qtbot, window, tmp_path, monkeypatch):
     d.task.setCurrentText("Regression")
     assert d.classes.text() == "Numeric target from 0 to 3"
     click_import(qtbot, d)
-    assert window.document.dataset["task"] == "regression" and window.training.dataset.task == "regression"
+    assert window.document.dataset["task"] == "regression" and window.data.dataset.task == "regression"
     out = window.document.graph.nodes_of_type("output")[0].params
     assert (out["units"], out["activation"], out["loss"]) == (1, "linear", "l2")
 
@@ -164,7 +164,7 @@ def test_a_bad_cell_is_named_by_row_and_column_and_its_row_can_be_left_out(
     qtbot.mouseClick(d.drop_bad, Qt.MouseButton.LeftButton)
     assert d.drop_bad.isChecked() and d.ok.isEnabled() and d.status.text().startswith("Ready: 4 rows")
     click_import(qtbot, d)
-    assert w.training.dataset.X.tolist() == [[1, 2], [3, 4], [7, 8], [11, 12]]
+    assert w.data.dataset.X.tolist() == [[1, 2], [3, 4], [7, 8], [11, 12]]
     assert w.document.dataset["drop_bad"] is True
 
     # A cancelled dialog changes nothing.
@@ -187,7 +187,6 @@ def test_a_file_that_cannot_be_read_is_reported_and_the_data_kept(qtbot, window,
 
 
 def test_a_100000_row_file_loads_without_freezing_the_window(qtbot, window, tmp_path, monkeypatch):
-    from nnbuilder.core.table import ROWS_PER_STEP
 
     rng = np.random.default_rng(1)
     X = rng.normal(size=(100_000, 4))
@@ -217,7 +216,7 @@ def test_a_100000_row_file_loads_without_freezing_the_window(qtbot, window, tmp_
     assert len(turns) >= 6 * 100_000 // ROWS_PER_STEP
     assert turns == sorted(turns) and turns[-1] > 50
     click_import(qtbot, d)
-    assert w.training.dataset.X.shape == (100_000, 4) and w.training.dataset.n_classes == 3
+    assert w.data.dataset.X.shape == (100_000, 4) and w.data.dataset.n_classes == 3
     assert "100,000 rows" in w.statusBar().currentMessage()
 
 
@@ -257,7 +256,7 @@ def test_dropping_a_csv_file_on_the_window_opens_the_import_dialog(qtbot, window
     click_import(qtbot, d)
     # Two columns: the Input node keeps its features (x1, x2 here).
     assert w.document.graph.nodes_of_type("input")[0].params["features"][:2] == ["x1", "x2"]
-    assert w.training.dataset.X.shape == (4, 2)
+    assert w.data.dataset.X.shape == (4, 2)
 
 
 def test_normalize_in_the_data_panel_edits_the_input_node_undoably(qtbot, window):
@@ -285,7 +284,7 @@ def test_iris_imported_from_its_csv_trains_and_fills_the_confusion_matrix(
     w.training_panel.lr.setValue(0.1)
     w.training_panel.max_epochs.setValue(300)
     qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
-    snap = lambda: w.training.snapshot  # noqa: E731
+    snap = lambda: w.run.snapshot  # noqa: E731
     qtbot.waitUntil(lambda: snap() is not None and not snap().running and snap().step > 0, timeout=60000)
     qtbot.wait(80)
     s = snap()
@@ -353,7 +352,7 @@ def test_imported_regression_data_trains_and_shows_r2(qtbot, window, tmp_path, m
     w.training_panel.lr.setValue(0.01)
     w.training_panel.max_epochs.setValue(150)
     qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
-    snap = lambda: w.training.snapshot  # noqa: E731
+    snap = lambda: w.run.snapshot  # noqa: E731
     qtbot.waitUntil(lambda: snap() is not None and not snap().running and snap().step > 0, timeout=60000)
     s = snap()
     assert s.metric_name == "r2" and s.last["test_metric"] > 0.9 and not w.errors

@@ -17,7 +17,11 @@ WAIT = 15000
 
 
 def snap(w):
-    return w.training.snapshot
+    return w.run.snapshot
+
+
+def step_of(w):
+    return None if snap(w) is None else snap(w).step
 
 
 def wait_epochs(qtbot, w, n):
@@ -123,10 +127,10 @@ def test_changing_units_while_training_keeps_the_other_layers(qtbot, window):
 def test_closing_the_window_while_training_stops_the_thread(qtbot, window):
     qtbot.mouseClick(window.play_button, Qt.MouseButton.LeftButton)
     wait_epochs(qtbot, window, 1)
-    live = window.training.live
+    live = window.run.worker
     assert live.alive
     window.close()
-    assert not live.alive and window.training.live is None
+    assert not live.alive and window.run.worker is None
 
 
 def test_the_boundary_changes_and_weight_lines_match_the_weights(qtbot, window):
@@ -173,10 +177,10 @@ def test_an_error_in_the_worker_is_shown_and_training_stops(qtbot, window):
     qtbot.mouseClick(window.play_button, Qt.MouseButton.LeftButton)
     wait_epochs(qtbot, window, 1)
     # A command the worker cannot carry out raises inside it, mid-run.
-    window.training.live.set_weight("dense1", 0, 0, float("nan"))
+    window.run.worker.set_weight("dense1", 0, 0, float("nan"))
     qtbot.waitUntil(lambda: any(t == "Training stopped" for t, _ in window.errors), timeout=WAIT)
     assert "finite" in window.errors[-1][1]
-    assert window.training.live.alive and not snap(window).running
+    assert window.run.worker.alive and not snap(window).running
     qtbot.mouseClick(window.play_button, Qt.MouseButton.LeftButton)  # and it trains on
     e = snap(window).epoch
     wait_epochs(qtbot, window, e + 2)
@@ -197,7 +201,7 @@ def test_plots_export_and_loss_csv(qtbot, window, gui_env):
     assert window.export_loss_csv(str(out))
     rows = list(csv.reader(out.open()))
     assert rows[0] == ["epoch", "step", "train_loss", "test_loss", "train_metric", "test_metric"]
-    assert len(rows) - 1 == len(window.training.curves) and [r[0] for r in rows[1:4]] == ["0.0", "1.0", "2.0"]
+    assert len(rows) - 1 == len(window.run.state.curves) and [r[0] for r in rows[1:4]] == ["0.0", "1.0", "2.0"]
 
 
 def test_loss_hover_readout_and_log_scale(qtbot, window):
@@ -206,7 +210,7 @@ def test_loss_hover_readout_and_log_scale(qtbot, window):
     qtbot.wait(80)
     loss = window.curves.loss
     vb = loss.plotItem.vb
-    train = window.training.curves.column("train_loss")
+    train = window.run.state.curves.column("train_loss")
     pos = vb.mapViewToScene(QPointF(1.0, float(train[1])))
     loss._hover((pos,))
     assert "epoch 1" in loss.readout.toPlainText()
@@ -223,15 +227,30 @@ def test_reset_reinitialises_with_the_same_or_a_new_seed(qtbot, window):
     wait_epochs(qtbot, window, 3)
     pause(qtbot, window)
     qtbot.mouseClick(window.reset_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: snap(window).step == 0, timeout=WAIT)
+    qtbot.waitUntil(lambda: step_of(window) == 0, timeout=WAIT)
     qtbot.mouseClick(window.step_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: snap(window).step == 1, timeout=WAIT)
+    qtbot.waitUntil(lambda: step_of(window) == 1, timeout=WAIT)
     np.testing.assert_array_equal(snap(window).weights["dense1"][0], first)  # same seed, same run
     seed = window.document.seed
     qtbot.mouseClick(window.reset_button, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier)
-    qtbot.waitUntil(lambda: snap(window).step == 0, timeout=WAIT)
+    qtbot.waitUntil(lambda: step_of(window) == 0, timeout=WAIT)
     assert window.document.seed != seed
-    assert len(window.training.curves) == 1  # the plots started over
+    assert len(window.run.state.curves) == 1  # the plots started over
+
+
+def test_reset_while_training_starts_the_curves_over(qtbot, window):
+    """Reset (with a new seed) while training, then Train: the curves are the
+    new run's alone, from epoch 0 on, with no line joining the old run."""
+    qtbot.mouseClick(window.play_button, Qt.MouseButton.LeftButton)
+    wait_epochs(qtbot, window, 20)
+    qtbot.mouseClick(window.reset_button, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: step_of(window) == 0, timeout=WAIT)
+    assert window.epoch_label.text() == "Epoch 0" and window.curves.loss.train.xData.size <= 1
+    qtbot.mouseClick(window.play_button, Qt.MouseButton.LeftButton)
+    wait_epochs(qtbot, window, 5)
+    pause(qtbot, window)
+    epochs = window.run.state.curves.column("epoch")
+    assert epochs[0] == 0 and np.all(np.diff(epochs) == 1), epochs[:30]
 
 
 def test_dataset_change_while_training_keeps_the_weights(qtbot, window):
@@ -266,14 +285,14 @@ def test_hovering_a_neuron_shows_its_map_large_and_the_layer_panel_fills(qtbot, 
     assert len(item.maps) == 4
     centre = item.mapToScene(QPointF(item.size[0] / 2, 46 + 11 + 22))  # neuron 1
     qtbot.mouseMove(window.view.viewport(), window.view.mapFromScene(centre))
-    qtbot.waitUntil(lambda: window.scene._preview is not None and window.scene._preview.isVisible(),
+    qtbot.waitUntil(lambda: window.scene.neuron_preview is not None and window.scene.neuron_preview.isVisible(),
                     timeout=WAIT)
-    assert window.scene._preview.pixmap().width() == 160
-    assert window.scene._preview.toolTip() == "dense1[1]"
+    assert window.scene.neuron_preview.pixmap().width() == 160
+    assert window.scene.neuron_preview.toolTip() == "dense1[1]"
     qtbot.mouseMove(window.view.viewport(), window.view.mapFromScene(centre + QPointF(0, -300)))
-    qtbot.waitUntil(lambda: not window.scene._preview.isVisible(), timeout=WAIT)
+    qtbot.waitUntil(lambda: not window.scene.neuron_preview.isVisible(), timeout=WAIT)
     # The per-layer panel: gradient norms over time and a weight histogram.
-    window._docks["gradientsDock"].raise_()
+    window.docks["gradientsDock"].raise_()
     qtbot.mouseClick(window.play_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.layer_plot.history is not None and len(window.layer_plot.history) >= 2,
                     timeout=WAIT)
@@ -328,20 +347,20 @@ def test_iris_trains_in_the_window_and_the_confusion_matrix_fills(qtbot, make_wi
 
 def test_data_with_four_features_shows_a_slice_through_two_of_them(qtbot, make_window):
     plain = make_window()
-    assert not plain.slice_label.isVisible() and not plain.training_panel.slice_x.isVisible()
+    assert not plain.training_panel.slice_label.isVisible() and not plain.training_panel.slice_x.isVisible()
     w = make_window(str(EXAMPLES / "iris.json"))
     panel = w.training_panel
     assert panel.slice_x.isVisible() and panel.slice_x.count() == 4
     grid = w.boundary.grid
     assert grid.axes == (0, 1) and [c for c, _ in grid.fixed] == [2, 3]
-    assert "at median" in w.boundary.plotItem.titleLabel.text and w.slice_label.isVisible()
+    assert "at median" in w.boundary.plotItem.titleLabel.text and w.training_panel.slice_label.isVisible()
     qtbot.mouseClick(w.step_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: w.boundary.last_rgba is not None, timeout=WAIT)
     panel.slice_x.setCurrentText("petal_length")
     panel.slice_y.setCurrentText("petal_width")
     grid = w.boundary.grid
     assert grid.axes == (2, 3) and [c for c, _ in grid.fixed] == [0, 1]
-    X = w.training.dataset.X
+    X = w.data.dataset.X
     assert grid.xs[0] < X[:, 2].min() and grid.xs[-1] > X[:, 2].max()
     assert np.allclose(grid.raw[:, 0], np.median(X[:, 0]))
     first = w.boundary.last_rgba.copy()
@@ -361,7 +380,7 @@ def test_paint_points_remove_undo_save_and_reopen(qtbot, make_window, gui_env, m
     panel = w.training_panel
     panel.dataset.setCurrentText("painted")
     doc = w.document
-    assert doc.dataset["points"] == [] and w.paint_row.isVisible()
+    assert doc.dataset["points"] == [] and w.output_panel.paint_row.isVisible()
     bp = w.boundary
     assert bp.grid is not None and bp.grid.x_range[0] <= -6 and bp.grid.x_range[1] >= 6
     click_plot(qtbot, bp, 1.0, 1.0)
@@ -378,12 +397,12 @@ def test_paint_points_remove_undo_save_and_reopen(qtbot, make_window, gui_env, m
     doc.undo_stack.undo()
     assert doc.dataset["points"] == pts
     # three classes
-    w.paint_classes.setValue(3)
-    w.paint_buttons[2].click()
+    w.output_panel.paint_row.classes.setValue(3)
+    w.output_panel.paint_row.buttons[2].click()
     click_plot(qtbot, bp, 0.0, -4.0)
     assert doc.dataset["classes"] == 3 and doc.dataset["points"][-1][2] == 2
     assert "3 classes" in w.play_button.toolTip()  # the example has one output unit
-    w.paint_classes.setValue(2)  # drops the class-2 point
+    w.output_panel.paint_row.classes.setValue(2)  # drops the class-2 point
     assert [p[2] for p in doc.dataset["points"]] == [0, 1, 0]
     assert w.play_button.isEnabled()
     path = gui_env / "painted.json"
@@ -391,8 +410,8 @@ def test_paint_points_remove_undo_save_and_reopen(qtbot, make_window, gui_env, m
     assert w.save_as()
     again = make_window(str(path))
     assert again.document.dataset["points"] == doc.dataset["points"]
-    assert again.training_panel.dataset.currentText() == "painted" and again.paint_row.isVisible()
-    assert len(again.training.dataset) == 3
+    assert again.training_panel.dataset.currentText() == "painted" and again.output_panel.paint_row.isVisible()
+    assert len(again.data.dataset) == 3
 
 
 def test_gallery_samples_seed_and_regenerate(qtbot, window):
@@ -403,11 +422,11 @@ def test_gallery_samples_seed_and_regenerate(qtbot, window):
     item = gallery.item(names.index("spiral"))
     qtbot.mouseClick(gallery.viewport(), Qt.MouseButton.LeftButton, pos=gallery.visualItemRect(item).center())
     assert doc.dataset["name"] == "spiral" and panel.dataset.currentText() == "spiral"
-    before = window.training.dataset.X.copy()
+    before = window.data.dataset.X.copy()
     type_into(qtbot, panel.samples, "300")
-    assert doc.dataset["samples"] == 300 and len(window.training.dataset) == 300
+    assert doc.dataset["samples"] == 300 and len(window.data.dataset) == 300
     seed = doc.dataset["seed"]
     qtbot.mouseClick(panel.regenerate, Qt.MouseButton.LeftButton)
-    assert doc.dataset["seed"] != seed and not np.array_equal(window.training.dataset.X[:10], before[:10])
+    assert doc.dataset["seed"] != seed and not np.array_equal(window.data.dataset.X[:10], before[:10])
     doc.undo_stack.undo()  # the data changes are undoable too
-    assert doc.dataset["seed"] == seed and len(window.training.dataset) == 300
+    assert doc.dataset["seed"] == seed and len(window.data.dataset) == 300

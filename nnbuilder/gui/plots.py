@@ -1,5 +1,6 @@
-"""pyqtgraph views of a training run: loss and metric curves, the decision
-boundary (or fitted curve), per-layer gradient norms and weight histograms.
+"""pyqtgraph views of a training run: the shared colours and plot style, and
+the output view (the decision boundary or fitted curve over the data). The
+curves, confusion matrix and gradient plots are in :mod:`.curves`.
 
 Every view draws from arrays of a snapshot the worker never writes again, or
 from the GUI's own bounded :class:`~nnbuilder.core.trainer.History`.
@@ -9,10 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFontMetrics, QGuiApplication, QPalette
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget)
-
-from nnbuilder.core.trainer import History
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
 
 # No antialiasing: pyqtgraph paints from Python, holding the GIL, and smooth
 # lines cost several times more to rasterize in software.
@@ -71,7 +69,7 @@ def style_plot(plot: pg.PlotItem, grid: bool = True) -> None:
     plot.showGrid(x=grid, y=grid, alpha=0.2)
 
 
-class _Plot(pg.PlotWidget):
+class BasePlot(pg.PlotWidget):
     show_grid = False  # a grid makes each axis repaint the whole plot (tens of ms per update)
 
     def __init__(self, object_name: str, title: str, parent=None):
@@ -91,104 +89,7 @@ class _Plot(pg.PlotWidget):
             title.setText(title.text, color=pal.color(QPalette.ColorRole.Text).name(), size="9pt")
 
 
-class CurvePlot(_Plot):
-    """Train and test curves per epoch with a hover read-out.
-
-    Fed from a bounded History, so a long run stays fast and small."""
-
-    def __init__(self, object_name: str, title: str, ylabel: str, parent=None):
-        super().__init__(object_name, title, parent)
-        self.ylabel = ylabel
-        p = self.plotItem
-        p.setLabel("bottom", "epoch")
-        p.addLegend(offset=(-10, 10))
-        p.setDownsampling(auto=True, mode="peak")
-        p.setClipToView(True)
-        p.disableAutoRange()
-        self._log = False
-        # 1-pixel lines: wider ones take a slow software path (2.5x the frame).
-        self.train = p.plot([], [], pen=pg.mkPen(TRAIN_PEN, width=1), name="train")
-        self.test = p.plot([], [], pen=pg.mkPen(TEST_PEN, width=1), name="test")
-        self.marks: list = []
-        self.readout = pg.TextItem(anchor=(0, 0))
-        self.readout.setZValue(10)
-        p.addItem(self.readout, ignoreBounds=True)
-        self.cross = pg.InfiniteLine(angle=90, pen=pg.mkPen((150, 150, 150), style=Qt.PenStyle.DashLine))
-        self.cross.setVisible(False)
-        p.addItem(self.cross, ignoreBounds=True)
-        self._x = self._a = self._b = np.zeros(0)
-        self._proxy = pg.SignalProxy(self.scene().sigMouseMoved, rateLimit=30, slot=self._hover)
-
-    def set_data(self, x, train, test, exact: bool = False) -> None:
-        """``exact`` fits the x range to the data (when training stopped)."""
-        self._x, self._a, self._b = x, train, test
-        self.train.setData(x, train)
-        finite = np.isfinite(test)
-        self.test.setData(x[finite], test[finite])
-        self._fit_range(exact)
-
-    def _fit_range(self, exact: bool = False) -> None:
-        """Ranges that change in steps (x doubles, y moves when the data leaves
-        it), not on every update: a new range makes pyqtgraph rebuild and
-        repaint the axes from Python, which is most of an update's cost."""
-        x, vals = self._x, np.concatenate([self._a, self._b])
-        vals = vals[np.isfinite(vals)]
-        log = self.plotItem.ctrl.logYCheck.isChecked()
-        if log:
-            vals = np.log10(vals[vals > 0])
-        if len(x) == 0 or len(vals) == 0:
-            return
-        x_hi = max(8.0, 2.0 ** np.ceil(np.log2(max(x[-1], 1.0) * 1.05)))
-        if exact:
-            x_hi = max(1.0, float(x[-1]) * 1.02)
-        lo, hi = float(vals.min()), float(vals.max())
-        pad = max(hi - lo, 1e-9) * 0.08
-        want = (lo - pad, hi + pad)
-        (cx0, cx1), (cy0, cy1) = self.plotItem.vb.viewRange()
-        span = cy1 - cy0
-        y_ok = cy0 <= want[0] and want[1] <= cy1 and (want[1] - want[0]) > 0.5 * span
-        if cx1 != x_hi or cx0 != 0 or not y_ok or self._log != log:
-            self._log = log
-            self.plotItem.setRange(xRange=(0, x_hi), yRange=want, padding=0)
-
-    def mark(self, epoch: float, text: str) -> None:
-        """A red line where something happened (e.g. divergence)."""
-        line = pg.InfiniteLine(pos=epoch, angle=90, pen=pg.mkPen("#E03131", width=2),
-                               label=text, labelOpts={"color": "#E03131", "position": 0.9})
-        self.plotItem.addItem(line, ignoreBounds=True)
-        self.marks.append(line)
-
-    def clear_marks(self) -> None:
-        for m in self.marks:
-            self.plotItem.removeItem(m)
-        self.marks = []
-
-    def _hover(self, event) -> None:
-        pos = event[0]
-        vb = self.plotItem.vb
-        if not self.plotItem.sceneBoundingRect().contains(pos) or len(self._x) == 0:
-            self.readout.setText("")
-            self.cross.setVisible(False)
-            return
-        x = vb.mapSceneToView(pos).x()
-        if self.plotItem.ctrl.logXCheck.isChecked():
-            x = 10 ** x
-        i = int(np.clip(np.searchsorted(self._x, x), 0, len(self._x) - 1))
-        self.show_readout(i)
-
-    def show_readout(self, i: int) -> str:
-        text = f"epoch {self._x[i]:.0f}\ntrain {self.ylabel} {self._a[i]:.6g}"
-        if np.isfinite(self._b[i]):
-            text += f"\ntest {self.ylabel} {self._b[i]:.6g}"
-        self.readout.setText(text, color=QGuiApplication.palette().color(QPalette.ColorRole.Text))
-        vr = self.plotItem.vb.viewRange()
-        self.readout.setPos(vr[0][0], vr[1][1])
-        self.cross.setPos(self._x[i] if not self.plotItem.ctrl.logXCheck.isChecked() else np.log10(max(self._x[i], 1e-12)))
-        self.cross.setVisible(True)
-        return text
-
-
-class BoundaryPlot(_Plot):
+class BoundaryPlot(BasePlot):
     """The network's output over the input plane (2-D) or line (1-D), with the data.
 
     ``pointClicked(x, y, remove, next_class)`` reports clicks in the plane
@@ -300,6 +201,13 @@ class BoundaryPlot(_Plot):
         self.test_points.setVisible(show)
 
     # output ----------------------------------------------------------------
+    def clear_output(self) -> None:
+        """No network output (a new run): the data alone."""
+        self.image.clear()
+        self.contour.setData(None)
+        self.curve.setData([], [])
+        self.last_rgba = None
+
     def set_output(self, outputs: np.ndarray | None, threshold: float, value_range) -> None:
         """``outputs`` ``(n_grid, k)`` over the grid; ``value_range`` (lo, hi) maps
         one-output values to colours, centred on ``threshold``."""
@@ -348,158 +256,3 @@ class BoundaryPlot(_Plot):
         x0, x1 = g.x_range
         y0, y1 = g.y_range
         self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
-
-
-class LayerPlot(QWidget):
-    """Gradient norm per layer over time (log scale) and a weight histogram,
-    so vanishing and exploding gradients and dead units show."""
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.setObjectName("layerPlot")
-        self.norms = _Plot("gradientPlot", "Gradient norm per layer")
-        self.norms.plotItem.setLogMode(y=True)
-        self.norms.plotItem.setLabel("bottom", "step")
-        self.norms.plotItem.addLegend(offset=(-10, 10))
-        self.hist = _Plot("histogramPlot", "Weights")
-        self.layer = QComboBox()
-        self.layer.setObjectName("histogramLayerCombo")
-        self.layer.setToolTip("Layer whose weights the histogram shows")
-        self.bars = None
-        self.curves: dict[str, pg.PlotDataItem] = {}
-        self.history: History | None = None
-        top = QHBoxLayout()
-        top.addWidget(QLabel("Histogram of"))
-        top.addWidget(self.layer, 1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.norms, 3)
-        layout.addLayout(top)
-        layout.addWidget(self.hist, 2)
-
-    def reset(self, layer_ids: list[str]) -> None:
-        for c in self.curves.values():
-            self.norms.plotItem.removeItem(c)
-        legend = self.norms.plotItem.legend
-        if legend is not None:
-            legend.clear()
-        self.curves = {}
-        self.history = History(capacity=4000, columns=("step",) + tuple(layer_ids))
-        for i, nid in enumerate(layer_ids):
-            self.curves[nid] = self.norms.plotItem.plot(
-                [], [], pen=pg.mkPen(CLASS_COLORS[i % len(CLASS_COLORS)], width=1.5), name=nid)
-        current = self.layer.currentText()
-        self.layer.blockSignals(True)
-        self.layer.clear()
-        self.layer.addItems(layer_ids)
-        if current in layer_ids:
-            self.layer.setCurrentText(current)
-        self.layer.blockSignals(False)
-
-    def update_from(self, snap) -> None:
-        if self.history is None or set(snap.stats) != set(self.curves):
-            self.reset(list(snap.stats))
-        if snap.step > 0:  # before the first step there is no gradient to show
-            row = {"step": snap.step, **{nid: max(s["g_norm"], 1e-12) for nid, s in snap.stats.items()}}
-            self.history.append(**row)
-        steps = self.history.column("step")
-        for nid, curve in self.curves.items():
-            curve.setData(steps, self.history.column(nid))
-        s = snap.stats.get(self.layer.currentText())
-        if s is not None:
-            centers = (s["edges"][:-1] + s["edges"][1:]) / 2
-            width = s["edges"][1] - s["edges"][0]
-            if self.bars is None:
-                self.bars = pg.BarGraphItem(x=centers, height=s["hist"], width=width, brush="#0877BD")
-                self.hist.plotItem.addItem(self.bars)
-            else:
-                self.bars.setOpts(x=centers, height=s["hist"], width=width)
-
-
-class ConfusionPlot(_Plot):
-    """Counts of true class (rows, top to bottom) against predicted (columns)."""
-
-    def __init__(self, parent=None):
-        super().__init__("confusionPlot", "Confusion (test)", parent)
-        p = self.plotItem
-        p.setMouseEnabled(False, False)
-        p.hideButtons()
-        p.setLabel("bottom", "predicted")
-        p.setLabel("left", "true")
-        self.image = pg.ImageItem()
-        p.addItem(self.image)
-        self.texts: list[pg.TextItem] = []
-        self.counts = None
-        self.class_names: list[str] = []
-        self.setMinimumWidth(190)
-        self.plotItem.vb.sigResized.connect(lambda *_: self._label_columns())
-
-    def _label_columns(self) -> None:
-        """Predicted-class names under the columns, elided to the column width."""
-        k = len(self.class_names)
-        if not k:
-            return
-        room = max(12, int(self.plotItem.vb.width() / k) - 6)
-        fm = QFontMetrics(self.font())
-        self.plotItem.getAxis("bottom").setTicks([[
-            (i + 0.5, fm.elidedText(n, Qt.TextElideMode.ElideRight, room))
-            for i, n in enumerate(self.class_names)]])
-
-    def set_counts(self, counts: np.ndarray, names: list[str]) -> None:
-        k = counts.shape[0]
-        self.counts = counts
-        rows = counts.sum(axis=1, keepdims=True)
-        share = counts / np.maximum(rows, 1)
-        # Row 0 (the first true class) at the top, like a table.
-        rgba = diverging_rgba(share[::-1])
-        self.image.setImage(rgba, autoLevels=False)
-        self.image.setRect(QRectF(0, 0, k, k))
-        if len(self.texts) != k * k:
-            for t in self.texts:
-                self.plotItem.removeItem(t)
-            self.texts = []
-            for _ in range(k * k):
-                t = pg.TextItem(anchor=(0.5, 0.5))
-                self.plotItem.addItem(t)
-                self.texts.append(t)
-            self.plotItem.setRange(xRange=(0, k), yRange=(0, k), padding=0)
-        if list(names[:k]) != self.class_names:  # the class names label the axes
-            self.class_names = list(names[:k])
-            self._label_columns()
-            self.plotItem.getAxis("left").setTicks([[(k - 1 - i + 0.5, n[:10]) for i, n in enumerate(names[:k])]])
-        for i in range(k):
-            for j in range(k):
-                t = self.texts[i * k + j]
-                t.setText(str(int(counts[i, j])), color="#111111" if share[i, j] < 0.6 else "#ffffff")
-                t.setPos(j + 0.5, k - 1 - i + 0.5)
-
-
-class CurvesPanel(QWidget):
-    """Loss and metric side by side, with the log-scale toggle."""
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.loss = CurvePlot("lossPlot", "Loss", "loss")
-        self.metric = CurvePlot("metricPlot", "Accuracy", "accuracy")
-        self.confusion = ConfusionPlot()
-        self.confusion.setVisible(False)  # shown for classification once there are counts
-        self.log = QCheckBox("log scale")
-        self.log.setObjectName("logScaleCheck")
-        self.log.setToolTip("Show the loss on a logarithmic scale")
-        self.log.toggled.connect(self._set_log)
-        self.readout = QLabel()
-        bar = QHBoxLayout()
-        bar.addWidget(self.log)
-        bar.addStretch(1)
-        plots = QHBoxLayout()
-        plots.addWidget(self.loss, 3)
-        plots.addWidget(self.metric, 3)
-        plots.addWidget(self.confusion, 2)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(2, 2, 2, 2)
-        layout.addLayout(bar)
-        layout.addLayout(plots, 1)
-
-    def _set_log(self, on: bool) -> None:
-        self.loss.plotItem.setLogMode(y=on)
-        self.loss._fit_range()

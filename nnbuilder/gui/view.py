@@ -93,14 +93,14 @@ class NetworkView(QGraphicsView):
 
     # ---------------------------------------------------------------- drops
     @staticmethod
-    def _model_files(mime) -> list[str]:
+    def model_files(mime) -> list[str]:
         """Local files a drop carries that the window opens: models and data tables."""
         return [u.toLocalFile() for u in mime.urls() if u.isLocalFile() and
                 u.toLocalFile().lower().endswith((".json", *DATA_SUFFIXES))]
 
     def dragEnterEvent(self, event):
         mime = event.mimeData()
-        if mime.hasFormat(LAYER_MIME) or self._model_files(mime):
+        if mime.hasFormat(LAYER_MIME) or self.model_files(mime):
             event.acceptProposedAction()
         else:
             event.ignore()
@@ -121,7 +121,7 @@ class NetworkView(QGraphicsView):
                 scene.node_items[nid].setSelected(True)
             event.acceptProposedAction()
             return
-        files = self._model_files(mime)
+        files = self.model_files(mime)
         if files:
             event.acceptProposedAction()
             self.fileDropped.emit(files[0])

@@ -1,0 +1,212 @@
+"""The live view: on a ~30 Hz timer, takes the run's newest snapshot and draws
+it into the output view, the curves, the gradient plots, the diagram and the
+counters. It reads the run and the data; it writes neither the document nor
+the run (trained weights reach the document through the run controller).
+"""
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QLabel, QStyle, QToolButton
+
+from nnbuilder.core.losses import LOSSES
+
+from .data_controller import NEURON_RES, DataController
+from .curves import CurvesPanel, LayerPlot
+from .plots import BoundaryPlot
+from .run_controller import RunController
+from .scene import NetworkScene
+from .training_panel import TrainingPanel
+
+FRAME_MS = 33  # ~30 Hz: the output map and the diagram
+CURVE_EVERY = 8  # loss, then metric, on every 8th frame: they move slowly, their axes cost
+STATS_EVERY = 6  # gradient norms and histograms at ~5 Hz, and only when shown
+PROBABILITY_OUTPUTS = ("sigmoid", "softmax", "step")  # outputs in [0, 1]
+
+
+def flush_paint() -> None:
+    """Run pending scene updates and repaints now instead of in a later loop turn."""
+    app = QApplication.instance()
+    for _ in range(2):  # scene updates are queued calls that post the repaint
+        app.sendPostedEvents(None, 0)
+
+
+def output_scale(graph, dataset) -> tuple[float, tuple[float, float]]:
+    """(the level of the output view's contour, the range its colours span)."""
+    outs = graph.nodes_of_type("output")
+    if not outs or dataset is None:
+        return 0.5, (0.0, 1.0)
+    p = outs[0].params
+    if dataset.task == "regression":
+        y = np.asarray(dataset.y, dtype=float)
+        lo, hi = float(y.min()), float(y.max())
+        return (lo + hi) / 2, (lo, hi)
+    threshold = LOSSES[p["loss"]].threshold
+    if p["activation"] in PROBABILITY_OUTPUTS:
+        return threshold, (0.0, 1.0)
+    return threshold, (threshold - 1.0, threshold + 1.0)
+
+
+@dataclass
+class Counters:
+    """The toolbar's read-outs and the Train/Pause button."""
+
+    epoch: QLabel
+    rate: QLabel
+    elapsed: QLabel
+    loss: QLabel
+    play: QToolButton
+
+    def show(self, epoch=0, steps_per_sec=0.0, elapsed=0.0, loss="", running=False) -> None:
+        self.epoch.setText(f"Epoch {epoch:,}")
+        self.rate.setText(f"{steps_per_sec:,.0f} steps/s")
+        self.elapsed.setText(time.strftime("%H:%M:%S", time.gmtime(elapsed)))
+        self.loss.setText(loss)
+        self.play.setText("Pause" if running else "Train")
+        icon = QStyle.StandardPixmap.SP_MediaPause if running else QStyle.StandardPixmap.SP_MediaPlay
+        self.play.setIcon(self.play.style().standardIcon(icon))
+
+
+class LiveView(QObject):
+    """Draws ``run``'s snapshots and ``data``'s points into the given widgets."""
+
+    def __init__(self, run: RunController, data: DataController, panel: TrainingPanel,
+                 boundary: BoundaryPlot, curves: CurvesPanel, layer_plot: LayerPlot,
+                 scene: NetworkScene, counters: Counters, parent=None):
+        super().__init__(parent)
+        self.run, self.data, self.panel = run, data, panel
+        self.boundary, self.curves, self.layer_plot = boundary, curves, layer_plot
+        self.scene, self.counters = scene, counters
+        self.frame_times: deque = deque(maxlen=4000)
+        self.draw_ms: deque = deque(maxlen=4000)  # time each drawn frame took
+        self.frames_drawn = 0
+        self._frame = 0
+        run.runReplaced.connect(self.clear)
+        run.diverged.connect(lambda epoch, text: curves.loss.mark(epoch, text))
+        run.readyChanged.connect(lambda _: self._show_running())
+        data.dataChanged.connect(self.show_data)
+        panel.viewChanged.connect(self.view_options_changed)
+        self.timer = QTimer(self)
+        self.timer.setInterval(FRAME_MS)
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.timeout.connect(self.tick)
+        self.timer.start()
+
+    # ------------------------------------------------------------- a new run
+    def clear(self) -> None:
+        """A new run: nothing of the old one stays on screen."""
+        c = self.curves
+        c.loss.clear_marks()
+        empty = np.zeros(0)
+        c.loss.set_data(empty, empty, empty)
+        c.metric.set_data(empty, empty, empty)
+        c.confusion.clear_counts()
+        self.layer_plot.clear()
+        self.boundary.clear_output()
+        self.scene.clear_live()
+        self.counters.show()
+
+    def _show_running(self) -> None:
+        self.counters.play.setText("Pause" if self.run.running else "Train")
+
+    def show_data(self) -> None:
+        """The data in the output view, before any training."""
+        data, bp = self.data, self.boundary
+        self.scene.set_data_columns(data.dataset.X.shape[1] if data.dataset is not None else 2)
+        if data.dataset is None:
+            bp.set_data(None, None, None, None, None, "classification", 0)
+            return
+        grid, _ = data.grids(self.panel.slice_axes())
+        tr, te = data.split_indices()
+        ds = data.dataset
+        bp.set_data(grid, ds.X[tr], ds.y[tr], ds.X[te], ds.y[te], ds.task, ds.n_classes, ds.column_names)
+        bp.set_show_test(self.panel.show_test.isChecked())
+        snap = self.run.snapshot
+        if snap is not None and snap.outputs is not None and grid is not None \
+                and len(snap.outputs) == len(grid.raw):
+            bp.set_output(snap.outputs, *self._scale())
+
+    def view_options_changed(self) -> None:
+        axes = self.panel.slice_axes()
+        if self.boundary.grid is not None and self.boundary.grid.fixed and axes != self.boundary.grid.axes:
+            self.show_data()
+            self.run.view_changed()
+        self.boundary.discretize = self.panel.discretize.isChecked()
+        self.boundary.set_show_test(self.panel.show_test.isChecked())
+        snap = self.run.snapshot
+        if snap is not None:
+            self.boundary.set_output(snap.outputs, *self._scale())
+
+    def _scale(self):
+        return output_scale(self.run.document.graph, self.data.dataset) if self.run.document else \
+            (0.5, (0.0, 1.0))
+
+    # ------------------------------------------------------------------ draw
+    def tick(self) -> None:
+        self.frame_times.append(time.perf_counter())
+        if self.run.worker is None:
+            return
+        snap = self.run.take_latest()
+        if snap is not None:
+            t0 = time.perf_counter()
+            self._frame += 1
+            # Frames take turns, the output plot and curves on even frames, the
+            # diagram on odd ones, so no frame costs more than ~a third of the
+            # 33 ms; painting happens here, inside the measured frame.
+            plots = self._frame % 2 == 0 or not snap.running
+            self.draw(snap, plots=plots, diagram=not plots or not snap.running)
+            flush_paint()
+            self.draw_ms.append((time.perf_counter() - t0) * 1000)
+            self.frames_drawn += 1
+        # The next one is ready by the next tick, with what that frame draws.
+        nxt = self._frame + 1
+        plots_next = nxt % 2 == 0
+        stats = plots_next and nxt % STATS_EVERY == 0 and self.layer_plot.isVisible()
+        parts = ({"outputs", "stats"} if stats else {"outputs"}) if plots_next else {"maps"}
+        if plots_next and nxt % (CURVE_EVERY // 2) == 0:
+            parts = parts | {"confusion"}  # drawn with the curves
+        self.run.request(parts)
+
+    def draw(self, snap, plots: bool = True, diagram: bool = True) -> None:
+        final = not snap.running
+        if plots:
+            # The two curve plots take turns too (each costs ~10 ms with its axes).
+            if final or self._frame % CURVE_EVERY == 0:
+                self.draw_curves(snap, loss=True, metric=final)
+            elif self._frame % CURVE_EVERY == CURVE_EVERY // 2:  # (both on even frames)
+                self.draw_curves(snap, loss=False, metric=True)
+            self.boundary.set_output(snap.outputs, *self._scale())
+            if (final or self._frame % STATS_EVERY == 0) and self.layer_plot.isVisible():
+                self.layer_plot.update_from(snap)
+        if diagram:  # (a snapshot made for a plots frame has no maps: keep the last ones)
+            self.scene.show_live(snap.weights, snap.neuron_maps if snap.neuron_maps or final else None,
+                                 NEURON_RES)
+        last = snap.last
+        test = "" if not np.isfinite(last["test_loss"]) else f" · test {last['test_loss']:.4g}"
+        self.counters.show(snap.epoch, snap.steps_per_sec, snap.elapsed,
+                           f"loss {last['train_loss']:.4g}{test}", snap.running)
+        if snap.running:
+            self.counters.play.setEnabled(True)
+
+    def draw_curves(self, snap, loss: bool = True, metric: bool = True) -> None:
+        w, c = self.curves, self.run.state.curves
+        name = "accuracy" if snap.metric_name == "accuracy" else "R²"
+        if w.metric.ylabel != name:
+            w.metric.plotItem.setTitle(name.capitalize(), size="9pt")
+            w.metric.ylabel = name
+        epochs = c.column("epoch")
+        exact = not snap.running
+        if loss:
+            w.loss.set_data(epochs, c.column("train_loss"), c.column("test_loss"), exact)
+        if metric:
+            w.metric.set_data(epochs, c.column("train_metric"), c.column("test_metric"), exact)
+        dataset = self.data.dataset
+        if snap.confusion is not None and dataset is not None:
+            w.confusion.setVisible(True)
+            w.confusion.set_counts(snap.confusion, dataset.class_names)
+        elif snap.metric_name != "accuracy":
+            w.confusion.setVisible(False)

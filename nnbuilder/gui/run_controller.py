@@ -1,0 +1,342 @@
+"""The run room: start, pause, step, reset and rebuild the document's network
+in a worker process, through the one command protocol of
+:mod:`nnbuilder.core.live`.
+
+Everything one training run has (its history, newest snapshot, which messages
+were shown) is one :class:`RunState`. New, Open and Reset replace it whole and
+emit ``runReplaced``, so nothing of an old run can show in a new one. The
+controller never draws: the live view takes snapshots from :meth:`take_latest`
+on its frame timer and draws them.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from nnbuilder.core.errors import NNBuilderError
+from nnbuilder.core.live import ALL_PARTS, LiveProcess, LiveSnapshot, RunSpec
+from nnbuilder.core.network import Network
+from nnbuilder.core.trainer import History, TrainConfig, TrainData
+
+from .data_controller import DataController
+from .training_panel import TrainingPanel
+
+
+def structure_key(graph) -> str:
+    """Everything about a graph that changes the computation (not positions)."""
+    return json.dumps({"n": [(n.id, n.type, n.params) for n in graph.nodes.values()],
+                       "e": [(e.source, e.target) for e in graph.edges]}, sort_keys=True)
+
+
+def only_loss_changed(old: str, new: str) -> bool:
+    """True when two structure keys differ in the Output's loss alone."""
+    a, b = json.loads(old), json.loads(new)
+    if a["e"] != b["e"] or len(a["n"]) != len(b["n"]):
+        return False
+    for (ia, ta, pa), (ib, tb, pb) in zip(a["n"], b["n"]):
+        if (ia, ta) != (ib, tb) or {k: v for k, v in pa.items() if k != "loss"} != \
+                {k: v for k, v in pb.items() if k != "loss"}:
+            return False
+    return True
+
+
+@dataclass
+class RunState:
+    """One training run as the window knows it. Replaced whole, never reset in parts."""
+
+    generation: int = 0  # the worker's run number: older snapshots are dropped
+    curves: History = field(default_factory=History)  # loss and metric per epoch
+    snapshot: LiveSnapshot | None = None  # the newest one taken
+    reported: set = field(default_factory=set)  # messages already shown
+
+    @property
+    def running(self) -> bool:
+        return self.snapshot is not None and self.snapshot.running
+
+
+class RunController(QObject):
+    """Runs the document's network on ``data``; ``panel`` gives the settings."""
+
+    status = Signal(str, int)
+    error = Signal(str, str)  # title, text
+    readyChanged = Signal(object)  # None when the network can train, else the reason
+    runReplaced = Signal()  # a new RunState: views drop what they drew of the old one
+    diverged = Signal(float, str)  # epoch, label for the loss plot
+    documentModified = Signal()  # trained weights made the document modified
+
+    def __init__(self, data: DataController, panel: TrainingPanel, ask_weight, parent=None):
+        """``ask_weight(node_id, row, col, current) -> float | None`` asks the user."""
+        super().__init__(parent)
+        self.data = data
+        self.panel = panel
+        self.ask_weight = ask_weight
+        self.document = None
+        self.worker: LiveProcess | None = None
+        self.state = RunState()
+        self.speed: float | None = None
+        self.input_stats = None  # (mean, std) of the current data, if the Input standardizes
+        self._key = None
+        self._ready: tuple | None = None  # (structure key, data version, reason)
+        data.dataChanged.connect(self._data_changed)
+
+    # ------------------------------------------------------------- document
+    def set_document(self, document) -> None:
+        self.shutdown()
+        if self.document is not None:
+            self.document.graphChanged.disconnect(self.graph_changed)
+        self.document = document
+        self._key = structure_key(document.graph)
+        self._ready = None
+        document.graphChanged.connect(self.graph_changed)
+        self._replace_state(0)
+        self.refresh_ready()
+
+    def _replace_state(self, generation: int) -> None:
+        self.state = RunState(generation=generation)
+        self.runReplaced.emit()
+
+    @property
+    def snapshot(self) -> LiveSnapshot | None:
+        return self.state.snapshot
+
+    @property
+    def running(self) -> bool:
+        return self.state.running
+
+    # --------------------------------------------------------------- ready?
+    def build_network_and_data(self) -> tuple[Network, TrainData]:
+        """(network, data) for the document now, or raise NNBuilderError saying why not."""
+        if self.data.error:
+            raise NNBuilderError(self.data.error)
+        errors = self.document.graph.errors()
+        if errors:
+            raise NNBuilderError("; ".join(map(str, errors[:3])))
+        net = Network(self.document.graph)
+        data = TrainData.from_dataset(self.data.dataset, net, *self.data.split())
+        self.input_stats = data.input_stats
+        return net, data
+
+    def refresh_ready(self) -> str | None:
+        """None when the network and the data fit together, else why not
+        (built once per structure and data; emitted as ``readyChanged``)."""
+        key = (structure_key(self.document.graph), self.data.version)
+        if self._ready is not None and self._ready[:2] == key:
+            return self._ready[2]
+        try:
+            self.build_network_and_data()
+            reason = None
+        except NNBuilderError as e:
+            reason = str(e)
+        self._ready = (*key, reason)
+        if reason is None and self.document.weights and self.state.snapshot is None:
+            self.document.weights = self.current_weights()  # the inputs' statistics follow the data
+        self.readyChanged.emit(reason)
+        return reason
+
+    # -------------------------------------------------------------- controls
+    def _spec(self, keep_weights: bool) -> RunSpec | None:
+        try:
+            net, data = self.build_network_and_data()
+        except NNBuilderError as e:
+            self.status.emit(f"Cannot train: {e}", 8000)
+            return None
+        cfg = TrainConfig(**{**(self.document.training or TrainConfig()).to_dict(), **self.panel.config()})
+        self.document.training = cfg
+        weights = self.document.fitting_weights() if keep_weights else None
+        grid, neuron = self.data.grids(self.panel.slice_axes())
+        return RunSpec(self.document.graph.to_dict(), data, cfg, self.document.seed, weights, grid, neuron)
+
+    def start(self, keep_weights: bool = True) -> bool:
+        """A new run from the document (a new RunState); False if it cannot train."""
+        spec = self._spec(keep_weights)
+        if spec is None:
+            return False
+        self._key = structure_key(self.document.graph)
+        if self.worker is None or not self.worker.alive:
+            if self.worker is not None:
+                self.worker.close()
+            self.worker = LiveProcess(spec)
+            self.worker.set_speed(self.speed)
+            self._replace_state(0)
+        else:
+            self.worker.reset(spec)
+            self._replace_state(self.state.generation + 1)
+        return True
+
+    def toggle_play(self) -> None:
+        if self.running:
+            self.worker.pause()
+            return
+        if self.worker is None and not self.start():
+            return
+        self.worker.play()
+
+    def step(self, whole_epoch: bool = False) -> None:
+        """One step (one batch), or to the end of the epoch."""
+        if self.worker is None and not self.start():
+            return
+        if whole_epoch:
+            self.worker.step_epoch()
+        else:
+            self.worker.step(1)
+
+    def reset(self, new_seed: bool = False) -> None:
+        """New weights from the same seed (the same run again), or from a new one."""
+        if new_seed:
+            self.document.seed = int.from_bytes(os.urandom(4), "little") % 2 ** 31
+        self.document.weights = None
+        if self.start(keep_weights=False):
+            self.status.emit(f"Reset: new weights from seed {self.document.seed}", 8000)
+
+    def set_speed(self, speed: float | None) -> None:
+        self.speed = speed
+        if self.worker is not None:
+            self.worker.set_speed(speed)
+
+    def config_changed(self, changes: dict) -> None:
+        cfg = TrainConfig(**{**(self.document.training or TrainConfig()).to_dict(), **changes})
+        try:
+            cfg.check()
+        except NNBuilderError as e:
+            self.status.emit(str(e), 8000)
+            return
+        self.document.training = cfg
+        if self.worker is not None:
+            self.worker.update_config(**changes)
+
+    def graph_changed(self) -> None:
+        """An edit of the graph: pause, change the loss, or rebuild, as it needs."""
+        key = structure_key(self.document.graph)
+        if key == self._key:
+            return  # only positions moved
+        old, self._key = self._key, key
+        reason = self.refresh_ready()
+        if self.worker is None:
+            return
+        if reason:
+            self.worker.pause()
+            self.status.emit(f"Training paused: {reason}", 8000)
+        elif only_loss_changed(old, key):
+            loss = self.document.graph.nodes_of_type("output")[0].params["loss"]
+            self.worker.set_loss(loss)
+            self.status.emit(f"Loss is now {loss}", 8000)
+        else:
+            self.rebuild(keep_running=False)
+
+    def _data_changed(self) -> None:
+        """Other data: training carries on with its weights if the inputs still fit."""
+        if self.document is None:
+            return
+        if self.refresh_ready() is None and self.worker is not None:
+            self.rebuild(keep_running=True)
+
+    def rebuild(self, keep_running: bool) -> None:
+        """A structural edit or new data: keep the weights of unchanged layers."""
+        try:
+            _, data = self.build_network_and_data()
+        except NNBuilderError as e:
+            self.status.emit(f"Cannot train: {e}", 8000)
+            return
+        grid, neuron = self.data.grids(self.panel.slice_axes())
+        # keep=None: the worker keeps its own current weights (newer than our snapshot).
+        spec = RunSpec(self.document.graph.to_dict(), data, self.document.training or TrainConfig(),
+                       self.document.seed, None, grid, neuron)
+        self.worker.replace(spec, resume=keep_running)
+
+    def view_changed(self) -> None:
+        """Another pair of features for the output view: new grids, same run."""
+        if self.worker is not None:
+            self.worker.set_grids(*self.data.grids(self.panel.slice_axes()))
+            self.worker.request_snapshot(ALL_PARTS)
+
+    # ---------------------------------------------------------------- weights
+    def current_weights(self) -> dict:
+        """The newest weights, with the input statistics of the current data
+        when the Input node standardizes."""
+        snap = self.state.snapshot
+        if snap is None:
+            weights = {k: v for k, v in (self.document.weights or {}).items() if "W" in v}
+        else:
+            weights = {nid: {"W": W, "b": b} for nid, (W, b) in snap.weights.items()}
+        if weights and self.input_stats is not None:
+            for node in self.document.graph.nodes_of_type("input"):
+                if node.params.get("normalize") == "standardize":
+                    weights[node.id] = {"mean": self.input_stats[0], "std": self.input_stats[1]}
+        return weights
+
+    def edit_weight(self, node_id: str, row: int, col: int) -> None:
+        if self.running:
+            self.status.emit("Pause training to type in a weight", 8000)
+            return
+        weights = self.current_weights()
+        if node_id not in weights:
+            self.status.emit("Train or step once to give the network weights first", 8000)
+            return
+        value = self.ask_weight(node_id, row, col, float(weights[node_id]["W"][row, col]))
+        if value is None:
+            return
+        if self.worker is None and not self.start():
+            return
+        self.worker.set_weight(node_id, row, col, value)
+        self.status.emit(f"{node_id}: w[{row}, {col}] = {value:g}", 8000)
+
+    # ------------------------------------------------------------- snapshots
+    def request(self, parts) -> None:
+        """Ask the worker for the next snapshot with ``parts`` (what the next frame draws)."""
+        if self.worker is not None:
+            self.worker.request_snapshot(parts)
+
+    def take_latest(self) -> LiveSnapshot | None:
+        """The newest snapshot of this run not yet taken (None if none): its
+        history rows join the run's curves, its weights the document."""
+        if self.worker is None:
+            return None
+        snap = self.worker.latest()
+        if snap is None or snap.generation < self.state.generation:
+            return None  # nothing new, or the tail of a run that was replaced
+        st = self.state
+        st.snapshot = snap
+        for row in snap.rows:
+            st.curves.append(**row)
+        self._report(snap)
+        doc = self.document
+        if snap.step > 0:
+            doc.weights = self.current_weights()
+            doc.labels = None if self.data.dataset is None else self.data.dataset.labels
+            doc.metrics = {k: (None if isinstance(v, float) and not np.isfinite(v) else v)
+                           for k, v in snap.last.items()}
+            if not doc.modified and snap.rows:
+                doc.mark_modified()
+                self.documentModified.emit()
+        return snap
+
+    def _report(self, snap: LiveSnapshot) -> None:
+        """Say once what happened: events, divergence, a stop rule, an error."""
+        seen = self.state.reported
+        for msg in snap.events:
+            self.status.emit(msg, 8000)
+        d = snap.divergence
+        if d and ("div", d["step"]) not in seen:
+            seen.add(("div", d["step"]))
+            self.diverged.emit(float(d["epoch"]), f"diverged (lr {d['lr']:g})")
+            self.status.emit(f"Training diverged at step {d['step']:,} with learning rate {d['lr']:g}: "
+                             "restored the last finite weights and paused. Try a smaller learning rate.", 0)
+        if snap.stop_reason in ("max_epochs", "loss_target") and not snap.running and \
+                ("stop", snap.step) not in seen:
+            seen.add(("stop", snap.step))
+            self.status.emit("Stopped: " + ("reached the maximum epochs" if snap.stop_reason == "max_epochs"
+                                            else "reached the loss target"), 8000)
+        if snap.error and ("err", snap.serial) not in seen:
+            seen.add(("err", snap.serial))
+            self.status.emit("Training stopped by an error (details in the dialog)", 0)
+            self.error.emit("Training stopped", snap.error)
+
+    def shutdown(self) -> None:
+        """Stop the worker process (and wait for it)."""
+        if self.worker is not None:
+            self.worker.close()
+            self.worker = None

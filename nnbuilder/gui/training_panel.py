@@ -1,0 +1,291 @@
+"""The Training panel: data, hyperparameters and stop rules; each change is
+emitted at once as a signal (the controllers decide what it means)."""
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout,
+                               QLabel, QPushButton, QSpinBox, QWidget)
+
+from nnbuilder.core.datasets import DATASETS
+from nnbuilder.core.graph import NORMALIZE
+from nnbuilder.core.optimizers import OPTIMIZERS
+from nnbuilder.core.trainer import TrainConfig
+
+from .gallery import PAINTED, DatasetGallery
+
+SPEEDS = [("max", None), ("1000 steps/s", 1000.0), ("100 steps/s", 100.0), ("10 steps/s", 10.0),
+          ("1 step/s", 1.0)]
+IMPORT, CSV = "import", "csv"  # data-combo entries: "Import CSV…" and the imported file
+
+
+def _spin(cls, name, lo, hi, tip, decimals=None, step=None):
+    w = cls()
+    w.setObjectName(name)
+    w.setRange(lo, hi)
+    w.setToolTip(tip)
+    if decimals is not None:
+        w.setDecimals(decimals)
+    if step is not None:
+        w.setSingleStep(step)
+    w.setKeyboardTracking(False)  # apply a typed value on Enter, not per keystroke
+    return w
+
+
+
+class TrainingPanel(QWidget):
+    """Data, hyperparameters and stop rules; each change is emitted at once."""
+
+    configChanged = Signal(dict)
+    datasetChanged = Signal(dict)
+    speedChanged = Signal(object)
+    viewChanged = Signal()
+    importRequested = Signal()
+    normalizeChanged = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("trainingPanel")
+        self.setAccessibleName("Training settings")
+        self._quiet = False
+        self.dataset = QComboBox()
+        self.dataset.setObjectName("datasetCombo")
+        for name, info in DATASETS.items():
+            self.dataset.addItem(name)
+            self.dataset.setItemData(self.dataset.count() - 1, info.description, Qt.ItemDataRole.ToolTipRole)
+        self.dataset.addItem(PAINTED)
+        self.dataset.setItemData(self.dataset.count() - 1, "Your own points: click on the output view "
+                                 "to add one, Shift-click for the next class, Ctrl- or right-click "
+                                 "to remove the nearest", Qt.ItemDataRole.ToolTipRole)
+        self.dataset.addItem("Import CSV…")
+        self.dataset.setItemData(self.dataset.count() - 1, IMPORT, Qt.ItemDataRole.UserRole)
+        self.dataset.setItemData(self.dataset.count() - 1, "Use a table of your own (File > Import "
+                                 "data, Ctrl+I, or drop a .csv file on the window)", Qt.ItemDataRole.ToolTipRole)
+        self.gallery = DatasetGallery()
+        self.gallery.picked.connect(self.dataset.setCurrentText)
+        self.dataset.currentTextChanged.connect(self.gallery.show_current)
+        self.samples = _spin(QSpinBox, "samplesSpin", 4, 100_000, "Number of samples to generate")
+        self.seed = _spin(QSpinBox, "seedSpin", 0, 2 ** 31 - 1, "Seed of the data generator: the same "
+                          "seed gives the same points")
+        self.regenerate = QPushButton()
+        self.regenerate.setObjectName("regenerateButton")
+        self.regenerate.setIcon(self.style().standardIcon(self.style().StandardPixmap.SP_BrowserReload))
+        self.regenerate.setToolTip("Regenerate: new points from a new seed")
+        self.regenerate.setAccessibleName("Regenerate")
+        self.regenerate.clicked.connect(self._regenerate)
+        self.noise = _spin(QDoubleSpinBox, "noiseSpin", 0.0, 1.0, "Noise, 0 to 1", 2, 0.05)
+        self.split = _spin(QDoubleSpinBox, "splitSpin", 0.05, 1.0,
+                           "Fraction of the samples used for training (1: all, no test set)", 2, 0.05)
+        self.normalize = QComboBox()
+        self.normalize.setObjectName("normalizeCombo")
+        self.normalize.addItems(list(NORMALIZE))
+        self.normalize.setItemData(0, "Feed the features as they are", Qt.ItemDataRole.ToolTipRole)
+        self.normalize.setItemData(1, "Feed (x - mean) / std of each feature, with the mean and std of "
+                                   "the training rows (saved with the weights)", Qt.ItemDataRole.ToolTipRole)
+        self.normalize.setToolTip("Input normalization (a setting of the Input node)")
+        self.normalize.currentTextChanged.connect(lambda t: self._quiet or self.normalizeChanged.emit(t))
+        self.lr = _spin(QDoubleSpinBox, "learningRateSpin", 0.00001, 10.0, "Learning rate", 5)
+        self.lr.setStepType(QDoubleSpinBox.StepType.AdaptiveDecimalStepType)
+        self.batch = _spin(QSpinBox, "batchSizeSpin", 1, 100_000, "Samples per gradient step")
+        self.optimizer = QComboBox()
+        self.optimizer.setObjectName("optimizerCombo")
+        self.optimizer.addItems(list(OPTIMIZERS))
+        self.momentum = _spin(QDoubleSpinBox, "momentumSpin", 0.0, 0.99, "SGD momentum (0: none)", 2, 0.1)
+        self.reg = QComboBox()
+        self.reg.setObjectName("regularizationCombo")
+        self.reg.addItems(["none", "L1", "L2"])
+        self.reg.setToolTip("Penalty on the weights: L1 = rate·Σ|w|, L2 = rate/2·Σw²")
+        self.reg_rate = _spin(QDoubleSpinBox, "regularizationRateSpin", 0.0, 10.0, "Regularization rate", 5)
+        self.reg_rate.setStepType(QDoubleSpinBox.StepType.AdaptiveDecimalStepType)
+        self.max_epochs = _spin(QSpinBox, "maxEpochsSpin", 0, 10_000_000, "Stop after this many epochs (0: never)")
+        self.max_epochs.setSpecialValueText("no limit")
+        self.loss_target = _spin(QDoubleSpinBox, "lossTargetSpin", 0.0, 1e6,
+                                 "Stop when the training loss reaches this (0: never)", 5)
+        self.loss_target.setSpecialValueText("none")
+        self.speed = QComboBox()
+        self.speed.setObjectName("speedCombo")
+        self.speed.addItems([s for s, _ in SPEEDS])
+        self.speed.setToolTip("Limit the training speed to watch it learn step by step")
+        self.show_test = QCheckBox("show test data")
+        self.show_test.setObjectName("showTestCheck")
+        self.show_test.setChecked(True)
+        self.discretize = QCheckBox("discretize output")
+        self.discretize.setObjectName("discretizeCheck")
+        # For data with more than two columns: the two the output view spans.
+        self.slice_x = QComboBox()
+        self.slice_x.setObjectName("sliceXCombo")
+        self.slice_x.setToolTip("Feature along the output view's x axis")
+        self.slice_y = QComboBox()
+        self.slice_y.setObjectName("sliceYCombo")
+        self.slice_y.setToolTip("Feature along the output view's y axis")
+        self.slice_label = QLabel("x, y:")  # shown with the two combo boxes, under the output view
+        self.slice_label.setToolTip("The two features the output view spans; the others are "
+                                    "held at their median")
+        for box in (self.slice_x, self.slice_y):
+            box.currentIndexChanged.connect(lambda _: self._quiet or self.viewChanged.emit())
+
+        form = QFormLayout(self)
+        form.setVerticalSpacing(4)
+        form.setContentsMargins(6, 4, 6, 4)
+        seed_row = QWidget()
+        seed_lay = QHBoxLayout(seed_row)
+        seed_lay.setContentsMargins(0, 0, 0, 0)
+        seed_lay.addWidget(self.seed, 1)
+        seed_lay.addWidget(self.regenerate)
+        form.addRow(self.gallery)
+        for label, w in [("Data", self.dataset), ("Samples", self.samples), ("Noise", self.noise),
+                         ("Seed", seed_row), ("Train fraction", self.split), ("Normalize", self.normalize),
+                         ("Learning rate", self.lr), ("Batch size", self.batch),
+                         ("Optimizer", self.optimizer), ("Momentum", self.momentum),
+                         ("Regularization", self.reg), ("Rate", self.reg_rate),
+                         ("Max epochs", self.max_epochs), ("Loss target", self.loss_target)]:
+            form.addRow(label, w)
+        self.form = form
+        # Shown elsewhere: the speed beside the Train button, the view options under the plot.
+
+        for w in (self.lr, self.batch, self.momentum, self.reg_rate, self.max_epochs, self.loss_target):
+            w.valueChanged.connect(self._config_edited)
+        for w in (self.optimizer, self.reg):
+            w.currentIndexChanged.connect(self._config_edited)
+        self.dataset.currentIndexChanged.connect(self._dataset_edited)
+        self._shown_data = 0
+        self.noise.valueChanged.connect(self._dataset_edited)
+        self.samples.valueChanged.connect(self._dataset_edited)
+        self.seed.valueChanged.connect(self._dataset_edited)
+        self.split.valueChanged.connect(self._dataset_edited)
+        self.speed.currentIndexChanged.connect(lambda i: self.speedChanged.emit(SPEEDS[i][1]))
+        self.show_test.toggled.connect(lambda _: self.viewChanged.emit())
+        self.discretize.toggled.connect(lambda _: self.viewChanged.emit())
+
+    def set_columns(self, names: list[str]) -> None:
+        """Offer the columns for the output view's axes (shown for 3+ columns)."""
+        self._quiet = True
+        try:
+            for box, default in ((self.slice_x, 0), (self.slice_y, 1)):
+                box.clear()
+                box.addItems(names)
+                box.setCurrentIndex(min(default, len(names) - 1))
+                box.setVisible(len(names) > 2)
+        finally:
+            self._quiet = False
+        self.slice_label.setVisible(len(names) > 2)
+
+    def slice_axes(self) -> tuple[int, int]:
+        i, j = max(self.slice_x.currentIndex(), 0), max(self.slice_y.currentIndex(), 0)
+        if i == j:  # two different columns: the next one
+            j = (i + 1) % max(self.slice_y.count(), 2)
+        return i, j
+
+    def set_values(self, cfg: TrainConfig, dataset: dict) -> None:
+        self._quiet = True
+        try:
+            self.lr.setValue(cfg.lr)
+            self.batch.setValue(cfg.batch_size)
+            self.optimizer.setCurrentText(cfg.optimizer)
+            self.momentum.setValue(cfg.momentum)
+            reg = "L1" if cfg.l1 else "L2" if cfg.l2 else "none"
+            self.reg.setCurrentText(reg)
+            self.reg_rate.setValue(cfg.l1 or cfg.l2 or 0.0)
+            self.max_epochs.setValue(cfg.max_epochs or 0)
+            self.loss_target.setValue(cfg.loss_target or 0.0)
+            self._set_csv_item(dataset.get("csv"))
+            if "name" in dataset:
+                self.dataset.setCurrentText(dataset["name"])
+            elif "points" in dataset:
+                self.dataset.setCurrentText(PAINTED)
+            else:
+                self.dataset.setCurrentIndex(self.dataset.findData(CSV, Qt.ItemDataRole.UserRole))
+            self.noise.setValue(dataset.get("noise") or 0.0)
+            self.split.setValue(dataset.get("split", 0.5))
+            self.seed.setValue(dataset.get("seed", 0))
+            info = DATASETS.get(dataset.get("name"))
+            self.samples.setMinimum(4)
+            self.samples.setValue(dataset.get("samples") or (info.samples if info else 4))
+            generated = info is not None and not info.fixed
+            for w in (self.samples, self.seed, self.regenerate):
+                w.setEnabled(generated)
+            self.momentum.setEnabled(cfg.optimizer == "sgd")
+            self.noise.setEnabled("name" in dataset and not DATASETS[dataset["name"]].fixed)
+            self._shown_data = self.dataset.currentIndex()
+        finally:
+            self._quiet = False
+
+    def _set_csv_item(self, path: str | None) -> None:
+        """The imported file as an entry of the data list (before "Import CSV…")."""
+        i = self.dataset.findData(CSV, Qt.ItemDataRole.UserRole)
+        if path is None:
+            if i >= 0:
+                self.dataset.removeItem(i)
+            return
+        if i < 0:
+            i = self.dataset.count() - 1
+            self.dataset.insertItem(i, "")
+            self.dataset.setItemData(i, CSV, Qt.ItemDataRole.UserRole)
+        self.dataset.setItemText(i, os.path.basename(path))
+        self.dataset.setItemData(i, path, Qt.ItemDataRole.ToolTipRole)
+
+    def show_samples(self, n: int) -> None:
+        """The row count of data that is not generated (the spin box is read-only then)."""
+        self._quiet = True
+        self.samples.setMinimum(0)
+        self.samples.setValue(min(n, self.samples.maximum()))
+        self._quiet = False
+
+    def set_normalize(self, value: str) -> None:
+        self._quiet = True
+        self.normalize.setCurrentText(value)
+        self._quiet = False
+
+    def config(self) -> dict:
+        rate, reg = self.reg_rate.value(), self.reg.currentText()
+        return {"lr": self.lr.value(), "batch_size": self.batch.value(),
+                "optimizer": self.optimizer.currentText(),
+                "momentum": self.momentum.value() if self.optimizer.currentText() == "sgd" else 0.0,
+                "l1": rate if reg == "L1" else 0.0, "l2": rate if reg == "L2" else 0.0,
+                "max_epochs": self.max_epochs.value() or None,
+                "loss_target": self.loss_target.value() or None}
+
+    def _config_edited(self, *_):
+        self.momentum.setEnabled(self.optimizer.currentText() == "sgd")
+        if not self._quiet:
+            self.configChanged.emit(self.config())
+
+    def _dataset_edited(self, *_):
+        if self._quiet:
+            return
+        name, kind = self.dataset.currentText(), self.dataset.currentData(Qt.ItemDataRole.UserRole)
+        if kind == IMPORT:
+            self._quiet = True  # the import may be cancelled: show the data in use until it is done
+            self.dataset.setCurrentIndex(self._shown_data)
+            self._quiet = False
+            self.importRequested.emit()
+            return
+        self._shown_data = self.dataset.currentIndex()
+        if kind == CSV:
+            for w in (self.noise, self.samples, self.seed, self.regenerate):
+                w.setEnabled(False)
+            self.datasetChanged.emit({"csv": None, "split": self.split.value()})
+            return
+        if name == PAINTED:
+            self.noise.setEnabled(False)
+            self.datasetChanged.emit({"name": PAINTED, "split": self.split.value()})
+            return
+        info = DATASETS[name]
+        if self.sender() is self.dataset:
+            # A new dataset starts from its own sample count (and a fixed table
+            # from its own train fraction: all 4 rows of a truth table).
+            self._quiet = True
+            self.samples.setValue(info.samples)
+            if info.fixed:
+                self.split.setValue(info.split)
+            self._quiet = False
+        for w in (self.noise, self.samples, self.seed, self.regenerate):
+            w.setEnabled(not info.fixed)
+        self.datasetChanged.emit({"name": name, "samples": None if info.fixed else self.samples.value(),
+                                  "noise": 0.0 if info.fixed else self.noise.value(),
+                                  "split": self.split.value(), "seed": self.seed.value()})
+
+    def _regenerate(self) -> None:
+        self.seed.setValue(int.from_bytes(os.urandom(4), "little") % 2 ** 31)
+
