@@ -191,7 +191,8 @@ def cmd_datasets(args) -> int:
 def cmd_train(args) -> int:
     from nnbuilder.core.datasets import DATASETS, load_csv, make_dataset
     from nnbuilder.core.modelfile import ModelDocument, save_model
-    from nnbuilder.core.trainer import TrainConfig, TrainData, Trainer, fitting_changes
+    from nnbuilder.core.traindata import fitting_changes
+    from nnbuilder.core.trainer import TrainConfig, TrainData, Trainer
 
     doc = _load(args.model)
     _network(doc, args.model)  # a broken network is reported before any data is read

@@ -17,7 +17,8 @@ from PySide6.QtCore import QObject, Signal
 from nnbuilder.core.datasets import CSV_OPTIONS, Dataset, dataset_from_spec, split_indices
 from nnbuilder.core.errors import NNBuilderError
 from nnbuilder.core.probe import input_grid
-from nnbuilder.core.trainer import TrainConfig, fitting_changes
+from nnbuilder.core.traindata import fitting_changes
+from nnbuilder.core.trainer import TrainConfig
 
 from .gallery import PAINTED
 from .training_panel import TrainingPanel
