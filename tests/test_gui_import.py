@@ -97,8 +97,14 @@ def test_importing_a_good_file_sets_the_data_and_fits_the_network_in_one_undo_st
     out = tmp_path / "m.json"
     assert w._save_to(str(out))
     assert load_model(str(out)).dataset["features"] == ["a", "b"]
-    w2 = make_window(str(out))
+    w2 = make_window()
+    assert w2.open_file(str(out), ask_to_save=False)
+    # Read in steps between events, as an import is: not ready until it is read.
+    assert w2.data.dataset is None and "still reading data.csv" in w2.data.error
+    assert not w2.play_button.isEnabled()
+    qtbot.waitUntil(lambda: w2.data.dataset is not None, timeout=10000)
     assert w2.data.dataset.X.shape == (60, 2) and w2.training_panel.dataset.currentText() == "data.csv"
+    assert w2.play_button.isEnabled() and w2.data.error is None
     # A model whose CSV file has gone says so, and keeps the network.
     Path(path).unlink()
     w3 = make_window(str(out))

@@ -21,6 +21,7 @@ from nnbuilder.core.traindata import fitting_changes
 from nnbuilder.core.trainer import TrainConfig
 
 from .gallery import PAINTED
+from .importer import TableLoader
 from .training_panel import TrainingPanel
 
 DEFAULT_DATASET = {"name": "circle", "samples": 500, "noise": 0.0, "split": 0.5, "seed": 0}
@@ -58,6 +59,7 @@ class DataController(QObject):
         self.error: str | None = None
         self.version = 0  # bumps with every load: lets readers cache on it
         self._cache: dict[str, Dataset] = {}
+        self.loader: TableLoader | None = None  # a model's CSV file being read
 
     # ------------------------------------------------------------- document
     def set_document(self, document) -> None:
@@ -86,10 +88,18 @@ class DataController(QObject):
         return split_indices(len(self.dataset), fraction, np.random.default_rng(seed))
 
     def load(self) -> None:
-        """Load the document's data (from the cache when it has it) and say so."""
+        """Load the document's data (from the cache when it has it) and say so.
+        A CSV file not in the cache is read in steps between events (as an
+        import is); until it is, there is no data and the error says why."""
         d = self.spec
         self.error = None
         key = csv_key(d) if "csv" in d else None
+        if self.loader is not None:  # a file still being read is not wanted any more
+            self.loader.cancel()
+            self.loader = None
+        if key is not None and key not in self._cache:
+            self._read_in_steps(d, key)
+            return
         try:
             if key is not None and key in self._cache:  # imported, or an undo/redo
                 self.dataset = self._cache[key]
@@ -99,12 +109,43 @@ class DataController(QObject):
                     self._remember(key, self.dataset)
         except NNBuilderError as e:
             self.dataset, self.error = None, str(e)
+        self._loaded()
+
+    def _loaded(self) -> None:
+        d = self.spec
         self.version += 1
         self.panel.set_values(self.document.training or TrainConfig(), d)
         self.panel.set_columns(self.dataset.column_names if self.dataset is not None else [])
         if self.dataset is not None and "name" not in d:  # painted or imported: show its size
             self.panel.show_samples(len(self.dataset))
         self.dataChanged.emit()
+
+    def _read_in_steps(self, spec: dict, key: str) -> None:
+        name = os.path.basename(spec["csv"])
+        self.dataset, self.error = None, f"still reading {name}"
+        self.loader = loader = TableLoader(spec["csv"], self)
+
+        def loaded(table) -> None:
+            try:
+                dataset = table.to_dataset(spec.get("features"), spec.get("target"), spec.get("task"),
+                                           spec.get("drop_bad", False))
+            except NNBuilderError as e:
+                failed(str(e))
+                return
+            self._remember(key, dataset)
+            self.dataset, self.error = dataset, None
+            self._loaded()
+
+        def failed(message: str) -> None:
+            self.dataset, self.error = None, message
+            self._loaded()
+
+        loader.loaded.connect(loaded)
+        loader.failed.connect(failed)
+        loader.finished.connect(lambda: self.loader is loader and setattr(self, "loader", None))
+        loader.start()
+        self.status.emit(f"Reading {name}…", 0)
+        self._loaded()
 
     def _remember(self, key: str, dataset: Dataset) -> None:
         self._cache[key] = dataset
