@@ -19,7 +19,8 @@ import numpy as np
 from .graph import Graph
 from .network import Network
 from .probe import InputGrid
-from .trainer import TrainConfig, TrainData, Trainer
+from .traindata import TrainData
+from .trainer import TrainConfig, Trainer
 
 __all__ = ["RunSpec", "View", "Command", "Play", "Pause", "Step", "StepEpoch", "SetSpeed",
            "UpdateConfig", "SetLoss", "SetWeight", "SetView", "SetGrids", "Replace", "Reset",
