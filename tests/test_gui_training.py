@@ -4,8 +4,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, Qt
-from PySide6.QtWidgets import QDoubleSpinBox, QSpinBox
+from PySide6.QtCore import QPointF, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QDoubleSpinBox, QSpinBox
 
 from guitools import click_node
 from nnbuilder.core.network import Network
@@ -430,3 +430,44 @@ def test_gallery_samples_seed_and_regenerate(qtbot, window):
     assert doc.dataset["seed"] != seed and not np.array_equal(window.data.dataset.X[:10], before[:10])
     doc.undo_stack.undo()  # the data changes are undoable too
     assert doc.dataset["seed"] == seed and len(window.data.dataset) == 300
+
+
+def test_a_flood_of_slice_and_setting_changes_while_training_on_100k_rows(qtbot, make_window, tmp_path):
+    """The window once froze for good here: the GUI thread blocked sending new
+    grids while the worker blocked sending a snapshot nobody read. Hundreds of
+    slice and setting changes while training runs on 100,000 rows: the event
+    loop keeps turning, the worker keeps training, and the last change wins."""
+    from nnbuilder.core.datasets import load_csv
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100_000, 4)).round(4)
+    y = (X[:, 0] * X[:, 1] > 0).astype(int)
+    path = tmp_path / "big.csv"
+    np.savetxt(path, np.c_[X, y], delimiter=",", header="a,b,c,d,label", comments="", fmt="%g")
+    w = make_window()
+    w.data.import_dataset({"csv": str(path), "target": "label", "features": ["a", "b", "c", "d"]},
+                          load_csv(str(path), "label"), fit=True, standardize=False)
+    assert w.data.dataset.X.shape == (100_000, 4) and w.run.refresh_ready() is None
+    panel = w.training_panel
+    qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
+    wait_epochs(qtbot, w, 0)
+    start = snap(w).step
+    turns = []
+    counter = QTimer()
+    counter.timeout.connect(lambda: turns.append(1))
+    counter.start(0)
+    pairs = [(i, j) for i in range(4) for j in range(4) if i != j]
+    for k in range(200):  # each one a slice change (new grids) and a setting
+        i, j = pairs[k % len(pairs)]
+        panel.slice_x.setCurrentIndex(i)
+        panel.slice_y.setCurrentIndex(j)
+        panel.lr.setValue(0.01 + 0.0001 * k)
+        QApplication.processEvents()
+    last_axes, last_lr = pairs[199 % len(pairs)], panel.lr.value()
+    qtbot.waitUntil(lambda: snap(w).config.lr == pytest.approx(last_lr) and snap(w).view is not None
+                    and snap(w).view.axes == last_axes and snap(w).step > start, timeout=60000)
+    counter.stop()
+    assert len(turns) >= 200  # the loop turned at least once per change, and the timer ran
+    assert w.boundary.grid.axes == last_axes and snap(w).running
+    assert len(w.boundary.train_points.data) == 5000  # a sample of the 50,000 training points
+    pause(qtbot, w)

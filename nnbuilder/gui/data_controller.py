@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, Signal
 
 from nnbuilder.core.datasets import CSV_OPTIONS, Dataset, dataset_from_spec, split_indices
 from nnbuilder.core.errors import NNBuilderError
+from nnbuilder.core.live import View
 from nnbuilder.core.probe import input_grid
 from nnbuilder.core.traindata import fitting_changes
 from nnbuilder.core.trainer import TrainConfig
@@ -162,16 +163,28 @@ class DataController(QObject):
         self.panel.set_normalize(inputs[0].params.get("normalize", "none") if inputs else "none")
 
     # ---------------------------------------------------------------- grids
-    def grids(self, axes: tuple[int, int]):
-        """(output grid, neuron grid) over the data, through ``axes`` for 3+ columns."""
+    def raw_points(self) -> np.ndarray | None:
+        """The points the output view spans: the data's raw columns (painted
+        data also the corners of its plane)."""
         if self.dataset is None:
-            return None, None
+            return None
         X = self.dataset.X
-        if "points" in self.spec:
-            X = np.vstack([X.reshape(-1, 2), PAINT_PLANE])
-        axes = axes if X.shape[1] > 2 else (0, 1)
-        grid = input_grid(X, BOUNDARY_RES if X.shape[1] >= 2 else CURVE_RES, axes=axes)
-        neuron = input_grid(X, NEURON_RES, axes=axes) if X.shape[1] >= 2 else None
+        return np.vstack([X.reshape(-1, 2), PAINT_PLANE]) if "points" in self.spec else X
+
+    def view(self, axes: tuple[int, int]) -> View:
+        """What the output view shows, through ``axes`` for data of 3+ columns."""
+        n = self.dataset.X.shape[1] if self.dataset is not None else 2
+        return View(axes if n > 2 else (0, 1), BOUNDARY_RES if n >= 2 else CURVE_RES,
+                    NEURON_RES if n >= 2 else None)
+
+    def grids(self, axes: tuple[int, int]):
+        """(output grid, neuron grid) of :meth:`view`: the ones the worker derives too."""
+        X = self.raw_points()
+        if X is None:
+            return None, None
+        v = self.view(axes)
+        grid = input_grid(X, v.resolution, v.margin, v.axes)
+        neuron = input_grid(X, v.neuron_resolution, v.margin, v.axes) if v.neuron_resolution else None
         return grid, neuron
 
     # ---------------------------------------------------------------- edits

@@ -26,6 +26,16 @@ FRAME_MS = 33  # ~30 Hz: the output map and the diagram
 CURVE_EVERY = 8  # loss, then metric, on every 8th frame: they move slowly, their axes cost
 STATS_EVERY = 6  # gradient norms and histograms at ~5 Hz, and only when shown
 PROBABILITY_OUTPUTS = ("sigmoid", "softmax", "step")  # outputs in [0, 1]
+MAX_POINTS = 5000  # points drawn per set (training, test): more only hide each other, and cost
+
+
+def shown(indices: np.ndarray) -> np.ndarray:
+    """At most MAX_POINTS of ``indices``, the same ones every time (a slice
+    change redraws every point: 100,000 of them took seconds)."""
+    if len(indices) <= MAX_POINTS:
+        return indices
+    pick = np.random.default_rng(0).choice(len(indices), MAX_POINTS, replace=False)
+    return indices[np.sort(pick)]
 
 
 def flush_paint() -> None:
@@ -121,12 +131,12 @@ class LiveView(QObject):
             bp.set_data(None, None, None, None, None, "classification", 0)
             return
         grid, _ = data.grids(self.panel.slice_axes())
-        tr, te = data.split_indices()
+        tr, te = (shown(ix) for ix in data.split_indices())
         ds = data.dataset
         bp.set_data(grid, ds.X[tr], ds.y[tr], ds.X[te], ds.y[te], ds.task, ds.n_classes, ds.column_names)
         bp.set_show_test(self.panel.show_test.isChecked())
         snap = self.run.snapshot
-        if snap is not None and snap.outputs is not None and grid is not None \
+        if snap is not None and snap.outputs is not None and grid is not None and self._current(snap) \
                 and len(snap.outputs) == len(grid.raw):
             bp.set_output(snap.outputs, *self._scale())
 
@@ -138,8 +148,12 @@ class LiveView(QObject):
         self.boundary.discretize = self.panel.discretize.isChecked()
         self.boundary.set_show_test(self.panel.show_test.isChecked())
         snap = self.run.snapshot
-        if snap is not None:
+        if snap is not None and self._current(snap):
             self.boundary.set_output(snap.outputs, *self._scale())
+
+    def _current(self, snap) -> bool:
+        """True when ``snap`` was computed over the view shown now."""
+        return snap.view is None or snap.view == self.data.view(self.panel.slice_axes())
 
     def _scale(self):
         return output_scale(self.run.document.graph, self.data.dataset) if self.run.document else \
@@ -179,7 +193,8 @@ class LiveView(QObject):
                 self.draw_curves(snap, loss=True, metric=final)
             elif self._frame % CURVE_EVERY == CURVE_EVERY // 2:  # (both on even frames)
                 self.draw_curves(snap, loss=False, metric=True)
-            self.boundary.set_output(snap.outputs, *self._scale())
+            if self._current(snap):  # (not the outputs of a slice no longer shown)
+                self.boundary.set_output(snap.outputs, *self._scale())
             if (final or self._frame % STATS_EVERY == 0) and self.layer_plot.isVisible():
                 self.layer_plot.update_from(snap)
         if diagram:  # (a snapshot made for a plots frame has no maps: keep the last ones)

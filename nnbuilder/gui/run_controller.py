@@ -147,8 +147,12 @@ class RunController(QObject):
         cfg = TrainConfig(**{**(self.document.training or TrainConfig()).to_dict(), **self.panel.config()})
         self.document.training = cfg
         weights = self.document.fitting_weights() if keep_weights else None
-        grid, neuron = self.data.grids(self.panel.slice_axes())
-        return RunSpec(self.document.graph.to_dict(), data, cfg, self.document.seed, weights, grid, neuron)
+        return self._run_spec(data, cfg, weights)
+
+    def _run_spec(self, data: TrainData, cfg: TrainConfig, keep: dict | None) -> RunSpec:
+        """The run's spec; the worker derives the view's grids from the raw points."""
+        return RunSpec(self.document.graph.to_dict(), data, cfg, self.document.seed, keep,
+                       raw=self.data.raw_points(), view=self.data.view(self.panel.slice_axes()))
 
     def start(self, keep_weights: bool = True) -> bool:
         """A new run from the document (a new RunState); False if it cannot train."""
@@ -241,16 +245,15 @@ class RunController(QObject):
         except NNBuilderError as e:
             self.status.emit(f"Cannot train: {e}", 8000)
             return
-        grid, neuron = self.data.grids(self.panel.slice_axes())
         # keep=None: the worker keeps its own current weights (newer than our snapshot).
-        spec = RunSpec(self.document.graph.to_dict(), data, self.document.training or TrainConfig(),
-                       self.document.seed, None, grid, neuron)
-        self.worker.replace(spec, resume=keep_running)
+        self.worker.replace(self._run_spec(data, self.document.training or TrainConfig(), None),
+                            resume=keep_running)
 
     def view_changed(self) -> None:
         """Another pair of features for the output view: new grids, same run."""
         if self.worker is not None:
-            self.worker.set_grids(*self.data.grids(self.panel.slice_axes()))
+            v = self.data.view(self.panel.slice_axes())
+            self.worker.set_view(v.axes, v.resolution, v.neuron_resolution, v.margin)
             self.worker.request_snapshot(ALL_PARTS)
 
     # ---------------------------------------------------------------- weights
