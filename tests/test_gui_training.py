@@ -471,3 +471,34 @@ def test_a_flood_of_slice_and_setting_changes_while_training_on_100k_rows(qtbot,
     assert w.boundary.grid.axes == last_axes and snap(w).running
     assert len(w.boundary.train_points.data) == 5000  # a sample of the 50,000 training points
     pause(qtbot, w)
+
+
+def test_the_window_draws_what_the_worker_would_compute(qtbot, make_window, tmp_path):
+    """The worker only trains; the window evaluates the output view and the
+    neuron maps from the snapshot's weights. Asked for them, the worker's own
+    arrays are the same, bit for bit, for standardized inputs and a slice."""
+    rng = np.random.default_rng(3)
+    X = rng.normal(loc=[500.0, 0.01, 3.0], scale=[50.0, 0.002, 1.0], size=(300, 3))
+    y = (X[:, 0] - 500 + 20000 * (X[:, 1] - 0.01) > 0).astype(int)
+    path = tmp_path / "std.csv"
+    np.savetxt(path, np.c_[X, y], delimiter=",", header="a,b,c,label", comments="", fmt="%.6g")
+    from nnbuilder.core.datasets import load_csv
+
+    w = make_window()
+    w.data.import_dataset({"csv": str(path), "target": "label", "features": ["a", "b", "c"]},
+                          load_csv(str(path), "label"), fit=True, standardize=True)
+    qtbot.mouseClick(w.step_button, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: step_of(w) is not None and step_of(w) > 0 and not snap(w).running, timeout=WAIT)
+    for axes in ((0, 1), (1, 2)):
+        w.training_panel.slice_x.setCurrentIndex(axes[0])
+        w.training_panel.slice_y.setCurrentIndex(axes[1])
+        w.run.worker.request_snapshot({"outputs", "maps"})
+        qtbot.waitUntil(lambda: snap(w).outputs is not None and snap(w).view.axes == axes, timeout=WAIT)
+        s = snap(w)
+        outputs, maps = w.live.evaluate(s)
+        np.testing.assert_array_equal(outputs, s.outputs)
+        assert maps.keys() == s.neuron_maps.keys() and len(maps) >= 3
+        for nid in maps:
+            np.testing.assert_array_equal(maps[nid], s.neuron_maps[nid])
+        np.testing.assert_array_equal(w.boundary.grid.raw[:, list(axes)].min(axis=0),
+                                      [w.boundary.grid.xs[0], w.boundary.grid.ys[0]])

@@ -19,8 +19,8 @@ from .probe import layer_stats
 from .protocol import View
 from .trainer import TrainConfig, Trainer
 
-__all__ = ["LiveSnapshot", "SnapshotBox", "build_snapshot", "error_snapshot", "MAX_MAP_UNITS",
-           "ALL_PARTS"]
+__all__ = ["LiveSnapshot", "SnapshotBox", "build_snapshot", "evaluate_view", "error_snapshot",
+           "MAX_MAP_UNITS", "ALL_PARTS"]
 
 MAX_MAP_UNITS = 16  # layers up to this wide get per-neuron maps
 ALL_PARTS = frozenset({"outputs", "maps", "stats", "confusion"})
@@ -52,6 +52,24 @@ class LiveSnapshot:
     view: View | None = None  # what the outputs and maps are over (None: explicit grids)
 
 
+def evaluate_view(net, grid_features: np.ndarray | None = None,
+                  neuron_features: np.ndarray | None = None) -> tuple[np.ndarray | None, dict]:
+    """What the output view and the neuron thumbnails show for ``net`` as it
+    is: (outputs over ``grid_features`` ``(n_points, n_outputs)`` float32 or
+    None, ``{node_id: (units, n_points)}`` float32 over ``neuron_features``,
+    for layers of at most :data:`MAX_MAP_UNITS`). The worker and the window
+    (which evaluates them itself, on its own core) both use this."""
+    outputs, maps = None, {}
+    with np.errstate(all="ignore"):
+        if grid_features is not None:
+            outputs = net.predict(grid_features).astype(np.float32)
+        if neuron_features is not None:
+            for nid, a in net.activations(neuron_features).items():
+                if net.nodes[nid].type in WEIGHTED_TYPES + ("input",) and a.shape[1] <= MAX_MAP_UNITS:
+                    maps[nid] = np.ascontiguousarray(a.T, dtype=np.float32)
+    return outputs, maps
+
+
 def build_snapshot(trainer: Trainer, parts=ALL_PARTS, grid_features: np.ndarray | None = None,
                    neuron_features: np.ndarray | None = None, **status) -> LiveSnapshot:
     """A snapshot of ``trainer`` now, with only ``parts`` (of :data:`ALL_PARTS`)
@@ -65,8 +83,7 @@ def build_snapshot(trainer: Trainer, parts=ALL_PARTS, grid_features: np.ndarray 
     nothing.
     """
     net = trainer.network
-    outputs = confusion = None
-    maps, stats = {}, {}
+    confusion, stats = None, {}
     with np.errstate(all="ignore"):
         if "stats" in parts:
             stats = layer_stats(net)
@@ -74,12 +91,8 @@ def build_snapshot(trainer: Trainer, parts=ALL_PARTS, grid_features: np.ndarray 
             d = trainer.data
             X, labels = (d.X_test, d.labels_test) if len(d.X_test) else (d.X_train, d.labels_train)
             confusion = confusion_matrix(net.predict(X), labels, d.n_classes, net.loss.threshold)
-        if "outputs" in parts and grid_features is not None:
-            outputs = net.predict(grid_features).astype(np.float32)
-        if "maps" in parts and neuron_features is not None:
-            for nid, a in net.activations(neuron_features).items():
-                if net.nodes[nid].type in WEIGHTED_TYPES + ("input",) and a.shape[1] <= MAX_MAP_UNITS:
-                    maps[nid] = np.ascontiguousarray(a.T, dtype=np.float32)
+    outputs, maps = evaluate_view(net, grid_features if "outputs" in parts else None,
+                                  neuron_features if "maps" in parts else None)
     div = trainer.divergence
     return LiveSnapshot(
         step=trainer.step, epoch=trainer.epoch, weights=net.unflatten(net.theta.copy()),

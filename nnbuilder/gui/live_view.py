@@ -13,12 +13,15 @@ import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QStyle, QToolButton
 
+from nnbuilder.core.errors import NNBuilderError
 from nnbuilder.core.losses import LOSSES
+from nnbuilder.core.network import Network
+from nnbuilder.core.snapshot import evaluate_view
 
 from .data_controller import NEURON_RES, DataController
 from .curves import CurvesPanel, LayerPlot
 from .plots import BoundaryPlot
-from .run_controller import RunController
+from .run_controller import RunController, structure_key
 from .scene import NetworkScene
 from .training_panel import TrainingPanel
 
@@ -81,6 +84,53 @@ class Counters:
         self.play.setIcon(self.play.style().standardIcon(icon))
 
 
+class ViewProbe:
+    """The output view and neuron maps of a snapshot, evaluated in the window
+    from the snapshot's weights (on the window's core: the worker only trains).
+
+    Keeps a network of the run's structure and the grids' features, rebuilt
+    only when the structure, the input statistics or the view change."""
+
+    def __init__(self):
+        self._net_key = None
+        self._net: Network | None = None
+        self._features_key = None
+        self._features = (None, None)
+
+    def evaluate(self, graph, input_stats, weights: dict, grids, outputs: bool = True,
+                 maps: bool = True) -> tuple[np.ndarray | None, dict]:
+        """(outputs, maps) as :func:`~nnbuilder.core.snapshot.evaluate_view`
+        gives them; (None, {}) when the weights do not fit the network."""
+        net = self._network(graph, input_stats)
+        if net is None or not weights:
+            return None, {}
+        loaded = net.set_weights({nid: {"W": W, "b": b} for nid, (W, b) in weights.items()}, strict=False)
+        if len(loaded) != len(net.params):
+            return None, {}  # the snapshot is of a structure being replaced
+        key = (self._net_key, id(grids[0]), id(grids[1]))
+        if key != self._features_key:
+            self._features_key = key
+            try:
+                self._features = tuple(None if g is None else g.features(net) for g in grids)
+            except NNBuilderError:  # the grid no longer fits the inputs
+                self._features = (None, None)
+        gf, nf = self._features
+        return evaluate_view(net, gf if outputs else None, nf if maps else None)
+
+    def _network(self, graph, input_stats) -> Network | None:
+        stats = None if input_stats is None else (input_stats[0].tobytes(), input_stats[1].tobytes())
+        key = (structure_key(graph), stats)
+        if key != self._net_key:
+            self._net_key = key
+            try:
+                self._net = Network(graph)
+                if input_stats is not None and self._net.standardize:
+                    self._net.set_input_stats(*input_stats)
+            except NNBuilderError:
+                self._net = None
+        return self._net
+
+
 class LiveView(QObject):
     """Draws ``run``'s snapshots and ``data``'s points into the given widgets."""
 
@@ -95,6 +145,9 @@ class LiveView(QObject):
         self.draw_ms: deque = deque(maxlen=4000)  # time each drawn frame took
         self.frames_drawn = 0
         self._frame = 0
+        self.probe = ViewProbe()
+        self._grids_key = None
+        self._grids = (None, None)
         run.runReplaced.connect(self.clear)
         run.diverged.connect(lambda epoch, text: curves.loss.mark(epoch, text))
         run.readyChanged.connect(lambda _: self._show_running())
@@ -130,15 +183,14 @@ class LiveView(QObject):
         if data.dataset is None:
             bp.set_data(None, None, None, None, None, "classification", 0)
             return
-        grid, _ = data.grids(self.panel.slice_axes())
+        grid, _ = self.grids()
         tr, te = (shown(ix) for ix in data.split_indices())
         ds = data.dataset
         bp.set_data(grid, ds.X[tr], ds.y[tr], ds.X[te], ds.y[te], ds.task, ds.n_classes, ds.column_names)
         bp.set_show_test(self.panel.show_test.isChecked())
         snap = self.run.snapshot
-        if snap is not None and snap.outputs is not None and grid is not None and self._current(snap) \
-                and len(snap.outputs) == len(grid.raw):
-            bp.set_output(snap.outputs, *self._scale())
+        if snap is not None and grid is not None:
+            self.show_output(snap)
 
     def view_options_changed(self) -> None:
         axes = self.panel.slice_axes()
@@ -148,12 +200,24 @@ class LiveView(QObject):
         self.boundary.discretize = self.panel.discretize.isChecked()
         self.boundary.set_show_test(self.panel.show_test.isChecked())
         snap = self.run.snapshot
-        if snap is not None and self._current(snap):
-            self.boundary.set_output(snap.outputs, *self._scale())
+        if snap is not None:
+            self.show_output(snap)
 
-    def _current(self, snap) -> bool:
-        """True when ``snap`` was computed over the view shown now."""
-        return snap.view is None or snap.view == self.data.view(self.panel.slice_axes())
+    def grids(self):
+        """(output grid, neuron grid) of the view shown now, made once per data and view."""
+        axes = self.panel.slice_axes()
+        key = (self.data.version, self.data.view(axes))
+        if key != self._grids_key:
+            self._grids_key, self._grids = key, self.data.grids(axes)
+        return self._grids
+
+    def evaluate(self, snap, outputs: bool = True, maps: bool = True):
+        """(outputs, neuron maps) of ``snap``'s weights over the view shown now."""
+        return self.probe.evaluate(self.run.document.graph, self.run.input_stats, snap.weights,
+                                   self.grids(), outputs, maps)
+
+    def show_output(self, snap) -> None:
+        self.boundary.set_output(self.evaluate(snap, maps=False)[0], *self._scale())
 
     def _scale(self):
         return output_scale(self.run.document.graph, self.data.dataset) if self.run.document else \
@@ -179,10 +243,14 @@ class LiveView(QObject):
         # The next one is ready by the next tick, with what that frame draws.
         nxt = self._frame + 1
         plots_next = nxt % 2 == 0
-        stats = plots_next and nxt % STATS_EVERY == 0 and self.layer_plot.isVisible()
-        parts = ({"outputs", "stats"} if stats else {"outputs"}) if plots_next else {"maps"}
+        # The worker sends weights and rows; of the rest only what needs the
+        # trainer (gradients, the test set): the window evaluates the output
+        # view and the neuron maps itself, so the worker spends its core training.
+        parts = set()
+        if plots_next and nxt % STATS_EVERY == 0 and self.layer_plot.isVisible():
+            parts.add("stats")
         if plots_next and nxt % (CURVE_EVERY // 2) == 0:
-            parts = parts | {"confusion"}  # drawn with the curves
+            parts.add("confusion")  # drawn with the curves
         self.run.request(parts)
 
     def draw(self, snap, plots: bool = True, diagram: bool = True) -> None:
@@ -193,13 +261,11 @@ class LiveView(QObject):
                 self.draw_curves(snap, loss=True, metric=final)
             elif self._frame % CURVE_EVERY == CURVE_EVERY // 2:  # (both on even frames)
                 self.draw_curves(snap, loss=False, metric=True)
-            if self._current(snap):  # (not the outputs of a slice no longer shown)
-                self.boundary.set_output(snap.outputs, *self._scale())
+            self.show_output(snap)
             if (final or self._frame % STATS_EVERY == 0) and self.layer_plot.isVisible():
                 self.layer_plot.update_from(snap)
-        if diagram:  # (a snapshot made for a plots frame has no maps: keep the last ones)
-            self.scene.show_live(snap.weights, snap.neuron_maps if snap.neuron_maps or final else None,
-                                 NEURON_RES)
+        if diagram:
+            self.scene.show_live(snap.weights, self.evaluate(snap, outputs=False)[1], NEURON_RES)
         last = snap.last
         test = "" if not np.isfinite(last["test_loss"]) else f" · test {last['test_loss']:.4g}"
         self.counters.show(snap.epoch, snap.steps_per_sec, snap.elapsed,

@@ -18,7 +18,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from nnbuilder.core.errors import NNBuilderError
-from nnbuilder.core.live import ALL_PARTS, LiveProcess, LiveSnapshot, RunSpec
+from nnbuilder.core.live import LiveProcess, LiveSnapshot, RunSpec
 from nnbuilder.core.network import Network
 from nnbuilder.core.trainer import History, TrainConfig, TrainData
 
@@ -250,11 +250,11 @@ class RunController(QObject):
                             resume=keep_running)
 
     def view_changed(self) -> None:
-        """Another pair of features for the output view: new grids, same run."""
+        """Another pair of features for the output view: the worker's view follows
+        (the window evaluates what it draws itself; see live_view.ViewProbe)."""
         if self.worker is not None:
             v = self.data.view(self.panel.slice_axes())
             self.worker.set_view(v.axes, v.resolution, v.neuron_resolution, v.margin)
-            self.worker.request_snapshot(ALL_PARTS)
 
     # ---------------------------------------------------------------- weights
     def current_weights(self) -> dict:
