@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .graph import WEIGHTED_TYPES
+from .nodetypes import NODE_SPECS
 from .losses import confusion_matrix
 from .probe import layer_stats
 from .protocol import View
@@ -65,7 +65,7 @@ def evaluate_view(net, grid_features: np.ndarray | None = None,
             outputs = net.predict(grid_features).astype(np.float32)
         if neuron_features is not None:
             for nid, a in net.activations(neuron_features).items():
-                if net.nodes[nid].type in WEIGHTED_TYPES + ("input",) and a.shape[1] <= MAX_MAP_UNITS:
+                if NODE_SPECS[net.nodes[nid].type].own_width and a.shape[1] <= MAX_MAP_UNITS:
                     maps[nid] = np.ascontiguousarray(a.T, dtype=np.float32)
     return outputs, maps
 

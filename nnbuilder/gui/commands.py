@@ -4,6 +4,7 @@ from __future__ import annotations
 from PySide6.QtGui import QUndoCommand
 
 from nnbuilder.core.graph import Edge, Graph, new_node_id
+from nnbuilder.core.nodetypes import NODE_SPECS
 
 _MERGE_PARAMS_ID = 1001
 
@@ -11,7 +12,7 @@ _MERGE_PARAMS_ID = 1001
 class AddNodeCommand(QUndoCommand):
     def __init__(self, graph: Graph, node_type: str, position, params: dict | None = None,
                  node_id: str | None = None):
-        super().__init__(f"Add {node_type.capitalize()}")
+        super().__init__(f"Add {NODE_SPECS[node_type].title}")
         self.graph, self.node_type, self.position = graph, node_type, tuple(position)
         self.params = dict(params or {})
         self.node_id = node_id or new_node_id(node_type)
@@ -25,7 +26,7 @@ class AddNodeCommand(QUndoCommand):
 
 class RemoveNodeCommand(QUndoCommand):
     def __init__(self, graph: Graph, node_id: str, parent: QUndoCommand | None = None):
-        super().__init__(f"Remove {graph.nodes[node_id].type.capitalize()}", parent)
+        super().__init__(f"Remove {NODE_SPECS[graph.nodes[node_id].type].title}", parent)
         self.graph, self.node_id, self.removed = graph, node_id, None
 
     def redo(self):

@@ -15,6 +15,7 @@ from nnbuilder.core.errors import GraphError
 from nnbuilder.core.graph import Graph, check_param
 from nnbuilder.core.modelfile import ModelDocument, load_model, save_model
 from nnbuilder.core.network import Network
+from nnbuilder.core.nodetypes import NODE_SPECS
 
 from .commands import (AddNodeCommand, ConnectCommand, DisconnectCommand, MoveNodesCommand,
                        RemoveNodeCommand, SetDatasetCommand, SetParamsCommand)
@@ -95,7 +96,7 @@ class Document(QObject):
         if not node_ids and not edges:
             return
         self.undo_stack.beginMacro("Delete" if len(node_ids) + len(edges) > 1 else
-                                   ("Remove " + self.graph.nodes[node_ids[0]].type.capitalize()
+                                   ("Remove " + NODE_SPECS[self.graph.nodes[node_ids[0]].type].title
                                     if node_ids else "Disconnect"))
         for e in edges:
             self.undo_stack.push(DisconnectCommand(self.graph, e))

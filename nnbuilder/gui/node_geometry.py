@@ -7,6 +7,7 @@ neuron circle, or a compact bar for a layer too wide to show its neurons.
 from __future__ import annotations
 
 from nnbuilder.core.graph import Graph
+from nnbuilder.core.nodetypes import NODE_SPECS
 
 NODE_WIDTH = 170.0
 HEADER = 46.0
@@ -16,22 +17,22 @@ MAX_NEURONS = 16
 
 def neuron_count(graph: Graph, node_id: str) -> int | None:
     """How many neuron circles a node shows (None: no neuron column)."""
+    n = layer_width(graph, node_id)
+    return n if n is not None and n <= MAX_NEURONS else None
+
+
+def layer_width(graph: Graph, node_id: str) -> int | None:
+    """The units of a node that has its own (Input, Dense, Output), else None."""
     node = graph.nodes[node_id]
-    if node.type == "input":
-        n = len(node.params["features"])
-    elif node.type in ("dense", "output"):
-        n = node.params["units"]
-    else:
-        return None
-    return n if n <= MAX_NEURONS else None
+    width = NODE_SPECS[node.type].own_width
+    return None if width is None else width(node.params)
 
 
 def node_size(graph: Graph, node_id: str) -> tuple[float, float]:
     """(width, height) of a node as drawn."""
-    node = graph.nodes[node_id]
     n = neuron_count(graph, node_id)
     if n is not None:
         return NODE_WIDTH, HEADER + n * NEURON_STEP + 8
-    if node.type in ("input", "dense", "output"):
+    if layer_width(graph, node_id) is not None:
         return NODE_WIDTH, HEADER + 30  # the compact bar of a wide layer
     return NODE_WIDTH, HEADER
