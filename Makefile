@@ -9,11 +9,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-# Qt's offscreen platform needs the first line; a real window (Xvfb) the rest.
+# Qt's offscreen platform needs the first line; a real window (Xvfb) the rest,
+# and the real-pointer tests drive that window with xdotool.
 QT_LIBS := libgl1 libegl1 libdbus-1-3 libfontconfig1 libglib2.0-0 libxkbcommon0 \
 	xvfb xauth libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 \
 	libxcb-render-util0 libxcb-render0 libxcb-shape0 libxcb-util1 libxcb-xkb1 \
-	libxkbcommon-x11-0
+	libxkbcommon-x11-0 xdotool
 
 .PHONY: run test setup sysdeps bench clean
 
