@@ -17,6 +17,9 @@ from .gallery import PAINTED, DatasetGallery
 
 SPEEDS = [("max", None), ("1000 steps/s", 1000.0), ("100 steps/s", 100.0), ("10 steps/s", 10.0),
           ("1 step/s", 1.0)]
+# 100 steps/s: the example's boundary forms over several seconds, for a person
+# to watch; max is one click away.
+DEFAULT_SPEED = 2
 IMPORT, CSV = "import", "csv"  # data-combo entries: "Import CSV…" and the imported file
 
 
@@ -106,7 +109,9 @@ class TrainingPanel(QWidget):
         self.speed = QComboBox()
         self.speed.setObjectName("speedCombo")
         self.speed.addItems([s for s, _ in SPEEDS])
-        self.speed.setToolTip("Limit the training speed to watch it learn step by step")
+        self.speed.setToolTip("Limit the training speed to watch it learn step by step "
+                              "(max: as fast as the machine goes)")
+        self.speed.setCurrentIndex(DEFAULT_SPEED)
         self.show_test = QCheckBox("show test data")
         self.show_test.setObjectName("showTestCheck")
         self.show_test.setChecked(True)
@@ -236,6 +241,10 @@ class TrainingPanel(QWidget):
         self._quiet = True
         self.normalize.setCurrentText(value)
         self._quiet = False
+
+    def speed_limit(self) -> float | None:
+        """The chosen training speed in steps/s (None: as fast as possible)."""
+        return SPEEDS[self.speed.currentIndex()][1]
 
     def config(self) -> dict:
         rate, reg = self.reg_rate.value(), self.reg.currentText()
