@@ -1,8 +1,8 @@
 """The layer palette: drag an entry onto the diagram (or double-click it)."""
 from __future__ import annotations
 
-from PySide6.QtCore import QMimeData, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
+from PySide6.QtCore import QMimeData, QPoint, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QDrag, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem
 
 from nnbuilder.core.activations import ACTIVATIONS
@@ -54,8 +54,6 @@ class LayerPalette(QListWidget):
         super().__init__(parent)
         self.setObjectName("layerPalette")
         self.setAccessibleName("Layer palette")
-        self.setDragEnabled(True)
-        self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
         self.setIconSize(QSize(30, 30))
         # A grid of icons with names under them: the palette stays short.
         self.setViewMode(QListWidget.ViewMode.IconMode)
@@ -70,6 +68,12 @@ class LayerPalette(QListWidget):
         self.setMinimumHeight(2 * 56 + 8)
         self.setWordWrap(True)
         self.setUniformItemSizes(True)
+        # Last: setViewMode and setMovement(Static) switch dragging off again
+        # (Static means "items do not move", and QListView takes it to mean no
+        # drag at all), so dragging is enabled after the layout is set up.
+        self.setDragEnabled(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.setDefaultDropAction(Qt.DropAction.CopyAction)
         for t, spec in NODE_SPECS.items():
             item = QListWidgetItem(layer_icon(t), spec.short_title)
             item.setData(Qt.ItemDataRole.UserRole, t)
@@ -87,6 +91,18 @@ class LayerPalette(QListWidget):
             self._request(self.currentItem())
             return
         super().keyPressEvent(event)
+
+    def startDrag(self, supported_actions) -> None:
+        """A copy of the entry, never a move: QListView's icon mode would
+        remove the item from the palette after a drop accepted as a move."""
+        item = self.currentItem()
+        if item is None:
+            return
+        drag = QDrag(self)
+        drag.setMimeData(self.mimeData([item]))
+        drag.setPixmap(item.icon().pixmap(self.iconSize()))
+        drag.setHotSpot(QPoint(self.iconSize().width() // 2, self.iconSize().height() // 2))
+        drag.exec(Qt.DropAction.CopyAction, Qt.DropAction.CopyAction)
 
     def mimeTypes(self):
         return [LAYER_MIME]

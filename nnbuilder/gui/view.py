@@ -100,7 +100,11 @@ class NetworkView(QGraphicsView):
 
     def dragEnterEvent(self, event):
         mime = event.mimeData()
-        if mime.hasFormat(LAYER_MIME) or self.model_files(mime):
+        if mime.hasFormat(LAYER_MIME):
+            # A palette entry is copied, whatever action the drag proposes.
+            event.setDropAction(Qt.DropAction.CopyAction)
+            event.accept()
+        elif self.model_files(mime):
             event.acceptProposedAction()
         else:
             event.ignore()
@@ -119,7 +123,8 @@ class NetworkView(QGraphicsView):
                 nid = scene.document.add_node(node_type, (round(pos.x()) - 75, round(pos.y()) - 23))
                 scene.clearSelection()
                 scene.node_items[nid].setSelected(True)
-            event.acceptProposedAction()
+            event.setDropAction(Qt.DropAction.CopyAction)
+            event.accept()
             return
         files = self.model_files(mime)
         if files:
