@@ -15,7 +15,7 @@ from nnbuilder.core.errors import GraphError
 from nnbuilder.core.graph import Graph, check_param
 from nnbuilder.core.modelfile import ModelDocument, load_model, save_model
 from nnbuilder.core.network import Network
-from nnbuilder.core.nodetypes import NODE_SPECS
+from nnbuilder.core.nodetypes import NO_INPUT, NODE_SPECS
 
 from .commands import (AddNodeCommand, ConnectCommand, DisconnectCommand, MoveNodesCommand,
                        RemoveNodeCommand, SetDatasetCommand, SetParamsCommand)
@@ -80,6 +80,43 @@ class Document(QObject):
         cmd = AddNodeCommand(self.graph, node_type, position, params)
         self.undo_stack.push(cmd)
         return cmd.node_id
+
+    def add_node_after(self, node_type: str, anchor: str) -> tuple[str, str | None]:
+        """Add a node in free space to the right of ``anchor``, connected from
+        it when the graph allows that connection, as ONE undo step.
+
+        Returns (the new node's id, why it was not connected or None). A node
+        type without inputs (Input) is placed and not connected, silently."""
+        spec = NODE_SPECS[node_type]
+        position = self.free_position_right_of(anchor, node_type)
+        self.undo_stack.beginMacro(f"Add {spec.title}")
+        try:
+            node_id = self.add_node(node_type, position)
+            reason = None
+            if spec.inputs != NO_INPUT:
+                reason = self.connect(anchor, node_id)
+        finally:
+            self.undo_stack.endMacro()
+        return node_id, reason
+
+    def free_position_right_of(self, anchor: str, node_type: str, gap: float = 80.0):
+        """Where a new ``node_type`` node goes right of ``anchor`` without
+        covering another node: level with it, or lower down, one column
+        (auto-layout's 250 units) to the right."""
+        probe = Graph()  # the new node's size, from its defaults
+        probe.add_node(node_type, node_id="new")
+        w, h = node_size(probe, "new")
+        ax, ay = self.graph.nodes[anchor].position
+        x, y = ax + node_size(self.graph, anchor)[0] + gap, ay
+        boxes = [(n.position, node_size(self.graph, nid)) for nid, n in self.graph.nodes.items()]
+        margin = 20.0
+        while True:
+            below = [py + ph for (px, py), (pw, ph) in boxes
+                     if px < x + w + margin and x < px + pw + margin
+                     and py < y + h + margin and y < py + ph + margin]
+            if not below:
+                return (round(x), round(y))
+            y = max(below) + 40.0
 
     def connect(self, source: str, target: str) -> str | None:
         """Connect two nodes; return the reason if the connection is refused."""

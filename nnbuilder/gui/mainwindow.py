@@ -278,8 +278,22 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
             item.setSelected(True)
 
     def _add_at_center(self, node_type: str) -> None:
-        c = self.view.mapToScene(self.view.viewport().rect().center())
-        nid = self.document.add_node(node_type, (round(c.x()) - 75, round(c.y()) - 23))
+        """Double-click (or Enter) on a palette entry: the new layer goes in free
+        space right of the selected node (the rightmost of several; none
+        selected: the last one added), connected from it if the graph allows,
+        as one undo step; the refusal, if any, in the status bar. In an empty
+        diagram it goes to the centre of the view."""
+        graph = self.document.graph
+        selected = [n for n in self.scene.selected_node_ids() if n in graph.nodes]
+        anchor = (max(selected, key=lambda n: graph.nodes[n].position[0]) if selected
+                  else next(reversed(graph.nodes), None))
+        if anchor is None:
+            c = self.view.mapToScene(self.view.viewport().rect().center())
+            nid = self.document.add_node(node_type, (round(c.x()) - 75, round(c.y()) - 23))
+        else:
+            nid, reason = self.document.add_node_after(node_type, anchor)
+            if reason:
+                self.show_status(f"Not connected: {reason}")
         self.select_node(nid)
 
     def auto_layout(self) -> None:
