@@ -40,6 +40,7 @@ from .scene import NetworkScene
 from .theme import THEMES, apply_theme
 from .training_panel import TrainingPanel
 from .view import NetworkView
+from .wheel_guard import install_wheel_guard
 
 SHIFT_OR_CTRL = Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.ControlModifier
 
@@ -93,6 +94,7 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         self.import_dialog: ImportDialog | None = None
         self.import_progress: QProgressDialog | None = None
         self._wire()
+        install_wheel_guard(self)  # only a focused combo or spin box takes the wheel
 
         self.autosave_timer = QTimer(self)
         self.autosave_timer.setInterval(side_file.AUTOSAVE_MS)
