@@ -86,6 +86,7 @@ def main() -> int:
 
     w = MainWindow(path, offer_restore=False)
     w.resize(1440, 900)
+    w.training_panel.speed.setCurrentIndex(0)  # max: measure how fast it can go
     w.show()
     ctl = w.live
     # Live and headless phases alternate, so a machine whose speed drifts

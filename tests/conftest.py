@@ -60,6 +60,8 @@ def make_window(qtbot, gui_env, monkeypatch):
         kwargs.setdefault("offer_restore", False)
         w = MainWindow(*args, **kwargs)
         w.errors = errors
+        # A user starts at 100 steps/s to watch; tests train as fast as the machine goes.
+        w.training_panel.speed.setCurrentIndex(0)
         qtbot.addWidget(w)
         w.resize(1600, 1000)
         with qtbot.waitExposed(w):

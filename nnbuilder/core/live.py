@@ -118,6 +118,11 @@ class LiveHost:
     def _receive(self) -> None:
         """Move arrived snapshots into the box (nothing to do in a thread)."""
 
+    @property
+    def exit_code(self) -> int | None:
+        """How the run's process ended (None: it has not, or there is none)."""
+        return None
+
     def latest(self) -> LiveSnapshot | None:
         """The newest snapshot not yet taken, or None.
 
@@ -263,6 +268,11 @@ class LiveProcess(LiveHost):
     @property
     def pid(self) -> int:
         return self._proc.pid
+
+    @property
+    def exit_code(self) -> int | None:
+        """The worker's exit status once it has ended (negative: killed by that signal), else None."""
+        return self._proc.poll()
 
     def close(self, timeout: float = 5.0) -> None:
         """Ask the worker to quit, wait for it (kill it after ``timeout`` s)."""

@@ -160,6 +160,10 @@ class LayerPlot(QWidget):
             self.layer.setCurrentText(current)
         self.layer.blockSignals(False)
 
+    def apply_theme(self) -> None:
+        for plot in (self.norms, self.hist):
+            plot.apply_theme()
+
     def clear(self) -> None:
         """A new run: no gradient history, no histogram."""
         self.history = None
@@ -228,6 +232,7 @@ class ConfusionPlot(BasePlot):
     def set_counts(self, counts: np.ndarray, names: list[str]) -> None:
         k = counts.shape[0]
         self.counts = counts
+        ink = QGuiApplication.palette().color(QPalette.ColorRole.Text).name()  # on the light/dark middle
         rows = counts.sum(axis=1, keepdims=True)
         share = counts / np.maximum(rows, 1)
         # Row 0 (the first true class) at the top, like a table.
@@ -250,7 +255,7 @@ class ConfusionPlot(BasePlot):
         for i in range(k):
             for j in range(k):
                 t = self.texts[i * k + j]
-                t.setText(str(int(counts[i, j])), color="#111111" if share[i, j] < 0.6 else "#ffffff")
+                t.setText(str(int(counts[i, j])), color=ink if share[i, j] < 0.6 else "#ffffff")
                 t.setPos(j + 0.5, k - 1 - i + 0.5)
 
 
@@ -283,3 +288,7 @@ class CurvesPanel(QWidget):
     def _set_log(self, on: bool) -> None:
         self.loss.plotItem.setLogMode(y=on)
         self.loss._fit_range()
+
+    def apply_theme(self) -> None:
+        for plot in (self.loss, self.metric, self.confusion):
+            plot.apply_theme()

@@ -172,6 +172,22 @@ class LiveView(QObject):
         self.boundary.clear_output()
         self.scene.clear_live()
         self.counters.show()
+        self.show_document_weights()
+
+    def show_document_weights(self) -> None:
+        """Before a run has a snapshot: the document's trained weights, if it
+        has some that fit (a reopened trained model shows its trained state)."""
+        doc = self.run.document
+        if doc is None or self.run.snapshot is not None or doc is not self.data.document:
+            return
+        trained = doc.fitting_weights()
+        if not trained:
+            return
+        weights = {nid: (np.asarray(v["W"]), None if v.get("b") is None else np.asarray(v["b"]))
+                   for nid, v in trained.items() if "W" in v}
+        outputs, maps = self.probe.evaluate(doc.graph, self.run.input_stats, weights, self.grids())
+        self.boundary.set_output(outputs, *self._scale())
+        self.scene.show_live(weights, maps, NEURON_RES)
 
     def _show_running(self) -> None:
         self.counters.play.setText("Pause" if self.run.running else "Train")
@@ -191,6 +207,8 @@ class LiveView(QObject):
         snap = self.run.snapshot
         if snap is not None and grid is not None:
             self.show_output(snap)
+        elif snap is None:
+            self.show_document_weights()
 
     def view_options_changed(self) -> None:
         axes = self.panel.slice_axes()

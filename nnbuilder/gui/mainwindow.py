@@ -243,13 +243,16 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         doc.auto_layout(undoable=False)
         self.set_document(doc)
 
-    def _update_title(self, *_) -> None:
+    def document_name(self) -> str:
+        """What the title bar and the save prompt call the document."""
         doc = self.document
-        name = doc.title
         if doc.path is None and doc.example_name:
-            name = f"Example: {doc.example_name}"
-        self.setWindowTitle(f"{name}[*] — nnbuilder")
-        self.setWindowModified(doc.modified)
+            return f"Example: {doc.example_name}"
+        return doc.title
+
+    def _update_title(self, *_) -> None:
+        self.setWindowTitle(f"{self.document_name()}[*] — nnbuilder")
+        self.setWindowModified(self.document.modified)
 
     def validate(self) -> list:
         problems = self.document.graph.validate()
@@ -311,10 +314,10 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         apply_theme(mode)
         for t, a in self.theme_actions.items():
             a.setChecked(t == mode)
-        self.scene.update()
-        for plot in (self.curves.loss, self.curves.metric, self.boundary, self.layer_plot.norms,
-                     self.layer_plot.hist):
-            plot.apply_theme()
+        for item in self.scene.items():  # cached items repaint only when told to
+            item.update()
+        for view in (self.curves, self.boundary, self.layer_plot):
+            view.apply_theme()
 
     def changeEvent(self, event):
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
@@ -371,7 +374,7 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         """'save', 'discard' or 'cancel'."""
         B = QMessageBox.StandardButton
         r = QMessageBox.question(self, "Unsaved changes",
-                                 f"Save the changes to {self.document.title} before closing it?",
+                                 f"Save the changes to “{self.document_name()}” before closing it?",
                                  B.Save | B.Discard | B.Cancel, B.Save)
         return {B.Save: "save", B.Discard: "discard"}.get(r, "cancel")
 

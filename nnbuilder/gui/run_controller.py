@@ -10,6 +10,7 @@ on its frame timer and draws them.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from dataclasses import dataclass, field
@@ -77,7 +78,7 @@ class RunController(QObject):
         self.document = None
         self.worker: LiveProcess | None = None
         self.state = RunState()
-        self.speed: float | None = None
+        self.speed: float | None = panel.speed_limit()
         self.input_stats = None  # (mean, std) of the current data, if the Input standardizes
         self._key = None
         self._ready: tuple | None = None  # (structure key, data version, reason)
@@ -92,8 +93,9 @@ class RunController(QObject):
         self._key = structure_key(document.graph)
         self._ready = None
         document.graphChanged.connect(self.graph_changed)
-        self._replace_state(0)
+        self.state = RunState()  # empty first: readiness must not see the old run's weights
         self.refresh_ready()
+        self.runReplaced.emit()
 
     def _replace_state(self, generation: int) -> None:
         self.state = RunState(generation=generation)
@@ -298,6 +300,9 @@ class RunController(QObject):
         history rows join the run's curves, its weights the document."""
         if self.worker is None:
             return None
+        if not self.worker.alive:
+            self._worker_lost()
+            return None
         snap = self.worker.latest()
         if snap is None or snap.generation < self.state.generation:
             return None  # nothing new, or the tail of a run that was replaced
@@ -316,6 +321,20 @@ class RunController(QObject):
                 doc.mark_modified()
                 self.documentModified.emit()
         return snap
+
+    def _worker_lost(self) -> None:
+        """The worker process ended without being asked (killed, out of memory):
+        keep the network and the last weights drawn; Train starts a new worker."""
+        code = self.worker.exit_code
+        self.worker.close(timeout=1.0)
+        self.worker = None
+        snap = self.state.snapshot
+        if snap is not None and snap.running:
+            self.state.snapshot = dataclasses.replace(snap, running=False)
+        self.status.emit("The training process stopped unexpectedly"
+                         + (f" (exit code {code})" if code is not None else "")
+                         + ": the network and its last weights are kept; Train starts a new one", 0)
+        self.readyChanged.emit(self._ready[2] if self._ready else None)
 
     def _report(self, snap: LiveSnapshot) -> None:
         """Say once what happened: events, divergence, a stop rule, an error."""

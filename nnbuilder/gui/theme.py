@@ -1,9 +1,9 @@
 """Light and dark palettes; "system" follows the desktop's colour scheme (Qt 6.5+)."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette
+from PySide6.QtWidgets import QApplication, QProxyStyle, QStyle
 
 THEMES = ("system", "light", "dark")
 
@@ -38,3 +38,21 @@ def apply_theme(mode: str) -> None:
         return
     dark = mode == "dark" or (mode == "system" and system_is_dark())
     app.setPalette(dark_palette() if dark else app.style().standardPalette())
+    if not isinstance(app.style(), VisibleChecks):
+        app.setStyle(VisibleChecks(app.style()))
+
+
+class VisibleChecks(QProxyStyle):
+    """The platform style, with check boxes framed in a light colour on a dark
+    window (Fusion frames them darker than the window: invisible there)."""
+
+    def drawPrimitive(self, element, option, painter, widget=None):
+        super().drawPrimitive(element, option, painter, widget)
+        if element == QStyle.PrimitiveElement.PE_IndicatorCheckBox and \
+                option.palette.color(QPalette.ColorRole.Window).lightness() < 128:
+            painter.save()
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(QColor("#9a9da4"))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(QRectF(option.rect).adjusted(0.5, 0.5, -0.5, -0.5), 2, 2)
+            painter.restore()
