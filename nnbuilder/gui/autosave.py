@@ -9,7 +9,9 @@ from PySide6.QtCore import QStandardPaths
 
 from nnbuilder.core.modelfile import ModelDocument, load_model, save_model
 
-AUTOSAVE_MS = 60_000
+# A modified network is written this often (NNBUILDER_AUTOSAVE_MS overrides,
+# e.g. in tests that kill the window): a crash loses at most this much work.
+AUTOSAVE_MS = int(os.environ.get("NNBUILDER_AUTOSAVE_MS", "60000"))
 
 
 def state_dir() -> Path:
