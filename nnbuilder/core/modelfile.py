@@ -4,8 +4,9 @@ Reading checks, in order: the bytes are JSON (no NaN/Infinity), the format
 name and version (newer: refused; older: migrated), the JSON Schema shipped
 in ``resources/model.schema.json``, then the semantics (ids, edges, parameter
 values, weight shapes against the inferred shapes, training and dataset
-settings). Every problem raises :class:`ModelFileError` with the JSON path of
-the bad field; nothing else escapes. Writing refuses non-finite numbers and
+settings, class labels, column names). Every problem raises
+:class:`ModelFileError` with the JSON path of the bad field; nothing else
+escapes. Writing refuses non-finite numbers and
 replaces the file atomically. Floats are written with Python's shortest
 round-trip ``repr``, so weights read back bit-exact. See docs/model-format.md.
 """
@@ -22,8 +23,9 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .datasets import CSV_OPTIONS, DATASETS
+from .datasets import CSV_OPTIONS, DATASETS, make_dataset
 from .errors import GraphError, ModelFileError, NNBuilderError
+from .features import columns_needed
 from .graph import Graph, GraphDictError
 from .network import Network
 from .schema import first_error
@@ -31,7 +33,7 @@ from .trainer import TrainConfig
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "ModelDocument", "load_model", "save_model",
            "read_model_text", "model_to_dict", "model_from_dict", "atomic_write_text",
-           "MIGRATIONS", "SCHEMA_PATH"]
+           "MIGRATIONS", "SCHEMA_PATH", "columns_for"]
 
 FORMAT_NAME = "nnbuilder-model"
 FORMAT_VERSION = 1
@@ -54,6 +56,8 @@ class ModelDocument:
     seed: int = 0
     metrics: dict | None = None
     labels: list[str] | None = None  # class names, by predicted class index
+    #: names of the raw data columns the weights were trained on (x1 reads the first), or None
+    columns: list[str] | None = None
 
 
 @lru_cache(maxsize=1)
@@ -103,9 +107,16 @@ def model_to_dict(doc: ModelDocument) -> dict:
         "metrics": doc.metrics,
         "labels": None if doc.labels is None else [str(n) for n in doc.labels],
     }
+    if doc.columns is not None:  # absent, not null, when unknown: older readers know no such field
+        data["columns"] = [str(n) for n in doc.columns]
+        _check_columns(doc.graph, data["columns"], _refuse)  # what is written can be read
     for key in ("graph", "training", "dataset", "metrics"):
         _finite_or_raise(data[key], f"$.{key}")
     return data
+
+
+def _refuse(msg: str, path: str | None = None):
+    raise ModelFileError(msg, path)
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:
@@ -262,8 +273,61 @@ def model_from_dict(data: Any, file: str | None = None) -> ModelDocument:
         if len(labels) != max(units, 2):
             fail(f"there must be one class name per output class ({max(units, 2)}), "
                  f"there are {len(labels)}", "$.labels")
+    columns = data.get("columns")
+    if columns is not None:
+        _check_columns(graph, columns, fail)
     return ModelDocument(graph, weights, training, dataset, data.get("seed", 0), data.get("metrics"),
-                         labels)
+                         labels, columns)
+
+
+def columns_for(graph: Graph, dataset: dict | None, fallback: list[str] | None = None) -> list[str] | None:
+    """The ``columns`` entry for weights trained on the data a ``dataset``
+    entry describes: x1, x2, ... for a built-in set (Iris: its header),
+    x1, x2 for painted points, the listed ``features`` of CSV data. Where the
+    entry does not tell without reading a user's file, ``fallback`` (e.g. the
+    names the opened file had). None if the names would not make a valid file
+    (fewer than the Input node reads, or repeated)."""
+    columns = fallback
+    if dataset and "points" in dataset:
+        columns = ["x1", "x2"]
+    elif dataset and "csv" in dataset:
+        names = dataset.get("features")
+        if names and not any(str(n).isdigit() for n in names):  # numbers are positions, not names
+            columns = [str(n) for n in names]
+    elif dataset and dataset.get("name") in DATASETS:
+        info = DATASETS[dataset["name"]]
+        columns = _source_columns(info.name) if info.source else \
+            [f"x{i + 1}" for i in range(info.columns)]
+    if columns is None:
+        return None
+    problems = []
+    _check_columns(graph, columns, lambda msg, path=None: problems.append(msg))
+    return None if problems else list(columns)
+
+
+@lru_cache(maxsize=None)
+def _source_columns(name: str) -> list[str] | None:
+    """The header of a built-in set shipped as a CSV file (None if it cannot be read)."""
+    try:
+        return make_dataset(name).column_names
+    except NNBuilderError:
+        return None
+
+
+def _check_columns(graph: Graph, columns: list, fail) -> None:
+    """Names unique, and enough of them for the columns the Input node's features read."""
+    seen = set()
+    for i, name in enumerate(columns):
+        if name in seen:
+            fail(f"the column name {name!r} appears twice", f"$.columns[{i}]")
+        seen.add(name)
+    inputs = graph.nodes_of_type("input")
+    if len(inputs) == 1:
+        features = inputs[0].params.get("features") or []
+        need = columns_needed(features)
+        if len(columns) < need:
+            fail(f"the Input node's features ({', '.join(features)}) read {need} data columns, "
+                 f"but {len(columns)} are named", "$.columns")
 
 
 def _check_weights(graph: Graph, given: dict, fail) -> dict:
