@@ -13,7 +13,7 @@ from PySide6.QtGui import QUndoStack
 
 from nnbuilder.core.errors import GraphError
 from nnbuilder.core.graph import Graph, check_param
-from nnbuilder.core.modelfile import ModelDocument, load_model, save_model
+from nnbuilder.core.modelfile import ModelDocument, columns_for, load_model, save_model
 from nnbuilder.core.network import Network
 from nnbuilder.core.nodetypes import NO_INPUT, NODE_SPECS
 
@@ -47,6 +47,7 @@ class Document(QObject):
         self.seed = model.seed
         self.metrics = model.metrics
         self.labels = model.labels  # class names of the data the weights were trained on
+        self.columns = model.columns  # names of that data's raw columns, as the file had them
         self.path = path
         self.example_name: str | None = None  # set when this is a built-in example
         self._forced_modified = False  # e.g. restored from an autosave
@@ -214,9 +215,12 @@ class Document(QObject):
 
     def to_model(self) -> ModelDocument:
         weights = self.fitting_weights()
+        # The weights were trained on this document's data: its columns' names (or,
+        # where the dataset entry does not tell, the ones the opened file had).
+        columns = None if weights is None else columns_for(self.graph, self.dataset, self.columns)
         return ModelDocument(self.graph, weights, self.training, self.dataset, self.seed,
                              self.metrics if weights is not None else None,
-                             self.labels if weights is not None else None)
+                             self.labels if weights is not None else None, columns)
 
     def save(self, path: str | None = None) -> None:
         """Write atomically; raises ModelFileError. Marks the document clean."""
