@@ -1,18 +1,30 @@
 """The Training panel: data, hyperparameters and stop rules; each change is
-emitted at once as a signal (the controllers decide what it means)."""
+emitted at once as a signal (the controllers decide what it means).
+
+Its number fields refuse a value the core refuses, with the core's reason
+(:mod:`.fields`): the training settings are checked by ``TrainConfig.check``,
+the data's sample count and noise by the model file's schema, the train
+fraction by ``split_indices``.
+"""
 from __future__ import annotations
 
 import os
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout,
-                               QLabel, QPushButton, QSpinBox, QWidget)
+                               QLabel, QPushButton, QSizePolicy, QSpinBox, QWidget)
 
-from nnbuilder.core.datasets import DATASETS
+import numpy as np
+
+from nnbuilder.core.datasets import DATASETS, split_indices
+from nnbuilder.core.errors import NNBuilderError
 from nnbuilder.core.graph import NORMALIZE
+from nnbuilder.core.modelfile import model_schema
 from nnbuilder.core.optimizers import OPTIMIZERS
+from nnbuilder.core.schema import first_error
 from nnbuilder.core.trainer import TrainConfig
 
+from .fields import Check, CheckedDoubleSpinBox, CheckedSpinBox
 from .gallery import PAINTED, DatasetGallery
 
 SPEEDS = [("max", None), ("1000 steps/s", 1000.0), ("100 steps/s", 100.0), ("10 steps/s", 10.0),
@@ -33,6 +45,56 @@ def _spin(cls, name, lo, hi, tip, decimals=None, step=None):
     if step is not None:
         w.setSingleStep(step)
     w.setKeyboardTracking(False)  # apply a typed value on Enter, not per keystroke
+    return w
+
+
+def _why(message: str) -> str:
+    """The reason in a core message: "training setting 'lr': must be ... (got 5000.0)"
+    -> "must be ..." (the field says which setting and value)."""
+    if message.startswith("training setting '"):
+        message = message.split("': ", 1)[-1]
+    return message.rsplit(" (got ", 1)[0]
+
+
+def _config_check(key: str) -> Check:
+    """TrainConfig.check's word on one setting (the others at their defaults)."""
+    def check(value):
+        try:
+            TrainConfig(**{key: value}).check()
+        except NNBuilderError as e:
+            return _why(str(e))
+        return None
+    return check
+
+
+def _dataset_check(key: str) -> Check:
+    """The model file schema's word on one dataset setting."""
+    rule = model_schema()["$defs"]["dataset"]["properties"][key]
+
+    def check(value):
+        err = first_error(value, rule)
+        return _why(err[1]) if err else None
+    return check
+
+
+def _split_check(value) -> str | None:
+    try:
+        split_indices(1, value, np.random.default_rng(0))
+    except NNBuilderError as e:
+        return _why(str(e))
+    return None
+
+
+def _field(cls, check: Check, label: str, name: str, tip: str, decimals=None, step=None,
+           zero_text: str = ""):
+    """A number field that refuses (with the reason) what ``check`` refuses."""
+    w = cls(check, label, zero_text)
+    w.setObjectName(name)
+    w.setToolTip(tip)
+    if decimals is not None:
+        w.setDecimals(decimals)
+    if step is not None:
+        w.setSingleStep(step)
     return w
 
 
@@ -68,7 +130,8 @@ class TrainingPanel(QWidget):
         self.gallery = DatasetGallery()
         self.gallery.picked.connect(self.dataset.setCurrentText)
         self.dataset.currentTextChanged.connect(self.gallery.show_current)
-        self.samples = _spin(QSpinBox, "samplesSpin", 4, 100_000, "Number of samples to generate")
+        self.samples = _field(CheckedSpinBox, _dataset_check("samples"), "Samples", "samplesSpin",
+                              "Number of samples to generate")
         self.seed = _spin(QSpinBox, "seedSpin", 0, 2 ** 31 - 1, "Seed of the data generator: the same "
                           "seed gives the same points")
         self.regenerate = QPushButton()
@@ -77,9 +140,10 @@ class TrainingPanel(QWidget):
         self.regenerate.setToolTip("Regenerate: new points from a new seed")
         self.regenerate.setAccessibleName("Regenerate")
         self.regenerate.clicked.connect(self._regenerate)
-        self.noise = _spin(QDoubleSpinBox, "noiseSpin", 0.0, 1.0, "Noise, 0 to 1", 2, 0.05)
-        self.split = _spin(QDoubleSpinBox, "splitSpin", 0.05, 1.0,
-                           "Fraction of the samples used for training (1: all, no test set)", 2, 0.05)
+        self.noise = _field(CheckedDoubleSpinBox, _dataset_check("noise"), "Noise", "noiseSpin",
+                            "Noise, 0 to 1", 2, 0.05)
+        self.split = _field(CheckedDoubleSpinBox, _split_check, "Train fraction", "splitSpin",
+                            "Fraction of the samples used for training (1: all, no test set)", 2, 0.05)
         self.normalize = QComboBox()
         self.normalize.setObjectName("normalizeCombo")
         self.normalize.addItems(list(NORMALIZE))
@@ -88,24 +152,28 @@ class TrainingPanel(QWidget):
                                    "the training rows (saved with the weights)", Qt.ItemDataRole.ToolTipRole)
         self.normalize.setToolTip("Input normalization (a setting of the Input node)")
         self.normalize.currentTextChanged.connect(lambda t: self._quiet or self.normalizeChanged.emit(t))
-        self.lr = _spin(QDoubleSpinBox, "learningRateSpin", 0.00001, 10.0, "Learning rate", 5)
+        self.lr = _field(CheckedDoubleSpinBox, _config_check("lr"), "Learning rate", "learningRateSpin",
+                         "Learning rate η: each step moves the weights by -η times the gradient", 5)
         self.lr.setStepType(QDoubleSpinBox.StepType.AdaptiveDecimalStepType)
-        self.batch = _spin(QSpinBox, "batchSizeSpin", 1, 100_000, "Samples per gradient step")
+        self.batch = _field(CheckedSpinBox, _config_check("batch_size"), "Batch size", "batchSizeSpin",
+                            "Samples per gradient step")
         self.optimizer = QComboBox()
         self.optimizer.setObjectName("optimizerCombo")
         self.optimizer.addItems(list(OPTIMIZERS))
-        self.momentum = _spin(QDoubleSpinBox, "momentumSpin", 0.0, 0.99, "SGD momentum (0: none)", 2, 0.1)
+        self.momentum = _field(CheckedDoubleSpinBox, _config_check("momentum"), "Momentum", "momentumSpin",
+                               "SGD momentum (0: none)", 2, 0.1)
         self.reg = QComboBox()
         self.reg.setObjectName("regularizationCombo")
         self.reg.addItems(["none", "L1", "L2"])
         self.reg.setToolTip("Penalty on the weights: L1 = rate·Σ|w|, L2 = rate/2·Σw²")
-        self.reg_rate = _spin(QDoubleSpinBox, "regularizationRateSpin", 0.0, 10.0, "Regularization rate", 5)
+        self.reg_rate = _field(CheckedDoubleSpinBox, _config_check("l2"), "Regularization rate",
+                               "regularizationRateSpin", "Regularization rate", 5)
         self.reg_rate.setStepType(QDoubleSpinBox.StepType.AdaptiveDecimalStepType)
-        self.max_epochs = _spin(QSpinBox, "maxEpochsSpin", 0, 10_000_000, "Stop after this many epochs (0: never)")
-        self.max_epochs.setSpecialValueText("no limit")
-        self.loss_target = _spin(QDoubleSpinBox, "lossTargetSpin", 0.0, 1e6,
-                                 "Stop when the training loss reaches this (0: never)", 5)
-        self.loss_target.setSpecialValueText("none")
+        self.max_epochs = _field(CheckedSpinBox, _config_check("max_epochs"), "Max epochs", "maxEpochsSpin",
+                                 "Stop after this many epochs (0: never)", zero_text="no limit")
+        self.loss_target = _field(CheckedDoubleSpinBox, _config_check("loss_target"), "Loss target",
+                                  "lossTargetSpin", "Stop when the training loss reaches this (0: never)", 5,
+                                  zero_text="none")
         self.speed = QComboBox()
         self.speed.setObjectName("speedCombo")
         self.speed.addItems([s for s, _ in SPEEDS])
@@ -134,6 +202,7 @@ class TrainingPanel(QWidget):
         form.setVerticalSpacing(4)
         form.setContentsMargins(6, 4, 6, 4)
         seed_row = QWidget()
+        seed_row.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)  # no taller than its spin box
         seed_lay = QHBoxLayout(seed_row)
         seed_lay.setContentsMargins(0, 0, 0, 0)
         seed_lay.addWidget(self.seed, 1)
@@ -182,9 +251,16 @@ class TrainingPanel(QWidget):
             j = (i + 1) % max(self.slice_y.count(), 2)
         return i, j
 
+    def checked_fields(self) -> list:
+        """The number fields that refuse a bad value with the reason."""
+        return [self.samples, self.noise, self.split, self.lr, self.batch, self.momentum,
+                self.reg_rate, self.max_epochs, self.loss_target]
+
     def set_values(self, cfg: TrainConfig, dataset: dict) -> None:
         self._quiet = True
         try:
+            for w in self.checked_fields():
+                w.clear_refusal()  # a new document's values: an old refusal no longer applies
             self.lr.setValue(cfg.lr)
             self.batch.setValue(cfg.batch_size)
             self.optimizer.setCurrentText(cfg.optimizer)
@@ -205,7 +281,6 @@ class TrainingPanel(QWidget):
             self.split.setValue(dataset.get("split", 0.5))
             self.seed.setValue(dataset.get("seed", 0))
             info = DATASETS.get(dataset.get("name"))
-            self.samples.setMinimum(4)
             self.samples.setValue(dataset.get("samples") or (info.samples if info else 4))
             generated = info is not None and not info.fixed
             for w in (self.samples, self.seed, self.regenerate):
@@ -233,8 +308,7 @@ class TrainingPanel(QWidget):
     def show_samples(self, n: int) -> None:
         """The row count of data that is not generated (the spin box is read-only then)."""
         self._quiet = True
-        self.samples.setMinimum(0)
-        self.samples.setValue(min(n, self.samples.maximum()))
+        self.samples.setValue(n)
         self._quiet = False
 
     def set_normalize(self, value: str) -> None:
