@@ -42,6 +42,7 @@ from .training_panel import TrainingPanel
 from .view import NetworkView
 from .wheel_guard import install_wheel_guard
 
+NARROW_WIDTH = 1280  # below this the two toolbars do not fit on one row
 SHIFT_OR_CTRL = Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.ControlModifier
 
 
@@ -81,6 +82,7 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         self._make_docks()
         self.make_actions()
         self.make_menus_and_toolbars()
+        self._toolbar_break = False
 
         # Rooms: data -> run -> live view; each gets what it needs, not the window.
         self.data = DataController(self.training_panel, self)
@@ -141,6 +143,10 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
             dock.setWidget(widget)
             self.addDockWidget(area, dock)
             self.docks[name] = dock
+        # The side columns run the full height: the Training settings and the
+        # output view keep their room in a short window; the plots sit under the diagram.
+        self.setCorner(Qt.Corner.BottomLeftCorner, L)
+        self.setCorner(Qt.Corner.BottomRightCorner, R)
         self.tabifyDockWidget(self.docks["problemsDock"], self.docks["networkDock"])
         self.tabifyDockWidget(self.docks["networkDock"], self.docks["gradientsDock"])
         self.docks["networkDock"].raise_()
@@ -195,13 +201,33 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         self._first_layout = state is None
 
     def _default_layout(self) -> None:
-        """First start: room for the diagram, slim panels around it (needs the final size)."""
-        d = self.docks
-        self.resizeDocks([d["curvesDock"]], [240], Qt.Orientation.Vertical)
-        self.resizeDocks([d["curvesDock"], d["problemsDock"]], [900, 540], Qt.Orientation.Horizontal)
-        self.resizeDocks([d["outputDock"], d["inspectorDock"]], [360, 230], Qt.Orientation.Vertical)
-        self.resizeDocks([d["layersDock"], d["trainingDock"]], [140, 420], Qt.Orientation.Vertical)
-        self.resizeDocks([d["layersDock"], d["outputDock"]], [262, 380], Qt.Orientation.Horizontal)
+        """First start: room for the diagram, slim panels around it, in
+        proportion to the window (1440x900 and 1024x700 alike)."""
+        d, W, H = self.docks, self.width(), self.height()
+        side, right, bottom = max(250, W * 0.18), max(280, W * 0.26), max(190, H * 0.27)
+        if W < NARROW_WIDTH:  # the plots and the panels side by side would crowd the side columns out
+            self.tabifyDockWidget(d["problemsDock"], d["curvesDock"])
+            d["curvesDock"].raise_()
+        self.resizeDocks([d["curvesDock"]], [int(bottom)], Qt.Orientation.Vertical)
+        self.resizeDocks([d["curvesDock"], d["problemsDock"]], [int(W * 0.62), int(W * 0.38)],
+                         Qt.Orientation.Horizontal)
+        self.resizeDocks([d["outputDock"], d["inspectorDock"]], [int(H * 0.4), int(H * 0.25)],
+                         Qt.Orientation.Vertical)
+        self.resizeDocks([d["layersDock"], d["trainingDock"]], [130, int(H * 0.5)], Qt.Orientation.Vertical)
+        self.resizeDocks([d["layersDock"], d["outputDock"]], [int(side), int(right)], Qt.Orientation.Horizontal)
+        QTimer.singleShot(0, self.view.fit)
+
+    def resizeEvent(self, event):
+        """A narrow window puts the training toolbar on a row of its own, so the
+        counters and the loss never hide behind the overflow arrow."""
+        super().resizeEvent(event)
+        narrow = self.width() < NARROW_WIDTH
+        if narrow != self._toolbar_break:
+            self._toolbar_break = narrow
+            if narrow:
+                self.insertToolBarBreak(self.training_toolbar)
+            else:
+                self.removeToolBarBreak(self.training_toolbar)
 
     def _save_settings(self) -> None:
         s = settings()
@@ -350,8 +376,8 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         super().showEvent(event)
         if not getattr(self, "_shown_once", False):
             self._shown_once = True
-            if self._first_layout:
-                self._default_layout()
+            if self._first_layout:  # once the toolbars have settled (a narrow window breaks them)
+                QTimer.singleShot(0, self._default_layout)
             QTimer.singleShot(0, self.view.fit)
 
     def sizeHint(self) -> QSize:

@@ -141,7 +141,7 @@ class WindowMenus:
         tb.addActions([self.act_undo, self.act_redo, self.act_delete])
         tb.addSeparator()
         tb.addActions([self.act_zoom_in, self.act_zoom_out, self.act_fit, self.act_layout])
-        tb = self.addToolBar("Training")
+        tb = self.training_toolbar = self.addToolBar("Training")
         tb.setObjectName("trainingToolBar")
         for b in (self.play_button, self.step_button, self.reset_button):
             tb.addWidget(b)
