@@ -16,6 +16,8 @@ from nnbuilder.core.trainer import History
 
 from .plots import CLASS_COLORS, TEST_PEN, TRAIN_PEN, BasePlot, diverging_rgba
 
+MIN_SPAN = 0.05  # smallest y span of a curve plot (times the values' size beyond 1)
+
 
 class CurvePlot(BasePlot):
     """Train and test curves per epoch with a hover read-out.
@@ -68,7 +70,9 @@ class CurvePlot(BasePlot):
         if exact:
             x_hi = max(1.0, float(x[-1]) * 1.02)
         lo, hi = float(vals.min()), float(vals.max())
-        pad = max(hi - lo, 1e-9) * 0.08
+        # A flat curve (accuracy stuck at 0.75) still gets a readable span: a
+        # span of 1e-9 made ticks like 0.75000000005.
+        pad = max(hi - lo, MIN_SPAN * max(1.0, abs(hi))) * 0.08
         want = (lo - pad, hi + pad)
         (cx0, cx1), (cy0, cy1) = self.plotItem.vb.viewRange()
         span = cy1 - cy0
@@ -121,10 +125,10 @@ class LayerPlot(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("layerPlot")
-        self.norms = BasePlot("gradientPlot", "Gradient norm per layer")
+        self.norms = BasePlot("gradientPlot", "Gradient norm")
         self.norms.plotItem.setLogMode(y=True)
         self.norms.plotItem.setLabel("bottom", "step")
-        self.norms.plotItem.addLegend(offset=(-10, 10))
+        self.norms.plotItem.addLegend(offset=(10, 5), labelTextSize="8pt")
         self.hist = BasePlot("histogramPlot", "Weights")
         self.layer = QComboBox()
         self.layer.setObjectName("histogramLayerCombo")
@@ -132,14 +136,18 @@ class LayerPlot(QWidget):
         self.bars = None
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.history: History | None = None
+        # Side by side: the bottom docks are wide and short (stacked, the
+        # gradient plot was 25 px tall with its ticks on top of each other).
         top = QHBoxLayout()
         top.addWidget(QLabel("Histogram of"))
         top.addWidget(self.layer, 1)
-        layout = QVBoxLayout(self)
+        right = QVBoxLayout()
+        right.addLayout(top)
+        right.addWidget(self.hist, 1)
+        layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.norms, 3)
-        layout.addLayout(top)
-        layout.addWidget(self.hist, 2)
+        layout.addLayout(right, 2)
 
     def reset(self, layer_ids: list[str]) -> None:
         for c in self.curves.values():

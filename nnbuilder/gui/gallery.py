@@ -10,6 +10,7 @@ from nnbuilder.core.datasets import DATASETS, make_dataset
 
 from .plots import CLASS_COLORS, diverging_rgba
 
+GRID_HEIGHT = 74  # a thumbnail and two short lines of its name
 PAINTED = "painted"  # the dataset entry for points painted on the output view
 
 
@@ -53,16 +54,17 @@ class DatasetGallery(QListWidget):
         self.setAccessibleName("Datasets")
         self.setViewMode(QListWidget.ViewMode.IconMode)
         self.setIconSize(QSize(44, 44))
-        self.setGridSize(QSize(56, 62))
+        self.setGridSize(QSize(58, GRID_HEIGHT))
+        self.setWordWrap(True)  # "seed table" on two lines rather than "seed_ta..."
         self.setMovement(QListWidget.Movement.Static)
         self.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.setWrapping(True)
-        self.setFixedHeight(2 * 62 + 8)
+        self.setFixedHeight(2 * GRID_HEIGHT + 8)
         font = self.font()
         font.setPointSizeF(max(7.0, font.pointSizeF() - 1.5))
         self.setFont(font)
         for name in list(DATASETS) + [PAINTED]:
-            item = QListWidgetItem(QIcon(QPixmap.fromImage(dataset_thumbnail(name))), name)
+            item = QListWidgetItem(QIcon(QPixmap.fromImage(dataset_thumbnail(name))), name.replace("_", " "))
             item.setToolTip(DATASETS[name].description if name in DATASETS else
                             "your own points, painted on the output view")
             item.setData(Qt.ItemDataRole.UserRole, name)

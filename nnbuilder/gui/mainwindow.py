@@ -204,7 +204,7 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         """First start: room for the diagram, slim panels around it, in
         proportion to the window (1440x900 and 1024x700 alike)."""
         d, W, H = self.docks, self.width(), self.height()
-        side, right, bottom = max(250, W * 0.18), max(280, W * 0.26), max(190, H * 0.27)
+        side, right, bottom = max(270, W * 0.19), max(280, W * 0.26), max(190, H * 0.27)
         if W < NARROW_WIDTH:  # the plots and the panels side by side would crowd the side columns out
             self.tabifyDockWidget(d["problemsDock"], d["curvesDock"])
             d["curvesDock"].raise_()
