@@ -1,0 +1,167 @@
+"""Number fields that refuse a bad value with the reason, instead of altering it.
+
+A plain QSpinBox clamps what a user types to its range: 100 typed into a
+learning-rate field limited to 10 quietly becomes 10. The fields here take
+any number as typed (their own range is as wide as the number type allows)
+and ask a *check* whether it is allowed. The checks come from the core (the
+training settings' ``TrainConfig.check``, the node-type registry's parameter
+checks, the model file's schema), so no limit is written twice. A refused
+value is not applied: the field goes back to its previous value, is outlined
+in red with the reason in its tool tip, emits ``refused(message)`` and posts
+the message to the window's status bar (a QStatusTipEvent, which travels up
+the parents to the QMainWindow; the field needs to know no window).
+
+Typed values are checked when the user commits them (Enter, or leaving the
+field); the arrow keys, the buttons and the wheel step only to values the
+check allows.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QStatusTipEvent
+from PySide6.QtWidgets import (QApplication, QDoubleSpinBox, QSpinBox, QStyle,
+                               QStyleOptionSpinBox)
+
+__all__ = ["Check", "CheckedSpinBox", "CheckedDoubleSpinBox", "refused_style"]
+
+#: Why a value is refused (a phrase: "must be below 1"), or None if it is allowed.
+Check = Callable[[float], "str | None"]
+
+
+
+def refused_style(selector: str) -> str:
+    """The red outline of a refused field (``selector``: its widget class, so
+    that its children, such as a spin box's line edit, keep their own look)."""
+    return f"{selector} {{ border: 2px solid #E03131; border-radius: 3px; }}"
+
+_INT_LIMIT = 2 ** 31 - 1
+_FLOAT_LIMIT = 1e15  # any larger number is refused by every check anyway
+
+
+def _shown(value) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _checked(base):
+    """A subclass of ``base`` (QSpinBox or QDoubleSpinBox) with a check."""
+
+    class Field(base):
+        refused = Signal(str)  # the message, as the status bar shows it
+
+        def __init__(self, check: Check, label: str, zero_text: str = "", parent=None):
+            super().__init__(parent)
+            self.check, self.label, self.zero_text = check, label, zero_text
+            self._tip = ""
+            self.refusal: str | None = None  # the message of the last refusal, while shown
+            if base is QDoubleSpinBox:
+                self.setRange(-_FLOAT_LIMIT, _FLOAT_LIMIT)
+            else:
+                self.setRange(-_INT_LIMIT, _INT_LIMIT)
+            self.setKeyboardTracking(False)  # apply a typed value on Enter, not per keystroke
+
+        # ----------------------------------------------------------- display
+        def setToolTip(self, tip: str) -> None:  # noqa: N802 (Qt's name)
+            self._tip = tip
+            super().setToolTip(tip if self.refusal is None else f"{tip}\n\n{self.refusal}")
+
+        def textFromValue(self, value):  # noqa: N802
+            # zero_text stands for 0 ("no limit"), as specialValueText would at
+            # the minimum (which is no longer 0 here); typed_value reads it back.
+            if self.zero_text and value == 0:
+                return self.zero_text
+            return super().textFromValue(value)
+
+        def _hint(self, hint: QSize) -> QSize:
+            # As wide as a usual value, not as the (huge) range's ends.
+            sample = max(self.textFromValue(self.value()), self.zero_text,
+                         self.textFromValue(1000 if base is QSpinBox else 1000.0), key=len)
+            opt = QStyleOptionSpinBox()
+            self.initStyleOption(opt)
+            width = self.fontMetrics().horizontalAdvance(sample + " ") + 2
+            size = self.style().sizeFromContents(QStyle.ContentsType.CT_SpinBox, opt,
+                                                 QSize(width, hint.height()), self)
+            return QSize(size.width(), hint.height())
+
+        def sizeHint(self) -> QSize:  # noqa: N802
+            return self._hint(super().sizeHint())
+
+        def minimumSizeHint(self) -> QSize:  # noqa: N802
+            return self._hint(super().minimumSizeHint())
+
+        # ------------------------------------------------------------ checks
+        def typed_value(self):
+            """The number in the text box as typed, or None if it is not one."""
+            text = self.cleanText()
+            if self.zero_text and text == self.zero_text:
+                return 0 if base is QSpinBox else 0.0
+            if base is QSpinBox:
+                value, ok = self.locale().toInt(text)
+            else:
+                value, ok = self.locale().toDouble(text)
+            return value if ok else None
+
+        def commit_typed(self) -> bool:
+            """Check the typed value before the spin box applies it; False if refused."""
+            value = self.typed_value()
+            if value is None or value == self.value():
+                return True  # not a number (the spin box restores the old one), or no change
+            why = self.check(value)
+            if why:
+                self.refuse(value, why)
+                return False
+            self.clear_refusal()
+            return True
+
+        def refuse(self, value, why: str) -> None:
+            """Keep the current value; say why ``value`` is not taken."""
+            self.refusal = (f"{self.label} {_shown(value)} refused: {why}; "
+                            f"kept {self.textFromValue(self.value())}")
+            self.lineEdit().setText(self.textFromValue(self.value()))
+            self.setProperty("refused", True)
+            self.setStyleSheet(refused_style("QAbstractSpinBox"))
+            self.setToolTip(self._tip)
+            QApplication.sendEvent(self, QStatusTipEvent(self.refusal))
+            self.refused.emit(self.refusal)
+
+        def clear_refusal(self) -> None:
+            if self.refusal is not None:
+                self.refusal = None
+                self.setProperty("refused", False)
+                self.setStyleSheet("")
+                self.setToolTip(self._tip)
+
+        # ------------------------------------------------------------ events
+        def keyPressEvent(self, event):  # noqa: N802
+            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not self.commit_typed():
+                event.accept()
+                return
+            super().keyPressEvent(event)
+
+        def focusOutEvent(self, event):  # noqa: N802
+            self.commit_typed()
+            super().focusOutEvent(event)
+
+        def stepBy(self, steps: int) -> None:  # noqa: N802
+            before = self.value()
+            blocked = self.blockSignals(True)
+            try:
+                super().stepBy(steps)
+                after = self.value()
+                if after != before and self.check(after):
+                    self.setValue(before)  # the arrows stop at the last allowed value
+            finally:
+                self.blockSignals(blocked)
+            if self.value() != before:
+                self.clear_refusal()
+                self.valueChanged.emit(self.value())
+
+    Field.__name__ = Field.__qualname__ = f"Checked{base.__name__[1:]}"
+    return Field
+
+
+#: A whole-number field: ``CheckedSpinBox(check, "Batch size")``.
+CheckedSpinBox = _checked(QSpinBox)
+#: A decimal field: ``CheckedDoubleSpinBox(check, "Learning rate")``.
+CheckedDoubleSpinBox = _checked(QDoubleSpinBox)
