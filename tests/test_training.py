@@ -89,6 +89,116 @@ def test_max_epochs_and_loss_target_stop_rules():
     assert t.history.train_loss[-1] <= 0.3 < t.history.train_loss[-2]
 
 
+def example_trainer(name, **overrides):
+    """A trainer for a shipped example with its own data and settings (and weights, if it has them)."""
+    from nnbuilder.core.datasets import dataset_from_spec
+
+    doc = load_model(EXAMPLES / f"{name}.json")
+    net = Network(doc.graph)
+    data = TrainData.from_dataset(dataset_from_spec(doc.dataset), net, doc.dataset.get("split", 0.5),
+                                  doc.seed)
+    cfg = (doc.training or TrainConfig()).to_dict()
+    cfg["max_epochs"] = min(cfg["max_epochs"] or 300, 300)
+    init = doc.weights is None
+    if not init:
+        net.set_weights(doc.weights)
+    return Trainer(net, data, TrainConfig(**{**cfg, **overrides}), seed=doc.seed, init=init)
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in EXAMPLES.glob("*.json")))
+def test_healthy_example_runs_never_count_as_diverged(name):
+    """Each shipped example with its own settings: the loss never comes near
+    EXPLODE_FACTOR times the reference (it stays below 1x), so no divergence."""
+    from nnbuilder.core.trainer import EXPLODE_FACTOR
+
+    t = example_trainer(name)
+    assert t.run(10**7) == "max_epochs" and t.divergence is None
+    assert t.history.train_loss.max() <= t.reference_loss < EXPLODE_FACTOR * t.reference_loss
+
+
+@pytest.mark.parametrize("lr", [0.001, 0.005, 0.02, 0.05, 0.065])
+def test_seed_table_gradient_descent_with_a_sane_rate_never_diverges(lr):
+    """The lecture's y = w x by full-batch gradient descent: stable for
+    lr < 2 / mean(x^2) (about 0.068), and then never flagged."""
+    t = example_trainer("linear_regression", lr=lr, max_epochs=3000)
+    assert t.run(10**7) == "max_epochs" and t.divergence is None
+    assert t.network.theta[0] == pytest.approx(117.8 / 117.25, rel=1e-6)
+
+
+def test_seed_table_just_past_the_stable_rate_explodes_long_before_nan():
+    t = example_trainer("linear_regression", lr=0.08, max_epochs=3000)
+    assert t.run(10**7) == "diverged"
+    d = t.divergence
+    assert d["reason"] == "exploded" and d["lr"] == 0.08 and d["step"] < 50
+    assert d["loss"] > 10 * d["reference"]
+
+
+def test_exploding_loss_on_circle_at_lr_100_diverges_and_restores():
+    """lr = 100 on circle saturates every unit: a finite loss of 30-80 that
+    NaN checks never catch. Three epochs above 10x the reference stop it."""
+    from nnbuilder.core.trainer import EXPLODE_EPOCHS, EXPLODE_FACTOR
+
+    t = example_trainer("circle", lr=100.0, max_epochs=100)
+    start = t.network.theta.copy()
+    assert t.run(10**6) == "diverged" and t.stop_reason == "diverged"
+    d = t.divergence
+    assert d["reason"] == "exploded" and d["lr"] == 100.0
+    assert d["step"] == t.step == EXPLODE_EPOCHS * t.steps_per_epoch and d["epoch"] == t.epoch
+    assert d["loss"] > EXPLODE_FACTOR * d["reference"] and d["reference"] == pytest.approx(np.log(2), rel=0.05)
+    # Every epoch exploded, so the weights go back to the start (step 0), and
+    # the last history row describes those weights, not the exploded ones.
+    assert d["restored_step"] == 0
+    np.testing.assert_array_equal(t.network.theta, start)
+    assert t.history.last["train_loss"] == pytest.approx(t.evaluate()["train_loss"], rel=1e-12)
+    assert t.history.train_loss[1] > EXPLODE_FACTOR * d["reference"]  # the climb is on the curve
+    # The window sees it through the snapshots.
+    assert t.snapshot().divergence == d and t.snapshot().stop_reason == "diverged"
+    # A sane rate carries on from the restored weights.
+    t.update_config(lr=0.03)
+    assert t.run(10**6) == "max_epochs" and t.divergence is None
+
+
+def test_an_exploded_loss_at_the_last_epoch_is_not_a_result():
+    t = example_trainer("circle", lr=100.0, max_epochs=1)
+    assert t.run(10**6) == "diverged" and t.divergence["reason"] == "exploded" and t.epoch == 1
+
+
+def test_a_resumed_run_near_zero_loss_is_not_flagged_for_small_wobbles():
+    """The reference is never below an untrained (all-zero) network's loss:
+    a trained start (xor at 0.0006, the hand-set perceptron at 0) is no
+    yardstick for 'exploded'."""
+    t = example_trainer("xor", max_epochs=1000)
+    t.run(10**6)
+    assert t.history.last["train_loss"] < 0.01
+    resumed = Trainer(t.network, t.data, TrainConfig(**{**t.config.to_dict(), "max_epochs": 500}),
+                      seed=1, init=False)
+    assert resumed.run(10**6) == "max_epochs" and resumed.divergence is None
+    p = example_trainer("perceptron_and", lr=0.1, batch_size=1, max_epochs=50)
+    assert p.history.train_loss[0] == 0.0
+    assert p.run(10**6) == "max_epochs" and p.divergence is None
+
+
+def test_a_new_learning_rate_restarts_the_count():
+    from nnbuilder.core.trainer import EXPLODE_EPOCHS
+
+    t = example_trainer("circle", lr=100.0, max_epochs=100)
+    assert t.run_epochs(EXPLODE_EPOCHS - 1) is None  # exploded twice: not yet sustained
+    t.update_config(lr=99.0)
+    assert t.run_epochs(EXPLODE_EPOCHS - 1) is None
+    assert t.run_epochs(1) == "diverged" and t.divergence["lr"] == 99.0
+    assert t.divergence["restored_step"] == 0
+
+
+def test_non_finite_loss_is_reported_as_such():
+    net = Network(Graph.chain([2, 1], output_activation="linear", loss="l2"))
+    t = Trainer(net, TrainData.from_dataset(make_dataset("plane"), net, 0.5), TrainConfig(lr=0.01), seed=0)
+    t.set_weight("output", 0, 0, 1e300)  # typed in by a user: the loss overflows
+    kept = net.theta.copy()
+    assert t.run(10**6) == "diverged"
+    assert t.divergence["reason"] == "non-finite" and t.divergence["loss"] is None
+    np.testing.assert_array_equal(net.theta, kept)
+
+
 def test_divergence_stops_restores_last_finite_weights_and_reports():
     net = Network(Graph.chain([1, 1], output_activation="linear", loss="l2", bias=False))
     data = TrainData.from_dataset(make_dataset("seed_table"), net, 1.0)
