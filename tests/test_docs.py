@@ -100,3 +100,44 @@ def test_a_standardizing_model_without_its_statistics_is_refused(tmp_path):
         p.write_text(json.dumps(d))
         with pytest.raises(ModelFileError, match=where):
             load_model(str(p))
+
+
+@pytest.fixture(scope="module")
+def snippet_columns_by_name():
+    text = DOC.read_text()
+    section = text[text.index("## Predicting with NumPy alone"):]
+    code = re.findall(r"```python\n(.*?)```", section, re.S)[1]
+    namespace = {"np": np}
+    exec(compile(code, str(DOC), "exec"), namespace)
+    return namespace["columns_by_name"]
+
+
+def test_columns_picked_by_name_predict_alike_in_cli_and_snippet(tmp_path, snippet_predict,
+                                                                 snippet_columns_by_name):
+    """A model trained by the CLI on named columns; a CSV file with them
+    reordered among others: `nnbuilder predict` and the documented NumPy code
+    (pick by name, then predict) give the same numbers."""
+    from nnbuilder.cli import main
+
+    rng = np.random.default_rng(11)
+    X = rng.normal(size=(80, 3))
+    data = tmp_path / "train.csv"
+    data.write_text("p,q,r,y\n" + "".join(f"{a},{b},{c},{a - b + 0.5 * c}\n" for a, b, c in X.tolist()))
+    m, t = tmp_path / "m.json", tmp_path / "t.json"
+    assert main(["new", "3-5-1", "--loss", "l2", "--output-activation", "linear",
+                 "--features", "x1,x3,sin(x2)", "-o", str(m)]) == 0
+    assert main(["train", str(m), "--data", str(data), "--epochs", "5", "-o", str(t)]) == 0
+    model = json.loads(t.read_text())
+    assert model["columns"] == ["p", "q", "r"]
+    rows = rng.normal(size=(9, 3))
+    inp = tmp_path / "in.csv"
+    inp.write_text("r,id,p,q\n" + "".join(f"{c},{i},{a},{b}\n" for i, (a, b, c) in enumerate(rows.tolist())))
+    out = tmp_path / "out.csv"
+    assert main(["predict", str(t), str(inp), "-o", str(out)]) == 0
+    lines = out.read_text().splitlines()
+    assert lines[0] == "p,q,r,output"
+    got = np.array([[float(v) for v in line.split(",")] for line in lines[1:]])
+    raw = snippet_columns_by_name(model, str(inp))
+    np.testing.assert_array_equal(raw, rows)
+    np.testing.assert_array_equal(got[:, :3], rows)
+    np.testing.assert_allclose(got[:, 3], snippet_predict(model, raw)[:, 0], rtol=1e-12, atol=1e-12)

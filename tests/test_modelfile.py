@@ -238,7 +238,7 @@ def _valid_doc():
         dataset = {"csv": "data.csv", "target": "y", "features": ["a", "b"], "task": None,
                    "drop_bad": True, "split": 0.5, "seed": 0}
         _VALID_CACHE["doc"] = model_to_dict(ModelDocument(
-            g, net.get_weights(), TrainConfig(), dataset, 1, {"x": 1.0}))
+            g, net.get_weights(), TrainConfig(), dataset, 1, {"x": 1.0}, columns=["a", "b"]))
         assert model_from_dict(copy.deepcopy(_VALID_CACHE["doc"])).weights["in"]["std"].tolist() == [1.5, 0.25, 3.0]
     return copy.deepcopy(_VALID_CACHE["doc"])
 
@@ -291,3 +291,54 @@ def test_class_labels_round_trip_and_must_match_the_outputs(tmp_path):
     assert e.value.path == "$.labels"
     save_model(path, ModelDocument(Graph.chain([2, 1]), labels=["no", "yes"]))  # one output: two classes
     assert load_model(path).labels == ["no", "yes"]
+
+
+def test_column_names_round_trip_and_are_checked(tmp_path):
+    g = Graph.chain([2, 3, 1])
+    path = tmp_path / "m.json"
+    save_model(path, ModelDocument(g, columns=["width", "height", "unused"]))
+    assert load_model(path).columns == ["width", "height", "unused"]
+    data = json.loads(path.read_text())
+    for columns, where, needle in [(["width", "width"], "$.columns[1]", "'width' appears twice"),
+                                   (["width"], "$.columns", "read 2 data columns, but 1 are named"),
+                                   ([], "$.columns", "must be"),
+                                   (["ok", ""], "$.columns[1]", "at least 1")]:
+        data["columns"] = columns
+        with pytest.raises(ModelFileError, match=needle) as e:
+            model_from_dict(copy.deepcopy(data))
+        assert e.value.path == where
+        assert not jsonschema.Draft202012Validator(modelfile.model_schema()).is_valid(data) or \
+            columns == ["width"]  # too few for the features: a semantic check only
+    # What cannot be read is not written either.
+    with pytest.raises(ModelFileError, match="appears twice"):
+        save_model(tmp_path / "bad.json", ModelDocument(g, columns=["a", "a"]))
+    assert not (tmp_path / "bad.json").exists()
+
+
+def test_a_file_without_column_names_loads_and_saves_without_them(tmp_path):
+    """Files written before the field existed (and untrained ones) have no
+    'columns': they load with None, and saving writes no such key (so an
+    older nnbuilder still reads the file)."""
+    old = model_to_dict(ModelDocument(Graph.chain([2, 1])))
+    assert "columns" not in old
+    assert model_from_dict(old).columns is None
+    old["columns"] = None
+    assert model_from_dict(old).columns is None
+    for path in EXAMPLES:
+        assert load_model(path).columns is None
+
+
+def test_columns_for_a_dataset_entry():
+    from nnbuilder.core.modelfile import columns_for
+
+    g2 = Graph.chain([2, 1])
+    g4 = Graph.chain([4, 3], output_activation="softmax", loss="cross_entropy",
+                     features=["x1", "x2", "x3", "x4"])
+    assert columns_for(g2, {"name": "circle"}) == ["x1", "x2"]
+    assert columns_for(g4, {"name": "iris"}) == ["sepal_length", "sepal_width", "petal_length", "petal_width"]
+    assert columns_for(g2, {"points": [], "classes": 2}) == ["x1", "x2"]
+    assert columns_for(g2, {"csv": "d.csv", "features": ["a", "b"]}, ["old", "names"]) == ["a", "b"]
+    assert columns_for(g2, {"csv": "d.csv"}, ["p", "q"]) == ["p", "q"]  # the entry does not tell
+    assert columns_for(g2, {"csv": "d.csv", "features": ["1", "2"]}) is None  # positions, not names
+    assert columns_for(g4, {"name": "circle"}) is None  # too few for the features: not written
+    assert columns_for(g2, None) is None
