@@ -1,7 +1,10 @@
 """Command-line interface: everything the engine does, without a screen.
 
-Bad input of any kind exits with status 2 and one line on stderr.
-About 440 lines, over the usual 400: one function per command and the
+Exit status: 0 done; 2 bad input of any kind (one line on stderr);
+3 ``train`` diverged (one line on stderr saying at which step, with which
+learning rate and why; the output model file is not written, so a file it
+names is left as it was); 130 interrupted.
+About 500 lines, over the usual 400: one function per command and the
 argument parser, each short.
 """
 from __future__ import annotations
@@ -18,6 +21,7 @@ import time
 __all__ = ["main"]
 
 EXIT_BAD_INPUT = 2
+EXIT_DIVERGED = 3
 
 
 class CliError(Exception):
@@ -270,15 +274,18 @@ def cmd_train(args) -> int:
     if trainer.divergence:
         result["diverged_at_step"] = trainer.divergence["step"]
         result["diverged_lr"] = trainer.divergence["lr"]
+        result["diverged_reason"] = trainer.divergence["reason"]
     clean = {k: (None if isinstance(v, float) and not math.isfinite(v) else v)
              for k, v in result.items()}
-    out = ModelDocument(doc.graph, net.get_weights(), cfg, dataset_cfg, seed, clean, ds.labels)
+    if trainer.divergence:  # not a result: the output file is not written (nor replaced)
+        print(_divergence_line(trainer.divergence, args.output), file=sys.stderr)
+        if args.json:
+            print(json.dumps(clean))
+        return EXIT_DIVERGED
+    out = ModelDocument(doc.graph, net.get_weights(), cfg, dataset_cfg, seed, clean, ds.labels,
+                        list(ds.column_names))
     save_model(args.output, out)
 
-    if trainer.divergence:
-        d = trainer.divergence
-        print(f"nnbuilder: training diverged at step {d['step']} with learning rate {d['lr']:g}; "
-              "restored the last finite weights. Try a smaller learning rate.", file=sys.stderr)
     if args.json:
         print(json.dumps(clean))
     elif sys.stdout.isatty():
@@ -289,8 +296,63 @@ def cmd_train(args) -> int:
     return 0
 
 
+def _divergence_line(d: dict, output: str) -> str:
+    """One line: where and why training diverged, and what to do."""
+    from nnbuilder.core.trainer import EXPLODE_FACTOR
+
+    if d["reason"] == "exploded":
+        why = (f"the training loss rose to {d['loss']:.4g}, more than {EXPLODE_FACTOR:g} times "
+               f"that of an untrained network ({d['reference']:.4g})")
+    else:
+        why = "the training loss or the weights became NaN or infinite"
+    kept = "left as it was" if os.path.exists(output) else "not written"
+    return (f"nnbuilder: diverged at step {d['step']} with learning rate {d['lr']:g}: {why}; "
+            f"{output} {kept}. Try a smaller learning rate, e.g. --lr {d['lr'] / 10:g}")
+
+
+def _input_columns(doc, net, path: str):
+    """(names, values ``(n_rows, k)``) of the k raw columns ``net`` reads, from
+    the CSV file at ``path``.
+
+    When the model names its columns and the file has a header row, they are
+    picked by name (any order; other columns are ignored, even text ones).
+    Otherwise by position, and the file must have exactly the columns the
+    model was trained on (or, for a file without names, that its Input node
+    reads). Anything else is a CliError naming what is missing or expected.
+    """
+    import numpy as np
+
+    from nnbuilder.core.features import columns_needed
+    from nnbuilder.core.table import read_table
+
+    table = read_table(path)
+    need = columns_needed(net.features)
+    if doc.columns is not None and table.has_header:
+        names = doc.columns[:need]
+        missing = [c for c in names if c not in table.names]
+        if missing:
+            raise CliError(f"{path}: no column {', '.join(repr(c) for c in missing)}; the model reads "
+                           f"the columns {', '.join(names)} (the file has {', '.join(table.names)})")
+        idx = [table.names.index(c) for c in names]
+    else:
+        expected = need if doc.columns is None else len(doc.columns)
+        if table.n_columns != expected:
+            if doc.columns is None:
+                raise CliError(f"{path}: has {table.n_columns} columns, but the model reads {need} and "
+                               f"does not name them: give exactly {need} columns, in the order of "
+                               "the data it was trained on")
+            raise CliError(f"{path}: has no header row and {table.n_columns} columns; the model was "
+                           f"trained on {expected}: {', '.join(doc.columns)} (add a header row "
+                           "naming them, or give exactly those columns in that order)")
+        idx = list(range(need))
+        names = table.names[:need] if doc.columns is None else doc.columns[:need]
+    bad = table.problems(idx, None, "regression", limit=1)
+    if bad:
+        raise CliError(f"{path}: {bad[0]}")
+    return list(names), np.column_stack([table.values(j) for j in idx])
+
+
 def cmd_predict(args) -> int:
-    from nnbuilder.core.datasets import load_features_csv
     from nnbuilder.core.losses import LOSSES, predict_classes
 
     doc = _load(args.model)
@@ -298,7 +360,7 @@ def cmd_predict(args) -> int:
         raise CliError(f"{args.model}: the model has no trained weights; run 'nnbuilder train' first")
     net = _network(doc, args.model)
     net.set_weights(doc.weights)
-    names, X = load_features_csv(args.input)
+    names, X = _input_columns(doc, net, args.input)
     outputs = net.predict(net.prepare(X))
     k = outputs.shape[1]
     header = names + (["output"] if k == 1 else [f"output{i + 1}" for i in range(k)])
