@@ -134,15 +134,43 @@ def test_fit_normalize_task_and_drop_bad_on_csv_data(capsys, tmp_path):
         needle="the target column 'species' holds text; a regression target must be numeric")
 
 
-def test_divergence_is_reported_and_weights_stay_finite(capsys, tmp_path):
+def test_divergence_is_reported_exit_3_and_nothing_written(capsys, tmp_path):
     m, t = tmp_path / "m.json", tmp_path / "t.json"
     run(capsys, "new", "1-1", "--no-bias", "--loss", "l2", "-o", m)
     code, out, err = run(capsys, "train", m, "--dataset", "seed_table", "--lr", "0.5", "--batch-size", "4",
                          "--epochs", "1000", "-o", t, "--json")
     res = json.loads(out)
-    assert code == 0 and res["stop_reason"] == "diverged" and res["diverged_lr"] == 0.5
-    assert "diverged at step" in err and "smaller learning rate" in err
-    assert np.isfinite(load_model(t).weights["output"]["W"]).all()
+    assert code == 3 and res["stop_reason"] == "diverged" and res["diverged_lr"] == 0.5
+    assert res["diverged_at_step"] == res["steps"] and res["diverged_reason"] == "exploded"
+    assert err.startswith(f"nnbuilder: diverged at step {res['steps']} with learning rate 0.5: ")
+    assert "Try a smaller learning rate, e.g. --lr 0.05" in err and len(err.splitlines()) == 1
+    assert not t.exists()
+
+
+def test_lr_100_on_circle_is_reported_as_divergence_and_the_model_file_is_kept(capsys, tmp_path):
+    """Issue 10, point 12: the loss explodes to a finite 30-80 with accuracy
+    0.5; that is divergence, said on stderr with the step and learning rate,
+    exit 3, and training in place (-o the input) leaves the file as it was."""
+    m = tmp_path / "circle.json"
+    m.write_bytes((EXAMPLES / "circle.json").read_bytes())
+    before = m.read_bytes()
+    code, out, err = run(capsys, "train", m, "--dataset", "circle", "--lr", "100", "-o", m)
+    assert code == 3 and out == ""
+    line, = err.splitlines()
+    assert line.startswith("nnbuilder: diverged at step 75 with learning rate 100: the training loss rose to ")
+    assert "more than 10 times that of an untrained network (0.7)" in line
+    assert f"{m} left as it was" in line and line.endswith("Try a smaller learning rate, e.g. --lr 10")
+    assert m.read_bytes() == before
+    code, out, err = run(capsys, "train", m, "--dataset", "circle", "--lr", "100", "-o", tmp_path / "o.json",
+                         "--json")
+    res = json.loads(out)
+    assert code == 3 and res["stop_reason"] == "diverged" and res["diverged_lr"] == 100
+    assert res["diverged_at_step"] == 75 and res["epochs"] == 3 and "not written" in err
+    assert not (tmp_path / "o.json").exists()
+    # The same example with its own learning rate trains and exits 0.
+    code, out, err = run(capsys, "train", m, "--dataset", "circle", "--epochs", "150", "-o", tmp_path / "o.json",
+                         "--json")
+    assert code == 0 and err == "" and json.loads(out)["train_accuracy"] > 0.9
 
 
 def test_datasets_listing(capsys):
@@ -196,7 +224,10 @@ def test_every_bad_input_exits_2_with_one_line(capsys, tmp_path):
     bad(capsys, "new", "3-1", "--features", "x1,x2", "-o", m, needle="lists 2 features")
     bad(capsys, "new", "2-1", "--features", "x1,cos(x1)", "-o", m, needle="unknown feature 'cos(x1)'")
     bad(capsys, "predict", m, badcsv, needle="no trained weights")
-    bad(capsys, "predict", EXAMPLES / "perceptron_and.json", badcsv, needle="row 3, column 'b'")
+    badcsv2 = tmp_path / "bad2.csv"
+    badcsv2.write_text("a,b\n1,2\n1,oops\n")
+    bad(capsys, "predict", EXAMPLES / "perceptron_and.json", badcsv2, needle="row 3, column 'b'")
+    bad(capsys, "predict", EXAMPLES / "perceptron_and.json", badcsv, needle="has 3 columns, but the model reads 2")
     bad(capsys, "predict", EXAMPLES / "perceptron_and.json", tmp_path / "x.csv", needle="cannot read")
     bad(capsys, "frobnicate", needle="invalid choice")
     assert not (tmp_path / "o.json").exists()
@@ -209,3 +240,92 @@ def test_console_script_and_module_run_without_traceback(tmp_path):
     r = subprocess.run([sys.executable, "-m", "nnbuilder", "info", str(tmp_path / "none.json")],
                        capture_output=True, text=True)
     assert r.returncode == 2 and "Traceback" not in r.stderr and len(r.stderr.splitlines()) == 1
+
+
+# ------------------------------------------------------------ predict by name
+def trained_on_named_columns(capsys, tmp_path):
+    """A 2-input classifier trained via the CLI on a CSV with columns 'u', 'v' and 'label'."""
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(120, 2))
+    data = tmp_path / "train.csv"
+    data.write_text("u,v,label\n" + "".join(f"{a},{b},{int(a + 2 * b > 0)}\n" for a, b in X.tolist()))
+    m, t = tmp_path / "m.json", tmp_path / "t.json"
+    run(capsys, "new", "2-4-1", "-o", m)
+    code, _, err = run(capsys, "train", m, "--data", data, "--epochs", "30", "--lr", "0.3", "-o", t)
+    assert code == 0, err
+    return t
+
+
+def test_train_records_the_names_of_the_columns_it_trained_on(capsys, tmp_path):
+    t = trained_on_named_columns(capsys, tmp_path)
+    assert load_model(t).columns == ["u", "v"]
+    m, c = tmp_path / "m2.json", tmp_path / "c.json"
+    run(capsys, "new", "2-3-1", "-o", m)
+    assert run(capsys, "train", m, "--dataset", "circle", "--epochs", "2", "-o", c)[0] == 0
+    assert load_model(c).columns == ["x1", "x2"]
+    assert run(capsys, "train", EXAMPLES / "iris.json", "--dataset", "iris", "--epochs", "2", "-o", c)[0] == 0
+    assert load_model(c).columns == ["sepal_length", "sepal_width", "petal_length", "petal_width"]
+    assert json.loads(m.read_text()).get("columns") is None  # untrained: no such field
+
+
+def test_predict_picks_columns_by_name_in_any_order_ignoring_others(capsys, tmp_path):
+    t = trained_on_named_columns(capsys, tmp_path)
+    rows = np.random.default_rng(8).normal(size=(6, 2)) * 2
+    plain = tmp_path / "plain.csv"
+    plain.write_text("u,v\n" + "".join(f"{a},{b}\n" for a, b in rows.tolist()))
+    shuffled = tmp_path / "shuffled.csv"
+    shuffled.write_text("v,u\n" + "".join(f"{b},{a}\n" for a, b in rows.tolist()))
+    extra = tmp_path / "extra.csv"  # five columns, one of them text: only u and v are read
+    extra.write_text("id,v,note,u,w\n" + "".join(f"{i},{b},row {i},{a},{i * 7}\n"
+                                                  for i, (a, b) in enumerate(rows.tolist())))
+    outs = []
+    for path in (plain, shuffled, extra):
+        code, out, err = run(capsys, "predict", t, path)
+        assert code == 0 and err == "", err
+        outs.append(out)
+    assert outs[0] == outs[1] == outs[2]
+    lines = outs[0].splitlines()
+    assert lines[0] == "u,v,output,class"
+    got = np.array([[float(x) for x in line.split(",")] for line in lines[1:]])
+    np.testing.assert_array_equal(got[:, :2], rows)
+    # An independent computation of the same numbers: y = sigmoid(tanh(x W1 + b1) W2 + b2).
+    w = load_model(t).weights
+    hidden = np.tanh(rows @ w["dense1"]["W"] + w["dense1"]["b"])
+    expected = 1 / (1 + np.exp(-(hidden @ w["output"]["W"] + w["output"]["b"])))
+    np.testing.assert_allclose(got[:, 2], expected[:, 0], rtol=1e-12)
+    np.testing.assert_array_equal(got[:, 3], (expected[:, 0] > 0.5).astype(float))
+
+
+def test_predict_names_a_missing_column_and_a_width_mismatch(capsys, tmp_path):
+    t = trained_on_named_columns(capsys, tmp_path)
+    five = tmp_path / "five.csv"  # the issue's case: five columns, two of them right, by position
+    five.write_text("a,b,c,d,u\n1,2,3,4,5\n")
+    bad(capsys, "predict", t, five,
+        needle="no column 'v'; the model reads the columns u, v (the file has a, b, c, d, u)")
+    headerless = tmp_path / "headerless.csv"
+    headerless.write_text("1,2,3,4,5\n6,7,8,9,10\n")
+    bad(capsys, "predict", t, headerless, needle="has no header row and 5 columns; the model was trained on 2: u, v")
+    headerless.write_text("1,2\n6,7\n")  # no names, but the model's width: taken in order
+    code, out, _ = run(capsys, "predict", t, headerless)
+    assert code == 0 and out.splitlines()[0] == "u,v,output,class"
+
+
+def test_a_model_file_written_before_column_names_predicts_as_before(capsys, tmp_path):
+    t = trained_on_named_columns(capsys, tmp_path)
+    old = tmp_path / "old.json"
+    d = json.loads(t.read_text())
+    del d["columns"]
+    old.write_text(json.dumps(d))
+    assert load_model(old).columns is None
+    plain = tmp_path / "plain.csv"
+    plain.write_text("p,q\n0.5,-1\n2,0.25\n")  # any header: without names, columns go by position
+    named = tmp_path / "named.csv"
+    named.write_text("u,v\n0.5,-1\n2,0.25\n")
+    code, out_old, _ = run(capsys, "predict", old, plain)
+    code2, out_new, _ = run(capsys, "predict", t, named)
+    assert code == code2 == 0
+    assert [r.split(",")[2:] for r in out_old.splitlines()[1:]] == \
+        [r.split(",")[2:] for r in out_new.splitlines()[1:]]
+    five = tmp_path / "five.csv"
+    five.write_text("a,b,c,d,e\n1,2,3,4,5\n")
+    bad(capsys, "predict", old, five, needle="has 5 columns, but the model reads 2 and does not name them")
