@@ -235,7 +235,7 @@ class LiveView(QObject):
                                    self.grids(), outputs, maps)
 
     def show_output(self, snap) -> None:
-        self.boundary.set_output(self.evaluate(snap, maps=False)[0], *self._scale())
+        self.boundary.set_output(self.evaluate(snap, maps=False)[0], *self._scale(), exact=not snap.running)
 
     def _scale(self):
         return output_scale(self.run.document.graph, self.data.dataset) if self.run.document else \

@@ -24,6 +24,7 @@ MID_DARK = np.array([70, 72, 76], dtype=np.float64)
 CLASS_COLORS = ["#F59322", "#0877BD", "#2CA02C", "#D62728", "#9467BD", "#8C564B",
                 "#E377C2", "#7F7F7F", "#BCBD22", "#17BECF"]
 TRAIN_PEN, TEST_PEN = "#1f77b4", "#ff7f0e"
+CONTOUR_EVERY = 4  # output updates per contour trace while training runs
 REGRESSION_LEVELS = 33  # colours of regression targets on the output view
 
 
@@ -212,9 +213,11 @@ class BoundaryPlot(BasePlot):
         self.curve.setData([], [])
         self.last_rgba = None
 
-    def set_output(self, outputs: np.ndarray | None, threshold: float, value_range) -> None:
+    def set_output(self, outputs: np.ndarray | None, threshold: float, value_range,
+                   exact: bool = True) -> None:
         """``outputs`` ``(n_grid, k)`` over the grid; ``value_range`` (lo, hi) maps
-        one-output values to colours, centred on ``threshold``."""
+        one-output values to colours, centred on ``threshold``. While training
+        runs (``exact`` False) the contour is traced on every CONTOUR_EVERY-th call."""
         g = self.grid
         if outputs is None or g is None:
             return
@@ -235,9 +238,10 @@ class BoundaryPlot(BasePlot):
             self._frame += 1
             if self.task != "classification":
                 self.contour.setData(None)
-            elif self._frame % 2 or self.contour.data is None:
-                # pyqtgraph's isocurve is pure Python: trace it on every other
-                # grid point (the line is still smooth) and every other frame.
+            elif exact or self._frame % CONTOUR_EVERY == 0 or self.contour.data is None:
+                # pyqtgraph's isocurve is pure Python (~18 ms on a spiral's
+                # boundary): trace it on every other grid point (the line is
+                # still smooth) and, while training runs, on every few frames.
                 self.contour.setLevel(threshold)
                 self.contour.setData(v[::2, ::2])
                 self.contour.resetTransform()
