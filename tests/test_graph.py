@@ -161,3 +161,89 @@ def test_counts_of_unconnected_layers_are_unknown_not_zero():
     g.add_node("dense", {"units": 4}, node_id="d")
     assert g.param_count("d") == (0, "?x4 + 4 = ?")
     assert g.param_arithmetic() == "?x4 + 4 = ?"
+
+
+# ------------------------------------------------------------------ names
+def test_nodes_get_readable_names_the_first_free_number_per_type():
+    g = Graph.chain([2, 4, 4, 1])
+    assert g.names() == ["Input", "Dense 1", "Dense 2", "Output"]
+    assert g.nodes["dense1"].name == "Dense 1" and g.label("dense2") == "Dense 2"
+    g.remove_node("dense1")
+    assert g.add_node("dense").name == "Dense 1"  # the first free number
+    assert g.add_node("dense").name == "Dense 3"
+    assert g.add_node("dropout").name == "Dropout 1"
+    assert g.add_node("input").name == "Input 2"  # the ends are plain "Input", "Output" first
+    assert g.add_node("dense", name="  Hidden  ").name == "Hidden"
+
+
+@pytest.mark.parametrize("name,why", [
+    ("", "cannot be empty"), ("   ", "cannot be empty"), ("Dense 2", "another node is called 'Dense 2'"),
+    ("dense 2", "another node is called 'Dense 2'"), ("x" * 41, "at most 40 characters"),
+    ("two\nlines", "one line of text"), (3, "must be text"),
+])
+def test_renaming_refuses_empty_duplicate_and_odd_names(name, why):
+    g = Graph.chain([2, 4, 4, 1])
+    assert why in g.name_refusal(name, "dense1")
+    with pytest.raises(GraphError, match=why.split("'")[0]):
+        g.rename_node("dense1", name)
+    assert g.nodes["dense1"].name == "Dense 1"
+    with pytest.raises(GraphError, match="another node"):
+        g.add_node("dense", name="Output")
+
+
+def test_rename_emits_a_change_and_returns_the_old_name_for_undo():
+    g = Graph.chain([2, 4, 1])
+    seen = []
+    g.node_changed.connect(lambda node, keys: seen.append((node.id, keys)))
+    assert g.name_refusal("Dense 1", "dense1") is None  # its own name again is fine
+    assert g.rename_node("dense1", " Hidden ") == "Dense 1"
+    assert g.nodes["dense1"].name == "Hidden" and seen == [("dense1", ("name",))]
+    assert g.to_dict()["nodes"][1] == {"id": "dense1", "name": "Hidden", "type": "dense",
+                                       "params": g.nodes["dense1"].params, "position": [220.0, 0.0]}
+
+
+def test_names_round_trip_and_old_files_get_names_in_the_order_data_flows():
+    g = Graph.chain([2, 4, 4, 1])
+    g.rename_node("dense2", "Second")
+    assert Graph.from_dict(g.to_dict()).names() == ["Input", "Dense 1", "Second", "Output"]
+    # A file from before names, its nodes listed out of order: names follow the data.
+    old = {"nodes": [{"id": "o", "type": "output"}, {"id": "late", "type": "dense"},
+                     {"id": "early", "type": "dense"}, {"id": "i", "type": "input"}],
+           "edges": [{"source": "i", "target": "early"}, {"source": "early", "target": "late"},
+                     {"source": "late", "target": "o"}]}
+    for _ in range(2):  # the same names every time
+        h = Graph.from_dict(old)
+        assert {n.id: n.name for n in h.nodes.values()} == {
+            "i": "Input", "early": "Dense 1", "late": "Dense 2", "o": "Output"}
+    # Some named, some not: the named keep theirs, the others take free ones.
+    old["nodes"][1]["name"] = "Dense 1"
+    h = Graph.from_dict(old)
+    assert h.nodes["late"].name == "Dense 1" and h.nodes["early"].name == "Dense 2"
+
+
+@pytest.mark.parametrize("names,index,why", [
+    (["A", "a"], 1, "another node is called 'A'"), (["A", " "], 1, "cannot be empty"),
+])
+def test_bad_names_in_a_file_name_their_json_path(names, index, why):
+    from nnbuilder.core.graph import GraphDictError
+
+    data = {"nodes": [{"id": f"n{i}", "type": "dense", "name": n} for i, n in enumerate(names)],
+            "edges": []}
+    with pytest.raises(GraphDictError) as e:
+        Graph.from_dict(data)
+    assert e.value.path == f"$.graph.nodes[{index}].name" and why in e.value.reason
+
+
+def test_refusals_and_problems_name_nodes_by_name_not_id():
+    g = Graph.chain([2, 3, 3, 1])
+    assert g.connection_refusal("dense2", "dense1") == "'Dense 1' takes one input and has one already"
+    g.add_node("dense", node_id="dense-2a7901e3")
+    (p,) = [p for p in g.validate() if p.node_id == "dense-2a7901e3"]
+    assert p.node_name == "Dense 3" and str(p) == "error: Dense 3: has no input connected"
+    assert "dense-2a7901e3" not in str(p)
+    g.connect("input", "dense-2a7901e3")
+    g.set_params("dense-2a7901e3", units=5)
+    g.add_node("add", node_id="add-x")
+    g.connect("dense1", "add-x")
+    why = g.connection_refusal("dense-2a7901e3", "add-x")
+    assert why == "'Add 1' needs inputs of equal width: its inputs have width 3; 'Dense 3' has width 5"

@@ -70,7 +70,7 @@ def test_refused_connection_says_why_in_the_status_bar(qtbot, window):
     assert g.edges == before
     msg = window.statusBar().currentMessage()
     # dense1 is fed by the input already: that refusal comes before any cycle check
-    assert msg == "Cannot connect dense2 → dense1: Dense 'dense1' takes one input and has one already"
+    assert msg == "Cannot connect Dense 2 → Dense 1: 'Dense 1' takes one input and has one already"
     # output -> input port of the input node: refused too
     window.act_new.trigger()
     drop_from_palette(window, "input", QPointF(-200, 0))
@@ -184,9 +184,10 @@ def test_validation_is_live_red_outline_problems_list_and_train_tooltip(qtbot, w
     assert any(p.severity == "error" for p in item.problems)
     assert "has no input connected" in item.toolTip()
     texts = [window.problems.item(i).text() for i in range(window.problems.count())]
-    assert any(loose in t for t in texts)
+    assert "Dense 3: has no input connected" in texts  # its name, never its id
+    assert not any(loose in t for t in texts)
     assert not window.play_button.isEnabled()
-    assert loose in window.play_button.toolTip() and "Cannot train" in window.play_button.toolTip()
+    assert "Dense 3" in window.play_button.toolTip() and "Cannot train" in window.play_button.toolTip()
     assert "error" in window.network_panel.state.text()
     window.problems.itemClicked.emit(window.problems.item(0))
     assert window.scene.selected_node_ids() == [loose]

@@ -1,7 +1,8 @@
 """The network as a graph: the single source of truth the GUI and CLI edit.
 
-Nodes have stable string ids (saved in files; never ``id()``), a type, a
-parameter dict and a layout position. Edges connect a source node's output to
+Nodes have stable string ids (saved in files; never ``id()``), a name the
+user reads and may edit ("Dense 1"; unique in the graph, ids never reach the
+user), a type, a parameter dict and a layout position. Edges connect a source node's output to
 a target node's input; for Concatenate the order of its incoming edges is the
 order of the concatenation. Every change goes through a method that validates,
 stores, then emits an :class:`~nnbuilder.core.events.Event`, so a view can
@@ -9,13 +10,13 @@ mirror the model without ever writing to it behind the model's back.
 
 The graph may be *incomplete* while someone edits it (unconnected nodes,
 cycles); :meth:`Graph.validate` lists what is wrong, each problem naming its
-node. Only a graph without errors can be compiled into a
+node by its name. Only a graph without errors can be compiled into a
 :class:`~nnbuilder.core.network.Network`.
 
 What each node type is (parameters, inputs, widths, weights) comes from
-:mod:`nnbuilder.core.nodetypes`. About 470 lines, over the usual 400: the
-edits, queries, validation and dict round trip of one class, which read
-better together than split.
+:mod:`nnbuilder.core.nodetypes`. About 560 lines, over the usual 400: the
+edits, names, queries, validation and dict round trip of one class, which
+read better together than split.
 """
 from __future__ import annotations
 
@@ -33,11 +34,13 @@ from .nodetypes import node_type as spec_of
 
 __all__ = [
     "Node", "Edge", "Problem", "Graph", "GraphDictError", "NODE_TYPES", "PARAM_DEFAULTS",
-    "MAX_UNITS", "MAX_NODES", "MAX_PARAMS", "LAYER_FORMULAS", "NORMALIZE", "check_param",
+    "MAX_UNITS", "MAX_NODES", "MAX_PARAMS", "MAX_NAME", "LAYER_FORMULAS", "NORMALIZE",
+    "check_param",
 ]
 
 MAX_NODES = 200
 MAX_PARAMS = 2_000_000  # 16 MB of float64 weights, plus as much for gradients
+MAX_NAME = 40  # characters of a node's name
 
 # Views of the node-type registry (nnbuilder.core.nodetypes), kept for the
 # modules that read them; the graph itself asks the registry.
@@ -55,6 +58,26 @@ def _a(word: str) -> str:
     return f"{'an' if word[:1] in 'AEIOU' else 'a'} {word}"
 
 
+def name_refusal(name: Any, others: Iterable[str]) -> str | None:
+    """Why ``name`` cannot name a node beside nodes named ``others``, or None.
+
+    A name is one line of text, 1 to MAX_NAME characters once stripped of
+    surrounding spaces, that no other node has (ignoring case)."""
+    if not isinstance(name, str):
+        return "a name must be text"
+    name = name.strip()
+    if not name:
+        return "a name cannot be empty"
+    if len(name) > MAX_NAME:
+        return f"a name has at most {MAX_NAME} characters (this one has {len(name)})"
+    if not name.isprintable():
+        return "a name is one line of text, without tabs or control characters"
+    for other in others:
+        if other.casefold() == name.casefold():
+            return f"another node is called '{other}'"
+    return None
+
+
 def new_node_id(node_type: str) -> str:
     return f"{node_type}-{uuid.uuid4().hex[:8]}"
 
@@ -65,6 +88,7 @@ class Node:
     type: str
     params: dict[str, Any]
     position: tuple[float, float] = (0.0, 0.0)
+    name: str = ""  # what the user reads: "Dense 1" (the id stays internal)
 
     @property
     def alpha(self) -> float:
@@ -105,10 +129,16 @@ class Problem:
     message: str
     node_id: str | None = None
     severity: str = "error"
+    node_name: str | None = None  # the node's name, as the user reads it
+
+    @property
+    def text(self) -> str:
+        """The message, after the name of its node: ``"Dense 1: has no input connected"``."""
+        where = self.node_name or self.node_id
+        return f"{where}: {self.message}" if where else self.message
 
     def __str__(self) -> str:
-        where = f"node '{self.node_id}': " if self.node_id else ""
-        return f"{self.severity}: {where}{self.message}"
+        return f"{self.severity}: {self.text}"
 
 
 class Graph:
@@ -131,18 +161,28 @@ class Graph:
 
     # ------------------------------------------------------------------ edits
     def add_node(self, node_type: str, params: dict | None = None,
-                 position: Iterable[float] = (0.0, 0.0), node_id: str | None = None) -> Node:
+                 position: Iterable[float] = (0.0, 0.0), node_id: str | None = None,
+                 name: str | None = None) -> Node:
+        """Add a node; without a ``name`` it gets the first free one of its
+        type (:meth:`default_name`)."""
         spec = spec_of(node_type)
         if len(self.nodes) >= MAX_NODES:
             raise GraphError(f"a network has at most {MAX_NODES} nodes")
         node_id = node_id or new_node_id(node_type)
         if node_id in self.nodes:
             raise GraphError(f"a node with id '{node_id}' exists already")
+        if name is None:
+            name = self.default_name(node_type)
+        else:
+            reason = self.name_refusal(name)
+            if reason:
+                raise GraphError(reason)
+            name = name.strip()
         merged = spec.defaults()
         for k, v in (params or {}).items():
             merged[k] = spec.check(k, v)
         x, y = position
-        node = Node(node_id, node_type, merged, (float(x), float(y)))
+        node = Node(node_id, node_type, merged, (float(x), float(y)), name)
         self.nodes[node_id] = node
         self.node_added.emit(node)
         return node
@@ -180,6 +220,17 @@ class Graph:
         self.node_changed.emit(node, tuple(checked))
         return old
 
+    def rename_node(self, node_id: str, name: str) -> str:
+        """Give a node a new name; return the old one (for undo). Raises
+        :class:`GraphError` with :meth:`name_refusal`'s reason."""
+        node = self.node(node_id)
+        reason = self.name_refusal(name, node_id)
+        if reason:
+            raise GraphError(reason)
+        old, node.name = node.name, name.strip()
+        self.node_changed.emit(node, ("name",))
+        return old
+
     def move_node(self, node_id: str, position: Iterable[float]) -> None:
         node = self.node(node_id)
         x, y = position
@@ -198,7 +249,7 @@ class Graph:
         """Remove the edge; return its index in the edge list (for undo)."""
         edge = Edge(source, target)
         if edge not in self.edges:
-            raise GraphError(f"'{source}' is not connected to '{target}'")
+            raise GraphError(f"'{self.label(source)}' is not connected to '{self.label(target)}'")
         index = self.edges.index(edge)
         self._remove_edge(edge)
         return index
@@ -218,17 +269,17 @@ class Graph:
         if not src_type.feeds:
             return f"{_a(src_type.title)} node feeds only the loss"
         if dst_type.inputs == SINGLE and self.inputs_of(target):
-            return f"{dst_type.title} '{target}' takes one input and has one already"
+            return f"'{dst.name}' takes one input and has one already"
         if source in self.descendants(target):
-            return f"connecting '{source}' to '{target}' would make a cycle"
+            return f"connecting '{src.name}' to '{dst.name}' would make a cycle"
         if dst_type.width_conflict is not None:
             widths = self.widths()
             w_new = widths.get(source)
             others = sorted({widths.get(s) for s in self.inputs_of(target)} - {None})
             why = dst_type.width_conflict(others + [w_new]) if w_new is not None and others else None
             if why:
-                return (f"{dst_type.title} '{target}' {why}: its inputs have width "
-                        f"{' and '.join(map(str, others))}; '{source}' has width {w_new}")
+                return (f"'{dst.name}' {why}: its inputs have width "
+                        f"{' and '.join(map(str, others))}; '{src.name}' has width {w_new}")
         return None
 
     def insert_edge(self, edge: Edge, index: int | None = None) -> Edge:
@@ -257,6 +308,33 @@ class Graph:
             return self.nodes[node_id]
         except KeyError:
             raise GraphError(f"no node with id '{node_id}'") from None
+
+    def label(self, node_id: str) -> str:
+        """The name a user reads for ``node_id`` (the id itself if there is no such node)."""
+        node = self.nodes.get(node_id)
+        return node.name if node is not None and node.name else node_id
+
+    def names(self) -> list[str]:
+        return [n.name for n in self.nodes.values()]
+
+    def default_name(self, node_type: str, taken: Iterable[str] | None = None) -> str:
+        """The first free name for a new node of ``node_type``: "Dense 1",
+        "Dense 2", ...; the network's two ends are plain "Input" and "Output"
+        (a second one "Input 2"). ``taken``: the names in use (default: this
+        graph's)."""
+        title = NODE_SPECS[node_type].title
+        used = {n.casefold() for n in (self.names() if taken is None else taken)}
+        role = node_type in (INPUT, OUTPUT)
+        if role and title.casefold() not in used:
+            return title
+        k = 2 if role else 1
+        while f"{title} {k}".casefold() in used:
+            k += 1
+        return f"{title} {k}"
+
+    def name_refusal(self, name: Any, node_id: str | None = None) -> str | None:
+        """Why ``name`` cannot be the name of ``node_id`` (or of a new node), or None."""
+        return name_refusal(name, [n.name for n in self.nodes.values() if n.id != node_id])
 
     def inputs_of(self, node_id: str) -> list[str]:
         return [e.source for e in self.edges if e.target == node_id]
@@ -349,7 +427,8 @@ class Graph:
     def validate(self) -> list[Problem]:
         """Everything that keeps this graph from training, each naming its node."""
         problems: list[Problem] = []
-        add = lambda code, msg, nid=None, sev="error": problems.append(Problem(code, msg, nid, sev))  # noqa: E731
+        def add(code, msg, nid=None, sev="error"):
+            problems.append(Problem(code, msg, nid, sev, self.label(nid) if nid else None))
         inputs, outputs = self.nodes_of_type(INPUT), self.nodes_of_type(OUTPUT)
         if not inputs:
             add("no_input", "the network has no Input node")
@@ -395,8 +474,9 @@ class Graph:
 
         for nid, node in self.nodes.items():
             check = NODE_SPECS[node.type].problems
-            for code, message in (check(node.params) if check else ()):
-                add(code, message, nid)
+            for problem in (check(node.params) if check else ()):
+                code, message, *severity = problem  # (code, message[, severity])
+                add(code, message, nid, *severity)
 
         total = self.total_params()
         if total > MAX_PARAMS:
@@ -440,7 +520,7 @@ class Graph:
 
     def to_dict(self) -> dict:
         return {
-            "nodes": [{"id": n.id, "type": n.type, "params": copy.deepcopy(n.params),
+            "nodes": [{"id": n.id, "name": n.name, "type": n.type, "params": copy.deepcopy(n.params),
                        "position": list(n.position)} for n in self.nodes.values()],
             "edges": [{"source": e.source, "target": e.target} for e in self.edges],
         }
@@ -450,11 +530,19 @@ class Graph:
         """Build from the ``graph`` section of a model file (already schema-checked).
 
         Raises :class:`GraphDictError` with the JSON path of a bad node,
-        parameter or edge.
+        parameter, name or edge. Nodes without a ``name`` (files from before
+        names) get the first free name of their type, in the order the data
+        flows (then file order), so a file always reads back the same names.
         """
         g = cls()
+        given: dict[str, str] = {}  # node id -> its name in the file
         for i, nd in enumerate(data["nodes"]):
             where = f"$.graph.nodes[{i}]"
+            if "name" in nd:
+                reason = name_refusal(nd["name"], given.values())
+                if reason:
+                    raise GraphDictError(reason, f"{where}.name")
+                given[nd["id"]] = nd["name"].strip()
             try:
                 spec = spec_of(nd["type"])
             except GraphError as e:
@@ -474,4 +562,18 @@ class Graph:
                 g._add_edge(Edge(ed["source"], ed["target"]))
             except GraphError as e:
                 raise GraphDictError(str(e), f"$.graph.edges[{i}]") from None
+        g._derive_names(given)
         return g
+
+    def _derive_names(self, given: dict[str, str]) -> None:
+        """Names from ``given`` (id -> name); the others the first free name of
+        their type, in topological order (then the cycles' nodes in file order)."""
+        order, cyclic = self.topological_order()
+        for node in self.nodes.values():
+            node.name = given.get(node.id, "")
+        taken = list(given.values())
+        for nid in order + [n for n in self.nodes if n in cyclic]:
+            node = self.nodes[nid]
+            if not node.name:
+                node.name = self.default_name(node.type, taken)
+                taken.append(node.name)

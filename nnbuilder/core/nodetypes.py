@@ -26,7 +26,8 @@ from .initializers import INITIALIZERS
 from .losses import LOSSES
 
 __all__ = ["NodeType", "Param", "BadValue", "NODE_SPECS", "node_type", "check_param",
-           "INPUT", "OUTPUT", "NO_INPUT", "SINGLE", "MERGE", "MAX_UNITS", "NORMALIZE"]
+           "INPUT", "OUTPUT", "NO_INPUT", "SINGLE", "MERGE", "MAX_UNITS", "NORMALIZE",
+           "OUTPUT_PAIRINGS", "LOSS_UNITS", "ACTIVATION_UNITS", "pairing_problem", "param_refusal"]
 
 MAX_UNITS = 1024
 #: Input normalization: "standardize" feeds (x - mean) / std, with the mean and
@@ -148,8 +149,9 @@ class NodeType:
     width_conflict: Callable[[list[int]], str | None] | None = None
     weighted: bool = False  # owns W (fan_in, units) and, with params["bias"], b (units,)
     feeds: bool = True  # its output can feed other nodes (the Output node feeds only the loss)
-    #: Node-local problems from its parameters alone: [(code, message)].
-    problems: Callable[[dict], list[tuple[str, str]]] | None = None
+    #: Node-local problems from its parameters alone: [(code, message)] or
+    #: [(code, message, severity)] ("error" unless it says "warning").
+    problems: Callable[[dict], list[tuple]] | None = None
 
     def defaults(self) -> dict[str, Any]:
         return {k: copy.deepcopy(p.default) for k, p in self.params.items()}
@@ -165,27 +167,81 @@ class NodeType:
             raise GraphError(f"{self.name}.{key}: {e.why} (got {e.value!r})") from None
 
 
-def _loss_problems(p: dict) -> list[tuple[str, str]]:
-    """The pairing of the Output node's loss, activation and units."""
+#: What each loss needs of the Output's units: (ok(units), why).
+LOSS_UNITS: dict[str, tuple[Callable[[int], bool], str]] = {
+    "bce": (lambda u: u == 1, "binary cross-entropy needs 1 output unit (has {units}); "
+            "use cross_entropy with softmax for several classes"),
+    "hinge": (lambda u: u == 1, "hinge loss needs 1 output unit (has {units}): one score whose "
+              "sign is the class"),
+    "cross_entropy": (lambda u: u >= 2, "softmax cross-entropy needs at least 2 output units "
+                      "(has {units}); use bce for one output"),
+}
+
+#: The Output activations a loss cannot learn with, keyed by the model file's
+#: names: OUTPUT_PAIRINGS[loss][activation] is (severity, why); "*" is every
+#: activation the loss does not list. A loss not in the table (l2, l1, huber)
+#: fits every output: they compare y_hat with y wherever y_hat lies. A step
+#: output is not listed: its zero gradient is a warning of its own.
+OUTPUT_PAIRINGS: dict[str, dict[str, tuple[str, str] | None]] = {
+    "bce": {
+        "sigmoid": None,
+        "*": ("error", "bce needs a sigmoid output (has {act}): it takes ln(y_hat) and "
+              "ln(1 - y_hat), so y_hat must be a probability in (0, 1)"),
+    },
+    "cross_entropy": {
+        "softmax": None,
+        "*": ("error", "cross_entropy needs a softmax output (has {act}): it raises the true "
+              "class's ln(y_hat), which lowers the others only when the outputs are "
+              "probabilities that sum to 1"),
+    },
+    "hinge": {  # L = max(0, 1 - t*y_hat), t = -1/+1: it wants a raw score whose sign is the class
+        "sigmoid": ("error", "hinge needs a raw score in R with targets t = -1/+1 and the class "
+                    "as its sign; sigmoid outputs lie in (0, 1), so y_hat > 0 always predicts "
+                    "class 1 and the margin t*y_hat >= 1 can never be met: use linear (or bce "
+                    "for a sigmoid output)"),
+        "softplus": ("error", "hinge needs a raw score in R with targets t = -1/+1 and the class "
+                     "as its sign; softplus outputs are always above 0, so y_hat > 0 always "
+                     "predicts class 1: use linear"),
+        "tanh": ("warning", "hinge wants |y_hat| >= 1 (the margin t*y_hat >= 1), but tanh stays "
+                 "inside (-1, 1): the loss keeps pushing outputs toward +-1, tanh saturates, and "
+                 "a point saturated on the wrong side gets almost no gradient and can stay "
+                 "wrong; use linear"),
+        "elu": ("warning", "hinge wants y_hat <= -1 for class 0, but elu stays above -a (-1 by "
+                "default): the loss keeps pushing class-0 outputs down, where elu flattens and "
+                "its gradient vanishes, so a point stuck there stays wrong; use linear"),
+        "relu": ("warning", "hinge wants y_hat <= -1 for class 0, but relu never goes below 0: "
+                 "each class-0 point keeps a loss of 1, and pushing it down can leave the "
+                 "output at 0 for every input (a dead unit, stuck on class 0); use linear"),
+        "swish": ("warning", "hinge wants y_hat <= -1 for class 0, but swish never goes below "
+                  "-0.28, where its gradient is 0: the margin of class 0 is never met and the "
+                  "loss never reaches 0; use linear"),
+    },
+}
+
+#: What an Output activation needs of the units: (ok(units), why).
+ACTIVATION_UNITS: dict[str, tuple[Callable[[int], bool], str]] = {
+    "softmax": (lambda u: u >= 2, "softmax over one unit is always 1; use sigmoid"),
+}
+
+
+def pairing_problem(loss: str, activation: str) -> tuple[str, str] | None:
+    """(severity, why) when ``loss`` cannot learn through an Output ``activation``."""
+    rules = OUTPUT_PAIRINGS.get(loss, {})
+    rule = rules[activation] if activation in rules else rules.get("*")
+    return None if rule is None else (rule[0], rule[1].format(act=activation))
+
+
+def _loss_problems(p: dict) -> list[tuple[str, str, str]]:
+    """The pairing of the Output node's loss, activation and units:
+    [(code, message, severity)] from the three tables above."""
     loss, act, units = p["loss"], p["activation"], p["units"]
     out = []
-    if loss == "cross_entropy":
-        if units < 2:
-            out.append(("loss_mismatch", "softmax cross-entropy needs at least 2 output units "
-                        f"(has {units}); use bce for one output"))
-        if act != "softmax":
-            out.append(("loss_mismatch", f"cross_entropy needs a softmax output (has {act})"))
-    elif loss == "bce":
-        if units != 1:
-            out.append(("loss_mismatch", f"binary cross-entropy needs 1 output unit (has {units}); "
-                        "use cross_entropy with softmax for several classes"))
-        if act != "sigmoid":
-            out.append(("loss_mismatch", "bce needs a sigmoid output, probabilities in (0, 1) "
-                        f"(has {act})"))
-    elif loss == "hinge" and units != 1:
-        out.append(("loss_mismatch", f"hinge loss needs 1 output unit (has {units})"))
-    if act == "softmax" and units < 2:
-        out.append(("loss_mismatch", "softmax over one unit is always 1; use sigmoid"))
+    for table, key in ((LOSS_UNITS, loss), (ACTIVATION_UNITS, act)):
+        if key in table and not table[key][0](units):
+            out.append(("loss_mismatch", table[key][1].format(units=units), "error"))
+    pairing = pairing_problem(loss, act)
+    if pairing is not None:
+        out.append(("loss_mismatch", pairing[1], pairing[0]))
     return out
 
 
@@ -256,6 +312,15 @@ def node_type(name: str) -> NodeType:
         return NODE_SPECS[name]
     except (KeyError, TypeError):
         raise GraphError(f"unknown node type {name!r}; choose from {', '.join(NODE_SPECS)}") from None
+
+
+def param_refusal(type_name: str, key: str, value: Any) -> str | None:
+    """Why ``value`` is refused for parameter ``key`` of a ``type_name`` node, or None."""
+    try:
+        node_type(type_name).params[key].check(value)
+    except BadValue as e:
+        return e.why
+    return None
 
 
 def check_param(type_name: str, key: str, value: Any) -> Any:

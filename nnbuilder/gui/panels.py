@@ -1,10 +1,49 @@
-"""The network summary panel and the problems list."""
+"""The network summary panel, the problems list and the problem counts the
+window shows on the Problems tab and in the status bar."""
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFormLayout, QLabel, QListWidget, QListWidgetItem, QStyle, QWidget
+from PySide6.QtWidgets import (QAbstractItemView, QFormLayout, QLabel, QListView, QListWidget,
+                               QListWidgetItem, QStyle, QWidget)
+
+from nnbuilder.core.nodetypes import NODE_SPECS
 
 from .document import Document
+
+ERROR_COLOR, WARNING_COLOR, OK_COLOR = "#E03131", "#C77C02", "#2B9348"
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'s' * (n != 1)}"
+
+
+def problems_title(problems) -> str:
+    """The Problems dock's title (and tab): "Problems (2)", or "Problems" when there are none."""
+    return f"Problems ({len(problems)})" if problems else "Problems"
+
+
+def problems_badge(problems) -> str:
+    """The status bar's count, errors and warnings apart, as rich text with a
+    link (activating it shows the Problems list): "1 error, 2 warnings"."""
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    if not problems:
+        return f"<span style='color:{OK_COLOR}'>✓ no problems</span>"
+    parts = []
+    if errors:
+        parts.append(f"<a href='problems' style='color:{ERROR_COLOR}'>✗ {_count(errors, 'error')}</a>")
+    if warnings:
+        parts.append(f"<a href='problems' style='color:{WARNING_COLOR}'>⚠ {_count(warnings, 'warning')}</a>")
+    return ", ".join(parts)
+
+
+def problems_tooltip(problems) -> str:
+    """Every problem in full, one per line (the status bar label's tool tip)."""
+    if not problems:
+        return "No problems: the network can be trained."
+    return "<br>".join(escape(str(p)) for p in problems) + "<br><i>Click to show the Problems list</i>"
 
 
 class NetworkPanel(QWidget):
@@ -30,21 +69,30 @@ class NetworkPanel(QWidget):
     def update_from(self, document: Document, problems) -> None:
         g = document.graph
         self.total.setText(f"<b>{g.total_params():,}</b>&nbsp;&nbsp;<small>{g.param_arithmetic()}</small>")
+        # Which layer each term of the sum is, by name (the lecture's parameter counting).
+        order, _ = g.topological_order()
+        self.total.setToolTip("<br>".join(
+            f"{escape(g.label(n))}: {g.param_count(n)[1]}" for n in order
+            if NODE_SPECS[g.nodes[n].type].weighted))
         outs = g.nodes_of_type("output")
         self.loss.setText(outs[0].params["loss"] if outs else "— (no Output node)")
         errors = [p for p in problems if p.severity == "error"]
         warnings = [p for p in problems if p.severity == "warning"]
         if errors:
-            text = f"<span style='color:#E03131'>✗ {len(errors)} error{'s' * (len(errors) > 1)}</span>"
+            text = f"<span style='color:{ERROR_COLOR}'>✗ {_count(len(errors), 'error')}</span>"
         else:
-            text = "<span style='color:#2B9348'>✓ ready to train</span>"
+            text = f"<span style='color:{OK_COLOR}'>✓ ready to train</span>"
         if warnings:
-            text += f", <span style='color:#C77C02'>{len(warnings)} warning{'s' * (len(warnings) > 1)}</span>"
+            text += f", <span style='color:{WARNING_COLOR}'>{_count(len(warnings), 'warning')}</span>"
+        if problems:  # the first one in full: the one to fix first
+            text += f"<br><small>{escape((errors or warnings)[0].text)}</small>"
         self.state.setText(text)
+        self.state.setToolTip(problems_tooltip(problems))
 
 
 class ProblemsList(QListWidget):
-    """Every validation problem; activating one emits ``nodeRequested(id)``."""
+    """Every validation problem, one row each, wrapped to the list's width
+    (the full text also on hover); activating one emits ``nodeRequested(id)``."""
 
     nodeRequested = Signal(str)
 
@@ -52,17 +100,34 @@ class ProblemsList(QListWidget):
         super().__init__(parent)
         self.setObjectName("problemsList")
         self.setAccessibleName("Problems")
+        self.setWordWrap(True)  # a row is as tall as its text, never cut off
+        self.setResizeMode(QListView.ResizeMode.Adjust)  # re-wrap when the dock is resized
+        self.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.shown: list = []  # the problems listed
         self.itemActivated.connect(self._activated)
         self.itemClicked.connect(self._activated)
 
+    def title(self) -> str:
+        """For the Problems dock's title: "Problems (2)"."""
+        return problems_title(self.shown)
+
+    def badge(self) -> str:
+        """For the status bar: "✗ 1 error, ⚠ 1 warning" (rich text, links show the list)."""
+        return problems_badge(self.shown)
+
+    def badge_tooltip(self) -> str:
+        return problems_tooltip(self.shown)
+
     def set_problems(self, problems) -> None:
+        self.shown = list(problems)
         self.clear()
         style = self.style()
         for p in problems:
             icon = style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxCritical if p.severity == "error"
                                       else QStyle.StandardPixmap.SP_MessageBoxWarning)
-            where = f"{p.node_id}: " if p.node_id else ""
-            item = QListWidgetItem(icon, f"{where}{p.message}")
+            item = QListWidgetItem(icon, p.text)
             item.setData(Qt.ItemDataRole.UserRole, p.node_id)
             item.setToolTip(str(p))
             self.addItem(item)

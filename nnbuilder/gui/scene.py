@@ -20,7 +20,7 @@ class NetworkScene(QGraphicsScene):
     """Mirrors ``document.graph``; ``statusMessage`` explains refused gestures."""
 
     statusMessage = Signal(str)
-    weightEditRequested = Signal(str, int, int)  # layer id, row, column of W
+    weightEditRequested = Signal(str, int, int)  # layer id, row, column of W (name: graph.label)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -121,13 +121,13 @@ class NetworkScene(QGraphicsScene):
         pix = QPixmap.fromImage(image.scaled(160, 160))
         self._preview.setPixmap(pix)
         self._preview.setPos(scene_pos + QPointF(16, 16))
-        self._preview.setToolTip(f"{node_item.node_id}[{index}]")
+        self._preview.setToolTip(f"{self.document.graph.label(node_item.node_id)}[{index}]")
         self._preview.setVisible(True)
 
     @property
     def neuron_preview(self) -> QGraphicsPixmapItem | None:
         """The large neuron map shown beside the cursor (its tool tip names
-        the neuron, e.g. ``dense1[1]``); None until a neuron was hovered."""
+        the neuron, e.g. ``Dense 1[1]``); None until a neuron was hovered."""
         return self._preview
 
     def hide_preview(self) -> None:
@@ -211,10 +211,11 @@ class NetworkScene(QGraphicsScene):
                 else:
                     src, dst = target.node_id, port.node_item.node_id
                 reason = self.document.connect(src, dst)
+                names = " → ".join(map(self.document.graph.label, (src, dst)))
                 if reason:
-                    self.statusMessage.emit(f"Cannot connect {src} → {dst}: {reason}")
+                    self.statusMessage.emit(f"Cannot connect {names}: {reason}")
                 else:
-                    self.statusMessage.emit(f"Connected {src} → {dst}")
+                    self.statusMessage.emit(f"Connected {names}")
             event.accept()
             return
         super().mouseReleaseEvent(event)
