@@ -125,7 +125,7 @@ def _describe(doc) -> dict:
         count, arithmetic = graph.param_count(nid)
         ins = graph.inputs_of(nid)
         layers.append({
-            "id": nid, "type": node.type, "inputs": ins,
+            "id": nid, "name": node.name, "type": node.type, "inputs": ins,
             "input_width": [widths.get(s) for s in ins],
             "width": widths.get(nid), "params": count, "arithmetic": arithmetic,
             "settings": node.params,
@@ -158,16 +158,17 @@ def cmd_info(args) -> int:
         settings = NODE_SPECS[l["type"]].summary(l["settings"], l["width"])
         shape = f"{'+'.join(str(w) for w in l['input_width']) or '-'} -> {l['width'] or '?'}"
         count = l["arithmetic"] if l["params"] else "0"
-        print(f"{l['id']:<16} {l['type']:<11} {shape:<12} {settings[:28]:<28} {count}")
+        print(f"{l['name']:<16} {l['type']:<11} {shape:<12} {settings[:28]:<28} {count}")
     print(f"total parameters: {d['arithmetic']}")
     for nid, wb in (doc.weights or {}).items():
         if "mean" in wb:
-            print(f"{nid}: standardized with mean = {np.array2string(wb['mean'], precision=4)}, "
+            print(f"{doc.graph.label(nid)}: standardized with mean = "
+                  f"{np.array2string(wb['mean'], precision=4)}, "
                   f"std = {np.array2string(wb['std'], precision=4)}")
         elif wb["W"].size <= 16:  # small enough to read, as in the lecture's examples
             b = "" if wb["b"] is None else f", b = {np.array2string(wb['b'], precision=6)}"
             W = np.array2string(wb["W"], precision=6, separator=", ").replace("\n", "")
-            print(f"{nid}: W = {W}{b}")
+            print(f"{doc.graph.label(nid)}: W = {W}{b}")
     for e in d["errors"] + d["warnings"]:
         print(e)
     return 0
@@ -224,7 +225,8 @@ def cmd_train(args) -> int:
         for nid, ch in changes.items():
             doc.graph.set_params(nid, **ch)
             if not args.json:
-                print(f"{nid}: " + ", ".join(f"{k} = {v}" for k, v in ch.items()), file=sys.stderr)
+                print(f"{doc.graph.label(nid)}: " + ", ".join(f"{k} = {v}" for k, v in ch.items()),
+                      file=sys.stderr)
     net = _network(doc, args.model)
     data = TrainData.from_dataset(ds, net, split, seed)
 

@@ -10,8 +10,12 @@ from nnbuilder.core.errors import GraphError
 from nnbuilder.core.graph import Graph
 from nnbuilder.core.modelfile import ModelDocument, save_model
 from nnbuilder.core.network import Network
-from nnbuilder.core.nodetypes import (MERGE, NO_INPUT, NODE_SPECS, SINGLE, BadValue, NodeType, Param,
-                                      check_param)
+from nnbuilder.core.activations import ACTIVATIONS
+from nnbuilder.core.datasets import make_dataset
+from nnbuilder.core.losses import LOSSES
+from nnbuilder.core.nodetypes import (MERGE, NO_INPUT, NODE_SPECS, OUTPUT_PAIRINGS, SINGLE, BadValue,
+                                      NodeType, Param, check_param, pairing_problem, param_refusal)
+from nnbuilder.core.trainer import TrainConfig, TrainData, Trainer
 
 from test_gradients import check_network_gradient
 
@@ -91,19 +95,21 @@ def test_the_diagram_and_the_cli_show_each_types_summary(dag_graph, capsys, tmp_
     path = tmp_path / "dag.json"
     save_model(path, ModelDocument(dag_graph))
     assert main(["info", str(path)]) == 0
-    rows = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[2:]}
+    # The first column is the node's name (16 wide): "Dense 2", not the id "b".
+    rows = {line[:16].strip(): line for line in capsys.readouterr().out.splitlines()[2:]}
     widths = dag_graph.widths()
     seen = set()
     for nid, node in dag_graph.nodes.items():
         spec = NODE_SPECS[node.type]
         summary = spec.summary(node.params, widths[nid])
         assert summary
-        assert summary[:28] in rows[nid], (nid, rows[nid])
+        assert summary[:28] in rows[node.name], (nid, rows[node.name])
         title, subtitle = node_texts(dag_graph, nid)
-        assert title.startswith(spec.title) and subtitle.startswith(summary)
+        assert title == node.name and subtitle.startswith(summary)
         seen.add(node.type)
     assert seen == set(NODE_SPECS)  # the fixture has one node of every type
-    assert "elu" in rows["b"] and "rate 0.3" in rows["drop"] and "softmax · cross_entropy" in rows["out"]
+    assert "elu" in rows["Dense 2"] and "rate 0.3" in rows["Dropout 1"]
+    assert "softmax · cross_entropy" in rows["Output"]
 
 
 # ------------------------------------------------- a type registered by a test
@@ -173,3 +179,79 @@ def test_a_registered_type_runs_in_the_engine(scale_type, rng):
     acts = net.activations(X)
     np.testing.assert_allclose(acts["s"], -3.0 * acts["d"])
     check_network_gradient(net, X, rng.normal(size=(6, 1)))
+
+
+# ------------------------------------------- the loss x output activation table
+def output_problems(loss: str, act: str, units: int = 1):
+    g = Graph.chain([2, 3, units], output_activation=act, loss=loss)
+    return [(p.severity, p.message) for p in g.validate() if p.code == "loss_mismatch"]
+
+
+def test_the_pairing_table_is_keyed_by_the_file_formats_names():
+    assert set(OUTPUT_PAIRINGS) <= set(LOSSES)
+    for loss, rules in OUTPUT_PAIRINGS.items():
+        assert set(rules) - {"*"} <= set(ACTIVATIONS), loss
+        for rule in rules.values():
+            assert rule is None or (rule[0] in ("error", "warning") and rule[1])
+
+
+@pytest.mark.parametrize("loss", list(LOSSES))
+@pytest.mark.parametrize("act", [a for a in ACTIVATIONS if a != "softmax"])
+def test_every_loss_and_one_unit_output_activation(loss, act):
+    """Each pair with one output unit: flagged exactly as the table says, with its reason."""
+    units = 2 if loss == "cross_entropy" else 1
+    found = output_problems(loss, act, units)
+    expected = pairing_problem(loss, act)
+    assert found == ([] if expected is None else [expected]), found
+    # What the table says, pair by pair (the lecture's reasons):
+    if loss in ("l2", "l1", "huber"):  # they compare y_hat with y wherever y_hat lies
+        assert expected is None
+    elif loss == "bce":
+        assert (expected is None) == (act == "sigmoid")
+        assert expected is None or (expected[0] == "error" and "probability in (0, 1)" in expected[1])
+    elif loss == "cross_entropy":
+        assert expected is not None and expected[0] == "error" and "softmax" in expected[1]
+    elif loss == "hinge":
+        severity = {"sigmoid": "error", "softplus": "error",  # always > 0: always class 1
+                    "tanh": "warning", "elu": "warning", "relu": "warning", "swish": "warning"}
+        assert (expected and expected[0]) == severity.get(act), (act, expected)
+
+
+def test_softmax_output_pairs():
+    assert output_problems("cross_entropy", "softmax", 3) == []
+    for loss in ("l2", "l1", "huber"):
+        assert output_problems(loss, "softmax", 3) == []
+    assert output_problems("bce", "softmax", 3)[0][0] == "error"
+
+
+def test_hinge_with_a_sigmoid_output_is_an_error_that_says_why():
+    g = Graph.chain([2, 3, 1], output_activation="sigmoid", loss="hinge")
+    (p,) = [p for p in g.validate() if p.code == "loss_mismatch"]
+    assert p.severity == "error" and p.node_name == "Output"
+    assert "raw score" in p.message and "(0, 1)" in p.message and "always predicts class 1" in p.message
+    assert "use linear" in p.message
+    assert Graph.chain([2, 3, 1], output_activation="linear", loss="hinge").validate() == []
+
+
+def _hinge_accuracy(act: str, monkeypatch) -> float:
+    """Train a 2-1 network with hinge loss on AND; its accuracy on the 4 rows."""
+    monkeypatch.setitem(OUTPUT_PAIRINGS["hinge"], act, None)  # let the engine try it
+    net = Network(Graph.chain([2, 1], output_activation=act, loss="hinge"))
+    data = TrainData.from_dataset(make_dataset("and"), net, 1.0, seed=0)
+    trainer = Trainer(net, data, TrainConfig(lr=0.1, batch_size=4), seed=0)
+    trainer.run(2000)
+    return trainer.evaluate()["train_metric"]
+
+
+def test_the_table_tells_the_truth_hinge_sigmoid_predicts_one_class(monkeypatch):
+    # The reason the table gives, seen in the engine: with a sigmoid output
+    # y_hat > 0, so every row is class 1 (1 of the 4 rows of AND is); the raw
+    # score the table suggests learns AND.
+    assert _hinge_accuracy("sigmoid", monkeypatch) == 0.25
+    assert _hinge_accuracy("linear", monkeypatch) == 1.0
+
+
+def test_param_refusal_gives_the_registrys_reason():
+    assert param_refusal("dense", "units", 2000) == "must be between 1 and 1024"
+    assert param_refusal("dropout", "rate", 1.0) == "must be at least 0 and below 1"
+    assert param_refusal("dense", "units", 7) is None

@@ -16,9 +16,11 @@ class AddNodeCommand(QUndoCommand):
         self.graph, self.node_type, self.position = graph, node_type, tuple(position)
         self.params = dict(params or {})
         self.node_id = node_id or new_node_id(node_type)
+        self.name: str | None = None  # the first free name, taken on the first redo and kept
 
     def redo(self):
-        self.graph.add_node(self.node_type, self.params, self.position, self.node_id)
+        node = self.graph.add_node(self.node_type, self.params, self.position, self.node_id, self.name)
+        self.name = node.name
 
     def undo(self):
         self.graph.remove_node(self.node_id)
@@ -26,7 +28,7 @@ class AddNodeCommand(QUndoCommand):
 
 class RemoveNodeCommand(QUndoCommand):
     def __init__(self, graph: Graph, node_id: str, parent: QUndoCommand | None = None):
-        super().__init__(f"Remove {NODE_SPECS[graph.nodes[node_id].type].title}", parent)
+        super().__init__(f"Remove {graph.nodes[node_id].name}", parent)
         self.graph, self.node_id, self.removed = graph, node_id, None
 
     def redo(self):
@@ -60,6 +62,21 @@ class DisconnectCommand(QUndoCommand):
         self.graph.insert_edge(self.edge, self.index)
 
 
+class RenameNodeCommand(QUndoCommand):
+    """Give a node a new name (checked by the caller: Graph.name_refusal)."""
+
+    def __init__(self, graph: Graph, node_id: str, name: str):
+        self.graph, self.node_id = graph, node_id
+        self.old, self.new = graph.nodes[node_id].name, name.strip()
+        super().__init__(f"Rename {self.old} to {self.new}")
+
+    def redo(self):
+        self.graph.rename_node(self.node_id, self.new)
+
+    def undo(self):
+        self.graph.rename_node(self.node_id, self.old)
+
+
 class MoveNodesCommand(QUndoCommand):
     """Moves of any number of nodes as one step: ``{node_id: (old_pos, new_pos)}``."""
 
@@ -81,7 +98,7 @@ class SetParamsCommand(QUndoCommand):
 
     def __init__(self, graph: Graph, node_id: str, changes: dict, mergeable: bool = True):
         keys = ", ".join(changes)
-        super().__init__(f"Change {keys}")
+        super().__init__(f"Change {keys} of {graph.nodes[node_id].name}")
         self.graph, self.node_id, self.changes = graph, node_id, dict(changes)
         self.old: dict = {}
         self.mergeable = mergeable

@@ -1,19 +1,27 @@
-"""The inspector: edit the selected node's settings with proper widgets."""
+"""The inspector: edit the selected node's name and settings with proper widgets.
+
+Number fields refuse a value the node-type registry's check refuses, with its
+reason (:mod:`.fields`); a name is refused when it is empty or another node
+has it (``Graph.name_refusal``). Every accepted edit is an undoable command.
+"""
 from __future__ import annotations
 
 from contextlib import contextmanager
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout,
-                               QLabel, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, QLabel, QLineEdit,
+                               QSpinBox, QVBoxLayout, QWidget)
 
 from nnbuilder.core.activations import ACTIVATIONS, DEFAULT_ALPHA
 from nnbuilder.core.features import FEATURE_NAMES
+from nnbuilder.core.graph import MAX_NAME
 from nnbuilder.core.initializers import INITIALIZERS
 from nnbuilder.core.losses import LOSSES
-from nnbuilder.core.nodetypes import MAX_UNITS, NODE_SPECS, NORMALIZE
+from nnbuilder.core.nodetypes import NODE_SPECS, NORMALIZE, param_refusal
 
+from .commands import RenameNodeCommand
 from .document import Document
+from .fields import CheckedDoubleSpinBox, CheckedSpinBox, refused_style
 
 ACTIVATION_TIPS = {name: f"{a.formula}\n{a.derivative_formula}" for name, a in ACTIVATIONS.items()}
 INITIALIZER_TIPS = {
@@ -63,6 +71,13 @@ class Inspector(QWidget):
         self.empty.setWordWrap(True)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignTop)
 
+        self.name = QLineEdit()
+        self.name.setObjectName("nameEdit")
+        self.name.setMaxLength(MAX_NAME + 20)  # longer ones are refused with the reason
+        self.name_tip = "The layer's name, as the diagram, the problems and the messages show it"
+        self.name.setToolTip(self.name_tip)
+        self.name.editingFinished.connect(self._name_edited)
+
         self.features = QWidget()
         grid = QGridLayout(self.features)
         grid.setContentsMargins(0, 0, 0, 0)
@@ -86,33 +101,25 @@ class Inspector(QWidget):
                            "training rows (saved with the weights)"}, "inspectorNormalizeCombo")
         self.normalize.currentTextChanged.connect(lambda t: self._edit(mergeable=False, normalize=t))
 
-        self.units = QSpinBox()
-        self.units.setObjectName("unitsSpin")
-        self.units.setRange(1, MAX_UNITS)
-        self.units.setToolTip(f"Number of units (neurons), 1 to {MAX_UNITS}")
+        self.units = self._field(CheckedSpinBox, "units", "Units", "unitsSpin")
+        self.units.setToolTip("Number of units (neurons)")
         self.units.valueChanged.connect(lambda v: self._edit(units=v))
         self.activation = _combo(list(ACTIVATIONS), ACTIVATION_TIPS, "activationCombo")
         self.activation.currentTextChanged.connect(self._activation_edited)
-        self.alpha = QDoubleSpinBox()
-        self.alpha.setObjectName("alphaSpin")
+        self.alpha = self._field(CheckedDoubleSpinBox, "alpha", "Slope a", "alphaSpin")
         self.alpha.setDecimals(4)
-        self.alpha.setRange(0.0, 100.0)
         self.alpha.setSingleStep(0.01)
         self.alpha.valueChanged.connect(lambda v: self._edit(alpha=v))
         self.initializer = _combo(list(INITIALIZERS), INITIALIZER_TIPS, "initializerCombo")
         self.initializer.currentTextChanged.connect(lambda t: self._edit(mergeable=False, initializer=t))
-        self.init_value = QDoubleSpinBox()
-        self.init_value.setObjectName("initValueSpin")
+        self.init_value = self._field(CheckedDoubleSpinBox, "init_value", "Value", "initValueSpin")
         self.init_value.setDecimals(4)
-        self.init_value.setRange(-1e6, 1e6)
         self.init_value.setSingleStep(0.1)
         self.init_value.valueChanged.connect(lambda v: self._edit(init_value=v))
         self.bias = QCheckBox("learn a bias b")
         self.bias.setObjectName("biasCheck")
         self.bias.toggled.connect(lambda b: self._edit(mergeable=False, bias=b))
-        self.rate = QDoubleSpinBox()
-        self.rate.setObjectName("rateSpin")
-        self.rate.setRange(0.0, 0.95)
+        self.rate = self._field(CheckedDoubleSpinBox, "rate", "Drop rate", "rateSpin")
         self.rate.setSingleStep(0.05)
         self.rate.setToolTip("Probability of dropping a unit while training")
         self.rate.valueChanged.connect(lambda v: self._edit(rate=v))
@@ -126,8 +133,8 @@ class Inspector(QWidget):
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.rows = {}
         for key, label, widget in [
-            ("features", "Features", self.features), ("raw", "Raw columns", self.raw_columns),
-            ("normalize", "Normalize", self.normalize),
+            ("name", "Name", self.name), ("features", "Features", self.features),
+            ("raw", "Raw columns", self.raw_columns), ("normalize", "Normalize", self.normalize),
             ("units", "Units", self.units), ("activation", "Activation", self.activation),
             ("alpha", "Slope a", self.alpha), ("initializer", "Initializer", self.initializer),
             ("init_value", "Value", self.init_value), ("bias", "Bias", self.bias),
@@ -145,6 +152,16 @@ class Inspector(QWidget):
         layout.addStretch(1)
         self.show_node(None)
 
+    def _field(self, cls, key: str, label: str, object_name: str):
+        """A number field for parameter ``key`` of the shown node, checked by the registry."""
+        field = cls(lambda v: self.node_id and param_refusal(self._node_type(), key, v), label)
+        field.setObjectName(object_name)
+        field.refused.connect(self.statusMessage)
+        return field
+
+    def _node_type(self) -> str:
+        return self.document.graph.nodes[self.node_id].type
+
     @contextmanager
     def _quiet(self):
         self._updating += 1
@@ -161,6 +178,8 @@ class Inspector(QWidget):
         self.show_node(None)
 
     def show_node(self, node_id: str | None) -> None:
+        if node_id != self.node_id:
+            self._show_name_refusal(None, say=False)  # a refusal was about the node shown before
         self.node_id = node_id
         self.refresh()
 
@@ -179,17 +198,21 @@ class Inspector(QWidget):
         node = doc.graph.nodes[self.node_id]
         p = node.params
         spec = NODE_SPECS[node.type]
-        self.title.setText(f"{spec.title}  ·  {self.node_id}")
-        self.formula.setText(spec.formula)
+        self.title.setText(node.name)
+        self.formula.setText(f"{spec.title}: {spec.formula}")
         act = p.get("activation")
         # A row shows when the node's type has that parameter.
         visible = {key: key in spec.params for key in self.rows}
-        visible.update(raw="features" in spec.params, alpha=act in DEFAULT_ALPHA,
+        visible.update(name=True, raw="features" in spec.params, alpha=act in DEFAULT_ALPHA,
                        init_value=p.get("initializer") == "constant", params=spec.weighted)
         for key, widget in self.rows.items():
             self.form.setRowVisible(widget, visible[key])
         self.form.labelForField(self.alpha).setText("Slope a" if act == "leaky_relu" else "Scale a")
         with self._quiet():
+            if self.name.text() != node.name:
+                self.name.setText(node.name)
+            for field in (self.units, self.alpha, self.init_value, self.rate):
+                field.clear_refusal()
             if "features" in p:
                 feats = p["features"]
                 for name, cb in self.feature_checks.items():
@@ -222,6 +245,30 @@ class Inspector(QWidget):
         if reason:
             self.statusMessage.emit(reason)
             self.refresh()
+
+    def _name_edited(self) -> None:
+        if self._updating or self.node_id is None:
+            return
+        graph, text = self.document.graph, self.name.text()
+        old = graph.nodes[self.node_id].name
+        if text.strip() == old:
+            self._show_name_refusal(None)
+            return
+        reason = graph.name_refusal(text, self.node_id)
+        if reason:
+            self._show_name_refusal(f"Cannot rename {old} to '{text.strip()}': {reason}")
+            self.name.setText(old)
+            return
+        self._show_name_refusal(None)
+        self.document.undo_stack.push(RenameNodeCommand(graph, self.node_id, text))
+
+    def _show_name_refusal(self, message: str | None, say: bool = True) -> None:
+        """Outline the name field in red with the reason (None: clear), and say it."""
+        self.name.setProperty("refused", message is not None)
+        self.name.setStyleSheet("" if message is None else refused_style("QLineEdit"))
+        self.name.setToolTip(self.name_tip if message is None else f"{self.name_tip}\n\n{message}")
+        if message and say:
+            self.statusMessage.emit(message)
 
     def _activation_edited(self, name: str) -> None:
         if self._updating or self.node_id is None:

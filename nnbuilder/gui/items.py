@@ -1,15 +1,18 @@
 """Scene items: a node (with its neurons and ports) and an edge between nodes.
 
-Items hold graph ids and paint; they never change the model. Positions a
-user drags are handed to the document as one move command on release. What
-a node shows (title, summary, ports, weights) comes from the node-type
-registry, its size from :mod:`node_geometry`.
+Items hold graph ids and paint; they never change the model, and what they
+show names nodes by their names (``Graph.label``), never by their ids.
+Positions a user drags are handed to the document as one move command on
+release. What a node shows (name, width, summary, ports, weights) comes from
+the graph and the node-type registry, its size from :mod:`node_geometry`.
 
-About 600 lines, over the usual 400: four painted item classes that share
+About 650 lines, over the usual 400: four painted item classes that share
 the node's geometry; EdgeItem and its weight lines are the candidate to move
 out (scene.py imports it from here).
 """
 from __future__ import annotations
+
+from html import escape
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -42,15 +45,26 @@ def is_dark() -> bool:
 
 
 def node_texts(graph: Graph, node_id: str) -> tuple[str, str]:
-    """(title, subtitle) shown on a node: e.g. ("Dense  4", "tanh · 20 params")."""
+    """(title, subtitle) shown on a node: its name and its summary, e.g.
+    ("Dense 1", "tanh · 20 params")."""
     node = graph.nodes[node_id]
     spec = NODE_SPECS[node.type]
-    title = spec.title if spec.own_width is None else f"{spec.title}  {spec.own_width(node.params)}"
+    title = graph.label(node_id)
     subtitle = spec.summary(node.params, graph.widths().get(node_id))
     if spec.weighted:
         count, _ = graph.param_count(node_id)
         subtitle += f" · {count} params" if count != 1 else " · 1 param"
     return title, subtitle
+
+
+def node_badge(graph: Graph, node_id: str) -> str:
+    """The width in a node's header, right of its name: "4 units", "2 features" ("" if none)."""
+    node = graph.nodes[node_id]
+    spec = NODE_SPECS[node.type]
+    if spec.own_width is None:
+        return ""
+    n = spec.own_width(node.params)
+    return f"{n} {'unit' if spec.weighted else 'feature'}{'s' * (n != 1)}"
 
 
 class PortItem(QGraphicsItem):
@@ -251,7 +265,7 @@ class NodeItem(QGraphicsObject):
     def _update_tooltip(self) -> None:
         spec = NODE_SPECS[self.node_type]
         _, arithmetic = self.graph.param_count(self.node_id)
-        lines = [f"<b>{spec.title}</b> <i>{self.node_id}</i>", spec.formula]
+        lines = [f"<b>{escape(self.graph.label(self.node_id))}</b> <i>{spec.title}</i>", spec.formula]
         if spec.weighted:
             lines.append(f"parameters: {arithmetic}")
         lines += [f"<span style='color:{'#d33' if p.severity == 'error' else '#c80'}'>"
@@ -302,18 +316,25 @@ class NodeItem(QGraphicsObject):
         painter.drawRect(QRectF(0, HEADER - 3, w, 3))
 
         title, subtitle = node_texts(self.graph, self.node_id)
+        badge = node_badge(self.graph, self.node_id)
+        muted = QColor(text)
+        muted.setAlpha(190)
         font = QFont(painter.font())
+        font.setPointSizeF(8)
+        painter.setFont(font)
+        badge_w = QFontMetricsF(font).horizontalAdvance(badge) + 6 if badge else 0.0
+        painter.setPen(muted)
+        painter.drawText(QRectF(10, 4, w - 20, 20), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, badge)
         font.setPointSizeF(9.5)
         font.setBold(True)
         painter.setFont(font)
         painter.setPen(text)
-        painter.drawText(QRectF(10, 4, w - 20, 20), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, title)
+        name = QFontMetricsF(font).elidedText(title, Qt.TextElideMode.ElideRight, w - 20 - badge_w)
+        painter.drawText(QRectF(10, 4, w - 20 - badge_w, 20), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
         font.setBold(False)
         font.setPointSizeF(8)
         painter.setFont(font)
         sub = QFontMetricsF(font).elidedText(subtitle, Qt.TextElideMode.ElideRight, w - 20)
-        muted = QColor(text)
-        muted.setAlpha(190)
         painter.setPen(muted)
         painter.drawText(QRectF(10, 22, w - 20, 18), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, sub)
 
@@ -441,8 +462,17 @@ class EdgeItem(QGraphicsPathItem):
         self._weight_items: list[QGraphicsPathItem] = []  # painted by Qt, not Python
         source.edges.append(self)
         target.edges.append(self)
-        self.setToolTip(f"{source.node_id} → {target.node_id}<br>Select and press Delete to remove")
+        self.setToolTip(self._plain_tooltip())
         self.update_path()
+
+    def names(self) -> tuple[str, str]:
+        """The names of the two ends, as the user reads them."""
+        graph = self.source.graph
+        return graph.label(self.source.node_id), graph.label(self.target.node_id)
+
+    def _plain_tooltip(self) -> str:
+        src, dst = map(escape, self.names())
+        return f"{src} → {dst}<br>Select and press Delete to remove"
 
     @property
     def key(self) -> tuple[str, str]:
@@ -479,6 +509,7 @@ class EdgeItem(QGraphicsPathItem):
         self._hit = hit
         self._bounds = outline.boundingRect().adjusted(-6, -6, 6, 6)
         self.setPath(path)
+        self.setToolTip(self._plain_tooltip())  # the ends may have been renamed
         if self.weights is not None:
             if self.weights.size == len(self.neuron_lines):
                 self._draw_weight_lines()
@@ -566,12 +597,12 @@ class EdgeItem(QGraphicsPathItem):
         hit = self.weight_at(event.scenePos())
         if hit:
             i, j, w = hit
-            self.setToolTip(f"{self.source.node_id}[{i}] → {self.target.node_id}[{j}]<br>"
+            src, dst = map(escape, self.names())
+            self.setToolTip(f"{src}[{i}] → {dst}[{j}]<br>"
                             f"<b>w = {w:.5g}</b><br><i>Double-click to type a new value "
                             "(while paused)</i>")
         else:
-            self.setToolTip(f"{self.source.node_id} → {self.target.node_id}<br>"
-                            "Select and press Delete to remove")
+            self.setToolTip(self._plain_tooltip())
         super().hoverMoveEvent(event)
 
     def mouseDoubleClickEvent(self, event):

@@ -78,6 +78,10 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         self.layer_plot = LayerPlot()
         self.params_label = QLabel()
         self.params_label.setObjectName("statusParams")
+        self.problems_label = QLabel()  # "✗ 1 error, ⚠ 2 warnings": a click shows the list
+        self.problems_label.setObjectName("statusProblems")
+        self.problems_label.linkActivated.connect(lambda _: self.docks["problemsDock"].raise_())
+        self.statusBar().addPermanentWidget(self.problems_label)
         self.statusBar().addPermanentWidget(self.params_label)
         self._make_docks()
         self.make_actions()
@@ -285,9 +289,11 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         self.scene.refresh_problems(problems)
         self.problems.set_problems(problems)
         self.network_panel.update_from(self.document, problems)
-        errors = [p for p in problems if p.severity == "error"]
-        total = self.document.graph.total_params()
-        self.params_label.setText(f"{total:,} parameters" + (f" · {len(errors)} errors" if errors else ""))
+        # Problems cannot be missed: counted on their tab and in the status bar.
+        self.docks["problemsDock"].setWindowTitle(self.problems.title())
+        self.problems_label.setText(self.problems.badge())
+        self.problems_label.setToolTip(self.problems.badge_tooltip())
+        self.params_label.setText(f"{self.document.graph.total_params():,} parameters")
         self._update_title()
         return problems
 
