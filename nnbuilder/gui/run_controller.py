@@ -315,6 +315,7 @@ class RunController(QObject):
         if snap.step > 0:
             doc.weights = self.current_weights()
             doc.labels = None if self.data.dataset is None else self.data.dataset.labels
+            doc.columns = None if self.data.dataset is None else list(self.data.dataset.column_names)
             doc.metrics = {k: (None if isinstance(v, float) and not np.isfinite(v) else v)
                            for k, v in snap.last.items()}
             if not doc.modified and snap.rows:
@@ -345,8 +346,11 @@ class RunController(QObject):
         if d and ("div", d["step"]) not in seen:
             seen.add(("div", d["step"]))
             self.diverged.emit(float(d["epoch"]), f"diverged (lr {d['lr']:g})")
-            self.status.emit(f"Training diverged at step {d['step']:,} with learning rate {d['lr']:g}: "
-                             "restored the last finite weights and paused. Try a smaller learning rate.", 0)
+            why = {"non-finite": ": the loss or a weight became NaN or infinite",
+                   "exploded": f": the loss rose to {d.get('loss') or 0:.4g}, over 10 times that of an "
+                               f"untrained network ({d.get('reference') or 0:.3g})"}.get(d.get("reason"), "")
+            self.status.emit(f"Training diverged at step {d['step']:,} with learning rate {d['lr']:g}{why}; "
+                             "restored the last good weights and paused. Try a smaller learning rate.", 0)
         if snap.stop_reason in ("max_epochs", "loss_target") and not snap.running and \
                 ("stop", snap.step) not in seen:
             seen.add(("stop", snap.step))
