@@ -1,0 +1,194 @@
+"""The real window on a real X display, for tests/test_real_pointer.py.
+
+``python tests/pointer_app.py WORK_DIR`` builds the MainWindow at a known
+geometry and answers the test: one JSON command per line on stdin, one answer
+per line on stdout, prefixed with ``@@ `` (anything else on stdout is not an
+answer). The test moves the pointer and types with xdotool; this script only
+reports what the window holds (the graph, weights, settings, where things are
+on the screen, in global coordinates) and sets up a starting network.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+
+WINDOW_GEOMETRY = (0, 0, 1280, 720)
+
+
+def main() -> int:
+    work = Path(sys.argv[1])
+    os.environ["NNBUILDER_STATE_DIR"] = str(work / "state")
+    from PySide6.QtCore import QPointF, QSettings, QSocketNotifier
+    from PySide6.QtWidgets import QApplication
+
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(work / "config"))
+    app = QApplication(sys.argv[:1])
+    app.setStyle("Fusion")
+    from nnbuilder.gui.mainwindow import MainWindow
+
+    MainWindow._ask_unsaved = lambda self: "discard"
+    MainWindow._error = lambda self, title, text: print(f"error: {title}: {text}", file=sys.stderr)
+    window = MainWindow(offer_restore=False)
+    window.setGeometry(*WINDOW_GEOMETRY)
+    window.show()
+    window.raise_()
+    window.activateWindow()
+    driver = Driver(app, window, QPointF)
+
+    def on_stdin() -> None:
+        line = sys.stdin.readline()
+        if not line:
+            app.quit()
+            return
+        try:
+            answer = driver.handle(json.loads(line))
+        except Exception:  # the test reads the reason instead of timing out
+            answer = {"error": traceback.format_exc()}
+        print("@@ " + json.dumps(answer), flush=True)
+
+    notifier = QSocketNotifier(sys.stdin.fileno(), QSocketNotifier.Type.Read)
+    notifier.activated.connect(on_stdin)
+    return app.exec()
+
+
+class Driver:
+    def __init__(self, app, window, QPointF):
+        self.app, self.w, self.QPointF = app, window, QPointF
+
+    def handle(self, msg: dict) -> dict:
+        return getattr(self, "cmd_" + msg.pop("cmd"))(**msg)
+
+    # -------------------------------------------------------------- set-up
+    def _close_dialogs(self) -> None:
+        for _ in range(5):  # a dialog left open by a failed gesture
+            modal = self.app.activeModalWidget()
+            if modal is None:
+                return
+            modal.reject()
+            self.app.processEvents()
+
+    def cmd_load(self, graph: dict, zoom: float = 0.6) -> dict:
+        """A new document holding ``graph`` (a model file's graph), shown at
+        ``zoom`` with the scene's origin in the middle of the diagram."""
+        from nnbuilder.core.graph import Graph
+        from nnbuilder.core.modelfile import ModelDocument
+        from nnbuilder.gui.document import Document
+
+        self._close_dialogs()
+        self.w.run.shutdown()
+        self.w.set_document(Document(ModelDocument(Graph.from_dict(graph))))
+        self.app.processEvents()  # the queued fit runs now, then the fixed view below
+        view = self.w.view
+        view.resetTransform()
+        view.scale(zoom, zoom)
+        view.centerOn(0, 0)
+        view.setFocus()
+        return {"ok": True}
+
+    def cmd_example(self) -> dict:
+        self._close_dialogs()
+        self.w.load_example()
+        self.app.processEvents()
+        self.w.view.fit()
+        return {"ok": True}
+
+    def cmd_step(self) -> dict:
+        self.w.run.step(False)
+        return {"ok": True}
+
+    def cmd_save(self, path: str) -> dict:
+        self.w.document.save(path)
+        return {"ok": True}
+
+    def cmd_grab(self, path: str) -> dict:
+        return {"ok": self.w.grab().save(path)}
+
+    # ------------------------------------------------------------- queries
+    def _global(self, widget, point) -> list[int]:
+        g = widget.mapToGlobal(point)
+        return [g.x(), g.y()]
+
+    def _scene_global(self, scene_point) -> list[int]:
+        view = self.w.view
+        return self._global(view.viewport(), view.mapFromScene(scene_point))
+
+    def cmd_scene_to_global(self, points: list) -> dict:
+        return {"points": [self._scene_global(self.QPointF(x, y)) for x, y in points]}
+
+    def cmd_state(self) -> dict:
+        from PySide6.QtWidgets import QAbstractSpinBox, QComboBox
+
+        w, doc = self.w, self.w.document
+        g = doc.graph
+        selected = set(w.scene.selected_node_ids())
+        weights = {nid: {"W": v["W"].tolist()} for nid, v in w.run.current_weights().items() if "W" in v}
+        controls = {}
+        for i, c in enumerate(w.findChildren(QComboBox) + w.findChildren(QAbstractSpinBox)):
+            controls[f"{c.objectName() or type(c).__name__}#{i}"] = (
+                c.currentText() if isinstance(c, QComboBox) else c.text())
+        bar = w.training_panel.parentWidget().parentWidget().verticalScrollBar()
+        focus = self.app.focusWidget()
+        modal = self.app.activeModalWidget()
+        return {
+            "nodes": {nid: {"type": n.type, "position": list(n.position), "selected": nid in selected}
+                      for nid, n in g.nodes.items()},
+            "edges": [[e.source, e.target] for e in g.edges],
+            "undo_index": doc.undo_stack.index(),
+            "undo_text": doc.undo_stack.text(doc.undo_stack.index() - 1),
+            "weights": weights,
+            "running": w.run.running,
+            "dataset": doc.dataset,
+            "controls": controls,
+            "scroll": [bar.value(), bar.maximum()],
+            "focus": None if focus is None else (focus.objectName() or type(focus).__name__),
+            "active": self.app.activeWindow() is w,
+            "modal": None if modal is None else type(modal).__name__,
+            "status": w.statusBar().currentMessage(),
+        }
+
+    def cmd_geometry(self) -> dict:
+        from PySide6.QtCore import Qt
+
+        w = self.w
+        pal = w.palette_list
+        palette, hidden = {}, []
+        for i in range(pal.count()):
+            item = pal.item(i)
+            rect = pal.visualItemRect(item)
+            if not pal.viewport().rect().contains(rect):
+                hidden.append(item.data(Qt.ItemDataRole.UserRole))
+            palette[item.data(Qt.ItemDataRole.UserRole)] = self._global(pal.viewport(), rect.center())
+        nodes = {}
+        for nid, item in w.scene.node_items.items():
+            r = item.mapRectToScene(item.shape().boundingRect())
+            tl, br = self._scene_global(r.topLeft()), self._scene_global(r.bottomRight())
+            nodes[nid] = {
+                "rect": [tl[0], tl[1], br[0] - tl[0], br[1] - tl[1]],
+                "header": self._scene_global(item.mapToScene(self.QPointF(item.size[0] / 2, 12))),
+                "in": item.in_port and self._scene_global(item.in_port.scene_center()),
+                "out": item.out_port and self._scene_global(item.out_port.scene_center()),
+            }
+        lines = {}
+        for (src, dst), edge in w.scene.edge_items.items():
+            if edge.weights is None or not edge.neuron_lines:
+                continue
+            p, q = edge.neuron_lines[0]
+            mid = (p + q) / 2
+            row, col, _ = edge.weight_at(mid)
+            lines[f"{src}>{dst}"] = {"point": self._scene_global(mid), "row": row, "col": col}
+        vp = w.view.viewport()
+        view_tl = self._global(vp, vp.rect().topLeft())
+        combo = w.training_panel.dataset
+        return {
+            "palette": palette, "palette_hidden": hidden, "nodes": nodes, "weight_lines": lines,
+            "view": [view_tl[0], view_tl[1], vp.width(), vp.height()],
+            "dataset_combo": self._global(combo, combo.rect().center()),
+            "dataset_combo_visible": combo.visibleRegion().boundingRect() == combo.rect(),
+        }
+
+
+if __name__ == "__main__":
+    sys.exit(main())

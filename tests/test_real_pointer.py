@@ -1,0 +1,299 @@
+"""The window driven by a real pointer: Xvfb, the app in its own process on
+the xcb platform, and xdotool moving the mouse and typing.
+
+The other GUI tests synthesize drop events and call methods, and passed while
+a person's mouse could not drag a layer out of the palette: a real drag goes
+through Qt's QDrag machinery, which runs its own event loop until the button
+is released. So each gesture here is ONE xdotool process (press, glide,
+release), and every check reads the model (graph, weights, dataset) that
+tests/pointer_app.py reports, not pixels. CI has no display: this module
+starts its own Xvfb and is never skipped.
+"""
+from __future__ import annotations
+
+import json
+import os
+import queue
+import select
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from nnbuilder.core.modelfile import load_model
+
+DRIVER = Path(__file__).with_name("pointer_app.py")
+ROOT = Path(__file__).resolve().parents[1]
+TIMEOUT = 60.0  # generous: a loaded 2-core machine, never an assertion on speed
+
+
+def need(tool: str) -> str:
+    path = shutil.which(tool)
+    if path is None:  # not a skip: `make test` installs it (Makefile QT_LIBS)
+        pytest.fail(f"{tool} is not installed: run `make setup` as root, or apt-get install {tool}")
+    return path
+
+
+def start_xvfb(log) -> tuple[subprocess.Popen, str]:
+    """Xvfb on a free display: it picks the number and writes it to a pipe."""
+    read_end, write_end = os.pipe()
+    proc = subprocess.Popen([need("Xvfb"), "-displayfd", str(write_end), "-screen", "0", "1600x1000x24",
+                             "-nolisten", "tcp"], pass_fds=(write_end,), stdout=log, stderr=log)
+    os.close(write_end)
+    text = b""
+    deadline = time.monotonic() + TIMEOUT
+    while not text.endswith(b"\n") and time.monotonic() < deadline and proc.poll() is None:
+        ready, _, _ = select.select([read_end], [], [], 1.0)
+        if ready:
+            chunk = os.read(read_end, 64)
+            if not chunk:
+                break
+            text += chunk
+    os.close(read_end)
+    if not text.strip().isdigit():
+        stop(proc)
+        pytest.fail(f"Xvfb did not report a display (got {text!r})")
+    return proc, ":" + text.decode().strip()
+
+
+def stop(proc: subprocess.Popen | None) -> None:
+    if proc is None or proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(10)
+
+
+class App:
+    """The window's process: ask it questions, move the pointer over it."""
+
+    def __init__(self, proc: subprocess.Popen, display: str, log: Path):
+        self.proc, self.display, self.log = proc, display, log
+        self.answers: queue.Queue = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            if line.startswith("@@ "):
+                self.answers.put(json.loads(line[3:]))
+
+    def ask(self, cmd: str, **kwargs) -> dict:
+        self.proc.stdin.write(json.dumps({"cmd": cmd, **kwargs}) + "\n")
+        self.proc.stdin.flush()
+        try:
+            answer = self.answers.get(timeout=TIMEOUT)
+        except queue.Empty:
+            pytest.fail(f"the app did not answer {cmd!r}; its log:\n{self.log.read_text()[-3000:]}")
+        assert "error" not in answer, answer["error"]
+        return answer
+
+    def wait_for(self, what: str, check) -> dict:
+        """The first state for which ``check(state)`` is true (fails after TIMEOUT)."""
+        deadline = time.monotonic() + TIMEOUT
+        while True:
+            state = self.ask("state")
+            if check(state):
+                return state
+            if time.monotonic() > deadline:
+                pytest.fail(f"waited in vain for {what}; last state: {json.dumps(state)[:2000]}")
+            time.sleep(0.1)
+
+    def xdotool(self, *args) -> None:
+        """One xdotool process: a whole gesture, from press to release."""
+        subprocess.run([need("xdotool"), *map(str, args)], check=True, timeout=TIMEOUT,
+                       env={"DISPLAY": self.display, "PATH": os.environ.get("PATH", "")})
+
+    def drag(self, start, end, steps: int = 8) -> None:
+        (ax, ay), (bx, by) = start, end
+        glide = []
+        for i in range(1, steps + 1):
+            glide += ["mousemove", "--sync", ax + (bx - ax) * i // steps, ay + (by - ay) * i // steps,
+                      "sleep", 0.05]
+        self.xdotool("mousemove", "--sync", ax, ay, "sleep", 0.1, "mousedown", 1, "sleep", 0.1,
+                     "mousemove", "--sync", ax + 4, ay + 4, "sleep", 0.05,
+                     "mousemove", "--sync", ax + 12, ay + 12, "sleep", 0.05,
+                     *glide, "sleep", 0.2, "mouseup", 1, "sleep", 0.1)
+
+    def click(self, point, repeat: int = 1) -> None:
+        self.xdotool("mousemove", "--sync", *point, "sleep", 0.1,
+                     "click", "--repeat", repeat, "--delay", 80, 1, "sleep", 0.1)
+
+    def key(self, *keys) -> None:
+        self.xdotool("key", "--delay", 50, *keys)
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    work = tmp_path_factory.mktemp("pointer")
+    log_path = work / "app.log"
+    xvfb = window = None
+    with open(work / "xvfb.log", "wb") as xlog, open(log_path, "w") as log:
+        try:
+            xvfb, display = start_xvfb(xlog)
+            env = {k: v for k, v in os.environ.items() if not k.startswith(("QT_", "WAYLAND"))}
+            env.update(DISPLAY=display, QT_QPA_PLATFORM="xcb", QT_SCALE_FACTOR="1",
+                       PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
+            window = subprocess.Popen([sys.executable, str(DRIVER), str(work)], cwd=ROOT, env=env,
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
+                                      text=True)
+            a = App(window, display, log_path)
+            a.work = work
+            a.wait_for("the window to be shown and active", lambda s: s["active"])
+            yield a
+        finally:
+            stop(window)
+            stop(xvfb)
+
+
+def chain(*nodes, edges=()) -> dict:
+    """A model file's graph: ``nodes`` as (id, type, x, y[, params])."""
+    out = [{"id": n[0], "type": n[1], "params": n[4] if len(n) > 4 else {}, "position": [n[2], n[3]]}
+           for n in nodes]
+    return {"nodes": out, "edges": [{"source": s, "target": t} for s, t in edges]}
+
+
+def inside(point, rect) -> bool:
+    x, y, w, h = rect
+    return x <= point[0] <= x + w and y <= point[1] <= y + h
+
+
+TYPES = ["input", "dense", "activation", "dropout", "add", "concat", "output"]
+
+
+def test_each_palette_entry_dragged_onto_the_diagram_becomes_a_node_there(app):
+    app.ask("load", graph=chain())
+    geo = app.ask("geometry")
+    assert geo["palette_hidden"] == []
+    vx, vy, vw, vh = geo["view"]
+    for i, node_type in enumerate(TYPES):
+        col, row = i % 4, i // 4
+        target = (vx + vw * (2 * col + 1) // 8, vy + vh * (2 + 3 * row) // 8)
+        before = app.ask("state")["nodes"]
+        app.drag(geo["palette"][node_type], target)
+        state = app.wait_for(f"a {node_type} node", lambda s: len(s["nodes"]) == len(before) + 1)
+        (new,) = set(state["nodes"]) - set(before)
+        assert state["nodes"][new]["type"] == node_type
+        assert inside(target, app.ask("geometry")["nodes"][new]["rect"]), "not where it was dropped"
+    state = app.ask("state")
+    assert sorted(n["type"] for n in state["nodes"].values()) == sorted(TYPES)
+    # The palette gave copies: every entry is still there.
+    assert sorted(app.ask("geometry")["palette"]) == sorted(TYPES)
+    app.ask("grab", path=str(app.work / "after-drags.png"))
+
+
+def test_dragging_from_an_output_port_to_an_input_port_connects(app):
+    app.ask("load", graph=chain(("in", "input", -400, -60), ("d", "dense", 0, -60)))
+    nodes = app.ask("geometry")["nodes"]
+    app.drag(nodes["in"]["out"], nodes["d"]["in"])
+    state = app.wait_for("the connection", lambda s: s["edges"])
+    assert state["edges"] == [["in", "d"]]
+    assert state["undo_text"] == "Connect"
+
+
+def test_moving_a_node_is_undone_by_ctrl_z(app):
+    app.ask("load", graph=chain(("in", "input", -400, -60), ("d", "dense", 0, -60), edges=[("in", "d")]),
+            zoom=0.5)
+    start = app.ask("geometry")["nodes"]["d"]["header"]
+    app.drag(start, (start[0] + 120, start[1] + 80))
+    state = app.wait_for("the move", lambda s: s["nodes"]["d"]["position"] != [0.0, -60.0])
+    # 120 x 80 screen pixels at zoom 0.5 are 240 x 160 scene units (give or take a pixel).
+    x, y = state["nodes"]["d"]["position"]
+    assert abs(x - 240) <= 4 and abs(y - 100) <= 4, (x, y)
+    assert state["undo_text"] == "Move"
+    app.wait_for("the window to have the keyboard", lambda s: s["active"])
+    app.key("ctrl+z")
+    state = app.wait_for("the undo", lambda s: s["nodes"]["d"]["position"] == [0.0, -60.0])
+    assert state["edges"] == [["in", "d"]] and state["nodes"]["in"]["position"] == [-400.0, -60.0]
+
+
+def test_rubber_band_selects_the_nodes_it_touches_and_delete_removes_them(app):
+    app.ask("load", graph=chain(("a", "dense", -300, -220), ("b", "dense", 0, -220),
+                                ("c", "dense", -300, 120), ("d", "dense", 0, 120),
+                                edges=[("a", "b"), ("c", "d")]))
+    # From empty space above-left of a to between the rows: a and b only.
+    corner, between = app.ask("scene_to_global", points=[[-360, -280], [200, 20]])["points"]
+    app.drag(corner, between)
+    state = app.wait_for("a selection", lambda s: any(n["selected"] for n in s["nodes"].values()))
+    assert {nid for nid, n in state["nodes"].items() if n["selected"]} == {"a", "b"}
+    app.key("Delete")
+    state = app.wait_for("the deletion", lambda s: len(s["nodes"]) == 2)
+    assert set(state["nodes"]) == {"c", "d"} and state["edges"] == [["c", "d"]]
+    app.key("ctrl+z")
+    state = app.wait_for("the undo", lambda s: len(s["nodes"]) == 4)
+    assert state["edges"] == [["a", "b"], ["c", "d"]]
+
+
+def test_double_click_on_the_palette_adds_right_of_the_selection_connected_in_one_step(app):
+    app.ask("load", graph=chain(("in", "input", -500, 0), ("d1", "dense", -250, 0),
+                                ("d2", "dense", 0, 0), ("out", "output", 250, 0),
+                                edges=[("in", "d1"), ("d1", "d2"), ("d2", "out")]))
+    geo = app.ask("geometry")
+    assert "dense" not in geo["palette_hidden"]
+    app.click(geo["nodes"]["d1"]["header"])
+    app.wait_for("d1 selected", lambda s: s["nodes"]["d1"]["selected"])
+    before = app.ask("state")
+    app.click(geo["palette"]["dense"], repeat=2)
+    state = app.wait_for("a new node", lambda s: len(s["nodes"]) == 5)
+    (new,) = set(state["nodes"]) - set(before["nodes"])
+    assert state["nodes"][new]["type"] == "dense"
+    assert ["d1", new] in state["edges"], "not connected from the selected node"
+    rects = app.ask("geometry")["nodes"]
+    x, y, w, h = rects[new]["rect"]
+    for nid, other in rects.items():  # in free space: it covers no other node
+        ox, oy, ow, oh = other["rect"]
+        assert nid == new or x >= ox + ow or ox >= x + w or y >= oy + oh or oy >= y + h, nid
+    assert x > rects["d1"]["rect"][0] + rects["d1"]["rect"][2], "not right of the selected node"
+    assert state["undo_index"] == before["undo_index"] + 1, "placing and connecting are one step"
+    app.key("ctrl+z")
+    state = app.wait_for("the undo", lambda s: len(s["nodes"]) == 4)
+    assert state["edges"] == before["edges"]
+
+
+def test_the_wheel_over_an_unfocused_combo_box_scrolls_the_panel_and_changes_nothing(app):
+    app.ask("example")
+    geo = app.ask("geometry")
+    assert geo["dataset_combo_visible"]
+    app.click((geo["view"][0] + 20, geo["view"][1] + 20))  # the diagram has the focus
+    before = app.wait_for("the diagram focused", lambda s: s["focus"] == "networkView")
+    assert before["scroll"][1] > 0, "the Training panel must scroll at this window size"
+    app.xdotool("mousemove", "--sync", *geo["dataset_combo"], "sleep", 0.1,
+                "click", "--repeat", 3, "--delay", 100, 5, "sleep", 0.2)
+    # The wheel reached the window (the panel scrolled) and changed no setting.
+    after = app.wait_for("the panel to scroll", lambda s: s["scroll"][0] > before["scroll"][0])
+    assert after["dataset"] == before["dataset"] and after["dataset"]["name"] == "circle"
+    assert after["controls"] == before["controls"]
+    assert after["focus"] == "networkView"
+
+
+def test_double_click_on_a_weight_line_while_paused_types_a_new_weight(app):
+    app.ask("example")
+    state = app.ask("state")
+    order = list(state["nodes"])
+    d1, d2 = order[1], order[2]
+    app.ask("step")
+    app.wait_for("a snapshot with weights", lambda s: d2 in s["weights"] and not s["running"])
+    line = None
+    deadline = time.monotonic() + TIMEOUT
+    while line is None and time.monotonic() < deadline:  # the diagram draws the lines on its timer
+        line = app.ask("geometry")["weight_lines"].get(f"{d1}>{d2}")
+        time.sleep(0.1)
+    assert line is not None, "no weight lines drawn"
+    row, col = line["row"], line["col"]
+    app.click(line["point"], repeat=2)
+    app.wait_for("the weight dialog", lambda s: s["modal"] == "QInputDialog")
+    app.key("ctrl+a")
+    app.xdotool("type", "--delay", 50, "0.75")
+    app.key("Return")
+    state = app.wait_for("the new weight", lambda s: s["modal"] is None and
+                         s["weights"][d2]["W"][row][col] == 0.75)
+    assert "0.75" in state["status"]
+    saved = app.work / "edited.json"
+    app.ask("save", path=str(saved))
+    assert load_model(saved).weights[d2]["W"][row, col] == 0.75
