@@ -170,7 +170,7 @@ def test_typing_a_weight_while_paused(qtbot, window, monkeypatch):
     qtbot.mouseClick(vp, Qt.MouseButton.LeftButton, pos=pos)
     qtbot.mouseDClick(vp, Qt.MouseButton.LeftButton, pos=pos)
     qtbot.waitUntil(lambda: snap(window).weights["dense2"][0][0, 1] == 2.5, timeout=WAIT)
-    assert "w[0, 1] = 2.5" in window.statusBar().currentMessage()
+    assert "Dense 2: W[1, 2] = 2.5" in window.statusBar().currentMessage()  # 1-based, as in the file
 
 
 def test_an_error_in_the_worker_is_shown_and_training_stops(qtbot, window):
@@ -288,7 +288,7 @@ def test_hovering_a_neuron_shows_its_map_large_and_the_layer_panel_fills(qtbot, 
     qtbot.waitUntil(lambda: window.scene.neuron_preview is not None and window.scene.neuron_preview.isVisible(),
                     timeout=WAIT)
     assert window.scene.neuron_preview.pixmap().width() == 160
-    assert window.scene.neuron_preview.toolTip() == "dense1[1]"
+    assert window.scene.neuron_preview.toolTip() == "Dense 1[1]"
     qtbot.mouseMove(window.view.viewport(), window.view.mapFromScene(centre + QPointF(0, -300)))
     qtbot.waitUntil(lambda: not window.scene.neuron_preview.isVisible(), timeout=WAIT)
     # The per-layer panel: gradient norms over time and a weight histogram.

@@ -149,7 +149,8 @@ class LayerPlot(QWidget):
         layout.addWidget(self.norms, 3)
         layout.addLayout(right, 2)
 
-    def reset(self, layer_ids: list[str]) -> None:
+    def reset(self, layer_ids: list[str], label=str) -> None:
+        """Curves and histogram choices for ``layer_ids``, shown as ``label(id)``."""
         for c in self.curves.values():
             self.norms.plotItem.removeItem(c)
         legend = self.norms.plotItem.legend
@@ -159,13 +160,14 @@ class LayerPlot(QWidget):
         self.history = History(capacity=4000, columns=("step",) + tuple(layer_ids))
         for i, nid in enumerate(layer_ids):
             self.curves[nid] = self.norms.plotItem.plot(
-                [], [], pen=pg.mkPen(CLASS_COLORS[i % len(CLASS_COLORS)], width=1.5), name=nid)
-        current = self.layer.currentText()
+                [], [], pen=pg.mkPen(CLASS_COLORS[i % len(CLASS_COLORS)], width=1.5), name=label(nid))
+        current = self.layer.currentData()
         self.layer.blockSignals(True)
         self.layer.clear()
-        self.layer.addItems(layer_ids)
+        for nid in layer_ids:
+            self.layer.addItem(label(nid), nid)
         if current in layer_ids:
-            self.layer.setCurrentText(current)
+            self.layer.setCurrentIndex(layer_ids.index(current))
         self.layer.blockSignals(False)
 
     def apply_theme(self) -> None:
@@ -181,16 +183,17 @@ class LayerPlot(QWidget):
             self.hist.plotItem.removeItem(self.bars)
             self.bars = None
 
-    def update_from(self, snap) -> None:
+    def update_from(self, snap, label=str) -> None:
+        """Add ``snap``'s gradient norms; layers named by ``label(id)``."""
         if self.history is None or set(snap.stats) != set(self.curves):
-            self.reset(list(snap.stats))
+            self.reset(list(snap.stats), label)
         if snap.step > 0:  # before the first step there is no gradient to show
             row = {"step": snap.step, **{nid: max(s["g_norm"], 1e-12) for nid, s in snap.stats.items()}}
             self.history.append(**row)
         steps = self.history.column("step")
         for nid, curve in self.curves.items():
             curve.setData(steps, self.history.column(nid))
-        s = snap.stats.get(self.layer.currentText())
+        s = snap.stats.get(self.layer.currentData())
         if s is not None:
             centers = (s["edges"][:-1] + s["edges"][1:]) / 2
             width = s["edges"][1] - s["edges"][0]

@@ -225,7 +225,7 @@ class DataController(QObject):
         summary = (f"{len(dataset):,} rows, {dataset.X.shape[1]} features, "
                    + (f"{dataset.n_classes} classes" if dataset.task == "classification" else "regression"))
         fitted = "; network fitted: " + ", ".join(
-            f"{nid} {', '.join(f'{k} = {v}' for k, v in ch.items())}" for nid, ch in changes.items()) \
+            f"{doc.graph.label(nid)} {', '.join(f'{k} = {v}' for k, v in ch.items())}" for nid, ch in changes.items()) \
             if changes else ""
         self.status.emit(f"Imported {name}: {summary}{fitted}", 10000)
 

@@ -134,7 +134,7 @@ class Document(QObject):
         if not node_ids and not edges:
             return
         self.undo_stack.beginMacro("Delete" if len(node_ids) + len(edges) > 1 else
-                                   ("Remove " + NODE_SPECS[self.graph.nodes[node_ids[0]].type].title
+                                   ("Remove " + self.graph.label(node_ids[0])
                                     if node_ids else "Disconnect"))
         for e in edges:
             self.undo_stack.push(DisconnectCommand(self.graph, e))

@@ -281,7 +281,7 @@ class LiveView(QObject):
                 self.draw_curves(snap, loss=False, metric=True)
             self.show_output(snap)
             if (final or self._frame % STATS_EVERY == 0) and self.layer_plot.isVisible():
-                self.layer_plot.update_from(snap)
+                self.layer_plot.update_from(snap, self.run.document.graph.label)
         if diagram:
             self.scene.show_live(snap.weights, self.evaluate(snap, outputs=False)[1], NEURON_RES)
         last = snap.last

@@ -421,7 +421,8 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
                                            file_filter)[0]
 
     def _ask_weight(self, node_id: str, row: int, col: int, current: float) -> float | None:
-        value, ok = QInputDialog.getDouble(self, "Set a weight", f"{node_id}: W[{row}, {col}] =",
+        name = self.document.graph.label(node_id)
+        value, ok = QInputDialog.getDouble(self, "Set a weight", f"{name}: W[{row + 1}, {col + 1}] =",
                                            current, -1e6, 1e6, 6)
         return value if ok else None
 

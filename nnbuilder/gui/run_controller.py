@@ -287,7 +287,7 @@ class RunController(QObject):
         if self.worker is None and not self.start():
             return
         self.worker.set_weight(node_id, row, col, value)
-        self.status.emit(f"{node_id}: w[{row}, {col}] = {value:g}", 8000)
+        self.status.emit(f"{self.document.graph.label(node_id)}: W[{row + 1}, {col + 1}] = {value:g}", 8000)
 
     # ------------------------------------------------------------- snapshots
     def request(self, parts) -> None:
