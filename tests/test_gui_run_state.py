@@ -91,3 +91,21 @@ def test_training_starts_slow_enough_to_watch(qtbot, gui_env):
     assert w.training_panel.speed.itemText(0) == "max"
     w.training_panel.speed.setCurrentIndex(0)
     assert w.run.speed is None
+
+
+def test_neuron_thumbnails_follow_the_zoom(qtbot, window):
+    """Paused, then zoomed out and in: the thumbnails are redrawn at the new
+    size and stay inside their node (they spilled out after Fit or zoom)."""
+    w = window
+    qtbot.mouseClick(w.step_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: snap(w) is not None and snap(w).step == 1, timeout=WAIT)
+    node = w.scene.node_items["dense1"]
+    qtbot.waitUntil(lambda: bool(node.maps), timeout=WAIT)
+
+    def column_height():
+        return node.thumbnail_column().pixmap().height()
+    for factor in (0.5, 2.0, 3.0):
+        w.view.zoom_by(factor)
+        zoom = w.view.transform().m11()
+        # The column is as tall on screen as the node's neuron rows at this zoom.
+        qtbot.waitUntil(lambda: abs(column_height() - 4 * 22 * zoom) <= 2, timeout=WAIT)

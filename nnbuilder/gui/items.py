@@ -15,7 +15,7 @@ from __future__ import annotations
 from html import escape
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import (QColor, QFont, QFontMetricsF, QGuiApplication, QImage, QPainter,
                            QPainterPath, QPainterPathStroker, QPalette, QPen, QPixmap)
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject, QGraphicsPathItem, QGraphicsPixmapItem
@@ -122,6 +122,8 @@ class NodeItem(QGraphicsObject):
         self.edges: list[EdgeItem] = []
         self.problems: list = []
         self.maps: list[QImage] = []  # one activation map per neuron, while training
+        self._map_source = None  # (maps, resolution) they were drawn from
+        self._map_zoom = 1.0  # the view's zoom they were drawn at
         # Live maps are child pixmap items that Qt paints without Python (and
         # without the GIL); the body below them is cached between frames.
         self._map_items: list[QGraphicsPixmapItem] = []
@@ -190,6 +192,7 @@ class NodeItem(QGraphicsObject):
                 for item in self._map_items:
                     item.setVisible(False)
             return
+        self._map_source = (maps, resolution)  # drawn again at a new zoom
         t = maps
         if self.feature_chips is not None:  # raw features can be large: scale each to [-1, 1]
             t = maps / np.maximum(np.abs(maps).max(axis=1, keepdims=True), 1e-12)
@@ -207,6 +210,7 @@ class NodeItem(QGraphicsObject):
         # is far cheaper to update every frame than one per neuron.
         views = self.scene().views() if self.scene() is not None else []
         zoom = views[0].transform().m11() if views else 1.0
+        self._map_zoom = zoom
         side = max(2, int(round((NEURON_STEP - 2) * zoom)))
         step = NEURON_STEP * zoom
         pick = np.minimum(np.arange(side) * resolution // side, resolution - 1)
@@ -278,8 +282,24 @@ class NodeItem(QGraphicsObject):
                 e.update_path()
         return super().itemChange(change, value)
 
+    def thumbnail_column(self):
+        """The picture of the neuron thumbnails (None before any), in view pixels."""
+        return self._map_items[0] if self._map_items and self._map_items[0].isVisible() else None
+
+    def _follow_zoom(self) -> None:
+        """The thumbnails are drawn at the view's pixel size: after a zoom, again."""
+        if self.maps and self._map_source is not None:
+            self.set_maps(*self._map_source)
+
     # ---------------------------------------------------------------- paint
     def paint(self, painter: QPainter, option, widget=None):
+        # A zoom repaints the node: the neuron thumbnails (which ignore the
+        # view's transform) are redrawn at the new size once the paint is over.
+        zoom = painter.worldTransform().m11() / max(painter.device().devicePixelRatioF(), 1e-9) \
+            if painter.device() is not None else 1.0
+        if self.maps and abs(zoom - self._map_zoom) > 1e-3 * self._map_zoom:
+            self._map_zoom = zoom
+            QTimer.singleShot(0, self._follow_zoom)
         pal = QGuiApplication.palette()
         dark = is_dark()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
