@@ -289,6 +289,9 @@ def test_hovering_a_neuron_shows_its_map_large_and_the_layer_panel_fills(qtbot, 
                     timeout=WAIT)
     assert window.scene.neuron_preview.pixmap().width() == 160
     assert window.scene.neuron_preview.toolTip() == "Dense 1[1]"
+    # Above and left of the cursor, clear of the node's tool tip (below and right of it).
+    box = window.scene.neuron_preview.sceneBoundingRect()
+    assert box.right() < centre.x() and box.bottom() < centre.y()
     qtbot.mouseMove(window.view.viewport(), window.view.mapFromScene(centre + QPointF(0, -300)))
     qtbot.waitUntil(lambda: not window.scene.neuron_preview.isVisible(), timeout=WAIT)
     # The per-layer panel: gradient norms over time and a weight histogram.

@@ -120,7 +120,8 @@ class NetworkScene(QGraphicsScene):
             self.addItem(self._preview)
         pix = QPixmap.fromImage(image.scaled(160, 160))
         self._preview.setPixmap(pix)
-        self._preview.setPos(scene_pos + QPointF(16, 16))
+        # Above and left of the cursor: the node's tool tip opens below and right of it.
+        self._preview.setPos(scene_pos - QPointF(16 + pix.width(), 16 + pix.height()))
         self._preview.setToolTip(f"{self.document.graph.label(node_item.node_id)}[{index}]")
         self._preview.setVisible(True)
 
