@@ -181,12 +181,13 @@ class Driver:
             lines[f"{src}>{dst}"] = {"point": self._scene_global(mid), "row": row, "col": col}
         vp = w.view.viewport()
         view_tl = self._global(vp, vp.rect().topLeft())
-        combo = w.training_panel.dataset
+        combo, speed = w.training_panel.dataset, w.training_panel.speed
         return {
             "palette": palette, "palette_hidden": hidden, "nodes": nodes, "weight_lines": lines,
             "view": [view_tl[0], view_tl[1], vp.width(), vp.height()],
             "dataset_combo": self._global(combo, combo.rect().center()),
             "dataset_combo_visible": combo.visibleRegion().boundingRect() == combo.rect(),
+            "speed_combo": self._global(speed, speed.rect().center()),
         }
 
 

@@ -39,10 +39,13 @@ def need(tool: str) -> str:
 
 
 def start_xvfb(log) -> tuple[subprocess.Popen, str]:
-    """Xvfb on a free display: it picks the number and writes it to a pipe."""
+    """Xvfb on a free display: it picks the number and writes it to a pipe.
+    It ends by itself when its last client (the app) goes, and the app when
+    its stdin closes: nothing outlives a test run that is killed."""
     read_end, write_end = os.pipe()
     proc = subprocess.Popen([need("Xvfb"), "-displayfd", str(write_end), "-screen", "0", "1600x1000x24",
-                             "-nolisten", "tcp"], pass_fds=(write_end,), stdout=log, stderr=log)
+                             "-nolisten", "tcp", "-terminate"], pass_fds=(write_end,), stdout=log,
+                            stderr=log)
     os.close(write_end)
     text = b""
     deadline = time.monotonic() + TIMEOUT
@@ -110,20 +113,32 @@ class App:
         subprocess.run([need("xdotool"), *map(str, args)], check=True, timeout=TIMEOUT,
                        env={"DISPLAY": self.display, "PATH": os.environ.get("PATH", "")})
 
+    @staticmethod
+    def goto(x: int, y: int) -> list:
+        """Move the pointer to (x, y) and wait until it is there. ``--sync``
+        waits for the pointer to leave where it is (15 s if it is there
+        already), so it first steps aside."""
+        return ["mousemove", x + 1, y + 1, "mousemove", "--sync", x, y]
+
     def drag(self, start, end, steps: int = 8) -> None:
         (ax, ay), (bx, by) = start, end
+        path = [(ax + 4, ay + 4), (ax + 12, ay + 12)]  # past the drag threshold
+        path += [(ax + (bx - ax) * i // steps, ay + (by - ay) * i // steps) for i in range(1, steps + 1)]
         glide = []
-        for i in range(1, steps + 1):
-            glide += ["mousemove", "--sync", ax + (bx - ax) * i // steps, ay + (by - ay) * i // steps,
-                      "sleep", 0.05]
-        self.xdotool("mousemove", "--sync", ax, ay, "sleep", 0.1, "mousedown", 1, "sleep", 0.1,
-                     "mousemove", "--sync", ax + 4, ay + 4, "sleep", 0.05,
-                     "mousemove", "--sync", ax + 12, ay + 12, "sleep", 0.05,
+        for (x, y), before in zip(path, [(ax, ay)] + path):
+            if (x, y) != before:
+                glide += ["mousemove", "--sync", x, y, "sleep", 0.05]
+        self.xdotool(*self.goto(ax, ay), "sleep", 0.1, "mousedown", 1, "sleep", 0.1,
                      *glide, "sleep", 0.2, "mouseup", 1, "sleep", 0.1)
 
     def click(self, point, repeat: int = 1) -> None:
-        self.xdotool("mousemove", "--sync", *point, "sleep", 0.1,
+        self.xdotool(*self.goto(*point), "sleep", 0.1,
                      "click", "--repeat", repeat, "--delay", 80, 1, "sleep", 0.1)
+
+    def wheel(self, point, button: int = 5, notches: int = 1) -> None:
+        """Wheel down (button 5) or up (4) over ``point``."""
+        self.xdotool(*self.goto(*point), "sleep", 0.1,
+                     "click", "--repeat", notches, "--delay", 100, button, "sleep", 0.1)
 
     def key(self, *keys) -> None:
         self.xdotool("key", "--delay", 50, *keys)
@@ -263,13 +278,29 @@ def test_the_wheel_over_an_unfocused_combo_box_scrolls_the_panel_and_changes_not
     app.click((geo["view"][0] + 20, geo["view"][1] + 20))  # the diagram has the focus
     before = app.wait_for("the diagram focused", lambda s: s["focus"] == "networkView")
     assert before["scroll"][1] > 0, "the Training panel must scroll at this window size"
-    app.xdotool("mousemove", "--sync", *geo["dataset_combo"], "sleep", 0.1,
-                "click", "--repeat", 3, "--delay", 100, 5, "sleep", 0.2)
+    app.wheel(geo["dataset_combo"], notches=3)
     # The wheel reached the window (the panel scrolled) and changed no setting.
     after = app.wait_for("the panel to scroll", lambda s: s["scroll"][0] > before["scroll"][0])
     assert after["dataset"] == before["dataset"] and after["dataset"]["name"] == "circle"
     assert after["controls"] == before["controls"]
     assert after["focus"] == "networkView"
+
+
+def test_a_combo_box_takes_the_wheel_once_clicked_and_not_before(app):
+    app.ask("example")
+    geo = app.ask("geometry")
+    app.click((geo["view"][0] + 20, geo["view"][1] + 20))
+    before = app.wait_for("the diagram focused", lambda s: s["focus"] == "networkView")
+    (speed,) = [k for k in before["controls"] if k.startswith("speedCombo#")]
+    app.wheel(geo["speed_combo"], notches=2)
+    app.click(geo["speed_combo"])  # opens the list; Escape closes it, the focus stays
+    app.key("Escape")
+    # X delivers events in order: once the click has focused it, the wheel has been handled.
+    state = app.wait_for("the speed box focused", lambda s: s["focus"] == "speedCombo")
+    assert state["controls"] == before["controls"]
+    app.wheel(geo["speed_combo"])
+    app.wait_for("the focused box to take the wheel",
+                 lambda s: s["controls"][speed] != before["controls"][speed])
 
 
 def test_double_click_on_a_weight_line_while_paused_types_a_new_weight(app):
