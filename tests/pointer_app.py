@@ -103,8 +103,10 @@ class Driver:
         self.w.document.save(path)
         return {"ok": True}
 
-    def cmd_grab(self, path: str) -> dict:
-        return {"ok": self.w.grab().save(path)}
+    def cmd_grab(self, path: str, screen: bool = False) -> dict:
+        """The window as it paints itself, or the whole screen (dialogs too)."""
+        pixmap = self.app.primaryScreen().grabWindow(0) if screen else self.w.grab()
+        return {"ok": pixmap.save(path)}
 
     # ------------------------------------------------------------- queries
     def _global(self, widget, point) -> list[int]:
