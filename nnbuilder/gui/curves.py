@@ -219,7 +219,7 @@ class ConfusionPlot(BasePlot):
         self.texts: list[pg.TextItem] = []
         self.counts = None
         self.class_names: list[str] = []
-        self.setMinimumWidth(190)
+        self.setMinimumWidth(140)
         self.plotItem.vb.sigResized.connect(lambda *_: self._label_columns())
 
     def _label_columns(self) -> None:

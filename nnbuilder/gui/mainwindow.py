@@ -147,10 +147,10 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
             dock.setWidget(widget)
             self.addDockWidget(area, dock)
             self.docks[name] = dock
-        # The side columns run the full height: the Training settings and the
-        # output view keep their room in a short window; the plots sit under the diagram.
+        # The left column runs the full height (the Training settings keep their
+        # room in a short window); the plots run under the diagram and the output view.
         self.setCorner(Qt.Corner.BottomLeftCorner, L)
-        self.setCorner(Qt.Corner.BottomRightCorner, R)
+        self.setCorner(Qt.Corner.BottomRightCorner, B)
         self.tabifyDockWidget(self.docks["problemsDock"], self.docks["networkDock"])
         self.tabifyDockWidget(self.docks["networkDock"], self.docks["gradientsDock"])
         self.docks["networkDock"].raise_()
@@ -213,7 +213,7 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
             self.tabifyDockWidget(d["problemsDock"], d["curvesDock"])
             d["curvesDock"].raise_()
         self.resizeDocks([d["curvesDock"]], [int(bottom)], Qt.Orientation.Vertical)
-        self.resizeDocks([d["curvesDock"], d["problemsDock"]], [int(W * 0.62), int(W * 0.38)],
+        self.resizeDocks([d["curvesDock"], d["problemsDock"]], [int((W - side) * 0.72), int((W - side) * 0.28)],
                          Qt.Orientation.Horizontal)
         self.resizeDocks([d["outputDock"], d["inspectorDock"]], [int(H * 0.4), int(H * 0.25)],
                          Qt.Orientation.Vertical)

@@ -78,7 +78,7 @@ class BasePlot(pg.PlotWidget):
         super().__init__(parent=parent)
         self.setObjectName(object_name)
         self.setAccessibleName(title)
-        self.setMinimumSize(160, 90)
+        self.setMinimumSize(110, 90)  # small: the plots side by side must not push the side panels
         self.plotItem.setTitle(title, size="9pt")
         self.apply_theme()
 

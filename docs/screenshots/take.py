@@ -1,0 +1,70 @@
+"""Retake the README's window screenshots: `python docs/screenshots/take.py`.
+
+Each one is the real window, offscreen, at the size a user would have
+(1440x900, and 1024x700 for a small screen), trained for a few seconds at
+full speed and paused. Settings and autosaves go to a temporary folder.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["NNBUILDER_STATE_DIR"] = tempfile.mkdtemp(prefix="nnbuilder-shots-")
+
+from PySide6.QtCore import QSettings, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+EXAMPLES = HERE.parents[1] / "resources" / "examples"
+
+# name: (example or None for the built-in one, theme, size, seconds of training, dock to raise)
+SHOTS = {
+    "example-network": (None, "light", (1440, 900), 4.0, None),
+    "small-window": (None, "light", (1024, 700), 4.0, None),
+    "training-spiral": ("spiral.json", "light", (1440, 900), 8.0, "gradientsDock"),
+    "skip-connection": ("skip_connection.json", "light", (1440, 900), 4.0, "networkDock"),
+    "dark-theme": ("iris.json", "dark", (1440, 900), 3.0, None),
+}
+
+
+def take(app, name, example, theme, size, seconds, dock) -> None:
+    from nnbuilder.gui.mainwindow import MainWindow
+    from nnbuilder.gui.theme import apply_theme
+
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp())
+    w = MainWindow(str(EXAMPLES / example) if example else None, offer_restore=False)
+    apply_theme(theme)
+    w.set_theme(theme)
+    w.resize(*size)
+    w.training_panel.speed.setCurrentIndex(0)  # max: a trained state in a few seconds
+    w.show()
+    if dock:
+        QTimer.singleShot(300, lambda: w.docks[dock].raise_())
+    QTimer.singleShot(500, w.run.toggle_play)
+    QTimer.singleShot(int(500 + seconds * 1000), lambda: w.run.running and w.run.toggle_play())
+
+    def shoot():
+        w.grab().save(str(HERE / f"{name}.png"))
+        w.document.undo_stack.setClean()
+        w.document.mark_modified = lambda: None
+        w._ask_unsaved = lambda: "discard"
+        w.close()
+        app.quit()
+    QTimer.singleShot(int(1500 + seconds * 1000), shoot)
+    app.exec()
+    print(f"{name}.png {size[0]}x{size[1]} {theme}")
+
+
+def main() -> int:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setStyle("Fusion")
+    for name in sys.argv[1:] or SHOTS:
+        take(app, name, *SHOTS[name])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
