@@ -299,7 +299,7 @@ class NodeItem(QGraphicsObject):
             if painter.device() is not None else 1.0
         if self.maps and abs(zoom - self._map_zoom) > 1e-3 * self._map_zoom:
             self._map_zoom = zoom
-            QTimer.singleShot(0, self._follow_zoom)
+            QTimer.singleShot(0, self, self._follow_zoom)  # dropped if the node is deleted first
         pal = QGuiApplication.palette()
         dark = is_dark()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
