@@ -28,6 +28,7 @@ slice (:meth:`LiveHost.set_view`) sends the axes, not the grid.
 from __future__ import annotations
 
 import dataclasses
+import os
 import pickle
 import queue
 import socket
@@ -42,6 +43,10 @@ from .protocol import (DataRef, DataStore, Pause, Play, Quit, Replace, RequestSn
                        Step, StepEpoch, UpdateConfig, View, data_key)
 from .snapshot import ALL_PARTS, MAX_MAP_UNITS, LiveSnapshot, SnapshotBox, error_snapshot
 from .worker import Run, queue_receiver, serve, serve_fd
+
+# The worker trains small batches on one core: BLAS threads would only take the
+# window's core from it (and the window's from the worker).
+ONE_BLAS_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 __all__ = ["LiveHost", "LiveTrainer", "LiveProcess", "LiveSnapshot", "RunSpec", "View",
            "MAX_MAP_UNITS", "ALL_PARTS", "serve_fd"]
@@ -184,7 +189,7 @@ class LiveProcess(LiveHost):
         self._proc = subprocess.Popen(
             [sys.executable, "-c", "import sys; from nnbuilder.core.worker import serve_fd; "
              "serve_fd(int(sys.argv[1]))", str(theirs.fileno())],
-            pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL)
+            pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, env={**os.environ, **ONE_BLAS_THREAD})
         theirs.close()
         self._conn = Connection(ours.detach())
         self._box = SnapshotBox()

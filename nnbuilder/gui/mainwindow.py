@@ -18,6 +18,7 @@ from PySide6.QtCore import QEvent, QSize, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut, QUndoGroup
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QInputDialog, QLabel,
                                QMainWindow, QMessageBox, QProgressDialog, QScrollArea)
+from threadpoolctl import threadpool_limits
 
 from nnbuilder.core.errors import ModelFileError
 from nnbuilder.core.modelfile import load_model
@@ -57,6 +58,9 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
 
     def __init__(self, path: str | os.PathLike | None = None, offer_restore: bool = True):
         super().__init__()
+        # The window draws on one core, the worker trains on the other: BLAS
+        # threads here (evaluating the output view) took the worker's core.
+        threadpool_limits(1)
         self.setObjectName("MainWindow")
         self.setAccessibleName("nnbuilder")
         self.setAcceptDrops(True)
