@@ -14,7 +14,7 @@ node by its name. Only a graph without errors can be compiled into a
 :class:`~nnbuilder.core.network.Network`.
 
 What each node type is (parameters, inputs, widths, weights) comes from
-:mod:`nnbuilder.core.nodetypes`. About 560 lines, over the usual 400: the
+:mod:`nnbuilder.core.nodetypes`. About 580 lines, over the usual 400: the
 edits, names, queries, validation and dict round trip of one class, which
 read better together than split.
 """

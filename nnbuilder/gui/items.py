@@ -6,7 +6,7 @@ Positions a user drags are handed to the document as one move command on
 release. What a node shows (name, width, summary, ports, weights) comes from
 the graph and the node-type registry, its size from :mod:`node_geometry`.
 
-About 650 lines, over the usual 400: four painted item classes that share
+About 670 lines, over the usual 400: four painted item classes that share
 the node's geometry; EdgeItem and its weight lines are the candidate to move
 out (scene.py imports it from here).
 """
