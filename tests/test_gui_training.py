@@ -260,7 +260,12 @@ def test_dataset_change_while_training_keeps_the_weights(qtbot, window):
     qtbot.waitUntil(lambda: any("kept the weights of 3 layer" in e for e in [window.statusBar().currentMessage()])
                     or snap(window).running, timeout=WAIT)
     assert window.document.dataset["name"] == "xor"
+    before = snap(window).epoch
+    qtbot.waitUntil(lambda: snap(window).epoch >= before + 3, timeout=WAIT)
     pause(qtbot, window)
+    # One curve that goes on over the change: epochs only grow (no sawtooth).
+    epochs = window.run.state.curves.column("epoch")
+    assert len(epochs) > 5 and np.all(np.diff(epochs) > 0), epochs
 
 
 def test_saving_after_training_stores_the_trained_weights(qtbot, window, gui_env, monkeypatch):

@@ -72,7 +72,11 @@ class CurvePlot(BasePlot):
         lo, hi = float(vals.min()), float(vals.max())
         # A flat curve (accuracy stuck at 0.75) still gets a readable span: a
         # span of 1e-9 made ticks like 0.75000000005.
-        pad = max(hi - lo, MIN_SPAN * max(1.0, abs(hi))) * 0.08
+        least = MIN_SPAN * max(1.0, abs(hi))
+        if hi - lo < least:
+            mid = (lo + hi) / 2
+            lo, hi = mid - least / 2, mid + least / 2
+        pad = (hi - lo) * 0.08
         want = (lo - pad, hi + pad)
         (cx0, cx1), (cy0, cy1) = self.plotItem.vb.viewRange()
         span = cy1 - cy0
