@@ -27,14 +27,14 @@ def test_new_leaves_nothing_of_the_old_run_on_screen(qtbot, window):
     w = window
     w.layer_plot.parentWidget().raise_()
     train_epochs(qtbot, w, 5)
-    assert w.epoch_label.text() != "Epoch 0" and w.loss_label.text().startswith("loss ")
+    assert w.epoch_label.text() != "Epoch 0 · step 0" and w.loss_label.text().startswith("loss ")
     assert w.curves.confusion.counts is not None and w.boundary.last_rgba is not None
     assert w.windowTitle().startswith("Example: circle") and w.document_name() == "Example: circle"
     asked = []
     w._ask_unsaved = lambda: asked.append(w.document_name()) or "discard"
     w.act_new.trigger()
     assert asked == ["Example: circle"]  # the prompt names what the title named
-    assert w.epoch_label.text() == "Epoch 0" and w.loss_label.text() == ""
+    assert w.epoch_label.text() == "Epoch 0 · step 0" and w.loss_label.text() == ""
     assert w.rate_label.text() == "0 steps/s" and w.play_button.text() == "Train"
     assert w.curves.loss.train.xData is None or len(w.curves.loss.train.xData) == 0
     assert w.curves.confusion.counts is None and w.layer_plot.history is None

@@ -116,7 +116,7 @@ def test_changing_units_while_training_keeps_the_other_layers(qtbot, window):
     s = snap(window)
     assert not s.running  # a structural edit pauses
     assert not np.array_equal(s.weights["dense1"][0], fresh.params["dense1"][0])  # trained, kept
-    assert "kept the weights of 1 layer" in window.statusBar().currentMessage()
+    assert "kept the trained weights of 1 layer" in window.statusBar().currentMessage()
     # Paused: the kept layer is exactly what it was.
     before = s.weights["dense1"][0].copy()
     window.document.undo_stack.undo()
@@ -245,7 +245,7 @@ def test_reset_while_training_starts_the_curves_over(qtbot, window):
     wait_epochs(qtbot, window, 20)
     qtbot.mouseClick(window.reset_button, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier)
     qtbot.waitUntil(lambda: step_of(window) == 0, timeout=WAIT)
-    assert window.epoch_label.text() == "Epoch 0" and window.curves.loss.train.xData.size <= 1
+    assert window.epoch_label.text() == "Epoch 0 · step 0" and window.curves.loss.train.xData.size <= 1
     qtbot.mouseClick(window.play_button, Qt.MouseButton.LeftButton)
     wait_epochs(qtbot, window, 5)
     pause(qtbot, window)
@@ -257,7 +257,7 @@ def test_dataset_change_while_training_keeps_the_weights(qtbot, window):
     qtbot.mouseClick(window.play_button, Qt.MouseButton.LeftButton)
     wait_epochs(qtbot, window, 2)
     window.training_panel.dataset.setCurrentText("xor")
-    qtbot.waitUntil(lambda: any("kept the weights of 3 layer" in e for e in [window.statusBar().currentMessage()])
+    qtbot.waitUntil(lambda: any("kept the trained weights of 3 layers" in e for e in [window.statusBar().currentMessage()])
                     or snap(window).running, timeout=WAIT)
     assert window.document.dataset["name"] == "xor"
     before = snap(window).epoch

@@ -260,7 +260,7 @@ def test_replace_keeps_layers_whose_shape_did_not_change(host):
     snap, _ = settle(host)
     assert snap.weights["dense2"][0].shape == (4, 6)
     np.testing.assert_array_equal(snap.weights["dense1"][0], before.weights["dense1"][0])
-    assert snap.step == 30 and any("kept the weights of 1 layer" in e for e in snap.events)
+    assert snap.step == 30 and any("kept the trained weights of 1 layer" in e for e in snap.events)
 
 
 def test_close_stops_the_host(host):

@@ -31,6 +31,7 @@ from .snapshot import ALL_PARTS, LiveSnapshot, SnapshotBox, build_snapshot, erro
 
 __all__ = ["Run", "apply", "serve", "serve_fd", "queue_receiver"]
 
+IDLE_GAP = 0.5  # seconds between chunks beyond which the run was paused, not training
 IDLE_WAIT = 0.05  # seconds an idle loop waits for a command before looking again
 RATE_WINDOW = 0.5  # seconds over which steps/s is measured
 
@@ -60,6 +61,7 @@ class Run:
     def _attach(self, trainer, spec: RunSpec) -> None:
         self.trainer = trainer
         self.elapsed = 0.0
+        self._clock: float | None = None  # when train() last ran, while training runs
         self.rows: list[dict] = [dict(trainer.history.last)]  # row 0: before training
         trainer.history.listeners.append(self.rows.append)
         now = time.perf_counter()
@@ -121,19 +123,26 @@ class Run:
         return n
 
     def train(self) -> bool:
-        """One chunk; False when the speed limit allows no step yet."""
+        """One chunk; False when the speed limit allows no step yet.
+
+        ``elapsed`` is the wall time while training runs (at 100 steps/s
+        mostly waiting for the next step), not only the time computing."""
+        now = time.perf_counter()
+        if self._clock is not None and now - self._clock < IDLE_GAP:
+            self.elapsed += now - self._clock
+        self._clock = now
         n = self.allowed_steps()
         if n == 0:
             return False
-        t0 = time.perf_counter()
         reason = self.trainer.run(n)
-        self.elapsed += time.perf_counter() - t0
         self.pending_steps = max(0, self.pending_steps - n)
         if reason:
             self.running = False
             self.pending_steps = 0
         if not self.busy:
             self.dirty = True  # the final state, in full
+            self.elapsed += time.perf_counter() - self._clock
+            self._clock = None
         return True
 
     def fail(self, error: str) -> None:
@@ -255,7 +264,8 @@ def _replace(run: Run, cmd: Replace) -> None:
     current = spec.keep if spec.keep is not None else t.network.get_weights()
     kept = t.replace_network(network, spec.data, current)
     run.follow(spec)
-    run.events.append(f"rebuilt the network; kept the weights of {len(kept)} layer(s)")
+    n = len(kept)
+    run.events.append(f"Carried on with the change; kept the trained weights of {n} layer{'s' if n != 1 else ''}")
 
 
 @_handles(Reset)

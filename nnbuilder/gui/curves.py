@@ -97,6 +97,15 @@ class CurvePlot(BasePlot):
             self.plotItem.removeItem(m)
         self.marks = []
 
+    def start_over(self) -> None:
+        """No run: no curves, no marks, the first range (not the last run's).
+        (Not ``clear``: PlotWidget forwards that name to PlotItem.clear, which
+        removes every item.)"""
+        self.clear_marks()
+        empty = np.zeros(0)
+        self.set_data(empty, empty, empty)
+        self.plotItem.setRange(xRange=(0, 8), yRange=(0, 1), padding=0)
+
     def _hover(self, event) -> None:
         pos = event[0]
         vb = self.plotItem.vb
@@ -243,6 +252,9 @@ class ConfusionPlot(BasePlot):
         self.image.clear()
         for t in self.texts:
             t.setText("")
+        self.class_names = []
+        for side in ("bottom", "left"):
+            self.plotItem.getAxis(side).setTicks([[]])
 
     def set_counts(self, counts: np.ndarray, names: list[str]) -> None:
         k = counts.shape[0]

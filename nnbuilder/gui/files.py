@@ -96,7 +96,7 @@ class WindowFiles:
     def _remember(self, path: str) -> None:
         s = settings()
         path = str(Path(path).resolve())
-        recent = [p for p in (s.value("recentFiles") or []) if p != path]
+        recent = [p for p in self.recent_files() if p != path]  # (one stored path reads back as a str)
         s.setValue("recentFiles", [path] + recent[:MAX_RECENT - 1])
         s.setValue("lastDir", str(Path(path).parent))
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, QLabel, QLineEdit,
                                QSpinBox, QVBoxLayout, QWidget)
 
@@ -77,6 +78,9 @@ class Inspector(QWidget):
         self.name_tip = "The layer's name, as the diagram, the problems and the messages show it"
         self.name.setToolTip(self.name_tip)
         self.name.editingFinished.connect(self._name_edited)
+        # Ctrl+Z / Ctrl+Shift+Z go to the window's undo, not to the field's own
+        # (which undid the typing and then saved that as a new rename).
+        self.name.installEventFilter(self)
 
         self.features = QWidget()
         grid = QGridLayout(self.features)
@@ -245,6 +249,13 @@ class Inspector(QWidget):
         if reason:
             self.statusMessage.emit(reason)
             self.refresh()
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.Type.ShortcutOverride and (
+                event.matches(QKeySequence.StandardKey.Undo) or event.matches(QKeySequence.StandardKey.Redo)):
+            event.ignore()  # not the field's: the window's Undo and Redo actions take it
+            return True
+        return super().eventFilter(obj, event)
 
     def _name_edited(self) -> None:
         if self._updating or self.node_id is None:

@@ -74,9 +74,9 @@ class Counters:
     loss: QLabel
     play: QToolButton
 
-    def show(self, epoch=0, steps_per_sec=0.0, elapsed=0.0, loss="", running=False) -> None:
-        self.epoch.setText(f"Epoch {epoch:,}")
-        self.rate.setText(f"{steps_per_sec:,.0f} steps/s")
+    def show(self, epoch=0, step=0, steps_per_sec=0.0, elapsed=0.0, loss="", running=False) -> None:
+        self.epoch.setText(f"Epoch {epoch:,} · step {step:,}")  # a Step shows at once
+        self.rate.setText(f"{steps_per_sec if running else 0:,.0f} steps/s")
         self.elapsed.setText(time.strftime("%H:%M:%S", time.gmtime(elapsed)))
         self.loss.setText(loss)
         self.play.setText("Pause" if running else "Train")
@@ -163,10 +163,8 @@ class LiveView(QObject):
     def clear(self) -> None:
         """A new run: nothing of the old one stays on screen."""
         c = self.curves
-        c.loss.clear_marks()
-        empty = np.zeros(0)
-        c.loss.set_data(empty, empty, empty)
-        c.metric.set_data(empty, empty, empty)
+        c.loss.start_over()
+        c.metric.start_over()
         c.confusion.clear_counts()
         self.layer_plot.clear()
         self.boundary.clear_output()
@@ -286,7 +284,7 @@ class LiveView(QObject):
             self.scene.show_live(snap.weights, self.evaluate(snap, outputs=False)[1], NEURON_RES)
         last = snap.last
         test = "" if not np.isfinite(last["test_loss"]) else f" · test {last['test_loss']:.4g}"
-        self.counters.show(snap.epoch, snap.steps_per_sec, snap.elapsed,
+        self.counters.show(snap.epoch, snap.step, snap.steps_per_sec, snap.elapsed,
                            f"loss {last['train_loss']:.4g}{test}", snap.running)
         if snap.running:
             self.counters.play.setEnabled(True)

@@ -45,6 +45,7 @@ from .training_panel import TrainingPanel
 from .view import NetworkView
 from .wheel_guard import install_wheel_guard
 
+MIN_SETTINGS_WIDTH = 200  # the Training panel's column, at the least
 NARROW_WIDTH = 1280  # below this the two toolbars do not fit on one row
 SHIFT_OR_CTRL = Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.ControlModifier
 
@@ -160,6 +161,9 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         self.tabifyDockWidget(self.docks["problemsDock"], self.docks["networkDock"])
         self.tabifyDockWidget(self.docks["networkDock"], self.docks["gradientsDock"])
         self.docks["networkDock"].raise_()
+        # The settings never collapse to a sliver (a saved layout once left them 60 px wide).
+        training_scroll.setMinimumWidth(MIN_SETTINGS_WIDTH)
+        self._initial_state = self.saveState()  # what View > Panels > Reset layout returns to
 
     def _wire(self) -> None:
         """Signals between the widgets and the rooms (the only place they meet)."""
@@ -226,6 +230,14 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         self.resizeDocks([d["layersDock"], d["trainingDock"]], [130, int(H * 0.5)], Qt.Orientation.Vertical)
         self.resizeDocks([d["layersDock"], d["outputDock"]], [int(side), int(right)], Qt.Orientation.Horizontal)
         QTimer.singleShot(0, self.view.fit)
+
+    def reset_layout(self) -> None:
+        """Every panel where it was at the first start, sized for the window now."""
+        self.restoreState(self._initial_state)
+        for dock in self.docks.values():
+            dock.setFloating(False)
+            dock.show()
+        self._default_layout()
 
     def resizeEvent(self, event):
         """A narrow window puts the training toolbar on a row of its own, so the
@@ -352,6 +364,7 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         apply_theme(mode)
         for t, a in self.theme_actions.items():
             a.setChecked(t == mode)
+        self.view.resetCachedContent()  # the cached background (the dotted grid) too
         for item in self.scene.items():  # cached items repaint only when told to
             item.update()
         for view in (self.curves, self.boundary, self.layer_plot):

@@ -129,6 +129,9 @@ class WindowMenus:
             a.setCheckable(True)
             self.theme_actions[t] = a
         docks = m.addMenu("&Panels")
+        docks.addAction(self._action("actionResetLayout", "&Reset layout", self.reset_layout,
+                                     tip="Put every panel back where it was at the first start"))
+        docks.addSeparator()
         for dock in self.docks.values():
             docks.addAction(dock.toggleViewAction())
         m = mb.addMenu("&Help")
@@ -154,8 +157,11 @@ class WindowMenus:
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()
         files = self.recent_files()
-        for p in files:
-            a = self.recent_menu.addAction(Path(p).name, lambda p=p: self.open_file(p))
+        names = [Path(p).name for p in files]
+        for p, name in zip(files, names):
+            if names.count(name) > 1:  # the same name from two folders: say which
+                name = f"{name} — {Path(p).parent.name or Path(p).parent}"
+            a = self.recent_menu.addAction(name, lambda p=p: self.open_file(p))
             a.setToolTip(p)
             a.setEnabled(Path(p).exists())
         if not files:

@@ -177,6 +177,12 @@ class RunController(QObject):
         if self.running:
             self.worker.pause()
             return
+        snap, cfg = self.state.snapshot, self.document.training
+        if snap is not None and snap.stop_reason == "max_epochs" and cfg is not None and cfg.max_epochs \
+                and snap.epoch >= cfg.max_epochs:
+            self.status.emit(f"Reached the maximum of {cfg.max_epochs:,} epochs: raise Max epochs in the "
+                             "Training panel to go on, or Reset to start over", 0)
+            return
         if self.worker is None and not self.start():
             return
         self.worker.play()
