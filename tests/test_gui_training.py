@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication, QDoubleSpinBox, QSpinBox
 from guitools import click_node
 from nnbuilder.core.network import Network
 from nnbuilder.gui import MainWindow
-from nnbuilder.gui.items import WEIGHT_NEGATIVE, WEIGHT_POSITIVE
+from nnbuilder.gui.edges import WEIGHT_NEGATIVE, WEIGHT_POSITIVE
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "resources" / "examples"
 WAIT = 15000

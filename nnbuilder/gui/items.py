@@ -1,4 +1,5 @@
-"""Scene items: a node (with its neurons and ports) and an edge between nodes.
+"""Scene items: a node with its neurons, ports and feature chips (the edges
+between nodes, with their weight lines, are in :mod:`.edges`).
 
 Items hold graph ids and paint; they never change the model, and what they
 show names nodes by their names (``Graph.label``), never by their ids.
@@ -6,9 +7,9 @@ Positions a user drags are handed to the document as one move command on
 release. What a node shows (name, width, summary, ports, weights) comes from
 the graph and the node-type registry, its size from :mod:`node_geometry`.
 
-About 670 lines, over the usual 400: four painted item classes that share
-the node's geometry; EdgeItem and its weight lines are the candidate to move
-out (scene.py imports it from here).
+About 460 lines, over the usual 400: the node item paints its header,
+neurons, thumbnails and problems and handles hover and drags; ports and
+feature chips are small classes that live with it.
 """
 from __future__ import annotations
 
@@ -17,8 +18,8 @@ from html import escape
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import (QColor, QFont, QFontMetricsF, QGuiApplication, QImage, QPainter,
-                           QPainterPath, QPainterPathStroker, QPalette, QPen, QPixmap)
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject, QGraphicsPathItem, QGraphicsPixmapItem
+                           QPainterPath, QPalette, QPen, QPixmap)
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject, QGraphicsPixmapItem
 
 from nnbuilder.core.features import FEATURE_NAMES
 from nnbuilder.core.graph import Graph
@@ -35,8 +36,6 @@ TYPE_COLORS = {
     "input": "#4C8FD6", "dense": "#E8892C", "activation": "#4E9F4A", "dropout": "#8C6D5A",
     "add": "#A2679A", "concat": "#3F9C96", "output": "#D64B4D",
 }
-WEIGHT_POSITIVE = QColor(8, 119, 189, 200)
-WEIGHT_NEGATIVE = QColor(245, 147, 34, 200)
 
 
 def is_dark() -> bool:
@@ -119,7 +118,7 @@ class NodeItem(QGraphicsObject):
         self.graph, self.node_id = graph, node_id
         self.node_type = graph.nodes[node_id].type
         spec = NODE_SPECS[self.node_type]
-        self.edges: list[EdgeItem] = []
+        self.edges: list = []  # EdgeItems (edges.py) ending or starting here
         self.problems: list = []
         self.maps: list[QImage] = []  # one activation map per neuron, while training
         self._map_source = None  # (maps, resolution) they were drawn from
@@ -461,206 +460,3 @@ class FeatureChips(QGraphicsItem):
 
 class _MapColumn(QGraphicsPixmapItem):
     """A node's stacked neuron maps (painted by Qt, no Python per frame)."""
-
-
-class _WeightLines(QGraphicsPathItem):
-    """The weight lines of one sign and width (painted by Qt, no Python)."""
-
-
-class EdgeItem(QGraphicsPathItem):
-    """A connection between two nodes; neuron to neuron when both show neurons."""
-
-    def __init__(self, source: NodeItem, target: NodeItem):
-        super().__init__()
-        self.source, self.target = source, target
-        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
-        self.setZValue(0)
-        self.setAcceptHoverEvents(True)
-        self.neuron_lines: list[tuple[QPointF, QPointF]] = []
-        self.weights = None  # (n_src, n_dst) while training: W of the target layer
-        self._hit = QPainterPath()
-        self._weight_items: list[QGraphicsPathItem] = []  # painted by Qt, not Python
-        source.edges.append(self)
-        target.edges.append(self)
-        self.setToolTip(self._plain_tooltip())
-        self.update_path()
-
-    def names(self) -> tuple[str, str]:
-        """The names of the two ends, as the user reads them."""
-        graph = self.source.graph
-        return graph.label(self.source.node_id), graph.label(self.target.node_id)
-
-    def _plain_tooltip(self) -> str:
-        src, dst = map(escape, self.names())
-        return f"{src} → {dst}<br>Select and press Delete to remove"
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return self.source.node_id, self.target.node_id
-
-    def detach(self) -> None:
-        for n in (self.source, self.target):
-            if self in n.edges:
-                n.edges.remove(self)
-
-    def update_path(self) -> None:
-        a = self.source.out_port.scene_center() if self.source.out_port else self.source.scenePos()
-        b = self.target.in_port.scene_center() if self.target.in_port else self.target.scenePos()
-        src_n, dst_n = self.source.neuron_centers(), self.target.neuron_centers()
-        self.neuron_lines = []
-        path = QPainterPath(a)
-        if src_n and dst_n:
-            for p in src_n:
-                for q in dst_n:
-                    self.neuron_lines.append((p + QPointF(NEURON_R, 0), q - QPointF(NEURON_R, 0)))
-        dx = max(40.0, abs(b.x() - a.x()) / 2)
-        path.cubicTo(a + QPointF(dx, 0), b - QPointF(dx, 0), b)
-        # The hit area: the curve and every weight line, stroked in one go
-        # (QPainterPath.united() on hundreds of lines takes seconds).
-        outline = QPainterPath(path)
-        for p, q in self.neuron_lines:
-            outline.moveTo(p)
-            outline.lineTo(q)
-        stroker = QPainterPathStroker()
-        stroker.setWidth(8)
-        hit = stroker.createStroke(outline)
-        hit.setFillRule(Qt.FillRule.WindingFill)
-        self.prepareGeometryChange()
-        self._hit = hit
-        self._bounds = outline.boundingRect().adjusted(-6, -6, 6, 6)
-        self.setPath(path)
-        self.setToolTip(self._plain_tooltip())  # the ends may have been renamed
-        if self.weights is not None:
-            if self.weights.size == len(self.neuron_lines):
-                self._draw_weight_lines()
-            else:
-                self.set_weights(None)
-
-    def shape(self) -> QPainterPath:
-        return self._hit
-
-    def set_weights(self, W) -> None:
-        """Colour each weight line by the sign of w and width by |w| (None: plain)."""
-        if W is not None and (not self.neuron_lines or W.size != len(self.neuron_lines)):
-            W = None
-        changed = (W is None) != (self.weights is None)
-        self.weights = W
-        if W is None:
-            for item in self._weight_items:
-                item.setVisible(False)
-        else:
-            self._draw_weight_lines()
-        if changed:
-            self.update()
-
-    WIDTH_LEVELS = 6
-
-    def _levels(self) -> tuple[np.ndarray, np.ndarray]:
-        """(weights, width level of each) in the order of :attr:`neuron_lines`."""
-        flat = self.weights.ravel()
-        scale = max(float(np.abs(flat).max()), 1e-12)
-        return flat, np.minimum((np.abs(flat) / scale * self.WIDTH_LEVELS).astype(int),
-                                self.WIDTH_LEVELS - 1)
-
-    def _draw_weight_lines(self) -> None:
-        """One child path per (sign, width level): a dozen C++-painted items."""
-        flat, levels = self._levels()
-        groups: dict[tuple[bool, int], QPainterPath] = {}
-        for (p, q), w, level in zip(self.neuron_lines, flat, levels):
-            path = groups.setdefault((bool(w >= 0), int(level)), QPainterPath())
-            path.moveTo(p)
-            path.lineTo(q)
-        while len(self._weight_items) < 2 * self.WIDTH_LEVELS:
-            item = _WeightLines(self)
-            item.setAcceptHoverEvents(False)
-            item.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
-            self._weight_items.append(item)
-        for k, item in enumerate(self._weight_items):
-            key = (k < self.WIDTH_LEVELS, k % self.WIDTH_LEVELS)
-            path = groups.get(key)
-            if path is None:
-                item.setVisible(False)
-                continue
-            pen = QPen(WEIGHT_POSITIVE if key[0] else WEIGHT_NEGATIVE, self.level_width(key[1]))
-            pen.setCapStyle(Qt.PenCapStyle.FlatCap)  # round caps cost a third more per frame
-            item.setPen(pen)
-            item.setPath(path)
-            item.setVisible(True)
-
-    @classmethod
-    def level_width(cls, level: int) -> float:
-        return 0.6 + 2.6 * (level + 0.5) / cls.WIDTH_LEVELS
-
-    def weight_pens(self) -> list[QPen]:
-        """The pen each weight line is drawn with: blue for w >= 0, orange below,
-        wider for larger |w| (in WIDTH_LEVELS steps)."""
-        flat, levels = self._levels()
-        return [QPen(WEIGHT_POSITIVE if w >= 0 else WEIGHT_NEGATIVE, self.level_width(int(l)))
-                for w, l in zip(flat, levels)]
-
-    def weight_at(self, pos: QPointF) -> tuple[int, int, float] | None:
-        """(row, col, w) of the weight line nearest to ``pos`` (scene coordinates)."""
-        if self.weights is None:
-            return None
-        best, best_d = None, 8.0
-        n_dst = self.weights.shape[1]
-        for k, (p, q) in enumerate(self.neuron_lines):
-            d = _segment_distance(pos, p, q)
-            if d < best_d:
-                best, best_d = k, d
-        if best is None:
-            return None
-        i, j = divmod(best, n_dst)
-        return i, j, float(self.weights[i, j])
-
-    def hoverMoveEvent(self, event):
-        hit = self.weight_at(event.scenePos())
-        if hit:
-            i, j, w = hit
-            src, dst = map(escape, self.names())
-            self.setToolTip(f"{src}[{i}] → {dst}[{j}]<br>"
-                            f"<b>w = {w:.5g}</b><br><i>Double-click to type a new value "
-                            "(while paused)</i>")
-        else:
-            self.setToolTip(self._plain_tooltip())
-        super().hoverMoveEvent(event)
-
-    def mouseDoubleClickEvent(self, event):
-        hit = self.weight_at(event.scenePos())
-        scene = self.scene()
-        if hit and hasattr(scene, "weightEditRequested"):
-            scene.weightEditRequested.emit(self.target.node_id, hit[0], hit[1])
-            event.accept()
-            return
-        super().mouseDoubleClickEvent(event)
-
-    def boundingRect(self) -> QRectF:
-        return self._bounds
-
-    def paint(self, painter: QPainter, option, widget=None):
-        pal = QGuiApplication.palette()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        selected = self.isSelected()
-        color = QColor(pal.color(QPalette.ColorRole.Highlight if selected else QPalette.ColorRole.Text))
-        if self.neuron_lines and self.weights is not None and not selected:
-            return  # the weight lines are child items
-        if self.neuron_lines:
-            # One line per weight, as TF Playground draws a dense connection.
-            color.setAlpha(200 if selected else 80)
-            painter.setPen(QPen(color, 1.6 if selected else 1.0))
-            for p, q in self.neuron_lines:
-                painter.drawLine(p, q)
-            return
-        color.setAlpha(255 if selected else 200)
-        painter.setPen(QPen(color, 3 if selected else 1.8))
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawPath(self.path())
-
-
-def _segment_distance(p: QPointF, a: QPointF, b: QPointF) -> float:
-    ax, ay, bx, by, px, py = a.x(), a.y(), b.x(), b.y(), p.x(), p.y()
-    dx, dy = bx - ax, by - ay
-    L = dx * dx + dy * dy
-    t = 0.0 if L == 0 else max(0.0, min(1.0, ((px - ax) * dx + (py - ay) * dy) / L))
-    cx, cy = ax + t * dx, ay + t * dy
-    return ((px - cx) ** 2 + (py - cy) ** 2) ** 0.5

@@ -13,7 +13,8 @@ from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsPixmapItem, QGraphicsS
 from nnbuilder.core.graph import Edge
 
 from .document import Document
-from .items import EdgeItem, NodeItem, PortItem
+from .edges import EdgeItem
+from .items import NodeItem, PortItem
 
 
 class NetworkScene(QGraphicsScene):
