@@ -4,8 +4,10 @@ Exit status: 0 done; 2 bad input of any kind (one line on stderr);
 3 ``train`` diverged (one line on stderr saying at which step, with which
 learning rate and why; the output model file is not written, so a file it
 names is left as it was); 130 interrupted.
-About 500 lines, over the usual 400: one function per command and the
-argument parser, each short.
+About 450 lines, over the usual 400: one function per core command and the
+argument parser, each short. Newer commands each live in a module of
+this package with a ``register(sub)`` function (see ``build_parser``);
+``common`` holds what commands share.
 """
 from __future__ import annotations
 
@@ -20,20 +22,20 @@ import time
 
 __all__ = ["main"]
 
-EXIT_BAD_INPUT = 2
-EXIT_DIVERGED = 3
+from nnbuilder.cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_DIVERGED,
+    CliError,
+    Parser,
+    Progress,
+    add_data_arguments,
+    fmt,
+    load_model_file,
+    network_of,
+    read_data,
+)
 
 
-class CliError(Exception):
-    """Bad input found by the CLI itself; printed as one line, exit 2."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # one line, not usage + error
-        raise CliError(f"{message} (see '{self.prog} --help')")
-
-
-# --------------------------------------------------------------------- helpers
 def _default_output(loss: str) -> str:
     return {"bce": "sigmoid", "cross_entropy": "softmax", "hinge": "tanh"}.get(loss, "linear")
 
@@ -48,47 +50,6 @@ def _parse_spec(spec: str) -> list[int]:
         raise CliError(f"SPEC {spec!r}: need at least an input and an output width, each >= 1")
     return widths
 
-
-def _load(path: str):
-    from nnbuilder.core.modelfile import load_model
-
-    return load_model(path)
-
-
-def _network(doc, path: str):
-    from nnbuilder.core.network import Network
-
-    errors = doc.graph.errors()
-    if errors:
-        raise CliError(f"{path}: the network is not valid: " + "; ".join(map(str, errors)))
-    return Network(doc.graph)
-
-
-def _fmt(v) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "-"
-    return f"{v:.4g}" if isinstance(v, float) else str(v)
-
-
-class _Progress:
-    """A one-line progress bar on a terminal's stderr; silent elsewhere."""
-
-    def __init__(self, total: int, enabled: bool):
-        self.total, self.enabled, self.last = max(total, 1), enabled, 0.0
-
-    def update(self, done: int, loss: float, force: bool = False) -> None:
-        now = time.monotonic()
-        if not self.enabled or (not force and now - self.last < 0.1):
-            return
-        self.last = now
-        frac = min(done / self.total, 1.0)
-        bar = "#" * int(30 * frac) + "." * (30 - int(30 * frac))
-        sys.stderr.write(f"\r[{bar}] epoch {done}/{self.total}  loss {_fmt(loss)} ")
-        sys.stderr.flush()
-
-    def close(self) -> None:
-        if self.enabled:
-            sys.stderr.write("\n")
 
 
 # -------------------------------------------------------------------- commands
@@ -146,7 +107,7 @@ def cmd_info(args) -> int:
 
     from nnbuilder.core.nodetypes import NODE_SPECS
 
-    doc = _load(args.model)
+    doc = load_model_file(args.model)
     d = _describe(doc)
     if args.json:
         print(json.dumps(d, indent=1))
@@ -194,30 +155,15 @@ def cmd_datasets(args) -> int:
 
 
 def cmd_train(args) -> int:
-    from nnbuilder.core.datasets import DATASETS, load_csv, make_dataset
     from nnbuilder.core.modelfile import ModelDocument, save_model
     from nnbuilder.core.traindata import fitting_changes
     from nnbuilder.core.trainer import TrainConfig, TrainData, Trainer
 
-    doc = _load(args.model)
-    _network(doc, args.model)  # a broken network is reported before any data is read
+    doc = load_model_file(args.model)
+    network_of(doc, args.model)  # a broken network is reported before any data is read
     seed = doc.seed if args.seed is None else args.seed
-    if args.dataset:
-        info = DATASETS.get(args.dataset)
-        if info is None:
-            raise CliError(f"--dataset: unknown dataset {args.dataset!r}; "
-                           f"choose from {', '.join(DATASETS)}")
-        split = info.split if args.split is None else args.split
-        ds = make_dataset(args.dataset, None if info.fixed else args.samples,
-                          None if info.fixed else args.noise, seed)
-        dataset_cfg = {"name": args.dataset, "samples": None if info.fixed else len(ds),
-                       "noise": args.noise if args.noise is not None else info.noise,
-                       "split": split, "seed": seed}
-    else:
-        split = 0.5 if args.split is None else args.split
-        ds = load_csv(args.data, args.target, args.task, drop_bad=args.drop_bad)
-        dataset_cfg = {"csv": os.path.abspath(args.data), "target": args.target, "task": args.task,
-                       "drop_bad": args.drop_bad, "split": split, "seed": seed}
+    ds, dataset_cfg = read_data(args, seed)
+    split = dataset_cfg["split"]
     if args.fit or args.normalize:
         standardize = None if args.normalize is None else args.normalize == "standardize"
         changes = fitting_changes(doc.graph, ds, standardize) if args.fit else \
@@ -227,7 +173,7 @@ def cmd_train(args) -> int:
             if not args.json:
                 print(f"{doc.graph.label(nid)}: " + ", ".join(f"{k} = {v}" for k, v in ch.items()),
                       file=sys.stderr)
-    net = _network(doc, args.model)
+    net = network_of(doc, args.model)
     data = TrainData.from_dataset(ds, net, split, seed)
 
     cfg = doc.training or TrainConfig()
@@ -251,7 +197,7 @@ def cmd_train(args) -> int:
     else:
         trainer = Trainer(net, data, cfg, seed=seed)
 
-    progress = _Progress(cfg.max_epochs, sys.stderr.isatty() and not args.json)
+    progress = Progress(cfg.max_epochs, sys.stderr.isatty() and not args.json)
     start_epoch, t0 = trainer.epoch, time.perf_counter()
     reason = None
     while reason is None:
@@ -292,9 +238,9 @@ def cmd_train(args) -> int:
         print(json.dumps(clean))
     elif sys.stdout.isatty():
         test = "" if not data.X_test.size else (
-            f", test loss {_fmt(result['test_loss'])}, test {metric} {_fmt(result[f'test_{metric}'])}")
-        print(f"{result['epochs']} epochs ({reason}): train loss {_fmt(result['train_loss'])}, "
-              f"train {metric} {_fmt(result[f'train_{metric}'])}{test}; wrote {args.output}")
+            f", test loss {fmt(result['test_loss'])}, test {metric} {fmt(result[f'test_{metric}'])}")
+        print(f"{result['epochs']} epochs ({reason}): train loss {fmt(result['train_loss'])}, "
+              f"train {metric} {fmt(result[f'train_{metric}'])}{test}; wrote {args.output}")
     return 0
 
 
@@ -357,10 +303,10 @@ def _input_columns(doc, net, path: str):
 def cmd_predict(args) -> int:
     from nnbuilder.core.losses import LOSSES, predict_classes
 
-    doc = _load(args.model)
+    doc = load_model_file(args.model)
     if doc.weights is None:
         raise CliError(f"{args.model}: the model has no trained weights; run 'nnbuilder train' first")
-    net = _network(doc, args.model)
+    net = network_of(doc, args.model)
     net.set_weights(doc.weights)
     names, X = _input_columns(doc, net, args.input)
     outputs = net.predict(net.prepare(X))
@@ -412,8 +358,8 @@ def build_parser() -> argparse.ArgumentParser:
     from nnbuilder.core.losses import LOSSES
     from nnbuilder.core.optimizers import OPTIMIZERS
 
-    p = _Parser(prog="nnbuilder", description="Build, train and export small neural networks.")
-    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+    p = Parser(prog="nnbuilder", description="Build, train and export small neural networks.")
+    sub = p.add_subparsers(dest="command", parser_class=Parser)
 
     s = sub.add_parser("new", help="create an untrained chain network from layer widths")
     s.add_argument("spec", metavar="SPEC", help='layer widths, e.g. "2-4-4-1"')
@@ -441,18 +387,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("train", help="train a model on a built-in dataset or a CSV file")
     s.add_argument("model", metavar="MODEL.json")
-    src = s.add_mutually_exclusive_group(required=True)
-    src.add_argument("--dataset", metavar="NAME")
-    src.add_argument("--data", metavar="FILE.csv")
-    s.add_argument("--samples", type=int, metavar="N")
-    s.add_argument("--noise", type=float, metavar="F")
+    add_data_arguments(s)
     s.add_argument("--split", type=float, metavar="F",
                    help="fraction of samples used for training (default 0.5; 1 = all)")
-    s.add_argument("--target", metavar="COL", help="label column by name or number (default last)")
-    s.add_argument("--task", choices=["classification", "regression"],
-                   help="with --data: the task (default: detected from the target column)")
-    s.add_argument("--drop-bad", action="store_true",
-                   help="with --data: leave out rows with a missing or non-numeric cell")
     s.add_argument("--optimizer", choices=list(OPTIMIZERS), metavar="O")
     s.add_argument("--lr", type=float, metavar="F")
     s.add_argument("--batch-size", type=int, metavar="N")
@@ -479,6 +416,16 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("gui", help="open the desktop app")
     s.add_argument("file", nargs="?", metavar="FILE")
     s.set_defaults(func=cmd_gui)
+
+    # Every other module of this package that defines ``register(sub)`` adds
+    # its own command(s): a new command is a new module, nothing else changes.
+    import importlib
+    import pkgutil
+
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        if hasattr(module, "register"):
+            module.register(sub)
     return p
 
 

@@ -1,0 +1,102 @@
+"""What every command shares: the error type, exit codes, loading a model,
+building its network, formatting numbers, reading the data a command names."""
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import time
+
+EXIT_BAD_INPUT = 2
+EXIT_DIVERGED = 3
+
+
+class CliError(Exception):
+    """Bad input found by the CLI itself; printed as one line, exit 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, not usage + error
+        raise CliError(f"{message} (see '{self.prog} --help')")
+
+
+def load_model_file(path: str):
+    from nnbuilder.core.modelfile import load_model
+
+    return load_model(path)
+
+
+def network_of(doc, path: str):
+    from nnbuilder.core.network import Network
+
+    errors = doc.graph.errors()
+    if errors:
+        raise CliError(f"{path}: the network is not valid: " + "; ".join(map(str, errors)))
+    return Network(doc.graph)
+
+
+def fmt(v) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "-"
+    return f"{v:.4g}" if isinstance(v, float) else str(v)
+
+
+class Progress:
+    """A one-line progress bar on a terminal's stderr; silent elsewhere."""
+
+    def __init__(self, total: int, enabled: bool):
+        self.total, self.enabled, self.last = max(total, 1), enabled, 0.0
+
+    def update(self, done: int, loss: float, force: bool = False) -> None:
+        now = time.monotonic()
+        if not self.enabled or (not force and now - self.last < 0.1):
+            return
+        self.last = now
+        frac = min(done / self.total, 1.0)
+        bar = "#" * int(30 * frac) + "." * (30 - int(30 * frac))
+        sys.stderr.write(f"\r[{bar}] epoch {done}/{self.total}  loss {fmt(loss)} ")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\n")
+
+
+
+
+def add_data_arguments(s: argparse.ArgumentParser) -> None:
+    """--dataset/--data and their options, as ``train`` takes them."""
+    src = s.add_mutually_exclusive_group(required=True)
+    src.add_argument("--dataset", metavar="NAME")
+    src.add_argument("--data", metavar="FILE.csv")
+    s.add_argument("--samples", type=int, metavar="N")
+    s.add_argument("--noise", type=float, metavar="F")
+    s.add_argument("--target", metavar="COL", help="label column by name or number (default last)")
+    s.add_argument("--task", choices=["classification", "regression"],
+                   help="with --data: the task (default: detected from the target column)")
+    s.add_argument("--drop-bad", action="store_true",
+                   help="with --data: leave out rows with a missing or non-numeric cell")
+
+
+def read_data(args, seed: int):
+    """(Dataset, its ``dataset`` entry for the model file) from --dataset or
+    --data; ``args.split`` may be absent (then the default split)."""
+    from nnbuilder.core.datasets import DATASETS, load_csv, make_dataset
+
+    split_arg = getattr(args, "split", None)
+    if args.dataset:
+        info = DATASETS.get(args.dataset)
+        if info is None:
+            raise CliError(f"--dataset: unknown dataset {args.dataset!r}; "
+                           f"choose from {', '.join(DATASETS)}")
+        split = info.split if split_arg is None else split_arg
+        ds = make_dataset(args.dataset, None if info.fixed else args.samples,
+                          None if info.fixed else args.noise, seed)
+        return ds, {"name": args.dataset, "samples": None if info.fixed else len(ds),
+                    "noise": args.noise if args.noise is not None else info.noise,
+                    "split": split, "seed": seed}
+    split = 0.5 if split_arg is None else split_arg
+    ds = load_csv(args.data, args.target, args.task, drop_bad=args.drop_bad)
+    return ds, {"csv": os.path.abspath(args.data), "target": args.target, "task": args.task,
+                "drop_bad": args.drop_bad, "split": split, "seed": seed}
