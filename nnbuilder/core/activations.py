@@ -30,6 +30,9 @@ class Activation:
     derivative_formula: str
     output_only: bool = False  # softmax: only on an Output node
     zero_gradient: bool = False  # step: gradient descent cannot train through it
+    #: g'(z) is one number per unit (every activation but softmax, whose
+    #: derivative mixes the units of a row)
+    elementwise: bool = True
 
 
 def _step(z, alpha, out):
@@ -197,7 +200,7 @@ ACTIVATIONS: dict[str, Activation] = {
         Activation("sine", _sine, _sine_back, "g(y) = sin(y)", "g'(y) = cos(y)"),
         Activation("softmax", _softmax, _softmax_back,
                    "g(y)_k = e^y_k / sum_j e^y_j", "dg_k/dy_j = g_k (1[k=j] - g_j)",
-                   output_only=True),
+                   output_only=True, elementwise=False),
     )
 }
 

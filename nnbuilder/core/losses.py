@@ -38,6 +38,14 @@ class Loss:
     fused: Optional[str] = None
     grad_logits: Optional[Callable] = None
     threshold: float = 0.5  # decision threshold for one-output classification
+    #: dL/dy_hat of one sample and one output, as a formula and as a template
+    #: for its numbers ({a}: y_hat, {y}: the target, {t}: 2y - 1), for the
+    #: chain rule that ``nnbuilder explain`` writes out
+    grad_formula: str = ""
+    grad_numbers: str = ""
+    #: the same for dL/dz when the loss is fused with its activation
+    logits_formula: str = "(y_hat - y)"
+    logits_numbers: str = "({a} - {y})"
 
 
 def _l2(z, a, y):
@@ -132,17 +140,23 @@ def _cross_entropy_grad(z, a, y, out):
 LOSSES: dict[str, Loss] = {
     l.name: l
     for l in (
-        Loss("l2", _l2, _l2_grad, "L = 1/2 (y - y_hat)^2", "any"),
-        Loss("l1", _l1, _l1_grad, "L = |y - y_hat|", "any"),
+        Loss("l2", _l2, _l2_grad, "L = 1/2 (y - y_hat)^2", "any",
+             grad_formula="(y_hat - y)", grad_numbers="({a} - {y})"),
+        Loss("l1", _l1, _l1_grad, "L = |y - y_hat|", "any",
+             grad_formula="sign(y_hat - y)", grad_numbers="sign({a} - {y})"),
         Loss("huber", _huber, _huber_grad,
-             "L = 1/2 r^2 if |r| <= 1 else |r| - 1/2, r = y_hat - y", "any"),
+             "L = 1/2 r^2 if |r| <= 1 else |r| - 1/2, r = y_hat - y", "any",
+             grad_formula="clip(y_hat - y, -1, 1)", grad_numbers="clip({a} - {y}, -1, 1)"),
         Loss("hinge", _hinge, _hinge_grad, "L = max(0, 1 - t y_hat), t = 2y - 1 in {-1, +1}",
-             "classification", threshold=0.0),
+             "classification", threshold=0.0,
+             grad_formula="-t [t y_hat < 1]", grad_numbers="-{t} [{t} x {a} < 1]"),
         Loss("bce", _bce, _bce_grad, "L = -(y ln y_hat + (1 - y) ln(1 - y_hat))",
-             "classification", fused="sigmoid", grad_logits=_logits_grad),
+             "classification", fused="sigmoid", grad_logits=_logits_grad,
+             grad_formula="(y_hat - y) / (y_hat (1 - y_hat))",
+             grad_numbers="({a} - {y}) / ({a} x (1 - {a}))"),
         Loss("cross_entropy", _cross_entropy, _cross_entropy_grad,
              "L = -sum_k y_k ln softmax(z)_k", "classification", fused="softmax",
-             grad_logits=_logits_grad),
+             grad_logits=_logits_grad, grad_formula="-y / y_hat", grad_numbers="-{y} / {a}"),
     )
 }
 

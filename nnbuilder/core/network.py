@@ -47,7 +47,7 @@ class Network:
         self.widths = graph.widths()
         self.inputs = {nid: graph.inputs_of(nid) for nid in self.order}
         self.nodes = {nid: Node(nid, graph.nodes[nid].type, copy.deepcopy(graph.nodes[nid].params),
-                                graph.nodes[nid].position) for nid in self.order}
+                                graph.nodes[nid].position, graph.label(nid)) for nid in self.order}
         self.input_id = next(n for n in self.order if self.nodes[n].type == INPUT)
         self.output_id = next(n for n in self.order if self.nodes[n].type == OUTPUT)
         self.features = list(self.nodes[self.input_id].params["features"])
@@ -170,6 +170,19 @@ class Network:
             loaded.append(nid)
         return loaded
 
+    def detached(self, dtype=None) -> "Network":
+        """The same network with its own copy of the parameters (in ``dtype``,
+        default this one's), a zero gradient and no plans: for computing (e.g.
+        one sample's gradient) without touching this network's buffers."""
+        other = copy.copy(self)
+        other.dtype = self.dtype if dtype is None else np.dtype(dtype)
+        other.theta = self.theta.astype(other.dtype, copy=True)
+        other.grad = np.zeros_like(other.theta)
+        other.params, other.grads = other.unflatten(other.theta), other.unflatten(other.grad)
+        other.rng = np.random.default_rng(0)
+        other._plans = OrderedDict()
+        return other
+
     def set_loss(self, name: str) -> None:
         """Switch the loss (e.g. while training); the caller validated the pairing."""
         self.loss = LOSSES[name]
@@ -238,7 +251,9 @@ class Plan:
     units it dropped).
     """
 
-    def __init__(self, net: Network, n: int):
+    def __init__(self, net: Network, n: int, input_grad: bool = False):
+        """``input_grad`` also computes the gradient with respect to the
+        network's input (``g[input_id]``), which training never needs."""
         dt = net.dtype
         self.n = n
         self.out: dict[str, np.ndarray] = {}
@@ -251,7 +266,7 @@ class Plan:
             for s in inputs[nid]:
                 consumers[s].append(nid)
             requires_grad[nid] = NODE_SPECS[nodes[nid].type].weighted or any(
-                requires_grad[s] for s in inputs[nid])
+                requires_grad[s] for s in inputs[nid]) or (input_grad and nid == net.input_id)
         # Gradient buffer of each node's output; the first consumer to run
         # backward (the last in topological order) writes it, the others add.
         self.g = {nid: np.zeros((n, net.widths[nid]), dtype=dt)
@@ -264,7 +279,7 @@ class Plan:
                 return None, False
             return self.g[src], first_writer[src] != dst
 
-        ops = {}
+        self.ops = ops = {}  # each node's op, by id (z and dz of the weighted ones)
         for nid in net.order:
             node, srcs = nodes[nid], inputs[nid]
             op = ops[nid] = NODE_SPECS[node.type].op(OpSlots(
@@ -294,6 +309,11 @@ class Plan:
         """Forward (training mode), loss gradient, backward into the flat grad."""
         for f in self.forward_ops:
             f(True)
+        self.backward()
+
+    def backward(self) -> None:
+        """The loss gradient of ``y`` and the last forward pass, back through
+        every op into the flat grad (and ``g``)."""
         if self.fused:
             self.loss.grad_logits(self.z_out, self.a_out, self.y, self.dz_out)
         else:
