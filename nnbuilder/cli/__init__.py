@@ -354,11 +354,13 @@ def cmd_gui(args) -> int:
 
 # ----------------------------------------------------------------------- main
 def build_parser() -> argparse.ArgumentParser:
+    from nnbuilder import version
     from nnbuilder.core.activations import ACTIVATIONS
     from nnbuilder.core.losses import LOSSES
     from nnbuilder.core.optimizers import OPTIMIZERS
 
     p = Parser(prog="nnbuilder", description="Build, train and export small neural networks.")
+    p.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     sub = p.add_subparsers(dest="command", parser_class=Parser)
 
     s = sub.add_parser("new", help="create an untrained chain network from layer widths")

@@ -10,13 +10,13 @@ generator scales it to its own data (documented per set).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
 from .dataset import Dataset  # re-exported: the record lives in a leaf module
 from .errors import DataError
+from .resources import resource
 from .table import MAX_CLASSES, read_table
 
 __all__ = ["Dataset", "DatasetInfo", "DATASETS", "make_dataset", "split_indices", "load_csv",
@@ -38,7 +38,7 @@ class DatasetInfo:
     source: str | None = None  # a CSV file in resources/data (real data, loaded as is)
 
 
-DATA_DIR = Path(__file__).resolve().parents[2] / "resources" / "data"
+DATA_DIR = resource("data")
 
 
 def _label_noise_free(n, rng):

@@ -28,6 +28,7 @@ from .errors import GraphError, ModelFileError, NNBuilderError
 from .features import columns_needed
 from .graph import Graph, GraphDictError
 from .network import Network
+from .resources import resource
 from .schema import first_error
 from .trainer import TrainConfig
 
@@ -38,7 +39,7 @@ __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "ModelDocument", "load_model", "save
 FORMAT_NAME = "nnbuilder-model"
 FORMAT_VERSION = 1
 MAX_FILE_BYTES = 256 * 1024 * 1024
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "resources" / "model.schema.json"
+SCHEMA_PATH = resource("model.schema.json")
 
 #: ``MIGRATIONS[v]`` turns a version-``v`` document into version ``v + 1``.
 #: Version 1 is the first format, so there is nothing to migrate yet.

@@ -16,12 +16,13 @@ from nnbuilder.core.graph import Graph, check_param
 from nnbuilder.core.modelfile import ModelDocument, columns_for, load_model, save_model
 from nnbuilder.core.network import Network
 from nnbuilder.core.nodetypes import NO_INPUT, NODE_SPECS
+from nnbuilder.core.resources import resource
 
 from .commands import (AddNodeCommand, ConnectCommand, DisconnectCommand, MoveNodesCommand,
                        RemoveNodeCommand, SetDatasetCommand, SetParamsCommand)
 from .node_geometry import node_size
 
-EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "resources" / "examples"
+EXAMPLES_DIR = resource("examples")
 DEFAULT_EXAMPLE = EXAMPLES_DIR / "circle.json"
 
 
