@@ -1,0 +1,141 @@
+"""``nnbuilder explain``: one sample through a trained network, the loss of
+that sample, every node's z, a and delta, every weight's gradient, and the
+chain rule of one weight with its numbers (see :mod:`nnbuilder.core.explain`)."""
+from __future__ import annotations
+
+import json
+import math
+import sys
+
+from nnbuilder.cli.common import CliError, add_data_arguments, load_model_file, network_of, read_data
+
+__all__ = ["register", "cmd_explain"]
+
+
+def register(sub) -> None:
+    s = sub.add_parser(
+        "explain", help="one sample through a trained model: loss, z/a/delta, gradients, chain rule",
+        description="Run one data row through the model's trained weights and show the forward "
+                    "pass, the loss of that sample (n = 1, no regularization), each node's "
+                    "z, a and delta (dL/dz for Dense and Output nodes, dL/da for the others), "
+                    "the gradient of every weight and bias, and with --weight the chain rule "
+                    "of one weight as factors whose product is its gradient.")
+    s.add_argument("model", metavar="MODEL.json")
+    add_data_arguments(s)
+    s.add_argument("--seed", type=int, metavar="S",
+                   help="with --dataset: the generator's seed (default: the model's, so the "
+                        "samples are those it was trained on)")
+    s.add_argument("--row", type=int, required=True, metavar="I",
+                   help="the I-th data row, 1-based (header not counted)")
+    s.add_argument("--weight", metavar="NODE:R:C",
+                   help="explain W[R,C] of NODE (1-based: R the input unit, C the unit, as in "
+                        "the model file) or its bias with NODE:b:C; NODE is a name or an id")
+    s.add_argument("--json", action="store_true", help="print one JSON object")
+    s.set_defaults(func=cmd_explain)
+
+
+def _same_data_as_training(args, doc) -> None:
+    """Unset options default to the ones the model was trained with, when it
+    names the same dataset (or CSV file): the same rows come back."""
+    import os
+
+    d = doc.dataset or {}
+    if args.dataset and d.get("name") == args.dataset:
+        for key in ("samples", "noise"):
+            if getattr(args, key) is None and d.get(key) is not None:
+                setattr(args, key, d[key])
+    if args.data and d.get("csv") == os.path.abspath(args.data):
+        for key in ("target", "task"):
+            if getattr(args, key) is None and d.get(key) is not None:
+                setattr(args, key, d[key])
+
+
+def cmd_explain(args) -> int:
+    from nnbuilder.core.errors import NNBuilderError
+    from nnbuilder.core.explain import explain_sample, parse_weight, sample_of
+
+    doc = load_model_file(args.model)
+    if doc.weights is None:
+        raise CliError(f"{args.model}: the model has no trained weights; run 'nnbuilder train' first")
+    net = network_of(doc, args.model)
+    net.set_weights(doc.weights)
+    try:
+        ref = None if args.weight is None else parse_weight(args.weight, net)
+    except NNBuilderError as e:
+        raise CliError(f"--weight {e}") from None
+    _same_data_as_training(args, doc)
+    seed = doc.seed if args.seed is None else args.seed
+    ds, _ = read_data(args, seed)
+    if not 1 <= args.row <= len(ds):
+        raise CliError(f"--row {args.row} is out of range: the data has rows 1 to {len(ds)}")
+    x_raw, target = sample_of(ds, net, args.row - 1)
+    ex = explain_sample(net, x_raw, target, ref, row=args.row)
+    if args.json:
+        print(json.dumps(_finite(ex.to_dict()), indent=1))
+        return 0
+    _print_text(args, ds, net, ex)
+    return 0
+
+
+def _finite(v):
+    """JSON has no NaN or Infinity: null instead."""
+    if isinstance(v, float):
+        return v if math.isfinite(v) else None
+    if isinstance(v, dict):
+        return {k: _finite(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_finite(x) for x in v]
+    return v
+
+
+def _g(v) -> str:
+    return "-" if v is None else f"{float(v):.6g}"
+
+
+def _vector(values) -> str:
+    return "[" + ", ".join(_g(v) for v in values) + "]"
+
+
+def _print_text(args, ds, net, ex) -> None:
+    from nnbuilder.core.explain import weight_label
+    from nnbuilder.core.nodetypes import NODE_SPECS
+
+    out = sys.stdout.write
+    source = args.dataset or args.data
+    columns = ", ".join(f"{c} = {_g(v)}" for c, v in zip(ds.column_names, ex.x))
+    out(f"{args.model}, row {ex.row} of {source}: {columns}; target {_vector(ex.target)}\n")
+    out(f"loss of this sample ({net.loss.name}, n = 1, no regularization): {_g(ex.loss)}\n\n")
+
+    rows = [("node", "unit", "z", "a", "delta", "")]
+    for v in ex.nodes.values():
+        kind = "(dL/dz)" if v.z is not None else "(dL/da)"
+        for u in range(len(v.a)):
+            rows.append((v.name if u == 0 else "", str(u + 1),
+                         _g(None if v.z is None else v.z[u]), _g(v.a[u]), _g(v.delta[u]),
+                         kind if u == 0 else ""))
+    widths = [max(len(r[k]) for r in rows) for k in range(5)]
+    for r in rows:
+        cells = [r[0].ljust(widths[0])] + [r[k].rjust(widths[k]) for k in range(1, 5)] + [r[5]]
+        out("  ".join(cells).rstrip() + "\n")
+
+    out("\ngradient of this sample's loss (rows of dL/dW: input units; columns: units)\n")
+    name_w = max(len(net.nodes[n].name) for n in ex.gradient)
+    for nid, (dW, db) in ex.gradient.items():
+        cells = [[_g(v) for v in row] for row in dW]
+        if db is not None:
+            cells.append([_g(v) for v in db])
+        cw = max(len(c) for row in cells for c in row)
+        for i, row in enumerate(cells):
+            label = net.nodes[nid].name if i == 0 else ""
+            what = "db" if (db is not None and i == len(cells) - 1) else f"dW[{i + 1},:]"
+            out(f"{label:<{name_w}}  {what:<8} " + " ".join(c.rjust(cw) for c in row) + "\n")
+
+    w = ex.weight
+    if w is None:
+        return
+    out(f"\nchain rule of {weight_label(net, w.ref)} = {_g(w.value)} "
+        f"({NODE_SPECS[net.nodes[w.ref.node].type].title} node): gradient {_g(w.gradient)}\n")
+    fw = max(len(f.name) for f in w.factors)
+    for f in w.factors:
+        out(f"  {f.name:<{fw}}  {_g(f.value)}\n")
+    out(w.text + "\n")
