@@ -16,8 +16,11 @@ import importlib.resources
 from functools import lru_cache
 from pathlib import Path
 
+from .errors import NNBuilderError
+
 __all__ = ["resource", "resource_root"]
 
+MARKER = "model.schema.json"  # every installation has it
 #: ``resources/`` of a source tree, for a clone run without installing it.
 _SOURCE_TREE = Path(__file__).resolve().parents[2] / "resources"
 
@@ -28,11 +31,14 @@ def resource_root() -> Path:
     try:
         root = importlib.resources.files("nnbuilder.resources")
     except ModuleNotFoundError:
-        return _SOURCE_TREE
-    if not isinstance(root, Path):  # e.g. imported from a zip file: readers need real files
-        raise RuntimeError(f"nnbuilder's resources are not in a folder ({root}); "
-                           "install nnbuilder as a wheel or from a source tree")
-    return root
+        root = None
+    for folder in (root, _SOURCE_TREE):
+        # A real folder (not a zip file's), holding the files: a bundle may
+        # carry the package's code without its files, or the reverse.
+        if isinstance(folder, Path) and (folder / MARKER).is_file():
+            return folder
+    raise NNBuilderError(f"nnbuilder's own files are missing: no {MARKER} in {root or 'nnbuilder.resources'} "
+                       f"or {_SOURCE_TREE}; reinstall nnbuilder")
 
 
 def resource(*parts: str) -> Path:
