@@ -288,6 +288,10 @@ def test_add_concatenate_dropout_and_activation_nodes_match_torch(capsys, tmp_pa
             got = explain_json(capsys, m, "--dataset", "blobs", "--row", row, "--weight", weight)
             check_against_torch(got, model, None)
     assert got["nodes"]["cat"]["z"] is None and len(got["nodes"]["cat"]["a"]) == 8
+    # Dense 1 feeds the Add and the Concatenate: its a_j gets dL/da_j, not one sum
+    got = explain_json(capsys, m, "--dataset", "blobs", "--row", 3, "--weight", "d1:1:1")
+    assert [f["name"] for f in got["weight"]["factors"]] == ["g'(z_j)", "dL/da_j", "dz/dw = a_i"]
+    assert got["weight"]["text"].startswith("dL/dw = g'(z_j) x dL/da_j x a_i = tanh'(z_j) x ")
 
 
 def test_the_skip_connection_example_matches_torch(capsys, tmp_path):

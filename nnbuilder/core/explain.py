@@ -37,8 +37,10 @@ for the lecture's ``y = w x`` the gradient reads ``(w x - y) x x``. Where the
 engine fuses the loss with the Output activation (sigmoid + bce, softmax +
 cross_entropy) an output weight's chain rule is ``dL/dz x dz/dw``; otherwise
 ``dL/da x da/dz x dz/dw``. A hidden weight's is ``g'(z_j) x sum_m w_jm
-delta_m x a_i``, where the sum is dL/da_j, whatever lies between the node and
-the weighted nodes it feeds (Add, Concatenate, Dropout, Activation).
+delta_m x a_i``, the sum over the units m of the one weighted node that reads
+node j; where j's output reaches the loss another way (through Add,
+Concatenate, Dropout, Activation, or several readers) that factor is
+``dL/da_j``, the gradient arriving at a_j.
 """
 from __future__ import annotations
 
@@ -251,18 +253,21 @@ def _act_derivative(net: Network, plan: Plan, nid: str, col: int) -> float:
     return float(out[0, col])
 
 
-def _upstream(net: Network, plan: Plan, nodes, nid: str, col: int) -> tuple[float, str]:
-    """dL/da_j of unit ``col`` of ``nid`` and its numbers: the terms
-    w_jm x delta_m when a single weighted node reads it, else its value."""
+def _upstream(net: Network, plan: Plan, nodes, nid: str, col: int) -> tuple[Factor, str]:
+    """dL/da_j of unit ``col`` of ``nid`` as a factor, and its numbers: the
+    terms w_jm x delta_m when a single weighted node reads it (then the factor
+    is that sum), else its value (it came through other nodes too)."""
     value = float(plan.g[nid][0, col])
     readers = [m for m in net.order if nid in net.inputs[m]]
     if len(readers) == 1 and readers[0] in net.params:
         W, _ = net.params[readers[0]]
         delta = nodes[readers[0]].delta
+        numbers = _num(value)
         if W.shape[1] <= _TERMS_SHOWN:
-            terms = " + ".join(f"{_num(W[col, m])} x {_num(delta[m])}" for m in range(W.shape[1]))
-            return value, f"({terms})" if W.shape[1] > 1 else terms
-    return value, _num(value)
+            numbers = " + ".join(f"{_num(W[col, m])} x {_num(delta[m])}" for m in range(W.shape[1]))
+            numbers = f"({numbers})" if W.shape[1] > 1 else numbers
+        return Factor("sum_m w_jm delta_m", value), numbers
+    return Factor("dL/da_j", value), _num(value)
 
 
 def _explain_weight(net: Network, plan: Plan, nodes, ref: WeightRef) -> WeightExplanation:
@@ -295,8 +300,8 @@ def _explain_weight(net: Network, plan: Plan, nodes, ref: WeightRef) -> WeightEx
     elif act.elementwise:
         gp = _act_derivative(net, plan, ref.node, c)
         up, up_numbers = _upstream(net, plan, nodes, ref.node, c)
-        factors = (Factor("g'(z_j)", gp), Factor("sum_m w_jm delta_m", up), last)
-        head = f"g'(z_j) x sum_m w_jm delta_m x {'dz/db' if ref.is_bias else 'a_i'}"
+        factors = (Factor("g'(z_j)", gp), up, last)
+        head = f"g'(z_j) x {up.name} x {'dz/db' if ref.is_bias else 'a_i'}"
         sym = f"{act.name}'(z_j) x dL/da_j x {last_sym}"
         numbers = f"{_num(gp)} x {up_numbers} x {_num(a_i)}"
     else:
