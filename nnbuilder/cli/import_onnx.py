@@ -1,0 +1,26 @@
+"""``nnbuilder import MODEL.onnx -o MODEL.json``: an ONNX graph of layers and
+activations as an nnbuilder model with its weights (see
+nnbuilder.core.import_onnx). The module is not called ``import``: that is
+a Python keyword."""
+from __future__ import annotations
+
+import sys
+
+
+def cmd_import(args) -> int:
+    from nnbuilder.core.import_onnx import load_onnx
+    from nnbuilder.core.modelfile import save_model
+
+    doc = load_onnx(args.model)
+    save_model(args.output, doc)
+    if sys.stdout.isatty():
+        kinds = ", ".join(n.name for n in doc.graph.nodes.values())
+        print(f"wrote {args.output}: {kinds}; {doc.graph.total_params()} parameters")
+    return 0
+
+
+def register(sub) -> None:
+    s = sub.add_parser("import", help="read an ONNX model (layers and activations) as a model file")
+    s.add_argument("model", metavar="MODEL.onnx")
+    s.add_argument("-o", "--output", required=True, metavar="MODEL.json")
+    s.set_defaults(func=cmd_import)
