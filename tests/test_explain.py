@@ -526,3 +526,17 @@ def test_bad_input_is_one_line_naming_the_valid_range(capsys, tmp_path):
     bad(capsys, m, "--dataset", "nope", "--row", "1", needle="unknown dataset 'nope'")
     bad(capsys, m, "--data", tmp_path / "missing.csv", "--row", "1", needle="missing.csv")
     bad(capsys, tmp_path / "none.json", *data, "--row", "1", needle="none.json")
+
+
+def test_a_weight_outside_the_layer_is_refused_in_the_core_too(tmp_path):
+    from nnbuilder.core.errors import NNBuilderError
+    from nnbuilder.core.explain import WeightRef, explain_sample
+    from nnbuilder.core.modelfile import load_model
+    from nnbuilder.core.network import Network
+
+    net = Network(load_model(EXAMPLES / "linear_regression.json").graph)
+    for ref in (WeightRef("output", 1, 0), WeightRef("output", 0, 1), WeightRef("output", None, 0),
+                WeightRef("input", 0, 0)):
+        with pytest.raises(NNBuilderError):
+            explain_sample(net, [1.0], [2.0], ref)
+    assert explain_sample(net, [1.0], [2.0], WeightRef("output", 0, 0)).weight.factors[2].value == 1.0

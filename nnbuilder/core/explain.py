@@ -273,6 +273,10 @@ def _upstream(net: Network, plan: Plan, nodes, nid: str, col: int) -> tuple[Fact
 def _explain_weight(net: Network, plan: Plan, nodes, ref: WeightRef) -> WeightExplanation:
     if ref.node not in net.layout:
         raise NNBuilderError(f"node {ref.node!r} has no weights")
+    _, fan_in, units, b_off = net.layout[ref.node]
+    if not (0 <= ref.col < units and (b_off is not None if ref.is_bias else 0 <= ref.row < fan_in)):
+        raise NNBuilderError(f"{ref} is not a weight of {net.nodes[ref.node].name!r} "
+                             f"(W {fan_in}x{units}, {'a' if b_off is not None else 'no'} bias)")
     c = ref.col
     src = net.inputs[ref.node][0]
     a_i = 1.0 if ref.is_bias else float(nodes[src].a[ref.row])
