@@ -32,6 +32,7 @@ from nnbuilder.cli.common import (
     fmt,
     load_model_file,
     network_of,
+    own_data,
     read_data,
 )
 
@@ -155,6 +156,7 @@ def cmd_datasets(args) -> int:
 
 
 def cmd_train(args) -> int:
+    from nnbuilder.core.datasource import embed_rows
     from nnbuilder.core.modelfile import ModelDocument, save_model
     from nnbuilder.core.traindata import fitting_changes
     from nnbuilder.core.trainer import TrainConfig, TrainData, Trainer
@@ -162,7 +164,12 @@ def cmd_train(args) -> int:
     doc = load_model_file(args.model)
     network_of(doc, args.model)  # a broken network is reported before any data is read
     seed = doc.seed if args.seed is None else args.seed
-    ds, dataset_cfg = read_data(args, seed)
+    if args.dataset is None and args.data is None:
+        ds, dataset_cfg = own_data(doc, args.model, args, seed)
+    else:
+        ds, dataset_cfg = read_data(args, seed)
+    if args.embed_data:
+        dataset_cfg = embed_rows(dataset_cfg)
     split = dataset_cfg["split"]
     if args.fit or args.normalize:
         standardize = None if args.normalize is None else args.normalize == "standardize"
@@ -387,9 +394,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_datasets)
 
-    s = sub.add_parser("train", help="train a model on a built-in dataset or a CSV file")
+    s = sub.add_parser("train", help="train a model on a built-in dataset or a CSV file "
+                                     "(default: the data the model file names)")
     s.add_argument("model", metavar="MODEL.json")
-    add_data_arguments(s)
+    add_data_arguments(s, required=False)
     s.add_argument("--split", type=float, metavar="F",
                    help="fraction of samples used for training (default 0.5; 1 = all)")
     s.add_argument("--optimizer", choices=list(OPTIMIZERS), metavar="O")
@@ -405,6 +413,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="set the Input node's normalization (standardize: (x - mean) / std)")
     s.add_argument("--reinit", action="store_true",
                    help="start from fresh weights even if the model has trained ones")
+    s.add_argument("--embed-data", action="store_true",
+                   help="save the CSV data's rows in OUT.json, so it needs no other file "
+                        "(built-in data is always reproducible from its name)")
     s.add_argument("-o", "--output", required=True, metavar="OUT.json")
     s.add_argument("--json", action="store_true", help="print the result as one JSON object")
     s.set_defaults(func=cmd_train)

@@ -10,6 +10,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QFileDialog, QProgressDialog
 
+from nnbuilder.core.datasource import embed_rows
 from nnbuilder.core.errors import ModelFileError, NNBuilderError
 from nnbuilder.core.modelfile import save_model
 
@@ -91,6 +92,26 @@ class WindowFiles:
         self._remember(path)
         self._update_title()
         self.show_status(f"Saved {path}")
+        return True
+
+    def save_with_data(self, path: str | None = None) -> bool:
+        """Save As, with the CSV data's rows in the file: one file carries the
+        network, its data and its weights, and opens where the CSV file is not.
+        (Built-in and painted data are in every saved file already.)"""
+        doc = self.document
+        suggested = doc.title if doc.path else "network.json"
+        path = path or self._ask_save_path("Save network with its data", suggested, MODEL_FILTER)
+        if not path:
+            return False
+        before = doc.dataset
+        try:
+            doc.dataset = embed_rows(before) if before else before  # the same data, now in the file
+        except NNBuilderError as e:
+            self._error("Cannot save with data", f"{e}\n\nNothing was saved.")
+            return False
+        if not self._save_to(path):
+            doc.dataset = before
+            return False
         return True
 
     def _remember(self, path: str) -> None:

@@ -39,6 +39,10 @@ class WindowMenus:
                                        "Ctrl+I", "Import a CSV table as the training data")
         self.act_save = self._action("actionSave", "&Save", self.save, K.Save, "Save the network", S.SP_DialogSaveButton)
         self.act_save_as = self._action("actionSaveAs", "Save &As…", self.save_as, K.SaveAs, "Save under a new name")
+        self.act_save_with_data = self._action(
+            "actionSaveWithData", "Save with &data…", lambda: self.save_with_data(),
+            tip="Save under a new name with the imported data's rows inside, so the file "
+                "needs no CSV file beside it")
         self.act_export_weights = self._action("actionExportWeights", "Export trained &weights (JSON)…",
                                                self.export_weights, tip="Write the network with its trained weights")
         self.act_export_png = self._action("actionExportPng", "Export diagram as &PNG…", self.export_png)
@@ -107,7 +111,7 @@ class WindowMenus:
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         m.addAction(self.act_import)
         m.addSeparator()
-        m.addActions([self.act_save, self.act_save_as])
+        m.addActions([self.act_save, self.act_save_as, self.act_save_with_data])
         m.addSeparator()
         m.addActions([self.act_export_weights, self.act_export_png, self.act_export_svg,
                       self.act_export_plots, self.act_export_loss_csv])

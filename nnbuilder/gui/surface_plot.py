@@ -1,0 +1,252 @@
+"""The parts of the loss-surface view: the plot, a loss curve over one weight
+(with the tangent at the current value, the current point and the training
+path as points on the curve) or a contour map over two (with the path as a
+line), and the picker of a weight. The plot draws a
+:class:`~nnbuilder.core.surface.Curve` or :class:`~nnbuilder.core.surface.Grid`;
+:mod:`.surface_view` decides what and when.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QTransform
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
+
+from nnbuilder.core.surface import WeightRef
+
+from .plots import BasePlot, dark
+
+CONTOUR_LEVELS = 9
+SMOOTH = 4  # the contour map's image has this many pixels per grid step (bilinear)
+TANGENT_SHARE = 0.2  # the tangent reaches this share of the curve's range to each side
+PATH_TIP = ("Each point: w after a training step; its height is the loss at that w with the other "
+            "weights as they are now (what a one-weight slice can show)")
+
+
+def _colors() -> dict:
+    is_dark = dark()
+    return {"curve": "#5aa9e6" if is_dark else "#0877BD", "tangent": "#F59322", "now": "#E03131",
+            "path": (230, 230, 230) if is_dark else (60, 60, 60), "objective": "#9aa0a6"}
+
+
+def smooth(t: np.ndarray, k: int) -> np.ndarray:
+    """``t`` ``(m, n)`` bilinearly resampled to ``((m-1)k+1, (n-1)k+1)``: the
+    grid's values at every k-th pixel, straight lines between."""
+    if min(t.shape) < 2:
+        return t
+
+    def axis(n):
+        x = np.linspace(0, n - 1, (n - 1) * k + 1)
+        i = np.minimum(x.astype(int), n - 2)
+        return i, x - i
+    (i, fi), (j, fj) = axis(t.shape[0]), axis(t.shape[1])
+    top = t[i][:, j] * (1 - fj) + t[i][:, j + 1] * fj
+    bottom = t[i + 1][:, j] * (1 - fj) + t[i + 1][:, j + 1] * fj
+    return top * (1 - fi[:, None]) + bottom * fi[:, None]
+
+
+def loss_shades(loss: np.ndarray) -> np.ndarray:
+    """Loss values mapped to [0, 1] for colours and contour levels: the log of
+    the height above the lowest point, so the valley floor keeps its detail
+    (non-finite values count as the highest)."""
+    finite = np.isfinite(loss)
+    lo = float(loss[finite].min()) if finite.any() else 0.0
+    hi = float(loss[finite].max()) if finite.any() else 1.0
+    t = np.log10(np.where(finite, loss, hi) - lo + 1e-3 * (hi - lo) + 1e-12)
+    return (t - t.min()) / max(float(np.ptp(t)), 1e-12)
+
+
+class WeightPicker(QWidget):
+    """Layer, row (input unit, or b for the bias) and column (unit) of one weight."""
+
+    changed = Signal()
+
+    def __init__(self, title: str, name: str, parent=None):
+        super().__init__(parent)
+        self.node, self.row, self.col = QComboBox(), QComboBox(), QComboBox()
+        for combo, part, tip in ((self.node, "Layer", "The layer the weight belongs to"),
+                                 (self.row, "Row", ("Row of W: the input unit the weight comes from "
+                                                    "(b: the unit's bias)")),
+                                 (self.col, "Col", "Column of W: the unit of this layer")):
+            combo.setObjectName(f"{name}{part}Combo")
+            combo.setToolTip(tip)
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.layout_info: dict = {}
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        self.title = QLabel(title)
+        layout.addWidget(self.title)
+        layout.addWidget(self.node)
+        layout.addWidget(QLabel("row"))
+        layout.addWidget(self.row)
+        layout.addWidget(QLabel("col"))
+        layout.addWidget(self.col)
+        layout.addStretch(1)
+        self.node.currentIndexChanged.connect(self._node_changed)
+        self.row.currentIndexChanged.connect(lambda _: self.changed.emit())
+        self.col.currentIndexChanged.connect(lambda _: self.changed.emit())
+
+    def set_layers(self, layers: dict, label) -> None:
+        """``layers``: ``{node_id: (fan_in, units, has_bias)}``, shown as ``label(id)``."""
+        self.layout_info = layers
+        self.node.blockSignals(True)
+        self.node.clear()
+        self.node.addItem("(pick a layer)", None)
+        for nid in layers:
+            self.node.addItem(label(nid), nid)
+        self.node.blockSignals(False)
+        self._node_changed()
+
+    def _node_changed(self, *_) -> None:
+        nid = self.node.currentData()
+        fan_in, units, bias = self.layout_info.get(nid, (0, 0, False))
+        for combo, items in ((self.row, [str(r + 1) for r in range(fan_in)] + (["b"] if bias else [])),
+                             (self.col, [str(c + 1) for c in range(units)])):
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItems(items)
+            combo.blockSignals(False)
+        self.changed.emit()
+
+    def ref(self) -> WeightRef | None:
+        nid = self.node.currentData()
+        if nid is None or self.row.currentIndex() < 0 or self.col.currentIndex() < 0:
+            return None
+        row = self.row.currentText()
+        return WeightRef(nid, None if row == "b" else int(row) - 1, self.col.currentIndex())
+
+    def set_ref(self, ref: WeightRef) -> bool:
+        """Show ``ref``; False (and no change) if the layers have no such weight."""
+        fan_in, units, bias = self.layout_info.get(ref.node, (0, 0, False))
+        if not 0 <= ref.col < units or (ref.is_bias and not bias) or \
+                (not ref.is_bias and not 0 <= ref.row < fan_in):
+            return False
+        for combo in (self.node, self.row, self.col):
+            combo.blockSignals(True)
+        self.node.setCurrentIndex(self.node.findData(ref.node))
+        self._node_changed()
+        self.row.setCurrentIndex(fan_in if ref.is_bias else ref.row)
+        self.col.setCurrentIndex(ref.col)
+        for combo in (self.node, self.row, self.col):
+            combo.blockSignals(False)
+        self.changed.emit()
+        return True
+
+
+class SurfacePlot(BasePlot):
+    """Draws one :class:`Curve` or :class:`Grid` with the training path."""
+
+    def __init__(self, parent=None):
+        super().__init__("surfacePlot", "Loss surface", parent)
+        p = self.plotItem
+        p.setTitle(None)  # the caption under it says what it shows
+        p.layout.setContentsMargins(0, 8, 10, 0)  # room for the top and the last tick labels
+        for side in ("left", "bottom"):  # "loss (x0.001)" over ticks of 460 reads wrong: plain numbers
+            p.getAxis(side).enableAutoSIPrefix(False)
+        self.dims = 1
+        self.curve = p.plot([], [], connect="finite")
+        self.objective = p.plot([], [], connect="finite")
+        self.tangent = pg.PlotDataItem([], [])
+        p.addItem(self.tangent, ignoreBounds=True)  # a steep tangent must not stretch the view
+        self.path_line = p.plot([], [])
+        self.path_points = pg.ScatterPlotItem(size=7, hoverable=True, tip=self._path_tip)
+        p.addItem(self.path_points)
+        self.now = pg.ScatterPlotItem(size=11, hoverable=True, tip=self._now_tip)
+        p.addItem(self.now)
+        self.image = pg.ImageItem()
+        p.addItem(self.image)
+        self.contours: list[pg.IsocurveItem] = []
+        for z, item in enumerate((self.image, self.curve, self.objective, self.tangent, self.path_line,
+                                  self.path_points, self.now)):
+            item.setZValue(z - 1 if item is not self.image else -10)
+        self.apply_theme()
+
+    def apply_theme(self) -> None:
+        super().apply_theme()
+        if not hasattr(self, "curve"):
+            return  # BasePlot's constructor: the items come next
+        c = _colors()
+        self.curve.setPen(pg.mkPen(c["curve"], width=2))
+        self.objective.setPen(pg.mkPen(c["objective"], width=1.5, style=Qt.PenStyle.DashLine))
+        self.tangent.setPen(pg.mkPen(c["tangent"], width=2, style=Qt.PenStyle.DashLine))
+        self.now.setPen(pg.mkPen(c["now"], width=1.5))
+        self.now.setBrush(pg.mkBrush(c["now"]))
+
+    def _one(self, one: bool) -> None:
+        self.dims = 1 if one else 2
+        for item in (self.curve, self.objective, self.tangent):
+            item.setVisible(one)
+        self.image.setVisible(not one)
+        for c in self.contours:
+            c.setVisible(not one)
+        self.setToolTip(PATH_TIP if one else "")
+
+    @staticmethod
+    def _fading(rgb, n: int) -> list:
+        """One brush per path point, older steps fainter."""
+        return [pg.mkBrush(*rgb, int(60 + 195 * (i + 1) / n)) for i in range(n)]
+
+    def show_curve(self, c, name: str, path: np.ndarray, steps: list, step, objective: bool) -> None:
+        """Curve ``c`` over the weight called ``name``; ``path`` ``(k,)`` its
+        values after the ``steps``; ``objective``: draw loss + penalty too."""
+        self._one(True)
+        colors = _colors()
+        p = self.plotItem
+        p.setLabel("bottom", f"w = {name}")
+        p.setLabel("left", "loss")
+        self.curve.setData(c.values, np.where(np.isfinite(c.loss), c.loss, np.nan))
+        self.objective.setData(c.values, c.objective if objective else np.zeros(0))
+        self.objective.setVisible(objective)
+        half = TANGENT_SHARE * (c.values[-1] - c.values[0])
+        xs = np.array([c.current - half, c.current + half])
+        self.tangent.setData(xs, c.current_loss + c.slope * (xs - c.current))
+        ys = c.loss_of(path)  # exact: the path's values are among the curve's
+        self.path_line.setData(path, ys, pen=pg.mkPen((*colors["path"], 110), width=1))
+        self.path_points.setData(path, ys, data=steps, size=7, brush=self._fading(colors["path"], len(path)),
+                                 pen=pg.mkPen(colors["path"], width=0.5))
+        self.now.setData([c.current], [c.current_loss], data=[step])
+        p.enableAutoRange()
+
+    def show_map(self, g, names: tuple[str, str], paths: tuple, steps: list, step) -> None:
+        """Grid ``g`` over the weights called ``names``; ``paths`` their values after the ``steps``."""
+        self._one(False)
+        p = self.plotItem
+        p.setLabel("bottom", names[0])
+        p.setLabel("left", names[1])
+        va, vb = g.a_values, g.b_values
+        t = loss_shades(g.loss)
+        da = (va[-1] - va[0]) / max(1, len(va) - 1)
+        db = (vb[-1] - vb[0]) / max(1, len(vb) - 1)
+        fine = smooth(t, SMOOTH)  # pixel centres on the grid's values, and SMOOTH-1 between
+        lut = pg.colormap.get("viridis").getLookupTable(0.0, 1.0, 256)
+        self.image.setImage(fine, lut=lut, levels=(0.0, 1.0), autoLevels=False)
+        fa, fb = da / SMOOTH, db / SMOOTH
+        self.image.setRect(QRectF(va[0] - fa / 2, vb[0] - fb / 2, fa * fine.shape[1], fb * fine.shape[0]))
+        for c in self.contours:
+            p.removeItem(c)
+        self.contours = []
+        for level in np.linspace(0.0, 1.0, CONTOUR_LEVELS + 2)[1:-1]:
+            ink = (255, 255, 255, 130) if level < 0.55 else (0, 0, 0, 90)  # light on the dark valley
+            iso = pg.IsocurveItem(data=t, level=level, pen=pg.mkPen(ink, width=1))
+            # Isocurve points are grid indices: index (i, j) goes to (va[i], vb[j]).
+            iso.setTransform(QTransform.fromTranslate(va[0], vb[0]).scale(da, db))
+            iso.setZValue(-5)
+            p.addItem(iso)
+            self.contours.append(iso)
+        pa, pb = paths
+        self.path_line.setData(pa, pb, pen=pg.mkPen("#ffffff", width=1.5))
+        self.path_points.setData(pa, pb, data=steps, size=5, brush=self._fading((255, 255, 255), len(pa)),
+                                 pen=pg.mkPen("#222222", width=0.8))
+        self.now.setData([g.current[0]], [g.current[1]], data=[step])
+        p.setRange(xRange=(va[0], va[-1]), yRange=(vb[0], vb[-1]), padding=0)
+
+    def _path_tip(self, x, y, data) -> str:
+        where = f"w = {x:.6g}, loss {y:.6g} (the other weights as now)" if self.dims == 1 else \
+            f"({x:.6g}, {y:.6g})"
+        return f"after step {data}: {where}"
+
+    def _now_tip(self, x, y, data) -> str:
+        where = f"w = {x:.6g}, loss {y:.6g}" if self.dims == 1 else f"({x:.6g}, {y:.6g})"
+        return f"now (step {data}): {where}"
