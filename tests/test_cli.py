@@ -218,7 +218,7 @@ def test_every_bad_input_exits_2_with_one_line(capsys, tmp_path):
         needle="invalid int value")
     bad(capsys, "train", m, "--dataset", "blobs", "-o", tmp_path / "o.json", needle="3 classes")
     bad(capsys, "train", m, "--dataset", "xor", "-o", tmp_path / "no" / "dir" / "o.json", needle="cannot write")
-    bad(capsys, "train", m, "-o", tmp_path / "o.json", needle="one of the arguments --dataset --data")
+    bad(capsys, "train", m, "-o", tmp_path / "o.json", needle="names no data; give --dataset NAME or --data")
     bad(capsys, "new", "2-x-1", "-o", m, needle="SPEC")
     bad(capsys, "new", "2-3", "--activation", "gelu", "-o", m, needle="invalid choice: 'gelu'")
     bad(capsys, "new", "2-1", "--loss", "cross_entropy", "-o", m, needle="at least 2 output units")

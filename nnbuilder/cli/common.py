@@ -65,9 +65,10 @@ class Progress:
 
 
 
-def add_data_arguments(s: argparse.ArgumentParser) -> None:
-    """--dataset/--data and their options, as ``train`` takes them."""
-    src = s.add_mutually_exclusive_group(required=True)
+def add_data_arguments(s: argparse.ArgumentParser, required: bool = True) -> None:
+    """--dataset/--data and their options, as ``train`` takes them (which,
+    ``required=False``, reads the model's own data without them)."""
+    src = s.add_mutually_exclusive_group(required=required)
     src.add_argument("--dataset", metavar="NAME")
     src.add_argument("--data", metavar="FILE.csv")
     s.add_argument("--samples", type=int, metavar="N")
@@ -100,3 +101,24 @@ def read_data(args, seed: int):
     ds = load_csv(args.data, args.target, args.task, drop_bad=args.drop_bad)
     return ds, {"csv": os.path.abspath(args.data), "target": args.target, "task": args.task,
                 "drop_bad": args.drop_bad, "split": split, "seed": seed}
+
+
+def own_data(doc, path: str, args, seed: int):
+    """(Dataset, its ``dataset`` entry) of the data the model file ``path``
+    names itself (a built-in set, a CSV file, rows saved in the file, painted
+    points); ``args.split``, ``args.samples`` and ``args.noise`` override
+    its settings, ``args.seed`` its seed."""
+    from nnbuilder.core.datasets import DATASETS, dataset_from_spec
+
+    if not doc.dataset:
+        raise CliError(f"{path}: the model names no data; give --dataset NAME or --data FILE.csv")
+    spec = dict(doc.dataset)
+    info = DATASETS.get(spec.get("name"))
+    overrides = {"split": getattr(args, "split", None),
+                 "seed": seed if getattr(args, "seed", None) is not None else None}
+    if info is not None and not info.fixed:
+        overrides.update(samples=args.samples, noise=args.noise)
+    spec.update({k: v for k, v in overrides.items() if v is not None})
+    spec.setdefault("split", info.split if info is not None else 0.5)
+    spec.setdefault("seed", seed)
+    return dataset_from_spec(spec), spec

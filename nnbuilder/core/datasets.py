@@ -9,12 +9,14 @@ generator scales it to its own data (documented per set).
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
 from .dataset import Dataset  # re-exported: the record lives in a leaf module
+from .datasource import table_from_rows
 from .errors import DataError
 from .resources import resource
 from .table import MAX_CLASSES, read_table
@@ -239,6 +241,10 @@ def load_csv(path: str, target: str | int | None = None, task: str | None = None
 
 def dataset_from_spec(spec: dict) -> Dataset:
     """The Dataset a model file's ``dataset`` entry describes."""
+    if "rows" in spec:  # saved with the data: the file is not read
+        name = f"{os.path.basename(spec['csv'])} (saved in the model file)"
+        return table_from_rows(name, spec["columns"], spec["rows"]).to_dataset(
+            spec.get("features"), spec.get("target"), spec.get("task"), spec.get("drop_bad", False))
     if "csv" in spec:
         return load_csv(spec["csv"], spec.get("target"), spec.get("task"), spec.get("features"),
                         spec.get("drop_bad", False))

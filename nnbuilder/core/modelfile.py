@@ -8,7 +8,10 @@ settings, class labels, column names). Every problem raises
 :class:`ModelFileError` with the JSON path of the bad field; nothing else
 escapes. Writing refuses non-finite numbers and
 replaces the file atomically. Floats are written with Python's shortest
-round-trip ``repr``, so weights read back bit-exact. See docs/model-format.md.
+round-trip ``repr``, so weights read back bit-exact. A CSV file in the model
+file's folder or below is named relative to it, and read back absolute (see
+:mod:`.datasource`, which also holds data saved inside the file). See
+docs/model-format.md.
 """
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .datasets import CSV_OPTIONS, DATASETS, make_dataset
+from .datasource import check_rows, relative_csv, resolve_csv
 from .errors import GraphError, ModelFileError, NNBuilderError
 from .features import columns_needed
 from .graph import Graph, GraphDictError
@@ -79,8 +83,9 @@ def _finite_or_raise(value: Any, path: str) -> None:
             _finite_or_raise(v, f"{path}[{i}]")
 
 
-def model_to_dict(doc: ModelDocument) -> dict:
-    """The JSON-ready dict of ``doc``; raises ModelFileError on NaN/Inf."""
+def model_to_dict(doc: ModelDocument, folder: str | os.PathLike | None = None) -> dict:
+    """The JSON-ready dict of ``doc``; raises ModelFileError on NaN/Inf.
+    For a file in ``folder``, a CSV file there or below is named relative to it."""
     weights = None
     if doc.weights is not None:
         weights = {}
@@ -103,7 +108,7 @@ def model_to_dict(doc: ModelDocument) -> dict:
         "graph": doc.graph.to_dict(),
         "weights": weights,
         "training": None if doc.training is None else doc.training.to_dict(),
-        "dataset": doc.dataset,
+        "dataset": doc.dataset if folder is None else relative_csv(doc.dataset, folder),
         "seed": int(doc.seed),
         "metrics": doc.metrics,
         "labels": None if doc.labels is None else [str(n) for n in doc.labels],
@@ -157,7 +162,7 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
 
 def save_model(path: str | os.PathLike, doc: ModelDocument) -> None:
     """Write ``doc`` to ``path`` atomically; ModelFileError if it cannot be written."""
-    data = model_to_dict(doc)
+    data = model_to_dict(doc, os.path.dirname(os.path.abspath(path)))
     text = json.dumps(data, indent=1, allow_nan=False) + "\n"
     try:
         atomic_write_text(path, text)
@@ -201,7 +206,9 @@ def load_model(path: str | os.PathLike) -> ModelDocument:
             raw = fh.read()
     except OSError as e:
         raise ModelFileError(f"cannot read: {e.strerror or e}", file=path) from None
-    return read_model_text(raw, path)
+    doc = read_model_text(raw, path)
+    doc.dataset = resolve_csv(doc.dataset, os.path.dirname(os.path.abspath(path)))
+    return doc
 
 
 def model_from_dict(data: Any, file: str | None = None) -> ModelDocument:
@@ -248,6 +255,7 @@ def model_from_dict(data: Any, file: str | None = None) -> ModelDocument:
 
     dataset = data.get("dataset")
     if dataset is not None:
+        check_rows(dataset, fail)  # first: rows without 'csv' are told so
         sources = [k for k in ("name", "csv", "points") if k in dataset]
         if len(sources) != 1:
             fail("a dataset has exactly one of a built-in 'name', a 'csv' file or painted 'points'",

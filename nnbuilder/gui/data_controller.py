@@ -15,6 +15,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from nnbuilder.core.datasets import CSV_OPTIONS, Dataset, dataset_from_spec, split_indices
+from nnbuilder.core.datasource import EMBEDDED_KEYS
 from nnbuilder.core.errors import NNBuilderError
 from nnbuilder.core.live import View
 from nnbuilder.core.probe import input_grid
@@ -94,7 +95,7 @@ class DataController(QObject):
         import is); until it is, there is no data and the error says why."""
         d = self.spec
         self.error = None
-        key = csv_key(d) if "csv" in d else None
+        key = csv_key(d) if "csv" in d and "rows" not in d else None  # rows: saved in the file
         if self.loader is not None:  # a file still being read is not wanted any more
             self.loader.cancel()
             self.loader = None
@@ -199,7 +200,8 @@ class DataController(QObject):
             new = {"points": old.get("points", []), "classes": old.get("classes", 2),
                    "split": dataset.get("split", 0.5), "seed": old.get("seed", 0)}
         else:
-            new = {**{k: v for k, v in old.items() if k not in ("csv", "points", "classes", *CSV_OPTIONS)},
+            csv_keys = ("csv", *CSV_OPTIONS, *EMBEDDED_KEYS)
+            new = {**{k: v for k, v in old.items() if k not in ("points", "classes", *csv_keys)},
                    **dataset}
             new.setdefault("seed", old.get("seed", 0))
         title = dataset.get("name") or os.path.basename(old.get("csv", ""))
