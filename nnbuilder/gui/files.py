@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QFileDialog, QProgressDialog
 
 from nnbuilder.core.datasource import embed_rows
 from nnbuilder.core.errors import ModelFileError, NNBuilderError
+from nnbuilder.core.exports import EXPORT_FORMATS, write_export
 from nnbuilder.core.modelfile import save_model
 
 from . import autosave as side_file
@@ -20,6 +21,7 @@ from .document import Document
 from .importer import DATA_SUFFIXES, ImportDialog, TableLoader
 
 MODEL_FILTER = "nnbuilder models (*.json);;All files (*)"
+ONNX_FILTER = "ONNX models (*.onnx);;All files (*)"
 MAX_RECENT = 10
 
 
@@ -198,6 +200,55 @@ class WindowFiles:
             return False
         self.show_status(f"Exported weights to {path}")
         return True
+
+    def export_network(self, fmt: str, path: str | None = None) -> bool:
+        """The trained network as ``fmt`` (a key of EXPORT_FORMATS: "onnx",
+        "torch"), to run it without nnbuilder; refused, saying why, when the
+        weights do not fit the network as drawn."""
+        form = EXPORT_FORMATS[fmt]
+        if self.document.fitting_weights() is None:
+            self._error("No trained weights",
+                        f"An {form.title} export runs the trained network, and this one has no "
+                        "trained weights that fit its current layers. Train it first (Train or "
+                        "Step), then export again.")
+            return False
+        stem = Path(self.document.title).stem if self.document.path else "network"
+        path = path or self._ask_save_path(f"Export as {form.title}", stem + form.suffix,
+                                           form.file_filter + ";;All files (*)")
+        if not path:
+            return False
+        try:
+            write_export(self.document.to_model(), fmt, path)
+        except NNBuilderError as e:
+            self._error("Cannot export", str(e))
+            return False
+        self.show_status(f"Exported {form.title} to {path}")
+        return True
+
+    def import_onnx(self, path: str | None = None) -> bool:
+        """Open an ONNX model (layers and activations) as a new, unsaved network."""
+        from nnbuilder.core.import_onnx import load_onnx
+
+        if not self.maybe_save():
+            return False
+        path = path or self._ask_onnx_path()
+        if not path:
+            return False
+        try:
+            doc = Document(load_onnx(path))
+        except NNBuilderError as e:
+            self._error("Cannot import ONNX model", f"{e}\n\nThe current network was left as it was.")
+            self.show_status(f"Could not import {Path(path).name}")
+            return False
+        doc.mark_modified()
+        self.set_document(doc)
+        side_file.clear_autosave()
+        self.show_status(f"Imported {Path(path).name}: {len(doc.graph.nodes)} nodes with their "
+                         "weights; save it to keep it")
+        return True
+
+    def _ask_onnx_path(self) -> str:
+        return QFileDialog.getOpenFileName(self, "Import ONNX model", self._last_dir(), ONNX_FILTER)[0]
 
     def export_png(self, path: str | None = None) -> bool:
         path = path or self._ask_save_path("Export diagram", "network.png", "PNG images (*.png)")

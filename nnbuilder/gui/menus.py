@@ -47,6 +47,14 @@ class WindowMenus:
                                                self.export_weights, tip="Write the network with its trained weights")
         self.act_export_png = self._action("actionExportPng", "Export diagram as &PNG…", self.export_png)
         self.act_export_svg = self._action("actionExportSvg", "Export diagram as S&VG…", self.export_svg)
+        self.act_export_onnx = self._action("actionExportOnnx", "&ONNX…", lambda: self.export_network("onnx"),
+                                            tip="Write the trained network as an ONNX graph")
+        self.act_export_torch = self._action("actionExportTorch", "Py&Torch script…",
+                                             lambda: self.export_network("torch"),
+                                             tip="Write the trained network as one PyTorch file that "
+                                                 "can train on (torchrun)")
+        self.act_import_onnx = self._action("actionImportOnnx", "&ONNX model…", lambda: self.import_onnx(),
+                                            tip="Open an ONNX model of layers and activations as a network")
         self.act_quit = self._action("actionQuit", "&Quit", self.close, K.Quit)
         self.act_undo = self.undo_group.createUndoAction(self, "&Undo")
         self.act_undo.setObjectName("actionUndo")
@@ -110,11 +118,17 @@ class WindowMenus:
         self.recent_menu.setObjectName("recentMenu")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         m.addAction(self.act_import)
+        sub = m.addMenu("I&mport")
+        sub.setObjectName("importMenu")
+        sub.addAction(self.act_import_onnx)
         m.addSeparator()
         m.addActions([self.act_save, self.act_save_as, self.act_save_with_data])
         m.addSeparator()
         m.addActions([self.act_export_weights, self.act_export_png, self.act_export_svg,
                       self.act_export_plots, self.act_export_loss_csv])
+        sub = m.addMenu("&Export")
+        sub.setObjectName("exportMenu")
+        sub.addActions([self.act_export_onnx, self.act_export_torch])
         m.addSeparator()
         m.addAction(self.act_quit)
         m = mb.addMenu("&Edit")

@@ -1,0 +1,124 @@
+"""File > Export > ONNX… / PyTorch script… and File > Import > ONNX model…,
+driven through the window's actions with the file dialogs answered by the
+test. The exported files are run by onnxruntime and PyTorch."""
+import importlib.util
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+import torch
+from onnx import TensorProto, helper, numpy_helper
+
+from nnbuilder.cli import main
+from nnbuilder.core.network import Network
+from nnbuilder.gui.mainwindow import MainWindow
+
+
+def trained_file(folder):
+    m, t = folder / "m.json", folder / "trained.json"
+    assert main(["new", "5-5-3-1", "--activation", "swish", "--features", "x1,x2,x1*x2,sin(x1),x2^2",
+                 "-o", str(m)]) == 0
+    assert main(["train", str(m), "--dataset", "xor", "--epochs", "3", "--normalize", "standardize",
+                 "-o", str(t)]) == 0
+    return t
+
+
+def engine_outputs(window, X):
+    model = window.document.to_model()
+    net = Network(model.graph)
+    net.set_weights(model.weights)
+    return net.predict(net.prepare(X))
+
+
+def answer_save(monkeypatch, path):
+    monkeypatch.setattr(MainWindow, "_ask_save_path", lambda self, *a: str(path))
+
+
+def test_menus_offer_onnx_and_pytorch(window):
+    exports = window.findChild(type(window.recent_menu), "exportMenu")
+    imports = window.findChild(type(window.recent_menu), "importMenu")
+    assert [a.text() for a in exports.actions()] == ["&ONNX…", "Py&Torch script…"]
+    assert [a.text() for a in imports.actions()] == ["&ONNX model…"]
+    file_menu = window.menuBar().actions()[0].menu()
+    assert exports.menuAction() in file_menu.actions() and imports.menuAction() in file_menu.actions()
+
+
+def test_an_untrained_network_explains_why_export_is_refused(window, gui_env, monkeypatch):
+    out = gui_env / "never.onnx"
+    answer_save(monkeypatch, out)
+    for action in (window.act_export_onnx, window.act_export_torch):
+        action.trigger()
+        title, text = window.errors[-1]
+        assert title == "No trained weights" and "Train it first" in text
+    assert not out.exists()
+
+
+def test_export_onnx_and_torch_from_the_window(make_window, gui_env, monkeypatch):
+    w = make_window(str(trained_file(gui_env)))
+    X = np.random.default_rng(0).uniform(-4, 4, (50, 2))
+    expected = engine_outputs(w, X)
+
+    onnx_path = gui_env / "net.onnx"
+    answer_save(monkeypatch, onnx_path)
+    w.act_export_onnx.trigger()
+    assert not w.errors, w.errors
+    onnx.checker.check_model(onnx.load(str(onnx_path)), full_check=True)
+    got = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"]).run(
+        ["y"], {"x": X.astype(np.float32)})[0]
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-5)
+
+    py_path = gui_env / "net.py"
+    answer_save(monkeypatch, py_path)
+    w.act_export_torch.trigger()
+    assert not w.errors, w.errors
+    spec = importlib.util.spec_from_file_location("net_from_window", py_path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with torch.no_grad():
+        got = module.Net().eval()(torch.tensor(X)).numpy()
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-9)
+    assert "Exported PyTorch script" in w.statusBar().currentMessage()
+
+    answer_save(monkeypatch, gui_env / "no such folder" / "net.onnx")
+    w.act_export_onnx.trigger()  # a write failure is a message, not a crash
+    title, text = w.errors[-1]
+    assert title == "Cannot export" and "no such folder" in text
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # the TorchScript exporter (dynamo=False)
+def test_import_onnx_opens_the_network_with_its_weights(window, gui_env, monkeypatch):
+    torch.manual_seed(1)
+    seq = torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1),
+                              torch.nn.Sigmoid()).eval()
+    path = gui_env / "seq.onnx"
+    torch.onnx.export(seq, (torch.zeros(1, 2),), str(path), input_names=["x"], output_names=["y"],
+                      dynamic_axes={"x": {0: "N"}}, dynamo=False)
+    monkeypatch.setattr(MainWindow, "_ask_onnx_path", lambda self: str(path))
+    window.act_import_onnx.trigger()
+    assert not window.errors, window.errors
+    graph = window.document.graph
+    assert sorted(n.type for n in graph.nodes.values()) == ["dense", "input", "output"]
+    assert window.document.modified and window.document.fitting_weights() is not None
+    assert len(window.scene.items()) > 0
+    X = np.random.default_rng(2).normal(size=(20, 2))
+    with torch.no_grad():
+        expected = seq(torch.tensor(X, dtype=torch.float32)).double().numpy()
+    np.testing.assert_allclose(engine_outputs(window, X), expected, rtol=0, atol=1e-5)
+
+
+def test_import_of_an_unsupported_graph_names_the_op_and_keeps_the_network(window, gui_env, monkeypatch):
+    before = set(window.document.graph.nodes)
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "W"], ["h"], name="layer"),
+         helper.make_node("Conv", ["h", "W"], ["y"], name="convolve")], "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 2])],
+        [numpy_helper.from_array(np.eye(2, dtype=np.float32), "W")])
+    path = gui_env / "conv.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+    monkeypatch.setattr(MainWindow, "_ask_onnx_path", lambda self: str(path))
+    window.act_import_onnx.trigger()
+    title, text = window.errors[-1]
+    assert title == "Cannot import ONNX model" and "'convolve' (Conv)" in text and "left as it was" in text
+    assert set(window.document.graph.nodes) == before
