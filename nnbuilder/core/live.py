@@ -33,7 +33,6 @@ import pickle
 import queue
 import socket
 import subprocess
-import sys
 import threading
 import traceback
 from multiprocessing.connection import Connection
@@ -42,7 +41,7 @@ from .protocol import (DataRef, DataStore, Pause, Play, Quit, Replace, RequestSn
                        RunSpec, SetGrids, SetLoss, SetSpeed, SetView, SetWeight, ShareData, Start,
                        Step, StepEpoch, UpdateConfig, View, data_key)
 from .snapshot import ALL_PARTS, MAX_MAP_UNITS, LiveSnapshot, SnapshotBox, error_snapshot
-from .worker import Run, queue_receiver, serve, serve_fd
+from .worker import Run, queue_receiver, serve, serve_fd, worker_command
 
 # The worker trains small batches on one core: BLAS threads would only take the
 # window's core from it (and the window's from the worker).
@@ -182,14 +181,14 @@ class LiveProcess(LiveHost):
     """
 
     def __init__(self, spec: RunSpec):
-        # A fresh interpreter running the worker (not multiprocessing's spawn,
+        # A fresh process running the worker (this interpreter, or a frozen
+        # app's own executable: worker_command; not multiprocessing's spawn,
         # which re-imports the caller's __main__), connected by a socket pair
         # that carries pickled messages both ways.
         ours, theirs = socket.socketpair()
         self._proc = subprocess.Popen(
-            [sys.executable, "-c", "import sys; from nnbuilder.core.worker import serve_fd; "
-             "serve_fd(int(sys.argv[1]))", str(theirs.fileno())],
-            pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, env={**os.environ, **ONE_BLAS_THREAD})
+            worker_command(theirs.fileno()), pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL,
+            env={**os.environ, **ONE_BLAS_THREAD})
         theirs.close()
         self._conn = Connection(ours.detach())
         self._box = SnapshotBox()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import queue
+import sys
 import threading
 import time
 import traceback
@@ -381,6 +382,21 @@ def _send_snapshots(conn: Connection, box: SnapshotBox) -> None:
             conn.send(snap)
         except (BrokenPipeError, EOFError, OSError):
             return  # the GUI went away; the loop sees it on its side
+
+
+# The argument that makes a frozen app (the PyInstaller bundle, whose
+# executable is the CLI and cannot run ``-c``) serve as a worker: its entry
+# point (packaging/entry.py) checks for it before parsing the command line.
+WORKER_FLAG = "--nnbuilder-live-worker"
+
+
+def worker_command(fd: int) -> list[str]:
+    """The command line of a worker process serving socket ``fd``: this
+    interpreter, or in a frozen app the app itself with :data:`WORKER_FLAG`."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, WORKER_FLAG, str(fd)]
+    return [sys.executable, "-c", "import sys; from nnbuilder.core.worker import serve_fd; "
+            "serve_fd(int(sys.argv[1]))", str(fd)]
 
 
 def serve_fd(fd: int) -> None:
