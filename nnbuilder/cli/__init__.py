@@ -356,7 +356,7 @@ def cmd_gui(args) -> int:
               "'xvfb-run nnbuilder' for a virtual screen, or use the CLI (nnbuilder --help)",
               file=sys.stderr)
         return EXIT_BAD_INPUT
-    return run(getattr(args, "file", None))
+    return run(getattr(args, "file", None), self_test=getattr(args, "self_test", False))
 
 
 # ----------------------------------------------------------------------- main
@@ -428,6 +428,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("gui", help="open the desktop app")
     s.add_argument("file", nargs="?", metavar="FILE")
+    s.add_argument("--self-test", action="store_true",
+                   help="open the window, train the example briefly in the worker process, "
+                        "close; exit 0 when all of it worked (make dist runs it on the bundle)")
     s.set_defaults(func=cmd_gui)
 
     # Every other module of this package that defines ``register(sub)`` adds

@@ -12,8 +12,13 @@ def has_display() -> bool:
                 or os.environ.get("QT_QPA_PLATFORM"))
 
 
-def run(path: str | None = None) -> int:
+def run(path: str | None = None, self_test: bool = False) -> int:
+    """Open the window (on ``path``, else the example) and run until it closes.
+    ``self_test``: see :mod:`nnbuilder.gui.selftest`."""
+    from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
+
+    from nnbuilder.core.resources import resource
 
     from .mainwindow import MainWindow
     from .theme import apply_theme
@@ -23,8 +28,16 @@ def run(path: str | None = None) -> int:
     app.setOrganizationName("nnbuilder")
     app.setApplicationDisplayName("nnbuilder")
     app.setStyle("Fusion")
+    app.setWindowIcon(QIcon(str(resource("icons", "nnbuilder.png"))))
+    # Wayland finds the icon (and the window's name) through the .desktop entry
+    # of this name, which packaging/install-desktop.sh installs.
+    app.setDesktopFileName("nnbuilder")
     window = MainWindow(path)
     apply_theme(window.theme)
     window.set_theme(window.theme)
     window.show()
+    if self_test:
+        from .selftest import SelfTest
+
+        SelfTest(window)  # a child of the window
     return app.exec()
