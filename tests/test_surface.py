@@ -422,3 +422,20 @@ def test_the_view_works_only_when_shown_and_seldom_while_training(qtbot):
     view.set_weights(t.network.unflatten(t.network.theta.copy()), t.step, running=False)
     qtbot.waitUntil(lambda: drawn(view))
     assert view.result.current == t.network.params["dense1"][0][0, 0]
+
+
+def test_built_as_the_window_builds_it_the_surface_is_the_runs():
+    """A fresh network of the graph, the run's TrainData (its rows already
+    standardized) and a snapshot's weights: the trainer's loss."""
+    g = Graph.chain([2, 3, 1])
+    g.set_params("input", normalize="standardize")
+    run_net = Network(g)
+    data = TrainData.from_dataset(make_dataset("gauss", samples=80, seed=4), run_net, 0.5, seed=4)
+    assert data.input_stats is not None
+    t = Trainer(run_net, data, TrainConfig(), seed=1)
+    t.run(30)
+    s = LossSurface(Network(g), data)
+    s.set_weights(t.snapshot().weights)
+    assert s.loss() == pytest.approx(t.evaluate()["train_loss"], rel=1e-12)
+    assert s.curve(WeightRef("dense1", 1, 2), points=5).current_loss == \
+        pytest.approx(t.evaluate()["train_loss"], rel=1e-12)

@@ -71,14 +71,16 @@ class WeightPicker(QWidget):
                                  (self.col, "Col", "Column of W: the unit of this layer")):
             combo.setObjectName(f"{name}{part}Combo")
             combo.setToolTip(tip)
-            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            # Narrow: the view must fit a side dock (a long layer name is elided, its list is wide).
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(6 if combo is self.node else 2)
         self.layout_info: dict = {}
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
         self.title = QLabel(title)
         layout.addWidget(self.title)
-        layout.addWidget(self.node)
+        layout.addWidget(self.node, 1)
         layout.addWidget(QLabel("row"))
         layout.addWidget(self.row)
         layout.addWidget(QLabel("col"))
