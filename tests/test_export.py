@@ -67,7 +67,8 @@ def raw_rows(n=64, seed=1) -> np.ndarray:
 def predict_cli(tmp_path, capsys, model, X) -> np.ndarray:
     """`nnbuilder predict` on the rows X: the outputs it prints."""
     inp, out = tmp_path / "rows.csv", tmp_path / "pred.csv"
-    np.savetxt(inp, X, delimiter=",", header="x1,x2,x3", comments="", fmt="%.17g")
+    header = ",".join(f"x{j + 1}" for j in range(X.shape[1]))
+    np.savetxt(inp, X, delimiter=",", header=header, comments="", fmt="%.17g")
     assert main(["predict", str(model), str(inp), "-o", str(out)]) == 0, capsys.readouterr()
     with open(out) as fh:
         header = fh.readline().strip().split(",")
@@ -286,3 +287,18 @@ def test_torchrun_two_processes_trains_what_one_does(tmp_path, capsys):
     p = net.predict(net.prepare(rows))
     assert p.shape == (40, 1) and np.all((p > 0) & (p < 1))
     assert b.dataset["csv"] == str(data) and b.training.batch_size == 10
+
+
+def test_round_trip_of_a_dag_whose_input_feeds_two_layers(tmp_path, capsys, dag_graph):
+    doc = trained(dag_graph)
+    model, path = export(tmp_path, capsys, doc, "onnx")
+    back = tmp_path / "back.json"
+    assert main(["import", str(path), "-o", str(back)]) == 0, capsys.readouterr()
+    g2 = load_model(back).graph
+    (inp,) = g2.nodes_of_type("input")
+    assert len(g2.outputs_of(inp.id)) == 2
+    X = raw_rows()[:, :2]
+    ours = [predict_cli(tmp_path, capsys, m, X) for m in (model, back)]
+    np.testing.assert_allclose(ours[1], ours[0], rtol=0, atol=1e-5)
+    np.testing.assert_allclose(run_onnx(path, X), ours[0], rtol=0, atol=1e-5)
+

@@ -2,6 +2,7 @@
 driven through the window's actions with the file dialogs answered by the
 test. The exported files are run by onnxruntime and PyTorch."""
 import importlib.util
+import json
 
 import numpy as np
 import onnx
@@ -122,3 +123,27 @@ def test_import_of_an_unsupported_graph_names_the_op_and_keeps_the_network(windo
     title, text = window.errors[-1]
     assert title == "Cannot import ONNX model" and "'convolve' (Conv)" in text and "left as it was" in text
     assert set(window.document.graph.nodes) == before
+
+
+def test_the_window_opens_what_the_exported_script_trained(make_window, gui_env, monkeypatch):
+    w = make_window(str(trained_file(gui_env)))
+    script = gui_env / "net.py"
+    answer_save(monkeypatch, script)
+    w.act_export_torch.trigger()
+    rng = np.random.default_rng(4)
+    X = rng.uniform(-3, 3, (30, 2))
+    data = gui_env / "d.csv"
+    data.write_text("x1,x2,label\n" + "".join(f"{a!r},{b!r},{int(a * b > 0)}\n" for a, b in X.tolist()))
+    spec = importlib.util.spec_from_file_location("net_to_train", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    out = gui_env / "from-torch.json"
+    module.train(["--data", str(data), "--epochs", "2", "-o", str(out)])
+    again = make_window(str(out))
+    assert not again.errors, again.errors
+    assert again.document.fitting_weights() is not None and "from-torch.json" in again.windowTitle()
+    net = module.Net()  # the script's own reading of the file it wrote
+    net.load_weights(json.loads(out.read_text())["weights"])
+    with torch.no_grad():
+        expected = net.eval()(torch.tensor(X)).numpy()
+    np.testing.assert_allclose(engine_outputs(again, X), expected, rtol=0, atol=1e-9)

@@ -89,6 +89,7 @@ class _Reader:
     nodes: dict = field(default_factory=dict)  # nid -> {"type", "params", "inputs", "W", "b"}
     sigmoid_of: dict = field(default_factory=dict)  # sigmoid(h)'s tensor -> h, for a swish
     input_id: str | None = None
+    input_feat: Feat | None = None  # what the Input node computes
 
     def new(self, type_: str, params: dict, inputs: list[str], **extra) -> str:
         nid = f"{type_}{sum(1 for n in self.nodes.values() if n['type'] == type_) + 1}"
@@ -102,8 +103,11 @@ class _Reader:
             return v.nid
         if isinstance(v, Feat):
             if self.input_id is not None:
-                raise _refuse(node, "the input columns feed more than one layer; nnbuilder has one "
+                if v is self.input_feat:  # the Input node's output, read once more
+                    return self.input_id
+                raise _refuse(node, "a second, different set of input columns; nnbuilder has one "
                               "Input node")
+            self.input_feat = v
             params = {"features": v.names,
                       "normalize": "standardize" if v.std is not None else "none"}
             self.input_id = self.new("input", params, [], mean=v.mean, std=v.std)
