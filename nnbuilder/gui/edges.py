@@ -174,11 +174,18 @@ class EdgeItem(QGraphicsPathItem):
             i, j, w = hit
             src, dst = map(escape, self.names())
             self.setToolTip(f"{src}[{i}] → {dst}[{j}]<br>"
-                            f"<b>w = {w:.5g}</b><br><i>Double-click to type a new value "
-                            "(while paused)</i>")
+                            f"<b>w = {w:.5g}</b><br><i>Click: its chain rule (Learn panel); "
+                            "double-click: type a new value (while paused)</i>")
         else:
             self.setToolTip(self._plain_tooltip())
         super().hoverMoveEvent(event)
+
+    def mousePressEvent(self, event):
+        hit = self.weight_at(event.scenePos())
+        scene = self.scene()
+        if hit and event.button() == Qt.MouseButton.LeftButton and hasattr(scene, "weightClicked"):
+            scene.weightClicked.emit(self.target.node_id, hit[0], hit[1])
+        super().mousePressEvent(event)
 
     def mouseDoubleClickEvent(self, event):
         hit = self.weight_at(event.scenePos())

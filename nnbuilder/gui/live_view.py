@@ -10,7 +10,7 @@ from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QLabel, QStyle, QToolButton
 
 from nnbuilder.core.errors import NNBuilderError
@@ -132,7 +132,10 @@ class ViewProbe:
 
 
 class LiveView(QObject):
-    """Draws ``run``'s snapshots and ``data``'s points into the given widgets."""
+    """Draws ``run``'s snapshots and ``data``'s points into the given widgets;
+    ``frameDrawn(snapshot)`` after each."""
+
+    frameDrawn = Signal(object)
 
     def __init__(self, run: RunController, data: DataController, panel: TrainingPanel,
                  boundary: BoundaryPlot, curves: CurvesPanel, layer_plot: LayerPlot,
@@ -200,7 +203,8 @@ class LiveView(QObject):
         grid, _ = self.grids()
         tr, te = (shown(ix) for ix in data.split_indices())
         ds = data.dataset
-        bp.set_data(grid, ds.X[tr], ds.y[tr], ds.X[te], ds.y[te], ds.task, ds.n_classes, ds.column_names)
+        bp.set_data(grid, ds.X[tr], ds.y[tr], ds.X[te], ds.y[te], ds.task, ds.n_classes, ds.column_names,
+                    rows=(tr, te))
         bp.set_show_test(self.panel.show_test.isChecked())
         snap = self.run.snapshot
         if snap is not None and grid is not None:
@@ -288,6 +292,7 @@ class LiveView(QObject):
                            f"loss {last['train_loss']:.4g}{test}", snap.running)
         if snap.running:
             self.counters.play.setEnabled(True)
+        self.frameDrawn.emit(snap)
 
     def draw_curves(self, snap, loss: bool = True, metric: bool = True) -> None:
         w, c = self.curves, self.run.state.curves

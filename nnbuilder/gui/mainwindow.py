@@ -32,6 +32,8 @@ from .document import DEFAULT_EXAMPLE, Document
 from .files import MODEL_FILTER, WindowFiles, settings
 from .importer import DATA_FILTER, ImportDialog, TableLoader
 from .inspector import Inspector
+from .learn import LearnController
+from .learn_panel import LearnPanel
 from .live_view import Counters, LiveView
 from .menus import WindowMenus
 from .output_panel import OutputPanel
@@ -83,6 +85,7 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         self.output_panel = OutputPanel(self.boundary, self.training_panel)
         self.curves = CurvesPanel()
         self.layer_plot = LayerPlot()
+        self.learn_panel = LearnPanel()
         self.params_label = QLabel()
         self.params_label.setObjectName("statusParams")
         self.problems_label = QLabel()  # "✗ 1 error, ⚠ 2 warnings": a click shows the list
@@ -103,6 +106,7 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
                             self.play_button)
         self.live = LiveView(self.run, self.data, self.training_panel, self.boundary, self.curves,
                              self.layer_plot, self.scene, counters, self)
+        self.learn = LearnController(self.run, self.data, self.learn_panel, self.scene, self.boundary, self)
         self.loader: TableLoader | None = None  # a CSV file being read
         self.import_dialog: ImportDialog | None = None
         self.import_progress: QProgressDialog | None = None
@@ -145,6 +149,7 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
                 ("trainingDock", "Training", training_scroll, L),
                 ("outputDock", "Output", self.output_panel, R),
                 ("inspectorDock", "Inspector", self.inspector, R),
+                ("learnDock", "Learn", self.learn_panel, R),
                 ("curvesDock", "Loss and accuracy", self.curves, B),
                 ("problemsDock", "Problems", self.problems, B),
                 ("networkDock", "Network", self.network_panel, B),
@@ -158,6 +163,8 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         # room in a short window); the plots run under the diagram and the output view.
         self.setCorner(Qt.Corner.BottomLeftCorner, L)
         self.setCorner(Qt.Corner.BottomRightCorner, B)
+        self.tabifyDockWidget(self.docks["inspectorDock"], self.docks["learnDock"])
+        self.docks["inspectorDock"].raise_()
         self.tabifyDockWidget(self.docks["problemsDock"], self.docks["networkDock"])
         self.tabifyDockWidget(self.docks["networkDock"], self.docks["gradientsDock"])
         self.docks["networkDock"].raise_()
@@ -194,6 +201,10 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
             lambda x, y, remove, nxt: data.paint(x, y, remove, paint.current_class() + int(nxt)))
         paint.clearRequested.connect(data.clear_points)
         paint.classesChanged.connect(data.set_paint_classes)
+        self.live.frameDrawn.connect(self.learn.snapshot_drawn)
+        learn_dock = self.docks["learnDock"]
+        for clicked in (self.scene.weightClicked, self.boundary.sampleClicked):
+            clicked.connect(lambda *_: learn_dock.raise_())
 
     def _show_ready(self, reason: str | None) -> None:
         """Train, Step and Reset work when the network and data fit together."""
@@ -273,6 +284,7 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         self.undo_group.setActiveStack(document.undo_stack)
         self.scene.set_document(document)
         self.inspector.set_document(document)
+        self.learn.forget()  # no sample or weight of the old network
         self.data.set_document(document)
         self.run.set_document(document)
         document.graphChanged.connect(self.validate)

@@ -96,9 +96,12 @@ class BoundaryPlot(BasePlot):
 
     ``pointClicked(x, y, remove, next_class)`` reports clicks in the plane
     while :attr:`painting` is on (Shift: next class; Ctrl or right button: remove).
+    Otherwise a click on a data point reports its row as ``sampleClicked(row)``
+    (0-based, in the dataset's order); :meth:`mark_sample` rings one.
     """
 
     pointClicked = Signal(float, float, bool, bool)
+    sampleClicked = Signal(int)
 
     def __init__(self, parent=None):
         super().__init__("boundaryPlot", "Output", parent)
@@ -117,6 +120,11 @@ class BoundaryPlot(BasePlot):
         self.curve = p.plot([], [], pen=pg.mkPen("#0877BD", width=2.5))
         p.addItem(self.train_points)
         p.addItem(self.test_points)
+        self.sample_mark = pg.ScatterPlotItem(size=17, brush=None, pen=pg.mkPen("#E03131", width=2.5))
+        self.sample_mark.setZValue(20)
+        p.addItem(self.sample_mark)
+        for points in (self.train_points, self.test_points):
+            points.sigClicked.connect(self._sample_clicked)
         self.note = pg.TextItem(anchor=(0.5, 0.5))
         p.addItem(self.note, ignoreBounds=True)
         self.show_test = True
@@ -131,6 +139,27 @@ class BoundaryPlot(BasePlot):
         self.painting = on
         self.plotItem.vb.setMenuEnabled(not on)  # the right button removes points instead
         self.setCursor(Qt.CursorShape.CrossCursor if on else Qt.CursorShape.ArrowCursor)
+
+    def _sample_clicked(self, _item, points, event=None) -> None:
+        if self.painting or not len(points):
+            return
+        row = points[0].data()
+        if row is not None:
+            self.sampleClicked.emit(int(row))
+
+    def mark_sample(self, x_raw: np.ndarray | None, y=None) -> None:
+        """Ring the sample with raw inputs ``x_raw`` (its target ``y`` is the
+        height on a 1-D plot); None removes the ring."""
+        g = self.grid
+        if x_raw is None or g is None:
+            self.sample_mark.clear()
+            return
+        x_raw = np.ravel(x_raw)
+        if g.ys is not None:
+            px, py = x_raw[g.axes[0]], x_raw[g.axes[1]]
+        else:
+            px, py = x_raw[0], float(np.ravel(y)[0]) if y is not None else 0.0
+        self.sample_mark.setData([float(px)], [float(py)])
 
     def _clicked(self, event) -> None:
         if not self.painting or self.grid is None or self.grid.ys is None:
@@ -147,10 +176,12 @@ class BoundaryPlot(BasePlot):
 
     # data ----------------------------------------------------------------
     def set_data(self, grid, X_train, y_train, X_test, y_test, task: str, n_classes: int,
-                 names: list[str] | None = None) -> None:
+                 names: list[str] | None = None, rows=(None, None)) -> None:
         """Raw points and targets (labels or values); with more than two columns
-        the points are projected on the grid's two axes (``names``: the columns)."""
+        the points are projected on the grid's two axes (``names``: the columns).
+        ``rows``: each set's row numbers in the dataset (what a click reports)."""
         self.grid, self.task, self.n_classes = grid, task, n_classes
+        self.sample_mark.clear()
         self.image.clear()
         self.curve.setData([], [])
         self.contour.setData(None)
@@ -164,8 +195,8 @@ class BoundaryPlot(BasePlot):
         if grid.ys is not None:
             axes = list(grid.axes)
             X_train, X_test = X_train[:, axes], X_test[:, axes]
-        self._points(self.train_points, X_train, y_train)
-        self._points(self.test_points, X_test, y_test)
+        self._points(self.train_points, X_train, y_train, rows[0])
+        self._points(self.test_points, X_test, y_test, rows[1])
         self.test_points.setVisible(self.show_test)
         self.plotItem.setTitle(None)
         if grid.ys is not None:
@@ -182,12 +213,13 @@ class BoundaryPlot(BasePlot):
             self.plotItem.setLabel("bottom", "x")
             self.plotItem.setLabel("left", "y")
 
-    def _points(self, item, X, y) -> None:
+    def _points(self, item, X, y, rows=None) -> None:
         if X is None or len(X) == 0:
             item.clear()
             return
+        data = None if rows is None else np.asarray(rows)
         if X.shape[1] == 1:  # 1-D regression: (x, y) points
-            item.setData(X[:, 0], np.ravel(y), brush=pg.mkBrush("#F59322"))
+            item.setData(X[:, 0], np.ravel(y), brush=pg.mkBrush("#F59322"), data=data)
             return
         # One brush object per colour: pyqtgraph renders a symbol for each
         # distinct brush it is given (a new brush per point cost ~0.1 ms each).
@@ -199,7 +231,7 @@ class BoundaryPlot(BasePlot):
             levels = np.linspace(-1.0, 1.0, REGRESSION_LEVELS)
             palette = [pg.mkBrush(*c) for c in diverging_rgba(levels)]
             index = np.rint((v / max(float(np.abs(v).max()), 1e-9) + 1) / 2 * (REGRESSION_LEVELS - 1)).astype(int)
-        item.setData(X[:, 0], X[:, 1], brush=[palette[i] for i in index])
+        item.setData(X[:, 0], X[:, 1], brush=[palette[i] for i in index], data=data)
 
     def set_show_test(self, show: bool) -> None:
         self.show_test = show

@@ -15,6 +15,7 @@ from nnbuilder.core.graph import Edge
 from .document import Document
 from .edges import EdgeItem
 from .items import NodeItem, PortItem
+from .sample_values import SampleValues, place
 
 
 class NetworkScene(QGraphicsScene):
@@ -22,12 +23,14 @@ class NetworkScene(QGraphicsScene):
 
     statusMessage = Signal(str)
     weightEditRequested = Signal(str, int, int)  # layer id, row, column of W (name: graph.label)
+    weightClicked = Signal(str, int, int)  # layer id, row, column of W: a single click on a weight line
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self._preview: QGraphicsPixmapItem | None = None
         self.document: Document | None = None
         self.node_items: dict[str, NodeItem] = {}
+        self.sample_items: dict[str, SampleValues] = {}  # one sample's values, per node
         self.edge_items: dict[tuple[str, str], EdgeItem] = {}
         self._link: QGraphicsPathItem | None = None
         self._link_port: PortItem | None = None
@@ -47,6 +50,7 @@ class NetworkScene(QGraphicsScene):
         self._preview = None
         self.node_items.clear()
         self.edge_items.clear()
+        self.sample_items.clear()
         self.document = document
         g = document.graph
         self._handlers = [
@@ -80,6 +84,7 @@ class NetworkScene(QGraphicsScene):
 
     def _on_node_removed(self, node) -> None:
         item = self.node_items.pop(node.id)
+        self.sample_items.pop(node.id, None)  # a child of the node item: removed with it
         self.removeItem(item)
 
     def _on_node_changed(self, node, keys) -> None:
@@ -109,6 +114,17 @@ class NetworkScene(QGraphicsScene):
         if maps is not None:
             for nid, item in self.node_items.items():
                 item.set_maps(maps.get(nid), resolution)
+
+    def show_sample(self, values: dict | None, kind: str = "a",
+                    highlight: tuple[str, int] | None = None) -> None:
+        """One sample's numbers beside the neurons: ``values[node_id]`` (a or
+        delta, as ``kind`` says); None hides them. ``highlight``: (node id, unit)."""
+        for nid, node in self.node_items.items():
+            v = None if values is None else values.get(nid)
+            unit = highlight[1] if highlight is not None and highlight[0] == nid else None
+            item = place(node, self.sample_items.get(nid), v, kind, unit)
+            if item is not None:
+                self.sample_items[nid] = item
 
     def clear_live(self) -> None:
         self.show_live({}, {}, 0)

@@ -1,0 +1,175 @@
+"""See how it learns, in the window: a clicked data point is followed through
+the network (each neuron's a, or its delta), a clicked weight line gets its
+chain rule with the numbers `nnbuilder explain` prints, and Step through
+takes one real training step apart."""
+import contextlib
+import io
+import json
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF, Qt
+
+from guitools import view_point
+from nnbuilder.cli import main as cli
+from nnbuilder.gui.sample_values import value_text
+
+WAIT = 15000
+EXAMPLES = "resources/examples"
+
+
+def paused_after_steps(qtbot, w, steps):
+    for _ in range(steps):
+        before = -1 if w.run.snapshot is None else w.run.snapshot.step
+        w.step_button.click()
+        qtbot.waitUntil(lambda: w.run.snapshot is not None and w.run.snapshot.step > before
+                        and not w.run.snapshot.running, timeout=WAIT)
+    qtbot.wait(80)  # the newest snapshot drawn
+
+
+def weights_of(w):
+    return {nid: {k: np.array(v) for k, v in wb.items() if v is not None}
+            for nid, wb in w.run.current_weights().items() if "W" in wb}
+
+
+def click_plot_point(qtbot, plot, x, y):
+    """A real mouse click on the output view at data coordinates (x, y)."""
+    vb = plot.plotItem.vb
+    scene_pos = vb.mapViewToScene(QPointF(x, y))
+    pos = plot.mapFromScene(scene_pos)
+    qtbot.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+
+
+def explain_cli(path, row, weight=None):
+    args = ["explain", str(path), "--row", str(row), "--json"]
+    doc = json.load(open(path))
+    ds = doc["dataset"]
+    args += ["--dataset", ds["name"]]
+    if weight:
+        args += ["--weight", weight]
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert cli(args) == 0
+    return json.loads(out.getvalue())
+
+
+def test_a_clicked_data_point_shows_its_activations_then_its_deltas(qtbot, make_window):
+    w = make_window(f"{EXAMPLES}/xor.json")
+    paused_after_steps(qtbot, w, 3)
+    ds = w.data.dataset
+    row = 2  # (1, 0) in the lecture's XOR table
+    w.boundary.resize(400, 400)
+    qtbot.wait(50)
+    click_plot_point(qtbot, w.boundary, *ds.X[row])
+    qtbot.waitUntil(lambda: w.learn.row == row, timeout=WAIT)
+    assert w.learn_panel.row.value() == row + 1
+    ex = w.learn.explanation
+    assert ex is not None and ex["row"] == row + 1 and ex["x"] == ds.X[row].tolist()
+    # Every node with neuron circles shows its activations, exactly the numbers computed.
+    for nid, node in ex["nodes"].items():
+        item = w.scene.sample_items[nid]
+        assert item.isVisible() and item.kind == "a"
+        np.testing.assert_array_equal(item.values, node["a"])
+    marked = w.boundary.sample_mark.getData()
+    assert (marked[0][0], marked[1][0]) == tuple(ds.X[row])
+    w.learn_panel.deltas.click()
+    for nid, node in ex["nodes"].items():
+        np.testing.assert_array_equal(w.scene.sample_items[nid].values, node["delta"])
+        assert w.scene.sample_items[nid].kind == "delta"
+    # Training hides the numbers of one moment; pausing brings them back.
+    w.play_button.click()
+    qtbot.waitUntil(lambda: w.run.running, timeout=WAIT)
+    qtbot.waitUntil(lambda: not any(i.isVisible() for i in w.scene.sample_items.values()), timeout=WAIT)
+    w.play_button.click()
+    qtbot.waitUntil(lambda: w.run.snapshot is not None and not w.run.snapshot.running, timeout=WAIT)
+    qtbot.waitUntil(lambda: all(i.isVisible() for i in w.scene.sample_items.values()), timeout=WAIT)
+
+
+def test_a_clicked_weight_line_shows_the_chain_rule_the_cli_prints(qtbot, make_window, tmp_path):
+    w = make_window(f"{EXAMPLES}/xor.json")
+    paused_after_steps(qtbot, w, 5)
+    w.learn.select_row(1)
+    graph = w.document.graph
+    out_id = graph.nodes_of_type("output")[0].id
+    (src, dst), edge = next(((k, e) for k, e in w.scene.edge_items.items() if k[1] == out_id))
+    qtbot.waitUntil(lambda: edge.weights is not None, timeout=WAIT)
+    p, q = edge.neuron_lines[1]  # the second hidden unit -> the output unit
+    hit = edge.weight_at((p + q) / 2)
+    assert hit[:2] == (1, 0)
+    qtbot.mouseClick(w.view.viewport(), Qt.MouseButton.LeftButton, pos=view_point(w.view, (p + q) / 2))
+    qtbot.waitUntil(lambda: w.learn.weight is not None, timeout=WAIT)
+    assert (w.learn.weight.node, w.learn.weight.row, w.learn.weight.col) == (out_id, 1, 0)
+    assert w.docks["learnDock"].isVisible()
+    # The same sample and weight through the CLI, from the saved model.
+    path = tmp_path / "xor-trained.json"
+    w.document.weights = w.run.current_weights()
+    w.document.save(str(path))
+    ref = explain_cli(path, 2, f"{graph.label(out_id)}:2:1")
+    ex = w.learn.explanation
+    assert ex["loss"] == pytest.approx(ref["loss"], rel=1e-12)
+    assert ex["weight"]["gradient"] == pytest.approx(ref["weight"]["gradient"], rel=1e-12)
+    assert [f["name"] for f in ex["weight"]["factors"]] == [f["name"] for f in ref["weight"]["factors"]]
+    assert ex["weight"]["text"] == ref["weight"]["text"]
+    for nid in ref["nodes"]:
+        np.testing.assert_allclose(ex["nodes"][nid]["a"], ref["nodes"][nid]["a"], rtol=1e-12)
+        np.testing.assert_allclose(ex["nodes"][nid]["delta"], ref["nodes"][nid]["delta"], rtol=1e-12)
+    text = w.learn_panel.text.toPlainText()
+    assert ref["weight"]["text"] in text
+    # What the next step makes of it: w - lr x the sample's gradient, written out.
+    lr = w.document.training.lr
+    after = value_text(ref["weight"]["value"] - lr * ref["weight"]["gradient"])
+    assert f"= {after} for this sample alone" in text
+
+
+def test_step_through_leaves_the_weights_where_one_training_step_does(qtbot, make_window):
+    w = make_window(f"{EXAMPLES}/xor.json")
+    w.reset_button.click()  # fresh weights from the file's seed
+    paused_after_steps(qtbot, w, 2)
+    start = weights_of(w)
+    w.learn.select_row(0)
+    w.learn_panel.by_hand.setChecked(True)
+    w.learn_panel.step_button.click()
+    phases = [w.learn_panel.phase.text()]
+    n_nodes = len(w.document.graph.nodes)
+    for _ in range(2 * n_nodes):  # forward node by node, then backward
+        assert w.learn.stepping is not None
+        assert weights_of(w).keys() == start.keys()  # nothing moved before the update
+        w.learn_panel.next_button.click()
+        phases.append(w.learn_panel.phase.text())
+    assert phases[0].startswith("Forward") and phases[n_nodes].startswith("Backward")
+    qtbot.waitUntil(lambda: w.learn.stepping is None, timeout=WAIT)
+    stepped = weights_of(w)
+    assert w.learn_panel.phase.text().startswith("Update done")
+    assert "old" in w.learn_panel.text.toPlainText()
+    # The same moment again, and one plain Step.
+    w.reset_button.click()
+    paused_after_steps(qtbot, w, 2)
+    for nid in start:
+        np.testing.assert_array_equal(weights_of(w)[nid]["W"], start[nid]["W"])
+    paused_after_steps(qtbot, w, 1)
+    plain = weights_of(w)
+    for nid in plain:
+        for k in plain[nid]:
+            np.testing.assert_array_equal(stepped[nid][k], plain[nid][k])
+    assert any(not np.array_equal(stepped[nid]["W"], start[nid]["W"]) for nid in start)
+
+
+def test_without_weights_it_says_so_and_new_forgets_the_sample(qtbot, make_window):
+    w = make_window(f"{EXAMPLES}/xor.json")
+    assert w.document.weights is None  # an untrained network: nothing to follow yet
+    w.learn.select_row(0)
+    assert w.learn.explanation is None
+    assert "Train or Step once" in w.learn_panel.text.toPlainText()
+    assert not any(i.isVisible() for i in w.scene.sample_items.values())
+    paused_after_steps(qtbot, w, 1)
+    assert w.learn.explanation is not None and w.learn.row == 0
+    assert any(i.isVisible() for i in w.scene.sample_items.values())
+    w.learn.select_row(10_000)  # past the end: no sample, no numbers
+    assert w.learn.row is None and w.learn_panel.row.value() == 0
+    assert not any(i.isVisible() for i in w.scene.sample_items.values())
+    w.learn.select_row(1)
+    w.act_new.trigger()
+    assert w.learn.row is None and w.learn.weight is None and w.learn_panel.row.value() == 0
+    assert w.boundary.sample_mark.getData()[0].size == 0
+    w.learn.select_row(0)  # an empty network
+    assert "cannot run yet" in w.learn_panel.text.toPlainText()
