@@ -16,7 +16,7 @@ QT_LIBS := libgl1 libegl1 libdbus-1-3 libfontconfig1 libglib2.0-0 libxkbcommon0 
 	libxcb-render-util0 libxcb-render0 libxcb-shape0 libxcb-util1 libxcb-xkb1 \
 	libxkbcommon-x11-0 xdotool
 
-.PHONY: run test setup sysdeps bench clean
+.PHONY: run test setup sysdeps bench clean dist
 
 run: setup
 	@if [ -z "$$DISPLAY$$WAYLAND_DISPLAY$$QT_QPA_PLATFORM" ]; then \
@@ -55,10 +55,25 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# The standalone one-folder bundle dist/nnbuilder/ (PyInstaller; what goes in
+# and what is cut: packaging/nnbuilder.spec), then its smoke test where no
+# Python is installed (packaging/smoke.sh). Not part of `make test`.
+DIST_STAMP := $(VENV)/.dist-installed
+
+dist: sysdeps $(DIST_STAMP)
+	$(BIN)/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller \
+		packaging/nnbuilder.spec
+	bash packaging/smoke.sh dist/nnbuilder
+
+$(DIST_STAMP): pyproject.toml setup.py
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -e '.[dist]'
+	touch $@
+
 bench: setup
 	$(BIN)/python benchmarks/bench_engine.py
 	$(BIN)/python benchmarks/bench_gui.py
 	$(BIN)/python benchmarks/bench_csv.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache
