@@ -147,3 +147,27 @@ def test_the_window_opens_what_the_exported_script_trained(make_window, gui_env,
     with torch.no_grad():
         expected = net.eval()(torch.tensor(X)).numpy()
     np.testing.assert_allclose(engine_outputs(again, X), expected, rtol=0, atol=1e-9)
+
+
+def test_export_after_training_in_the_window_carries_the_new_weights(qtbot, window, gui_env, monkeypatch):
+    from PySide6.QtCore import Qt
+
+    path = gui_env / "after-one-epoch.onnx"
+    answer_save(monkeypatch, path)
+    window.act_export_onnx.trigger()
+    assert window.errors[-1][0] == "No trained weights" and not path.exists()
+    window.errors.clear()
+    qtbot.mouseClick(window.step_button, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: window.run.snapshot is not None and window.run.snapshot.epoch == 1
+                    and not window.run.snapshot.running, timeout=15000)
+    qtbot.wait(80)  # the last snapshot reaches the document
+    window.act_export_onnx.trigger()
+    assert not window.errors, window.errors
+    stored = {t.name: numpy_helper.to_array(t) for t in onnx.load(str(path)).graph.initializer}
+    for nid, (W, _) in window.run.snapshot.weights.items():  # the weights of the epoch just run
+        (name,) = [k for k in stored if k.startswith(f"{nid}_W")]
+        np.testing.assert_array_equal(stored[name], W.astype(np.float32))
+    X = np.random.default_rng(5).uniform(-5, 5, (40, 2))
+    got = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(
+        ["y"], {"x": X.astype(np.float32)})[0]
+    np.testing.assert_allclose(got, engine_outputs(window, X), rtol=0, atol=1e-5)
