@@ -241,6 +241,10 @@ def cmd_train(args) -> int:
                         list(ds.column_names))
     save_model(args.output, out)
 
+    note = trainer.optimizer.stop_notes.get(reason)
+    if note and not args.json:  # e.g. why the perceptron rule never converged
+        n = trainer.epoch
+        print(f"nnbuilder: stopped after {n} epoch{'s' * (n != 1)} ({reason}), {note}", file=sys.stderr)
     if args.json:
         print(json.dumps(clean))
     elif sys.stdout.isatty():

@@ -40,7 +40,7 @@ start is already trained (resuming, a loss near 0). ``lr = 100`` on
 ``circle`` climbs to 40-160x within a few epochs. A reference of 0 (a
 perfect blank network) disables the "exploded" rule.
 
-About 440 lines, over the usual 400: the step loop, its stop rules and the
+About 470 lines, over the usual 400: the step loop, its stop rules and the
 divergence rule share the trainer's state (weights, optimizer state, the last
 good weights, the reference loss); splitting them would pass that state around.
 """
@@ -222,7 +222,7 @@ class Trainer:
             network.init_params(self.rng)
         self.metric_name = "accuracy" if data.task == "classification" else "r2"
         self._optimizer_name = self.config.optimizer
-        self.optimizer = make_optimizer(self.config.optimizer, network.n_params, network.dtype)
+        self.optimizer = self._make_optimizer(self.config.optimizer, network, data)
         self._good_theta = network.theta.copy()
         self._good_opt = self.optimizer.state()
         self._good_step = self.step
@@ -231,6 +231,16 @@ class Trainer:
         self._tmp_w = np.zeros(network.n_weights, dtype=network.dtype)
         self._perm = self.rng.permutation(len(data.X_train))
         self._pos = 0
+
+    @staticmethod
+    def _make_optimizer(name: str, network: Network, data: TrainData):
+        """The optimizer ``name`` for ``network``; NNBuilderError when it cannot train it."""
+        why = OPTIMIZERS[name].refusal(network, data)
+        if why:
+            err = NNBuilderError(why)
+            err.field = "optimizer"
+            raise err
+        return make_optimizer(name, network.n_params, network.dtype)
 
     def replace_network(self, network: Network, data: TrainData, keep: dict | None = None) -> list[str]:
         """Carry on with an edited network (and its data) without losing the run.
@@ -258,15 +268,18 @@ class Trainer:
         return self._reference
 
     @property
+    def batch_size(self) -> int:
+        """Samples per step: the optimizer's own (the perceptron: 1) or the configured one."""
+        return min(self.optimizer.batch_size or self.config.batch_size, len(self.data.X_train))
+
+    @property
     def steps_per_epoch(self) -> int:
-        n = len(self.data.X_train)
-        return -(-n // min(self.config.batch_size, n))
+        return -(-len(self.data.X_train) // self.batch_size)
 
     @property
     def steps_to_epoch_end(self) -> int:
         """Steps left until the current epoch is complete."""
-        n = len(self.data.X_train)
-        return -(-(n - self._pos) // min(self.config.batch_size, n))
+        return -(-(len(self.data.X_train) - self._pos) // self.batch_size)
 
     def set_weight(self, node_id: str, row: int, col: int, value: float) -> None:
         """Set one weight ``W[row, col]`` of a layer (e.g. typed in by a user)."""
@@ -311,10 +324,12 @@ class Trainer:
         """Change hyperparameters; they apply from the next step on.
 
         A new optimizer starts with fresh state (moments); weights are kept.
+        An optimizer that cannot train this network (the perceptron rule on
+        hidden layers) raises NNBuilderError and changes nothing.
         """
         new = TrainConfig(**{**self.config.to_dict(), **changes}).check()
         if new.optimizer != self._optimizer_name:
-            self.optimizer = make_optimizer(new.optimizer, self.network.n_params, self.network.dtype)
+            self.optimizer = self._make_optimizer(new.optimizer, self.network, self.data)
             self._optimizer_name = new.optimizer
             self._good_opt = self.optimizer.state()
         if (new.lr, new.optimizer) != (self.config.lr, self.config.optimizer):
@@ -383,14 +398,17 @@ class Trainer:
             self._mark_good()
         self._perm = self.rng.permutation(len(self.data.X_train))
         self._pos = 0
-        return self._stop_rule()
+        return self.optimizer.end_epoch(len(self.data.X_train)) or self._stop_rule()
 
     def run(self, steps: int) -> str | None:
         """Run up to ``steps`` mini-batch steps.
 
-        Returns the stop reason ("max_epochs", "loss_target", "diverged") or
-        None when the chunk simply ended. A finished run does nothing until
-        its stop rule is changed.
+        Returns the stop reason ("max_epochs", "loss_target", "diverged", or
+        the optimizer's own: "converged" for the perceptron rule after an
+        epoch without a mistake) or None when the chunk simply ended. A run
+        stopped by a stop rule does nothing until the rule is changed; a
+        converged one runs one more epoch (without a mistake it changes
+        nothing) and stops again.
         """
         self.stop_reason = self._stop_rule()
         if self.stop_reason:
@@ -405,7 +423,7 @@ class Trainer:
         net, cfg, d = self.network, self.config, self.data
         X, Y, n = d.X_train, d.Y_train, len(d.X_train)
         theta, grad, nw = net.theta, net.grad, net.n_weights
-        bs = min(cfg.batch_size, n)
+        bs, opt = self.batch_size, self.optimizer
         full = net.plan(bs)
         for _ in range(steps):
             idx = self._perm[self._pos:self._pos + bs]
@@ -413,15 +431,18 @@ class Trainer:
             plan = full if len(idx) == bs else net.plan(len(idx))
             X.take(idx, axis=0, out=plan.x)
             Y.take(idx, axis=0, out=plan.y)
-            plan.train_step()
-            if cfg.l2:
-                np.multiply(theta[:nw], cfg.l2, out=self._tmp_w)
-                grad[:nw] += self._tmp_w
-            if cfg.l1:
-                np.sign(theta[:nw], out=self._tmp_w)
-                self._tmp_w *= cfg.l1
-                grad[:nw] += self._tmp_w
-            self.optimizer.step(theta, grad, cfg)
+            if opt.from_errors:  # a rule of its own (the perceptron's), not the loss's gradient
+                opt.learn(plan, net, cfg)
+            else:
+                plan.train_step()
+                if cfg.l2:
+                    np.multiply(theta[:nw], cfg.l2, out=self._tmp_w)
+                    grad[:nw] += self._tmp_w
+                if cfg.l1:
+                    np.sign(theta[:nw], out=self._tmp_w)
+                    self._tmp_w *= cfg.l1
+                    grad[:nw] += self._tmp_w
+                opt.step(theta, grad, cfg)
             self.step += 1
             if self._pos >= n:
                 reason = self._end_epoch()

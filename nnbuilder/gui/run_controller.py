@@ -21,10 +21,20 @@ from PySide6.QtCore import QObject, Signal
 from nnbuilder.core.errors import NNBuilderError
 from nnbuilder.core.live import LiveProcess, LiveSnapshot, RunSpec
 from nnbuilder.core.network import Network
+from nnbuilder.core.optimizers import OPTIMIZERS
 from nnbuilder.core.trainer import History, TrainConfig, TrainData
 
 from .data_controller import DataController
 from .training_panel import TrainingPanel
+
+
+#: What the status bar says when a run stops by itself, by stop reason (the
+#: optimizer's note on that reason, if it has one, instead; it stays).
+STOPPED = {"max_epochs": "reached the maximum epochs", "loss_target": "reached the loss target",
+           "converged": "converged"}
+#: Epochs after which a running run hears the optimizer's note on "max_epochs"
+#: (the perceptron on XOR without an epoch limit would run on without a word).
+NOTE_AFTER_EPOCHS = 100
 
 
 def structure_key(graph) -> str:
@@ -81,7 +91,8 @@ class RunController(QObject):
         self.speed: float | None = panel.speed_limit()
         self.input_stats = None  # (mean, std) of the current data, if the Input standardizes
         self._key = None
-        self._ready: tuple | None = None  # (structure key, data version, reason)
+        self._ready: tuple | None = None  # (structure key, data version, optimizer, reason)
+        self._behind = False  # the worker missed an edit while the network could not train
         data.dataChanged.connect(self._data_changed)
 
     # ------------------------------------------------------------- document
@@ -120,14 +131,20 @@ class RunController(QObject):
         net = Network(self.document.graph)
         data = TrainData.from_dataset(self.data.dataset, net, *self.data.split())
         self.input_stats = data.input_stats
+        why = OPTIMIZERS[self._optimizer()].refusal(net, data)  # the perceptron rule's demands
+        if why:
+            raise NNBuilderError(why)
         return net, data
+
+    def _optimizer(self) -> str:
+        return (self.document.training or TrainConfig()).optimizer
 
     def refresh_ready(self) -> str | None:
         """None when the network and the data fit together, else why not
         (built once per structure and data; emitted as ``readyChanged``)."""
-        key = (structure_key(self.document.graph), self.data.version)
-        if self._ready is not None and self._ready[:2] == key:
-            return self._ready[2]
+        key = (structure_key(self.document.graph), self.data.version, self._optimizer())
+        if self._ready is not None and self._ready[:3] == key:
+            return self._ready[3]
         try:
             self.build_network_and_data()
             reason = None
@@ -171,6 +188,7 @@ class RunController(QObject):
         else:
             self.worker.reset(spec)
             self._replace_state(self.state.generation + 1)
+        self._behind = False
         return True
 
     def toggle_play(self) -> None:
@@ -182,6 +200,10 @@ class RunController(QObject):
                 and snap.epoch >= cfg.max_epochs:
             self.status.emit(f"Reached the maximum of {cfg.max_epochs:,} epochs: raise Max epochs in the "
                              "Training panel to go on, or Reset to start over", 0)
+            return
+        reason = self.refresh_ready()
+        if reason:  # e.g. the perceptron chosen for hidden layers while a run was paused
+            self.status.emit(f"Cannot train: {reason}", 8000)
             return
         if self.worker is None and not self.start():
             return
@@ -216,9 +238,19 @@ class RunController(QObject):
         except NNBuilderError as e:
             self.status.emit(str(e), 8000)
             return
-        self.document.training = cfg
+        old, self.document.training = self._optimizer(), cfg
+        reason = self.refresh_ready()  # another optimizer may not train this network
+        if reason:  # send the worker nothing it would refuse; it gets all once it can train
+            if self.worker is not None:
+                self.worker.pause()
+                self._behind = True
+            if cfg.optimizer != old:
+                self.status.emit(f"Cannot train with {cfg.optimizer}: {reason}", 8000)
+            return
         if self.worker is not None:
             self.worker.update_config(**changes)
+            if self._behind:  # an edit made while it could not train: the worker takes it now
+                self.rebuild(keep_running=False)
 
     def graph_changed(self) -> None:
         """An edit of the graph: pause, change the loss, or rebuild, as it needs."""
@@ -231,8 +263,9 @@ class RunController(QObject):
             return
         if reason:
             self.worker.pause()
+            self._behind = True
             self.status.emit(f"Training paused: {reason}", 8000)
-        elif only_loss_changed(old, key):
+        elif only_loss_changed(old, key) and not self._behind:
             loss = self.document.graph.nodes_of_type("output")[0].params["loss"]
             self.worker.set_loss(loss)
             self.status.emit(f"Loss is now {loss}", 8000)
@@ -243,8 +276,13 @@ class RunController(QObject):
         """Other data: training carries on with its weights if the inputs still fit."""
         if self.document is None:
             return
-        if self.refresh_ready() is None and self.worker is not None:
+        ready = self.refresh_ready() is None
+        if self.worker is None:
+            return
+        if ready:
             self.rebuild(keep_running=True)
+        else:
+            self._behind = True
 
     def rebuild(self, keep_running: bool) -> None:
         """A structural edit or new data: keep the weights of unchanged layers."""
@@ -254,8 +292,10 @@ class RunController(QObject):
             self.status.emit(f"Cannot train: {e}", 8000)
             return
         # keep=None: the worker keeps its own current weights (newer than our snapshot).
-        self.worker.replace(self._run_spec(data, self.document.training or TrainConfig(), None),
-                            resume=keep_running)
+        cfg = self.document.training or TrainConfig()
+        self.worker.replace(self._run_spec(data, cfg, None), resume=keep_running)
+        self.worker.update_config(**cfg.to_dict())  # settings it missed while it could not train
+        self._behind = False
 
     def view_changed(self) -> None:
         """Another pair of features for the output view: the worker's view follows
@@ -313,10 +353,13 @@ class RunController(QObject):
         if snap is None or snap.generation < self.state.generation:
             return None  # nothing new, or the tail of a run that was replaced
         st = self.state
+        was_running = st.running
         st.snapshot = snap
         for row in snap.rows:
             st.curves.append(**row)
         self._report(snap)
+        if was_running and not snap.running and self._ready is not None:
+            self.readyChanged.emit(self._ready[-1])  # stopped: Train is off if it cannot train now
         doc = self.document
         if snap.step > 0:
             doc.weights = self.current_weights()
@@ -341,7 +384,7 @@ class RunController(QObject):
         self.status.emit("The training process stopped unexpectedly"
                          + (f" (exit code {code})" if code is not None else "")
                          + ": the network and its last weights are kept; Train starts a new one", 0)
-        self.readyChanged.emit(self._ready[2] if self._ready else None)
+        self.readyChanged.emit(self._ready[-1] if self._ready else None)
 
     def _report(self, snap: LiveSnapshot) -> None:
         """Say once what happened: events, divergence, a stop rule, an error."""
@@ -357,11 +400,18 @@ class RunController(QObject):
                                f"untrained network ({d.get('reference') or 0:.3g})"}.get(d.get("reason"), "")
             self.status.emit(f"Training diverged at step {d['step']:,} with learning rate {d['lr']:g}{why}; "
                              "restored the last good weights and paused. Try a smaller learning rate.", 0)
-        if snap.stop_reason in ("max_epochs", "loss_target") and not snap.running and \
-                ("stop", snap.step) not in seen:
+        notes = OPTIMIZERS[snap.config.optimizer].stop_notes
+        if snap.stop_reason in STOPPED and not snap.running and ("stop", snap.step) not in seen:
             seen.add(("stop", snap.step))
-            self.status.emit("Stopped: " + ("reached the maximum epochs" if snap.stop_reason == "max_epochs"
-                                            else "reached the loss target"), 8000)
+            note = notes.get(snap.stop_reason)
+            if note:  # the lecture's point stays until the next message
+                self.status.emit(f"Stopped after {snap.epoch:,} epoch{'s' * (snap.epoch != 1)}, {note}", 0)
+            else:
+                self.status.emit(f"Stopped: {STOPPED[snap.stop_reason]}", 8000)
+        elif snap.running and "max_epochs" in notes and snap.epoch >= NOTE_AFTER_EPOCHS and \
+                "note" not in seen:
+            seen.add("note")  # a long run (or one without a limit) hears it once and goes on
+            self.status.emit(f"After {snap.epoch:,} epochs, {notes['max_epochs']}", 0)
         if snap.error and ("err", snap.serial) not in seen:
             seen.add(("err", snap.serial))
             self.status.emit("Training stopped by an error (details in the dialog)", 0)

@@ -159,7 +159,9 @@ class TrainingPanel(QWidget):
                             "Samples per gradient step")
         self.optimizer = QComboBox()
         self.optimizer.setObjectName("optimizerCombo")
-        self.optimizer.addItems(list(OPTIMIZERS))
+        for name, opt in OPTIMIZERS.items():
+            self.optimizer.addItem(name)
+            self.optimizer.setItemData(self.optimizer.count() - 1, opt.summary, Qt.ItemDataRole.ToolTipRole)
         self.momentum = _field(CheckedDoubleSpinBox, _config_check("momentum"), "Momentum", "momentumSpin",
                                "SGD momentum (0: none)", 2, 0.1)
         self.reg = QComboBox()
@@ -285,7 +287,7 @@ class TrainingPanel(QWidget):
             generated = info is not None and not info.fixed
             for w in (self.samples, self.seed, self.regenerate):
                 w.setEnabled(generated)
-            self.momentum.setEnabled(cfg.optimizer == "sgd")
+            self._enable_for_optimizer()
             self.noise.setEnabled("name" in dataset and not DATASETS[dataset["name"]].fixed)
             self._shown_data = self.dataset.currentIndex()
         finally:
@@ -329,8 +331,21 @@ class TrainingPanel(QWidget):
                 "max_epochs": self.max_epochs.value() or None,
                 "loss_target": self.loss_target.value() or None}
 
+    def _enable_for_optimizer(self) -> None:
+        """Only the settings the chosen optimizer uses can be edited (the
+        perceptron rule takes one sample at a time and has no penalty)."""
+        name = self.optimizer.currentText()
+        opt = OPTIMIZERS.get(name)
+        self.momentum.setEnabled(name == "sgd")
+        own = opt is not None and opt.batch_size is not None
+        self.batch.setEnabled(not own)
+        self.batch.setToolTip(f"{name} takes {opt.batch_size} sample per step" if own else
+                              "Samples per gradient step")
+        for w in (self.reg, self.reg_rate):
+            w.setEnabled(opt is None or not opt.from_errors)
+
     def _config_edited(self, *_):
-        self.momentum.setEnabled(self.optimizer.currentText() == "sgd")
+        self._enable_for_optimizer()
         if not self._quiet:
             self.configChanged.emit(self.config())
 
