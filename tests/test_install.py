@@ -220,3 +220,38 @@ def test_editable_install_reads_the_repository_folder(tmp_path):
     assert report["rows"] == 150, report
     out = _run([tmp_path / "venv" / "bin" / "nnbuilder", "--version"], cwd=elsewhere, env=env).stdout
     assert out.strip() == f"nnbuilder {nnbuilder.__version__}"
+
+
+def test_version_falls_back_without_installed_metadata(monkeypatch):
+    """A clone run without installing it, or a bundle without the package's
+    metadata: --version says the version written in nnbuilder/__init__.py."""
+    import importlib.metadata
+
+    def not_installed(name):
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", not_installed)
+    assert nnbuilder.version() == nnbuilder.__version__
+
+
+def test_resources_fall_back_to_the_source_tree_then_say_what_is_missing(monkeypatch, tmp_path):
+    import importlib.resources
+
+    from nnbuilder.core import resources
+    from nnbuilder.core.errors import NNBuilderError
+
+    def no_package(name):
+        raise ModuleNotFoundError(name)
+
+    monkeypatch.setattr(importlib.resources, "files", no_package)
+    resources.resource_root.cache_clear()
+    try:
+        assert resources.resource_root() == ROOT / "resources"  # a clone, not installed
+        resources.resource_root.cache_clear()
+        monkeypatch.setattr(resources, "_SOURCE_TREE", tmp_path / "resources")
+        with pytest.raises(NNBuilderError, match="model.schema.json"):
+            resources.resource_root()
+    finally:
+        monkeypatch.undo()
+        resources.resource_root.cache_clear()
+    assert (resources.resource_root() / "model.schema.json").is_file()
