@@ -302,3 +302,22 @@ def test_round_trip_of_a_dag_whose_input_feeds_two_layers(tmp_path, capsys, dag_
     np.testing.assert_allclose(ours[1], ours[0], rtol=0, atol=1e-5)
     np.testing.assert_allclose(run_onnx(path, X), ours[0], rtol=0, atol=1e-5)
 
+
+
+def test_script_training_refuses_bad_data_with_one_line(tmp_path, capsys):
+    g = Graph.chain([2, 3, 1], output_activation="sigmoid", loss="bce")
+    doc = trained(g)
+    doc.labels = ["differ", "same"]
+    _, script = export(tmp_path, capsys, doc, "torch")
+    module = load_script(script)
+    cases = {"missing.csv": None, "text.csv": "a,b,sign\n1,x,same\n2,3,differ\n",
+             "class.csv": "a,b,sign\n1,2,same\n2,3,purple\n"}
+    needles = {"missing.csv": "cannot read", "text.csv": "row 2: a feature cell",
+               "class.csv": "class 'purple' is not one of the network's classes differ, same"}
+    for name, text in cases.items():
+        if text is not None:
+            (tmp_path / name).write_text(text)
+        with pytest.raises(SystemExit) as e:
+            module.train(["--data", str(tmp_path / name), "-o", str(tmp_path / "never.json")])
+        assert needles[name] in str(e.value)
+    assert not (tmp_path / "never.json").exists()

@@ -317,8 +317,11 @@ def _class_key(text):
 
 def read_csv(path, target, task):
     """(X (N, @K@), Y (N, @UNITS@) encoded as nnbuilder encodes targets, column names)."""
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        text = fh.read()
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            text = fh.read()
+    except (OSError, UnicodeDecodeError) as e:
+        sys.exit(f"{path}: cannot read: {getattr(e, 'strerror', None) or e}")
     try:
         dialect = csv.Sniffer().sniff(text[:8192], delimiters=",;\\t")
     except csv.Error:
