@@ -149,6 +149,10 @@ class Driver:
             "active": self.app.activeWindow() is w,
             "modal": None if modal is None else type(modal).__name__,
             "status": w.statusBar().currentMessage(),
+            "learn": {"row": w.learn.row,
+                      "weight": None if w.learn.weight is None else
+                      [w.learn.weight.node, w.learn.weight.row, w.learn.weight.col],
+                      "text": w.learn_panel.text.toPlainText()},
         }
 
     def cmd_geometry(self) -> dict:
@@ -181,11 +185,17 @@ class Driver:
             mid = (p + q) / 2
             row, col, _ = edge.weight_at(mid)
             lines[f"{src}>{dst}"] = {"point": self._scene_global(mid), "row": row, "col": col}
+        samples = {}
+        plot = w.boundary
+        for points in (plot.train_points, plot.test_points):
+            for spot in points.points()[:3]:
+                scene_pos = plot.plotItem.vb.mapViewToScene(spot.pos())
+                samples[int(spot.data())] = self._global(plot.viewport(), plot.mapFromScene(scene_pos))
         vp = w.view.viewport()
         view_tl = self._global(vp, vp.rect().topLeft())
         combo, speed = w.training_panel.dataset, w.training_panel.speed
         return {
-            "palette": palette, "palette_hidden": hidden, "nodes": nodes, "weight_lines": lines,
+            "palette": palette, "palette_hidden": hidden, "samples": samples, "nodes": nodes, "weight_lines": lines,
             "view": [view_tl[0], view_tl[1], vp.width(), vp.height()],
             "dataset_combo": self._global(combo, combo.rect().center()),
             "dataset_combo_visible": combo.visibleRegion().boundingRect() == combo.rect(),

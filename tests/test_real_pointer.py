@@ -328,3 +328,32 @@ def test_double_click_on_a_weight_line_while_paused_types_a_new_weight(app):
     saved = app.work / "edited.json"
     app.ask("save", path=str(saved))
     assert load_model(saved).weights[d2]["W"][row, col] == 0.75
+
+
+def test_a_click_on_a_data_point_then_on_a_weight_line_explains_that_weight_for_that_sample(app):
+    app.ask("example")
+    state = app.ask("state")
+    order = list(state["nodes"])
+    d1, d2 = order[1], order[2]
+    app.ask("step")
+    app.wait_for("a snapshot with weights", lambda s: d2 in s["weights"] and not s["running"])
+    geo, deadline = None, time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:  # the diagram draws the lines on its timer
+        geo = app.ask("geometry")
+        if f"{d1}>{d2}" in geo["weight_lines"] and geo["samples"]:
+            break
+        time.sleep(0.1)
+    row, point = next(iter(geo["samples"].items()))
+    app.click(point)
+    # The ringed point is the one under the pointer (points may overlap: then one of them).
+    chosen = app.wait_for("a clicked sample", lambda s: s["learn"]["row"] is not None)["learn"]["row"]
+    near = app.ask("geometry")["samples"]
+    assert chosen == int(row) or str(chosen) not in near or \
+        max(abs(a - b) for a, b in zip(near[str(chosen)], point)) <= 4
+    line = geo["weight_lines"][f"{d1}>{d2}"]
+    app.click(line["point"])
+    state = app.wait_for("the chain rule of the clicked weight",
+                         lambda s: s["learn"]["weight"] == [d2, line["row"], line["col"]])
+    assert f"Row {chosen + 1} " in state["learn"]["text"]
+    assert "chain rule" in state["learn"]["text"] and "for this sample alone" in state["learn"]["text"]
+    assert state["modal"] is None  # a single click opens no weight dialog
