@@ -321,3 +321,26 @@ def test_script_training_refuses_bad_data_with_one_line(tmp_path, capsys):
             module.train(["--data", str(tmp_path / name), "-o", str(tmp_path / "never.json")])
         assert needles[name] in str(e.value)
     assert not (tmp_path / "never.json").exists()
+
+
+def test_import_reads_matmul_of_transposed_weights_plus_bias(tmp_path, capsys):
+    """Another exporter's way of writing a layer: MatMul(x, Transpose(W)) + b, then Relu."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(6)
+    Wt, b = rng.normal(size=(4, 3)).astype(np.float32), rng.normal(size=4).astype(np.float32)
+    V = rng.normal(size=(4, 1)).astype(np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("Transpose", ["Wt"], ["W"], perm=[1, 0]),
+         helper.make_node("MatMul", ["x", "W"], ["z"]), helper.make_node("Add", ["z", "b"], ["zb"]),
+         helper.make_node("Relu", ["zb"], ["h"]), helper.make_node("MatMul", ["h", "V"], ["y"])], "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 1])],
+        [numpy_helper.from_array(a, n) for a, n in ((Wt, "Wt"), (b, "b"), (V, "V"))])
+    path, back = tmp_path / "mm.onnx", tmp_path / "mm.json"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+    assert main(["import", str(path), "-o", str(back)]) == 0, capsys.readouterr()
+    out = load_model(back).graph.nodes_of_type("output")[0].params
+    assert (out["activation"], out["loss"], out["bias"]) == ("linear", "l2", False)
+    X = raw_rows()
+    np.testing.assert_allclose(predict_cli(tmp_path, capsys, back, X), run_onnx(path, X), rtol=0, atol=1e-5)

@@ -274,6 +274,12 @@ def _sigmoid(r, node):
     _named_activation(r, node)
 
 
+def _transpose(r, node):
+    """Of a constant only (weights stored the other way round)."""
+    c = _const(r, node, node.input[0])
+    r.consts[node.output[0]] = np.transpose(c, _attr(node, "perm") or None)
+
+
 def _greater(r, node):
     if r.consts.get(node.input[1]) is None or np.any(r.consts[node.input[1]] != 0):
         raise _refuse(node, "only h > 0 (a step activation) is supported")
@@ -293,7 +299,7 @@ ONNX_OPS: dict[str, Callable] = {
     "Gemm": _gemm, "MatMul": _matmul, "Add": _add, "Concat": _concat,
     "Identity": _passthrough, "Dropout": _passthrough, "Gather": _gather,
     "Sub": _standardize("mean"), "Div": _standardize("std"), "Mul": _mul,
-    "Greater": _greater, "Cast": _cast,
+    "Greater": _greater, "Cast": _cast, "Transpose": _transpose,
     **{op: _named_activation for op in ONNX_ACTIVATIONS}, "Sigmoid": _sigmoid,
 }
 
