@@ -16,6 +16,9 @@ Each op is read by a handler in :data:`ONNX_OPS`, keyed by the ONNX op type.
 The last layer becomes the Output node; its loss comes from the file's
 metadata (written by the export) or from the output activation
 (:data:`LOSS_OF_OUTPUT`), l2 where that does not fit.
+
+About 420 lines, a little over the usual 400: one short handler per ONNX op,
+which share the reader's state (the tensors read so far and what they are).
 """
 from __future__ import annotations
 
