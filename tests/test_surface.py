@@ -272,8 +272,24 @@ def test_work_can_be_done_in_pieces():
         except StopIteration as end:
             g = end.value
             break
-    assert len(done) == -(-g.loss.size // 10) and done[-1] == 1.0
+    assert done[0] is None  # the gradient first, then the losses, 10 at a time
+    assert done[1:] == pytest.approx(np.minimum(1.0, np.arange(1, len(done)) * 10 / g.loss.size))
+    assert len(done) - 1 == -(-g.loss.size // 10) and done[-1] == 1.0
     np.testing.assert_array_equal(g.loss, s.grid(a, b, points=7).loss)
+
+
+def test_many_rows_are_taken_a_block_at_a_time_with_the_same_numbers():
+    net = Network(Graph.chain([2, 3, 1]))
+    data = TrainData.from_dataset(make_dataset("circle", samples=18_000, seed=3), net, 0.5, seed=3)
+    assert len(data.X_train) > 8192  # more than one evaluation block
+    t = Trainer(net, data, TrainConfig(batch_size=500), seed=2)
+    t.run(20)
+    s = LossSurface.from_trainer(t)
+    ref = WeightRef("dense1", 1, 1)
+    c = s.curve(ref, points=3)
+    assert c.current_loss == pytest.approx(t.evaluate()["train_loss"], rel=1e-12)
+    t.network.loss_and_grad(data.X_train, data.Y_train)  # the engine, all rows in one pass
+    assert c.slope == pytest.approx(t.network.grads["dense1"][0][1, 1], rel=1e-10)
 
 
 # ------------------------------------------------------------------ the view
@@ -324,6 +340,8 @@ def test_the_view_shows_the_curve_tangent_point_and_steps_of_the_lecture(qtbot):
     np.testing.assert_array_equal(px, thetas[:, 0])
     np.testing.assert_allclose(py, table_loss(px), rtol=1e-12)
     assert [p.data() for p in view.plot.path_points.points()] == list(range(6))
+    tip = view.plot._path_tip(px[2], py[2], 2)  # what hovering a point says
+    assert tip.startswith("after step 2:") and "the other weights as now" in tip
     caption = view.caption.text()
     assert "Output W[1,1]" in caption and f"{slope:.6g}" in caption and f"{wy:.6g}" in caption
     assert view.stack.currentWidget() is view.plot
@@ -422,6 +440,12 @@ def test_the_view_works_only_when_shown_and_seldom_while_training(qtbot):
     view.set_weights(t.network.unflatten(t.network.theta.copy()), t.step, running=False)
     qtbot.waitUntil(lambda: drawn(view))
     assert view.result.current == t.network.params["dense1"][0][0, 0]
+    # The same weights again (a paused run answers every frame): nothing to redo.
+    shown = view.result
+    for _ in range(3):
+        view.add_snapshot(t.snapshot())
+        assert view._job is None and not view._dirty
+    assert view.result is shown and [s for s, _ in view.path][-2:] != [t.step, t.step]
 
 
 def test_built_as_the_window_builds_it_the_surface_is_the_runs():

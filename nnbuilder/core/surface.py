@@ -256,11 +256,25 @@ class LossSurface:
 
     def gradient(self, ref: WeightRef) -> float:
         """dL/dw of the data loss now, from the engine's backward pass over
-        all training rows (one batch)."""
-        if not self._grad_valid:
-            self.net.loss_and_grad(self.X, self.Y)
-            self._grad_valid = True
-        return float(self.net.grad[self.index(ref)])
+        all training rows (one batch; above 8192 rows, the rows' share of the
+        mean from each block of them, so no buffer outgrows the evaluation's)."""
+        for _ in self._gradient_steps():
+            pass
+        return float(self._grad[self.index(ref)])
+
+    def _gradient_steps(self):
+        """Generator: the gradient of the data loss into ``_grad``, one block of rows per yield."""
+        if self._grad_valid:
+            return
+        n, net = len(self.X), self.net
+        self._grad = np.zeros_like(net.grad)
+        for start in range(0, n, _ONE_PLAN):
+            stop = min(n, start + _ONE_PLAN)
+            with np.errstate(all="ignore"):
+                net.loss_and_grad(self.X[start:stop], self.Y[start:stop])
+            self._grad += net.grad * ((stop - start) / n) if stop - start < n else net.grad
+            yield
+        self._grad_valid = True
 
     def penalty_gradient(self, ref: WeightRef) -> float:
         """What the trainer adds to the gradient of a weight: ``l2 w + l1 sign(w)`` (0 for a bias)."""
@@ -321,6 +335,7 @@ class LossSurface:
         spread the work over several turns of its event loop). The weights
         must not change until it is done."""
         w = self.value(ref)
+        yield from self._gradient_steps()
         slope = self.gradient(ref)
         if lo is None or hi is None:
             lo, hi = value_range(w, include)
@@ -345,6 +360,7 @@ class LossSurface:
         if self.index(a) == self.index(b):
             raise NNBuilderError(f"choose two different weights (both are {a.text()})")
         wa, wb = self.value(a), self.value(b)
+        yield from self._gradient_steps()
         gradient = (self.gradient(a), self.gradient(b))
         va = _lattice(*(a_range or value_range(wa, include_a)), points, wa)
         vb = _lattice(*(b_range or value_range(wb, include_b)), points, wb)

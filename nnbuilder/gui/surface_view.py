@@ -66,6 +66,7 @@ class SurfaceView(QWidget):
         self._job = None
         self._job_key = None
         self._job_chunk = 1
+        self._started = None  # the weights (flat) of the last recompute started
         self.problem: str | None = None  # why the last recompute failed
         self._dirty = False
         self._last_start = -1e9
@@ -167,6 +168,9 @@ class SurfaceView(QWidget):
             except NNBuilderError:
                 self.weights = None  # the structure is being replaced: the next network fits
                 return
+            if not self._dirty and self._started is not None and np.array_equal(theta, self._started) \
+                    and (step is None or (self.path and self.path[-1][0] == step)):
+                return  # the weights shown (or being computed) again: a paused run answers every frame
             if step is not None:
                 if self.path and self.path[-1][0] >= step:
                     if self.path[-1][0] > step:
@@ -260,6 +264,7 @@ class SurfaceView(QWidget):
             s.set_weights(self.weights)
         except NNBuilderError:  # a snapshot of a structure being replaced: wait for the next
             return
+        self._started = s.net.theta.copy()
         thetas = np.array([t for _, t in self.path]) if self.path else np.zeros((0, s.net.n_params))
         paths = [thetas[:, s.index(r)] for r in refs]
         ranges = [self._value_range(r, s.value(r), p) for r, p in zip(refs, paths)]
@@ -304,9 +309,9 @@ class SurfaceView(QWidget):
         try:
             while time.perf_counter() - t0 < SLICE_MS / 1000:
                 start = time.perf_counter()
-                next(self._job)
-                per_value = (time.perf_counter() - start) / self._job_chunk
-                self.cost = max(1e-6, 0.7 * self.cost + 0.3 * per_value)
+                if next(self._job) is not None:  # a piece of losses (not of the gradient): its cost
+                    per_value = (time.perf_counter() - start) / self._job_chunk
+                    self.cost = max(1e-6, 0.7 * self.cost + 0.3 * per_value)
         except StopIteration as done:
             self.result = done.value
             self._draw()
