@@ -344,3 +344,15 @@ def test_import_reads_matmul_of_transposed_weights_plus_bias(tmp_path, capsys):
     assert (out["activation"], out["loss"], out["bias"]) == ("linear", "l2", False)
     X = raw_rows()
     np.testing.assert_allclose(predict_cli(tmp_path, capsys, back, X), run_onnx(path, X), rtol=0, atol=1e-5)
+
+
+def test_column_and_class_names_survive_the_round_trip(tmp_path, capsys):
+    g = Graph.chain([2, 3, 1], output_activation="sigmoid", loss="bce")
+    doc = trained(g)
+    doc.columns, doc.labels = ["width, cm", "height"], ["no, never", "yes"]
+    _, path = export(tmp_path, capsys, doc, "onnx")
+    back = tmp_path / "back.json"
+    assert main(["import", str(path), "-o", str(back)]) == 0, capsys.readouterr()
+    again = load_model(back)
+    assert (again.columns, again.labels) == (doc.columns, doc.labels)
+    assert again.graph.nodes_of_type("output")[0].params["loss"] == "bce"

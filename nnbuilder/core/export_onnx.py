@@ -13,6 +13,7 @@ The ``onnx`` package is imported here and nowhere else in the core.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -197,9 +198,10 @@ def to_onnx(doc, name: str = "nnbuilder"):
                               opset_imports=[helper.make_opsetid("", OPSET)])
     # ir_version 8 is what opset 17 came with: older runtimes load it too.
     model.ir_version = 8
-    meta = {"columns": ",".join(columns), "loss": net.loss.name}
+    # JSON lists: a column or class name may hold a comma
+    meta = {"columns": json.dumps(columns), "loss": net.loss.name}
     if doc.labels:
-        meta["labels"] = ",".join(doc.labels)
+        meta["labels"] = json.dumps(list(doc.labels))
     helper.set_model_props(model, meta)
     onnx.checker.check_model(model, full_check=True)
     return model

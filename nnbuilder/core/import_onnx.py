@@ -22,13 +22,14 @@ which share the reader's state (the tensors read so far and what they are).
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 
 from .errors import NNBuilderError
-from .features import is_feature_name
+from .features import columns_needed, is_feature_name
 from .graph import Graph
 from .modelfile import ModelDocument
 from .nodetypes import LOSS_UNITS, pairing_problem
@@ -387,12 +388,23 @@ def _document(r: _Reader, y: str, meta: dict) -> ModelDocument:
     features = graph.nodes[r.input_id].params["features"] if r.input_id else []
     if not all(is_feature_name(f) for f in features):
         raise OnnxImportError(f"unknown input features {features}")
-    columns = meta.get("columns", "").split(",") if meta.get("columns") else None
-    labels = meta.get("labels", "").split(",") if meta.get("labels") else None
+    columns, labels = _names(meta, "columns"), _names(meta, "labels")
+    if columns is not None and (len(set(columns)) != len(columns) or
+                                len(columns) < columns_needed(features)):
+        columns = None
     if labels is not None and len(labels) != max(p["units"], 2):
         labels = None
-    doc = ModelDocument(graph, weights, labels=labels, columns=columns)
-    return doc
+    return ModelDocument(graph, weights, labels=labels, columns=columns)
+
+
+def _names(meta: dict, key: str) -> list[str] | None:
+    """A list of names the export stored as JSON in the metadata, or None."""
+    try:
+        names = json.loads(meta[key])
+    except (KeyError, ValueError):
+        return None
+    ok = isinstance(names, list) and names and all(isinstance(n, str) and n for n in names)
+    return names if ok else None
 
 
 def _layout(graph: Graph) -> None:
