@@ -96,8 +96,10 @@ def test_embedded_rows_round_trip_exactly_without_the_csv(tmp_path):
     _tricky_csv(data)
     assert main(["new", "3-4-3", "-o", str(tmp_path / "m.json")]) == 0
     _train(tmp_path / "m.json", "--data", data, "--embed-data", "-o", tmp_path / "e.json")
-    stored = json.loads((tmp_path / "e.json").read_text())["dataset"]
+    text = (tmp_path / "e.json").read_text()
+    stored = json.loads(text)["dataset"]
     assert stored["columns"] == ["a", "b", "c", "kind"]
+    assert "   " + json.dumps(stored["rows"][5]) + "," in text.splitlines()  # a row a line
     with open(data, newline="") as fh:
         cells = list(csv.reader(fh))[1:]
     assert len(stored["rows"]) == len(cells) == 60
@@ -179,3 +181,24 @@ def test_the_window_saves_a_csv_beside_it_relative(make_window, qtbot, project):
     qtbot.waitUntil(lambda: w.data.dataset is not None, timeout=10000)
     w.document.save(str(project / "saved.json"))
     assert json.loads((project / "saved.json").read_text())["dataset"]["csv"] == "data/flowers.csv"
+
+
+@pytest.mark.parametrize("cell", [True, False, None, [1.0], {"a": 1}, 1.5, -3, "x", ""])
+def test_the_schema_and_jsonschema_agree_on_a_cell(tmp_path, cell):
+    """The validator's quick path for typed lists (a table's cells) against the
+    jsonschema package on the shipped schema."""
+    import jsonschema
+
+    from nnbuilder.core.modelfile import model_schema
+    from nnbuilder.core.schema import first_error
+
+    shutil.copy(IRIS, tmp_path / "iris.csv")
+    assert main(["new", "4-3", "-o", str(tmp_path / "m.json")]) == 0
+    _train(tmp_path / "m.json", "--data", tmp_path / "iris.csv", "--embed-data", "-o", tmp_path / "e.json")
+    model = json.loads((tmp_path / "e.json").read_text())
+    model["dataset"]["rows"][7][1] = cell
+    ours = first_error(model, model_schema())
+    theirs = list(jsonschema.Draft202012Validator(model_schema()).iter_errors(model))
+    assert (ours is None) == (not theirs), (ours, [e.message for e in theirs])
+    if ours:
+        assert ours[0] == "$.dataset.rows[7][1]"

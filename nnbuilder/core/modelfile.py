@@ -163,7 +163,14 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
 def save_model(path: str | os.PathLike, doc: ModelDocument) -> None:
     """Write ``doc`` to ``path`` atomically; ModelFileError if it cannot be written."""
     data = model_to_dict(doc, os.path.dirname(os.path.abspath(path)))
-    text = json.dumps(data, indent=1, allow_nan=False) + "\n"
+    rows = (data["dataset"] or {}).get("rows")
+    text = json.dumps(data if rows is None else {**data, "dataset": {**data["dataset"], "rows": "\0rows"}},
+                      indent=1, allow_nan=False) + "\n"
+    if rows is not None:  # a saved table: a row a line, as in a CSV file, not a cell a line
+        mark = json.dumps("\0rows")
+        lines = ",\n".join("   " + json.dumps(row, allow_nan=False) for row in rows)
+        text = text.replace(mark, f"[\n{lines}\n  ]") if text.count(mark) == 1 else \
+            json.dumps(data, indent=1, allow_nan=False) + "\n"
     try:
         atomic_write_text(path, text)
     except OSError as e:

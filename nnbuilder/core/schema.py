@@ -26,6 +26,10 @@ _TYPES = {
     or (isinstance(v, float) and v.is_integer()),
 }
 
+#: Python types json.loads makes that a JSON type always accepts (bool is not a number).
+_PLAIN = {"number": (int, float), "string": (str,), "boolean": (bool,), "null": (type(None),),
+          "array": (list,), "object": (dict,)}
+
 
 def _describe(v: Any) -> str:
     text = repr(v)
@@ -74,9 +78,18 @@ def first_error(instance: Any, schema: dict, root: dict | None = None,
             return path, f"must have at least {schema['minItems']} items (has {len(instance)})"
         if "maxItems" in schema and len(instance) > schema["maxItems"]:
             return path, f"must have at most {schema['maxItems']} items (has {len(instance)})"
-        if "items" in schema:
+        items = schema.get("items")
+        if items is not None and items.keys() == {"type"}:
+            # Items checked by type alone (a saved table's cells): no call per item,
+            # so 100,000 rows of cells validate in a fraction of the time.
+            types = items["type"] if isinstance(items["type"], list) else [items["type"]]
+            plain = {cls for t in types for cls in _PLAIN.get(t, ())}  # accepted at a glance
             for i, item in enumerate(instance):
-                err = first_error(item, schema["items"], root, f"{path}[{i}]")
+                if type(item) not in plain and not any(_TYPES[t](item) for t in types):
+                    return f"{path}[{i}]", f"must be {' or '.join(types)} (got {_describe(item)})"
+        elif items is not None:
+            for i, item in enumerate(instance):
+                err = first_error(item, items, root, f"{path}[{i}]")
                 if err:
                     return err
     if isinstance(instance, dict):
