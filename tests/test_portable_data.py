@@ -161,7 +161,10 @@ def test_the_window_saves_with_data_and_opens_it_without_the_csv(make_window, qt
     assert "actionSaveWithData" in names
     out = tmp_path / "carry" / "all.json"
     out.parent.mkdir()
-    assert w.save_with_data(str(out))
+    asked = []
+    w._ask_save_path = lambda caption, suggested, file_filter: asked.append(suggested) or str(out)
+    w.act_save_with_data.trigger()  # File > Save with data…
+    assert asked == ["trained.json"]
     assert w.document.path == str(out) and not w.document.modified
     stored = json.loads(out.read_text())["dataset"]
     assert len(stored["rows"]) == 150 and stored["columns"][-1] == "species"
@@ -202,3 +205,15 @@ def test_the_schema_and_jsonschema_agree_on_a_cell(tmp_path, cell):
     assert (ours is None) == (not theirs), (ours, [e.message for e in theirs])
     if ours:
         assert ours[0] == "$.dataset.rows[7][1]"
+
+
+def test_save_with_data_whose_csv_has_gone_says_so_and_writes_nothing(make_window, qtbot, project, tmp_path):
+    w = make_window(str(project / "trained.json"))
+    qtbot.waitUntil(lambda: w.data.dataset is not None, timeout=10000)
+    before = dict(w.document.dataset)
+    (project / "data" / "flowers.csv").unlink()
+    out = tmp_path / "all.json"
+    assert not w.save_with_data(str(out))
+    assert not out.exists() and w.document.dataset == before
+    (title, text), = w.errors
+    assert title == "Cannot save with data" and "flowers.csv" in text and "Nothing was saved" in text
