@@ -312,7 +312,7 @@ def test_script_training_refuses_bad_data_with_one_line(tmp_path, capsys):
     module = load_script(script)
     cases = {"missing.csv": None, "text.csv": "a,b,sign\n1,x,same\n2,3,differ\n",
              "class.csv": "a,b,sign\n1,2,same\n2,3,purple\n"}
-    needles = {"missing.csv": "cannot read", "text.csv": "row 2: a feature cell",
+    needles = {"missing.csv": "cannot read", "text.csv": "data row 1: a feature cell",
                "class.csv": "class 'purple' is not one of the network's classes differ, same"}
     for name, text in cases.items():
         if text is not None:
@@ -356,3 +356,21 @@ def test_column_and_class_names_survive_the_round_trip(tmp_path, capsys):
     again = load_model(back)
     assert (again.columns, again.labels) == (doc.columns, doc.labels)
     assert again.graph.nodes_of_type("output")[0].params["loss"] == "bce"
+
+
+def test_script_trains_on_the_rows_a_model_file_carries(tmp_path, capsys):
+    data = tmp_path / "d.csv"
+    classification_csv(data)
+    m, carried = tmp_path / "m.json", tmp_path / "carried.json"
+    assert main(["new", "2-3-1", "-o", str(m)]) == 0
+    assert main(["train", str(m), "--data", str(data), "--target", "sign", "--epochs", "2",
+                 "--embed-data", "-o", str(carried)]) == 0
+    data.unlink()  # the script needs no CSV file: the rows are in the model
+    script = tmp_path / "net.py"
+    assert main(["export", str(carried), "--format", "torch", "-o", str(script)]) == 0
+    out = tmp_path / "out.json"
+    load_script(script).train(["--epochs", "2", "-o", str(out)])
+    assert "training on 40 rows" in capsys.readouterr().out
+    result = load_model(out)
+    assert len(result.dataset["rows"]) == 40 and result.dataset["split"] == 1.0
+    assert result.labels == ["differ", "same"] and result.columns == ["a", "b"]

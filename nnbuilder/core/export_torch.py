@@ -315,8 +315,8 @@ def _class_key(text):
     return text if value is None else (str(int(value)) if value.is_integer() else str(value))
 
 
-def read_csv(path, target, task):
-    """(X (N, @K@), Y (N, @UNITS@) encoded as nnbuilder encodes targets, column names)."""
+def read_rows(path):
+    """The non-empty rows of a CSV file (comma, semicolon or tab separated), as cell texts."""
     try:
         with open(path, newline="", encoding="utf-8-sig") as fh:
             text = fh.read()
@@ -329,9 +329,27 @@ def read_csv(path, target, task):
     rows = [[c.strip() for c in r] for r in csv.reader(text.splitlines(), dialect) if any(c.strip() for c in r)]
     if len(rows) < 2:
         sys.exit(f"{path}: needs at least two rows")
-    header = any(_number(c) is None for c in rows[0]) and all(_number(c) is not None for c in rows[1][:1])
-    names = rows[0] if header else ["x%d" % (j + 1) for j in range(len(rows[0]))]
-    body = rows[1:] if header else rows
+    # a header has a text cell above a number, as nnbuilder reads it
+    first, second = rows[0], rows[1]
+    header = any(_number(c) is None and (j >= len(second) or _number(second[j]) is not None)
+                 for j, c in enumerate(first))
+    return (first, rows[1:]) if header else (["x%d" % (j + 1) for j in range(len(first))], rows)
+
+
+def embedded_rows():
+    """The header and rows the model file carries ("Save with data"), as cell texts."""
+    data = MODEL.get("dataset") or {}
+    if "rows" not in data:
+        sys.exit("--data FILE.csv is needed: this model file carries no rows of data")
+    text = lambda v: v if isinstance(v, str) else repr(v)  # noqa: E731  (numbers as written)
+    return list(data["columns"]), [[text(v) for v in row] for row in data["rows"]]
+
+
+def read_data(path, target, task):
+    """(X (N, @K@), Y (N, @UNITS@) encoded as nnbuilder encodes targets, column
+    names, class names) from a CSV file, or from the model file's own rows."""
+    names, body = read_rows(path) if path else embedded_rows()
+    path = path or "the model file's data"
     if target is None:
         t = len(names) - 1
     elif target in names:
@@ -340,7 +358,7 @@ def read_csv(path, target, task):
         t = int(target) - 1
     else:
         sys.exit(f"{path}: no column {target!r} (the file has {', '.join(names)})")
-    if header and all(c in names for c in COLUMNS[:@K@]):
+    if all(c in names for c in COLUMNS[:@K@]):
         feats = [names.index(c) for c in COLUMNS[:@K@]]
     else:
         feats = [j for j in range(len(names)) if j != t][:@K@]
@@ -350,7 +368,7 @@ def read_csv(path, target, task):
     for i, row in enumerate(body):
         values = [_number(row[j]) if j < len(row) else None for j in feats]
         if any(v is None or not math.isfinite(v) for v in values) or t >= len(row):
-            sys.exit(f"{path}: row {i + 1 + header}: a feature cell is missing or not a number")
+            sys.exit(f"{path}: data row {i + 1}: a feature cell is missing or not a number")
         X.append(values)
         keys.append(row[t])
     X = torch.tensor(X, dtype=torch.float64)
@@ -380,7 +398,8 @@ def read_csv(path, target, task):
 def train(argv):
     cfg = MODEL["training"] or {}
     p = argparse.ArgumentParser(prog="train", description="Train this network (torchrun: DDP).")
-    p.add_argument("--data", required=True, metavar="FILE.csv")
+    p.add_argument("--data", metavar="FILE.csv",
+                   help="the data (default: the rows the model file carries, if it does)")
     p.add_argument("--target", metavar="COL", help="label column by name or number (default last)")
     p.add_argument("--epochs", type=int, default=cfg.get("max_epochs") or 100)
     p.add_argument("--seed", type=int, default=MODEL.get("seed") or 0)
@@ -405,7 +424,10 @@ def train(argv):
         device = torch.device("cuda")
     torch.manual_seed(args.seed + rank)  # dropout masks differ between processes
 
-    X, Y, names, labels = read_csv(args.data, args.target, args.task)
+    embedded = args.data is None
+    if embedded and args.target is None:
+        args.target = (MODEL.get("dataset") or {}).get("target")
+    X, Y, names, labels = read_data(args.data, args.target, args.task)
     model = Net()
     if @STANDARDIZE@:  # nnbuilder standardizes with the training rows' statistics
         with torch.no_grad():
@@ -453,8 +475,11 @@ def train(argv):
     if rank == 0:
         out = dict(MODEL)
         out["weights"] = model.weights()
-        out["dataset"] = {"csv": os.path.abspath(args.data), "target": args.target,
-                          "task": args.task, "split": 1.0, "seed": args.seed}
+        if embedded:  # the same rows, all of them training
+            out["dataset"] = dict(MODEL["dataset"], split=1.0, seed=args.seed)
+        else:
+            out["dataset"] = {"csv": os.path.abspath(args.data), "target": args.target,
+                              "task": args.task, "split": 1.0, "seed": args.seed}
         out["columns"] = names
         out["labels"] = labels
         out["training"] = dict(cfg, max_epochs=args.epochs)
