@@ -1,8 +1,8 @@
 """A real install: the wheel carries everything the app reads, and the app
 runs from it in a fresh virtual environment, away from the source tree.
 
-The wheel is built from a copy of the working tree (a build writes build/ and
-*.egg-info beside the sources) and installed into a new virtualenv without
+The wheel is built from a copy of what a build reads (a build writes build/
+and *.egg-info beside the sources) and installed into a new virtualenv without
 the system's site-packages. Installing its dependencies there would download
 or copy a few hundred MB (PySide6, NumPy, onnx) for every run, so the new
 environment borrows them instead: a .pth file adds a folder of links to this
@@ -35,19 +35,19 @@ import pytest
 import nnbuilder
 
 ROOT = Path(__file__).resolve().parents[1]
-# Top-level folders a build does not need (or that a build or a run wrote).
-NOT_COPIED = {".git", ".venv", "build", "dist", "docs", "tests", "benchmarks", ".pytest_cache",
-              ".hypothesis", ".ci", "packaging"}
+# What a build reads (pyproject.toml names README.md as the long description).
+BUILD_INPUTS = ("nnbuilder", "resources", "setup.py", "pyproject.toml", "README.md")
 NEW_FOLDER_FILE = ("added_by_test", "note.txt")  # a folder the repository does not have
 
 
 def _copy_sources(dest: Path) -> Path:
-    def ignore(folder, names):
-        top = Path(folder) == ROOT
-        return {n for n in names if n == "__pycache__" or n.endswith(".egg-info")
-                or (top and n in NOT_COPIED)}
-
-    shutil.copytree(ROOT, dest, ignore=ignore, symlinks=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    dest.mkdir()
+    for name in BUILD_INPUTS:
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, dest / name, ignore=ignore)
+        else:
+            shutil.copy2(ROOT / name, dest / name)
     # A folder and file that exist only in this copy: whole folders ship.
     added = dest / "resources" / NEW_FOLDER_FILE[0] / NEW_FOLDER_FILE[1]
     added.parent.mkdir()
