@@ -463,3 +463,22 @@ def test_built_as_the_window_builds_it_the_surface_is_the_runs():
     assert s.loss() == pytest.approx(t.evaluate()["train_loss"], rel=1e-12)
     assert s.curve(WeightRef("dense1", 1, 2), points=5).current_loss == \
         pytest.approx(t.evaluate()["train_loss"], rel=1e-12)
+
+
+def test_a_theme_switch_repaints_the_view(qtbot):
+    from PySide6.QtGui import QGuiApplication, QPalette
+
+    from nnbuilder.gui.theme import apply_theme
+
+    t = lecture_trainer()
+    view = make_view(qtbot, t)
+    train_into(view, t, 2)
+    qtbot.waitUntil(lambda: drawn(view))
+    base = QPalette.ColorRole.Base
+    try:
+        for mode in ("dark", "light"):
+            apply_theme(mode)  # the app's palette; nobody calls the view
+            qtbot.waitUntil(lambda: view.plot.backgroundBrush().color() == QGuiApplication.palette().color(base))
+            assert view.plot.curve.opts["pen"].color().name() == ("#5aa9e6" if mode == "dark" else "#0877bd")
+    finally:
+        apply_theme("light")

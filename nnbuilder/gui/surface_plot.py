@@ -95,7 +95,7 @@ class WeightPicker(QWidget):
         self.layout_info = layers
         self.node.blockSignals(True)
         self.node.clear()
-        self.node.addItem("(pick a layer)", None)
+        self.node.addItem("layer…", None)
         for nid in layers:
             self.node.addItem(label(nid), nid)
         self.node.blockSignals(False)

@@ -24,7 +24,7 @@ import time
 from collections import deque
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QPalette
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QStackedLayout, QVBoxLayout, QWidget
 
@@ -67,6 +67,7 @@ class SurfaceView(QWidget):
         self._job_key = None
         self._job_chunk = 1
         self._started = None  # the weights (flat) of the last recompute started
+        self._theming = False
         self.problem: str | None = None  # why the last recompute failed
         self._dirty = False
         self._last_start = -1e9
@@ -218,7 +219,8 @@ class SurfaceView(QWidget):
 
     def apply_theme(self) -> None:
         self.plot.apply_theme()
-        ink = QGuiApplication.palette().color(QPalette.ColorRole.PlaceholderText).name()
+        c = QGuiApplication.palette().color(QPalette.ColorRole.PlaceholderText)
+        ink = f"rgba({c.red()}, {c.green()}, {c.blue()}, {c.alpha()})"  # light: black at half strength
         self.hint.setStyleSheet(f"color: {ink};")
         self.caption.setStyleSheet(f"color: {ink}; font-size: 8pt;")
         if self.result is not None:
@@ -325,6 +327,16 @@ class SurfaceView(QWidget):
         self.work.stop()
         self._job = None
         self._schedule()
+
+    def changeEvent(self, event):
+        # A theme switch repaints the view without anyone having to tell it.
+        if event.type() == QEvent.Type.PaletteChange and not self._theming:
+            self._theming = True
+            try:
+                self.apply_theme()
+            finally:
+                self._theming = False
+        super().changeEvent(event)
 
     def showEvent(self, event):
         super().showEvent(event)
