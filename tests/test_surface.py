@@ -482,3 +482,17 @@ def test_a_theme_switch_repaints_the_view(qtbot):
             assert view.plot.curve.opts["pen"].color().name() == ("#5aa9e6" if mode == "dark" else "#0877bd")
     finally:
         apply_theme("light")
+
+
+def test_steps_far_off_the_chart_leave_the_curve_readable(qtbot):
+    t = lecture_trainer()
+    view = make_view(qtbot, t)
+    w = t.network.theta[0]
+    view.set_weights({"output": (np.array([[1e200]]), None)}, 1)  # typed in by a person, say
+    view.set_weights({"output": (np.array([[w]]), None)}, 2)
+    qtbot.waitUntil(lambda: drawn(view))
+    x, y = view.plot.curve.getData()
+    assert x[-1] - x[0] < 10 and np.isfinite(y).all()  # the curve stays around w, not out to 1e200
+    px, _ = view.plot.path_points.getData()
+    np.testing.assert_array_equal(px, [w])
+    assert "(1 more off the chart)" in view.caption.text()

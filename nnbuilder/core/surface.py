@@ -325,7 +325,8 @@ class LossSurface:
               points: int = 201, include=()) -> Curve:
         """The loss over ``ref`` from ``lo`` to ``hi`` (default :func:`value_range`
         around the current value and ``include``) at ``points`` even steps, plus
-        the current value and the ``include`` values (e.g. a training path)."""
+        the current value and the ``include`` values (e.g. a training path)
+        within that range."""
         return _finish(self.curve_steps(ref, lo, hi, points, include))
 
     def curve_steps(self, ref: WeightRef, lo: float | None = None, hi: float | None = None,
@@ -339,7 +340,8 @@ class LossSurface:
         slope = self.gradient(ref)
         if lo is None or hi is None:
             lo, hi = value_range(w, include)
-        values = _values(lo, hi, points, [w, *np.ravel(include)])
+        extra = np.asarray(include, dtype=np.float64).ravel()
+        values = _values(lo, hi, points, [w, *extra[(extra >= lo) & (extra <= hi)]])
         loss = yield from self._losses_in_chunks([ref], values, chunk)
         current_loss = float(loss[np.searchsorted(values, w)])
         return Curve(ref, values, loss, loss + self._penalty_of(ref, values), w, current_loss,

@@ -190,9 +190,10 @@ class SurfacePlot(BasePlot):
         """One brush per path point, older steps fainter."""
         return [pg.mkBrush(*rgb, int(60 + 195 * (i + 1) / n)) for i in range(n)]
 
-    def show_curve(self, c, name: str, path: np.ndarray, steps: list, step, objective: bool) -> None:
+    def show_curve(self, c, name: str, path: np.ndarray, steps: list, step, objective: bool) -> int:
         """Curve ``c`` over the weight called ``name``; ``path`` ``(k,)`` its
-        values after the ``steps``; ``objective``: draw loss + penalty too."""
+        values after the ``steps``; ``objective``: draw loss + penalty too.
+        Returns how many of the steps are on the chart."""
         self._one(True)
         colors = _colors()
         p = self.plotItem
@@ -204,15 +205,24 @@ class SurfacePlot(BasePlot):
         half = TANGENT_SHARE * (c.values[-1] - c.values[0])
         xs = np.array([c.current - half, c.current + half])
         self.tangent.setData(xs, c.current_loss + c.slope * (xs - c.current))
-        ys = c.loss_of(path)  # exact: the path's values are among the curve's
-        self.path_line.setData(path, ys, pen=pg.mkPen((*colors["path"], 110), width=1))
-        self.path_points.setData(path, ys, data=steps, size=7, brush=self._fading(colors["path"], len(path)),
+        # The steps within the curve's range (a run far off the chart shows its
+        # last steps only); each at the curve's exact value there.
+        on = (path >= c.values[0]) & (path <= c.values[-1])
+        ys = np.full(len(path), np.nan)
+        ys[on] = c.loss_of(path[on])
+        on &= np.isfinite(ys)
+        fading = self._fading(colors["path"], len(path))
+        self.path_line.setData(path[on], ys[on], pen=pg.mkPen((*colors["path"], 110), width=1))
+        self.path_points.setData(path[on], ys[on], data=[s for s, keep in zip(steps, on) if keep], size=7,
+                                 brush=[b for b, keep in zip(fading, on) if keep],
                                  pen=pg.mkPen(colors["path"], width=0.5))
         self.now.setData([c.current], [c.current_loss], data=[step])
         p.enableAutoRange()
+        return int(on.sum())
 
-    def show_map(self, g, names: tuple[str, str], paths: tuple, steps: list, step) -> None:
-        """Grid ``g`` over the weights called ``names``; ``paths`` their values after the ``steps``."""
+    def show_map(self, g, names: tuple[str, str], paths: tuple, steps: list, step) -> int:
+        """Grid ``g`` over the weights called ``names``; ``paths`` their values
+        after the ``steps``. Returns how many of the steps are on the map."""
         self._one(False)
         p = self.plotItem
         p.setLabel("bottom", names[0])
@@ -238,11 +248,15 @@ class SurfacePlot(BasePlot):
             p.addItem(iso)
             self.contours.append(iso)
         pa, pb = paths
-        self.path_line.setData(pa, pb, pen=pg.mkPen("#ffffff", width=1.5))
-        self.path_points.setData(pa, pb, data=steps, size=5, brush=self._fading((255, 255, 255), len(pa)),
+        on = (pa >= va[0]) & (pa <= va[-1]) & (pb >= vb[0]) & (pb <= vb[-1])  # the steps on the map
+        fading = self._fading((255, 255, 255), len(pa))
+        self.path_line.setData(pa[on], pb[on], pen=pg.mkPen("#ffffff", width=1.5))
+        self.path_points.setData(pa[on], pb[on], data=[s for s, keep in zip(steps, on) if keep], size=5,
+                                 brush=[b for b, keep in zip(fading, on) if keep],
                                  pen=pg.mkPen("#222222", width=0.8))
         self.now.setData([g.current[0]], [g.current[1]], data=[step])
         p.setRange(xRange=(va[0], va[-1]), yRange=(vb[0], vb[-1]), padding=0)
+        return int(on.sum())
 
     def _path_tip(self, x, y, data) -> str:
         where = f"w = {x:.6g}, loss {y:.6g} (the other weights as now)" if self.dims == 1 else \

@@ -380,25 +380,26 @@ class SurfaceView(QWidget):
         if hasattr(r, "slope"):
             name = r.ref.text(self.label(r.ref.node))
             regularized = bool(self.surface.l1 or self.surface.l2)
-            self.plot.show_curve(r, name, paths[0], steps, step, regularized)
+            shown = self.plot.show_curve(r, name, paths[0], steps, step, regularized)
             cfg = self.config
             plain_sgd = getattr(cfg, "optimizer", None) == "sgd" and not getattr(cfg, "momentum", 0.0)
             nxt = (f"; a step down it over the whole batch (lr {cfg.lr:g}) goes to w = "
                    f"{r.current - cfg.lr * r.objective_slope:.6g}") if plain_sgd else ""
             text = (f"Loss over {name}, every other weight held where it is (step {at}). "
                     f"Now: w = {r.current:.6g}, loss {r.current_loss:.6g}. Tangent slope = dL/dw = "
-                    f"{r.slope:.6g}{nxt}. Points: the last {len(paths[0])} steps drawn, each at its w with "
-                    "the other weights as they are now.")
+                    f"{r.slope:.6g}{nxt}. Points: the last {shown} steps drawn, each at its w with "
+                    "the other weights as they are now"
+                    + (f" ({len(paths[0]) - shown} more off the chart)." if shown < len(paths[0]) else "."))
             if regularized:
                 text += (" Dashed: loss + L1/L2 penalty, the objective the steps descend "
                          f"(slope {r.objective_slope:.6g}).")
         else:
             na, nb = (ref.text(self.label(ref.node)) for ref in r.refs)
-            self.plot.show_map(r, (na, nb), paths, steps, step)
+            shown = self.plot.show_map(r, (na, nb), paths, steps, step)
             text = (f"Loss over {na} (across) and {nb} (up), every other weight held where it is "
                     f"(step {at}); darker is lower, lines join equal loss. Now: loss {r.current_loss:.6g}, "
-                    f"gradient ({r.gradient[0]:.4g}, {r.gradient[1]:.4g}). White: the last "
-                    f"{len(paths[0])} steps drawn.")
+                    f"gradient ({r.gradient[0]:.4g}, {r.gradient[1]:.4g}). White: the last {shown} steps drawn"
+                    + (f" ({len(paths[0]) - shown} more off the map)." if shown < len(paths[0]) else "."))
         self.caption.setText(text)
 
 
