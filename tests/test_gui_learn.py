@@ -173,3 +173,27 @@ def test_without_weights_it_says_so_and_new_forgets_the_sample(qtbot, make_windo
     assert w.boundary.sample_mark.getData()[0].size == 0
     w.learn.select_row(0)  # an empty network
     assert "cannot run yet" in w.learn_panel.text.toPlainText()
+
+
+def test_a_clicked_weight_shows_on_the_loss_surface_with_the_steps_taken(qtbot, make_window):
+    from nnbuilder.core.surface import WeightRef
+
+    w = make_window(f"{EXAMPLES}/linear_regression.json")  # y = w x on the lecture's table
+    w.docks["surfaceDock"].raise_()
+    paused_after_steps(qtbot, w, 6)
+    out_id = w.document.graph.nodes_of_type("output")[0].id
+    w.learn.select_weight(out_id, 0, 0)  # what a click on the weight line does
+    view = w.surface_view
+    assert view.chosen() == [WeightRef(out_id, 0, 0)]
+    snap = w.run.snapshot
+    qtbot.waitUntil(lambda: view.result is not None and view.result.current ==
+                    snap.weights[out_id][0][0, 0], timeout=WAIT)
+    # The curve passes through the run's own loss at the current weight, and
+    # the steps the window drew are the path.
+    assert view.result.current_loss == pytest.approx(snap.last["train_loss"], rel=1e-12)
+    steps = [s for s, _ in view.path]
+    assert steps == sorted(steps) and steps[-1] == snap.step and len(steps) >= 2
+    # Reset starts another run: no old steps on the curve.
+    w.reset_button.click()
+    qtbot.waitUntil(lambda: w.run.snapshot is None or w.run.snapshot.step == 0, timeout=WAIT)
+    assert all(s <= 0 for s, _ in view.path)

@@ -34,6 +34,8 @@ from .importer import DATA_FILTER, ImportDialog, TableLoader
 from .inspector import Inspector
 from .learn import LearnController
 from .learn_panel import LearnPanel
+from .surface_link import SurfaceLink
+from .surface_view import SurfaceView
 from .live_view import Counters, LiveView
 from .menus import WindowMenus
 from .output_panel import OutputPanel
@@ -49,6 +51,7 @@ from .wheel_guard import install_wheel_guard
 
 MIN_SETTINGS_WIDTH = 200  # the Training panel's column, at the least
 NARROW_WIDTH = 1280  # below this the two toolbars do not fit on one row
+LAYOUT_VERSION = 2  # raised when panels are added or renamed: 2 added Learn and Loss surface
 SHIFT_OR_CTRL = Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.ControlModifier
 
 
@@ -86,6 +89,7 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         self.curves = CurvesPanel()
         self.layer_plot = LayerPlot()
         self.learn_panel = LearnPanel()
+        self.surface_view = SurfaceView()
         self.params_label = QLabel()
         self.params_label.setObjectName("statusParams")
         self.problems_label = QLabel()  # "✗ 1 error, ⚠ 2 warnings": a click shows the list
@@ -107,6 +111,7 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         self.live = LiveView(self.run, self.data, self.training_panel, self.boundary, self.curves,
                              self.layer_plot, self.scene, counters, self)
         self.learn = LearnController(self.run, self.data, self.learn_panel, self.scene, self.boundary, self)
+        self.surface = SurfaceLink(self.run, self.data, self.surface_view, self)
         self.loader: TableLoader | None = None  # a CSV file being read
         self.import_dialog: ImportDialog | None = None
         self.import_progress: QProgressDialog | None = None
@@ -150,6 +155,7 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
                 ("outputDock", "Output", self.output_panel, R),
                 ("inspectorDock", "Inspector", self.inspector, R),
                 ("learnDock", "Learn", self.learn_panel, R),
+                ("surfaceDock", "Loss surface", self.surface_view, R),
                 ("curvesDock", "Loss and accuracy", self.curves, B),
                 ("problemsDock", "Problems", self.problems, B),
                 ("networkDock", "Network", self.network_panel, B),
@@ -164,13 +170,14 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         self.setCorner(Qt.Corner.BottomLeftCorner, L)
         self.setCorner(Qt.Corner.BottomRightCorner, B)
         self.tabifyDockWidget(self.docks["inspectorDock"], self.docks["learnDock"])
+        self.tabifyDockWidget(self.docks["learnDock"], self.docks["surfaceDock"])
         self.docks["inspectorDock"].raise_()
         self.tabifyDockWidget(self.docks["problemsDock"], self.docks["networkDock"])
         self.tabifyDockWidget(self.docks["networkDock"], self.docks["gradientsDock"])
         self.docks["networkDock"].raise_()
         # The settings never collapse to a sliver (a saved layout once left them 60 px wide).
         training_scroll.setMinimumWidth(MIN_SETTINGS_WIDTH)
-        self._initial_state = self.saveState()  # what View > Panels > Reset layout returns to
+        self._initial_state = self.saveState(LAYOUT_VERSION)  # what View > Panels > Reset layout returns to
 
     def _wire(self) -> None:
         """Signals between the widgets and the rooms (the only place they meet)."""
@@ -202,6 +209,9 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         paint.clearRequested.connect(data.clear_points)
         paint.classesChanged.connect(data.set_paint_classes)
         self.live.frameDrawn.connect(self.learn.snapshot_drawn)
+        self.live.frameDrawn.connect(self.surface.snapshot_drawn)
+        panel.configChanged.connect(self.surface.config_changed)  # after the run took it
+        self.learn.weightChosen.connect(self.surface.show_weight)
         learn_dock = self.docks["learnDock"]
         for clicked in (self.scene.weightClicked, self.boundary.sampleClicked):
             clicked.connect(lambda *_: learn_dock.raise_())
@@ -221,9 +231,10 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         else:
             self.resize(1440, 900)
         state = s.value("windowState")
-        if state is not None:
-            self.restoreState(state)
-        self._first_layout = state is None
+        # A layout saved before the panels changed would hide the new ones or
+        # squeeze them anywhere: such a window starts from the first layout.
+        restored = state is not None and self.restoreState(state, LAYOUT_VERSION)
+        self._first_layout = not restored
 
     def _default_layout(self) -> None:
         """First start: room for the diagram, slim panels around it, in
@@ -236,7 +247,7 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         self.resizeDocks([d["curvesDock"]], [int(bottom)], Qt.Orientation.Vertical)
         self.resizeDocks([d["curvesDock"], d["problemsDock"]], [int((W - side) * 0.72), int((W - side) * 0.28)],
                          Qt.Orientation.Horizontal)
-        self.resizeDocks([d["outputDock"], d["inspectorDock"]], [int(H * 0.4), int(H * 0.25)],
+        self.resizeDocks([d["outputDock"], d["inspectorDock"]], [int(H * 0.36), int(H * 0.4)],
                          Qt.Orientation.Vertical)
         self.resizeDocks([d["layersDock"], d["trainingDock"]], [130, int(H * 0.5)], Qt.Orientation.Vertical)
         self.resizeDocks([d["layersDock"], d["outputDock"]], [int(side), int(right)], Qt.Orientation.Horizontal)
@@ -244,7 +255,7 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
 
     def reset_layout(self) -> None:
         """Every panel where it was at the first start, sized for the window now."""
-        self.restoreState(self._initial_state)
+        self.restoreState(self._initial_state, LAYOUT_VERSION)
         for dock in self.docks.values():
             dock.setFloating(False)
             dock.show()
@@ -265,7 +276,7 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
     def _save_settings(self) -> None:
         s = settings()
         s.setValue("geometry", self.saveGeometry())
-        s.setValue("windowState", self.saveState())
+        s.setValue("windowState", self.saveState(LAYOUT_VERSION))
         s.setValue("theme", self.theme)
 
     # -------------------------------------------------------------- document

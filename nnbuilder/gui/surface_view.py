@@ -296,7 +296,7 @@ class SurfaceView(QWidget):
         if old is not None:
             room = 0.5 * max(1.0, abs(w))
             inside = path[(path >= lo) & (path <= hi)]
-            need_lo, need_hi = min(w - room, *inside), max(w + room, *inside)
+            need_lo, need_hi = min([w - room, *inside]), max([w + room, *inside])
             if old[0] <= need_lo and need_hi <= old[1] and old[1] - old[0] <= 3 * (hi - lo):
                 return old
         self._range[ref] = (lo, hi)
