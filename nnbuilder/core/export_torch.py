@@ -107,6 +107,7 @@ class _Code:
     init: list[str] = field(default_factory=list)
     forward: list[str] = field(default_factory=list)
     var: dict[str, str] = field(default_factory=dict)  # node id -> its output variable
+    pre: dict[str, str] = field(default_factory=dict)  # node id -> its pre-activation z (weighted nodes)
 
     def activate(self, nid: str, h: str) -> str:
         node = self.net.nodes[nid]
@@ -134,7 +135,7 @@ def _dense(c: _Code, nid: str, h: str, ins: list[str]) -> None:
     z = "z" + h[1:]
     c.forward.append(f"{z} = self.layers[{nid!r}]({ins[0]})")
     c.forward.append(f"{h} = {c.activate(nid, z)}")
-    c.var[f"z:{nid}"] = z
+    c.pre[nid] = z
 
 
 def _dropout(c: _Code, nid: str, h: str, ins: list[str]) -> None:
@@ -173,14 +174,16 @@ def torch_script(doc, name: str = "model") -> str:
     columns = (doc.columns or [f"x{i + 1}" for i in range(k)])
     model = model_to_dict(doc)
     metrics = doc.metrics or {}
-    classify = any("accuracy" in key for key in metrics) if metrics else LOSSES[loss.name].task == "classification"
+    # the task of the data it learnt: what its metrics say, else what its loss is for
+    classify = any("accuracy" in key for key in metrics) if metrics else \
+        LOSSES[loss.name].task == "classification"
     fill = {
         "NAME": name,
         "COLUMNS": ", ".join(columns[:k]),
         "MODEL_JSON": repr(json.dumps(model, separators=(",", ":"), allow_nan=False)),
         "INIT": "\n        ".join(code.init) or "pass",
         "FORWARD": "\n        ".join(code.forward),
-        "Z_OUT": code.var[f"z:{out}"],
+        "Z_OUT": code.pre[out],
         "H_OUT": code.var[out],
         "LOSS": TORCH_LOSSES[(loss.name, loss.fused == act)],
         "OPTIMIZER": TORCH_OPTIMIZERS.get(cfg.optimizer, _no_optimizer)(cfg),
