@@ -40,7 +40,7 @@ start is already trained (resuming, a loss near 0). ``lr = 100`` on
 ``circle`` climbs to 40-160x within a few epochs. A reference of 0 (a
 perfect blank network) disables the "exploded" rule.
 
-About 470 lines, over the usual 400: the step loop, its stop rules and the
+About 490 lines, over the usual 400: the step loop, its stop rules and the
 divergence rule share the trainer's state (weights, optimizer state, the last
 good weights, the reference loss); splitting them would pass that state around.
 """
@@ -169,6 +169,15 @@ class History:
     def clear(self) -> None:
         self._n, self.stride, self.last = 0, 1, None
 
+    def drop_after(self, step: int, last: dict | None = None) -> None:
+        """Forget the rows after ``step`` (a run rewound to that step);
+        ``last`` (default: the newest row kept) becomes :attr:`last`."""
+        steps = self._rows[:self._n, self.columns.index("step")]
+        self._n = int(np.searchsorted(steps, step, side="right"))  # steps never decrease
+        if last is None and self._n:
+            last = dict(zip(self.columns, self._rows[self._n - 1].tolist()))
+        self.last = last
+
     def __getattr__(self, name):  # history.train_loss etc.: the kept rows of a column
         if name != "columns" and name in self.__dict__.get("columns", ()):
             return self.column(name)
@@ -205,6 +214,9 @@ class Trainer:
         self.history = History()
         self.stop_reason: str | None = None
         self.divergence: dict | None = None
+        #: A :class:`~nnbuilder.core.timeline.Timeline` that keeps moments of
+        #: the run to rewind to (the live run's), or None.
+        self.timeline = None
         self._bind(network, data, init)
         if keep:
             network.set_weights(keep, strict=False)
@@ -229,7 +241,15 @@ class Trainer:
         self._reference: float | None = None  # measured at the next run(), see _reference_loss
         self._exploded_epochs = 0
         self._tmp_w = np.zeros(network.n_weights, dtype=network.dtype)
-        self._perm = self.rng.permutation(len(data.X_train))
+        self._shuffle()
+        if self.timeline is not None:  # its moments are of the old network or data
+            self.timeline.clear()
+
+    def _shuffle(self) -> None:
+        """A new epoch's order; the generator's state it comes from is kept
+        (a timeline's moment draws the same order again from it)."""
+        self._perm_state = self.rng.bit_generator.state
+        self._perm = self.rng.permutation(len(self.data.X_train))
         self._pos = 0
 
     @staticmethod
@@ -254,6 +274,8 @@ class Trainer:
         kept = network.set_weights(keep or {}, strict=False)
         self._mark_good()
         self._use_data_stats()
+        if self.timeline is not None:
+            self.timeline.record(self)  # the first moment of the new network
         return kept
 
     def _use_data_stats(self) -> None:
@@ -374,8 +396,7 @@ class Trainer:
                            "reference": self._reference, "restored_step": self._good_step}
         self.stop_reason = "diverged"
         self._exploded_epochs = 0
-        self._perm = self.rng.permutation(len(self.data.X_train))
-        self._pos = 0
+        self._shuffle()
 
     def _end_epoch(self) -> str | None:
         m = self.evaluate()
@@ -396,8 +417,7 @@ class Trainer:
         self.history.append(epoch=self.epoch, step=self.step, **m)  # a climb shows on the curve
         if not exploded:
             self._mark_good()
-        self._perm = self.rng.permutation(len(self.data.X_train))
-        self._pos = 0
+        self._shuffle()
         return self.optimizer.end_epoch(len(self.data.X_train)) or self._stop_rule()
 
     def run(self, steps: int) -> str | None:
@@ -423,7 +443,7 @@ class Trainer:
         net, cfg, d = self.network, self.config, self.data
         X, Y, n = d.X_train, d.Y_train, len(d.X_train)
         theta, grad, nw = net.theta, net.grad, net.n_weights
-        bs, opt = self.batch_size, self.optimizer
+        bs, opt, timeline = self.batch_size, self.optimizer, self.timeline
         full = net.plan(bs)
         for _ in range(steps):
             idx = self._perm[self._pos:self._pos + bs]
@@ -444,11 +464,12 @@ class Trainer:
                     grad[:nw] += self._tmp_w
                 opt.step(theta, grad, cfg)
             self.step += 1
-            if self._pos >= n:
-                reason = self._end_epoch()
-                if reason:
-                    self.stop_reason = reason
-                    return reason
+            reason = self._end_epoch() if self._pos >= n else None
+            if timeline is not None and not self.step % timeline.stride:
+                timeline.record(self)
+            if reason:
+                self.stop_reason = reason
+                return reason
         if not np.isfinite(theta).all():
             self._diverged("non-finite", None)
             return "diverged"
