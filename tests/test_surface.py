@@ -343,8 +343,13 @@ def test_the_view_shows_the_curve_tangent_point_and_steps_of_the_lecture(qtbot):
     tip = view.plot._path_tip(px[2], py[2], 2)  # what hovering a point says
     assert tip.startswith("after step 2:") and "the other weights as now" in tip
     caption = view.caption.text()
-    assert "Output W[1,1]" in caption and f"{slope:.6g}" in caption and f"{wy:.6g}" in caption
+    tip = view.caption.toolTip()
+    assert f"{slope:.6g}" in tip and f"{wy:.6g}" in tip and "Output W[1,1]" in tip and f"{slope:.4g}" in caption
     assert view.stack.currentWidget() is view.plot
+    # "next w": batch 4 is the whole table, so it is where the trainer's next step goes.
+    shown_next = float(caption.split("next w = ")[1].split()[0])
+    t.run(1)
+    assert shown_next == pytest.approx(t.network.theta[0], rel=1e-4)  # 5 digits shown
 
 
 def test_the_view_shows_too_large_a_rate_overshooting(qtbot):
@@ -379,7 +384,7 @@ def test_the_contour_map_passes_through_the_current_loss(qtbot):
     np.testing.assert_array_equal(px, thetas[:, view.surface.index(index[0])])
     np.testing.assert_array_equal(py, thetas[:, view.surface.index(index[1])])
     assert view.plot.image.isVisible() and not view.plot.curve.isVisible()
-    assert f"{g.current_loss:.6g}" in view.caption.text()
+    assert f"{g.current_loss:.4g}" in view.caption.text() and f"{g.current_loss:.6g}" in view.caption.toolTip()
     view.second.set_ref(WeightRef("dense1", 0, 1))  # the same weight twice: a hint, not a crash
     assert "two different weights" in view.hint.text() and view.stack.currentWidget() is view.hint
 
@@ -495,4 +500,4 @@ def test_steps_far_off_the_chart_leave_the_curve_readable(qtbot):
     assert x[-1] - x[0] < 10 and np.isfinite(y).all()  # the curve stays around w, not out to 1e200
     px, _ = view.plot.path_points.getData()
     np.testing.assert_array_equal(px, [w])
-    assert "(1 more off the chart)" in view.caption.text()
+    assert "(1 off the chart)" in view.caption.text()
