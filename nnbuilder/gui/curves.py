@@ -10,13 +10,29 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QFontMetrics, QGuiApplication, QPalette
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout,
+                               QWidget)
 
 from nnbuilder.core.trainer import History
 
 from .plots import CLASS_COLORS, TEST_PEN, TRAIN_PEN, BasePlot, diverging_rgba
 
 MIN_SPAN = 0.05  # smallest y span of a curve plot (times the values' size beyond 1)
+# Pinned runs: faded, in colours apart from the live run's blue and orange.
+PIN_COLORS = ["#2CA02C", "#9467BD", "#D62728", "#8C564B", "#E377C2", "#17BECF"]
+PIN_ALPHA = 150
+
+
+class Pin:
+    """A run's train-loss curve kept for comparison, with the run's settings
+    (:func:`nnbuilder.core.compare.run_settings`); its label is its legend entry."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, settings: dict, color: str):
+        self.x, self.y, self.settings, self.color = x, y, settings, color
+        faded = pg.mkColor(color)
+        faded.setAlpha(PIN_ALPHA)
+        self.curve = pg.PlotDataItem(x, y, pen=pg.mkPen(faded, width=1))
+        self.label = ""
 
 
 class CurvePlot(BasePlot):
@@ -38,6 +54,7 @@ class CurvePlot(BasePlot):
         self.train = p.plot([], [], pen=pg.mkPen(TRAIN_PEN, width=1), name="train")
         self.test = p.plot([], [], pen=pg.mkPen(TEST_PEN, width=1), name="test")
         self.marks: list = []
+        self.pins: list[Pin] = []  # runs kept to compare with (the loss plot's)
         self.readout = pg.TextItem(anchor=(0, 0))
         self.readout.setZValue(10)
         p.addItem(self.readout, ignoreBounds=True)
@@ -59,16 +76,19 @@ class CurvePlot(BasePlot):
         """Ranges that change in steps (x doubles, y moves when the data leaves
         it), not on every update: a new range makes pyqtgraph rebuild and
         repaint the axes from Python, which is most of an update's cost."""
-        x, vals = self._x, np.concatenate([self._a, self._b])
+        x, vals = self._x, np.concatenate([self._a, self._b, *(p.y for p in self.pins)])
         vals = vals[np.isfinite(vals)]
+        if self.pins:  # the whole of each pinned run in view, from the new run's first epoch
+            x = np.concatenate([x, [max(float(p.x[-1]) for p in self.pins)]])
         log = self.plotItem.ctrl.logYCheck.isChecked()
         if log:
             vals = np.log10(vals[vals > 0])
         if len(x) == 0 or len(vals) == 0:
             return
-        x_hi = max(8.0, 2.0 ** np.ceil(np.log2(max(x[-1], 1.0) * 1.05)))
+        x_last = float(x.max())
+        x_hi = max(8.0, 2.0 ** np.ceil(np.log2(max(x_last, 1.0) * 1.05)))
         if exact:
-            x_hi = max(1.0, float(x[-1]) * 1.02)
+            x_hi = max(1.0, x_last * 1.02)
         lo, hi = float(vals.min()), float(vals.max())
         # A flat curve (accuracy stuck at 0.75) still gets a readable span: a
         # span of 1e-9 made ticks like 0.75000000005.
@@ -92,19 +112,49 @@ class CurvePlot(BasePlot):
         self.plotItem.addItem(line, ignoreBounds=True)
         self.marks.append(line)
 
+    def add_pin(self, x: np.ndarray, y: np.ndarray, settings: dict, label: str) -> Pin:
+        """Keep a run's curve ``y`` over epochs ``x`` as a faded line labelled ``label``."""
+        pin = Pin(np.asarray(x, dtype=float).copy(), np.asarray(y, dtype=float).copy(), settings,
+                  PIN_COLORS[len(self.pins) % len(PIN_COLORS)])
+        self.plotItem.addItem(pin.curve)  # (it takes the plot's log mode)
+        self.plotItem.legend.addItem(pin.curve, label)  # the legend lays the labels out
+        self.pins.append(pin)
+        self._label_pin(pin, label)
+        self._fit_range()
+        return pin
+
+    def _label_pin(self, pin: Pin, label: str) -> None:
+        pin.label = label
+        self.plotItem.legend.getLabel(pin.curve).setText(label, color=pin.color)
+
+    def set_pin_labels(self, labels: list[str]) -> None:
+        """New labels, one per pin (the settings they are compared with changed)."""
+        for pin, label in zip(self.pins, labels):
+            if label != pin.label:
+                self._label_pin(pin, label)
+
+    def clear_pins(self) -> None:
+        for pin in self.pins:
+            self.plotItem.legend.removeItem(pin.curve)
+            self.plotItem.removeItem(pin.curve)
+        self.pins = []
+        self._fit_range()
+
     def clear_marks(self) -> None:
         for m in self.marks:
             self.plotItem.removeItem(m)
         self.marks = []
 
     def start_over(self) -> None:
-        """No run: no curves, no marks, the first range (not the last run's).
+        """No run: no curves, no marks, the first range (not the last run's),
+        or the pinned runs' range: pins stay (see :meth:`clear_pins`).
         (Not ``clear``: PlotWidget forwards that name to PlotItem.clear, which
         removes every item.)"""
         self.clear_marks()
         empty = np.zeros(0)
         self.set_data(empty, empty, empty)
         self.plotItem.setRange(xRange=(0, 8), yRange=(0, 1), padding=0)
+        self._fit_range()
 
     def _hover(self, event) -> None:
         pos = event[0]
@@ -300,9 +350,22 @@ class CurvesPanel(QWidget):
         self.log.setToolTip("Show the loss on a logarithmic scale")
         self.log.toggled.connect(self._set_log)
         self.readout = QLabel()
+        # Compare runs: keep this run's loss curve, then reset, change, train.
+        self.pin = QPushButton("Pin this run")
+        self.pin.setObjectName("pinRunButton")
+        self.pin.setToolTip("Keep this run's loss curve on the plot, faded and labelled with what "
+                            "differs from the settings now: Reset, change a setting, train, compare")
+        self.pin.setEnabled(False)
+        self.clear_pins = QPushButton("Clear pins")
+        self.clear_pins.setObjectName("clearPinsButton")
+        self.clear_pins.setToolTip("Remove every pinned run from the loss plot")
+        self.clear_pins.setEnabled(False)
+        self.clear_pins.clicked.connect(self._clear_pins)
         bar = QHBoxLayout()
         bar.addWidget(self.log)
         bar.addStretch(1)
+        bar.addWidget(self.pin)
+        bar.addWidget(self.clear_pins)
         plots = QHBoxLayout()
         plots.addWidget(self.loss, 3)
         plots.addWidget(self.metric, 3)
@@ -315,6 +378,10 @@ class CurvesPanel(QWidget):
     def _set_log(self, on: bool) -> None:
         self.loss.plotItem.setLogMode(y=on)
         self.loss._fit_range()
+
+    def _clear_pins(self) -> None:
+        self.loss.clear_pins()
+        self.clear_pins.setEnabled(False)
 
     def apply_theme(self) -> None:
         for plot in (self.loss, self.metric, self.confusion):

@@ -13,6 +13,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QLabel, QStyle, QToolButton
 
+from nnbuilder.core.compare import SAME, difference, run_settings
 from nnbuilder.core.errors import NNBuilderError
 from nnbuilder.core.losses import LOSSES
 from nnbuilder.core.network import Network
@@ -154,6 +155,12 @@ class LiveView(QObject):
         run.runReplaced.connect(self.clear)
         run.diverged.connect(lambda epoch, text: curves.loss.mark(epoch, text))
         run.readyChanged.connect(lambda _: self._show_running())
+        # Pinned runs (compare runs): labelled against the settings now.
+        self._pins_document = None  # pins belong to one document: New and Open drop them
+        self._pinned = None  # (generation, rows) of the run last pinned: not twice
+        curves.pin.clicked.connect(self.pin_run)
+        run.readyChanged.connect(lambda _: self.relabel_pins())
+        panel.configChanged.connect(lambda _: QTimer.singleShot(0, self.relabel_pins))  # once the run has it
         data.dataChanged.connect(self.show_data)
         panel.viewChanged.connect(self.view_options_changed)
         self.timer = QTimer(self)
@@ -166,6 +173,11 @@ class LiveView(QObject):
     def clear(self) -> None:
         """A new run: nothing of the old one stays on screen."""
         c = self.curves
+        if self.run.document is not self._pins_document:  # New or Open: the pins were another's
+            self._pins_document = self.run.document
+            c.loss.clear_pins()
+            c.clear_pins.setEnabled(False)
+        c.pin.setEnabled(False)
         c.loss.start_over()
         c.metric.start_over()
         c.confusion.clear_counts()
@@ -174,6 +186,27 @@ class LiveView(QObject):
         self.scene.clear_live()
         self.counters.show()
         self.show_document_weights()
+        self.relabel_pins()
+
+    # ------------------------------------------------------------ compare runs
+    def _settings(self) -> dict | None:
+        doc = self.run.document
+        return None if doc is None else run_settings(doc.graph, doc.training, doc.dataset, doc.seed)
+
+    def pin_run(self) -> None:
+        """Keep this run's loss curve, faded, labelled with what differs from the settings now."""
+        c, st = self.run.state.curves, self.run.state
+        if len(c) < 2:
+            return
+        self.curves.loss.add_pin(c.column("epoch"), c.column("train_loss"), self._settings(), SAME)
+        self._pinned = (st.generation, len(c))
+        self.curves.pin.setEnabled(False)
+        self.curves.clear_pins.setEnabled(True)
+
+    def relabel_pins(self) -> None:
+        pins, now = self.curves.loss.pins, self._settings()
+        if pins and now is not None:
+            self.curves.loss.set_pin_labels([difference(p.settings, now) for p in pins])
 
     def show_document_weights(self) -> None:
         """Before a run has a snapshot: the document's trained weights, if it
@@ -304,6 +337,7 @@ class LiveView(QObject):
         exact = not snap.running
         if loss:
             w.loss.set_data(epochs, c.column("train_loss"), c.column("test_loss"), exact)
+            w.pin.setEnabled(len(c) > 1 and self._pinned != (self.run.state.generation, len(c)))
         if metric:
             w.metric.set_data(epochs, c.column("train_metric"), c.column("test_metric"), exact)
         dataset = self.data.dataset
