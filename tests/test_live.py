@@ -96,7 +96,8 @@ def script(lv):
                     lambda: lv.set_loss("l2"), lambda: lv.step(4),
                     lambda: lv.replace(circle_spec(widths=(2, 4, 6, 1)), resume=False),
                     lambda: lv.step(9), lambda: lv.update_config(max_epochs=6), lv.play,
-                    lambda: lv.reset(circle_spec(lr=0.2)), lambda: lv.step(5)):
+                    lambda: lv.reset(circle_spec(lr=0.2)), lambda: lv.step(5),
+                    lambda: lv.fetch_moment(2), lambda: lv.rewind(2), lambda: lv.step(3)):
         command()
         record()
     return seen
@@ -110,7 +111,7 @@ def test_the_same_script_gives_the_same_run_on_both_hosts():
         finally:
             lv.close()
     threaded, process = results
-    assert len(threaded) == len(process) == 14
+    assert len(threaded) == len(process) == 17
     for (a, rows_a), (b, rows_b) in zip(threaded, process):
         assert (a.step, a.epoch, a.generation, a.stop_reason) == (b.step, b.epoch, b.generation, b.stop_reason)
         assert rows_a == rows_b  # every history row, bit for bit
@@ -119,6 +120,12 @@ def test_the_same_script_gives_the_same_run_on_both_hosts():
             np.testing.assert_array_equal(a.weights[nid][0], b.weights[nid][0])
             np.testing.assert_array_equal(a.weights[nid][1], b.weights[nid][1])
         np.testing.assert_array_equal(a.outputs, b.outputs)
+        np.testing.assert_array_equal(a.timeline, b.timeline)  # the kept moments
+        assert (a.moment is None) == (b.moment is None)
+        if a.moment is not None:
+            assert (a.moment.step, a.moment.epoch) == (b.moment.step, b.moment.epoch)
+            for nid in a.moment.weights:
+                np.testing.assert_array_equal(a.moment.weights[nid][0], b.moment.weights[nid][0])
     steps = [s.step for s, _ in threaded]
     assert steps[:3] == [0, 3, 10] and steps[5] == 10 + 11  # step_epoch: to the end of epoch 1
     played = threaded[11][0]
@@ -126,6 +133,17 @@ def test_the_same_script_gives_the_same_run_on_both_hosts():
     assert threaded[9][0].weights["dense2"][0].shape == (4, 6)  # replaced
     reset = threaded[13][0]
     assert reset.generation == 1 and reset.step == 5 and reset.config.lr == 0.2
+    assert reset.timeline[:, 0].tolist() == [0, 1, 2, 3, 4, 5]  # the new run's moments
+    # The timeline: a moment's weights, then back to it and on: the same step 5 again.
+    fetched, rewound, again = (s for s, _ in threaded[14:])
+    assert fetched.moment.step == 2 and fetched.step == 5
+    assert rewound.step == 2 and rewound.generation == 2 and rewound.timeline[:, 0].tolist() == [0, 1, 2]
+    for nid, (W, b) in rewound.weights.items():
+        np.testing.assert_array_equal(W, fetched.moment.weights[nid][0])
+    assert again.step == 5 and again.generation == 2
+    for nid, (W, b) in again.weights.items():
+        np.testing.assert_array_equal(W, reset.weights[nid][0])
+        np.testing.assert_array_equal(b, reset.weights[nid][1])
 
 
 def test_a_command_the_run_does_not_know_is_a_type_error():

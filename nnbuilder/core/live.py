@@ -37,9 +37,9 @@ import threading
 import traceback
 from multiprocessing.connection import Connection
 
-from .protocol import (DataRef, DataStore, Pause, Play, Quit, Replace, RequestSnapshot, Reset,
-                       RunSpec, SetGrids, SetLoss, SetSpeed, SetView, SetWeight, ShareData, Start,
-                       Step, StepEpoch, UpdateConfig, View, data_key)
+from .protocol import (DataRef, DataStore, FetchMoment, Pause, Play, Quit, Replace, RequestSnapshot,
+                       Reset, Rewind, RunSpec, SetGrids, SetLoss, SetSpeed, SetView, SetWeight,
+                       ShareData, Start, Step, StepEpoch, UpdateConfig, View, data_key)
 from .snapshot import ALL_PARTS, MAX_MAP_UNITS, LiveSnapshot, SnapshotBox, error_snapshot
 from .worker import Run, queue_receiver, serve, serve_fd, worker_command
 
@@ -118,6 +118,19 @@ class LiveHost:
         ``parts`` of :data:`ALL_PARTS` computed (the rest empty): a caller
         that draws them on alternate frames saves the worker time."""
         self.send(RequestSnapshot(frozenset(parts)))
+
+    def list_timeline(self) -> None:
+        """Ask for the timeline's kept moments (``LiveSnapshot.timeline``: step,
+        epoch, at, train_loss per row); every full snapshot of an idle run has them too."""
+        self.request_snapshot({"timeline"})
+
+    def fetch_moment(self, step: int) -> None:
+        """Ask for the weights of the kept moment nearest ``step`` (``LiveSnapshot.moment``)."""
+        self.send(FetchMoment(step))
+
+    def rewind(self, step: int) -> None:
+        """Go back to the kept moment at ``step`` and pause there (a new generation)."""
+        self.send(Rewind(step))
 
     def _receive(self) -> None:
         """Move arrived snapshots into the box (nothing to do in a thread)."""

@@ -24,7 +24,7 @@ from .trainer import TrainConfig, Trainer
 
 __all__ = ["RunSpec", "View", "Command", "Play", "Pause", "Step", "StepEpoch", "SetSpeed",
            "UpdateConfig", "SetLoss", "SetWeight", "SetView", "SetGrids", "Replace", "Reset",
-           "RequestSnapshot", "Quit", "Start", "ShareData", "DataRef", "DataStore", "data_key"]
+           "RequestSnapshot", "FetchMoment", "Rewind", "Quit", "Start", "ShareData", "DataRef", "DataStore", "data_key"]
 
 
 @dataclass(frozen=True)
@@ -162,6 +162,27 @@ class RequestSnapshot(Command):
     """Build a snapshot with only ``parts`` at the end of the current chunk."""
 
     parts: frozenset
+
+
+@dataclass(frozen=True)
+class FetchMoment(Command):
+    """Send the weights of the timeline's moment nearest ``step`` with the
+    next snapshot (``LiveSnapshot.moment``, a
+    :class:`~nnbuilder.core.timeline.MomentWeights`). The kept moments
+    themselves (step, epoch, loss) come with every full snapshot
+    (``LiveSnapshot.timeline``; the part "timeline")."""
+
+    step: int
+
+
+@dataclass(frozen=True)
+class Rewind(Command):
+    """Go back to the timeline's moment at ``step``: its weights, optimizer
+    and random state and counters, so training on repeats the run from there
+    (with the settings of now). The history and the moments after it are
+    dropped; pauses; a new generation (rows of the old one are not the new one's)."""
+
+    step: int
 
 
 @dataclass(frozen=True)

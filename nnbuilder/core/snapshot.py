@@ -23,7 +23,7 @@ __all__ = ["LiveSnapshot", "SnapshotBox", "build_snapshot", "evaluate_view", "er
            "MAX_MAP_UNITS", "ALL_PARTS"]
 
 MAX_MAP_UNITS = 16  # layers up to this wide get per-neuron maps
-ALL_PARTS = frozenset({"outputs", "maps", "stats", "confusion"})
+ALL_PARTS = frozenset({"outputs", "maps", "stats", "confusion", "timeline"})
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,11 @@ class LiveSnapshot:
     events: list = field(default_factory=list)  # messages for the status bar
     applied: int = 0  # commands the run had applied: compare with the host's ``sent``
     view: View | None = None  # what the outputs and maps are over (None: explicit grids)
+    # The run's timeline (core/timeline.py): its kept moments, one row each of
+    # TIMELINE_COLUMNS (step, epoch, at, train_loss), and a moment asked for
+    # with FetchMoment (a MomentWeights); None when not part of this snapshot.
+    timeline: np.ndarray | None = None
+    moment: object | None = None
 
 
 def evaluate_view(net, grid_features: np.ndarray | None = None,
@@ -94,6 +99,9 @@ def build_snapshot(trainer: Trainer, parts=ALL_PARTS, grid_features: np.ndarray 
     outputs, maps = evaluate_view(net, grid_features if "outputs" in parts else None,
                                   neuron_features if "maps" in parts else None)
     div = trainer.divergence
+    timeline = trainer.timeline
+    if "timeline" in parts and timeline is not None:
+        status.setdefault("timeline", timeline.table())
     return LiveSnapshot(
         step=trainer.step, epoch=trainer.epoch, weights=net.unflatten(net.theta.copy()),
         stats=stats, last=dict(trainer.history.last), metric_name=trainer.metric_name,
@@ -129,8 +137,12 @@ class SnapshotBox:
         with self._cond:
             old = self._pending
             if old is not None:
-                rows = old.rows + snap.rows if old.generation == snap.generation else snap.rows
-                snap = dataclasses.replace(snap, rows=rows, events=old.events + snap.events)
+                same = old.generation == snap.generation
+                rows = old.rows + snap.rows if same else snap.rows
+                # A timeline or moment nobody took stays until a newer one (of this generation).
+                keep = {k: getattr(old, k) for k in ("timeline", "moment")
+                        if same and getattr(snap, k) is None}
+                snap = dataclasses.replace(snap, rows=rows, events=old.events + snap.events, **keep)
             self._pending = self._newest = snap
             self._cond.notify_all()
 

@@ -25,10 +25,11 @@ from multiprocessing.connection import Connection
 from typing import Callable, Iterable
 
 from .probe import DataExtent, InputGrid, input_grid
-from .protocol import (Command, DataRef, DataStore, Pause, Play, Quit, Replace, RequestSnapshot,
-                       Reset, RunSpec, SetGrids, SetLoss, SetSpeed, SetView, SetWeight, ShareData,
-                       Start, Step, StepEpoch, UpdateConfig, View)
+from .protocol import (Command, DataRef, DataStore, FetchMoment, Pause, Play, Quit, Replace,
+                       RequestSnapshot, Reset, Rewind, RunSpec, SetGrids, SetLoss, SetSpeed, SetView,
+                       SetWeight, ShareData, Start, Step, StepEpoch, UpdateConfig, View)
 from .snapshot import ALL_PARTS, LiveSnapshot, SnapshotBox, build_snapshot, error_snapshot
+from .timeline import Timeline
 
 __all__ = ["Run", "apply", "serve", "serve_fd", "queue_receiver"]
 
@@ -52,6 +53,7 @@ class Run:
         self.applied = 0  # commands applied so far
         self.serial = 0
         self.wanted: frozenset | None = None  # parts of the snapshot asked for
+        self.moment = None  # a moment's weights asked for (FetchMoment), for the next snapshot
         self.dirty = True  # something changed that an idle run must show
         self._attach(self.check(spec).trainer(), spec)
 
@@ -61,6 +63,8 @@ class Run:
 
     def _attach(self, trainer, spec: RunSpec) -> None:
         self.trainer = trainer
+        trainer.timeline = Timeline()  # moments to look back at and rewind to
+        trainer.timeline.record(trainer)
         self.elapsed = 0.0
         self._clock: float | None = None  # when train() last ran, while training runs
         self.rows: list[dict] = [dict(trainer.history.last)]  # row 0: before training
@@ -172,13 +176,14 @@ class Run:
             self._rate, self._rate_mark = (step - s_mark) / (now - t_mark), (now, step)
         rows, self.rows[:] = list(self.rows), []
         events, self.events = self.events, []
+        moment, self.moment = self.moment, None
         self.serial += 1
         grid_features, neuron_features = self.features() if parts & {"outputs", "maps"} else (None, None)
         return build_snapshot(
             self.trainer, parts, grid_features, neuron_features, serial=self.serial,
             generation=self.generation, elapsed=self.elapsed, steps_per_sec=self._rate,
             running=self.busy, rows=rows, events=events, error=self.error, applied=self.applied,
-            view=self.view)
+            view=self.view, moment=moment)
 
 
 # ------------------------------------------------------------------ commands
@@ -281,6 +286,24 @@ def _reset(run: Run, cmd: Reset) -> None:
 @_handles(RequestSnapshot)
 def _request_snapshot(run: Run, cmd: RequestSnapshot) -> None:
     run.wanted = frozenset(cmd.parts)
+
+
+@_handles(FetchMoment)
+def _fetch_moment(run: Run, cmd: FetchMoment) -> None:
+    t = run.trainer
+    run.moment = t.timeline.weights(cmd.step, t.network)
+
+
+@_handles(Rewind)
+def _rewind(run: Run, cmd: Rewind) -> None:
+    t = run.trainer
+    t.timeline.rewind(t, cmd.step)  # first: a step not kept changes nothing
+    run.running = False
+    run.pending_steps = 0
+    run.error = None
+    run.generation += 1  # the rows sent so far run past this step: not the rewound run's
+    run.rows[:] = []  # (the history's listener appends to this very list)
+    run.events.append(f"Went back to step {t.step:,} (epoch {t.epoch:,}): Train goes on from there")
 
 
 @_handles(Quit)
