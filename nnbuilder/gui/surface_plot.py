@@ -1,7 +1,7 @@
 """The parts of the loss-surface view: the plot, a loss curve over one weight
 (with the tangent at the current value, the current point and the training
 path as points on the curve) or a contour map over two (with the path as a
-line), and the picker of a weight. The plot draws a
+line), what its caption says, and the picker of a weight. The plot draws a
 :class:`~nnbuilder.core.surface.Curve` or :class:`~nnbuilder.core.surface.Grid`;
 :mod:`.surface_view` decides what and when.
 """
@@ -266,3 +266,49 @@ class SurfacePlot(BasePlot):
     def _now_tip(self, x, y, data) -> str:
         where = f"w = {x:.6g}, loss {y:.6g}" if self.dims == 1 else f"({x:.6g}, {y:.6g})"
         return f"now (step {data}): {where}"
+
+
+# ------------------------------------------------------------------ captions
+def curve_caption(c, name: str, step, shown: int, kept: int, config, rows: int,
+                  regularized: bool) -> tuple[str, str]:
+    """(three short lines of numbers under the curve, the full reading for
+    its tool tip) for curve ``c`` at ``step``, ``shown`` of ``kept`` steps on
+    the chart, with the run's ``config`` on ``rows`` training rows."""
+    at = step if step is not None else "-"
+    off = kept - shown
+    plain_sgd = getattr(config, "optimizer", None) == "sgd" and not getattr(config, "momentum", 0.0)
+    nxt_w = c.current - config.lr * c.objective_slope if plain_sgd else None
+    whole = getattr(config, "batch_size", 0) >= rows  # then it is the next step
+    nxt = "" if nxt_w is None else \
+        f" · next w = {nxt_w:.5g}" if whole else f" · whole-batch step to {nxt_w:.5g}"
+    text = (f"Step {at} · w = {c.current:.5g} · loss {c.current_loss:.4g}\n"
+            f"tangent slope dL/dw = {c.slope:.4g}{nxt}\nothers held as now · points: last "
+            f"{shown} steps" + (f" ({off} off the chart)" if off else "")
+            + (" · dashed: + L1/L2" if regularized else ""))
+    tip = (f"The loss over {name} with every other weight held where it is (step {at}).\n"
+           f"Now w = {c.current:.6g}, loss {c.current_loss:.6g}.\n"
+           f"The dashed orange line is the tangent at w = {c.current:.6g}: its slope "
+           f"{c.slope:.6g} is the gradient dL/dw.\n"
+           + (f"Plain SGD over the whole batch (lr {config.lr:g}) steps against the slope, to "
+              f"w = {c.current:.6g} - {config.lr:g} x {c.objective_slope:.6g} = {nxt_w:.6g}.\n"
+              if plain_sgd else "")
+           + f"Points: w after each of the last {shown} steps drawn; the height of each is the "
+           "loss at that w with the other weights as they are now (what a one-weight slice can show)."
+           + ("\nDashed grey: loss + the L1/L2 penalty, what the steps descend (slope "
+              f"{c.objective_slope:.6g}); the trainer's recorded loss is the solid curve."
+              if regularized else ""))
+    return text, tip
+
+
+def map_caption(g, names: tuple[str, str], step, shown: int, kept: int) -> tuple[str, str]:
+    """(short lines, tool tip) for grid ``g`` over the weights called ``names``."""
+    at = step if step is not None else "-"
+    off = kept - shown
+    text = (f"Step {at} · loss {g.current_loss:.4g}\ngradient ({g.gradient[0]:.4g}, "
+            f"{g.gradient[1]:.4g}) · darker is lower\nothers held as now · white: last {shown} "
+            "steps" + (f" ({off} off the map)" if off else ""))
+    tip = (f"The loss over {names[0]} (across) and {names[1]} (up) with every other weight held "
+           f"where it is (step {at}). Darker is lower; the lines join points of equal loss.\n"
+           f"Now: loss {g.current_loss:.6g}, gradient ({g.gradient[0]:.6g}, {g.gradient[1]:.6g}) "
+           f"(the red point); the white line: the last {shown} steps drawn.")
+    return text, tip

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QStackedLayout, QV
 from nnbuilder.core.errors import NNBuilderError
 from nnbuilder.core.surface import LossSurface, WeightRef, value_range
 
-from .surface_plot import SurfacePlot, WeightPicker
+from .surface_plot import SurfacePlot, WeightPicker, curve_caption, map_caption
 
 PATH_LENGTH = 200  # snapshots whose weights the path keeps
 PATH_MEMORY = 4_000_000  # at most this many stored numbers for the path (big networks keep fewer)
@@ -376,46 +376,16 @@ class SurfaceView(QWidget):
         if r is None or self._state() is not None:
             return
         _, step, paths, steps = self._job_key
-        at = step if step is not None else "-"
         if hasattr(r, "slope"):
             name = r.ref.text(self.label(r.ref.node))
             regularized = bool(self.surface.l1 or self.surface.l2)
             shown = self.plot.show_curve(r, name, paths[0], steps, step, regularized)
-            off = len(paths[0]) - shown
-            cfg = self.config
-            plain_sgd = getattr(cfg, "optimizer", None) == "sgd" and not getattr(cfg, "momentum", 0.0)
-            whole = getattr(cfg, "batch_size", 0) >= len(self.surface.X)  # then it is the next step
-            nxt = (f" · {'next w' if whole else 'whole-batch step to'} "
-                   f"{'= ' if whole else ''}{r.current - cfg.lr * r.objective_slope:.5g}") if plain_sgd else ""
-            # Three short lines of numbers under the plot; the full reading (6 digits) on hover.
-            text = (f"Step {at} · w = {r.current:.5g} · loss {r.current_loss:.4g}\n"
-                    f"tangent slope dL/dw = {r.slope:.4g}{nxt}\nothers held as now · points: last "
-                    f"{shown} steps" + (f" ({off} off the chart)" if off else "")
-                    + (" · dashed: + L1/L2" if regularized else ""))
-            tip = (f"The loss over {name} with every other weight held where it is (step {at}).\n"
-                   f"Now w = {r.current:.6g}, loss {r.current_loss:.6g}.\n"
-                   f"The dashed orange line is the tangent at w = {r.current:.6g}: its slope "
-                   f"{r.slope:.6g} is the gradient dL/dw.\n"
-                   + (f"Plain SGD over the whole batch (lr {cfg.lr:g}) steps against the slope, to "
-                      f"w = {r.current:.6g} - {cfg.lr:g} x {r.objective_slope:.6g}"
-                      f" = {r.current - cfg.lr * r.objective_slope:.6g}.\n" if plain_sgd else "")
-                   + f"Points: w after each of the last {shown} steps drawn; the height of each is the "
-                   "loss at that w with the other weights as they are now (what a one-weight slice "
-                   "can show)."
-                   + ("\nDashed grey: loss + the L1/L2 penalty, what the steps descend (slope "
-                      f"{r.objective_slope:.6g}); the trainer's recorded loss is the solid curve."
-                      if regularized else ""))
+            text, tip = curve_caption(r, name, step, shown, len(paths[0]), self.config, len(self.surface.X),
+                                      regularized)
         else:
-            na, nb = (ref.text(self.label(ref.node)) for ref in r.refs)
-            shown = self.plot.show_map(r, (na, nb), paths, steps, step)
-            off = len(paths[0]) - shown
-            text = (f"Step {at} · loss {r.current_loss:.4g}\ngradient ({r.gradient[0]:.4g}, "
-                    f"{r.gradient[1]:.4g}) · darker is lower\nothers held as now · white: last {shown} "
-                    "steps" + (f" ({off} off the map)" if off else ""))
-            tip = (f"The loss over {na} (across) and {nb} (up) with every other weight held where "
-                   f"it is (step {at}). Darker is lower; the lines join points of equal loss.\n"
-                   f"Now: loss {r.current_loss:.6g}, gradient ({r.gradient[0]:.6g}, {r.gradient[1]:.6g}) "
-                   f"(the red point); the white line: the last {shown} steps drawn.")
+            names = tuple(ref.text(self.label(ref.node)) for ref in r.refs)
+            shown = self.plot.show_map(r, names, paths, steps, step)
+            text, tip = map_caption(r, names, step, shown, len(paths[0]))
         self.caption.setToolTip(tip)
         self.caption.setText(text)
 
