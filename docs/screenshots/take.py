@@ -20,17 +20,63 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 HERE = Path(__file__).resolve().parent
 EXAMPLES = HERE.parents[1] / "resources" / "examples"
 
-# name: (example or None for the built-in one, theme, size, seconds of training, dock to raise)
+def _learn(w):
+    """A sample followed through the network, and one weight's chain rule."""
+    w.learn.select_row(2)
+    out = w.document.graph.nodes_of_type("output")[0].id
+    w.learn.select_weight(out, 1, 0)
+    w.docks["learnDock"].raise_()
+
+
+def _step_through(w):
+    """Step through, by hand, stopped in the backward pass."""
+    w.learn.select_row(2)
+    w.learn_panel.by_hand.setChecked(True)
+    w.docks["learnDock"].raise_()
+    w.learn.step_through()
+    for _ in range(len(w.document.graph.nodes) + 1):
+        w.learn.advance()
+
+
+def _surface(w):
+    out = w.document.graph.nodes_of_type("output")[0].id
+    w.learn.select_weight(out, 0, 0)
+    w.docks["surfaceDock"].raise_()
+
+
+def _surface_walk(w):
+    """The example's lr 0.005: each step goes 15% of the way down the parabola."""
+    w.run.reset()
+    _surface(w)
+    for k in range(8):
+        QTimer.singleShot(300 * (k + 1), w.run.step)
+
+
+def _surface_too_fast(w):
+    """lr 0.08 on y = w x (above 2 / 29.3): each step overshoots the minimum by more than the last."""
+    w.training_panel.lr.setValue(0.08)
+    w.run.reset()
+    _surface(w)
+    for k in range(5):  # one drawn snapshot per step: each is a point of the path
+        QTimer.singleShot(300 * (k + 1), w.run.step)
+
+
+# name: (example or None for the built-in one, theme, size, seconds of training,
+#        dock to raise[, what to do once paused])
 SHOTS = {
     "example-network": (None, "light", (1440, 900), 4.0, None),
     "small-window": (None, "light", (1024, 700), 4.0, None),
     "training-spiral": ("spiral.json", "light", (1440, 900), 8.0, "gradientsDock"),
     "skip-connection": ("skip_connection.json", "light", (1440, 900), 4.0, "networkDock"),
     "dark-theme": ("iris.json", "dark", (1440, 900), 3.0, None),
+    "learn-chain-rule": ("xor.json", "light", (1440, 900), 2.0, None, _learn),
+    "step-through": ("xor.json", "light", (1440, 900), 2.0, None, _step_through),
+    "loss-surface": ("linear_regression.json", "light", (1440, 900), 0.0, None, _surface_walk),
+    "loss-surface-diverging": ("linear_regression.json", "light", (1440, 900), 0.0, None, _surface_too_fast),
 }
 
 
-def take(app, name, example, theme, size, seconds, dock) -> None:
+def take(app, name, example, theme, size, seconds, dock, then=None) -> None:
     from nnbuilder.gui.mainwindow import MainWindow
     from nnbuilder.gui.theme import apply_theme
 
@@ -43,8 +89,11 @@ def take(app, name, example, theme, size, seconds, dock) -> None:
     w.show()
     if dock:
         QTimer.singleShot(300, lambda: w.docks[dock].raise_())
-    QTimer.singleShot(500, w.run.toggle_play)
-    QTimer.singleShot(int(500 + seconds * 1000), lambda: w.run.running and w.run.toggle_play())
+    if seconds:
+        QTimer.singleShot(500, w.run.toggle_play)
+        QTimer.singleShot(int(500 + seconds * 1000), lambda: w.run.running and w.run.toggle_play())
+    if then:
+        QTimer.singleShot(int(900 + seconds * 1000), lambda: then(w))
 
     def shoot():
         w.grab().save(str(HERE / f"{name}.png"))
@@ -53,7 +102,7 @@ def take(app, name, example, theme, size, seconds, dock) -> None:
         w._ask_unsaved = lambda: "discard"
         w.close()
         app.quit()
-    QTimer.singleShot(int(1500 + seconds * 1000), shoot)
+    QTimer.singleShot(int((3500 if then else 1500) + seconds * 1000), shoot)
     app.exec()
     print(f"{name}.png {size[0]}x{size[1]} {theme}")
 

@@ -16,6 +16,7 @@ from .items import NEURON_R, NodeItem
 
 WEIGHT_POSITIVE = QColor(8, 119, 189, 200)
 WEIGHT_NEGATIVE = QColor(245, 147, 34, 200)
+MARK_COLOR = QColor("#E03131")  # what the Learn panel is about (as the ring on the output view)
 
 
 class _WeightLines(QGraphicsPathItem):
@@ -35,6 +36,8 @@ class EdgeItem(QGraphicsPathItem):
         self.weights = None  # (n_src, n_dst) while training: W of the target layer
         self._hit = QPainterPath()
         self._weight_items: list[QGraphicsPathItem] = []  # painted by Qt, not Python
+        self._mark: QGraphicsPathItem | None = None  # the weight the Learn panel is about
+        self._marked: tuple[int, int] | None = None  # its (row, col), kept over redraws
         source.edges.append(self)
         target.edges.append(self)
         self.setToolTip(self._plain_tooltip())
@@ -107,6 +110,8 @@ class EdgeItem(QGraphicsPathItem):
             self._draw_weight_lines()
         if changed:
             self.update()
+        if self._marked is not None or self._mark is not None:
+            self.mark_weight(*(self._marked or (None, None)))
 
     WIDTH_LEVELS = 6
 
@@ -152,6 +157,28 @@ class EdgeItem(QGraphicsPathItem):
         flat, levels = self._levels()
         return [QPen(WEIGHT_POSITIVE if w >= 0 else WEIGHT_NEGATIVE, self.level_width(int(l)))
                 for w, l in zip(flat, levels)]
+
+    def mark_weight(self, row: int | None, col: int | None = None) -> None:
+        """Draw weight line (row, col) over the others in the highlight colour
+        (None: no mark). Only where the lines are W of the target, row by row."""
+        self._marked = None if row is None else (row, col)
+        k = None if row is None or self.weights is None else row * self.weights.shape[1] + col
+        if k is None or not 0 <= k < len(self.neuron_lines):
+            if self._mark is not None:
+                self._mark.setVisible(False)
+            return
+        if self._mark is None:
+            self._mark = QGraphicsPathItem(self)
+            self._mark.setZValue(2)
+            self._mark.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        p, q = self.neuron_lines[k]
+        path = QPainterPath(p)
+        path.lineTo(q)
+        pen = QPen(MARK_COLOR, 3.5)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        self._mark.setPen(pen)
+        self._mark.setPath(path)
+        self._mark.setVisible(True)
 
     def weight_at(self, pos: QPointF) -> tuple[int, int, float] | None:
         """(row, col, w) of the weight line nearest to ``pos`` (scene coordinates)."""

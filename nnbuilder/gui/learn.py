@@ -79,6 +79,7 @@ class LearnController(QObject):
         self.panel.set_stepping(False)
         self.panel.show_hint()
         self.scene.show_sample(None)
+        self.scene.mark_weight(None)
         self.boundary.mark_sample(None)
 
     def select_row(self, row: int | None) -> None:
@@ -159,6 +160,7 @@ class LearnController(QObject):
                                   None if self.row is None or ds is None else ds.y[self.row])
         if ex is None:
             self.scene.show_sample(None)
+            self.scene.mark_weight(None)
             return
         self._show_values(ex, set(ex["nodes"]), self.kind)
         self.panel.show_html(self.html(ex))
@@ -169,6 +171,9 @@ class LearnController(QObject):
                   if nid in shown and n.get(key) is not None}
         hl = None if self.weight is None else (self.weight.node, self.weight.col)
         self.scene.show_sample(values, kind, hl)
+        w = self.weight
+        self.scene.mark_weight(None if w is None or w.row is None else w.node,
+                               None if w is None else w.row, None if w is None else w.col)
 
     # --------------------------------------------------------------- text
     def html(self, ex: dict) -> str:

@@ -98,7 +98,7 @@ class SampleValues(QGraphicsItem):
         colours = diverging_rgba(self.values / scale * 0.9)
         for i, (rect, v, rgba) in enumerate(zip(rects, self.values, colours)):
             fill = QColor(int(rgba[0]), int(rgba[1]), int(rgba[2]))
-            painter.setPen(QPen(pal.color(QPalette.ColorRole.Highlight), 2) if i == self.highlight
+            painter.setPen(QPen(QColor("#E03131"), 2) if i == self.highlight
                            else QPen(pal.color(QPalette.ColorRole.Mid), 0.8))
             painter.setBrush(fill)
             painter.drawRoundedRect(rect, 3, 3)

@@ -126,6 +126,11 @@ class NetworkScene(QGraphicsScene):
             if item is not None:
                 self.sample_items[nid] = item
 
+    def mark_weight(self, node_id: str | None, row: int | None = None, col: int | None = None) -> None:
+        """Highlight W[row, col] of ``node_id`` on its weight lines (None: no mark)."""
+        for (src, dst), edge in self.edge_items.items():
+            edge.mark_weight(row if dst == node_id else None, col)
+
     def clear_live(self) -> None:
         self.show_live({}, {}, 0)
 
