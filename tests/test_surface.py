@@ -426,7 +426,7 @@ def test_the_view_works_only_when_shown_and_seldom_while_training(qtbot):
     view.show()
     qtbot.waitUntil(lambda: drawn(view))  # shown again: it catches up
     first = view.result
-    clock[0] += 2.0  # training starts: the first snapshot's surface at once ...
+    clock[0] += 100.0  # training starts: the first snapshot's surface at once ...
     t.run(1)
     view.set_weights(t.network.unflatten(t.network.theta.copy()), t.step, running=True)
     qtbot.waitUntil(lambda: drawn(view))
@@ -436,7 +436,7 @@ def test_the_view_works_only_when_shown_and_seldom_while_training(qtbot):
         t.run(1)
         view.set_weights(t.network.unflatten(t.network.theta.copy()), t.step, running=True)
         assert view._job is None and view.later.isActive() and view.result is shown
-    clock[0] += 1.5
+    clock[0] += 100.0  # (more than ten times any recompute: the interval is up)
     view.later.timeout.emit()
     qtbot.waitUntil(lambda: drawn(view))
     assert view.result is not shown and view.result.current == t.network.params["dense1"][0][0, 0]

@@ -34,7 +34,7 @@ from nnbuilder.core.surface import LossSurface, WeightRef, value_range
 from .surface_plot import SurfacePlot, WeightPicker, curve_caption, map_caption
 
 PATH_LENGTH = 200  # snapshots whose weights the path keeps
-PATH_MEMORY = 4_000_000  # at most this many stored numbers for the path (big networks keep fewer)
+PATH_MEMORY = 1_000_000  # at most this many stored numbers (8 MB) for the path: big networks keep fewer steps
 TRAINING_INTERVAL_MS = 1000  # while training, recompute at most this often ...
 BUSY_SHARE = 0.1  # ... and for at most this share of the time
 SLICE_MS = 20.0  # the longest piece of work between two turns of the event loop
