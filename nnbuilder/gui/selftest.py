@@ -23,9 +23,10 @@ class SelfTest(QObject):
         self.window = window
         self.poll = QTimer(self)
         self.poll.timeout.connect(self._check)
+        self.stage = "opening the window"
         QTimer.singleShot(0, self._shown)
         QTimer.singleShot(TIMEOUT_MS, lambda: self._finish(
-            f"no {STEPS} training steps within {TIMEOUT_MS // 1000} s"))
+            f"still {self.stage} after {TIMEOUT_MS // 1000} s"))
 
     def _say(self, text: str) -> None:
         print(f"nnbuilder self-test: {text}", file=sys.stderr, flush=True)
@@ -42,6 +43,7 @@ class SelfTest(QObject):
         if self.worker is None:
             self._finish("Train did not start a run")
             return
+        self.stage = f"waiting for {STEPS} training steps"
         self.poll.start(50)
 
     def _check(self) -> None:
@@ -60,5 +62,7 @@ class SelfTest(QObject):
             self._say(f"FAILED: {error}")
             QApplication.instance().exit(1)
             return
+        self.stage = "closing the window"
         self.window._ask_unsaved = lambda: "discard"  # the example's training is no user's work
-        self.window.close()  # the last window: the application quits with status 0
+        if not self.window.close():  # else the last window closed: the app quits with status 0
+            self._finish("the window refused to close")
