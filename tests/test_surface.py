@@ -2,6 +2,7 @@
 trainer's own loss, the engine's gradient, finite differences, least squares
 and PyTorch; the view shows those numbers."""
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -348,8 +349,15 @@ def test_the_view_shows_the_curve_tangent_point_and_steps_of_the_lecture(qtbot):
     assert view.stack.currentWidget() is view.plot
     # "next w": batch 4 is the whole table, so it is where the trainer's next step goes.
     shown_next = float(caption.split("next w = ")[1].split()[0])
+    snap = t.snapshot()
     t.run(1)
     assert shown_next == pytest.approx(t.network.theta[0], rel=1e-4)  # 5 digits shown
+    # A new learning rate with the same weights (paused, the setting typed in): the caption follows.
+    view.add_snapshot(SimpleNamespace(step=snap.step, weights=snap.weights, running=False,
+                                      config=TrainConfig(lr=0.01, batch_size=4)))
+    qtbot.waitUntil(lambda: drawn(view))
+    shown_next = float(view.caption.text().split("next w = ")[1].split()[0])
+    assert shown_next == pytest.approx(w - 0.01 * np.mean(X * (w * X - Y)), rel=1e-4)
 
 
 def test_the_view_shows_too_large_a_rate_overshooting(qtbot):

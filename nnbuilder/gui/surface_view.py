@@ -189,13 +189,15 @@ class SurfaceView(QWidget):
         config = getattr(snap, "config", None)
         if config is not None and config != self.config:
             self.config = config
+            self._dirty = True  # the same weights, but another caption or penalty
             if self.surface is not None:
                 self.surface.set_config(config)
         self.set_weights(snap.weights, snap.step, bool(getattr(snap, "running", False)))
 
     def clear_path(self) -> None:
-        """A new run: no old steps."""
+        """A new run: no old steps (and the plot may find new ranges)."""
         self.path.clear()
+        self._range.clear()
         self._changed()
 
     def show_weight(self, node_id: str, row: int | None, col: int) -> bool:
