@@ -13,7 +13,7 @@ from nnbuilder.core.errors import NNBuilderError
 from nnbuilder.core.graph import Graph
 from nnbuilder.core.modelfile import load_model
 from nnbuilder.core.network import Network
-from nnbuilder.core.surface import LossSurface, WeightRef, weight_refs
+from nnbuilder.core.surface import LossSurface, WeightRef, weight_refs, weight_value
 from nnbuilder.core.trainer import TrainConfig, TrainData, Trainer
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "resources" / "examples"
@@ -64,7 +64,7 @@ def set_weight(net: Network, ref: WeightRef, value: float) -> None:
 
 def trainer_loss_at(t: Trainer, ref: WeightRef, value: float) -> float:
     """The trainer's own evaluate() with one weight moved (and put back)."""
-    kept = ref.get(t.network.params)
+    kept = weight_value(ref, t.network.params)
     set_weight(t.network, ref, value)
     try:
         return t.evaluate()["train_loss"]
@@ -85,7 +85,7 @@ def test_the_curve_passes_through_the_trainers_loss_at_the_current_weight(make):
     reported = t.evaluate()["train_loss"]
     for ref in weight_refs(t.network):
         c = s.curve(ref, points=21)
-        assert c.current == ref.get(t.network.params)
+        assert c.current == weight_value(ref, t.network.params)
         at = np.flatnonzero(c.values == c.current)
         assert len(at) == 1
         assert c.loss[at[0]] == pytest.approx(reported, rel=1e-12, abs=1e-15)
@@ -115,7 +115,7 @@ def test_with_dropout_the_slope_is_that_of_the_loss_the_curve_shows():
     t = hidden_trainer(dropout=0.5)
     s = LossSurface.from_trainer(t)
     for ref in SOME_REFS:
-        w, h = ref.get(t.network.params), 1e-5
+        w, h = weight_value(ref, t.network.params), 1e-5
         fd = (trainer_loss_at(t, ref, w + h) - trainer_loss_at(t, ref, w - h)) / (2 * h)
         assert s.gradient(ref) == pytest.approx(fd, rel=1e-6, abs=1e-9)
 
@@ -126,7 +126,7 @@ def test_the_objective_slope_is_the_step_the_trainer_takes():
     t = hidden_trainer(l1=0.003, l2=0.02, lr=0.1, batch_size=1000)
     s = LossSurface.from_trainer(t)
     curves = {ref: s.curve(ref, points=5) for ref in SOME_REFS}
-    before = {ref: ref.get(t.network.params) for ref in SOME_REFS}
+    before = {ref: weight_value(ref, t.network.params) for ref in SOME_REFS}
     w = t.network.theta[:t.network.n_weights]
     penalty = 0.003 * np.abs(w).sum() + 0.01 * (w @ w)
     for c in curves.values():
@@ -134,7 +134,7 @@ def test_the_objective_slope_is_the_step_the_trainer_takes():
             pytest.approx(t.evaluate()["train_loss"] + penalty, rel=1e-12)
     t.run(1)
     for ref, c in curves.items():
-        moved = ref.get(t.network.params) - before[ref]
+        moved = weight_value(ref, t.network.params) - before[ref]
         assert moved == pytest.approx(-0.1 * c.objective_slope, rel=1e-9, abs=1e-15)
         if ref.is_bias:
             assert c.objective_slope == c.slope
@@ -156,7 +156,7 @@ def test_two_weights_grid_at_the_current_weights_is_the_current_loss():
     # Its row through the current b is the curve over a; a corner is the trainer's loss with both moved.
     c = s.curve(a, include=g.a_values)
     np.testing.assert_allclose(g.loss[j[0]], c.loss_of(g.a_values), rtol=1e-12)
-    kept = b.get(t.network.params)
+    kept = weight_value(b, t.network.params)
     set_weight(t.network, b, g.b_values[0])
     assert g.loss[0, -1] == pytest.approx(trainer_loss_at(t, a, g.a_values[-1]), rel=1e-12)
     set_weight(t.network, b, kept)

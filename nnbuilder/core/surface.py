@@ -11,55 +11,49 @@ the trainer's steps descend (``l1 * sum |W| + l2/2 * sum W^2`` over weights,
 never biases), and :attr:`Curve.objective_slope` is the gradient the update
 uses.
 
-A weight is a :class:`WeightRef`: node id, row (the input unit, as in the
-model file's ``W`` of shape ``(fan_in, units)``) or None for the bias, and
-column (the unit); indices are 0-based here and 1-based in :meth:`WeightRef.text`.
+A weight is a :class:`~nnbuilder.core.explain.WeightRef` (the one ``explain``
+uses): node id, row (the input unit, as in the model file's ``W`` of shape
+``(fan_in, units)``) or None for the bias, and column (the unit); indices are
+0-based here and 1-based in :func:`weight_text`.
 
 The surface works on its own copy of the network (dropout off, so the
 training-mode backward pass gives the exact slope of the inference-mode
 loss); the network it was made from is never written to. One value costs one
-forward pass over the training rows: a curve of 201 values, or a 41 x 41
-grid, on a few hundred rows takes milliseconds.
+forward pass over the training rows: on a few hundred rows a curve of 201
+values takes some tens of milliseconds, a 41 x 41 grid some tenths of a second
+(the ``*_steps`` generators let a window spread that out).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import numpy as np
 
 from .errors import NNBuilderError
+from .explain import WeightRef
 from .graph import Graph
 from .network import Network
 from .traindata import TrainData
 
-__all__ = ["WeightRef", "Curve", "Grid", "LossSurface", "weight_refs", "value_range"]
+__all__ = ["WeightRef", "Curve", "Grid", "LossSurface", "weight_refs", "value_range", "weight_text",
+           "weight_value"]
 
 _ONE_PLAN = 8192  # up to this many rows one forward pass evaluates them all (Network._EVAL_CHUNK)
 
 
-class WeightRef(NamedTuple):
-    """One weight ``W[row, col]`` of node ``node`` (``row`` None: the bias ``b[col]``)."""
+def weight_text(ref: WeightRef, name: str | None = None) -> str:
+    """``Dense 1 W[1,2]`` or ``Dense 1 b[2]`` (1-based, as the window shows
+    weights; ``name`` the layer's, its id without one)."""
+    name = ref.node if name is None else name
+    if ref.is_bias:
+        return f"{name} b[{ref.col + 1}]"
+    return f"{name} W[{ref.row + 1},{ref.col + 1}]"
 
-    node: str
-    row: int | None
-    col: int
 
-    @property
-    def is_bias(self) -> bool:
-        return self.row is None
-
-    def text(self, name: str | None = None) -> str:
-        """``Dense 1 W[1,2]`` or ``Dense 1 b[2]`` (1-based, as the window shows weights)."""
-        name = self.node if name is None else name
-        if self.is_bias:
-            return f"{name} b[{self.col + 1}]"
-        return f"{name} W[{self.row + 1},{self.col + 1}]"
-
-    def get(self, weights: dict) -> float:
-        """This weight's value in ``weights`` (``{node_id: (W, b)}`` or ``{node_id: {"W", "b"}}``)."""
-        W, b = _pair(weights[self.node])
-        return float(b[self.col] if self.is_bias else W[self.row, self.col])
+def weight_value(ref: WeightRef, weights: dict) -> float:
+    """``ref``'s value in ``weights`` (``{node_id: (W, b)}`` or ``{node_id: {"W", "b"}}``)."""
+    W, b = _pair(weights[ref.node])
+    return float(b[ref.col] if ref.is_bias else W[ref.row, ref.col])
 
 
 def _pair(entry) -> tuple:
@@ -360,7 +354,7 @@ class LossSurface:
                    chunk: int | None = None):
         """:meth:`grid` as a generator, as :meth:`curve_steps` is :meth:`curve`."""
         if self.index(a) == self.index(b):
-            raise NNBuilderError(f"choose two different weights (both are {a.text()})")
+            raise NNBuilderError(f"choose two different weights (both are {weight_text(a)})")
         wa, wb = self.value(a), self.value(b)
         yield from self._gradient_steps()
         gradient = (self.gradient(a), self.gradient(b))

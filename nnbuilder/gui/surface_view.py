@@ -29,7 +29,7 @@ from PySide6.QtGui import QGuiApplication, QPalette
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QStackedLayout, QVBoxLayout, QWidget
 
 from nnbuilder.core.errors import NNBuilderError
-from nnbuilder.core.surface import LossSurface, WeightRef, value_range
+from nnbuilder.core.surface import LossSurface, WeightRef, value_range, weight_text
 
 from .surface_plot import SurfacePlot, WeightPicker, curve_caption, map_caption
 
@@ -379,13 +379,13 @@ class SurfaceView(QWidget):
             return
         _, step, paths, steps = self._job_key
         if hasattr(r, "slope"):
-            name = r.ref.text(self.label(r.ref.node))
+            name = weight_text(r.ref, self.label(r.ref.node))
             regularized = bool(self.surface.l1 or self.surface.l2)
             shown = self.plot.show_curve(r, name, paths[0], steps, step, regularized)
             text, tip = curve_caption(r, name, step, shown, len(paths[0]), self.config, len(self.surface.X),
                                       regularized)
         else:
-            names = tuple(ref.text(self.label(ref.node)) for ref in r.refs)
+            names = tuple(weight_text(ref, self.label(ref.node)) for ref in r.refs)
             shown = self.plot.show_map(r, names, paths, steps, step)
             text, tip = map_caption(r, names, step, shown, len(paths[0]))
         self.caption.setToolTip(tip)
