@@ -142,6 +142,18 @@ def test_the_objective_slope_is_the_step_the_trainer_takes():
             assert c.objective_slope == pytest.approx(c.slope + 0.02 * c.current + 0.003 * np.sign(c.current))
 
 
+def test_the_next_step_is_where_the_trainer_goes():
+    for lr in (0.005, 0.08):  # a step down the parabola; one over it and up the other side
+        t = lecture_trainer(lr=lr)
+        c = LossSurface.from_trainer(t).curve(WeightRef("output", 0, 0), lr=lr)
+        t.run(1)
+        assert c.next_value == pytest.approx(t.network.theta[0], rel=1e-12)
+        assert c.next_loss == pytest.approx(t.evaluate()["train_loss"], rel=1e-12)
+        assert c.values[0] <= c.next_value <= c.values[-1]
+    assert c.next_loss > c.current_loss and np.sign(c.next_value - least_squares_slope()) != \
+        np.sign(c.current - least_squares_slope())
+
+
 def test_two_weights_grid_at_the_current_weights_is_the_current_loss():
     t = hidden_trainer(l2=0.01)
     s = LossSurface.from_trainer(t)
@@ -352,6 +364,9 @@ def test_the_view_shows_the_curve_tangent_point_and_steps_of_the_lecture(qtbot):
     snap = t.snapshot()
     t.run(1)
     assert shown_next == pytest.approx(t.network.theta[0], rel=1e-4)  # 5 digits shown
+    (nx,), (ny,) = view.plot.next_point.getData()  # the hollow point: where that step lands
+    assert nx == pytest.approx(t.network.theta[0], rel=1e-12) and ny == pytest.approx(t.evaluate()["train_loss"],
+                                                                                      rel=1e-12)
     # A new learning rate with the same weights (paused, the setting typed in): the caption follows.
     view.add_snapshot(SimpleNamespace(step=snap.step, weights=snap.weights, running=False,
                                       config=TrainConfig(lr=0.01, batch_size=4)))

@@ -115,6 +115,8 @@ class Curve:
     current_loss: float  # the data loss now
     slope: float  # dL/dw at ``current``: the engine's gradient of the data loss
     objective_slope: float  # slope + the penalty's gradient (what the update uses)
+    next_value: float | None = None  # w - lr x objective_slope: plain SGD's step over the whole batch
+    next_loss: float | None = None  # the data loss there (``next_value`` is one of ``values``)
 
     def loss_of(self, w) -> np.ndarray:
         """The loss at values ``w`` that were evaluated (exactly; others interpolated)."""
@@ -316,15 +318,17 @@ class LossSurface:
         return out
 
     def curve(self, ref: WeightRef, lo: float | None = None, hi: float | None = None,
-              points: int = 201, include=()) -> Curve:
+              points: int = 201, include=(), lr: float | None = None) -> Curve:
         """The loss over ``ref`` from ``lo`` to ``hi`` (default :func:`value_range`
         around the current value and ``include``) at ``points`` even steps, plus
         the current value and the ``include`` values (e.g. a training path)
-        within that range."""
-        return _finish(self.curve_steps(ref, lo, hi, points, include))
+        within that range. With ``lr``, also where plain SGD over the whole
+        batch steps next (``w - lr x`` the objective's slope; the range grows
+        to take it in unless it is more than 50 ranges away)."""
+        return _finish(self.curve_steps(ref, lo, hi, points, include, lr=lr))
 
     def curve_steps(self, ref: WeightRef, lo: float | None = None, hi: float | None = None,
-                    points: int = 201, include=(), chunk: int | None = None):
+                    points: int = 201, include=(), chunk: int | None = None, lr: float | None = None):
         """:meth:`curve` as a generator that yields the fraction done after
         every ``chunk`` values and returns the :class:`Curve` (so a window can
         spread the work over several turns of its event loop). The weights
@@ -332,14 +336,23 @@ class LossSurface:
         w = self.value(ref)
         yield from self._gradient_steps()
         slope = self.gradient(ref)
+        objective_slope = slope + self.penalty_gradient(ref)
         if lo is None or hi is None:
             lo, hi = value_range(w, include)
         extra = np.asarray(include, dtype=np.float64).ravel()
-        values = _values(lo, hi, points, [w, *extra[(extra >= lo) & (extra <= hi)]])
+        extra = [w, *extra[(extra >= lo) & (extra <= hi)]]
+        nxt = None if lr is None else w - lr * objective_slope
+        if nxt is not None and np.isfinite(nxt) and abs(nxt - w) <= 50 * (hi - lo):
+            pad = 0.05 * (hi - lo)
+            lo, hi = min(lo, nxt - pad), max(hi, nxt + pad)
+            extra.append(nxt)
+        else:
+            nxt = None
+        values = _values(lo, hi, points, extra)
         loss = yield from self._losses_in_chunks([ref], values, chunk)
-        current_loss = float(loss[np.searchsorted(values, w)])
-        return Curve(ref, values, loss, loss + self._penalty_of(ref, values), w, current_loss,
-                     slope, slope + self.penalty_gradient(ref))
+        w_loss, nxt_loss = (None if v is None else float(loss[np.searchsorted(values, v)]) for v in (w, nxt))
+        return Curve(ref, values, loss, loss + self._penalty_of(ref, values), w, w_loss, slope,
+                     objective_slope, nxt, nxt_loss)
 
     def grid(self, a: WeightRef, b: WeightRef, a_range: tuple | None = None,
              b_range: tuple | None = None, points: int = 41, include_a=(), include_b=()) -> Grid:

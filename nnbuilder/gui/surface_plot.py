@@ -156,12 +156,16 @@ class SurfacePlot(BasePlot):
         self.path_points = pg.ScatterPlotItem(size=7, hoverable=True, tip=self._path_tip)
         p.addItem(self.path_points)
         self.now = pg.ScatterPlotItem(size=11, hoverable=True, tip=self._now_tip)
+        # Where plain SGD over the whole batch goes next: a hollow point, a dotted hop to it.
+        self.next_hop = p.plot([], [])
+        self.next_point = pg.ScatterPlotItem(size=11, hoverable=True, tip=self._next_tip)
+        p.addItem(self.next_point)
         p.addItem(self.now)
         self.image = pg.ImageItem()
         p.addItem(self.image)
         self.contours: list[pg.IsocurveItem] = []
         for z, item in enumerate((self.image, self.curve, self.objective, self.tangent, self.path_line,
-                                  self.path_points, self.now)):
+                                  self.path_points, self.next_hop, self.next_point, self.now)):
             item.setZValue(z - 1 if item is not self.image else -10)
         self.apply_theme()
 
@@ -175,10 +179,13 @@ class SurfacePlot(BasePlot):
         self.tangent.setPen(pg.mkPen(c["tangent"], width=2, style=Qt.PenStyle.DashLine))
         self.now.setPen(pg.mkPen(c["now"], width=1.5))
         self.now.setBrush(pg.mkBrush(c["now"]))
+        self.next_hop.setPen(pg.mkPen(c["now"], width=1, style=Qt.PenStyle.DotLine))
+        self.next_point.setPen(pg.mkPen(c["now"], width=1.5))
+        self.next_point.setBrush(pg.mkBrush(None))
 
     def _one(self, one: bool) -> None:
         self.dims = 1 if one else 2
-        for item in (self.curve, self.objective, self.tangent):
+        for item in (self.curve, self.objective, self.tangent, self.next_hop, self.next_point):
             item.setVisible(one)
         self.image.setVisible(not one)
         for c in self.contours:
@@ -190,10 +197,12 @@ class SurfacePlot(BasePlot):
         """One brush per path point, older steps fainter."""
         return [pg.mkBrush(*rgb, int(60 + 195 * (i + 1) / n)) for i in range(n)]
 
-    def show_curve(self, c, name: str, path: np.ndarray, steps: list, step, objective: bool) -> int:
+    def show_curve(self, c, name: str, path: np.ndarray, steps: list, step, objective: bool,
+                   nxt: tuple | None = None) -> int:
         """Curve ``c`` over the weight called ``name``; ``path`` ``(k,)`` its
-        values after the ``steps``; ``objective``: draw loss + penalty too.
-        Returns how many of the steps are on the chart."""
+        values after the ``steps``; ``objective``: draw loss + penalty too;
+        ``nxt``: (w, loss) where the next step goes. Returns how many of the
+        steps are on the chart."""
         self._one(True)
         colors = _colors()
         p = self.plotItem
@@ -217,6 +226,9 @@ class SurfacePlot(BasePlot):
                                  brush=[b for b, keep in zip(fading, on) if keep],
                                  pen=pg.mkPen(colors["path"], width=0.5))
         self.now.setData([c.current], [c.current_loss], data=[step])
+        hop = nxt is not None and bool(np.isfinite(nxt).all())
+        self.next_hop.setData([c.current, nxt[0]] if hop else [], [c.current_loss, nxt[1]] if hop else [])
+        self.next_point.setData([nxt[0]] if hop else [], [nxt[1]] if hop else [])
         p.enableAutoRange()
         return int(on.sum())
 
@@ -263,12 +275,21 @@ class SurfacePlot(BasePlot):
             f"({x:.6g}, {y:.6g})"
         return f"after step {data}: {where}"
 
+    def _next_tip(self, x, y, data) -> str:
+        return f"the next step (plain SGD over the whole batch): w = {x:.6g}, loss {y:.6g}"
+
     def _now_tip(self, x, y, data) -> str:
         where = f"w = {x:.6g}, loss {y:.6g}" if self.dims == 1 else f"({x:.6g}, {y:.6g})"
         return f"now (step {data}): {where}"
 
 
 # ------------------------------------------------------------------ captions
+def next_step_shown(config) -> bool:
+    """Plain SGD (no momentum): the next step is -lr x the slope, which the view can show."""
+    return getattr(config, "optimizer", None) == "sgd" and not getattr(config, "momentum", 0.0) \
+        and getattr(config, "lr", None) is not None
+
+
 def curve_caption(c, name: str, step, shown: int, kept: int, config, rows: int,
                   regularized: bool) -> tuple[str, str]:
     """(three short lines of numbers under the curve, the full reading for
@@ -276,7 +297,7 @@ def curve_caption(c, name: str, step, shown: int, kept: int, config, rows: int,
     the chart, with the run's ``config`` on ``rows`` training rows."""
     at = step if step is not None else "-"
     off = kept - shown
-    plain_sgd = getattr(config, "optimizer", None) == "sgd" and not getattr(config, "momentum", 0.0)
+    plain_sgd = next_step_shown(config)
     nxt_w = c.current - config.lr * c.objective_slope if plain_sgd else None
     whole = getattr(config, "batch_size", 0) >= rows  # then it is the next step
     nxt = "" if nxt_w is None else \

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QStackedLayout, QV
 from nnbuilder.core.errors import NNBuilderError
 from nnbuilder.core.surface import LossSurface, WeightRef, value_range, weight_text
 
-from .surface_plot import SurfacePlot, WeightPicker, curve_caption, map_caption
+from .surface_plot import SurfacePlot, WeightPicker, curve_caption, map_caption, next_step_shown
 
 PATH_LENGTH = 200  # snapshots whose weights the path keeps
 PATH_MEMORY = 1_000_000  # at most this many stored numbers (8 MB) for the path: big networks keep fewer steps
@@ -274,7 +274,8 @@ class SurfaceView(QWidget):
         ranges = [self._value_range(r, s.value(r), p) for r, p in zip(refs, paths)]
         if len(refs) == 1:
             points = int(np.clip(CURVE_SECONDS / self.cost, 41, 201))
-            job = s.curve_steps(refs[0], *ranges[0], points=points, include=paths[0], chunk=self._chunk())
+            lr = self.config.lr if next_step_shown(self.config) else None
+            job = s.curve_steps(refs[0], *ranges[0], points=points, include=paths[0], chunk=self._chunk(), lr=lr)
         else:
             points = int(np.clip(np.sqrt(GRID_SECONDS / self.cost), 11, 41))
             job = s.grid_steps(refs[0], refs[1], ranges[0], ranges[1], points, chunk=self._chunk())
@@ -381,7 +382,8 @@ class SurfaceView(QWidget):
         if hasattr(r, "slope"):
             name = weight_text(r.ref, self.label(r.ref.node))
             regularized = bool(self.surface.l1 or self.surface.l2)
-            shown = self.plot.show_curve(r, name, paths[0], steps, step, regularized)
+            nxt = None if r.next_value is None else (r.next_value, r.next_loss)
+            shown = self.plot.show_curve(r, name, paths[0], steps, step, regularized, nxt)
             text, tip = curve_caption(r, name, step, shown, len(paths[0]), self.config, len(self.surface.X),
                                       regularized)
         else:
