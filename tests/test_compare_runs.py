@@ -102,7 +102,7 @@ def test_pin_change_the_lr_reset_train_and_the_pinned_run_is_a_faded_line_named_
     live = window.run.state.curves.column("train_loss")
     assert not np.array_equal(live[: len(ys)], ys[: len(live)])  # beside a different live curve
     # The view holds both: the pinned curve's values are inside the y range.
-    (x0, x1), (y0, y1) = plot.plotItem.vb.viewRange()
+    (_, x1), (y0, y1) = plot.plotItem.vb.viewRange()
     assert y0 <= np.nanmin(ys) and np.nanmax(ys) <= y1 and x1 >= xs[-1]
     assert panel.pin.isEnabled() and panel.clear_pins.isEnabled()
     assert not window.errors

@@ -139,7 +139,7 @@ def test_each_step_is_one_sample_and_the_line_moves_with_each_update(qtbot, make
     for k in range(1, 25):
         before = [a.copy() for a in snap(w).weights["output"]]
         qtbot.mouseClick(w.step_button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: snap(w).step == k, timeout=WAIT)
+        qtbot.waitUntil(lambda k=k: snap(w).step == k, timeout=WAIT)
         qtbot.wait(50)  # drawn
         W, b = snap(w).weights["output"]
         if all(np.array_equal(x, y) for x, y in zip(before, (W, b))):

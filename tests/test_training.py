@@ -112,7 +112,7 @@ def test_healthy_example_runs_never_count_as_diverged(name):
     from nnbuilder.core.trainer import EXPLODE_FACTOR
 
     t = example_trainer(name)
-    assert t.run(10**7) == "max_epochs" and t.divergence is None
+    assert t.run(10**7) in ("max_epochs", "converged") and t.divergence is None  # perceptron_and converges
     assert t.history.train_loss.max() <= t.reference_loss < EXPLODE_FACTOR * t.reference_loss
 
 
@@ -173,7 +173,7 @@ def test_a_resumed_run_near_zero_loss_is_not_flagged_for_small_wobbles():
     resumed = Trainer(t.network, t.data, TrainConfig(**{**t.config.to_dict(), "max_epochs": 500}),
                       seed=1, init=False)
     assert resumed.run(10**6) == "max_epochs" and resumed.divergence is None
-    p = example_trainer("perceptron_and", lr=0.1, batch_size=1, max_epochs=50)
+    p = example_trainer("perceptron_and", optimizer="sgd", lr=0.1, batch_size=1, max_epochs=50)
     assert p.history.train_loss[0] == 0.0
     assert p.run(10**6) == "max_epochs" and p.divergence is None
 

@@ -13,7 +13,8 @@ from PySide6.QtWidgets import QFileDialog, QProgressDialog
 from nnbuilder.core.datasource import embed_rows
 from nnbuilder.core.errors import ModelFileError, NNBuilderError
 from nnbuilder.core.exports import EXPORT_FORMATS, write_export
-from nnbuilder.core.modelfile import save_model
+from nnbuilder.core.examples import Example
+from nnbuilder.core.modelfile import load_model, save_model
 
 from . import autosave as side_file
 from . import exports
@@ -63,6 +64,23 @@ class WindowFiles:
         side_file.clear_autosave()
         self._remember(path)
         self.show_status(f"Opened {path}")
+        return True
+
+    def open_example(self, example: Example) -> bool:
+        """A shipped example (File > Examples), opened as File > Open opens a
+        file (asking about unsaved changes first) but untitled, "Example: xor":
+        Save asks where, so the shipped file stays as it is."""
+        if not self.maybe_save():
+            return False
+        try:
+            doc = Document(load_model(example.path))
+        except ModelFileError as e:
+            self._error("Cannot open the example", f"{e}\n\nThe current network was left as it was.")
+            return False
+        doc.example_name = example.name
+        self.set_document(doc)
+        side_file.clear_autosave()
+        self.show_status(f"Opened the example {example.name}: {example.description}")
         return True
 
     def open_dropped(self, path: str) -> None:

@@ -43,6 +43,17 @@ def dataset_thumbnail(name: str, size: int = 44) -> QImage:
     return QImage(img.data, size, size, 4 * size, QImage.Format.Format_RGBA8888).copy()
 
 
+def dataset_tooltip(name: str) -> str:
+    """What a gallery entry shows on hover: the set's description and its shape."""
+    if name not in DATASETS:
+        return (f"{name}: your own points, painted on the output view (click to add, Shift-click "
+                "for the next class, Ctrl- or right-click to remove)")
+    d = DATASETS[name]
+    kind = f"{d.n_classes} classes" if d.task == "classification" else "regression"
+    rows = f"a fixed table of {d.samples} rows" if d.fixed else f"{d.samples} samples by default"
+    return f"{name}: {d.description}\n{kind}, {d.columns} column{'s' * (d.columns != 1)}, {rows}"
+
+
 class DatasetGallery(QListWidget):
     """The built-in datasets as thumbnails; picking one emits ``picked(name)``."""
 
@@ -65,8 +76,7 @@ class DatasetGallery(QListWidget):
         self.setFont(font)
         for name in list(DATASETS) + [PAINTED]:
             item = QListWidgetItem(QIcon(QPixmap.fromImage(dataset_thumbnail(name))), name.replace("_", " "))
-            item.setToolTip(DATASETS[name].description if name in DATASETS else
-                            "your own points, painted on the output view")
+            item.setToolTip(dataset_tooltip(name))
             item.setData(Qt.ItemDataRole.UserRole, name)
             self.addItem(item)
         self.itemClicked.connect(lambda it: self.picked.emit(it.data(Qt.ItemDataRole.UserRole)))

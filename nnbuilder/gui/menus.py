@@ -11,6 +11,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QStyle, QToolButton
 
+from nnbuilder.core.examples import shipped_examples
+
 from .theme import THEMES
 
 
@@ -117,6 +119,13 @@ class WindowMenus:
         self.recent_menu = m.addMenu("Open &Recent")
         self.recent_menu.setObjectName("recentMenu")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self.examples_menu = m.addMenu("E&xamples")
+        self.examples_menu.setObjectName("examplesMenu")
+        for ex in shipped_examples():  # each with what it shows, on one line
+            a = self.examples_menu.addAction(f"{ex.name}  —  {ex.description}".rstrip(" —"),
+                                             lambda *_, ex=ex: self.open_example(ex))
+            a.setObjectName(f"example_{ex.name}")
+            a.setStatusTip(f"Open the example {ex.path.name} (untitled: Save asks where)")
         m.addAction(self.act_import)
         sub = m.addMenu("I&mport")
         sub.setObjectName("importMenu")
