@@ -11,6 +11,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import numpy as np
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["NNBUILDER_STATE_DIR"] = tempfile.mkdtemp(prefix="nnbuilder-shots-")
 
@@ -61,6 +63,15 @@ def _surface_too_fast(w):
         QTimer.singleShot(300 * (k + 1), w.run.step)
 
 
+def _timeline(w):
+    """Paused, the timeline's slider back at epoch 25: that moment on the view, diagram and curves."""
+    bar = w.curves.timeline
+    if not bar.isEnabled():  # the paused run's moments are not here yet
+        QTimer.singleShot(100, lambda: _timeline(w))
+        return
+    bar.slider.setValue(int(np.searchsorted(bar.moments[:, 1], 25)))
+
+
 # name: (example or None for the built-in one, theme, size, seconds of training,
 #        dock to raise[, what to do once paused])
 SHOTS = {
@@ -73,6 +84,7 @@ SHOTS = {
     "step-through": ("xor.json", "light", (1440, 900), 2.0, None, _step_through),
     "loss-surface": ("linear_regression.json", "light", (1440, 900), 0.0, None, _surface_walk),
     "loss-surface-diverging": ("linear_regression.json", "light", (1440, 900), 0.0, None, _surface_too_fast),
+    "timeline": (None, "light", (1440, 900), 5.0, None, _timeline),
 }
 
 

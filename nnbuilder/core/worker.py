@@ -303,6 +303,7 @@ def _rewind(run: Run, cmd: Rewind) -> None:
     run.error = None
     run.generation += 1  # the rows sent so far run past this step: not the rewound run's
     run.rows[:] = []  # (the history's listener appends to this very list)
+    run._speed_mark = (time.perf_counter(), t.step)  # a speed limit counts from here, not from before
     run.events.append(f"Went back to step {t.step:,} (epoch {t.epoch:,}): Train goes on from there")
 
 

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushB
 from nnbuilder.core.trainer import History
 
 from .plots import CLASS_COLORS, TEST_PEN, TRAIN_PEN, BasePlot, diverging_rgba
+from .timeline_bar import TimelineBar
 
 MIN_SPAN = 0.05  # smallest y span of a curve plot (times the values' size beyond 1)
 # Pinned runs: faded, in colours apart from the live run's blue and orange.
@@ -370,10 +371,13 @@ class CurvesPanel(QWidget):
         plots.addWidget(self.loss, 3)
         plots.addWidget(self.metric, 3)
         plots.addWidget(self.confusion, 2)
+        # The run so far, while paused: a moment's weights, "Continue from here".
+        self.timeline = TimelineBar((self.loss, self.metric))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(bar)
         layout.addLayout(plots, 1)
+        layout.addWidget(self.timeline)
 
     def _set_log(self, on: bool) -> None:
         self.loss.plotItem.setLogMode(y=on)

@@ -219,6 +219,12 @@ class LiveView(QObject):
             return
         weights = {nid: (np.asarray(v["W"]), None if v.get("b") is None else np.asarray(v["b"]))
                    for nid, v in trained.items() if "W" in v}
+        self.show_weights(weights)
+
+    def show_weights(self, weights: dict) -> None:
+        """The output view and the diagram for ``weights`` (``{node_id: (W, b)}``)
+        that are not the newest snapshot's: the document's, or a moment of the timeline."""
+        doc = self.run.document
         outputs, maps = self.probe.evaluate(doc.graph, self.run.input_stats, weights, self.grids())
         self.boundary.set_output(outputs, *self._scale())
         self.scene.show_live(weights, maps, NEURON_RES)

@@ -45,6 +45,7 @@ from .plots import BoundaryPlot
 from .run_controller import RunController
 from .scene import NetworkScene
 from .theme import THEMES, apply_theme
+from .timeline_view import TimelineView
 from .training_panel import TrainingPanel
 from .view import NetworkView
 from .wheel_guard import install_wheel_guard
@@ -112,6 +113,7 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
                              self.layer_plot, self.scene, counters, self)
         self.learn = LearnController(self.run, self.data, self.learn_panel, self.scene, self.boundary, self)
         self.surface = SurfaceLink(self.run, self.data, self.surface_view, self)
+        self.timeline = TimelineView(self.live, self.curves.timeline, self)
         self.loader: TableLoader | None = None  # a CSV file being read
         self.import_dialog: ImportDialog | None = None
         self.import_progress: QProgressDialog | None = None

@@ -63,6 +63,10 @@ class RunState:
     curves: History = field(default_factory=History)  # loss and metric per epoch
     snapshot: LiveSnapshot | None = None  # the newest one taken
     reported: set = field(default_factory=set)  # messages already shown
+    # The timeline: the moments the worker kept (rows of step, epoch, at,
+    # train_loss) and the one fetched last (a MomentWeights), for the slider.
+    timeline: np.ndarray | None = None
+    moment: object | None = None
 
     @property
     def running(self) -> bool:
@@ -357,6 +361,10 @@ class RunController(QObject):
         st.snapshot = snap
         for row in snap.rows:
             st.curves.append(**row)
+        if snap.timeline is not None:
+            st.timeline = snap.timeline
+        if snap.moment is not None:
+            st.moment = snap.moment
         self._report(snap)
         if was_running and not snap.running and self._ready is not None:
             self.readyChanged.emit(self._ready[-1])  # stopped: Train is off if it cannot train now
@@ -371,6 +379,26 @@ class RunController(QObject):
                 doc.mark_modified()
                 self.documentModified.emit()
         return snap
+
+    # --------------------------------------------------------------- timeline
+    def fetch_moment(self, step: int) -> None:
+        """Ask for the weights of the kept moment at ``step`` (they arrive in ``state.moment``)."""
+        if self.worker is not None:
+            self.worker.fetch_moment(step)
+
+    def rewind(self, step: int) -> None:
+        """Go back to the kept moment at ``step``: the worker restores it and
+        the curves lose their rows after it (a new generation: nothing of the
+        run past it is taken any more)."""
+        if self.worker is None or self.running:
+            return
+        self.worker.rewind(step)
+        st = self.state
+        st.generation += 1
+        st.curves.drop_after(step)
+        if st.timeline is not None:
+            st.timeline = st.timeline[st.timeline[:, 0] <= step]
+        st.moment = None
 
     def _worker_lost(self) -> None:
         """The worker process ended without being asked (killed, out of memory):
