@@ -458,8 +458,11 @@ class Graph:
             if act and ACTIVATIONS[act].output_only and node.type != OUTPUT:
                 add("output_only", f"{act} is for the Output node only", nid)
             if act and ACTIVATIONS[act].zero_gradient:
-                add("zero_gradient", f"the {act} activation has zero gradient everywhere: "
-                    "gradient descent cannot train the layers before it", nid, "warning")
+                what = ("gradient descent cannot train it or the layers before it; the perceptron "
+                        "rule (optimizer perceptron) trains a step Output fed by the Input"
+                        if node.type == OUTPUT else "gradient descent cannot train the layers before it")
+                add("zero_gradient", f"the {act} activation has zero gradient everywhere: {what}", nid,
+                    "warning")
 
         widths = self.widths()
         if not cyclic:
