@@ -268,6 +268,18 @@ class WindowFiles:
     def _ask_onnx_path(self) -> str:
         return QFileDialog.getOpenFileName(self, "Import ONNX model", self._last_dir(), ONNX_FILTER)[0]
 
+    def open_lesson_network(self, model, name: str, quietly: bool) -> bool:
+        """A lesson step's network (a ModelDocument) as an untitled example;
+        the user's own network is offered for saving first (``quietly``: the
+        one shown is the lesson's own, nothing to keep)."""
+        if not quietly and not self.maybe_save():
+            return False
+        doc = Document(model)
+        doc.example_name = name
+        doc.auto_layout(undoable=False)
+        self.set_document(doc)
+        return True
+
     def export_png(self, path: str | None = None) -> bool:
         path = path or self._ask_save_path("Export diagram", "network.png", "PNG images (*.png)")
         return bool(path) and self._exported(

@@ -34,6 +34,8 @@ from .importer import DATA_FILTER, ImportDialog, TableLoader
 from .inspector import Inspector
 from .learn import LearnController
 from .learn_panel import LearnPanel
+from .lesson_controller import LessonController
+from .lesson_panel import LessonPanel
 from .surface_link import SurfaceLink
 from .surface_view import SurfaceView
 from .live_view import Counters, LiveView
@@ -90,6 +92,7 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         self.curves = CurvesPanel()
         self.layer_plot = LayerPlot()
         self.learn_panel = LearnPanel()
+        self.lesson_panel = LessonPanel()
         self.surface_view = SurfaceView()
         self.params_label = QLabel()
         self.params_label.setObjectName("statusParams")
@@ -124,6 +127,8 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         self.autosave_timer.setInterval(side_file.AUTOSAVE_MS)
         self.autosave_timer.timeout.connect(self.autosave)
         self.autosave_timer.start()
+        self.lessons = LessonController(self.run, self.data, self.training_panel, self.learn, self.lesson_panel,
+                                        lambda *a: self.open_lesson_network(*a), self)
 
         self._restore_settings()
         self.theme = settings().value("theme", "system")
@@ -158,6 +163,7 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
                 ("inspectorDock", "Inspector", self.inspector, R),
                 ("learnDock", "Learn", self.learn_panel, R),
                 ("surfaceDock", "Loss surface", self.surface_view, R),
+                ("lessonDock", "Lessons", self.lesson_panel, R),
                 ("curvesDock", "Loss and accuracy", self.curves, B),
                 ("problemsDock", "Problems", self.problems, B),
                 ("networkDock", "Network", self.network_panel, B),
@@ -177,6 +183,9 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         self.tabifyDockWidget(self.docks["problemsDock"], self.docks["networkDock"])
         self.tabifyDockWidget(self.docks["networkDock"], self.docks["gradientsDock"])
         self.docks["networkDock"].raise_()
+        # Lessons: a column of their own, right of the others, shown by Help > Lessons.
+        self.addDockWidget(R, self.docks["lessonDock"], Qt.Orientation.Horizontal)
+        self.docks["lessonDock"].hide()
         # The settings never collapse to a sliver (a saved layout once left them 60 px wide).
         training_scroll.setMinimumWidth(MIN_SETTINGS_WIDTH)
         self._initial_state = self.saveState(LAYOUT_VERSION)  # what View > Panels > Reset layout returns to
@@ -261,6 +270,7 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         for dock in self.docks.values():
             dock.setFloating(False)
             dock.show()
+        self.docks["lessonDock"].setVisible(self.lessons.lesson is not None)  # hidden at the first start
         self._default_layout()
 
     def resizeEvent(self, event):
@@ -438,6 +448,13 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         if self.document is not None and self.document.path:
             return str(Path(self.document.path).parent)
         return str(settings().value("lastDir", str(Path.home())))
+
+    def show_lessons(self) -> None:
+        """Help > Lessons: the panel, with the list read again unless a lesson is on."""
+        if self.lessons.lesson is None:
+            self.lessons.load_list()
+        self.docks["lessonDock"].show()
+        self.docks["lessonDock"].raise_()
 
     def _about(self) -> None:
         QMessageBox.about(self, "About nnbuilder",

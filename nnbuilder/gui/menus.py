@@ -162,6 +162,9 @@ class WindowMenus:
         for dock in self.docks.values():
             docks.addAction(dock.toggleViewAction())
         m = mb.addMenu("&Help")
+        m.addAction(self._action("actionLessons", "&Lessons", self.show_lessons, "F1",
+                                 "Guided lessons: the perceptron, XOR, activations, losses, gradient "
+                                 "descent, parameters, the chain rule"))
         m.addAction("&About nnbuilder", self._about)
 
         tb = self.addToolBar("File")

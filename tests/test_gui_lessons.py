@@ -1,0 +1,280 @@
+"""Lessons in the window (issue 12, point 2): every shipped lesson is played
+through as a student would (Help > Lessons, the Training panel, Train, Reset,
+the Inspector, double-clicking a weight line, the Learn controller's sample
+and weight choices, Step through), checking at each step that its setup was
+done, that its check was not already true, and that the panel notices when it
+is: "✓ Done" and Next. A lesson file that cannot be used is greyed out with
+the reason and the window goes on."""
+import json
+import shutil
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDoubleSpinBox
+
+from nnbuilder.core.lessons import lesson_entries
+from nnbuilder.core.resources import resource
+
+WAIT = 30000
+
+
+def snap(w):
+    return w.run.snapshot
+
+
+def press(qtbot, button, modifier=Qt.KeyboardModifier.NoModifier):
+    assert button.isEnabled(), button.objectName()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton, modifier)
+
+
+def noticed(w):
+    return w.lessons.step_done()
+
+
+def train_until_noticed(qtbot, w):
+    """Train (max speed, as a student in a hurry) until the panel notices the step."""
+    w.training_panel.speed.setCurrentIndex(0)
+    if not w.run.running:
+        press(qtbot, w.play_button)
+    qtbot.waitUntil(lambda: noticed(w) or (snap(w) is not None and not snap(w).running
+                                           and snap(w).stop_reason is not None), timeout=WAIT)
+    qtbot.waitUntil(lambda: noticed(w), timeout=2000)
+    if w.run.running:
+        press(qtbot, w.play_button)
+        qtbot.waitUntil(lambda: not w.run.running, timeout=WAIT)
+
+
+def train_for(qtbot, w, epochs):
+    w.training_panel.speed.setCurrentIndex(0)
+    press(qtbot, w.play_button)
+    qtbot.waitUntil(lambda: snap(w) is not None and snap(w).epoch >= epochs, timeout=WAIT)
+    press(qtbot, w.play_button)
+    qtbot.waitUntil(lambda: not w.run.running, timeout=WAIT)
+
+
+def inspector_edit(w, node_id, widget, value):
+    w.select_node(node_id)
+    assert w.inspector.node_id == node_id
+    if isinstance(widget, str):
+        widget = getattr(w.inspector, widget)
+    if hasattr(widget, "setChecked"):
+        widget.setChecked(value)
+    else:
+        widget.setValue(value)
+
+
+# ------------------------------------------------------------- each lesson
+def perceptron(qtbot, w, step):
+    if step == 0:  # the point (1, 1): row 4
+        assert w.document.weights["output"]["b"][0] == -1.5
+        w.learn.select_row(3)
+    elif step == 1:  # double-click both weight lines, type 2
+        assert w.document.dataset["name"] == "or"
+        w._ask_weight = lambda *a: 2.0
+        w.scene.weightEditRequested.emit("output", 0, 0)
+        w.scene.weightEditRequested.emit("output", 1, 0)
+        qtbot.waitUntil(lambda: noticed(w), timeout=WAIT)
+        W, b = snap(w).weights["output"]
+        np.testing.assert_array_equal(W[:, 0], [2.0, 2.0])
+    else:
+        qtbot.waitUntil(lambda: snap(w) is not None, timeout=WAIT)
+        assert w.document.training.optimizer == "perceptron" and snap(w).step == 0  # fresh weights
+        train_until_noticed(qtbot, w)
+        assert snap(w).stop_reason == "converged"
+        assert w.document.dataset["name"] == ("and", "or")[step - 2]
+
+
+def xor(qtbot, w, step):
+    if step == 0:
+        train_until_noticed(qtbot, w)
+        assert snap(w).epoch == 100 and "cannot separate XOR" in w.statusBar().currentMessage()
+    elif step == 1:
+        assert len(w.document.graph.nodes) == 3
+        train_until_noticed(qtbot, w)
+        assert snap(w).last["train_metric"] == 1.0
+    else:
+        assert w.document.graph.nodes["dense1"].params["activation"] == "sigmoid" and w.document.seed == 2
+        train_for(qtbot, w, 1000)  # this seed stalls on the plateau
+        assert snap(w).last["train_metric"] == 0.75 and not noticed(w)
+        for _ in range(20):  # another seed, and again, as the text says
+            press(qtbot, w.reset_button, Qt.KeyboardModifier.ShiftModifier)
+            qtbot.waitUntil(lambda: snap(w) is not None and snap(w).step == 0, timeout=WAIT)
+            train_for(qtbot, w, 1000)
+            qtbot.wait(3 * 200)
+            if noticed(w):
+                break
+        assert noticed(w) and w.document.seed != 2
+
+
+def activations(qtbot, w, step):
+    acts = {0: "step", 1: "sigmoid", 2: "relu", 3: "leaky_relu"}
+    assert {w.document.graph.nodes[n].params["activation"] for n in ("dense1", "dense2")} == {acts[step]}
+    if step == 3:
+        train_for(qtbot, w, 40)
+        assert not noticed(w)  # good enough accuracy, but the slope is not set yet
+        inspector_edit(w, "dense2", "alpha", 0.1)
+        assert w.document.graph.nodes["dense2"].params["alpha"] == 0.1
+    train_until_noticed(qtbot, w)
+    if step == 0:
+        assert abs(snap(w).last["train_loss"] - 0.69) < 0.01
+
+
+def losses(qtbot, w, step):
+    out = w.document.graph.nodes["output"].params
+    assert out["loss"] == ("l2", "l1", "hinge")[step]
+    if step == 2:
+        assert out["activation"] == "tanh"
+    train_until_noticed(qtbot, w)
+
+
+def gradient_descent(qtbot, w, step):
+    if step == 2:  # a learning rate that is too large, typed in
+        spin = w.findChild(QDoubleSpinBox, "learningRateSpin")
+        spin.setFocus()
+        spin.selectAll()
+        qtbot.keyClicks(spin, "0.1")
+        qtbot.keyClick(spin, Qt.Key.Key_Return)
+        assert w.document.training.lr == 0.1
+    else:
+        assert w.document.training.lr == (0.005, 0.05)[step]
+    train_until_noticed(qtbot, w)
+    if step < 2:
+        assert abs(snap(w).weights["output"][0][0, 0] - 117.8 / 117.25) < 0.02
+    else:
+        assert "diverged" in w.statusBar().currentMessage()
+
+
+def parameters(qtbot, w, step):
+    if step == 0:
+        assert w.document.graph.total_params() == 3 * 3 + 3 + 3 * 2 + 2
+        inspector_edit(w, "dense1", "units", 4)
+    else:
+        inspector_edit(w, "dense1", "bias", False)
+    assert w.params_label.text() == f"{(26, 22)[step]} parameters"
+
+
+def chain_rule(qtbot, w, step):
+    if step == 0:
+        qtbot.waitUntil(lambda: snap(w) is not None, timeout=WAIT)  # weights to follow the sample with
+        w.learn.select_row(1)
+        assert "Row 2" in w.learn_panel.text.toPlainText()
+    elif step == 1:
+        w.learn.select_weight("output", 0, 0)
+        assert "∂L/∂w" in w.learn_panel.text.toPlainText()
+    elif step == 2:
+        w.learn_panel.by_hand.setChecked(True)
+        press(qtbot, w.learn_panel.step_button)
+        while w.learn.stepping is not None and not w.learn.stepping.waiting:
+            press(qtbot, w.learn_panel.next_button)
+        qtbot.waitUntil(lambda: w.learn.stepping is None, timeout=WAIT)
+    else:
+        qtbot.waitUntil(lambda: snap(w) is not None, timeout=WAIT)
+        assert w.learn.weight is None  # a new network: nothing chosen
+        w.learn.select_row(0)
+        w.learn.select_weight("output", 0, 0)
+        qtbot.wait(3 * 200)
+        assert not noticed(w)  # a weight into the Output is not the one asked for
+        w.learn.select_weight("dense1", 1, 0)
+
+
+PLAYS = {"01-perceptron": perceptron, "02-xor": xor, "03-activations": activations, "04-losses": losses,
+         "05-gradient-descent": gradient_descent, "06-parameters": parameters, "07-chain-rule": chain_rule}
+
+
+def test_every_shipped_lesson_has_a_play():
+    assert [e.id for e in lesson_entries()] == list(PLAYS)
+    assert all(e.lesson is not None for e in lesson_entries())
+
+
+@pytest.mark.parametrize("lesson_id", list(PLAYS))
+def test_a_student_plays_the_lesson_through(qtbot, make_window, lesson_id):
+    w = make_window()
+    w.findChild(type(w.act_undo), "actionLessons").trigger()  # Help > Lessons
+    dock = w.docks["lessonDock"]
+    assert dock.isVisible()
+    panel = w.lesson_panel
+    items = {panel.list.item(i).data(Qt.ItemDataRole.UserRole): panel.list.item(i)
+             for i in range(panel.list.count())}
+    panel.list.setCurrentItem(items[lesson_id])
+    press(qtbot, panel.start_button)
+    lesson = w.lessons.lesson
+    assert lesson.id == lesson_id
+    for i, step in enumerate(lesson.steps):
+        assert w.lessons.index == i and f"Step {i + 1} of {len(lesson.steps)}" in panel.heading.text()
+        assert step.title in panel.heading.text() and not w.lessons.note, w.lessons.note
+        if step.check:
+            qtbot.wait(2 * 200)  # a poll or two: the step is not done before the student acts
+            assert not noticed(w) and not panel.next_button.isEnabled() and panel.skip_button.isVisible()
+            PLAYS[lesson_id](qtbot, w, i)
+            qtbot.waitUntil(lambda: noticed(w), timeout=WAIT)
+            qtbot.waitUntil(lambda: panel.done.isVisible(), timeout=2000)
+            assert panel.waiting.text().startswith("Noticed:") and "○" not in panel.waiting.text()
+        assert panel.next_button.isEnabled() and not panel.skip_button.isVisible()
+        press(qtbot, panel.next_button)
+    assert w.lessons.lesson is None and panel.stack.currentIndex() == 0  # Finish: back to the list
+    assert not w.errors
+
+
+def test_back_sets_the_step_up_again_and_skip_goes_on_without_it(qtbot, make_window):
+    w = make_window()
+    w.show_lessons()
+    panel = w.lesson_panel
+    w.lessons.start("06-parameters")
+    inspector_edit(w, "dense1", "units", 4)
+    qtbot.waitUntil(lambda: panel.next_button.isEnabled(), timeout=WAIT)
+    press(qtbot, panel.next_button)
+    assert w.lessons.index == 1 and not panel.next_button.isEnabled()
+    press(qtbot, panel.skip_button)  # not done: Skip goes on
+    assert w.lessons.lesson is None
+    w.lessons.start("06-parameters")
+    assert w.document.graph.nodes["dense1"].params["units"] == 3  # the lesson's network again
+    press(qtbot, panel.skip_button)
+    press(qtbot, panel.back_button)
+    assert w.lessons.index == 0 and w.lessons.step_done() is False
+
+
+def test_the_users_own_unsaved_network_is_offered_for_saving_first(qtbot, make_window, monkeypatch):
+    from nnbuilder.gui.mainwindow import MainWindow
+
+    w = make_window()
+    w.document.set_params("dense1", units=7)  # unsaved work
+    asked = []
+    monkeypatch.setattr(MainWindow, "_ask_unsaved", lambda self: asked.append(1) or "cancel")
+    w.show_lessons()
+    w.lessons.start("06-parameters")
+    assert asked and w.document.graph.nodes["dense1"].params["units"] == 7  # kept
+    assert "save or discard your changes" in w.lesson_panel.waiting.text()
+    monkeypatch.setattr(MainWindow, "_ask_unsaved", lambda self: "discard")
+    press(qtbot, w.lesson_panel.skip_button)  # the next step loads none: the user's network stays
+    assert w.document.graph.nodes["dense1"].params["units"] == 7
+
+
+def test_a_broken_lesson_file_is_listed_greyed_out_with_the_reason(qtbot, make_window, tmp_path, monkeypatch):
+    folder = tmp_path / "lessons"
+    shutil.copytree(resource("lessons"), folder)
+    bad = json.loads((folder / "02-xor.json").read_text())
+    bad["steps"][1]["check"] = {"train_accuracy_at_least": 1.5}
+    (folder / "02-xor.json").write_text(json.dumps(bad))
+    (folder / "99-broken.json").write_text("{ not json")
+    import nnbuilder.gui.lesson_controller as lc
+
+    monkeypatch.setattr(lc, "lesson_entries", lambda: lesson_entries(folder))
+    w = make_window()
+    w.show_lessons()
+    panel = w.lesson_panel
+    texts = {panel.list.item(i).data(Qt.ItemDataRole.UserRole): panel.list.item(i)
+             for i in range(panel.list.count())}
+    assert len(texts) == 8
+    for lesson_id, why in (("02-xor", '02-xor.json: step 2 ("Two hidden units"), check.train_accuracy_at_least: '
+                                      "must be at most 1 (got 1.5)"),
+                           ("99-broken", "99-broken.json: not valid JSON")):
+        item = texts[lesson_id]
+        assert not item.flags() & Qt.ItemFlag.ItemIsEnabled and why in item.text() and why in item.toolTip()
+        panel.list.setCurrentItem(item)
+        assert not panel.start_button.isEnabled()
+        panel._chosen(item)  # a double-click on it starts nothing
+        assert w.lessons.lesson is None
+    panel.list.setCurrentItem(texts["06-parameters"])
+    press(qtbot, panel.start_button)  # the others still work
+    assert w.lessons.lesson.id == "06-parameters"
