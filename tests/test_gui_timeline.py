@@ -40,10 +40,12 @@ def reference(w, keep):
 
 
 def drag_to(qtbot, slider, index):
-    """What a user does on the focused slider: Home, then Right arrow presses."""
+    """What a user does on the focused slider: Home, Page Up (10 moments on), Right arrows."""
     slider.setFocus()
     qtbot.keyClick(slider, Qt.Key.Key_Home)
-    for _ in range(index):
+    for _ in range(index // slider.pageStep()):
+        qtbot.keyClick(slider, Qt.Key.Key_PageUp)
+    for _ in range(index % slider.pageStep()):
         qtbot.keyClick(slider, Qt.Key.Key_Right)
     assert slider.value() == index
 
@@ -68,7 +70,7 @@ def test_look_back_continue_from_a_moment_and_train_on(qtbot, window, tmp_path, 
     outputs = []
     set_output = window.boundary.set_output
     monkeypatch.setattr(window.boundary, "set_output", lambda o, *a, **k: (outputs.append(o), set_output(o, *a, **k)))
-    index = 7
+    index = len(steps) // 2 + 3
     drag_to(qtbot, bar.slider, index)
     target = int(steps[index])
     qtbot.waitUntil(lambda: window.timeline._drawn == target, timeout=WAIT)
@@ -93,7 +95,12 @@ def test_look_back_continue_from_a_moment_and_train_on(qtbot, window, tmp_path, 
         np.testing.assert_array_equal(saved[nid]["W"], W)
     assert any(not np.array_equal(saved[nid]["W"], expected[nid][0]) for nid in expected)
 
+    # A divergence marked before the moment stays, one after it goes with the rows.
+    before = moments[index, 2] / 2
+    window.run.diverged.emit(before, "diverged (lr 9)")
+    window.run.diverged.emit(float(live.epoch), "diverged (lr 9)")
     qtbot.mouseClick(bar.continue_here, Qt.MouseButton.LeftButton)
+    assert [m.value() for m in window.curves.loss.marks] == [before]
     qtbot.waitUntil(lambda: snap(window).step == target and snap(window).generation == 1, timeout=WAIT)
     qtbot.waitUntil(lambda: window.epoch_label.text() == f"Epoch {ref.epoch:,} · step {target:,}", timeout=WAIT)
     assert window.run.state.curves.column("step").max() <= target  # the rows after it are gone

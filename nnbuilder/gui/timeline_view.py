@@ -93,7 +93,13 @@ class TimelineView(QObject):
         if self.step is None or self.run.running:
             return
         step = self.step
+        at = float(self.bar.moments[self.bar.slider.value(), 2])
         self.run.rewind(step)
         self.step = self._drawn = None  # what is drawn is now the run's own state
         self.bar.go_now()  # (the worker's message says where the run is now)
         self.live.layer_plot.clear()  # its gradient history ran past the moment
+        curves = self.live.curves
+        for plot in (curves.loss, curves.metric):  # so did a divergence marked after it
+            for line in [m for m in plot.marks if m.value() > at]:
+                plot.plotItem.removeItem(line)
+                plot.marks.remove(line)
