@@ -121,7 +121,7 @@ def test_look_back_continue_from_a_moment_and_train_on(qtbot, window, tmp_path, 
         np.testing.assert_array_equal(b, ref.network.params[nid][1])
 
 
-def test_the_end_of_the_slider_train_and_a_new_run_return_to_the_live_state(qtbot, window):
+def test_the_end_of_the_slider_train_step_and_a_new_run_return_to_the_live_state(qtbot, window):
     bar = window.curves.timeline
     live = train_until(qtbot, window, 200)
     qtbot.waitUntil(bar.isEnabled, timeout=WAIT)
@@ -137,8 +137,18 @@ def test_the_end_of_the_slider_train_and_a_new_run_return_to_the_live_state(qtbo
     qtbot.waitUntil(lambda: window.timeline._drawn is not None, timeout=WAIT)
     on = train_until(qtbot, window, live.step + 30)
     assert on.generation == 0 and window.timeline.step is None and bar.at_now()
+    # A Step while looking back: the live run takes one step and is shown.
+    drag_to(qtbot, bar.slider, 1)
+    qtbot.waitUntil(lambda: window.timeline._drawn is not None, timeout=WAIT)
+    qtbot.mouseClick(window.step_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: snap(window).step == on.step + 1 and window.timeline.step is None, timeout=WAIT)
+    for nid, W in edge_weights(window).items():
+        np.testing.assert_array_equal(W, snap(window).weights[nid][0])
     # Reset: a new run, a new timeline.
     qtbot.mouseClick(window.reset_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: snap(window) is not None and snap(window).generation == 1, timeout=WAIT)
     qtbot.waitUntil(lambda: window.run.state.timeline is not None, timeout=WAIT)
     assert window.run.state.timeline[:, 0].tolist() == [0.0] and bar.now == 1
+    # New: no run, no timeline.
+    window.new_document()
+    assert window.run.state.timeline is None and not bar.isEnabled() and bar.now == 0
