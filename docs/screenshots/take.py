@@ -72,6 +72,15 @@ def _timeline(w):
     bar.slider.setValue(int(np.searchsorted(bar.moments[:, 1], 25)))
 
 
+def _lesson(w):
+    """Help > Lessons, the XOR lesson's second step, trained until the panel says it is done."""
+    w.show_lessons()
+    w.lessons.start("02-xor")
+    w.lessons.next()
+    w.run.toggle_play()  # it stops by itself at the example's 1000 epochs
+    w.shot_wait = lambda: w.run.running or not w.lessons.step_done()
+
+
 # name: (example or None for the built-in one, theme, size, seconds of training,
 #        dock to raise[, what to do once paused])
 SHOTS = {
@@ -85,6 +94,7 @@ SHOTS = {
     "loss-surface": ("linear_regression.json", "light", (1440, 900), 0.0, None, _surface_walk),
     "loss-surface-diverging": ("linear_regression.json", "light", (1440, 900), 0.0, None, _surface_too_fast),
     "timeline": (None, "light", (1440, 900), 5.0, None, _timeline),
+    "lesson": (None, "light", (1440, 900), 0.0, None, _lesson),
 }
 
 
@@ -108,6 +118,9 @@ def take(app, name, example, theme, size, seconds, dock, then=None) -> None:
         QTimer.singleShot(int(900 + seconds * 1000), lambda: then(w))
 
     def shoot():
+        if getattr(w, "shot_wait", lambda: False)():  # what it shows has not happened yet
+            QTimer.singleShot(200, shoot)
+            return
         w.grab().save(str(HERE / f"{name}.png"))
         w.document.undo_stack.setClean()
         w.document.mark_modified = lambda: None

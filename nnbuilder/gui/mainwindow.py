@@ -453,8 +453,11 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         """Help > Lessons: the panel, with the list read again unless a lesson is on."""
         if self.lessons.lesson is None:
             self.lessons.load_list()
-        self.docks["lessonDock"].show()
-        self.docks["lessonDock"].raise_()
+        dock = self.docks["lessonDock"]
+        if self.width() < NARROW_WIDTH and not dock.isVisible():  # a column of its own would squeeze the diagram
+            self.tabifyDockWidget(self.docks["inspectorDock"], dock)
+        dock.show()
+        dock.raise_()
 
     def _about(self) -> None:
         QMessageBox.about(self, "About nnbuilder",
