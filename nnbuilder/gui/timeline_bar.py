@@ -68,6 +68,7 @@ class TimelineBar(QWidget):
     def reset(self) -> None:
         """No run, or a new one: no moments, the slider off at now."""
         self.set_moments(np.zeros((0, 4)), "")
+        self.show_moment(None)
         self.setEnabled(False)
 
     def set_moments(self, moments: np.ndarray, now_text: str) -> None:

@@ -47,7 +47,8 @@ class TimelineView(QObject):
         st = self.run.state
         if snap.running or st.timeline is None or not len(st.timeline) or snap.error:
             self.bar.setEnabled(False)
-            self.back_to_live(redraw=False)
+            if self.step is not None or not self.bar.at_now():  # (not on every frame of a run)
+                self.back_to_live(redraw=False)
             return
         self.bar.setEnabled(True)
         self.bar.set_moments(st.timeline, self._now_text(snap))
