@@ -77,6 +77,7 @@ def _lesson(w):
     w.show_lessons()
     w.lessons.start("02-xor")
     w.lessons.next()
+    w.training_panel.speed.setCurrentIndex(0)  # max
     w.run.toggle_play()  # it stops by itself at the example's 1000 epochs
     w.shot_wait = lambda: w.run.running or not w.lessons.step_done()
 

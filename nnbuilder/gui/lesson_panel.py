@@ -8,13 +8,51 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QPalette
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QAbstractTextDocumentLayout, QPalette, QTextDocument
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton,
-                               QStackedWidget, QTextBrowser, QVBoxLayout, QWidget)
+                               QStackedWidget, QStyle, QStyledItemDelegate, QTextBrowser, QVBoxLayout,
+                               QWidget)
 
 LIST_HINT = ("Each lesson walks you through one idea of the lecture in the app itself: it loads "
              "a network and data, tells you what to do, and notices when you have done it.")
+
+
+class TitleFirst(QStyledItemDelegate):
+    """A list entry "title\nsummary" drawn with its title in bold, wrapped to the list's width."""
+
+    def _document(self, option, index) -> QTextDocument:
+        title, _, rest = (index.data() or "").partition("\n")
+        doc = QTextDocument()
+        doc.setDefaultFont(option.font)
+        doc.setDocumentMargin(4)
+        doc.setHtml(f"<b>{escape(title, quote=False)}</b><br>{escape(rest, quote=False)}")
+        doc.setTextWidth(max(self.parent().viewport().width(), 100))  # the list's, in sizeHint as in paint
+        return doc
+
+    def paint(self, painter, option, index):
+        self.initStyleOption(option, index)
+        text, option.text = option.text, ""
+        option.widget.style().drawControl(QStyle.ControlElement.CE_ItemViewItem, option, painter, option.widget)
+        selected = option.state & QStyle.StateFlag.State_Selected
+        enabled = bool(index.flags() & Qt.ItemFlag.ItemIsEnabled)
+        group = QPalette.ColorGroup.Normal if enabled else QPalette.ColorGroup.Disabled
+        role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+        context = QAbstractTextDocumentLayout.PaintContext()
+        context.palette.setColor(QPalette.ColorRole.Text, option.palette.color(group, role))
+        doc = self._document(option, index)  # kept while its layout draws
+        painter.save()
+        try:
+            painter.translate(option.rect.topLeft())
+            doc.documentLayout().draw(painter, context)
+        finally:
+            painter.restore()
+        option.text = text
+
+    def sizeHint(self, option, index):
+        self.initStyleOption(option, index)
+        doc = self._document(option, index)
+        return QSize(int(doc.idealWidth()), int(doc.size().height()) + 4)
 
 
 class LessonPanel(QWidget):
@@ -37,6 +75,8 @@ class LessonPanel(QWidget):
         self.list.setObjectName("lessonList")
         self.list.setWordWrap(True)
         self.list.setAlternatingRowColors(True)
+        self.list.setItemDelegate(TitleFirst(self.list))
+        self.list.setResizeMode(QListWidget.ResizeMode.Adjust)  # heights follow the width
         self.list.itemActivated.connect(self._chosen)
         self.list.itemDoubleClicked.connect(self._chosen)
         self.list.currentItemChanged.connect(lambda item, _: self.start_button.setEnabled(
@@ -110,7 +150,7 @@ class LessonPanel(QWidget):
 
     def changeEvent(self, event):
         super().changeEvent(event)
-        if event.type() == event.Type.PaletteChange:
+        if event.type() in (event.Type.PaletteChange, event.Type.ApplicationPaletteChange):
             self._style_done()
 
     # ------------------------------------------------------------- the list
