@@ -72,7 +72,7 @@ def test_the_perceptron_learns_and_in_the_window_and_fails_on_xor_with_the_lectu
     xor_epochs = curves.column("epoch") > switched
     assert xor_epochs.sum() == 60 - switched and (curves.column("train_metric")[xor_epochs] < 1.0).all()
     msg = w.statusBar().currentMessage()
-    assert msg == ("Stopped after 60 epochs, each with a mistake: a single step unit draws one straight "
+    assert msg == ("Stopped after 60 epochs, still making mistakes: a single step unit draws one straight "
                    "line and cannot separate XOR. Add a hidden layer (e.g. 2-2-1 with sigmoid units, sgd)")
     qtbot.wait(9000 // 10)
     assert w.statusBar().currentMessage() == msg  # the lecture's point stays until the next message
@@ -87,7 +87,7 @@ def test_without_an_epoch_limit_the_window_says_it_after_100_epochs(qtbot, make_
     qtbot.waitUntil(lambda: "cannot separate XOR" in w.statusBar().currentMessage(), timeout=WAIT)
     head, tail = w.statusBar().currentMessage().split(" epochs, ", 1)
     assert head.startswith("After ") and int(head[6:].replace(",", "")) >= 100
-    assert tail.startswith("each with a mistake: a single step unit")
+    assert tail.startswith("still making mistakes: a single step unit")
     assert snap(w).running  # it says so and goes on
     qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not snap(w).running, timeout=WAIT)
@@ -157,3 +157,22 @@ def test_each_step_is_one_sample_and_the_line_moves_with_each_update(qtbot, make
         if snap(w).stop_reason:
             break
     assert moves >= 2 and checked >= 1
+
+
+def test_the_hint_counts_the_epochs_of_the_perceptron_rule_not_those_before_it(qtbot, make_window):
+    """Switched to the rule while a long gradient run goes on: it gets its own
+    100 epochs before the window says it cannot separate XOR."""
+    w = make_window(str(EXAMPLES / "perceptron_and.json"))
+    w.training_panel.dataset.setCurrentText("xor_table")
+    w.training_panel.optimizer.setCurrentText("sgd")
+    type_into(qtbot, w.findChild(QSpinBox, "maxEpochsSpin"), "0")
+    qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: snap(w) is not None and snap(w).epoch >= 150, timeout=WAIT)
+    w.training_panel.optimizer.setCurrentText("perceptron")
+    qtbot.waitUntil(lambda: snap(w).config.optimizer == "perceptron", timeout=WAIT)
+    switched = snap(w).epoch
+    qtbot.waitUntil(lambda: "cannot separate XOR" in w.statusBar().currentMessage(), timeout=WAIT)
+    said_at = int(w.statusBar().currentMessage().split(" epochs, ")[0][6:].replace(",", ""))
+    assert said_at >= switched + 100
+    qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not snap(w).running, timeout=WAIT)

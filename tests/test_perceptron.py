@@ -176,7 +176,7 @@ def test_the_cli_trains_with_the_rule_and_says_why_xor_fails(capsys, tmp_path):
     code, out, err = run_cli(capsys, "train", model, "--dataset", "xor_table", "--optimizer", "perceptron",
                              "--lr", "0.1", "--epochs", "60", "-o", tmp_path / "xor.json")
     assert code == 0
-    assert "nnbuilder: stopped after 60 epochs (max_epochs), each with a mistake: a single step unit" in err
+    assert "nnbuilder: stopped after 60 epochs (max_epochs), still making mistakes: a single step unit" in err
     assert "cannot separate XOR" in err and "hidden layer" in err
 
     code, _, err = run_cli(capsys, "train", model, "--dataset", "and", "--optimizer", "perceptron",

@@ -185,8 +185,8 @@ class Perceptron(Optimizer):
     stop_notes = {  # they follow "stopped after N epochs, "
         "converged": "converged: the last one without a mistake, every training sample is "
                      "classified right",
-        "max_epochs": "each with a mistake: a single step unit draws one straight line and cannot "
-                      "separate XOR. Add a hidden layer (e.g. 2-2-1 with sigmoid units, sgd)",
+        "max_epochs": "still making mistakes: a single step unit draws one straight line and "
+                      "cannot separate XOR. Add a hidden layer (e.g. 2-2-1 with sigmoid units, sgd)",
     }
 
     def __init__(self, size: int, dtype=np.float64):

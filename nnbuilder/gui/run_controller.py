@@ -97,6 +97,7 @@ class RunController(QObject):
         self._key = None
         self._ready: tuple | None = None  # (structure key, data version, optimizer, reason)
         self._behind = False  # the worker missed an edit while the network could not train
+        self._since = (-1, "", 0)  # (generation, optimizer, epoch) it was first seen training with
         data.dataChanged.connect(self._data_changed)
 
     # ------------------------------------------------------------- document
@@ -436,8 +437,10 @@ class RunController(QObject):
                 self.status.emit(f"Stopped after {snap.epoch:,} epoch{'s' * (snap.epoch != 1)}, {note}", 0)
             else:
                 self.status.emit(f"Stopped: {STOPPED[snap.stop_reason]}", 8000)
-        elif snap.running and "max_epochs" in notes and snap.epoch >= NOTE_AFTER_EPOCHS and \
-                "note" not in seen:
+        if self._since[:2] != (self.state.generation, snap.config.optimizer):
+            self._since = (self.state.generation, snap.config.optimizer, snap.epoch)
+        elif snap.running and "max_epochs" in notes and "note" not in seen and \
+                snap.epoch - self._since[2] >= NOTE_AFTER_EPOCHS:
             seen.add("note")  # a long run (or one without a limit) hears it once and goes on
             self.status.emit(f"After {snap.epoch:,} epochs, {notes['max_epochs']}", 0)
         if snap.error and ("err", snap.serial) not in seen:
