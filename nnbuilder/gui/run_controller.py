@@ -7,6 +7,11 @@ were shown) is one :class:`RunState`. New, Open and Reset replace it whole and
 emit ``runReplaced``, so nothing of an old run can show in a new one. The
 controller never draws: the live view takes snapshots from :meth:`take_latest`
 on its frame timer and draws them.
+
+About 460 lines, over the usual 400: the controls, the readiness (which the
+chosen optimizer may refuse), what reaches the worker after a refusal, the
+timeline's requests and the messages of each snapshot all act on the one
+worker and RunState; split, each part would hand them around.
 """
 from __future__ import annotations
 
