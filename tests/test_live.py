@@ -270,6 +270,25 @@ def test_speed_limit():
     live.close()
 
 
+def test_a_speed_limited_run_does_not_catch_up_after_a_pause():
+    live = LiveTrainer(circle_spec(), chunk=25)
+    live.set_speed(100.0)
+    live.play()
+    wait_for(live, lambda s: s.step > 0)
+    live.pause()
+    before, _ = settle(live)
+    time.sleep(1.0)  # 100 steps' worth of pause
+    t0 = time.monotonic()
+    live.play()
+    time.sleep(0.3)
+    live.pause()
+    played = time.monotonic() - t0
+    snap, _ = settle(live)
+    # At most the allowed rate since Play (plus one chunk), not the paused second's 100 steps too.
+    assert snap.step - before.step <= 100 * played + 25
+    live.close()
+
+
 def test_replace_keeps_layers_whose_shape_did_not_change(host):
     host.step(30)
     before, _ = settle(host)

@@ -209,6 +209,8 @@ def apply(run: Run, command: Command) -> None:
 
 @_handles(Play)
 def _play(run: Run, cmd: Play) -> None:
+    if not run.busy:  # a speed limit counts from now: the paused time is no credit of steps
+        run._speed_mark = (time.perf_counter(), run.trainer.step)
     run.running = True
     run.error = None
     run.trainer.divergence = None
@@ -222,6 +224,8 @@ def _pause(run: Run, cmd: Pause) -> None:
 
 @_handles(Step)
 def _step(run: Run, cmd: Step) -> None:
+    if not run.busy:  # as for Play: the steps are paced from now
+        run._speed_mark = (time.perf_counter(), run.trainer.step)
     run.running = False
     run.pending_steps += cmd.steps
 
