@@ -96,6 +96,7 @@ class LessonController(QObject):
         self.lesson: Lesson | None = None
         self.index = 0
         self.done: set[int] = set()  # steps noticed (they stay done)
+        self.finished: set[str] = set()  # lessons gone through to the end
         self.start_seed = 0
         self.diverged = False
         self.note = ""  # why the step could not be set up, if it could not
@@ -114,7 +115,7 @@ class LessonController(QObject):
     def load_list(self) -> None:
         """Read the lessons folder again (a teacher may have added a file)."""
         self.entries = lesson_entries()
-        self.view.set_entries(self.entries)
+        self.view.set_entries(self.entries, self.finished)
 
     # ------------------------------------------------------------ walking
     def start(self, lesson_id: str) -> bool:
@@ -134,7 +135,9 @@ class LessonController(QObject):
         if self.lesson is None:
             return
         if self.index + 1 >= len(self.lesson.steps):
+            self.finished.add(self.lesson.id)
             self.stop()
+            self.view.set_entries(self.entries, self.finished)
         else:
             self.go(self.index + 1)
 

@@ -154,12 +154,14 @@ class LessonPanel(QWidget):
             self._style_done()
 
     # ------------------------------------------------------------- the list
-    def set_entries(self, entries) -> None:
-        """``entries``: :class:`~nnbuilder.core.lessons.LessonEntry` items."""
+    def set_entries(self, entries, finished=()) -> None:
+        """``entries``: :class:`~nnbuilder.core.lessons.LessonEntry` items;
+        ``finished``: the ids of those gone through to the end (marked ✓)."""
         self.list.clear()
         for e in entries:
             if e.lesson is not None:
-                item = QListWidgetItem(f"{e.lesson.title}\n{e.lesson.summary}")
+                mark = "✓ " if e.id in finished else ""
+                item = QListWidgetItem(f"{mark}{e.lesson.title}\n{e.lesson.summary}")
                 item.setToolTip(f"{len(e.lesson.steps)} steps: "
                                 + "; ".join(s.title for s in e.lesson.steps))
             else:
