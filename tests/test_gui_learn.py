@@ -197,3 +197,22 @@ def test_a_clicked_weight_shows_on_the_loss_surface_with_the_steps_taken(qtbot, 
     w.reset_button.click()
     qtbot.waitUntil(lambda: w.run.snapshot is None or w.run.snapshot.step == 0, timeout=WAIT)
     assert all(s <= 0 for s, _ in view.path)
+
+
+def test_with_the_perceptron_rule_the_panel_shows_the_rule_not_the_gradient(qtbot, make_window):
+    w = make_window(f"{EXAMPLES}/perceptron_and.json")
+    assert w.document.training.optimizer == "perceptron"
+    w.reset_button.click()  # random weights: some samples are wrong
+    paused_after_steps(qtbot, w, 1)
+    out_id = w.document.graph.nodes_of_type("output")[0].id
+    lr = w.document.training.lr
+    for row in range(len(w.data.dataset)):
+        w.learn.select_row(row)
+        w.learn.select_weight(out_id, 1, 0)  # x2's weight
+        ex = w.learn.explanation
+        y, y_hat = ex["target"][0], ex["nodes"][out_id]["a"][0]
+        x2 = ex["x"][1]
+        text = w.learn_panel.text.toPlainText()
+        assert "perceptron rule does not follow this gradient" in text
+        assert f"so w becomes {value_text(ex['weight']['value'] + lr * (y - y_hat) * x2)} " in text
+        assert "for this sample alone" not in text  # no gradient step is offered

@@ -97,7 +97,7 @@ def test_new_starts_the_plots_from_their_first_range(qtbot, window):
     qtbot.wait(100)
     assert w.curves.loss.plotItem.vb.viewRange()[0][1] > 8
     w.act_new.trigger()
-    for plot in (w.curves.loss, w.curves.metric):
+    for plot in (w.curves.loss, w.curves.metric_plot):
         (x0, x1), (y0, y1) = plot.plotItem.vb.viewRange()
         assert (x0, x1, y0, y1) == (0, 8, 0, 1)
         assert plot.train in plot.plotItem.items and plot.test in plot.plotItem.items  # still drawn into

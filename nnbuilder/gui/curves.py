@@ -343,7 +343,7 @@ class CurvesPanel(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.loss = CurvePlot("lossPlot", "Loss", "loss")
-        self.metric = CurvePlot("metricPlot", "Accuracy", "accuracy")
+        self.metric_plot = CurvePlot("metricPlot", "Accuracy", "accuracy")
         self.confusion = ConfusionPlot()
         self.confusion.setVisible(False)  # shown for classification once there are counts
         self.log = QCheckBox("log scale")
@@ -369,10 +369,10 @@ class CurvesPanel(QWidget):
         bar.addWidget(self.clear_pins)
         plots = QHBoxLayout()
         plots.addWidget(self.loss, 3)
-        plots.addWidget(self.metric, 3)
+        plots.addWidget(self.metric_plot, 3)
         plots.addWidget(self.confusion, 2)
         # The run so far, while paused: a moment's weights, "Continue from here".
-        self.timeline = TimelineBar((self.loss, self.metric))
+        self.timeline = TimelineBar((self.loss, self.metric_plot))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(bar)
@@ -388,5 +388,5 @@ class CurvesPanel(QWidget):
         self.clear_pins.setEnabled(False)
 
     def apply_theme(self) -> None:
-        for plot in (self.loss, self.metric, self.confusion):
+        for plot in (self.loss, self.metric_plot, self.confusion):
             plot.apply_theme()

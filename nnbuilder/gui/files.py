@@ -294,7 +294,7 @@ class WindowFiles:
         folder = folder or QFileDialog.getExistingDirectory(self, "Export plots to", self._last_dir())
         if not folder:
             return []
-        written = exports.plots_png_svg({"loss": self.curves.loss, "metric": self.curves.metric,
+        written = exports.plots_png_svg({"loss": self.curves.loss, "metric": self.curves.metric_plot,
                                          "output": self.boundary}, folder)
         self.show_status(f"Exported {len(written)} files to {folder}")
         return written

@@ -16,6 +16,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from nnbuilder.core.errors import NNBuilderError
+from nnbuilder.core.optimizers import OPTIMIZERS
 from nnbuilder.core.trainer import TrainConfig
 from nnbuilder.core.explain import WeightRef, explain_sample, sample_of, step_preview
 
@@ -211,6 +212,9 @@ class LearnController(QObject):
                  f"<table cellspacing='0' cellpadding='2'>{factors}</table>",
                  f"<p><code>{escape(w['text'])}</code></p>",
                  f"<p>∂L/∂w = <b>{value_text(w['gradient'])}</b></p>"]
+        if OPTIMIZERS[cfg.optimizer].from_errors:
+            lines.append(self._rule_html(ex, w, cfg.lr))
+            return "".join(lines)
         lr = cfg.lr
         lines.append(f"<p>The next step, learning rate {lr:g}: w − lr·∂L/∂w = "
                      f"{value_text(w['value'])} − {lr:g} × {value_text(w['gradient'])} = "
@@ -226,6 +230,25 @@ class LearnController(QObject):
             lines.append(f"<p><i>{escape(cfg.optimizer)} (momentum {cfg.momentum:g}) scales the "
                          "step its own way: w − lr·g is plain gradient descent.</i></p>")
         return "".join(lines)
+
+    def _rule_html(self, ex: dict, w: dict, lr: float) -> str:
+        """The perceptron rule's change of w for this sample: it learns from the
+        error, not from this gradient (a step unit's slope is 0)."""
+        graph = self.run.document.graph
+        col = w["col"] - 1
+        err = ex["target"][col] - ex["nodes"][w["node"]]["a"][col]
+        if w["row"] == "b":
+            x, x_text = 1.0, "1"
+        else:
+            source = graph.inputs_of(w["node"])[0]
+            x = ex["nodes"][source]["a"][w["row"] - 1]
+            x_text = f"x = {value_text(x)}"
+        return (f"<p>The perceptron rule does not follow this gradient (a step unit's slope is 0): "
+                f"it adds lr × (y − ŷ) × x = {lr:g} × ({value_text(ex['target'][col])} − "
+                f"{value_text(ex['nodes'][w['node']]['a'][col])}) × {value_text(x)} = "
+                f"<b>{value_text(lr * err * x)}</b>, so w becomes "
+                f"<b>{value_text(w['value'] + lr * err * x)}</b> if this sample comes next "
+                f"({x_text}).</p>")
 
     def _batch_preview(self, cfg):
         """(rows, StepPreview) of one full-batch step on the training rows."""

@@ -179,7 +179,7 @@ class LiveView(QObject):
             c.clear_pins.setEnabled(False)
         c.pin.setEnabled(False)
         c.loss.start_over()
-        c.metric.start_over()
+        c.metric_plot.start_over()
         c.confusion.clear_counts()
         self.layer_plot.clear()
         self.boundary.clear_output()
@@ -336,16 +336,16 @@ class LiveView(QObject):
     def draw_curves(self, snap, loss: bool = True, metric: bool = True) -> None:
         w, c = self.curves, self.run.state.curves
         name = "accuracy" if snap.metric_name == "accuracy" else "R²"
-        if w.metric.ylabel != name:
-            w.metric.plotItem.setTitle(name.capitalize(), size="9pt")
-            w.metric.ylabel = name
+        if w.metric_plot.ylabel != name:
+            w.metric_plot.plotItem.setTitle(name.capitalize(), size="9pt")
+            w.metric_plot.ylabel = name
         epochs = c.column("epoch")
         exact = not snap.running
         if loss:
             w.loss.set_data(epochs, c.column("train_loss"), c.column("test_loss"), exact)
             w.pin.setEnabled(len(c) > 1 and self._pinned != (self.run.state.generation, len(c)))
         if metric:
-            w.metric.set_data(epochs, c.column("train_metric"), c.column("test_metric"), exact)
+            w.metric_plot.set_data(epochs, c.column("train_metric"), c.column("test_metric"), exact)
         dataset = self.data.dataset
         if snap.confusion is not None and dataset is not None:
             w.confusion.setVisible(True)

@@ -100,7 +100,7 @@ class TimelineView(QObject):
         self.bar.go_now()  # (the worker's message says where the run is now)
         self.live.layer_plot.clear()  # its gradient history ran past the moment
         curves = self.live.curves
-        for plot in (curves.loss, curves.metric):  # so did a divergence marked after it
+        for plot in (curves.loss, curves.metric_plot):  # so did a divergence marked after it
             for line in [m for m in plot.marks if m.value() > at]:
                 plot.plotItem.removeItem(line)
                 plot.marks.remove(line)
