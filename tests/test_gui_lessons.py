@@ -16,6 +16,8 @@ from PySide6.QtWidgets import QDoubleSpinBox
 from nnbuilder.core.lessons import lesson_entries
 from nnbuilder.core.resources import resource
 
+from guitools import view_point
+
 WAIT = 30000
 
 
@@ -53,6 +55,21 @@ def train_for(qtbot, w, epochs):
     qtbot.waitUntil(lambda: not w.run.running, timeout=WAIT)
 
 
+def weight_line(qtbot, w, target, row, col):
+    """A point of the line of W[row, col] into ``target`` on the view where a click
+    reaches that line (the middles of crossing lines meet; the ends are under the nodes)."""
+    w.view.fit()
+    edge = next(e for (_, t), e in w.scene.edge_items.items() if t == target)
+    qtbot.waitUntil(lambda: edge.weights is not None, timeout=WAIT)
+    for p, q in edge.neuron_lines:
+        for t in (0.5, 0.4, 0.6, 0.3, 0.7):
+            at = p + (q - p) * t
+            if edge.weight_at(at)[:2] == (row, col) and \
+                    w.scene.itemAt(at, w.view.transform()) in (edge, *edge.childItems()):
+                return view_point(w.view, at)
+    raise AssertionError(f"no line for W[{row}, {col}] of {target}")
+
+
 def inspector_edit(w, node_id, widget, value):
     w.select_node(node_id)
     assert w.inspector.node_id == node_id
@@ -71,9 +88,11 @@ def perceptron(qtbot, w, step):
         w.learn.select_row(3)
     elif step == 1:  # double-click both weight lines, type 2
         assert w.document.dataset["name"] == "or"
-        w._ask_weight = lambda *a: 2.0
-        w.scene.weightEditRequested.emit("output", 0, 0)
-        w.scene.weightEditRequested.emit("output", 1, 0)
+        w._ask_weight = lambda *a: 2.0  # the dialog, answered
+        for row in (0, 1):
+            qtbot.mouseDClick(w.view.viewport(), Qt.MouseButton.LeftButton, pos=weight_line(qtbot, w, "output", row, 0))
+            qtbot.waitUntil(lambda: snap(w) is not None and snap(w).weights["output"][0][row, 0] == 2.0,
+                            timeout=WAIT)
         qtbot.waitUntil(lambda: noticed(w), timeout=WAIT)
         W, b = snap(w).weights["output"]
         np.testing.assert_array_equal(W[:, 0], [2.0, 2.0])
@@ -161,7 +180,8 @@ def chain_rule(qtbot, w, step):
         w.learn.select_row(1)
         assert "Row 2" in w.learn_panel.text.toPlainText()
     elif step == 1:
-        w.learn.select_weight("output", 0, 0)
+        qtbot.mouseClick(w.view.viewport(), Qt.MouseButton.LeftButton, pos=weight_line(qtbot, w, "output", 0, 0))
+        qtbot.waitUntil(lambda: w.learn.weight is not None, timeout=WAIT)
         assert "∂L/∂w" in w.learn_panel.text.toPlainText()
     elif step == 2:
         w.learn_panel.by_hand.setChecked(True)
@@ -173,10 +193,12 @@ def chain_rule(qtbot, w, step):
         qtbot.waitUntil(lambda: snap(w) is not None, timeout=WAIT)
         assert w.learn.weight is None  # a new network: nothing chosen
         w.learn.select_row(0)
-        w.learn.select_weight("output", 0, 0)
+        qtbot.mouseClick(w.view.viewport(), Qt.MouseButton.LeftButton, pos=weight_line(qtbot, w, "output", 1, 0))
+        qtbot.waitUntil(lambda: w.learn.weight is not None, timeout=WAIT)
         qtbot.wait(3 * 200)
         assert not noticed(w)  # a weight into the Output is not the one asked for
-        w.learn.select_weight("dense1", 1, 0)
+        qtbot.mouseClick(w.view.viewport(), Qt.MouseButton.LeftButton, pos=weight_line(qtbot, w, "dense1", 1, 0))
+        qtbot.waitUntil(lambda: w.learn.weight.node == "dense1", timeout=WAIT)
 
 
 PLAYS = {"01-perceptron": perceptron, "02-xor": xor, "03-activations": activations, "04-losses": losses,
