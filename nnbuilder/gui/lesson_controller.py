@@ -198,6 +198,7 @@ class LessonController(QObject):
         if self.index in self.done or not step.check:
             results = [(text, True) for text, _ in check_results(step.check, Facts())]
             self.view.show_progress(results, True, self.note)
+            self.timer.stop()  # a done step stays done: nothing more to look at
             return
         results = check_results(step.check, self.facts(needed_facts(step.check)))
         if all(ok for _, ok in results):
