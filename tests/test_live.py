@@ -17,7 +17,7 @@ from nnbuilder.core.graph import Graph
 from nnbuilder.core.live import ALL_PARTS, LiveProcess, LiveTrainer, RunSpec, View
 from nnbuilder.core.network import Network
 from nnbuilder.core.probe import input_grid
-from nnbuilder.core.protocol import Play
+from nnbuilder.core.protocol import Play, SetSpeed
 from nnbuilder.core.traindata import TrainData
 from nnbuilder.core.trainer import TrainConfig
 from nnbuilder.core.worker import Run, apply
@@ -152,6 +152,28 @@ def test_a_command_the_run_does_not_know_is_a_type_error():
         apply(run, "play")
     apply(run, Play())
     assert run.running and run.applied == 1
+
+
+def test_chunks_grow_to_a_few_milliseconds_of_training_but_not_under_a_speed_limit():
+    from nnbuilder.core.worker import MAX_CHUNK
+
+    run = Run(circle_spec(), chunk=25)
+    apply(run, Play())
+    sizes = []
+    for _ in range(40):
+        before = run.trainer.step
+        assert run.train()
+        sizes.append(run.trainer.step - before)
+    # Every chunk ran the steps it was sized for, never fewer than the first
+    # chunk nor more than the cap; a small network's chunks grew.
+    assert sizes[0] == 25 and all(25 <= n <= MAX_CHUNK for n in sizes) and max(sizes) > 25
+    limited = Run(circle_spec(), chunk=25)
+    apply(limited, SetSpeed(100.0))
+    apply(limited, Play())
+    for _ in range(20):
+        limited.train()
+        time.sleep(0.01)
+    assert limited.chunk == 25  # a paced run takes the steps due, the chunk never grows
 
 
 # --------------------------------------------------------------- behaviour

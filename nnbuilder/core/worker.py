@@ -36,13 +36,19 @@ __all__ = ["Run", "apply", "serve", "serve_fd", "queue_receiver"]
 IDLE_GAP = 0.5  # seconds between chunks beyond which the run was paused, not training
 IDLE_WAIT = 0.05  # seconds an idle loop waits for a command before looking again
 RATE_WINDOW = 0.5  # seconds over which steps/s is measured
+# A chunk grows to about CHUNK_SECONDS of training: the loop's own work (the
+# commands' poll, the snapshot check) is paid once per chunk, and 25 steps of
+# a small network took 1.5 ms, so that work was a few per cent of the worker's
+# core. Commands still apply within a few milliseconds.
+CHUNK_SECONDS = 0.004
+MAX_CHUNK = 2000
 
 
 class Run:
     """The state of one live run; see the module docstring."""
 
     def __init__(self, spec: RunSpec, chunk: int = 25):
-        self.chunk = chunk
+        self.chunk = self.min_chunk = chunk  # steps per chunk: from ``chunk``, grown to ~CHUNK_SECONDS
         self.generation = 0
         self.running = False
         self.pending_steps = 0
@@ -139,7 +145,11 @@ class Run:
         n = self.allowed_steps()
         if n == 0:
             return False
+        t0 = time.perf_counter()
         reason = self.trainer.run(n)
+        took = time.perf_counter() - t0
+        if n == self.chunk and took > 0:  # a full chunk: size the next by its speed
+            self.chunk = int(min(MAX_CHUNK, max(self.min_chunk, 0.5 * self.chunk + 0.5 * n * CHUNK_SECONDS / took)))
         self.pending_steps = max(0, self.pending_steps - n)
         if reason:
             self.running = False
