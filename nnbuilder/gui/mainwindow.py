@@ -4,11 +4,15 @@ and holds the menus, the docks and the file operations.
 The rooms (see the README's development section):
 - :class:`~.data_controller.DataController`: the document's data, loaded;
 - :class:`~.run_controller.RunController`: the training run and its worker;
-- :class:`~.live_view.LiveView`: draws the run on a 30 Hz timer.
+- :class:`~.live_view.LiveView`: draws the run on a 30 Hz timer;
+- :class:`~.learn.LearnController`: one sample, one weight's chain rule, Step through;
+- :class:`~.surface_link.SurfaceLink`: feeds the loss-surface view;
+- :class:`~.timeline_view.TimelineView` and :class:`~.lesson_controller.LessonController`: looking
+  back over the run, and the lessons.
 Each takes its collaborators in its constructor; none holds this window.
 Menus and toolbars are in :mod:`.menus`, file operations in :mod:`.files`
 (exports in :mod:`.exports`, the autosave side file in :mod:`.autosave`).
-About 440 lines, over the usual 400: building the widgets and docks, wiring
+About 500 lines, over the usual 400: building the widgets and docks, wiring
 the rooms, the first layout and the dialogs (which tests answer) stay together.
 """
 from __future__ import annotations
