@@ -303,19 +303,26 @@ def test_a_combo_box_takes_the_wheel_once_clicked_and_not_before(app):
                  lambda s: s["controls"][speed] != before["controls"][speed])
 
 
-def test_double_click_on_a_weight_line_while_paused_types_a_new_weight(app):
+def paused_example_with_weight_lines(app):
+    """The example network after one Step: (its first two hidden layers' ids,
+    the window's geometry once the Dense 1 -> Dense 2 weight lines are drawn)."""
     app.ask("example")
-    state = app.ask("state")
-    order = list(state["nodes"])
+    order = list(app.ask("state")["nodes"])
     d1, d2 = order[1], order[2]
     app.ask("step")
     app.wait_for("a snapshot with weights", lambda s: d2 in s["weights"] and not s["running"])
-    line = None
     deadline = time.monotonic() + TIMEOUT
-    while line is None and time.monotonic() < deadline:  # the diagram draws the lines on its timer
-        line = app.ask("geometry")["weight_lines"].get(f"{d1}>{d2}")
+    while time.monotonic() < deadline:  # the diagram draws the lines on its timer
+        geo = app.ask("geometry")
+        if f"{d1}>{d2}" in geo["weight_lines"] and geo["samples"]:
+            return d1, d2, geo
         time.sleep(0.1)
-    assert line is not None, "no weight lines drawn"
+    raise AssertionError("no weight lines drawn")
+
+
+def test_double_click_on_a_weight_line_while_paused_types_a_new_weight(app):
+    d1, d2, geo = paused_example_with_weight_lines(app)
+    line = geo["weight_lines"][f"{d1}>{d2}"]
     row, col = line["row"], line["col"]
     app.click(line["point"], repeat=2)
     app.wait_for("the weight dialog", lambda s: s["modal"] == "QInputDialog")
@@ -331,18 +338,7 @@ def test_double_click_on_a_weight_line_while_paused_types_a_new_weight(app):
 
 
 def test_a_click_on_a_data_point_then_on_a_weight_line_explains_that_weight_for_that_sample(app):
-    app.ask("example")
-    state = app.ask("state")
-    order = list(state["nodes"])
-    d1, d2 = order[1], order[2]
-    app.ask("step")
-    app.wait_for("a snapshot with weights", lambda s: d2 in s["weights"] and not s["running"])
-    geo, deadline = None, time.monotonic() + TIMEOUT
-    while time.monotonic() < deadline:  # the diagram draws the lines on its timer
-        geo = app.ask("geometry")
-        if f"{d1}>{d2}" in geo["weight_lines"] and geo["samples"]:
-            break
-        time.sleep(0.1)
+    d1, d2, geo = paused_example_with_weight_lines(app)
     row, point = next(iter(geo["samples"].items()))
     app.click(point)
     # The ringed point is the one under the pointer (points may overlap: then one of them).

@@ -34,6 +34,7 @@ from nnbuilder.cli.common import (
     network_of,
     own_data,
     read_data,
+    trained_model,
 )
 
 
@@ -314,11 +315,7 @@ def _input_columns(doc, net, path: str):
 def cmd_predict(args) -> int:
     from nnbuilder.core.losses import LOSSES, predict_classes
 
-    doc = load_model_file(args.model)
-    if doc.weights is None:
-        raise CliError(f"{args.model}: the model has no trained weights; run 'nnbuilder train' first")
-    net = network_of(doc, args.model)
-    net.set_weights(doc.weights)
+    doc, net = trained_model(args.model)
     names, X = _input_columns(doc, net, args.input)
     outputs = net.predict(net.prepare(X))
     k = outputs.shape[1]

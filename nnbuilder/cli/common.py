@@ -27,6 +27,17 @@ def load_model_file(path: str):
     return load_model(path)
 
 
+def trained_model(path: str, why: str = ""):
+    """(document, network with its trained weights) of the model file at
+    ``path``; a CliError when it has none (``why`` says what needs them)."""
+    doc = load_model_file(path)
+    if doc.weights is None:
+        raise CliError(f"{path}: the model has no trained weights; run 'nnbuilder train' first{why}")
+    net = network_of(doc, path)
+    net.set_weights(doc.weights)
+    return doc, net
+
+
 def network_of(doc, path: str):
     from nnbuilder.core.network import Network
 

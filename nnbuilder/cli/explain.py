@@ -7,7 +7,7 @@ import json
 import math
 import sys
 
-from nnbuilder.cli.common import CliError, add_data_arguments, load_model_file, network_of, read_data
+from nnbuilder.cli.common import CliError, add_data_arguments, read_data, trained_model
 
 __all__ = ["register", "cmd_explain"]
 
@@ -54,11 +54,7 @@ def cmd_explain(args) -> int:
     from nnbuilder.core.errors import NNBuilderError
     from nnbuilder.core.explain import explain_sample, parse_weight, sample_of
 
-    doc = load_model_file(args.model)
-    if doc.weights is None:
-        raise CliError(f"{args.model}: the model has no trained weights; run 'nnbuilder train' first")
-    net = network_of(doc, args.model)
-    net.set_weights(doc.weights)
+    doc, net = trained_model(args.model)
     try:
         ref = None if args.weight is None else parse_weight(args.weight, net)
     except NNBuilderError as e:

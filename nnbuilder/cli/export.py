@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from nnbuilder.cli.common import CliError, load_model_file
+from nnbuilder.cli.common import trained_model
 
 #: What the command prints after each format.
 _NEXT = {
@@ -17,10 +17,7 @@ _NEXT = {
 def cmd_export(args) -> int:
     from nnbuilder.core.exports import write_export
 
-    doc = load_model_file(args.model)
-    if doc.weights is None:
-        raise CliError(f"{args.model}: the model has no trained weights; run 'nnbuilder train' "
-                       "first (an export runs the trained network)")
+    doc, _ = trained_model(args.model, " (an export runs the trained network)")
     size = write_export(doc, args.format, args.output)
     if sys.stdout.isatty():
         print(f"wrote {args.output} ({size:,} bytes): {_NEXT[args.format].format(path=args.output)}")
