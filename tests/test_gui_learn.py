@@ -141,6 +141,11 @@ def test_step_through_leaves_the_weights_where_one_training_step_does(qtbot, mak
     stepped = weights_of(w)
     assert w.learn_panel.phase.text().startswith("Update done")
     assert "old" in w.learn_panel.text.toPlainText()
+    frames = w.live.frames_drawn
+    qtbot.waitUntil(lambda: w.live.frames_drawn >= frames + 3, timeout=WAIT)
+    assert "old" in w.learn_panel.text.toPlainText()  # the paused run's next frames keep the list
+    w.learn.select_row(1)  # the student moves on
+    assert "old" not in w.learn_panel.text.toPlainText() and w.learn_panel.phase.text() == ""
     # The same moment again, and one plain Step.
     w.reset_button.click()
     paused_after_steps(qtbot, w, 2)

@@ -37,7 +37,7 @@ class Stepping:
 
     stages: list = field(default_factory=list)  # (phase, node ids shown)
     before: dict | None = None  # the weights before the update
-    step_before: int = -1  # the run's step count before it
+    step_before: int = 0  # the run's step count before it (a worker not started yet: 0)
     waiting: bool = False  # the update was asked for; its snapshot has not come
 
 
@@ -56,6 +56,7 @@ class LearnController(QObject):
         self.kind = "a"
         self.explanation: dict | None = None
         self.stepping: Stepping | None = None
+        self._holding: int | None = None  # the step whose update list the panel shows
         self._built = None  # (key, network, train data)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -66,15 +67,23 @@ class LearnController(QObject):
         panel.nextPhase.connect(self.advance)
         boundary.sampleClicked.connect(self.select_row)
         scene.weightClicked.connect(self.select_weight)
-        run.runReplaced.connect(self.refresh)
+        run.runReplaced.connect(self._run_replaced)
         run.readyChanged.connect(lambda _: self.refresh())
         data.dataChanged.connect(self._data_changed)
 
     # ------------------------------------------------------------ choices
+    def _run_replaced(self) -> None:
+        """Reset, a rewind, another document: no Step-through or update list of the old run."""
+        self._timer.stop()
+        self.stepping = None
+        self.panel.set_stepping(False)
+        self._release()
+        self.refresh()
+
     def forget(self) -> None:
         """Another document: no sample, no weight, no Step-through."""
         self._timer.stop()
-        self.stepping = None
+        self.stepping, self._holding = None, None
         self.row, self.weight, self.explanation, self._built = None, None, None, None
         self.panel.set_row(-1)
         self.panel.set_stepping(False)
@@ -84,6 +93,7 @@ class LearnController(QObject):
         self.boundary.mark_sample(None)
 
     def select_row(self, row: int | None) -> None:
+        self._release()
         ds = self.data.dataset
         if row is not None and (ds is None or not 0 <= row < len(ds)):
             row = None
@@ -93,6 +103,7 @@ class LearnController(QObject):
 
     def select_weight(self, node_id: str, row: int, col: int) -> None:
         """W[row, col] of ``node_id`` (0-based; ``row`` -1 is the bias b[col])."""
+        self._release()
         self.weight = WeightRef(node_id, None if row < 0 else row, col)
         if self.row is None and self.data.dataset is not None and len(self.data.dataset):
             self.row = 0  # a weight's gradient needs a sample: the first row until one is clicked
@@ -101,6 +112,7 @@ class LearnController(QObject):
         self.refresh()
 
     def set_kind(self, kind: str) -> None:
+        self._release()
         self.kind = kind
         self.panel.set_kind(kind)
         self.refresh()
@@ -154,6 +166,7 @@ class LearnController(QObject):
         """Recompute and show the chosen sample's numbers (paused only)."""
         if self.stepping is not None:
             return  # the Step-through shows its own stages
+        self._release()
         self.explanation = self.compute()
         ex = self.explanation
         ds = self.data.dataset
@@ -295,7 +308,7 @@ class LearnController(QObject):
             s.before = {k: {kk: None if vv is None else np.array(vv) for kk, vv in v.items()}
                         for k, v in self.run.current_weights().items()}
             snap = self.run.snapshot
-            s.step_before = -1 if snap is None else snap.step
+            s.step_before = 0 if snap is None else snap.step
             s.waiting = True
             self.panel.set_stepping(True, "Update: one training step (a whole batch)…")
             self.run.step()
@@ -323,8 +336,18 @@ class LearnController(QObject):
             self.stepping = None
             self.panel.set_stepping(False, self.panel.phase.text())
             self.refresh_values_only()
+            self._holding = snap.step  # the list of changes stays until the user moves on
+        elif s is None and self._holding is not None and snap.step == self._holding and not snap.running:
+            return  # the same paused moment again: keep the update's list
         elif s is None and (not snap.running or self.explanation is not None):
+            self._release()
             self.refresh()  # paused: the newest weights' numbers; running: hide them once
+
+    def _release(self) -> None:
+        """Back from an update's list to the chosen sample's numbers."""
+        if self._holding is not None:
+            self._holding = None
+            self.panel.phase.setText("")
 
     def refresh_values_only(self) -> None:
         ex = self.compute()
