@@ -35,8 +35,11 @@ def choose_perceptron(qtbot, w, max_epochs: int):
 
 
 def train_until_stopped(qtbot, w):
+    # The stopped snapshot of the last run is still the newest until the worker
+    # takes Play: wait for steps past it.
+    before = -1 if snap(w) is None else snap(w).step
     qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: snap(w) is not None and snap(w).stop_reason is not None
+    qtbot.waitUntil(lambda: snap(w) is not None and snap(w).step > before and snap(w).stop_reason is not None
                     and not snap(w).running, timeout=WAIT)
     qtbot.wait(80)  # the last snapshot drawn
     return snap(w)

@@ -320,7 +320,7 @@ def test_one_dimensional_regression_shows_the_fitted_curve(qtbot, make_window):
     s = pause(qtbot, w)
     xs, ys = w.boundary.curve.getData()
     assert len(xs) == 200 and np.allclose(ys, s.outputs[:, 0])
-    assert s.metric_name == "r2" and w.curves.metric.ylabel == "R²"
+    assert s.metric_name == "r2" and w.curves.metric_plot.ylabel == "R²"
     assert s.last["train_metric"] > 0.5
 
 
