@@ -171,3 +171,20 @@ def test_export_after_training_in_the_window_carries_the_new_weights(qtbot, wind
     got = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(
         ["y"], {"x": X.astype(np.float32)})[0]
     np.testing.assert_allclose(got, engine_outputs(window, X), rtol=0, atol=1e-5)
+
+
+def test_an_imported_network_that_does_not_fit_the_data_says_what_to_do(window, gui_env, monkeypatch):
+    torch.manual_seed(3)
+    seq = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.Softmax(dim=1)).eval()  # Iris-shaped
+    path = gui_env / "four.onnx"
+    torch.onnx.export(seq, (torch.zeros(1, 4),), str(path), input_names=["x"], output_names=["y"],
+                      dynamic_axes={"x": {0: "N"}}, dynamo=False)
+    monkeypatch.setattr(MainWindow, "_ask_onnx_path", lambda self: str(path))
+    window.act_import_onnx.trigger()  # the window's data is still the 2-column circle
+    assert not window.errors, window.errors
+    assert not window.play_button.isEnabled()
+    state = window.network_panel.state.text()
+    assert "cannot train yet" in state and "4 data columns" in state and "ready to train" not in state
+    assert "to train it" in window.statusBar().currentMessage()
+    window.training_panel.dataset.setCurrentText("iris")  # 4 columns, 3 classes: it fits
+    assert window.play_button.isEnabled() and "ready to train" in window.network_panel.state.text()

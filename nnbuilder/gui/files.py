@@ -261,8 +261,10 @@ class WindowFiles:
         doc.mark_modified()
         self.set_document(doc)
         side_file.clear_autosave()
+        reason = self.run.refresh_ready()
+        data = f"; to train it: {reason} (import or pick data that fits)" if reason else ""
         self.show_status(f"Imported {Path(path).name}: {len(doc.graph.nodes)} nodes with their "
-                         "weights; save it to keep it")
+                         f"weights; save it to keep it{data}", 0 if reason else 8000)
         return True
 
     def _ask_onnx_path(self) -> str:

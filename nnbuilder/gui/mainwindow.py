@@ -237,6 +237,7 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         self.step_button.setEnabled(reason is None)
         self.reset_button.setEnabled(reason is None)
         self.play_button.setToolTip(f"Cannot train: {reason}" if reason else "Train (Space): start or pause")
+        self.network_panel.set_ready(reason)
 
     def _restore_settings(self) -> None:
         s = settings()

@@ -65,6 +65,14 @@ class NetworkPanel(QWidget):
         form.addRow("Parameters", self.total)
         form.addRow("Loss", self.loss)
         form.addRow("Status", self.state)
+        self._problems: list = []
+        self._reason: str | None = None  # why the network and the data cannot train together
+
+    def set_ready(self, reason: str | None) -> None:
+        """Why Train is off although the network itself is valid (the data does
+        not fit it, the optimizer refuses it), or None."""
+        self._reason = reason
+        self._show_state()
 
     def update_from(self, document: Document, problems) -> None:
         g = document.graph
@@ -76,15 +84,23 @@ class NetworkPanel(QWidget):
             if NODE_SPECS[g.nodes[n].type].weighted))
         outs = g.nodes_of_type("output")
         self.loss.setText(outs[0].params["loss"] if outs else "— (no Output node)")
+        self._problems = problems
+        self._show_state()
+
+    def _show_state(self) -> None:
+        problems = self._problems
         errors = [p for p in problems if p.severity == "error"]
         warnings = [p for p in problems if p.severity == "warning"]
         if errors:
             text = f"<span style='color:{ERROR_COLOR}'>✗ {_count(len(errors), 'error')}</span>"
+        elif self._reason:
+            text = (f"<span style='color:{ERROR_COLOR}'>✗ cannot train yet</span>"
+                    f"<br><small>{escape(self._reason)}</small>")
         else:
             text = f"<span style='color:{OK_COLOR}'>✓ ready to train</span>"
         if warnings:
             text += f", <span style='color:{WARNING_COLOR}'>{_count(len(warnings), 'warning')}</span>"
-        if problems:  # the first one in full: the one to fix first
+        if problems and not (self._reason and not errors):  # the first one in full: the one to fix first
             text += f"<br><small>{escape((errors or warnings)[0].text)}</small>"
         self.state.setText(text)
         self.state.setToolTip(problems_tooltip(problems))
