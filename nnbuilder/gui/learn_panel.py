@@ -62,6 +62,7 @@ class LearnPanel(QWidget):
         self.text.setObjectName("chainRuleText")
         self.text.setOpenLinks(False)
         self.text.setHtml(HINT)
+        self.text.setMinimumHeight(36)  # it scrolls: a short window keeps its other panels
 
         self.step_button = QPushButton("Step through")
         self.step_button.setObjectName("stepThroughButton")

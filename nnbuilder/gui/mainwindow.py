@@ -244,8 +244,9 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         geometry = s.value("geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
-        else:
-            self.resize(1440, 900)
+        else:  # 1440x900, or the screen's room if it is smaller (a 1024x700 screen)
+            room = QGuiApplication.primaryScreen().availableGeometry()
+            self.resize(min(1440, room.width()), min(900, room.height()))
         state = s.value("windowState")
         # A layout saved before the panels changed would hide the new ones or
         # squeeze them anywhere: such a window starts from the first layout.
@@ -256,16 +257,22 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         """First start: room for the diagram, slim panels around it, in
         proportion to the window (1440x900 and 1024x700 alike)."""
         d, W, H = self.docks, self.width(), self.height()
-        side, right, bottom = max(270, W * 0.19), max(280, W * 0.26), max(190, H * 0.27)
+        side, right, bottom = max(270, W * 0.19), max(280, W * 0.26), max(240, H * 0.27)
         if W < NARROW_WIDTH:  # the plots and the panels side by side would crowd the side columns out
             self.tabifyDockWidget(d["problemsDock"], d["curvesDock"])
             d["curvesDock"].raise_()
         self.resizeDocks([d["curvesDock"]], [int(bottom)], Qt.Orientation.Vertical)
         self.resizeDocks([d["curvesDock"], d["problemsDock"]], [int((W - side) * 0.72), int((W - side) * 0.28)],
                          Qt.Orientation.Horizontal)
-        self.resizeDocks([d["outputDock"], d["inspectorDock"]], [int(H * 0.36), int(H * 0.4)],
+        # The right column shares what the bottom panels leave: the output view
+        # a little more than half, the tabbed panels (Inspector, Learn, Loss
+        # surface) the rest. Sizes asked beyond it made the window grow.
+        self.layout().activate()
+        column = d["outputDock"].height() + d["inspectorDock"].height()
+        self.resizeDocks([d["outputDock"], d["inspectorDock"]], [int(column * 0.55), int(column * 0.45)],
                          Qt.Orientation.Vertical)
-        self.resizeDocks([d["layersDock"], d["trainingDock"]], [130, int(H * 0.5)], Qt.Orientation.Vertical)
+        self.resizeDocks([d["layersDock"], d["trainingDock"]], [130, max(200, int(H * 0.5) - 50)],
+                         Qt.Orientation.Vertical)
         self.resizeDocks([d["layersDock"], d["outputDock"]], [int(side), int(right)], Qt.Orientation.Horizontal)
         QTimer.singleShot(0, self.view.fit)
 
