@@ -110,6 +110,7 @@ def take(app, name, example, theme, size, seconds, dock, then=None) -> None:
     w.resize(*size)
     w.training_panel.speed.setCurrentIndex(0)  # max: a trained state in a few seconds
     w.show()
+    w.resize(*size)  # again once shown: before, the docks' first sizes can stretch it
     if dock:
         QTimer.singleShot(300, lambda: w.docks[dock].raise_())
     if seconds:
