@@ -114,3 +114,21 @@ def test_the_diagram_background_follows_the_theme(qtbot, window):
     finally:
         w.set_theme("light")
     assert before > 180 and after < 90
+
+
+def test_file_dialogs_never_start_in_the_apps_own_examples_folder(make_window, tmp_path):
+    from nnbuilder.core.resources import resource
+
+    w = make_window(str(resource("examples", "xor.json")))
+    assert "examples" not in w._last_dir() and w._last_dir() != str(resource("examples"))
+    mine = tmp_path / "mine.json"
+    w.document.save(str(mine))
+    assert w._last_dir() == str(tmp_path.resolve())  # a file of the user's own: its folder
+
+
+def test_a_note_kept_from_the_last_run_goes_when_training_starts_again(qtbot, window):
+    window.statusBar().showMessage("Stopped after 60 epochs, still making mistakes", 0)
+    window.play_button.click()
+    qtbot.waitUntil(lambda: window.run.running, timeout=15000)
+    assert "still making mistakes" not in window.statusBar().currentMessage()
+    window.play_button.click()

@@ -14,6 +14,7 @@ from nnbuilder.core.datasource import embed_rows
 from nnbuilder.core.errors import ModelFileError, NNBuilderError
 from nnbuilder.core.exports import EXPORT_FORMATS, write_export
 from nnbuilder.core.examples import Example
+from nnbuilder.core.resources import resource_root
 from nnbuilder.core.modelfile import load_model, save_model
 
 from . import autosave as side_file
@@ -139,7 +140,9 @@ class WindowFiles:
         path = str(Path(path).resolve())
         recent = [p for p in self.recent_files() if p != path]  # (one stored path reads back as a str)
         s.setValue("recentFiles", [path] + recent[:MAX_RECENT - 1])
-        s.setValue("lastDir", str(Path(path).parent))
+        folder = Path(path).parent
+        if resource_root().resolve() not in (folder, *folder.parents):  # not the app's own examples
+            s.setValue("lastDir", str(folder))
 
     def recent_files(self) -> list[str]:
         value = settings().value("recentFiles") or []

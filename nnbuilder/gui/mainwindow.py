@@ -28,6 +28,7 @@ from threadpoolctl import threadpool_limits
 
 from nnbuilder.core.errors import ModelFileError
 from nnbuilder.core.modelfile import load_model
+from nnbuilder.core.resources import resource_root
 
 from . import autosave as side_file
 from .curves import CurvesPanel, LayerPlot
@@ -457,8 +458,12 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
 
     # ---------------------------------------------------- dialogs (tests answer them)
     def _last_dir(self) -> str:
+        """The open file's folder, unless it is one of the app's own (an example:
+        never a place to save into); else the last folder used, or home."""
         if self.document is not None and self.document.path:
-            return str(Path(self.document.path).parent)
+            folder = Path(self.document.path).resolve().parent
+            if resource_root().resolve() not in (folder, *folder.parents):
+                return str(folder)
         return str(settings().value("lastDir", str(Path.home())))
 
     def show_lessons(self) -> None:

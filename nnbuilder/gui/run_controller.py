@@ -217,6 +217,7 @@ class RunController(QObject):
             return
         if self.worker is None and not self.start():
             return
+        self.status.emit("", 1)  # a note kept from the last run (the perceptron's on XOR) is over
         self.worker.play()
 
     def step(self, whole_epoch: bool = False) -> None:
