@@ -304,3 +304,16 @@ def test_a_broken_lesson_file_is_listed_greyed_out_with_the_reason(qtbot, make_w
     panel.list.setCurrentItem(texts["06-parameters"])
     press(qtbot, panel.start_button)  # the others still work
     assert w.lessons.lesson.id == "06-parameters"
+
+
+def test_new_or_open_ends_the_lesson_and_a_lesson_network_shows_activations(qtbot, make_window):
+    w = make_window()
+    w.learn.set_kind("delta")  # left so by an earlier look at the backward pass
+    w.show_lessons()
+    w.lessons.load_list()
+    assert w.lessons.start("01-perceptron")
+    assert w.learn.kind == "a" and w.learn_panel.activations.isChecked()  # "read the Output's a"
+    lesson_doc = w.document
+    w.act_new.trigger()  # the student opens something else
+    assert w.document is not lesson_doc
+    assert w.lessons.lesson is None  # no "Step 2 ✓ Done" over an unrelated network

@@ -101,6 +101,7 @@ class LessonController(QObject):
         self.diverged = False
         self.note = ""  # why the step could not be set up, if it could not
         self._document = None  # the document the lesson loaded last
+        self._loading = False  # the lesson itself is replacing the document
         self._built = None  # (key, network, train data) for the costly facts
         self.timer = QTimer(self)
         self.timer.setInterval(POLL_MS)
@@ -111,6 +112,12 @@ class LessonController(QObject):
         panel.nextRequested.connect(self.next)
         panel.backRequested.connect(self.back)
         panel.listRequested.connect(self.stop)
+
+    def document_replaced(self) -> None:
+        """The window holds another document. One the lesson did not load
+        (New, Open, an import) ends the lesson: its steps are about its own network."""
+        if self.lesson is not None and not self._loading:
+            self.stop()
 
     def load_list(self) -> None:
         """Read the lessons folder again (a teacher may have added a file)."""
@@ -171,9 +178,15 @@ class LessonController(QObject):
         if model is not None:
             name = step.network if isinstance(step.network, str) else self.lesson.id
             quietly = self._document is not None and self.run.document is self._document
-            if not self.open_model(model, name, quietly):
+            self._loading = True
+            try:
+                opened = self.open_model(model, name, quietly)
+            finally:
+                self._loading = False
+            if not opened:
                 raise NNBuilderError("it loads a network of its own: save or discard your changes, then press Back and Next")
             self._document = self.run.document
+            self.learn.set_kind("a")  # a new network: its activations first, whatever was shown before
         if step.data is not None:  # as the Training panel picks a dataset, with its defaults
             info = DATASETS[step.data["name"]]
             self.data.panel_changed({"samples": None if info.fixed else info.samples,

@@ -321,6 +321,7 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         self.scene.set_document(document)
         self.inspector.set_document(document)
         self.learn.forget()  # no sample or weight of the old network
+        self.lessons.document_replaced()
         self.data.set_document(document)
         self.run.set_document(document)
         document.graphChanged.connect(self.validate)
