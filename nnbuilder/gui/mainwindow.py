@@ -12,7 +12,7 @@ The rooms (see the README's development section):
 Each takes its collaborators in its constructor; none holds this window.
 Menus and toolbars are in :mod:`.menus`, file operations in :mod:`.files`
 (exports in :mod:`.exports`, the autosave side file in :mod:`.autosave`).
-About 500 lines, over the usual 400: building the widgets and docks, wiring
+About 520 lines, over the usual 400: building the widgets and docks, wiring
 the rooms, the first layout and the dialogs (which tests answer) stay together.
 """
 from __future__ import annotations
