@@ -221,3 +221,20 @@ def test_with_the_perceptron_rule_the_panel_shows_the_rule_not_the_gradient(qtbo
         assert "perceptron rule does not follow this gradient" in text
         assert f"so w becomes {value_text(ex['weight']['value'] + lr * (y - y_hat) * x2)} " in text
         assert "for this sample alone" not in text  # no gradient step is offered
+
+
+def test_looking_back_on_the_timeline_sets_the_samples_numbers_aside(qtbot, make_window):
+    w = make_window(f"{EXAMPLES}/xor.json")
+    paused_after_steps(qtbot, w, 4)
+    w.learn.select_row(1)
+    assert any(i.isVisible() for i in w.scene.sample_items.values())
+    slider = w.curves.timeline.slider
+    qtbot.waitUntil(lambda: slider.isEnabled() and slider.maximum() >= 2, timeout=WAIT)
+    slider.setFocus()
+    qtbot.keyClick(slider, Qt.Key.Key_Home)  # the first moment: the diagram shows its weights
+    assert w.learn.looking_back == 0
+    assert not any(i.isVisible() for i in w.scene.sample_items.values())  # not the run's now
+    assert "timeline shows step 0" in w.learn_panel.text.toPlainText()
+    qtbot.keyClick(slider, Qt.Key.Key_End)  # back to now: the numbers again
+    assert w.learn.looking_back is None
+    assert any(i.isVisible() for i in w.scene.sample_items.values())

@@ -57,6 +57,7 @@ class LearnController(QObject):
         self.explanation: dict | None = None
         self.stepping: Stepping | None = None
         self._holding: int | None = None  # the step whose update list the panel shows
+        self.looking_back: int | None = None  # the timeline shows this step's weights, not the run's
         self._built = None  # (key, network, train data)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -72,6 +73,14 @@ class LearnController(QObject):
         data.dataChanged.connect(self._data_changed)
 
     # ------------------------------------------------------------ choices
+    def set_looking_back(self, step: int | None) -> None:
+        """The timeline shows an earlier moment (its step), or the run again (None):
+        the numbers are the run's own, so they step aside meanwhile."""
+        if step == self.looking_back:
+            return
+        self.looking_back = step
+        self.refresh()
+
     def _run_replaced(self) -> None:
         """Reset, a rewind, another document: no Step-through or update list of the old run."""
         self._timer.stop()
@@ -144,6 +153,11 @@ class LearnController(QObject):
             self.weight = None  # its layer was deleted
         if self.run.running:
             self.panel.show_hint("Pause training to follow a sample: the numbers are of one moment.")
+            return None
+        if self.looking_back is not None:
+            self.panel.show_hint(f"The timeline shows step {self.looking_back:,}; these numbers are of "
+                                 "the run as it is now. Move the timeline to its end (or Continue from "
+                                 "here) to follow the sample again.")
             return None
         reason = self.run.refresh_ready()
         if reason:

@@ -228,6 +228,7 @@ class MainWindow(WindowMenus, WindowFiles, QMainWindow):
         self.live.frameDrawn.connect(self.surface.snapshot_drawn)
         panel.configChanged.connect(self.surface.config_changed)  # after the run took it
         self.learn.weightChosen.connect(self.surface.show_weight)
+        self.timeline.lookingBack.connect(self.learn.set_looking_back)
         learn_dock = self.docks["learnDock"]
         for clicked in (self.scene.weightClicked, self.boundary.sampleClicked):
             clicked.connect(lambda *_: learn_dock.raise_())

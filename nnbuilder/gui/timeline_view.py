@@ -12,14 +12,17 @@ document: Save writes the run's current weights, never a moment looked at
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 
 from .live_view import LiveView
 from .timeline_bar import TimelineBar
 
 
 class TimelineView(QObject):
-    """Connects ``bar`` to ``live``'s run; see the module docstring."""
+    """Connects ``bar`` to ``live``'s run; see the module docstring.
+    ``lookingBack(step)``: a moment is shown (its step), or None: the live run."""
+
+    lookingBack = Signal(object)
 
     def __init__(self, live: LiveView, bar: TimelineBar, parent=None):
         super().__init__(parent)
@@ -36,6 +39,7 @@ class TimelineView(QObject):
         """A new run (New, Open, Reset): no moments."""
         self.step = self._drawn = None
         self.bar.reset()
+        self.lookingBack.emit(None)
 
     @staticmethod
     def _now_text(snap) -> str:
@@ -68,6 +72,7 @@ class TimelineView(QObject):
         if self.step is None:
             self._live_step = snap.step
         self.step = step
+        self.lookingBack.emit(step)
         self.bar.show_moment(index)
         self.run.fetch_moment(step)
         self._draw_moment()  # at once if it came already (a drag back and forth)
@@ -80,8 +85,10 @@ class TimelineView(QObject):
 
     def back_to_live(self, redraw: bool = True) -> None:
         """The live run again: the slider at now, no marker, its weights drawn."""
-        was = self._drawn
+        was, looked = self._drawn, self.step
         self.step = self._drawn = None
+        if looked is not None:
+            self.lookingBack.emit(None)
         self.bar.go_now()
         snap = self.run.snapshot
         if snap is not None:
@@ -97,6 +104,7 @@ class TimelineView(QObject):
         at = float(self.bar.moments[self.bar.slider.value(), 2])
         self.run.rewind(step)
         self.step = self._drawn = None  # what is drawn is now the run's own state
+        self.lookingBack.emit(None)
         self.bar.go_now()  # (the worker's message says where the run is now)
         self.live.layer_plot.clear()  # its gradient history ran past the moment
         curves = self.live.curves
