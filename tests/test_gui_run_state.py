@@ -109,3 +109,14 @@ def test_neuron_thumbnails_follow_the_zoom(qtbot, window):
         zoom = w.view.transform().m11()
         # The column is as tall on screen as the node's neuron rows at this zoom.
         qtbot.waitUntil(lambda: abs(column_height() - 4 * 22 * zoom) <= 2, timeout=WAIT)
+
+
+def test_open_names_the_metric_of_the_new_data_and_drops_the_old_confusion_matrix(qtbot, window):
+    w = window
+    train_epochs(qtbot, w, 3)  # the example: classification, a confusion matrix
+    assert w.curves.confusion.isVisible() and w.curves.metric_plot.ylabel == "accuracy"
+    w.open_file(os.path.join("resources", "examples", "linear_regression.json"), ask_to_save=False)
+    assert w.curves.metric_plot.ylabel == "R²"  # before any training of the new network
+    assert not w.curves.confusion.isVisible()
+    w.act_new.trigger()
+    assert not w.curves.confusion.isVisible()

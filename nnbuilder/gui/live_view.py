@@ -181,6 +181,9 @@ class LiveView(QObject):
         c.loss.start_over()
         c.metric_plot.start_over()
         c.confusion.clear_counts()
+        c.confusion.setVisible(False)  # until the new run's first counts
+        if self.data.dataset is not None:
+            self._name_metric(self.data.dataset.task == "classification")
         self.layer_plot.clear()
         self.boundary.clear_output()
         self.scene.clear_live()
@@ -242,6 +245,7 @@ class LiveView(QObject):
         grid, _ = self.grids()
         tr, te = (shown(ix) for ix in data.split_indices())
         ds = data.dataset
+        self._name_metric(ds.task == "classification")
         bp.set_data(grid, ds.X[tr], ds.y[tr], ds.X[te], ds.y[te], ds.task, ds.n_classes, ds.column_names,
                     rows=(tr, te))
         bp.set_show_test(self.panel.show_test.isChecked())
@@ -333,12 +337,20 @@ class LiveView(QObject):
             self.counters.play.setEnabled(True)
         self.frameDrawn.emit(snap)
 
+    def _name_metric(self, classification: bool) -> None:
+        """The metric plot's title (accuracy or R²); the confusion matrix only
+        for classification."""
+        plot = self.curves.metric_plot
+        name = "accuracy" if classification else "R²"
+        if plot.ylabel != name:
+            plot.plotItem.setTitle(name.capitalize(), size="9pt")
+            plot.ylabel = name
+        if not classification:
+            self.curves.confusion.setVisible(False)
+
     def draw_curves(self, snap, loss: bool = True, metric: bool = True) -> None:
         w, c = self.curves, self.run.state.curves
-        name = "accuracy" if snap.metric_name == "accuracy" else "R²"
-        if w.metric_plot.ylabel != name:
-            w.metric_plot.plotItem.setTitle(name.capitalize(), size="9pt")
-            w.metric_plot.ylabel = name
+        self._name_metric(snap.metric_name == "accuracy")
         epochs = c.column("epoch")
         exact = not snap.running
         if loss:
