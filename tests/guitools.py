@@ -48,3 +48,11 @@ def click_node(qtbot, window, node_id, modifier=Qt.KeyboardModifier.NoModifier):
     item = window.scene.node_items[node_id]
     pos = view_point(window.view, item.mapToScene(QPointF(item.size[0] / 2, 12)))
     qtbot.mouseClick(window.view.viewport(), Qt.MouseButton.LeftButton, modifier, pos)
+
+
+def type_into(qtbot, field, text):
+    """Focus a field, select what it shows, type ``text`` and press Enter."""
+    field.setFocus()
+    field.selectAll()
+    qtbot.keyClicks(field, text)
+    qtbot.keyClick(field, Qt.Key.Key_Return)

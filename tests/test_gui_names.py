@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QLineEdit, QTabBar
 
-from guitools import click_node, connect_ports, drop_from_palette
+from guitools import click_node, connect_ports, drop_from_palette, type_into
 from nnbuilder.core.modelfile import load_model
 from nnbuilder.gui import MainWindow
 from nnbuilder.gui.items import node_texts
@@ -20,14 +20,6 @@ def graph_of(w):
 
 def messages(w):
     return w.statusBar().currentMessage()
-
-
-def type_into(qtbot, field, text):
-    """Focus a field, select what it shows, type ``text`` and press Enter."""
-    field.setFocus()
-    field.selectAll()
-    qtbot.keyClicks(field, text)
-    qtbot.keyClick(field, Qt.Key.Key_Return)
 
 
 def problem_rows(w):

@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDoubleSpinBox, QSpinBox
 
 from nnbuilder.core.datasets import make_dataset
+from guitools import type_into
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "resources" / "examples"
 WAIT = 15000
@@ -15,13 +16,6 @@ WAIT = 15000
 
 def snap(w):
     return w.run.snapshot
-
-
-def type_into(qtbot, spin, text):
-    spin.setFocus()
-    spin.selectAll()
-    qtbot.keyClicks(spin, text)
-    qtbot.keyClick(spin, Qt.Key.Key_Return)
 
 
 def choose_perceptron(qtbot, w, max_epochs: int):

@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import QPointF, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDoubleSpinBox, QSpinBox
 
-from guitools import click_node
+from guitools import click_node, type_into
 from nnbuilder.core.network import Network
 from nnbuilder.gui import MainWindow
 from nnbuilder.gui.edges import WEIGHT_NEGATIVE, WEIGHT_POSITIVE
@@ -35,13 +35,6 @@ def pause(qtbot, w):
     qtbot.waitUntil(lambda: snap(w) is not None and not snap(w).running, timeout=WAIT)
     qtbot.wait(80)  # let the last snapshot be drawn
     return snap(w)
-
-
-def type_into(qtbot, spin, text):
-    spin.setFocus()
-    spin.selectAll()
-    qtbot.keyClicks(spin, text)
-    qtbot.keyClick(spin, Qt.Key.Key_Return)
 
 
 def test_train_pause_and_the_counters(qtbot, window):

@@ -17,7 +17,7 @@ The code is generated from tables keyed by the model file's names:
 torch: this module writes text. Where the script differs from nnbuilder's
 engine is said in docs/model-format.md ("Export").
 
-About 470 lines, over the usual 400: some 300 of them are the script's
+About 510 lines, over the usual 400: some 300 of them are the script's
 template, which reads best in one piece, as the file a user gets.
 """
 from __future__ import annotations
