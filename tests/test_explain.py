@@ -346,7 +346,8 @@ def test_gradients_match_finite_differences(tmp_path):
 
 def test_explaining_leaves_the_network_as_it_was(tmp_path):
     from nnbuilder.core.datasets import make_dataset
-    from nnbuilder.core.explain import explain_sample, parse_weight, sample_of
+    from nnbuilder.core.explain import explain_sample, sample_of
+    from nnbuilder.core.weightref import parse_weight
     from nnbuilder.core.modelfile import load_model
     from nnbuilder.core.network import Network
 
@@ -393,7 +394,8 @@ def test_the_next_step_is_the_trainers_step(capsys, tmp_path):
     """step_preview's w - lr x gradient (batch and sample) against one real
     SGD step of the trainer (full batch, with L1 and L2) and against torch."""
     from nnbuilder.core.datasets import make_dataset
-    from nnbuilder.core.explain import parse_weight, step_preview
+    from nnbuilder.core.explain import step_preview
+    from nnbuilder.core.weightref import parse_weight
     from nnbuilder.core.modelfile import load_model
     from nnbuilder.core.network import Network
     from nnbuilder.core.trainer import TrainConfig, TrainData, Trainer
@@ -530,7 +532,8 @@ def test_bad_input_is_one_line_naming_the_valid_range(capsys, tmp_path):
 
 def test_a_weight_outside_the_layer_is_refused_in_the_core_too(tmp_path):
     from nnbuilder.core.errors import NNBuilderError
-    from nnbuilder.core.explain import WeightRef, explain_sample
+    from nnbuilder.core.explain import explain_sample
+    from nnbuilder.core.weightref import WeightRef
     from nnbuilder.core.modelfile import load_model
     from nnbuilder.core.network import Network
 

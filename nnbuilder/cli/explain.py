@@ -52,7 +52,8 @@ def _same_data_as_training(args, doc) -> None:
 
 def cmd_explain(args) -> int:
     from nnbuilder.core.errors import NNBuilderError
-    from nnbuilder.core.explain import explain_sample, parse_weight, sample_of
+    from nnbuilder.core.explain import explain_sample, sample_of
+    from nnbuilder.core.weightref import parse_weight
 
     doc, net = trained_model(args.model)
     try:
@@ -93,7 +94,7 @@ def _vector(values) -> str:
 
 
 def _print_text(args, ds, net, ex) -> None:
-    from nnbuilder.core.explain import weight_label
+    from nnbuilder.core.weightref import weight_label
     from nnbuilder.core.nodetypes import NODE_SPECS
 
     out = sys.stdout.write

@@ -4,8 +4,8 @@ What ``nnbuilder explain`` prints and the window's chain-rule panel shows,
 computed by the engine itself (:class:`~nnbuilder.core.network.Plan` on a
 detached copy of the network, so a live network's buffers are untouched)::
 
-    from nnbuilder.core.explain import (explain_sample, parse_weight, sample_of,
-                                        batch_gradient, step_preview, WeightRef)
+    from nnbuilder.core.explain import explain_sample, sample_of, batch_gradient, step_preview
+    from nnbuilder.core.weightref import WeightRef, parse_weight
 
     x_raw, target = sample_of(dataset, net, 0)        # row 0 of a Dataset, target encoded
     ex = explain_sample(net, x_raw, target, weight=WeightRef("output", 0, 0), row=1)
@@ -28,9 +28,10 @@ detached copy of the network, so a live network's buffers are untouched)::
     #   With X_batch = net.prepare(x_raw[None]), Y_batch = target[None]: the
     #   step on this sample alone.
 
-Conventions. Indices in :class:`WeightRef` are 0-based (``row`` the input
-unit, ``col`` the unit; ``row`` None for a bias); :func:`parse_weight` and
-the JSON use 1-based ones, as the model file's ``W`` is read. Dropout is the
+Conventions. Indices in :class:`~.weightref.WeightRef` are 0-based (``row``
+the input unit, ``col`` the unit; ``row`` None for a bias);
+:func:`~.weightref.parse_weight` and the JSON use 1-based ones, as the
+model file's ``W`` is read. Dropout is the
 identity (inference mode), so the numbers are deterministic. The loss is the
 engine's (:mod:`nnbuilder.core.losses`): ``l2`` is ``1/2 (y_hat - y)^2``, so
 for the lecture's ``y = w x`` the gradient reads ``(w x - y) x x``. Where the
@@ -51,26 +52,12 @@ import numpy as np
 from .errors import NNBuilderError
 from .network import Network, Plan
 from .nodetypes import NODE_SPECS
+from .weightref import WeightRef
 
-__all__ = ["Explanation", "NodeValues", "WeightRef", "WeightExplanation", "Factor",
-           "StepPreview", "explain_sample", "parse_weight", "weight_label", "sample_of",
-           "batch_gradient", "step_preview"]
+__all__ = ["Explanation", "NodeValues", "WeightExplanation", "Factor", "StepPreview",
+           "explain_sample", "sample_of", "batch_gradient", "step_preview"]
 
 _TERMS_SHOWN = 8  # a sum over more consumer units is given as its value only
-
-
-@dataclass(frozen=True)
-class WeightRef:
-    """One weight ``W[row, col]`` of node ``node`` (an id), or its bias
-    ``b[col]`` when ``row`` is None; indices 0-based."""
-
-    node: str
-    row: int | None
-    col: int
-
-    @property
-    def is_bias(self) -> bool:
-        return self.row is None
 
 
 @dataclass(frozen=True)
@@ -124,61 +111,6 @@ class Explanation:
                            "factors": [{"name": f.name, "value": f.value} for f in w.factors],
                            "text": w.text}
         return d
-
-
-# ------------------------------------------------------------------ weights
-def _weighted_names(net: Network) -> str:
-    return ", ".join(net.nodes[n].name for n in net.layout)
-
-
-def _find_node(net: Network, key: str) -> str:
-    if key in net.nodes:
-        return key
-    for nid, node in net.nodes.items():
-        if node.name.casefold() == key.strip().casefold():
-            return nid
-    raise NNBuilderError(f"no node {key!r}; the nodes with weights are {_weighted_names(net)}")
-
-
-def _index(text: str, what: str, top: int, where: str) -> int:
-    try:
-        i = int(text)
-    except ValueError:
-        raise NNBuilderError(f"{what} {text!r} is not a whole number; {where} has {what}s "
-                             f"1 to {top}") from None
-    if not 1 <= i <= top:
-        raise NNBuilderError(f"{what} {i} is out of range: {where} has {what}s 1 to {top}")
-    return i - 1
-
-
-def parse_weight(spec: str, net: Network) -> WeightRef:
-    """``"NODE:R:C"`` (``W[R, C]``, 1-based: R the input unit, C the unit) or
-    ``"NODE:b:C"`` (the bias of unit C); NODE is a node's id or name.
-    NNBuilderError with one line naming the valid range otherwise."""
-    parts = spec.rsplit(":", 2)
-    if len(parts) != 3 or not parts[0]:
-        raise NNBuilderError(f"{spec!r}: give NODE:ROW:COL (1-based, as in the model file's W, "
-                             "e.g. Output:1:1) or NODE:b:COL for a bias")
-    nid = _find_node(net, parts[0])
-    name = net.nodes[nid].name
-    if nid not in net.layout:
-        raise NNBuilderError(f"node {name!r} has no weights; the nodes with weights are "
-                             f"{_weighted_names(net)}")
-    _, fan_in, units, b_off = net.layout[nid]
-    col = _index(parts[2], "column", units, f"{name}'s W ({fan_in}x{units})")
-    if parts[1].strip().lower() == "b":
-        if b_off is None:
-            raise NNBuilderError(f"node {name!r} has no bias; give a weight NODE:ROW:COL with "
-                                 f"rows 1 to {fan_in}")
-        return WeightRef(nid, None, col)
-    row = _index(parts[1], "row", fan_in, f"{name}'s W ({fan_in}x{units})")
-    return WeightRef(nid, row, col)
-
-
-def weight_label(net: Network, ref: WeightRef) -> str:
-    """``"Dense 1: W[2,3]"`` or ``"Output: b[1]"`` (1-based)."""
-    name = net.nodes[ref.node].name
-    return f"{name}: b[{ref.col + 1}]" if ref.is_bias else f"{name}: W[{ref.row + 1},{ref.col + 1}]"
 
 
 def _value_of(net: Network, ref: WeightRef, params) -> float:

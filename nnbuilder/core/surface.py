@@ -11,7 +11,7 @@ the trainer's steps descend (``l1 * sum |W| + l2/2 * sum W^2`` over weights,
 never biases), and :attr:`Curve.objective_slope` is the gradient the update
 uses.
 
-A weight is a :class:`~nnbuilder.core.explain.WeightRef` (the one ``explain``
+A weight is a :class:`~nnbuilder.core.weightref.WeightRef` (the one ``explain``
 uses): node id, row (the input unit, as in the model file's ``W`` of shape
 ``(fan_in, units)``) or None for the bias, and column (the unit); indices are
 0-based here and 1-based in :func:`weight_text`.
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import NNBuilderError
-from .explain import WeightRef
+from .weightref import WeightRef
 from .graph import Graph
 from .network import Network
 from .traindata import TrainData
