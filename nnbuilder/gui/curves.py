@@ -15,7 +15,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushB
 
 from nnbuilder.core.trainer import History
 
-from .plots import CLASS_COLORS, TEST_PEN, TRAIN_PEN, BasePlot, diverging_rgba
+from .colours import CLASS_COLORS, TEST_PEN, TRAIN_PEN, diverging_rgba
+from .plots import BasePlot
 from .timeline_bar import TimelineBar
 
 MIN_SPAN = 0.05  # smallest y span of a curve plot (times the values' size beyond 1)

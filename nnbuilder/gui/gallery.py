@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QListWidget, QListWidgetItem
 
 from nnbuilder.core.datasets import DATASETS, make_dataset
 
-from .plots import CLASS_COLORS, diverging_rgba
+from .colours import CLASS_COLORS, diverging_rgba
 
 GRID_HEIGHT = 74  # a thumbnail and two short lines of its name
 PAINTED = "painted"  # the dataset entry for points painted on the output view

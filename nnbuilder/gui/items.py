@@ -26,7 +26,7 @@ from nnbuilder.core.graph import Graph
 from nnbuilder.core.nodetypes import NO_INPUT, NODE_SPECS
 
 from .node_geometry import HEADER, NEURON_STEP, neuron_count, node_size
-from .plots import diverging_rgba
+from .colours import diverging_rgba
 
 NEURON_R = 7.0
 PORT_R = 6.0

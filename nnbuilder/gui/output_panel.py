@@ -7,7 +7,8 @@ from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (QButtonGroup, QHBoxLayout, QLabel, QPushButton, QSpinBox,
                                QToolButton, QVBoxLayout, QWidget)
 
-from .plots import CLASS_COLORS, BoundaryPlot
+from .colours import CLASS_COLORS
+from .plots import BoundaryPlot
 from .training_panel import TrainingPanel
 
 MAX_PAINT_CLASSES = 6

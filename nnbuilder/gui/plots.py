@@ -1,6 +1,7 @@
-"""pyqtgraph views of a training run: the shared colours and plot style, and
-the output view (the decision boundary or fitted curve over the data). The
-curves, confusion matrix and gradient plots are in :mod:`.curves`.
+"""pyqtgraph views of a training run: the plot style, and the output view
+(the decision boundary or fitted curve over the data). The colours are in
+:mod:`.colours`; the curves, confusion matrix and gradient plots in
+:mod:`.curves`.
 
 Every view draws from arrays of a snapshot the worker never writes again, or
 from the GUI's own bounded :class:`~nnbuilder.core.trainer.History`.
@@ -12,51 +13,13 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 
+from .colours import CLASS_COLORS, MID_DARK, MID_LIGHT, REGRESSION_LEVELS, dark, diverging_rgba
+
 # No antialiasing: pyqtgraph paints from Python, holding the GIL, and smooth
 # lines cost several times more to rasterize in software.
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
 
-# TF Playground's diverging map: orange (negative / class 0) - light - blue.
-ORANGE = np.array([245, 147, 34], dtype=np.float64)
-BLUE = np.array([8, 119, 189], dtype=np.float64)
-MID_LIGHT = np.array([232, 234, 235], dtype=np.float64)
-MID_DARK = np.array([70, 72, 76], dtype=np.float64)
-CLASS_COLORS = ["#F59322", "#0877BD", "#2CA02C", "#D62728", "#9467BD", "#8C564B",
-                "#E377C2", "#7F7F7F", "#BCBD22", "#17BECF"]
-TRAIN_PEN, TEST_PEN = "#1f77b4", "#ff7f0e"
 CONTOUR_EVERY = 4  # output updates per contour trace while training runs
-REGRESSION_LEVELS = 33  # colours of regression targets on the output view
-
-
-def dark() -> bool:
-    return QGuiApplication.palette().color(QPalette.ColorRole.Window).lightness() < 128
-
-
-_LUTS: dict = {}
-
-
-def _lut(is_dark: bool, alpha: int) -> np.ndarray:
-    """256 RGBA colours from orange (index 0) through light/dark grey to blue (255)."""
-    key = (is_dark, alpha)
-    if key not in _LUTS:
-        t = np.linspace(-1.0, 1.0, 256)[:, None]
-        mid = MID_DARK if is_dark else MID_LIGHT
-        rgb = np.where(t < 0, mid + (ORANGE - mid) * -t, mid + (BLUE - mid) * t)
-        lut = np.empty((256, 4), dtype=np.uint8)
-        lut[:, :3] = np.round(rgb)
-        lut[:, 3] = alpha
-        _LUTS[key] = lut
-    return _LUTS[key]
-
-
-def diverging_rgba(t: np.ndarray, alpha: int = 255) -> np.ndarray:
-    """RGBA uint8 for values ``t`` in [-1, 1] (clipped; NaN is the middle):
-    orange, light, blue. A 256-colour table lookup, fast enough per frame."""
-    idx = np.nan_to_num(np.asarray(t, dtype=np.float64), nan=0.0)
-    idx = np.clip(idx, -1.0, 1.0)
-    idx += 1.0
-    idx *= 127.5
-    return _lut(dark(), alpha)[idx.astype(np.uint8)]
 
 
 def style_plot(plot: pg.PlotItem, grid: bool = True) -> None:

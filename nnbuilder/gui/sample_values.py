@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QGraphicsItem
 
 from .items import NEURON_R, NodeItem
 from .node_geometry import HEADER
-from .plots import diverging_rgba
+from .colours import diverging_rgba
 
 LABEL_W, LABEL_H = 58.0, 15.0
 SUMMARY_VALUES = 3  # values written out on a node without neuron circles

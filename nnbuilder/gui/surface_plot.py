@@ -15,7 +15,8 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
 
 from nnbuilder.core.surface import WeightRef
 
-from .plots import BasePlot, dark
+from .colours import dark
+from .plots import BasePlot
 
 CONTOUR_LEVELS = 9
 SMOOTH = 4  # the contour map's image has this many pixels per grid step (bilinear)
