@@ -10,13 +10,11 @@ mirror the model without ever writing to it behind the model's back.
 
 The graph may be *incomplete* while someone edits it (unconnected nodes,
 cycles); :meth:`Graph.validate` lists what is wrong, each problem naming its
-node by its name. Only a graph without errors can be compiled into a
+node by its name (the rules are in :mod:`.validation`). Only a graph without errors can be compiled into a
 :class:`~nnbuilder.core.network.Network`.
 
 What each node type is (parameters, inputs, widths, weights) comes from
-:mod:`nnbuilder.core.nodetypes`. About 580 lines, over the usual 400: the
-edits, names, queries, validation and dict round trip of one class, which
-read better together than split.
+:mod:`nnbuilder.core.nodetypes`.
 """
 from __future__ import annotations
 
@@ -25,12 +23,13 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from .activations import ACTIVATIONS, DEFAULT_ALPHA
+from .activations import DEFAULT_ALPHA
 from .errors import GraphError
 from .events import Event
 from .nodetypes import (INPUT, MAX_UNITS, MERGE, NO_INPUT, NODE_SPECS, NORMALIZE, OUTPUT, SINGLE,
                         check_param)
 from .nodetypes import node_type as spec_of
+from .validation import MAX_PARAMS, Problem, validate
 
 __all__ = [
     "Node", "Edge", "Problem", "Graph", "GraphDictError", "NODE_TYPES", "PARAM_DEFAULTS",
@@ -39,7 +38,6 @@ __all__ = [
 ]
 
 MAX_NODES = 200
-MAX_PARAMS = 2_000_000  # 16 MB of float64 weights, plus as much for gradients
 MAX_NAME = 40  # characters of a node's name
 
 # Views of the node-type registry (nnbuilder.core.nodetypes), kept for the
@@ -119,26 +117,6 @@ class GraphDictError(GraphError):
     def __init__(self, reason: str, path: str):
         self.reason, self.path = reason, path
         super().__init__(f"{path}: {reason}")
-
-
-@dataclass(frozen=True)
-class Problem:
-    """Something wrong with the graph. ``severity`` is "error" or "warning"."""
-
-    code: str
-    message: str
-    node_id: str | None = None
-    severity: str = "error"
-    node_name: str | None = None  # the node's name, as the user reads it
-
-    @property
-    def text(self) -> str:
-        """The message, after the name of its node: ``"Dense 1: has no input connected"``."""
-        where = self.node_name or self.node_id
-        return f"{where}: {self.message}" if where else self.message
-
-    def __str__(self) -> str:
-        return f"{self.severity}: {self.text}"
 
 
 class Graph:
@@ -425,70 +403,9 @@ class Graph:
 
     # ------------------------------------------------------------- validation
     def validate(self) -> list[Problem]:
-        """Everything that keeps this graph from training, each naming its node."""
-        problems: list[Problem] = []
-        def add(code, msg, nid=None, sev="error"):
-            problems.append(Problem(code, msg, nid, sev, self.label(nid) if nid else None))
-        inputs, outputs = self.nodes_of_type(INPUT), self.nodes_of_type(OUTPUT)
-        if not inputs:
-            add("no_input", "the network has no Input node")
-        for extra in inputs[1:]:
-            add("several_inputs", "the network has more than one Input node", extra.id)
-        if not outputs:
-            add("no_output", "the network has no Output node")
-        for extra in outputs[1:]:
-            add("several_outputs", "the network has more than one Output node", extra.id)
-
-        order, cyclic = self.topological_order()
-        for nid in sorted(cyclic):
-            add("cycle", "is part of a cycle", nid)
-
-        for nid, node in self.nodes.items():
-            spec = NODE_SPECS[node.type]
-            n_in = len(self.inputs_of(nid))
-            if spec.inputs == SINGLE and n_in == 0:
-                add("unconnected", "has no input connected", nid)
-            elif spec.inputs == MERGE and n_in < 2:
-                add("unconnected", f"{spec.title} needs at least two inputs (has {n_in})", nid)
-            elif spec.feeds and not self.outputs_of(nid):
-                add("unconnected", "its output goes nowhere", nid)
-            elif spec.inputs != NO_INPUT and inputs and not (self.ancestors(nid) & {i.id for i in inputs}):
-                add("unconnected", "is not reached from the Input node", nid)
-            act = node.params.get("activation")
-            if act and ACTIVATIONS[act].output_only and node.type != OUTPUT:
-                add("output_only", f"{act} is for the Output node only", nid)
-            if act and ACTIVATIONS[act].zero_gradient:
-                what = ("gradient descent cannot train it or the layers before it; the perceptron "
-                        "rule (optimizer perceptron) trains a step Output fed by the Input"
-                        if node.type == OUTPUT else "gradient descent cannot train the layers before it")
-                add("zero_gradient", f"the {act} activation has zero gradient everywhere: {what}", nid,
-                    "warning")
-
-        widths = self.widths()
-        if not cyclic:
-            for nid, node in self.nodes.items():
-                spec = NODE_SPECS[node.type]
-                if spec.width_conflict is not None:
-                    known = [w for w in (widths.get(s) for s in self.inputs_of(nid)) if w is not None]
-                    why = spec.width_conflict(known) if known else None
-                    if why:
-                        add("dim_mismatch", f"{spec.title} {why}, got "
-                            + " and ".join(str(w) for w in known), nid)
-
-        for nid, node in self.nodes.items():
-            check = NODE_SPECS[node.type].problems
-            for problem in (check(node.params) if check else ()):
-                code, message, *severity = problem  # (code, message[, severity])
-                add(code, message, nid, *severity)
-
-        total = self.total_params()
-        if total > MAX_PARAMS:
-            add("too_large", f"{total:,} parameters is more than the {MAX_PARAMS:,} allowed")
-        for nid in order:
-            w = widths.get(nid)
-            if w is not None and w > MAX_UNITS * 4:
-                add("too_large", f"width {w} is more than {MAX_UNITS * 4}", nid)
-        return problems
+        """Everything that keeps this graph from training, each naming its node
+        (the rules are in :mod:`.validation`)."""
+        return validate(self)
 
     def errors(self) -> list[Problem]:
         return [p for p in self.validate() if p.severity == "error"]
