@@ -215,13 +215,10 @@ class DataController(QObject):
             self._remember(key, dataset)
         changes = fitting_changes(self.document.graph, dataset, standardize) if fit else {}
         doc, name = self.document, os.path.basename(spec["csv"])
-        doc.undo_stack.beginMacro(f"Import {name}")
-        try:
+        with doc.macro(f"Import {name}"):
             doc.set_dataset(spec, f"Data: {name}")
             for nid, ch in changes.items():
                 doc.set_params(nid, mergeable=False, **ch)
-        finally:
-            doc.undo_stack.endMacro()
         summary = (f"{len(dataset):,} rows, {dataset.X.shape[1]} features, "
                    + (f"{dataset.n_classes} classes" if dataset.task == "classification" else "regression"))
         fitted = "; network fitted: " + ", ".join(
@@ -266,9 +263,6 @@ class DataController(QObject):
             self.status.emit("Add an Input node first", 8000)
             self.panel.set_normalize("none")
             return
-        doc.undo_stack.beginMacro(f"Normalize inputs: {value}")
-        try:
+        with doc.macro(f"Normalize inputs: {value}"):
             for node in inputs:
                 doc.set_params(node.id, mergeable=False, normalize=value)
-        finally:
-            doc.undo_stack.endMacro()
