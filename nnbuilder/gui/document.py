@@ -320,7 +320,8 @@ class Document(QObject):
         if with_rows and self.dataset:
             model.dataset = embed_rows(self.dataset)
         save_model(path, model)
-        self.dataset = model.dataset
+        if with_rows:
+            self.dataset = model.dataset
         if path != self.path:
             self.path = path
             self.pathChanged.emit(path)
