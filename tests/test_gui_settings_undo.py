@@ -258,6 +258,8 @@ def test_a_lesson_steps_settings_are_one_undo_step(qtbot, make_window):
     lesson = next(e for e in w.lessons.entries if e.lesson is not None and any(
         "learning_rate" in s.set and s.model() is None for s in e.lesson.steps[1:]))
     w.lessons.start(lesson.id)
+    assert lesson.lesson.steps[0].model() is not None
+    assert not w.isWindowModified()  # the lesson's own network, set up: nothing of the user's to save
     index = next(i for i, s in enumerate(lesson.lesson.steps) if i and "learning_rate" in s.set
                  and s.model() is None)
     w.lessons.go(index - 1)
