@@ -1,6 +1,6 @@
 """Random sequences of what a user does, through the window's public actions:
-add, delete, connect, change parameters, undo, redo, train, step, reset,
-new, open, import, paint. After every action the diagram mirrors the graph;
+add, delete, connect, change parameters, rename, change training settings,
+undo, redo, train, step, reset (with a new seed too), new, open, import, paint. After every action the diagram mirrors the graph;
 nothing raises; undoing everything gives back the document as it was when it
 was created or opened."""
 from pathlib import Path
@@ -20,7 +20,7 @@ PARAMS = {"units": st.integers(1, 12), "activation": st.sampled_from(["relu", "t
 
 
 def document_state(doc) -> dict:
-    return {"graph": doc.graph.to_dict(), "dataset": doc.dataset}
+    return {"graph": doc.graph.to_dict(), "dataset": doc.dataset, "training": doc.training, "seed": doc.seed}
 
 
 def test_random_user_sessions_keep_the_diagram_true_and_undo_complete(qtbot, make_window, tmp_path):
@@ -77,6 +77,27 @@ def test_random_user_sessions_keep_the_diagram_true_and_undo_complete(qtbot, mak
                 w.document.set_params(ids[pick % len(ids)], mergeable=False, **{name: data.draw(PARAMS[name])})
             self.settle()
 
+        @rule(pick=st.integers(0, 1000), name=st.sampled_from(["a", "b", "Dense 1", ""]))
+        def rename(self, pick, name):
+            ids = self.node_ids()
+            if ids:
+                w.document.rename(ids[pick % len(ids)], name)
+            self.settle()
+
+        @rule(setting=st.sampled_from(["lr", "batch", "optimizer", "max_epochs"]), value=st.integers(0, 3))
+        def training_setting(self, setting, value):
+            panel = w.training_panel
+            {"lr": lambda: panel.lr.setValue([0.01, 0.03, 0.1, 2000.0][value]),  # 2000: refused
+             "batch": lambda: panel.batch.setValue([1, 10, 25, 10][value]),
+             "optimizer": lambda: panel.optimizer.setCurrentText(["sgd", "adam", "rmsprop", "perceptron"][value]),
+             "max_epochs": lambda: panel.max_epochs.setValue(value * 5)}[setting]()
+            self.settle()
+
+        @rule()
+        def reset_with_a_new_seed(self):
+            w.run.reset(new_seed=True)
+            self.settle()
+
         @rule()
         def undo(self):
             w.act_undo.trigger()
@@ -123,6 +144,12 @@ def test_random_user_sessions_keep_the_diagram_true_and_undo_complete(qtbot, mak
             assert set(w.scene.node_items) == set(g.nodes)
             assert set(w.scene.edge_items) == {(e.source, e.target) for e in g.edges}
             assert not w.errors, w.errors
+
+        @invariant()
+        def panel_shows_the_documents_settings(self):
+            cfg, panel = w.document.training, w.training_panel
+            assert (panel.lr.value(), panel.batch.value(), panel.optimizer.currentText(),
+                    panel.max_epochs.value() or None) == (cfg.lr, cfg.batch_size, cfg.optimizer, cfg.max_epochs)
 
         def teardown(self):
             stack = w.document.undo_stack

@@ -1,4 +1,6 @@
-"""Undo commands. Each changes the graph model only; the scene follows its events."""
+"""Undo commands. Each changes the document only (the graph, or through a
+Document ``apply_*`` method its settings, data or weights); the views follow
+the graph's events and the document's signals."""
 from __future__ import annotations
 
 from PySide6.QtGui import QUndoCommand
@@ -7,6 +9,8 @@ from nnbuilder.core.graph import Edge, Graph, new_node_id
 from nnbuilder.core.nodetypes import NODE_SPECS
 
 _MERGE_PARAMS_ID = 1001
+_MERGE_TRAINING_ID = 1002
+_MERGE_DATASET_ID = 1003
 
 
 class AddNodeCommand(QUndoCommand):
@@ -122,15 +126,103 @@ class SetParamsCommand(QUndoCommand):
         self.graph.set_params(self.node_id, **self.old)
 
 
-class SetDatasetCommand(QUndoCommand):
+def changed_keys(old: dict, new: dict) -> set:
+    return {k for k in old.keys() | new.keys() if old.get(k) != new.get(k)}
+
+
+class _MergingSettings(QUndoCommand):
+    """A change of a settings dict from ``old`` to ``new``; consecutive changes
+    of the same keys merge into one step (one undo takes the field back to
+    where it was before the run of edits; back there, the step goes)."""
+
+    merge_id = -1
+
+    def __init__(self, document, old, new, text: str, mergeable: bool):
+        super().__init__(text)
+        self.document, self.old, self.new, self.mergeable = document, old, new, mergeable
+
+    def _keys(self) -> set:
+        raise NotImplementedError
+
+    def id(self) -> int:
+        return self.merge_id if self.mergeable else -1
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not (type(other) is type(self) and other.mergeable and other._keys() == self._keys()):
+            return False
+        self.new = other.new
+        self.setText(other.text())
+        if not self._keys():  # edited back to where the step started
+            self.setObsolete(True)
+        return True
+
+
+class SetDatasetCommand(_MergingSettings):
     """Replace the document's dataset settings (a new dataset, painted points...)."""
 
-    def __init__(self, document, old: dict | None, new: dict, text: str):
-        super().__init__(text)
-        self.document, self.old, self.new = document, old, new
+    merge_id = _MERGE_DATASET_ID
+
+    def __init__(self, document, old: dict | None, new: dict, text: str, mergeable: bool = False):
+        super().__init__(document, old, new, text, mergeable)
+
+    def _keys(self) -> set:
+        return changed_keys(self.old or {}, self.new or {})
 
     def redo(self):
         self.document.apply_dataset(self.new)
 
     def undo(self):
         self.document.apply_dataset(self.old)
+
+
+class SetTrainingCommand(_MergingSettings):
+    """New training settings (a TrainConfig): the learning rate, the optimizer..."""
+
+    merge_id = _MERGE_TRAINING_ID
+
+    def __init__(self, document, old, new, mergeable: bool = True):
+        keys = sorted(changed_keys(old.to_dict(), new.to_dict()))
+        text = (f"Set {keys[0]} to {getattr(new, keys[0])}" if len(keys) == 1
+                else f"Set {', '.join(keys)}")
+        super().__init__(document, old, new, text, mergeable)
+
+    def _keys(self) -> set:
+        return changed_keys(self.old.to_dict(), self.new.to_dict())
+
+    def redo(self):
+        self.document.apply_training(self.new)
+
+    def undo(self):
+        self.document.apply_training(self.old)
+
+
+class SetSeedCommand(QUndoCommand):
+    """The seed the network's weights start from (Reset with a new seed, a lesson)."""
+
+    def __init__(self, document, old: int, new: int):
+        super().__init__(f"New seed {new}")
+        self.document, self.old, self.new = document, old, new
+
+    def redo(self):
+        self.document.apply_seed(self.new)
+
+    def undo(self):
+        self.document.apply_seed(self.old)
+
+
+class SetWeightCommand(QUndoCommand):
+    """A weight typed by hand: ``W[row, col]`` of ``node_id`` from ``old`` to
+    ``new``. ``base`` is the run's weights when it was typed (the document
+    takes them if it has none of its own that fit)."""
+
+    def __init__(self, document, node_id: str, row: int, col: int, old: float, new: float,
+                 base: dict, label: str):
+        super().__init__(f"Set {label}: W[{row + 1}, {col + 1}] to {new:g}")
+        self.document, self.node_id, self.row, self.col = document, node_id, row, col
+        self.old, self.new, self.base = old, new, base
+
+    def redo(self):
+        self.document.apply_weight(self.node_id, self.row, self.col, self.new, self.base)
+
+    def undo(self):
+        self.document.apply_weight(self.node_id, self.row, self.col, self.old, self.base)

@@ -20,13 +20,11 @@ from nnbuilder.core.errors import NNBuilderError
 from nnbuilder.core.live import View
 from nnbuilder.core.probe import input_grid
 from nnbuilder.core.traindata import fitting_changes
-from nnbuilder.core.trainer import TrainConfig
 
 from .gallery import PAINTED
 from .importer import TableLoader
 from .training_panel import TrainingPanel
 
-DEFAULT_DATASET = {"name": "circle", "samples": 500, "noise": 0.0, "split": 0.5, "seed": 0}
 BOUNDARY_RES = 100  # output view grid (points per side)
 NEURON_RES = 32  # neuron thumbnails
 CURVE_RES = 200  # 1-D data: points along the fitted curve
@@ -69,9 +67,6 @@ class DataController(QObject):
             self.document.datasetChanged.disconnect(self._applied)
             self.document.graphChanged.disconnect(self._graph_changed)
         self.document = document
-        d = document.dataset
-        if d is None or not any(k in d for k in ("name", "csv", "points")):
-            document.dataset = dict(DEFAULT_DATASET)
         document.datasetChanged.connect(self._applied)
         document.graphChanged.connect(self._graph_changed)
         self._graph_changed()
@@ -116,7 +111,7 @@ class DataController(QObject):
     def _loaded(self) -> None:
         d = self.spec
         self.version += 1
-        self.panel.set_values(self.document.training or TrainConfig(), d)
+        self.panel.show_dataset(d)
         self.panel.set_columns(self.dataset.column_names if self.dataset is not None else [])
         if self.dataset is not None and "name" not in d:  # painted or imported: show its size
             self.panel.show_samples(len(self.dataset))
@@ -205,7 +200,10 @@ class DataController(QObject):
                    **dataset}
             new.setdefault("seed", old.get("seed", 0))
         title = dataset.get("name") or os.path.basename(old.get("csv", ""))
-        self.document.set_dataset(new, f"Data: {title}")
+        # The same data with another setting (noise, samples...): edits of one
+        # setting in a row are one undo step, as for the training settings.
+        same = spec_title(new) == spec_title(old) and ("points" in new) == ("points" in old)
+        self.document.set_dataset(new, f"Data: {title}", mergeable=same)
 
     def import_dataset(self, spec: dict, dataset: Dataset, fit: bool, standardize: bool) -> None:
         """Use imported CSV data: one undo step that sets the data and, with
@@ -217,13 +215,10 @@ class DataController(QObject):
             self._remember(key, dataset)
         changes = fitting_changes(self.document.graph, dataset, standardize) if fit else {}
         doc, name = self.document, os.path.basename(spec["csv"])
-        doc.undo_stack.beginMacro(f"Import {name}")
-        try:
+        with doc.macro(f"Import {name}"):
             doc.set_dataset(spec, f"Data: {name}")
             for nid, ch in changes.items():
                 doc.set_params(nid, mergeable=False, **ch)
-        finally:
-            doc.undo_stack.endMacro()
         summary = (f"{len(dataset):,} rows, {dataset.X.shape[1]} features, "
                    + (f"{dataset.n_classes} classes" if dataset.task == "classification" else "regression"))
         fitted = "; network fitted: " + ", ".join(
@@ -268,9 +263,6 @@ class DataController(QObject):
             self.status.emit("Add an Input node first", 8000)
             self.panel.set_normalize("none")
             return
-        doc.undo_stack.beginMacro(f"Normalize inputs: {value}")
-        try:
+        with doc.macro(f"Normalize inputs: {value}"):
             for node in inputs:
                 doc.set_params(node.id, mergeable=False, normalize=value)
-        finally:
-            doc.undo_stack.endMacro()

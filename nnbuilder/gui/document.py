@@ -1,29 +1,39 @@
 """The document being edited: a model file's contents, an undo stack, a path.
 
-All edits go through :class:`Document` methods, which push undo commands;
-the commands change the graph; views follow the graph's events.
+All edits go through :class:`Document` methods, which push undo commands:
+the graph, the training settings, the seed, the data and hand-typed weights.
+The commands change the graph (views follow its events) or call the
+document's ``apply_*`` methods, which say so with a signal. Every edit is
+undoable and makes the document modified.
 """
 from __future__ import annotations
 
 import copy
+from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
-from nnbuilder.core.errors import GraphError
+from nnbuilder.core.datasource import embed_rows
+from nnbuilder.core.errors import GraphError, NNBuilderError
 from nnbuilder.core.graph import Graph, check_param
 from nnbuilder.core.modelfile import ModelDocument, columns_for, load_model, save_model
 from nnbuilder.core.network import Network
 from nnbuilder.core.nodetypes import NO_INPUT, NODE_SPECS
 from nnbuilder.core.resources import resource
+from nnbuilder.core.trainer import TrainConfig
 
 from .commands import (AddNodeCommand, ConnectCommand, DisconnectCommand, MoveNodesCommand,
-                       RemoveNodeCommand, SetDatasetCommand, SetParamsCommand)
+                       RemoveNodeCommand, RenameNodeCommand, SetDatasetCommand, SetParamsCommand,
+                       SetSeedCommand, SetTrainingCommand, SetWeightCommand)
 from .node_geometry import node_size
 
 EXAMPLES_DIR = resource("examples")
 DEFAULT_EXAMPLE = EXAMPLES_DIR / "circle.json"
+#: The data of a document whose file names none (a new one).
+DEFAULT_DATASET = {"name": "circle", "samples": 500, "noise": 0.0, "split": 0.5, "seed": 0}
 
 
 class Document(QObject):
@@ -37,14 +47,19 @@ class Document(QObject):
     graphChanged = Signal()
     pathChanged = Signal(str)
     datasetChanged = Signal()
+    trainingChanged = Signal(object)  # the settings before (a TrainConfig)
+    seedChanged = Signal()
+    weightEdited = Signal(str, int, int, float)  # node, row, column, value now
 
     def __init__(self, model: ModelDocument | None = None, path: str | None = None, parent=None):
         super().__init__(parent)
         model = model or ModelDocument(Graph())
         self.graph = model.graph
         self.weights = model.weights
-        self.training = model.training
-        self.dataset = model.dataset
+        self.training: TrainConfig = model.training or TrainConfig()
+        d = model.dataset
+        self.dataset = d if d is not None and any(k in d for k in ("name", "csv", "points")) \
+            else dict(DEFAULT_DATASET)
         self.seed = model.seed
         self.metrics = model.metrics
         self.labels = model.labels  # class names of the data the weights were trained on
@@ -162,16 +177,87 @@ class Document(QObject):
         self.undo_stack.push(SetParamsCommand(self.graph, node_id, changes, mergeable))
         return None
 
-    def set_dataset(self, dataset: dict, text: str = "Change data") -> None:
-        """New dataset settings, as an undoable step (the file stores them)."""
+    def rename(self, node_id: str, name: str) -> str | None:
+        """Give a node a new name; return the reason if it is refused."""
+        if name.strip() == self.graph.nodes[node_id].name:
+            return None
+        reason = self.graph.name_refusal(name, node_id)
+        if reason is None:
+            self.undo_stack.push(RenameNodeCommand(self.graph, node_id, name))
+        return reason
+
+    @contextmanager
+    def macro(self, text: str):
+        """The edits made inside as one undo step (none at all: no step)."""
+        stack = self.undo_stack
+        stack.beginMacro(text)
+        try:
+            yield
+        finally:
+            stack.endMacro()
+            if stack.index() > 0:
+                step = stack.command(stack.index() - 1)
+                if step.text() == text and step.childCount() == 0:
+                    step.setObsolete(True)
+                    stack.undo()  # an obsolete step is dropped, not undone
+
+    def set_dataset(self, dataset: dict, text: str = "Change data", mergeable: bool = False) -> None:
+        """New dataset settings, as an undoable step (the file stores them);
+        ``mergeable``: consecutive edits of the same settings are one step."""
         if dataset != self.dataset:
             self.undo_stack.push(SetDatasetCommand(self, copy.deepcopy(self.dataset),
-                                                   copy.deepcopy(dataset), text))
+                                                   copy.deepcopy(dataset), text, mergeable))
 
     def apply_dataset(self, dataset: dict | None) -> None:
         """Used by the undo command only."""
         self.dataset = copy.deepcopy(dataset)
         self.datasetChanged.emit()
+
+    def set_training(self, changes: dict, mergeable: bool = True) -> str | None:
+        """Change training settings (keys of TrainConfig) as an undoable step;
+        consecutive edits of the same settings merge into one. Returns the
+        reason if ``TrainConfig.check`` refuses the result (nothing changes)."""
+        try:
+            cfg = TrainConfig(**{**self.training.to_dict(), **changes}).check()
+        except (NNBuilderError, TypeError) as e:
+            return str(e)
+        if cfg != self.training:
+            self.undo_stack.push(SetTrainingCommand(self, self.training, cfg, mergeable))
+        return None
+
+    def apply_training(self, cfg: TrainConfig) -> None:
+        """Used by the undo command only."""
+        old, self.training = self.training, cfg
+        self.trainingChanged.emit(old)
+
+    def set_seed(self, seed: int) -> None:
+        """The seed new weights start from, as an undoable step."""
+        if seed != self.seed:
+            self.undo_stack.push(SetSeedCommand(self, self.seed, int(seed)))
+
+    def apply_seed(self, seed: int) -> None:
+        """Used by the undo command only."""
+        self.seed = seed
+        self.seedChanged.emit()
+
+    def set_weight(self, node_id: str, row: int, col: int, value: float, weights: dict) -> None:
+        """A weight typed by hand, as an undoable step. ``weights``: the
+        network's weights now (the run's), which hold the old value."""
+        old = float(weights[node_id]["W"][row, col])
+        if value != old:
+            self.undo_stack.push(SetWeightCommand(self, node_id, row, col, old, float(value), weights,
+                                                  self.graph.label(node_id)))
+
+    def apply_weight(self, node_id: str, row: int, col: int, value: float, base: dict) -> None:
+        """Used by the undo command only: the document's weights (``base``'s
+        where it has none that fit) with ``W[row, col] = value``."""
+        mine, theirs = (self.weights or {}).get(node_id) or {}, base[node_id]
+        if "W" not in mine or np.shape(mine["W"]) != np.shape(theirs["W"]):
+            self.weights = {nid: dict(v) for nid, v in base.items()}
+        W = np.array(self.weights[node_id]["W"], dtype=float)
+        W[row, col] = value
+        self.weights = {**self.weights, node_id: {**self.weights[node_id], "W": W}}
+        self.weightEdited.emit(node_id, row, col, value)
 
     def auto_layout(self, undoable: bool = True) -> None:
         """Layers left to right by depth from the input, centred in each column.
@@ -223,10 +309,19 @@ class Document(QObject):
                              self.metrics if weights is not None else None,
                              self.labels if weights is not None else None, columns)
 
-    def save(self, path: str | None = None) -> None:
-        """Write atomically; raises ModelFileError. Marks the document clean."""
+    def save(self, path: str | None = None, with_rows: bool = False) -> None:
+        """Write atomically; raises ModelFileError. Marks the document clean.
+
+        ``with_rows``: a CSV dataset's rows go into the file (and stay in the
+        document: the same data, now carried by the file); raises
+        NNBuilderError, writing nothing, when they cannot be read."""
         path = str(path or self.path)
-        save_model(path, self.to_model())
+        model = self.to_model()
+        if with_rows and self.dataset:
+            model.dataset = embed_rows(self.dataset)
+        save_model(path, model)
+        if with_rows:
+            self.dataset = model.dataset
         if path != self.path:
             self.path = path
             self.pathChanged.emit(path)

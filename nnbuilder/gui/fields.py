@@ -13,18 +13,19 @@ the parents to the QMainWindow; the field needs to know no window).
 
 Typed values are checked when the user commits them (Enter, or leaving the
 field); the arrow keys, the buttons and the wheel step only to values the
-check allows.
+check allows. Ctrl+Z and Ctrl+Shift+Z in a field are the window's Undo and
+Redo (:func:`pass_undo_to_window`), not the text box's own.
 """
 from __future__ import annotations
 
 from typing import Callable
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QStatusTipEvent
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
+from PySide6.QtGui import QKeySequence, QStatusTipEvent
 from PySide6.QtWidgets import (QApplication, QDoubleSpinBox, QSpinBox, QStyle,
                                QStyleOptionSpinBox)
 
-__all__ = ["Check", "CheckedSpinBox", "CheckedDoubleSpinBox", "refused_style"]
+__all__ = ["Check", "CheckedSpinBox", "CheckedDoubleSpinBox", "pass_undo_to_window", "refused_style"]
 
 #: Why a value is refused (a phrase: "must be below 1"), or None if it is allowed.
 Check = Callable[[float], "str | None"]
@@ -35,6 +36,23 @@ def refused_style(selector: str) -> str:
     """The red outline of a refused field (``selector``: its widget class, so
     that its children, such as a spin box's line edit, keep their own look)."""
     return f"{selector} {{ border: 2px solid #E03131; border-radius: 3px; }}"
+
+
+class _WindowUndo(QObject):
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.ShortcutOverride and (
+                event.matches(QKeySequence.StandardKey.Undo) or event.matches(QKeySequence.StandardKey.Redo)):
+            event.ignore()  # not the field's: the window's Undo and Redo actions take it
+            return True
+        return False
+
+
+def pass_undo_to_window(widget) -> None:
+    """Ctrl+Z / Ctrl+Shift+Z in ``widget`` (a text or spin box) undo and redo
+    the document's edits, not the typing in the box (whose own undo would
+    then be applied as one more edit)."""
+    widget.installEventFilter(_WindowUndo(widget))
+
 
 _INT_LIMIT = 2 ** 31 - 1
 _FLOAT_LIMIT = 1e15  # any larger number is refused by every check anyway
@@ -60,6 +78,7 @@ def _checked(base):
             else:
                 self.setRange(-_INT_LIMIT, _INT_LIMIT)
             self.setKeyboardTracking(False)  # apply a typed value on Enter, not per keystroke
+            pass_undo_to_window(self)
 
         # ----------------------------------------------------------- display
         def setToolTip(self, tip: str) -> None:  # noqa: N802 (Qt's name)

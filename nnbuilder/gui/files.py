@@ -10,7 +10,6 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QFileDialog, QProgressDialog
 
-from nnbuilder.core.datasource import embed_rows
 from nnbuilder.core.errors import ModelFileError, NNBuilderError
 from nnbuilder.core.exports import EXPORT_FORMATS, write_export
 from nnbuilder.core.examples import Example
@@ -101,13 +100,16 @@ class WindowFiles:
                                    else "network.json", MODEL_FILTER)
         return bool(path) and self._save_to(path)
 
-    def _save_to(self, path: str) -> bool:
+    def _save_to(self, path: str, with_rows: bool = False) -> bool:
         if not path.lower().endswith(".json"):
             path += ".json"
         try:
-            self.document.save(path)
+            self.document.save(path, with_rows)
         except (ModelFileError, OSError) as e:
             self._error("Cannot save", str(e))
+            return False
+        except NNBuilderError as e:  # the CSV file's rows could not be read
+            self._error("Cannot save with data", f"{e}\n\nNothing was saved.")
             return False
         side_file.clear_autosave()
         self._remember(path)
@@ -124,16 +126,7 @@ class WindowFiles:
         path = path or self._ask_save_path("Save network with its data", suggested, MODEL_FILTER)
         if not path:
             return False
-        before = doc.dataset
-        try:
-            doc.dataset = embed_rows(before) if before else before  # the same data, now in the file
-        except NNBuilderError as e:
-            self._error("Cannot save with data", f"{e}\n\nNothing was saved.")
-            return False
-        if not self._save_to(path):
-            doc.dataset = before
-            return False
-        return True
+        return self._save_to(path, with_rows=True)
 
     def _remember(self, path: str) -> None:
         s = settings()

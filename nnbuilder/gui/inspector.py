@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QKeySequence
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, QLabel, QLineEdit,
                                QSpinBox, QVBoxLayout, QWidget)
 
@@ -20,9 +19,8 @@ from nnbuilder.core.initializers import INITIALIZERS
 from nnbuilder.core.losses import LOSSES
 from nnbuilder.core.nodetypes import NODE_SPECS, NORMALIZE, param_refusal
 
-from .commands import RenameNodeCommand
 from .document import Document
-from .fields import CheckedDoubleSpinBox, CheckedSpinBox, refused_style
+from .fields import CheckedDoubleSpinBox, CheckedSpinBox, pass_undo_to_window, refused_style
 
 ACTIVATION_TIPS = {name: f"{a.formula}\n{a.derivative_formula}" for name, a in ACTIVATIONS.items()}
 INITIALIZER_TIPS = {
@@ -80,7 +78,7 @@ class Inspector(QWidget):
         self.name.editingFinished.connect(self._name_edited)
         # Ctrl+Z / Ctrl+Shift+Z go to the window's undo, not to the field's own
         # (which undid the typing and then saved that as a new rename).
-        self.name.installEventFilter(self)
+        pass_undo_to_window(self.name)
 
         self.features = QWidget()
         grid = QGridLayout(self.features)
@@ -98,6 +96,7 @@ class Inspector(QWidget):
         self.raw_columns.setToolTip("Further raw data columns x3, x4, ... (for data with more than "
                                     "two columns)")
         self.raw_columns.valueChanged.connect(self._features_edited)
+        pass_undo_to_window(self.raw_columns)
 
         self.normalize = _combo(list(NORMALIZE), {
             "none": "Feed the features as they are",
@@ -250,28 +249,16 @@ class Inspector(QWidget):
             self.statusMessage.emit(reason)
             self.refresh()
 
-    def eventFilter(self, obj, event) -> bool:
-        if event.type() == QEvent.Type.ShortcutOverride and (
-                event.matches(QKeySequence.StandardKey.Undo) or event.matches(QKeySequence.StandardKey.Redo)):
-            event.ignore()  # not the field's: the window's Undo and Redo actions take it
-            return True
-        return super().eventFilter(obj, event)
-
     def _name_edited(self) -> None:
         if self._updating or self.node_id is None:
             return
-        graph, text = self.document.graph, self.name.text()
-        old = graph.nodes[self.node_id].name
-        if text.strip() == old:
-            self._show_name_refusal(None)
-            return
-        reason = graph.name_refusal(text, self.node_id)
+        text, old = self.name.text(), self.document.graph.nodes[self.node_id].name
+        reason = self.document.rename(self.node_id, text)
         if reason:
             self._show_name_refusal(f"Cannot rename {old} to '{text.strip()}': {reason}")
             self.name.setText(old)
             return
         self._show_name_refusal(None)
-        self.document.undo_stack.push(RenameNodeCommand(graph, self.node_id, text))
 
     def _show_name_refusal(self, message: str | None, say: bool = True) -> None:
         """Outline the name field in red with the reason (None: clear), and say it."""

@@ -3,7 +3,8 @@
 
 Setting up uses what a student uses: the Training panel's fields (their
 change signals reach the run as an edit by hand would), the document's
-undoable edits (as the Inspector makes them) and the run's Reset. The
+undoable edits (as the Inspector makes them) and the run's Reset. A step's
+settings are one undo step. The
 controls a step may set are the names of :data:`~nnbuilder.core.lessons.ACTIONS`,
 each done by one entry of :data:`APPLY`. The checks are pure functions of
 :class:`~nnbuilder.core.lessons.Facts`, which :meth:`LessonController.facts`
@@ -56,7 +57,7 @@ def _reset(ctl: "LessonController", _value=True) -> None:
 
 
 def _seed(ctl: "LessonController", value: int) -> None:
-    ctl.run.document.seed = value
+    ctl.run.document.set_seed(value)
     _reset(ctl)
 
 
@@ -187,13 +188,17 @@ class LessonController(QObject):
                 raise NNBuilderError("it loads a network of its own: save or discard your changes, then press Back and Next")
             self._document = self.run.document
             self.learn.set_kind("a")  # a new network: its activations first, whatever was shown before
-        if step.data is not None:  # as the Training panel picks a dataset, with its defaults
-            info = DATASETS[step.data["name"]]
-            self.data.panel_changed({"samples": None if info.fixed else info.samples,
-                                     "noise": 0.0 if info.fixed else info.noise, "split": info.split,
-                                     "seed": 0, **step.data})
-        for name, value in step.set.items():
-            APPLY[name](self, value)
+        # The step's settings are one undo step (Ctrl+Z takes them back together).
+        with self.run.document.macro(f"Lesson: {step.title}"):
+            if step.data is not None:  # as the Training panel picks a dataset, with its defaults
+                info = DATASETS[step.data["name"]]
+                self.data.panel_changed({"samples": None if info.fixed else info.samples,
+                                         "noise": 0.0 if info.fixed else info.noise, "split": info.split,
+                                         "seed": 0, **step.data})
+            for name, value in step.set.items():
+                APPLY[name](self, value)
+        if model is not None:  # the lesson's own network as the step sets it up: nothing to save
+            self.run.document.undo_stack.setClean()
 
     def output_id(self) -> str:
         outs = self.run.document.graph.nodes_of_type("output")

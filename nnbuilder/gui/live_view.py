@@ -160,7 +160,7 @@ class LiveView(QObject):
         self._pinned = None  # (generation, rows) of the run last pinned: not twice
         curves.pin.clicked.connect(self.pin_run)
         run.readyChanged.connect(lambda _: self.relabel_pins())
-        panel.configChanged.connect(lambda _: QTimer.singleShot(0, self.relabel_pins))  # once the run has it
+        run.trainingChanged.connect(self.relabel_pins)  # an edit, an undo or a redo
         data.dataChanged.connect(self.show_data)
         panel.viewChanged.connect(self.view_options_changed)
         self.timer = QTimer(self)

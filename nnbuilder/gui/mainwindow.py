@@ -235,7 +235,7 @@ class MainWindow(WindowMenus, WindowFiles, WindowLayout, QMainWindow):
         paint.classesChanged.connect(data.set_paint_classes)
         self.live.frameDrawn.connect(self.learn.snapshot_drawn)
         self.live.frameDrawn.connect(self.surface.snapshot_drawn)
-        panel.configChanged.connect(self.surface.config_changed)  # after the run took it
+        run.trainingChanged.connect(self.surface.config_changed)  # an edit, an undo or a redo
         self.learn.weightChosen.connect(self.surface.show_weight)
         self.timeline.lookingBack.connect(self.learn.set_looking_back)
         learn_dock = self.docks["learnDock"]

@@ -87,6 +87,7 @@ class RunController(QObject):
     runReplaced = Signal()  # a new RunState: views drop what they drew of the old one
     diverged = Signal(float, str)  # epoch, label for the loss plot
     documentModified = Signal()  # trained weights made the document modified
+    trainingChanged = Signal()  # the document's training settings changed and the worker has them
 
     def __init__(self, data: DataController, panel: TrainingPanel, ask_weight, parent=None):
         """``ask_weight(node_id, row, col, current) -> float | None`` asks the user."""
@@ -110,10 +111,17 @@ class RunController(QObject):
         self.shutdown()
         if self.document is not None:
             self.document.graphChanged.disconnect(self.graph_changed)
+            self.document.trainingChanged.disconnect(self._training_changed)
+            self.document.seedChanged.disconnect(self._seed_changed)
+            self.document.weightEdited.disconnect(self._weight_edited)
         self.document = document
         self._key = structure_key(document.graph)
         self._ready = None
         document.graphChanged.connect(self.graph_changed)
+        document.trainingChanged.connect(self._training_changed)
+        document.seedChanged.connect(self._seed_changed)
+        document.weightEdited.connect(self._weight_edited)
+        self.panel.show_training(document.training, kept=False)
         self.state = RunState()  # empty first: readiness must not see the old run's weights
         self.refresh_ready()
         self.runReplaced.emit()
@@ -173,8 +181,7 @@ class RunController(QObject):
         except NNBuilderError as e:
             self.status.emit(f"Cannot train: {e}", 8000)
             return None
-        cfg = TrainConfig(**{**(self.document.training or TrainConfig()).to_dict(), **self.panel.config()})
-        self.document.training = cfg
+        cfg = self.document.training
         weights = self.document.fitting_weights() if keep_weights else None
         return self._run_spec(data, cfg, weights)
 
@@ -231,8 +238,8 @@ class RunController(QObject):
 
     def reset(self, new_seed: bool = False) -> None:
         """New weights from the same seed (the same run again), or from a new one."""
-        if new_seed:
-            self.document.seed = int.from_bytes(os.urandom(4), "little") % 2 ** 31
+        if new_seed:  # an undoable edit: Undo gives the old seed back (for the next Reset)
+            self.document.set_seed(int.from_bytes(os.urandom(4), "little") % 2 ** 31)
         self.document.weights = None
         if self.start(keep_weights=False):
             self.status.emit(f"Reset: new weights from seed {self.document.seed}", 8000)
@@ -243,25 +250,36 @@ class RunController(QObject):
             self.worker.set_speed(speed)
 
     def config_changed(self, changes: dict) -> None:
-        cfg = TrainConfig(**{**(self.document.training or TrainConfig()).to_dict(), **changes})
-        try:
-            cfg.check()
-        except NNBuilderError as e:
-            self.status.emit(str(e), 8000)
-            return
-        old, self.document.training = self._optimizer(), cfg
+        """Settings edited in the panel: one undoable document edit (the worker
+        follows the document). A value TrainConfig refuses is not applied:
+        the panel shows the document's again and the status bar says why."""
+        reason = self.document.set_training(changes)
+        if reason:
+            self.status.emit(reason, 8000)
+            self.panel.show_training(self.document.training)
+
+    def _training_changed(self, old: TrainConfig) -> None:
+        """The document's settings changed (an edit, an undo, a redo): the panel
+        shows them and the worker takes them, unless it could not train with them."""
+        cfg = self.document.training
+        self.panel.show_training(cfg)
+        new = cfg.to_dict()
+        changes = {k: v for k, v in new.items() if old.to_dict()[k] != v}
         reason = self.refresh_ready()  # another optimizer may not train this network
         if reason:  # send the worker nothing it would refuse; it gets all once it can train
             if self.worker is not None:
                 self.worker.pause()
                 self._behind = True
-            if cfg.optimizer != old:
+            if cfg.optimizer != old.optimizer:
                 self.status.emit(f"Cannot train with {cfg.optimizer}: {reason}", 8000)
-            return
-        if self.worker is not None:
+        elif self.worker is not None:
             self.worker.update_config(**changes)
             if self._behind:  # an edit made while it could not train: the worker takes it now
                 self.rebuild(keep_running=False)
+        self.trainingChanged.emit()
+
+    def _seed_changed(self) -> None:
+        self.status.emit(f"Seed {self.document.seed}: Reset starts the weights from it", 8000)
 
     def graph_changed(self) -> None:
         """An edit of the graph: pause, change the loss, or rebuild, as it needs."""
@@ -343,7 +361,12 @@ class RunController(QObject):
             return
         if self.worker is None and not self.start():
             return
-        self.worker.set_weight(node_id, row, col, value)
+        self.document.set_weight(node_id, row, col, value, weights)  # undoable; the worker follows
+
+    def _weight_edited(self, node_id: str, row: int, col: int, value: float) -> None:
+        """A weight typed by hand, or its undo or redo: the worker's network takes it."""
+        if self.worker is not None:
+            self.worker.set_weight(node_id, row, col, value)
         self.status.emit(f"{self.document.graph.label(node_id)}: W[{row + 1}, {col + 1}] = {value:g}", 8000)
 
     # ------------------------------------------------------------- snapshots

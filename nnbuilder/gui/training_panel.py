@@ -1,5 +1,7 @@
 """The Training panel: data, hyperparameters and stop rules; each change is
-emitted at once as a signal (the controllers decide what it means).
+emitted at once as a signal (the controllers decide what it means, and make
+it a document edit). It shows the document's values (:meth:`TrainingPanel.show_training`,
+:meth:`TrainingPanel.show_dataset`): after an undo too, without emitting them again.
 
 Its number fields refuse a value the core refuses, with the core's reason
 (:mod:`.fields`): the training settings are checked by ``TrainConfig.check``,
@@ -9,6 +11,7 @@ fraction by ``split_indices``.
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout,
@@ -24,7 +27,7 @@ from nnbuilder.core.optimizers import OPTIMIZERS
 from nnbuilder.core.schema import first_error
 from nnbuilder.core.trainer import TrainConfig
 
-from .fields import Check, CheckedDoubleSpinBox, CheckedSpinBox
+from .fields import Check, CheckedDoubleSpinBox, CheckedSpinBox, pass_undo_to_window
 from .gallery import PAINTED, DatasetGallery
 
 SPEEDS = [("max", None), ("1000 steps/s", 1000.0), ("100 steps/s", 100.0), ("10 steps/s", 10.0),
@@ -134,6 +137,7 @@ class TrainingPanel(QWidget):
                               "Number of samples to generate")
         self.seed = _spin(QSpinBox, "seedSpin", 0, 2 ** 31 - 1, "Seed of the data generator: the same "
                           "seed gives the same points")
+        pass_undo_to_window(self.seed)
         self.regenerate = QPushButton()
         self.regenerate.setObjectName("regenerateButton")
         self.regenerate.setIcon(self.style().standardIcon(self.style().StandardPixmap.SP_BrowserReload))
@@ -234,17 +238,23 @@ class TrainingPanel(QWidget):
         self.show_test.toggled.connect(lambda _: self.viewChanged.emit())
         self.discretize.toggled.connect(lambda _: self.viewChanged.emit())
 
+    @contextmanager
+    def _quietly(self):
+        """Set widgets to shown values without emitting them as an edit."""
+        was, self._quiet = self._quiet, True
+        try:
+            yield
+        finally:
+            self._quiet = was
+
     def set_columns(self, names: list[str]) -> None:
         """Offer the columns for the output view's axes (shown for 3+ columns)."""
-        self._quiet = True
-        try:
+        with self._quietly():
             for box, default in ((self.slice_x, 0), (self.slice_y, 1)):
                 box.clear()
                 box.addItems(names)
                 box.setCurrentIndex(min(default, len(names) - 1))
                 box.setVisible(len(names) > 2)
-        finally:
-            self._quiet = False
         self.slice_label.setVisible(len(names) > 2)
 
     def slice_axes(self) -> tuple[int, int]:
@@ -258,20 +268,32 @@ class TrainingPanel(QWidget):
         return [self.samples, self.noise, self.split, self.lr, self.batch, self.momentum,
                 self.reg_rate, self.max_epochs, self.loss_target]
 
-    def set_values(self, cfg: TrainConfig, dataset: dict) -> None:
-        self._quiet = True
-        try:
-            for w in self.checked_fields():
-                w.clear_refusal()  # a new document's values: an old refusal no longer applies
+    def show_training(self, cfg: TrainConfig, kept: bool = True) -> None:
+        """Show the document's training settings (a new document, an edit, an
+        undo or a redo) without emitting them as an edit. ``kept``: a momentum
+        or penalty rate the settings do not use now (not sgd, no penalty)
+        stays in its field for when it is chosen again."""
+        with self._quietly():
+            for w in (self.lr, self.batch, self.momentum, self.reg_rate, self.max_epochs, self.loss_target):
+                w.clear_refusal()  # the document's values: an old refusal no longer applies
             self.lr.setValue(cfg.lr)
             self.batch.setValue(cfg.batch_size)
             self.optimizer.setCurrentText(cfg.optimizer)
-            self.momentum.setValue(cfg.momentum)
+            if cfg.momentum or cfg.optimizer == "sgd" or not kept:
+                self.momentum.setValue(cfg.momentum)
             reg = "L1" if cfg.l1 else "L2" if cfg.l2 else "none"
             self.reg.setCurrentText(reg)
-            self.reg_rate.setValue(cfg.l1 or cfg.l2 or 0.0)
+            if cfg.l1 or cfg.l2 or not kept:
+                self.reg_rate.setValue(cfg.l1 or cfg.l2 or 0.0)
             self.max_epochs.setValue(cfg.max_epochs or 0)
             self.loss_target.setValue(cfg.loss_target or 0.0)
+            self._enable_for_optimizer()
+
+    def show_dataset(self, dataset: dict) -> None:
+        """Show the document's data settings without emitting them as an edit."""
+        with self._quietly():
+            for w in (self.samples, self.noise, self.split):
+                w.clear_refusal()
             self._set_csv_item(dataset.get("csv"))
             if "name" in dataset:
                 self.dataset.setCurrentText(dataset["name"])
@@ -287,11 +309,8 @@ class TrainingPanel(QWidget):
             generated = info is not None and not info.fixed
             for w in (self.samples, self.seed, self.regenerate):
                 w.setEnabled(generated)
-            self._enable_for_optimizer()
             self.noise.setEnabled("name" in dataset and not DATASETS[dataset["name"]].fixed)
             self._shown_data = self.dataset.currentIndex()
-        finally:
-            self._quiet = False
 
     def _set_csv_item(self, path: str | None) -> None:
         """The imported file as an entry of the data list (before "Import CSV…")."""
@@ -309,14 +328,12 @@ class TrainingPanel(QWidget):
 
     def show_samples(self, n: int) -> None:
         """The row count of data that is not generated (the spin box is read-only then)."""
-        self._quiet = True
-        self.samples.setValue(n)
-        self._quiet = False
+        with self._quietly():
+            self.samples.setValue(n)
 
     def set_normalize(self, value: str) -> None:
-        self._quiet = True
-        self.normalize.setCurrentText(value)
-        self._quiet = False
+        with self._quietly():
+            self.normalize.setCurrentText(value)
 
     def speed_limit(self) -> float | None:
         """The chosen training speed in steps/s (None: as fast as possible)."""
@@ -354,9 +371,8 @@ class TrainingPanel(QWidget):
             return
         name, kind = self.dataset.currentText(), self.dataset.currentData(Qt.ItemDataRole.UserRole)
         if kind == IMPORT:
-            self._quiet = True  # the import may be cancelled: show the data in use until it is done
-            self.dataset.setCurrentIndex(self._shown_data)
-            self._quiet = False
+            with self._quietly():  # the import may be cancelled: show the data in use until it is done
+                self.dataset.setCurrentIndex(self._shown_data)
             self.importRequested.emit()
             return
         self._shown_data = self.dataset.currentIndex()
@@ -373,11 +389,10 @@ class TrainingPanel(QWidget):
         if self.sender() is self.dataset:
             # A new dataset starts from its own sample count (and a fixed table
             # from its own train fraction: all 4 rows of a truth table).
-            self._quiet = True
-            self.samples.setValue(info.samples)
-            if info.fixed:
-                self.split.setValue(info.split)
-            self._quiet = False
+            with self._quietly():
+                self.samples.setValue(info.samples)
+                if info.fixed:
+                    self.split.setValue(info.split)
         for w in (self.noise, self.samples, self.seed, self.regenerate):
             w.setEnabled(not info.fixed)
         self.datasetChanged.emit({"name": name, "samples": None if info.fixed else self.samples.value(),
