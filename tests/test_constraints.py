@@ -5,14 +5,17 @@ fragment; the shipped schema is what the declarations make.
 Oracles: boundary values and verdicts written here, and the ``jsonschema``
 package judging the generated fragments."""
 import json
+import re
 from pathlib import Path
 
 import jsonschema
+import numpy as np
 import pytest
 
 from nnbuilder.core import modelschema
 from nnbuilder.core.constraints import Boolean, Interval, Options, merged, number_text
-from nnbuilder.core.errors import NNBuilderError
+from nnbuilder.core.datasets import DATASET_CONSTRAINTS, make_dataset, split_indices
+from nnbuilder.core.errors import DataError, NNBuilderError
 from nnbuilder.core.lessons import ACTIONS
 from nnbuilder.core.modelfile import model_from_dict, model_schema
 from nnbuilder.core.nodetypes import NODE_SPECS, Param, params_by_name
@@ -132,6 +135,39 @@ def test_a_model_file_is_refused_at_the_bad_settings_path():
             assert e.value.path == f"$.training.{name}", (name, v, str(e.value))
 
 
+def test_dataset_settings_at_and_beyond_their_limits():
+    rng = np.random.default_rng(0)
+    assert len(make_dataset("circle", samples=4).X) == 4
+    for bad, words in [(3, "samples must be a whole number between 4 and 1000000 (got 3)"),
+                       (1_000_001, "between 4 and 1000000")]:
+        with pytest.raises(DataError, match=re.escape(words)):
+            make_dataset("circle", samples=bad)
+    make_dataset("circle", samples=10, noise=0.0), make_dataset("circle", samples=10, noise=1.0)
+    with pytest.raises(DataError, match=r"noise must be between 0 and 1 \(got 1.01\)"):
+        make_dataset("circle", samples=10, noise=1.01)
+    assert len(split_indices(10, 1.0, rng)[1]) == 0 and len(split_indices(10, 0.01, rng)[0]) == 1
+    for bad in (0, 1.01, -0.5):
+        with pytest.raises(DataError, match="the training fraction must be above 0 and at most 1"):
+            split_indices(10, bad, rng)
+
+
+@pytest.mark.parametrize("key,bad", [("split", 0), ("samples", 3), ("noise", 2), ("seed", -1), ("seed", 2 ** 32)])
+def test_a_model_file_with_a_dataset_setting_beyond_its_limit_is_refused_there(key, bad):
+    base = {"format": "nnbuilder-model", "version": 1, "graph": {"nodes": [], "edges": []},
+            "dataset": {"name": "circle", key: bad}}
+    with pytest.raises(NNBuilderError) as e:
+        model_from_dict(base)
+    assert e.value.path == f"$.dataset.{key}"
+
+
+def test_the_format_doc_gives_the_declared_ranges():
+    text = (Path(__file__).resolve().parents[1] / "docs" / "model-format.md").read_text()
+    units, batch = params_by_name()["units"].constraint, TRAIN_CONSTRAINTS["batch_size"]
+    assert f"`units` [4] ({units.low}-{units.high})" in text
+    assert f"`batch_size` ({batch.low}-{batch.high})" in text
+    assert f"`lr` ({TRAIN_CONSTRAINTS['lr'].range_text().replace(' and', ',')})" in text
+
+
 # ---------------------------------- each fragment judged by jsonschema too
 def _probes(c) -> list:
     """Values at, inside and just beyond a constraint's ends, and of other types."""
@@ -148,6 +184,7 @@ def _probes(c) -> list:
 def _declared():
     out = [(f"training.{n}", c) for n, c in TRAIN_CONSTRAINTS.items()]
     out += [(f"params.{n}", p.constraint) for n, p in params_by_name().items()]
+    out += [(f"dataset.{n}", c) for n, c in DATASET_CONSTRAINTS.items()]
     return out
 
 
@@ -197,8 +234,8 @@ def test_none_ok_adds_null_to_the_fragment():
 
 
 def test_numbers_in_messages():
-    assert [number_text(x) for x in (1000, 1000.0, 0.5, 1e6, -1e6, 1e-5, 100000)] == \
-        ["1000", "1000", "0.5", "1e6", "-1e6", "1e-5", "100000"]
+    assert [number_text(x) for x in (1000, 1000.0, 0.5, 1e6, -1e6, 1e-5, 100000, 10**6)] == \
+        ["1000", "1000", "0.5", "1e6", "-1e6", "1e-5", "100000", "1000000"]
 
 
 def test_a_name_means_one_constraint(monkeypatch):
@@ -238,6 +275,9 @@ def test_the_training_fields_ranges_are_the_declared_ones(qtbot):
     assert panel.reg_rate.minimum() == 0 and panel.max_epochs.minimum() == 0
     assert [panel.optimizer.itemText(i) for i in range(panel.optimizer.count())] == \
         list(TRAIN_CONSTRAINTS["optimizer"].names)
+    assert (panel.samples.minimum(), panel.samples.maximum()) == (4, 1_000_000)
+    assert (panel.noise.minimum(), panel.noise.maximum()) == (0, 1)
+    assert (panel.split.minimum(), panel.split.maximum()) == (10.0 ** -panel.split.decimals(), 1)
 
 
 def test_a_number_typed_beyond_the_range_is_refused_with_the_reason_not_cut(qtbot):

@@ -208,8 +208,8 @@ def test_an_out_of_range_learning_rate_is_refused_and_the_old_one_kept(qtbot, wi
 
 @pytest.mark.parametrize("attr,typed,why", [
     ("momentum", "1", "must be at least 0 and below 1"), ("batch", "0", "between 1 and 100000"),
-    ("noise", "3", "must be at most 1"), ("split", "0", "above 0"),
-    ("samples", "2", "must be at least 4"), ("max_epochs", "-5", "must be a whole number at least 0"),
+    ("noise", "3", "must be between 0 and 1"), ("split", "0", "must be above 0 and at most 1"),
+    ("samples", "2", "must be a whole number between 4 and 1000000"), ("max_epochs", "-5", "must be a whole number at least 0"),
 ])
 def test_training_fields_refuse_with_the_cores_reason(qtbot, window, attr, typed, why):
     field = getattr(window.training_panel, attr)

@@ -35,8 +35,9 @@ class BadValue(ValueError):
 
 
 def number_text(x: float) -> str:
-    """A limit as a message says it: 1000, 0.5, 1e6, -1e-5."""
-    if isinstance(x, float) and x.is_integer() and abs(x) < 1e5:
+    """A limit as a message says it: 1000000 (a whole number as written), 0.5,
+    1000.0 as 1000, 1e6 as 1e6, -1e-5."""
+    if isinstance(x, int) or (x.is_integer() and abs(x) < 1e5):
         return str(int(x))
     mantissa, _, exponent = f"{x:g}".partition("e")
     return f"{mantissa}e{int(exponent)}" if exponent else mantissa

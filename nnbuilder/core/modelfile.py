@@ -284,8 +284,6 @@ def model_from_dict(data: Any, file: str | None = None) -> ModelDocument:
         for key in CSV_OPTIONS:
             if key in dataset and "csv" not in dataset and dataset[key] not in (None, False):
                 fail(f"'{key}' applies to CSV data only", f"$.dataset.{key}")
-        if dataset.get("split") == 0:
-            fail("the training fraction must be above 0", "$.dataset.split")
     labels = data.get("labels")
     outputs = graph.nodes_of_type("output")
     if labels is not None and len(outputs) == 1:

@@ -2,7 +2,8 @@
 
 :func:`build_model_schema` writes the file's structure here and takes the
 node types (:data:`~nnbuilder.core.nodetypes.NODE_SPECS`), their parameters'
-constraints, the training settings' (:data:`~nnbuilder.core.trainer.TRAIN_CONSTRAINTS`)
+constraints, the training settings' (:data:`~nnbuilder.core.trainer.TRAIN_CONSTRAINTS`),
+the dataset settings' (:data:`~nnbuilder.core.datasets.DATASET_CONSTRAINTS`)
 and the built-in datasets' names from their one declaration.
 ``resources/model.schema.json`` is this, written out for readers outside
 nnbuilder (a test keeps the two equal); after changing a declaration run::
@@ -15,7 +16,7 @@ import argparse
 import json
 from pathlib import Path
 
-from .datasets import DATASETS, MAX_SAMPLES
+from .datasets import DATASET_CONSTRAINTS, DATASETS
 from .graph import MAX_NAME, MAX_NODES
 from .nodetypes import MAX_UNITS, NODE_SPECS, params_by_name
 from .trainer import TRAIN_CONSTRAINTS
@@ -25,7 +26,7 @@ __all__ = ["build_model_schema", "schema_text", "SOURCE_SCHEMA"]
 #: The file in a source tree (what ``--write`` rewrites).
 SOURCE_SCHEMA = Path(__file__).resolve().parents[2] / "resources" / "model.schema.json"
 
-_SEED = {"type": "integer", "minimum": 0, "maximum": 2 ** 32 - 1}
+_SEED = DATASET_CONSTRAINTS["seed"].schema()  # the network's seed has the data's range
 _NUMBERS = {"type": "array", "minItems": 1, "items": {"type": "number"}}
 
 
@@ -54,13 +55,10 @@ def _dataset() -> dict:
                 "description": "CSV data: the file, relative to the model file's folder (with /) "
                                "when it lies there or below, else absolute."},
         "target": {"type": ["string", "null"]},
-        "samples": {"type": ["integer", "null"], "minimum": 4, "maximum": MAX_SAMPLES},
-        "noise": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
-        "split": {"type": "number", "minimum": 0, "maximum": 1},
-        "seed": _SEED,
+        **{k: DATASET_CONSTRAINTS[k].schema() for k in ("samples", "noise", "split", "seed")},
         "points": {"type": "array", "maxItems": 10000, "description": "Painted data: [x1, x2, class] rows.",
                    "items": {"type": "array", "minItems": 3, "maxItems": 3, "items": {"type": "number"}}},
-        "classes": {"type": "integer", "minimum": 2, "maximum": 6},
+        "classes": DATASET_CONSTRAINTS["classes"].schema(),
         "features": {"type": "array", "minItems": 1, "maxItems": MAX_UNITS,
                      "items": {"type": "string", "minLength": 1},
                      "description": "CSV data: the feature columns by name (default all but the target)."},

@@ -2,10 +2,9 @@
 emitted at once as a signal (the controllers decide what it means).
 
 Its number fields refuse a value the core refuses, with the core's reason
-(:mod:`.fields`): the training settings by their declared constraints
-(``TRAIN_CONSTRAINTS``, which also give the fields their ranges), the data's
-sample count and noise by the model file's schema, the train fraction by
-``split_indices``.
+(:mod:`.fields`), and take their ranges from the same declarations: the
+training settings' (``TRAIN_CONSTRAINTS``) and the data's
+(``DATASET_CONSTRAINTS``).
 """
 from __future__ import annotations
 
@@ -15,18 +14,13 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout,
                                QLabel, QPushButton, QSizePolicy, QSpinBox, QWidget)
 
-import numpy as np
-
 from nnbuilder.core.constraints import Constraint
-from nnbuilder.core.datasets import DATASETS, split_indices
-from nnbuilder.core.errors import NNBuilderError
-from nnbuilder.core.modelfile import model_schema
+from nnbuilder.core.datasets import DATASET_CONSTRAINTS, DATASETS
 from nnbuilder.core.nodetypes import NODE_SPECS
 from nnbuilder.core.optimizers import OPTIMIZERS
-from nnbuilder.core.schema import first_error
 from nnbuilder.core.trainer import TRAIN_CONSTRAINTS, TrainConfig
 
-from .fields import Check, CheckedDoubleSpinBox, CheckedSpinBox
+from .fields import CheckedDoubleSpinBox, CheckedSpinBox
 from .gallery import PAINTED, DatasetGallery
 
 SPEEDS = [("max", None), ("1000 steps/s", 1000.0), ("100 steps/s", 100.0), ("10 steps/s", 10.0),
@@ -50,48 +44,19 @@ def _spin(cls, name, lo, hi, tip, decimals=None, step=None):
     return w
 
 
-def _why(message: str) -> str:
-    """The reason in a core message: "training setting 'lr': must be ... (got 5000.0)"
-    -> "must be ..." (the field says which setting and value)."""
-    if message.startswith("training setting '"):
-        message = message.split("': ", 1)[-1]
-    return message.rsplit(" (got ", 1)[0]
-
-
-def _dataset_check(key: str) -> Check:
-    """The model file schema's word on one dataset setting."""
-    rule = model_schema()["$defs"]["dataset"]["properties"][key]
-
-    def check(value):
-        err = first_error(value, rule)
-        return _why(err[1]) if err else None
-    return check
-
-
-def _split_check(value) -> str | None:
-    try:
-        split_indices(1, value, np.random.default_rng(0))
-    except NNBuilderError as e:
-        return _why(str(e))
-    return None
-
-
-def _field(cls, rule: Check | Constraint, label: str, name: str, tip: str, decimals=None,
-           step=None, zero_text: str = ""):
-    """A number field that refuses (with the reason) what ``rule`` refuses: a
-    check, or a core constraint, which also gives the field its range."""
-    constraint = rule if isinstance(rule, Constraint) else None
-    w = cls(rule if constraint is None else constraint.refusal, label, zero_text)
+def _field(cls, constraint: Constraint, label: str, name: str, tip: str, decimals=None, step=None,
+           zero_text: str = ""):
+    """A number field within a core constraint's range that refuses (with the
+    reason) what the constraint refuses."""
+    w = cls(constraint.refusal, label, zero_text)
     w.setObjectName(name)
     w.setToolTip(tip)
     if decimals is not None:
         w.setDecimals(decimals)
     if step is not None:
         w.setSingleStep(step)
-    if constraint is not None:
-        w.limit_to(constraint)
+    w.limit_to(constraint)
     return w
-
 
 
 class TrainingPanel(QWidget):
@@ -125,7 +90,7 @@ class TrainingPanel(QWidget):
         self.gallery = DatasetGallery()
         self.gallery.picked.connect(self.dataset.setCurrentText)
         self.dataset.currentTextChanged.connect(self.gallery.show_current)
-        self.samples = _field(CheckedSpinBox, _dataset_check("samples"), "Samples", "samplesSpin",
+        self.samples = _field(CheckedSpinBox, DATASET_CONSTRAINTS["samples"], "Samples", "samplesSpin",
                               "Number of samples to generate")
         self.seed = _spin(QSpinBox, "seedSpin", 0, 2 ** 31 - 1, "Seed of the data generator: the same "
                           "seed gives the same points")
@@ -135,9 +100,9 @@ class TrainingPanel(QWidget):
         self.regenerate.setToolTip("Regenerate: new points from a new seed")
         self.regenerate.setAccessibleName("Regenerate")
         self.regenerate.clicked.connect(self._regenerate)
-        self.noise = _field(CheckedDoubleSpinBox, _dataset_check("noise"), "Noise", "noiseSpin",
+        self.noise = _field(CheckedDoubleSpinBox, DATASET_CONSTRAINTS["noise"], "Noise", "noiseSpin",
                             "Noise, 0 to 1", 2, 0.05)
-        self.split = _field(CheckedDoubleSpinBox, _split_check, "Train fraction", "splitSpin",
+        self.split = _field(CheckedDoubleSpinBox, DATASET_CONSTRAINTS["split"], "Train fraction", "splitSpin",
                             "Fraction of the samples used for training (1: all, no test set)", 2, 0.05)
         self.normalize = QComboBox()
         self.normalize.setObjectName("normalizeCombo")
