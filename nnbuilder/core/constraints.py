@@ -99,7 +99,9 @@ class Interval(Constraint):
     closed: str = "both"
 
     def __post_init__(self):
-        assert self.kind in (int, float) and self.closed in CLOSED, (self.kind, self.closed)
+        if self.kind not in (int, float) or self.closed not in CLOSED:
+            raise ValueError(f"an Interval is of int or float, closed {', '.join(CLOSED)}: "
+                             f"not {self.kind}, {self.closed!r}")
 
     @property
     def _low_closed(self) -> bool:

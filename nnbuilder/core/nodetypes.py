@@ -5,11 +5,12 @@ about a type anywhere else.
 :class:`NodeType`: its display name, its parameters with defaults and
 checks, how many inputs it takes, its width rule, whether it owns weights,
 the op the engine runs for it (:mod:`nnbuilder.core.ops`) and its summary
-text. A parameter's constraint (:mod:`.constraints`) is its one limit: the
-graph's check, the inspector's field range and the model schema's
-``$defs.params`` entry (:func:`param_constraints`) all come from it. The graph, the engine, the scene items, the inspector, the palette and
+text. The graph, the engine, the scene items, the inspector, the palette and
 the CLI read these entries instead of branching on type names; see
-docs/adding-a-node-type.md.
+docs/adding-a-node-type.md. A parameter's constraint (:mod:`.constraints`)
+is its one limit: the graph's check and message, the inspector's field range
+or choices and the model schema's ``$defs.params`` entry
+(:func:`params_by_name`) all come from it.
 
 Two type names are also roles: the graph has exactly one ``"input"`` node
 (the features, standardized or not) and one ``"output"`` node (its loss).
@@ -28,14 +29,15 @@ from .features import FEATURE_NAMES, is_feature_name
 from .initializers import INITIALIZERS
 from .losses import LOSSES
 
-__all__ = ["NodeType", "Param", "BadValue", "NODE_SPECS", "node_type", "check_param", "params_by_name",
-           "INPUT", "OUTPUT", "NO_INPUT", "SINGLE", "MERGE", "MAX_UNITS", "NORMALIZE",
+__all__ = ["NodeType", "Param", "BadValue", "FeatureList", "UNITS", "NODE_SPECS", "node_type",
+           "check_param", "params_by_name", "INPUT", "OUTPUT", "NO_INPUT", "SINGLE", "MERGE", "MAX_UNITS", "NORMALIZE",
            "OUTPUT_PAIRINGS", "LOSS_UNITS", "ACTIVATION_UNITS", "pairing_problem", "param_refusal"]
 
 MAX_UNITS = 1024
 #: Input normalization: "standardize" feeds (x - mean) / std, with the mean and
 #: std of each feature over the training rows.
 NORMALIZE = ("none", "standardize")
+#: What the model schema says of it.
 NORMALIZE_DESCRIPTION = ("Input nodes: standardize feeds (x - mean) / std to the network, with mean "
                          "and std of each feature over the training rows, stored under the Input "
                          "node's id in weights.")
