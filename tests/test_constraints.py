@@ -16,9 +16,11 @@ from nnbuilder.core import modelschema
 from nnbuilder.core.constraints import Boolean, Interval, Options, merged, number_text
 from nnbuilder.core.datasets import DATASET_CONSTRAINTS, make_dataset, split_indices
 from nnbuilder.core.errors import DataError, NNBuilderError
+from nnbuilder.core.graph import Graph
 from nnbuilder.core.lessons import ACTIONS
 from nnbuilder.core.modelfile import model_from_dict, model_schema
 from nnbuilder.core.nodetypes import NODE_SPECS, Param, params_by_name
+from nnbuilder.core.schema import first_error
 from nnbuilder.core.trainer import TRAIN_CONSTRAINTS, TrainConfig
 
 from guitools import type_into
@@ -47,9 +49,38 @@ def test_the_schema_holds_each_declared_parameter_and_setting():
     d = json.loads(SCHEMA_FILE.read_text())["$defs"]
     assert d["training"]["properties"]["batch_size"] == {"type": "integer", "minimum": 1, "maximum": 100000}
     assert d["training"]["properties"]["lr"] == {"type": "number", "exclusiveMinimum": 0, "maximum": 1000}
-    assert d["params"]["properties"]["rate"] == {"type": "number", "minimum": 0, "exclusiveMaximum": 1}
-    assert d["params"]["properties"]["units"] == {"type": "integer", "minimum": 1, "maximum": 1024}
+    assert d["dropout_params"]["properties"] == {
+        "rate": {"type": "number", "minimum": 0, "exclusiveMaximum": 1}}
+    assert d["dense_params"]["properties"]["units"] == {"type": "integer", "minimum": 1, "maximum": 1024}
+    assert d["add_params"]["properties"] == {} and d["add_params"]["additionalProperties"] is False
     assert d["node"]["properties"]["type"] == {"enum": list(NODE_SPECS)}
+    # What each type accepts: exactly the parameters the graph takes for it.
+    for name, spec in NODE_SPECS.items():
+        assert set(d[f"{name}_params"]["properties"]) == set(Graph().add_node(name).params)
+
+
+@pytest.mark.parametrize("type_name,params,ok", [
+    ("dense", {"units": 3, "bias": False}, True),
+    ("dense", {"rate": 0.5}, False),  # a dropout's parameter
+    ("dropout", {"units": 3}, False),
+    ("add", {}, True),
+    ("add", {"units": 1}, False),
+    ("input", {"features": ["x1"], "normalize": "standardize"}, True),
+    ("output", {"loss": "l2", "units": 1}, True),
+    ("activation", {"activation": "relu", "alpha": None}, True),
+])
+def test_the_schema_says_what_each_node_type_accepts(type_name, params, ok):
+    """jsonschema on the shipped file, our validator and the graph agree."""
+    data = {"format": "nnbuilder-model", "version": 1,
+            "graph": {"nodes": [{"id": "n", "type": type_name, "params": params}], "edges": []}}
+    schema = json.loads(SCHEMA_FILE.read_text())
+    assert jsonschema.Draft202012Validator(schema).is_valid(data) == ok
+    refused = (first_error(data, model_schema()) is not None)
+    assert refused == (not ok)
+    if not ok:
+        with pytest.raises(NNBuilderError) as e:
+            model_from_dict(data)
+        assert e.value.path.startswith("$.graph.nodes[0].params.")
 
 
 # ------------------------------------- one declaration, every reader follows

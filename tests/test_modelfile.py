@@ -80,9 +80,9 @@ def test_schema_is_valid_and_its_names_are_the_engine_tables():
     schema = modelfile.model_schema()
     jsonschema.Draft202012Validator.check_schema(schema)
     d = schema["$defs"]
-    assert d["params"]["properties"]["activation"]["enum"] == list(ACTIVATIONS)
-    assert d["params"]["properties"]["loss"]["enum"] == list(LOSSES)
-    assert d["params"]["properties"]["initializer"]["enum"] == list(INITIALIZERS)
+    assert d["dense_params"]["properties"]["activation"]["enum"] == list(ACTIVATIONS)
+    assert d["output_params"]["properties"]["loss"]["enum"] == list(LOSSES)
+    assert d["dense_params"]["properties"]["initializer"]["enum"] == list(INITIALIZERS)
     assert d["training"]["properties"]["optimizer"]["enum"] == list(OPTIMIZERS)
     assert d["dataset"]["properties"]["name"]["enum"] == list(DATASETS)
 

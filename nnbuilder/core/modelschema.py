@@ -1,8 +1,8 @@
 """The model file's JSON Schema, made from the declarations it describes.
 
 :func:`build_model_schema` writes the file's structure here and takes the
-node types (:data:`~nnbuilder.core.nodetypes.NODE_SPECS`), their parameters'
-constraints, the training settings' (:data:`~nnbuilder.core.trainer.TRAIN_CONSTRAINTS`),
+node types (:data:`~nnbuilder.core.nodetypes.NODE_SPECS`), the parameters
+each accepts and their constraints, the training settings' (:data:`~nnbuilder.core.trainer.TRAIN_CONSTRAINTS`),
 the dataset settings' (:data:`~nnbuilder.core.datasets.DATASET_CONSTRAINTS`)
 and the built-in datasets' names from their one declaration.
 ``resources/model.schema.json`` is this, written out for readers outside
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .datasets import DATASET_CONSTRAINTS, DATASETS
 from .graph import MAX_NAME, MAX_NODES
-from .nodetypes import MAX_UNITS, NODE_SPECS, params_by_name
+from .nodetypes import MAX_UNITS, NODE_SPECS
 from .trainer import TRAIN_CONSTRAINTS
 
 __all__ = ["build_model_schema", "schema_text", "SOURCE_SCHEMA"]
@@ -34,9 +34,10 @@ def _nullable(ref: str) -> dict:
     return {"anyOf": [{"type": "null"}, {"$ref": f"#/$defs/{ref}"}]}
 
 
-def _params() -> dict:
+def _params(params: dict) -> dict:
+    """The ``params`` object of one node type: its parameters, no others."""
     props = {}
-    for name, p in params_by_name().items():
+    for name, p in params.items():
         props[name] = p.constraint.schema()
         if p.description:
             props[name]["description"] = p.description
@@ -101,9 +102,13 @@ def build_model_schema() -> dict:
                                 "one gets the first free name of its type (\"Input\", \"Dense 1\", "
                                 "\"Dense 2\", ..., \"Output\") in the order the data flows."},
         "type": {"enum": list(NODE_SPECS)},
-        "params": {"$ref": "#/$defs/params"},
+        "params": {"type": "object", "description": "The node's settings; a type's own only "
+                                                    "(see $defs.<type>_params), each optional."},
         "position": {"type": "array", "minItems": 2, "maxItems": 2,
-                     "items": {"type": "number", "minimum": -1e7, "maximum": 1e7}}}}
+                     "items": {"type": "number", "minimum": -1e7, "maximum": 1e7}}},
+        # What each type accepts: its own parameters, within their limits.
+        "anyOf": [{"properties": {"type": {"const": name}, "params": {"$ref": f"#/$defs/{name}_params"}}}
+                  for name in NODE_SPECS]}
     graph = {"type": "object", "required": ["nodes", "edges"], "additionalProperties": False,
              "properties": {"nodes": {"type": "array", "maxItems": MAX_NODES, "items": {"$ref": "#/$defs/node"}},
                             "edges": {"type": "array", "maxItems": 800,
@@ -145,7 +150,7 @@ def build_model_schema() -> dict:
             "id": {"type": "string", "pattern": "^[A-Za-z0-9_.-]{1,64}$"},
             "graph": graph,
             "node": node,
-            "params": _params(),
+            **{f"{name}_params": _params(t.params) for name, t in NODE_SPECS.items()},
             "edge": edge,
             "weights": _weights(),
             "training": _training(),
