@@ -322,6 +322,8 @@ def test_a_number_typed_beyond_the_range_is_refused_with_the_reason_not_cut(qtbo
     type_into(qtbot, batch, "200000")  # a plain QSpinBox would stop at "20000" and take it
     assert batch.value() == before and batch.property("refused") is True
     assert batch.refusal.startswith("Batch size 200000 refused: must be a whole number between 1 and 100000")
+    type_into(qtbot, batch, "-3")  # below the range, sign first
+    assert batch.value() == before and batch.refusal.startswith("Batch size -3 refused: ")
     type_into(qtbot, batch, "100000")
     assert batch.value() == 100000 and batch.property("refused") is False
     batch.stepBy(5)  # the arrows stop at the end

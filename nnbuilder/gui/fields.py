@@ -118,9 +118,9 @@ def _checked(base):
             # check, which says why it is refused (Qt would drop the keystroke).
             state, text, pos = super().validate(text, pos)
             value = self._number(text.strip())
-            if state == QValidator.State.Invalid and value is not None and \
-                    not self.minimum() <= value <= self.maximum():
-                state = QValidator.State.Intermediate
+            if state == QValidator.State.Invalid and (text.strip() in ("-", "+") or (
+                    value is not None and not self.minimum() <= value <= self.maximum())):
+                state = QValidator.State.Intermediate  # "-" begins "-5"
             return state, text, pos
 
         def commit_typed(self) -> bool:
