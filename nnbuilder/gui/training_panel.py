@@ -45,9 +45,9 @@ def _spin(cls, name, lo, hi, tip, decimals=None, step=None):
 
 
 def _field(cls, constraint: Constraint, label: str, name: str, tip: str, decimals=None, step=None,
-           zero_text: str = ""):
-    """A number field within a core constraint's range that refuses (with the
-    reason) what the constraint refuses."""
+           zero_text: str = "", ranged: bool = True):
+    """A number field that refuses (with the reason) what a core constraint
+    refuses, within the constraint's range unless not ``ranged``."""
     w = cls(constraint.refusal, label, zero_text)
     w.setObjectName(name)
     w.setToolTip(tip)
@@ -55,7 +55,8 @@ def _field(cls, constraint: Constraint, label: str, name: str, tip: str, decimal
         w.setDecimals(decimals)
     if step is not None:
         w.setSingleStep(step)
-    w.limit_to(constraint)
+    if ranged:
+        w.limit_to(constraint)
     return w
 
 
@@ -90,8 +91,10 @@ class TrainingPanel(QWidget):
         self.gallery = DatasetGallery()
         self.gallery.picked.connect(self.dataset.setCurrentText)
         self.dataset.currentTextChanged.connect(self.gallery.show_current)
+        # Not ranged: it also shows the row count of data that is not generated
+        # (show_samples), which may lie beyond what a generator takes.
         self.samples = _field(CheckedSpinBox, DATASET_CONSTRAINTS["samples"], "Samples", "samplesSpin",
-                              "Number of samples to generate")
+                              "Number of samples to generate", ranged=False)
         self.seed = _spin(QSpinBox, "seedSpin", 0, 2 ** 31 - 1, "Seed of the data generator: the same "
                           "seed gives the same points")
         self.regenerate = QPushButton()
