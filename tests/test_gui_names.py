@@ -207,9 +207,9 @@ def test_an_out_of_range_learning_rate_is_refused_and_the_old_one_kept(qtbot, wi
 
 
 @pytest.mark.parametrize("attr,typed,why", [
-    ("momentum", "1", "must be below 1"), ("batch", "0", "from 1 to 100000"),
-    ("noise", "3", "must be at most 1"), ("split", "0", "above 0"),
-    ("samples", "2", "must be at least 4"), ("max_epochs", "-5", "whole number >= 0"),
+    ("momentum", "1", "must be at least 0 and below 1"), ("batch", "0", "between 1 and 100000"),
+    ("noise", "3", "must be between 0 and 1"), ("split", "0", "must be above 0 and at most 1"),
+    ("samples", "2", "must be a whole number between 4 and 1000000"), ("max_epochs", "-5", "must be a whole number at least 0"),
 ])
 def test_training_fields_refuse_with_the_cores_reason(qtbot, window, attr, typed, why):
     field = getattr(window.training_panel, attr)
@@ -225,7 +225,7 @@ def test_inspector_fields_refuse_with_the_registrys_reason(qtbot, window):
     units = window.inspector.units
     type_into(qtbot, units, "2000")
     assert g.nodes["dense1"].params["units"] == 4 and units.value() == 4
-    assert "Units 2000 refused: must be between 1 and 1024" in messages(window)
+    assert "Units 2000 refused: must be a whole number between 1 and 1024" in messages(window)
     assert units.property("refused") is True
     type_into(qtbot, units, "6")
     assert g.nodes["dense1"].params["units"] == 6 and units.property("refused") is False

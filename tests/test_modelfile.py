@@ -80,9 +80,9 @@ def test_schema_is_valid_and_its_names_are_the_engine_tables():
     schema = modelfile.model_schema()
     jsonschema.Draft202012Validator.check_schema(schema)
     d = schema["$defs"]
-    assert d["params"]["properties"]["activation"]["enum"] == list(ACTIVATIONS)
-    assert d["params"]["properties"]["loss"]["enum"] == list(LOSSES)
-    assert d["params"]["properties"]["initializer"]["enum"] == list(INITIALIZERS)
+    assert d["dense_params"]["properties"]["activation"]["enum"] == list(ACTIVATIONS)
+    assert d["output_params"]["properties"]["loss"]["enum"] == list(LOSSES)
+    assert d["dense_params"]["properties"]["initializer"]["enum"] == list(INITIALIZERS)
     assert d["training"]["properties"]["optimizer"]["enum"] == list(OPTIMIZERS)
     assert d["dataset"]["properties"]["name"]["enum"] == list(DATASETS)
 
@@ -144,7 +144,7 @@ def test_an_older_version_is_migrated(valid, monkeypatch):
     (lambda d: d["weights"]["a"].update(b=None), "$.weights.a.b", "4 entries"),
     (lambda d: d["weights"].update(sum={"W": [[1.0]], "b": None}), "$.weights.sum", "not a Dense"),
     (lambda d: d["weights"]["a"]["W"][0].__setitem__(0, "1"), "$.weights.a.W[0][0]", "must be number"),
-    (lambda d: d["training"].update(lr=-1), "$.training.lr", "at least 0"),
+    (lambda d: d["training"].update(lr=-1), "$.training.lr", "must be above 0 (got -1)"),
     (lambda d: d["training"].update(lr=0), "$.training.lr", "above 0"),
     (lambda d: d["training"].update(momentum=1.5), "$.training.momentum", "below 1"),
     (lambda d: d["dataset"].update(name="mnist"), "$.dataset.name", "one of"),

@@ -1,23 +1,30 @@
 """The node-type registry: its entries are consistent, and the graph, the
-engine, the diagram and the CLI all follow it, down to a type registered here."""
+engine, the model file, the diagram and the CLI all follow it, down to a type
+registered here."""
+import json
+import re
+from pathlib import Path
+
+import jsonschema
 import numpy as np
 import pytest
 
 from nnbuilder.cli import main
-from nnbuilder.core import graph as graph_module
-from nnbuilder.core import modelfile
-from nnbuilder.core.errors import GraphError
+from nnbuilder.core.constraints import Interval
+from nnbuilder.core.errors import GraphError, ModelFileError
 from nnbuilder.core.graph import Graph
-from nnbuilder.core.modelfile import ModelDocument, save_model
+from nnbuilder.core.modelfile import ModelDocument, load_model, model_from_dict, model_to_dict, save_model
 from nnbuilder.core.network import Network
 from nnbuilder.core.activations import ACTIVATIONS
 from nnbuilder.core.datasets import make_dataset
 from nnbuilder.core.losses import LOSSES
-from nnbuilder.core.nodetypes import (MERGE, NO_INPUT, NODE_SPECS, OUTPUT_PAIRINGS, SINGLE, BadValue,
-                                      NodeType, Param, check_param, pairing_problem, param_refusal)
+from nnbuilder.core.nodetypes import (MERGE, NO_INPUT, NODE_SPECS, OUTPUT_PAIRINGS, SINGLE, NodeType,
+                                      Param, check_param, param_refusal)
 from nnbuilder.core.trainer import TrainConfig, TrainData, Trainer
 
 from test_gradients import check_network_gradient
+
+SCHEMA_FILE = Path(__file__).resolve().parents[1] / "resources" / "model.schema.json"
 
 
 @pytest.mark.parametrize("name", list(NODE_SPECS))
@@ -32,41 +39,87 @@ def test_every_default_passes_its_own_check(name):
 
 
 @pytest.mark.parametrize("name,key,value,why", [
-    ("dense", "units", 0, "between 1 and 1024"),
-    ("dense", "units", 2.5, "whole number"),
-    ("output", "loss", "nope", "unknown loss"),
-    ("dropout", "rate", 1, "below 1"),
-    ("activation", "alpha", float("nan"), "finite"),
-    ("input", "features", ["x1", "x1"], "twice"),
+    ("dense", "units", 0, "must be a whole number between 1 and 1024"),
+    ("output", "units", 1025, "must be a whole number between 1 and 1024"),
+    ("dense", "units", 2.5, "must be a whole number"),
+    ("dense", "units", True, "must be a whole number"),
+    ("output", "loss", "nope", "unknown loss; choose from l2, l1, huber, hinge, bce, cross_entropy"),
+    ("dense", "initializer", "ones", "unknown initializer; choose from glorot_uniform"),
+    ("dense", "bias", 1, "must be true or false"),
+    ("dropout", "rate", 1, "must be at least 0 and below 1"),
+    ("dropout", "rate", -0.01, "must be at least 0 and below 1"),
+    ("activation", "alpha", float("nan"), "must be a finite number"),
+    ("dense", "init_value", 2e6, "must be between -1e6 and 1e6"),
+    ("input", "features", ["x1", "x1"], "lists a feature twice"),
+    ("input", "features", [], "must be a non-empty list"),
     ("input", "normalize", "minmax", "choose from none, standardize"),
-    ("add", "units", 3, "add has no parameter 'units'"),
 ])
 def test_checks_refuse_bad_values_naming_type_and_parameter(name, key, value, why):
-    with pytest.raises(GraphError, match=why) as info:
+    with pytest.raises(GraphError) as info:
         check_param(name, key, value)
-    if "no parameter" not in why:
-        assert str(info.value).startswith(f"{name}.{key}: ")
+    assert str(info.value).startswith(f"{name}.{key}: {why}"), str(info.value)
+    assert param_refusal(name, key, value).startswith(why)
+    # The graph refuses it the same way and keeps the node as it was.
+    g = Graph()
+    nid = g.add_node(name).id
+    before = dict(g.nodes[nid].params)
+    with pytest.raises(GraphError, match=re.escape(why)):
+        g.set_params(nid, **{key: value})
+    assert g.nodes[nid].params == before
+
+
+@pytest.mark.parametrize("name,key,value", [
+    ("dense", "units", 1), ("dense", "units", 1024), ("dropout", "rate", 0.0),
+    ("dropout", "rate", 0.999), ("activation", "alpha", None), ("dense", "init_value", -1e6),
+    ("dense", "init_value", 1e6), ("output", "bias", False),
+])
+def test_checks_take_the_values_at_the_ends_of_their_ranges(name, key, value):
+    g = Graph()
+    nid = g.add_node(name).id
+    g.set_params(nid, **{key: value})
+    assert g.nodes[nid].params[key] == value and param_refusal(name, key, value) is None
 
 
 def test_checks_normalise_values():
     assert check_param("dense", "units", 3.0) == 3 and type(check_param("dense", "units", 3.0)) is int
+    assert check_param("dropout", "rate", 0) == 0.0 and type(check_param("dropout", "rate", 0)) is float
     assert check_param("input", "features", ("x1", "x2")) == ["x1", "x2"]
     with pytest.raises(GraphError, match="unknown node type 'conv'"):
         check_param("conv", "units", 3)
+    with pytest.raises(GraphError, match="add has no parameter 'units'"):
+        check_param("add", "units", 3)
 
 
-def test_the_graph_module_views_are_the_registry():
-    assert graph_module.NODE_TYPES == tuple(NODE_SPECS)
-    assert graph_module.PARAM_DEFAULTS == {n: t.defaults() for n, t in NODE_SPECS.items()}
-    assert set(graph_module.WEIGHTED_TYPES) == {"dense", "output"}
-    assert graph_module.LAYER_FORMULAS == {n: t.formula for n, t in NODE_SPECS.items()}
+def test_a_node_of_every_type_with_its_settings_changed_survives_the_model_file(tmp_path, dag_graph):
+    """Every type name and parameter the registry has is one the file format
+    (schema, reader, writer) knows: saved and read back, the graph is the same."""
+    g = dag_graph
+    g.set_params("a", initializer="constant", init_value=-0.5, bias=False)
+    g.set_params("in", normalize="standardize")
+    path = tmp_path / "m.json"
+    save_model(path, ModelDocument(g))
+    back = load_model(path).graph
+    assert {n: (x.type, x.params) for n, x in back.nodes.items()} == \
+           {n: (x.type, x.params) for n, x in g.nodes.items()}
+    assert {x.type for x in back.nodes.values()} == set(NODE_SPECS)
+    # The shipped schema agrees (jsonschema as the oracle).
+    data = json.loads(path.read_text())
+    jsonschema.Draft202012Validator(json.loads(SCHEMA_FILE.read_text())).validate(data)
 
 
-def test_the_model_file_schema_names_the_registry_types_and_parameters():
-    d = modelfile.model_schema()["$defs"]
-    assert d["node"]["properties"]["type"]["enum"] == list(NODE_SPECS)
-    names = {k for t in NODE_SPECS.values() for k in t.params}
-    assert names == set(d["params"]["properties"])
+@pytest.mark.parametrize("mutate,path", [
+    (lambda n: n.update(type="conv"), "type"),
+    (lambda n: n["params"].update(rate=0.5), "params.rate"),  # no type has it here: a dense node
+    (lambda n: n["params"].update(units=0), "params.units"),
+    (lambda n: n["params"].update(activation="gelu"), "params.activation"),
+])
+def test_a_file_naming_what_no_type_accepts_is_refused_at_its_path(tmp_path, dag_graph, mutate, path):
+    data = model_to_dict(ModelDocument(dag_graph))
+    index = [n["id"] for n in data["graph"]["nodes"]].index("a")
+    mutate(data["graph"]["nodes"][index])
+    with pytest.raises(ModelFileError) as e:
+        model_from_dict(data)
+    assert e.value.path == f"$.graph.nodes[{index}].{path}", str(e.value)
 
 
 def test_graph_and_engine_widths_follow_the_width_rules(dag_graph, rng):
@@ -131,14 +184,8 @@ class ScaleOp:
                 np.multiply(self.g, self.factor, out=self.gin)
 
 
-def _factor(value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise BadValue("must be a number", value)
-    return float(value)
-
-
 SCALE = NodeType("scale", "Scale", "Scale", "y = c x", "Multiplies by a constant.",
-                 {"factor": Param(2.0, _factor)}, SINGLE, ScaleOp,
+                 {"factor": Param(2.0, Interval(kind=float, low=-10, high=10))}, SINGLE, ScaleOp,
                  lambda p, w: f"x {p['factor']:g}", width=lambda ins: ins[0])
 
 
@@ -162,8 +209,10 @@ def test_a_registered_type_is_checked_and_wired_by_the_graph(scale_type):
     g = _scaled_chain()
     assert g.nodes["s"].params == {"factor": -3.0} and g.errors() == []
     assert g.widths()["s"] == 3 and g.total_params() == (2 * 3 + 3) + (3 * 1 + 1)
-    with pytest.raises(GraphError, match="scale.factor: must be a number"):
+    with pytest.raises(GraphError, match="scale.factor: must be a finite number"):
         g.set_params("s", factor="big")
+    with pytest.raises(GraphError, match="scale.factor: must be between -10 and 10"):
+        g.set_params("s", factor=11)
     assert "takes one input" in g.connection_refusal("in", "s")  # SINGLE, from the entry
     g2 = Graph.from_dict(g.to_dict())
     assert g2.to_dict() == g.to_dict()
@@ -195,26 +244,33 @@ def test_the_pairing_table_is_keyed_by_the_file_formats_names():
             assert rule is None or (rule[0] in ("error", "warning") and rule[1])
 
 
+#: What the lecture says of each loss with a one-unit Output of each
+#: activation, written here apart from the table: (severity, words the reason
+#: must contain), or None where the pair learns.
+def lecture(loss: str, act: str):
+    if loss in ("l2", "l1", "huber"):  # they compare y_hat with y wherever y_hat lies
+        return None
+    if loss == "bce":
+        return None if act == "sigmoid" else ("error", "probability in (0, 1)")
+    if loss == "cross_entropy":
+        return ("error", "needs a softmax output")
+    return {"sigmoid": ("error", "always predicts class 1"), "softplus": ("error", "always predicts class 1"),
+            "tanh": ("warning", "saturates"), "elu": ("warning", "flattens"),
+            "relu": ("warning", "never goes below 0"), "swish": ("warning", "never goes below")}.get(act)
+
+
 @pytest.mark.parametrize("loss", list(LOSSES))
 @pytest.mark.parametrize("act", [a for a in ACTIVATIONS if a != "softmax"])
 def test_every_loss_and_one_unit_output_activation(loss, act):
-    """Each pair with one output unit: flagged exactly as the table says, with its reason."""
+    """Each pair (two units for cross_entropy): flagged as the lecture says, with its reason."""
     units = 2 if loss == "cross_entropy" else 1
     found = output_problems(loss, act, units)
-    expected = pairing_problem(loss, act)
-    assert found == ([] if expected is None else [expected]), found
-    # What the table says, pair by pair (the lecture's reasons):
-    if loss in ("l2", "l1", "huber"):  # they compare y_hat with y wherever y_hat lies
-        assert expected is None
-    elif loss == "bce":
-        assert (expected is None) == (act == "sigmoid")
-        assert expected is None or (expected[0] == "error" and "probability in (0, 1)" in expected[1])
-    elif loss == "cross_entropy":
-        assert expected is not None and expected[0] == "error" and "softmax" in expected[1]
-    elif loss == "hinge":
-        severity = {"sigmoid": "error", "softplus": "error",  # always > 0: always class 1
-                    "tanh": "warning", "elu": "warning", "relu": "warning", "swish": "warning"}
-        assert (expected and expected[0]) == severity.get(act), (act, expected)
+    expected = lecture(loss, act)
+    if expected is None:
+        assert found == [], found
+    else:
+        assert len(found) == 1 and found[0][0] == expected[0] and expected[1] in found[0][1], found
+        assert act in found[0][1]  # the message names the activation it is about
 
 
 def test_softmax_output_pairs():
@@ -252,6 +308,6 @@ def test_the_table_tells_the_truth_hinge_sigmoid_predicts_one_class(monkeypatch)
 
 
 def test_param_refusal_gives_the_registrys_reason():
-    assert param_refusal("dense", "units", 2000) == "must be between 1 and 1024"
+    assert param_refusal("dense", "units", 2000) == "must be a whole number between 1 and 1024"
     assert param_refusal("dropout", "rate", 1.0) == "must be at least 0 and below 1"
     assert param_refusal("dense", "units", 7) is None

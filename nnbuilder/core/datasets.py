@@ -15,13 +15,14 @@ from typing import Callable
 
 import numpy as np
 
+from .constraints import Constraint, Interval
 from .dataset import Dataset  # re-exported: the record lives in a leaf module
 from .datasource import table_from_rows
 from .errors import DataError
 from .resources import resource
 from .table import MAX_CLASSES, read_table
 
-__all__ = ["Dataset", "DatasetInfo", "DATASETS", "make_dataset", "split_indices", "load_csv",
+__all__ = ["Dataset", "DatasetInfo", "DATASETS", "DATASET_CONSTRAINTS", "make_dataset", "split_indices", "load_csv",
            "load_features_csv", "painted_dataset", "CSV_OPTIONS", "dataset_from_spec"]
 
 
@@ -173,6 +174,15 @@ DATASETS: dict[str, DatasetInfo] = {
 }
 
 MAX_SAMPLES = 1_000_000
+#: The limits of a dataset entry's settings, declared once: make_dataset,
+#: split_indices, the Training panel's fields and the model schema read them.
+DATASET_CONSTRAINTS: dict[str, Constraint] = {
+    "samples": Interval(kind=int, low=4, high=MAX_SAMPLES, none_ok=True),
+    "noise": Interval(kind=float, low=0, high=1, none_ok=True),
+    "split": Interval(kind=float, low=0, high=1, closed="right"),  # the training fraction
+    "seed": Interval(kind=int, low=0, high=2 ** 32 - 1),
+    "classes": Interval(kind=int, low=2, high=6),  # of painted points
+}
 #: Keys of a dataset description that only CSV data has (besides ``csv``).
 CSV_OPTIONS = ("target", "features", "task", "drop_bad")
 
@@ -189,10 +199,10 @@ def make_dataset(name: str, samples: int | None = None, noise: float | None = No
         return ds
     n = info.samples if samples is None else samples
     noise = info.noise if noise is None else noise
-    if not info.fixed and not 4 <= n <= MAX_SAMPLES:
-        raise DataError(f"samples must be between 4 and {MAX_SAMPLES:,} (got {n})")
-    if not (0.0 <= noise <= 1.0):
-        raise DataError(f"noise must be between 0 and 1 (got {noise})")
+    for key, value in (("samples", None if info.fixed else n), ("noise", noise)):
+        why = DATASET_CONSTRAINTS[key].refusal(value)
+        if why:
+            raise DataError(f"{key} {why} (got {value})")
     rng = np.random.default_rng(seed)
     X, y = info.make(n, noise, rng)
     return Dataset(np.asarray(X, dtype=np.float64), np.asarray(y), info.task, name, info.n_classes)
@@ -206,8 +216,9 @@ def painted_dataset(points, classes: int = 2) -> Dataset:
 
 def split_indices(n: int, train_fraction: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Shuffled (train, test) row indices; ``train_fraction`` 1 leaves no test set."""
-    if not 0.0 < train_fraction <= 1.0:
-        raise DataError(f"the training fraction must be above 0 and at most 1 (got {train_fraction})")
+    why = DATASET_CONSTRAINTS["split"].refusal(train_fraction)
+    if why:
+        raise DataError(f"the training fraction {why} (got {train_fraction})")
     perm = rng.permutation(n)
     k = n if train_fraction == 1.0 or n < 2 else min(n - 1, max(1, int(round(n * train_fraction))))
     return np.sort(perm[:k]), np.sort(perm[k:])

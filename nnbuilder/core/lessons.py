@@ -19,7 +19,7 @@ import json
 import math
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html import escape
 from typing import Any, Callable
 
@@ -33,6 +33,7 @@ from .nodetypes import check_param
 from .optimizers import OPTIMIZERS
 from .resources import resource
 from .schema import first_error
+from .trainer import TRAIN_CONSTRAINTS
 
 __all__ = ["LESSON_FORMAT", "ACTIONS", "CHECKS", "Facts", "Lesson", "LessonEntry", "LessonError",
            "Step", "lesson_entries", "lesson_schema", "load_lesson", "text_html", "text_plain"]
@@ -76,12 +77,12 @@ def each(value) -> list:
 #: The controls a step may set, by the name a lesson file uses. The window
 #: applies each through one table keyed by these names (gui/lesson_controller.py).
 ACTIONS: dict[str, Action] = {
-    "learning_rate": Action({"type": "number", "exclusiveMinimum": 0, "maximum": 1000},
-                            "the learning rate (Training panel)"),
-    "optimizer": Action({"enum": list(OPTIMIZERS)}, "the optimizer (Training panel)"),
-    "batch_size": Action({"type": "integer", "minimum": 1, "maximum": 100000}, "the batch size"),
-    "momentum": Action({"type": "number", "minimum": 0, "exclusiveMaximum": 1}, "the SGD momentum"),
-    "max_epochs": Action({"type": "integer", "minimum": 0}, "the epoch limit (0: none)"),
+    "learning_rate": Action(TRAIN_CONSTRAINTS["lr"].schema(), "the learning rate (Training panel)"),
+    "optimizer": Action(TRAIN_CONSTRAINTS["optimizer"].schema(), "the optimizer (Training panel)"),
+    "batch_size": Action(TRAIN_CONSTRAINTS["batch_size"].schema(), "the batch size"),
+    "momentum": Action(TRAIN_CONSTRAINTS["momentum"].schema(), "the SGD momentum"),
+    "max_epochs": Action(replace(TRAIN_CONSTRAINTS["max_epochs"], none_ok=False).schema(),
+                         "the epoch limit (0: none)"),
     "speed": Action({"anyOf": [{"const": "max"}, {"type": "number", "exclusiveMinimum": 0}]},
                     "the training speed: 'max' or steps per second (the nearest offered)"),
     "activation": Action(_one_or_more(_ACTIVATION),

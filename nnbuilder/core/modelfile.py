@@ -1,8 +1,9 @@
 """The model file: one JSON format for a network with or without weights.
 
 Reading checks, in order: the bytes are JSON (no NaN/Infinity), the format
-name and version (newer: refused; older: migrated), the JSON Schema shipped
-in ``resources/model.schema.json``, then the semantics (ids, edges, parameter
+name and version (newer: refused; older: migrated), the JSON Schema (made from the
+declarations of the node types and settings by :mod:`.modelschema`, and
+shipped as ``resources/model.schema.json``), then the semantics (ids, edges, parameter
 values, weight shapes against the inferred shapes, training and dataset
 settings, class labels, column names). Every problem raises
 :class:`ModelFileError` with the JSON path of the bad field; nothing else
@@ -31,6 +32,7 @@ from .datasource import check_rows, relative_csv, resolve_csv
 from .errors import GraphError, ModelFileError, NNBuilderError
 from .features import columns_needed
 from .graph import Graph, GraphDictError
+from .modelschema import build_model_schema
 from .network import Network
 from .resources import resource
 from .schema import first_error
@@ -67,8 +69,10 @@ class ModelDocument:
 
 @lru_cache(maxsize=1)
 def model_schema() -> dict:
-    with open(SCHEMA_PATH, encoding="utf-8") as fh:
-        return json.load(fh)
+    """The JSON Schema reading checks a file against: made from the node types'
+    and the training settings' declarations (:mod:`.modelschema`);
+    ``resources/model.schema.json`` is the same, written out."""
+    return build_model_schema()
 
 
 # ------------------------------------------------------------------- writing
@@ -280,8 +284,6 @@ def model_from_dict(data: Any, file: str | None = None) -> ModelDocument:
         for key in CSV_OPTIONS:
             if key in dataset and "csv" not in dataset and dataset[key] not in (None, False):
                 fail(f"'{key}' applies to CSV data only", f"$.dataset.{key}")
-        if dataset.get("split") == 0:
-            fail("the training fraction must be above 0", "$.dataset.split")
     labels = data.get("labels")
     outputs = graph.nodes_of_type("output")
     if labels is not None and len(outputs) == 1:

@@ -7,7 +7,10 @@ checks, how many inputs it takes, its width rule, whether it owns weights,
 the op the engine runs for it (:mod:`nnbuilder.core.ops`) and its summary
 text. The graph, the engine, the scene items, the inspector, the palette and
 the CLI read these entries instead of branching on type names; see
-docs/adding-a-node-type.md.
+docs/adding-a-node-type.md. A parameter's constraint (:mod:`.constraints`)
+is its one limit: the graph's check and message, the inspector's field range
+or choices and the model schema's ``$defs.params`` entry
+(:func:`params_by_name`) all come from it.
 
 Two type names are also roles: the graph has exactly one ``"input"`` node
 (the features, standardized or not) and one ``"output"`` node (its loss).
@@ -20,19 +23,24 @@ from typing import Any, Callable
 
 from . import ops
 from .activations import ACTIVATIONS
+from .constraints import BadValue, Boolean, Constraint, Interval, Options, merged
 from .errors import GraphError
 from .features import FEATURE_NAMES, is_feature_name
 from .initializers import INITIALIZERS
 from .losses import LOSSES
 
-__all__ = ["NodeType", "Param", "BadValue", "NODE_SPECS", "node_type", "check_param",
-           "INPUT", "OUTPUT", "NO_INPUT", "SINGLE", "MERGE", "MAX_UNITS", "NORMALIZE",
+__all__ = ["NodeType", "Param", "BadValue", "FeatureList", "UNITS", "NODE_SPECS", "node_type",
+           "check_param", "params_by_name", "INPUT", "OUTPUT", "NO_INPUT", "SINGLE", "MERGE", "MAX_UNITS", "NORMALIZE",
            "OUTPUT_PAIRINGS", "LOSS_UNITS", "ACTIVATION_UNITS", "pairing_problem", "param_refusal"]
 
 MAX_UNITS = 1024
 #: Input normalization: "standardize" feeds (x - mean) / std, with the mean and
 #: std of each feature over the training rows.
 NORMALIZE = ("none", "standardize")
+#: What the model schema says of it.
+NORMALIZE_DESCRIPTION = ("Input nodes: standardize feeds (x - mean) / std to the network, with mean "
+                         "and std of each feature over the training rows, stored under the Input "
+                         "node's id in weights.")
 #: The type names that are also the network's two ends.
 INPUT, OUTPUT = "input", "output"
 #: How many inputs a node takes.
@@ -40,89 +48,56 @@ NO_INPUT, SINGLE, MERGE = "none", "single", "merge"
 
 
 # -------------------------------------------------------------- parameters
-class BadValue(ValueError):
-    """A check refuses a value: why, and the value as the check last saw it."""
-
-    def __init__(self, why: str, value: Any):
-        super().__init__(why)
-        self.why, self.value = why, value
-
-
 @dataclass(frozen=True)
 class Param:
-    """A parameter: its default and a check that returns the value
-    normalised (e.g. ``3.0`` -> ``3``) or raises :class:`BadValue`."""
+    """A parameter: its default, its :class:`~nnbuilder.core.constraints.Constraint`
+    (the check, the inspector field's range and the model schema's entry) and,
+    optionally, what the schema says about it."""
 
     default: Any
-    check: Callable[[Any], Any]
+    constraint: Constraint
+    description: str = ""
+
+    def check(self, value: Any) -> Any:
+        """``value`` normalised (e.g. ``3.0`` -> ``3``), or raise BadValue."""
+        return self.constraint.check(value)
 
 
-def _units(value):
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise BadValue("must be a whole number", value)
-    if not 1 <= value <= MAX_UNITS:
-        raise BadValue(f"must be between 1 and {MAX_UNITS}", value)
-    return value
+@dataclass(frozen=True, kw_only=True)
+class FeatureList(Constraint):
+    """The Input node's features: a non-empty list of distinct feature names."""
 
-
-def _one_of(names, what: str) -> Callable[[Any], Any]:
-    def check(value):
-        if value not in names:
-            raise BadValue(f"{what}choose from {', '.join(names)}", value)
+    def _check(self, value):
+        if not isinstance(value, (list, tuple)) or not value:
+            raise BadValue("must be a non-empty list of feature names", value)
+        value = list(value)
+        for f in value:
+            if not isinstance(f, str) or not is_feature_name(f):
+                raise BadValue(f"unknown feature {f!r}; use {', '.join(FEATURE_NAMES)} or x3, x4, ... "
+                               "for further raw columns", value)
+        if len(set(value)) != len(value):
+            raise BadValue("lists a feature twice", value)
+        if len(value) > MAX_UNITS:
+            raise BadValue(f"at most {MAX_UNITS} features", value)
         return value
-    return check
+
+    def _schema(self) -> dict:
+        return {"type": "array", "minItems": 1, "maxItems": MAX_UNITS,
+                "items": {"type": "string", "maxLength": 16}}
 
 
-def _bool(value):
-    if not isinstance(value, bool):
-        raise BadValue("must be true or false", value)
-    return value
-
-
-def _number(ok: Callable[[float], bool], why: str, none_ok: bool = False) -> Callable[[Any], Any]:
-    """A finite number for which ``ok`` holds (``why`` says which ones do)."""
-    def check(value):
-        if value is None and none_ok:
-            return None
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise BadValue("must be a number", value)
-        value = float(value)
-        if value != value or value in (float("inf"), float("-inf")):
-            raise BadValue("must be finite", value)
-        if not ok(value):
-            raise BadValue(why, value)
-        return value
-    return check
-
-
-def _features(value):
-    if not isinstance(value, (list, tuple)) or not value:
-        raise BadValue("must be a non-empty list of feature names", value)
-    value = list(value)
-    for f in value:
-        if not isinstance(f, str) or not is_feature_name(f):
-            raise BadValue(f"unknown feature {f!r}; use {', '.join(FEATURE_NAMES)} or x3, x4, ... "
-                           "for further raw columns", value)
-    if len(set(value)) != len(value):
-        raise BadValue("lists a feature twice", value)
-    if len(value) > MAX_UNITS:
-        raise BadValue(f"at most {MAX_UNITS} features", value)
-    return value
-
-
-_ACTIVATION = _one_of(ACTIVATIONS, "unknown activation; ")
-_BOUNDED = (lambda v: abs(v) <= 1e6), "must be between -1e6 and 1e6"
-_ALPHA = Param(None, _number(*_BOUNDED, none_ok=True))
+UNITS = Interval(kind=int, low=1, high=MAX_UNITS)
+_ACTIVATION = Options(ACTIVATIONS, "activation")
+_BOUNDED = Interval(kind=float, low=-1e6, high=1e6)
+_ALPHA = Param(None, Interval(kind=float, low=-1e6, high=1e6, none_ok=True))
 
 
 def _weighted_params(units: int, activation: str) -> dict[str, Param]:
-    return {"units": Param(units, _units), "activation": Param(activation, _ACTIVATION),
+    return {"units": Param(units, UNITS), "activation": Param(activation, _ACTIVATION),
             "alpha": _ALPHA,
-            "initializer": Param("glorot_uniform", _one_of(INITIALIZERS, "unknown initializer; ")),
-            "init_value": Param(0.0, _number(*_BOUNDED)),
-            "bias": Param(True, _bool)}
+            "initializer": Param("glorot_uniform", Options(INITIALIZERS, "initializer")),
+            "init_value": Param(0.0, _BOUNDED),
+            "bias": Param(True, Boolean())}
 
 
 # ------------------------------------------------------------------ entries
@@ -267,8 +242,8 @@ _ENTRIES = (
         "input", "Input", "Input",
         "x = (x1, x2, ...): the features fed to the network (standardized: (x - mean) / std)",
         "The features fed to the network (x1, x2, x1², sin(x1), ...).",
-        {"features": Param(["x1", "x2"], _features),
-         "normalize": Param("none", _one_of(NORMALIZE, ""))},
+        {"features": Param(["x1", "x2"], FeatureList()),
+         "normalize": Param("none", Options(NORMALIZE), NORMALIZE_DESCRIPTION)},
         NO_INPUT, ops.input_op, _input_summary, own_width=lambda p: len(p["features"])),
     NodeType(
         "dense", "Dense", "Dense", "y = g(Wx + b)",
@@ -284,7 +259,7 @@ _ENTRIES = (
         "dropout", "Dropout", "Dropout",
         "y = m * x / (1 - p), m ~ Bernoulli(1 - p) while training; y = x otherwise",
         "Randomly silences units while training (regularisation).",
-        {"rate": Param(0.5, _number(lambda v: 0.0 <= v < 1.0, "must be at least 0 and below 1"))},
+        {"rate": Param(0.5, Interval(kind=float, low=0, high=1, closed="left"))},
         SINGLE, ops.dropout_op, lambda p, w: f"rate {p['rate']:g}", width=_first),
     NodeType(
         "add", "Add", "Add", "y = x_1 + x_2 + ...",
@@ -297,7 +272,7 @@ _ENTRIES = (
     NodeType(
         "output", "Output", "Output", "y_hat = g(Wx + b), then the loss L(y_hat, y)",
         "The last layer, followed by the loss.",
-        {**_weighted_params(1, "sigmoid"), "loss": Param("bce", _one_of(LOSSES, "unknown loss; "))},
+        {**_weighted_params(1, "sigmoid"), "loss": Param("bce", Options(LOSSES, "loss"))},
         SINGLE, ops.output_op, lambda p, w: f"{p['activation']} · {p['loss']}",
         own_width=lambda p: p["units"], weighted=True, feeds=False, problems=_loss_problems),
 )
@@ -316,11 +291,15 @@ def node_type(name: str) -> NodeType:
 
 def param_refusal(type_name: str, key: str, value: Any) -> str | None:
     """Why ``value`` is refused for parameter ``key`` of a ``type_name`` node, or None."""
-    try:
-        node_type(type_name).params[key].check(value)
-    except BadValue as e:
-        return e.why
-    return None
+    return node_type(type_name).params[key].constraint.refusal(value)
+
+
+def params_by_name() -> dict[str, Param]:
+    """Every parameter of every node type, by name. The model file has one
+    ``params`` entry per name, so a name several types use (``units``) must
+    have one constraint there: ValueError otherwise."""
+    return merged((t.params for t in NODE_SPECS.values()), "node parameter",
+                  same=lambda p: p.constraint)
 
 
 def check_param(type_name: str, key: str, value: Any) -> Any:

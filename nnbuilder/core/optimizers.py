@@ -11,7 +11,9 @@ checkpoints.
 
 Every entry is an :class:`Optimizer`: besides ``step`` it says what it can
 train (``refusal``), how many samples a step takes (``batch_size``: None is
-the configured one) and whether an epoch ends the run (``end_epoch``). The
+the configured one), whether an epoch ends the run (``end_epoch``) and the
+training settings of its own with their limits (``params``: the settings
+check, the window's fields and the model schema read them). The
 perceptron rule is one entry among them: it learns from each sample's error
 (``from_errors``, its own ``learn`` in place of the loss's gradient), one
 sample per step, and stops the run after an epoch without a mistake.
@@ -19,6 +21,8 @@ sample per step, and stops the run after an epoch without a mistake.
 from __future__ import annotations
 
 import numpy as np
+
+from .constraints import Boolean, Constraint, Interval
 
 __all__ = ["OPTIMIZERS", "Optimizer", "Perceptron", "make_optimizer"]
 
@@ -29,6 +33,8 @@ class Optimizer:
 
     #: One line for a tool tip.
     summary = ""
+    #: Its own training settings (TrainConfig fields) and their limits.
+    params: dict[str, Constraint] = {}
     #: Samples per step; None: the configured batch size.
     batch_size: int | None = None
     #: True: ``learn(plan, network, cfg)`` runs the forward pass and updates
@@ -63,11 +69,17 @@ class Optimizer:
         pass
 
 
+#: A decay rate (momentum, rho, beta1, beta2): 0 forgets at once, 1 never would.
+DECAY = Interval(kind=float, low=0, high=1, closed="left")
+EPS = Interval(kind=float, low=0)
+
+
 class SGD(Optimizer):
     """theta -= lr g; with momentum mu: v = mu v - lr g, theta += v
     (Nesterov: theta += mu v - lr g)."""
 
     summary = "gradient descent on each mini-batch, with momentum if you set one"
+    params = {"momentum": DECAY, "nesterov": Boolean()}
 
     def __init__(self, size: int, dtype=np.float64):
         self.velocity = np.zeros(size, dtype)
@@ -100,6 +112,7 @@ class RMSProp(Optimizer):
     """s = rho s + (1 - rho) g^2; theta -= lr g / (sqrt(s) + eps)."""
 
     summary = "gradient descent with each weight's step scaled by its recent gradient size"
+    params = {"rho": DECAY, "eps": EPS}
 
     def __init__(self, size: int, dtype=np.float64):
         self.sq = np.zeros(size, dtype)
@@ -128,6 +141,7 @@ class Adam(Optimizer):
     """Adam (Kingma & Ba) with bias correction."""
 
     summary = "gradient descent with running means of the gradient and its square (Adam)"
+    params = {"beta1": DECAY, "beta2": DECAY, "eps": EPS}
 
     def __init__(self, size: int, dtype=np.float64):
         self.m = np.zeros(size, dtype)

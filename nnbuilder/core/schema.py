@@ -2,8 +2,10 @@
 
 Supports ``type``, ``enum``, ``const``, ``properties``, ``required``,
 ``additionalProperties``, ``items``, ``minItems``, ``maxItems``, ``minimum``,
-``maximum``, ``exclusiveMinimum``, ``exclusiveMaximum``, ``minLength``, ``maxLength``, ``pattern``, ``anyOf`` and local
-``$ref`` (``#/$defs/name``); other keywords are annotations. The tests check
+``maximum``, ``exclusiveMinimum``, ``exclusiveMaximum``, ``minLength``,
+``maxLength``, ``pattern``, ``anyOf`` (checked last; of several failing
+branches the error with the longest path is told) and local ``$ref``
+(``#/$defs/name``); other keywords are annotations. The tests check
 it against the ``jsonschema`` package on valid files and mutations. It exists
 so the app validates with nothing beyond NumPy, and so every error carries the
 JSON path of the field (``$.graph.nodes[2].params.units``).
@@ -53,10 +55,6 @@ def first_error(instance: Any, schema: dict, root: dict | None = None,
     if "enum" in schema and not any(instance == e and type(instance) is type(e) for e in schema["enum"]):
         choices = ", ".join(map(str, schema["enum"]))
         return path, f"must be one of {choices} (got {_describe(instance)})"
-    if "anyOf" in schema:
-        errors = [first_error(instance, s, root, path) for s in schema["anyOf"]]
-        if all(errors):
-            return max(errors, key=lambda e: len(e[0]))  # the most specific
     if _TYPES["number"](instance):
         if "minimum" in schema and instance < schema["minimum"]:
             return path, f"must be at least {schema['minimum']} (got {instance})"
@@ -110,4 +108,8 @@ def first_error(instance: Any, schema: dict, root: dict | None = None,
                 err = None
             if err:
                 return err
+    if "anyOf" in schema:  # last: an object's own fields are told first
+        errors = [first_error(instance, s, root, path) for s in schema["anyOf"]]
+        if all(errors):
+            return max(errors, key=lambda e: len(e[0]))  # the most specific
     return None

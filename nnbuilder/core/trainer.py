@@ -51,13 +51,14 @@ from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
+from .constraints import BadValue, Constraint, Interval, Options, merged
 from .errors import DataError, NNBuilderError
 from .losses import accuracy, r2_score
 from .network import Network
 from .optimizers import OPTIMIZERS, make_optimizer
 from .traindata import TrainData
 
-__all__ = ["TrainConfig", "TrainData", "Trainer", "Snapshot", "History", "EXPLODE_FACTOR",
+__all__ = ["TrainConfig", "TRAIN_CONSTRAINTS", "TrainData", "Trainer", "Snapshot", "History", "EXPLODE_FACTOR",
            "EXPLODE_EPOCHS"]
 
 #: The training loss "explodes" above this multiple of the reference loss ...
@@ -66,9 +67,26 @@ EXPLODE_FACTOR = 10.0
 EXPLODE_EPOCHS = 3
 
 
+#: Each training setting's limits, by its TrainConfig field (and model-file)
+#: name: TrainConfig.check, the Training panel's fields and the model schema's
+#: ``$defs.training`` read them. An optimizer declares its own settings
+#: (momentum, rho, ...) in its ``params``.
+TRAIN_CONSTRAINTS: dict[str, Constraint] = {
+    "optimizer": Options(OPTIMIZERS),
+    "lr": Interval(kind=float, low=0, high=1000, closed="right"),
+    "batch_size": Interval(kind=int, low=1, high=100_000),
+    **merged((opt.params for opt in OPTIMIZERS.values()), "optimizer setting"),
+    "l1": Interval(kind=float, low=0),
+    "l2": Interval(kind=float, low=0),
+    "max_epochs": Interval(kind=int, low=0, none_ok=True),
+    "loss_target": Interval(kind=float, none_ok=True),
+}
+
+
 @dataclass
 class TrainConfig:
-    """Hyperparameters; each may change between chunks."""
+    """Hyperparameters; each may change between chunks. Their limits are
+    :data:`TRAIN_CONSTRAINTS`."""
 
     optimizer: str = "sgd"
     lr: float = 0.03
@@ -85,29 +103,16 @@ class TrainConfig:
     loss_target: float | None = None
 
     def check(self) -> "TrainConfig":
-        """Raise NNBuilderError naming the first bad field; return self."""
-        def bad(name, why):
-            err = NNBuilderError(f"training setting '{name}': {why} (got {getattr(self, name)!r})")
-            err.field = name
-            raise err
-        if self.optimizer not in OPTIMIZERS:
-            bad("optimizer", f"choose from {', '.join(OPTIMIZERS)}")
-        for name in ("lr", "momentum", "rho", "beta1", "beta2", "eps", "l1", "l2"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
-                bad(name, "must be a finite number >= 0")
-        if not 0 < self.lr <= 1e3:
-            bad("lr", "must be above 0 and at most 1000")
-        for name in ("momentum", "rho", "beta1", "beta2"):
-            if getattr(self, name) >= 1:
-                bad(name, "must be below 1")
-        if isinstance(self.batch_size, bool) or not isinstance(self.batch_size, int) or not 1 <= self.batch_size <= 100_000:
-            bad("batch_size", "must be a whole number from 1 to 100000")
-        if self.max_epochs is not None and (not isinstance(self.max_epochs, int) or self.max_epochs < 0):
-            bad("max_epochs", "must be a whole number >= 0")
-        if self.loss_target is not None and not (isinstance(self.loss_target, (int, float)) and
-                                                 math.isfinite(self.loss_target)):
-            bad("loss_target", "must be a finite number")
+        """Normalise each field (``batch_size`` 3.0 -> 3) or raise
+        NNBuilderError naming the first bad one (its ``field``); return self."""
+        for f in fields(self):
+            value = getattr(self, f.name)
+            try:
+                setattr(self, f.name, TRAIN_CONSTRAINTS[f.name].check(value))
+            except BadValue as e:
+                err = NNBuilderError(f"training setting '{f.name}': {e.why} (got {value!r})")
+                err.field = f.name
+                raise err from None
         return self
 
     def to_dict(self) -> dict:
@@ -117,6 +122,9 @@ class TrainConfig:
     def from_dict(cls, d: dict) -> "TrainConfig":
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in known}).check()
+
+
+TRAIN_CONSTRAINTS = {f.name: TRAIN_CONSTRAINTS[f.name] for f in fields(TrainConfig)}  # in field order
 
 
 class History:

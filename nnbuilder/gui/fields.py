@@ -1,27 +1,29 @@
 """Number fields that refuse a bad value with the reason, instead of altering it.
 
-A plain QSpinBox clamps what a user types to its range: 100 typed into a
-learning-rate field limited to 10 quietly becomes 10. The fields here take
-any number as typed (their own range is as wide as the number type allows)
-and ask a *check* whether it is allowed. The checks come from the core (the
-training settings' ``TrainConfig.check``, the node-type registry's parameter
-checks, the model file's schema), so no limit is written twice. A refused
-value is not applied: the field goes back to its previous value, is outlined
-in red with the reason in its tool tip, emits ``refused(message)`` and posts
-the message to the window's status bar (a QStatusTipEvent, which travels up
-the parents to the QMainWindow; the field needs to know no window).
+A plain QSpinBox does not let a user type a number beyond its range: 5000
+typed into a learning-rate field limited to 1000 stops at 500, silently. The
+fields here let any number be typed and ask a *check* whether it is allowed.
+The checks and the fields' ranges (:meth:`limit_to`) come from the core's
+declarations (:mod:`nnbuilder.core.constraints`: the training settings', the
+node types' parameters; the model file's schema for the data), so no limit is
+written twice. A refused value is not applied: the field goes back to its
+previous value, is outlined in red with the reason in its tool tip, emits
+``refused(message)`` and posts the message to the window's status bar (a
+QStatusTipEvent, which travels up the parents to the QMainWindow; the field
+needs to know no window).
 
 Typed values are checked when the user commits them (Enter, or leaving the
 field); the arrow keys, the buttons and the wheel step only to values the
-check allows. Ctrl+Z and Ctrl+Shift+Z in a field are the window's Undo and
-Redo (:func:`pass_undo_to_window`), not the text box's own.
+check allows, and a value set by the program is held to the range. Ctrl+Z and
+Ctrl+Shift+Z in a field are the window's Undo and Redo
+(:func:`pass_undo_to_window`), not the text box's own.
 """
 from __future__ import annotations
 
 from typing import Callable
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
-from PySide6.QtGui import QKeySequence, QStatusTipEvent
+from PySide6.QtGui import QKeySequence, QStatusTipEvent, QValidator
 from PySide6.QtWidgets import (QApplication, QDoubleSpinBox, QSpinBox, QStyle,
                                QStyleOptionSpinBox)
 
@@ -109,10 +111,16 @@ def _checked(base):
         def minimumSizeHint(self) -> QSize:  # noqa: N802
             return self._hint(super().minimumSizeHint())
 
+        def limit_to(self, constraint) -> None:
+            """Take the range of a core constraint (its ``widget()`` ends; None:
+            no limit); call it after setting the decimals, which round an open end."""
+            limits = constraint.widget(self.decimals() if base is QDoubleSpinBox else 0)
+            wide = _INT_LIMIT if base is QSpinBox else _FLOAT_LIMIT
+            lo, hi = limits.get("minimum"), limits.get("maximum")
+            self.setRange(-wide if lo is None else lo, wide if hi is None else hi)
+
         # ------------------------------------------------------------ checks
-        def typed_value(self):
-            """The number in the text box as typed, or None if it is not one."""
-            text = self.cleanText()
+        def _number(self, text: str):
             if self.zero_text and text == self.zero_text:
                 return 0 if base is QSpinBox else 0.0
             if base is QSpinBox:
@@ -120,6 +128,20 @@ def _checked(base):
             else:
                 value, ok = self.locale().toDouble(text)
             return value if ok else None
+
+        def typed_value(self):
+            """The number in the text box as typed, or None if it is not one."""
+            return self._number(self.cleanText())
+
+        def validate(self, text, pos):
+            # A number beyond the range may be typed: committing it asks the
+            # check, which says why it is refused (Qt would drop the keystroke).
+            state, text, pos = super().validate(text, pos)
+            value = self._number(text.strip())
+            if state == QValidator.State.Invalid and (text.strip() in ("-", "+") or (
+                    value is not None and not self.minimum() <= value <= self.maximum())):
+                state = QValidator.State.Intermediate  # "-" begins "-5"
+            return state, text, pos
 
         def commit_typed(self) -> bool:
             """Check the typed value before the spin box applies it; False if refused."""
@@ -131,6 +153,8 @@ def _checked(base):
                 self.refuse(value, why)
                 return False
             self.clear_refusal()
+            if not self.minimum() <= value <= self.maximum():
+                self.setValue(value)  # allowed but beyond the last digit shown (0.995 to 0.99)
             return True
 
         def refuse(self, value, why: str) -> None:

@@ -15,9 +15,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, Q
 from nnbuilder.core.activations import ACTIVATIONS, DEFAULT_ALPHA
 from nnbuilder.core.features import FEATURE_NAMES
 from nnbuilder.core.graph import MAX_NAME
-from nnbuilder.core.initializers import INITIALIZERS
 from nnbuilder.core.losses import LOSSES
-from nnbuilder.core.nodetypes import NODE_SPECS, NORMALIZE, param_refusal
+from nnbuilder.core.nodetypes import NODE_SPECS, param_refusal, params_by_name
 
 from .document import Document
 from .fields import CheckedDoubleSpinBox, CheckedSpinBox, pass_undo_to_window, refused_style
@@ -31,6 +30,11 @@ INITIALIZER_TIPS = {
     "zeros": "all zero: every unit learns the same thing (the symmetry problem)",
     "constant": "every weight the same value",
 }
+
+
+def _choices(key: str) -> list:
+    """The values parameter ``key`` allows, as its declaration lists them."""
+    return params_by_name()[key].constraint.widget()["choices"]
 
 
 def _combo(names, tips, object_name):
@@ -98,7 +102,7 @@ class Inspector(QWidget):
         self.raw_columns.valueChanged.connect(self._features_edited)
         pass_undo_to_window(self.raw_columns)
 
-        self.normalize = _combo(list(NORMALIZE), {
+        self.normalize = _combo(_choices("normalize"), {
             "none": "Feed the features as they are",
             "standardize": "Feed (x - mean) / std of each feature, with the mean and std of the "
                            "training rows (saved with the weights)"}, "inspectorNormalizeCombo")
@@ -107,13 +111,13 @@ class Inspector(QWidget):
         self.units = self._field(CheckedSpinBox, "units", "Units", "unitsSpin")
         self.units.setToolTip("Number of units (neurons)")
         self.units.valueChanged.connect(lambda v: self._edit(units=v))
-        self.activation = _combo(list(ACTIVATIONS), ACTIVATION_TIPS, "activationCombo")
+        self.activation = _combo(_choices("activation"), ACTIVATION_TIPS, "activationCombo")
         self.activation.currentTextChanged.connect(self._activation_edited)
         self.alpha = self._field(CheckedDoubleSpinBox, "alpha", "Slope a", "alphaSpin")
         self.alpha.setDecimals(4)
         self.alpha.setSingleStep(0.01)
         self.alpha.valueChanged.connect(lambda v: self._edit(alpha=v))
-        self.initializer = _combo(list(INITIALIZERS), INITIALIZER_TIPS, "initializerCombo")
+        self.initializer = _combo(_choices("initializer"), INITIALIZER_TIPS, "initializerCombo")
         self.initializer.currentTextChanged.connect(lambda t: self._edit(mergeable=False, initializer=t))
         self.init_value = self._field(CheckedDoubleSpinBox, "init_value", "Value", "initValueSpin")
         self.init_value.setDecimals(4)
@@ -126,7 +130,7 @@ class Inspector(QWidget):
         self.rate.setSingleStep(0.05)
         self.rate.setToolTip("Probability of dropping a unit while training")
         self.rate.valueChanged.connect(lambda v: self._edit(rate=v))
-        self.loss = _combo(list(LOSSES), {n: l.formula for n, l in LOSSES.items()}, "lossCombo")
+        self.loss = _combo(_choices("loss"), {n: l.formula for n, l in LOSSES.items()}, "lossCombo")
         self.loss.currentTextChanged.connect(lambda t: self._edit(mergeable=False, loss=t))
         self.params = QLabel()
         self.params.setObjectName("paramsLabel")
@@ -158,6 +162,7 @@ class Inspector(QWidget):
     def _field(self, cls, key: str, label: str, object_name: str):
         """A number field for parameter ``key`` of the shown node, checked by the registry."""
         field = cls(lambda v: self.node_id and param_refusal(self._node_type(), key, v), label)
+        field.limit_to(params_by_name()[key].constraint)
         field.setObjectName(object_name)
         field.refused.connect(self.statusMessage)
         return field

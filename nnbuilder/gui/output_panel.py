@@ -7,11 +7,13 @@ from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (QButtonGroup, QHBoxLayout, QLabel, QPushButton, QSpinBox,
                                QToolButton, QVBoxLayout, QWidget)
 
+from nnbuilder.core.datasets import DATASET_CONSTRAINTS
+
 from .colours import CLASS_COLORS
 from .plots import BoundaryPlot
 from .training_panel import TrainingPanel
 
-MAX_PAINT_CLASSES = 6
+MAX_PAINT_CLASSES = DATASET_CONSTRAINTS["classes"].high  # as many as a model file may hold
 
 
 class PaintRow(QWidget):

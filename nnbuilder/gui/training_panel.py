@@ -4,9 +4,9 @@ it a document edit). It shows the document's values (:meth:`TrainingPanel.show_t
 :meth:`TrainingPanel.show_dataset`): after an undo too, without emitting them again.
 
 Its number fields refuse a value the core refuses, with the core's reason
-(:mod:`.fields`): the training settings are checked by ``TrainConfig.check``,
-the data's sample count and noise by the model file's schema, the train
-fraction by ``split_indices``.
+(:mod:`.fields`), and take their ranges from the same declarations: the
+training settings' (``TRAIN_CONSTRAINTS``) and the data's
+(``DATASET_CONSTRAINTS``).
 """
 from __future__ import annotations
 
@@ -17,17 +17,13 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout,
                                QLabel, QPushButton, QSizePolicy, QSpinBox, QWidget)
 
-import numpy as np
-
-from nnbuilder.core.datasets import DATASETS, split_indices
-from nnbuilder.core.errors import NNBuilderError
-from nnbuilder.core.graph import NORMALIZE
-from nnbuilder.core.modelfile import model_schema
+from nnbuilder.core.constraints import Constraint
+from nnbuilder.core.datasets import DATASET_CONSTRAINTS, DATASETS
+from nnbuilder.core.nodetypes import NODE_SPECS
 from nnbuilder.core.optimizers import OPTIMIZERS
-from nnbuilder.core.schema import first_error
-from nnbuilder.core.trainer import TrainConfig
+from nnbuilder.core.trainer import TRAIN_CONSTRAINTS, TrainConfig
 
-from .fields import Check, CheckedDoubleSpinBox, CheckedSpinBox, pass_undo_to_window
+from .fields import CheckedDoubleSpinBox, CheckedSpinBox, pass_undo_to_window
 from .gallery import PAINTED, DatasetGallery
 
 SPEEDS = [("max", None), ("1000 steps/s", 1000.0), ("100 steps/s", 100.0), ("10 steps/s", 10.0),
@@ -51,55 +47,20 @@ def _spin(cls, name, lo, hi, tip, decimals=None, step=None):
     return w
 
 
-def _why(message: str) -> str:
-    """The reason in a core message: "training setting 'lr': must be ... (got 5000.0)"
-    -> "must be ..." (the field says which setting and value)."""
-    if message.startswith("training setting '"):
-        message = message.split("': ", 1)[-1]
-    return message.rsplit(" (got ", 1)[0]
-
-
-def _config_check(key: str) -> Check:
-    """TrainConfig.check's word on one setting (the others at their defaults)."""
-    def check(value):
-        try:
-            TrainConfig(**{key: value}).check()
-        except NNBuilderError as e:
-            return _why(str(e))
-        return None
-    return check
-
-
-def _dataset_check(key: str) -> Check:
-    """The model file schema's word on one dataset setting."""
-    rule = model_schema()["$defs"]["dataset"]["properties"][key]
-
-    def check(value):
-        err = first_error(value, rule)
-        return _why(err[1]) if err else None
-    return check
-
-
-def _split_check(value) -> str | None:
-    try:
-        split_indices(1, value, np.random.default_rng(0))
-    except NNBuilderError as e:
-        return _why(str(e))
-    return None
-
-
-def _field(cls, check: Check, label: str, name: str, tip: str, decimals=None, step=None,
-           zero_text: str = ""):
-    """A number field that refuses (with the reason) what ``check`` refuses."""
-    w = cls(check, label, zero_text)
+def _field(cls, constraint: Constraint, label: str, name: str, tip: str, decimals=None, step=None,
+           zero_text: str = "", ranged: bool = True):
+    """A number field that refuses (with the reason) what a core constraint
+    refuses, within the constraint's range unless not ``ranged``."""
+    w = cls(constraint.refusal, label, zero_text)
     w.setObjectName(name)
     w.setToolTip(tip)
     if decimals is not None:
         w.setDecimals(decimals)
     if step is not None:
         w.setSingleStep(step)
+    if ranged:
+        w.limit_to(constraint)
     return w
-
 
 
 class TrainingPanel(QWidget):
@@ -133,8 +94,10 @@ class TrainingPanel(QWidget):
         self.gallery = DatasetGallery()
         self.gallery.picked.connect(self.dataset.setCurrentText)
         self.dataset.currentTextChanged.connect(self.gallery.show_current)
-        self.samples = _field(CheckedSpinBox, _dataset_check("samples"), "Samples", "samplesSpin",
-                              "Number of samples to generate")
+        # Not ranged: it also shows the row count of data that is not generated
+        # (show_samples), which may lie beyond what a generator takes.
+        self.samples = _field(CheckedSpinBox, DATASET_CONSTRAINTS["samples"], "Samples", "samplesSpin",
+                              "Number of samples to generate", ranged=False)
         self.seed = _spin(QSpinBox, "seedSpin", 0, 2 ** 31 - 1, "Seed of the data generator: the same "
                           "seed gives the same points")
         pass_undo_to_window(self.seed)
@@ -144,40 +107,41 @@ class TrainingPanel(QWidget):
         self.regenerate.setToolTip("Regenerate: new points from a new seed")
         self.regenerate.setAccessibleName("Regenerate")
         self.regenerate.clicked.connect(self._regenerate)
-        self.noise = _field(CheckedDoubleSpinBox, _dataset_check("noise"), "Noise", "noiseSpin",
+        self.noise = _field(CheckedDoubleSpinBox, DATASET_CONSTRAINTS["noise"], "Noise", "noiseSpin",
                             "Noise, 0 to 1", 2, 0.05)
-        self.split = _field(CheckedDoubleSpinBox, _split_check, "Train fraction", "splitSpin",
+        self.split = _field(CheckedDoubleSpinBox, DATASET_CONSTRAINTS["split"], "Train fraction", "splitSpin",
                             "Fraction of the samples used for training (1: all, no test set)", 2, 0.05)
         self.normalize = QComboBox()
         self.normalize.setObjectName("normalizeCombo")
-        self.normalize.addItems(list(NORMALIZE))
+        self.normalize.addItems(NODE_SPECS["input"].params["normalize"].constraint.widget()["choices"])
         self.normalize.setItemData(0, "Feed the features as they are", Qt.ItemDataRole.ToolTipRole)
         self.normalize.setItemData(1, "Feed (x - mean) / std of each feature, with the mean and std of "
                                    "the training rows (saved with the weights)", Qt.ItemDataRole.ToolTipRole)
         self.normalize.setToolTip("Input normalization (a setting of the Input node)")
         self.normalize.currentTextChanged.connect(lambda t: self._quiet or self.normalizeChanged.emit(t))
-        self.lr = _field(CheckedDoubleSpinBox, _config_check("lr"), "Learning rate", "learningRateSpin",
+        self.lr = _field(CheckedDoubleSpinBox, TRAIN_CONSTRAINTS["lr"], "Learning rate", "learningRateSpin",
                          "Learning rate η: each step moves the weights by -η times the gradient", 5)
         self.lr.setStepType(QDoubleSpinBox.StepType.AdaptiveDecimalStepType)
-        self.batch = _field(CheckedSpinBox, _config_check("batch_size"), "Batch size", "batchSizeSpin",
+        self.batch = _field(CheckedSpinBox, TRAIN_CONSTRAINTS["batch_size"], "Batch size", "batchSizeSpin",
                             "Samples per gradient step")
         self.optimizer = QComboBox()
         self.optimizer.setObjectName("optimizerCombo")
-        for name, opt in OPTIMIZERS.items():
+        for name in TRAIN_CONSTRAINTS["optimizer"].widget()["choices"]:
             self.optimizer.addItem(name)
-            self.optimizer.setItemData(self.optimizer.count() - 1, opt.summary, Qt.ItemDataRole.ToolTipRole)
-        self.momentum = _field(CheckedDoubleSpinBox, _config_check("momentum"), "Momentum", "momentumSpin",
+            self.optimizer.setItemData(self.optimizer.count() - 1, OPTIMIZERS[name].summary,
+                                       Qt.ItemDataRole.ToolTipRole)
+        self.momentum = _field(CheckedDoubleSpinBox, TRAIN_CONSTRAINTS["momentum"], "Momentum", "momentumSpin",
                                "SGD momentum (0: none)", 2, 0.1)
         self.reg = QComboBox()
         self.reg.setObjectName("regularizationCombo")
         self.reg.addItems(["none", "L1", "L2"])
         self.reg.setToolTip("Penalty on the weights: L1 = rate·Σ|w|, L2 = rate/2·Σw²")
-        self.reg_rate = _field(CheckedDoubleSpinBox, _config_check("l2"), "Regularization rate",
+        self.reg_rate = _field(CheckedDoubleSpinBox, TRAIN_CONSTRAINTS["l2"], "Regularization rate",
                                "regularizationRateSpin", "Regularization rate", 5)
         self.reg_rate.setStepType(QDoubleSpinBox.StepType.AdaptiveDecimalStepType)
-        self.max_epochs = _field(CheckedSpinBox, _config_check("max_epochs"), "Max epochs", "maxEpochsSpin",
+        self.max_epochs = _field(CheckedSpinBox, TRAIN_CONSTRAINTS["max_epochs"], "Max epochs", "maxEpochsSpin",
                                  "Stop after this many epochs (0: never)", zero_text="no limit")
-        self.loss_target = _field(CheckedDoubleSpinBox, _config_check("loss_target"), "Loss target",
+        self.loss_target = _field(CheckedDoubleSpinBox, TRAIN_CONSTRAINTS["loss_target"], "Loss target",
                                   "lossTargetSpin", "Stop when the training loss reaches this (0: never)", 5,
                                   zero_text="none")
         self.speed = QComboBox()
