@@ -163,6 +163,8 @@ class RunController(QObject):
             return None
         cfg = TrainConfig(**{**(self.document.training or TrainConfig()).to_dict(), **self.panel.config()})
         self.document.training = cfg
+        if keep_weights:
+            self.store_weights()  # the run goes on from the newest weights, with its data's input statistics
         weights = self.document.fitting_weights() if keep_weights else None
         return self._run_spec(p.data, cfg, weights)
 
