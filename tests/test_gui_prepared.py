@@ -7,7 +7,7 @@ class itself, which every module that compiles a network shares.
 import traceback
 import numpy as np
 import pytest
-from PySide6.QtWidgets import QDoubleSpinBox
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox
 
 from nnbuilder.core.datasets import dataset_from_spec
 from nnbuilder.core.modelfile import load_model, save_model
@@ -77,4 +77,94 @@ def test_one_setting_edit_compiles_at_most_once(make_window, qtbot, tmp_path, co
     type_into(qtbot, w.findChild(QDoubleSpinBox, "learningRateSpin"), "0.3")
     qtbot.waitUntil(lambda: (w.document.training or TrainConfig()).lr == 0.3)
     assert len(compilations) <= 1, f"a learning rate edit compiled the network {len(compilations)} times: {compilations}"
+    assert not w.errors
+
+
+def test_another_optimizer_compiles_once(make_window, qtbot, tmp_path, compilations):
+    """The optimizer is part of what is prepared (it may refuse the network):
+    choosing another prepares again, once, for every room."""
+    path = tmp_path / "trained.json"
+    trained_circle(path)
+    w = make_window(path)
+    qtbot.waitUntil(lambda: w.run.refresh_ready() is None)
+    first = w.run.prepared()
+    compilations.clear()
+    combo = w.findChild(QComboBox, "optimizerCombo")
+    combo.setCurrentIndex(combo.findText("adam"))
+    qtbot.waitUntil(lambda: (w.document.training or TrainConfig()).optimizer == "adam")
+    assert len(compilations) == 1, compilations
+    assert w.run.prepared() is not first and w.run.prepared().key[2] == "adam"
+    assert not w.errors
+
+
+def snapshot_of(weights: dict) -> dict:
+    return {nid: {k: None if v is None else np.array(v, copy=True) for k, v in wb.items()}
+            for nid, wb in weights.items()}
+
+
+def assert_same_weights(a: dict, b: dict) -> None:
+    assert a.keys() == b.keys()
+    for nid in a:
+        assert a[nid].keys() == b[nid].keys(), nid
+        for k in a[nid]:
+            if a[nid][k] is None:
+                assert b[nid][k] is None
+            else:
+                np.testing.assert_array_equal(a[nid][k], b[nid][k], err_msg=f"{nid}.{k}")
+
+
+def test_queries_change_nothing_and_save_takes_the_new_datas_statistics(make_window, qtbot, tmp_path):
+    """Other data for a trained model whose Input standardizes: asking whether
+    it can train, and for its current weights, writes nothing into the
+    document; saving then writes the weights with the new data's statistics."""
+    path = tmp_path / "trained.json"
+    trained_circle(path)
+    w = make_window(path)
+    qtbot.waitUntil(lambda: w.run.refresh_ready() is None)
+    doc = w.document
+    held, kept = doc.weights, snapshot_of(doc.weights)
+    old_mean = np.array(kept["input"]["mean"])
+
+    type_into(qtbot, w.findChild(QDoubleSpinBox, "noiseSpin"), "0.2")  # other points: other statistics
+    qtbot.waitUntil(lambda: w.data.spec.get("noise") == 0.2)
+    qtbot.waitUntil(lambda: w.run.refresh_ready() is None)
+    index, modified = doc.undo_stack.index(), doc.modified
+    for _ in range(2):
+        assert w.run.refresh_ready() is None
+        current = w.run.current_weights()
+    assert doc.weights is held, "a query replaced the document's weights"
+    assert_same_weights(doc.weights, kept)
+    assert (doc.undo_stack.index(), doc.modified) == (index, modified)
+    # The run's view of the weights has the new data's statistics, computed here
+    # from the training rows the window uses.
+    tr, _ = w.data.split_indices()
+    X = w.data.dataset.X[tr]
+    np.testing.assert_allclose(current["input"]["mean"], X.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(current["input"]["std"], X.std(axis=0), rtol=1e-12)
+    assert not np.allclose(current["input"]["mean"], old_mean)
+    for nid in ("dense1", "dense2", "output"):
+        np.testing.assert_array_equal(current[nid]["W"], kept[nid]["W"])
+
+    out = tmp_path / "saved.json"
+    assert w._save_to(str(out))
+    saved = load_model(out).weights
+    np.testing.assert_allclose(saved["input"]["mean"], X.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(saved["input"]["std"], X.std(axis=0), rtol=1e-12)
+    assert not w.errors
+
+
+def test_save_while_training_writes_the_newest_weights(make_window, qtbot, tmp_path):
+    w = make_window()
+    w.run.toggle_play()
+    qtbot.waitUntil(lambda: w.run.snapshot is not None and w.run.snapshot.running
+                    and w.run.snapshot.step > 0, timeout=20_000)
+    out = tmp_path / "running.json"
+    assert w._save_to(str(out))  # no event in between: the newest snapshot taken is the one saved
+    newest = w.run.snapshot
+    saved = load_model(out).weights
+    for nid, (W, b) in newest.weights.items():
+        np.testing.assert_array_equal(saved[nid]["W"], W)
+        np.testing.assert_array_equal(saved[nid]["b"], b)
+    w.run.toggle_play()
+    qtbot.waitUntil(lambda: not w.run.running, timeout=20_000)
     assert not w.errors
