@@ -97,6 +97,23 @@ def test_another_optimizer_compiles_once(make_window, qtbot, tmp_path, compilati
     assert not w.errors
 
 
+def test_writing_the_document_does_not_compile_each_time(make_window, qtbot, tmp_path, compilations):
+    """Save, the autosave and the exports check that the weights still fit the
+    network: against a network compiled once per structure, not once per write."""
+    path = tmp_path / "trained.json"
+    trained_circle(path)
+    w = make_window(path)
+    qtbot.waitUntil(lambda: w.run.refresh_ready() is None)
+    w.document.mark_modified()
+    compilations.clear()
+    for _ in range(3):
+        assert w.autosave()
+        assert w.document.to_model().weights is not None
+    assert len(compilations) <= 1, compilations
+    assert load_model(w.autosave_paths()[0]).weights is not None
+    assert not w.errors
+
+
 def snapshot_of(weights: dict) -> dict:
     return {nid: {k: None if v is None else np.array(v, copy=True) for k, v in wb.items()}
             for nid, wb in weights.items()}

@@ -22,7 +22,7 @@ def structure_key(graph) -> str:
                        "e": [(e.source, e.target) for e in graph.edges]}, sort_keys=True)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Prepared:
     """The network (its input statistics set, no weights), the training data
     and why it cannot train (``reason``; None when it can).

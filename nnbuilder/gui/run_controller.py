@@ -12,7 +12,7 @@ It owns the one :class:`~.prepared.Prepared` value (the compiled network and
 its data) and hands it to every room that computes with the network; the
 document takes the trained weights only by :meth:`store_weights`.
 
-About 460 lines, over the usual 400: the controls, the readiness (which the
+About 470 lines, over the usual 400: the controls, the readiness (which the
 chosen optimizer may refuse), what reaches the worker after a refusal, the
 timeline's requests and the messages of each snapshot all act on the one
 worker and RunState; split, each part would hand them around.
