@@ -185,3 +185,22 @@ def test_save_while_training_writes_the_newest_weights(make_window, qtbot, tmp_p
     w.run.toggle_play()
     qtbot.waitUntil(lambda: not w.run.running, timeout=20_000)
     assert not w.errors
+
+
+def test_the_rooms_leave_the_prepared_network_as_built(make_window, qtbot, tmp_path):
+    """The output view, the Learn panel and the loss surface compute with the
+    trained weights on copies: the one prepared network keeps no weights."""
+    path = tmp_path / "trained.json"
+    trained_circle(path)
+    w = make_window(path)
+    qtbot.waitUntil(lambda: w.run.refresh_ready() is None)
+    prepared = w.run.prepared()
+    w.learn.select_weight("dense1", 0, 0)  # explains row 1 and the weight's gradient
+    assert w.learn.explanation is not None and w.learn.explanation["weight"]["gradient"] is not None
+    w.surface.refresh(force=True)
+    assert w.surface_view.surface is not None
+    assert w.boundary.last_rgba is not None
+    assert w.run.prepared() is prepared
+    assert not prepared.network.theta.any()
+    np.testing.assert_array_equal(prepared.network.input_mean, prepared.data.input_stats[0])
+    assert not w.errors
