@@ -68,15 +68,19 @@ def test_open_of_a_trained_model_compiles_at_most_twice(make_window, qtbot, tmp_
     assert not w.errors
 
 
-def test_one_setting_edit_compiles_at_most_once(make_window, qtbot, tmp_path, compilations):
+@pytest.mark.parametrize("spin, typed, taken", [
+    ("learningRateSpin", "0.3", lambda w: (w.document.training or TrainConfig()).lr == 0.3),
+    ("noiseSpin", "0.2", lambda w: w.data.spec.get("noise") == 0.2)])  # other data: prepared again
+def test_one_setting_edit_compiles_at_most_once(make_window, qtbot, tmp_path, compilations, spin, typed, taken):
     path = tmp_path / "trained.json"
     trained_circle(path)
     w = make_window(path)
     qtbot.waitUntil(lambda: w.run.refresh_ready() is None)
     compilations.clear()
-    type_into(qtbot, w.findChild(QDoubleSpinBox, "learningRateSpin"), "0.3")
-    qtbot.waitUntil(lambda: (w.document.training or TrainConfig()).lr == 0.3)
-    assert len(compilations) <= 1, f"a learning rate edit compiled the network {len(compilations)} times: {compilations}"
+    type_into(qtbot, w.findChild(QDoubleSpinBox, spin), typed)
+    qtbot.waitUntil(lambda: taken(w))
+    qtbot.waitUntil(lambda: w.run.refresh_ready() is None)
+    assert len(compilations) <= 1, f"typing into {spin} compiled the network {len(compilations)} times: {compilations}"
     assert not w.errors
 
 
