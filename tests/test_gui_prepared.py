@@ -80,7 +80,7 @@ def test_one_setting_edit_compiles_at_most_once(make_window, qtbot, tmp_path, co
     type_into(qtbot, w.findChild(QDoubleSpinBox, spin), typed)
     qtbot.waitUntil(lambda: taken(w))
     qtbot.waitUntil(lambda: w.run.refresh_ready() is None)
-    assert len(compilations) <= 1, f"typing into {spin} compiled the network {len(compilations)} times: {compilations}"
+    assert len(compilations) <= 1, f"typing into {spin} compiled {len(compilations)} networks: {compilations}"
     assert not w.errors
 
 
@@ -207,4 +207,31 @@ def test_the_rooms_leave_the_prepared_network_as_built(make_window, qtbot, tmp_p
     assert w.run.prepared() is prepared
     assert not prepared.network.theta.any()
     np.testing.assert_array_equal(prepared.network.input_mean, prepared.data.input_stats[0])
+    assert not w.errors
+
+
+def test_a_trained_model_whose_data_is_gone_keeps_its_weights_when_saved(make_window, qtbot, tmp_path):
+    """No data, so no statistics of it: Save writes the file's own weights and
+    input statistics back, not a model without them."""
+    model = load_model(resource("examples") / "circle.json")
+    model.graph.nodes_of_type("input")[0].params["normalize"] = "standardize"
+    ds = dataset_from_spec(model.dataset)
+    csv = tmp_path / "points.csv"
+    np.savetxt(csv, np.column_stack([ds.X, ds.y]), delimiter=",", header="x1,x2,label", comments="")
+    model.dataset = {"csv": str(csv), "target": "label", "split": 0.5, "seed": 0}
+    net = Network(model.graph)
+    net.init_params(np.random.default_rng(3))
+    net.set_input_stats([0.25, -0.5], [1.5, 2.0])
+    model.weights = net.get_weights()
+    path = tmp_path / "trained.json"
+    save_model(path, model)
+    csv.unlink()
+
+    w = make_window(path)
+    qtbot.waitUntil(lambda: w.data.error is not None and "cannot read" in w.data.error)
+    assert w.run.refresh_ready() is not None
+    out = tmp_path / "saved.json"
+    assert w._save_to(str(out))
+    saved = load_model(out).weights
+    assert_same_weights(saved, model.weights)
     assert not w.errors

@@ -307,17 +307,22 @@ class RunController(QObject):
     # ---------------------------------------------------------------- weights
     def current_weights(self) -> dict:
         """The newest weights (a new dict; nothing is changed), with the input
-        statistics of the current data when the Input node standardizes."""
-        snap = self.state.snapshot
+        statistics of the current data when the Input node standardizes (the
+        document's own while there is no data)."""
+        snap, kept = self.state.snapshot, self.document.weights or {}
         if snap is None:
-            weights = dict(self.document.weights or {})  # the file's input statistics, if no data has others
+            weights = {k: v for k, v in kept.items() if "W" in v}
         else:
             weights = {nid: {"W": W, "b": b} for nid, (W, b) in snap.weights.items()}
         stats = self.prepared().input_stats
-        if weights and stats is not None:
+        if weights:
             for node in self.document.graph.nodes_of_type("input"):
-                if node.params.get("normalize") == "standardize":
+                if node.params.get("normalize") != "standardize":
+                    continue
+                if stats is not None:
                     weights[node.id] = {"mean": stats[0], "std": stats[1]}
+                elif "mean" in kept.get(node.id, {}):
+                    weights[node.id] = kept[node.id]
         return weights
 
     def store_weights(self) -> None:
