@@ -235,3 +235,16 @@ def test_a_trained_model_whose_data_is_gone_keeps_its_weights_when_saved(make_wi
     saved = load_model(out).weights
     assert_same_weights(saved, model.weights)
     assert not w.errors
+
+
+def test_open_hands_the_document_to_every_room_before_its_data_loads(make_window, qtbot, tmp_path):
+    path = tmp_path / "trained.json"
+    trained_circle(path)
+    w = make_window()
+    seen = []
+    w.data.dataChanged.connect(lambda: seen.append((w.data.document, w.run.document)))
+    assert w.open_file(str(path))
+    assert seen, "the data did not load"
+    assert all(data is run is w.document for data, run in seen), seen
+    assert w.run.prepared().data is not None and w.run.prepared().reason is None
+    assert not w.errors
