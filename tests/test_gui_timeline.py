@@ -35,8 +35,8 @@ def train_until(qtbot, w, step):
 
 def reference(w, keep):
     """A trainer of the window's run, built from its document and data, not through the worker."""
-    net, data = w.run.build_network_and_data()
-    return Trainer(net, data, w.document.training, w.document.seed, keep=keep)
+    prepared = w.run.prepared()
+    return Trainer(prepared.network.detached(), prepared.data, w.document.training, w.document.seed, keep=keep)
 
 
 def drag_to(qtbot, slider, index):

@@ -25,13 +25,13 @@ values takes some tens of milliseconds, a 41 x 41 grid some tenths of a second
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 
 from .errors import NNBuilderError
 from .weightref import WeightRef
-from .graph import Graph
 from .network import Network
 from .traindata import TrainData
 
@@ -139,23 +139,15 @@ class Grid:
 
 
 def _inference_twin(net: Network) -> Network:
-    """A new network of ``net``'s structure, loss and input statistics, with
-    every Dropout rate 0, so its training-mode passes are its inference-mode
-    ones (the trainer's evaluate() never drops units)."""
-    g = Graph()
-    for nid in net.order:
-        node = net.nodes[nid]
-        params = dict(node.params)
-        if "rate" in params:
-            params["rate"] = 0.0
-        g.add_node(node.type, params, node.position, nid)
-    for nid in net.order:
-        for src in net.inputs[nid]:
-            g.connect(src, nid)
-    twin = Network(g, dtype=net.dtype)
-    twin.set_loss(net.loss.name)
+    """A copy of ``net`` (its structure, loss, input statistics and weights,
+    not compiled again), with every Dropout rate 0, so its training-mode
+    passes are its inference-mode ones (the trainer's evaluate() never drops
+    units). ``net`` itself is left as it is."""
+    twin = net.detached()
+    twin.nodes = {nid: dataclasses.replace(node, params={**node.params, **(
+                      {"rate": 0.0} if "rate" in node.params else {})})
+                  for nid, node in net.nodes.items()}
     twin.input_mean, twin.input_std = net.input_mean.copy(), net.input_std.copy()
-    twin.theta[...] = net.theta
     return twin
 
 

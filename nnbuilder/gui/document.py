@@ -29,6 +29,7 @@ from .commands import (AddNodeCommand, ConnectCommand, DisconnectCommand, MoveNo
                        RemoveNodeCommand, RenameNodeCommand, SetDatasetCommand, SetParamsCommand,
                        SetSeedCommand, SetTrainingCommand, SetWeightCommand)
 from .node_geometry import node_size
+from .prepared import structure_key
 
 EXAMPLES_DIR = resource("examples")
 DEFAULT_EXAMPLE = EXAMPLES_DIR / "circle.json"
@@ -67,6 +68,7 @@ class Document(QObject):
         self.path = path
         self.example_name: str | None = None  # set when this is a built-in example
         self._forced_modified = False  # e.g. restored from an autosave
+        self._fit = None  # (structure key, a network of it): what fitting_weights checks against
         self.undo_stack = QUndoStack(self)
         # Every edit is a command: announce it once the command (or macro) is
         # complete, after the scene has followed the graph's own events.
@@ -290,12 +292,18 @@ class Document(QObject):
 
     # ----------------------------------------------------------------- files
     def fitting_weights(self) -> dict | None:
-        """The trained weights, if they still fit the (possibly edited) network."""
+        """The trained weights, if they still fit the (possibly edited) network
+        (checked against a network compiled once per structure, not per call)."""
         if self.weights is None:
             return None
+        key = structure_key(self.graph)
         try:
-            net = Network(self.graph)
-            net.set_weights(self.weights)
+            if self._fit is None or self._fit[0] != key:
+                self._fit = (key, None)
+                self._fit = (key, Network(self.graph))
+            if self._fit[1] is None:
+                return None
+            self._fit[1].set_weights(self.weights)
         except GraphError:
             return None
         return self.weights

@@ -103,6 +103,7 @@ class WindowFiles:
     def _save_to(self, path: str, with_rows: bool = False) -> bool:
         if not path.lower().endswith(".json"):
             path += ".json"
+        self.run.store_weights()  # the newest trained weights, also of a run still going
         try:
             self.document.save(path, with_rows)
         except (ModelFileError, OSError) as e:
@@ -198,6 +199,7 @@ class WindowFiles:
         return ok
 
     def export_weights(self) -> bool:
+        self.run.store_weights()
         if self.document.fitting_weights() is None:
             self._error("No trained weights",
                         "This network has no trained weights that fit its current layers. "
@@ -220,6 +222,7 @@ class WindowFiles:
         "torch"), to run it without nnbuilder; refused, saying why, when the
         weights do not fit the network as drawn."""
         form = EXPORT_FORMATS[fmt]
+        self.run.store_weights()
         if self.document.fitting_weights() is None:
             self._error("No trained weights",
                         f"An {form.title} export runs the trained network, and this one has no "
@@ -317,6 +320,7 @@ class WindowFiles:
         """Write a modified document to the side file; True if written."""
         if self.document is None or not self.document.modified:
             return False
+        self.run.store_weights()
         try:
             side_file.write_autosave(self.document.to_model(), self.document.path)
         except (NNBuilderError, OSError) as e:

@@ -1,7 +1,7 @@
 """The learn controller: one sample through the network, the chain rule of one
 weight, and a training step taken apart (forward, backward, update).
 
-It reads the run (its current weights, its network and data) and the data
+It reads the run (its current weights, its prepared network and data) and the data
 controller's rows, and writes only views: the diagram's per-neuron numbers,
 the ring on the output view, the Learn panel. The numbers come from
 :mod:`nnbuilder.core.explain`, the same code as ``nnbuilder explain``; the
@@ -24,7 +24,7 @@ from nnbuilder.core.weightref import WeightRef
 from .data_controller import DataController
 from .learn_panel import LearnPanel, vector_text
 from .plots import BoundaryPlot
-from .run_controller import RunController, structure_key
+from .run_controller import RunController
 from .sample_values import value_text
 from .scene import NetworkScene
 
@@ -59,7 +59,6 @@ class LearnController(QObject):
         self.stepping: Stepping | None = None
         self._holding: int | None = None  # the step whose update list the panel shows
         self.looking_back: int | None = None  # the timeline shows this step's weights, not the run's
-        self._built = None  # (key, network, train data)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.advance)
@@ -94,7 +93,7 @@ class LearnController(QObject):
         """Another document: no sample, no weight, no Step-through."""
         self._timer.stop()
         self.stepping, self._holding = None, None
-        self.row, self.weight, self.explanation, self._built = None, None, None, None
+        self.row, self.weight, self.explanation = None, None, None
         self.panel.set_row(-1)
         self.panel.set_stepping(False)
         self.panel.show_hint()
@@ -136,13 +135,6 @@ class LearnController(QObject):
         self.refresh()
 
     # ------------------------------------------------------------ numbers
-    def _network_and_data(self):
-        key = (structure_key(self.run.document.graph), self.data.version)
-        if self._built is None or self._built[0] != key:
-            net, data = self.run.build_network_and_data()
-            self._built = (key, net, data)
-        return self._built[1], self._built[2]
-
     def compute(self) -> dict | None:
         """The explanation of the chosen sample (and weight) with the current
         weights, as ``nnbuilder explain --json`` gives it; None with a reason
@@ -160,14 +152,13 @@ class LearnController(QObject):
                                  "the run as it is now. Move the timeline to its end (or Continue from "
                                  "here) to follow the sample again.")
             return None
-        reason = self.run.refresh_ready()
-        if reason:
-            self.panel.show_hint(f"The network cannot run yet: {reason}")
+        prepared = self.run.prepared()
+        if prepared.reason:
+            self.panel.show_hint(f"The network cannot run yet: {prepared.reason}")
             return None
-        weights = self.run.current_weights()
         try:
-            net, data = self._network_and_data()
-            if not weights or len(net.set_weights(weights, strict=False)) < len(net.params):
+            net = prepared.network_with(self.run.current_weights())
+            if net is None:
                 self.panel.show_hint("Train or Step once: the network has no weights yet.")
                 return None
             x_raw, target = sample_of(self.data.dataset, net, self.row)
@@ -280,10 +271,10 @@ class LearnController(QObject):
 
     def _batch_preview(self, cfg):
         """(rows, StepPreview) of one full-batch step on the training rows."""
+        prepared = self.run.prepared()
         try:
-            net, data = self._network_and_data()
-            net.set_weights(self.run.current_weights(), strict=False)
-            if not len(data.X_train):
+            net, data = prepared.network_with(self.run.current_weights()), prepared.data
+            if net is None or data is None or not len(data.X_train):
                 return None
             return len(data.X_train), step_preview(net, data.X_train, data.Y_train, self.weight,
                                                    cfg.lr, cfg.l1, cfg.l2)

@@ -30,7 +30,7 @@ from nnbuilder.core.trainer import TrainConfig
 from .data_controller import DataController
 from .learn import LearnController
 from .lesson_panel import LessonPanel
-from .run_controller import RunController, structure_key
+from .run_controller import RunController
 from .training_panel import SPEEDS, TrainingPanel
 
 POLL_MS = 200  # how often a waiting step looks at the window's state
@@ -103,7 +103,6 @@ class LessonController(QObject):
         self.note = ""  # why the step could not be set up, if it could not
         self._document = None  # the document the lesson loaded last
         self._loading = False  # the lesson itself is replacing the document
-        self._built = None  # (key, network, train data) for the costly facts
         self.timer = QTimer(self)
         self.timer.setInterval(POLL_MS)
         self.timer.timeout.connect(self.poll)
@@ -253,16 +252,15 @@ class LessonController(QObject):
 
     def _weighed(self, f: Facts, needs: set) -> None:
         """The facts that take a forward pass of the current weights over the training rows."""
+        prepared = self.run.prepared()  # the run's network and data, not a copy built here
+        if prepared.reason:
+            return
         try:
-            key = (structure_key(self.run.document.graph), self.data.version)
-            if self._built is None or self._built[0] != key:
-                self._built = (key, *self.run.build_network_and_data())
-            _, net, data = self._built
-            weights = self.run.current_weights()
-            if not weights or len(net.set_weights(weights, strict=False)) < len(net.params):
-                return  # no weights yet
+            net, data = prepared.network_with(self.run.current_weights()), prepared.data
         except NNBuilderError:
             return
+        if net is None:
+            return  # no weights yet
         with np.errstate(all="ignore"):
             if "correct" in needs and data.labels_train is not None:
                 _, out = net.evaluate(data.X_train, data.Y_train)

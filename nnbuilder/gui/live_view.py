@@ -16,13 +16,13 @@ from PySide6.QtWidgets import QApplication, QLabel, QStyle, QToolButton
 from nnbuilder.core.compare import SAME, difference, run_settings
 from nnbuilder.core.errors import NNBuilderError
 from nnbuilder.core.losses import LOSSES
-from nnbuilder.core.network import Network
 from nnbuilder.core.snapshot import evaluate_view
 
 from .data_controller import NEURON_RES, DataController
 from .curves import CurvesPanel, LayerPlot
 from .plots import BoundaryPlot
-from .run_controller import RunController, structure_key
+from .prepared import Prepared
+from .run_controller import RunController
 from .scene import NetworkScene
 from .training_panel import TrainingPanel
 
@@ -89,26 +89,32 @@ class ViewProbe:
     """The output view and neuron maps of a snapshot, evaluated in the window
     from the snapshot's weights (on the window's core: the worker only trains).
 
-    Keeps a network of the run's structure and the grids' features, rebuilt
-    only when the structure, the input statistics or the view change."""
+    Computes on its own copy of the run's prepared network (it loads every
+    frame's weights into it; the prepared one stays as built) and keeps the
+    grids' features, both made again only when the prepared value or the view
+    change."""
 
     def __init__(self):
-        self._net_key = None
-        self._net: Network | None = None
+        self._prepared: Prepared | None = None
+        self._net = None  # a copy of the prepared network (its buffers are the probe's)
         self._features_key = None
         self._features = (None, None)
 
-    def evaluate(self, graph, input_stats, weights: dict, grids, outputs: bool = True,
+    def evaluate(self, prepared: Prepared, weights: dict, grids, outputs: bool = True,
                  maps: bool = True) -> tuple[np.ndarray | None, dict]:
         """(outputs, maps) as :func:`~nnbuilder.core.snapshot.evaluate_view`
-        gives them; (None, {}) when the weights do not fit the network."""
-        net = self._network(graph, input_stats)
+        gives them for ``weights`` (``{node_id: (W, b)}``); (None, {}) when
+        the weights do not fit the network."""
+        if prepared is not self._prepared:
+            self._prepared = prepared
+            self._net = None if prepared.network is None else prepared.network.detached()
+        net = self._net
         if net is None or not weights:
             return None, {}
         loaded = net.set_weights({nid: {"W": W, "b": b} for nid, (W, b) in weights.items()}, strict=False)
         if len(loaded) != len(net.params):
             return None, {}  # the snapshot is of a structure being replaced
-        key = (self._net_key, id(grids[0]), id(grids[1]))
+        key = (id(net), id(grids[0]), id(grids[1]))
         if key != self._features_key:
             self._features_key = key
             try:
@@ -117,19 +123,6 @@ class ViewProbe:
                 self._features = (None, None)
         gf, nf = self._features
         return evaluate_view(net, gf if outputs else None, nf if maps else None)
-
-    def _network(self, graph, input_stats) -> Network | None:
-        stats = None if input_stats is None else (input_stats[0].tobytes(), input_stats[1].tobytes())
-        key = (structure_key(graph), stats)
-        if key != self._net_key:
-            self._net_key = key
-            try:
-                self._net = Network(graph)
-                if input_stats is not None and self._net.standardize:
-                    self._net.set_input_stats(*input_stats)
-            except NNBuilderError:
-                self._net = None
-        return self._net
 
 
 class LiveView(QObject):
@@ -217,8 +210,8 @@ class LiveView(QObject):
         doc = self.run.document
         if doc is None or self.run.snapshot is not None or doc is not self.data.document:
             return
-        trained = doc.fitting_weights()
-        if not trained:
+        trained = self.run.current_weights() if doc.weights else None
+        if not trained or self.run.prepared().network_with(trained) is None:
             return
         weights = {nid: (np.asarray(v["W"]), None if v.get("b") is None else np.asarray(v["b"]))
                    for nid, v in trained.items() if "W" in v}
@@ -227,8 +220,7 @@ class LiveView(QObject):
     def show_weights(self, weights: dict) -> None:
         """The output view and the diagram for ``weights`` (``{node_id: (W, b)}``)
         that are not the newest snapshot's: the document's, or a moment of the timeline."""
-        doc = self.run.document
-        outputs, maps = self.probe.evaluate(doc.graph, self.run.input_stats, weights, self.grids())
+        outputs, maps = self.probe.evaluate(self.run.prepared(), weights, self.grids())
         self.boundary.set_output(outputs, *self._scale())
         self.scene.show_live(weights, maps, NEURON_RES)
 
@@ -276,8 +268,7 @@ class LiveView(QObject):
 
     def evaluate(self, snap, outputs: bool = True, maps: bool = True):
         """(outputs, neuron maps) of ``snap``'s weights over the view shown now."""
-        return self.probe.evaluate(self.run.document.graph, self.run.input_stats, snap.weights,
-                                   self.grids(), outputs, maps)
+        return self.probe.evaluate(self.run.prepared(), snap.weights, self.grids(), outputs, maps)
 
     def show_output(self, snap) -> None:
         self.boundary.set_output(self.evaluate(snap, maps=False)[0], *self._scale(), exact=not snap.running)

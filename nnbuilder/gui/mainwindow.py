@@ -268,8 +268,8 @@ class MainWindow(WindowMenus, WindowFiles, WindowLayout, QMainWindow):
         self.inspector.set_document(document)
         self.learn.forget()  # no sample or weight of the old network
         self.lessons.document_replaced()
+        self.run.set_document(document)  # every room has the document before its data loads
         self.data.set_document(document)
-        self.run.set_document(document)
         document.graphChanged.connect(self.validate)
         document.undo_stack.cleanChanged.connect(self._update_title)
         self.validate()

@@ -8,7 +8,11 @@ emit ``runReplaced``, so nothing of an old run can show in a new one. The
 controller never draws: the live view takes snapshots from :meth:`take_latest`
 on its frame timer and draws them.
 
-About 460 lines, over the usual 400: the controls, the readiness (which the
+It owns the one :class:`~.prepared.Prepared` value (the compiled network and
+its data) and hands it to every room that computes with the network; the
+document takes the trained weights only by :meth:`store_weights`.
+
+About 470 lines, over the usual 400: the controls, the readiness (which the
 chosen optimizer may refuse), what reaches the worker after a refusal, the
 timeline's requests and the messages of each snapshot all act on the one
 worker and RunState; split, each part would hand them around.
@@ -23,13 +27,12 @@ from dataclasses import dataclass, field
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from nnbuilder.core.errors import NNBuilderError
 from nnbuilder.core.live import LiveProcess, LiveSnapshot, RunSpec
-from nnbuilder.core.network import Network
 from nnbuilder.core.optimizers import OPTIMIZERS
 from nnbuilder.core.trainer import History, TrainConfig, TrainData
 
 from .data_controller import DataController
+from .prepared import Prepared, prepare, structure_key
 from .training_panel import TrainingPanel
 
 
@@ -40,12 +43,6 @@ STOPPED = {"max_epochs": "reached the maximum epochs", "loss_target": "reached t
 #: Epochs after which a running run hears the optimizer's note on "max_epochs"
 #: (the perceptron on XOR without an epoch limit would run on without a word).
 NOTE_AFTER_EPOCHS = 100
-
-
-def structure_key(graph) -> str:
-    """Everything about a graph that changes the computation (not positions)."""
-    return json.dumps({"n": [(n.id, n.type, n.params) for n in graph.nodes.values()],
-                       "e": [(e.source, e.target) for e in graph.edges]}, sort_keys=True)
 
 
 def only_loss_changed(old: str, new: str) -> bool:
@@ -84,6 +81,7 @@ class RunController(QObject):
     status = Signal(str, int)
     error = Signal(str, str)  # title, text
     readyChanged = Signal(object)  # None when the network can train, else the reason
+    preparedChanged = Signal(object)  # a new Prepared (another structure, data or optimizer)
     runReplaced = Signal()  # a new RunState: views drop what they drew of the old one
     diverged = Signal(float, str)  # epoch, label for the loss plot
     documentModified = Signal()  # trained weights made the document modified
@@ -99,15 +97,17 @@ class RunController(QObject):
         self.worker: LiveProcess | None = None
         self.state = RunState()
         self.speed: float | None = panel.speed_limit()
-        self.input_stats = None  # (mean, std) of the current data, if the Input standardizes
         self._key = None
-        self._ready: tuple | None = None  # (structure key, data version, optimizer, reason)
+        self._prepared: Prepared | None = None
+        self._stored = None  # the snapshot whose weights the document took last
         self._behind = False  # the worker missed an edit while the network could not train
         self._since = (-1, "", 0)  # (generation, optimizer, epoch) it was first seen training with
         data.dataChanged.connect(self._data_changed)
 
     # ------------------------------------------------------------- document
     def set_document(self, document) -> None:
+        """Run ``document`` from now on. Its data loads after (the data room's
+        ``dataChanged``): until then nothing is prepared."""
         self.shutdown()
         if self.document is not None:
             self.document.graphChanged.disconnect(self.graph_changed)
@@ -116,14 +116,14 @@ class RunController(QObject):
             self.document.weightEdited.disconnect(self._weight_edited)
         self.document = document
         self._key = structure_key(document.graph)
-        self._ready = None
+        self._prepared, self._stored = None, None
         document.graphChanged.connect(self.graph_changed)
         document.trainingChanged.connect(self._training_changed)
         document.seedChanged.connect(self._seed_changed)
         document.weightEdited.connect(self._weight_edited)
         self.panel.show_training(document.training, kept=False)
         self.state = RunState()  # empty first: readiness must not see the old run's weights
-        self.refresh_ready()
+        self.readyChanged.emit(self.refresh_ready())  # not ready until the data room loaded its data
         self.runReplaced.emit()
 
     def _replace_state(self, generation: int) -> None:
@@ -139,51 +139,40 @@ class RunController(QObject):
         return self.state.running
 
     # --------------------------------------------------------------- ready?
-    def build_network_and_data(self) -> tuple[Network, TrainData]:
-        """(network, data) for the document now, or raise NNBuilderError saying why not."""
-        if self.data.error:
-            raise NNBuilderError(self.data.error)
-        errors = self.document.graph.errors()
-        if errors:
-            raise NNBuilderError("; ".join(map(str, errors[:3])))
-        net = Network(self.document.graph)
-        data = TrainData.from_dataset(self.data.dataset, net, *self.data.split())
-        self.input_stats = data.input_stats
-        why = OPTIMIZERS[self._optimizer()].refusal(net, data)  # the perceptron rule's demands
-        if why:
-            raise NNBuilderError(why)
-        return net, data
+    def prepared(self) -> Prepared:
+        """The document's network compiled, with its data, for the structure,
+        data and optimizer now: built once for each (announced by
+        ``preparedChanged`` and ``readyChanged``), the same value until one changes."""
+        doc = self.document
+        key = (structure_key(doc.graph), self.data.version, self._optimizer())
+        if self._prepared is not None and self._prepared.key == key:
+            return self._prepared
+        if self.data.document is not doc:  # set_document: the data room has not loaded it yet
+            return Prepared(key, reason="the data is still loading")
+        self._prepared = p = prepare(key, doc.graph, self.data.dataset, self.data.error, self.data.split(),
+                                     key[2])
+        self.preparedChanged.emit(p)
+        self.readyChanged.emit(p.reason)
+        return p
 
     def _optimizer(self) -> str:
         return (self.document.training or TrainConfig()).optimizer
 
     def refresh_ready(self) -> str | None:
-        """None when the network and the data fit together, else why not
-        (built once per structure and data; emitted as ``readyChanged``)."""
-        key = (structure_key(self.document.graph), self.data.version, self._optimizer())
-        if self._ready is not None and self._ready[:3] == key:
-            return self._ready[3]
-        try:
-            self.build_network_and_data()
-            reason = None
-        except NNBuilderError as e:
-            reason = str(e)
-        self._ready = (*key, reason)
-        if reason is None and self.document.weights and self.state.snapshot is None:
-            self.document.weights = self.current_weights()  # the inputs' statistics follow the data
-        self.readyChanged.emit(reason)
-        return reason
+        """None when the network and the data fit together, else why not."""
+        return self.prepared().reason
 
     # -------------------------------------------------------------- controls
     def _spec(self, keep_weights: bool) -> RunSpec | None:
-        try:
-            net, data = self.build_network_and_data()
-        except NNBuilderError as e:
-            self.status.emit(f"Cannot train: {e}", 8000)
+        p = self.prepared()
+        if p.reason:
+            self.status.emit(f"Cannot train: {p.reason}", 8000)
             return None
         cfg = self.document.training
+        if keep_weights:
+            self.store_weights()  # the run goes on from the newest weights, with its data's input statistics
         weights = self.document.fitting_weights() if keep_weights else None
-        return self._run_spec(data, cfg, weights)
+        return self._run_spec(p.data, cfg, weights)
 
     def _run_spec(self, data: TrainData, cfg: TrainConfig, keep: dict | None) -> RunSpec:
         """The run's spec; the worker derives the view's grids from the raw points."""
@@ -315,14 +304,13 @@ class RunController(QObject):
 
     def rebuild(self, keep_running: bool) -> None:
         """A structural edit or new data: keep the weights of unchanged layers."""
-        try:
-            _, data = self.build_network_and_data()
-        except NNBuilderError as e:
-            self.status.emit(f"Cannot train: {e}", 8000)
+        p = self.prepared()
+        if p.reason:
+            self.status.emit(f"Cannot train: {p.reason}", 8000)
             return
         # keep=None: the worker keeps its own current weights (newer than our snapshot).
         cfg = self.document.training or TrainConfig()
-        self.worker.replace(self._run_spec(data, cfg, None), resume=keep_running)
+        self.worker.replace(self._run_spec(p.data, cfg, None), resume=keep_running)
         self.worker.update_config(**cfg.to_dict())  # settings it missed while it could not train
         self._behind = False
 
@@ -335,18 +323,44 @@ class RunController(QObject):
 
     # ---------------------------------------------------------------- weights
     def current_weights(self) -> dict:
-        """The newest weights, with the input statistics of the current data
-        when the Input node standardizes."""
-        snap = self.state.snapshot
+        """The newest weights (a new dict; nothing is changed), with the input
+        statistics of the current data when the Input node standardizes (the
+        document's own while there is no data)."""
+        snap, kept = self.state.snapshot, self.document.weights or {}
         if snap is None:
-            weights = {k: v for k, v in (self.document.weights or {}).items() if "W" in v}
+            weights = {k: v for k, v in kept.items() if "W" in v}
         else:
             weights = {nid: {"W": W, "b": b} for nid, (W, b) in snap.weights.items()}
-        if weights and self.input_stats is not None:
+        stats = self.prepared().input_stats
+        if weights:
             for node in self.document.graph.nodes_of_type("input"):
-                if node.params.get("normalize") == "standardize":
-                    weights[node.id] = {"mean": self.input_stats[0], "std": self.input_stats[1]}
+                if node.params.get("normalize") != "standardize":
+                    continue
+                if stats is not None:
+                    weights[node.id] = {"mean": stats[0], "std": stats[1]}
+                elif "mean" in kept.get(node.id, {}):
+                    weights[node.id] = kept[node.id]
         return weights
+
+    def store_weights(self) -> None:
+        """The document takes the run's newest trained weights (with the
+        input statistics of its data), and what they were trained on: called
+        when the run comes to rest and before the document is written."""
+        doc, snap = self.document, self.state.snapshot
+        if doc is None:
+            return
+        if snap is None or snap.step == 0:
+            if doc.weights:  # a trained file before any step: its inputs' statistics follow the data
+                doc.weights = self.current_weights()
+            return
+        if snap is self._stored:
+            return
+        self._stored = snap
+        doc.weights = self.current_weights()
+        doc.labels = None if self.data.dataset is None else self.data.dataset.labels
+        doc.columns = None if self.data.dataset is None else list(self.data.dataset.column_names)
+        doc.metrics = {k: (None if isinstance(v, float) and not np.isfinite(v) else v)
+                       for k, v in snap.last.items()}
 
     def edit_weight(self, node_id: str, row: int, col: int) -> None:
         if self.running:
@@ -377,7 +391,8 @@ class RunController(QObject):
 
     def take_latest(self) -> LiveSnapshot | None:
         """The newest snapshot of this run not yet taken (None if none): its
-        history rows join the run's curves, its weights the document."""
+        history rows join the run's curves; a run at rest stores its weights
+        in the document (:meth:`store_weights`)."""
         if self.worker is None:
             return None
         if not self.worker.alive:
@@ -396,15 +411,12 @@ class RunController(QObject):
         if snap.moment is not None:
             st.moment = snap.moment
         self._report(snap)
-        if was_running and not snap.running and self._ready is not None:
-            self.readyChanged.emit(self._ready[-1])  # stopped: Train is off if it cannot train now
+        if was_running and not snap.running and self._prepared is not None:
+            self.readyChanged.emit(self._prepared.reason)  # stopped: Train is off if it cannot train now
         doc = self.document
         if snap.step > 0:
-            doc.weights = self.current_weights()
-            doc.labels = None if self.data.dataset is None else self.data.dataset.labels
-            doc.columns = None if self.data.dataset is None else list(self.data.dataset.column_names)
-            doc.metrics = {k: (None if isinstance(v, float) and not np.isfinite(v) else v)
-                           for k, v in snap.last.items()}
+            if not snap.running:
+                self.store_weights()
             if not doc.modified and snap.rows:
                 doc.mark_modified()
                 self.documentModified.emit()
@@ -439,10 +451,11 @@ class RunController(QObject):
         snap = self.state.snapshot
         if snap is not None and snap.running:
             self.state.snapshot = dataclasses.replace(snap, running=False)
+        self.store_weights()
         self.status.emit("The training process stopped unexpectedly"
                          + (f" (exit code {code})" if code is not None else "")
                          + ": the network and its last weights are kept; Train starts a new one", 0)
-        self.readyChanged.emit(self._ready[-1] if self._ready else None)
+        self.readyChanged.emit(self._prepared.reason if self._prepared else None)
 
     def _report(self, snap: LiveSnapshot) -> None:
         """Say once what happened: events, divergence, a stop rule, an error."""

@@ -1,16 +1,15 @@
-"""Feeds the loss-surface view from the run: its network and training rows
-when they change, each drawn snapshot's weights (the path), the settings,
+"""Feeds the loss-surface view from the run: its prepared network and training
+rows when they change, each drawn snapshot's weights (the path), the settings,
 and the weight a click on the diagram chose. The view itself knows no room.
 """
 from __future__ import annotations
 
 from PySide6.QtCore import QObject
 
-from nnbuilder.core.errors import NNBuilderError
 from nnbuilder.core.trainer import TrainConfig
 
 from .data_controller import DataController
-from .run_controller import RunController, structure_key
+from .run_controller import RunController
 from .surface_view import SurfaceView
 
 
@@ -20,26 +19,24 @@ class SurfaceLink(QObject):
     def __init__(self, run: RunController, data: DataController, view: SurfaceView, parent=None):
         super().__init__(parent)
         self.run, self.data, self.view = run, data, view
-        self._key = None
+        self._prepared = None  # the run's prepared value the view shows
         run.runReplaced.connect(self._run_replaced)
-        run.readyChanged.connect(lambda _: self.refresh())
+        run.preparedChanged.connect(lambda _: self.refresh())
         data.dataChanged.connect(self.refresh)
 
     def refresh(self, force: bool = False) -> None:
-        """The run's network and training rows, rebuilt when they changed."""
+        """The run's prepared network and training rows, when they changed."""
         doc = self.run.document
         if doc is None:
             return
-        key = (structure_key(doc.graph), self.data.version)
-        if key == self._key and not force:
+        p = self.run.prepared()
+        if p is self._prepared and not force:
             return
-        self._key = key
-        try:
-            net, data = self.run.build_network_and_data()
-        except NNBuilderError as e:
-            self.view.set_network(None, None, reason=f"The network cannot run yet: {e}")
+        self._prepared = p
+        if p.reason:
+            self.view.set_network(None, None, reason=f"The network cannot run yet: {p.reason}")
             return
-        self.view.set_network(net, data, doc.training or TrainConfig(), label=doc.graph.label)
+        self.view.set_network(p.network, p.data, doc.training or TrainConfig(), label=doc.graph.label)
         self.show_current()
 
     def show_current(self) -> None:
