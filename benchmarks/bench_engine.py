@@ -29,7 +29,9 @@ import numpy as np  # noqa: E402
 from nnbuilder.core.datasets import Dataset, make_dataset  # noqa: E402
 from nnbuilder.core.graph import Graph  # noqa: E402
 from nnbuilder.core.network import Network  # noqa: E402
-from nnbuilder.core.trainer import TrainConfig, TrainData, Trainer  # noqa: E402
+from nnbuilder.core.config import TrainConfig  # noqa: E402
+from nnbuilder.core.traindata import TrainData  # noqa: E402
+from nnbuilder.core.trainer import Trainer  # noqa: E402
 
 CONFIGS = {
     # name: (widths, hidden activation, batch size, lr, dtype, data)

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QDoubleSpinBox
 
 from nnbuilder.core.compare import SAME, difference, run_settings
 from nnbuilder.core.graph import Graph
-from nnbuilder.core.trainer import TrainConfig
+from nnbuilder.core.config import TrainConfig
 from guitools import type_into
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "resources" / "examples"

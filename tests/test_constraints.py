@@ -21,7 +21,7 @@ from nnbuilder.core.lessons import ACTIONS
 from nnbuilder.core.modelfile import model_from_dict, model_schema
 from nnbuilder.core.nodetypes import NODE_SPECS, Param, params_by_name
 from nnbuilder.core.schema import first_error
-from nnbuilder.core.trainer import TRAIN_CONSTRAINTS, TrainConfig
+from nnbuilder.core.config import TRAIN_CONSTRAINTS, TrainConfig
 
 from guitools import type_into
 

@@ -50,7 +50,8 @@ def test_standardized_inputs_predict_alike_in_engine_cli_and_snippet(tmp_path, s
     from nnbuilder.cli import main
     from nnbuilder.core.datasets import Dataset
     from nnbuilder.core.modelfile import load_model, save_model
-    from nnbuilder.core.trainer import TrainData, Trainer
+    from nnbuilder.core.traindata import TrainData
+    from nnbuilder.core.trainer import Trainer
 
     rng = np.random.default_rng(5)
     X = rng.normal(size=(200, 2)) * [30.0, 0.01] + [500.0, -2.0]  # far from zero mean, unit std

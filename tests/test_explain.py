@@ -398,7 +398,9 @@ def test_the_next_step_is_the_trainers_step(capsys, tmp_path):
     from nnbuilder.core.weightref import parse_weight
     from nnbuilder.core.modelfile import load_model
     from nnbuilder.core.network import Network
-    from nnbuilder.core.trainer import TrainConfig, TrainData, Trainer
+    from nnbuilder.core.config import TrainConfig
+    from nnbuilder.core.traindata import TrainData
+    from nnbuilder.core.trainer import Trainer
 
     m = tmp_path / "m.json"
     model = make_model(m, [("in", "input", {"features": ["x1", "x2"]}),

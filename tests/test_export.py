@@ -19,7 +19,7 @@ from nnbuilder.core.graph import Graph
 from nnbuilder.core.modelfile import ModelDocument, load_model, save_model
 from nnbuilder.core.network import Network
 from nnbuilder.core.nodetypes import NODE_SPECS
-from nnbuilder.core.trainer import TrainConfig
+from nnbuilder.core.config import TrainConfig
 
 HIDDEN = [a for a in ACTIVATIONS if not ACTIVATIONS[a].output_only]
 ALPHA = {"leaky_relu": 0.2, "elu": 0.7}

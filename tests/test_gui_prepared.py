@@ -13,7 +13,9 @@ from nnbuilder.core.datasets import dataset_from_spec
 from nnbuilder.core.modelfile import load_model, save_model
 from nnbuilder.core.network import Network
 from nnbuilder.core.resources import resource
-from nnbuilder.core.trainer import TrainConfig, TrainData, Trainer
+from nnbuilder.core.config import TrainConfig
+from nnbuilder.core.traindata import TrainData
+from nnbuilder.core.trainer import Trainer
 
 from guitools import type_into
 

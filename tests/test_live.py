@@ -19,7 +19,7 @@ from nnbuilder.core.network import Network
 from nnbuilder.core.probe import input_grid
 from nnbuilder.core.protocol import Play, SetSpeed
 from nnbuilder.core.traindata import TrainData
-from nnbuilder.core.trainer import TrainConfig
+from nnbuilder.core.config import TrainConfig
 from nnbuilder.core.worker import Run, apply
 
 STUCK = 120.0  # seconds after which a wait is a failure (pytest-timeout is the last resort)

@@ -21,7 +21,9 @@ from nnbuilder.core.modelfile import (FORMAT_VERSION, ModelDocument, load_model,
                                       model_to_dict, read_model_text, save_model)
 from nnbuilder.core.network import Network
 from nnbuilder.core.optimizers import OPTIMIZERS
-from nnbuilder.core.trainer import TrainConfig, TrainData, Trainer
+from nnbuilder.core.config import TrainConfig
+from nnbuilder.core.traindata import TrainData
+from nnbuilder.core.trainer import Trainer
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "resources" / "examples").glob("*.json"))
 

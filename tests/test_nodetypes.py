@@ -20,7 +20,9 @@ from nnbuilder.core.datasets import make_dataset
 from nnbuilder.core.losses import LOSSES
 from nnbuilder.core.nodetypes import (MERGE, NO_INPUT, NODE_SPECS, OUTPUT_PAIRINGS, SINGLE, NodeType,
                                       Param, check_param, param_refusal)
-from nnbuilder.core.trainer import TrainConfig, TrainData, Trainer
+from nnbuilder.core.config import TrainConfig
+from nnbuilder.core.traindata import TrainData
+from nnbuilder.core.trainer import Trainer
 
 from test_gradients import check_network_gradient
 

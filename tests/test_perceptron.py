@@ -16,7 +16,9 @@ from nnbuilder.core.errors import NNBuilderError
 from nnbuilder.core.graph import Graph
 from nnbuilder.core.network import Network
 from nnbuilder.core.optimizers import OPTIMIZERS, Perceptron
-from nnbuilder.core.trainer import TrainConfig, TrainData, Trainer
+from nnbuilder.core.config import TrainConfig
+from nnbuilder.core.traindata import TrainData
+from nnbuilder.core.trainer import Trainer
 
 TABLES = {"and": [0, 0, 0, 1], "or": [0, 1, 1, 1], "xor_table": [0, 1, 1, 0]}
 ROWS = [(0.0, 0.0), (0.0, 1.0), (1.0, 0.0), (1.0, 1.0)]

@@ -14,7 +14,9 @@ from nnbuilder.core.graph import Graph
 from nnbuilder.core.modelfile import load_model
 from nnbuilder.core.network import Network
 from nnbuilder.core.surface import LossSurface, WeightRef, weight_refs, weight_value
-from nnbuilder.core.trainer import TrainConfig, TrainData, Trainer
+from nnbuilder.core.config import TrainConfig
+from nnbuilder.core.traindata import TrainData
+from nnbuilder.core.trainer import Trainer
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "resources" / "examples"
 TABLE = make_dataset("seed_table")  # the lecture's y = w x: x = 10, 2, 3.5, 1

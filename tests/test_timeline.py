@@ -11,7 +11,8 @@ from nnbuilder.core.graph import Graph
 from nnbuilder.core.network import Network
 from nnbuilder.core.timeline import MAX_BYTES, MAX_MOMENTS, Moment, Timeline
 from nnbuilder.core.traindata import TrainData
-from nnbuilder.core.trainer import TrainConfig, Trainer
+from nnbuilder.core.config import TrainConfig
+from nnbuilder.core.trainer import Trainer
 
 OPTIMIZERS = {
     "sgd": dict(optimizer="sgd"),

@@ -8,7 +8,9 @@ from nnbuilder.core.graph import Graph
 from nnbuilder.core.modelfile import load_model
 from nnbuilder.core.network import Network
 from nnbuilder.core.optimizers import make_optimizer
-from nnbuilder.core.trainer import TrainConfig, TrainData, Trainer
+from nnbuilder.core.config import TrainConfig
+from nnbuilder.core.traindata import TrainData
+from nnbuilder.core.trainer import Trainer
 from pathlib import Path
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "resources" / "examples"

@@ -160,7 +160,9 @@ def cmd_train(args) -> int:
     from nnbuilder.core.datasource import embed_rows
     from nnbuilder.core.modelfile import ModelDocument, save_model
     from nnbuilder.core.traindata import fitting_changes
-    from nnbuilder.core.trainer import TrainConfig, TrainData, Trainer
+    from nnbuilder.core.config import TrainConfig
+    from nnbuilder.core.traindata import TrainData
+    from nnbuilder.core.trainer import Trainer
 
     doc = load_model_file(args.model)
     network_of(doc, args.model)  # a broken network is reported before any data is read

@@ -12,7 +12,7 @@ import json
 
 from .graph import Graph
 from .nodetypes import NODE_SPECS
-from .trainer import TrainConfig
+from .config import TrainConfig
 
 __all__ = ["run_settings", "difference", "SAME"]
 

@@ -30,7 +30,7 @@ from .export_onnx import trained_network
 from .features import columns_needed
 from .losses import LOSSES
 from .modelfile import model_to_dict
-from .trainer import TrainConfig
+from .config import TrainConfig
 
 __all__ = ["TORCH_FEATURES", "TORCH_ACTIVATIONS", "TORCH_NODES", "TORCH_LOSSES",
            "TORCH_OPTIMIZERS", "torch_script"]

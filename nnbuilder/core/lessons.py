@@ -33,7 +33,7 @@ from .nodetypes import check_param
 from .optimizers import OPTIMIZERS
 from .resources import resource
 from .schema import first_error
-from .trainer import TRAIN_CONSTRAINTS
+from .config import TRAIN_CONSTRAINTS
 
 __all__ = ["LESSON_FORMAT", "ACTIONS", "CHECKS", "Facts", "Lesson", "LessonEntry", "LessonError",
            "Step", "lesson_entries", "lesson_schema", "load_lesson", "text_html", "text_plain"]

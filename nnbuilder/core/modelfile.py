@@ -36,7 +36,7 @@ from .modelschema import build_model_schema
 from .network import Network
 from .resources import resource
 from .schema import first_error
-from .trainer import TrainConfig
+from .config import TrainConfig
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "ModelDocument", "load_model", "save_model",
            "read_model_text", "model_to_dict", "model_from_dict", "atomic_write_text",

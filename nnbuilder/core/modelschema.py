@@ -2,7 +2,7 @@
 
 :func:`build_model_schema` writes the file's structure here and takes the
 node types (:data:`~nnbuilder.core.nodetypes.NODE_SPECS`), the parameters
-each accepts and their constraints, the training settings' (:data:`~nnbuilder.core.trainer.TRAIN_CONSTRAINTS`),
+each accepts and their constraints, the training settings' (:data:`~nnbuilder.core.config.TRAIN_CONSTRAINTS`),
 the dataset settings' (:data:`~nnbuilder.core.datasets.DATASET_CONSTRAINTS`)
 and the built-in datasets' names from their one declaration.
 ``resources/model.schema.json`` is this, written out for readers outside
@@ -19,7 +19,7 @@ from pathlib import Path
 from .datasets import DATASET_CONSTRAINTS, DATASETS
 from .graph import MAX_NAME, MAX_NODES
 from .nodetypes import MAX_UNITS, NODE_SPECS
-from .trainer import TRAIN_CONSTRAINTS
+from .config import TRAIN_CONSTRAINTS
 
 __all__ = ["build_model_schema", "schema_text", "SOURCE_SCHEMA"]
 

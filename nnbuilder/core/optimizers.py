@@ -5,7 +5,7 @@ The engine keeps every weight and bias of a network in one contiguous vector
 the same layout, so an update is a handful of NumPy calls however many layers
 there are. ``make_optimizer(name, size)`` returns an object with
 ``step(theta, grad, cfg)``, where ``cfg`` is the trainer's
-:class:`~nnbuilder.core.trainer.TrainConfig` (read at every step, so a new
+:class:`~nnbuilder.core.config.TrainConfig` (read at every step, so a new
 learning rate applies at once), and ``state()``/``load_state()`` for
 checkpoints.
 

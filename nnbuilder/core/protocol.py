@@ -20,7 +20,8 @@ from .graph import Graph
 from .network import Network
 from .probe import InputGrid
 from .traindata import TrainData
-from .trainer import TrainConfig, Trainer
+from .config import TrainConfig
+from .trainer import Trainer
 
 __all__ = ["RunSpec", "View", "Command", "Play", "Pause", "Step", "StepEpoch", "SetSpeed",
            "UpdateConfig", "SetLoss", "SetWeight", "SetView", "SetGrids", "Replace", "Reset",

@@ -17,7 +17,8 @@ from .nodetypes import NODE_SPECS
 from .losses import confusion_matrix
 from .probe import layer_stats
 from .protocol import View
-from .trainer import TrainConfig, Trainer
+from .config import TrainConfig
+from .trainer import Trainer
 
 __all__ = ["LiveSnapshot", "SnapshotBox", "build_snapshot", "evaluate_view", "error_snapshot",
            "MAX_MAP_UNITS", "ALL_PARTS"]

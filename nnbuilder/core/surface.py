@@ -154,7 +154,7 @@ def _inference_twin(net: Network) -> Network:
 class LossSurface:
     """The training loss of ``network`` on ``data`` over chosen weights.
 
-    ``config`` (a :class:`~nnbuilder.core.trainer.TrainConfig` or anything
+    ``config`` (a :class:`~nnbuilder.core.config.TrainConfig` or anything
     with ``l1`` and ``l2``) gives the regularization of :attr:`Curve.objective`.
     The weights are ``network``'s now; :meth:`set_weights` moves them (e.g.
     to a snapshot's).

@@ -40,91 +40,28 @@ start is already trained (resuming, a loss near 0). ``lr = 100`` on
 ``circle`` climbs to 40-160x within a few epochs. A reference of 0 (a
 perfect blank network) disables the "exploded" rule.
 
-About 490 lines, over the usual 400: the step loop, its stop rules and the
-divergence rule share the trainer's state (weights, optimizer state, the last
-good weights, the reference loss); splitting them would pass that state around.
+The hyperparameters are a :class:`~nnbuilder.core.config.TrainConfig`.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 
-from .constraints import BadValue, Constraint, Interval, Options, merged
+from .config import TrainConfig
 from .errors import DataError, NNBuilderError
 from .losses import accuracy, r2_score
 from .network import Network
 from .optimizers import OPTIMIZERS, make_optimizer
 from .traindata import TrainData
 
-__all__ = ["TrainConfig", "TRAIN_CONSTRAINTS", "TrainData", "Trainer", "Snapshot", "History", "EXPLODE_FACTOR",
-           "EXPLODE_EPOCHS"]
+__all__ = ["Trainer", "Snapshot", "History", "EXPLODE_FACTOR", "EXPLODE_EPOCHS"]
 
 #: The training loss "explodes" above this multiple of the reference loss ...
 EXPLODE_FACTOR = 10.0
 #: ... at this many consecutive epoch ends (see the module docstring).
 EXPLODE_EPOCHS = 3
-
-
-#: Each training setting's limits, by its TrainConfig field (and model-file)
-#: name: TrainConfig.check, the Training panel's fields and the model schema's
-#: ``$defs.training`` read them. An optimizer declares its own settings
-#: (momentum, rho, ...) in its ``params``.
-TRAIN_CONSTRAINTS: dict[str, Constraint] = {
-    "optimizer": Options(OPTIMIZERS),
-    "lr": Interval(kind=float, low=0, high=1000, closed="right"),
-    "batch_size": Interval(kind=int, low=1, high=100_000),
-    **merged((opt.params for opt in OPTIMIZERS.values()), "optimizer setting"),
-    "l1": Interval(kind=float, low=0),
-    "l2": Interval(kind=float, low=0),
-    "max_epochs": Interval(kind=int, low=0, none_ok=True),
-    "loss_target": Interval(kind=float, none_ok=True),
-}
-
-
-@dataclass
-class TrainConfig:
-    """Hyperparameters; each may change between chunks. Their limits are
-    :data:`TRAIN_CONSTRAINTS`."""
-
-    optimizer: str = "sgd"
-    lr: float = 0.03
-    batch_size: int = 10
-    momentum: float = 0.0
-    nesterov: bool = False
-    rho: float = 0.9  # RMSProp decay
-    beta1: float = 0.9  # Adam
-    beta2: float = 0.999
-    eps: float = 1e-8
-    l1: float = 0.0
-    l2: float = 0.0
-    max_epochs: int | None = None
-    loss_target: float | None = None
-
-    def check(self) -> "TrainConfig":
-        """Normalise each field (``batch_size`` 3.0 -> 3) or raise
-        NNBuilderError naming the first bad one (its ``field``); return self."""
-        for f in fields(self):
-            value = getattr(self, f.name)
-            try:
-                setattr(self, f.name, TRAIN_CONSTRAINTS[f.name].check(value))
-            except BadValue as e:
-                err = NNBuilderError(f"training setting '{f.name}': {e.why} (got {value!r})")
-                err.field = f.name
-                raise err from None
-        return self
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "TrainConfig":
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in known}).check()
-
-
-TRAIN_CONSTRAINTS = {f.name: TRAIN_CONSTRAINTS[f.name] for f in fields(TrainConfig)}  # in field order
 
 
 class History:

@@ -23,7 +23,7 @@ from nnbuilder.core.modelfile import ModelDocument, columns_for, load_model, sav
 from nnbuilder.core.network import Network
 from nnbuilder.core.nodetypes import NO_INPUT, NODE_SPECS
 from nnbuilder.core.resources import resource
-from nnbuilder.core.trainer import TrainConfig
+from nnbuilder.core.config import TrainConfig
 
 from .commands import (AddNodeCommand, ConnectCommand, DisconnectCommand, MoveNodesCommand,
                        RemoveNodeCommand, RenameNodeCommand, SetDatasetCommand, SetParamsCommand,

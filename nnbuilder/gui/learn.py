@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from nnbuilder.core.errors import NNBuilderError
 from nnbuilder.core.optimizers import OPTIMIZERS
-from nnbuilder.core.trainer import TrainConfig
+from nnbuilder.core.config import TrainConfig
 from nnbuilder.core.explain import explain_sample, sample_of, step_preview
 from nnbuilder.core.weightref import WeightRef
 

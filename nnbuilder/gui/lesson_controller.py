@@ -25,7 +25,7 @@ from nnbuilder.core.errors import NNBuilderError
 from nnbuilder.core.lessons import (ACTIONS, Facts, Lesson, LessonError, check_results, each,
                                     lesson_entries, needed_facts, text_html)
 from nnbuilder.core.losses import accuracy
-from nnbuilder.core.trainer import TrainConfig
+from nnbuilder.core.config import TrainConfig
 
 from .data_controller import DataController
 from .learn import LearnController

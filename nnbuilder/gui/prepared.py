@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from nnbuilder.core.errors import NNBuilderError
 from nnbuilder.core.network import Network
 from nnbuilder.core.optimizers import OPTIMIZERS
-from nnbuilder.core.trainer import TrainData
+from nnbuilder.core.traindata import TrainData
 
 
 def structure_key(graph) -> str:

@@ -29,7 +29,9 @@ from PySide6.QtCore import QObject, Signal
 
 from nnbuilder.core.live import LiveProcess, LiveSnapshot, RunSpec
 from nnbuilder.core.optimizers import OPTIMIZERS
-from nnbuilder.core.trainer import History, TrainConfig, TrainData
+from nnbuilder.core.config import TrainConfig
+from nnbuilder.core.traindata import TrainData
+from nnbuilder.core.trainer import History
 
 from .data_controller import DataController
 from .prepared import Prepared, prepare, structure_key

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject
 
-from nnbuilder.core.trainer import TrainConfig
+from nnbuilder.core.config import TrainConfig
 
 from .data_controller import DataController
 from .run_controller import RunController

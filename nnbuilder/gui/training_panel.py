@@ -21,7 +21,7 @@ from nnbuilder.core.constraints import Constraint
 from nnbuilder.core.datasets import DATASET_CONSTRAINTS, DATASETS
 from nnbuilder.core.nodetypes import NODE_SPECS
 from nnbuilder.core.optimizers import OPTIMIZERS
-from nnbuilder.core.trainer import TRAIN_CONSTRAINTS, TrainConfig
+from nnbuilder.core.config import TRAIN_CONSTRAINTS, TrainConfig
 
 from .fields import CheckedDoubleSpinBox, CheckedSpinBox, pass_undo_to_window
 from .gallery import PAINTED, DatasetGallery
