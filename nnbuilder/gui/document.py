@@ -29,7 +29,7 @@ from .commands import (AddNodeCommand, ConnectCommand, DisconnectCommand, MoveNo
                        RemoveNodeCommand, RenameNodeCommand, SetDatasetCommand, SetParamsCommand,
                        SetSeedCommand, SetTrainingCommand, SetWeightCommand)
 from .node_geometry import node_size
-from .prepared import structure_key
+from nnbuilder.core.prepared import structure_key
 
 EXAMPLES_DIR = resource("examples")
 DEFAULT_EXAMPLE = EXAMPLES_DIR / "circle.json"

@@ -21,7 +21,7 @@ from nnbuilder.core.snapshot import evaluate_view
 from .data_controller import NEURON_RES, DataController
 from .curves import CurvesPanel, LayerPlot
 from .plots import BoundaryPlot
-from .prepared import Prepared
+from nnbuilder.core.prepared import Prepared
 from .run_controller import RunController
 from .scene import NetworkScene
 from .training_panel import TrainingPanel

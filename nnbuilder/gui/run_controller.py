@@ -34,7 +34,7 @@ from nnbuilder.core.traindata import TrainData
 from nnbuilder.core.trainer import History
 
 from .data_controller import DataController
-from .prepared import Prepared, prepare, structure_key
+from nnbuilder.core.prepared import Prepared, prepare, structure_key
 from .training_panel import TrainingPanel
 
 

@@ -1,8 +1,8 @@
-"""The run's prepared value: the document's network compiled once, its training
-data and input statistics, for one (structure, data version, optimizer).
+"""A run's prepared value: a graph's network compiled once, its training data
+and input statistics, for one (structure, data version, optimizer).
 
-The run controller builds it (:func:`prepare`) and hands it out; the Learn
-controller, the loss surface, the lessons, the output view and the saved
+The window's run controller builds it (:func:`prepare`) and hands it out; the
+Learn controller, the loss surface, the lessons, the output view and the saved
 file's weights all read this one value and never build their own.
 """
 from __future__ import annotations
@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from nnbuilder.core.errors import NNBuilderError
-from nnbuilder.core.network import Network
-from nnbuilder.core.optimizers import OPTIMIZERS
-from nnbuilder.core.traindata import TrainData
+from .errors import NNBuilderError
+from .network import Network
+from .optimizers import OPTIMIZERS
+from .traindata import TrainData
 
 
 def structure_key(graph) -> str:
