@@ -7,8 +7,25 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .network import Network
+from .nodetypes import NODE_SPECS
 
-__all__ = ["InputGrid", "DataExtent", "input_grid", "layer_stats"]
+__all__ = ["InputGrid", "DataExtent", "View", "input_grid", "evaluate_view", "layer_stats",
+           "MAX_MAP_UNITS"]
+
+MAX_MAP_UNITS = 16  # layers up to this wide get per-neuron maps
+
+
+@dataclass(frozen=True)
+class View:
+    """What the output view looks at: a slice through raw columns ``axes``,
+    the output over a ``resolution`` lattice and the neuron maps over a
+    ``neuron_resolution`` one (None: no neuron maps), each spanning the data
+    plus ``margin`` (:func:`input_grid`)."""
+
+    axes: tuple[int, int] = (0, 1)
+    resolution: int = 100
+    neuron_resolution: int | None = 32
+    margin: float = 0.1
 
 
 @dataclass(frozen=True)
@@ -95,7 +112,7 @@ def input_grid(X: np.ndarray | DataExtent, resolution: int = 100, margin: float 
     with the other columns at their medians); None for empty data.
 
     ``X`` may be its :class:`DataExtent` (the same grid, without reading the
-    data again: how the worker follows a change of slice)."""
+    data again)."""
     extent = X if isinstance(X, DataExtent) else DataExtent.of(X)
     if extent is None:
         return None
@@ -110,6 +127,24 @@ def input_grid(X: np.ndarray | DataExtent, resolution: int = 100, margin: float 
     i, j = axes
     fixed = tuple((c, float(extent.median[c])) for c in range(extent.n_columns) if c not in (i, j))
     return _lattice(span(i), span(j), (i, j), fixed, extent.n_columns)
+
+
+def evaluate_view(net: Network, grid_features: np.ndarray | None = None,
+                  neuron_features: np.ndarray | None = None) -> tuple[np.ndarray | None, dict]:
+    """What the output view and the neuron thumbnails show for ``net`` as it
+    is: (outputs over ``grid_features`` ``(n_points, n_outputs)`` float32 or
+    None, ``{node_id: (units, n_points)}`` float32 over ``neuron_features``,
+    for layers of at most :data:`MAX_MAP_UNITS`). The window evaluates them
+    itself, on its own core (the worker only trains)."""
+    outputs, maps = None, {}
+    with np.errstate(all="ignore"):
+        if grid_features is not None:
+            outputs = net.predict(grid_features).astype(np.float32)
+        if neuron_features is not None:
+            for nid, a in net.activations(neuron_features).items():
+                if NODE_SPECS[net.nodes[nid].type].own_width and a.shape[1] <= MAX_MAP_UNITS:
+                    maps[nid] = np.ascontiguousarray(a.T, dtype=np.float32)
+    return outputs, maps
 
 
 def layer_stats(network: Network, grad: np.ndarray | None = None, bins: int = 30) -> dict:
