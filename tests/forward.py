@@ -23,7 +23,8 @@ def read_model(path) -> dict:
 def forward(model: dict, raw: np.ndarray) -> tuple[np.ndarray, dict]:
     """(outputs ``(n, units)``, ``{node_id: activations (n, units)}``) of the
     model's chain over raw data columns ``raw``; the Input node's features
-    must be plain columns (x1 is the first), standardized if it says so."""
+    must be plain columns (x1 is the first), standardized if it says so (its
+    activations: the features the first layer takes)."""
     nodes = {n["id"]: n for n in model["graph"]["nodes"]}
     after = {e["source"]: e["target"] for e in model["graph"]["edges"]}
     weights = model["weights"]
@@ -32,7 +33,7 @@ def forward(model: dict, raw: np.ndarray) -> tuple[np.ndarray, dict]:
     a = np.asarray(raw, dtype=np.float64)[:, columns]
     if inp["params"].get("normalize") == "standardize":
         a = (a - np.asarray(weights[inp["id"]]["mean"])) / np.asarray(weights[inp["id"]]["std"])
-    acts, nid = {}, after[inp["id"]]
+    acts, nid = {inp["id"]: a}, after[inp["id"]]
     while True:
         node, w = nodes[nid], weights[nid]
         z = a @ np.asarray(w["W"], dtype=np.float64)
