@@ -2,7 +2,7 @@
 neuron's activation map, and per-layer weight and gradient statistics."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -37,10 +37,6 @@ class InputGrid:
     ``x = xs[i], y = ys[j]``); for 1-D data they are ``resolution`` values of x.
     For wider data the lattice is a *slice*: columns ``axes`` vary, every other
     column is held at its median (``fixed``: ``((column, value), ...)``).
-
-    A grid made by :func:`input_grid` pickles as its axes (``xs``, ``ys``,
-    ``fixed``), not its points: sending one to the worker process costs a few
-    hundred numbers, and the receiver rebuilds ``raw`` bit for bit.
     """
 
     raw: np.ndarray
@@ -49,7 +45,6 @@ class InputGrid:
     resolution: int
     axes: tuple[int, int] = (0, 1)
     fixed: tuple = ()
-    lattice: bool = field(default=False, repr=False, compare=False)  # raw follows from the rest
 
     @property
     def x_range(self) -> tuple[float, float]:
@@ -62,25 +57,20 @@ class InputGrid:
     def features(self, network: Network) -> np.ndarray:
         return network.prepare(self.raw)
 
-    def __reduce__(self):
-        if not self.lattice:
-            return super().__reduce__()
-        return _lattice, (self.xs, self.ys, self.axes, self.fixed, self.raw.shape[1])
-
 
 def _lattice(xs: np.ndarray, ys: np.ndarray | None, axes: tuple[int, int] = (0, 1),
              fixed: tuple = (), n_columns: int = 1) -> InputGrid:
     """The grid whose points are every (xs, ys) pair in columns ``axes``,
     the other columns at their ``fixed`` values."""
     if ys is None:
-        return InputGrid(xs[:, None], xs, None, len(xs), lattice=True)
+        return InputGrid(xs[:, None], xs, None, len(xs))
     i, j = axes
     gx, gy = np.meshgrid(xs, ys)
     raw = np.empty((gx.size, n_columns))
     for c, value in fixed:
         raw[:, c] = value
     raw[:, i], raw[:, j] = gx.ravel(), gy.ravel()
-    return InputGrid(raw, xs, ys, len(xs), (i, j), tuple(fixed), lattice=True)
+    return InputGrid(raw, xs, ys, len(xs), (i, j), tuple(fixed))
 
 
 @dataclass(frozen=True)
