@@ -4,7 +4,7 @@ The headless figure is the same trainer in this process, in the same chunks
 the worker runs; the live figure is the worker's (a child process) while the
 window draws every snapshot.
 
-    python benchmarks/bench_gui.py [--seconds S] [--steps N]
+    python benchmarks/bench_gui.py [--seconds S] [--rounds R] [--idle-seconds I] [--steps N]
 
 Opens the real window on the playground network (2 -> 8 tanh -> 8 tanh ->
 1 sigmoid, bce, batch 10, SGD 0.03, circle data) with the 100x100 output
@@ -14,6 +14,8 @@ map, neuron maps and weight lines on, and prints:
   same trainer headless (no window, no snapshots), in alternating phases of
   the same run (median of the rounds);
 - the GUI timer's interval p50/p99 (target 33 ms) and frames drawn per second;
+- the CPU the paused window and its worker use together over I seconds of an
+  idle event loop (share of one core; target at most 2 %);
 - the peak growth of resident memory over a run of N steps (default 1,000,000).
 """
 from __future__ import annotations
@@ -49,6 +51,13 @@ def playground_file(folder: str) -> str:
     return path
 
 
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of process ``pid``, in seconds."""
+    with open(f"/proc/{pid}/stat") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def headless_rate(path: str, seconds: float) -> float:
     from nnbuilder.core.datasets import make_dataset
     from nnbuilder.core.modelfile import load_model
@@ -71,6 +80,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=3.0, help="length of each live and headless phase")
     ap.add_argument("--rounds", type=int, default=5, help="live/headless phase pairs (median ratio)")
+    ap.add_argument("--idle-seconds", type=float, default=3.0, help="length of the paused (idle) phase")
     ap.add_argument("--steps", type=int, default=1_000_000, help="steps of the memory run")
     args = ap.parse_args()
 
@@ -94,7 +104,7 @@ def main() -> int:
     # (shared hosts do) affects both sides of each ratio alike.
     st = {"phase": "warmup", "round": 0, "t0": 0.0, "s0": 0, "frames0": 0, "ratios": [],
           "live": [], "headless": [], "intervals": [], "fps": [], "draw_ms": [],
-          "rss0": 0.0, "rss_peak": 0.0, "wrss0": 0.0, "wrss_peak": 0.0}
+          "rss0": 0.0, "rss_peak": 0.0, "wrss0": 0.0, "wrss_peak": 0.0, "idle": float("nan")}
 
     def current_step() -> int:
         snap = w.run.worker.peek() if w.run.worker is not None else None
@@ -134,12 +144,10 @@ def main() -> int:
                 w.run.worker.play()
                 st["phase"] = "resume"
                 st["t_resume"] = time.perf_counter()
-            else:
-                w.run.worker.play()
-                st.update(phase="memory", rss0=rss_mb(), rss_peak=rss_mb(), wrss0=worker_rss(),
-                          wrss_peak=worker_rss())
-                print(f"speed figures done; running to {args.steps:,} steps for the memory figure",
-                      file=sys.stderr, flush=True)
+            else:  # paused: the idle figure, with nothing of the benchmark's own running
+                st["phase"] = "idle"
+                poller.stop()
+                QTimer.singleShot(1000, start_idle)
         elif st["phase"] == "resume" and now - st["t_resume"] > 0.5:
             start_live(now)
         elif st["phase"] == "memory" and current_step() >= args.steps:
@@ -150,6 +158,21 @@ def main() -> int:
             w.document._forced_modified = False
             w.close()
             app.quit()
+
+    def start_idle():
+        st["idle0"] = (time.perf_counter(), time.process_time(), cpu_seconds(w.run.worker.pid))
+        QTimer.singleShot(int(args.idle_seconds * 1000), end_idle)
+
+    def end_idle():
+        t0, ours, theirs = st["idle0"]
+        used = time.process_time() - ours + cpu_seconds(w.run.worker.pid) - theirs
+        st["idle"] = used / (time.perf_counter() - t0)
+        w.run.worker.play()
+        st.update(phase="memory", rss0=rss_mb(), rss_peak=rss_mb(), wrss0=worker_rss(),
+                  wrss_peak=worker_rss())
+        print(f"speed and idle figures done; running to {args.steps:,} steps for the memory figure",
+              file=sys.stderr, flush=True)
+        poller.start(100)
 
     QTimer.singleShot(300, w.run.toggle_play)
     poller = QTimer()
@@ -167,6 +190,8 @@ def main() -> int:
           f"   max {iv.max():.1f} ms (target p99 <= 40 ms at 33 ms)")
     print(f"frames drawn                {np.median(st['fps']):.1f} /s (target >= 25); each took "
           f"p50 {np.percentile(dm, 50):.1f} ms, p99 {np.percentile(dm, 99):.1f} ms")
+    print(f"idle CPU, paused            {100 * st['idle']:.2f} % of one core, window and worker together "
+          f"over {args.idle_seconds:g} s (target <= 2 %)")
     print(f"memory over {st['final_step']:,} steps: window process {st['rss0']:.0f} -> peak "
           f"{st['rss_peak']:.0f} MB (+{st['rss_peak'] - st['rss0']:.1f}), worker process "
           f"{st['wrss0']:.0f} -> peak {st['wrss_peak']:.0f} MB (+{st['wrss_peak'] - st['wrss0']:.1f}) "

@@ -142,7 +142,10 @@ def test_step_through_leaves_the_weights_where_one_training_step_does(qtbot, mak
     assert w.learn_panel.phase.text().startswith("Update done")
     assert "old" in w.learn_panel.text.toPlainText()
     frames = w.live.frames_drawn
-    qtbot.waitUntil(lambda: w.live.frames_drawn >= frames + 3, timeout=WAIT)
+    w.training_panel.speed.setCurrentIndex(1)  # a command: the paused run is drawn again
+    qtbot.waitUntil(lambda: w.live.frames_drawn > frames and w.run.settled, timeout=WAIT)
+    w.training_panel.speed.setCurrentIndex(0)
+    qtbot.waitUntil(lambda: w.live.frames_drawn > frames + 1 and w.run.settled, timeout=WAIT)
     assert "old" in w.learn_panel.text.toPlainText()  # the paused run's next frames keep the list
     w.learn.select_row(1)  # the student moves on
     assert "old" not in w.learn_panel.text.toPlainText() and w.learn_panel.phase.text() == ""

@@ -106,6 +106,7 @@ def test_neuron_thumbnails_follow_the_zoom(qtbot, window):
         return node.thumbnail_column().pixmap().height()
     for factor in (0.5, 2.0, 3.0):
         w.view.zoom_by(factor)
+        w.view.centerOn(node)  # on screen: a node is drawn (and its thumbnails follow) when painted
         zoom = w.view.transform().m11()
         # The column is as tall on screen as the node's neuron rows at this zoom.
         qtbot.waitUntil(lambda: abs(column_height() - 4 * 22 * zoom) <= 2, timeout=WAIT)

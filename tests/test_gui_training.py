@@ -7,6 +7,7 @@ import pytest
 from PySide6.QtCore import QPointF, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDoubleSpinBox, QSpinBox
 
+from forward import forward, read_model
 from guitools import click_node, type_into
 from nnbuilder.core.network import Network
 from nnbuilder.gui import MainWindow
@@ -246,19 +247,20 @@ def test_reset_while_training_starts_the_curves_over(qtbot, window):
     assert epochs[0] == 0 and np.all(np.diff(epochs) == 1), epochs[:30]
 
 
-def test_dataset_change_while_training_keeps_the_weights(qtbot, window):
+def test_dataset_change_while_training_is_a_new_run_that_trains_on(qtbot, window):
+    """Other data: a new run (its curves start over: two data sets never
+    share one), from the weights that fit, training on as it was."""
     qtbot.mouseClick(window.play_button, Qt.MouseButton.LeftButton)
     wait_epochs(qtbot, window, 2)
+    generation = window.run.state.generation
     window.training_panel.dataset.setCurrentText("xor")
-    qtbot.waitUntil(lambda: any("kept the trained weights of 3 layers" in e for e in [window.statusBar().currentMessage()])
-                    or snap(window).running, timeout=WAIT)
     assert window.document.dataset["name"] == "xor"
-    before = snap(window).epoch
-    qtbot.waitUntil(lambda: snap(window).epoch >= before + 3, timeout=WAIT)
+    qtbot.waitUntil(lambda: window.run.state.generation > generation and snap(window) is not None
+                    and snap(window).running and snap(window).epoch >= 3, timeout=WAIT)
     pause(qtbot, window)
-    # One curve that goes on over the change: epochs only grow (no sawtooth).
     epochs = window.run.state.curves.column("epoch")
-    assert len(epochs) > 5 and np.all(np.diff(epochs) > 0), epochs
+    assert epochs[0] == 0 and len(epochs) > 3 and np.all(np.diff(epochs) == 1), epochs
+    assert window.curves.loss.train.xData[0] == 0 and window.errors == []
 
 
 def test_saving_after_training_stores_the_trained_weights(qtbot, window, gui_env, monkeypatch):
@@ -305,14 +307,17 @@ def test_hovering_a_neuron_shows_its_map_large_and_the_layer_panel_fills(qtbot, 
     assert lp.bars is not None and sum(lp.bars.opts["height"]) == 2 * 4  # all weights of dense1
 
 
-def test_one_dimensional_regression_shows_the_fitted_curve(qtbot, make_window):
+def test_one_dimensional_regression_shows_the_fitted_curve(qtbot, make_window, tmp_path):
     w = make_window(str(EXAMPLES / "sine.json"))
     assert w.boundary.grid.ys is None
     qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
     wait_epochs(qtbot, w, 20)
     s = pause(qtbot, w)
     xs, ys = w.boundary.curve.getData()
-    assert len(xs) == 200 and np.allclose(ys, s.outputs[:, 0])
+    path = tmp_path / "sine.json"
+    assert w._save_to(str(path))
+    expected, _ = forward(read_model(path), np.asarray(xs)[:, None])  # a forward pass written in the test
+    assert len(xs) == 200 and np.allclose(ys, expected[:, 0], rtol=1e-6, atol=1e-6)
     assert s.metric_name == "r2" and w.curves.metric_plot.ylabel == "R²"
     assert s.last["train_metric"] > 0.5
 
@@ -465,8 +470,8 @@ def test_a_flood_of_slice_and_setting_changes_while_training_on_100k_rows(qtbot,
         panel.lr.setValue(0.01 + 0.0001 * k)
         QApplication.processEvents()
     last_axes, last_lr = pairs[199 % len(pairs)], panel.lr.value()
-    qtbot.waitUntil(lambda: snap(w).config.lr == pytest.approx(last_lr) and snap(w).view is not None
-                    and snap(w).view.axes == last_axes and snap(w).step > start, timeout=60000)
+    qtbot.waitUntil(lambda: snap(w).config.lr == pytest.approx(last_lr) and snap(w).step > start,
+                    timeout=60000)
     counter.stop()
     assert len(turns) >= 200  # the loop turned at least once per change, and the timer ran
     assert w.boundary.grid.axes == last_axes and snap(w).running
@@ -474,10 +479,15 @@ def test_a_flood_of_slice_and_setting_changes_while_training_on_100k_rows(qtbot,
     pause(qtbot, w)
 
 
-def test_the_window_draws_what_the_worker_would_compute(qtbot, make_window, tmp_path):
+def test_the_window_draws_what_an_independent_forward_pass_gives(qtbot, make_window, tmp_path):
     """The worker only trains; the window evaluates the output view and the
-    neuron maps from the snapshot's weights. Asked for them, the worker's own
-    arrays are the same, bit for bit, for standardized inputs and a slice."""
+    neuron maps from the snapshot's weights. They equal a forward pass
+    written in the test from the saved model file, for standardized inputs
+    and a slice, and the output view's pixels are those values' colours."""
+    from forward import forward, read_model
+    from nnbuilder.gui.live_view import output_scale
+    from nnbuilder.gui.plots import diverging_rgba
+
     rng = np.random.default_rng(3)
     X = rng.normal(loc=[500.0, 0.01, 3.0], scale=[50.0, 0.002, 1.0], size=(300, 3))
     y = (X[:, 0] - 500 + 20000 * (X[:, 1] - 0.01) > 0).astype(int)
@@ -490,16 +500,28 @@ def test_the_window_draws_what_the_worker_would_compute(qtbot, make_window, tmp_
                           load_csv(str(path), "label"), fit=True, standardize=True)
     qtbot.mouseClick(w.step_button, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier)
     qtbot.waitUntil(lambda: step_of(w) is not None and step_of(w) > 0 and not snap(w).running, timeout=WAIT)
+    model = tmp_path / "model.json"
+    assert w._save_to(str(model))
+    m = read_model(model)
     for axes in ((0, 1), (1, 2)):
         w.training_panel.slice_x.setCurrentIndex(axes[0])
         w.training_panel.slice_y.setCurrentIndex(axes[1])
-        w.run.worker.request_snapshot({"outputs", "maps"})
-        qtbot.waitUntil(lambda: snap(w).outputs is not None and snap(w).view.axes == axes, timeout=WAIT)
+        qtbot.waitUntil(lambda: w.boundary.grid.axes == axes, timeout=WAIT)
         s = snap(w)
         outputs, maps = w.live.evaluate(s)
-        np.testing.assert_array_equal(outputs, s.outputs)
-        assert maps.keys() == s.neuron_maps.keys() and len(maps) >= 3
+        grid, neuron_grid = w.live.grids()
+        expected, _ = forward(m, grid.raw)
+        np.testing.assert_allclose(outputs, expected, rtol=1e-5, atol=1e-6)
+        _, acts = forward(m, neuron_grid.raw)
+        assert len(maps) >= 3 and set(maps) == set(acts)
         for nid in maps:
-            np.testing.assert_array_equal(maps[nid], s.neuron_maps[nid])
+            np.testing.assert_allclose(maps[nid], acts[nid].T, rtol=1e-5, atol=1e-6)
+        # The pixels drawn: the colour of each value (within one step of the table).
+        assert expected.shape[1] == 1 and not w.boundary.discretize
+        threshold, (lo, hi) = output_scale(w.document.graph, w.data.dataset)
+        v = expected[:, 0].reshape(grid.resolution, grid.resolution)
+        t = (v - threshold) / max(hi - threshold, threshold - lo, 1e-12)
+        drawn = w.boundary.last_rgba.astype(int)
+        assert np.abs(drawn - diverging_rgba(0.8 * t, 255).astype(int)).max() <= 3
         np.testing.assert_array_equal(w.boundary.grid.raw[:, list(axes)].min(axis=0),
                                       [w.boundary.grid.xs[0], w.boundary.grid.ys[0]])

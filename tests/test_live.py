@@ -5,6 +5,7 @@ Waiting is structural: a helper asks for snapshots until one shows the
 expected state (``applied`` counts the commands the run has applied); the
 deadline in :func:`wait_for` only turns a stuck run into a failure.
 """
+import pickle
 import socket
 import time
 
@@ -14,10 +15,9 @@ import pytest
 from nnbuilder.core.dataset import Dataset
 from nnbuilder.core.datasets import make_dataset
 from nnbuilder.core.graph import Graph
-from nnbuilder.core.live import ALL_PARTS, LiveProcess, LiveTrainer, RunSpec, View
+from nnbuilder.core.live import ALL_PARTS, LiveProcess, LiveTrainer, RunSpec
 from nnbuilder.core.network import Network
-from nnbuilder.core.probe import input_grid
-from nnbuilder.core.protocol import Play, SetSpeed
+from nnbuilder.core.protocol import Pause, Play, RequestSnapshot, SetSpeed, Step, UpdateConfig
 from nnbuilder.core.traindata import TrainData
 from nnbuilder.core.config import TrainConfig
 from nnbuilder.core.worker import Run, apply
@@ -29,8 +29,7 @@ def circle_spec(widths=(2, 4, 4, 1), lr=0.03, **kw) -> RunSpec:
     g = Graph.chain(list(widths))
     ds = make_dataset("circle", samples=200)
     return RunSpec(g.to_dict(), TrainData.from_dataset(ds, Network(g), 0.5),
-                   TrainConfig(lr=lr, batch_size=10), seed=1, grid=input_grid(ds.X, 50),
-                   neuron_grid=input_grid(ds.X, 20), **kw)
+                   TrainConfig(lr=lr, batch_size=10), seed=1, **kw)
 
 
 def wide_data(rows=100_000, seed=0) -> Dataset:
@@ -39,10 +38,10 @@ def wide_data(rows=100_000, seed=0) -> Dataset:
     return Dataset(X, (X[:, 0] * X[:, 1] > 0).astype(np.int64), "classification", n_classes=2)
 
 
-def wide_spec(ds: Dataset, widths=(4, 6, 1), view=View((0, 1), 40, 16)) -> RunSpec:
+def wide_spec(ds: Dataset, widths=(4, 6, 1)) -> RunSpec:
     g = Graph.chain(list(widths))
     return RunSpec(g.to_dict(), TrainData.from_dataset(ds, Network(g), 0.5),
-                   TrainConfig(lr=0.03, batch_size=10), seed=3, raw=ds.X, view=view)
+                   TrainConfig(lr=0.03, batch_size=10), seed=3)
 
 
 def wait_for(live, cond):
@@ -119,7 +118,6 @@ def test_the_same_script_gives_the_same_run_on_both_hosts():
         for nid in a.weights:
             np.testing.assert_array_equal(a.weights[nid][0], b.weights[nid][0])
             np.testing.assert_array_equal(a.weights[nid][1], b.weights[nid][1])
-        np.testing.assert_array_equal(a.outputs, b.outputs)
         np.testing.assert_array_equal(a.timeline, b.timeline)  # the kept moments
         assert (a.moment is None) == (b.moment is None)
         if a.moment is not None:
@@ -219,14 +217,12 @@ def test_no_history_row_is_lost_when_snapshots_are_dropped(live):
 def test_snapshots_are_never_written_again(live):
     s0 = live.latest()
     kept = {n: (W.copy(), None if b is None else b.copy()) for n, (W, b) in s0.weights.items()}
-    out = s0.outputs.copy()
     live.play()
     wait_for(live, lambda s: s.epoch >= 3)
     live.pause()
     settle(live)
     for n, (W, b) in s0.weights.items():
         np.testing.assert_array_equal(W, kept[n][0])
-    np.testing.assert_array_equal(s0.outputs, out)
 
 
 def test_config_change_applies_while_running(host):
@@ -347,27 +343,52 @@ def test_a_process_reproduces_a_trainer_after_reset():
     assert not lp.alive
 
 
-# ----------------------------------------------------------- views and data
-def expected_outputs(snap, spec, ds, view):
-    """The outputs over ``view``'s grid, computed here from the snapshot's weights."""
-    net = Network(Graph.from_dict(spec.graph))
-    net.set_weights({n: {"W": W, "b": b} for n, (W, b) in snap.weights.items()})
-    grid = input_grid(ds.X, view.resolution, view.margin, view.axes)
-    return net.predict(grid.features(net)).astype(np.float32)
+# ------------------------------------------------------------------ at rest
+def test_a_paused_run_publishes_once_per_change_and_a_request_is_no_change():
+    run = Run(circle_spec())
+    assert run.due() == ALL_PARTS  # its first state
+    run.snapshot(run.due())
+    assert run.due() is None  # at rest: nothing to publish, nothing to compute
+    apply(run, RequestSnapshot(frozenset()))
+    assert run.due() == ALL_PARTS  # a paused run answers in full (no frame draws half of it)
+    run.snapshot(run.due())
+    assert run.due() is None and not run.dirty  # the request changed nothing
+    for command in (SetSpeed(50.0), UpdateConfig({"lr": 0.2}), Pause()):
+        apply(run, command)
+        assert run.due() == ALL_PARTS  # a command: the state it left, once
+        run.snapshot(run.due())
+        assert run.due() is None
+    apply(run, Step(3))
+    assert run.busy and run.due() is None  # training: only what is asked for
+    apply(run, RequestSnapshot(frozenset({"stats"})))
+    assert run.due() == {"stats"}
+    run.snapshot(run.due())
+    while run.busy:
+        run.train()
+    assert run.due() == ALL_PARTS  # the end of the steps, in full
+    assert run.snapshot(run.due()).step == 3
 
 
-def test_a_view_is_derived_by_the_run_from_the_data_it_holds(host):
-    ds = wide_data(2000)
-    spec = wide_spec(ds)
-    host.reset(spec)
+def test_a_hand_typed_weight_shows_in_the_losses_and_the_rows(host):
+    """The run records a row for the weights now: read-outs and curves follow."""
     host.step(5)
-    host.set_view((2, 3), 30, None)
-    snap, _ = settle(host)
-    assert snap.view == View((2, 3), 30, None) and snap.neuron_maps == {}
-    np.testing.assert_array_equal(snap.outputs, expected_outputs(snap, spec, ds, snap.view))
-    host.set_grids(input_grid(ds.X, 12, axes=(1, 0)), None)  # explicit grids win over the view
-    snap, _ = settle(host)
-    assert snap.view is None and snap.outputs.shape == (144, 1)
+    before, _ = settle(host)
+    host.set_weight("dense1", 0, 1, 3.5)
+    snap, rows = settle(host)
+    assert (snap.step, snap.epoch) == (before.step, before.epoch) and len(rows) == 1
+    # The loss of the typed weights, by a forward pass written here.
+    spec = circle_spec()
+    W = {n: (np.array(w), b) for n, (w, b) in snap.weights.items()}
+    assert W["dense1"][0][0, 1] == 3.5
+    d = spec.data
+    a = d.X_train
+    for nid in ("dense1", "dense2"):
+        a = np.tanh(a @ W[nid][0] + W[nid][1])
+    p = 1 / (1 + np.exp(-(a @ W["output"][0] + W["output"][1])))
+    y = d.Y_train
+    bce = float(np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p))))
+    assert snap.last["train_loss"] == pytest.approx(bce, rel=1e-9) == rows[0]["train_loss"]
+    assert before.last["train_loss"] != pytest.approx(bce, rel=1e-3)
 
 
 def test_replacing_the_network_with_the_same_data_sends_no_rows():
@@ -381,11 +402,9 @@ def test_replacing_the_network_with_the_same_data_sends_no_rows():
         again = wide_spec(ds, widths=(4, 8, 1))  # equal data, built anew
         lp.replace(again)
         lp.reset(again)
-        lp.set_view((1, 2), 50, 8)
         snap, _ = settle(lp)
-        assert lp.bytes_sent - before < 20_000  # two graphs and a view: no rows
-        assert snap.weights["dense1"][0].shape == (4, 8) and snap.outputs.shape == (2500, 1)
-        np.testing.assert_array_equal(snap.outputs, expected_outputs(snap, again, ds, snap.view))
+        assert lp.bytes_sent - before < 20_000  # two graphs: no rows
+        assert snap.weights["dense1"][0].shape == (4, 8) and snap.generation == 1
     finally:
         lp.close()
 
@@ -404,7 +423,7 @@ def test_data_the_worker_dropped_is_sent_again():
 
 
 def test_a_flood_of_changes_never_blocks_either_side_and_the_last_one_wins():
-    """100,000 rows; the test plays a GUI that sends views, settings and
+    """100,000 rows; the test plays a GUI that sends speeds, settings and
     snapshot requests in a plain loop while snapshots stream, and reads
     nothing until the worker has taken every command."""
     ds = wide_data()
@@ -417,16 +436,16 @@ def test_a_flood_of_changes_never_blocks_either_side_and_the_last_one_wins():
         buffers = a.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF) + \
             b.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
         a.close(), b.close()
-        # Rounds of about 370 pickled bytes, twice what the buffers hold: the
-        # worker must keep reading while its snapshots (large views) wait
-        # for a reader that does not read.
-        pairs = [(0, 1), (2, 3), (1, 3), (3, 0), (2, 1)]
-        rounds = 2 * buffers // 300
+        # Rounds of commands, twice what the buffers hold: the worker must
+        # keep reading while its snapshots wait for a reader that does not read.
+        one = sum(len(pickle.dumps(c, pickle.HIGHEST_PROTOCOL)) for c in (
+            SetSpeed(1e6), UpdateConfig({"lr": 0.01, "batch_size": 1}), RequestSnapshot(ALL_PARTS)))
+        rounds = 2 * buffers // one + 1
         start, turns = lp.bytes_sent, 0
         for i in range(rounds):
-            view = View(pairs[i % 5], 60 + i % 41, 24 + i % 9)
+            speed = 1e6 + i
             config = {"lr": 0.01 + (i % 97) / 1000, "batch_size": 1 + i % 31}
-            lp.set_view(view.axes, view.resolution, view.neuron_resolution)
+            lp.set_speed(speed)
             lp.update_config(**config)
             lp.request_snapshot(ALL_PARTS)
             turns += 1
@@ -436,9 +455,6 @@ def test_a_flood_of_changes_never_blocks_either_side_and_the_last_one_wins():
         assert lp.bytes_sent - start > 2 * buffers
         lp.pause()
         snap, _ = settle(lp)
-        assert snap.view == view and snap.outputs.shape == (view.resolution ** 2, 1)
         assert (snap.config.lr, snap.config.batch_size) == (config["lr"], config["batch_size"])
-        assert {m.shape[1] for m in snap.neuron_maps.values()} == {view.neuron_resolution ** 2}
-        np.testing.assert_array_equal(snap.outputs, expected_outputs(snap, spec, ds, view))
     finally:
         lp.close()

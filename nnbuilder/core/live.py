@@ -12,9 +12,12 @@ Callers send commands (:meth:`LiveHost.play`, ... or :meth:`LiveHost.send`)
 and read :meth:`LiveHost.latest`: the newest
 :class:`~nnbuilder.core.snapshot.LiveSnapshot`, made of fresh arrays nobody
 writes to again, with every history row since the previous one. Snapshots
-are built when the caller asks for the next one (:meth:`LiveHost.request_snapshot`,
-with only the parts that frame draws) and whenever an idle run changed.
-Nothing here touches a widget.
+are built while training when the caller asks for the next one
+(:meth:`LiveHost.request_snapshot`, with only the parts that frame draws),
+and once whenever a command (or the end of a run) changed a paused run: a
+caller that has a snapshot with ``applied == sent`` of a run not running has
+seen everything and need not look again until it sends a command
+(:attr:`LiveHost.on_send` tells it). Nothing here touches a widget.
 
 Neither side of :class:`LiveProcess` ever blocks on a full pipe: in the GUI
 process, ``send`` only puts the command on a queue that a sender thread
@@ -22,8 +25,7 @@ writes to the socket, and snapshots are read only when ``poll`` says they
 are there; in the worker process, snapshots go out from their own thread
 while the loop keeps training and reading commands, a newer snapshot
 replacing an unsent one. Training data crosses the pipe once: a later
-``replace``/``reset`` with equal data refers to it by key, and a change of
-slice (:meth:`LiveHost.set_view`) sends the axes, not the grid.
+``replace``/``reset`` with equal data refers to it by key.
 """
 from __future__ import annotations
 
@@ -36,34 +38,44 @@ import subprocess
 import threading
 import traceback
 from multiprocessing.connection import Connection
+from typing import Callable
 
 from .protocol import (DataRef, DataStore, FetchMoment, Pause, Play, Quit, Replace, RequestSnapshot,
-                       Reset, Rewind, RunSpec, SetGrids, SetLoss, SetSpeed, SetView, SetWeight,
-                       ShareData, Start, Step, StepEpoch, UpdateConfig, View, data_key)
-from .snapshot import ALL_PARTS, MAX_MAP_UNITS, LiveSnapshot, SnapshotBox, error_snapshot
-from .worker import Run, queue_receiver, serve, serve_fd, worker_command
+                       Reset, Rewind, RunSpec, SetLoss, SetSpeed, SetWeight, ShareData, Start, Step,
+                       StepEpoch, UpdateConfig, data_key)
+from .snapshot import ALL_PARTS, LiveSnapshot, SnapshotBox, error_snapshot
+from .worker import Run, Unreadable, queue_receiver, serve, serve_fd, worker_command
 
 # The worker trains small batches on one core: BLAS threads would only take the
 # window's core from it (and the window's from the worker).
 ONE_BLAS_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
-__all__ = ["LiveHost", "LiveTrainer", "LiveProcess", "LiveSnapshot", "RunSpec", "View",
-           "MAX_MAP_UNITS", "ALL_PARTS", "serve_fd"]
+__all__ = ["LiveHost", "LiveTrainer", "LiveProcess", "LiveSnapshot", "RunSpec", "ALL_PARTS",
+           "serve_fd"]
 
 
 class LiveHost:
     """The commands of a live run; each method sends one command object.
 
-    A host implements :meth:`send` (deliver one command, never wait for the
-    run) and keeps snapshots in ``self._box`` (a :class:`SnapshotBox`).
+    A host implements :meth:`_deliver` (hand one command on, never wait for
+    the run) and keeps snapshots in ``self._box`` (a :class:`SnapshotBox`).
     ``sent`` counts the commands sent: a snapshot whose ``applied`` equals
-    it reflects every one of them.
+    it reflects every one of them. ``on_send``, if set, is called after each
+    command sent (a window that rests wakes up on it).
     """
 
     sent = 0
+    on_send: Callable[[], None] | None = None
     _box: SnapshotBox
 
     def send(self, command) -> None:
+        """Send one command; returns at once."""
+        self.sent += 1
+        self._deliver(command)
+        if self.on_send is not None:
+            self.on_send()
+
+    def _deliver(self, command) -> None:
         raise NotImplementedError
 
     def play(self) -> None:
@@ -94,16 +106,6 @@ class LiveHost:
     def set_weight(self, node_id: str, row: int, col: int, value: float) -> None:
         self.send(SetWeight(node_id, row, col, value))
 
-    def set_view(self, axes=(0, 1), resolution: int = 100, neuron_resolution: int | None = 32,
-                 margin: float = 0.1) -> None:
-        """Show another slice (raw columns ``axes``) or resolution: the run
-        derives the grids from the raw data of its spec (``RunSpec.raw``)."""
-        self.send(SetView(View(tuple(axes), resolution, neuron_resolution, margin)))
-
-    def set_grids(self, grid=None, neuron_grid=None) -> None:
-        """Evaluate the output and the neuron maps over these grids instead."""
-        self.send(SetGrids(grid, neuron_grid))
-
     def replace(self, spec: RunSpec, resume: bool = False) -> None:
         """An edited network or new data, same run and config; ``spec.keep``
         None keeps the run's current weights where shapes still fit."""
@@ -116,7 +118,8 @@ class LiveHost:
     def request_snapshot(self, parts=ALL_PARTS) -> None:
         """Ask for a snapshot at the end of the current chunk with only
         ``parts`` of :data:`ALL_PARTS` computed (the rest empty): a caller
-        that draws them on alternate frames saves the worker time."""
+        that draws them on alternate frames saves the worker time. A paused
+        run answers with a full snapshot; asking changes nothing in the run."""
         self.send(RequestSnapshot(frozenset(parts)))
 
     def list_timeline(self) -> None:
@@ -167,8 +170,7 @@ class LiveTrainer(LiveHost):
             name="nnbuilder-training", daemon=True)
         self._thread.start()
 
-    def send(self, command) -> None:
-        self.sent += 1
+    def _deliver(self, command) -> None:
         self._commands.put(command)
 
     @property
@@ -215,9 +217,8 @@ class LiveProcess(LiveHost):
         self._outgoing.put(Start(spec))
         self._sender.start()
 
-    def send(self, command) -> None:
-        """Queue ``command`` for the sender thread; returns at once."""
-        self.sent += 1
+    def _deliver(self, command) -> None:
+        """Queue ``command`` for the sender thread."""
         self._outgoing.put(command)
 
     @property
@@ -231,9 +232,9 @@ class LiveProcess(LiveHost):
             msg = self._outgoing.get()
             try:
                 parts = self._encode(msg)
-            except Exception:  # e.g. something unpicklable: say so, send the rest
-                self._report(f"could not send {type(msg).__name__}:\n" + traceback.format_exc(limit=4))
-                parts = []
+            except Exception:  # e.g. something unpicklable: the worker reports it in its place
+                error = f"could not send {type(msg).__name__}:\n" + traceback.format_exc(limit=4)
+                parts = [pickle.dumps(Unreadable(error), pickle.HIGHEST_PROTOCOL)]
             try:
                 for buf in parts:
                     self._conn.send_bytes(buf)
@@ -250,9 +251,9 @@ class LiveProcess(LiveHost):
         spec = getattr(msg, "spec", None)
         if spec is None or isinstance(spec.data, DataRef):
             return [pickle.dumps(msg, pickle.HIGHEST_PROTOCOL)]
-        key = data_key(spec.data, spec.raw)
-        parts = [] if key in self._worker_data else [ShareData(key, spec.data, spec.raw)]
-        parts.append(dataclasses.replace(msg, spec=dataclasses.replace(spec, data=DataRef(key), raw=None)))
+        key = data_key(spec.data)
+        parts = [] if key in self._worker_data else [ShareData(key, spec.data)]
+        parts.append(dataclasses.replace(msg, spec=dataclasses.replace(spec, data=DataRef(key))))
         bufs = [pickle.dumps(p, pickle.HIGHEST_PROTOCOL) for p in parts]
         if key in self._worker_data:  # the worker's store sees the same sequence
             self._worker_data.get(key)

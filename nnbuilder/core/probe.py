@@ -2,13 +2,30 @@
 neuron's activation map, and per-layer weight and gradient statistics."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from .network import Network
+from .nodetypes import NODE_SPECS
 
-__all__ = ["InputGrid", "DataExtent", "input_grid", "layer_stats"]
+__all__ = ["InputGrid", "DataExtent", "View", "input_grid", "evaluate_view", "layer_stats",
+           "MAX_MAP_UNITS"]
+
+MAX_MAP_UNITS = 16  # layers up to this wide get per-neuron maps
+
+
+@dataclass(frozen=True)
+class View:
+    """What the output view looks at: a slice through raw columns ``axes``,
+    the output over a ``resolution`` lattice and the neuron maps over a
+    ``neuron_resolution`` one (None: no neuron maps), each spanning the data
+    plus ``margin`` (:func:`input_grid`)."""
+
+    axes: tuple[int, int] = (0, 1)
+    resolution: int = 100
+    neuron_resolution: int | None = 32
+    margin: float = 0.1
 
 
 @dataclass(frozen=True)
@@ -20,10 +37,6 @@ class InputGrid:
     ``x = xs[i], y = ys[j]``); for 1-D data they are ``resolution`` values of x.
     For wider data the lattice is a *slice*: columns ``axes`` vary, every other
     column is held at its median (``fixed``: ``((column, value), ...)``).
-
-    A grid made by :func:`input_grid` pickles as its axes (``xs``, ``ys``,
-    ``fixed``), not its points: sending one to the worker process costs a few
-    hundred numbers, and the receiver rebuilds ``raw`` bit for bit.
     """
 
     raw: np.ndarray
@@ -32,7 +45,6 @@ class InputGrid:
     resolution: int
     axes: tuple[int, int] = (0, 1)
     fixed: tuple = ()
-    lattice: bool = field(default=False, repr=False, compare=False)  # raw follows from the rest
 
     @property
     def x_range(self) -> tuple[float, float]:
@@ -45,25 +57,20 @@ class InputGrid:
     def features(self, network: Network) -> np.ndarray:
         return network.prepare(self.raw)
 
-    def __reduce__(self):
-        if not self.lattice:
-            return super().__reduce__()
-        return _lattice, (self.xs, self.ys, self.axes, self.fixed, self.raw.shape[1])
-
 
 def _lattice(xs: np.ndarray, ys: np.ndarray | None, axes: tuple[int, int] = (0, 1),
              fixed: tuple = (), n_columns: int = 1) -> InputGrid:
     """The grid whose points are every (xs, ys) pair in columns ``axes``,
     the other columns at their ``fixed`` values."""
     if ys is None:
-        return InputGrid(xs[:, None], xs, None, len(xs), lattice=True)
+        return InputGrid(xs[:, None], xs, None, len(xs))
     i, j = axes
     gx, gy = np.meshgrid(xs, ys)
     raw = np.empty((gx.size, n_columns))
     for c, value in fixed:
         raw[:, c] = value
     raw[:, i], raw[:, j] = gx.ravel(), gy.ravel()
-    return InputGrid(raw, xs, ys, len(xs), (i, j), tuple(fixed), lattice=True)
+    return InputGrid(raw, xs, ys, len(xs), (i, j), tuple(fixed))
 
 
 @dataclass(frozen=True)
@@ -95,7 +102,7 @@ def input_grid(X: np.ndarray | DataExtent, resolution: int = 100, margin: float 
     with the other columns at their medians); None for empty data.
 
     ``X`` may be its :class:`DataExtent` (the same grid, without reading the
-    data again: how the worker follows a change of slice)."""
+    data again)."""
     extent = X if isinstance(X, DataExtent) else DataExtent.of(X)
     if extent is None:
         return None
@@ -110,6 +117,24 @@ def input_grid(X: np.ndarray | DataExtent, resolution: int = 100, margin: float 
     i, j = axes
     fixed = tuple((c, float(extent.median[c])) for c in range(extent.n_columns) if c not in (i, j))
     return _lattice(span(i), span(j), (i, j), fixed, extent.n_columns)
+
+
+def evaluate_view(net: Network, grid_features: np.ndarray | None = None,
+                  neuron_features: np.ndarray | None = None) -> tuple[np.ndarray | None, dict]:
+    """What the output view and the neuron thumbnails show for ``net`` as it
+    is: (outputs over ``grid_features`` ``(n_points, n_outputs)`` float32 or
+    None, ``{node_id: (units, n_points)}`` float32 over ``neuron_features``,
+    for layers of at most :data:`MAX_MAP_UNITS`). The window evaluates them
+    itself, on its own core (the worker only trains)."""
+    outputs, maps = None, {}
+    with np.errstate(all="ignore"):
+        if grid_features is not None:
+            outputs = net.predict(grid_features).astype(np.float32)
+        if neuron_features is not None:
+            for nid, a in net.activations(neuron_features).items():
+                if NODE_SPECS[net.nodes[nid].type].own_width and a.shape[1] <= MAX_MAP_UNITS:
+                    maps[nid] = np.ascontiguousarray(a.T, dtype=np.float32)
+    return outputs, maps
 
 
 def layer_stats(network: Network, grad: np.ndarray | None = None, bins: int = 30) -> dict:

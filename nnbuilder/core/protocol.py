@@ -1,7 +1,7 @@
 """The commands a live run understands, and what describes a run.
 
 A host (:mod:`nnbuilder.core.live`) turns each call (``play()``,
-``set_view(...)``) into one small frozen dataclass below and sends it; the
+``set_weight(...)``) into one small frozen dataclass below and sends it; the
 run applies them in order with :func:`nnbuilder.core.worker.apply`, so the
 last command of a kind wins. The thread host hands the objects over as they
 are; the process host pickles them, after replacing training data the worker
@@ -18,27 +18,13 @@ import numpy as np
 
 from .graph import Graph
 from .network import Network
-from .probe import InputGrid
 from .traindata import TrainData
 from .config import TrainConfig
 from .trainer import Trainer
 
-__all__ = ["RunSpec", "View", "Command", "Play", "Pause", "Step", "StepEpoch", "SetSpeed",
-           "UpdateConfig", "SetLoss", "SetWeight", "SetView", "SetGrids", "Replace", "Reset",
+__all__ = ["RunSpec", "Command", "Play", "Pause", "Step", "StepEpoch", "SetSpeed",
+           "UpdateConfig", "SetLoss", "SetWeight", "Replace", "Reset",
            "RequestSnapshot", "FetchMoment", "Rewind", "Quit", "Start", "ShareData", "DataRef", "DataStore", "data_key"]
-
-
-@dataclass(frozen=True)
-class View:
-    """What the output view looks at: a slice through raw columns ``axes``,
-    the output over a ``resolution`` lattice and the neuron maps over a
-    ``neuron_resolution`` one (None: no neuron maps). The run derives the
-    grids from the raw data it holds (:func:`~nnbuilder.core.probe.input_grid`)."""
-
-    axes: tuple[int, int] = (0, 1)
-    resolution: int = 100
-    neuron_resolution: int | None = 32
-    margin: float = 0.1
 
 
 @dataclass(frozen=True)
@@ -50,23 +36,14 @@ class DataRef:
 
 @dataclass
 class RunSpec:
-    """Everything needed to build a training run, in picklable form.
-
-    The output and the neuron maps are evaluated either over ``view``'s grids
-    derived from ``raw`` (the points the grids must span, ``(n, n_columns)``,
-    e.g. the dataset's X) or, without them, over the explicit ``grid`` and
-    ``neuron_grid``.
-    """
+    """Everything needed to build a training run, in picklable form (the
+    window evaluates the output view and neuron maps itself: the run only trains)."""
 
     graph: dict  # Graph.to_dict()
     data: TrainData | DataRef
     config: TrainConfig
     seed: int = 0
     keep: dict | None = None  # {node_id: {"W", "b"}} to start from
-    grid: InputGrid | None = None
-    neuron_grid: InputGrid | None = None
-    raw: np.ndarray | None = None
-    view: View | None = None
 
     def network(self) -> Network:
         return Network(Graph.from_dict(self.graph))
@@ -127,21 +104,6 @@ class SetWeight(Command):
 
 
 @dataclass(frozen=True)
-class SetView(Command):
-    """Look at another slice or resolution; the run derives the grids."""
-
-    view: View
-
-
-@dataclass(frozen=True)
-class SetGrids(Command):
-    """Evaluate over these grids instead of a view's."""
-
-    grid: InputGrid | None = None
-    neuron_grid: InputGrid | None = None
-
-
-@dataclass(frozen=True)
 class Replace(Command):
     """Carry on with an edited network and/or new data (the config stays):
     pauses unless ``resume``, keeps the weights of every layer whose shape
@@ -160,7 +122,8 @@ class Reset(Command):
 
 @dataclass(frozen=True)
 class RequestSnapshot(Command):
-    """Build a snapshot with only ``parts`` at the end of the current chunk."""
+    """Build a snapshot with only ``parts`` at the end of the current chunk
+    (a paused run answers with a full one). Asking changes nothing in the run."""
 
     parts: frozenset
 
@@ -201,15 +164,14 @@ class Start:
 
 @dataclass(frozen=True)
 class ShareData:
-    """Training data (and the raw points of the grids) sent once, under ``key``."""
+    """Training data sent once, under ``key``."""
 
     key: str
     data: TrainData
-    raw: np.ndarray | None
 
 
-def data_key(data: TrainData, raw: np.ndarray | None) -> str:
-    """A digest of the content of ``data`` and ``raw``: equal data, equal key."""
+def data_key(data: TrainData) -> str:
+    """A digest of the content of ``data``: equal data, equal key."""
     h = hashlib.blake2b(digest_size=16)
 
     def feed(value):
@@ -227,7 +189,6 @@ def data_key(data: TrainData, raw: np.ndarray | None) -> str:
 
     for f in fields(data) if is_dataclass(data) else ():
         feed(getattr(data, f.name))
-    feed(raw)
     return h.hexdigest()
 
 

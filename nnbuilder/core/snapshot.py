@@ -13,18 +13,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .nodetypes import NODE_SPECS
 from .losses import confusion_matrix
 from .probe import layer_stats
-from .protocol import View
 from .config import TrainConfig
 from .trainer import Trainer
 
-__all__ = ["LiveSnapshot", "SnapshotBox", "build_snapshot", "evaluate_view", "error_snapshot",
-           "MAX_MAP_UNITS", "ALL_PARTS"]
+__all__ = ["LiveSnapshot", "SnapshotBox", "build_snapshot", "error_snapshot", "ALL_PARTS"]
 
-MAX_MAP_UNITS = 16  # layers up to this wide get per-neuron maps
-ALL_PARTS = frozenset({"outputs", "maps", "stats", "confusion", "timeline"})
+ALL_PARTS = frozenset({"stats", "confusion", "timeline"})
 
 
 @dataclass(frozen=True)
@@ -41,8 +37,6 @@ class LiveSnapshot:
     rows: list  # history rows added since the previously *taken* snapshot
     last: dict  # the newest history row
     metric_name: str
-    outputs: np.ndarray | None  # network outputs over the grid, (n_points, n_outputs), float32
-    neuron_maps: dict  # {node_id: (units, n_points)} over the neuron grid, float32
     config: TrainConfig
     confusion: np.ndarray | None = None  # (classes, classes) on the test set (train if none)
     stop_reason: str | None = None
@@ -50,7 +44,6 @@ class LiveSnapshot:
     error: str | None = None
     events: list = field(default_factory=list)  # messages for the status bar
     applied: int = 0  # commands the run had applied: compare with the host's ``sent``
-    view: View | None = None  # what the outputs and maps are over (None: explicit grids)
     # The run's timeline (core/timeline.py): its kept moments, one row each of
     # TIMELINE_COLUMNS (step, epoch, at, train_loss), and a moment asked for
     # with FetchMoment (a MomentWeights); None when not part of this snapshot.
@@ -58,34 +51,13 @@ class LiveSnapshot:
     moment: object | None = None
 
 
-def evaluate_view(net, grid_features: np.ndarray | None = None,
-                  neuron_features: np.ndarray | None = None) -> tuple[np.ndarray | None, dict]:
-    """What the output view and the neuron thumbnails show for ``net`` as it
-    is: (outputs over ``grid_features`` ``(n_points, n_outputs)`` float32 or
-    None, ``{node_id: (units, n_points)}`` float32 over ``neuron_features``,
-    for layers of at most :data:`MAX_MAP_UNITS`). The worker and the window
-    (which evaluates them itself, on its own core) both use this."""
-    outputs, maps = None, {}
-    with np.errstate(all="ignore"):
-        if grid_features is not None:
-            outputs = net.predict(grid_features).astype(np.float32)
-        if neuron_features is not None:
-            for nid, a in net.activations(neuron_features).items():
-                if NODE_SPECS[net.nodes[nid].type].own_width and a.shape[1] <= MAX_MAP_UNITS:
-                    maps[nid] = np.ascontiguousarray(a.T, dtype=np.float32)
-    return outputs, maps
-
-
-def build_snapshot(trainer: Trainer, parts=ALL_PARTS, grid_features: np.ndarray | None = None,
-                   neuron_features: np.ndarray | None = None, **status) -> LiveSnapshot:
+def build_snapshot(trainer: Trainer, parts=ALL_PARTS, **status) -> LiveSnapshot:
     """A snapshot of ``trainer`` now, with only ``parts`` (of :data:`ALL_PARTS`)
     computed and the rest empty.
 
-    ``grid_features`` ``(n_points, n_features)`` are where the outputs are
-    evaluated, ``neuron_features`` where the per-neuron maps are (None skips
-    them). ``status`` gives the fields the trainer does not know (``serial``,
+    ``status`` gives the fields the trainer does not know (``serial``,
     ``generation``, ``elapsed``, ``steps_per_sec``, ``running``, ``rows``,
-    ``events``, ``error``, ``applied``, ``view``). Reads the trainer, writes
+    ``events``, ``error``, ``applied``, ``moment``). Reads the trainer, writes
     nothing.
     """
     net = trainer.network
@@ -97,8 +69,6 @@ def build_snapshot(trainer: Trainer, parts=ALL_PARTS, grid_features: np.ndarray 
             d = trainer.data
             X, labels = (d.X_test, d.labels_test) if len(d.X_test) else (d.X_train, d.labels_train)
             confusion = confusion_matrix(net.predict(X), labels, d.n_classes, net.loss.threshold)
-    outputs, maps = evaluate_view(net, grid_features if "outputs" in parts else None,
-                                  neuron_features if "maps" in parts else None)
     div = trainer.divergence
     timeline = trainer.timeline
     if "timeline" in parts and timeline is not None:
@@ -106,7 +76,7 @@ def build_snapshot(trainer: Trainer, parts=ALL_PARTS, grid_features: np.ndarray 
     return LiveSnapshot(
         step=trainer.step, epoch=trainer.epoch, weights=net.unflatten(net.theta.copy()),
         stats=stats, last=dict(trainer.history.last), metric_name=trainer.metric_name,
-        outputs=outputs, neuron_maps=maps, config=TrainConfig(**trainer.config.to_dict()),
+        config=TrainConfig(**trainer.config.to_dict()),
         confusion=confusion, stop_reason=trainer.stop_reason,
         divergence=None if div is None else dict(div), **status)
 
@@ -115,7 +85,7 @@ def error_snapshot(error: str) -> LiveSnapshot:
     """What a run that could not even start shows."""
     return LiveSnapshot(serial=1, generation=0, step=0, epoch=0, elapsed=0.0, steps_per_sec=0.0,
                         running=False, weights={}, stats={}, rows=[], last={}, metric_name="",
-                        outputs=None, neuron_maps={}, config=TrainConfig(), error=error)
+                        config=TrainConfig(), error=error)
 
 
 class SnapshotBox:

@@ -1,23 +1,22 @@
 """The training loop of a live run, the same in a thread and in a process.
 
 :class:`Run` is the state the loop works on (the trainer, play/pause, pending
-steps, speed, the view); :func:`apply` changes it by one command of
+steps, speed); :func:`apply` changes it by one command of
 :mod:`nnbuilder.core.protocol`; :func:`serve` alternates "take the waiting
 commands, apply them all, train one chunk, publish a snapshot if one is due".
 The hosts in :mod:`nnbuilder.core.live` only differ in where commands come
 from and where snapshots go.
+
+At rest it rests: a paused run waits for the next command without looking
+again, and publishes one full snapshot after a command (or the end of a
+run) changed something; a request for a snapshot is not a change. While
+training it publishes what it is asked for, when it is asked.
 
 In the worker process (:func:`serve_fd`) the main thread runs the loop and
 reads commands; a second thread sends snapshots. While the GUI is not
 reading, that thread waits in its send, the loop keeps training and reading
 commands, and each newer snapshot replaces the unsent one in a
 :class:`~nnbuilder.core.snapshot.SnapshotBox` (rows merged, none lost).
-
-About 460 lines, over the usual 400: the run's state and one short handler
-per command (the timeline's three included) live together. The worker can
-still evaluate the output view and neuron maps itself (``SetGrids``, the
-``outputs``/``maps`` parts), which the window no longer asks for; removing
-that path would bring it under 400.
 """
 from __future__ import annotations
 
@@ -30,17 +29,15 @@ import traceback
 from multiprocessing.connection import Connection
 from typing import Callable, Iterable
 
-from .probe import DataExtent, InputGrid, input_grid
 from .protocol import (Command, DataRef, DataStore, FetchMoment, Pause, Play, Quit, Replace,
-                       RequestSnapshot, Reset, Rewind, RunSpec, SetGrids, SetLoss, SetSpeed, SetView,
-                       SetWeight, ShareData, Start, Step, StepEpoch, UpdateConfig, View)
+                       RequestSnapshot, Reset, Rewind, RunSpec, SetLoss, SetSpeed, SetWeight,
+                       ShareData, Start, Step, StepEpoch, UpdateConfig)
 from .snapshot import ALL_PARTS, LiveSnapshot, SnapshotBox, build_snapshot, error_snapshot
 from .timeline import Timeline
 
-__all__ = ["Run", "apply", "serve", "serve_fd", "queue_receiver"]
+__all__ = ["Run", "Unreadable", "apply", "serve", "serve_fd", "queue_receiver"]
 
 IDLE_GAP = 0.5  # seconds between chunks beyond which the run was paused, not training
-IDLE_WAIT = 0.05  # seconds an idle loop waits for a command before looking again
 RATE_WINDOW = 0.5  # seconds over which steps/s is measured
 # A chunk grows to about CHUNK_SECONDS of training: the loop's own work (the
 # commands' poll, the snapshot check) is paid once per chunk, and 25 steps of
@@ -67,13 +64,13 @@ class Run:
         self.wanted: frozenset | None = None  # parts of the snapshot asked for
         self.moment = None  # a moment's weights asked for (FetchMoment), for the next snapshot
         self.dirty = True  # something changed that an idle run must show
-        self._attach(self.check(spec).trainer(), spec)
+        self._attach(spec.trainer())
 
     @property
     def busy(self) -> bool:
         return self.running or self.pending_steps > 0
 
-    def _attach(self, trainer, spec: RunSpec) -> None:
+    def _attach(self, trainer) -> None:
         self.trainer = trainer
         trainer.timeline = Timeline()  # moments to look back at and rewind to
         trainer.timeline.record(trainer)
@@ -84,51 +81,6 @@ class Run:
         now = time.perf_counter()
         self._speed_mark = self._rate_mark = (now, trainer.step)
         self._rate = 0.0
-        self.follow(spec)
-
-    @staticmethod
-    def check(spec: RunSpec) -> RunSpec:
-        if spec.view is not None and spec.raw is None:
-            raise ValueError("a view needs the raw data the grids span (RunSpec.raw)")
-        return spec
-
-    def follow(self, spec: RunSpec) -> None:
-        """Take the spec's raw points and view (or explicit grids)."""
-        self.check(spec)
-        self._extent = DataExtent.of(spec.raw) if spec.raw is not None else None
-        self.view = spec.view
-        self._explicit = (spec.grid, spec.neuron_grid)
-        self._features = None
-
-    def set_view(self, view: View) -> None:
-        if self._extent is None:
-            raise ValueError("a view needs the raw data the grids span (RunSpec.raw)")
-        self.view, self._features = view, None  # grids follow lazily: many views, one grid
-
-    def set_grids(self, grid: InputGrid | None, neuron_grid: InputGrid | None) -> None:
-        self.view, self._explicit, self._features = None, (grid, neuron_grid), None
-
-    def grids(self) -> tuple[InputGrid | None, InputGrid | None]:
-        v = self.view
-        if v is None:
-            return self._explicit
-        neuron = None if v.neuron_resolution is None else \
-            input_grid(self._extent, v.neuron_resolution, v.margin, v.axes)
-        return input_grid(self._extent, v.resolution, v.margin, v.axes), neuron
-
-    def features(self):
-        """The network's features over (grid, neuron grid); None where there is none or it does not fit."""
-        if self._features is None:
-            self._features = tuple(self._prepare(g) for g in self.grids())
-        return self._features
-
-    def _prepare(self, grid: InputGrid | None):
-        if grid is None:
-            return None
-        try:
-            return grid.features(self.trainer.network)
-        except Exception:  # the grid no longer fits the inputs: no maps, no error
-            return None
 
     # ------------------------------------------------------------ training
     def allowed_steps(self) -> int:
@@ -174,12 +126,11 @@ class Run:
 
     # ----------------------------------------------------------- snapshots
     def due(self) -> frozenset | None:
-        """The parts of the snapshot to publish now, or None."""
-        if self.dirty and not self.busy:
-            return ALL_PARTS
-        if self.wanted is not None and self.busy:
+        """The parts of the snapshot to publish now, or None: a paused run's
+        change or answer in full, a training run's what was asked for."""
+        if self.busy:
             return self.wanted
-        return None
+        return ALL_PARTS if self.dirty or self.wanted is not None else None
 
     def snapshot(self, parts=ALL_PARTS) -> LiveSnapshot:
         """Build the snapshot (via :func:`build_snapshot`) and hand over the rows and events."""
@@ -194,12 +145,10 @@ class Run:
         events, self.events = self.events, []
         moment, self.moment = self.moment, None
         self.serial += 1
-        grid_features, neuron_features = self.features() if parts & {"outputs", "maps"} else (None, None)
         return build_snapshot(
-            self.trainer, parts, grid_features, neuron_features, serial=self.serial,
-            generation=self.generation, elapsed=self.elapsed, steps_per_sec=self._rate,
-            running=self.busy, rows=rows, events=events, error=self.error, applied=self.applied,
-            view=self.view, moment=moment)
+            self.trainer, parts, serial=self.serial, generation=self.generation, elapsed=self.elapsed,
+            steps_per_sec=self._rate, running=self.busy, rows=rows, events=events, error=self.error,
+            applied=self.applied, moment=moment)
 
 
 # ------------------------------------------------------------------ commands
@@ -214,12 +163,14 @@ def _handles(kind: type):
 
 
 def apply(run: Run, command: Command) -> None:
-    """Apply one command to ``run`` (raises TypeError for anything else)."""
+    """Apply one command to ``run`` (raises TypeError for anything else).
+    Every command but :class:`RequestSnapshot` makes a paused run publish
+    (once) what it is now."""
     handler = _HANDLERS.get(type(command))
     if handler is None:
         raise TypeError(f"not a live-run command: {command!r}")
     run.applied += 1
-    run.dirty = True
+    run.dirty = run.dirty or not isinstance(command, RequestSnapshot)
     handler(run, command)
 
 
@@ -262,45 +213,44 @@ def _update_config(run: Run, cmd: UpdateConfig) -> None:
     run.trainer.update_config(**cmd.changes)
 
 
+def _record(run: Run) -> None:
+    """A history row of the network as it is now (after an edit between
+    steps), so the read-outs and the curves show what the edit did."""
+    t = run.trainer
+    t.history.append(epoch=t.epoch, step=t.step, **t.evaluate())
+
+
 @_handles(SetLoss)
 def _set_loss(run: Run, cmd: SetLoss) -> None:
     run.trainer.network.set_loss(cmd.name)
+    _record(run)
 
 
 @_handles(SetWeight)
 def _set_weight(run: Run, cmd: SetWeight) -> None:
     run.trainer.set_weight(cmd.node_id, cmd.row, cmd.col, cmd.value)
-
-
-@_handles(SetView)
-def _set_view(run: Run, cmd: SetView) -> None:
-    run.set_view(cmd.view)
-
-
-@_handles(SetGrids)
-def _set_grids(run: Run, cmd: SetGrids) -> None:
-    run.set_grids(cmd.grid, cmd.neuron_grid)
+    _record(run)
 
 
 @_handles(Replace)
 def _replace(run: Run, cmd: Replace) -> None:
-    spec, t = Run.check(cmd.spec), run.trainer
+    spec, t = cmd.spec, run.trainer
     network = spec.network()
     run.running = cmd.resume and run.running
     current = spec.keep if spec.keep is not None else t.network.get_weights()
     kept = t.replace_network(network, spec.data, current)
-    run.follow(spec)
+    _record(run)
     n = len(kept)
     run.events.append(f"Carried on with the change; kept the trained weights of {n} layer{'s' if n != 1 else ''}")
 
 
 @_handles(Reset)
 def _reset(run: Run, cmd: Reset) -> None:
-    trainer = Run.check(cmd.spec).trainer()  # first: a spec that fails leaves the run as it was
+    trainer = cmd.spec.trainer()  # first: a spec that fails leaves the run as it was
     run.running = False
     run.pending_steps = 0
     run.generation += 1
-    run._attach(trainer, cmd.spec)
+    run._attach(trainer)
 
 
 @_handles(RequestSnapshot)
@@ -333,26 +283,27 @@ def _quit(run: Run, cmd: Quit) -> None:
 
 
 @dataclasses.dataclass(frozen=True)
-class _Unreadable(Command):
-    """A message from the GUI the worker could not read, in its place."""
+class Unreadable(Command):
+    """A message from the GUI that could not be read (or sent), in its place:
+    applied, it reports the error."""
 
     error: str
 
 
-@_handles(_Unreadable)
-def _unreadable(run: Run, cmd: _Unreadable) -> None:
+@_handles(Unreadable)
+def _unreadable(run: Run, cmd: Unreadable) -> None:
     raise RuntimeError(f"a command could not be read:\n{cmd.error}")
 
 
 # ---------------------------------------------------------------------- loop
 def serve(run: Run, receive: Callable[[float], Iterable[Command]], box: SnapshotBox) -> None:
     """Run the loop until a :class:`Quit`: ``receive(timeout)`` yields the
-    commands waiting (waiting up to ``timeout`` s for the first), snapshots
-    go into ``box``. An exception pauses the run and is reported in the next
+    commands waiting (waiting up to ``timeout`` s for the first, None: until
+    one comes), snapshots go into ``box``. An exception pauses the run and is reported in the next
     snapshot; it never ends the loop."""
     while not run.quit:
         try:
-            for command in receive(0 if run.busy else IDLE_WAIT):
+            for command in receive(0 if run.busy or run.due() is not None else None):
                 try:
                     apply(run, command)
                 except Exception:  # this command failed; the later ones still apply
@@ -371,10 +322,10 @@ def serve(run: Run, receive: Callable[[float], Iterable[Command]], box: Snapshot
 
 def queue_receiver(commands: queue.Queue) -> Callable[[float], list[Command]]:
     """``receive`` for :func:`serve` from a queue (the thread host)."""
-    def receive(timeout: float) -> list[Command]:
+    def receive(timeout: float | None) -> list[Command]:
         out = []
         try:
-            out.append(commands.get(timeout=timeout) if timeout else commands.get_nowait())
+            out.append(commands.get(timeout=timeout) if timeout != 0 else commands.get_nowait())
             while True:
                 out.append(commands.get_nowait())
         except queue.Empty:
@@ -386,14 +337,14 @@ def _read(conn: Connection, store: DataStore):
     """The next message from the GUI, its data resolved; None for shared data (stored)."""
     msg = conn.recv()
     if isinstance(msg, ShareData):
-        store.put(msg.key, (msg.data, msg.raw))
+        store.put(msg.key, msg.data)
         return None
     return _resolve(msg, store)
 
 
 def _connection_receiver(conn: Connection, store: DataStore):
     """``receive`` for :func:`serve` from the GUI's connection."""
-    def receive(timeout: float) -> list[Command]:
+    def receive(timeout: float | None) -> list[Command]:
         out = []
         try:
             while conn.poll(timeout):
@@ -403,7 +354,7 @@ def _connection_receiver(conn: Connection, store: DataStore):
                 except (EOFError, OSError):
                     raise
                 except Exception:  # unreadable: reported in its place, the rest still apply
-                    msg = _Unreadable(traceback.format_exc(limit=4))
+                    msg = Unreadable(traceback.format_exc(limit=4))
                 if msg is not None:
                     out.append(msg)
         except (EOFError, OSError):
@@ -416,8 +367,7 @@ def _resolve(msg, store: DataStore):
     spec = getattr(msg, "spec", None)
     if spec is None or not isinstance(spec.data, DataRef):
         return msg
-    data, raw = store.get(spec.data.key)
-    return dataclasses.replace(msg, spec=dataclasses.replace(spec, data=data, raw=raw))
+    return dataclasses.replace(msg, spec=dataclasses.replace(spec, data=store.get(spec.data.key)))
 
 
 def _send_snapshots(conn: Connection, box: SnapshotBox) -> None:

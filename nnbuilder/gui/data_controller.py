@@ -17,8 +17,7 @@ from PySide6.QtCore import QObject, Signal
 from nnbuilder.core.datasets import CSV_OPTIONS, Dataset, dataset_from_spec, split_indices
 from nnbuilder.core.datasource import EMBEDDED_KEYS
 from nnbuilder.core.errors import NNBuilderError
-from nnbuilder.core.live import View
-from nnbuilder.core.probe import input_grid
+from nnbuilder.core.probe import View, input_grid
 from nnbuilder.core.traindata import fitting_changes
 
 from .gallery import PAINTED
@@ -174,7 +173,7 @@ class DataController(QObject):
                     NEURON_RES if n >= 2 else None)
 
     def grids(self, axes: tuple[int, int]):
-        """(output grid, neuron grid) of :meth:`view`: the ones the worker derives too."""
+        """(output grid, neuron grid) of :meth:`view`."""
         X = self.raw_points()
         if X is None:
             return None, None

@@ -1,7 +1,9 @@
 """The live view: on a ~30 Hz timer, takes the run's newest snapshot and draws
 it into the output view, the curves, the gradient plots, the diagram and the
-counters. It reads the run and the data; it writes neither the document nor
-the run (trained weights reach the document through the run controller).
+counters. The timer runs only while a run trains or a snapshot is awaited
+(after a command); at rest it stops, and a command sent starts it again. It
+reads the run and the data; it writes neither the document nor the run
+(trained weights reach the document through the run controller).
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QStyle, QToolButton
 from nnbuilder.core.compare import SAME, difference, run_settings
 from nnbuilder.core.errors import NNBuilderError
 from nnbuilder.core.losses import LOSSES
-from nnbuilder.core.snapshot import evaluate_view
+from nnbuilder.core.probe import evaluate_view
 
 from .data_controller import NEURON_RES, DataController
 from .curves import CurvesPanel, LayerPlot
@@ -102,7 +104,7 @@ class ViewProbe:
 
     def evaluate(self, prepared: Prepared, weights: dict, grids, outputs: bool = True,
                  maps: bool = True) -> tuple[np.ndarray | None, dict]:
-        """(outputs, maps) as :func:`~nnbuilder.core.snapshot.evaluate_view`
+        """(outputs, maps) as :func:`~nnbuilder.core.probe.evaluate_view`
         gives them for ``weights`` (``{node_id: (W, b)}``); (None, {}) when
         the weights do not fit the network."""
         if prepared is not self._prepared:
@@ -146,6 +148,8 @@ class LiveView(QObject):
         self._grids_key = None
         self._grids = (None, None)
         run.runReplaced.connect(self.clear)
+        run.runReplaced.connect(self.wake)
+        run.commandSent.connect(self.wake)
         run.diverged.connect(lambda epoch, text: curves.loss.mark(epoch, text))
         run.readyChanged.connect(lambda _: self._show_running())
         # Pinned runs (compare runs): labelled against the settings now.
@@ -160,7 +164,12 @@ class LiveView(QObject):
         self.timer.setInterval(FRAME_MS)
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.timer.timeout.connect(self.tick)
-        self.timer.start()
+        self.wake()
+
+    def wake(self) -> None:
+        """Draw again: a command went to the run, or a new run began."""
+        if not self.timer.isActive():
+            self.timer.start()
 
     # ------------------------------------------------------------- a new run
     def clear(self) -> None:
@@ -251,7 +260,6 @@ class LiveView(QObject):
         axes = self.panel.slice_axes()
         if self.boundary.grid is not None and self.boundary.grid.fixed and axes != self.boundary.grid.axes:
             self.show_data()
-            self.run.view_changed()
         self.boundary.discretize = self.panel.discretize.isChecked()
         self.boundary.set_show_test(self.panel.show_test.isChecked())
         snap = self.run.snapshot
@@ -281,6 +289,7 @@ class LiveView(QObject):
     def tick(self) -> None:
         self.frame_times.append(time.perf_counter())
         if self.run.worker is None:
+            self.timer.stop()
             return
         snap = self.run.take_latest()
         if snap is not None:
@@ -294,6 +303,9 @@ class LiveView(QObject):
             flush_paint()
             self.draw_ms.append((time.perf_counter() - t0) * 1000)
             self.frames_drawn += 1
+        if self.run.settled:  # at rest until the next command
+            self.timer.stop()
+            return
         # The next one is ready by the next tick, with what that frame draws.
         nxt = self._frame + 1
         plots_next = nxt % 2 == 0

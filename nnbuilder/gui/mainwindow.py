@@ -351,6 +351,9 @@ class MainWindow(WindowMenus, WindowFiles, WindowLayout, QMainWindow):
         QTimer.singleShot(0, self.view.fit)
 
     def show_status(self, text: str, ms: int = 8000) -> None:
+        if not text:  # (Qt's timer of an empty message with a timeout never stops: 1 ms kept a core busy)
+            self.statusBar().clearMessage()
+            return
         self.statusBar().showMessage(text, ms)
 
     # ----------------------------------------------------------- theme/misc

@@ -6,7 +6,10 @@ Everything one training run has (its history, newest snapshot, which messages
 were shown) is one :class:`RunState`. New, Open and Reset replace it whole and
 emit ``runReplaced``, so nothing of an old run can show in a new one. The
 controller never draws: the live view takes snapshots from :meth:`take_latest`
-on its frame timer and draws them.
+on its frame timer and draws them, and rests once :attr:`RunController.settled`
+(nothing runs, nothing awaited) until ``commandSent``. A change of data is a
+new run (new weights where the old ones no longer fit): curves of two data
+sets are never one.
 
 It owns the one :class:`~.prepared.Prepared` value (the compiled network and
 its data) and hands it to every room that computes with the network; the
@@ -88,6 +91,7 @@ class RunController(QObject):
     diverged = Signal(float, str)  # epoch, label for the loss plot
     documentModified = Signal()  # trained weights made the document modified
     trainingChanged = Signal()  # the document's training settings changed and the worker has them
+    commandSent = Signal()  # a command went to the worker: a snapshot will follow
 
     def __init__(self, data: DataController, panel: TrainingPanel, ask_weight, parent=None):
         """``ask_weight(node_id, row, col, current) -> float | None`` asks the user."""
@@ -104,6 +108,8 @@ class RunController(QObject):
         self._stored = None  # the snapshot whose weights the document took last
         self._behind = False  # the worker missed an edit while the network could not train
         self._since = (-1, "", 0)  # (generation, optimizer, epoch) it was first seen training with
+        self._asked = (None, 0)  # (worker, its ``sent``) when a snapshot was last asked for
+        self._run_data = None  # the data version the worker's run trains on
         data.dataChanged.connect(self._data_changed)
 
     # ------------------------------------------------------------- document
@@ -177,9 +183,9 @@ class RunController(QObject):
         return self._run_spec(p.data, cfg, weights)
 
     def _run_spec(self, data: TrainData, cfg: TrainConfig, keep: dict | None) -> RunSpec:
-        """The run's spec; the worker derives the view's grids from the raw points."""
-        return RunSpec(self.document.graph.to_dict(), data, cfg, self.document.seed, keep,
-                       raw=self.data.raw_points(), view=self.data.view(self.panel.slice_axes()))
+        """The run's spec (the worker only trains: the window draws the output view)."""
+        self._run_data = self.data.version
+        return RunSpec(self.document.graph.to_dict(), data, cfg, self.document.seed, keep)
 
     def start(self, keep_weights: bool = True) -> bool:
         """A new run from the document (a new RunState); False if it cannot train."""
@@ -191,6 +197,7 @@ class RunController(QObject):
             if self.worker is not None:
                 self.worker.close()
             self.worker = LiveProcess(spec)
+            self.worker.on_send = self.commandSent.emit
             self.worker.set_speed(self.speed)
             self._replace_state(0)
         else:
@@ -293,7 +300,7 @@ class RunController(QObject):
             self.rebuild(keep_running=False)
 
     def _data_changed(self) -> None:
-        """Other data: training carries on with its weights if the inputs still fit."""
+        """Other data: a new run, which trains on if the old one was training."""
         if self.document is None:
             return
         ready = self.refresh_ready() is None
@@ -302,26 +309,28 @@ class RunController(QObject):
         if ready:
             self.rebuild(keep_running=True)
         else:
+            self.worker.pause()  # it must not train on the old data meanwhile
             self._behind = True
 
     def rebuild(self, keep_running: bool) -> None:
-        """A structural edit or new data: keep the weights of unchanged layers."""
+        """A structural edit: keep the weights of unchanged layers and go on.
+        New data: a new run (a new RunState: its curves, counters and views
+        start over), from the weights that still fit."""
         p = self.prepared()
         if p.reason:
             self.status.emit(f"Cannot train: {p.reason}", 8000)
+            return
+        if self.data.version != self._run_data:
+            running = keep_running and self.running
+            if self.start(keep_weights=True) and running:
+                self.worker.play()
+            self._behind = False
             return
         # keep=None: the worker keeps its own current weights (newer than our snapshot).
         cfg = self.document.training or TrainConfig()
         self.worker.replace(self._run_spec(p.data, cfg, None), resume=keep_running)
         self.worker.update_config(**cfg.to_dict())  # settings it missed while it could not train
         self._behind = False
-
-    def view_changed(self) -> None:
-        """Another pair of features for the output view: the worker's view follows
-        (the window evaluates what it draws itself; see live_view.ViewProbe)."""
-        if self.worker is not None:
-            v = self.data.view(self.panel.slice_axes())
-            self.worker.set_view(v.axes, v.resolution, v.neuron_resolution, v.margin)
 
     # ---------------------------------------------------------------- weights
     def current_weights(self) -> dict:
@@ -386,10 +395,24 @@ class RunController(QObject):
         self.status.emit(f"{self.document.graph.label(node_id)}: W[{row + 1}, {col + 1}] = {value:g}", 8000)
 
     # ------------------------------------------------------------- snapshots
+    @property
+    def settled(self) -> bool:
+        """True when no snapshot is due: nothing runs and the newest snapshot
+        taken reflects every command sent (the window may rest until the next)."""
+        w, snap = self.worker, self.state.snapshot
+        return w is None or (snap is not None and not snap.running and snap.applied >= w.sent)
+
     def request(self, parts) -> None:
-        """Ask the worker for the next snapshot with ``parts`` (what the next frame draws)."""
-        if self.worker is not None:
-            self.worker.request_snapshot(parts)
+        """Ask the worker for the next snapshot with ``parts`` (what the next
+        frame draws) unless none is due, or a paused run's answer is on its way."""
+        w, snap = self.worker, self.state.snapshot
+        if w is None or self.settled:
+            return
+        asked = self._asked[1] if self._asked[0] is w else 0
+        if snap is not None and not snap.running and snap.applied < asked:
+            return  # asked already; a paused run answers once, in full
+        w.request_snapshot(parts)
+        self._asked = (w, w.sent)
 
     def take_latest(self) -> LiveSnapshot | None:
         """The newest snapshot of this run not yet taken (None if none): its
