@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .losses import confusion_matrix
-from .probe import layer_stats
+from .network import Network
 from .config import TrainConfig
 from .trainer import Trainer
 
@@ -140,3 +140,21 @@ class SnapshotBox:
         with self._cond:
             self._closed = True
             self._cond.notify_all()
+
+
+def layer_stats(network: Network, grad: np.ndarray | None = None, bins: int = 30) -> dict:
+    """Per weighted layer: weight and gradient norms and a weight histogram.
+
+    ``grad`` is a vector laid out like ``network.theta`` (default: the last
+    computed gradient). Returns ``{node_id: {"w_norm", "g_norm", "hist",
+    "edges"}}`` with fresh arrays.
+    """
+    grads = network.unflatten(network.grad if grad is None else grad)
+    out = {}
+    for nid, (W, _) in network.params.items():
+        gW = grads[nid][0]
+        lim = float(np.abs(W).max()) or 1.0
+        hist, edges = np.histogram(W, bins=bins, range=(-lim, lim))
+        out[nid] = {"w_norm": float(np.linalg.norm(W)), "g_norm": float(np.linalg.norm(gW)),
+                    "hist": hist, "edges": edges}
+    return out

@@ -17,18 +17,13 @@ from PySide6.QtCore import QObject, Signal
 from nnbuilder.core.datasets import CSV_OPTIONS, Dataset, dataset_from_spec, split_indices
 from nnbuilder.core.datasource import EMBEDDED_KEYS
 from nnbuilder.core.errors import NNBuilderError
-from nnbuilder.core.probe import View, input_grid
 from nnbuilder.core.traindata import fitting_changes
 
 from .gallery import PAINTED
 from .importer import TableLoader
 from .training_panel import TrainingPanel
 
-BOUNDARY_RES = 100  # output view grid (points per side)
-NEURON_RES = 32  # neuron thumbnails
-CURVE_RES = 200  # 1-D data: points along the fitted curve
 CACHE_SIZE = 4  # imported tables kept for undo/redo
-PAINT_PLANE = [[-6.0, -6.0], [6.0, 6.0]]  # painted data lives on TF Playground's plane
 
 
 def csv_key(spec: dict) -> str | None:
@@ -156,31 +151,6 @@ class DataController(QObject):
     def _graph_changed(self) -> None:
         inputs = self.document.graph.nodes_of_type("input")
         self.panel.set_normalize(inputs[0].params.get("normalize", "none") if inputs else "none")
-
-    # ---------------------------------------------------------------- grids
-    def raw_points(self) -> np.ndarray | None:
-        """The points the output view spans: the data's raw columns (painted
-        data also the corners of its plane)."""
-        if self.dataset is None:
-            return None
-        X = self.dataset.X
-        return np.vstack([X.reshape(-1, 2), PAINT_PLANE]) if "points" in self.spec else X
-
-    def view(self, axes: tuple[int, int]) -> View:
-        """What the output view shows, through ``axes`` for data of 3+ columns."""
-        n = self.dataset.X.shape[1] if self.dataset is not None else 2
-        return View(axes if n > 2 else (0, 1), BOUNDARY_RES if n >= 2 else CURVE_RES,
-                    NEURON_RES if n >= 2 else None)
-
-    def grids(self, axes: tuple[int, int]):
-        """(output grid, neuron grid) of :meth:`view`."""
-        X = self.raw_points()
-        if X is None:
-            return None, None
-        v = self.view(axes)
-        grid = input_grid(X, v.resolution, v.margin, v.axes)
-        neuron = input_grid(X, v.neuron_resolution, v.margin, v.axes) if v.neuron_resolution else None
-        return grid, neuron
 
     # ---------------------------------------------------------------- edits
     def panel_changed(self, dataset: dict) -> None:

@@ -18,9 +18,9 @@ from PySide6.QtWidgets import QApplication, QLabel, QStyle, QToolButton
 from nnbuilder.core.compare import SAME, difference, run_settings
 from nnbuilder.core.errors import NNBuilderError
 from nnbuilder.core.losses import LOSSES
-from nnbuilder.core.probe import evaluate_view
+from nnbuilder.core.outputview import NEURON_RES, evaluate_view, output_grids, view_of
 
-from .data_controller import NEURON_RES, DataController
+from .data_controller import DataController
 from .curves import CurvesPanel, LayerPlot
 from .plots import BoundaryPlot
 from nnbuilder.core.prepared import Prepared
@@ -104,7 +104,7 @@ class ViewProbe:
 
     def evaluate(self, prepared: Prepared, weights: dict, grids, outputs: bool = True,
                  maps: bool = True) -> tuple[np.ndarray | None, dict]:
-        """(outputs, maps) as :func:`~nnbuilder.core.probe.evaluate_view`
+        """(outputs, maps) as :func:`~nnbuilder.core.outputview.evaluate_view`
         gives them for ``weights`` (``{node_id: (W, b)}``); (None, {}) when
         the weights do not fit the network."""
         if prepared is not self._prepared:
@@ -269,9 +269,10 @@ class LiveView(QObject):
     def grids(self):
         """(output grid, neuron grid) of the view shown now, made once per data and view."""
         axes = self.panel.slice_axes()
-        key = (self.data.version, self.data.view(axes))
+        key = (self.data.version, view_of(self.data.dataset, axes))
         if key != self._grids_key:
-            self._grids_key, self._grids = key, self.data.grids(axes)
+            self._grids_key = key
+            self._grids = output_grids(self.data.dataset, axes, painted="points" in self.data.spec)
         return self._grids
 
     def evaluate(self, snap, outputs: bool = True, maps: bool = True):

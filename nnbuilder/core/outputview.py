@@ -1,5 +1,8 @@
-"""What a live view shows of a network: its output over the input plane, each
-neuron's activation map, and per-layer weight and gradient statistics."""
+"""The output view's geometry and values: which slice of the data it shows
+(:class:`View`, :func:`view_of`), the grids of points it evaluates the network
+over (:class:`InputGrid`, :func:`output_grids`), and the network's output and
+each narrow layer's activation map over them (:func:`evaluate_view`). The
+window draws them; the worker only trains."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,10 +12,14 @@ import numpy as np
 from .network import Network
 from .nodetypes import NODE_SPECS
 
-__all__ = ["InputGrid", "DataExtent", "View", "input_grid", "evaluate_view", "layer_stats",
-           "MAX_MAP_UNITS"]
+__all__ = ["InputGrid", "DataExtent", "View", "input_grid", "view_points", "view_of", "output_grids",
+           "evaluate_view", "MAX_MAP_UNITS", "BOUNDARY_RES", "NEURON_RES", "CURVE_RES", "PAINT_PLANE"]
 
 MAX_MAP_UNITS = 16  # layers up to this wide get per-neuron maps
+BOUNDARY_RES = 100  # output view grid (points per side)
+NEURON_RES = 32  # neuron thumbnails
+CURVE_RES = 200  # 1-D data: points along the fitted curve
+PAINT_PLANE = [[-6.0, -6.0], [6.0, 6.0]]  # painted data lives on TF Playground's plane
 
 
 @dataclass(frozen=True)
@@ -119,6 +126,35 @@ def input_grid(X: np.ndarray | DataExtent, resolution: int = 100, margin: float 
     return _lattice(span(i), span(j), (i, j), fixed, extent.n_columns)
 
 
+def view_points(dataset, painted: bool = False) -> np.ndarray | None:
+    """The points the output view spans: the data's raw columns (painted data
+    also the corners of its plane); None without data."""
+    if dataset is None:
+        return None
+    X = dataset.X
+    return np.vstack([X.reshape(-1, 2), PAINT_PLANE]) if painted else X
+
+
+def view_of(dataset, axes: tuple[int, int]) -> View:
+    """What the output view shows of ``dataset``, through ``axes`` for data of
+    3+ columns (a curve for 1-D data, with no neuron maps)."""
+    n = dataset.X.shape[1] if dataset is not None else 2
+    return View(axes if n > 2 else (0, 1), BOUNDARY_RES if n >= 2 else CURVE_RES,
+                NEURON_RES if n >= 2 else None)
+
+
+def output_grids(dataset, axes: tuple[int, int], painted: bool = False):
+    """(output grid, neuron grid or None) of :func:`view_of` over
+    :func:`view_points`; (None, None) without data."""
+    X = view_points(dataset, painted)
+    if X is None:
+        return None, None
+    v = view_of(dataset, axes)
+    grid = input_grid(X, v.resolution, v.margin, v.axes)
+    neuron = input_grid(X, v.neuron_resolution, v.margin, v.axes) if v.neuron_resolution else None
+    return grid, neuron
+
+
 def evaluate_view(net: Network, grid_features: np.ndarray | None = None,
                   neuron_features: np.ndarray | None = None) -> tuple[np.ndarray | None, dict]:
     """What the output view and the neuron thumbnails show for ``net`` as it
@@ -135,21 +171,3 @@ def evaluate_view(net: Network, grid_features: np.ndarray | None = None,
                 if NODE_SPECS[net.nodes[nid].type].own_width and a.shape[1] <= MAX_MAP_UNITS:
                     maps[nid] = np.ascontiguousarray(a.T, dtype=np.float32)
     return outputs, maps
-
-
-def layer_stats(network: Network, grad: np.ndarray | None = None, bins: int = 30) -> dict:
-    """Per weighted layer: weight and gradient norms and a weight histogram.
-
-    ``grad`` is a vector laid out like ``network.theta`` (default: the last
-    computed gradient). Returns ``{node_id: {"w_norm", "g_norm", "hist",
-    "edges"}}`` with fresh arrays.
-    """
-    grads = network.unflatten(network.grad if grad is None else grad)
-    out = {}
-    for nid, (W, _) in network.params.items():
-        gW = grads[nid][0]
-        lim = float(np.abs(W).max()) or 1.0
-        hist, edges = np.histogram(W, bins=bins, range=(-lim, lim))
-        out[nid] = {"w_norm": float(np.linalg.norm(W)), "g_norm": float(np.linalg.norm(gW)),
-                    "hist": hist, "edges": edges}
-    return out
