@@ -56,3 +56,22 @@ def type_into(qtbot, field, text):
     field.selectAll()
     qtbot.keyClicks(field, text)
     qtbot.keyClick(field, Qt.Key.Key_Return)
+
+
+def wait_drawn(qtbot, w, until=lambda snap: not snap.running, timeout=15000):
+    """Wait until the window has drawn the newest snapshot it took (``w.drawn``,
+    recorded by the make_window fixture from ``frameDrawn``) and ``until`` holds
+    for it (by default: the run is paused); return that snapshot. A condition,
+    not a time: it holds whether a paused window polls the worker or not."""
+    def done():
+        drawn = w.drawn
+        return drawn is not None and drawn is w.run.snapshot and until(drawn)
+    qtbot.waitUntil(done, timeout=timeout)
+    return w.drawn
+
+
+def pause(qtbot, w, timeout=15000):
+    """Press Pause if the run is going; return the paused snapshot once it is drawn."""
+    if w.run.snapshot is not None and w.run.snapshot.running:
+        qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
+    return wait_drawn(qtbot, w, timeout=timeout)

@@ -185,8 +185,9 @@ def test_a_file_that_cannot_be_read_is_reported_and_the_data_kept(qtbot, window,
     w = window
     before = dict(w.document.dataset)
     monkeypatch.setattr(MainWindow, "_ask_data_path", lambda self: write(tmp_path, "a,b\n1,2,3\n"))
-    w.act_import.trigger()
-    qtbot.waitUntil(lambda: bool(w.errors), timeout=WAIT)
+    with w.expect_errors():
+        w.act_import.trigger()
+        qtbot.waitUntil(lambda: bool(w.errors), timeout=WAIT)
     title, text = w.errors[-1]
     assert title == "Cannot import data" and "row 2 has 3 cells, expected 2" in text
     assert w.import_dialog is None and w.document.dataset == before

@@ -170,8 +170,9 @@ def test_an_error_in_the_worker_is_shown_and_training_stops(qtbot, window):
     qtbot.mouseClick(window.play_button, Qt.MouseButton.LeftButton)
     wait_epochs(qtbot, window, 1)
     # A command the worker cannot carry out raises inside it, mid-run.
-    window.run.worker.set_weight("dense1", 0, 0, float("nan"))
-    qtbot.waitUntil(lambda: any(t == "Training stopped" for t, _ in window.errors), timeout=WAIT)
+    with window.expect_errors():
+        window.run.worker.set_weight("dense1", 0, 0, float("nan"))
+        qtbot.waitUntil(lambda: any(t == "Training stopped" for t, _ in window.errors), timeout=WAIT)
     assert "finite" in window.errors[-1][1]
     assert window.run.worker.alive and not snap(window).running
     qtbot.mouseClick(window.play_button, Qt.MouseButton.LeftButton)  # and it trains on
