@@ -109,6 +109,7 @@ def make_window(qtbot, gui_env, monkeypatch):
     from PySide6.QtCore import QPointF
     from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
+    from guitools import show_settled
     from nnbuilder.gui.mainwindow import MainWindow
 
     dialogs = Dialogs()
@@ -134,15 +135,7 @@ def make_window(qtbot, gui_env, monkeypatch):
         qtbot.addWidget(w)
         windows.append(w)
         w.resize(1600, 1000)
-        fitted = []
-        fit = w.view.fit
-        w.view.fit = lambda: (fit(), fitted.append(True))
-        with qtbot.waitExposed(w):
-            w.show()
-        # The first show fits the diagram, and the first layout (no saved one
-        # here) fits it again once the docks are sized: both ran, now fix a known zoom.
-        qtbot.waitUntil(lambda: len(fitted) == 1 + w._first_layout)
-        del w.view.fit
+        show_settled(qtbot, w)  # then fix a known zoom
         w.view.resetTransform()
         w.view.centerOn(QPointF(w.scene.itemsBoundingRect().center()) if w.scene.items() else QPointF(0, 0))
         return w

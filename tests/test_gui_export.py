@@ -11,6 +11,7 @@ import pytest
 import torch
 from onnx import TensorProto, helper, numpy_helper
 
+from guitools import wait_drawn
 from nnbuilder.cli import main
 from nnbuilder.core.network import Network
 from nnbuilder.gui.mainwindow import MainWindow
@@ -162,9 +163,7 @@ def test_export_after_training_in_the_window_carries_the_new_weights(qtbot, wind
     assert window.errors[-1][0] == "No trained weights" and not path.exists()
     window.errors.clear()
     qtbot.mouseClick(window.step_button, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier)
-    qtbot.waitUntil(lambda: window.run.snapshot is not None and window.run.snapshot.epoch == 1
-                    and not window.run.snapshot.running, timeout=15000)
-    qtbot.wait(80)  # the last snapshot reaches the document
+    wait_drawn(qtbot, window, lambda s: s.epoch == 1)  # taken: its weights are the document's
     window.act_export_onnx.trigger()
     assert not window.errors, window.errors
     stored = {t.name: numpy_helper.to_array(t) for t in onnx.load(str(path)).graph.initializer}

@@ -7,6 +7,8 @@ import signal
 import numpy as np
 from PySide6.QtCore import Qt
 
+from guitools import pause
+
 WAIT = 15000
 
 
@@ -17,10 +19,7 @@ def snap(w):
 def train_epochs(qtbot, w, n):
     qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: snap(w) is not None and snap(w).epoch >= n, timeout=WAIT)
-    qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not snap(w).running, timeout=WAIT)
-    qtbot.wait(100)  # the last snapshot drawn
-    return snap(w)
+    return pause(qtbot, w, timeout=WAIT)
 
 
 def test_new_leaves_nothing_of_the_old_run_on_screen(qtbot, window):
