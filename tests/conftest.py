@@ -77,20 +77,22 @@ class Dialogs:
         assert len(self.errors) > before, "an error dialog was expected, none appeared"
 
     def unanswered(self, kind: str):
-        """A stand-in for a static Qt dialog no test answers: recorded as unexpected, cancelled."""
-        def show(*args, **kwargs):
-            texts = [a for a in args if isinstance(a, str)]
-            self.unexpected.append((f"{kind} (shown directly, not through the window)", " | ".join(texts)))
-            return cancelled.get(kind)
+        """A stand-in for a static Qt dialog no test answers: recorded as
+        unexpected and answered as if cancelled (a real one would block)."""
         from PySide6.QtWidgets import QMessageBox
         cancelled = {"QMessageBox.question": QMessageBox.StandardButton.Cancel,
                      "QMessageBox.critical": QMessageBox.StandardButton.Ok,
                      "QMessageBox.warning": QMessageBox.StandardButton.Ok,
-                     "QMessageBox.information": QMessageBox.StandardButton.Ok,
+                     "QMessageBox.information": QMessageBox.StandardButton.Ok, "QMessageBox.about": None,
                      "QFileDialog.getOpenFileName": ("", ""), "QFileDialog.getSaveFileName": ("", ""),
                      "QFileDialog.getOpenFileNames": ([], ""), "QFileDialog.getExistingDirectory": "",
                      "QInputDialog.getDouble": (0.0, False), "QInputDialog.getInt": (0, False),
-                     "QInputDialog.getText": ("", False), "QInputDialog.getItem": ("", False)}
+                     "QInputDialog.getText": ("", False), "QInputDialog.getItem": ("", False)}[kind]
+
+        def show(*args, **kwargs):
+            texts = [a for a in args if isinstance(a, str)]
+            self.unexpected.append((f"{kind} (shown directly, not through the window)", " | ".join(texts)))
+            return cancelled
         return show
 
     def report(self) -> str:
@@ -116,7 +118,7 @@ def make_window(qtbot, gui_env, monkeypatch):
     monkeypatch.setattr(MainWindow, "_error", lambda self, title, text: dialogs.error(title, text))
     monkeypatch.setattr(MainWindow, "_ask_unsaved",
                         lambda self: dialogs.asked.append(self.document_name()) or "discard")
-    for cls, names in ((QMessageBox, ("critical", "warning", "information", "question")),
+    for cls, names in ((QMessageBox, ("critical", "warning", "information", "question", "about")),
                        (QFileDialog, ("getOpenFileName", "getOpenFileNames", "getSaveFileName",
                                       "getExistingDirectory")),
                        (QInputDialog, ("getDouble", "getInt", "getText", "getItem"))):
