@@ -2,7 +2,7 @@
 import json
 
 import pytest
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF, Qt, QTimer
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QComboBox, QDockWidget, QSpinBox, QToolButton, QWidget
 
@@ -469,3 +469,19 @@ def test_feature_toggles_on_the_input_node_change_width_and_count_and_undo(qtbot
     window.act_undo.trigger()
     window.act_undo.trigger()
     assert g.nodes["input"].params["features"] == ["x1", "x2"] and g.total_params() == 37
+
+
+def test_deleting_a_node_right_after_a_zoom_is_no_error(qtbot, window):
+    """A zoom redraws a node's neuron thumbnails after the paint (a queued
+    call); the node deleted before that call runs must not raise in it."""
+    w = window
+    w.step_button.click()
+    qtbot.waitUntil(lambda: bool(w.scene.node_items["input"].maps), timeout=15000)
+    w.view.zoom_by(1.5)
+    w.view.viewport().repaint()  # painted at the new zoom: the thumbnails' redraw is queued
+    w.select_node("input")
+    w.act_delete.trigger()
+    assert "input" not in w.document.graph.nodes
+    done = []
+    QTimer.singleShot(0, lambda: done.append(True))  # behind the queued redraw
+    qtbot.waitUntil(lambda: bool(done))

@@ -51,6 +51,7 @@ def test_a_reopened_trained_model_shows_its_trained_state(qtbot, make_window, tm
     # No Train, no Step: the output view and the weight lines are the trained ones.
     assert again.run.worker is None and snap(again) is None
     np.testing.assert_array_equal(again.boundary.last_rgba, drawn)
+    assert len(again.scene.edge_items) == len(s.weights)  # each checked below
     for (src, dst), edge in again.scene.edge_items.items():
         np.testing.assert_array_equal(edge.weights, s.weights[dst][0])
 

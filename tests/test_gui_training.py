@@ -129,6 +129,7 @@ def test_the_boundary_changes_and_weight_lines_match_the_weights(qtbot, window):
     W = s.weights["dense2"][0]
     np.testing.assert_array_equal(edge.weights, W)
     pens = edge.weight_pens()
+    assert len(pens) == W.size  # one line per weight, each checked below
     for pen, w in zip(pens, W.ravel()):
         assert pen.color() == (WEIGHT_POSITIVE if w >= 0 else WEIGHT_NEGATIVE)
     widths = np.array([p.widthF() for p in pens])
