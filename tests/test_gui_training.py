@@ -163,6 +163,10 @@ def test_an_error_in_the_worker_is_shown_and_training_stops(qtbot, window):
         qtbot.waitUntil(lambda: any(t == "Training stopped" for t, _ in window.errors), timeout=WAIT)
     assert "finite" in window.errors[-1][1]
     assert window.run.worker.alive and not snap(window).running
+    # Said once: a setting changed while paused (the worker publishes anew) shows no second dialog.
+    type_into(qtbot, window.findChild(QDoubleSpinBox, "learningRateSpin"), "0.2")
+    wait_drawn(qtbot, window, lambda s: s.config.lr == 0.2)
+    assert [title for title, _ in window.errors] == ["Training stopped"]
     qtbot.mouseClick(window.play_button, Qt.MouseButton.LeftButton)  # and it trains on
     e = snap(window).epoch
     wait_epochs(qtbot, window, e + 2)
