@@ -141,9 +141,11 @@ def test_step_through_leaves_the_weights_where_one_training_step_does(qtbot, mak
     stepped = weights_of(w)
     assert w.learn_panel.phase.text().startswith("Update done")
     assert "old" in w.learn_panel.text.toPlainText()
-    frames = w.live.frames_drawn
-    qtbot.waitUntil(lambda: w.live.frames_drawn >= frames + 3, timeout=WAIT)
-    assert "old" in w.learn_panel.text.toPlainText()  # the paused run's next frames keep the list
+    # The update's snapshot drawn, and drawn again (as a paused run's next frames
+    # are, whether the window polls the worker or waits for a command): the list stays.
+    drawn = wait_drawn(qtbot, w, lambda s: s.step == 3, timeout=WAIT)
+    w.live.draw(drawn)
+    assert "old" in w.learn_panel.text.toPlainText()
     w.learn.select_row(1)  # the student moves on
     assert "old" not in w.learn_panel.text.toPlainText() and w.learn_panel.phase.text() == ""
     # The same moment again, and one plain Step.
