@@ -1,4 +1,5 @@
-"""Helpers that drive the real window the way a user does (mouse, keyboard, drops)."""
+"""Helpers that drive the real window the way a user does (mouse, keyboard,
+drops) and wait for what it shows: conditions, never a fixed time."""
 from PySide6.QtCore import QPoint, QPointF, Qt, QTimer
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
