@@ -1,5 +1,6 @@
-"""Helpers that drive the real window the way a user does (mouse, keyboard, drops)."""
-from PySide6.QtCore import QPoint, QPointF, Qt
+"""Helpers that drive the real window the way a user does (mouse, keyboard,
+drops) and wait for what it shows: conditions, never a fixed time."""
+from PySide6.QtCore import QPoint, QPointF, Qt, QTimer
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
@@ -56,3 +57,45 @@ def type_into(qtbot, field, text):
     field.selectAll()
     qtbot.keyClicks(field, text)
     qtbot.keyClick(field, Qt.Key.Key_Return)
+
+
+def show_settled(qtbot, w):
+    """Show a new main window and wait until what its first show queues has run:
+    the diagram's fit, on a first start the default layout (which fits again
+    once the docks are sized), and a restore's fit. Queued calls run in order,
+    so a marker queued behind them runs after them; markers are queued until
+    one finds no new fit behind the ones expected."""
+    fitted = []
+    fit = w.view.fit
+    w.view.fit = lambda: (fit(), fitted.append(True))
+    with qtbot.waitExposed(w):
+        w.show()
+    for _ in range(10):
+        before, passed = len(fitted), []
+        QTimer.singleShot(0, lambda: passed.append(True))
+        qtbot.waitUntil(lambda: bool(passed))
+        if len(fitted) == before and before >= 1 + w._first_layout:
+            break
+    else:
+        raise AssertionError(f"the first show fitted the diagram {len(fitted)} times, then went on queueing")
+    del w.view.fit
+
+
+def wait_drawn(qtbot, w, until=None, running=False, timeout=15000):
+    """Wait until the window has drawn the newest snapshot it took (``w.drawn``,
+    recorded by the make_window fixture from ``frameDrawn``), of a run that is
+    ``running`` (None: either) and for which ``until`` holds; return it. A
+    condition, not a time: it holds whether a paused window polls the worker or not."""
+    def done():
+        drawn = w.drawn
+        return (drawn is not None and drawn is w.run.snapshot
+                and (running is None or drawn.running == running) and (until is None or until(drawn)))
+    qtbot.waitUntil(done, timeout=timeout)
+    return w.drawn
+
+
+def pause(qtbot, w, timeout=15000):
+    """Press Pause if the run is going; return the paused snapshot once it is drawn."""
+    if w.run.snapshot is not None and w.run.snapshot.running:
+        qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
+    return wait_drawn(qtbot, w, timeout=timeout)

@@ -30,13 +30,15 @@ def main() -> int:
     from nnbuilder.gui.mainwindow import MainWindow
 
     MainWindow._ask_unsaved = lambda self: "discard"
-    MainWindow._error = lambda self, title, text: print(f"error: {title}: {text}", file=sys.stderr)
+    errors = []  # error dialogs shown: the test reads them (cmd_errors) and fails on any
+    MainWindow._error = lambda self, title, text: errors.append([title, text])
     window = MainWindow(offer_restore=False)
     window.setGeometry(*WINDOW_GEOMETRY)
     window.show()
     window.raise_()
     window.activateWindow()
     driver = Driver(app, window, QPointF)
+    driver.errors = errors
 
     def on_stdin() -> None:
         line = sys.stdin.readline()
@@ -94,6 +96,21 @@ class Driver:
         self.app.processEvents()
         self.w.view.fit()
         return {"ok": True}
+
+    def cmd_errors(self) -> dict:
+        """The error dialogs shown since the last time asked (then forgotten)."""
+        shown, self.errors[:] = list(self.errors), []
+        return {"errors": shown}
+
+    def cmd_sample_at(self, row: int) -> dict:
+        """Where data point ``row`` is on the screen (global), or None if not drawn."""
+        plot = self.w.boundary
+        for points in (plot.train_points, plot.test_points):
+            for spot in points.points():
+                if int(spot.data()) == row:
+                    scene_pos = plot.plotItem.vb.mapViewToScene(spot.pos())
+                    return {"point": self._global(plot.viewport(), plot.mapFromScene(scene_pos))}
+        return {"point": None}
 
     def cmd_step(self) -> dict:
         self.w.run.step(False)

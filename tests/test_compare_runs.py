@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QDoubleSpinBox
 from nnbuilder.core.compare import SAME, difference, run_settings
 from nnbuilder.core.graph import Graph
 from nnbuilder.core.config import TrainConfig
-from guitools import type_into
+from guitools import pause, type_into
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "resources" / "examples"
 WAIT = 15000
@@ -64,9 +64,7 @@ def train_epochs(qtbot, w, n):
     start = 0 if snap(w) is None else snap(w).epoch
     qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: snap(w) is not None and snap(w).epoch >= start + n, timeout=WAIT)
-    qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not snap(w).running, timeout=WAIT)
-    qtbot.wait(80)  # the last snapshot drawn
+    pause(qtbot, w, timeout=WAIT)
 
 
 def test_pin_change_the_lr_reset_train_and_the_pinned_run_is_a_faded_line_named_by_its_lr(qtbot, window):

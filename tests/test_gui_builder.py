@@ -2,7 +2,7 @@
 import json
 
 import pytest
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF, Qt, QTimer
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QComboBox, QDockWidget, QSpinBox, QToolButton, QWidget
 
@@ -205,23 +205,29 @@ def test_opening_a_broken_file_leaves_the_document_untouched(window, gui_env):
     bad = gui_env / "broken.json"
     bad.write_text('{"format": "nnbuilder-model", "version": 1, "graph": {"nodes": [{"id": "a", '
                    '"type": "dense", "params": {"units": 99999}}], "edges": []}}')
-    assert window.open_file(str(bad)) is False
+    with window.expect_errors():
+        assert window.open_file(str(bad)) is False
     assert window.document is doc and graph_of(window).to_dict() == before
     title, text = window.errors[-1]
     assert title == "Cannot open file" and "$.graph.nodes[0].params.units" in text
     newer = gui_env / "newer.json"
     data = json.loads(json.dumps({"format": "nnbuilder-model", "version": 7, "graph": {"nodes": [], "edges": []}}))
     newer.write_text(json.dumps(data))
-    assert window.open_file(str(newer)) is False and "newer nnbuilder" in window.errors[-1][1]
+    with window.expect_errors():
+        assert window.open_file(str(newer)) is False
+    assert "newer nnbuilder" in window.errors[-1][1]
     (gui_env / "junk.json").write_text("{not json")
-    assert window.open_file(str(gui_env / "junk.json")) is False and "not valid JSON" in window.errors[-1][1]
+    with window.expect_errors():
+        assert window.open_file(str(gui_env / "junk.json")) is False
+    assert "not valid JSON" in window.errors[-1][1]
     assert window.document is doc
 
 
 def test_window_opened_on_a_broken_path_falls_back_to_the_example(make_window, gui_env):
     (gui_env / "junk.json").write_text("[]")
-    w = make_window(str(gui_env / "junk.json"))
-    assert w.errors and len(graph_of(w).nodes) == 4
+    with make_window.expect_errors():
+        w = make_window(str(gui_env / "junk.json"))
+    assert w.errors[-1][0] == "Cannot open file" and len(graph_of(w).nodes) == 4
 
 
 def test_unsaved_changes_ask_before_closing(qtbot, window, monkeypatch):
@@ -297,7 +303,9 @@ def test_export_png_svg_and_weights(window, gui_env, monkeypatch):
     rect = window.scene.itemsBoundingRect()
     assert img.width() >= rect.width() * 2 and img.height() >= rect.height() * 2
     assert "<svg" in svg.read_text() and "Dense" in svg.read_text()
-    assert window.export_weights() is False and "No trained weights" in window.errors[-1][0]
+    with window.expect_errors():
+        assert window.export_weights() is False
+    assert "No trained weights" in window.errors[-1][0]
     # A trained file exports its weights.
     from nnbuilder.cli import main
 
@@ -461,3 +469,19 @@ def test_feature_toggles_on_the_input_node_change_width_and_count_and_undo(qtbot
     window.act_undo.trigger()
     window.act_undo.trigger()
     assert g.nodes["input"].params["features"] == ["x1", "x2"] and g.total_params() == 37
+
+
+def test_deleting_a_node_right_after_a_zoom_is_no_error(qtbot, window):
+    """A zoom redraws a node's neuron thumbnails after the paint (a queued
+    call); the node deleted before that call runs must not raise in it."""
+    w = window
+    w.step_button.click()
+    qtbot.waitUntil(lambda: bool(w.scene.node_items["input"].maps), timeout=15000)
+    w.view.zoom_by(1.5)
+    w.view.viewport().repaint()  # painted at the new zoom: the thumbnails' redraw is queued
+    w.select_node("input")
+    w.act_delete.trigger()
+    assert "input" not in w.document.graph.nodes
+    done = []
+    QTimer.singleShot(0, lambda: done.append(True))  # behind the queued redraw
+    qtbot.waitUntil(lambda: bool(done))

@@ -67,7 +67,9 @@ def test_choosing_an_example_opens_it_untitled_after_the_unsaved_question(qtbot,
 
 def test_every_example_in_the_menu_opens(qtbot, make_window):
     w = make_window()
-    for action, ex in zip(examples_menu(w).actions(), shipped_examples()):
+    actions, shipped = examples_menu(w).actions(), shipped_examples()
+    assert len(actions) == len(shipped) > 0  # each checked below
+    for action, ex in zip(actions, shipped):
         action.trigger()
         assert w.document_name() == f"Example: {ex.name}"
         on_disk = json.loads(ex.path.read_text())

@@ -11,6 +11,7 @@ import pytest
 import torch
 from onnx import TensorProto, helper, numpy_helper
 
+from guitools import wait_drawn
 from nnbuilder.cli import main
 from nnbuilder.core.network import Network
 from nnbuilder.gui.mainwindow import MainWindow
@@ -49,7 +50,8 @@ def test_an_untrained_network_explains_why_export_is_refused(window, gui_env, mo
     out = gui_env / "never.onnx"
     answer_save(monkeypatch, out)
     for action in (window.act_export_onnx, window.act_export_torch):
-        action.trigger()
+        with window.expect_errors():
+            action.trigger()
         title, text = window.errors[-1]
         assert title == "No trained weights" and "Train it first" in text
     assert not out.exists()
@@ -82,7 +84,8 @@ def test_export_onnx_and_torch_from_the_window(make_window, gui_env, monkeypatch
     assert "Exported PyTorch script" in w.statusBar().currentMessage()
 
     answer_save(monkeypatch, gui_env / "no such folder" / "net.onnx")
-    w.act_export_onnx.trigger()  # a write failure is a message, not a crash
+    with w.expect_errors():
+        w.act_export_onnx.trigger()  # a write failure is a message, not a crash
     title, text = w.errors[-1]
     assert title == "Cannot export" and "no such folder" in text
 
@@ -119,7 +122,8 @@ def test_import_of_an_unsupported_graph_names_the_op_and_keeps_the_network(windo
     path = gui_env / "conv.onnx"
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
     monkeypatch.setattr(MainWindow, "_ask_onnx_path", lambda self: str(path))
-    window.act_import_onnx.trigger()
+    with window.expect_errors():
+        window.act_import_onnx.trigger()
     title, text = window.errors[-1]
     assert title == "Cannot import ONNX model" and "'convolve' (Conv)" in text and "left as it was" in text
     assert set(window.document.graph.nodes) == before
@@ -154,13 +158,12 @@ def test_export_after_training_in_the_window_carries_the_new_weights(qtbot, wind
 
     path = gui_env / "after-one-epoch.onnx"
     answer_save(monkeypatch, path)
-    window.act_export_onnx.trigger()
+    with window.expect_errors():
+        window.act_export_onnx.trigger()
     assert window.errors[-1][0] == "No trained weights" and not path.exists()
     window.errors.clear()
     qtbot.mouseClick(window.step_button, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier)
-    qtbot.waitUntil(lambda: window.run.snapshot is not None and window.run.snapshot.epoch == 1
-                    and not window.run.snapshot.running, timeout=15000)
-    qtbot.wait(80)  # the last snapshot reaches the document
+    wait_drawn(qtbot, window, lambda s: s.epoch == 1)  # taken: its weights are the document's
     window.act_export_onnx.trigger()
     assert not window.errors, window.errors
     stored = {t.name: numpy_helper.to_array(t) for t in onnx.load(str(path)).graph.initializer}

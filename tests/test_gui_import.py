@@ -8,6 +8,7 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QPushButton
 
+from guitools import wait_drawn
 from nnbuilder.core.modelfile import load_model
 from nnbuilder.core.table import ROWS_PER_STEP
 from nnbuilder.gui.items import node_texts
@@ -185,8 +186,9 @@ def test_a_file_that_cannot_be_read_is_reported_and_the_data_kept(qtbot, window,
     w = window
     before = dict(w.document.dataset)
     monkeypatch.setattr(MainWindow, "_ask_data_path", lambda self: write(tmp_path, "a,b\n1,2,3\n"))
-    w.act_import.trigger()
-    qtbot.waitUntil(lambda: bool(w.errors), timeout=WAIT)
+    with w.expect_errors():
+        w.act_import.trigger()
+        qtbot.waitUntil(lambda: bool(w.errors), timeout=WAIT)
     title, text = w.errors[-1]
     assert title == "Cannot import data" and "row 2 has 3 cells, expected 2" in text
     assert w.import_dialog is None and w.document.dataset == before
@@ -290,10 +292,7 @@ def test_iris_imported_from_its_csv_trains_and_fills_the_confusion_matrix(
     w.training_panel.lr.setValue(0.1)
     w.training_panel.max_epochs.setValue(300)
     qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
-    snap = lambda: w.run.snapshot  # noqa: E731
-    qtbot.waitUntil(lambda: snap() is not None and not snap().running and snap().step > 0, timeout=60000)
-    qtbot.wait(80)
-    s = snap()
+    s = wait_drawn(qtbot, w, lambda s: s.step > 0, timeout=60000)  # stopped at 300 epochs
     assert s.last["test_metric"] >= 0.9
     cm = w.curves.confusion.counts
     assert cm.shape == (3, 3) and cm.sum() == 75  # the panel's train fraction, 0.5, stays

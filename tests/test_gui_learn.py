@@ -9,8 +9,9 @@ import json
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
+from PySide6.QtWidgets import QApplication
 
-from guitools import view_point
+from guitools import view_point, wait_drawn
 from nnbuilder.cli import main as cli
 from nnbuilder.gui.sample_values import value_text
 
@@ -22,9 +23,7 @@ def paused_after_steps(qtbot, w, steps):
     for _ in range(steps):
         before = -1 if w.run.snapshot is None else w.run.snapshot.step
         w.step_button.click()
-        qtbot.waitUntil(lambda: w.run.snapshot is not None and w.run.snapshot.step > before
-                        and not w.run.snapshot.running, timeout=WAIT)
-    qtbot.wait(80)  # the newest snapshot drawn
+        wait_drawn(qtbot, w, lambda s: s.step > before, timeout=WAIT)
 
 
 def weights_of(w):
@@ -59,13 +58,14 @@ def test_a_clicked_data_point_shows_its_activations_then_its_deltas(qtbot, make_
     ds = w.data.dataset
     row = 2  # (1, 0) in the lecture's XOR table
     w.boundary.resize(400, 400)
-    qtbot.wait(50)
+    QApplication.processEvents()  # the plot's posted layout request: its axes take the new size
     click_plot_point(qtbot, w.boundary, *ds.X[row])
     qtbot.waitUntil(lambda: w.learn.row == row, timeout=WAIT)
     assert w.learn_panel.row.value() == row + 1
     ex = w.learn.explanation
     assert ex is not None and ex["row"] == row + 1 and ex["x"] == ds.X[row].tolist()
     # Every node with neuron circles shows its activations, exactly the numbers computed.
+    assert set(ex["nodes"]) == set(w.document.graph.nodes)  # each one checked below
     for nid, node in ex["nodes"].items():
         item = w.scene.sample_items[nid]
         assert item.isVisible() and item.kind == "a"

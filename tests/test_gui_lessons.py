@@ -6,6 +6,7 @@ done, that its check was not already true, and that the panel notices when it
 is: "✓ Done" and Next. A lesson file that cannot be used is greyed out with
 the reason and the window goes on."""
 import json
+import os
 import shutil
 
 import numpy as np
@@ -19,6 +20,9 @@ from nnbuilder.core.resources import resource
 from guitools import view_point
 
 WAIT = 30000
+# Seeds for the sigmoid XOR network of lesson 02, step 3 (1000 epochs of sgd): from
+# 5 it stalls at an accuracy of 0.75, as from the lesson's seed 2; from 3 it reaches 1.
+XOR_SEEDS = (5, 3)
 
 
 def snap(w):
@@ -116,15 +120,21 @@ def xor(qtbot, w, step):
         assert w.document.graph.nodes["dense1"].params["activation"] == "sigmoid" and w.document.seed == 2
         train_for(qtbot, w, 1000)  # this seed stalls on the plateau
         assert snap(w).last["train_metric"] == 0.75 and not noticed(w)
-        for _ in range(20):  # another seed, and again, as the text says (about half of them work)
-            press(qtbot, w.reset_button, Qt.KeyboardModifier.ShiftModifier)
+        # Another seed, and again, as the text says: Shift+Reset draws one from
+        # os.urandom, fixed here to one that stalls too, then one that works.
+        for seed in XOR_SEEDS:
+            with pytest.MonkeyPatch.context() as mp:
+                mp.setattr(os, "urandom", lambda n, seed=seed: seed.to_bytes(n, "little"))
+                press(qtbot, w.reset_button, Qt.KeyboardModifier.ShiftModifier)
+            assert w.document.seed == seed
             qtbot.waitUntil(lambda: snap(w) is not None and snap(w).step == 0, timeout=WAIT)
             press(qtbot, w.play_button)
             qtbot.waitUntil(lambda: noticed(w) or (snap(w).step > 0 and not snap(w).running), timeout=WAIT)
-            qtbot.wait(2 * 200)
-            if noticed(w):
-                break
-        assert noticed(w) and w.document.seed != 2 and snap(w).last["train_metric"] == 1.0
+            w.lessons.poll()  # the panel's look at the run where it stopped
+            if seed != XOR_SEEDS[-1]:
+                assert snap(w).stop_reason == "max_epochs" and snap(w).last["train_metric"] == 0.75
+                assert not noticed(w)
+        assert noticed(w) and snap(w).last["train_metric"] == 1.0
 
 
 def activations(qtbot, w, step):
@@ -195,7 +205,7 @@ def chain_rule(qtbot, w, step):
         w.learn.select_row(0)
         qtbot.mouseClick(w.view.viewport(), Qt.MouseButton.LeftButton, pos=weight_line(qtbot, w, "output", 1, 0))
         qtbot.waitUntil(lambda: w.learn.weight is not None, timeout=WAIT)
-        qtbot.wait(3 * 200)
+        w.lessons.poll()  # what the panel's next look at the window finds
         assert not noticed(w)  # a weight into the Output is not the one asked for
         qtbot.mouseClick(w.view.viewport(), Qt.MouseButton.LeftButton, pos=weight_line(qtbot, w, "dense1", 1, 0))
         qtbot.waitUntil(lambda: w.learn.weight.node == "dense1", timeout=WAIT)
@@ -227,7 +237,7 @@ def test_a_student_plays_the_lesson_through(qtbot, make_window, lesson_id):
         assert w.lessons.index == i and f"Step {i + 1} of {len(lesson.steps)}" in panel.heading.text()
         assert step.title in panel.heading.text() and not w.lessons.note, w.lessons.note
         if step.check:
-            qtbot.wait(2 * 200)  # a poll or two: the step is not done before the student acts
+            w.lessons.poll()  # the panel's look at the window: the step is not done before the student acts
             assert not noticed(w) and not panel.next_button.isEnabled() and panel.skip_button.isVisible()
             PLAYS[lesson_id](qtbot, w, i)
             qtbot.waitUntil(lambda: noticed(w), timeout=WAIT)

@@ -4,6 +4,8 @@ import numpy as np
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtWidgets import QApplication, QTabBar
 
+from guitools import pause, show_settled
+
 WAIT = 15000
 
 
@@ -14,9 +16,7 @@ def lightness(image, x, y) -> int:
 def train_a_little(qtbot, w, epochs=3):
     qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: w.run.snapshot is not None and w.run.snapshot.epoch >= epochs, timeout=WAIT)
-    qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not w.run.snapshot.running, timeout=WAIT)
-    qtbot.wait(100)
+    pause(qtbot, w, timeout=WAIT)
 
 
 def test_switching_to_dark_repaints_the_diagram_plots_and_check_boxes(qtbot, window):
@@ -56,9 +56,7 @@ def test_a_1024_by_700_window_keeps_the_counters_and_settings_in_sight(qtbot, gu
     w = MainWindow(offer_restore=False)
     qtbot.addWidget(w)
     w.resize(1024, 700)
-    with qtbot.waitExposed(w):
-        w.show()
-    qtbot.wait(100)  # the first layout runs once the toolbars have settled
+    show_settled(qtbot, w)  # the first layout runs once the toolbars have settled
     # The loss read-out is on screen, not behind the toolbar's overflow arrow.
     right = w.loss_label.mapTo(w, QPoint(w.loss_label.width(), 0)).x()
     assert w.loss_label.isVisible() and right <= w.width()

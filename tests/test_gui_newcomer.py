@@ -4,6 +4,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QPointF, Qt
 
+from guitools import pause, wait_drawn
+
 EXAMPLES = Path(__file__).resolve().parents[1] / "resources" / "examples"
 WAIT = 15000
 
@@ -31,10 +33,10 @@ def test_the_settings_column_cannot_collapse_and_the_layout_can_be_reset(qtbot, 
     w = window
     training = w.docks["trainingDock"]
     w.resizeDocks([training], [40], Qt.Orientation.Horizontal)
-    qtbot.wait(50)
+    w.layout().activate()  # the docks take their new sizes now, not on the next layout pass
     assert training.width() >= 200
     w.findChild(type(w.act_new), "actionResetLayout").trigger()
-    qtbot.wait(50)
+    w.layout().activate()
     assert training.width() >= 250 and training.isVisible()
 
 
@@ -60,14 +62,11 @@ def test_the_clock_counts_training_time_at_a_watchable_speed(qtbot, window):
     w.training_panel.speed.setCurrentText("100 steps/s")
     qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: snap(w) is not None and snap(w).step >= 150, timeout=WAIT)
-    qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not snap(w).running, timeout=WAIT)
+    s = pause(qtbot, w, timeout=WAIT)
     # The speed limit lets at most 100 steps happen per second (plus one chunk of
     # 25), so the time these steps took is bounded below by the count, on any machine.
-    s = snap(w)
     assert s.elapsed * 100 + 25 >= s.step
-    qtbot.wait(100)
-    assert w.elapsed_label.text() != "00:00:00"
+    assert 1 <= s.elapsed < 60 and w.elapsed_label.text() == f"00:00:{int(s.elapsed):02d}"
 
 
 def test_train_after_the_maximum_epochs_says_what_to_do(qtbot, window):
@@ -83,8 +82,7 @@ def test_train_after_the_maximum_epochs_says_what_to_do(qtbot, window):
 def test_a_single_step_shows_in_the_counters(qtbot, window):
     w = window
     qtbot.mouseClick(w.step_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: snap(w) is not None and snap(w).step == 1, timeout=WAIT)
-    qtbot.wait(100)
+    wait_drawn(qtbot, w, lambda s: s.step == 1, timeout=WAIT)
     assert w.epoch_label.text() == "Epoch 0 · step 1"
 
 
@@ -92,9 +90,7 @@ def test_new_starts_the_plots_from_their_first_range(qtbot, window):
     w = window
     qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: snap(w) is not None and snap(w).epoch >= 30, timeout=WAIT)
-    qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not snap(w).running, timeout=WAIT)
-    qtbot.wait(100)
+    pause(qtbot, w, timeout=WAIT)
     assert w.curves.loss.plotItem.vb.viewRange()[0][1] > 8
     w.act_new.trigger()
     for plot in (w.curves.loss, w.curves.metric_plot):

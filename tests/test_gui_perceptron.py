@@ -8,7 +8,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDoubleSpinBox, QSpinBox
 
 from nnbuilder.core.datasets import make_dataset
-from guitools import type_into
+from guitools import type_into, wait_drawn
+from nnbuilder.gui import MainWindow
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "resources" / "examples"
 WAIT = 15000
@@ -33,10 +34,7 @@ def train_until_stopped(qtbot, w):
     # takes Play: wait for steps past it.
     before = -1 if snap(w) is None else snap(w).step
     qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: snap(w) is not None and snap(w).step > before and snap(w).stop_reason is not None
-                    and not snap(w).running, timeout=WAIT)
-    qtbot.wait(80)  # the last snapshot drawn
-    return snap(w)
+    return wait_drawn(qtbot, w, lambda s: s.step > before and s.stop_reason is not None, timeout=WAIT)
 
 
 def predictions(s, dataset):
@@ -44,7 +42,12 @@ def predictions(s, dataset):
     return ((make_dataset(dataset).X @ W + b)[:, 0] > 0).astype(int)
 
 
-def test_the_perceptron_learns_and_in_the_window_and_fails_on_xor_with_the_lecture_point(qtbot, make_window):
+def test_the_perceptron_learns_and_in_the_window_and_fails_on_xor_with_the_lecture_point(
+        qtbot, make_window, monkeypatch):
+    shown = []  # (text, ms) of every status message: 0 ms is one that stays until the next
+    show = MainWindow.show_status
+    monkeypatch.setattr(MainWindow, "show_status",
+                        lambda self, text, ms=8000: shown.append((text, ms)) or show(self, text, ms))
     w = make_window(str(EXAMPLES / "perceptron_and.json"))
     choose_perceptron(qtbot, w, 60)
     # The hand-set weights compute AND already: one epoch without a mistake.
@@ -71,8 +74,7 @@ def test_the_perceptron_learns_and_in_the_window_and_fails_on_xor_with_the_lectu
     msg = w.statusBar().currentMessage()
     assert msg == ("Stopped after 60 epochs, still making mistakes: a single step unit draws one straight "
                    "line and cannot separate XOR. Add a hidden layer (e.g. 2-2-1 with sigmoid units, sgd)")
-    qtbot.wait(9000 // 10)
-    assert w.statusBar().currentMessage() == msg  # the lecture's point stays until the next message
+    assert shown[-1] == (msg, 0)  # the lecture's point stays until the next message, and none came
 
 
 def test_without_an_epoch_limit_the_window_says_it_after_100_epochs(qtbot, make_window):
@@ -136,8 +138,7 @@ def test_each_step_is_one_sample_and_the_line_moves_with_each_update(qtbot, make
     for k in range(1, 25):
         before = [a.copy() for a in snap(w).weights["output"]]
         qtbot.mouseClick(w.step_button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda k=k: snap(w).step == k, timeout=WAIT)
-        qtbot.wait(50)  # drawn
+        wait_drawn(qtbot, w, lambda s, k=k: s.step == k, timeout=WAIT)
         W, b = snap(w).weights["output"]
         if all(np.array_equal(x, y) for x, y in zip(before, (W, b))):
             continue

@@ -7,6 +7,8 @@ import signal
 import numpy as np
 from PySide6.QtCore import Qt
 
+from guitools import pause
+
 WAIT = 15000
 
 
@@ -17,10 +19,7 @@ def snap(w):
 def train_epochs(qtbot, w, n):
     qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: snap(w) is not None and snap(w).epoch >= n, timeout=WAIT)
-    qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not snap(w).running, timeout=WAIT)
-    qtbot.wait(100)  # the last snapshot drawn
-    return snap(w)
+    return pause(qtbot, w, timeout=WAIT)
 
 
 def test_new_leaves_nothing_of_the_old_run_on_screen(qtbot, window):
@@ -52,6 +51,7 @@ def test_a_reopened_trained_model_shows_its_trained_state(qtbot, make_window, tm
     # No Train, no Step: the output view and the weight lines are the trained ones.
     assert again.run.worker is None and snap(again) is None
     np.testing.assert_array_equal(again.boundary.last_rgba, drawn)
+    assert len(again.scene.edge_items) == len(s.weights)  # each checked below
     for (src, dst), edge in again.scene.edge_items.items():
         np.testing.assert_array_equal(edge.weights, s.weights[dst][0])
 

@@ -111,7 +111,11 @@ def test_random_user_sessions_keep_the_diagram_true_and_undo_complete(qtbot, mak
         @rule(action=st.sampled_from(["play", "step", "reset"]))
         def train(self, action):
             {"play": w.run.toggle_play, "step": w.run.step, "reset": w.run.reset}[action]()
-            qtbot.wait(30)
+            worker = w.run.worker
+            if worker is not None:  # it took the command: the window drew a snapshot past it
+                sent = worker.sent
+                qtbot.waitUntil(lambda: w.run.worker is not worker or (
+                    w.drawn is not None and w.drawn is w.run.snapshot and w.drawn.applied >= sent), timeout=15000)
             if w.run.running:
                 w.run.toggle_play()
             self.settle()

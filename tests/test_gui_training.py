@@ -8,7 +8,7 @@ from PySide6.QtCore import QPointF, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDoubleSpinBox, QSpinBox
 
 from forward import forward, read_model
-from guitools import click_node, type_into
+from guitools import click_node, pause, type_into, wait_drawn
 from nnbuilder.core.network import Network
 from nnbuilder.gui import MainWindow
 from nnbuilder.gui.edges import WEIGHT_NEGATIVE, WEIGHT_POSITIVE
@@ -30,14 +30,6 @@ def wait_epochs(qtbot, w, n):
     return snap(w)
 
 
-def pause(qtbot, w):
-    if snap(w) is not None and snap(w).running:
-        qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: snap(w) is not None and not snap(w).running, timeout=WAIT)
-    qtbot.wait(80)  # let the last snapshot be drawn
-    return snap(w)
-
-
 def test_train_pause_and_the_counters(qtbot, window):
     qtbot.mouseClick(window.play_button, Qt.MouseButton.LeftButton)
     s = wait_epochs(qtbot, window, 5)
@@ -45,8 +37,10 @@ def test_train_pause_and_the_counters(qtbot, window):
     assert window.epoch_label.text().startswith("Epoch ")
     assert "steps/s" in window.rate_label.text()
     paused = pause(qtbot, window)
-    qtbot.wait(300)
-    assert snap(window).step == paused.step and window.play_button.text() == "Train"
+    assert window.play_button.text() == "Train"
+    # Paused means stopped: one Step then takes the run exactly one step further.
+    qtbot.mouseClick(window.step_button, Qt.MouseButton.LeftButton)
+    assert wait_drawn(qtbot, window, lambda s: s.step != paused.step).step == paused.step + 1
     assert window.document.modified  # trained weights are unsaved work
 
 
@@ -61,13 +55,11 @@ def test_space_toggles_training(qtbot, window):
 
 def test_step_is_exactly_one_update_and_shift_step_is_an_epoch(qtbot, window):
     qtbot.mouseClick(window.step_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: snap(window) is not None and snap(window).step == 1, timeout=WAIT)
-    s1 = snap(window)
-    qtbot.wait(200)
-    assert snap(window).step == 1 and not s1.running
+    # The run pauses when its steps are done: the first paused snapshot past step 0 is where it stopped.
+    assert wait_drawn(qtbot, window, lambda s: s.step > 0).step == 1
     qtbot.mouseClick(window.step_button, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier)
-    qtbot.waitUntil(lambda: snap(window).epoch == 1, timeout=WAIT)
-    assert snap(window).step == 25  # 250 training samples of circle, batch 10
+    s = wait_drawn(qtbot, window, lambda s: s.step > 1)
+    assert (s.epoch, s.step) == (1, 25)  # 250 training samples of circle, batch 10
 
 
 def test_learning_rate_changes_while_running(qtbot, window):
@@ -87,9 +79,7 @@ def test_divergence_pauses_restores_and_says_where(qtbot, make_window):
     w = make_window(str(EXAMPLES / "linear_regression.json"))
     type_into(qtbot, w.findChild(QDoubleSpinBox, "learningRateSpin"), "0.5")
     qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: snap(w) is not None and snap(w).divergence is not None, timeout=WAIT)
-    qtbot.wait(80)
-    s = snap(w)
+    s = wait_drawn(qtbot, w, lambda s: s.divergence is not None, running=None)
     assert not s.running and w.play_button.text() == "Train"
     msg = w.statusBar().currentMessage()
     assert f"diverged at step {s.divergence['step']:,}" in msg and "learning rate 0.5" in msg
@@ -105,9 +95,7 @@ def test_changing_units_while_training_keeps_the_other_layers(qtbot, window):
     fresh.init_params(np.random.default_rng(window.document.seed))
     click_node(qtbot, window, "dense2")
     window.inspector.units.setValue(6)
-    qtbot.waitUntil(lambda: snap(window).weights["dense2"][0].shape == (4, 6), timeout=WAIT)
-    qtbot.wait(80)
-    s = snap(window)
+    s = wait_drawn(qtbot, window, lambda s: s.weights["dense2"][0].shape == (4, 6), running=None)
     assert not s.running  # a structural edit pauses
     assert not np.array_equal(s.weights["dense1"][0], fresh.params["dense1"][0])  # trained, kept
     assert "kept the trained weights of 1 layer" in window.statusBar().currentMessage()
@@ -142,6 +130,7 @@ def test_the_boundary_changes_and_weight_lines_match_the_weights(qtbot, window):
     W = s.weights["dense2"][0]
     np.testing.assert_array_equal(edge.weights, W)
     pens = edge.weight_pens()
+    assert len(pens) == W.size  # one line per weight, each checked below
     for pen, w in zip(pens, W.ravel()):
         assert pen.color() == (WEIGHT_POSITIVE if w >= 0 else WEIGHT_NEGATIVE)
     widths = np.array([p.widthF() for p in pens])
@@ -152,8 +141,7 @@ def test_the_boundary_changes_and_weight_lines_match_the_weights(qtbot, window):
 
 def test_typing_a_weight_while_paused(qtbot, window, monkeypatch):
     qtbot.mouseClick(window.step_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: snap(window) is not None and snap(window).step == 1, timeout=WAIT)
-    qtbot.wait(80)
+    wait_drawn(qtbot, window, lambda s: s.step == 1)  # the weight lines of step 1 drawn
     monkeypatch.setattr(MainWindow, "_ask_weight", lambda self, n, i, j, cur: 2.5)
     edge = window.scene.edge_items[("dense1", "dense2")]
     p, q = edge.neuron_lines[1]  # W[0, 1]
@@ -171,10 +159,15 @@ def test_an_error_in_the_worker_is_shown_and_training_stops(qtbot, window):
     qtbot.mouseClick(window.play_button, Qt.MouseButton.LeftButton)
     wait_epochs(qtbot, window, 1)
     # A command the worker cannot carry out raises inside it, mid-run.
-    window.run.worker.set_weight("dense1", 0, 0, float("nan"))
-    qtbot.waitUntil(lambda: any(t == "Training stopped" for t, _ in window.errors), timeout=WAIT)
+    with window.expect_errors():
+        window.run.worker.set_weight("dense1", 0, 0, float("nan"))
+        qtbot.waitUntil(lambda: any(t == "Training stopped" for t, _ in window.errors), timeout=WAIT)
     assert "finite" in window.errors[-1][1]
     assert window.run.worker.alive and not snap(window).running
+    # Said once: a setting changed while paused (the worker publishes anew) shows no second dialog.
+    type_into(qtbot, window.findChild(QDoubleSpinBox, "learningRateSpin"), "0.2")
+    wait_drawn(qtbot, window, lambda s: s.config.lr == 0.2)
+    assert [title for title, _ in window.errors] == ["Training stopped"]
     qtbot.mouseClick(window.play_button, Qt.MouseButton.LeftButton)  # and it trains on
     e = snap(window).epoch
     wait_epochs(qtbot, window, e + 2)
@@ -200,8 +193,7 @@ def test_plots_export_and_loss_csv(qtbot, window, gui_env):
 
 def test_loss_hover_readout_and_log_scale(qtbot, window):
     qtbot.mouseClick(window.step_button, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier)
-    qtbot.waitUntil(lambda: snap(window) is not None and snap(window).epoch == 1, timeout=WAIT)
-    qtbot.wait(80)
+    wait_drawn(qtbot, window, lambda s: s.epoch == 1)
     loss = window.curves.loss
     vb = loss.plotItem.vb
     train = window.run.state.curves.column("train_loss")
@@ -339,10 +331,7 @@ def test_iris_trains_in_the_window_and_the_confusion_matrix_fills(qtbot, make_wi
     w = make_window(str(EXAMPLES / "iris.json"))
     assert not w.curves.confusion.isVisible()
     qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: snap(w) is not None and not snap(w).running and snap(w).step > 0,
-                    timeout=30000)  # the example stops at 200 epochs
-    qtbot.wait(80)
-    s = snap(w)
+    s = wait_drawn(qtbot, w, lambda s: s.step > 0, timeout=30000)  # the example stops at 200 epochs
     assert s.stop_reason == "max_epochs" and s.last["test_metric"] >= 0.9
     cm = w.curves.confusion.counts
     assert w.curves.confusion.isVisible() and cm.shape == (3, 3)

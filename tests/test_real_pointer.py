@@ -167,6 +167,17 @@ def app(tmp_path_factory):
             stop(xvfb)
 
 
+@pytest.fixture(autouse=True)
+def no_error_dialog(app):
+    """An error dialog the window showed fails the test it showed in (or, shown
+    at start or between tests, the next one)."""
+    shown = app.ask("errors")["errors"]
+    assert not shown, f"the window showed error dialogs: {shown}"
+    yield
+    shown = app.ask("errors")["errors"]
+    assert not shown, f"the window showed error dialogs: {shown}"
+
+
 def chain(*nodes, edges=()) -> dict:
     """A model file's graph: ``nodes`` as (id, type, x, y[, params])."""
     out = [{"id": n[0], "type": n[1], "params": n[4] if len(n) > 4 else {}, "position": [n[2], n[3]]}
@@ -343,9 +354,8 @@ def test_a_click_on_a_data_point_then_on_a_weight_line_explains_that_weight_for_
     app.click(point)
     # The ringed point is the one under the pointer (points may overlap: then one of them).
     chosen = app.wait_for("a clicked sample", lambda s: s["learn"]["row"] is not None)["learn"]["row"]
-    near = app.ask("geometry")["samples"]
-    assert chosen == int(row) or str(chosen) not in near or \
-        max(abs(a - b) for a, b in zip(near[str(chosen)], point)) <= 4
+    at = app.ask("sample_at", row=chosen)["point"]
+    assert at is not None and max(abs(a - b) for a, b in zip(at, point)) <= 4, (chosen, at, point)
     line = geo["weight_lines"][f"{d1}>{d2}"]
     app.click(line["point"])
     state = app.wait_for("the chain rule of the clicked weight",

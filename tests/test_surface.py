@@ -446,8 +446,9 @@ def test_the_view_works_only_when_shown_and_seldom_while_training(qtbot):
     view.show_weight("dense1", 0, 0)
     view.hide()
     view.add_snapshot(t.snapshot())
-    qtbot.wait(50)
-    assert view.result is None and view._job is None  # hidden: no work
+    # Hidden: no work, none started, none waiting on a timer.
+    assert view.result is None and view._job is None
+    assert not view.work.isActive() and not view.later.isActive()
     view.show()
     qtbot.waitUntil(lambda: drawn(view))  # shown again: it catches up
     first = view.result

@@ -287,7 +287,7 @@ class NodeItem(QGraphicsObject):
 
     def _follow_zoom(self) -> None:
         """The thumbnails are drawn at the view's pixel size: after a zoom, again."""
-        if self.maps and self._map_source is not None:
+        if self.maps and self._map_source is not None and self.node_id in self.graph.nodes:  # not deleted since
             self.set_maps(*self._map_source)
 
     # ---------------------------------------------------------------- paint
