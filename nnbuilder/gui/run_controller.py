@@ -223,12 +223,14 @@ class RunController(QObject):
         if self.worker is None and not self.start():
             return
         self.status.emit("", 1)  # a note kept from the last run (the perceptron's on XOR) is over
+        self._try_again()
         self.worker.play()
 
     def step(self, whole_epoch: bool = False) -> None:
         """One step (one batch), or to the end of the epoch."""
         if self.worker is None and not self.start():
             return
+        self._try_again()
         if whole_epoch:
             self.worker.step_epoch()
         else:
@@ -510,10 +512,16 @@ class RunController(QObject):
                 snap.epoch - self._since[2] >= NOTE_AFTER_EPOCHS:
             seen.add("note")  # a long run (or one without a limit) hears it once and goes on
             self.status.emit(f"After {snap.epoch:,} epochs, {notes['max_epochs']}", 0)
-        if snap.error and ("err", snap.serial) not in seen:
-            seen.add(("err", snap.serial))
+        # The worker's error stays on its snapshots until Play or Step: said once
+        # per try (each try forgets it, :meth:`_try_again`), not once per snapshot.
+        if snap.error and ("err", snap.error) not in seen:
+            seen.add(("err", snap.error))
             self.status.emit("Training stopped by an error (details in the dialog)", 0)
             self.error.emit("Training stopped", snap.error)
+
+    def _try_again(self) -> None:
+        """Play or Step after an error: the same error, if it comes again, is said again."""
+        self.state.reported = {k for k in self.state.reported if not (isinstance(k, tuple) and k[0] == "err")}
 
     def shutdown(self) -> None:
         """Stop the worker process (and wait for it)."""
