@@ -4,10 +4,9 @@ Exit status: 0 done; 2 bad input of any kind (one line on stderr);
 3 ``train`` diverged (one line on stderr saying at which step, with which
 learning rate and why; the output model file is not written, so a file it
 names is left as it was); 130 interrupted.
-About 450 lines, over the usual 400: one function per core command and the
-argument parser, each short. Newer commands each live in a module of
-this package with a ``register(sub)`` function (see ``build_parser``);
-``common`` holds what commands share.
+One function per core command and the argument parser. Newer commands
+each live in a module of this package with a ``register(sub)`` function
+(see ``build_parser``); ``common`` holds what commands share.
 """
 from __future__ import annotations
 

@@ -17,8 +17,8 @@ The code is generated from tables keyed by the model file's names:
 torch: this module writes text. Where the script differs from nnbuilder's
 engine is said in docs/model-format.md ("Export").
 
-About 510 lines, over the usual 400: some 300 of them are the script's
-template, which reads best in one piece, as the file a user gets.
+Most of the module is the script's template, kept in one piece so it
+reads as the file a user gets.
 """
 from __future__ import annotations
 

@@ -17,8 +17,8 @@ The last layer becomes the Output node; its loss comes from the file's
 metadata (written by the export) or from the output activation
 (:data:`LOSS_OF_OUTPUT`), l2 where that does not fit.
 
-About 420 lines, a little over the usual 400: one short handler per ONNX op,
-which share the reader's state (the tensors read so far and what they are).
+One short handler per ONNX op; they share the reader's state (the tensors
+read so far and what they are).
 """
 from __future__ import annotations
 

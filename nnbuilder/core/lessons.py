@@ -10,8 +10,8 @@ lesson files (every problem is a :class:`LessonError` naming the file and the
 step), the vocabulary of actions (their names and values; the window maps each
 name to what it does in one table of its own) and the checks, each one pure
 function of :class:`Facts`, the window's state as plain values.
-About 430 lines, a little over the usual 400: the format, its two
-vocabularies and their schema are read together by whoever writes a lesson.
+The format, its two vocabularies and their schema are read together by
+whoever writes a lesson.
 """
 from __future__ import annotations
 

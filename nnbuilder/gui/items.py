@@ -7,9 +7,9 @@ Positions a user drags are handed to the document as one move command on
 release. What a node shows (name, width, summary, ports, weights) comes from
 the graph and the node-type registry, its size from :mod:`node_geometry`.
 
-About 460 lines, over the usual 400: the node item paints its header,
-neurons, thumbnails and problems and handles hover and drags; ports and
-feature chips are small classes that live with it.
+The node item paints its header, neurons, thumbnails and problems and
+handles hover and drags; ports and feature chips are small classes that
+live with it.
 """
 from __future__ import annotations
 
