@@ -2,8 +2,9 @@
 in a worker process, through the one command protocol of
 :mod:`nnbuilder.core.live`.
 
-Everything one training run has (its history, newest snapshot, which messages
-were shown) is one :class:`RunState`. New, Open and Reset replace it whole and
+Everything one training run has (its history, newest snapshot, what its
+snapshots said: :class:`~nnbuilder.core.narration.Narrator`) is one
+:class:`RunState`. New, Open and Reset replace it whole and
 emit ``runReplaced``, so nothing of an old run can show in a new one. The
 controller never draws: the live view takes snapshots from :meth:`take_latest`
 on its frame timer and draws them, and rests once :attr:`RunController.settled`
@@ -11,14 +12,10 @@ on its frame timer and draws them, and rests once :attr:`RunController.settled`
 new run (new weights where the old ones no longer fit): curves of two data
 sets are never one.
 
-It owns the one :class:`~.prepared.Prepared` value (the compiled network and
-its data) and hands it to every room that computes with the network; the
-document takes the trained weights only by :meth:`store_weights`.
-
-About 470 lines, over the usual 400: the controls, the readiness (which the
-chosen optimizer may refuse), what reaches the worker after a refusal, the
-timeline's requests and the messages of each snapshot all act on the one
-worker and RunState; split, each part would hand them around.
+It owns the one :class:`~nnbuilder.core.prepared.Prepared` value (the
+compiled network and its data) and hands it to every room that computes with
+the network; the document takes the trained weights only by
+:meth:`store_weights`.
 """
 from __future__ import annotations
 
@@ -30,8 +27,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
+from nnbuilder.core.narration import Narrator
 from nnbuilder.core.live import LiveProcess, LiveSnapshot, RunSpec
-from nnbuilder.core.optimizers import OPTIMIZERS
 from nnbuilder.core.config import TrainConfig
 from nnbuilder.core.traindata import TrainData
 from nnbuilder.core.trainer import History
@@ -41,13 +38,6 @@ from nnbuilder.core.prepared import Prepared, prepare, structure_key
 from .training_panel import TrainingPanel
 
 
-#: What the status bar says when a run stops by itself, by stop reason (the
-#: optimizer's note on that reason, if it has one, instead; it stays).
-STOPPED = {"max_epochs": "reached the maximum epochs", "loss_target": "reached the loss target",
-           "converged": "converged"}
-#: Epochs after which a running run hears the optimizer's note on "max_epochs"
-#: (the perceptron on XOR without an epoch limit would run on without a word).
-NOTE_AFTER_EPOCHS = 100
 
 
 def only_loss_changed(old: str, new: str) -> bool:
@@ -69,7 +59,7 @@ class RunState:
     generation: int = 0  # the worker's run number: older snapshots are dropped
     curves: History = field(default_factory=History)  # loss and metric per epoch
     snapshot: LiveSnapshot | None = None  # the newest one taken
-    reported: set = field(default_factory=set)  # messages already shown
+    narrator: Narrator = field(default_factory=Narrator)  # what its snapshots said already
     # The timeline: the moments the worker kept (rows of step, epoch, at,
     # train_loss) and the one fetched last (a MomentWeights), for the slider.
     timeline: np.ndarray | None = None
@@ -107,7 +97,6 @@ class RunController(QObject):
         self._prepared: Prepared | None = None
         self._stored = None  # the snapshot whose weights the document took last
         self._behind = False  # the worker missed an edit while the network could not train
-        self._since = (-1, "", 0)  # (generation, optimizer, epoch) it was first seen training with
         self._asked = (None, 0)  # (worker, its ``sent``) when a snapshot was last asked for
         self._run_data = None  # the data version the worker's run trains on
         data.dataChanged.connect(self._data_changed)
@@ -223,14 +212,14 @@ class RunController(QObject):
         if self.worker is None and not self.start():
             return
         self.status.emit("", 1)  # a note kept from the last run (the perceptron's on XOR) is over
-        self._try_again()
+        self.state.narrator.try_again()
         self.worker.play()
 
     def step(self, whole_epoch: bool = False) -> None:
         """One step (one batch), or to the end of the epoch."""
         if self.worker is None and not self.start():
             return
-        self._try_again()
+        self.state.narrator.try_again()
         if whole_epoch:
             self.worker.step_epoch()
         else:
@@ -486,42 +475,12 @@ class RunController(QObject):
 
     def _report(self, snap: LiveSnapshot) -> None:
         """Say once what happened: events, divergence, a stop rule, an error."""
-        seen = self.state.reported
-        for msg in snap.events:
-            self.status.emit(msg, 8000)
-        d = snap.divergence
-        if d and ("div", d["step"]) not in seen:
-            seen.add(("div", d["step"]))
-            self.diverged.emit(float(d["epoch"]), f"diverged (lr {d['lr']:g})")
-            why = {"non-finite": ": the loss or a weight became NaN or infinite",
-                   "exploded": f": the loss rose to {d.get('loss') or 0:.4g}, over 10 times that of an "
-                               f"untrained network ({d.get('reference') or 0:.3g})"}.get(d.get("reason"), "")
-            self.status.emit(f"Training diverged at step {d['step']:,} with learning rate {d['lr']:g}{why}; "
-                             "restored the last good weights and paused. Try a smaller learning rate.", 0)
-        notes = OPTIMIZERS[snap.config.optimizer].stop_notes
-        if snap.stop_reason in STOPPED and not snap.running and ("stop", snap.step) not in seen:
-            seen.add(("stop", snap.step))
-            note = notes.get(snap.stop_reason)
-            if note:  # the lecture's point stays until the next message
-                self.status.emit(f"Stopped after {snap.epoch:,} epoch{'s' * (snap.epoch != 1)}, {note}", 0)
-            else:
-                self.status.emit(f"Stopped: {STOPPED[snap.stop_reason]}", 8000)
-        if self._since[:2] != (self.state.generation, snap.config.optimizer):
-            self._since = (self.state.generation, snap.config.optimizer, snap.epoch)
-        elif snap.running and "max_epochs" in notes and "note" not in seen and \
-                snap.epoch - self._since[2] >= NOTE_AFTER_EPOCHS:
-            seen.add("note")  # a long run (or one without a limit) hears it once and goes on
-            self.status.emit(f"After {snap.epoch:,} epochs, {notes['max_epochs']}", 0)
-        # The worker's error stays on its snapshots until Play or Step: said once
-        # per try (each try forgets it, :meth:`_try_again`), not once per snapshot.
-        if snap.error and ("err", snap.error) not in seen:
-            seen.add(("err", snap.error))
-            self.status.emit("Training stopped by an error (details in the dialog)", 0)
-            self.error.emit("Training stopped", snap.error)
-
-    def _try_again(self) -> None:
-        """Play or Step after an error: the same error, if it comes again, is said again."""
-        self.state.reported = {k for k in self.state.reported if not (isinstance(k, tuple) and k[0] == "err")}
+        for said in self.state.narrator.read(snap, self.state.generation):
+            if said.mark:
+                self.diverged.emit(said.epoch, said.mark)
+            self.status.emit(said.text, said.ms)
+            if said.details:
+                self.error.emit("Training stopped", said.details)
 
     def shutdown(self) -> None:
         """Stop the worker process (and wait for it)."""
