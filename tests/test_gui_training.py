@@ -342,13 +342,13 @@ def test_iris_trains_in_the_window_and_the_confusion_matrix_fills(qtbot, make_wi
 
 def test_data_with_four_features_shows_a_slice_through_two_of_them(qtbot, make_window):
     plain = make_window()
-    assert not plain.training_panel.slice_label.isVisible() and not plain.training_panel.slice_x.isVisible()
+    assert not plain.output_panel.options.slice_label.isVisible() and not plain.output_panel.options.slice_x.isVisible()
     w = make_window(str(EXAMPLES / "iris.json"))
-    panel = w.training_panel
+    panel = w.output_panel.options
     assert panel.slice_x.isVisible() and panel.slice_x.count() == 4
     grid = w.boundary.grid
     assert grid.axes == (0, 1) and [c for c, _ in grid.fixed] == [2, 3]
-    assert "at median" in w.boundary.plotItem.titleLabel.text and w.training_panel.slice_label.isVisible()
+    assert "at median" in w.boundary.plotItem.titleLabel.text and w.output_panel.options.slice_label.isVisible()
     qtbot.mouseClick(w.step_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: w.boundary.last_rgba is not None, timeout=WAIT)
     panel.slice_x.setCurrentText("petal_length")
@@ -454,8 +454,8 @@ def test_a_flood_of_slice_and_setting_changes_while_training_on_100k_rows(qtbot,
     pairs = [(i, j) for i in range(4) for j in range(4) if i != j]
     for k in range(200):  # each one a slice change (new grids) and a setting
         i, j = pairs[k % len(pairs)]
-        panel.slice_x.setCurrentIndex(i)
-        panel.slice_y.setCurrentIndex(j)
+        w.output_panel.options.slice_x.setCurrentIndex(i)
+        w.output_panel.options.slice_y.setCurrentIndex(j)
         panel.lr.setValue(0.01 + 0.0001 * k)
         QApplication.processEvents()
     last_axes, last_lr = pairs[199 % len(pairs)], panel.lr.value()
@@ -493,8 +493,8 @@ def test_the_window_draws_what_an_independent_forward_pass_gives(qtbot, make_win
     assert w._save_to(str(model))
     m = read_model(model)
     for axes in ((0, 1), (1, 2)):
-        w.training_panel.slice_x.setCurrentIndex(axes[0])
-        w.training_panel.slice_y.setCurrentIndex(axes[1])
+        w.output_panel.options.slice_x.setCurrentIndex(axes[0])
+        w.output_panel.options.slice_y.setCurrentIndex(axes[1])
         qtbot.waitUntil(lambda: w.boundary.grid.axes == axes, timeout=WAIT)
         s = snap(w)
         outputs, maps = w.live.evaluate(s)

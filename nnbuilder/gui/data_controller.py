@@ -21,6 +21,7 @@ from nnbuilder.core.traindata import fitting_changes
 
 from .gallery import PAINTED
 from .importer import TableLoader
+from .output_panel import ViewOptions
 from .training_panel import TrainingPanel
 
 CACHE_SIZE = 4  # imported tables kept for undo/redo
@@ -40,14 +41,15 @@ def spec_title(spec: dict) -> str:
 
 
 class DataController(QObject):
-    """The document's data, loaded; ``panel`` shows its settings."""
+    """The document's data, loaded; ``panel`` shows its settings, ``options``
+    offers its columns for the output view's axes."""
 
     dataChanged = Signal()  # the loaded data (or its error) changed
     status = Signal(str, int)
 
-    def __init__(self, panel: TrainingPanel, parent=None):
+    def __init__(self, panel: TrainingPanel, options: ViewOptions, parent=None):
         super().__init__(parent)
-        self.panel = panel
+        self.panel, self.options = panel, options
         self.document = None
         self.dataset: Dataset | None = None
         self.error: str | None = None
@@ -106,7 +108,7 @@ class DataController(QObject):
         d = self.spec
         self.version += 1
         self.panel.show_dataset(d)
-        self.panel.set_columns(self.dataset.column_names if self.dataset is not None else [])
+        self.options.set_columns(self.dataset.column_names if self.dataset is not None else [])
         if self.dataset is not None and "name" not in d:  # painted or imported: show its size
             self.panel.show_samples(len(self.dataset))
         self.dataChanged.emit()

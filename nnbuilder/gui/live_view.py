@@ -15,7 +15,6 @@ import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QLabel, QStyle, QToolButton
 
-from nnbuilder.core.compare import SAME, difference, run_settings
 from nnbuilder.core.errors import NNBuilderError
 from nnbuilder.core.losses import LOSSES
 from nnbuilder.core.outputview import NEURON_RES, evaluate_view, output_grids, view_of
@@ -26,7 +25,7 @@ from .plots import BoundaryPlot
 from nnbuilder.core.prepared import Prepared
 from .run_controller import RunController
 from .scene import NetworkScene
-from .training_panel import TrainingPanel
+from .output_panel import ViewOptions
 
 FRAME_MS = 33  # ~30 Hz: the output map and the diagram
 CURVE_EVERY = 8  # loss, then metric, on every 8th frame: they move slowly, their axes cost
@@ -133,11 +132,11 @@ class LiveView(QObject):
 
     frameDrawn = Signal(object)
 
-    def __init__(self, run: RunController, data: DataController, panel: TrainingPanel,
+    def __init__(self, run: RunController, data: DataController, options: ViewOptions,
                  boundary: BoundaryPlot, curves: CurvesPanel, layer_plot: LayerPlot,
                  scene: NetworkScene, counters: Counters, parent=None):
         super().__init__(parent)
-        self.run, self.data, self.panel = run, data, panel
+        self.run, self.data, self.options = run, data, options
         self.boundary, self.curves, self.layer_plot = boundary, curves, layer_plot
         self.scene, self.counters = scene, counters
         self.frame_times: deque = deque(maxlen=4000)
@@ -152,14 +151,8 @@ class LiveView(QObject):
         run.commandSent.connect(self.wake)
         run.diverged.connect(lambda epoch, text: curves.loss.mark(epoch, text))
         run.readyChanged.connect(lambda _: self._show_running())
-        # Pinned runs (compare runs): labelled against the settings now.
-        self._pins_document = None  # pins belong to one document: New and Open drop them
-        self._pinned = None  # (generation, rows) of the run last pinned: not twice
-        curves.pin.clicked.connect(self.pin_run)
-        run.readyChanged.connect(lambda _: self.relabel_pins())
-        run.trainingChanged.connect(self.relabel_pins)  # an edit, an undo or a redo
         data.dataChanged.connect(self.show_data)
-        panel.viewChanged.connect(self.view_options_changed)
+        options.changed.connect(self.view_options_changed)
         self.timer = QTimer(self)
         self.timer.setInterval(FRAME_MS)
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -175,11 +168,6 @@ class LiveView(QObject):
     def clear(self) -> None:
         """A new run: nothing of the old one stays on screen."""
         c = self.curves
-        if self.run.document is not self._pins_document:  # New or Open: the pins were another's
-            self._pins_document = self.run.document
-            c.loss.clear_pins()
-            c.clear_pins.setEnabled(False)
-        c.pin.setEnabled(False)
         c.loss.start_over()
         c.metric_plot.start_over()
         c.confusion.clear_counts()
@@ -191,27 +179,6 @@ class LiveView(QObject):
         self.scene.clear_live()
         self.counters.show()
         self.show_document_weights()
-        self.relabel_pins()
-
-    # ------------------------------------------------------------ compare runs
-    def _settings(self) -> dict | None:
-        doc = self.run.document
-        return None if doc is None else run_settings(doc.graph, doc.training, doc.dataset, doc.seed)
-
-    def pin_run(self) -> None:
-        """Keep this run's loss curve, faded, labelled with what differs from the settings now."""
-        c, st = self.run.state.curves, self.run.state
-        if len(c) < 2:
-            return
-        self.curves.loss.add_pin(c.column("epoch"), c.column("train_loss"), self._settings(), SAME)
-        self._pinned = (st.generation, len(c))
-        self.curves.pin.setEnabled(False)
-        self.curves.clear_pins.setEnabled(True)
-
-    def relabel_pins(self) -> None:
-        pins, now = self.curves.loss.pins, self._settings()
-        if pins and now is not None:
-            self.curves.loss.set_pin_labels([difference(p.settings, now) for p in pins])
 
     def show_document_weights(self) -> None:
         """Before a run has a snapshot: the document's trained weights, if it
@@ -249,7 +216,7 @@ class LiveView(QObject):
         self._name_metric(ds.task == "classification")
         bp.set_data(grid, ds.X[tr], ds.y[tr], ds.X[te], ds.y[te], ds.task, ds.n_classes, ds.column_names,
                     rows=(tr, te))
-        bp.set_show_test(self.panel.show_test.isChecked())
+        bp.set_show_test(self.options.show_test.isChecked())
         snap = self.run.snapshot
         if snap is not None and grid is not None:
             self.show_output(snap)
@@ -257,18 +224,18 @@ class LiveView(QObject):
             self.show_document_weights()
 
     def view_options_changed(self) -> None:
-        axes = self.panel.slice_axes()
+        axes = self.options.slice_axes()
         if self.boundary.grid is not None and self.boundary.grid.fixed and axes != self.boundary.grid.axes:
             self.show_data()
-        self.boundary.discretize = self.panel.discretize.isChecked()
-        self.boundary.set_show_test(self.panel.show_test.isChecked())
+        self.boundary.discretize = self.options.discretize.isChecked()
+        self.boundary.set_show_test(self.options.show_test.isChecked())
         snap = self.run.snapshot
         if snap is not None:
             self.show_output(snap)
 
     def grids(self):
         """(output grid, neuron grid) of the view shown now, made once per data and view."""
-        axes = self.panel.slice_axes()
+        axes = self.options.slice_axes()
         key = (self.data.version, view_of(self.data.dataset, axes))
         if key != self._grids_key:
             self._grids_key = key
@@ -359,7 +326,6 @@ class LiveView(QObject):
         exact = not snap.running
         if loss:
             w.loss.set_data(epochs, c.column("train_loss"), c.column("test_loss"), exact)
-            w.pin.setEnabled(len(c) > 1 and self._pinned != (self.run.state.generation, len(c)))
         if metric:
             w.metric_plot.set_data(epochs, c.column("train_metric"), c.column("test_metric"), exact)
         dataset = self.data.dataset

@@ -56,6 +56,7 @@ from .menus import WindowMenus
 from .output_panel import OutputPanel
 from .palette import LayerPalette
 from .panels import NetworkPanel, ProblemsList
+from .pins import RunPins
 from .plots import BoundaryPlot
 from .run_controller import RunController
 from .scene import NetworkScene
@@ -102,7 +103,7 @@ class MainWindow(WindowMenus, WindowFiles, WindowLayout, QMainWindow):
         self.problems = ProblemsList()
         self.training_panel = TrainingPanel()
         self.boundary = BoundaryPlot()
-        self.output_panel = OutputPanel(self.boundary, self.training_panel)
+        self.output_panel = OutputPanel(self.boundary)
         self.curves = CurvesPanel()
         self.layer_plot = LayerPlot()
         self.learn_panel = LearnPanel()
@@ -121,13 +122,14 @@ class MainWindow(WindowMenus, WindowFiles, WindowLayout, QMainWindow):
         self._toolbar_break = False
 
         # Rooms: data -> run -> live view; each gets what it needs, not the window.
-        self.data = DataController(self.training_panel, self)
+        self.data = DataController(self.training_panel, self.output_panel.options, self)
         self.run = RunController(self.data, self.training_panel,
                                  lambda *a: self._ask_weight(*a), self)
         counters = Counters(self.epoch_label, self.rate_label, self.elapsed_label, self.loss_label,
                             self.play_button)
-        self.live = LiveView(self.run, self.data, self.training_panel, self.boundary, self.curves,
+        self.live = LiveView(self.run, self.data, self.output_panel.options, self.boundary, self.curves,
                              self.layer_plot, self.scene, counters, self)
+        self.pins = RunPins(self.run, self.curves, self.live.frameDrawn, self)
         self.learn = LearnController(self.run, self.data, self.learn_panel, self.scene, self.boundary, self)
         self.surface = SurfaceLink(self.run, self.data, self.surface_view, self)
         self.timeline = TimelineView(self.live, self.curves.timeline, self)

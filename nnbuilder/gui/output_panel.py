@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
-from PySide6.QtWidgets import (QButtonGroup, QHBoxLayout, QLabel, QPushButton, QSpinBox,
-                               QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton,
+                               QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
 from nnbuilder.core.datasets import DATASET_CONSTRAINTS
 
 from .colours import CLASS_COLORS
 from .plots import BoundaryPlot
-from .training_panel import TrainingPanel
 
 MAX_PAINT_CLASSES = DATASET_CONSTRAINTS["classes"].high  # as many as a model file may hold
 
@@ -76,29 +75,83 @@ class PaintRow(QWidget):
             self.buttons[0].setChecked(True)
 
 
-class OutputPanel(QWidget):
-    """``plot`` over its option rows; the options themselves belong to ``panel``."""
+class ViewOptions(QWidget):
+    """What the output view shows: the test data, a discretized output, and for
+    data of 3+ columns the two it spans (the others held at their median).
+    ``changed`` on every change the person makes."""
 
-    def __init__(self, plot: BoundaryPlot, panel: TrainingPanel, parent=None):
+    changed = Signal()
+
+    def __init__(self, parent=None):
         super().__init__(parent)
-        self.setObjectName("outputPanel")
-        self.plot = plot
+        self._quiet = False
+        self.show_test = QCheckBox("show test data")
+        self.show_test.setObjectName("showTestCheck")
+        self.show_test.setChecked(True)
+        self.discretize = QCheckBox("discretize output")
+        self.discretize.setObjectName("discretizeCheck")
+        self.slice_x = QComboBox()
+        self.slice_x.setObjectName("sliceXCombo")
+        self.slice_x.setToolTip("Feature along the output view's x axis")
+        self.slice_y = QComboBox()
+        self.slice_y.setObjectName("sliceYCombo")
+        self.slice_y.setToolTip("Feature along the output view's y axis")
+        self.slice_label = QLabel("x, y:")
+        self.slice_label.setToolTip("The two features the output view spans; the others are "
+                                    "held at their median")
+        for box in (self.slice_x, self.slice_y):
+            box.currentIndexChanged.connect(lambda _: self._quiet or self.changed.emit())
+        self.show_test.toggled.connect(lambda _: self.changed.emit())
+        self.discretize.toggled.connect(lambda _: self.changed.emit())
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        layout.addWidget(plot, 1)
         options = QHBoxLayout()
         options.setContentsMargins(6, 0, 6, 2)
-        options.addWidget(panel.show_test)
-        options.addWidget(panel.discretize)
+        options.addWidget(self.show_test)
+        options.addWidget(self.discretize)
         options.addStretch(1)
         layout.addLayout(options)
         slice_row = QHBoxLayout()  # for data with 3+ columns: which two the view spans
         slice_row.setContentsMargins(6, 0, 6, 2)
-        slice_row.addWidget(panel.slice_label)
-        slice_row.addWidget(panel.slice_x, 1)
-        slice_row.addWidget(panel.slice_y, 1)
+        slice_row.addWidget(self.slice_label)
+        slice_row.addWidget(self.slice_x, 1)
+        slice_row.addWidget(self.slice_y, 1)
         layout.addLayout(slice_row)
+
+    def set_columns(self, names: list[str]) -> None:
+        """Offer the columns for the output view's axes (shown for 3+ columns)."""
+        self._quiet = True
+        try:
+            for box, default in ((self.slice_x, 0), (self.slice_y, 1)):
+                box.clear()
+                box.addItems(names)
+                box.setCurrentIndex(min(default, len(names) - 1))
+                box.setVisible(len(names) > 2)
+        finally:
+            self._quiet = False
+        self.slice_label.setVisible(len(names) > 2)
+
+    def slice_axes(self) -> tuple[int, int]:
+        i, j = max(self.slice_x.currentIndex(), 0), max(self.slice_y.currentIndex(), 0)
+        if i == j:  # two different columns: the next one
+            j = (i + 1) % max(self.slice_y.count(), 2)
+        return i, j
+
+
+class OutputPanel(QWidget):
+    """``plot`` over its view options and the painting row."""
+
+    def __init__(self, plot: BoundaryPlot, parent=None):
+        super().__init__(parent)
+        self.setObjectName("outputPanel")
+        self.plot = plot
+        self.options = ViewOptions()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(plot, 1)
+        layout.addWidget(self.options)
         self.paint_row = PaintRow()
         layout.addWidget(self.paint_row)
 

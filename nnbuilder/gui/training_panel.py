@@ -14,8 +14,8 @@ import os
 from contextlib import contextmanager
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout,
-                               QLabel, QPushButton, QSizePolicy, QSpinBox, QWidget)
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout,
+                               QPushButton, QSizePolicy, QSpinBox, QWidget)
 
 from nnbuilder.core.constraints import Constraint
 from nnbuilder.core.datasets import DATASET_CONSTRAINTS, DATASETS
@@ -69,7 +69,6 @@ class TrainingPanel(QWidget):
     configChanged = Signal(dict)
     datasetChanged = Signal(dict)
     speedChanged = Signal(object)
-    viewChanged = Signal()
     importRequested = Signal()
     normalizeChanged = Signal(str)
 
@@ -150,24 +149,6 @@ class TrainingPanel(QWidget):
         self.speed.setToolTip("Limit the training speed to watch it learn step by step "
                               "(max: as fast as the machine goes)")
         self.speed.setCurrentIndex(DEFAULT_SPEED)
-        self.show_test = QCheckBox("show test data")
-        self.show_test.setObjectName("showTestCheck")
-        self.show_test.setChecked(True)
-        self.discretize = QCheckBox("discretize output")
-        self.discretize.setObjectName("discretizeCheck")
-        # For data with more than two columns: the two the output view spans.
-        self.slice_x = QComboBox()
-        self.slice_x.setObjectName("sliceXCombo")
-        self.slice_x.setToolTip("Feature along the output view's x axis")
-        self.slice_y = QComboBox()
-        self.slice_y.setObjectName("sliceYCombo")
-        self.slice_y.setToolTip("Feature along the output view's y axis")
-        self.slice_label = QLabel("x, y:")  # shown with the two combo boxes, under the output view
-        self.slice_label.setToolTip("The two features the output view spans; the others are "
-                                    "held at their median")
-        for box in (self.slice_x, self.slice_y):
-            box.currentIndexChanged.connect(lambda _: self._quiet or self.viewChanged.emit())
-
         form = QFormLayout(self)
         form.setVerticalSpacing(4)
         form.setContentsMargins(6, 4, 6, 4)
@@ -186,7 +167,7 @@ class TrainingPanel(QWidget):
                          ("Max epochs", self.max_epochs), ("Loss target", self.loss_target)]:
             form.addRow(label, w)
         self.form = form
-        # Shown elsewhere: the speed beside the Train button, the view options under the plot.
+        # Shown elsewhere: the speed beside the Train button.
 
         for w in (self.lr, self.batch, self.momentum, self.reg_rate, self.max_epochs, self.loss_target):
             w.valueChanged.connect(self._config_edited)
@@ -199,8 +180,6 @@ class TrainingPanel(QWidget):
         self.seed.valueChanged.connect(self._dataset_edited)
         self.split.valueChanged.connect(self._dataset_edited)
         self.speed.currentIndexChanged.connect(lambda i: self.speedChanged.emit(SPEEDS[i][1]))
-        self.show_test.toggled.connect(lambda _: self.viewChanged.emit())
-        self.discretize.toggled.connect(lambda _: self.viewChanged.emit())
 
     @contextmanager
     def _quietly(self):
@@ -210,22 +189,6 @@ class TrainingPanel(QWidget):
             yield
         finally:
             self._quiet = was
-
-    def set_columns(self, names: list[str]) -> None:
-        """Offer the columns for the output view's axes (shown for 3+ columns)."""
-        with self._quietly():
-            for box, default in ((self.slice_x, 0), (self.slice_y, 1)):
-                box.clear()
-                box.addItems(names)
-                box.setCurrentIndex(min(default, len(names) - 1))
-                box.setVisible(len(names) > 2)
-        self.slice_label.setVisible(len(names) > 2)
-
-    def slice_axes(self) -> tuple[int, int]:
-        i, j = max(self.slice_x.currentIndex(), 0), max(self.slice_y.currentIndex(), 0)
-        if i == j:  # two different columns: the next one
-            j = (i + 1) % max(self.slice_y.count(), 2)
-        return i, j
 
     def checked_fields(self) -> list:
         """The number fields that refuse a bad value with the reason."""
