@@ -183,7 +183,7 @@ def test_plots_export_and_loss_csv(qtbot, window, gui_env):
     qtbot.mouseClick(window.play_button, Qt.MouseButton.LeftButton)
     wait_epochs(qtbot, window, 5)
     pause(qtbot, window)
-    files = window.export_plots(str(gui_env))
+    files = window.files.export_plots(str(gui_env))
     assert sorted(p.rsplit("/", 1)[1] for p in files) == sorted(
         f"{n}.{s}" for n in ("loss", "metric", "output") for s in ("png", "svg"))
     svg = (gui_env / "loss.svg").read_text()
@@ -191,7 +191,7 @@ def test_plots_export_and_loss_csv(qtbot, window, gui_env):
     from PySide6.QtGui import QImage
     assert not QImage(str(gui_env / "output.png")).isNull()
     out = gui_env / "loss.csv"
-    assert window.export_loss_csv(str(out))
+    assert window.files.export_loss_csv(str(out))
     rows = list(csv.reader(out.open()))
     assert rows[0] == ["epoch", "step", "train_loss", "test_loss", "train_metric", "test_metric"]
     assert len(rows) - 1 == len(window.run.state.curves) and [r[0] for r in rows[1:4]] == ["0.0", "1.0", "2.0"]
@@ -267,7 +267,7 @@ def test_saving_after_training_stores_the_trained_weights(qtbot, window, gui_env
     s = pause(qtbot, window)
     path = gui_env / "trained.json"
     monkeypatch.setattr(MainWindow, "_ask_save_path", lambda self, *a: str(path))
-    assert window.save_as()
+    assert window.files.save_as()
     from nnbuilder.core.modelfile import load_model
 
     doc = load_model(path)
@@ -408,7 +408,7 @@ def test_paint_points_remove_undo_save_and_reopen(qtbot, make_window, gui_env, m
     assert w.play_button.isEnabled()
     path = gui_env / "painted.json"
     monkeypatch.setattr(MainWindow, "_ask_save_path", lambda self, *a: str(path))
-    assert w.save_as()
+    assert w.files.save_as()
     again = make_window(str(path))
     assert again.document.dataset["points"] == doc.dataset["points"]
     assert again.training_panel.dataset.currentText() == "painted" and again.output_panel.paint_row.isVisible()
