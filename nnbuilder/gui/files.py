@@ -22,7 +22,7 @@ from nnbuilder.core.resources import resource_root
 
 from . import autosave as side_file
 from . import exports
-from .document import Document
+from .document import DEFAULT_EXAMPLE, Document
 from .importer import DATA_SUFFIXES
 from .run_controller import RunController
 from .scene import NetworkScene
@@ -79,6 +79,18 @@ class FileRoom(QObject):
         side_file.clear_autosave()
 
     # ------------------------------------------------------------ open, new
+    def load_example(self) -> None:
+        """The built-in example: a 2-4-4-1 network for the circle dataset, untitled.
+        (At start: the autosave of a session that crashed stays to be offered.)"""
+        try:
+            doc = Document(load_model(DEFAULT_EXAMPLE))
+        except ModelFileError as e:  # a broken installation: still open a window
+            self._status(str(e))
+            doc = Document()
+        doc.example_name = DEFAULT_EXAMPLE.stem
+        doc.auto_layout(undoable=False)
+        self._set_document(doc)
+
     def maybe_save(self) -> bool:
         """True when the current document may be replaced or closed."""
         if self.document is None or not self.document.modified:

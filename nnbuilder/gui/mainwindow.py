@@ -32,13 +32,11 @@ from PySide6.QtWidgets import (
 )
 from threadpoolctl import threadpool_limits
 
-from nnbuilder.core.errors import ModelFileError
-from nnbuilder.core.modelfile import load_model
 from nnbuilder.core.resources import resource_root
 
 from .curves import CurvesPanel, LayerPlot
 from .data_controller import DataController
-from .document import DEFAULT_EXAMPLE, Document
+from .document import Document
 from .files import MODEL_FILTER, ONNX_FILTER, Dialogs, FileRoom, settings
 from .import_flows import ImportFlows
 from .importer import DATA_FILTER
@@ -159,9 +157,9 @@ class MainWindow(QMainWindow):
         if path is not None:
             self.set_document(Document())
             if not self.files.open_file(str(path), ask_to_save=False):
-                self.load_example()
+                self.files.load_example()
         else:
-            self.load_example()
+            self.files.load_example()
         if offer_restore:
             QTimer.singleShot(0, self.files.offer_restore)
 
@@ -238,17 +236,6 @@ class MainWindow(QMainWindow):
         document.undo_stack.cleanChanged.connect(self._update_title)
         self.validate()
         QTimer.singleShot(0, self.view.fit)
-
-    def load_example(self) -> None:
-        """The built-in example: a 2-4-4-1 network for the circle dataset, untitled."""
-        try:
-            doc = Document(load_model(DEFAULT_EXAMPLE))
-        except ModelFileError as e:  # a broken installation: still open a window
-            self.show_status(str(e))
-            doc = Document()
-        doc.example_name = DEFAULT_EXAMPLE.stem
-        doc.auto_layout(undoable=False)
-        self.set_document(doc)
 
     def document_name(self) -> str:
         """What the title bar and the save prompt call the document."""
