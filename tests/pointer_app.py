@@ -92,7 +92,7 @@ class Driver:
 
     def cmd_example(self) -> dict:
         self._close_dialogs()
-        self.w.load_example()
+        self.w.files.load_example()
         self.app.processEvents()
         self.w.view.fit()
         return {"ok": True}

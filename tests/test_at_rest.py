@@ -67,7 +67,7 @@ def independent_train_loss(w, tmp_path) -> float:
     from forward import bce, forward, read_model
 
     path = tmp_path / "now.json"
-    assert w._save_to(str(path))
+    assert w.files.save_to(str(path))
     tr, _ = w.data.split_indices()
     ds = w.data.dataset
     p, _ = forward(read_model(path), ds.X[tr])
@@ -140,8 +140,8 @@ def test_after_a_data_change_a_rewind_and_open_every_read_out_is_new(qtbot, wind
     qtbot.mouseClick(w.step_button, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier)
     qtbot.waitUntil(lambda: shown_counters(w)[0] == 1 and rested(w), timeout=WAIT)
     saved = tmp_path / "trained.json"
-    assert w._save_to(str(saved))
-    assert w.open_file(str(saved), ask_to_save=False)
+    assert w.files.save_to(str(saved))
+    assert w.files.open_file(str(saved), ask_to_save=False)
     qtbot.waitUntil(lambda: shown_counters(w) == (0, 0) and len(train_curve(w)[1]) == 0 and rested(w),
                     timeout=WAIT)
     assert shown_loss(w) is None

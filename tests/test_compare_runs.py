@@ -124,12 +124,12 @@ def test_several_pins_clear_in_one_click_and_new_or_open_drop_them(qtbot, window
     train_epochs(qtbot, window, 2)
     qtbot.mouseClick(panel.pin, Qt.MouseButton.LeftButton)
     assert len(plot.pins) == 1
-    window.new_document()
+    window.files.new_document()
     qtbot.waitUntil(lambda: plot.pins == [], timeout=WAIT)
     assert not panel.clear_pins.isEnabled()
-    window.open_file(str(EXAMPLES / "xor.json"), ask_to_save=False)
+    window.files.open_file(str(EXAMPLES / "xor.json"), ask_to_save=False)
     train_epochs(qtbot, window, 2)
     qtbot.mouseClick(panel.pin, Qt.MouseButton.LeftButton)
     assert len(plot.pins) == 1
-    window.open_file(str(EXAMPLES / "circle.json"), ask_to_save=False)
+    window.files.open_file(str(EXAMPLES / "circle.json"), ask_to_save=False)
     assert plot.pins == []

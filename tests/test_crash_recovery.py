@@ -36,15 +36,15 @@ elif mode == "train":
     QTimer.singleShot(200, w.run.toggle_play)
 elif mode == "restore":
     QTimer.singleShot(500, lambda: (report("restored"), app.quit()))
-written = w.autosave
+written = w.files.autosave
 def autosave():
     ok = written()
     if ok:
         report("autosaved")
     return ok
-w.autosave = autosave
-w.autosave_timer.timeout.disconnect()
-w.autosave_timer.timeout.connect(w.autosave)
+w.files.autosave = autosave
+w.files.autosave_timer.timeout.disconnect()
+w.files.autosave_timer.timeout.connect(w.files.autosave)
 app.exec()
 """
 

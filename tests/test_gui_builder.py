@@ -60,7 +60,7 @@ def test_build_2_4_4_1_from_empty_with_the_mouse_then_save_and_reopen(qtbot, mak
     assert set(again.scene.node_items) == set(ids)
     for nid in ids:
         assert again.scene.node_items[nid].pos() == w.scene.node_items[nid].pos()
-    assert str(path.resolve()) in again.recent_files()
+    assert str(path.resolve()) in again.files.recent_files()
 
 
 def test_refused_connection_says_why_in_the_status_bar(qtbot, window):
@@ -206,7 +206,7 @@ def test_opening_a_broken_file_leaves_the_document_untouched(window, gui_env):
     bad.write_text('{"format": "nnbuilder-model", "version": 1, "graph": {"nodes": [{"id": "a", '
                    '"type": "dense", "params": {"units": 99999}}], "edges": []}}')
     with window.expect_errors():
-        assert window.open_file(str(bad)) is False
+        assert window.files.open_file(str(bad)) is False
     assert window.document is doc and graph_of(window).to_dict() == before
     title, text = window.errors[-1]
     assert title == "Cannot open file" and "$.graph.nodes[0].params.units" in text
@@ -214,11 +214,11 @@ def test_opening_a_broken_file_leaves_the_document_untouched(window, gui_env):
     data = json.loads(json.dumps({"format": "nnbuilder-model", "version": 7, "graph": {"nodes": [], "edges": []}}))
     newer.write_text(json.dumps(data))
     with window.expect_errors():
-        assert window.open_file(str(newer)) is False
+        assert window.files.open_file(str(newer)) is False
     assert "newer nnbuilder" in window.errors[-1][1]
     (gui_env / "junk.json").write_text("{not json")
     with window.expect_errors():
-        assert window.open_file(str(gui_env / "junk.json")) is False
+        assert window.files.open_file(str(gui_env / "junk.json")) is False
     assert "not valid JSON" in window.errors[-1][1]
     assert window.document is doc
 
@@ -242,21 +242,21 @@ def test_unsaved_changes_ask_before_closing(qtbot, window, monkeypatch):
 
 def test_autosave_then_restore_after_a_crash(qtbot, make_window, gui_env, monkeypatch):
     w = make_window()
-    assert w.autosave() is False  # nothing modified yet
+    assert w.files.autosave() is False  # nothing modified yet
     drop_from_palette(w, "dropout", QPointF(0, 250))
-    w.autosave_timer.setInterval(50)
-    data, _ = MainWindow.autosave_paths()
+    w.files.autosave_timer.setInterval(50)
+    data, _ = w.files.autosave_paths()
     qtbot.waitUntil(data.exists, timeout=3000)
     saved = graph_of(w).to_dict()
     # A crash: the window goes away without closeEvent, the autosave stays.
-    w.autosave_timer.stop()
+    w.files.autosave_timer.stop()
     w.closeEvent = lambda e: e.accept()
     monkeypatch.setattr(MainWindow, "_ask_restore", lambda self, src: True)
     again = make_window(offer_restore=True)
     qtbot.waitUntil(lambda: graph_of(again).to_dict() == saved, timeout=3000)
     assert again.document.modified and again.isWindowModified()
     # Declining removes it
-    again.autosave()
+    again.files.autosave()
     monkeypatch.setattr(MainWindow, "_ask_restore", lambda self, src: False)
     third = make_window(offer_restore=True)
     qtbot.waitUntil(lambda: not data.exists(), timeout=3000)
@@ -265,8 +265,8 @@ def test_autosave_then_restore_after_a_crash(qtbot, make_window, gui_env, monkey
 
 def test_clean_close_removes_the_autosave(window):
     drop_from_palette(window, "dropout", QPointF(0, 250))
-    assert window.autosave()
-    data, _ = MainWindow.autosave_paths()
+    assert window.files.autosave()
+    data, _ = window.files.autosave_paths()
     assert data.exists()
     window.close()
     assert not data.exists()
@@ -298,13 +298,13 @@ def test_dropping_a_model_file_on_the_window_opens_it(window, gui_env):
 
 def test_export_png_svg_and_weights(window, gui_env, monkeypatch):
     png, svg = gui_env / "d.png", gui_env / "d.svg"
-    assert window.export_png(str(png)) and window.export_svg(str(svg))
+    assert window.files.export_png(str(png)) and window.files.export_svg(str(svg))
     img = QImage(str(png))
     rect = window.scene.itemsBoundingRect()
     assert img.width() >= rect.width() * 2 and img.height() >= rect.height() * 2
     assert "<svg" in svg.read_text() and "Dense" in svg.read_text()
     with window.expect_errors():
-        assert window.export_weights() is False
+        assert window.files.export_weights() is False
     assert "No trained weights" in window.errors[-1][0]
     # A trained file exports its weights.
     from nnbuilder.cli import main
@@ -312,10 +312,10 @@ def test_export_png_svg_and_weights(window, gui_env, monkeypatch):
     trained = gui_env / "trained.json"
     assert main(["new", "2-3-1", "-o", str(gui_env / "m.json")]) == 0
     assert main(["train", str(gui_env / "m.json"), "--dataset", "xor", "--epochs", "2", "-o", str(trained)]) == 0
-    window.open_file(str(trained))
+    window.files.open_file(str(trained))
     out = gui_env / "exported.json"
     monkeypatch.setattr(MainWindow, "_ask_save_path", lambda self, *a: str(out))
-    assert window.export_weights()
+    assert window.files.export_weights()
     assert load_model(out).weights["dense1"]["W"].shape == (2, 3)
 
 

@@ -39,7 +39,7 @@ def test_tables_of_30_10_and_2_columns_each_start_a_new_run_that_trains(qtbot, w
         d = open_import(qtbot, w, table(tmp_path, columns, task), monkeypatch)
         assert d.status.text().startswith(f"Ready: 200 rows, {columns} features")
         click_import(qtbot, d)
-        qtbot.waitUntil(lambda: w.import_dialog is None, timeout=WAIT)
+        qtbot.waitUntil(lambda: w.imports.import_dialog is None, timeout=WAIT)
         assert w.data.dataset.X.shape == (200, columns) and w.data.dataset.task == task
         # A new run: counters and curves start over (nothing stitched onto the old run).
         qtbot.waitUntil(lambda: shown_counters(w) == (0, 0) and len(train_curve(w)[0]) <= 1 and rested(w),

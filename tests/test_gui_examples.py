@@ -61,7 +61,7 @@ def test_choosing_an_example_opens_it_untitled_after_the_unsaved_question(qtbot,
     original = (EXAMPLES / "xor.json").read_bytes()
     where = []
     monkeypatch.setattr(MainWindow, "_ask_save_path", lambda self, *a: where.append(a) or "")
-    w.save()
+    w.files.save()
     assert where and (EXAMPLES / "xor.json").read_bytes() == original
 
 

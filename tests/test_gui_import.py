@@ -28,8 +28,8 @@ def open_import(qtbot, w, path, monkeypatch):
     """File > Import data, answering the file dialog with ``path``; the import dialog."""
     monkeypatch.setattr(MainWindow, "_ask_data_path", lambda self: str(path))
     w.act_import.trigger()
-    qtbot.waitUntil(lambda: w.import_dialog is not None and w.import_dialog.isVisible(), timeout=WAIT)
-    return w.import_dialog
+    qtbot.waitUntil(lambda: w.imports.import_dialog is not None and w.imports.import_dialog.isVisible(), timeout=WAIT)
+    return w.imports.import_dialog
 
 
 def click_import(qtbot, dialog):
@@ -67,7 +67,7 @@ def test_importing_a_good_file_sets_the_data_and_fits_the_network_in_one_undo_st
     check_item(qtbot, d, "c", False)  # a user leaves column c out
     assert d.status.text().startswith("Ready: 60 rows, 2 features")
     click_import(qtbot, d)
-    qtbot.waitUntil(lambda: w.import_dialog is None)
+    qtbot.waitUntil(lambda: w.imports.import_dialog is None)
     w.activateWindow()  # focus returns to the window, as when a person closes a dialog
     qtbot.waitUntil(w.isActiveWindow)
 
@@ -96,10 +96,10 @@ def test_importing_a_good_file_sets_the_data_and_fits_the_network_in_one_undo_st
 
     # Saved and reopened: the same data, read from the file again.
     out = tmp_path / "m.json"
-    assert w._save_to(str(out))
+    assert w.files.save_to(str(out))
     assert load_model(str(out)).dataset["features"] == ["a", "b"]
     w2 = make_window()
-    assert w2.open_file(str(out), ask_to_save=False)
+    assert w2.files.open_file(str(out), ask_to_save=False)
     # Read in steps between events, as an import is: not ready until it is read.
     assert w2.data.dataset is None and "still reading data.csv" in w2.data.error
     assert not w2.play_button.isEnabled()
@@ -178,7 +178,7 @@ def test_a_bad_cell_is_named_by_row_and_column_and_its_row_can_be_left_out(
     w.document.undo_stack.undo()
     d = open_import(qtbot, w, path, monkeypatch)
     qtbot.keyClick(d, Qt.Key.Key_Escape)
-    qtbot.waitUntil(lambda: w.import_dialog is None)
+    qtbot.waitUntil(lambda: w.imports.import_dialog is None)
     assert w.document.dataset == before
 
 
@@ -191,7 +191,7 @@ def test_a_file_that_cannot_be_read_is_reported_and_the_data_kept(qtbot, window,
         qtbot.waitUntil(lambda: bool(w.errors), timeout=WAIT)
     title, text = w.errors[-1]
     assert title == "Cannot import data" and "row 2 has 3 cells, expected 2" in text
-    assert w.import_dialog is None and w.document.dataset == before
+    assert w.imports.import_dialog is None and w.document.dataset == before
 
 
 def test_a_100000_row_file_loads_without_freezing_the_window(qtbot, window, tmp_path, monkeypatch):
@@ -210,8 +210,8 @@ def test_a_100000_row_file_loads_without_freezing_the_window(qtbot, window, tmp_
     turns = []
 
     def turn():
-        if w.loader is not None and w.loader.isRunning():
-            turns.append(w.import_progress.value())
+        if w.imports.loader is not None and w.imports.loader.isRunning():
+            turns.append(w.imports.import_progress.value())
     timer = QTimer()
     timer.setInterval(0)
     timer.timeout.connect(turn)
@@ -234,13 +234,13 @@ def test_reading_a_big_file_can_be_cancelled(qtbot, window, tmp_path, monkeypatc
     before = dict(w.document.dataset)
     monkeypatch.setattr(MainWindow, "_ask_data_path", lambda self: path)
     w.act_import.trigger()
-    qtbot.waitUntil(lambda: w.import_progress is not None and w.import_progress.isVisible(), timeout=WAIT)
-    cancel = w.import_progress.findChild(QPushButton)
+    qtbot.waitUntil(lambda: w.imports.import_progress is not None and w.imports.import_progress.isVisible(), timeout=WAIT)
+    cancel = w.imports.import_progress.findChild(QPushButton)
     assert cancel is not None and cancel.text() == "Cancel"
     qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: w.loader is None, timeout=WAIT)
+    qtbot.waitUntil(lambda: w.imports.loader is None, timeout=WAIT)
     assert "cancelled" in w.statusBar().currentMessage()
-    assert w.import_dialog is None and w.document.dataset == before and not w.errors
+    assert w.imports.import_dialog is None and w.document.dataset == before and not w.errors
 
 
 def test_dropping_a_csv_file_on_the_window_opens_the_import_dialog(qtbot, window, tmp_path):
@@ -258,8 +258,8 @@ def test_dropping_a_csv_file_on_the_window_opens_the_import_dialog(qtbot, window
     event = QDropEvent(QPointF(at), Qt.DropAction.CopyAction, mime,
                        Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(view, event)
-    qtbot.waitUntil(lambda: w.import_dialog is not None, timeout=WAIT)
-    d = w.import_dialog
+    qtbot.waitUntil(lambda: w.imports.import_dialog is not None, timeout=WAIT)
+    d = w.imports.import_dialog
     assert d.table.path == path and d.target.currentText() == "y"
     click_import(qtbot, d)
     # Two columns: the Input node keeps its features (x1, x2 here).
@@ -299,7 +299,7 @@ def test_iris_imported_from_its_csv_trains_and_fills_the_confusion_matrix(
     assert w.curves.confusion.class_names == ["setosa", "versicolor", "virginica"]
     # Saved: the statistics the inputs were standardized with go into the file.
     out = tmp_path / "iris.json"
-    assert w._save_to(str(out))
+    assert w.files.save_to(str(out))
     m = load_model(str(out))
     inp = w.document.graph.nodes_of_type("input")[0].id
     assert m.weights[inp]["mean"].shape == (4,) and 5.5 < m.weights[inp]["mean"][0] < 6.2
@@ -335,8 +335,8 @@ def test_import_csv_in_the_data_list_opens_the_file_dialog_and_keeps_the_data_on
     assert combo.currentText() == "circle" and w.document.dataset["name"] == "circle"
     monkeypatch.setattr(MainWindow, "_ask_data_path", lambda self: str(IRIS))
     combo.setCurrentIndex(combo.findText("Import CSV…"))
-    qtbot.waitUntil(lambda: w.import_dialog is not None, timeout=WAIT)
-    click_import(qtbot, w.import_dialog)
+    qtbot.waitUntil(lambda: w.imports.import_dialog is not None, timeout=WAIT)
+    click_import(qtbot, w.imports.import_dialog)
     assert combo.currentText() == "iris.csv" and combo.itemText(combo.count() - 1) == "Import CSV…"
     combo.setCurrentText("moons")  # back to a built-in set: the CSV options go
     assert w.document.dataset["name"] == "moons" and "csv" not in w.document.dataset

@@ -20,10 +20,10 @@ def test_open_recent_lists_whole_paths_and_says_which_folder(window, tmp_path):
     for p in (a, b):
         p.parent.mkdir()
         p.write_text((EXAMPLES / "xor.json").read_text())
-    assert w.open_file(str(a), ask_to_save=False)
-    assert w.recent_files() == [str(a)]  # one path stored: not read back letter by letter
-    assert w.open_file(str(b), ask_to_save=False)
-    assert w.recent_files() == [str(b), str(a)]
+    assert w.files.open_file(str(a), ask_to_save=False)
+    assert w.files.recent_files() == [str(a)]  # one path stored: not read back letter by letter
+    assert w.files.open_file(str(b), ask_to_save=False)
+    assert w.files.recent_files() == [str(b), str(a)]
     w.recent_menu.aboutToShow.emit()
     texts = [act.text() for act in w.recent_menu.actions()]
     assert texts == ["net.json — b", "net.json — a"]

@@ -59,7 +59,7 @@ def test_open_of_a_trained_model_compiles_at_most_twice(make_window, qtbot, tmp_
     w = make_window()
     qtbot.waitUntil(lambda: w.run.refresh_ready() is None)
     compilations.clear()
-    assert w.open_file(str(path))
+    assert w.files.open_file(str(path))
     qtbot.waitUntil(lambda: w.run.refresh_ready() is None)
     # The trained state is on screen: the output view drew the document's weights.
     assert w.boundary.last_rgba is not None
@@ -113,10 +113,10 @@ def test_writing_the_document_does_not_compile_each_time(make_window, qtbot, tmp
     w.document.mark_modified()
     compilations.clear()
     for _ in range(3):
-        assert w.autosave()
+        assert w.files.autosave()
         assert w.document.to_model().weights is not None
     assert len(compilations) <= 1, compilations
-    assert load_model(w.autosave_paths()[0]).weights is not None
+    assert load_model(w.files.autosave_paths()[0]).weights is not None
     assert not w.errors
 
 
@@ -169,7 +169,7 @@ def test_queries_change_nothing_and_save_takes_the_new_datas_statistics(make_win
         np.testing.assert_array_equal(current[nid]["W"], kept[nid]["W"])
 
     out = tmp_path / "saved.json"
-    assert w._save_to(str(out))
+    assert w.files.save_to(str(out))
     saved = load_model(out).weights
     np.testing.assert_allclose(saved["input"]["mean"], X.mean(axis=0), rtol=1e-12)
     np.testing.assert_allclose(saved["input"]["std"], X.std(axis=0), rtol=1e-12)
@@ -182,7 +182,7 @@ def test_save_while_training_writes_the_newest_weights(make_window, qtbot, tmp_p
     qtbot.waitUntil(lambda: w.run.snapshot is not None and w.run.snapshot.running
                     and w.run.snapshot.step > 0, timeout=20_000)
     out = tmp_path / "running.json"
-    assert w._save_to(str(out))  # no event in between: the newest snapshot taken is the one saved
+    assert w.files.save_to(str(out))  # no event in between: the newest snapshot taken is the one saved
     newest = w.run.snapshot
     saved = load_model(out).weights
     for nid, (W, b) in newest.weights.items():
@@ -233,7 +233,7 @@ def test_a_trained_model_whose_data_is_gone_keeps_its_weights_when_saved(make_wi
     qtbot.waitUntil(lambda: w.data.error is not None and "cannot read" in w.data.error)
     assert w.run.refresh_ready() is not None
     out = tmp_path / "saved.json"
-    assert w._save_to(str(out))
+    assert w.files.save_to(str(out))
     saved = load_model(out).weights
     assert_same_weights(saved, model.weights)
     assert not w.errors
@@ -245,7 +245,7 @@ def test_open_hands_the_document_to_every_room_before_its_data_loads(make_window
     w = make_window()
     seen = []
     w.data.dataChanged.connect(lambda: seen.append((w.data.document, w.run.document)))
-    assert w.open_file(str(path))
+    assert w.files.open_file(str(path))
     assert seen, "the data did not load"
     assert all(data is run is w.document for data, run in seen), seen
     assert w.run.prepared().data is not None and w.run.prepared().reason is None

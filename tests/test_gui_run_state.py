@@ -46,7 +46,7 @@ def test_a_reopened_trained_model_shows_its_trained_state(qtbot, make_window, tm
     s = train_epochs(qtbot, w, 30)
     drawn = w.boundary.last_rgba.copy()
     path = tmp_path / "trained.json"
-    assert w._save_to(str(path))
+    assert w.files.save_to(str(path))
     again = make_window(str(path))
     # No Train, no Step: the output view and the weight lines are the trained ones.
     assert again.run.worker is None and snap(again) is None
@@ -116,7 +116,7 @@ def test_open_names_the_metric_of_the_new_data_and_drops_the_old_confusion_matri
     w = window
     train_epochs(qtbot, w, 3)  # the example: classification, a confusion matrix
     assert w.curves.confusion.isVisible() and w.curves.metric_plot.ylabel == "accuracy"
-    w.open_file(os.path.join("resources", "examples", "linear_regression.json"), ask_to_save=False)
+    w.files.open_file(os.path.join("resources", "examples", "linear_regression.json"), ask_to_save=False)
     assert w.curves.metric_plot.ylabel == "R²"  # before any training of the new network
     assert not w.curves.confusion.isVisible()
     w.act_new.trigger()

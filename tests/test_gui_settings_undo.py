@@ -239,7 +239,7 @@ def test_saved_settings_come_back_from_the_file(qtbot, make_window, gui_env, mon
     seed = w.document.seed
     path = gui_env / "settings.json"
     monkeypatch.setattr(MainWindow, "_ask_save_path", lambda self, *a: str(path))
-    assert w.save_as() and not w.isWindowModified()
+    assert w.files.save_as() and not w.isWindowModified()
     raw = json.loads(path.read_text())  # the file itself, read as JSON
     assert raw["training"]["lr"] == 0.25 and raw["training"]["batch_size"] == 25
     assert raw["training"]["optimizer"] == "adam" and raw["training"]["max_epochs"] == 40

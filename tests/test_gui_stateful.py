@@ -127,7 +127,7 @@ def test_random_user_sessions_keep_the_diagram_true_and_undo_complete(qtbot, mak
 
         @rule(pick=st.integers(0, len(EXAMPLES) - 1))
         def open(self, pick):
-            assert w.open_file(str(EXAMPLES[pick]), ask_to_save=False)
+            assert w.files.open_file(str(EXAMPLES[pick]), ask_to_save=False)
             self.settle()
 
         @rule(fit=st.booleans())

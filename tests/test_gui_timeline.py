@@ -89,7 +89,7 @@ def test_look_back_continue_from_a_moment_and_train_on(qtbot, window, tmp_path, 
     assert bar.readout.text().startswith(f"step {target:,} · epoch {int(moments[index, 1]):,}")
     assert bar.continue_here.isEnabled()
     # ... and the document (what Save writes) keeps the run's current weights.
-    assert window._save_to(str(tmp_path / "looked.json"))
+    assert window.files.save_to(str(tmp_path / "looked.json"))
     saved = load_model(tmp_path / "looked.json").weights
     for nid, (W, b) in snap(window).weights.items():
         np.testing.assert_array_equal(saved[nid]["W"], W)
@@ -150,5 +150,5 @@ def test_the_end_of_the_slider_train_step_and_a_new_run_return_to_the_live_state
     qtbot.waitUntil(lambda: window.run.state.timeline is not None, timeout=WAIT)
     assert window.run.state.timeline[:, 0].tolist() == [0.0] and bar.now == 1
     # New: no run, no timeline.
-    window.new_document()
+    window.files.new_document()
     assert window.run.state.timeline is None and not bar.isEnabled() and bar.now == 0

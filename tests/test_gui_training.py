@@ -177,7 +177,7 @@ def test_plots_export_and_loss_csv(qtbot, window, gui_env):
     qtbot.mouseClick(window.play_button, Qt.MouseButton.LeftButton)
     wait_epochs(qtbot, window, 5)
     pause(qtbot, window)
-    files = window.export_plots(str(gui_env))
+    files = window.files.export_plots(str(gui_env))
     assert sorted(p.rsplit("/", 1)[1] for p in files) == sorted(
         f"{n}.{s}" for n in ("loss", "metric", "output") for s in ("png", "svg"))
     svg = (gui_env / "loss.svg").read_text()
@@ -185,7 +185,7 @@ def test_plots_export_and_loss_csv(qtbot, window, gui_env):
     from PySide6.QtGui import QImage
     assert not QImage(str(gui_env / "output.png")).isNull()
     out = gui_env / "loss.csv"
-    assert window.export_loss_csv(str(out))
+    assert window.files.export_loss_csv(str(out))
     rows = list(csv.reader(out.open()))
     assert rows[0] == ["epoch", "step", "train_loss", "test_loss", "train_metric", "test_metric"]
     assert len(rows) - 1 == len(window.run.state.curves) and [r[0] for r in rows[1:4]] == ["0.0", "1.0", "2.0"]
@@ -261,7 +261,7 @@ def test_saving_after_training_stores_the_trained_weights(qtbot, window, gui_env
     s = pause(qtbot, window)
     path = gui_env / "trained.json"
     monkeypatch.setattr(MainWindow, "_ask_save_path", lambda self, *a: str(path))
-    assert window.save_as()
+    assert window.files.save_as()
     from nnbuilder.core.modelfile import load_model
 
     doc = load_model(path)
@@ -307,7 +307,7 @@ def test_one_dimensional_regression_shows_the_fitted_curve(qtbot, make_window, t
     s = pause(qtbot, w)
     xs, ys = w.boundary.curve.getData()
     path = tmp_path / "sine.json"
-    assert w._save_to(str(path))
+    assert w.files.save_to(str(path))
     expected, _ = forward(read_model(path), np.asarray(xs)[:, None])  # a forward pass written in the test
     assert len(xs) == 200 and np.allclose(ys, expected[:, 0], rtol=1e-6, atol=1e-6)
     assert s.metric_name == "r2" and w.curves.metric_plot.ylabel == "R²"
@@ -402,7 +402,7 @@ def test_paint_points_remove_undo_save_and_reopen(qtbot, make_window, gui_env, m
     assert w.play_button.isEnabled()
     path = gui_env / "painted.json"
     monkeypatch.setattr(MainWindow, "_ask_save_path", lambda self, *a: str(path))
-    assert w.save_as()
+    assert w.files.save_as()
     again = make_window(str(path))
     assert again.document.dataset["points"] == doc.dataset["points"]
     assert again.training_panel.dataset.currentText() == "painted" and again.output_panel.paint_row.isVisible()
@@ -490,7 +490,7 @@ def test_the_window_draws_what_an_independent_forward_pass_gives(qtbot, make_win
     qtbot.mouseClick(w.step_button, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier)
     qtbot.waitUntil(lambda: step_of(w) is not None and step_of(w) > 0 and not snap(w).running, timeout=WAIT)
     model = tmp_path / "model.json"
-    assert w._save_to(str(model))
+    assert w.files.save_to(str(model))
     m = read_model(model)
     for axes in ((0, 1), (1, 2)):
         w.output_panel.options.slice_x.setCurrentIndex(axes[0])

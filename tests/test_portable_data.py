@@ -214,7 +214,7 @@ def test_save_with_data_whose_csv_has_gone_says_so_and_writes_nothing(make_windo
     (project / "data" / "flowers.csv").unlink()
     out = tmp_path / "all.json"
     with w.expect_errors():
-        assert not w.save_with_data(str(out))
+        assert not w.files.save_with_data(str(out))
     assert not out.exists() and w.document.dataset == before
     (title, text), = w.errors
     assert title == "Cannot save with data" and "flowers.csv" in text and "Nothing was saved" in text

@@ -1,51 +1,45 @@
 """The main window: it builds the widgets and the rooms, wires their signals,
-and holds the menus, the docks and the file operations.
+and shows every modal dialog (the ``_ask_*`` methods, which tests answer).
 
-The rooms (see the README's development section):
+The rooms (see the README's development section), each given its
+collaborators in its constructor; none holds this window:
 - :class:`~.data_controller.DataController`: the document's data, loaded;
 - :class:`~.run_controller.RunController`: the training run and its worker;
 - :class:`~.live_view.LiveView`: draws the run on a 30 Hz timer;
 - :class:`~.learn.LearnController`: one sample, one weight's chain rule, Step through;
 - :class:`~.surface_link.SurfaceLink`: feeds the loss-surface view;
 - :class:`~.timeline_view.TimelineView` and :class:`~.lesson_controller.LessonController`: looking
-  back over the run, and the lessons.
-Each takes its collaborators in its constructor; none holds this window.
-Menus and toolbars are in :mod:`.menus`, file operations in :mod:`.files`
-(exports in :mod:`.exports`, the autosave side file in :mod:`.autosave`).
-About 430 lines, a little over the usual 400: building the widgets and docks, wiring
-the rooms and the dialogs (which tests answer) stay together; the layout of
-the docks is in :mod:`.window_layout`.
+  back over the run, and the lessons;
+- :class:`~.files.FileRoom`: new, open, save, exports, autosave;
+- :class:`~.import_flows.ImportFlows`: a CSV table or an ONNX model brought in.
+The menus and toolbars are built by :class:`~.menus.WindowMenus`, the docks by
+:class:`~.window_layout.WindowLayout`.
 """
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut, QUndoGroup
 from PySide6.QtWidgets import (
     QApplication,
-    QDockWidget,
     QFileDialog,
     QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
-    QProgressDialog,
-    QScrollArea,
 )
 from threadpoolctl import threadpool_limits
 
-from nnbuilder.core.errors import ModelFileError
-from nnbuilder.core.modelfile import load_model
 from nnbuilder.core.resources import resource_root
 
-from . import autosave as side_file
 from .curves import CurvesPanel, LayerPlot
 from .data_controller import DataController
-from .document import DEFAULT_EXAMPLE, Document
-from .files import MODEL_FILTER, WindowFiles, settings
-from .importer import DATA_FILTER, ImportDialog, TableLoader
+from .document import Document
+from .files import MODEL_FILTER, ONNX_FILTER, Dialogs, FileRoom, settings
+from .import_flows import ImportFlows
+from .importer import DATA_FILTER
 from .inspector import Inspector
 from .learn import LearnController
 from .learn_panel import LearnPanel
@@ -67,9 +61,8 @@ from .timeline_view import TimelineView
 from .training_panel import TrainingPanel
 from .view import NetworkView
 from .wheel_guard import install_wheel_guard
-from .window_layout import LAYOUT_VERSION, WindowLayout
+from .window_layout import WindowLayout
 
-MIN_SETTINGS_WIDTH = 200  # the Training panel's column, at the least
 SHIFT_OR_CTRL = Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.ControlModifier
 
 
@@ -78,7 +71,7 @@ def held(modifiers) -> bool:
     return bool(QApplication.keyboardModifiers() & modifiers)
 
 
-class MainWindow(WindowMenus, WindowFiles, WindowLayout, QMainWindow):
+class MainWindow(QMainWindow):
     """The nnbuilder window. ``MainWindow()`` shows the built-in example,
     ``MainWindow(path)`` opens a model file."""
 
@@ -116,15 +109,32 @@ class MainWindow(WindowMenus, WindowFiles, WindowLayout, QMainWindow):
         self.problems_label.linkActivated.connect(lambda _: self.docks["problemsDock"].raise_())
         self.statusBar().addPermanentWidget(self.problems_label)
         self.statusBar().addPermanentWidget(self.params_label)
-        self._make_docks()
-        self.make_actions()
-        self.make_menus_and_toolbars()
-        self._toolbar_break = False
+        self.dock_layout = WindowLayout(self, self.view, {
+            "layersDock": self.palette_list, "trainingDock": self.training_panel,
+            "outputDock": self.output_panel, "inspectorDock": self.inspector, "learnDock": self.learn_panel,
+            "surfaceDock": self.surface_view, "lessonDock": self.lesson_panel, "curvesDock": self.curves,
+            "problemsDock": self.problems, "networkDock": self.network_panel, "gradientsDock": self.layer_plot})
+        self.docks = self.dock_layout.docks
 
         # Rooms: data -> run -> live view; each gets what it needs, not the window.
+        # The dialogs are looked up when asked, so a test's answer on the class holds.
+        dialogs = Dialogs(error=lambda *a: self._error(*a), ask_unsaved=lambda: self._ask_unsaved(),
+                          ask_open_path=lambda: self._ask_open_path(),
+                          ask_save_path=lambda *a: self._ask_save_path(*a),
+                          ask_folder=lambda *a: self._ask_folder(*a), ask_restore=lambda *a: self._ask_restore(*a),
+                          ask_data_path=lambda: self._ask_data_path(), ask_onnx_path=lambda: self._ask_onnx_path())
         self.data = DataController(self.training_panel, self.output_panel.options, self)
         self.run = RunController(self.data, self.training_panel,
                                  lambda *a: self._ask_weight(*a), self)
+        self.files = FileRoom(lambda: self.document, self.set_document, self.run, self.scene, self.view,
+                              {"loss": self.curves.loss, "metric": self.curves.metric_plot, "output": self.boundary},
+                              dialogs, self.show_status, self)
+        self.imports = ImportFlows(self.files, self.data, self.run, dialogs, self.show_status, self)
+        menus = WindowMenus(self, self.files, self.imports, self.undo_group, self.scene, self.view, self.docks,
+                            self.training_panel.speed, select_all=self.select_all, auto_layout=self.auto_layout,
+                            set_theme=self.set_theme, reset_layout=self.reset_layout,
+                            show_lessons=self.show_lessons, about=self._about)
+        vars(self).update(vars(menus))  # w.act_open, w.play_button, w.epoch_label...: the window's, by name
         counters = Counters(self.epoch_label, self.rate_label, self.elapsed_label, self.loss_label,
                             self.play_button)
         self.live = LiveView(self.run, self.data, self.output_panel.options, self.boundary, self.curves,
@@ -133,20 +143,12 @@ class MainWindow(WindowMenus, WindowFiles, WindowLayout, QMainWindow):
         self.learn = LearnController(self.run, self.data, self.learn_panel, self.scene, self.boundary, self)
         self.surface = SurfaceLink(self.run, self.data, self.surface_view, self)
         self.timeline = TimelineView(self.live, self.curves.timeline, self)
-        self.loader: TableLoader | None = None  # a CSV file being read
-        self.import_dialog: ImportDialog | None = None
-        self.import_progress: QProgressDialog | None = None
         self._wire()
         install_wheel_guard(self)  # only a focused combo or spin box takes the wheel
-
-        self.autosave_timer = QTimer(self)
-        self.autosave_timer.setInterval(side_file.AUTOSAVE_MS)
-        self.autosave_timer.timeout.connect(self.autosave)
-        self.autosave_timer.start()
         self.lessons = LessonController(self.run, self.data, self.training_panel, self.learn, self.lesson_panel,
-                                        lambda *a: self.open_lesson_network(*a), self)
+                                        self.files.open_lesson_network, self)
 
-        self._restore_settings()
+        self.dock_layout.restore()
         self.theme = settings().value("theme", "system")
         if self.theme not in THEMES:
             self.theme = "system"
@@ -156,56 +158,14 @@ class MainWindow(WindowMenus, WindowFiles, WindowLayout, QMainWindow):
 
         if path is not None:
             self.set_document(Document())
-            if not self.open_file(str(path), ask_to_save=False):
-                self.load_example()
+            if not self.files.open_file(str(path), ask_to_save=False):
+                self.files.load_example()
         else:
-            self.load_example()
+            self.files.load_example()
         if offer_restore:
-            QTimer.singleShot(0, self.offer_restore)
+            QTimer.singleShot(0, self.files.offer_restore)
 
     # ---------------------------------------------------------------- set-up
-    def _make_docks(self) -> None:
-        self.docks: dict[str, QDockWidget] = {}
-        L, R, B = (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea,
-                   Qt.DockWidgetArea.BottomDockWidgetArea)
-        training_scroll = QScrollArea()  # the settings scroll when the window is short
-        training_scroll.setWidget(self.training_panel)
-        training_scroll.setWidgetResizable(True)
-        training_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        for name, title, widget, area in [
-                ("layersDock", "Layers", self.palette_list, L),
-                ("trainingDock", "Training", training_scroll, L),
-                ("outputDock", "Output", self.output_panel, R),
-                ("inspectorDock", "Inspector", self.inspector, R),
-                ("learnDock", "Learn", self.learn_panel, R),
-                ("surfaceDock", "Loss surface", self.surface_view, R),
-                ("lessonDock", "Lessons", self.lesson_panel, R),
-                ("curvesDock", "Loss and accuracy", self.curves, B),
-                ("problemsDock", "Problems", self.problems, B),
-                ("networkDock", "Network", self.network_panel, B),
-                ("gradientsDock", "Weights and gradients", self.layer_plot, B)]:
-            dock = QDockWidget(title, self)
-            dock.setObjectName(name)
-            dock.setWidget(widget)
-            self.addDockWidget(area, dock)
-            self.docks[name] = dock
-        # The left column runs the full height (the Training settings keep their
-        # room in a short window); the plots run under the diagram and the output view.
-        self.setCorner(Qt.Corner.BottomLeftCorner, L)
-        self.setCorner(Qt.Corner.BottomRightCorner, B)
-        self.tabifyDockWidget(self.docks["inspectorDock"], self.docks["learnDock"])
-        self.tabifyDockWidget(self.docks["learnDock"], self.docks["surfaceDock"])
-        self.docks["inspectorDock"].raise_()
-        self.tabifyDockWidget(self.docks["problemsDock"], self.docks["networkDock"])
-        self.tabifyDockWidget(self.docks["networkDock"], self.docks["gradientsDock"])
-        self.docks["networkDock"].raise_()
-        # Lessons: a column of their own, right of the others, shown by Help > Lessons.
-        self.addDockWidget(R, self.docks["lessonDock"], Qt.Orientation.Horizontal)
-        self.docks["lessonDock"].hide()
-        # The settings never collapse to a sliver (a saved layout once left them 60 px wide).
-        training_scroll.setMinimumWidth(MIN_SETTINGS_WIDTH)
-        self._initial_state = self.saveState(LAYOUT_VERSION)  # what View > Panels > Reset layout returns to
-
     def _wire(self) -> None:
         """Signals between the widgets and the rooms (the only place they meet)."""
         data, run, panel, paint = self.data, self.run, self.training_panel, self.output_panel.paint_row
@@ -217,10 +177,12 @@ class MainWindow(WindowMenus, WindowFiles, WindowLayout, QMainWindow):
         run.readyChanged.connect(self._show_ready)
         run.documentModified.connect(self._update_title)
         data.dataChanged.connect(lambda: self.output_panel.show_paint_controls(data.spec))
+        self.files.saved.connect(self._update_title)
+        self.files.dataFileDropped.connect(self.imports.import_data)
         self.scene.selectionChanged.connect(self._selection_changed)
         self.palette_list.addRequested.connect(self._add_at_center)
         self.problems.nodeRequested.connect(self.select_node)
-        self.view.fileDropped.connect(self.open_dropped)
+        self.view.fileDropped.connect(self.files.open_dropped)
         self.play_button.clicked.connect(run.toggle_play)
         self.step_button.clicked.connect(lambda: run.step(held(Qt.KeyboardModifier.ShiftModifier)))
         self.reset_button.clicked.connect(lambda: run.reset(held(SHIFT_OR_CTRL)))
@@ -228,7 +190,7 @@ class MainWindow(WindowMenus, WindowFiles, WindowLayout, QMainWindow):
         panel.configChanged.connect(run.config_changed)
         panel.speedChanged.connect(run.set_speed)
         panel.datasetChanged.connect(data.panel_changed)
-        panel.importRequested.connect(lambda: self.import_data())
+        panel.importRequested.connect(lambda: self.imports.import_data())
         panel.normalizeChanged.connect(data.set_normalize)
         self.scene.weightEditRequested.connect(run.edit_weight)
         self.boundary.pointClicked.connect(
@@ -276,17 +238,6 @@ class MainWindow(WindowMenus, WindowFiles, WindowLayout, QMainWindow):
         document.undo_stack.cleanChanged.connect(self._update_title)
         self.validate()
         QTimer.singleShot(0, self.view.fit)
-
-    def load_example(self) -> None:
-        """The built-in example: a 2-4-4-1 network for the circle dataset, untitled."""
-        try:
-            doc = Document(load_model(DEFAULT_EXAMPLE))
-        except ModelFileError as e:  # a broken installation: still open a window
-            self.show_status(str(e))
-            doc = Document()
-        doc.example_name = DEFAULT_EXAMPLE.stem
-        doc.auto_layout(undoable=False)
-        self.set_document(doc)
 
     def document_name(self) -> str:
         """What the title bar and the save prompt call the document."""
@@ -383,19 +334,40 @@ class MainWindow(WindowMenus, WindowFiles, WindowLayout, QMainWindow):
         files = NetworkView.model_files(event.mimeData())
         if files:
             event.acceptProposedAction()
-            self.open_dropped(files[0])
+            self.files.open_dropped(files[0])
 
     def closeEvent(self, event):
-        if not self.maybe_save():
+        if not self.files.maybe_save():
             event.ignore()
             return
         self.run.shutdown()
-        if self.loader is not None:
-            self.loader.cancel()
-        self._save_settings()
-        self.autosave_timer.stop()
-        side_file.clear_autosave()
+        self.imports.cancel()
+        self.dock_layout.save()
+        settings().setValue("theme", self.theme)
+        self.files.close()
         event.accept()
+
+    # ---------------------------------------------------------------- layout
+    def show_lessons(self) -> None:
+        """Help > Lessons: the panel, with the list read again unless a lesson is on."""
+        if self.lessons.lesson is None:
+            self.lessons.load_list()
+        self.dock_layout.show_lesson_dock()
+
+    def reset_layout(self) -> None:
+        """View > Panels > Reset layout: the Lessons panel stays only while a lesson is on."""
+        self.dock_layout.reset(self.lessons.lesson is not None)
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self.dock_layout.resized(self.training_toolbar)
+
+    def showEvent(self, event):
+        super().showEvent(event)
+        self.dock_layout.shown()
+
+    def sizeHint(self) -> QSize:
+        return QSize(1280, 800)
 
     # ---------------------------------------------------- dialogs (tests answer them)
     def _last_dir(self) -> str:
@@ -428,9 +400,15 @@ class MainWindow(WindowMenus, WindowFiles, WindowLayout, QMainWindow):
     def _ask_data_path(self) -> str:
         return QFileDialog.getOpenFileName(self, "Import data", self._last_dir(), DATA_FILTER)[0]
 
+    def _ask_onnx_path(self) -> str:
+        return QFileDialog.getOpenFileName(self, "Import ONNX model", self._last_dir(), ONNX_FILTER)[0]
+
     def _ask_save_path(self, caption: str, suggested: str, file_filter: str) -> str:
         return QFileDialog.getSaveFileName(self, caption, str(Path(self._last_dir()) / suggested),
                                            file_filter)[0]
+
+    def _ask_folder(self, caption: str) -> str:
+        return QFileDialog.getExistingDirectory(self, caption, self._last_dir())
 
     def _ask_weight(self, node_id: str, row: int, col: int, current: float) -> float | None:
         name = self.document.graph.label(node_id)
