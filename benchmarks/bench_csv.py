@@ -32,7 +32,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np  # noqa: E402
 
-from nnbuilder.core.table import ROWS_PER_STEP, read_table, read_table_steps  # noqa: E402
+from nnbuilder.core.data.table import ROWS_PER_STEP, read_table, read_table_steps  # noqa: E402
 
 
 def write_table(path: str, rows: int) -> None:
@@ -60,7 +60,7 @@ def window_loader(path: str) -> tuple[float, float, int]:
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from nnbuilder.gui.importer import TableLoader
+    from nnbuilder.gui.data.importer import TableLoader
 
     app = QApplication.instance() or QApplication([])  # noqa: F841 - the loop needs it
     turns: list[float] = []

@@ -26,12 +26,12 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import numpy as np  # noqa: E402
 
-from nnbuilder.core.datasets import Dataset, make_dataset  # noqa: E402
-from nnbuilder.core.graph import Graph  # noqa: E402
-from nnbuilder.core.network import Network  # noqa: E402
-from nnbuilder.core.config import TrainConfig  # noqa: E402
-from nnbuilder.core.traindata import TrainData  # noqa: E402
-from nnbuilder.core.trainer import Trainer  # noqa: E402
+from nnbuilder.core.data.datasets import Dataset, make_dataset  # noqa: E402
+from nnbuilder.core.model.graph import Graph  # noqa: E402
+from nnbuilder.core.engine.network import Network  # noqa: E402
+from nnbuilder.core.engine.config import TrainConfig  # noqa: E402
+from nnbuilder.core.engine.traindata import TrainData  # noqa: E402
+from nnbuilder.core.engine.trainer import Trainer  # noqa: E402
 
 CONFIGS = {
     # name: (widths, hidden activation, batch size, lr, dtype, data)

@@ -40,9 +40,9 @@ def rss_mb(pid: int | str = "self") -> float:
 
 
 def playground_file(folder: str) -> str:
-    from nnbuilder.core.graph import Graph
-    from nnbuilder.core.modelfile import ModelDocument, save_model
-    from nnbuilder.core.config import TrainConfig
+    from nnbuilder.core.model.graph import Graph
+    from nnbuilder.core.files.modelfile import ModelDocument, save_model
+    from nnbuilder.core.engine.config import TrainConfig
 
     g = Graph.chain([2, 8, 8, 1], activation="tanh", output_activation="sigmoid", loss="bce")
     path = os.path.join(folder, "playground.json")
@@ -59,11 +59,11 @@ def cpu_seconds(pid: int) -> float:
 
 
 def headless_rate(path: str, seconds: float) -> float:
-    from nnbuilder.core.datasets import make_dataset
-    from nnbuilder.core.modelfile import load_model
-    from nnbuilder.core.network import Network
-    from nnbuilder.core.traindata import TrainData
-    from nnbuilder.core.trainer import Trainer
+    from nnbuilder.core.data.datasets import make_dataset
+    from nnbuilder.core.files.modelfile import load_model
+    from nnbuilder.core.engine.network import Network
+    from nnbuilder.core.engine.traindata import TrainData
+    from nnbuilder.core.engine.trainer import Trainer
 
     doc = load_model(path)
     net = Network(doc.graph)

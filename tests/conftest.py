@@ -9,7 +9,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import shiboken6  # noqa: E402
 
-from nnbuilder.core.graph import Graph  # noqa: E402
+from nnbuilder.core.model.graph import Graph  # noqa: E402
 
 
 @pytest.fixture
@@ -112,7 +112,7 @@ def make_window(qtbot, gui_env, monkeypatch):
     from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
     from guitools import show_settled
-    from nnbuilder.gui.mainwindow import MainWindow
+    from nnbuilder.gui.window.mainwindow import MainWindow
 
     dialogs = Dialogs()
     monkeypatch.setattr(MainWindow, "_error", lambda self, title, text: dialogs.error(title, text))

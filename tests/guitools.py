@@ -74,7 +74,7 @@ def show_settled(qtbot, w):
         before, passed = len(fitted), []
         QTimer.singleShot(0, lambda: passed.append(True))
         qtbot.waitUntil(lambda: bool(passed))
-        if len(fitted) == before and before >= 1 + w._first_layout:
+        if len(fitted) == before and before >= 1 + w.dock_layout.first_layout:
             break
     else:
         raise AssertionError(f"the first show fitted the diagram {len(fitted)} times, then went on queueing")

@@ -27,7 +27,7 @@ def main() -> int:
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(work / "config"))
     app = QApplication(sys.argv[:1])
     app.setStyle("Fusion")
-    from nnbuilder.gui.mainwindow import MainWindow
+    from nnbuilder.gui.window.mainwindow import MainWindow
 
     MainWindow._ask_unsaved = lambda self: "discard"
     errors = []  # error dialogs shown: the test reads them (cmd_errors) and fails on any
@@ -75,9 +75,9 @@ class Driver:
     def cmd_load(self, graph: dict, zoom: float = 0.6) -> dict:
         """A new document holding ``graph`` (a model file's graph), shown at
         ``zoom`` with the scene's origin in the middle of the diagram."""
-        from nnbuilder.core.graph import Graph
-        from nnbuilder.core.modelfile import ModelDocument
-        from nnbuilder.gui.document import Document
+        from nnbuilder.core.model.graph import Graph
+        from nnbuilder.core.files.modelfile import ModelDocument
+        from nnbuilder.gui.diagram.document import Document
 
         self._close_dialogs()
         self.w.run.shutdown()

@@ -76,7 +76,7 @@ def independent_train_loss(w, tmp_path) -> float:
 
 def test_after_pause_step_a_typed_weight_and_reset_every_read_out_is_new(qtbot, window, tmp_path,
                                                                           monkeypatch):
-    from nnbuilder.gui.mainwindow import MainWindow
+    from nnbuilder.gui.window.mainwindow import MainWindow
 
     w = window
     qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)

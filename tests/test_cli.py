@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from nnbuilder.cli import main
-from nnbuilder.core.modelfile import load_model
+from nnbuilder.core.files.modelfile import load_model
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "resources" / "examples"

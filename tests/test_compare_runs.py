@@ -8,9 +8,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDoubleSpinBox
 
-from nnbuilder.core.compare import SAME, difference, run_settings
-from nnbuilder.core.graph import Graph
-from nnbuilder.core.config import TrainConfig
+from nnbuilder.core.teaching.compare import SAME, difference, run_settings
+from nnbuilder.core.model.graph import Graph
+from nnbuilder.core.engine.config import TrainConfig
 from guitools import pause, type_into
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "resources" / "examples"

@@ -12,16 +12,16 @@ import jsonschema
 import numpy as np
 import pytest
 
-from nnbuilder.core import modelschema
+from nnbuilder.core.files import modelschema
 from nnbuilder.core.constraints import Boolean, Interval, Options, merged, number_text
-from nnbuilder.core.datasets import DATASET_CONSTRAINTS, make_dataset, split_indices
+from nnbuilder.core.data.datasets import DATASET_CONSTRAINTS, make_dataset, split_indices
 from nnbuilder.core.errors import DataError, NNBuilderError
-from nnbuilder.core.graph import Graph
-from nnbuilder.core.lessons import ACTIONS
-from nnbuilder.core.modelfile import model_from_dict, model_schema
-from nnbuilder.core.nodetypes import NODE_SPECS, Param, params_by_name
-from nnbuilder.core.schema import first_error
-from nnbuilder.core.config import TRAIN_CONSTRAINTS, TrainConfig
+from nnbuilder.core.model.graph import Graph
+from nnbuilder.core.teaching.lessons import ACTIONS
+from nnbuilder.core.files.modelfile import model_from_dict, model_schema
+from nnbuilder.core.model.nodetypes import NODE_SPECS, Param, params_by_name
+from nnbuilder.core.files.schema import first_error
+from nnbuilder.core.engine.config import TRAIN_CONSTRAINTS, TrainConfig
 
 from guitools import type_into
 
@@ -33,7 +33,7 @@ SCHEMA_FILE = Path(__file__).resolve().parents[1] / "resources" / "model.schema.
 # ----------------------------------------------------- the shipped schema
 def test_the_shipped_schema_is_what_the_declarations_make():
     assert SCHEMA_FILE.read_text(encoding="utf-8") == modelschema.schema_text(), \
-        "resources/model.schema.json is stale: run `python -m nnbuilder.core.modelschema --write`"
+        "resources/model.schema.json is stale: run `python -m nnbuilder.core.files.modelschema --write`"
     assert json.loads(SCHEMA_FILE.read_text()) == json.loads(json.dumps(model_schema()))
     jsonschema.Draft202012Validator.check_schema(model_schema())
 
@@ -85,7 +85,7 @@ def test_the_schema_says_what_each_node_type_accepts(type_name, params, ok):
 
 # ------------------------------------- one declaration, every reader follows
 def test_changing_one_declaration_changes_check_message_schema_and_field(monkeypatch, qtbot):
-    from nnbuilder.gui.training_panel import TrainingPanel
+    from nnbuilder.gui.data.training_panel import TrainingPanel
 
     monkeypatch.setitem(TRAIN_CONSTRAINTS, "batch_size", Interval(kind=int, low=2, high=50))
     with pytest.raises(NNBuilderError, match=r"batch_size': must be a whole number between 2 and 50 \(got 51\)"):
@@ -291,7 +291,7 @@ def test_the_lessons_set_the_training_settings_within_the_same_limits():
 
 # ---------------------------------------------------------- window fields
 def test_the_training_fields_ranges_are_the_declared_ones(qtbot):
-    from nnbuilder.gui.training_panel import TrainingPanel
+    from nnbuilder.gui.data.training_panel import TrainingPanel
 
     panel = TrainingPanel()
     qtbot.addWidget(panel)
@@ -313,7 +313,7 @@ def test_the_training_fields_ranges_are_the_declared_ones(qtbot):
 
 
 def test_a_number_typed_beyond_the_range_is_refused_with_the_reason_not_cut(qtbot):
-    from nnbuilder.gui.training_panel import TrainingPanel
+    from nnbuilder.gui.data.training_panel import TrainingPanel
 
     panel = TrainingPanel()
     qtbot.addWidget(panel)
@@ -332,7 +332,7 @@ def test_a_number_typed_beyond_the_range_is_refused_with_the_reason_not_cut(qtbo
 
 
 def test_the_inspector_fields_and_choices_are_the_declared_ones(qtbot):
-    from nnbuilder.gui.inspector import Inspector
+    from nnbuilder.gui.diagram.inspector import Inspector
 
     ins = Inspector()
     qtbot.addWidget(ins)

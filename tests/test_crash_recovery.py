@@ -18,7 +18,7 @@ import json, sys
 from PySide6.QtWidgets import QApplication
 from PySide6.QtCore import QTimer
 app = QApplication([])
-from nnbuilder.gui.mainwindow import MainWindow
+from nnbuilder.gui.window.mainwindow import MainWindow
 mode = sys.argv[1]
 MainWindow._ask_restore = lambda self, source: True
 w = MainWindow(offer_restore=(mode == "restore"))

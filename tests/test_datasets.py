@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from nnbuilder.core.datasets import DATASETS, load_csv, load_features_csv, make_dataset, split_indices
+from nnbuilder.core.data.datasets import DATASETS, load_csv, load_features_csv, make_dataset, split_indices
 from nnbuilder.core.errors import DataError
-from nnbuilder.core.features import apply_features
+from nnbuilder.core.functions.features import apply_features
 
 
 @pytest.mark.parametrize("name", list(DATASETS))
@@ -112,7 +112,7 @@ def test_features_csv_for_prediction(tmp_path):
 
 
 # ---------------------------------------------------------------- CSV tables
-from nnbuilder.core.table import ROWS_PER_STEP, LoadCancelled, read_table, read_table_steps  # noqa: E402
+from nnbuilder.core.data.table import ROWS_PER_STEP, LoadCancelled, read_table, read_table_steps  # noqa: E402
 
 
 def test_table_reports_every_bad_cell_by_file_line_and_drops_those_rows(tmp_path):

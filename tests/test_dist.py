@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from nnbuilder.core import worker
-from nnbuilder.core.live import LiveProcess
+from nnbuilder.core.run import worker
+from nnbuilder.core.run.live import LiveProcess
 from nnbuilder.core.resources import resource
 from test_live import circle_spec
 
@@ -76,9 +76,9 @@ def test_the_self_test_fails_when_the_worker_cannot_start(tmp_path):
            "XDG_DATA_HOME": str(tmp_path / "data"), "QT_QPA_PLATFORM": "offscreen"}
     # The worker's command runs a Python that cannot import nnbuilder.
     code = ("import sys; sys.argv[1:] = ['gui', '--self-test'];"
-            "import nnbuilder.core.worker as w;"
+            "import nnbuilder.core.run.worker as w;"
             "w.worker_command = lambda fd: ['/bin/sh', '-c', 'exit 3'];"
-            "import nnbuilder.core.live as l; l.worker_command = w.worker_command;"
+            "import nnbuilder.core.run.live as l; l.worker_command = w.worker_command;"
             "from nnbuilder.cli import main; sys.exit(main())")
     out = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path,
                          capture_output=True, text=True, timeout=240)

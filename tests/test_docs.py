@@ -6,10 +6,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nnbuilder.core.activations import ACTIVATIONS
-from nnbuilder.core.graph import Graph
-from nnbuilder.core.modelfile import ModelDocument, model_to_dict
-from nnbuilder.core.network import Network
+from nnbuilder.core.functions.activations import ACTIVATIONS
+from nnbuilder.core.model.graph import Graph
+from nnbuilder.core.files.modelfile import ModelDocument, model_to_dict
+from nnbuilder.core.engine.network import Network
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "model-format.md"
 
@@ -48,10 +48,10 @@ def test_standardized_inputs_predict_alike_in_engine_cli_and_snippet(tmp_path, s
     """normalize = standardize: the training rows' mean and std are stored in the
     file, and the engine, `nnbuilder predict` and the snippet all apply them."""
     from nnbuilder.cli import main
-    from nnbuilder.core.datasets import Dataset
-    from nnbuilder.core.modelfile import load_model, save_model
-    from nnbuilder.core.traindata import TrainData
-    from nnbuilder.core.trainer import Trainer
+    from nnbuilder.core.data.datasets import Dataset
+    from nnbuilder.core.files.modelfile import load_model, save_model
+    from nnbuilder.core.engine.traindata import TrainData
+    from nnbuilder.core.engine.trainer import Trainer
 
     rng = np.random.default_rng(5)
     X = rng.normal(size=(200, 2)) * [30.0, 0.01] + [500.0, -2.0]  # far from zero mean, unit std
@@ -86,7 +86,7 @@ def test_standardized_inputs_predict_alike_in_engine_cli_and_snippet(tmp_path, s
 
 def test_a_standardizing_model_without_its_statistics_is_refused(tmp_path):
     from nnbuilder.core.errors import ModelFileError
-    from nnbuilder.core.modelfile import load_model
+    from nnbuilder.core.files.modelfile import load_model
 
     g = Graph.chain([2, 1])
     g.set_params("input", normalize="standardize")

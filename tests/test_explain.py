@@ -221,8 +221,8 @@ def check_against_torch(got: dict, model: dict, data_rows) -> None:
 
 # ------------------------------------------------------------------ tests
 def test_the_reference_covers_every_activation_and_loss():
-    from nnbuilder.core.activations import ACTIVATIONS
-    from nnbuilder.core.losses import LOSSES
+    from nnbuilder.core.functions.activations import ACTIVATIONS
+    from nnbuilder.core.functions.losses import LOSSES
 
     assert set(T_ACT) == set(ACTIVATIONS) and set(T_LOSS) == set(LOSSES)
 
@@ -319,10 +319,10 @@ def test_standardized_inputs_match_torch(capsys, tmp_path):
 
 
 def test_gradients_match_finite_differences(tmp_path):
-    from nnbuilder.core.datasets import make_dataset
-    from nnbuilder.core.explain import explain_sample, sample_of
-    from nnbuilder.core.modelfile import load_model
-    from nnbuilder.core.network import Network
+    from nnbuilder.core.data.datasets import make_dataset
+    from nnbuilder.core.teaching.explain import explain_sample, sample_of
+    from nnbuilder.core.files.modelfile import load_model
+    from nnbuilder.core.engine.network import Network
 
     m = tmp_path / "m.json"
     make_model(m, *merge_graph(act="sigmoid"), seed=4)
@@ -345,11 +345,11 @@ def test_gradients_match_finite_differences(tmp_path):
 
 
 def test_explaining_leaves_the_network_as_it_was(tmp_path):
-    from nnbuilder.core.datasets import make_dataset
-    from nnbuilder.core.explain import explain_sample, sample_of
-    from nnbuilder.core.weightref import parse_weight
-    from nnbuilder.core.modelfile import load_model
-    from nnbuilder.core.network import Network
+    from nnbuilder.core.data.datasets import make_dataset
+    from nnbuilder.core.teaching.explain import explain_sample, sample_of
+    from nnbuilder.core.teaching.weightref import parse_weight
+    from nnbuilder.core.files.modelfile import load_model
+    from nnbuilder.core.engine.network import Network
 
     m = tmp_path / "m.json"
     make_model(m, *merge_graph(), seed=4)
@@ -379,7 +379,7 @@ def test_the_lectures_chain_rule_for_y_equals_w_x(capsys, tmp_path):
     for row, (x, y) in enumerate(table, start=1):
         got = explain_json(capsys, m, "--dataset", "seed_table", "--row", row, "--weight", "Output:1:1")
         assert got["x"] == [x] and got["target"] == [y]
-        # l2 is 1/2 (w x - y)^2 (core/losses.py), so dL/dw = (w x - y) x
+        # l2 is 1/2 (w x - y)^2 (core/functions/losses.py), so dL/dw = (w x - y) x
         assert got["loss"] == pytest.approx(0.5 * (w * x - y) ** 2, rel=1e-12)
         wt = got["weight"]
         assert [f["name"] for f in wt["factors"]] == ["dL/da", "da/dz", "dz/dw = a_i"]
@@ -393,14 +393,14 @@ def test_the_lectures_chain_rule_for_y_equals_w_x(capsys, tmp_path):
 def test_the_next_step_is_the_trainers_step(capsys, tmp_path):
     """step_preview's w - lr x gradient (batch and sample) against one real
     SGD step of the trainer (full batch, with L1 and L2) and against torch."""
-    from nnbuilder.core.datasets import make_dataset
-    from nnbuilder.core.explain import step_preview
-    from nnbuilder.core.weightref import parse_weight
-    from nnbuilder.core.modelfile import load_model
-    from nnbuilder.core.network import Network
-    from nnbuilder.core.config import TrainConfig
-    from nnbuilder.core.traindata import TrainData
-    from nnbuilder.core.trainer import Trainer
+    from nnbuilder.core.data.datasets import make_dataset
+    from nnbuilder.core.teaching.explain import step_preview
+    from nnbuilder.core.teaching.weightref import parse_weight
+    from nnbuilder.core.files.modelfile import load_model
+    from nnbuilder.core.engine.network import Network
+    from nnbuilder.core.engine.config import TrainConfig
+    from nnbuilder.core.engine.traindata import TrainData
+    from nnbuilder.core.engine.trainer import Trainer
 
     m = tmp_path / "m.json"
     model = make_model(m, [("in", "input", {"features": ["x1", "x2"]}),
@@ -479,7 +479,7 @@ def test_dataset_rows_are_the_ones_the_model_was_trained_on(capsys, tmp_path):
     assert run(capsys, "new", "2-3-1", "-o", m)[0] == 0
     assert run(capsys, "train", m, "--dataset", "circle", "--samples", "60", "--noise", "0.2",
                "--seed", "4", "--epochs", "2", "-o", t)[0] == 0
-    from nnbuilder.core.datasets import make_dataset
+    from nnbuilder.core.data.datasets import make_dataset
 
     ds = make_dataset("circle", 60, 0.2, 4)
     got = explain_json(capsys, t, "--dataset", "circle", "--row", 60)
@@ -534,10 +534,10 @@ def test_bad_input_is_one_line_naming_the_valid_range(capsys, tmp_path):
 
 def test_a_weight_outside_the_layer_is_refused_in_the_core_too(tmp_path):
     from nnbuilder.core.errors import NNBuilderError
-    from nnbuilder.core.explain import explain_sample
-    from nnbuilder.core.weightref import WeightRef
-    from nnbuilder.core.modelfile import load_model
-    from nnbuilder.core.network import Network
+    from nnbuilder.core.teaching.explain import explain_sample
+    from nnbuilder.core.teaching.weightref import WeightRef
+    from nnbuilder.core.files.modelfile import load_model
+    from nnbuilder.core.engine.network import Network
 
     net = Network(load_model(EXAMPLES / "linear_regression.json").graph)
     for ref in (WeightRef("output", 1, 0), WeightRef("output", 0, 1), WeightRef("output", None, 0),

@@ -14,12 +14,12 @@ import pytest
 import torch
 
 from nnbuilder.cli import main
-from nnbuilder.core.activations import ACTIVATIONS
-from nnbuilder.core.graph import Graph
-from nnbuilder.core.modelfile import ModelDocument, load_model, save_model
-from nnbuilder.core.network import Network
-from nnbuilder.core.nodetypes import NODE_SPECS
-from nnbuilder.core.config import TrainConfig
+from nnbuilder.core.functions.activations import ACTIVATIONS
+from nnbuilder.core.model.graph import Graph
+from nnbuilder.core.files.modelfile import ModelDocument, load_model, save_model
+from nnbuilder.core.engine.network import Network
+from nnbuilder.core.model.nodetypes import NODE_SPECS
+from nnbuilder.core.engine.config import TrainConfig
 
 HIDDEN = [a for a in ACTIVATIONS if not ACTIVATIONS[a].output_only]
 ALPHA = {"leaky_relu": 0.2, "elu": 0.7}

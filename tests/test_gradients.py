@@ -2,10 +2,10 @@
 import numpy as np
 import pytest
 
-from nnbuilder.core.activations import ACTIVATIONS, DEFAULT_ALPHA
-from nnbuilder.core.graph import Graph
-from nnbuilder.core.losses import LOSSES
-from nnbuilder.core.network import Network
+from nnbuilder.core.functions.activations import ACTIVATIONS, DEFAULT_ALPHA
+from nnbuilder.core.model.graph import Graph
+from nnbuilder.core.functions.losses import LOSSES
+from nnbuilder.core.engine.network import Network
 
 H = 1e-6
 

@@ -2,7 +2,7 @@
 import pytest
 
 from nnbuilder.core.errors import GraphError
-from nnbuilder.core.graph import MAX_UNITS, Graph
+from nnbuilder.core.model.graph import MAX_UNITS, Graph
 
 
 def codes(graph, severity=None):
@@ -225,7 +225,7 @@ def test_names_round_trip_and_old_files_get_names_in_the_order_data_flows():
     (["A", "a"], 1, "another node is called 'A'"), (["A", " "], 1, "cannot be empty"),
 ])
 def test_bad_names_in_a_file_name_their_json_path(names, index, why):
-    from nnbuilder.core.graph import GraphDictError
+    from nnbuilder.core.model.graph import GraphDictError
 
     data = {"nodes": [{"id": f"n{i}", "type": "dense", "name": n} for i, n in enumerate(names)],
             "edges": []}

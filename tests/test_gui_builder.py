@@ -7,8 +7,8 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QComboBox, QDockWidget, QSpinBox, QToolButton, QWidget
 
 from guitools import click_node, connect_ports, drop_from_palette, mouse_drag
-from nnbuilder.core.graph import Edge, Graph
-from nnbuilder.core.modelfile import ModelDocument, load_model, save_model
+from nnbuilder.core.model.graph import Edge, Graph
+from nnbuilder.core.files.modelfile import ModelDocument, load_model, save_model
 from nnbuilder.gui import MainWindow
 
 

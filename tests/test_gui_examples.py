@@ -6,11 +6,11 @@ from PySide6.QtCore import QEvent, QPoint
 from PySide6.QtGui import QHelpEvent
 from PySide6.QtWidgets import QApplication, QMenu, QToolTip
 
-from nnbuilder.core.datasets import DATASETS
-from nnbuilder.core.examples import DESCRIPTIONS, shipped_examples
-from nnbuilder.core.modelfile import load_model
-from nnbuilder.gui.gallery import PAINTED
-from nnbuilder.gui.mainwindow import MainWindow
+from nnbuilder.core.data.datasets import DATASETS
+from nnbuilder.core.files.examples import DESCRIPTIONS, shipped_examples
+from nnbuilder.core.files.modelfile import load_model
+from nnbuilder.gui.data.gallery import PAINTED
+from nnbuilder.gui.window.mainwindow import MainWindow
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "resources" / "examples"
 

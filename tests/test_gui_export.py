@@ -13,8 +13,8 @@ from onnx import TensorProto, helper, numpy_helper
 
 from guitools import wait_drawn
 from nnbuilder.cli import main
-from nnbuilder.core.network import Network
-from nnbuilder.gui.mainwindow import MainWindow
+from nnbuilder.core.engine.network import Network
+from nnbuilder.gui.window.mainwindow import MainWindow
 
 
 def trained_file(folder):

@@ -9,10 +9,10 @@ from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QPushButton
 
 from guitools import wait_drawn
-from nnbuilder.core.modelfile import load_model
-from nnbuilder.core.table import ROWS_PER_STEP
-from nnbuilder.gui.items import node_texts
-from nnbuilder.gui.mainwindow import MainWindow
+from nnbuilder.core.files.modelfile import load_model
+from nnbuilder.core.data.table import ROWS_PER_STEP
+from nnbuilder.gui.diagram.items import node_texts
+from nnbuilder.gui.window.mainwindow import MainWindow
 
 IRIS = Path(__file__).resolve().parents[1] / "resources" / "data" / "iris.csv"
 WAIT = 20000

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication
 
 from guitools import view_point, wait_drawn
 from nnbuilder.cli import main as cli
-from nnbuilder.gui.sample_values import value_text
+from nnbuilder.gui.diagram.sample_values import value_text
 
 WAIT = 15000
 EXAMPLES = "resources/examples"
@@ -184,7 +184,7 @@ def test_without_weights_it_says_so_and_new_forgets_the_sample(qtbot, make_windo
 
 
 def test_a_clicked_weight_shows_on_the_loss_surface_with_the_steps_taken(qtbot, make_window):
-    from nnbuilder.core.surface import WeightRef
+    from nnbuilder.core.teaching.surface import WeightRef
 
     w = make_window(f"{EXAMPLES}/linear_regression.json")  # y = w x on the lecture's table
     w.docks["surfaceDock"].raise_()

@@ -14,7 +14,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDoubleSpinBox
 
-from nnbuilder.core.lessons import lesson_entries
+from nnbuilder.core.teaching.lessons import lesson_entries
 from nnbuilder.core.resources import resource
 
 from guitools import view_point
@@ -271,7 +271,7 @@ def test_back_sets_the_step_up_again_and_skip_goes_on_without_it(qtbot, make_win
 
 
 def test_the_users_own_unsaved_network_is_offered_for_saving_first(qtbot, make_window, monkeypatch):
-    from nnbuilder.gui.mainwindow import MainWindow
+    from nnbuilder.gui.window.mainwindow import MainWindow
 
     w = make_window()
     w.document.set_params("dense1", units=7)  # unsaved work
@@ -293,7 +293,7 @@ def test_a_broken_lesson_file_is_listed_greyed_out_with_the_reason(qtbot, make_w
     bad["steps"][1]["check"] = {"train_accuracy_at_least": 1.5}
     (folder / "02-xor.json").write_text(json.dumps(bad))
     (folder / "99-broken.json").write_text("{ not json")
-    import nnbuilder.gui.lesson_controller as lc
+    import nnbuilder.gui.learn.lesson_controller as lc
 
     monkeypatch.setattr(lc, "lesson_entries", lambda: lesson_entries(folder))
     w = make_window()

@@ -51,7 +51,7 @@ def test_reset_leaves_no_old_output_on_the_view(qtbot, window):
 
 
 def test_a_1024_by_700_window_keeps_the_counters_and_settings_in_sight(qtbot, gui_env):
-    from nnbuilder.gui.mainwindow import MainWindow
+    from nnbuilder.gui.window.mainwindow import MainWindow
 
     w = MainWindow(offer_restore=False)
     qtbot.addWidget(w)

@@ -8,10 +8,10 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QLineEdit, QTabBar
 
 from guitools import click_node, connect_ports, drop_from_palette, type_into
-from nnbuilder.core.modelfile import load_model
+from nnbuilder.core.files.modelfile import load_model
 from nnbuilder.gui import MainWindow
-from nnbuilder.gui.items import node_texts
-from nnbuilder.gui.panels import ProblemsList
+from nnbuilder.gui.diagram.items import node_texts
+from nnbuilder.gui.diagram.panels import ProblemsList
 
 
 def graph_of(w):

@@ -6,7 +6,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QAbstractSpinBox, QApplication
                                QSpinBox, QVBoxLayout)
 
 from guitools import click_node
-from nnbuilder.gui.node_geometry import node_size
+from nnbuilder.gui.diagram.node_geometry import node_size
 from test_gui_import import open_import, write
 
 
@@ -28,7 +28,7 @@ def boxes_overlap(graph, a: str, b: str) -> bool:
 
 
 def test_the_palette_drags_copies(qapp):
-    from nnbuilder.gui.palette import LayerPalette
+    from nnbuilder.gui.diagram.palette import LayerPalette
 
     pal = LayerPalette()
     assert pal.dragEnabled(), "setMovement(Static) switched dragging off"

@@ -7,7 +7,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDoubleSpinBox, QSpinBox
 
-from nnbuilder.core.datasets import make_dataset
+from nnbuilder.core.data.datasets import make_dataset
 from guitools import type_into, wait_drawn
 from nnbuilder.gui import MainWindow
 
@@ -125,7 +125,7 @@ def drawn_classes(w):
 
 
 def test_each_step_is_one_sample_and_the_line_moves_with_each_update(qtbot, make_window):
-    from nnbuilder.core.network import Network
+    from nnbuilder.core.engine.network import Network
 
     w = make_window(str(EXAMPLES / "perceptron_and.json"))
     choose_perceptron(qtbot, w, 100)

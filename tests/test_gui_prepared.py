@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox
 
-from nnbuilder.core.datasets import dataset_from_spec
-from nnbuilder.core.modelfile import load_model, save_model
-from nnbuilder.core.network import Network
+from nnbuilder.core.data.datasets import dataset_from_spec
+from nnbuilder.core.files.modelfile import load_model, save_model
+from nnbuilder.core.engine.network import Network
 from nnbuilder.core.resources import resource
-from nnbuilder.core.config import TrainConfig
-from nnbuilder.core.traindata import TrainData
-from nnbuilder.core.trainer import Trainer
+from nnbuilder.core.engine.config import TrainConfig
+from nnbuilder.core.engine.traindata import TrainData
+from nnbuilder.core.engine.trainer import Trainer
 
 from guitools import type_into
 

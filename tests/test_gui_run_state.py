@@ -83,7 +83,7 @@ def test_a_killed_worker_keeps_the_network_and_its_weights(qtbot, window):
 def test_training_starts_slow_enough_to_watch(qtbot, gui_env):
     """A new window trains at 100 steps/s (the example's boundary forms over
     several seconds); max is one entry away in the same list."""
-    from nnbuilder.gui.mainwindow import MainWindow
+    from nnbuilder.gui.window.mainwindow import MainWindow
 
     w = MainWindow(offer_restore=False)
     qtbot.addWidget(w)

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 from PySide6.QtWidgets import QApplication
 
-from nnbuilder.core.datasets import load_csv
-from nnbuilder.core.graph import NODE_TYPES
+from nnbuilder.core.data.datasets import load_csv
+from nnbuilder.core.model.graph import NODE_TYPES
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "resources" / "examples").glob("*.json"))
 PARAMS = {"units": st.integers(1, 12), "activation": st.sampled_from(["relu", "tanh", "sigmoid", "linear"]),

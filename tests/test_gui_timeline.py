@@ -10,8 +10,8 @@ from it is exactly the original run.
 import numpy as np
 from PySide6.QtCore import Qt
 
-from nnbuilder.core.modelfile import load_model
-from nnbuilder.core.trainer import Trainer
+from nnbuilder.core.files.modelfile import load_model
+from nnbuilder.core.engine.trainer import Trainer
 
 WAIT = 30000
 

@@ -9,9 +9,9 @@ from PySide6.QtWidgets import QApplication, QDoubleSpinBox, QSpinBox
 
 from forward import forward, read_model
 from guitools import click_node, pause, type_into, wait_drawn
-from nnbuilder.core.network import Network
+from nnbuilder.core.engine.network import Network
 from nnbuilder.gui import MainWindow
-from nnbuilder.gui.edges import WEIGHT_NEGATIVE, WEIGHT_POSITIVE
+from nnbuilder.gui.diagram.edges import WEIGHT_NEGATIVE, WEIGHT_POSITIVE
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "resources" / "examples"
 WAIT = 15000
@@ -262,7 +262,7 @@ def test_saving_after_training_stores_the_trained_weights(qtbot, window, gui_env
     path = gui_env / "trained.json"
     monkeypatch.setattr(MainWindow, "_ask_save_path", lambda self, *a: str(path))
     assert window.files.save_as()
-    from nnbuilder.core.modelfile import load_model
+    from nnbuilder.core.files.modelfile import load_model
 
     doc = load_model(path)
     np.testing.assert_array_equal(doc.weights["dense1"]["W"], s.weights["dense1"][0])
@@ -432,7 +432,7 @@ def test_a_flood_of_slice_and_setting_changes_while_training_on_100k_rows(qtbot,
     grids while the worker blocked sending a snapshot nobody read. Hundreds of
     slice and setting changes while training runs on 100,000 rows: the event
     loop keeps turning, the worker keeps training, and the last change wins."""
-    from nnbuilder.core.datasets import load_csv
+    from nnbuilder.core.data.datasets import load_csv
 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(100_000, 4)).round(4)
@@ -474,15 +474,15 @@ def test_the_window_draws_what_an_independent_forward_pass_gives(qtbot, make_win
     written in the test from the saved model file, for standardized inputs
     and a slice, and the output view's pixels are those values' colours."""
     from forward import forward, read_model
-    from nnbuilder.gui.live_view import output_scale
-    from nnbuilder.gui.plots import diverging_rgba
+    from nnbuilder.gui.run.live_view import output_scale
+    from nnbuilder.gui.widgets.plots import diverging_rgba
 
     rng = np.random.default_rng(3)
     X = rng.normal(loc=[500.0, 0.01, 3.0], scale=[50.0, 0.002, 1.0], size=(300, 3))
     y = (X[:, 0] - 500 + 20000 * (X[:, 1] - 0.01) > 0).astype(int)
     path = tmp_path / "std.csv"
     np.savetxt(path, np.c_[X, y], delimiter=",", header="a,b,c,label", comments="", fmt="%.6g")
-    from nnbuilder.core.datasets import load_csv
+    from nnbuilder.core.data.datasets import load_csv
 
     w = make_window()
     w.data.import_dataset({"csv": str(path), "target": "label", "features": ["a", "b", "c"]},

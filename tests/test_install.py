@@ -106,11 +106,11 @@ PROBE = r"""
 import json, sys
 from PySide6.QtWidgets import QApplication
 import nnbuilder
-from nnbuilder.core.datasets import DATA_DIR
-from nnbuilder.core.modelfile import SCHEMA_PATH
+from nnbuilder.core.data.datasets import DATA_DIR
+from nnbuilder.core.files.modelfile import SCHEMA_PATH
 from nnbuilder.core.resources import resource, resource_root
-from nnbuilder.gui.document import EXAMPLES_DIR
-from nnbuilder.gui.mainwindow import MainWindow
+from nnbuilder.gui.diagram.document import EXAMPLES_DIR
+from nnbuilder.gui.window.mainwindow import MainWindow
 
 app = QApplication(sys.argv[:1])
 window = MainWindow(str(resource("examples", "iris.json")), offer_restore=False)

@@ -13,7 +13,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from nnbuilder.core.lessons import (ACTIONS, CHECKS, Facts, LessonError, check_results, lesson_entries,
+from nnbuilder.core.teaching.lessons import (ACTIONS, CHECKS, Facts, LessonError, check_results, lesson_entries,
                                     lesson_schema, load_lesson, text_html, text_plain)
 from nnbuilder.core.resources import resource
 
@@ -178,7 +178,7 @@ def test_the_light_markup():
 
 
 def test_the_apply_table_covers_the_actions():
-    from nnbuilder.gui.lesson_controller import APPLY
+    from nnbuilder.gui.learn.lesson_controller import APPLY
 
     assert APPLY.keys() == ACTIONS.keys()
 

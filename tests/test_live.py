@@ -12,15 +12,15 @@ import time
 import numpy as np
 import pytest
 
-from nnbuilder.core.dataset import Dataset
-from nnbuilder.core.datasets import make_dataset
-from nnbuilder.core.graph import Graph
-from nnbuilder.core.live import ALL_PARTS, LiveProcess, LiveTrainer, RunSpec
-from nnbuilder.core.network import Network
-from nnbuilder.core.protocol import Pause, Play, RequestSnapshot, SetSpeed, Step, UpdateConfig
-from nnbuilder.core.traindata import TrainData
-from nnbuilder.core.config import TrainConfig
-from nnbuilder.core.worker import Run, apply
+from nnbuilder.core.data.dataset import Dataset
+from nnbuilder.core.data.datasets import make_dataset
+from nnbuilder.core.model.graph import Graph
+from nnbuilder.core.run.live import ALL_PARTS, LiveProcess, LiveTrainer, RunSpec
+from nnbuilder.core.engine.network import Network
+from nnbuilder.core.run.protocol import Pause, Play, RequestSnapshot, SetSpeed, Step, UpdateConfig
+from nnbuilder.core.engine.traindata import TrainData
+from nnbuilder.core.engine.config import TrainConfig
+from nnbuilder.core.run.worker import Run, apply
 
 STUCK = 120.0  # seconds after which a wait is a failure (pytest-timeout is the last resort)
 
@@ -153,7 +153,7 @@ def test_a_command_the_run_does_not_know_is_a_type_error():
 
 
 def test_chunks_grow_to_a_few_milliseconds_of_training_but_not_under_a_speed_limit():
-    from nnbuilder.core.worker import MAX_CHUNK
+    from nnbuilder.core.run.worker import MAX_CHUNK
 
     run = Run(circle_spec(), chunk=25)
     apply(run, Play())

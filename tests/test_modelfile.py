@@ -10,20 +10,20 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nnbuilder.core import modelfile
-from nnbuilder.core.activations import ACTIVATIONS
-from nnbuilder.core.datasets import DATASETS, make_dataset
+from nnbuilder.core.files import modelfile
+from nnbuilder.core.functions.activations import ACTIVATIONS
+from nnbuilder.core.data.datasets import DATASETS, make_dataset
 from nnbuilder.core.errors import ModelFileError
-from nnbuilder.core.graph import Graph
-from nnbuilder.core.initializers import INITIALIZERS
-from nnbuilder.core.losses import LOSSES
-from nnbuilder.core.modelfile import (FORMAT_VERSION, ModelDocument, load_model, model_from_dict,
+from nnbuilder.core.model.graph import Graph
+from nnbuilder.core.functions.initializers import INITIALIZERS
+from nnbuilder.core.functions.losses import LOSSES
+from nnbuilder.core.files.modelfile import (FORMAT_VERSION, ModelDocument, load_model, model_from_dict,
                                       model_to_dict, read_model_text, save_model)
-from nnbuilder.core.network import Network
-from nnbuilder.core.optimizers import OPTIMIZERS
-from nnbuilder.core.config import TrainConfig
-from nnbuilder.core.traindata import TrainData
-from nnbuilder.core.trainer import Trainer
+from nnbuilder.core.engine.network import Network
+from nnbuilder.core.engine.optimizers import OPTIMIZERS
+from nnbuilder.core.engine.config import TrainConfig
+from nnbuilder.core.engine.traindata import TrainData
+from nnbuilder.core.engine.trainer import Trainer
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "resources" / "examples").glob("*.json"))
 
@@ -331,7 +331,7 @@ def test_a_file_without_column_names_loads_and_saves_without_them(tmp_path):
 
 
 def test_columns_for_a_dataset_entry():
-    from nnbuilder.core.modelfile import columns_for
+    from nnbuilder.core.files.modelfile import columns_for
 
     g2 = Graph.chain([2, 1])
     g4 = Graph.chain([4, 3], output_activation="softmax", loss="cross_entropy",

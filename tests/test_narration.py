@@ -1,13 +1,13 @@
 """What a run's snapshots say, headless: each thing once, in the lecture's words,
 from real trainer snapshots (a diverging run, a perceptron that converges)."""
-from nnbuilder.core.config import TrainConfig
-from nnbuilder.core.datasets import make_dataset
-from nnbuilder.core.graph import Graph
-from nnbuilder.core.narration import STAYS, Narrator
-from nnbuilder.core.network import Network
-from nnbuilder.core.snapshot import build_snapshot, error_snapshot
-from nnbuilder.core.traindata import TrainData
-from nnbuilder.core.trainer import Trainer
+from nnbuilder.core.engine.config import TrainConfig
+from nnbuilder.core.data.datasets import make_dataset
+from nnbuilder.core.model.graph import Graph
+from nnbuilder.core.run.narration import STAYS, Narrator
+from nnbuilder.core.engine.network import Network
+from nnbuilder.core.run.snapshot import build_snapshot, error_snapshot
+from nnbuilder.core.engine.traindata import TrainData
+from nnbuilder.core.engine.trainer import Trainer
 
 
 def trained(graph, dataset, steps, **cfg):

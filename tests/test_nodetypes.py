@@ -12,17 +12,17 @@ import pytest
 from nnbuilder.cli import main
 from nnbuilder.core.constraints import Interval
 from nnbuilder.core.errors import GraphError, ModelFileError
-from nnbuilder.core.graph import Graph
-from nnbuilder.core.modelfile import ModelDocument, load_model, model_from_dict, model_to_dict, save_model
-from nnbuilder.core.network import Network
-from nnbuilder.core.activations import ACTIVATIONS
-from nnbuilder.core.datasets import make_dataset
-from nnbuilder.core.losses import LOSSES
-from nnbuilder.core.nodetypes import (MERGE, NO_INPUT, NODE_SPECS, OUTPUT_PAIRINGS, SINGLE, NodeType,
+from nnbuilder.core.model.graph import Graph
+from nnbuilder.core.files.modelfile import ModelDocument, load_model, model_from_dict, model_to_dict, save_model
+from nnbuilder.core.engine.network import Network
+from nnbuilder.core.functions.activations import ACTIVATIONS
+from nnbuilder.core.data.datasets import make_dataset
+from nnbuilder.core.functions.losses import LOSSES
+from nnbuilder.core.model.nodetypes import (MERGE, NO_INPUT, NODE_SPECS, OUTPUT_PAIRINGS, SINGLE, NodeType,
                                       Param, check_param, param_refusal)
-from nnbuilder.core.config import TrainConfig
-from nnbuilder.core.traindata import TrainData
-from nnbuilder.core.trainer import Trainer
+from nnbuilder.core.engine.config import TrainConfig
+from nnbuilder.core.engine.traindata import TrainData
+from nnbuilder.core.engine.trainer import Trainer
 
 from test_gradients import check_network_gradient
 
@@ -145,7 +145,7 @@ def test_weighted_entries_are_the_engines_parameters(dag_graph):
 
 
 def test_the_diagram_and_the_cli_show_each_types_summary(dag_graph, capsys, tmp_path):
-    from nnbuilder.gui.items import node_texts
+    from nnbuilder.gui.diagram.items import node_texts
 
     path = tmp_path / "dag.json"
     save_model(path, ModelDocument(dag_graph))

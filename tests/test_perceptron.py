@@ -11,14 +11,14 @@ import numpy as np
 import pytest
 
 from nnbuilder.cli import main
-from nnbuilder.core.datasets import make_dataset
+from nnbuilder.core.data.datasets import make_dataset
 from nnbuilder.core.errors import NNBuilderError
-from nnbuilder.core.graph import Graph
-from nnbuilder.core.network import Network
-from nnbuilder.core.optimizers import OPTIMIZERS, Perceptron
-from nnbuilder.core.config import TrainConfig
-from nnbuilder.core.traindata import TrainData
-from nnbuilder.core.trainer import Trainer
+from nnbuilder.core.model.graph import Graph
+from nnbuilder.core.engine.network import Network
+from nnbuilder.core.engine.optimizers import OPTIMIZERS, Perceptron
+from nnbuilder.core.engine.config import TrainConfig
+from nnbuilder.core.engine.traindata import TrainData
+from nnbuilder.core.engine.trainer import Trainer
 
 TABLES = {"and": [0, 0, 0, 1], "or": [0, 1, 1, 1], "xor_table": [0, 1, 1, 0]}
 ROWS = [(0.0, 0.0), (0.0, 1.0), (1.0, 0.0), (1.0, 1.0)]

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 from nnbuilder.cli import main
-from nnbuilder.core.datasets import dataset_from_spec, load_csv
+from nnbuilder.core.data.datasets import dataset_from_spec, load_csv
 from nnbuilder.core.errors import ModelFileError
-from nnbuilder.core.modelfile import load_model
+from nnbuilder.core.files.modelfile import load_model
 
 IRIS = Path(__file__).resolve().parents[1] / "resources" / "data" / "iris.csv"
 
@@ -192,8 +192,8 @@ def test_the_schema_and_jsonschema_agree_on_a_cell(tmp_path, cell):
     jsonschema package on the shipped schema."""
     import jsonschema
 
-    from nnbuilder.core.modelfile import model_schema
-    from nnbuilder.core.schema import first_error
+    from nnbuilder.core.files.modelfile import model_schema
+    from nnbuilder.core.files.schema import first_error
 
     shutil.copy(IRIS, tmp_path / "iris.csv")
     assert main(["new", "4-3", "-o", str(tmp_path / "m.json")]) == 0

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from nnbuilder.core.modelfile import load_model
+from nnbuilder.core.files.modelfile import load_model
 
 DRIVER = Path(__file__).with_name("pointer_app.py")
 ROOT = Path(__file__).resolve().parents[1]

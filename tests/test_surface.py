@@ -8,15 +8,15 @@ import numpy as np
 import pytest
 import torch
 
-from nnbuilder.core.datasets import make_dataset
+from nnbuilder.core.data.datasets import make_dataset
 from nnbuilder.core.errors import NNBuilderError
-from nnbuilder.core.graph import Graph
-from nnbuilder.core.modelfile import load_model
-from nnbuilder.core.network import Network
-from nnbuilder.core.surface import LossSurface, WeightRef, weight_refs, weight_value
-from nnbuilder.core.config import TrainConfig
-from nnbuilder.core.traindata import TrainData
-from nnbuilder.core.trainer import Trainer
+from nnbuilder.core.model.graph import Graph
+from nnbuilder.core.files.modelfile import load_model
+from nnbuilder.core.engine.network import Network
+from nnbuilder.core.teaching.surface import LossSurface, WeightRef, weight_refs, weight_value
+from nnbuilder.core.engine.config import TrainConfig
+from nnbuilder.core.engine.traindata import TrainData
+from nnbuilder.core.engine.trainer import Trainer
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "resources" / "examples"
 TABLE = make_dataset("seed_table")  # the lecture's y = w x: x = 10, 2, 3.5, 1
@@ -309,7 +309,7 @@ def test_many_rows_are_taken_a_block_at_a_time_with_the_same_numbers():
 
 # ------------------------------------------------------------------ the view
 def make_view(qtbot, t: Trainer, label=str):
-    from nnbuilder.gui.surface_view import SurfaceView
+    from nnbuilder.gui.learn.surface_view import SurfaceView
 
     view = SurfaceView()
     qtbot.addWidget(view)
@@ -415,7 +415,7 @@ def test_the_contour_map_passes_through_the_current_loss(qtbot):
 
 
 def test_the_view_says_what_is_missing(qtbot):
-    from nnbuilder.gui.surface_view import SurfaceView
+    from nnbuilder.gui.learn.surface_view import SurfaceView
 
     view = SurfaceView()
     qtbot.addWidget(view)
@@ -499,7 +499,7 @@ def test_built_as_the_window_builds_it_the_surface_is_the_runs():
 def test_a_theme_switch_repaints_the_view(qtbot):
     from PySide6.QtGui import QGuiApplication, QPalette
 
-    from nnbuilder.gui.theme import apply_theme
+    from nnbuilder.gui.widgets.theme import apply_theme
 
     t = lecture_trainer()
     view = make_view(qtbot, t)

@@ -6,13 +6,13 @@ import dataclasses
 import numpy as np
 import pytest
 
-from nnbuilder.core.datasets import make_dataset
-from nnbuilder.core.graph import Graph
-from nnbuilder.core.network import Network
-from nnbuilder.core.timeline import MAX_BYTES, MAX_MOMENTS, Moment, Timeline
-from nnbuilder.core.traindata import TrainData
-from nnbuilder.core.config import TrainConfig
-from nnbuilder.core.trainer import Trainer
+from nnbuilder.core.data.datasets import make_dataset
+from nnbuilder.core.model.graph import Graph
+from nnbuilder.core.engine.network import Network
+from nnbuilder.core.run.timeline import MAX_BYTES, MAX_MOMENTS, Moment, Timeline
+from nnbuilder.core.engine.traindata import TrainData
+from nnbuilder.core.engine.config import TrainConfig
+from nnbuilder.core.engine.trainer import Trainer
 
 OPTIMIZERS = {
     "sgd": dict(optimizer="sgd"),

@@ -2,15 +2,15 @@
 import numpy as np
 import pytest
 
-from nnbuilder.core.datasets import make_dataset
+from nnbuilder.core.data.datasets import make_dataset
 from nnbuilder.core.errors import DataError, NNBuilderError
-from nnbuilder.core.graph import Graph
-from nnbuilder.core.modelfile import load_model
-from nnbuilder.core.network import Network
-from nnbuilder.core.optimizers import make_optimizer
-from nnbuilder.core.config import TrainConfig
-from nnbuilder.core.traindata import TrainData
-from nnbuilder.core.trainer import Trainer
+from nnbuilder.core.model.graph import Graph
+from nnbuilder.core.files.modelfile import load_model
+from nnbuilder.core.engine.network import Network
+from nnbuilder.core.engine.optimizers import make_optimizer
+from nnbuilder.core.engine.config import TrainConfig
+from nnbuilder.core.engine.traindata import TrainData
+from nnbuilder.core.engine.trainer import Trainer
 from pathlib import Path
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "resources" / "examples"
@@ -93,7 +93,7 @@ def test_max_epochs_and_loss_target_stop_rules():
 
 def example_trainer(name, **overrides):
     """A trainer for a shipped example with its own data and settings (and weights, if it has them)."""
-    from nnbuilder.core.datasets import dataset_from_spec
+    from nnbuilder.core.data.datasets import dataset_from_spec
 
     doc = load_model(EXAMPLES / f"{name}.json")
     net = Network(doc.graph)
@@ -111,7 +111,7 @@ def example_trainer(name, **overrides):
 def test_healthy_example_runs_never_count_as_diverged(name):
     """Each shipped example with its own settings: the loss never comes near
     EXPLODE_FACTOR times the reference (it stays below 1x), so no divergence."""
-    from nnbuilder.core.trainer import EXPLODE_FACTOR
+    from nnbuilder.core.engine.trainer import EXPLODE_FACTOR
 
     t = example_trainer(name)
     assert t.run(10**7) in ("max_epochs", "converged") and t.divergence is None  # perceptron_and converges
@@ -138,7 +138,7 @@ def test_seed_table_just_past_the_stable_rate_explodes_long_before_nan():
 def test_exploding_loss_on_circle_at_lr_100_diverges_and_restores():
     """lr = 100 on circle saturates every unit: a finite loss of 30-80 that
     NaN checks never catch. Three epochs above 10x the reference stop it."""
-    from nnbuilder.core.trainer import EXPLODE_EPOCHS, EXPLODE_FACTOR
+    from nnbuilder.core.engine.trainer import EXPLODE_EPOCHS, EXPLODE_FACTOR
 
     t = example_trainer("circle", lr=100.0, max_epochs=100)
     start = t.network.theta.copy()
@@ -181,7 +181,7 @@ def test_a_resumed_run_near_zero_loss_is_not_flagged_for_small_wobbles():
 
 
 def test_a_new_learning_rate_restarts_the_count():
-    from nnbuilder.core.trainer import EXPLODE_EPOCHS
+    from nnbuilder.core.engine.trainer import EXPLODE_EPOCHS
 
     t = example_trainer("circle", lr=100.0, max_epochs=100)
     assert t.run_epochs(EXPLODE_EPOCHS - 1) is None  # exploded twice: not yet sustained
@@ -371,7 +371,7 @@ def test_float32_network_trains_in_float32():
 
 
 def test_metrics_accuracy_zero_one_and_r2():
-    from nnbuilder.core.losses import accuracy, r2_score, zero_one_loss
+    from nnbuilder.core.functions.losses import accuracy, r2_score, zero_one_loss
 
     a = np.array([[0.9], [0.2], [0.6], [0.4]])
     labels = np.array([1, 0, 0, 0])
@@ -383,7 +383,7 @@ def test_metrics_accuracy_zero_one_and_r2():
 
 
 def test_history_stays_bounded_and_keeps_the_latest_row():
-    from nnbuilder.core.trainer import History
+    from nnbuilder.core.engine.trainer import History
 
     h = History(capacity=100)
     seen = []
@@ -427,7 +427,7 @@ def test_iris_example_reaches_90_percent_test_accuracy():
 
 
 def test_confusion_matrix_counts_true_rows_against_predicted_columns():
-    from nnbuilder.core.losses import confusion_matrix
+    from nnbuilder.core.functions.losses import confusion_matrix
 
     a = np.array([[0.9, 0.1, 0.0], [0.2, 0.7, 0.1], [0.1, 0.2, 0.7], [0.6, 0.3, 0.1]])
     cm = confusion_matrix(a, np.array([0, 1, 2, 2]), 3)

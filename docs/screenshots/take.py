@@ -100,8 +100,8 @@ SHOTS = {
 
 
 def take(app, name, example, theme, size, seconds, dock, then=None) -> None:
-    from nnbuilder.gui.mainwindow import MainWindow
-    from nnbuilder.gui.theme import apply_theme
+    from nnbuilder.gui.window.mainwindow import MainWindow
+    from nnbuilder.gui.widgets.theme import apply_theme
 
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp())
     w = MainWindow(str(EXAMPLES / example) if example else None, offer_restore=False)

@@ -55,8 +55,8 @@ def _parse_spec(spec: str) -> list[int]:
 
 # -------------------------------------------------------------------- commands
 def cmd_new(args) -> int:
-    from nnbuilder.core.graph import Graph
-    from nnbuilder.core.modelfile import ModelDocument, save_model
+    from nnbuilder.core.model.graph import Graph
+    from nnbuilder.core.files.modelfile import ModelDocument, save_model
 
     widths = _parse_spec(args.spec)
     loss = args.loss or ("bce" if widths[-1] == 1 else "cross_entropy")
@@ -106,7 +106,7 @@ def _describe(doc) -> dict:
 def cmd_info(args) -> int:
     import numpy as np
 
-    from nnbuilder.core.nodetypes import NODE_SPECS
+    from nnbuilder.core.model.nodetypes import NODE_SPECS
 
     doc = load_model_file(args.model)
     d = _describe(doc)
@@ -137,7 +137,7 @@ def cmd_info(args) -> int:
 
 
 def cmd_datasets(args) -> int:
-    from nnbuilder.core.datasets import DATASETS
+    from nnbuilder.core.data.datasets import DATASETS
 
     rows = [{"name": d.name, "task": d.task, "classes": d.n_classes or None,
              "columns": d.columns, "samples": d.samples, "noise": d.noise, "split": d.split,
@@ -156,12 +156,12 @@ def cmd_datasets(args) -> int:
 
 
 def cmd_train(args) -> int:
-    from nnbuilder.core.datasource import embed_rows
-    from nnbuilder.core.modelfile import ModelDocument, save_model
-    from nnbuilder.core.traindata import fitting_changes
-    from nnbuilder.core.config import TrainConfig
-    from nnbuilder.core.traindata import TrainData
-    from nnbuilder.core.trainer import Trainer
+    from nnbuilder.core.data.datasource import embed_rows
+    from nnbuilder.core.files.modelfile import ModelDocument, save_model
+    from nnbuilder.core.engine.traindata import fitting_changes
+    from nnbuilder.core.engine.config import TrainConfig
+    from nnbuilder.core.engine.traindata import TrainData
+    from nnbuilder.core.engine.trainer import Trainer
 
     doc = load_model_file(args.model)
     network_of(doc, args.model)  # a broken network is reported before any data is read
@@ -259,7 +259,7 @@ def cmd_train(args) -> int:
 
 def _divergence_line(d: dict, output: str) -> str:
     """One line: where and why training diverged, and what to do."""
-    from nnbuilder.core.trainer import EXPLODE_FACTOR
+    from nnbuilder.core.engine.trainer import EXPLODE_FACTOR
 
     if d["reason"] == "exploded":
         why = (f"the training loss rose to {d['loss']:.4g}, more than {EXPLODE_FACTOR:g} times "
@@ -283,8 +283,8 @@ def _input_columns(doc, net, path: str):
     """
     import numpy as np
 
-    from nnbuilder.core.features import columns_needed
-    from nnbuilder.core.table import read_table
+    from nnbuilder.core.functions.features import columns_needed
+    from nnbuilder.core.data.table import read_table
 
     table = read_table(path)
     need = columns_needed(net.features)
@@ -314,7 +314,7 @@ def _input_columns(doc, net, path: str):
 
 
 def cmd_predict(args) -> int:
-    from nnbuilder.core.losses import LOSSES, predict_classes
+    from nnbuilder.core.functions.losses import LOSSES, predict_classes
 
     doc, net = trained_model(args.model)
     names, X = _input_columns(doc, net, args.input)
@@ -339,7 +339,7 @@ def cmd_predict(args) -> int:
                 row.append(labels[int(classes[i])])
         w.writerow(row)
     if args.output:
-        from nnbuilder.core.modelfile import atomic_write_text
+        from nnbuilder.core.files.modelfile import atomic_write_text
 
         try:
             atomic_write_text(args.output, buf.getvalue())
@@ -364,9 +364,9 @@ def cmd_gui(args) -> int:
 # ----------------------------------------------------------------------- main
 def build_parser() -> argparse.ArgumentParser:
     from nnbuilder import version
-    from nnbuilder.core.activations import ACTIVATIONS
-    from nnbuilder.core.losses import LOSSES
-    from nnbuilder.core.optimizers import OPTIMIZERS
+    from nnbuilder.core.functions.activations import ACTIVATIONS
+    from nnbuilder.core.functions.losses import LOSSES
+    from nnbuilder.core.engine.optimizers import OPTIMIZERS
 
     p = Parser(prog="nnbuilder", description="Build, train and export small neural networks.")
     p.add_argument("--version", action="version", version=f"%(prog)s {version()}")

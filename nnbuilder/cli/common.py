@@ -22,7 +22,7 @@ class Parser(argparse.ArgumentParser):
 
 
 def load_model_file(path: str):
-    from nnbuilder.core.modelfile import load_model
+    from nnbuilder.core.files.modelfile import load_model
 
     return load_model(path)
 
@@ -39,7 +39,7 @@ def trained_model(path: str, why: str = ""):
 
 
 def network_of(doc, path: str):
-    from nnbuilder.core.network import Network
+    from nnbuilder.core.engine.network import Network
 
     errors = doc.graph.errors()
     if errors:
@@ -94,7 +94,7 @@ def add_data_arguments(s: argparse.ArgumentParser, required: bool = True) -> Non
 def read_data(args, seed: int):
     """(Dataset, its ``dataset`` entry for the model file) from --dataset or
     --data; ``args.split`` may be absent (then the default split)."""
-    from nnbuilder.core.datasets import DATASETS, load_csv, make_dataset
+    from nnbuilder.core.data.datasets import DATASETS, load_csv, make_dataset
 
     split_arg = getattr(args, "split", None)
     if args.dataset:
@@ -119,7 +119,7 @@ def own_data(doc, path: str, args, seed: int):
     names itself (a built-in set, a CSV file, rows saved in the file, painted
     points); ``args.split``, ``args.samples`` and ``args.noise`` override
     its settings, ``args.seed`` its seed."""
-    from nnbuilder.core.datasets import DATASETS, dataset_from_spec
+    from nnbuilder.core.data.datasets import DATASETS, dataset_from_spec
 
     if not doc.dataset:
         raise CliError(f"{path}: the model names no data; give --dataset NAME or --data FILE.csv")

@@ -1,6 +1,6 @@
 """``nnbuilder explain``: one sample through a trained network, the loss of
 that sample, every node's z, a and delta, every weight's gradient, and the
-chain rule of one weight with its numbers (see :mod:`nnbuilder.core.explain`)."""
+chain rule of one weight with its numbers (see :mod:`nnbuilder.core.teaching.explain`)."""
 from __future__ import annotations
 
 import json
@@ -52,8 +52,8 @@ def _same_data_as_training(args, doc) -> None:
 
 def cmd_explain(args) -> int:
     from nnbuilder.core.errors import NNBuilderError
-    from nnbuilder.core.explain import explain_sample, sample_of
-    from nnbuilder.core.weightref import parse_weight
+    from nnbuilder.core.teaching.explain import explain_sample, sample_of
+    from nnbuilder.core.teaching.weightref import parse_weight
 
     doc, net = trained_model(args.model)
     try:
@@ -94,8 +94,8 @@ def _vector(values) -> str:
 
 
 def _print_text(args, ds, net, ex) -> None:
-    from nnbuilder.core.weightref import weight_label
-    from nnbuilder.core.nodetypes import NODE_SPECS
+    from nnbuilder.core.teaching.weightref import weight_label
+    from nnbuilder.core.model.nodetypes import NODE_SPECS
 
     out = sys.stdout.write
     source = args.dataset or args.data

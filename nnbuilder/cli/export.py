@@ -1,5 +1,5 @@
 """``nnbuilder export MODEL.json --format onnx|torch -o OUT``: a trained
-network that runs without nnbuilder (see nnbuilder.core.exports)."""
+network that runs without nnbuilder (see nnbuilder.core.files.exports)."""
 from __future__ import annotations
 
 import sys
@@ -15,7 +15,7 @@ _NEXT = {
 
 
 def cmd_export(args) -> int:
-    from nnbuilder.core.exports import write_export
+    from nnbuilder.core.files.exports import write_export
 
     doc, _ = trained_model(args.model, " (an export runs the trained network)")
     size = write_export(doc, args.format, args.output)
@@ -25,7 +25,7 @@ def cmd_export(args) -> int:
 
 
 def register(sub) -> None:
-    from nnbuilder.core.exports import EXPORT_FORMATS
+    from nnbuilder.core.files.exports import EXPORT_FORMATS
 
     s = sub.add_parser("export", help="write a trained network as ONNX or as a PyTorch script")
     s.add_argument("model", metavar="MODEL.json")

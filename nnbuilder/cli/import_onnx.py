@@ -1,6 +1,6 @@
 """``nnbuilder import MODEL.onnx -o MODEL.json``: an ONNX graph of layers and
 activations as an nnbuilder model with its weights (see
-nnbuilder.core.import_onnx). The module is not called ``import``: that is
+nnbuilder.core.files.import_onnx). The module is not called ``import``: that is
 a Python keyword."""
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import sys
 
 
 def cmd_import(args) -> int:
-    from nnbuilder.core.import_onnx import load_onnx
-    from nnbuilder.core.modelfile import save_model
+    from nnbuilder.core.files.import_onnx import load_onnx
+    from nnbuilder.core.files.modelfile import save_model
 
     doc = load_onnx(args.model)
     save_model(args.output, doc)

@@ -10,7 +10,7 @@ from nnbuilder.cli.common import EXIT_BAD_INPUT
 
 
 def _step_dict(step) -> dict:
-    from nnbuilder.core.lessons import text_plain
+    from nnbuilder.core.teaching.lessons import text_plain
 
     return {"title": step.title, "text": text_plain(step.text),
             "task": None if step.task is None else text_plain(step.task),
@@ -20,7 +20,7 @@ def _step_dict(step) -> dict:
 
 
 def cmd_lessons(args) -> int:
-    from nnbuilder.core.lessons import lesson_entries
+    from nnbuilder.core.teaching.lessons import lesson_entries
 
     entries = lesson_entries(args.folder)
     broken = [e for e in entries if e.lesson is None]

@@ -1,8 +1,8 @@
 """Limits on a setting's value, each declared once and read by everyone.
 
 A constraint is declared where its setting is (a node type's parameters in
-:data:`~nnbuilder.core.nodetypes.NODE_SPECS`, the training settings in
-:data:`~nnbuilder.core.config.TRAIN_CONSTRAINTS`, an optimizer's own
+:data:`~nnbuilder.core.model.nodetypes.NODE_SPECS`, the training settings in
+:data:`~nnbuilder.core.engine.config.TRAIN_CONSTRAINTS`, an optimizer's own
 ``params``) and answers, from that one declaration:
 
 - :meth:`Constraint.check`: the value normalised (``3.0`` -> ``3``), or

@@ -8,7 +8,7 @@ opens a model file.
 
 def __getattr__(name):
     if name == "MainWindow":
-        from .mainwindow import MainWindow
+        from .window.mainwindow import MainWindow
 
         return MainWindow
     raise AttributeError(name)

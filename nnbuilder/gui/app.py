@@ -14,14 +14,14 @@ def has_display() -> bool:
 
 def run(path: str | None = None, self_test: bool = False) -> int:
     """Open the window (on ``path``, else the example) and run until it closes.
-    ``self_test``: see :mod:`nnbuilder.gui.selftest`."""
+    ``self_test``: see :mod:`nnbuilder.gui.window.selftest`."""
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
     from nnbuilder.core.resources import resource
 
-    from .mainwindow import MainWindow
-    from .theme import apply_theme
+    from .window.mainwindow import MainWindow
+    from .widgets.theme import apply_theme
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("nnbuilder")
@@ -37,7 +37,7 @@ def run(path: str | None = None, self_test: bool = False) -> int:
     window.set_theme(window.theme)
     window.show()
     if self_test:
-        from .selftest import SelfTest
+        from .window.selftest import SelfTest
 
         SelfTest(window)  # a child of the window
     return app.exec()

@@ -1,0 +1,122 @@
+"""Training data prepared for one network: the Input node's features applied,
+standardized with the training rows' statistics when the Input asks for it,
+targets encoded for the Output node, and the rows split by seed.
+:func:`fitting_changes` says how to adapt a network's Input and Output to data.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..data.datasets import Dataset, split_indices
+from ..errors import DataError
+from ..functions.features import apply_features, columns_needed, feature_stats, standardize
+from ..functions.losses import LOSSES
+from .network import Network
+
+__all__ = ["TrainData", "encode_targets", "fitting_changes"]
+
+
+@dataclass
+class TrainData:
+    """Feature matrices and encoded targets for one network.
+
+    ``X_*`` ``(n, n_features)``; ``Y_*`` ``(n, n_outputs)`` (0/1 column for
+    one-output classification, one-hot for several outputs, values for
+    regression); ``labels_*`` ``(n,)`` class indices (classification only).
+    """
+
+    X_train: np.ndarray
+    Y_train: np.ndarray
+    X_test: np.ndarray
+    Y_test: np.ndarray
+    task: str
+    labels_train: np.ndarray | None = None
+    labels_test: np.ndarray | None = None
+    n_classes: int = 0
+    input_stats: tuple[np.ndarray, np.ndarray] | None = None  # (mean, std) X was standardized with
+
+    @classmethod
+    def from_dataset(cls, ds: Dataset, network: Network, split: float = 0.5,
+                     seed: int = 0) -> "TrainData":
+        """Apply the Input node's features, encode targets, split by ``seed``.
+
+        If the Input node standardizes, the mean and std come from the
+        training rows only (the test rows are scaled with the same numbers).
+        """
+        tr, te = split_indices(len(ds), split, np.random.default_rng(seed))
+        F = apply_features(ds.X, network.features)
+        stats = None
+        if network.standardize:
+            stats = feature_stats(F[tr])
+            standardize(F, *stats)
+        X = F.astype(network.dtype)
+        Y, labels = encode_targets(ds, network)
+        return cls(X[tr], Y[tr], X[te], Y[te], ds.task,
+                   None if labels is None else labels[tr],
+                   None if labels is None else labels[te], ds.n_classes, stats)
+
+
+def encode_targets(ds: Dataset, network: Network) -> tuple[np.ndarray, np.ndarray | None]:
+    """(Y ``(n, n_outputs)``, labels or None) for ``ds`` and ``network``'s output."""
+    k = network.n_outputs
+    if ds.task == "classification":
+        labels = np.asarray(ds.y, dtype=np.int64).ravel()
+        if k == 1:
+            if ds.n_classes > 2:
+                raise DataError(f"the data has {ds.n_classes} classes but the Output node has "
+                                "1 unit; give it one unit per class with softmax and cross_entropy")
+            return labels[:, None].astype(network.dtype), labels
+        if k != ds.n_classes:
+            raise DataError(f"the data has {ds.n_classes} classes but the Output node has {k} units")
+        Y = np.zeros((len(labels), k), dtype=network.dtype)
+        Y[np.arange(len(labels)), labels] = 1.0
+        return Y, labels
+    if LOSSES[network.loss.name].task == "classification":
+        raise DataError(f"the {network.loss.name} loss is for classification, but the data is "
+                        "a regression task; use l2, l1 or huber")
+    Y = np.asarray(ds.y, dtype=network.dtype).reshape(len(ds), -1)
+    if Y.shape[1] != k:
+        raise DataError(f"the data has {Y.shape[1]} target column(s) but the Output node has {k} units")
+    return Y, None
+
+
+def fitting_changes(graph, ds: Dataset, standardize: bool | None = None) -> dict[str, dict]:
+    """Parameter changes ``{node_id: {param: value}}`` that make ``graph``'s
+    Input and Output nodes fit the data ``ds``: one input feature per column
+    (2-D data keeps its feature choice), and an Output node of one sigmoid
+    unit with bce for two classes, one softmax unit per class with
+    cross_entropy for more, one linear unit per target with l2 for
+    regression. Empty when the network fits already; other layers are kept.
+    """
+    changes: dict[str, dict] = {}
+    cols = ds.X.shape[1]
+    for node in graph.nodes_of_type("input"):
+        feats = node.params["features"]
+        want = dict(node.params)
+        if cols != 2 or columns_needed(feats) > 2:
+            want["features"] = [f"x{j + 1}" for j in range(cols)]
+        if standardize is not None:
+            want["normalize"] = "standardize" if standardize else "none"
+        diff = {k: v for k, v in want.items() if node.params[k] != v}
+        if diff:
+            changes[node.id] = diff
+    for node in graph.nodes_of_type("output"):
+        p = node.params
+        loss_task = LOSSES[p["loss"]].task
+        if ds.task == "regression":
+            k = int(np.asarray(ds.y).reshape(len(ds), -1).shape[1])
+            want = {} if loss_task != "classification" and p["units"] == k else \
+                {"units": k, "activation": "linear", "loss": "l2"}
+        elif ds.n_classes > 2:
+            want = {} if p["units"] == ds.n_classes and p["activation"] == "softmax" and \
+                p["loss"] == "cross_entropy" else \
+                {"units": ds.n_classes, "activation": "softmax", "loss": "cross_entropy"}
+        else:
+            want = {} if p["units"] == 1 and loss_task == "classification" and \
+                p["activation"] != "softmax" else {"units": 1, "activation": "sigmoid", "loss": "bce"}
+        diff = {k: v for k, v in want.items() if p[k] != v}
+        if diff:
+            changes[node.id] = diff
+    return changes

@@ -1,0 +1,435 @@
+"""An ONNX graph read back as an nnbuilder model document.
+
+What it reads: ``Gemm``, or ``MatMul`` with constant weights (plus an
+``Add`` of a constant bias), ``Add`` and ``Concat`` of layers, the
+activations of :data:`ONNX_ACTIVATIONS` (an activation right after a layer
+whose output nothing else reads becomes that layer's activation, otherwise
+an Activation node), ``Identity`` and ``Dropout`` (inference: nothing), and
+the input prelude :mod:`nnbuilder.core.files.export_onnx` writes (``Gather`` of
+columns, ``Mul``/``Sin`` of them, ``Concat``, ``Sub`` mean, ``Div`` std), so
+an exported model comes back with its features and standardization. That
+is, for example, what ``torch.onnx.export`` writes for an ``nn.Sequential``
+of ``Linear`` layers and activations. Anything else is refused, naming the
+op and the ONNX node.
+
+Each op is read by a handler in :data:`ONNX_OPS`, keyed by the ONNX op type.
+The last layer becomes the Output node; its loss comes from the file's
+metadata (written by the export) or from the output activation
+(:data:`LOSS_OF_OUTPUT`), l2 where that does not fit.
+
+One short handler per ONNX op; they share the reader's state (the tensors
+read so far and what they are).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from ..errors import NNBuilderError
+from ..functions.features import columns_needed, is_feature_name
+from ..model.graph import Graph
+from .modelfile import ModelDocument
+from ..model.nodetypes import LOSS_UNITS, pairing_problem
+
+__all__ = ["ONNX_OPS", "ONNX_ACTIVATIONS", "LOSS_OF_OUTPUT", "from_onnx", "load_onnx"]
+
+#: ONNX op -> (nnbuilder activation, the attribute holding its alpha, its default).
+ONNX_ACTIVATIONS: dict[str, tuple[str, str | None, float | None]] = {
+    "Relu": ("relu", None, None),
+    "Sigmoid": ("sigmoid", None, None),
+    "Tanh": ("tanh", None, None),
+    "LeakyRelu": ("leaky_relu", "alpha", 0.01),
+    "Elu": ("elu", "alpha", 1.0),
+    "Softplus": ("softplus", None, None),
+    "Softmax": ("softmax", None, None),
+    "Sin": ("sine", None, None),
+}
+
+#: The loss an imported network gets from its output activation (l2 otherwise).
+LOSS_OF_OUTPUT = {"sigmoid": "bce", "softmax": "cross_entropy"}
+
+#: Products of two input columns that are features of their own.
+_PRODUCTS = {("x1", "x1"): "x1^2", ("x2", "x2"): "x2^2", ("x1", "x2"): "x1*x2", ("x2", "x1"): "x1*x2"}
+
+
+class OnnxImportError(NNBuilderError):
+    """The ONNX graph holds something nnbuilder cannot represent."""
+
+
+@dataclass
+class Feat:
+    """Input columns before any layer: feature names, maybe standardized."""
+
+    names: list[str]
+    mean: np.ndarray | None = None
+    std: np.ndarray | None = None
+
+
+@dataclass
+class Out:
+    """The output of layer ``nid``; ``raw`` when it is that layer's Gemm/MatMul
+    output before any activation."""
+
+    nid: str
+    raw: bool = False
+
+
+@dataclass
+class Cmp:
+    """``h > 0`` of a layer's output: a step activation once cast to float."""
+
+    src: str  # the tensor compared
+
+
+@dataclass
+class _Reader:
+    consts: dict[str, np.ndarray]
+    uses: dict[str, int]  # how many ONNX nodes read each tensor
+    readers: dict[str, list]  # the ONNX nodes that read each tensor
+    values: dict = field(default_factory=dict)  # tensor -> Feat | Out | Cmp
+    nodes: dict = field(default_factory=dict)  # nid -> {"type", "params", "inputs", "W", "b"}
+    sigmoid_of: dict = field(default_factory=dict)  # sigmoid(h)'s tensor -> h, for a swish
+    input_id: str | None = None
+    input_feat: Feat | None = None  # what the Input node computes
+
+    def new(self, type_: str, params: dict, inputs: list[str], **extra) -> str:
+        nid = f"{type_}{sum(1 for n in self.nodes.values() if n['type'] == type_) + 1}"
+        self.nodes[nid] = {"type": type_, "params": params, "inputs": inputs, **extra}
+        return nid
+
+    def layer_input(self, tensor: str, node) -> str:
+        """The nnbuilder node a layer reads ``tensor`` from (the Input node for columns)."""
+        v = self.values.get(tensor)
+        if isinstance(v, Out):
+            return v.nid
+        if isinstance(v, Feat):
+            if self.input_id is not None:
+                if v is self.input_feat:  # the Input node's output, read once more
+                    return self.input_id
+                raise _refuse(node, "a second, different set of input columns; nnbuilder has one "
+                              "Input node")
+            self.input_feat = v
+            params = {"features": v.names,
+                      "normalize": "standardize" if v.std is not None else "none"}
+            self.input_id = self.new("input", params, [], mean=v.mean, std=v.std)
+            return self.input_id
+        raise _refuse(node, f"its input {tensor!r} is not a layer's output or the input columns")
+
+
+def _refuse(node, why: str) -> OnnxImportError:
+    return OnnxImportError(f"ONNX node {node.name or node.output[0]!r} ({node.op_type}): {why}")
+
+
+def _attr(node, name: str, default=None):
+    from onnx import helper
+
+    for a in node.attribute:
+        if a.name == name:
+            return helper.get_attribute_value(a)
+    return default
+
+
+def _const(r: _Reader, node, tensor: str) -> np.ndarray:
+    if tensor not in r.consts:
+        raise _refuse(node, f"{tensor!r} must be a constant (weights, bias, indices)")
+    return r.consts[tensor]
+
+
+# ------------------------------------------------------------------ handlers
+def _layer(r: _Reader, node, W: np.ndarray, b: np.ndarray | None) -> None:
+    if W.ndim != 2:
+        raise _refuse(node, f"weights of shape {W.shape}; a layer's weights are a matrix")
+    src = r.layer_input(node.input[0], node)
+    params = {"units": int(W.shape[1]), "activation": "linear", "bias": b is not None}
+    nid = r.new("dense", params, [src], W=W.astype(np.float64),
+                b=None if b is None else np.broadcast_to(b, (W.shape[1],)).astype(np.float64))
+    r.values[node.output[0]] = Out(nid, raw=True)
+
+
+def _gemm(r, node):
+    if _attr(node, "transA", 0):
+        raise _refuse(node, "transA = 1 is not a layer")
+    W = _const(r, node, node.input[1]) * _attr(node, "alpha", 1.0)
+    if _attr(node, "transB", 0):
+        W = W.T
+    b = None
+    if len(node.input) > 2 and node.input[2]:
+        b = _const(r, node, node.input[2]).reshape(-1) * _attr(node, "beta", 1.0)
+    _layer(r, node, W, b)
+
+
+def _matmul(r, node):
+    _layer(r, node, _const(r, node, node.input[1]), None)
+
+
+def _add(r, node):
+    a, b = node.input
+    if b in r.consts or a in r.consts:  # a bias after MatMul
+        h, bias = (a, r.consts[b]) if b in r.consts else (b, r.consts[a])
+        v = r.values.get(h)
+        layer = r.nodes.get(v.nid) if isinstance(v, Out) else None
+        if layer is None or not v.raw or layer["b"] is not None or r.uses[h] != 1:
+            raise _refuse(node, "adds a constant that is not the bias of a MatMul right before it")
+        layer["b"] = np.broadcast_to(bias.reshape(-1), (layer["params"]["units"],)).astype(np.float64)
+        layer["params"]["bias"] = True
+        r.values[node.output[0]] = Out(v.nid, raw=True)
+        return
+    if isinstance(r.values.get(a), Feat) and isinstance(r.values.get(b), Feat):
+        raise _refuse(node, "adds input columns; only layers can be added")
+    ins = [r.layer_input(t, node) for t in node.input]
+    r.values[node.output[0]] = Out(r.new("add", {}, ins))
+
+
+def _concat(r, node):
+    axis = _attr(node, "axis")
+    if axis not in (1, -1):
+        raise _refuse(node, f"joins along axis {axis}; nnbuilder joins columns (axis 1)")
+    vals = [r.values.get(t) for t in node.input]
+    if all(isinstance(v, Feat) and v.std is None for v in vals):
+        r.values[node.output[0]] = Feat([n for v in vals for n in v.names])
+        return
+    ins = [r.layer_input(t, node) for t in node.input]
+    r.values[node.output[0]] = Out(r.new("concat", {}, ins))
+
+
+def _gather(r, node):
+    v = r.values.get(node.input[0])
+    if not isinstance(v, Feat) or v.std is not None or _attr(node, "axis", 0) != 1:
+        raise _refuse(node, "only picking input columns (axis 1) is supported")
+    idx = _const(r, node, node.input[1]).reshape(-1)
+    r.values[node.output[0]] = Feat([v.names[int(i)] for i in idx])
+
+
+def _passthrough(r, node):
+    if node.input[0] in r.consts:
+        r.consts[node.output[0]] = r.consts[node.input[0]]
+    elif node.input[0] in r.values:
+        r.values[node.output[0]] = r.values[node.input[0]]
+    else:
+        raise _refuse(node, f"unknown input {node.input[0]!r}")
+
+
+def _standardize(part: str):
+    def handle(r, node):
+        v = r.values.get(node.input[0])
+        c = r.consts.get(node.input[1])
+        if not isinstance(v, Feat) or c is None or getattr(v, part) is not None or \
+                (part == "std" and v.mean is None):
+            raise _refuse(node, "only (x - mean) / std of the input columns is supported")
+        c = np.broadcast_to(c.reshape(-1), (len(v.names),)).astype(np.float64)
+        r.values[node.output[0]] = Feat(v.names, c if part == "mean" else v.mean,
+                                        c if part == "std" else v.std)
+    return handle
+
+
+def _activation(r: _Reader, node, src: str, act: str, alpha: float | None, ignore_uses: int = 0):
+    """``act`` of tensor ``src``: the layer's own activation when nothing else reads its raw output."""
+    v = r.values.get(src)
+    if isinstance(v, Feat):
+        raise _refuse(node, "an activation of the input columns before any layer")
+    layer = r.nodes.get(v.nid) if isinstance(v, Out) else None
+    if layer is None:
+        raise _refuse(node, f"its input {src!r} is not a layer's output")
+    params = {"activation": act, "alpha": alpha}
+    if v.raw and r.uses[src] - ignore_uses == 1 and layer["params"]["activation"] == "linear":
+        layer["params"].update(params)
+        r.values[node.output[0]] = Out(v.nid)
+    else:
+        r.values[node.output[0]] = Out(r.new("activation", params, [v.nid]))
+
+
+def _named_activation(r, node):
+    act, key, default = ONNX_ACTIVATIONS[node.op_type]
+    if node.op_type == "Softmax" and _attr(node, "axis", -1) not in (1, -1):
+        raise _refuse(node, "softmax over an axis other than the units")
+    v = r.values.get(node.input[0])
+    if node.op_type == "Sin" and isinstance(v, Feat):
+        if len(v.names) != 1 or v.std is not None or f"sin({v.names[0]})" not in ("sin(x1)", "sin(x2)"):
+            raise _refuse(node, "sin of input columns other than x1 or x2")
+        r.values[node.output[0]] = Feat([f"sin({v.names[0]})"])
+        return
+    alpha = None if key is None else float(_attr(node, key, default))
+    _activation(r, node, node.input[0], act, alpha)
+
+
+def _mul(r, node):
+    a, b = (r.values.get(t) for t in node.input)
+    if isinstance(a, Feat) and isinstance(b, Feat) and len(a.names) == len(b.names) == 1 \
+            and (a.names[0], b.names[0]) in _PRODUCTS:
+        r.values[node.output[0]] = Feat([_PRODUCTS[(a.names[0], b.names[0])]])
+        return
+    for h, s in ((node.input[0], node.input[1]), (node.input[1], node.input[0])):
+        if r.sigmoid_of.get(s) == h:  # h * sigmoid(h): swish
+            _activation(r, node, h, "swish", None, ignore_uses=1)
+            return
+    raise _refuse(node, "only x * sigmoid(x) (swish) and products of x1, x2 are supported")
+
+
+def _sigmoid(r, node):
+    """Sigmoid, unless it is the sigmoid(h) of a swish h * sigmoid(h) (read by its Mul)."""
+    src, out = node.input[0], node.output[0]
+    readers = r.readers.get(out, [])
+    if len(readers) == 1 and readers[0].op_type == "Mul" and src in readers[0].input:
+        r.sigmoid_of[out] = src
+        return
+    _named_activation(r, node)
+
+
+def _transpose(r, node):
+    """Of a constant only (weights stored the other way round)."""
+    c = _const(r, node, node.input[0])
+    r.consts[node.output[0]] = np.transpose(c, _attr(node, "perm") or None)
+
+
+def _greater(r, node):
+    if r.consts.get(node.input[1]) is None or np.any(r.consts[node.input[1]] != 0):
+        raise _refuse(node, "only h > 0 (a step activation) is supported")
+    r.values[node.output[0]] = Cmp(node.input[0])
+
+
+def _cast(r, node):
+    v = r.values.get(node.input[0])
+    if not isinstance(v, Cmp):
+        _passthrough(r, node)
+        return
+    _activation(r, node, v.src, "step", None)
+
+
+#: ``ONNX_OPS[op_type](reader, node)`` reads one ONNX node.
+ONNX_OPS: dict[str, Callable] = {
+    "Gemm": _gemm, "MatMul": _matmul, "Add": _add, "Concat": _concat,
+    "Identity": _passthrough, "Dropout": _passthrough, "Gather": _gather,
+    "Sub": _standardize("mean"), "Div": _standardize("std"), "Mul": _mul,
+    "Greater": _greater, "Cast": _cast, "Transpose": _transpose,
+    **{op: _named_activation for op in ONNX_ACTIVATIONS}, "Sigmoid": _sigmoid,
+}
+
+
+# -------------------------------------------------------------------- model
+def _loss_for(act: str, units: int, given: str | None) -> str:
+    for loss in (given, LOSS_OF_OUTPUT.get(act), "l2"):
+        if loss is None:
+            continue
+        units_ok = LOSS_UNITS[loss][0](units) if loss in LOSS_UNITS else True
+        pairing = pairing_problem(loss, act)
+        if units_ok and (pairing is None or pairing[0] != "error"):
+            return loss
+    return "l2"
+
+
+def from_onnx(model) -> ModelDocument:
+    """The model document of an ``onnx.ModelProto`` (with its weights);
+    OnnxImportError naming the first op nnbuilder cannot represent."""
+    from onnx import numpy_helper
+
+    g = model.graph
+    consts = {t.name: numpy_helper.to_array(t).astype(np.float64) for t in g.initializer}
+    for node in g.node:
+        if node.op_type == "Constant":
+            consts[node.output[0]] = numpy_helper.to_array(_attr(node, "value")).astype(np.float64)
+    inputs = [i for i in g.input if i.name not in consts]
+    if len(inputs) != 1 or len(g.output) != 1:
+        raise OnnxImportError(f"the graph has {len(inputs)} inputs and {len(g.output)} outputs; "
+                              "nnbuilder networks have one of each")
+    dims = inputs[0].type.tensor_type.shape.dim
+    if len(dims) != 2 or not dims[1].dim_value:
+        raise OnnxImportError(f"the input {inputs[0].name!r} must be a table (N, columns) with a "
+                              "fixed number of columns")
+    uses: dict[str, int] = {}
+    readers: dict[str, list] = {}
+    for node in g.node:
+        for t in node.input:
+            uses[t] = uses.get(t, 0) + 1
+            readers.setdefault(t, []).append(node)
+    r = _Reader(consts, uses, readers)
+    r.values[inputs[0].name] = Feat([f"x{j + 1}" for j in range(dims[1].dim_value)])
+    for node in g.node:
+        if node.op_type == "Constant":
+            continue
+        handler = ONNX_OPS.get(node.op_type)
+        if handler is None:
+            raise _refuse(node, f"the op {node.op_type} is not supported; nnbuilder reads "
+                          f"{', '.join(sorted(set(ONNX_OPS) - {'Greater', 'Cast'}))}")
+        handler(r, node)
+    meta = {p.key: p.value for p in model.metadata_props}
+    return _document(r, g.output[0].name, meta)
+
+
+def _document(r: _Reader, y: str, meta: dict) -> ModelDocument:
+    v = r.values.get(y)
+    last = r.nodes.get(v.nid) if isinstance(v, Out) else None
+    if last is None or last["type"] != "dense" or v.raw and last["params"]["activation"] != "linear":
+        raise OnnxImportError(f"the output {y!r} must come from a layer (Gemm or MatMul), with an "
+                              "activation or without")
+    if any(v.nid in n["inputs"] for n in r.nodes.values()):
+        raise OnnxImportError(f"the output {y!r}'s layer also feeds other layers; nnbuilder's "
+                              "Output node is the last one")
+    p = last["params"]
+    last["type"] = "output"
+    p["loss"] = _loss_for(p["activation"], p["units"], meta.get("loss"))
+    graph = Graph()
+    weights: dict = {}
+    for nid, n in r.nodes.items():
+        params = {k: v for k, v in n["params"].items() if v is not None}
+        graph.add_node(n["type"], params, node_id=nid)
+        for src in n["inputs"]:
+            graph.connect(src, nid)
+        if n.get("W") is not None:
+            weights[nid] = {"W": n["W"], "b": n["b"]}
+        if n.get("std") is not None:
+            weights[nid] = {"mean": n["mean"], "std": n["std"]}
+    _layout(graph)
+    errors = graph.errors()
+    if errors:
+        raise OnnxImportError("the imported network is not valid: " + "; ".join(map(str, errors)))
+    features = graph.nodes[r.input_id].params["features"] if r.input_id else []
+    if not all(is_feature_name(f) for f in features):
+        raise OnnxImportError(f"unknown input features {features}")
+    columns, labels = _names(meta, "columns"), _names(meta, "labels")
+    if columns is not None and (len(set(columns)) != len(columns) or
+                                len(columns) < columns_needed(features)):
+        columns = None
+    if labels is not None and len(labels) != max(p["units"], 2):
+        labels = None
+    return ModelDocument(graph, weights, labels=labels, columns=columns)
+
+
+def _names(meta: dict, key: str) -> list[str] | None:
+    """A list of names the export stored as JSON in the metadata, or None."""
+    try:
+        names = json.loads(meta[key])
+    except (KeyError, ValueError):
+        return None
+    ok = isinstance(names, list) and names and all(isinstance(n, str) and n for n in names)
+    return names if ok else None
+
+
+def _layout(graph: Graph) -> None:
+    """Left to right by depth, stacked within a column, as the diagram shows them."""
+    order, _ = graph.topological_order()
+    depth: dict[str, int] = {}
+    rows: dict[int, int] = {}
+    for nid in order:
+        d = max((depth[s] + 1 for s in graph.inputs_of(nid)), default=0)
+        depth[nid] = d
+        graph.move_node(nid, (220.0 * d, 140.0 * rows.get(d, 0)))
+        rows[d] = rows.get(d, 0) + 1
+
+
+def load_onnx(path: str) -> ModelDocument:
+    """Read an ONNX file; NNBuilderError (one line) for anything it cannot use."""
+    import onnx
+
+    try:
+        model = onnx.load(path)
+    except OSError as e:
+        raise NNBuilderError(f"{path}: cannot read: {e.strerror or e}") from None
+    except Exception as e:  # a protobuf DecodeError, or anything onnx raises on bad bytes
+        raise NNBuilderError(f"{path}: not an ONNX model ({type(e).__name__}: {e})") from None
+    try:
+        return from_onnx(model)
+    except OnnxImportError as e:
+        raise NNBuilderError(f"{path}: {e}") from None

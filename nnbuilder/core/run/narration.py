@@ -1,0 +1,83 @@
+"""What a run's snapshots say to the person watching: each event, divergence,
+stop and error once, in words. The window's status bar, its loss plot's
+divergence mark and its error dialog show these; nothing here knows them.
+
+A :class:`Narrator` belongs to one run (the window's RunState holds it), so a
+new run says everything afresh.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..engine.optimizers import OPTIMIZERS
+
+__all__ = ["Said", "Narrator", "STOPPED", "NOTE_AFTER_EPOCHS", "STAYS"]
+
+#: What is said when a run stops by itself, by stop reason (the optimizer's
+#: note on that reason, if it has one, instead; it stays).
+STOPPED = {"max_epochs": "reached the maximum epochs", "loss_target": "reached the loss target",
+           "converged": "converged"}
+#: Epochs after which a running run hears the optimizer's note on "max_epochs"
+#: (the perceptron on XOR without an epoch limit would run on without a word).
+NOTE_AFTER_EPOCHS = 100
+STAYS = 0  # a message's time on screen: until the next one
+BRIEF = 8000  # milliseconds
+
+
+@dataclass(frozen=True)
+class Said:
+    """One thing to tell: ``text`` for ``ms`` milliseconds (:data:`STAYS`: until
+    the next message); with ``mark`` at ``epoch`` the loss plot marks a
+    divergence; with ``details`` the error's full text goes in a dialog."""
+
+    text: str
+    ms: int = BRIEF
+    mark: str | None = None
+    epoch: float | None = None
+    details: str | None = None
+
+
+@dataclass
+class Narrator:
+    """Reads one run's snapshots in order and says what is new in each."""
+
+    said: set = field(default_factory=set)  # keys of what was said already
+    since: tuple = (-1, "", 0)  # (generation, optimizer, epoch) the run was first seen with
+
+    def read(self, snap, generation: int) -> list[Said]:
+        """What ``snap`` (a LiveSnapshot of run ``generation``) tells that was not told before."""
+        out = [Said(msg) for msg in snap.events]
+        seen = self.said
+        d = snap.divergence
+        if d and ("div", d["step"]) not in seen:
+            seen.add(("div", d["step"]))
+            why = {"non-finite": ": the loss or a weight became NaN or infinite",
+                   "exploded": f": the loss rose to {d.get('loss') or 0:.4g}, over 10 times that of an "
+                               f"untrained network ({d.get('reference') or 0:.3g})"}.get(d.get("reason"), "")
+            out.append(Said(f"Training diverged at step {d['step']:,} with learning rate {d['lr']:g}{why}; "
+                            "restored the last good weights and paused. Try a smaller learning rate.", STAYS,
+                            mark=f"diverged (lr {d['lr']:g})", epoch=float(d["epoch"])))
+        notes = OPTIMIZERS[snap.config.optimizer].stop_notes
+        if snap.stop_reason in STOPPED and not snap.running and ("stop", snap.step) not in seen:
+            seen.add(("stop", snap.step))
+            note = notes.get(snap.stop_reason)
+            if note:  # the lecture's point stays until the next message
+                out.append(Said(f"Stopped after {snap.epoch:,} epoch{'s' * (snap.epoch != 1)}, {note}", STAYS))
+            else:
+                out.append(Said(f"Stopped: {STOPPED[snap.stop_reason]}"))
+        if self.since[:2] != (generation, snap.config.optimizer):
+            self.since = (generation, snap.config.optimizer, snap.epoch)
+        elif snap.running and "max_epochs" in notes and "note" not in seen and \
+                snap.epoch - self.since[2] >= NOTE_AFTER_EPOCHS:
+            seen.add("note")  # a long run (or one without a limit) hears it once and goes on
+            out.append(Said(f"After {snap.epoch:,} epochs, {notes['max_epochs']}", STAYS))
+        # The worker's error stays on its snapshots until Play or Step: said once
+        # per try (each try forgets it, :meth:`try_again`), not once per snapshot.
+        if snap.error and ("err", snap.error) not in seen:
+            seen.add(("err", snap.error))
+            out.append(Said("Training stopped by an error (details in the dialog)", STAYS, details=snap.error))
+        return out
+
+    def try_again(self) -> None:
+        """Play or Step after an error: the same error, if it comes again, is said again."""
+        self.said = {k for k in self.said if not (isinstance(k, tuple) and k[0] == "err")}

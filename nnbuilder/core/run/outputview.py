@@ -1,0 +1,173 @@
+"""The output view's geometry and values: which slice of the data it shows
+(:class:`View`, :func:`view_of`), the grids of points it evaluates the network
+over (:class:`InputGrid`, :func:`output_grids`), and the network's output and
+each narrow layer's activation map over them (:func:`evaluate_view`). The
+window draws them; the worker only trains."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..engine.network import Network
+from ..model.nodetypes import NODE_SPECS
+
+__all__ = ["InputGrid", "DataExtent", "View", "input_grid", "view_points", "view_of", "output_grids",
+           "evaluate_view", "MAX_MAP_UNITS", "BOUNDARY_RES", "NEURON_RES", "CURVE_RES", "PAINT_PLANE"]
+
+MAX_MAP_UNITS = 16  # layers up to this wide get per-neuron maps
+BOUNDARY_RES = 100  # output view grid (points per side)
+NEURON_RES = 32  # neuron thumbnails
+CURVE_RES = 200  # 1-D data: points along the fitted curve
+PAINT_PLANE = [[-6.0, -6.0], [6.0, 6.0]]  # painted data lives on TF Playground's plane
+
+
+@dataclass(frozen=True)
+class View:
+    """What the output view looks at: a slice through raw columns ``axes``,
+    the output over a ``resolution`` lattice and the neuron maps over a
+    ``neuron_resolution`` one (None: no neuron maps), each spanning the data
+    plus ``margin`` (:func:`input_grid`)."""
+
+    axes: tuple[int, int] = (0, 1)
+    resolution: int = 100
+    neuron_resolution: int | None = 32
+    margin: float = 0.1
+
+
+@dataclass(frozen=True)
+class InputGrid:
+    """Points covering the data: ``raw`` ``(n_points, n_columns)``.
+
+    For 2-D data the points are a ``resolution x resolution`` lattice, row
+    by row from ``y_range[0]`` (so ``values.reshape(res, res)[j, i]`` is at
+    ``x = xs[i], y = ys[j]``); for 1-D data they are ``resolution`` values of x.
+    For wider data the lattice is a *slice*: columns ``axes`` vary, every other
+    column is held at its median (``fixed``: ``((column, value), ...)``).
+    """
+
+    raw: np.ndarray
+    xs: np.ndarray
+    ys: np.ndarray | None
+    resolution: int
+    axes: tuple[int, int] = (0, 1)
+    fixed: tuple = ()
+
+    @property
+    def x_range(self) -> tuple[float, float]:
+        return float(self.xs[0]), float(self.xs[-1])
+
+    @property
+    def y_range(self) -> tuple[float, float] | None:
+        return None if self.ys is None else (float(self.ys[0]), float(self.ys[-1]))
+
+    def features(self, network: Network) -> np.ndarray:
+        return network.prepare(self.raw)
+
+
+def _lattice(xs: np.ndarray, ys: np.ndarray | None, axes: tuple[int, int] = (0, 1),
+             fixed: tuple = (), n_columns: int = 1) -> InputGrid:
+    """The grid whose points are every (xs, ys) pair in columns ``axes``,
+    the other columns at their ``fixed`` values."""
+    if ys is None:
+        return InputGrid(xs[:, None], xs, None, len(xs))
+    i, j = axes
+    gx, gy = np.meshgrid(xs, ys)
+    raw = np.empty((gx.size, n_columns))
+    for c, value in fixed:
+        raw[:, c] = value
+    raw[:, i], raw[:, j] = gx.ravel(), gy.ravel()
+    return InputGrid(raw, xs, ys, len(xs), (i, j), tuple(fixed))
+
+
+@dataclass(frozen=True)
+class DataExtent:
+    """Per column of raw data ``(n, n_columns)``: minimum, maximum and median,
+    each ``(n_columns,)``; all :func:`input_grid` needs to know of the data."""
+
+    lo: np.ndarray
+    hi: np.ndarray
+    median: np.ndarray
+
+    @classmethod
+    def of(cls, X: np.ndarray) -> "DataExtent | None":
+        """The extent of ``X``; None for empty data."""
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim != 2 or len(X) == 0 or X.shape[1] == 0:
+            return None
+        return cls(X.min(axis=0), X.max(axis=0), np.median(X, axis=0))
+
+    @property
+    def n_columns(self) -> int:
+        return len(self.lo)
+
+
+def input_grid(X: np.ndarray | DataExtent, resolution: int = 100, margin: float = 0.1,
+               axes: tuple[int, int] = (0, 1)) -> InputGrid | None:
+    """A grid over the bounding box of raw data ``X`` plus ``margin`` of its
+    size on each side (for more than two columns, a slice through ``axes``
+    with the other columns at their medians); None for empty data.
+
+    ``X`` may be its :class:`DataExtent` (the same grid, without reading the
+    data again)."""
+    extent = X if isinstance(X, DataExtent) else DataExtent.of(X)
+    if extent is None:
+        return None
+
+    def span(c):
+        lo, hi = float(extent.lo[c]), float(extent.hi[c])
+        pad = max(hi - lo, 1.0) * margin
+        return np.linspace(lo - pad, hi + pad, resolution)
+
+    if extent.n_columns == 1:
+        return _lattice(span(0), None)
+    i, j = axes
+    fixed = tuple((c, float(extent.median[c])) for c in range(extent.n_columns) if c not in (i, j))
+    return _lattice(span(i), span(j), (i, j), fixed, extent.n_columns)
+
+
+def view_points(dataset, painted: bool = False) -> np.ndarray | None:
+    """The points the output view spans: the data's raw columns (painted data
+    also the corners of its plane); None without data."""
+    if dataset is None:
+        return None
+    X = dataset.X
+    return np.vstack([X.reshape(-1, 2), PAINT_PLANE]) if painted else X
+
+
+def view_of(dataset, axes: tuple[int, int]) -> View:
+    """What the output view shows of ``dataset``, through ``axes`` for data of
+    3+ columns (a curve for 1-D data, with no neuron maps)."""
+    n = dataset.X.shape[1] if dataset is not None else 2
+    return View(axes if n > 2 else (0, 1), BOUNDARY_RES if n >= 2 else CURVE_RES,
+                NEURON_RES if n >= 2 else None)
+
+
+def output_grids(dataset, axes: tuple[int, int], painted: bool = False):
+    """(output grid, neuron grid or None) of :func:`view_of` over
+    :func:`view_points`; (None, None) without data."""
+    X = view_points(dataset, painted)
+    if X is None:
+        return None, None
+    v = view_of(dataset, axes)
+    grid = input_grid(X, v.resolution, v.margin, v.axes)
+    neuron = input_grid(X, v.neuron_resolution, v.margin, v.axes) if v.neuron_resolution else None
+    return grid, neuron
+
+
+def evaluate_view(net: Network, grid_features: np.ndarray | None = None,
+                  neuron_features: np.ndarray | None = None) -> tuple[np.ndarray | None, dict]:
+    """What the output view and the neuron thumbnails show for ``net`` as it
+    is: (outputs over ``grid_features`` ``(n_points, n_outputs)`` float32 or
+    None, ``{node_id: (units, n_points)}`` float32 over ``neuron_features``,
+    for layers of at most :data:`MAX_MAP_UNITS`). The window evaluates them
+    itself, on its own core (the worker only trains)."""
+    outputs, maps = None, {}
+    with np.errstate(all="ignore"):
+        if grid_features is not None:
+            outputs = net.predict(grid_features).astype(np.float32)
+        if neuron_features is not None:
+            for nid, a in net.activations(neuron_features).items():
+                if NODE_SPECS[net.nodes[nid].type].own_width and a.shape[1] <= MAX_MAP_UNITS:
+                    maps[nid] = np.ascontiguousarray(a.T, dtype=np.float32)
+    return outputs, maps

@@ -1,0 +1,72 @@
+"""A run's prepared value: a graph's network compiled once, its training data
+and input statistics, for one (structure, data version, optimizer).
+
+The window's run controller builds it (:func:`prepare`) and hands it out; the
+Learn controller, the loss surface, the lessons, the output view and the saved
+file's weights all read this one value and never build their own.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from ..errors import NNBuilderError
+from ..engine.network import Network
+from ..engine.optimizers import OPTIMIZERS
+from ..engine.traindata import TrainData
+
+
+def structure_key(graph) -> str:
+    """Everything about a graph that changes the computation (not positions)."""
+    return json.dumps({"n": [(n.id, n.type, n.params) for n in graph.nodes.values()],
+                       "e": [(e.source, e.target) for e in graph.edges]}, sort_keys=True)
+
+
+@dataclass(frozen=True, eq=False)
+class Prepared:
+    """The network (its input statistics set, no weights), the training data
+    and why it cannot train (``reason``; None when it can).
+
+    Read only: the network is shared, so whoever computes with weights takes
+    :meth:`network_with`, a copy of its own."""
+
+    key: tuple
+    network: Network | None = None
+    data: TrainData | None = None
+    reason: str | None = None
+
+    @property
+    def input_stats(self):
+        """(mean, std) the Input node standardizes with, or None."""
+        return None if self.data is None else self.data.input_stats
+
+    def network_with(self, weights: dict | None) -> Network | None:
+        """A copy of the network holding ``weights`` (``{node_id: {"W", "b"}}``),
+        or None when there is no network or they do not fill every layer."""
+        if self.network is None or not weights:
+            return None
+        net = self.network.detached()
+        if len(net.set_weights(weights, strict=False)) < len(net.params):
+            return None
+        return net
+
+
+def prepare(key: tuple, graph, dataset, data_error: str | None, split: tuple[float, int],
+            optimizer: str) -> Prepared:
+    """Compile ``graph`` and fit ``dataset`` (split ``(fraction, seed)``) to it;
+    a Prepared that says why not when they do not go together."""
+    if data_error or dataset is None:
+        return Prepared(key, reason=data_error or "there is no data")
+    errors = graph.errors()
+    if errors:
+        return Prepared(key, reason="; ".join(map(str, errors[:3])))
+    net = None
+    try:
+        net = Network(graph)
+        data = TrainData.from_dataset(dataset, net, *split)
+        if data.input_stats is not None:
+            net.set_input_stats(*data.input_stats)
+    except NNBuilderError as e:  # the data does not fit the network (it still draws weights)
+        return Prepared(key, net, reason=str(e))
+    # The chosen optimizer may refuse (the perceptron rule's demands).
+    return Prepared(key, net, data, OPTIMIZERS[optimizer].refusal(net, data) or None)

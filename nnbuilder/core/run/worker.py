@@ -1,0 +1,420 @@
+"""The training loop of a live run, the same in a thread and in a process.
+
+:class:`Run` is the state the loop works on (the trainer, play/pause, pending
+steps, speed); :func:`apply` changes it by one command of
+:mod:`nnbuilder.core.run.protocol`; :func:`serve` alternates "take the waiting
+commands, apply them all, train one chunk, publish a snapshot if one is due".
+The hosts in :mod:`nnbuilder.core.run.live` only differ in where commands come
+from and where snapshots go.
+
+At rest it rests: a paused run waits for the next command without looking
+again, and publishes one full snapshot after a command (or the end of a
+run) changed something; a request for a snapshot is not a change. While
+training it publishes what it is asked for, when it is asked.
+
+In the worker process (:func:`serve_fd`) the main thread runs the loop and
+reads commands; a second thread sends snapshots. While the GUI is not
+reading, that thread waits in its send, the loop keeps training and reading
+commands, and each newer snapshot replaces the unsent one in a
+:class:`~nnbuilder.core.run.snapshot.SnapshotBox` (rows merged, none lost).
+"""
+from __future__ import annotations
+
+import dataclasses
+import queue
+import sys
+import threading
+import time
+import traceback
+from multiprocessing.connection import Connection
+from typing import Callable, Iterable
+
+from .protocol import (Command, DataRef, DataStore, FetchMoment, Pause, Play, Quit, Replace,
+                       RequestSnapshot, Reset, Rewind, RunSpec, SetLoss, SetSpeed, SetWeight,
+                       ShareData, Start, Step, StepEpoch, UpdateConfig)
+from .snapshot import ALL_PARTS, LiveSnapshot, SnapshotBox, build_snapshot, error_snapshot
+from .timeline import Timeline
+
+__all__ = ["Run", "Unreadable", "apply", "serve", "serve_fd", "queue_receiver"]
+
+IDLE_GAP = 0.5  # seconds between chunks beyond which the run was paused, not training
+RATE_WINDOW = 0.5  # seconds over which steps/s is measured
+# A chunk grows to about CHUNK_SECONDS of training: the loop's own work (the
+# commands' poll, the snapshot check) is paid once per chunk, and 25 steps of
+# a small network took 1.5 ms, so that work was a few per cent of the worker's
+# core. Commands still apply within a few milliseconds.
+CHUNK_SECONDS = 0.004
+MAX_CHUNK = 2000
+
+
+class Run:
+    """The state of one live run; see the module docstring."""
+
+    def __init__(self, spec: RunSpec, chunk: int = 25):
+        self.chunk = self.min_chunk = chunk  # steps per chunk: from ``chunk``, grown to ~CHUNK_SECONDS
+        self.generation = 0
+        self.running = False
+        self.pending_steps = 0
+        self.speed: float | None = None
+        self.quit = False
+        self.error: str | None = None
+        self.events: list[str] = []
+        self.applied = 0  # commands applied so far
+        self.serial = 0
+        self.wanted: frozenset | None = None  # parts of the snapshot asked for
+        self.moment = None  # a moment's weights asked for (FetchMoment), for the next snapshot
+        self.dirty = True  # something changed that an idle run must show
+        self._attach(spec.trainer())
+
+    @property
+    def busy(self) -> bool:
+        return self.running or self.pending_steps > 0
+
+    def _attach(self, trainer) -> None:
+        self.trainer = trainer
+        trainer.timeline = Timeline()  # moments to look back at and rewind to
+        trainer.timeline.record(trainer)
+        self.elapsed = 0.0
+        self._clock: float | None = None  # when train() last ran, while training runs
+        self.rows: list[dict] = [dict(trainer.history.last)]  # row 0: before training
+        trainer.history.listeners.append(self.rows.append)
+        now = time.perf_counter()
+        self._speed_mark = self._rate_mark = (now, trainer.step)
+        self._rate = 0.0
+
+    # ------------------------------------------------------------ training
+    def allowed_steps(self) -> int:
+        n = self.chunk if self.running else min(self.chunk, self.pending_steps)
+        if self.speed:
+            t0, s0 = self._speed_mark
+            due = int((time.perf_counter() - t0) * self.speed) - (self.trainer.step - s0)
+            n = max(0, min(n, due))
+        return n
+
+    def train(self) -> bool:
+        """One chunk; False when the speed limit allows no step yet.
+
+        ``elapsed`` is the wall time while training runs (at 100 steps/s
+        mostly waiting for the next step), not only the time computing."""
+        now = time.perf_counter()
+        if self._clock is not None and now - self._clock < IDLE_GAP:
+            self.elapsed += now - self._clock
+        self._clock = now
+        n = self.allowed_steps()
+        if n == 0:
+            return False
+        t0 = time.perf_counter()
+        reason = self.trainer.run(n)
+        took = time.perf_counter() - t0
+        if n == self.chunk and took > 0:  # a full chunk: size the next by its speed
+            self.chunk = int(min(MAX_CHUNK, max(self.min_chunk, 0.5 * self.chunk + 0.5 * n * CHUNK_SECONDS / took)))
+        self.pending_steps = max(0, self.pending_steps - n)
+        if reason:
+            self.running = False
+            self.pending_steps = 0
+        if not self.busy:
+            self.dirty = True  # the final state, in full
+            self.elapsed += time.perf_counter() - self._clock
+            self._clock = None
+        return True
+
+    def fail(self, error: str) -> None:
+        self.running = False
+        self.pending_steps = 0
+        self.error = error
+        self.dirty = True
+
+    # ----------------------------------------------------------- snapshots
+    def due(self) -> frozenset | None:
+        """The parts of the snapshot to publish now, or None: a paused run's
+        change or answer in full, a training run's what was asked for."""
+        if self.busy:
+            return self.wanted
+        return ALL_PARTS if self.dirty or self.wanted is not None else None
+
+    def snapshot(self, parts=ALL_PARTS) -> LiveSnapshot:
+        """Build the snapshot (via :func:`build_snapshot`) and hand over the rows and events."""
+        self.dirty, self.wanted = False, None
+        step, now = self.trainer.step, time.perf_counter()
+        t_mark, s_mark = self._rate_mark
+        if step < s_mark:
+            self._rate, self._rate_mark = 0.0, (now, step)
+        elif now - t_mark >= RATE_WINDOW or (self._rate == 0.0 and step > s_mark):
+            self._rate, self._rate_mark = (step - s_mark) / (now - t_mark), (now, step)
+        rows, self.rows[:] = list(self.rows), []
+        events, self.events = self.events, []
+        moment, self.moment = self.moment, None
+        self.serial += 1
+        return build_snapshot(
+            self.trainer, parts, serial=self.serial, generation=self.generation, elapsed=self.elapsed,
+            steps_per_sec=self._rate, running=self.busy, rows=rows, events=events, error=self.error,
+            applied=self.applied, moment=moment)
+
+
+# ------------------------------------------------------------------ commands
+_HANDLERS: dict[type, Callable[[Run, Command], None]] = {}
+
+
+def _handles(kind: type):
+    def register(fn):
+        _HANDLERS[kind] = fn
+        return fn
+    return register
+
+
+def apply(run: Run, command: Command) -> None:
+    """Apply one command to ``run`` (raises TypeError for anything else).
+    Every command but :class:`RequestSnapshot` makes a paused run publish
+    (once) what it is now."""
+    handler = _HANDLERS.get(type(command))
+    if handler is None:
+        raise TypeError(f"not a live-run command: {command!r}")
+    run.applied += 1
+    run.dirty = run.dirty or not isinstance(command, RequestSnapshot)
+    handler(run, command)
+
+
+@_handles(Play)
+def _play(run: Run, cmd: Play) -> None:
+    if not run.busy:  # a speed limit counts from now: the paused time is no credit of steps
+        run._speed_mark = (time.perf_counter(), run.trainer.step)
+    run.running = True
+    run.error = None
+    run.trainer.divergence = None
+
+
+@_handles(Pause)
+def _pause(run: Run, cmd: Pause) -> None:
+    run.running = False
+    run.pending_steps = 0
+
+
+@_handles(Step)
+def _step(run: Run, cmd: Step) -> None:
+    if not run.busy:  # as for Play: the steps are paced from now
+        run._speed_mark = (time.perf_counter(), run.trainer.step)
+    run.running = False
+    run.pending_steps += cmd.steps
+
+
+@_handles(StepEpoch)
+def _step_epoch(run: Run, cmd: StepEpoch) -> None:
+    _step(run, Step(run.trainer.steps_to_epoch_end))
+
+
+@_handles(SetSpeed)
+def _set_speed(run: Run, cmd: SetSpeed) -> None:
+    run.speed = cmd.steps_per_sec
+    run._speed_mark = (time.perf_counter(), run.trainer.step)
+
+
+@_handles(UpdateConfig)
+def _update_config(run: Run, cmd: UpdateConfig) -> None:
+    run.trainer.update_config(**cmd.changes)
+
+
+def _record(run: Run) -> None:
+    """A history row of the network as it is now (after an edit between
+    steps), so the read-outs and the curves show what the edit did."""
+    t = run.trainer
+    t.history.append(epoch=t.epoch, step=t.step, **t.evaluate())
+
+
+@_handles(SetLoss)
+def _set_loss(run: Run, cmd: SetLoss) -> None:
+    run.trainer.network.set_loss(cmd.name)
+    _record(run)
+
+
+@_handles(SetWeight)
+def _set_weight(run: Run, cmd: SetWeight) -> None:
+    run.trainer.set_weight(cmd.node_id, cmd.row, cmd.col, cmd.value)
+    _record(run)
+
+
+@_handles(Replace)
+def _replace(run: Run, cmd: Replace) -> None:
+    spec, t = cmd.spec, run.trainer
+    network = spec.network()
+    run.running = cmd.resume and run.running
+    current = spec.keep if spec.keep is not None else t.network.get_weights()
+    kept = t.replace_network(network, spec.data, current)
+    _record(run)
+    n = len(kept)
+    run.events.append(f"Carried on with the change; kept the trained weights of {n} layer{'s' if n != 1 else ''}")
+
+
+@_handles(Reset)
+def _reset(run: Run, cmd: Reset) -> None:
+    trainer = cmd.spec.trainer()  # first: a spec that fails leaves the run as it was
+    run.running = False
+    run.pending_steps = 0
+    run.generation += 1
+    run._attach(trainer)
+
+
+@_handles(RequestSnapshot)
+def _request_snapshot(run: Run, cmd: RequestSnapshot) -> None:
+    run.wanted = frozenset(cmd.parts)
+
+
+@_handles(FetchMoment)
+def _fetch_moment(run: Run, cmd: FetchMoment) -> None:
+    t = run.trainer
+    run.moment = t.timeline.weights(cmd.step, t.network)
+
+
+@_handles(Rewind)
+def _rewind(run: Run, cmd: Rewind) -> None:
+    t = run.trainer
+    t.timeline.rewind(t, cmd.step)  # first: a step not kept changes nothing
+    run.running = False
+    run.pending_steps = 0
+    run.error = None
+    run.generation += 1  # the rows sent so far run past this step: not the rewound run's
+    run.rows[:] = []  # (the history's listener appends to this very list)
+    run._speed_mark = (time.perf_counter(), t.step)  # a speed limit counts from here, not from before
+    run.events.append(f"Went back to step {t.step:,} (epoch {t.epoch:,}): Train goes on from there")
+
+
+@_handles(Quit)
+def _quit(run: Run, cmd: Quit) -> None:
+    run.quit = True
+
+
+@dataclasses.dataclass(frozen=True)
+class Unreadable(Command):
+    """A message from the GUI that could not be read (or sent), in its place:
+    applied, it reports the error."""
+
+    error: str
+
+
+@_handles(Unreadable)
+def _unreadable(run: Run, cmd: Unreadable) -> None:
+    raise RuntimeError(f"a command could not be read:\n{cmd.error}")
+
+
+# ---------------------------------------------------------------------- loop
+def serve(run: Run, receive: Callable[[float], Iterable[Command]], box: SnapshotBox) -> None:
+    """Run the loop until a :class:`Quit`: ``receive(timeout)`` yields the
+    commands waiting (waiting up to ``timeout`` s for the first, None: until
+    one comes), snapshots go into ``box``. An exception pauses the run and is reported in the next
+    snapshot; it never ends the loop."""
+    while not run.quit:
+        try:
+            for command in receive(0 if run.busy or run.due() is not None else None):
+                try:
+                    apply(run, command)
+                except Exception:  # this command failed; the later ones still apply
+                    run.fail(traceback.format_exc(limit=6))
+            if run.quit:
+                break
+            if run.busy and not run.train():
+                time.sleep(0.005)  # the speed limit allows no step yet
+            parts = run.due()
+            if parts is not None:
+                box.put(run.snapshot(parts))
+            time.sleep(0)  # let other threads (the GUI's, or the sender) have the GIL
+        except Exception:  # never kill the app: report and stop cleanly
+            run.fail(traceback.format_exc(limit=6))
+
+
+def queue_receiver(commands: queue.Queue) -> Callable[[float], list[Command]]:
+    """``receive`` for :func:`serve` from a queue (the thread host)."""
+    def receive(timeout: float | None) -> list[Command]:
+        out = []
+        try:
+            out.append(commands.get(timeout=timeout) if timeout != 0 else commands.get_nowait())
+            while True:
+                out.append(commands.get_nowait())
+        except queue.Empty:
+            return out
+    return receive
+
+
+def _read(conn: Connection, store: DataStore):
+    """The next message from the GUI, its data resolved; None for shared data (stored)."""
+    msg = conn.recv()
+    if isinstance(msg, ShareData):
+        store.put(msg.key, msg.data)
+        return None
+    return _resolve(msg, store)
+
+
+def _connection_receiver(conn: Connection, store: DataStore):
+    """``receive`` for :func:`serve` from the GUI's connection."""
+    def receive(timeout: float | None) -> list[Command]:
+        out = []
+        try:
+            while conn.poll(timeout):
+                timeout = 0
+                try:
+                    msg = _read(conn, store)
+                except (EOFError, OSError):
+                    raise
+                except Exception:  # unreadable: reported in its place, the rest still apply
+                    msg = Unreadable(traceback.format_exc(limit=4))
+                if msg is not None:
+                    out.append(msg)
+        except (EOFError, OSError):
+            out.append(Quit())  # the GUI went away
+        return out
+    return receive
+
+
+def _resolve(msg, store: DataStore):
+    spec = getattr(msg, "spec", None)
+    if spec is None or not isinstance(spec.data, DataRef):
+        return msg
+    return dataclasses.replace(msg, spec=dataclasses.replace(spec, data=store.get(spec.data.key)))
+
+
+def _send_snapshots(conn: Connection, box: SnapshotBox) -> None:
+    while (snap := box.wait_take()) is not None:
+        try:
+            conn.send(snap)
+        except (BrokenPipeError, EOFError, OSError):
+            return  # the GUI went away; the loop sees it on its side
+
+
+# The argument that makes a frozen app (the PyInstaller bundle, whose
+# executable is the CLI and cannot run ``-c``) serve as a worker: its entry
+# point (packaging/entry.py) checks for it before parsing the command line.
+WORKER_FLAG = "--nnbuilder-live-worker"
+
+
+def worker_command(fd: int) -> list[str]:
+    """The command line of a worker process serving socket ``fd``: this
+    interpreter, or in a frozen app the app itself with :data:`WORKER_FLAG`."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, WORKER_FLAG, str(fd)]
+    return [sys.executable, "-c", "import sys; from nnbuilder.core.run.worker import serve_fd; "
+            "serve_fd(int(sys.argv[1]))", str(fd)]
+
+
+def serve_fd(fd: int) -> None:
+    """Entry point of the worker process started by
+    :class:`~nnbuilder.core.run.live.LiveProcess`: the loop in the main thread,
+    reading commands from socket ``fd``; snapshots go out from a second thread."""
+    conn = Connection(fd)
+    store = DataStore()
+    try:
+        start = None
+        while not isinstance(start, Start):
+            start = _read(conn, store)
+        run = Run(start.spec)
+    except (EOFError, OSError):
+        return
+    except Exception:  # report a run that cannot even start, then leave
+        conn.send(error_snapshot(traceback.format_exc(limit=6)))
+        return
+    box = SnapshotBox()
+    threading.Thread(target=_send_snapshots, args=(conn, box), name="nnbuilder-snapshots",
+                     daemon=True).start()
+    try:
+        serve(run, _connection_receiver(conn, store), box)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        box.close()

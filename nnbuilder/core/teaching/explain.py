@@ -1,0 +1,292 @@
+"""One sample through the network: the forward pass, its loss, the chain rule.
+
+What ``nnbuilder explain`` prints and the window's chain-rule panel shows,
+computed by the engine itself (:class:`~nnbuilder.core.engine.network.Plan` on a
+detached copy of the network, so a live network's buffers are untouched)::
+
+    from nnbuilder.core.teaching.explain import explain_sample, sample_of, batch_gradient, step_preview
+    from nnbuilder.core.teaching.weightref import WeightRef, parse_weight
+
+    x_raw, target = sample_of(dataset, net, 0)        # row 0 of a Dataset, target encoded
+    ex = explain_sample(net, x_raw, target, weight=WeightRef("output", 0, 0), row=1)
+    ex.loss                      # this sample's loss: n = 1, no regularization
+    ex.nodes["dense1"].a         # (width,) activation; .z pre-activation (None
+                                 # unless dense/output); .delta dL/dz (dense,
+                                 # output) or dL/da (every other node)
+    ex.gradient["output"]        # (dW (fan_in, units), db (units,) or None)
+    ex.weight.factors            # (Factor(name, value), ...): their product is
+    ex.weight.gradient           #   this weight's gradient
+    ex.weight.text               # "dL/dw = dL/da x da/dz x dz/dw = ... = -0.531"
+    ex.to_dict()                 # the JSON of `nnbuilder explain --json`
+
+    ref = parse_weight("Dense 1:2:3", net)            # 1-based, as in the file's W;
+    ref = parse_weight("Output:b:1", net)             # a bias (ref.row is None)
+    step_preview(net, X_batch, Y_batch, ref, lr=0.03, l2=cfg.l2)   # StepPreview:
+    #   value, gradient (the batch objective's, regularized as the trainer
+    #   does), next_value = value - lr x gradient (plain SGD's step);
+    #   X_batch (n, n_features) prepared as in TrainData, Y_batch encoded.
+    #   With X_batch = net.prepare(x_raw[None]), Y_batch = target[None]: the
+    #   step on this sample alone.
+
+Conventions. Indices in :class:`~.weightref.WeightRef` are 0-based (``row``
+the input unit, ``col`` the unit; ``row`` None for a bias);
+:func:`~.weightref.parse_weight` and the JSON use 1-based ones, as the
+model file's ``W`` is read. Dropout is the
+identity (inference mode), so the numbers are deterministic. The loss is the
+engine's (:mod:`nnbuilder.core.functions.losses`): ``l2`` is ``1/2 (y_hat - y)^2``, so
+for the lecture's ``y = w x`` the gradient reads ``(w x - y) x x``. Where the
+engine fuses the loss with the Output activation (sigmoid + bce, softmax +
+cross_entropy) an output weight's chain rule is ``dL/dz x dz/dw``; otherwise
+``dL/da x da/dz x dz/dw``. A hidden weight's is ``g'(z_j) x sum_m w_jm
+delta_m x a_i``, the sum over the units m of the one weighted node that reads
+node j; where j's output reaches the loss another way (through Add,
+Concatenate, Dropout, Activation, or several readers) that factor is
+``dL/da_j``, the gradient arriving at a_j.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import NNBuilderError
+from ..engine.network import Network, Plan
+from ..model.nodetypes import NODE_SPECS
+from .weightref import WeightRef
+
+__all__ = ["Explanation", "NodeValues", "WeightExplanation", "Factor", "StepPreview",
+           "explain_sample", "sample_of", "batch_gradient", "step_preview"]
+
+_TERMS_SHOWN = 8  # a sum over more consumer units is given as its value only
+
+
+@dataclass(frozen=True)
+class Factor:
+    name: str
+    value: float
+
+
+@dataclass(frozen=True)
+class WeightExplanation:
+    ref: WeightRef
+    value: float
+    gradient: float  # dL/dw of this sample, as the engine computes it
+    factors: tuple[Factor, ...]  # their product is ``gradient``
+    text: str  # the product written out with the numbers, one line
+
+
+@dataclass(frozen=True)
+class NodeValues:
+    id: str
+    name: str
+    type: str
+    z: np.ndarray | None  # (width,) pre-activation of a dense/output node, else None
+    a: np.ndarray  # (width,) the node's output
+    delta: np.ndarray  # (width,) dL/dz for dense/output nodes, dL/da for the others
+
+
+@dataclass(frozen=True)
+class Explanation:
+    row: int | None  # 1-based, as the caller numbered the sample (None: not given)
+    x: np.ndarray  # (n_columns,) the raw inputs
+    target: np.ndarray  # (n_outputs,) the encoded target
+    loss: float
+    nodes: dict[str, NodeValues]  # in topological order
+    gradient: dict[str, tuple[np.ndarray, np.ndarray | None]]  # {id: (dW, db or None)}
+    weight: WeightExplanation | None
+
+    def to_dict(self) -> dict:
+        """The JSON object of ``nnbuilder explain --json`` (the keys are a contract)."""
+        d = {"row": self.row, "x": self.x.tolist(), "target": self.target.tolist(),
+             "loss": float(self.loss),
+             "nodes": {nid: {"name": v.name, "z": None if v.z is None else v.z.tolist(),
+                             "a": v.a.tolist(), "delta": v.delta.tolist()}
+                       for nid, v in self.nodes.items()},
+             "gradient": {nid: {"W": dW.tolist(), "b": None if db is None else db.tolist()}
+                          for nid, (dW, db) in self.gradient.items()}}
+        if self.weight is not None:
+            w = self.weight
+            d["weight"] = {"node": w.ref.node, "row": "b" if w.ref.is_bias else w.ref.row + 1,
+                           "col": w.ref.col + 1, "value": w.value, "gradient": w.gradient,
+                           "factors": [{"name": f.name, "value": f.value} for f in w.factors],
+                           "text": w.text}
+        return d
+
+
+def _value_of(net: Network, ref: WeightRef, params) -> float:
+    W, b = params[ref.node]
+    return float(b[ref.col] if ref.is_bias else W[ref.row, ref.col])
+
+
+# ------------------------------------------------------------------ samples
+def sample_of(ds, net: Network, index: int) -> tuple[np.ndarray, np.ndarray]:
+    """(raw inputs ``(n_columns,)``, encoded target ``(n_outputs,)``) of row
+    ``index`` (0-based) of the Dataset ``ds`` for ``net``'s Output node."""
+    from ..engine.traindata import encode_targets
+
+    one = ds.subset(np.array([index]))
+    Y, _ = encode_targets(one, net)
+    return one.X[0].copy(), Y[0].copy()
+
+
+def _run(network: Network, X: np.ndarray, Y: np.ndarray, input_grad: bool):
+    """A detached float64 copy, its plan after forward (inference) + backward, the loss."""
+    net = network.detached(np.float64)
+    plan = Plan(net, len(X), input_grad=input_grad)
+    plan.x[...] = X
+    plan.y[...] = Y
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        plan.forward(False)
+        loss = plan.loss_value()
+        plan.backward()
+    return net, plan, loss
+
+
+def explain_sample(network: Network, x_raw, target, weight: WeightRef | None = None,
+                   row: int | None = None) -> Explanation:
+    """Everything about one sample with ``network``'s current weights.
+
+    ``x_raw`` ``(n_columns,)``: the raw data columns (the Input node's
+    features and standardization are applied here); ``target``
+    ``(n_outputs,)``: encoded as for training (see :func:`sample_of`).
+    ``row`` is only recorded. ``network`` itself is not changed.
+    """
+    x_raw = np.asarray(x_raw, dtype=np.float64).ravel()
+    target = np.asarray(target, dtype=np.float64).ravel()
+    if target.shape != (network.n_outputs,):
+        raise NNBuilderError(f"the target has {target.size} values; the Output node has "
+                             f"{network.n_outputs} units")
+    net, plan, loss = _run(network, network.prepare(x_raw[None, :]), target[None, :], True)
+    nodes = {}
+    for nid in net.order:
+        node = net.nodes[nid]
+        op = plan.ops[nid]
+        weighted = NODE_SPECS[node.type].weighted
+        nodes[nid] = NodeValues(nid, node.name, node.type,
+                                op.z[0].copy() if weighted else None, plan.out[nid][0].copy(),
+                                (op.dz if weighted else plan.g[nid])[0].copy())
+    gradient = {nid: (dW.copy(), None if db is None else db.copy())
+                for nid, (dW, db) in net.grads.items()}
+    why = None if weight is None else _explain_weight(net, plan, nodes, weight)
+    return Explanation(row, x_raw, target, float(loss), nodes, gradient, why)
+
+
+# --------------------------------------------------------------- chain rule
+def _num(v: float) -> str:
+    s = f"{float(v):.6g}"
+    return f"({s})" if s.startswith("-") else s
+
+
+def _act_derivative(net: Network, plan: Plan, nid: str, col: int) -> float:
+    """g'(z) of unit ``col`` of weighted node ``nid`` (an elementwise activation)."""
+    op = plan.ops[nid]
+    out = np.empty_like(op.z)
+    op.act.backward(op.z, op.a, np.ones_like(op.z), op.alpha, out)
+    return float(out[0, col])
+
+
+def _upstream(net: Network, plan: Plan, nodes, nid: str, col: int) -> tuple[Factor, str]:
+    """dL/da_j of unit ``col`` of ``nid`` as a factor, and its numbers: the
+    terms w_jm x delta_m when a single weighted node reads it (then the factor
+    is that sum), else its value (it came through other nodes too)."""
+    value = float(plan.g[nid][0, col])
+    readers = [m for m in net.order if nid in net.inputs[m]]
+    if len(readers) == 1 and readers[0] in net.params:
+        W, _ = net.params[readers[0]]
+        delta = nodes[readers[0]].delta
+        numbers = _num(value)
+        if W.shape[1] <= _TERMS_SHOWN:
+            numbers = " + ".join(f"{_num(W[col, m])} x {_num(delta[m])}" for m in range(W.shape[1]))
+            numbers = f"({numbers})" if W.shape[1] > 1 else numbers
+        return Factor("sum_m w_jm delta_m", value), numbers
+    return Factor("dL/da_j", value), _num(value)
+
+
+def _explain_weight(net: Network, plan: Plan, nodes, ref: WeightRef) -> WeightExplanation:
+    if ref.node not in net.layout:
+        raise NNBuilderError(f"node {ref.node!r} has no weights")
+    _, fan_in, units, b_off = net.layout[ref.node]
+    if not (0 <= ref.col < units and (b_off is not None if ref.is_bias else 0 <= ref.row < fan_in)):
+        raise NNBuilderError(f"{ref} is not a weight of {net.nodes[ref.node].name!r} "
+                             f"(W {fan_in}x{units}, {'a' if b_off is not None else 'no'} bias)")
+    c = ref.col
+    src = net.inputs[ref.node][0]
+    a_i = 1.0 if ref.is_bias else float(nodes[src].a[ref.row])
+    last = Factor("dz/db" if ref.is_bias else "dz/dw = a_i", a_i)
+    last_sym = "1" if ref.is_bias else "a_i"
+    op = plan.ops[ref.node]
+    act, delta = op.act, float(nodes[ref.node].delta[c])
+    if ref.node == net.output_id:
+        a, y = float(op.a[0, c]), float(plan.y[0, c])
+        nums = dict(a=_num(a), y=_num(y), t=_num(2 * y - 1))
+        if plan.fused:
+            factors = (Factor("dL/dz", delta), last)
+            sym = f"{plan.loss.logits_formula} x {last_sym}"
+            numbers = f"{plan.loss.logits_numbers.format(**nums)} x {_num(a_i)}"
+        elif act.elementwise:
+            dl_da, gp = float(plan.g_out[0, c]), _act_derivative(net, plan, ref.node, c)
+            factors = (Factor("dL/da", dl_da), Factor("da/dz", gp), last)
+            sym = f"{plan.loss.grad_formula} x {act.name}'(z) x {last_sym}"
+            numbers = f"{plan.loss.grad_numbers.format(**nums)} x {_num(gp)} x {_num(a_i)}"
+        else:  # softmax without its fused loss: dL/dz_c mixes every unit's dL/da
+            factors = (Factor("dL/dz = sum_k dL/da_k da_k/dz", delta), last)
+            sym = f"sum_k dL/da_k da_k/dz x {last_sym}"
+            numbers = f"{_num(delta)} x {_num(a_i)}"
+        head = " x ".join(f.name.split(" = ")[0] for f in factors)
+    elif act.elementwise:
+        gp = _act_derivative(net, plan, ref.node, c)
+        up, up_numbers = _upstream(net, plan, nodes, ref.node, c)
+        factors = (Factor("g'(z_j)", gp), up, last)
+        head = f"g'(z_j) x {up.name} x {'dz/db' if ref.is_bias else 'a_i'}"
+        sym = f"{act.name}'(z_j) x dL/da_j x {last_sym}"
+        numbers = f"{_num(gp)} x {up_numbers} x {_num(a_i)}"
+    else:
+        factors = (Factor("delta_j", delta), last)
+        head = sym = f"delta_j x {last_sym}"
+        numbers = f"{_num(delta)} x {_num(a_i)}"
+    dW, db = net.grads[ref.node]
+    grad = float(db[c] if ref.is_bias else dW[ref.row, c])
+    wname = "b" if ref.is_bias else "w"
+    text = f"dL/d{wname} = {head} = {sym} = {numbers} = {_num(grad).strip('()')}"
+    return WeightExplanation(ref, _value_of(net, ref, net.params), grad, factors, text)
+
+
+# -------------------------------------------------------------- the next step
+@dataclass(frozen=True)
+class StepPreview:
+    value: float  # the weight now
+    gradient: float  # of the batch objective (data loss + regularization)
+    lr: float
+    next_value: float  # value - lr x gradient: what plain SGD's next step makes it
+    loss: float  # the batch's data loss (mean over its rows)
+
+
+def batch_gradient(network: Network, X, Y, l1: float = 0.0, l2: float = 0.0):
+    """(data loss, ``{id: (dW, db or None)}``) of the batch ``X`` ``(n,
+    n_features)`` (prepared, as TrainData holds it), ``Y`` ``(n, n_outputs)``
+    (encoded): the gradient of the mean loss plus the regularization the
+    trainer adds to weights (never biases): ``l2 x W + l1 x sign(W)``.
+    Dropout is off, so the result is deterministic."""
+    X = np.asarray(X, dtype=np.float64)
+    Y = np.asarray(Y, dtype=np.float64).reshape(len(X), -1)
+    if len(X) == 0:
+        raise NNBuilderError("the batch is empty")
+    net, _, loss = _run(network, X, Y, False)
+    nw = net.n_weights
+    if l2:
+        net.grad[:nw] += l2 * net.theta[:nw]
+    if l1:
+        net.grad[:nw] += l1 * np.sign(net.theta[:nw])
+    return float(loss), {nid: (dW.copy(), None if db is None else db.copy())
+                         for nid, (dW, db) in net.grads.items()}
+
+
+def step_preview(network: Network, X, Y, ref: WeightRef, lr: float, l1: float = 0.0,
+                 l2: float = 0.0) -> StepPreview:
+    """The weight ``ref`` now and after one plain gradient-descent step on the
+    batch (``X``, ``Y``) with learning rate ``lr``; see :func:`batch_gradient`."""
+    loss, grads = batch_gradient(network, X, Y, l1, l2)
+    dW, db = grads[ref.node]
+    g = float(db[ref.col] if ref.is_bias else dW[ref.row, ref.col])
+    value = _value_of(network, ref, network.params)
+    return StepPreview(value, g, float(lr), value - float(lr) * g, loss)

@@ -1,0 +1,83 @@
+"""Which weight: a reference to one weight ``W[row, col]`` or bias ``b[col]``
+of a network, parsed from what a person types (``"Dense 1:2:3"``,
+``"Output:b:1"``; 1-based, as the model file's ``W`` is read) and labelled
+back. The chain rule (:mod:`.explain`), the loss surface (:mod:`.surface`),
+the CLI and the window's Learn panel all name a weight this way.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import NNBuilderError
+from ..engine.network import Network
+
+__all__ = ["WeightRef", "parse_weight", "weight_label"]
+
+
+@dataclass(frozen=True)
+class WeightRef:
+    """One weight ``W[row, col]`` of node ``node`` (an id), or its bias
+    ``b[col]`` when ``row`` is None; indices 0-based."""
+
+    node: str
+    row: int | None
+    col: int
+
+    @property
+    def is_bias(self) -> bool:
+        return self.row is None
+
+
+
+def _weighted_names(net: Network) -> str:
+    return ", ".join(net.nodes[n].name for n in net.layout)
+
+
+def _find_node(net: Network, key: str) -> str:
+    if key in net.nodes:
+        return key
+    for nid, node in net.nodes.items():
+        if node.name.casefold() == key.strip().casefold():
+            return nid
+    raise NNBuilderError(f"no node {key!r}; the nodes with weights are {_weighted_names(net)}")
+
+
+def _index(text: str, what: str, top: int, where: str) -> int:
+    try:
+        i = int(text)
+    except ValueError:
+        raise NNBuilderError(f"{what} {text!r} is not a whole number; {where} has {what}s "
+                             f"1 to {top}") from None
+    if not 1 <= i <= top:
+        raise NNBuilderError(f"{what} {i} is out of range: {where} has {what}s 1 to {top}")
+    return i - 1
+
+
+def parse_weight(spec: str, net: Network) -> WeightRef:
+    """``"NODE:R:C"`` (``W[R, C]``, 1-based: R the input unit, C the unit) or
+    ``"NODE:b:C"`` (the bias of unit C); NODE is a node's id or name.
+    NNBuilderError with one line naming the valid range otherwise."""
+    parts = spec.rsplit(":", 2)
+    if len(parts) != 3 or not parts[0]:
+        raise NNBuilderError(f"{spec!r}: give NODE:ROW:COL (1-based, as in the model file's W, "
+                             "e.g. Output:1:1) or NODE:b:COL for a bias")
+    nid = _find_node(net, parts[0])
+    name = net.nodes[nid].name
+    if nid not in net.layout:
+        raise NNBuilderError(f"node {name!r} has no weights; the nodes with weights are "
+                             f"{_weighted_names(net)}")
+    _, fan_in, units, b_off = net.layout[nid]
+    col = _index(parts[2], "column", units, f"{name}'s W ({fan_in}x{units})")
+    if parts[1].strip().lower() == "b":
+        if b_off is None:
+            raise NNBuilderError(f"node {name!r} has no bias; give a weight NODE:ROW:COL with "
+                                 f"rows 1 to {fan_in}")
+        return WeightRef(nid, None, col)
+    row = _index(parts[1], "row", fan_in, f"{name}'s W ({fan_in}x{units})")
+    return WeightRef(nid, row, col)
+
+
+def weight_label(net: Network, ref: WeightRef) -> str:
+    """``"Dense 1: W[2,3]"`` or ``"Output: b[1]"`` (1-based)."""
+    name = net.nodes[ref.node].name
+    return f"{name}: b[{ref.col + 1}]" if ref.is_bias else f"{name}: W[{ref.row + 1},{ref.col + 1}]"

@@ -1,0 +1,160 @@
+"""The Output dock: the output view with its options under it (test data,
+discretize, the slice's two features) and, for painted data, the class picker."""
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton,
+                               QSpinBox, QToolButton, QVBoxLayout, QWidget)
+
+from nnbuilder.core.data.datasets import DATASET_CONSTRAINTS
+
+from ..widgets.colours import CLASS_COLORS
+from ..widgets.plots import BoundaryPlot
+
+MAX_PAINT_CLASSES = DATASET_CONSTRAINTS["classes"].high  # as many as a model file may hold
+
+
+class PaintRow(QWidget):
+    """Class picker, number of classes and Clear, for painted data."""
+
+    classesChanged = Signal(int)
+    clearRequested = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("paintRow")
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(6, 0, 6, 2)
+        lay.addWidget(QLabel("Paint:"))
+        self.group = QButtonGroup(self)
+        self.buttons: list[QToolButton] = []
+        for k in range(MAX_PAINT_CLASSES):
+            pix = QPixmap(14, 14)
+            pix.fill(QColor(CLASS_COLORS[k]))
+            b = QToolButton()
+            b.setObjectName(f"paintClass{k}")
+            b.setIcon(QIcon(pix))
+            b.setCheckable(True)
+            b.setToolTip(f"Class {k}: click the output view to add a point of it "
+                         "(Shift: the next class; Ctrl or right-click: remove the nearest)")
+            self.group.addButton(b, k)
+            self.buttons.append(b)
+            lay.addWidget(b)
+        self.buttons[0].setChecked(True)
+        self.classes = QSpinBox()
+        self.classes.setObjectName("paintClassesSpin")
+        self.classes.setRange(2, MAX_PAINT_CLASSES)
+        self.classes.setToolTip("Number of classes")
+        self.classes.valueChanged.connect(self.classesChanged)
+        lay.addWidget(self.classes)
+        clear = QPushButton("Clear")
+        clear.setObjectName("clearPointsButton")
+        clear.setToolTip("Remove every painted point")
+        clear.clicked.connect(self.clearRequested)
+        lay.addWidget(clear)
+        lay.addStretch(1)
+        self.setVisible(False)
+
+    def current_class(self) -> int:
+        return max(self.group.checkedId(), 0)
+
+    def show_for(self, dataset: dict) -> None:
+        """Visible for painted data, with as many class buttons as it has classes."""
+        painted = "points" in dataset
+        self.setVisible(painted)
+        if not painted:
+            return
+        k = dataset.get("classes", 2)
+        self.classes.blockSignals(True)
+        self.classes.setValue(k)
+        self.classes.blockSignals(False)
+        for i, b in enumerate(self.buttons):
+            b.setVisible(i < k)
+        if self.current_class() >= k:
+            self.buttons[0].setChecked(True)
+
+
+class ViewOptions(QWidget):
+    """What the output view shows: the test data, a discretized output, and for
+    data of 3+ columns the two it spans (the others held at their median).
+    ``changed`` on every change the person makes."""
+
+    changed = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._quiet = False
+        self.show_test = QCheckBox("show test data")
+        self.show_test.setObjectName("showTestCheck")
+        self.show_test.setChecked(True)
+        self.discretize = QCheckBox("discretize output")
+        self.discretize.setObjectName("discretizeCheck")
+        self.slice_x = QComboBox()
+        self.slice_x.setObjectName("sliceXCombo")
+        self.slice_x.setToolTip("Feature along the output view's x axis")
+        self.slice_y = QComboBox()
+        self.slice_y.setObjectName("sliceYCombo")
+        self.slice_y.setToolTip("Feature along the output view's y axis")
+        self.slice_label = QLabel("x, y:")
+        self.slice_label.setToolTip("The two features the output view spans; the others are "
+                                    "held at their median")
+        for box in (self.slice_x, self.slice_y):
+            box.currentIndexChanged.connect(lambda _: self._quiet or self.changed.emit())
+        self.show_test.toggled.connect(lambda _: self.changed.emit())
+        self.discretize.toggled.connect(lambda _: self.changed.emit())
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        options = QHBoxLayout()
+        options.setContentsMargins(6, 0, 6, 2)
+        options.addWidget(self.show_test)
+        options.addWidget(self.discretize)
+        options.addStretch(1)
+        layout.addLayout(options)
+        slice_row = QHBoxLayout()  # for data with 3+ columns: which two the view spans
+        slice_row.setContentsMargins(6, 0, 6, 2)
+        slice_row.addWidget(self.slice_label)
+        slice_row.addWidget(self.slice_x, 1)
+        slice_row.addWidget(self.slice_y, 1)
+        layout.addLayout(slice_row)
+
+    def set_columns(self, names: list[str]) -> None:
+        """Offer the columns for the output view's axes (shown for 3+ columns)."""
+        self._quiet = True
+        try:
+            for box, default in ((self.slice_x, 0), (self.slice_y, 1)):
+                box.clear()
+                box.addItems(names)
+                box.setCurrentIndex(min(default, len(names) - 1))
+                box.setVisible(len(names) > 2)
+        finally:
+            self._quiet = False
+        self.slice_label.setVisible(len(names) > 2)
+
+    def slice_axes(self) -> tuple[int, int]:
+        i, j = max(self.slice_x.currentIndex(), 0), max(self.slice_y.currentIndex(), 0)
+        if i == j:  # two different columns: the next one
+            j = (i + 1) % max(self.slice_y.count(), 2)
+        return i, j
+
+
+class OutputPanel(QWidget):
+    """``plot`` over its view options and the painting row."""
+
+    def __init__(self, plot: BoundaryPlot, parent=None):
+        super().__init__(parent)
+        self.setObjectName("outputPanel")
+        self.plot = plot
+        self.options = ViewOptions()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(plot, 1)
+        layout.addWidget(self.options)
+        self.paint_row = PaintRow()
+        layout.addWidget(self.paint_row)
+
+    def show_paint_controls(self, dataset: dict) -> None:
+        self.paint_row.show_for(dataset)
+        self.plot.set_painting("points" in dataset)

@@ -1,0 +1,158 @@
+"""The network summary panel, the problems list and the problem counts the
+window shows on the Problems tab and in the status bar."""
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QFormLayout, QLabel, QListView, QListWidget,
+                               QListWidgetItem, QStyle, QWidget)
+
+from nnbuilder.core.model.nodetypes import NODE_SPECS
+
+from .document import Document
+
+ERROR_COLOR, WARNING_COLOR, OK_COLOR = "#E03131", "#C77C02", "#2B9348"
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'s' * (n != 1)}"
+
+
+def problems_title(problems) -> str:
+    """The Problems dock's title (and tab): "Problems (2)", or "Problems" when there are none."""
+    return f"Problems ({len(problems)})" if problems else "Problems"
+
+
+def problems_badge(problems) -> str:
+    """The status bar's count, errors and warnings apart, as rich text with a
+    link (activating it shows the Problems list): "1 error, 2 warnings"."""
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    if not problems:
+        return f"<span style='color:{OK_COLOR}'>✓ no problems</span>"
+    parts = []
+    if errors:
+        parts.append(f"<a href='problems' style='color:{ERROR_COLOR}'>✗ {_count(errors, 'error')}</a>")
+    if warnings:
+        parts.append(f"<a href='problems' style='color:{WARNING_COLOR}'>⚠ {_count(warnings, 'warning')}</a>")
+    return ", ".join(parts)
+
+
+def problems_tooltip(problems) -> str:
+    """Every problem in full, one per line (the status bar label's tool tip)."""
+    if not problems:
+        return "No problems: the network can be trained."
+    return "<br>".join(escape(str(p)) for p in problems) + "<br><i>Click to show the Problems list</i>"
+
+
+class NetworkPanel(QWidget):
+    """Total parameters with their arithmetic, the loss, the validation state."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("networkPanel")
+        self.setAccessibleName("Network summary")
+        self.total = QLabel()
+        self.total.setObjectName("totalParamsLabel")
+        self.total.setWordWrap(True)
+        self.total.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.loss = QLabel()
+        self.state = QLabel()
+        self.state.setObjectName("validationLabel")
+        self.state.setWordWrap(True)
+        form = QFormLayout(self)
+        form.addRow("Parameters", self.total)
+        form.addRow("Loss", self.loss)
+        form.addRow("Status", self.state)
+        self._problems: list = []
+        self._reason: str | None = None  # why the network and the data cannot train together
+
+    def set_ready(self, reason: str | None) -> None:
+        """Why Train is off although the network itself is valid (the data does
+        not fit it, the optimizer refuses it), or None."""
+        self._reason = reason
+        self._show_state()
+
+    def update_from(self, document: Document, problems) -> None:
+        g = document.graph
+        self.total.setText(f"<b>{g.total_params():,}</b>&nbsp;&nbsp;<small>{g.param_arithmetic()}</small>")
+        # Which layer each term of the sum is, by name (the lecture's parameter counting).
+        order, _ = g.topological_order()
+        self.total.setToolTip("<br>".join(
+            f"{escape(g.label(n))}: {g.param_count(n)[1]}" for n in order
+            if NODE_SPECS[g.nodes[n].type].weighted))
+        outs = g.nodes_of_type("output")
+        self.loss.setText(outs[0].params["loss"] if outs else "— (no Output node)")
+        self._problems = problems
+        self._show_state()
+
+    def _show_state(self) -> None:
+        problems = self._problems
+        errors = [p for p in problems if p.severity == "error"]
+        warnings = [p for p in problems if p.severity == "warning"]
+        if errors:
+            text = f"<span style='color:{ERROR_COLOR}'>✗ {_count(len(errors), 'error')}</span>"
+        elif self._reason:
+            text = (f"<span style='color:{ERROR_COLOR}'>✗ cannot train yet</span>"
+                    f"<br><small>{escape(self._reason)}</small>")
+        else:
+            text = f"<span style='color:{OK_COLOR}'>✓ ready to train</span>"
+        if warnings:
+            text += f", <span style='color:{WARNING_COLOR}'>{_count(len(warnings), 'warning')}</span>"
+        if problems and not (self._reason and not errors):  # the first one in full: the one to fix first
+            text += f"<br><small>{escape((errors or warnings)[0].text)}</small>"
+        self.state.setText(text)
+        self.state.setToolTip(problems_tooltip(problems))
+
+
+class ProblemsList(QListWidget):
+    """Every validation problem, one row each, wrapped to the list's width
+    (the full text also on hover); activating one emits ``nodeRequested(id)``."""
+
+    nodeRequested = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("problemsList")
+        self.setAccessibleName("Problems")
+        self.setWordWrap(True)  # a row is as tall as its text, never cut off
+        self.setResizeMode(QListView.ResizeMode.Adjust)  # re-wrap when the dock is resized
+        self.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.shown: list = []  # the problems listed
+        self.itemActivated.connect(self._activated)
+        self.itemClicked.connect(self._activated)
+
+    def title(self) -> str:
+        """For the Problems dock's title: "Problems (2)"."""
+        return problems_title(self.shown)
+
+    def badge(self) -> str:
+        """For the status bar: "✗ 1 error, ⚠ 1 warning" (rich text, links show the list)."""
+        return problems_badge(self.shown)
+
+    def badge_tooltip(self) -> str:
+        return problems_tooltip(self.shown)
+
+    def set_problems(self, problems) -> None:
+        self.shown = list(problems)
+        self.clear()
+        style = self.style()
+        for p in problems:
+            icon = style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxCritical if p.severity == "error"
+                                      else QStyle.StandardPixmap.SP_MessageBoxWarning)
+            item = QListWidgetItem(icon, p.text)
+            item.setData(Qt.ItemDataRole.UserRole, p.node_id)
+            item.setToolTip(str(p))
+            self.addItem(item)
+        if not problems:
+            item = QListWidgetItem("No problems: the network can be trained.")
+            item.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.addItem(item)
+
+    def _activated(self, item: QListWidgetItem) -> None:
+        nid = item.data(Qt.ItemDataRole.UserRole)
+        if nid:
+            self.nodeRequested.emit(nid)

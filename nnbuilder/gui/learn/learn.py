@@ -1,0 +1,399 @@
+"""The learn controller: one sample through the network, the chain rule of one
+weight, and a training step taken apart (forward, backward, update).
+
+It reads the run (its current weights, its prepared network and data) and the data
+controller's rows, and writes only views: the diagram's per-neuron numbers,
+the ring on the output view, the Learn panel. The numbers come from
+:mod:`nnbuilder.core.teaching.explain`, the same code as ``nnbuilder explain``; the
+update of a Step-through is one real training step of the worker.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from html import escape
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from nnbuilder.core.errors import NNBuilderError
+from nnbuilder.core.engine.optimizers import OPTIMIZERS
+from nnbuilder.core.engine.config import TrainConfig
+from nnbuilder.core.teaching.explain import explain_sample, sample_of, step_preview
+from nnbuilder.core.teaching.weightref import WeightRef
+
+from ..data.data_controller import DataController
+from .learn_panel import LearnPanel, vector_text
+from ..widgets.plots import BoundaryPlot
+from ..run.run_controller import RunController
+from ..diagram.sample_values import value_text
+from ..diagram.scene import NetworkScene
+
+STAGE_MS = 450  # one layer of the Step-through animation
+TOP_CHANGES = 8  # weights listed after an update
+
+
+@dataclass
+class Stepping:
+    """A Step-through in progress: the stages left and what the update needs."""
+
+    stages: list = field(default_factory=list)  # (phase, node ids shown)
+    before: dict | None = None  # the weights before the update
+    step_before: int = 0  # the run's step count before it (a worker not started yet: 0)
+    waiting: bool = False  # the update was asked for; its snapshot has not come
+
+
+class LearnController(QObject):
+    """Follows the chosen sample and weight through ``run``'s current weights."""
+
+    weightChosen = Signal(str, int, int)  # node id, row, column (0-based; row -1: the bias)
+
+    def __init__(self, run: RunController, data: DataController, panel: LearnPanel,
+                 scene: NetworkScene, boundary: BoundaryPlot, parent=None):
+        super().__init__(parent)
+        self.run, self.data, self.panel = run, data, panel
+        self.scene, self.boundary = scene, boundary
+        self.row: int | None = None
+        self.weight: WeightRef | None = None
+        self.kind = "a"
+        self.explanation: dict | None = None
+        self.stepping: Stepping | None = None
+        self._holding: int | None = None  # the step whose update list the panel shows
+        self.looking_back: int | None = None  # the timeline shows this step's weights, not the run's
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.advance)
+        panel.rowChosen.connect(lambda r: self.select_row(None if r < 0 else r))
+        panel.kindChosen.connect(self.set_kind)
+        panel.stepThrough.connect(self.step_through)
+        panel.nextPhase.connect(self.advance)
+        boundary.sampleClicked.connect(self.select_row)
+        scene.weightClicked.connect(self.select_weight)
+        run.runReplaced.connect(self._run_replaced)
+        run.readyChanged.connect(lambda _: self.refresh())
+        data.dataChanged.connect(self._data_changed)
+
+    # ------------------------------------------------------------ choices
+    def set_looking_back(self, step: int | None) -> None:
+        """The timeline shows an earlier moment (its step), or the run again (None):
+        the numbers are the run's own, so they step aside meanwhile."""
+        if step == self.looking_back:
+            return
+        self.looking_back = step
+        self.refresh()
+
+    def _run_replaced(self) -> None:
+        """Reset, a rewind, another document: no Step-through or update list of the old run."""
+        self._timer.stop()
+        self.stepping = None
+        self.panel.set_stepping(False)
+        self._release()
+        self.refresh()
+
+    def forget(self) -> None:
+        """Another document: no sample, no weight, no Step-through."""
+        self._timer.stop()
+        self.stepping, self._holding = None, None
+        self.row, self.weight, self.explanation = None, None, None
+        self.panel.set_row(-1)
+        self.panel.set_stepping(False)
+        self.panel.show_hint()
+        self.scene.show_sample(None)
+        self.scene.mark_weight(None)
+        self.boundary.mark_sample(None)
+
+    def select_row(self, row: int | None) -> None:
+        self._release()
+        ds = self.data.dataset
+        if row is not None and (ds is None or not 0 <= row < len(ds)):
+            row = None
+        self.row = row
+        self.panel.set_row(-1 if row is None else row)
+        self.refresh()
+
+    def select_weight(self, node_id: str, row: int, col: int) -> None:
+        """W[row, col] of ``node_id`` (0-based; ``row`` -1 is the bias b[col])."""
+        self._release()
+        self.weight = WeightRef(node_id, None if row < 0 else row, col)
+        if self.row is None and self.data.dataset is not None and len(self.data.dataset):
+            self.row = 0  # a weight's gradient needs a sample: the first row until one is clicked
+            self.panel.set_row(0)
+        self.weightChosen.emit(node_id, row, col)
+        self.refresh()
+
+    def set_kind(self, kind: str) -> None:
+        self._release()
+        self.kind = kind
+        self.panel.set_kind(kind)
+        self.refresh()
+
+    def _data_changed(self) -> None:
+        ds = self.data.dataset
+        self.panel.set_rows(0 if ds is None else len(ds))
+        if self.row is not None and (ds is None or self.row >= len(ds)):
+            self.row = None
+            self.panel.set_row(-1)
+        self.refresh()
+
+    # ------------------------------------------------------------ numbers
+    def compute(self) -> dict | None:
+        """The explanation of the chosen sample (and weight) with the current
+        weights, as ``nnbuilder explain --json`` gives it; None with a reason
+        shown when there is nothing to explain."""
+        if self.run.document is None or self.row is None:
+            self.panel.show_hint()
+            return None
+        if self.weight is not None and self.weight.node not in self.run.document.graph.nodes:
+            self.weight = None  # its layer was deleted
+        if self.run.running:
+            self.panel.show_hint("Pause training to follow a sample: the numbers are of one moment.")
+            return None
+        if self.looking_back is not None:
+            self.panel.show_hint(f"The timeline shows step {self.looking_back:,}; these numbers are of "
+                                 "the run as it is now. Move the timeline to its end (or Continue from "
+                                 "here) to follow the sample again.")
+            return None
+        prepared = self.run.prepared()
+        if prepared.reason:
+            self.panel.show_hint(f"The network cannot run yet: {prepared.reason}")
+            return None
+        try:
+            net = prepared.network_with(self.run.current_weights())
+            if net is None:
+                self.panel.show_hint("Train or Step once: the network has no weights yet.")
+                return None
+            x_raw, target = sample_of(self.data.dataset, net, self.row)
+            weight = self.weight if self.weight is not None and self.weight.node in net.params else None
+            return explain_sample(net, x_raw, target, weight=weight, row=self.row + 1).to_dict()
+        except NNBuilderError as e:
+            self.panel.show_hint(f"Cannot explain this sample: {e}")
+            return None
+
+    def refresh(self) -> None:
+        """Recompute and show the chosen sample's numbers (paused only)."""
+        if self.stepping is not None:
+            return  # the Step-through shows its own stages
+        self._release()
+        self.explanation = self.compute()
+        ex = self.explanation
+        ds = self.data.dataset
+        self.boundary.mark_sample(None if self.row is None or ds is None else ds.X[self.row],
+                                  None if self.row is None or ds is None else ds.y[self.row])
+        if ex is None:
+            self.scene.show_sample(None)
+            self.scene.mark_weight(None)
+            return
+        self._show_values(ex, set(ex["nodes"]), self.kind)
+        self.panel.show_html(self.html(ex))
+
+    def _show_values(self, ex: dict, shown: set, kind: str) -> None:
+        key = "a" if kind == "a" else "delta"
+        values = {nid: np.asarray(n[key]) for nid, n in ex["nodes"].items()
+                  if nid in shown and n.get(key) is not None}
+        hl = None if self.weight is None else (self.weight.node, self.weight.col)
+        self.scene.show_sample(values, kind, hl)
+        w = self.weight
+        self.scene.mark_weight(None if w is None or w.row is None else w.node,
+                               None if w is None else w.row, None if w is None else w.col)
+
+    # --------------------------------------------------------------- text
+    def html(self, ex: dict) -> str:
+        graph = self.run.document.graph
+        tr, _ = self.data.split_indices()
+        part = "training" if self.row in set(tr.tolist()) else "test"
+        out = [f"<p><b>Row {ex['row']}</b> ({part} sample): x = {vector_text(ex['x'])}, "
+               f"target = {vector_text(ex['target'])}, loss of this sample L = "
+               f"<b>{value_text(ex['loss'])}</b></p>"]
+        w = ex.get("weight")
+        if w:
+            out.append(self._weight_html(ex, w))
+        out.append("<table cellspacing='0' cellpadding='2'><tr><th align='left'>node</th>"
+                   "<th align='left'>z</th><th align='left'>a</th><th align='left'>δ</th></tr>")
+        order, _ = graph.topological_order()
+        for nid in order:
+            n = ex["nodes"].get(nid)
+            if n is None:
+                continue
+            z = "–" if n.get("z") is None else vector_text(n["z"], 4)
+            out.append(f"<tr><td>{escape(n['name'])}</td><td>{z}</td>"
+                       f"<td>{vector_text(n['a'], 4)}</td><td>{vector_text(n['delta'], 4)}</td></tr>")
+        out.append("</table>")
+        return "".join(out)
+
+    def _weight_html(self, ex: dict, w: dict) -> str:
+        graph = self.run.document.graph
+        name = escape(graph.label(w["node"]))
+        where = f"b[{w['col']}]" if w["row"] == "b" else f"W[{w['row']}, {w['col']}]"
+        cfg = self.run.document.training or TrainConfig()
+        factors = "".join(f"<tr><td>{escape(f['name'])}</td><td align='right'>{value_text(f['value'])}"
+                          f"</td></tr>" for f in w["factors"])
+        lines = [f"<p><b>{name} {where}</b> = {value_text(w['value'])}</p>",
+                 "<p>∂L/∂w by the chain rule, factor by factor:</p>",
+                 f"<table cellspacing='0' cellpadding='2'>{factors}</table>",
+                 f"<p><code>{escape(w['text'])}</code></p>",
+                 f"<p>∂L/∂w = <b>{value_text(w['gradient'])}</b></p>"]
+        if OPTIMIZERS[cfg.optimizer].from_errors:
+            lines.append(self._rule_html(ex, w, cfg.lr))
+            return "".join(lines)
+        lr = cfg.lr
+        lines.append(f"<p>The next step, learning rate {lr:g}: w − lr·∂L/∂w = "
+                     f"{value_text(w['value'])} − {lr:g} × {value_text(w['gradient'])} = "
+                     f"<b>{value_text(w['value'] - lr * w['gradient'])}</b> for this sample alone")
+        batch = self._batch_preview(cfg)
+        if batch is not None:
+            n, p = batch
+            reg = " (with the regularization)" if cfg.l1 or cfg.l2 else ""
+            lines.append(f"; over all {n} training rows{reg} ∂L/∂w = {value_text(p.gradient)}, "
+                         f"so w becomes <b>{value_text(p.next_value)}</b>")
+        lines.append(".</p>")
+        if cfg.optimizer != "sgd" or cfg.momentum:
+            lines.append(f"<p><i>{escape(cfg.optimizer)} (momentum {cfg.momentum:g}) scales the "
+                         "step its own way: w − lr·g is plain gradient descent.</i></p>")
+        return "".join(lines)
+
+    def _rule_html(self, ex: dict, w: dict, lr: float) -> str:
+        """The perceptron rule's change of w for this sample: it learns from the
+        error, not from this gradient (a step unit's slope is 0)."""
+        graph = self.run.document.graph
+        col = w["col"] - 1
+        err = ex["target"][col] - ex["nodes"][w["node"]]["a"][col]
+        if w["row"] == "b":
+            x, x_text = 1.0, "1"
+        else:
+            source = graph.inputs_of(w["node"])[0]
+            x = ex["nodes"][source]["a"][w["row"] - 1]
+            x_text = f"x = {value_text(x)}"
+        return (f"<p>The perceptron rule does not follow this gradient (a step unit's slope is 0): "
+                f"it adds lr × (y − ŷ) × x = {lr:g} × ({value_text(ex['target'][col])} − "
+                f"{value_text(ex['nodes'][w['node']]['a'][col])}) × {value_text(x)} = "
+                f"<b>{value_text(lr * err * x)}</b>, so w becomes "
+                f"<b>{value_text(w['value'] + lr * err * x)}</b> if this sample comes next "
+                f"({x_text}).</p>")
+
+    def _batch_preview(self, cfg):
+        """(rows, StepPreview) of one full-batch step on the training rows."""
+        prepared = self.run.prepared()
+        try:
+            net, data = prepared.network_with(self.run.current_weights()), prepared.data
+            if net is None or data is None or not len(data.X_train):
+                return None
+            return len(data.X_train), step_preview(net, data.X_train, data.Y_train, self.weight,
+                                                   cfg.lr, cfg.l1, cfg.l2)
+        except NNBuilderError:
+            return None
+
+    # -------------------------------------------------------- step-through
+    def step_through(self) -> None:
+        """One training step, taken apart: forward, backward, update."""
+        if self.run.running:
+            self.run.toggle_play()  # pause first: the step is of one moment
+        if self.row is None:
+            self.select_row(0)
+        ex = self.compute()
+        if ex is None:
+            return
+        self.explanation = ex
+        order, _ = self.run.document.graph.topological_order()
+        order = [nid for nid in order if nid in ex["nodes"]]
+        stages = [("forward", set(order[:k + 1])) for k in range(len(order))]
+        stages += [("backward", set(order[len(order) - k - 1:])) for k in range(len(order))]
+        stages.append(("update", None))
+        self.stepping = Stepping(stages=stages)
+        self.advance()
+
+    def advance(self) -> None:
+        s = self.stepping
+        if s is None or s.waiting:
+            return
+        self._timer.stop()
+        if not s.stages:
+            self._finish()
+            return
+        phase, shown = s.stages.pop(0)
+        graph = self.run.document.graph
+        if phase == "update":
+            s.before = {k: {kk: None if vv is None else np.array(vv) for kk, vv in v.items()}
+                        for k, v in self.run.current_weights().items()}
+            snap = self.run.snapshot
+            s.step_before = 0 if snap is None else snap.step
+            s.waiting = True
+            self.panel.set_stepping(True, "Update: one training step (a whole batch)…")
+            self.run.step()
+            return
+        newest = max(shown, key=lambda nid: self._position(nid, phase))
+        label = graph.label(newest)
+        text = (f"Forward: {label} computes a from its inputs" if phase == "forward" else
+                f"Backward: {label} gets its δ from the layer after it")
+        self.panel.set_stepping(True, text)
+        self._show_values(self.explanation, shown, "a" if phase == "forward" else "delta")
+        if not self.panel.by_hand.isChecked():
+            self._timer.start(STAGE_MS)
+
+    def _position(self, nid: str, phase: str) -> int:
+        order, _ = self.run.document.graph.topological_order()
+        i = order.index(nid)
+        return i if phase == "forward" else -i
+
+    def snapshot_drawn(self, snap) -> None:
+        """A drawn snapshot: the update's result when a Step-through waits for it."""
+        s = self.stepping
+        if s is not None and s.waiting and snap.step > s.step_before:
+            s.waiting = False
+            self._show_update(s.before, snap)
+            self.stepping = None
+            self.panel.set_stepping(False, self.panel.phase.text())
+            self.refresh_values_only()
+            self._holding = snap.step  # the list of changes stays until the user moves on
+        elif s is None and self._holding is not None and snap.step == self._holding and not snap.running:
+            return  # the same paused moment again: keep the update's list
+        elif s is None and (not snap.running or self.explanation is not None):
+            self._release()
+            self.refresh()  # paused: the newest weights' numbers; running: hide them once
+
+    def _release(self) -> None:
+        """Back from an update's list to the chosen sample's numbers."""
+        if self._holding is not None:
+            self._holding = None
+            self.panel.phase.setText("")
+
+    def refresh_values_only(self) -> None:
+        ex = self.compute()
+        if ex is not None:
+            self.explanation = ex
+            self._show_values(ex, set(ex["nodes"]), self.kind)
+
+    def _show_update(self, before: dict, snap) -> None:
+        graph = self.run.document.graph
+        rows = []
+        for nid, (W, b) in snap.weights.items():
+            old = before.get(nid)
+            if old is None:
+                continue
+            for key, new in (("W", W), ("b", b)):
+                if new is None or old.get(key) is None:
+                    continue
+                d = np.asarray(new) - np.asarray(old[key])
+                for idx in np.ndindex(d.shape):
+                    rows.append((abs(float(d[idx])), nid, key, idx, float(old[key][idx]), float(new[idx])))
+        rows.sort(key=lambda r: -r[0])
+        chosen = []
+        if self.weight is not None:
+            nid, r, c = self.weight.node, self.weight.row, self.weight.col
+            key, idx = ("b", (c,)) if r is None else ("W", (r, c))
+            chosen = [x for x in rows if x[1] == nid and x[2] == key and x[3] == idx]
+        lines = [f"<p><b>Update</b> (step {snap.step:,}): each weight moved by −lr × its batch "
+                 "gradient (as the optimizer scales it). The largest changes:</p>",
+                 "<table cellspacing='0' cellpadding='2'><tr><th align='left'>weight</th>"
+                 "<th align='right'>old</th><th align='right'>new</th></tr>"]
+        for _, nid, key, idx, old, new in chosen + [r for r in rows[:TOP_CHANGES] if r not in chosen]:
+            where = f"b[{idx[0] + 1}]" if key == "b" else f"W[{idx[0] + 1}, {idx[1] + 1}]"
+            lines.append(f"<tr><td>{escape(graph.label(nid))} {where}</td>"
+                         f"<td align='right'>{value_text(old)}</td><td align='right'>"
+                         f"<b>{value_text(new)}</b></td></tr>")
+        lines.append("</table>")
+        self.panel.show_html("".join(lines))
+        self.panel.phase.setText(f"Update done: step {snap.step:,}. Step through again for the next.")
+
+    def _finish(self) -> None:
+        self.stepping = None
+        self.panel.set_stepping(False)
+        self.refresh()

@@ -1,0 +1,138 @@
+"""The Learn panel's widgets: which sample, activations or deltas on the
+diagram, the chain rule of one weight written out with its numbers, and the
+Step-through controls. It shows what it is given and reports what the user
+picks; the learn controller (:mod:`.learn`) does the arithmetic.
+"""
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QHBoxLayout, QLabel, QPushButton,
+                               QRadioButton, QSpinBox, QTextBrowser, QVBoxLayout, QWidget)
+
+from ..diagram.sample_values import value_text
+
+HINT = ("<p><b>See how one sample flows through the network.</b></p>"
+        "<p>Pause training, then click a data point on the Output view (or pick a row "
+        "here): each neuron shows its activation <i>a</i> for that sample; choose "
+        "<i>deltas</i> to see the backward pass.</p>"
+        "<p>Click a weight line on the diagram: this panel spells out ∂L/∂w by the "
+        "chain rule, with the numbers, and what the next step changes it to.</p>"
+        "<p><b>Step through</b> animates one training step: forward, backward, update.</p>")
+
+
+def vector_text(v, limit: int = 6) -> str:
+    vals = [value_text(float(x)) for x in list(v)[:limit]]
+    more = ", …" if len(v) > limit else ""
+    return "(" + ", ".join(vals) + more + ")"
+
+
+class LearnPanel(QWidget):
+    """``rowChosen(row)`` (0-based, -1: none), ``kindChosen("a" | "delta")``,
+    ``stepThrough()``, ``nextPhase()``."""
+
+    rowChosen = Signal(int)
+    kindChosen = Signal(str)
+    stepThrough = Signal()
+    nextPhase = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("learnPanel")
+        self.setAccessibleName("See how it learns")
+        self.row = QSpinBox()
+        self.row.setObjectName("sampleRow")
+        self.row.setRange(0, 0)
+        self.row.setSpecialValueText("none")
+        self.row.setToolTip("The data row to follow through the network (1-based, as "
+                            "'nnbuilder explain --row'); or click a point on the Output view")
+        self.row.valueChanged.connect(lambda v: self.rowChosen.emit(v - 1))
+        self.activations = QRadioButton("activations")
+        self.deltas = QRadioButton("deltas")
+        self.activations.setChecked(True)
+        self.activations.setToolTip("Forward pass: each neuron's activation a for the sample")
+        self.deltas.setToolTip("Backward pass: each neuron's delta, ∂L/∂z (∂L/∂a where a node has no z)")
+        group = QButtonGroup(self)
+        group.addButton(self.activations)
+        group.addButton(self.deltas)
+        self.deltas.toggled.connect(lambda on: self.kindChosen.emit("delta" if on else "a"))
+
+        self.text = QTextBrowser()
+        self.text.setObjectName("chainRuleText")
+        self.text.setOpenLinks(False)
+        self.text.setHtml(HINT)
+        self.text.setMinimumHeight(36)  # it scrolls: a short window keeps its other panels
+
+        self.step_button = QPushButton("Step through")
+        self.step_button.setObjectName("stepThroughButton")
+        self.step_button.setToolTip("Animate one training step: forward (left to right), "
+                                    "backward (right to left), update (each weight's old and new value)")
+        self.step_button.clicked.connect(self.stepThrough)
+        self.next_button = QPushButton("Next ▸")
+        self.next_button.setObjectName("nextPhaseButton")
+        self.next_button.setToolTip("Advance the step-through by one layer or phase now")
+        self.next_button.setEnabled(False)
+        self.next_button.clicked.connect(self.nextPhase)
+        self.by_hand = QCheckBox("by hand")
+        self.by_hand.setObjectName("stepByHand")
+        self.by_hand.setToolTip("Wait for Next ▸ at every layer instead of animating")
+        self.phase = QLabel()
+        self.phase.setObjectName("stepPhaseLabel")
+        self.phase.setWordWrap(True)
+
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Sample row"))
+        top.addWidget(self.row, 1)
+        top.addWidget(self.activations)
+        top.addWidget(self.deltas)
+        steps = QHBoxLayout()
+        steps.addWidget(self.step_button)
+        steps.addWidget(self.next_button)
+        steps.addWidget(self.by_hand)
+        steps.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(top)
+        layout.addLayout(steps)
+        layout.addWidget(self.phase)
+        layout.addWidget(self.text, 1)
+
+    # ------------------------------------------------------------ the state
+    def set_rows(self, n: int) -> None:
+        """The data has ``n`` rows (0: none); keeps the chosen row if it still exists."""
+        self.row.blockSignals(True)
+        self.row.setRange(0, n)
+        self.row.blockSignals(False)
+
+    def set_row(self, row: int) -> None:
+        """Show ``row`` (0-based, -1: none) as chosen, without reporting it."""
+        self.row.blockSignals(True)
+        self.row.setValue(row + 1)
+        self.row.blockSignals(False)
+
+    def kind(self) -> str:
+        return "delta" if self.deltas.isChecked() else "a"
+
+    def set_kind(self, kind: str) -> None:
+        """Show ``kind`` as chosen, without reporting it."""
+        for b in (self.activations, self.deltas):
+            b.blockSignals(True)
+        (self.deltas if kind == "delta" else self.activations).setChecked(True)
+        for b in (self.activations, self.deltas):
+            b.blockSignals(False)
+
+    def set_stepping(self, on: bool, phase: str = "") -> None:
+        self.step_button.setEnabled(not on)
+        self.next_button.setEnabled(on)
+        self.phase.setText(phase)
+
+    def show_hint(self, note: str = "") -> None:
+        extra = f"<p><i>{escape(note)}</i></p>" if note else ""
+        self.text.setHtml(extra + HINT)
+
+    def show_html(self, html: str) -> None:
+        bar = self.text.verticalScrollBar()
+        keep = bar.value()
+        self.text.setHtml(html)
+        bar.setValue(keep)

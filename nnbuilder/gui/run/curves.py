@@ -1,0 +1,393 @@
+"""pyqtgraph views of a run over time: the loss and metric curves, the
+confusion matrix, per-layer gradient norms and weight histograms.
+
+Each draws from arrays of a snapshot the worker never writes again, or from
+the GUI's own bounded :class:`~nnbuilder.core.engine.trainer.History`.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QFontMetrics, QGuiApplication, QPalette
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout,
+                               QWidget)
+
+from nnbuilder.core.engine.trainer import History
+
+from ..widgets.colours import CLASS_COLORS, TEST_PEN, TRAIN_PEN, diverging_rgba
+from ..widgets.plots import BasePlot
+from .timeline_bar import TimelineBar
+
+MIN_SPAN = 0.05  # smallest y span of a curve plot (times the values' size beyond 1)
+# Pinned runs: faded, in colours apart from the live run's blue and orange.
+PIN_COLORS = ["#2CA02C", "#9467BD", "#D62728", "#8C564B", "#E377C2", "#17BECF"]
+PIN_ALPHA = 150
+
+
+class Pin:
+    """A run's train-loss curve kept for comparison, with the run's settings
+    (:func:`nnbuilder.core.teaching.compare.run_settings`); its label is its legend entry."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, settings: dict, color: str):
+        self.x, self.y, self.settings, self.color = x, y, settings, color
+        faded = pg.mkColor(color)
+        faded.setAlpha(PIN_ALPHA)
+        self.curve = pg.PlotDataItem(x, y, pen=pg.mkPen(faded, width=1))
+        self.label = ""
+
+
+class CurvePlot(BasePlot):
+    """Train and test curves per epoch with a hover read-out.
+
+    Fed from a bounded History, so a long run stays fast and small."""
+
+    def __init__(self, object_name: str, title: str, ylabel: str, parent=None):
+        super().__init__(object_name, title, parent)
+        self.ylabel = ylabel
+        p = self.plotItem
+        p.setLabel("bottom", "epoch")
+        p.addLegend(offset=(-10, 10))
+        p.setDownsampling(auto=True, mode="peak")
+        p.setClipToView(True)
+        p.disableAutoRange()
+        self._log = False
+        # 1-pixel lines: wider ones take a slow software path (2.5x the frame).
+        self.train = p.plot([], [], pen=pg.mkPen(TRAIN_PEN, width=1), name="train")
+        self.test = p.plot([], [], pen=pg.mkPen(TEST_PEN, width=1), name="test")
+        self.marks: list = []
+        self.pins: list[Pin] = []  # runs kept to compare with (the loss plot's)
+        self.readout = pg.TextItem(anchor=(0, 0))
+        self.readout.setZValue(10)
+        p.addItem(self.readout, ignoreBounds=True)
+        self.cross = pg.InfiniteLine(angle=90, pen=pg.mkPen((150, 150, 150), style=Qt.PenStyle.DashLine))
+        self.cross.setVisible(False)
+        p.addItem(self.cross, ignoreBounds=True)
+        self._x = self._a = self._b = np.zeros(0)
+        self._proxy = pg.SignalProxy(self.scene().sigMouseMoved, rateLimit=30, slot=self._hover)
+
+    def set_data(self, x, train, test, exact: bool = False) -> None:
+        """``exact`` fits the x range to the data (when training stopped)."""
+        self._x, self._a, self._b = x, train, test
+        self.train.setData(x, train)
+        finite = np.isfinite(test)
+        self.test.setData(x[finite], test[finite])
+        self._fit_range(exact)
+
+    def _fit_range(self, exact: bool = False) -> None:
+        """Ranges that change in steps (x doubles, y moves when the data leaves
+        it), not on every update: a new range makes pyqtgraph rebuild and
+        repaint the axes from Python, which is most of an update's cost."""
+        x, vals = self._x, np.concatenate([self._a, self._b, *(p.y for p in self.pins)])
+        vals = vals[np.isfinite(vals)]
+        if self.pins:  # the whole of each pinned run in view, from the new run's first epoch
+            x = np.concatenate([x, [max(float(p.x[-1]) for p in self.pins)]])
+        log = self.plotItem.ctrl.logYCheck.isChecked()
+        if log:
+            vals = np.log10(vals[vals > 0])
+        if len(x) == 0 or len(vals) == 0:
+            return
+        x_last = float(x.max())
+        x_hi = max(8.0, 2.0 ** np.ceil(np.log2(max(x_last, 1.0) * 1.05)))
+        if exact:
+            x_hi = max(1.0, x_last * 1.02)
+        lo, hi = float(vals.min()), float(vals.max())
+        # A flat curve (accuracy stuck at 0.75) still gets a readable span: a
+        # span of 1e-9 made ticks like 0.75000000005.
+        least = MIN_SPAN * max(1.0, abs(hi))
+        if hi - lo < least:
+            mid = (lo + hi) / 2
+            lo, hi = mid - least / 2, mid + least / 2
+        pad = (hi - lo) * 0.08
+        want = (lo - pad, hi + pad)
+        (cx0, cx1), (cy0, cy1) = self.plotItem.vb.viewRange()
+        span = cy1 - cy0
+        y_ok = cy0 <= want[0] and want[1] <= cy1 and (want[1] - want[0]) > 0.5 * span
+        if cx1 != x_hi or cx0 != 0 or not y_ok or self._log != log:
+            self._log = log
+            self.plotItem.setRange(xRange=(0, x_hi), yRange=want, padding=0)
+
+    def mark(self, epoch: float, text: str) -> None:
+        """A red line where something happened (e.g. divergence)."""
+        line = pg.InfiniteLine(pos=epoch, angle=90, pen=pg.mkPen("#E03131", width=2),
+                               label=text, labelOpts={"color": "#E03131", "position": 0.9})
+        self.plotItem.addItem(line, ignoreBounds=True)
+        self.marks.append(line)
+
+    def add_pin(self, x: np.ndarray, y: np.ndarray, settings: dict, label: str) -> Pin:
+        """Keep a run's curve ``y`` over epochs ``x`` as a faded line labelled ``label``."""
+        pin = Pin(np.asarray(x, dtype=float).copy(), np.asarray(y, dtype=float).copy(), settings,
+                  PIN_COLORS[len(self.pins) % len(PIN_COLORS)])
+        self.plotItem.addItem(pin.curve)  # (it takes the plot's log mode)
+        self.plotItem.legend.addItem(pin.curve, label)  # the legend lays the labels out
+        self.pins.append(pin)
+        self._label_pin(pin, label)
+        self._fit_range()
+        return pin
+
+    def _label_pin(self, pin: Pin, label: str) -> None:
+        pin.label = label
+        self.plotItem.legend.getLabel(pin.curve).setText(label, color=pin.color)
+
+    def set_pin_labels(self, labels: list[str]) -> None:
+        """New labels, one per pin (the settings they are compared with changed)."""
+        for pin, label in zip(self.pins, labels):
+            if label != pin.label:
+                self._label_pin(pin, label)
+
+    def clear_pins(self) -> None:
+        for pin in self.pins:
+            self.plotItem.legend.removeItem(pin.curve)
+            self.plotItem.removeItem(pin.curve)
+        self.pins = []
+        self._fit_range()
+
+    def clear_marks(self) -> None:
+        for m in self.marks:
+            self.plotItem.removeItem(m)
+        self.marks = []
+
+    def start_over(self) -> None:
+        """No run: no curves, no marks, the first range (not the last run's),
+        or the pinned runs' range: pins stay (see :meth:`clear_pins`).
+        (Not ``clear``: PlotWidget forwards that name to PlotItem.clear, which
+        removes every item.)"""
+        self.clear_marks()
+        empty = np.zeros(0)
+        self.set_data(empty, empty, empty)
+        self.plotItem.setRange(xRange=(0, 8), yRange=(0, 1), padding=0)
+        self._fit_range()
+
+    def _hover(self, event) -> None:
+        pos = event[0]
+        vb = self.plotItem.vb
+        if not self.plotItem.sceneBoundingRect().contains(pos) or len(self._x) == 0:
+            self.readout.setText("")
+            self.cross.setVisible(False)
+            return
+        x = vb.mapSceneToView(pos).x()
+        if self.plotItem.ctrl.logXCheck.isChecked():
+            x = 10 ** x
+        i = int(np.clip(np.searchsorted(self._x, x), 0, len(self._x) - 1))
+        self.show_readout(i)
+
+    def show_readout(self, i: int) -> str:
+        text = f"epoch {self._x[i]:.0f}\ntrain {self.ylabel} {self._a[i]:.6g}"
+        if np.isfinite(self._b[i]):
+            text += f"\ntest {self.ylabel} {self._b[i]:.6g}"
+        self.readout.setText(text, color=QGuiApplication.palette().color(QPalette.ColorRole.Text))
+        vr = self.plotItem.vb.viewRange()
+        self.readout.setPos(vr[0][0], vr[1][1])
+        self.cross.setPos(self._x[i] if not self.plotItem.ctrl.logXCheck.isChecked() else np.log10(max(self._x[i], 1e-12)))
+        self.cross.setVisible(True)
+        return text
+
+
+class LayerPlot(QWidget):
+    """Gradient norm per layer over time (log scale) and a weight histogram,
+    so vanishing and exploding gradients and dead units show."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("layerPlot")
+        self.norms = BasePlot("gradientPlot", "Gradient norm")
+        self.norms.plotItem.setLogMode(y=True)
+        self.norms.plotItem.setLabel("bottom", "step")
+        self.norms.plotItem.addLegend(offset=(10, 5), labelTextSize="8pt")
+        self.hist = BasePlot("histogramPlot", "Weights")
+        self.layer = QComboBox()
+        self.layer.setObjectName("histogramLayerCombo")
+        self.layer.setToolTip("Layer whose weights the histogram shows")
+        self.bars = None
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        self.history: History | None = None
+        # Side by side: the bottom docks are wide and short (stacked, the
+        # gradient plot was 25 px tall with its ticks on top of each other).
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Histogram of"))
+        top.addWidget(self.layer, 1)
+        right = QVBoxLayout()
+        right.addLayout(top)
+        right.addWidget(self.hist, 1)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.norms, 3)
+        layout.addLayout(right, 2)
+
+    def reset(self, layer_ids: list[str], label=str) -> None:
+        """Curves and histogram choices for ``layer_ids``, shown as ``label(id)``."""
+        for c in self.curves.values():
+            self.norms.plotItem.removeItem(c)
+        legend = self.norms.plotItem.legend
+        if legend is not None:
+            legend.clear()
+        self.curves = {}
+        self.history = History(capacity=4000, columns=("step",) + tuple(layer_ids))
+        for i, nid in enumerate(layer_ids):
+            self.curves[nid] = self.norms.plotItem.plot(
+                [], [], pen=pg.mkPen(CLASS_COLORS[i % len(CLASS_COLORS)], width=1.5), name=label(nid))
+        current = self.layer.currentData()
+        self.layer.blockSignals(True)
+        self.layer.clear()
+        for nid in layer_ids:
+            self.layer.addItem(label(nid), nid)
+        if current in layer_ids:
+            self.layer.setCurrentIndex(layer_ids.index(current))
+        self.layer.blockSignals(False)
+
+    def apply_theme(self) -> None:
+        for plot in (self.norms, self.hist):
+            plot.apply_theme()
+
+    def clear(self) -> None:
+        """A new run: no gradient history, no histogram."""
+        self.history = None
+        for c in self.curves.values():
+            c.setData([], [])
+        if self.bars is not None:
+            self.hist.plotItem.removeItem(self.bars)
+            self.bars = None
+
+    def update_from(self, snap, label=str) -> None:
+        """Add ``snap``'s gradient norms; layers named by ``label(id)``."""
+        if self.history is None or set(snap.stats) != set(self.curves):
+            self.reset(list(snap.stats), label)
+        if snap.step > 0:  # before the first step there is no gradient to show
+            row = {"step": snap.step, **{nid: max(s["g_norm"], 1e-12) for nid, s in snap.stats.items()}}
+            self.history.append(**row)
+        steps = self.history.column("step")
+        for nid, curve in self.curves.items():
+            curve.setData(steps, self.history.column(nid))
+        s = snap.stats.get(self.layer.currentData())
+        if s is not None:
+            centers = (s["edges"][:-1] + s["edges"][1:]) / 2
+            width = s["edges"][1] - s["edges"][0]
+            if self.bars is None:
+                self.bars = pg.BarGraphItem(x=centers, height=s["hist"], width=width, brush="#0877BD")
+                self.hist.plotItem.addItem(self.bars)
+            else:
+                self.bars.setOpts(x=centers, height=s["hist"], width=width)
+
+
+class ConfusionPlot(BasePlot):
+    """Counts of true class (rows, top to bottom) against predicted (columns)."""
+
+    def __init__(self, parent=None):
+        super().__init__("confusionPlot", "Confusion (test)", parent)
+        p = self.plotItem
+        p.setMouseEnabled(False, False)
+        p.hideButtons()
+        p.setLabel("bottom", "predicted")
+        p.setLabel("left", "true")
+        self.image = pg.ImageItem()
+        p.addItem(self.image)
+        self.texts: list[pg.TextItem] = []
+        self.counts = None
+        self.class_names: list[str] = []
+        self.setMinimumWidth(140)
+        self.plotItem.vb.sigResized.connect(lambda *_: self._label_columns())
+
+    def _label_columns(self) -> None:
+        """Predicted-class names under the columns, elided to the column width."""
+        k = len(self.class_names)
+        if not k:
+            return
+        room = max(12, int(self.plotItem.vb.width() / k) - 6)
+        fm = QFontMetrics(self.font())
+        self.plotItem.getAxis("bottom").setTicks([[
+            (i + 0.5, fm.elidedText(n, Qt.TextElideMode.ElideRight, room))
+            for i, n in enumerate(self.class_names)]])
+
+    def clear_counts(self) -> None:
+        """No counts (a new run): an empty matrix until the first ones come."""
+        self.counts = None
+        self.image.clear()
+        for t in self.texts:
+            t.setText("")
+        self.class_names = []
+        for side in ("bottom", "left"):
+            self.plotItem.getAxis(side).setTicks([[]])
+
+    def set_counts(self, counts: np.ndarray, names: list[str]) -> None:
+        k = counts.shape[0]
+        self.counts = counts
+        ink = QGuiApplication.palette().color(QPalette.ColorRole.Text).name()  # on the light/dark middle
+        rows = counts.sum(axis=1, keepdims=True)
+        share = counts / np.maximum(rows, 1)
+        # Row 0 (the first true class) at the top, like a table.
+        rgba = diverging_rgba(share[::-1])
+        self.image.setImage(rgba, autoLevels=False)
+        self.image.setRect(QRectF(0, 0, k, k))
+        if len(self.texts) != k * k:
+            for t in self.texts:
+                self.plotItem.removeItem(t)
+            self.texts = []
+            for _ in range(k * k):
+                t = pg.TextItem(anchor=(0.5, 0.5))
+                self.plotItem.addItem(t)
+                self.texts.append(t)
+            self.plotItem.setRange(xRange=(0, k), yRange=(0, k), padding=0)
+        if list(names[:k]) != self.class_names:  # the class names label the axes
+            self.class_names = list(names[:k])
+            self._label_columns()
+            self.plotItem.getAxis("left").setTicks([[(k - 1 - i + 0.5, n[:10]) for i, n in enumerate(names[:k])]])
+        for i in range(k):
+            for j in range(k):
+                t = self.texts[i * k + j]
+                t.setText(str(int(counts[i, j])), color=ink if share[i, j] < 0.6 else "#ffffff")
+                t.setPos(j + 0.5, k - 1 - i + 0.5)
+
+
+class CurvesPanel(QWidget):
+    """Loss and metric side by side, with the log-scale toggle."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.loss = CurvePlot("lossPlot", "Loss", "loss")
+        self.metric_plot = CurvePlot("metricPlot", "Accuracy", "accuracy")
+        self.confusion = ConfusionPlot()
+        self.confusion.setVisible(False)  # shown for classification once there are counts
+        self.log = QCheckBox("log scale")
+        self.log.setObjectName("logScaleCheck")
+        self.log.setToolTip("Show the loss on a logarithmic scale")
+        self.log.toggled.connect(self._set_log)
+        self.readout = QLabel()
+        # Compare runs: keep this run's loss curve, then reset, change, train.
+        self.pin = QPushButton("Pin this run")
+        self.pin.setObjectName("pinRunButton")
+        self.pin.setToolTip("Keep this run's loss curve on the plot, faded and labelled with what "
+                            "differs from the settings now: Reset, change a setting, train, compare")
+        self.pin.setEnabled(False)
+        self.clear_pins = QPushButton("Clear pins")
+        self.clear_pins.setObjectName("clearPinsButton")
+        self.clear_pins.setToolTip("Remove every pinned run from the loss plot")
+        self.clear_pins.setEnabled(False)
+        self.clear_pins.clicked.connect(self._clear_pins)
+        bar = QHBoxLayout()
+        bar.addWidget(self.log)
+        bar.addStretch(1)
+        bar.addWidget(self.pin)
+        bar.addWidget(self.clear_pins)
+        plots = QHBoxLayout()
+        plots.addWidget(self.loss, 3)
+        plots.addWidget(self.metric_plot, 3)
+        plots.addWidget(self.confusion, 2)
+        # The run so far, while paused: a moment's weights, "Continue from here".
+        self.timeline = TimelineBar((self.loss, self.metric_plot))
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addLayout(bar)
+        layout.addLayout(plots, 1)
+        layout.addWidget(self.timeline)
+
+    def _set_log(self, on: bool) -> None:
+        self.loss.plotItem.setLogMode(y=on)
+        self.loss._fit_range()
+
+    def _clear_pins(self) -> None:
+        self.loss.clear_pins()
+        self.clear_pins.setEnabled(False)
+
+    def apply_theme(self) -> None:
+        for plot in (self.loss, self.metric_plot, self.confusion):
+            plot.apply_theme()

@@ -1,0 +1,336 @@
+"""The live view: on a ~30 Hz timer, takes the run's newest snapshot and draws
+it into the output view, the curves, the gradient plots, the diagram and the
+counters. The timer runs only while a run trains or a snapshot is awaited
+(after a command); at rest it stops, and a command sent starts it again. It
+reads the run and the data; it writes neither the document nor the run
+(trained weights reach the document through the run controller).
+"""
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QLabel, QStyle, QToolButton
+
+from nnbuilder.core.errors import NNBuilderError
+from nnbuilder.core.functions.losses import LOSSES
+from nnbuilder.core.run.outputview import NEURON_RES, evaluate_view, output_grids, view_of
+
+from ..data.data_controller import DataController
+from .curves import CurvesPanel, LayerPlot
+from ..widgets.plots import BoundaryPlot
+from nnbuilder.core.run.prepared import Prepared
+from .run_controller import RunController
+from ..diagram.scene import NetworkScene
+from ..data.output_panel import ViewOptions
+
+FRAME_MS = 33  # ~30 Hz: the output map and the diagram
+CURVE_EVERY = 8  # loss, then metric, on every 8th frame: they move slowly, their axes cost
+STATS_EVERY = 6  # gradient norms and histograms at ~5 Hz, and only when shown
+PROBABILITY_OUTPUTS = ("sigmoid", "softmax", "step")  # outputs in [0, 1]
+MAX_POINTS = 5000  # points drawn per set (training, test): more only hide each other, and cost
+
+
+def shown(indices: np.ndarray) -> np.ndarray:
+    """At most MAX_POINTS of ``indices``, the same ones every time (a slice
+    change redraws every point: 100,000 of them took seconds)."""
+    if len(indices) <= MAX_POINTS:
+        return indices
+    pick = np.random.default_rng(0).choice(len(indices), MAX_POINTS, replace=False)
+    return indices[np.sort(pick)]
+
+
+def flush_paint() -> None:
+    """Run pending scene updates and repaints now instead of in a later loop turn."""
+    app = QApplication.instance()
+    for _ in range(2):  # scene updates are queued calls that post the repaint
+        app.sendPostedEvents(None, 0)
+
+
+def output_scale(graph, dataset) -> tuple[float, tuple[float, float]]:
+    """(the level of the output view's contour, the range its colours span)."""
+    outs = graph.nodes_of_type("output")
+    if not outs or dataset is None:
+        return 0.5, (0.0, 1.0)
+    p = outs[0].params
+    if dataset.task == "regression":
+        y = np.asarray(dataset.y, dtype=float)
+        lo, hi = float(y.min()), float(y.max())
+        return (lo + hi) / 2, (lo, hi)
+    threshold = LOSSES[p["loss"]].threshold
+    if p["activation"] in PROBABILITY_OUTPUTS:
+        return threshold, (0.0, 1.0)
+    return threshold, (threshold - 1.0, threshold + 1.0)
+
+
+@dataclass
+class Counters:
+    """The toolbar's read-outs and the Train/Pause button."""
+
+    epoch: QLabel
+    rate: QLabel
+    elapsed: QLabel
+    loss: QLabel
+    play: QToolButton
+
+    def show(self, epoch=0, step=0, steps_per_sec=0.0, elapsed=0.0, loss="", running=False) -> None:
+        self.epoch.setText(f"Epoch {epoch:,} · step {step:,}")  # a Step shows at once
+        self.rate.setText(f"{steps_per_sec if running else 0:,.0f} steps/s")
+        self.elapsed.setText(time.strftime("%H:%M:%S", time.gmtime(elapsed)))
+        self.loss.setText(loss)
+        self.play.setText("Pause" if running else "Train")
+        icon = QStyle.StandardPixmap.SP_MediaPause if running else QStyle.StandardPixmap.SP_MediaPlay
+        self.play.setIcon(self.play.style().standardIcon(icon))
+
+
+class ViewProbe:
+    """The output view and neuron maps of a snapshot, evaluated in the window
+    from the snapshot's weights (on the window's core: the worker only trains).
+
+    Computes on its own copy of the run's prepared network (it loads every
+    frame's weights into it; the prepared one stays as built) and keeps the
+    grids' features, both made again only when the prepared value or the view
+    change."""
+
+    def __init__(self):
+        self._prepared: Prepared | None = None
+        self._net = None  # a copy of the prepared network (its buffers are the probe's)
+        self._features_key = None
+        self._features = (None, None)
+
+    def evaluate(self, prepared: Prepared, weights: dict, grids, outputs: bool = True,
+                 maps: bool = True) -> tuple[np.ndarray | None, dict]:
+        """(outputs, maps) as :func:`~nnbuilder.core.run.outputview.evaluate_view`
+        gives them for ``weights`` (``{node_id: (W, b)}``); (None, {}) when
+        the weights do not fit the network."""
+        if prepared is not self._prepared:
+            self._prepared = prepared
+            self._net = None if prepared.network is None else prepared.network.detached()
+        net = self._net
+        if net is None or not weights:
+            return None, {}
+        loaded = net.set_weights({nid: {"W": W, "b": b} for nid, (W, b) in weights.items()}, strict=False)
+        if len(loaded) != len(net.params):
+            return None, {}  # the snapshot is of a structure being replaced
+        key = (id(net), id(grids[0]), id(grids[1]))
+        if key != self._features_key:
+            self._features_key = key
+            try:
+                self._features = tuple(None if g is None else g.features(net) for g in grids)
+            except NNBuilderError:  # the grid no longer fits the inputs
+                self._features = (None, None)
+        gf, nf = self._features
+        return evaluate_view(net, gf if outputs else None, nf if maps else None)
+
+
+class LiveView(QObject):
+    """Draws ``run``'s snapshots and ``data``'s points into the given widgets;
+    ``frameDrawn(snapshot)`` after each."""
+
+    frameDrawn = Signal(object)
+
+    def __init__(self, run: RunController, data: DataController, options: ViewOptions,
+                 boundary: BoundaryPlot, curves: CurvesPanel, layer_plot: LayerPlot,
+                 scene: NetworkScene, counters: Counters, parent=None):
+        super().__init__(parent)
+        self.run, self.data, self.options = run, data, options
+        self.boundary, self.curves, self.layer_plot = boundary, curves, layer_plot
+        self.scene, self.counters = scene, counters
+        self.frame_times: deque = deque(maxlen=4000)
+        self.draw_ms: deque = deque(maxlen=4000)  # time each drawn frame took
+        self.frames_drawn = 0
+        self._frame = 0
+        self.probe = ViewProbe()
+        self._grids_key = None
+        self._grids = (None, None)
+        run.runReplaced.connect(self.clear)
+        run.runReplaced.connect(self.wake)
+        run.commandSent.connect(self.wake)
+        run.diverged.connect(lambda epoch, text: curves.loss.mark(epoch, text))
+        run.readyChanged.connect(lambda _: self._show_running())
+        data.dataChanged.connect(self.show_data)
+        options.changed.connect(self.view_options_changed)
+        self.timer = QTimer(self)
+        self.timer.setInterval(FRAME_MS)
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.timeout.connect(self.tick)
+        self.wake()
+
+    def wake(self) -> None:
+        """Draw again: a command went to the run, or a new run began."""
+        if not self.timer.isActive():
+            self.timer.start()
+
+    # ------------------------------------------------------------- a new run
+    def clear(self) -> None:
+        """A new run: nothing of the old one stays on screen."""
+        c = self.curves
+        c.loss.start_over()
+        c.metric_plot.start_over()
+        c.confusion.clear_counts()
+        c.confusion.setVisible(False)  # until the new run's first counts
+        if self.data.dataset is not None:
+            self._name_metric(self.data.dataset.task == "classification")
+        self.layer_plot.clear()
+        self.boundary.clear_output()
+        self.scene.clear_live()
+        self.counters.show()
+        self.show_document_weights()
+
+    def show_document_weights(self) -> None:
+        """Before a run has a snapshot: the document's trained weights, if it
+        has some that fit (a reopened trained model shows its trained state)."""
+        doc = self.run.document
+        if doc is None or self.run.snapshot is not None or doc is not self.data.document:
+            return
+        trained = self.run.current_weights() if doc.weights else None
+        if not trained or self.run.prepared().network_with(trained) is None:
+            return
+        weights = {nid: (np.asarray(v["W"]), None if v.get("b") is None else np.asarray(v["b"]))
+                   for nid, v in trained.items() if "W" in v}
+        self.show_weights(weights)
+
+    def show_weights(self, weights: dict) -> None:
+        """The output view and the diagram for ``weights`` (``{node_id: (W, b)}``)
+        that are not the newest snapshot's: the document's, or a moment of the timeline."""
+        outputs, maps = self.probe.evaluate(self.run.prepared(), weights, self.grids())
+        self.boundary.set_output(outputs, *self._scale())
+        self.scene.show_live(weights, maps, NEURON_RES)
+
+    def _show_running(self) -> None:
+        self.counters.play.setText("Pause" if self.run.running else "Train")
+
+    def show_data(self) -> None:
+        """The data in the output view, before any training."""
+        data, bp = self.data, self.boundary
+        self.scene.set_data_columns(data.dataset.X.shape[1] if data.dataset is not None else 2)
+        if data.dataset is None:
+            bp.set_data(None, None, None, None, None, "classification", 0)
+            return
+        grid, _ = self.grids()
+        tr, te = (shown(ix) for ix in data.split_indices())
+        ds = data.dataset
+        self._name_metric(ds.task == "classification")
+        bp.set_data(grid, ds.X[tr], ds.y[tr], ds.X[te], ds.y[te], ds.task, ds.n_classes, ds.column_names,
+                    rows=(tr, te))
+        bp.set_show_test(self.options.show_test.isChecked())
+        snap = self.run.snapshot
+        if snap is not None and grid is not None:
+            self.show_output(snap)
+        elif snap is None:
+            self.show_document_weights()
+
+    def view_options_changed(self) -> None:
+        axes = self.options.slice_axes()
+        if self.boundary.grid is not None and self.boundary.grid.fixed and axes != self.boundary.grid.axes:
+            self.show_data()
+        self.boundary.discretize = self.options.discretize.isChecked()
+        self.boundary.set_show_test(self.options.show_test.isChecked())
+        snap = self.run.snapshot
+        if snap is not None:
+            self.show_output(snap)
+
+    def grids(self):
+        """(output grid, neuron grid) of the view shown now, made once per data and view."""
+        axes = self.options.slice_axes()
+        key = (self.data.version, view_of(self.data.dataset, axes))
+        if key != self._grids_key:
+            self._grids_key = key
+            self._grids = output_grids(self.data.dataset, axes, painted="points" in self.data.spec)
+        return self._grids
+
+    def evaluate(self, snap, outputs: bool = True, maps: bool = True):
+        """(outputs, neuron maps) of ``snap``'s weights over the view shown now."""
+        return self.probe.evaluate(self.run.prepared(), snap.weights, self.grids(), outputs, maps)
+
+    def show_output(self, snap) -> None:
+        self.boundary.set_output(self.evaluate(snap, maps=False)[0], *self._scale(), exact=not snap.running)
+
+    def _scale(self):
+        return output_scale(self.run.document.graph, self.data.dataset) if self.run.document else \
+            (0.5, (0.0, 1.0))
+
+    # ------------------------------------------------------------------ draw
+    def tick(self) -> None:
+        self.frame_times.append(time.perf_counter())
+        if self.run.worker is None:
+            self.timer.stop()
+            return
+        snap = self.run.take_latest()
+        if snap is not None:
+            t0 = time.perf_counter()
+            self._frame += 1
+            # Frames take turns, the output plot and curves on even frames, the
+            # diagram on odd ones, so no frame costs more than ~a third of the
+            # 33 ms; painting happens here, inside the measured frame.
+            plots = self._frame % 2 == 0 or not snap.running
+            self.draw(snap, plots=plots, diagram=not plots or not snap.running)
+            flush_paint()
+            self.draw_ms.append((time.perf_counter() - t0) * 1000)
+            self.frames_drawn += 1
+        if self.run.settled:  # at rest until the next command
+            self.timer.stop()
+            return
+        # The next one is ready by the next tick, with what that frame draws.
+        nxt = self._frame + 1
+        plots_next = nxt % 2 == 0
+        # The worker sends weights and rows; of the rest only what needs the
+        # trainer (gradients, the test set): the window evaluates the output
+        # view and the neuron maps itself, so the worker spends its core training.
+        parts = set()
+        if plots_next and nxt % STATS_EVERY == 0 and self.layer_plot.isVisible():
+            parts.add("stats")
+        if plots_next and nxt % (CURVE_EVERY // 2) == 0:
+            parts.add("confusion")  # drawn with the curves
+        self.run.request(parts)
+
+    def draw(self, snap, plots: bool = True, diagram: bool = True) -> None:
+        final = not snap.running
+        if plots:
+            # The two curve plots take turns too (each costs ~10 ms with its axes).
+            if final or self._frame % CURVE_EVERY == 0:
+                self.draw_curves(snap, loss=True, metric=final)
+            elif self._frame % CURVE_EVERY == CURVE_EVERY // 2:  # (both on even frames)
+                self.draw_curves(snap, loss=False, metric=True)
+            self.show_output(snap)
+            if (final or self._frame % STATS_EVERY == 0) and self.layer_plot.isVisible():
+                self.layer_plot.update_from(snap, self.run.document.graph.label)
+        if diagram:
+            self.scene.show_live(snap.weights, self.evaluate(snap, outputs=False)[1], NEURON_RES)
+        last = snap.last
+        test = "" if not np.isfinite(last["test_loss"]) else f" · test {last['test_loss']:.4g}"
+        self.counters.show(snap.epoch, snap.step, snap.steps_per_sec, snap.elapsed,
+                           f"loss {last['train_loss']:.4g}{test}", snap.running)
+        if snap.running:
+            self.counters.play.setEnabled(True)
+        self.frameDrawn.emit(snap)
+
+    def _name_metric(self, classification: bool) -> None:
+        """The metric plot's title (accuracy or R²); the confusion matrix only
+        for classification."""
+        plot = self.curves.metric_plot
+        name = "accuracy" if classification else "R²"
+        if plot.ylabel != name:
+            plot.plotItem.setTitle(name.capitalize(), size="9pt")
+            plot.ylabel = name
+        if not classification:
+            self.curves.confusion.setVisible(False)
+
+    def draw_curves(self, snap, loss: bool = True, metric: bool = True) -> None:
+        w, c = self.curves, self.run.state.curves
+        self._name_metric(snap.metric_name == "accuracy")
+        epochs = c.column("epoch")
+        exact = not snap.running
+        if loss:
+            w.loss.set_data(epochs, c.column("train_loss"), c.column("test_loss"), exact)
+        if metric:
+            w.metric_plot.set_data(epochs, c.column("train_metric"), c.column("test_metric"), exact)
+        dataset = self.data.dataset
+        if snap.confusion is not None and dataset is not None:
+            w.confusion.setVisible(True)
+            w.confusion.set_counts(snap.confusion, dataset.class_names)
+        elif snap.metric_name != "accuracy":
+            w.confusion.setVisible(False)

@@ -1,0 +1,261 @@
+"""pyqtgraph views of a training run: the plot style, and the output view
+(the decision boundary or fitted curve over the data). The colours are in
+:mod:`.colours`; the curves, confusion matrix and gradient plots in
+:mod:`nnbuilder.gui.run.curves`.
+
+Every view draws from arrays of a snapshot the worker never writes again, or
+from the GUI's own bounded :class:`~nnbuilder.core.engine.trainer.History`.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
+
+from .colours import CLASS_COLORS, MID_DARK, MID_LIGHT, REGRESSION_LEVELS, dark, diverging_rgba
+
+# No antialiasing: pyqtgraph paints from Python, holding the GIL, and smooth
+# lines cost several times more to rasterize in software.
+pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
+
+CONTOUR_EVERY = 4  # output updates per contour trace while training runs
+
+
+def style_plot(plot: pg.PlotItem, grid: bool = True) -> None:
+    pal = QGuiApplication.palette()
+    fg = pal.color(QPalette.ColorRole.Text)
+    for name in ("left", "bottom"):
+        ax = plot.getAxis(name)
+        ax.setPen(fg)
+        ax.setTextPen(fg)
+    # An axis with a grid covers the whole plot, so pyqtgraph repaints it
+    # (from Python) on every change inside: plots redrawn at 30 Hz go without.
+    plot.showGrid(x=grid, y=grid, alpha=0.2)
+
+
+class BasePlot(pg.PlotWidget):
+    show_grid = False  # a grid makes each axis repaint the whole plot (tens of ms per update)
+
+    def __init__(self, object_name: str, title: str, parent=None):
+        super().__init__(parent=parent)
+        self.setObjectName(object_name)
+        self.setAccessibleName(title)
+        self.setMinimumSize(110, 90)  # small: the plots side by side must not push the side panels
+        self.plotItem.setTitle(title, size="9pt")
+        self.apply_theme()
+
+    def apply_theme(self) -> None:
+        pal = QGuiApplication.palette()
+        self.setBackground(pal.color(QPalette.ColorRole.Base))
+        style_plot(self.plotItem, self.show_grid)
+        title = self.plotItem.titleLabel
+        if title.text:
+            title.setText(title.text, color=pal.color(QPalette.ColorRole.Text).name(), size="9pt")
+
+
+class BoundaryPlot(BasePlot):
+    """The network's output over the input plane (2-D) or line (1-D), with the data.
+
+    ``pointClicked(x, y, remove, next_class)`` reports clicks in the plane
+    while :attr:`painting` is on (Shift: next class; Ctrl or right button: remove).
+    Otherwise a click on a data point reports its row as ``sampleClicked(row)``
+    (0-based, in the dataset's order); :meth:`mark_sample` rings one.
+    """
+
+    pointClicked = Signal(float, float, bool, bool)
+    sampleClicked = Signal(int)
+
+    def __init__(self, parent=None):
+        super().__init__("boundaryPlot", "Output", parent)
+        p = self.plotItem
+        p.setTitle(None)  # the dock says what it is; keep the room for the plot
+        p.setAspectLocked(False)
+        p.layout.setContentsMargins(0, 0, 10, 0)  # room for the last x tick label
+        self.image = pg.ImageItem()
+        p.addItem(self.image)
+        self.contour = pg.IsocurveItem(level=0.5, pen=pg.mkPen("#222222", width=1.5))
+        self.contour.setParentItem(self.image)
+        # Training points dark-edged, test points light-edged: both stand out on
+        # a region of their own class's colour.
+        self.train_points = pg.ScatterPlotItem(size=7, pen=pg.mkPen("#222222", width=1))
+        self.test_points = pg.ScatterPlotItem(size=7, pen=pg.mkPen("white", width=1.5))
+        self.curve = p.plot([], [], pen=pg.mkPen("#0877BD", width=2.5))
+        p.addItem(self.train_points)
+        p.addItem(self.test_points)
+        self.sample_mark = pg.ScatterPlotItem(size=17, brush=None, pen=pg.mkPen("#E03131", width=2.5))
+        self.sample_mark.setZValue(20)
+        p.addItem(self.sample_mark)
+        for points in (self.train_points, self.test_points):
+            points.sigClicked.connect(self._sample_clicked)
+        self.note = pg.TextItem(anchor=(0.5, 0.5))
+        p.addItem(self.note, ignoreBounds=True)
+        self.show_test = True
+        self.discretize = False
+        self.grid = None
+        self.last_rgba = None
+        self._frame = 0
+        self.painting = False
+        self.scene().sigMouseClicked.connect(self._clicked)
+
+    def set_painting(self, on: bool) -> None:
+        self.painting = on
+        self.plotItem.vb.setMenuEnabled(not on)  # the right button removes points instead
+        self.setCursor(Qt.CursorShape.CrossCursor if on else Qt.CursorShape.ArrowCursor)
+
+    def _sample_clicked(self, _item, points, event=None) -> None:
+        if self.painting or not len(points):
+            return
+        row = points[0].data()
+        if row is not None:
+            self.sampleClicked.emit(int(row))
+
+    def mark_sample(self, x_raw: np.ndarray | None, y=None) -> None:
+        """Ring the sample with raw inputs ``x_raw`` (its target ``y`` is the
+        height on a 1-D plot); None removes the ring."""
+        g = self.grid
+        if x_raw is None or g is None:
+            self.sample_mark.clear()
+            return
+        x_raw = np.ravel(x_raw)
+        if g.ys is not None:
+            px, py = x_raw[g.axes[0]], x_raw[g.axes[1]]
+        else:
+            px, py = x_raw[0], float(np.ravel(y)[0]) if y is not None else 0.0
+        self.sample_mark.setData([float(px)], [float(py)])
+
+    def _clicked(self, event) -> None:
+        if not self.painting or self.grid is None or self.grid.ys is None:
+            return
+        vb = self.plotItem.vb
+        if not vb.sceneBoundingRect().contains(event.scenePos()):
+            return
+        p = vb.mapSceneToView(event.scenePos())
+        mods = event.modifiers()
+        remove = event.button() == Qt.MouseButton.RightButton or bool(mods & Qt.KeyboardModifier.ControlModifier)
+        if event.button() in (Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton):
+            event.accept()
+            self.pointClicked.emit(p.x(), p.y(), remove, bool(mods & Qt.KeyboardModifier.ShiftModifier))
+
+    # data ----------------------------------------------------------------
+    def set_data(self, grid, X_train, y_train, X_test, y_test, task: str, n_classes: int,
+                 names: list[str] | None = None, rows=(None, None)) -> None:
+        """Raw points and targets (labels or values); with more than two columns
+        the points are projected on the grid's two axes (``names``: the columns).
+        ``rows``: each set's row numbers in the dataset (what a click reports)."""
+        self.grid, self.task, self.n_classes = grid, task, n_classes
+        self.sample_mark.clear()
+        self.image.clear()
+        self.curve.setData([], [])
+        self.contour.setData(None)
+        self.note.setText("")
+        if grid is None:
+            self.train_points.clear()
+            self.test_points.clear()
+            self.note.setText("The output view needs 1-D or 2-D data")
+            return
+        names = names or [f"x{c + 1}" for c in range(X_train.shape[1])]
+        if grid.ys is not None:
+            axes = list(grid.axes)
+            X_train, X_test = X_train[:, axes], X_test[:, axes]
+        self._points(self.train_points, X_train, y_train, rows[0])
+        self._points(self.test_points, X_test, y_test, rows[1])
+        self.test_points.setVisible(self.show_test)
+        self.plotItem.setTitle(None)
+        if grid.ys is not None:
+            self.plotItem.setAspectLocked(not grid.fixed)  # a plane is not stretched; a slice may be
+            self.plotItem.setRange(xRange=grid.x_range, yRange=grid.y_range, padding=0)
+            self.plotItem.setLabel("bottom", names[grid.axes[0]])
+            self.plotItem.setLabel("left", names[grid.axes[1]])
+            if grid.fixed:
+                held = ", ".join(f"{names[c][:10]} {v:.3g}" for c, v in grid.fixed)
+                self.plotItem.setTitle(f"others at median: {held}", size="8pt")
+        else:
+            self.plotItem.setAspectLocked(False)
+            self.plotItem.enableAutoRange()
+            self.plotItem.setLabel("bottom", "x")
+            self.plotItem.setLabel("left", "y")
+
+    def _points(self, item, X, y, rows=None) -> None:
+        if X is None or len(X) == 0:
+            item.clear()
+            return
+        data = None if rows is None else np.asarray(rows)
+        if X.shape[1] == 1:  # 1-D regression: (x, y) points
+            item.setData(X[:, 0], np.ravel(y), brush=pg.mkBrush("#F59322"), data=data)
+            return
+        # One brush object per colour: pyqtgraph renders a symbol for each
+        # distinct brush it is given (a new brush per point cost ~0.1 ms each).
+        if self.task == "classification":
+            palette = [pg.mkBrush(c) for c in CLASS_COLORS]
+            index = np.ravel(y).astype(int) % len(CLASS_COLORS)
+        else:
+            v = np.ravel(y)
+            levels = np.linspace(-1.0, 1.0, REGRESSION_LEVELS)
+            palette = [pg.mkBrush(*c) for c in diverging_rgba(levels)]
+            index = np.rint((v / max(float(np.abs(v).max()), 1e-9) + 1) / 2 * (REGRESSION_LEVELS - 1)).astype(int)
+        item.setData(X[:, 0], X[:, 1], brush=[palette[i] for i in index], data=data)
+
+    def set_show_test(self, show: bool) -> None:
+        self.show_test = show
+        self.test_points.setVisible(show)
+
+    # output ----------------------------------------------------------------
+    def clear_output(self) -> None:
+        """No network output (a new run): the data alone."""
+        self.image.clear()
+        self.contour.setData(None)
+        self.curve.setData([], [])
+        self.last_rgba = None
+
+    def set_output(self, outputs: np.ndarray | None, threshold: float, value_range,
+                   exact: bool = True) -> None:
+        """``outputs`` ``(n_grid, k)`` over the grid; ``value_range`` (lo, hi) maps
+        one-output values to colours, centred on ``threshold``. While training
+        runs (``exact`` False) the contour is traced on every CONTOUR_EVERY-th call."""
+        g = self.grid
+        if outputs is None or g is None:
+            return
+        if g.ys is None:
+            self.curve.setData(g.xs, outputs[:, 0])
+            return
+        res = g.resolution
+        k = outputs.shape[1]
+        if k == 1:
+            v = outputs[:, 0].reshape(res, res)
+            lo, hi = value_range
+            if self.discretize:
+                t = np.where(v > threshold, 1.0, -1.0)
+            else:
+                span = max(hi - threshold, threshold - lo, 1e-12)
+                t = (v - threshold) / span
+            rgba = diverging_rgba(0.8 * t, 255)  # lighter than the points on top
+            self._frame += 1
+            if self.task != "classification":
+                self.contour.setData(None)
+            elif exact or self._frame % CONTOUR_EVERY == 0 or self.contour.data is None:
+                # pyqtgraph's isocurve is pure Python (~18 ms on a spiral's
+                # boundary): trace it on every other grid point (the line is
+                # still smooth) and, while training runs, on every few frames.
+                self.contour.setLevel(threshold)
+                self.contour.setData(v[::2, ::2])
+                self.contour.resetTransform()
+                self.contour.setTransform(pg.QtGui.QTransform.fromScale(2.0, 2.0))
+        else:  # several classes: the winner's colour, brighter when confident
+            cls = outputs.argmax(axis=1)
+            conf = outputs.max(axis=1)
+            conf = 1.0 if self.discretize else np.clip((conf - 1.0 / k) / (1 - 1.0 / k), 0, 1)
+            base = np.array([QColor(CLASS_COLORS[c % len(CLASS_COLORS)]).getRgb()[:3] for c in range(k)],
+                            dtype=np.float64)[cls]
+            mid = MID_DARK if dark() else MID_LIGHT
+            rgb = mid + (base - mid) * (0.25 + 0.75 * np.asarray(conf)[..., None] if not self.discretize else 1.0)
+            rgba = np.empty((res * res, 4), dtype=np.uint8)
+            rgba[:, :3] = np.clip(rgb, 0, 255)
+            rgba[:, 3] = 235
+            rgba = rgba.reshape(res, res, 4)
+            self.contour.setData(None)
+        self.last_rgba = rgba
+        self.image.setImage(rgba, autoLevels=False)
+        x0, x1 = g.x_range
+        y0, y1 = g.y_range
+        self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))

@@ -1,0 +1,156 @@
+"""The window's docks: which panel goes where, their first sizes in proportion
+to the window, Reset layout, the toolbar break of a narrow window, the saved
+geometry and state, and where the Lessons panel goes.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QDockWidget, QGraphicsView, QMainWindow, QScrollArea, QToolBar, QWidget
+
+from .files import settings
+
+NARROW_WIDTH = 1280  # below this the two toolbars do not fit on one row
+LAYOUT_VERSION = 2  # raised when panels are added or renamed: 2 added Learn and Loss surface
+MIN_SETTINGS_WIDTH = 200  # the Training panel's column, at the least
+
+_L, _R, _B = (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea,
+              Qt.DockWidgetArea.BottomDockWidgetArea)
+# Each dock: (object name, title, area); the widgets come by object name.
+DOCKS = [("layersDock", "Layers", _L),
+         ("trainingDock", "Training", _L),
+         ("outputDock", "Output", _R),
+         ("inspectorDock", "Inspector", _R),
+         ("learnDock", "Learn", _R),
+         ("surfaceDock", "Loss surface", _R),
+         ("lessonDock", "Lessons", _R),
+         ("curvesDock", "Loss and accuracy", _B),
+         ("problemsDock", "Problems", _B),
+         ("networkDock", "Network", _B),
+         ("gradientsDock", "Weights and gradients", _B)]
+
+
+class WindowLayout:
+    """The docks of ``window`` around its central ``view``; ``panels`` maps
+    each dock's object name to its widget."""
+
+    def __init__(self, window: QMainWindow, view: QGraphicsView, panels: dict[str, QWidget]):
+        self._window, self._view = window, view
+        self.docks: dict[str, QDockWidget] = {}
+        training_scroll = QScrollArea()  # the settings scroll when the window is short
+        training_scroll.setWidget(panels["trainingDock"])
+        training_scroll.setWidgetResizable(True)
+        training_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        for name, title, area in DOCKS:
+            dock = QDockWidget(title, window)
+            dock.setObjectName(name)
+            dock.setWidget(training_scroll if name == "trainingDock" else panels[name])
+            window.addDockWidget(area, dock)
+            self.docks[name] = dock
+        d = self.docks
+        # The left column runs the full height (the Training settings keep their
+        # room in a short window); the plots run under the diagram and the output view.
+        window.setCorner(Qt.Corner.BottomLeftCorner, _L)
+        window.setCorner(Qt.Corner.BottomRightCorner, _B)
+        window.tabifyDockWidget(d["inspectorDock"], d["learnDock"])
+        window.tabifyDockWidget(d["learnDock"], d["surfaceDock"])
+        d["inspectorDock"].raise_()
+        window.tabifyDockWidget(d["problemsDock"], d["networkDock"])
+        window.tabifyDockWidget(d["networkDock"], d["gradientsDock"])
+        d["networkDock"].raise_()
+        # Lessons: a column of their own, right of the others, shown by Help > Lessons.
+        window.addDockWidget(_R, d["lessonDock"], Qt.Orientation.Horizontal)
+        d["lessonDock"].hide()
+        # The settings never collapse to a sliver (a saved layout once left them 60 px wide).
+        training_scroll.setMinimumWidth(MIN_SETTINGS_WIDTH)
+        self._initial_state = window.saveState(LAYOUT_VERSION)  # what View > Panels > Reset layout returns to
+        self._first_layout = True
+        self._shown_once = False
+        self._toolbar_break = False
+
+    def restore(self) -> None:
+        """The geometry and docks saved at the last close, if they still fit."""
+        w, s = self._window, settings()
+        geometry = s.value("geometry")
+        if geometry is not None:
+            w.restoreGeometry(geometry)
+        else:  # 1440x900, or the screen's room if it is smaller (a 1024x700 screen)
+            room = QGuiApplication.primaryScreen().availableGeometry()
+            w.resize(min(1440, room.width()), min(900, room.height()))
+        state = s.value("windowState")
+        # A layout saved before the panels changed would hide the new ones or
+        # squeeze them anywhere: such a window starts from the first layout.
+        restored = state is not None and w.restoreState(state, LAYOUT_VERSION)
+        self._first_layout = not restored
+
+    @property
+    def first_layout(self) -> bool:
+        """True when the first show lays the docks out (nothing saved fit)."""
+        return self._first_layout
+
+    def save(self) -> None:
+        s = settings()
+        s.setValue("geometry", self._window.saveGeometry())
+        s.setValue("windowState", self._window.saveState(LAYOUT_VERSION))
+
+    def default_layout(self) -> None:
+        """First start: room for the diagram, slim panels around it, in
+        proportion to the window (1440x900 and 1024x700 alike)."""
+        w, d = self._window, self.docks
+        W, H = w.width(), w.height()
+        side, right, bottom = max(270, W * 0.19), max(280, W * 0.26), max(240, H * 0.27)
+        if W < NARROW_WIDTH:  # the plots and the panels side by side would crowd the side columns out
+            w.tabifyDockWidget(d["problemsDock"], d["curvesDock"])
+            d["curvesDock"].raise_()
+        w.resizeDocks([d["curvesDock"]], [int(bottom)], Qt.Orientation.Vertical)
+        w.resizeDocks([d["curvesDock"], d["problemsDock"]], [int((W - side) * 0.72), int((W - side) * 0.28)],
+                      Qt.Orientation.Horizontal)
+        # The right column shares what the bottom panels leave: the output view
+        # a little more than half, the tabbed panels (Inspector, Learn, Loss
+        # surface) the rest. Sizes asked beyond it made the window grow.
+        w.layout().activate()
+        column = d["outputDock"].height() + d["inspectorDock"].height()
+        w.resizeDocks([d["outputDock"], d["inspectorDock"]], [int(column * 0.55), int(column * 0.45)],
+                      Qt.Orientation.Vertical)
+        w.resizeDocks([d["layersDock"], d["trainingDock"]], [130, max(200, int(H * 0.5) - 50)],
+                      Qt.Orientation.Vertical)
+        w.resizeDocks([d["layersDock"], d["outputDock"]], [int(side), int(right)], Qt.Orientation.Horizontal)
+        QTimer.singleShot(0, self._view.fit)
+
+    def reset(self, lessons_shown: bool) -> None:
+        """Every panel where it was at the first start, sized for the window now
+        (the Lessons panel only while a lesson is on)."""
+        self._window.restoreState(self._initial_state, LAYOUT_VERSION)
+        for dock in self.docks.values():
+            dock.setFloating(False)
+            dock.show()
+        self.docks["lessonDock"].setVisible(lessons_shown)
+        self.default_layout()
+
+    def shown(self) -> None:
+        """The window is shown: the first time, lay the docks out (once the
+        toolbars have settled: a narrow window breaks them) and fit the diagram."""
+        if self._shown_once:
+            return
+        self._shown_once = True
+        if self._first_layout:
+            QTimer.singleShot(0, self.default_layout)
+        QTimer.singleShot(0, self._view.fit)
+
+    def resized(self, toolbar: QToolBar) -> None:
+        """A narrow window puts ``toolbar`` on a row of its own, so the
+        counters and the loss never hide behind the overflow arrow."""
+        narrow = self._window.width() < NARROW_WIDTH
+        if narrow != self._toolbar_break:
+            self._toolbar_break = narrow
+            if narrow:
+                self._window.insertToolBarBreak(toolbar)
+            else:
+                self._window.removeToolBarBreak(toolbar)
+
+    def show_lesson_dock(self) -> None:
+        dock = self.docks["lessonDock"]
+        if self._window.width() < NARROW_WIDTH and not dock.isVisible():  # a column of its own would squeeze the diagram
+            self._window.tabifyDockWidget(self.docks["inspectorDock"], dock)
+        dock.show()
+        dock.raise_()
