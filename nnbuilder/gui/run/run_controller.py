@@ -95,6 +95,7 @@ class RunController(QObject):
         self.speed: float | None = panel.speed_limit()
         self._key = None
         self._prepared: Prepared | None = None
+        self._announced: Prepared | None = None  # the value rooms were last told of
         self._stored = None  # the snapshot whose weights the document took last
         self._behind = False  # the worker missed an edit while the network could not train
         self._asked = (None, 0)  # (worker, its ``sent``) when a snapshot was last asked for
@@ -120,7 +121,7 @@ class RunController(QObject):
         document.weightEdited.connect(self._weight_edited)
         self.panel.show_training(document.training, kept=False)
         self.state = RunState()  # empty first: readiness must not see the old run's weights
-        self.readyChanged.emit(self.refresh_ready())  # not ready until the data room loaded its data
+        self._announce()  # not ready until the data room loaded its data
         self.runReplaced.emit()
 
     def _replace_state(self, generation: int) -> None:
@@ -138,8 +139,9 @@ class RunController(QObject):
     # --------------------------------------------------------------- ready?
     def prepared(self) -> Prepared:
         """The document's network compiled, with its data, for the structure,
-        data and optimizer now: built once for each (announced by
-        ``preparedChanged`` and ``readyChanged``), the same value until one changes."""
+        data and optimizer now: built once for each, the same value until one
+        changes. A query: it changes nothing anyone sees (the controller's
+        own handlers of those changes announce a new value, :meth:`_announce`)."""
         doc = self.document
         key = (structure_key(doc.graph), self.data.version, self._optimizer())
         if self._prepared is not None and self._prepared.key == key:
@@ -148,9 +150,18 @@ class RunController(QObject):
             return Prepared(key, reason="the data is still loading")
         self._prepared = p = prepare(key, doc.graph, self.data.dataset, self.data.error, self.data.split(),
                                      key[2])
-        self.preparedChanged.emit(p)
-        self.readyChanged.emit(p.reason)
         return p
+
+    def _announce(self) -> str | None:
+        """After a change of structure, data, optimizer or document: say so
+        (``preparedChanged``, ``readyChanged``) if the prepared value is new;
+        return why it cannot train (None: it can)."""
+        p = self.prepared()
+        if p is not self._announced:
+            self._announced = p
+            self.preparedChanged.emit(p)
+            self.readyChanged.emit(p.reason)
+        return p.reason
 
     def _optimizer(self) -> str:
         return (self.document.training or TrainConfig()).optimizer
@@ -254,7 +265,7 @@ class RunController(QObject):
         self.panel.show_training(cfg)
         new = cfg.to_dict()
         changes = {k: v for k, v in new.items() if old.to_dict()[k] != v}
-        reason = self.refresh_ready()  # another optimizer may not train this network
+        reason = self._announce()  # another optimizer may not train this network
         if reason:  # send the worker nothing it would refuse; it gets all once it can train
             if self.worker is not None:
                 self.worker.pause()
@@ -276,7 +287,7 @@ class RunController(QObject):
         if key == self._key:
             return  # only positions moved
         old, self._key = self._key, key
-        reason = self.refresh_ready()
+        reason = self._announce()
         if self.worker is None:
             return
         if reason:
@@ -294,7 +305,7 @@ class RunController(QObject):
         """Other data: a new run, which trains on if the old one was training."""
         if self.document is None:
             return
-        ready = self.refresh_ready() is None
+        ready = self._announce() is None
         if self.worker is None:
             return
         if ready:
