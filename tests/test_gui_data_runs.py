@@ -15,9 +15,9 @@ def table(tmp_path, columns: int, task: str) -> str:
     """A CSV of 200 rows: ``columns`` features and a target (0/1 or a number)."""
     rng = np.random.default_rng(columns)
     X = rng.normal(size=(200, columns))
-    y = X[:, 0] + 0.5 * X[:, 1]
+    y = X[:, 0] + 0.5 * X[:, min(1, columns - 1)]
     y = (y > 0).astype(int) if task == "classification" else np.round(3 * y + 10, 4)
-    path = tmp_path / f"t{columns}.csv"
+    path = tmp_path / f"t{columns}_{task}.csv"
     header = ",".join(f"f{i + 1}" for i in range(columns)) + ",target"
     np.savetxt(path, np.c_[X, y], delimiter=",", header=header, comments="", fmt="%.5f")
     return str(path)
@@ -53,4 +53,23 @@ def test_tables_of_30_10_and_2_columns_each_start_a_new_run_that_trains(qtbot, w
         assert len(epochs) == epoch + 1 and np.isfinite(losses).all()  # one row per epoch of this run
         s = w.run.snapshot
         assert any(W.shape[0] == columns for W, _ in s.weights.values())  # the first layer takes them all
+        assert w.errors == [], w.errors
+
+
+@pytest.mark.timeout(180)
+def test_one_then_ten_then_one_standardized_columns_with_a_sample_picked(qtbot, window, tmp_path, monkeypatch):
+    """The shapes a 1-D curve and a 10-column slice do not share: the output
+    view's grid, the Input's statistics, the Learn panel's picked sample.
+    Exceptions in the event loop fail the test too (pytest-qt)."""
+    w = window
+    for columns, task in ((1, "regression"), (10, "regression"), (1, "regression"), (10, "classification")):
+        d = open_import(qtbot, w, table(tmp_path, columns, task), monkeypatch)
+        assert d.standardize.isChecked() and d.fit_network.isChecked()
+        click_import(qtbot, d)
+        qtbot.waitUntil(lambda: w.imports.import_dialog is None, timeout=WAIT)
+        assert w.data.dataset.X.shape == (200, columns)
+        qtbot.waitUntil(lambda: shown_counters(w) == (0, 0) and rested(w), timeout=WAIT)
+        train_and_pause(qtbot, w, 2)
+        w.learn.select_row(1)  # a sample picked: its ring on the output view
+        assert w.boundary.grid is not None and w.boundary.grid.raw.shape[1] == columns
         assert w.errors == [], w.errors

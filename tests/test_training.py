@@ -434,3 +434,27 @@ def test_confusion_matrix_counts_true_rows_against_predicted_columns():
     np.testing.assert_array_equal(cm, [[1, 0, 0], [0, 1, 0], [1, 0, 1]])
     cm = confusion_matrix(np.array([[0.2], [0.8], [0.6]]), np.array([0, 1, 0]), 2)
     np.testing.assert_array_equal(cm, [[1, 1], [0, 1]])
+
+
+def test_non_strict_weights_keep_no_input_statistics_of_another_width():
+    """Data of another width under a standardizing Input (a CSV of 1 column,
+    then one of 10): the kept weights' statistics do not fit and are left
+    out, as a changed layer's W is; strict loading still refuses them."""
+    from nnbuilder.core.errors import GraphError
+    from nnbuilder.core.engine.network import Network
+    from nnbuilder.core.model.graph import Graph
+
+    one = Graph.chain([1, 3, 1])
+    one.set_params("input", normalize="standardize")
+    ten = Graph.chain([10, 3, 1])
+    ten.set_params("input", normalize="standardize")
+    old = Network(one)
+    old.set_input_stats(np.array([2.0]), np.array([3.0]))
+    kept = old.get_weights()
+    net = Network(ten)
+    before_mean = net.input_mean.copy()
+    loaded = net.set_weights(kept, strict=False)
+    assert set(loaded) == {n for n in net.params if n != "dense1"}  # the first layer's W changed shape
+    np.testing.assert_array_equal(net.input_mean, before_mean)  # the 1-entry statistics left out
+    with pytest.raises(GraphError, match="must have 10 entries"):
+        Network(ten).set_weights({**net.get_weights(), "input": kept["input"]}, strict=True)

@@ -136,13 +136,15 @@ class Network:
 
         With ``strict`` every weighted node must be given with the right
         shapes; otherwise nodes that are missing or changed shape keep their
-        current values (used to keep training after a structural edit).
+        current values, and so do input statistics of another width (used to
+        keep training after a structural edit or on data of another width).
         """
         loaded = []
         if self.standardize:
             stats = weights.get(self.input_id)
-            if stats is not None and "mean" in stats:
-                self.set_input_stats(stats["mean"], stats["std"])
+            fits = stats is not None and "mean" in stats and np.shape(stats["mean"]) == (len(self.features),)
+            if fits or (strict and stats is not None and "mean" in stats):
+                self.set_input_stats(stats["mean"], stats["std"])  # strict: a misfit is an error
             elif strict:
                 raise GraphError(f"node '{self.input_id}' standardizes its inputs but no input "
                                  "statistics (mean, std) are given")

@@ -197,19 +197,32 @@ class LiveView(QObject):
         """The output view and the diagram for ``weights`` (``{node_id: (W, b)}``)
         that are not the newest snapshot's: the document's, or a moment of the timeline."""
         outputs, maps = self.probe.evaluate(self.run.prepared(), weights, self.grids())
-        self.boundary.set_output(outputs, *self._scale())
+        if self._grid_shown():
+            self.boundary.set_output(outputs, *self._scale())
         self.scene.show_live(weights, maps, NEURON_RES)
 
     def _show_running(self) -> None:
         self.counters.play.setText("Pause" if self.run.running else "Train")
 
     def show_data(self) -> None:
-        """The data in the output view, before any training."""
+        """The data in the output view, with the network's output over it if
+        there is one to show."""
+        if not self._show_points():
+            return
+        snap = self.run.snapshot
+        if snap is not None:
+            self.show_output(snap)
+        else:
+            self.show_document_weights()
+
+    def _show_points(self) -> bool:
+        """The current data's points and grid in the output view; False when
+        there is no grid to draw an output over."""
         data, bp = self.data, self.boundary
         self.scene.set_data_columns(data.dataset.X.shape[1] if data.dataset is not None else 2)
         if data.dataset is None:
             bp.set_data(None, None, None, None, None, "classification", 0)
-            return
+            return False
         grid, _ = self.grids()
         tr, te = (shown(ix) for ix in data.split_indices())
         ds = data.dataset
@@ -217,11 +230,13 @@ class LiveView(QObject):
         bp.set_data(grid, ds.X[tr], ds.y[tr], ds.X[te], ds.y[te], ds.task, ds.n_classes, ds.column_names,
                     rows=(tr, te))
         bp.set_show_test(self.options.show_test.isChecked())
-        snap = self.run.snapshot
-        if snap is not None and grid is not None:
-            self.show_output(snap)
-        elif snap is None:
-            self.show_document_weights()
+        return grid is not None
+
+    def _grid_shown(self) -> bool:
+        """The output view shows the current data's grid (a new run can come
+        before the data is drawn: then the data is drawn first)."""
+        grid = self.grids()[0]
+        return grid is not None and (self.boundary.grid is grid or self._show_points())
 
     def view_options_changed(self) -> None:
         axes = self.options.slice_axes()
@@ -247,6 +262,8 @@ class LiveView(QObject):
         return self.probe.evaluate(self.run.prepared(), snap.weights, self.grids(), outputs, maps)
 
     def show_output(self, snap) -> None:
+        if not self._grid_shown():
+            return
         self.boundary.set_output(self.evaluate(snap, maps=False)[0], *self._scale(), exact=not snap.running)
 
     def _scale(self):

@@ -114,10 +114,11 @@ class BoundaryPlot(BasePlot):
         """Ring the sample with raw inputs ``x_raw`` (its target ``y`` is the
         height on a 1-D plot); None removes the ring."""
         g = self.grid
-        if x_raw is None or g is None:
+        if x_raw is not None:
+            x_raw = np.ravel(x_raw)
+        if x_raw is None or g is None or len(x_raw) != g.raw.shape[1]:  # none, or of other data than shown
             self.sample_mark.clear()
             return
-        x_raw = np.ravel(x_raw)
         if g.ys is not None:
             px, py = x_raw[g.axes[0]], x_raw[g.axes[1]]
         else:
