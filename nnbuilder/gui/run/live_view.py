@@ -81,9 +81,17 @@ class Counters:
         self.rate.setText(f"{steps_per_sec if running else 0:,.0f} steps/s")
         self.elapsed.setText(time.strftime("%H:%M:%S", time.gmtime(elapsed)))
         self.loss.setText(loss)
-        self.play.setText("Pause" if running else "Train")
-        icon = QStyle.StandardPixmap.SP_MediaPause if running else QStyle.StandardPixmap.SP_MediaPlay
-        self.play.setIcon(self.play.style().standardIcon(icon))
+        self.show_running(running)
+
+    def show_running(self, running: bool) -> None:
+        """Train or Pause on the button: its text and icon, set when they change
+        (a new icon repaints the toolbar: not on every frame)."""
+        text = "Pause" if running else "Train"
+        if self.play.text() != text or self.play.property("shownIcon") != text:
+            self.play.setText(text)
+            icon = QStyle.StandardPixmap.SP_MediaPause if running else QStyle.StandardPixmap.SP_MediaPlay
+            self.play.setIcon(self.play.style().standardIcon(icon))
+            self.play.setProperty("shownIcon", text)
 
 
 class ViewProbe:
@@ -202,7 +210,7 @@ class LiveView(QObject):
         self.scene.show_live(weights, maps, NEURON_RES)
 
     def _show_running(self) -> None:
-        self.counters.play.setText("Pause" if self.run.running else "Train")
+        self.counters.show_running(self.run.running)
 
     def show_data(self) -> None:
         """The data in the output view, with the network's output over it if
