@@ -121,3 +121,16 @@ def test_a_declined_leftover_goes_and_the_newest_comes_first(make_window, asked,
     assert again.document.path is None and again.files.autosave_paths()[0] == Path(older)
     assert make_window(offer_restore=True).files.offer_restore() is False
     assert len(asked) == 2
+
+
+def test_nowhere_to_autosave_is_a_status_message_not_a_broken_window(make_window, gui_env, monkeypatch):
+    blocker = gui_env / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("NNBUILDER_STATE_DIR", str(blocker / "state"))
+    w = make_window(offer_restore=True)
+    assert w.files.offer_restore() is False
+    w.document.add_node("dropout", (800, 0))
+    assert w.files.autosave() is False
+    assert w.statusBar().currentMessage().startswith("Autosave failed: ")
+    w.close()  # and closes without trouble
+    assert not w.isVisible()

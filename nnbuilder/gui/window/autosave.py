@@ -41,11 +41,23 @@ class SideFile:
     a living window owns them (held from the first write until ``clear``)."""
 
     def __init__(self, stem: str, folder: Path | None = None):
-        folder = state_dir() if folder is None else folder
-        self.model_path = folder / f"{stem}.json"
-        self.source_path = folder / f"{stem}-source.txt"
-        self._lock = QLockFile(str(folder / f"{stem}.lock"))
-        self._lock.setStaleLockTime(0)  # only a dead owner makes a lock stale, never its age
+        self._stem, self._folder = stem, folder  # (the folder is made at the first use)
+        self._lock: QLockFile | None = None
+
+    @property
+    def model_path(self) -> Path:
+        return self.folder / f"{self._stem}.json"
+
+    @property
+    def source_path(self) -> Path:
+        return self.folder / f"{self._stem}-source.txt"
+
+    @property
+    def folder(self) -> Path:
+        """Raises OSError when it cannot be made."""
+        if self._folder is None:
+            self._folder = state_dir()
+        return self._folder
 
     @classmethod
     def new(cls) -> "SideFile":
@@ -58,6 +70,9 @@ class SideFile:
 
     def _take(self) -> bool:
         """Hold the lock (True), unless another living window holds it."""
+        if self._lock is None:
+            self._lock = QLockFile(str(self.folder / f"{self._stem}.lock"))
+            self._lock.setStaleLockTime(0)  # only a dead owner makes a lock stale, never its age
         return self._lock.isLocked() or self._lock.tryLock(0)
 
     def write(self, model: ModelDocument, origin: str | None) -> None:
@@ -79,18 +94,22 @@ class SideFile:
         return load_model(self.model_path)
 
     def clear(self) -> None:
-        """Remove the side file, then let go of it."""
+        """Remove the side file, then let go of it (nothing, unless this holds it)."""
+        if self._lock is None or not self._lock.isLocked():
+            return
         for p in self.paths():
             p.unlink(missing_ok=True)
-        if self._lock.isLocked():
-            self._lock.unlock()
+        self._lock.unlock()
 
 
 def claim_leftover() -> SideFile | None:
     """The newest side file left by a window whose process ended without
     clearing it, now held by the caller (so no other window offers it too);
     None when there is none. A living window's side file is never claimed."""
-    folder = state_dir()
+    try:
+        folder = state_dir()
+    except OSError:  # nowhere to keep autosaves: none was left either
+        return None
     found = []
     for path in folder.glob("autosave*.json"):
         try:
