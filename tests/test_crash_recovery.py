@@ -86,7 +86,8 @@ def test_a_killed_window_offers_its_autosave_at_the_next_start(env, mode):
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
     assert proc.returncode == -signal.SIGKILL
-    assert (Path(env["NNBUILDER_STATE_DIR"]) / "autosave.json").exists()
+    # The window's own side file, named by its process (and its number in it).
+    assert (Path(env["NNBUILDER_STATE_DIR"]) / f"autosave-{proc.pid}-1.json").exists()
     again = start("restore", env)
     try:
         restored = read_report(again, "restored")

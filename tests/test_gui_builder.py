@@ -240,29 +240,6 @@ def test_unsaved_changes_ask_before_closing(qtbot, window, monkeypatch):
     assert window.close() is True and asked == [1]
 
 
-def test_autosave_then_restore_after_a_crash(qtbot, make_window, gui_env, monkeypatch):
-    w = make_window()
-    assert w.files.autosave() is False  # nothing modified yet
-    drop_from_palette(w, "dropout", QPointF(0, 250))
-    w.files.autosave_timer.setInterval(50)
-    data, _ = w.files.autosave_paths()
-    qtbot.waitUntil(data.exists, timeout=3000)
-    saved = graph_of(w).to_dict()
-    # A crash: the window goes away without closeEvent, the autosave stays.
-    w.files.autosave_timer.stop()
-    w.closeEvent = lambda e: e.accept()
-    monkeypatch.setattr(MainWindow, "_ask_restore", lambda self, src: True)
-    again = make_window(offer_restore=True)
-    qtbot.waitUntil(lambda: graph_of(again).to_dict() == saved, timeout=3000)
-    assert again.document.modified and again.isWindowModified()
-    # Declining removes it
-    again.files.autosave()
-    monkeypatch.setattr(MainWindow, "_ask_restore", lambda self, src: False)
-    third = make_window(offer_restore=True)
-    qtbot.waitUntil(lambda: not data.exists(), timeout=3000)
-    assert len(graph_of(third).nodes) == 4
-
-
 def test_clean_close_removes_the_autosave(window):
     drop_from_palette(window, "dropout", QPointF(0, 250))
     assert window.files.autosave()

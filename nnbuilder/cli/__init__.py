@@ -271,15 +271,18 @@ def _divergence_line(d: dict, output: str) -> str:
             f"{output} {kept}. Try a smaller learning rate, e.g. --lr {d['lr'] / 10:g}")
 
 
-def _input_columns(doc, net, path: str):
-    """(names, values ``(n_rows, k)``) of the k raw columns ``net`` reads, from
-    the CSV file at ``path``.
+def _input_columns(doc, net, path: str, drop_bad: bool = False):
+    """(names, values ``(n_rows, k)``, file lines ``(n_rows,)``) of the k raw
+    columns ``net`` reads, from the CSV file at ``path``.
 
     When the model names its columns and the file has a header row, they are
     picked by name (any order; other columns are ignored, even text ones).
     Otherwise by position, and the file must have exactly the columns the
     model was trained on (or, for a file without names, that its Input node
     reads). Anything else is a CliError naming what is missing or expected.
+    A missing or non-numeric cell in those columns is a CliError naming it;
+    with ``drop_bad`` its row is left out instead, and one line on stderr
+    says how many were.
     """
     import numpy as np
 
@@ -307,20 +310,31 @@ def _input_columns(doc, net, path: str):
                            "naming them, or give exactly those columns in that order)")
         idx = list(range(need))
         names = table.names[:need] if doc.columns is None else doc.columns[:need]
+    X = np.column_stack([table.values(j) for j in idx])  # NaN where a cell is bad
+    lines = np.asarray(table.lines)
     bad = table.problems(idx, None, "regression", limit=1)
+    if bad and not drop_bad:
+        raise CliError(f"{path}: {bad[0]} (--drop-bad leaves out such rows)")
     if bad:
-        raise CliError(f"{path}: {bad[0]}")
-    return list(names), np.column_stack([table.values(j) for j in idx])
+        keep = ~np.isnan(X).any(axis=1)
+        if not keep.any():
+            raise CliError(f"{path}: no rows are left after leaving out those with bad cells")
+        n = len(X) - int(keep.sum())
+        print(f"nnbuilder: left out {n} row{'s' * (n != 1)} of {len(X)} with a missing or "
+              f"non-numeric cell (the first: {bad[0]})", file=sys.stderr)
+        X, lines = X[keep], lines[keep]
+    return list(names), X, lines
 
 
 def cmd_predict(args) -> int:
     from nnbuilder.core.functions.losses import LOSSES, predict_classes
 
     doc, net = trained_model(args.model)
-    names, X = _input_columns(doc, net, args.input)
+    names, X, lines = _input_columns(doc, net, args.input, args.drop_bad)
     outputs = net.predict(net.prepare(X))
     k = outputs.shape[1]
-    header = names + (["output"] if k == 1 else [f"output{i + 1}" for i in range(k)])
+    header = ["row"] if args.outputs_only else list(names)
+    header += ["output"] if k == 1 else [f"output{i + 1}" for i in range(k)]
     classify = LOSSES[net.loss.name].task == "classification"
     labels = doc.labels if classify else None
     if classify:
@@ -332,7 +346,8 @@ def cmd_predict(args) -> int:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(header)
     for i in range(len(X)):
-        row = [repr(float(v)) for v in X[i]] + [repr(float(v)) for v in outputs[i]]
+        row = [int(lines[i])] if args.outputs_only else [repr(float(v)) for v in X[i]]
+        row += [repr(float(v)) for v in outputs[i]]
         if classify:
             row.append(int(classes[i]))
             if labels:
@@ -425,7 +440,13 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("predict", help="run a trained model on the rows of a CSV file")
     s.add_argument("model", metavar="MODEL.json")
     s.add_argument("input", metavar="INPUT.csv")
-    s.add_argument("-o", "--output", metavar="OUT.csv")
+    s.add_argument("-o", "--output", metavar="OUT.csv", help="write here (default: standard output)")
+    s.add_argument("--drop-bad", action="store_true",
+                   help="leave out rows with a missing or non-numeric cell in the columns the "
+                        "model reads (one line on stderr says how many) instead of stopping")
+    s.add_argument("--outputs-only", action="store_true",
+                   help="write only each row's number (its line in INPUT.csv, as error "
+                        "messages name rows) and the outputs, not the input columns")
     s.set_defaults(func=cmd_predict)
 
     s = sub.add_parser("gui", help="open the desktop app")

@@ -1,17 +1,30 @@
-"""The autosave side file: a modified network is written every minute, and
-after a crash the next start finds it and offers to restore it."""
+"""The autosave side files: each window writes its modified network to a
+side file of its own every minute, and after a crash the next start finds
+it and offers to restore it.
+
+A window's side file is ``autosave-<pid>-<n>.json`` (with ``-source.txt``
+naming the file it was opened from) in :func:`state_dir`, guarded by a
+lock file the window holds while the side file exists. A living window's
+lock stays held, so another window never offers its work; a process that
+ended without cleaning up (a crash, SIGKILL) leaves a lock that names a
+dead process, which the next window to start takes over (:func:`claim_leftover`):
+offered once, by that window alone.
+"""
 from __future__ import annotations
 
+import itertools
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths
+from PySide6.QtCore import QLockFile, QStandardPaths
 
 from nnbuilder.core.files.modelfile import ModelDocument, load_model, save_model
 
 # A modified network is written this often (NNBUILDER_AUTOSAVE_MS overrides,
 # e.g. in tests that kill the window): a crash loses at most this much work.
 AUTOSAVE_MS = int(os.environ.get("NNBUILDER_AUTOSAVE_MS", "60000"))
+
+_numbers = itertools.count(1)  # the windows of this process
 
 
 def state_dir() -> Path:
@@ -23,37 +36,98 @@ def state_dir() -> Path:
     return path
 
 
-def autosave_paths() -> tuple[Path, Path]:
-    """(the model, a text file naming the file it was opened from)."""
-    d = state_dir()
-    return d / "autosave.json", d / "autosave-source.txt"
+class SideFile:
+    """One window's autosave: the model, its origin and the lock that says
+    a living window owns them (held from the first write until ``clear``)."""
+
+    def __init__(self, stem: str, folder: Path | None = None):
+        self._stem, self._folder = stem, folder  # (the folder is made at the first use)
+        self._lock: QLockFile | None = None
+
+    @property
+    def model_path(self) -> Path:
+        return self.folder / f"{self._stem}.json"
+
+    @property
+    def source_path(self) -> Path:
+        return self.folder / f"{self._stem}-source.txt"
+
+    @property
+    def folder(self) -> Path:
+        """Raises OSError when it cannot be made."""
+        if self._folder is None:
+            self._folder = state_dir()
+        return self._folder
+
+    @classmethod
+    def new(cls) -> "SideFile":
+        """A side file of this window's own, named by process and window."""
+        return cls(f"autosave-{os.getpid()}-{next(_numbers)}")
+
+    def paths(self) -> tuple[Path, Path]:
+        """(the model, a text file naming the file it was opened from)."""
+        return self.model_path, self.source_path
+
+    def _take(self) -> bool:
+        """Hold the lock (True), unless another living window holds it."""
+        if self._lock is None:
+            self._lock = QLockFile(str(self.folder / f"{self._stem}.lock"))
+            self._lock.setStaleLockTime(0)  # only a dead owner makes a lock stale, never its age
+        return self._lock.isLocked() or self._lock.tryLock(0)
+
+    def write(self, model: ModelDocument, origin: str | None) -> None:
+        """Raises NNBuilderError or OSError when it cannot write."""
+        if not self._take():
+            raise OSError(f"{self.model_path.name} belongs to another window")
+        save_model(self.model_path, model)
+        self.source_path.write_text(origin or "", encoding="utf-8")
+
+    def origin(self) -> str:
+        """The file the autosaved network was opened from ("" if untitled)."""
+        try:
+            return self.source_path.read_text(encoding="utf-8").strip()
+        except OSError:
+            return ""
+
+    def read(self) -> ModelDocument:
+        """Raises ModelFileError when the side file cannot be read."""
+        return load_model(self.model_path)
+
+    def clear(self) -> None:
+        """Remove the side file, then let go of it (nothing, unless this holds it)."""
+        if self._lock is None or not self._lock.isLocked():
+            return
+        for p in self.paths():
+            p.unlink(missing_ok=True)
+        self._lock.unlock()
 
 
-def write_autosave(model: ModelDocument, origin: str | None) -> None:
-    """Raises NNBuilderError or OSError when it cannot write."""
-    data, source = autosave_paths()
-    save_model(data, model)
-    source.write_text(origin or "", encoding="utf-8")
-
-
-def pending_autosave() -> str | None:
-    """The origin of an autosave left by a session that did not close ("" if
-    it was untitled), or None when there is none."""
-    data, source = autosave_paths()
-    if not data.exists():
+def claim_leftover() -> SideFile | None:
+    """The newest side file left by a window whose process ended without
+    clearing it, now held by the caller (so no other window offers it too);
+    None when there is none. A living window's side file is never claimed."""
+    try:
+        folder = state_dir()
+    except OSError:  # nowhere to keep autosaves: none was left either
         return None
-    return source.read_text(encoding="utf-8").strip() if source.exists() else ""
+    found = []
+    for path in folder.glob("autosave*.json"):
+        try:
+            found.append((path.stat().st_mtime, path.stem))
+        except OSError:  # cleared meanwhile
+            pass
+    for _, stem in sorted(found, reverse=True):
+        side = SideFile(stem, folder)
+        if side._take():
+            if side.model_path.exists():
+                return side
+            side.clear()  # its window cleared it and closed meanwhile
+    for lock in folder.glob("autosave*.lock"):  # a crash between taking a lock and writing
+        if not lock.with_suffix(".json").exists():
+            side = SideFile(lock.stem, folder)
+            if side._take():
+                side.clear()
+    return None
 
 
-def read_autosave() -> ModelDocument:
-    """Raises ModelFileError when the side file cannot be read."""
-    return load_model(autosave_paths()[0])
-
-
-def clear_autosave() -> None:
-    for p in autosave_paths():
-        p.unlink(missing_ok=True)
-
-
-__all__ = ["AUTOSAVE_MS", "state_dir", "autosave_paths", "write_autosave", "pending_autosave",
-           "read_autosave", "clear_autosave"]
+__all__ = ["AUTOSAVE_MS", "state_dir", "SideFile", "claim_leftover"]

@@ -1,6 +1,6 @@
 """The file room: New, Open (a file, an example, a dropped file, a lesson's
 network), Save, Save As, Save with data, the recent files, the exports and
-the autosave side file with its restore after a crash.
+the window's autosave side file with its restore after a crash.
 
 It shows no dialog of its own: it asks through :class:`Dialogs`, the window's
 ``_ask_*`` methods, which tests answer.
@@ -64,6 +64,7 @@ class FileRoom(QObject):
         self._document, self._set_document = document, set_document
         self._run, self._scene, self._view, self._plots = run, scene, view, plots
         self._dialogs, self._status = dialogs, status
+        self._side = side_file.SideFile.new()  # this window's own: no other window offers it
         self.autosave_timer = QTimer(self)
         self.autosave_timer.setInterval(side_file.AUTOSAVE_MS)
         self.autosave_timer.timeout.connect(self.autosave)
@@ -76,7 +77,7 @@ class FileRoom(QObject):
     def replace_document(self, doc: Document) -> None:
         """Edit ``doc`` from now on; the old document's side file goes."""
         self._set_document(doc)
-        side_file.clear_autosave()
+        self._side.clear()
 
     # ------------------------------------------------------------ open, new
     def load_example(self) -> None:
@@ -190,7 +191,7 @@ class FileRoom(QObject):
         except NNBuilderError as e:  # the CSV file's rows could not be read
             self._dialogs.error("Cannot save with data", f"{e}\n\nNothing was saved.")
             return False
-        side_file.clear_autosave()
+        self._side.clear()
         self._remember(path)
         self.saved.emit(path)
         self._status(f"Saved {path}")
@@ -298,7 +299,9 @@ class FileRoom(QObject):
         return True
 
     # ------------------------------------------------------------- autosave
-    autosave_paths = staticmethod(side_file.autosave_paths)
+    def autosave_paths(self) -> tuple[Path, Path]:
+        """(this window's side file, the text file naming its origin)."""
+        return self._side.paths()
 
     def autosave(self) -> bool:
         """Write a modified document to the side file; True if written."""
@@ -306,26 +309,32 @@ class FileRoom(QObject):
             return False
         self._run.store_weights()
         try:
-            side_file.write_autosave(self.document.to_model(), self.document.path)
+            self._side.write(self.document.to_model(), self.document.path)
         except (NNBuilderError, OSError) as e:
             self._status(f"Autosave failed: {e}")
             return False
         return True
 
     def offer_restore(self) -> bool:
-        """After a crash the autosave is still there: offer to restore it."""
-        origin = side_file.pending_autosave()
-        if origin is None:
+        """A side file left by a window that crashed: offer to restore it. A
+        restored one becomes this window's side file (a second crash before
+        the next autosave still leaves it); a declined one goes. Another
+        living window's side file is never offered."""
+        leftover = side_file.claim_leftover()
+        if leftover is None:
             return False
+        origin = leftover.origin()
         if not self._dialogs.ask_restore(origin):
-            side_file.clear_autosave()
+            leftover.clear()
             return False
         try:
-            doc = Document(side_file.read_autosave(), origin or None)
+            doc = Document(leftover.read(), origin or None)
         except ModelFileError as e:
             self._dialogs.error("Cannot restore", str(e))
-            side_file.clear_autosave()
+            leftover.clear()
             return False
+        self._side.clear()
+        self._side = leftover
         doc.mark_modified()
         self._set_document(doc)
         self._status("Restored the autosaved network; save it to keep it")
@@ -334,4 +343,4 @@ class FileRoom(QObject):
     def close(self) -> None:
         """The window closes normally: no autosave left to restore."""
         self.autosave_timer.stop()
-        side_file.clear_autosave()
+        self._side.clear()
