@@ -326,7 +326,7 @@ def read_table(path: str, progress: Callable[[float], bool | None] | None = None
 
 #: Each step of the parse reads at most this many bytes of the file (and at
 #: most ROWS_PER_STEP rows), so a wide table takes as short steps as a narrow one.
-BYTES_PER_STEP = 4 << 20
+BYTES_PER_STEP = 16 << 20
 
 
 def read_table_steps(path: str, keep_text: bool = False) -> Generator[float, None, Table]:
@@ -448,17 +448,16 @@ def _read_fast(path, raw: bytes, header_lines: int, delimiter: str, has_header: 
         warnings.simplefilter("error", pd.errors.ParserWarning)
         try:
             blocks = pd.read_csv(io.BytesIO(raw[start:]), sep=delimiter, header=None, names=range(m),
-                                 index_col=False, na_filter=False, chunksize=chunk, engine="c",
+                                 index_col=False, na_filter=False, chunksize=chunk, engine="c", low_memory=False,
                                  encoding="utf-8" if encoding == "UTF-8" else "cp1252",
                                  encoding_errors="replace", dtype=None)
             for df in blocks:
                 k = len(df)
                 if n + k > n_max:
                     raise _Mismatch
+                before = sum(map(len, text.values()))
                 M = _store_block(df, M, n, text)
-                if not np.isnan(M[n:n + k]).all(axis=1).any():
-                    pass
-                else:  # rows of only empty cells (",,,") are no rows
+                if sum(map(len, text.values())) - before >= k:  # rows of only empty cells (",,,") are no rows
                     nan_rows = np.flatnonzero(np.isnan(M[n:n + k]).all(axis=1))
                     empty = [r for r in nan_rows if all(not text.get(j, {}).get(n + int(r), "x")
                                                         for j in range(m))]
@@ -502,6 +501,11 @@ def _store_block(df, M: np.ndarray, n: int, text: dict) -> np.ndarray:
     k = len(df)
     kinds = [dt.kind for dt in df.dtypes]
     numeric = [j for j, c in enumerate(kinds) if c in "iuf"]
+    if M.dtype == np.float32 and all(c in "iu" for c in kinds):  # whole numbers: no float64 on the way
+        ints = df.to_numpy()
+        if ints.size == 0 or (ints.min() > -(1 << 24) and ints.max() < (1 << 24)):
+            M[n:n + k] = ints
+            return M
     if len(numeric) == len(kinds):
         block = df.to_numpy(dtype=np.float64)
     else:
