@@ -457,7 +457,7 @@ def _read_fast(path, raw: bytes, header_lines: int, delimiter: str, has_header: 
                     raise _Mismatch
                 before = sum(map(len, text.values()))
                 M = _store_block(df, M, n, text)
-                if sum(map(len, text.values())) - before >= k:  # rows of only empty cells (",,,") are no rows
+                if sum(map(len, text.values())) > before:  # rows of only empty cells (",,,") are no rows
                     nan_rows = np.flatnonzero(np.isnan(M[n:n + k]).all(axis=1))
                     empty = [r for r in nan_rows if all(not text.get(j, {}).get(n + int(r), "x")
                                                         for j in range(m))]
