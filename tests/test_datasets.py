@@ -236,7 +236,7 @@ def test_wide_table_with_bad_cells_blank_rows_bom_matches_the_csv_module(tmp_pat
     probs = [str(p) for p in t.problems(range(m), None, "regression", limit=4)]
     assert probs == ["row 19, column 'p3': 'x' is not a finite number", "row 42, column 'p60': is empty",
                      "row 43, column 'p119': '1e999' is not a finite number"] + probs[3:]
-    assert probs[3].startswith("row 207, column 'p3': is empty")  # the short row, after 2 skipped lines
+    assert probs[3] == "row 205, column 'p3': is empty"  # the short row, after 2 skipped lines
     assert t.lines[101] == 105 and t.cell(0, 5) == V[0, 5]
 
 
