@@ -85,7 +85,8 @@ def _format(v: float) -> str:
 
 def _narrow(M: np.ndarray) -> np.ndarray:
     """``M`` as float32 when that holds every value exactly, else as is."""
-    M32 = M.astype(np.float32)
+    with np.errstate(over="ignore", invalid="ignore"):
+        M32 = M.astype(np.float32)
     return M32 if np.array_equal(M32, M, equal_nan=True) else M
 
 
@@ -527,11 +528,14 @@ def _store_block(df, M: np.ndarray, n: int, text: dict) -> np.ndarray:
                 text.setdefault(int(j), {})[int(r) + n] = str(block[r, j])
         block[inf] = np.nan
     if M.dtype == np.float32:
-        b32 = block.astype(np.float32)
+        with np.errstate(over="ignore", invalid="ignore"):
+            b32 = block.astype(np.float32)
         if np.array_equal(b32, block, equal_nan=True):
             M[n:n + k] = b32
             return M
-        M = M.astype(np.float64)
+        wide = np.empty(M.shape)  # the rows read so far, once, into float64
+        wide[:n] = M[:n]
+        M = wide
     M[n:n + k] = block
     return M
 
