@@ -375,8 +375,8 @@ def read_table_steps(path: str, keep_text: bool = False) -> Generator[float, Non
     if not head:
         raise DataError(f"{path}: the file has no rows")
     has_header, names = _header(head)
-    if keep_text or b'"' in raw:
-        # The csv module keeps each cell's text and knows quoted line breaks.
+    if keep_text or _quoted_line_breaks(raw):
+        # The csv module keeps each cell's text and numbers lines across quoted line breaks.
         table = yield from _read_cells(path, raw.decode(codec, errors="replace"), delimiter,
                                        has_header, names, encoding)
         return table
@@ -404,6 +404,18 @@ def _header(head: list[tuple[int, list[str]]]) -> tuple[bool, list[str]]:
     return has_header, names
 
 
+def _quoted_line_breaks(raw: bytes) -> bool:
+    """Whether a line break of ``raw`` may lie inside quotes (an odd number of
+    quote characters before it), where file lines and rows part ways."""
+    if b'"' not in raw:
+        return False
+    buf = np.frombuffer(raw, dtype=np.uint8)
+    quotes = np.concatenate([np.flatnonzero(buf[lo:lo + (1 << 24)] == 34) + lo
+                             for lo in range(0, len(buf), 1 << 24)])
+    breaks = _line_starts(raw)[1:] - 1
+    return bool((np.searchsorted(quotes, breaks) % 2).any())
+
+
 def _line_starts(raw: bytes) -> np.ndarray:
     """Byte offset of the start of every line (0 first), in blocks."""
     buf = np.frombuffer(raw, dtype=np.uint8)
@@ -416,7 +428,7 @@ def _line_starts(raw: bytes) -> np.ndarray:
 def _read_fast(path, raw: bytes, header_lines: int, delimiter: str, has_header: bool,
                names: list[str], encoding: str) -> Generator[float, None, Table]:
     """The rows after the first ``header_lines`` lines of ``raw`` (a file
-    with no quote character), parsed by pandas block by block."""
+    with no line break inside quotes), parsed by pandas block by block."""
     import warnings
 
     import pandas as pd
