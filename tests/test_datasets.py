@@ -255,5 +255,5 @@ def test_quoted_fields_text_labels_and_missing_cells_match_the_csv_module(tmp_pa
 def test_a_quoted_line_break_keeps_file_lines(tmp_path):
     path = write(tmp_path, 'a,note,y\n1,"two\nlines",0\n2,x,1\n3,,z\n')
     t = read_table(path)
-    assert t.lines.tolist() == [2, 4, 5] and t.column_cells(1) == ["two\nlines", "x", ""]
+    assert t.lines.tolist() == [3, 4, 5] and t.column_cells(1) == ["two\nlines", "x", ""]
     assert [str(p) for p in t.problems([0], 2, "regression")] == ["row 5, column 'y': 'z' is not a finite number"]
