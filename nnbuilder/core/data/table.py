@@ -341,16 +341,19 @@ def read_table_steps(path: str, keep_text: bool = False) -> Generator[float, Non
     A GUI can run a step at a time between events, so a big file never
     blocks it for long, and cancel by no longer asking for steps.
     """
-    raw = bytearray()
     try:
         with open(path, "rb") as fh:
-            size = max(1, os.fstat(fh.fileno()).st_size)
-            while block := fh.read(1 << 20):
-                raw += block
-                yield 0.1 * len(raw) / size
+            size = os.fstat(fh.fileno()).st_size
+            raw = bytearray(size)
+            view, got = memoryview(raw), 0
+            while got < size and (k := fh.readinto(view[got:got + (1 << 22)])):
+                got += k
+                yield 0.1 * got / max(1, size)
+            view.release()
+            if got < size:  # the file shrank meanwhile
+                del raw[got:]
     except OSError as e:
         raise DataError(f"{path}: cannot read: {e.strerror or e}") from None
-    raw = bytes(raw)
     if b"\x00" in raw[:4096]:
         raise DataError(f"{path}: not a text file (it has zero bytes)")
     encoding = "UTF-8"
@@ -380,7 +383,9 @@ def read_table_steps(path: str, keep_text: bool = False) -> Generator[float, Non
         table = yield from _read_cells(path, raw.decode(codec, errors="replace"), delimiter,
                                        has_header, names, encoding)
         return table
-    table = yield from _read_fast(path, raw, head[0][0] if has_header else 0, delimiter,
+    box = [raw]  # _read_fast lets go of the bytes once it has found the lines
+    del raw
+    table = yield from _read_fast(path, box, head[0][0] if has_header else 0, delimiter,
                                   has_header, names, encoding)
     return table
 
@@ -425,14 +430,16 @@ def _line_starts(raw: bytes) -> np.ndarray:
     return np.concatenate(parts)
 
 
-def _read_fast(path, raw: bytes, header_lines: int, delimiter: str, has_header: bool,
+def _read_fast(path, box: list, header_lines: int, delimiter: str, has_header: bool,
                names: list[str], encoding: str) -> Generator[float, None, Table]:
-    """The rows after the first ``header_lines`` lines of ``raw`` (a file
-    with no line break inside quotes), parsed by pandas block by block."""
+    """The rows after the first ``header_lines`` lines of the file, whose
+    bytes ``box`` holds (with no line break inside quotes), parsed by pandas
+    block by block from the file while the bytes are let go."""
     import warnings
 
     import pandas as pd
 
+    raw = box.pop()
     m = len(names)
     starts = _line_starts(raw)
     start = int(starts[header_lines]) if header_lines < len(starts) else len(raw)
@@ -452,15 +459,23 @@ def _read_fast(path, raw: bytes, header_lines: int, delimiter: str, has_header: 
     if n_max == 0:
         raise DataError(f"{path}: the file has a header but no data rows")
     per_row = max(1, (len(raw) - start) // n_max)
+    del raw, begin, end, keep
     chunk = max(1, min(ROWS_PER_STEP, BYTES_PER_STEP // per_row))
-    M = np.empty((n_max, m), dtype=np.float32)
+    # Column-major: a parsed block's columns are copied in as they come, and
+    # each column is one run of memory.
+    M = np.empty((n_max, m), dtype=np.float32, order="F")
     text: dict[int, dict[int, str]] = {}
     blank_rows: list[np.ndarray] = []
     n = 0
     with warnings.catch_warnings():
         warnings.simplefilter("error", pd.errors.ParserWarning)
         try:
-            blocks = pd.read_csv(io.BytesIO(raw[start:]), sep=delimiter, header=None, names=range(m),
+            fh = open(path, "rb")
+        except OSError as e:
+            raise DataError(f"{path}: cannot read: {e.strerror or e}") from None
+        try:
+            fh.seek(start)
+            blocks = pd.read_csv(fh, sep=delimiter, header=None, names=range(m),
                                  index_col=False, na_filter=False, chunksize=chunk, engine="c", low_memory=False,
                                  encoding="utf-8" if encoding == "UTF-8" else "cp1252",
                                  encoding_errors="replace", dtype=None)
@@ -479,13 +494,18 @@ def _read_fast(path, raw: bytes, header_lines: int, delimiter: str, has_header: 
                 n += k
                 yield 0.1 + 0.9 * min(1.0, n / n_max)
         except (pd.errors.ParserError, pd.errors.ParserWarning) as e:
-            raise DataError(_too_many_cells(path, raw, delimiter, m, str(e))) from None
+            raise DataError(_too_many_cells(path, delimiter, m, str(e))) from None
+        except OSError as e:
+            raise DataError(f"{path}: cannot read: {e.strerror or e}") from None
         except _Mismatch:
             n = -1
+        finally:
+            fh.close()
     if n != n_max:  # the lines and the parser's rows disagree: let the csv module read it
-        table = yield from _read_cells(path, raw.decode("utf-8-sig" if encoding == "UTF-8" else "cp1252",
-                                                        errors="replace"),
-                                       delimiter, has_header, names, encoding)
+        del M
+        with open(path, "rb") as f:
+            text = f.read().decode("utf-8-sig" if encoding == "UTF-8" else "cp1252", errors="replace")
+        table = yield from _read_cells(path, text, delimiter, has_header, names, encoding)
         return table
     M = M[:n]
     if blank_rows:
@@ -545,17 +565,18 @@ def _store_block(df, M: np.ndarray, n: int, text: dict) -> np.ndarray:
         if np.array_equal(b32, block, equal_nan=True):
             M[n:n + k] = b32
             return M
-        wide = np.empty(M.shape)  # the rows read so far, once, into float64
+        wide = np.empty(M.shape, order="F")  # the rows read so far, once, into float64
         wide[:n] = M[:n]
         M = wide
     M[n:n + k] = block
     return M
 
 
-def _too_many_cells(path: str, raw: bytes, delimiter: str, m: int, why: str) -> str:
+def _too_many_cells(path: str, delimiter: str, m: int, why: str) -> str:
     """The message for a row with more cells than the header (found with the csv module)."""
-    reader = csv.reader(io.StringIO(raw.decode("utf-8-sig", errors="replace"), newline=""),
-                        delimiter=delimiter)
+    with open(path, "rb") as f:
+        text = f.read().decode("utf-8-sig", errors="replace")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     for row in reader:
         if len(row) > m:
             return f"{path}: row {reader.line_num} has {len(row)} cells, expected {m}"
