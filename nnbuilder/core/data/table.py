@@ -341,29 +341,12 @@ def read_table_steps(path: str, keep_text: bool = False) -> Generator[float, Non
     A GUI can run a step at a time between events, so a big file never
     blocks it for long, and cancel by no longer asking for steps.
     """
-    try:
-        with open(path, "rb") as fh:
-            size = os.fstat(fh.fileno()).st_size
-            raw = bytearray(size)
-            view, got = memoryview(raw), 0
-            while got < size and (k := fh.readinto(view[got:got + (1 << 22)])):
-                got += k
-                yield 0.1 * got / max(1, size)
-            view.release()
-            if got < size:  # the file shrank meanwhile
-                del raw[got:]
-    except OSError as e:
-        raise DataError(f"{path}: cannot read: {e.strerror or e}") from None
-    if b"\x00" in raw[:4096]:
+    scan = yield from _scan(path)
+    if b"\x00" in scan.head[:4096]:
         raise DataError(f"{path}: not a text file (it has zero bytes)")
-    encoding = "UTF-8"
-    if not raw.isascii():
-        try:
-            raw.decode("utf-8")
-        except UnicodeDecodeError:  # spreadsheet exports are often Windows-1252
-            encoding = "Windows-1252"
+    encoding = scan.encoding
     codec = "utf-8-sig" if encoding == "UTF-8" else "cp1252"
-    head_text = raw[:1 << 20].decode(codec, errors="ignore")
+    head_text = scan.head.decode(codec, errors="ignore")
     delimiter = _sniff(head_text[:8192])
     reader = csv.reader(io.StringIO(head_text, newline=""), delimiter=delimiter)
     head: list[tuple[int, list[str]]] = []
@@ -378,16 +361,81 @@ def read_table_steps(path: str, keep_text: bool = False) -> Generator[float, Non
     if not head:
         raise DataError(f"{path}: the file has no rows")
     has_header, names = _header(head)
-    if keep_text or _quoted_line_breaks(raw):
+    if keep_text or scan.quoted_breaks:
         # The csv module keeps each cell's text and numbers lines across quoted line breaks.
-        table = yield from _read_cells(path, raw.decode(codec, errors="replace"), delimiter,
-                                       has_header, names, encoding)
+        table = yield from _read_cells(path, _read_text(path, codec), delimiter, has_header, names, encoding)
         return table
-    box = [raw]  # _read_fast lets go of the bytes once it has found the lines
-    del raw
-    table = yield from _read_fast(path, box, head[0][0] if has_header else 0, delimiter,
+    table = yield from _read_fast(path, scan, head[0][0] if has_header else 0, delimiter,
                                   has_header, names, encoding)
     return table
+
+
+def _read_text(path: str, codec: str) -> str:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read().decode(codec, errors="replace")
+    except OSError as e:
+        raise DataError(f"{path}: cannot read: {e.strerror or e}") from None
+
+
+@dataclass
+class _Scan:
+    """What one pass over a file's bytes finds, without keeping them."""
+
+    size: int
+    head: bytes  # the first megabyte
+    encoding: str
+    starts: np.ndarray  # byte offset of each line's start
+    first: np.ndarray  # each line's first byte (10 for a line at the end of the file)
+    quoted_breaks: bool  # whether a line break may lie inside quotes
+
+
+def _scan(path: str) -> Generator[float, None, _Scan]:
+    """Reads the file a few megabytes a step (yielding 0 to 0.1) and finds
+    its lines, encoding and whether a line break lies inside quotes (an odd
+    number of quote characters before it, where lines and rows part ways)."""
+    import codecs
+
+    starts, firsts, pending = [np.zeros(1, dtype=np.int64)], [], True
+    head, offset, quotes, quoted_breaks = b"", 0, 0, False
+    utf8, text_seen = codecs.getincrementaldecoder("utf-8")(), False
+    encoding = "UTF-8"
+    try:
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            while block := fh.read(1 << 22):
+                if len(head) < 1 << 20:
+                    head += block[:(1 << 20) - len(head)]
+                if encoding == "UTF-8" and (text_seen or not block.isascii()):
+                    text_seen = True
+                    try:
+                        utf8.decode(block)
+                    except UnicodeDecodeError:  # spreadsheet exports are often Windows-1252
+                        encoding = "Windows-1252"
+                buf = np.frombuffer(block, dtype=np.uint8)
+                nl = np.flatnonzero(buf == 10)
+                if b'"' in block:
+                    q = np.flatnonzero(buf == 34)
+                    quoted_breaks |= bool(((quotes + np.searchsorted(q, nl)) % 2).any())
+                    quotes += len(q)
+                if pending:  # a line began where this block begins
+                    firsts.append(buf[:1])
+                firsts.append(buf[nl[nl + 1 < len(buf)] + 1])
+                pending = bool(len(nl)) and nl[-1] == len(buf) - 1
+                starts.append(nl.astype(np.int64) + offset + 1)
+                offset += len(block)
+                yield 0.1 * offset / max(1, size)
+    except OSError as e:
+        raise DataError(f"{path}: cannot read: {e.strerror or e}") from None
+    if text_seen and encoding == "UTF-8":
+        try:
+            utf8.decode(b"", final=True)
+        except UnicodeDecodeError:
+            encoding = "Windows-1252"
+    if pending:  # a last line with nothing in it
+        firsts.append(np.full(1, 10, dtype=np.uint8))
+    starts, firsts = np.concatenate(starts), np.concatenate(firsts)
+    return _Scan(offset, head, encoding, starts, firsts, quoted_breaks)
 
 
 def _header(head: list[tuple[int, list[str]]]) -> tuple[bool, list[str]]:
@@ -409,57 +457,36 @@ def _header(head: list[tuple[int, list[str]]]) -> tuple[bool, list[str]]:
     return has_header, names
 
 
-def _quoted_line_breaks(raw: bytes) -> bool:
-    """Whether a line break of ``raw`` may lie inside quotes (an odd number of
-    quote characters before it), where file lines and rows part ways."""
-    if b'"' not in raw:
-        return False
-    buf = np.frombuffer(raw, dtype=np.uint8)
-    quotes = np.concatenate([np.flatnonzero(buf[lo:lo + (1 << 24)] == 34) + lo
-                             for lo in range(0, len(buf), 1 << 24)])
-    breaks = _line_starts(raw)[1:] - 1
-    return bool((np.searchsorted(quotes, breaks) % 2).any())
-
-
-def _line_starts(raw: bytes) -> np.ndarray:
-    """Byte offset of the start of every line (0 first), in blocks."""
-    buf = np.frombuffer(raw, dtype=np.uint8)
-    parts = [np.zeros(1, dtype=np.int64)]
-    for lo in range(0, len(buf), 1 << 24):
-        parts.append(np.flatnonzero(buf[lo:lo + (1 << 24)] == 10).astype(np.int64) + lo + 1)
-    return np.concatenate(parts)
-
-
-def _read_fast(path, box: list, header_lines: int, delimiter: str, has_header: bool,
+def _read_fast(path, scan: _Scan, header_lines: int, delimiter: str, has_header: bool,
                names: list[str], encoding: str) -> Generator[float, None, Table]:
-    """The rows after the first ``header_lines`` lines of the file, whose
-    bytes ``box`` holds (with no line break inside quotes), parsed by pandas
-    block by block from the file while the bytes are let go."""
+    """The rows after the first ``header_lines`` lines of the file (with no
+    line break inside quotes), parsed by pandas block by block."""
     import warnings
 
     import pandas as pd
 
-    raw = box.pop()
     m = len(names)
-    starts = _line_starts(raw)
-    start = int(starts[header_lines]) if header_lines < len(starts) else len(raw)
-    if header_lines == 0 and raw.startswith(b"\xef\xbb\xbf"):
+    starts, size = scan.starts, scan.size
+    start = int(starts[header_lines]) if header_lines < len(starts) else size
+    if header_lines == 0 and scan.head.startswith(b"\xef\xbb\xbf"):
         start = 3
     # Data lines: those after the header with something besides white space.
     first = int(np.searchsorted(starts, start, side="right")) - 1
     begin = starts[first:]
-    end = np.append(starts[first + 1:] - 1, len(raw))
-    keep = end > begin
-    blankish = np.flatnonzero(keep & np.isin(np.frombuffer(raw, np.uint8)[np.minimum(begin, len(raw) - 1)],
-                                              (32, 9, 13)))
-    for k in blankish:
-        keep[k] = bool(raw[begin[k]:end[k]].strip())
+    end = np.append(starts[first + 1:] - 1, size)
+    keep = (end > begin) & (scan.first[first:] != 10)
+    blankish = np.flatnonzero(keep & np.isin(scan.first[first:], (32, 9, 13)))
+    if len(blankish):  # lines that begin with white space: are they all white space?
+        with open(path, "rb") as fh:
+            for k in blankish:
+                fh.seek(int(begin[k]))
+                keep[k] = bool(fh.read(int(end[k] - begin[k])).strip())
     lines = np.flatnonzero(keep) + first + 1
     n_max = len(lines)
     if n_max == 0:
         raise DataError(f"{path}: the file has a header but no data rows")
-    per_row = max(1, (len(raw) - start) // n_max)
-    del raw, begin, end, keep
+    per_row = max(1, (size - start) // n_max)
+    del begin, end, keep
     chunk = max(1, min(ROWS_PER_STEP, BYTES_PER_STEP // per_row))
     # Column-major: a parsed block's columns are copied in as they come, and
     # each column is one run of memory.
@@ -503,8 +530,7 @@ def _read_fast(path, box: list, header_lines: int, delimiter: str, has_header: b
             fh.close()
     if n != n_max:  # the lines and the parser's rows disagree: let the csv module read it
         del M
-        with open(path, "rb") as f:
-            text = f.read().decode("utf-8-sig" if encoding == "UTF-8" else "cp1252", errors="replace")
+        text = _read_text(path, "utf-8-sig" if encoding == "UTF-8" else "cp1252")
         table = yield from _read_cells(path, text, delimiter, has_header, names, encoding)
         return table
     M = M[:n]
