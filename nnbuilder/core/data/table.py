@@ -485,49 +485,53 @@ def _read_fast(path, scan: _Scan, header_lines: int, delimiter: str, has_header:
     n_max = len(lines)
     if n_max == 0:
         raise DataError(f"{path}: the file has a header but no data rows")
-    per_row = max(1, (size - start) // n_max)
+    row_start = begin[keep]  # each data row's first byte
+    row_end = end[keep] + 1  # and the byte after its line break
     del begin, end, keep
-    chunk = max(1, min(ROWS_PER_STEP, BYTES_PER_STEP // per_row))
     # Column-major: a parsed block's columns are copied in as they come, and
     # each column is one run of memory.
     M = np.empty((n_max, m), dtype=np.float32, order="F")
     text: dict[int, dict[int, str]] = {}
     blank_rows: list[np.ndarray] = []
+    options = dict(sep=delimiter, header=None, names=range(m), index_col=False, na_filter=False,
+                   engine="c", encoding="utf-8" if encoding == "UTF-8" else "cp1252",
+                   encoding_errors="replace")
     n = 0
-    with warnings.catch_warnings():
+    try:
+        fh = open(path, "rb")
+    except OSError as e:
+        raise DataError(f"{path}: cannot read: {e.strerror or e}") from None
+    # Each step parses a run of whole rows on its own (pandas' own chunked
+    # reading measured ~1.8x slower than one read_csv of each run).
+    with fh, warnings.catch_warnings():
         warnings.simplefilter("error", pd.errors.ParserWarning)
-        try:
-            fh = open(path, "rb")
-        except OSError as e:
-            raise DataError(f"{path}: cannot read: {e.strerror or e}") from None
-        try:
-            fh.seek(start)
-            blocks = pd.read_csv(fh, sep=delimiter, header=None, names=range(m),
-                                 index_col=False, na_filter=False, chunksize=chunk, engine="c", low_memory=False,
-                                 encoding="utf-8" if encoding == "UTF-8" else "cp1252",
-                                 encoding_errors="replace", dtype=None)
-            for df in blocks:
-                k = len(df)
-                if n + k > n_max:
-                    raise _Mismatch
-                before = sum(map(len, text.values()))
-                M = _store_block(df, M, n, text)
-                if sum(map(len, text.values())) > before:  # rows of only empty cells (",,,") are no rows
-                    nan_rows = np.flatnonzero(np.isnan(M[n:n + k]).all(axis=1))
-                    empty = [r for r in nan_rows if all(not text.get(j, {}).get(n + int(r), "x")
-                                                        for j in range(m))]
-                    if empty:
-                        blank_rows.append(np.asarray(empty, dtype=np.int64) + n)
-                n += k
-                yield 0.1 + 0.9 * min(1.0, n / n_max)
-        except (pd.errors.ParserError, pd.errors.ParserWarning) as e:
-            raise DataError(_too_many_cells(path, delimiter, m, str(e))) from None
-        except OSError as e:
-            raise DataError(f"{path}: cannot read: {e.strerror or e}") from None
-        except _Mismatch:
-            n = -1
-        finally:
-            fh.close()
+        while n < n_max:
+            hi = min(n + ROWS_PER_STEP, int(np.searchsorted(row_start, row_start[n] + BYTES_PER_STEP)))
+            hi = max(hi, n + 1)
+            try:
+                fh.seek(int(row_start[n]))
+                block = fh.read(int(min(row_end[hi - 1], size) - row_start[n]))
+            except OSError as e:
+                raise DataError(f"{path}: cannot read: {e.strerror or e}") from None
+            try:
+                df = pd.read_csv(io.BytesIO(block), **options)
+            except (pd.errors.ParserError, pd.errors.ParserWarning) as e:
+                raise DataError(_too_many_cells(path, block, int(lines[n]), delimiter, m, encoding, str(e))) \
+                    from None
+            k = len(df)
+            if k != hi - n:
+                n = -1
+                break
+            before = sum(map(len, text.values()))
+            M = _store_block(df, M, n, text)
+            if sum(map(len, text.values())) > before:  # rows of only empty cells (",,,") are no rows
+                nan_rows = np.flatnonzero(np.isnan(M[n:n + k]).all(axis=1))
+                empty = [r for r in nan_rows if all(not text.get(j, {}).get(n + int(r), "x")
+                                                    for j in range(m))]
+                if empty:
+                    blank_rows.append(np.asarray(empty, dtype=np.int64) + n)
+            n += k
+            yield 0.1 + 0.9 * n / n_max
     if n != n_max:  # the lines and the parser's rows disagree: let the csv module read it
         del M
         text = _read_text(path, "utf-8-sig" if encoding == "UTF-8" else "cp1252")
@@ -598,14 +602,15 @@ def _store_block(df, M: np.ndarray, n: int, text: dict) -> np.ndarray:
     return M
 
 
-def _too_many_cells(path: str, delimiter: str, m: int, why: str) -> str:
-    """The message for a row with more cells than the header (found with the csv module)."""
-    with open(path, "rb") as f:
-        text = f.read().decode("utf-8-sig", errors="replace")
+def _too_many_cells(path: str, block: bytes, line: int, delimiter: str, m: int, encoding: str,
+                    why: str) -> str:
+    """The message for a row with more cells than the header, in ``block``
+    (whose first line is the file's line ``line``), found with the csv module."""
+    text = block.decode("utf-8" if encoding == "UTF-8" else "cp1252", errors="replace")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     for row in reader:
         if len(row) > m:
-            return f"{path}: row {reader.line_num} has {len(row)} cells, expected {m}"
+            return f"{path}: row {line + reader.line_num - 1} has {len(row)} cells, expected {m}"
     return f"{path}: {why.strip()}"
 
 
