@@ -494,7 +494,7 @@ def _read_fast(path, scan: _Scan, header_lines: int, delimiter: str, has_header:
     text: dict[int, dict[int, str]] = {}
     blank_rows: list[np.ndarray] = []
     options = dict(sep=delimiter, header=None, names=range(m), index_col=False, na_filter=False,
-                   engine="c", encoding="utf-8" if encoding == "UTF-8" else "cp1252",
+                   engine="c", low_memory=False, encoding="utf-8" if encoding == "UTF-8" else "cp1252",
                    encoding_errors="replace")
     n = 0
     try:
