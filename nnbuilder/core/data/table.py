@@ -16,6 +16,7 @@ import math
 import os
 from dataclasses import dataclass, field
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Generator
 
 import numpy as np
@@ -496,34 +497,48 @@ def _read_fast(path, scan: _Scan, header_lines: int, delimiter: str, has_header:
     options = dict(sep=delimiter, header=None, names=range(m), index_col=False, na_filter=False,
                    engine="c", low_memory=False, encoding="utf-8" if encoding == "UTF-8" else "cp1252",
                    encoding_errors="replace")
-    n = 0
     try:
         fh = open(path, "rb")
     except OSError as e:
         raise DataError(f"{path}: cannot read: {e.strerror or e}") from None
-    # Each step parses a run of whole rows on its own (pandas' own chunked
-    # reading measured ~1.8x slower than one read_csv of each run).
-    with fh, warnings.catch_warnings():
-        warnings.simplefilter("error", pd.errors.ParserWarning)
-        while n < n_max:
-            hi = min(n + ROWS_PER_STEP, int(np.searchsorted(row_start, row_start[n] + BYTES_PER_STEP)))
-            hi = max(hi, n + 1)
-            try:
-                fh.seek(int(row_start[n]))
-                block = fh.read(int(min(row_end[hi - 1], size) - row_start[n]))
-            except OSError as e:
-                raise DataError(f"{path}: cannot read: {e.strerror or e}") from None
-            try:
+
+    def parse(lo: int):
+        """(rows lo..hi, their bytes, the parsed block or the error): a run of
+        whole rows parsed on its own (pandas' own chunked reading measured
+        ~1.8x slower than one read_csv of each run)."""
+        hi = max(lo + 1, min(lo + ROWS_PER_STEP, int(np.searchsorted(row_start, row_start[lo] + BYTES_PER_STEP))))
+        try:
+            fh.seek(int(row_start[lo]))
+            block = fh.read(int(min(row_end[hi - 1], size) - row_start[lo]))
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", pd.errors.ParserWarning)
                 df = pd.read_csv(io.BytesIO(block), **options)
-            except (pd.errors.ParserError, pd.errors.ParserWarning) as e:
-                raise DataError(_too_many_cells(path, block, int(lines[n]), delimiter, m, encoding, str(e))) \
-                    from None
-            k = len(df)
-            if k != hi - n:
+            if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):  # a row too long
+                raise pd.errors.ParserError("a row has too many cells")
+            return lo, hi, block, df
+        except (OSError, pd.errors.ParserError) as e:
+            return lo, hi, block if "block" in locals() else b"", e
+
+    n = 0
+    # The next run is parsed in a thread (pandas lets go of the GIL while it
+    # tokenizes) while this one is stored.
+    with fh, ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(parse, 0)
+        while n < n_max:
+            lo, hi, block, df = pending.result()
+            if isinstance(df, OSError):
+                raise DataError(f"{path}: cannot read: {df.strerror or df}")
+            if isinstance(df, Exception):
+                raise DataError(_too_many_cells(path, block, int(lines[lo]), delimiter, m, encoding, str(df)))
+            if len(df) != hi - lo:
                 n = -1
                 break
+            if hi < n_max:
+                pending = pool.submit(parse, hi)
+            k = len(df)
             before = sum(map(len, text.values()))
             M = _store_block(df, M, n, text)
+            del df
             if sum(map(len, text.values())) > before:  # rows of only empty cells (",,,") are no rows
                 nan_rows = np.flatnonzero(np.isnan(M[n:n + k]).all(axis=1))
                 empty = [r for r in nan_rows if all(not text.get(j, {}).get(n + int(r), "x")
