@@ -287,13 +287,20 @@ class Table:
         if task == "regression":
             y = self.values(t)[keep][:, None]
             return Dataset(X, y, "regression", self.path, column_names=columns)
+        nums = self.values(t)[keep]
+        if not self.is_text(t) and not np.isnan(nums).any():  # all numbers: 1 and 1.0 are one class
+            distinct, y = np.unique(nums, return_inverse=True)
+            if len(distinct) < 2:
+                raise DataError(f"{self.path}: the target column '{self.names[t]}' has only one class")
+            labels = [_format(float(v)) if float(v).is_integer() else str(float(v)) for v in distinct]
+            return Dataset(X, y.astype(np.int64).ravel(), "classification", self.path, len(labels), labels,
+                           columns)
         cells = [self.cell(int(i), t) for i in keep]
         if self.is_text(t):
             keys = cells
             class_names = sorted(set(keys))
             labels = class_names
-        else:  # numeric labels: 1 and 1.0 are the same class
-            nums = self.values(t)[keep]
+        else:  # numeric labels and a few texts: 1 and 1.0 are the same class
             keys = [c if np.isnan(v) else float(v) for c, v in zip(cells, nums)]
             class_names = sorted(set(keys), key=lambda k: (isinstance(k, str), k))
             labels = [k if isinstance(k, str) else (str(int(k)) if k.is_integer() else str(k))
