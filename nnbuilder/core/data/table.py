@@ -1,11 +1,16 @@
-"""CSV files read as a table of text cells, then turned into a Dataset.
+"""CSV files read into a table of numbers, then turned into a Dataset.
 
 :func:`read_table` reads a file once (reporting progress and letting the
-caller cancel) and keeps each column's cells as text. A :class:`Table` then
-answers what an import dialog asks: the column names and the first rows, which
-cells are missing or not numbers (by file line and column), what task the
-target column suggests, and, for a choice of feature and target columns,
-the :class:`~nnbuilder.core.data.dataset.Dataset` (optionally without the rows
+caller cancel): one streaming pass finds its lines, encoding and delimiter,
+then pandas' C parser parses runs of rows straight into one matrix (float32
+when every number is exactly a float32, else float64); only cells that are
+no finite number are kept as text. A file with a line break inside quotes,
+or one read to keep every cell's text (to save the rows in a model file), is
+read with the csv module instead. A :class:`Table` then answers what an
+import dialog asks: the column names and the first rows, which cells are
+missing or not numbers (by file line and column), what task the target
+column suggests, and, for a choice of feature and target columns, the
+:class:`~nnbuilder.core.data.dataset.Dataset` (optionally without the rows
 that have bad cells).
 """
 from __future__ import annotations
