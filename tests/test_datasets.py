@@ -257,3 +257,14 @@ def test_a_quoted_line_break_keeps_file_lines(tmp_path):
     t = read_table(path)
     assert t.lines.tolist() == [3, 4, 5] and t.column_cells(1) == ["two\nlines", "x", ""]
     assert [str(p) for p in t.problems([0], 2, "regression")] == ["row 5, column 'y': 'z' is not a finite number"]
+
+
+def test_crlf_lines_and_white_space_lines_match_the_csv_module(tmp_path):
+    p = tmp_path / "crlf.csv"
+    p.write_bytes(b"a,b,y\r\n1.5,2,0\r\n\r\n3,4,1\r\n5, x,1\r\n  \r\n")
+    t = read_table(str(p))
+    assert t.lines.tolist() == [2, 4, 5]
+    np.testing.assert_array_equal(np.column_stack([t.values(j) for j in range(3)]),
+                                  _csv_module_numbers(str(p), 3))
+    assert [str(q) for q in t.problems([0, 1], 2, "classification")] == [
+        "row 5, column 'b': 'x' is not a finite number"]
