@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import math
 import os
 from dataclasses import dataclass, field
@@ -341,6 +342,8 @@ def read_table(path: str, progress: Callable[[float], bool | None] | None = None
 #: Each step of the parse reads at most this many bytes of the file (and at
 #: most ROWS_PER_STEP rows), so a wide table takes as short steps as a narrow one.
 BYTES_PER_STEP = 16 << 20
+#: Runs of rows parsed at once, each in a thread of its own.
+PARSE_THREADS = 2
 
 
 def read_table_steps(path: str, keep_text: bool = False) -> Generator[float, None, Table]:
@@ -519,9 +522,8 @@ def _read_fast(path, scan: _Scan, header_lines: int, delimiter: str, has_header:
         whole rows parsed on its own (pandas' own chunked reading measured
         ~1.8x slower than one read_csv of each run)."""
         hi = max(lo + 1, min(lo + ROWS_PER_STEP, int(np.searchsorted(row_start, row_start[lo] + BYTES_PER_STEP))))
-        try:
-            fh.seek(int(row_start[lo]))
-            block = fh.read(int(min(row_end[hi - 1], size) - row_start[lo]))
+        try:  # pread: the threads share the file without sharing a position
+            block = os.pread(fh.fileno(), int(min(row_end[hi - 1], size) - row_start[lo]), int(row_start[lo]))
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always", pd.errors.ParserWarning)
                 df = pd.read_csv(io.BytesIO(block), **options)
@@ -531,13 +533,21 @@ def _read_fast(path, scan: _Scan, header_lines: int, delimiter: str, has_header:
         except (OSError, pd.errors.ParserError) as e:
             return lo, hi, block if "block" in locals() else b"", e
 
+    def runs():
+        lo = 0
+        while lo < n_max:
+            yield lo
+            lo = max(lo + 1, min(lo + ROWS_PER_STEP,
+                                 int(np.searchsorted(row_start, row_start[lo] + BYTES_PER_STEP))))
+
     n = 0
-    # The next run is parsed in a thread (pandas lets go of the GIL while it
-    # tokenizes) while this one is stored.
-    with fh, ThreadPoolExecutor(1) as pool:
-        pending = pool.submit(parse, 0)
+    # The next runs are parsed in two threads (pandas lets go of the GIL
+    # while it tokenizes) while this one is stored.
+    with fh, ThreadPoolExecutor(PARSE_THREADS) as pool:
+        starts_of = runs()
+        queue = [pool.submit(parse, lo) for lo in itertools.islice(starts_of, PARSE_THREADS)]
         while n < n_max:
-            lo, hi, block, df = pending.result()
+            lo, hi, block, df = queue.pop(0).result()
             if isinstance(df, OSError):
                 raise DataError(f"{path}: cannot read: {df.strerror or df}")
             if isinstance(df, Exception):
@@ -545,8 +555,7 @@ def _read_fast(path, scan: _Scan, header_lines: int, delimiter: str, has_header:
             if len(df) != hi - lo:
                 n = -1
                 break
-            if hi < n_max:
-                pending = pool.submit(parse, hi)
+            queue.extend(pool.submit(parse, lo) for lo in itertools.islice(starts_of, 1))
             k = len(df)
             before = sum(map(len, text.values()))
             M = _store_block(df, M, n, text)
