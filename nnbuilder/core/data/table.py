@@ -133,6 +133,7 @@ class Table:
     has_header: bool = True
     delimiter: str = ","
     encoding: str = "UTF-8"
+    _empty: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_cells(cls, path: str, names: list[str], cells: list[list[str]], lines, **kw) -> "Table":
@@ -196,12 +197,14 @@ class Table:
         return np.flatnonzero(np.isnan(self.values(j)))
 
     def empty(self, j: int) -> np.ndarray:
-        """Mask ``(n_rows,)`` of the empty cells of column ``j``."""
-        empty = np.zeros(len(self), dtype=bool)
+        """Mask ``(n_rows,)`` of the empty cells of column ``j``. Cached."""
+        if j in self._empty:
+            return self._empty[j]
+        empty = self._empty[j] = np.zeros(len(self), dtype=bool)
         t = self.text.get(j)
         if t:
             rows = np.flatnonzero(np.isnan(self.matrix[:, j]))
-            empty[rows] = [not t.get(int(i), "") for i in rows]
+            empty[rows] = [not t.get(i, "") for i in rows.tolist()]
         return empty
 
     def is_text(self, j: int) -> bool:
@@ -301,7 +304,8 @@ class Table:
             labels = [_format(float(v)) if float(v).is_integer() else str(float(v)) for v in distinct]
             return Dataset(X, y.astype(np.int64).ravel(), "classification", self.path, len(labels), labels,
                            columns)
-        cells = [self.cell(int(i), t) for i in keep]
+        col = self.column_cells(t)
+        cells = col if len(keep) == len(col) else [col[i] for i in keep.tolist()]
         if self.is_text(t):
             keys = cells
             class_names = sorted(set(keys))
@@ -613,7 +617,9 @@ def _store_block(df, M: np.ndarray, n: int, text: dict) -> np.ndarray:
             block[:, numeric] = df.iloc[:, numeric].to_numpy(dtype=np.float64)
         for j in (j for j, c in enumerate(kinds) if c not in "iuf"):
             cells = df.iloc[:, j].astype(str).str.strip()
-            v = pd.to_numeric(cells, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+            codes, distinct = pd.factorize(cells)  # a label column repeats a few texts: each once
+            v = pd.to_numeric(pd.Series(distinct, dtype=object), errors="coerce").to_numpy(
+                dtype=np.float64, na_value=np.nan)[codes]
             block[:, j] = v
             bad = np.flatnonzero(~np.isfinite(v))
             if len(bad):
