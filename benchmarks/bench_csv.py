@@ -1,6 +1,14 @@
 """Reading a CSV file for the import dialog, against peers in the same run.
 
     python benchmarks/bench_csv.py [--rows N] [--repeats R]
+    python benchmarks/bench_csv.py --wide [--file FILE.csv] [--repeats R]
+
+``--wide`` is the issue-20 table: 60,000 rows of a label and 784 pixel
+columns (0..255, ~177 MB, written once to FILE, default
+``/tmp/nnbuilder_wide.csv``). It times, medians of R runs in fresh
+processes: ``load_csv`` (what ``nnbuilder train --data`` reads) beside
+``pandas.read_csv`` (C engine) and ``pyarrow.csv.read_csv`` when installed,
+and the peak RSS of ``nnbuilder train`` (784-128-10, one epoch) on it.
 
 Writes a table of ``N`` rows (4 numeric columns and a text label, like Iris)
 and times:
@@ -43,6 +51,85 @@ def write_table(path: str, rows: int) -> None:
         fh.write("a,b,c,d,species\n")
         for r, k in zip(X, labels):
             fh.write(f"{r[0]:.6f},{r[1]:.6f},{r[2]:.6f},{r[3]:.6f},{k}\n")
+
+
+def write_wide(path: str, rows: int = 60_000, side: int = 28) -> None:
+    """An MNIST-like table: a label column, then side*side pixels 0..255."""
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[0:side, 0:side] / (side - 1)
+    protos = []
+    for _ in range(10):
+        cx, cy, r = rng.uniform(0.3, 0.7, 2).tolist() + [rng.uniform(0.15, 0.35)]
+        protos.append(np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * r * r)).ravel())
+    protos = np.array(protos)
+    with open(path, "w") as fh:
+        fh.write("label," + ",".join(f"pixel{i}" for i in range(side * side)) + "\n")
+        for lo in range(0, rows, 1000):
+            n = min(1000, rows - lo)
+            y = rng.integers(0, 10, n)
+            X = np.clip(protos[y] * 300 + rng.normal(100, 70, (n, side * side)), 0, 255).astype(np.int64)
+            fh.write("".join(f"{k}," + ",".join(map(str, r)) + "\n" for k, r in zip(y.tolist(), X.tolist())))
+
+
+_TIMED = {  # run in a fresh process each: (what, code reading PATH)
+    # pandas imported before the clock starts for both: the reads are compared
+    "nnbuilder load_csv": "import pandas; from nnbuilder.core.data.datasets import load_csv; load_csv(PATH, 'label')",
+    "pandas.read_csv (C engine)": "import pandas as pd; pd.read_csv(PATH)",
+    "pyarrow.csv.read_csv": "import pyarrow.csv as pc; pc.read_csv(PATH)",
+}
+
+
+def _timed(code: str, path: str) -> tuple[float, float] | None:
+    """(seconds, peak RSS in MB) of ``code`` in a fresh Python; None when it
+    cannot import what it needs. Imports are not timed."""
+    import subprocess
+    import sys
+
+    imports, _, call = code.rpartition("; ")
+    script = (f"import resource, time\nPATH = {path!r}\n{imports}\nt0 = time.perf_counter()\n{call}\n"
+              "print(time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    if done.returncode != 0:
+        return None
+    t, rss = done.stdout.split()[-2:]
+    return float(t), float(rss)
+
+
+def wide(path: str, repeats: int) -> None:
+    import resource
+    import subprocess
+    import sys
+
+    if not os.path.exists(path):
+        write_wide(path)
+    size = os.path.getsize(path) / 1e6
+    print(f"CSV load: {path} ({size:.0f} MB), medians of {repeats} runs in fresh processes")
+    results = {}
+    for _ in range(repeats):  # interleaved, so a busy moment hits every reader alike
+        for name, code in _TIMED.items():
+            r = _timed(code, path)
+            if r is not None:
+                results.setdefault(name, []).append(r)
+    ours = statistics.median(t for t, _ in results["nnbuilder load_csv"])
+    pandas = results.get("pandas.read_csv (C engine)")
+    for name, runs in results.items():
+        t = statistics.median(r[0] for r in runs)
+        rss = statistics.median(r[1] for r in runs)
+        ratio = "" if name.startswith("nnbuilder") else f"   nnbuilder / this = {ours / t:.2f}x"
+        print(f"  {name:<28} {t:7.2f} s  (runs {', '.join(f'{r[0]:.2f}' for r in runs)}), "
+              f"peak RSS {rss:5.0f} MB{ratio}")
+    if pandas is None:
+        print("  pandas not installed")
+    with tempfile.TemporaryDirectory() as tmp:
+        model, out = os.path.join(tmp, "m.json"), os.path.join(tmp, "t.json")
+        cli = [sys.executable, "-c", "import sys; from nnbuilder.cli import main; sys.exit(main())"]
+        subprocess.run(cli + ["new", "784-128-10", "--activation", "relu", "-o", model], check=True)
+        t0 = time.perf_counter()
+        subprocess.run(cli + ["train", model, "--data", path, "--target", "label", "--epochs", "1",
+                              "--json", "-o", out], check=True, stdout=subprocess.DEVNULL)
+        elapsed = time.perf_counter() - t0
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"  nnbuilder train 784-128-10, 1 epoch: peak RSS {peak:.0f} MB, {elapsed:.1f} s in all")
 
 
 def best(fn, repeats: int) -> float:
@@ -89,7 +176,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=100_000)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--wide", action="store_true", help="the 60,000 x 784 table (see above)")
+    ap.add_argument("--file", default="/tmp/nnbuilder_wide.csv", help="with --wide: where the table is")
     args = ap.parse_args()
+    if args.wide:
+        wide(args.file, args.repeats)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "table.csv")
         write_table(path, args.rows)

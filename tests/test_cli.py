@@ -330,3 +330,16 @@ def test_a_model_file_written_before_column_names_predicts_as_before(capsys, tmp
     five = tmp_path / "five.csv"
     five.write_text("a,b,c,d,e\n1,2,3,4,5\n")
     bad(capsys, "predict", old, five, needle="has 5 columns, but the model reads 2 and does not name them")
+
+
+def test_train_shows_reading_progress_only_on_a_terminal(tmp_path, monkeypatch, capsys):
+    data = tmp_path / "d.csv"
+    data.write_text("a,b,y\n" + "".join(f"{i},{i % 7},{i % 2}\n" for i in range(3000)))
+    assert main(["new", "2-3-1", "-o", str(tmp_path / "m.json")]) == 0
+    argv = ["train", str(tmp_path / "m.json"), "--data", str(data), "--epochs", "1", "-o", str(tmp_path / "t.json")]
+    assert main(argv) == 0
+    assert "reading" not in capsys.readouterr().err  # not a terminal: nothing drawn
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert "\rreading d.csv [" in err and "[" + "#" * 30 + "] 100%\n" in err

@@ -74,6 +74,24 @@ class Progress:
             sys.stderr.write("\n")
 
 
+def reading_progress(path: str):
+    """A ``progress(fraction)`` callback that draws "reading FILE [###...] 42%"
+    on a terminal's stderr (and ends the line at 100%); None elsewhere."""
+    if not sys.stderr.isatty():
+        return None
+    name, shown = os.path.basename(path), [-1]
+
+    def progress(fraction: float) -> None:
+        percent = int(fraction * 100)
+        if percent == shown[0]:
+            return
+        shown[0] = percent
+        bar = "#" * (percent * 30 // 100) + "." * (30 - percent * 30 // 100)
+        sys.stderr.write(f"\rreading {name} [{bar}] {percent:3d}%" + ("\n" if percent >= 100 else ""))
+        sys.stderr.flush()
+    return progress
+
+
 
 
 def add_data_arguments(s: argparse.ArgumentParser, required: bool = True) -> None:
@@ -109,7 +127,8 @@ def read_data(args, seed: int):
                     "noise": args.noise if args.noise is not None else info.noise,
                     "split": split, "seed": seed}
     split = 0.5 if split_arg is None else split_arg
-    ds = load_csv(args.data, args.target, args.task, drop_bad=args.drop_bad)
+    ds = load_csv(args.data, args.target, args.task, drop_bad=args.drop_bad,
+                  progress=reading_progress(args.data))
     return ds, {"csv": os.path.abspath(args.data), "target": args.target, "task": args.task,
                 "drop_bad": args.drop_bad, "split": split, "seed": seed}
 
@@ -132,4 +151,5 @@ def own_data(doc, path: str, args, seed: int):
     spec.update({k: v for k, v in overrides.items() if v is not None})
     spec.setdefault("split", info.split if info is not None else 0.5)
     spec.setdefault("seed", seed)
-    return dataset_from_spec(spec), spec
+    return dataset_from_spec(spec, reading_progress(spec["csv"]) if "csv" in spec and "rows" not in spec
+                             else None), spec

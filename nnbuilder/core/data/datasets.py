@@ -235,7 +235,8 @@ def load_features_csv(path: str) -> tuple[list[str], np.ndarray]:
 
 
 def load_csv(path: str, target: str | int | None = None, task: str | None = None,
-             features=None, drop_bad: bool = False, max_classes: int = MAX_CLASSES) -> Dataset:
+             features=None, drop_bad: bool = False, max_classes: int = MAX_CLASSES,
+             progress=None) -> Dataset:
     """Load numeric feature columns and a target column from a CSV file.
 
     ``target`` is a column name (with a header), a 1-based column number, or
@@ -245,20 +246,22 @@ def load_csv(path: str, target: str | int | None = None, task: str | None = None
     text targets, or whole-number targets with at most ``max_classes``
     distinct values, make a classification task. Raises :class:`DataError`
     naming the row and column of a bad cell, unless ``drop_bad`` leaves such
-    rows out. See :mod:`nnbuilder.core.data.table` for reading with progress.
+    rows out. ``progress(fraction)`` is told how far reading is (see
+    :func:`~nnbuilder.core.data.table.read_table`).
     """
-    return read_table(path).to_dataset(features, target, task, drop_bad, max_classes)
+    return read_table(path, progress).to_dataset(features, target, task, drop_bad, max_classes)
 
 
-def dataset_from_spec(spec: dict) -> Dataset:
-    """The Dataset a model file's ``dataset`` entry describes."""
+def dataset_from_spec(spec: dict, progress=None) -> Dataset:
+    """The Dataset a model file's ``dataset`` entry describes; ``progress``
+    as for :func:`load_csv` when it names a CSV file."""
     if "rows" in spec:  # saved with the data: the file is not read
         name = f"{os.path.basename(spec['csv'])} (saved in the model file)"
         return table_from_rows(name, spec["columns"], spec["rows"]).to_dataset(
             spec.get("features"), spec.get("target"), spec.get("task"), spec.get("drop_bad", False))
     if "csv" in spec:
         return load_csv(spec["csv"], spec.get("target"), spec.get("task"), spec.get("features"),
-                        spec.get("drop_bad", False))
+                        spec.get("drop_bad", False), progress=progress)
     if "points" in spec:
         return painted_dataset(spec["points"], spec.get("classes", 2))
     return make_dataset(spec["name"], spec.get("samples"), spec.get("noise"), spec.get("seed", 0))

@@ -103,7 +103,7 @@ def table_from_rows(name: str, columns: list[str], rows: list[list]) -> Table:
     """The :class:`Table` of embedded rows; ``name`` is what messages call it.
     Row ``i`` is called line ``i + 2``, as in a CSV file with a header."""
     cells = [[_cell_text(row[j]) for row in rows] for j in range(len(columns))]
-    return Table(name, list(columns), cells, np.arange(2, len(rows) + 2, dtype=np.int64))
+    return Table.from_cells(name, list(columns), cells, np.arange(2, len(rows) + 2, dtype=np.int64))
 
 
 def embed_rows(dataset: dict) -> dict:
@@ -112,7 +112,7 @@ def embed_rows(dataset: dict) -> dict:
     be read."""
     if "csv" not in dataset or "rows" in dataset:
         return dataset
-    return {**dataset, **table_to_rows(read_table(dataset["csv"]))}
+    return {**dataset, **table_to_rows(read_table(dataset["csv"], keep_text=True))}
 
 
 def check_rows(dataset: dict, fail) -> None:

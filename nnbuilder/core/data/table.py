@@ -1,20 +1,28 @@
-"""CSV files read as a table of text cells, then turned into a Dataset.
+"""CSV files read into a table of numbers, then turned into a Dataset.
 
 :func:`read_table` reads a file once (reporting progress and letting the
-caller cancel) and keeps each column's cells as text. A :class:`Table` then
-answers what an import dialog asks: the column names and the first rows, which
-cells are missing or not numbers (by file line and column), what task the
-target column suggests, and, for a choice of feature and target columns,
-the :class:`~nnbuilder.core.data.dataset.Dataset` (optionally without the rows
+caller cancel): one streaming pass finds its lines, encoding and delimiter,
+then pandas' C parser parses runs of rows straight into one matrix (float32
+when every number is exactly a float32, else float64); only cells that are
+no finite number are kept as text. A file with a line break inside quotes,
+or one read to keep every cell's text (to save the rows in a model file), is
+read with the csv module instead. A :class:`Table` then answers what an
+import dialog asks: the column names and the first rows, which cells are
+missing or not numbers (by file line and column), what task the target
+column suggests, and, for a choice of feature and target columns, the
+:class:`~nnbuilder.core.data.dataset.Dataset` (optionally without the rows
 that have bad cells).
 """
 from __future__ import annotations
 
 import csv
 import io
+import itertools
 import math
 import os
 from dataclasses import dataclass, field
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Generator
 
 import numpy as np
@@ -75,23 +83,85 @@ def _to_numbers(cells: list[str]) -> np.ndarray:
     return v
 
 
+def _format(v: float) -> str:
+    """The text of a cell read as the number ``v`` (NaN: an empty cell)."""
+    if v != v:
+        return ""
+    return str(int(v)) if v.is_integer() and abs(v) < 1e16 else repr(v)
+
+
+def _narrow(M: np.ndarray) -> np.ndarray:
+    """``M`` as float32 when that holds every value exactly, else as is."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        M32 = M.astype(np.float32)
+    return M32 if np.array_equal(M32, M, equal_nan=True) else M
+
+
+class _Cells(Sequence):
+    """``table.cells[j]``: the text of column ``j``'s cells, made when asked."""
+
+    def __init__(self, table: "Table"):
+        self._table = table
+
+    def __len__(self) -> int:
+        return self._table.n_columns
+
+    def __getitem__(self, j):
+        if isinstance(j, slice):
+            return [self[k] for k in range(*j.indices(len(self)))]
+        return self._table.column_cells(j)
+
+
 @dataclass
 class Table:
-    """Text cells of a CSV file, column by column.
+    """A CSV file's columns: numbers in one matrix, text only where a cell is
+    not a number.
 
-    ``cells[j]`` is the list of (stripped) cells of column ``j``;
+    ``matrix`` ``(n_rows, n_columns)`` holds each cell's number (NaN where it
+    is empty or not a finite number), float32 when every number is exactly a
+    float32 (whole numbers, pixel values), else float64; ``text[j]`` maps a
+    row of column ``j`` to the cell's (stripped) text where it is no number,
+    or, for a table read with its text kept, every row.
     ``lines[i]`` is the file line of data row ``i``.
     """
 
     path: str
     names: list[str]
-    cells: list[list[str]]
+    matrix: np.ndarray
+    text: dict
     lines: np.ndarray
     has_header: bool = True
     delimiter: str = ","
     encoding: str = "UTF-8"
-    _values: dict = field(default_factory=dict, repr=False)
     _empty: dict = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_cells(cls, path: str, names: list[str], cells: list[list[str]], lines, **kw) -> "Table":
+        """The table of text cells (column by column), keeping every cell's text."""
+        n = len(lines)
+        M = np.empty((n, len(names)))
+        for j, col in enumerate(cells):
+            M[:, j] = _to_numbers(col)
+        return cls(path, list(names), _narrow(M), {j: dict(enumerate(col)) for j, col in enumerate(cells)},
+                   np.asarray(lines, dtype=np.int64), **kw)
+
+    @property
+    def cells(self) -> Sequence:
+        """``cells[j]``: the list of column ``j``'s cells as text."""
+        return _Cells(self)
+
+    def cell(self, i: int, j: int) -> str:
+        """The text of the cell in data row ``i``, column ``j``."""
+        t = self.text.get(j)
+        if t is not None and i in t:
+            return t[i]
+        return _format(float(self.matrix[i, j]))
+
+    def column_cells(self, j: int) -> list[str]:
+        t = self.text.get(j, {})
+        if len(t) == len(self):
+            return [t[i] for i in range(len(self))]
+        return [t[i] if i in t else _format(v) for i, v in enumerate(self.matrix[:, j].tolist())]
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -103,7 +173,7 @@ class Table:
     def rows(self, start: int = 0, stop: int | None = None) -> list[list[str]]:
         """Data rows ``[start, stop)`` as lists of cells (for a preview)."""
         stop = len(self) if stop is None else min(stop, len(self))
-        return [[col[i] for col in self.cells] for i in range(start, stop)]
+        return [[self.cell(i, j) for j in range(self.n_columns)] for i in range(start, stop)]
 
     def column(self, key: str | int) -> int:
         """0-based index of a column given by name or 1-based number."""
@@ -119,10 +189,8 @@ class Table:
 
     def values(self, j: int) -> np.ndarray:
         """Column ``j`` as float64 ``(n_rows,)``; NaN where a cell is empty or
-        not a finite number. Cached."""
-        if j not in self._values:
-            self._values[j] = _to_numbers(self.cells[j])
-        return self._values[j]
+        not a finite number."""
+        return self.matrix[:, j].astype(np.float64)
 
     def bad_rows(self, j: int) -> np.ndarray:
         """Row indices where column ``j`` is not a finite number."""
@@ -130,11 +198,14 @@ class Table:
 
     def empty(self, j: int) -> np.ndarray:
         """Mask ``(n_rows,)`` of the empty cells of column ``j``. Cached."""
-        if j not in self._empty:
-            nan = np.isnan(self.values(j))
-            self._empty[j] = nan.copy() if not nan.any() else \
-                np.fromiter((not c for c in self.cells[j]), dtype=bool, count=len(self.cells[j]))
-        return self._empty[j]
+        if j in self._empty:
+            return self._empty[j]
+        empty = self._empty[j] = np.zeros(len(self), dtype=bool)
+        t = self.text.get(j)
+        if t:
+            rows = np.flatnonzero(np.isnan(self.matrix[:, j]))
+            empty[rows] = [not t.get(i, "") for i in rows.tolist()]
+        return empty
 
     def is_text(self, j: int) -> bool:
         """Whether column ``j`` holds text (most of its filled cells are not numbers)."""
@@ -167,7 +238,7 @@ class Table:
         """The bad cells of the chosen columns (see ``_bad_cells``), in file order."""
         bad = sorted((int(i), j) for j, mask in self._bad_cells(features, target, task)
                      for i in np.flatnonzero(mask))
-        return [CellProblem(i, int(self.lines[i]), self.names[j], self.cells[j][i])
+        return [CellProblem(i, int(self.lines[i]), self.names[j], self.cell(i, j))
                 for i, j in bad[:limit]]
 
     def count_problems(self, features, target: int | None, task: str) -> tuple[int, int]:
@@ -180,6 +251,13 @@ class Table:
         for _, m in self._bad_cells(features, target, task):
             mask |= m
         return mask
+
+    def _features(self, feats: list[int], keep: np.ndarray, dropped: bool) -> np.ndarray:
+        """The feature columns' numbers for the rows ``keep``: a view of the
+        matrix when they are side by side and no row is left out, else one copy."""
+        if not dropped and feats == list(range(feats[0], feats[0] + len(feats))):
+            return self.matrix[:, feats[0]:feats[0] + len(feats)]
+        return self.matrix[np.ix_(keep, feats)] if dropped else self.matrix[:, feats]
 
     def to_dataset(self, features=None, target: str | int | None = None, task: str | None = None,
                    drop_bad: bool = False, max_classes: int = MAX_CLASSES) -> Dataset:
@@ -213,18 +291,26 @@ class Table:
         keep = np.flatnonzero(~mask)
         if len(keep) == 0:
             raise DataError(f"{self.path}: no rows are left after leaving out those with bad cells")
-        X = np.column_stack([self.values(j)[keep] for j in feats])
+        X = self._features(feats, keep, mask.any())
         columns = [self.names[j] for j in feats]
         if task == "regression":
             y = self.values(t)[keep][:, None]
             return Dataset(X, y, "regression", self.path, column_names=columns)
-        cells = [self.cells[t][i] for i in keep]
+        nums = self.values(t)[keep]
+        if not self.is_text(t) and not np.isnan(nums).any():  # all numbers: 1 and 1.0 are one class
+            distinct, y = np.unique(nums, return_inverse=True)
+            if len(distinct) < 2:
+                raise DataError(f"{self.path}: the target column '{self.names[t]}' has only one class")
+            labels = [_format(float(v)) if float(v).is_integer() else str(float(v)) for v in distinct]
+            return Dataset(X, y.astype(np.int64).ravel(), "classification", self.path, len(labels), labels,
+                           columns)
+        col = self.column_cells(t)
+        cells = col if len(keep) == len(col) else [col[i] for i in keep.tolist()]
         if self.is_text(t):
             keys = cells
             class_names = sorted(set(keys))
             labels = class_names
-        else:  # numeric labels: 1 and 1.0 are the same class
-            nums = self.values(t)[keep]
+        else:  # numeric labels and a few texts: 1 and 1.0 are the same class
             keys = [c if np.isnan(v) else float(v) for c, v in zip(cells, nums)]
             class_names = sorted(set(keys), key=lambda k: (isinstance(k, str), k))
             labels = [k if isinstance(k, str) else (str(int(k)) if k.is_integer() else str(k))
@@ -236,15 +322,17 @@ class Table:
         return Dataset(X, y, "classification", self.path, len(labels), labels, columns)
 
 
-def read_table(path: str, progress: Callable[[float], bool | None] | None = None) -> Table:
+def read_table(path: str, progress: Callable[[float], bool | None] | None = None,
+               keep_text: bool = False) -> Table:
     """Read a CSV file (comma, semicolon or tab separated; header detected)
     and parse its numbers.
 
-    ``progress(fraction)`` is called every few thousand rows; if it returns
-    False reading stops with :class:`LoadCancelled`. Short rows are padded
-    with empty (missing) cells; a row with too many cells is an error.
+    ``progress(fraction)`` is called after each step; if it returns False
+    reading stops with :class:`LoadCancelled`. Short rows are padded with
+    empty (missing) cells; a row with too many cells is an error. With
+    ``keep_text`` every cell's text is kept (for saving the rows exactly).
     """
-    steps = read_table_steps(path)
+    steps = read_table_steps(path, keep_text)
     while True:
         try:
             fraction = next(steps)
@@ -255,35 +343,32 @@ def read_table(path: str, progress: Callable[[float], bool | None] | None = None
             raise LoadCancelled(path)
 
 
-def read_table_steps(path: str) -> Generator[float, None, Table]:
-    """:func:`read_table` in small steps: yields the fraction done (0 to 1)
-    after each megabyte read and then at least every :data:`ROWS_PER_STEP`
-    rows of each pass over the data, and returns the :class:`Table`.
+#: Each step of the parse reads at most this many bytes of the file (and at
+#: most ROWS_PER_STEP rows), so a wide table takes as short steps as a narrow one.
+BYTES_PER_STEP = 16 << 20
+#: Runs of rows parsed at once, each in a thread of its own.
+PARSE_THREADS = 2
 
+
+def read_table_steps(path: str, keep_text: bool = False) -> Generator[float, None, Table]:
+    """:func:`read_table` in small steps: yields the fraction done (0 to 1)
+    after each megabyte read and then after each block of at most
+    :data:`ROWS_PER_STEP` rows (and :data:`BYTES_PER_STEP` bytes) parsed, and
+    returns the :class:`Table`.
+
+    Numbers are parsed by pandas' C parser, a block at a time, straight into
+    the table's matrix; only cells that are no number are kept as text.
     A GUI can run a step at a time between events, so a big file never
     blocks it for long, and cancel by no longer asking for steps.
     """
-    raw = bytearray()
-    try:
-        with open(path, "rb") as fh:
-            size = max(1, os.fstat(fh.fileno()).st_size)
-            while block := fh.read(1 << 20):
-                raw += block
-                yield 0.1 * len(raw) / size
-    except OSError as e:
-        raise DataError(f"{path}: cannot read: {e.strerror or e}") from None
-    if b"\x00" in raw[:4096]:
+    scan = yield from _scan(path)
+    if b"\x00" in scan.head[:4096]:
         raise DataError(f"{path}: not a text file (it has zero bytes)")
-    try:
-        text, encoding = raw.decode("utf-8-sig"), "UTF-8"
-    except UnicodeDecodeError:  # spreadsheet exports are often Windows-1252
-        text, encoding = raw.decode("cp1252", errors="replace"), "Windows-1252"
-    del raw
-    total = max(1, text.count("\n"))
-    delimiter = _sniff(text[:8192])
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    # Cells go straight into column lists: no list per row for the garbage
-    # collector to walk again and again while a big file is read.
+    encoding = scan.encoding
+    codec = "utf-8-sig" if encoding == "UTF-8" else "cp1252"
+    head_text = scan.head.decode(codec, errors="ignore")
+    delimiter = _sniff(head_text[:8192])
+    reader = csv.reader(io.StringIO(head_text, newline=""), delimiter=delimiter)
     head: list[tuple[int, list[str]]] = []
     try:
         for row in reader:
@@ -291,45 +376,316 @@ def read_table_steps(path: str) -> Generator[float, None, Table]:
                 head.append((reader.line_num, [c.strip() for c in row]))
                 if len(head) == 2:
                     break
-        if not head:
-            raise DataError(f"{path}: the file has no rows")
-        first = head[0][1]
-        second = head[1][1] if len(head) > 1 else []
-        # A header has a text cell above a number (a text label column alone is no header).
-        has_header = any(_number(c) is None and c.lower() not in ("nan", "inf", "-inf") and
-                         (j >= len(second) or _number(second[j]) is not None or len(head) == 1)
-                         for j, c in enumerate(first))
-        names = [c or f"column {j + 1}" for j, c in enumerate(first)] if has_header else \
-            [f"x{j + 1}" for j in range(len(first))]
-        for j, name in enumerate(names):  # columns are chosen by name: make each one unique
-            k = 2
-            while name in names[:j]:
-                name, k = f"{names[j]} ({k})", k + 1
-            names[j] = name
-        m = len(names)
-        cells: list[list[str]] = [[] for _ in range(m)]
-        lines: list[int] = []
+    except csv.Error as e:
+        raise DataError(f"{path}: row {reader.line_num}: {e}") from None
+    if not head:
+        raise DataError(f"{path}: the file has no rows")
+    has_header, names = _header(head)
+    if keep_text or scan.quoted_breaks:
+        # The csv module keeps each cell's text and numbers lines across quoted line breaks.
+        table = yield from _read_cells(path, _read_text(path, codec), delimiter, has_header, names, encoding)
+        return table
+    table = yield from _read_fast(path, scan, head[0][0] if has_header else 0, delimiter,
+                                  has_header, names, encoding)
+    return table
 
-        rows: list[list[str]] = []  # a chunk of rows, moved into the columns by flush()
-        row_lines: list[int] = []
 
-        def flush() -> None:
-            if set(map(len, rows)) != {m}:
-                for k, r in enumerate(rows):
-                    if len(r) > m:
-                        raise DataError(f"{path}: row {row_lines[k]} has {len(r)} cells, expected {m}")
-                    rows[k] = r + [""] * (m - len(r))  # a short row: missing cells
-            for j, col in enumerate(zip(*rows)):
-                cells[j].extend(map(str.strip, col))
-            lines.extend(row_lines)
-            rows.clear()
-            row_lines.clear()
+def _read_text(path: str, codec: str) -> str:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read().decode(codec, errors="replace")
+    except OSError as e:
+        raise DataError(f"{path}: cannot read: {e.strerror or e}") from None
 
-        for line, row in head[1 if has_header else 0:]:
-            rows.append(row)
-            row_lines.append(line)
+
+@dataclass
+class _Scan:
+    """What one pass over a file's bytes finds, without keeping them."""
+
+    size: int
+    head: bytes  # the first megabyte
+    encoding: str
+    starts: np.ndarray  # byte offset of each line's start
+    first: np.ndarray  # each line's first byte (10 for a line at the end of the file)
+    quoted_breaks: bool  # whether a line break may lie inside quotes
+
+
+def _scan(path: str) -> Generator[float, None, _Scan]:
+    """Reads the file a few megabytes a step (yielding 0 to 0.1) and finds
+    its lines, encoding and whether a line break lies inside quotes (an odd
+    number of quote characters before it, where lines and rows part ways)."""
+    import codecs
+
+    starts, firsts, pending = [np.zeros(1, dtype=np.int64)], [], True
+    head, offset, quotes, quoted_breaks = b"", 0, 0, False
+    utf8, text_seen = codecs.getincrementaldecoder("utf-8")(), False
+    encoding = "UTF-8"
+    try:
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            while block := fh.read(1 << 22):
+                if len(head) < 1 << 20:
+                    head += block[:(1 << 20) - len(head)]
+                if encoding == "UTF-8" and (text_seen or not block.isascii()):
+                    text_seen = True
+                    try:
+                        utf8.decode(block)
+                    except UnicodeDecodeError:  # spreadsheet exports are often Windows-1252
+                        encoding = "Windows-1252"
+                buf = np.frombuffer(block, dtype=np.uint8)
+                nl = np.flatnonzero(buf == 10)
+                if b'"' in block:
+                    q = np.flatnonzero(buf == 34)
+                    quoted_breaks |= bool(((quotes + np.searchsorted(q, nl)) % 2).any())
+                    quotes += len(q)
+                if pending:  # a line began where this block begins
+                    firsts.append(buf[:1])
+                firsts.append(buf[nl[nl + 1 < len(buf)] + 1])
+                pending = bool(len(nl)) and nl[-1] == len(buf) - 1
+                starts.append(nl.astype(np.int64) + offset + 1)
+                offset += len(block)
+                yield 0.1 * offset / max(1, size)
+    except OSError as e:
+        raise DataError(f"{path}: cannot read: {e.strerror or e}") from None
+    if text_seen and encoding == "UTF-8":
+        try:
+            utf8.decode(b"", final=True)
+        except UnicodeDecodeError:
+            encoding = "Windows-1252"
+    if pending:  # a last line with nothing in it
+        firsts.append(np.full(1, 10, dtype=np.uint8))
+    starts, firsts = np.concatenate(starts), np.concatenate(firsts)
+    return _Scan(offset, head, encoding, starts, firsts, quoted_breaks)
+
+
+def _header(head: list[tuple[int, list[str]]]) -> tuple[bool, list[str]]:
+    """(whether the first row is a header, the column names) from the first
+    two non-blank rows."""
+    first = head[0][1]
+    second = head[1][1] if len(head) > 1 else []
+    # A header has a text cell above a number (a text label column alone is no header).
+    has_header = any(_number(c) is None and c.lower() not in ("nan", "inf", "-inf") and
+                     (j >= len(second) or _number(second[j]) is not None or len(head) == 1)
+                     for j, c in enumerate(first))
+    names = [c or f"column {j + 1}" for j, c in enumerate(first)] if has_header else \
+        [f"x{j + 1}" for j in range(len(first))]
+    for j, name in enumerate(names):  # columns are chosen by name: make each one unique
+        k = 2
+        while name in names[:j]:
+            name, k = f"{names[j]} ({k})", k + 1
+        names[j] = name
+    return has_header, names
+
+
+def _read_fast(path, scan: _Scan, header_lines: int, delimiter: str, has_header: bool,
+               names: list[str], encoding: str) -> Generator[float, None, Table]:
+    """The rows after the first ``header_lines`` lines of the file (with no
+    line break inside quotes), parsed by pandas block by block."""
+    import warnings
+
+    import pandas as pd
+
+    m = len(names)
+    starts, size = scan.starts, scan.size
+    start = int(starts[header_lines]) if header_lines < len(starts) else size
+    if header_lines == 0 and scan.head.startswith(b"\xef\xbb\xbf"):
+        start = 3
+    # Data lines: those after the header with something besides white space.
+    first = int(np.searchsorted(starts, start, side="right")) - 1
+    begin = starts[first:]
+    end = np.append(starts[first + 1:] - 1, size)
+    keep = (end > begin) & (scan.first[first:] != 10)
+    blankish = np.flatnonzero(keep & np.isin(scan.first[first:], (32, 9, 13)))
+    if len(blankish):  # lines that begin with white space: are they all white space?
+        with open(path, "rb") as fh:
+            for k in blankish:
+                fh.seek(int(begin[k]))
+                keep[k] = bool(fh.read(int(end[k] - begin[k])).strip())
+    lines = np.flatnonzero(keep) + first + 1
+    n_max = len(lines)
+    if n_max == 0:
+        raise DataError(f"{path}: the file has a header but no data rows")
+    row_start = begin[keep]  # each data row's first byte
+    row_end = end[keep] + 1  # and the byte after its line break
+    del begin, end, keep
+    # Column-major: a parsed block's columns are copied in as they come, and
+    # each column is one run of memory.
+    M = np.empty((n_max, m), dtype=np.float32, order="F")
+    text: dict[int, dict[int, str]] = {}
+    blank_rows: list[np.ndarray] = []
+    options = dict(sep=delimiter, header=None, names=range(m), index_col=False, na_filter=False,
+                   engine="c", low_memory=False, encoding="utf-8" if encoding == "UTF-8" else "cp1252",
+                   encoding_errors="replace")
+    try:
+        fh = open(path, "rb")
+    except OSError as e:
+        raise DataError(f"{path}: cannot read: {e.strerror or e}") from None
+
+    def parse(lo: int):
+        """(rows lo..hi, their bytes, the parsed block or the error): a run of
+        whole rows parsed on its own (pandas' own chunked reading measured
+        ~1.8x slower than one read_csv of each run)."""
+        hi = max(lo + 1, min(lo + ROWS_PER_STEP, int(np.searchsorted(row_start, row_start[lo] + BYTES_PER_STEP))))
+        try:  # pread: the threads share the file without sharing a position
+            block = os.pread(fh.fileno(), int(min(row_end[hi - 1], size) - row_start[lo]), int(row_start[lo]))
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", pd.errors.ParserWarning)
+                df = pd.read_csv(io.BytesIO(block), **options)
+            if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):  # a row too long
+                raise pd.errors.ParserError("a row has too many cells")
+            return lo, hi, block, df
+        except (OSError, pd.errors.ParserError) as e:
+            return lo, hi, block if "block" in locals() else b"", e
+
+    def runs():
+        lo = 0
+        while lo < n_max:
+            yield lo
+            lo = max(lo + 1, min(lo + ROWS_PER_STEP,
+                                 int(np.searchsorted(row_start, row_start[lo] + BYTES_PER_STEP))))
+
+    n = 0
+    # The next runs are parsed in two threads (pandas lets go of the GIL
+    # while it tokenizes) while this one is stored.
+    with fh, ThreadPoolExecutor(PARSE_THREADS) as pool:
+        starts_of = runs()
+        queue = [pool.submit(parse, lo) for lo in itertools.islice(starts_of, PARSE_THREADS)]
+        while n < n_max:
+            lo, hi, block, df = queue.pop(0).result()
+            if isinstance(df, OSError):
+                raise DataError(f"{path}: cannot read: {df.strerror or df}")
+            if isinstance(df, Exception):
+                raise DataError(_too_many_cells(path, block, int(lines[lo]), delimiter, m, encoding, str(df)))
+            if len(df) != hi - lo:
+                n = -1
+                break
+            queue.extend(pool.submit(parse, lo) for lo in itertools.islice(starts_of, 1))
+            k = len(df)
+            before = sum(map(len, text.values()))
+            M = _store_block(df, M, n, text)
+            del df
+            if sum(map(len, text.values())) > before:  # rows of only empty cells (",,,") are no rows
+                nan_rows = np.flatnonzero(np.isnan(M[n:n + k]).all(axis=1))
+                empty = [r for r in nan_rows if all(not text.get(j, {}).get(n + int(r), "x")
+                                                    for j in range(m))]
+                if empty:
+                    blank_rows.append(np.asarray(empty, dtype=np.int64) + n)
+            n += k
+            yield 0.1 + 0.9 * n / n_max
+    if n != n_max:  # the lines and the parser's rows disagree: let the csv module read it
+        del M
+        text = _read_text(path, "utf-8-sig" if encoding == "UTF-8" else "cp1252")
+        table = yield from _read_cells(path, text, delimiter, has_header, names, encoding)
+        return table
+    M = M[:n]
+    if blank_rows:
+        drop = np.concatenate(blank_rows)
+        keep_rows = np.setdiff1d(np.arange(n), drop)
+        M, lines = M[keep_rows], lines[keep_rows]
+        renumber = np.full(n, -1)
+        renumber[keep_rows] = np.arange(len(keep_rows))
+        text = {j: {int(renumber[i]): c for i, c in t.items() if renumber[i] >= 0} for j, t in text.items()}
+        if not len(lines):
+            raise DataError(f"{path}: the file has a header but no data rows")
+    yield 1.0
+    return Table(path, names, M, text, lines.astype(np.int64), has_header, delimiter, encoding)
+
+
+class _Mismatch(Exception):
+    pass
+
+
+def _store_block(df, M: np.ndarray, n: int, text: dict) -> np.ndarray:
+    """Puts a parsed block's numbers into ``M[n:n + len(df)]`` (made float64
+    when a number is no float32) and its cells that are no finite number
+    into ``text``; returns ``M``."""
+    import pandas as pd
+
+    k = len(df)
+    kinds = [dt.kind for dt in df.dtypes]
+    numeric = [j for j, c in enumerate(kinds) if c in "iuf"]
+    if M.dtype == np.float32 and all(c in "iu" for c in kinds):  # whole numbers: no float64 on the way
+        ints = df.to_numpy()
+        if ints.size == 0 or (ints.min() > -(1 << 24) and ints.max() < (1 << 24)):
+            M[n:n + k] = ints
+            return M
+    if len(numeric) == len(kinds):
+        block = df.to_numpy(dtype=np.float64)
+    else:
+        block = np.empty((k, len(kinds)))
+        if numeric:
+            block[:, numeric] = df.iloc[:, numeric].to_numpy(dtype=np.float64)
+        for j in (j for j, c in enumerate(kinds) if c not in "iuf"):
+            cells = df.iloc[:, j].astype(str).str.strip()
+            codes, distinct = pd.factorize(cells)  # a label column repeats a few texts: each once
+            v = pd.to_numeric(pd.Series(distinct, dtype=object), errors="coerce").to_numpy(
+                dtype=np.float64, na_value=np.nan)[codes]
+            block[:, j] = v
+            bad = np.flatnonzero(~np.isfinite(v))
+            if len(bad):
+                col = cells.to_numpy(dtype=object)
+                text.setdefault(j, {}).update(zip((bad + n).tolist(), col[bad].tolist()))
+    inf = ~np.isfinite(block)
+    if inf.any():
+        for r, j in zip(*np.nonzero(inf)):
+            if kinds[j] in "iuf":  # e.g. 'inf' or '1e999' read as a number
+                text.setdefault(int(j), {})[int(r) + n] = str(block[r, j])
+        block[inf] = np.nan
+    if M.dtype == np.float32:
+        with np.errstate(over="ignore", invalid="ignore"):
+            b32 = block.astype(np.float32)
+        if np.array_equal(b32, block, equal_nan=True):
+            M[n:n + k] = b32
+            return M
+        wide = np.empty(M.shape, order="F")  # the rows read so far, once, into float64
+        wide[:n] = M[:n]
+        M = wide
+    M[n:n + k] = block
+    return M
+
+
+def _too_many_cells(path: str, block: bytes, line: int, delimiter: str, m: int, encoding: str,
+                    why: str) -> str:
+    """The message for a row with more cells than the header, in ``block``
+    (whose first line is the file's line ``line``), found with the csv module."""
+    text = block.decode("utf-8" if encoding == "UTF-8" else "cp1252", errors="replace")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    for row in reader:
+        if len(row) > m:
+            return f"{path}: row {line + reader.line_num - 1} has {len(row)} cells, expected {m}"
+    return f"{path}: {why.strip()}"
+
+
+def _read_cells(path, text: str, delimiter: str, has_header: bool, names: list[str],
+                encoding: str) -> Generator[float, None, Table]:
+    """The table of ``text`` read by the csv module, every cell's text kept."""
+    total = max(1, text.count("\n"))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    m = len(names)
+    cells: list[list[str]] = [[] for _ in range(m)]
+    lines: list[int] = []
+    rows: list[list[str]] = []  # a chunk of rows, moved into the columns by flush()
+    row_lines: list[int] = []
+
+    def flush() -> None:
+        if set(map(len, rows)) != {m}:
+            for k, r in enumerate(rows):
+                if len(r) > m:
+                    raise DataError(f"{path}: row {row_lines[k]} has {len(r)} cells, expected {m}")
+                rows[k] = r + [""] * (m - len(r))  # a short row: missing cells
+        for j, col in enumerate(zip(*rows)):
+            cells[j].extend(map(str.strip, col))
+        lines.extend(row_lines)
+        rows.clear()
+        row_lines.clear()
+
+    skip = has_header
+    try:
         for row in reader:
             if "".join(row).strip():
+                if skip:
+                    skip = False
+                    continue
                 rows.append(row)
                 row_lines.append(reader.line_num)
                 if len(rows) == ROWS_PER_STEP:
@@ -339,25 +695,14 @@ def read_table_steps(path: str) -> Generator[float, None, Table]:
             flush()
     except csv.Error as e:
         raise DataError(f"{path}: row {reader.line_num}: {e}") from None
-    del text
     if not lines:
         raise DataError(f"{path}: the file has a header but no data rows")
-    table = Table(path, names, cells, np.array(lines, dtype=np.int64), has_header, delimiter, encoding)
-    n = len(table)
+    n = len(lines)
+    M = np.empty((n, m))
     for j in range(m):  # parse the numbers now, in chunks, so nothing later waits for them
-        v = np.empty(n)
         for lo in range(0, n, ROWS_PER_STEP):
-            v[lo:lo + ROWS_PER_STEP] = _to_numbers(cells[j][lo:lo + ROWS_PER_STEP])
+            M[lo:lo + ROWS_PER_STEP, j] = _to_numbers(cells[j][lo:lo + ROWS_PER_STEP])
             yield 0.7 + 0.3 * (j + lo / n) / m
-        table._values[j] = v
-        nan = np.isnan(v)
-        if nan.any():  # only a cell that is no number can be empty
-            empty = np.zeros(n, dtype=bool)
-            col, idx = cells[j], np.flatnonzero(nan)
-            for lo in range(0, len(idx), ROWS_PER_STEP):
-                part = idx[lo:lo + ROWS_PER_STEP]
-                empty[part] = [not col[i] for i in part]
-                yield 0.7 + 0.3 * (j + 1) / m
-            table._empty[j] = empty
     yield 1.0
-    return table
+    return Table(path, names, _narrow(M), {j: dict(enumerate(col)) for j, col in enumerate(cells)},
+                 np.array(lines, dtype=np.int64), has_header, delimiter, encoding)

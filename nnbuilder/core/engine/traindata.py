@@ -51,7 +51,8 @@ class TrainData:
         if network.standardize:
             stats = feature_stats(F[tr])
             standardize(F, *stats)
-        X = F.astype(network.dtype)
+        X = F.astype(network.dtype, copy=False)
+        del F
         Y, labels = encode_targets(ds, network)
         return cls(X[tr], Y[tr], X[te], Y[te], ds.task,
                    None if labels is None else labels[tr],

@@ -45,7 +45,9 @@ def columns_needed(names) -> int:
 
 def apply_features(X: np.ndarray, names) -> np.ndarray:
     """Feature matrix ``(n_samples, len(names))`` from raw data ``X`` ``(n_samples, n_columns)``."""
-    X = np.asarray(X, dtype=np.float64)
+    X = np.asarray(X)
+    if X.dtype.kind != "f":
+        X = X.astype(np.float64)
     if X.ndim != 2:
         raise DataError(f"data must be a table of rows and columns, got shape {X.shape}")
     need = columns_needed(names)
@@ -53,8 +55,15 @@ def apply_features(X: np.ndarray, names) -> np.ndarray:
         raise DataError(f"the Input node uses features {', '.join(names)}, which need "
                         f"{need} data columns; the data has {X.shape[1]}")
     out = np.empty((X.shape[0], len(names)))
+    # Raw columns are copied (into float64) as they are: a float32 table is
+    # never converted whole on the way.
+    raw = [None if name in FEATURES else _raw_index(name) for name in names]
+    if raw == list(range(len(names))):
+        out[...] = X[:, :len(names)]
+        return out
+    head = np.asarray(X[:, :2], dtype=np.float64)  # what the derived features read
     for j, name in enumerate(names):
-        out[:, j] = FEATURES[name](X) if name in FEATURES else X[:, _raw_index(name)]
+        out[:, j] = FEATURES[name](head) if raw[j] is None else X[:, raw[j]]
     return out
 
 
