@@ -37,9 +37,11 @@ class TableLoader(QObject):
     event loop, so the window never waits longer than one step; ``cancel()``
     stops it. ``benchmarks/bench_csv.py`` measures the longest wait.
 
-    A thread would not help here: parsing is Python code, and a Python
-    thread shares the GIL with the GUI thread, which then starved (measured:
-    0.7 s without an event while 100,000 rows were read).
+    Each step is a run of whole rows that pandas' C parser reads (the core
+    parses the next run in a thread of its own meanwhile); storing a run is
+    Python, which is why the steps, not a thread of the window's, keep the
+    window answering (a whole read in a Python thread once starved it: 0.7 s
+    without an event for 100,000 rows).
     """
 
     progressed = Signal(int)  # percent
