@@ -40,7 +40,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np  # noqa: E402
 
-from nnbuilder.core.data.table import ROWS_PER_STEP, read_table, read_table_steps  # noqa: E402
+from nnbuilder.core.data.csvfile import ROWS_PER_STEP, read_table, read_table_steps  # noqa: E402
 
 
 def write_table(path: str, rows: int) -> None:

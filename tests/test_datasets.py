@@ -112,7 +112,7 @@ def test_features_csv_for_prediction(tmp_path):
 
 
 # ---------------------------------------------------------------- CSV tables
-from nnbuilder.core.data.table import ROWS_PER_STEP, LoadCancelled, read_table, read_table_steps  # noqa: E402
+from nnbuilder.core.data.csvfile import ROWS_PER_STEP, LoadCancelled, read_table, read_table_steps  # noqa: E402
 
 
 def test_table_reports_every_bad_cell_by_file_line_and_drops_those_rows(tmp_path):

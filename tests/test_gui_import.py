@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication, QPushButton
 
 from guitools import wait_drawn
 from nnbuilder.core.files.modelfile import load_model
-from nnbuilder.core.data.table import ROWS_PER_STEP
+from nnbuilder.core.data.csvfile import ROWS_PER_STEP
 from nnbuilder.gui.diagram.items import node_texts
 from nnbuilder.gui.window.mainwindow import MainWindow
 

@@ -287,7 +287,7 @@ def _input_columns(doc, net, path: str, drop_bad: bool = False):
     import numpy as np
 
     from nnbuilder.core.functions.features import columns_needed
-    from nnbuilder.core.data.table import read_table
+    from nnbuilder.core.data.csvfile import read_table
 
     table = read_table(path)
     need = columns_needed(net.features)

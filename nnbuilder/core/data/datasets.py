@@ -20,7 +20,8 @@ from .dataset import Dataset  # re-exported: the record lives in a leaf module
 from .datasource import table_from_rows
 from ..errors import DataError
 from ..resources import resource
-from .table import MAX_CLASSES, read_table
+from .csvfile import read_table
+from .table import MAX_CLASSES
 
 __all__ = ["Dataset", "DatasetInfo", "DATASETS", "DATASET_CONSTRAINTS", "make_dataset", "split_indices", "load_csv",
            "load_features_csv", "painted_dataset", "CSV_OPTIONS", "dataset_from_spec"]
@@ -247,7 +248,7 @@ def load_csv(path: str, target: str | int | None = None, task: str | None = None
     distinct values, make a classification task. Raises :class:`DataError`
     naming the row and column of a bad cell, unless ``drop_bad`` leaves such
     rows out. ``progress(fraction)`` is told how far reading is (see
-    :func:`~nnbuilder.core.data.table.read_table`).
+    :func:`~nnbuilder.core.data.csvfile.read_table`).
     """
     return read_table(path, progress).to_dataset(features, target, task, drop_bad, max_classes)
 

@@ -26,7 +26,8 @@ import posixpath
 import numpy as np
 
 from ..errors import DataError
-from .table import Table, read_table
+from .csvfile import read_table
+from .table import Table
 
 __all__ = ["EMBEDDED_KEYS", "relative_csv", "resolve_csv", "embed_rows", "table_from_rows",
            "table_to_rows", "check_rows"]

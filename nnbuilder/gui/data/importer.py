@@ -1,8 +1,8 @@
 """Import a CSV file: read it between the window's events, then let the
 user choose the feature and target columns in a dialog with a preview.
 
-:class:`TableLoader` reads with :func:`~nnbuilder.core.data.table.read_table_steps`
-one step (at most :data:`~nnbuilder.core.data.table.ROWS_PER_STEP` rows) per turn
+:class:`TableLoader` reads with :func:`~nnbuilder.core.data.csvfile.read_table_steps`
+one step (at most :data:`~nnbuilder.core.data.csvfile.ROWS_PER_STEP` rows) per turn
 of the event loop and reports progress through signals; the window shows a cancellable progress dialog. :class:`ImportDialog` works on
 the :class:`~nnbuilder.core.data.table.Table` it gets: every choice re-checks the
 cells and says which rows and columns are bad before anything is imported.
@@ -20,7 +20,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
                                QVBoxLayout, QWidget)
 
 from nnbuilder.core.errors import NNBuilderError
-from nnbuilder.core.data.table import TASKS, Table, read_table_steps
+from nnbuilder.core.data.csvfile import read_table_steps
+from nnbuilder.core.data.table import TASKS, Table
 
 __all__ = ["TableLoader", "ImportDialog", "DATA_SUFFIXES", "DATA_FILTER"]
 
@@ -32,8 +33,8 @@ BAD = QColor(220, 60, 60)
 
 
 class TableLoader(QObject):
-    """Reads a CSV file one step of :func:`~nnbuilder.core.data.table.read_table_steps`
-    (at most :data:`~nnbuilder.core.data.table.ROWS_PER_STEP` rows) per turn of the
+    """Reads a CSV file one step of :func:`~nnbuilder.core.data.csvfile.read_table_steps`
+    (at most :data:`~nnbuilder.core.data.csvfile.ROWS_PER_STEP` rows) per turn of the
     event loop, so the window never waits longer than one step; ``cancel()``
     stops it. ``benchmarks/bench_csv.py`` measures the longest wait.
 
