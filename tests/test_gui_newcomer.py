@@ -67,7 +67,6 @@ def test_the_clock_counts_training_time_at_a_watchable_speed(qtbot, window):
     # The speed limit lets at most 100 steps happen per second (plus one chunk of
     # 25), so the time these steps took is bounded below by the count, on any machine.
     assert s.elapsed * 100 + 25 >= s.step
-    assert s.elapsed >= 1.25  # 150 steps at most 100 a second, plus one chunk of 25
     assert w.elapsed_label.text() == time.strftime("%H:%M:%S", time.gmtime(s.elapsed))
 
 
