@@ -200,7 +200,7 @@ class EdgeItem(QGraphicsPathItem):
         if hit:
             i, j, w = hit
             src, dst = map(escape, self.names())
-            self.setToolTip(f"{src}[{i}] → {dst}[{j}]<br>"
+            self.setToolTip(f"{dst} W[{i + 1}, {j + 1}]: {src} unit {i + 1} → {dst} unit {j + 1}<br>"
                             f"<b>w = {w:.5g}</b><br><i>Click: its chain rule (Learn panel); "
                             "double-click: type a new value (while paused)</i>")
         else:
