@@ -166,7 +166,7 @@ class LiveTrainer(LiveHost):
         self._box = SnapshotBox()
         self._box.put(self._run.snapshot())
         self._thread = threading.Thread(
-            target=serve, args=(self._run, queue_receiver(self._commands), self._box),
+            target=serve, args=(self._run, queue_receiver(self._commands), self._box, True),
             name="nnbuilder-training", daemon=True)
         self._thread.start()
 
