@@ -210,14 +210,20 @@ class SetSeedCommand(QUndoCommand):
         self.document.apply_seed(self.old)
 
 
+def weight_name(row: int, col: int) -> str:
+    """``W[r, c]`` counted from 1 as users read it; ``row`` -1: the bias ``b[c]``."""
+    return f"b[{col + 1}]" if row < 0 else f"W[{row + 1}, {col + 1}]"
+
+
 class SetWeightCommand(QUndoCommand):
-    """A weight typed by hand: ``W[row, col]`` of ``node_id`` from ``old`` to
-    ``new``. ``base`` is the run's weights when it was typed (the document
-    takes them if it has none of its own that fit)."""
+    """A weight typed by hand: ``W[row, col]`` of ``node_id`` (``row`` -1:
+    the bias ``b[col]``) from ``old`` to ``new``. ``base`` is the run's
+    weights when it was typed (the document takes them if it has none of its
+    own that fit)."""
 
     def __init__(self, document, node_id: str, row: int, col: int, old: float, new: float,
                  base: dict, label: str):
-        super().__init__(f"Set {label}: W[{row + 1}, {col + 1}] to {new:g}")
+        super().__init__(f"Set {label}: {weight_name(row, col)} to {new:g}")
         self.document, self.node_id, self.row, self.col = document, node_id, row, col
         self.old, self.new, self.base = old, new, base
 

@@ -19,6 +19,7 @@ from nnbuilder.core.functions.losses import LOSSES
 from nnbuilder.core.model.nodetypes import NODE_SPECS, param_refusal, params_by_name
 
 from .document import Document
+from .weights_table import WeightsTable
 from ..widgets.fields import CheckedDoubleSpinBox, CheckedSpinBox, pass_undo_to_window, refused_style
 
 ACTIVATION_TIPS = {name: f"{a.formula}\n{a.derivative_formula}" for name, a in ACTIVATIONS.items()}
@@ -151,10 +152,15 @@ class Inspector(QWidget):
             self.form.addRow(label, widget)
             self.rows[key] = widget
 
+        # The layer's numbers; the window gives it their source (the run).
+        self.weights_table = WeightsTable()
+        self.weights_table.statusMessage.connect(self.statusMessage)
+
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.formula)
         layout.addLayout(self.form)
+        layout.addWidget(self.weights_table, 1)
         layout.addWidget(self.empty)
         layout.addStretch(1)
         self.show_node(None)
@@ -202,6 +208,7 @@ class Inspector(QWidget):
         if not has:
             for key in self.rows:
                 self.form.setRowVisible(self.rows[key], False)
+            self.weights_table.show_node(None)
             return
         node = doc.graph.nodes[self.node_id]
         p = node.params
@@ -244,6 +251,7 @@ class Inspector(QWidget):
             if "loss" in p:
                 self.loss.setCurrentText(p["loss"])
             self.params.setText(doc.graph.param_count(self.node_id)[1])
+        self.weights_table.show_node(self.node_id if spec.weighted else None)
 
     # ---------------------------------------------------------------- edits
     def _edit(self, mergeable: bool = True, **changes) -> None:

@@ -6,6 +6,8 @@ which go through the undo stack.
 """
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPainterPath, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsPixmapItem, QGraphicsScene
@@ -22,7 +24,7 @@ class NetworkScene(QGraphicsScene):
     """Mirrors ``document.graph``; ``statusMessage`` explains refused gestures."""
 
     statusMessage = Signal(str)
-    weightEditRequested = Signal(str, int, int)  # layer id, row, column of W (name: graph.label)
+    weightEditRequested = Signal(str, int, int)  # layer id, row, column of W (row -1: the bias b[col])
     weightClicked = Signal(str, int, int)  # layer id, row, column of W: a single click on a weight line
 
     def __init__(self, parent=None):
@@ -36,6 +38,8 @@ class NetworkScene(QGraphicsScene):
         self._link_port: PortItem | None = None
         self._handlers = []
         self.data_columns = 2  # raw columns of the data: Input nodes offer x3, x4, ... beyond 2
+        self._biases: dict = {}  # {node id: b} of the weights shown
+        self._sample = None  # (row, {node id: (a or None, f(a))}) of the picked sample
 
     def set_data_columns(self, n: int) -> None:
         self.data_columns = n
@@ -107,7 +111,9 @@ class NetworkScene(QGraphicsScene):
 
     # ------------------------------------------------------------ training
     def show_live(self, weights: dict, maps: dict | None, resolution: int) -> None:
-        """Colour weight lines and fill neuron maps (None: leave them) from a snapshot."""
+        """Colour weight lines and fill neuron maps (None: leave them) from a
+        snapshot; its biases are what a hovered neuron shows."""
+        self._biases = {nid: wb[1] for nid, wb in weights.items() if wb[1] is not None}
         for (src, dst), edge in self.edge_items.items():
             wb = weights.get(dst)
             edge.set_weights(None if wb is None else wb[0])
@@ -125,6 +131,28 @@ class NetworkScene(QGraphicsScene):
             item = place(node, self.sample_items.get(nid), v, kind, unit)
             if item is not None:
                 self.sample_items[nid] = item
+
+    def set_sample_numbers(self, row: int | None, numbers: dict | None) -> None:
+        """The picked sample's pre-activations and outputs ``{node id: (a or
+        None, f(a))}`` (row 1-based), for a hovered neuron; None: no sample."""
+        self._sample = None if numbers is None else (row, numbers)
+
+    def neuron_text(self, node_id: str, unit: int) -> str:
+        """A hovered neuron's tool tip: its bias, and a = W x + b and f(a) of the picked sample."""
+        label = self.document.graph.label(node_id) if self.document is not None else node_id
+        lines = [f"<b>{escape(label)}</b>, unit {unit + 1}"]
+        b = self._biases.get(node_id)
+        if b is not None and unit < len(b):
+            lines.append(f"bias b[{unit + 1}] = <b>{b[unit]:.5g}</b>")
+        if self._sample is not None and node_id in self._sample[1]:
+            row, (pre, out) = self._sample[0], self._sample[1][node_id]
+            if unit < len(out):
+                parts = ([] if pre is None else [f"a = W x + b = {pre[unit]:.5g}"]) + \
+                        [f"{'f(a)' if pre is not None else 'output'} = {out[unit]:.5g}"]
+                lines.append(f"row {row}: " + ", ".join(parts))
+        if b is not None:
+            lines.append("<i>Double-click: type a new bias (while paused)</i>")
+        return "<br>".join(lines)
 
     def mark_weight(self, node_id: str | None, row: int | None = None, col: int | None = None) -> None:
         """Highlight W[row, col] of ``node_id`` on its weight lines (None: no mark)."""

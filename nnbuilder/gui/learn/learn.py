@@ -178,6 +178,9 @@ class LearnController(QObject):
         ds = self.data.dataset
         self.boundary.mark_sample(None if self.row is None or ds is None else ds.X[self.row],
                                   None if self.row is None or ds is None else ds.y[self.row])
+        self.scene.set_sample_numbers(
+            None if ex is None else ex["row"],
+            None if ex is None else {nid: (n["z"], n["a"]) for nid, n in ex["nodes"].items()})
         if ex is None:
             self.scene.show_sample(None)
             self.scene.mark_weight(None)

@@ -36,6 +36,7 @@ from nnbuilder.core.resources import resource_root
 
 from ..run.curves import CurvesPanel, LayerPlot
 from ..data.data_controller import DataController
+from ..diagram.commands import weight_name
 from ..diagram.document import Document
 from .files import MODEL_FILTER, ONNX_FILTER, Dialogs, FileRoom, settings
 from .import_flows import ImportFlows
@@ -193,6 +194,10 @@ class MainWindow(QMainWindow):
         panel.importRequested.connect(lambda: self.imports.import_data())
         panel.normalizeChanged.connect(data.set_normalize)
         self.scene.weightEditRequested.connect(run.edit_weight)
+        table = self.inspector.weights_table
+        table.set_source(lambda: (run.current_weights(), run.running))
+        table.weightTyped.connect(run.type_weight)
+        self.live.frameDrawn.connect(lambda _snap: table.refresh())
         self.boundary.pointClicked.connect(
             lambda x, y, remove, nxt: data.paint(x, y, remove, paint.current_class() + int(nxt)))
         paint.clearRequested.connect(data.clear_points)
@@ -412,8 +417,8 @@ class MainWindow(QMainWindow):
 
     def _ask_weight(self, node_id: str, row: int, col: int, current: float) -> float | None:
         name = self.document.graph.label(node_id)
-        value, ok = QInputDialog.getDouble(self, "Set a weight", f"{name}: W[{row + 1}, {col + 1}] =",
-                                           current, -1e6, 1e6, 6)
+        value, ok = QInputDialog.getDouble(self, "Set a bias" if row < 0 else "Set a weight",
+                                           f"{name}: {weight_name(row, col)} =", current, -1e6, 1e6, 6)
         return value if ok else None
 
     def _ask_restore(self, source: str) -> bool:
