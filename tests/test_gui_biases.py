@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QTableWidget
 from forward import forward
 from guitools import click_node, pause, view_point, wait_drawn
 from nnbuilder.gui import MainWindow
+from nnbuilder.gui.diagram.sample_values import value_text
 
 WAIT = 15000
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -109,8 +110,8 @@ def test_the_inspector_lists_w_and_b_and_a_typed_cell_is_an_undoable_step(qtbot,
     assert table.verticalHeaderItem(0).text() == "W[1, ·]"
     for r in range(W.shape[0]):
         for c in range(W.shape[1]):
-            assert float(table.item(r, c).text()) == float(f"{W[r, c]:.6g}")
-    assert float(table.item(W.shape[0], 1).text()) == float(f"{b[1]:.6g}")
+            assert float(table.item(r, c).text()) == float(value_text(W[r, c]))
+    assert float(table.item(W.shape[0], 1).text()) == float(value_text(b[1]))
     # type a bias into its cell as a person does: select, type, Enter
     type_cell(qtbot, table, table.item(W.shape[0], 1), "0.75")
     qtbot.waitUntil(lambda: snap(w).weights["dense2"][1][1] == 0.75, timeout=WAIT)
@@ -123,7 +124,7 @@ def test_the_inspector_lists_w_and_b_and_a_typed_cell_is_an_undoable_step(qtbot,
     w.document.undo_stack.undo()
     qtbot.waitUntil(lambda: snap(w).weights["dense2"][1][1] == b[1]
                     and snap(w).weights["dense2"][0][0, 0] == W[0, 0], timeout=WAIT)
-    qtbot.waitUntil(lambda: float(table.item(0, 0).text()) == float(f"{W[0, 0]:.6g}"), timeout=WAIT)
+    qtbot.waitUntil(lambda: float(table.item(0, 0).text()) == float(value_text(W[0, 0])), timeout=WAIT)
 
 
 def test_a_cell_that_is_not_a_number_keeps_the_value_and_says_why(qtbot, window):
@@ -151,4 +152,4 @@ def test_while_training_the_table_follows_and_cannot_be_typed_in(qtbot, window):
     drawn = pause(qtbot, w)
     qtbot.waitUntil(lambda: bool(table.item(0, 0).flags() & Qt.ItemFlag.ItemIsEditable), timeout=WAIT)
     W, _ = drawn.weights["dense2"]
-    qtbot.waitUntil(lambda: float(table.item(0, 0).text()) == float(f"{W[0, 0]:.6g}"), timeout=WAIT)
+    qtbot.waitUntil(lambda: float(table.item(0, 0).text()) == float(value_text(W[0, 0])), timeout=WAIT)

@@ -17,14 +17,11 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
+from .sample_values import value_text as _text
 from ..widgets.fields import pass_undo_to_window
 
 MAX_CELLS = 400  # a larger W is not listed (its biases still are)
 RUNNING_REFRESH_S = 0.25  # while training the table follows at most 4 times a second
-
-
-def _text(v: float) -> str:
-    return f"{v:.6g}"
 
 
 class WeightsTable(QWidget):
