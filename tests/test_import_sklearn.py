@@ -270,11 +270,26 @@ def _mutations(model: onnx.ModelProto, r: np.random.Generator):
     yield m
 
 
+def gemm_network() -> onnx.ModelProto:
+    """A standardized 3-4-2 network of Gemm layers, as nnbuilder's export and PyTorch's write them."""
+    r = np.random.default_rng(3)
+    consts = {"mean": r.normal(size=3), "std": r.uniform(0.5, 2, 3), "W1": r.normal(size=(4, 3)),
+              "b1": r.normal(size=4), "W2": r.normal(size=(4, 2)), "b2": r.normal(size=2)}
+    nodes = [helper.make_node("Sub", ["x", "mean"], ["c"]), helper.make_node("Div", ["c", "std"], ["s"]),
+             helper.make_node("Gemm", ["s", "W1", "b1"], ["h"], transB=1, alpha=1.0),
+             helper.make_node("LeakyRelu", ["h"], ["a"], alpha=0.1),
+             helper.make_node("Gemm", ["a", "W2", "b2"], ["z"]), helper.make_node("Softmax", ["z"], ["y"], axis=1)]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", 1, ["N", 3])],
+                              [helper.make_tensor_value_info("y", 1, ["N", 2])],
+                              [numpy_helper.from_array(v.astype(np.float32), k) for k, v in consts.items()])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+
+
 @pytest.mark.parametrize("name", ["binary-text-relu-zipmap", "multi-int-identity-nozipmap",
-                                  "scaler-multi-text-relu-subdiv", "regressor-identity-scaler"])
+                                  "scaler-multi-text-relu-subdiv", "regressor-identity-scaler", "gemm"])
 def test_fuzzed_files_give_a_model_or_a_one_line_refusal(fitted, name, tmp_path):
-    model = fitted[name][1]
-    r = np.random.default_rng(hash(name) % 2**32)
+    model = gemm_network() if name == "gemm" else fitted[name][1]
+    r = np.random.default_rng(len(name))
     outcomes = [_outcome(m.SerializeToString(), tmp_path) for m in _mutations(model, r)]
     data = model.SerializeToString()
     for _ in range(150):  # random byte flips

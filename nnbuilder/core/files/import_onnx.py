@@ -168,6 +168,12 @@ def _attr(node, name: str, default=None):
     return default
 
 
+def _need(node, n: int) -> None:
+    """OnnxImportError unless ``node`` reads at least ``n`` tensors."""
+    if len(node.input) < n:
+        raise _refuse(node, f"reads {len(node.input)} tensors; the op needs {n}")
+
+
 def _width(r: "_Reader", v) -> int | None:
     """How many columns the value ``v`` has, where it is known."""
     if isinstance(v, Feat):
@@ -199,6 +205,7 @@ def _layer(r: _Reader, node, W: np.ndarray, b: np.ndarray | None) -> None:
 
 
 def _gemm(r, node):
+    _need(node, 2)
     if _attr(node, "transA", 0):
         raise _refuse(node, "transA = 1 is not a layer")
     W = _const(r, node, node.input[1]) * _attr(node, "alpha", 1.0)
@@ -211,10 +218,12 @@ def _gemm(r, node):
 
 
 def _matmul(r, node):
+    _need(node, 2)
     _layer(r, node, _const(r, node, node.input[1]), None)
 
 
 def _add(r, node):
+    _need(node, 2)
     a, b = node.input
     if b in r.consts or a in r.consts:  # a bias after MatMul
         h, bias = (a, r.consts[b]) if b in r.consts else (b, r.consts[a])
@@ -253,6 +262,7 @@ def _concat(r, node):
 
 
 def _gather(r, node):
+    _need(node, 2)
     v = r.values.get(node.input[0])
     if not isinstance(v, Feat) or not v.plain or _attr(node, "axis", 0) != 1:
         raise _refuse(node, "only picking input columns (axis 1) is supported")
@@ -276,7 +286,8 @@ def _set_stats(r: _Reader, node, v, mean, std) -> None:
     n = len(v.names)
     mean, std = (np.asarray(a, dtype=np.float64).reshape(-1) for a in (mean, std))
     if mean.size not in (1, n) or std.size not in (1, n):
-        raise _refuse(node, f"{max(mean.size, std.size)} numbers for {n} input columns")
+        raise _refuse(node, f"a mean of {mean.size} and a scale of {std.size} numbers for {n} input "
+                      "columns (one, or one per column)")
     if not (np.isfinite(mean).all() and np.isfinite(std).all() and (std > 0).all()):
         raise _refuse(node, "standardizes with a mean or a scale that is not a finite number above 0")
     r.values[node.output[0]] = Feat(v.names, np.broadcast_to(mean, (n,)).copy(),
@@ -286,6 +297,7 @@ def _set_stats(r: _Reader, node, v, mean, std) -> None:
 def _standardize(part: str):
     """``Sub`` of the mean, then ``Div`` by the std (``Div`` alone: the mean is 0)."""
     def handle(r, node):
+        _need(node, 2)
         v = r.values.get(node.input[0])
         c = r.consts.get(node.input[1])
         if not isinstance(v, Feat) or c is None or v.std is not None or \
@@ -301,6 +313,7 @@ def _standardize(part: str):
 
 def _sub(r, node):
     """``1 - p`` of a layer's output (a binary classifier's first class), or the mean."""
+    _need(node, 2)
     one = r.consts.get(node.input[0])
     if one is not None and one.size == 1 and one.reshape(-1)[0] == 1 and \
             isinstance(r.values.get(node.input[1]), Out):
@@ -323,6 +336,7 @@ def _scaler(r, node):
 
 def _reshape(r, node):
     """To (rows, width) of what it reshapes only: what skl2onnx writes after a regressor."""
+    _need(node, 2)
     v = r.values.get(node.input[0])
     shape = _const(r, node, node.input[1]).reshape(-1)
     width = _width(r, v)
@@ -364,6 +378,7 @@ def _named_activation(r, node):
 
 
 def _mul(r, node):
+    _need(node, 2)
     a, b = (r.values.get(t) for t in node.input)
     if isinstance(a, Feat) and isinstance(b, Feat) and len(a.names) == len(b.names) == 1 \
             and (a.names[0], b.names[0]) in _PRODUCTS:
@@ -393,6 +408,7 @@ def _transpose(r, node):
 
 
 def _greater(r, node):
+    _need(node, 2)
     if r.consts.get(node.input[1]) is None or np.any(r.consts[node.input[1]] != 0):
         raise _refuse(node, "only h > 0 (a step activation) is supported")
     r.values[node.output[0]] = Cmp(node.input[0])
