@@ -315,6 +315,7 @@ def test_window_imports_a_scikit_learn_pipeline_and_shows_a_dialog_for_a_bad_fil
     assert not window.errors, window.errors
     doc = window.document.to_model()
     assert doc.labels == ["benign", "malignant"]
+    assert "classes benign, malignant" in window.statusBar().currentMessage()
     np.testing.assert_allclose(engine_outputs(doc, ROWS), expected(est, ROWS), rtol=0, atol=1e-5)
 
     before = set(window.document.graph.nodes)
