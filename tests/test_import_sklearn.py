@@ -147,6 +147,20 @@ def test_zipmap_on_and_off_import_the_same_network(fitted):
     np.testing.assert_array_equal(engine_outputs(a, ROWS), engine_outputs(b, ROWS))
 
 
+def test_a_double_precision_pipeline_imports_exactly():
+    """skl2onnx writes a float64 graph for float64 data (Sub/Div, no Scaler): nnbuilder computes in
+    float64 too, so the imported network gives scikit-learn's numbers to rounding."""
+    X64 = X.astype(np.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = make_pipeline(StandardScaler(), MLPClassifier(hidden_layer_sizes=(5,), activation="tanh",
+                                                            max_iter=40, random_state=0)).fit(X64, TEXT3)
+    model = to_onnx(est, X64[:1], target_opset=17)
+    assert model.graph.input[0].type.tensor_type.elem_type == onnx.TensorProto.DOUBLE
+    rows = ROWS.astype(np.float64)
+    np.testing.assert_allclose(engine_outputs(from_onnx(model), rows), est.predict_proba(rows), rtol=0, atol=1e-12)
+
+
 # ------------------------------------------------------------------- CLI
 def write_rows(path, rows):
     path.write_text("a,b,c\n" + "".join(",".join(repr(float(v)) for v in r) + "\n" for r in rows))
