@@ -311,6 +311,9 @@ def _standardize(part: str):
     return handle
 
 
+_mean, _std = _standardize("mean"), _standardize("std")
+
+
 def _sub(r, node):
     """``1 - p`` of a layer's output (a binary classifier's first class), or the mean."""
     _need(node, 2)
@@ -319,13 +322,13 @@ def _sub(r, node):
             isinstance(r.values.get(node.input[1]), Out):
         r.values[node.output[0]] = Compl(node.input[1])
         return
-    _standardize("mean")(r, node)
+    _mean(r, node)
 
 
 def _scaler(r, node):
     """ai.onnx.ml Scaler, ``(x - offset) * scale``: a StandardScaler's standardization."""
     v = r.values.get(node.input[0])
-    if not isinstance(v, Feat) or v.mean is not None or v.std is not None:
+    if not isinstance(v, Feat) or not v.plain:
         raise _refuse(node, "only a Scaler of the input columns is supported")
     offset, scale = np.asarray(_attr(node, "offset", [0.0])), np.asarray(_attr(node, "scale", [1.0]))
     if not np.issubdtype(offset.dtype, np.number) or not np.issubdtype(scale.dtype, np.number):
@@ -429,7 +432,7 @@ def _cast(r, node):
 ONNX_OPS: dict[str, Callable] = {
     "Gemm": _gemm, "MatMul": _matmul, "Add": _add, "Concat": _concat,
     "Identity": _passthrough, "Dropout": _passthrough, "Gather": _gather,
-    "Sub": _sub, "Div": _standardize("std"), "Mul": _mul, "Scaler": _scaler, "Reshape": _reshape,
+    "Sub": _sub, "Div": _std, "Mul": _mul, "Scaler": _scaler, "Reshape": _reshape,
     "Greater": _greater, "Cast": _cast, "Transpose": _transpose,
     **{op: _named_activation for op in ONNX_ACTIVATIONS}, "Sigmoid": _sigmoid,
 }
