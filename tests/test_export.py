@@ -106,7 +106,9 @@ def test_onnx_export_matches_predict(tmp_path, capsys, act, out_act):
     proto = onnx.load(str(path))
     onnx.checker.check_model(proto, full_check=True)
     assert proto.opset_import[0].version >= 17
-    (x,), (y,) = proto.graph.input, proto.graph.output
+    (x,), (y, *label) = proto.graph.input, proto.graph.output
+    # a classifier (softmax and cross-entropy) also says its predicted class
+    assert [o.name for o in label] == (["label"] if out_act == "softmax" else [])
     assert (x.name, x.type.tensor_type.elem_type) == ("x", onnx.TensorProto.FLOAT)
     assert [d.dim_value for d in x.type.tensor_type.shape.dim] == [0, 3]
     assert [d.dim_value for d in y.type.tensor_type.shape.dim] == [0, 3]
@@ -124,7 +126,10 @@ def test_torch_export_matches_predict(tmp_path, capsys, act, out_act):
     doc = trained(zoo(act, out_act, rate=0.4))
     model, path = export(tmp_path, capsys, doc, "torch")
     text = path.read_text()
-    assert "import numpy" not in text and "nnbuilder." not in text.replace("nnbuilder model", "")
+    imported = {line.split()[1].split(".")[0] for line in text.splitlines()
+                if line.lstrip().startswith(("import ", "from "))}
+    # PyTorch, NumPy, pandas when installed, the standard library: never nnbuilder
+    assert imported - set(sys.stdlib_module_names) == {"numpy", "torch", "pandas"}, imported
     X = raw_rows()
     expected = predict_cli(tmp_path, capsys, model, X)
     net = load_script(path).Net().eval()
@@ -240,7 +245,7 @@ def test_script_training_takes_nnbuilders_steps(tmp_path, capsys, settings):
     assert main(["train", str(model), "--data", str(data), "--target", "sign", "--split", "1",
                  "--epochs", "4", "-o", str(ours)]) == 0
     load_script(script).train(["--data", str(data), "--target", "sign", "--epochs", "4",
-                               "-o", str(theirs)])
+                               "--dtype", "float64", "-o", str(theirs)])
     a, b = load_model(ours).weights, load_model(theirs).weights
     # torch's Adam adds eps to sqrt(v_hat), nnbuilder's to sqrt(v): 1e-8-sized differences
     tol = 1e-6 if settings["optimizer"] == "adam" else 1e-12
@@ -265,11 +270,13 @@ def test_torchrun_two_processes_trains_what_one_does(tmp_path, capsys):
     doc.labels = ["differ", "same"]
     _, script = export(tmp_path, capsys, doc, "torch")
     one, two = tmp_path / "one.json", tmp_path / "two.json"
-    load_script(script).train(["--data", str(data), "--target", "sign", "--epochs", "3", "-o", str(one)])
+    load_script(script).train(["--data", str(data), "--target", "sign", "--epochs", "3",
+                               "--dtype", "float64", "-o", str(one)])
     env = dict(os.environ, OMP_NUM_THREADS="1")
     done = subprocess.run(
         [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-         str(script), "train", "--data", str(data), "--target", "sign", "--epochs", "3", "-o", str(two)],
+         str(script), "train", "--data", str(data), "--target", "sign", "--epochs", "3",
+         "--dtype", "float64", "-o", str(two)],
         capture_output=True, text=True, timeout=240, env=env, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "2 process(es)" in done.stdout and f"wrote {two}" in done.stdout
