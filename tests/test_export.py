@@ -319,7 +319,7 @@ def test_script_training_refuses_bad_data_with_one_line(tmp_path, capsys):
     module = load_script(script)
     cases = {"missing.csv": None, "text.csv": "a,b,sign\n1,x,same\n2,3,differ\n",
              "class.csv": "a,b,sign\n1,2,same\n2,3,purple\n"}
-    needles = {"missing.csv": "cannot read", "text.csv": "data row 1: a feature cell",
+    needles = {"missing.csv": "cannot read", "text.csv": "row 2, column 'b': 'x' is not a finite number",
                "class.csv": "class 'purple' is not one of the network's classes differ, same"}
     for name, text in cases.items():
         if text is not None:
