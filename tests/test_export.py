@@ -204,14 +204,20 @@ def test_import_refuses_unsupported_ops_by_name(tmp_path, capsys):
     assert "not an ONNX model" in capsys.readouterr().err
 
 
-def test_export_refuses_an_untrained_model(tmp_path, capsys):
-    m = tmp_path / "m.json"
-    assert main(["new", "2-3-1", "-o", str(m)]) == 0
+def test_export_refuses_a_network_that_is_not_valid(tmp_path):
+    """Untrained exports are written (tests/test_export_torch.py); a broken
+    network is refused with a message, leaving no file."""
+    from nnbuilder.core.errors import NNBuilderError
+    from nnbuilder.core.files.exports import write_export
+
+    g = Graph.chain([2, 3, 1])
+    out = g.nodes_of_type("output")[0].id
+    g.disconnect(g.inputs_of(out)[0], out)
     for fmt in ("onnx", "torch"):
-        out = tmp_path / f"out.{fmt}"
-        assert main(["export", str(m), "--format", fmt, "-o", str(out)]) == 2
-        err = capsys.readouterr().err.strip().splitlines()
-        assert len(err) == 1 and "no trained weights" in err[0] and not out.exists()
+        path = tmp_path / f"out.{fmt}"
+        with pytest.raises(NNBuilderError, match="not valid"):
+            write_export(ModelDocument(g), fmt, path)
+        assert not path.exists()
 
 
 def classification_csv(path, n=40, seed=3):

@@ -220,7 +220,6 @@ def torch_script(doc, name: str = "model") -> str:
         "H_OUT": code.var[out],
         "LOSS": TORCH_LOSSES[(loss.name, loss.fused == act)],
         "OPTIMIZER": TORCH_OPTIMIZERS.get(cfg.optimizer, _no_optimizer)(cfg),
-        "OPTIMIZER_NAME": repr(cfg.optimizer),
         "THRESHOLD": repr(loss.threshold),
         "TASK": repr(task),
         "TRAINED": repr(trained),
@@ -814,7 +813,7 @@ def train(argv):
     if RANK == 0:
         print(f"training on {len(train_rows)} rows{f' ({len(val_rows)} held out)' if len(val_rows) else ''}"
               f" (read in {read_seconds:.1f} s), {world} process(es), {args.epochs} epochs, "
-              f"batch {batch} per process, @OPTIMIZER_NAME@ lr {args.lr:g}, {args.dtype}", flush=True)
+              f"batch {batch} per process, {TRAINING['optimizer']} lr {args.lr:g}, {args.dtype}", flush=True)
     metric = "accuracy" if TASK == "classification" else "r2"
     result = {}
     shuffle = torch.Generator().manual_seed(args.seed)
