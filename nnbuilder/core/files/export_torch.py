@@ -420,12 +420,13 @@ class Source:
         (UTF-8, else Windows-1252, as nnbuilder reads files) and whether a
         line break lies inside quotes; nothing of the text is kept."""
         starts, offset, quotes, self.quoted_breaks = [np.zeros(1, np.int64)], 0, 0, False
-        utf8, self.codec, head = codecs.getincrementaldecoder("utf-8")(), "utf-8-sig", b""
+        utf8, self.codec, head, seen = codecs.getincrementaldecoder("utf-8")(), "utf-8-sig", b"", False
         with open(self.path, "rb") as fh:
             while block := fh.read(1 << 24):
                 if len(head) < 1 << 16:
                     head += block[:(1 << 16) - len(head)]
-                if self.codec == "utf-8-sig" and not block.isascii():
+                if self.codec == "utf-8-sig" and (seen or not block.isascii()):
+                    seen = True
                     try:
                         utf8.decode(block)
                     except UnicodeDecodeError:
