@@ -537,11 +537,13 @@ def _fast(lines, delimiter, feats, t, target_text):
     try:
         if _pd is not None:
             cols = sorted(feats + [t])
+            at = {j: i for i, j in enumerate(cols)}
             df = _pd.read_csv(io.StringIO("\n".join(lines)), sep=delimiter, header=None, usecols=cols,
-                              dtype={j: (str if j == t and target_text else np.float64) for j in cols},
-                              engine="c", na_filter=False, skipinitialspace=True)
-            X = df[feats].to_numpy(np.float64)
-            y = df[t].str.strip().to_numpy(object) if target_text else df[t].to_numpy(np.float64)
+                              dtype={t: str} if target_text else None, engine="c", na_filter=False,
+                              skipinitialspace=True)
+            X = df.iloc[:, [at[j] for j in feats]].to_numpy(np.float64)
+            y = df.iloc[:, at[t]]
+            y = y.str.strip().to_numpy(object) if target_text else y.to_numpy(np.float64)
         else:
             X = np.loadtxt(lines, delimiter=delimiter, usecols=feats, dtype=np.float64, ndmin=2,
                            comments=None, quotechar='"')
