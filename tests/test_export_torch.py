@@ -230,3 +230,36 @@ def test_the_script_streams_its_rows_into_one_float32_array(tmp_path):
         assert isinstance(d.X, np.ndarray) and d.X.dtype == dtype and d.X.shape == (50, 4)
         np.testing.assert_array_equal(d.X, X.astype(dtype))
         np.testing.assert_array_equal(d.y, y)
+
+
+def test_a_regression_reports_the_r2_numpy_computes(tmp_path):
+    """An untrained regression design: the script's R^2 on the training and
+    the held-out rows is 1 - SS_res / SS_tot of the weights it wrote."""
+    rng = np.random.default_rng(9)
+    X = rng.uniform(-2, 2, (50, 2))
+    y = 2 * X[:, 0] - X[:, 1] + rng.normal(0, 0.1, 50)
+    data = tmp_path / "r.csv"
+    data.write_text("u,v,target\n" + "".join(f"{a!r},{b!r},{t!r}\n" for (a, b), t in zip(X.tolist(), y.tolist())))
+    g = Graph.chain([2, 4, 1], activation="tanh", output_activation="linear", loss="l2")
+    m, out = tmp_path / "m.json", tmp_path / "out.json"
+    save_model(m, ModelDocument(g, training=TrainConfig(lr=0.05, batch_size=10)))
+    assert main(["export", str(m), "--format", "torch", "-o", str(tmp_path / "net.py")]) == 0
+    module = load_script(tmp_path / "net.py")
+    assert module.TASK == "regression"
+    module.train(["--data", str(data), "--target", "target", "--epochs", "30", "--val-split", "0.2",
+                  "--dtype", "float64", "-o", str(out)])
+    result = load_model(out)
+    net = Network(result.graph)
+    net.set_weights(result.weights)
+    a = net.predict(net.prepare(X))[:, 0]
+    perm = np.random.default_rng(0).permutation(50)
+    for part, rows in (("train", np.sort(perm[:40])), ("test", np.sort(perm[40:]))):
+        r2 = 1 - np.sum((y[rows] - a[rows]) ** 2) / np.sum((y[rows] - y[rows].mean()) ** 2)
+        assert result.metrics[f"{part}_r2"] == pytest.approx(r2, abs=1e-9)
+        assert result.metrics[f"{part}_loss"] == pytest.approx(0.5 * np.mean((a[rows] - y[rows]) ** 2), abs=1e-12)
+    assert result.metrics["train_r2"] > 0.8
+    # a text cell in a regression target: nnbuilder's words
+    data.write_text("u,v,target\n1,2,3\n2,1,high\n")
+    with pytest.raises(SystemExit, match=r"row 3, column 'target': 'high' is not a finite number "
+                                         r"\(a regression target must be numeric\)"):
+        module.train(["--data", str(data), "--target", "target", "-o", str(tmp_path / "never.json")])
