@@ -72,6 +72,10 @@ def test_a_ten_class_design_trains_from_the_command_line(tmp_path):
         loss = float(np.mean(-np.log(a[rows][np.arange(len(rows)), y[rows]])))
         assert result.metrics[f"{part}_loss"] == pytest.approx(loss, rel=1e-4)
     assert result.metrics["train_accuracy"] > 0.3  # it learnt (10 classes: chance is 0.1)
+    # exported again, it trains on with the column it learnt (the first, not the last) by default
+    assert main(["export", str(out), "--format", "torch", "-o", str(tmp_path / "again.py")]) == 0
+    load_script(tmp_path / "again.py").train(["--data", str(data), "--epochs", "1", "-o", str(tmp_path / "2.json")])
+    assert load_model(tmp_path / "2.json").dataset["target"] == "label"
 
 
 def classifier_metrics_doc(g: Graph, metrics: dict, labels=None) -> ModelDocument:

@@ -579,8 +579,9 @@ class Data:
 
     def __init__(self, source, target, dtype, drop_bad):
         names, path = source.names, source.path
-        if target is None:
-            t = len(names) - 1
+        if target is None:  # the column the model learnt from, if the file has it, else the last
+            learnt = (MODEL.get("dataset") or {}).get("target")
+            t = names.index(learnt) if learnt in names else len(names) - 1
         elif target in names:
             t = names.index(target)
         elif target.isdigit() and 1 <= int(target) <= len(names):
@@ -756,7 +757,8 @@ def train(argv):
     p = argparse.ArgumentParser(prog="train", description="Train this network (torchrun: DDP).")
     p.add_argument("--data", metavar="FILE.csv",
                    help="the data (default: the rows the model file carries, if it does)")
-    p.add_argument("--target", metavar="COL", help="label column by name or number (default last)")
+    p.add_argument("--target", metavar="COL", help="label column by name or number (default: the "
+                   "model's, if the file has it, else the last)")
     p.add_argument("--epochs", type=int, default=TRAINING.get("max_epochs") or @EPOCHS@)
     p.add_argument("--lr", type=float, default=@LR@, help="learning rate (default the model's, %(default)s)")
     p.add_argument("--batch-size", type=int, default=@BATCH@,
@@ -793,8 +795,6 @@ def train(argv):
 
     t0 = time.perf_counter()
     embedded = args.data is None
-    if embedded and args.target is None:
-        args.target = (MODEL.get("dataset") or {}).get("target")
     data = Data(Embedded() if embedded else Source(args.data), args.target,
                 np.float64 if args.dtype == "float64" else np.float32, args.drop_bad)
     read_seconds = time.perf_counter() - t0
