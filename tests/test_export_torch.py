@@ -133,7 +133,8 @@ def test_an_untrained_export_holds_the_weights_train_starts_from(tmp_path, capsy
     for fmt in ("torch", "onnx"):
         assert main(["export", str(m), "--format", fmt, "-o", str(tmp_path / f"net.{'py' if fmt == 'torch' else fmt}")]) == 0
     module = load_script(tmp_path / "net.py")
-    assert module.TRAINED is False and "seed 7" in module.__doc__ and "he_normal" in module.__doc__
+    header = " ".join(module.__doc__.split())
+    assert module.TRAINED is False and "UNTRAINED" in header and "seed 7 (glorot_uniform, he_normal" in header
     got = module.Net().weights()
     stored = {t.name: onnx.numpy_helper.to_array(t) for t in onnx.load(str(tmp_path / "net.onnx")).graph.initializer}
     assert set(got) == set(begin)

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import json
 import re
+import textwrap
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -210,8 +211,9 @@ def torch_script(doc, name: str = "model") -> str:
                  else f"regression of {net.n_outputs} value{'s' * (net.n_outputs != 1)}")
     fill = {
         "NAME": name,
-        "WEIGHTS_NOTE": weights,
-        "TASK_NOTE": f"{task_text} (from the model's {loss.name} loss and {act} Output node)",
+        "WEIGHTS_NOTE": textwrap.fill(f"Weights: {weights}.", 76),
+        "TASK_NOTE": textwrap.fill(f"Task: {task_text} (from the model's {loss.name} loss and {act} "
+                                   "Output node).", 76),
         "COLUMNS": ", ".join(columns[:k]) if k <= 8 else f"{', '.join(columns[:3])} ... {columns[k - 1]}",
         "MODEL_JSON": repr(json.dumps(model, separators=(",", ":"), allow_nan=False)),
         "INIT": "\n        ".join(code.init) or "pass",
@@ -245,8 +247,8 @@ _TEMPLATE = r'''#!/usr/bin/env python3
 
 Needs PyTorch and NumPy (pandas, when installed, reads CSV files faster).
 
-Weights: @WEIGHTS_NOTE@.
-Task: @TASK_NOTE@.
+@WEIGHTS_NOTE@
+@TASK_NOTE@
 
     Net()(x)   x: (N, @K@) raw columns @COLUMNS@ -> (N, @UNITS@),
                what `nnbuilder predict` prints as outputs (float64 by
