@@ -23,7 +23,9 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut, QUndoGroup
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QApplication,
+    QComboBox,
     QFileDialog,
     QInputDialog,
     QLabel,
@@ -190,7 +192,7 @@ class MainWindow(QMainWindow):
         self.play_button.clicked.connect(run.toggle_play)
         self.step_button.clicked.connect(lambda: run.step(held(Qt.KeyboardModifier.ShiftModifier)))
         self.reset_button.clicked.connect(lambda: run.reset(held(SHIFT_OR_CTRL)))
-        self.space = QShortcut(QKeySequence(Qt.Key.Key_Space), self, run.toggle_play)
+        self.space = QShortcut(QKeySequence(Qt.Key.Key_Space), self, self._space)
         panel.configChanged.connect(run.config_changed)
         panel.speedChanged.connect(run.set_speed)
         panel.datasetChanged.connect(data.panel_changed)
@@ -211,6 +213,18 @@ class MainWindow(QMainWindow):
         learn_dock = self.docks["learnDock"]
         for clicked in (self.scene.weightClicked, self.boundary.sampleClicked):
             clicked.connect(lambda *_: learn_dock.raise_())
+
+    def _space(self) -> None:
+        """Space trains or pauses; on a focused button or check box it presses
+        it, on a combo box it opens the list (what Space does there: the
+        window's shortcut took the key first)."""
+        focus = QApplication.focusWidget()
+        if isinstance(focus, QAbstractButton) and focus.window() is self:
+            focus.click()
+        elif isinstance(focus, QComboBox) and focus.window() is self:
+            focus.showPopup()
+        else:
+            self.run.toggle_play()
 
     def _show_ready(self, reason: str | None) -> None:
         """Train, Step and Reset work when the network and data fit together."""
