@@ -249,8 +249,8 @@ def test_help_lists_the_windows_keys_and_the_diagrams(qtbot, window):
     assert "Connect" in text and "Space" in text
     # The README's table has the diagram's keys too.
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    for keys, _ in DIAGRAM_KEYS:
-        assert f"| {keys} |" in readme, keys
+    for keys, what in DIAGRAM_KEYS:
+        assert f"| {keys} | {what} |" in readme, keys
 
 
 # ------------------------------------------------------------ names, dialogs
@@ -277,7 +277,7 @@ def test_every_control_that_takes_the_keyboard_has_a_name(qtbot, window):
             if not accessible_name(c):
                 unnamed.add(f"{type(c).__name__} {c.objectName()!r} in {c.parent().objectName()!r}")
     assert len(checked) > 40
-    assert not unnamed, sorted(unnamed)
+    assert not unnamed, "\n".join(sorted(unnamed))
 
 
 def test_the_file_dialogs_buttons_have_alt_keys(qtbot, window, monkeypatch):
@@ -386,6 +386,6 @@ def test_build_the_3_4_2_network_and_train_it_with_the_keyboard_alone(qtbot, win
     wait_drawn(qtbot, w, lambda s: s.epoch >= 3, running=True, timeout=WAIT)
     press(qtbot, K.Key_Space)
     snap = wait_drawn(qtbot, w, running=False, timeout=WAIT)
-    assert snap.epoch >= 3 and np.isfinite(snap.train_loss)
+    assert snap.epoch >= 3 and np.isfinite(snap.last["train_loss"])
     assert np.shape(w.run.current_weights()[out]["W"]) == (4, 2)
     assert np.shape(w.run.current_weights()[dense]["W"]) == (3, 4)

@@ -90,8 +90,8 @@ class DiagramKeys:
                     else "Delete removes it")
             return f"Connection {src} → {dst}: {more}"
         (i, j), w = rc, item.weights
-        value = f" = {w[i, j]:.5g}" if w is not None else ""
-        return f"Weight {src}[{i}] → {dst}[{j}]{value}: Enter types a new value"
+        value = f": w = {w[i, j]:.5g}" if w is not None else ""
+        return f"Weight {src}[{i}] → {dst}[{j}]{value}; Enter types a new value"
 
     # ------------------------------------------------------------- the keys
     def tab(self, forward: bool) -> bool:
