@@ -306,6 +306,24 @@ def test_the_file_dialogs_buttons_have_alt_keys(qtbot, window, monkeypatch):
     assert "&Cancel" in seen["open"]
 
 
+def test_space_presses_a_focused_check_box_and_trains_elsewhere(qtbot, window):
+    w = window
+    focus_diagram(qtbot, w)
+    press(qtbot, Qt.Key.Key_Home)
+    press(qtbot, Qt.Key.Key_Right)
+    press(qtbot, Qt.Key.Key_Right)  # Dense 1
+    press(qtbot, Qt.Key.Key_Return)
+    tab_to(qtbot, lambda f: f is w.inspector.bias, limit=30)
+    node = w.inspector.node_id
+    assert w.document.graph.nodes[node].params["bias"] is True
+    press(qtbot, Qt.Key.Key_Space)
+    assert w.document.graph.nodes[node].params["bias"] is False
+    assert w.run.worker is None, "Space on a check box started training"
+    press(qtbot, Qt.Key.Key_Escape)
+    press(qtbot, Qt.Key.Key_Space)  # in the diagram: Train
+    wait_drawn(qtbot, w, lambda s: s.step > 0, running=True, timeout=WAIT)
+
+
 # ------------------------------------------------------------ keys alone
 def test_build_the_3_4_2_network_and_train_it_with_the_keyboard_alone(qtbot, window):
     """New, three layers from the palette, a connection made again with C,

@@ -198,12 +198,13 @@ class EdgeItem(QGraphicsPathItem):
             return
         if self._cursor_item is None:
             self._cursor_item = QGraphicsPathItem(self)
-            self._cursor_item.setZValue(3)
+            self._cursor_item.setZValue(1)
             self._cursor_item.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         p, q = self.neuron_lines[k]
         path = QPainterPath(p)
         path.lineTo(q)
-        pen = QPen(QGuiApplication.palette().color(QPalette.ColorRole.Highlight), 2.5, Qt.PenStyle.DashLine)
+        # Solid and wide, under the Learn panel's mark of it (z 2), over the selection's glow.
+        pen = QPen(QGuiApplication.palette().color(QPalette.ColorRole.Highlight), 5.0)
         pen.setCapStyle(Qt.PenCapStyle.RoundCap)
         self._cursor_item.setPen(pen)
         self._cursor_item.setPath(path)
@@ -274,9 +275,11 @@ class EdgeItem(QGraphicsPathItem):
         if self.neuron_lines and self.weights is not None and not selected:
             return  # the weight lines are child items
         if self.neuron_lines:
-            # One line per weight, as TF Playground draws a dense connection.
-            color.setAlpha(200 if selected else 80)
-            painter.setPen(QPen(color, 1.6 if selected else 1.0))
+            # One line per weight, as TF Playground draws a dense connection;
+            # selected under coloured weight lines (child items): a glow around them.
+            glow = selected and self.weights is not None
+            color.setAlpha(110 if glow else 200 if selected else 80)
+            painter.setPen(QPen(color, 6.0 if glow else 1.6 if selected else 1.0))
             for p, q in self.neuron_lines:
                 painter.drawLine(p, q)
             return
