@@ -2,7 +2,8 @@
 
 The scene listens to the graph's events and adds, removes and refreshes items;
 user gestures (dragging a connection, moving nodes) become document edits,
-which go through the undo stack.
+which go through the undo stack. Keys move the selection and make
+connections through ``keys`` (:class:`~.keyboard.DiagramKeys`).
 """
 from __future__ import annotations
 
