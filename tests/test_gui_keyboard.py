@@ -247,6 +247,11 @@ def test_help_lists_the_windows_keys_and_the_diagrams(qtbot, window):
     for action in (window.act_new, window.act_undo, window.act_connect, window.act_fit):
         assert action.shortcut().toString(action.shortcut().SequenceFormat.NativeText) in text
     assert "Connect" in text and "Space" in text
+    tables = dialog.text.document().rootFrame().childFrames()
+    rows = [[t.cellAt(r, c).firstCursorPosition().block().text() for c in range(2)]
+            for t in tables for r in range(t.rows())]
+    assert len(tables) == 2 and len(rows) > 20
+    assert all(k.strip() and v.strip() for k, v in rows), [r for r in rows if not all(r)]
     # The README's table has the diagram's keys too.
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     for keys, what in DIAGRAM_KEYS:

@@ -15,7 +15,7 @@ def action_rows(actions, extra=()) -> list[tuple[str, str]]:
     """(keys, what) for each action with a shortcut, then ``extra`` rows."""
     rows = []
     for a in actions:
-        keys = [k.toString(QKeySequence.SequenceFormat.NativeText) for k in a.shortcuts()]
+        keys = [k.toString(QKeySequence.SequenceFormat.NativeText) for k in a.shortcuts() if not k.isEmpty()]
         if keys:
             rows.append((", ".join(keys), a.text().replace("&", "").rstrip("…")))
     return rows + list(extra)
