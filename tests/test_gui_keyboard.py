@@ -14,7 +14,6 @@ from nnbuilder.core.files.modelfile import ModelDocument
 from nnbuilder.core.model.graph import Graph
 from nnbuilder.gui import MainWindow
 from nnbuilder.gui.diagram.document import Document
-from nnbuilder.gui.diagram.edges import EdgeItem
 from nnbuilder.gui.diagram.items import NodeItem
 from nnbuilder.gui.diagram.keyboard import DIAGRAM_KEYS
 
@@ -180,6 +179,31 @@ def test_enter_on_a_connection_without_weights_says_why(qtbot, window):
     press(qtbot, Qt.Key.Key_Left)
     press(qtbot, Qt.Key.Key_Return)  # in -> b: untrained, so nothing to type in yet
     assert "Train or step once" in w.statusBar().currentMessage()
+
+
+def test_shift_and_the_arrows_move_a_layer_as_one_undo_step(qtbot, window):
+    w = window
+    g, stack = w.document.graph, w.document.undo_stack
+    inp, d1, d2, out = list(g.nodes)
+    x, y = g.nodes[d1].position
+    focus_diagram(qtbot, w)
+    press(qtbot, Qt.Key.Key_Home)
+    press(qtbot, Qt.Key.Key_Right)
+    press(qtbot, Qt.Key.Key_Right)
+    index = stack.index()
+    shift = Qt.KeyboardModifier.ShiftModifier
+    for key in (Qt.Key.Key_Right, Qt.Key.Key_Right, Qt.Key.Key_Right, Qt.Key.Key_Down):
+        press(qtbot, key, shift)
+    assert g.nodes[d1].position == (x + 60, y + 20)
+    item = w.scene.node_items[d1]
+    assert (item.pos().x(), item.pos().y()) == (x + 60, y + 20)
+    assert stack.index() == index + 1 and stack.text(index) == "Move"
+    assert w.scene.selected_node_ids() == [d1], "the selection stays on the layer moved"
+    press(qtbot, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert g.nodes[d1].position == (x, y) and stack.index() == index
+    for key in (Qt.Key.Key_Left, Qt.Key.Key_Right):  # there and back: no step at all
+        press(qtbot, key, shift)
+    assert g.nodes[d1].position == (x, y) and stack.index() == index and not stack.canRedo()
 
 
 # ------------------------------------------------------------ connecting

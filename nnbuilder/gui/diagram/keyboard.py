@@ -23,6 +23,7 @@ DIAGRAM_KEYS = (
     ("Right, Left", "along the connections: a layer's outgoing (incoming) connection, "
                     "a connection's target (source)"),
     ("Up, Down", "the layer above / below; on a connection, the previous / next weight line"),
+    ("Shift+arrows", "move the selected layers (a run of moves is one undo step)"),
     ("Enter", "edit the selection: a layer's settings (the inspector), a weight line's value"),
     ("C", "connect the selected layer: Tab or the arrows choose the target, Enter connects, Esc cancels"),
     ("Esc", "clear the selection (in the inspector: back to the diagram)"),
@@ -147,6 +148,10 @@ class DiagramKeys:
         if key == K.Key_C:
             self.start_link()
             return True
+        arrows = {K.Key_Right: (1, 0), K.Key_Left: (-1, 0), K.Key_Up: (0, -1), K.Key_Down: (0, 1)}
+        if key in arrows and modifiers & Qt.KeyboardModifier.ShiftModifier:
+            self._nudge(*arrows[key])
+            return True
         if key in (K.Key_Right, K.Key_Left):
             self._along(cur, key == K.Key_Right)
             return True
@@ -170,6 +175,22 @@ class DiagramKeys:
         else:
             self.scene.statusMessage.emit(f"{self.scene.document.graph.label(cur.node_id)} has no "
                                           f"{'outgoing' if forward else 'incoming'} connection")
+
+    NUDGE = 20  # scene units per Shift+arrow (half the background grid)
+
+    def _nudge(self, dx: int, dy: int) -> None:
+        """Move the selected nodes, through the document (an undoable step
+        that merges with the moves by key just before it)."""
+        doc = self.scene.document
+        ids = self.scene.selected_node_ids()
+        if not ids:
+            self.scene.statusMessage.emit("Select a layer to move it")
+            return
+        moves = {}
+        for nid in ids:
+            x, y = doc.graph.nodes[nid].position
+            moves[nid] = ((x, y), (x + dx * self.NUDGE, y + dy * self.NUDGE))
+        doc.move(moves, "Move" if len(ids) == 1 else f"Move {len(ids)} nodes", mergeable=True)
 
     def _vertical(self, cur: NodeItem, step: int) -> None:
         """The nearest node above (step -1) or below (+1), the ones in the same column first."""
