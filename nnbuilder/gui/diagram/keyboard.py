@@ -1,6 +1,7 @@
 """The diagram from the keyboard: the selection moves over layers and
 connections, a connection's weight lines are chosen one by one, Enter opens
-what edits the selection, and C makes a connection.
+what edits the selection, C makes a connection and Shift with the arrows
+moves layers.
 
 :data:`DIAGRAM_KEYS` lists the keys (Help > Keyboard shortcuts and the README
 show it). :class:`DiagramKeys` turns a key into a move of the scene's
