@@ -165,11 +165,12 @@ class Document(QObject):
             self.undo_stack.push(RemoveNodeCommand(self.graph, nid))
         self.undo_stack.endMacro()
 
-    def move(self, moves: dict, text: str = "Move") -> None:
-        """``{node_id: (old, new)}`` as one undo step (positions already differ)."""
+    def move(self, moves: dict, text: str = "Move", mergeable: bool = False) -> None:
+        """``{node_id: (old, new)}`` as one undo step (positions already differ);
+        ``mergeable``: consecutive such moves of the same nodes are one step."""
         moves = {n: (tuple(o), tuple(p)) for n, (o, p) in moves.items() if tuple(o) != tuple(p)}
         if moves:
-            self.undo_stack.push(MoveNodesCommand(self.graph, moves, text))
+            self.undo_stack.push(MoveNodesCommand(self.graph, moves, text, mergeable))
 
     def set_params(self, node_id: str, mergeable: bool = True, **changes) -> str | None:
         """Change parameters; return the reason if a value is refused."""

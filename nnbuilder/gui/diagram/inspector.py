@@ -3,6 +3,8 @@
 Number fields refuse a value the node-type registry's check refuses, with its
 reason (:mod:`nnbuilder.gui.widgets.fields`); a name is refused when it is empty or another node
 has it (``Graph.name_refusal``). Every accepted edit is an undoable command.
+Enter on a layer in the diagram focuses the name (:meth:`Inspector.edit`);
+Esc in a field hands the keyboard back (``doneEditing``).
 """
 from __future__ import annotations
 
@@ -51,6 +53,7 @@ class Inspector(QWidget):
     """Shows and edits one node; every edit is an undoable document command."""
 
     statusMessage = Signal(str)
+    doneEditing = Signal()  # Esc in a field: the keyboard goes back to the diagram
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -164,6 +167,18 @@ class Inspector(QWidget):
         layout.addWidget(self.empty)
         layout.addStretch(1)
         self.show_node(None)
+
+    def edit(self) -> None:
+        """Put the keyboard in the shown node's first field (its name), selected."""
+        if self.node_id is not None:
+            self.name.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            self.name.selectAll()
+
+    def keyPressEvent(self, event):
+        if event.key() == Qt.Key.Key_Escape:  # a field left it to us: its own Esc did nothing
+            self.doneEditing.emit()
+            return
+        super().keyPressEvent(event)
 
     def _field(self, cls, key: str, label: str, object_name: str):
         """A number field for parameter ``key`` of the shown node, checked by the registry."""

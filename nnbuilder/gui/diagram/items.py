@@ -76,8 +76,8 @@ class PortItem(QGraphicsItem):
         self.setAcceptHoverEvents(True)
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.setCursor(Qt.CursorShape.CrossCursor)
-        self.setToolTip("Drag to another node to connect" if kind == "out" else
-                        "Drop a connection here")
+        self.setToolTip("Drag to another node to connect (or select the layer and press C)"
+                        if kind == "out" else "Drop a connection here")
         self.setZValue(2)
 
     def boundingRect(self) -> QRectF:

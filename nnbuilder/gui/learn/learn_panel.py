@@ -43,6 +43,7 @@ class LearnPanel(QWidget):
         self.setAccessibleName("See how it learns")
         self.row = QSpinBox()
         self.row.setObjectName("sampleRow")
+        self.row.setAccessibleName("Sample row")
         self.row.setRange(0, 0)
         self.row.setSpecialValueText("none")
         self.row.setToolTip("The data row to follow through the network (1-based, as "
@@ -61,6 +62,7 @@ class LearnPanel(QWidget):
 
         self.text = QTextBrowser()
         self.text.setObjectName("chainRuleText")
+        self.text.setAccessibleName("Explanation")
         self.text.setOpenLinks(False)
         self.text.setHtml(HINT)
         self.text.setMinimumHeight(36)  # it scrolls: a short window keeps its other panels

@@ -38,6 +38,7 @@ class WindowLayout:
         self._window, self._view = window, view
         self.docks: dict[str, QDockWidget] = {}
         training_scroll = QScrollArea()  # the settings scroll when the window is short
+        training_scroll.setAccessibleName("Training settings")
         training_scroll.setWidget(panels["trainingDock"])
         training_scroll.setWidgetResizable(True)
         training_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
