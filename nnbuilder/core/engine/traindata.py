@@ -36,6 +36,8 @@ class TrainData:
     labels_test: np.ndarray | None = None
     n_classes: int = 0
     input_stats: tuple[np.ndarray, np.ndarray] | None = None  # (mean, std) X was standardized with
+    rows_train: np.ndarray | None = None  # (n_train,) the dataset row of each training row
+    rows_test: np.ndarray | None = None
 
     @classmethod
     def from_dataset(cls, ds: Dataset, network: Network, split: float = 0.5,
@@ -56,7 +58,7 @@ class TrainData:
         Y, labels = encode_targets(ds, network)
         return cls(X[tr], Y[tr], X[te], Y[te], ds.task,
                    None if labels is None else labels[tr],
-                   None if labels is None else labels[te], ds.n_classes, stats)
+                   None if labels is None else labels[te], ds.n_classes, stats, tr, te)
 
 
 def encode_targets(ds: Dataset, network: Network) -> tuple[np.ndarray, np.ndarray | None]:

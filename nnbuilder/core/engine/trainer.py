@@ -159,6 +159,8 @@ class Trainer:
         self.history = History()
         self.stop_reason: str | None = None
         self.divergence: dict | None = None
+        #: The training rows (indices into ``data.X_train``) the last step drew; None before one.
+        self.last_batch: np.ndarray | None = None
         #: A :class:`~nnbuilder.core.run.timeline.Timeline` that keeps moments of
         #: the run to rewind to (the live run's), or None.
         self.timeline = None
@@ -186,6 +188,7 @@ class Trainer:
         self._reference: float | None = None  # measured at the next run(), see _reference_loss
         self._exploded_epochs = 0
         self._tmp_w = np.zeros(network.n_weights, dtype=network.dtype)
+        self.last_batch = None
         self._shuffle()
         if self.timeline is not None:  # its moments are of the old network or data
             self.timeline.clear()
@@ -238,6 +241,37 @@ class Trainer:
     def batch_size(self) -> int:
         """Samples per step: the optimizer's own (the perceptron: 1) or the configured one."""
         return min(self.optimizer.batch_size or self.config.batch_size, len(self.data.X_train))
+
+    def next_batch(self) -> np.ndarray:
+        """The training rows (indices into ``data.X_train``) the next step
+        draws: SGD's sample(s), known before the step is taken (a query)."""
+        return self._perm[self._pos:self._pos + self.batch_size].copy()
+
+    def step_on(self, idx) -> None:
+        """One plain gradient-descent step on the training rows ``idx``
+        (indices into ``data.X_train``), whatever the optimizer: ``w <- w - lr
+        x (dL/dw + the penalty)`` with the learning rate as typed, the
+        lecture's update by hand. It counts as a step; the epoch's order of
+        samples is untouched."""
+        idx = np.asarray(idx, dtype=np.int64).ravel()
+        if len(idx) == 0 or idx.min() < 0 or idx.max() >= len(self.data.X_train):
+            raise NNBuilderError("a step by hand needs training rows of this run")
+        net, cfg = self.network, self.config
+        plan = net.plan(len(idx))
+        self.data.X_train.take(idx, axis=0, out=plan.x)
+        self.data.Y_train.take(idx, axis=0, out=plan.y)
+        with np.errstate(over="ignore", invalid="ignore"):
+            plan.train_step()
+            nw = net.n_weights
+            if cfg.l2:
+                net.grad[:nw] += cfg.l2 * net.theta[:nw]
+            if cfg.l1:
+                net.grad[:nw] += cfg.l1 * np.sign(net.theta[:nw])
+            net.theta -= cfg.lr * net.grad
+        self.step += 1
+        self.last_batch = idx
+        if not np.isfinite(net.theta).all():
+            self._diverged("non-finite", None)
 
     @property
     def steps_per_epoch(self) -> int:
@@ -397,7 +431,7 @@ class Trainer:
         bs, opt, timeline = self.batch_size, self.optimizer, self.timeline
         full = net.plan(bs)
         for _ in range(steps):
-            idx = self._perm[self._pos:self._pos + bs]
+            idx = self.last_batch = self._perm[self._pos:self._pos + bs]
             self._pos += bs
             plan = full if len(idx) == bs else net.plan(len(idx))
             X.take(idx, axis=0, out=plan.x)

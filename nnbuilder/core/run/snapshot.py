@@ -49,6 +49,11 @@ class LiveSnapshot:
     # with FetchMoment (a MomentWeights); None when not part of this snapshot.
     timeline: np.ndarray | None = None
     moment: object | None = None
+    # SGD's samples, as dataset rows (0-based), while paused with a batch
+    # smaller than the training rows: the rows the last step drew and the
+    # ones the next step will draw; None otherwise.
+    last_rows: np.ndarray | None = None
+    next_rows: np.ndarray | None = None
 
 
 def build_snapshot(trainer: Trainer, parts=ALL_PARTS, **status) -> LiveSnapshot:
@@ -70,6 +75,11 @@ def build_snapshot(trainer: Trainer, parts=ALL_PARTS, **status) -> LiveSnapshot:
             X, labels = (d.X_test, d.labels_test) if len(d.X_test) else (d.X_train, d.labels_train)
             confusion = confusion_matrix(net.predict(X), labels, d.n_classes, net.loss.threshold)
     div = trainer.divergence
+    d, rows = trainer.data, {}
+    if not status.get("running") and d.rows_train is not None and trainer.batch_size < len(d.X_train):
+        rows["next_rows"] = d.rows_train[trainer.next_batch()]
+        if trainer.last_batch is not None:
+            rows["last_rows"] = d.rows_train[trainer.last_batch]
     timeline = trainer.timeline
     if "timeline" in parts and timeline is not None:
         status.setdefault("timeline", timeline.table())
@@ -78,7 +88,7 @@ def build_snapshot(trainer: Trainer, parts=ALL_PARTS, **status) -> LiveSnapshot:
         stats=stats, last=dict(trainer.history.last), metric_name=trainer.metric_name,
         config=TrainConfig(**trainer.config.to_dict()),
         confusion=confusion, stop_reason=trainer.stop_reason,
-        divergence=None if div is None else dict(div), **status)
+        divergence=None if div is None else dict(div), **rows, **status)
 
 
 def error_snapshot(error: str) -> LiveSnapshot:

@@ -31,7 +31,7 @@ from typing import Callable, Iterable
 
 from .protocol import (Command, DataRef, DataStore, FetchMoment, Pause, Play, Quit, Replace,
                        RequestSnapshot, Reset, Rewind, RunSpec, SetLoss, SetSpeed, SetWeight,
-                       ShareData, Start, Step, StepEpoch, UpdateConfig)
+                       ShareData, Start, Step, StepEpoch, StepOn, UpdateConfig)
 from .snapshot import ALL_PARTS, LiveSnapshot, SnapshotBox, build_snapshot, error_snapshot
 from .timeline import Timeline
 
@@ -195,6 +195,21 @@ def _step(run: Run, cmd: Step) -> None:
         run._speed_mark = (time.perf_counter(), run.trainer.step)
     run.running = False
     run.pending_steps += cmd.steps
+
+
+@_handles(StepOn)
+def _step_on(run: Run, cmd: StepOn) -> None:
+    t = run.trainer
+    rows = t.data.rows_train
+    where = {int(r): i for i, r in enumerate(rows)} if rows is not None else {}
+    missing = [r + 1 for r in cmd.rows if r not in where]
+    if missing:  # the window offers training rows only; said, not raised, if one slips through
+        run.events.append(f"Row {missing[0]} is a test row: a step learns from training rows only")
+        return
+    run.running = False
+    run.pending_steps = 0
+    t.step_on([where[r] for r in cmd.rows])
+    _record(run)
 
 
 @_handles(StepEpoch)

@@ -238,6 +238,14 @@ class RunController(QObject):
         else:
             self.worker.step(1)
 
+    def step_on(self, rows) -> None:
+        """One plain gradient-descent step on dataset ``rows`` (0-based training
+        rows) with the learning rate as typed: the lecture's update by hand."""
+        if self.worker is None and not self.start():
+            return
+        self.state.narrator.try_again()
+        self.worker.step_on(rows)
+
     def reset(self, new_seed: bool = False) -> None:
         """New weights from the same seed (the same run again), or from a new one."""
         if new_seed:  # an undoable edit: Undo gives the old seed back (for the next Reset)

@@ -86,6 +86,10 @@ class BoundaryPlot(BasePlot):
         self.sample_mark = pg.ScatterPlotItem(size=17, brush=None, pen=pg.mkPen("#E03131", width=2.5))
         self.sample_mark.setZValue(20)
         p.addItem(self.sample_mark)
+        # SGD's batch: the rows a step drew (or is about to draw), ringed in amber
+        self.batch_mark = pg.ScatterPlotItem(size=13, brush=None, pen=pg.mkPen("#F59F00", width=2.5))
+        self.batch_mark.setZValue(19)
+        p.addItem(self.batch_mark)
         for points in (self.train_points, self.test_points):
             points.sigClicked.connect(self._sample_clicked)
         self.note = pg.TextItem(anchor=(0.5, 0.5))
@@ -125,6 +129,21 @@ class BoundaryPlot(BasePlot):
             px, py = x_raw[0], float(np.ravel(y)[0]) if y is not None else 0.0
         self.sample_mark.setData([float(px)], [float(py)])
 
+    def mark_batch(self, X_raw: np.ndarray | None, y=None) -> None:
+        """Ring the rows of a training batch (raw inputs ``(k, columns)``, their
+        targets ``y`` the heights on a 1-D plot) in amber; None removes them."""
+        g = self.grid
+        if X_raw is None or g is None or np.ndim(X_raw) != 2 or np.shape(X_raw)[1] != g.raw.shape[1]:
+            self.batch_mark.clear()
+            return
+        X_raw = np.asarray(X_raw, dtype=float)
+        if g.ys is not None:
+            px, py = X_raw[:, g.axes[0]], X_raw[:, g.axes[1]]
+        else:
+            px = X_raw[:, 0]
+            py = np.zeros(len(X_raw)) if y is None else np.asarray(y, dtype=float).reshape(len(X_raw), -1)[:, 0]
+        self.batch_mark.setData(px, py)
+
     def _clicked(self, event) -> None:
         if not self.painting or self.grid is None or self.grid.ys is None:
             return
@@ -146,6 +165,7 @@ class BoundaryPlot(BasePlot):
         ``rows``: each set's row numbers in the dataset (what a click reports)."""
         self.grid, self.task, self.n_classes = grid, task, n_classes
         self.sample_mark.clear()
+        self.batch_mark.clear()
         self.image.clear()
         self.curve.setData([], [])
         self.contour.setData(None)
