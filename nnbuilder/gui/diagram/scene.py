@@ -36,12 +36,18 @@ class NetworkScene(QGraphicsScene):
         self._link_port: PortItem | None = None
         self._handlers = []
         self.data_columns = 2  # raw columns of the data: Input nodes offer x3, x4, ... beyond 2
+        self.column_names: list[str] | None = None  # their names, as the chips and nodes show features
 
-    def set_data_columns(self, n: int) -> None:
-        self.data_columns = n
+    def set_data_columns(self, names: list[str]) -> None:
+        """The data's columns by name: what the Input node offers and how it names them."""
+        names = list(names)
+        if names == self.column_names:
+            return
+        self.data_columns, self.column_names = len(names) or 2, names
         for item in self.node_items.values():
             if item.feature_chips is not None:
                 item.feature_chips.refresh()
+            item.sync_from_model()  # the Input node's neuron labels and summary
 
     # ------------------------------------------------------------- document
     def set_document(self, document: Document) -> None:
