@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication
 
 from nnbuilder.core.functions.features import FEATURE_NAMES
 from nnbuilder.gui.diagram.items import node_texts
+from nnbuilder.gui.diagram.sample_values import value_text
 
 from test_gui_examples import hover_text
 from test_gui_import import click_import, open_import, write
@@ -109,3 +110,33 @@ def test_fit_keeps_a_usable_zoom_with_784_inputs(qtbot, window, tmp_path, monkey
     # Every node is in view after Fit.
     visible = w.view.mapToScene(w.view.viewport().rect()).boundingRect()
     assert visible.contains(rect)
+
+
+def test_weights_from_the_inputs_are_named_by_their_columns(qtbot, make_window):
+    from guitools import view_point
+    from test_gui_learn import EXAMPLES, paused_after_steps
+
+    w = make_window(f"{EXAMPLES}/iris.json")  # the built-in Iris table, with its header
+    assert w.scene.column_names == ["sepal_length", "sepal_width", "petal_length", "petal_width"]
+    paused_after_steps(qtbot, w, 2)
+    graph = w.document.graph
+    inp = graph.nodes_of_type("input")[0].id
+    (src, dst), edge = next((k, e) for k, e in w.scene.edge_items.items() if k[0] == inp)
+    qtbot.waitUntil(lambda: edge.weights is not None, timeout=15000)
+    k = 2 * edge.weights.shape[1] + 1  # W[2, 1]: petal_length -> the second unit
+    p, q = edge.neuron_lines[k]
+    mid = next(m for m in (p + (q - p) * t for t in (0.5, 0.6, 0.4, 0.7)) if edge.weight_at(m)[:2] == (2, 1))
+    assert edge.weight_at(mid)[:2] == (2, 1)
+    vp, pos = w.view.viewport(), view_point(w.view, mid)
+    QApplication.sendEvent(vp, QMouseEvent(QEvent.Type.MouseMove, QPointF(pos), QPointF(vp.mapToGlobal(pos)),
+                                           Qt.MouseButton.NoButton, Qt.MouseButton.NoButton,
+                                           Qt.KeyboardModifier.NoModifier))
+    tip = hover_text(qtbot, vp, pos)
+    assert tip.startswith(f"Input[2] (petal_length) → {graph.label(dst)}[1]"), tip
+    # Clicked: the Learn panel says which column the weight reads, and the row's inputs by name.
+    qtbot.mouseClick(vp, Qt.MouseButton.LeftButton, pos=pos)
+    qtbot.waitUntil(lambda: w.learn.weight is not None, timeout=15000)
+    w.learn.select_row(0)
+    qtbot.waitUntil(lambda: "(from petal_length)" in w.learn_panel.text.toPlainText(), timeout=15000)
+    x = w.data.dataset.X[0]
+    assert f"sepal_length = {value_text(float(x[0]))}, sepal_width = " in w.learn_panel.text.toPlainText()

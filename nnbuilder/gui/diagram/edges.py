@@ -199,8 +199,8 @@ class EdgeItem(QGraphicsPathItem):
         hit = self.weight_at(event.scenePos())
         if hit:
             i, j, w = hit
-            src, dst = map(escape, self.names())
-            self.setToolTip(f"{src}[{i}] → {dst}[{j}]<br>"
+            src, dst = escape(self.source.unit_name(i)), escape(self.target.unit_name(j))
+            self.setToolTip(f"{src} → {dst}<br>"
                             f"<b>w = {w:.5g}</b><br><i>Click: its chain rule (Learn panel); "
                             "double-click: type a new value (while paused)</i>")
         else:

@@ -260,6 +260,15 @@ class NodeItem(QGraphicsObject):
             scene.hide_preview()
         super().hoverLeaveEvent(event)
 
+    def unit_name(self, i: int) -> str:
+        """How a person reads unit ``i`` (0-based): "Dense 1[2]", and for the
+        node of the features its column too: "Input[0] (age)"."""
+        text = f"{self.graph.label(self.node_id)}[{i}]"
+        feats = self.graph.nodes[self.node_id].params.get("features")
+        if feats and i < len(feats):
+            text += f" ({feature_labels([feats[i]], column_names(self))[0]})"
+        return text
+
     def set_problems(self, problems: list) -> None:
         self.problems = problems
         self._update_tooltip()

@@ -150,13 +150,13 @@ class NetworkScene(QGraphicsScene):
         self._preview.setPixmap(pix)
         # Above and left of the cursor: the node's tool tip opens below and right of it.
         self._preview.setPos(scene_pos - QPointF(16 + pix.width(), 16 + pix.height()))
-        self._preview.setToolTip(f"{self.document.graph.label(node_item.node_id)}[{index}]")
+        self._preview.setToolTip(node_item.unit_name(index))
         self._preview.setVisible(True)
 
     @property
     def neuron_preview(self) -> QGraphicsPixmapItem | None:
         """The large neuron map shown beside the cursor (its tool tip names
-        the neuron, e.g. ``Dense 1[1]``); None until a neuron was hovered."""
+        the neuron, e.g. ``Dense 1[1]``, ``Input[0] (age)``); None until a neuron was hovered."""
         return self._preview
 
     def hide_preview(self) -> None:
