@@ -110,6 +110,12 @@ def test_fit_keeps_a_usable_zoom_with_784_inputs(qtbot, window, tmp_path, monkey
     # Every node is in view after Fit.
     visible = w.view.mapToScene(w.view.viewport().rect()).boundingRect()
     assert visible.contains(rect)
+    # The inspector holds all 784 columns: an edit there keeps them.
+    w.select_node("input")
+    assert w.inspector.raw_columns.value() == 782
+    w.inspector.feature_checks["x1^2"].click()
+    feats = w.document.graph.nodes["input"].params["features"]
+    assert sorted(feats) == sorted([f"x{k}" for k in range(1, 785)] + ["x1^2"])
 
 
 def test_weights_from_the_inputs_are_named_by_their_columns(qtbot, make_window):
@@ -140,3 +146,34 @@ def test_weights_from_the_inputs_are_named_by_their_columns(qtbot, make_window):
     qtbot.waitUntil(lambda: "(from petal_length)" in w.learn_panel.text.toPlainText(), timeout=15000)
     x = w.data.dataset.X[0]
     assert f"sepal_length = {value_text(float(x[0]))}, sepal_width = " in w.learn_panel.text.toPlainText()
+
+
+def map_pixels(image):
+    """A neuron thumbnail as an (h, w, 4) array."""
+    ptr = image.constBits()
+    return np.frombuffer(ptr, np.uint8).reshape(image.height(), image.bytesPerLine() // 4, 4)[:, :image.width()]
+
+
+def test_neuron_thumbnails_follow_an_import_of_another_width(qtbot, make_window, tmp_path, monkeypatch):
+    from test_gui_learn import EXAMPLES, paused_after_steps
+
+    w = make_window(f"{EXAMPLES}/circle.json")
+    paused_after_steps(qtbot, w, 2)
+    inp = w.scene.node_items["input"]
+    assert len(inp.maps) == 2
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    path = write(tmp_path, "age,income,score,label\n" + "".join(
+        f"{a:.4f},{b:.4f},{c:.4f},{int(a > 0)}\n" for a, b, c in X))
+    import_file(qtbot, w, path, monkeypatch)
+    # The maps are of the new data: one per column, over the plane of the
+    # first two columns with the third at its median.
+    qtbot.waitUntil(lambda: len(inp.maps) == 3, timeout=15000)
+    age, income, score = (map_pixels(m) for m in inp.maps)
+    assert (score == score[0, 0]).all()  # constant over the plane
+    assert (age == age[:1]).all() and not (age == age[:, :1]).all()  # varies left to right only
+    assert (income == income[:, :1]).all() and not (income == income[:1]).all()  # bottom to top only
+    for nid, item in w.scene.node_items.items():
+        assert len(item.maps) == len(item.neuron_centers()), nid
+    paused_after_steps(qtbot, w, 2)
+    assert len(inp.maps) == 3

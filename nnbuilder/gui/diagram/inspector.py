@@ -16,7 +16,7 @@ from nnbuilder.core.functions.activations import ACTIVATIONS, DEFAULT_ALPHA
 from nnbuilder.core.functions.features import FEATURE_NAMES
 from nnbuilder.core.model.graph import MAX_NAME
 from nnbuilder.core.functions.losses import LOSSES
-from nnbuilder.core.model.nodetypes import NODE_SPECS, param_refusal, params_by_name
+from nnbuilder.core.model.nodetypes import MAX_UNITS, NODE_SPECS, param_refusal, params_by_name
 
 from .document import Document
 from ..widgets.fields import CheckedDoubleSpinBox, CheckedSpinBox, pass_undo_to_window, refused_style
@@ -96,7 +96,7 @@ class Inspector(QWidget):
             grid.addWidget(cb, i // 2, i % 2)
         self.raw_columns = QSpinBox()
         self.raw_columns.setObjectName("rawColumnsSpin")
-        self.raw_columns.setRange(0, 256)
+        self.raw_columns.setRange(0, MAX_UNITS)  # a 784-column table's x3 ... x784 too
         self.raw_columns.setToolTip("Further raw data columns x3, x4, ... (for data with more than "
                                     "two columns)")
         self.raw_columns.valueChanged.connect(self._features_edited)
