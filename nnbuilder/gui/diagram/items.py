@@ -395,7 +395,7 @@ class NodeItem(QGraphicsObject):
             painter.setBrush(fill)
             painter.drawRoundedRect(bar, 4, 4)
             painter.setPen(text)
-            painter.drawText(bar, Qt.AlignmentFlag.AlignCenter, f"{units} units")
+            painter.drawText(bar, Qt.AlignmentFlag.AlignCenter, node_badge(self.graph, self.node_id))
 
 
 def column_names(item: QGraphicsItem) -> list[str]:
