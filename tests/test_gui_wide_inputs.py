@@ -77,7 +77,7 @@ def test_a_wide_import_is_one_block_fitted_with_a_hidden_layer_sized_for_it(
     assert len(graph.nodes_of_type("input")[0].params["features"]) == 64
     chips = w.scene.node_items["input"].feature_chips
     assert chips.collapsed and not set(DERIVED) & set(chips.names)
-    assert chips.block_text().split("\n") == ["64 inputs", "pixel1", "…", "pixel64"]
+    assert chips.block_text().split("\n") == ["64", "inputs", "pixel1", "…", "pixel64"]
     tip = chips.toolTip()
     assert "64 inputs" in tip and "pixel1, pixel2" in tip and "pixel64" in tip
     assert chips.boundingRect().height() < 100  # one block, not 64 chips
@@ -100,7 +100,9 @@ def test_fit_keeps_a_usable_zoom_with_784_inputs(qtbot, window, tmp_path, monkey
     w = window
     import_file(qtbot, w, wide_csv(tmp_path, 50, 784), monkeypatch)
     chips = w.scene.node_items["input"].feature_chips
-    assert chips.block_text().split("\n") == ["784 inputs", "pixel1", "…", "pixel784"]
+    assert chips.block_text().split("\n") == ["784", "inputs", "pixel1", "…", "pixel784"]
+    # 50 rows: no wider hidden layer (at most 50 / 8 units); the status line names the columns.
+    assert "Input features = [pixel1, pixel2, pixel3, …, pixel784]" in w.statusBar().currentMessage()
     w.act_fit.trigger()
     rect = w.scene.itemsBoundingRect()
     # The diagram is wider than tall, as a chain of layers is: no 784-chip column.

@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, Signal
 from nnbuilder.core.data.datasets import CSV_OPTIONS, Dataset, dataset_from_spec, split_indices
 from nnbuilder.core.data.datasource import EMBEDDED_KEYS
 from nnbuilder.core.errors import NNBuilderError
-from nnbuilder.core.functions.features import abbreviated
+from nnbuilder.core.functions.features import abbreviated, feature_labels
 from nnbuilder.core.engine.traindata import fitting_changes, fitting_note
 
 from .gallery import PAINTED
@@ -41,9 +41,9 @@ def spec_title(spec: dict) -> str:
     return spec.get("name") or ("painted" if "points" in spec else os.path.basename(spec.get("csv", "")))
 
 
-def _short(value) -> str:
-    """A fitted setting in a status line: a long feature list abbreviated."""
-    return f"[{abbreviated(value)}]" if isinstance(value, list) else str(value)
+def _short(value, columns) -> str:
+    """A fitted setting in a status line: features by the data's column names, abbreviated."""
+    return f"[{abbreviated(feature_labels(value, columns))}]" if isinstance(value, list) else str(value)
 
 
 class DataController(QObject):
@@ -202,8 +202,9 @@ class DataController(QObject):
         if note:  # the hidden layers were resized: say why, on one line
             self.status.emit(f"Imported {name}, network fitted: {note}", 10000)
             return
-        fitted = "; network fitted: " + ", ".join(
-            f"{doc.graph.label(nid)} {', '.join(f'{k} = {_short(v)}' for k, v in ch.items())}" for nid, ch in changes.items()) \
+        settings = {nid: ", ".join(f"{k} = {_short(v, dataset.column_names)}" for k, v in ch.items())
+                    for nid, ch in changes.items()}
+        fitted = "; network fitted: " + ", ".join(f"{doc.graph.label(nid)} {text}" for nid, text in settings.items()) \
             if changes else ""
         self.status.emit(f"Imported {name}: {summary}{fitted}", 10000)
 

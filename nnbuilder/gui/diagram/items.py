@@ -479,9 +479,9 @@ class FeatureChips(QGraphicsItem):
         return next((i for i in range(len(self.names)) if self.chip_rect(i).contains(pos)), None)
 
     def block_text(self) -> str:
-        """The collapsed block's lines: "784 inputs", the first column, "…", the last."""
+        """The collapsed block's lines: "784", "inputs", the first column, "…", the last."""
         on = feature_labels(self.active(), column_names(self))
-        return "\n".join([f"{len(on):,} inputs", on[0], "…", on[-1]] if len(on) > 1 else ["1 input", *on])
+        return "\n".join([f"{len(on):,}", "inputs", on[0], "…", on[-1]] if len(on) > 1 else ["1 input", *on])
 
     def active(self) -> list[str]:
         return self.node_item.graph.nodes[self.node_item.node_id].params["features"]
