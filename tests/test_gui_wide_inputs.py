@@ -60,6 +60,9 @@ def test_chips_and_the_input_node_read_the_imported_column_names(qtbot, window, 
     qtbot.mouseClick(w.view.viewport(), Qt.MouseButton.LeftButton, pos=view_pos)
     assert w.document.graph.nodes[inp].params["features"] == ["x1", "x3"]
     assert chips.labels() == ["age", "income", "score"]  # still offered, off
+    w.select_node(inp)
+    assert [cb.text() for cb in w.inspector.feature_checks.values() if cb.isVisibleTo(w.inspector)] == \
+        ["age", "income"]  # x3 is the raw-columns field's
     # The import undone: 2-D toy data, x1, x2 and the derived features again.
     w.act_undo.trigger()
     w.act_undo.trigger()
@@ -112,12 +115,15 @@ def test_fit_keeps_a_usable_zoom_with_784_inputs(qtbot, window, tmp_path, monkey
     # Every node is in view after Fit.
     visible = w.view.mapToScene(w.view.viewport().rect()).boundingRect()
     assert visible.contains(rect)
-    # The inspector holds all 784 columns: an edit there keeps them.
+    # The inspector holds all 784 columns (an edit there keeps them), names
+    # them by column and offers no derived features.
     w.select_node("input")
     assert w.inspector.raw_columns.value() == 782
-    w.inspector.feature_checks["x1^2"].click()
-    feats = w.document.graph.nodes["input"].params["features"]
-    assert sorted(feats) == sorted([f"x{k}" for k in range(1, 785)] + ["x1^2"])
+    checks = w.inspector.feature_checks
+    assert checks["x1"].text() == "pixel1" and checks["x2"].text() == "pixel2"
+    assert not any(checks[f].isVisibleTo(w.inspector) for f in DERIVED)
+    checks["x1"].click()
+    assert w.document.graph.nodes["input"].params["features"] == [f"x{k}" for k in range(2, 785)]
 
 
 def test_weights_from_the_inputs_are_named_by_their_columns(qtbot, make_window):

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, Q
                                QSpinBox, QVBoxLayout, QWidget)
 
 from nnbuilder.core.functions.activations import ACTIVATIONS, DEFAULT_ALPHA
-from nnbuilder.core.functions.features import FEATURE_NAMES
+from nnbuilder.core.functions.features import FEATURE_NAMES, feature_label, offered_features
 from nnbuilder.core.model.graph import MAX_NAME
 from nnbuilder.core.functions.losses import LOSSES
 from nnbuilder.core.model.nodetypes import MAX_UNITS, NODE_SPECS, param_refusal, params_by_name
@@ -58,6 +58,7 @@ class Inspector(QWidget):
         self.document: Document | None = None
         self.node_id: str | None = None
         self._updating = 0
+        self.columns: list[str] = []  # the data's column names: what the feature boxes read
 
         self.title = QLabel()
         self.title.setObjectName("inspectorTitle")
@@ -225,6 +226,9 @@ class Inspector(QWidget):
                 feats = p["features"]
                 for name, cb in self.feature_checks.items():
                     cb.setChecked(name in feats)
+                    cb.setText(feature_label(name, self.columns))
+                    # Derived features are offered for 2-D data (or where the node uses one).
+                    cb.setVisible(name in offered_features(len(self.columns)) or name in feats)
                 extra = [f for f in feats if f not in FEATURE_NAMES]
                 self.raw_columns.setValue(max((int(f[1:]) for f in extra), default=2) - 2)
             if "normalize" in p:
@@ -244,6 +248,12 @@ class Inspector(QWidget):
             if "loss" in p:
                 self.loss.setCurrentText(p["loss"])
             self.params.setText(doc.graph.param_count(self.node_id)[1])
+
+    def set_columns(self, names: list[str]) -> None:
+        """The data's columns by name: the feature boxes read them."""
+        if list(names) != self.columns:
+            self.columns = list(names)
+            self.refresh()
 
     # ---------------------------------------------------------------- edits
     def _edit(self, mergeable: bool = True, **changes) -> None:
