@@ -449,13 +449,12 @@ class FeatureChips(QGraphicsItem):
         self.update()
 
     def _tooltip(self, index: int | None = None) -> None:
-        labels = self.labels()
         if self.collapsed:
             on = feature_labels(self.active(), column_names(self))
             self.setToolTip(f"{len(on):,} inputs fed to the network: {escape(abbreviated(on, head=6, tail=3))}"
                             "<br><i>Choose the columns when importing the data</i>")
         elif index is not None:
-            self.setToolTip(f"<b>{escape(labels[index])}</b> ({escape(self.names[index])})<br>"
+            self.setToolTip(f"<b>{escape(self.labels()[index])}</b> ({escape(self.names[index])})<br>"
                             "Click to add it to the network or take it out")
         else:
             self.setToolTip("Input features: click one to add it to the network or take it out")

@@ -45,9 +45,7 @@ class NetworkScene(QGraphicsScene):
             return
         self.data_columns, self.column_names = len(names) or 2, names
         for item in self.node_items.values():
-            if item.feature_chips is not None:
-                item.feature_chips.refresh()
-            item.sync_from_model()  # the Input node's neuron labels and summary
+            item.sync_from_model()  # the chips, the Input node's neuron labels and summary
 
     # ------------------------------------------------------------- document
     def set_document(self, document: Document) -> None:
