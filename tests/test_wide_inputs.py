@@ -113,3 +113,11 @@ def test_explain_names_the_column_a_first_layer_weight_reads(capsys, tmp_path):
     assert "chain rule of Dense 1: W[7,2] (from pixel7) = " in out
     code, out, err = run(capsys, "explain", t, "--data", data, "--row", "1", "--weight", "Output:3:1")
     assert "chain rule of Output: W[3,1] = " in out  # not a weight from the inputs
+
+
+def test_a_run_on_many_inputs_is_labelled_in_a_few_words():
+    from nnbuilder.core.teaching.compare import difference, run_settings
+
+    wide, fewer = Graph.chain([784, 16, 10]), Graph.chain([780, 16, 10])
+    label = difference(run_settings(wide, None, None, 0), run_settings(fewer, None, None, 0))
+    assert "features x1, x2, x3, …, x784" in label and len(label) < 80, label
