@@ -130,10 +130,10 @@ def cmd_info(args) -> int:
         shape = f"{'+'.join(str(w) for w in l['input_width']) or '-'} -> {l['width'] or '?'}"
         count = l["arithmetic"] if l["params"] else "0"
         print(f"{l['name']:<16} {l['type']:<11} {shape:<12} {settings[:28]:<28} {count}")
-    print(f"total parameters: {d['arithmetic']}")
     if d["inputs"]:
         n = len(d["inputs"])
         print(f"inputs ({n}): {abbreviated(d['inputs'], head=8, tail=2) if n > 16 else ', '.join(d['inputs'])}")
+    print(f"total parameters: {d['arithmetic']}")
     for nid, wb in (doc.weights or {}).items():
         if "mean" in wb:
             print(f"{doc.graph.label(nid)}: standardized with mean = "
