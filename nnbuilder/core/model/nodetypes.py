@@ -30,7 +30,8 @@ from ..functions.initializers import INITIALIZERS
 from ..functions.losses import LOSSES
 
 __all__ = ["NodeType", "Param", "BadValue", "FeatureList", "UNITS", "NODE_SPECS", "node_type",
-           "check_param", "params_by_name", "named_params", "INPUT", "OUTPUT", "NO_INPUT", "SINGLE", "MERGE", "MAX_UNITS", "NORMALIZE",
+           "check_param", "params_by_name", "named_params", "INPUT", "OUTPUT", "NO_INPUT", "SINGLE", "MERGE",
+           "MAX_UNITS", "NORMALIZE",
            "OUTPUT_PAIRINGS", "LOSS_UNITS", "ACTIVATION_UNITS", "pairing_problem", "param_refusal"]
 
 MAX_UNITS = 1024
