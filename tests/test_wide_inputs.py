@@ -121,3 +121,15 @@ def test_a_run_on_many_inputs_is_labelled_in_a_few_words():
     wide, fewer = Graph.chain([784, 16, 10]), Graph.chain([780, 16, 10])
     label = difference(run_settings(wide, None, None, 0), run_settings(fewer, None, None, 0))
     assert "features x1, x2, x3, …, x784" in label and len(label) < 80, label
+
+
+def test_a_wide_input_on_narrow_data_is_refused_in_one_short_line():
+    import pytest
+
+    from nnbuilder.core.errors import DataError
+    from nnbuilder.core.functions.features import apply_features
+
+    with pytest.raises(DataError) as e:
+        apply_features(np.zeros((3, 10)), [f"x{k}" for k in range(1, 785)])
+    assert str(e.value) == ("the Input node uses features x1, x2, x3, …, x784, which need 784 data "
+                            "columns; the data has 10")

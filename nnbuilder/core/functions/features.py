@@ -97,7 +97,7 @@ def apply_features(X: np.ndarray, names) -> np.ndarray:
         raise DataError(f"data must be a table of rows and columns, got shape {X.shape}")
     need = columns_needed(names)
     if X.shape[1] < need:
-        raise DataError(f"the Input node uses features {', '.join(names)}, which need "
+        raise DataError(f"the Input node uses features {abbreviated(names)}, which need "
                         f"{need} data columns; the data has {X.shape[1]}")
     out = np.empty((X.shape[0], len(names)))
     # Raw columns are copied (into float64) as they are: a float32 table is
