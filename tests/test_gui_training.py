@@ -280,7 +280,7 @@ def test_hovering_a_neuron_shows_its_map_large_and_the_layer_panel_fills(qtbot, 
     qtbot.waitUntil(lambda: window.scene.neuron_preview is not None and window.scene.neuron_preview.isVisible(),
                     timeout=WAIT)
     assert window.scene.neuron_preview.pixmap().width() == 160
-    assert window.scene.neuron_preview.toolTip() == "Dense 1[1]"
+    assert window.scene.neuron_preview.toolTip() == "Dense 1[2]"  # the second neuron, counted from 1
     # Above and left of the cursor, clear of the node's tool tip (below and right of it).
     box = window.scene.neuron_preview.sceneBoundingRect()
     assert box.right() < centre.x() and box.bottom() < centre.y()

@@ -15,10 +15,10 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, Q
                                QSpinBox, QVBoxLayout, QWidget)
 
 from nnbuilder.core.functions.activations import ACTIVATIONS, DEFAULT_ALPHA
-from nnbuilder.core.functions.features import FEATURE_NAMES
+from nnbuilder.core.functions.features import FEATURE_NAMES, feature_label, offered_features
 from nnbuilder.core.model.graph import MAX_NAME
 from nnbuilder.core.functions.losses import LOSSES
-from nnbuilder.core.model.nodetypes import NODE_SPECS, param_refusal, params_by_name
+from nnbuilder.core.model.nodetypes import MAX_UNITS, NODE_SPECS, param_refusal, params_by_name
 
 from .document import Document
 from .weights_table import WeightsTable
@@ -62,6 +62,7 @@ class Inspector(QWidget):
         self.document: Document | None = None
         self.node_id: str | None = None
         self._updating = 0
+        self.columns: list[str] = []  # the data's column names: what the feature boxes read
 
         self.title = QLabel()
         self.title.setObjectName("inspectorTitle")
@@ -100,7 +101,7 @@ class Inspector(QWidget):
             grid.addWidget(cb, i // 2, i % 2)
         self.raw_columns = QSpinBox()
         self.raw_columns.setObjectName("rawColumnsSpin")
-        self.raw_columns.setRange(0, 256)
+        self.raw_columns.setRange(0, MAX_UNITS)  # a 784-column table's x3 ... x784 too
         self.raw_columns.setToolTip("Further raw data columns x3, x4, ... (for data with more than "
                                     "two columns)")
         self.raw_columns.valueChanged.connect(self._features_edited)
@@ -247,6 +248,9 @@ class Inspector(QWidget):
                 feats = p["features"]
                 for name, cb in self.feature_checks.items():
                     cb.setChecked(name in feats)
+                    cb.setText(feature_label(name, self.columns))
+                    # Derived features are offered for 2-D data (or where the node uses one).
+                    cb.setVisible(name in offered_features(len(self.columns)) or name in feats)
                 extra = [f for f in feats if f not in FEATURE_NAMES]
                 self.raw_columns.setValue(max((int(f[1:]) for f in extra), default=2) - 2)
             if "normalize" in p:
@@ -267,6 +271,12 @@ class Inspector(QWidget):
                 self.loss.setCurrentText(p["loss"])
             self.params.setText(doc.graph.param_count(self.node_id)[1])
         self.weights_table.show_node(self.node_id if spec.weighted else None)
+
+    def set_columns(self, names: list[str]) -> None:
+        """The data's columns by name: the feature boxes read them."""
+        if list(names) != self.columns:
+            self.columns = list(names)
+            self.refresh()
 
     # ---------------------------------------------------------------- edits
     def _edit(self, mergeable: bool = True, **changes) -> None:

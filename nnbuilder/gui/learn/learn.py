@@ -16,6 +16,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from nnbuilder.core.errors import NNBuilderError
+from nnbuilder.core.functions.features import feature_label
 from nnbuilder.core.engine.optimizers import OPTIMIZERS
 from nnbuilder.core.engine.config import TrainConfig
 from nnbuilder.core.engine.traindata import encode_targets
@@ -208,7 +209,7 @@ class LearnController(QObject):
         graph = self.run.document.graph
         tr, _ = self.data.split_indices()
         part = "training" if self.row in set(tr.tolist()) else "test"
-        out = [f"<p><b>Row {ex['row']}</b> ({part} sample): x = {vector_text(ex['x'])}, "
+        out = [f"<p><b>Row {ex['row']}</b> ({part} sample): {self._inputs_text(ex['x'])}, "
                f"target = {vector_text(ex['target'])}, loss of this sample L = "
                f"<b>{value_text(ex['loss'])}</b></p>"]
         w = ex.get("weight")
@@ -227,10 +228,21 @@ class LearnController(QObject):
         out.append("</table>")
         return "".join(out)
 
+    def _columns(self) -> list[str]:
+        return self.data.dataset.column_names if self.data.dataset is not None else []
+
+    def _inputs_text(self, x, limit: int = 6) -> str:
+        """The row's raw inputs by column name: "age = 41, income = 3.2, …"."""
+        shown = [f"{escape(str(c))} = {value_text(float(v))}" for c, v in zip(self._columns(), list(x)[:limit])]
+        return ", ".join(shown) + (", …" if len(x) > limit else "") if shown else f"x = {vector_text(x)}"
+
     def _weight_html(self, ex: dict, w: dict) -> str:
         graph = self.run.document.graph
         name = escape(graph.label(w["node"]))
         where = f"b[{w['col']}]" if w["row"] == "b" else f"W[{w['row']}, {w['col']}]"
+        source = graph.nodes[graph.inputs_of(w["node"])[0]].params.get("features")
+        if source and w["row"] != "b":  # a weight from the inputs: which column it reads
+            where += f" (from {escape(feature_label(source[w['row'] - 1], self._columns()))})"
         cfg = self.run.document.training or TrainConfig()
         factors = "".join(f"<tr><td>{escape(f['name'])}</td><td align='right'>{value_text(f['value'])}"
                           f"</td></tr>" for f in w["factors"])

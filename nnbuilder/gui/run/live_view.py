@@ -227,7 +227,7 @@ class LiveView(QObject):
         """The current data's points and grid in the output view; False when
         there is no grid to draw an output over."""
         data, bp = self.data, self.boundary
-        self.scene.set_data_columns(data.dataset.X.shape[1] if data.dataset is not None else 2)
+        self.scene.set_data_columns(data.dataset.column_names if data.dataset is not None else [])
         if data.dataset is None:
             bp.set_data(None, None, None, None, None, "classification", 0)
             return False

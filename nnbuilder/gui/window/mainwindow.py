@@ -184,6 +184,8 @@ class MainWindow(QMainWindow):
         run.readyChanged.connect(self._show_ready)
         run.documentModified.connect(self._update_title)
         data.dataChanged.connect(lambda: self.output_panel.show_paint_controls(data.spec))
+        data.dataChanged.connect(lambda: self.inspector.set_columns(
+            data.dataset.column_names if data.dataset is not None else []))
         self.files.saved.connect(self._update_title)
         self.files.dataFileDropped.connect(self.imports.import_data)
         self.scene.selectionChanged.connect(self._selection_changed)
