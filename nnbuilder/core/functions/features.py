@@ -9,7 +9,7 @@ import numpy as np
 
 from ..errors import DataError
 
-__all__ = ["FEATURES", "FEATURE_NAMES", "is_feature_name", "apply_features", "feature_stats", "standardize"]
+__all__ = ["FEATURES", "FEATURE_NAMES", "is_feature_name", "raw_column", "apply_features", "feature_stats", "standardize"]
 
 FEATURES = {
     "x1": lambda X: X[:, 0],
@@ -28,6 +28,12 @@ def _raw_index(name: str) -> int | None:
     if name.startswith("x") and name[1:].isdigit() and name[1] != "0":
         return int(name[1:]) - 1
     return None
+
+
+def raw_column(name: str) -> int | None:
+    """The 0-based raw column feature ``name`` is, as it is (``x3``: 2); None
+    for a derived feature (``x1^2``)."""
+    return _raw_index(name)
 
 
 def is_feature_name(name: str) -> bool:
