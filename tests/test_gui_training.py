@@ -348,7 +348,7 @@ def test_data_with_four_features_shows_a_slice_through_two_of_them(qtbot, make_w
     assert panel.slice_x.isVisible() and panel.slice_x.count() == 4
     grid = w.boundary.grid
     assert grid.axes == (0, 1) and [c for c, _ in grid.fixed] == [2, 3]
-    assert "at median" in w.boundary.plotItem.titleLabel.text and w.output_panel.options.slice_label.isVisible()
+    assert "at median" in w.output_panel.options.caption.text() and w.output_panel.options.slice_label.isVisible()
     qtbot.mouseClick(w.step_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: w.boundary.last_rgba is not None, timeout=WAIT)
     panel.slice_x.setCurrentText("petal_length")

@@ -17,7 +17,8 @@ from PySide6.QtWidgets import QApplication, QLabel, QStyle, QToolButton
 
 from nnbuilder.core.errors import NNBuilderError
 from nnbuilder.core.functions.losses import LOSSES
-from nnbuilder.core.run.outputview import NEURON_RES, evaluate_view, output_grids, view_of
+from nnbuilder.core.run.outputview import (NEURON_RES, DataExtent, evaluate_view, output_grids, view_of,
+                                           view_points)
 
 from ..data.data_controller import DataController
 from .curves import CurvesPanel, LayerPlot
@@ -154,6 +155,7 @@ class LiveView(QObject):
         self.probe = ViewProbe()
         self._grids_key = None
         self._grids = (None, None)
+        self._extent = (None, None)  # (data version, its DataExtent)
         run.runReplaced.connect(self.clear)
         run.runReplaced.connect(self.wake)
         run.commandSent.connect(self.wake)
@@ -230,6 +232,7 @@ class LiveView(QObject):
         self.scene.set_data_columns(data.dataset.X.shape[1] if data.dataset is not None else 2)
         if data.dataset is None:
             bp.set_data(None, None, None, None, None, "classification", 0)
+            self.options.show_held([])
             return False
         grid, _ = self.grids()
         tr, te = (shown(ix) for ix in data.split_indices())
@@ -237,6 +240,7 @@ class LiveView(QObject):
         self._name_metric(ds.task == "classification")
         bp.set_data(grid, ds.X[tr], ds.y[tr], ds.X[te], ds.y[te], ds.task, ds.n_classes, ds.column_names,
                     rows=(tr, te))
+        self.options.show_held([] if grid is None else [(ds.column_names[c], v) for c, v in grid.fixed])
         bp.set_show_test(self.options.show_test.isChecked())
         return grid is not None
 
@@ -262,7 +266,11 @@ class LiveView(QObject):
         key = (self.data.version, view_of(self.data.dataset, axes))
         if key != self._grids_key:
             self._grids_key = key
-            self._grids = output_grids(self.data.dataset, axes, painted="points" in self.data.spec)
+            painted = "points" in self.data.spec
+            if self._extent[0] != self.data.version:  # the data's extent, read once per data
+                X = view_points(self.data.dataset, painted)
+                self._extent = (self.data.version, None if X is None else DataExtent.of(X))
+            self._grids = output_grids(self.data.dataset, axes, painted, self._extent[1])
         return self._grids
 
     def evaluate(self, snap, outputs: bool = True, maps: bool = True):

@@ -28,6 +28,9 @@ DOCKS = [("layersDock", "Layers", _L),
          ("problemsDock", "Problems", _B),
          ("networkDock", "Network", _B),
          ("gradientsDock", "Weights and gradients", _B)]
+# The settings scroll in a short window; so does the Inspector (an Input node's
+# features took the output view's height and left it a strip).
+SCROLLED = ("trainingDock", "inspectorDock")
 
 
 class WindowLayout:
@@ -37,14 +40,17 @@ class WindowLayout:
     def __init__(self, window: QMainWindow, view: QGraphicsView, panels: dict[str, QWidget]):
         self._window, self._view = window, view
         self.docks: dict[str, QDockWidget] = {}
-        training_scroll = QScrollArea()  # the settings scroll when the window is short
-        training_scroll.setWidget(panels["trainingDock"])
-        training_scroll.setWidgetResizable(True)
-        training_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scrolled = {}  # panels that scroll when the window is short, rather than squeeze their neighbours
+        for name in SCROLLED:
+            scrolled[name] = area = QScrollArea()
+            area.setWidget(panels[name])
+            area.setWidgetResizable(True)
+            area.setFrameShape(QScrollArea.Shape.NoFrame)
+        training_scroll = scrolled["trainingDock"]
         for name, title, area in DOCKS:
             dock = QDockWidget(title, window)
             dock.setObjectName(name)
-            dock.setWidget(training_scroll if name == "trainingDock" else panels[name])
+            dock.setWidget(scrolled.get(name) or panels[name])
             window.addDockWidget(area, dock)
             self.docks[name] = dock
         d = self.docks
