@@ -4,8 +4,10 @@ scores, the first layer's weights as images and the rows the network misses."""
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetrics
 
 from guitools import wait_drawn
+from nnbuilder.gui.run.curves import ConfusionPlot
 from nnbuilder.gui.window.mainwindow import MainWindow
 
 WAIT = 20000
@@ -95,3 +97,43 @@ def test_caption_names_columns_whole(qtbot, window, tmp_path, monkeypatch):
     qtbot.waitUntil(lambda: "petal_length" in cap.text())
     assert cap.text() == f"others at median: petal_length {np.median(np.round(X[:, 2], 3)):.3g}"
     assert cap.toolTip() == ""  # nothing left out
+
+
+def text_fits(plot):
+    """Every cell's text within its cell's width and height, in pixels of the font it is drawn in."""
+    vb = plot.plotItem.vb
+    cell_w, cell_h = vb.width() / plot.columns, vb.height() / len(plot.class_names)
+    for t in plot.texts:
+        fm = QFontMetrics(t.textItem.font())
+        if fm.horizontalAdvance(t.toPlainText()) > cell_w or fm.height() > cell_h:
+            return False
+    return True
+
+
+@pytest.mark.parametrize("size", [(640, 300), (150, 100)])
+def test_confusion_counts_of_four_digits_fit_their_cells_beside_each_class_scores(qtbot, size):
+    rng = np.random.default_rng(0)
+    counts = rng.integers(1000, 9999, (10, 10))
+    counts[3, 3] = 10000  # five digits, too
+    plot = ConfusionPlot()
+    qtbot.addWidget(plot)
+    plot.resize(*size)
+    plot.show()
+    qtbot.waitExposed(plot)
+    names = [f"class number {i}" for i in range(10)]
+    p = np.diag(counts) / counts.sum(axis=0)
+    r = np.diag(counts) / counts.sum(axis=1)
+    plot.set_counts(counts, names, (p, r, 2 * p * r / (p + r)))
+    # A plot too small for the smallest text asks for the room it needs.
+    qtbot.waitUntil(lambda: plot.width() >= plot.minimumWidth() and plot.height() >= plot.minimumHeight())
+    plot.resize(max(size[0], plot.minimumWidth()), max(size[1], plot.minimumHeight()))
+    qtbot.waitUntil(lambda: text_fits(plot))
+    for i in range(10):
+        for j in range(10):
+            assert plot.cell_text(i, j).toPlainText() == str(counts[i, j])
+        assert plot.cell_text(i, 10).toPlainText() == f"{p[i]:.2f}"
+        assert plot.cell_text(i, 11).toPlainText() == f"{r[i]:.2f}"
+    assert plot.cell_text(3, 3).toPlainText() == "10000"
+    assert plot.cell_text(0, 12).toPlainText() == f"{2 * p[0] * r[0] / (p[0] + r[0]):.2f}"
+    if size[0] > 300:  # room enough: the minimum it started with
+        assert plot.minimumWidth() <= 140

@@ -364,6 +364,8 @@ class LiveView(QObject):
         dataset = self.data.dataset
         if snap.confusion is not None and dataset is not None:
             w.confusion.setVisible(True)
-            w.confusion.set_counts(snap.confusion, dataset.class_names)
+            r = snap.report
+            w.confusion.set_counts(snap.confusion, dataset.class_names,
+                                   None if r is None else (r.precision, r.recall, r.f1))
         elif snap.metric_name != "accuracy":
             w.confusion.setVisible(False)
