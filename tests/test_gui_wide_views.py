@@ -13,7 +13,7 @@ from nnbuilder.gui.window.mainwindow import MainWindow
 WAIT = 20000
 
 
-def write_images(path, side=8, rows=300, seed=0, high=255):
+def write_images(path, side=8, rows=300, seed=0, high=255, noise=1 / 3):
     """A CSV of ``side x side`` images in 0..``high`` (a bar per class, its
     border always 0) and a 'digit' column of 4 classes; the table."""
     rng = np.random.default_rng(seed)
@@ -21,7 +21,7 @@ def write_images(path, side=8, rows=300, seed=0, high=255):
     X = np.zeros((rows, side, side))
     for i, k in enumerate(y):
         X[i, 1:side - 1, 1 + k] = high
-    X[:, 1:side - 1, 1:side - 1] += rng.uniform(0, high / 3, (rows, side - 2, side - 2))
+    X[:, 1:side - 1, 1:side - 1] += rng.uniform(0, noise * high, (rows, side - 2, side - 2))
     X = np.clip(np.round(X), 0, high).reshape(rows, -1)
     names = [f"pixel_{r}_{c}" for r in range(side) for c in range(side)]
     with open(path, "w") as f:
@@ -137,3 +137,124 @@ def test_confusion_counts_of_four_digits_fit_their_cells_beside_each_class_score
     assert plot.cell_text(0, 12).toPlainText() == f"{2 * p[0] * r[0] / (p[0] + r[0]):.2f}"
     if size[0] > 300:  # room enough: the minimum it started with
         assert plot.minimumWidth() <= 140
+
+
+def train_paused(qtbot, w, epochs):
+    """Train to ``epochs`` (the Max epochs rule stops it); the final snapshot drawn."""
+    w.training_panel.max_epochs.setValue(epochs)
+    qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
+    return wait_drawn(qtbot, w, lambda s: s.epoch >= epochs, running=False, timeout=60000)
+
+
+def check_weight_images(qtbot, w, W):
+    """The view's images are ``W``'s columns laid out row by row, drawn in
+    colours whose order follows the weights'."""
+    view = w.weight_images
+    qtbot.waitUntil(lambda: view.images is not None and len(view.images) == W.shape[1], timeout=WAIT)
+    side = int(np.sqrt(W.shape[0]))
+    for u in range(W.shape[1]):
+        np.testing.assert_array_equal(view.images[u], W[:, u].reshape(side, side))
+    # Drawn: orange (negative) through the middle to blue (positive): red falls as the weight grows.
+    grab = view.grid.grab().toImage()
+    for u in range(W.shape[1]):
+        rect = view.grid.rect_of(u)
+        red = np.array([[grab.pixelColor(int(rect.x() + (c + 0.5) * rect.width() / side),
+                                         int(rect.y() + (r + 0.5) * rect.height() / side)).red()
+                         for c in range(side)] for r in range(side)]).ravel()
+        np.testing.assert_array_equal(red, view.rgba[u, :, :, 0].ravel())
+        order = np.argsort(W[:, u], kind="stable")
+        assert np.all(np.diff(red[order].astype(int)) <= 0)
+        assert red[order[0]] > red[order[-1]]
+
+
+def test_weights_as_images_and_mistakes_for_an_8x8_image_table_match_numpy_and_sklearn(
+        qtbot, make_window, tmp_path, monkeypatch):
+    from sklearn.metrics import precision_recall_fscore_support
+
+    from forward import forward, read_model
+    from nnbuilder.core.data.datasets import split_indices
+
+    w = make_window()
+    assert not w.docks["weightImagesDock"].isVisible()  # 2-D data: no images to show
+    assert not w.docks["weightImagesDock"].toggleViewAction().isEnabled()
+    path = tmp_path / "digits.csv"
+    X, y = write_images(path, side=8, rows=240, high=16, noise=1.2)
+    import_csv(qtbot, w, path, monkeypatch)
+    for name in ("weightImagesDock", "mistakesDock"):
+        assert w.docks[name].isVisible() and w.docks[name].toggleViewAction().isEnabled()
+    w.docks["weightImagesDock"].raise_()
+    qtbot.waitUntil(lambda: "Train or step once" in w.weight_images.title.text())
+    snap = train_paused(qtbot, w, 2)
+    g = w.document.graph
+    first = g.outputs_of(g.nodes_of_type("input")[0].id)[0]
+    W = np.asarray(snap.weights[first][0], dtype=np.float64)
+    assert W.shape == (64, g.nodes[first].params["units"])
+    check_weight_images(qtbot, w, W)
+
+    # Mistakes: the test rows whose argmax differs, by an independent forward pass.
+    model_path = tmp_path / "digits.json"
+    assert w.files.save_to(str(model_path))
+    model = read_model(model_path)
+    out, _ = forward(model, X)
+    pred = out.argmax(axis=1)
+    _, te = split_indices(len(X), 0.5, np.random.default_rng(0))
+    wrong = te[pred[te] != y[te]]
+    assert 0 < len(wrong) < len(te)
+    w.docks["mistakesDock"].raise_()
+    view = w.mistakes
+    qtbot.waitUntil(lambda: len(view.rows) == len(wrong), timeout=WAIT)
+    np.testing.assert_array_equal(view.rows, wrong)
+    np.testing.assert_array_equal(view.true, y[wrong])
+    np.testing.assert_array_equal(view.predicted, pred[wrong])
+    assert view.summary.text().startswith(f"{len(wrong)} of {len(te)} test rows misclassified")
+    assert view.grid.captions[0] == f"{y[wrong[0]]}→{pred[wrong[0]]}"
+    assert len(view.grid.images) == len(wrong) and view.grid.images[0].width() == 8
+    # Beside the confusion matrix: precision, recall and F1 as scikit-learn computes them.
+    p, r, f, _ = precision_recall_fscore_support(y[te], pred[te], labels=range(4), zero_division=0)
+    np.testing.assert_allclose(w.curves.confusion.scores, np.column_stack([p, r, f]), atol=1e-12)
+    assert w.curves.confusion.cell_text(0, 4).toPlainText() == f"{p[0]:.2f}"
+
+    # At rest, reopened: from the file's weights, before any run.
+    w2 = make_window(str(model_path))
+    qtbot.waitUntil(lambda: w2.data.dataset is not None, timeout=WAIT)
+    assert w2.run.snapshot is None and w2.docks["weightImagesDock"].isVisible()
+    w2.docks["weightImagesDock"].raise_()
+    check_weight_images(qtbot, w2, np.asarray(model["weights"][first]["W"], dtype=np.float64))
+    w2.docks["mistakesDock"].raise_()
+    qtbot.waitUntil(lambda: len(w2.mistakes.rows) == len(wrong), timeout=WAIT)
+    np.testing.assert_array_equal(w2.mistakes.rows, wrong)
+
+
+def test_mistakes_of_data_that_are_not_images_are_a_table_of_their_values(
+        qtbot, window, tmp_path, monkeypatch):
+    from forward import forward, read_model
+    from nnbuilder.core.data.datasets import split_indices
+
+    w = window
+    rng = np.random.default_rng(4)
+    X = np.round(rng.normal(size=(120, 3)), 3)
+    y = ((X[:, 0] + 0.3 * rng.normal(size=120)) > 0).astype(int)
+    path = tmp_path / "three.csv"
+    path.write_text("alpha,beta,gamma,kind\n" + "".join(f"{a},{b},{c},{k}\n" for (a, b, c), k in zip(X, y)))
+    import_csv(qtbot, w, path, monkeypatch)
+    dock = w.docks["mistakesDock"]
+    assert not w.docks["weightImagesDock"].isVisible() and not dock.isVisible()
+    assert dock.toggleViewAction().isEnabled()  # offered in View > Panels
+    train_paused(qtbot, w, 5)
+    dock.toggleViewAction().trigger()
+    dock.raise_()
+    assert w.files.save_to(str(tmp_path / "three.json"))
+    out, _ = forward(read_model(tmp_path / "three.json"), X)
+    pred = (out[:, 0] > 0.5).astype(int) if out.shape[1] == 1 else out.argmax(axis=1)
+    _, te = split_indices(len(X), 0.5, np.random.default_rng(0))
+    wrong = te[pred[te] != y[te]]
+    assert len(wrong) > 0
+    t = w.mistakes.table
+    qtbot.waitUntil(lambda: t.rowCount() == len(wrong), timeout=WAIT)
+    assert w.mistakes.stack.currentWidget() is t
+    assert [t.horizontalHeaderItem(j).text() for j in range(6)] == ["row", "true", "predicted", "alpha", "beta",
+                                                                      "gamma"]
+    for i, row in enumerate(wrong):
+        assert t.item(i, 0).text() == str(row + 1)
+        assert (t.item(i, 1).text(), t.item(i, 2).text()) == (str(y[row]), str(pred[row]))
+        assert float(t.item(i, 3).text()) == X[row, 0]
