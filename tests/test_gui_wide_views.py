@@ -3,8 +3,9 @@ and caption for a wide table, the confusion matrix's counts and per-class
 scores, the first layer's weights as images and the rows the network misses."""
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import QApplication
 
 from guitools import wait_drawn
 from nnbuilder.gui.run.curves import ConfusionPlot
@@ -43,12 +44,19 @@ def import_csv(qtbot, w, path, monkeypatch):
     qtbot.waitUntil(lambda: w.imports.import_dialog is None, timeout=WAIT)
 
 
+def settle_layouts():
+    """Run the layout passes that are queued (the plot's items lay out in posted events)."""
+    for _ in range(3):
+        QApplication.sendPostedEvents(None, 0)
+        QApplication.processEvents()
+
+
 def small_window(qtbot, w):
     """The window at 1024x700 with its panels laid out afresh for that size."""
     w.resize(1024, 700)
     w.act_reset_layout.trigger()
     qtbot.waitUntil(lambda: w.width() <= 1100)
-    qtbot.wait(0)
+    settle_layouts()
 
 
 def test_wide_table_in_0_255_output_view_spans_its_data_and_wraps_its_caption_in_the_dock(
@@ -59,17 +67,23 @@ def test_wide_table_in_0_255_output_view_spans_its_data_and_wraps_its_caption_in
     import_csv(qtbot, w, tmp_path / "img.csv", monkeypatch)
     opts, plot, dock = w.output_panel.options, w.boundary, w.docks["outputDock"]
     qtbot.waitUntil(lambda: plot.grid is not None and plot.grid.raw.shape[1] == 64, timeout=WAIT)
+    settle_layouts()
     i, j = plot.grid.axes
     # The border pixels are all 0: the view spans two that vary, not the corner.
     assert X[:, i].max() > 0 and X[:, j].max() > 0
 
-    def spans_data():
-        (x0, x1), (y0, y1) = plot.plotItem.vb.viewRange()
-        return x0 <= X[:, i].min() and X[:, i].max() <= x1 and y0 <= X[:, j].min() and X[:, j].max() <= y1
-    qtbot.waitUntil(spans_data)
-    # The plot (its axes, the points in it) lies within the dock, not beyond it.
     vb = plot.plotItem.vb
-    assert vb.sceneBoundingRect().right() <= plot.width() and plot.width() <= dock.width()
+
+    def spans_data():
+        """The data's range is in the view's range, and that range on screen, in the plot."""
+        (x0, x1), (y0, y1) = vb.viewRange()
+        inside = x0 <= X[:, i].min() and X[:, i].max() <= x1 and y0 <= X[:, j].min() and X[:, j].max() <= y1
+        corners = [plot.mapFromScene(vb.mapViewToScene(QPointF(X[:, i].min() if lo else X[:, i].max(),
+                                                               X[:, j].min() if lo else X[:, j].max())))
+                   for lo in (True, False)]
+        return inside and all(plot.rect().contains(c) for c in corners)
+    qtbot.waitUntil(spans_data)
+    assert plot.width() <= dock.width() and vb.sceneBoundingRect().right() <= plot.width()
     assert plot.height() >= 120
     cap = opts.caption
     assert cap.isVisible() and cap.text().startswith("others at median: pixel_0_0 0")
@@ -81,7 +95,7 @@ def test_wide_table_in_0_255_output_view_spans_its_data_and_wraps_its_caption_in
     # Selecting the Input node (its inspector is long) leaves the view its height and range.
     w.select_node(w.document.graph.nodes_of_type("input")[0].id)
     qtbot.waitUntil(lambda: w.inspector.isVisible())
-    qtbot.wait(0)
+    settle_layouts()
     assert plot.height() >= 120 and spans_data() and w.height() <= 700
 
 

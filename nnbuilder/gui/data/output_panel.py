@@ -13,7 +13,7 @@ from ..widgets.colours import CLASS_COLORS
 from ..widgets.plots import BoundaryPlot
 
 MAX_PAINT_CLASSES = DATASET_CONSTRAINTS["classes"].high  # as many as a model file may hold
-MIN_PLOT_HEIGHT = 130  # the output view is never squeezed into a strip by its neighbours
+MIN_PLOT_HEIGHT = 120  # the output view is never squeezed into a strip by its neighbours
 
 
 class PaintRow(QWidget):
