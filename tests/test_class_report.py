@@ -35,9 +35,13 @@ def test_scores_and_mistakes_match_scikit_learn_for_ten_classes():
     np.testing.assert_array_equal(rep.support, s)
     assert rep.precision[7] == 0 and rep.subset == "test"
     wrong = np.flatnonzero(pred != labels)
+    assert len(wrong) > 1000 and rep.n_mistakes == len(wrong)
+    wrong = wrong[:1000]  # the first MAX_LISTED listed
     np.testing.assert_array_equal(rep.mistakes, wrong)
     np.testing.assert_array_equal(rep.true, labels[wrong])
     np.testing.assert_array_equal(rep.predicted, pred[wrong])
+    every = class_report(lambda X: outputs[X[:, 0].astype(int)], data(labels, k), limit=None)
+    np.testing.assert_array_equal(every.mistakes, np.flatnonzero(pred != labels))
 
 
 def test_one_output_classifier_uses_its_threshold_and_without_test_rows_the_training_rows():

@@ -21,9 +21,10 @@ from ..functions.losses import confusion_matrix, predict_classes
 from ..model.nodetypes import NODE_SPECS
 
 __all__ = ["ClassReport", "class_report", "class_scores", "image_side", "first_layer", "weight_images",
-           "MIN_IMAGE_SIDE"]
+           "MIN_IMAGE_SIDE", "MAX_LISTED"]
 
 MIN_IMAGE_SIDE = 4  # 16 inputs and more that make a square are an image
+MAX_LISTED = 1000  # mistakes a report lists (a snapshot carries them several times a second)
 
 
 @dataclass(frozen=True, eq=False)
@@ -31,8 +32,9 @@ class ClassReport:
     """``confusion`` ``(k, k)`` counts (row: true class, column: predicted)
     over the ``subset`` ("test" or "train") rows; per class ``precision``,
     ``recall``, ``f1`` (0 where undefined) and ``support`` (its rows); the
-    rows misclassified: ``mistakes`` (positions within the subset, in order)
-    with their ``true`` and ``predicted`` classes."""
+    rows misclassified: ``mistakes`` (positions within the subset, in order,
+    the first MAX_LISTED of them: :attr:`n_mistakes` counts them all) with
+    their ``true`` and ``predicted`` classes."""
 
     subset: str
     confusion: np.ndarray
@@ -43,6 +45,10 @@ class ClassReport:
     mistakes: np.ndarray
     true: np.ndarray
     predicted: np.ndarray
+
+    @property
+    def n_mistakes(self) -> int:
+        return int(self.confusion.sum() - np.trace(self.confusion))
 
 
 def class_scores(confusion: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -59,10 +65,12 @@ def class_scores(confusion: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
     return precision, recall, f1, support.astype(np.int64)
 
 
-def class_report(outputs_of, data: TrainData, threshold: float = 0.5) -> ClassReport | None:
+def class_report(outputs_of, data: TrainData, threshold: float = 0.5,
+                 limit: int = MAX_LISTED) -> ClassReport | None:
     """The report of a classifier whose outputs for feature rows ``X`` are
     ``outputs_of(X)`` (e.g. ``network.predict``) on ``data``'s test rows
-    (the training rows when there are none); None for regression."""
+    (the training rows when there are none), listing the first ``limit``
+    rows it misses; None for regression."""
     if data.task != "classification":
         return None
     if len(data.X_test):
@@ -74,9 +82,9 @@ def class_report(outputs_of, data: TrainData, threshold: float = 0.5) -> ClassRe
         outputs = np.asarray(outputs_of(X))
     pred = predict_classes(outputs, threshold).astype(np.int64)
     confusion = confusion_matrix(outputs, labels, data.n_classes, threshold)
-    wrong = np.flatnonzero(pred != labels)
-    return ClassReport(subset, confusion, *class_scores(confusion), wrong.astype(np.int64),
-                       labels[wrong], pred[wrong])
+    wrong = np.flatnonzero(pred != labels)[:limit]
+    return ClassReport(subset, confusion, *class_scores(confusion), wrong.astype(np.int32),
+                       labels[wrong].astype(np.int32), pred[wrong].astype(np.int32))
 
 
 def image_side(n_columns: int) -> int | None:

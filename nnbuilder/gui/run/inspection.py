@@ -228,13 +228,13 @@ class MistakesView(QWidget):
         self.grid.set_images(np.zeros((0, 1, 1, 4), np.uint8))
         self.table.setRowCount(0)
 
-    def show_mistakes(self, rows: np.ndarray, true: np.ndarray, predicted: np.ndarray, X: np.ndarray,
+    def show_mistakes(self, rows: np.ndarray, true: np.ndarray, predicted: np.ndarray, n: int, X: np.ndarray,
                       columns: list[str], classes: list[str], side: int | None, subset: str,
                       of: int) -> None:
-        """Rows ``rows`` (dataset order) of ``X`` ``(n, n_columns)`` missed, out of ``of`` ``subset`` rows."""
+        """The first ``rows`` (dataset order) of ``X`` ``(n, n_columns)`` of the
+        ``n`` missed, out of ``of`` ``subset`` rows."""
         self.rows, self.true, self.predicted = rows, true, predicted
-        n = len(rows)
-        shown = min(n, MAX_SHOWN)
+        shown = min(len(rows), MAX_SHOWN)
         more = f" (the first {shown:,} shown)" if n > shown else ""
         self.summary.setText(f"{n:,} of {of:,} {subset} rows misclassified{more}"
                              if n else f"No {subset} row misclassified ({of:,} rows)")
@@ -380,5 +380,5 @@ class InspectionViews(QObject):
         if int(report.confusion.sum()) != len(idx):
             return  # a report of other data than shown
         self.report = report
-        view.show_mistakes(idx[report.mistakes], report.true, report.predicted, ds.X, ds.column_names,
-                           ds.class_names, self.side(), report.subset, len(idx))
+        view.show_mistakes(idx[report.mistakes], report.true, report.predicted, report.n_mistakes, ds.X,
+                           ds.column_names, ds.class_names, self.side(), report.subset, len(idx))
