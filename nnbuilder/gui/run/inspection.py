@@ -305,9 +305,11 @@ class InspectionViews(QObject):
         self.at_rest()
 
     def dock_shown(self, name: str) -> None:
-        """A dock came into view: draw what it missed while hidden."""
-        if self._last is not None:
-            self.draw(*self._last)
+        """Dock ``name`` came into view: draw what it missed while hidden."""
+        if self._last is None:
+            self.at_rest(name)
+        else:
+            self.draw(*self._last, shown=name)
 
     # -------------------------------------------------------------- drawing
     def snapshot_drawn(self, snap) -> None:
@@ -322,9 +324,13 @@ class InspectionViews(QObject):
         self._rest_key = None
         self.at_rest()
 
-    def at_rest(self) -> None:
-        """No snapshot of this run yet: the document's weights, evaluated once."""
+    def at_rest(self, shown: str | None = None) -> None:
+        """No snapshot of this run yet: the document's weights, evaluated once
+        (when a view is in view to show them; ``shown``: that dock just came)."""
         if self.run.snapshot is not None or self.run.document is None:
+            return
+        if shown is None and not (self._visible(WEIGHTS_DOCK) or self._visible(MISTAKES_DOCK)):
+            self._rest_key = None  # evaluated when one comes into view
             return
         weights = self.run.current_weights() if self.run.document.weights else {}
         p = self.run.prepared()
@@ -335,17 +341,18 @@ class InspectionViews(QObject):
         net = p.network_with(weights) if p.data is not None else None
         report = None if net is None else class_report(net.predict, p.data, net.loss.threshold)
         self.draw({nid: (v["W"], v.get("b")) for nid, v in weights.items() if "W" in v}
-                  if net is not None else {}, report)
+                  if net is not None else {}, report, shown)
 
-    def draw(self, weights: dict, report: ClassReport | None) -> None:
+    def draw(self, weights: dict, report: ClassReport | None, shown: str | None = None) -> None:
         """``weights`` ``{node_id: (W, b)}`` and ``report`` of the current
-        data, into the views that are in view (the others when they come)."""
+        data, into the views that are in view (``shown``: that dock is) and
+        the others when they come."""
         if report is None and self._last is not None and self._last[1] is not None:
             report = self._last[1]  # a frame without the report keeps the last one
         self._last = (weights, report)
-        if self._visible(WEIGHTS_DOCK):
+        if shown == WEIGHTS_DOCK or self._visible(WEIGHTS_DOCK):
             self._draw_weights(weights)
-        if self._visible(MISTAKES_DOCK):
+        if shown == MISTAKES_DOCK or self._visible(MISTAKES_DOCK):
             self._draw_mistakes(report)
 
     def _draw_weights(self, weights: dict) -> None:
