@@ -4,7 +4,7 @@ scores, the first layer's weights as images and the rows the network misses."""
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QFontMetrics
+from PySide6.QtGui import QFontMetrics, QPalette
 from PySide6.QtWidgets import QApplication
 
 from guitools import wait_drawn
@@ -223,6 +223,15 @@ def test_weights_as_images_and_mistakes_for_an_8x8_image_table_match_numpy_and_s
     assert view.summary.text().startswith(f"{len(wrong)} of {len(te)} test rows misclassified")
     assert view.grid.captions[0] == f"{y[wrong[0]]}→{pred[wrong[0]]}"
     assert len(view.grid.images) == len(wrong) and view.grid.images[0].width() == 8
+    # Each image is its row, pixel by pixel: the larger the value, the further from the paper colour.
+    paper = view.palette().color(QPalette.ColorRole.Base).red()
+    for k in range(3):
+        away = np.abs(view.grid.rgba[k, :, :, 0].astype(int) - paper).ravel()
+        order = np.argsort(X[wrong[k]], kind="stable")
+        assert np.all(np.diff(away[order]) >= 0) and away[order[-1]] > away[order[0]]
+    # A click on one follows that row through the network in Learn.
+    qtbot.mouseClick(view.grid, Qt.MouseButton.LeftButton, pos=view.grid.rect_of(1).center())
+    assert w.learn.row == wrong[1]
     # Beside the confusion matrix: precision, recall and F1 as scikit-learn computes them.
     p, r, f, _ = precision_recall_fscore_support(y[te], pred[te], labels=range(4), zero_division=0)
     np.testing.assert_allclose(w.curves.confusion.scores, np.column_stack([p, r, f]), atol=1e-12)

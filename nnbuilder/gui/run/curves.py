@@ -319,7 +319,7 @@ class ConfusionPlot(BasePlot):
             ticks += [(k + SCORE_GAP + m + 0.5, name) for m, name in enumerate(SCORE_COLUMNS)]
         self.plotItem.getAxis("bottom").setTicks([ticks])
         left = self.plotItem.getAxis("left")
-        room = max(12, left.width() - 4) if left.width() > 0 else 60
+        room = max(24, int(self.width() * 0.2))  # the row names take a fifth of the plot at most
         left.setTicks([[(k - 1 - i + 0.5, fm.elidedText(n, Qt.TextElideMode.ElideRight, room))
                         for i, n in enumerate(self.class_names)]])
         self._size_text(cell_w, cell_h)

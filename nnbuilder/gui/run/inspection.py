@@ -48,7 +48,7 @@ class ImageGrid(QWidget):
                    tooltips: list[str] | None = None) -> None:
         """``rgba`` ``(n, h, w, 4)`` uint8."""
         rgba = np.ascontiguousarray(rgba, dtype=np.uint8)
-        self._rgba = rgba  # the QImages read this memory
+        self.rgba = rgba  # (n, h, w, 4) as drawn (the QImages read this memory)
         n, h, w = rgba.shape[:3]
         self.images = [QImage(rgba[i].data, w, h, 4 * w, QImage.Format.Format_RGBA8888) for i in range(n)]
         self.captions = list(captions or [])
@@ -213,7 +213,8 @@ class MistakesView(QWidget):
         self.stack = QStackedWidget()
         self.stack.addWidget(scrolled(self.grid))
         self.stack.addWidget(self.table)
-        self.rows = np.zeros(0, dtype=np.int64)  # every row missed, 0-based in the dataset
+        self._shown = None  # what show_mistakes was given last
+        self.rows = np.zeros(0, dtype=np.int64)  # the rows missed listed, 0-based in the dataset
         self.true = self.predicted = self.rows
         self.grid.clicked.connect(lambda i: self.rowClicked.emit(int(self.rows[i])))
         self.table.cellClicked.connect(lambda r, _: self.rowClicked.emit(int(self.rows[r])))
@@ -222,7 +223,14 @@ class MistakesView(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(self.stack, 1)
 
+    def changeEvent(self, event):
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange) \
+                and self._shown is not None:
+            self.show_mistakes(*self._shown)  # the images' paper and ink follow the theme
+        super().changeEvent(event)
+
     def clear(self, text: str = "") -> None:
+        self._shown = None
         self.rows = self.true = self.predicted = np.zeros(0, dtype=np.int64)
         self.summary.setText(text)
         self.grid.set_images(np.zeros((0, 1, 1, 4), np.uint8))
@@ -233,6 +241,7 @@ class MistakesView(QWidget):
                       of: int) -> None:
         """The first ``rows`` (dataset order) of ``X`` ``(n, n_columns)`` of the
         ``n`` missed, out of ``of`` ``subset`` rows."""
+        self._shown = (rows, true, predicted, n, X, columns, classes, side, subset, of)
         self.rows, self.true, self.predicted = rows, true, predicted
         shown = min(len(rows), MAX_SHOWN)
         more = f" (the first {shown:,} shown)" if n > shown else ""
