@@ -281,3 +281,19 @@ def test_mistakes_of_data_that_are_not_images_are_a_table_of_their_values(
         assert t.item(i, 0).text() == str(row + 1)
         assert (t.item(i, 1).text(), t.item(i, 2).text()) == (str(y[row]), str(pred[row]))
         assert float(t.item(i, 3).text()) == X[row, 0]
+
+
+def test_a_large_confusion_matrix_scrolls_in_a_1024x700_window_rather_than_grow_it(qtbot, window):
+    w = window
+    small_window(qtbot, w)
+    w.docks["curvesDock"].raise_()
+    counts = np.random.default_rng(5).integers(1000, 9999, (10, 10))
+    plot = w.curves.confusion
+    plot.setVisible(True)
+    plot.set_counts(counts, [f"class {i}" for i in range(10)], (np.full(10, 0.5),) * 3)
+    settle_layouts()
+    qtbot.waitUntil(lambda: text_fits(plot))
+    assert w.width() <= 1024 and w.height() <= 700
+    assert w.curves.confusion_area.isVisible()
+    plot.setVisible(False)  # hidden with its scroll area: no empty room left
+    assert not w.curves.confusion_area.isVisible()

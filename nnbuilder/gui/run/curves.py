@@ -10,8 +10,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QFont, QFontMetrics, QGuiApplication, QPalette
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QScrollArea,
+                               QVBoxLayout, QWidget)
 
 from nnbuilder.core.engine.trainer import History
 
@@ -295,8 +295,15 @@ class ConfusionPlot(BasePlot):
         self.scores = None  # (k, 3): precision, recall, F1
         self.class_names: list[str] = []
         self.cell_font = self.font()
+        self.area: QWidget | None = None  # the scroll area it sits in, shown and hidden with it
         self.setMinimumWidth(140)
         self.plotItem.vb.sigResized.connect(lambda *_: self._layout())
+
+    def setVisible(self, visible: bool) -> None:
+        """Shown and hidden with the scroll area it sits in (an empty area took the room)."""
+        if self.area is not None:
+            self.area.setVisible(visible)
+        super().setVisible(visible)
 
     @property
     def columns(self) -> float:
@@ -420,6 +427,15 @@ class CurvesPanel(QWidget):
         self.loss = CurvePlot("lossPlot", "Loss", "loss")
         self.metric_plot = CurvePlot("metricPlot", "Accuracy", "accuracy")
         self.confusion = ConfusionPlot()
+        # A matrix whose counts need more room than the panel has scrolls
+        # (its minimum size made a 1024x700 window grow past the screen).
+        self.confusion_area = QScrollArea()
+        self.confusion_area.setObjectName("confusionArea")
+        self.confusion_area.setWidget(self.confusion)
+        self.confusion_area.setWidgetResizable(True)
+        self.confusion_area.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.confusion_area.setMinimumSize(140, 90)
+        self.confusion.area = self.confusion_area
         self.confusion.setVisible(False)  # shown for classification once there are counts
         self.log = QCheckBox("log scale")
         self.log.setObjectName("logScaleCheck")
@@ -445,7 +461,7 @@ class CurvesPanel(QWidget):
         plots = QHBoxLayout()
         plots.addWidget(self.loss, 3)
         plots.addWidget(self.metric_plot, 3)
-        plots.addWidget(self.confusion, 2)
+        plots.addWidget(self.confusion_area, 2)
         # The run so far, while paused: a moment's weights, "Continue from here".
         self.timeline = TimelineBar((self.loss, self.metric_plot))
         layout = QVBoxLayout(self)
