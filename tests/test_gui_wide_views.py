@@ -205,6 +205,13 @@ def test_weights_as_images_and_mistakes_for_an_8x8_image_table_match_numpy_and_s
     assert W.shape == (64, g.nodes[first].params["units"])
     check_weight_images(qtbot, w, W)
 
+    # Weights of a moment looked back at (drawn as the timeline draws them): their images.
+    earlier = {nid: (np.asarray(Wn) * -2.0, b) for nid, (Wn, b) in snap.weights.items()}
+    w.live.show_weights(earlier)
+    check_weight_images(qtbot, w, W * -2.0)
+    w.live.draw(snap)  # back to the live run
+    check_weight_images(qtbot, w, W)
+
     # Mistakes: the test rows whose argmax differs, by an independent forward pass.
     model_path = tmp_path / "digits.json"
     assert w.files.save_to(str(model_path))

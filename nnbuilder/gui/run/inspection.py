@@ -277,12 +277,13 @@ class MistakesView(QWidget):
 class InspectionViews(QObject):
     """Draws ``weights_view`` and ``mistakes_view`` for ``run`` on ``data``
     after each frame ``frame_drawn`` reports, and at rest from the
-    document's weights. ``offer(dock name, offered, show)`` offers or
+    document's weights; the weights of a moment looked back at
+    (``weights_shown``) as images too. ``offer(dock name, offered, show)`` offers or
     withdraws their docks (WEIGHTS_DOCK, MISTAKES_DOCK) as the data calls for
     them (``show``: in view at once); ``visible(dock name)`` says whether one
     is in view (hidden views are drawn when they come: :meth:`dock_shown`)."""
 
-    def __init__(self, run: RunController, data: DataController, frame_drawn,
+    def __init__(self, run: RunController, data: DataController, frame_drawn, weights_shown,
                  weights_view: WeightImagesView, mistakes_view: MistakesView,
                  offer: Callable[[str, bool, bool], None], visible: Callable[[str], bool], parent=None):
         super().__init__(parent)
@@ -294,6 +295,7 @@ class InspectionViews(QObject):
         self._last = None  # (weights, report) drawn last, for a view that comes into view
         self.report: ClassReport | None = None  # the one drawn
         frame_drawn.connect(self.snapshot_drawn)
+        weights_shown.connect(self.weights_shown)
         data.dataChanged.connect(self._data_changed)
         run.runReplaced.connect(self._replaced)
         run.preparedChanged.connect(lambda _: self.at_rest())
@@ -327,6 +329,11 @@ class InspectionViews(QObject):
         if snap.running and self._frames % RUNNING_EVERY:
             return
         self.draw(snap.weights, snap.report)
+
+    def weights_shown(self, weights: dict) -> None:
+        """Weights of no snapshot drawn (a moment looked back at): their images."""
+        if self._visible(WEIGHTS_DOCK):
+            self._draw_weights(weights)
 
     def _replaced(self) -> None:
         self._last = None  # nothing of the old run's report

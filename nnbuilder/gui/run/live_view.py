@@ -137,9 +137,11 @@ class ViewProbe:
 
 class LiveView(QObject):
     """Draws ``run``'s snapshots and ``data``'s points into the given widgets;
-    ``frameDrawn(snapshot)`` after each."""
+    ``frameDrawn(snapshot)`` after each, ``weightsShown(weights)`` after
+    weights of no snapshot (the document's, a moment of the timeline)."""
 
     frameDrawn = Signal(object)
+    weightsShown = Signal(object)  # {node_id: (W, b)} drawn that are not a snapshot's (show_weights)
 
     def __init__(self, run: RunController, data: DataController, options: ViewOptions,
                  boundary: BoundaryPlot, curves: CurvesPanel, layer_plot: LayerPlot,
@@ -210,6 +212,7 @@ class LiveView(QObject):
         if self._grid_shown():
             self.boundary.set_output(outputs, *self._scale())
         self.scene.show_live(weights, maps, NEURON_RES)
+        self.weightsShown.emit(weights)
 
     def _show_running(self) -> None:
         self.counters.show_running(self.run.running)

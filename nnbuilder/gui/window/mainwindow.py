@@ -144,8 +144,8 @@ class MainWindow(QMainWindow):
         self.live = LiveView(self.run, self.data, self.output_panel.options, self.boundary, self.curves,
                              self.layer_plot, self.scene, counters, self)
         self.pins = RunPins(self.run, self.curves, self.live.frameDrawn, self)
-        self.inspection = InspectionViews(self.run, self.data, self.live.frameDrawn, self.weight_images,
-                                          self.mistakes, self.dock_layout.offer,
+        self.inspection = InspectionViews(self.run, self.data, self.live.frameDrawn, self.live.weightsShown,
+                                          self.weight_images, self.mistakes, self.dock_layout.offer,
                                           lambda name: not self.docks[name].visibleRegion().isEmpty(), self)
         self.learn = LearnController(self.run, self.data, self.learn_panel, self.scene, self.boundary, self)
         self.surface = SurfaceLink(self.run, self.data, self.surface_view, self)
