@@ -1,5 +1,6 @@
 """The Output dock: the output view with its options under it (test data,
-discretize, the slice's two features) and, for painted data, the class picker."""
+discretize, the slice's two features and the values the others are held at)
+and, for painted data, the class picker."""
 from __future__ import annotations
 
 from PySide6.QtCore import QRect, QSize, Qt, Signal
