@@ -48,10 +48,10 @@ class WindowLayout:
         self.docks: dict[str, QDockWidget] = {}
         scrolled = {}  # panels that scroll when the window is short, rather than squeeze their neighbours
         for name in SCROLLED:
-            scrolled[name] = area = QScrollArea()
-            area.setWidget(panels[name])
-            area.setWidgetResizable(True)
-            area.setFrameShape(QScrollArea.Shape.NoFrame)
+            scrolled[name] = scroll = QScrollArea()
+            scroll.setWidget(panels[name])
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         training_scroll = scrolled["trainingDock"]
         for name, title, area in DOCKS:
             dock = QDockWidget(title, window)
