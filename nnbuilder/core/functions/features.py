@@ -9,7 +9,8 @@ import numpy as np
 
 from ..errors import DataError
 
-__all__ = ["FEATURES", "FEATURE_NAMES", "is_feature_name", "raw_column", "apply_features", "feature_stats", "standardize"]
+__all__ = ["FEATURES", "FEATURE_NAMES", "is_feature_name", "raw_column", "apply_features", "feature_stats",
+           "standardize"]
 
 FEATURES = {
     "x1": lambda X: X[:, 0],

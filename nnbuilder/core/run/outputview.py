@@ -13,7 +13,8 @@ from ..engine.network import Network
 from ..model.nodetypes import NODE_SPECS
 
 __all__ = ["InputGrid", "DataExtent", "View", "input_grid", "view_points", "view_of", "output_grids",
-           "default_axes", "evaluate_view", "MAX_MAP_UNITS", "BOUNDARY_RES", "NEURON_RES", "CURVE_RES", "PAINT_PLANE"]
+           "default_axes", "evaluate_view", "MAX_MAP_UNITS", "BOUNDARY_RES", "NEURON_RES", "CURVE_RES",
+           "PAINT_PLANE"]
 
 MAX_MAP_UNITS = 16  # layers up to this wide get per-neuron maps
 BOUNDARY_RES = 100  # output view grid (points per side)

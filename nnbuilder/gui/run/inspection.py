@@ -258,7 +258,8 @@ class MistakesView(QWidget):
             ink = np.array(pal.color(QPalette.ColorRole.Text).getRgb(), dtype=np.float64)
             rgba = paper + (ink - paper) * np.clip(t, 0, 1)[..., None]
             rgba = np.round(rgba).astype(np.uint8).reshape(shown, side, side, 4)
-            self.grid.set_images(rgba, [f"{name(a)}→{name(b)}" for a, b in zip(true[:shown], predicted[:shown])],
+            pairs = list(zip(true[:shown], predicted[:shown]))
+            self.grid.set_images(rgba, [f"{name(a)}→{name(b)}" for a, b in pairs],
                                  [f"row {r + 1}: true {name(a)}, predicted {name(b)}"
                                   for r, a, b in zip(rows[:shown], true[:shown], predicted[:shown])])
             return
