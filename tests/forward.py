@@ -20,11 +20,12 @@ def read_model(path) -> dict:
         return json.load(f)
 
 
-def forward(model: dict, raw: np.ndarray) -> tuple[np.ndarray, dict]:
+def forward(model: dict, raw: np.ndarray, pre: dict | None = None) -> tuple[np.ndarray, dict]:
     """(outputs ``(n, units)``, ``{node_id: activations (n, units)}``) of the
     model's chain over raw data columns ``raw``; the Input node's features
     must be plain columns (x1 is the first), standardized if it says so (its
-    activations: the features the first layer takes)."""
+    activations: the features the first layer takes). ``pre``, if given,
+    receives each layer's pre-activations W x + b."""
     nodes = {n["id"]: n for n in model["graph"]["nodes"]}
     after = {e["source"]: e["target"] for e in model["graph"]["edges"]}
     weights = model["weights"]
@@ -39,6 +40,8 @@ def forward(model: dict, raw: np.ndarray) -> tuple[np.ndarray, dict]:
         z = a @ np.asarray(w["W"], dtype=np.float64)
         if w.get("b") is not None:
             z = z + np.asarray(w["b"], dtype=np.float64)
+        if pre is not None:
+            pre[nid] = z
         a = acts[nid] = ACTIVATIONS[node["params"]["activation"]](z)
         if node["type"] == "output":
             return a, acts

@@ -152,7 +152,8 @@ class Driver:
         focus = self.app.focusWidget()
         modal = self.app.activeModalWidget()
         return {
-            "nodes": {nid: {"type": n.type, "position": list(n.position), "selected": nid in selected}
+            "nodes": {nid: {"type": n.type, "name": n.name, "position": list(n.position),
+                            "selected": nid in selected}
                       for nid, n in g.nodes.items()},
             "edges": [[e.source, e.target] for e in g.edges],
             "undo_index": doc.undo_stack.index(),

@@ -263,9 +263,9 @@ def test_every_loss_matches_torch(capsys, tmp_path, loss, act, units, dataset):
         check_against_torch(got, model, None)
         got = explain_json(capsys, m, "--dataset", dataset, "--row", row, "--weight", "h:2:4")
         check_against_torch(got, model, None)
-    # the fused pairs (sigmoid+bce, softmax+cross_entropy) give dL/dz directly
+    # a hidden weight: the lecture's local derivatives, summed over the paths
     names = [f["name"] for f in got["weight"]["factors"]]
-    assert names == ["g'(z_j)", "sum_m w_jm delta_m", "dz/dw = a_i"]
+    assert names == ["dL/df_j", "df_j/da_j", "da_j/dw = x_i"]
 
 
 def merge_graph(act="tanh", loss="cross_entropy", out_act="softmax", units=3, rate=0.5):
@@ -290,8 +290,8 @@ def test_add_concatenate_dropout_and_activation_nodes_match_torch(capsys, tmp_pa
     assert got["nodes"]["cat"]["z"] is None and len(got["nodes"]["cat"]["a"]) == 8
     # Dense 1 feeds the Add and the Concatenate: its a_j gets dL/da_j, not one sum
     got = explain_json(capsys, m, "--dataset", "blobs", "--row", 3, "--weight", "d1:1:1")
-    assert [f["name"] for f in got["weight"]["factors"]] == ["g'(z_j)", "dL/da_j", "dz/dw = a_i"]
-    assert got["weight"]["text"].startswith("dL/dw = g'(z_j) x dL/da_j x a_i = tanh'(z_j) x ")
+    assert [f["name"] for f in got["weight"]["factors"]] == ["dL/df_j", "df_j/da_j", "da_j/dw = x_i"]
+    assert got["weight"]["text"].startswith("dL/dw = dL/df_j x df_j/da_j x da_j/dw = dL/df_j x tanh'(a_j) x x_i = ")
 
 
 def test_the_skip_connection_example_matches_torch(capsys, tmp_path):
@@ -382,10 +382,10 @@ def test_the_lectures_chain_rule_for_y_equals_w_x(capsys, tmp_path):
         # l2 is 1/2 (w x - y)^2 (core/functions/losses.py), so dL/dw = (w x - y) x
         assert got["loss"] == pytest.approx(0.5 * (w * x - y) ** 2, rel=1e-12)
         wt = got["weight"]
-        assert [f["name"] for f in wt["factors"]] == ["dL/da", "da/dz", "dz/dw = a_i"]
+        assert [f["name"] for f in wt["factors"]] == ["dL/df", "df/da", "da/dw = x_i"]
         assert [f["value"] for f in wt["factors"]] == pytest.approx([w * x - y, 1.0, x], rel=1e-12)
         assert wt["gradient"] == pytest.approx((w * x - y) * x, rel=1e-12)
-        assert wt["text"].startswith("dL/dw = dL/da x da/dz x dz/dw = (y_hat - y) x linear'(z) x a_i = ")
+        assert wt["text"].startswith("dL/dw = dL/df x df/da x da/dw = (y_hat - y) x linear'(a) x x_i = ")
         assert f"= ({w * x:.6g} - {y:.6g}) x 1 x {x:.6g} = " in wt["text"]
         assert wt["text"].endswith(f"= {(w * x - y) * x:.6g}")
 
@@ -444,13 +444,13 @@ def test_text_form_shows_nodes_gradients_and_the_chain_rule(capsys, tmp_path):
     assert lines[0].endswith("row 2 of seed_table: x1 = 2; target [1.9]")
     assert f"(l2, n = 1, no regularization): {0.5 * (2 * w - 1.9) ** 2:.6g}" in lines[1]
     table = lines[lines.index("") + 1:]
-    assert table[0].split() == ["node", "unit", "z", "a", "delta"]
-    assert table[1].split() == ["Input", "1", "-", "2", f"{(2 * w - 1.9) * w:.6g}", "(dL/da)"]
+    assert table[0].split() == ["node", "unit", "a", "f(a)", "dL/da"]
+    assert table[1].split() == ["Input", "1", "-", "2", f"{(2 * w - 1.9) * w:.6g}", "(dL/df)"]
     assert table[2].split() == ["Output", "1", f"{2 * w:.6g}", f"{2 * w:.6g}", f"{2 * w - 1.9:.6g}",
-                                "(dL/dz)"]
+                                "(dL/da)"]
     assert "Output  dW[1,:]  " + f"{(2 * w - 1.9) * 2:.6g}" in out
     assert f"chain rule of Output: W[1,1] = {w:.6g}" in out
-    assert lines[-1] == f"dL/dw = dL/da x da/dz x dz/dw = (y_hat - y) x linear'(z) x a_i = " \
+    assert lines[-1] == f"dL/dw = dL/df x df/da x da/dw = (y_hat - y) x linear'(a) x x_i = " \
                         f"({2 * w:.6g} - 1.9) x 1 x 2 = {(2 * w - 1.9) * 2:.6g}"
     # without --weight: no chain rule, and the columns line up
     code, out, _ = run(capsys, "explain", m, "--dataset", "seed_table", "--row", "2")
@@ -545,3 +545,48 @@ def test_a_weight_outside_the_layer_is_refused_in_the_core_too(tmp_path):
         with pytest.raises(NNBuilderError):
             explain_sample(net, [1.0], [2.0], ref)
     assert explain_sample(net, [1.0], [2.0], WeightRef("output", 0, 0)).weight.factors[2].value == 1.0
+
+
+def _evaluate(numbers: str) -> list[float]:
+    """The terms of a written-out sum of products, each evaluated."""
+    terms = []
+    for term in numbers.split(" + "):
+        product = 1.0
+        for factor in term.split(" x "):
+            product *= float(eval(factor, {"__builtins__": {}}, {}))  # "(0.5 - 1)", "(-0.2)", "0.7"
+        terms.append(product)
+    return terms
+
+
+@pytest.mark.parametrize("loss,out_act", [("cross_entropy", "softmax"), ("l2", "sigmoid")])
+def test_a_hidden_weights_chain_rule_is_written_out_path_by_path(capsys, tmp_path, loss, out_act):
+    """The lecture's form: dL/dw as a sum over the paths to the loss of the
+    product of the local derivatives dL/df x df/da x da/df x ... x da/dw,
+    every number written; the written sum equals torch's gradient."""
+    m = tmp_path / "m.json"
+    model = make_model(m, [("in", "input", {"features": ["x1", "x2"]}),
+                           ("d1", "dense", dense(2, "tanh")), ("d2", "dense", dense(2, "tanh")),
+                           ("out", "output", output(3, out_act, loss))],
+                       [("in", "d1"), ("d1", "d2"), ("d2", "out")], seed=5, scale=1.5)
+    got = explain_json(capsys, m, "--dataset", "blobs", "--row", 4, "--weight", "d1:2:1")
+    check_against_torch(got, model, None)
+    text = got["weight"]["text"]
+    head, sym, numbers, result = text.split(" = ")[1:5]
+    local = ("dL/da_o" if out_act == "softmax" else "dL/df_o x df_o/da_o")
+    assert head == f"sum over (k, o) of {local} x da_o/df_k x df_k/da_k x da_k/df_j x df_j/da_j x da_j/dw"
+    assert sym.startswith("sum over (k, o) of (y_hat - y) x ") and sym.endswith(
+        "w_ko x tanh'(a_k) x w_jk x tanh'(a_j) x x_i")
+    terms = numbers.split(" + ")
+    assert len(terms) == 6  # 2 units of d2 x 3 outputs
+    per_path = 6 if out_act == "softmax" else 7
+    assert all(len(t.split(" x ")) == per_path for t in terms)
+    # the weights on each path are the model's: w_jk from d2's W (row j = 1), w_ko from out's
+    W2, W3 = model["weights"]["d2"]["W"], model["weights"]["out"]["W"]
+    for t, (k, o) in zip(terms, [(k, o) for k in range(2) for o in range(3)]):
+        f = t.split(" x ")
+        w_ko, w_jk = (f[1], f[3]) if out_act == "softmax" else (f[2], f[4])
+        assert float(w_ko.strip("()")) == pytest.approx(W3[k][o], rel=1e-5)
+        assert float(w_jk.strip("()")) == pytest.approx(W2[0][k], rel=1e-5)
+    want = torch_reference(model, got["x"], got["target"])["gradient"]["d1"]["W"][1][0]
+    assert sum(_evaluate(numbers)) == pytest.approx(want, rel=1e-4, abs=1e-6)
+    assert float(result) == pytest.approx(want, rel=1e-5, abs=1e-9)

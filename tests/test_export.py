@@ -106,7 +106,9 @@ def test_onnx_export_matches_predict(tmp_path, capsys, act, out_act):
     proto = onnx.load(str(path))
     onnx.checker.check_model(proto, full_check=True)
     assert proto.opset_import[0].version >= 17
-    (x,), (y,) = proto.graph.input, proto.graph.output
+    (x,), (y, *label) = proto.graph.input, proto.graph.output
+    # a classifier (softmax and cross-entropy) also says its predicted class
+    assert [o.name for o in label] == (["label"] if out_act == "softmax" else [])
     assert (x.name, x.type.tensor_type.elem_type) == ("x", onnx.TensorProto.FLOAT)
     assert [d.dim_value for d in x.type.tensor_type.shape.dim] == [0, 3]
     assert [d.dim_value for d in y.type.tensor_type.shape.dim] == [0, 3]
@@ -124,7 +126,10 @@ def test_torch_export_matches_predict(tmp_path, capsys, act, out_act):
     doc = trained(zoo(act, out_act, rate=0.4))
     model, path = export(tmp_path, capsys, doc, "torch")
     text = path.read_text()
-    assert "import numpy" not in text and "nnbuilder." not in text.replace("nnbuilder model", "")
+    imported = {line.split()[1].split(".")[0] for line in text.splitlines()
+                if line.lstrip().startswith(("import ", "from "))}
+    # PyTorch, NumPy, pandas when installed, the standard library: never nnbuilder
+    assert imported - set(sys.stdlib_module_names) == {"numpy", "torch", "pandas"}, imported
     X = raw_rows()
     expected = predict_cli(tmp_path, capsys, model, X)
     net = load_script(path).Net().eval()
@@ -199,14 +204,20 @@ def test_import_refuses_unsupported_ops_by_name(tmp_path, capsys):
     assert "not an ONNX model" in capsys.readouterr().err
 
 
-def test_export_refuses_an_untrained_model(tmp_path, capsys):
-    m = tmp_path / "m.json"
-    assert main(["new", "2-3-1", "-o", str(m)]) == 0
+def test_export_refuses_a_network_that_is_not_valid(tmp_path):
+    """Untrained exports are written (tests/test_export_torch.py); a broken
+    network is refused with a message, leaving no file."""
+    from nnbuilder.core.errors import NNBuilderError
+    from nnbuilder.core.files.exports import write_export
+
+    g = Graph.chain([2, 3, 1])
+    out = g.nodes_of_type("output")[0].id
+    g.disconnect(g.inputs_of(out)[0], out)
     for fmt in ("onnx", "torch"):
-        out = tmp_path / f"out.{fmt}"
-        assert main(["export", str(m), "--format", fmt, "-o", str(out)]) == 2
-        err = capsys.readouterr().err.strip().splitlines()
-        assert len(err) == 1 and "no trained weights" in err[0] and not out.exists()
+        path = tmp_path / f"out.{fmt}"
+        with pytest.raises(NNBuilderError, match="not valid"):
+            write_export(ModelDocument(g), fmt, path)
+        assert not path.exists()
 
 
 def classification_csv(path, n=40, seed=3):
@@ -240,7 +251,7 @@ def test_script_training_takes_nnbuilders_steps(tmp_path, capsys, settings):
     assert main(["train", str(model), "--data", str(data), "--target", "sign", "--split", "1",
                  "--epochs", "4", "-o", str(ours)]) == 0
     load_script(script).train(["--data", str(data), "--target", "sign", "--epochs", "4",
-                               "-o", str(theirs)])
+                               "--dtype", "float64", "-o", str(theirs)])
     a, b = load_model(ours).weights, load_model(theirs).weights
     # torch's Adam adds eps to sqrt(v_hat), nnbuilder's to sqrt(v): 1e-8-sized differences
     tol = 1e-6 if settings["optimizer"] == "adam" else 1e-12
@@ -265,11 +276,13 @@ def test_torchrun_two_processes_trains_what_one_does(tmp_path, capsys):
     doc.labels = ["differ", "same"]
     _, script = export(tmp_path, capsys, doc, "torch")
     one, two = tmp_path / "one.json", tmp_path / "two.json"
-    load_script(script).train(["--data", str(data), "--target", "sign", "--epochs", "3", "-o", str(one)])
+    load_script(script).train(["--data", str(data), "--target", "sign", "--epochs", "3",
+                               "--dtype", "float64", "-o", str(one)])
     env = dict(os.environ, OMP_NUM_THREADS="1")
     done = subprocess.run(
         [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-         str(script), "train", "--data", str(data), "--target", "sign", "--epochs", "3", "-o", str(two)],
+         str(script), "train", "--data", str(data), "--target", "sign", "--epochs", "3",
+         "--dtype", "float64", "-o", str(two)],
         capture_output=True, text=True, timeout=240, env=env, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "2 process(es)" in done.stdout and f"wrote {two}" in done.stdout
@@ -312,7 +325,7 @@ def test_script_training_refuses_bad_data_with_one_line(tmp_path, capsys):
     module = load_script(script)
     cases = {"missing.csv": None, "text.csv": "a,b,sign\n1,x,same\n2,3,differ\n",
              "class.csv": "a,b,sign\n1,2,same\n2,3,purple\n"}
-    needles = {"missing.csv": "cannot read", "text.csv": "data row 1: a feature cell",
+    needles = {"missing.csv": "cannot read", "text.csv": "row 2, column 'b': 'x' is not a finite number",
                "class.csv": "class 'purple' is not one of the network's classes differ, same"}
     for name, text in cases.items():
         if text is not None:

@@ -377,7 +377,7 @@ def test_docks_remember_their_place(make_window):
 def test_palette_tooltips_give_formulas_and_double_click_adds(qtbot, window):
     pal = window.palette_list
     tips = {pal.item(i).data(Qt.ItemDataRole.UserRole): pal.item(i).toolTip() for i in range(pal.count())}
-    assert "y = g(Wx + b)" in tips["dense"]
+    assert "f(a), a = W x + b" in tips["dense"]  # the lecture's letters
     assert "leaky_relu: g(y) = y if y &gt;= 0 else a*y" in tips["activation"] or \
         "leaky_relu: g(y) = y if y >= 0 else a*y" in tips["activation"]
     assert set(tips) == {"input", "dense", "activation", "dropout", "add", "concat", "output"}

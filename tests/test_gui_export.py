@@ -46,15 +46,30 @@ def test_menus_offer_onnx_and_pytorch(window):
     assert exports.menuAction() in file_menu.actions() and imports.menuAction() in file_menu.actions()
 
 
-def test_an_untrained_network_explains_why_export_is_refused(window, gui_env, monkeypatch):
-    out = gui_env / "never.onnx"
-    answer_save(monkeypatch, out)
-    for action in (window.act_export_onnx, window.act_export_torch):
-        with window.expect_errors():
-            action.trigger()
-        title, text = window.errors[-1]
-        assert title == "No trained weights" and "Train it first" in text
-    assert not out.exists()
+def test_an_untrained_network_exports_the_weights_train_starts_from(window, gui_env, monkeypatch):
+    """A design is exported before any training, to be trained elsewhere:
+    with the initial weights of the document's seed, said in the status bar."""
+    py_path, onnx_path = gui_env / "design.py", gui_env / "design.onnx"
+    answer_save(monkeypatch, py_path)
+    window.act_export_torch.trigger()
+    assert not window.errors, window.errors
+    assert f"initial weights of seed {window.document.seed} (untrained)" in window.statusBar().currentMessage()
+    spec = importlib.util.spec_from_file_location("design_from_window", py_path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.TRAINED is False and "UNTRAINED" in module.__doc__
+    answer_save(monkeypatch, onnx_path)
+    window.act_export_onnx.trigger()
+    assert not window.errors, window.errors
+    stored = {t.name: numpy_helper.to_array(t) for t in onnx.load(str(onnx_path)).graph.initializer}
+    net = module.Net()
+    for nid, layer in net.layers.items():
+        if not hasattr(layer, "weight"):
+            continue
+        (name,) = [k for k in stored if k.startswith(f"{nid}_W")]
+        # the same draw in both files: the script's float64 weights, the ONNX file's float32
+        np.testing.assert_array_equal(stored[name], layer.weight.detach().numpy().T.astype(np.float32))
+        assert np.abs(stored[name]).max() > 0
 
 
 def test_export_onnx_and_torch_from_the_window(make_window, gui_env, monkeypatch):
@@ -158,10 +173,8 @@ def test_export_after_training_in_the_window_carries_the_new_weights(qtbot, wind
 
     path = gui_env / "after-one-epoch.onnx"
     answer_save(monkeypatch, path)
-    with window.expect_errors():
-        window.act_export_onnx.trigger()
-    assert window.errors[-1][0] == "No trained weights" and not path.exists()
-    window.errors.clear()
+    window.act_export_onnx.trigger()  # untrained: the initial weights
+    before = {t.name: numpy_helper.to_array(t) for t in onnx.load(str(path)).graph.initializer}
     qtbot.mouseClick(window.step_button, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier)
     wait_drawn(qtbot, window, lambda s: s.epoch == 1)  # taken: its weights are the document's
     window.act_export_onnx.trigger()
@@ -170,10 +183,21 @@ def test_export_after_training_in_the_window_carries_the_new_weights(qtbot, wind
     for nid, (W, _) in window.run.snapshot.weights.items():  # the weights of the epoch just run
         (name,) = [k for k in stored if k.startswith(f"{nid}_W")]
         np.testing.assert_array_equal(stored[name], W.astype(np.float32))
+        assert not np.array_equal(before[name], stored[name])
     X = np.random.default_rng(5).uniform(-5, 5, (40, 2))
     got = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(
         ["y"], {"x": X.astype(np.float32)})[0]
     np.testing.assert_allclose(got, engine_outputs(window, X), rtol=0, atol=1e-5)
+    # a classifier trained in the window (its metric saved as train_metric, not
+    # train_accuracy) is exported as one: the task is the model's
+    assert not any("accuracy" in k for k in window.document.to_model().metrics)
+    script = gui_env / "after-one-epoch.py"
+    answer_save(monkeypatch, script)
+    window.act_export_torch.trigger()
+    spec = importlib.util.spec_from_file_location("after_one_epoch", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.TASK == "classification"
 
 
 def test_an_imported_network_that_does_not_fit_the_data_says_what_to_do(window, gui_env, monkeypatch):

@@ -87,9 +87,17 @@ def inspector_edit(w, node_id, widget, value):
 
 # ------------------------------------------------------------- each lesson
 def perceptron(qtbot, w, step):
-    if step == 0:  # the point (1, 1): row 4
+    if step == 0:  # the Output's b = -1.5 in the inspector's table, then the point (1, 1): row 4
         assert w.document.weights["output"]["b"][0] == -1.5
+        w.select_node("output")
+        table = w.inspector.weights_table.table
+        qtbot.waitUntil(lambda: table.isVisible() and table.rowCount() == 3, timeout=WAIT)
+        assert [table.verticalHeaderItem(r).text() for r in range(3)] == ["W[1, ·]", "W[2, ·]", "b"]
+        assert [table.item(r, 0).text() for r in range(3)] == ["1", "1", "-1.5"]
         w.learn.select_row(3)
+        qtbot.waitUntil(lambda: w.learn.explanation is not None, timeout=WAIT)
+        tip = w.scene.neuron_text("output", 0)
+        assert "b[1] = <b>-1.5</b>" in tip and "a = W x + b = 0.5" in tip and "f(a) = 1" in tip
     elif step == 1:  # double-click both weight lines, type 2
         assert w.document.dataset["name"] == "or"
         w._ask_weight = lambda *a: 2.0  # the dialog, answered

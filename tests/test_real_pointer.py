@@ -363,3 +363,33 @@ def test_a_click_on_a_data_point_then_on_a_weight_line_explains_that_weight_for_
     assert f"Row {chosen + 1} " in state["learn"]["text"]
     assert "chain rule" in state["learn"]["text"] and "for this sample alone" in state["learn"]["text"]
     assert state["modal"] is None  # a single click opens no weight dialog
+
+
+def test_keys_alone_select_connect_rename_and_undo_in_the_diagram(app):
+    """The diagram from a real keyboard: Home and the arrows select, C and
+    Enter connect, Enter opens the inspector, Esc comes back, Ctrl+Z undoes."""
+    app.ask("load", graph=chain(("in", "input", -400, -60), ("d", "dense", -100, -60),
+                                ("out", "output", 200, -60), edges=[("in", "d")]))
+    geo = app.ask("geometry")
+    app.click((geo["view"][0] + 20, geo["view"][1] + 20))  # empty space: the diagram has the focus
+    app.wait_for("the diagram focused", lambda s: s["focus"] == "networkView")
+    app.key("Home")
+    app.wait_for("the Input selected", lambda s: s["nodes"]["in"]["selected"])
+    app.key("Right", "Right")  # its connection, then the Dense layer
+    app.wait_for("the Dense layer selected", lambda s: s["nodes"]["d"]["selected"]
+                 and not s["nodes"]["in"]["selected"])
+    app.key("c")
+    app.wait_for("a connection offered", lambda s: "Connect Dense 1 → Output?" in s["status"])
+    app.key("Return")
+    state = app.wait_for("the connection", lambda s: len(s["edges"]) == 2)
+    assert state["edges"] == [["in", "d"], ["d", "out"]] and state["undo_text"] == "Connect"
+    assert state["nodes"]["out"]["selected"]
+    app.key("Return")  # the Output's settings: the keyboard is in its name
+    app.wait_for("the name field focused", lambda s: s["focus"] == "nameEdit")
+    app.xdotool("type", "--delay", 50, "Scores")
+    app.key("Escape")
+    state = app.wait_for("the diagram focused again", lambda s: s["focus"] == "networkView")
+    assert state["nodes"]["out"]["name"] == "Scores" and state["undo_text"] == "Rename Output to Scores"
+    app.key("ctrl+z", "ctrl+z")
+    state = app.wait_for("both undone", lambda s: len(s["edges"]) == 1)
+    assert state["nodes"]["out"]["name"] == "Output"

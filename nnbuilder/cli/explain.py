@@ -1,6 +1,7 @@
 """``nnbuilder explain``: one sample through a trained network, the loss of
-that sample, every node's z, a and delta, every weight's gradient, and the
-chain rule of one weight with its numbers (see :mod:`nnbuilder.core.teaching.explain`)."""
+that sample, every node's pre-activation a, output f(a) and dL/da, every
+weight's gradient, and the chain rule of one weight with its numbers, in the
+lecture's letters (a = W x + b, f(a), dL/df x df/da x da/dw) (see :mod:`nnbuilder.core.teaching.explain`)."""
 from __future__ import annotations
 
 import json
@@ -14,12 +15,15 @@ __all__ = ["register", "cmd_explain"]
 
 def register(sub) -> None:
     s = sub.add_parser(
-        "explain", help="one sample through a trained model: loss, z/a/delta, gradients, chain rule",
+        "explain", help="one sample through a trained model: loss, a/f(a)/dL/da, gradients, chain rule",
         description="Run one data row through the model's trained weights and show the forward "
                     "pass, the loss of that sample (n = 1, no regularization), each node's "
-                    "z, a and delta (dL/dz for Dense and Output nodes, dL/da for the others), "
-                    "the gradient of every weight and bias, and with --weight the chain rule "
-                    "of one weight as factors whose product is its gradient.")
+                    "pre-activation a = W x + b and output f(a) (Dense and Output nodes; the "
+                    "others have only their output f), dL/da (dL/df for the nodes without "
+                    "weights), the gradient of every weight and bias, and with --weight the "
+                    "chain rule of one weight as the product of its local derivatives "
+                    "dL/df x df/da x da/dw, summed over the paths to the loss. "
+                    "The --json keys keep the engine's names: z is a, a is f(a), delta is dL/da.")
     s.add_argument("model", metavar="MODEL.json")
     add_data_arguments(s)
     s.add_argument("--seed", type=int, metavar="S",
@@ -103,9 +107,9 @@ def _print_text(args, ds, net, ex) -> None:
     out(f"{args.model}, row {ex.row} of {source}: {columns}; target {_vector(ex.target)}\n")
     out(f"loss of this sample ({net.loss.name}, n = 1, no regularization): {_g(ex.loss)}\n\n")
 
-    rows = [("node", "unit", "z", "a", "delta", "")]
+    rows = [("node", "unit", "a", "f(a)", "dL/da", "")]
     for v in ex.nodes.values():
-        kind = "(dL/dz)" if v.z is not None else "(dL/da)"
+        kind = "(dL/da)" if v.z is not None else "(dL/df)"
         for u in range(len(v.a)):
             rows.append((v.name if u == 0 else "", str(u + 1),
                          _g(None if v.z is None else v.z[u]), _g(v.a[u]), _g(v.delta[u]),

@@ -248,12 +248,18 @@ class Trainer:
         """Steps left until the current epoch is complete."""
         return -(-(len(self.data.X_train) - self._pos) // self.batch_size)
 
-    def set_weight(self, node_id: str, row: int, col: int, value: float) -> None:
-        """Set one weight ``W[row, col]`` of a layer (e.g. typed in by a user)."""
+    def set_weight(self, node_id: str, row: int | None, col: int, value: float) -> None:
+        """Set one weight ``W[row, col]`` of a layer, or with ``row`` None its
+        bias ``b[col]`` (e.g. typed in by a user)."""
         if not math.isfinite(value):
             raise NNBuilderError(f"a weight must be a finite number (got {value})")
-        W, _ = self.network.params[node_id]
-        W[row, col] = value
+        W, b = self.network.params[node_id]
+        if row is None:
+            if b is None:
+                raise NNBuilderError(f"{self.network.nodes[node_id].name} has no bias")
+            b[col] = value
+        else:
+            W[row, col] = value
         self._mark_good()
         self._reference, self._exploded_epochs = None, 0  # a new start for the "exploded" rule
 

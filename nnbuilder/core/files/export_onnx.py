@@ -1,13 +1,19 @@
-"""A trained model as an ONNX graph that needs nothing else.
+"""A network as an ONNX graph that needs nothing else.
 
 The graph takes ``x`` (float32, ``(N, k)``: the k raw data columns the
 Input node reads, in the order of the model's ``columns``) and returns ``y``
-(float32, ``(N, units)``: what ``nnbuilder predict`` prints as outputs).
-The input features (``x1^2``, ``sin(x1)``...), the standardization, every
-node and every activation are ops in the graph, built from three tables
-keyed by the model file's names: :data:`FEATURE_OPS`, :data:`ACTIVATION_OPS`
-and :data:`NODE_OPS`. A dense layer is ``Gemm(h, W, b)`` (``y = h W + b``, as
-the engine computes it); Dropout is an ``Identity`` (inference).
+(float32, ``(N, units)``: what ``nnbuilder predict`` prints as outputs); a
+classifier also returns ``label`` (``(N,)``: the class name, a string, when
+the model has class names, else the class index, int64), the way
+scikit-learn's converters write it (ArgMax, ArrayFeatureExtractor). The
+raw columns the features read are picked by one ``Gather``; the derived
+features (``x1^2``, ``sin(x1)``...), the standardization, every node and
+every activation are ops in the graph, built from three tables keyed by
+the model file's names: :data:`FEATURE_OPS`, :data:`ACTIVATION_OPS` and
+:data:`NODE_OPS`. A dense layer is ``Gemm(h, W, b)`` (``y = h W + b``, as
+the engine computes it); Dropout is an ``Identity`` (inference). An
+untrained model is written with its initial weights (see
+:func:`~.exports.exported_network`).
 
 The ``onnx`` package is imported here and nowhere else in the core.
 """
@@ -19,15 +25,17 @@ from typing import Callable
 
 import numpy as np
 
-from ..errors import NNBuilderError
 from ..functions.features import columns_needed
 from ..engine.network import Network
+from .exports import exported_network, model_task
 
-__all__ = ["OPSET", "FEATURE_OPS", "ACTIVATION_OPS", "NODE_OPS", "to_onnx", "trained_network"]
+__all__ = ["OPSET", "ML_OPSET", "FEATURE_OPS", "ACTIVATION_OPS", "NODE_OPS", "to_onnx"]
 
 #: The ONNX operator set the graph is written for (Softmax over one axis,
 #: LeakyRelu, Elu... are all in opset 17's default domain).
 OPSET = 17
+#: The ai.onnx.ml operator set of a classifier's ``label`` (ArrayFeatureExtractor).
+ML_OPSET = 3
 
 
 @dataclass
@@ -37,16 +45,17 @@ class _Builder:
     nodes: list = field(default_factory=list)
     initializers: list = field(default_factory=list)
     _count: int = 0
+    columns: dict = field(default_factory=dict)  # raw column index -> its (N, 1) tensor
 
     def name(self, hint: str) -> str:
         self._count += 1
         return f"{hint}_{self._count}"
 
-    def op(self, op_type: str, inputs: list[str], hint: str, **attrs) -> str:
+    def op(self, op_type: str, inputs: list[str], hint: str, domain: str = "", **attrs) -> str:
         from onnx import helper
 
         out = self.name(hint)
-        self.nodes.append(helper.make_node(op_type, inputs, [out], name=out, **attrs))
+        self.nodes.append(helper.make_node(op_type, inputs, [out], name=out, domain=domain, **attrs))
         return out
 
     def const(self, value, hint: str, dtype=np.float32) -> str:
@@ -59,15 +68,16 @@ class _Builder:
 
 # ----------------------------------------------------------------- features
 def _column(b: _Builder, x: str, k: int) -> str:
-    """Raw column ``k`` (0-based) of ``x`` as ``(N, 1)``."""
-    return b.op("Gather", [x, b.const([k], f"col{k + 1}", np.int64)], f"x{k + 1}", axis=1)
+    """Raw column ``k`` (0-based) of ``x`` as ``(N, 1)``, for a derived
+    feature (made once however many features read it)."""
+    if k not in b.columns:
+        b.columns[k] = b.op("Gather", [x, b.const([k], f"col{k + 1}", np.int64)], f"x{k + 1}", axis=1)
+    return b.columns[k]
 
 
-#: How each named feature is computed from ``x`` (see core/functions/features.py);
-#: raw columns x3, x4... are Gathers too (:func:`_feature`).
+#: How each derived feature is computed from ``x`` (see core/functions/features.py);
+#: raw columns (x1, x2 among them) are picked together by one Gather (:func:`_input`).
 FEATURE_OPS: dict[str, Callable[[_Builder, str], str]] = {
-    "x1": lambda b, x: _column(b, x, 0),
-    "x2": lambda b, x: _column(b, x, 1),
     "x1^2": lambda b, x: b.op("Mul", [_column(b, x, 0)] * 2, "x1_sq"),
     "x2^2": lambda b, x: b.op("Mul", [_column(b, x, 1)] * 2, "x2_sq"),
     "x1*x2": lambda b, x: b.op("Mul", [_column(b, x, 0), _column(b, x, 1)], "x1_x2"),
@@ -76,9 +86,9 @@ FEATURE_OPS: dict[str, Callable[[_Builder, str], str]] = {
 }
 
 
-def _feature(b: _Builder, x: str, name: str) -> str:
-    make = FEATURE_OPS.get(name)
-    return make(b, x) if make is not None else _column(b, x, int(name[1:]) - 1)
+def _raw(name: str) -> int | None:
+    """The 0-based column a raw feature (x1, x7...) is, None for a derived one."""
+    return None if name in FEATURE_OPS else int(name[1:]) - 1
 
 
 # -------------------------------------------------------------- activations
@@ -122,9 +132,22 @@ class _Ctx:
 
 
 def _input(c: _Ctx) -> str:
+    """The features in order: each run of raw columns one Gather (a table's
+    784 pixels: one Gather, no Concat), each derived feature its ops."""
     b, net = c.b, c.net
-    cols = [_feature(b, "x", f) for f in net.features]
-    h = cols[0] if len(cols) == 1 else b.op("Concat", cols, "features", axis=1)
+    parts: list[str] = []
+    run: list[int] = []
+    for f in net.features + [None]:
+        k = None if f is None else _raw(f)
+        if k is not None:
+            run.append(k)
+            continue
+        if run:
+            parts.append(b.op("Gather", ["x", b.const(run, "columns", np.int64)], "columns", axis=1))
+            run = []
+        if f is not None:
+            parts.append(FEATURE_OPS[f](b, "x"))
+    h = parts[0] if len(parts) == 1 else b.op("Concat", parts, "features", axis=1)
     if net.standardize:
         h = b.op("Sub", [h, b.const(net.input_mean, "mean")], "centered")
         h = b.op("Div", [h, b.const(net.input_std, "std")], "standardized")
@@ -159,50 +182,64 @@ NODE_OPS: dict[str, Callable[[_Ctx], str]] = {
 
 
 # --------------------------------------------------------------------- model
-def trained_network(doc, what: str = "export") -> Network:
-    """The network of a model document with its trained weights; NNBuilderError
-    when the network is not valid or has no trained weights."""
-    errors = doc.graph.errors()
-    if errors:
-        raise NNBuilderError(f"cannot {what}: the network is not valid: " + "; ".join(map(str, errors)))
-    if doc.weights is None:
-        raise NNBuilderError(f"cannot {what}: the model has no trained weights; train it first "
-                             "(an untrained network would compute nothing useful)")
-    net = Network(doc.graph)
-    net.set_weights(doc.weights)
-    return net
+def _label(b: _Builder, net: Network, y: str, labels: list[str] | None) -> tuple[str, int]:
+    """A classifier's ``label`` output of its outputs ``y``: (the op that
+    writes it, its ONNX element type): the class index (largest output;
+    one output: above the loss's threshold), as its name when there are names."""
+    from onnx import TensorProto
+
+    if net.n_outputs == 1:
+        above = b.op("Greater", [y, b.const([net.loss.threshold], "threshold")], "above")
+        index = b.op("Cast", [above], "class_index", to=TensorProto.INT64)
+    else:
+        index = b.op("ArgMax", [y], "class_index", axis=1, keepdims=1)
+    flat = b.const([-1], "flat", np.int64)
+    if not labels:
+        return b.op("Reshape", [index, flat], "label"), TensorProto.INT64
+    names = b.const(np.array(labels, dtype=object), "class_names", dtype=object)
+    name = b.op("ArrayFeatureExtractor", [names, index], "class_name", domain="ai.onnx.ml")
+    return b.op("Reshape", [name, flat], "label"), TensorProto.STRING
 
 
 def to_onnx(doc, name: str = "nnbuilder"):
-    """The ``onnx.ModelProto`` of a trained model document (checked by
-    ``onnx.checker``); NNBuilderError if it is untrained or not valid."""
+    """The ``onnx.ModelProto`` of a model document (checked by
+    ``onnx.checker``); NNBuilderError if its network is not valid."""
     import onnx
     from onnx import TensorProto, helper
 
-    net = trained_network(doc)
+    net, trained = exported_network(doc)
     b = _Builder()
     out: dict[str, str] = {}
     for nid in net.order:
         out[nid] = NODE_OPS[net.nodes[nid].type](_Ctx(b, net, nid, [out[s] for s in net.inputs[nid]]))
     b.nodes.append(helper.make_node("Identity", [out[net.output_id]], ["y"], name="y"))
+    outputs = [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", net.n_outputs])]
+    labels = list(doc.labels) if doc.labels else None
+    classify = model_task(doc, net) == "classification"
+    if classify:
+        label, kind = _label(b, net, "y", labels)
+        b.nodes.append(helper.make_node("Identity", [label], ["label"], name="label"))
+        outputs.append(helper.make_tensor_value_info("label", kind, ["N"]))
     k = columns_needed(net.features)
     columns = (doc.columns or [f"x{i + 1}" for i in range(k)])[:k]
+    weights = "trained weights" if trained else \
+        f"untrained: the initial weights nnbuilder train starts from (seed {doc.seed})"
     graph = helper.make_graph(
         b.nodes, name,
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", k])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", net.n_outputs])],
-        b.initializers,
+        outputs, b.initializers,
         doc_string=f"x: the raw columns {', '.join(columns)}; y: the Output node's "
-                   f"{net.nodes[net.output_id].params['activation']} outputs")
-    model = helper.make_model(graph, producer_name="nnbuilder",
-                              opset_imports=[helper.make_opsetid("", OPSET)])
+                   f"{net.nodes[net.output_id].params['activation']} outputs"
+                   f"{'; label: the predicted class' if classify else ''}; {weights}")
+    opsets = [helper.make_opsetid("", OPSET)] + ([helper.make_opsetid("ai.onnx.ml", ML_OPSET)] if classify else [])
+    model = helper.make_model(graph, producer_name="nnbuilder", opset_imports=opsets)
     # ir_version 8 is what opset 17 came with: older runtimes load it too.
     model.ir_version = 8
     # JSON lists: a column or class name may hold a comma
-    meta = {"columns": json.dumps(columns), "loss": net.loss.name}
-    if doc.labels:
-        meta["labels"] = json.dumps(list(doc.labels))
+    meta = {"columns": json.dumps(columns), "loss": net.loss.name, "trained": json.dumps(trained),
+            "seed": str(doc.seed)}
+    if labels:
+        meta["labels"] = json.dumps(labels)
     helper.set_model_props(model, meta)
     onnx.checker.check_model(model, full_check=True)
     return model
-

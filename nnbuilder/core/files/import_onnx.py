@@ -9,8 +9,14 @@ the input prelude :mod:`nnbuilder.core.files.export_onnx` writes (``Gather`` of
 columns, ``Mul``/``Sin`` of them, ``Concat``, ``Sub`` mean, ``Div`` std), so
 an exported model comes back with its features and standardization. That
 is, for example, what ``torch.onnx.export`` writes for an ``nn.Sequential``
-of ``Linear`` layers and activations. Anything else is refused, naming the
-op and the ONNX node.
+of ``Linear`` layers and activations. It also reads what skl2onnx writes for
+scikit-learn's MLPClassifier and MLPRegressor, with a StandardScaler before
+them or without: the ``Cast`` of the input, a ``Scaler`` (or ``Sub`` and
+``Div``) as the Input node's standardization, a binary classifier's
+``Concat(1 - p, p)`` as its one sigmoid unit, the regressor's final
+``Reshape``; which output is the network's and the class names are
+:mod:`.onnx_outputs`' concern. Anything else is refused, naming the op and
+the ONNX node; so is a malformed file, always as :class:`OnnxImportError`.
 
 Each op is read by a handler in :data:`ONNX_OPS`, keyed by the ONNX op type.
 The last layer becomes the Output node; its loss comes from the file's
@@ -31,10 +37,11 @@ import numpy as np
 from ..errors import NNBuilderError
 from ..functions.features import columns_needed, is_feature_name
 from ..model.graph import Graph
-from .modelfile import ModelDocument
+from .modelfile import ModelDocument, model_from_dict, model_to_dict
 from ..model.nodetypes import LOSS_UNITS, pairing_problem
+from .onnx_outputs import FLOAT_TYPES, OnnxImportError, choose_output
 
-__all__ = ["ONNX_OPS", "ONNX_ACTIVATIONS", "LOSS_OF_OUTPUT", "from_onnx", "load_onnx"]
+__all__ = ["ONNX_OPS", "ONNX_ACTIVATIONS", "LOSS_OF_OUTPUT", "OnnxImportError", "from_onnx", "load_onnx"]
 
 #: ONNX op -> (nnbuilder activation, the attribute holding its alpha, its default).
 ONNX_ACTIVATIONS: dict[str, tuple[str, str | None, float | None]] = {
@@ -55,8 +62,13 @@ LOSS_OF_OUTPUT = {"sigmoid": "bce", "softmax": "cross_entropy"}
 _PRODUCTS = {("x1", "x1"): "x1^2", ("x2", "x2"): "x2^2", ("x1", "x2"): "x1*x2", ("x2", "x1"): "x1*x2"}
 
 
-class OnnxImportError(NNBuilderError):
-    """The ONNX graph holds something nnbuilder cannot represent."""
+#: What a malformed graph makes NumPy or onnx raise while a node is read: it
+#: becomes an OnnxImportError naming the node.
+_MALFORMED = (ValueError, TypeError, IndexError, KeyError, AttributeError, ArithmeticError,
+              UnicodeError, RecursionError)
+
+#: The most input columns an imported graph may declare.
+MAX_COLUMNS = 1_000_000
 
 
 @dataclass
@@ -66,6 +78,11 @@ class Feat:
     names: list[str]
     mean: np.ndarray | None = None
     std: np.ndarray | None = None
+
+    @property
+    def plain(self) -> bool:
+        """Not standardized (yet)."""
+        return self.mean is None and self.std is None
 
 
 @dataclass
@@ -82,6 +99,13 @@ class Cmp:
     """``h > 0`` of a layer's output: a step activation once cast to float."""
 
     src: str  # the tensor compared
+
+
+@dataclass
+class Compl:
+    """``1 - p`` of a layer's output ``src``: a binary classifier's first class."""
+
+    src: str
 
 
 @dataclass
@@ -112,24 +136,50 @@ class _Reader:
                 raise _refuse(node, "a second, different set of input columns; nnbuilder has one "
                               "Input node")
             self.input_feat = v
-            params = {"features": v.names,
-                      "normalize": "standardize" if v.std is not None else "none"}
-            self.input_id = self.new("input", params, [], mean=v.mean, std=v.std)
+            std = v.std if v.std is not None or v.plain else np.ones(len(v.names))  # a Sub alone
+            params = {"features": v.names, "normalize": "none" if v.plain else "standardize"}
+            self.input_id = self.new("input", params, [], mean=v.mean, std=std)
             return self.input_id
         raise _refuse(node, f"its input {tensor!r} is not a layer's output or the input columns")
 
 
 def _refuse(node, why: str) -> OnnxImportError:
-    return OnnxImportError(f"ONNX node {node.name or node.output[0]!r} ({node.op_type}): {why}")
+    name = node.name or (node.output[0] if node.output else "")
+    return OnnxImportError(f"ONNX node {name!r} ({node.op_type}): {why}")
+
+
+#: The Python types an attribute's value may have, by the type of its default.
+_ATTR_KINDS = {float: (float, int), int: (int,), list: (list, tuple)}
 
 
 def _attr(node, name: str, default=None):
+    """The value of attribute ``name``, of the kind of ``default`` when one is
+    given (a number, a list); OnnxImportError when it is of another kind."""
     from onnx import helper
 
     for a in node.attribute:
         if a.name == name:
-            return helper.get_attribute_value(a)
+            value = helper.get_attribute_value(a)
+            kinds = _ATTR_KINDS.get(type(default))
+            if kinds and (not isinstance(value, kinds) or isinstance(value, bool)):
+                raise _refuse(node, f"the attribute {name!r} must be a {type(default).__name__}, "
+                              f"not {type(value).__name__}")
+            return value
     return default
+
+
+def _need(node, n: int) -> None:
+    """OnnxImportError unless ``node`` reads at least ``n`` tensors."""
+    if len(node.input) < n:
+        raise _refuse(node, f"reads {len(node.input)} tensors; the op needs {n}")
+
+
+def _width(r: "_Reader", v) -> int | None:
+    """How many columns the value ``v`` has, where it is known."""
+    if isinstance(v, Feat):
+        return len(v.names)
+    node = r.nodes.get(v.nid) if isinstance(v, Out) else None
+    return None if node is None else node["params"].get("units")
 
 
 def _const(r: _Reader, node, tensor: str) -> np.ndarray:
@@ -140,8 +190,13 @@ def _const(r: _Reader, node, tensor: str) -> np.ndarray:
 
 # ------------------------------------------------------------------ handlers
 def _layer(r: _Reader, node, W: np.ndarray, b: np.ndarray | None) -> None:
-    if W.ndim != 2:
+    if W.ndim != 2 or 0 in W.shape:
         raise _refuse(node, f"weights of shape {W.shape}; a layer's weights are a matrix")
+    if b is not None and b.size not in (1, W.shape[1]):
+        raise _refuse(node, f"a bias of {b.size} numbers for {W.shape[1]} units")
+    width = _width(r, r.values.get(node.input[0]))
+    if width is not None and width != W.shape[0]:
+        raise _refuse(node, f"weights for {W.shape[0]} inputs, but its input has {width} columns")
     src = r.layer_input(node.input[0], node)
     params = {"units": int(W.shape[1]), "activation": "linear", "bias": b is not None}
     nid = r.new("dense", params, [src], W=W.astype(np.float64),
@@ -150,6 +205,7 @@ def _layer(r: _Reader, node, W: np.ndarray, b: np.ndarray | None) -> None:
 
 
 def _gemm(r, node):
+    _need(node, 2)
     if _attr(node, "transA", 0):
         raise _refuse(node, "transA = 1 is not a layer")
     W = _const(r, node, node.input[1]) * _attr(node, "alpha", 1.0)
@@ -162,16 +218,19 @@ def _gemm(r, node):
 
 
 def _matmul(r, node):
+    _need(node, 2)
     _layer(r, node, _const(r, node, node.input[1]), None)
 
 
 def _add(r, node):
+    _need(node, 2)
     a, b = node.input
     if b in r.consts or a in r.consts:  # a bias after MatMul
         h, bias = (a, r.consts[b]) if b in r.consts else (b, r.consts[a])
         v = r.values.get(h)
         layer = r.nodes.get(v.nid) if isinstance(v, Out) else None
-        if layer is None or not v.raw or layer["b"] is not None or r.uses[h] != 1:
+        if layer is None or not v.raw or layer["b"] is not None or r.uses[h] != 1 or \
+                bias.size not in (1, layer["params"]["units"]):
             raise _refuse(node, "adds a constant that is not the bias of a MatMul right before it")
         layer["b"] = np.broadcast_to(bias.reshape(-1), (layer["params"]["units"],)).astype(np.float64)
         layer["params"]["bias"] = True
@@ -188,7 +247,14 @@ def _concat(r, node):
     if axis not in (1, -1):
         raise _refuse(node, f"joins along axis {axis}; nnbuilder joins columns (axis 1)")
     vals = [r.values.get(t) for t in node.input]
-    if all(isinstance(v, Feat) and v.std is None for v in vals):
+    if len(vals) == 2 and isinstance(vals[0], Compl) and vals[0].src == node.input[1]:
+        layer = r.nodes.get(vals[1].nid) if isinstance(vals[1], Out) else None
+        if layer is None or vals[1].raw or layer["params"]["activation"] != "sigmoid" or \
+                layer["params"]["units"] != 1:
+            raise _refuse(node, "joins 1 - p and p of something other than one sigmoid unit")
+        r.values[node.output[0]] = vals[1]  # (1 - p, p): the probabilities of a binary classifier
+        return
+    if all(isinstance(v, Feat) and v.plain for v in vals):
         r.values[node.output[0]] = Feat([n for v in vals for n in v.names])
         return
     ins = [r.layer_input(t, node) for t in node.input]
@@ -196,10 +262,13 @@ def _concat(r, node):
 
 
 def _gather(r, node):
+    _need(node, 2)
     v = r.values.get(node.input[0])
-    if not isinstance(v, Feat) or v.std is not None or _attr(node, "axis", 0) != 1:
+    if not isinstance(v, Feat) or not v.plain or _attr(node, "axis", 0) != 1:
         raise _refuse(node, "only picking input columns (axis 1) is supported")
     idx = _const(r, node, node.input[1]).reshape(-1)
+    if not np.all((idx == np.round(idx)) & (idx >= -len(v.names)) & (idx < len(v.names))):
+        raise _refuse(node, f"picks columns outside the {len(v.names)} input columns")
     r.values[node.output[0]] = Feat([v.names[int(i)] for i in idx])
 
 
@@ -212,17 +281,73 @@ def _passthrough(r, node):
         raise _refuse(node, f"unknown input {node.input[0]!r}")
 
 
+def _set_stats(r: _Reader, node, v, mean, std) -> None:
+    """The input columns ``v``, standardized with ``mean`` and ``std`` (one each, or one per column)."""
+    n = len(v.names)
+    mean, std = (np.asarray(a, dtype=np.float64).reshape(-1) for a in (mean, std))
+    if mean.size not in (1, n) or std.size not in (1, n):
+        raise _refuse(node, f"a mean of {mean.size} and a scale of {std.size} numbers for {n} input "
+                      "columns (one, or one per column)")
+    if not (np.isfinite(mean).all() and np.isfinite(std).all() and (std > 0).all()):
+        raise _refuse(node, "standardizes with a mean or a scale that is not a finite number above 0")
+    r.values[node.output[0]] = Feat(v.names, np.broadcast_to(mean, (n,)).copy(),
+                                    np.broadcast_to(std, (n,)).copy())
+
+
 def _standardize(part: str):
+    """``Sub`` of the mean, then ``Div`` by the std (``Div`` alone: the mean is 0)."""
     def handle(r, node):
+        _need(node, 2)
         v = r.values.get(node.input[0])
         c = r.consts.get(node.input[1])
-        if not isinstance(v, Feat) or c is None or getattr(v, part) is not None or \
-                (part == "std" and v.mean is None):
+        if not isinstance(v, Feat) or c is None or v.std is not None or \
+                (part == "mean" and v.mean is not None):
             raise _refuse(node, "only (x - mean) / std of the input columns is supported")
-        c = np.broadcast_to(c.reshape(-1), (len(v.names),)).astype(np.float64)
-        r.values[node.output[0]] = Feat(v.names, c if part == "mean" else v.mean,
-                                        c if part == "std" else v.std)
+        if part == "mean":
+            _set_stats(r, node, v, c, 1.0)
+            r.values[node.output[0]].std = None  # the Div comes next
+        else:
+            _set_stats(r, node, v, 0.0 if v.mean is None else v.mean, c)
     return handle
+
+
+_mean, _std = _standardize("mean"), _standardize("std")
+
+
+def _sub(r, node):
+    """``1 - p`` of a layer's output (a binary classifier's first class), or the mean."""
+    _need(node, 2)
+    one = r.consts.get(node.input[0])
+    if one is not None and one.size == 1 and one.reshape(-1)[0] == 1 and \
+            isinstance(r.values.get(node.input[1]), Out):
+        r.values[node.output[0]] = Compl(node.input[1])
+        return
+    _mean(r, node)
+
+
+def _scaler(r, node):
+    """ai.onnx.ml Scaler, ``(x - offset) * scale``: a StandardScaler's standardization."""
+    v = r.values.get(node.input[0])
+    if not isinstance(v, Feat) or not v.plain:
+        raise _refuse(node, "only a Scaler of the input columns is supported")
+    offset, scale = np.asarray(_attr(node, "offset", [0.0])), np.asarray(_attr(node, "scale", [1.0]))
+    if not np.issubdtype(offset.dtype, np.number) or not np.issubdtype(scale.dtype, np.number):
+        raise _refuse(node, "offset and scale must be numbers")
+    with np.errstate(divide="ignore"):
+        _set_stats(r, node, v, offset, 1.0 / scale.astype(np.float64))
+
+
+def _reshape(r, node):
+    """To (rows, width) of what it reshapes only: what skl2onnx writes after a regressor."""
+    _need(node, 2)
+    v = r.values.get(node.input[0])
+    shape = _const(r, node, node.input[1]).reshape(-1)
+    width = _width(r, v)
+    if v is None or shape.size != 2 or shape[0] not in (-1, 0) or \
+            shape[1] not in (-1, width if width is not None else -1):
+        raise _refuse(node, f"reshapes {width or 'its'} columns to {shape.astype(int).tolist()}; "
+                      "only (rows, columns as they are) keeps each row's outputs together")
+    r.values[node.output[0]] = v
 
 
 def _activation(r: _Reader, node, src: str, act: str, alpha: float | None, ignore_uses: int = 0):
@@ -247,7 +372,7 @@ def _named_activation(r, node):
         raise _refuse(node, "softmax over an axis other than the units")
     v = r.values.get(node.input[0])
     if node.op_type == "Sin" and isinstance(v, Feat):
-        if len(v.names) != 1 or v.std is not None or f"sin({v.names[0]})" not in ("sin(x1)", "sin(x2)"):
+        if len(v.names) != 1 or not v.plain or f"sin({v.names[0]})" not in ("sin(x1)", "sin(x2)"):
             raise _refuse(node, "sin of input columns other than x1 or x2")
         r.values[node.output[0]] = Feat([f"sin({v.names[0]})"])
         return
@@ -256,6 +381,7 @@ def _named_activation(r, node):
 
 
 def _mul(r, node):
+    _need(node, 2)
     a, b = (r.values.get(t) for t in node.input)
     if isinstance(a, Feat) and isinstance(b, Feat) and len(a.names) == len(b.names) == 1 \
             and (a.names[0], b.names[0]) in _PRODUCTS:
@@ -285,12 +411,16 @@ def _transpose(r, node):
 
 
 def _greater(r, node):
+    _need(node, 2)
     if r.consts.get(node.input[1]) is None or np.any(r.consts[node.input[1]] != 0):
         raise _refuse(node, "only h > 0 (a step activation) is supported")
     r.values[node.output[0]] = Cmp(node.input[0])
 
 
 def _cast(r, node):
+    """To a floating-point type: of ``h > 0`` a step activation, of anything else nothing."""
+    if _attr(node, "to", 1) not in FLOAT_TYPES:
+        raise _refuse(node, "only a cast to floating-point numbers is supported")
     v = r.values.get(node.input[0])
     if not isinstance(v, Cmp):
         _passthrough(r, node)
@@ -302,7 +432,7 @@ def _cast(r, node):
 ONNX_OPS: dict[str, Callable] = {
     "Gemm": _gemm, "MatMul": _matmul, "Add": _add, "Concat": _concat,
     "Identity": _passthrough, "Dropout": _passthrough, "Gather": _gather,
-    "Sub": _standardize("mean"), "Div": _standardize("std"), "Mul": _mul,
+    "Sub": _sub, "Div": _std, "Mul": _mul, "Scaler": _scaler, "Reshape": _reshape,
     "Greater": _greater, "Cast": _cast, "Transpose": _transpose,
     **{op: _named_activation for op in ONNX_ACTIVATIONS}, "Sigmoid": _sigmoid,
 }
@@ -322,43 +452,78 @@ def _loss_for(act: str, units: int, given: str | None) -> str:
 
 def from_onnx(model) -> ModelDocument:
     """The model document of an ``onnx.ModelProto`` (with its weights);
-    OnnxImportError naming the first op nnbuilder cannot represent."""
+    OnnxImportError naming the first op nnbuilder cannot represent, or what
+    is malformed."""
+    try:
+        return _read(model)
+    except OnnxImportError:
+        raise
+    except NNBuilderError as e:  # the graph or the model file refused what was read
+        raise OnnxImportError(f"the network read does not fit together: {e}") from None
+    except _MALFORMED as e:
+        raise OnnxImportError(f"the graph cannot be read ({type(e).__name__}: {_line(e)})") from None
+
+
+def _constants(g) -> dict[str, np.ndarray]:
+    """The numeric initializers and Constant nodes, as float64 (text ones are left out)."""
     from onnx import numpy_helper
 
+    tensors = [(t.name, t) for t in g.initializer]
+    tensors += [(n.output[0], _attr(n, "value")) for n in g.node if n.op_type == "Constant" and n.output]
+    consts = {}
+    for name, t in tensors:
+        try:
+            a = numpy_helper.to_array(t)
+        except _MALFORMED as e:
+            raise OnnxImportError(f"the constant {name!r} cannot be read "
+                                  f"({type(e).__name__}: {_line(e)})") from None
+        if np.issubdtype(a.dtype, np.number) or a.dtype == np.bool_:
+            consts[name] = a.astype(np.float64)
+    return consts
+
+
+def _read(model) -> ModelDocument:
     g = model.graph
-    consts = {t.name: numpy_helper.to_array(t).astype(np.float64) for t in g.initializer}
-    for node in g.node:
-        if node.op_type == "Constant":
-            consts[node.output[0]] = numpy_helper.to_array(_attr(node, "value")).astype(np.float64)
-    inputs = [i for i in g.input if i.name not in consts]
-    if len(inputs) != 1 or len(g.output) != 1:
-        raise OnnxImportError(f"the graph has {len(inputs)} inputs and {len(g.output)} outputs; "
-                              "nnbuilder networks have one of each")
+    consts = _constants(g)
+    inputs = [i for i in g.input if i.name not in consts and
+              not any(t.name == i.name for t in g.initializer)]
+    if len(inputs) != 1:
+        raise OnnxImportError(f"the graph has {len(inputs)} inputs; nnbuilder networks have one")
+    chosen = choose_output(g)
     dims = inputs[0].type.tensor_type.shape.dim
-    if len(dims) != 2 or not dims[1].dim_value:
+    if len(dims) != 2 or not 0 < dims[1].dim_value <= MAX_COLUMNS:
         raise OnnxImportError(f"the input {inputs[0].name!r} must be a table (N, columns) with a "
-                              "fixed number of columns")
+                              f"fixed number of columns (at most {MAX_COLUMNS:,})")
     uses: dict[str, int] = {}
     readers: dict[str, list] = {}
-    for node in g.node:
+    for node in chosen.nodes:
         for t in node.input:
             uses[t] = uses.get(t, 0) + 1
             readers.setdefault(t, []).append(node)
     r = _Reader(consts, uses, readers)
     r.values[inputs[0].name] = Feat([f"x{j + 1}" for j in range(dims[1].dim_value)])
-    for node in g.node:
+    for node in chosen.nodes:
         if node.op_type == "Constant":
             continue
         handler = ONNX_OPS.get(node.op_type)
         if handler is None:
             raise _refuse(node, f"the op {node.op_type} is not supported; nnbuilder reads "
                           f"{', '.join(sorted(set(ONNX_OPS) - {'Greater', 'Cast'}))}")
-        handler(r, node)
+        if not node.input or not node.output:
+            raise _refuse(node, "reads or writes nothing")
+        try:
+            handler(r, node)
+        except _MALFORMED as e:
+            raise _refuse(node, f"cannot be read ({type(e).__name__}: {_line(e)})") from None
     meta = {p.key: p.value for p in model.metadata_props}
-    return _document(r, g.output[0].name, meta)
+    doc = _document(r, chosen.tensor, meta, chosen.labels)
+    try:  # what the model file would read back: weights that fit, finite numbers
+        return model_from_dict(model_to_dict(doc))
+    except NNBuilderError as e:
+        raise OnnxImportError(f"the network read cannot be a model: {e}") from None
 
 
-def _document(r: _Reader, y: str, meta: dict) -> ModelDocument:
+def _document(r: _Reader, y: str, meta: dict, labels: list[str] | None) -> ModelDocument:
     v = r.values.get(y)
     last = r.nodes.get(v.nid) if isinstance(v, Out) else None
     if last is None or last["type"] != "dense" or v.raw and last["params"]["activation"] != "linear":
@@ -388,7 +553,7 @@ def _document(r: _Reader, y: str, meta: dict) -> ModelDocument:
     features = graph.nodes[r.input_id].params["features"] if r.input_id else []
     if not all(is_feature_name(f) for f in features):
         raise OnnxImportError(f"unknown input features {features}")
-    columns, labels = _names(meta, "columns"), _names(meta, "labels")
+    columns, labels = _names(meta, "columns"), _names(meta, "labels") or labels
     if columns is not None and (len(set(columns)) != len(columns) or
                                 len(columns) < columns_needed(features)):
         columns = None
@@ -420,16 +585,22 @@ def _layout(graph: Graph) -> None:
 
 
 def load_onnx(path: str) -> ModelDocument:
-    """Read an ONNX file; NNBuilderError (one line) for anything it cannot use."""
+    """Read an ONNX file; OnnxImportError (one line, naming the file) for
+    anything it cannot use."""
     import onnx
 
     try:
         model = onnx.load(path)
     except OSError as e:
-        raise NNBuilderError(f"{path}: cannot read: {e.strerror or e}") from None
+        raise OnnxImportError(f"{path}: cannot read: {e.strerror or e}") from None
     except Exception as e:  # a protobuf DecodeError, or anything onnx raises on bad bytes
-        raise NNBuilderError(f"{path}: not an ONNX model ({type(e).__name__}: {e})") from None
+        raise OnnxImportError(f"{path}: not an ONNX model ({type(e).__name__}: {_line(e)})") from None
     try:
         return from_onnx(model)
     except OnnxImportError as e:
-        raise NNBuilderError(f"{path}: {e}") from None
+        raise OnnxImportError(f"{path}: {_line(e)}") from None
+
+
+def _line(e: Exception) -> str:
+    """The message of ``e`` on one line."""
+    return " ".join(str(e).split()) or type(e).__name__

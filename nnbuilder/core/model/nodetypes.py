@@ -246,12 +246,12 @@ _ENTRIES = (
          "normalize": Param("none", Options(NORMALIZE), NORMALIZE_DESCRIPTION)},
         NO_INPUT, ops.input_op, _input_summary, own_width=lambda p: len(p["features"])),
     NodeType(
-        "dense", "Dense", "Dense", "y = g(Wx + b)",
+        "dense", "Dense", "Dense", "f(a), a = W x + b",
         "A fully connected layer: every input feeds every unit.",
         _weighted_params(4, "tanh"), SINGLE, ops.dense_op,
         lambda p, w: p["activation"], own_width=lambda p: p["units"], weighted=True),
     NodeType(
-        "activation", "Activation", "Activation", "y = g(x), element-wise",
+        "activation", "Activation", "Activation", "f(x), element-wise",
         "A non-linearity applied element-wise.",
         {"activation": Param("relu", _ACTIVATION), "alpha": _ALPHA}, SINGLE, ops.activation_op,
         lambda p, w: p["activation"], width=_first),
@@ -270,7 +270,7 @@ _ENTRIES = (
         "concat", "Concatenate", "Concat", "y = [x_1, x_2, ...]", "Joins inputs side by side.",
         {}, MERGE, ops.concat_op, _width_text, width=sum),
     NodeType(
-        "output", "Output", "Output", "y_hat = g(Wx + b), then the loss L(y_hat, y)",
+        "output", "Output", "Output", "y_hat = f(a), a = W x + b, then the loss L(y_hat, y)",
         "The last layer, followed by the loss.",
         {**_weighted_params(1, "sigmoid"), "loss": Param("bce", Options(LOSSES, "loss"))},
         SINGLE, ops.output_op, lambda p, w: f"{p['activation']} · {p['loss']}",

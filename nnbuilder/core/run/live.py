@@ -103,7 +103,8 @@ class LiveHost:
     def set_loss(self, name: str) -> None:
         self.send(SetLoss(name))
 
-    def set_weight(self, node_id: str, row: int, col: int, value: float) -> None:
+    def set_weight(self, node_id: str, row: int | None, col: int, value: float) -> None:
+        """W[row, col] of ``node_id``, or with ``row`` None its bias b[col]."""
         self.send(SetWeight(node_id, row, col, value))
 
     def replace(self, spec: RunSpec, resume: bool = False) -> None:
@@ -166,7 +167,7 @@ class LiveTrainer(LiveHost):
         self._box = SnapshotBox()
         self._box.put(self._run.snapshot())
         self._thread = threading.Thread(
-            target=serve, args=(self._run, queue_receiver(self._commands), self._box),
+            target=serve, args=(self._run, queue_receiver(self._commands), self._box, True),
             name="nnbuilder-training", daemon=True)
         self._thread.start()
 

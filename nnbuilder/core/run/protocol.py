@@ -98,7 +98,7 @@ class SetLoss(Command):
 @dataclass(frozen=True)
 class SetWeight(Command):
     node_id: str
-    row: int
+    row: int | None  # None: the bias b[col]
     col: int
     value: float
 

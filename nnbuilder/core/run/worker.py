@@ -296,11 +296,18 @@ def _unreadable(run: Run, cmd: Unreadable) -> None:
 
 
 # ---------------------------------------------------------------------- loop
-def serve(run: Run, receive: Callable[[float], Iterable[Command]], box: SnapshotBox) -> None:
+def serve(run: Run, receive: Callable[[float], Iterable[Command]], box: SnapshotBox,
+          shares_gil: bool = False) -> None:
     """Run the loop until a :class:`Quit`: ``receive(timeout)`` yields the
     commands waiting (waiting up to ``timeout`` s for the first, None: until
     one comes), snapshots go into ``box``. An exception pauses the run and is reported in the next
-    snapshot; it never ends the loop."""
+    snapshot; it never ends the loop.
+
+    ``shares_gil``: the loop runs beside the GUI's thread (the thread host) and
+    hands it the GIL after every chunk. A worker process does not: yielding
+    there gives the core away on a busy machine (a fifth of the worker's
+    samples in a profile), and its sender thread gets the GIL within the
+    interpreter's switch interval anyway."""
     while not run.quit:
         try:
             for command in receive(0 if run.busy or run.due() is not None else None):
@@ -315,7 +322,8 @@ def serve(run: Run, receive: Callable[[float], Iterable[Command]], box: Snapshot
             parts = run.due()
             if parts is not None:
                 box.put(run.snapshot(parts))
-            time.sleep(0)  # let other threads (the GUI's, or the sender) have the GIL
+            if shares_gil:
+                time.sleep(0)  # let the GUI's thread have the GIL
         except Exception:  # never kill the app: report and stop cleanly
             run.fail(traceback.format_exc(limit=6))
 

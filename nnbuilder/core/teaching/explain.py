@@ -10,13 +10,13 @@ detached copy of the network, so a live network's buffers are untouched)::
     x_raw, target = sample_of(dataset, net, 0)        # row 0 of a Dataset, target encoded
     ex = explain_sample(net, x_raw, target, weight=WeightRef("output", 0, 0), row=1)
     ex.loss                      # this sample's loss: n = 1, no regularization
-    ex.nodes["dense1"].a         # (width,) activation; .z pre-activation (None
-                                 # unless dense/output); .delta dL/dz (dense,
-                                 # output) or dL/da (every other node)
+    ex.nodes["dense1"].a         # (width,) output f(a); .z the pre-activation a
+                                 # (None unless dense/output); .delta dL/da
+                                 # (dense, output) or dL/df (every other node)
     ex.gradient["output"]        # (dW (fan_in, units), db (units,) or None)
     ex.weight.factors            # (Factor(name, value), ...): their product is
     ex.weight.gradient           #   this weight's gradient
-    ex.weight.text               # "dL/dw = dL/da x da/dz x dz/dw = ... = -0.531"
+    ex.weight.text               # "dL/dw = dL/df x df/da x da/dw = ... = -0.531"
     ex.to_dict()                 # the JSON of `nnbuilder explain --json`
 
     ref = parse_weight("Dense 1:2:3", net)            # 1-based, as in the file's W;
@@ -31,17 +31,21 @@ detached copy of the network, so a live network's buffers are untouched)::
 Conventions. Indices in :class:`~.weightref.WeightRef` are 0-based (``row``
 the input unit, ``col`` the unit; ``row`` None for a bias);
 :func:`~.weightref.parse_weight` and the JSON use 1-based ones, as the
-model file's ``W`` is read. Dropout is the
-identity (inference mode), so the numbers are deterministic. The loss is the
-engine's (:mod:`nnbuilder.core.functions.losses`): ``l2`` is ``1/2 (y_hat - y)^2``, so
-for the lecture's ``y = w x`` the gradient reads ``(w x - y) x x``. Where the
-engine fuses the loss with the Output activation (sigmoid + bce, softmax +
-cross_entropy) an output weight's chain rule is ``dL/dz x dz/dw``; otherwise
-``dL/da x da/dz x dz/dw``. A hidden weight's is ``g'(z_j) x sum_m w_jm
-delta_m x a_i``, the sum over the units m of the one weighted node that reads
-node j; where j's output reaches the loss another way (through Add,
-Concatenate, Dropout, Activation, or several readers) that factor is
-``dL/da_j``, the gradient arriving at a_j.
+model file's ``W`` is read. Dropout is the identity (inference mode), so the
+numbers are deterministic. The loss is the engine's
+(:mod:`nnbuilder.core.functions.losses`): ``l2`` is ``1/2 (y_hat - y)^2``, so
+for the lecture's ``y = w x`` the gradient reads ``(w x - y) x x``.
+
+Letters. The engine's names (``z``, ``a``, ``delta``, kept in the JSON)
+are the lecture's a (pre-activation, ``a = W x + b``), f(a) (the output) and
+dL/da; the text uses the lecture's. An Output weight's chain rule is
+``dL/df x df/da x da/dw`` (``dL/da x da/dw`` where the engine fuses the loss
+with the activation: sigmoid + bce, softmax + cross_entropy). A hidden
+weight's is written out path by path: the sum over the units of the layers
+after it of ``dL/df_o x df_o/da_o x da_o/df_k x df_k/da_k x da_k/df_j x
+df_j/da_j x da_j/dw`` (``da_o/df_k`` is the weight ``w_ko``), when those
+layers form a plain chain and there are at most ``_TERMS_SHOWN`` paths;
+otherwise ``dL/df_j`` is one factor, the gradient arriving at f_j.
 """
 from __future__ import annotations
 
@@ -178,7 +182,7 @@ def _num(v: float) -> str:
 
 
 def _act_derivative(net: Network, plan: Plan, nid: str, col: int) -> float:
-    """g'(z) of unit ``col`` of weighted node ``nid`` (an elementwise activation)."""
+    """df/da of unit ``col`` of weighted node ``nid`` (an elementwise activation)."""
     op = plan.ops[nid]
     out = np.empty_like(op.z)
     op.act.backward(op.z, op.a, np.ones_like(op.z), op.alpha, out)
@@ -186,8 +190,8 @@ def _act_derivative(net: Network, plan: Plan, nid: str, col: int) -> float:
 
 
 def _upstream(net: Network, plan: Plan, nodes, nid: str, col: int) -> tuple[Factor, str]:
-    """dL/da_j of unit ``col`` of ``nid`` as a factor, and its numbers: the
-    terms w_jm x delta_m when a single weighted node reads it (then the factor
+    """dL/df_j of unit ``col`` of ``nid`` as a factor, and its numbers: the
+    terms w_jm x dL/da_m when a single weighted node reads it (then the factor
     is that sum), else its value (it came through other nodes too)."""
     value = float(plan.g[nid][0, col])
     readers = [m for m in net.order if nid in net.inputs[m]]
@@ -198,11 +202,76 @@ def _upstream(net: Network, plan: Plan, nodes, nid: str, col: int) -> tuple[Fact
         if W.shape[1] <= _TERMS_SHOWN:
             numbers = " + ".join(f"{_num(W[col, m])} x {_num(delta[m])}" for m in range(W.shape[1]))
             numbers = f"({numbers})" if W.shape[1] > 1 else numbers
-        return Factor("sum_m w_jm delta_m", value), numbers
-    return Factor("dL/da_j", value), _num(value)
+        return Factor("dL/df_j = sum_m w_jm dL/da_m", value), numbers
+    return Factor("dL/df_j", value), _num(value)
+
+
+_LETTERS = "klmnpqrs"  # the units of the layers after j (the Output's is o)
+
+
+def _chain_after(net: Network, plan: Plan, nid: str) -> list[str] | None:
+    """The weighted nodes from ``nid``'s only reader to the Output, when each
+    reads only the one before it and every activation on the way is
+    elementwise (the Output's may be softmax); None otherwise."""
+    chain, at = [], nid
+    while at != net.output_id:
+        readers = [m for m in net.order if at in net.inputs[m]]
+        if len(readers) != 1 or readers[0] not in net.params or net.inputs[readers[0]] != [at]:
+            return None
+        at = readers[0]
+        if at != net.output_id and not plan.ops[at].act.elementwise:
+            return None
+        chain.append(at)
+    return chain
+
+
+def _paths(net: Network, plan: Plan, nodes, nid: str, col: int):
+    """Every path from unit ``col`` of ``nid`` to the loss, as (symbols,
+    formulas, numbers) of its local derivatives from the loss back to
+    da/df_j; None when the paths are not a plain chain of layers or more
+    than :data:`_TERMS_SHOWN` of them."""
+    chain = _chain_after(net, plan, nid)
+    if not chain or len(chain) > len(_LETTERS) + 1:
+        return None
+    widths = [net.layout[m][2] for m in chain]
+    if int(np.prod(widths)) > _TERMS_SHOWN:
+        return None
+    letters = [*_LETTERS[:len(chain) - 1], "o"]
+    out_op, loss = plan.ops[net.output_id], plan.loss
+    paths = []
+    for units in np.ndindex(*widths):
+        o = units[-1]
+        a, y = float(out_op.a[0, o]), float(plan.y[0, o])
+        nums = dict(a=_num(a), y=_num(y), t=_num(2 * y - 1))
+        if plan.fused or not out_op.act.elementwise:
+            syms, forms = ["dL/da_o"], [loss.logits_formula if plan.fused else "dL/da_o"]
+            vals = [_num(nodes[net.output_id].delta[o]) if not plan.fused
+                    else loss.logits_numbers.format(**nums)]
+        else:
+            syms = ["dL/df_o", "df_o/da_o"]
+            forms = [loss.grad_formula, f"{out_op.act.name}'(a_o)"]
+            vals = [loss.grad_numbers.format(**nums),
+                    _num(_act_derivative(net, plan, net.output_id, o))]
+        # from the Output back towards j: da_u/df_v = w_vu, then df_v/da_v
+        for k in range(len(chain) - 1, -1, -1):
+            u, lu = units[k], letters[k]
+            v, lv = (units[k - 1], letters[k - 1]) if k > 0 else (col, "j")
+            W, _ = net.params[chain[k]]
+            syms.append(f"da_{lu}/df_{lv}")
+            forms.append(f"w_{lv}{lu}")
+            vals.append(_num(W[v, u]))
+            if k > 0:
+                syms.append(f"df_{lv}/da_{lv}")
+                forms.append(f"{plan.ops[chain[k - 1]].act.name}'(a_{lv})")
+                vals.append(_num(_act_derivative(net, plan, chain[k - 1], v)))
+        paths.append((syms, forms, vals))
+    return paths, letters
 
 
 def _explain_weight(net: Network, plan: Plan, nodes, ref: WeightRef) -> WeightExplanation:
+    """The lecture's chain rule for one weight: dL/dw as the product of the
+    local derivatives dL/df x df/da x da/dw, summed over the paths to the
+    loss, with every number."""
     if ref.node not in net.layout:
         raise NNBuilderError(f"node {ref.node!r} has no weights")
     _, fan_in, units, b_off = net.layout[ref.node]
@@ -212,41 +281,57 @@ def _explain_weight(net: Network, plan: Plan, nodes, ref: WeightRef) -> WeightEx
     c = ref.col
     src = net.inputs[ref.node][0]
     a_i = 1.0 if ref.is_bias else float(nodes[src].a[ref.row])
-    last = Factor("dz/db" if ref.is_bias else "dz/dw = a_i", a_i)
-    last_sym = "1" if ref.is_bias else "a_i"
+    x_sym = "x_i" if net.nodes[src].type == "input" else "f_i"
+    wname = "b" if ref.is_bias else "w"
     op = plan.ops[ref.node]
     act, delta = op.act, float(nodes[ref.node].delta[c])
     if ref.node == net.output_id:
+        last = Factor("da/db" if ref.is_bias else f"da/dw = {x_sym}", a_i)
+        last_sym = "1" if ref.is_bias else x_sym
         a, y = float(op.a[0, c]), float(plan.y[0, c])
         nums = dict(a=_num(a), y=_num(y), t=_num(2 * y - 1))
         if plan.fused:
-            factors = (Factor("dL/dz", delta), last)
+            factors = (Factor("dL/da", delta), last)
             sym = f"{plan.loss.logits_formula} x {last_sym}"
             numbers = f"{plan.loss.logits_numbers.format(**nums)} x {_num(a_i)}"
         elif act.elementwise:
-            dl_da, gp = float(plan.g_out[0, c]), _act_derivative(net, plan, ref.node, c)
-            factors = (Factor("dL/da", dl_da), Factor("da/dz", gp), last)
-            sym = f"{plan.loss.grad_formula} x {act.name}'(z) x {last_sym}"
+            dl_df, gp = float(plan.g_out[0, c]), _act_derivative(net, plan, ref.node, c)
+            factors = (Factor("dL/df", dl_df), Factor("df/da", gp), last)
+            sym = f"{plan.loss.grad_formula} x {act.name}'(a) x {last_sym}"
             numbers = f"{plan.loss.grad_numbers.format(**nums)} x {_num(gp)} x {_num(a_i)}"
-        else:  # softmax without its fused loss: dL/dz_c mixes every unit's dL/da
-            factors = (Factor("dL/dz = sum_k dL/da_k da_k/dz", delta), last)
-            sym = f"sum_k dL/da_k da_k/dz x {last_sym}"
+        else:  # softmax without its fused loss: dL/da_c mixes every unit's dL/df
+            factors = (Factor("dL/da = sum_k dL/df_k df_k/da", delta), last)
+            sym = f"sum_k dL/df_k df_k/da x {last_sym}"
             numbers = f"{_num(delta)} x {_num(a_i)}"
         head = " x ".join(f.name.split(" = ")[0] for f in factors)
     elif act.elementwise:
+        last = Factor("da_j/db" if ref.is_bias else f"da_j/dw = {x_sym}", a_i)
+        last_sym = "1" if ref.is_bias else x_sym
+        tail = f"df_j/da_j x da_j/d{wname}"
         gp = _act_derivative(net, plan, ref.node, c)
         up, up_numbers = _upstream(net, plan, nodes, ref.node, c)
-        factors = (Factor("g'(z_j)", gp), up, last)
-        head = f"g'(z_j) x {up.name} x {'dz/db' if ref.is_bias else 'a_i'}"
-        sym = f"{act.name}'(z_j) x dL/da_j x {last_sym}"
-        numbers = f"{_num(gp)} x {up_numbers} x {_num(a_i)}"
+        factors = (Factor("dL/df_j", up.value), Factor("df_j/da_j", gp), last)
+        found = _paths(net, plan, nodes, ref.node, c)
+        if found is not None:
+            paths, letters = found
+            over = "" if len(paths) == 1 else f"sum over ({', '.join(letters)}) of "
+            head = f"{over}{' x '.join(paths[0][0])} x {tail}"
+            sym = f"{over}{' x '.join(paths[0][1])} x {act.name}'(a_j) x {last_sym}"
+            tail_numbers = f"{_num(gp)} x {_num(a_i)}"
+            numbers = " + ".join(f"{' x '.join(vals)} x {tail_numbers}" for _, _, vals in paths)
+        else:
+            head = f"dL/df_j x {tail}"
+            sym = f"{'(sum_m w_jm dL/da_m)' if up.name != 'dL/df_j' else 'dL/df_j'} x " \
+                  f"{act.name}'(a_j) x {last_sym}"
+            numbers = f"{up_numbers} x {_num(gp)} x {_num(a_i)}"
     else:
-        factors = (Factor("delta_j", delta), last)
-        head = sym = f"delta_j x {last_sym}"
+        last = Factor("da_j/db" if ref.is_bias else f"da_j/dw = {x_sym}", a_i)
+        factors = (Factor("dL/da_j", delta), last)
+        head = f"dL/da_j x da_j/d{wname}"
+        sym = f"dL/da_j x {'1' if ref.is_bias else x_sym}"
         numbers = f"{_num(delta)} x {_num(a_i)}"
     dW, db = net.grads[ref.node]
     grad = float(db[c] if ref.is_bias else dW[ref.row, c])
-    wname = "b" if ref.is_bias else "w"
     text = f"dL/d{wname} = {head} = {sym} = {numbers} = {_num(grad).strip('()')}"
     return WeightExplanation(ref, _value_of(net, ref, net.params), grad, factors, text)
 

@@ -100,6 +100,7 @@ class TrainingPanel(QWidget):
         self.seed = _spin(QSpinBox, "seedSpin", 0, 2 ** 31 - 1, "Seed of the data generator: the same "
                           "seed gives the same points")
         pass_undo_to_window(self.seed)
+        self.seed.setAccessibleName("Data seed")
         self.regenerate = QPushButton()
         self.regenerate.setObjectName("regenerateButton")
         self.regenerate.setIcon(self.style().standardIcon(self.style().StandardPixmap.SP_BrowserReload))

@@ -11,6 +11,7 @@ from nnbuilder.core.model.nodetypes import NODE_SPECS
 _MERGE_PARAMS_ID = 1001
 _MERGE_TRAINING_ID = 1002
 _MERGE_DATASET_ID = 1003
+_MERGE_MOVE_ID = 1004
 
 
 class AddNodeCommand(QUndoCommand):
@@ -82,11 +83,24 @@ class RenameNodeCommand(QUndoCommand):
 
 
 class MoveNodesCommand(QUndoCommand):
-    """Moves of any number of nodes as one step: ``{node_id: (old_pos, new_pos)}``."""
+    """Moves of any number of nodes as one step: ``{node_id: (old_pos, new_pos)}``.
+    ``mergeable`` moves of the same nodes in a row (nudges by key) are one step."""
 
-    def __init__(self, graph: Graph, moves: dict, text: str = "Move"):
+    def __init__(self, graph: Graph, moves: dict, text: str = "Move", mergeable: bool = False):
         super().__init__(text)
-        self.graph, self.moves = graph, moves
+        self.graph, self.moves, self.mergeable = graph, moves, mergeable
+
+    def id(self) -> int:
+        return _MERGE_MOVE_ID if self.mergeable else -1
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not (isinstance(other, MoveNodesCommand) and other.mergeable and
+                set(other.moves) == set(self.moves)):
+            return False
+        self.moves = {nid: (old, other.moves[nid][1]) for nid, (old, _) in self.moves.items()}
+        if all(old == new for old, new in self.moves.values()):
+            self.setObsolete(True)  # moved back to where the step started
+        return True
 
     def redo(self):
         for nid, (_, new) in self.moves.items():
@@ -210,14 +224,20 @@ class SetSeedCommand(QUndoCommand):
         self.document.apply_seed(self.old)
 
 
+def weight_name(row: int, col: int) -> str:
+    """``W[r, c]`` counted from 1 as users read it; ``row`` -1: the bias ``b[c]``."""
+    return f"b[{col + 1}]" if row < 0 else f"W[{row + 1}, {col + 1}]"
+
+
 class SetWeightCommand(QUndoCommand):
-    """A weight typed by hand: ``W[row, col]`` of ``node_id`` from ``old`` to
-    ``new``. ``base`` is the run's weights when it was typed (the document
-    takes them if it has none of its own that fit)."""
+    """A weight typed by hand: ``W[row, col]`` of ``node_id`` (``row`` -1:
+    the bias ``b[col]``) from ``old`` to ``new``. ``base`` is the run's
+    weights when it was typed (the document takes them if it has none of its
+    own that fit)."""
 
     def __init__(self, document, node_id: str, row: int, col: int, old: float, new: float,
                  base: dict, label: str):
-        super().__init__(f"Set {label}: W[{row + 1}, {col + 1}] to {new:g}")
+        super().__init__(f"Set {label}: {weight_name(row, col)} to {new:g}")
         self.document, self.node_id, self.row, self.col = document, node_id, row, col
         self.old, self.new, self.base = old, new, base
 

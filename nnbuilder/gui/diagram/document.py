@@ -37,6 +37,11 @@ DEFAULT_EXAMPLE = EXAMPLES_DIR / "circle.json"
 DEFAULT_DATASET = {"name": "circle", "samples": 500, "noise": 0.0, "split": 0.5, "seed": 0}
 
 
+def weight_value(weights: dict, node_id: str, row: int, col: int) -> float:
+    """``W[row, col]`` of ``node_id`` in ``weights`` ({id: {"W", "b"}}); ``row`` -1: ``b[col]``."""
+    return float(weights[node_id]["b"][col] if row < 0 else weights[node_id]["W"][row, col])
+
+
 class Document(QObject):
     """A network being edited.
 
@@ -160,11 +165,12 @@ class Document(QObject):
             self.undo_stack.push(RemoveNodeCommand(self.graph, nid))
         self.undo_stack.endMacro()
 
-    def move(self, moves: dict, text: str = "Move") -> None:
-        """``{node_id: (old, new)}`` as one undo step (positions already differ)."""
+    def move(self, moves: dict, text: str = "Move", mergeable: bool = False) -> None:
+        """``{node_id: (old, new)}`` as one undo step (positions already differ);
+        ``mergeable``: consecutive such moves of the same nodes are one step."""
         moves = {n: (tuple(o), tuple(p)) for n, (o, p) in moves.items() if tuple(o) != tuple(p)}
         if moves:
-            self.undo_stack.push(MoveNodesCommand(self.graph, moves, text))
+            self.undo_stack.push(MoveNodesCommand(self.graph, moves, text, mergeable))
 
     def set_params(self, node_id: str, mergeable: bool = True, **changes) -> str | None:
         """Change parameters; return the reason if a value is refused."""
@@ -243,22 +249,26 @@ class Document(QObject):
         self.seedChanged.emit()
 
     def set_weight(self, node_id: str, row: int, col: int, value: float, weights: dict) -> None:
-        """A weight typed by hand, as an undoable step. ``weights``: the
-        network's weights now (the run's), which hold the old value."""
-        old = float(weights[node_id]["W"][row, col])
+        """A weight typed by hand, as an undoable step (``row`` -1: the bias
+        ``b[col]``). ``weights``: the network's weights now (the run's), which
+        hold the old value."""
+        old = weight_value(weights, node_id, row, col)
         if value != old:
             self.undo_stack.push(SetWeightCommand(self, node_id, row, col, old, float(value), weights,
                                                   self.graph.label(node_id)))
 
     def apply_weight(self, node_id: str, row: int, col: int, value: float, base: dict) -> None:
         """Used by the undo command only: the document's weights (``base``'s
-        where it has none that fit) with ``W[row, col] = value``."""
+        where it has none that fit) with ``W[row, col] = value`` (``row`` -1:
+        ``b[col]``)."""
         mine, theirs = (self.weights or {}).get(node_id) or {}, base[node_id]
-        if "W" not in mine or np.shape(mine["W"]) != np.shape(theirs["W"]):
+        if ("W" not in mine or np.shape(mine["W"]) != np.shape(theirs["W"])
+                or np.shape(mine.get("b")) != np.shape(theirs.get("b"))):
             self.weights = {nid: dict(v) for nid, v in base.items()}
-        W = np.array(self.weights[node_id]["W"], dtype=float)
-        W[row, col] = value
-        self.weights = {**self.weights, node_id: {**self.weights[node_id], "W": W}}
+        key = "b" if row < 0 else "W"
+        values = np.array(self.weights[node_id][key], dtype=float)
+        values[(col,) if row < 0 else (row, col)] = value
+        self.weights = {**self.weights, node_id: {**self.weights[node_id], key: values}}
         self.weightEdited.emit(node_id, row, col, value)
 
     def auto_layout(self, undoable: bool = True) -> None:

@@ -1,7 +1,9 @@
 """Scene items: an edge between two nodes, drawn neuron to neuron when both
 show neurons, with one line per weight while training (blue positive, orange
 negative, wider for larger |w|). Hover one to read w; double-click it, paused,
-to type a new value. Edges hold graph ids and never change the model.
+to type a new value. From the keyboard, a selected edge's current weight
+line (:attr:`EdgeItem.cursor`) is outlined. Edges hold graph ids and never
+change the model.
 """
 from __future__ import annotations
 
@@ -38,6 +40,8 @@ class EdgeItem(QGraphicsPathItem):
         self._weight_items: list[QGraphicsPathItem] = []  # painted by Qt, not Python
         self._mark: QGraphicsPathItem | None = None  # the weight the Learn panel is about
         self._marked: tuple[int, int] | None = None  # its (row, col), kept over redraws
+        self.cursor: int | None = None  # the weight line the keyboard is on (an index of neuron_lines)
+        self._cursor_item: QGraphicsPathItem | None = None
         source.edges.append(self)
         target.edges.append(self)
         self.setToolTip(self._plain_tooltip())
@@ -50,7 +54,8 @@ class EdgeItem(QGraphicsPathItem):
 
     def _plain_tooltip(self) -> str:
         src, dst = map(escape, self.names())
-        return f"{src} → {dst}<br>Select and press Delete to remove"
+        return (f"{src} → {dst}<br>Select and press Delete to remove; "
+                "Up/Down choose a weight line, Enter types its value")
 
     @property
     def key(self) -> tuple[str, str]:
@@ -88,6 +93,7 @@ class EdgeItem(QGraphicsPathItem):
         self._bounds = outline.boundingRect().adjusted(-6, -6, 6, 6)
         self.setPath(path)
         self.setToolTip(self._plain_tooltip())  # the ends may have been renamed
+        self.set_cursor(self.cursor)
         if self.weights is not None:
             if self.weights.size == len(self.neuron_lines):
                 self._draw_weight_lines()
@@ -180,6 +186,36 @@ class EdgeItem(QGraphicsPathItem):
         self._mark.setPath(path)
         self._mark.setVisible(True)
 
+    def set_cursor(self, k: int | None) -> None:
+        """Outline weight line ``k`` (row-major over W: ``k = row * n_dst + col``),
+        the one the keyboard is on; None, or no such line: none."""
+        if k is not None and not 0 <= k < len(self.neuron_lines):
+            k = None
+        self.cursor = k
+        if k is None:
+            if self._cursor_item is not None:
+                self._cursor_item.setVisible(False)
+            return
+        if self._cursor_item is None:
+            self._cursor_item = QGraphicsPathItem(self)
+            self._cursor_item.setZValue(1)
+            self._cursor_item.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        p, q = self.neuron_lines[k]
+        path = QPainterPath(p)
+        path.lineTo(q)
+        # Solid and wide, under the Learn panel's mark of it (z 2), over the selection's glow.
+        pen = QPen(QGuiApplication.palette().color(QPalette.ColorRole.Highlight), 5.0)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        self._cursor_item.setPen(pen)
+        self._cursor_item.setPath(path)
+        self._cursor_item.setVisible(True)
+
+    def cursor_weight(self) -> tuple[int, int] | None:
+        """(row, col) of W at the keyboard's weight line, or None."""
+        if self.cursor is None:
+            return None
+        return divmod(self.cursor, max(1, len(self.target.neuron_centers())))
+
     def weight_at(self, pos: QPointF) -> tuple[int, int, float] | None:
         """(row, col, w) of the weight line nearest to ``pos`` (scene coordinates)."""
         if self.weights is None:
@@ -200,7 +236,7 @@ class EdgeItem(QGraphicsPathItem):
         if hit:
             i, j, w = hit
             src, dst = map(escape, self.names())
-            self.setToolTip(f"{src}[{i}] → {dst}[{j}]<br>"
+            self.setToolTip(f"{dst} W[{i + 1}, {j + 1}]: {src} unit {i + 1} → {dst} unit {j + 1}<br>"
                             f"<b>w = {w:.5g}</b><br><i>Click: its chain rule (Learn panel); "
                             "double-click: type a new value (while paused)</i>")
         else:
@@ -226,6 +262,11 @@ class EdgeItem(QGraphicsPathItem):
     def boundingRect(self) -> QRectF:
         return self._bounds
 
+    def itemChange(self, change, value):
+        if change == QGraphicsItem.GraphicsItemChange.ItemSelectedHasChanged and not value:
+            self.set_cursor(None)  # the keyboard's weight line belongs to the selected edge
+        return super().itemChange(change, value)
+
     def paint(self, painter: QPainter, option, widget=None):
         pal = QGuiApplication.palette()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -234,9 +275,11 @@ class EdgeItem(QGraphicsPathItem):
         if self.neuron_lines and self.weights is not None and not selected:
             return  # the weight lines are child items
         if self.neuron_lines:
-            # One line per weight, as TF Playground draws a dense connection.
-            color.setAlpha(200 if selected else 80)
-            painter.setPen(QPen(color, 1.6 if selected else 1.0))
+            # One line per weight, as TF Playground draws a dense connection;
+            # selected under coloured weight lines (child items): a glow around them.
+            glow = selected and self.weights is not None
+            color.setAlpha(110 if glow else 200 if selected else 80)
+            painter.setPen(QPen(color, 6.0 if glow else 1.6 if selected else 1.0))
             for p, q in self.neuron_lines:
                 painter.drawLine(p, q)
             return

@@ -3,6 +3,8 @@
 Number fields refuse a value the node-type registry's check refuses, with its
 reason (:mod:`nnbuilder.gui.widgets.fields`); a name is refused when it is empty or another node
 has it (``Graph.name_refusal``). Every accepted edit is an undoable command.
+Enter on a layer in the diagram focuses the name (:meth:`Inspector.edit`);
+Esc in a field hands the keyboard back (``doneEditing``).
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from nnbuilder.core.functions.losses import LOSSES
 from nnbuilder.core.model.nodetypes import NODE_SPECS, param_refusal, params_by_name
 
 from .document import Document
+from .weights_table import WeightsTable
 from ..widgets.fields import CheckedDoubleSpinBox, CheckedSpinBox, pass_undo_to_window, refused_style
 
 ACTIVATION_TIPS = {name: f"{a.formula}\n{a.derivative_formula}" for name, a in ACTIVATIONS.items()}
@@ -50,6 +53,7 @@ class Inspector(QWidget):
     """Shows and edits one node; every edit is an undoable document command."""
 
     statusMessage = Signal(str)
+    doneEditing = Signal()  # Esc in a field: the keyboard goes back to the diagram
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -151,13 +155,30 @@ class Inspector(QWidget):
             self.form.addRow(label, widget)
             self.rows[key] = widget
 
+        # The layer's numbers; the window gives it their source (the run).
+        self.weights_table = WeightsTable()
+        self.weights_table.statusMessage.connect(self.statusMessage)
+
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.formula)
         layout.addLayout(self.form)
+        layout.addWidget(self.weights_table, 1)
         layout.addWidget(self.empty)
         layout.addStretch(1)
         self.show_node(None)
+
+    def edit(self) -> None:
+        """Put the keyboard in the shown node's first field (its name), selected."""
+        if self.node_id is not None:
+            self.name.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            self.name.selectAll()
+
+    def keyPressEvent(self, event):
+        if event.key() == Qt.Key.Key_Escape:  # a field left it to us: its own Esc did nothing
+            self.doneEditing.emit()
+            return
+        super().keyPressEvent(event)
 
     def _field(self, cls, key: str, label: str, object_name: str):
         """A number field for parameter ``key`` of the shown node, checked by the registry."""
@@ -202,6 +223,7 @@ class Inspector(QWidget):
         if not has:
             for key in self.rows:
                 self.form.setRowVisible(self.rows[key], False)
+            self.weights_table.show_node(None)
             return
         node = doc.graph.nodes[self.node_id]
         p = node.params
@@ -244,6 +266,7 @@ class Inspector(QWidget):
             if "loss" in p:
                 self.loss.setCurrentText(p["loss"])
             self.params.setText(doc.graph.param_count(self.node_id)[1])
+        self.weights_table.show_node(self.node_id if spec.weighted else None)
 
     # ---------------------------------------------------------------- edits
     def _edit(self, mergeable: bool = True, **changes) -> None:

@@ -76,8 +76,8 @@ class PortItem(QGraphicsItem):
         self.setAcceptHoverEvents(True)
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.setCursor(Qt.CursorShape.CrossCursor)
-        self.setToolTip("Drag to another node to connect" if kind == "out" else
-                        "Drop a connection here")
+        self.setToolTip("Drag to another node to connect (or select the layer and press C)"
+                        if kind == "out" else "Drop a connection here")
         self.setZValue(2)
 
     def boundingRect(self) -> QRectF:
@@ -120,6 +120,7 @@ class NodeItem(QGraphicsObject):
         spec = NODE_SPECS[self.node_type]
         self.edges: list = []  # EdgeItems (edges.py) ending or starting here
         self.problems: list = []
+        self._tip_neuron: int | None = None  # the neuron whose numbers the tool tip shows
         self.maps: list[QImage] = []  # one activation map per neuron, while training
         self._map_source = None  # (maps, resolution) they were drawn from
         self._map_zoom = 1.0  # the view's zoom they were drawn at
@@ -252,13 +253,32 @@ class NodeItem(QGraphicsObject):
                 scene.show_preview(self, i, self.maps[i], event.scenePos())
             else:
                 scene.hide_preview()
+        if i != self._tip_neuron:  # a neuron's numbers, or the node's own tip again
+            self._tip_neuron = i
+            if i is not None and hasattr(scene, "neuron_text"):
+                self.setToolTip(scene.neuron_text(self.node_id, i))
+            else:
+                self._update_tooltip()
         super().hoverMoveEvent(event)
 
     def hoverLeaveEvent(self, event):
         scene = self.scene()
         if scene is not None and hasattr(scene, "hide_preview"):
             scene.hide_preview()
+        if self._tip_neuron is not None:
+            self._tip_neuron = None
+            self._update_tooltip()
         super().hoverLeaveEvent(event)
+
+    def mouseDoubleClickEvent(self, event):
+        """Double-click a neuron of a layer with weights: type its bias."""
+        i = self.neuron_at(event.pos())
+        scene = self.scene()
+        if i is not None and NODE_SPECS[self.node_type].weighted and hasattr(scene, "weightEditRequested"):
+            scene.weightEditRequested.emit(self.node_id, -1, i)
+            event.accept()
+            return
+        super().mouseDoubleClickEvent(event)
 
     def set_problems(self, problems: list) -> None:
         self.problems = problems

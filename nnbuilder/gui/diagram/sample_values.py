@@ -1,5 +1,5 @@
 """Scene items: one sample's numbers on the diagram, a small label beside each
-neuron (its activation a, or on the backward view its delta), coloured by
+neuron (its output f(a), or on the backward view its dL/da), coloured by
 sign and size as the weights are (blue positive, orange negative).
 
 A node too wide to show its neurons, or one without its own units (Add,
@@ -54,7 +54,7 @@ class SampleValues(QGraphicsItem):
         self.update()
 
     def _tooltip(self) -> str:
-        name = "a (activation)" if self.kind == "a" else "δ (delta)"
+        name = "f(a), the output," if self.kind == "a" else "∂L/∂a"
         vals = ", ".join(value_text(v) for v in self.values[:16])
         more = f" … ({len(self.values)} in all)" if len(self.values) > 16 else ""
         return f"{name} for the selected sample: {vals}{more}"
@@ -83,7 +83,7 @@ class SampleValues(QGraphicsItem):
         if not rects:  # one line: the first few values
             shown = ", ".join(value_text(v) for v in self.values[:SUMMARY_VALUES])
             more = " …" if len(self.values) > SUMMARY_VALUES else ""
-            symbol = "a" if self.kind == "a" else "δ"
+            symbol = "f" if self.kind == "a" else "∂L/∂a"
             line = f"{symbol} = [{shown}{more}]"
             w = self.node.size[0] - 8
             fm = QFontMetricsF(self.font)

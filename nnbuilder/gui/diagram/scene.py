@@ -2,9 +2,12 @@
 
 The scene listens to the graph's events and adds, removes and refreshes items;
 user gestures (dragging a connection, moving nodes) become document edits,
-which go through the undo stack.
+which go through the undo stack. Keys move the selection and make
+connections through ``keys`` (:class:`~.keyboard.DiagramKeys`).
 """
 from __future__ import annotations
+
+from html import escape
 
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPainterPath, QPalette, QPen, QPixmap
@@ -15,6 +18,7 @@ from nnbuilder.core.model.graph import Edge
 from .document import Document
 from .edges import EdgeItem
 from .items import NodeItem, PortItem
+from .keyboard import DiagramKeys
 from .sample_values import SampleValues, place
 
 
@@ -22,8 +26,9 @@ class NetworkScene(QGraphicsScene):
     """Mirrors ``document.graph``; ``statusMessage`` explains refused gestures."""
 
     statusMessage = Signal(str)
-    weightEditRequested = Signal(str, int, int)  # layer id, row, column of W (name: graph.label)
+    weightEditRequested = Signal(str, int, int)  # layer id, row, column of W (row -1: the bias b[col])
     weightClicked = Signal(str, int, int)  # layer id, row, column of W: a single click on a weight line
+    editRequested = Signal(str)  # node id: Enter on a selected layer opens its settings (the inspector)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -34,8 +39,12 @@ class NetworkScene(QGraphicsScene):
         self.edge_items: dict[tuple[str, str], EdgeItem] = {}
         self._link: QGraphicsPathItem | None = None
         self._link_port: PortItem | None = None
+        self._link_dragged = False  # drawn by a mouse drag (not by the keyboard)
         self._handlers = []
+        self.keys = DiagramKeys(self)  # the selection moved by the keyboard (the view hands it keys)
         self.data_columns = 2  # raw columns of the data: Input nodes offer x3, x4, ... beyond 2
+        self._biases: dict = {}  # {node id: b} of the weights shown
+        self._sample = None  # (row, {node id: (a or None, f(a))}) of the picked sample
 
     def set_data_columns(self, n: int) -> None:
         self.data_columns = n
@@ -48,6 +57,8 @@ class NetworkScene(QGraphicsScene):
         self._detach()
         self.clear()
         self._preview = None
+        self._link, self._link_port = None, None
+        self.keys.forget()
         self.node_items.clear()
         self.edge_items.clear()
         self.sample_items.clear()
@@ -107,7 +118,9 @@ class NetworkScene(QGraphicsScene):
 
     # ------------------------------------------------------------ training
     def show_live(self, weights: dict, maps: dict | None, resolution: int) -> None:
-        """Colour weight lines and fill neuron maps (None: leave them) from a snapshot."""
+        """Colour weight lines and fill neuron maps (None: leave them) from a
+        snapshot; its biases are what a hovered neuron shows."""
+        self._biases = {nid: wb[1] for nid, wb in weights.items() if wb[1] is not None}
         for (src, dst), edge in self.edge_items.items():
             wb = weights.get(dst)
             edge.set_weights(None if wb is None else wb[0])
@@ -125,6 +138,28 @@ class NetworkScene(QGraphicsScene):
             item = place(node, self.sample_items.get(nid), v, kind, unit)
             if item is not None:
                 self.sample_items[nid] = item
+
+    def set_sample_numbers(self, row: int | None, numbers: dict | None) -> None:
+        """The picked sample's pre-activations and outputs ``{node id: (a or
+        None, f(a))}`` (row 1-based), for a hovered neuron; None: no sample."""
+        self._sample = None if numbers is None else (row, numbers)
+
+    def neuron_text(self, node_id: str, unit: int) -> str:
+        """A hovered neuron's tool tip: its bias, and a = W x + b and f(a) of the picked sample."""
+        label = self.document.graph.label(node_id) if self.document is not None else node_id
+        lines = [f"<b>{escape(label)}</b>, unit {unit + 1}"]
+        b = self._biases.get(node_id)
+        if b is not None and unit < len(b):
+            lines.append(f"bias b[{unit + 1}] = <b>{b[unit]:.5g}</b>")
+        if self._sample is not None and node_id in self._sample[1]:
+            row, (pre, out) = self._sample[0], self._sample[1][node_id]
+            if unit < len(out):
+                parts = ([] if pre is None else [f"a = W x + b = {pre[unit]:.5g}"]) + \
+                        [f"{'f(a)' if pre is not None else 'output'} = {out[unit]:.5g}"]
+                lines.append(f"row {row}: " + ", ".join(parts))
+        if b is not None:
+            lines.append("<i>Double-click: type a new bias (while paused)</i>")
+        return "<br>".join(lines)
 
     def mark_weight(self, node_id: str | None, row: int | None = None, col: int | None = None) -> None:
         """Highlight W[row, col] of ``node_id`` on its weight lines (None: no mark)."""
@@ -192,53 +227,73 @@ class NetworkScene(QGraphicsScene):
         return None
 
     def mousePressEvent(self, event):
+        self.end_link()  # one the keyboard was drawing: a click leaves it
         port = self._port_at(event.scenePos()) if event.button() == Qt.MouseButton.LeftButton else None
         if port is not None:
-            self._link_port = port
-            self._link = QGraphicsPathItem()
-            pen = QPen(QGuiApplication.palette().color(QPalette.ColorRole.Highlight), 2,
-                       Qt.PenStyle.DashLine)
-            self._link.setPen(pen)
-            self._link.setZValue(5)
-            self.addItem(self._link)
-            self._update_link(event.scenePos())
+            self.begin_link(port, dragged=True)
+            self.draw_link(event.scenePos())
             event.accept()
             return
         super().mousePressEvent(event)
 
-    def _update_link(self, pos: QPointF) -> None:
+    def begin_link(self, port: PortItem, dragged: bool = False) -> None:
+        """Draw a connection being made from ``port``: by a mouse drag
+        (``dragged``: it follows the pointer) or from the keyboard."""
+        self.end_link()
+        self._link_port, self._link_dragged = port, dragged
+        self._link = QGraphicsPathItem()
+        pen = QPen(QGuiApplication.palette().color(QPalette.ColorRole.Highlight), 2,
+                   Qt.PenStyle.DashLine)
+        self._link.setPen(pen)
+        self._link.setZValue(5)
+        self.addItem(self._link)
+
+    def draw_link(self, pos: QPointF) -> None:
         a = self._link_port.scene_center()
         path = QPainterPath(a)
         dx = max(30.0, abs(pos.x() - a.x()) / 2) * (1 if self._link_port.kind == "out" else -1)
         path.cubicTo(a + QPointF(dx, 0), pos - QPointF(dx, 0), pos)
         self._link.setPath(path)
 
-    def mouseMoveEvent(self, event):
+    def end_link(self) -> PortItem | None:
+        """Take the connection being drawn away; the port it started from (None: none was)."""
+        port = self._link_port
         if self._link is not None:
-            self._update_link(event.scenePos())
+            self.removeItem(self._link)
+        self._link, self._link_port = None, None
+        return port
+
+    @property
+    def linking(self) -> bool:
+        return self._link is not None
+
+    def connect_nodes(self, src: str, dst: str) -> bool:
+        """Connect ``src`` to ``dst`` (an undoable step) and say so in the status
+        bar, or why not; True if connected."""
+        reason = self.document.connect(src, dst)
+        names = " → ".join(map(self.document.graph.label, (src, dst)))
+        self.statusMessage.emit(f"Cannot connect {names}: {reason}" if reason else f"Connected {names}")
+        return reason is None
+
+    def mouseMoveEvent(self, event):
+        if self._link is not None and self._link_dragged:
+            self.draw_link(event.scenePos())
             event.accept()
             return
         super().mouseMoveEvent(event)
 
     def mouseReleaseEvent(self, event):
-        if self._link is not None:
-            port, pos = self._link_port, event.scenePos()
+        if self._link is not None and self._link_dragged:
+            pos = event.scenePos()
+            port = self.end_link()
             port.hovered = False  # the drag took the hover-leave event
             port.update()
-            self.removeItem(self._link)
-            self._link, self._link_port = None, None
             target = self._node_at(pos)
             if target is not None and target is not port.node_item:
                 if port.kind == "out":
-                    src, dst = port.node_item.node_id, target.node_id
+                    self.connect_nodes(port.node_item.node_id, target.node_id)
                 else:
-                    src, dst = target.node_id, port.node_item.node_id
-                reason = self.document.connect(src, dst)
-                names = " → ".join(map(self.document.graph.label, (src, dst)))
-                if reason:
-                    self.statusMessage.emit(f"Cannot connect {names}: {reason}")
-                else:
-                    self.statusMessage.emit(f"Connected {names}")
+                    self.connect_nodes(target.node_id, port.node_item.node_id)
             event.accept()
             return
         super().mouseReleaseEvent(event)

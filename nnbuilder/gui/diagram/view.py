@@ -1,9 +1,10 @@
-"""The diagram view: zoom, pan, and drops from the layer palette."""
+"""The diagram view: zoom, pan, drops from the layer palette, and the keys
+that move over the diagram while it has the focus (:mod:`.keyboard`)."""
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QPainter
-from PySide6.QtWidgets import QGraphicsView
+from PySide6.QtWidgets import QGraphicsView, QWidget
 
 from ..data.importer import DATA_SUFFIXES
 from .palette import LAYER_MIME
@@ -14,7 +15,8 @@ MIN_ZOOM, MAX_ZOOM = 0.15, 4.0
 
 class NetworkView(QGraphicsView):
     """Shows a :class:`NetworkScene`. Ctrl+wheel zooms, middle-drag pans,
-    a palette entry dropped here becomes a node where it is dropped."""
+    a palette entry dropped here becomes a node where it is dropped; Tab,
+    the arrows, Enter and C work on the selection (``scene.keys``)."""
 
     fileDropped = Signal(str)
 
@@ -22,6 +24,9 @@ class NetworkView(QGraphicsView):
         super().__init__(scene, parent)
         self.setObjectName("networkView")
         self.setAccessibleName("Network diagram")
+        self.setAccessibleDescription("Tab and the arrow keys move over the layers and connections")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        scene.statusMessage.connect(self._describe)
         self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
         self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
         self.setRubberBandSelectionMode(Qt.ItemSelectionMode.IntersectsItemShape)
@@ -90,6 +95,58 @@ class NetworkView(QGraphicsView):
             event.accept()
             return
         super().mouseReleaseEvent(event)
+
+    # ------------------------------------------------------------- keyboard
+    def _describe(self, text: str) -> None:
+        """What the keyboard is on, for a screen reader as for the status bar."""
+        if self.hasFocus():
+            self.setAccessibleDescription(text)
+
+    def _show_current(self) -> None:
+        item = self.scene().keys.current
+        if item is not None and item.scene() is self.scene():
+            self.ensureVisible(item, 30, 30)
+
+    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: A002 (Qt's name)
+        """Tab and Shift+Tab step through the diagram before they leave it."""
+        if self.hasFocus() and self.scene().document is not None and self.scene().keys.tab(next):
+            self._show_current()
+            return True
+        return super().focusNextPrevChild(next)
+
+    def focusInEvent(self, event):
+        super().focusInEvent(event)
+        if self.scene().document is not None and event.reason() in (
+                Qt.FocusReason.TabFocusReason, Qt.FocusReason.BacktabFocusReason):
+            self.scene().keys.enter_focus(event.reason() == Qt.FocusReason.TabFocusReason)
+            self._show_current()
+
+    def focusOutEvent(self, event):
+        keys = self.scene().keys
+        if keys.linking() and event.reason() != Qt.FocusReason.PopupFocusReason:
+            keys.cancel_link()  # a connection is made here or not at all
+        super().focusOutEvent(event)
+
+    def start_connection(self) -> None:
+        """Edit > Connect (C): from the selected layer, the target chosen by key."""
+        if self.scene().document is not None:
+            self.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            self.scene().keys.start_link()
+
+    def keyPressEvent(self, event):
+        if event.key() == Qt.Key.Key_Tab and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            # Ctrl+Tab (Ctrl+Shift+Tab): straight out of the diagram, as from a text box.
+            QWidget.focusNextPrevChild(self, not event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+            return
+        if event.key() == Qt.Key.Key_Backtab and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            QWidget.focusNextPrevChild(self, False)
+            return
+        scene = self.scene()
+        if scene.document is not None and scene.keys.key(event.key(), event.modifiers()):
+            self._show_current()
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     # ---------------------------------------------------------------- drops
     @staticmethod

@@ -178,6 +178,9 @@ class LearnController(QObject):
         ds = self.data.dataset
         self.boundary.mark_sample(None if self.row is None or ds is None else ds.X[self.row],
                                   None if self.row is None or ds is None else ds.y[self.row])
+        self.scene.set_sample_numbers(
+            None if ex is None else ex["row"],
+            None if ex is None else {nid: (n["z"], n["a"]) for nid, n in ex["nodes"].items()})
         if ex is None:
             self.scene.show_sample(None)
             self.scene.mark_weight(None)
@@ -207,7 +210,7 @@ class LearnController(QObject):
         if w:
             out.append(self._weight_html(ex, w))
         out.append("<table cellspacing='0' cellpadding='2'><tr><th align='left'>node</th>"
-                   "<th align='left'>z</th><th align='left'>a</th><th align='left'>δ</th></tr>")
+                   "<th align='left'>a</th><th align='left'>f(a)</th><th align='left'>∂L/∂a</th></tr>")
         order, _ = graph.topological_order()
         for nid in order:
             n = ex["nodes"].get(nid)
@@ -321,8 +324,8 @@ class LearnController(QObject):
             return
         newest = max(shown, key=lambda nid: self._position(nid, phase))
         label = graph.label(newest)
-        text = (f"Forward: {label} computes a from its inputs" if phase == "forward" else
-                f"Backward: {label} gets its δ from the layer after it")
+        text = (f"Forward: {label} computes a = W x + b and f(a) from its inputs" if phase == "forward" else
+                f"Backward: {label} gets its ∂L/∂a from the layer after it")
         self.panel.set_stepping(True, text)
         self._show_values(self.explanation, shown, "a" if phase == "forward" else "delta")
         if not self.panel.by_hand.isChecked():

@@ -15,8 +15,8 @@ from ..diagram.sample_values import value_text
 
 HINT = ("<p><b>See how one sample flows through the network.</b></p>"
         "<p>Pause training, then click a data point on the Output view (or pick a row "
-        "here): each neuron shows its activation <i>a</i> for that sample; choose "
-        "<i>deltas</i> to see the backward pass.</p>"
+        "here): each neuron shows its output <i>f(a)</i> for that sample (<i>a = W x + b</i>, "
+        "its pre-activation); choose <i>∂L/∂a</i> to see the backward pass.</p>"
         "<p>Click a weight line on the diagram: this panel spells out ∂L/∂w by the "
         "chain rule, with the numbers, and what the next step changes it to.</p>"
         "<p><b>Step through</b> animates one training step: forward, backward, update.</p>")
@@ -43,16 +43,18 @@ class LearnPanel(QWidget):
         self.setAccessibleName("See how it learns")
         self.row = QSpinBox()
         self.row.setObjectName("sampleRow")
+        self.row.setAccessibleName("Sample row")
         self.row.setRange(0, 0)
         self.row.setSpecialValueText("none")
         self.row.setToolTip("The data row to follow through the network (1-based, as "
                             "'nnbuilder explain --row'); or click a point on the Output view")
         self.row.valueChanged.connect(lambda v: self.rowChosen.emit(v - 1))
-        self.activations = QRadioButton("activations")
-        self.deltas = QRadioButton("deltas")
+        self.activations = QRadioButton("outputs f(a)")
+        self.deltas = QRadioButton("∂L/∂a")
         self.activations.setChecked(True)
-        self.activations.setToolTip("Forward pass: each neuron's activation a for the sample")
-        self.deltas.setToolTip("Backward pass: each neuron's delta, ∂L/∂z (∂L/∂a where a node has no z)")
+        self.activations.setToolTip("Forward pass: each neuron's output f(a) for the sample, a = W x + b")
+        self.deltas.setToolTip("Backward pass: each neuron's ∂L/∂a, how the loss changes with its pre-activation "
+                                "(∂L/∂f for a node without weights)")
         group = QButtonGroup(self)
         group.addButton(self.activations)
         group.addButton(self.deltas)
@@ -60,6 +62,7 @@ class LearnPanel(QWidget):
 
         self.text = QTextBrowser()
         self.text.setObjectName("chainRuleText")
+        self.text.setAccessibleName("Explanation")
         self.text.setOpenLinks(False)
         self.text.setHtml(HINT)
         self.text.setMinimumHeight(36)  # it scrolls: a short window keeps its other panels

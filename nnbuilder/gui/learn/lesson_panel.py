@@ -73,6 +73,7 @@ class LessonPanel(QWidget):
         # Page 1: the list.
         self.list = QListWidget()
         self.list.setObjectName("lessonList")
+        self.list.setAccessibleName("Lessons")
         self.list.setWordWrap(True)
         self.list.setAlternatingRowColors(True)
         self.list.setItemDelegate(TitleFirst(self.list))

@@ -72,6 +72,7 @@ class WeightPicker(QWidget):
                                  (self.col, "Col", "Column of W: the unit of this layer")):
             combo.setObjectName(f"{name}{part}Combo")
             combo.setToolTip(tip)
+            combo.setAccessibleName(f"{part} of {title.rstrip(':')}")  # e.g. "Row of w₂"
             # Narrow: the view must fit a side dock (a long layer name is elided, its list is wide).
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(6 if combo is self.node else 2)

@@ -197,6 +197,7 @@ class LayerPlot(QWidget):
         self.hist = BasePlot("histogramPlot", "Weights")
         self.layer = QComboBox()
         self.layer.setObjectName("histogramLayerCombo")
+        self.layer.setAccessibleName("Histogram layer")
         self.layer.setToolTip("Layer whose weights the histogram shows")
         self.bars = None
         self.curves: dict[str, pg.PlotDataItem] = {}

@@ -34,6 +34,8 @@ from nnbuilder.core.engine.traindata import TrainData
 from nnbuilder.core.engine.trainer import History
 
 from ..data.data_controller import DataController
+from ..diagram.commands import weight_name
+from ..diagram.document import weight_value
 from nnbuilder.core.run.prepared import Prepared, prepare, structure_key
 from ..data.training_panel import TrainingPanel
 
@@ -380,21 +382,31 @@ class RunController(QObject):
             self.status.emit("Pause training to type in a weight", 8000)
             return
         weights = self.current_weights()
-        if node_id not in weights:
-            self.status.emit("Train or step once to give the network weights first", 8000)
+        if node_id not in weights or (row < 0 and weights[node_id].get("b") is None):
+            self.status.emit("Train or step once to give the network weights first"
+                             if node_id not in weights else "This layer has no bias", 8000)
             return
-        value = self.ask_weight(node_id, row, col, float(weights[node_id]["W"][row, col]))
-        if value is None:
-            return
-        if self.worker is None and not self.start():
-            return
+        value = self.ask_weight(node_id, row, col, weight_value(weights, node_id, row, col))
+        if value is not None:
+            self.type_weight(node_id, row, col, value)
+
+    def type_weight(self, node_id: str, row: int, col: int, value: float) -> bool:
+        """``W[row, col]`` (``row`` -1: ``b[col]``) of ``node_id`` typed by
+        hand, as an undoable document step; refused while training."""
+        if self.running:
+            self.status.emit("Pause training to type in a weight", 8000)
+            return False
+        weights = self.current_weights()
+        if node_id not in weights or (self.worker is None and not self.start()):
+            return False
         self.document.set_weight(node_id, row, col, value, weights)  # undoable; the worker follows
+        return True
 
     def _weight_edited(self, node_id: str, row: int, col: int, value: float) -> None:
         """A weight typed by hand, or its undo or redo: the worker's network takes it."""
         if self.worker is not None:
-            self.worker.set_weight(node_id, row, col, value)
-        self.status.emit(f"{self.document.graph.label(node_id)}: W[{row + 1}, {col + 1}] = {value:g}", 8000)
+            self.worker.set_weight(node_id, None if row < 0 else row, col, value)
+        self.status.emit(f"{self.document.graph.label(node_id)}: {weight_name(row, col)} = {value:g}", 8000)
 
     # ------------------------------------------------------------- snapshots
     @property

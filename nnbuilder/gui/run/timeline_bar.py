@@ -29,6 +29,7 @@ class TimelineBar(QWidget):
         self.moments: np.ndarray = np.zeros((0, 4))  # step, epoch, at, train_loss per row
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setObjectName("timelineSlider")
+        self.slider.setAccessibleName("Timeline")
         self.slider.setToolTip("The run so far (while paused): drag to see the network at an earlier "
                                "moment; the right end is now")
         self.slider.setPageStep(10)

@@ -238,26 +238,26 @@ class FileRoom(QObject):
         return True
 
     def export_network(self, fmt: str, path: str | None = None) -> bool:
-        """The trained network as ``fmt`` (a key of EXPORT_FORMATS: "onnx",
-        "torch"), to run it without nnbuilder; refused, saying why, when the
-        weights do not fit the network as drawn."""
+        """The network as ``fmt`` (a key of EXPORT_FORMATS: "onnx", "torch"),
+        to run or train it without nnbuilder: with its trained weights when
+        they fit the network as drawn, else with the initial weights Train
+        would start from (the status bar says which)."""
         form = EXPORT_FORMATS[fmt]
-        if self._refuse_without_weights(
-                f"An {form.title} export runs the trained network, and this one has no "
-                "trained weights that fit its current layers. Train it first (Train or "
-                "Step), then export again."):
-            return False
+        self._run.store_weights()
         stem = Path(self.document.title).stem if self.document.path else "network"
         path = path or self._dialogs.ask_save_path(f"Export as {form.title}", stem + form.suffix,
                                                    form.file_filter + ";;All files (*)")
         if not path:
             return False
+        model = self.document.to_model()
         try:
-            write_export(self.document.to_model(), fmt, path)
+            write_export(model, fmt, path)
         except NNBuilderError as e:
             self._dialogs.error("Cannot export", str(e))
             return False
-        self._status(f"Exported {form.title} to {path}")
+        untrained = "" if model.weights is not None else \
+            f" with the initial weights of seed {model.seed} (untrained)"
+        self._status(f"Exported {form.title} to {path}{untrained}")
         return True
 
     def _exported(self, ok: bool, path: str) -> bool:

@@ -1,6 +1,7 @@
 """Bringing outside files in: a CSV table (read in steps with a progress
 dialog, then the import dialog, whose choice the data controller applies) and
-an ONNX model (opened as a new, unsaved network).
+an ONNX model (opened as a new, unsaved network; a file the importer cannot
+use is an error dialog and the network stays).
 """
 from __future__ import annotations
 
@@ -86,7 +87,8 @@ class ImportFlows(QObject):
 
     # ----------------------------------------------------------------- ONNX
     def import_onnx(self, path: str | None = None) -> bool:
-        """Open an ONNX model (layers and activations) as a new, unsaved network."""
+        """Open an ONNX model (layers and activations, or a scikit-learn MLP from
+        skl2onnx) as a new, unsaved network."""
         from nnbuilder.core.files.import_onnx import load_onnx
 
         if not self._files.maybe_save():
@@ -104,6 +106,7 @@ class ImportFlows(QObject):
         self._files.replace_document(doc)
         reason = self._run.refresh_ready()
         data = f"; to train it: {reason} (import or pick data that fits)" if reason else ""
+        classes = f", classes {', '.join(doc.labels)}" if doc.labels else ""
         self._status(f"Imported {Path(path).name}: {len(doc.graph.nodes)} nodes with their "
-                     f"weights; save it to keep it{data}", 0 if reason else 8000)
+                     f"weights{classes}; save it to keep it{data}", 0 if reason else 8000)
         return True

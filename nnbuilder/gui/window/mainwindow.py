@@ -23,7 +23,9 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut, QUndoGroup
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QApplication,
+    QComboBox,
     QFileDialog,
     QInputDialog,
     QLabel,
@@ -36,6 +38,7 @@ from nnbuilder.core.resources import resource_root
 
 from ..run.curves import CurvesPanel, LayerPlot
 from ..data.data_controller import DataController
+from ..diagram.commands import weight_name
 from ..diagram.document import Document
 from .files import MODEL_FILTER, ONNX_FILTER, Dialogs, FileRoom, settings
 from .import_flows import ImportFlows
@@ -61,7 +64,9 @@ from ..widgets.theme import THEMES, apply_theme
 from ..run.timeline_view import TimelineView
 from ..data.training_panel import TrainingPanel
 from ..diagram.view import NetworkView
+from .shortcuts import ShortcutsDialog, action_rows
 from .wheel_guard import install_wheel_guard
+from ..widgets.mnemonics import file_dialog_mnemonics
 from .window_layout import WindowLayout
 
 SHIFT_OR_CTRL = Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.ControlModifier
@@ -86,6 +91,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.document: Document | None = None
         self.undo_group = QUndoGroup(self)
+        self.shortcuts_dialog: ShortcutsDialog | None = None
 
         # Widgets.
         self.scene = NetworkScene(self)
@@ -137,7 +143,8 @@ class MainWindow(QMainWindow):
         menus = WindowMenus(self, self.files, self.imports, self.undo_group, self.scene, self.view, self.docks,
                             self.training_panel.speed, select_all=self.select_all, auto_layout=self.auto_layout,
                             set_theme=self.set_theme, reset_layout=self.reset_layout,
-                            show_lessons=self.show_lessons, about=self._about)
+                            show_lessons=self.show_lessons, about=self._about,
+                            show_shortcuts=self.show_shortcuts)
         vars(self).update(vars(menus))  # w.act_open, w.play_button, w.epoch_label...: the window's, by name
         counters = Counters(self.epoch_label, self.rate_label, self.elapsed_label, self.loss_label,
                             self.play_button)
@@ -193,13 +200,19 @@ class MainWindow(QMainWindow):
         self.play_button.clicked.connect(run.toggle_play)
         self.step_button.clicked.connect(lambda: run.step(held(Qt.KeyboardModifier.ShiftModifier)))
         self.reset_button.clicked.connect(lambda: run.reset(held(SHIFT_OR_CTRL)))
-        self.space = QShortcut(QKeySequence(Qt.Key.Key_Space), self, run.toggle_play)
+        self.space = QShortcut(QKeySequence(Qt.Key.Key_Space), self, self._space)
         panel.configChanged.connect(run.config_changed)
         panel.speedChanged.connect(run.set_speed)
         panel.datasetChanged.connect(data.panel_changed)
         panel.importRequested.connect(lambda: self.imports.import_data())
         panel.normalizeChanged.connect(data.set_normalize)
         self.scene.weightEditRequested.connect(run.edit_weight)
+        table = self.inspector.weights_table
+        table.set_source(lambda: (run.current_weights(), run.running))
+        table.weightTyped.connect(run.type_weight)
+        self.live.frameDrawn.connect(lambda _snap: table.refresh())
+        self.scene.editRequested.connect(self.edit_node)
+        self.inspector.doneEditing.connect(lambda: self.view.setFocus(Qt.FocusReason.OtherFocusReason))
         self.boundary.pointClicked.connect(
             lambda x, y, remove, nxt: data.paint(x, y, remove, paint.current_class() + int(nxt)))
         paint.clearRequested.connect(data.clear_points)
@@ -216,6 +229,18 @@ class MainWindow(QMainWindow):
         learn_dock = self.docks["learnDock"]
         for clicked in (self.scene.weightClicked, self.boundary.sampleClicked):
             clicked.connect(lambda *_: learn_dock.raise_())
+
+    def _space(self) -> None:
+        """Space trains or pauses; on a focused button or check box it presses
+        it, on a combo box it opens the list (what Space does there: the
+        window's shortcut took the key first)."""
+        focus = QApplication.focusWidget()
+        if isinstance(focus, QAbstractButton) and focus.window() is self:
+            focus.click()
+        elif isinstance(focus, QComboBox) and focus.window() is self:
+            focus.showPopup()
+        else:
+            self.run.toggle_play()
 
     def _show_ready(self, reason: str | None) -> None:
         """Train, Step and Reset work when the network and data fit together."""
@@ -286,6 +311,21 @@ class MainWindow(QMainWindow):
         self.scene.clearSelection()
         item.setSelected(True)
         self.view.centerOn(item)
+
+    def edit_node(self, node_id: str) -> None:
+        """Enter on a layer in the diagram: its settings in the inspector, the first field focused."""
+        self.select_node(node_id)
+        self.docks["inspectorDock"].show()
+        self.docks["inspectorDock"].raise_()
+        self.inspector.edit()
+
+    def show_shortcuts(self) -> None:
+        """Help > Keyboard shortcuts (not modal: it can stay open beside the window)."""
+        if self.shortcuts_dialog is None:
+            space = ("Space", "Train, pause")  # a shortcut, not an action
+            self.shortcuts_dialog = ShortcutsDialog(action_rows(self.actions(), [space]), self)
+        self.shortcuts_dialog.show()
+        self.shortcuts_dialog.raise_()
 
     def select_all(self) -> None:
         for item in self.scene.node_items.values():
@@ -406,25 +446,30 @@ class MainWindow(QMainWindow):
         return {B.Save: "save", B.Discard: "discard"}.get(r, "cancel")
 
     def _ask_open_path(self) -> str:
-        return QFileDialog.getOpenFileName(self, "Open network", self._last_dir(), MODEL_FILTER)[0]
+        with file_dialog_mnemonics():
+            return QFileDialog.getOpenFileName(self, "Open network", self._last_dir(), MODEL_FILTER)[0]
 
     def _ask_data_path(self) -> str:
-        return QFileDialog.getOpenFileName(self, "Import data", self._last_dir(), DATA_FILTER)[0]
+        with file_dialog_mnemonics():
+            return QFileDialog.getOpenFileName(self, "Import data", self._last_dir(), DATA_FILTER)[0]
 
     def _ask_onnx_path(self) -> str:
-        return QFileDialog.getOpenFileName(self, "Import ONNX model", self._last_dir(), ONNX_FILTER)[0]
+        with file_dialog_mnemonics():
+            return QFileDialog.getOpenFileName(self, "Import ONNX model", self._last_dir(), ONNX_FILTER)[0]
 
     def _ask_save_path(self, caption: str, suggested: str, file_filter: str) -> str:
-        return QFileDialog.getSaveFileName(self, caption, str(Path(self._last_dir()) / suggested),
-                                           file_filter)[0]
+        with file_dialog_mnemonics():
+            return QFileDialog.getSaveFileName(self, caption, str(Path(self._last_dir()) / suggested),
+                                               file_filter)[0]
 
     def _ask_folder(self, caption: str) -> str:
-        return QFileDialog.getExistingDirectory(self, caption, self._last_dir())
+        with file_dialog_mnemonics():
+            return QFileDialog.getExistingDirectory(self, caption, self._last_dir())
 
     def _ask_weight(self, node_id: str, row: int, col: int, current: float) -> float | None:
         name = self.document.graph.label(node_id)
-        value, ok = QInputDialog.getDouble(self, "Set a weight", f"{name}: W[{row + 1}, {col + 1}] =",
-                                           current, -1e6, 1e6, 6)
+        value, ok = QInputDialog.getDouble(self, "Set a bias" if row < 0 else "Set a weight",
+                                           f"{name}: {weight_name(row, col)} =", current, -1e6, 1e6, 6)
         return value if ok else None
 
     def _ask_restore(self, source: str) -> bool:

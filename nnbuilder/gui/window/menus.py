@@ -29,7 +29,8 @@ class WindowMenus:
     def __init__(self, window: QMainWindow, files: FileRoom, imports: ImportFlows, undo_group: QUndoGroup,
                  scene: NetworkScene, view: NetworkView, docks: dict[str, QDockWidget], speed: QWidget, *,
                  select_all: Callable, auto_layout: Callable, set_theme: Callable[[str], None],
-                 reset_layout: Callable, show_lessons: Callable, about: Callable):
+                 reset_layout: Callable, show_lessons: Callable, about: Callable,
+                 show_shortcuts: Callable):
         S, K = QStyle.StandardPixmap, QKeySequence.StandardKey
         icon = window.style().standardIcon
 
@@ -105,6 +106,12 @@ class WindowMenus:
                                  [QKeySequence(K.Delete), QKeySequence(Qt.Key.Key_Backspace)],
                                  "Delete the selected layers and connections", S.SP_TrashIcon)
         self.act_select_all = action("actionSelectAll", "Select &All", select_all, K.SelectAll)
+        self.act_connect = action("actionConnect", "&Connect…", view.start_connection, "C",
+                                  "Connect the selected layer (C in the diagram): Tab or the arrows "
+                                  "choose the target, Enter connects, Esc cancels")
+        # A plain letter: only while the diagram has the focus (a text box keeps its C).
+        self.act_connect.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        view.addAction(self.act_connect)
         self.act_zoom_in = action("actionZoomIn", "Zoom &In", lambda: view.zoom_by(1.25),
                                   [QKeySequence("Ctrl+="), QKeySequence("Ctrl++")], "Zoom in (Ctrl+wheel)")
         self.act_zoom_out = action("actionZoomOut", "Zoom &Out", lambda: view.zoom_by(0.8),
@@ -163,7 +170,7 @@ class WindowMenus:
         m = mb.addMenu("&Edit")
         m.addActions([self.act_undo, self.act_redo])
         m.addSeparator()
-        m.addActions([self.act_delete, self.act_select_all])
+        m.addActions([self.act_delete, self.act_select_all, self.act_connect])
         m = mb.addMenu("&View")
         m.addActions([self.act_zoom_in, self.act_zoom_out, self.act_zoom_reset, self.act_fit])
         m.addSeparator()
@@ -182,6 +189,9 @@ class WindowMenus:
             panels.addAction(dock.toggleViewAction())
         m = mb.addMenu("&Help")
         m.addAction(self.act_lessons)
+        self.act_shortcuts = action("actionShortcuts", "&Keyboard shortcuts", show_shortcuts,
+                                    tip="Every key of the window and of the diagram")
+        m.addAction(self.act_shortcuts)
         m.addAction("&About nnbuilder", about)
 
         # ----------------------------------------------------------- toolbars

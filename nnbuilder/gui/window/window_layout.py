@@ -36,7 +36,7 @@ DOCKS = [("layersDock", "Layers", _L),
 OFFERED = ("weightImagesDock", "mistakesDock")
 # The settings scroll in a short window; so does the Inspector (an Input node's
 # features took the output view's height and left it a strip).
-SCROLLED = ("trainingDock", "inspectorDock")
+SCROLLED = {"trainingDock": "Training settings", "inspectorDock": "Inspector"}  # with their accessible names
 
 
 class WindowLayout:
@@ -47,8 +47,9 @@ class WindowLayout:
         self._window, self._view = window, view
         self.docks: dict[str, QDockWidget] = {}
         scrolled = {}  # panels that scroll when the window is short, rather than squeeze their neighbours
-        for name in SCROLLED:
+        for name, accessible in SCROLLED.items():
             scrolled[name] = scroll = QScrollArea()
+            scroll.setAccessibleName(accessible)
             scroll.setWidget(panels[name])
             scroll.setWidgetResizable(True)
             scroll.setFrameShape(QScrollArea.Shape.NoFrame)
