@@ -432,6 +432,7 @@ class CurvesPanel(QWidget):
         # (its minimum size made a 1024x700 window grow past the screen).
         self.confusion_area = QScrollArea()
         self.confusion_area.setObjectName("confusionArea")
+        self.confusion_area.setAccessibleName("Confusion matrix")
         self.confusion_area.setWidget(self.confusion)
         self.confusion_area.setWidgetResizable(True)
         self.confusion_area.setFrameShape(QScrollArea.Shape.NoFrame)

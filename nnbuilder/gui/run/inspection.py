@@ -139,8 +139,10 @@ class ImageGrid(QWidget):
             self.clicked.emit(i)
 
 
-def scrolled(widget: QWidget) -> QScrollArea:
+def scrolled(widget: QWidget, name: str) -> QScrollArea:
+    """``widget`` in a scroll area a screen reader calls ``name``."""
     area = QScrollArea()
+    area.setAccessibleName(name)
     area.setWidget(widget)
     area.setWidgetResizable(True)
     area.setFrameShape(QScrollArea.Shape.NoFrame)
@@ -165,7 +167,7 @@ class WeightImagesView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
         layout.addWidget(self.title)
-        layout.addWidget(scrolled(self.grid), 1)
+        layout.addWidget(scrolled(self.grid, "Weights as images"), 1)
 
     def show_images(self, images: np.ndarray | None, title: str) -> None:
         self.images = images
@@ -208,10 +210,11 @@ class MistakesView(QWidget):
         self.grid.setObjectName("mistakesGrid")
         self.table = QTableWidget()
         self.table.setObjectName("mistakesTable")
+        self.table.setAccessibleName("Mistakes")
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.stack = QStackedWidget()
-        self.stack.addWidget(scrolled(self.grid))
+        self.stack.addWidget(scrolled(self.grid, "Mistakes as images"))
         self.stack.addWidget(self.table)
         self._shown = None  # what show_mistakes was given last
         self.rows = np.zeros(0, dtype=np.int64)  # the rows missed listed, 0-based in the dataset
