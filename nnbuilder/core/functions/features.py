@@ -13,8 +13,8 @@ import numpy as np
 
 from ..errors import DataError
 
-__all__ = ["FEATURES", "FEATURE_NAMES", "is_feature_name", "apply_features", "feature_stats", "standardize",
-           "offered_features", "feature_label", "feature_labels", "abbreviated"]
+__all__ = ["FEATURES", "FEATURE_NAMES", "is_feature_name", "raw_column", "apply_features", "feature_stats",
+           "standardize", "offered_features", "feature_label", "feature_labels", "abbreviated"]
 
 FEATURES = {
     "x1": lambda X: X[:, 0],
@@ -28,15 +28,16 @@ FEATURES = {
 FEATURE_NAMES = tuple(FEATURES)
 
 
-def _raw_index(name: str) -> int | None:
-    """0-based column of a raw feature name ``x<k>``, or None."""
+def raw_column(name: str) -> int | None:
+    """The 0-based raw column feature ``name`` is, as it is (``x3``: 2); None
+    for a derived feature (``x1^2``)."""
     if name.startswith("x") and name[1:].isdigit() and name[1] != "0":
         return int(name[1:]) - 1
     return None
 
 
 def is_feature_name(name: str) -> bool:
-    return name in FEATURES or _raw_index(name) is not None
+    return name in FEATURES or raw_column(name) is not None
 
 
 def offered_features(n_columns: int) -> tuple[str, ...]:
@@ -83,7 +84,7 @@ def columns_needed(names) -> int:
     """How many raw columns the features read."""
     need = 0
     for n in names:
-        k = _raw_index(n)
+        k = raw_column(n)
         need = max(need, k + 1 if k is not None else 0, 2 if n in FEATURES and n != "x1" else 1)
     return need
 
@@ -102,7 +103,7 @@ def apply_features(X: np.ndarray, names) -> np.ndarray:
     out = np.empty((X.shape[0], len(names)))
     # Raw columns are copied (into float64) as they are: a float32 table is
     # never converted whole on the way.
-    raw = [None if name in FEATURES else _raw_index(name) for name in names]
+    raw = [None if name in FEATURES else raw_column(name) for name in names]
     if raw == list(range(len(names))):
         out[...] = X[:, :len(names)]
         return out

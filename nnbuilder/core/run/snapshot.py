@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..functions.losses import confusion_matrix
 from ..engine.network import Network
 from ..engine.config import TrainConfig
 from ..engine.trainer import Trainer
+from .classreport import ClassReport, class_report
 
 __all__ = ["LiveSnapshot", "SnapshotBox", "build_snapshot", "error_snapshot", "ALL_PARTS"]
 
@@ -39,6 +39,7 @@ class LiveSnapshot:
     metric_name: str
     config: TrainConfig
     confusion: np.ndarray | None = None  # (classes, classes) on the test set (train if none)
+    report: ClassReport | None = None  # per class scores and the rows missed (confusion is its counts)
     stop_reason: str | None = None
     divergence: dict | None = None
     error: str | None = None
@@ -66,14 +67,12 @@ def build_snapshot(trainer: Trainer, parts=ALL_PARTS, **status) -> LiveSnapshot:
     nothing.
     """
     net = trainer.network
-    confusion, stats = None, {}
+    report, stats = None, {}
     with np.errstate(all="ignore"):
         if "stats" in parts:
             stats = layer_stats(net)
-        if "confusion" in parts and trainer.data.task == "classification":
-            d = trainer.data
-            X, labels = (d.X_test, d.labels_test) if len(d.X_test) else (d.X_train, d.labels_train)
-            confusion = confusion_matrix(net.predict(X), labels, d.n_classes, net.loss.threshold)
+        if "confusion" in parts:
+            report = class_report(net.predict, trainer.data, net.loss.threshold)
     div = trainer.divergence
     d, rows = trainer.data, {}
     if not status.get("running") and d.rows_train is not None and trainer.batch_size < len(d.X_train):
@@ -87,7 +86,7 @@ def build_snapshot(trainer: Trainer, parts=ALL_PARTS, **status) -> LiveSnapshot:
         step=trainer.step, epoch=trainer.epoch, weights=net.unflatten(net.theta.copy()),
         stats=stats, last=dict(trainer.history.last), metric_name=trainer.metric_name,
         config=TrainConfig(**trainer.config.to_dict()),
-        confusion=confusion, stop_reason=trainer.stop_reason,
+        confusion=None if report is None else report.confusion, report=report, stop_reason=trainer.stop_reason,
         divergence=None if div is None else dict(div), **rows, **status)
 
 

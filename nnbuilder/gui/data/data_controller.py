@@ -19,6 +19,7 @@ from nnbuilder.core.data.datasource import EMBEDDED_KEYS
 from nnbuilder.core.errors import NNBuilderError
 from nnbuilder.core.functions.features import abbreviated, feature_labels
 from nnbuilder.core.engine.traindata import fitting_changes, fitting_note
+from nnbuilder.core.run.outputview import default_axes
 
 from .gallery import PAINTED
 from .importer import TableLoader
@@ -114,7 +115,9 @@ class DataController(QObject):
         d = self.spec
         self.version += 1
         self.panel.show_dataset(d)
-        self.options.set_columns(self.dataset.column_names if self.dataset is not None else [])
+        ds = self.dataset
+        self.options.set_columns(ds.column_names if ds is not None else [],
+                                 default_axes(ds.X) if ds is not None else (0, 1))
         if self.dataset is not None and "name" not in d:  # painted or imported: show its size
             self.panel.show_samples(len(self.dataset))
         self.dataChanged.emit()

@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QFontMetrics, QGuiApplication, QPalette
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtGui import QFont, QFontMetrics, QGuiApplication, QPalette
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QScrollArea,
+                               QVBoxLayout, QWidget)
 
 from nnbuilder.core.engine.trainer import History
 
@@ -270,8 +270,17 @@ class LayerPlot(QWidget):
                 self.bars.setOpts(x=centers, height=s["hist"], width=width)
 
 
+SCORE_COLUMNS = ("P", "R", "F1")  # precision, recall, F1 per class, right of the counts
+SCORE_GAP = 0.3  # the space between the counts and the scores, in cells
+CELL_PT = (9.0, 6.0)  # the cells' text: its largest and smallest size in points
+CELL_PAD = 4  # pixels a cell keeps free around its text
+
+
 class ConfusionPlot(BasePlot):
-    """Counts of true class (rows, top to bottom) against predicted (columns)."""
+    """Counts of true class (rows, top to bottom) against predicted (columns),
+    and beside each row the class's precision, recall and F1. The text's size
+    follows the cells' (down to CELL_PT's smallest, below which the plot asks
+    for more room): a count is never cut."""
 
     def __init__(self, parent=None):
         super().__init__("confusionPlot", "Confusion (test)", parent)
@@ -282,34 +291,97 @@ class ConfusionPlot(BasePlot):
         p.setLabel("left", "true")
         self.image = pg.ImageItem()
         p.addItem(self.image)
-        self.texts: list[pg.TextItem] = []
+        self.texts: list[pg.TextItem] = []  # k x k counts, then k x 3 scores, row by row
         self.counts = None
+        self.scores = None  # (k, 3): precision, recall, F1
         self.class_names: list[str] = []
+        self.cell_font = self.font()
+        self.area: QWidget | None = None  # the scroll area it sits in, shown and hidden with it
         self.setMinimumWidth(140)
-        self.plotItem.vb.sigResized.connect(lambda *_: self._label_columns())
+        self.plotItem.vb.sigResized.connect(lambda *_: self._layout())
 
-    def _label_columns(self) -> None:
-        """Predicted-class names under the columns, elided to the column width."""
+    def setVisible(self, visible: bool) -> None:
+        """Shown and hidden with the scroll area it sits in (an empty area took the room)."""
+        if self.area is not None:
+            self.area.setVisible(visible)
+        super().setVisible(visible)
+
+    @property
+    def columns(self) -> float:
+        """The plot's width in cells: the counts, then the scores after a gap."""
+        k = len(self.class_names)
+        return k + (SCORE_GAP + len(SCORE_COLUMNS) if self.scores is not None else 0)
+
+    def _layout(self) -> None:
+        """Tick labels elided to their cells, the cells' text sized to fit them."""
         k = len(self.class_names)
         if not k:
             return
-        room = max(12, int(self.plotItem.vb.width() / k) - 6)
-        fm = QFontMetrics(self.font())
-        self.plotItem.getAxis("bottom").setTicks([[
-            (i + 0.5, fm.elidedText(n, Qt.TextElideMode.ElideRight, room))
-            for i, n in enumerate(self.class_names)]])
+        vb = self.plotItem.vb
+        cell_w, cell_h = vb.width() / self.columns, vb.height() / k
+        fm = QFontMetrics(self.cell_font)
+        room = max(12, int(cell_w) - 6)
+        ticks = [(i + 0.5, fm.elidedText(n, Qt.TextElideMode.ElideRight, room))
+                 for i, n in enumerate(self.class_names)]
+        if self.scores is not None:
+            ticks += [(k + SCORE_GAP + m + 0.5, name) for m, name in enumerate(SCORE_COLUMNS)]
+        self.plotItem.getAxis("bottom").setTicks([ticks])
+        left = self.plotItem.getAxis("left")
+        room = max(24, int(self.width() * 0.2))  # the row names take a fifth of the plot at most
+        left.setTicks([[(k - 1 - i + 0.5, fm.elidedText(n, Qt.TextElideMode.ElideRight, room))
+                        for i, n in enumerate(self.class_names)]])
+        self._size_text(cell_w, cell_h)
+
+    def _size_text(self, cell_w: float, cell_h: float) -> None:
+        """The largest font (within CELL_PT) whose widest text fits a cell; if
+        even the smallest does not, the plot's minimum size grows to fit it."""
+        texts = [t.toPlainText() for t in self.texts]
+        if not texts:
+            return
+        font = QFont(self.font())
+        hi, lo = CELL_PT
+        size = hi
+        while True:
+            font.setPointSizeF(size)
+            fm = QFontMetrics(font)
+            wide = max(fm.horizontalAdvance(t) for t in texts) + CELL_PAD
+            tall = fm.height()
+            if (wide <= cell_w and tall <= cell_h) or size <= lo:
+                break
+            size = max(lo, size - 0.5)
+        if wide > cell_w or tall > cell_h:  # room for the smallest text: the cells must grow
+            vb = self.plotItem.vb
+            extra_w, extra_h = self.width() - vb.width(), self.height() - vb.height()
+            self.setMinimumSize(int(extra_w + wide * self.columns) + 1,
+                                int(extra_h + tall * len(self.class_names)) + 1)
+        if font != self.cell_font or any(t.textItem.font() != font for t in self.texts):
+            self.cell_font = QFont(font)
+            for t in self.texts:
+                t.setFont(font)
+            for side in ("bottom", "left"):  # the class names as large as the counts, no larger
+                self.plotItem.getAxis(side).setTickFont(font)
 
     def clear_counts(self) -> None:
         """No counts (a new run): an empty matrix until the first ones come."""
         self.counts = None
+        self.scores = None
         self.image.clear()
         for t in self.texts:
             t.setText("")
         self.class_names = []
+        self.setMinimumSize(140, 90)  # the room a larger matrix asked for is given back
         for side in ("bottom", "left"):
             self.plotItem.getAxis(side).setTicks([[]])
 
-    def set_counts(self, counts: np.ndarray, names: list[str]) -> None:
+    def cell_text(self, i: int, j: int) -> pg.TextItem:
+        """The text item of row ``i`` (true class), column ``j`` (a predicted
+        class, then k, k + 1, k + 2: precision, recall, F1)."""
+        k = len(self.class_names)
+        return self.texts[i * k + j] if j < k else self.texts[k * k + i * len(SCORE_COLUMNS) + j - k]
+
+    def set_counts(self, counts: np.ndarray, names: list[str], scores=None) -> None:
+        """``counts`` ``(k, k)``; ``scores`` ``(precision, recall, f1)``, each
+        ``(k,)``, shown beside the rows (None: the counts alone)."""
         k = counts.shape[0]
         self.counts = counts
         ink = QGuiApplication.palette().color(QPalette.ColorRole.Text).name()  # on the light/dark middle
@@ -319,24 +391,33 @@ class ConfusionPlot(BasePlot):
         rgba = diverging_rgba(share[::-1])
         self.image.setImage(rgba, autoLevels=False)
         self.image.setRect(QRectF(0, 0, k, k))
-        if len(self.texts) != k * k:
+        had_scores = self.scores is not None
+        self.scores = None if scores is None else np.column_stack([np.asarray(s, dtype=float) for s in scores])
+        n_texts = k * k + (k * len(SCORE_COLUMNS) if self.scores is not None else 0)
+        reshaped = len(self.texts) != n_texts or had_scores != (self.scores is not None)
+        if len(self.texts) != n_texts:
             for t in self.texts:
                 self.plotItem.removeItem(t)
             self.texts = []
-            for _ in range(k * k):
+            for _ in range(n_texts):
                 t = pg.TextItem(anchor=(0.5, 0.5))
+                t.setFont(self.cell_font)
                 self.plotItem.addItem(t)
                 self.texts.append(t)
-            self.plotItem.setRange(xRange=(0, k), yRange=(0, k), padding=0)
-        if list(names[:k]) != self.class_names:  # the class names label the axes
-            self.class_names = list(names[:k])
-            self._label_columns()
-            self.plotItem.getAxis("left").setTicks([[(k - 1 - i + 0.5, n[:10]) for i, n in enumerate(names[:k])]])
+        self.class_names = list(names[:k])
+        if reshaped:
+            self.plotItem.setRange(xRange=(0, self.columns), yRange=(0, k), padding=0)
         for i in range(k):
             for j in range(k):
                 t = self.texts[i * k + j]
                 t.setText(str(int(counts[i, j])), color=ink if share[i, j] < 0.6 else "#ffffff")
                 t.setPos(j + 0.5, k - 1 - i + 0.5)
+            if self.scores is not None:
+                for m in range(len(SCORE_COLUMNS)):
+                    t = self.cell_text(i, k + m)
+                    t.setText(f"{self.scores[i, m]:.2f}", color=ink)
+                    t.setPos(k + SCORE_GAP + m + 0.5, k - 1 - i + 0.5)
+        self._layout()
 
 
 class CurvesPanel(QWidget):
@@ -347,6 +428,16 @@ class CurvesPanel(QWidget):
         self.loss = CurvePlot("lossPlot", "Loss", "loss")
         self.metric_plot = CurvePlot("metricPlot", "Accuracy", "accuracy")
         self.confusion = ConfusionPlot()
+        # A matrix whose counts need more room than the panel has scrolls
+        # (its minimum size made a 1024x700 window grow past the screen).
+        self.confusion_area = QScrollArea()
+        self.confusion_area.setObjectName("confusionArea")
+        self.confusion_area.setAccessibleName("Confusion matrix")
+        self.confusion_area.setWidget(self.confusion)
+        self.confusion_area.setWidgetResizable(True)
+        self.confusion_area.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.confusion_area.setMinimumSize(140, 90)
+        self.confusion.area = self.confusion_area
         self.confusion.setVisible(False)  # shown for classification once there are counts
         self.log = QCheckBox("log scale")
         self.log.setObjectName("logScaleCheck")
@@ -372,7 +463,7 @@ class CurvesPanel(QWidget):
         plots = QHBoxLayout()
         plots.addWidget(self.loss, 3)
         plots.addWidget(self.metric_plot, 3)
-        plots.addWidget(self.confusion, 2)
+        plots.addWidget(self.confusion_area, 2)
         # The run so far, while paused: a moment's weights, "Continue from here".
         self.timeline = TimelineBar((self.loss, self.metric_plot))
         layout = QVBoxLayout(self)

@@ -17,7 +17,8 @@ from PySide6.QtWidgets import QApplication, QLabel, QStyle, QToolButton
 
 from nnbuilder.core.errors import NNBuilderError
 from nnbuilder.core.functions.losses import LOSSES
-from nnbuilder.core.run.outputview import NEURON_RES, evaluate_view, output_grids, view_of
+from nnbuilder.core.run.outputview import (NEURON_RES, DataExtent, evaluate_view, output_grids, view_of,
+                                           view_points)
 
 from ..data.data_controller import DataController
 from .curves import CurvesPanel, LayerPlot
@@ -136,9 +137,11 @@ class ViewProbe:
 
 class LiveView(QObject):
     """Draws ``run``'s snapshots and ``data``'s points into the given widgets;
-    ``frameDrawn(snapshot)`` after each."""
+    ``frameDrawn(snapshot)`` after each, ``weightsShown(weights)`` after
+    weights of no snapshot (the document's, a moment of the timeline)."""
 
     frameDrawn = Signal(object)
+    weightsShown = Signal(object)  # {node_id: (W, b)} drawn that are not a snapshot's (show_weights)
 
     def __init__(self, run: RunController, data: DataController, options: ViewOptions,
                  boundary: BoundaryPlot, curves: CurvesPanel, layer_plot: LayerPlot,
@@ -154,6 +157,7 @@ class LiveView(QObject):
         self.probe = ViewProbe()
         self._grids_key = None
         self._grids = (None, None)
+        self._extent = (None, None)  # (data version, its DataExtent)
         run.runReplaced.connect(self.clear)
         run.runReplaced.connect(self.wake)
         run.commandSent.connect(self.wake)
@@ -208,6 +212,7 @@ class LiveView(QObject):
         if self._grid_shown():
             self.boundary.set_output(outputs, *self._scale())
         self.scene.show_live(weights, maps, NEURON_RES)
+        self.weightsShown.emit(weights)
 
     def _show_running(self) -> None:
         self.counters.show_running(self.run.running)
@@ -230,6 +235,7 @@ class LiveView(QObject):
         self.scene.set_data_columns(data.dataset.column_names if data.dataset is not None else [])
         if data.dataset is None:
             bp.set_data(None, None, None, None, None, "classification", 0)
+            self.options.show_held([])
             return False
         grid, _ = self.grids()
         tr, te = (shown(ix) for ix in data.split_indices())
@@ -237,6 +243,7 @@ class LiveView(QObject):
         self._name_metric(ds.task == "classification")
         bp.set_data(grid, ds.X[tr], ds.y[tr], ds.X[te], ds.y[te], ds.task, ds.n_classes, ds.column_names,
                     rows=(tr, te))
+        self.options.show_held([] if grid is None else [(ds.column_names[c], v) for c, v in grid.fixed])
         bp.set_show_test(self.options.show_test.isChecked())
         return grid is not None
 
@@ -262,7 +269,11 @@ class LiveView(QObject):
         key = (self.data.version, view_of(self.data.dataset, axes))
         if key != self._grids_key:
             self._grids_key = key
-            self._grids = output_grids(self.data.dataset, axes, painted="points" in self.data.spec)
+            painted = "points" in self.data.spec
+            if self._extent[0] != self.data.version:  # the data's extent, read once per data
+                X = view_points(self.data.dataset, painted)
+                self._extent = (self.data.version, None if X is None else DataExtent.of(X))
+            self._grids = output_grids(self.data.dataset, axes, painted, self._extent[1])
         return self._grids
 
     def evaluate(self, snap, outputs: bool = True, maps: bool = True):
@@ -356,6 +367,8 @@ class LiveView(QObject):
         dataset = self.data.dataset
         if snap.confusion is not None and dataset is not None:
             w.confusion.setVisible(True)
-            w.confusion.set_counts(snap.confusion, dataset.class_names)
+            r = snap.report
+            w.confusion.set_counts(snap.confusion, dataset.class_names,
+                                   None if r is None else (r.precision, r.recall, r.f1))
         elif snap.metric_name != "accuracy":
             w.confusion.setVisible(False)

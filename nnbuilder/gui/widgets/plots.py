@@ -188,9 +188,6 @@ class BoundaryPlot(BasePlot):
             self.plotItem.setRange(xRange=grid.x_range, yRange=grid.y_range, padding=0)
             self.plotItem.setLabel("bottom", names[grid.axes[0]])
             self.plotItem.setLabel("left", names[grid.axes[1]])
-            if grid.fixed:
-                held = ", ".join(f"{names[c][:10]} {v:.3g}" for c, v in grid.fixed)
-                self.plotItem.setTitle(f"others at median: {held}", size="8pt")
         else:
             self.plotItem.setAspectLocked(False)
             self.plotItem.enableAutoRange()

@@ -48,6 +48,7 @@ from ..learn.learn import LearnController
 from ..learn.learn_panel import LearnPanel
 from ..learn.lesson_controller import LessonController
 from ..learn.lesson_panel import LessonPanel
+from ..run.inspection import InspectionViews, MistakesView, WeightImagesView
 from ..run.live_view import Counters, LiveView
 from .menus import WindowMenus
 from ..data.output_panel import OutputPanel
@@ -108,6 +109,8 @@ class MainWindow(QMainWindow):
         self.learn_panel = LearnPanel()
         self.lesson_panel = LessonPanel()
         self.surface_view = SurfaceView()
+        self.weight_images = WeightImagesView()
+        self.mistakes = MistakesView()
         self.params_label = QLabel()
         self.params_label.setObjectName("statusParams")
         self.problems_label = QLabel()  # "✗ 1 error, ⚠ 2 warnings": a click shows the list
@@ -119,7 +122,8 @@ class MainWindow(QMainWindow):
             "layersDock": self.palette_list, "trainingDock": self.training_panel,
             "outputDock": self.output_panel, "inspectorDock": self.inspector, "learnDock": self.learn_panel,
             "surfaceDock": self.surface_view, "lessonDock": self.lesson_panel, "curvesDock": self.curves,
-            "problemsDock": self.problems, "networkDock": self.network_panel, "gradientsDock": self.layer_plot})
+            "problemsDock": self.problems, "networkDock": self.network_panel, "gradientsDock": self.layer_plot,
+            "weightImagesDock": self.weight_images, "mistakesDock": self.mistakes})
         self.docks = self.dock_layout.docks
 
         # Rooms: data -> run -> live view; each gets what it needs, not the window.
@@ -147,6 +151,9 @@ class MainWindow(QMainWindow):
         self.live = LiveView(self.run, self.data, self.output_panel.options, self.boundary, self.curves,
                              self.layer_plot, self.scene, counters, self)
         self.pins = RunPins(self.run, self.curves, self.live.frameDrawn, self)
+        self.inspection = InspectionViews(self.run, self.data, self.live.frameDrawn, self.live.weightsShown,
+                                          self.weight_images, self.mistakes, self.dock_layout.offer,
+                                          lambda name: not self.docks[name].visibleRegion().isEmpty(), self)
         self.learn = LearnController(self.run, self.data, self.learn_panel, self.scene, self.boundary, self)
         self.surface = SurfaceLink(self.run, self.data, self.surface_view, self)
         self.timeline = TimelineView(self.live, self.curves.timeline, self)
@@ -217,6 +224,10 @@ class MainWindow(QMainWindow):
         run.trainingChanged.connect(self.surface.config_changed)  # an edit, an undo or a redo
         self.learn.weightChosen.connect(self.surface.show_weight)
         self.timeline.lookingBack.connect(self.learn.set_looking_back)
+        for name in ("weightImagesDock", "mistakesDock"):
+            self.docks[name].visibilityChanged.connect(
+                lambda shown, name=name: shown and self.inspection.dock_shown(name))
+        self.mistakes.rowClicked.connect(self.learn.select_row)  # the row, one sample through the network
         learn_dock = self.docks["learnDock"]
         for clicked in (self.scene.weightClicked, self.boundary.sampleClicked):
             clicked.connect(lambda *_: learn_dock.raise_())

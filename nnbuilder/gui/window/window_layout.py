@@ -11,7 +11,8 @@ from PySide6.QtWidgets import QDockWidget, QGraphicsView, QMainWindow, QScrollAr
 from .files import settings
 
 NARROW_WIDTH = 1280  # below this the two toolbars do not fit on one row
-LAYOUT_VERSION = 2  # raised when panels are added or renamed: 2 added Learn and Loss surface
+LAYOUT_VERSION = 3  # raised when panels are added or renamed: 2 added Learn and Loss surface,
+# 3 Weights as images and Mistakes
 MIN_SETTINGS_WIDTH = 200  # the Training panel's column, at the least
 
 _L, _R, _B = (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea,
@@ -27,7 +28,15 @@ DOCKS = [("layersDock", "Layers", _L),
          ("curvesDock", "Loss and accuracy", _B),
          ("problemsDock", "Problems", _B),
          ("networkDock", "Network", _B),
-         ("gradientsDock", "Weights and gradients", _B)]
+         ("gradientsDock", "Weights and gradients", _B),
+         ("weightImagesDock", "Weights as images", _B),
+         ("mistakesDock", "Mistakes", _B)]
+# Panels for some data only (images, classification): offered by the views
+# that know (offer), hidden at the first start, kept as they are by Reset layout.
+OFFERED = ("weightImagesDock", "mistakesDock")
+# The settings scroll in a short window; so does the Inspector (an Input node's
+# features took the output view's height and left it a strip).
+SCROLLED = {"trainingDock": "Training settings", "inspectorDock": "Inspector"}  # with their accessible names
 
 
 class WindowLayout:
@@ -37,15 +46,18 @@ class WindowLayout:
     def __init__(self, window: QMainWindow, view: QGraphicsView, panels: dict[str, QWidget]):
         self._window, self._view = window, view
         self.docks: dict[str, QDockWidget] = {}
-        training_scroll = QScrollArea()  # the settings scroll when the window is short
-        training_scroll.setAccessibleName("Training settings")
-        training_scroll.setWidget(panels["trainingDock"])
-        training_scroll.setWidgetResizable(True)
-        training_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scrolled = {}  # panels that scroll when the window is short, rather than squeeze their neighbours
+        for name, accessible in SCROLLED.items():
+            scrolled[name] = scroll = QScrollArea()
+            scroll.setAccessibleName(accessible)
+            scroll.setWidget(panels[name])
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        training_scroll = scrolled["trainingDock"]
         for name, title, area in DOCKS:
             dock = QDockWidget(title, window)
             dock.setObjectName(name)
-            dock.setWidget(training_scroll if name == "trainingDock" else panels[name])
+            dock.setWidget(scrolled.get(name) or panels[name])
             window.addDockWidget(area, dock)
             self.docks[name] = dock
         d = self.docks
@@ -58,7 +70,11 @@ class WindowLayout:
         d["inspectorDock"].raise_()
         window.tabifyDockWidget(d["problemsDock"], d["networkDock"])
         window.tabifyDockWidget(d["networkDock"], d["gradientsDock"])
+        for name in OFFERED:
+            window.tabifyDockWidget(d["gradientsDock"], d[name])
+            d[name].hide()
         d["networkDock"].raise_()
+        self._offered: dict[str, bool] = {}
         # Lessons: a column of their own, right of the others, shown by Help > Lessons.
         window.addDockWidget(_R, d["lessonDock"], Qt.Orientation.Horizontal)
         d["lessonDock"].hide()
@@ -121,10 +137,11 @@ class WindowLayout:
     def reset(self, lessons_shown: bool) -> None:
         """Every panel where it was at the first start, sized for the window now
         (the Lessons panel only while a lesson is on)."""
+        shown = {name: self.docks[name].isVisible() for name in OFFERED}
         self._window.restoreState(self._initial_state, LAYOUT_VERSION)
-        for dock in self.docks.values():
+        for name, dock in self.docks.items():
             dock.setFloating(False)
-            dock.show()
+            dock.setVisible(shown.get(name, True))
         self.docks["lessonDock"].setVisible(lessons_shown)
         self.default_layout()
 
@@ -148,6 +165,18 @@ class WindowLayout:
                 self._window.insertToolBarBreak(toolbar)
             else:
                 self._window.removeToolBarBreak(toolbar)
+
+    def offer(self, name: str, offered: bool, show: bool = False) -> None:
+        """Offer dock ``name`` (of OFFERED) in View > Panels, or withdraw it (and
+        hide it); ``show`` brings it into view, once: a dock the person
+        closed stays closed until the data stops asking for it and asks again."""
+        dock, was = self.docks[name], self._offered.get(name, False)
+        self._offered[name] = offered and show
+        dock.toggleViewAction().setEnabled(offered)
+        if not offered:
+            dock.hide()
+        elif show and not was:
+            dock.show()
 
     def show_lesson_dock(self) -> None:
         dock = self.docks["lessonDock"]
