@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QFontMetrics, QGuiApplication, QPalette
+from PySide6.QtGui import QColor, QFontMetrics, QGuiApplication, QPalette
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout,
                                QWidget)
 
@@ -40,7 +40,10 @@ class Pin:
 class CurvePlot(BasePlot):
     """Train and test curves per epoch with a hover read-out.
 
-    Fed from a bounded History, so a long run stays fast and small."""
+    The read-out shows while the pointer is over the plot and goes when it
+    leaves, when a new run starts and when the epoch under it is gone; it is
+    drawn in the theme's text colour on its base colour. Fed from a bounded
+    History, so a long run stays fast and small."""
 
     def __init__(self, object_name: str, title: str, ylabel: str, parent=None):
         super().__init__(object_name, title, parent)
@@ -59,7 +62,11 @@ class CurvePlot(BasePlot):
         self.pins: list[Pin] = []  # runs kept to compare with (the loss plot's)
         self.readout = pg.TextItem(anchor=(0, 0))
         self.readout.setZValue(10)
+        self.readout.setVisible(False)
         p.addItem(self.readout, ignoreBounds=True)
+        self._style_readout()
+        self._inside = False  # the pointer is over the plot (a late hover event must not bring it back)
+        self._hovered: int | None = None  # the row the read-out shows
         self.cross = pg.InfiniteLine(angle=90, pen=pg.mkPen((150, 150, 150), style=Qt.PenStyle.DashLine))
         self.cross.setVisible(False)
         p.addItem(self.cross, ignoreBounds=True)
@@ -73,6 +80,11 @@ class CurvePlot(BasePlot):
         finite = np.isfinite(test)
         self.test.setData(x[finite], test[finite])
         self._fit_range(exact)
+        if self._hovered is not None:  # the row under the pointer, with its new numbers (if it is still there)
+            if self._hovered < len(x):
+                self.show_readout(self._hovered)
+            else:
+                self.hide_readout()
 
     def _fit_range(self, exact: bool = False) -> None:
         """Ranges that change in steps (x doubles, y moves when the data leaves
@@ -153,17 +165,47 @@ class CurvePlot(BasePlot):
         (Not ``clear``: PlotWidget forwards that name to PlotItem.clear, which
         removes every item.)"""
         self.clear_marks()
+        self.hide_readout()
         empty = np.zeros(0)
         self.set_data(empty, empty, empty)
         self.plotItem.setRange(xRange=(0, 8), yRange=(0, 1), padding=0)
         self._fit_range()
 
+    def apply_theme(self) -> None:
+        super().apply_theme()
+        if hasattr(self, "readout"):  # (the base class calls this before the read-out exists)
+            self._style_readout()
+
+    def _style_readout(self) -> None:
+        """The read-out in the theme's text colour on its base colour (readable over the curves)."""
+        pal = QGuiApplication.palette()
+        base = QColor(pal.color(QPalette.ColorRole.Base))
+        base.setAlpha(230)
+        self.readout.setColor(pal.color(QPalette.ColorRole.Text))
+        self.readout.fill = pg.mkBrush(base)
+        self.readout.border = pg.mkPen(pal.color(QPalette.ColorRole.Mid))
+        self.readout.update()
+
+    def mouseMoveEvent(self, ev) -> None:
+        self._inside = True
+        super().mouseMoveEvent(ev)
+
+    def leaveEvent(self, ev) -> None:
+        self._inside = False
+        self.hide_readout()
+        super().leaveEvent(ev)
+
+    def hide_readout(self) -> None:
+        self._hovered = None
+        self.readout.setText("")
+        self.readout.setVisible(False)
+        self.cross.setVisible(False)
+
     def _hover(self, event) -> None:
         pos = event[0]
         vb = self.plotItem.vb
-        if not self.plotItem.sceneBoundingRect().contains(pos) or len(self._x) == 0:
-            self.readout.setText("")
-            self.cross.setVisible(False)
+        if not self._inside or not self.plotItem.sceneBoundingRect().contains(pos) or len(self._x) == 0:
+            self.hide_readout()
             return
         x = vb.mapSceneToView(pos).x()
         if self.plotItem.ctrl.logXCheck.isChecked():
@@ -172,10 +214,13 @@ class CurvePlot(BasePlot):
         self.show_readout(i)
 
     def show_readout(self, i: int) -> str:
+        """Show row ``i``'s epoch and values in the corner, and a line at its epoch."""
+        self._hovered = i
         text = f"epoch {self._x[i]:.0f}\ntrain {self.ylabel} {self._a[i]:.6g}"
         if np.isfinite(self._b[i]):
             text += f"\ntest {self.ylabel} {self._b[i]:.6g}"
         self.readout.setText(text, color=QGuiApplication.palette().color(QPalette.ColorRole.Text))
+        self.readout.setVisible(True)
         vr = self.plotItem.vb.viewRange()
         self.readout.setPos(vr[0][0], vr[1][1])
         self.cross.setPos(self._x[i] if not self.plotItem.ctrl.logXCheck.isChecked() else np.log10(max(self._x[i], 1e-12)))
