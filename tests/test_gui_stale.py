@@ -85,3 +85,45 @@ def test_the_hover_readout_takes_the_themes_colours(qtbot, window):
         assert QColor(plot.readout.color).lightness() < 80
     finally:
         w.set_theme("light")
+
+
+def test_a_divergence_is_drawn_where_it_happened_and_the_restored_weights_as_what_they_are(qtbot, make_window):
+    """seed_table at learning rate 0.5 explodes: the loss plot shows the
+    climb up to the epoch it stopped at, with the very number the message
+    quotes; the restored weights are a marker at their own loss, which the
+    toolbar shows too, not a next point of the curve."""
+    from PySide6.QtWidgets import QDoubleSpinBox
+
+    w = make_window(str(EXAMPLES / "linear_regression.json"))
+    type_into(qtbot, w.findChild(QDoubleSpinBox, "learningRateSpin"), "0.5")
+    qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
+    s = wait_drawn(qtbot, w, lambda s: s.divergence is not None, running=None)
+    msg = w.statusBar().currentMessage()
+    found = re.search(r"the loss rose to ([-+.\de]+) at epoch ([\d,]+)", msg)
+    assert found, msg
+    quoted, epoch = found.group(1), int(found.group(2).replace(",", ""))
+    plot = w.curves.loss
+    x, y = plot.train.getData()
+    drawn = np.isfinite(y)
+    # The curve ends at the diverged epoch, at the number quoted, and that is its peak.
+    assert x[drawn][-1] == epoch and f"{y[drawn][-1]:.4g}" == quoted
+    assert f"{np.nanmax(y):.4g}" == quoted
+    # The restored weights: their loss in plain NumPy (y = x w, L = 1/2 mean (y - y_hat)^2).
+    ds = w.data.dataset
+    (W, _), = s.weights.values()
+    restored = 0.5 * float(np.mean((np.ravel(ds.y) - (np.asarray(ds.X, float) @ W).ravel()) ** 2))
+    assert f"went back to the weights of step {s.divergence['restored_step']:,} (loss {restored:.4g})" in msg
+    points = plot.marked_points()
+    assert (float(epoch), float(quoted)) in [(e, float(f"{v:.4g}")) for e, v in points]  # a red dot at the peak
+    assert any(e == epoch and v == pytest.approx(restored, rel=1e-9) for e, v in points)  # the restore
+    at = (x == epoch) & drawn  # the curve's one point at that epoch is the peak, not the restore
+    assert restored < float(quoted) / 10 and at.sum() == 1 and x.max() == epoch
+    assert w.loss_label.text() == f"loss {restored:.4g}"  # the toolbar: the weights the run holds now
+    assert len(plot.marks) == 1 and plot.marks[0].value() == epoch
+    # Trained on with a sane rate: the curve goes on from the restored weights, not from the peak.
+    type_into(qtbot, w.findChild(QDoubleSpinBox, "learningRateSpin"), "0.01")
+    qtbot.mouseClick(w.step_button, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier)
+    wait_drawn(qtbot, w, lambda s: s.epoch == epoch + 1)
+    x, y = plot.train.getData()
+    after = np.flatnonzero(x == epoch)
+    assert np.isnan(y[after[-1]]) and x[-1] == epoch + 1 and np.isfinite(y[-1])  # a gap, then on

@@ -56,9 +56,12 @@ class CurvePlot(BasePlot):
         p.disableAutoRange()
         self._log = False
         # 1-pixel lines: wider ones take a slow software path (2.5x the frame).
-        self.train = p.plot([], [], pen=pg.mkPen(TRAIN_PEN, width=1), name="train")
-        self.test = p.plot([], [], pen=pg.mkPen(TEST_PEN, width=1), name="test")
-        self.marks: list = []
+        # "finite": the line breaks where a divergence restored the weights.
+        self.train = p.plot([], [], pen=pg.mkPen(TRAIN_PEN, width=1), name="train", connect="finite")
+        self.test = p.plot([], [], pen=pg.mkPen(TEST_PEN, width=1), name="test", connect="finite")
+        self.marks: list = []  # the red lines (InfiniteLine) where something happened
+        self._marked: list = []  # (epoch, item): the points drawn with them
+        self.breaks: set[float] = set()  # epochs after which the weights were restored: no line on
         self.pins: list[Pin] = []  # runs kept to compare with (the loss plot's)
         self.readout = pg.TextItem(anchor=(0, 0))
         self.readout.setZValue(10)
@@ -76,9 +79,13 @@ class CurvePlot(BasePlot):
     def set_data(self, x, train, test, exact: bool = False) -> None:
         """``exact`` fits the x range to the data (when training stopped)."""
         self._x, self._a, self._b = x, train, test
-        self.train.setData(x, train)
         finite = np.isfinite(test)
-        self.test.setData(x[finite], test[finite])
+        xt, yt = x[finite], test[finite]
+        if self.breaks and len(x):
+            x, train = self._broken(x, train)
+            xt, yt = self._broken(xt, yt)
+        self.train.setData(x, train)
+        self.test.setData(xt, yt)
         self._fit_range(exact)
         if self._hovered is not None:  # the row under the pointer, with its new numbers (if it is still there)
             if self._hovered < len(x):
@@ -119,12 +126,51 @@ class CurvePlot(BasePlot):
             self._log = log
             self.plotItem.setRange(xRange=(0, x_hi), yRange=want, padding=0)
 
+    def _broken(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``x``, ``y`` with a gap (NaN) after each epoch of :attr:`breaks`."""
+        after = np.flatnonzero(np.isin(x[:-1], list(self.breaks))) + 1
+        return np.insert(x, after, x[after - 1]), np.insert(y.astype(float), after, np.nan)
+
     def mark(self, epoch: float, text: str) -> None:
         """A red line where something happened (e.g. divergence)."""
         line = pg.InfiniteLine(pos=epoch, angle=90, pen=pg.mkPen("#E03131", width=2),
                                label=text, labelOpts={"color": "#E03131", "position": 0.9})
         self.plotItem.addItem(line, ignoreBounds=True)
         self.marks.append(line)
+
+    def mark_divergence(self, epoch: float, text: str, peak: float, restored: float) -> None:
+        """A divergence at ``epoch``: the red line, a red dot at the loss it
+        rose to (``peak``, NaN: not finite), and the weights restored as what
+        they are: a hollow green diamond at their loss (``restored``), not an
+        epoch of the curve, which breaks there."""
+        self.mark(epoch, text)
+        for value, spot in ((peak, dict(symbol="o", size=8, brush=pg.mkBrush("#E03131"), pen=None)),
+                            (restored, dict(symbol="d", size=11, brush=None, pen=pg.mkPen("#2B9348", width=2)))):
+            if np.isfinite(value):
+                item = pg.ScatterPlotItem([float(epoch)], [float(value)], **spot)
+                item.setZValue(6)
+                self.plotItem.addItem(item)  # (it takes the plot's log mode)
+                self._marked.append((float(epoch), item))
+        self.add_break(epoch)
+
+    def add_break(self, epoch: float) -> None:
+        """The curves break after ``epoch`` (the weights were restored there)."""
+        self.breaks.add(float(epoch))
+        self.set_data(self._x, self._a, self._b)
+
+    def marked_points(self) -> list[tuple[float, float]]:
+        """(epoch, value) of each point drawn with the marks (peaks, restored weights)."""
+        return [(e, float(item.data["y"][0])) for e, item in self._marked]
+
+    def drop_marks_after(self, at: float) -> None:
+        """Forget the marks after epoch ``at`` (the run was rewound to there)."""
+        for line in [m for m in self.marks if m.value() > at]:
+            self.plotItem.removeItem(line)
+            self.marks.remove(line)
+        for e, item in [m for m in self._marked if m[0] > at]:
+            self.plotItem.removeItem(item)
+            self._marked.remove((e, item))
+        self.breaks = {b for b in self.breaks if b <= at}
 
     def add_pin(self, x: np.ndarray, y: np.ndarray, settings: dict, label: str) -> Pin:
         """Keep a run's curve ``y`` over epochs ``x`` as a faded line labelled ``label``."""
@@ -157,7 +203,9 @@ class CurvePlot(BasePlot):
     def clear_marks(self) -> None:
         for m in self.marks:
             self.plotItem.removeItem(m)
-        self.marks = []
+        for _, item in self._marked:
+            self.plotItem.removeItem(item)
+        self.marks, self._marked, self.breaks = [], [], set()
 
     def start_over(self) -> None:
         """No run: no curves, no marks, the first range (not the last run's),
@@ -424,6 +472,12 @@ class CurvesPanel(QWidget):
         layout.addLayout(bar)
         layout.addLayout(plots, 1)
         layout.addWidget(self.timeline)
+
+    def mark_divergence(self, epoch: float, text: str, peak: float, restored: float) -> None:
+        """A divergence: marked on the loss plot (:meth:`CurvePlot.mark_divergence`);
+        the metric's curve breaks there too (the weights were restored)."""
+        self.loss.mark_divergence(epoch, text, peak, restored)
+        self.metric_plot.add_break(epoch)
 
     def _set_log(self, on: bool) -> None:
         self.loss.plotItem.setLogMode(y=on)

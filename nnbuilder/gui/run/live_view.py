@@ -157,7 +157,7 @@ class LiveView(QObject):
         run.runReplaced.connect(self.clear)
         run.runReplaced.connect(self.wake)
         run.commandSent.connect(self.wake)
-        run.diverged.connect(lambda epoch, text: curves.loss.mark(epoch, text))
+        run.diverged.connect(curves.mark_divergence)
         run.readyChanged.connect(lambda _: self._show_running())
         data.dataChanged.connect(self.show_data)
         options.changed.connect(self.view_options_changed)

@@ -109,6 +109,4 @@ class TimelineView(QObject):
         self.live.layer_plot.clear()  # its gradient history ran past the moment
         curves = self.live.curves
         for plot in (curves.loss, curves.metric_plot):  # so did a divergence marked after it
-            for line in [m for m in plot.marks if m.value() > at]:
-                plot.plotItem.removeItem(line)
-                plot.marks.remove(line)
+            plot.drop_marks_after(at)
