@@ -127,3 +127,61 @@ def test_a_divergence_is_drawn_where_it_happened_and_the_restored_weights_as_wha
     x, y = plot.train.getData()
     after = np.flatnonzero(x == epoch)
     assert np.isnan(y[after[-1]]) and x[-1] == epoch + 1 and np.isfinite(y[-1])  # a gap, then on
+
+
+def test_a_lesson_step_that_resets_the_weights_says_so_not_that_it_kept_them(qtbot, make_window):
+    """Lesson 3: the student tries an activation of their own in the Inspector
+    (the run carries on with it, keeping the trained weights), then goes on
+    to step 2, which resets: the worker's news of that change belongs to the
+    run the Reset replaced, not to the new one."""
+    from nnbuilder.core.engine.network import Network
+
+    w = make_window()
+    w.show_lessons()
+    assert w.lessons.start("03-activations")
+    w.training_panel.speed.setCurrentIndex(0)
+    qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: snap(w) is not None and snap(w).epoch >= 3, timeout=WAIT)
+    pause(qtbot, w)
+    generation = w.run.state.generation
+    w.select_node("dense1")
+    w.inspector.activation.setCurrentText("tanh")  # as the student picks it
+    assert w.document.graph.nodes["dense1"].params["activation"] == "tanh"
+    qtbot.mouseClick(w.lesson_panel.skip_button, Qt.MouseButton.LeftButton)  # on to "Sigmoid"
+    assert w.lessons.index == 1
+    s = wait_drawn(qtbot, w, lambda s: s.generation > generation and s.step == 0, running=None)
+    qtbot.waitUntil(lambda: w.run.settled, timeout=WAIT)
+    wait_drawn(qtbot, w, running=None)
+    msg = w.statusBar().currentMessage()
+    assert "kept the trained weights" not in msg and msg == f"Reset: new weights from seed {w.document.seed}"
+    # And it did reset: the weights are the seed's fresh ones.
+    fresh = Network(w.document.graph)
+    fresh.init_params(np.random.default_rng(w.document.seed))
+    for nid, (W, _) in snap(w).weights.items():
+        np.testing.assert_array_equal(W, fresh.params[nid][0])
+
+
+def test_the_status_bar_and_the_network_panel_give_one_verdict(qtbot, window):
+    """Sine (one input column) under the 2-input circle network: the Network
+    panel said "cannot train yet" while the status bar said "no problems"."""
+    from PySide6.QtWidgets import QLabel
+
+    w = window
+    badge = w.findChild(QLabel, "statusProblems")
+    panel = w.network_panel.state
+    assert "ready to train" in panel.text() and "ready to train" in badge.text()
+    w.training_panel.dataset.setCurrentText("sine")
+    qtbot.waitUntil(lambda: w.run.refresh_ready() is not None, timeout=WAIT)
+    reason = w.run.refresh_ready()
+    assert not w.play_button.isEnabled()
+    for label in (panel, badge):
+        assert "cannot train yet" in label.text() and "ready" not in label.text() \
+            and "no problems" not in label.text()
+    assert reason in badge.toolTip()
+    rows = [w.problems.item(i).text() for i in range(w.problems.count())]
+    assert rows == [f"Cannot train yet: {reason}"]
+    assert w.docks["problemsDock"].windowTitle() == "Problems (1)"
+    w.training_panel.dataset.setCurrentText("circle")
+    qtbot.waitUntil(lambda: w.run.refresh_ready() is None, timeout=WAIT)
+    assert "ready to train" in panel.text() and "ready to train" in badge.text()
+    assert w.docks["problemsDock"].windowTitle() == "Problems"
