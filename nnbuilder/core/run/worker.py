@@ -250,6 +250,7 @@ def _reset(run: Run, cmd: Reset) -> None:
     run.running = False
     run.pending_steps = 0
     run.generation += 1
+    run.events = []  # news of the run replaced ("kept the trained weights"): not the new run's
     run._attach(trainer)
 
 
