@@ -185,3 +185,72 @@ def test_the_status_bar_and_the_network_panel_give_one_verdict(qtbot, window):
     qtbot.waitUntil(lambda: w.run.refresh_ready() is None, timeout=WAIT)
     assert "ready to train" in panel.text() and "ready to train" in badge.text()
     assert w.docks["problemsDock"].windowTitle() == "Problems"
+
+
+def test_the_gallery_highlights_no_builtin_set_once_a_csv_table_is_in_use(qtbot, window, tmp_path, monkeypatch):
+    from nnbuilder.gui.window.mainwindow import MainWindow
+
+    w = window
+    gallery = w.training_panel.gallery
+    assert gallery.currentItem().data(Qt.ItemDataRole.UserRole) == "circle"
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 2))
+    path = tmp_path / "mine.csv"
+    path.write_text("a,b,label\n" + "".join(f"{a:.4f},{b:.4f},{int(a > b)}\n" for a, b in X))
+    monkeypatch.setattr(MainWindow, "_ask_data_path", lambda self: str(path))
+    w.act_import.trigger()
+    qtbot.waitUntil(lambda: w.imports.import_dialog is not None and w.imports.import_dialog.isVisible(),
+                    timeout=WAIT)
+    qtbot.mouseClick(w.imports.import_dialog.ok, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "csv" in w.document.dataset, timeout=WAIT)
+    assert w.training_panel.dataset.currentText() == "mine.csv"
+    assert gallery.currentItem() is None and not gallery.selectedItems()
+    w.document.undo_stack.undo()  # back to circle: highlighted again
+    qtbot.waitUntil(lambda: w.document.dataset.get("name") == "circle", timeout=WAIT)
+    assert gallery.currentItem().data(Qt.ItemDataRole.UserRole) == "circle"
+
+
+def test_open_recent_tells_apart_two_copies_of_an_example(window, tmp_path):
+    """A clone's examples and an installed copy: both "xor.json — examples" before."""
+    w = window
+    copies = [tmp_path / "clone" / "resources" / "examples" / "xor.json",
+              tmp_path / "site" / "nnbuilder" / "resources" / "examples" / "xor.json",
+              tmp_path / "site" / "mine" / "xor.json"]
+    for p in copies:
+        p.parent.mkdir(parents=True)
+        p.write_text((EXAMPLES / "xor.json").read_text())
+        assert w.files.open_file(str(p), ask_to_save=False)
+    assert w.files.open_file(str(copies[0]), ask_to_save=False)  # again: once in the list, first
+    w.recent_menu.aboutToShow.emit()
+    texts = [a.text() for a in w.recent_menu.actions()]
+    assert texts == ["xor.json — clone/resources/examples", "xor.json — mine",
+                     "xor.json — nnbuilder/resources/examples"]
+    assert [a.toolTip() for a in w.recent_menu.actions()] == [str(copies[i].resolve()) for i in (0, 2, 1)]
+
+
+def test_a_paused_run_shows_the_speed_it_had_not_zero(qtbot, window):
+    w = window
+    rates = []
+    w.live.frameDrawn.connect(lambda s: s.running and rates.append(s.steps_per_sec))
+    assert w.rate_label.text() == "0 steps/s"
+    qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: snap(w) is not None and snap(w).epoch >= 5 and rates and rates[-1] > 0,
+                    timeout=WAIT)
+    pause(qtbot, w)
+    assert w.rate_label.text() == f"paused ({rates[-1]:,.0f} steps/s)"
+    qtbot.mouseClick(w.reset_button, Qt.MouseButton.LeftButton)  # a new run has no speed yet
+    wait_drawn(qtbot, w, lambda s: s.step == 0, running=None)
+    assert w.rate_label.text() == "0 steps/s"
+
+
+def test_after_a_data_change_while_paused_the_toolbar_shows_no_loss_of_the_old_data(qtbot, window):
+    w = window
+    trained_paused(qtbot, w, 3)
+    shown = w.loss_label.text()
+    assert shown == f"loss {snap(w).last['train_loss']:.4g} · test {snap(w).last['test_loss']:.4g}"
+    w.training_panel.dataset.setCurrentText("sine")  # one column: the network cannot train on it yet
+    qtbot.waitUntil(lambda: w.run.refresh_ready() is not None, timeout=WAIT)
+    assert w.loss_label.text() == "loss —"
+    w.training_panel.dataset.setCurrentText("xor")  # fits: a new run on it, its own loss
+    s = wait_drawn(qtbot, w, lambda s: s.step == 0, running=None)
+    assert w.loss_label.text() == f"loss {s.last['train_loss']:.4g} · test {s.last['test_loss']:.4g}"

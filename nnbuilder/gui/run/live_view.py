@@ -31,6 +31,9 @@ FRAME_MS = 33  # ~30 Hz: the output map and the diagram
 CURVE_EVERY = 8  # loss, then metric, on every 8th frame: they move slowly, their axes cost
 STATS_EVERY = 6  # gradient norms and histograms at ~5 Hz, and only when shown
 PROBABILITY_OUTPUTS = ("sigmoid", "softmax", "step")  # outputs in [0, 1]
+# The toolbar's loss while the paused run is of data no longer chosen (the
+# new data does not fit the network yet): not the old data's number.
+STALE_LOSS = "loss —"
 MAX_POINTS = 5000  # points drawn per set (training, test): more only hide each other, and cost
 
 
@@ -75,10 +78,18 @@ class Counters:
     elapsed: QLabel
     loss: QLabel
     play: QToolButton
+    last_rate: float = 0.0  # steps/s while the run last trained (a paused run shows it)
 
     def show(self, epoch=0, step=0, steps_per_sec=0.0, elapsed=0.0, loss="", running=False) -> None:
         self.epoch.setText(f"Epoch {epoch:,} · step {step:,}")  # a Step shows at once
-        self.rate.setText(f"{steps_per_sec if running else 0:,.0f} steps/s")
+        if running:
+            self.last_rate = steps_per_sec
+            self.rate.setText(f"{steps_per_sec:,.0f} steps/s")
+        elif step == 0:  # nothing trained yet (a new run)
+            self.last_rate = 0.0
+            self.rate.setText("0 steps/s")
+        else:  # paused: not 0, the speed it had (if it trained, not only stepped)
+            self.rate.setText(f"paused ({self.last_rate:,.0f} steps/s)" if self.last_rate else "paused")
         self.elapsed.setText(time.strftime("%H:%M:%S", time.gmtime(elapsed)))
         self.loss.setText(loss)
         self.show_running(running)
@@ -215,6 +226,8 @@ class LiveView(QObject):
     def show_data(self) -> None:
         """The data in the output view, with the network's output over it if
         there is one to show."""
+        if not self.run.on_current_data():  # paused on the old data (the new one does not fit yet)
+            self.counters.loss.setText(STALE_LOSS)
         if not self._show_points():
             return
         snap = self.run.snapshot
@@ -327,8 +340,8 @@ class LiveView(QObject):
             self.scene.show_live(snap.weights, self.evaluate(snap, outputs=False)[1], NEURON_RES)
         last = snap.last
         test = "" if not np.isfinite(last["test_loss"]) else f" · test {last['test_loss']:.4g}"
-        self.counters.show(snap.epoch, snap.step, snap.steps_per_sec, snap.elapsed,
-                           f"loss {last['train_loss']:.4g}{test}", snap.running)
+        loss = f"loss {last['train_loss']:.4g}{test}" if self.run.on_current_data() else STALE_LOSS
+        self.counters.show(snap.epoch, snap.step, snap.steps_per_sec, snap.elapsed, loss, snap.running)
         if snap.running:
             self.counters.play.setEnabled(True)
         self.frameDrawn.emit(snap)

@@ -336,6 +336,11 @@ class RunController(QObject):
         self.worker.update_config(**cfg.to_dict())  # settings it missed while it could not train
         self._behind = False
 
+    def on_current_data(self) -> bool:
+        """True unless the run trains on data that is no longer chosen (the
+        new data does not fit the network: the run waits on the old)."""
+        return self.worker is None or self._run_data == self.data.version
+
     # ---------------------------------------------------------------- weights
     def current_weights(self) -> dict:
         """The newest weights (a new dict; nothing is changed), with the input
