@@ -254,3 +254,44 @@ def test_after_a_data_change_while_paused_the_toolbar_shows_no_loss_of_the_old_d
     w.training_panel.dataset.setCurrentText("xor")  # fits: a new run on it, its own loss
     s = wait_drawn(qtbot, w, lambda s: s.step == 0, running=None)
     assert w.loss_label.text() == f"loss {s.last['train_loss']:.4g} · test {s.last['test_loss']:.4g}"
+
+
+def inspector_set(w, node_id, name, value):
+    w.select_node(node_id)
+    widget = getattr(w.inspector, name)
+    widget.setChecked(value) if hasattr(widget, "setChecked") else widget.setValue(value)
+
+
+def test_a_lesson_left_on_its_done_last_step_is_finished_and_the_next_shows_no_done_under_the_save_dialog(
+        qtbot, make_window, monkeypatch):
+    from nnbuilder.gui.window.mainwindow import MainWindow
+
+    w = make_window()
+    w.show_lessons()
+    panel, lessons = w.lesson_panel, w.lessons
+    assert lessons.start("06-parameters")
+    inspector_set(w, "dense1", "units", 4)
+    qtbot.waitUntil(lambda: panel.done.isVisible(), timeout=WAIT)
+    qtbot.mouseClick(panel.next_button, Qt.MouseButton.LeftButton)
+    inspector_set(w, "dense1", "bias", False)
+    qtbot.waitUntil(lambda: panel.done.isVisible() and lessons.step_done(), timeout=WAIT)
+    # The student leaves by "◂ Lessons", not Finish: the lesson is done all the same.
+    qtbot.mouseClick(panel.lessons_button, Qt.MouseButton.LeftButton)
+    assert lessons.lesson is None and "06-parameters" in lessons.finished
+    item = next(panel.list.item(i) for i in range(panel.list.count())
+                if panel.list.item(i).data(Qt.ItemDataRole.UserRole) == "06-parameters")
+    assert item.text().startswith("✓ ")
+    # A network of their own, unsaved; the next lesson's first step asks about it.
+    # While it asks, the panel shows that step being set up, not the last one's "Done".
+    w.act_new.trigger()
+    w.document.add_node("dense", (0, 0))
+    assert w.document.modified
+    seen = []
+    monkeypatch.setattr(MainWindow, "_ask_unsaved", lambda self: seen.append(
+        (panel.heading.text(), panel.done.isVisible(), panel.next_button.isEnabled(),
+         lessons.step_done())) or "discard")
+    assert lessons.start("01-perceptron")
+    assert len(seen) == 1
+    heading, done_shown, next_on, noticed = seen[0]
+    assert "Step 1 of" in heading and not done_shown and not next_on and not noticed
+    assert not lessons.step_done() and not panel.done.isVisible()  # its check (a sample chosen) waits
