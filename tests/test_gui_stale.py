@@ -295,3 +295,58 @@ def test_a_lesson_left_on_its_done_last_step_is_finished_and_the_next_shows_no_d
     heading, done_shown, next_on, noticed = seen[0]
     assert "Step 1 of" in heading and not done_shown and not next_on and not noticed
     assert not lessons.step_done() and not panel.done.isVisible()  # its check (a sample chosen) waits
+
+
+def test_looking_back_on_the_timeline_the_counters_confusion_and_histogram_are_of_that_moment(qtbot, window):
+    """circle: 2 -> tanh 4 -> tanh 4 -> sigmoid 1, bce, no normalization."""
+    w = window
+    w.docks["gradientsDock"].show()
+    w.docks["gradientsDock"].raise_()
+    qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: snap(w) is not None and snap(w).step >= 300, timeout=WAIT)
+    now = pause(qtbot, w)
+    bar = w.curves.timeline
+    qtbot.waitUntil(lambda: bar.isEnabled() and bar.now == len(w.run.state.timeline), timeout=WAIT)
+    now_counts = w.curves.confusion.counts.copy()
+    index = 2
+    bar.slider.setFocus()
+    qtbot.keyClick(bar.slider, Qt.Key.Key_Home)
+    for _ in range(index):
+        qtbot.keyClick(bar.slider, Qt.Key.Key_Right)
+    target = int(bar.moments[index, 0])
+    qtbot.waitUntil(lambda: w.timeline._drawn == target, timeout=WAIT)
+    m = w.run.state.moment
+    assert m.step == target < now.step
+    # The moment in plain NumPy.
+    d = w.run.prepared().data
+
+    def out(X):
+        a = np.asarray(X, float)
+        for nid, act in (("dense1", np.tanh), ("dense2", np.tanh), ("output", lambda z: 1 / (1 + np.exp(-z)))):
+            W, b = m.weights[nid]
+            a = act(a @ W + b)
+        return a.ravel()
+
+    def bce(p, y):
+        return float(np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p))))
+
+    p_train, p_test = out(d.X_train), out(d.X_test)
+    assert w.epoch_label.text() == f"Looking back: epoch {m.epoch:,} · step {m.step:,}"
+    assert w.loss_label.text() == (f"loss {bce(p_train, d.labels_train):.4g} · "
+                                   f"test {bce(p_test, d.labels_test):.4g}")
+    expected = np.zeros((2, 2), int)
+    np.add.at(expected, (d.labels_test, (p_test > 0.5).astype(int)), 1)
+    assert np.array_equal(w.curves.confusion.counts, expected)
+    assert not np.array_equal(expected, now_counts)  # (so the check tells "then" from "now")
+    layer = w.layer_plot.layer.currentData()
+    W = m.weights[layer][0]
+    lim = float(np.abs(W).max())
+    heights, _ = np.histogram(W, bins=30, range=(-lim, lim))
+    assert np.array_equal(w.layer_plot.bars.opts["height"], heights)
+    assert w.layer_plot.moment_line.isVisible() and w.layer_plot.moment_line.value() == target
+    # Back at the right end: now again, everywhere.
+    qtbot.keyClick(bar.slider, Qt.Key.Key_End)
+    qtbot.waitUntil(lambda: w.timeline.step is None, timeout=WAIT)
+    assert w.epoch_label.text() == f"Epoch {now.epoch:,} · step {now.step:,}"
+    assert np.array_equal(w.curves.confusion.counts, now_counts)
+    assert not w.layer_plot.moment_line.isVisible()

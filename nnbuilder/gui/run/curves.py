@@ -294,6 +294,11 @@ class LayerPlot(QWidget):
         self.bars = None
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.history: History | None = None
+        # The step looked at on the timeline (the histogram is of its weights then).
+        self.moment_line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#AE3EC9", width=1.5, style=Qt.PenStyle.DashLine))
+        self.moment_line.setVisible(False)
+        self.norms.plotItem.addItem(self.moment_line, ignoreBounds=True)
+        self.moment_stats: dict | None = None
         # Side by side: the bottom docks are wide and short (stacked, the
         # gradient plot was 25 px tall with its ticks on top of each other).
         top = QHBoxLayout()
@@ -332,8 +337,20 @@ class LayerPlot(QWidget):
         for plot in (self.norms, self.hist):
             plot.apply_theme()
 
+    def show_moment(self, step: int | None, stats: dict | None = None) -> None:
+        """The timeline looks at ``step``: a line there, and the histogram of
+        its weights (``stats`` as :func:`~nnbuilder.core.run.snapshot.layer_stats`
+        gives them); None: now again (the next snapshot's histogram)."""
+        self.moment_line.setVisible(step is not None)
+        if step is not None:
+            self.moment_line.setPos(step)
+        self.moment_stats = stats if step is not None else None
+        if self.moment_stats is not None:
+            self._show_histogram(self.moment_stats)
+
     def clear(self) -> None:
         """A new run: no gradient history, no histogram."""
+        self.show_moment(None)
         self.history = None
         for c in self.curves.values():
             c.setData([], [])
@@ -351,7 +368,10 @@ class LayerPlot(QWidget):
         steps = self.history.column("step")
         for nid, curve in self.curves.items():
             curve.setData(steps, self.history.column(nid))
-        s = snap.stats.get(self.layer.currentData())
+        self._show_histogram(self.moment_stats if self.moment_stats is not None else snap.stats)
+
+    def _show_histogram(self, stats: dict) -> None:
+        s = stats.get(self.layer.currentData())
         if s is not None:
             centers = (s["edges"][:-1] + s["edges"][1:]) / 2
             width = s["edges"][1] - s["edges"][0]

@@ -16,7 +16,8 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QLabel, QStyle, QToolButton
 
 from nnbuilder.core.errors import NNBuilderError
-from nnbuilder.core.functions.losses import LOSSES
+from nnbuilder.core.functions.losses import LOSSES, confusion_matrix
+from nnbuilder.core.run.snapshot import layer_stats
 from nnbuilder.core.run.outputview import NEURON_RES, evaluate_view, output_grids, view_of
 
 from ..data.data_controller import DataController
@@ -120,20 +121,26 @@ class ViewProbe:
         self._features_key = None
         self._features = (None, None)
 
-    def evaluate(self, prepared: Prepared, weights: dict, grids, outputs: bool = True,
-                 maps: bool = True) -> tuple[np.ndarray | None, dict]:
-        """(outputs, maps) as :func:`~nnbuilder.core.run.outputview.evaluate_view`
-        gives them for ``weights`` (``{node_id: (W, b)}``); (None, {}) when
-        the weights do not fit the network."""
+    def network(self, prepared: Prepared, weights: dict):
+        """The probe's network holding ``weights`` (``{node_id: (W, b)}``), or
+        None when they do not fit it."""
         if prepared is not self._prepared:
             self._prepared = prepared
             self._net = None if prepared.network is None else prepared.network.detached()
         net = self._net
         if net is None or not weights:
-            return None, {}
+            return None
         loaded = net.set_weights({nid: {"W": W, "b": b} for nid, (W, b) in weights.items()}, strict=False)
-        if len(loaded) != len(net.params):
-            return None, {}  # the snapshot is of a structure being replaced
+        return net if len(loaded) == len(net.params) else None  # else: of a structure being replaced
+
+    def evaluate(self, prepared: Prepared, weights: dict, grids, outputs: bool = True,
+                 maps: bool = True) -> tuple[np.ndarray | None, dict]:
+        """(outputs, maps) as :func:`~nnbuilder.core.run.outputview.evaluate_view`
+        gives them for ``weights`` (``{node_id: (W, b)}``); (None, {}) when
+        the weights do not fit the network."""
+        net = self.network(prepared, weights)
+        if net is None:
+            return None, {}
         key = (id(net), id(grids[0]), id(grids[1]))
         if key != self._features_key:
             self._features_key = key
@@ -219,6 +226,31 @@ class LiveView(QObject):
         if self._grid_shown():
             self.boundary.set_output(outputs, *self._scale())
         self.scene.show_live(weights, maps, NEURON_RES)
+
+    def show_moment(self, moment) -> None:
+        """A kept moment of the timeline (a MomentWeights) instead of now: the
+        output view and the diagram, and the read-outs that would otherwise
+        show now: the counters, the confusion matrix and the weight histogram
+        (and the step marked on the gradient norms, which are a history)."""
+        self.show_weights(moment.weights)
+        prepared = self.run.prepared()
+        net = self.probe.network(prepared, moment.weights)
+        self.counters.epoch.setText(f"Looking back: epoch {moment.epoch:,} · step {moment.step:,}")
+        if net is None or prepared.data is None:
+            self.counters.loss.setText(STALE_LOSS)
+            return
+        d = prepared.data
+        with np.errstate(all="ignore"):
+            train, train_out = net.evaluate(d.X_train, d.Y_train)
+            test, test_out = net.evaluate(d.X_test, d.Y_test) if len(d.X_test) else (np.nan, None)
+            stats = layer_stats(net, np.zeros_like(net.theta)) if self.layer_plot.isVisible() else None
+        self.counters.loss.setText(f"loss {train:.4g}" + (f" · test {test:.4g}" if np.isfinite(test) else ""))
+        confusion = self.curves.confusion
+        if d.task == "classification" and confusion.counts is not None and self.data.dataset is not None:
+            out, labels = (test_out, d.labels_test) if test_out is not None else (train_out, d.labels_train)
+            confusion.set_counts(confusion_matrix(out, labels, d.n_classes, net.loss.threshold),
+                                 self.data.dataset.class_names)
+        self.layer_plot.show_moment(moment.step, stats)
 
     def _show_running(self) -> None:
         self.counters.show_running(self.run.running)

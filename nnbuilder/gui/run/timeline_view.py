@@ -80,7 +80,7 @@ class TimelineView(QObject):
     def _draw_moment(self) -> None:
         m = self.run.state.moment
         if m is not None and m.step == self.step:
-            self.live.show_weights(m.weights)
+            self.live.show_moment(m)  # the weights and the read-outs, all of that moment
             self._drawn = m.step
 
     def back_to_live(self, redraw: bool = True) -> None:
@@ -89,6 +89,7 @@ class TimelineView(QObject):
         self.step = self._drawn = None
         if looked is not None:
             self.lookingBack.emit(None)
+        self.live.layer_plot.show_moment(None)
         self.bar.go_now()
         snap = self.run.snapshot
         if snap is not None:
