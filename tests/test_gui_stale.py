@@ -350,3 +350,39 @@ def test_looking_back_on_the_timeline_the_counters_confusion_and_histogram_are_o
     assert w.epoch_label.text() == f"Epoch {now.epoch:,} · step {now.step:,}"
     assert np.array_equal(w.curves.confusion.counts, now_counts)
     assert not w.layer_plot.moment_line.isVisible()
+
+
+def test_a_reset_the_worker_cannot_do_is_reported_and_the_window_does_not_wait_for_it(qtbot, window, monkeypatch):
+    """The worker builds the new run's trainer; when that fails (here a
+    setting it refuses, sent past the window's own checks) the error reaches
+    the window and the run goes on as it was, paused."""
+    import dataclasses
+
+    from nnbuilder.gui.run.run_controller import RunController
+
+    w = window
+    before = trained_paused(qtbot, w, 3)
+    real = RunController._run_spec
+    refuse = [True]
+
+    def refused(self, data, cfg, keep):
+        spec = real(self, data, cfg, keep)
+        if not refuse[0]:
+            return spec
+        bad = dataclasses.replace(spec.config)
+        bad.batch_size = 0  # TrainConfig.check refuses it in the worker
+        return dataclasses.replace(spec, config=bad)
+
+    monkeypatch.setattr(RunController, "_run_spec", refused)
+    with w.expect_errors():
+        qtbot.mouseClick(w.reset_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: bool(w.errors) and "batch_size" in w.errors[-1][1], timeout=WAIT)
+    qtbot.waitUntil(lambda: w.run.settled, timeout=WAIT)  # nothing awaited: the window rests
+    s = snap(w)
+    assert s is not None and not s.running and s.step == before.step  # the run as it was
+    for nid, (W, _) in before.weights.items():
+        np.testing.assert_array_equal(s.weights[nid][0], W)
+    assert w.play_button.isEnabled()
+    refuse[0] = False
+    qtbot.mouseClick(w.reset_button, Qt.MouseButton.LeftButton)  # a Reset that works, works
+    assert wait_drawn(qtbot, w, lambda s: s.step == 0, running=None).error is None
