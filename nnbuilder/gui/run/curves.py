@@ -143,7 +143,7 @@ class CurvePlot(BasePlot):
         rose to (``peak``, NaN: not finite), and the weights restored as what
         they are: a hollow green diamond at their loss (``restored``), not an
         epoch of the curve, which breaks there."""
-        self.mark(epoch, text)
+        self.mark(epoch, f"{text} · ◇ restored" if np.isfinite(restored) else text)
         for value, spot in ((peak, dict(symbol="o", size=8, brush=pg.mkBrush("#E03131"), pen=None)),
                             (restored, dict(symbol="d", size=11, brush=None, pen=pg.mkPen("#2B9348", width=2)))):
             if np.isfinite(value):
