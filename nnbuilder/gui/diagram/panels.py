@@ -44,10 +44,11 @@ def problems_badge(problems, reason: str | None = None) -> str:
     text with a link (activating it shows the Problems list):
     "✗ 1 error, ⚠ 2 warnings", "✗ cannot train yet", "✓ ready to train"."""
     color, words = readiness(problems, reason)
+    ready = not reason and all(p.severity != "error" for p in problems)
     warnings = sum(p.severity != "error" for p in problems)
-    if color == OK_COLOR and not warnings:
-        return f"<span style='color:{OK_COLOR}'>{words}</span>"
-    parts = [] if color == OK_COLOR else [f"<a href='problems' style='color:{color}'>{words}</a>"]
+    if ready and not warnings:
+        return f"<span style='color:{color}'>{words}</span>"
+    parts = [] if ready else [f"<a href='problems' style='color:{color}'>{words}</a>"]
     if warnings:
         parts.append(f"<a href='problems' style='color:{WARNING_COLOR}'>⚠ {_count(warnings, 'warning')}</a>")
     return ", ".join(parts)
