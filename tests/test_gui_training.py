@@ -198,8 +198,8 @@ def test_loss_hover_readout_and_log_scale(qtbot, window):
     vb = loss.plotItem.vb
     train = window.run.state.curves.column("train_loss")
     pos = vb.mapViewToScene(QPointF(1.0, float(train[1])))
-    loss._hover((pos,))
-    assert "epoch 1" in loss.readout.toPlainText()
+    qtbot.mouseMove(loss.viewport(), loss.mapFromScene(pos))  # the pointer over it (hover events are rate-limited)
+    qtbot.waitUntil(lambda: "epoch 1" in loss.readout.toPlainText(), timeout=WAIT)
     assert f"{train[1]:.6g}" in loss.readout.toPlainText()
     qtbot.mouseClick(window.curves.log, Qt.MouseButton.LeftButton)
     assert loss.plotItem.ctrl.logYCheck.isChecked()

@@ -14,7 +14,7 @@ the objective (gradient ``l2 * W``), L1 adds ``l1 * sum |W|`` (gradient
 
 Divergence. Training stops with ``stop_reason == "diverged"`` and
 :attr:`Trainer.divergence` set (``step``, ``epoch``, ``lr``, ``reason``,
-``loss``, ``reference``, ``restored_step``) when either
+``loss``, ``reference``, ``restored_step``, ``restored_loss``) when either
 
 - ``reason == "non-finite"``: a parameter, or the training loss at an
   epoch's end, is NaN or infinite (checked at every epoch's end and at the
@@ -29,7 +29,10 @@ Divergence. Training stops with ``stop_reason == "diverged"`` and
   ``max_epochs`` while its loss is exploded diverges there and then.
 
 Both restore the weights (and optimizer state) of the last epoch end that
-was neither, so the run can go on with a smaller learning rate. The rule
+was neither, so the run can go on with a smaller learning rate. The history
+keeps the diverged epoch's row as it happened (the climb where it
+happened); the restored weights are no new row: their training loss is
+``restored_loss`` in the divergence and :attr:`History.last` describes them. The rule
 uses the full training loss the history records anyway (no noisy batch
 losses, no extra cost). Why these numbers: a healthy run's loss stays below
 its reference (every example in ``resources/examples`` peaks below 1x, and
@@ -113,6 +116,11 @@ class History:
 
     def clear(self) -> None:
         self._n, self.stride, self.last = 0, 1, None
+
+    def set_last(self, **row) -> None:
+        """The state now, which is no new row (weights restored after a
+        divergence): :attr:`last` only; listeners and the rows do not see it."""
+        self.last = row
 
     def drop_after(self, step: int, last: dict | None = None) -> None:
         """Forget the rows after ``step`` (a run rewound to that step);
@@ -375,10 +383,13 @@ class Trainer:
         """Restore the last good weights and say where training blew up."""
         self.network.theta[...] = self._good_theta
         self.optimizer.load_state(self._good_opt)
+        restored = self.evaluate()
+        self.history.set_last(epoch=self.epoch, step=self.step, **restored)
         self.divergence = {"step": self.step, "epoch": self.epoch, "lr": self.config.lr,
                            "reason": reason,
                            "loss": None if loss is None or not math.isfinite(loss) else float(loss),
-                           "reference": self._reference, "restored_step": self._good_step}
+                           "reference": self._reference, "restored_step": self._good_step,
+                           "restored_loss": float(restored["train_loss"])}
         self.stop_reason = "diverged"
         self._exploded_epochs = 0
         self._shuffle()
@@ -395,9 +406,10 @@ class Trainer:
         last = self.config.max_epochs is not None and self.epoch >= self.config.max_epochs
         if exploded and (self._exploded_epochs >= EXPLODE_EPOCHS or last):
             # Sustained, or the run ends here: either way its weights are not a result.
+            # The epoch's row is what happened (the loss the message quotes);
+            # the restored weights are described by ``history.last``, not by a row.
+            self.history.append(epoch=self.epoch, step=self.step, **m)
             self._diverged("exploded", loss)
-            # The epoch's row describes the weights the run now holds (the restored ones).
-            self.history.append(epoch=self.epoch, step=self.step, **self.evaluate())
             return "diverged"
         self.history.append(epoch=self.epoch, step=self.step, **m)  # a climb shows on the curve
         if not exploded:

@@ -101,8 +101,8 @@ class SnapshotBox:
     """The newest snapshot not yet taken, filled by one thread, taken by another.
 
     A snapshot put over an untaken one replaces it but inherits its history
-    rows (of the same generation: a restarted run's old rows are not its
-    own) and its events, so dropping stale snapshots loses no row. Used
+    rows and its events (of the same generation: a restarted run's old rows
+    and news are not its own), so dropping stale snapshots loses no row. Used
     wherever snapshots wait: in the thread host, in the worker process before
     sending, and in the GUI process after receiving.
     """
@@ -122,7 +122,8 @@ class SnapshotBox:
                 # A timeline or moment nobody took stays until a newer one (of this generation).
                 keep = {k: getattr(old, k) for k in ("timeline", "moment")
                         if same and getattr(snap, k) is None}
-                snap = dataclasses.replace(snap, rows=rows, events=old.events + snap.events, **keep)
+                events = old.events + snap.events if same else snap.events  # an older run's news is not this one's
+                snap = dataclasses.replace(snap, rows=rows, events=events, **keep)
             self._pending = self._newest = snap
             self._cond.notify_all()
 

@@ -261,10 +261,19 @@ def _replace(run: Run, cmd: Replace) -> None:
 
 @_handles(Reset)
 def _reset(run: Run, cmd: Reset) -> None:
-    trainer = cmd.spec.trainer()  # first: a spec that fails leaves the run as it was
     run.running = False
     run.pending_steps = 0
+    # The window starts the new run's state when it sends this, so the next
+    # snapshots are of the new generation even when the new trainer cannot be
+    # built: the error reaches the window (an older generation's is dropped).
     run.generation += 1
+    run.events = []  # news of the run replaced ("kept the trained weights"): not the new run's
+    run.error = None  # (nor its error; a spec that fails sets its own)
+    try:
+        trainer = cmd.spec.trainer()
+    except Exception:  # the run goes on as it was (paused), seen afresh from its newest row
+        run.rows[:] = [dict(run.trainer.history.last)]
+        raise
     run._attach(trainer)
 
 

@@ -82,11 +82,13 @@ class DatasetGallery(QListWidget):
         self.itemClicked.connect(lambda it: self.picked.emit(it.data(Qt.ItemDataRole.UserRole)))
 
     def show_current(self, name: str) -> None:
-        for i in range(self.count()):
-            if self.item(i).data(Qt.ItemDataRole.UserRole) == name:
-                self.blockSignals(True)
-                self.setCurrentRow(i)
-                self.blockSignals(False)
-                return
+        """Highlight the entry of the data in use; none for data that has no
+        entry here (an imported table)."""
+        row = next((i for i in range(self.count()) if self.item(i).data(Qt.ItemDataRole.UserRole) == name), -1)
+        self.blockSignals(True)
+        self.setCurrentRow(row)
+        if row < 0:
+            self.clearSelection()
+        self.blockSignals(False)
 
 

@@ -133,9 +133,15 @@ class LessonController(QObject):
         return self.go(0)
 
     def stop(self) -> None:
-        """Back to the list; the network stays as the lesson left it."""
+        """Back to the list; the network stays as the lesson left it. A lesson
+        left on its last step, done, is finished (as Finish would have it)."""
         self.timer.stop()
+        lesson = self.lesson
         self.lesson = None
+        if lesson is not None and self.index + 1 == len(lesson.steps) and \
+                (self.index in self.done or not lesson.steps[self.index].check) and lesson.id not in self.finished:
+            self.finished.add(lesson.id)
+            self.view.set_entries(self.entries, self.finished)
         self.view.show_list()
 
     def next(self) -> None:
@@ -156,11 +162,13 @@ class LessonController(QObject):
         """Set up step ``index`` and show it; False (with the reason shown) if
         its setup could not be done."""
         lesson = self.lesson
+        self.timer.stop()  # nothing is noticed while the step is set up (a save dialog may wait)
         self.index = index
         step = lesson.steps[index]
         html = text_html(step.text) + (text_html(f"**Your turn:** {step.task}") if step.task else "")
         self.view.show_step(lesson.title, index + 1, len(lesson.steps), step.title, html,
                             index == 0, index + 1 == len(lesson.steps))
+        self.view.show_progress([], False, "Setting up this step…")  # no "Done" of the step shown before
         self.note = ""
         try:
             self._set_up(step)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QFont, QFontMetrics, QGuiApplication, QPalette
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QGuiApplication, QPalette
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QScrollArea,
                                QVBoxLayout, QWidget)
 
@@ -40,7 +40,10 @@ class Pin:
 class CurvePlot(BasePlot):
     """Train and test curves per epoch with a hover read-out.
 
-    Fed from a bounded History, so a long run stays fast and small."""
+    The read-out shows while the pointer is over the plot and goes when it
+    leaves, when a new run starts and when the epoch under it is gone; it is
+    drawn in the theme's text colour on its base colour. Fed from a bounded
+    History, so a long run stays fast and small."""
 
     def __init__(self, object_name: str, title: str, ylabel: str, parent=None):
         super().__init__(object_name, title, parent)
@@ -53,13 +56,20 @@ class CurvePlot(BasePlot):
         p.disableAutoRange()
         self._log = False
         # 1-pixel lines: wider ones take a slow software path (2.5x the frame).
-        self.train = p.plot([], [], pen=pg.mkPen(TRAIN_PEN, width=1), name="train")
-        self.test = p.plot([], [], pen=pg.mkPen(TEST_PEN, width=1), name="test")
-        self.marks: list = []
+        # "finite": the line breaks where a divergence restored the weights.
+        self.train = p.plot([], [], pen=pg.mkPen(TRAIN_PEN, width=1), name="train", connect="finite")
+        self.test = p.plot([], [], pen=pg.mkPen(TEST_PEN, width=1), name="test", connect="finite")
+        self.marks: list = []  # the red lines (InfiniteLine) where something happened
+        self._marked: list = []  # (epoch, item): the points drawn with them
+        self.breaks: set[float] = set()  # epochs after which the weights were restored: no line on
         self.pins: list[Pin] = []  # runs kept to compare with (the loss plot's)
         self.readout = pg.TextItem(anchor=(0, 0))
         self.readout.setZValue(10)
+        self.readout.setVisible(False)
         p.addItem(self.readout, ignoreBounds=True)
+        self._style_readout()
+        self._inside = False  # the pointer is over the plot (a late hover event must not bring it back)
+        self._hovered: int | None = None  # the row the read-out shows
         self.cross = pg.InfiniteLine(angle=90, pen=pg.mkPen((150, 150, 150), style=Qt.PenStyle.DashLine))
         self.cross.setVisible(False)
         p.addItem(self.cross, ignoreBounds=True)
@@ -69,10 +79,19 @@ class CurvePlot(BasePlot):
     def set_data(self, x, train, test, exact: bool = False) -> None:
         """``exact`` fits the x range to the data (when training stopped)."""
         self._x, self._a, self._b = x, train, test
-        self.train.setData(x, train)
         finite = np.isfinite(test)
-        self.test.setData(x[finite], test[finite])
+        xt, yt = x[finite], test[finite]
+        if self.breaks and len(x):
+            x, train = self._broken(x, train)
+            xt, yt = self._broken(xt, yt)
+        self.train.setData(x, train)
+        self.test.setData(xt, yt)
         self._fit_range(exact)
+        if self._hovered is not None:  # the row under the pointer, with its new numbers (if it is still there)
+            if self._hovered < len(x):
+                self.show_readout(self._hovered)
+            else:
+                self.hide_readout()
 
     def _fit_range(self, exact: bool = False) -> None:
         """Ranges that change in steps (x doubles, y moves when the data leaves
@@ -107,12 +126,51 @@ class CurvePlot(BasePlot):
             self._log = log
             self.plotItem.setRange(xRange=(0, x_hi), yRange=want, padding=0)
 
+    def _broken(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``x``, ``y`` with a gap (NaN) after each epoch of :attr:`breaks`."""
+        after = np.flatnonzero(np.isin(x[:-1], list(self.breaks))) + 1
+        return np.insert(x, after, x[after - 1]), np.insert(y.astype(float), after, np.nan)
+
     def mark(self, epoch: float, text: str) -> None:
         """A red line where something happened (e.g. divergence)."""
         line = pg.InfiniteLine(pos=epoch, angle=90, pen=pg.mkPen("#E03131", width=2),
                                label=text, labelOpts={"color": "#E03131", "position": 0.9})
         self.plotItem.addItem(line, ignoreBounds=True)
         self.marks.append(line)
+
+    def mark_divergence(self, epoch: float, text: str, peak: float, restored: float) -> None:
+        """A divergence at ``epoch``: the red line, a red dot at the loss it
+        rose to (``peak``, NaN: not finite), and the weights restored as what
+        they are: a hollow green diamond at their loss (``restored``), not an
+        epoch of the curve, which breaks there."""
+        self.mark(epoch, f"{text} · ◇ restored" if np.isfinite(restored) else text)
+        for value, spot in ((peak, dict(symbol="o", size=8, brush=pg.mkBrush("#E03131"), pen=None)),
+                            (restored, dict(symbol="d", size=11, brush=None, pen=pg.mkPen("#2B9348", width=2)))):
+            if np.isfinite(value):
+                item = pg.ScatterPlotItem([float(epoch)], [float(value)], **spot)
+                item.setZValue(6)
+                self.plotItem.addItem(item)  # (it takes the plot's log mode)
+                self._marked.append((float(epoch), item))
+        self.add_break(epoch)
+
+    def add_break(self, epoch: float) -> None:
+        """The curves break after ``epoch`` (the weights were restored there)."""
+        self.breaks.add(float(epoch))
+        self.set_data(self._x, self._a, self._b)
+
+    def marked_points(self) -> list[tuple[float, float]]:
+        """(epoch, value) of each point drawn with the marks (peaks, restored weights)."""
+        return [(e, float(item.data["y"][0])) for e, item in self._marked]
+
+    def drop_marks_after(self, at: float) -> None:
+        """Forget the marks after epoch ``at`` (the run was rewound to there)."""
+        for line in [m for m in self.marks if m.value() > at]:
+            self.plotItem.removeItem(line)
+            self.marks.remove(line)
+        for e, item in [m for m in self._marked if m[0] > at]:
+            self.plotItem.removeItem(item)
+            self._marked.remove((e, item))
+        self.breaks = {b for b in self.breaks if b <= at}
 
     def add_pin(self, x: np.ndarray, y: np.ndarray, settings: dict, label: str) -> Pin:
         """Keep a run's curve ``y`` over epochs ``x`` as a faded line labelled ``label``."""
@@ -145,7 +203,9 @@ class CurvePlot(BasePlot):
     def clear_marks(self) -> None:
         for m in self.marks:
             self.plotItem.removeItem(m)
-        self.marks = []
+        for _, item in self._marked:
+            self.plotItem.removeItem(item)
+        self.marks, self._marked, self.breaks = [], [], set()
 
     def start_over(self) -> None:
         """No run: no curves, no marks, the first range (not the last run's),
@@ -153,17 +213,47 @@ class CurvePlot(BasePlot):
         (Not ``clear``: PlotWidget forwards that name to PlotItem.clear, which
         removes every item.)"""
         self.clear_marks()
+        self.hide_readout()
         empty = np.zeros(0)
         self.set_data(empty, empty, empty)
         self.plotItem.setRange(xRange=(0, 8), yRange=(0, 1), padding=0)
         self._fit_range()
 
+    def apply_theme(self) -> None:
+        super().apply_theme()
+        if hasattr(self, "readout"):  # (the base class calls this before the read-out exists)
+            self._style_readout()
+
+    def _style_readout(self) -> None:
+        """The read-out in the theme's text colour on its base colour (readable over the curves)."""
+        pal = QGuiApplication.palette()
+        base = QColor(pal.color(QPalette.ColorRole.Base))
+        base.setAlpha(230)
+        self.readout.setColor(pal.color(QPalette.ColorRole.Text))
+        self.readout.fill = pg.mkBrush(base)
+        self.readout.border = pg.mkPen(pal.color(QPalette.ColorRole.Mid))
+        self.readout.update()
+
+    def mouseMoveEvent(self, ev) -> None:
+        self._inside = True
+        super().mouseMoveEvent(ev)
+
+    def leaveEvent(self, ev) -> None:
+        self._inside = False
+        self.hide_readout()
+        super().leaveEvent(ev)
+
+    def hide_readout(self) -> None:
+        self._hovered = None
+        self.readout.setText("")
+        self.readout.setVisible(False)
+        self.cross.setVisible(False)
+
     def _hover(self, event) -> None:
         pos = event[0]
         vb = self.plotItem.vb
-        if not self.plotItem.sceneBoundingRect().contains(pos) or len(self._x) == 0:
-            self.readout.setText("")
-            self.cross.setVisible(False)
+        if not self._inside or not self.plotItem.sceneBoundingRect().contains(pos) or len(self._x) == 0:
+            self.hide_readout()
             return
         x = vb.mapSceneToView(pos).x()
         if self.plotItem.ctrl.logXCheck.isChecked():
@@ -172,10 +262,13 @@ class CurvePlot(BasePlot):
         self.show_readout(i)
 
     def show_readout(self, i: int) -> str:
+        """Show row ``i``'s epoch and values in the corner, and a line at its epoch."""
+        self._hovered = i
         text = f"epoch {self._x[i]:.0f}\ntrain {self.ylabel} {self._a[i]:.6g}"
         if np.isfinite(self._b[i]):
             text += f"\ntest {self.ylabel} {self._b[i]:.6g}"
         self.readout.setText(text, color=QGuiApplication.palette().color(QPalette.ColorRole.Text))
+        self.readout.setVisible(True)
         vr = self.plotItem.vb.viewRange()
         self.readout.setPos(vr[0][0], vr[1][1])
         self.cross.setPos(self._x[i] if not self.plotItem.ctrl.logXCheck.isChecked() else np.log10(max(self._x[i], 1e-12)))
@@ -202,6 +295,11 @@ class LayerPlot(QWidget):
         self.bars = None
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.history: History | None = None
+        # The step looked at on the timeline (the histogram is of its weights then).
+        self.moment_line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#AE3EC9", width=1.5, style=Qt.PenStyle.DashLine))
+        self.moment_line.setVisible(False)
+        self.norms.plotItem.addItem(self.moment_line, ignoreBounds=True)
+        self.moment_stats: dict | None = None
         # Side by side: the bottom docks are wide and short (stacked, the
         # gradient plot was 25 px tall with its ticks on top of each other).
         top = QHBoxLayout()
@@ -240,8 +338,20 @@ class LayerPlot(QWidget):
         for plot in (self.norms, self.hist):
             plot.apply_theme()
 
+    def show_moment(self, step: int | None, stats: dict | None = None) -> None:
+        """The timeline looks at ``step``: a line there, and the histogram of
+        its weights (``stats`` as :func:`~nnbuilder.core.run.snapshot.layer_stats`
+        gives them); None: now again (the next snapshot's histogram)."""
+        self.moment_line.setVisible(step is not None)
+        if step is not None:
+            self.moment_line.setPos(step)
+        self.moment_stats = stats if step is not None else None
+        if self.moment_stats is not None:
+            self._show_histogram(self.moment_stats)
+
     def clear(self) -> None:
         """A new run: no gradient history, no histogram."""
+        self.show_moment(None)
         self.history = None
         for c in self.curves.values():
             c.setData([], [])
@@ -259,7 +369,10 @@ class LayerPlot(QWidget):
         steps = self.history.column("step")
         for nid, curve in self.curves.items():
             curve.setData(steps, self.history.column(nid))
-        s = snap.stats.get(self.layer.currentData())
+        self._show_histogram(self.moment_stats if self.moment_stats is not None else snap.stats)
+
+    def _show_histogram(self, stats: dict) -> None:
+        s = stats.get(self.layer.currentData())
         if s is not None:
             centers = (s["edges"][:-1] + s["edges"][1:]) / 2
             width = s["edges"][1] - s["edges"][0]
@@ -471,6 +584,12 @@ class CurvesPanel(QWidget):
         layout.addLayout(bar)
         layout.addLayout(plots, 1)
         layout.addWidget(self.timeline)
+
+    def mark_divergence(self, epoch: float, text: str, peak: float, restored: float) -> None:
+        """A divergence: marked on the loss plot (:meth:`CurvePlot.mark_divergence`);
+        the metric's curve breaks there too (the weights were restored)."""
+        self.loss.mark_divergence(epoch, text, peak, restored)
+        self.metric_plot.add_break(epoch)
 
     def _set_log(self, on: bool) -> None:
         self.loss.plotItem.setLogMode(y=on)

@@ -17,6 +17,8 @@ from PySide6.QtWidgets import QApplication, QLabel, QStyle, QToolButton
 
 from nnbuilder.core.errors import NNBuilderError
 from nnbuilder.core.functions.losses import LOSSES
+from nnbuilder.core.run.classreport import class_report
+from nnbuilder.core.run.snapshot import layer_stats
 from nnbuilder.core.run.outputview import (NEURON_RES, DataExtent, evaluate_view, output_grids, view_of,
                                            view_points)
 
@@ -32,6 +34,9 @@ FRAME_MS = 33  # ~30 Hz: the output map and the diagram
 CURVE_EVERY = 8  # loss, then metric, on every 8th frame: they move slowly, their axes cost
 STATS_EVERY = 6  # gradient norms and histograms at ~5 Hz, and only when shown
 PROBABILITY_OUTPUTS = ("sigmoid", "softmax", "step")  # outputs in [0, 1]
+# The toolbar's loss while the paused run is of data no longer chosen (the
+# new data does not fit the network yet): not the old data's number.
+STALE_LOSS = "loss —"
 MAX_POINTS = 5000  # points drawn per set (training, test): more only hide each other, and cost
 
 
@@ -76,10 +81,18 @@ class Counters:
     elapsed: QLabel
     loss: QLabel
     play: QToolButton
+    last_rate: float = 0.0  # steps/s while the run last trained (a paused run shows it)
 
     def show(self, epoch=0, step=0, steps_per_sec=0.0, elapsed=0.0, loss="", running=False) -> None:
         self.epoch.setText(f"Epoch {epoch:,} · step {step:,}")  # a Step shows at once
-        self.rate.setText(f"{steps_per_sec if running else 0:,.0f} steps/s")
+        if running:
+            self.last_rate = steps_per_sec
+            self.rate.setText(f"{steps_per_sec:,.0f} steps/s")
+        elif step == 0:  # nothing trained yet (a new run)
+            self.last_rate = 0.0
+            self.rate.setText("0 steps/s")
+        else:  # paused: not 0, the speed it had (if it trained, not only stepped)
+            self.rate.setText(f"paused ({self.last_rate:,.0f} steps/s)" if self.last_rate else "paused")
         self.elapsed.setText(time.strftime("%H:%M:%S", time.gmtime(elapsed)))
         self.loss.setText(loss)
         self.show_running(running)
@@ -110,20 +123,26 @@ class ViewProbe:
         self._features_key = None
         self._features = (None, None)
 
-    def evaluate(self, prepared: Prepared, weights: dict, grids, outputs: bool = True,
-                 maps: bool = True) -> tuple[np.ndarray | None, dict]:
-        """(outputs, maps) as :func:`~nnbuilder.core.run.outputview.evaluate_view`
-        gives them for ``weights`` (``{node_id: (W, b)}``); (None, {}) when
-        the weights do not fit the network."""
+    def network(self, prepared: Prepared, weights: dict):
+        """The probe's network holding ``weights`` (``{node_id: (W, b)}``), or
+        None when they do not fit it."""
         if prepared is not self._prepared:
             self._prepared = prepared
             self._net = None if prepared.network is None else prepared.network.detached()
         net = self._net
         if net is None or not weights:
-            return None, {}
+            return None
         loaded = net.set_weights({nid: {"W": W, "b": b} for nid, (W, b) in weights.items()}, strict=False)
-        if len(loaded) != len(net.params):
-            return None, {}  # the snapshot is of a structure being replaced
+        return net if len(loaded) == len(net.params) else None  # else: of a structure being replaced
+
+    def evaluate(self, prepared: Prepared, weights: dict, grids, outputs: bool = True,
+                 maps: bool = True) -> tuple[np.ndarray | None, dict]:
+        """(outputs, maps) as :func:`~nnbuilder.core.run.outputview.evaluate_view`
+        gives them for ``weights`` (``{node_id: (W, b)}``); (None, {}) when
+        the weights do not fit the network."""
+        net = self.network(prepared, weights)
+        if net is None:
+            return None, {}
         key = (id(net), id(grids[0]), id(grids[1]))
         if key != self._features_key:
             self._features_key = key
@@ -161,7 +180,7 @@ class LiveView(QObject):
         run.runReplaced.connect(self.clear)
         run.runReplaced.connect(self.wake)
         run.commandSent.connect(self.wake)
-        run.diverged.connect(lambda epoch, text: curves.loss.mark(epoch, text))
+        run.diverged.connect(curves.mark_divergence)
         run.readyChanged.connect(lambda _: self._show_running())
         data.dataChanged.connect(self.show_data)
         options.changed.connect(self.view_options_changed)
@@ -214,12 +233,39 @@ class LiveView(QObject):
         self.scene.show_live(weights, maps, NEURON_RES)
         self.weightsShown.emit(weights)
 
+    def show_moment(self, moment) -> None:
+        """A kept moment of the timeline (a MomentWeights) instead of now: the
+        output view and the diagram, and the read-outs that would otherwise
+        show now: the counters, the confusion matrix and the weight histogram
+        (and the step marked on the gradient norms, which are a history)."""
+        self.show_weights(moment.weights)
+        prepared = self.run.prepared()
+        net = self.probe.network(prepared, moment.weights)
+        self.counters.epoch.setText(f"Looking back: epoch {moment.epoch:,} · step {moment.step:,}")
+        if net is None or prepared.data is None:
+            self.counters.loss.setText(STALE_LOSS)
+            return
+        d = prepared.data
+        with np.errstate(all="ignore"):
+            train, _ = net.evaluate(d.X_train, d.Y_train)
+            test, _ = net.evaluate(d.X_test, d.Y_test) if len(d.X_test) else (np.nan, None)
+            stats = layer_stats(net, np.zeros_like(net.theta)) if self.layer_plot.isVisible() else None
+        self.counters.loss.setText(f"loss {train:.4g}" + (f" · test {test:.4g}" if np.isfinite(test) else ""))
+        confusion = self.curves.confusion
+        if d.task == "classification" and confusion.counts is not None and self.data.dataset is not None:
+            with np.errstate(all="ignore"):
+                r = class_report(net.predict, d, net.loss.threshold)  # the worker's own report, of this moment
+            confusion.set_counts(r.confusion, self.data.dataset.class_names, (r.precision, r.recall, r.f1))
+        self.layer_plot.show_moment(moment.step, stats)
+
     def _show_running(self) -> None:
         self.counters.show_running(self.run.running)
 
     def show_data(self) -> None:
         """The data in the output view, with the network's output over it if
         there is one to show."""
+        if not self.run.on_current_data():  # paused on the old data (the new one does not fit yet)
+            self.counters.loss.setText(STALE_LOSS)
         if not self._show_points():
             return
         snap = self.run.snapshot
@@ -338,8 +384,8 @@ class LiveView(QObject):
             self.scene.show_live(snap.weights, self.evaluate(snap, outputs=False)[1], NEURON_RES)
         last = snap.last
         test = "" if not np.isfinite(last["test_loss"]) else f" · test {last['test_loss']:.4g}"
-        self.counters.show(snap.epoch, snap.step, snap.steps_per_sec, snap.elapsed,
-                           f"loss {last['train_loss']:.4g}{test}", snap.running)
+        loss = f"loss {last['train_loss']:.4g}{test}" if self.run.on_current_data() else STALE_LOSS
+        self.counters.show(snap.epoch, snap.step, snap.steps_per_sec, snap.elapsed, loss, snap.running)
         if snap.running:
             self.counters.play.setEnabled(True)
         self.frameDrawn.emit(snap)

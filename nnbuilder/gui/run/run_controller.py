@@ -80,7 +80,9 @@ class RunController(QObject):
     readyChanged = Signal(object)  # None when the network can train, else the reason
     preparedChanged = Signal(object)  # a new Prepared (another structure, data or optimizer)
     runReplaced = Signal()  # a new RunState: views drop what they drew of the old one
-    diverged = Signal(float, str)  # epoch, label for the loss plot
+    # epoch, label for the loss plot, the loss it rose to there (NaN: not finite),
+    # the loss of the weights restored (NaN: unknown)
+    diverged = Signal(float, str, float, float)
     documentModified = Signal()  # trained weights made the document modified
     trainingChanged = Signal()  # the document's training settings changed and the worker has them
     commandSent = Signal()  # a command went to the worker: a snapshot will follow
@@ -344,6 +346,11 @@ class RunController(QObject):
         self.worker.update_config(**cfg.to_dict())  # settings it missed while it could not train
         self._behind = False
 
+    def on_current_data(self) -> bool:
+        """True unless the run trains on data that is no longer chosen (the
+        new data does not fit the network: the run waits on the old)."""
+        return self.worker is None or self._run_data == self.data.version
+
     # ---------------------------------------------------------------- weights
     def current_weights(self) -> dict:
         """The newest weights (a new dict; nothing is changed), with the input
@@ -508,7 +515,9 @@ class RunController(QObject):
         """Say once what happened: events, divergence, a stop rule, an error."""
         for said in self.state.narrator.read(snap, self.state.generation):
             if said.mark:
-                self.diverged.emit(said.epoch, said.mark)
+                nan = float("nan")
+                self.diverged.emit(said.epoch, said.mark, nan if said.peak is None else said.peak,
+                                   nan if said.restored is None else said.restored)
             self.status.emit(said.text, said.ms)
             if said.details:
                 self.error.emit("Training stopped", said.details)

@@ -251,6 +251,8 @@ class MainWindow(QMainWindow):
         self.reset_button.setEnabled(reason is None)
         self.play_button.setToolTip(f"Cannot train: {reason}" if reason else "Train (Space): start or pause")
         self.network_panel.set_ready(reason)
+        self.problems.set_ready(reason)
+        self._show_problems()
 
     # -------------------------------------------------------------- document
     def set_document(self, document: Document) -> None:
@@ -293,13 +295,17 @@ class MainWindow(QMainWindow):
         self.scene.refresh_problems(problems)
         self.problems.set_problems(problems)
         self.network_panel.update_from(self.document, problems)
-        # Problems cannot be missed: counted on their tab and in the status bar.
-        self.docks["problemsDock"].setWindowTitle(self.problems.title())
-        self.problems_label.setText(self.problems.badge())
-        self.problems_label.setToolTip(self.problems.badge_tooltip())
+        self._show_problems()
         self.params_label.setText(f"{self.document.graph.total_params():,} parameters")
         self._update_title()
         return problems
+
+    def _show_problems(self) -> None:
+        """Problems cannot be missed: counted on their tab and in the status bar,
+        with the Network panel's verdict (the same problems and reason)."""
+        self.docks["problemsDock"].setWindowTitle(self.problems.title())
+        self.problems_label.setText(self.problems.badge())
+        self.problems_label.setToolTip(self.problems.badge_tooltip())
 
     # ------------------------------------------------------------- editing
     def _selection_changed(self) -> None:

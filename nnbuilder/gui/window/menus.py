@@ -217,12 +217,28 @@ def fill_recent_menu(menu: QMenu, files: FileRoom) -> None:
     """File > Open Recent, read afresh each time it opens."""
     menu.clear()
     recent = files.recent_files()
-    names = [Path(p).name for p in recent]
-    for p, name in zip(recent, names):
-        if names.count(name) > 1:  # the same name from two folders: say which
-            name = f"{name} — {Path(p).parent.name or Path(p).parent}"
+    for p, name in zip(recent, recent_labels(recent)):
         a = menu.addAction(name, lambda p=p: files.open_file(p))
         a.setToolTip(p)
         a.setEnabled(Path(p).exists())
     if not recent:
         menu.addAction("(none)").setEnabled(False)
+
+
+def recent_labels(paths: list[str]) -> list[str]:
+    """A label per path, its file name; files of the same name get as many of
+    their folders as tell them apart ("xor.json — a/examples" and
+    "xor.json — b/examples", not "xor.json — examples" twice)."""
+    parts = [Path(p).parent.parts for p in paths]
+    labels = []
+    for p, mine in zip(paths, parts):
+        name = Path(p).name
+        others = [q for path, q in zip(paths, parts) if Path(path).name == name and q != mine]
+        if not others:
+            labels.append(name)
+            continue
+        depth = 1
+        while depth < len(mine) and any(q[-depth:] == mine[-depth:] for q in others):
+            depth += 1
+        labels.append(f"{name} — {Path(*mine[-depth:])}")
+    return labels
