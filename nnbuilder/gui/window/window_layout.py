@@ -1,12 +1,18 @@
 """The window's docks: which panel goes where, their first sizes in proportion
 to the window, Reset layout, the toolbar break of a narrow window, the saved
 geometry and state, and where the Lessons panel goes.
+
+A window that crosses ``NARROW_WIDTH`` is laid out again for its new width:
+the layout of a 1024 px window kept at 1440 px (or the other way round) left
+the diagram a sliver or the panels cramped.
 """
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDockWidget, QGraphicsView, QMainWindow, QScrollArea, QToolBar, QWidget
+
+SCROLLED = ("trainingDock", "inspectorDock")  # panels whose content can outgrow their dock: they scroll
 
 from .files import settings
 
@@ -37,14 +43,19 @@ class WindowLayout:
     def __init__(self, window: QMainWindow, view: QGraphicsView, panels: dict[str, QWidget]):
         self._window, self._view = window, view
         self.docks: dict[str, QDockWidget] = {}
-        training_scroll = QScrollArea()  # the settings scroll when the window is short
-        training_scroll.setWidget(panels["trainingDock"])
-        training_scroll.setWidgetResizable(True)
-        training_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        # The settings scroll when the window is short; so does the Inspector, whose
+        # Input layer (its feature chips) once squeezed the output view to a strip.
+        scrolls = {}
+        for name in SCROLLED:
+            scrolls[name] = QScrollArea()
+            scrolls[name].setWidget(panels[name])
+            scrolls[name].setWidgetResizable(True)
+            scrolls[name].setFrameShape(QScrollArea.Shape.NoFrame)
+        training_scroll = scrolls["trainingDock"]
         for name, title, area in DOCKS:
             dock = QDockWidget(title, window)
             dock.setObjectName(name)
-            dock.setWidget(training_scroll if name == "trainingDock" else panels[name])
+            dock.setWidget(scrolls.get(name, panels.get(name)))
             window.addDockWidget(area, dock)
             self.docks[name] = dock
         d = self.docks
@@ -66,7 +77,8 @@ class WindowLayout:
         self._initial_state = window.saveState(LAYOUT_VERSION)  # what View > Panels > Reset layout returns to
         self._first_layout = True
         self._shown_once = False
-        self._toolbar_break = False
+        self._toolbar: QToolBar | None = None
+        self._narrow: bool | None = None  # the width class the docks were laid out for
 
     def restore(self) -> None:
         """The geometry and docks saved at the last close, if they still fit."""
@@ -82,6 +94,8 @@ class WindowLayout:
         # squeeze them anywhere: such a window starts from the first layout.
         restored = state is not None and w.restoreState(state, LAYOUT_VERSION)
         self._first_layout = not restored
+        if restored:
+            self._narrow = w.width() < NARROW_WIDTH
 
     @property
     def first_layout(self) -> bool:
@@ -115,16 +129,20 @@ class WindowLayout:
         w.resizeDocks([d["layersDock"], d["trainingDock"]], [130, max(200, int(H * 0.5) - 50)],
                       Qt.Orientation.Vertical)
         w.resizeDocks([d["layersDock"], d["outputDock"]], [int(side), int(right)], Qt.Orientation.Horizontal)
+        self._narrow = W < NARROW_WIDTH
         QTimer.singleShot(0, self._view.fit)
 
     def reset(self, lessons_shown: bool) -> None:
         """Every panel where it was at the first start, sized for the window now
         (the Lessons panel only while a lesson is on)."""
-        self._window.restoreState(self._initial_state, LAYOUT_VERSION)
+        self._window.restoreState(self._initial_state, LAYOUT_VERSION)  # (it has no toolbar break)
         for dock in self.docks.values():
             dock.setFloating(False)
             dock.show()
-        self.docks["lessonDock"].setVisible(lessons_shown)
+        self.docks["lessonDock"].hide()
+        self._break_toolbar()
+        if lessons_shown:
+            self.show_lesson_dock()
         self.default_layout()
 
     def shown(self) -> None:
@@ -139,14 +157,26 @@ class WindowLayout:
 
     def resized(self, toolbar: QToolBar) -> None:
         """A narrow window puts ``toolbar`` on a row of its own, so the
-        counters and the loss never hide behind the overflow arrow."""
+        counters and the loss never hide behind the overflow arrow; a window
+        laid out for the other side of ``NARROW_WIDTH`` is laid out again."""
+        self._toolbar = toolbar
+        self._break_toolbar()
         narrow = self._window.width() < NARROW_WIDTH
-        if narrow != self._toolbar_break:
-            self._toolbar_break = narrow
+        if self._shown_once and self._narrow is not None and narrow != self._narrow:
+            self._narrow = narrow
+            # Once the resize is done (a drag sends many): the docks for the new width.
+            QTimer.singleShot(0, lambda: self.reset(self.docks["lessonDock"].isVisible()))
+
+    def _break_toolbar(self) -> None:
+        w, toolbar = self._window, self._toolbar
+        if toolbar is None:
+            return
+        narrow = w.width() < NARROW_WIDTH
+        if narrow != w.toolBarBreak(toolbar):
             if narrow:
-                self._window.insertToolBarBreak(toolbar)
+                w.insertToolBarBreak(toolbar)
             else:
-                self._window.removeToolBarBreak(toolbar)
+                w.removeToolBarBreak(toolbar)
 
     def show_lesson_dock(self) -> None:
         dock = self.docks["lessonDock"]
