@@ -12,7 +12,9 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDockWidget, QGraphicsView, QMainWindow, QScrollArea, QToolBar, QWidget
 
-SCROLLED = ("trainingDock", "inspectorDock")  # panels whose content can outgrow their dock: they scroll
+# Panels whose content can outgrow their dock scroll: the right column's tabs
+# once took 166 px of a 700 px window's height and left the output view a strip.
+SCROLLED = ("trainingDock", "inspectorDock", "learnDock", "surfaceDock")
 
 from .files import settings
 
@@ -124,7 +126,8 @@ class WindowLayout:
         # surface) the rest. Sizes asked beyond it made the window grow.
         w.layout().activate()
         column = d["outputDock"].height() + d["inspectorDock"].height()
-        w.resizeDocks([d["outputDock"], d["inspectorDock"]], [int(column * 0.55), int(column * 0.45)],
+        share = 0.55 if W >= NARROW_WIDTH else 0.68  # a short window: the output view still 120 px tall
+        w.resizeDocks([d["outputDock"], d["inspectorDock"]], [int(column * share), int(column * (1 - share))],
                       Qt.Orientation.Vertical)
         w.resizeDocks([d["layersDock"], d["trainingDock"]], [130, max(200, int(H * 0.5) - 50)],
                       Qt.Orientation.Vertical)
@@ -180,7 +183,9 @@ class WindowLayout:
 
     def show_lesson_dock(self) -> None:
         dock = self.docks["lessonDock"]
-        if self._window.width() < NARROW_WIDTH and not dock.isVisible():  # a column of its own would squeeze the diagram
-            self._window.tabifyDockWidget(self.docks["inspectorDock"], dock)
+        # A column of its own would squeeze the diagram, and the short right
+        # column has no room for the text: a narrow window tabs it with the settings.
+        if self._window.width() < NARROW_WIDTH and not dock.isVisible():
+            self._window.tabifyDockWidget(self.docks["trainingDock"], dock)
         dock.show()
         dock.raise_()
