@@ -263,7 +263,8 @@ def plot_text_problems(plot, window, image) -> list[str]:
         if need_rect.width() > view_rect.width() + 2 or need_rect.left() < visible.left() - 1 \
                 or need_rect.right() > visible.right() + 1:
             found.append(f"{_name(plot)}: '{text[:50]}' needs {need_rect.width()} px, shows "
-                         f"{min(view_rect.width(), visible.width())}")
+                         f"{min(view_rect.width(), visible.width())} ({need_rect.left()}-{need_rect.right()} "
+                         f"in {view_rect.left()}-{view_rect.right()}, view {visible.right()})")
         colour = pg.mkColor(item.opts.get("color") or pg.getConfigOption("foreground"))
         background = plot.backgroundBrush().color()
         if background.alpha() == 0:

@@ -308,7 +308,19 @@ class ConfusionPlot(BasePlot):
         for side in ("bottom", "left"):
             self.plotItem.getAxis(side).setTicks([[]])
 
-    def set_counts(self, counts: np.ndarray, names: list[str]) -> None:
+    def _title(self, on: str) -> None:
+        """"Confusion (test)", or "(train)" when every row trains; the plot
+        never narrower than its title (whose column starts after the left axis)."""
+        title = f"Confusion ({on})"
+        if self.plotItem.titleLabel.text != title:
+            self.plotItem.setTitle(title, size="9pt")
+            self.apply_theme()
+        need = QFontMetrics(self.font()).horizontalAdvance(title) * 9 / max(self.font().pointSizeF(), 1)
+        self.setMinimumWidth(max(140, int(need + self.plotItem.getAxis("left").width() + 24)))
+
+    def set_counts(self, counts: np.ndarray, names: list[str], on: str = "test") -> None:
+        """``counts`` of the ``on`` rows ("test", or "train" without a test set)."""
+        self._title(on)
         k = counts.shape[0]
         self.counts = counts
         ink = QGuiApplication.palette().color(QPalette.ColorRole.Text).name()  # on the light/dark middle

@@ -356,6 +356,8 @@ class LiveView(QObject):
         dataset = self.data.dataset
         if snap.confusion is not None and dataset is not None:
             w.confusion.setVisible(True)
-            w.confusion.set_counts(snap.confusion, dataset.class_names)
+            # Counted on the test rows, on the training rows when there are none (no test loss).
+            on = "test" if np.isfinite(snap.last.get("test_loss", np.nan)) else "train"
+            w.confusion.set_counts(snap.confusion, dataset.class_names, on)
         elif snap.metric_name != "accuracy":
             w.confusion.setVisible(False)
