@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushB
 from nnbuilder.core.engine.trainer import History
 
 from ..widgets.colours import CLASS_COLORS, TEST_PEN, TRAIN_PEN, diverging_rgba
-from ..widgets.plots import BasePlot
+from ..widgets.plots import BasePlot, HeadLegend
 from .timeline_bar import TimelineBar
 
 MIN_SPAN = 0.05  # smallest y span of a curve plot (times the values' size beyond 1)
@@ -47,7 +47,7 @@ class CurvePlot(BasePlot):
         self.ylabel = ylabel
         p = self.plotItem
         p.setLabel("bottom", "epoch")
-        p.addLegend(offset=(-10, 10))
+        HeadLegend(p)  # beside the title, not over the curves
         p.setDownsampling(auto=True, mode="peak")
         p.setClipToView(True)
         p.disableAutoRange()
@@ -128,6 +128,7 @@ class CurvePlot(BasePlot):
     def _label_pin(self, pin: Pin, label: str) -> None:
         pin.label = label
         self.plotItem.legend.getLabel(pin.curve).setText(label, color=pin.color)
+        self.plotItem.legend.fit()
 
     def set_pin_labels(self, labels: list[str]) -> None:
         """New labels, one per pin (the settings they are compared with changed)."""
@@ -193,7 +194,7 @@ class LayerPlot(QWidget):
         self.norms = BasePlot("gradientPlot", "Gradient norm")
         self.norms.plotItem.setLogMode(y=True)
         self.norms.plotItem.setLabel("bottom", "step")
-        self.norms.plotItem.addLegend(offset=(10, 5), labelTextSize="8pt")
+        HeadLegend(self.norms.plotItem)
         self.hist = BasePlot("histogramPlot", "Weights")
         self.layer = QComboBox()
         self.layer.setObjectName("histogramLayerCombo")

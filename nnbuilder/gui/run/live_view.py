@@ -340,6 +340,7 @@ class LiveView(QObject):
         name = "accuracy" if classification else "R²"
         if plot.ylabel != name:
             plot.plotItem.setTitle(name.capitalize(), size="9pt")
+            plot.apply_theme()  # the title in the theme's ink, the legend beside it again
             plot.ylabel = name
         if not classification:
             self.curves.confusion.setVisible(False)
