@@ -12,10 +12,6 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDockWidget, QGraphicsView, QMainWindow, QScrollArea, QToolBar, QWidget
 
-# Panels whose content can outgrow their dock scroll: the right column's tabs
-# once took 166 px of a 700 px window's height and left the output view a strip.
-SCROLLED = ("trainingDock", "inspectorDock", "learnDock", "surfaceDock")
-
 from .files import settings
 
 NARROW_WIDTH = 1280  # below this the two toolbars do not fit on one row
@@ -36,6 +32,10 @@ DOCKS = [("layersDock", "Layers", _L),
          ("problemsDock", "Problems", _B),
          ("networkDock", "Network", _B),
          ("gradientsDock", "Weights and gradients", _B)]
+# The settings scroll in a short window; so do the Inspector (an Input node's
+# features took the output view's height and left it a strip), Learn and Loss
+# surface (their 166 px did the same in a 700 px window).
+SCROLLED = ("trainingDock", "inspectorDock", "learnDock", "surfaceDock")
 
 
 class WindowLayout:
@@ -45,19 +45,17 @@ class WindowLayout:
     def __init__(self, window: QMainWindow, view: QGraphicsView, panels: dict[str, QWidget]):
         self._window, self._view = window, view
         self.docks: dict[str, QDockWidget] = {}
-        # The settings scroll when the window is short; so does the Inspector, whose
-        # Input layer (its feature chips) once squeezed the output view to a strip.
-        scrolls = {}
+        scrolled = {}  # panels that scroll when the window is short, rather than squeeze their neighbours
         for name in SCROLLED:
-            scrolls[name] = QScrollArea()
-            scrolls[name].setWidget(panels[name])
-            scrolls[name].setWidgetResizable(True)
-            scrolls[name].setFrameShape(QScrollArea.Shape.NoFrame)
-        training_scroll = scrolls["trainingDock"]
+            scrolled[name] = area = QScrollArea()
+            area.setWidget(panels[name])
+            area.setWidgetResizable(True)
+            area.setFrameShape(QScrollArea.Shape.NoFrame)
+        training_scroll = scrolled["trainingDock"]
         for name, title, area in DOCKS:
             dock = QDockWidget(title, window)
             dock.setObjectName(name)
-            dock.setWidget(scrolls.get(name, panels.get(name)))
+            dock.setWidget(scrolled.get(name) or panels[name])
             window.addDockWidget(area, dock)
             self.docks[name] = dock
         d = self.docks
