@@ -265,7 +265,9 @@ def plot_text_problems(plot, window, image) -> list[str]:
             found.append(f"{_name(plot)}: '{text[:50]}' needs {need_rect.width()} px, shows "
                          f"{min(view_rect.width(), visible.width())} ({need_rect.left()}-{need_rect.right()} "
                          f"in {view_rect.left()}-{view_rect.right()}, view {visible.right()})")
-        colour = pg.mkColor(item.opts.get("color") or pg.getConfigOption("foreground"))
+        # The colour the text was drawn in (its html's), not the label's setting for the next text.
+        drawn = re.findall(r"color:\s*(#[0-9a-fA-F]{6})", inner.toHtml())
+        colour = pg.mkColor(drawn[-1] if drawn else item.opts.get("color") or pg.getConfigOption("foreground"))
         background = plot.backgroundBrush().color()
         if background.alpha() == 0:
             background = plot.palette().color(plot.backgroundRole())

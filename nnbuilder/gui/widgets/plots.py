@@ -63,6 +63,18 @@ class HeadLegend(pg.LegendItem):
         super().clear()
         self.fit()
 
+    def set_ink(self, colour) -> None:
+        """The labels in the theme's text colour, drawn again (pyqtgraph's
+        setLabelTextColor only applies to the next text); a label with its
+        own colour (a pinned run's) keeps it."""
+        old = pg.mkColor(self.opts["labelTextColor"] or pg.getConfigOption("foreground")).name()
+        self.setLabelTextColor(colour)
+        for _, label in self.items:
+            own = label.opts.get("color")
+            if own is None or pg.mkColor(own).name() in (old, pg.mkColor(colour).name()):
+                label.setText(label.text, color=colour)
+        self.fit()
+
     def fit(self) -> None:
         """Columns that fit right of the title; the title row as tall as the legend."""
         p, n = self._plot, len(self.items)
@@ -107,8 +119,7 @@ class BasePlot(pg.PlotWidget):
         if title.text:
             title.setText(title.text, color=pal.color(QPalette.ColorRole.Text).name(), size="9pt")
         if isinstance(self.plotItem.legend, HeadLegend):
-            self.plotItem.legend.setLabelTextColor(pal.color(QPalette.ColorRole.Text))
-            self.plotItem.legend.fit()
+            self.plotItem.legend.set_ink(pal.color(QPalette.ColorRole.Text))
 
 
 class BoundaryPlot(BasePlot):
