@@ -78,3 +78,24 @@ def test_toolbar_icons_turn_light_on_a_dark_window(qtbot, window):
     finally:
         w.set_theme("light")
     assert opaque_lightness(w.act_undo.icon().pixmap(QSize(24, 24)).toImage()) < 128
+
+
+def test_status_colours_are_readable_in_both_themes(qtbot, window):
+    """'✓ no problems' and '✓ ready to train' (green #2b9348 had a contrast
+    of 3.4 on both windows), checked on the window's pixels."""
+    from screencheck import label_problems
+
+    w = window
+    w.docks["networkDock"].raise_()
+    labels = (w.problems_label, w.network_panel.findChild(type(w.problems_label), "validationLabel"))
+    try:
+        for theme in ("light", "dark"):
+            w.set_theme(theme)
+            QApplication.processEvents()
+            settle(qtbot)
+            image = w.grab().toImage()
+            for label in labels:
+                assert label.isVisible() and "✓" in label.text()
+                assert label_problems(label, w, image) == [], (theme, label.text())
+    finally:
+        w.set_theme("light")
