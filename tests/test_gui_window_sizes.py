@@ -2,6 +2,7 @@
 lesson on a small screen, Reset layout there, growing the window again, and
 a selected Input layer: the diagram, the output view and the counters keep
 their room, and no panel lies over another."""
+import pytest
 from PySide6.QtCore import QPoint, QTimer
 from PySide6.QtWidgets import QApplication
 
@@ -31,12 +32,15 @@ def counters_in_sight(w) -> bool:
     return w.loss_label.isVisible() and right <= w.width() and w.toolBarBreak(w.training_toolbar)
 
 
-def test_a_lesson_on_a_small_window_leaves_the_diagram_room(qtbot, make_window):
+@pytest.mark.parametrize("started_at", [(1024, 700), (1440, 900)])
+def test_a_lesson_on_a_small_window_leaves_the_diagram_room(qtbot, make_window, started_at):
+    """The lesson begun on the small window, or on a large one then made small."""
     w = make_window()
-    resize(qtbot, w, 1024, 700)
+    resize(qtbot, w, *started_at)
     w.show_lessons()
     w.lessons.start("02-xor")
     settle(qtbot)
+    resize(qtbot, w, 1024, 700)
     assert w.view.width() >= DIAGRAM_ROOM, w.view.width()
     assert w.docks["lessonDock"].isVisible()
     assert dock_overlaps(w) == []

@@ -136,6 +136,7 @@ class WindowLayout:
     def reset(self, lessons_shown: bool) -> None:
         """Every panel where it was at the first start, sized for the window now
         (the Lessons panel only while a lesson is on)."""
+        size = self._window.size()
         self._window.restoreState(self._initial_state, LAYOUT_VERSION)  # (it has no toolbar break)
         for dock in self.docks.values():
             dock.setFloating(False)
@@ -145,6 +146,8 @@ class WindowLayout:
         if lessons_shown:
             self.show_lesson_dock()
         self.default_layout()
+        if self._window.size() != size:  # the first layout's dock sizes, for a moment, grew the window
+            QTimer.singleShot(0, lambda: self._window.resize(size))
 
     def shown(self) -> None:
         """The window is shown: the first time, lay the docks out (once the
