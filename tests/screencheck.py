@@ -415,19 +415,23 @@ def check_window(w, outdir: Path, sizes=SIZES, themes=THEMES, scenes=SCENES, tag
     """Each scene, at each size in each theme: the image saved in ``outdir``, its problems listed."""
     from nnbuilder.gui.widgets.theme import apply_theme
 
-    found = []
-    for scene, set_up in scenes.items():
-        set_up(w)
-        for size in sizes:
-            for theme in themes:
-                apply_theme(theme)
-                w.set_theme(theme)
-                w.resize(*size)
-                settle()
-                image = w.grab().toImage()
-                name = f"{scene}-{size[0]}x{size[1]}-{theme}{tag}"
-                image.save(str(outdir / f"{name}.png"))
-                found += [f"{name}: {p}" for p in problems(w, image)]
+    found, start = [], w.theme
+    try:
+        for scene, set_up in scenes.items():
+            set_up(w)
+            for size in sizes:
+                for theme in themes:
+                    apply_theme(theme)
+                    w.set_theme(theme)
+                    w.resize(*size)
+                    settle()
+                    image = w.grab().toImage()
+                    name = f"{scene}-{size[0]}x{size[1]}-{theme}{tag}"
+                    image.save(str(outdir / f"{name}.png"))
+                    found += [f"{name}: {p}" for p in problems(w, image)]
+    finally:  # the application's palette is the process's: the next test starts in the theme this one found
+        apply_theme(start)
+        w.set_theme(start)
     return found
 
 
