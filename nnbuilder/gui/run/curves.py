@@ -286,6 +286,10 @@ class ConfusionPlot(BasePlot):
         self.counts = None
         self.class_names: list[str] = []
         self.setMinimumWidth(140)
+        # The title over the whole plot, not only the cells' column right of
+        # the row names: there it was cut to "Confusion (tes".
+        p.layout.removeItem(p.titleLabel)
+        p.layout.addItem(p.titleLabel, 0, 0, 1, 3)
         self.plotItem.vb.sigResized.connect(lambda *_: self._label_columns())
 
     def _label_columns(self) -> None:
@@ -310,14 +314,11 @@ class ConfusionPlot(BasePlot):
             self.plotItem.getAxis(side).setTicks([[]])
 
     def _title(self, on: str) -> None:
-        """"Confusion (test)", or "(train)" when every row trains; the plot
-        never narrower than its title (whose column starts after the left axis)."""
+        """"Confusion (test)", or "(train)" when every row trains."""
         title = f"Confusion ({on})"
         if self.plotItem.titleLabel.text != title:
             self.plotItem.setTitle(title, size="9pt")
             self.apply_theme()
-        need = QFontMetrics(self.font()).horizontalAdvance(title) * 9 / max(self.font().pointSizeF(), 1)
-        self.setMinimumWidth(max(140, int(need + self.plotItem.getAxis("left").width() + 24)))
 
     def set_counts(self, counts: np.ndarray, names: list[str], on: str = "test") -> None:
         """``counts`` of the ``on`` rows ("test", or "train" without a test set)."""
