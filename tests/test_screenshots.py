@@ -7,13 +7,14 @@ where it was not meant to be, no dock over another, no plot under 120 px
 tall, every text colour at a WCAG contrast of 4.5 or more with its
 background (see screencheck.py).
 
-The images go to the folder the test prints (pytest's temporary folder,
-``screenshots/``, or ``$NNBUILDER_SCREENSHOTS``): look at them.
+The images go to the folder the test prints (``nnbuilder-screenshots`` in
+the temporary folder, or ``$NNBUILDER_SCREENSHOTS``): look at them.
 """
 import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from screencheck import check_window
@@ -23,15 +24,19 @@ HERE = Path(__file__).resolve().parent
 SCALED = {"QT_SCALE_FACTOR": "2"}, ("1920x1080",)
 
 
-def folder(tmp_path_factory) -> Path:
+def folder() -> Path:
+    """``$NNBUILDER_SCREENSHOTS``, else ``nnbuilder-screenshots`` in the system's
+    temporary folder (pytest's own are removed after three runs), emptied."""
     chosen = os.environ.get("NNBUILDER_SCREENSHOTS")
-    out = Path(chosen) if chosen else tmp_path_factory.getbasetemp() / "screenshots"
+    out = Path(chosen) if chosen else Path(tempfile.gettempdir()) / "nnbuilder-screenshots"
     out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("*.png"):
+        old.unlink()
     return out
 
 
 def test_the_window_as_people_see_it(qtbot, make_window, tmp_path_factory, capsys):
-    out = folder(tmp_path_factory)
+    out = folder()
     with capsys.disabled():
         print(f"\nscreenshots: {out}")
     env = dict(os.environ, **SCALED[0], QT_QPA_PLATFORM="offscreen",
