@@ -10,9 +10,10 @@ from PySide6.QtWidgets import (QAbstractItemView, QFormLayout, QLabel, QListView
 
 from nnbuilder.core.model.nodetypes import NODE_SPECS
 
+from ..widgets.colours import ERROR_INK, OK_INK, WARNING_INK
 from .document import Document
 
-ERROR_COLOR, WARNING_COLOR, OK_COLOR = "#E03131", "#C77C02", "#2B9348"
+ERROR_COLOR, WARNING_COLOR, OK_COLOR = ERROR_INK, WARNING_INK, OK_INK  # each theme's own
 
 
 def _count(n: int, word: str) -> str:

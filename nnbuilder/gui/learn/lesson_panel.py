@@ -125,8 +125,12 @@ class LessonPanel(QWidget):
         self.next_button = QPushButton("Next ▸")
         self.next_button.setObjectName("lessonNextButton")
         self.next_button.clicked.connect(self.nextRequested)
+        # Two rows: on one the four buttons made the panel 340 px wide at the
+        # least, wider than a 1024 px window's side column.
+        back_to_list = QHBoxLayout()
+        back_to_list.addWidget(self.lessons_button)
+        back_to_list.addStretch(1)
         buttons = QHBoxLayout()
-        buttons.addWidget(self.lessons_button)
         buttons.addStretch(1)
         for b in (self.back_button, self.skip_button, self.next_button):
             buttons.addWidget(b)
@@ -138,6 +142,7 @@ class LessonPanel(QWidget):
         lay.addWidget(self.waiting)
         lay.addWidget(self.done)
         lay.addLayout(buttons)
+        lay.addLayout(back_to_list)
         self.stack.addWidget(page)
 
         layout = QVBoxLayout(self)

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushB
 from nnbuilder.core.engine.trainer import History
 
 from ..widgets.colours import CLASS_COLORS, TEST_PEN, TRAIN_PEN, diverging_rgba
-from ..widgets.plots import BasePlot
+from ..widgets.plots import BasePlot, HeadLegend
 from .timeline_bar import TimelineBar
 
 MIN_SPAN = 0.05  # smallest y span of a curve plot (times the values' size beyond 1)
@@ -50,7 +50,7 @@ class CurvePlot(BasePlot):
         self.ylabel = ylabel
         p = self.plotItem
         p.setLabel("bottom", "epoch")
-        p.addLegend(offset=(-10, 10))
+        HeadLegend(p)  # beside the title, not over the curves
         p.setDownsampling(auto=True, mode="peak")
         p.setClipToView(True)
         p.disableAutoRange()
@@ -186,6 +186,7 @@ class CurvePlot(BasePlot):
     def _label_pin(self, pin: Pin, label: str) -> None:
         pin.label = label
         self.plotItem.legend.getLabel(pin.curve).setText(label, color=pin.color)
+        self.plotItem.legend.fit()
 
     def set_pin_labels(self, labels: list[str]) -> None:
         """New labels, one per pin (the settings they are compared with changed)."""
@@ -286,7 +287,7 @@ class LayerPlot(QWidget):
         self.norms = BasePlot("gradientPlot", "Gradient norm")
         self.norms.plotItem.setLogMode(y=True)
         self.norms.plotItem.setLabel("bottom", "step")
-        self.norms.plotItem.addLegend(offset=(10, 5), labelTextSize="8pt")
+        HeadLegend(self.norms.plotItem)
         self.hist = BasePlot("histogramPlot", "Weights")
         self.layer = QComboBox()
         self.layer.setObjectName("histogramLayerCombo")
@@ -411,6 +412,10 @@ class ConfusionPlot(BasePlot):
         self.cell_font = self.font()
         self.area: QWidget | None = None  # the scroll area it sits in, shown and hidden with it
         self.setMinimumWidth(140)
+        # The title over the whole plot, not only the cells' column right of
+        # the row names: there it was cut to "Confusion (tes".
+        p.layout.removeItem(p.titleLabel)
+        p.layout.addItem(p.titleLabel, 0, 0, 1, 3)
         self.plotItem.vb.sigResized.connect(lambda *_: self._layout())
 
     def setVisible(self, visible: bool) -> None:
@@ -486,15 +491,24 @@ class ConfusionPlot(BasePlot):
         for side in ("bottom", "left"):
             self.plotItem.getAxis(side).setTicks([[]])
 
+    def _title(self, on: str) -> None:
+        """"Confusion (test)", or "(train)" when every row trains."""
+        title = f"Confusion ({on})"
+        if self.plotItem.titleLabel.text != title:
+            self.plotItem.setTitle(title, size="9pt")
+            self.apply_theme()
+
     def cell_text(self, i: int, j: int) -> pg.TextItem:
         """The text item of row ``i`` (true class), column ``j`` (a predicted
         class, then k, k + 1, k + 2: precision, recall, F1)."""
         k = len(self.class_names)
         return self.texts[i * k + j] if j < k else self.texts[k * k + i * len(SCORE_COLUMNS) + j - k]
 
-    def set_counts(self, counts: np.ndarray, names: list[str], scores=None) -> None:
+    def set_counts(self, counts: np.ndarray, names: list[str], scores=None, on: str = "test") -> None:
         """``counts`` ``(k, k)``; ``scores`` ``(precision, recall, f1)``, each
-        ``(k,)``, shown beside the rows (None: the counts alone)."""
+        ``(k,)``, shown beside the rows (None: the counts alone); counted on the ``on`` rows
+        ("test", or "train" without a test set)."""
+        self._title(on)
         k = counts.shape[0]
         self.counts = counts
         ink = QGuiApplication.palette().color(QPalette.ColorRole.Text).name()  # on the light/dark middle

@@ -255,7 +255,8 @@ class LiveView(QObject):
         if d.task == "classification" and confusion.counts is not None and self.data.dataset is not None:
             with np.errstate(all="ignore"):
                 r = class_report(net.predict, d, net.loss.threshold)  # the worker's own report, of this moment
-            confusion.set_counts(r.confusion, self.data.dataset.class_names, (r.precision, r.recall, r.f1))
+            confusion.set_counts(r.confusion, self.data.dataset.class_names, (r.precision, r.recall, r.f1),
+                                 r.subset)
         self.layer_plot.show_moment(moment.step, stats)
 
     def _show_running(self) -> None:
@@ -397,6 +398,7 @@ class LiveView(QObject):
         name = "accuracy" if classification else "R²"
         if plot.ylabel != name:
             plot.plotItem.setTitle(name.capitalize(), size="9pt")
+            plot.apply_theme()  # the title in the theme's ink, the legend beside it again
             plot.ylabel = name
         if not classification:
             self.curves.confusion.setVisible(False)
@@ -413,8 +415,9 @@ class LiveView(QObject):
         dataset = self.data.dataset
         if snap.confusion is not None and dataset is not None:
             w.confusion.setVisible(True)
-            r = snap.report
+            r = snap.report  # counted on the test rows, on the training rows when there are none
             w.confusion.set_counts(snap.confusion, dataset.class_names,
-                                   None if r is None else (r.precision, r.recall, r.f1))
+                                   None if r is None else (r.precision, r.recall, r.f1),
+                                   "test" if r is None else r.subset)
         elif snap.metric_name != "accuracy":
             w.confusion.setVisible(False)

@@ -379,6 +379,7 @@ class MainWindow(QMainWindow):
             item.update()
         for view in (self.curves, self.boundary, self.layer_plot):
             view.apply_theme()
+        self.validate()  # the problem counts again, in the new theme's colours
 
     def changeEvent(self, event):
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):

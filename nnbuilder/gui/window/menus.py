@@ -17,7 +17,7 @@ from nnbuilder.core.files.examples import shipped_examples
 from .files import FileRoom
 from .import_flows import ImportFlows
 from ..diagram.scene import NetworkScene
-from ..widgets.theme import THEMES
+from ..widgets.theme import THEMES, themed_icon
 from ..diagram.view import NetworkView
 
 
@@ -32,7 +32,8 @@ class WindowMenus:
                  reset_layout: Callable, show_lessons: Callable, about: Callable,
                  show_shortcuts: Callable):
         S, K = QStyle.StandardPixmap, QKeySequence.StandardKey
-        icon = window.style().standardIcon
+        def icon(pixmap):  # the style's icons have dark ink: inverted on a dark window
+            return themed_icon(window.style().standardIcon(pixmap))
 
         def action(name, text, slot, shortcut=None, tip=None, pixmap=None) -> QAction:
             a = QAction(text, window)
