@@ -21,8 +21,8 @@ from guitools import view_point
 
 WAIT = 30000
 # Seeds for the sigmoid XOR network of lesson 02, step 3 (1000 epochs of sgd): from
-# 5 it stalls at an accuracy of 0.75, as from the lesson's seed 2; from 3 it reaches 1.
-XOR_SEEDS = (5, 3)
+# 11 it is stuck at an accuracy of 0.5, as from the lesson's seed 9; from 3 it reaches 1.
+XOR_SEEDS = (11, 3)
 
 
 def snap(w):
@@ -125,9 +125,9 @@ def xor(qtbot, w, step):
         train_until_noticed(qtbot, w)
         assert snap(w).last["train_metric"] == 1.0
     else:
-        assert w.document.graph.nodes["dense1"].params["activation"] == "sigmoid" and w.document.seed == 2
-        train_for(qtbot, w, 1000)  # this seed stalls on the plateau
-        assert snap(w).last["train_metric"] == 0.75 and not noticed(w)
+        assert w.document.graph.nodes["dense1"].params["activation"] == "sigmoid" and w.document.seed == 9
+        train_for(qtbot, w, 1000)  # this seed is stuck
+        assert snap(w).last["train_metric"] == 0.5 and not noticed(w)
         # Another seed, and again, as the text says: Shift+Reset draws one from
         # os.urandom, fixed here to one that stalls too, then one that works.
         for seed in XOR_SEEDS:
@@ -140,7 +140,7 @@ def xor(qtbot, w, step):
             qtbot.waitUntil(lambda: noticed(w) or (snap(w).step > 0 and not snap(w).running), timeout=WAIT)
             w.lessons.poll()  # the panel's look at the run where it stopped
             if seed != XOR_SEEDS[-1]:
-                assert snap(w).stop_reason == "max_epochs" and snap(w).last["train_metric"] == 0.75
+                assert snap(w).stop_reason == "max_epochs" and snap(w).last["train_metric"] == 0.5
                 assert not noticed(w)
         assert noticed(w) and snap(w).last["train_metric"] == 1.0
 
@@ -161,8 +161,8 @@ def activations(qtbot, w, step):
 def losses(qtbot, w, step):
     out = w.document.graph.nodes["output"].params
     assert out["loss"] == ("l2", "l1", "hinge")[step]
-    if step == 2:
-        assert out["activation"] == "tanh"
+    if step == 2:  # hinge on a raw score: nothing to warn about
+        assert out["activation"] == "linear" and not w.document.graph.validate()
     train_until_noticed(qtbot, w)
 
 
@@ -258,6 +258,33 @@ def test_a_student_plays_the_lesson_through(qtbot, make_window, lesson_id):
                 if panel.list.item(i).data(Qt.ItemDataRole.UserRole) == lesson_id]
     assert finished == [f"✓ {lesson.title}\n{lesson.summary}"]
     assert not w.errors
+
+
+def test_the_window_sets_each_step_up_as_the_headless_play_does(qtbot, make_window):
+    """The lesson tests play steps without a window (tests/test_lessons_truth.py) from the model
+    file core/teaching/lesson_play.py makes; the window's setup of every step (Next after Next,
+    nothing done in between) is that file: the same layers, training settings, data, seed and weights."""
+    from nnbuilder.core.run.prepared import structure_key
+    from nnbuilder.core.teaching.lesson_play import step_model
+
+    w = make_window()
+    w.show_lessons()
+    panel = w.lesson_panel
+    for entry in lesson_entries():
+        assert w.lessons.start(entry.id)
+        for i in range(len(entry.lesson.steps)):
+            assert w.lessons.index == i and not w.lessons.note, w.lessons.note
+            doc = step_model(entry.lesson, i)
+            assert structure_key(w.document.graph) == structure_key(doc.graph), (entry.id, i)
+            assert w.document.training == doc.training and w.document.dataset == doc.dataset
+            assert w.document.seed == doc.seed
+            if doc.weights is None:
+                assert w.document.weights is None
+            else:
+                for nid, wb in doc.weights.items():
+                    np.testing.assert_array_equal(w.document.weights[nid]["W"], wb["W"])
+            press(qtbot, panel.skip_button if panel.skip_button.isVisible() else panel.next_button)
+        assert w.lessons.lesson is None
 
 
 def test_back_sets_the_step_up_again_and_skip_goes_on_without_it(qtbot, make_window):

@@ -46,6 +46,7 @@ def step_model(lesson: Lesson, index: int) -> ModelDocument:
     student trained in between (see :func:`fresh_weights`)."""
     start = _loader(lesson, index)
     doc = lesson.steps[start].model()
+    doc.training = doc.training or TrainConfig()  # the window's default settings
     for step in lesson.steps[start:index + 1]:
         if step.data is not None:
             doc.dataset = step.dataset()
