@@ -7,6 +7,7 @@ is: "✓ Done" and Next. A lesson file that cannot be used is greyed out with
 the reason and the window goes on."""
 import json
 import os
+import re
 import shutil
 
 import numpy as np
@@ -362,3 +363,92 @@ def test_new_or_open_ends_the_lesson_and_a_lesson_network_shows_activations(qtbo
     w.act_new.trigger()  # the student opens something else
     assert w.document is not lesson_doc
     assert w.lessons.lesson is None  # no "Step 2 ✓ Done" over an unrelated network
+
+
+# ------------------------------------------------------------ quiz mode
+def shown_texts(w) -> list[str]:
+    """Every text a person can read in the window now: the visible widgets' texts and tool
+    tips, the visible plots' text items and axis labels, the diagram's nodes (as painted) and
+    their tool tips."""
+    import pyqtgraph as pg
+    from PySide6.QtWidgets import QWidget
+
+    from nnbuilder.gui.diagram.items import node_texts
+
+    texts = []
+    for widget in [w, *w.findChildren(QWidget)]:
+        if not widget.isVisible():
+            continue
+        texts.append(widget.toolTip())
+        for getter in ("text", "toPlainText", "title", "windowTitle", "currentText"):
+            value = getattr(widget, getter, None)
+            if callable(value):
+                try:
+                    v = value()
+                except TypeError:
+                    continue
+                if isinstance(v, str):
+                    texts.append(v)
+        if isinstance(widget, pg.PlotWidget):
+            for item in widget.plotItem.items + widget.plotItem.vb.addedItems:
+                if isinstance(item, pg.TextItem) and item.isVisible():
+                    texts.append(item.toPlainText())
+            texts += [widget.plotItem.titleLabel.text or ""] + [
+                widget.plotItem.getAxis(a).labelText or "" for a in ("left", "bottom")]
+    for nid, item in w.scene.node_items.items():
+        texts += [*node_texts(w.document.graph, nid, not w.scene.counts_hidden), item.toolTip()]
+    return texts
+
+
+def test_quiz_mode_hides_the_counts_and_the_accuracy_until_revealed(qtbot, make_window, tmp_path):
+    w = make_window()
+    w.document.set_params("dense1", units=60)  # a count no counter shows by chance
+    g = w.document.graph
+    count = g.total_params()
+    assert count > 300
+    layers = [g.param_count(n)[1] for n in g.nodes if g.param_count(n)[0]]
+    train_for(qtbot, w, 30)
+    accuracy = snap(w).last["train_metric"]
+    test_accuracy = snap(w).last["test_metric"]
+    w.select_node("dense1")
+    w.curves.metric_plot.show_readout(len(w.curves.metric_plot._x) - 1)  # a hover on the accuracy curve
+    qtbot.waitUntil(lambda: w.curves.confusion.isVisible(), timeout=WAIT)
+
+    def shows_count(texts):
+        number = re.compile(rf"(?<![\d.,]){count:,}(?![\d,])|(?<![\d.,]){count}(?![\d,])")
+        return any(number.search(t) or any(a in t for a in layers) or "parameters:" in t for t in texts)
+
+    def shows_accuracy(texts):
+        # the figures, where they are not short enough to be anything ("1")
+        figures = "|".join(re.escape(f"{v:.6g}") for v in (accuracy, test_accuracy) if len(f"{v:.6g}") >= 4) \
+            or "$^"
+        number = re.compile(rf"(?<![\d.])({figures})(?![\d])")
+        return any(re.search(r"accuracy\W*\d", t) or number.search(t) for t in texts) or \
+            w.curves.metric_plot.isVisible() or w.curves.confusion.isVisible()
+
+    texts = shown_texts(w)
+    assert shows_count(texts) and shows_accuracy(texts)  # what quiz mode must hide is on screen now
+    undo = w.document.undo_stack.count()
+    action = w.findChild(type(w.act_undo), "actionQuiz")
+    assert action.isCheckable() and action in w.menuBar().actions()[2].menu().actions()  # View > Quiz mode
+    action.trigger()
+    assert w.quiz and w.lesson_panel.quiz_button.isChecked()
+    texts = shown_texts(w)
+    assert not shows_count(texts), [t for t in texts if shows_count([t])]
+    assert not shows_accuracy(texts), [t for t in texts if shows_accuracy([t])]
+    assert w.inspector.params.text() == w.network_panel.total.text() == "hidden (quiz mode)"
+    train_for(qtbot, w, snap(w).epoch + 5)  # a run goes on: its confusion counts stay hidden
+    assert not w.curves.confusion.isVisible() and not w.curves.metric_plot.isVisible()
+    # A view setting: no undo step, the file unchanged, remembered for the next window.
+    assert w.document.undo_stack.count() == undo
+    path = tmp_path / "net.json"
+    assert w.files.save_to(str(path)) and "quiz" not in path.read_text()
+    w2 = make_window()
+    assert w2.quiz and w2.act_quiz.isChecked() and not w2.params_label.isVisible()
+    w2.lesson_panel.quiz_button.click()  # the lesson panel's button reveals, as the menu does
+    assert not w2.quiz and not w2.act_quiz.isChecked()
+    action.trigger()  # Reveal in the first window
+    qtbot.waitUntil(lambda: w.curves.confusion.isVisible(), timeout=WAIT)
+    assert shows_count(shown_texts(w)) and w.curves.metric_plot.isVisible()
+    assert w.params_label.text() == f"{count:,} parameters" and w.inspector.params.text() == g.param_count("dense1")[1]
+    assert "parameters:" in w.scene.node_items["dense1"].toolTip()

@@ -21,6 +21,7 @@ from nnbuilder.core.functions.losses import LOSSES
 from nnbuilder.core.model.nodetypes import NODE_SPECS, param_refusal, params_by_name
 
 from .document import Document
+from .panels import QUIZ_HIDDEN
 from .weights_table import WeightsTable
 from ..widgets.fields import CheckedDoubleSpinBox, CheckedSpinBox, pass_undo_to_window, refused_style
 
@@ -62,6 +63,7 @@ class Inspector(QWidget):
         self.document: Document | None = None
         self.node_id: str | None = None
         self._updating = 0
+        self.counts_hidden = False  # quiz mode: the Parameters row says so instead of the count
 
         self.title = QLabel()
         self.title.setObjectName("inspectorTitle")
@@ -212,6 +214,10 @@ class Inspector(QWidget):
         self.node_id = node_id
         self.refresh()
 
+    def set_counts_hidden(self, hidden: bool) -> None:
+        self.counts_hidden = hidden
+        self.refresh()
+
     def refresh(self) -> None:
         doc = self.document
         if doc is None or self.node_id not in doc.graph.nodes:
@@ -265,7 +271,7 @@ class Inspector(QWidget):
                 self.rate.setValue(p["rate"])
             if "loss" in p:
                 self.loss.setCurrentText(p["loss"])
-            self.params.setText(doc.graph.param_count(self.node_id)[1])
+            self.params.setText(QUIZ_HIDDEN if self.counts_hidden else doc.graph.param_count(self.node_id)[1])
         self.weights_table.show_node(self.node_id if spec.weighted else None)
 
     # ---------------------------------------------------------------- edits

@@ -274,6 +274,7 @@ class ConfusionPlot(BasePlot):
     """Counts of true class (rows, top to bottom) against predicted (columns)."""
 
     def __init__(self, parent=None):
+        self.wanted, self.withheld = True, False  # shown when the run has counts; quiz mode withholds it
         super().__init__("confusionPlot", "Confusion (test)", parent)
         p = self.plotItem
         p.setMouseEnabled(False, False)
@@ -287,6 +288,15 @@ class ConfusionPlot(BasePlot):
         self.class_names: list[str] = []
         self.setMinimumWidth(140)
         self.plotItem.vb.sigResized.connect(lambda *_: self._label_columns())
+
+    def setVisible(self, visible: bool) -> None:
+        self.wanted = visible
+        super().setVisible(visible and not self.withheld)
+
+    def withhold(self, on: bool) -> None:
+        """Quiz mode: hidden, whatever the run shows, until revealed."""
+        self.withheld = on
+        super().setVisible(self.wanted and not on)
 
     def _label_columns(self) -> None:
         """Predicted-class names under the columns, elided to the column width."""
@@ -380,6 +390,11 @@ class CurvesPanel(QWidget):
         layout.addLayout(bar)
         layout.addLayout(plots, 1)
         layout.addWidget(self.timeline)
+
+    def set_scores_hidden(self, hidden: bool) -> None:
+        """Quiz mode: the accuracy plot and the confusion matrix hidden until revealed."""
+        self.metric_plot.setVisible(not hidden)
+        self.confusion.withhold(hidden)
 
     def _set_log(self, on: bool) -> None:
         self.loss.plotItem.setLogMode(y=on)
