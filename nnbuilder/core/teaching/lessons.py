@@ -91,7 +91,10 @@ def _nodes(changes: Callable) -> Callable:
 
 
 def _output_loss(doc: ModelDocument, value) -> None:
-    doc.graph.set_params(doc.graph.nodes_of_type("output")[0].id, loss=value)
+    outs = doc.graph.nodes_of_type("output")
+    if not outs:
+        raise NNBuilderError("the network has no Output node")
+    doc.graph.set_params(outs[0].id, loss=value)
 
 
 def _seed(doc: ModelDocument, value) -> None:

@@ -119,7 +119,7 @@ class Inspector(QWidget):
         self.units.valueChanged.connect(lambda v: self._edit(units=v))
         self.activation = _combo(_choices("activation"), ACTIVATION_TIPS, "activationCombo")
         self.activation.currentTextChanged.connect(self._activation_edited)
-        self.alpha = self._field(CheckedDoubleSpinBox, "alpha", "Slope a", "alphaSpin")
+        self.alpha = self._field(CheckedDoubleSpinBox, "alpha", "Slope α", "alphaSpin")
         self.alpha.setDecimals(4)
         self.alpha.setSingleStep(0.01)
         self.alpha.valueChanged.connect(lambda v: self._edit(alpha=v))
@@ -149,7 +149,7 @@ class Inspector(QWidget):
             ("name", "Name", self.name), ("features", "Features", self.features),
             ("raw", "Raw columns", self.raw_columns), ("normalize", "Normalize", self.normalize),
             ("units", "Units", self.units), ("activation", "Activation", self.activation),
-            ("alpha", "Slope a", self.alpha), ("initializer", "Initializer", self.initializer),
+            ("alpha", "Slope α", self.alpha), ("initializer", "Initializer", self.initializer),
             ("init_value", "Value", self.init_value), ("bias", "Bias", self.bias),
             ("rate", "Drop rate", self.rate), ("loss", "Loss", self.loss),
             ("params", "Parameters", self.params),
@@ -243,7 +243,7 @@ class Inspector(QWidget):
                        init_value=p.get("initializer") == "constant", params=spec.weighted)
         for key, widget in self.rows.items():
             self.form.setRowVisible(widget, visible[key])
-        self.form.labelForField(self.alpha).setText("Slope a" if act == "leaky_relu" else "Scale a")
+        self.form.labelForField(self.alpha).setText("Slope α" if act == "leaky_relu" else "Scale α")
         with self._quiet():
             if self.name.text() != node.name:
                 self.name.setText(node.name)
