@@ -124,6 +124,22 @@ def _(lesson, i, doc):
 @claim("01-perceptron", "Let the perceptron rule learn AND")
 @claim("01-perceptron", "…and OR")
 def _(lesson, i, doc):
+    if doc.dataset["name"] == "and":
+        # "gradient descent gets no signal from a step": sgd leaves the weights where they are
+        sgd = step_model(lesson, i)
+        sgd.training.optimizer = "sgd"
+        t = step_trainer(sgd)
+        before = t.network.theta.copy()
+        play(sgd, {}, 10, t)
+        np.testing.assert_array_equal(t.network.theta, before)
+        # "a sample that is already right changes nothing": from the hand-set AND weights, no step moves
+        right = step_model(lesson, 0)
+        right.training = doc.training
+        t = step_trainer(right)
+        before = t.network.theta.copy()
+        _, facts = play(right, {}, doc.training.max_epochs, t)
+        assert facts.stop_reason == "converged" and facts.epoch == 1
+        np.testing.assert_array_equal(t.network.theta, before)
     t, facts = play(doc, run_checks(lesson, i), doc.training.max_epochs)
     assert facts.stop_reason == "converged" and facts.epoch < doc.training.max_epochs  # it stops by itself
     out, X = outputs(t)
@@ -357,6 +373,22 @@ def _(lesson, i, doc):
 
 
 # ---------------------------------------------------------- 07 chain rule
+@claim("07-chain-rule", "One weight, backward")
+def _(lesson, i, doc):
+    """dL/dw = dL/df df/da da/dw = -(y - y_hat) 1 x for one sample, against the app's loss's own slope."""
+    t = step_trainer(doc)
+    w0 = t.network.get_weights()["output"]["W"][0, 0]
+    for row in range(len(t.data.X_train)):
+        x, y = t.data.X_train[row, 0], t.data.Y_train[row, 0]
+        formula = -(y - w0 * x) * 1 * x
+        h, losses = 1e-6, []
+        for sign in (1, -1):
+            t.set_weight("output", 0, 0, w0 + sign * h)
+            losses.append(t.network.evaluate(t.data.X_train[row:row + 1], t.data.Y_train[row:row + 1])[0])
+        t.set_weight("output", 0, 0, w0)
+        assert formula == pytest.approx((losses[0] - losses[1]) / (2 * h), rel=1e-6)
+
+
 @claim("07-chain-rule", "Take the step")
 def _(lesson, i, doc):
     t = step_trainer(doc)
