@@ -21,6 +21,7 @@ from nnbuilder.core.functions.losses import LOSSES
 from nnbuilder.core.model.nodetypes import MAX_UNITS, NODE_SPECS, param_refusal, params_by_name
 
 from .document import Document
+from .panels import QUIZ_HIDDEN
 from .weights_table import WeightsTable
 from ..widgets.fields import CheckedDoubleSpinBox, CheckedSpinBox, pass_undo_to_window, refused_style
 
@@ -63,6 +64,7 @@ class Inspector(QWidget):
         self.node_id: str | None = None
         self._updating = 0
         self.columns: list[str] = []  # the data's column names: what the feature boxes read
+        self.counts_hidden = False  # quiz mode: the Parameters row says so instead of the count
 
         self.title = QLabel()
         self.title.setObjectName("inspectorTitle")
@@ -118,7 +120,7 @@ class Inspector(QWidget):
         self.units.valueChanged.connect(lambda v: self._edit(units=v))
         self.activation = _combo(_choices("activation"), ACTIVATION_TIPS, "activationCombo")
         self.activation.currentTextChanged.connect(self._activation_edited)
-        self.alpha = self._field(CheckedDoubleSpinBox, "alpha", "Slope a", "alphaSpin")
+        self.alpha = self._field(CheckedDoubleSpinBox, "alpha", "Slope α", "alphaSpin")
         self.alpha.setDecimals(4)
         self.alpha.setSingleStep(0.01)
         self.alpha.valueChanged.connect(lambda v: self._edit(alpha=v))
@@ -148,7 +150,7 @@ class Inspector(QWidget):
             ("name", "Name", self.name), ("features", "Features", self.features),
             ("raw", "Raw columns", self.raw_columns), ("normalize", "Normalize", self.normalize),
             ("units", "Units", self.units), ("activation", "Activation", self.activation),
-            ("alpha", "Slope a", self.alpha), ("initializer", "Initializer", self.initializer),
+            ("alpha", "Slope α", self.alpha), ("initializer", "Initializer", self.initializer),
             ("init_value", "Value", self.init_value), ("bias", "Bias", self.bias),
             ("rate", "Drop rate", self.rate), ("loss", "Loss", self.loss),
             ("params", "Parameters", self.params),
@@ -213,6 +215,10 @@ class Inspector(QWidget):
         self.node_id = node_id
         self.refresh()
 
+    def set_counts_hidden(self, hidden: bool) -> None:
+        self.counts_hidden = hidden
+        self.refresh()
+
     def refresh(self) -> None:
         doc = self.document
         if doc is None or self.node_id not in doc.graph.nodes:
@@ -238,7 +244,7 @@ class Inspector(QWidget):
                        init_value=p.get("initializer") == "constant", params=spec.weighted)
         for key, widget in self.rows.items():
             self.form.setRowVisible(widget, visible[key])
-        self.form.labelForField(self.alpha).setText("Slope a" if act == "leaky_relu" else "Scale a")
+        self.form.labelForField(self.alpha).setText("Slope α" if act == "leaky_relu" else "Scale α")
         with self._quiet():
             if self.name.text() != node.name:
                 self.name.setText(node.name)
@@ -269,7 +275,7 @@ class Inspector(QWidget):
                 self.rate.setValue(p["rate"])
             if "loss" in p:
                 self.loss.setCurrentText(p["loss"])
-            self.params.setText(doc.graph.param_count(self.node_id)[1])
+            self.params.setText(QUIZ_HIDDEN if self.counts_hidden else doc.graph.param_count(self.node_id)[1])
         self.weights_table.show_node(self.node_id if spec.weighted else None)
 
     def set_columns(self, names: list[str]) -> None:

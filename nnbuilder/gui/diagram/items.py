@@ -43,14 +43,15 @@ def is_dark() -> bool:
     return pal.color(QPalette.ColorRole.Window).lightness() < 128
 
 
-def node_texts(graph: Graph, node_id: str, columns=None) -> tuple[str, str]:
+def node_texts(graph: Graph, node_id: str, columns=None, counts: bool = True) -> tuple[str, str]:
     """(title, subtitle) shown on a node: its name and its summary, e.g.
-    ("Dense 1", "tanh · 20 params"); features named by the data's ``columns``."""
+    ("Dense 1", "tanh · 20 params"); features named by the data's ``columns``;
+    without ``counts`` (quiz mode) no count."""
     node = graph.nodes[node_id]
     spec = NODE_SPECS[node.type]
     title = graph.label(node_id)
     subtitle = spec.summary(named_params(node.params, columns), graph.widths().get(node_id))
-    if spec.weighted:
+    if spec.weighted and counts:
         count, _ = graph.param_count(node_id)
         subtitle += f" · {count} params" if count != 1 else " · 1 param"
     return title, subtitle
@@ -298,7 +299,7 @@ class NodeItem(QGraphicsObject):
         spec = NODE_SPECS[self.node_type]
         _, arithmetic = self.graph.param_count(self.node_id)
         lines = [f"<b>{escape(self.graph.label(self.node_id))}</b> <i>{spec.title}</i>", spec.formula]
-        if spec.weighted:
+        if spec.weighted and not getattr(self.scene(), "counts_hidden", False):  # quiz mode: the class counts
             lines.append(f"parameters: {arithmetic}")
         lines += [f"<span style='color:{'#d33' if p.severity == 'error' else '#c80'}'>"
                   f"{p.severity}: {p.message}</span>" for p in self.problems]
@@ -363,7 +364,8 @@ class NodeItem(QGraphicsObject):
         painter.setBrush(accent)
         painter.drawRect(QRectF(0, HEADER - 3, w, 3))
 
-        title, subtitle = node_texts(self.graph, self.node_id, column_names(self))
+        title, subtitle = node_texts(self.graph, self.node_id, column_names(self),
+                                     not getattr(self.scene(), "counts_hidden", False))
         badge = node_badge(self.graph, self.node_id)
         muted = QColor(text)
         muted.setAlpha(190)

@@ -13,6 +13,9 @@ from nnbuilder.core.model.nodetypes import NODE_SPECS
 from ..widgets.colours import ERROR_INK, OK_INK, WARNING_INK
 from .document import Document
 
+#: What quiz mode shows instead of a parameter count (View > Quiz mode reveals it).
+QUIZ_HIDDEN = "hidden (quiz mode)"
+
 ERROR_COLOR, WARNING_COLOR, OK_COLOR = ERROR_INK, WARNING_INK, OK_INK  # each theme's own
 
 
@@ -86,6 +89,13 @@ class NetworkPanel(QWidget):
         form.addRow("Status", self.state)
         self._problems: list = []
         self._reason: str | None = None  # why the network and the data cannot train together
+        self._document: Document | None = None
+        self.counts_hidden = False  # quiz mode
+
+    def set_counts_hidden(self, hidden: bool) -> None:
+        self.counts_hidden = hidden
+        if self._document is not None:
+            self.update_from(self._document, self._problems)
 
     def set_ready(self, reason: str | None) -> None:
         """Why Train is off although the network itself is valid (the data does
@@ -95,12 +105,17 @@ class NetworkPanel(QWidget):
 
     def update_from(self, document: Document, problems) -> None:
         g = document.graph
-        self.total.setText(f"<b>{g.total_params():,}</b>&nbsp;&nbsp;<small>{g.param_arithmetic()}</small>")
-        # Which layer each term of the sum is, by name (the lecture's parameter counting).
-        order, _ = g.topological_order()
-        self.total.setToolTip("<br>".join(
-            f"{escape(g.label(n))}: {g.param_count(n)[1]}" for n in order
-            if NODE_SPECS[g.nodes[n].type].weighted))
+        self._document = document
+        if self.counts_hidden:  # quiz mode: the class counts first
+            self.total.setText(QUIZ_HIDDEN)
+            self.total.setToolTip("View > Quiz mode again reveals the count")
+        else:
+            self.total.setText(f"<b>{g.total_params():,}</b>&nbsp;&nbsp;<small>{g.param_arithmetic()}</small>")
+            # Which layer each term of the sum is, by name (the lecture's parameter counting).
+            order, _ = g.topological_order()
+            self.total.setToolTip("<br>".join(
+                f"{escape(g.label(n))}: {g.param_count(n)[1]}" for n in order
+                if NODE_SPECS[g.nodes[n].type].weighted))
         outs = g.nodes_of_type("output")
         self.loss.setText(outs[0].params["loss"] if outs else "— (no Output node)")
         self._problems = problems

@@ -43,9 +43,16 @@ class NetworkScene(QGraphicsScene):
         self._handlers = []
         self.keys = DiagramKeys(self)  # the selection moved by the keyboard (the view hands it keys)
         self.data_columns = 2  # raw columns of the data: Input nodes offer x3, x4, ... beyond 2
+        self.counts_hidden = False  # quiz mode (a view setting of the window)
         self._biases: dict = {}  # {node id: b} of the weights shown
         self._sample = None  # (row, {node id: (a or None, f(a))}) of the picked sample
         self.column_names: list[str] | None = None  # their names, as the chips and nodes show features
+
+    def set_counts_hidden(self, hidden: bool) -> None:
+        """Quiz mode: no parameter count on the nodes or in their tool tips."""
+        self.counts_hidden = hidden
+        for item in self.node_items.values():
+            item.set_problems(item.problems)  # its tool tip again, and a repaint
 
     def set_data_columns(self, names: list[str]) -> None:
         """The data's columns by name: what the Input node offers and how it names them."""

@@ -17,14 +17,12 @@ from __future__ import annotations
 import math
 from typing import Callable
 
-import numpy as np
 from PySide6.QtCore import QObject, QTimer
 
-from nnbuilder.core.data.datasets import DATASETS
 from nnbuilder.core.errors import NNBuilderError
 from nnbuilder.core.teaching.lessons import (ACTIONS, Facts, Lesson, LessonError, check_results, each,
                                     lesson_entries, needed_facts, text_html)
-from nnbuilder.core.functions.losses import accuracy
+from nnbuilder.core.teaching.lesson_play import weighed
 from nnbuilder.core.engine.config import TrainConfig
 
 from ..data.data_controller import DataController
@@ -198,10 +196,7 @@ class LessonController(QObject):
         # The step's settings are one undo step (Ctrl+Z takes them back together).
         with self.run.document.macro(f"Lesson: {step.title}"):
             if step.data is not None:  # as the Training panel picks a dataset, with its defaults
-                info = DATASETS[step.data["name"]]
-                self.data.panel_changed({"samples": None if info.fixed else info.samples,
-                                         "noise": 0.0 if info.fixed else info.noise, "split": info.split,
-                                         "seed": 0, **step.data})
+                self.data.panel_changed(step.dataset())
             for name, value in step.set.items():
                 APPLY[name](self, value)
         if model is not None:  # the lesson's own network as the step sets it up: nothing to save
@@ -264,16 +259,10 @@ class LessonController(QObject):
         if prepared.reason:
             return
         try:
-            net, data = prepared.network_with(self.run.current_weights()), prepared.data
+            net = prepared.network_with(self.run.current_weights())
         except NNBuilderError:
             return
         if net is None:
             return  # no weights yet
-        with np.errstate(all="ignore"):
-            if "correct" in needs and data.labels_train is not None:
-                _, out = net.evaluate(data.X_train, data.Y_train)
-                f.correct = accuracy(out, data.labels_train, net.loss.threshold)
-            if "dead_units" in needs:
-                hidden = [nid for nid in net.params if nid != net.output_id]
-                acts = net.activations(data.X_train)
-                f.dead_units = int(sum((np.abs(acts[nid]).max(axis=0) == 0).sum() for nid in hidden))
+        for key, value in weighed(net, prepared.data, needs).items():
+            setattr(f, key, value)

@@ -397,6 +397,7 @@ class ConfusionPlot(BasePlot):
     for more room): a count is never cut."""
 
     def __init__(self, parent=None):
+        self.wanted, self.withheld = True, False  # shown when the run has counts; quiz mode withholds it
         super().__init__("confusionPlot", "Confusion (test)", parent)
         p = self.plotItem
         p.setMouseEnabled(False, False)
@@ -419,10 +420,18 @@ class ConfusionPlot(BasePlot):
         self.plotItem.vb.sigResized.connect(lambda *_: self._layout())
 
     def setVisible(self, visible: bool) -> None:
-        """Shown and hidden with the scroll area it sits in (an empty area took the room)."""
+        """Shown and hidden with the scroll area it sits in (an empty area took
+        the room); quiz mode withholds it until revealed."""
+        self.wanted = visible
+        shown = visible and not self.withheld
         if self.area is not None:
-            self.area.setVisible(visible)
-        super().setVisible(visible)
+            self.area.setVisible(shown)
+        super().setVisible(shown)
+
+    def withhold(self, on: bool) -> None:
+        """Quiz mode: hidden, whatever the run shows, until revealed."""
+        self.withheld = on
+        self.setVisible(self.wanted)
 
     @property
     def columns(self) -> float:
@@ -604,6 +613,11 @@ class CurvesPanel(QWidget):
         the metric's curve breaks there too (the weights were restored)."""
         self.loss.mark_divergence(epoch, text, peak, restored)
         self.metric_plot.add_break(epoch)
+
+    def set_scores_hidden(self, hidden: bool) -> None:
+        """Quiz mode: the accuracy plot and the confusion matrix hidden until revealed."""
+        self.metric_plot.setVisible(not hidden)
+        self.confusion.withhold(hidden)
 
     def _set_log(self, on: bool) -> None:
         self.loss.plotItem.setLogMode(y=on)

@@ -144,7 +144,7 @@ class MainWindow(QMainWindow):
                             self.training_panel.speed, select_all=self.select_all, auto_layout=self.auto_layout,
                             set_theme=self.set_theme, reset_layout=self.reset_layout,
                             show_lessons=self.show_lessons, about=self._about,
-                            show_shortcuts=self.show_shortcuts)
+                            show_shortcuts=self.show_shortcuts, set_quiz=self.set_quiz)
         vars(self).update(vars(menus))  # w.act_open, w.play_button, w.epoch_label...: the window's, by name
         counters = Counters(self.epoch_label, self.rate_label, self.elapsed_label, self.loss_label,
                             self.play_button)
@@ -163,6 +163,8 @@ class MainWindow(QMainWindow):
                                         self.files.open_lesson_network, self)
 
         self.dock_layout.restore()
+        self.lesson_panel.quiz_button.setDefaultAction(self.act_quiz)
+        self.set_quiz(settings().value("quiz", False, type=bool))
         self.theme = settings().value("theme", "system")
         if self.theme not in THEMES:
             self.theme = "system"
@@ -369,6 +371,20 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, ms)
 
     # ----------------------------------------------------------- theme/misc
+    def set_quiz(self, on: bool) -> None:
+        """View > Quiz mode: the parameter counts (status bar, Network panel,
+        Inspector, the nodes and their tool tips) and the accuracy (its plot,
+        the confusion matrix) hidden until the teacher reveals them. A view
+        setting, remembered for the next start; the document is not edited."""
+        self.quiz = bool(on)
+        self.act_quiz.setChecked(self.quiz)
+        self.params_label.setVisible(not self.quiz)
+        self.network_panel.set_counts_hidden(self.quiz)
+        self.inspector.set_counts_hidden(self.quiz)
+        self.scene.set_counts_hidden(self.quiz)
+        self.curves.set_scores_hidden(self.quiz)
+        settings().setValue("quiz", self.quiz)
+
     def set_theme(self, mode: str) -> None:
         self.theme = mode
         apply_theme(mode)

@@ -30,7 +30,7 @@ class WindowMenus:
                  scene: NetworkScene, view: NetworkView, docks: dict[str, QDockWidget], speed: QWidget, *,
                  select_all: Callable, auto_layout: Callable, set_theme: Callable[[str], None],
                  reset_layout: Callable, show_lessons: Callable, about: Callable,
-                 show_shortcuts: Callable):
+                 show_shortcuts: Callable, set_quiz: Callable[[bool], None]):
         S, K = QStyle.StandardPixmap, QKeySequence.StandardKey
         def icon(pixmap):  # the style's icons have dark ink: inverted on a dark window
             return themed_icon(window.style().standardIcon(pixmap))
@@ -176,6 +176,13 @@ class WindowMenus:
         m.addActions([self.act_zoom_in, self.act_zoom_out, self.act_zoom_reset, self.act_fit])
         m.addSeparator()
         m.addAction(self.act_layout)
+        m.addSeparator()
+        # A view setting, not an edit: the teacher asks the class first, then reveals.
+        self.act_quiz = action("actionQuiz", "&Quiz mode", set_quiz, "Ctrl+Shift+Q",
+                               "Hide the parameter counts and the accuracy until you reveal them "
+                               "(choose Quiz mode again)")
+        self.act_quiz.setCheckable(True)
+        m.addAction(self.act_quiz)
         m.addSeparator()
         theme_menu = m.addMenu("&Theme")
         self.theme_actions = {}
