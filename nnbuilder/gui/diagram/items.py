@@ -409,7 +409,6 @@ class NodeItem(QGraphicsObject):
                                                                    box.width()))
                     painter.setPen(QPen(text, 1))
         elif NODE_SPECS[node.type].own_width is not None:  # too many neurons to draw
-            units = NODE_SPECS[node.type].own_width(node.params)
             bar = QRectF(14, HEADER + 6, w - 28, 18)
             fill = QColor(accent)
             fill.setAlpha(120)
