@@ -396,7 +396,8 @@ def shown_texts(w) -> list[str]:
             texts += [widget.plotItem.titleLabel.text or ""] + [
                 widget.plotItem.getAxis(a).labelText or "" for a in ("left", "bottom")]
     for nid, item in w.scene.node_items.items():
-        texts += [*node_texts(w.document.graph, nid, not w.scene.counts_hidden), item.toolTip()]
+        texts += [*node_texts(w.document.graph, nid, w.scene.column_names, not w.scene.counts_hidden),
+                  item.toolTip()]
     return texts
 
 
