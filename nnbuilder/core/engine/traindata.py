@@ -17,6 +17,8 @@ from .network import Network
 
 __all__ = ["TrainData", "encode_targets", "fitting_changes"]
 
+_ROWS_PER_BLOCK = 4096  # rows featurized and standardized at a time
+
 
 @dataclass
 class TrainData:
@@ -46,17 +48,27 @@ class TrainData:
         training rows only (the test rows are scaled with the same numbers).
         """
         tr, te = split_indices(len(ds), split, np.random.default_rng(seed))
-        F = apply_features(ds.X, network.features)
+        # One matrix in split order (the training rows, then the test rows):
+        # X_train and X_test are views of it, so the data is held once,
+        # built a block of rows at a time (no whole-table temporary).
+        order = np.concatenate([tr, te])
+        X = np.empty((len(order), len(network.features)), dtype=network.dtype)
+        for lo in range(0, len(order), _ROWS_PER_BLOCK):
+            rows = order[lo:lo + _ROWS_PER_BLOCK]
+            X[lo:lo + len(rows)] = apply_features(ds.X[rows], network.features)
         stats = None
         if network.standardize:
-            stats = feature_stats(F[tr])
-            standardize(F, *stats)
-        X = F.astype(network.dtype, copy=False)
-        del F
+            stats = feature_stats(X[:len(tr)])
+            for lo in range(0, len(X), _ROWS_PER_BLOCK):
+                block = X[lo:lo + _ROWS_PER_BLOCK]
+                block[...] = standardize(block.astype(np.float64), *stats)
         Y, labels = encode_targets(ds, network)
-        return cls(X[tr], Y[tr], X[te], Y[te], ds.task,
-                   None if labels is None else labels[tr],
-                   None if labels is None else labels[te], ds.n_classes, stats)
+        n = len(tr)
+        Y = Y[order]
+        labels = None if labels is None else labels[order]
+        return cls(X[:n], Y[:n], X[n:], Y[n:], ds.task,
+                   None if labels is None else labels[:n],
+                   None if labels is None else labels[n:], ds.n_classes, stats)
 
 
 def encode_targets(ds: Dataset, network: Network) -> tuple[np.ndarray, np.ndarray | None]:

@@ -24,8 +24,10 @@ process, ``send`` only puts the command on a queue that a sender thread
 writes to the socket, and snapshots are read only when ``poll`` says they
 are there; in the worker process, snapshots go out from their own thread
 while the loop keeps training and reading commands, a newer snapshot
-replacing an unsent one. Training data crosses the pipe once: a later
-``replace``/``reset`` with equal data refers to it by key.
+replacing an unsent one. Training data goes to the worker once, as a
+file it maps (memory-backed where the system has /dev/shm; the worker removes
+the name): a later ``replace``/``reset`` with equal data refers to it by key,
+and the same data object is hashed only once.
 """
 from __future__ import annotations
 
@@ -37,18 +39,22 @@ import socket
 import subprocess
 import threading
 import traceback
+import weakref
 from multiprocessing.connection import Connection
 from typing import Callable
 
-from .protocol import (DataRef, DataStore, FetchMoment, Pause, Play, Quit, Replace, RequestSnapshot,
+from .protocol import (DataRef, DataStore, FetchMoment, MappedData, Pause, Play, Quit, Replace, RequestSnapshot,
                        Reset, Rewind, RunSpec, SetLoss, SetSpeed, SetWeight, ShareData, Start, Step,
-                       StepEpoch, UpdateConfig, data_key)
+                       StepEpoch, UpdateConfig, data_bytes, data_key)
 from .snapshot import ALL_PARTS, LiveSnapshot, SnapshotBox, error_snapshot
 from .worker import Run, Unreadable, queue_receiver, serve, serve_fd, worker_command
 
 # The worker trains small batches on one core: BLAS threads would only take the
 # window's core from it (and the window's from the worker).
 ONE_BLAS_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+# Data of at least this many bytes goes to the worker as a mapped file, not pickled.
+MAP_BYTES = 1 << 20
 
 __all__ = ["LiveHost", "LiveTrainer", "LiveProcess", "LiveSnapshot", "RunSpec", "ALL_PARTS",
            "serve_fd"]
@@ -192,7 +198,8 @@ class LiveProcess(LiveHost):
     """The run in a child process, over a socket pair; see the module docstring.
 
     ``backlog`` is the number of commands not yet handed to the socket,
-    ``bytes_sent`` what crossed it so far.
+    ``bytes_sent`` what crossed it so far, ``data_shared`` how many data
+    sets went to the worker (each once).
     """
 
     def __init__(self, spec: RunSpec):
@@ -211,7 +218,10 @@ class LiveProcess(LiveHost):
         self._outgoing: queue.Queue = queue.Queue()
         self._delivered = 0
         self.bytes_sent = 0
+        self.data_shared = 0
         self._worker_data = DataStore()  # which data the worker holds, by key
+        self._keys: dict[int, tuple] = {}  # id(data) -> (a weak reference to it, its key)
+        self._files: list[str] = []  # data files written for the worker (it removes them)
         self._sender = threading.Thread(target=self._send_commands, name="nnbuilder-commands",
                                         daemon=True)
         self._outgoing.put(Start(spec))
@@ -247,19 +257,39 @@ class LiveProcess(LiveHost):
 
     def _encode(self, msg) -> list[bytes]:
         """``msg`` pickled, data the worker holds replaced by its key (new
-        data shared first). Hashing and pickling run here, off the GUI thread."""
+        data shared first, written to a file the worker maps when it is
+        big). Hashing, writing and pickling run here, off the GUI thread."""
         spec = getattr(msg, "spec", None)
         if spec is None or isinstance(spec.data, DataRef):
             return [pickle.dumps(msg, pickle.HIGHEST_PROTOCOL)]
-        key = data_key(spec.data)
-        parts = [] if key in self._worker_data else [ShareData(key, spec.data)]
-        parts.append(dataclasses.replace(msg, spec=dataclasses.replace(spec, data=DataRef(key))))
-        bufs = [pickle.dumps(p, pickle.HIGHEST_PROTOCOL) for p in parts]
+        key = self._key_of(spec.data)
+        parts = []
         if key in self._worker_data:  # the worker's store sees the same sequence
             self._worker_data.get(key)
         else:
-            self._worker_data.put(key, True)
-        return bufs
+            nbytes = data_bytes(spec.data)
+            shared = spec.data
+            if nbytes >= MAP_BYTES:
+                shared = MappedData.write(spec.data)
+                self._files.append(shared.path)
+            parts.append(ShareData(key, shared))
+            self._worker_data.put(key, True, nbytes)
+            self.data_shared += 1
+        parts.append(dataclasses.replace(msg, spec=dataclasses.replace(spec, data=DataRef(key))))
+        return [pickle.dumps(p, pickle.HIGHEST_PROTOCOL) for p in parts]
+
+    def _key_of(self, data) -> str:
+        """:func:`data_key` of ``data``, computed once per data object."""
+        known = self._keys.get(id(data))
+        if known is not None and known[0]() is data:
+            return known[1]
+        key = data_key(data)
+        try:
+            self._keys = {i: v for i, v in self._keys.items() if v[0]() is not None}
+            self._keys[id(data)] = (weakref.ref(data), key)
+        except TypeError:  # an object without weak references: hashed each time
+            pass
+        return key
 
     def _report(self, error: str) -> None:
         last = self._box.peek()
@@ -301,3 +331,9 @@ class LiveProcess(LiveHost):
             self._proc.kill()
             self._proc.wait(1.0)
         self._conn.close()
+        for path in self._files:  # those the worker did not take (it removes what it maps)
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+        self._files.clear()

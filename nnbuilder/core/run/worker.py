@@ -29,7 +29,7 @@ import traceback
 from multiprocessing.connection import Connection
 from typing import Callable, Iterable
 
-from .protocol import (Command, DataRef, DataStore, FetchMoment, Pause, Play, Quit, Replace,
+from .protocol import (Command, DataRef, DataStore, FetchMoment, MappedData, data_bytes, Pause, Play, Quit, Replace,
                        RequestSnapshot, Reset, Rewind, RunSpec, SetLoss, SetSpeed, SetWeight,
                        ShareData, Start, Step, StepEpoch, UpdateConfig)
 from .snapshot import ALL_PARTS, LiveSnapshot, SnapshotBox, build_snapshot, error_snapshot
@@ -337,7 +337,8 @@ def _read(conn: Connection, store: DataStore):
     """The next message from the GUI, its data resolved; None for shared data (stored)."""
     msg = conn.recv()
     if isinstance(msg, ShareData):
-        store.put(msg.key, msg.data)
+        data = msg.data.load() if isinstance(msg.data, MappedData) else msg.data
+        store.put(msg.key, data, data_bytes(data))
         return None
     return _resolve(msg, store)
 

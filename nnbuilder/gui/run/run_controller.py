@@ -95,6 +95,7 @@ class RunController(QObject):
         self.speed: float | None = panel.speed_limit()
         self._key = None
         self._prepared: Prepared | None = None
+        self._with_data: Prepared | None = None  # the newest prepared value with data (its data is reused)
         self._announced: Prepared | None = None  # the value rooms were last told of
         self._stored = None  # the snapshot whose weights the document took last
         self._behind = False  # the worker missed an edit while the network could not train
@@ -114,7 +115,7 @@ class RunController(QObject):
             self.document.weightEdited.disconnect(self._weight_edited)
         self.document = document
         self._key = structure_key(document.graph)
-        self._prepared, self._stored = None, None
+        self._prepared, self._stored, self._with_data = None, None, None
         document.graphChanged.connect(self.graph_changed)
         document.trainingChanged.connect(self._training_changed)
         document.seedChanged.connect(self._seed_changed)
@@ -148,8 +149,13 @@ class RunController(QObject):
             return self._prepared
         if self.data.document is not doc:  # set_document: the data room has not loaded it yet
             return Prepared(key, reason="the data is still loading")
+        last = self._with_data if self._with_data is not None and self._with_data.key[1] == key[1] else None
         self._prepared = p = prepare(key, doc.graph, self.data.dataset, self.data.error, self.data.split(),
-                                     key[2])
+                                     key[2], previous=last)
+        # The newest value with training data: an edit that breaks the
+        # network for a moment (a layer added, not yet connected) does not
+        # make the next one copy the data again.
+        self._with_data = p if p.data is not None else last
         return p
 
     def _announce(self) -> str | None:
