@@ -1,18 +1,19 @@
-"""Import a CSV file: read it between the window's events, then let the
-user choose the feature and target columns in a dialog with a preview.
+"""Import a CSV file: read it in the background, then let the user choose
+the feature and target columns in a dialog with a preview.
 
 :class:`TableLoader` reads with :func:`~nnbuilder.core.data.csvfile.read_table_steps`
-one step (at most :data:`~nnbuilder.core.data.csvfile.ROWS_PER_STEP` rows) per turn
-of the event loop and reports progress through signals; the window shows a cancellable progress dialog. :class:`ImportDialog` works on
+on a thread of its own and reports progress through signals; the window
+shows a cancellable progress dialog. :class:`ImportDialog` works on
 the :class:`~nnbuilder.core.data.table.Table` it gets: every choice re-checks the
 cells and says which rows and columns are bad before anything is imported.
 """
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog, QDialogButtonBox,
                                QFormLayout, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
@@ -33,16 +34,17 @@ BAD = QColor(220, 60, 60)
 
 
 class TableLoader(QObject):
-    """Reads a CSV file one step of :func:`~nnbuilder.core.data.csvfile.read_table_steps`
-    (at most :data:`~nnbuilder.core.data.csvfile.ROWS_PER_STEP` rows) per turn of the
-    event loop, so the window never waits longer than one step; ``cancel()``
-    stops it. ``benchmarks/bench_csv.py`` measures the longest wait.
+    """Reads a CSV file with :func:`~nnbuilder.core.data.csvfile.read_table_steps`
+    on a thread of its own (``thread``), so the window keeps drawing and
+    answering; progress and the result come back as signals, delivered in
+    the window's thread. ``cancel()`` stops it: the reader stops at its next
+    step and its table is dropped; nothing it read reaches the window.
 
-    Each step is a run of whole rows that pandas' C parser reads (the core
-    parses the next run in a thread of its own meanwhile); storing a run is
-    Python, which is why the steps, not a thread of the window's, keep the
-    window answering (a whole read in a Python thread once starved it: 0.7 s
-    without an event for 100,000 rows).
+    The reading holds the interpreter lock only between pandas' parses of a
+    run of rows (pandas lets go of it while it tokenizes) and for storing a
+    run, at most :data:`~nnbuilder.core.data.csvfile.ROWS_PER_STEP` rows:
+    ``benchmarks/bench_import_gui.py`` measures the frames the window draws
+    meanwhile.
     """
 
     progressed = Signal(int)  # percent
@@ -50,58 +52,69 @@ class TableLoader(QObject):
     failed = Signal(str)
     cancelled = Signal()
     finished = Signal()
+    _reported = Signal(str, object)  # from the reading thread: (what, value)
 
     def __init__(self, path: str, parent=None):
         super().__init__(parent)
         self.path = path
-        self._steps = read_table_steps(path)
-        self._timer = QTimer(self)
-        self._timer.setInterval(0)
-        self._timer.timeout.connect(self._run)
+        self.thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._running = False
         self._percent = -1
-        self._busy = False
+        self._reported.connect(self._on_report, Qt.ConnectionType.QueuedConnection)
 
     def start(self) -> None:
-        self._timer.start()
+        self._running = True
+        self.thread = threading.Thread(target=self._read, name="nnbuilder-csv-reader", daemon=True)
+        self.thread.start()
 
     def isRunning(self) -> bool:
-        return self._timer.isActive()
+        return self._running
 
     def cancel(self) -> None:
-        if self._timer.isActive():
-            self._timer.stop()
-            self._steps.close()
+        if self._running:
+            self._running = False
+            self._stop.set()
             self.cancelled.emit()
             self.finished.emit()
 
-    def _run(self) -> None:
-        if self._busy:  # a nested event loop (a dialog's) turned the timer again
-            return
-        self._busy = True
+    def _read(self) -> None:
+        """The reading thread: steps until done, failed or cancelled; reports by signal."""
+        steps = read_table_steps(self.path)
         try:
-            self._step()
-        finally:
-            self._busy = False
-
-    def _step(self) -> None:
-        # One step per turn, not a time budget: how often the window gets a
-        # turn then depends on the rows read, not on the machine's speed
-        # (an idle turn of the loop costs microseconds; a step, milliseconds).
-        try:
-            fraction = next(self._steps)
-            if int(fraction * 100) != self._percent:
-                self._percent = int(fraction * 100)
-                self.progressed.emit(self._percent)
-        except StopIteration as done:
-            self._finish(self.loaded, done.value)
+            while not self._stop.is_set():
+                try:
+                    fraction = next(steps)
+                except StopIteration as done:
+                    self._say("loaded", done.value)
+                    return
+                if int(fraction * 100) != self._percent:
+                    self._percent = int(fraction * 100)
+                    self._say("progressed", self._percent)
         except NNBuilderError as e:
-            self._finish(self.failed, str(e))
+            self._say("failed", str(e))
         except Exception as e:  # noqa: BLE001 - report, never take the window down
-            self._finish(self.failed, f"{self.path}: {type(e).__name__}: {e}")
+            self._say("failed", f"{self.path}: {type(e).__name__}: {e}")
+        finally:
+            steps.close()
 
-    def _finish(self, signal, value) -> None:
-        self._timer.stop()
-        signal.emit(value)
+    def _say(self, what: str, value) -> None:
+        if self._stop.is_set():
+            return
+        try:
+            self._reported.emit(what, value)
+        except RuntimeError:  # the loader was deleted (the window closed) meanwhile
+            self._stop.set()
+
+    def _on_report(self, what: str, value) -> None:
+        """In the window's thread: pass on what the reader said, unless cancelled."""
+        if not self._running:
+            return  # cancelled: what it read is not wanted
+        if what == "progressed":
+            self.progressed.emit(value)
+            return
+        self._running = False
+        (self.loaded if what == "loaded" else self.failed).emit(value)
         self.finished.emit()
 
 
