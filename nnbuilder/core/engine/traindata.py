@@ -11,13 +11,14 @@ import numpy as np
 
 from ..data.datasets import Dataset, split_indices
 from ..errors import DataError
-from ..functions.features import apply_features, columns_needed, feature_stats, standardize
+from ..functions.features import apply_features, columns_needed, feature_stats, raw_columns, standardize
 from ..functions.losses import LOSSES
 from .network import Network
 
 __all__ = ["TrainData", "encode_targets", "fitting_changes"]
 
 _ROWS_PER_BLOCK = 4096  # rows featurized and standardized at a time
+_COLUMNS_PER_BLOCK = 16  # columns gathered at a time from a column-major table
 
 
 @dataclass
@@ -50,18 +51,30 @@ class TrainData:
         tr, te = split_indices(len(ds), split, np.random.default_rng(seed))
         # One matrix in split order (the training rows, then the test rows):
         # X_train and X_test are views of it, so the data is held once,
-        # built a block of rows at a time (no whole-table temporary).
+        # built a block at a time (no whole-table temporary).
         order = np.concatenate([tr, te])
         X = np.empty((len(order), len(network.features)), dtype=network.dtype)
-        for lo in range(0, len(order), _ROWS_PER_BLOCK):
-            rows = order[lo:lo + _ROWS_PER_BLOCK]
-            X[lo:lo + len(rows)] = apply_features(ds.X[rows], network.features)
+        cols = raw_columns(network.features)
+        if cols is not None and max(cols) < ds.X.shape[1] and ds.X.dtype.kind == "f" \
+                and not ds.X.flags.c_contiguous:
+            # A choice of columns of a column-major table (as a CSV file is
+            # read): gathered a few columns at a time, each a run of memory.
+            for c in range(0, len(cols), _COLUMNS_PER_BLOCK):
+                take = cols[c:c + _COLUMNS_PER_BLOCK]
+                X[:, c:c + len(take)] = ds.X[:, take][order]
+        else:
+            for lo in range(0, len(order), _ROWS_PER_BLOCK):
+                rows = order[lo:lo + _ROWS_PER_BLOCK]
+                X[lo:lo + len(rows)] = apply_features(ds.X[rows], network.features)
         stats = None
         if network.standardize:
             stats = feature_stats(X[:len(tr)])
             for lo in range(0, len(X), _ROWS_PER_BLOCK):
                 block = X[lo:lo + _ROWS_PER_BLOCK]
-                block[...] = standardize(block.astype(np.float64), *stats)
+                if block.dtype == np.float64:
+                    standardize(block, *stats)
+                else:
+                    block[...] = standardize(block.astype(np.float64), *stats)
         Y, labels = encode_targets(ds, network)
         n = len(tr)
         Y = Y[order]

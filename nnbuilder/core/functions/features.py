@@ -9,7 +9,8 @@ import numpy as np
 
 from ..errors import DataError
 
-__all__ = ["FEATURES", "FEATURE_NAMES", "is_feature_name", "apply_features", "feature_stats", "standardize"]
+__all__ = ["FEATURES", "FEATURE_NAMES", "is_feature_name", "apply_features", "feature_stats", "standardize",
+           "raw_columns"]
 
 FEATURES = {
     "x1": lambda X: X[:, 0],
@@ -28,6 +29,13 @@ def _raw_index(name: str) -> int | None:
     if name.startswith("x") and name[1:].isdigit() and name[1] != "0":
         return int(name[1:]) - 1
     return None
+
+
+def raw_columns(names) -> list[int] | None:
+    """The 0-based data column of each name when every one is a raw column
+    ``x<k>`` (the features are then a choice of columns), else None."""
+    cols = [_raw_index(n) for n in names]
+    return None if None in cols else cols
 
 
 def is_feature_name(name: str) -> bool:

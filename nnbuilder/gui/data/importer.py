@@ -29,6 +29,8 @@ __all__ = ["TableLoader", "ImportDialog", "DATA_SUFFIXES", "DATA_FILTER"]
 DATA_SUFFIXES = (".csv", ".tsv", ".txt")
 DATA_FILTER = "Data tables (*.csv *.tsv *.txt);;All files (*)"
 PREVIEW_ROWS = 50
+PREVIEW_CELLS = 10_000  # a wide table previews fewer rows (at least MIN_PREVIEW_ROWS)
+MIN_PREVIEW_ROWS = 10
 SHOWN_PROBLEMS = 200
 BAD = QColor(220, 60, 60)
 
@@ -135,21 +137,25 @@ class ImportDialog(QDialog):
         self.setWindowTitle(f"Import data: {Path(table.path).name}")
         self.resize(980, 620)
 
+        rows = self.preview_rows = min(len(table), max(MIN_PREVIEW_ROWS, min(PREVIEW_ROWS, PREVIEW_CELLS // table.n_columns)))
+        self._texts = [table.is_text(j) for j in range(table.n_columns)]
+        self._styled: dict[int, tuple[bool, bool]] = {}  # column -> (target, used) as drawn
+        self._marked: list = []  # the preview's cells marked bad
         kind = {",": "comma", ";": "semicolon", "\t": "tab"}.get(table.delimiter, repr(table.delimiter))
         self.summary = QLabel(f"{len(table):,} rows, {table.n_columns} columns, {kind}-separated "
                               f"{table.encoding} text, "
                               f"{'with a header row' if table.has_header else 'no header row (columns named x1, x2, ...)'}."
-                              f" The first {min(PREVIEW_ROWS, len(table))} rows:")
+                              f" The first {rows} rows:")
         self.summary.setObjectName("importSummary")
         self.summary.setWordWrap(True)
 
-        self.preview = QTableWidget(min(PREVIEW_ROWS, len(table)), table.n_columns)
+        self.preview = QTableWidget(rows, table.n_columns)
         self.preview.setObjectName("previewTable")
         self.preview.setHorizontalHeaderLabels(table.names)
-        self.preview.setVerticalHeaderLabels([str(int(n)) for n in table.lines[:PREVIEW_ROWS]])
+        self.preview.setVerticalHeaderLabels([str(int(n)) for n in table.lines[:rows]])
         self.preview.verticalHeader().setToolTip("line in the file")
         self.preview.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        for i, row in enumerate(table.rows(0, PREVIEW_ROWS)):
+        for i, row in enumerate(table.rows(0, rows)):
             for j, cell in enumerate(row):
                 self.preview.setItem(i, j, QTableWidgetItem(cell))
         self.preview.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
@@ -258,7 +264,7 @@ class ImportDialog(QDialog):
         try:
             for j in range(self.features.count()):
                 item = self.features.item(j)
-                text = self.table.is_text(j)
+                text = self._texts[j]
                 enabled = j != t and not text
                 flags = item.flags()
                 item.setFlags(flags | Qt.ItemFlag.ItemIsEnabled if enabled else flags & ~Qt.ItemFlag.ItemIsEnabled)
@@ -275,7 +281,7 @@ class ImportDialog(QDialog):
             return
         table, t, feats, task = self.table, self.target_index(), self.feature_indices(), self.chosen_task()
         self._describe_target(t, task)
-        text_target = task == "regression" and table.is_text(t)
+        text_target = task == "regression" and self._texts[t]
         problems = [] if text_target else table.problems(feats, t, task, limit=SHOWN_PROBLEMS)
         bad_cells, bad_rows = table.count_problems(feats, t, task) if problems else (0, 0)
         self._mark_preview(t, feats, problems)
@@ -308,10 +314,9 @@ class ImportDialog(QDialog):
 
     def _describe_target(self, t: int, task: str) -> None:
         table = self.table
-        cells = table.cells[t]
         if task == "classification":
-            if table.is_text(t):
-                names = sorted({c for c in cells if c})
+            if self._texts[t]:
+                names = sorted({c for c in table.cells[t] if c})
             else:
                 v = table.values(t)
                 names = [str(int(x)) if float(x).is_integer() else str(x) for x in np.unique(v[~np.isnan(v)])]
@@ -326,20 +331,28 @@ class ImportDialog(QDialog):
                                  "The target has no numbers: choose classification.")
 
     def _mark_preview(self, t: int, feats: list[int], problems) -> None:
-        """Target header bold, unused columns grey, bad cells red."""
+        """Target header bold, unused columns grey, bad cells red. Only the
+        columns whose part changed are drawn again (a table may have
+        hundreds); the columns are sized to their contents once."""
         bold = QFont(self.preview.font())
         bold.setBold(True)
         grey = self.palette().placeholderText()
+        chosen = set(feats)
+        first = not self._styled
+        for item in self._marked:  # the bad cells of the last choice
+            item.setBackground(QBrush())
+            item.setToolTip("")
+        self._marked = []
         for j in range(self.table.n_columns):
+            used = j == t or j in chosen
+            if self._styled.get(j) == (j == t, used):
+                continue
+            self._styled[j] = (j == t, used)
             head = self.preview.horizontalHeaderItem(j)
             head.setFont(bold if j == t else self.preview.font())
             head.setText(self.table.names[j] + ("  (target)" if j == t else ""))
-            used = j == t or j in feats
             for i in range(self.preview.rowCount()):
-                item = self.preview.item(i, j)
-                item.setForeground(self.palette().text() if used else grey)
-                item.setBackground(QBrush())
-                item.setToolTip("")
+                self.preview.item(i, j).setForeground(self.palette().text() if used else grey)
         names = self.table.names
         for p in problems:
             if p.row >= self.preview.rowCount():
@@ -347,7 +360,9 @@ class ImportDialog(QDialog):
             item = self.preview.item(p.row, names.index(p.column))
             item.setBackground(QBrush(QColor(BAD.red(), BAD.green(), BAD.blue(), 90)))
             item.setToolTip(str(p))
-        self.preview.resizeColumnsToContents()
+            self._marked.append(item)
+        if first:
+            self.preview.resizeColumnsToContents()
 
     # -------------------------------------------------------------- result
     def spec(self) -> dict:
