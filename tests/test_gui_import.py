@@ -382,3 +382,40 @@ def test_imported_regression_data_trains_and_shows_r2(qtbot, window, tmp_path, m
     assert s.metric_name == "r2" and s.last["test_metric"] > 0.9 and not w.errors
     assert not w.curves.confusion.isVisible() and w.boundary.last_rgba is not None
     assert "at median" in w.boundary.plotItem.titleLabel.text  # 3 features: a slice
+
+
+@pytest.mark.timeout(120)
+def test_the_window_says_how_many_blas_threads_the_worker_trains_on(qtbot, window, tmp_path, monkeypatch):
+    """A wide table and a 128-unit layer at batch 64 train on every core, the
+    same table on 2 units at batch 10 on one; the steps/s read-out's tooltip
+    says the count the worker reports (it asks its BLAS library)."""
+    from nnbuilder.core.run.worker import machine_cores
+
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 256, size=(300, 256))
+    path = write(tmp_path, ",".join(f"p{j}" for j in range(256)) + ",label\n" + "".join(
+        ",".join(map(str, r)) + f",{int(r[0] > 127)}\n" for r in X.tolist()), "wide.csv")
+    w = window
+    click_import(qtbot, open_import(qtbot, w, path, monkeypatch))
+    qtbot.waitUntil(lambda: w.imports.import_dialog is None)
+    doc = w.document
+    hidden = [n.id for n in doc.graph.nodes.values() if n.type == "dense"]
+
+    def train_with(units, batch):
+        for nid in hidden:
+            doc.set_params(nid, mergeable=False, units=units)
+        w.training_panel.batch.setValue(batch)
+        assert w.run.refresh_ready() is None
+        w.run.step()
+        snap = wait_drawn(qtbot, w, lambda s: s.applied >= w.run.worker.sent and s.step > 0)
+        w.run.worker.request_snapshot()  # ask the worker again: its own report
+        qtbot.waitUntil(lambda: w.run.worker.peek().applied >= w.run.worker.sent)
+        return snap, w.run.worker.peek().blas_threads
+
+    snap, reported = train_with(128, 64)
+    assert reported == snap.blas_threads == machine_cores()
+    n = machine_cores()
+    assert w.rate_label.toolTip() == f"Training on {n} BLAS thread{'s' if n != 1 else ''}"
+    snap, reported = train_with(2, 10)
+    assert reported == snap.blas_threads == 1
+    assert w.rate_label.toolTip() == "Training on 1 BLAS thread"

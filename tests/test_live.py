@@ -5,6 +5,7 @@ Waiting is structural: a helper asks for snapshots until one shows the
 expected state (``applied`` counts the commands the run has applied); the
 deadline in :func:`wait_for` only turns a stuck run into a failure.
 """
+import os
 import pickle
 import socket
 import time
@@ -459,5 +460,62 @@ def test_a_flood_of_changes_never_blocks_either_side_and_the_last_one_wins():
         lp.pause()
         snap, _ = settle(lp)
         assert (snap.config.lr, snap.config.batch_size) == (config["lr"], config["batch_size"])
+    finally:
+        lp.close()
+
+
+def test_big_data_goes_to_the_worker_as_a_file_it_maps_and_removes(tmp_path, monkeypatch):
+    """The worker reads the same numbers from the mapped file; the file's
+    name is gone once the worker took it; the pipe carried no rows."""
+    from nnbuilder.core.run.protocol import MappedData
+
+    ds = wide_data(rows=60_000)
+    spec = wide_spec(ds)
+    m = MappedData.write(spec.data, str(tmp_path))
+    back = m.load()
+    assert not os.path.exists(m.path)
+    for name in ("X_train", "Y_train", "X_test", "Y_test", "labels_train", "labels_test"):
+        np.testing.assert_array_equal(getattr(back, name), getattr(spec.data, name))
+    assert back.task == spec.data.task and back.n_classes == spec.data.n_classes
+
+    written = []
+    real_write = MappedData.write.__func__
+    monkeypatch.setattr(MappedData, "write", classmethod(
+        lambda cls, data, folder=None: written.append(real_write(cls, data, folder)) or written[-1]))
+    lp = LiveProcess(spec)
+    try:
+        lp.step(3)
+        snap, _ = settle(lp)
+        assert snap.step == 3 and lp.data_shared == 1 and lp.bytes_sent < spec.data.X_train.nbytes / 10
+        assert len(written) == 1 and not os.path.exists(written[0].path)  # the worker took it
+        # The same run in this process, on the data as it was: the same loss.
+        t = spec.trainer()
+        t.run(3)
+        assert snap.last["train_loss"] == t.history.last["train_loss"]
+    finally:
+        lp.close()
+
+
+def test_the_worker_trains_large_layers_on_every_core_and_small_ones_on_one():
+    """The worker sets its BLAS threads by the network's size and reports
+    what the BLAS library says: every core for 256-128-1 at batch 64, one
+    for 4-6-1 at batch 10."""
+    from nnbuilder.core.run.worker import machine_cores
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 256))
+    big_ds = Dataset(X, (X[:, 0] > 0).astype(np.int64), "classification", n_classes=2)
+    g = Graph.chain([256, 128, 1])
+    big = RunSpec(g.to_dict(), TrainData.from_dataset(big_ds, Network(g), 0.5),
+                  TrainConfig(lr=0.03, batch_size=64), seed=3)
+    lp = LiveProcess(big)
+    try:
+        lp.step(1)
+        snap, _ = settle(lp)
+        assert snap.blas_threads == machine_cores()
+        small = wide_spec(wide_data(rows=400))
+        lp.reset(small)
+        snap, _ = settle(lp)
+        assert snap.blas_threads == 1
     finally:
         lp.close()

@@ -47,11 +47,14 @@ from .protocol import (DataRef, DataStore, FetchMoment, MappedData, Pause, Play,
                        Reset, Rewind, RunSpec, SetLoss, SetSpeed, SetWeight, ShareData, Start, Step,
                        StepEpoch, UpdateConfig, data_bytes, data_key)
 from .snapshot import ALL_PARTS, LiveSnapshot, SnapshotBox, error_snapshot
-from .worker import Run, Unreadable, queue_receiver, serve, serve_fd, worker_command
+from .worker import Run, Unreadable, machine_cores, queue_receiver, serve, serve_fd, worker_command
 
-# The worker trains small batches on one core: BLAS threads would only take the
-# window's core from it (and the window's from the worker).
-ONE_BLAS_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+def worker_env() -> dict:
+    """The worker's environment: BLAS may start a thread per core; the
+    worker uses them only for large layers (see
+    :func:`~nnbuilder.core.run.worker.blas_threads_for`), one otherwise."""
+    cores = str(machine_cores())
+    return {**os.environ, "OPENBLAS_NUM_THREADS": cores, "OMP_NUM_THREADS": cores, "MKL_NUM_THREADS": cores}
 
 # Data of at least this many bytes goes to the worker as a mapped file, not pickled.
 MAP_BYTES = 1 << 20
@@ -210,7 +213,7 @@ class LiveProcess(LiveHost):
         ours, theirs = socket.socketpair()
         self._proc = subprocess.Popen(
             worker_command(theirs.fileno()), pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL,
-            env={**os.environ, **ONE_BLAS_THREAD})
+            env=worker_env())
         theirs.close()
         self._conn = Connection(ours.detach())
         self._box = SnapshotBox()

@@ -49,6 +49,7 @@ class LiveSnapshot:
     # with FetchMoment (a MomentWeights); None when not part of this snapshot.
     timeline: np.ndarray | None = None
     moment: object | None = None
+    blas_threads: int = 1  # the BLAS threads the run trains with (as the BLAS library says)
 
 
 def build_snapshot(trainer: Trainer, parts=ALL_PARTS, **status) -> LiveSnapshot:
@@ -57,7 +58,7 @@ def build_snapshot(trainer: Trainer, parts=ALL_PARTS, **status) -> LiveSnapshot:
 
     ``status`` gives the fields the trainer does not know (``serial``,
     ``generation``, ``elapsed``, ``steps_per_sec``, ``running``, ``rows``,
-    ``events``, ``error``, ``applied``, ``moment``). Reads the trainer, writes
+    ``events``, ``error``, ``applied``, ``moment``, ``blas_threads``). Reads the trainer, writes
     nothing.
     """
     net = trainer.network
