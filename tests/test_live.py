@@ -519,3 +519,32 @@ def test_the_worker_trains_large_layers_on_every_core_and_small_ones_on_one():
         assert snap.blas_threads == 1
     finally:
         lp.close()
+
+
+def test_data_staged_ahead_is_what_the_worker_gets_and_is_written_once(monkeypatch):
+    """The window stages big data when it is prepared; the process host
+    then sends that very file (no second hash or file), and staging the data
+    it took again does nothing."""
+    from nnbuilder.core.run.live import DataStager
+    from nnbuilder.core.run.protocol import MappedData
+
+    written = []
+    real_write = MappedData.write.__func__
+    monkeypatch.setattr(MappedData, "write", classmethod(
+        lambda cls, data, folder=None: written.append(real_write(cls, data, folder)) or written[-1]))
+    spec = wide_spec(wide_data(rows=60_000))
+    stager = DataStager()
+    stager.stage(spec.data)
+    lp = LiveProcess(spec, stager)
+    try:
+        lp.step(2)
+        snap, _ = settle(lp)
+        assert snap.step == 2 and lp.data_shared == 1 and len(written) == 1
+        assert not os.path.exists(written[0].path)  # the worker took it
+        stager.stage(spec.data)  # the same data again: already the worker's
+        lp.replace(spec)
+        settle(lp)
+        assert len(written) == 1 and lp.data_shared == 1
+    finally:
+        lp.close()
+        stager.close()

@@ -31,6 +31,7 @@ and the same data object is hashed only once.
 """
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import os
 import pickle
@@ -59,7 +60,7 @@ def worker_env() -> dict:
 # Data of at least this many bytes goes to the worker as a mapped file, not pickled.
 MAP_BYTES = 1 << 20
 
-__all__ = ["LiveHost", "LiveTrainer", "LiveProcess", "LiveSnapshot", "RunSpec", "ALL_PARTS",
+__all__ = ["LiveHost", "LiveTrainer", "LiveProcess", "DataStager", "LiveSnapshot", "RunSpec", "ALL_PARTS",
            "serve_fd"]
 
 
@@ -197,6 +198,92 @@ class LiveTrainer(LiveHost):
         self._thread.join(timeout)
 
 
+class DataStager:
+    """Gets big training data ready for a worker before one is asked for:
+    its key (:func:`data_key`) and its file (:class:`MappedData`), made on a
+    thread of its own as soon as the data is known (:meth:`stage`), so that
+    Train sends it at once. Holds at most one staged file (a newer data set
+    replaces it); a :class:`LiveProcess` given the stager takes the file it
+    stages (:meth:`take`), or makes its own."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._job: tuple | None = None  # (data weakref, thread, result dict)
+        self._taken = lambda: None  # a weak reference to the data taken last (not staged again)
+
+    def stage(self, data) -> None:
+        """Start getting ``data`` ready (nothing for small data or data staged already)."""
+        if data is None or data_bytes(data) < MAP_BYTES:
+            return
+        with self._lock:
+            if (self._job is not None and self._job[0]() is data) or self._taken() is data:
+                return
+            self._drop()
+            result: dict = {}
+            thread = threading.Thread(target=self._make, args=(data, result), name="nnbuilder-stage-data",
+                                      daemon=True)
+            self._job = (weakref.ref(data), thread, result)
+            thread.start()
+
+    @staticmethod
+    def _make(data, result: dict) -> None:
+        try:
+            result["key"] = data_key(data)
+            mapped = MappedData.write(data)
+            _UNTAKEN.add(mapped.path)
+            result["mapped"] = mapped
+        except Exception:  # noqa: BLE001 - the process host makes its own then, and reports
+            pass
+
+    def take(self, data) -> tuple | None:
+        """(key, MappedData) of ``data`` when it was staged (waits for it to
+        be ready), else None. The file is the caller's from then on."""
+        with self._lock:
+            job = self._job
+            if job is None or job[0]() is not data:
+                return None
+            self._job, self._taken = None, job[0]
+        job[1].join()
+        result = job[2]
+        if "mapped" not in result:
+            return None
+        _UNTAKEN.discard(result["mapped"].path)
+        return result["key"], result["mapped"]
+
+    def _drop(self) -> None:
+        job, self._job = self._job, None
+        if job is not None:
+            threading.Thread(target=_remove_when_made, args=(job,), daemon=True).start()
+
+    def close(self) -> None:
+        """Remove the staged file (the window closes, or the data went)."""
+        with self._lock:
+            self._drop()
+
+
+def _remove_when_made(job) -> None:
+    job[1].join()
+    mapped = job[2].get("mapped")
+    if mapped is not None:
+        _UNTAKEN.discard(mapped.path)
+        try:
+            os.unlink(mapped.path)
+        except OSError:
+            pass
+
+
+_UNTAKEN: set = set()  # staged files no worker took: removed at exit at the latest
+
+
+@atexit.register
+def _remove_untaken() -> None:
+    for path in list(_UNTAKEN):
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+
 class LiveProcess(LiveHost):
     """The run in a child process, over a socket pair; see the module docstring.
 
@@ -205,7 +292,7 @@ class LiveProcess(LiveHost):
     sets went to the worker (each once).
     """
 
-    def __init__(self, spec: RunSpec):
+    def __init__(self, spec: RunSpec, stager: DataStager | None = None):
         # A fresh process running the worker (this interpreter, or a frozen
         # app's own executable: worker_command; not multiprocessing's spawn,
         # which re-imports the caller's __main__), connected by a socket pair
@@ -225,6 +312,7 @@ class LiveProcess(LiveHost):
         self._worker_data = DataStore()  # which data the worker holds, by key
         self._keys: dict[int, tuple] = {}  # id(data) -> (a weak reference to it, its key)
         self._files: list[str] = []  # data files written for the worker (it removes them)
+        self._stager = stager
         self._sender = threading.Thread(target=self._send_commands, name="nnbuilder-commands",
                                         daemon=True)
         self._outgoing.put(Start(spec))
@@ -265,14 +353,20 @@ class LiveProcess(LiveHost):
         spec = getattr(msg, "spec", None)
         if spec is None or isinstance(spec.data, DataRef):
             return [pickle.dumps(msg, pickle.HIGHEST_PROTOCOL)]
-        key = self._key_of(spec.data)
+        staged = self._stager.take(spec.data) if self._stager is not None else None
+        key = staged[0] if staged is not None else self._key_of(spec.data)
         parts = []
+        if staged is not None:
+            self._files.append(staged[1].path)
+            self._keys[id(spec.data)] = (weakref.ref(spec.data), key)
         if key in self._worker_data:  # the worker's store sees the same sequence
             self._worker_data.get(key)
         else:
             nbytes = data_bytes(spec.data)
             shared = spec.data
-            if nbytes >= MAP_BYTES:
+            if staged is not None:
+                shared = staged[1]
+            elif nbytes >= MAP_BYTES:
                 shared = MappedData.write(spec.data)
                 self._files.append(shared.path)
             parts.append(ShareData(key, shared))

@@ -28,7 +28,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from nnbuilder.core.run.narration import Narrator
-from nnbuilder.core.run.live import LiveProcess, LiveSnapshot, RunSpec
+from nnbuilder.core.run.live import DataStager, LiveProcess, LiveSnapshot, RunSpec
 from nnbuilder.core.engine.config import TrainConfig
 from nnbuilder.core.engine.traindata import TrainData
 from nnbuilder.core.engine.trainer import History
@@ -101,6 +101,9 @@ class RunController(QObject):
         self._behind = False  # the worker missed an edit while the network could not train
         self._asked = (None, 0)  # (worker, its ``sent``) when a snapshot was last asked for
         self._run_data = None  # the data version the worker's run trains on
+        # Big training data is hashed and written for a worker as soon as it
+        # is prepared, on a thread of its own: Train then sends it at once.
+        self._stager = DataStager()
         data.dataChanged.connect(self._data_changed)
 
     # ------------------------------------------------------------- document
@@ -165,6 +168,7 @@ class RunController(QObject):
         p = self.prepared()
         if p is not self._announced:
             self._announced = p
+            self._stager.stage(p.data)
             self.preparedChanged.emit(p)
             self.readyChanged.emit(p.reason)
         return p.reason
@@ -202,7 +206,7 @@ class RunController(QObject):
         if self.worker is None or not self.worker.alive:
             if self.worker is not None:
                 self.worker.close()
-            self.worker = LiveProcess(spec)
+            self.worker = LiveProcess(spec, self._stager)
             self.worker.on_send = self.commandSent.emit
             self.worker.set_speed(self.speed)
             self._replace_state(0)
@@ -500,7 +504,8 @@ class RunController(QObject):
                 self.error.emit("Training stopped", said.details)
 
     def shutdown(self) -> None:
-        """Stop the worker process (and wait for it)."""
+        """Stop the worker process (and wait for it); remove data staged for one."""
+        self._stager.close()
         if self.worker is not None:
             self.worker.close()
             self.worker = None
