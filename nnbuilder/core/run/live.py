@@ -60,7 +60,7 @@ def worker_env() -> dict:
 # Data of at least this many bytes goes to the worker as a mapped file, not pickled.
 MAP_BYTES = 1 << 20
 
-__all__ = ["LiveHost", "LiveTrainer", "LiveProcess", "DataStager", "LiveSnapshot", "RunSpec", "ALL_PARTS",
+__all__ = ["LiveHost", "LiveTrainer", "LiveProcess", "DataStager", "SpareWorker", "LiveSnapshot", "RunSpec", "ALL_PARTS",
            "serve_fd"]
 
 
@@ -284,6 +284,49 @@ def _remove_untaken() -> None:
             pass
 
 
+def _spawn() -> tuple[subprocess.Popen, Connection]:
+    """A fresh process running the worker (this interpreter, or a frozen
+    app's own executable: worker_command; not multiprocessing's spawn, which
+    re-imports the caller's __main__), connected by a socket pair that
+    carries pickled messages both ways; it waits for its :class:`Start`."""
+    ours, theirs = socket.socketpair()
+    proc = subprocess.Popen(worker_command(theirs.fileno()), pass_fds=[theirs.fileno()],
+                            stdin=subprocess.DEVNULL, env=worker_env())
+    theirs.close()
+    return proc, Connection(ours.detach())
+
+
+class SpareWorker:
+    """A worker process started before it is needed (its interpreter and
+    imports take a second or more): it waits, without polling, for the run a
+    :class:`LiveProcess` gives it. The window keeps one while it has big data
+    and no run."""
+
+    def __init__(self):
+        self._proc, self._conn = _spawn()
+
+    @property
+    def alive(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def hand_over(self) -> tuple[subprocess.Popen, Connection]:
+        proc, conn = self._proc, self._conn
+        self._proc = self._conn = None
+        return proc, conn
+
+    def close(self) -> None:
+        """End the waiting process (closing its socket ends it; killed if it lingers)."""
+        if self._proc is None:
+            return
+        self._conn.close()
+        try:
+            self._proc.wait(2.0)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait(1.0)
+        self._proc = self._conn = None
+
+
 class LiveProcess(LiveHost):
     """The run in a child process, over a socket pair; see the module docstring.
 
@@ -292,17 +335,15 @@ class LiveProcess(LiveHost):
     sets went to the worker (each once).
     """
 
-    def __init__(self, spec: RunSpec, stager: DataStager | None = None):
-        # A fresh process running the worker (this interpreter, or a frozen
-        # app's own executable: worker_command; not multiprocessing's spawn,
-        # which re-imports the caller's __main__), connected by a socket pair
-        # that carries pickled messages both ways.
-        ours, theirs = socket.socketpair()
-        self._proc = subprocess.Popen(
-            worker_command(theirs.fileno()), pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL,
-            env=worker_env())
-        theirs.close()
-        self._conn = Connection(ours.detach())
+    def __init__(self, spec: RunSpec, stager: DataStager | None = None, spare: "SpareWorker | None" = None):
+        """``stager``: where big data may be ready already; ``spare``: a worker
+        process started ahead, used when it is still alive."""
+        if spare is not None and spare.alive:
+            self._proc, self._conn = spare.hand_over()
+        else:
+            if spare is not None:
+                spare.close()
+            self._proc, self._conn = _spawn()
         self._box = SnapshotBox()
         self._broken = False
         self._outgoing: queue.Queue = queue.Queue()

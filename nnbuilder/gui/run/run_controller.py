@@ -28,7 +28,8 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from nnbuilder.core.run.narration import Narrator
-from nnbuilder.core.run.live import DataStager, LiveProcess, LiveSnapshot, RunSpec
+from nnbuilder.core.run.live import MAP_BYTES, DataStager, LiveProcess, LiveSnapshot, RunSpec, SpareWorker
+from nnbuilder.core.run.protocol import data_bytes
 from nnbuilder.core.engine.config import TrainConfig
 from nnbuilder.core.engine.traindata import TrainData
 from nnbuilder.core.engine.trainer import History
@@ -104,6 +105,9 @@ class RunController(QObject):
         # Big training data is hashed and written for a worker as soon as it
         # is prepared, on a thread of its own: Train then sends it at once.
         self._stager = DataStager()
+        # With big data and no run, a worker process waits started (its
+        # imports done): the first step of Train comes that much sooner.
+        self._spare: SpareWorker | None = None
         data.dataChanged.connect(self._data_changed)
 
     # ------------------------------------------------------------- document
@@ -169,6 +173,9 @@ class RunController(QObject):
         if p is not self._announced:
             self._announced = p
             self._stager.stage(p.data)
+            if p.data is not None and self.worker is None and self._spare is None \
+                    and data_bytes(p.data) >= MAP_BYTES:
+                self._spare = SpareWorker()
             self.preparedChanged.emit(p)
             self.readyChanged.emit(p.reason)
         return p.reason
@@ -206,7 +213,8 @@ class RunController(QObject):
         if self.worker is None or not self.worker.alive:
             if self.worker is not None:
                 self.worker.close()
-            self.worker = LiveProcess(spec, self._stager)
+            self.worker = LiveProcess(spec, self._stager, self._spare)
+            self._spare = None
             self.worker.on_send = self.commandSent.emit
             self.worker.set_speed(self.speed)
             self._replace_state(0)
@@ -506,6 +514,9 @@ class RunController(QObject):
     def shutdown(self) -> None:
         """Stop the worker process (and wait for it); remove data staged for one."""
         self._stager.close()
+        if self._spare is not None:
+            self._spare.close()
+            self._spare = None
         if self.worker is not None:
             self.worker.close()
             self.worker = None
