@@ -386,13 +386,15 @@ def test_imported_regression_data_trains_and_shows_r2(qtbot, window, tmp_path, m
 
 @pytest.mark.timeout(120)
 def test_the_window_says_how_many_blas_threads_the_worker_trains_on(qtbot, window, tmp_path, monkeypatch):
-    """A wide table and a 128-unit layer at batch 64 train on every core, the
-    same table on 2 units at batch 10 on one; the steps/s read-out's tooltip
-    says the count the worker reports (it asks its BLAS library)."""
-    from nnbuilder.core.run.worker import machine_cores
+    """A wide table and 512-unit layers at batch 512 (2**26 multiplications
+    a step in the first) train on every core, the same table on 2 units at
+    batch 10 on one; the steps/s read-out's tooltip says the count the
+    worker reports (it asks its BLAS library)."""
+    from nnbuilder.core.run.worker import BLAS_WORK, machine_cores
 
+    assert 512 * 256 * 512 == BLAS_WORK
     rng = np.random.default_rng(0)
-    X = rng.integers(0, 256, size=(300, 256))
+    X = rng.integers(0, 256, size=(1200, 256))
     path = write(tmp_path, ",".join(f"p{j}" for j in range(256)) + ",label\n" + "".join(
         ",".join(map(str, r)) + f",{int(r[0] > 127)}\n" for r in X.tolist()), "wide.csv")
     w = window
@@ -412,7 +414,7 @@ def test_the_window_says_how_many_blas_threads_the_worker_trains_on(qtbot, windo
         qtbot.waitUntil(lambda: w.run.worker.peek().applied >= w.run.worker.sent)
         return snap, w.run.worker.peek().blas_threads
 
-    snap, reported = train_with(128, 64)
+    snap, reported = train_with(512, 512)
     assert reported == snap.blas_threads == machine_cores()
     n = machine_cores()
     assert w.rate_label.toolTip() == f"Training on {n} BLAS thread{'s' if n != 1 else ''}"

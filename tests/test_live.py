@@ -506,16 +506,18 @@ def test_big_data_goes_to_the_worker_as_a_file_it_maps_and_removes(tmp_path, mon
 
 def test_the_worker_trains_large_layers_on_every_core_and_small_ones_on_one():
     """The worker sets its BLAS threads by the network's size and reports
-    what the BLAS library says: every core for 256-128-1 at batch 64, one
-    for 4-6-1 at batch 10."""
-    from nnbuilder.core.run.worker import machine_cores
+    what the BLAS library says: every core for 256-512-1 at batch 512 (a
+    step of 2**26 multiplications in its first layer), one for 4-6-1 at
+    batch 10."""
+    from nnbuilder.core.run.worker import BLAS_WORK, machine_cores
 
     rng = np.random.default_rng(0)
-    X = rng.normal(size=(400, 256))
+    X = rng.normal(size=(1200, 256))
     big_ds = Dataset(X, (X[:, 0] > 0).astype(np.int64), "classification", n_classes=2)
-    g = Graph.chain([256, 128, 1])
+    g = Graph.chain([256, 512, 1])
     big = RunSpec(g.to_dict(), TrainData.from_dataset(big_ds, Network(g), 0.5),
-                  TrainConfig(lr=0.03, batch_size=64), seed=3)
+                  TrainConfig(lr=0.03, batch_size=512), seed=3)
+    assert 512 * 256 * 512 == BLAS_WORK
     lp = LiveProcess(big)
     try:
         lp.step(1)

@@ -39,10 +39,12 @@ from .timeline import Timeline
 __all__ = ["Run", "Unreadable", "apply", "serve", "serve_fd", "queue_receiver", "blas_threads_for",
            "blas_threads", "machine_cores", "BLAS_WORK"]
 
-# A layer whose step multiplies more than this many numbers (batch x fan-in
-# x units) trains on every core: below it, BLAS threads cost more than they
-# give (a 784-128-10 network at batch 64: 6.4 million; the playground's: 640).
-BLAS_WORK = 1 << 20
+# A layer whose step multiplies at least this many numbers (batch x fan-in x
+# units) trains on every core. Below it BLAS threads cost more than they give:
+# on the 2-core test machine, shared, a (64 x 784) @ (784 x 128) product (the
+# 784-128-10 network at batch 64: 6.4 million) took 0.8 ms on one thread and
+# 24 ms on two; one of 8192 rows 43 ms and 52 ms (bench_engine.py --mnist).
+BLAS_WORK = 1 << 26
 
 IDLE_GAP = 0.5  # seconds between chunks beyond which the run was paused, not training
 RATE_WINDOW = 0.5  # seconds over which steps/s is measured
@@ -64,10 +66,10 @@ def machine_cores() -> int:
 
 def blas_threads_for(network, batch_size: int, cores: int) -> int:
     """BLAS threads for training ``network`` in batches of ``batch_size``:
-    every core when one of its layers does more than :data:`BLAS_WORK`
+    every core when one of its layers does at least :data:`BLAS_WORK`
     multiplications a step, else one."""
     work = max((batch_size * fan_in * units for _, fan_in, units, _ in network.layout.values()), default=0)
-    return cores if work > BLAS_WORK else 1
+    return cores if work >= BLAS_WORK else 1
 
 
 def blas_threads() -> int:
