@@ -421,3 +421,44 @@ def test_the_window_says_how_many_blas_threads_the_worker_trains_on(qtbot, windo
     snap, reported = train_with(2, 10)
     assert reported == snap.blas_threads == 1
     assert w.rate_label.toolTip() == "Training on 1 BLAS thread"
+
+
+@pytest.mark.timeout(120)
+def test_a_structural_edit_after_a_big_import_keeps_the_data_and_does_not_send_it_again(
+        qtbot, window, tmp_path, monkeypatch):
+    """The training data is prepared once for the Input and Output as they
+    are: adding a layer, connecting it and changing its units keep the very
+    same data object, and the worker got it once (a mapped file), not once
+    per edit; its numbers are the table's, standardized with the training
+    rows' statistics (computed here with NumPy)."""
+    rng = np.random.default_rng(2)
+    X = rng.integers(0, 256, size=(2000, 100))
+    path = write(tmp_path, ",".join(f"p{j}" for j in range(100)) + ",label\n" + "".join(
+        ",".join(map(str, r)) + f",{int(r[0] > 127)}\n" for r in X.tolist()), "big.csv")
+    w = window
+    click_import(qtbot, open_import(qtbot, w, path, monkeypatch))
+    qtbot.waitUntil(lambda: w.imports.import_dialog is None)
+    doc = w.document
+    data = w.run.prepared().data
+    tr, te = w.data.split_indices()
+    mean, std = X[tr].mean(axis=0), X[tr].std(axis=0)
+    np.testing.assert_allclose(data.X_train, (X[tr] - mean) / std, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(data.X_test, (X[te] - mean) / std, rtol=1e-9, atol=1e-9)
+    from nnbuilder.core.run.live import MAP_BYTES
+    from nnbuilder.core.run.protocol import data_bytes
+    assert data_bytes(data) >= MAP_BYTES  # big enough to go as a mapped file
+    w.run.step()
+    wait_drawn(qtbot, w, lambda s: s.step == 1)
+    assert w.run.worker.data_shared == 1
+
+    out = doc.graph.nodes_of_type("output")[0].id
+    dense = next(e.source for e in doc.graph.edges if e.target == out)  # the last hidden layer
+    added, _ = doc.add_node_after("dense", dense)
+    doc.remove(edges=[e for e in doc.graph.edges if e.source == dense and e.target == out])
+    doc.connect(added, out)
+    doc.set_params(added, mergeable=False, units=7)
+    assert w.run.refresh_ready() is None
+    w.run.step()
+    snap = wait_drawn(qtbot, w, lambda s: s.step == 2 and added in s.weights)
+    assert snap.weights[added][0].shape[1] == 7
+    assert w.run.prepared().data is data and w.run.worker.data_shared == 1
