@@ -59,9 +59,11 @@ class TrainData:
                 and not ds.X.flags.c_contiguous:
             # A choice of columns of a column-major table (as a CSV file is
             # read): gathered a few columns at a time, each a run of memory.
+            side_by_side = cols == list(range(cols[0], cols[0] + len(cols)))
             for c in range(0, len(cols), _COLUMNS_PER_BLOCK):
                 take = cols[c:c + _COLUMNS_PER_BLOCK]
-                X[:, c:c + len(take)] = ds.X[:, take][order]
+                block = ds.X[:, take[0]:take[-1] + 1] if side_by_side else ds.X[:, take]
+                X[:, c:c + len(take)] = block[order]
         else:
             for lo in range(0, len(order), _ROWS_PER_BLOCK):
                 rows = order[lo:lo + _ROWS_PER_BLOCK]
