@@ -55,6 +55,7 @@ class LiveSnapshot:
     # ones the next step will draw; None otherwise.
     last_rows: np.ndarray | None = None
     next_rows: np.ndarray | None = None
+    blas_threads: int = 1  # the BLAS threads the run trains with (as the BLAS library says)
 
 
 def build_snapshot(trainer: Trainer, parts=ALL_PARTS, **status) -> LiveSnapshot:
@@ -63,7 +64,7 @@ def build_snapshot(trainer: Trainer, parts=ALL_PARTS, **status) -> LiveSnapshot:
 
     ``status`` gives the fields the trainer does not know (``serial``,
     ``generation``, ``elapsed``, ``steps_per_sec``, ``running``, ``rows``,
-    ``events``, ``error``, ``applied``, ``moment``). Reads the trainer, writes
+    ``events``, ``error``, ``applied``, ``moment``, ``blas_threads``). Reads the trainer, writes
     nothing.
     """
     net = trainer.network

@@ -97,6 +97,12 @@ class Counters:
         self.loss.setText(loss)
         self.show_running(running)
 
+    def show_threads(self, threads: int) -> None:
+        """How many BLAS threads the worker trains with, on the steps/s read-out's tooltip."""
+        tip = f"Training on {threads} BLAS thread{'s' if threads != 1 else ''}"
+        if self.rate.toolTip() != tip:
+            self.rate.setToolTip(tip)
+
     def show_running(self, running: bool) -> None:
         """Train or Pause on the button: its text and icon, set when they change
         (a new icon repaints the toolbar: not on every frame)."""
@@ -387,6 +393,7 @@ class LiveView(QObject):
         test = "" if not np.isfinite(last["test_loss"]) else f" · test {last['test_loss']:.4g}"
         loss = f"loss {last['train_loss']:.4g}{test}" if self.run.on_current_data() else STALE_LOSS
         self.counters.show(snap.epoch, snap.step, snap.steps_per_sec, snap.elapsed, loss, snap.running)
+        self.counters.show_threads(snap.blas_threads)
         if snap.running:
             self.counters.play.setEnabled(True)
         self.frameDrawn.emit(snap)
