@@ -208,6 +208,7 @@ class Timeline:
         """Restore ``trainer`` to the moment at ``step`` and forget the moments after it."""
         moment = self.find(step)
         restore(trainer, moment)
+        trainer.last_batch = None  # the rows of a step after this moment: not this run's any more
         self.moments = [m for m in self.moments if m.step <= step]
         self.nbytes = sum(m.nbytes for m in self.moments)
         return moment
