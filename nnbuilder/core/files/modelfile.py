@@ -57,7 +57,7 @@ class ModelDocument:
     """Everything a model file holds."""
 
     graph: Graph
-    weights: dict | None = None  # {node_id: {"W": ndarray, "b": ndarray | None}} (+ input {"mean", "std"})
+    weights: dict | None = None  # {node_id: {"W": ndarray, "b": ndarray | None[, "alpha": ndarray]}} (+ input {"mean", "std"})
     training: TrainConfig | None = None
     dataset: dict | None = None
     seed: int = 0
@@ -94,7 +94,8 @@ def model_to_dict(doc: ModelDocument, folder: str | os.PathLike | None = None) -
     if doc.weights is not None:
         weights = {}
         for nid, entry in doc.weights.items():
-            names = ("mean", "std") if "mean" in entry else ("W", "b")
+            names = ("mean", "std") if "mean" in entry else \
+                ("W", "b", "alpha") if entry.get("alpha") is not None else ("W", "b")
             weights[nid] = {}
             for name in names:
                 arr = entry.get(name)
@@ -392,4 +393,17 @@ def _check_weights(graph: Graph, given: dict, fail) -> dict:
             fail(f"b must have {b.shape[0]} entries", f"$.weights.{nid}.b")
         weights[nid] = {"W": np.array(rows, dtype=np.float64),
                         "b": None if gb is None else np.array(gb, dtype=np.float64)}
+        slopes, ga = net.slopes.get(nid), entry.get("alpha")
+        if slopes is None and ga is not None:
+            fail(f"only a prelu layer learns slopes; node '{nid}' has activation "
+                 f"{net.nodes[nid].params['activation']}, so alpha must be left out",
+                 f"$.weights.{nid}.alpha")
+        if slopes is not None:
+            if ga is None:
+                fail(f"node '{nid}' is a prelu layer, so its weights need alpha: one learned "
+                     f"slope per unit ({slopes.shape[0]})", f"$.weights.{nid}")
+            if len(ga) != slopes.shape[0]:
+                fail(f"alpha must have {slopes.shape[0]} entries (one slope per unit), has {len(ga)}",
+                     f"$.weights.{nid}.alpha")
+            weights[nid]["alpha"] = np.array(ga, dtype=np.float64)
     return weights

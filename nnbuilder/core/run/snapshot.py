@@ -49,6 +49,7 @@ class LiveSnapshot:
     # with FetchMoment (a MomentWeights); None when not part of this snapshot.
     timeline: np.ndarray | None = None
     moment: object | None = None
+    slopes: dict = field(default_factory=dict)  # {node_id: alpha (units,)} of the prelu layers
 
 
 def build_snapshot(trainer: Trainer, parts=ALL_PARTS, **status) -> LiveSnapshot:
@@ -73,8 +74,10 @@ def build_snapshot(trainer: Trainer, parts=ALL_PARTS, **status) -> LiveSnapshot:
     timeline = trainer.timeline
     if "timeline" in parts and timeline is not None:
         status.setdefault("timeline", timeline.table())
+    theta = net.theta.copy()
     return LiveSnapshot(
-        step=trainer.step, epoch=trainer.epoch, weights=net.unflatten(net.theta.copy()),
+        step=trainer.step, epoch=trainer.epoch, weights=net.unflatten(theta),
+        slopes=net.unflatten_slopes(theta),
         stats=stats, last=dict(trainer.history.last), metric_name=trainer.metric_name,
         config=TrainConfig(**trainer.config.to_dict()),
         confusion=confusion, stop_reason=trainer.stop_reason,

@@ -110,17 +110,20 @@ class ViewProbe:
         self._features = (None, None)
 
     def evaluate(self, prepared: Prepared, weights: dict, grids, outputs: bool = True,
-                 maps: bool = True) -> tuple[np.ndarray | None, dict]:
+                 maps: bool = True, slopes: dict | None = None) -> tuple[np.ndarray | None, dict]:
         """(outputs, maps) as :func:`~nnbuilder.core.run.outputview.evaluate_view`
-        gives them for ``weights`` (``{node_id: (W, b)}``); (None, {}) when
-        the weights do not fit the network."""
+        gives them for ``weights`` (``{node_id: (W, b)}``) and the prelu
+        layers' ``slopes`` (``{node_id: alpha}``); (None, {}) when the
+        weights do not fit the network."""
         if prepared is not self._prepared:
             self._prepared = prepared
             self._net = None if prepared.network is None else prepared.network.detached()
         net = self._net
         if net is None or not weights:
             return None, {}
-        loaded = net.set_weights({nid: {"W": W, "b": b} for nid, (W, b) in weights.items()}, strict=False)
+        slopes = slopes or {}
+        loaded = net.set_weights({nid: {"W": W, "b": b, "alpha": slopes.get(nid)}
+                                  for nid, (W, b) in weights.items()}, strict=False)
         if len(loaded) != len(net.params):
             return None, {}  # the snapshot is of a structure being replaced
         key = (id(net), id(grids[0]), id(grids[1]))
@@ -199,12 +202,14 @@ class LiveView(QObject):
             return
         weights = {nid: (np.asarray(v["W"]), None if v.get("b") is None else np.asarray(v["b"]))
                    for nid, v in trained.items() if "W" in v}
-        self.show_weights(weights)
+        self.show_weights(weights, {nid: v["alpha"] for nid, v in trained.items()
+                                    if v.get("alpha") is not None})
 
-    def show_weights(self, weights: dict) -> None:
-        """The output view and the diagram for ``weights`` (``{node_id: (W, b)}``)
-        that are not the newest snapshot's: the document's, or a moment of the timeline."""
-        outputs, maps = self.probe.evaluate(self.run.prepared(), weights, self.grids())
+    def show_weights(self, weights: dict, slopes: dict | None = None) -> None:
+        """The output view and the diagram for ``weights`` (``{node_id: (W, b)}``,
+        prelu ``slopes`` ``{node_id: alpha}``) that are not the newest
+        snapshot's: the document's, or a moment of the timeline."""
+        outputs, maps = self.probe.evaluate(self.run.prepared(), weights, self.grids(), slopes=slopes)
         if self._grid_shown():
             self.boundary.set_output(outputs, *self._scale())
         self.scene.show_live(weights, maps, NEURON_RES)
@@ -267,7 +272,8 @@ class LiveView(QObject):
 
     def evaluate(self, snap, outputs: bool = True, maps: bool = True):
         """(outputs, neuron maps) of ``snap``'s weights over the view shown now."""
-        return self.probe.evaluate(self.run.prepared(), snap.weights, self.grids(), outputs, maps)
+        return self.probe.evaluate(self.run.prepared(), snap.weights, self.grids(), outputs, maps,
+                                   snap.slopes)
 
     def show_output(self, snap) -> None:
         if not self._grid_shown():

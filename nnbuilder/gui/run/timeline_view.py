@@ -80,7 +80,7 @@ class TimelineView(QObject):
     def _draw_moment(self) -> None:
         m = self.run.state.moment
         if m is not None and m.step == self.step:
-            self.live.show_weights(m.weights)
+            self.live.show_weights(m.weights, m.slopes)
             self._drawn = m.step
 
     def back_to_live(self, redraw: bool = True) -> None:
