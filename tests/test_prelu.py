@@ -153,3 +153,150 @@ def test_an_activation_node_refuses_prelu():
     g.connect(act, out)
     problems = [p for p in g.errors() if p.node_id == act]
     assert problems and "Dense or Output layer" in problems[0].message
+
+
+# ------------------------------------------------------------ files
+def trained_prelu_doc(hidden_units=3):
+    """A prelu network with slopes other than 0.25 (one negative), with its data."""
+    from nnbuilder.core.files.modelfile import ModelDocument
+    g = Graph.chain([2, hidden_units, 2], activation="prelu", output_activation="softmax",
+                    loss="cross_entropy")
+    net = Network(g)
+    rng = np.random.default_rng(2)
+    net.init_params(rng)
+    for alpha in net.slopes.values():
+        alpha[:] = rng.normal(0, 0.6, alpha.shape)
+    return ModelDocument(g, net.get_weights(), TrainConfig(optimizer="adam"), {"name": "circle"}), net
+
+
+def reference_outputs(net: Network, X):
+    """The network's outputs in plain NumPy: x W + b, max(0, a) + alpha min(0, a), softmax."""
+    h = X
+    for nid, (W, b) in net.params.items():
+        a = h @ W + b
+        if nid in net.slopes:
+            h = np.maximum(a, 0) + net.slopes[nid] * np.minimum(a, 0)
+        else:
+            e = np.exp(a - a.max(axis=1, keepdims=True))
+            h = e / e.sum(axis=1, keepdims=True)
+    return h
+
+
+def test_the_model_file_stores_the_slopes_and_reads_them_back(tmp_path):
+    from nnbuilder.core.files.modelfile import load_model, model_from_dict, save_model
+    from nnbuilder.core.errors import ModelFileError
+    doc, net = trained_prelu_doc()
+    path = tmp_path / "prelu.json"
+    save_model(path, doc)
+    data = json.loads(path.read_text())
+    hidden = net.order[1]
+    assert data["weights"][hidden]["alpha"] == net.slopes[hidden].tolist()
+    assert "alpha" not in data["weights"]["output"]  # softmax learns no slope
+    back = load_model(path)
+    np.testing.assert_array_equal(back.weights[hidden]["alpha"], net.slopes[hidden])
+    X = np.random.default_rng(0).normal(size=(20, 2))
+    again = Network(back.graph)
+    again.set_weights(back.weights)
+    np.testing.assert_allclose(again.predict(X), reference_outputs(net, X), atol=1e-12)
+    # refused with the JSON path: slopes missing, of the wrong length, on a layer without prelu
+    for change, where in [(lambda d: d["weights"][hidden].pop("alpha"), f"$.weights.{hidden}"),
+                          (lambda d: d["weights"][hidden].update(alpha=[0.1]), f"$.weights.{hidden}.alpha"),
+                          (lambda d: d["weights"]["output"].update(alpha=[0.1, 0.2]), "$.weights.output.alpha")]:
+        bad = json.loads(path.read_text())
+        change(bad)
+        with pytest.raises(ModelFileError) as e:
+            model_from_dict(bad)
+        assert e.value.path == where
+
+
+def test_an_older_file_without_prelu_still_loads():
+    from nnbuilder.core.files.modelfile import load_model
+    from nnbuilder.core.resources import resource
+    doc = load_model(resource("examples", "xor.json"))
+    net = Network(doc.graph)
+    net.set_weights(doc.weights) if doc.weights else None
+    assert net.slopes == {} and net.n_params == doc.graph.total_params()
+
+
+def test_onnx_export_is_a_prelu_with_the_slopes_and_imports_back(tmp_path):
+    import onnx
+    import onnxruntime as ort
+    from nnbuilder.core.files.exports import write_export
+    from nnbuilder.core.files.import_onnx import load_onnx
+    doc, net = trained_prelu_doc()
+    path = tmp_path / "prelu.onnx"
+    write_export(doc, "onnx", path)
+    model = onnx.load(str(path))
+    prelus = [n for n in model.graph.node if n.op_type == "PRelu"]
+    assert len(prelus) == 1
+    slope = next(i for i in model.graph.initializer if i.name == prelus[0].input[1])
+    hidden = net.order[1]
+    np.testing.assert_allclose(onnx.numpy_helper.to_array(slope), net.slopes[hidden], rtol=1e-7)
+    X = np.random.default_rng(1).normal(0, 2, (50, 2))
+    y = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(
+        None, {"x": X.astype(np.float32)})[0]
+    np.testing.assert_allclose(y, reference_outputs(net, X), atol=1e-5)
+    back = load_onnx(str(path))
+    dense = back.graph.nodes_of_type("dense")[0]
+    assert dense.params["activation"] == "prelu"
+    np.testing.assert_allclose(back.weights[dense.id]["alpha"], net.slopes[hidden], rtol=1e-7)
+    again = Network(back.graph)
+    again.set_weights(back.weights)
+    np.testing.assert_allclose(again.predict(X), reference_outputs(net, X), atol=1e-5)
+
+
+def test_onnx_import_reads_torchs_own_prelu_export(tmp_path):
+    from nnbuilder.core.files.import_onnx import load_onnx
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.PReLU(num_parameters=4),
+                                torch.nn.Linear(4, 1))
+    with torch.no_grad():
+        model[1].weight.copy_(torch.tensor([0.1, -0.3, 0.25, 0.7]))
+    path = tmp_path / "torch.onnx"
+    torch.onnx.export(model, torch.zeros(1, 2), str(path), input_names=["x"], output_names=["y"],
+                      dynamic_axes={"x": {0: "N"}, "y": {0: "N"}}, dynamo=False)
+    doc = load_onnx(str(path))
+    dense = doc.graph.nodes_of_type("dense")[0]
+    assert dense.params["activation"] == "prelu"
+    np.testing.assert_allclose(doc.weights[dense.id]["alpha"], [0.1, -0.3, 0.25, 0.7], rtol=1e-7)
+    X = np.random.default_rng(3).normal(0, 2, (40, 2))
+    net = Network(doc.graph)
+    net.set_weights(doc.weights)
+    with torch.no_grad():
+        want = model(torch.tensor(X, dtype=torch.float32)).double().numpy()
+    np.testing.assert_allclose(net.predict(X), want, atol=1e-5)
+
+
+def test_a_prelu_after_something_other_than_a_layer_is_refused():
+    import onnx
+    from onnx import helper, TensorProto
+    from nnbuilder.core.files.import_onnx import OnnxImportError, from_onnx
+    W = helper.make_tensor("W", TensorProto.FLOAT, [2, 2], [1, 0, 0, 1])
+    s = helper.make_tensor("s", TensorProto.FLOAT, [2], [0.1, 0.2])
+    nodes = [helper.make_node("Gemm", ["x", "W"], ["z"]), helper.make_node("Relu", ["z"], ["r"]),
+             helper.make_node("PRelu", ["r", "s"], ["y"])]
+    g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 2])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 2])], [W, s])
+    with pytest.raises(OnnxImportError, match="PRelu"):
+        from_onnx(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]))
+
+
+def test_the_torch_script_has_nn_prelu_with_the_trained_slopes(tmp_path):
+    import importlib.util
+    from nnbuilder.core.files.exports import write_export
+    doc, net = trained_prelu_doc()
+    path = tmp_path / "prelu_net.py"
+    write_export(doc, "torch", path)
+    text = path.read_text()
+    assert "torch.nn.PReLU(num_parameters=3" in text
+    spec = importlib.util.spec_from_file_location("exported_prelu_net", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    model = module.Net().eval()
+    hidden = net.order[1]
+    np.testing.assert_array_equal(model.prelu[hidden].weight.detach().numpy(), net.slopes[hidden])
+    assert model.weights()[hidden]["alpha"] == net.slopes[hidden].tolist()
+    X = np.random.default_rng(4).normal(0, 2, (30, 2))
+    with torch.no_grad():
+        got = model(torch.tensor(X)).numpy()
+    np.testing.assert_allclose(got, reference_outputs(net, X), atol=1e-12)

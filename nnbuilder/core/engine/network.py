@@ -86,6 +86,8 @@ class Network:
         self.params = self.unflatten(self.theta)
         self.grads = self.unflatten(self.grad)
         self.slopes, self.slope_grads = self.unflatten_slopes(self.theta), self.unflatten_slopes(self.grad)
+        for nid, alpha in self.slopes.items():  # the initial slope until weights are drawn or loaded
+            alpha.fill(self.nodes[nid].alpha)
         self.loss = LOSSES[self.nodes[self.output_id].params["loss"]]
         self.rng = np.random.default_rng(0)  # replaced by the trainer's generator; dropout draws from it
         self._plans: OrderedDict[int, Plan] = OrderedDict()
