@@ -237,7 +237,9 @@ class Inspector(QWidget):
                        init_value=p.get("initializer") == "constant", params=spec.weighted)
         for key, widget in self.rows.items():
             self.form.setRowVisible(widget, visible[key])
-        self.form.labelForField(self.alpha).setText("Slope a" if act == "leaky_relu" else "Scale a")
+        # prelu's a is where its learned slopes start (then each unit trains its own)
+        self.form.labelForField(self.alpha).setText(
+            {"leaky_relu": "Slope a", "prelu": "Initial slope a"}.get(act, "Scale a"))
         with self._quiet():
             if self.name.text() != node.name:
                 self.name.setText(node.name)
