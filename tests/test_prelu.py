@@ -300,3 +300,22 @@ def test_the_torch_script_has_nn_prelu_with_the_trained_slopes(tmp_path):
     with torch.no_grad():
         got = model(torch.tensor(X)).numpy()
     np.testing.assert_allclose(got, reference_outputs(net, X), atol=1e-12)
+
+
+def test_the_loss_surface_uses_the_trained_slopes():
+    """A snapshot's (W, b) with its slopes: the surface's loss is the trainer's, not
+    the loss of the initial slopes."""
+    from nnbuilder.core.teaching.surface import LossSurface
+    net = Network(Graph.chain([2, 4, 1], activation="prelu", output_activation="sigmoid", loss="bce"))
+    data = TrainData.from_dataset(make_dataset("circle", samples=60, seed=1), net, 1.0)
+    t = Trainer(net, data, TrainConfig(optimizer="adam", lr=0.05, batch_size=60), seed=2)
+    t.run(30)
+    snap_weights, slopes = net.unflatten(net.theta.copy()), net.unflatten_slopes(net.theta.copy())
+    assert np.abs(slopes["dense1"] - 0.25).max() > 0.01
+    s = LossSurface(net.detached(), data)
+    s.set_weights(snap_weights, slopes)
+    assert s.loss() == pytest.approx(net.evaluate(data.X_train, data.Y_train)[0], rel=1e-12)
+    s.set_weights(net.get_weights())  # a document's entries carry "alpha"
+    assert s.loss() == pytest.approx(net.evaluate(data.X_train, data.Y_train)[0], rel=1e-12)
+    s.set_weights(snap_weights)  # without them: the initial slopes, never garbage
+    np.testing.assert_array_equal(s.net.slopes["dense1"], 0.25)
