@@ -319,3 +319,29 @@ def test_the_loss_surface_uses_the_trained_slopes():
     assert s.loss() == pytest.approx(net.evaluate(data.X_train, data.Y_train)[0], rel=1e-12)
     s.set_weights(snap_weights)  # without them: the initial slopes, never garbage
     np.testing.assert_array_equal(s.net.slopes["dense1"], 0.25)
+
+
+@pytest.mark.parametrize("slope", [[0.1, -0.4, 0.3], [0.2]], ids=["per-unit", "shared"])
+def test_onnx_import_reads_a_prelu_after_matmul_and_add(slope):
+    from onnx import TensorProto, helper
+    from nnbuilder.core.files.import_onnx import from_onnx
+    rng = np.random.default_rng(5)
+    W1, b1, W2 = rng.normal(size=(2, 3)), rng.normal(size=3), rng.normal(size=(3, 1))
+    T_ = lambda name, a: helper.make_tensor(name, TensorProto.FLOAT, np.shape(a),  # noqa: E731
+                                            np.asarray(a, dtype=np.float32).ravel())
+    nodes = [helper.make_node("MatMul", ["x", "W1"], ["m"]), helper.make_node("Add", ["m", "b1"], ["z"]),
+             helper.make_node("PRelu", ["z", "s"], ["h"]), helper.make_node("MatMul", ["h", "W2"], ["y"])]
+    g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 2])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 1])],
+                          [T_("W1", W1), T_("b1", b1), T_("s", slope), T_("W2", W2)])
+    doc = from_onnx(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]))
+    dense = doc.graph.nodes_of_type("dense")[0]
+    assert dense.params["activation"] == "prelu"
+    want = np.broadcast_to(np.float32(slope), (3,))
+    np.testing.assert_array_equal(doc.weights[dense.id]["alpha"], want)
+    X = rng.normal(size=(10, 2))
+    z = X @ W1.astype(np.float32) + b1.astype(np.float32)
+    expected = np.where(z > 0, z, want * z) @ W2.astype(np.float32)
+    net = Network(doc.graph)
+    net.set_weights(doc.weights)
+    np.testing.assert_allclose(net.predict(X), expected, rtol=1e-6, atol=1e-6)
