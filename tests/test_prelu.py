@@ -345,3 +345,21 @@ def test_onnx_import_reads_a_prelu_after_matmul_and_add(slope):
     net = Network(doc.graph)
     net.set_weights(doc.weights)
     np.testing.assert_allclose(net.predict(X), expected, rtol=1e-6, atol=1e-6)
+
+
+def test_switching_the_activation_after_training_still_saves_a_file_that_loads(tmp_path):
+    """Weights trained with tanh, then prelu chosen (no slopes yet), and back:
+    the file has alpha exactly where the graph has prelu."""
+    from nnbuilder.core.files.modelfile import ModelDocument, load_model, save_model
+    g = Graph.chain([2, 3, 1])
+    net = Network(g)
+    net.init_params(np.random.default_rng(0))
+    doc = ModelDocument(g, net.get_weights())
+    g.set_params("dense1", activation="prelu", alpha=0.1)
+    save_model(tmp_path / "a.json", doc)
+    back = load_model(tmp_path / "a.json")
+    np.testing.assert_array_equal(back.weights["dense1"]["alpha"], [0.1, 0.1, 0.1])
+    np.testing.assert_array_equal(back.weights["dense1"]["W"], net.params["dense1"][0])
+    back.graph.set_params("dense1", activation="tanh")
+    save_model(tmp_path / "b.json", back)
+    assert "alpha" not in load_model(tmp_path / "b.json").weights["dense1"]

@@ -30,6 +30,7 @@ import numpy as np
 from ..data.datasets import CSV_OPTIONS, DATASETS, make_dataset
 from ..data.datasource import check_rows, relative_csv, resolve_csv
 from ..errors import GraphError, ModelFileError, NNBuilderError
+from ..functions.activations import ACTIVATIONS
 from ..functions.features import columns_needed
 from ..model.graph import Graph, GraphDictError
 from .modelschema import build_model_schema
@@ -89,13 +90,21 @@ def _finite_or_raise(value: Any, path: str) -> None:
 
 def model_to_dict(doc: ModelDocument, folder: str | os.PathLike | None = None) -> dict:
     """The JSON-ready dict of ``doc``; raises ModelFileError on NaN/Inf.
-    For a file in ``folder``, a CSV file there or below is named relative to it."""
+    For a file in ``folder``, a CSV file there or below is named relative to it.
+    A layer's ``alpha`` is written when the graph makes it a prelu layer (its
+    initial slopes where the weights have none: the activation was just
+    switched to prelu), and only then."""
     weights = None
     if doc.weights is not None:
         weights = {}
         for nid, entry in doc.weights.items():
-            names = ("mean", "std") if "mean" in entry else \
-                ("W", "b", "alpha") if entry.get("alpha") is not None else ("W", "b")
+            names = ("mean", "std") if "mean" in entry else ("W", "b")
+            node = doc.graph.nodes.get(nid)
+            if "mean" not in entry and node is not None and \
+                    ACTIVATIONS[node.params.get("activation", "linear")].learned:
+                names += ("alpha",)
+                if entry.get("alpha") is None or np.shape(entry["alpha"]) != (node.params["units"],):
+                    entry = {**entry, "alpha": np.full(node.params["units"], node.alpha)}
             weights[nid] = {}
             for name in names:
                 arr = entry.get(name)
