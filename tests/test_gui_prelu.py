@@ -51,6 +51,11 @@ def test_a_prelu_layer_from_the_inspector_to_the_saved_file(qtbot, make_window, 
     assert [grid.item(3, j).toolTip().split(" = ")[1].split(":")[0] for j in range(2)] == \
         [f"{v:.10g}" for v in slopes]
     assert not grid.item(3, 0).flags() & Qt.ItemFlag.ItemIsEditable
+    # A hovered neuron of the layer tells its slope beside its bias.
+    item = w.scene.node_items["dense1"]
+    qtbot.mouseMove(w.view.viewport(), view_point(w.view, item.neuron_centers()[1]))
+    qtbot.waitUntil(lambda: "unit 2" in item.toolTip(), timeout=WAIT)
+    assert f"α[2] = <b>{slopes[1]:.5g}</b>" in item.toolTip()
 
     # A click on a weight line into unit 2 of the prelu layer: its slope's chain rule too.
     w.learn.select_row(1)

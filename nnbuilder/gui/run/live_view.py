@@ -212,7 +212,7 @@ class LiveView(QObject):
         outputs, maps = self.probe.evaluate(self.run.prepared(), weights, self.grids(), slopes=slopes)
         if self._grid_shown():
             self.boundary.set_output(outputs, *self._scale())
-        self.scene.show_live(weights, maps, NEURON_RES)
+        self.scene.show_live(weights, maps, NEURON_RES, slopes)
 
     def _show_running(self) -> None:
         self.counters.show_running(self.run.running)
@@ -330,7 +330,8 @@ class LiveView(QObject):
             if (final or self._frame % STATS_EVERY == 0) and self.layer_plot.isVisible():
                 self.layer_plot.update_from(snap, self.run.document.graph.label)
         if diagram:
-            self.scene.show_live(snap.weights, self.evaluate(snap, outputs=False)[1], NEURON_RES)
+            self.scene.show_live(snap.weights, self.evaluate(snap, outputs=False)[1], NEURON_RES,
+                                 snap.slopes)
         last = snap.last
         test = "" if not np.isfinite(last["test_loss"]) else f" · test {last['test_loss']:.4g}"
         self.counters.show(snap.epoch, snap.step, snap.steps_per_sec, snap.elapsed,
