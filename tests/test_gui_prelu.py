@@ -5,6 +5,7 @@ the slopes in the weights table, save and find them in the file."""
 import contextlib
 import io
 import json
+import re
 
 import numpy as np
 import pytest
@@ -85,3 +86,31 @@ def test_a_prelu_layer_from_the_inspector_to_the_saved_file(qtbot, make_window, 
     assert got["text"] == ref["text"] and got["gradient"] == pytest.approx(ref["gradient"], rel=1e-12)
     assert ref["text"].startswith("dL/dalpha = ") and ref["gradient"] != 0
     assert ref["text"] in w.learn_panel.text.toPlainText()
+
+
+def test_step_through_lists_the_slope_the_step_moved(qtbot, make_window):
+    """Step through on a prelu network: the chosen weight's unit gets its slope's
+    chain rule, and the update's list has the slope with its old and new value."""
+    from nnbuilder.core.files.examples import shipped_examples
+
+    w = make_window()
+    assert w.files.open_example(next(e for e in shipped_examples() if e.name == "xor"))
+    w.select_node("dense1")
+    w.inspector.activation.setCurrentText("prelu")
+    before = -1 if w.run.snapshot is None else w.run.snapshot.step
+    w.step_button.click()
+    wait_drawn(qtbot, w, lambda s: s.step > before, timeout=WAIT)
+    w.learn.select_row(0)
+    w.learn.select_weight("dense1", 1, 0)  # W[2, 1]: its unit 1's slope is α[1]
+    assert "∂L/∂α" in w.learn_panel.text.toPlainText()
+    old = w.run.snapshot.slopes["dense1"].copy()
+    w.learn_panel.by_hand.setChecked(True)
+    w.learn_panel.step_button.click()
+    while w.learn.stepping is not None and not w.learn.stepping.waiting:
+        w.learn_panel.next_button.click()
+    qtbot.waitUntil(lambda: w.learn.stepping is None, timeout=WAIT)
+    new = w.run.snapshot.slopes["dense1"]
+    assert not np.array_equal(old, new)
+    text = w.learn_panel.text.toPlainText()
+    listed = re.findall(r"(?:Dense 1|Output) (?:W\[\d, \d\]|b\[\d\]|α\[\d\])", text)
+    assert set(listed[:2]) == {"Dense 1 W[2, 1]", "Dense 1 α[1]"}  # the chosen ones, then the largest changes

@@ -402,7 +402,9 @@ class LearnController(QObject):
         if self.weight is not None:
             nid, r, c = self.weight.node, self.weight.row, self.weight.col
             key, idx = ("b", (c,)) if r is None else ("W", (r, c))
-            chosen = [x for x in rows if x[1] == nid and x[2] == key and x[3] == idx]
+            # the chosen weight, and its unit's prelu slope if it learns one
+            chosen = [x for x in rows if x[1] == nid and ((x[2] == key and x[3] == idx) or
+                                                          (x[2] == "alpha" and x[3] == (c,)))]
         lines = [f"<p><b>Update</b> (step {snap.step:,}): each weight moved by −lr × its batch "
                  "gradient (as the optimizer scales it). The largest changes:</p>",
                  "<table cellspacing='0' cellpadding='2'><tr><th align='left'>weight</th>"
