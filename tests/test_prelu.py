@@ -363,3 +363,31 @@ def test_switching_the_activation_after_training_still_saves_a_file_that_loads(t
     back.graph.set_params("dense1", activation="tanh")
     save_model(tmp_path / "b.json", back)
     assert "alpha" not in load_model(tmp_path / "b.json").weights["dense1"]
+
+
+@pytest.mark.parametrize("settings", [dict(optimizer="sgd", lr=0.05, momentum=0.8, nesterov=True, l2=0.05),
+                                      dict(optimizer="rmsprop", lr=0.01, rho=0.8, l1=0.01)],
+                         ids=["sgd-l2", "rmsprop-l1"])
+def test_the_torch_scripts_training_takes_nnbuilders_steps_with_slopes(tmp_path, capsys, settings):
+    """The exported script trains nn.PReLU's slopes as nnbuilder does, and
+    regularizes the weights only (a decayed slope would differ at once)."""
+    from nnbuilder.cli import main
+    from nnbuilder.core.files.modelfile import load_model
+    from test_export import classification_csv, export, load_script, trained
+    data = tmp_path / "d.csv"
+    classification_csv(data)
+    g = Graph.chain([2, 5, 1], activation="prelu", output_activation="sigmoid", loss="bce")
+    doc = trained(g, **settings, batch_size=100)
+    doc.labels = ["differ", "same"]
+    model, script = export(tmp_path, capsys, doc, "torch")
+    ours, theirs = tmp_path / "ours.json", tmp_path / "theirs.json"
+    assert main(["train", str(model), "--data", str(data), "--target", "sign", "--split", "1",
+                 "--epochs", "4", "-o", str(ours)]) == 0
+    load_script(script).train(["--data", str(data), "--target", "sign", "--epochs", "4",
+                               "--dtype", "float64", "-o", str(theirs)])
+    a, b = load_model(ours).weights, load_model(theirs).weights
+    assert set(b["dense1"]) == {"W", "b", "alpha"}
+    for nid in a:
+        for key in a[nid]:
+            np.testing.assert_allclose(b[nid][key], a[nid][key], rtol=0, atol=1e-12, err_msg=f"{nid}.{key}")
+    assert np.abs(a["dense1"]["alpha"] - doc.weights["dense1"]["alpha"]).max() > 1e-4  # they trained
