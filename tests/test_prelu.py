@@ -268,7 +268,6 @@ def test_onnx_import_reads_torchs_own_prelu_export(tmp_path):
 
 
 def test_a_prelu_after_something_other_than_a_layer_is_refused():
-    import onnx
     from onnx import helper, TensorProto
     from nnbuilder.core.files.import_onnx import OnnxImportError, from_onnx
     W = helper.make_tensor("W", TensorProto.FLOAT, [2, 2], [1, 0, 0, 1])
