@@ -90,7 +90,8 @@ class Node:
 
     @property
     def alpha(self) -> float:
-        """The activation parameter in force (leaky ReLU slope, ELU scale)."""
+        """The activation parameter in force (leaky ReLU slope, ELU scale,
+        the slope a prelu layer's units start from before they learn their own)."""
         a = self.params.get("alpha")
         return DEFAULT_ALPHA.get(self.params.get("activation"), 0.0) if a is None else float(a)
 
