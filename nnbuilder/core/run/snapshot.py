@@ -56,6 +56,7 @@ class LiveSnapshot:
     last_rows: np.ndarray | None = None
     next_rows: np.ndarray | None = None
     blas_threads: int = 1  # the BLAS threads the run trains with (as the BLAS library says)
+    slopes: dict = field(default_factory=dict)  # {node_id: alpha (units,)} of the prelu layers
 
 
 def build_snapshot(trainer: Trainer, parts=ALL_PARTS, **status) -> LiveSnapshot:
@@ -83,8 +84,10 @@ def build_snapshot(trainer: Trainer, parts=ALL_PARTS, **status) -> LiveSnapshot:
     timeline = trainer.timeline
     if "timeline" in parts and timeline is not None:
         status.setdefault("timeline", timeline.table())
+    theta = net.theta.copy()
     return LiveSnapshot(
-        step=trainer.step, epoch=trainer.epoch, weights=net.unflatten(net.theta.copy()),
+        step=trainer.step, epoch=trainer.epoch, weights=net.unflatten(theta),
+        slopes=net.unflatten_slopes(theta),
         stats=stats, last=dict(trainer.history.last), metric_name=trainer.metric_name,
         config=TrainConfig(**trainer.config.to_dict()),
         confusion=None if report is None else report.confusion, report=report, stop_reason=trainer.stop_reason,

@@ -244,7 +244,9 @@ class Inspector(QWidget):
                        init_value=p.get("initializer") == "constant", params=spec.weighted)
         for key, widget in self.rows.items():
             self.form.setRowVisible(widget, visible[key])
-        self.form.labelForField(self.alpha).setText("Slope α" if act == "leaky_relu" else "Scale α")
+        # prelu's α is where its learned slopes start (then each unit trains its own)
+        self.form.labelForField(self.alpha).setText(
+            {"leaky_relu": "Slope α", "prelu": "Initial slope α"}.get(act, "Scale α"))
         with self._quiet():
             if self.name.text() != node.name:
                 self.name.setText(node.name)

@@ -379,6 +379,8 @@ class RunController(QObject):
             weights = {k: v for k, v in kept.items() if "W" in v}
         else:
             weights = {nid: {"W": W, "b": b} for nid, (W, b) in snap.weights.items()}
+            for nid, alpha in snap.slopes.items():
+                weights[nid]["alpha"] = alpha
         stats = self.prepared().input_stats
         if weights:
             for node in self.document.graph.nodes_of_type("input"):
