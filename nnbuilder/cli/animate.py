@@ -1,0 +1,61 @@
+"""``nnbuilder train ... --animate OUT.gif``: the run's output view as an
+animation, drawn headless by the core's frame renderer from the moments a
+timeline keeps at a stride (about ``--frames`` of them, evenly spaced, plus
+the end of the run)."""
+from __future__ import annotations
+
+import math
+import os
+import sys
+
+from nnbuilder.core.files.animation import FORMATS, AnimationFile, moment_frames, scene_for
+from nnbuilder.core.run.frames import FrameOptions
+from nnbuilder.core.run.outputview import default_axes
+from nnbuilder.core.run.timeline import Timeline, capture
+
+__all__ = ["check_path", "attach", "write"]
+
+
+def check_path(path: str) -> str | None:
+    """Why ``path`` cannot take an animation (None: it can), before training."""
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix not in FORMATS:
+        return f"--animate writes {' or '.join(FORMATS)} ({', '.join(FORMATS.values())}), not {path!r}"
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        return f"--animate: the folder {folder} does not exist"
+    return None
+
+
+def attach(trainer, frames: int, epochs: int) -> Timeline:
+    """A timeline on ``trainer`` keeping a moment every ``stride`` steps, the
+    stride chosen so that ``epochs`` more epochs give at most ``frames`` moments."""
+    steps = max(1, (epochs - trainer.epoch) * trainer.steps_per_epoch)
+    timeline = Timeline(capacity=frames + 1)  # (the stride keeps it below: never thinned)
+    timeline.stride = max(1, math.ceil(steps / max(frames - 1, 1)))
+    trainer.timeline = timeline
+    timeline.record(trainer)  # the start
+    return timeline
+
+
+def write(path: str, trainer, timeline: Timeline, dataset, graph, split_rows, loss_curve: bool,
+          frame_ms: int, size: int) -> tuple[list[str], int]:
+    """Draw the timeline's moments and the end of the run; (the paths written, frames)."""
+    moments = list(timeline.moments)
+    if not moments or moments[-1].step < trainer.step:
+        moments.append(capture(trainer))  # the end of the run, off the stride
+    h = trainer.history
+    history = (h.column("epoch"), h.column("train_loss"), h.column("test_loss"))
+    scene = scene_for(trainer.network, dataset, graph, split_rows, history,
+                      FrameOptions(size=size, loss=loss_curve), default_axes(dataset.X))
+    if scene is None:
+        print("nnbuilder: --animate: the output view cannot show this data", file=sys.stderr)
+        return [], 0
+    out = AnimationFile(path, frame_ms)
+    try:
+        for rgb in moment_frames(scene, trainer.network, moments):
+            out.add(rgb)
+        return out.finish(), out.frames
+    except BaseException:
+        out.abort()  # (an interrupted run leaves no half-written file)
+        raise
