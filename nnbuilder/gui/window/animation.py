@@ -258,8 +258,12 @@ class AnimationExport(QObject):
         """The diagram showing ``weights``, ``height`` pixels high, as the window paints it."""
         self.scene.show_live(weights, maps, NEURON_RES)
         rect = exports.diagram_rect(self.scene)
-        width = max(1, int(round(height * rect.width() / max(rect.height(), 1.0))))
-        width = min(width, 3 * height)
+        width = min(int(round(height * rect.width() / max(rect.height(), 1.0))), 4 * height)
+        width = max(width, 1)
+        # A wide diagram gets a taller piece of the scene, so its background fills the frame.
+        tall = rect.width() * height / width
+        if tall > rect.height():
+            rect.adjust(0, -(tall - rect.height()) / 2, 0, (tall - rect.height()) / 2)
         image = QImage(width, height, QImage.Format.Format_RGB888)
         image.fill(QColor(*self._scene.paper))
         exports.render_scene(self.scene, image, rect)
