@@ -220,3 +220,19 @@ def test_train_animate_refuses_a_bad_path_before_training(tmp_path, capsys):
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "--animate" in err or "--frames" in err
     assert not (tmp_path / "o.json").exists()
+
+
+def test_the_several_class_image_is_the_winners_colour_nearer_grey_the_less_sure():
+    from nnbuilder.core.run.colours import output_rgba
+
+    # Three classes (orange, blue, green as on screen); a sure, a torn and an unsure cell.
+    outputs = np.array([[0.02, 0.96, 0.02], [0.5, 0.1, 0.4], [0.30, 0.30, 0.40], [0.1, 0.1, 0.8]])
+    colours = np.array([[245, 147, 34], [8, 119, 189], [44, 160, 44]], dtype=float)  # #F59322 #0877BD #2CA02C
+    rgba = output_rgba(outputs, 2, 0.5, (0, 1)).reshape(4, 4)
+    for row, out in zip(rgba, outputs):
+        k = out.argmax()
+        sure = np.clip((out.max() - 1 / 3) / (2 / 3), 0, 1)
+        expected = MID + (colours[k] - MID) * (0.25 + 0.75 * sure)
+        assert np.abs(row[:3] - expected).max() <= 1 and row[3] == 235
+    assert (output_rgba(outputs, 2, 0.5, (0, 1), discretize=True).reshape(4, 4)[:, :3]
+            == colours[outputs.argmax(axis=1)]).all()

@@ -31,8 +31,8 @@ def attach(trainer, frames: int, epochs: int) -> Timeline:
     """A timeline on ``trainer`` keeping a moment every ``stride`` steps, the
     stride chosen so that ``epochs`` more epochs give at most ``frames`` moments."""
     steps = max(1, (epochs - trainer.epoch) * trainer.steps_per_epoch)
-    timeline = Timeline(capacity=frames + 1)  # (the stride keeps it below: never thinned)
-    timeline.stride = max(1, math.ceil(steps / max(frames - 1, 1)))
+    # (the stride keeps it at most ``frames``: it never thins)
+    timeline = Timeline(capacity=frames + 1, stride=math.ceil(steps / max(frames - 1, 1)))
     trainer.timeline = timeline
     timeline.record(trainer)  # the start
     return timeline
