@@ -36,7 +36,7 @@ class FrameOptions:
     """How frames look: the output view ``size`` x ``size`` pixels, the loss
     curve under it (``loss``, ``loss_height`` pixels), the dark theme's grey,
     two colours only (``discretize``), the test points, and each font pixel
-    ``text_scale`` x ``text_scale``."""
+    ``text_scale`` x ``text_scale`` (0: one more for every 320 pixels of ``size``)."""
 
     size: int = 320
     loss: bool = True
@@ -44,13 +44,18 @@ class FrameOptions:
     dark: bool = False
     discretize: bool = False
     show_test: bool = True
-    text_scale: int = 1
+    text_scale: int = 0
+
+    @property
+    def scale(self) -> int:
+        """The text scale in use."""
+        return self.text_scale or max(1, self.size // 320)
 
     def check(self) -> None:
         if not 32 <= self.size <= 4096:
             raise ValueError(f"the frame size must be 32 to 4096 pixels, not {self.size}")
-        if not 1 <= self.text_scale <= 8:
-            raise ValueError(f"the text scale must be 1 to 8, not {self.text_scale}")
+        if not 0 <= self.text_scale <= 8:
+            raise ValueError(f"the text scale must be 1 to 8 (0: by the size), not {self.text_scale}")
 
 
 class Canvas:
@@ -176,8 +181,8 @@ class FrameScene:
                 self.history = (ep, tr, te)
         self._range = self._ranges()
         s = options.size
-        self.caption_h = (CELL[1] + 6) * options.text_scale
-        self.loss_h = options.loss_height * options.text_scale if self.history is not None else 0
+        self.caption_h = (CELL[1] + 6) * options.scale
+        self.loss_h = options.loss_height * options.scale if self.history is not None else 0
         self.height = self.caption_h + s + self.loss_h
         self.width = s
         self._cells = np.minimum((np.arange(s) * grid.resolution) // s, grid.resolution - 1)
@@ -230,7 +235,7 @@ class FrameScene:
         and the loss curve up to epoch ``at`` (the whole run's when None)."""
         o, s = self.options, self.options.size
         c = Canvas(self.height, self.width, self.paper)
-        c.text(4 * o.text_scale, 3 * o.text_scale, caption, self.ink, o.text_scale)
+        c.text(4 * o.scale, 3 * o.scale, caption, self.ink, o.scale)
         top = self.caption_h
         g = self.grid
         if g.ys is not None:
@@ -247,11 +252,11 @@ class FrameScene:
             px, py = self.to_pixels(g.xs, outputs[:, 0])
             c.polyline(px, np.clip(py, top - 1, top + s), _CURVE, 3)
             c.rgb[:top] = self.paper  # (the curve may run off the top)
-            c.text(4 * o.text_scale, 3 * o.text_scale, caption, self.ink, o.text_scale)
+            c.text(4 * o.scale, 3 * o.scale, caption, self.ink, o.scale)
         if self.names:
-            c.text(s - 4 * o.text_scale, top + s - (CELL[1] + 3) * o.text_scale,
-                   self.names[0], self.ink, o.text_scale, right=True)
-            c.text(4 * o.text_scale, top + 3 * o.text_scale, self.names[1], self.ink, o.text_scale)
+            c.text(s - 4 * o.scale, top + s - (CELL[1] + 3) * o.scale,
+                   self.names[0], self.ink, o.scale, right=True)
+            c.text(4 * o.scale, top + 3 * o.scale, self.names[1], self.ink, o.scale)
         c.rect(0, top, s - 1, top + s - 1, self.ink)
         if self.history is not None:
             self._loss(c, top + s, at)
@@ -271,6 +276,9 @@ class FrameScene:
             edge = np.zeros_like(above)
             edge[:, 1:] |= above[:, 1:] != above[:, :-1]
             edge[1:, :] |= above[1:, :] != above[:-1, :]
+            for _ in range(o.scale - 1):  # as thick as the text is large
+                edge[:, 1:] |= edge[:, :-1]
+                edge[1:, :] |= edge[:-1, :]
             c.mask(0, top, edge, _CONTOUR)
 
     def _draw_points(self, c: Canvas, points, edge) -> None:
@@ -283,7 +291,7 @@ class FrameScene:
 
     def _loss(self, c: Canvas, top: int, at: float | None) -> None:
         o, s = self.options, self.options.size
-        ts = o.text_scale
+        ts = o.scale
         ep, tr, te = self.history
         line_h = CELL[1] * ts
         x0, x1 = 6 * ts, s - 6 * ts
@@ -304,7 +312,7 @@ class FrameScene:
 
         for values, pen in ((te, TEST_PEN), (tr, TRAIN_PEN)):
             if np.isfinite(values[:upto]).any():
-                c.polyline(*xy(values), hex_rgb(pen), 2)
+                c.polyline(*xy(values), hex_rgb(pen), 2 * ts)
         if at is not None:
             mx = int(round(x0 + min(max(at, 0.0), e_hi) / e_hi * (x1 - x0)))
-            c.rgb[y0 + 1:y1, mx] = (224, 49, 49)  # the moment, as the timeline's marker
+            c.rgb[y0 + 1:y1, mx:mx + ts] = (224, 49, 49)  # the moment, as the timeline's marker

@@ -35,12 +35,14 @@ ANIMATION_FILTER = "Animated GIF (*.gif);;PNG sequence (*.png)"
 
 @dataclass(frozen=True)
 class AnimationSettings:
-    """What the dialog asks: frames at most, the loss curve, the diagram beside it, each frame's time."""
+    """What the dialog asks: frames at most, the loss curve, the diagram beside it, each frame's
+    time, the output view's side in pixels."""
 
     frames: int = DEFAULT_FRAMES
     loss: bool = True
     diagram: bool = False
     frame_ms: int = 100
+    size: int = 320
 
 
 def pick_moments(steps: np.ndarray, frames: int) -> list[int]:
@@ -72,6 +74,13 @@ class AnimationDialog(QDialog):
         self.frame_ms.setSingleStep(10)
         self.frame_ms.setSuffix(" ms")
         self.frame_ms.setValue(100)
+        self.size = QSpinBox()
+        self.size.setObjectName("animationSize")
+        self.size.setRange(160, 1600)
+        self.size.setSingleStep(40)
+        self.size.setSuffix(" px")
+        self.size.setValue(320)
+        self.size.setToolTip("The output view's side; its text grows with it (twice as large from 640 px)")
         self.loss = QCheckBox("with the loss curve")
         self.loss.setObjectName("animationLoss")
         self.loss.setChecked(True)
@@ -79,6 +88,7 @@ class AnimationDialog(QDialog):
         self.diagram.setObjectName("animationDiagram")
         form.addRow("&Frames (at most):", self.frames)
         form.addRow("Each frame &shows:", self.frame_ms)
+        form.addRow("Output view &size:", self.size)
         form.addRow(self.loss)
         form.addRow(self.diagram)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -88,7 +98,7 @@ class AnimationDialog(QDialog):
 
     def settings(self) -> AnimationSettings:
         return AnimationSettings(self.frames.value(), self.loss.isChecked(), self.diagram.isChecked(),
-                                 self.frame_ms.value())
+                                 self.frame_ms.value(), self.size.value())
 
     @classmethod
     def ask(cls, parent: QWidget | None, moments: int) -> AnimationSettings | None:
@@ -181,7 +191,7 @@ class AnimationExport(QObject):
             grid, (ds.X[tr], ds.y[tr]), (ds.X[te], ds.y[te]), ds.task,
             output_scale(self.run.document.graph, ds),
             (c.column("epoch"), c.column("train_loss"), c.column("test_loss")),
-            FrameOptions(loss=settings.loss, dark=dark(), discretize=self.options.discretize.isChecked(),
+            FrameOptions(size=settings.size, loss=settings.loss, dark=dark(), discretize=self.options.discretize.isChecked(),
                          show_test=self.options.show_test.isChecked()), names)
         self._index = 0
         p = self.progress = QProgressDialog("Writing the animation…", "Cancel", 0, len(self._frames), self._parent)
