@@ -82,22 +82,22 @@ class Canvas:
         region[mask[y0 - y:y1 - y, x0 - x:x1 - x]] = colour
 
     def polyline(self, xs: np.ndarray, ys: np.ndarray, colour, width: int = 2) -> None:
-        """A line through the points (pixel coordinates), ``width`` pixels thick."""
+        """A line through the points (pixel coordinates), ``width`` pixels thick;
+        a segment with an end not finite is left out."""
         xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
-        ok = np.isfinite(xs) & np.isfinite(ys)
-        if ok.sum() < 1:
+        if len(xs) < 2:
+            if len(xs) and np.isfinite(xs[0]) and np.isfinite(ys[0]):
+                self.dots(xs, ys, colour, width)
             return
-        px, py = [], []
-        for (ax, ay, bx, by) in zip(xs[:-1], ys[:-1], xs[1:], ys[1:]):
-            if not (np.isfinite(ax) and np.isfinite(ay) and np.isfinite(bx) and np.isfinite(by)):
-                continue
-            n = int(max(abs(bx - ax), abs(by - ay))) + 2
-            t = np.linspace(0.0, 1.0, n)
-            px.append(ax + (bx - ax) * t)
-            py.append(ay + (by - ay) * t)
-        if not px:
-            px, py = [xs[ok]], [ys[ok]]
-        self.dots(np.concatenate(px), np.concatenate(py), colour, width)
+        ax, ay, bx, by = xs[:-1], ys[:-1], xs[1:], ys[1:]
+        ok = np.isfinite(ax) & np.isfinite(ay) & np.isfinite(bx) & np.isfinite(by)
+        ax, ay, bx, by = ax[ok], ay[ok], bx[ok], by[ok]
+        h, w = self.rgb.shape[:2]
+        # Points a pixel apart along each segment (at most the canvas's size per segment).
+        n = (np.minimum(np.maximum(np.abs(bx - ax), np.abs(by - ay)), h + w) + 2).astype(np.int64)
+        seg = np.repeat(np.arange(len(n)), n)
+        t = (np.arange(len(seg)) - np.repeat(np.cumsum(n) - n, n)) / np.repeat(n - 1, n)
+        self.dots(ax[seg] + (bx - ax)[seg] * t, ay[seg] + (by - ay)[seg] * t, colour, width)
 
     def dots(self, xs: np.ndarray, ys: np.ndarray, colour, width: int = 1) -> None:
         """Squares of ``width`` pixels at the points (pixel coordinates), clipped."""
@@ -238,21 +238,17 @@ class FrameScene:
         c.text(4 * o.scale, 3 * o.scale, caption, self.ink, o.scale)
         top = self.caption_h
         g = self.grid
-        if g.ys is not None:
-            if outputs is not None:
-                self._boundary(c, outputs, top)
-            else:
-                c.rgb[top:top + s] = (MID_DARK if o.dark else MID_LIGHT).astype(np.uint8)
-        else:
+        if g.ys is not None and outputs is not None:
+            self._boundary(c, outputs, top)
+        else:  # 1-D data, or no output yet: the map's middle grey
             c.rgb[top:top + s] = (MID_DARK if o.dark else MID_LIGHT).astype(np.uint8)
+        if g.ys is None and outputs is not None:  # the fitted curve, under the points as on screen
+            px, py = self.to_pixels(g.xs, outputs[:, 0])
+            py = np.where((py >= top + 1) & (py <= top + s - 2), py, np.nan)  # (off the view: left out)
+            c.polyline(px, py, _CURVE, 3 * o.scale)
         if self.test is not None:
             self._draw_points(c, self.test, (255, 255, 255))
         self._draw_points(c, self.train, _CONTOUR)
-        if g.ys is None and outputs is not None:
-            px, py = self.to_pixels(g.xs, outputs[:, 0])
-            c.polyline(px, np.clip(py, top - 1, top + s), _CURVE, 3)
-            c.rgb[:top] = self.paper  # (the curve may run off the top)
-            c.text(4 * o.scale, 3 * o.scale, caption, self.ink, o.scale)
         if self.names:
             c.text(s - 4 * o.scale, top + s - (CELL[1] + 3) * o.scale,
                    self.names[0], self.ink, o.scale, right=True)
