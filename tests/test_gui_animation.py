@@ -93,3 +93,28 @@ def test_cancel_removes_the_animation(qtbot, window, tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
     assert "cancelled" in w.statusBar().currentMessage()
     assert w.animation.progress is None and w.animation.refusal() is None  # another can start
+
+
+def test_a_moment_looked_at_is_shown_again_after_the_export(qtbot, window, tmp_path, monkeypatch):
+    w = window
+    monkeypatch.setattr(MainWindow, "_ask_save_path", lambda self, *a: str(tmp_path / "seq.png"))
+    monkeypatch.setattr(AnimationDialog, "ask",
+                        classmethod(lambda cls, parent, moments: AnimationSettings(frames=4, loss=False)))
+    train_until(qtbot, w, 300)
+    slider = w.curves.timeline.slider
+    slider.setFocus()
+    qtbot.keyClick(slider, Qt.Key.Key_Home)
+    for _ in range(3):
+        qtbot.keyClick(slider, Qt.Key.Key_Right)
+    looked = int(w.run.state.timeline[3, 0])
+    qtbot.waitUntil(lambda: w.timeline._drawn == looked, timeout=WAIT)
+    moment_image = w.boundary.last_rgba.copy()
+    with qtbot.waitSignal(w.animation.finished, timeout=WAIT) as done:
+        w.act_export_animation.trigger()
+    paths = done.args[0]
+    assert len(paths) == 4 and all((tmp_path / f"seq_{i:04d}.png").exists() for i in range(1, 5))
+    first = qt_frames(paths[0])[0]
+    assert first.shape[1] == 320 and first.shape[0] < 320 + 40  # no loss curve
+    # The moment looked at is back on the output view (the export's answers drew the live run).
+    qtbot.waitUntil(lambda: w.timeline.step == looked and w.run.state.moment.step == looked
+                    and np.array_equal(w.boundary.last_rgba, moment_image), timeout=WAIT)
