@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QLabel, QStyle, QToolButton
 
 from nnbuilder.core.errors import NNBuilderError
-from nnbuilder.core.run.outputview import (NEURON_RES, DataExtent, evaluate_view, output_grids,  # noqa: F401
+from nnbuilder.core.run.outputview import (NEURON_RES, DataExtent, evaluate_view, output_grids,
                                            output_scale, view_of, view_points)
 
 from ..data.data_controller import DataController

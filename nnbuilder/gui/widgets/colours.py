@@ -8,8 +8,11 @@ import numpy as np
 from PySide6.QtGui import QGuiApplication, QPalette
 
 from nnbuilder.core.run import colours as _table
-from nnbuilder.core.run.colours import (BLUE, CLASS_COLORS, MID_DARK, MID_LIGHT, ORANGE,  # noqa: F401
-                                        REGRESSION_LEVELS, TEST_PEN, TRAIN_PEN)
+from nnbuilder.core.run.colours import (BLUE, CLASS_COLORS, MID_DARK, MID_LIGHT, ORANGE, REGRESSION_LEVELS,
+                                        TEST_PEN, TRAIN_PEN)
+
+__all__ = ["BLUE", "CLASS_COLORS", "MID_DARK", "MID_LIGHT", "ORANGE", "REGRESSION_LEVELS", "TEST_PEN", "TRAIN_PEN",
+           "dark", "diverging_rgba", "output_rgba"]
 
 
 def dark() -> bool:
