@@ -218,7 +218,7 @@ def test_train_animate_refuses_a_bad_path_before_training(tmp_path, capsys):
                 ["--animate", str(tmp_path / "a.gif"), "--frames", "1"]):
         assert main(["train", str(model), "--dataset", "xor", "-o", str(tmp_path / "o.json")] + bad) == 2
         err = capsys.readouterr().err
-        assert err.count("\n") == 1 and "--animate" in err or "--frames" in err
+        assert err.count("\n") == 1 and ("--animate" in err or "--frames" in err)
     assert not (tmp_path / "o.json").exists()
 
 

@@ -179,10 +179,7 @@ def cmd_train(args) -> int:
     network_of(doc, args.model)  # a broken network is reported before any data is read
     if args.animate:
         from nnbuilder.cli import animate
-        why = animate.check_path(args.animate) or (
-            None if args.frames >= 2 else f"--frames must be 2 or more, not {args.frames}") or (
-            None if 32 <= args.frame_size <= 4096 else f"--frame-size must be 32 to 4096, not {args.frame_size}") or (
-            None if 10 <= args.frame_ms <= 60_000 else f"--frame-ms must be 10 to 60000, not {args.frame_ms}")
+        why = animate.refusal(args)
         if why:
             print(f"nnbuilder: {why}", file=sys.stderr)
             return EXIT_BAD_INPUT

@@ -13,17 +13,24 @@ from nnbuilder.core.run.frames import FrameOptions
 from nnbuilder.core.run.outputview import default_axes
 from nnbuilder.core.run.timeline import Timeline, capture
 
-__all__ = ["check_path", "attach", "write"]
+__all__ = ["refusal", "attach", "write"]
 
 
-def check_path(path: str) -> str | None:
-    """Why ``path`` cannot take an animation (None: it can), before training."""
+def refusal(args) -> str | None:
+    """Why ``--animate`` and its options cannot be done (None: they can), before training."""
+    path = args.animate
     suffix = os.path.splitext(path)[1].lower()
     if suffix not in FORMATS:
         return f"--animate writes {' or '.join(FORMATS)} ({', '.join(FORMATS.values())}), not {path!r}"
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         return f"--animate: the folder {folder} does not exist"
+    if args.frames < 2:
+        return f"--frames must be 2 or more, not {args.frames}"
+    if not 32 <= args.frame_size <= 4096:
+        return f"--frame-size must be 32 to 4096, not {args.frame_size}"
+    if not 10 <= args.frame_ms <= 60_000:
+        return f"--frame-ms must be 10 to 60000, not {args.frame_ms}"
     return None
 
 

@@ -30,7 +30,7 @@ class WindowMenus:
                  scene: NetworkScene, view: NetworkView, docks: dict[str, QDockWidget], speed: QWidget, *,
                  select_all: Callable, auto_layout: Callable, set_theme: Callable[[str], None],
                  reset_layout: Callable, show_lessons: Callable, about: Callable,
-                 show_shortcuts: Callable, export_animation: Callable = lambda: None):
+                 show_shortcuts: Callable, export_animation: Callable):
         S, K = QStyle.StandardPixmap, QKeySequence.StandardKey
         icon = window.style().standardIcon
 
