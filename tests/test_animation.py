@@ -153,8 +153,8 @@ def test_train_animate_writes_a_gif_of_the_runs_moments(tmp_path, capsys, qapp):
     assert main(["new", "2-6-1", "--activation", "tanh", "-o", str(model)]) == 0
     # circle, 200 samples, split 0.5: 100 training rows, batches of 10 -> 10 steps an epoch
     assert main(["train", str(model), "--dataset", "circle", "--samples", "200", "--epochs", "30",
-                 "--split", "0.5", "--batch-size", "10", "--lr", "0.1", "--seed", "3", "-o", str(out), "--animate", str(gif),
-                 "--frames", "13", "--frame-ms", "80", "--json"]) == 0
+                 "--split", "0.5", "--batch-size", "10", "--lr", "0.1", "--seed", "3", "-o", str(out),
+                 "--animate", str(gif), "--frames", "13", "--frame-ms", "80", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     n = expected_frames(300, 13)
     assert result["frames"] == n == 13 and result["animation"] == str(gif)
@@ -191,8 +191,8 @@ def test_train_animate_writes_a_gif_of_the_runs_moments(tmp_path, capsys, qapp):
 def test_train_animate_png_sequence_matches_the_gif(tmp_path, capsys, qapp):
     model = tmp_path / "m.json"
     assert main(["new", "2-4-1", "-o", str(model)]) == 0
-    args = ["train", str(model), "--dataset", "xor", "--samples", "100", "--epochs", "20", "--split", "0.5", "--batch-size", "50",
-            "--seed", "1", "-o", str(tmp_path / "o.json"), "--frames", "6", "--no-loss-curve", "--json"]
+    args = ["train", str(model), "--dataset", "xor", "--samples", "100", "--epochs", "20", "--split", "0.5",
+            "--batch-size", "50", "--seed", "1", "-o", str(tmp_path / "o.json"), "--frames", "6", "--no-loss-curve", "--json"]
     assert main(args + ["--animate", str(tmp_path / "a.gif")]) == 0
     gif_result = json.loads(capsys.readouterr().out)
     assert main(args + ["--animate", str(tmp_path / "seq.png")]) == 0

@@ -53,8 +53,8 @@ def write(path: str, trainer, timeline: Timeline, dataset, graph, split_rows, lo
         moments.append(capture(trainer))  # the end of the run, off the stride
     h = trainer.history
     history = (h.column("epoch"), h.column("train_loss"), h.column("test_loss"))
-    scene = scene_for(trainer.network, dataset, graph, split_rows, history,
-                      FrameOptions(size=size, loss=loss_curve), default_axes(dataset.X))
+    scene = scene_for(dataset, graph, split_rows, history, FrameOptions(size=size, loss=loss_curve),
+                      default_axes(dataset.X))
     if scene is None:
         print("nnbuilder: --animate: the output view cannot show this data", file=sys.stderr)
         return [], 0

@@ -115,13 +115,15 @@ def moment_caption(step: int, epoch: float, loss: float) -> str:
     return f"epoch {epoch:,.1f} · step {step:,}{loss_text}"
 
 
-def scene_for(network, dataset, graph, split_rows, history=None, options: FrameOptions = FrameOptions(),
-              axes: tuple[int, int] = (0, 1), painted: bool = False) -> FrameScene | None:
-    """The :class:`FrameScene` of ``network`` trained on ``dataset`` (the
-    document's ``graph`` gives the colour scale; ``split_rows`` the training
-    and test rows); None when the output view cannot show the data (no 1-D
-    or 2-D slice of it)."""
-    grid, _ = output_grids(dataset, axes, painted)
+def scene_for(dataset, graph, split_rows, history=None, options: FrameOptions = FrameOptions(),
+              axes: tuple[int, int] = (0, 1), painted: bool = False, grid=None) -> FrameScene | None:
+    """The :class:`FrameScene` of a run on ``dataset`` (the document's
+    ``graph`` gives the colour scale; ``split_rows`` the training and test
+    rows; ``history`` the run's (epochs, train loss, test loss)) over the
+    output view's ``grid`` (made here from ``axes`` and ``painted`` when not
+    given); None when the output view cannot show the data."""
+    if grid is None:
+        grid, _ = output_grids(dataset, axes, painted)
     if grid is None:
         return None
     tr, te = split_rows

@@ -23,9 +23,9 @@ from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QProgressDialog, QSpinBox,
                                QWidget)
 
-from nnbuilder.core.files.animation import DEFAULT_FRAMES, AnimationFile, moment_caption
-from nnbuilder.core.run.frames import FrameOptions, FrameScene
-from nnbuilder.core.run.outputview import NEURON_RES, output_scale
+from nnbuilder.core.files.animation import DEFAULT_FRAMES, AnimationFile, moment_caption, scene_for
+from nnbuilder.core.run.frames import FrameOptions
+from nnbuilder.core.run.outputview import NEURON_RES
 
 from . import exports
 from ..widgets.colours import dark
@@ -183,16 +183,12 @@ class AnimationExport(QObject):
         self._settings = settings
         self._looked = self.timeline.step  # a moment looked at: shown again at the end
         c = st.curves
-        ds = self.data.dataset
-        tr, te = self.data.split_indices()
-        grid = self.live.grids()[0]
-        names = None if grid.ys is None else (ds.column_names[grid.axes[0]], ds.column_names[grid.axes[1]])
-        self._scene = FrameScene(
-            grid, (ds.X[tr], ds.y[tr]), (ds.X[te], ds.y[te]), ds.task,
-            output_scale(self.run.document.graph, ds),
-            (c.column("epoch"), c.column("train_loss"), c.column("test_loss")),
-            FrameOptions(size=settings.size, loss=settings.loss, dark=dark(), discretize=self.options.discretize.isChecked(),
-                         show_test=self.options.show_test.isChecked()), names)
+        options = FrameOptions(size=settings.size, loss=settings.loss, dark=dark(),
+                               discretize=self.options.discretize.isChecked(),
+                               show_test=self.options.show_test.isChecked())
+        self._scene = scene_for(self.data.dataset, self.run.document.graph, self.data.split_indices(),
+                                (c.column("epoch"), c.column("train_loss"), c.column("test_loss")), options,
+                                grid=self.live.grids()[0])
         self._index = 0
         p = self.progress = QProgressDialog("Writing the animation…", "Cancel", 0, len(self._frames), self._parent)
         p.setObjectName("animationProgress")
