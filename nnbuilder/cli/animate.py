@@ -46,15 +46,16 @@ def attach(trainer, frames: int, epochs: int) -> Timeline:
 
 
 def write(path: str, trainer, timeline: Timeline, dataset, graph, split_rows, loss_curve: bool,
-          frame_ms: int, size: int) -> tuple[list[str], int]:
-    """Draw the timeline's moments and the end of the run; (the paths written, frames)."""
+          frame_ms: int, size: int, painted: bool = False) -> tuple[list[str], int]:
+    """Draw the timeline's moments and the end of the run; (the paths written, frames).
+    ``painted``: the data was painted (the view spans its plane, as in the window)."""
     moments = list(timeline.moments)
     if not moments or moments[-1].step < trainer.step:
         moments.append(capture(trainer))  # the end of the run, off the stride
     h = trainer.history
     history = (h.column("epoch"), h.column("train_loss"), h.column("test_loss"))
     scene = scene_for(dataset, graph, split_rows, history, FrameOptions(size=size, loss=loss_curve),
-                      default_axes(dataset.X))
+                      default_axes(dataset.X), painted)
     if scene is None:
         print("nnbuilder: --animate: the output view cannot show this data", file=sys.stderr)
         return [], 0
