@@ -118,3 +118,25 @@ def test_a_moment_looked_at_is_shown_again_after_the_export(qtbot, window, tmp_p
     # The moment looked at is back on the output view (the export's answers drew the live run).
     qtbot.waitUntil(lambda: w.timeline.step == looked and w.run.state.moment.step == looked
                     and np.array_equal(w.boundary.last_rgba, moment_image), timeout=WAIT)
+
+
+def test_one_dimensional_data_animates_its_fitted_curve(qtbot, window, tmp_path, monkeypatch):
+    from pathlib import Path
+
+    w = window
+    examples = Path(__file__).resolve().parents[1] / "resources" / "examples"
+    assert w.files.open_file(str(examples / "sine.json"), ask_to_save=False)
+    qtbot.waitUntil(lambda: w.data.dataset is not None and w.data.dataset.X.shape[1] == 1, timeout=WAIT)
+    monkeypatch.setattr(MainWindow, "_ask_save_path", lambda self, *a: str(tmp_path / "sine"))  # no suffix
+    monkeypatch.setattr(AnimationDialog, "ask",
+                        classmethod(lambda cls, parent, moments: AnimationSettings(frames=3, loss=False)))
+    train_until(qtbot, w, 200)
+    with qtbot.waitSignal(w.animation.finished, timeout=WAIT) as done:
+        w.act_export_animation.trigger()
+    assert done.args == [[str(tmp_path / "sine.gif")]]  # a GIF when the name says nothing
+    frames = qt_frames(tmp_path / "sine.gif")
+    assert len(frames) == 3
+    curve = np.array([0x08, 0x77, 0xBD])  # the fitted curve's pen, as on screen
+    blue = [(np.abs(f.astype(int) - curve).max(axis=2) <= 6) for f in frames]
+    assert all(b.sum() > 300 for b in blue)  # a curve across the view in every frame
+    assert (blue[0] != blue[-1]).sum() > 300  # that moved as the network learned the sine
