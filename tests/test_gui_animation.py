@@ -140,3 +140,17 @@ def test_one_dimensional_data_animates_its_fitted_curve(qtbot, window, tmp_path,
     blue = [(np.abs(f.astype(int) - curve).max(axis=2) <= 6) for f in frames]
     assert all(b.sum() > 300 for b in blue)  # a curve across the view in every frame
     assert (blue[0] != blue[-1]).sum() > 300  # that moved as the network learned the sine
+
+
+def test_a_folder_that_does_not_exist_is_an_error_and_leaves_the_window_as_it_was(qtbot, window, tmp_path,
+                                                                                   monkeypatch):
+    w = window
+    monkeypatch.setattr(MainWindow, "_ask_save_path", lambda self, *a: str(tmp_path / "gone" / "run.gif"))
+    monkeypatch.setattr(AnimationDialog, "ask",
+                        classmethod(lambda cls, parent, moments: AnimationSettings(frames=3)))
+    train_until(qtbot, w, 100)
+    with w.expect_errors() as errors, qtbot.waitSignal(w.animation.finished, timeout=WAIT) as done:
+        w.act_export_animation.trigger()
+    assert done.args == [[]] and errors[-1][0] == "Cannot export" and "gone" in errors[-1][1]
+    assert list(tmp_path.iterdir()) == [] and w.animation.progress is None
+    assert w.animation.refusal() is None and w.play_button.isEnabled()

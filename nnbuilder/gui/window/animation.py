@@ -250,14 +250,15 @@ class AnimationExport(QObject):
                 rgb = np.hstack([rgb, self._diagram(weights, maps, rgb.shape[0])])
             self._file.add(rgb)
         except (OSError, ValueError) as e:
-            self.cancel()
+            self._busy = False
+            self.cancel("The animation was not written")
             self._error("Cannot export", str(e))
             return
-        finally:
-            self._busy = False
         self._index += 1
+        self._wanted = None  # drawn: a later answer with the same moment is not another frame
         if self.progress is not None:
-            self.progress.setValue(self._index)
+            self.progress.setValue(self._index)  # (a modal dialog runs events here: Cancel among them)
+        self._busy = False
         self._ask_next()
 
     def _diagram(self, weights: dict, maps: dict, height: int) -> np.ndarray:
