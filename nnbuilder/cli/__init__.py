@@ -258,7 +258,8 @@ def cmd_train(args) -> int:
         t1 = time.perf_counter()
         paths, frames = animate.write(args.animate, trainer, timeline, ds, doc.graph,
                                       (data.rows_train, data.rows_test), not args.no_loss_curve,
-                                      args.frame_ms, args.frame_size, painted="points" in dataset_cfg)
+                                      args.frame_ms, args.frame_size, painted="points" in dataset_cfg,
+                                      show_progress=sys.stderr.isatty() and not args.json)
         result.update(animation=paths[0] if len(paths) == 1 else paths, frames=frames,
                       animation_seconds=round(time.perf_counter() - t1, 3))
     clean = {k: (None if isinstance(v, float) and not math.isfinite(v) else v)

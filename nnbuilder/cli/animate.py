@@ -46,7 +46,7 @@ def attach(trainer, frames: int, epochs: int) -> Timeline:
 
 
 def write(path: str, trainer, timeline: Timeline, dataset, graph, split_rows, loss_curve: bool,
-          frame_ms: int, size: int, painted: bool = False) -> tuple[list[str], int]:
+          frame_ms: int, size: int, painted: bool = False, show_progress: bool = False) -> tuple[list[str], int]:
     """Draw the timeline's moments and the end of the run; (the paths written, frames).
     ``painted``: the data was painted (the view spans its plane, as in the window)."""
     moments = list(timeline.moments)
@@ -60,8 +60,14 @@ def write(path: str, trainer, timeline: Timeline, dataset, graph, split_rows, lo
         print("nnbuilder: --animate: the output view cannot show this data", file=sys.stderr)
         return [], 0
     out = AnimationFile(path, frame_ms)
+    name, n = os.path.basename(path), len(moments)
+
+    def progress(i: int) -> None:  # on a terminal only
+        sys.stderr.write(f"\rwriting {name}: frame {i + 1}/{n}" + ("\n" if i + 1 == n else ""))
+        sys.stderr.flush()
+
     try:
-        for rgb in moment_frames(scene, trainer.network, moments):
+        for rgb in moment_frames(scene, trainer.network, moments, progress if show_progress else None):
             out.add(rgb)
         return out.finish(), out.frames
     except BaseException:
