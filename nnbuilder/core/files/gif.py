@@ -1,12 +1,14 @@
 """A small animated-GIF writer (GIF89a, LZW), so the core writes animations
 without an imaging library.
 
-Each frame gets its own colour table (a local palette of at most 256
-colours): the frame's exact colours when it has that few, else the 256 most
-frequent colours of a 5-bit-per-channel histogram (their means), every pixel
-taking the nearest of them. The frames of the output view are mostly one
-ramp of the diverging map plus a few class colours, which this keeps nearly
-exact. The file loops forever (the NETSCAPE2.0 extension).
+Each frame gets its own colour table (a local palette): the frame's exact
+colours when it has at most 255, else the 255 most frequent colours of a
+5-bit-per-channel histogram (their means), every pixel taking the nearest of
+them. The frames of the output view are mostly one ramp of the diverging map
+plus a few class colours, which this keeps nearly exact. The 256th entry is
+transparent: after the first frame, pixels that look as they did stay
+transparent over the frame before (a quarter smaller, for a run's frames).
+The file loops forever (the NETSCAPE2.0 extension).
 """
 from __future__ import annotations
 
@@ -106,19 +108,33 @@ class GifWriter:
         self.stream, self.width, self.height = stream, width, height
         self.delay = max(1, round(delay_ms / 10))
         self.frames = 0
+        self._shown: np.ndarray | None = None  # what the frames so far show, RGB
         stream.write(b"GIF89a" + struct.pack("<HHBBB", width, height, 0, 0, 0))
         stream.write(b"\x21\xff\x0bNETSCAPE2.0\x03\x01" + struct.pack("<H", loop) + b"\x00")
 
     def add(self, rgb: np.ndarray) -> None:
-        """One frame, ``(height, width, 3)`` uint8."""
+        """One frame, ``(height, width, 3)`` uint8.
+
+        After the first, the pixels that look as they did stay transparent
+        (each frame is drawn over the last): they cost next to nothing, and
+        between two moments of a run most of a frame stays the same."""
         if rgb.shape != (self.height, self.width, 3):
             raise ValueError(f"a frame of {rgb.shape} in a GIF of {self.height} x {self.width} x 3")
-        indices, palette = quantize(np.ascontiguousarray(rgb, dtype=np.uint8))
-        bits = max(1, int(np.ceil(np.log2(max(len(palette), 2)))))  # the table has 2**bits colours
+        indices, palette = quantize(np.ascontiguousarray(rgb, dtype=np.uint8), 255)
+        shown = palette[indices]
+        transparent = len(palette)  # the one index past the colours
+        flags = 0x04  # "do not dispose": the next frame is drawn over this one
+        if self._shown is not None:
+            same = (shown == self._shown).all(axis=2)
+            if same.any():
+                indices[same] = transparent
+                flags |= 0x01
+        self._shown = shown
+        bits = max(1, int(np.ceil(np.log2(transparent + 1))))  # the table has 2**bits colours
         table = np.zeros((1 << bits, 3), dtype=np.uint8)
         table[:len(palette)] = palette
         s = self.stream
-        s.write(b"\x21\xf9\x04" + struct.pack("<BHBB", 0x04, self.delay, 0, 0))  # keep it under the next
+        s.write(b"\x21\xf9\x04" + struct.pack("<BHBB", flags, self.delay, transparent if flags & 1 else 0, 0))
         s.write(b"\x2c" + struct.pack("<HHHHB", 0, 0, self.width, self.height, 0x80 | (bits - 1)))
         s.write(table.tobytes())
         min_code_size = max(2, bits)
