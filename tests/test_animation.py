@@ -120,14 +120,16 @@ def test_a_gif_of_many_colours_and_long_runs_decodes_to_its_frames(qapp):
     noisy = rng.integers(0, 256, (90, 140, 3), dtype=np.uint8)
     buf = io.BytesIO()
     w = GifWriter(buf, 140, 90)
-    for f in (ramp, few, noisy):
+    for f in (ramp, few, noisy, noisy, ramp):  # (a frame as the one before: all of it transparent)
         w.add(f)
     w.close()
     decoded = qt_frames(buf.getvalue())
-    assert len(decoded) == 3 == len(gif_blocks(buf.getvalue())["frames"])
+    assert len(decoded) == 5 == len(gif_blocks(buf.getvalue())["frames"])
     np.testing.assert_array_equal(decoded[0], ramp)
     np.testing.assert_array_equal(decoded[1], few)
-    assert np.abs(decoded[2].astype(int) - noisy).mean() < 20  # 256 of 12,600 colours
+    assert np.abs(decoded[2].astype(int) - noisy).mean() < 20  # 255 of 12,600 colours
+    np.testing.assert_array_equal(decoded[3], decoded[2])
+    np.testing.assert_array_equal(decoded[4], ramp)
 
 
 def test_an_aborted_animation_leaves_no_file(tmp_path):
