@@ -120,12 +120,11 @@ class AnimationExport(QObject):
     finished = Signal(list)
 
     def __init__(self, run, live, timeline, data, options, scene, ask_path, error, status,
-                 ask_settings=None, parent: QWidget | None = None):
+                 parent: QWidget | None = None):
         super().__init__(parent)
         self.run, self.live, self.timeline, self.data = run, live, timeline, data
         self.options, self.scene = options, scene
         self._ask_path, self._error, self._status = ask_path, error, status
-        self._ask_settings = ask_settings or (lambda moments: AnimationDialog.ask(parent, moments))
         self._parent = parent
         self.progress: QProgressDialog | None = None
         self._file: AnimationFile | None = None
@@ -154,7 +153,7 @@ class AnimationExport(QObject):
         if why:
             self._status(why, 8000)
             return False
-        settings = self._ask_settings(len(self.run.state.timeline))
+        settings = AnimationDialog.ask(self._parent, len(self.run.state.timeline))
         if settings is None:
             return False
         path = self._ask_path("Export animation", "run.gif", ANIMATION_FILTER)
