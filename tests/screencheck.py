@@ -244,7 +244,6 @@ def dock_title_problems(dock, window) -> list[str]:
 def plot_text_problems(plot, window, image) -> list[str]:
     """The titles and captions a pyqtgraph plot draws: within the plot, readable."""
     import pyqtgraph as pg
-    from PySide6.QtGui import QFontMetrics
 
     found = []
     scene = plot.scene()

@@ -4,15 +4,13 @@ with the task, the weights it starts from, the rows it reads and the rows it
 leaves out all nnbuilder's. PyTorch runs the script; nnbuilder's CLI and CSV
 reader are the other side; accuracies are recomputed here with NumPy."""
 import importlib.util
-import json
-import os
 import subprocess
 import sys
 
 import numpy as np
 import onnx
 import pytest
-import torch
+import torch  # noqa: F401 - the exported scripts run on it
 
 from nnbuilder.cli import main
 from nnbuilder.core.data.datasets import load_csv

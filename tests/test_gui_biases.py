@@ -7,7 +7,6 @@ The sample's numbers are checked against tests/forward.py, a NumPy forward
 pass written from the saved model file, not against nnbuilder's engine."""
 import json
 
-import numpy as np
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QApplication, QTableWidget
 

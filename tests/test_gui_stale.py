@@ -149,7 +149,7 @@ def test_a_lesson_step_that_resets_the_weights_says_so_not_that_it_kept_them(qtb
     assert w.document.graph.nodes["dense1"].params["activation"] == "tanh"
     qtbot.mouseClick(w.lesson_panel.skip_button, Qt.MouseButton.LeftButton)  # on to "Sigmoid"
     assert w.lessons.index == 1
-    s = wait_drawn(qtbot, w, lambda s: s.generation > generation and s.step == 0, running=None)
+    wait_drawn(qtbot, w, lambda s: s.generation > generation and s.step == 0, running=None)
     qtbot.waitUntil(lambda: w.run.settled, timeout=WAIT)
     wait_drawn(qtbot, w, running=None)
     msg = w.statusBar().currentMessage()
