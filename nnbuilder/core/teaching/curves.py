@@ -115,7 +115,8 @@ class LossAxis:
     of one sample (``z``, ``a``, ``y`` of shape ``(n_outputs,)``)."""
 
     name: str
-    label: str
+    label: str  # the x axis's title
+    note: str  # what the argument is, in a sentence
     lo: float
     hi: float
     zero_one: bool  # the zero-one loss is a function of this argument too
@@ -154,11 +155,14 @@ def _probability_of(z, a, y, fused):
 LOSS_AXES: dict[str, LossAxis] = {
     ax.name: ax
     for ax in (
-        LossAxis("error", "error ŷ − y", -3.0, 3.0, False, True, _error_inputs, _error_of),
-        LossAxis("margin", "margin t·s (t = 2y − 1; s = ŷ, or a under a sigmoid)", -3.0, 3.0, True, True,
+        LossAxis("error", "error ŷ − y", "the error ŷ − y of each output", -3.0, 3.0, False, True,
+                 _error_inputs, _error_of),
+        LossAxis("margin", "margin t·s",
+                 "the margin t·s (t = 2y − 1 = ±1; s = ŷ, or the sigmoid's a for bce; right when t·s > 0)",
+                 -3.0, 3.0, True, True,
                  _margin_inputs, _margin_of),
-        LossAxis("probability", "ŷ of the true class", 0.005, 1.0, False, False, _probability_inputs,
-                 _probability_of),
+        LossAxis("probability", "ŷ of the true class", "ŷ, the probability given to the true class",
+                 0.005, 1.0, False, False, _probability_inputs, _probability_of),
     )
 }
 

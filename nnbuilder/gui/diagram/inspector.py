@@ -35,6 +35,11 @@ INITIALIZER_TIPS = {
 }
 
 
+def alpha_label(activation: str) -> str:
+    """What the activation's parameter a is called (leaky ReLU: a slope; ELU: a scale)."""
+    return "Slope a" if activation == "leaky_relu" else "Scale a"
+
+
 def _choices(key: str) -> list:
     """The values parameter ``key`` allows, as its declaration lists them."""
     return params_by_name()[key].constraint.widget()["choices"]
@@ -237,7 +242,7 @@ class Inspector(QWidget):
                        init_value=p.get("initializer") == "constant", params=spec.weighted)
         for key, widget in self.rows.items():
             self.form.setRowVisible(widget, visible[key])
-        self.form.labelForField(self.alpha).setText("Slope a" if act == "leaky_relu" else "Scale a")
+        self.form.labelForField(self.alpha).setText(alpha_label(act))
         with self._quiet():
             if self.name.text() != node.name:
                 self.name.setText(node.name)

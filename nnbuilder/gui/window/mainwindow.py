@@ -8,6 +8,8 @@ collaborators in its constructor; none holds this window:
 - :class:`~nnbuilder.gui.run.live_view.LiveView`: draws the run on a 30 Hz timer;
 - :class:`~nnbuilder.gui.learn.learn.LearnController`: one sample, one weight's chain rule, Step through;
 - :class:`~nnbuilder.gui.learn.surface_link.SurfaceLink`: feeds the loss-surface view;
+- :class:`~nnbuilder.gui.learn.functions_link.FunctionsLink`: the selected layer's activation and
+  the loss drawn, the picked sample on them (the Functions view);
 - :class:`~nnbuilder.gui.run.timeline_view.TimelineView` and :class:`~nnbuilder.gui.learn.lesson_controller.LessonController`: looking
   back over the run, and the lessons;
 - :class:`~.files.FileRoom`: new, open, save, exports, autosave;
@@ -44,6 +46,8 @@ from .files import MODEL_FILTER, ONNX_FILTER, Dialogs, FileRoom, settings
 from .import_flows import ImportFlows
 from ..data.importer import DATA_FILTER
 from ..diagram.inspector import Inspector
+from ..learn.functions_link import FunctionsLink
+from ..learn.functions_view import FunctionsView
 from ..learn.learn import LearnController
 from ..learn.learn_panel import LearnPanel
 from ..learn.lesson_controller import LessonController
@@ -108,6 +112,7 @@ class MainWindow(QMainWindow):
         self.learn_panel = LearnPanel()
         self.lesson_panel = LessonPanel()
         self.surface_view = SurfaceView()
+        self.functions_view = FunctionsView()
         self.params_label = QLabel()
         self.params_label.setObjectName("statusParams")
         self.problems_label = QLabel()  # "✗ 1 error, ⚠ 2 warnings": a click shows the list
@@ -119,7 +124,8 @@ class MainWindow(QMainWindow):
             "layersDock": self.palette_list, "trainingDock": self.training_panel,
             "outputDock": self.output_panel, "inspectorDock": self.inspector, "learnDock": self.learn_panel,
             "surfaceDock": self.surface_view, "lessonDock": self.lesson_panel, "curvesDock": self.curves,
-            "problemsDock": self.problems, "networkDock": self.network_panel, "gradientsDock": self.layer_plot})
+            "problemsDock": self.problems, "networkDock": self.network_panel, "gradientsDock": self.layer_plot,
+            "functionsDock": self.functions_view})
         self.docks = self.dock_layout.docks
 
         # Rooms: data -> run -> live view; each gets what it needs, not the window.
@@ -149,6 +155,7 @@ class MainWindow(QMainWindow):
         self.pins = RunPins(self.run, self.curves, self.live.frameDrawn, self)
         self.learn = LearnController(self.run, self.data, self.learn_panel, self.scene, self.boundary, self)
         self.surface = SurfaceLink(self.run, self.data, self.surface_view, self)
+        self.functions = FunctionsLink(self.learn, self.functions_view, self)
         self.timeline = TimelineView(self.live, self.curves.timeline, self)
         self._wire()
         install_wheel_guard(self)  # only a focused combo or spin box takes the wheel
@@ -256,6 +263,7 @@ class MainWindow(QMainWindow):
         self.scene.set_document(document)
         self.inspector.set_document(document)
         self.learn.forget()  # no sample or weight of the old network
+        self.functions.set_document(document)
         self.lessons.document_replaced()
         self.run.set_document(document)  # every room has the document before its data loads
         self.data.set_document(document)
@@ -292,6 +300,7 @@ class MainWindow(QMainWindow):
     def _selection_changed(self) -> None:
         ids = self.scene.selected_node_ids()
         self.inspector.show_node(ids[0] if len(ids) == 1 else None)
+        self.functions.show_selection(ids)
 
     def select_node(self, node_id: str) -> None:
         item = self.scene.node_items.get(node_id)

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QDockWidget, QGraphicsView, QMainWindow, QScrollAr
 from .files import settings
 
 NARROW_WIDTH = 1280  # below this the two toolbars do not fit on one row
-LAYOUT_VERSION = 2  # raised when panels are added or renamed: 2 added Learn and Loss surface
+LAYOUT_VERSION = 3  # raised when panels are added or renamed: 2 added Learn and Loss surface, 3 Functions
 MIN_SETTINGS_WIDTH = 200  # the Training panel's column, at the least
 
 _L, _R, _B = (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea,
@@ -27,7 +27,8 @@ DOCKS = [("layersDock", "Layers", _L),
          ("curvesDock", "Loss and accuracy", _B),
          ("problemsDock", "Problems", _B),
          ("networkDock", "Network", _B),
-         ("gradientsDock", "Weights and gradients", _B)]
+         ("gradientsDock", "Weights and gradients", _B),
+         ("functionsDock", "Functions", _B)]
 
 
 class WindowLayout:
@@ -56,6 +57,9 @@ class WindowLayout:
         window.tabifyDockWidget(d["inspectorDock"], d["learnDock"])
         window.tabifyDockWidget(d["learnDock"], d["surfaceDock"])
         d["inspectorDock"].raise_()
+        # The Functions view shares the wide bottom-left room with the loss curves (shown while training).
+        window.tabifyDockWidget(d["curvesDock"], d["functionsDock"])
+        d["curvesDock"].raise_()
         window.tabifyDockWidget(d["problemsDock"], d["networkDock"])
         window.tabifyDockWidget(d["networkDock"], d["gradientsDock"])
         d["networkDock"].raise_()
@@ -102,6 +106,7 @@ class WindowLayout:
         side, right, bottom = max(270, W * 0.19), max(280, W * 0.26), max(240, H * 0.27)
         if W < NARROW_WIDTH:  # the plots and the panels side by side would crowd the side columns out
             w.tabifyDockWidget(d["problemsDock"], d["curvesDock"])
+            w.tabifyDockWidget(d["curvesDock"], d["functionsDock"])
             d["curvesDock"].raise_()
         w.resizeDocks([d["curvesDock"]], [int(bottom)], Qt.Orientation.Vertical)
         w.resizeDocks([d["curvesDock"], d["problemsDock"]], [int((W - side) * 0.72), int((W - side) * 0.28)],

@@ -1,0 +1,252 @@
+"""The Functions view: a layer's activation f and its slope f' over a range of
+pre-activations a, the loss against its argument (the error or the margin),
+and the picked sample marked on both; a slider for the activation's
+parameter (leaky ReLU slope, ELU scale).
+
+The view knows no controller (:mod:`.functions_link` feeds it): it draws what
+it is given and reports the slider as ``alphaChanged(value)``.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QGuiApplication, QPalette
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
+
+from nnbuilder.core.teaching.curves import ZERO_ONE
+
+from ..diagram.sample_values import value_text
+from ..widgets.colours import CLASS_COLORS
+from ..widgets.plots import BasePlot
+
+SLIDER_STEP = 0.01  # the slider's resolution of alpha
+BLUE_PEN, ORANGE_PEN = CLASS_COLORS[1], CLASS_COLORS[0]  # f (and the chosen loss), f'
+MARK_PEN = "#E03131"  # the picked sample, as the output view rings it
+ZERO_ONE_PEN = "#2CA02C"
+OTHER_PENS = ["#9467BD", "#8C564B", "#7F7F7F", "#17BECF"]  # the other losses on the same argument
+
+
+def slider_range(value: float, default: float) -> tuple[float, float]:
+    """0 .. max(1, 3 x the default), widened to hold ``value``."""
+    return min(0.0, value), max(1.0, 3.0 * default, value)
+
+
+class FunctionPlot(BasePlot):
+    """One small plot with a legend that follows the theme."""
+
+    def __init__(self, object_name: str, title: str, xlabel: str, parent=None):
+        super().__init__(object_name, title, parent)
+        p = self.plotItem
+        p.setTitle(None)  # the caption above says what it is: the room goes to the curve
+        p.setLabel("bottom", xlabel)
+        p.setMenuEnabled(False)
+        p.vb.setMouseEnabled(x=False, y=False)  # a fixed picture: the wheel scrolls the panel
+        p.hideButtons()
+        self.legend = p.addLegend(offset=(6, 4), labelTextSize="8pt", verSpacing=-6)
+        self.apply_theme()
+
+    def apply_theme(self) -> None:
+        super().apply_theme()
+        legend = getattr(self, "legend", None)
+        if legend is not None:
+            pal = QGuiApplication.palette()
+            base = pal.color(QPalette.ColorRole.Base)
+            base.setAlpha(200)
+            legend.setBrush(pg.mkBrush(base))
+            legend.setLabelTextColor(pal.color(QPalette.ColorRole.Text))
+
+    def axis_lines(self) -> None:
+        """Thin lines through x = 0 and y = 0 (kept when the curves change)."""
+        for angle in (0, 90):
+            line = pg.InfiniteLine(angle=angle, pen=pg.mkPen((128, 128, 128, 110), width=1))
+            self.plotItem.addItem(line, ignoreBounds=True)
+
+
+class FunctionsView(QWidget):
+    """See the module docstring. ``alphaChanged(value)``: the slider moved."""
+
+    alphaChanged = Signal(float)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("functionsView")
+        self.setAccessibleName("Functions: activation and loss")
+        self._updating = False
+        self._theming = False
+
+        self.activation_caption = QLabel()
+        self.activation_caption.setObjectName("activationCaption")
+        self.activation_caption.setWordWrap(True)
+        self.activation_caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.loss_caption = QLabel()
+        self.loss_caption.setObjectName("lossCaption")
+        self.loss_caption.setWordWrap(True)
+        self.loss_caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.note = QLabel()
+        self.note.setObjectName("functionsNote")
+        self.note.setWordWrap(True)
+
+        self.alpha_label = QLabel("Slope a")
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setObjectName("functionsAlphaSlider")
+        self.slider.setAccessibleName("Activation parameter a")
+        self.slider.setToolTip("Drag to change the layer's a (the leaky ReLU slope, the ELU scale): "
+                               "the curve follows; one undo step per drag")
+        self.slider.valueChanged.connect(self._slid)
+        self.alpha_value = QLabel()
+        self.alpha_value.setObjectName("functionsAlphaValue")
+        self.alpha_value.setMinimumWidth(self.alpha_value.fontMetrics().horizontalAdvance("-0.000 "))
+        self.alpha_label.setBuddy(self.slider)
+
+        self.activation_plot = FunctionPlot("activationPlot", "Activation f(a) and its slope f′(a)",
+                                            "a = W x + b")
+        self.activation_plot.axis_lines()
+        p = self.activation_plot.plotItem
+        self.f_curve = p.plot([], [], pen=pg.mkPen(BLUE_PEN, width=2), name="f(a)", antialias=True)
+        self.df_curve = p.plot([], [], pen=pg.mkPen(ORANGE_PEN, width=2, style=Qt.PenStyle.DashLine),
+                               name="f′(a)", antialias=True)
+        self.f_points = pg.ScatterPlotItem(size=10, pen=pg.mkPen(MARK_PEN, width=2), brush=pg.mkBrush(BLUE_PEN))
+        self.df_points = pg.ScatterPlotItem(size=10, pen=pg.mkPen(MARK_PEN, width=2),
+                                            brush=pg.mkBrush(ORANGE_PEN))
+        for points in (self.f_points, self.df_points):
+            points.setZValue(10)
+            p.addItem(points)
+
+        self.loss_plot = FunctionPlot("lossFunctionPlot", "Loss", "")
+        self.loss_plot.axis_lines()
+        self.loss_curves: dict[str, pg.PlotDataItem] = {}
+        self.loss_points = pg.ScatterPlotItem(size=10, pen=pg.mkPen(MARK_PEN, width=2), brush=pg.mkBrush(BLUE_PEN))
+        self.zero_one_points = pg.ScatterPlotItem(size=10, pen=pg.mkPen(MARK_PEN, width=2),
+                                                  brush=pg.mkBrush(ZERO_ONE_PEN))
+        for points in (self.loss_points, self.zero_one_points):
+            points.setZValue(10)
+            self.loss_plot.plotItem.addItem(points)
+
+        slider_row = QHBoxLayout()
+        slider_row.setContentsMargins(0, 0, 0, 0)
+        slider_row.addWidget(self.alpha_label)
+        slider_row.addWidget(self.slider, 1)
+        slider_row.addWidget(self.alpha_value)
+        self.slider_row = QWidget()
+        self.slider_row.setLayout(slider_row)
+
+        grid = QGridLayout()
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setVerticalSpacing(2)
+        left, right = QVBoxLayout(), QVBoxLayout()
+        for column, widgets in ((left, (self.activation_caption, self.slider_row, self.activation_plot)),
+                                (right, (self.loss_caption, self.loss_plot))):
+            column.setSpacing(2)
+            for w in widgets:
+                column.addWidget(w, 1 if isinstance(w, BasePlot) else 0)
+        grid.addLayout(left, 0, 0)
+        grid.addLayout(right, 0, 1)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.setSpacing(2)
+        layout.addLayout(grid, 1)
+        layout.addWidget(self.note)
+        self.slider_row.hide()
+        self.apply_theme()
+
+    # ------------------------------------------------------------ activation
+    def show_activation(self, caption: str, curve=None, points=None) -> None:
+        """``curve`` ``(x, f, df)`` (None: nothing to draw), ``points`` ``(a, f, df)`` of the sample."""
+        self.activation_caption.setText(caption)
+        x, f, df = curve if curve is not None else ([], [], [])
+        self.f_curve.setData(x, f)
+        self.df_curve.setData(x, df)
+        a, fa, dfa = points if points is not None else ([], [], [])
+        self.f_points.setData(a, fa)
+        self.df_points.setData(a, dfa)
+        if curve is not None:
+            self._fit(self.activation_plot, x, (f, df))
+
+    def show_alpha(self, label: str | None, value: float = 0.0, default: float = 0.0) -> None:
+        """The slider for the layer's ``a`` (None: the activation has none)."""
+        self.slider_row.setVisible(label is not None)
+        if label is None:
+            return
+        self.alpha_label.setText(label)
+        lo, hi = slider_range(value, default)
+        self._updating = True
+        try:
+            self.slider.setRange(round(lo / SLIDER_STEP), round(hi / SLIDER_STEP))
+            self.slider.setValue(round(value / SLIDER_STEP))
+        finally:
+            self._updating = False
+        self.alpha_value.setText(value_text(value))
+
+    def _slid(self, position: int) -> None:
+        if not self._updating:
+            self.alphaChanged.emit(round(position * SLIDER_STEP, 6))
+
+    # ------------------------------------------------------------------ loss
+    def show_loss(self, caption: str, plot=None, labels: dict | None = None) -> None:
+        """``plot`` a :class:`~nnbuilder.core.teaching.curves.LossPlot` (None:
+        nothing to draw); ``labels`` the legend's name of each curve."""
+        self.loss_caption.setText(caption)
+        p = self.loss_plot.plotItem
+        for item in self.loss_curves.values():
+            p.removeItem(item)
+            self.loss_plot.legend.removeItem(item)
+        self.loss_curves = {}
+        if plot is None:
+            self.loss_points.setData([], [])
+            self.zero_one_points.setData([], [])
+            return
+        labels = labels or {}
+        others = iter(OTHER_PENS)
+        for i, (name, y) in enumerate(plot.curves.items()):
+            if i == 0:
+                pen = pg.mkPen(BLUE_PEN, width=2.5)
+            elif name == ZERO_ONE:
+                pen = pg.mkPen(ZERO_ONE_PEN, width=2)
+            else:
+                pen = pg.mkPen(next(others, "#7F7F7F"), width=1, style=Qt.PenStyle.DashLine)
+            item = p.plot(plot.x, y, pen=pen, name=labels.get(name, name), antialias=True)
+            item.setZValue(5 if i == 0 else 1)
+            self.loss_curves[name] = item
+        p.setLabel("bottom", plot.axis.label)
+        self.loss_points.setData(plot.points_x, plot.points[plot.loss])
+        zero_one = plot.points.get(ZERO_ONE)
+        self.zero_one_points.setData(plot.points_x if zero_one is not None else [],
+                                     zero_one if zero_one is not None else [])
+        self._fit(self.loss_plot, plot.x, [y for y in plot.curves.values()][:1] +
+                  ([plot.curves[ZERO_ONE]] if ZERO_ONE in plot.curves else []))
+
+    def show_note(self, text: str) -> None:
+        self.note.setText(text)
+        self.note.setVisible(bool(text))
+
+    # ----------------------------------------------------------------- look
+    @staticmethod
+    def _fit(plot: BasePlot, x, ys) -> None:
+        """The whole x range; y over the drawn curves (finite values), a little padded."""
+        vals = np.concatenate([np.asarray(y, dtype=np.float64) for y in ys])
+        vals = vals[np.isfinite(vals)]
+        lo, hi = (float(vals.min()), float(vals.max())) if len(vals) else (0.0, 1.0)
+        if hi - lo < 1e-9:
+            lo, hi = lo - 0.5, hi + 0.5
+        pad = 0.06 * (hi - lo)
+        plot.plotItem.setRange(xRange=(float(x[0]), float(x[-1])), yRange=(lo - pad, hi + pad), padding=0)
+
+    def apply_theme(self) -> None:
+        for plot in (self.activation_plot, self.loss_plot):
+            plot.apply_theme()
+        c = QGuiApplication.palette().color(QPalette.ColorRole.PlaceholderText)
+        ink = f"rgba({c.red()}, {c.green()}, {c.blue()}, {c.alpha()})"
+        self.note.setStyleSheet(f"color: {ink};")
+
+    def changeEvent(self, event):
+        # A theme switch repaints the view without anyone having to tell it.
+        if event.type() == QEvent.Type.PaletteChange and not self._theming:
+            self._theming = True
+            try:
+                self.apply_theme()
+            finally:
+                self._theming = False
+        super().changeEvent(event)
