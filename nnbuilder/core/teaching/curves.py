@@ -3,7 +3,7 @@ range of pre-activations a, a loss against the error (regression) or the
 margin (classification), and where one sample sits on them.
 
 Every value is the tables' own (:data:`~nnbuilder.core.functions.activations.ACTIVATIONS`,
-:data:`~nnbuilder.core.functions.losses.LOSSES`, ``zero_one_loss``): nothing
+:data:`~nnbuilder.core.functions.losses.LOSSES`, ``predict_classes``): nothing
 here writes a formula again, so a new activation or loss is drawn as soon as
 its table has it::
 
@@ -35,7 +35,7 @@ import numpy as np
 
 from ..errors import NNBuilderError
 from ..functions.activations import ACTIVATIONS
-from ..functions.losses import LOSSES, zero_one_loss
+from ..functions.losses import LOSSES, predict_classes
 
 __all__ = ["LossAxis", "LOSS_AXES", "LossPlot", "ZERO_ONE", "span", "activation_curve",
            "activation_points", "loss_plot"]
@@ -199,9 +199,10 @@ def _loss_values(loss, axis: LossAxis, x: np.ndarray, fused) -> np.ndarray:
 
 
 def _zero_one_values(loss, axis: LossAxis, x: np.ndarray, fused) -> np.ndarray:
+    """1 where the class read from ``a`` (the table's ``predict_classes``,
+    as ``zero_one_loss`` reads it) is not the label, else 0."""
     _, a, y = axis.inputs(np.asarray(x, dtype=np.float64), fused)
-    labels = y[:, 0].astype(np.int64)
-    return np.array([zero_one_loss(a[i:i + 1], labels[i:i + 1], loss.threshold) for i in range(len(a))])
+    return (predict_classes(a, loss.threshold) != y[:, 0].astype(np.int64)).astype(np.float64)
 
 
 def loss_plot(name: str, output_activation: str | None = None, z=None, a=None, y=None,

@@ -34,7 +34,9 @@ class FunctionsLink(QObject):
         self.learn, self.view = learn, view
         self.document: Document | None = None
         self.node_id: str | None = None  # the layer chosen last (None: the first with an activation)
+        self._loss_shown = None  # what the loss plot was drawn from (drawn again only when it changes)
         view.alphaChanged.connect(self.set_alpha)
+        view.alphaPreviewed.connect(self.preview_alpha)
         learn.explained.connect(self.refresh)
 
     def set_document(self, document: Document) -> None:
@@ -79,6 +81,11 @@ class FunctionsLink(QObject):
             self.view.show_note(f"a = {value:g} refused: {reason}")
             self.refresh()
 
+    def preview_alpha(self, value: float) -> None:
+        """The slider on its way: the curve with ``value``, the layer unchanged yet."""
+        if self.document is not None:
+            self._show_activation(self.learn.explanation, value)
+
     # ------------------------------------------------------------ drawing
     def refresh(self) -> None:
         if self.document is None:
@@ -105,7 +112,8 @@ class FunctionsLink(QObject):
             return np.asarray(ex["nodes"][sources[0]]["a"], dtype=np.float64)
         return None
 
-    def _show_activation(self, ex: dict | None) -> None:
+    def _show_activation(self, ex: dict | None, alpha: float | None = None) -> None:
+        """The shown layer's curve, with its own a (or ``alpha``, the slider's on the way)."""
         nid = self.layer()
         if nid is None:
             self.view.show_activation("No layer with an activation in the diagram.")
@@ -115,7 +123,8 @@ class FunctionsLink(QObject):
         node = graph.nodes[nid]
         name = node.params["activation"]
         act = ACTIVATIONS[name]
-        alpha = node.alpha
+        previewing = alpha is not None
+        alpha = node.alpha if alpha is None else alpha
         a = self._pre_activations(ex, nid)
         lo, hi = span(() if a is None else a)
         width = len(a) if a is not None else graph.widths().get(nid, 1)
@@ -129,6 +138,8 @@ class FunctionsLink(QObject):
         elif points is not None:
             caption += f"<br>this sample: the a of its {len(points[0])} units marked"
         self.view.show_activation(caption, curve, points)
+        if previewing:
+            return
         if name in DEFAULT_ALPHA:
             self.view.show_alpha(alpha_label(name), alpha, DEFAULT_ALPHA[name])
         else:
@@ -138,13 +149,18 @@ class FunctionsLink(QObject):
         graph = self.document.graph
         out = next((n for n in graph.nodes.values() if n.params.get("loss") in LOSSES), None)
         if out is None:
+            self._loss_shown = None
             self.view.show_loss("No Output node: no loss to draw.")
             return
         name = out.params["loss"]
         sample = ex is not None and out.id in ex["nodes"]
         z, a, y = (ex["nodes"][out.id]["z"], ex["nodes"][out.id]["a"], ex["target"]) if sample else (None,) * 3
+        key = (name, out.params.get("activation"), repr((z, a, y)))
+        if key == self._loss_shown:
+            return
+        self._loss_shown = key
         plot = loss_plot(name, out.params.get("activation"), z, a, y)
-        caption = f"<b>Loss</b> {name}: {LOSSES[name].formula}, against {plot.axis.note}"
+        caption = f"<b>Loss</b> {name}: {LOSSES[name].formula}"
         if sample and len(plot.points_x) == 1:
             caption += f"<br>this sample: {plot.axis.name} {value_text(plot.points_x[0])}, L = " \
                        f"{value_text(plot.points[name][0])}"
@@ -154,4 +170,4 @@ class FunctionsLink(QObject):
             caption += f"<br>this sample: its {len(plot.points_x)} outputs marked"
         labels = {n: n for n in plot.curves}
         labels[ZERO_ONE] = "zero-one"
-        self.view.show_loss(caption, plot, labels)
+        self.view.show_loss(caption, plot, labels, f"Drawn against {plot.axis.note}.")

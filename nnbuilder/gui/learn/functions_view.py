@@ -4,7 +4,9 @@ and the picked sample marked on both; a slider for the activation's
 parameter (leaky ReLU slope, ELU scale).
 
 The view knows no controller (:mod:`.functions_link` feeds it): it draws what
-it is given and reports the slider as ``alphaChanged(value)``.
+it is given and reports the slider: ``alphaPreviewed(value)`` while it is
+dragged (the curve follows at once), ``alphaChanged(value)`` when it is let go
+or moved by a key (the value to keep).
 """
 from __future__ import annotations
 
@@ -64,9 +66,10 @@ class FunctionPlot(BasePlot):
 
 
 class FunctionsView(QWidget):
-    """See the module docstring. ``alphaChanged(value)``: the slider moved."""
+    """See the module docstring."""
 
     alphaChanged = Signal(float)
+    alphaPreviewed = Signal(float)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -92,8 +95,10 @@ class FunctionsView(QWidget):
         self.slider.setObjectName("functionsAlphaSlider")
         self.slider.setAccessibleName("Activation parameter a")
         self.slider.setToolTip("Drag to change the layer's a (the leaky ReLU slope, the ELU scale): "
-                               "the curve follows; one undo step per drag")
+                               "the curve follows; the layer takes the value where you let go (undoable)")
+        self.slider.setTracking(False)  # valueChanged when let go; sliderMoved on the way
         self.slider.valueChanged.connect(self._slid)
+        self.slider.sliderMoved.connect(self._moved)
         self.alpha_value = QLabel()
         self.alpha_value.setObjectName("functionsAlphaValue")
         self.alpha_value.setMinimumWidth(self.alpha_value.fontMetrics().horizontalAdvance("-0.000 "))
@@ -184,16 +189,28 @@ class FunctionsView(QWidget):
         if not self._updating:
             self.alphaChanged.emit(round(position * SLIDER_STEP, 6))
 
+    def _moved(self, position: int) -> None:
+        value = round(position * SLIDER_STEP, 6)
+        self.alpha_value.setText(value_text(value))
+        self.alphaPreviewed.emit(value)
+
     # ------------------------------------------------------------------ loss
-    def show_loss(self, caption: str, plot=None, labels: dict | None = None) -> None:
+    def show_loss(self, caption: str, plot=None, labels: dict | None = None, tip: str = "") -> None:
         """``plot`` a :class:`~nnbuilder.core.teaching.curves.LossPlot` (None:
-        nothing to draw); ``labels`` the legend's name of each curve."""
+        nothing to draw); ``labels`` the legend's name of each curve; ``tip``
+        what its argument is (the caption's and the plot's tool tip)."""
         self.loss_caption.setText(caption)
+        self.loss_caption.setToolTip(tip)
+        self.loss_plot.setToolTip(tip)
         p = self.loss_plot.plotItem
-        for item in self.loss_curves.values():
-            p.removeItem(item)
-            self.loss_plot.legend.removeItem(item)
-        self.loss_curves = {}
+        if plot is not None and list(plot.curves) == list(self.loss_curves):  # the same losses: new values
+            for name, y in plot.curves.items():
+                self.loss_curves[name].setData(plot.x, y)
+        else:
+            for item in self.loss_curves.values():
+                p.removeItem(item)
+                self.loss_plot.legend.removeItem(item)
+            self.loss_curves = {}
         if plot is None:
             self.loss_points.setData([], [])
             self.zero_one_points.setData([], [])
@@ -201,6 +218,8 @@ class FunctionsView(QWidget):
         labels = labels or {}
         others = iter(OTHER_PENS)
         for i, (name, y) in enumerate(plot.curves.items()):
+            if name in self.loss_curves:
+                continue
             if i == 0:
                 pen = pg.mkPen(BLUE_PEN, width=2.5)
             elif name == ZERO_ONE:
