@@ -148,3 +148,38 @@ def test_every_loss_is_drawn_and_an_unknown_name_is_a_clear_error():
         loss_plot("nope")
     with pytest.raises(NNBuilderError, match="no activation is called 'nope'"):
         activation_curve("nope", 0.0)
+
+
+def test_nnbuilder_explain_says_where_the_sample_sits_on_the_loss_curve(tmp_path):
+    """The CLI's text: the sample's margin, its hinge loss and zero-one, as an
+    independent forward pass of the trained file gives them."""
+    import contextlib
+    import io
+    import json
+    import re
+
+    from forward import forward
+    from nnbuilder.cli import main as cli
+    from nnbuilder.core.data.datasets import make_dataset
+
+    model = json.loads(open("resources/examples/circle.json").read())
+    out = next(n for n in model["graph"]["nodes"] if n["type"] == "output")
+    out["params"].update(activation="linear", loss="hinge")
+    src, trained = tmp_path / "hinge.json", tmp_path / "trained.json"
+    src.write_text(json.dumps(model))
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert cli(["train", str(src), "--epochs", "3", "-o", str(trained)]) == 0
+    text = io.StringIO()
+    with contextlib.redirect_stdout(text):
+        assert cli(["explain", str(trained), "--row", "5", "--dataset", "circle"]) == 0
+    line = next(l for l in text.getvalue().splitlines() if l.startswith("on the loss curve"))
+    margin, hinge, zero_one = (float(v) for v in re.findall(r"\[([^\]]+)\]", line))
+    assert "the margin t s" in line
+    saved = json.loads(trained.read_text())
+    d = saved["dataset"]
+    ds = make_dataset(d["name"], d["samples"], d["noise"], saved["seed"])
+    y_hat, _ = forward(saved, ds.X[4][None, :])
+    label = int(ds.y[4])
+    assert margin == pytest.approx((2 * label - 1) * y_hat[0, 0], rel=1e-5)
+    assert hinge == pytest.approx(max(0.0, 1 - margin), rel=1e-5, abs=1e-6)
+    assert zero_one == float((y_hat[0, 0] > 0) != label)

@@ -155,13 +155,14 @@ def _probability_of(z, a, y, fused):
 LOSS_AXES: dict[str, LossAxis] = {
     ax.name: ax
     for ax in (
-        LossAxis("error", "error ŷ − y", "the error ŷ − y of each output", -3.0, 3.0, False, True,
+        LossAxis("error", "error y_hat - y", "the error y_hat - y of each output", -3.0, 3.0, False, True,
                  _error_inputs, _error_of),
-        LossAxis("margin", "margin t·s",
-                 "the margin t·s (t = 2y − 1 = ±1; s = ŷ, or the sigmoid's a for bce; right when t·s > 0)",
+        LossAxis("margin", "margin t s",
+                 "the margin t s (t = 2y - 1 = -1 or +1; s = y_hat, or the sigmoid's a for bce; "
+                 "right when t s > 0)",
                  -3.0, 3.0, True, True,
                  _margin_inputs, _margin_of),
-        LossAxis("probability", "ŷ of the true class", "ŷ, the probability given to the true class",
+        LossAxis("probability", "y_hat of the true class", "y_hat, the probability given to the true class",
                  0.005, 1.0, False, False, _probability_inputs, _probability_of),
     )
 }

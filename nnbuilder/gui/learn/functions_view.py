@@ -56,7 +56,10 @@ class FunctionPlot(BasePlot):
             base = pal.color(QPalette.ColorRole.Base)
             base.setAlpha(200)
             legend.setBrush(pg.mkBrush(base))
-            legend.setLabelTextColor(pal.color(QPalette.ColorRole.Text))
+            ink = pal.color(QPalette.ColorRole.Text)
+            legend.setLabelTextColor(ink)  # (the labels shown keep their text until set again)
+            for _sample, label in legend.items:
+                label.setText(label.text, color=ink)
 
     def axis_lines(self) -> None:
         """Thin lines through x = 0 and y = 0 (kept when the curves change)."""
