@@ -183,3 +183,9 @@ def test_nnbuilder_explain_says_where_the_sample_sits_on_the_loss_curve(tmp_path
     assert margin == pytest.approx((2 * label - 1) * y_hat[0, 0], rel=1e-5)
     assert hinge == pytest.approx(max(0.0, 1 - margin), rel=1e-5, abs=1e-6)
     assert zero_one == float((y_hat[0, 0] > 0) != label)
+
+
+def test_a_diverged_samples_values_do_not_stretch_the_range():
+    assert span([np.nan, np.inf, -1e300, 1.0]) == (-5.0, 5.0)
+    plot = loss_plot("hinge", "linear", np.array([np.nan]), np.array([np.nan]), np.array([1.0]))
+    assert (plot.x[0], plot.x[-1]) == (-3.0, 3.0) and np.isnan(plot.points["hinge"]).all()

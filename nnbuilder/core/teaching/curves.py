@@ -41,13 +41,15 @@ __all__ = ["LossAxis", "LOSS_AXES", "LossPlot", "ZERO_ONE", "span", "activation_
            "activation_points", "loss_plot"]
 
 POINTS = 401  # samples of a curve (odd: x = 0 is one of them on a symmetric range)
+FAR = 1e6  # a sample's value beyond this (a diverged network) does not stretch the range
 ZERO_ONE = "zero_one"  # the curve name of the zero-one loss
 
 
 def span(values=(), lo: float = -5.0, hi: float = 5.0, pad: float = 0.1) -> tuple[float, float]:
-    """``lo..hi`` widened (by ``pad`` of the width) to hold every finite value of ``values``."""
+    """``lo..hi`` widened (by ``pad`` of the width) to hold every finite value
+    of ``values`` within :data:`FAR`."""
     v = np.asarray(values, dtype=np.float64).ravel()
-    v = v[np.isfinite(v)]
+    v = v[np.isfinite(v) & (np.abs(v) <= FAR)]
     if len(v) and (v.min() < lo or v.max() > hi):
         lo, hi = min(lo, float(v.min())), max(hi, float(v.max()))
         margin = pad * (hi - lo)
@@ -221,8 +223,9 @@ def loss_plot(name: str, output_activation: str | None = None, z=None, a=None, y
     px = np.zeros(0)
     if a is not None and y is not None:
         zz = None if z is None else np.asarray(z, dtype=np.float64).ravel()
-        px = np.asarray(axis.of_sample(zz, np.asarray(a, dtype=np.float64).ravel(),
-                                       np.asarray(y, dtype=np.float64).ravel(), fused), dtype=np.float64)
+        with np.errstate(over="ignore", invalid="ignore"):
+            px = np.asarray(axis.of_sample(zz, np.asarray(a, dtype=np.float64).ravel(),
+                                           np.asarray(y, dtype=np.float64).ravel(), fused), dtype=np.float64)
     lo, hi = span(px, axis.lo, axis.hi) if axis.widens else (axis.lo, axis.hi)
     x = np.linspace(lo, hi, n)
     curves = {name: _loss_values(loss, axis, x, fused)}

@@ -34,6 +34,13 @@ def slider_range(value: float, default: float) -> tuple[float, float]:
     return min(0.0, value), max(1.0, 3.0 * default, value)
 
 
+def _drawable(x, y):
+    """The points with both coordinates finite (a diverged network gives inf and nan)."""
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    keep = np.isfinite(x) & np.isfinite(y)
+    return x[keep], y[keep]
+
+
 class FunctionPlot(BasePlot):
     """One small plot with a legend that follows the theme."""
 
@@ -168,8 +175,8 @@ class FunctionsView(QWidget):
         self.f_curve.setData(x, f)
         self.df_curve.setData(x, df)
         a, fa, dfa = points if points is not None else ([], [], [])
-        self.f_points.setData(a, fa)
-        self.df_points.setData(a, dfa)
+        self.f_points.setData(*_drawable(a, fa))
+        self.df_points.setData(*_drawable(a, dfa))
         if curve is not None:
             self._fit(self.activation_plot, x, (f, df))
 
@@ -233,10 +240,10 @@ class FunctionsView(QWidget):
             item.setZValue(5 if i == 0 else 1)
             self.loss_curves[name] = item
         p.setLabel("bottom", plot.axis.label)
-        self.loss_points.setData(plot.points_x, plot.points[plot.loss])
+        self.loss_points.setData(*_drawable(plot.points_x, plot.points[plot.loss]))
         zero_one = plot.points.get(ZERO_ONE)
-        self.zero_one_points.setData(plot.points_x if zero_one is not None else [],
-                                     zero_one if zero_one is not None else [])
+        self.zero_one_points.setData(*_drawable(plot.points_x if zero_one is not None else [],
+                                                zero_one if zero_one is not None else []))
         self._fit(self.loss_plot, plot.x, [y for y in plot.curves.values()][:1] +
                   ([plot.curves[ZERO_ONE]] if ZERO_ONE in plot.curves else []))
 
