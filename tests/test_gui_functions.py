@@ -229,3 +229,16 @@ def test_the_elu_scale_has_the_slider_and_tanh_has_none(qtbot, window):
     assert w.document.graph.nodes["dense1"].params["alpha"] == pytest.approx(2.5)
     x, f = curve(fv.f_curve)
     np.testing.assert_allclose(f, F.elu(torch.tensor(x), 2.5).numpy(), rtol=1e-12, atol=1e-15)
+
+
+def test_view_panels_lists_functions_beside_the_loss_curves(qtbot, window):
+    w = window
+    view_menu = next(a.menu() for a in w.menuBar().actions() if a.text() == "&View")
+    panels = next(a.menu() for a in view_menu.actions() if a.menu() is not None and a.text() == "&Panels")
+    action = next(a for a in panels.actions() if a.text() == "Functions")
+    dock = w.docks["functionsDock"]
+    assert w.tabifiedDockWidgets(dock) == [w.docks["curvesDock"]]  # a tab beside Loss and accuracy
+    action.trigger()
+    assert not dock.isVisible()
+    action.trigger()
+    assert dock.isVisible()
