@@ -129,6 +129,8 @@ class FunctionsView(QWidget):
             p.addItem(points)
 
         self.loss_plot = FunctionPlot("lossFunctionPlot", "Loss", "")
+        # top centre: a loss is high at the left (the margin) or at both ends (the error)
+        self.loss_plot.legend.anchor(itemPos=(0.5, 0), parentPos=(0.5, 0), offset=(0, 4))
         self.loss_plot.axis_lines()
         self.loss_curves: dict[str, pg.PlotDataItem] = {}
         self.loss_points = pg.ScatterPlotItem(size=10, pen=pg.mkPen(MARK_PEN, width=2), brush=pg.mkBrush(BLUE_PEN))
