@@ -7,6 +7,8 @@ document, so the inspector's field and the slider show the same value.
 """
 from __future__ import annotations
 
+from html import escape
+
 import numpy as np
 from PySide6.QtCore import QObject
 
@@ -78,8 +80,8 @@ class FunctionsLink(QObject):
             return
         reason = self.document.set_params(nid, alpha=value)
         if reason:
+            self.refresh()  # the slider back at the layer's a
             self.view.show_note(f"a = {value:g} refused: {reason}")
-            self.refresh()
 
     def preview_alpha(self, value: float) -> None:
         """The slider on its way: the curve with ``value``, the layer unchanged yet."""
@@ -131,7 +133,8 @@ class FunctionsLink(QObject):
         curve = activation_curve(name, alpha, lo, hi, width=width, row=a)
         points = None if a is None else activation_points(name, alpha, a)
         of = "" if act.elementwise else " (unit 1; the other units held at the sample's a)"
-        caption = f"<b>{graph.label(nid)}</b>: f = {name}{of} · {act.formula}; {act.derivative_formula}"
+        caption = (f"<b>{escape(graph.label(nid))}</b>: f = {name}{of} · {escape(act.formula)}; "
+                   f"{escape(act.derivative_formula)}")
         if points is not None and len(points[0]) == 1:
             caption += (f"<br>this sample: a = {value_text(points[0][0])}, f(a) = {value_text(points[1][0])}, "
                         f"f′(a) = {value_text(points[2][0])}")
@@ -160,7 +163,7 @@ class FunctionsLink(QObject):
             return
         self._loss_shown = key
         plot = loss_plot(name, out.params.get("activation"), z, a, y)
-        caption = f"<b>Loss</b> {name}: {LOSSES[name].formula}"
+        caption = f"<b>Loss</b> {name}: {escape(LOSSES[name].formula)}"
         if sample and len(plot.points_x) == 1:
             caption += f"<br>this sample: {plot.axis.name} {value_text(plot.points_x[0])}, L = " \
                        f"{value_text(plot.points[name][0])}"
