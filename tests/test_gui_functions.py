@@ -242,3 +242,29 @@ def test_view_panels_lists_functions_beside_the_loss_curves(qtbot, window):
     assert not dock.isVisible()
     action.trigger()
     assert dock.isVisible()
+
+
+def test_a_softmax_layers_unit_is_chosen_and_its_curve_drawn(qtbot, make_window, tmp_path):
+    w = make_window(f"{EXAMPLES}/iris.json")
+    fv = w.functions_view
+    stepped_with_row(qtbot, w, 120)
+    click_node(qtbot, w, "output")
+    qtbot.waitUntil(lambda: w.functions.layer() == "output", timeout=WAIT)
+    assert fv.unit.isVisibleTo(fv) and fv.unit.value() == 1 and fv.unit.maximum() == 3
+    fv.unit.setValue(3)
+    pre = {}
+    forward(saved_model(w, tmp_path), w.data.dataset.X[119][None, :], pre)
+    a = pre["output"][0]
+    x, f = curve(fv.f_curve)
+    Z = torch.tensor(np.tile(a, (len(x), 1)), requires_grad=False)
+    Z[:, 2] = torch.tensor(x)
+    Z.requires_grad_(True)
+    p = torch.softmax(Z, dim=1)[:, 2]
+    p.sum().backward()
+    np.testing.assert_allclose(f, p.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(curve(fv.df_curve)[1], Z.grad[:, 2].numpy(), rtol=1e-12, atol=1e-15)
+    assert curve(fv.f_points)[0].tolist() == pytest.approx([a[2]], rel=1e-9)
+    assert "unit 3" in fv.activation_caption.text()
+    click_node(qtbot, w, "dense1")  # relu: one curve for every unit, no picker
+    qtbot.waitUntil(lambda: w.functions.layer() == "dense1", timeout=WAIT)
+    assert not fv.unit.isVisibleTo(fv) and len(curve(fv.f_points)[0]) == 8

@@ -37,8 +37,10 @@ class FunctionsLink(QObject):
         self.document: Document | None = None
         self.node_id: str | None = None  # the layer chosen last (None: the first with an activation)
         self._loss_shown = None  # what the loss plot was drawn from (drawn again only when it changes)
+        self.unit = 0  # the unit whose curve a softmax layer draws (0-based)
         view.alphaChanged.connect(self.set_alpha)
         view.alphaPreviewed.connect(self.preview_alpha)
+        view.unitChosen.connect(self.set_unit)
         learn.explained.connect(self.refresh)
 
     def set_document(self, document: Document) -> None:
@@ -61,7 +63,7 @@ class FunctionsLink(QObject):
             return
         ids = [n for n in node_ids if self._has_activation(n)]
         if len(ids) == 1 and ids[0] != self.node_id:
-            self.node_id = ids[0]
+            self.node_id, self.unit = ids[0], 0
             self.refresh()
 
     def layer(self) -> str | None:
@@ -82,6 +84,12 @@ class FunctionsLink(QObject):
         if reason:
             self.refresh()  # the slider back at the layer's a
             self.view.show_note(f"a = {value:g} refused: {reason}")
+
+    def set_unit(self, unit: int) -> None:
+        """Draw unit ``unit`` (0-based) of a softmax layer."""
+        self.unit = unit
+        if self.document is not None:
+            self._show_activation(self.learn.explanation)
 
     def preview_alpha(self, value: float) -> None:
         """The slider on its way: the curve with ``value``, the layer unchanged yet."""
@@ -130,9 +138,11 @@ class FunctionsLink(QObject):
         a = self._pre_activations(ex, nid)
         lo, hi = span(() if a is None else a)
         width = len(a) if a is not None else graph.widths().get(nid, 1)
-        curve = activation_curve(name, alpha, lo, hi, width=width, row=a)
-        points = None if a is None else activation_points(name, alpha, a)
-        of = "" if act.elementwise else " (unit 1; the other units held at the sample's a)"
+        unit = 0 if act.elementwise else min(self.unit, width - 1)
+        curve = activation_curve(name, alpha, lo, hi, width=width, row=a, unit=unit)
+        points = None if a is None else activation_points(name, alpha, a, unit=unit)
+        self.view.show_unit(None if act.elementwise else unit, width)
+        of = "" if act.elementwise else f" (unit {unit + 1}; the others held at the sample's a)"
         caption = (f"<b>{escape(graph.label(nid))}</b>: f = {name}{of} · {escape(act.formula)}; "
                    f"{escape(act.derivative_formula)}")
         if points is not None and len(points[0]) == 1:

@@ -14,7 +14,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QPalette
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QSlider, QSpinBox, QVBoxLayout, QWidget
 
 from nnbuilder.core.teaching.curves import ZERO_ONE
 
@@ -80,6 +80,7 @@ class FunctionsView(QWidget):
 
     alphaChanged = Signal(float)
     alphaPreviewed = Signal(float)
+    unitChosen = Signal(int)  # 0-based: whose curve a softmax layer draws
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -113,6 +114,14 @@ class FunctionsView(QWidget):
         self.alpha_value.setObjectName("functionsAlphaValue")
         self.alpha_value.setMinimumWidth(self.alpha_value.fontMetrics().horizontalAdvance("-0.000 "))
         self.alpha_label.setBuddy(self.slider)
+        self.unit = QSpinBox()
+        self.unit.setObjectName("functionsUnitSpin")
+        self.unit.setAccessibleName("Unit drawn")
+        self.unit.setPrefix("unit ")
+        self.unit.setToolTip("Softmax mixes the units of a row: the curve is this unit's f against "
+                             "its own a, the other units held at the sample's a")
+        self.unit.valueChanged.connect(lambda v: self._updating or self.unitChosen.emit(v - 1))
+        self.unit.hide()
 
         self.activation_plot = FunctionPlot("activationPlot", "Activation f(a) and its slope f′(a)",
                                             "a = W x + b")
@@ -152,7 +161,12 @@ class FunctionsView(QWidget):
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setVerticalSpacing(2)
         left, right = QVBoxLayout(), QVBoxLayout()
-        for column, widgets in ((left, (self.activation_caption, self.slider_row, self.activation_plot)),
+        caption_row = QHBoxLayout()
+        caption_row.setContentsMargins(0, 0, 0, 0)
+        caption_row.addWidget(self.activation_caption, 1)
+        caption_row.addWidget(self.unit, 0, Qt.AlignmentFlag.AlignTop)
+        left.addLayout(caption_row)
+        for column, widgets in ((left, (self.slider_row, self.activation_plot)),
                                 (right, (self.loss_caption, self.loss_plot))):
             column.setSpacing(2)
             for w in widgets:
@@ -181,6 +195,19 @@ class FunctionsView(QWidget):
         self.df_points.setData(*_drawable(a, dfa))
         if curve is not None:
             self._fit(self.activation_plot, x, (f, df))
+
+    def show_unit(self, unit: int | None, units: int = 1) -> None:
+        """The unit picker at ``unit`` of ``units`` (0-based; None: hidden, an
+        element-wise activation has one curve for all units)."""
+        self.unit.setVisible(unit is not None)
+        if unit is None:
+            return
+        self._updating = True
+        try:
+            self.unit.setRange(1, max(1, units))
+            self.unit.setValue(unit + 1)
+        finally:
+            self._updating = False
 
     def show_alpha(self, label: str | None, value: float = 0.0, default: float = 0.0) -> None:
         """The slider for the layer's ``a`` (None: the activation has none)."""
