@@ -268,3 +268,27 @@ def test_a_softmax_layers_unit_is_chosen_and_its_curve_drawn(qtbot, make_window,
     click_node(qtbot, w, "dense1")  # relu: one curve for every unit, no picker
     qtbot.waitUntil(lambda: w.functions.layer() == "dense1", timeout=WAIT)
     assert not fv.unit.isVisibleTo(fv) and len(curve(fv.f_points)[0]) == 8
+
+
+def test_an_activation_nodes_a_is_what_its_input_gave(qtbot, make_window, tmp_path):
+    model = json.loads(open(f"{EXAMPLES}/circle.json").read())
+    nodes = {n["id"]: n for n in model["graph"]["nodes"]}
+    nodes["dense1"]["params"].update(activation="linear", units=3)
+    act = {"id": "act", "type": "activation", "params": {"activation": "relu"}, "position": [400, 120]}
+    model["graph"]["nodes"] = [nodes["input"], nodes["dense1"], act, nodes["output"]]
+    model["graph"]["edges"] = [{"source": "input", "target": "dense1"}, {"source": "dense1", "target": "act"},
+                               {"source": "act", "target": "output"}]
+    path = tmp_path / "act.json"
+    path.write_text(json.dumps(model))
+    w = make_window(str(path))
+    fv = w.functions_view
+    stepped_with_row(qtbot, w, 5)
+    click_node(qtbot, w, "act")
+    qtbot.waitUntil(lambda: w.functions.layer() == "act", timeout=WAIT)
+    weights = saved_model(w, tmp_path)["weights"]["dense1"]
+    a = w.data.dataset.X[4] @ np.array(weights["W"]) + np.array(weights["b"])  # the Dense layer's output
+    px, pf = curve(fv.f_points)
+    np.testing.assert_allclose(px, a, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(pf, np.maximum(a, 0.0), rtol=1e-9, atol=1e-12)
+    x, f = curve(fv.f_curve)
+    np.testing.assert_allclose(f, np.maximum(x, 0.0))
