@@ -11,11 +11,12 @@ import json
 import numpy as np
 import pytest
 import torch
-from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QStyle, QStyleOptionSlider
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtWidgets import QStyle, QStyleOptionSlider, QToolTip
 
 from forward import forward
 from guitools import click_node, wait_drawn
+from nnbuilder.gui.diagram.sample_values import value_text
 
 WAIT = 15000
 EXAMPLES = "resources/examples"
@@ -160,6 +161,10 @@ def test_a_softmax_output_and_cross_entropy_against_the_true_class_probability(q
     assert px.tolist() == pytest.approx([p_true], rel=1e-9) and py.tolist() == pytest.approx([-np.log(p_true)])
 
 
+def pg_point(x, y):
+    return QPointF(float(x), float(y))
+
+
 def slider_point(slider, value):
     """Where the slider's handle is drawn at ``value`` (widget coordinates)."""
     opt = QStyleOptionSlider()
@@ -292,3 +297,24 @@ def test_an_activation_nodes_a_is_what_its_input_gave(qtbot, make_window, tmp_pa
     np.testing.assert_allclose(pf, np.maximum(a, 0.0), rtol=1e-9, atol=1e-12)
     x, f = curve(fv.f_curve)
     np.testing.assert_allclose(f, np.maximum(x, 0.0))
+
+
+def test_the_pointer_over_a_curve_reads_its_values_there(qtbot, window):
+    w = window
+    fv = w.functions_view
+    w.docks["functionsDock"].raise_()
+    plot = fv.activation_plot
+    qtbot.waitUntil(lambda: plot.isVisible() and plot.width() > 50, timeout=WAIT)
+    vb = plot.plotItem.vb
+    x = curve(fv.f_curve)[0]
+    target = x[300]  # a drawn point: a = 2.5
+    pos = plot.mapFromScene(vb.mapViewToScene(pg_point(target, 0.0)))
+    qtbot.mouseMove(plot.viewport(), pos)
+    qtbot.waitUntil(lambda: plot.readout != "", timeout=WAIT)
+    text = plot.readout
+    assert QToolTip.text() == text
+    # the nearest drawn a to the pointer (a pixel is about 0.02 of a here)
+    a = float(text.split(":")[0].split("=")[1])
+    assert abs(a - target) < 0.1
+    assert f"f(a) = {value_text(np.tanh(a))}" in text
+    assert f"f′(a) = {value_text(1 - np.tanh(a) ** 2)}" in text

@@ -14,7 +14,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QPalette
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QSlider, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QSlider, QSpinBox, QToolTip, QVBoxLayout,
+                               QWidget)
 
 from nnbuilder.core.teaching.curves import ZERO_ONE
 
@@ -42,10 +43,13 @@ def _drawable(x, y):
 
 
 class FunctionPlot(BasePlot):
-    """One small plot with a legend that follows the theme."""
+    """One small plot with a legend that follows the theme, and a read-out of
+    every curve at the x under the pointer (the nearest drawn point), in a
+    tool tip beside it."""
 
     def __init__(self, object_name: str, title: str, xlabel: str, parent=None):
         super().__init__(object_name, title, parent)
+        self.xname = "a"  # how the read-out names x
         p = self.plotItem
         p.setTitle(None)  # the caption above says what it is: the room goes to the curve
         p.setLabel("bottom", xlabel)
@@ -53,7 +57,29 @@ class FunctionPlot(BasePlot):
         p.vb.setMouseEnabled(x=False, y=False)  # a fixed picture: the wheel scrolls the panel
         p.hideButtons()
         self.legend = p.addLegend(offset=(6, 4), labelTextSize="8pt", verSpacing=-6)
+        self.readout = ""  # what the pointer reads (shown as a tool tip beside it)
+        self.scene().sigMouseMoved.connect(self._hover)
         self.apply_theme()
+
+    def readout_text(self, x: float) -> str:
+        """Each curve's value at the drawn x nearest ``x``: "a = 1.2: f(a) = 0.83, f′(a) = 0.31"."""
+        parts, at = [], None
+        for item in self.plotItem.listDataItems():
+            xs, ys = item.getData()
+            if xs is None or not len(xs) or not item.name():
+                continue
+            i = int(np.clip(np.searchsorted(xs, x), 0, len(xs) - 1))
+            if i > 0 and abs(xs[i - 1] - x) < abs(xs[i] - x):
+                i -= 1
+            at = xs[i] if at is None else at
+            parts.append(f"{item.name()} = {value_text(float(ys[i]))}")
+        return "" if at is None else f"{self.xname} = {value_text(float(at))}: " + ", ".join(parts)
+
+    def _hover(self, pos) -> None:
+        vb = self.plotItem.vb
+        inside = vb.sceneBoundingRect().contains(pos)
+        self.readout = self.readout_text(vb.mapSceneToView(pos).x()) if inside else ""
+        QToolTip.showText(self.mapToGlobal(self.mapFromScene(pos)), self.readout, self)
 
     def apply_theme(self) -> None:
         super().apply_theme()
@@ -269,6 +295,7 @@ class FunctionsView(QWidget):
             item.setZValue(5 if i == 0 else 1)
             self.loss_curves[name] = item
         p.setLabel("bottom", plot.axis.label)
+        self.loss_plot.xname = plot.axis.name
         self.loss_points.setData(*_drawable(plot.points_x, plot.points[plot.loss]))
         zero_one = plot.points.get(ZERO_ONE)
         self.zero_one_points.setData(*_drawable(plot.points_x if zero_one is not None else [],
