@@ -189,3 +189,12 @@ def test_a_diverged_samples_values_do_not_stretch_the_range():
     assert span([np.nan, np.inf, -1e300, 1.0]) == (-5.0, 5.0)
     plot = loss_plot("hinge", "linear", np.array([np.nan]), np.array([np.nan]), np.array([1.0]))
     assert (plot.x[0], plot.x[-1]) == (-3.0, 3.0) and np.isnan(plot.points["hinge"]).all()
+
+
+def test_slopes_learned_per_unit_draw_the_chosen_units_curve():
+    slopes = np.array([0.1, 0.5, 0.9])
+    row = np.array([-2.0, -1.0, 3.0])
+    x, f, _ = activation_curve("leaky_relu", slopes, width=3, row=row, unit=1)
+    np.testing.assert_allclose(f, F.leaky_relu(torch.tensor(x), 0.5).numpy(), rtol=1e-12)
+    pa, pf, pdf = activation_points("leaky_relu", slopes, row, unit=1)
+    assert pa.tolist() == [-1.0] and pf.tolist() == pytest.approx([-0.5]) and pdf.tolist() == pytest.approx([0.5])

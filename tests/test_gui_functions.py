@@ -318,3 +318,27 @@ def test_the_pointer_over_a_curve_reads_its_values_there(qtbot, window):
     assert abs(a - target) < 0.1
     assert f"f(a) = {value_text(np.tanh(a))}" in text
     assert f"f′(a) = {value_text(1 - np.tanh(a) ** 2)}" in text
+
+
+def test_slopes_learned_per_unit_draw_the_picked_units_curve_without_a_slider(qtbot, window):
+    """A layer whose slopes the run learns (the weights carry "alpha", one per
+    unit): each unit has its own curve, picked like a softmax unit's, and no
+    slider (training moves them, not the hand)."""
+    w = window
+    fv = w.functions_view
+    stepped_with_row(qtbot, w, 2)
+    click_node(qtbot, w, "dense1")
+    w.inspector.activation.setCurrentText("leaky_relu")
+    assert fv.slider_row.isVisibleTo(fv) and not fv.unit.isVisibleTo(fv)
+    slopes = [0.1, 0.2, 0.3, 0.4]
+    weights = w.functions.weights
+    w.functions.weights = lambda: {**weights(), "dense1": {**weights()["dense1"], "alpha": slopes}}
+    w.functions.refresh()
+    assert fv.unit.isVisibleTo(fv) and not fv.slider_row.isVisibleTo(fv)
+    fv.unit.setValue(3)
+    x, f = curve(fv.f_curve)
+    np.testing.assert_allclose(f, F.leaky_relu(torch.tensor(x), 0.3).numpy(), rtol=1e-12)
+    a = np.asarray(w.learn.explanation["nodes"]["dense1"]["z"])
+    px, pf = curve(fv.f_points)
+    assert px.tolist() == pytest.approx([a[2]]) and pf.tolist() == pytest.approx([a[2] if a[2] >= 0 else 0.3 * a[2]])
+    assert "learned a = 0.3" in fv.activation_caption.text()

@@ -76,32 +76,38 @@ def _value_and_slope(act, alpha, Z: np.ndarray, unit: int) -> tuple[np.ndarray, 
     return A[:, unit].copy(), D[:, unit].copy()
 
 
-def activation_curve(name: str, alpha: float, lo: float = -5.0, hi: float = 5.0, width: int = 1,
+def _own(alpha, unit: int):
+    """The parameter of unit ``unit``: one per unit (learned slopes) or one for all."""
+    return float(np.asarray(alpha).ravel()[unit]) if np.ndim(alpha) else alpha
+
+
+def activation_curve(name: str, alpha, lo: float = -5.0, hi: float = 5.0, width: int = 1,
                      row=None, unit: int = 0, n: int = POINTS):
     """``(x, f(x), f'(x))``: unit ``unit`` of a layer of ``width`` units as its
     pre-activation runs over ``lo..hi`` (``n`` points); the other units hold
     ``row`` (the sample's pre-activations; zeros when None), which only
-    softmax reads."""
+    softmax reads. ``alpha``: one number, or one per unit (then the unit's)."""
     act = _activation(name)
     base = np.zeros(width) if row is None else np.asarray(row, dtype=np.float64).ravel()
     x = np.linspace(lo, hi, n)
     Z = np.tile(base, (n, 1))
     Z[:, unit] = x
-    f, df = _value_and_slope(act, alpha, Z, unit)
+    f, df = _value_and_slope(act, _own(alpha, unit), Z, unit)
     return x, f, df
 
 
-def activation_points(name: str, alpha: float, row, unit: int = 0):
+def activation_points(name: str, alpha, row, unit: int = 0):
     """``(a, f(a), f'(a))`` of the sample's units that lie on
     :func:`activation_curve`'s curve: every unit of an element-wise
-    activation, only ``unit`` of softmax (its curve is of that unit)."""
+    activation with one ``alpha`` for all, else only ``unit`` (softmax's
+    curve, or slopes learned per unit, are that unit's)."""
     act = _activation(name)
     row = np.asarray(row, dtype=np.float64).ravel()
-    units = range(len(row)) if act.elementwise else [unit]
+    units = range(len(row)) if act.elementwise and not np.ndim(alpha) else [unit]
     f = np.empty(len(units))
     df = np.empty(len(units))
     for i, k in enumerate(units):
-        fk, dk = _value_and_slope(act, alpha, row[None, :].copy(), k)
+        fk, dk = _value_and_slope(act, _own(alpha, k), row[None, :].copy(), k)
         f[i], df[i] = fk[0], dk[0]
     return row[list(units)].copy(), f, df
 

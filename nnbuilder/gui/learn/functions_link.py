@@ -8,6 +8,7 @@ document, so the inspector's field and the slider show the same value.
 from __future__ import annotations
 
 from html import escape
+from typing import Callable
 
 import numpy as np
 from PySide6.QtCore import QObject
@@ -31,9 +32,11 @@ class FunctionsLink(QObject):
     """Keeps ``view`` showing the selected layer's activation and the loss,
     with ``learn``'s sample marked."""
 
-    def __init__(self, learn: LearnController, view: FunctionsView, parent=None):
+    def __init__(self, learn: LearnController, view: FunctionsView, weights: Callable[[], dict], parent=None):
+        """``weights()``: the run's newest weights, ``{node id: {"W", "b"[, "alpha"]}}``
+        (``alpha``: the slopes a layer learns, one per unit)."""
         super().__init__(parent)
-        self.learn, self.view = learn, view
+        self.learn, self.view, self.weights = learn, view, weights
         self.document: Document | None = None
         self.node_id: str | None = None  # the layer chosen last (None: the first with an activation)
         self._loss_shown = None  # what the loss plot was drawn from (drawn again only when it changes)
@@ -134,15 +137,21 @@ class FunctionsLink(QObject):
         name = node.params["activation"]
         act = ACTIVATIONS[name]
         previewing = alpha is not None
-        alpha = node.alpha if alpha is None else alpha
+        learned = self.weights().get(nid, {}).get("alpha")  # slopes the layer learns, one per unit
+        alpha = alpha if previewing else node.alpha if learned is None else np.asarray(learned, dtype=np.float64)
         a = self._pre_activations(ex, nid)
         lo, hi = span(() if a is None else a)
         width = len(a) if a is not None else graph.widths().get(nid, 1)
-        unit = 0 if act.elementwise else min(self.unit, width - 1)
+        per_unit = not act.elementwise or np.ndim(alpha) > 0  # each unit its own curve
+        unit = min(self.unit, width - 1) if per_unit else 0
         curve = activation_curve(name, alpha, lo, hi, width=width, row=a, unit=unit)
         points = None if a is None else activation_points(name, alpha, a, unit=unit)
-        self.view.show_unit(None if act.elementwise else unit, width)
-        of = "" if act.elementwise else f" (unit {unit + 1}; the others held at the sample's a)"
+        self.view.show_unit(unit if per_unit else None, width)
+        of = ""
+        if not act.elementwise:
+            of = f" (unit {unit + 1}; the others held at the sample's a)"
+        elif per_unit:
+            of = f" (unit {unit + 1}, its learned a = {value_text(float(alpha[unit]))})"
         caption = (f"<b>{escape(graph.label(nid))}</b>: f = {name}{of} · {escape(act.formula)}; "
                    f"{escape(act.derivative_formula)}")
         if points is not None and len(points[0]) == 1:
@@ -153,7 +162,7 @@ class FunctionsLink(QObject):
         self.view.show_activation(caption, curve, points)
         if previewing:
             return
-        if name in DEFAULT_ALPHA:
+        if name in DEFAULT_ALPHA and learned is None:  # (learned slopes move by training, not by hand)
             self.view.show_alpha(alpha_label(name), alpha, DEFAULT_ALPHA[name])
         else:
             self.view.show_alpha(None)

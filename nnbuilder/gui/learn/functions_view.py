@@ -144,8 +144,8 @@ class FunctionsView(QWidget):
         self.unit.setObjectName("functionsUnitSpin")
         self.unit.setAccessibleName("Unit drawn")
         self.unit.setPrefix("unit ")
-        self.unit.setToolTip("Softmax mixes the units of a row: the curve is this unit's f against "
-                             "its own a, the other units held at the sample's a")
+        self.unit.setToolTip("The unit whose curve is drawn: softmax mixes the units of a row (the "
+                             "others are held at the sample's a); learned slopes differ per unit")
         self.unit.valueChanged.connect(lambda v: self._updating or self.unitChosen.emit(v - 1))
         self.unit.hide()
 
@@ -223,8 +223,8 @@ class FunctionsView(QWidget):
             self._fit(self.activation_plot, x, (f, df))
 
     def show_unit(self, unit: int | None, units: int = 1) -> None:
-        """The unit picker at ``unit`` of ``units`` (0-based; None: hidden, an
-        element-wise activation has one curve for all units)."""
+        """The unit picker at ``unit`` of ``units`` (0-based; None: hidden, one
+        curve serves every unit)."""
         self.unit.setVisible(unit is not None)
         if unit is None:
             return

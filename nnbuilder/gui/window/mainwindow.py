@@ -155,7 +155,7 @@ class MainWindow(QMainWindow):
         self.pins = RunPins(self.run, self.curves, self.live.frameDrawn, self)
         self.learn = LearnController(self.run, self.data, self.learn_panel, self.scene, self.boundary, self)
         self.surface = SurfaceLink(self.run, self.data, self.surface_view, self)
-        self.functions = FunctionsLink(self.learn, self.functions_view, self)
+        self.functions = FunctionsLink(self.learn, self.functions_view, self.run.current_weights, self)
         self.timeline = TimelineView(self.live, self.curves.timeline, self)
         self._wire()
         install_wheel_guard(self)  # only a focused combo or spin box takes the wheel
@@ -263,10 +263,10 @@ class MainWindow(QMainWindow):
         self.scene.set_document(document)
         self.inspector.set_document(document)
         self.learn.forget()  # no sample or weight of the old network
-        self.functions.set_document(document)
         self.lessons.document_replaced()
         self.run.set_document(document)  # every room has the document before its data loads
         self.data.set_document(document)
+        self.functions.set_document(document)  # (it reads the run's weights)
         document.graphChanged.connect(self.validate)
         document.undo_stack.cleanChanged.connect(self._update_title)
         self.validate()
