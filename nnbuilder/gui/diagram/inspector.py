@@ -36,8 +36,9 @@ INITIALIZER_TIPS = {
 
 
 def alpha_label(activation: str) -> str:
-    """What the activation's parameter a is called (leaky ReLU: a slope; ELU: a scale)."""
-    return "Slope a" if activation == "leaky_relu" else "Scale a"
+    """What the activation's parameter a is called (leaky ReLU: a slope; ELU: a scale;
+    prelu: where its learned slopes start, then each unit trains its own)."""
+    return {"leaky_relu": "Slope a", "prelu": "Initial slope a"}.get(activation, "Scale a")
 
 
 def _choices(key: str) -> list:
