@@ -140,6 +140,42 @@ class Driver:
         self.w.run.step(False)
         return {"ok": True}
 
+    def cmd_train(self, epochs: int) -> dict:
+        """Train (as the Train button does) until ``epochs`` epochs, then pause."""
+        from PySide6.QtCore import QTimer
+
+        run = self.w.run
+        run.toggle_play()
+
+        def check() -> None:
+            snap = run.snapshot
+            if snap is not None and snap.running and snap.epoch >= epochs:
+                run.toggle_play()
+            elif snap is None or snap.running or snap.epoch < epochs:
+                QTimer.singleShot(20, check)
+        QTimer.singleShot(20, check)
+        return {"ok": True}
+
+    def cmd_new(self) -> dict:
+        self._close_dialogs()
+        self.w.act_new.trigger()
+        return {"ok": True}
+
+    def cmd_plots(self) -> dict:
+        """Each curve plot's data area (global, x y w h), what its read-out shows, and the run."""
+        out = {}
+        for name in ("loss", "metric_plot"):
+            plot = getattr(self.w.curves, name)
+            r = plot.plotItem.vb.sceneBoundingRect()
+            tl = self._global(plot.viewport(), plot.mapFromScene(r.topLeft()))
+            br = self._global(plot.viewport(), plot.mapFromScene(r.bottomRight()))
+            out[name] = {"rect": [tl[0], tl[1], br[0] - tl[0], br[1] - tl[1]],
+                         "readout": plot.readout.textItem.toPlainText() if plot.readout.isVisible() else "",
+                         "cross": plot.cross.isVisible()}
+        snap = self.w.run.snapshot
+        out["run"] = None if snap is None else {"epoch": snap.epoch, "running": snap.running}
+        return out
+
     def cmd_save(self, path: str) -> dict:
         self.w.document.save(path)
         return {"ok": True}

@@ -123,7 +123,8 @@ def test_fit_normalize_task_and_drop_bad_on_csv_data(capsys, tmp_path):
     assert mean.shape == (4,) and 5.0 < mean[0] < 6.5
     code, out, _ = run(capsys, "info", t)
     # The node is named by id ("input") or by display name ("Input"), whichever info shows.
-    assert "standardized · x1, x2, x3" in out and "input: standardized with mean = [" in out.lower()
+    assert "standardized · sepal_length," in out and "input: standardized with mean = [" in out.lower()
+    assert "inputs (4): sepal_length, sepal_width, petal_length, petal_width" in out
     rows = tmp_path / "rows.csv"
     rows.write_text("\n".join(l.rsplit(",", 1)[0] for l in lines[:4]) + "\n")
     code, out, _ = run(capsys, "predict", t, rows)

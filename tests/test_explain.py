@@ -449,7 +449,7 @@ def test_text_form_shows_nodes_gradients_and_the_chain_rule(capsys, tmp_path):
     assert table[2].split() == ["Output", "1", f"{2 * w:.6g}", f"{2 * w:.6g}", f"{2 * w - 1.9:.6g}",
                                 "(dL/da)"]
     assert "Output  dW[1,:]  " + f"{(2 * w - 1.9) * 2:.6g}" in out
-    assert f"chain rule of Output: W[1,1] = {w:.6g}" in out
+    assert f"chain rule of Output: W[1,1] (from x1) = {w:.6g}" in out
     assert lines[-1] == f"dL/dw = dL/df x df/da x da/dw = (y_hat - y) x linear'(a) x x_i = " \
                         f"({2 * w:.6g} - 1.9) x 1 x 2 = {(2 * w - 1.9) * 2:.6g}"
     # without --weight: no chain rule, and the columns line up

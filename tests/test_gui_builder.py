@@ -105,7 +105,7 @@ def test_inspector_edits_units_and_activation_with_undo_and_redo(qtbot, window):
     assert g.nodes["dense1"].params["activation"] == "leaky_relu"
     alpha = window.inspector.alpha
     assert alpha.isVisible() and alpha.value() == pytest.approx(0.01)
-    assert window.inspector.form.labelForField(alpha).text() == "Slope a"
+    assert window.inspector.form.labelForField(alpha).text() == "Slope α"
     alpha.setValue(0.2)
     assert g.nodes["dense1"].alpha == pytest.approx(0.2)
 

@@ -182,7 +182,7 @@ def test_the_slider_sets_the_leaky_slope_undoably_and_the_curve_follows(qtbot, w
     click_node(qtbot, w, "dense1")
     w.inspector.activation.setCurrentText("leaky_relu")
     qtbot.waitUntil(lambda: fv.slider_row.isVisible(), timeout=WAIT)
-    assert fv.alpha_label.text() == "Slope a" and slider.value() == 1  # the default 0.01
+    assert fv.alpha_label.text() == "Slope α" and slider.value() == 1  # the default 0.01
     steps = w.document.undo_stack.index()
 
     def leaky_curve_is(alpha):
@@ -229,7 +229,7 @@ def test_the_elu_scale_has_the_slider_and_tanh_has_none(qtbot, window):
     click_node(qtbot, w, "dense1")
     assert not fv.slider_row.isVisibleTo(fv)  # tanh has no parameter
     w.inspector.activation.setCurrentText("elu")
-    assert fv.slider_row.isVisibleTo(fv) and fv.alpha_label.text() == "Scale a" and fv.slider.value() == 100
+    assert fv.slider_row.isVisibleTo(fv) and fv.alpha_label.text() == "Scale α" and fv.slider.value() == 100
     fv.slider.setValue(250)  # as a key press or a release does
     assert w.document.graph.nodes["dense1"].params["alpha"] == pytest.approx(2.5)
     x, f = curve(fv.f_curve)
@@ -341,4 +341,4 @@ def test_slopes_learned_per_unit_draw_the_picked_units_curve_without_a_slider(qt
     a = np.asarray(w.learn.explanation["nodes"]["dense1"]["z"])
     px, pf = curve(fv.f_points)
     assert px.tolist() == pytest.approx([a[2]]) and pf.tolist() == pytest.approx([a[2] if a[2] >= 0 else 0.3 * a[2]])
-    assert "learned a = 0.3" in fv.activation_caption.text()
+    assert "learned α = 0.3" in fv.activation_caption.text()

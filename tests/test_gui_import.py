@@ -365,4 +365,4 @@ def test_imported_regression_data_trains_and_shows_r2(qtbot, window, tmp_path, m
     s = snap()
     assert s.metric_name == "r2" and s.last["test_metric"] > 0.9 and not w.errors
     assert not w.curves.confusion.isVisible() and w.boundary.last_rgba is not None
-    assert "at median" in w.boundary.plotItem.titleLabel.text  # 3 features: a slice
+    assert "at median" in w.output_panel.options.caption.text()  # 3 features: a slice

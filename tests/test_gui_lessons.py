@@ -7,6 +7,7 @@ is: "✓ Done" and Next. A lesson file that cannot be used is greyed out with
 the reason and the window goes on."""
 import json
 import os
+import re
 import shutil
 
 import numpy as np
@@ -21,8 +22,8 @@ from guitools import view_point
 
 WAIT = 30000
 # Seeds for the sigmoid XOR network of lesson 02, step 3 (1000 epochs of sgd): from
-# 5 it stalls at an accuracy of 0.75, as from the lesson's seed 2; from 3 it reaches 1.
-XOR_SEEDS = (5, 3)
+# 11 it is stuck at an accuracy of 0.5, as from the lesson's seed 9; from 3 it reaches 1.
+XOR_SEEDS = (11, 3)
 
 
 def snap(w):
@@ -125,9 +126,9 @@ def xor(qtbot, w, step):
         train_until_noticed(qtbot, w)
         assert snap(w).last["train_metric"] == 1.0
     else:
-        assert w.document.graph.nodes["dense1"].params["activation"] == "sigmoid" and w.document.seed == 2
-        train_for(qtbot, w, 1000)  # this seed stalls on the plateau
-        assert snap(w).last["train_metric"] == 0.75 and not noticed(w)
+        assert w.document.graph.nodes["dense1"].params["activation"] == "sigmoid" and w.document.seed == 9
+        train_for(qtbot, w, 1000)  # this seed is stuck
+        assert snap(w).last["train_metric"] == 0.5 and not noticed(w)
         # Another seed, and again, as the text says: Shift+Reset draws one from
         # os.urandom, fixed here to one that stalls too, then one that works.
         for seed in XOR_SEEDS:
@@ -140,7 +141,7 @@ def xor(qtbot, w, step):
             qtbot.waitUntil(lambda: noticed(w) or (snap(w).step > 0 and not snap(w).running), timeout=WAIT)
             w.lessons.poll()  # the panel's look at the run where it stopped
             if seed != XOR_SEEDS[-1]:
-                assert snap(w).stop_reason == "max_epochs" and snap(w).last["train_metric"] == 0.75
+                assert snap(w).stop_reason == "max_epochs" and snap(w).last["train_metric"] == 0.5
                 assert not noticed(w)
         assert noticed(w) and snap(w).last["train_metric"] == 1.0
 
@@ -161,8 +162,8 @@ def activations(qtbot, w, step):
 def losses(qtbot, w, step):
     out = w.document.graph.nodes["output"].params
     assert out["loss"] == ("l2", "l1", "hinge")[step]
-    if step == 2:
-        assert out["activation"] == "tanh"
+    if step == 2:  # hinge on a raw score: nothing to warn about
+        assert out["activation"] == "linear" and not w.document.graph.validate()
     train_until_noticed(qtbot, w)
 
 
@@ -260,6 +261,33 @@ def test_a_student_plays_the_lesson_through(qtbot, make_window, lesson_id):
     assert not w.errors
 
 
+def test_the_window_sets_each_step_up_as_the_headless_play_does(qtbot, make_window):
+    """The lesson tests play steps without a window (tests/test_lessons_truth.py) from the model
+    file core/teaching/lesson_play.py makes; the window's setup of every step (Next after Next,
+    nothing done in between) is that file: the same layers, training settings, data, seed and weights."""
+    from nnbuilder.core.run.prepared import structure_key
+    from nnbuilder.core.teaching.lesson_play import step_model
+
+    w = make_window()
+    w.show_lessons()
+    panel = w.lesson_panel
+    for entry in lesson_entries():
+        assert w.lessons.start(entry.id)
+        for i in range(len(entry.lesson.steps)):
+            assert w.lessons.index == i and not w.lessons.note, w.lessons.note
+            doc = step_model(entry.lesson, i)
+            assert structure_key(w.document.graph) == structure_key(doc.graph), (entry.id, i)
+            assert w.document.training == doc.training and w.document.dataset == doc.dataset
+            assert w.document.seed == doc.seed
+            if doc.weights is None:
+                assert w.document.weights is None
+            else:
+                for nid, wb in doc.weights.items():
+                    np.testing.assert_array_equal(w.document.weights[nid]["W"], wb["W"])
+            press(qtbot, panel.skip_button if panel.skip_button.isVisible() else panel.next_button)
+        assert w.lessons.lesson is None
+
+
 def test_back_sets_the_step_up_again_and_skip_goes_on_without_it(qtbot, make_window):
     w = make_window()
     w.show_lessons()
@@ -335,3 +363,92 @@ def test_new_or_open_ends_the_lesson_and_a_lesson_network_shows_activations(qtbo
     w.act_new.trigger()  # the student opens something else
     assert w.document is not lesson_doc
     assert w.lessons.lesson is None  # no "Step 2 ✓ Done" over an unrelated network
+
+
+# ------------------------------------------------------------ quiz mode
+def shown_texts(w) -> list[str]:
+    """Every text a person can read in the window now: the visible widgets' texts and tool
+    tips, the visible plots' text items and axis labels, the diagram's nodes (as painted) and
+    their tool tips."""
+    import pyqtgraph as pg
+    from PySide6.QtWidgets import QWidget
+
+    from nnbuilder.gui.diagram.items import node_texts
+
+    texts = []
+    for widget in [w, *w.findChildren(QWidget)]:
+        if not widget.isVisible():
+            continue
+        texts.append(widget.toolTip())
+        for getter in ("text", "toPlainText", "title", "windowTitle", "currentText"):
+            value = getattr(widget, getter, None)
+            if callable(value):
+                try:
+                    v = value()
+                except TypeError:
+                    continue
+                if isinstance(v, str):
+                    texts.append(v)
+        if isinstance(widget, pg.PlotWidget):
+            for item in widget.plotItem.items + widget.plotItem.vb.addedItems:
+                if isinstance(item, pg.TextItem) and item.isVisible():
+                    texts.append(item.toPlainText())
+            texts += [widget.plotItem.titleLabel.text or ""] + [
+                widget.plotItem.getAxis(a).labelText or "" for a in ("left", "bottom")]
+    for nid, item in w.scene.node_items.items():
+        texts += [*node_texts(w.document.graph, nid, not w.scene.counts_hidden), item.toolTip()]
+    return texts
+
+
+def test_quiz_mode_hides_the_counts_and_the_accuracy_until_revealed(qtbot, make_window, tmp_path):
+    w = make_window()
+    w.document.set_params("dense1", units=60)  # a count no counter shows by chance
+    g = w.document.graph
+    count = g.total_params()
+    assert count > 300
+    layers = [g.param_count(n)[1] for n in g.nodes if g.param_count(n)[0]]
+    train_for(qtbot, w, 30)
+    accuracy = snap(w).last["train_metric"]
+    test_accuracy = snap(w).last["test_metric"]
+    w.select_node("dense1")
+    w.curves.metric_plot.show_readout(len(w.curves.metric_plot._x) - 1)  # a hover on the accuracy curve
+    qtbot.waitUntil(lambda: w.curves.confusion.isVisible(), timeout=WAIT)
+
+    def shows_count(texts):
+        number = re.compile(rf"(?<![\d.,]){count:,}(?![\d,])|(?<![\d.,]){count}(?![\d,])")
+        return any(number.search(t) or any(a in t for a in layers) or "parameters:" in t for t in texts)
+
+    def shows_accuracy(texts):
+        # the figures, where they are not short enough to be anything ("1")
+        figures = "|".join(re.escape(f"{v:.6g}") for v in (accuracy, test_accuracy) if len(f"{v:.6g}") >= 4) \
+            or "$^"
+        number = re.compile(rf"(?<![\d.])({figures})(?![\d])")
+        return any(re.search(r"accuracy\W*\d", t) or number.search(t) for t in texts) or \
+            w.curves.metric_plot.isVisible() or w.curves.confusion.isVisible()
+
+    texts = shown_texts(w)
+    assert shows_count(texts) and shows_accuracy(texts)  # what quiz mode must hide is on screen now
+    undo = w.document.undo_stack.count()
+    action = w.findChild(type(w.act_undo), "actionQuiz")
+    assert action.isCheckable() and action in w.menuBar().actions()[2].menu().actions()  # View > Quiz mode
+    action.trigger()
+    assert w.quiz and w.lesson_panel.quiz_button.isChecked()
+    texts = shown_texts(w)
+    assert not shows_count(texts), [t for t in texts if shows_count([t])]
+    assert not shows_accuracy(texts), [t for t in texts if shows_accuracy([t])]
+    assert w.inspector.params.text() == w.network_panel.total.text() == "hidden (quiz mode)"
+    train_for(qtbot, w, snap(w).epoch + 5)  # a run goes on: its confusion counts stay hidden
+    assert not w.curves.confusion.isVisible() and not w.curves.metric_plot.isVisible()
+    # A view setting: no undo step, the file unchanged, remembered for the next window.
+    assert w.document.undo_stack.count() == undo
+    path = tmp_path / "net.json"
+    assert w.files.save_to(str(path)) and "quiz" not in path.read_text()
+    w2 = make_window()
+    assert w2.quiz and w2.act_quiz.isChecked() and not w2.params_label.isVisible()
+    w2.lesson_panel.quiz_button.click()  # the lesson panel's button reveals, as the menu does
+    assert not w2.quiz and not w2.act_quiz.isChecked()
+    action.trigger()  # Reveal in the first window
+    qtbot.waitUntil(lambda: w.curves.confusion.isVisible(), timeout=WAIT)
+    assert shows_count(shown_texts(w)) and w.curves.metric_plot.isVisible()
+    assert w.params_label.text() == f"{count:,} parameters" and w.inspector.params.text() == g.param_count("dense1")[1]
+    assert "parameters:" in w.scene.node_items["dense1"].toolTip()

@@ -141,7 +141,7 @@ def _problems_tab_text(w) -> str:
 def test_problems_are_counted_on_the_tab_and_in_the_status_bar(qtbot, window):
     label = window.findChild(QLabel, "statusProblems")
     assert label is not None and label.isVisible()
-    assert _problems_tab_text(window) == "Problems" and "no problems" in label.text()
+    assert _problems_tab_text(window) == "Problems" and "ready to train" in label.text()
     assert window.findChild(QLabel, "statusParams").text() == "37 parameters"
     click_node(qtbot, window, "dense1")
     window.inspector.activation.setCurrentText("step")

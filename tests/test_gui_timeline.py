@@ -97,10 +97,11 @@ def test_look_back_continue_from_a_moment_and_train_on(qtbot, window, tmp_path, 
 
     # A divergence marked before the moment stays, one after it goes with the rows.
     before = moments[index, 2] / 2
-    window.run.diverged.emit(before, "diverged (lr 9)")
-    window.run.diverged.emit(float(live.epoch), "diverged (lr 9)")
+    window.run.diverged.emit(before, "diverged (lr 9)", 9.0, 1.0)
+    window.run.diverged.emit(float(live.epoch), "diverged (lr 9)", 9.0, 1.0)
     qtbot.mouseClick(bar.continue_here, Qt.MouseButton.LeftButton)
     assert [m.value() for m in window.curves.loss.marks] == [before]
+    assert window.curves.loss.marked_points() == [(before, 9.0), (before, 1.0)]  # its points stay too
     qtbot.waitUntil(lambda: snap(window).step == target and snap(window).generation == 1, timeout=WAIT)
     qtbot.waitUntil(lambda: window.epoch_label.text() == f"Epoch {ref.epoch:,} · step {target:,}", timeout=WAIT)
     assert window.run.state.curves.column("step").max() <= target  # the rows after it are gone

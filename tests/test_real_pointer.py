@@ -393,3 +393,48 @@ def test_keys_alone_select_connect_rename_and_undo_in_the_diagram(app):
     app.key("ctrl+z", "ctrl+z")
     state = app.wait_for("both undone", lambda s: len(s["edges"]) == 1)
     assert state["nodes"]["out"]["name"] == "Output"
+
+
+def test_a_plots_hover_readout_follows_the_pointer_and_goes_when_it_leaves(app):
+    """Issue 19: the read-out stayed after the pointer left, through New and every Open."""
+    app.ask("example")
+    app.ask("train", epochs=5)
+    app.wait_for("a paused run of 5 epochs", lambda s: not s["running"] and s["weights"])
+    deadline = time.monotonic() + TIMEOUT
+    while True:  # the curves are drawn on the window's timer
+        plots = app.ask("plots")
+        if plots["run"] and plots["run"]["epoch"] >= 5 and not plots["run"]["running"]:
+            break
+        assert time.monotonic() < deadline, plots
+        time.sleep(0.1)
+    geo = app.ask("geometry")
+    away = (geo["view"][0] + geo["view"][2] // 2, geo["view"][1] + geo["view"][3] // 2)  # the diagram
+    for name in ("metric_plot", "loss"):
+        x, y, w, h = plots[name]["rect"]
+        app.xdotool(*app.goto(x + w * 3 // 4, y + h // 2), "sleep", 0.1, "mousemove", x + w * 3 // 4 + 3,
+                    y + h // 2, "sleep", 0.1)
+        shown = wait_plots(app, f"the {name} read-out", lambda p: p[name]["readout"].startswith("epoch "))
+        assert shown[name]["cross"]
+        app.xdotool(*app.goto(*away), "sleep", 0.2)
+        wait_plots(app, f"the {name} read-out to go", lambda p: p[name]["readout"] == "" and not p[name]["cross"])
+    # Over the plot again, then File > New with the pointer still there, then Open.
+    x, y, w, h = plots["metric_plot"]["rect"]
+    app.xdotool(*app.goto(x + w // 2, y + h // 2), "sleep", 0.1, "mousemove", x + w // 2 + 3, y + h // 2)
+    wait_plots(app, "the read-out", lambda p: p["metric_plot"]["readout"] != "")
+    app.ask("new")
+    assert app.ask("plots")["metric_plot"]["readout"] == ""
+    app.ask("example")
+    after = app.ask("plots")
+    assert after["metric_plot"]["readout"] == "" and after["loss"]["readout"] == ""
+    app.xdotool(*app.goto(*away))
+
+
+def wait_plots(app, what: str, check) -> dict:
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        plots = app.ask("plots")
+        if check(plots):
+            return plots
+        if time.monotonic() > deadline:
+            pytest.fail(f"waited in vain for {what}; last: {plots}")
+        time.sleep(0.1)

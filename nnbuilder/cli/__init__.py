@@ -78,6 +78,9 @@ def cmd_new(args) -> int:
 
 
 def _describe(doc) -> dict:
+    from nnbuilder.core.files.modelfile import columns_for
+    from nnbuilder.core.functions.features import feature_labels
+
     graph = doc.graph
     order, cyclic = graph.topological_order()
     widths = graph.widths()
@@ -93,8 +96,12 @@ def _describe(doc) -> dict:
             "settings": node.params,
         })
     problems = graph.validate()
+    columns = columns_for(graph, doc.dataset, doc.columns)
+    inputs = [feature_labels(n.params["features"], columns) for n in graph.nodes_of_type("input")]
     return {
         "layers": layers,
+        "columns": columns,  # the data columns the model reads (None where it does not say)
+        "inputs": inputs[0] if inputs else [],  # the Input node's features by those names
         "total_params": graph.total_params(),
         "arithmetic": graph.param_arithmetic(),
         "trained": doc.weights is not None,
@@ -106,7 +113,8 @@ def _describe(doc) -> dict:
 def cmd_info(args) -> int:
     import numpy as np
 
-    from nnbuilder.core.model.nodetypes import NODE_SPECS
+    from nnbuilder.core.functions.features import abbreviated
+    from nnbuilder.core.model.nodetypes import NODE_SPECS, named_params
 
     doc = load_model_file(args.model)
     d = _describe(doc)
@@ -117,10 +125,14 @@ def cmd_info(args) -> int:
           f"{'trained weights' if d['trained'] else 'no weights (untrained)'}")
     print(f"{'node':<16} {'type':<11} {'shape':<12} {'settings':<28} params")
     for l in d["layers"]:
-        settings = NODE_SPECS[l["type"]].summary(l["settings"], l["width"])
+        settings = NODE_SPECS[l["type"]].summary(named_params(l["settings"], d["columns"]),
+                                                 l["width"])
         shape = f"{'+'.join(str(w) for w in l['input_width']) or '-'} -> {l['width'] or '?'}"
         count = l["arithmetic"] if l["params"] else "0"
         print(f"{l['name']:<16} {l['type']:<11} {shape:<12} {settings[:28]:<28} {count}")
+    if d["inputs"]:
+        n = len(d["inputs"])
+        print(f"inputs ({n}): {abbreviated(d['inputs'], head=8, tail=2) if n > 16 else ', '.join(d['inputs'])}")
     print(f"total parameters: {d['arithmetic']}")
     for nid, wb in (doc.weights or {}).items():
         if "mean" in wb:
@@ -158,7 +170,7 @@ def cmd_datasets(args) -> int:
 def cmd_train(args) -> int:
     from nnbuilder.core.data.datasource import embed_rows
     from nnbuilder.core.files.modelfile import ModelDocument, save_model
-    from nnbuilder.core.engine.traindata import fitting_changes
+    from nnbuilder.core.engine.traindata import fitting_changes, fitting_note
     from nnbuilder.core.engine.config import TrainConfig
     from nnbuilder.core.engine.traindata import TrainData
     from nnbuilder.core.engine.trainer import Trainer
@@ -177,6 +189,9 @@ def cmd_train(args) -> int:
         standardize = None if args.normalize is None else args.normalize == "standardize"
         changes = fitting_changes(doc.graph, ds, standardize) if args.fit else \
             {n.id: {"normalize": args.normalize} for n in doc.graph.nodes_of_type("input")}
+        note = fitting_note(doc.graph, ds, changes)
+        if note and not args.json:
+            print(f"nnbuilder: {note}", file=sys.stderr)
         for nid, ch in changes.items():
             doc.graph.set_params(nid, **ch)
             if not args.json:

@@ -150,7 +150,7 @@ def _print_text(args, ds, net, ex) -> None:
     w = ex.weight
     if w is None:
         return
-    out(f"\nchain rule of {weight_label(net, w.ref)} = {_g(w.value)} "
+    out(f"\nchain rule of {weight_label(net, w.ref, ds.column_names)} = {_g(w.value)} "
         f"({NODE_SPECS[net.nodes[w.ref.node].type].title} node): gradient {_g(w.gradient)}\n")
     fw = max(len(f.name) for f in w.factors)
     for f in w.factors:

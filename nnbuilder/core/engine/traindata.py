@@ -1,10 +1,13 @@
 """Training data prepared for one network: the Input node's features applied,
 standardized with the training rows' statistics when the Input asks for it,
 targets encoded for the Output node, and the rows split by seed.
-:func:`fitting_changes` says how to adapt a network's Input and Output to data.
+:func:`fitting_changes` says how to adapt a network to data (its Input,
+Output and, by :func:`hidden_width`, the width of its hidden layers);
+:func:`fitting_note` says why, in one line.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,7 +18,7 @@ from ..functions.features import apply_features, columns_needed, feature_stats, 
 from ..functions.losses import LOSSES
 from .network import Network
 
-__all__ = ["TrainData", "encode_targets", "fitting_changes"]
+__all__ = ["TrainData", "encode_targets", "fitting_changes", "hidden_width", "fitting_note"]
 
 
 @dataclass
@@ -36,6 +39,8 @@ class TrainData:
     labels_test: np.ndarray | None = None
     n_classes: int = 0
     input_stats: tuple[np.ndarray, np.ndarray] | None = None  # (mean, std) X was standardized with
+    rows_train: np.ndarray | None = None  # (n_train,) the dataset row of each training row
+    rows_test: np.ndarray | None = None
 
     @classmethod
     def from_dataset(cls, ds: Dataset, network: Network, split: float = 0.5,
@@ -56,7 +61,7 @@ class TrainData:
         Y, labels = encode_targets(ds, network)
         return cls(X[tr], Y[tr], X[te], Y[te], ds.task,
                    None if labels is None else labels[tr],
-                   None if labels is None else labels[te], ds.n_classes, stats)
+                   None if labels is None else labels[te], ds.n_classes, stats, tr, te)
 
 
 def encode_targets(ds: Dataset, network: Network) -> tuple[np.ndarray, np.ndarray | None]:
@@ -89,7 +94,9 @@ def fitting_changes(graph, ds: Dataset, standardize: bool | None = None) -> dict
     (2-D data keeps its feature choice), and an Output node of one sigmoid
     unit with bce for two classes, one softmax unit per class with
     cross_entropy for more, one linear unit per target with l2 for
-    regression. Empty when the network fits already; other layers are kept.
+    regression. Hidden Dense layers narrower than :func:`hidden_width` for
+    the data are widened to it, with relu; wider ones are kept, and so are
+    the small layers of 2-D data. Empty when the network fits already.
     """
     changes: dict[str, dict] = {}
     cols = ds.X.shape[1]
@@ -120,4 +127,43 @@ def fitting_changes(graph, ds: Dataset, standardize: bool | None = None) -> dict
         diff = {k: v for k, v in want.items() if p[k] != v}
         if diff:
             changes[node.id] = diff
+    n_in, n_out = _fitted_widths(graph, changes)
+    width = hidden_width(n_in, n_out, len(ds))
+    for node in graph.nodes_of_type("dense"):
+        if node.params["units"] < width:
+            changes[node.id] = {"units": width, "activation": "relu"}
     return changes
+
+
+def hidden_width(n_inputs: int, n_outputs: int, n_rows: int) -> int:
+    """The units a hidden layer needs at least for data of this shape: the
+    power of two at or above sqrt(inputs x outputs) (the geometric mean of
+    the layers around it), at least 4, at most 128, and no more than the
+    power of two at or below rows / 8 (few rows: a small layer). 784 inputs,
+    10 classes, 60,000 rows: 128; 30 inputs, 2 classes (1 output), 569 rows:
+    8; 2-D data: 4."""
+    width = 2 ** math.ceil(math.log2(max(1.0, math.sqrt(n_inputs * n_outputs))))
+    by_rows = 2 ** int(math.log2(max(1, n_rows // 8)))
+    return max(4, min(128, width, by_rows))
+
+
+def _fitted_widths(graph, changes: dict) -> tuple[int, int]:
+    """(input features, output units) of ``graph`` after ``changes``."""
+    def width(kind: str, key: str, count) -> int:
+        return sum(count(changes.get(n.id, {}).get(key, n.params[key])) for n in graph.nodes_of_type(kind))
+    return width("input", "features", len), width("output", "units", int)
+
+
+def fitting_note(graph, ds: Dataset, changes: dict) -> str:
+    """Why :func:`fitting_changes` widened hidden layers, in one line:
+    "hidden layer of 128 relu units: 784 inputs, 10 classes, 60,000 rows"
+    ("" when it widened none). ``graph`` is the network before ``changes``."""
+    dense = {n.id for n in graph.nodes_of_type("dense")}
+    widened = [ch["units"] for nid, ch in changes.items() if nid in dense]
+    if not widened:
+        return ""
+    n_in, n_out = _fitted_widths(graph, changes)
+    what = (f"{ds.n_classes} classes" if ds.task == "classification" else
+            f"{n_out} target{'s' * (n_out != 1)}")
+    layers = "hidden layer" if len(widened) == 1 else f"{len(widened)} hidden layers"
+    return f"{layers} of {widened[0]} relu units: {n_in:,} inputs, {what}, {len(ds):,} rows"

@@ -14,7 +14,7 @@ the objective (gradient ``l2 * W``), L1 adds ``l1 * sum |W|`` (gradient
 
 Divergence. Training stops with ``stop_reason == "diverged"`` and
 :attr:`Trainer.divergence` set (``step``, ``epoch``, ``lr``, ``reason``,
-``loss``, ``reference``, ``restored_step``) when either
+``loss``, ``reference``, ``restored_step``, ``restored_loss``) when either
 
 - ``reason == "non-finite"``: a parameter, or the training loss at an
   epoch's end, is NaN or infinite (checked at every epoch's end and at the
@@ -29,7 +29,10 @@ Divergence. Training stops with ``stop_reason == "diverged"`` and
   ``max_epochs`` while its loss is exploded diverges there and then.
 
 Both restore the weights (and optimizer state) of the last epoch end that
-was neither, so the run can go on with a smaller learning rate. The rule
+was neither, so the run can go on with a smaller learning rate. The history
+keeps the diverged epoch's row as it happened (the climb where it
+happened); the restored weights are no new row: their training loss is
+``restored_loss`` in the divergence and :attr:`History.last` describes them. The rule
 uses the full training loss the history records anyway (no noisy batch
 losses, no extra cost). Why these numbers: a healthy run's loss stays below
 its reference (every example in ``resources/examples`` peaks below 1x, and
@@ -114,6 +117,11 @@ class History:
     def clear(self) -> None:
         self._n, self.stride, self.last = 0, 1, None
 
+    def set_last(self, **row) -> None:
+        """The state now, which is no new row (weights restored after a
+        divergence): :attr:`last` only; listeners and the rows do not see it."""
+        self.last = row
+
     def drop_after(self, step: int, last: dict | None = None) -> None:
         """Forget the rows after ``step`` (a run rewound to that step);
         ``last`` (default: the newest row kept) becomes :attr:`last`."""
@@ -159,6 +167,8 @@ class Trainer:
         self.history = History()
         self.stop_reason: str | None = None
         self.divergence: dict | None = None
+        #: The training rows (indices into ``data.X_train``) the last step drew; None before one.
+        self.last_batch: np.ndarray | None = None
         #: A :class:`~nnbuilder.core.run.timeline.Timeline` that keeps moments of
         #: the run to rewind to (the live run's), or None.
         self.timeline = None
@@ -186,6 +196,7 @@ class Trainer:
         self._reference: float | None = None  # measured at the next run(), see _reference_loss
         self._exploded_epochs = 0
         self._tmp_w = np.zeros(network.n_weights, dtype=network.dtype)
+        self.last_batch = None
         self._shuffle()
         if self.timeline is not None:  # its moments are of the old network or data
             self.timeline.clear()
@@ -238,6 +249,37 @@ class Trainer:
     def batch_size(self) -> int:
         """Samples per step: the optimizer's own (the perceptron: 1) or the configured one."""
         return min(self.optimizer.batch_size or self.config.batch_size, len(self.data.X_train))
+
+    def next_batch(self) -> np.ndarray:
+        """The training rows (indices into ``data.X_train``) the next step
+        draws: SGD's sample(s), known before the step is taken (a query)."""
+        return self._perm[self._pos:self._pos + self.batch_size].copy()
+
+    def step_on(self, idx) -> None:
+        """One plain gradient-descent step on the training rows ``idx``
+        (indices into ``data.X_train``), whatever the optimizer: ``w <- w - lr
+        x (dL/dw + the penalty)`` with the learning rate as typed, the
+        lecture's update by hand. It counts as a step; the epoch's order of
+        samples is untouched."""
+        idx = np.asarray(idx, dtype=np.int64).ravel()
+        if len(idx) == 0 or idx.min() < 0 or idx.max() >= len(self.data.X_train):
+            raise NNBuilderError("a step by hand needs training rows of this run")
+        net, cfg = self.network, self.config
+        plan = net.plan(len(idx))
+        self.data.X_train.take(idx, axis=0, out=plan.x)
+        self.data.Y_train.take(idx, axis=0, out=plan.y)
+        with np.errstate(over="ignore", invalid="ignore"):
+            plan.train_step()
+            nw = net.n_weights
+            if cfg.l2:
+                net.grad[:nw] += cfg.l2 * net.theta[:nw]
+            if cfg.l1:
+                net.grad[:nw] += cfg.l1 * np.sign(net.theta[:nw])
+            net.theta -= cfg.lr * net.grad
+        self.step += 1
+        self.last_batch = idx
+        if not np.isfinite(net.theta).all():
+            self._diverged("non-finite", None)
 
     @property
     def steps_per_epoch(self) -> int:
@@ -341,10 +383,13 @@ class Trainer:
         """Restore the last good weights and say where training blew up."""
         self.network.theta[...] = self._good_theta
         self.optimizer.load_state(self._good_opt)
+        restored = self.evaluate()
+        self.history.set_last(epoch=self.epoch, step=self.step, **restored)
         self.divergence = {"step": self.step, "epoch": self.epoch, "lr": self.config.lr,
                            "reason": reason,
                            "loss": None if loss is None or not math.isfinite(loss) else float(loss),
-                           "reference": self._reference, "restored_step": self._good_step}
+                           "reference": self._reference, "restored_step": self._good_step,
+                           "restored_loss": float(restored["train_loss"])}
         self.stop_reason = "diverged"
         self._exploded_epochs = 0
         self._shuffle()
@@ -361,9 +406,10 @@ class Trainer:
         last = self.config.max_epochs is not None and self.epoch >= self.config.max_epochs
         if exploded and (self._exploded_epochs >= EXPLODE_EPOCHS or last):
             # Sustained, or the run ends here: either way its weights are not a result.
+            # The epoch's row is what happened (the loss the message quotes);
+            # the restored weights are described by ``history.last``, not by a row.
+            self.history.append(epoch=self.epoch, step=self.step, **m)
             self._diverged("exploded", loss)
-            # The epoch's row describes the weights the run now holds (the restored ones).
-            self.history.append(epoch=self.epoch, step=self.step, **self.evaluate())
             return "diverged"
         self.history.append(epoch=self.epoch, step=self.step, **m)  # a climb shows on the curve
         if not exploded:
@@ -397,7 +443,7 @@ class Trainer:
         bs, opt, timeline = self.batch_size, self.optimizer, self.timeline
         full = net.plan(bs)
         for _ in range(steps):
-            idx = self._perm[self._pos:self._pos + bs]
+            idx = self.last_batch = self._perm[self._pos:self._pos + bs]
             self._pos += bs
             plan = full if len(idx) == bs else net.plan(len(idx))
             X.take(idx, axis=0, out=plan.x)

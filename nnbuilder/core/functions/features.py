@@ -2,14 +2,19 @@
 
 Names are the ones used in files: ``x1 x2 x1^2 x2^2 x1*x2 sin(x1) sin(x2)``
 for 2-D data; ``x3``, ``x4``, ... select further raw columns of wider data.
+What a person reads for a feature is :func:`feature_label`: ``x<k>`` is the
+data's column ``k``, by its name (2-D toy data names its columns x1, x2).
 """
 from __future__ import annotations
+
+import re
 
 import numpy as np
 
 from ..errors import DataError
 
-__all__ = ["FEATURES", "FEATURE_NAMES", "is_feature_name", "apply_features", "feature_stats", "standardize"]
+__all__ = ["FEATURES", "FEATURE_NAMES", "is_feature_name", "raw_column", "apply_features", "feature_stats",
+           "standardize", "offered_features", "feature_label", "feature_labels", "abbreviated"]
 
 FEATURES = {
     "x1": lambda X: X[:, 0],
@@ -23,22 +28,63 @@ FEATURES = {
 FEATURE_NAMES = tuple(FEATURES)
 
 
-def _raw_index(name: str) -> int | None:
-    """0-based column of a raw feature name ``x<k>``, or None."""
+def raw_column(name: str) -> int | None:
+    """The 0-based raw column feature ``name`` is, as it is (``x3``: 2); None
+    for a derived feature (``x1^2``)."""
     if name.startswith("x") and name[1:].isdigit() and name[1] != "0":
         return int(name[1:]) - 1
     return None
 
 
 def is_feature_name(name: str) -> bool:
-    return name in FEATURES or _raw_index(name) is not None
+    return name in FEATURES or raw_column(name) is not None
+
+
+def offered_features(n_columns: int) -> tuple[str, ...]:
+    """The features an Input node offers for data of ``n_columns`` raw
+    columns: x1, x2 and the derived ones (x1^2, sin(x1), ...) for data of at
+    most two columns, the raw columns x1 ... xN alone for wider data (where
+    squares and sines of its first two columns mean nothing special)."""
+    if n_columns <= 2:
+        return FEATURE_NAMES
+    return tuple(f"x{k}" for k in range(1, n_columns + 1))
+
+
+_RAW = re.compile(r"x([1-9][0-9]*)")
+
+
+def feature_label(name: str, columns=None) -> str:
+    """What a person reads for feature ``name`` of data whose columns are
+    named ``columns``: ``x3`` is the third column's name, ``sin(x1)`` is
+    ``sin(<first name>)``; a column the names do not reach keeps ``x<k>``."""
+    if not columns:
+        return name
+
+    def column(m: re.Match) -> str:
+        k = int(m.group(1))
+        return str(columns[k - 1]) if k <= len(columns) else m.group(0)
+    return _RAW.sub(column, name)
+
+
+def feature_labels(names, columns=None) -> list[str]:
+    """:func:`feature_label` of each feature in ``names``."""
+    return [feature_label(n, columns) for n in names]
+
+
+def abbreviated(labels, head: int = 3, tail: int = 1, sep: str = ", ") -> str:
+    """``labels`` joined, or, when there are more than ``head + tail + 1``,
+    the first ``head``, an ellipsis and the last ``tail``: "a, b, c, …, z"."""
+    labels = [str(x) for x in labels]
+    if len(labels) <= head + tail + 1:
+        return sep.join(labels)
+    return sep.join(labels[:head] + ["…"] + labels[len(labels) - tail:])
 
 
 def columns_needed(names) -> int:
     """How many raw columns the features read."""
     need = 0
     for n in names:
-        k = _raw_index(n)
+        k = raw_column(n)
         need = max(need, k + 1 if k is not None else 0, 2 if n in FEATURES and n != "x1" else 1)
     return need
 
@@ -52,12 +98,12 @@ def apply_features(X: np.ndarray, names) -> np.ndarray:
         raise DataError(f"data must be a table of rows and columns, got shape {X.shape}")
     need = columns_needed(names)
     if X.shape[1] < need:
-        raise DataError(f"the Input node uses features {', '.join(names)}, which need "
+        raise DataError(f"the Input node uses features {abbreviated(names)}, which need "
                         f"{need} data columns; the data has {X.shape[1]}")
     out = np.empty((X.shape[0], len(names)))
     # Raw columns are copied (into float64) as they are: a float32 table is
     # never converted whole on the way.
-    raw = [None if name in FEATURES else _raw_index(name) for name in names]
+    raw = [None if name in FEATURES else raw_column(name) for name in names]
     if raw == list(range(len(names))):
         out[...] = X[:, :len(names)]
         return out

@@ -25,12 +25,13 @@ from ..functions import ops
 from ..functions.activations import ACTIVATIONS
 from ..constraints import BadValue, Boolean, Constraint, Interval, Options, merged
 from ..errors import GraphError
-from ..functions.features import FEATURE_NAMES, is_feature_name
+from ..functions.features import FEATURE_NAMES, abbreviated, feature_labels, is_feature_name
 from ..functions.initializers import INITIALIZERS
 from ..functions.losses import LOSSES
 
 __all__ = ["NodeType", "Param", "BadValue", "FeatureList", "UNITS", "NODE_SPECS", "node_type",
-           "check_param", "params_by_name", "INPUT", "OUTPUT", "NO_INPUT", "SINGLE", "MERGE", "MAX_UNITS", "NORMALIZE",
+           "check_param", "params_by_name", "named_params", "INPUT", "OUTPUT", "NO_INPUT", "SINGLE", "MERGE",
+           "MAX_UNITS", "NORMALIZE",
            "OUTPUT_PAIRINGS", "LOSS_UNITS", "ACTIVATION_UNITS", "pairing_problem", "param_refusal"]
 
 MAX_UNITS = 1024
@@ -232,8 +233,16 @@ def _width_text(p: dict, width: int | None) -> str:
     return f"width {width}" if width is not None else "width ?"
 
 
+def named_params(params: dict, columns=None) -> dict:
+    """``params`` as a person reads them: the features of an Input node by the
+    data's column names (:func:`~nnbuilder.core.functions.features.feature_label`)."""
+    if "features" not in params or not columns:
+        return params
+    return {**params, "features": feature_labels(params["features"], columns)}
+
+
 def _input_summary(p: dict, width: int | None) -> str:
-    feats = ", ".join(p["features"])
+    feats = abbreviated(p["features"])
     return f"standardized · {feats}" if p.get("normalize") == "standardize" else feats
 
 

@@ -41,7 +41,7 @@ from multiprocessing.connection import Connection
 from typing import Callable
 
 from .protocol import (DataRef, DataStore, FetchMoment, Pause, Play, Quit, Replace, RequestSnapshot,
-                       Reset, Rewind, RunSpec, SetLoss, SetSpeed, SetWeight, ShareData, Start, Step,
+                       Reset, Rewind, RunSpec, SetLoss, SetSpeed, SetWeight, ShareData, Start, Step, StepOn,
                        StepEpoch, UpdateConfig, data_key)
 from .snapshot import ALL_PARTS, LiveSnapshot, SnapshotBox, error_snapshot
 from .worker import Run, Unreadable, queue_receiver, serve, serve_fd, worker_command
@@ -87,6 +87,10 @@ class LiveHost:
     def step(self, steps: int = 1) -> None:
         """Run exactly ``steps`` steps, then stay paused."""
         self.send(Step(steps))
+
+    def step_on(self, rows) -> None:
+        """One plain gradient-descent step on dataset ``rows`` (0-based training rows)."""
+        self.send(StepOn(tuple(int(r) for r in rows)))
 
     def step_epoch(self) -> None:
         """Run to the end of the current epoch."""

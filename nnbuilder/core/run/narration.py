@@ -28,13 +28,17 @@ BRIEF = 8000  # milliseconds
 class Said:
     """One thing to tell: ``text`` for ``ms`` milliseconds (:data:`STAYS`: until
     the next message); with ``mark`` at ``epoch`` the loss plot marks a
-    divergence; with ``details`` the error's full text goes in a dialog."""
+    divergence: the loss it rose to there (``peak``, the number the text
+    quotes; None when not finite) and the loss of the weights restored
+    (``restored``); with ``details`` the error's full text goes in a dialog."""
 
     text: str
     ms: int = BRIEF
     mark: str | None = None
     epoch: float | None = None
     details: str | None = None
+    peak: float | None = None
+    restored: float | None = None
 
 
 @dataclass
@@ -52,11 +56,16 @@ class Narrator:
         if d and ("div", d["step"]) not in seen:
             seen.add(("div", d["step"]))
             why = {"non-finite": ": the loss or a weight became NaN or infinite",
-                   "exploded": f": the loss rose to {d.get('loss') or 0:.4g}, over 10 times that of an "
-                               f"untrained network ({d.get('reference') or 0:.3g})"}.get(d.get("reason"), "")
+                   "exploded": f": the loss rose to {d.get('loss') or 0:.4g} at epoch {d['epoch']:,}, over "
+                               f"10 times that of an untrained network ({d.get('reference') or 0:.3g})"
+                   }.get(d.get("reason"), "")
+            restored = d.get("restored_loss")
+            back = (f"went back to the weights of step {d['restored_step']:,} (loss {restored:.4g})"
+                    if restored is not None and "restored_step" in d else "went back to the last good weights")
             out.append(Said(f"Training diverged at step {d['step']:,} with learning rate {d['lr']:g}{why}; "
-                            "restored the last good weights and paused. Try a smaller learning rate.", STAYS,
-                            mark=f"diverged (lr {d['lr']:g})", epoch=float(d["epoch"])))
+                            f"{back} and paused. Try a smaller learning rate.", STAYS,
+                            mark=f"diverged (lr {d['lr']:g})", epoch=float(d["epoch"]), peak=d.get("loss"),
+                            restored=restored))
         notes = OPTIMIZERS[snap.config.optimizer].stop_notes
         if snap.stop_reason in STOPPED and not snap.running and ("stop", snap.step) not in seen:
             seen.add(("stop", snap.step))

@@ -13,7 +13,8 @@ from ..engine.network import Network
 from ..model.nodetypes import NODE_SPECS
 
 __all__ = ["InputGrid", "DataExtent", "View", "input_grid", "view_points", "view_of", "output_grids",
-           "evaluate_view", "MAX_MAP_UNITS", "BOUNDARY_RES", "NEURON_RES", "CURVE_RES", "PAINT_PLANE"]
+           "default_axes", "evaluate_view", "MAX_MAP_UNITS", "BOUNDARY_RES", "NEURON_RES", "CURVE_RES",
+           "PAINT_PLANE"]
 
 MAX_MAP_UNITS = 16  # layers up to this wide get per-neuron maps
 BOUNDARY_RES = 100  # output view grid (points per side)
@@ -92,10 +93,11 @@ class DataExtent:
     @classmethod
     def of(cls, X: np.ndarray) -> "DataExtent | None":
         """The extent of ``X``; None for empty data."""
-        X = np.asarray(X, dtype=np.float64)
+        X = np.asarray(X)  # in its own dtype: a float64 copy of a wide table cost its size twice
         if X.ndim != 2 or len(X) == 0 or X.shape[1] == 0:
             return None
-        return cls(X.min(axis=0), X.max(axis=0), np.median(X, axis=0))
+        f64 = lambda a: np.asarray(a, dtype=np.float64)  # noqa: E731
+        return cls(f64(X.min(axis=0)), f64(X.max(axis=0)), f64(np.median(X, axis=0)))
 
     @property
     def n_columns(self) -> int:
@@ -135,6 +137,20 @@ def view_points(dataset, painted: bool = False) -> np.ndarray | None:
     return np.vstack([X.reshape(-1, 2), PAINT_PLANE]) if painted else X
 
 
+def default_axes(X: np.ndarray) -> tuple[int, int]:
+    """The two columns a slice through data ``X`` ``(n, n_columns)`` spans
+    first: the first two, unless one of them holds one value (an image's
+    corner pixels): then the first two that vary most."""
+    X = np.asarray(X)
+    if X.ndim != 2 or X.shape[1] < 3 or len(X) == 0:
+        return 0, 1
+    spread = X.max(axis=0).astype(np.float64) - X.min(axis=0)
+    if spread[0] > 0 and spread[1] > 0:
+        return 0, 1
+    i, j = sorted(np.argsort(-spread, kind="stable")[:2].tolist())
+    return i, j
+
+
 def view_of(dataset, axes: tuple[int, int]) -> View:
     """What the output view shows of ``dataset``, through ``axes`` for data of
     3+ columns (a curve for 1-D data, with no neuron maps)."""
@@ -143,15 +159,18 @@ def view_of(dataset, axes: tuple[int, int]) -> View:
                 NEURON_RES if n >= 2 else None)
 
 
-def output_grids(dataset, axes: tuple[int, int], painted: bool = False):
+def output_grids(dataset, axes: tuple[int, int], painted: bool = False, extent: DataExtent | None = None):
     """(output grid, neuron grid or None) of :func:`view_of` over
-    :func:`view_points`; (None, None) without data."""
-    X = view_points(dataset, painted)
-    if X is None:
+    :func:`view_points` (whose :class:`DataExtent` ``extent`` may be given:
+    it is not read again); (None, None) without data."""
+    if extent is None:
+        X = view_points(dataset, painted)
+        extent = None if X is None else DataExtent.of(X)
+    if extent is None:
         return None, None
     v = view_of(dataset, axes)
-    grid = input_grid(X, v.resolution, v.margin, v.axes)
-    neuron = input_grid(X, v.neuron_resolution, v.margin, v.axes) if v.neuron_resolution else None
+    grid = input_grid(extent, v.resolution, v.margin, v.axes)
+    neuron = input_grid(extent, v.neuron_resolution, v.margin, v.axes) if v.neuron_resolution else None
     return grid, neuron
 
 

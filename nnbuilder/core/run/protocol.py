@@ -23,7 +23,7 @@ from ..engine.config import TrainConfig
 from ..engine.trainer import Trainer
 
 __all__ = ["RunSpec", "Command", "Play", "Pause", "Step", "StepEpoch", "SetSpeed",
-           "UpdateConfig", "SetLoss", "SetWeight", "Replace", "Reset",
+           "UpdateConfig", "SetLoss", "SetWeight", "StepOn", "Replace", "Reset",
            "RequestSnapshot", "FetchMoment", "Rewind", "Quit", "Start", "ShareData", "DataRef", "DataStore", "data_key"]
 
 
@@ -71,6 +71,14 @@ class Step(Command):
     """Run exactly ``steps`` more steps, then stay paused."""
 
     steps: int = 1
+
+
+@dataclass(frozen=True)
+class StepOn(Command):
+    """One plain gradient-descent step on these dataset rows (0-based; training
+    rows of the run), with the learning rate as typed: the lecture's update."""
+
+    rows: tuple[int, ...]
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..functions.losses import confusion_matrix
 from ..engine.network import Network
 from ..engine.config import TrainConfig
 from ..engine.trainer import Trainer
+from .classreport import ClassReport, class_report
 
 __all__ = ["LiveSnapshot", "SnapshotBox", "build_snapshot", "error_snapshot", "ALL_PARTS"]
 
@@ -39,6 +39,7 @@ class LiveSnapshot:
     metric_name: str
     config: TrainConfig
     confusion: np.ndarray | None = None  # (classes, classes) on the test set (train if none)
+    report: ClassReport | None = None  # per class scores and the rows missed (confusion is its counts)
     stop_reason: str | None = None
     divergence: dict | None = None
     error: str | None = None
@@ -49,6 +50,11 @@ class LiveSnapshot:
     # with FetchMoment (a MomentWeights); None when not part of this snapshot.
     timeline: np.ndarray | None = None
     moment: object | None = None
+    # SGD's samples, as dataset rows (0-based), while paused with a batch
+    # smaller than the training rows: the rows the last step drew and the
+    # ones the next step will draw; None otherwise.
+    last_rows: np.ndarray | None = None
+    next_rows: np.ndarray | None = None
 
 
 def build_snapshot(trainer: Trainer, parts=ALL_PARTS, **status) -> LiveSnapshot:
@@ -61,15 +67,18 @@ def build_snapshot(trainer: Trainer, parts=ALL_PARTS, **status) -> LiveSnapshot:
     nothing.
     """
     net = trainer.network
-    confusion, stats = None, {}
+    report, stats = None, {}
     with np.errstate(all="ignore"):
         if "stats" in parts:
             stats = layer_stats(net)
-        if "confusion" in parts and trainer.data.task == "classification":
-            d = trainer.data
-            X, labels = (d.X_test, d.labels_test) if len(d.X_test) else (d.X_train, d.labels_train)
-            confusion = confusion_matrix(net.predict(X), labels, d.n_classes, net.loss.threshold)
+        if "confusion" in parts:
+            report = class_report(net.predict, trainer.data, net.loss.threshold)
     div = trainer.divergence
+    d, rows = trainer.data, {}
+    if not status.get("running") and d.rows_train is not None and trainer.batch_size < len(d.X_train):
+        rows["next_rows"] = d.rows_train[trainer.next_batch()]
+        if trainer.last_batch is not None:
+            rows["last_rows"] = d.rows_train[trainer.last_batch]
     timeline = trainer.timeline
     if "timeline" in parts and timeline is not None:
         status.setdefault("timeline", timeline.table())
@@ -77,8 +86,8 @@ def build_snapshot(trainer: Trainer, parts=ALL_PARTS, **status) -> LiveSnapshot:
         step=trainer.step, epoch=trainer.epoch, weights=net.unflatten(net.theta.copy()),
         stats=stats, last=dict(trainer.history.last), metric_name=trainer.metric_name,
         config=TrainConfig(**trainer.config.to_dict()),
-        confusion=confusion, stop_reason=trainer.stop_reason,
-        divergence=None if div is None else dict(div), **status)
+        confusion=None if report is None else report.confusion, report=report, stop_reason=trainer.stop_reason,
+        divergence=None if div is None else dict(div), **rows, **status)
 
 
 def error_snapshot(error: str) -> LiveSnapshot:
@@ -92,8 +101,8 @@ class SnapshotBox:
     """The newest snapshot not yet taken, filled by one thread, taken by another.
 
     A snapshot put over an untaken one replaces it but inherits its history
-    rows (of the same generation: a restarted run's old rows are not its
-    own) and its events, so dropping stale snapshots loses no row. Used
+    rows and its events (of the same generation: a restarted run's old rows
+    and news are not its own), so dropping stale snapshots loses no row. Used
     wherever snapshots wait: in the thread host, in the worker process before
     sending, and in the GUI process after receiving.
     """
@@ -113,7 +122,8 @@ class SnapshotBox:
                 # A timeline or moment nobody took stays until a newer one (of this generation).
                 keep = {k: getattr(old, k) for k in ("timeline", "moment")
                         if same and getattr(snap, k) is None}
-                snap = dataclasses.replace(snap, rows=rows, events=old.events + snap.events, **keep)
+                events = old.events + snap.events if same else snap.events  # an older run's news is not this one's
+                snap = dataclasses.replace(snap, rows=rows, events=events, **keep)
             self._pending = self._newest = snap
             self._cond.notify_all()
 

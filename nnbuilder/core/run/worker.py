@@ -31,7 +31,7 @@ from typing import Callable, Iterable
 
 from .protocol import (Command, DataRef, DataStore, FetchMoment, Pause, Play, Quit, Replace,
                        RequestSnapshot, Reset, Rewind, RunSpec, SetLoss, SetSpeed, SetWeight,
-                       ShareData, Start, Step, StepEpoch, UpdateConfig)
+                       ShareData, Start, Step, StepEpoch, StepOn, UpdateConfig)
 from .snapshot import ALL_PARTS, LiveSnapshot, SnapshotBox, build_snapshot, error_snapshot
 from .timeline import Timeline
 
@@ -197,6 +197,21 @@ def _step(run: Run, cmd: Step) -> None:
     run.pending_steps += cmd.steps
 
 
+@_handles(StepOn)
+def _step_on(run: Run, cmd: StepOn) -> None:
+    t = run.trainer
+    rows = t.data.rows_train
+    where = {int(r): i for i, r in enumerate(rows)} if rows is not None else {}
+    missing = [r + 1 for r in cmd.rows if r not in where]
+    if missing:  # the window offers training rows only; said, not raised, if one slips through
+        run.events.append(f"Row {missing[0]} is a test row: a step learns from training rows only")
+        return
+    run.running = False
+    run.pending_steps = 0
+    t.step_on([where[r] for r in cmd.rows])
+    _record(run)
+
+
 @_handles(StepEpoch)
 def _step_epoch(run: Run, cmd: StepEpoch) -> None:
     _step(run, Step(run.trainer.steps_to_epoch_end))
@@ -246,10 +261,19 @@ def _replace(run: Run, cmd: Replace) -> None:
 
 @_handles(Reset)
 def _reset(run: Run, cmd: Reset) -> None:
-    trainer = cmd.spec.trainer()  # first: a spec that fails leaves the run as it was
     run.running = False
     run.pending_steps = 0
+    # The window starts the new run's state when it sends this, so the next
+    # snapshots are of the new generation even when the new trainer cannot be
+    # built: the error reaches the window (an older generation's is dropped).
     run.generation += 1
+    run.events = []  # news of the run replaced ("kept the trained weights"): not the new run's
+    run.error = None  # (nor its error; a spec that fails sets its own)
+    try:
+        trainer = cmd.spec.trainer()
+    except Exception:  # the run goes on as it was (paused), seen afresh from its newest row
+        run.rows[:] = [dict(run.trainer.history.last)]
+        raise
     run._attach(trainer)
 
 

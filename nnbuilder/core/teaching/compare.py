@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 
+from ..functions.features import abbreviated
 from ..model.graph import Graph
 from ..model.nodetypes import NODE_SPECS
 from ..engine.config import TrainConfig
@@ -54,7 +55,7 @@ def _node_aspects(graph: Graph) -> dict[str, tuple]:
             out[f"rate:{name}"] = (p["rate"], f"dropout {p['rate']:g}")
         if node.type == "input":
             feats = list(p.get("features", []))
-            out["features"] = (feats, "features " + ", ".join(feats))
+            out["features"] = (feats, "features " + abbreviated(feats))  # 784 of them: a few
             norm = p.get("normalize", "none")
             out["normalize"] = (norm, "standardized" if norm == "standardize" else "not standardized")
     return out

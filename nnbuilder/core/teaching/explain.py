@@ -59,7 +59,7 @@ from ..model.nodetypes import NODE_SPECS
 from .weightref import WeightRef
 
 __all__ = ["Explanation", "NodeValues", "WeightExplanation", "Factor", "StepPreview",
-           "explain_sample", "sample_of", "batch_gradient", "step_preview"]
+           "explain_sample", "sample_of", "batch_gradient", "sample_gradients", "step_preview"]
 
 _TERMS_SHOWN = 8  # a sum over more consumer units is given as its value only
 
@@ -364,6 +364,21 @@ def batch_gradient(network: Network, X, Y, l1: float = 0.0, l2: float = 0.0):
         net.grad[:nw] += l1 * np.sign(net.theta[:nw])
     return float(loss), {nid: (dW.copy(), None if db is None else db.copy())
                          for nid, (dW, db) in net.grads.items()}
+
+
+def sample_gradients(network: Network, X, Y, ref: WeightRef) -> np.ndarray:
+    """``(n,)``: dL/dw of the weight ``ref`` for each row of the batch (``X``
+    prepared, ``Y`` encoded, as :func:`batch_gradient` takes them), each the
+    loss of that one sample. Their mean, plus the penalty, is the batch's
+    gradient: what one step of SGD on these rows follows."""
+    X = np.asarray(X, dtype=np.float64)
+    Y = np.asarray(Y, dtype=np.float64).reshape(len(X), -1)
+    out = np.empty(len(X))
+    for i in range(len(X)):
+        _, grads = batch_gradient(network, X[i:i + 1], Y[i:i + 1])
+        dW, db = grads[ref.node]
+        out[i] = db[ref.col] if ref.is_bias else dW[ref.row, ref.col]
+    return out
 
 
 def step_preview(network: Network, X, Y, ref: WeightRef, lr: float, l1: float = 0.0,

@@ -33,7 +33,7 @@ from ..model.nodetypes import check_param
 from ..engine.optimizers import OPTIMIZERS
 from ..resources import resource
 from ..files.schema import first_error
-from ..engine.config import TRAIN_CONSTRAINTS
+from ..engine.config import TRAIN_CONSTRAINTS, TrainConfig
 
 __all__ = ["LESSON_FORMAT", "ACTIONS", "CHECKS", "Facts", "Lesson", "LessonEntry", "LessonError",
            "Step", "lesson_entries", "lesson_schema", "load_lesson", "text_html", "text_plain"]
@@ -56,6 +56,9 @@ class Action:
     schema: dict
     text: str
     node: bool = False  # the value names a node ({"node": id, ...}) of the step's network
+    #: What it does to the model file (the window does the same through its
+    #: controls); None: nothing the file holds (the training speed).
+    model: Callable[[ModelDocument, Any], None] | None = None
 
 
 _NUMBER = {"type": "number"}
@@ -74,26 +77,60 @@ def each(value) -> list:
     """The node changes of an action's value: one object or a list of them."""
     return value if isinstance(value, list) else [value]
 
+def _training(key: str, value: Callable = lambda v: v) -> Callable:
+    def change(doc: ModelDocument, v) -> None:
+        doc.training = TrainConfig(**{**(doc.training or TrainConfig()).to_dict(), key: value(v)}).check()
+    return change
+
+
+def _nodes(changes: Callable) -> Callable:
+    def change(doc: ModelDocument, value) -> None:
+        for one in each(value):
+            doc.graph.set_params(one["node"], **changes(one))
+    return change
+
+
+def _output_loss(doc: ModelDocument, value) -> None:
+    outs = doc.graph.nodes_of_type("output")
+    if not outs:
+        raise NNBuilderError("the network has no Output node")
+    doc.graph.set_params(outs[0].id, loss=value)
+
+
+def _seed(doc: ModelDocument, value) -> None:
+    doc.seed, doc.weights = value, None
+
+
+def _reset(doc: ModelDocument, _value) -> None:
+    doc.weights = None
+
+
 #: The controls a step may set, by the name a lesson file uses. The window
-#: applies each through one table keyed by these names (gui/learn/lesson_controller.py).
+#: applies each through one table keyed by these names (gui/learn/lesson_controller.py),
+#: with the controls a student uses; ``model`` is the same change made to a
+#: model file, for playing a step without a window (:func:`step_model`).
 ACTIONS: dict[str, Action] = {
-    "learning_rate": Action(TRAIN_CONSTRAINTS["lr"].schema(), "the learning rate (Training panel)"),
-    "optimizer": Action(TRAIN_CONSTRAINTS["optimizer"].schema(), "the optimizer (Training panel)"),
-    "batch_size": Action(TRAIN_CONSTRAINTS["batch_size"].schema(), "the batch size"),
-    "momentum": Action(TRAIN_CONSTRAINTS["momentum"].schema(), "the SGD momentum"),
+    "learning_rate": Action(TRAIN_CONSTRAINTS["lr"].schema(), "the learning rate (Training panel)",
+                            model=_training("lr")),
+    "optimizer": Action(TRAIN_CONSTRAINTS["optimizer"].schema(), "the optimizer (Training panel)",
+                        model=_training("optimizer")),
+    "batch_size": Action(TRAIN_CONSTRAINTS["batch_size"].schema(), "the batch size",
+                         model=_training("batch_size")),
+    "momentum": Action(TRAIN_CONSTRAINTS["momentum"].schema(), "the SGD momentum", model=_training("momentum")),
     "max_epochs": Action(replace(TRAIN_CONSTRAINTS["max_epochs"], none_ok=False).schema(),
-                         "the epoch limit (0: none)"),
+                         "the epoch limit (0: none)", model=_training("max_epochs", lambda v: v or None)),
     "speed": Action({"anyOf": [{"const": "max"}, {"type": "number", "exclusiveMinimum": 0}]},
                     "the training speed: 'max' or steps per second (the nearest offered)"),
     "activation": Action(_one_or_more(_ACTIVATION),
                          "a node's activation (and its slope or scale, alpha), as the Inspector sets it; "
-                         "or a list of such changes", node=True),
-    "loss": Action({"enum": list(LOSSES)}, "the Output node's loss"),
+                         "or a list of such changes", node=True,
+                         model=_nodes(lambda one: {"activation": one["name"], "alpha": one.get("alpha")})),
+    "loss": Action({"enum": list(LOSSES)}, "the Output node's loss", model=_output_loss),
     "node_param": Action(_one_or_more(_NODE_VALUE), "any setting of a node, e.g. units or bias; or a list",
-                         node=True),
+                         node=True, model=_nodes(lambda one: {one["key"]: one["value"]})),
     "seed": Action({"type": "integer", "minimum": 0, "maximum": 2 ** 31 - 1},
-                   "the network's seed, then new weights from it (Reset)"),
-    "reset": Action({"const": True}, "new weights from the same seed (Reset)"),
+                   "the network's seed, then new weights from it (Reset)", model=_seed),
+    "reset": Action({"const": True}, "new weights from the same seed (Reset)", model=_reset),
 }
 
 
@@ -245,6 +282,16 @@ class Step:
         if isinstance(self.network, str):
             return load_model(resource("examples", f"{self.network}.json"))
         return model_from_dict({"format": MODEL_FORMAT, "version": MODEL_VERSION, **self.network})
+
+    def dataset(self) -> dict | None:
+        """The model file's ``dataset`` this step's data makes: the Training
+        panel's defaults for that dataset, then the step's options (None: the
+        step keeps the data it finds)."""
+        if self.data is None:
+            return None
+        info = DATASETS[self.data["name"]]
+        return {"samples": None if info.fixed else info.samples, "noise": 0.0 if info.fixed else info.noise,
+                "split": info.split, "seed": 0, **self.data}
 
     def checks_text(self) -> str:
         return "; ".join(CHECKS[name].says(arg) for name, arg in self.check.items())

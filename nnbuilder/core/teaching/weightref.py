@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from ..errors import NNBuilderError
 from ..engine.network import Network
+from ..functions.features import feature_label
 
 __all__ = ["WeightRef", "parse_weight", "weight_label"]
 
@@ -77,7 +78,14 @@ def parse_weight(spec: str, net: Network) -> WeightRef:
     return WeightRef(nid, row, col)
 
 
-def weight_label(net: Network, ref: WeightRef) -> str:
-    """``"Dense 1: W[2,3]"`` or ``"Output: b[1]"`` (1-based)."""
+def weight_label(net: Network, ref: WeightRef, columns=None) -> str:
+    """``"Dense 1: W[2,3]"`` or ``"Output: b[1]"`` (1-based); a weight from
+    the Input node names its feature by the data's ``columns``:
+    ``"Dense 1: W[2,3] (from sepal_width)"``."""
     name = net.nodes[ref.node].name
-    return f"{name}: b[{ref.col + 1}]" if ref.is_bias else f"{name}: W[{ref.row + 1},{ref.col + 1}]"
+    if ref.is_bias:
+        return f"{name}: b[{ref.col + 1}]"
+    text = f"{name}: W[{ref.row + 1},{ref.col + 1}]"
+    if net.inputs[ref.node] == [net.input_id]:
+        text += f" (from {feature_label(net.features[ref.row], columns)})"
+    return text

@@ -17,7 +17,9 @@ from PySide6.QtCore import QObject, Signal
 from nnbuilder.core.data.datasets import CSV_OPTIONS, Dataset, dataset_from_spec, split_indices
 from nnbuilder.core.data.datasource import EMBEDDED_KEYS
 from nnbuilder.core.errors import NNBuilderError
-from nnbuilder.core.engine.traindata import fitting_changes
+from nnbuilder.core.functions.features import abbreviated, feature_labels
+from nnbuilder.core.engine.traindata import fitting_changes, fitting_note
+from nnbuilder.core.run.outputview import default_axes
 
 from .gallery import PAINTED
 from .importer import TableLoader
@@ -38,6 +40,11 @@ def csv_key(spec: dict) -> str | None:
 
 def spec_title(spec: dict) -> str:
     return spec.get("name") or ("painted" if "points" in spec else os.path.basename(spec.get("csv", "")))
+
+
+def _short(value, columns) -> str:
+    """A fitted setting in a status line: features by the data's column names, abbreviated."""
+    return f"[{abbreviated(feature_labels(value, columns))}]" if isinstance(value, list) else str(value)
 
 
 class DataController(QObject):
@@ -108,7 +115,9 @@ class DataController(QObject):
         d = self.spec
         self.version += 1
         self.panel.show_dataset(d)
-        self.options.set_columns(self.dataset.column_names if self.dataset is not None else [])
+        ds = self.dataset
+        self.options.set_columns(ds.column_names if ds is not None else [],
+                                 default_axes(ds.X) if ds is not None else (0, 1))
         if self.dataset is not None and "name" not in d:  # painted or imported: show its size
             self.panel.show_samples(len(self.dataset))
         self.dataChanged.emit()
@@ -185,6 +194,7 @@ class DataController(QObject):
         if key is not None:
             self._remember(key, dataset)
         changes = fitting_changes(self.document.graph, dataset, standardize) if fit else {}
+        note = fitting_note(self.document.graph, dataset, changes)
         doc, name = self.document, os.path.basename(spec["csv"])
         with doc.macro(f"Import {name}"):
             doc.set_dataset(spec, f"Data: {name}")
@@ -192,8 +202,12 @@ class DataController(QObject):
                 doc.set_params(nid, mergeable=False, **ch)
         summary = (f"{len(dataset):,} rows, {dataset.X.shape[1]} features, "
                    + (f"{dataset.n_classes} classes" if dataset.task == "classification" else "regression"))
-        fitted = "; network fitted: " + ", ".join(
-            f"{doc.graph.label(nid)} {', '.join(f'{k} = {v}' for k, v in ch.items())}" for nid, ch in changes.items()) \
+        if note:  # the hidden layers were resized: say why, on one line
+            self.status.emit(f"Imported {name}, network fitted: {note}", 10000)
+            return
+        settings = {nid: ", ".join(f"{k} = {_short(v, dataset.column_names)}" for k, v in ch.items())
+                    for nid, ch in changes.items()}
+        fitted = "; network fitted: " + ", ".join(f"{doc.graph.label(nid)} {text}" for nid, text in settings.items()) \
             if changes else ""
         self.status.emit(f"Imported {name}: {summary}{fitted}", 10000)
 

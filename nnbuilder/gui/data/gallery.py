@@ -2,21 +2,24 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import QListWidget, QListWidgetItem
 
 from nnbuilder.core.data.datasets import DATASETS, make_dataset
 
-from ..widgets.colours import CLASS_COLORS, diverging_rgba
+from ..widgets.colours import CLASS_COLORS, MID_DARK, MID_LIGHT, dark, diverging_rgba
 
 GRID_HEIGHT = 74  # a thumbnail and two short lines of its name
 PAINTED = "painted"  # the dataset entry for points painted on the output view
 
 
 def dataset_thumbnail(name: str, size: int = 44) -> QImage:
-    """A small picture of a built-in dataset (default settings, seed 0)."""
-    img = np.full((size, size, 4), 245, dtype=np.uint8)
+    """A small picture of a built-in dataset (default settings, seed 0), on
+    the theme's light or dark middle (a light square stood out on a dark window)."""
+    img = np.empty((size, size, 4), dtype=np.uint8)
+    img[..., :3] = MID_DARK if dark() else MID_LIGHT
+    img[..., 3] = 255
     if name == PAINTED:
         pts = [(-3, 2, 0), (-2, 3, 0), (2, 2, 1), (3, 3, 1), (0, -3, 2), (1, -2, 2)]
         X, y, task = np.array([p[:2] for p in pts], float), np.array([p[2] for p in pts]), "classification"
@@ -75,18 +78,36 @@ class DatasetGallery(QListWidget):
         font.setPointSizeF(max(7.0, font.pointSizeF() - 1.5))
         self.setFont(font)
         for name in list(DATASETS) + [PAINTED]:
-            item = QListWidgetItem(QIcon(QPixmap.fromImage(dataset_thumbnail(name))), name.replace("_", " "))
+            item = QListWidgetItem(name.replace("_", " "))
             item.setToolTip(dataset_tooltip(name))
             item.setData(Qt.ItemDataRole.UserRole, name)
             self.addItem(item)
+        self._drawn_dark: bool | None = None
+        self._draw_thumbnails()
         self.itemClicked.connect(lambda it: self.picked.emit(it.data(Qt.ItemDataRole.UserRole)))
 
-    def show_current(self, name: str) -> None:
+    def _draw_thumbnails(self) -> None:
+        """The thumbnails on the theme's background (again when the theme changes)."""
+        if self._drawn_dark == dark():
+            return
+        self._drawn_dark = dark()
         for i in range(self.count()):
-            if self.item(i).data(Qt.ItemDataRole.UserRole) == name:
-                self.blockSignals(True)
-                self.setCurrentRow(i)
-                self.blockSignals(False)
-                return
+            item = self.item(i)
+            item.setIcon(QIcon(QPixmap.fromImage(dataset_thumbnail(item.data(Qt.ItemDataRole.UserRole)))))
+
+    def changeEvent(self, event):
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self._draw_thumbnails()
+        super().changeEvent(event)
+
+    def show_current(self, name: str) -> None:
+        """Highlight the entry of the data in use; none for data that has no
+        entry here (an imported table)."""
+        row = next((i for i in range(self.count()) if self.item(i).data(Qt.ItemDataRole.UserRole) == name), -1)
+        self.blockSignals(True)
+        self.setCurrentRow(row)
+        if row < 0:
+            self.clearSelection()
+        self.blockSignals(False)
 
 

@@ -172,8 +172,12 @@ class ImportDialog(QDialog):
         self.drop_bad.setObjectName("dropBadCheck")
         self.drop_bad.setToolTip("Import without the rows that have a missing or non-numeric cell "
                                  "in the chosen columns")
-        self.fit_network = QCheckBox("Fit the network to the data (Input features, Output units and loss)")
+        self.fit_network = QCheckBox("Fit the network to the data (Input features, hidden widths, "
+                                     "Output units and loss)")
         self.fit_network.setObjectName("fitNetworkCheck")
+        self.fit_network.setToolTip("Hidden layers narrower than the data needs are widened, with relu: "
+                                    "the power of two at or above sqrt(inputs × outputs), 4 to 128, "
+                                    "at most rows / 8; the status bar says why")
         self.fit_network.setChecked(True)
         self.standardize = QCheckBox("Standardize the inputs: (x - mean) / std of the training rows")
         self.standardize.setObjectName("standardizeCheck")

@@ -1,11 +1,12 @@
 """The Output dock: the output view with its options under it (test data,
-discretize, the slice's two features) and, for painted data, the class picker."""
+discretize, the slice's two features and the values the others are held at)
+and, for painted data, the class picker."""
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtCore import QRect, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFontMetrics, QIcon, QPixmap
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton,
-                               QSpinBox, QToolButton, QVBoxLayout, QWidget)
+                               QSizePolicy, QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
 from nnbuilder.core.data.datasets import DATASET_CONSTRAINTS
 
@@ -13,6 +14,7 @@ from ..widgets.colours import CLASS_COLORS
 from ..widgets.plots import BoundaryPlot
 
 MAX_PAINT_CLASSES = DATASET_CONSTRAINTS["classes"].high  # as many as a model file may hold
+MIN_PLOT_HEIGHT = 120  # the output view is never squeezed into a strip by its neighbours
 
 
 class PaintRow(QWidget):
@@ -75,6 +77,73 @@ class PaintRow(QWidget):
             self.buttons[0].setChecked(True)
 
 
+class Caption(QLabel):
+    """A list of items ("petal_length 4.35") after a lead ("others at
+    median:"), wrapped within the label's width on at most ``max_lines``
+    lines; items that do not fit end in "… and N more", the whole list in
+    the tooltip. Never wider than the room it is given."""
+
+    def __init__(self, max_lines: int = 2, parent=None):
+        super().__init__(parent)
+        self.max_lines = max_lines
+        self.lead, self.items = "", []
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        # Its width is the dock's (never the text's); its height follows the lines.
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(0)
+
+    def set_items(self, lead: str, items: list[str]) -> None:
+        self.lead, self.items = lead, list(items)
+        self.setVisible(bool(items))
+        self._fit()
+
+    def full_text(self) -> str:
+        return f"{self.lead} {', '.join(self.items)}" if self.items else ""
+
+    def _lines(self, text: str, width: int) -> int:
+        fm = QFontMetrics(self.font())
+        flags = int(Qt.TextFlag.TextWordWrap) | int(Qt.AlignmentFlag.AlignLeft)
+        height = fm.boundingRect(QRect(0, 0, width, 1 << 20), flags, text).height()
+        return max(1, round(height / fm.lineSpacing()))
+
+    def _fit(self) -> None:
+        """The most items that fit in ``max_lines`` at the width now."""
+        full = self.full_text()
+        width = max(self.contentsRect().width(), 40)
+        if not self.items or self._lines(full, width) <= self.max_lines:
+            self._show(full, "", width)
+            return
+        lo, hi = 0, len(self.items) - 1  # the most items shown, with "… and N more"
+
+        def text(n):
+            shown = ", ".join(self.items[:n])
+            return f"{self.lead} {shown}{',' if n else ''} … and {len(self.items) - n:,} more"
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if self._lines(text(mid), width) <= self.max_lines:
+                lo = mid
+            else:
+                hi = mid - 1
+        self._show(text(lo), full, width)
+
+    def _show(self, text: str, tip: str, width: int) -> None:
+        """``text`` on as many lines as it takes (a layout never squeezes them)."""
+        self.setText(text)
+        self.setToolTip(tip)
+        m = self.contentsMargins()
+        self.setFixedHeight(self._lines(text, width) * QFontMetrics(self.font()).lineSpacing()
+                            + m.top() + m.bottom() + 2)
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self._fit()
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(0, super().minimumSizeHint().height())
+
+
 class ViewOptions(QWidget):
     """What the output view shows: the test data, a discretized output, and for
     data of 3+ columns the two it spans (the others held at their median).
@@ -99,6 +168,9 @@ class ViewOptions(QWidget):
         self.slice_label = QLabel("x, y:")
         self.slice_label.setToolTip("The two features the output view spans; the others are "
                                     "held at their median")
+        self.caption = Caption()  # the values the other columns are held at
+        self.caption.setObjectName("sliceCaption")
+        self.caption.setVisible(False)
         for box in (self.slice_x, self.slice_y):
             box.currentIndexChanged.connect(lambda _: self._quiet or self.changed.emit())
         self.show_test.toggled.connect(lambda _: self.changed.emit())
@@ -118,12 +190,17 @@ class ViewOptions(QWidget):
         slice_row.addWidget(self.slice_x, 1)
         slice_row.addWidget(self.slice_y, 1)
         layout.addLayout(slice_row)
+        caption_row = QHBoxLayout()
+        caption_row.setContentsMargins(6, 0, 6, 2)
+        caption_row.addWidget(self.caption, 1)
+        layout.addLayout(caption_row)
 
-    def set_columns(self, names: list[str]) -> None:
-        """Offer the columns for the output view's axes (shown for 3+ columns)."""
+    def set_columns(self, names: list[str], axes: tuple[int, int] = (0, 1)) -> None:
+        """Offer the columns for the output view's axes (shown for 3+ columns),
+        ``axes`` chosen."""
         self._quiet = True
         try:
-            for box, default in ((self.slice_x, 0), (self.slice_y, 1)):
+            for box, default in zip((self.slice_x, self.slice_y), axes):
                 box.clear()
                 box.addItems(names)
                 box.setCurrentIndex(min(default, len(names) - 1))
@@ -131,6 +208,11 @@ class ViewOptions(QWidget):
         finally:
             self._quiet = False
         self.slice_label.setVisible(len(names) > 2)
+
+    def show_held(self, held: list[tuple[str, float]]) -> None:
+        """Say the values the columns off the view's axes are held at
+        (``[(column name, value)]``; none: nothing to say)."""
+        self.caption.set_items("others at median:", [f"{name} {v:.3g}" for name, v in held])
 
     def slice_axes(self) -> tuple[int, int]:
         i, j = max(self.slice_x.currentIndex(), 0), max(self.slice_y.currentIndex(), 0)
@@ -150,6 +232,7 @@ class OutputPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
+        plot.setMinimumHeight(MIN_PLOT_HEIGHT)
         layout.addWidget(plot, 1)
         layout.addWidget(self.options)
         self.paint_row = PaintRow()

@@ -93,6 +93,7 @@ class TrainingPanel(QWidget):
         self.gallery = DatasetGallery()
         self.gallery.picked.connect(self.dataset.setCurrentText)
         self.dataset.currentTextChanged.connect(self.gallery.show_current)
+        self.gallery.show_current(self.dataset.currentText())  # (the first one is current without a change)
         # Not ranged: it also shows the row count of data that is not generated
         # (show_samples), which may lie beyond what a generator takes.
         self.samples = _field(CheckedSpinBox, DATASET_CONSTRAINTS["samples"], "Samples", "samplesSpin",

@@ -235,8 +235,8 @@ class EdgeItem(QGraphicsPathItem):
         hit = self.weight_at(event.scenePos())
         if hit:
             i, j, w = hit
-            src, dst = map(escape, self.names())
-            self.setToolTip(f"{dst} W[{i + 1}, {j + 1}]: {src} unit {i + 1} → {dst} unit {j + 1}<br>"
+            src, dst = escape(self.source.unit_name(i)), escape(self.target.unit_name(j))
+            self.setToolTip(f"{escape(self.names()[1])} W[{i + 1}, {j + 1}]: {src} → {dst}<br>"
                             f"<b>w = {w:.5g}</b><br><i>Click: its chain rule (Learn panel); "
                             "double-click: type a new value (while paused)</i>")
         else:

@@ -15,12 +15,13 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, Q
                                QSpinBox, QVBoxLayout, QWidget)
 
 from nnbuilder.core.functions.activations import ACTIVATIONS, DEFAULT_ALPHA
-from nnbuilder.core.functions.features import FEATURE_NAMES
+from nnbuilder.core.functions.features import FEATURE_NAMES, feature_label, offered_features
 from nnbuilder.core.model.graph import MAX_NAME
 from nnbuilder.core.functions.losses import LOSSES
-from nnbuilder.core.model.nodetypes import NODE_SPECS, param_refusal, params_by_name
+from nnbuilder.core.model.nodetypes import MAX_UNITS, NODE_SPECS, param_refusal, params_by_name
 
 from .document import Document
+from .panels import QUIZ_HIDDEN
 from .weights_table import WeightsTable
 from ..widgets.fields import CheckedDoubleSpinBox, CheckedSpinBox, pass_undo_to_window, refused_style
 
@@ -36,9 +37,10 @@ INITIALIZER_TIPS = {
 
 
 def alpha_label(activation: str) -> str:
-    """What the activation's parameter a is called (leaky ReLU: a slope; ELU: a scale;
-    prelu: where its learned slopes start, then each unit trains its own)."""
-    return {"leaky_relu": "Slope a", "prelu": "Initial slope a"}.get(activation, "Scale a")
+    """What the activation's parameter α is called (leaky ReLU: a slope; ELU: a scale;
+    prelu: where its learned slopes start, then each unit trains its own). Not a:
+    a is the pre-activation in the lecture's letters."""
+    return {"leaky_relu": "Slope α", "prelu": "Initial slope α"}.get(activation, "Scale α")
 
 
 def _choices(key: str) -> list:
@@ -68,6 +70,8 @@ class Inspector(QWidget):
         self.document: Document | None = None
         self.node_id: str | None = None
         self._updating = 0
+        self.columns: list[str] = []  # the data's column names: what the feature boxes read
+        self.counts_hidden = False  # quiz mode: the Parameters row says so instead of the count
 
         self.title = QLabel()
         self.title.setObjectName("inspectorTitle")
@@ -106,7 +110,7 @@ class Inspector(QWidget):
             grid.addWidget(cb, i // 2, i % 2)
         self.raw_columns = QSpinBox()
         self.raw_columns.setObjectName("rawColumnsSpin")
-        self.raw_columns.setRange(0, 256)
+        self.raw_columns.setRange(0, MAX_UNITS)  # a 784-column table's x3 ... x784 too
         self.raw_columns.setToolTip("Further raw data columns x3, x4, ... (for data with more than "
                                     "two columns)")
         self.raw_columns.valueChanged.connect(self._features_edited)
@@ -123,7 +127,7 @@ class Inspector(QWidget):
         self.units.valueChanged.connect(lambda v: self._edit(units=v))
         self.activation = _combo(_choices("activation"), ACTIVATION_TIPS, "activationCombo")
         self.activation.currentTextChanged.connect(self._activation_edited)
-        self.alpha = self._field(CheckedDoubleSpinBox, "alpha", "Slope a", "alphaSpin")
+        self.alpha = self._field(CheckedDoubleSpinBox, "alpha", "Slope α", "alphaSpin")
         self.alpha.setDecimals(4)
         self.alpha.setSingleStep(0.01)
         self.alpha.valueChanged.connect(lambda v: self._edit(alpha=v))
@@ -153,7 +157,7 @@ class Inspector(QWidget):
             ("name", "Name", self.name), ("features", "Features", self.features),
             ("raw", "Raw columns", self.raw_columns), ("normalize", "Normalize", self.normalize),
             ("units", "Units", self.units), ("activation", "Activation", self.activation),
-            ("alpha", "Slope a", self.alpha), ("initializer", "Initializer", self.initializer),
+            ("alpha", "Slope α", self.alpha), ("initializer", "Initializer", self.initializer),
             ("init_value", "Value", self.init_value), ("bias", "Bias", self.bias),
             ("rate", "Drop rate", self.rate), ("loss", "Loss", self.loss),
             ("params", "Parameters", self.params),
@@ -218,6 +222,10 @@ class Inspector(QWidget):
         self.node_id = node_id
         self.refresh()
 
+    def set_counts_hidden(self, hidden: bool) -> None:
+        self.counts_hidden = hidden
+        self.refresh()
+
     def refresh(self) -> None:
         doc = self.document
         if doc is None or self.node_id not in doc.graph.nodes:
@@ -253,6 +261,9 @@ class Inspector(QWidget):
                 feats = p["features"]
                 for name, cb in self.feature_checks.items():
                     cb.setChecked(name in feats)
+                    cb.setText(feature_label(name, self.columns))
+                    # Derived features are offered for 2-D data (or where the node uses one).
+                    cb.setVisible(name in offered_features(len(self.columns)) or name in feats)
                 extra = [f for f in feats if f not in FEATURE_NAMES]
                 self.raw_columns.setValue(max((int(f[1:]) for f in extra), default=2) - 2)
             if "normalize" in p:
@@ -271,8 +282,14 @@ class Inspector(QWidget):
                 self.rate.setValue(p["rate"])
             if "loss" in p:
                 self.loss.setCurrentText(p["loss"])
-            self.params.setText(doc.graph.param_count(self.node_id)[1])
+            self.params.setText(QUIZ_HIDDEN if self.counts_hidden else doc.graph.param_count(self.node_id)[1])
         self.weights_table.show_node(self.node_id if spec.weighted else None)
+
+    def set_columns(self, names: list[str]) -> None:
+        """The data's columns by name: the feature boxes read them."""
+        if list(names) != self.columns:
+            self.columns = list(names)
+            self.refresh()
 
     # ---------------------------------------------------------------- edits
     def _edit(self, mergeable: bool = True, **changes) -> None:

@@ -21,9 +21,9 @@ from PySide6.QtGui import (QColor, QFont, QFontMetricsF, QGuiApplication, QImage
                            QPainterPath, QPalette, QPen, QPixmap)
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject, QGraphicsPixmapItem
 
-from nnbuilder.core.functions.features import FEATURE_NAMES
+from nnbuilder.core.functions.features import FEATURE_NAMES, abbreviated, feature_labels, offered_features
 from nnbuilder.core.model.graph import Graph
-from nnbuilder.core.model.nodetypes import NO_INPUT, NODE_SPECS
+from nnbuilder.core.model.nodetypes import NO_INPUT, NODE_SPECS, named_params
 
 from .node_geometry import HEADER, NEURON_STEP, neuron_count, node_size
 from ..widgets.colours import diverging_rgba
@@ -43,14 +43,15 @@ def is_dark() -> bool:
     return pal.color(QPalette.ColorRole.Window).lightness() < 128
 
 
-def node_texts(graph: Graph, node_id: str) -> tuple[str, str]:
+def node_texts(graph: Graph, node_id: str, columns=None, counts: bool = True) -> tuple[str, str]:
     """(title, subtitle) shown on a node: its name and its summary, e.g.
-    ("Dense 1", "tanh · 20 params")."""
+    ("Dense 1", "tanh · 20 params"); features named by the data's ``columns``;
+    without ``counts`` (quiz mode) no count."""
     node = graph.nodes[node_id]
     spec = NODE_SPECS[node.type]
     title = graph.label(node_id)
-    subtitle = spec.summary(node.params, graph.widths().get(node_id))
-    if spec.weighted:
+    subtitle = spec.summary(named_params(node.params, columns), graph.widths().get(node_id))
+    if spec.weighted and counts:
         count, _ = graph.param_count(node_id)
         subtitle += f" · {count} params" if count != 1 else " · 1 param"
     return title, subtitle
@@ -280,6 +281,15 @@ class NodeItem(QGraphicsObject):
             return
         super().mouseDoubleClickEvent(event)
 
+    def unit_name(self, i: int) -> str:
+        """How a person reads unit ``i`` (0-based), counted from 1: "Dense 1[3]",
+        and for the node of the features its column too: "Input[1] (age)"."""
+        text = f"{self.graph.label(self.node_id)}[{i + 1}]"
+        feats = self.graph.nodes[self.node_id].params.get("features")
+        if feats and i < len(feats):
+            text += f" ({feature_labels([feats[i]], column_names(self))[0]})"
+        return text
+
     def set_problems(self, problems: list) -> None:
         self.problems = problems
         self._update_tooltip()
@@ -289,7 +299,7 @@ class NodeItem(QGraphicsObject):
         spec = NODE_SPECS[self.node_type]
         _, arithmetic = self.graph.param_count(self.node_id)
         lines = [f"<b>{escape(self.graph.label(self.node_id))}</b> <i>{spec.title}</i>", spec.formula]
-        if spec.weighted:
+        if spec.weighted and not getattr(self.scene(), "counts_hidden", False):  # quiz mode: the class counts
             lines.append(f"parameters: {arithmetic}")
         lines += [f"<span style='color:{'#d33' if p.severity == 'error' else '#c80'}'>"
                   f"{p.severity}: {p.message}</span>" for p in self.problems]
@@ -354,7 +364,8 @@ class NodeItem(QGraphicsObject):
         painter.setBrush(accent)
         painter.drawRect(QRectF(0, HEADER - 3, w, 3))
 
-        title, subtitle = node_texts(self.graph, self.node_id)
+        title, subtitle = node_texts(self.graph, self.node_id, column_names(self),
+                                     not getattr(self.scene(), "counts_hidden", False))
         badge = node_badge(self.graph, self.node_id)
         muted = QColor(text)
         muted.setAlpha(190)
@@ -385,18 +396,19 @@ class NodeItem(QGraphicsObject):
             fill.setAlpha(140)
             painter.setBrush(fill)
             labels = node.params.get("features")
+            labels = labels and feature_labels(labels, column_names(self))
             for i in range(n):
                 c = QPointF(w / 2, HEADER + NEURON_STEP / 2 + i * NEURON_STEP)
                 # While training a child item shows the neuron's map on top.
                 painter.drawEllipse(c, NEURON_R, NEURON_R)
                 if labels:
                     painter.setPen(muted)
-                    painter.drawText(QRectF(6, c.y() - 9, w / 2 - NEURON_R - 10, 18),
-                                     Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                                     labels[i])
+                    box = QRectF(6, c.y() - 9, w / 2 - NEURON_R - 10, 18)
+                    painter.drawText(box, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                                     QFontMetricsF(font).elidedText(labels[i], Qt.TextElideMode.ElideRight,
+                                                                   box.width()))
                     painter.setPen(QPen(text, 1))
         elif NODE_SPECS[node.type].own_width is not None:  # too many neurons to draw
-            units = NODE_SPECS[node.type].own_width(node.params)
             bar = QRectF(14, HEADER + 6, w - 28, 18)
             fill = QColor(accent)
             fill.setAlpha(120)
@@ -404,43 +416,92 @@ class NodeItem(QGraphicsObject):
             painter.setBrush(fill)
             painter.drawRoundedRect(bar, 4, 4)
             painter.setPen(text)
-            painter.drawText(bar, Qt.AlignmentFlag.AlignCenter, f"{units} units")
+            painter.drawText(bar, Qt.AlignmentFlag.AlignCenter, node_badge(self.graph, self.node_id))
+
+
+def column_names(item: QGraphicsItem) -> list[str]:
+    """The names of the data's columns, as the item's scene knows them ([]: x1, x2, ...)."""
+    return list(getattr(item.scene(), "column_names", []) or [])
 
 
 class FeatureChips(QGraphicsItem):
     """TF Playground's feature toggles, left of an Input node: click a feature
-    to feed it to the network or not (an undoable edit through the document)."""
+    to feed it to the network or not (an undoable edit through the document).
+    Each chip is named by the data's column; derived features (x1^2, sin(x1))
+    are offered for 2-D data only. More than ``MAX_CHIPS`` features are one
+    labelled block ("784 inputs", first … last) whose tool tip names them."""
 
     WIDTH, HEIGHT, GAP = 58.0, 17.0, 4.0
+    MAX_CHIPS = 16
+    BLOCK_LINES = 4  # the block's height, in chips
 
     def __init__(self, node_item: "NodeItem"):
         super().__init__(node_item)
         self.node_item = node_item
-        self.base_names = FEATURE_NAMES
         self.names = self._names()
         self.setPos(-self.WIDTH - 12, 2)
-        self.setToolTip("Input features: click one to add it to the network or take it out")
+        self.setAcceptHoverEvents(True)
         self.setAcceptedMouseButtons(Qt.MouseButton.LeftButton)
+        self._tooltip()
 
     def _names(self) -> tuple[str, ...]:
-        """The 2-D features, then x3, x4, ... up to the data's (or the node's) widest column."""
-        scene = self.scene()
-        cols = getattr(scene, "data_columns", 2)
-        used = [int(f[1:]) for f in self.active() if f not in self.base_names]
-        return self.base_names + tuple(f"x{k}" for k in range(3, max([cols, *used]) + 1))
+        """The features offered for the data's columns (or the node's widest
+        raw column), then any other feature the node uses."""
+        cols = getattr(self.scene(), "data_columns", 2)
+        used = [int(f[1:]) for f in self.active() if f not in FEATURE_NAMES]
+        offered = offered_features(max([cols, *used]))
+        return offered + tuple(f for f in self.active() if f not in offered)
+
+    @property
+    def collapsed(self) -> bool:
+        """The features are one block: too many for a chip each."""
+        return len(self.names) > self.MAX_CHIPS
+
+    def labels(self) -> list[str]:
+        """What each chip reads: its feature by the data's column names."""
+        return feature_labels(self.names, column_names(self))
 
     def refresh(self) -> None:
         names = self._names()
         if names != self.names:
             self.prepareGeometryChange()
             self.names = names
+        self._tooltip()
         self.update()
 
+    def _tooltip(self, index: int | None = None) -> None:
+        if self.collapsed:
+            on = feature_labels(self.active(), column_names(self))
+            self.setToolTip(f"{len(on):,} inputs fed to the network: {escape(abbreviated(on, head=6, tail=3))}"
+                            "<br><i>Choose the columns when importing the data</i>")
+        elif index is not None:
+            self.setToolTip(f"<b>{escape(self.labels()[index])}</b> ({escape(self.names[index])})<br>"
+                            "Click to add it to the network or take it out")
+        else:
+            self.setToolTip("Input features: click one to add it to the network or take it out")
+
+    def hoverMoveEvent(self, event):
+        if not self.collapsed:
+            self._tooltip(self.chip_at(event.pos()))
+        super().hoverMoveEvent(event)
+
     def boundingRect(self) -> QRectF:
-        return QRectF(0, 0, self.WIDTH, len(self.names) * (self.HEIGHT + self.GAP))
+        n = self.BLOCK_LINES if self.collapsed else len(self.names)
+        return QRectF(0, 0, self.WIDTH, n * (self.HEIGHT + self.GAP) - self.GAP)
 
     def chip_rect(self, i: int) -> QRectF:
         return QRectF(0, i * (self.HEIGHT + self.GAP), self.WIDTH, self.HEIGHT)
+
+    def chip_at(self, pos: QPointF) -> int | None:
+        """The chip under ``pos`` (item coordinates); None off the chips or when collapsed."""
+        if self.collapsed:
+            return None
+        return next((i for i in range(len(self.names)) if self.chip_rect(i).contains(pos)), None)
+
+    def block_text(self) -> str:
+        """The collapsed block's lines: "784", "inputs", the first column, "…", the last."""
+        on = feature_labels(self.active(), column_names(self))
+        return "\n".join([f"{len(on):,}", "inputs", on[0], "…", on[-1]] if len(on) > 1 else ["1 input", *on])
 
     def active(self) -> list[str]:
         return self.node_item.graph.nodes[self.node_item.node_id].params["features"]
@@ -449,33 +510,46 @@ class FeatureChips(QGraphicsItem):
         pal = QGuiApplication.palette()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         accent = QColor(TYPE_COLORS[self.node_item.node_type])
-        on = set(self.active())
         font = QFont(painter.font())
         font.setPointSizeF(7.5)
         painter.setFont(font)
-        for i, name in enumerate(self.names):
+        metrics = QFontMetricsF(font)
+        if self.collapsed:
+            r = self.boundingRect()
+            painter.setPen(QPen(accent, 1.2))
+            painter.setBrush(accent)
+            painter.drawRoundedRect(r, 4, 4)
+            painter.setPen(QColor("white"))
+            lines = [metrics.elidedText(t, Qt.TextElideMode.ElideMiddle, self.WIDTH - 6)
+                     for t in self.block_text().split("\n")]
+            painter.drawText(r, Qt.AlignmentFlag.AlignCenter, "\n".join(lines))
+            return
+        on = set(self.active())
+        for i, (name, label) in enumerate(zip(self.names, self.labels())):
             r = self.chip_rect(i)
             painter.setPen(QPen(accent, 1.2))
             painter.setBrush(accent if name in on else pal.color(QPalette.ColorRole.Base))
             painter.drawRoundedRect(r, 4, 4)
             painter.setPen(QColor("white") if name in on else pal.color(QPalette.ColorRole.Text))
-            painter.drawText(r, Qt.AlignmentFlag.AlignCenter, name)
+            painter.drawText(r, Qt.AlignmentFlag.AlignCenter,
+                             metrics.elidedText(label, Qt.TextElideMode.ElideRight, self.WIDTH - 6))
 
     def mousePressEvent(self, event):
-        for i, name in enumerate(self.names):
-            if self.chip_rect(i).contains(event.pos()):
-                feats = list(self.active())
-                feats = [f for f in feats if f != name] if name in feats else \
-                    [f for f in self.names if f in feats or f == name] + \
-                    [f for f in feats if f not in self.names]
-                scene = self.scene()
-                if not feats:
-                    scene.statusMessage.emit("The Input node needs at least one feature")
-                else:
-                    scene.document.set_params(self.node_item.node_id, mergeable=False, features=feats)
-                event.accept()
-                return
-        event.ignore()
+        i = self.chip_at(event.pos())
+        if i is None:
+            event.ignore()
+            return
+        name = self.names[i]
+        feats = list(self.active())
+        feats = [f for f in feats if f != name] if name in feats else \
+            [f for f in self.names if f in feats or f == name] + \
+            [f for f in feats if f not in self.names]
+        scene = self.scene()
+        if not feats:
+            scene.statusMessage.emit("The Input node needs at least one feature")
+        else:
+            scene.document.set_params(self.node_item.node_id, mergeable=False, features=feats)
+        event.accept()
 
 
 class _MapColumn(QGraphicsPixmapItem):

@@ -10,40 +10,62 @@ from PySide6.QtWidgets import (QAbstractItemView, QFormLayout, QLabel, QListView
 
 from nnbuilder.core.model.nodetypes import NODE_SPECS
 
+from ..widgets.colours import ERROR_INK, OK_INK, WARNING_INK
 from .document import Document
 
-ERROR_COLOR, WARNING_COLOR, OK_COLOR = "#E03131", "#C77C02", "#2B9348"
+#: What quiz mode shows instead of a parameter count (View > Quiz mode reveals it).
+QUIZ_HIDDEN = "hidden (quiz mode)"
+
+ERROR_COLOR, WARNING_COLOR, OK_COLOR = ERROR_INK, WARNING_INK, OK_INK  # each theme's own
 
 
 def _count(n: int, word: str) -> str:
     return f"{n} {word}{'s' * (n != 1)}"
 
 
-def problems_title(problems) -> str:
-    """The Problems dock's title (and tab): "Problems (2)", or "Problems" when there are none."""
-    return f"Problems ({len(problems)})" if problems else "Problems"
-
-
-def problems_badge(problems) -> str:
-    """The status bar's count, errors and warnings apart, as rich text with a
-    link (activating it shows the Problems list): "1 error, 2 warnings"."""
+def readiness(problems, reason: str | None) -> tuple[str, str]:
+    """(colour, words) of whether the network can train: the one verdict the
+    Network panel and the status bar both show. ``reason``: why the network
+    and its data (or optimizer) cannot train together although the graph
+    itself is valid, or None."""
     errors = sum(p.severity == "error" for p in problems)
-    warnings = len(problems) - errors
-    if not problems:
-        return f"<span style='color:{OK_COLOR}'>✓ no problems</span>"
-    parts = []
     if errors:
-        parts.append(f"<a href='problems' style='color:{ERROR_COLOR}'>✗ {_count(errors, 'error')}</a>")
+        return ERROR_COLOR, f"✗ {_count(errors, 'error')}"
+    if reason:
+        return ERROR_COLOR, "✗ cannot train yet"
+    return OK_COLOR, "✓ ready to train"
+
+
+def problems_title(problems, reason: str | None = None) -> str:
+    """The Problems dock's title (and tab): "Problems (2)", or "Problems" when
+    there are none (the reason it cannot train counts as one)."""
+    n = len(problems) + bool(reason and not any(p.severity == "error" for p in problems))
+    return f"Problems ({n})" if n else "Problems"
+
+
+def problems_badge(problems, reason: str | None = None) -> str:
+    """The status bar's verdict (:func:`readiness`) and warnings count, as rich
+    text with a link (activating it shows the Problems list):
+    "✗ 1 error, ⚠ 2 warnings", "✗ cannot train yet", "✓ ready to train"."""
+    color, words = readiness(problems, reason)
+    ready = not reason and all(p.severity != "error" for p in problems)
+    warnings = sum(p.severity != "error" for p in problems)
+    if ready and not warnings:
+        return f"<span style='color:{color}'>{words}</span>"
+    parts = [] if ready else [f"<a href='problems' style='color:{color}'>{words}</a>"]
     if warnings:
         parts.append(f"<a href='problems' style='color:{WARNING_COLOR}'>⚠ {_count(warnings, 'warning')}</a>")
     return ", ".join(parts)
 
 
-def problems_tooltip(problems) -> str:
+def problems_tooltip(problems, reason: str | None = None) -> str:
     """Every problem in full, one per line (the status bar label's tool tip)."""
-    if not problems:
+    lines = [escape(str(p)) for p in problems]
+    if reason and not any(p.severity == "error" for p in problems):
+        lines.insert(0, escape(f"cannot train yet: {reason}"))
+    if not lines:
         return "No problems: the network can be trained."
-    return "<br>".join(escape(str(p)) for p in problems) + "<br><i>Click to show the Problems list</i>"
+    return "<br>".join(lines) + "<br><i>Click to show the Problems list</i>"
 
 
 class NetworkPanel(QWidget):
@@ -67,6 +89,13 @@ class NetworkPanel(QWidget):
         form.addRow("Status", self.state)
         self._problems: list = []
         self._reason: str | None = None  # why the network and the data cannot train together
+        self._document: Document | None = None
+        self.counts_hidden = False  # quiz mode
+
+    def set_counts_hidden(self, hidden: bool) -> None:
+        self.counts_hidden = hidden
+        if self._document is not None:
+            self.update_from(self._document, self._problems)
 
     def set_ready(self, reason: str | None) -> None:
         """Why Train is off although the network itself is valid (the data does
@@ -76,12 +105,17 @@ class NetworkPanel(QWidget):
 
     def update_from(self, document: Document, problems) -> None:
         g = document.graph
-        self.total.setText(f"<b>{g.total_params():,}</b>&nbsp;&nbsp;<small>{g.param_arithmetic()}</small>")
-        # Which layer each term of the sum is, by name (the lecture's parameter counting).
-        order, _ = g.topological_order()
-        self.total.setToolTip("<br>".join(
-            f"{escape(g.label(n))}: {g.param_count(n)[1]}" for n in order
-            if NODE_SPECS[g.nodes[n].type].weighted))
+        self._document = document
+        if self.counts_hidden:  # quiz mode: the class counts first
+            self.total.setText(QUIZ_HIDDEN)
+            self.total.setToolTip("View > Quiz mode again reveals the count")
+        else:
+            self.total.setText(f"<b>{g.total_params():,}</b>&nbsp;&nbsp;<small>{g.param_arithmetic()}</small>")
+            # Which layer each term of the sum is, by name (the lecture's parameter counting).
+            order, _ = g.topological_order()
+            self.total.setToolTip("<br>".join(
+                f"{escape(g.label(n))}: {g.param_count(n)[1]}" for n in order
+                if NODE_SPECS[g.nodes[n].type].weighted))
         outs = g.nodes_of_type("output")
         self.loss.setText(outs[0].params["loss"] if outs else "— (no Output node)")
         self._problems = problems
@@ -91,19 +125,16 @@ class NetworkPanel(QWidget):
         problems = self._problems
         errors = [p for p in problems if p.severity == "error"]
         warnings = [p for p in problems if p.severity == "warning"]
-        if errors:
-            text = f"<span style='color:{ERROR_COLOR}'>✗ {_count(len(errors), 'error')}</span>"
-        elif self._reason:
-            text = (f"<span style='color:{ERROR_COLOR}'>✗ cannot train yet</span>"
-                    f"<br><small>{escape(self._reason)}</small>")
-        else:
-            text = f"<span style='color:{OK_COLOR}'>✓ ready to train</span>"
+        color, words = readiness(problems, self._reason)
+        text = f"<span style='color:{color}'>{words}</span>"
+        if self._reason and not errors:
+            text += f"<br><small>{escape(self._reason)}</small>"
         if warnings:
             text += f", <span style='color:{WARNING_COLOR}'>{_count(len(warnings), 'warning')}</span>"
         if problems and not (self._reason and not errors):  # the first one in full: the one to fix first
             text += f"<br><small>{escape((errors or warnings)[0].text)}</small>"
         self.state.setText(text)
-        self.state.setToolTip(problems_tooltip(problems))
+        self.state.setToolTip(problems_tooltip(problems, self._reason))
 
 
 class ProblemsList(QListWidget):
@@ -122,24 +153,35 @@ class ProblemsList(QListWidget):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.shown: list = []  # the problems listed
+        self.reason: str | None = None  # why the network and its data cannot train together, if so
         self.itemActivated.connect(self._activated)
         self.itemClicked.connect(self._activated)
 
     def title(self) -> str:
         """For the Problems dock's title: "Problems (2)"."""
-        return problems_title(self.shown)
+        return problems_title(self.shown, self.reason)
 
     def badge(self) -> str:
         """For the status bar: "✗ 1 error, ⚠ 1 warning" (rich text, links show the list)."""
-        return problems_badge(self.shown)
+        return problems_badge(self.shown, self.reason)
 
     def badge_tooltip(self) -> str:
-        return problems_tooltip(self.shown)
+        return problems_tooltip(self.shown, self.reason)
+
+    def set_ready(self, reason: str | None) -> None:
+        """Why the valid network cannot train with its data (None: it can): listed first."""
+        self.reason = reason
+        self.set_problems(self.shown)
 
     def set_problems(self, problems) -> None:
         self.shown = list(problems)
         self.clear()
         style = self.style()
+        if self.reason and not any(p.severity == "error" for p in problems):
+            item = QListWidgetItem(style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxCritical),
+                                   f"Cannot train yet: {self.reason}")
+            item.setToolTip(f"Cannot train yet: {self.reason}")
+            self.addItem(item)
         for p in problems:
             icon = style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxCritical if p.severity == "error"
                                       else QStyle.StandardPixmap.SP_MessageBoxWarning)
@@ -147,7 +189,7 @@ class ProblemsList(QListWidget):
             item.setData(Qt.ItemDataRole.UserRole, p.node_id)
             item.setToolTip(str(p))
             self.addItem(item)
-        if not problems:
+        if not self.count():
             item = QListWidgetItem("No problems: the network can be trained.")
             item.setFlags(Qt.ItemFlag.NoItemFlags)
             self.addItem(item)

@@ -43,14 +43,25 @@ class NetworkScene(QGraphicsScene):
         self._handlers = []
         self.keys = DiagramKeys(self)  # the selection moved by the keyboard (the view hands it keys)
         self.data_columns = 2  # raw columns of the data: Input nodes offer x3, x4, ... beyond 2
+        self.counts_hidden = False  # quiz mode (a view setting of the window)
         self._biases: dict = {}  # {node id: b} of the weights shown
         self._sample = None  # (row, {node id: (a or None, f(a))}) of the picked sample
+        self.column_names: list[str] | None = None  # their names, as the chips and nodes show features
 
-    def set_data_columns(self, n: int) -> None:
-        self.data_columns = n
+    def set_counts_hidden(self, hidden: bool) -> None:
+        """Quiz mode: no parameter count on the nodes or in their tool tips."""
+        self.counts_hidden = hidden
         for item in self.node_items.values():
-            if item.feature_chips is not None:
-                item.feature_chips.refresh()
+            item.set_problems(item.problems)  # its tool tip again, and a repaint
+
+    def set_data_columns(self, names: list[str]) -> None:
+        """The data's columns by name: what the Input node offers and how it names them."""
+        names = list(names)
+        if names == self.column_names:
+            return
+        self.data_columns, self.column_names = len(names) or 2, names
+        for item in self.node_items.values():
+            item.sync_from_model()  # the chips, the Input node's neuron labels and summary
 
     # ------------------------------------------------------------- document
     def set_document(self, document: Document) -> None:
@@ -179,13 +190,13 @@ class NetworkScene(QGraphicsScene):
         self._preview.setPixmap(pix)
         # Above and left of the cursor: the node's tool tip opens below and right of it.
         self._preview.setPos(scene_pos - QPointF(16 + pix.width(), 16 + pix.height()))
-        self._preview.setToolTip(f"{self.document.graph.label(node_item.node_id)}[{index}]")
+        self._preview.setToolTip(node_item.unit_name(index))
         self._preview.setVisible(True)
 
     @property
     def neuron_preview(self) -> QGraphicsPixmapItem | None:
         """The large neuron map shown beside the cursor (its tool tip names
-        the neuron, e.g. ``Dense 1[1]``); None until a neuron was hovered."""
+        the neuron, counted from 1, e.g. ``Dense 1[1]``, ``Input[1] (age)``); None until a neuron was hovered."""
         return self._preview
 
     def hide_preview(self) -> None:

@@ -1,7 +1,7 @@
 """Feeds the Functions view: the layer selected on the diagram (its activation
 and parameter a), the Output node's loss, and the sample the learn
 controller explains (its pre-activations and its error or margin), all
-computed by :mod:`nnbuilder.core.teaching.curves`. The slider's a goes to the
+computed by :mod:`nnbuilder.core.teaching.curves`. The slider's α goes to the
 document as an undoable edit of the layer's ``alpha``; the view follows the
 document, so the inspector's field and the slider show the same value.
 """
@@ -79,14 +79,14 @@ class FunctionsLink(QObject):
         return next((n for n in order if self._has_activation(n)), None)
 
     def set_alpha(self, value: float) -> None:
-        """The slider's a for the shown layer: one undoable edit (a drag merges into one step)."""
+        """The slider's α for the shown layer: one undoable edit."""
         nid = self.layer()
         if nid is None:
             return
         reason = self.document.set_params(nid, alpha=value)
         if reason:
             self.refresh()  # the slider back at the layer's a
-            self.view.show_note(f"a = {value:g} refused: {reason}")
+            self.view.show_note(f"α = {value:g} refused: {reason}")
 
     def set_unit(self, unit: int) -> None:
         """Draw unit ``unit`` (0-based) of a softmax layer."""
@@ -95,7 +95,7 @@ class FunctionsLink(QObject):
             self._show_activation(self.learn.explanation)
 
     def preview_alpha(self, value: float) -> None:
-        """The slider on its way: the curve with ``value``, the layer unchanged yet."""
+        """The slider on its way: the curve with α = ``value``, the layer unchanged yet."""
         if self.document is not None:
             self._show_activation(self.learn.explanation, value)
 
@@ -126,7 +126,7 @@ class FunctionsLink(QObject):
         return None
 
     def _show_activation(self, ex: dict | None, alpha: float | None = None) -> None:
-        """The shown layer's curve, with its own a (or ``alpha``, the slider's on the way)."""
+        """The shown layer's curve, with its own α (or ``alpha``, the slider's on the way)."""
         nid = self.layer()
         if nid is None:
             self.view.show_activation("No layer with an activation in the diagram.")
@@ -151,7 +151,7 @@ class FunctionsLink(QObject):
         if not act.elementwise:
             of = f" (unit {unit + 1}; the others held at the sample's a)"
         elif per_unit:
-            of = f" (unit {unit + 1}, its learned a = {value_text(float(alpha[unit]))})"
+            of = f" (unit {unit + 1}, its learned α = {value_text(float(alpha[unit]))})"
         caption = (f"<b>{escape(graph.label(nid))}</b>: f = {name}{of} · {escape(act.formula)}; "
                    f"{escape(act.derivative_formula)}")
         if points is not None and len(points[0]) == 1:

@@ -1,7 +1,7 @@
 """The Functions view: a layer's activation f and its slope f' over a range of
 pre-activations a, the loss against its argument (the error or the margin),
 and the picked sample marked on both; a slider for the activation's
-parameter (leaky ReLU slope, ELU scale).
+parameter α (leaky ReLU slope, ELU scale).
 
 The view knows no controller (:mod:`.functions_link` feeds it): it draws what
 it is given and reports the slider: ``alphaPreviewed(value)`` while it is
@@ -127,11 +127,11 @@ class FunctionsView(QWidget):
         self.note.setObjectName("functionsNote")
         self.note.setWordWrap(True)
 
-        self.alpha_label = QLabel("Slope a")
+        self.alpha_label = QLabel("Slope α")
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setObjectName("functionsAlphaSlider")
-        self.slider.setAccessibleName("Activation parameter a")
-        self.slider.setToolTip("Drag to change the layer's a (the leaky ReLU slope, the ELU scale): "
+        self.slider.setAccessibleName("Activation parameter α")
+        self.slider.setToolTip("Drag to change the layer's α (the leaky ReLU slope, the ELU scale): "
                                "the curve follows; the layer takes the value where you let go (undoable)")
         self.slider.setTracking(False)  # valueChanged when let go; sliderMoved on the way
         self.slider.valueChanged.connect(self._slid)
@@ -236,7 +236,7 @@ class FunctionsView(QWidget):
             self._updating = False
 
     def show_alpha(self, label: str | None, value: float = 0.0, default: float = 0.0) -> None:
-        """The slider for the layer's ``a`` (None: the activation has none)."""
+        """The slider for the layer's α, called ``label`` (None: the activation has none)."""
         self.slider_row.setVisible(label is not None)
         if label is None:
             return

@@ -16,9 +16,11 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from nnbuilder.core.errors import NNBuilderError
+from nnbuilder.core.functions.features import feature_label
 from nnbuilder.core.engine.optimizers import OPTIMIZERS
 from nnbuilder.core.engine.config import TrainConfig
-from nnbuilder.core.teaching.explain import explain_sample, sample_of, step_preview
+from nnbuilder.core.engine.traindata import encode_targets
+from nnbuilder.core.teaching.explain import explain_sample, sample_gradients, sample_of, step_preview
 from nnbuilder.core.teaching.weightref import WeightRef
 
 from ..data.data_controller import DataController
@@ -30,6 +32,7 @@ from ..diagram.scene import NetworkScene
 
 STAGE_MS = 450  # one layer of the Step-through animation
 TOP_CHANGES = 8  # weights listed after an update
+ROWS_LISTED = 32  # a batch's rows (and their gradients) written out
 
 
 @dataclass
@@ -37,6 +40,8 @@ class Stepping:
     """A Step-through in progress: the stages left and what the update needs."""
 
     stages: list = field(default_factory=list)  # (phase, node ids shown)
+    rows: np.ndarray | None = None  # the dataset rows the update learns from (None: not known)
+    by_hand: bool = False  # one sample, plain gradient descent, the learning rate as typed
     before: dict | None = None  # the weights before the update
     step_before: int = 0  # the run's step count before it (a worker not started yet: 0)
     waiting: bool = False  # the update was asked for; its snapshot has not come
@@ -181,6 +186,7 @@ class LearnController(QObject):
         ds = self.data.dataset
         self.boundary.mark_sample(None if self.row is None or ds is None else ds.X[self.row],
                                   None if self.row is None or ds is None else ds.y[self.row])
+        self._ring(self._batch_rows()[0])
         self.scene.set_sample_numbers(
             None if ex is None else ex["row"],
             None if ex is None else {nid: (n["z"], n["a"]) for nid, n in ex["nodes"].items()})
@@ -189,7 +195,7 @@ class LearnController(QObject):
             self.scene.mark_weight(None)
             return
         self._show_values(ex, set(ex["nodes"]), self.kind)
-        self.panel.show_html(self.html(ex))
+        self.panel.show_html(self.html(ex) + self._batch_html())
 
     def _show_values(self, ex: dict, shown: set, kind: str) -> None:
         key = "a" if kind == "a" else "delta"
@@ -206,7 +212,7 @@ class LearnController(QObject):
         graph = self.run.document.graph
         tr, _ = self.data.split_indices()
         part = "training" if self.row in set(tr.tolist()) else "test"
-        out = [f"<p><b>Row {ex['row']}</b> ({part} sample): x = {vector_text(ex['x'])}, "
+        out = [f"<p><b>Row {ex['row']}</b> ({part} sample): {self._inputs_text(ex['x'])}, "
                f"target = {vector_text(ex['target'])}, loss of this sample L = "
                f"<b>{value_text(ex['loss'])}</b></p>"]
         w = ex.get("weight")
@@ -225,10 +231,21 @@ class LearnController(QObject):
         out.append("</table>")
         return "".join(out)
 
+    def _columns(self) -> list[str]:
+        return self.data.dataset.column_names if self.data.dataset is not None else []
+
+    def _inputs_text(self, x, limit: int = 6) -> str:
+        """The row's raw inputs by column name: "age = 41, income = 3.2, …"."""
+        shown = [f"{escape(str(c))} = {value_text(float(v))}" for c, v in zip(self._columns(), list(x)[:limit])]
+        return ", ".join(shown) + (", …" if len(x) > limit else "") if shown else f"x = {vector_text(x)}"
+
     def _weight_html(self, ex: dict, w: dict) -> str:
         graph = self.run.document.graph
         name = escape(graph.label(w["node"]))
         where = f"b[{w['col']}]" if w["row"] == "b" else f"W[{w['row']}, {w['col']}]"
+        source = graph.nodes[graph.inputs_of(w["node"])[0]].params.get("features")
+        if source and w["row"] != "b":  # a weight from the inputs: which column it reads
+            where += f" (from {escape(feature_label(source[w['row'] - 1], self._columns()))})"
         cfg = self.run.document.training or TrainConfig()
         factors = "".join(f"<tr><td>{escape(f['name'])}</td><td align='right'>{value_text(f['value'])}"
                           f"</td></tr>" for f in w["factors"])
@@ -287,12 +304,69 @@ class LearnController(QObject):
         except NNBuilderError:
             return None
 
+    # ----------------------------------------------------------- SGD's batch
+    def _batch_rows(self) -> tuple[np.ndarray | None, str]:
+        """(dataset rows, what they are) of SGD's batch to show: while a
+        Step-through waits for its update, the rows it learns from; paused
+        after a step, the rows that step drew; else None."""
+        s, snap = self.stepping, self.run.snapshot
+        if s is not None:
+            return s.rows, "this step learns from"
+        if snap is None or snap.running or self.looking_back is not None:
+            return None, ""
+        return snap.last_rows, "the last step drew"
+
+    def _ring(self, rows) -> None:
+        ds = self.data.dataset
+        if rows is None or ds is None or len(rows) == 0 or int(np.max(rows)) >= len(ds):
+            self.boundary.mark_batch(None)
+        else:
+            self.boundary.mark_batch(ds.X[rows], ds.y[rows])
+
+    def _batch_html(self) -> str:
+        rows, what = self._batch_rows()
+        snap = self.run.snapshot
+        parts = []
+        if rows is not None:
+            parts.append(f"{what.capitalize()} {self._rows_text(rows)} (ringed in amber on the Output view)")
+        if snap is not None and not snap.running and snap.next_rows is not None and self.stepping is None:
+            parts.append(f"the next step draws {self._rows_text(snap.next_rows)}")
+        return f"<p><i>SGD: {'; '.join(parts)}.</i></p>" if parts else ""
+
+    @staticmethod
+    def _rows_text(rows) -> str:
+        shown = ", ".join(str(int(r) + 1) for r in rows[:ROWS_LISTED])
+        more = f", … ({len(rows)} in all)" if len(rows) > ROWS_LISTED else ""
+        return f"row{'s' if len(rows) > 1 else ''} {shown}{more}"
+
+    def _training_rows(self) -> set:
+        tr, _ = self.data.split_indices()
+        return set(tr.tolist())
+
     # -------------------------------------------------------- step-through
     def step_through(self) -> None:
-        """One training step, taken apart: forward, backward, update."""
+        """One training step, taken apart: forward, backward, update. The
+        sample followed is one the step learns from: SGD's next batch (its
+        first row; with several rows a stage lists each one's gradient), or
+        with "one sample" the chosen row, by plain gradient descent."""
         if self.run.running:
             self.run.toggle_play()  # pause first: the step is of one moment
-        if self.row is None:
+        by_hand = self.panel.one_sample.isChecked()
+        snap = self.run.snapshot
+        rows = None
+        if by_hand:
+            if self.row is None:
+                self.select_row(0)
+            if self.row is not None and self.row not in self._training_rows():
+                self.panel.show_hint(f"Row {self.row + 1} is a test row: a step learns from training "
+                                     "rows only. Pick a training row (dark-edged on the Output view).")
+                return
+            rows = None if self.row is None else np.array([self.row])
+        elif snap is not None and snap.next_rows is not None:
+            rows = snap.next_rows
+            if self.row not in set(rows.tolist()):
+                self.select_row(int(rows[0]))  # follow a sample this step really draws
+        elif self.row is None:
             self.select_row(0)
         ex = self.compute()
         if ex is None:
@@ -302,9 +376,50 @@ class LearnController(QObject):
         order = [nid for nid in order if nid in ex["nodes"]]
         stages = [("forward", set(order[:k + 1])) for k in range(len(order))]
         stages += [("backward", set(order[len(order) - k - 1:])) for k in range(len(order))]
+        if rows is not None and len(rows) > 1:
+            stages.append(("batch", None))
         stages.append(("update", None))
-        self.stepping = Stepping(stages=stages)
+        self.stepping = Stepping(stages=stages, rows=rows, by_hand=by_hand)
+        self._ring(rows)
         self.advance()
+
+    def batch_gradients(self, rows) -> tuple[np.ndarray, float] | None:
+        """(each row's dL/dw of the chosen weight, the batch's gradient with the
+        penalty) for dataset ``rows``, with the current weights; None without a weight."""
+        if self.weight is None:
+            return None
+        prepared = self.run.prepared()
+        net = prepared.network_with(self.run.current_weights())
+        if net is None or self.weight.node not in net.params:
+            return None
+        one = self.data.dataset.subset(np.asarray(rows))
+        X, (Y, _) = net.prepare(one.X), encode_targets(one, net)
+        cfg = self.run.document.training or TrainConfig()
+        p = step_preview(net, X, Y, self.weight, cfg.lr, cfg.l1, cfg.l2)
+        return sample_gradients(net, X, Y, self.weight), p.gradient
+
+    def _batch_stage_html(self, rows) -> str:
+        got = self.batch_gradients(rows)
+        if got is None:
+            return (f"<p>This step learns from {self._rows_text(rows)}: its gradient is the mean of "
+                    "theirs. Click a weight line to see each sample's gradient of that weight.</p>")
+        each, grad = got
+        w = self.weight
+        where = f"b[{w.col + 1}]" if w.row is None else f"W[{w.row + 1}, {w.col + 1}]"
+        name = escape(self.run.document.graph.label(w.node))
+        lines = [f"<p><b>The batch</b>: {len(rows)} samples. The step follows the mean of their "
+                 f"gradients of {name} {where}:</p>",
+                 "<table cellspacing='0' cellpadding='2'><tr><th align='left'>row</th>"
+                 "<th align='right'>∂L/∂w</th></tr>"]
+        for r, g in list(zip(rows, each))[:ROWS_LISTED]:
+            lines.append(f"<tr><td>{int(r) + 1}</td><td align='right'>{value_text(float(g))}</td></tr>")
+        lines.append("</table>")
+        mean = float(np.mean(each))
+        cfg = self.run.document.training or TrainConfig()
+        penalty = "" if not (cfg.l1 or cfg.l2) else f" + the penalty ({value_text(grad - mean)})"
+        lines.append(f"<p>mean = <b>{value_text(mean)}</b>{penalty} = the step's ∂L/∂w = "
+                     f"<b>{value_text(grad)}</b></p>")
+        return "".join(lines)
 
     def advance(self) -> None:
         s = self.stepping
@@ -316,14 +431,24 @@ class LearnController(QObject):
             return
         phase, shown = s.stages.pop(0)
         graph = self.run.document.graph
+        if phase == "batch":
+            self.panel.set_stepping(True, "The batch: each sample's gradient, and their mean")
+            self.panel.show_html(self._batch_stage_html(s.rows))
+            if not self.panel.by_hand.isChecked():
+                self._timer.start(STAGE_MS * 4)
+            return
         if phase == "update":
             s.before = {k: {kk: None if vv is None else np.array(vv) for kk, vv in v.items()}
                         for k, v in self.run.current_weights().items()}
             snap = self.run.snapshot
             s.step_before = 0 if snap is None else snap.step
             s.waiting = True
-            self.panel.set_stepping(True, "Update: one training step (a whole batch)…")
-            self.run.step()
+            if s.by_hand:
+                self.panel.set_stepping(True, f"Update: w ← w − lr·∂L/∂w on row {int(s.rows[0]) + 1} alone…")
+                self.run.step_on(s.rows)
+            else:
+                self.panel.set_stepping(True, "Update: one training step (a whole batch)…")
+                self.run.step()
             return
         newest = max(shown, key=lambda nid: self._position(nid, phase))
         label = graph.label(newest)
@@ -348,6 +473,7 @@ class LearnController(QObject):
             self.stepping = None
             self.panel.set_stepping(False, self.panel.phase.text())
             self.refresh_values_only()
+            self._ring(snap.last_rows)
             self._holding = snap.step  # the list of changes stays until the user moves on
         elif s is None and self._holding is not None and snap.step == self._holding and not snap.running:
             return  # the same paused moment again: keep the update's list
@@ -387,8 +513,12 @@ class LearnController(QObject):
             nid, r, c = self.weight.node, self.weight.row, self.weight.col
             key, idx = ("b", (c,)) if r is None else ("W", (r, c))
             chosen = [x for x in rows if x[1] == nid and x[2] == key and x[3] == idx]
-        lines = [f"<p><b>Update</b> (step {snap.step:,}): each weight moved by −lr × its batch "
-                 "gradient (as the optimizer scales it). The largest changes:</p>",
+        s = self.stepping
+        how = (f"w ← w − lr·∂L/∂w on row {int(s.rows[0]) + 1} alone, the learning rate as typed"
+               if s is not None and s.by_hand else
+               "each weight moved by −lr × its batch gradient (as the optimizer scales it)")
+        drew = "" if s is None or s.rows is None else f" It learnt from {self._rows_text(s.rows)}."
+        lines = [f"<p><b>Update</b> (step {snap.step:,}): {how}.{drew} The largest changes:</p>",
                  "<table cellspacing='0' cellpadding='2'><tr><th align='left'>weight</th>"
                  "<th align='right'>old</th><th align='right'>new</th></tr>"]
         for _, nid, key, idx, old, new in chosen + [r for r in rows[:TOP_CHANGES] if r not in chosen]:

@@ -19,7 +19,9 @@ HINT = ("<p><b>See how one sample flows through the network.</b></p>"
         "its pre-activation); choose <i>∂L/∂a</i> to see the backward pass.</p>"
         "<p>Click a weight line on the diagram: this panel spells out ∂L/∂w by the "
         "chain rule, with the numbers, and what the next step changes it to.</p>"
-        "<p><b>Step through</b> animates one training step: forward, backward, update.</p>")
+        "<p><b>Step through</b> animates one training step: forward, backward, update. "
+        "With a batch smaller than the data it follows the sample(s) the step draws "
+        "(ringed in amber on the Output view).</p>")
 
 
 def vector_text(v, limit: int = 6) -> str:
@@ -80,6 +82,13 @@ class LearnPanel(QWidget):
         self.by_hand = QCheckBox("by hand")
         self.by_hand.setObjectName("stepByHand")
         self.by_hand.setToolTip("Wait for Next ▸ at every layer instead of animating")
+        self.one_sample = QCheckBox("one sample, learning rate as typed")
+        self.one_sample.setObjectName("oneSampleStep")
+        self.one_sample.setToolTip(
+            "Step through updates the weights from the chosen sample alone, by plain gradient "
+            "descent with the learning rate as typed: w ← w − lr·∂L/∂w, the numbers shown here "
+            "(whatever the batch size and optimizer). Off: the real next step, whose batch SGD "
+            "draws (ringed in amber on the Output view).")
         self.phase = QLabel()
         self.phase.setObjectName("stepPhaseLabel")
         self.phase.setWordWrap(True)
@@ -98,6 +107,7 @@ class LearnPanel(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(top)
         layout.addLayout(steps)
+        layout.addWidget(self.one_sample)
         layout.addWidget(self.phase)
         layout.addWidget(self.text, 1)
 

@@ -17,14 +17,12 @@ from __future__ import annotations
 import math
 from typing import Callable
 
-import numpy as np
 from PySide6.QtCore import QObject, QTimer
 
-from nnbuilder.core.data.datasets import DATASETS
 from nnbuilder.core.errors import NNBuilderError
 from nnbuilder.core.teaching.lessons import (ACTIONS, Facts, Lesson, LessonError, check_results, each,
                                     lesson_entries, needed_facts, text_html)
-from nnbuilder.core.functions.losses import accuracy
+from nnbuilder.core.teaching.lesson_play import weighed
 from nnbuilder.core.engine.config import TrainConfig
 
 from ..data.data_controller import DataController
@@ -133,9 +131,15 @@ class LessonController(QObject):
         return self.go(0)
 
     def stop(self) -> None:
-        """Back to the list; the network stays as the lesson left it."""
+        """Back to the list; the network stays as the lesson left it. A lesson
+        left on its last step, done, is finished (as Finish would have it)."""
         self.timer.stop()
+        lesson = self.lesson
         self.lesson = None
+        if lesson is not None and self.index + 1 == len(lesson.steps) and \
+                (self.index in self.done or not lesson.steps[self.index].check) and lesson.id not in self.finished:
+            self.finished.add(lesson.id)
+            self.view.set_entries(self.entries, self.finished)
         self.view.show_list()
 
     def next(self) -> None:
@@ -156,11 +160,13 @@ class LessonController(QObject):
         """Set up step ``index`` and show it; False (with the reason shown) if
         its setup could not be done."""
         lesson = self.lesson
+        self.timer.stop()  # nothing is noticed while the step is set up (a save dialog may wait)
         self.index = index
         step = lesson.steps[index]
         html = text_html(step.text) + (text_html(f"**Your turn:** {step.task}") if step.task else "")
         self.view.show_step(lesson.title, index + 1, len(lesson.steps), step.title, html,
                             index == 0, index + 1 == len(lesson.steps))
+        self.view.show_progress([], False, "Setting up this step…")  # no "Done" of the step shown before
         self.note = ""
         try:
             self._set_up(step)
@@ -190,10 +196,7 @@ class LessonController(QObject):
         # The step's settings are one undo step (Ctrl+Z takes them back together).
         with self.run.document.macro(f"Lesson: {step.title}"):
             if step.data is not None:  # as the Training panel picks a dataset, with its defaults
-                info = DATASETS[step.data["name"]]
-                self.data.panel_changed({"samples": None if info.fixed else info.samples,
-                                         "noise": 0.0 if info.fixed else info.noise, "split": info.split,
-                                         "seed": 0, **step.data})
+                self.data.panel_changed(step.dataset())
             for name, value in step.set.items():
                 APPLY[name](self, value)
         if model is not None:  # the lesson's own network as the step sets it up: nothing to save
@@ -256,16 +259,10 @@ class LessonController(QObject):
         if prepared.reason:
             return
         try:
-            net, data = prepared.network_with(self.run.current_weights()), prepared.data
+            net = prepared.network_with(self.run.current_weights())
         except NNBuilderError:
             return
         if net is None:
             return  # no weights yet
-        with np.errstate(all="ignore"):
-            if "correct" in needs and data.labels_train is not None:
-                _, out = net.evaluate(data.X_train, data.Y_train)
-                f.correct = accuracy(out, data.labels_train, net.loss.threshold)
-            if "dead_units" in needs:
-                hidden = [nid for nid in net.params if nid != net.output_id]
-                acts = net.activations(data.X_train)
-                f.dead_units = int(sum((np.abs(acts[nid]).max(axis=0) == 0).sum() for nid in hidden))
+        for key, value in weighed(net, prepared.data, needs).items():
+            setattr(f, key, value)

@@ -11,8 +11,8 @@ from html import escape
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAbstractTextDocumentLayout, QPalette, QTextDocument
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton,
-                               QStackedWidget, QStyle, QStyledItemDelegate, QTextBrowser, QVBoxLayout,
-                               QWidget)
+                               QStackedWidget, QStyle, QStyledItemDelegate, QTextBrowser, QToolButton,
+                               QVBoxLayout, QWidget)
 
 LIST_HINT = ("Each lesson walks you through one idea of the lecture in the app itself: it loads "
              "a network and data, tells you what to do, and notices when you have done it.")
@@ -125,8 +125,12 @@ class LessonPanel(QWidget):
         self.next_button = QPushButton("Next ▸")
         self.next_button.setObjectName("lessonNextButton")
         self.next_button.clicked.connect(self.nextRequested)
+        # Two rows: on one the four buttons made the panel 340 px wide at the
+        # least, wider than a 1024 px window's side column.
+        back_to_list = QHBoxLayout()
+        back_to_list.addWidget(self.lessons_button)
+        back_to_list.addStretch(1)
         buttons = QHBoxLayout()
-        buttons.addWidget(self.lessons_button)
         buttons.addStretch(1)
         for b in (self.back_button, self.skip_button, self.next_button):
             buttons.addWidget(b)
@@ -138,11 +142,18 @@ class LessonPanel(QWidget):
         lay.addWidget(self.waiting)
         lay.addWidget(self.done)
         lay.addLayout(buttons)
+        lay.addLayout(back_to_list)
         self.stack.addWidget(page)
+
+        # Quiz mode (the window gives it its View > Quiz mode action): on both pages.
+        self.quiz_button = QToolButton()
+        self.quiz_button.setObjectName("quizButton")
+        self.quiz_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.stack)
+        layout.addWidget(self.quiz_button, 0, Qt.AlignmentFlag.AlignLeft)
         self._style_done()
 
     def _style_done(self) -> None:

@@ -9,14 +9,14 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QFontMetrics, QGuiApplication, QPalette
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QGuiApplication, QPalette
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QScrollArea,
+                               QVBoxLayout, QWidget)
 
 from nnbuilder.core.engine.trainer import History
 
 from ..widgets.colours import CLASS_COLORS, TEST_PEN, TRAIN_PEN, diverging_rgba
-from ..widgets.plots import BasePlot
+from ..widgets.plots import BasePlot, HeadLegend
 from .timeline_bar import TimelineBar
 
 MIN_SPAN = 0.05  # smallest y span of a curve plot (times the values' size beyond 1)
@@ -40,26 +40,36 @@ class Pin:
 class CurvePlot(BasePlot):
     """Train and test curves per epoch with a hover read-out.
 
-    Fed from a bounded History, so a long run stays fast and small."""
+    The read-out shows while the pointer is over the plot and goes when it
+    leaves, when a new run starts and when the epoch under it is gone; it is
+    drawn in the theme's text colour on its base colour. Fed from a bounded
+    History, so a long run stays fast and small."""
 
     def __init__(self, object_name: str, title: str, ylabel: str, parent=None):
         super().__init__(object_name, title, parent)
         self.ylabel = ylabel
         p = self.plotItem
         p.setLabel("bottom", "epoch")
-        p.addLegend(offset=(-10, 10))
+        HeadLegend(p)  # beside the title, not over the curves
         p.setDownsampling(auto=True, mode="peak")
         p.setClipToView(True)
         p.disableAutoRange()
         self._log = False
         # 1-pixel lines: wider ones take a slow software path (2.5x the frame).
-        self.train = p.plot([], [], pen=pg.mkPen(TRAIN_PEN, width=1), name="train")
-        self.test = p.plot([], [], pen=pg.mkPen(TEST_PEN, width=1), name="test")
-        self.marks: list = []
+        # "finite": the line breaks where a divergence restored the weights.
+        self.train = p.plot([], [], pen=pg.mkPen(TRAIN_PEN, width=1), name="train", connect="finite")
+        self.test = p.plot([], [], pen=pg.mkPen(TEST_PEN, width=1), name="test", connect="finite")
+        self.marks: list = []  # the red lines (InfiniteLine) where something happened
+        self._marked: list = []  # (epoch, item): the points drawn with them
+        self.breaks: set[float] = set()  # epochs after which the weights were restored: no line on
         self.pins: list[Pin] = []  # runs kept to compare with (the loss plot's)
         self.readout = pg.TextItem(anchor=(0, 0))
         self.readout.setZValue(10)
+        self.readout.setVisible(False)
         p.addItem(self.readout, ignoreBounds=True)
+        self._style_readout()
+        self._inside = False  # the pointer is over the plot (a late hover event must not bring it back)
+        self._hovered: int | None = None  # the row the read-out shows
         self.cross = pg.InfiniteLine(angle=90, pen=pg.mkPen((150, 150, 150), style=Qt.PenStyle.DashLine))
         self.cross.setVisible(False)
         p.addItem(self.cross, ignoreBounds=True)
@@ -69,10 +79,19 @@ class CurvePlot(BasePlot):
     def set_data(self, x, train, test, exact: bool = False) -> None:
         """``exact`` fits the x range to the data (when training stopped)."""
         self._x, self._a, self._b = x, train, test
-        self.train.setData(x, train)
         finite = np.isfinite(test)
-        self.test.setData(x[finite], test[finite])
+        xt, yt = x[finite], test[finite]
+        if self.breaks and len(x):
+            x, train = self._broken(x, train)
+            xt, yt = self._broken(xt, yt)
+        self.train.setData(x, train)
+        self.test.setData(xt, yt)
         self._fit_range(exact)
+        if self._hovered is not None:  # the row under the pointer, with its new numbers (if it is still there)
+            if self._hovered < len(x):
+                self.show_readout(self._hovered)
+            else:
+                self.hide_readout()
 
     def _fit_range(self, exact: bool = False) -> None:
         """Ranges that change in steps (x doubles, y moves when the data leaves
@@ -107,12 +126,51 @@ class CurvePlot(BasePlot):
             self._log = log
             self.plotItem.setRange(xRange=(0, x_hi), yRange=want, padding=0)
 
+    def _broken(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``x``, ``y`` with a gap (NaN) after each epoch of :attr:`breaks`."""
+        after = np.flatnonzero(np.isin(x[:-1], list(self.breaks))) + 1
+        return np.insert(x, after, x[after - 1]), np.insert(y.astype(float), after, np.nan)
+
     def mark(self, epoch: float, text: str) -> None:
         """A red line where something happened (e.g. divergence)."""
         line = pg.InfiniteLine(pos=epoch, angle=90, pen=pg.mkPen("#E03131", width=2),
                                label=text, labelOpts={"color": "#E03131", "position": 0.9})
         self.plotItem.addItem(line, ignoreBounds=True)
         self.marks.append(line)
+
+    def mark_divergence(self, epoch: float, text: str, peak: float, restored: float) -> None:
+        """A divergence at ``epoch``: the red line, a red dot at the loss it
+        rose to (``peak``, NaN: not finite), and the weights restored as what
+        they are: a hollow green diamond at their loss (``restored``), not an
+        epoch of the curve, which breaks there."""
+        self.mark(epoch, f"{text} · ◇ restored" if np.isfinite(restored) else text)
+        for value, spot in ((peak, dict(symbol="o", size=8, brush=pg.mkBrush("#E03131"), pen=None)),
+                            (restored, dict(symbol="d", size=11, brush=None, pen=pg.mkPen("#2B9348", width=2)))):
+            if np.isfinite(value):
+                item = pg.ScatterPlotItem([float(epoch)], [float(value)], **spot)
+                item.setZValue(6)
+                self.plotItem.addItem(item)  # (it takes the plot's log mode)
+                self._marked.append((float(epoch), item))
+        self.add_break(epoch)
+
+    def add_break(self, epoch: float) -> None:
+        """The curves break after ``epoch`` (the weights were restored there)."""
+        self.breaks.add(float(epoch))
+        self.set_data(self._x, self._a, self._b)
+
+    def marked_points(self) -> list[tuple[float, float]]:
+        """(epoch, value) of each point drawn with the marks (peaks, restored weights)."""
+        return [(e, float(item.data["y"][0])) for e, item in self._marked]
+
+    def drop_marks_after(self, at: float) -> None:
+        """Forget the marks after epoch ``at`` (the run was rewound to there)."""
+        for line in [m for m in self.marks if m.value() > at]:
+            self.plotItem.removeItem(line)
+            self.marks.remove(line)
+        for e, item in [m for m in self._marked if m[0] > at]:
+            self.plotItem.removeItem(item)
+            self._marked.remove((e, item))
+        self.breaks = {b for b in self.breaks if b <= at}
 
     def add_pin(self, x: np.ndarray, y: np.ndarray, settings: dict, label: str) -> Pin:
         """Keep a run's curve ``y`` over epochs ``x`` as a faded line labelled ``label``."""
@@ -128,6 +186,7 @@ class CurvePlot(BasePlot):
     def _label_pin(self, pin: Pin, label: str) -> None:
         pin.label = label
         self.plotItem.legend.getLabel(pin.curve).setText(label, color=pin.color)
+        self.plotItem.legend.fit()
 
     def set_pin_labels(self, labels: list[str]) -> None:
         """New labels, one per pin (the settings they are compared with changed)."""
@@ -145,7 +204,9 @@ class CurvePlot(BasePlot):
     def clear_marks(self) -> None:
         for m in self.marks:
             self.plotItem.removeItem(m)
-        self.marks = []
+        for _, item in self._marked:
+            self.plotItem.removeItem(item)
+        self.marks, self._marked, self.breaks = [], [], set()
 
     def start_over(self) -> None:
         """No run: no curves, no marks, the first range (not the last run's),
@@ -153,17 +214,47 @@ class CurvePlot(BasePlot):
         (Not ``clear``: PlotWidget forwards that name to PlotItem.clear, which
         removes every item.)"""
         self.clear_marks()
+        self.hide_readout()
         empty = np.zeros(0)
         self.set_data(empty, empty, empty)
         self.plotItem.setRange(xRange=(0, 8), yRange=(0, 1), padding=0)
         self._fit_range()
 
+    def apply_theme(self) -> None:
+        super().apply_theme()
+        if hasattr(self, "readout"):  # (the base class calls this before the read-out exists)
+            self._style_readout()
+
+    def _style_readout(self) -> None:
+        """The read-out in the theme's text colour on its base colour (readable over the curves)."""
+        pal = QGuiApplication.palette()
+        base = QColor(pal.color(QPalette.ColorRole.Base))
+        base.setAlpha(230)
+        self.readout.setColor(pal.color(QPalette.ColorRole.Text))
+        self.readout.fill = pg.mkBrush(base)
+        self.readout.border = pg.mkPen(pal.color(QPalette.ColorRole.Mid))
+        self.readout.update()
+
+    def mouseMoveEvent(self, ev) -> None:
+        self._inside = True
+        super().mouseMoveEvent(ev)
+
+    def leaveEvent(self, ev) -> None:
+        self._inside = False
+        self.hide_readout()
+        super().leaveEvent(ev)
+
+    def hide_readout(self) -> None:
+        self._hovered = None
+        self.readout.setText("")
+        self.readout.setVisible(False)
+        self.cross.setVisible(False)
+
     def _hover(self, event) -> None:
         pos = event[0]
         vb = self.plotItem.vb
-        if not self.plotItem.sceneBoundingRect().contains(pos) or len(self._x) == 0:
-            self.readout.setText("")
-            self.cross.setVisible(False)
+        if not self._inside or not self.plotItem.sceneBoundingRect().contains(pos) or len(self._x) == 0:
+            self.hide_readout()
             return
         x = vb.mapSceneToView(pos).x()
         if self.plotItem.ctrl.logXCheck.isChecked():
@@ -172,10 +263,13 @@ class CurvePlot(BasePlot):
         self.show_readout(i)
 
     def show_readout(self, i: int) -> str:
+        """Show row ``i``'s epoch and values in the corner, and a line at its epoch."""
+        self._hovered = i
         text = f"epoch {self._x[i]:.0f}\ntrain {self.ylabel} {self._a[i]:.6g}"
         if np.isfinite(self._b[i]):
             text += f"\ntest {self.ylabel} {self._b[i]:.6g}"
         self.readout.setText(text, color=QGuiApplication.palette().color(QPalette.ColorRole.Text))
+        self.readout.setVisible(True)
         vr = self.plotItem.vb.viewRange()
         self.readout.setPos(vr[0][0], vr[1][1])
         self.cross.setPos(self._x[i] if not self.plotItem.ctrl.logXCheck.isChecked() else np.log10(max(self._x[i], 1e-12)))
@@ -193,7 +287,7 @@ class LayerPlot(QWidget):
         self.norms = BasePlot("gradientPlot", "Gradient norm")
         self.norms.plotItem.setLogMode(y=True)
         self.norms.plotItem.setLabel("bottom", "step")
-        self.norms.plotItem.addLegend(offset=(10, 5), labelTextSize="8pt")
+        HeadLegend(self.norms.plotItem)
         self.hist = BasePlot("histogramPlot", "Weights")
         self.layer = QComboBox()
         self.layer.setObjectName("histogramLayerCombo")
@@ -202,6 +296,11 @@ class LayerPlot(QWidget):
         self.bars = None
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.history: History | None = None
+        # The step looked at on the timeline (the histogram is of its weights then).
+        self.moment_line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#AE3EC9", width=1.5, style=Qt.PenStyle.DashLine))
+        self.moment_line.setVisible(False)
+        self.norms.plotItem.addItem(self.moment_line, ignoreBounds=True)
+        self.moment_stats: dict | None = None
         # Side by side: the bottom docks are wide and short (stacked, the
         # gradient plot was 25 px tall with its ticks on top of each other).
         top = QHBoxLayout()
@@ -240,8 +339,20 @@ class LayerPlot(QWidget):
         for plot in (self.norms, self.hist):
             plot.apply_theme()
 
+    def show_moment(self, step: int | None, stats: dict | None = None) -> None:
+        """The timeline looks at ``step``: a line there, and the histogram of
+        its weights (``stats`` as :func:`~nnbuilder.core.run.snapshot.layer_stats`
+        gives them); None: now again (the next snapshot's histogram)."""
+        self.moment_line.setVisible(step is not None)
+        if step is not None:
+            self.moment_line.setPos(step)
+        self.moment_stats = stats if step is not None else None
+        if self.moment_stats is not None:
+            self._show_histogram(self.moment_stats)
+
     def clear(self) -> None:
         """A new run: no gradient history, no histogram."""
+        self.show_moment(None)
         self.history = None
         for c in self.curves.values():
             c.setData([], [])
@@ -259,7 +370,10 @@ class LayerPlot(QWidget):
         steps = self.history.column("step")
         for nid, curve in self.curves.items():
             curve.setData(steps, self.history.column(nid))
-        s = snap.stats.get(self.layer.currentData())
+        self._show_histogram(self.moment_stats if self.moment_stats is not None else snap.stats)
+
+    def _show_histogram(self, stats: dict) -> None:
+        s = stats.get(self.layer.currentData())
         if s is not None:
             centers = (s["edges"][:-1] + s["edges"][1:]) / 2
             width = s["edges"][1] - s["edges"][0]
@@ -270,10 +384,20 @@ class LayerPlot(QWidget):
                 self.bars.setOpts(x=centers, height=s["hist"], width=width)
 
 
+SCORE_COLUMNS = ("P", "R", "F1")  # precision, recall, F1 per class, right of the counts
+SCORE_GAP = 0.3  # the space between the counts and the scores, in cells
+CELL_PT = (9.0, 6.0)  # the cells' text: its largest and smallest size in points
+CELL_PAD = 4  # pixels a cell keeps free around its text
+
+
 class ConfusionPlot(BasePlot):
-    """Counts of true class (rows, top to bottom) against predicted (columns)."""
+    """Counts of true class (rows, top to bottom) against predicted (columns),
+    and beside each row the class's precision, recall and F1. The text's size
+    follows the cells' (down to CELL_PT's smallest, below which the plot asks
+    for more room): a count is never cut."""
 
     def __init__(self, parent=None):
+        self.wanted, self.withheld = True, False  # shown when the run has counts; quiz mode withholds it
         super().__init__("confusionPlot", "Confusion (test)", parent)
         p = self.plotItem
         p.setMouseEnabled(False, False)
@@ -282,34 +406,118 @@ class ConfusionPlot(BasePlot):
         p.setLabel("left", "true")
         self.image = pg.ImageItem()
         p.addItem(self.image)
-        self.texts: list[pg.TextItem] = []
+        self.texts: list[pg.TextItem] = []  # k x k counts, then k x 3 scores, row by row
         self.counts = None
+        self.scores = None  # (k, 3): precision, recall, F1
         self.class_names: list[str] = []
+        self.cell_font = self.font()
+        self.area: QWidget | None = None  # the scroll area it sits in, shown and hidden with it
         self.setMinimumWidth(140)
-        self.plotItem.vb.sigResized.connect(lambda *_: self._label_columns())
+        # The title over the whole plot, not only the cells' column right of
+        # the row names: there it was cut to "Confusion (tes".
+        p.layout.removeItem(p.titleLabel)
+        p.layout.addItem(p.titleLabel, 0, 0, 1, 3)
+        self.plotItem.vb.sigResized.connect(lambda *_: self._layout())
 
-    def _label_columns(self) -> None:
-        """Predicted-class names under the columns, elided to the column width."""
+    def setVisible(self, visible: bool) -> None:
+        """Shown and hidden with the scroll area it sits in (an empty area took
+        the room); quiz mode withholds it until revealed."""
+        self.wanted = visible
+        shown = visible and not self.withheld
+        if self.area is not None:
+            self.area.setVisible(shown)
+        super().setVisible(shown)
+
+    def withhold(self, on: bool) -> None:
+        """Quiz mode: hidden, whatever the run shows, until revealed."""
+        self.withheld = on
+        self.setVisible(self.wanted)
+
+    @property
+    def columns(self) -> float:
+        """The plot's width in cells: the counts, then the scores after a gap."""
+        k = len(self.class_names)
+        return k + (SCORE_GAP + len(SCORE_COLUMNS) if self.scores is not None else 0)
+
+    def _layout(self) -> None:
+        """Tick labels elided to their cells, the cells' text sized to fit them."""
         k = len(self.class_names)
         if not k:
             return
-        room = max(12, int(self.plotItem.vb.width() / k) - 6)
-        fm = QFontMetrics(self.font())
-        self.plotItem.getAxis("bottom").setTicks([[
-            (i + 0.5, fm.elidedText(n, Qt.TextElideMode.ElideRight, room))
-            for i, n in enumerate(self.class_names)]])
+        vb = self.plotItem.vb
+        cell_w, cell_h = vb.width() / self.columns, vb.height() / k
+        fm = QFontMetrics(self.cell_font)
+        room = max(12, int(cell_w) - 6)
+        ticks = [(i + 0.5, fm.elidedText(n, Qt.TextElideMode.ElideRight, room))
+                 for i, n in enumerate(self.class_names)]
+        if self.scores is not None:
+            ticks += [(k + SCORE_GAP + m + 0.5, name) for m, name in enumerate(SCORE_COLUMNS)]
+        self.plotItem.getAxis("bottom").setTicks([ticks])
+        left = self.plotItem.getAxis("left")
+        room = max(24, int(self.width() * 0.2))  # the row names take a fifth of the plot at most
+        left.setTicks([[(k - 1 - i + 0.5, fm.elidedText(n, Qt.TextElideMode.ElideRight, room))
+                        for i, n in enumerate(self.class_names)]])
+        self._size_text(cell_w, cell_h)
+
+    def _size_text(self, cell_w: float, cell_h: float) -> None:
+        """The largest font (within CELL_PT) whose widest text fits a cell; if
+        even the smallest does not, the plot's minimum size grows to fit it."""
+        texts = [t.toPlainText() for t in self.texts]
+        if not texts:
+            return
+        font = QFont(self.font())
+        hi, lo = CELL_PT
+        size = hi
+        while True:
+            font.setPointSizeF(size)
+            fm = QFontMetrics(font)
+            wide = max(fm.horizontalAdvance(t) for t in texts) + CELL_PAD
+            tall = fm.height()
+            if (wide <= cell_w and tall <= cell_h) or size <= lo:
+                break
+            size = max(lo, size - 0.5)
+        if wide > cell_w or tall > cell_h:  # room for the smallest text: the cells must grow
+            vb = self.plotItem.vb
+            extra_w, extra_h = self.width() - vb.width(), self.height() - vb.height()
+            self.setMinimumSize(int(extra_w + wide * self.columns) + 1,
+                                int(extra_h + tall * len(self.class_names)) + 1)
+        if font != self.cell_font or any(t.textItem.font() != font for t in self.texts):
+            self.cell_font = QFont(font)
+            for t in self.texts:
+                t.setFont(font)
+            for side in ("bottom", "left"):  # the class names as large as the counts, no larger
+                self.plotItem.getAxis(side).setTickFont(font)
 
     def clear_counts(self) -> None:
         """No counts (a new run): an empty matrix until the first ones come."""
         self.counts = None
+        self.scores = None
         self.image.clear()
         for t in self.texts:
             t.setText("")
         self.class_names = []
+        self.setMinimumSize(140, 90)  # the room a larger matrix asked for is given back
         for side in ("bottom", "left"):
             self.plotItem.getAxis(side).setTicks([[]])
 
-    def set_counts(self, counts: np.ndarray, names: list[str]) -> None:
+    def _title(self, on: str) -> None:
+        """"Confusion (test)", or "(train)" when every row trains."""
+        title = f"Confusion ({on})"
+        if self.plotItem.titleLabel.text != title:
+            self.plotItem.setTitle(title, size="9pt")
+            self.apply_theme()
+
+    def cell_text(self, i: int, j: int) -> pg.TextItem:
+        """The text item of row ``i`` (true class), column ``j`` (a predicted
+        class, then k, k + 1, k + 2: precision, recall, F1)."""
+        k = len(self.class_names)
+        return self.texts[i * k + j] if j < k else self.texts[k * k + i * len(SCORE_COLUMNS) + j - k]
+
+    def set_counts(self, counts: np.ndarray, names: list[str], scores=None, on: str = "test") -> None:
+        """``counts`` ``(k, k)``; ``scores`` ``(precision, recall, f1)``, each
+        ``(k,)``, shown beside the rows (None: the counts alone); counted on the ``on`` rows
+        ("test", or "train" without a test set)."""
+        self._title(on)
         k = counts.shape[0]
         self.counts = counts
         ink = QGuiApplication.palette().color(QPalette.ColorRole.Text).name()  # on the light/dark middle
@@ -319,24 +527,33 @@ class ConfusionPlot(BasePlot):
         rgba = diverging_rgba(share[::-1])
         self.image.setImage(rgba, autoLevels=False)
         self.image.setRect(QRectF(0, 0, k, k))
-        if len(self.texts) != k * k:
+        had_scores = self.scores is not None
+        self.scores = None if scores is None else np.column_stack([np.asarray(s, dtype=float) for s in scores])
+        n_texts = k * k + (k * len(SCORE_COLUMNS) if self.scores is not None else 0)
+        reshaped = len(self.texts) != n_texts or had_scores != (self.scores is not None)
+        if len(self.texts) != n_texts:
             for t in self.texts:
                 self.plotItem.removeItem(t)
             self.texts = []
-            for _ in range(k * k):
+            for _ in range(n_texts):
                 t = pg.TextItem(anchor=(0.5, 0.5))
+                t.setFont(self.cell_font)
                 self.plotItem.addItem(t)
                 self.texts.append(t)
-            self.plotItem.setRange(xRange=(0, k), yRange=(0, k), padding=0)
-        if list(names[:k]) != self.class_names:  # the class names label the axes
-            self.class_names = list(names[:k])
-            self._label_columns()
-            self.plotItem.getAxis("left").setTicks([[(k - 1 - i + 0.5, n[:10]) for i, n in enumerate(names[:k])]])
+        self.class_names = list(names[:k])
+        if reshaped:
+            self.plotItem.setRange(xRange=(0, self.columns), yRange=(0, k), padding=0)
         for i in range(k):
             for j in range(k):
                 t = self.texts[i * k + j]
                 t.setText(str(int(counts[i, j])), color=ink if share[i, j] < 0.6 else "#ffffff")
                 t.setPos(j + 0.5, k - 1 - i + 0.5)
+            if self.scores is not None:
+                for m in range(len(SCORE_COLUMNS)):
+                    t = self.cell_text(i, k + m)
+                    t.setText(f"{self.scores[i, m]:.2f}", color=ink)
+                    t.setPos(k + SCORE_GAP + m + 0.5, k - 1 - i + 0.5)
+        self._layout()
 
 
 class CurvesPanel(QWidget):
@@ -347,6 +564,16 @@ class CurvesPanel(QWidget):
         self.loss = CurvePlot("lossPlot", "Loss", "loss")
         self.metric_plot = CurvePlot("metricPlot", "Accuracy", "accuracy")
         self.confusion = ConfusionPlot()
+        # A matrix whose counts need more room than the panel has scrolls
+        # (its minimum size made a 1024x700 window grow past the screen).
+        self.confusion_area = QScrollArea()
+        self.confusion_area.setObjectName("confusionArea")
+        self.confusion_area.setAccessibleName("Confusion matrix")
+        self.confusion_area.setWidget(self.confusion)
+        self.confusion_area.setWidgetResizable(True)
+        self.confusion_area.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.confusion_area.setMinimumSize(140, 90)
+        self.confusion.area = self.confusion_area
         self.confusion.setVisible(False)  # shown for classification once there are counts
         self.log = QCheckBox("log scale")
         self.log.setObjectName("logScaleCheck")
@@ -372,7 +599,7 @@ class CurvesPanel(QWidget):
         plots = QHBoxLayout()
         plots.addWidget(self.loss, 3)
         plots.addWidget(self.metric_plot, 3)
-        plots.addWidget(self.confusion, 2)
+        plots.addWidget(self.confusion_area, 2)
         # The run so far, while paused: a moment's weights, "Continue from here".
         self.timeline = TimelineBar((self.loss, self.metric_plot))
         layout = QVBoxLayout(self)
@@ -380,6 +607,17 @@ class CurvesPanel(QWidget):
         layout.addLayout(bar)
         layout.addLayout(plots, 1)
         layout.addWidget(self.timeline)
+
+    def mark_divergence(self, epoch: float, text: str, peak: float, restored: float) -> None:
+        """A divergence: marked on the loss plot (:meth:`CurvePlot.mark_divergence`);
+        the metric's curve breaks there too (the weights were restored)."""
+        self.loss.mark_divergence(epoch, text, peak, restored)
+        self.metric_plot.add_break(epoch)
+
+    def set_scores_hidden(self, hidden: bool) -> None:
+        """Quiz mode: the accuracy plot and the confusion matrix hidden until revealed."""
+        self.metric_plot.setVisible(not hidden)
+        self.confusion.withhold(hidden)
 
     def _set_log(self, on: bool) -> None:
         self.loss.plotItem.setLogMode(y=on)

@@ -17,7 +17,10 @@ from PySide6.QtWidgets import QApplication, QLabel, QStyle, QToolButton
 
 from nnbuilder.core.errors import NNBuilderError
 from nnbuilder.core.functions.losses import LOSSES
-from nnbuilder.core.run.outputview import NEURON_RES, evaluate_view, output_grids, view_of
+from nnbuilder.core.run.classreport import class_report
+from nnbuilder.core.run.snapshot import layer_stats
+from nnbuilder.core.run.outputview import (NEURON_RES, DataExtent, evaluate_view, output_grids, view_of,
+                                           view_points)
 
 from ..data.data_controller import DataController
 from .curves import CurvesPanel, LayerPlot
@@ -31,6 +34,9 @@ FRAME_MS = 33  # ~30 Hz: the output map and the diagram
 CURVE_EVERY = 8  # loss, then metric, on every 8th frame: they move slowly, their axes cost
 STATS_EVERY = 6  # gradient norms and histograms at ~5 Hz, and only when shown
 PROBABILITY_OUTPUTS = ("sigmoid", "softmax", "step")  # outputs in [0, 1]
+# The toolbar's loss while the paused run is of data no longer chosen (the
+# new data does not fit the network yet): not the old data's number.
+STALE_LOSS = "loss —"
 MAX_POINTS = 5000  # points drawn per set (training, test): more only hide each other, and cost
 
 
@@ -75,10 +81,18 @@ class Counters:
     elapsed: QLabel
     loss: QLabel
     play: QToolButton
+    last_rate: float = 0.0  # steps/s while the run last trained (a paused run shows it)
 
     def show(self, epoch=0, step=0, steps_per_sec=0.0, elapsed=0.0, loss="", running=False) -> None:
         self.epoch.setText(f"Epoch {epoch:,} · step {step:,}")  # a Step shows at once
-        self.rate.setText(f"{steps_per_sec if running else 0:,.0f} steps/s")
+        if running:
+            self.last_rate = steps_per_sec
+            self.rate.setText(f"{steps_per_sec:,.0f} steps/s")
+        elif step == 0:  # nothing trained yet (a new run)
+            self.last_rate = 0.0
+            self.rate.setText("0 steps/s")
+        else:  # paused: not 0, the speed it had (if it trained, not only stepped)
+            self.rate.setText(f"paused ({self.last_rate:,.0f} steps/s)" if self.last_rate else "paused")
         self.elapsed.setText(time.strftime("%H:%M:%S", time.gmtime(elapsed)))
         self.loss.setText(loss)
         self.show_running(running)
@@ -109,20 +123,26 @@ class ViewProbe:
         self._features_key = None
         self._features = (None, None)
 
-    def evaluate(self, prepared: Prepared, weights: dict, grids, outputs: bool = True,
-                 maps: bool = True) -> tuple[np.ndarray | None, dict]:
-        """(outputs, maps) as :func:`~nnbuilder.core.run.outputview.evaluate_view`
-        gives them for ``weights`` (``{node_id: (W, b)}``); (None, {}) when
-        the weights do not fit the network."""
+    def network(self, prepared: Prepared, weights: dict):
+        """The probe's network holding ``weights`` (``{node_id: (W, b)}``), or
+        None when they do not fit it."""
         if prepared is not self._prepared:
             self._prepared = prepared
             self._net = None if prepared.network is None else prepared.network.detached()
         net = self._net
         if net is None or not weights:
-            return None, {}
+            return None
         loaded = net.set_weights({nid: {"W": W, "b": b} for nid, (W, b) in weights.items()}, strict=False)
-        if len(loaded) != len(net.params):
-            return None, {}  # the snapshot is of a structure being replaced
+        return net if len(loaded) == len(net.params) else None  # else: of a structure being replaced
+
+    def evaluate(self, prepared: Prepared, weights: dict, grids, outputs: bool = True,
+                 maps: bool = True) -> tuple[np.ndarray | None, dict]:
+        """(outputs, maps) as :func:`~nnbuilder.core.run.outputview.evaluate_view`
+        gives them for ``weights`` (``{node_id: (W, b)}``); (None, {}) when
+        the weights do not fit the network."""
+        net = self.network(prepared, weights)
+        if net is None:
+            return None, {}
         key = (id(net), id(grids[0]), id(grids[1]))
         if key != self._features_key:
             self._features_key = key
@@ -136,9 +156,11 @@ class ViewProbe:
 
 class LiveView(QObject):
     """Draws ``run``'s snapshots and ``data``'s points into the given widgets;
-    ``frameDrawn(snapshot)`` after each."""
+    ``frameDrawn(snapshot)`` after each, ``weightsShown(weights)`` after
+    weights of no snapshot (the document's, a moment of the timeline)."""
 
     frameDrawn = Signal(object)
+    weightsShown = Signal(object)  # {node_id: (W, b)} drawn that are not a snapshot's (show_weights)
 
     def __init__(self, run: RunController, data: DataController, options: ViewOptions,
                  boundary: BoundaryPlot, curves: CurvesPanel, layer_plot: LayerPlot,
@@ -154,10 +176,11 @@ class LiveView(QObject):
         self.probe = ViewProbe()
         self._grids_key = None
         self._grids = (None, None)
+        self._extent = (None, None)  # (data version, its DataExtent)
         run.runReplaced.connect(self.clear)
         run.runReplaced.connect(self.wake)
         run.commandSent.connect(self.wake)
-        run.diverged.connect(lambda epoch, text: curves.loss.mark(epoch, text))
+        run.diverged.connect(curves.mark_divergence)
         run.readyChanged.connect(lambda _: self._show_running())
         data.dataChanged.connect(self.show_data)
         options.changed.connect(self.view_options_changed)
@@ -208,6 +231,33 @@ class LiveView(QObject):
         if self._grid_shown():
             self.boundary.set_output(outputs, *self._scale())
         self.scene.show_live(weights, maps, NEURON_RES)
+        self.weightsShown.emit(weights)
+
+    def show_moment(self, moment) -> None:
+        """A kept moment of the timeline (a MomentWeights) instead of now: the
+        output view and the diagram, and the read-outs that would otherwise
+        show now: the counters, the confusion matrix and the weight histogram
+        (and the step marked on the gradient norms, which are a history)."""
+        self.show_weights(moment.weights)
+        prepared = self.run.prepared()
+        net = self.probe.network(prepared, moment.weights)
+        self.counters.epoch.setText(f"Looking back: epoch {moment.epoch:,} · step {moment.step:,}")
+        if net is None or prepared.data is None:
+            self.counters.loss.setText(STALE_LOSS)
+            return
+        d = prepared.data
+        with np.errstate(all="ignore"):
+            train, _ = net.evaluate(d.X_train, d.Y_train)
+            test, _ = net.evaluate(d.X_test, d.Y_test) if len(d.X_test) else (np.nan, None)
+            stats = layer_stats(net, np.zeros_like(net.theta)) if self.layer_plot.isVisible() else None
+        self.counters.loss.setText(f"loss {train:.4g}" + (f" · test {test:.4g}" if np.isfinite(test) else ""))
+        confusion = self.curves.confusion
+        if d.task == "classification" and confusion.counts is not None and self.data.dataset is not None:
+            with np.errstate(all="ignore"):
+                r = class_report(net.predict, d, net.loss.threshold)  # the worker's own report, of this moment
+            confusion.set_counts(r.confusion, self.data.dataset.class_names, (r.precision, r.recall, r.f1),
+                                 r.subset)
+        self.layer_plot.show_moment(moment.step, stats)
 
     def _show_running(self) -> None:
         self.counters.show_running(self.run.running)
@@ -215,6 +265,8 @@ class LiveView(QObject):
     def show_data(self) -> None:
         """The data in the output view, with the network's output over it if
         there is one to show."""
+        if not self.run.on_current_data():  # paused on the old data (the new one does not fit yet)
+            self.counters.loss.setText(STALE_LOSS)
         if not self._show_points():
             return
         snap = self.run.snapshot
@@ -227,9 +279,10 @@ class LiveView(QObject):
         """The current data's points and grid in the output view; False when
         there is no grid to draw an output over."""
         data, bp = self.data, self.boundary
-        self.scene.set_data_columns(data.dataset.X.shape[1] if data.dataset is not None else 2)
+        self.scene.set_data_columns(data.dataset.column_names if data.dataset is not None else [])
         if data.dataset is None:
             bp.set_data(None, None, None, None, None, "classification", 0)
+            self.options.show_held([])
             return False
         grid, _ = self.grids()
         tr, te = (shown(ix) for ix in data.split_indices())
@@ -237,6 +290,7 @@ class LiveView(QObject):
         self._name_metric(ds.task == "classification")
         bp.set_data(grid, ds.X[tr], ds.y[tr], ds.X[te], ds.y[te], ds.task, ds.n_classes, ds.column_names,
                     rows=(tr, te))
+        self.options.show_held([] if grid is None else [(ds.column_names[c], v) for c, v in grid.fixed])
         bp.set_show_test(self.options.show_test.isChecked())
         return grid is not None
 
@@ -262,7 +316,11 @@ class LiveView(QObject):
         key = (self.data.version, view_of(self.data.dataset, axes))
         if key != self._grids_key:
             self._grids_key = key
-            self._grids = output_grids(self.data.dataset, axes, painted="points" in self.data.spec)
+            painted = "points" in self.data.spec
+            if self._extent[0] != self.data.version:  # the data's extent, read once per data
+                X = view_points(self.data.dataset, painted)
+                self._extent = (self.data.version, None if X is None else DataExtent.of(X))
+            self._grids = output_grids(self.data.dataset, axes, painted, self._extent[1])
         return self._grids
 
     def evaluate(self, snap, outputs: bool = True, maps: bool = True):
@@ -327,8 +385,8 @@ class LiveView(QObject):
             self.scene.show_live(snap.weights, self.evaluate(snap, outputs=False)[1], NEURON_RES)
         last = snap.last
         test = "" if not np.isfinite(last["test_loss"]) else f" · test {last['test_loss']:.4g}"
-        self.counters.show(snap.epoch, snap.step, snap.steps_per_sec, snap.elapsed,
-                           f"loss {last['train_loss']:.4g}{test}", snap.running)
+        loss = f"loss {last['train_loss']:.4g}{test}" if self.run.on_current_data() else STALE_LOSS
+        self.counters.show(snap.epoch, snap.step, snap.steps_per_sec, snap.elapsed, loss, snap.running)
         if snap.running:
             self.counters.play.setEnabled(True)
         self.frameDrawn.emit(snap)
@@ -340,6 +398,7 @@ class LiveView(QObject):
         name = "accuracy" if classification else "R²"
         if plot.ylabel != name:
             plot.plotItem.setTitle(name.capitalize(), size="9pt")
+            plot.apply_theme()  # the title in the theme's ink, the legend beside it again
             plot.ylabel = name
         if not classification:
             self.curves.confusion.setVisible(False)
@@ -356,6 +415,9 @@ class LiveView(QObject):
         dataset = self.data.dataset
         if snap.confusion is not None and dataset is not None:
             w.confusion.setVisible(True)
-            w.confusion.set_counts(snap.confusion, dataset.class_names)
+            r = snap.report  # counted on the test rows, on the training rows when there are none
+            w.confusion.set_counts(snap.confusion, dataset.class_names,
+                                   None if r is None else (r.precision, r.recall, r.f1),
+                                   "test" if r is None else r.subset)
         elif snap.metric_name != "accuracy":
             w.confusion.setVisible(False)

@@ -80,7 +80,9 @@ class RunController(QObject):
     readyChanged = Signal(object)  # None when the network can train, else the reason
     preparedChanged = Signal(object)  # a new Prepared (another structure, data or optimizer)
     runReplaced = Signal()  # a new RunState: views drop what they drew of the old one
-    diverged = Signal(float, str)  # epoch, label for the loss plot
+    # epoch, label for the loss plot, the loss it rose to there (NaN: not finite),
+    # the loss of the weights restored (NaN: unknown)
+    diverged = Signal(float, str, float, float)
     documentModified = Signal()  # trained weights made the document modified
     trainingChanged = Signal()  # the document's training settings changed and the worker has them
     commandSent = Signal()  # a command went to the worker: a snapshot will follow
@@ -238,6 +240,14 @@ class RunController(QObject):
         else:
             self.worker.step(1)
 
+    def step_on(self, rows) -> None:
+        """One plain gradient-descent step on dataset ``rows`` (0-based training
+        rows) with the learning rate as typed: the lecture's update by hand."""
+        if self.worker is None and not self.start():
+            return
+        self.state.narrator.try_again()
+        self.worker.step_on(rows)
+
     def reset(self, new_seed: bool = False) -> None:
         """New weights from the same seed (the same run again), or from a new one."""
         if new_seed:  # an undoable edit: Undo gives the old seed back (for the next Reset)
@@ -335,6 +345,11 @@ class RunController(QObject):
         self.worker.replace(self._run_spec(p.data, cfg, None), resume=keep_running)
         self.worker.update_config(**cfg.to_dict())  # settings it missed while it could not train
         self._behind = False
+
+    def on_current_data(self) -> bool:
+        """True unless the run trains on data that is no longer chosen (the
+        new data does not fit the network: the run waits on the old)."""
+        return self.worker is None or self._run_data == self.data.version
 
     # ---------------------------------------------------------------- weights
     def current_weights(self) -> dict:
@@ -500,7 +515,9 @@ class RunController(QObject):
         """Say once what happened: events, divergence, a stop rule, an error."""
         for said in self.state.narrator.read(snap, self.state.generation):
             if said.mark:
-                self.diverged.emit(said.epoch, said.mark)
+                nan = float("nan")
+                self.diverged.emit(said.epoch, said.mark, nan if said.peak is None else said.peak,
+                                   nan if said.restored is None else said.restored)
             self.status.emit(said.text, said.ms)
             if said.details:
                 self.error.emit("Training stopped", said.details)

@@ -80,7 +80,7 @@ class TimelineView(QObject):
     def _draw_moment(self) -> None:
         m = self.run.state.moment
         if m is not None and m.step == self.step:
-            self.live.show_weights(m.weights)
+            self.live.show_moment(m)  # the weights and the read-outs, all of that moment
             self._drawn = m.step
 
     def back_to_live(self, redraw: bool = True) -> None:
@@ -89,6 +89,7 @@ class TimelineView(QObject):
         self.step = self._drawn = None
         if looked is not None:
             self.lookingBack.emit(None)
+        self.live.layer_plot.show_moment(None)
         self.bar.go_now()
         snap = self.run.snapshot
         if snap is not None:
@@ -109,6 +110,4 @@ class TimelineView(QObject):
         self.live.layer_plot.clear()  # its gradient history ran past the moment
         curves = self.live.curves
         for plot in (curves.loss, curves.metric_plot):  # so did a divergence marked after it
-            for line in [m for m in plot.marks if m.value() > at]:
-                plot.plotItem.removeItem(line)
-                plot.marks.remove(line)
+            plot.drop_marks_after(at)

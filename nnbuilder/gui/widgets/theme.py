@@ -1,8 +1,9 @@
 """Light and dark palettes; "system" follows the desktop's colour scheme (Qt 6.5+)."""
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QIconEngine, QImage, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QApplication, QProxyStyle, QStyle
 
 THEMES = ("system", "light", "dark")
@@ -42,11 +43,76 @@ def apply_theme(mode: str) -> None:
         app.setStyle(VisibleChecks(app.style()))
 
 
+def _is_dark(palette: QPalette) -> bool:
+    return palette.color(QPalette.ColorRole.Window).lightness() < 128
+
+
+def lightness_inverted(image: QImage) -> QImage:
+    """``image`` with each pixel's lightness turned over (dark ink becomes
+    light) and its hue and alpha kept: a dark icon for a dark window."""
+    img = image.convertToFormat(QImage.Format.Format_RGBA8888)
+    w, h = img.width(), img.height()
+    px = np.frombuffer(img.constBits(), dtype=np.uint8, count=img.bytesPerLine() * h)
+    px = px.reshape(h, img.bytesPerLine())[:, :4 * w].reshape(h, w, 4).astype(np.int16)
+    rgb = px[..., :3]
+    shift = 255 - rgb.max(axis=2, keepdims=True) - rgb.min(axis=2, keepdims=True)  # L' = 255 - L
+    px[..., :3] = np.clip(rgb + shift, 0, 255)
+    out = np.ascontiguousarray(px.astype(np.uint8))
+    result = QImage(out.data, w, h, 4 * w, QImage.Format.Format_RGBA8888).copy()
+    result.setDevicePixelRatio(image.devicePixelRatio())
+    return result
+
+
+class ThemedIconEngine(QIconEngine):
+    """An icon drawn as it is on a light window and with its lightness
+    inverted on a dark one, decided each time it is drawn (so a theme change
+    needs no new icons)."""
+
+    def __init__(self, icon: QIcon):
+        super().__init__()
+        self._icon = icon
+
+    def pixmap(self, size, mode, state):
+        pix = self._icon.pixmap(size, mode, state)
+        if pix.isNull() or not _is_dark(QGuiApplication.palette()):
+            return pix
+        return QPixmap.fromImage(lightness_inverted(pix.toImage()))
+
+    def scaledPixmap(self, size, mode, state, scale):
+        pix = self._icon.pixmap(size, scale, mode, state)
+        if pix.isNull() or not _is_dark(QGuiApplication.palette()):
+            return pix
+        return QPixmap.fromImage(lightness_inverted(pix.toImage()))
+
+    def paint(self, painter, rect, mode, state):
+        ratio = painter.device().devicePixelRatioF() if painter.device() else 1.0
+        painter.drawPixmap(rect, self.scaledPixmap(rect.size(), mode, state, ratio))
+
+    def actualSize(self, size, mode, state):
+        return self._icon.actualSize(size, mode, state)
+
+    def availableSizes(self, mode=QIcon.Mode.Normal, state=QIcon.State.Off):
+        return self._icon.availableSizes(mode, state)
+
+    def clone(self):
+        return ThemedIconEngine(self._icon)
+
+
+def themed_icon(icon: QIcon) -> QIcon:
+    """``icon`` (e.g. a style's standard one, dark ink) readable in either theme."""
+    return QIcon(ThemedIconEngine(icon))
+
+
 class VisibleChecks(QProxyStyle):
     """The platform style, with check boxes framed in a light colour on a dark
-    window (Fusion frames them darker than the window: invisible there)."""
+    window (Fusion frames them darker than the window: invisible there), and
+    radio buttons drawn as a ring, filled with a dot only when selected
+    (Fusion's, on a dark window, looked filled when not selected)."""
 
     def drawPrimitive(self, element, option, painter, widget=None):
+        if element == QStyle.PrimitiveElement.PE_IndicatorRadioButton and _is_dark(option.palette):
+            self._radio(option, painter)
+            return
         super().drawPrimitive(element, option, painter, widget)
         if element == QStyle.PrimitiveElement.PE_IndicatorCheckBox and \
                 option.palette.color(QPalette.ColorRole.Window).lightness() < 128:
@@ -56,3 +122,24 @@ class VisibleChecks(QProxyStyle):
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(QRectF(option.rect).adjusted(0.5, 0.5, -0.5, -0.5), 2, 2)
             painter.restore()
+
+    @staticmethod
+    def _radio(option, painter) -> None:
+        pal = option.palette
+        on = bool(option.state & QStyle.StateFlag.State_On)
+        enabled = bool(option.state & QStyle.StateFlag.State_Enabled)
+        r = QRectF(option.rect).adjusted(1.5, 1.5, -1.5, -1.5)
+        side = min(r.width(), r.height())
+        r = QRectF(r.center().x() - side / 2, r.center().y() - side / 2, side, side)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        ring = QColor("#9a9da4") if enabled else QColor("#5a5d66")
+        painter.setPen(ring)
+        painter.setBrush(pal.color(QPalette.ColorRole.Window))
+        painter.drawEllipse(r)
+        if on:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(pal.color(QPalette.ColorRole.Highlight) if enabled else ring)
+            d = side * 0.28
+            painter.drawEllipse(r.adjusted(d, d, -d, -d))
+        painter.restore()

@@ -52,6 +52,7 @@ from ..learn.learn import LearnController
 from ..learn.learn_panel import LearnPanel
 from ..learn.lesson_controller import LessonController
 from ..learn.lesson_panel import LessonPanel
+from ..run.inspection import InspectionViews, MistakesView, WeightImagesView
 from ..run.live_view import Counters, LiveView
 from .menus import WindowMenus
 from ..data.output_panel import OutputPanel
@@ -113,6 +114,8 @@ class MainWindow(QMainWindow):
         self.lesson_panel = LessonPanel()
         self.surface_view = SurfaceView()
         self.functions_view = FunctionsView()
+        self.weight_images = WeightImagesView()
+        self.mistakes = MistakesView()
         self.params_label = QLabel()
         self.params_label.setObjectName("statusParams")
         self.problems_label = QLabel()  # "✗ 1 error, ⚠ 2 warnings": a click shows the list
@@ -125,6 +128,7 @@ class MainWindow(QMainWindow):
             "outputDock": self.output_panel, "inspectorDock": self.inspector, "learnDock": self.learn_panel,
             "surfaceDock": self.surface_view, "lessonDock": self.lesson_panel, "curvesDock": self.curves,
             "problemsDock": self.problems, "networkDock": self.network_panel, "gradientsDock": self.layer_plot,
+            "weightImagesDock": self.weight_images, "mistakesDock": self.mistakes,
             "functionsDock": self.functions_view})
         self.docks = self.dock_layout.docks
 
@@ -146,13 +150,16 @@ class MainWindow(QMainWindow):
                             self.training_panel.speed, select_all=self.select_all, auto_layout=self.auto_layout,
                             set_theme=self.set_theme, reset_layout=self.reset_layout,
                             show_lessons=self.show_lessons, about=self._about,
-                            show_shortcuts=self.show_shortcuts)
+                            show_shortcuts=self.show_shortcuts, set_quiz=self.set_quiz)
         vars(self).update(vars(menus))  # w.act_open, w.play_button, w.epoch_label...: the window's, by name
         counters = Counters(self.epoch_label, self.rate_label, self.elapsed_label, self.loss_label,
                             self.play_button)
         self.live = LiveView(self.run, self.data, self.output_panel.options, self.boundary, self.curves,
                              self.layer_plot, self.scene, counters, self)
         self.pins = RunPins(self.run, self.curves, self.live.frameDrawn, self)
+        self.inspection = InspectionViews(self.run, self.data, self.live.frameDrawn, self.live.weightsShown,
+                                          self.weight_images, self.mistakes, self.dock_layout.offer,
+                                          lambda name: not self.docks[name].visibleRegion().isEmpty(), self)
         self.learn = LearnController(self.run, self.data, self.learn_panel, self.scene, self.boundary, self)
         self.surface = SurfaceLink(self.run, self.data, self.surface_view, self)
         self.functions = FunctionsLink(self.learn, self.functions_view, self.run.current_weights, self)
@@ -163,6 +170,8 @@ class MainWindow(QMainWindow):
                                         self.files.open_lesson_network, self)
 
         self.dock_layout.restore()
+        self.lesson_panel.quiz_button.setDefaultAction(self.act_quiz)
+        self.set_quiz(settings().value("quiz", False, type=bool))
         self.theme = settings().value("theme", "system")
         if self.theme not in THEMES:
             self.theme = "system"
@@ -191,6 +200,8 @@ class MainWindow(QMainWindow):
         run.readyChanged.connect(self._show_ready)
         run.documentModified.connect(self._update_title)
         data.dataChanged.connect(lambda: self.output_panel.show_paint_controls(data.spec))
+        data.dataChanged.connect(lambda: self.inspector.set_columns(
+            data.dataset.column_names if data.dataset is not None else []))
         self.files.saved.connect(self._update_title)
         self.files.dataFileDropped.connect(self.imports.import_data)
         self.scene.selectionChanged.connect(self._selection_changed)
@@ -222,6 +233,10 @@ class MainWindow(QMainWindow):
         run.trainingChanged.connect(self.surface.config_changed)  # an edit, an undo or a redo
         self.learn.weightChosen.connect(self.surface.show_weight)
         self.timeline.lookingBack.connect(self.learn.set_looking_back)
+        for name in ("weightImagesDock", "mistakesDock"):
+            self.docks[name].visibilityChanged.connect(
+                lambda shown, name=name: shown and self.inspection.dock_shown(name))
+        self.mistakes.rowClicked.connect(self.learn.select_row)  # the row, one sample through the network
         learn_dock = self.docks["learnDock"]
         for clicked in (self.scene.weightClicked, self.boundary.sampleClicked):
             clicked.connect(lambda *_: learn_dock.raise_())
@@ -245,6 +260,8 @@ class MainWindow(QMainWindow):
         self.reset_button.setEnabled(reason is None)
         self.play_button.setToolTip(f"Cannot train: {reason}" if reason else "Train (Space): start or pause")
         self.network_panel.set_ready(reason)
+        self.problems.set_ready(reason)
+        self._show_problems()
 
     # -------------------------------------------------------------- document
     def set_document(self, document: Document) -> None:
@@ -288,13 +305,17 @@ class MainWindow(QMainWindow):
         self.scene.refresh_problems(problems)
         self.problems.set_problems(problems)
         self.network_panel.update_from(self.document, problems)
-        # Problems cannot be missed: counted on their tab and in the status bar.
-        self.docks["problemsDock"].setWindowTitle(self.problems.title())
-        self.problems_label.setText(self.problems.badge())
-        self.problems_label.setToolTip(self.problems.badge_tooltip())
+        self._show_problems()
         self.params_label.setText(f"{self.document.graph.total_params():,} parameters")
         self._update_title()
         return problems
+
+    def _show_problems(self) -> None:
+        """Problems cannot be missed: counted on their tab and in the status bar,
+        with the Network panel's verdict (the same problems and reason)."""
+        self.docks["problemsDock"].setWindowTitle(self.problems.title())
+        self.problems_label.setText(self.problems.badge())
+        self.problems_label.setToolTip(self.problems.badge_tooltip())
 
     # ------------------------------------------------------------- editing
     def _selection_changed(self) -> None:
@@ -359,6 +380,20 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, ms)
 
     # ----------------------------------------------------------- theme/misc
+    def set_quiz(self, on: bool) -> None:
+        """View > Quiz mode: the parameter counts (status bar, Network panel,
+        Inspector, the nodes and their tool tips) and the accuracy (its plot,
+        the confusion matrix) hidden until the teacher reveals them. A view
+        setting, remembered for the next start; the document is not edited."""
+        self.quiz = bool(on)
+        self.act_quiz.setChecked(self.quiz)
+        self.params_label.setVisible(not self.quiz)
+        self.network_panel.set_counts_hidden(self.quiz)
+        self.inspector.set_counts_hidden(self.quiz)
+        self.scene.set_counts_hidden(self.quiz)
+        self.curves.set_scores_hidden(self.quiz)
+        settings().setValue("quiz", self.quiz)
+
     def set_theme(self, mode: str) -> None:
         self.theme = mode
         apply_theme(mode)
@@ -369,6 +404,7 @@ class MainWindow(QMainWindow):
             item.update()
         for view in (self.curves, self.boundary, self.layer_plot):
             view.apply_theme()
+        self.validate()  # the problem counts again, in the new theme's colours
 
     def changeEvent(self, event):
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):

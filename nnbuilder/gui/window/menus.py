@@ -17,7 +17,7 @@ from nnbuilder.core.files.examples import shipped_examples
 from .files import FileRoom
 from .import_flows import ImportFlows
 from ..diagram.scene import NetworkScene
-from ..widgets.theme import THEMES
+from ..widgets.theme import THEMES, themed_icon
 from ..diagram.view import NetworkView
 
 
@@ -30,9 +30,10 @@ class WindowMenus:
                  scene: NetworkScene, view: NetworkView, docks: dict[str, QDockWidget], speed: QWidget, *,
                  select_all: Callable, auto_layout: Callable, set_theme: Callable[[str], None],
                  reset_layout: Callable, show_lessons: Callable, about: Callable,
-                 show_shortcuts: Callable):
+                 show_shortcuts: Callable, set_quiz: Callable[[bool], None]):
         S, K = QStyle.StandardPixmap, QKeySequence.StandardKey
-        icon = window.style().standardIcon
+        def icon(pixmap):  # the style's icons have dark ink: inverted on a dark window
+            return themed_icon(window.style().standardIcon(pixmap))
 
         def action(name, text, slot, shortcut=None, tip=None, pixmap=None) -> QAction:
             a = QAction(text, window)
@@ -176,6 +177,13 @@ class WindowMenus:
         m.addSeparator()
         m.addAction(self.act_layout)
         m.addSeparator()
+        # A view setting, not an edit: the teacher asks the class first, then reveals.
+        self.act_quiz = action("actionQuiz", "&Quiz mode", set_quiz, "Ctrl+Shift+Q",
+                               "Hide the parameter counts and the accuracy until you reveal them "
+                               "(choose Quiz mode again)")
+        self.act_quiz.setCheckable(True)
+        m.addAction(self.act_quiz)
+        m.addSeparator()
         theme_menu = m.addMenu("&Theme")
         self.theme_actions = {}
         for t in THEMES:
@@ -217,12 +225,28 @@ def fill_recent_menu(menu: QMenu, files: FileRoom) -> None:
     """File > Open Recent, read afresh each time it opens."""
     menu.clear()
     recent = files.recent_files()
-    names = [Path(p).name for p in recent]
-    for p, name in zip(recent, names):
-        if names.count(name) > 1:  # the same name from two folders: say which
-            name = f"{name} — {Path(p).parent.name or Path(p).parent}"
+    for p, name in zip(recent, recent_labels(recent)):
         a = menu.addAction(name, lambda p=p: files.open_file(p))
         a.setToolTip(p)
         a.setEnabled(Path(p).exists())
     if not recent:
         menu.addAction("(none)").setEnabled(False)
+
+
+def recent_labels(paths: list[str]) -> list[str]:
+    """A label per path, its file name; files of the same name get as many of
+    their folders as tell them apart ("xor.json — a/examples" and
+    "xor.json — b/examples", not "xor.json — examples" twice)."""
+    parts = [Path(p).parent.parts for p in paths]
+    labels = []
+    for p, mine in zip(paths, parts):
+        name = Path(p).name
+        others = [q for path, q in zip(paths, parts) if Path(path).name == name and q != mine]
+        if not others:
+            labels.append(name)
+            continue
+        depth = 1
+        while depth < len(mine) and any(q[-depth:] == mine[-depth:] for q in others):
+            depth += 1
+        labels.append(f"{name} — {Path(*mine[-depth:])}")
+    return labels

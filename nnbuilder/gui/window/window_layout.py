@@ -1,6 +1,10 @@
 """The window's docks: which panel goes where, their first sizes in proportion
 to the window, Reset layout, the toolbar break of a narrow window, the saved
 geometry and state, and where the Lessons panel goes.
+
+A window that crosses ``NARROW_WIDTH`` is laid out again for its new width:
+the layout of a 1024 px window kept at 1440 px (or the other way round) left
+the diagram a sliver or the panels cramped.
 """
 from __future__ import annotations
 
@@ -11,7 +15,8 @@ from PySide6.QtWidgets import QDockWidget, QGraphicsView, QMainWindow, QScrollAr
 from .files import settings
 
 NARROW_WIDTH = 1280  # below this the two toolbars do not fit on one row
-LAYOUT_VERSION = 3  # raised when panels are added or renamed: 2 added Learn and Loss surface, 3 Functions
+LAYOUT_VERSION = 4  # raised when panels are added or renamed: 2 added Learn and Loss surface,
+# 3 Weights as images and Mistakes, 4 Functions
 MIN_SETTINGS_WIDTH = 200  # the Training panel's column, at the least
 
 _L, _R, _B = (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea,
@@ -28,7 +33,17 @@ DOCKS = [("layersDock", "Layers", _L),
          ("problemsDock", "Problems", _B),
          ("networkDock", "Network", _B),
          ("gradientsDock", "Weights and gradients", _B),
+         ("weightImagesDock", "Weights as images", _B),
+         ("mistakesDock", "Mistakes", _B),
          ("functionsDock", "Functions", _B)]
+# Panels for some data only (images, classification): offered by the views
+# that know (offer), hidden at the first start, kept as they are by Reset layout.
+OFFERED = ("weightImagesDock", "mistakesDock")
+# The settings scroll in a short window; so do the Inspector (an Input node's
+# features took the output view's height and left it a strip), Learn and Loss
+# surface (their 166 px did the same in a 700 px window). With their accessible names.
+SCROLLED = {"trainingDock": "Training settings", "inspectorDock": "Inspector", "learnDock": "Learn",
+            "surfaceDock": "Loss surface"}
 
 
 class WindowLayout:
@@ -38,15 +53,18 @@ class WindowLayout:
     def __init__(self, window: QMainWindow, view: QGraphicsView, panels: dict[str, QWidget]):
         self._window, self._view = window, view
         self.docks: dict[str, QDockWidget] = {}
-        training_scroll = QScrollArea()  # the settings scroll when the window is short
-        training_scroll.setAccessibleName("Training settings")
-        training_scroll.setWidget(panels["trainingDock"])
-        training_scroll.setWidgetResizable(True)
-        training_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scrolled = {}  # panels that scroll when the window is short, rather than squeeze their neighbours
+        for name, accessible in SCROLLED.items():
+            scrolled[name] = scroll = QScrollArea()
+            scroll.setAccessibleName(accessible)
+            scroll.setWidget(panels[name])
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        training_scroll = scrolled["trainingDock"]
         for name, title, area in DOCKS:
             dock = QDockWidget(title, window)
             dock.setObjectName(name)
-            dock.setWidget(training_scroll if name == "trainingDock" else panels[name])
+            dock.setWidget(scrolled.get(name) or panels[name])
             window.addDockWidget(area, dock)
             self.docks[name] = dock
         d = self.docks
@@ -62,7 +80,11 @@ class WindowLayout:
         d["curvesDock"].raise_()
         window.tabifyDockWidget(d["problemsDock"], d["networkDock"])
         window.tabifyDockWidget(d["networkDock"], d["gradientsDock"])
+        for name in OFFERED:
+            window.tabifyDockWidget(d["gradientsDock"], d[name])
+            d[name].hide()
         d["networkDock"].raise_()
+        self._offered: dict[str, bool] = {}
         # Lessons: a column of their own, right of the others, shown by Help > Lessons.
         window.addDockWidget(_R, d["lessonDock"], Qt.Orientation.Horizontal)
         d["lessonDock"].hide()
@@ -71,7 +93,8 @@ class WindowLayout:
         self._initial_state = window.saveState(LAYOUT_VERSION)  # what View > Panels > Reset layout returns to
         self._first_layout = True
         self._shown_once = False
-        self._toolbar_break = False
+        self._toolbar: QToolBar | None = None
+        self._narrow: bool | None = None  # the width class the docks were laid out for
 
     def restore(self) -> None:
         """The geometry and docks saved at the last close, if they still fit."""
@@ -87,6 +110,8 @@ class WindowLayout:
         # squeeze them anywhere: such a window starts from the first layout.
         restored = state is not None and w.restoreState(state, LAYOUT_VERSION)
         self._first_layout = not restored
+        if restored:
+            self._narrow = w.width() < NARROW_WIDTH
 
     @property
     def first_layout(self) -> bool:
@@ -116,22 +141,31 @@ class WindowLayout:
         # surface) the rest. Sizes asked beyond it made the window grow.
         w.layout().activate()
         column = d["outputDock"].height() + d["inspectorDock"].height()
-        w.resizeDocks([d["outputDock"], d["inspectorDock"]], [int(column * 0.55), int(column * 0.45)],
+        share = 0.55 if W >= NARROW_WIDTH else 0.68  # a short window: the output view still 120 px tall
+        w.resizeDocks([d["outputDock"], d["inspectorDock"]], [int(column * share), int(column * (1 - share))],
                       Qt.Orientation.Vertical)
         w.resizeDocks([d["layersDock"], d["trainingDock"]], [130, max(200, int(H * 0.5) - 50)],
                       Qt.Orientation.Vertical)
         w.resizeDocks([d["layersDock"], d["outputDock"]], [int(side), int(right)], Qt.Orientation.Horizontal)
+        self._narrow = W < NARROW_WIDTH
         QTimer.singleShot(0, self._view.fit)
 
     def reset(self, lessons_shown: bool) -> None:
         """Every panel where it was at the first start, sized for the window now
         (the Lessons panel only while a lesson is on)."""
-        self._window.restoreState(self._initial_state, LAYOUT_VERSION)
-        for dock in self.docks.values():
+        size = self._window.size()
+        shown = {name: self.docks[name].isVisible() for name in OFFERED}
+        self._window.restoreState(self._initial_state, LAYOUT_VERSION)  # (it has no toolbar break)
+        for name, dock in self.docks.items():
             dock.setFloating(False)
-            dock.show()
-        self.docks["lessonDock"].setVisible(lessons_shown)
+            dock.setVisible(shown.get(name, True))
+        self.docks["lessonDock"].hide()
+        self._break_toolbar()
+        if lessons_shown:
+            self.show_lesson_dock()
         self.default_layout()
+        if self._window.size() != size:  # the first layout's dock sizes, for a moment, grew the window
+            QTimer.singleShot(0, lambda: self._window.resize(size))
 
     def shown(self) -> None:
         """The window is shown: the first time, lay the docks out (once the
@@ -145,18 +179,44 @@ class WindowLayout:
 
     def resized(self, toolbar: QToolBar) -> None:
         """A narrow window puts ``toolbar`` on a row of its own, so the
-        counters and the loss never hide behind the overflow arrow."""
+        counters and the loss never hide behind the overflow arrow; a window
+        laid out for the other side of ``NARROW_WIDTH`` is laid out again."""
+        self._toolbar = toolbar
+        self._break_toolbar()
         narrow = self._window.width() < NARROW_WIDTH
-        if narrow != self._toolbar_break:
-            self._toolbar_break = narrow
+        if self._shown_once and self._narrow is not None and narrow != self._narrow:
+            self._narrow = narrow
+            # Once the resize is done (a drag sends many): the docks for the new width.
+            QTimer.singleShot(0, lambda: self.reset(self.docks["lessonDock"].isVisible()))
+
+    def _break_toolbar(self) -> None:
+        w, toolbar = self._window, self._toolbar
+        if toolbar is None:
+            return
+        narrow = w.width() < NARROW_WIDTH
+        if narrow != w.toolBarBreak(toolbar):
             if narrow:
-                self._window.insertToolBarBreak(toolbar)
+                w.insertToolBarBreak(toolbar)
             else:
-                self._window.removeToolBarBreak(toolbar)
+                w.removeToolBarBreak(toolbar)
+
+    def offer(self, name: str, offered: bool, show: bool = False) -> None:
+        """Offer dock ``name`` (of OFFERED) in View > Panels, or withdraw it (and
+        hide it); ``show`` brings it into view, once: a dock the person
+        closed stays closed until the data stops asking for it and asks again."""
+        dock, was = self.docks[name], self._offered.get(name, False)
+        self._offered[name] = offered and show
+        dock.toggleViewAction().setEnabled(offered)
+        if not offered:
+            dock.hide()
+        elif show and not was:
+            dock.show()
 
     def show_lesson_dock(self) -> None:
         dock = self.docks["lessonDock"]
-        if self._window.width() < NARROW_WIDTH and not dock.isVisible():  # a column of its own would squeeze the diagram
-            self._window.tabifyDockWidget(self.docks["inspectorDock"], dock)
+        # A column of its own would squeeze the diagram, and the short right
+        # column has no room for the text: a narrow window tabs it with the settings.
+        if self._window.width() < NARROW_WIDTH and not dock.isVisible():
+            self._window.tabifyDockWidget(self.docks["trainingDock"], dock)
         dock.show()
         dock.raise_()
