@@ -152,14 +152,14 @@ class FunctionsLink(QObject):
             of = f" (unit {unit + 1}; the others held at the sample's a)"
         elif per_unit:
             of = f" (unit {unit + 1}, its learned α = {value_text(float(alpha[unit]))})"
-        caption = (f"<b>{escape(graph.label(nid))}</b>: f = {name}{of} · {escape(act.formula)}; "
-                   f"{escape(act.derivative_formula)}")
+        caption = f"<b>{escape(graph.label(nid))}</b>: f = {name}{of}"
+        formulas = f"{act.formula}\n{act.derivative_formula}"
         if points is not None and len(points[0]) == 1:
             caption += (f"<br>this sample: a = {value_text(points[0][0])}, f(a) = {value_text(points[1][0])}, "
                         f"f′(a) = {value_text(points[2][0])}")
         elif points is not None:
-            caption += f"<br>this sample: the a of its {len(points[0])} units marked"
-        self.view.show_activation(caption, curve, points)
+            caption += f"<br>the sample's a of {len(points[0])} units marked"
+        self.view.show_activation(caption, curve, points, formulas)
         if previewing:
             return
         if name in DEFAULT_ALPHA and learned is None:  # (learned slopes move by training, not by hand)

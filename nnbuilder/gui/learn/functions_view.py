@@ -21,7 +21,7 @@ from nnbuilder.core.teaching.curves import ZERO_ONE
 
 from ..diagram.sample_values import value_text
 from ..widgets.colours import CLASS_COLORS
-from ..widgets.plots import BasePlot
+from ..widgets.plots import BasePlot, HeadLegend
 
 SLIDER_STEP = 0.01  # the slider's resolution of alpha
 BLUE_PEN, ORANGE_PEN = CLASS_COLORS[1], CLASS_COLORS[0]  # f (and the chosen loss), f'
@@ -43,9 +43,9 @@ def _drawable(x, y):
 
 
 class FunctionPlot(BasePlot):
-    """One small plot with a legend that follows the theme, and a read-out of
-    every curve at the x under the pointer (the nearest drawn point), in a
-    tool tip beside it."""
+    """One small plot, its legend in a row above the curves (never over them),
+    and a read-out of every curve at the x under the pointer (the nearest
+    drawn point), in a tool tip beside it."""
 
     def __init__(self, object_name: str, title: str, xlabel: str, parent=None):
         super().__init__(object_name, title, parent)
@@ -56,7 +56,7 @@ class FunctionPlot(BasePlot):
         p.setMenuEnabled(False)
         p.vb.setMouseEnabled(x=False, y=False)  # a fixed picture: the wheel scrolls the panel
         p.hideButtons()
-        self.legend = p.addLegend(offset=(6, 4), labelTextSize="8pt", verSpacing=-6)
+        self.legend = HeadLegend(p)
         self.readout = ""  # what the pointer reads (shown as a tool tip beside it)
         self.scene().sigMouseMoved.connect(self._hover)
         self.apply_theme()
@@ -80,19 +80,6 @@ class FunctionPlot(BasePlot):
         inside = vb.sceneBoundingRect().contains(pos)
         self.readout = self.readout_text(vb.mapSceneToView(pos).x()) if inside else ""
         QToolTip.showText(self.mapToGlobal(self.mapFromScene(pos)), self.readout, self)
-
-    def apply_theme(self) -> None:
-        super().apply_theme()
-        legend = getattr(self, "legend", None)
-        if legend is not None:
-            pal = QGuiApplication.palette()
-            base = pal.color(QPalette.ColorRole.Base)
-            base.setAlpha(200)
-            legend.setBrush(pg.mkBrush(base))
-            ink = pal.color(QPalette.ColorRole.Text)
-            legend.setLabelTextColor(ink)  # (the labels shown keep their text until set again)
-            for _sample, label in legend.items:
-                label.setText(label.text, color=ink)
 
     def axis_lines(self) -> None:
         """Thin lines through x = 0 and y = 0 (kept when the curves change)."""
@@ -164,8 +151,6 @@ class FunctionsView(QWidget):
             p.addItem(points)
 
         self.loss_plot = FunctionPlot("lossFunctionPlot", "Loss", "")
-        # top centre: a loss is high at the left (the margin) or at both ends (the error)
-        self.loss_plot.legend.anchor(itemPos=(0.5, 0), parentPos=(0.5, 0), offset=(0, 4))
         self.loss_plot.axis_lines()
         self.loss_curves: dict[str, pg.PlotDataItem] = {}
         self.loss_points = pg.ScatterPlotItem(size=10, pen=pg.mkPen(MARK_PEN, width=2), brush=pg.mkBrush(BLUE_PEN))
@@ -191,8 +176,11 @@ class FunctionsView(QWidget):
         caption_row.setContentsMargins(0, 0, 0, 0)
         caption_row.addWidget(self.activation_caption, 1)
         caption_row.addWidget(self.unit, 0, Qt.AlignmentFlag.AlignTop)
+        # the slider beside the caption: a short window keeps the plot's height
+        caption_row.addWidget(self.slider_row, 0, Qt.AlignmentFlag.AlignTop)
+        self.slider_row.setFixedWidth(self.fontMetrics().horizontalAdvance("Initial slope α") + 150)
         left.addLayout(caption_row)
-        for column, widgets in ((left, (self.slider_row, self.activation_plot)),
+        for column, widgets in ((left, (self.activation_plot,)),
                                 (right, (self.loss_caption, self.loss_plot))):
             column.setSpacing(2)
             for w in widgets:
@@ -210,9 +198,12 @@ class FunctionsView(QWidget):
         self.apply_theme()
 
     # ------------------------------------------------------------ activation
-    def show_activation(self, caption: str, curve=None, points=None) -> None:
-        """``curve`` ``(x, f, df)`` (None: nothing to draw), ``points`` ``(a, f, df)`` of the sample."""
+    def show_activation(self, caption: str, curve=None, points=None, tip: str = "") -> None:
+        """``curve`` ``(x, f, df)`` (None: nothing to draw), ``points`` ``(a, f, df)``
+        of the sample; ``tip`` the formulas (the caption's and the plot's tool tip)."""
         self.activation_caption.setText(caption)
+        self.activation_caption.setToolTip(tip)
+        self.activation_plot.setToolTip(tip)
         x, f, df = curve if curve is not None else ([], [], [])
         self.f_curve.setData(x, f)
         self.df_curve.setData(x, df)
