@@ -372,6 +372,7 @@ class LearnController(QObject):
         if ex is None:
             return
         self.explanation = ex
+        self.explained.emit()
         order, _ = self.run.document.graph.topological_order()
         order = [nid for nid in order if nid in ex["nodes"]]
         stages = [("forward", set(order[:k + 1])) for k in range(len(order))]
