@@ -22,10 +22,11 @@ and times:
 
 It also reports the longest single step of ``read_table_steps``, and then
 reads the file with the window's own ``TableLoader`` in an offscreen
-QApplication (one step per turn of the event loop) while a zero-interval
-timer records every turn: the longest gap between turns is the longest the
-window goes without repainting while it imports. (The test suite asserts
-the structure instead: a turn at least every ``ROWS_PER_STEP`` rows.)
+QApplication (on a thread of its own) while a zero-interval timer records
+every turn of the event loop: the longest gap between turns is the longest
+the window goes without repainting while it imports. (The test suite asserts
+the structure instead: the reader's steps run off the window's thread.)
+``bench_import_gui.py`` measures the whole window on the wide table.
 """
 from __future__ import annotations
 
@@ -143,7 +144,7 @@ def best(fn, repeats: int) -> float:
 
 def window_loader(path: str) -> tuple[float, float, int]:
     """(seconds to load, longest gap between event-loop turns, turns) of the
-    window's TableLoader reading ``path``."""
+    window's TableLoader reading ``path`` (on its thread)."""
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 

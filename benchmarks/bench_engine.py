@@ -1,6 +1,7 @@
 """Training speed of the nnbuilder engine against peers, measured in one run.
 
     python benchmarks/bench_engine.py [--seconds S] [--repeats R]
+    python benchmarks/bench_engine.py --mnist [--steps N] [--repeats R]
 
 Prints training steps/s for each configuration and, when installed, the same
 network, data, batch size and optimizer in PyTorch eager on the CPU with one
@@ -9,7 +10,12 @@ of theirs. Peers are optional (``pip install '.[bench]'`` for scikit-learn;
 ``pip install torch==2.13.0`` takes a local CPU build on these machines).
 
 Every library gets one thread, so the figures compare per-step overhead and
-kernels rather than how many cores a BLAS grabs. nnbuilder's figure includes
+kernels rather than how many cores a BLAS grabs. ``--mnist`` is the issue-20
+row: 784-128-10 at batch 64 on 60,000 rows, nnbuilder and PyTorch eager (one
+thread) in the same run (the same initial weights and batches, nnbuilder's
+default optimizer), in float64 (what the window trains) and float32, with
+nnbuilder on one BLAS thread and on every core (what the worker uses for a
+layer this size). nnbuilder's figure includes
 its per-epoch evaluation of the loss on the whole training and test sets (what
 a user gets); the PyTorch loop does no evaluation, which favours PyTorch.
 """
@@ -147,12 +153,81 @@ def bench_sklearn(widths, act, bs, lr, dtype, X, y, n_classes, seconds):
         epochs *= 2
 
 
+def mnist_like(rows: int = 60_000, side: int = 28):
+    """(X standardized ``(rows, side*side)``, labels): bench_csv.py's 60,000 x 784
+    table (10 blurred blobs plus noise, 0..255), made in memory."""
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[0:side, 0:side] / (side - 1)
+    protos = []
+    for _ in range(10):
+        cx, cy, r = rng.uniform(0.3, 0.7, 2).tolist() + [rng.uniform(0.15, 0.35)]
+        protos.append(np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * r * r)).ravel())
+    protos = np.array(protos)
+    y = rng.integers(0, 10, rows)
+    X = np.clip(protos[y] * 300 + rng.normal(100, 70, (rows, side * side)), 0, 255).round()
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    return X, y
+
+
+def same_run_784(steps: int, dtype, threads: int | None = None) -> dict:
+    """784-128-10 (relu, softmax + cross-entropy, batch 64, nnbuilder's
+    default optimizer and learning rate) on 60,000 rows: ``steps`` steps of
+    nnbuilder and of PyTorch eager (one thread) from the same initial weights
+    on the same batches. Returns the steps/s of each and the largest
+    difference of their final weights (the same run: ~1e-12 in float64).
+    ``threads``: nnbuilder's BLAS threads (default one, as PyTorch's)."""
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    X, y = mnist_like()
+    cfg = TrainConfig(batch_size=64)
+    net = Network(graph_for([784, 128, 10], "relu"), dtype=dtype)
+    data = TrainData.from_dataset(Dataset(X, y, "classification", "mnist-like", 10), net, 1.0, seed=0)
+    t = Trainer(net, data, cfg, seed=0)
+    start = {nid: (W.copy(), b.copy()) for nid, (W, b) in net.params.items()}
+    perm = t._perm.copy()  # the epoch's order of rows: PyTorch takes the same batches
+    assert steps * 64 <= len(perm), "one epoch at most: the next one's order is drawn then"
+
+    with threadpool_limits(threads or 1, user_api="blas"):
+        t0 = time.perf_counter()
+        t.run(steps)
+        ours = steps / (time.perf_counter() - t0)
+
+    torch.set_num_threads(1)
+    tdt = torch.float32 if np.dtype(dtype) == np.float32 else torch.float64
+    model = torch.nn.Sequential(torch.nn.Linear(784, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10)).to(tdt)
+    with torch.no_grad():
+        for layer, nid in zip((model[0], model[2]), list(start)):
+            layer.weight.copy_(torch.from_numpy(start[nid][0].T.copy()))
+            layer.bias.copy_(torch.from_numpy(start[nid][1].copy()))
+    Xt = torch.from_numpy(np.ascontiguousarray(data.X_train))
+    yt = torch.from_numpy(data.labels_train)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    opt = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}[cfg.optimizer](model.parameters(), lr=cfg.lr)
+    batches = [torch.from_numpy(perm[i * 64:(i + 1) * 64]) for i in range(steps)]
+    t0 = time.perf_counter()
+    for idx in batches:
+        opt.zero_grad()
+        loss_fn(model(Xt[idx]), yt[idx]).backward()
+        opt.step()
+    theirs = steps / (time.perf_counter() - t0)
+    diff = max(float(np.abs(net.params[nid][0] - layer.weight.detach().numpy().T).max())
+               for layer, nid in zip((model[0], model[2]), list(start)))
+    return {"nnbuilder": ours, "torch": theirs, "diff": diff}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=2.0, help="time per measurement")
     ap.add_argument("--repeats", type=int, default=3, help="measurements per figure (median)")
     ap.add_argument("--only", nargs="*", help="configuration names to run")
+    ap.add_argument("--mnist", action="store_true",
+                    help="only the 784-128-10 row on 60,000 rows against PyTorch, the same run")
+    ap.add_argument("--steps", type=int, default=900, help="with --mnist: steps timed (at most 937)")
     args = ap.parse_args()
+    if args.mnist:
+        mnist(args)
+        return
 
     peers = {}
     try:
@@ -187,6 +262,28 @@ def main():
             row += f" {theirs:>10.0f} {ours / theirs:>6.2f}x"
         print(row, flush=True)
     print("figures are training steps/s; ratio = nnbuilder / peer (higher is better for nnbuilder)")
+
+
+def mnist(args) -> None:
+    from nnbuilder.core.run.worker import machine_cores
+
+    try:
+        import torch
+    except ImportError:
+        print("PyTorch not installed: pip install torch==2.13.0")
+        return
+    cores = machine_cores()
+    print(f"784-128-10 relu, softmax + cross-entropy, batch 64, {TrainConfig().optimizer} lr {TrainConfig().lr} "
+          f"on 60,000 rows x 784: {args.steps} steps from the same weights on the same batches, "
+          f"median of {args.repeats}; PyTorch {torch.__version__} eager, 1 thread")
+    for dtype in (np.float64, np.float32):
+        for threads in sorted({1, cores}):
+            runs = [same_run_784(args.steps, dtype, threads) for _ in range(args.repeats)]
+            ours = statistics.median(r["nnbuilder"] for r in runs)
+            theirs = statistics.median(r["torch"] for r in runs)
+            print(f"  {np.dtype(dtype).name}, nnbuilder on {threads} BLAS thread{'s' if threads > 1 else ''}: "
+                  f"nnbuilder {ours:7.0f} steps/s, PyTorch {theirs:7.0f} steps/s, ratio {ours / theirs:.2f}x "
+                  f"(final weights differ by at most {max(r['diff'] for r in runs):.1e})", flush=True)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,8 @@ def snippet_predict():
 def check(graph, snippet_predict, raw):
     net = Network(graph)
     net.init_params(np.random.default_rng(3))
+    for alpha in net.slopes.values():  # prelu: learned slopes, one per unit, some negative
+        alpha[:] = np.random.default_rng(4).uniform(-0.5, 1.0, alpha.shape)
     model = json.loads(json.dumps(model_to_dict(ModelDocument(graph, net.get_weights()))))
     expected = net.predict(net.prepare(raw))
     np.testing.assert_allclose(snippet_predict(model, raw), expected, rtol=1e-12, atol=1e-12)

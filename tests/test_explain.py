@@ -31,6 +31,7 @@ T_ACT = {
     "tanh": lambda z, al: torch.tanh(z),
     "relu": lambda z, al: torch.relu(z),
     "leaky_relu": lambda z, al: torch.where(z >= 0, z, al * z),
+    "prelu": lambda z, al: torch.nn.functional.prelu(z, al),  # al: the layer's slopes, a leaf
     "elu": lambda z, al: torch.where(z > 0, z, al * torch.expm1(torch.clamp(z, max=0.0))),
     "softplus": lambda z, al: torch.logaddexp(torch.zeros_like(z), z),
     "swish": lambda z, al: z * torch.sigmoid(z),
@@ -99,6 +100,7 @@ def torch_reference(model: dict, x_raw, target) -> dict:
     T = lambda v: torch.tensor(v, dtype=torch.float64)  # noqa: E731
     params = {nid: (T(w["W"]).requires_grad_(), None if w["b"] is None else T(w["b"]).requires_grad_())
               for nid, w in weights.items() if "W" in w}
+    slopes = {nid: T(w["alpha"]).requires_grad_() for nid, w in weights.items() if "alpha" in w}
     inp = next(n for n in graph["nodes"] if n["type"] == "input")
     cols = [int(f[1:]) - 1 for f in inp["params"]["features"]]  # plain x1, x2, ... features
     x = T(np.asarray(x_raw, dtype=float)[cols])[None, :]
@@ -112,7 +114,11 @@ def torch_reference(model: dict, x_raw, target) -> dict:
         if n["type"] == "input":
             continue
         W, b = params.get(nid, (None, None))
-        z[nid], a[nid] = T_NODE[n["type"]](n["params"], [a[s] for s in ins[nid]], W, b)
+        if nid in slopes:  # prelu: the slopes are parameters of the layer
+            z[nid] = _weighted(n["params"], a[ins[nid][0]], W, b)
+            a[nid] = T_ACT["prelu"](z[nid], slopes[nid])
+        else:
+            z[nid], a[nid] = T_NODE[n["type"]](n["params"], [a[s] for s in ins[nid]], W, b)
         a[nid].retain_grad()
     out = next(n for n in graph["nodes"] if n["type"] == "output")
     y = T(target)[None, :]
@@ -126,6 +132,8 @@ def torch_reference(model: dict, x_raw, target) -> dict:
                              "delta": d[0].tolist()}
     for nid, (W, b) in params.items():
         res["gradient"][nid] = {"W": W.grad.tolist(), "b": None if b is None else b.grad.tolist()}
+    for nid, al in slopes.items():
+        res["gradient"][nid]["alpha"] = al.grad.tolist()
     return res
 
 
@@ -155,6 +163,8 @@ def make_model(path, nodes, edges, seed=0, scale=0.8, standardize=None):
             weights[i] = {"W": (scale * rng.standard_normal((fan_in, p["units"]))).tolist(),
                           "b": (0.3 * rng.standard_normal(p["units"])).tolist()
                           if p.get("bias", True) else None}
+            if p["activation"] == "prelu":  # learned slopes, some negative
+                weights[i]["alpha"] = rng.uniform(-0.5, 0.8, p["units"]).tolist()
     if standardize is not None:
         weights["in"] = {"mean": standardize[0], "std": standardize[1]}
     model = {"format": "nnbuilder-model", "version": 1, "graph": graph, "weights": weights,
@@ -208,14 +218,18 @@ def check_against_torch(got: dict, model: dict, data_rows) -> None:
         assert (got["gradient"][nid]["b"] is None) == (r["b"] is None)
         if r["b"] is not None:
             close(got["gradient"][nid]["b"], r["b"], f"db of {nid}")
+        assert ("alpha" in got["gradient"][nid]) == ("alpha" in r), nid
+        if "alpha" in r:
+            close(got["gradient"][nid]["alpha"], r["alpha"], f"dalpha of {nid}")
     if "weight" in got:
         w = got["weight"]
         r = ref["gradient"][w["node"]]
-        want = r["b"][w["col"] - 1] if w["row"] == "b" else r["W"][w["row"] - 1][w["col"] - 1]
+        key = w["row"] if w["row"] in ("b", "alpha") else None
+        want = r[key][w["col"] - 1] if key else r["W"][w["row"] - 1][w["col"] - 1]
         close(w["gradient"], want, "the weight's gradient")
         close(np.prod([f["value"] for f in w["factors"]]), want, "the product of the factors")
         W = model["weights"][w["node"]]
-        close(w["value"], W["b"][w["col"] - 1] if w["row"] == "b" else W["W"][w["row"] - 1][w["col"] - 1],
+        close(w["value"], W[key][w["col"] - 1] if key else W["W"][w["row"] - 1][w["col"] - 1],
               "the weight's value")
 
 
@@ -232,16 +246,18 @@ def test_every_activation_hidden_and_output_matches_torch(capsys, tmp_path, act)
     # A Dense layer, an Activation node and the Output with the activation
     # (softmax only where it may be: on the Output), l2 on one-hot targets,
     # so the non-fused path dL/da x da/dz is taken for every output activation.
+    # prelu learns its slopes: on the layers, not on the Activation node (which has no parameters).
     hidden = "tanh" if act == "softmax" else act
     m = tmp_path / "m.json"
     model = make_model(m, [("in", "input", {"features": ["x1", "x2"]}),
                            ("d1", "dense", dense(4, hidden)),
-                           ("act", "activation", {"activation": hidden}),
+                           ("act", "activation", {"activation": "tanh" if act == "prelu" else hidden}),
                            ("d2", "dense", dense(3, "tanh")),
                            ("out", "output", output(3, act, "l2"))],
                        [("in", "d1"), ("d1", "act"), ("act", "d2"), ("d2", "out")], seed=3)
+    slopes = ("d1:alpha:2", "out:alpha:3") if act == "prelu" else ()
     for row in (1, 17, 600):
-        for weight in ("out:2:3", "out:b:1", "d1:1:2", "d2:b:3"):
+        for weight in ("out:2:3", "out:b:1", "d1:1:2", "d2:b:3", *slopes):
             got = explain_json(capsys, m, "--dataset", "blobs", "--row", row, "--weight", weight)
             check_against_torch(got, model, None)
 

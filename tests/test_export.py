@@ -37,7 +37,9 @@ def zoo(act: str, out_act: str | None = None, rate: float = 0.0) -> Graph:
     g.add_node("dropout", {"rate": rate}, node_id="drop")
     g.add_node("dense", {"units": 4, "activation": act, "bias": False, **alpha}, node_id="d2")
     g.add_node("add", node_id="sum")
-    g.add_node("activation", {"activation": act, **alpha}, node_id="act")
+    # prelu learns its slopes on the layers; an Activation node has no parameters to learn them in
+    g.add_node("activation", {"activation": "tanh" if ACTIVATIONS[act].learned else act, **alpha},
+               node_id="act")
     g.add_node("concat", node_id="cat")
     out_act = out_act or act
     loss = "cross_entropy" if out_act == "softmax" else "l2"

@@ -188,8 +188,17 @@ def parameters(qtbot, w, step):
     if step == 0:
         assert w.document.graph.total_params() == 3 * 3 + 3 + 3 * 2 + 2
         inspector_edit(w, "dense1", "units", 4)
-    else:
+    elif step == 1:
         inspector_edit(w, "dense1", "bias", False)
+    else:  # theta = {f, w, b}: prelu's slopes are parameters too
+        assert w.document.graph.nodes["dense1"].params["bias"] is True  # the step gave the biases back
+        w.select_node("dense1")
+        w.inspector.activation.setCurrentText("prelu")
+        assert w.params_label.text() == "30 parameters"
+        train_until_noticed(qtbot, w)
+        slopes = snap(w).slopes["dense1"]
+        assert slopes.shape == (4,) and np.abs(slopes - 0.25).min() > 1e-4  # every slope moved
+        return
     assert w.params_label.text() == f"{(26, 22)[step]} parameters"
 
 
@@ -298,6 +307,8 @@ def test_back_sets_the_step_up_again_and_skip_goes_on_without_it(qtbot, make_win
     press(qtbot, panel.next_button)
     assert w.lessons.index == 1 and not panel.next_button.isEnabled()
     press(qtbot, panel.skip_button)  # not done: Skip goes on
+    assert w.lessons.index == 2
+    press(qtbot, panel.skip_button)
     assert w.lessons.lesson is None
     w.lessons.start("06-parameters")
     assert w.document.graph.nodes["dense1"].params["units"] == 3  # the lesson's network again
@@ -396,7 +407,8 @@ def shown_texts(w) -> list[str]:
             texts += [widget.plotItem.titleLabel.text or ""] + [
                 widget.plotItem.getAxis(a).labelText or "" for a in ("left", "bottom")]
     for nid, item in w.scene.node_items.items():
-        texts += [*node_texts(w.document.graph, nid, not w.scene.counts_hidden), item.toolTip()]
+        texts += [*node_texts(w.document.graph, nid, w.scene.column_names, not w.scene.counts_hidden),
+                  item.toolTip()]
     return texts
 
 

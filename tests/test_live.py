@@ -5,6 +5,7 @@ Waiting is structural: a helper asks for snapshots until one shows the
 expected state (``applied`` counts the commands the run has applied); the
 deadline in :func:`wait_for` only turns a stuck run into a failure.
 """
+import os
 import pickle
 import socket
 import time
@@ -398,13 +399,23 @@ def test_replacing_the_network_with_the_same_data_sends_no_rows():
     lp = LiveProcess(spec)
     try:
         settle(lp)
-        assert lp.bytes_sent > ds.X.nbytes  # the data crossed once
+        assert lp.data_shared == 1  # the data went once, as a file the worker maps
+        assert lp.bytes_sent < ds.X.nbytes / 10  # not through the pipe
         before = lp.bytes_sent
         again = wide_spec(ds, widths=(4, 8, 1))  # equal data, built anew
         lp.replace(again)
         lp.reset(again)
-        snap, _ = settle(lp)
+        sent = lp.sent
+        # A paused run publishes its change by itself: waited for without
+        # asking (each request would add its bytes), so only the two commands count.
+        end = time.monotonic() + STUCK
+        snap = None
+        while (snap is None or snap.applied < sent) and time.monotonic() < end:
+            snap = lp.latest() or snap
+            time.sleep(0.002)
+        assert snap is not None and snap.applied >= sent
         assert lp.bytes_sent - before < 20_000  # two graphs: no rows
+        assert lp.data_shared == 1
         assert snap.weights["dense1"][0].shape == (4, 8) and snap.generation == 1
     finally:
         lp.close()
@@ -459,3 +470,91 @@ def test_a_flood_of_changes_never_blocks_either_side_and_the_last_one_wins():
         assert (snap.config.lr, snap.config.batch_size) == (config["lr"], config["batch_size"])
     finally:
         lp.close()
+
+
+def test_big_data_goes_to_the_worker_as_a_file_it_maps_and_removes(tmp_path, monkeypatch):
+    """The worker reads the same numbers from the mapped file; the file's
+    name is gone once the worker took it; the pipe carried no rows."""
+    from nnbuilder.core.run.protocol import MappedData
+
+    ds = wide_data(rows=60_000)
+    spec = wide_spec(ds)
+    m = MappedData.write(spec.data, str(tmp_path))
+    back = m.load()
+    assert not os.path.exists(m.path)
+    for name in ("X_train", "Y_train", "X_test", "Y_test", "labels_train", "labels_test"):
+        np.testing.assert_array_equal(getattr(back, name), getattr(spec.data, name))
+    assert back.task == spec.data.task and back.n_classes == spec.data.n_classes
+
+    written = []
+    real_write = MappedData.write.__func__
+    monkeypatch.setattr(MappedData, "write", classmethod(
+        lambda cls, data, folder=None: written.append(real_write(cls, data, folder)) or written[-1]))
+    lp = LiveProcess(spec)
+    try:
+        lp.step(3)
+        snap, _ = settle(lp)
+        assert snap.step == 3 and lp.data_shared == 1 and lp.bytes_sent < spec.data.X_train.nbytes / 10
+        assert len(written) == 1 and not os.path.exists(written[0].path)  # the worker took it
+        # The same run in this process, on the data as it was: the same loss.
+        t = spec.trainer()
+        t.run(3)
+        assert snap.last["train_loss"] == t.history.last["train_loss"]
+    finally:
+        lp.close()
+
+
+def test_the_worker_trains_large_layers_on_every_core_and_small_ones_on_one():
+    """The worker sets its BLAS threads by the network's size and reports
+    what the BLAS library says: every core for 256-512-1 at batch 512 (a
+    step of 2**26 multiplications in its first layer), one for 4-6-1 at
+    batch 10."""
+    from nnbuilder.core.run.worker import BLAS_WORK, machine_cores
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(1200, 256))
+    big_ds = Dataset(X, (X[:, 0] > 0).astype(np.int64), "classification", n_classes=2)
+    g = Graph.chain([256, 512, 1])
+    big = RunSpec(g.to_dict(), TrainData.from_dataset(big_ds, Network(g), 0.5),
+                  TrainConfig(lr=0.03, batch_size=512), seed=3)
+    assert 512 * 256 * 512 == BLAS_WORK
+    lp = LiveProcess(big)
+    try:
+        lp.step(1)
+        snap, _ = settle(lp)
+        assert snap.blas_threads == machine_cores()
+        small = wide_spec(wide_data(rows=400))
+        lp.reset(small)
+        snap, _ = settle(lp)
+        assert snap.blas_threads == 1
+    finally:
+        lp.close()
+
+
+def test_data_staged_ahead_is_what_the_worker_gets_and_is_written_once(monkeypatch):
+    """The window stages big data when it is prepared; the process host
+    then sends that very file (no second hash or file), and staging the data
+    it took again does nothing."""
+    from nnbuilder.core.run.live import DataStager
+    from nnbuilder.core.run.protocol import MappedData
+
+    written = []
+    real_write = MappedData.write.__func__
+    monkeypatch.setattr(MappedData, "write", classmethod(
+        lambda cls, data, folder=None: written.append(real_write(cls, data, folder)) or written[-1]))
+    spec = wide_spec(wide_data(rows=60_000))
+    stager = DataStager()
+    stager.stage(spec.data)
+    lp = LiveProcess(spec, stager)
+    try:
+        lp.step(2)
+        snap, _ = settle(lp)
+        assert snap.step == 2 and lp.data_shared == 1 and len(written) == 1
+        assert not os.path.exists(written[0].path)  # the worker took it
+        stager.stage(spec.data)  # the same data again: already the worker's
+        lp.replace(spec)
+        settle(lp)
+        assert len(written) == 1 and lp.data_shared == 1
+    finally:
+        lp.close()
+        stager.close()

@@ -141,6 +141,8 @@ def cmd_info(args) -> int:
                   f"std = {np.array2string(wb['std'], precision=4)}")
         elif wb["W"].size <= 16:  # small enough to read, as in the lecture's examples
             b = "" if wb["b"] is None else f", b = {np.array2string(wb['b'], precision=6)}"
+            if wb.get("alpha") is not None:  # a prelu layer's learned slopes
+                b += f", alpha = {np.array2string(wb['alpha'], precision=6)}"
             W = np.array2string(wb["W"], precision=6, separator=", ").replace("\n", "")
             print(f"{doc.graph.label(nid)}: W = {W}{b}")
     for e in d["errors"] + d["warnings"]:

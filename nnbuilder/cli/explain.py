@@ -33,7 +33,8 @@ def register(sub) -> None:
                    help="the I-th data row, 1-based (header not counted)")
     s.add_argument("--weight", metavar="NODE:R:C",
                    help="explain W[R,C] of NODE (1-based: R the input unit, C the unit, as in "
-                        "the model file) or its bias with NODE:b:C; NODE is a name or an id")
+                        "the model file), its bias with NODE:b:C or a prelu layer's learned "
+                        "slope with NODE:alpha:C; NODE is a name or an id")
     s.add_argument("--json", action="store_true", help="print one JSON object")
     s.set_defaults(func=cmd_explain)
 
@@ -139,12 +140,17 @@ def _print_text(args, ds, net, ex) -> None:
     name_w = max(len(net.nodes[n].name) for n in ex.gradient)
     for nid, (dW, db) in ex.gradient.items():
         cells = [[_g(v) for v in row] for row in dW]
+        whats = [f"dW[{i + 1},:]" for i in range(len(cells))]
         if db is not None:
             cells.append([_g(v) for v in db])
+            whats.append("db")
+        if nid in ex.slope_gradient:  # a prelu layer's learned slopes
+            cells.append([_g(v) for v in ex.slope_gradient[nid]])
+            whats.append("dalpha")
         cw = max(len(c) for row in cells for c in row)
         for i, row in enumerate(cells):
             label = net.nodes[nid].name if i == 0 else ""
-            what = "db" if (db is not None and i == len(cells) - 1) else f"dW[{i + 1},:]"
+            what = whats[i]
             out(f"{label:<{name_w}}  {what:<8} " + " ".join(c.rjust(cw) for c in row) + "\n")
 
     w = ex.weight

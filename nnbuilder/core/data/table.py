@@ -187,7 +187,7 @@ class Table:
         """Whether column ``j`` holds text (most of its filled cells are not numbers)."""
         empty = int(self.empty(j).sum())
         filled = len(self) - empty
-        return filled > 0 and int(np.isnan(self.values(j)).sum()) - empty > filled / 2
+        return filled > 0 and int(np.isnan(self.matrix[:, j]).sum()) - empty > filled / 2
 
     def detect_task(self, target: int, max_classes: int = MAX_CLASSES) -> str:
         """Classification for a text target or few whole-number values, else regression."""
@@ -203,7 +203,7 @@ class Table:
         """(column, mask of its bad rows) for the chosen columns: feature cells
         must be finite numbers; a target cell must be filled, and a number
         unless the task is classification."""
-        out = [(j, np.isnan(self.values(j))) for j in features]
+        out = [(j, np.isnan(self.matrix[:, j])) for j in features]
         if target is not None:
             out.append((target, self.empty(target) if task == "classification"
                         else np.isnan(self.values(target))))

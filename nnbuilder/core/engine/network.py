@@ -1,10 +1,13 @@
 """A graph compiled for computation: forward and backward passes over the DAG.
 
 All weights and biases live in one flat vector :attr:`Network.theta` (all
-weight matrices first, in topological order, then all biases) and their
+weight matrices first, in topological order, then all biases, then the
+slopes of the layers whose activation learns them, prelu) and their
 gradients in :attr:`Network.grad` with the same layout; each layer's ``W``
-(shape ``(fan_in, units)``, so ``y = x @ W + b``) and ``b`` (``(units,)``)
-are views into it. An optimizer step is then a few calls on two vectors.
+(shape ``(fan_in, units)``, so ``y = x @ W + b``), ``b`` (``(units,)``) and
+slopes ``alpha`` (``(units,)``, in :attr:`Network.slopes`) are views into it.
+An optimizer step is then a few calls on two vectors; regularization reads
+``theta[:n_weights]``, the weights only (never biases or slopes).
 
 Work buffers are preallocated per batch size in a :class:`Plan` and reused
 with ``out=`` arguments, so a training step allocates (almost) nothing. Each
@@ -21,6 +24,7 @@ from ..errors import GraphError
 from ..functions.features import apply_features, standardize
 from ..model.graph import Graph, Node
 from ..functions.initializers import INITIALIZERS
+from ..functions.activations import ACTIVATIONS
 from ..functions.losses import LOSSES
 from ..model.nodetypes import INPUT, NODE_SPECS, OUTPUT
 from ..functions.ops import OpSlots
@@ -71,10 +75,19 @@ class Network:
             if self.nodes[nid].params["bias"]:
                 self.layout[nid] = (w_off, fan_in, units, offset)
                 offset += units
+        # Learned activation slopes (prelu), one per unit: {node_id: (offset, units)}.
+        self.slope_layout: dict[str, tuple[int, int]] = {}
+        for nid in weighted:
+            if ACTIVATIONS[self.nodes[nid].params["activation"]].learned:
+                self.slope_layout[nid] = (offset, self.widths[nid])
+                offset += self.widths[nid]
         self.theta = np.zeros(offset, dtype=self.dtype)
         self.grad = np.zeros(offset, dtype=self.dtype)
         self.params = self.unflatten(self.theta)
         self.grads = self.unflatten(self.grad)
+        self.slopes, self.slope_grads = self.unflatten_slopes(self.theta), self.unflatten_slopes(self.grad)
+        for nid, alpha in self.slopes.items():  # the initial slope until weights are drawn or loaded
+            alpha.fill(self.nodes[nid].alpha)
         self.loss = LOSSES[self.nodes[self.output_id].params["loss"]]
         self.rng = np.random.default_rng(0)  # replaced by the trainer's generator; dropout draws from it
         self._plans: OrderedDict[int, Plan] = OrderedDict()
@@ -93,14 +106,22 @@ class Network:
             out[nid] = (W, b)
         return out
 
+    def unflatten_slopes(self, flat: np.ndarray) -> dict[str, np.ndarray]:
+        """Views ``{node_id: alpha (units,)}`` of the learned slopes (prelu
+        layers only) into a vector laid out like :attr:`theta`."""
+        return {nid: flat[off:off + units] for nid, (off, units) in self.slope_layout.items()}
+
     def init_params(self, rng: np.random.Generator) -> None:
-        """Draw initial weights with each layer's initializer; biases start at 0."""
+        """Draw initial weights with each layer's initializer; biases start at
+        0, learned slopes at the node's alpha (prelu: 0.25, as PyTorch)."""
         for nid, (W, b) in self.params.items():
             p = self.nodes[nid].params
             _, fan_in, units, _ = self.layout[nid]
             INITIALIZERS[p["initializer"]](rng, fan_in, units, p["init_value"], W)
             if b is not None:
                 b.fill(0.0)
+        for nid, alpha in self.slopes.items():
+            alpha.fill(self.nodes[nid].alpha)
 
     def prepare(self, raw: np.ndarray) -> np.ndarray:
         """The network's input ``(n, n_features)`` from raw data columns
@@ -123,10 +144,13 @@ class Network:
         self.input_mean, self.input_std = mean.copy(), std.copy()
 
     def get_weights(self) -> dict[str, dict[str, np.ndarray | None]]:
-        """Copies ``{node_id: {"W": (fan_in, units), "b": (units,) or None}}``,
+        """Copies ``{node_id: {"W": (fan_in, units), "b": (units,) or None}}``
+        (and ``"alpha": (units,)``, the learned slopes of a prelu layer),
         plus ``{input_id: {"mean", "std"}}`` when the Input node standardizes."""
         out = {nid: {"W": W.copy(), "b": None if b is None else b.copy()}
                for nid, (W, b) in self.params.items()}
+        for nid, alpha in self.slopes.items():
+            out[nid]["alpha"] = alpha.copy()
         if self.standardize:
             out[self.input_id] = {"mean": self.input_mean.copy(), "std": self.input_std.copy()}
         return out
@@ -138,6 +162,9 @@ class Network:
         shapes; otherwise nodes that are missing or changed shape keep their
         current values, and so do input statistics of another width (used to
         keep training after a structural edit or on data of another width).
+        A prelu layer's slopes (``"alpha"``) load when given with one per
+        unit; without them (a layer just switched to prelu) they keep their
+        current values, strict or not.
         """
         loaded = []
         if self.standardize:
@@ -166,9 +193,17 @@ class Network:
                         f"{'' if gb is None else ' + ' + str(np.shape(gb))}, expected {W.shape}"
                         f"{'' if b is None else ' + ' + str(b.shape)}")
                 continue
+            alpha, ga = self.slopes.get(nid), given.get("alpha")
+            if alpha is not None and ga is not None and np.shape(ga) != alpha.shape:
+                if strict:
+                    raise GraphError(f"the slopes (alpha) of node '{nid}' have shape "
+                                     f"{np.shape(ga)}, expected {alpha.shape}")
+                ga = None
             W[...] = gW
             if b is not None:
                 b[...] = np.asarray(gb, dtype=self.dtype)
+            if alpha is not None and ga is not None:
+                alpha[...] = np.asarray(ga, dtype=self.dtype)
             loaded.append(nid)
         return loaded
 
@@ -181,6 +216,7 @@ class Network:
         other.theta = self.theta.astype(other.dtype, copy=True)
         other.grad = np.zeros_like(other.theta)
         other.params, other.grads = other.unflatten(other.theta), other.unflatten(other.grad)
+        other.slopes, other.slope_grads = other.unflatten_slopes(other.theta), other.unflatten_slopes(other.grad)
         other.rng = np.random.default_rng(0)
         other._plans = OrderedDict()
         return other
@@ -287,7 +323,8 @@ class Plan:
             op = ops[nid] = NODE_SPECS[node.type].op(OpSlots(
                 net, n, net.widths[nid], dt, node.params, node.alpha,
                 [self.out[s] for s in srcs], self.g.get(nid), [grad_target(s, nid) for s in srcs],
-                net.params.get(nid), net.grads.get(nid)))
+                net.params.get(nid), net.grads.get(nid),
+                (net.slopes[nid], net.slope_grads[nid]) if nid in net.slopes else None))
             self.out[nid] = op.out
             if op.forward is not None:
                 self.forward_ops.append(op.forward)
@@ -300,7 +337,7 @@ class Plan:
         self.z_out, self.a_out, self.dz_out, self.output_act = out.z, out.a, out.dz, out.act
         self.loss = net.loss
         self.fused = net.loss.fused == self.output_act.name
-        self.output_alpha = nodes[net.output_id].alpha
+        self.output_alpha = out.alpha  # a prelu Output's learned slopes
         self.g_out = self.g[net.output_id]
 
     def forward(self, train: bool) -> None:

@@ -14,11 +14,14 @@ import numpy as np
 
 from ..data.datasets import Dataset, split_indices
 from ..errors import DataError
-from ..functions.features import apply_features, columns_needed, feature_stats, standardize
+from ..functions.features import apply_features, columns_needed, feature_stats, raw_columns, standardize
 from ..functions.losses import LOSSES
 from .network import Network
 
 __all__ = ["TrainData", "encode_targets", "fitting_changes", "hidden_width", "fitting_note"]
+
+_ROWS_PER_BLOCK = 4096  # rows featurized and standardized at a time
+_COLUMNS_PER_BLOCK = 16  # columns gathered at a time from a column-major table
 
 
 @dataclass
@@ -51,17 +54,41 @@ class TrainData:
         training rows only (the test rows are scaled with the same numbers).
         """
         tr, te = split_indices(len(ds), split, np.random.default_rng(seed))
-        F = apply_features(ds.X, network.features)
+        # One matrix in split order (the training rows, then the test rows):
+        # X_train and X_test are views of it, so the data is held once,
+        # built a block at a time (no whole-table temporary).
+        order = np.concatenate([tr, te])
+        X = np.empty((len(order), len(network.features)), dtype=network.dtype)
+        cols = raw_columns(network.features)
+        if cols is not None and max(cols) < ds.X.shape[1] and ds.X.dtype.kind == "f" \
+                and not ds.X.flags.c_contiguous:
+            # A choice of columns of a column-major table (as a CSV file is
+            # read): gathered a few columns at a time, each a run of memory.
+            side_by_side = cols == list(range(cols[0], cols[0] + len(cols)))
+            for c in range(0, len(cols), _COLUMNS_PER_BLOCK):
+                take = cols[c:c + _COLUMNS_PER_BLOCK]
+                block = ds.X[:, take[0]:take[-1] + 1] if side_by_side else ds.X[:, take]
+                X[:, c:c + len(take)] = block[order]
+        else:
+            for lo in range(0, len(order), _ROWS_PER_BLOCK):
+                rows = order[lo:lo + _ROWS_PER_BLOCK]
+                X[lo:lo + len(rows)] = apply_features(ds.X[rows], network.features)
         stats = None
         if network.standardize:
-            stats = feature_stats(F[tr])
-            standardize(F, *stats)
-        X = F.astype(network.dtype, copy=False)
-        del F
+            stats = feature_stats(X[:len(tr)])
+            for lo in range(0, len(X), _ROWS_PER_BLOCK):
+                block = X[lo:lo + _ROWS_PER_BLOCK]
+                if block.dtype == np.float64:
+                    standardize(block, *stats)
+                else:
+                    block[...] = standardize(block.astype(np.float64), *stats)
         Y, labels = encode_targets(ds, network)
-        return cls(X[tr], Y[tr], X[te], Y[te], ds.task,
-                   None if labels is None else labels[tr],
-                   None if labels is None else labels[te], ds.n_classes, stats, tr, te)
+        n = len(tr)
+        Y = Y[order]
+        labels = None if labels is None else labels[order]
+        return cls(X[:n], Y[:n], X[n:], Y[n:], ds.task,
+                   None if labels is None else labels[:n],
+                   None if labels is None else labels[n:], ds.n_classes, stats, tr, te)
 
 
 def encode_targets(ds: Dataset, network: Network) -> tuple[np.ndarray, np.ndarray | None]:

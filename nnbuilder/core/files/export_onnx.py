@@ -96,7 +96,8 @@ def _step(b, h, alpha):
     return b.op("Cast", [b.op("Greater", [h, b.const(0.0, "zero")], "positive")], "step", to=1)
 
 
-#: ``ACTIVATION_OPS[name](builder, h, alpha)`` appends the activation of ``h``.
+#: ``ACTIVATION_OPS[name](builder, h, alpha)`` appends the activation of ``h``
+#: (prelu's alpha: the layer's learned slopes, one per unit).
 ACTIVATION_OPS: dict[str, Callable[[_Builder, str, float], str]] = {
     "step": _step,  # 1.0 where h > 0: a comparison cast to float
     "linear": lambda b, h, a: h,
@@ -104,6 +105,7 @@ ACTIVATION_OPS: dict[str, Callable[[_Builder, str, float], str]] = {
     "tanh": lambda b, h, a: b.op("Tanh", [h], "tanh"),
     "relu": lambda b, h, a: b.op("Relu", [h], "relu"),
     "leaky_relu": lambda b, h, a: b.op("LeakyRelu", [h], "leaky_relu", alpha=float(a)),
+    "prelu": lambda b, h, a: b.op("PRelu", [h, b.const(a, "slope")], "prelu"),  # a: (units,)
     "elu": lambda b, h, a: b.op("Elu", [h], "elu", alpha=float(a)),
     "softplus": lambda b, h, a: b.op("Softplus", [h], "softplus"),
     "swish": lambda b, h, a: b.op("Mul", [h, b.op("Sigmoid", [h], "sigmoid")], "swish"),
@@ -128,7 +130,8 @@ class _Ctx:
 
     def activate(self, h: str) -> str:
         node = self.net.nodes[self.nid]
-        return ACTIVATION_OPS[node.params["activation"]](self.b, h, node.alpha)
+        alpha = self.net.slopes.get(self.nid, node.alpha)
+        return ACTIVATION_OPS[node.params["activation"]](self.b, h, alpha)
 
 
 def _input(c: _Ctx) -> str:

@@ -55,7 +55,8 @@ TORCH_FEATURES: dict[str, str] = {
     "sin(x2)": "torch.sin(x[:, 1])",
 }
 
-#: Each activation of ``{h}`` (``{a}``: its slope or scale).
+#: Each activation of ``{h}`` (``{a}``: its slope or scale; ``{nid}``: the
+#: node, whose nn.PReLU holds a prelu layer's learned slopes).
 TORCH_ACTIVATIONS: dict[str, str] = {
     "step": "({h} > 0).to({h}.dtype)",
     "linear": "{h}",
@@ -63,6 +64,7 @@ TORCH_ACTIVATIONS: dict[str, str] = {
     "tanh": "torch.tanh({h})",
     "relu": "torch.relu({h})",
     "leaky_relu": "F.leaky_relu({h}, {a!r})",
+    "prelu": "self.prelu[{nid!r}]({h})",
     "elu": "F.elu({h}, {a!r})",
     # not F.softplus: above 20 it returns h itself, 2e-9 from ln(1 + e^h)
     "softplus": "torch.logaddexp(torch.zeros_like({h}), {h})",
@@ -119,7 +121,7 @@ class _Code:
 
     def activate(self, nid: str, h: str) -> str:
         node = self.net.nodes[nid]
-        return TORCH_ACTIVATIONS[node.params["activation"]].format(h=h, a=node.alpha)
+        return TORCH_ACTIVATIONS[node.params["activation"]].format(h=h, a=node.alpha, nid=nid)
 
 
 def _features(features: list[str], k: int) -> str:
@@ -156,6 +158,9 @@ def _dense(c: _Code, nid: str, h: str, ins: list[str]) -> None:
     _, fan_in, units, b_off = c.net.layout[nid]
     c.init.append(f"self.layers[{nid!r}] = torch.nn.Linear({fan_in}, {units}, "
                   f"bias={b_off is not None}, dtype=dtype)")
+    if nid in c.net.slopes:  # prelu: one learned slope per unit, loaded with the weights
+        c.init.append(f"self.prelu[{nid!r}] = torch.nn.PReLU(num_parameters={units}, "
+                      f"init={c.net.nodes[nid].alpha!r}, dtype=dtype)")
     z = "z" + h[1:]
     c.forward.append(f"{z} = self.layers[{nid!r}]({ins[0]})")
     c.forward.append(f"{h} = {c.activate(nid, z)}")
@@ -319,6 +324,7 @@ class Net(torch.nn.Module):
     def __init__(self, dtype=torch.float64):
         super().__init__()
         self.layers = torch.nn.ModuleDict()
+        self.prelu = torch.nn.ModuleDict()  # the prelu layers' slopes, by node id
         @INIT@
         self.load_weights(MODEL["weights"])
 
@@ -337,6 +343,8 @@ class Net(torch.nn.Module):
                 layer.weight.copy_(torch.tensor(weights[nid]["W"], dtype=torch.float64).T)
                 if layer.bias is not None:
                     layer.bias.copy_(torch.tensor(weights[nid]["b"], dtype=torch.float64))
+            for nid, prelu in self.prelu.items():
+                prelu.weight.copy_(torch.tensor(weights[nid]["alpha"], dtype=torch.float64))
             if @STANDARDIZE@:
                 self.mean.copy_(torch.tensor(weights[@INPUT_ID@]["mean"], dtype=torch.float64))
                 self.std.copy_(torch.tensor(weights[@INPUT_ID@]["std"], dtype=torch.float64))
@@ -348,6 +356,8 @@ class Net(torch.nn.Module):
             layer = self.layers[nid]
             out[nid] = {"W": layer.weight.detach().cpu().double().T.tolist(),
                         "b": None if layer.bias is None else layer.bias.detach().cpu().double().tolist()}
+        for nid, prelu in self.prelu.items():
+            out[nid]["alpha"] = prelu.weight.detach().cpu().double().tolist()
         if @STANDARDIZE@:
             out[@INPUT_ID@] = {"mean": self.mean.cpu().double().tolist(),
                                "std": self.std.cpu().double().tolist()}

@@ -4,7 +4,8 @@ What it reads: ``Gemm``, or ``MatMul`` with constant weights (plus an
 ``Add`` of a constant bias), ``Add`` and ``Concat`` of layers, the
 activations of :data:`ONNX_ACTIVATIONS` (an activation right after a layer
 whose output nothing else reads becomes that layer's activation, otherwise
-an Activation node), ``Identity`` and ``Dropout`` (inference: nothing), and
+an Activation node), ``PRelu`` with constant slopes right after such a layer
+(a prelu layer: the slopes are its parameters), ``Identity`` and ``Dropout`` (inference: nothing), and
 the input prelude :mod:`nnbuilder.core.files.export_onnx` writes (``Gather`` of
 columns, ``Mul``/``Sin`` of them, ``Concat``, ``Sub`` mean, ``Div`` std), so
 an exported model comes back with its features and standardization. That
@@ -114,7 +115,7 @@ class _Reader:
     uses: dict[str, int]  # how many ONNX nodes read each tensor
     readers: dict[str, list]  # the ONNX nodes that read each tensor
     values: dict = field(default_factory=dict)  # tensor -> Feat | Out | Cmp
-    nodes: dict = field(default_factory=dict)  # nid -> {"type", "params", "inputs", "W", "b"}
+    nodes: dict = field(default_factory=dict)  # nid -> {"type", "params", "inputs", "W", "b"[, "alpha"]}
     sigmoid_of: dict = field(default_factory=dict)  # sigmoid(h)'s tensor -> h, for a swish
     input_id: str | None = None
     input_feat: Feat | None = None  # what the Input node computes
@@ -380,6 +381,27 @@ def _named_activation(r, node):
     _activation(r, node, node.input[0], act, alpha)
 
 
+def _prelu(r, node):
+    """PRelu(h, slope) of a layer's output that nothing else reads: the layer
+    becomes a prelu layer with those slopes (one, or one per unit)."""
+    _need(node, 2)
+    src = node.input[0]
+    v = r.values.get(src)
+    layer = r.nodes.get(v.nid) if isinstance(v, Out) else None
+    if layer is None or not v.raw or r.uses[src] != 1 or layer["params"]["activation"] != "linear":
+        raise _refuse(node, "a PRelu is read only right after a layer (Gemm, or MatMul + Add) "
+                      "whose output nothing else reads: its slopes are that layer's parameters")
+    units = layer["params"]["units"]
+    slope = _const(r, node, node.input[1]).reshape(-1)
+    if slope.size not in (1, units):
+        raise _refuse(node, f"{slope.size} slopes for {units} units (one, or one per unit)")
+    if not np.isfinite(slope).all():
+        raise _refuse(node, "a slope that is not a finite number")
+    layer["params"]["activation"] = "prelu"
+    layer["alpha"] = np.broadcast_to(slope, (units,)).astype(np.float64)
+    r.values[node.output[0]] = Out(v.nid)
+
+
 def _mul(r, node):
     _need(node, 2)
     a, b = (r.values.get(t) for t in node.input)
@@ -433,7 +455,7 @@ ONNX_OPS: dict[str, Callable] = {
     "Gemm": _gemm, "MatMul": _matmul, "Add": _add, "Concat": _concat,
     "Identity": _passthrough, "Dropout": _passthrough, "Gather": _gather,
     "Sub": _sub, "Div": _std, "Mul": _mul, "Scaler": _scaler, "Reshape": _reshape,
-    "Greater": _greater, "Cast": _cast, "Transpose": _transpose,
+    "Greater": _greater, "Cast": _cast, "Transpose": _transpose, "PRelu": _prelu,
     **{op: _named_activation for op in ONNX_ACTIVATIONS}, "Sigmoid": _sigmoid,
 }
 
@@ -544,6 +566,8 @@ def _document(r: _Reader, y: str, meta: dict, labels: list[str] | None) -> Model
             graph.connect(src, nid)
         if n.get("W") is not None:
             weights[nid] = {"W": n["W"], "b": n["b"]}
+            if n.get("alpha") is not None:
+                weights[nid]["alpha"] = n["alpha"]
         if n.get("std") is not None:
             weights[nid] = {"mean": n["mean"], "std": n["std"]}
     _layout(graph)

@@ -30,6 +30,7 @@ import numpy as np
 from ..data.datasets import CSV_OPTIONS, DATASETS, make_dataset
 from ..data.datasource import check_rows, relative_csv, resolve_csv
 from ..errors import GraphError, ModelFileError, NNBuilderError
+from ..functions.activations import ACTIVATIONS
 from ..functions.features import columns_needed
 from ..model.graph import Graph, GraphDictError
 from .modelschema import build_model_schema
@@ -57,7 +58,7 @@ class ModelDocument:
     """Everything a model file holds."""
 
     graph: Graph
-    weights: dict | None = None  # {node_id: {"W": ndarray, "b": ndarray | None}} (+ input {"mean", "std"})
+    weights: dict | None = None  # {node_id: {"W": ndarray, "b": ndarray | None[, "alpha": ndarray]}} (+ input {"mean", "std"})
     training: TrainConfig | None = None
     dataset: dict | None = None
     seed: int = 0
@@ -89,12 +90,21 @@ def _finite_or_raise(value: Any, path: str) -> None:
 
 def model_to_dict(doc: ModelDocument, folder: str | os.PathLike | None = None) -> dict:
     """The JSON-ready dict of ``doc``; raises ModelFileError on NaN/Inf.
-    For a file in ``folder``, a CSV file there or below is named relative to it."""
+    For a file in ``folder``, a CSV file there or below is named relative to it.
+    A layer's ``alpha`` is written when the graph makes it a prelu layer (its
+    initial slopes where the weights have none: the activation was just
+    switched to prelu), and only then."""
     weights = None
     if doc.weights is not None:
         weights = {}
         for nid, entry in doc.weights.items():
             names = ("mean", "std") if "mean" in entry else ("W", "b")
+            node = doc.graph.nodes.get(nid)
+            if "mean" not in entry and node is not None and \
+                    ACTIVATIONS[node.params.get("activation", "linear")].learned:
+                names += ("alpha",)
+                if entry.get("alpha") is None or np.shape(entry["alpha"]) != (node.params["units"],):
+                    entry = {**entry, "alpha": np.full(node.params["units"], node.alpha)}
             weights[nid] = {}
             for name in names:
                 arr = entry.get(name)
@@ -392,4 +402,17 @@ def _check_weights(graph: Graph, given: dict, fail) -> dict:
             fail(f"b must have {b.shape[0]} entries", f"$.weights.{nid}.b")
         weights[nid] = {"W": np.array(rows, dtype=np.float64),
                         "b": None if gb is None else np.array(gb, dtype=np.float64)}
+        slopes, ga = net.slopes.get(nid), entry.get("alpha")
+        if slopes is None and ga is not None:
+            fail(f"only a prelu layer learns slopes; node '{nid}' has activation "
+                 f"{net.nodes[nid].params['activation']}, so alpha must be left out",
+                 f"$.weights.{nid}.alpha")
+        if slopes is not None:
+            if ga is None:
+                fail(f"node '{nid}' is a prelu layer, so its weights need alpha: one learned "
+                     f"slope per unit ({slopes.shape[0]})", f"$.weights.{nid}")
+            if len(ga) != slopes.shape[0]:
+                fail(f"alpha must have {slopes.shape[0]} entries (one slope per unit), has {len(ga)}",
+                     f"$.weights.{nid}.alpha")
+            weights[nid]["alpha"] = np.array(ga, dtype=np.float64)
     return weights

@@ -24,7 +24,7 @@ from ..engine.config import TRAIN_CONSTRAINTS
 __all__ = ["build_model_schema", "schema_text", "SOURCE_SCHEMA"]
 
 #: The file in a source tree (what ``--write`` rewrites).
-SOURCE_SCHEMA = Path(__file__).resolve().parents[2] / "resources" / "model.schema.json"
+SOURCE_SCHEMA = Path(__file__).resolve().parents[3] / "resources" / "model.schema.json"
 
 _SEED = DATASET_CONSTRAINTS["seed"].schema()  # the network's seed has the data's range
 _NUMBERS = {"type": "array", "minItems": 1, "items": {"type": "number"}}
@@ -81,13 +81,15 @@ def _dataset() -> dict:
 def _weights() -> dict:
     layer = {"type": "object", "required": ["W", "b"], "additionalProperties": False, "properties": {
         "W": {"type": "array", "minItems": 1, "items": _NUMBERS},
-        "b": {"anyOf": [{"type": "null"}, _NUMBERS]}}}
+        "b": {"anyOf": [{"type": "null"}, _NUMBERS]},
+        "alpha": _NUMBERS}}
     stats = {"type": "object", "required": ["mean", "std"], "additionalProperties": False, "properties": {
         "mean": _NUMBERS,
         "std": {"type": "array", "minItems": 1, "items": {"type": "number", "exclusiveMinimum": 0}}}}
     return {"type": "object",
             "description": "Per weighted node id: W is fan_in rows of units columns (y = x W + b); b "
-                           "has units entries or is null without bias. Per Input node id with "
+                           "has units entries or is null without bias; alpha (prelu layers only) "
+                           "has units entries, the learned slopes. Per Input node id with "
                            "normalize = standardize: mean and std of each input feature.",
             "additionalProperties": {"anyOf": [layer, stats]}}
 

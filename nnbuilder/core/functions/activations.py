@@ -9,7 +9,10 @@ vector-Jacobian product, so softmax fits the same signature) into ``out``;
 ``a`` is ``g(z)`` from the forward pass so that sigmoid and tanh can use their
 output, as in the lecture (``sigma' = sigma (1 - sigma)``). ``out`` must not
 alias ``grad``. ``alpha`` is the slope of leaky ReLU and the scale of ELU and
-is ignored by the others.
+is ignored by the others. PReLU's ``alpha`` is its learned slopes, one per
+unit (an array of shape ``(n_units,)``, a view into the network's parameters,
+or one number where a curve is drawn); ``slope_grad(z, grad, out)`` writes
+``dL/dalpha`` summed over the batch, ``(n_units,)``.
 """
 from __future__ import annotations
 
@@ -33,6 +36,10 @@ class Activation:
     #: g'(z) is one number per unit (every activation but softmax, whose
     #: derivative mixes the units of a row)
     elementwise: bool = True
+    #: alpha is a trained parameter, one per unit (prelu): the layer owns
+    #: the slopes and ``slope_grad`` gives their gradient
+    learned: bool = False
+    slope_grad: Callable | None = None
 
 
 def _step(z, alpha, out):
@@ -106,6 +113,27 @@ def _leaky_relu(z, alpha, out):
 def _leaky_relu_back(z, a, grad, alpha, out):
     np.copyto(out, grad)
     out[z < 0] *= alpha
+    return out
+
+
+def _prelu(z, alpha, out):
+    # f(a) = max(0, a) + alpha min(0, a), as torch.nn.PReLU: alpha per unit.
+    np.minimum(z, 0.0, out=out)
+    out *= alpha
+    out += np.maximum(z, 0.0)
+    return out
+
+
+def _prelu_back(z, a, grad, alpha, out):
+    # f'(a) = 1 if a > 0 else alpha (alpha at 0, as PyTorch)
+    np.multiply(grad, alpha, out=out)
+    np.copyto(out, grad, where=z > 0)
+    return out
+
+
+def _prelu_slope_grad(z, grad, out):
+    # df/dalpha = min(0, a): dL/dalpha = sum over the batch of dL/df min(0, a)
+    np.add.reduce(np.minimum(z, 0.0) * grad, axis=0, out=out)
     return out
 
 
@@ -191,6 +219,10 @@ ACTIVATIONS: dict[str, Activation] = {
                    "g'(y) = 1 if y > 0 else 0"),
         Activation("leaky_relu", _leaky_relu, _leaky_relu_back,
                    "g(y) = y if y >= 0 else a*y", "g'(y) = 1 if y >= 0 else a"),
+        Activation("prelu", _prelu, _prelu_back,
+                   "g(y) = y if y > 0 else a*y, a learned per unit",
+                   "g'(y) = 1 if y > 0 else a; dg/da = min(0, y)",
+                   learned=True, slope_grad=_prelu_slope_grad),
         Activation("elu", _elu, _elu_back, "g(y) = y if y > 0 else a*(e^y - 1)",
                    "g'(y) = 1 if y > 0 else a*e^y"),
         Activation("softplus", _softplus, _softplus_back, "g(y) = ln(1 + e^y)",
@@ -204,6 +236,7 @@ ACTIVATIONS: dict[str, Activation] = {
     )
 }
 
-#: Default ``alpha`` per activation (leaky ReLU slope, ELU scale).
-DEFAULT_ALPHA = {"leaky_relu": 0.01, "elu": 1.0}
+#: Default ``alpha`` per activation (leaky ReLU slope, ELU scale, PReLU's
+#: initial slope: 0.25 as torch.nn.PReLU).
+DEFAULT_ALPHA = {"leaky_relu": 0.01, "elu": 1.0, "prelu": 0.25}
 

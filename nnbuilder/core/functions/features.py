@@ -13,8 +13,8 @@ import numpy as np
 
 from ..errors import DataError
 
-__all__ = ["FEATURES", "FEATURE_NAMES", "is_feature_name", "raw_column", "apply_features", "feature_stats",
-           "standardize", "offered_features", "feature_label", "feature_labels", "abbreviated"]
+__all__ = ["FEATURES", "FEATURE_NAMES", "is_feature_name", "raw_column", "raw_columns", "apply_features",
+           "feature_stats", "standardize", "offered_features", "feature_label", "feature_labels", "abbreviated"]
 
 FEATURES = {
     "x1": lambda X: X[:, 0],
@@ -34,6 +34,13 @@ def raw_column(name: str) -> int | None:
     if name.startswith("x") and name[1:].isdigit() and name[1] != "0":
         return int(name[1:]) - 1
     return None
+
+
+def raw_columns(names) -> list[int] | None:
+    """The 0-based data column of each name when every one is a raw column
+    ``x<k>`` (the features are then a choice of columns), else None."""
+    cols = [raw_column(n) for n in names]
+    return None if None in cols else cols
 
 
 def is_feature_name(name: str) -> bool:
@@ -113,12 +120,21 @@ def apply_features(X: np.ndarray, names) -> np.ndarray:
     return out
 
 
+_STATS_ROWS = 4096  # rows of the squared deviations summed at a time
+
+
 def feature_stats(F: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(mean, std) of each column of ``F`` ``(n_samples, n_features)``, for
     standardizing; a constant column gets std 1 so it maps to 0."""
     F = np.asarray(F, dtype=np.float64)
     mean = F.mean(axis=0)
-    std = F.std(axis=0)
+    # The squared deviations a block of rows at a time: a big table never
+    # gets a whole-table temporary (np.std's took 0.9 s on 30,000 x 784).
+    var = np.zeros(F.shape[1])
+    for lo in range(0, len(F), _STATS_ROWS):
+        d = F[lo:lo + _STATS_ROWS] - mean
+        var += np.einsum("ij,ij->j", d, d)
+    std = np.sqrt(var / len(F)) if len(F) else np.full(F.shape[1], np.nan)
     std[~(std > 1e-12)] = 1.0
     return mean, std
 

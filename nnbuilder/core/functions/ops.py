@@ -9,7 +9,7 @@ its output buffer ``out`` (shape ``(n, width)``) and offers
 - ``backward()``: read ``g``, the loss gradient with respect to ``out``, and
   write or add (``acc``) the gradient with respect to each input into that
   input's gradient buffer, and the weight gradients into ``dW``/``db``
-  (None: nothing to do).
+  (and a PReLU layer's slope gradient into ``dalpha``) (None: nothing to do).
 
 Everything is preallocated here, so a training step allocates (almost)
 nothing; ops write with ``out=``.
@@ -42,6 +42,7 @@ class OpSlots:
     targets: list  # per input: (its gradient buffer or None, add instead of write)
     weights: tuple | None = None  # (W (fan_in, units), b (units,) or None) of a weighted node
     grads: tuple | None = None  # (dW, db) laid out like ``weights``
+    slopes: tuple | None = None  # (alpha (units,), dalpha (units,)) of a layer whose activation learns them
 
     def zeros(self) -> np.ndarray:
         return np.zeros((self.n, self.width), dtype=self.dtype)
@@ -68,15 +69,17 @@ class DenseOp:
     """``a = g(x W + b)``; the Output node's ``dz`` is written by the loss step."""
 
     __slots__ = ("x", "xT", "W", "WT", "b", "dW", "db", "z", "a", "dz", "g", "gin", "acc",
-                 "act", "alpha", "fused_output", "linear", "tmp")
+                 "act", "alpha", "fused_output", "linear", "tmp", "dalpha")
 
-    def __init__(self, x, W, b, dW, db, z, a, dz, g, gin, acc, act, alpha, fused_output):
+    def __init__(self, x, W, b, dW, db, z, a, dz, g, gin, acc, act, alpha, fused_output,
+                 dalpha=None):
         self.x, self.xT, self.W, self.WT, self.b = x, x.T, W, W.T, b
         self.dW, self.db, self.z, self.a, self.dz, self.g = dW, db, z, a, dz, g
         self.gin, self.acc, self.act, self.alpha = gin, acc, act, alpha
         self.fused_output = fused_output
         self.linear = act.name == "linear"
         self.tmp = np.zeros_like(gin) if (gin is not None and acc) else None
+        self.dalpha = dalpha  # the learned slopes' gradient (prelu), else None
 
     @property
     def out(self):
@@ -93,6 +96,8 @@ class DenseOp:
         dz = self.dz
         if not self.linear and not self.fused_output:
             self.act.backward(self.z, self.a, self.g, self.alpha, dz)
+        if self.dalpha is not None:  # g is dL/df (the Output's too: prelu is never fused)
+            self.act.slope_grad(self.z, self.g, self.dalpha)
         np.matmul(self.xT, dz, out=self.dW)
         if self.db is not None:
             np.add.reduce(dz, axis=0, out=self.db)
@@ -193,7 +198,8 @@ def _weighted(s: OpSlots, fused_output: bool) -> DenseOp:
     a = z if act.name == "linear" else s.zeros()
     dz = s.g if act.name == "linear" else s.zeros()
     gin, acc = s.targets[0]
-    return DenseOp(s.xs[0], W, b, dW, db, z, a, dz, s.g, gin, acc, act, s.alpha, fused_output)
+    alpha, dalpha = s.slopes if act.learned else (s.alpha, None)
+    return DenseOp(s.xs[0], W, b, dW, db, z, a, dz, s.g, gin, acc, act, alpha, fused_output, dalpha)
 
 
 def dense_op(s: OpSlots) -> DenseOp:

@@ -23,7 +23,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from ..functions.activations import DEFAULT_ALPHA
+from ..functions.activations import ACTIVATIONS, DEFAULT_ALPHA
 from ..errors import GraphError
 from .events import Event
 from .nodetypes import (INPUT, MAX_UNITS, MERGE, NO_INPUT, NODE_SPECS, NORMALIZE, OUTPUT, SINGLE,
@@ -90,7 +90,8 @@ class Node:
 
     @property
     def alpha(self) -> float:
-        """The activation parameter in force (leaky ReLU slope, ELU scale)."""
+        """The activation parameter in force (leaky ReLU slope, ELU scale,
+        the slope a prelu layer's units start from before they learn their own)."""
         a = self.params.get("alpha")
         return DEFAULT_ALPHA.get(self.params.get("activation"), 0.0) if a is None else float(a)
 
@@ -375,18 +376,20 @@ class Graph:
         return widths
 
     def param_count(self, node_id: str) -> tuple[int, str]:
-        """Learnable parameters of one node and the arithmetic, e.g. ``(16, "3x4 + 4 = 16")``."""
+        """Learnable parameters of one node and the arithmetic, e.g. ``(16, "3x4 + 4 = 16")``:
+        weights, biases, then a prelu layer's slopes (``"2x4 + 4 + 4 = 16"``)."""
         node = self.node(node_id)
         if not NODE_SPECS[node.type].weighted:
             return 0, "0"
         ins = self.inputs_of(node_id)
         fan_in = self.widths().get(ins[0]) if len(ins) == 1 else None
         units = node.params["units"]
-        bias = f" + {units}" if node.params["bias"] else ""
+        extra = [units] * (bool(node.params["bias"]) + ACTIVATIONS[node.params["activation"]].learned)
+        tail = "".join(f" + {k}" for k in extra)
         if fan_in is None:  # not connected yet: the count is not known
-            return 0, f"?x{units}{bias} = ?"
-        n = fan_in * units + (units if node.params["bias"] else 0)
-        return n, f"{fan_in}x{units}{bias} = {n}"
+            return 0, f"?x{units}{tail} = ?"
+        n = fan_in * units + sum(extra)
+        return n, f"{fan_in}x{units}{tail} = {n}"
 
     def total_params(self) -> int:
         return sum(self.param_count(n)[0] for n in self.nodes)

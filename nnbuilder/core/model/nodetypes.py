@@ -221,6 +221,15 @@ def _loss_problems(p: dict) -> list[tuple[str, str, str]]:
     return out
 
 
+def _activation_problems(p: dict) -> list[tuple[str, str]]:
+    """An Activation node has no parameters, so it cannot learn prelu's slopes."""
+    if ACTIVATIONS[p["activation"]].learned:
+        return [("learned_activation", f"{p['activation']} learns one slope per unit, a parameter "
+                 "of the layer: choose it as the activation of a Dense or Output layer (an "
+                 "Activation node has no parameters)")]
+    return []
+
+
 def _first(ins: list[int]) -> int:
     return ins[0]
 
@@ -263,7 +272,7 @@ _ENTRIES = (
         "activation", "Activation", "Activation", "f(x), element-wise",
         "A non-linearity applied element-wise.",
         {"activation": Param("relu", _ACTIVATION), "alpha": _ALPHA}, SINGLE, ops.activation_op,
-        lambda p, w: p["activation"], width=_first),
+        lambda p, w: p["activation"], width=_first, problems=_activation_problems),
     NodeType(
         "dropout", "Dropout", "Dropout",
         "y = m * x / (1 - p), m ~ Bernoulli(1 - p) while training; y = x otherwise",

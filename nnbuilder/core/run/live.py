@@ -24,11 +24,14 @@ process, ``send`` only puts the command on a queue that a sender thread
 writes to the socket, and snapshots are read only when ``poll`` says they
 are there; in the worker process, snapshots go out from their own thread
 while the loop keeps training and reading commands, a newer snapshot
-replacing an unsent one. Training data crosses the pipe once: a later
-``replace``/``reset`` with equal data refers to it by key.
+replacing an unsent one. Training data goes to the worker once, as a
+file it maps (memory-backed where the system has /dev/shm; the worker removes
+the name): a later ``replace``/``reset`` with equal data refers to it by key,
+and the same data object is hashed only once.
 """
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import os
 import pickle
@@ -37,20 +40,27 @@ import socket
 import subprocess
 import threading
 import traceback
+import weakref
 from multiprocessing.connection import Connection
 from typing import Callable
 
-from .protocol import (DataRef, DataStore, FetchMoment, Pause, Play, Quit, Replace, RequestSnapshot,
+from .protocol import (DataRef, DataStore, FetchMoment, MappedData, Pause, Play, Quit, Replace, RequestSnapshot,
                        Reset, Rewind, RunSpec, SetLoss, SetSpeed, SetWeight, ShareData, Start, Step, StepOn,
-                       StepEpoch, UpdateConfig, data_key)
+                       StepEpoch, UpdateConfig, data_bytes, data_key)
 from .snapshot import ALL_PARTS, LiveSnapshot, SnapshotBox, error_snapshot
-from .worker import Run, Unreadable, queue_receiver, serve, serve_fd, worker_command
+from .worker import Run, Unreadable, machine_cores, queue_receiver, serve, serve_fd, worker_command
 
-# The worker trains small batches on one core: BLAS threads would only take the
-# window's core from it (and the window's from the worker).
-ONE_BLAS_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+def worker_env() -> dict:
+    """The worker's environment: BLAS may start a thread per core; the
+    worker uses them only for large layers (see
+    :func:`~nnbuilder.core.run.worker.blas_threads_for`), one otherwise."""
+    cores = str(machine_cores())
+    return {**os.environ, "OPENBLAS_NUM_THREADS": cores, "OMP_NUM_THREADS": cores, "MKL_NUM_THREADS": cores}
 
-__all__ = ["LiveHost", "LiveTrainer", "LiveProcess", "LiveSnapshot", "RunSpec", "ALL_PARTS",
+# Data of at least this many bytes goes to the worker as a mapped file, not pickled.
+MAP_BYTES = 1 << 20
+
+__all__ = ["LiveHost", "LiveTrainer", "LiveProcess", "DataStager", "SpareWorker", "LiveSnapshot", "RunSpec", "ALL_PARTS",
            "serve_fd"]
 
 
@@ -193,30 +203,162 @@ class LiveTrainer(LiveHost):
         self._thread.join(timeout)
 
 
+class DataStager:
+    """Gets big training data ready for a worker before one is asked for:
+    its key (:func:`data_key`) and its file (:class:`MappedData`), made on a
+    thread of its own as soon as the data is known (:meth:`stage`), so that
+    Train sends it at once. Holds at most one staged file (a newer data set
+    replaces it); a :class:`LiveProcess` given the stager takes the file it
+    stages (:meth:`take`), or makes its own."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._job: tuple | None = None  # (data weakref, thread, result dict)
+        self._taken = lambda: None  # a weak reference to the data taken last (not staged again)
+
+    def stage(self, data) -> None:
+        """Start getting ``data`` ready (nothing for small data or data staged already)."""
+        if data is None or data_bytes(data) < MAP_BYTES:
+            return
+        with self._lock:
+            if (self._job is not None and self._job[0]() is data) or self._taken() is data:
+                return
+            self._drop()
+            result: dict = {}
+            thread = threading.Thread(target=self._make, args=(data, result), name="nnbuilder-stage-data",
+                                      daemon=True)
+            self._job = (weakref.ref(data), thread, result)
+            thread.start()
+
+    @staticmethod
+    def _make(data, result: dict) -> None:
+        try:
+            result["key"] = data_key(data)
+            mapped = MappedData.write(data)
+            _UNTAKEN.add(mapped.path)
+            result["mapped"] = mapped
+        except Exception:  # noqa: BLE001 - the process host makes its own then, and reports
+            pass
+
+    def take(self, data) -> tuple | None:
+        """(key, MappedData) of ``data`` when it was staged (waits for it to
+        be ready), else None. The file is the caller's from then on."""
+        with self._lock:
+            job = self._job
+            if job is None or job[0]() is not data:
+                return None
+            self._job, self._taken = None, job[0]
+        job[1].join()
+        result = job[2]
+        if "mapped" not in result:
+            return None
+        _UNTAKEN.discard(result["mapped"].path)
+        return result["key"], result["mapped"]
+
+    def _drop(self) -> None:
+        job, self._job = self._job, None
+        if job is not None:
+            threading.Thread(target=_remove_when_made, args=(job,), daemon=True).start()
+
+    def close(self) -> None:
+        """Remove the staged file (the window closes, or the data went)."""
+        with self._lock:
+            self._drop()
+
+
+def _remove_when_made(job) -> None:
+    job[1].join()
+    mapped = job[2].get("mapped")
+    if mapped is not None:
+        _UNTAKEN.discard(mapped.path)
+        try:
+            os.unlink(mapped.path)
+        except OSError:
+            pass
+
+
+_UNTAKEN: set = set()  # staged files no worker took: removed at exit at the latest
+
+
+@atexit.register
+def _remove_untaken() -> None:
+    for path in list(_UNTAKEN):
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+
+def _spawn() -> tuple[subprocess.Popen, Connection]:
+    """A fresh process running the worker (this interpreter, or a frozen
+    app's own executable: worker_command; not multiprocessing's spawn, which
+    re-imports the caller's __main__), connected by a socket pair that
+    carries pickled messages both ways; it waits for its :class:`Start`."""
+    ours, theirs = socket.socketpair()
+    proc = subprocess.Popen(worker_command(theirs.fileno()), pass_fds=[theirs.fileno()],
+                            stdin=subprocess.DEVNULL, env=worker_env())
+    theirs.close()
+    return proc, Connection(ours.detach())
+
+
+class SpareWorker:
+    """A worker process started before it is needed (its interpreter and
+    imports take a second or more): it waits, without polling, for the run a
+    :class:`LiveProcess` gives it. The window keeps one while it has big data
+    and no run."""
+
+    def __init__(self):
+        self._proc, self._conn = _spawn()
+
+    @property
+    def alive(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def hand_over(self) -> tuple[subprocess.Popen, Connection]:
+        proc, conn = self._proc, self._conn
+        self._proc = self._conn = None
+        return proc, conn
+
+    def close(self) -> None:
+        """End the waiting process (closing its socket ends it; killed if it lingers)."""
+        if self._proc is None:
+            return
+        self._conn.close()
+        try:
+            self._proc.wait(2.0)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait(1.0)
+        self._proc = self._conn = None
+
+
 class LiveProcess(LiveHost):
     """The run in a child process, over a socket pair; see the module docstring.
 
     ``backlog`` is the number of commands not yet handed to the socket,
-    ``bytes_sent`` what crossed it so far.
+    ``bytes_sent`` what crossed it so far, ``data_shared`` how many data
+    sets went to the worker (each once).
     """
 
-    def __init__(self, spec: RunSpec):
-        # A fresh process running the worker (this interpreter, or a frozen
-        # app's own executable: worker_command; not multiprocessing's spawn,
-        # which re-imports the caller's __main__), connected by a socket pair
-        # that carries pickled messages both ways.
-        ours, theirs = socket.socketpair()
-        self._proc = subprocess.Popen(
-            worker_command(theirs.fileno()), pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL,
-            env={**os.environ, **ONE_BLAS_THREAD})
-        theirs.close()
-        self._conn = Connection(ours.detach())
+    def __init__(self, spec: RunSpec, stager: DataStager | None = None, spare: "SpareWorker | None" = None):
+        """``stager``: where big data may be ready already; ``spare``: a worker
+        process started ahead, used when it is still alive."""
+        if spare is not None and spare.alive:
+            self._proc, self._conn = spare.hand_over()
+        else:
+            if spare is not None:
+                spare.close()
+            self._proc, self._conn = _spawn()
         self._box = SnapshotBox()
         self._broken = False
         self._outgoing: queue.Queue = queue.Queue()
         self._delivered = 0
         self.bytes_sent = 0
+        self.data_shared = 0
         self._worker_data = DataStore()  # which data the worker holds, by key
+        self._keys: dict[int, tuple] = {}  # id(data) -> (a weak reference to it, its key)
+        self._files: list[str] = []  # data files written for the worker (it removes them)
+        self._stager = stager
         self._sender = threading.Thread(target=self._send_commands, name="nnbuilder-commands",
                                         daemon=True)
         self._outgoing.put(Start(spec))
@@ -252,19 +394,45 @@ class LiveProcess(LiveHost):
 
     def _encode(self, msg) -> list[bytes]:
         """``msg`` pickled, data the worker holds replaced by its key (new
-        data shared first). Hashing and pickling run here, off the GUI thread."""
+        data shared first, written to a file the worker maps when it is
+        big). Hashing, writing and pickling run here, off the GUI thread."""
         spec = getattr(msg, "spec", None)
         if spec is None or isinstance(spec.data, DataRef):
             return [pickle.dumps(msg, pickle.HIGHEST_PROTOCOL)]
-        key = data_key(spec.data)
-        parts = [] if key in self._worker_data else [ShareData(key, spec.data)]
-        parts.append(dataclasses.replace(msg, spec=dataclasses.replace(spec, data=DataRef(key))))
-        bufs = [pickle.dumps(p, pickle.HIGHEST_PROTOCOL) for p in parts]
+        staged = self._stager.take(spec.data) if self._stager is not None else None
+        key = staged[0] if staged is not None else self._key_of(spec.data)
+        parts = []
+        if staged is not None:
+            self._files.append(staged[1].path)
+            self._keys[id(spec.data)] = (weakref.ref(spec.data), key)
         if key in self._worker_data:  # the worker's store sees the same sequence
             self._worker_data.get(key)
         else:
-            self._worker_data.put(key, True)
-        return bufs
+            nbytes = data_bytes(spec.data)
+            shared = spec.data
+            if staged is not None:
+                shared = staged[1]
+            elif nbytes >= MAP_BYTES:
+                shared = MappedData.write(spec.data)
+                self._files.append(shared.path)
+            parts.append(ShareData(key, shared))
+            self._worker_data.put(key, True, nbytes)
+            self.data_shared += 1
+        parts.append(dataclasses.replace(msg, spec=dataclasses.replace(spec, data=DataRef(key))))
+        return [pickle.dumps(p, pickle.HIGHEST_PROTOCOL) for p in parts]
+
+    def _key_of(self, data) -> str:
+        """:func:`data_key` of ``data``, computed once per data object."""
+        known = self._keys.get(id(data))
+        if known is not None and known[0]() is data:
+            return known[1]
+        key = data_key(data)
+        try:
+            self._keys = {i: v for i, v in self._keys.items() if v[0]() is not None}
+            self._keys[id(data)] = (weakref.ref(data), key)
+        except TypeError:  # an object without weak references: hashed each time
+            pass
+        return key
 
     def _report(self, error: str) -> None:
         last = self._box.peek()
@@ -306,3 +474,9 @@ class LiveProcess(LiveHost):
             self._proc.kill()
             self._proc.wait(1.0)
         self._conn.close()
+        for path in self._files:  # those the worker did not take (it removes what it maps)
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+        self._files.clear()

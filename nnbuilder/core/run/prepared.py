@@ -34,6 +34,7 @@ class Prepared:
     network: Network | None = None
     data: TrainData | None = None
     reason: str | None = None
+    data_key: tuple | None = None  # what ``data`` was made from (see :func:`data_needs`)
 
     @property
     def input_stats(self):
@@ -51,10 +52,22 @@ class Prepared:
         return net
 
 
+def data_needs(net: Network, data_version, split: tuple[float, int]) -> tuple:
+    """Everything :class:`TrainData` is made from besides the dataset (known
+    by its version): the Input node's features and normalization, the
+    Output's width and loss, the dtype, the split. Layers in between do not
+    change the data, so an edit of them keeps it."""
+    return (data_version, tuple(split), tuple(net.features), net.standardize, net.dtype.str,
+            net.n_outputs, net.loss.name)
+
+
 def prepare(key: tuple, graph, dataset, data_error: str | None, split: tuple[float, int],
-            optimizer: str) -> Prepared:
-    """Compile ``graph`` and fit ``dataset`` (split ``(fraction, seed)``) to it;
-    a Prepared that says why not when they do not go together."""
+            optimizer: str, previous: Prepared | None = None) -> Prepared:
+    """Compile ``graph`` and fit ``dataset`` (split ``(fraction, seed)``, its
+    version ``key[1]``) to it; a Prepared that says why not when they do not
+    go together. The training data of ``previous`` is taken as it is (the
+    same object) when it was made from the same things (:func:`data_needs`):
+    a structural edit of the hidden layers never copies the table again."""
     if data_error or dataset is None:
         return Prepared(key, reason=data_error or "there is no data")
     errors = graph.errors()
@@ -63,10 +76,14 @@ def prepare(key: tuple, graph, dataset, data_error: str | None, split: tuple[flo
     net = None
     try:
         net = Network(graph)
-        data = TrainData.from_dataset(dataset, net, *split)
+        needs = data_needs(net, key[1], split)
+        if previous is not None and previous.data is not None and previous.data_key == needs:
+            data = previous.data
+        else:
+            data = TrainData.from_dataset(dataset, net, *split)
         if data.input_stats is not None:
             net.set_input_stats(*data.input_stats)
     except NNBuilderError as e:  # the data does not fit the network (it still draws weights)
         return Prepared(key, net, reason=str(e))
     # The chosen optimizer may refuse (the perceptron rule's demands).
-    return Prepared(key, net, data, OPTIMIZERS[optimizer].refusal(net, data) or None)
+    return Prepared(key, net, data, OPTIMIZERS[optimizer].refusal(net, data) or None, needs)

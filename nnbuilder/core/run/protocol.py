@@ -5,12 +5,17 @@ A host (:mod:`nnbuilder.core.run.live`) turns each call (``play()``,
 run applies them in order with :func:`nnbuilder.core.run.worker.apply`, so the
 last command of a kind wins. The thread host hands the objects over as they
 are; the process host pickles them, after replacing training data the worker
-already holds by a :class:`DataRef` (see :class:`DataStore`).
+already holds by a :class:`DataRef` (see :class:`DataStore`). New training
+data goes once, as a file the worker maps (:class:`MappedData`), never
+through the pipe: only its description is pickled.
 """
 from __future__ import annotations
 
 import hashlib
+import mmap
+import os
 import pickle
+import tempfile
 from collections import OrderedDict
 from dataclasses import dataclass, fields, is_dataclass
 
@@ -24,7 +29,8 @@ from ..engine.trainer import Trainer
 
 __all__ = ["RunSpec", "Command", "Play", "Pause", "Step", "StepEpoch", "SetSpeed",
            "UpdateConfig", "SetLoss", "SetWeight", "StepOn", "Replace", "Reset",
-           "RequestSnapshot", "FetchMoment", "Rewind", "Quit", "Start", "ShareData", "DataRef", "DataStore", "data_key"]
+           "RequestSnapshot", "FetchMoment", "Rewind", "Quit", "Start", "ShareData", "DataRef", "DataStore", "data_key",
+           "MappedData", "data_bytes"]
 
 
 @dataclass(frozen=True)
@@ -172,10 +178,82 @@ class Start:
 
 @dataclass(frozen=True)
 class ShareData:
-    """Training data sent once, under ``key``."""
+    """Training data sent once, under ``key``: the data itself (small), or
+    the file it was written to (:class:`MappedData`)."""
 
     key: str
-    data: TrainData
+    data: "TrainData | MappedData"
+
+
+_ALIGN = 64
+
+
+def data_bytes(data: TrainData) -> int:
+    """The bytes of the arrays of ``data``."""
+    return sum(v.nbytes for f in fields(data) if isinstance(v := getattr(data, f.name), np.ndarray))
+
+
+def _shared_folder() -> str:
+    """Memory-backed files where there are (/dev/shm), else the temporary folder."""
+    shm = "/dev/shm"
+    return shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else tempfile.gettempdir()
+
+
+@dataclass(frozen=True)
+class MappedData:
+    """A :class:`TrainData` whose arrays were written to the file ``path``
+    (``arrays``: field name to (offset, dtype, shape)); ``rest`` holds the
+    other fields. The receiver maps the file read-only and removes it
+    (:meth:`load`): the arrays are then the file's pages, not a copy."""
+
+    path: str
+    arrays: dict
+    rest: dict
+
+    @classmethod
+    def write(cls, data: TrainData, folder: str | None = None) -> "MappedData":
+        """Write the arrays of ``data`` to a new file (in ``folder``, by default
+        memory-backed) and describe it."""
+        fd, path = tempfile.mkstemp(prefix="nnbuilder-data-", suffix=".bin", dir=folder or _shared_folder())
+        arrays, rest, offset = {}, {}, 0
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                for f in fields(data):
+                    v = getattr(data, f.name)
+                    if not isinstance(v, np.ndarray) or v.dtype.hasobject:
+                        rest[f.name] = v
+                        continue
+                    pad = -offset % _ALIGN
+                    fh.write(b"\0" * pad)
+                    offset += pad
+                    a = np.ascontiguousarray(v)
+                    arrays[f.name] = (offset, a.dtype.str, a.shape)
+                    fh.write(memoryview(a.reshape(-1)).cast("B"))
+                    offset += a.nbytes
+        except BaseException:
+            os.unlink(path)
+            raise
+        return cls(path, arrays, rest)
+
+    def load(self) -> TrainData:
+        """The data, its arrays mapped from the file (read-only); the file's
+        name is removed (the mapping lives on until its arrays are dropped)."""
+        try:
+            with open(self.path, "rb") as fh:
+                size = os.fstat(fh.fileno()).st_size
+                buf = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        finally:
+            try:
+                os.unlink(self.path)
+            except OSError:
+                pass
+        values = dict(self.rest)
+        for name, (offset, dtype, shape) in self.arrays.items():
+            dt = np.dtype(dtype)
+            count = int(np.prod(shape, dtype=np.int64))
+            values[name] = np.frombuffer(buf, dtype=dt, count=count, offset=offset).reshape(shape) \
+                if count else np.empty(shape, dtype=dt)
+        return TrainData(**values)
 
 
 def data_key(data: TrainData) -> str:
@@ -201,16 +279,19 @@ def data_key(data: TrainData) -> str:
 
 
 class DataStore:
-    """The last ``capacity`` data sets by key, least recently used dropped.
+    """The last ``capacity`` data sets by key, least recently used dropped,
+    and older ones dropped while they hold more than ``budget`` bytes
+    together (the newest is always kept).
 
-    The process host keeps one (holding no data, only keys) and the worker
-    keeps one; both see the same puts and gets in the same order, so the host
-    knows exactly which data the worker still holds.
+    The process host keeps one (holding no data, only keys and sizes) and
+    the worker keeps one; both see the same puts and gets in the same order,
+    so the host knows exactly which data the worker still holds.
     """
 
-    def __init__(self, capacity: int = 4):
-        self.capacity = capacity
+    def __init__(self, capacity: int = 4, budget: int = 256 << 20):
+        self.capacity, self.budget = capacity, budget
         self._items: OrderedDict = OrderedDict()
+        self._sizes: dict[str, int] = {}
 
     def __contains__(self, key: str) -> bool:
         return key in self._items
@@ -219,8 +300,11 @@ class DataStore:
         self._items.move_to_end(key)
         return self._items[key]
 
-    def put(self, key: str, value) -> None:
+    def put(self, key: str, value, nbytes: int = 0) -> None:
         self._items[key] = value
+        self._sizes[key] = nbytes
         self._items.move_to_end(key)
-        while len(self._items) > self.capacity:
-            self._items.popitem(last=False)
+        while len(self._items) > self.capacity or \
+                (len(self._items) > 1 and sum(self._sizes[k] for k in self._items) > self.budget):
+            old, _ = self._items.popitem(last=False)
+            del self._sizes[old]

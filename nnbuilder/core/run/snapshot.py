@@ -55,6 +55,8 @@ class LiveSnapshot:
     # ones the next step will draw; None otherwise.
     last_rows: np.ndarray | None = None
     next_rows: np.ndarray | None = None
+    blas_threads: int = 1  # the BLAS threads the run trains with (as the BLAS library says)
+    slopes: dict = field(default_factory=dict)  # {node_id: alpha (units,)} of the prelu layers
 
 
 def build_snapshot(trainer: Trainer, parts=ALL_PARTS, **status) -> LiveSnapshot:
@@ -63,7 +65,7 @@ def build_snapshot(trainer: Trainer, parts=ALL_PARTS, **status) -> LiveSnapshot:
 
     ``status`` gives the fields the trainer does not know (``serial``,
     ``generation``, ``elapsed``, ``steps_per_sec``, ``running``, ``rows``,
-    ``events``, ``error``, ``applied``, ``moment``). Reads the trainer, writes
+    ``events``, ``error``, ``applied``, ``moment``, ``blas_threads``). Reads the trainer, writes
     nothing.
     """
     net = trainer.network
@@ -82,8 +84,10 @@ def build_snapshot(trainer: Trainer, parts=ALL_PARTS, **status) -> LiveSnapshot:
     timeline = trainer.timeline
     if "timeline" in parts and timeline is not None:
         status.setdefault("timeline", timeline.table())
+    theta = net.theta.copy()
     return LiveSnapshot(
-        step=trainer.step, epoch=trainer.epoch, weights=net.unflatten(net.theta.copy()),
+        step=trainer.step, epoch=trainer.epoch, weights=net.unflatten(theta),
+        slopes=net.unflatten_slopes(theta),
         stats=stats, last=dict(trainer.history.last), metric_name=trainer.metric_name,
         config=TrainConfig(**trainer.config.to_dict()),
         confusion=None if report is None else report.confusion, report=report, stop_reason=trainer.stop_reason,

@@ -35,7 +35,7 @@ stride (``trainer.timeline``; None keeps nothing and costs nothing).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -99,6 +99,7 @@ class MomentWeights:
     at: float
     train_loss: float
     weights: dict
+    slopes: dict = field(default_factory=dict)  # {node_id: alpha (units,)} of the prelu layers
 
 
 def capture(trainer) -> Moment:
@@ -208,6 +209,7 @@ class Timeline:
         """Restore ``trainer`` to the moment at ``step`` and forget the moments after it."""
         moment = self.find(step)
         restore(trainer, moment)
+        trainer.last_batch = None  # the rows of a step after this moment: not this run's any more
         self.moments = [m for m in self.moments if m.step <= step]
         self.nbytes = sum(m.nbytes for m in self.moments)
         return moment
@@ -217,7 +219,9 @@ class Timeline:
         m = self.nearest(step)
         if m is None:
             return None
-        return MomentWeights(m.step, m.epoch, m.at, m.train_loss, network.unflatten(m.theta.copy()))
+        theta = m.theta.copy()
+        return MomentWeights(m.step, m.epoch, m.at, m.train_loss, network.unflatten(theta),
+                             network.unflatten_slopes(theta))
 
     def table(self) -> np.ndarray:
         """The kept moments, one row each: :data:`TIMELINE_COLUMNS` ``(len, 4)``, float64."""

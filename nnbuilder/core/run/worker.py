@@ -21,6 +21,7 @@ commands, and each newer snapshot replaces the unsent one in a
 from __future__ import annotations
 
 import dataclasses
+import os
 import queue
 import sys
 import threading
@@ -29,13 +30,21 @@ import traceback
 from multiprocessing.connection import Connection
 from typing import Callable, Iterable
 
-from .protocol import (Command, DataRef, DataStore, FetchMoment, Pause, Play, Quit, Replace,
+from .protocol import (Command, DataRef, DataStore, FetchMoment, MappedData, data_bytes, Pause, Play, Quit, Replace,
                        RequestSnapshot, Reset, Rewind, RunSpec, SetLoss, SetSpeed, SetWeight,
                        ShareData, Start, Step, StepEpoch, StepOn, UpdateConfig)
 from .snapshot import ALL_PARTS, LiveSnapshot, SnapshotBox, build_snapshot, error_snapshot
 from .timeline import Timeline
 
-__all__ = ["Run", "Unreadable", "apply", "serve", "serve_fd", "queue_receiver"]
+__all__ = ["Run", "Unreadable", "apply", "serve", "serve_fd", "queue_receiver", "blas_threads_for",
+           "blas_threads", "machine_cores", "BLAS_WORK"]
+
+# A layer whose step multiplies at least this many numbers (batch x fan-in x
+# units) trains on every core. Below it BLAS threads cost more than they give:
+# on the 2-core test machine, shared, a (64 x 784) @ (784 x 128) product (the
+# 784-128-10 network at batch 64: 6.4 million) took 0.8 ms on one thread and
+# 24 ms on two; one of 8192 rows 43 ms and 52 ms (bench_engine.py --mnist).
+BLAS_WORK = 1 << 26
 
 IDLE_GAP = 0.5  # seconds between chunks beyond which the run was paused, not training
 RATE_WINDOW = 0.5  # seconds over which steps/s is measured
@@ -47,10 +56,42 @@ CHUNK_SECONDS = 0.004
 MAX_CHUNK = 2000
 
 
-class Run:
-    """The state of one live run; see the module docstring."""
+def machine_cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
-    def __init__(self, spec: RunSpec, chunk: int = 25):
+
+def blas_threads_for(network, batch_size: int, cores: int) -> int:
+    """BLAS threads for training ``network`` in batches of ``batch_size``:
+    every core when one of its layers does at least :data:`BLAS_WORK`
+    multiplications a step, else one."""
+    work = max((batch_size * fan_in * units for _, fan_in, units, _ in network.layout.values()), default=0)
+    return cores if work >= BLAS_WORK else 1
+
+
+def blas_threads() -> int:
+    """The BLAS threads of this process now, as the BLAS library reports them."""
+    from threadpoolctl import threadpool_info
+
+    counts = [p["num_threads"] for p in threadpool_info() if p.get("user_api") == "blas"]
+    return max(counts, default=1)
+
+
+class Run:
+    """The state of one live run; see the module docstring.
+
+    With ``own_threads`` (the worker process) the run sets its process's
+    BLAS threads for the network it trains (:func:`blas_threads_for`);
+    otherwise it leaves them as they are. ``blas_threads`` is the count in
+    use, as the BLAS library reports it."""
+
+    def __init__(self, spec: RunSpec, chunk: int = 25, own_threads: bool = False):
+        self.own_threads = own_threads
+        self.blas_threads = 1
+        self._threads_for = None  # (network, batch size) the threads were set for
         self.chunk = self.min_chunk = chunk  # steps per chunk: from ``chunk``, grown to ~CHUNK_SECONDS
         self.generation = 0
         self.running = False
@@ -81,6 +122,21 @@ class Run:
         now = time.perf_counter()
         self._speed_mark = self._rate_mark = (now, trainer.step)
         self._rate = 0.0
+        self.fit_threads()
+
+    def fit_threads(self) -> None:
+        """Set the BLAS threads for the network and batch size now (once per pair)."""
+        t = self.trainer
+        wanted = (t.network, t.batch_size)
+        if self._threads_for is not None and self._threads_for[0] is wanted[0] and \
+                self._threads_for[1] == wanted[1]:
+            return
+        self._threads_for = wanted
+        if self.own_threads:
+            from threadpoolctl import threadpool_limits
+
+            threadpool_limits(blas_threads_for(t.network, t.batch_size, machine_cores()), user_api="blas")
+        self.blas_threads = blas_threads()
 
     # ------------------------------------------------------------ training
     def allowed_steps(self) -> int:
@@ -148,7 +204,7 @@ class Run:
         return build_snapshot(
             self.trainer, parts, serial=self.serial, generation=self.generation, elapsed=self.elapsed,
             steps_per_sec=self._rate, running=self.busy, rows=rows, events=events, error=self.error,
-            applied=self.applied, moment=moment)
+            applied=self.applied, moment=moment, blas_threads=self.blas_threads)
 
 
 # ------------------------------------------------------------------ commands
@@ -226,6 +282,7 @@ def _set_speed(run: Run, cmd: SetSpeed) -> None:
 @_handles(UpdateConfig)
 def _update_config(run: Run, cmd: UpdateConfig) -> None:
     run.trainer.update_config(**cmd.changes)
+    run.fit_threads()
 
 
 def _record(run: Run) -> None:
@@ -254,6 +311,7 @@ def _replace(run: Run, cmd: Replace) -> None:
     run.running = cmd.resume and run.running
     current = spec.keep if spec.keep is not None else t.network.get_weights()
     kept = t.replace_network(network, spec.data, current)
+    run.fit_threads()
     _record(run)
     n = len(kept)
     run.events.append(f"Carried on with the change; kept the trained weights of {n} layer{'s' if n != 1 else ''}")
@@ -369,7 +427,8 @@ def _read(conn: Connection, store: DataStore):
     """The next message from the GUI, its data resolved; None for shared data (stored)."""
     msg = conn.recv()
     if isinstance(msg, ShareData):
-        store.put(msg.key, msg.data)
+        data = msg.data.load() if isinstance(msg.data, MappedData) else msg.data
+        store.put(msg.key, data, data_bytes(data))
         return None
     return _resolve(msg, store)
 
@@ -435,7 +494,7 @@ def serve_fd(fd: int) -> None:
         start = None
         while not isinstance(start, Start):
             start = _read(conn, store)
-        run = Run(start.spec)
+        run = Run(start.spec, own_threads=True)
     except (EOFError, OSError):
         return
     except Exception:  # report a run that cannot even start, then leave

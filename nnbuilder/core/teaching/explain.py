@@ -21,6 +21,8 @@ detached copy of the network, so a live network's buffers are untouched)::
 
     ref = parse_weight("Dense 1:2:3", net)            # 1-based, as in the file's W;
     ref = parse_weight("Output:b:1", net)             # a bias (ref.row is None)
+    ref = parse_weight("Dense 1:alpha:2", net)        # a prelu layer's learned slope
+    ex.slope_gradient["dense1"]  # (units,) dL/dalpha of a prelu layer
     step_preview(net, X_batch, Y_batch, ref, lr=0.03, l2=cfg.l2)   # StepPreview:
     #   value, gradient (the batch objective's, regularized as the trainer
     #   does), next_value = value - lr x gradient (plain SGD's step);
@@ -46,10 +48,13 @@ after it of ``dL/df_o x df_o/da_o x da_o/df_k x df_k/da_k x da_k/df_j x
 df_j/da_j x da_j/dw`` (``da_o/df_k`` is the weight ``w_ko``), when those
 layers form a plain chain and there are at most ``_TERMS_SHOWN`` paths;
 otherwise ``dL/df_j`` is one factor, the gradient arriving at f_j.
+A prelu unit's learned slope alpha_j has ``dL/dalpha_j = dL/df_j x
+df_j/dalpha_j`` with ``df_j/dalpha_j = min(0, a_j)``, ``dL/df_j`` written out
+as for a weight.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -98,6 +103,7 @@ class Explanation:
     nodes: dict[str, NodeValues]  # in topological order
     gradient: dict[str, tuple[np.ndarray, np.ndarray | None]]  # {id: (dW, db or None)}
     weight: WeightExplanation | None
+    slope_gradient: dict[str, np.ndarray] = field(default_factory=dict)  # {id: dalpha} of prelu layers
 
     def to_dict(self) -> dict:
         """The JSON object of ``nnbuilder explain --json`` (the keys are a contract)."""
@@ -108,18 +114,30 @@ class Explanation:
                        for nid, v in self.nodes.items()},
              "gradient": {nid: {"W": dW.tolist(), "b": None if db is None else db.tolist()}
                           for nid, (dW, db) in self.gradient.items()}}
+        for nid, da in self.slope_gradient.items():  # a prelu layer's: one more key
+            d["gradient"][nid]["alpha"] = da.tolist()
         if self.weight is not None:
             w = self.weight
-            d["weight"] = {"node": w.ref.node, "row": "b" if w.ref.is_bias else w.ref.row + 1,
+            d["weight"] = {"node": w.ref.node, "row": w.ref.kind if w.ref.row is None else w.ref.row + 1,
                            "col": w.ref.col + 1, "value": w.value, "gradient": w.gradient,
                            "factors": [{"name": f.name, "value": f.value} for f in w.factors],
                            "text": w.text}
         return d
 
 
-def _value_of(net: Network, ref: WeightRef, params) -> float:
-    W, b = params[ref.node]
+def _value_of(net: Network, ref: WeightRef) -> float:
+    if ref.slope:
+        return float(net.slopes[ref.node][ref.col])
+    W, b = net.params[ref.node]
     return float(b[ref.col] if ref.is_bias else W[ref.row, ref.col])
+
+
+def _gradient_of(net: Network, ref: WeightRef) -> float:
+    """``ref``'s entry of ``net``'s last computed gradient."""
+    if ref.slope:
+        return float(net.slope_grads[ref.node][ref.col])
+    dW, db = net.grads[ref.node]
+    return float(db[ref.col] if ref.is_bias else dW[ref.row, ref.col])
 
 
 # ------------------------------------------------------------------ samples
@@ -172,7 +190,8 @@ def explain_sample(network: Network, x_raw, target, weight: WeightRef | None = N
     gradient = {nid: (dW.copy(), None if db is None else db.copy())
                 for nid, (dW, db) in net.grads.items()}
     why = None if weight is None else _explain_weight(net, plan, nodes, weight)
-    return Explanation(row, x_raw, target, float(loss), nodes, gradient, why)
+    slopes = {nid: da.copy() for nid, da in net.slope_grads.items()}
+    return Explanation(row, x_raw, target, float(loss), nodes, gradient, why, slopes)
 
 
 # --------------------------------------------------------------- chain rule
@@ -274,6 +293,8 @@ def _explain_weight(net: Network, plan: Plan, nodes, ref: WeightRef) -> WeightEx
     loss, with every number."""
     if ref.node not in net.layout:
         raise NNBuilderError(f"node {ref.node!r} has no weights")
+    if ref.slope:
+        return _explain_slope(net, plan, nodes, ref)
     _, fan_in, units, b_off = net.layout[ref.node]
     if not (0 <= ref.col < units and (b_off is not None if ref.is_bias else 0 <= ref.row < fan_in)):
         raise NNBuilderError(f"{ref} is not a weight of {net.nodes[ref.node].name!r} "
@@ -330,10 +351,43 @@ def _explain_weight(net: Network, plan: Plan, nodes, ref: WeightRef) -> WeightEx
         head = f"dL/da_j x da_j/d{wname}"
         sym = f"dL/da_j x {'1' if ref.is_bias else x_sym}"
         numbers = f"{_num(delta)} x {_num(a_i)}"
-    dW, db = net.grads[ref.node]
-    grad = float(db[c] if ref.is_bias else dW[ref.row, c])
+    grad = _gradient_of(net, ref)
     text = f"dL/d{wname} = {head} = {sym} = {numbers} = {_num(grad).strip('()')}"
-    return WeightExplanation(ref, _value_of(net, ref, net.params), grad, factors, text)
+    return WeightExplanation(ref, _value_of(net, ref), grad, factors, text)
+
+
+def _explain_slope(net: Network, plan: Plan, nodes, ref: WeightRef) -> WeightExplanation:
+    """dL/dalpha of a prelu unit: dL/df x df/dalpha, df/dalpha = min(0, a)."""
+    units = net.layout[ref.node][2]
+    if ref.node not in net.slopes or not 0 <= ref.col < units:
+        raise NNBuilderError(f"{ref} is not a learned slope of {net.nodes[ref.node].name!r}")
+    c = ref.col
+    dfd = min(float(nodes[ref.node].z[c]), 0.0)
+    if ref.node == net.output_id:
+        op = plan.ops[ref.node]
+        a, y = float(op.a[0, c]), float(plan.y[0, c])
+        nums = dict(a=_num(a), y=_num(y), t=_num(2 * y - 1))
+        factors = (Factor("dL/df", float(plan.g_out[0, c])), Factor("df/dalpha = min(0, a)", dfd))
+        head = "dL/df x df/dalpha"
+        sym = f"{plan.loss.grad_formula} x min(0, a)"
+        numbers = f"{plan.loss.grad_numbers.format(**nums)} x {_num(dfd)}"
+    else:
+        up, up_numbers = _upstream(net, plan, nodes, ref.node, c)
+        factors = (Factor("dL/df_j", up.value), Factor("df_j/dalpha_j = min(0, a_j)", dfd))
+        found = _paths(net, plan, nodes, ref.node, c)
+        if found is not None:
+            paths, letters = found
+            over = "" if len(paths) == 1 else f"sum over ({', '.join(letters)}) of "
+            head = f"{over}{' x '.join(paths[0][0])} x df_j/dalpha_j"
+            sym = f"{over}{' x '.join(paths[0][1])} x min(0, a_j)"
+            numbers = " + ".join(f"{' x '.join(vals)} x {_num(dfd)}" for _, _, vals in paths)
+        else:
+            head = "dL/df_j x df_j/dalpha_j"
+            sym = f"{'(sum_m w_jm dL/da_m)' if up.name != 'dL/df_j' else 'dL/df_j'} x min(0, a_j)"
+            numbers = f"{up_numbers} x {_num(dfd)}"
+    grad = _gradient_of(net, ref)
+    text = f"dL/dalpha = {head} = {sym} = {numbers} = {_num(grad).strip('()')}"
+    return WeightExplanation(ref, _value_of(net, ref), grad, factors, text)
 
 
 # -------------------------------------------------------------- the next step
@@ -352,18 +406,25 @@ def batch_gradient(network: Network, X, Y, l1: float = 0.0, l2: float = 0.0):
     (encoded): the gradient of the mean loss plus the regularization the
     trainer adds to weights (never biases): ``l2 x W + l1 x sign(W)``.
     Dropout is off, so the result is deterministic."""
+    net, loss = _batch(network, X, Y, l1, l2)
+    return loss, {nid: (dW.copy(), None if db is None else db.copy())
+                  for nid, (dW, db) in net.grads.items()}
+
+
+def _batch(network: Network, X, Y, l1: float, l2: float) -> tuple[Network, float]:
+    """A detached copy holding the batch objective's gradient (see
+    :func:`batch_gradient`), and the data loss."""
     X = np.asarray(X, dtype=np.float64)
     Y = np.asarray(Y, dtype=np.float64).reshape(len(X), -1)
     if len(X) == 0:
         raise NNBuilderError("the batch is empty")
     net, _, loss = _run(network, X, Y, False)
-    nw = net.n_weights
+    nw = net.n_weights  # the weights only: biases and prelu slopes are not regularized
     if l2:
         net.grad[:nw] += l2 * net.theta[:nw]
     if l1:
         net.grad[:nw] += l1 * np.sign(net.theta[:nw])
-    return float(loss), {nid: (dW.copy(), None if db is None else db.copy())
-                         for nid, (dW, db) in net.grads.items()}
+    return net, float(loss)
 
 
 def sample_gradients(network: Network, X, Y, ref: WeightRef) -> np.ndarray:
@@ -385,8 +446,7 @@ def step_preview(network: Network, X, Y, ref: WeightRef, lr: float, l1: float = 
                  l2: float = 0.0) -> StepPreview:
     """The weight ``ref`` now and after one plain gradient-descent step on the
     batch (``X``, ``Y``) with learning rate ``lr``; see :func:`batch_gradient`."""
-    loss, grads = batch_gradient(network, X, Y, l1, l2)
-    dW, db = grads[ref.node]
-    g = float(db[ref.col] if ref.is_bias else dW[ref.row, ref.col])
-    value = _value_of(network, ref, network.params)
+    net, loss = _batch(network, X, Y, l1, l2)
+    g = _gradient_of(net, ref)
+    value = _value_of(network, ref)
     return StepPreview(value, g, float(lr), value - float(lr) * g, loss)

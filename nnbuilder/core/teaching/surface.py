@@ -175,17 +175,27 @@ class LossSurface:
         return cls(trainer.network, trainer.data, trainer.config)
 
     # --------------------------------------------------------------- weights
-    def set_weights(self, weights: dict) -> None:
+    def set_weights(self, weights: dict, slopes: dict | None = None) -> None:
         """Take ``weights`` (``{node_id: (W, b)}`` as snapshots carry them, or
-        ``{node_id: {"W", "b"}}`` as documents do) for every weighted node."""
-        self.net.theta[...] = self.flatten(weights)
+        ``{node_id: {"W", "b"}}`` as documents do) for every weighted node,
+        and the prelu layers' ``slopes`` (``{node_id: alpha}``, or a
+        document entry's ``"alpha"``; their initial value where not given)."""
+        self.net.theta[...] = self.flatten(weights, slopes)
         self._grad_valid = False
 
-    def flatten(self, weights: dict) -> np.ndarray:
-        """``weights`` (as :meth:`set_weights` takes them) as one vector in the
-        network's parameter layout (index it with :meth:`index`); a copy.
-        Raises NNBuilderError when a layer is missing or of another shape."""
+    def flatten(self, weights: dict, slopes: dict | None = None) -> np.ndarray:
+        """``weights`` and ``slopes`` (as :meth:`set_weights` takes them) as
+        one vector in the network's parameter layout (index it with
+        :meth:`index`); a copy. Raises NNBuilderError when a layer is missing
+        or of another shape."""
         flat = np.empty_like(self.net.theta)
+        for nid, alpha in self.net.unflatten_slopes(flat).items():
+            entry = weights.get(nid)
+            given = (slopes or {}).get(nid)
+            if given is None and isinstance(entry, dict):
+                given = entry.get("alpha")
+            alpha[...] = self.net.nodes[nid].alpha if given is None or np.shape(given) != alpha.shape \
+                else given
         for nid, (W, b) in self.net.unflatten(flat).items():
             if nid not in weights:
                 raise NNBuilderError(f"no weights given for node '{nid}'")

@@ -89,7 +89,7 @@ class DataController(QObject):
 
     def load(self) -> None:
         """Load the document's data (from the cache when it has it) and say so.
-        A CSV file not in the cache is read in steps between events (as an
+        A CSV file not in the cache is read in the background (as an
         import is); until it is, there is no data and the error says why."""
         d = self.spec
         self.error = None
@@ -98,7 +98,7 @@ class DataController(QObject):
             self.loader.cancel()
             self.loader = None
         if key is not None and key not in self._cache:
-            self._read_in_steps(d, key)
+            self._read_in_background(d, key)
             return
         try:
             if key is not None and key in self._cache:  # imported, or an undo/redo
@@ -122,7 +122,7 @@ class DataController(QObject):
             self.panel.show_samples(len(self.dataset))
         self.dataChanged.emit()
 
-    def _read_in_steps(self, spec: dict, key: str) -> None:
+    def _read_in_background(self, spec: dict, key: str) -> None:
         name = os.path.basename(spec["csv"])
         self.dataset, self.error = None, f"still reading {name}"
         self.loader = loader = TableLoader(spec["csv"], self)

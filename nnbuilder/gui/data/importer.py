@@ -1,18 +1,19 @@
-"""Import a CSV file: read it between the window's events, then let the
-user choose the feature and target columns in a dialog with a preview.
+"""Import a CSV file: read it in the background, then let the user choose
+the feature and target columns in a dialog with a preview.
 
 :class:`TableLoader` reads with :func:`~nnbuilder.core.data.csvfile.read_table_steps`
-one step (at most :data:`~nnbuilder.core.data.csvfile.ROWS_PER_STEP` rows) per turn
-of the event loop and reports progress through signals; the window shows a cancellable progress dialog. :class:`ImportDialog` works on
+on a thread of its own and reports progress through signals; the window
+shows a cancellable progress dialog. :class:`ImportDialog` works on
 the :class:`~nnbuilder.core.data.table.Table` it gets: every choice re-checks the
 cells and says which rows and columns are bad before anything is imported.
 """
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog, QDialogButtonBox,
                                QFormLayout, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
@@ -28,21 +29,24 @@ __all__ = ["TableLoader", "ImportDialog", "DATA_SUFFIXES", "DATA_FILTER"]
 DATA_SUFFIXES = (".csv", ".tsv", ".txt")
 DATA_FILTER = "Data tables (*.csv *.tsv *.txt);;All files (*)"
 PREVIEW_ROWS = 50
+PREVIEW_CELLS = 10_000  # a wide table previews fewer rows (at least MIN_PREVIEW_ROWS)
+MIN_PREVIEW_ROWS = 10
 SHOWN_PROBLEMS = 200
 BAD = QColor(220, 60, 60)
 
 
 class TableLoader(QObject):
-    """Reads a CSV file one step of :func:`~nnbuilder.core.data.csvfile.read_table_steps`
-    (at most :data:`~nnbuilder.core.data.csvfile.ROWS_PER_STEP` rows) per turn of the
-    event loop, so the window never waits longer than one step; ``cancel()``
-    stops it. ``benchmarks/bench_csv.py`` measures the longest wait.
+    """Reads a CSV file with :func:`~nnbuilder.core.data.csvfile.read_table_steps`
+    on a thread of its own (``thread``), so the window keeps drawing and
+    answering; progress and the result come back as signals, delivered in
+    the window's thread. ``cancel()`` stops it: the reader stops at its next
+    step and its table is dropped; nothing it read reaches the window.
 
-    Each step is a run of whole rows that pandas' C parser reads (the core
-    parses the next run in a thread of its own meanwhile); storing a run is
-    Python, which is why the steps, not a thread of the window's, keep the
-    window answering (a whole read in a Python thread once starved it: 0.7 s
-    without an event for 100,000 rows).
+    The reading holds the interpreter lock only between pandas' parses of a
+    run of rows (pandas lets go of it while it tokenizes) and for storing a
+    run, at most :data:`~nnbuilder.core.data.csvfile.ROWS_PER_STEP` rows:
+    ``benchmarks/bench_import_gui.py`` measures the frames the window draws
+    meanwhile.
     """
 
     progressed = Signal(int)  # percent
@@ -50,58 +54,69 @@ class TableLoader(QObject):
     failed = Signal(str)
     cancelled = Signal()
     finished = Signal()
+    _reported = Signal(str, object)  # from the reading thread: (what, value)
 
     def __init__(self, path: str, parent=None):
         super().__init__(parent)
         self.path = path
-        self._steps = read_table_steps(path)
-        self._timer = QTimer(self)
-        self._timer.setInterval(0)
-        self._timer.timeout.connect(self._run)
+        self.thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._running = False
         self._percent = -1
-        self._busy = False
+        self._reported.connect(self._on_report, Qt.ConnectionType.QueuedConnection)
 
     def start(self) -> None:
-        self._timer.start()
+        self._running = True
+        self.thread = threading.Thread(target=self._read, name="nnbuilder-csv-reader", daemon=True)
+        self.thread.start()
 
     def isRunning(self) -> bool:
-        return self._timer.isActive()
+        return self._running
 
     def cancel(self) -> None:
-        if self._timer.isActive():
-            self._timer.stop()
-            self._steps.close()
+        if self._running:
+            self._running = False
+            self._stop.set()
             self.cancelled.emit()
             self.finished.emit()
 
-    def _run(self) -> None:
-        if self._busy:  # a nested event loop (a dialog's) turned the timer again
-            return
-        self._busy = True
+    def _read(self) -> None:
+        """The reading thread: steps until done, failed or cancelled; reports by signal."""
+        steps = read_table_steps(self.path)
         try:
-            self._step()
-        finally:
-            self._busy = False
-
-    def _step(self) -> None:
-        # One step per turn, not a time budget: how often the window gets a
-        # turn then depends on the rows read, not on the machine's speed
-        # (an idle turn of the loop costs microseconds; a step, milliseconds).
-        try:
-            fraction = next(self._steps)
-            if int(fraction * 100) != self._percent:
-                self._percent = int(fraction * 100)
-                self.progressed.emit(self._percent)
-        except StopIteration as done:
-            self._finish(self.loaded, done.value)
+            while not self._stop.is_set():
+                try:
+                    fraction = next(steps)
+                except StopIteration as done:
+                    self._say("loaded", done.value)
+                    return
+                if int(fraction * 100) != self._percent:
+                    self._percent = int(fraction * 100)
+                    self._say("progressed", self._percent)
         except NNBuilderError as e:
-            self._finish(self.failed, str(e))
+            self._say("failed", str(e))
         except Exception as e:  # noqa: BLE001 - report, never take the window down
-            self._finish(self.failed, f"{self.path}: {type(e).__name__}: {e}")
+            self._say("failed", f"{self.path}: {type(e).__name__}: {e}")
+        finally:
+            steps.close()
 
-    def _finish(self, signal, value) -> None:
-        self._timer.stop()
-        signal.emit(value)
+    def _say(self, what: str, value) -> None:
+        if self._stop.is_set():
+            return
+        try:
+            self._reported.emit(what, value)
+        except RuntimeError:  # the loader was deleted (the window closed) meanwhile
+            self._stop.set()
+
+    def _on_report(self, what: str, value) -> None:
+        """In the window's thread: pass on what the reader said, unless cancelled."""
+        if not self._running:
+            return  # cancelled: what it read is not wanted
+        if what == "progressed":
+            self.progressed.emit(value)
+            return
+        self._running = False
+        (self.loaded if what == "loaded" else self.failed).emit(value)
         self.finished.emit()
 
 
@@ -122,21 +137,25 @@ class ImportDialog(QDialog):
         self.setWindowTitle(f"Import data: {Path(table.path).name}")
         self.resize(980, 620)
 
+        rows = self.preview_rows = min(len(table), max(MIN_PREVIEW_ROWS, min(PREVIEW_ROWS, PREVIEW_CELLS // table.n_columns)))
+        self._texts = [table.is_text(j) for j in range(table.n_columns)]
+        self._styled: dict[int, tuple[bool, bool]] = {}  # column -> (target, used) as drawn
+        self._marked: list = []  # the preview's cells marked bad
         kind = {",": "comma", ";": "semicolon", "\t": "tab"}.get(table.delimiter, repr(table.delimiter))
         self.summary = QLabel(f"{len(table):,} rows, {table.n_columns} columns, {kind}-separated "
                               f"{table.encoding} text, "
                               f"{'with a header row' if table.has_header else 'no header row (columns named x1, x2, ...)'}."
-                              f" The first {min(PREVIEW_ROWS, len(table))} rows:")
+                              f" The first {rows} rows:")
         self.summary.setObjectName("importSummary")
         self.summary.setWordWrap(True)
 
-        self.preview = QTableWidget(min(PREVIEW_ROWS, len(table)), table.n_columns)
+        self.preview = QTableWidget(rows, table.n_columns)
         self.preview.setObjectName("previewTable")
         self.preview.setHorizontalHeaderLabels(table.names)
-        self.preview.setVerticalHeaderLabels([str(int(n)) for n in table.lines[:PREVIEW_ROWS]])
+        self.preview.setVerticalHeaderLabels([str(int(n)) for n in table.lines[:rows]])
         self.preview.verticalHeader().setToolTip("line in the file")
         self.preview.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        for i, row in enumerate(table.rows(0, PREVIEW_ROWS)):
+        for i, row in enumerate(table.rows(0, rows)):
             for j, cell in enumerate(row):
                 self.preview.setItem(i, j, QTableWidgetItem(cell))
         self.preview.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
@@ -249,7 +268,7 @@ class ImportDialog(QDialog):
         try:
             for j in range(self.features.count()):
                 item = self.features.item(j)
-                text = self.table.is_text(j)
+                text = self._texts[j]
                 enabled = j != t and not text
                 flags = item.flags()
                 item.setFlags(flags | Qt.ItemFlag.ItemIsEnabled if enabled else flags & ~Qt.ItemFlag.ItemIsEnabled)
@@ -266,7 +285,7 @@ class ImportDialog(QDialog):
             return
         table, t, feats, task = self.table, self.target_index(), self.feature_indices(), self.chosen_task()
         self._describe_target(t, task)
-        text_target = task == "regression" and table.is_text(t)
+        text_target = task == "regression" and self._texts[t]
         problems = [] if text_target else table.problems(feats, t, task, limit=SHOWN_PROBLEMS)
         bad_cells, bad_rows = table.count_problems(feats, t, task) if problems else (0, 0)
         self._mark_preview(t, feats, problems)
@@ -299,10 +318,9 @@ class ImportDialog(QDialog):
 
     def _describe_target(self, t: int, task: str) -> None:
         table = self.table
-        cells = table.cells[t]
         if task == "classification":
-            if table.is_text(t):
-                names = sorted({c for c in cells if c})
+            if self._texts[t]:
+                names = sorted({c for c in table.cells[t] if c})
             else:
                 v = table.values(t)
                 names = [str(int(x)) if float(x).is_integer() else str(x) for x in np.unique(v[~np.isnan(v)])]
@@ -317,20 +335,28 @@ class ImportDialog(QDialog):
                                  "The target has no numbers: choose classification.")
 
     def _mark_preview(self, t: int, feats: list[int], problems) -> None:
-        """Target header bold, unused columns grey, bad cells red."""
+        """Target header bold, unused columns grey, bad cells red. Only the
+        columns whose part changed are drawn again (a table may have
+        hundreds); the columns are sized to their contents once."""
         bold = QFont(self.preview.font())
         bold.setBold(True)
         grey = self.palette().placeholderText()
+        chosen = set(feats)
+        first = not self._styled
+        for item in self._marked:  # the bad cells of the last choice
+            item.setBackground(QBrush())
+            item.setToolTip("")
+        self._marked = []
         for j in range(self.table.n_columns):
+            used = j == t or j in chosen
+            if self._styled.get(j) == (j == t, used):
+                continue
+            self._styled[j] = (j == t, used)
             head = self.preview.horizontalHeaderItem(j)
             head.setFont(bold if j == t else self.preview.font())
             head.setText(self.table.names[j] + ("  (target)" if j == t else ""))
-            used = j == t or j in feats
             for i in range(self.preview.rowCount()):
-                item = self.preview.item(i, j)
-                item.setForeground(self.palette().text() if used else grey)
-                item.setBackground(QBrush())
-                item.setToolTip("")
+                self.preview.item(i, j).setForeground(self.palette().text() if used else grey)
         names = self.table.names
         for p in problems:
             if p.row >= self.preview.rowCount():
@@ -338,7 +364,9 @@ class ImportDialog(QDialog):
             item = self.preview.item(p.row, names.index(p.column))
             item.setBackground(QBrush(QColor(BAD.red(), BAD.green(), BAD.blue(), 90)))
             item.setToolTip(str(p))
-        self.preview.resizeColumnsToContents()
+            self._marked.append(item)
+        if first:
+            self.preview.resizeColumnsToContents()
 
     # -------------------------------------------------------------- result
     def spec(self) -> dict:

@@ -45,6 +45,7 @@ class NetworkScene(QGraphicsScene):
         self.data_columns = 2  # raw columns of the data: Input nodes offer x3, x4, ... beyond 2
         self.counts_hidden = False  # quiz mode (a view setting of the window)
         self._biases: dict = {}  # {node id: b} of the weights shown
+        self._slopes: dict = {}  # {node id: alpha} of the prelu layers shown
         self._sample = None  # (row, {node id: (a or None, f(a))}) of the picked sample
         self.column_names: list[str] | None = None  # their names, as the chips and nodes show features
 
@@ -128,10 +129,12 @@ class NetworkScene(QGraphicsScene):
         self._refresh_texts()
 
     # ------------------------------------------------------------ training
-    def show_live(self, weights: dict, maps: dict | None, resolution: int) -> None:
+    def show_live(self, weights: dict, maps: dict | None, resolution: int,
+                  slopes: dict | None = None) -> None:
         """Colour weight lines and fill neuron maps (None: leave them) from a
-        snapshot; its biases are what a hovered neuron shows."""
+        snapshot; its biases (and prelu ``slopes``) are what a hovered neuron shows."""
         self._biases = {nid: wb[1] for nid, wb in weights.items() if wb[1] is not None}
+        self._slopes = dict(slopes or {})
         for (src, dst), edge in self.edge_items.items():
             wb = weights.get(dst)
             edge.set_weights(None if wb is None else wb[0])
@@ -162,6 +165,9 @@ class NetworkScene(QGraphicsScene):
         b = self._biases.get(node_id)
         if b is not None and unit < len(b):
             lines.append(f"bias b[{unit + 1}] = <b>{b[unit]:.5g}</b>")
+        alpha = self._slopes.get(node_id)
+        if alpha is not None and unit < len(alpha):
+            lines.append(f"learned prelu slope α[{unit + 1}] = <b>{alpha[unit]:.5g}</b>")
         if self._sample is not None and node_id in self._sample[1]:
             row, (pre, out) = self._sample[0], self._sample[1][node_id]
             if unit < len(out):

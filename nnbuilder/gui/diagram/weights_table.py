@@ -1,8 +1,9 @@
 """The selected layer's numbers: its weights W and biases b in a small table.
 
 Rows are the layer's inputs (W[i, ·], counted from 1 as the model file's
-``W`` is read) and a last row ``b``; columns are its units. While training is
-paused a cell can be typed in: ``weightTyped(node id, row, col, value)`` (0-based;
+``W`` is read) and a row ``b`` (and, for a prelu layer, a last row ``α``: each
+unit's learned slope, shown, not typed); columns are its units. While training is
+paused a W or b cell can be typed in: ``weightTyped(node id, row, col, value)`` (0-based;
 ``row`` -1 the bias) goes to the run, which makes it an undoable document
 step. The numbers come from ``source()`` (the run's newest weights and
 whether it is running), read when the layer or the weights change.
@@ -57,7 +58,7 @@ class WeightsTable(QWidget):
         self.setVisible(False)
 
     def set_source(self, source: Callable[[], tuple[dict, bool]]) -> None:
-        """``source()`` -> ({node id: {"W", "b"}}, running): the weights to show."""
+        """``source()`` -> ({node id: {"W", "b"[, "alpha"]}}, running): the weights to show."""
         self.source = source
 
     def show_node(self, node_id: str | None) -> None:
@@ -82,15 +83,18 @@ class WeightsTable(QWidget):
         if running and not force and now - self._shown_at < RUNNING_REFRESH_S:
             return
         self._shown_at = now
-        self._fill(wb["W"], wb.get("b"), running)
+        self._fill(wb["W"], wb.get("b"), running, wb.get("alpha"))
         self.table.setVisible(True)
         self.setVisible(True)
 
-    def _fill(self, W, b, running: bool) -> None:
+    def _fill(self, W, b, running: bool, alpha=None) -> None:
         n_in, units = len(W), len(W[0]) if len(W) else 0
         listed = n_in * units <= MAX_CELLS
-        rows = (list(range(n_in)) if listed else []) + ([-1] if b is not None else [])
+        rows = (list(range(n_in)) if listed else []) + ([-1] if b is not None else []) + \
+            ([-2] if alpha is not None else [])  # -2: the prelu slopes
         what = "Weights W and biases b" if b is not None else "Weights W (no bias)"
+        if alpha is not None:
+            what += " and learned prelu slopes α"
         size = f"W is {n_in} × {units}"
         if not listed:
             size += f" ({n_in * units:,} weights, too many to list; hover the weight lines)"
@@ -103,22 +107,24 @@ class WeightsTable(QWidget):
             t.setRowCount(len(rows))
             t.setColumnCount(units)
             t.setHorizontalHeaderLabels([f"unit {j + 1}" for j in range(units)])
-            t.setVerticalHeaderLabels(["b" if r < 0 else f"W[{r + 1}, ·]" for r in rows])
+            t.setVerticalHeaderLabels([{-1: "b", -2: "α"}.get(r, f"W[{r + 1}, ·]") for r in rows])
             flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
             if not running:
                 flags |= Qt.ItemFlag.ItemIsEditable
             for i, r in enumerate(rows):
                 for j in range(units):
-                    v = float(b[j] if r < 0 else W[r][j])
+                    v = float(alpha[j] if r == -2 else b[j] if r < 0 else W[r][j])
                     item = t.item(i, j)
                     if item is None:
                         item = QTableWidgetItem()
                         t.setItem(i, j, item)
                     item.setText(_text(v))
                     item.setData(Qt.ItemDataRole.UserRole, (r, j, v))
-                    item.setFlags(flags)
+                    item.setFlags(flags & ~Qt.ItemFlag.ItemIsEditable if r == -2 else flags)
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                    item.setToolTip(f"{'b' if r < 0 else 'W'}[{(str(r + 1) + ', ') if r >= 0 else ''}"
+                    item.setToolTip(f"α[{j + 1}] = {v:.10g}: unit {j + 1}'s learned prelu slope"
+                                    if r == -2 else
+                                    f"{'b' if r < 0 else 'W'}[{(str(r + 1) + ', ') if r >= 0 else ''}"
                                     f"{j + 1}] = {v:.10g}")
         finally:
             self._filling = False

@@ -170,7 +170,11 @@ class LearnController(QObject):
                 return None
             x_raw, target = sample_of(self.data.dataset, net, self.row)
             weight = self.weight if self.weight is not None and self.weight.node in net.params else None
-            return explain_sample(net, x_raw, target, weight=weight, row=self.row + 1).to_dict()
+            ex = explain_sample(net, x_raw, target, weight=weight, row=self.row + 1).to_dict()
+            if weight is not None and weight.node in net.slopes:  # prelu: the unit's slope learns too
+                slope = WeightRef(weight.node, None, weight.col, slope=True)
+                ex["slope"] = explain_sample(net, x_raw, target, weight=slope).to_dict()["weight"]
+            return ex
         except NNBuilderError as e:
             self.panel.show_hint(f"Cannot explain this sample: {e}")
             return None
@@ -271,7 +275,23 @@ class LearnController(QObject):
         if cfg.optimizer != "sgd" or cfg.momentum:
             lines.append(f"<p><i>{escape(cfg.optimizer)} (momentum {cfg.momentum:g}) scales the "
                          "step its own way: w − lr·g is plain gradient descent.</i></p>")
+        if ex.get("slope"):
+            lines.append(self._slope_html(ex["slope"], name, lr))
         return "".join(lines)
+
+    @staticmethod
+    def _slope_html(s: dict, name: str, lr: float) -> str:
+        """The chain rule of the unit's learned prelu slope: θ = {f, w, b}, f has a parameter too."""
+        factors = "".join(f"<tr><td>{escape(f['name'])}</td><td align='right'>{value_text(f['value'])}"
+                          f"</td></tr>" for f in s["factors"])
+        return "".join([
+            f"<p><b>{name} α[{s['col']}]</b> = {value_text(s['value'])}: this unit's prelu slope, "
+            "f(a) = a if a &gt; 0 else α·a, a parameter learned like w and b.</p>",
+            f"<table cellspacing='0' cellpadding='2'>{factors}</table>",
+            f"<p><code>{escape(s['text'])}</code></p>",
+            f"<p>∂L/∂α = <b>{value_text(s['gradient'])}</b>; the next step, learning rate {lr:g}: "
+            f"α − lr·∂L/∂α = <b>{value_text(s['value'] - lr * s['gradient'])}</b> for this sample "
+            "alone.</p>"])
 
     def _rule_html(self, ex: dict, w: dict, lr: float) -> str:
         """The perceptron rule's change of w for this sample: it learns from the
@@ -502,7 +522,7 @@ class LearnController(QObject):
             old = before.get(nid)
             if old is None:
                 continue
-            for key, new in (("W", W), ("b", b)):
+            for key, new in (("W", W), ("b", b), ("alpha", snap.slopes.get(nid))):
                 if new is None or old.get(key) is None:
                     continue
                 d = np.asarray(new) - np.asarray(old[key])
@@ -513,7 +533,9 @@ class LearnController(QObject):
         if self.weight is not None:
             nid, r, c = self.weight.node, self.weight.row, self.weight.col
             key, idx = ("b", (c,)) if r is None else ("W", (r, c))
-            chosen = [x for x in rows if x[1] == nid and x[2] == key and x[3] == idx]
+            # the chosen weight, and its unit's prelu slope if it learns one
+            chosen = [x for x in rows if x[1] == nid and ((x[2] == key and x[3] == idx) or
+                                                          (x[2] == "alpha" and x[3] == (c,)))]
         s = self.stepping
         how = (f"w ← w − lr·∂L/∂w on row {int(s.rows[0]) + 1} alone, the learning rate as typed"
                if s is not None and s.by_hand else
@@ -523,7 +545,8 @@ class LearnController(QObject):
                  "<table cellspacing='0' cellpadding='2'><tr><th align='left'>weight</th>"
                  "<th align='right'>old</th><th align='right'>new</th></tr>"]
         for _, nid, key, idx, old, new in chosen + [r for r in rows[:TOP_CHANGES] if r not in chosen]:
-            where = f"b[{idx[0] + 1}]" if key == "b" else f"W[{idx[0] + 1}, {idx[1] + 1}]"
+            where = f"W[{idx[0] + 1}, {idx[1] + 1}]" if key == "W" else \
+                f"{'α' if key == 'alpha' else 'b'}[{idx[0] + 1}]"
             lines.append(f"<tr><td>{escape(graph.label(nid))} {where}</td>"
                          f"<td align='right'>{value_text(old)}</td><td align='right'>"
                          f"<b>{value_text(new)}</b></td></tr>")

@@ -45,8 +45,10 @@ class SurfaceLink(QObject):
         if snap is not None:
             self.view.add_snapshot(snap)
             return
-        weights = {nid: (v["W"], v.get("b")) for nid, v in self.run.current_weights().items() if "W" in v}
-        self.view.set_weights(weights or None)
+        current = self.run.current_weights()
+        weights = {nid: (v["W"], v.get("b")) for nid, v in current.items() if "W" in v}
+        slopes = {nid: v["alpha"] for nid, v in current.items() if v.get("alpha") is not None}
+        self.view.set_weights(weights or None, slopes=slopes)
 
     def _run_replaced(self) -> None:
         self.view.clear_path()

@@ -57,6 +57,7 @@ class SurfaceView(QWidget):
         self.config = None
         self.reason: str | None = None
         self.weights = None  # the newest weights {node_id: (W, b)}
+        self.slopes = None  # and the prelu layers' slopes {node_id: alpha}
         self.step: int | None = None
         self.running = False
         self.path: deque = deque(maxlen=PATH_LENGTH)  # (step, theta) of each drawn snapshot
@@ -136,7 +137,7 @@ class SurfaceView(QWidget):
         if self.surface is not None:
             if self.weights is not None:
                 try:
-                    self.surface.flatten(self.weights)
+                    self.surface.flatten(self.weights, self.slopes)
                 except NNBuilderError:
                     self.weights = None  # of a structure being replaced
             chosen = [self.first.ref(), self.second.ref()]
@@ -159,13 +160,14 @@ class SurfaceView(QWidget):
             self.surface.set_config(config)
         self._changed()
 
-    def set_weights(self, weights: dict | None, step: int | None = None, running: bool = False) -> None:
-        """The newest weights ``{node_id: (W, b)}`` (e.g. a trained document's);
-        with a ``step`` they join the path."""
-        self.weights, self.step, self.running = weights, step, running
+    def set_weights(self, weights: dict | None, step: int | None = None, running: bool = False,
+                    slopes: dict | None = None) -> None:
+        """The newest weights ``{node_id: (W, b)}`` (e.g. a trained document's)
+        and prelu ``slopes`` ``{node_id: alpha}``; with a ``step`` they join the path."""
+        self.weights, self.step, self.running, self.slopes = weights, step, running, slopes
         if weights is not None and self.surface is not None:
             try:
-                theta = self.surface.flatten(weights)
+                theta = self.surface.flatten(weights, slopes)
             except NNBuilderError:
                 self.weights = None  # the structure is being replaced: the next network fits
                 return
@@ -192,7 +194,8 @@ class SurfaceView(QWidget):
             self._dirty = True  # the same weights, but another caption or penalty
             if self.surface is not None:
                 self.surface.set_config(config)
-        self.set_weights(snap.weights, snap.step, bool(getattr(snap, "running", False)))
+        self.set_weights(snap.weights, snap.step, bool(getattr(snap, "running", False)),
+                         getattr(snap, "slopes", None))
 
     def clear_path(self) -> None:
         """A new run: no old steps (and the plot may find new ranges)."""
@@ -265,7 +268,7 @@ class SurfaceView(QWidget):
     def _start(self) -> None:
         refs, s = self.chosen(), self.surface
         try:
-            s.set_weights(self.weights)
+            s.set_weights(self.weights, self.slopes)
         except NNBuilderError:  # a snapshot of a structure being replaced: wait for the next
             return
         self._started = s.net.theta.copy()

@@ -97,6 +97,12 @@ class Counters:
         self.loss.setText(loss)
         self.show_running(running)
 
+    def show_threads(self, threads: int) -> None:
+        """How many BLAS threads the worker trains with, on the steps/s read-out's tooltip."""
+        tip = f"Training on {threads} BLAS thread{'s' if threads != 1 else ''}"
+        if self.rate.toolTip() != tip:
+            self.rate.setToolTip(tip)
+
     def show_running(self, running: bool) -> None:
         """Train or Pause on the button: its text and icon, set when they change
         (a new icon repaints the toolbar: not on every frame)."""
@@ -123,24 +129,27 @@ class ViewProbe:
         self._features_key = None
         self._features = (None, None)
 
-    def network(self, prepared: Prepared, weights: dict):
-        """The probe's network holding ``weights`` (``{node_id: (W, b)}``), or
-        None when they do not fit it."""
+    def network(self, prepared: Prepared, weights: dict, slopes: dict | None = None):
+        """The probe's network holding ``weights`` (``{node_id: (W, b)}``) and
+        the prelu layers' ``slopes`` (``{node_id: alpha}``), or None when
+        they do not fit it."""
         if prepared is not self._prepared:
             self._prepared = prepared
             self._net = None if prepared.network is None else prepared.network.detached()
         net = self._net
         if net is None or not weights:
             return None
-        loaded = net.set_weights({nid: {"W": W, "b": b} for nid, (W, b) in weights.items()}, strict=False)
+        slopes = slopes or {}
+        loaded = net.set_weights({nid: {"W": W, "b": b, "alpha": slopes.get(nid)}
+                                  for nid, (W, b) in weights.items()}, strict=False)
         return net if len(loaded) == len(net.params) else None  # else: of a structure being replaced
 
     def evaluate(self, prepared: Prepared, weights: dict, grids, outputs: bool = True,
-                 maps: bool = True) -> tuple[np.ndarray | None, dict]:
+                 maps: bool = True, slopes: dict | None = None) -> tuple[np.ndarray | None, dict]:
         """(outputs, maps) as :func:`~nnbuilder.core.run.outputview.evaluate_view`
-        gives them for ``weights`` (``{node_id: (W, b)}``); (None, {}) when
-        the weights do not fit the network."""
-        net = self.network(prepared, weights)
+        gives them for ``weights`` (``{node_id: (W, b)}``) and the prelu
+        layers' ``slopes``; (None, {}) when the weights do not fit the network."""
+        net = self.network(prepared, weights, slopes)
         if net is None:
             return None, {}
         key = (id(net), id(grids[0]), id(grids[1]))
@@ -222,15 +231,17 @@ class LiveView(QObject):
             return
         weights = {nid: (np.asarray(v["W"]), None if v.get("b") is None else np.asarray(v["b"]))
                    for nid, v in trained.items() if "W" in v}
-        self.show_weights(weights)
+        self.show_weights(weights, {nid: v["alpha"] for nid, v in trained.items()
+                                    if v.get("alpha") is not None})
 
-    def show_weights(self, weights: dict) -> None:
-        """The output view and the diagram for ``weights`` (``{node_id: (W, b)}``)
-        that are not the newest snapshot's: the document's, or a moment of the timeline."""
-        outputs, maps = self.probe.evaluate(self.run.prepared(), weights, self.grids())
+    def show_weights(self, weights: dict, slopes: dict | None = None) -> None:
+        """The output view and the diagram for ``weights`` (``{node_id: (W, b)}``,
+        prelu ``slopes`` ``{node_id: alpha}``) that are not the newest
+        snapshot's: the document's, or a moment of the timeline."""
+        outputs, maps = self.probe.evaluate(self.run.prepared(), weights, self.grids(), slopes=slopes)
         if self._grid_shown():
             self.boundary.set_output(outputs, *self._scale())
-        self.scene.show_live(weights, maps, NEURON_RES)
+        self.scene.show_live(weights, maps, NEURON_RES, slopes)
         self.weightsShown.emit(weights)
 
     def show_moment(self, moment) -> None:
@@ -238,9 +249,9 @@ class LiveView(QObject):
         output view and the diagram, and the read-outs that would otherwise
         show now: the counters, the confusion matrix and the weight histogram
         (and the step marked on the gradient norms, which are a history)."""
-        self.show_weights(moment.weights)
+        self.show_weights(moment.weights, moment.slopes)
         prepared = self.run.prepared()
-        net = self.probe.network(prepared, moment.weights)
+        net = self.probe.network(prepared, moment.weights, moment.slopes)
         self.counters.epoch.setText(f"Looking back: epoch {moment.epoch:,} · step {moment.step:,}")
         if net is None or prepared.data is None:
             self.counters.loss.setText(STALE_LOSS)
@@ -325,7 +336,8 @@ class LiveView(QObject):
 
     def evaluate(self, snap, outputs: bool = True, maps: bool = True):
         """(outputs, neuron maps) of ``snap``'s weights over the view shown now."""
-        return self.probe.evaluate(self.run.prepared(), snap.weights, self.grids(), outputs, maps)
+        return self.probe.evaluate(self.run.prepared(), snap.weights, self.grids(), outputs, maps,
+                                   snap.slopes)
 
     def show_output(self, snap) -> None:
         if not self._grid_shown():
@@ -382,11 +394,13 @@ class LiveView(QObject):
             if (final or self._frame % STATS_EVERY == 0) and self.layer_plot.isVisible():
                 self.layer_plot.update_from(snap, self.run.document.graph.label)
         if diagram:
-            self.scene.show_live(snap.weights, self.evaluate(snap, outputs=False)[1], NEURON_RES)
+            self.scene.show_live(snap.weights, self.evaluate(snap, outputs=False)[1], NEURON_RES,
+                                 snap.slopes)
         last = snap.last
         test = "" if not np.isfinite(last["test_loss"]) else f" · test {last['test_loss']:.4g}"
         loss = f"loss {last['train_loss']:.4g}{test}" if self.run.on_current_data() else STALE_LOSS
         self.counters.show(snap.epoch, snap.step, snap.steps_per_sec, snap.elapsed, loss, snap.running)
+        self.counters.show_threads(snap.blas_threads)
         if snap.running:
             self.counters.play.setEnabled(True)
         self.frameDrawn.emit(snap)

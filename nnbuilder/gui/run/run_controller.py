@@ -28,7 +28,8 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from nnbuilder.core.run.narration import Narrator
-from nnbuilder.core.run.live import LiveProcess, LiveSnapshot, RunSpec
+from nnbuilder.core.run.live import MAP_BYTES, DataStager, LiveProcess, LiveSnapshot, RunSpec, SpareWorker
+from nnbuilder.core.run.protocol import data_bytes
 from nnbuilder.core.engine.config import TrainConfig
 from nnbuilder.core.engine.traindata import TrainData
 from nnbuilder.core.engine.trainer import History
@@ -99,11 +100,18 @@ class RunController(QObject):
         self.speed: float | None = panel.speed_limit()
         self._key = None
         self._prepared: Prepared | None = None
+        self._with_data: Prepared | None = None  # the newest prepared value with data (its data is reused)
         self._announced: Prepared | None = None  # the value rooms were last told of
         self._stored = None  # the snapshot whose weights the document took last
         self._behind = False  # the worker missed an edit while the network could not train
         self._asked = (None, 0)  # (worker, its ``sent``) when a snapshot was last asked for
         self._run_data = None  # the data version the worker's run trains on
+        # Big training data is hashed and written for a worker as soon as it
+        # is prepared, on a thread of its own: Train then sends it at once.
+        self._stager = DataStager()
+        # With big data and no run, a worker process waits started (its
+        # imports done): the first step of Train comes that much sooner.
+        self._spare: SpareWorker | None = None
         data.dataChanged.connect(self._data_changed)
 
     # ------------------------------------------------------------- document
@@ -118,7 +126,7 @@ class RunController(QObject):
             self.document.weightEdited.disconnect(self._weight_edited)
         self.document = document
         self._key = structure_key(document.graph)
-        self._prepared, self._stored = None, None
+        self._prepared, self._stored, self._with_data = None, None, None
         document.graphChanged.connect(self.graph_changed)
         document.trainingChanged.connect(self._training_changed)
         document.seedChanged.connect(self._seed_changed)
@@ -152,8 +160,13 @@ class RunController(QObject):
             return self._prepared
         if self.data.document is not doc:  # set_document: the data room has not loaded it yet
             return Prepared(key, reason="the data is still loading")
+        last = self._with_data if self._with_data is not None and self._with_data.key[1] == key[1] else None
         self._prepared = p = prepare(key, doc.graph, self.data.dataset, self.data.error, self.data.split(),
-                                     key[2])
+                                     key[2], previous=last)
+        # The newest value with training data: an edit that breaks the
+        # network for a moment (a layer added, not yet connected) does not
+        # make the next one copy the data again.
+        self._with_data = p if p.data is not None else last
         return p
 
     def _announce(self) -> str | None:
@@ -163,6 +176,10 @@ class RunController(QObject):
         p = self.prepared()
         if p is not self._announced:
             self._announced = p
+            self._stager.stage(p.data)
+            if p.data is not None and self.worker is None and self._spare is None \
+                    and data_bytes(p.data) >= MAP_BYTES:
+                self._spare = SpareWorker()
             self.preparedChanged.emit(p)
             self.readyChanged.emit(p.reason)
         return p.reason
@@ -200,7 +217,8 @@ class RunController(QObject):
         if self.worker is None or not self.worker.alive:
             if self.worker is not None:
                 self.worker.close()
-            self.worker = LiveProcess(spec)
+            self.worker = LiveProcess(spec, self._stager, self._spare)
+            self._spare = None
             self.worker.on_send = self.commandSent.emit
             self.worker.set_speed(self.speed)
             self._replace_state(0)
@@ -361,6 +379,8 @@ class RunController(QObject):
             weights = {k: v for k, v in kept.items() if "W" in v}
         else:
             weights = {nid: {"W": W, "b": b} for nid, (W, b) in snap.weights.items()}
+            for nid, alpha in snap.slopes.items():
+                weights[nid]["alpha"] = alpha
         stats = self.prepared().input_stats
         if weights:
             for node in self.document.graph.nodes_of_type("input"):
@@ -523,7 +543,11 @@ class RunController(QObject):
                 self.error.emit("Training stopped", said.details)
 
     def shutdown(self) -> None:
-        """Stop the worker process (and wait for it)."""
+        """Stop the worker process (and wait for it); remove data staged for one."""
+        self._stager.close()
+        if self._spare is not None:
+            self._spare.close()
+            self._spare = None
         if self.worker is not None:
             self.worker.close()
             self.worker = None

@@ -1,4 +1,4 @@
-"""Bringing outside files in: a CSV table (read in steps with a progress
+"""Bringing outside files in: a CSV table (read in the background with a progress
 dialog, then the import dialog, whose choice the data controller applies) and
 an ONNX model (opened as a new, unsaved network; a file the importer cannot
 use is an error dialog and the network stays).
@@ -34,7 +34,7 @@ class ImportFlows(QObject):
 
     # ------------------------------------------------------------------ CSV
     def import_data(self, path: str | None = None) -> bool:
-        """Read a CSV file in steps between events (progress, Cancel), then show
+        """Read a CSV file in the background (progress, Cancel), then show
         the import dialog; False if nothing was started."""
         path = path or self._dialogs.ask_data_path()
         if not path:
