@@ -40,7 +40,7 @@ def answer_save(monkeypatch, path):
 def test_menus_offer_onnx_and_pytorch(window):
     exports = window.findChild(type(window.recent_menu), "exportMenu")
     imports = window.findChild(type(window.recent_menu), "importMenu")
-    assert [a.text() for a in exports.actions()] == ["&ONNX…", "Py&Torch script…"]
+    assert [a.text() for a in exports.actions()] == ["&ONNX…", "Py&Torch script…", "&Animation…"]
     assert [a.text() for a in imports.actions()] == ["&ONNX model…"]
     file_menu = window.menuBar().actions()[0].menu()
     assert exports.menuAction() in file_menu.actions() and imports.menuAction() in file_menu.actions()

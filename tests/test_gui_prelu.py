@@ -36,7 +36,7 @@ def test_a_prelu_layer_from_the_inspector_to_the_saved_file(qtbot, make_window, 
     assert "(2x2 + 2 + 2) + (2x1 + 1) = 11" in w.network_panel.total.text()
     alpha = w.inspector.alpha
     assert alpha.isVisible() and alpha.value() == pytest.approx(0.25)
-    assert w.inspector.form.labelForField(alpha).text() == "Initial slope a"
+    assert w.inspector.form.labelForField(alpha).text() == "Initial slope α"
 
     for _ in range(5):
         before = -1 if w.run.snapshot is None else w.run.snapshot.step

@@ -372,6 +372,19 @@ def _(lesson, i, doc):
     assert doc.graph.total_params() == 26 - 4 == 22 == step_trainer(doc).network.theta.size
 
 
+@claim("06-parameters", "The activation's own parameters: θ = {f, w, b}")
+def _(lesson, i, doc):
+    """prelu's slopes are parameters: counted (30), and 20 epochs move every one from 0.25."""
+    doc.graph.set_params("dense1", units=4)  # the first step's edit, then this one's
+    doc.graph.set_params("dense1", activation="prelu")
+    assert doc.graph.total_params() == (3 * 4 + 4 + 4) + (4 * 2 + 2) == 30
+    t = step_trainer(doc)
+    assert t.network.theta.size == 30
+    assert np.all(t.network.unflatten_slopes(t.network.theta)["dense1"] == 0.25)
+    t.run_epochs(20)
+    assert np.all(t.network.unflatten_slopes(t.network.theta)["dense1"] != 0.25)
+
+
 # ---------------------------------------------------------- 07 chain rule
 @claim("07-chain-rule", "One weight, backward")
 def _(lesson, i, doc):

@@ -179,6 +179,12 @@ def cmd_train(args) -> int:
 
     doc = load_model_file(args.model)
     network_of(doc, args.model)  # a broken network is reported before any data is read
+    if args.animate:
+        from nnbuilder.cli import animate
+        why = animate.refusal(args)
+        if why:
+            print(f"nnbuilder: {why}", file=sys.stderr)
+            return EXIT_BAD_INPUT
     seed = doc.seed if args.seed is None else args.seed
     if args.dataset is None and args.data is None:
         ds, dataset_cfg = own_data(doc, args.model, args, seed)
@@ -223,6 +229,7 @@ def cmd_train(args) -> int:
     else:
         trainer = Trainer(net, data, cfg, seed=seed)
 
+    timeline = animate.attach(trainer, args.frames, cfg.max_epochs) if args.animate else None
     progress = Progress(cfg.max_epochs, sys.stderr.isatty() and not args.json)
     start_epoch, t0 = trainer.epoch, time.perf_counter()
     reason = None
@@ -249,6 +256,14 @@ def cmd_train(args) -> int:
         result["diverged_at_step"] = trainer.divergence["step"]
         result["diverged_lr"] = trainer.divergence["lr"]
         result["diverged_reason"] = trainer.divergence["reason"]
+    if args.animate:  # (a diverged run too: what divergence looks like is worth a slide)
+        t1 = time.perf_counter()
+        paths, frames = animate.write(args.animate, trainer, timeline, ds, doc.graph,
+                                      (data.rows_train, data.rows_test), not args.no_loss_curve,
+                                      args.frame_ms, args.frame_size, painted="points" in dataset_cfg,
+                                      show_progress=sys.stderr.isatty() and not args.json)
+        result.update(animation=paths[0] if len(paths) == 1 else paths, frames=frames,
+                      animation_seconds=round(time.perf_counter() - t1, 3))
     clean = {k: (None if isinstance(v, float) and not math.isfinite(v) else v)
              for k, v in result.items()}
     if trainer.divergence:  # not a result: the output file is not written (nor replaced)
@@ -271,6 +286,9 @@ def cmd_train(args) -> int:
             f", test loss {fmt(result['test_loss'])}, test {metric} {fmt(result[f'test_{metric}'])}")
         print(f"{result['epochs']} epochs ({reason}): train loss {fmt(result['train_loss'])}, "
               f"train {metric} {fmt(result[f'train_{metric}'])}{test}; wrote {args.output}")
+    if args.animate and not args.json:
+        print(f"wrote {args.animate if args.animate.lower().endswith('.gif') else 'the PNG sequence'}: "
+              f"{result['frames']} frames in {result['animation_seconds']:.1f} s")
     return 0
 
 
@@ -452,6 +470,15 @@ def build_parser() -> argparse.ArgumentParser:
                         "(built-in data is always reproducible from its name)")
     s.add_argument("-o", "--output", required=True, metavar="OUT.json")
     s.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    s.add_argument("--animate", metavar="OUT.gif",
+                   help="also write the output view over the run as an animated GIF "
+                        "(or OUT.png: a PNG sequence OUT_0001.png, ...)")
+    s.add_argument("--frames", type=int, default=60, metavar="N",
+                   help="frames of --animate, at most (default 60: evenly spaced moments and the end)")
+    s.add_argument("--frame-ms", type=int, default=100, metavar="MS", help="each frame's time (default 100)")
+    s.add_argument("--frame-size", type=int, default=320, metavar="PX",
+                   help="the output view's side in pixels (default 320)")
+    s.add_argument("--no-loss-curve", action="store_true", help="frames without the loss curve")
     s.set_defaults(func=cmd_train)
 
     s = sub.add_parser("predict", help="run a trained model on the rows of a CSV file")

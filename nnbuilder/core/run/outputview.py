@@ -10,17 +10,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine.network import Network
+from ..functions.losses import LOSSES
 from ..model.nodetypes import NODE_SPECS
 
 __all__ = ["InputGrid", "DataExtent", "View", "input_grid", "view_points", "view_of", "output_grids",
            "default_axes", "evaluate_view", "MAX_MAP_UNITS", "BOUNDARY_RES", "NEURON_RES", "CURVE_RES",
-           "PAINT_PLANE"]
+           "PAINT_PLANE", "output_scale", "PROBABILITY_OUTPUTS"]
 
 MAX_MAP_UNITS = 16  # layers up to this wide get per-neuron maps
 BOUNDARY_RES = 100  # output view grid (points per side)
 NEURON_RES = 32  # neuron thumbnails
 CURVE_RES = 200  # 1-D data: points along the fitted curve
 PAINT_PLANE = [[-6.0, -6.0], [6.0, 6.0]]  # painted data lives on TF Playground's plane
+PROBABILITY_OUTPUTS = ("sigmoid", "softmax", "step")  # outputs in [0, 1]
 
 
 MEDIAN_ROWS = 10_000  # DataExtent's median reads at most about this many rows
@@ -199,3 +201,19 @@ def evaluate_view(net: Network, grid_features: np.ndarray | None = None,
                 if NODE_SPECS[net.nodes[nid].type].own_width and a.shape[1] <= MAX_MAP_UNITS:
                     maps[nid] = np.ascontiguousarray(a.T, dtype=np.float32)
     return outputs, maps
+
+
+def output_scale(graph, dataset) -> tuple[float, tuple[float, float]]:
+    """(the level of the output view's contour, the range its colours span)."""
+    outs = graph.nodes_of_type("output")
+    if not outs or dataset is None:
+        return 0.5, (0.0, 1.0)
+    p = outs[0].params
+    if dataset.task == "regression":
+        y = np.asarray(dataset.y, dtype=float)
+        lo, hi = float(y.min()), float(y.max())
+        return (lo + hi) / 2, (lo, hi)
+    threshold = LOSSES[p["loss"]].threshold
+    if p["activation"] in PROBABILITY_OUTPUTS:
+        return threshold, (0.0, 1.0)
+    return threshold, (threshold - 1.0, threshold + 1.0)

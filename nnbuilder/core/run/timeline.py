@@ -146,11 +146,13 @@ def restore(trainer, moment: Moment) -> None:
 class Timeline:
     """Moments of one run (of one network and data), evenly thinned; see the module docstring."""
 
-    def __init__(self, capacity: int = MAX_MOMENTS, max_bytes: int = MAX_BYTES):
+    def __init__(self, capacity: int = MAX_MOMENTS, max_bytes: int = MAX_BYTES, stride: int = 1):
+        """``stride``: the first grid (a caller that knows the run's length
+        picks one that keeps it from thinning)."""
         self.capacity = max(2, capacity)
         self.max_bytes = max_bytes
         self.moments: list[Moment] = []
-        self.stride = 1
+        self.stride = self._first_stride = max(1, int(stride))
         self.nbytes = 0
         self.too_large = False
 
@@ -159,7 +161,7 @@ class Timeline:
 
     def clear(self) -> None:
         """Forget every moment (another network or other data: they no longer fit)."""
-        self.moments, self.stride, self.nbytes, self.too_large = [], 1, 0, False
+        self.moments, self.stride, self.nbytes, self.too_large = [], self._first_stride, 0, False
 
     def record(self, trainer) -> None:
         """Keep a moment of ``trainer`` now if its step is on the grid and

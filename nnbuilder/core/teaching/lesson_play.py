@@ -19,7 +19,7 @@ from ..engine.traindata import TrainData
 from ..errors import NNBuilderError
 from ..files.modelfile import ModelDocument
 from ..functions.losses import accuracy
-from ..run.prepared import prepare
+from ..run.prepared import prepare, structure_key
 from ..run.protocol import RunSpec
 from .lessons import ACTIONS, Facts, Lesson, LessonError, check_results, needed_facts
 
@@ -69,7 +69,8 @@ def step_trainer(doc: ModelDocument) -> Trainer:
     prepared as the run controller prepares it, the worker's trainer."""
     cfg = doc.training or TrainConfig()
     spec = doc.dataset or {}
-    prepared = prepare((), doc.graph, dataset_from_spec(spec), None, (spec.get("split", 0.5), spec.get("seed", 0)),
+    key = (structure_key(doc.graph), 0, cfg.optimizer)  # (structure, data version, optimizer), as the window's
+    prepared = prepare(key, doc.graph, dataset_from_spec(spec), None, (spec.get("split", 0.5), spec.get("seed", 0)),
                        cfg.optimizer)
     if prepared.reason:
         raise NNBuilderError(prepared.reason)

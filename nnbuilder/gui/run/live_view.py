@@ -16,11 +16,10 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QLabel, QStyle, QToolButton
 
 from nnbuilder.core.errors import NNBuilderError
-from nnbuilder.core.functions.losses import LOSSES
 from nnbuilder.core.run.classreport import class_report
 from nnbuilder.core.run.snapshot import layer_stats
-from nnbuilder.core.run.outputview import (NEURON_RES, DataExtent, evaluate_view, output_grids, view_of,
-                                           view_points)
+from nnbuilder.core.run.outputview import (NEURON_RES, DataExtent, evaluate_view, output_grids,
+                                           output_scale, view_of, view_points)
 
 from ..data.data_controller import DataController
 from .curves import CurvesPanel, LayerPlot
@@ -33,7 +32,6 @@ from ..data.output_panel import ViewOptions
 FRAME_MS = 33  # ~30 Hz: the output map and the diagram
 CURVE_EVERY = 8  # loss, then metric, on every 8th frame: they move slowly, their axes cost
 STATS_EVERY = 6  # gradient norms and histograms at ~5 Hz, and only when shown
-PROBABILITY_OUTPUTS = ("sigmoid", "softmax", "step")  # outputs in [0, 1]
 # The toolbar's loss while the paused run is of data no longer chosen (the
 # new data does not fit the network yet): not the old data's number.
 STALE_LOSS = "loss —"
@@ -54,22 +52,6 @@ def flush_paint() -> None:
     app = QApplication.instance()
     for _ in range(2):  # scene updates are queued calls that post the repaint
         app.sendPostedEvents(None, 0)
-
-
-def output_scale(graph, dataset) -> tuple[float, tuple[float, float]]:
-    """(the level of the output view's contour, the range its colours span)."""
-    outs = graph.nodes_of_type("output")
-    if not outs or dataset is None:
-        return 0.5, (0.0, 1.0)
-    p = outs[0].params
-    if dataset.task == "regression":
-        y = np.asarray(dataset.y, dtype=float)
-        lo, hi = float(y.min()), float(y.max())
-        return (lo + hi) / 2, (lo, hi)
-    threshold = LOSSES[p["loss"]].threshold
-    if p["activation"] in PROBABILITY_OUTPUTS:
-        return threshold, (0.0, 1.0)
-    return threshold, (threshold - 1.0, threshold + 1.0)
 
 
 @dataclass

@@ -1,22 +1,18 @@
-"""The app's colours, shared by the diagram, the plots and the gallery:
-TensorFlow Playground's diverging map (orange for negative values and class
-0, through a light or dark grey by theme, to blue), the class colours and the
-train/test pens.
+"""The app's colours in the window: the one table of
+:mod:`nnbuilder.core.run.colours` (the exported animation draws with it too),
+with the grey in the middle of the diverging map taken from the theme.
 """
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtGui import QGuiApplication, QPalette
 
-# TF Playground's diverging map: orange (negative / class 0) - light - blue.
-ORANGE = np.array([245, 147, 34], dtype=np.float64)
-BLUE = np.array([8, 119, 189], dtype=np.float64)
-MID_LIGHT = np.array([232, 234, 235], dtype=np.float64)
-MID_DARK = np.array([70, 72, 76], dtype=np.float64)
-CLASS_COLORS = ["#F59322", "#0877BD", "#2CA02C", "#D62728", "#9467BD", "#8C564B",
-                "#E377C2", "#7F7F7F", "#BCBD22", "#17BECF"]
-TRAIN_PEN, TEST_PEN = "#1f77b4", "#ff7f0e"
-REGRESSION_LEVELS = 33  # colours of regression targets on the output view
+from nnbuilder.core.run import colours as _table
+from nnbuilder.core.run.colours import (BLUE, CLASS_COLORS, MID_DARK, MID_LIGHT, ORANGE, REGRESSION_LEVELS,
+                                        TEST_PEN, TRAIN_PEN)
+
+__all__ = ["BLUE", "CLASS_COLORS", "MID_DARK", "MID_LIGHT", "ORANGE", "REGRESSION_LEVELS", "TEST_PEN", "TRAIN_PEN",
+           "dark", "diverging_rgba", "output_rgba"]
 
 
 def dark() -> bool:
@@ -41,28 +37,14 @@ class Ink:
 OK_INK, WARNING_INK, ERROR_INK = Ink("#1e7b34", "#7bd88f"), Ink("#9a5b00", "#f0b14a"), Ink("#c92a2a", "#ff6b6b")
 
 
-_LUTS: dict = {}
-
-
-def _lut(is_dark: bool, alpha: int) -> np.ndarray:
-    """256 RGBA colours from orange (index 0) through light/dark grey to blue (255)."""
-    key = (is_dark, alpha)
-    if key not in _LUTS:
-        t = np.linspace(-1.0, 1.0, 256)[:, None]
-        mid = MID_DARK if is_dark else MID_LIGHT
-        rgb = np.where(t < 0, mid + (ORANGE - mid) * -t, mid + (BLUE - mid) * t)
-        lut = np.empty((256, 4), dtype=np.uint8)
-        lut[:, :3] = np.round(rgb)
-        lut[:, 3] = alpha
-        _LUTS[key] = lut
-    return _LUTS[key]
-
-
 def diverging_rgba(t: np.ndarray, alpha: int = 255) -> np.ndarray:
     """RGBA uint8 for values ``t`` in [-1, 1] (clipped; NaN is the middle):
-    orange, light, blue. A 256-colour table lookup, fast enough per frame."""
-    idx = np.nan_to_num(np.asarray(t, dtype=np.float64), nan=0.0)
-    idx = np.clip(idx, -1.0, 1.0)
-    idx += 1.0
-    idx *= 127.5
-    return _lut(dark(), alpha)[idx.astype(np.uint8)]
+    orange, light (dark grey in a dark theme), blue."""
+    return _table.diverging_rgba(t, dark(), alpha)
+
+
+def output_rgba(outputs: np.ndarray, resolution: int, threshold: float, value_range,
+                discretize: bool = False) -> np.ndarray:
+    """The output view's image of ``outputs`` in the theme's colours
+    (:func:`nnbuilder.core.run.colours.output_rgba`)."""
+    return _table.output_rgba(outputs, resolution, threshold, value_range, discretize, dark())

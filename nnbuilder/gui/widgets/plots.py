@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtGui import QGuiApplication, QPalette
 
-from .colours import CLASS_COLORS, MID_DARK, MID_LIGHT, REGRESSION_LEVELS, dark, diverging_rgba
+from .colours import CLASS_COLORS, REGRESSION_LEVELS, diverging_rgba, output_rgba
 
 # No antialiasing: pyqtgraph paints from Python, holding the GIL, and smooth
 # lines cost several times more to rasterize in software.
@@ -306,16 +306,9 @@ class BoundaryPlot(BasePlot):
             self.curve.setData(g.xs, outputs[:, 0])
             return
         res = g.resolution
-        k = outputs.shape[1]
-        if k == 1:
+        rgba = output_rgba(outputs, res, threshold, value_range, self.discretize)
+        if outputs.shape[1] == 1:
             v = outputs[:, 0].reshape(res, res)
-            lo, hi = value_range
-            if self.discretize:
-                t = np.where(v > threshold, 1.0, -1.0)
-            else:
-                span = max(hi - threshold, threshold - lo, 1e-12)
-                t = (v - threshold) / span
-            rgba = diverging_rgba(0.8 * t, 255)  # lighter than the points on top
             self._frame += 1
             if self.task != "classification":
                 self.contour.setData(None)
@@ -328,17 +321,6 @@ class BoundaryPlot(BasePlot):
                 self.contour.resetTransform()
                 self.contour.setTransform(pg.QtGui.QTransform.fromScale(2.0, 2.0))
         else:  # several classes: the winner's colour, brighter when confident
-            cls = outputs.argmax(axis=1)
-            conf = outputs.max(axis=1)
-            conf = 1.0 if self.discretize else np.clip((conf - 1.0 / k) / (1 - 1.0 / k), 0, 1)
-            base = np.array([QColor(CLASS_COLORS[c % len(CLASS_COLORS)]).getRgb()[:3] for c in range(k)],
-                            dtype=np.float64)[cls]
-            mid = MID_DARK if dark() else MID_LIGHT
-            rgb = mid + (base - mid) * (0.25 + 0.75 * np.asarray(conf)[..., None] if not self.discretize else 1.0)
-            rgba = np.empty((res * res, 4), dtype=np.uint8)
-            rgba[:, :3] = np.clip(rgb, 0, 255)
-            rgba[:, 3] = 235
-            rgba = rgba.reshape(res, res, 4)
             self.contour.setData(None)
         self.last_rgba = rgba
         self.image.setImage(rgba, autoLevels=False)

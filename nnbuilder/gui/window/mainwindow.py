@@ -42,6 +42,7 @@ from ..run.curves import CurvesPanel, LayerPlot
 from ..data.data_controller import DataController
 from ..diagram.commands import weight_name
 from ..diagram.document import Document
+from .animation import AnimationExport
 from .files import MODEL_FILTER, ONNX_FILTER, Dialogs, FileRoom, settings
 from .import_flows import ImportFlows
 from ..data.importer import DATA_FILTER
@@ -150,7 +151,8 @@ class MainWindow(QMainWindow):
                             self.training_panel.speed, select_all=self.select_all, auto_layout=self.auto_layout,
                             set_theme=self.set_theme, reset_layout=self.reset_layout,
                             show_lessons=self.show_lessons, about=self._about,
-                            show_shortcuts=self.show_shortcuts, set_quiz=self.set_quiz)
+                            show_shortcuts=self.show_shortcuts, set_quiz=self.set_quiz,
+                            export_animation=lambda: self.animation.export())
         vars(self).update(vars(menus))  # w.act_open, w.play_button, w.epoch_label...: the window's, by name
         counters = Counters(self.epoch_label, self.rate_label, self.elapsed_label, self.loss_label,
                             self.play_button)
@@ -164,6 +166,9 @@ class MainWindow(QMainWindow):
         self.surface = SurfaceLink(self.run, self.data, self.surface_view, self)
         self.functions = FunctionsLink(self.learn, self.functions_view, self.run.current_weights, self)
         self.timeline = TimelineView(self.live, self.curves.timeline, self)
+        self.animation = AnimationExport(self.run, self.live, self.timeline, self.data, self.output_panel.options,
+                                         self.scene, lambda *a: self._ask_save_path(*a),
+                                         lambda *a: self._error(*a), self.show_status, parent=self)
         self._wire()
         install_wheel_guard(self)  # only a focused combo or spin box takes the wheel
         self.lessons = LessonController(self.run, self.data, self.training_panel, self.learn, self.lesson_panel,

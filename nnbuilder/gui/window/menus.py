@@ -30,7 +30,8 @@ class WindowMenus:
                  scene: NetworkScene, view: NetworkView, docks: dict[str, QDockWidget], speed: QWidget, *,
                  select_all: Callable, auto_layout: Callable, set_theme: Callable[[str], None],
                  reset_layout: Callable, show_lessons: Callable, about: Callable,
-                 show_shortcuts: Callable, set_quiz: Callable[[bool], None]):
+                 show_shortcuts: Callable, set_quiz: Callable[[bool], None],
+                 export_animation: Callable):
         S, K = QStyle.StandardPixmap, QKeySequence.StandardKey
         def icon(pixmap):  # the style's icons have dark ink: inverted on a dark window
             return themed_icon(window.style().standardIcon(pixmap))
@@ -86,6 +87,10 @@ class WindowMenus:
                                        lambda: files.export_network("torch"),
                                        tip="Write the trained network as one PyTorch file that "
                                            "can train on (torchrun)")
+        self.act_export_animation = action(
+            "actionExportAnimation", "&Animation…", lambda: export_animation(),
+            tip="Write the output view over the run (from the timeline's moments) as an animated GIF "
+                "or a PNG sequence, for slides")
         self.act_import_onnx = action("actionImportOnnx", "&ONNX model…", lambda: imports.import_onnx(),
                                       tip="Open an ONNX model of layers and activations as a network")
         self.act_export_loss_csv = action("actionExportLossCsv", "Export loss history as &CSV…",
@@ -165,7 +170,7 @@ class WindowMenus:
                       self.act_export_plots, self.act_export_loss_csv])
         sub = m.addMenu("&Export")
         sub.setObjectName("exportMenu")
-        sub.addActions([self.act_export_onnx, self.act_export_torch])
+        sub.addActions([self.act_export_onnx, self.act_export_torch, self.act_export_animation])
         m.addSeparator()
         m.addAction(self.act_quit)
         m = mb.addMenu("&Edit")

@@ -1,0 +1,320 @@
+"""File > Export > Animation…: the output view over the run, from the
+timeline's moments, as an animated GIF or a PNG sequence, with a progress
+bar and Cancel.
+
+The frames are the core's (:class:`~nnbuilder.core.run.frames.FrameScene`,
+the renderer ``nnbuilder train --animate`` uses), so an animation looks the
+same from the window and the command line; the diagram beside it, when
+asked for, is the window's own, painted for each moment. Each moment's
+weights come from the worker as the timeline slider gets them
+(:meth:`RunController.fetch_moment`, answered in ``state.moment``): the
+export asks for one, draws it when the live view has taken the answer
+(``frameDrawn``), then asks for the next, so the window keeps responding and
+Cancel is seen between frames. Cancel (or a new run meanwhile) removes
+what was written (:meth:`AnimationFile.abort`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QImage
+from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QProgressDialog, QSpinBox,
+                               QWidget)
+
+from nnbuilder.core.files.animation import DEFAULT_FRAMES, AnimationFile, moment_caption, scene_for
+from nnbuilder.core.run.frames import FrameOptions
+from nnbuilder.core.run.outputview import NEURON_RES
+
+from . import exports
+from ..widgets.colours import dark
+
+ANIMATION_FILTER = "Animated GIF (*.gif);;PNG sequence (*.png)"
+
+
+@dataclass(frozen=True)
+class AnimationSettings:
+    """What the dialog asks: frames at most, the loss curve, the diagram beside it, each frame's
+    time, the output view's side in pixels."""
+
+    frames: int = DEFAULT_FRAMES
+    loss: bool = True
+    diagram: bool = False
+    frame_ms: int = 100
+    size: int = 320
+
+
+def pick_moments(steps: np.ndarray, frames: int) -> list[int]:
+    """At most ``frames`` of the kept moments' ``steps``, evenly spread, first and last included."""
+    steps = [int(s) for s in steps]
+    if len(steps) <= frames:
+        return steps
+    idx = np.unique(np.round(np.linspace(0, len(steps) - 1, frames)).astype(int))
+    return [steps[i] for i in idx]
+
+
+class AnimationDialog(QDialog):
+    """Frames, loss curve, diagram, frame time; :meth:`ask` gives the settings or None."""
+
+    def __init__(self, parent: QWidget | None, moments: int):
+        super().__init__(parent)
+        self.setWindowTitle("Export animation")
+        self.setObjectName("animationDialog")
+        form = QFormLayout(self)
+        self.frames = QSpinBox()
+        self.frames.setObjectName("animationFrames")
+        self.frames.setRange(2, 1000)
+        self.frames.setValue(min(DEFAULT_FRAMES, max(2, moments + 1)))
+        self.frames.setToolTip(f"The timeline keeps {moments:,} moments of this run; the frames are "
+                               "spread evenly over them, the last one the run now")
+        self.frame_ms = QSpinBox()
+        self.frame_ms.setObjectName("animationFrameMs")
+        self.frame_ms.setRange(10, 5000)
+        self.frame_ms.setSingleStep(10)
+        self.frame_ms.setSuffix(" ms")
+        self.frame_ms.setValue(100)
+        self.size = QSpinBox()
+        self.size.setObjectName("animationSize")
+        self.size.setRange(160, 1600)
+        self.size.setSingleStep(40)
+        self.size.setSuffix(" px")
+        self.size.setValue(320)
+        self.size.setToolTip("The output view's side; its text grows with it (twice as large from 640 px)")
+        self.loss = QCheckBox("with the loss curve")
+        self.loss.setObjectName("animationLoss")
+        self.loss.setChecked(True)
+        self.diagram = QCheckBox("with the diagram")
+        self.diagram.setObjectName("animationDiagram")
+        form.addRow("&Frames (at most):", self.frames)
+        form.addRow("Each frame &shows:", self.frame_ms)
+        form.addRow("Output view &size:", self.size)
+        form.addRow(self.loss)
+        form.addRow(self.diagram)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def settings(self) -> AnimationSettings:
+        return AnimationSettings(self.frames.value(), self.loss.isChecked(), self.diagram.isChecked(),
+                                 self.frame_ms.value(), self.size.value())
+
+    @classmethod
+    def ask(cls, parent: QWidget | None, moments: int) -> AnimationSettings | None:
+        d = cls(parent, moments)
+        return d.settings() if d.exec() == QDialog.DialogCode.Accepted else None
+
+
+def qimage_rgb(image: QImage) -> np.ndarray:
+    """A QImage as an RGB array ``(h, w, 3)`` uint8 (a copy)."""
+    img = image.convertToFormat(QImage.Format.Format_RGB888)
+    a = np.frombuffer(img.constBits(), np.uint8).reshape(img.height(), img.bytesPerLine())
+    return a[:, :img.width() * 3].reshape(img.height(), img.width(), 3).copy()
+
+
+class AnimationExport(QObject):
+    """Writes animations of ``run`` as ``live`` shows it; ``finished(paths)``
+    when one ends (an empty list: cancelled or failed)."""
+
+    finished = Signal(list)
+
+    def __init__(self, run, live, timeline, data, options, scene, ask_path, error, status,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.run, self.live, self.timeline, self.data = run, live, timeline, data
+        self.options, self.scene = options, scene
+        self._ask_path, self._error, self._status = ask_path, error, status
+        self._parent = parent
+        self.progress: QProgressDialog | None = None
+        self._file: AnimationFile | None = None
+        self._frames: list = []  # the steps to draw (None: the run now)
+        self._wanted = None
+        self._busy = False
+
+    # ------------------------------------------------------------- the menu
+    def refusal(self) -> str | None:
+        """Why no animation can be written now (None: it can)."""
+        st = self.run.state
+        if self._file is not None:
+            return "An animation is being written"
+        if st.snapshot is None or st.timeline is None or not len(st.timeline):
+            return "Train first: the animation is made of the moments the timeline keeps of a run"
+        if self.run.running:
+            return "Pause training first: the animation is made of the run's moments so far"
+        grid = self.live.grids()[0]
+        if grid is None:
+            return "The output view shows no data to animate"
+        return None
+
+    def export(self) -> bool:
+        """Ask the settings and the file, then start; False if nothing starts."""
+        why = self.refusal()
+        if why:
+            self._status(why, 8000)
+            return False
+        settings = AnimationDialog.ask(self._parent, len(self.run.state.timeline))
+        if settings is None:
+            return False
+        path = self._ask_path("Export animation", "run.gif", ANIMATION_FILTER)
+        if not path:
+            return False
+        if not path.lower().endswith((".gif", ".png")):
+            path += ".gif"
+        return self.start(path, settings)
+
+    # ------------------------------------------------------------ the frames
+    def start(self, path: str, settings: AnimationSettings = AnimationSettings()) -> bool:
+        """Write the animation to ``path`` (``.gif``, or ``.png`` for a sequence)."""
+        why = self.refusal()
+        if why:
+            self._status(why, 8000)
+            return False
+        try:
+            self._file = AnimationFile(path, settings.frame_ms)
+        except ValueError as e:
+            self._error("Cannot export", str(e))
+            return False
+        st, snap = self.run.state, self.run.snapshot
+        steps = list(st.timeline[:, 0].astype(int))
+        now = snap.step > steps[-1]
+        self._frames = pick_moments(np.asarray(steps), settings.frames - int(now)) + ([None] if now else [])
+        self._settings = settings
+        self._looked = self.timeline.step  # a moment looked at: shown again at the end
+        c = st.curves
+        options = FrameOptions(size=settings.size, loss=settings.loss, dark=dark(),
+                               discretize=self.options.discretize.isChecked(),
+                               show_test=self.options.show_test.isChecked())
+        self._scene = scene_for(self.data.dataset, self.run.document.graph, self.data.split_indices(),
+                                (c.column("epoch"), c.column("train_loss"), c.column("test_loss")), options,
+                                grid=self.live.grids()[0])
+        self._index = 0
+        p = self.progress = QProgressDialog("Writing the animation…", "Cancel", 0, len(self._frames), self._parent)
+        p.setObjectName("animationProgress")
+        p.setWindowTitle("Export animation")
+        p.setWindowModality(Qt.WindowModality.WindowModal)  # no Train, no edit meanwhile
+        p.setMinimumDuration(0)
+        p.setAutoClose(False)
+        p.setAutoReset(False)
+        p.canceled.connect(self.cancel)
+        p.setValue(0)
+        self.live.frameDrawn.connect(self._arrived)
+        self.run.runReplaced.connect(self._replaced)
+        self._status(f"Writing {len(self._frames)} frames to {path}…", 0)
+        self._ask_next()
+        return True
+
+    def _ask_next(self) -> None:
+        if self._file is None:
+            return
+        if self._index == len(self._frames):
+            self._finish()
+            return
+        step = self._frames[self._index]
+        self._wanted = step
+        if step is None:  # the run now: its own weights, at once (after this event)
+            QTimer.singleShot(0, self._draw_now)
+        else:
+            m = self.run.state.moment
+            if m is not None and m.step == step:
+                QTimer.singleShot(0, lambda: self._arrived(None))
+            else:
+                self.run.fetch_moment(step)
+
+    def _arrived(self, _snap) -> None:
+        """The live view took a snapshot: the moment asked for, if it came."""
+        m = self.run.state.moment
+        if self._file is None or self._busy or self._wanted is None or m is None or m.step != self._wanted:
+            return
+        if self.run.running:
+            self.cancel("Training started: the animation was cancelled")
+            return
+        self._draw(m.weights, moment_caption(m.step, m.at, m.train_loss), m.at)
+
+    def _draw_now(self) -> None:
+        snap = self.run.snapshot
+        if self._file is None or snap is None:
+            return
+        last = snap.last or {}
+        self._draw(snap.weights, moment_caption(snap.step, float(snap.epoch), last.get("train_loss", np.nan)),
+                   None)
+
+    def _draw(self, weights: dict, caption: str, at) -> None:
+        self._busy = True
+        try:
+            outputs, maps = self.live.probe.evaluate(self.run.prepared(), weights, self.live.grids(),
+                                                     maps=self._settings.diagram)
+            rgb = self._scene.render(outputs, caption, at)
+            if self._settings.diagram:
+                rgb = np.hstack([rgb, self._diagram(weights, maps, rgb.shape[0])])
+            self._file.add(rgb)
+        except (OSError, ValueError) as e:
+            self._busy = False
+            self.cancel("The animation was not written")
+            self._error("Cannot export", str(e))
+            return
+        self._index += 1
+        self._wanted = None  # drawn: a later answer with the same moment is not another frame
+        if self.progress is not None:
+            self.progress.setValue(self._index)  # (a modal dialog runs events here: Cancel among them)
+        self._busy = False
+        self._ask_next()
+
+    def _diagram(self, weights: dict, maps: dict, height: int) -> np.ndarray:
+        """The diagram showing ``weights``, ``height`` pixels high, as the window paints it."""
+        self.scene.show_live(weights, maps, NEURON_RES)
+        rect = exports.diagram_rect(self.scene)
+        width = min(int(round(height * rect.width() / max(rect.height(), 1.0))), 4 * height)
+        width = max(width, 1)
+        # A wide diagram gets a taller piece of the scene, so its background fills the frame.
+        tall = rect.width() * height / width
+        if tall > rect.height():
+            rect.adjust(0, -(tall - rect.height()) / 2, 0, (tall - rect.height()) / 2)
+        image = QImage(width, height, QImage.Format.Format_RGB888)
+        image.fill(QColor(*self._scene.paper))
+        exports.render_scene(self.scene, image, rect)
+        return qimage_rgb(image)
+
+    # ------------------------------------------------------------- the end
+    def _finish(self) -> None:
+        f = self._file
+        try:
+            paths = f.finish()
+        except (OSError, ValueError) as e:
+            f.abort()
+            self._end()
+            self._error("Cannot export", str(e))
+            self.finished.emit([])
+            return
+        self._end()
+        what = paths[0] if len(paths) == 1 else f"{len(paths)} PNG files ({paths[0]}, …)"
+        self._status(f"Exported an animation of {f.frames} frames: {what}", 8000)
+        self.finished.emit(paths)
+
+    def _replaced(self) -> None:
+        self.cancel("A new run began: the animation was cancelled")
+
+    def cancel(self, why: str = "Animation cancelled: nothing was written") -> None:
+        """Stop and remove what was written."""
+        if self._file is None:
+            return
+        self._file.abort()
+        self._end()
+        self._status(why, 8000)
+        self.finished.emit([])
+
+    def _end(self) -> None:
+        self._file, self._wanted = None, None
+        self.live.frameDrawn.disconnect(self._arrived)
+        self.run.runReplaced.disconnect(self._replaced)
+        p, self.progress = self.progress, None
+        if p is not None:
+            p.canceled.disconnect(self.cancel)
+            p.close()
+            p.deleteLater()
+        # The window shows the run again as it was (the diagram drew the moments).
+        snap = self.run.snapshot
+        if self._settings.diagram and snap is not None:
+            self.live.draw(snap)
+        if self._looked is not None and self.timeline.step == self._looked:
+            self.run.fetch_moment(self._looked)  # the moment looked at, drawn when it comes

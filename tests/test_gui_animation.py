@@ -1,0 +1,156 @@
+"""File > Export > Animation… in the window: train, pause, export the run
+as a GIF (with the loss curve and the diagram) from the timeline's moments,
+with a progress bar; Cancel leaves no file.
+
+The GIF is read back by the block walk and Qt's decoder of
+tests/test_animation.py; the frame of the run now is compared with the image
+the window's output view shows of the same weights.
+"""
+import numpy as np
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QPushButton
+
+from nnbuilder.gui.window.animation import AnimationDialog, AnimationSettings, pick_moments
+from nnbuilder.gui.window.mainwindow import MainWindow
+from test_animation import gif_blocks, qt_frames
+
+WAIT = 60000
+
+
+def train_until(qtbot, w, step):
+    qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.run.snapshot is not None and w.run.snapshot.step >= step, timeout=WAIT)
+    qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not w.run.snapshot.running and w.run.settled, timeout=WAIT)
+    qtbot.waitUntil(lambda: w.curves.timeline.isEnabled(), timeout=WAIT)
+    return w.run.snapshot
+
+
+def test_export_animation_writes_the_runs_moments_in_the_windows_colours(qtbot, window, tmp_path, monkeypatch):
+    w = window
+    path = tmp_path / "run.gif"
+    monkeypatch.setattr(MainWindow, "_ask_save_path", lambda self, *a: str(path))
+    monkeypatch.setattr(AnimationDialog, "ask",
+                        classmethod(lambda cls, parent, moments: AnimationSettings(frames=8, diagram=True)))
+    w.act_export_animation.trigger()  # before any run: nothing to animate, and it says so
+    assert "Train first" in w.statusBar().currentMessage() and not path.exists()
+
+    snap = train_until(qtbot, w, 400)
+    steps = w.run.state.timeline[:, 0]
+    now = snap.step > steps[-1]
+    expected = len(pick_moments(steps, 8 - now)) + now
+    assert expected == 8
+    window_rgba = w.boundary.last_rgba.copy()  # the output view of the run now, as the window draws it
+    with qtbot.waitSignal(w.animation.finished, timeout=WAIT) as done:
+        w.act_export_animation.trigger()
+        assert w.animation.progress is not None and w.animation.progress.maximum() == expected
+    assert done.args == [[str(path)]]
+    assert f"Exported an animation of {expected} frames" in w.statusBar().currentMessage()
+    blocks = gif_blocks(path.read_bytes())
+    frames = qt_frames(path)
+    assert len(blocks["frames"]) == len(frames) == expected
+    width, height = blocks["size"]
+    assert width > 320 + 100 and height > 320 + 120  # the view, the diagram beside it, the loss under it
+    top = height - 320 - 120
+    res = window_rgba.shape[0]
+    cells = (np.arange(320) * res) // 320
+    shown = window_rgba[::-1][cells][:, cells, :3].astype(int)
+    last = frames[-1][top:top + 320, :320].astype(int)
+    assert (np.abs(last - shown).max(axis=2) <= 4).mean() > 0.75  # but the points and the boundary line
+    first = frames[0][top:top + 320, :320].astype(int)
+    assert (np.abs(first - last).max(axis=2) > 30).mean() > 0.05  # the run moved the boundary
+    diagram_first, diagram_last = frames[0][:, 320:], frames[-1][:, 320:]
+    assert not np.array_equal(diagram_first, diagram_last)  # the diagram's weights moved too
+    # The window shows the run as it is again, and it still trains.
+    qtbot.waitUntil(lambda: w.run.settled, timeout=WAIT)
+    for (src, dst), edge in w.scene.edge_items.items():
+        if edge.weights is not None:
+            np.testing.assert_array_equal(edge.weights, w.run.snapshot.weights[dst][0])
+    assert w.play_button.isEnabled()
+
+
+def test_cancel_removes_the_animation(qtbot, window, tmp_path, monkeypatch):
+    w = window
+    path = tmp_path / "cancelled.gif"
+    monkeypatch.setattr(MainWindow, "_ask_save_path", lambda self, *a: str(path))
+    train_until(qtbot, w, 400)
+
+    def fill_dialog():  # what a person does in the dialog: 40 frames, OK
+        d = QApplication.activeModalWidget()
+        assert isinstance(d, AnimationDialog)
+        d.frames.setValue(40)
+        d.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok).click()
+
+    QTimer.singleShot(0, fill_dialog)
+    w.act_export_animation.trigger()
+    p = w.animation.progress
+    assert p is not None and p.maximum() >= 30
+    qtbot.waitUntil(lambda: p.value() >= 2, timeout=WAIT)
+    assert list(tmp_path.iterdir()) == [tmp_path / "cancelled.gif.part"]  # written as it goes
+    with qtbot.waitSignal(w.animation.finished, timeout=WAIT) as done:
+        qtbot.mouseClick(p.findChild(QPushButton), Qt.MouseButton.LeftButton)
+    assert done.args == [[]]
+    assert list(tmp_path.iterdir()) == []
+    assert "cancelled" in w.statusBar().currentMessage()
+    assert w.animation.progress is None and w.animation.refusal() is None  # another can start
+
+
+def test_a_moment_looked_at_is_shown_again_after_the_export(qtbot, window, tmp_path, monkeypatch):
+    w = window
+    monkeypatch.setattr(MainWindow, "_ask_save_path", lambda self, *a: str(tmp_path / "seq.png"))
+    monkeypatch.setattr(AnimationDialog, "ask",
+                        classmethod(lambda cls, parent, moments: AnimationSettings(frames=4, loss=False)))
+    train_until(qtbot, w, 300)
+    slider = w.curves.timeline.slider
+    slider.setFocus()
+    qtbot.keyClick(slider, Qt.Key.Key_Home)
+    for _ in range(3):
+        qtbot.keyClick(slider, Qt.Key.Key_Right)
+    looked = int(w.run.state.timeline[3, 0])
+    qtbot.waitUntil(lambda: w.timeline._drawn == looked, timeout=WAIT)
+    moment_image = w.boundary.last_rgba.copy()
+    with qtbot.waitSignal(w.animation.finished, timeout=WAIT) as done:
+        w.act_export_animation.trigger()
+    paths = done.args[0]
+    assert len(paths) == 4 and all((tmp_path / f"seq_{i:04d}.png").exists() for i in range(1, 5))
+    first = qt_frames(paths[0])[0]
+    assert first.shape[1] == 320 and first.shape[0] < 320 + 40  # no loss curve
+    # The moment looked at is back on the output view (the export's answers drew the live run).
+    qtbot.waitUntil(lambda: w.timeline.step == looked and w.run.state.moment.step == looked
+                    and np.array_equal(w.boundary.last_rgba, moment_image), timeout=WAIT)
+
+
+def test_one_dimensional_data_animates_its_fitted_curve(qtbot, window, tmp_path, monkeypatch):
+    from pathlib import Path
+
+    w = window
+    examples = Path(__file__).resolve().parents[1] / "resources" / "examples"
+    assert w.files.open_file(str(examples / "sine.json"), ask_to_save=False)
+    qtbot.waitUntil(lambda: w.data.dataset is not None and w.data.dataset.X.shape[1] == 1, timeout=WAIT)
+    monkeypatch.setattr(MainWindow, "_ask_save_path", lambda self, *a: str(tmp_path / "sine"))  # no suffix
+    monkeypatch.setattr(AnimationDialog, "ask",
+                        classmethod(lambda cls, parent, moments: AnimationSettings(frames=3, loss=False)))
+    train_until(qtbot, w, 200)
+    with qtbot.waitSignal(w.animation.finished, timeout=WAIT) as done:
+        w.act_export_animation.trigger()
+    assert done.args == [[str(tmp_path / "sine.gif")]]  # a GIF when the name says nothing
+    frames = qt_frames(tmp_path / "sine.gif")
+    assert len(frames) == 3
+    curve = np.array([0x08, 0x77, 0xBD])  # the fitted curve's pen, as on screen
+    blue = [(np.abs(f.astype(int) - curve).max(axis=2) <= 6) for f in frames]
+    assert all(b.sum() > 300 for b in blue)  # a curve across the view in every frame
+    assert (blue[0] != blue[-1]).sum() > 300  # that moved as the network learned the sine
+
+
+def test_a_folder_that_does_not_exist_is_an_error_and_leaves_the_window_as_it_was(qtbot, window, tmp_path,
+                                                                                   monkeypatch):
+    w = window
+    monkeypatch.setattr(MainWindow, "_ask_save_path", lambda self, *a: str(tmp_path / "gone" / "run.gif"))
+    monkeypatch.setattr(AnimationDialog, "ask",
+                        classmethod(lambda cls, parent, moments: AnimationSettings(frames=3)))
+    train_until(qtbot, w, 100)
+    with w.expect_errors() as errors, qtbot.waitSignal(w.animation.finished, timeout=WAIT) as done:
+        w.act_export_animation.trigger()
+    assert done.args == [[]] and errors[-1][0] == "Cannot export" and "gone" in errors[-1][1]
+    assert list(tmp_path.iterdir()) == [] and w.animation.progress is None
+    assert w.animation.refusal() is None and w.play_button.isEnabled()
