@@ -342,3 +342,26 @@ def test_slopes_learned_per_unit_draw_the_picked_units_curve_without_a_slider(qt
     px, pf = curve(fv.f_points)
     assert px.tolist() == pytest.approx([a[2]]) and pf.tolist() == pytest.approx([a[2] if a[2] >= 0 else 0.3 * a[2]])
     assert "learned α = 0.3" in fv.activation_caption.text()
+
+
+def test_a_prelu_layer_draws_each_units_learned_slope_once_trained(qtbot, window):
+    w = window
+    fv = w.functions_view
+    click_node(qtbot, w, "dense1")
+    w.inspector.activation.setCurrentText("prelu")
+    # before any step: the initial slope, on the slider (as in the inspector)
+    assert fv.slider_row.isVisibleTo(fv) and fv.alpha_label.text() == "Initial slope α" and fv.slider.value() == 25
+    for _ in range(3):
+        stepped_with_row(qtbot, w, 2)
+    slopes = np.asarray(w.run.current_weights()["dense1"]["alpha"])
+    assert not np.allclose(slopes, 0.25)  # trained
+    assert fv.unit.isVisibleTo(fv) and not fv.slider_row.isVisibleTo(fv)
+    fv.unit.setValue(2)
+    x, f = curve(fv.f_curve)
+    _, df = curve(fv.df_curve)
+    weight = torch.tensor([slopes[1]])
+    ref_f, ref_df = torch_f_and_slope(lambda t: F.prelu(t, weight), x)
+    np.testing.assert_allclose(f, ref_f, rtol=1e-12, atol=1e-15)
+    smooth = x != 0
+    np.testing.assert_allclose(df[smooth], ref_df[smooth], rtol=1e-12, atol=1e-15)
+    assert f"learned α = {value_text(slopes[1])}" in fv.activation_caption.text()
