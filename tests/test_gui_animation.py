@@ -71,7 +71,9 @@ def test_export_animation_writes_the_runs_moments_in_the_windows_colours(qtbot, 
 
 def test_cancel_removes_the_animation(qtbot, window, tmp_path, monkeypatch):
     w = window
-    path = tmp_path / "cancelled.gif"
+    out = tmp_path / "out"  # a folder of its own: the window's settings live in tmp_path too
+    out.mkdir()
+    path = out / "cancelled.gif"
     monkeypatch.setattr(MainWindow, "_ask_save_path", lambda self, *a: str(path))
     train_until(qtbot, w, 400)
 
@@ -86,11 +88,11 @@ def test_cancel_removes_the_animation(qtbot, window, tmp_path, monkeypatch):
     p = w.animation.progress
     assert p is not None and p.maximum() >= 30
     qtbot.waitUntil(lambda: p.value() >= 2, timeout=WAIT)
-    assert list(tmp_path.iterdir()) == [tmp_path / "cancelled.gif.part"]  # written as it goes
+    assert list(out.iterdir()) == [out / "cancelled.gif.part"]  # written as it goes
     with qtbot.waitSignal(w.animation.finished, timeout=WAIT) as done:
         qtbot.mouseClick(p.findChild(QPushButton), Qt.MouseButton.LeftButton)
     assert done.args == [[]]
-    assert list(tmp_path.iterdir()) == []
+    assert list(out.iterdir()) == []
     assert "cancelled" in w.statusBar().currentMessage()
     assert w.animation.progress is None and w.animation.refusal() is None  # another can start
 
@@ -152,5 +154,5 @@ def test_a_folder_that_does_not_exist_is_an_error_and_leaves_the_window_as_it_wa
     with w.expect_errors() as errors, qtbot.waitSignal(w.animation.finished, timeout=WAIT) as done:
         w.act_export_animation.trigger()
     assert done.args == [[]] and errors[-1][0] == "Cannot export" and "gone" in errors[-1][1]
-    assert list(tmp_path.iterdir()) == [] and w.animation.progress is None
+    assert not (tmp_path / "gone").exists() and not list(tmp_path.rglob("*.gif*")) and w.animation.progress is None
     assert w.animation.refusal() is None and w.play_button.isEnabled()
