@@ -112,6 +112,30 @@ class Driver:
                     return {"point": self._global(plot.viewport(), plot.mapFromScene(scene_pos))}
         return {"point": None}
 
+    def cmd_functions(self, values: list = ()) -> dict:
+        """The Functions view, raised: the layer it shows and that layer's
+        alpha, its curve f (x, f), the slider's value and where its handle
+        is drawn at each of ``values`` (global)."""
+        from PySide6.QtWidgets import QStyle, QStyleOptionSlider
+
+        w = self.w
+        w.docks["functionsDock"].raise_()
+        fv, nid = w.functions_view, w.functions.layer()
+        slider = fv.slider
+        handles = []
+        for v in values:
+            opt = QStyleOptionSlider()
+            slider.initStyleOption(opt)
+            opt.sliderPosition = opt.sliderValue = int(v)
+            rect = slider.style().subControlRect(QStyle.ComplexControl.CC_Slider, opt,
+                                                 QStyle.SubControl.SC_SliderHandle, slider)
+            handles.append(self._global(slider, rect.center()))
+        x, f = fv.f_curve.getData()
+        return {"layer": nid, "alpha": None if nid is None else w.document.graph.nodes[nid].params.get("alpha"),
+                "x": [] if x is None else list(map(float, x)), "f": [] if f is None else list(map(float, f)),
+                "slider": slider.value(), "slider_shown": slider.isVisible(), "handles": handles,
+                "inspector_alpha": w.inspector.alpha.value()}
+
     def cmd_step(self) -> dict:
         self.w.run.step(False)
         return {"ok": True}

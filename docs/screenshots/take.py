@@ -72,6 +72,14 @@ def _timeline(w):
     bar.slider.setValue(int(np.searchsorted(bar.moments[:, 1], 25)))
 
 
+def _functions(w):
+    """The Functions tab: Dense 1's tanh and its slope with a sample's a, the loss against the margin."""
+    w.learn.select_row(4)
+    order, _ = w.document.graph.topological_order()
+    w.select_node(order[1])
+    w.docks["functionsDock"].raise_()
+
+
 def _lesson(w):
     """Help > Lessons, the XOR lesson's second step, trained until the panel says it is done."""
     w.show_lessons()
@@ -95,6 +103,7 @@ SHOTS = {
     "loss-surface": ("linear_regression.json", "light", (1440, 900), 0.0, None, _surface_walk),
     "loss-surface-diverging": ("linear_regression.json", "light", (1440, 900), 0.0, None, _surface_too_fast),
     "timeline": (None, "light", (1440, 900), 5.0, None, _timeline),
+    "functions": (None, "light", (1440, 900), 3.0, None, _functions),
     "lesson": (None, "light", (1440, 900), 0.0, None, _lesson),
 }
 

@@ -98,6 +98,21 @@ def _vector(values) -> str:
     return "[" + ", ".join(_g(v) for v in values) + "]"
 
 
+def _loss_place(net, ex) -> str:
+    """Where the sample sits on the loss curve the Functions view draws: its
+    error or margin per output, the loss there (and the zero-one loss)."""
+    from nnbuilder.core.teaching.curves import ZERO_ONE, loss_plot
+
+    out = ex.nodes[net.output_id]
+    plot = loss_plot(net.loss.name, net.nodes[net.output_id].params.get("activation"), out.z, out.a,
+                     ex.target, n=2)
+    text = (f"on the loss curve, against {plot.axis.note}: {_vector(plot.points_x)}, "
+            f"{net.loss.name} {_vector(plot.points[net.loss.name])}")
+    if ZERO_ONE in plot.points:
+        text += f", zero-one {_vector(plot.points[ZERO_ONE])}"
+    return text
+
+
 def _print_text(args, ds, net, ex) -> None:
     from nnbuilder.core.teaching.weightref import weight_label
     from nnbuilder.core.model.nodetypes import NODE_SPECS
@@ -106,7 +121,8 @@ def _print_text(args, ds, net, ex) -> None:
     source = args.dataset or args.data
     columns = ", ".join(f"{c} = {_g(v)}" for c, v in zip(ds.column_names, ex.x))
     out(f"{args.model}, row {ex.row} of {source}: {columns}; target {_vector(ex.target)}\n")
-    out(f"loss of this sample ({net.loss.name}, n = 1, no regularization): {_g(ex.loss)}\n\n")
+    out(f"loss of this sample ({net.loss.name}, n = 1, no regularization): {_g(ex.loss)}\n")
+    out(_loss_place(net, ex) + "\n\n")
 
     rows = [("node", "unit", "a", "f(a)", "dL/da", "")]
     for v in ex.nodes.values():

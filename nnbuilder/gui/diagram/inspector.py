@@ -36,6 +36,13 @@ INITIALIZER_TIPS = {
 }
 
 
+def alpha_label(activation: str) -> str:
+    """What the activation's parameter α is called (leaky ReLU: a slope; ELU: a scale;
+    prelu: where its learned slopes start, then each unit trains its own). Not a:
+    a is the pre-activation in the lecture's letters."""
+    return {"leaky_relu": "Slope α", "prelu": "Initial slope α"}.get(activation, "Scale α")
+
+
 def _choices(key: str) -> list:
     """The values parameter ``key`` allows, as its declaration lists them."""
     return params_by_name()[key].constraint.widget()["choices"]
@@ -244,9 +251,7 @@ class Inspector(QWidget):
                        init_value=p.get("initializer") == "constant", params=spec.weighted)
         for key, widget in self.rows.items():
             self.form.setRowVisible(widget, visible[key])
-        # prelu's α is where its learned slopes start (then each unit trains its own)
-        self.form.labelForField(self.alpha).setText(
-            {"leaky_relu": "Slope α", "prelu": "Initial slope α"}.get(act, "Scale α"))
+        self.form.labelForField(self.alpha).setText(alpha_label(act))
         with self._quiet():
             if self.name.text() != node.name:
                 self.name.setText(node.name)

@@ -51,6 +51,7 @@ class LearnController(QObject):
     """Follows the chosen sample and weight through ``run``'s current weights."""
 
     weightChosen = Signal(str, int, int)  # node id, row, column (0-based; row -1: the bias)
+    explained = Signal()  # :attr:`explanation` was computed again (or dropped)
 
     def __init__(self, run: RunController, data: DataController, panel: LearnPanel,
                  scene: NetworkScene, boundary: BoundaryPlot, parent=None):
@@ -99,6 +100,7 @@ class LearnController(QObject):
         self._timer.stop()
         self.stepping, self._holding = None, None
         self.row, self.weight, self.explanation = None, None, None
+        self.explained.emit()
         self.panel.set_row(-1)
         self.panel.set_stepping(False)
         self.panel.show_hint()
@@ -183,6 +185,7 @@ class LearnController(QObject):
             return  # the Step-through shows its own stages
         self._release()
         self.explanation = self.compute()
+        self.explained.emit()
         ex = self.explanation
         ds = self.data.dataset
         self.boundary.mark_sample(None if self.row is None or ds is None else ds.X[self.row],
@@ -389,6 +392,7 @@ class LearnController(QObject):
         if ex is None:
             return
         self.explanation = ex
+        self.explained.emit()
         order, _ = self.run.document.graph.topological_order()
         order = [nid for nid in order if nid in ex["nodes"]]
         stages = [("forward", set(order[:k + 1])) for k in range(len(order))]
@@ -508,6 +512,7 @@ class LearnController(QObject):
         ex = self.compute()
         if ex is not None:
             self.explanation = ex
+            self.explained.emit()
             self._show_values(ex, set(ex["nodes"]), self.kind)
 
     def _show_update(self, before: dict, snap) -> None:

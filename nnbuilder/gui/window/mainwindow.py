@@ -8,6 +8,8 @@ collaborators in its constructor; none holds this window:
 - :class:`~nnbuilder.gui.run.live_view.LiveView`: draws the run on a 30 Hz timer;
 - :class:`~nnbuilder.gui.learn.learn.LearnController`: one sample, one weight's chain rule, Step through;
 - :class:`~nnbuilder.gui.learn.surface_link.SurfaceLink`: feeds the loss-surface view;
+- :class:`~nnbuilder.gui.learn.functions_link.FunctionsLink`: the selected layer's activation and
+  the loss drawn, the picked sample on them (the Functions view);
 - :class:`~nnbuilder.gui.run.timeline_view.TimelineView` and :class:`~nnbuilder.gui.learn.lesson_controller.LessonController`: looking
   back over the run, and the lessons;
 - :class:`~.files.FileRoom`: new, open, save, exports, autosave;
@@ -45,6 +47,8 @@ from .files import MODEL_FILTER, ONNX_FILTER, Dialogs, FileRoom, settings
 from .import_flows import ImportFlows
 from ..data.importer import DATA_FILTER
 from ..diagram.inspector import Inspector
+from ..learn.functions_link import FunctionsLink
+from ..learn.functions_view import FunctionsView
 from ..learn.learn import LearnController
 from ..learn.learn_panel import LearnPanel
 from ..learn.lesson_controller import LessonController
@@ -110,6 +114,7 @@ class MainWindow(QMainWindow):
         self.learn_panel = LearnPanel()
         self.lesson_panel = LessonPanel()
         self.surface_view = SurfaceView()
+        self.functions_view = FunctionsView()
         self.weight_images = WeightImagesView()
         self.mistakes = MistakesView()
         self.params_label = QLabel()
@@ -124,7 +129,8 @@ class MainWindow(QMainWindow):
             "outputDock": self.output_panel, "inspectorDock": self.inspector, "learnDock": self.learn_panel,
             "surfaceDock": self.surface_view, "lessonDock": self.lesson_panel, "curvesDock": self.curves,
             "problemsDock": self.problems, "networkDock": self.network_panel, "gradientsDock": self.layer_plot,
-            "weightImagesDock": self.weight_images, "mistakesDock": self.mistakes})
+            "weightImagesDock": self.weight_images, "mistakesDock": self.mistakes,
+            "functionsDock": self.functions_view})
         self.docks = self.dock_layout.docks
 
         # Rooms: data -> run -> live view; each gets what it needs, not the window.
@@ -158,6 +164,7 @@ class MainWindow(QMainWindow):
                                           lambda name: not self.docks[name].visibleRegion().isEmpty(), self)
         self.learn = LearnController(self.run, self.data, self.learn_panel, self.scene, self.boundary, self)
         self.surface = SurfaceLink(self.run, self.data, self.surface_view, self)
+        self.functions = FunctionsLink(self.learn, self.functions_view, self.run.current_weights, self)
         self.timeline = TimelineView(self.live, self.curves.timeline, self)
         self.animation = AnimationExport(self.run, self.live, self.timeline, self.data, self.output_panel.options,
                                          self.scene, lambda *a: self._ask_save_path(*a),
@@ -281,6 +288,7 @@ class MainWindow(QMainWindow):
         self.lessons.document_replaced()
         self.run.set_document(document)  # every room has the document before its data loads
         self.data.set_document(document)
+        self.functions.set_document(document)  # (it reads the run's weights)
         document.graphChanged.connect(self.validate)
         document.undo_stack.cleanChanged.connect(self._update_title)
         self.validate()
@@ -318,6 +326,7 @@ class MainWindow(QMainWindow):
     def _selection_changed(self) -> None:
         ids = self.scene.selected_node_ids()
         self.inspector.show_node(ids[0] if len(ids) == 1 else None)
+        self.functions.show_selection(ids)
 
     def select_node(self, node_id: str) -> None:
         item = self.scene.node_items.get(node_id)

@@ -15,8 +15,8 @@ from PySide6.QtWidgets import QDockWidget, QGraphicsView, QMainWindow, QScrollAr
 from .files import settings
 
 NARROW_WIDTH = 1280  # below this the two toolbars do not fit on one row
-LAYOUT_VERSION = 3  # raised when panels are added or renamed: 2 added Learn and Loss surface,
-# 3 Weights as images and Mistakes
+LAYOUT_VERSION = 4  # raised when panels are added or renamed: 2 added Learn and Loss surface,
+# 3 Weights as images and Mistakes, 4 Functions
 MIN_SETTINGS_WIDTH = 200  # the Training panel's column, at the least
 
 _L, _R, _B = (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea,
@@ -34,7 +34,8 @@ DOCKS = [("layersDock", "Layers", _L),
          ("networkDock", "Network", _B),
          ("gradientsDock", "Weights and gradients", _B),
          ("weightImagesDock", "Weights as images", _B),
-         ("mistakesDock", "Mistakes", _B)]
+         ("mistakesDock", "Mistakes", _B),
+         ("functionsDock", "Functions", _B)]
 # Panels for some data only (images, classification): offered by the views
 # that know (offer), hidden at the first start, kept as they are by Reset layout.
 OFFERED = ("weightImagesDock", "mistakesDock")
@@ -74,6 +75,9 @@ class WindowLayout:
         window.tabifyDockWidget(d["inspectorDock"], d["learnDock"])
         window.tabifyDockWidget(d["learnDock"], d["surfaceDock"])
         d["inspectorDock"].raise_()
+        # The Functions view shares the wide bottom-left room with the loss curves (shown while training).
+        window.tabifyDockWidget(d["curvesDock"], d["functionsDock"])
+        d["curvesDock"].raise_()
         window.tabifyDockWidget(d["problemsDock"], d["networkDock"])
         window.tabifyDockWidget(d["networkDock"], d["gradientsDock"])
         for name in OFFERED:
@@ -127,6 +131,7 @@ class WindowLayout:
         side, right, bottom = max(270, W * 0.19), max(280, W * 0.26), max(240, H * 0.27)
         if W < NARROW_WIDTH:  # the plots and the panels side by side would crowd the side columns out
             w.tabifyDockWidget(d["problemsDock"], d["curvesDock"])
+            w.tabifyDockWidget(d["curvesDock"], d["functionsDock"])
             d["curvesDock"].raise_()
         w.resizeDocks([d["curvesDock"]], [int(bottom)], Qt.Orientation.Vertical)
         w.resizeDocks([d["curvesDock"], d["problemsDock"]], [int((W - side) * 0.72), int((W - side) * 0.28)],
