@@ -154,6 +154,8 @@ def activations(qtbot, w, step):
         assert not noticed(w)  # good enough accuracy, but the slope is not set yet
         inspector_edit(w, "dense2", "alpha", 0.1)
         assert w.document.graph.nodes["dense2"].params["alpha"] == 0.1
+        press(qtbot, w.reset_button)  # the same starting weights, the new slope (as the task says)
+        qtbot.waitUntil(lambda: snap(w) is not None and snap(w).step == 0, timeout=WAIT)
     train_until_noticed(qtbot, w)
     if step == 0:
         assert abs(snap(w).last["train_loss"] - 0.69) < 0.01
