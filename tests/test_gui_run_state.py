@@ -121,3 +121,17 @@ def test_open_names_the_metric_of_the_new_data_and_drops_the_old_confusion_matri
     assert not w.curves.confusion.isVisible()
     w.act_new.trigger()
     assert not w.curves.confusion.isVisible()
+
+
+def test_data_without_training_rows_is_a_reason_not_a_traceback(qtbot, window):
+    """Painting, every point cleared: no training row. The window says so and
+    Reset starts nothing (the worker once answered with a traceback dialog)."""
+    w = window
+    qtbot.mouseClick(w.step_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.run.snapshot is not None and w.run.snapshot.step == 1, timeout=15000)
+    w.document.set_dataset({"points": [], "classes": 2, "split": 0.5, "seed": 0}, "Paint")
+    qtbot.waitUntil(lambda: not w.reset_button.isEnabled(), timeout=15000)
+    assert "no training samples" in w.play_button.toolTip()
+    w.run.reset()  # as a shortcut would: refused with the reason, no run asked for
+    assert "no training samples" in w.statusBar().currentMessage()
+    assert not w.errors

@@ -85,5 +85,8 @@ def prepare(key: tuple, graph, dataset, data_error: str | None, split: tuple[flo
             net.set_input_stats(*data.input_stats)
     except NNBuilderError as e:  # the data does not fit the network (it still draws weights)
         return Prepared(key, net, reason=str(e))
+    if len(data.X_train) == 0:  # said here, before a run is asked to start (the trainer would refuse)
+        return Prepared(key, net, data, "there are no training samples: add data, or raise the train "
+                                        "fraction", needs)
     # The chosen optimizer may refuse (the perceptron rule's demands).
     return Prepared(key, net, data, OPTIMIZERS[optimizer].refusal(net, data) or None, needs)
