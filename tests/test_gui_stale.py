@@ -259,7 +259,12 @@ def test_after_a_data_change_while_paused_the_toolbar_shows_no_loss_of_the_old_d
 def inspector_set(w, node_id, name, value):
     w.select_node(node_id)
     widget = getattr(w.inspector, name)
-    widget.setChecked(value) if hasattr(widget, "setChecked") else widget.setValue(value)
+    if hasattr(widget, "setCurrentText"):
+        widget.setCurrentText(value)
+    elif hasattr(widget, "setChecked"):
+        widget.setChecked(value)
+    else:
+        widget.setValue(value)
 
 
 def test_a_lesson_left_on_its_done_last_step_is_finished_and_the_next_shows_no_done_under_the_save_dialog(
@@ -275,6 +280,13 @@ def test_a_lesson_left_on_its_done_last_step_is_finished_and_the_next_shows_no_d
     qtbot.mouseClick(panel.next_button, Qt.MouseButton.LeftButton)
     inspector_set(w, "dense1", "bias", False)
     qtbot.waitUntil(lambda: panel.done.isVisible() and lessons.step_done(), timeout=WAIT)
+    qtbot.mouseClick(panel.next_button, Qt.MouseButton.LeftButton)  # the last step: prelu's slopes
+    inspector_set(w, "dense1", "activation", "prelu")
+    w.training_panel.speed.setCurrentIndex(0)
+    qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.done.isVisible() and lessons.step_done(), timeout=60000)
+    if w.run.running:
+        qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
     # The student leaves by "◂ Lessons", not Finish: the lesson is done all the same.
     qtbot.mouseClick(panel.lessons_button, Qt.MouseButton.LeftButton)
     assert lessons.lesson is None and "06-parameters" in lessons.finished
