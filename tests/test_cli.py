@@ -112,6 +112,7 @@ def test_fit_normalize_task_and_drop_bad_on_csv_data(capsys, tmp_path):
                          "standardize", "--lr", "0.1", "--epochs", "150", "-o", t, "--json")
     assert code == 0, err
     assert "output: units = 3, activation = softmax, loss = cross_entropy" not in err  # quiet with --json
+    assert "left out 1 row of 150 with a missing or bad cell" in err  # how much of the file trained
     res = json.loads(out)
     assert res["test_accuracy"] >= 0.9
     doc = load_model(t)

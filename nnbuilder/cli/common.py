@@ -112,7 +112,8 @@ def add_data_arguments(s: argparse.ArgumentParser, required: bool = True) -> Non
 def read_data(args, seed: int):
     """(Dataset, its ``dataset`` entry for the model file) from --dataset or
     --data; ``args.split`` may be absent (then the default split)."""
-    from nnbuilder.core.data.datasets import DATASETS, load_csv, make_dataset
+    from nnbuilder.core.data.csvfile import read_table
+    from nnbuilder.core.data.datasets import DATASETS, make_dataset
 
     split_arg = getattr(args, "split", None)
     if args.dataset:
@@ -127,8 +128,12 @@ def read_data(args, seed: int):
                     "noise": args.noise if args.noise is not None else info.noise,
                     "split": split, "seed": seed}
     split = 0.5 if split_arg is None else split_arg
-    ds = load_csv(args.data, args.target, args.task, drop_bad=args.drop_bad,
-                  progress=reading_progress(args.data))
+    table = read_table(args.data, reading_progress(args.data))
+    ds = table.to_dataset(None, args.target, args.task, args.drop_bad)
+    left = len(table.matrix) - len(ds)
+    if left:  # as predict says it: the user learns how much of the file trained
+        print(f"nnbuilder: left out {left} row{'s' * (left != 1)} of {len(table.matrix)} with a missing "
+              "or bad cell (--drop-bad)", file=sys.stderr)
     return ds, {"csv": os.path.abspath(args.data), "target": args.target, "task": args.task,
                 "drop_bad": args.drop_bad, "split": split, "seed": seed}
 
