@@ -107,7 +107,7 @@ def test_fit_normalize_task_and_drop_bad_on_csv_data(capsys, tmp_path):
     m, t = tmp_path / "m.json", tmp_path / "t.json"
     assert run(capsys, "new", "2-8-1", "-o", m)[0] == 0
     bad(capsys, "train", m, "--data", data, "--fit", "-o", t,
-        needle="row 6, column 'sepal_width': '?' is not a finite number")
+        needle="row 6, column 'sepal_width': '?' is not a finite number (--drop-bad leaves out such rows)")
     code, out, err = run(capsys, "train", m, "--data", data, "--drop-bad", "--fit", "--normalize",
                          "standardize", "--lr", "0.1", "--epochs", "150", "-o", t, "--json")
     assert code == 0, err

@@ -114,6 +114,7 @@ def read_data(args, seed: int):
     --data; ``args.split`` may be absent (then the default split)."""
     from nnbuilder.core.data.csvfile import read_table
     from nnbuilder.core.data.datasets import DATASETS, make_dataset
+    from nnbuilder.core.errors import DataError
 
     split_arg = getattr(args, "split", None)
     if args.dataset:
@@ -129,7 +130,16 @@ def read_data(args, seed: int):
                     "split": split, "seed": seed}
     split = 0.5 if split_arg is None else split_arg
     table = read_table(args.data, reading_progress(args.data))
-    ds = table.to_dataset(None, args.target, args.task, args.drop_bad)
+    try:
+        ds = table.to_dataset(None, args.target, args.task, args.drop_bad)
+    except DataError as e:
+        if args.drop_bad:
+            raise
+        try:  # a bad cell that --drop-bad would leave out: say so, as predict does
+            table.to_dataset(None, args.target, args.task, True)
+        except DataError:
+            raise e from None
+        raise CliError(f"{e} (--drop-bad leaves out such rows)") from None
     left = len(table.matrix) - len(ds)
     if left:  # as predict says it: the user learns how much of the file trained
         print(f"nnbuilder: left out {left} row{'s' * (left != 1)} of {len(table.matrix)} with a missing "
