@@ -207,6 +207,8 @@ def test_cli_refuses_unreadable_files_with_exit_2_and_one_line(fitted, content, 
     assert main(["import", str(path), "-o", str(tmp_path / "out.json")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("nnbuilder: ") and "Traceback" not in err
+    if content == b"":
+        assert "not an ONNX model (it holds no graph)" in err  # not "the graph has 0 inputs"
 
 
 # ------------------------------------------------------------------ fuzz

@@ -619,6 +619,8 @@ def load_onnx(path: str) -> ModelDocument:
         raise OnnxImportError(f"{path}: cannot read: {e.strerror or e}") from None
     except Exception as e:  # a protobuf DecodeError, or anything onnx raises on bad bytes
         raise OnnxImportError(f"{path}: not an ONNX model ({type(e).__name__}: {_line(e)})") from None
+    if not model.graph.node and not model.graph.input:  # an empty file decodes as an empty model
+        raise OnnxImportError(f"{path}: not an ONNX model (it holds no graph)")
     try:
         return from_onnx(model)
     except OnnxImportError as e:
