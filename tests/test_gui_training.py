@@ -205,6 +205,21 @@ def test_loss_hover_readout_and_log_scale(qtbot, window):
     assert loss.plotItem.ctrl.logYCheck.isChecked()
 
 
+def test_the_hover_readout_is_of_the_epoch_nearest_the_pointer(qtbot, window):
+    """The trial's finding: a pointer just right of epoch 1 read "epoch 2"."""
+    for epochs in (1, 2, 3):
+        qtbot.mouseClick(window.step_button, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier)
+        wait_drawn(qtbot, window, lambda s, e=epochs: s.epoch == e)
+    loss = window.curves.loss
+    vb = loss.plotItem.vb
+    train = window.run.state.curves.column("train_loss")
+    for at, want in ((1.3, 1), (1.7, 2), (0.2, 0), (2.6, 3)):
+        pos = vb.mapViewToScene(QPointF(at, float(train[1])))
+        qtbot.mouseMove(loss.viewport(), loss.mapFromScene(pos))
+        qtbot.waitUntil(lambda: loss.readout.isVisible() and loss.readout.toPlainText().startswith(f"epoch {want}\n"),
+                        timeout=WAIT)
+
+
 def test_reset_reinitialises_with_the_same_or_a_new_seed(qtbot, window):
     qtbot.mouseClick(window.step_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: snap(window) is not None and snap(window).step == 1, timeout=WAIT)

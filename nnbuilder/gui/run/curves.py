@@ -25,6 +25,13 @@ PIN_COLORS = ["#2CA02C", "#9467BD", "#D62728", "#8C564B", "#E377C2", "#17BECF"]
 PIN_ALPHA = 150
 
 
+
+def nearest(xs: np.ndarray, x: float) -> int:
+    """The index of the value of the sorted ``xs`` nearest to ``x`` (the
+    pointer's epoch: searchsorted alone took the one after it)."""
+    i = int(np.clip(np.searchsorted(xs, x), 1, max(len(xs) - 1, 1))) if len(xs) > 1 else 0
+    return i - 1 if len(xs) > 1 and abs(x - xs[i - 1]) <= abs(xs[i] - x) else i
+
 class Pin:
     """A run's train-loss curve kept for comparison, with the run's settings
     (:func:`nnbuilder.core.teaching.compare.run_settings`); its label is its legend entry."""
@@ -259,8 +266,7 @@ class CurvePlot(BasePlot):
         x = vb.mapSceneToView(pos).x()
         if self.plotItem.ctrl.logXCheck.isChecked():
             x = 10 ** x
-        i = int(np.clip(np.searchsorted(self._x, x), 0, len(self._x) - 1))
-        self.show_readout(i)
+        self.show_readout(nearest(self._x, x))
 
     def show_readout(self, i: int) -> str:
         """Show row ``i``'s epoch and values in the corner, and a line at its epoch."""
