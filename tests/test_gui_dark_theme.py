@@ -99,3 +99,26 @@ def test_status_colours_are_readable_in_both_themes(qtbot, window):
                 assert label_problems(label, w, image) == [], (theme, label.text())
     finally:
         w.set_theme("light")
+
+
+def test_a_theme_switch_while_paused_repaints_the_confusion_matrixs_scores(qtbot, window):
+    """The trial's finding: black precision/recall/F1 on dark grey until the next step."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QPalette
+
+    from guitools import wait_drawn
+
+    w = window
+    qtbot.mouseClick(w.step_button, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier)
+    wait_drawn(qtbot, w, lambda s: s.epoch == 1)
+    confusion = w.curves.confusion
+    qtbot.waitUntil(lambda: confusion.scores is not None, timeout=15000)
+    k = len(confusion.class_names)
+    try:
+        for theme in ("dark", "light"):
+            w.set_theme(theme)
+            QApplication.processEvents()
+            ink = QApplication.palette().color(QPalette.ColorRole.Text).name()
+            assert confusion.cell_text(0, k).color.name() == ink, theme  # a score, in the theme's text colour
+    finally:
+        w.set_theme("light")

@@ -524,6 +524,7 @@ class ConfusionPlot(BasePlot):
         ``(k,)``, shown beside the rows (None: the counts alone); counted on the ``on`` rows
         ("test", or "train" without a test set)."""
         self._title(on)
+        self._on = on
         k = counts.shape[0]
         self.counts = counts
         ink = QGuiApplication.palette().color(QPalette.ColorRole.Text).name()  # on the light/dark middle
@@ -560,6 +561,14 @@ class ConfusionPlot(BasePlot):
                     t.setText(f"{self.scores[i, m]:.2f}", color=ink)
                     t.setPos(k + SCORE_GAP + m + 0.5, k - 1 - i + 0.5)
         self._layout()
+
+    def apply_theme(self) -> None:
+        """The axes, and the cells' ink and colours, in the theme's (a theme
+        switch while paused left black scores on dark grey)."""
+        super().apply_theme()
+        if getattr(self, "counts", None) is not None:
+            scores = None if self.scores is None else tuple(self.scores.T)
+            self.set_counts(self.counts, self.class_names, scores, getattr(self, "_on", "test"))
 
 
 class CurvesPanel(QWidget):
