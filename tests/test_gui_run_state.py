@@ -135,3 +135,19 @@ def test_data_without_training_rows_is_a_reason_not_a_traceback(qtbot, window):
     w.run.reset()  # as a shortcut would: refused with the reason, no run asked for
     assert "no training samples" in w.statusBar().currentMessage()
     assert not w.errors
+
+
+def test_an_edit_that_breaks_the_network_says_paused_only_when_it_was_training(qtbot, window):
+    """The trial's finding: "Training paused: ..." after an edit of a run that was not running."""
+    w = window
+    g = w.document.graph
+    qtbot.mouseClick(w.step_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.run.snapshot is not None and w.run.snapshot.step == 1, timeout=15000)
+    w.document.remove(edges=[e for e in g.edges if e.target == "output"])
+    assert w.statusBar().currentMessage().startswith("Cannot train: ")
+    w.document.undo_stack.undo()
+    qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.run.running, timeout=15000)
+    w.document.remove(edges=[e for e in g.edges if e.target == "output"])
+    assert w.statusBar().currentMessage().startswith("Training paused: ")
+    qtbot.waitUntil(lambda: not w.run.running, timeout=15000)

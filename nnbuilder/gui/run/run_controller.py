@@ -321,9 +321,11 @@ class RunController(QObject):
         if self.worker is None:
             return
         if reason:
+            was_running = self.running
             self.worker.pause()
             self._behind = True
-            self.status.emit(f"Training paused: {reason}", 8000)
+            # "paused" only when it was training: a paused run was not stopped by this edit
+            self.status.emit(f"Training paused: {reason}" if was_running else f"Cannot train: {reason}", 8000)
         elif only_loss_changed(old, key) and not self._behind:
             loss = self.document.graph.nodes_of_type("output")[0].params["loss"]
             self.worker.set_loss(loss)
