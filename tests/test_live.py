@@ -318,6 +318,10 @@ def test_replace_keeps_layers_whose_shape_did_not_change(host):
     assert snap.weights["dense2"][0].shape == (4, 6)
     np.testing.assert_array_equal(snap.weights["dense1"][0], before.weights["dense1"][0])
     assert snap.step == 30 and any("kept the trained weights of 1 layer" in e for e in snap.events)
+    host.replace(circle_spec(widths=(2, 3, 5, 1), keep={}))  # no layer fits: said so, not "0 layers"
+    snap, _ = settle(host)
+    assert any("no layer's weights fit it" in e for e in snap.events)
+    assert not any("weights of 0 layers" in e for e in snap.events)
 
 
 def test_close_stops_the_host(host):

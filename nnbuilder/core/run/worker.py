@@ -314,7 +314,8 @@ def _replace(run: Run, cmd: Replace) -> None:
     run.fit_threads()
     _record(run)
     n = len(kept)
-    run.events.append(f"Carried on with the change; kept the trained weights of {n} layer{'s' if n != 1 else ''}")
+    run.events.append(f"Carried on with the change; kept the trained weights of {n} layer{'s' if n != 1 else ''}"
+                      if n else "Carried on with the change; no layer's weights fit it, so they start anew")
 
 
 @_handles(Reset)
