@@ -88,6 +88,10 @@ class WindowLayout:
     def restore(self) -> None:
         """The geometry and docks saved at the last close, if they still fit."""
         w, s = self._window, settings()
+        # The docks were first added side by side: the minimum size they set
+        # (1148x776) held until the layout ran again, and a 1280x720 screen
+        # (1920x1080 under QT_SCALE_FACTOR=1.5) got a window taller than itself.
+        w.layout().activate()
         geometry = s.value("geometry")
         if geometry is not None:
             w.restoreGeometry(geometry)
