@@ -113,10 +113,15 @@ class Presentation(QObject):
             return
         set_ui_scale(scale)
         self._view.set_ui_scale(scale)
-        self._rate.setVisible(not self.on)  # room for the counters that matter
+        bar = self._rate.parentWidget()  # a widget in a tool bar shows and hides by its action
+        for action in bar.actions() if isinstance(bar, QToolBar) else []:
+            if bar.widgetForAction(action) is self._rate:
+                action.setVisible(not self.on)  # room for the counters that matter
+        room = self._window.screen().geometry().width() if self._window.screen() else self._window.width()
+        factor = COUNTER_FACTOR if room / scale >= NARROW_ROOM else 1.0  # the loss must fit on the bar
         for label in self._counters:
             if self.on:
-                relative_font(label, COUNTER_FACTOR, bold=True)
+                relative_font(label, factor, bold=True)
             else:
                 relative_font(label)
         self._restyle()
