@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Callable
 
 from PySide6.QtCore import QByteArray, QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QToolBar
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QToolBar, QWidget
 
 from ..diagram.view import NetworkView
 from ..widgets.scale import SCALES, relative_font, set_ui_scale, ui_scale
@@ -39,12 +39,12 @@ class Presentation(QObject):
     panelsHidden = Signal(bool)
 
     def __init__(self, window: QMainWindow, docks: dict[str, QDockWidget], view: NetworkView,
-                 counters: list[QLabel], rate: QLabel, file_toolbar: QToolBar, restyle: Callable[[], None],
+                 counters: list[QLabel], rate: QLabel, speed: QWidget, file_toolbar: QToolBar, restyle: Callable[[], None],
                  parent: QObject | None = None):
         super().__init__(parent)
         self._window, self._docks, self._view, self._file_toolbar = window, docks, view, file_toolbar
         self._toolbar_shown = True
-        self._counters, self._rate, self._restyle = counters, rate, restyle
+        self._counters, self._rate, self._speed, self._restyle = counters, rate, speed, restyle
         self.on = False
         self.scale = saved_scale()
         self._state_before = Qt.WindowState.WindowNoState
@@ -113,12 +113,14 @@ class Presentation(QObject):
             return
         set_ui_scale(scale)
         self._view.set_ui_scale(scale)
+        room = self._window.screen().geometry().width() if self._window.screen() else self._window.width()
+        narrow = room / scale < NARROW_ROOM
         bar = self._rate.parentWidget()  # a widget in a tool bar shows and hides by its action
         for action in bar.actions() if isinstance(bar, QToolBar) else []:
-            if bar.widgetForAction(action) is self._rate:
-                action.setVisible(not self.on)  # room for the counters that matter
-        room = self._window.screen().geometry().width() if self._window.screen() else self._window.width()
-        factor = COUNTER_FACTOR if room / scale >= NARROW_ROOM else 1.0  # the loss must fit on the bar
+            # room for the counters that matter (the loss last): steps/s goes, and the speed on a narrow bar
+            if bar.widgetForAction(action) is self._rate or (narrow and bar.widgetForAction(action) is self._speed):
+                action.setVisible(not self.on)
+        factor = 1.0 if narrow else COUNTER_FACTOR
         for label in self._counters:
             if self.on:
                 relative_font(label, factor, bold=True)
@@ -143,6 +145,7 @@ class Presentation(QObject):
         for n in names:
             self._docks[n].hide()
         self.panelsHidden.emit(True)
+        self._window.layout().activate()  # the diagram's new room, before it fits in it
         QTimer.singleShot(0, self._view.fit)
 
     def restore_panels(self) -> None:
@@ -154,6 +157,7 @@ class Presentation(QObject):
             self._docks[n].raise_()
         if names:
             self.panelsHidden.emit(False)
+            self._window.layout().activate()
             QTimer.singleShot(0, self._view.fit)
 
     def leave(self) -> None:
