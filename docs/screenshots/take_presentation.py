@@ -38,12 +38,11 @@ def shoot(name: str, width: int, height: int, scale: float, hidden: bool) -> Non
     w.training_panel.speed.setCurrentIndex(0)
     w.show()
 
-    def present():
+    def present():  # F11 (and F10) while it trains, as in front of a class
         w.presentation.set_scale(scale)
         w.presentation.set_on(True)
         if hidden:
-            w.presentation.toggle_panels()
-        w.run.toggle_play()
+            QTimer.singleShot(500, w.presentation.toggle_panels)
 
     def done():
         w.grab().save(str(HERE / f"{name}.png"))
@@ -51,7 +50,8 @@ def shoot(name: str, width: int, height: int, scale: float, hidden: bool) -> Non
         w._ask_unsaved = lambda: "discard"
         w.close()
         app.quit()
-    QTimer.singleShot(500, present)
+    QTimer.singleShot(500, w.run.toggle_play)
+    QTimer.singleShot(1500, present)
     QTimer.singleShot(4500, lambda: w.run.running and w.run.toggle_play())
     QTimer.singleShot(6500, done)
     app.exec()

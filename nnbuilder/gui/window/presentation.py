@@ -99,6 +99,12 @@ class Presentation(QObject):
         w.layout().activate()
         w.setGeometry(room)  # full screen again: the larger panels had grown the window
         w.resizeDocks([d["curvesDock"]], [int(room.height() * 0.45)], Qt.Orientation.Vertical)
+        w.layout().activate()
+        if d["inspectorDock"] not in w.tabifiedDockWidgets(d["outputDock"]):  # the Output view the larger
+            column = d["outputDock"].height() + d["inspectorDock"].height()
+            w.resizeDocks([d["outputDock"], d["inspectorDock"]], [int(column * 0.62), int(column * 0.38)],
+                          Qt.Orientation.Vertical)
+            w.layout().activate()
         QTimer.singleShot(0, self._view.fit)
 
     def set_scale(self, scale: float) -> None:
