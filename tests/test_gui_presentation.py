@@ -56,6 +56,7 @@ def test_f11_scales_every_font_and_goes_full_screen(window, qtbot):
     assert "18pt" in axis.labelString() or f"{2 * app_pt:g}pt" in axis.labelString()
     qtbot.waitUntil(lambda: w.epoch_label.font().pointSizeF() >= 2 * counter_pt - 1e-6, timeout=3000)
     assert w.epoch_label.font().bold()
+    assert w.inspector.title.font().pointSizeF() == pytest.approx(2 * 1.2 * app_pt)  # (set larger, and scaled)
     w.view.reset_zoom()  # Actual Size: the diagram's 9.5 pt titles drawn as 19 pt
     assert w.view.transform().m11() == pytest.approx(2 * diagram)
     assert w.view.zoom() == pytest.approx(1.0)

@@ -11,7 +11,6 @@ transform, :meth:`~nnbuilder.gui.diagram.view.NetworkView.set_ui_scale`).
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -45,39 +44,34 @@ def set_ui_scale(scale: float) -> None:
     else:  # a font sized in pixels
         font.setPixelSize(max(1, round(_base.pixelSize() * _scale)))
     app.setFont(font)
+    for widget, args in list(_relative.values()):
+        _apply_relative(widget, *args)
 
 
-class _Follower(QObject):
-    def __init__(self, widget: QWidget, factor: float, delta: float, minimum: float, bold: bool | None):
-        super().__init__(widget)
-        self.args = factor, delta, minimum, bold
-        widget.installEventFilter(self)
-        self.apply(widget)
+# Widgets whose font is the application's made larger or smaller: set_ui_scale
+# sets theirs again (Qt tells only the windows of a new application font, and
+# a font set on a widget no longer follows it).
+_relative: dict[int, tuple[QWidget, tuple]] = {}
 
-    def apply(self, widget: QWidget) -> None:
-        factor, delta, minimum, bold = self.args
-        font = QFont(QApplication.font())
-        size = font.pointSizeF()
-        if size > 0:
-            font.setPointSizeF(max(scaled_pt(minimum), size * factor + scaled_pt(delta)))
-        if bold is not None:
-            font.setBold(bold)
-        widget.setFont(font)
 
-    def eventFilter(self, obj, event) -> bool:
-        if event.type() == QEvent.Type.ApplicationFontChange:
-            self.apply(obj)
-        return False
+def _apply_relative(widget: QWidget, factor: float, delta: float, minimum: float, bold: bool | None) -> None:
+    font = QFont(QApplication.font())
+    size = font.pointSizeF()
+    if size > 0:
+        font.setPointSizeF(max(scaled_pt(minimum), size * factor + scaled_pt(delta)))
+    if bold is not None:
+        font.setBold(bold)
+    widget.setFont(font)
 
 
 def relative_font(widget: QWidget, factor: float = 1.0, delta: float = 0.0, minimum: float = 0.0,
                   bold: bool | None = None) -> None:
     """Give ``widget`` the application font times ``factor`` plus ``delta``
-    points (at least ``minimum``; both at the UI scale), again whenever the
-    application font changes."""
-    for old in widget.findChildren(_Follower):
-        if old.parent() is widget:
-            widget.removeEventFilter(old)
-            old.setParent(None)
-            old.deleteLater()
-    _Follower(widget, factor, delta, minimum, bold)
+    points (at least ``minimum``; both at the UI scale), and again at every
+    new UI scale."""
+    args = (factor, delta, minimum, bold)
+    key = id(widget)
+    if key not in _relative:
+        widget.destroyed.connect(lambda *_: _relative.pop(key, None))
+    _relative[key] = (widget, args)
+    _apply_relative(widget, *args)
