@@ -163,3 +163,13 @@ def test_a_start_under_qt_scale_factor_1_5_overlaps_nothing(tmp_path):
     assert out["screen"] == [1280, 720]
     assert out["window"][1] <= 720
     assert_usable(out)
+
+
+def test_a_layout_saved_at_100_percent_then_started_under_qt_scale_factor_1_5_overlaps_nothing(tmp_path):
+    """The window closed at 1440x900 on a 1920x1080 screen, started again at
+    150% (1280x720 for Qt): its saved panels no longer fit, it lays them out afresh."""
+    first = probe(tmp_path, 1920, 1080, 1.0)
+    assert first["window"] == [1440, 900]
+    out = probe(tmp_path, 1920, 1080, 1.0, env={"QT_SCALE_FACTOR": "1.5"})
+    assert out["window"][0] <= 1280 and out["window"][1] <= 720
+    assert_usable(out)
