@@ -53,7 +53,8 @@ def test_f11_scales_every_font_and_goes_full_screen(window, qtbot):
     qtbot.waitUntil(lambda: w.learn_panel.text.document().defaultFont().pointSizeF() == pytest.approx(2 * learn_pt),
                     timeout=3000)
     assert axis.style["tickFont"].pointSizeF() == pytest.approx(2 * tick_pt)
-    assert "18pt" in axis.labelString() or f"{2 * app_pt:g}pt" in axis.labelString()
+    assert f"{2 * app_pt:g}pt" in axis.labelString()
+    assert w.curves.loss.plotItem.legend.opts["labelTextSize"] == "13.5pt"  # the legend's 9 pt, half as much larger
     qtbot.waitUntil(lambda: w.epoch_label.font().pointSizeF() >= 2 * counter_pt - 1e-6, timeout=3000)
     assert w.epoch_label.font().bold()
     assert w.inspector.title.font().pointSizeF() == pytest.approx(2 * 1.2 * app_pt)  # (set larger, and scaled)

@@ -14,7 +14,7 @@ from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
-from .scale import scaled_pt
+from .scale import scaled_pt, ui_scale
 from .colours import CLASS_COLORS, MID_DARK, MID_LIGHT, REGRESSION_LEVELS, dark, diverging_rgba
 
 # No antialiasing: pyqtgraph paints from Python, holding the GIL, and smooth
@@ -46,6 +46,13 @@ def style_plot(plot: pg.PlotItem, grid: bool = True) -> None:
         # (the label keeps its text and shows only if it has one, as before)
         ax.setLabel(ax.labelText, ax.labelUnits, ax.labelUnitPrefix,
                     **{**ax.labelStyle, "font-size": f"{font.pointSizeF():g}pt"})
+    legend = plot.legend
+    if legend is not None:  # its size as made (9 pt, 8 pt), half as much larger as the rest: it sits on the curves
+        base = vars(legend).setdefault("base_text_pt", float(str(legend.opts["labelTextSize"]).rstrip("pt")))
+        legend.setLabelTextSize(f"{base * (1 + ui_scale()) / 2:g}pt")
+        for _sample, label in legend.items:
+            label.setText(label.text)  # (setLabelTextSize leaves the drawn text as it was)
+        legend.updateSize()
     # An axis with a grid covers the whole plot, so pyqtgraph repaints it
     # (from Python) on every change inside: plots redrawn at 30 Hz go without.
     plot.showGrid(x=grid, y=grid, alpha=0.2)

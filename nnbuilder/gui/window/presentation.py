@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Callable
 
 from PySide6.QtCore import QByteArray, QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QToolBar, QWidget
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QToolBar, QToolButton, QWidget
 
 from ..diagram.view import NetworkView
 from ..widgets.scale import SCALES, relative_font, set_ui_scale, ui_scale
@@ -123,9 +123,14 @@ class Presentation(QObject):
         narrow = room / scale < NARROW_ROOM
         bar = self._rate.parentWidget()  # a widget in a tool bar shows and hides by its action
         for action in bar.actions() if isinstance(bar, QToolBar) else []:
-            # room for the counters that matter (the loss last): steps/s goes, and the speed on a narrow bar
-            if bar.widgetForAction(action) is self._rate or (narrow and bar.widgetForAction(action) is self._speed):
+            # room for the counters that matter (the loss last): steps/s goes, and on a narrow
+            # bar the speed and the buttons' words (their icons and tool tips stay)
+            widget = bar.widgetForAction(action)
+            if widget is self._rate or (narrow and widget is self._speed):
                 action.setVisible(not self.on)
+            elif isinstance(widget, QToolButton):
+                widget.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly if self.on and narrow
+                                          else Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         factor = 1.0 if narrow else COUNTER_FACTOR
         for label in self._counters:
             if self.on:
