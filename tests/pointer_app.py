@@ -198,6 +198,7 @@ class Driver:
         return {"points": [self._scene_global(self.QPointF(x, y)) for x, y in points]}
 
     def cmd_state(self) -> dict:
+        from PySide6.QtCore import Qt
         from PySide6.QtWidgets import QAbstractSpinBox, QComboBox
 
         w, doc = self.w, self.w.document
@@ -227,6 +228,10 @@ class Driver:
             "active": self.app.activeWindow() is w,
             "modal": None if modal is None else type(modal).__name__,
             "status": w.statusBar().currentMessage(),
+            "docks": sorted(n for n, d in w.docks.items() if d.isVisible()),
+            "presentation": w.presentation.on,
+            "full_screen": bool(w.windowState() & Qt.WindowState.WindowFullScreen),
+            "font_pt": self.app.font().pointSizeF(),
             "learn": {"row": w.learn.row,
                       "weight": None if w.learn.weight is None else
                       [w.learn.weight.node, w.learn.weight.row, w.learn.weight.col],

@@ -438,3 +438,23 @@ def wait_plots(app, what: str, check) -> dict:
         if time.monotonic() > deadline:
             pytest.fail(f"waited in vain for {what}; last: {plots}")
         time.sleep(0.1)
+
+
+def test_f10_hides_the_panels_and_brings_the_same_back_and_f11_presents(app):
+    """The keys a teacher presses in front of a class, on a real keyboard."""
+    app.ask("example")
+    app.wait_for("the window to have the keyboard", lambda s: s["active"])
+    before = app.ask("state")
+    assert len(before["docks"]) > 3 and not before["presentation"]
+    app.key("F10")
+    app.wait_for("the panels hidden", lambda s: s["docks"] == ["outputDock"])
+    app.key("F10")
+    app.wait_for("the same panels back", lambda s: s["docks"] == before["docks"])
+    app.key("F11")
+    state = app.wait_for("presentation mode", lambda s: s["presentation"])
+    assert state["font_pt"] == 1.5 * before["font_pt"]  # the default presentation scale
+    app.wait_for("the window to have the keyboard", lambda s: s["active"])
+    app.key("F11")
+    state = app.wait_for("presentation mode off", lambda s: not s["presentation"])
+    assert state["font_pt"] == before["font_pt"] and not state["full_screen"]
+    assert state["docks"] == before["docks"]

@@ -24,6 +24,7 @@ from .document import Document
 from .panels import QUIZ_HIDDEN
 from .weights_table import WeightsTable
 from ..widgets.fields import CheckedDoubleSpinBox, CheckedSpinBox, pass_undo_to_window, refused_style
+from ..widgets.scale import relative_font
 
 ACTIVATION_TIPS = {name: f"{a.formula}\n{a.derivative_formula}" for name, a in ACTIVATIONS.items()}
 INITIALIZER_TIPS = {
@@ -75,10 +76,7 @@ class Inspector(QWidget):
 
         self.title = QLabel()
         self.title.setObjectName("inspectorTitle")
-        font = self.title.font()
-        font.setPointSizeF(font.pointSizeF() * 1.2)
-        font.setBold(True)
-        self.title.setFont(font)
+        relative_font(self.title, 1.2, bold=True)  # (and at the UI scale)
         self.formula = QLabel()
         self.formula.setWordWrap(True)
         self.formula.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

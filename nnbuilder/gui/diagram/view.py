@@ -36,11 +36,13 @@ class NetworkView(QGraphicsView):
         self.setCacheMode(QGraphicsView.CacheModeFlag.CacheBackground)
         self.setAcceptDrops(True)
         self._pan_from: QPointF | None = None
+        self._ui_scale = 1.0
         self.setSceneRect(-5000, -5000, 10000, 10000)
 
     # ----------------------------------------------------------------- zoom
     def zoom(self) -> float:
-        return self.transform().m11()
+        """The zoom the person chose: 1 is Actual Size at the UI scale."""
+        return self.transform().m11() / self._ui_scale
 
     def zoom_by(self, factor: float) -> None:
         target = min(MAX_ZOOM, max(MIN_ZOOM, self.zoom() * factor))
@@ -49,12 +51,20 @@ class NetworkView(QGraphicsView):
 
     def reset_zoom(self) -> None:
         self.resetTransform()
+        self.scale(self._ui_scale, self._ui_scale)
+
+    def set_ui_scale(self, scale: float) -> None:
+        """Draw the whole diagram ``scale`` times larger (presentation mode's
+        UI scale: its text, neurons and lines together, so the layout holds)."""
+        f = scale / self._ui_scale
+        self._ui_scale = scale
+        self.scale(f, f)
 
     def fit(self) -> None:
         scene = self.scene()
         items = scene.itemsBoundingRect() if scene.items() else None
         if items is None or items.isEmpty():
-            self.resetTransform()
+            self.reset_zoom()
             self.centerOn(0, 0)
             return
         self.fitInView(items.adjusted(-40, -40, 40, 40), Qt.AspectRatioMode.KeepAspectRatio)

@@ -32,6 +32,7 @@ from nnbuilder.core.errors import NNBuilderError
 from nnbuilder.core.teaching.surface import LossSurface, WeightRef, value_range, weight_text
 
 from .surface_plot import SurfacePlot, WeightPicker, curve_caption, map_caption, next_step_shown
+from ..widgets.scale import scaled_pt
 
 PATH_LENGTH = 200  # snapshots whose weights the path keeps
 PATH_MEMORY = 1_000_000  # at most this many stored numbers (8 MB) for the path: big networks keep fewer steps
@@ -227,7 +228,7 @@ class SurfaceView(QWidget):
         c = QGuiApplication.palette().color(QPalette.ColorRole.PlaceholderText)
         ink = f"rgba({c.red()}, {c.green()}, {c.blue()}, {c.alpha()})"  # light: black at half strength
         self.hint.setStyleSheet(f"color: {ink};")
-        self.caption.setStyleSheet(f"color: {ink}; font-size: 8pt;")
+        self.caption.setStyleSheet(f"color: {ink}; font-size: {scaled_pt(8):g}pt;")
         if self.result is not None:
             self._draw()
 

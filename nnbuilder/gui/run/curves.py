@@ -17,6 +17,7 @@ from nnbuilder.core.engine.trainer import History
 
 from ..widgets.colours import CLASS_COLORS, TEST_PEN, TRAIN_PEN, diverging_rgba
 from ..widgets.plots import BasePlot, HeadLegend
+from ..widgets.scale import scaled_pt
 from .timeline_bar import TimelineBar
 
 MIN_SPAN = 0.05  # smallest y span of a curve plot (times the values' size beyond 1)
@@ -472,7 +473,7 @@ class ConfusionPlot(BasePlot):
         if not texts:
             return
         font = QFont(self.font())
-        hi, lo = CELL_PT
+        hi, lo = (scaled_pt(pt) for pt in CELL_PT)
         size = hi
         while True:
             font.setPointSizeF(size)

@@ -23,7 +23,7 @@ from nnbuilder.core.run.outputview import (NEURON_RES, DataExtent, evaluate_view
 
 from ..data.data_controller import DataController
 from .curves import CurvesPanel, LayerPlot
-from ..widgets.plots import BoundaryPlot
+from ..widgets.plots import BoundaryPlot, title_size
 from nnbuilder.core.run.prepared import Prepared
 from .run_controller import RunController
 from ..diagram.scene import NetworkScene
@@ -393,7 +393,7 @@ class LiveView(QObject):
         plot = self.curves.metric_plot
         name = "accuracy" if classification else "R²"
         if plot.ylabel != name:
-            plot.plotItem.setTitle(name.capitalize(), size="9pt")
+            plot.plotItem.setTitle(name.capitalize(), size=title_size())
             plot.apply_theme()  # the title in the theme's ink, the legend beside it again
             plot.ylabel = name
         if not classification:

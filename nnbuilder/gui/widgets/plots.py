@@ -11,8 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QGuiApplication, QPalette
+from PySide6.QtGui import QFont, QGuiApplication, QPalette
+from PySide6.QtWidgets import QApplication
 
+from .scale import scaled_pt, ui_scale
 from .colours import CLASS_COLORS, REGRESSION_LEVELS, diverging_rgba, output_rgba
 
 # No antialiasing: pyqtgraph paints from Python, holding the GIL, and smooth
@@ -22,13 +24,35 @@ pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
 CONTOUR_EVERY = 4  # output updates per contour trace while training runs
 
 
+TITLE_PT = 9.0  # a plot's title, in points at 100%
+
+
+def title_size() -> str:
+    """A plot title's size at the UI scale, as pyqtgraph takes it ("9pt")."""
+    return f"{scaled_pt(TITLE_PT):g}pt"
+
+
 def style_plot(plot: pg.PlotItem, grid: bool = True) -> None:
+    """The theme's colours and the UI scale's font on ``plot``'s axes (every
+    plot's, so presentation mode reaches them all)."""
     pal = QGuiApplication.palette()
     fg = pal.color(QPalette.ColorRole.Text)
+    font = QFont(QApplication.font())  # the UI scale's (see .scale)
     for name in ("left", "bottom"):
         ax = plot.getAxis(name)
         ax.setPen(fg)
         ax.setTextPen(fg)
+        ax.setTickFont(font)
+        # (the label keeps its text and shows only if it has one, as before)
+        ax.setLabel(ax.labelText, ax.labelUnits, ax.labelUnitPrefix,
+                    **{**ax.labelStyle, "font-size": f"{font.pointSizeF():g}pt"})
+    legend = plot.legend
+    if legend is not None:  # its size as made (9 pt, 8 pt), half as much larger as the rest: it sits on the curves
+        base = vars(legend).setdefault("base_text_pt", float(str(legend.opts["labelTextSize"]).rstrip("pt")))
+        legend.setLabelTextSize(f"{base * (1 + ui_scale()) / 2:g}pt")
+        for _sample, label in legend.items:
+            label.setText(label.text)  # (setLabelTextSize leaves the drawn text as it was)
+        legend.updateSize()
     # An axis with a grid covers the whole plot, so pyqtgraph repaints it
     # (from Python) on every change inside: plots redrawn at 30 Hz go without.
     plot.showGrid(x=grid, y=grid, alpha=0.2)
@@ -108,7 +132,7 @@ class BasePlot(pg.PlotWidget):
         self.setObjectName(object_name)
         self.setAccessibleName(title)
         self.setMinimumSize(110, 90)  # small: the plots side by side must not push the side panels
-        self.plotItem.setTitle(title, size="9pt")
+        self.plotItem.setTitle(title, size=title_size())
         self.apply_theme()
 
     def apply_theme(self) -> None:
@@ -117,7 +141,7 @@ class BasePlot(pg.PlotWidget):
         style_plot(self.plotItem, self.show_grid)
         title = self.plotItem.titleLabel
         if title.text:
-            title.setText(title.text, color=pal.color(QPalette.ColorRole.Text).name(), size="9pt")
+            title.setText(title.text, color=pal.color(QPalette.ColorRole.Text).name(), size=title_size())
         if isinstance(self.plotItem.legend, HeadLegend):
             self.plotItem.legend.set_ink(pal.color(QPalette.ColorRole.Text))
 

@@ -56,6 +56,7 @@ from ..learn.lesson_panel import LessonPanel
 from ..run.inspection import InspectionViews, MistakesView, WeightImagesView
 from ..run.live_view import Counters, LiveView
 from .menus import WindowMenus
+from .presentation import Presentation
 from ..data.output_panel import OutputPanel
 from ..diagram.palette import LayerPalette
 from ..diagram.panels import NetworkPanel, ProblemsList
@@ -152,10 +153,19 @@ class MainWindow(QMainWindow):
                             set_theme=self.set_theme, reset_layout=self.reset_layout,
                             show_lessons=self.show_lessons, about=self._about,
                             show_shortcuts=self.show_shortcuts, set_quiz=self.set_quiz,
-                            export_animation=lambda: self.animation.export())
+                            export_animation=lambda: self.animation.export(),
+                            presentation=lambda: self.presentation.toggle(),
+                            hide_panels=lambda: self.presentation.toggle_panels(),
+                            presentation_scale=lambda s: self.presentation.set_scale(s))
         vars(self).update(vars(menus))  # w.act_open, w.play_button, w.epoch_label...: the window's, by name
         counters = Counters(self.epoch_label, self.rate_label, self.elapsed_label, self.loss_label,
                             self.play_button)
+        self.presentation = Presentation(self, self.docks, self.view,
+                                         [self.epoch_label, self.elapsed_label, self.loss_label],
+                                         self.rate_label, self.training_panel.speed, self.file_toolbar, self.restyle_views, self)
+        self.presentation.changed.connect(self.act_presentation.setChecked)
+        self.presentation.panelsHidden.connect(self.act_hide_panels.setChecked)
+        self.scale_actions[self.presentation.scale].setChecked(True)
         self.live = LiveView(self.run, self.data, self.output_panel.options, self.boundary, self.curves,
                              self.layer_plot, self.scene, counters, self)
         self.pins = RunPins(self.run, self.curves, self.live.frameDrawn, self)
@@ -404,10 +414,14 @@ class MainWindow(QMainWindow):
         apply_theme(mode)
         for t, a in self.theme_actions.items():
             a.setChecked(t == mode)
+        self.restyle_views()
+
+    def restyle_views(self) -> None:
+        """The diagram and the plots drawn again in the theme's colours and the UI scale's fonts."""
         self.view.resetCachedContent()  # the cached background (the dotted grid) too
         for item in self.scene.items():  # cached items repaint only when told to
             item.update()
-        for view in (self.curves, self.boundary, self.layer_plot):
+        for view in (self.curves, self.boundary, self.layer_plot, self.surface_view):
             view.apply_theme()
         self.validate()  # the problem counts again, in the new theme's colours
 
@@ -432,6 +446,7 @@ class MainWindow(QMainWindow):
             return
         self.run.shutdown()
         self.imports.cancel()
+        self.presentation.leave()
         self.dock_layout.save()
         settings().setValue("theme", self.theme)
         self.files.close()

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence, QUndoGroup
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QUndoGroup
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QStyle, QToolButton, QWidget
 
 from nnbuilder.core.files.examples import shipped_examples
@@ -17,6 +17,7 @@ from nnbuilder.core.files.examples import shipped_examples
 from .files import FileRoom
 from .import_flows import ImportFlows
 from ..diagram.scene import NetworkScene
+from ..widgets.scale import SCALES
 from ..widgets.theme import THEMES, themed_icon
 from ..diagram.view import NetworkView
 
@@ -31,7 +32,8 @@ class WindowMenus:
                  select_all: Callable, auto_layout: Callable, set_theme: Callable[[str], None],
                  reset_layout: Callable, show_lessons: Callable, about: Callable,
                  show_shortcuts: Callable, set_quiz: Callable[[bool], None],
-                 export_animation: Callable):
+                 export_animation: Callable, presentation: Callable, hide_panels: Callable,
+                 presentation_scale: Callable[[float], None]):
         S, K = QStyle.StandardPixmap, QKeySequence.StandardKey
         def icon(pixmap):  # the style's icons have dark ink: inverted on a dark window
             return themed_icon(window.style().standardIcon(pixmap))
@@ -128,6 +130,13 @@ class WindowMenus:
                                  "Arrange layers left to right")
         self.act_reset_layout = action("actionResetLayout", "&Reset layout", reset_layout,
                                        tip="Put every panel back where it was at the first start")
+        self.act_presentation = action("actionPresentation", "&Presentation", lambda *_: presentation(), "F11",
+                                       "Full screen, every font at the presentation scale, larger counters")
+        self.act_presentation.setCheckable(True)
+        self.act_hide_panels = action("actionHidePanels", "&Hide panels", lambda *_: hide_panels(),
+                                      [QKeySequence("F10"), QKeySequence("Ctrl+Shift+H")],
+                                      "Hide every panel but the Output view; again: bring them back")
+        self.act_hide_panels.setCheckable(True)
         self.act_lessons = action("actionLessons", "&Lessons", show_lessons, "F1",
                                   "Guided lessons: the perceptron, XOR, activations, losses, gradient "
                                   "descent, parameters, the chain rule")
@@ -195,6 +204,17 @@ class WindowMenus:
             a = theme_menu.addAction(t.capitalize(), lambda t=t: set_theme(t))
             a.setCheckable(True)
             self.theme_actions[t] = a
+        m.addSeparator()
+        m.addActions([self.act_presentation, self.act_hide_panels])
+        scale_menu = m.addMenu("Presentation &scale")
+        scale_menu.setObjectName("presentationScaleMenu")
+        self.scale_actions = {}
+        group = QActionGroup(window)
+        for scale in SCALES:
+            a = scale_menu.addAction(f"{scale:.0%}", lambda scale=scale: presentation_scale(scale))
+            a.setCheckable(True)
+            group.addAction(a)
+            self.scale_actions[scale] = a
         panels = m.addMenu("&Panels")
         panels.addAction(self.act_reset_layout)
         panels.addSeparator()
@@ -208,7 +228,7 @@ class WindowMenus:
         m.addAction("&About nnbuilder", about)
 
         # ----------------------------------------------------------- toolbars
-        tb = window.addToolBar("File")
+        tb = self.file_toolbar = window.addToolBar("File")
         tb.setObjectName("fileToolBar")
         tb.addActions([self.act_new, self.act_open, self.act_save])
         tb.addSeparator()

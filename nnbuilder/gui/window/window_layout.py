@@ -99,16 +99,24 @@ class WindowLayout:
     def restore(self) -> None:
         """The geometry and docks saved at the last close, if they still fit."""
         w, s = self._window, settings()
+        # The docks were first added side by side: the minimum size they set
+        # (1148x776) held until the layout ran again, and a 1280x720 screen
+        # (1920x1080 under QT_SCALE_FACTOR=1.5) got a window taller than itself.
+        w.layout().activate()
         geometry = s.value("geometry")
-        if geometry is not None:
+        room = QGuiApplication.primaryScreen().availableGeometry()
+        size = s.value("windowSize")  # the size saved; a larger one does not fit this screen (or scale)
+        fits = size is None or (isinstance(size, (list, tuple)) and len(size) == 2
+                                and int(size[0]) <= room.width() and int(size[1]) <= room.height())
+        if geometry is not None and fits:
             w.restoreGeometry(geometry)
         else:  # 1440x900, or the screen's room if it is smaller (a 1024x700 screen)
-            room = QGuiApplication.primaryScreen().availableGeometry()
             w.resize(min(1440, room.width()), min(900, room.height()))
         state = s.value("windowState")
         # A layout saved before the panels changed would hide the new ones or
-        # squeeze them anywhere: such a window starts from the first layout.
-        restored = state is not None and w.restoreState(state, LAYOUT_VERSION)
+        # squeeze them anywhere, one saved for a larger screen (a start under
+        # QT_SCALE_FACTOR=1.5) would overlap them: such a window starts from the first layout.
+        restored = state is not None and fits and w.restoreState(state, LAYOUT_VERSION)
         self._first_layout = not restored
         if restored:
             self._narrow = w.width() < NARROW_WIDTH
@@ -121,6 +129,7 @@ class WindowLayout:
     def save(self) -> None:
         s = settings()
         s.setValue("geometry", self._window.saveGeometry())
+        s.setValue("windowSize", [self._window.width(), self._window.height()])
         s.setValue("windowState", self._window.saveState(LAYOUT_VERSION))
 
     def default_layout(self) -> None:

@@ -1,0 +1,178 @@
+"""Presentation mode (View > Presentation, F11): the window full screen, every
+font at the presentation scale (100-250%, remembered in the settings: a view
+setting, not an edit of the document), the diagram drawn as much larger, the
+training counters larger still; and View > Hide panels (F10), which hides
+every panel but the Output view, then brings back the same ones.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from PySide6.QtCore import QByteArray, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QToolBar, QToolButton, QWidget
+
+from ..diagram.view import NetworkView
+from ..widgets.scale import SCALES, relative_font, set_ui_scale, ui_scale
+from .files import settings
+
+KEPT = ("outputDock",)  # what Hide panels leaves beside the diagram
+COUNTER_FACTOR = 1.3  # the counters' text, times the (scaled) application font
+DEFAULT_SCALE = 1.5
+NARROW_ROOM = 1000  # screen width over the scale below which the curves take the bottom row alone
+
+
+def saved_scale() -> float:
+    """The presentation scale the settings hold (one of SCALES)."""
+    try:
+        value = float(settings().value("presentationScale", DEFAULT_SCALE))
+    except (TypeError, ValueError):
+        return DEFAULT_SCALE
+    return value if value in SCALES else DEFAULT_SCALE
+
+
+class Presentation(QObject):
+    """Presentation mode for ``window``: ``restyle()`` redraws the plots in
+    the new fonts, ``counters`` are the toolbar's labels that grow; the file
+    toolbar makes room for them (its actions stay in the menus and on their keys)."""
+
+    changed = Signal(bool)  # on or off
+    panelsHidden = Signal(bool)
+
+    def __init__(self, window: QMainWindow, docks: dict[str, QDockWidget], view: NetworkView,
+                 counters: list[QLabel], rate: QLabel, speed: QWidget, file_toolbar: QToolBar, restyle: Callable[[], None],
+                 parent: QObject | None = None):
+        super().__init__(parent)
+        self._window, self._docks, self._view, self._file_toolbar = window, docks, view, file_toolbar
+        self._toolbar_shown = True
+        self._counters, self._rate, self._speed, self._restyle = counters, rate, speed, restyle
+        self.on = False
+        self.scale = saved_scale()
+        self._state_before = Qt.WindowState.WindowNoState
+        self._docks_before = QByteArray()
+        self._hidden: list[str] = []  # the panels Hide panels hid, in order
+        self._raised: list[str] = []  # those of them that were their tab group's front tab
+
+    # ------------------------------------------------------------ the mode
+    def toggle(self) -> None:
+        self.set_on(not self.on)
+
+    def set_on(self, on: bool) -> None:
+        if on == self.on:
+            return
+        self.on = on
+        w = self._window
+        if on:
+            self._state_before = w.windowState() & ~Qt.WindowState.WindowFullScreen
+            self._docks_before = w.saveState()
+            w.setWindowState(w.windowState() | Qt.WindowState.WindowFullScreen)
+            self._toolbar_shown = not self._file_toolbar.isHidden()
+            self._file_toolbar.hide()
+        else:
+            w.setWindowState(self._state_before)
+            self._file_toolbar.setVisible(self._toolbar_shown)
+        self._apply(self.scale if on else 1.0)
+        if on:  # once the new fonts have sized the panels
+            QTimer.singleShot(0, self._make_room)
+        else:  # the panels as they were before (a tab group _make_room made comes apart)
+            w.restoreState(self._docks_before)
+        self.changed.emit(on)
+
+    def _make_room(self) -> None:
+        """Larger fonts make larger panels. Where they no longer fit the screen
+        (1280x720 at 200%), the Inspector's tab group joins the Output view's;
+        where the curves and the Network panel no longer fit side by side
+        (1920 px at 200%), they share a tab group: no panel overlaps another.
+        The curves take 45% of the height (the plots stay tall)."""
+        w, d = self._window, self._docks
+        if not self.on:
+            return
+        room = w.screen().geometry() if w.screen() is not None else w.geometry()
+        w.layout().activate()
+        if w.minimumSizeHint().height() > room.height() and d["outputDock"].isVisible():
+            for name in ("inspectorDock", "learnDock", "surfaceDock"):
+                if d[name].isVisible() and not d[name].isFloating():
+                    w.tabifyDockWidget(d["outputDock"], d[name])
+            d["outputDock"].raise_()
+        if room.width() / self.scale < NARROW_ROOM:  # the plots beside the Network panel: too narrow
+            w.tabifyDockWidget(d["problemsDock"], d["curvesDock"])
+            d["curvesDock"].raise_()
+        w.layout().activate()
+        w.setGeometry(room)  # full screen again: the larger panels had grown the window
+        w.resizeDocks([d["curvesDock"]], [int(room.height() * 0.45)], Qt.Orientation.Vertical)
+        w.layout().activate()
+        if d["inspectorDock"] not in w.tabifiedDockWidgets(d["outputDock"]):  # the Output view the larger
+            column = d["outputDock"].height() + d["inspectorDock"].height()
+            w.resizeDocks([d["outputDock"], d["inspectorDock"]], [int(column * 0.62), int(column * 0.38)],
+                          Qt.Orientation.Vertical)
+            w.layout().activate()
+        QTimer.singleShot(0, self._view.fit)
+
+    def set_scale(self, scale: float) -> None:
+        """The presentation's scale from now on (remembered); shown at once if on."""
+        self.scale = scale
+        settings().setValue("presentationScale", scale)
+        if self.on:
+            self._apply(scale)
+
+    def _apply(self, scale: float) -> None:
+        if scale == ui_scale():
+            return
+        set_ui_scale(scale)
+        self._view.set_ui_scale(scale)
+        room = self._window.screen().geometry().width() if self._window.screen() else self._window.width()
+        narrow = room / scale < NARROW_ROOM
+        bar = self._rate.parentWidget()  # a widget in a tool bar shows and hides by its action
+        for action in bar.actions() if isinstance(bar, QToolBar) else []:
+            # room for the counters that matter (the loss last): steps/s goes, and on a narrow
+            # bar the speed and the buttons' words (their icons and tool tips stay)
+            widget = bar.widgetForAction(action)
+            if widget is self._rate or (narrow and widget is self._speed):
+                action.setVisible(not self.on)
+            elif isinstance(widget, QToolButton):
+                widget.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly if self.on and narrow
+                                          else Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        factor = 1.0 if narrow else COUNTER_FACTOR
+        for label in self._counters:
+            if self.on:
+                relative_font(label, factor, bold=True)
+            else:
+                relative_font(label)
+        self._restyle()
+        QTimer.singleShot(0, self._view.fit)  # the diagram's room changed with the panels' fonts
+
+    # ----------------------------------------------------------- the panels
+    @property
+    def panels_hidden(self) -> bool:
+        return bool(self._hidden)
+
+    def toggle_panels(self) -> None:
+        """Hide every open panel but the Output view; again: bring back the same ones."""
+        if self._hidden:
+            self.restore_panels()
+            return
+        names = [n for n, d in self._docks.items() if n not in KEPT and d.isVisible()]
+        self._raised = [n for n in names if not self._docks[n].visibleRegion().isEmpty()]
+        self._hidden = names
+        for n in names:
+            self._docks[n].hide()
+        self.panelsHidden.emit(True)
+        self._window.layout().activate()  # the diagram's new room, before it fits in it
+        QTimer.singleShot(0, self._view.fit)
+
+    def restore_panels(self) -> None:
+        names, raised = self._hidden, self._raised
+        self._hidden, self._raised = [], []
+        for n in names:
+            self._docks[n].show()
+        for n in raised:  # each tab group's front tab as it was
+            self._docks[n].raise_()
+        if names:
+            self.panelsHidden.emit(False)
+            self._window.layout().activate()
+            QTimer.singleShot(0, self._view.fit)
+
+    def leave(self) -> None:
+        """The window closes: the panels back and full screen off, so the
+        layout it saves is the everyday one."""
+        self.restore_panels()
+        self.set_on(False)

@@ -1,0 +1,64 @@
+"""The window laid out on an offscreen screen of a given size, for
+tests/test_gui_presentation.py (run in its own process: the screen, and
+QT_SCALE_FACTOR, are fixed when Qt starts).
+
+``python tests/layout_probe.py WORK_DIR SCALE [PNG]``: the window as a first
+start lays it out (presentation mode at SCALE if SCALE > 1); prints one JSON line: each panel in view (its rectangle in the
+window), each plot in view (its size), the window's and the screen's size.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+
+def main() -> int:
+    work, scale = Path(sys.argv[1]), float(sys.argv[2])
+    png = sys.argv[3] if len(sys.argv) > 3 else None
+    os.environ["NNBUILDER_STATE_DIR"] = str(work / "state")
+    from PySide6.QtCore import QPoint, QSettings, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(work / "config"))
+    app = QApplication(sys.argv[:1])
+    app.setStyle("Fusion")
+    from nnbuilder.gui.widgets.plots import BasePlot
+    from nnbuilder.gui.window.mainwindow import MainWindow
+
+    w = MainWindow(offer_restore=False)
+    w.training_panel.speed.setCurrentIndex(0)
+    w.show()
+    out = {}
+
+    def in_view(widget) -> bool:  # a tab behind another is moved out of the window
+        top_left = widget.mapTo(w, QPoint(0, 0))
+        return widget.isVisible() and w.rect().contains(top_left)
+
+    def start():
+        if scale > 1:
+            w.presentation.set_scale(scale)
+            w.presentation.set_on(True)
+
+    def report():
+        out["window"] = [w.width(), w.height()]
+        screen = app.primaryScreen().geometry()
+        out["screen"] = [screen.width(), screen.height()]
+        out["font_pt"] = app.font().pointSizeF()
+        out["docks"] = {n: [d.x(), d.y(), d.width(), d.height()] for n, d in w.docks.items() if in_view(d)}
+        out["plots"] = {p.objectName(): [p.width(), p.height()] for p in w.findChildren(BasePlot) if in_view(p)}
+        if png:
+            w.grab().save(png)
+        print("@@ " + json.dumps(out), flush=True)
+        w.document.undo_stack.setClean()
+        w.close()
+        app.quit()
+
+    QTimer.singleShot(0, lambda: QTimer.singleShot(0, start))  # after the first show's layout
+    QTimer.singleShot(1500, report)  # (a probe, not a test: the layout has settled by then)
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

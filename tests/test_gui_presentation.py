@@ -1,0 +1,176 @@
+"""Presentation mode (issue 18 point 7): F11 goes full screen with every font
+at the chosen scale (the panels, the diagram, the plots' axes, the Learn
+panel), F10 hides the panels and brings the same ones back, the scale is a
+remembered view setting; and the window's layout holds at 1280x720 and
+1920x1080 at 200%, and under QT_SCALE_FACTOR=1.5 (each in its own process,
+on an offscreen screen of that size)."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+PROBE = Path(__file__).with_name("layout_probe.py")
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def normal_scale():
+    """A test that fails inside presentation mode leaves the next at 100%."""
+    yield
+    from nnbuilder.gui.widgets.scale import set_ui_scale
+    set_ui_scale(1.0)
+
+
+def key(qtbot, w, k):
+    w.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is w)
+    qtbot.keyClick(w.view, k)
+
+
+def test_f11_scales_every_font_and_goes_full_screen(window, qtbot):
+    w = window
+    w.presentation.set_scale(2.0)
+    axis = w.curves.loss.plotItem.getAxis("left")
+    app_pt = QApplication.font().pointSizeF()
+    learn_pt = w.learn_panel.text.document().defaultFont().pointSizeF()
+    tick_pt = axis.style["tickFont"].pointSizeF()
+    w.view.reset_zoom()
+    diagram = w.view.transform().m11()  # scene points per screen point: the diagram's text with it
+    counter_pt = w.epoch_label.font().pointSizeF()
+    assert not w.windowState() & Qt.WindowState.WindowFullScreen
+
+    key(qtbot, w, Qt.Key.Key_F11)
+    qtbot.waitUntil(lambda: bool(w.windowState() & Qt.WindowState.WindowFullScreen))
+    assert w.presentation.on and w.act_presentation.isChecked()
+    assert QApplication.font().pointSizeF() == pytest.approx(2 * app_pt)
+    qtbot.waitUntil(lambda: w.learn_panel.text.document().defaultFont().pointSizeF() == pytest.approx(2 * learn_pt),
+                    timeout=3000)
+    assert axis.style["tickFont"].pointSizeF() == pytest.approx(2 * tick_pt)
+    assert f"{2 * app_pt:g}pt" in axis.labelString()
+    assert w.curves.loss.plotItem.legend.opts["labelTextSize"] == "13.5pt"  # the legend's 9 pt, half as much larger
+    qtbot.waitUntil(lambda: w.epoch_label.font().pointSizeF() >= 2 * counter_pt - 1e-6, timeout=3000)
+    assert w.epoch_label.font().bold()
+    assert w.inspector.title.font().pointSizeF() == pytest.approx(2 * 1.2 * app_pt)  # (set larger, and scaled)
+    w.view.reset_zoom()  # Actual Size: the diagram's 9.5 pt titles drawn as 19 pt
+    assert w.view.transform().m11() == pytest.approx(2 * diagram)
+    assert w.view.zoom() == pytest.approx(1.0)
+
+    key(qtbot, w, Qt.Key.Key_F11)
+    qtbot.waitUntil(lambda: not w.windowState() & Qt.WindowState.WindowFullScreen)
+    assert not w.presentation.on
+    assert QApplication.font().pointSizeF() == pytest.approx(app_pt)
+    assert axis.style["tickFont"].pointSizeF() == pytest.approx(tick_pt)
+    qtbot.waitUntil(lambda: w.epoch_label.font().pointSizeF() == pytest.approx(counter_pt), timeout=3000)
+    w.view.reset_zoom()
+    assert w.view.transform().m11() == pytest.approx(diagram)
+
+
+def test_hide_panels_key_hides_and_restores_the_same_panels(window, qtbot):
+    w = window
+    w.docks["networkDock"].hide()  # a panel the person closed stays closed
+    w.docks["learnDock"].raise_()  # and the front tab stays in front
+    shown = {n for n, d in w.docks.items() if d.isVisible()}
+    assert "learnDock" in shown and "networkDock" not in shown
+
+    key(qtbot, w, Qt.Key.Key_F10)
+    qtbot.waitUntil(lambda: not w.docks["trainingDock"].isVisible())
+    assert {n for n, d in w.docks.items() if d.isVisible()} == {"outputDock"}
+    assert w.act_hide_panels.isChecked()
+
+    key(qtbot, w, Qt.Key.Key_F10)
+    qtbot.waitUntil(lambda: w.docks["trainingDock"].isVisible())
+    assert {n for n, d in w.docks.items() if d.isVisible()} == shown
+    assert w.docks["learnDock"].visibleRegion().isEmpty() is False or \
+        w.tabifiedDockWidgets(w.docks["learnDock"])  # (tabbed as it was)
+    assert not w.act_hide_panels.isChecked()
+    # Ctrl+Shift+H does the same
+    qtbot.keyClick(w.view, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: not w.docks["trainingDock"].isVisible())
+    qtbot.keyClick(w.view, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: {n for n, d in w.docks.items() if d.isVisible()} == shown)
+
+
+def test_the_scale_is_a_remembered_view_setting(make_window, qtbot):
+    w = make_window()
+    assert w.presentation.scale == 1.5 and w.scale_actions[1.5].isChecked()
+    w.scale_actions[2.5].trigger()  # View > Presentation scale > 250%
+    assert w.presentation.scale == 2.5
+    assert w.document.undo_stack.count() == 0 and not w.document.modified  # not an edit
+    w.close()
+    w2 = make_window()
+    assert w2.presentation.scale == 2.5 and w2.scale_actions[2.5].isChecked()
+    w2.act_presentation.trigger()
+    assert QApplication.font().pointSizeF() == pytest.approx(2.5 * _base_pt())
+    w2.act_presentation.trigger()
+
+
+def _base_pt():
+    from nnbuilder.gui.widgets import scale
+    return scale._base.pointSizeF()
+
+
+def probe(tmp_path, width, height, scale, env=None, name=None):
+    """The window's panels and plots on a width x height offscreen screen."""
+    config = tmp_path / "screen.json"
+    config.write_text(json.dumps({"synchronousWindowSystemEvents": False, "windowFrameMargins": False, "screens": [{"name": "s", "x": 0, "y": 0, "width": width, "height": height,
+                                               "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
+    environment = {**os.environ, "QT_QPA_PLATFORM": f"offscreen:configfile={config}",
+                   "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]), **(env or {})}
+    args = [sys.executable, str(PROBE), str(tmp_path), str(scale)] + ([name] if name else [])
+    done = subprocess.run(args, env=environment, capture_output=True, text=True, timeout=300)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("@@ ")]
+    assert done.returncode == 0 and lines, done.stderr[-3000:]
+    return json.loads(lines[-1][3:])
+
+
+def assert_usable(out):
+    """No panel over another, none outside the window, every plot in view at least 120 px each way."""
+    docks = out["docks"]
+    W, H = out["window"]
+    assert [W, H] == out["screen"] or (W <= out["screen"][0] and H <= out["screen"][1]), out
+    for name, (x, y, w, h) in docks.items():
+        assert x >= 0 and y >= 0 and x + w <= W and y + h <= H, (name, docks[name], out["window"])
+    names = sorted(docks)
+    for i, a in enumerate(names):
+        ax, ay, aw, ah = docks[a]
+        for b in names[i + 1:]:
+            bx, by, bw, bh = docks[b]
+            overlap = min(ax + aw, bx + bw) - max(ax, bx), min(ay + ah, by + bh) - max(ay, by)
+            assert overlap[0] <= 0 or overlap[1] <= 0, f"{a} {docks[a]} overlaps {b} {docks[b]}"
+    assert {"boundaryPlot", "lossPlot"} <= set(out["plots"]), out["plots"]
+    for name, (w, h) in out["plots"].items():
+        assert w >= 120 and h >= 120, (name, w, h)
+
+
+@pytest.mark.parametrize("width,height", [(1280, 720), (1920, 1080)])
+def test_presentation_at_200_percent_leaves_no_panel_over_another(tmp_path, width, height):
+    out = probe(tmp_path, width, height, 2.0)
+    assert out["window"] == [width, height]  # full screen
+    assert out["font_pt"] > 0
+    assert_usable(out)
+
+
+def test_a_start_under_qt_scale_factor_1_5_overlaps_nothing(tmp_path):
+    """1920x1080 at 150%: 1280x720 for Qt. The window once started 776 px tall
+    (the docks' first minimum) on that 720 px screen."""
+    out = probe(tmp_path, 1920, 1080, 1.0, env={"QT_SCALE_FACTOR": "1.5"})
+    assert out["screen"] == [1280, 720]
+    assert out["window"][1] <= 720
+    assert_usable(out)
+
+
+def test_a_layout_saved_at_100_percent_then_started_under_qt_scale_factor_1_5_overlaps_nothing(tmp_path):
+    """The window closed at 1440x900 on a 1920x1080 screen, started again at
+    150% (1280x720 for Qt): its saved panels no longer fit, it lays them out afresh."""
+    first = probe(tmp_path, 1920, 1080, 1.0)
+    assert first["window"] == [1440, 900]
+    out = probe(tmp_path, 1920, 1080, 1.0, env={"QT_SCALE_FACTOR": "1.5"})
+    assert out["window"][0] <= 1280 and out["window"][1] <= 720
+    assert_usable(out)
