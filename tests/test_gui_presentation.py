@@ -54,7 +54,8 @@ def test_f11_scales_every_font_and_goes_full_screen(window, qtbot):
                     timeout=3000)
     assert axis.style["tickFont"].pointSizeF() == pytest.approx(2 * tick_pt)
     assert f"{2 * app_pt:g}pt" in axis.labelString()
-    assert w.curves.loss.plotItem.legend.opts["labelTextSize"] == "13.5pt"  # the legend's 9 pt, half as much larger
+    legend = w.curves.loss.plotItem.legend  # beside the title: made at 8 pt, half as much larger at 200 %
+    assert legend.opts["labelTextSize"] == f"{legend.base_text_pt * 1.5:g}pt" == "12pt"
     qtbot.waitUntil(lambda: w.epoch_label.font().pointSizeF() >= 2 * counter_pt - 1e-6, timeout=3000)
     assert w.epoch_label.font().bold()
     assert w.inspector.title.font().pointSizeF() == pytest.approx(2 * 1.2 * app_pt)  # (set larger, and scaled)

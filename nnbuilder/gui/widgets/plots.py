@@ -52,7 +52,7 @@ def style_plot(plot: pg.PlotItem, grid: bool = True) -> None:
         legend.setLabelTextSize(f"{base * (1 + ui_scale()) / 2:g}pt")
         for _sample, label in legend.items:
             label.setText(label.text)  # (setLabelTextSize leaves the drawn text as it was)
-        legend.updateSize()
+        getattr(legend, "fit", legend.updateSize)()  # a HeadLegend lays its title row out again
     # An axis with a grid covers the whole plot, so pyqtgraph repaints it
     # (from Python) on every change inside: plots redrawn at 30 Hz go without.
     plot.showGrid(x=grid, y=grid, alpha=0.2)

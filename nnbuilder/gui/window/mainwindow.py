@@ -162,7 +162,8 @@ class MainWindow(QMainWindow):
                             self.play_button)
         self.presentation = Presentation(self, self.docks, self.view,
                                          [self.epoch_label, self.elapsed_label, self.loss_label],
-                                         self.rate_label, self.training_panel.speed, self.file_toolbar, self.restyle_views, self)
+                                         self.rate_label, self.training_panel.speed, self.file_toolbar, self.restyle_views,
+                                         [self.curves.timeline], self)
         self.presentation.changed.connect(self.act_presentation.setChecked)
         self.presentation.panelsHidden.connect(self.act_hide_panels.setChecked)
         self.scale_actions[self.presentation.scale].setChecked(True)

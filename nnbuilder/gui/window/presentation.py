@@ -40,11 +40,12 @@ class Presentation(QObject):
 
     def __init__(self, window: QMainWindow, docks: dict[str, QDockWidget], view: NetworkView,
                  counters: list[QLabel], rate: QLabel, speed: QWidget, file_toolbar: QToolBar, restyle: Callable[[], None],
-                 parent: QObject | None = None):
+                 spare: list[QWidget] = (), parent: QObject | None = None):
         super().__init__(parent)
         self._window, self._docks, self._view, self._file_toolbar = window, docks, view, file_toolbar
         self._toolbar_shown = True
         self._counters, self._rate, self._speed, self._restyle = counters, rate, speed, restyle
+        self._spare = list(spare)  # rows a narrow screen gives to the plots while presenting (the timeline)
         self.on = False
         self.scale = saved_scale()
         self._state_before = Qt.WindowState.WindowNoState
@@ -95,6 +96,7 @@ class Presentation(QObject):
             d["outputDock"].raise_()
         if room.width() / self.scale < NARROW_ROOM:  # the plots beside the Network panel: too narrow
             w.tabifyDockWidget(d["problemsDock"], d["curvesDock"])
+            w.tabifyDockWidget(d["curvesDock"], d["functionsDock"])  # it shares the curves' group
             d["curvesDock"].raise_()
         w.layout().activate()
         w.setGeometry(room)  # full screen again: the larger panels had grown the window
@@ -131,6 +133,8 @@ class Presentation(QObject):
             elif isinstance(widget, QToolButton):
                 widget.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly if self.on and narrow
                                           else Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        for widget in self._spare:  # (their own state: shown again on leaving)
+            widget.setVisible(not (self.on and narrow))
         factor = 1.0 if narrow else COUNTER_FACTOR
         for label in self._counters:
             if self.on:
