@@ -152,3 +152,20 @@ def test_while_training_the_table_follows_and_cannot_be_typed_in(qtbot, window):
     qtbot.waitUntil(lambda: bool(table.item(0, 0).flags() & Qt.ItemFlag.ItemIsEditable), timeout=WAIT)
     W, _ = drawn.weights["dense2"]
     qtbot.waitUntil(lambda: float(table.item(0, 0).text()) == float(value_text(W[0, 0])), timeout=WAIT)
+
+
+def test_a_bias_typed_after_a_step_through_shows_the_samples_new_numbers(qtbot, window, monkeypatch):
+    """The teacher's trial: after Step through, a typed bias left the diagram's
+    f(a) and the Learn panel with the old numbers until the row was chosen again."""
+    w = window
+    stepped(qtbot, w)
+    w.learn.select_row(0)
+    w.learn_panel.by_hand.setChecked(False)
+    qtbot.mouseClick(w.learn_panel.step_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.learn.stepping is None and w.run.snapshot.step == 2, timeout=WAIT)
+    before = list(w.learn.explanation["nodes"]["output"]["z"])
+    monkeypatch.setattr(MainWindow, "_ask_weight", lambda self, n, i, j, cur: cur - 1.5)
+    qtbot.mouseDClick(w.view.viewport(), Qt.MouseButton.LeftButton, pos=neuron_point(w, "output", 0))
+    qtbot.waitUntil(lambda: w.learn.explanation is not None
+                    and abs(w.learn.explanation["nodes"]["output"]["z"][0] - (before[0] - 1.5)) < 1e-9,
+                    timeout=WAIT)

@@ -62,6 +62,8 @@ def test_step_through_shows_each_samples_gradient_and_their_mean_is_the_steps(qt
     assert w.learn.row in set(upcoming.tolist())  # it follows a sample the step draws
     assert len(ringed(w)) == len(upcoming)
     gradients = w.learn.batch_gradients(upcoming)[0]
+    # the first stage: the Input has no weights, it passes its values on (not "a = W x + b")
+    assert w.learn_panel.phase.text() == "Forward: Input passes on its values"
     while w.learn.stepping is not None and not w.learn.stepping.waiting:
         if "The batch" in w.learn_panel.text.toPlainText():
             text = w.learn_panel.text.toPlainText()

@@ -21,6 +21,7 @@ from nnbuilder.core.engine.optimizers import OPTIMIZERS
 from nnbuilder.core.engine.config import TrainConfig
 from nnbuilder.core.engine.traindata import encode_targets
 from nnbuilder.core.teaching.explain import explain_sample, sample_gradients, sample_of, step_preview
+from nnbuilder.core.model.nodetypes import NODE_SPECS
 from nnbuilder.core.teaching.weightref import WeightRef
 
 from ..data.data_controller import DataController
@@ -75,6 +76,7 @@ class LearnController(QObject):
         boundary.sampleClicked.connect(self.select_row)
         scene.weightClicked.connect(self.select_weight)
         run.runReplaced.connect(self._run_replaced)
+        run.weightTyped.connect(self._release)  # the update's list is of weights no longer there
         run.readyChanged.connect(lambda _: self.refresh())
         data.dataChanged.connect(self._data_changed)
 
@@ -473,8 +475,14 @@ class LearnController(QObject):
             return
         newest = max(shown, key=lambda nid: self._position(nid, phase))
         label = graph.label(newest)
-        text = (f"Forward: {label} computes a = W x + b and f(a) from its inputs" if phase == "forward" else
-                f"Backward: {label} gets its ∂L/∂a from the layer after it")
+        weighted = NODE_SPECS[graph.nodes[newest].type].weighted
+        if phase == "forward":
+            text = (f"Forward: {label} computes a = W x + b and f(a) from its inputs" if weighted else
+                    f"Forward: {label} passes on its values" if graph.nodes[newest].type == "input" else
+                    f"Forward: {label} computes its output from its inputs")
+        else:
+            text = (f"Backward: {label} gets its ∂L/∂a from the layer after it" if weighted else
+                    f"Backward: {label} gets its ∂L/∂f from the layer after it")
         self.panel.set_stepping(True, text)
         self._show_values(self.explanation, shown, "a" if phase == "forward" else "delta")
         if not self.panel.by_hand.isChecked():

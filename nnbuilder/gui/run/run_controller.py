@@ -76,6 +76,7 @@ class RunState:
 class RunController(QObject):
     """Runs the document's network on ``data``; ``panel`` gives the settings."""
 
+    weightTyped = Signal()  # a weight or bias typed by hand, or its undo or redo: the run's weights changed
     status = Signal(str, int)
     error = Signal(str, str)  # title, text
     readyChanged = Signal(object)  # None when the network can train, else the reason
@@ -443,6 +444,7 @@ class RunController(QObject):
         """A weight typed by hand, or its undo or redo: the worker's network takes it."""
         if self.worker is not None:
             self.worker.set_weight(node_id, None if row < 0 else row, col, value)
+        self.weightTyped.emit()
         self.status.emit(f"{self.document.graph.label(node_id)}: {weight_name(row, col)} = {value:g}", 8000)
 
     # ------------------------------------------------------------- snapshots
