@@ -466,3 +466,17 @@ def test_quiz_mode_hides_the_counts_and_the_accuracy_until_revealed(qtbot, make_
     assert shows_count(shown_texts(w)) and w.curves.metric_plot.isVisible()
     assert w.params_label.text() == f"{count:,} parameters" and w.inspector.params.text() == g.param_count("dense1")[1]
     assert "parameters:" in w.scene.node_items["dense1"].toolTip()
+
+
+def test_a_step_with_a_network_of_its_own_starts_at_the_default_speed(qtbot, make_window):
+    """The teacher's trial: lesson 1's 10 steps/s carried into lesson 6, whose
+    20 epochs then took a minute; a step that loads its network starts at the
+    window's default speed unless it sets one."""
+    from nnbuilder.gui.data.training_panel import DEFAULT_SPEED
+
+    w = make_window()
+    w.show_lessons()
+    assert w.lessons.start("01-perceptron")
+    w.training_panel.speed.setCurrentIndex(3)  # 10 steps/s, as a perceptron step sets it
+    assert w.lessons.start("06-parameters")
+    assert w.training_panel.speed.currentIndex() == DEFAULT_SPEED

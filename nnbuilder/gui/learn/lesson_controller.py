@@ -29,7 +29,7 @@ from ..data.data_controller import DataController
 from .learn import LearnController
 from .lesson_panel import LessonPanel
 from ..run.run_controller import RunController
-from ..data.training_panel import SPEEDS, TrainingPanel
+from ..data.training_panel import DEFAULT_SPEED, SPEEDS, TrainingPanel
 
 POLL_MS = 200  # how often a waiting step looks at the window's state
 
@@ -193,6 +193,8 @@ class LessonController(QObject):
                 raise NNBuilderError("it loads a network of its own: save or discard your changes, then press Back and Next")
             self._document = self.run.document
             self.learn.set_kind("a")  # a new network: its activations first, whatever was shown before
+            if "speed" not in step.set:  # an earlier step's 10 steps/s is not this network's (the teacher's trial)
+                self.panel.speed.setCurrentIndex(DEFAULT_SPEED)
         # The step's settings are one undo step (Ctrl+Z takes them back together).
         with self.run.document.macro(f"Lesson: {step.title}"):
             if step.data is not None:  # as the Training panel picks a dataset, with its defaults
