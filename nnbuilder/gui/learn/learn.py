@@ -350,7 +350,7 @@ class LearnController(QObject):
         snap = self.run.snapshot
         parts = []
         if rows is not None:
-            parts.append(f"{what.capitalize()} {self._rows_text(rows)} (ringed in amber on the Output view)")
+            parts.append(f"{what.capitalize()} {self._rows_text(rows)} (ringed in violet on the Output view)")
         if snap is not None and not snap.running and snap.next_rows is not None and self.stepping is None:
             parts.append(f"the next step draws {self._rows_text(snap.next_rows)}")
         return f"<p><i>SGD: {'; '.join(parts)}.</i></p>" if parts else ""

@@ -21,7 +21,7 @@ HINT = ("<p><b>See how one sample flows through the network.</b></p>"
         "chain rule, with the numbers, and what the next step changes it to.</p>"
         "<p><b>Step through</b> animates one training step: forward, backward, update. "
         "With a batch smaller than the data it follows the sample(s) the step draws "
-        "(ringed in amber on the Output view).</p>")
+        "(ringed in violet on the Output view).</p>")
 
 
 def vector_text(v, limit: int = 6) -> str:
@@ -88,7 +88,7 @@ class LearnPanel(QWidget):
             "Step through updates the weights from the chosen sample alone, by plain gradient "
             "descent with the learning rate as typed: w ← w − lr·∂L/∂w, the numbers shown here "
             "(whatever the batch size and optimizer). Off: the real next step, whose batch SGD "
-            "draws (ringed in amber on the Output view).")
+            "draws (ringed in violet on the Output view).")
         self.phase = QLabel()
         self.phase.setObjectName("stepPhaseLabel")
         self.phase.setWordWrap(True)

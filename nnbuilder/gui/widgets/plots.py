@@ -178,8 +178,9 @@ class BoundaryPlot(BasePlot):
         self.sample_mark = pg.ScatterPlotItem(size=17, brush=None, pen=pg.mkPen("#E03131", width=2.5))
         self.sample_mark.setZValue(20)
         p.addItem(self.sample_mark)
-        # SGD's batch: the rows a step drew (or is about to draw), ringed in amber
-        self.batch_mark = pg.ScatterPlotItem(size=13, brush=None, pen=pg.mkPen("#F59F00", width=2.5))
+        # SGD's batch: the rows a step drew (or is about to draw), ringed in violet
+        # (violet: amber vanished on the orange class region, the teacher found)
+        self.batch_mark = pg.ScatterPlotItem(size=13, brush=None, pen=pg.mkPen("#7048E8", width=2.5))
         self.batch_mark.setZValue(19)
         p.addItem(self.batch_mark)
         for points in (self.train_points, self.test_points):
@@ -223,7 +224,7 @@ class BoundaryPlot(BasePlot):
 
     def mark_batch(self, X_raw: np.ndarray | None, y=None) -> None:
         """Ring the rows of a training batch (raw inputs ``(k, columns)``, their
-        targets ``y`` the heights on a 1-D plot) in amber; None removes them."""
+        targets ``y`` the heights on a 1-D plot) in violet; None removes them."""
         g = self.grid
         if X_raw is None or g is None or np.ndim(X_raw) != 2 or np.shape(X_raw)[1] != g.raw.shape[1]:
             self.batch_mark.clear()
