@@ -394,6 +394,7 @@ class MainWindow(QMainWindow):
             self.statusBar().clearMessage()
             return
         self.statusBar().showMessage(text, ms)
+        self.statusBar().setToolTip(text)  # whole, where the bar cuts a long one ("... Try a sma")
 
     # ----------------------------------------------------------- theme/misc
     def set_quiz(self, on: bool) -> None:
