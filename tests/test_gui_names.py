@@ -234,3 +234,11 @@ def test_inspector_fields_refuse_with_the_registrys_reason(qtbot, window):
     window.select_node(drop)
     type_into(qtbot, window.inspector.rate, "1.5")
     assert g.nodes[drop].params["rate"] == 0.5 and "must be at least 0 and below 1" in messages(window)
+
+
+def test_the_status_bars_tool_tip_holds_its_message_whole(qtbot, window):
+    long = "Training diverged: " + "the loss rose " * 30 + "Try a smaller learning rate"
+    window.show_status(long)
+    assert window.statusBar().toolTip() == long
+    window.show_status("")
+    assert window.statusBar().toolTip() == ""

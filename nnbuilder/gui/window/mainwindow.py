@@ -123,6 +123,8 @@ class MainWindow(QMainWindow):
         self.problems_label = QLabel()  # "✗ 1 error, ⚠ 2 warnings": a click shows the list
         self.problems_label.setObjectName("statusProblems")
         self.problems_label.linkActivated.connect(lambda _: self.docks["problemsDock"].raise_())
+        # the message whole in the tool tip, where the bar cuts a long one ("... Try a sma")
+        self.statusBar().messageChanged.connect(self.statusBar().setToolTip)
         self.statusBar().addPermanentWidget(self.problems_label)
         self.statusBar().addPermanentWidget(self.params_label)
         self.dock_layout = WindowLayout(self, self.view, {
@@ -394,7 +396,6 @@ class MainWindow(QMainWindow):
             self.statusBar().clearMessage()
             return
         self.statusBar().showMessage(text, ms)
-        self.statusBar().setToolTip(text)  # whole, where the bar cuts a long one ("... Try a sma")
 
     # ----------------------------------------------------------- theme/misc
     def set_quiz(self, on: bool) -> None:
