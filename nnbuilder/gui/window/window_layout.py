@@ -105,9 +105,11 @@ class WindowLayout:
         w.layout().activate()
         geometry = s.value("geometry")
         room = QGuiApplication.primaryScreen().availableGeometry()
-        size = s.value("windowSize")  # the size saved; a larger one does not fit this screen (or scale)
-        fits = size is None or (isinstance(size, (list, tuple)) and len(size) == 2
-                                and int(size[0]) <= room.width() and int(size[1]) <= room.height())
+        # The screen's room when it was saved: a smaller one now (another screen,
+        # or QT_SCALE_FACTOR=1.5) would squeeze the saved layout until panels overlap.
+        saved_room = s.value("screenRoom")
+        fits = not (isinstance(saved_room, (list, tuple)) and len(saved_room) == 2) or (
+            room.width() >= int(saved_room[0]) and room.height() >= int(saved_room[1]))
         if geometry is not None and fits:
             w.restoreGeometry(geometry)
         else:  # 1440x900, or the screen's room if it is smaller (a 1024x700 screen)
@@ -129,7 +131,8 @@ class WindowLayout:
     def save(self) -> None:
         s = settings()
         s.setValue("geometry", self._window.saveGeometry())
-        s.setValue("windowSize", [self._window.width(), self._window.height()])
+        room = QGuiApplication.primaryScreen().availableGeometry()
+        s.setValue("screenRoom", [room.width(), room.height()])
         s.setValue("windowState", self._window.saveState(LAYOUT_VERSION))
 
     def default_layout(self) -> None:
