@@ -97,11 +97,12 @@ class App:
         assert "error" not in answer, answer["error"]
         return answer
 
-    def wait_for(self, what: str, check) -> dict:
-        """The first state for which ``check(state)`` is true (fails after TIMEOUT)."""
+    def wait_for(self, what: str, check, query: str = "state") -> dict:
+        """The first answer to ``query`` ("state", "plots", ...) for which
+        ``check(answer)`` is true (fails after TIMEOUT)."""
         deadline = time.monotonic() + TIMEOUT
         while True:
-            state = self.ask("state")
+            state = self.ask(query)
             if check(state):
                 return state
             if time.monotonic() > deadline:
@@ -322,13 +323,9 @@ def paused_example_with_weight_lines(app):
     d1, d2 = order[1], order[2]
     app.ask("step")
     app.wait_for("a snapshot with weights", lambda s: d2 in s["weights"] and not s["running"])
-    deadline = time.monotonic() + TIMEOUT
-    while time.monotonic() < deadline:  # the diagram draws the lines on its timer
-        geo = app.ask("geometry")
-        if f"{d1}>{d2}" in geo["weight_lines"] and geo["samples"]:
-            return d1, d2, geo
-        time.sleep(0.1)
-    raise AssertionError("no weight lines drawn")
+    geo = app.wait_for("the weight lines drawn", lambda g: f"{d1}>{d2}" in g["weight_lines"] and g["samples"],
+                       "geometry")  # the diagram draws them on its timer
+    return d1, d2, geo
 
 
 def test_double_click_on_a_weight_line_while_paused_types_a_new_weight(app):
@@ -400,44 +397,29 @@ def test_a_plots_hover_readout_follows_the_pointer_and_goes_when_it_leaves(app):
     app.ask("example")
     app.ask("train", epochs=5)
     app.wait_for("a paused run of 5 epochs", lambda s: not s["running"] and s["weights"])
-    deadline = time.monotonic() + TIMEOUT
-    while True:  # the curves are drawn on the window's timer
-        plots = app.ask("plots")
-        if plots["run"] and plots["run"]["epoch"] >= 5 and not plots["run"]["running"]:
-            break
-        assert time.monotonic() < deadline, plots
-        time.sleep(0.1)
+    plots = app.wait_for("the curves of 5 epochs, paused", lambda p: p["run"] and p["run"]["epoch"] >= 5
+                         and not p["run"]["running"], "plots")  # drawn on the window's timer
     geo = app.ask("geometry")
     away = (geo["view"][0] + geo["view"][2] // 2, geo["view"][1] + geo["view"][3] // 2)  # the diagram
     for name in ("metric_plot", "loss"):
         x, y, w, h = plots[name]["rect"]
         app.xdotool(*app.goto(x + w * 3 // 4, y + h // 2), "sleep", 0.1, "mousemove", x + w * 3 // 4 + 3,
                     y + h // 2, "sleep", 0.1)
-        shown = wait_plots(app, f"the {name} read-out", lambda p: p[name]["readout"].startswith("epoch "))
+        shown = app.wait_for(f"the {name} read-out", lambda p: p[name]["readout"].startswith("epoch "), "plots")
         assert shown[name]["cross"]
         app.xdotool(*app.goto(*away), "sleep", 0.2)
-        wait_plots(app, f"the {name} read-out to go", lambda p: p[name]["readout"] == "" and not p[name]["cross"])
+        app.wait_for(f"the {name} read-out to go", lambda p: p[name]["readout"] == "" and not p[name]["cross"],
+                     "plots")
     # Over the plot again, then File > New with the pointer still there, then Open.
     x, y, w, h = plots["metric_plot"]["rect"]
     app.xdotool(*app.goto(x + w // 2, y + h // 2), "sleep", 0.1, "mousemove", x + w // 2 + 3, y + h // 2)
-    wait_plots(app, "the read-out", lambda p: p["metric_plot"]["readout"] != "")
+    app.wait_for("the read-out", lambda p: p["metric_plot"]["readout"] != "", "plots")
     app.ask("new")
     assert app.ask("plots")["metric_plot"]["readout"] == ""
     app.ask("example")
     after = app.ask("plots")
     assert after["metric_plot"]["readout"] == "" and after["loss"]["readout"] == ""
     app.xdotool(*app.goto(*away))
-
-
-def wait_plots(app, what: str, check) -> dict:
-    deadline = time.monotonic() + TIMEOUT
-    while True:
-        plots = app.ask("plots")
-        if check(plots):
-            return plots
-        if time.monotonic() > deadline:
-            pytest.fail(f"waited in vain for {what}; last: {plots}")
-        time.sleep(0.1)
 
 
 def test_f10_hides_the_panels_and_brings_the_same_back_and_f11_presents(app):
