@@ -252,6 +252,8 @@ def test_reading_a_big_file_can_be_cancelled(qtbot, window, tmp_path, monkeypatc
     w = window
     before = dict(w.document.dataset)
     monkeypatch.setattr(MainWindow, "_ask_data_path", lambda self: path)
+    # the dialog at once: on a quiet machine the read beat the 400 ms and no dialog ever showed
+    monkeypatch.setattr("nnbuilder.gui.window.import_flows.PROGRESS_AFTER_MS", 0)
     w.act_import.trigger()
     qtbot.waitUntil(lambda: w.imports.import_progress is not None and w.imports.import_progress.isVisible(), timeout=WAIT)
     cancel = w.imports.import_progress.findChild(QPushButton)

@@ -20,6 +20,9 @@ from ..data.importer import ImportDialog, TableLoader
 from ..run.run_controller import RunController
 
 
+
+PROGRESS_AFTER_MS = 400  # a read this short shows no progress dialog
+
 class ImportFlows(QObject):
     """The import flows; ``parent`` is the window the dialogs belong to."""
 
@@ -47,7 +50,7 @@ class ImportFlows(QObject):
         progress.setObjectName("importProgress")
         progress.setWindowTitle("Import data")
         # Not modal: a modal progress dialog runs nested event loops from setValue().
-        progress.setMinimumDuration(400)  # small files never flash a dialog
+        progress.setMinimumDuration(PROGRESS_AFTER_MS)  # small files never flash a dialog
         progress.setAutoClose(False)
         progress.setAutoReset(False)
         progress.setValue(0)
