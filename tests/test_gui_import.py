@@ -245,20 +245,30 @@ def test_a_100000_row_file_loads_without_freezing_the_window(qtbot, window, tmp_
 
 
 def test_reading_a_big_file_can_be_cancelled(qtbot, window, tmp_path, monkeypatch):
-    # A line break inside quotes sends the file to the csv module, slow
-    # enough that the progress dialog shows (pandas reads these rows in
-    # less than its 400 ms).
-    path = write(tmp_path, 'u,v\n"a\nb",0\n' + "".join(f"{i},{i % 2}\n" for i in range(300_000)), "huge.csv")
+    # The real reader, held after its first run of rows until the test lets
+    # it go: a file that reads slowly, whatever the machine's speed (a fast
+    # machine read the whole file before the progress dialog showed).
+    import threading
+
+    import nnbuilder.gui.data.importer as importer
+    real_steps, held = importer.read_table_steps, threading.Event()
+
+    def slow_steps(path):
+        steps = real_steps(path)
+        yield next(steps)
+        held.wait(WAIT / 1000)
+        return (yield from steps)
+    monkeypatch.setattr(importer, "read_table_steps", slow_steps)
+    path = write(tmp_path, "u,v\n" + "".join(f"{i},{i % 2}\n" for i in range(3 * ROWS_PER_STEP)), "huge.csv")
     w = window
     before = dict(w.document.dataset)
     monkeypatch.setattr(MainWindow, "_ask_data_path", lambda self: path)
-    # the dialog at once: on a quiet machine the read beat the 400 ms and no dialog ever showed
-    monkeypatch.setattr("nnbuilder.gui.window.import_flows.PROGRESS_AFTER_MS", 0)
     w.act_import.trigger()
     qtbot.waitUntil(lambda: w.imports.import_progress is not None and w.imports.import_progress.isVisible(), timeout=WAIT)
     cancel = w.imports.import_progress.findChild(QPushButton)
     assert cancel is not None and cancel.text() == "Cancel"
     qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)
+    held.set()  # the reader goes on, sees the stop and drops what it read
     qtbot.waitUntil(lambda: w.imports.loader is None, timeout=WAIT)
     assert "cancelled" in w.statusBar().currentMessage()
     assert w.imports.import_dialog is None and w.document.dataset == before and not w.errors
