@@ -54,15 +54,20 @@ def write_table(path: str, rows: int) -> None:
             fh.write(f"{r[0]:.6f},{r[1]:.6f},{r[2]:.6f},{r[3]:.6f},{k}\n")
 
 
-def write_wide(path: str, rows: int = 60_000, side: int = 28) -> None:
-    """An MNIST-like table: a label column, then side*side pixels 0..255."""
-    rng = np.random.default_rng(0)
+def blob_prototypes(rng: np.random.Generator, side: int = 28) -> np.ndarray:
+    """(10, side*side): one blurred blob per class, the MNIST-like tables' digits."""
     yy, xx = np.mgrid[0:side, 0:side] / (side - 1)
     protos = []
     for _ in range(10):
         cx, cy, r = rng.uniform(0.3, 0.7, 2).tolist() + [rng.uniform(0.15, 0.35)]
         protos.append(np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * r * r)).ravel())
-    protos = np.array(protos)
+    return np.array(protos)
+
+
+def write_wide(path: str, rows: int = 60_000, side: int = 28) -> None:
+    """An MNIST-like table: a label column, then side*side pixels 0..255."""
+    rng = np.random.default_rng(0)
+    protos = blob_prototypes(rng, side)
     with open(path, "w") as fh:
         fh.write("label," + ",".join(f"pixel{i}" for i in range(side * side)) + "\n")
         for lo in range(0, rows, 1000):

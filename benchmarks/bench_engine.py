@@ -156,13 +156,10 @@ def bench_sklearn(widths, act, bs, lr, dtype, X, y, n_classes, seconds):
 def mnist_like(rows: int = 60_000, side: int = 28):
     """(X standardized ``(rows, side*side)``, labels): bench_csv.py's 60,000 x 784
     table (10 blurred blobs plus noise, 0..255), made in memory."""
+    from bench_csv import blob_prototypes
+
     rng = np.random.default_rng(0)
-    yy, xx = np.mgrid[0:side, 0:side] / (side - 1)
-    protos = []
-    for _ in range(10):
-        cx, cy, r = rng.uniform(0.3, 0.7, 2).tolist() + [rng.uniform(0.15, 0.35)]
-        protos.append(np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * r * r)).ravel())
-    protos = np.array(protos)
+    protos = blob_prototypes(rng, side)
     y = rng.integers(0, 10, rows)
     X = np.clip(protos[y] * 300 + rng.normal(100, 70, (rows, side * side)), 0, 255).round()
     X = (X - X.mean(axis=0)) / X.std(axis=0)

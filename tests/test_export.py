@@ -238,14 +238,12 @@ OPTIMIZERS = [dict(optimizer="sgd", lr=0.1), dict(optimizer="sgd", lr=0.05, mome
               dict(optimizer="adam", lr=0.02, beta1=0.8, beta2=0.99)]
 
 
-@pytest.mark.parametrize("settings", OPTIMIZERS, ids=lambda s: "-".join(map(str, s.values())))
-def test_script_training_takes_nnbuilders_steps(tmp_path, capsys, settings):
-    """Full batches (no shuffling, no dropout): the script's epochs are the
-    engine's steps, for each optimizer with the model file's settings."""
+def four_epochs_both_ways(tmp_path, capsys, g, settings):
+    """``g`` trained with ``settings`` (full batches), exported as a torch
+    script, then 4 epochs more on the same table by ``nnbuilder train`` and by
+    the script (float64): (the document, nnbuilder's weights, the script's)."""
     data = tmp_path / "d.csv"
     classification_csv(data)
-    g = Graph.chain([2, 5, 1], activation="tanh", output_activation="sigmoid", loss="bce")
-    g.set_params("input", normalize="standardize")
     doc = trained(g, **settings, batch_size=100)
     doc.labels = ["differ", "same"]
     model, script = export(tmp_path, capsys, doc, "torch")
@@ -254,7 +252,16 @@ def test_script_training_takes_nnbuilders_steps(tmp_path, capsys, settings):
                  "--epochs", "4", "-o", str(ours)]) == 0
     load_script(script).train(["--data", str(data), "--target", "sign", "--epochs", "4",
                                "--dtype", "float64", "-o", str(theirs)])
-    a, b = load_model(ours).weights, load_model(theirs).weights
+    return doc, load_model(ours).weights, load_model(theirs).weights
+
+
+@pytest.mark.parametrize("settings", OPTIMIZERS, ids=lambda s: "-".join(map(str, s.values())))
+def test_script_training_takes_nnbuilders_steps(tmp_path, capsys, settings):
+    """Full batches (no shuffling, no dropout): the script's epochs are the
+    engine's steps, for each optimizer with the model file's settings."""
+    g = Graph.chain([2, 5, 1], activation="tanh", output_activation="sigmoid", loss="bce")
+    g.set_params("input", normalize="standardize")
+    doc, a, b = four_epochs_both_ways(tmp_path, capsys, g, settings)
     # torch's Adam adds eps to sqrt(v_hat), nnbuilder's to sqrt(v): 1e-8-sized differences
     tol = 1e-6 if settings["optimizer"] == "adam" else 1e-12
     for nid in a:

@@ -370,21 +370,9 @@ def test_switching_the_activation_after_training_still_saves_a_file_that_loads(t
 def test_the_torch_scripts_training_takes_nnbuilders_steps_with_slopes(tmp_path, capsys, settings):
     """The exported script trains nn.PReLU's slopes as nnbuilder does, and
     regularizes the weights only (a decayed slope would differ at once)."""
-    from nnbuilder.cli import main
-    from nnbuilder.core.files.modelfile import load_model
-    from test_export import classification_csv, export, load_script, trained
-    data = tmp_path / "d.csv"
-    classification_csv(data)
+    from test_export import four_epochs_both_ways
     g = Graph.chain([2, 5, 1], activation="prelu", output_activation="sigmoid", loss="bce")
-    doc = trained(g, **settings, batch_size=100)
-    doc.labels = ["differ", "same"]
-    model, script = export(tmp_path, capsys, doc, "torch")
-    ours, theirs = tmp_path / "ours.json", tmp_path / "theirs.json"
-    assert main(["train", str(model), "--data", str(data), "--target", "sign", "--split", "1",
-                 "--epochs", "4", "-o", str(ours)]) == 0
-    load_script(script).train(["--data", str(data), "--target", "sign", "--epochs", "4",
-                               "--dtype", "float64", "-o", str(theirs)])
-    a, b = load_model(ours).weights, load_model(theirs).weights
+    doc, a, b = four_epochs_both_ways(tmp_path, capsys, g, settings)
     assert set(b["dense1"]) == {"W", "b", "alpha"}
     for nid in a:
         for key in a[nid]:
