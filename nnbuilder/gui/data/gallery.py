@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QEvent, QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import QListWidget, QListWidgetItem
 
 from nnbuilder.core.data.datasets import DATASETS, make_dataset
 
+from ..widgets.follows_theme import FollowsTheme
 from ..widgets.colours import CLASS_COLORS, MID_DARK, MID_LIGHT, dark, diverging_rgba
 
 GRID_HEIGHT = 74  # a thumbnail and two short lines of its name
@@ -57,7 +58,7 @@ def dataset_tooltip(name: str) -> str:
     return f"{name}: {d.description}\n{kind}, {d.columns} column{'s' * (d.columns != 1)}, {rows}"
 
 
-class DatasetGallery(QListWidget):
+class DatasetGallery(FollowsTheme, QListWidget):
     """The built-in datasets as thumbnails; picking one emits ``picked(name)``."""
 
     picked = Signal(str)
@@ -95,10 +96,8 @@ class DatasetGallery(QListWidget):
             item = self.item(i)
             item.setIcon(QIcon(QPixmap.fromImage(dataset_thumbnail(item.data(Qt.ItemDataRole.UserRole)))))
 
-    def changeEvent(self, event):
-        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
-            self._draw_thumbnails()
-        super().changeEvent(event)
+    def theme_changed(self) -> None:
+        self._draw_thumbnails()
 
     def show_current(self, name: str) -> None:
         """Highlight the entry of the data in use; none for data that has no

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication, QPalette
 from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QSlider, QSpinBox, QToolTip, QVBoxLayout,
                                QWidget)
@@ -21,6 +21,7 @@ from nnbuilder.core.teaching.curves import ZERO_ONE
 
 from ..diagram.sample_values import value_text
 from ..widgets.colours import CLASS_COLORS
+from ..widgets.follows_theme import FollowsTheme
 from ..widgets.plots import BasePlot, HeadLegend
 
 SLIDER_STEP = 0.01  # the slider's resolution of alpha
@@ -88,7 +89,7 @@ class FunctionPlot(BasePlot):
             self.plotItem.addItem(line, ignoreBounds=True)
 
 
-class FunctionsView(QWidget):
+class FunctionsView(FollowsTheme, QWidget):
     """See the module docstring."""
 
     alphaChanged = Signal(float)
@@ -100,7 +101,6 @@ class FunctionsView(QWidget):
         self.setObjectName("functionsView")
         self.setAccessibleName("Functions: activation and loss")
         self._updating = False
-        self._theming = False
 
         self.activation_caption = QLabel()
         self.activation_caption.setObjectName("activationCaption")
@@ -317,12 +317,5 @@ class FunctionsView(QWidget):
         ink = f"rgba({c.red()}, {c.green()}, {c.blue()}, {c.alpha()})"
         self.note.setStyleSheet(f"color: {ink};")
 
-    def changeEvent(self, event):
-        # A theme switch repaints the view without anyone having to tell it.
-        if event.type() == QEvent.Type.PaletteChange and not self._theming:
-            self._theming = True
-            try:
-                self.apply_theme()
-            finally:
-                self._theming = False
-        super().changeEvent(event)
+    def theme_changed(self) -> None:
+        self.apply_theme()  # a theme switch repaints the view without anyone having to tell it

@@ -14,6 +14,8 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem
                                QStackedWidget, QStyle, QStyledItemDelegate, QTextBrowser, QToolButton,
                                QVBoxLayout, QWidget)
 
+from ..widgets.follows_theme import FollowsTheme
+
 LIST_HINT = ("Each lesson walks you through one idea of the lecture in the app itself: it loads "
              "a network and data, tells you what to do, and notices when you have done it.")
 
@@ -55,7 +57,7 @@ class TitleFirst(QStyledItemDelegate):
         return QSize(int(doc.idealWidth()), int(doc.size().height()) + 4)
 
 
-class LessonPanel(QWidget):
+class LessonPanel(FollowsTheme, QWidget):
     """``lessonChosen(id)``, ``backRequested()``, ``nextRequested()``,
     ``listRequested()`` (Skip is Next before the step is done)."""
 
@@ -160,10 +162,8 @@ class LessonPanel(QWidget):
         dark = self.palette().color(QPalette.ColorRole.Window).lightness() < 128
         self.done.setStyleSheet(f"font-weight: bold; font-size: 12pt; color: {'#7bd88f' if dark else '#1e7b34'};")
 
-    def changeEvent(self, event):
-        super().changeEvent(event)
-        if event.type() in (event.Type.PaletteChange, event.Type.ApplicationPaletteChange):
-            self._style_done()
+    def theme_changed(self) -> None:
+        self._style_done()
 
     # ------------------------------------------------------------- the list
     def set_entries(self, entries, finished=()) -> None:

@@ -24,7 +24,7 @@ import time
 from collections import deque
 
 import numpy as np
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QPalette
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QStackedLayout, QVBoxLayout, QWidget
 
@@ -32,6 +32,7 @@ from nnbuilder.core.errors import NNBuilderError
 from nnbuilder.core.teaching.surface import LossSurface, WeightRef, value_range, weight_text
 
 from .surface_plot import SurfacePlot, WeightPicker, curve_caption, map_caption, next_step_shown
+from ..widgets.follows_theme import FollowsTheme
 from ..widgets.scale import scaled_pt
 
 PATH_LENGTH = 200  # snapshots whose weights the path keeps
@@ -43,7 +44,7 @@ CURVE_SECONDS, GRID_SECONDS = 0.25, 0.6  # the work one recompute may take, whic
 MODES = (("One weight: loss curve", 1), ("Two weights: contour map", 2))
 
 
-class SurfaceView(QWidget):
+class SurfaceView(FollowsTheme, QWidget):
     """The loss surface over one or two weights; see the module docstring.
 
     ``weightsChosen(list)`` tells which :class:`WeightRef` (s) it shows."""
@@ -69,7 +70,6 @@ class SurfaceView(QWidget):
         self._job_key = None
         self._job_chunk = 1
         self._started = None  # the weights (flat) of the last recompute started
-        self._theming = False
         self.problem: str | None = None  # why the last recompute failed
         self._dirty = False
         self._last_start = -1e9
@@ -335,15 +335,8 @@ class SurfaceView(QWidget):
         self._job = None
         self._schedule()
 
-    def changeEvent(self, event):
-        # A theme switch repaints the view without anyone having to tell it.
-        if event.type() == QEvent.Type.PaletteChange and not self._theming:
-            self._theming = True
-            try:
-                self.apply_theme()
-            finally:
-                self._theming = False
-        super().changeEvent(event)
+    def theme_changed(self) -> None:
+        self.apply_theme()  # a theme switch repaints the view without anyone having to tell it
 
     def showEvent(self, event):
         super().showEvent(event)

@@ -23,6 +23,7 @@ from nnbuilder.core.run.classreport import ClassReport, class_report, first_laye
 
 from ..data.data_controller import DataController
 from ..widgets.colours import diverging_rgba
+from ..widgets.follows_theme import FollowsTheme
 from .run_controller import RunController
 
 WEIGHTS_DOCK, MISTAKES_DOCK = "weightImagesDock", "mistakesDock"
@@ -149,7 +150,7 @@ def scrolled(widget: QWidget, name: str) -> QScrollArea:
     return area
 
 
-class WeightImagesView(QWidget):
+class WeightImagesView(FollowsTheme, QWidget):
     """Each first-layer unit's incoming weights as an image (orange negative,
     blue positive, each unit scaled by its largest weight: the middle colour
     is 0)."""
@@ -187,13 +188,11 @@ class WeightImagesView(QWidget):
                              [f"unit {u + 1}: weights from {-s:.3g} (orange) to {s:.3g} (blue)"
                               for u, s in enumerate(scale)])
 
-    def changeEvent(self, event):
-        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
-            self._draw()  # the middle colour follows the theme
-        super().changeEvent(event)
+    def theme_changed(self) -> None:
+        self._draw()  # the middle colour follows the theme
 
 
-class MistakesView(QWidget):
+class MistakesView(FollowsTheme, QWidget):
     """The rows a classifier gets wrong with their true and predicted class:
     as images when the rows are images, else as a table of their values.
     ``rowClicked(row)`` (0-based, the dataset's order) on a click."""
@@ -226,11 +225,9 @@ class MistakesView(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(self.stack, 1)
 
-    def changeEvent(self, event):
-        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange) \
-                and self._shown is not None:
+    def theme_changed(self) -> None:
+        if self._shown is not None:
             self.show_mistakes(*self._shown)  # the images' paper and ink follow the theme
-        super().changeEvent(event)
 
     def clear(self, text: str = "") -> None:
         self._shown = None

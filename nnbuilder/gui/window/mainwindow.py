@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QSize, Qt, QTimer
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut, QUndoGroup
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -39,6 +39,7 @@ from threadpoolctl import threadpool_limits
 from nnbuilder.core.resources import resource_root
 
 from ..run.curves import CurvesPanel, LayerPlot
+from ..widgets.follows_theme import FollowsTheme
 from ..data.data_controller import DataController
 from ..diagram.commands import weight_name
 from ..diagram.document import Document
@@ -83,7 +84,7 @@ def held(modifiers) -> bool:
     return bool(QApplication.keyboardModifiers() & modifiers)
 
 
-class MainWindow(QMainWindow):
+class MainWindow(FollowsTheme, QMainWindow):
     """The nnbuilder window. ``MainWindow()`` shows the built-in example,
     ``MainWindow(path)`` opens a model file."""
 
@@ -428,10 +429,8 @@ class MainWindow(QMainWindow):
             view.apply_theme()
         self.validate()  # the problem counts again, in the new theme's colours
 
-    def changeEvent(self, event):
-        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
-            self.scene.update()
-        super().changeEvent(event)
+    def theme_changed(self) -> None:
+        self.scene.update()
 
     def dragEnterEvent(self, event):
         if NetworkView.model_files(event.mimeData()):
