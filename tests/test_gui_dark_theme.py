@@ -80,6 +80,59 @@ def test_toolbar_icons_turn_light_on_a_dark_window(qtbot, window):
     assert opaque_lightness(w.act_undo.icon().pixmap(QSize(24, 24)).toImage()) < 128
 
 
+def icon_ink_contrast(image, widget, toolbar):
+    """The WCAG contrast with the toolbar's ground (its commonest colour) of
+    each pixel of the button's icon that is not that ground; the icon is in
+    the square at the button's left (its text, if any, comes after it)."""
+    from PySide6.QtCore import QRect
+    from screencheck import _pixels, luminance
+
+    side = min(widget.width(), widget.height())
+    px = _pixels(image, QRect(widget.mapTo(toolbar, widget.rect().topLeft()), widget.size()))
+    flat = px.reshape(-1, 3)
+    keys, counts = np.unique(flat[:, 0] * 65536 + flat[:, 1] * 256 + flat[:, 2], return_counts=True)
+    k = int(keys[np.argmax(counts)])
+    ground = np.array([k // 65536, (k // 256) % 256, k % 256])
+    square = px[:, :side]
+    icon = square[np.abs(square - ground).max(axis=2) > 12]
+    lum = np.array([luminance(c) for c in icon])
+    g = luminance(ground)
+    return (np.maximum(lum, g) + 0.05) / (np.minimum(lum, g) + 0.05)
+
+
+def test_toolbar_icons_contrast_with_the_toolbar_in_both_themes(qtbot, window):
+    """The trial's finding: on the dark theme New, Train and Delete were dark
+    squares with light outlines (the style's light pictures turned over).
+    Each icon's painted pixels, as the toolbar shows them, must stand out
+    from its ground by the WCAG ratio for graphics (3:1), most of them, and
+    not only at a thin outline."""
+    from PySide6.QtCore import Qt
+
+    from guitools import wait_drawn
+
+    w = window
+    qtbot.mouseClick(w.step_button, Qt.MouseButton.LeftButton)  # a step: the live view sets Train's icon
+    wait_drawn(qtbot, w, lambda s: s.step >= 1)
+    buttons = [(w.file_toolbar, w.file_toolbar.widgetForAction(a)) for a in (w.act_new, w.act_open, w.act_save,
+                                                                         w.act_delete)]
+    buttons += [(w.training_toolbar, b) for b in (w.play_button, w.step_button, w.reset_button)]
+    faint = []
+    try:
+        for theme in ("light", "dark"):
+            w.set_theme(theme)
+            QApplication.processEvents()
+            settle(qtbot)
+            images = {id(tb): tb.grab().toImage() for tb, _ in buttons}
+            for tb, button in buttons:
+                c = icon_ink_contrast(images[id(tb)], button, tb)
+                if c.size < 30 or np.median(c) < 3 or np.mean(c >= 3) < 0.6:
+                    faint.append(f"{theme} {button.objectName() or button.text()}: {c.size} pixels, median "
+                                 f"contrast {np.median(c):.1f}, {np.mean(c >= 3):.0%} at 3:1 or more")
+    finally:
+        w.set_theme("light")
+    assert not faint, "\n".join(faint)
+
+
 def test_status_colours_are_readable_in_both_themes(qtbot, window):
     """'✓ no problems' and '✓ ready to train' (green #2b9348 had a contrast
     of 3.4 on both windows), checked on the window's pixels."""
