@@ -175,3 +175,24 @@ def test_a_theme_switch_while_paused_repaints_the_confusion_matrixs_scores(qtbot
             assert confusion.cell_text(0, k).color.name() == ink, theme  # a score, in the theme's text colour
     finally:
         w.set_theme("light")
+
+
+def test_the_theme_menu_is_a_choice_of_one(qtbot, window):
+    """View > Theme's items were check boxes: three independent switches.
+    Qt draws a menu's items as radio items when they are in one exclusive
+    action group; choosing one unchecks the others."""
+    from PySide6.QtWidgets import QMenu
+
+    w = window
+    menu = w.findChild(QMenu, "themeMenu")
+    items = [a for a in menu.actions() if not a.isSeparator()]
+    assert [a.text() for a in items] == ["System", "Light", "Dark"]
+    groups = {a.actionGroup() for a in items}
+    assert len(groups) == 1 and None not in groups and groups.pop().isExclusive()
+    try:
+        for a in (items[2], items[1], items[1]):  # the same one twice: it stays chosen
+            a.trigger()
+            assert [b.isChecked() for b in items] == [b is a for b in items]
+            assert w.theme == a.text().lower()
+    finally:
+        w.set_theme("light")

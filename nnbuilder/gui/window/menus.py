@@ -198,10 +198,13 @@ class WindowMenus:
         m.addAction(self.act_quiz)
         m.addSeparator()
         theme_menu = m.addMenu("&Theme")
+        theme_menu.setObjectName("themeMenu")
         self.theme_actions = {}
+        themes = QActionGroup(window)  # a choice of one: drawn as radio items
         for t in THEMES:
             a = theme_menu.addAction(t.capitalize(), lambda t=t: set_theme(t))
             a.setCheckable(True)
+            themes.addAction(a)
             self.theme_actions[t] = a
         m.addSeparator()
         m.addActions([self.act_presentation, self.act_hide_panels])
