@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAccessible
-from PySide6.QtWidgets import QApplication, QFileDialog, QPushButton, QWidget
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QPushButton, QWidget
 
 from guitools import wait_drawn
 from nnbuilder.core.files.modelfile import ModelDocument
@@ -20,6 +20,8 @@ from nnbuilder.gui.diagram.keyboard import DIAGRAM_KEYS
 # The real static dialogs, before a window fixture answers them for the test.
 REAL_DIALOGS = {name: getattr(QFileDialog, name)
                 for name in ("getOpenFileName", "getSaveFileName", "getExistingDirectory")}
+# The window's own unsaved-changes question, before a window fixture answers it.
+REAL_ASK_UNSAVED = MainWindow._ask_unsaved
 WAIT = 30000
 NO = Qt.KeyboardModifier.NoModifier
 
@@ -333,6 +335,35 @@ def test_the_file_dialogs_buttons_have_alt_keys(qtbot, window, monkeypatch):
         keys = [t[t.index("&") + 1].lower() for t in texts if "&" in t]
         assert len(keys) == len(texts) and len(set(keys)) == len(keys), (kind, texts)
     assert "&Cancel" in seen["open"]
+
+
+def test_the_unsaved_changes_boxs_buttons_answer_their_alt_keys(qtbot, window):
+    """The trial's finding: Alt+D did nothing in "Save changes?". Each button
+    has its own Alt key, pressed on the box as a keyboard would; Esc cancels."""
+    seen, stuck = [], []
+
+    def press_in_box(key, modifier):
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, lambda: press_in_box(key, modifier))
+            return
+        seen.append([b.text() for b in box.buttons()])
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is box)
+        qtbot.keyClick(box, key, modifier)
+        try:
+            qtbot.waitUntil(lambda: not box.isVisible(), timeout=5000)
+        except AssertionError:  # the key did nothing: close it, the test fails below
+            stuck.append(key)
+            box.reject()
+
+    alt = Qt.KeyboardModifier.AltModifier
+    for key, modifier, answer in ((Qt.Key.Key_D, alt, "discard"), (Qt.Key.Key_S, alt, "save"),
+                                  (Qt.Key.Key_C, alt, "cancel"), (Qt.Key.Key_Escape, NO, "cancel")):
+        QTimer.singleShot(0, lambda key=key, modifier=modifier: press_in_box(key, modifier))
+        assert REAL_ASK_UNSAVED(window) == answer and not stuck, (key, seen[-1])
+    keys = [t[t.index("&") + 1].lower() for t in seen[0] if "&" in t]
+    assert len(keys) == 3 and len(set(keys)) == 3, seen[0]
+    assert any(t.replace("&", "") == "Don't save" for t in seen[0]), seen[0]
 
 
 def test_space_presses_a_focused_check_box_and_trains_elsewhere(qtbot, window):

@@ -72,7 +72,7 @@ from ..data.training_panel import TrainingPanel
 from ..diagram.view import NetworkView
 from .shortcuts import ShortcutsDialog, action_rows
 from .wheel_guard import install_wheel_guard
-from ..widgets.mnemonics import file_dialog_mnemonics
+from ..widgets.mnemonics import ask, file_dialog_mnemonics
 from .window_layout import WindowLayout
 
 SHIFT_OR_CTRL = Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.ControlModifier
@@ -496,11 +496,10 @@ class MainWindow(QMainWindow):
 
     def _ask_unsaved(self) -> str:
         """'save', 'discard' or 'cancel'."""
-        B = QMessageBox.StandardButton
-        r = QMessageBox.question(self, "Unsaved changes",
-                                 f"Save the changes to “{self.document_name()}” before closing it?",
-                                 B.Save | B.Discard | B.Cancel, B.Save)
-        return {B.Save: "save", B.Discard: "discard"}.get(r, "cancel")
+        R = QMessageBox.ButtonRole
+        return ask(self, "Unsaved changes", f"Save the changes to “{self.document_name()}” before closing it?",
+                   [("save", "&Save", R.AcceptRole), ("discard", "&Don't save", R.DestructiveRole),
+                    ("cancel", "&Cancel", R.RejectRole)], default="save", escape="cancel")
 
     def _ask_open_path(self) -> str:
         with file_dialog_mnemonics():
