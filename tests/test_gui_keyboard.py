@@ -284,6 +284,27 @@ def test_help_lists_the_windows_keys_and_the_diagrams(qtbot, window):
         assert f"| {keys} | {what} |" in readme, keys
 
 
+def test_the_shortcuts_window_is_the_main_windows_tool_window_and_esc_closes_it(qtbot, window):
+    """The trial's finding: it stayed on top of everything. A tool window of
+    the main window (WM_TRANSIENT_FOR it, never 'stays on top'), not modal,
+    shut by Esc from where the keyboard is in it."""
+    window.act_shortcuts.trigger()
+    dialog = window.shortcuts_dialog
+    qtbot.waitUntil(dialog.isVisible)
+    flags = dialog.windowFlags()
+    assert flags & Qt.WindowType.WindowType_Mask == Qt.WindowType.Tool
+    assert not flags & Qt.WindowType.WindowStaysOnTopHint and not dialog.isModal()
+    assert dialog.parentWidget() is window
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)
+    assert dialog.isAncestorOf(QApplication.focusWidget())
+    press(qtbot, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    window.act_shortcuts.trigger()  # again: the same window, shown
+    assert window.shortcuts_dialog is dialog and dialog.isVisible()
+    dialog.close()
+
+
 # ------------------------------------------------------------ names, dialogs
 def accessible_name(widget) -> str:
     """What a screen reader says the control is: its accessible name, its
