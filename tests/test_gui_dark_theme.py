@@ -196,3 +196,38 @@ def test_the_theme_menu_is_a_choice_of_one(qtbot, window):
             assert w.theme == a.text().lower()
     finally:
         w.set_theme("light")
+
+
+def test_quiz_mode_shows_that_it_is_on_in_both_themes(qtbot, window):
+    """The trial's finding: the Quiz button and View > Quiz mode did not show
+    whether quiz mode was on. On: the button says so and is framed in the
+    highlight colour; the status bar says what is hidden. Off: neither."""
+    from PySide6.QtGui import QPalette
+
+    w = window
+    w.show_lessons()
+    button = w.lesson_panel.quiz_button
+    qtbot.waitUntil(button.isVisible)
+
+    def highlighted_share(image) -> float:
+        """The share of the button's pixels in (or near) the highlight colour."""
+        hl = QApplication.palette().color(QPalette.ColorRole.Highlight)
+        near = [abs(c.red() - hl.red()) + abs(c.green() - hl.green()) + abs(c.blue() - hl.blue()) < 60
+                for c in (image.pixelColor(x, y) for x in range(image.width()) for y in range(image.height()))]
+        return float(np.mean(near))
+
+    try:
+        for theme in ("light", "dark"):
+            w.set_theme(theme)
+            QApplication.processEvents()
+            for on in (True, False):
+                w.act_quiz.trigger()  # View > Quiz mode (its key, the button: the same action)
+                settle(qtbot)
+                assert w.quiz == on and button.isChecked() == on and w.act_quiz.isChecked() == on
+                assert button.text() == ("Quiz mode: on" if on else "Quiz mode: off")
+                assert w.quiz_label.isVisible() == on and "Quiz mode" in w.quiz_label.text()
+                share = highlighted_share(button.grab().toImage())
+                assert (share > 0.08) if on else (share < 0.01), (theme, on, share)
+    finally:
+        w.set_quiz(False)
+        w.set_theme("light")

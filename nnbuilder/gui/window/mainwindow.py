@@ -160,6 +160,7 @@ class MainWindow(QMainWindow):
                             hide_panels=lambda: self.presentation.toggle_panels(),
                             presentation_scale=lambda s: self.presentation.set_scale(s))
         vars(self).update(vars(menus))  # w.act_open, w.play_button, w.epoch_label...: the window's, by name
+        self.statusBar().addPermanentWidget(self.quiz_label)
         counters = Counters(self.epoch_label, self.rate_label, self.elapsed_label, self.loss_label,
                             self.play_button)
         self.presentation = Presentation(self, self.docks, self.view,

@@ -195,6 +195,10 @@ class WindowMenus:
                                "Hide the parameter counts and the accuracy until you reveal them "
                                "(choose Quiz mode again)")
         self.act_quiz.setCheckable(True)
+        # Its state in words: on its buttons (the Lessons panel's) and, while on, in the status bar.
+        self.quiz_label = label("statusQuiz", "Quiz mode: counts and accuracy hidden")
+        self.act_quiz.toggled.connect(self._show_quiz)
+        self._show_quiz(False)
         m.addAction(self.act_quiz)
         m.addSeparator()
         theme_menu = m.addMenu("&Theme")
@@ -246,6 +250,14 @@ class WindowMenus:
         for lab in (self.epoch_label, self.rate_label, self.elapsed_label, self.loss_label):
             lab.setContentsMargins(8, 0, 8, 0)
             tb.addWidget(lab)
+
+
+    def _show_quiz(self, on: bool) -> None:
+        self.act_quiz.setIconText("Quiz mode: on" if on else "Quiz mode: off")
+        self.act_quiz.setToolTip("Quiz mode is on: the parameter counts and the accuracy are hidden. "
+                                 "Press to reveal them" if on else
+                                 "Hide the parameter counts and the accuracy until you reveal them")
+        self.quiz_label.setVisible(on)
 
 
 def fill_recent_menu(menu: QMenu, files: FileRoom) -> None:
