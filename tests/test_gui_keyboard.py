@@ -5,7 +5,7 @@ the focused widget, as a keyboard's do)."""
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtGui import QAccessible
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QPushButton, QWidget
 
@@ -488,3 +488,65 @@ def test_build_the_3_4_2_network_and_train_it_with_the_keyboard_alone(qtbot, win
     assert snap.epoch >= 3 and np.isfinite(snap.last["train_loss"])
     assert np.shape(w.run.current_weights()[out]["W"]) == (4, 2)
     assert np.shape(w.run.current_weights()[dense]["W"]) == (3, 4)
+
+
+# ------------------------------------------------------------ the focus ring
+def ring_share(image, view, band) -> float:
+    """The share of columns of ``band`` (a scene rectangle, a strip beside an
+    item) in which some pixel stands out from the diagram's ground by 3:1."""
+    from screencheck import _pixels, contrast
+
+    px = _pixels(image, view.mapFromScene(band).boundingRect())
+    flat = image.convertToFormat(image.Format.Format_RGB888)
+    ground = flat.pixelColor(5, 5)  # a corner of the diagram: its ground (the dots are faint)
+    g = (ground.red(), ground.green(), ground.blue())
+    strong = np.array([[contrast(tuple(c), g) >= 3 for c in row] for row in px])
+    return float(strong.any(axis=0).mean())
+
+
+def test_the_item_the_keyboard_is_on_has_a_focus_ring_in_both_themes(qtbot, window):
+    """The trial's finding: Tab and the arrows moved over the diagram with
+    nothing drawn to show where. A ring a few pixels outside the layer (the
+    selection's solid border hugs it) or around a connection's lines, in a
+    colour that stands out in either theme, while the diagram has the focus;
+    it moves with the keyboard and goes when the focus leaves, though the
+    item stays selected."""
+    w = window
+    view = w.view
+
+    def shot():
+        QApplication.processEvents()
+        return view.viewport().grab().toImage()
+
+    try:
+        for theme in ("light", "dark"):
+            w.set_theme(theme)
+            focus_diagram(qtbot, w)
+            w.scene.keys.forget()
+            view.reset_zoom()
+            press(qtbot, Qt.Key.Key_Tab)  # the first layer
+            (node,) = selected(w)
+            view.centerOn(node)
+            box = node.mapRectToScene(node.shape().boundingRect())
+            inner = box.adjusted(14, 0, -14, 0)  # its top and bottom sides, clear of the rounded corners
+            around_node = [inner.adjusted(0, -8, 0, -box.height() - 2), inner.adjusted(0, box.height() + 2, 0, 8)]
+            on_node = shot()
+            press(qtbot, Qt.Key.Key_Tab)  # its first connection
+            (edge,) = selected(w)
+            src = edge.source.mapRectToScene(edge.source.shape().boundingRect())
+            dst = edge.target.mapRectToScene(edge.target.shape().boundingRect())
+            top = min(min(p.y(), q.y()) for p, q in edge.neuron_lines)
+            above_edge = [QRectF(src.right() + 20, top - 8, dst.left() - src.right() - 40, 7)]  # over its lines
+            on_edge = shot()
+            w.palette_list.setFocus(Qt.FocusReason.OtherFocusReason)  # the keyboard elsewhere
+            qtbot.waitUntil(lambda: not view.hasFocus())
+            assert edge.isSelected()
+            away = shot()
+            for image, ringed, bands in ((on_node, True, around_node), (on_edge, False, around_node),
+                                         (on_edge, True, above_edge), (on_node, False, above_edge),
+                                         (away, False, above_edge)):
+                for band in bands:
+                    share = ring_share(image, view, band)
+                    assert share > 0.35 if ringed else share < 0.05, (theme, bands is above_edge, ringed, share)
+    finally:
+        w.set_theme("light")
