@@ -358,12 +358,14 @@ class MainWindow(QMainWindow):
         self.inspector.edit()
 
     def show_shortcuts(self) -> None:
-        """Help > Keyboard shortcuts (not modal: it can stay open beside the window)."""
+        """Help > Keyboard shortcuts (not modal: it can stay open beside the
+        window), with the keyboard (Esc closes it)."""
         if self.shortcuts_dialog is None:
             space = ("Space", "Train, pause")  # a shortcut, not an action
             self.shortcuts_dialog = ShortcutsDialog(action_rows(self.actions(), [space]), self)
         self.shortcuts_dialog.show()
         self.shortcuts_dialog.raise_()
+        self.shortcuts_dialog.activateWindow()
 
     def select_all(self) -> None:
         for item in self.scene.node_items.values():

@@ -47,3 +47,10 @@ class ShortcutsDialog(QDialog):
         layout.addWidget(self.text)
         layout.addWidget(buttons)
         self.resize(640, 560)
+
+    def done(self, result: int) -> None:
+        """Closed (Esc, Close): the keyboard back to the main window, where no
+        window manager hands it back."""
+        super().done(result)
+        if self.parentWidget() is not None:
+            self.parentWidget().activateWindow()
