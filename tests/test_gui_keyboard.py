@@ -299,7 +299,7 @@ def test_the_shortcuts_window_is_the_main_windows_tool_window_and_esc_closes_it(
     qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)
     assert dialog.isAncestorOf(QApplication.focusWidget())
     press(qtbot, Qt.Key.Key_Escape)
-    qtbot.waitUntil(lambda: not dialog.isVisible())
+    qtbot.waitUntil(lambda: not dialog.isVisible() and QApplication.activeWindow() is window)
     window.act_shortcuts.trigger()  # again: the same window, shown
     assert window.shortcuts_dialog is dialog and dialog.isVisible()
     dialog.close()
