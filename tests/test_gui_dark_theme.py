@@ -1,5 +1,7 @@
 """The dark theme reaches every corner (issue 19, point 6): the gallery's
-thumbnails, the radio buttons and the toolbar's icons, read on the pixels."""
+thumbnails, the radio buttons and the toolbar's icons, read on the pixels;
+and what both themes show: the toolbar icons' contrast, View > Theme as a
+choice of one, quiz mode's state."""
 import numpy as np
 from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QApplication
