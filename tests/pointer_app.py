@@ -5,7 +5,8 @@ geometry and answers the test: one JSON command per line on stdin, one answer
 per line on stdout, prefixed with ``@@ `` (anything else on stdout is not an
 answer). The test moves the pointer and types with xdotool; this script only
 reports what the window holds (the graph, weights, settings, where things are
-on the screen, in global coordinates) and sets up a starting network.
+on the screen, in global coordinates, the dialogs up) and sets up a starting
+network (or shows the real unsaved-changes box, for its keys).
 """
 from __future__ import annotations
 

@@ -70,7 +70,7 @@ def test_radio_buttons_show_which_one_is_chosen(qtbot, window):
 
 def test_toolbar_icons_turn_light_on_a_dark_window(qtbot, window):
     w = window
-    arrows = (w.act_undo, w.act_redo)  # the style's arrows: dark ink
+    arrows = (w.act_undo, w.act_redo)  # drawn in the button text colour: dark on the light theme
     for action in arrows:
         assert opaque_lightness(action.icon().pixmap(QSize(24, 24)).toImage()) < 128
     try:
