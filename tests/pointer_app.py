@@ -5,7 +5,8 @@ geometry and answers the test: one JSON command per line on stdin, one answer
 per line on stdout, prefixed with ``@@ `` (anything else on stdout is not an
 answer). The test moves the pointer and types with xdotool; this script only
 reports what the window holds (the graph, weights, settings, where things are
-on the screen, in global coordinates) and sets up a starting network.
+on the screen, in global coordinates, the dialogs up) and sets up a starting
+network (or shows the real unsaved-changes box, for its keys).
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ def main() -> int:
     app.setStyle("Fusion")
     from nnbuilder.gui.window.mainwindow import MainWindow
 
+    real_ask_unsaved = MainWindow._ask_unsaved  # the real box, for cmd_ask_unsaved
     MainWindow._ask_unsaved = lambda self: "discard"
     errors = []  # error dialogs shown: the test reads them (cmd_errors) and fails on any
     MainWindow._error = lambda self, title, text: errors.append([title, text])
@@ -39,6 +41,7 @@ def main() -> int:
     window.activateWindow()
     driver = Driver(app, window, QPointF)
     driver.errors = errors
+    driver.real_ask_unsaved = real_ask_unsaved
 
     def on_stdin() -> None:
         line = sys.stdin.readline()
@@ -184,6 +187,36 @@ class Driver:
         """The window as it paints itself, or the whole screen (dialogs too)."""
         pixmap = self.app.primaryScreen().grabWindow(0) if screen else self.w.grab()
         return {"ok": pixmap.save(path)}
+
+    def cmd_ask_unsaved(self) -> dict:
+        """Show the real unsaved-changes box (once this answer is sent); its
+        answer is read with cmd_dialogs."""
+        from PySide6.QtCore import QTimer
+
+        self.unsaved_answer = None
+        QTimer.singleShot(0, lambda: setattr(self, "unsaved_answer", self.real_ask_unsaved(self.w)))
+        return {"ok": True}
+
+    def cmd_dialogs(self) -> dict:
+        """The modal box, if one is up (its buttons' texts, whether it has the
+        keyboard), the unsaved box's last answer and the shortcuts window."""
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QMessageBox
+
+        modal = self.app.activeModalWidget()
+        box = modal if isinstance(modal, QMessageBox) else None
+        sc = self.w.shortcuts_dialog
+        flags = sc.windowFlags() if sc is not None else None
+        return {
+            "box": None if box is None else [b.text() for b in box.buttons()],
+            "box_active": box is not None and self.app.activeWindow() is box,
+            "answer": getattr(self, "unsaved_answer", None),
+            "shortcuts": None if sc is None else {
+                "visible": sc.isVisible(), "active": self.app.activeWindow() is sc, "modal": sc.isModal(),
+                "tool": flags & Qt.WindowType.WindowType_Mask == Qt.WindowType.Tool,
+                "on_top": bool(flags & Qt.WindowType.WindowStaysOnTopHint)},
+            "window_active": self.app.activeWindow() is self.w,
+        }
 
     # ------------------------------------------------------------- queries
     def _global(self, widget, point) -> list[int]:

@@ -1,5 +1,7 @@
 """The dark theme reaches every corner (issue 19, point 6): the gallery's
-thumbnails, the radio buttons and the toolbar's icons, read on the pixels."""
+thumbnails, the radio buttons and the toolbar's icons, read on the pixels;
+and what both themes show: the toolbar icons' contrast, View > Theme as a
+choice of one, quiz mode's state."""
 import numpy as np
 from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QApplication
@@ -68,7 +70,7 @@ def test_radio_buttons_show_which_one_is_chosen(qtbot, window):
 
 def test_toolbar_icons_turn_light_on_a_dark_window(qtbot, window):
     w = window
-    arrows = (w.act_undo, w.act_redo)  # the style's arrows: dark ink
+    arrows = (w.act_undo, w.act_redo)  # drawn in the button text colour: dark on the light theme
     for action in arrows:
         assert opaque_lightness(action.icon().pixmap(QSize(24, 24)).toImage()) < 128
     try:
@@ -78,6 +80,59 @@ def test_toolbar_icons_turn_light_on_a_dark_window(qtbot, window):
     finally:
         w.set_theme("light")
     assert opaque_lightness(w.act_undo.icon().pixmap(QSize(24, 24)).toImage()) < 128
+
+
+def icon_ink_contrast(image, widget, toolbar):
+    """The WCAG contrast with the toolbar's ground (its commonest colour) of
+    each pixel of the button's icon that is not that ground; the icon is in
+    the square at the button's left (its text, if any, comes after it)."""
+    from PySide6.QtCore import QRect
+    from screencheck import _pixels, luminance
+
+    side = min(widget.width(), widget.height())
+    px = _pixels(image, QRect(widget.mapTo(toolbar, widget.rect().topLeft()), widget.size()))
+    flat = px.reshape(-1, 3)
+    keys, counts = np.unique(flat[:, 0] * 65536 + flat[:, 1] * 256 + flat[:, 2], return_counts=True)
+    k = int(keys[np.argmax(counts)])
+    ground = np.array([k // 65536, (k // 256) % 256, k % 256])
+    square = px[:, :side]
+    icon = square[np.abs(square - ground).max(axis=2) > 12]
+    lum = np.array([luminance(c) for c in icon])
+    g = luminance(ground)
+    return (np.maximum(lum, g) + 0.05) / (np.minimum(lum, g) + 0.05)
+
+
+def test_toolbar_icons_contrast_with_the_toolbar_in_both_themes(qtbot, window):
+    """The trial's finding: on the dark theme New, Train and Delete were dark
+    squares with light outlines (the style's light pictures turned over).
+    Each icon's painted pixels, as the toolbar shows them, must stand out
+    from its ground by the WCAG ratio for graphics (3:1), most of them, and
+    not only at a thin outline."""
+    from PySide6.QtCore import Qt
+
+    from guitools import wait_drawn
+
+    w = window
+    qtbot.mouseClick(w.step_button, Qt.MouseButton.LeftButton)  # a step: the live view sets Train's icon
+    wait_drawn(qtbot, w, lambda s: s.step >= 1)
+    buttons = [(w.file_toolbar, w.file_toolbar.widgetForAction(a)) for a in (w.act_new, w.act_open, w.act_save,
+                                                                         w.act_delete)]
+    buttons += [(w.training_toolbar, b) for b in (w.play_button, w.step_button, w.reset_button)]
+    faint = []
+    try:
+        for theme in ("light", "dark"):
+            w.set_theme(theme)
+            QApplication.processEvents()
+            settle(qtbot)
+            images = {id(tb): tb.grab().toImage() for tb, _ in buttons}
+            for tb, button in buttons:
+                c = icon_ink_contrast(images[id(tb)], button, tb)
+                if c.size < 30 or np.median(c) < 3 or np.mean(c >= 3) < 0.6:
+                    faint.append(f"{theme} {button.objectName() or button.text()}: {c.size} pixels, median "
+                                 f"contrast {np.median(c):.1f}, {np.mean(c >= 3):.0%} at 3:1 or more")
+    finally:
+        w.set_theme("light")
+    assert not faint, "\n".join(faint)
 
 
 def test_status_colours_are_readable_in_both_themes(qtbot, window):
@@ -121,4 +176,60 @@ def test_a_theme_switch_while_paused_repaints_the_confusion_matrixs_scores(qtbot
             ink = QApplication.palette().color(QPalette.ColorRole.Text).name()
             assert confusion.cell_text(0, k).color.name() == ink, theme  # a score, in the theme's text colour
     finally:
+        w.set_theme("light")
+
+
+def test_the_theme_menu_is_a_choice_of_one(qtbot, window):
+    """View > Theme's items were check boxes: three independent switches.
+    Qt draws a menu's items as radio items when they are in one exclusive
+    action group; choosing one unchecks the others."""
+    from PySide6.QtWidgets import QMenu
+
+    w = window
+    menu = w.findChild(QMenu, "themeMenu")
+    items = [a for a in menu.actions() if not a.isSeparator()]
+    assert [a.text() for a in items] == ["System", "Light", "Dark"]
+    groups = {a.actionGroup() for a in items}
+    assert len(groups) == 1 and None not in groups and groups.pop().isExclusive()
+    try:
+        for a in (items[2], items[1], items[1]):  # the same one twice: it stays chosen
+            a.trigger()
+            assert [b.isChecked() for b in items] == [b is a for b in items]
+            assert w.theme == a.text().lower()
+    finally:
+        w.set_theme("light")
+
+
+def test_quiz_mode_shows_that_it_is_on_in_both_themes(qtbot, window):
+    """The trial's finding: the Quiz button and View > Quiz mode did not show
+    whether quiz mode was on. On: the button says so and is framed in the
+    highlight colour; the status bar says what is hidden. Off: neither."""
+    from PySide6.QtGui import QPalette
+
+    w = window
+    w.show_lessons()
+    button = w.lesson_panel.quiz_button
+    qtbot.waitUntil(button.isVisible)
+
+    def highlighted_share(image) -> float:
+        """The share of the button's pixels in (or near) the highlight colour."""
+        hl = QApplication.palette().color(QPalette.ColorRole.Highlight)
+        near = [abs(c.red() - hl.red()) + abs(c.green() - hl.green()) + abs(c.blue() - hl.blue()) < 60
+                for c in (image.pixelColor(x, y) for x in range(image.width()) for y in range(image.height()))]
+        return float(np.mean(near))
+
+    try:
+        for theme in ("light", "dark"):
+            w.set_theme(theme)
+            QApplication.processEvents()
+            for on in (True, False):
+                w.act_quiz.trigger()  # View > Quiz mode (its key, the button: the same action)
+                settle(qtbot)
+                assert w.quiz == on and button.isChecked() == on and w.act_quiz.isChecked() == on
+                assert button.text() == ("Quiz mode: on" if on else "Quiz mode: off")
+                assert w.quiz_label.isVisible() == on and "Quiz mode" in w.quiz_label.text()
+                share = highlighted_share(button.grab().toImage())
+                assert (share > 0.08) if on else (share < 0.01), (theme, on, share)
+    finally:
+        w.set_quiz(False)
         w.set_theme("light")

@@ -5,9 +5,9 @@ the focused widget, as a keyboard's do)."""
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtGui import QAccessible
-from PySide6.QtWidgets import QApplication, QFileDialog, QPushButton, QWidget
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QPushButton, QWidget
 
 from guitools import wait_drawn
 from nnbuilder.core.files.modelfile import ModelDocument
@@ -20,6 +20,8 @@ from nnbuilder.gui.diagram.keyboard import DIAGRAM_KEYS
 # The real static dialogs, before a window fixture answers them for the test.
 REAL_DIALOGS = {name: getattr(QFileDialog, name)
                 for name in ("getOpenFileName", "getSaveFileName", "getExistingDirectory")}
+# The window's own unsaved-changes question, before a window fixture answers it.
+REAL_ASK_UNSAVED = MainWindow._ask_unsaved
 WAIT = 30000
 NO = Qt.KeyboardModifier.NoModifier
 
@@ -282,6 +284,27 @@ def test_help_lists_the_windows_keys_and_the_diagrams(qtbot, window):
         assert f"| {keys} | {what} |" in readme, keys
 
 
+def test_the_shortcuts_window_is_the_main_windows_tool_window_and_esc_closes_it(qtbot, window):
+    """The trial's finding: it stayed on top of everything. A tool window of
+    the main window (WM_TRANSIENT_FOR it, never 'stays on top'), not modal,
+    shut by Esc from where the keyboard is in it."""
+    window.act_shortcuts.trigger()
+    dialog = window.shortcuts_dialog
+    qtbot.waitUntil(dialog.isVisible)
+    flags = dialog.windowFlags()
+    assert flags & Qt.WindowType.WindowType_Mask == Qt.WindowType.Tool
+    assert not flags & Qt.WindowType.WindowStaysOnTopHint and not dialog.isModal()
+    assert dialog.parentWidget() is window
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)
+    assert dialog.isAncestorOf(QApplication.focusWidget())
+    press(qtbot, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not dialog.isVisible() and QApplication.activeWindow() is window)
+    window.act_shortcuts.trigger()  # again: the same window, shown
+    assert window.shortcuts_dialog is dialog and dialog.isVisible()
+    dialog.close()
+
+
 # ------------------------------------------------------------ names, dialogs
 def accessible_name(widget) -> str:
     """What a screen reader says the control is: its accessible name, its
@@ -333,6 +356,35 @@ def test_the_file_dialogs_buttons_have_alt_keys(qtbot, window, monkeypatch):
         keys = [t[t.index("&") + 1].lower() for t in texts if "&" in t]
         assert len(keys) == len(texts) and len(set(keys)) == len(keys), (kind, texts)
     assert "&Cancel" in seen["open"]
+
+
+def test_the_unsaved_changes_boxs_buttons_answer_their_alt_keys(qtbot, window):
+    """The trial's finding: Alt+D did nothing in "Save changes?". Each button
+    has its own Alt key, pressed on the box as a keyboard would; Esc cancels."""
+    seen, stuck = [], []
+
+    def press_in_box(key, modifier):
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, lambda: press_in_box(key, modifier))
+            return
+        seen.append([b.text() for b in box.buttons()])
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is box)
+        qtbot.keyClick(box, key, modifier)
+        try:
+            qtbot.waitUntil(lambda: not box.isVisible(), timeout=5000)
+        except AssertionError:  # the key did nothing: close it, the test fails below
+            stuck.append(key)
+            box.reject()
+
+    alt = Qt.KeyboardModifier.AltModifier
+    for key, modifier, answer in ((Qt.Key.Key_D, alt, "discard"), (Qt.Key.Key_S, alt, "save"),
+                                  (Qt.Key.Key_C, alt, "cancel"), (Qt.Key.Key_Escape, NO, "cancel")):
+        QTimer.singleShot(0, lambda key=key, modifier=modifier: press_in_box(key, modifier))
+        assert REAL_ASK_UNSAVED(window) == answer and not stuck, (key, seen[-1])
+    keys = [t[t.index("&") + 1].lower() for t in seen[0] if "&" in t]
+    assert len(keys) == 3 and len(set(keys)) == 3, seen[0]
+    assert any(t.replace("&", "") == "Don't save" for t in seen[0]), seen[0]
 
 
 def test_space_presses_a_focused_check_box_and_trains_elsewhere(qtbot, window):
@@ -436,3 +488,65 @@ def test_build_the_3_4_2_network_and_train_it_with_the_keyboard_alone(qtbot, win
     assert snap.epoch >= 3 and np.isfinite(snap.last["train_loss"])
     assert np.shape(w.run.current_weights()[out]["W"]) == (4, 2)
     assert np.shape(w.run.current_weights()[dense]["W"]) == (3, 4)
+
+
+# ------------------------------------------------------------ the focus ring
+def ring_share(image, view, band) -> float:
+    """The share of columns of ``band`` (a scene rectangle, a strip beside an
+    item) in which some pixel stands out from the diagram's ground by 3:1."""
+    from screencheck import _pixels, contrast
+
+    px = _pixels(image, view.mapFromScene(band).boundingRect())
+    flat = image.convertToFormat(image.Format.Format_RGB888)
+    ground = flat.pixelColor(5, 5)  # a corner of the diagram: its ground (the dots are faint)
+    g = (ground.red(), ground.green(), ground.blue())
+    strong = np.array([[contrast(tuple(c), g) >= 3 for c in row] for row in px])
+    return float(strong.any(axis=0).mean())
+
+
+def test_the_item_the_keyboard_is_on_has_a_focus_ring_in_both_themes(qtbot, window):
+    """The trial's finding: Tab and the arrows moved over the diagram with
+    nothing drawn to show where. A ring a few pixels outside the layer (the
+    selection's solid border hugs it) or around a connection's lines, in a
+    colour that stands out in either theme, while the diagram has the focus;
+    it moves with the keyboard and goes when the focus leaves, though the
+    item stays selected."""
+    w = window
+    view = w.view
+
+    def shot():
+        QApplication.processEvents()
+        return view.viewport().grab().toImage()
+
+    try:
+        for theme in ("light", "dark"):
+            w.set_theme(theme)
+            focus_diagram(qtbot, w)
+            w.scene.keys.forget()
+            view.reset_zoom()
+            press(qtbot, Qt.Key.Key_Tab)  # the first layer
+            (node,) = selected(w)
+            view.centerOn(node)
+            box = node.mapRectToScene(node.shape().boundingRect())
+            inner = box.adjusted(14, 0, -14, 0)  # its top and bottom sides, clear of the rounded corners
+            around_node = [inner.adjusted(0, -8, 0, -box.height() - 2), inner.adjusted(0, box.height() + 2, 0, 8)]
+            on_node = shot()
+            press(qtbot, Qt.Key.Key_Tab)  # its first connection
+            (edge,) = selected(w)
+            src = edge.source.mapRectToScene(edge.source.shape().boundingRect())
+            dst = edge.target.mapRectToScene(edge.target.shape().boundingRect())
+            top = min(min(p.y(), q.y()) for p, q in edge.neuron_lines)
+            above_edge = [QRectF(src.right() + 20, top - 8, dst.left() - src.right() - 40, 7)]  # over its lines
+            on_edge = shot()
+            w.palette_list.setFocus(Qt.FocusReason.OtherFocusReason)  # the keyboard elsewhere
+            qtbot.waitUntil(lambda: not view.hasFocus())
+            assert edge.isSelected()
+            away = shot()
+            for image, ringed, bands in ((on_node, True, around_node), (on_edge, False, around_node),
+                                         (on_edge, True, above_edge), (on_node, False, above_edge),
+                                         (away, False, above_edge)):
+                for band in bands:
+                    share = ring_share(image, view, band)
+                    assert share > 0.35 if ringed else share < 0.05, (theme, bands is above_edge, ringed, share)
+    finally:
+        w.set_theme("light")

@@ -440,3 +440,39 @@ def test_f10_hides_the_panels_and_brings_the_same_back_and_f11_presents(app):
     state = app.wait_for("presentation mode off", lambda s: not s["presentation"])
     assert state["font_pt"] == before["font_pt"] and not state["full_screen"]
     assert state["docks"] == before["docks"]
+
+
+def test_alt_keys_answer_the_unsaved_changes_box_on_a_real_keyboard(app):
+    """Issue 19's trial: Alt+D did nothing in "Save changes?". The real box,
+    the real keys: each button's Alt key gives its answer, Esc cancels."""
+    app.ask("example")
+    for keys, answer in ((["alt+d"], "discard"), (["alt+s"], "save"), (["alt+c"], "cancel"),
+                         (["Escape"], "cancel")):
+        app.ask("ask_unsaved")
+        shown = app.wait_for("the box to have the keyboard", lambda d: d["box_active"], "dialogs")
+        assert "&Don't save" in shown["box"], shown["box"]
+        app.key(*keys)
+        done = app.wait_for(f"the box to close after {keys}", lambda d: d["box"] is None and d["answer"],
+                            "dialogs")
+        assert done["answer"] == answer, (keys, done)
+    geo = app.ask("geometry")  # no window manager gives the keyboard back: a click does
+    app.click((geo["view"][0] + 20, geo["view"][1] + 20))
+    app.wait_for("the window to have the keyboard", lambda s: s["active"])
+
+
+def test_help_keyboard_shortcuts_from_the_keyboard_is_a_tool_window_that_esc_closes(app):
+    """Alt+H, K opens Help > Keyboard shortcuts: a tool window of the main
+    window (never one that stays on top of other applications), not modal;
+    Esc closes it and the main window has the keyboard again."""
+    app.ask("example")
+    geo = app.ask("geometry")
+    app.click((geo["view"][0] + 20, geo["view"][1] + 20))
+    app.wait_for("the window to have the keyboard", lambda s: s["active"])
+    app.key("alt+h", "k")
+    shown = app.wait_for("the shortcuts window with the keyboard",
+                         lambda d: d["shortcuts"] and d["shortcuts"]["visible"] and d["shortcuts"]["active"],
+                         "dialogs")["shortcuts"]
+    assert shown["tool"] and not shown["on_top"] and not shown["modal"], shown
+    app.key("Escape")
+    app.wait_for("the shortcuts window closed", lambda d: not d["shortcuts"]["visible"] and d["window_active"],
+                 "dialogs")

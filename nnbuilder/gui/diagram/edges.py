@@ -14,7 +14,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPainterPath, QPainterPathStroker, QPalette, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem
 
-from .items import NEURON_R, NodeItem
+from .items import NEURON_R, PORT_R, NodeItem
 
 WEIGHT_POSITIVE = QColor(8, 119, 189, 200)
 WEIGHT_NEGATIVE = QColor(245, 147, 34, 200)
@@ -261,6 +261,17 @@ class EdgeItem(QGraphicsPathItem):
 
     def boundingRect(self) -> QRectF:
         return self._bounds
+
+    def focus_rect(self) -> QRectF:
+        """Where the view's focus ring goes (scene coordinates): around the
+        lines in the gap between the two layers, clear of their ports."""
+        box = self._bounds.adjusted(2, 2, -2, -2)
+        a = self.source.mapRectToScene(self.source.shape().boundingRect()).right() + PORT_R + 2
+        b = self.target.mapRectToScene(self.target.shape().boundingRect()).left() - PORT_R - 2
+        if b - a > 4 * PORT_R:  # side by side, left to right: the gap only
+            box.setLeft(max(box.left(), a))
+            box.setRight(min(box.right(), b))
+        return box
 
     def itemChange(self, change, value):
         if change == QGraphicsItem.GraphicsItemChange.ItemSelectedHasChanged and not value:

@@ -147,13 +147,18 @@ class NodeItem(QGraphicsObject):
 
     def boundingRect(self) -> QRectF:
         w, h = self._size
-        return QRectF(-4, -4, w + 8, h + 8)
+        return QRectF(-7, -7, w + 14, h + 14)  # room for the view's focus ring
 
     def shape(self) -> QPainterPath:
         p = QPainterPath()
         w, h = self._size
         p.addRoundedRect(QRectF(0, 0, w, h), 8, 8)
         return p
+
+    def focus_rect(self) -> QRectF:
+        """Where the view's focus ring goes (scene coordinates): 5 units
+        around the outline, inside the bounding rect (repainted with it)."""
+        return self.mapRectToScene(self.shape().boundingRect().adjusted(-5, -5, 5, 5))
 
     def neuron_centers(self) -> list[QPointF]:
         """Scene positions of the neuron circles (empty when none are shown)."""

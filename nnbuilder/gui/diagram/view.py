@@ -1,9 +1,10 @@
 """The diagram view: zoom, pan, drops from the layer palette, and the keys
-that move over the diagram while it has the focus (:mod:`.keyboard`)."""
+that move over the diagram while it has the focus (:mod:`.keyboard`), with a
+focus ring around the item they are on."""
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QGuiApplication, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
 from ..data.importer import DATA_SUFFIXES
@@ -11,8 +12,6 @@ from .palette import LAYER_MIME
 from .scene import NetworkScene
 
 MIN_ZOOM, MAX_ZOOM = 0.15, 4.0
-
-
 class NetworkView(QGraphicsView):
     """Shows a :class:`NetworkScene`. Ctrl+wheel zooms, middle-drag pans,
     a palette entry dropped here becomes a node where it is dropped; Tab,
@@ -27,6 +26,7 @@ class NetworkView(QGraphicsView):
         self.setAccessibleDescription("Tab and the arrow keys move over the layers and connections")
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         scene.statusMessage.connect(self._describe)
+        scene.selectionChanged.connect(lambda: self.viewport().update())  # the ring is on a selected item
         self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
         self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
         self.setRubberBandSelectionMode(Qt.ItemSelectionMode.IntersectsItemShape)
@@ -116,6 +116,32 @@ class NetworkView(QGraphicsView):
         item = self.scene().keys.current
         if item is not None and item.scene() is self.scene():
             self.ensureVisible(item, 30, 30)
+        self.viewport().update()  # the focus ring, where it was and where it is
+
+    def focus_item(self):
+        """The layer or connection the keyboard is on while the diagram has
+        the focus (it is selected), else None."""
+        scene = self.scene()
+        item = scene.keys.current
+        if not self.hasFocus() or item is None or item.scene() is not scene or not item.isSelected():
+            return None
+        return item
+
+    def drawForeground(self, painter, rect):
+        """The focus ring: a dashed outline in the text colour around the
+        item the keyboard is on (a selection is a solid border in the
+        highlight colour), as wide on the screen at any zoom."""
+        super().drawForeground(painter, rect)
+        item = self.focus_item()
+        if item is None:
+            return
+        pen = QPen(QGuiApplication.palette().color(QPalette.ColorRole.Text), 2, Qt.PenStyle.DashLine)
+        pen.setCosmetic(True)
+        painter.save()
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRoundedRect(item.focus_rect(), 10, 10)
+        painter.restore()
 
     def focusNextPrevChild(self, next: bool) -> bool:  # noqa: A002 (Qt's name)
         """Tab and Shift+Tab step through the diagram before they leave it."""
@@ -126,6 +152,7 @@ class NetworkView(QGraphicsView):
 
     def focusInEvent(self, event):
         super().focusInEvent(event)
+        self.viewport().update()  # the focus ring shows
         if self.scene().document is not None and event.reason() in (
                 Qt.FocusReason.TabFocusReason, Qt.FocusReason.BacktabFocusReason):
             self.scene().keys.enter_focus(event.reason() == Qt.FocusReason.TabFocusReason)
@@ -136,6 +163,7 @@ class NetworkView(QGraphicsView):
         if keys.linking() and event.reason() != Qt.FocusReason.PopupFocusReason:
             keys.cancel_link()  # a connection is made here or not at all
         super().focusOutEvent(event)
+        self.viewport().update()  # the focus ring goes
 
     def start_connection(self) -> None:
         """Edit > Connect (C): from the selected layer, the target chosen by key."""

@@ -161,6 +161,13 @@ class LessonPanel(FollowsTheme, QWidget):
     def _style_done(self) -> None:
         dark = self.palette().color(QPalette.ColorRole.Window).lightness() < 128
         self.done.setStyleSheet(f"font-weight: bold; font-size: 12pt; color: {'#7bd88f' if dark else '#1e7b34'};")
+        # Quiz mode on: framed in the highlight colour, in bold (Fusion's sunken look hardly showed);
+        # set again in each theme (a style sheet keeps the palette it was set in).
+        pal = self.palette()
+        self.quiz_button.setStyleSheet(
+            f"QToolButton:checked {{ font-weight: bold; color: {pal.color(QPalette.ColorRole.ButtonText).name()};"
+            f" border: 2px solid {pal.color(QPalette.ColorRole.Highlight).name()}; border-radius: 4px;"
+            f" padding: 2px 4px; }}")
 
     def theme_changed(self) -> None:
         self._style_done()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QLabel, QStyle, QToolButton
+from PySide6.QtWidgets import QApplication, QLabel, QToolButton
 
 from nnbuilder.core.errors import NNBuilderError
 from nnbuilder.core.run.classreport import class_report
@@ -23,6 +23,7 @@ from nnbuilder.core.run.outputview import (NEURON_RES, DataExtent, evaluate_view
 
 from ..data.data_controller import DataController
 from .curves import CurvesPanel, LayerPlot
+from ..widgets.icons import icon
 from ..widgets.plots import BoundaryPlot, title_size
 from nnbuilder.core.run.prepared import Prepared
 from .run_controller import RunController
@@ -91,8 +92,7 @@ class Counters:
         text = "Pause" if running else "Train"
         if self.play.text() != text or self.play.property("shownIcon") != text:
             self.play.setText(text)
-            icon = QStyle.StandardPixmap.SP_MediaPause if running else QStyle.StandardPixmap.SP_MediaPlay
-            self.play.setIcon(self.play.style().standardIcon(icon))
+            self.play.setIcon(icon("pause" if running else "play"))
             self.play.setProperty("shownIcon", text)
 
 

@@ -1,20 +1,22 @@
-"""Alt keys on the buttons of the file dialogs.
+"""Alt keys on the buttons of the file dialogs and message boxes.
 
 The window asks for paths with QFileDialog's static functions. Where the
 desktop offers no native dialog, Qt shows its own, whose Cancel button has no
 mnemonic (its Open, Save, Look in, File name and Files of type have one).
 :func:`file_dialog_mnemonics` gives the buttons theirs while such a dialog is
 open: it watches for the dialog being shown (a native dialog is not a Qt
-widget and keeps its own labels).
+widget and keeps its own labels). A message box's standard buttons ("Save",
+"Discard") have no Alt key either: :func:`ask` shows one whose buttons are
+labelled by the caller, each with its own.
 """
 from __future__ import annotations
 
 from contextlib import contextmanager
 
 from PySide6.QtCore import QEvent, QObject
-from PySide6.QtWidgets import QApplication, QFileDialog
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 
-__all__ = ["file_dialog_mnemonics", "label_file_dialog"]
+__all__ = ["ask", "file_dialog_mnemonics", "label_file_dialog"]
 
 
 def label_file_dialog(dialog: QFileDialog) -> None:
@@ -42,3 +44,18 @@ def file_dialog_mnemonics():
         yield
     finally:
         app.removeEventFilter(labeller)
+
+
+def ask(parent: QWidget, title: str, text: str, answers: list[tuple[str, str, QMessageBox.ButtonRole]],
+        default: str, escape: str) -> str:
+    """A question in a modal message box, one button per ``(answer, label,
+    role)`` of ``answers`` (a label's "&" marks its Alt key); the answer of
+    the button pressed, ``escape``'s if the box was closed with Esc."""
+    box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton, parent)
+    buttons = {}
+    for answer, label, role in answers:
+        buttons[answer] = box.addButton(label, role)
+    box.setDefaultButton(buttons[default])
+    box.setEscapeButton(buttons[escape])
+    box.exec()
+    return next((a for a, b in buttons.items() if b is box.clickedButton()), escape)

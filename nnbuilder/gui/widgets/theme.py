@@ -1,9 +1,8 @@
 """Light and dark palettes; "system" follows the desktop's colour scheme (Qt 6.5+)."""
 from __future__ import annotations
 
-import numpy as np
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QIcon, QIconEngine, QImage, QPainter, QPalette, QPixmap
+from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette
 from PySide6.QtWidgets import QApplication, QProxyStyle, QStyle
 
 THEMES = ("system", "light", "dark")
@@ -45,62 +44,6 @@ def apply_theme(mode: str) -> None:
 
 def _is_dark(palette: QPalette) -> bool:
     return palette.color(QPalette.ColorRole.Window).lightness() < 128
-
-
-def lightness_inverted(image: QImage) -> QImage:
-    """``image`` with each pixel's lightness turned over (dark ink becomes
-    light) and its hue and alpha kept: a dark icon for a dark window."""
-    img = image.convertToFormat(QImage.Format.Format_RGBA8888)
-    w, h = img.width(), img.height()
-    px = np.frombuffer(img.constBits(), dtype=np.uint8, count=img.bytesPerLine() * h)
-    px = px.reshape(h, img.bytesPerLine())[:, :4 * w].reshape(h, w, 4).astype(np.int16)
-    rgb = px[..., :3]
-    shift = 255 - rgb.max(axis=2, keepdims=True) - rgb.min(axis=2, keepdims=True)  # L' = 255 - L
-    px[..., :3] = np.clip(rgb + shift, 0, 255)
-    out = np.ascontiguousarray(px.astype(np.uint8))
-    result = QImage(out.data, w, h, 4 * w, QImage.Format.Format_RGBA8888).copy()
-    result.setDevicePixelRatio(image.devicePixelRatio())
-    return result
-
-
-class ThemedIconEngine(QIconEngine):
-    """An icon drawn as it is on a light window and with its lightness
-    inverted on a dark one, decided each time it is drawn (so a theme change
-    needs no new icons)."""
-
-    def __init__(self, icon: QIcon):
-        super().__init__()
-        self._icon = icon
-
-    def pixmap(self, size, mode, state):
-        pix = self._icon.pixmap(size, mode, state)
-        if pix.isNull() or not _is_dark(QGuiApplication.palette()):
-            return pix
-        return QPixmap.fromImage(lightness_inverted(pix.toImage()))
-
-    def scaledPixmap(self, size, mode, state, scale):
-        pix = self._icon.pixmap(size, scale, mode, state)
-        if pix.isNull() or not _is_dark(QGuiApplication.palette()):
-            return pix
-        return QPixmap.fromImage(lightness_inverted(pix.toImage()))
-
-    def paint(self, painter, rect, mode, state):
-        ratio = painter.device().devicePixelRatioF() if painter.device() else 1.0
-        painter.drawPixmap(rect, self.scaledPixmap(rect.size(), mode, state, ratio))
-
-    def actualSize(self, size, mode, state):
-        return self._icon.actualSize(size, mode, state)
-
-    def availableSizes(self, mode=QIcon.Mode.Normal, state=QIcon.State.Off):
-        return self._icon.availableSizes(mode, state)
-
-    def clone(self):
-        return ThemedIconEngine(self._icon)
-
-
-def themed_icon(icon: QIcon) -> QIcon:
-    """``icon`` (e.g. a style's standard one, dark ink) readable in either theme."""
-    return QIcon(ThemedIconEngine(icon))
 
 
 class VisibleChecks(QProxyStyle):

@@ -73,7 +73,7 @@ from ..data.training_panel import TrainingPanel
 from ..diagram.view import NetworkView
 from .shortcuts import ShortcutsDialog, action_rows
 from .wheel_guard import install_wheel_guard
-from ..widgets.mnemonics import file_dialog_mnemonics
+from ..widgets.mnemonics import ask, file_dialog_mnemonics
 from .window_layout import WindowLayout
 
 SHIFT_OR_CTRL = Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.ControlModifier
@@ -161,6 +161,7 @@ class MainWindow(FollowsTheme, QMainWindow):
                             hide_panels=lambda: self.presentation.toggle_panels(),
                             presentation_scale=lambda s: self.presentation.set_scale(s))
         vars(self).update(vars(menus))  # w.act_open, w.play_button, w.epoch_label...: the window's, by name
+        self.statusBar().addPermanentWidget(self.quiz_label)
         counters = Counters(self.epoch_label, self.rate_label, self.elapsed_label, self.loss_label,
                             self.play_button)
         self.presentation = Presentation(self, self.docks, self.view,
@@ -358,12 +359,14 @@ class MainWindow(FollowsTheme, QMainWindow):
         self.inspector.edit()
 
     def show_shortcuts(self) -> None:
-        """Help > Keyboard shortcuts (not modal: it can stay open beside the window)."""
+        """Help > Keyboard shortcuts (not modal: it can stay open beside the
+        window), with the keyboard (Esc closes it)."""
         if self.shortcuts_dialog is None:
             space = ("Space", "Train, pause")  # a shortcut, not an action
             self.shortcuts_dialog = ShortcutsDialog(action_rows(self.actions(), [space]), self)
         self.shortcuts_dialog.show()
         self.shortcuts_dialog.raise_()
+        self.shortcuts_dialog.activateWindow()
 
     def select_all(self) -> None:
         for item in self.scene.node_items.values():
@@ -495,11 +498,10 @@ class MainWindow(FollowsTheme, QMainWindow):
 
     def _ask_unsaved(self) -> str:
         """'save', 'discard' or 'cancel'."""
-        B = QMessageBox.StandardButton
-        r = QMessageBox.question(self, "Unsaved changes",
-                                 f"Save the changes to “{self.document_name()}” before closing it?",
-                                 B.Save | B.Discard | B.Cancel, B.Save)
-        return {B.Save: "save", B.Discard: "discard"}.get(r, "cancel")
+        R = QMessageBox.ButtonRole
+        return ask(self, "Unsaved changes", f"Save the changes to “{self.document_name()}” before closing it?",
+                   [("save", "&Save", R.AcceptRole), ("discard", "&Don't save", R.DestructiveRole),
+                    ("cancel", "&Cancel", R.RejectRole)], default="save", escape="cancel")
 
     def _ask_open_path(self) -> str:
         with file_dialog_mnemonics():

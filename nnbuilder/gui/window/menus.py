@@ -10,7 +10,7 @@ from typing import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QUndoGroup
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QStyle, QToolButton, QWidget
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QToolButton, QWidget
 
 from nnbuilder.core.files.examples import shipped_examples
 
@@ -18,7 +18,8 @@ from .files import FileRoom
 from .import_flows import ImportFlows
 from ..diagram.scene import NetworkScene
 from ..widgets.scale import SCALES
-from ..widgets.theme import THEMES, themed_icon
+from ..widgets.icons import icon
+from ..widgets.theme import THEMES
 from ..diagram.view import NetworkView
 
 
@@ -34,11 +35,9 @@ class WindowMenus:
                  show_shortcuts: Callable, set_quiz: Callable[[bool], None],
                  export_animation: Callable, presentation: Callable, hide_panels: Callable,
                  presentation_scale: Callable[[float], None]):
-        S, K = QStyle.StandardPixmap, QKeySequence.StandardKey
-        def icon(pixmap):  # the style's icons have dark ink: inverted on a dark window
-            return themed_icon(window.style().standardIcon(pixmap))
+        K = QKeySequence.StandardKey
 
-        def action(name, text, slot, shortcut=None, tip=None, pixmap=None) -> QAction:
+        def action(name, text, slot, shortcut=None, tip=None, icon_name=None) -> QAction:
             a = QAction(text, window)
             a.setObjectName(name)
             if shortcut is not None:
@@ -46,19 +45,19 @@ class WindowMenus:
             if tip:
                 a.setStatusTip(tip)
                 a.setToolTip(tip)
-            if pixmap is not None:
-                a.setIcon(icon(pixmap))
+            if icon_name is not None:
+                a.setIcon(icon(icon_name))
             a.triggered.connect(slot)
             window.addAction(a)
             return a
 
-        def tool_button(name, text, pixmap, tip) -> QToolButton:
+        def tool_button(name, text, icon_name, tip) -> QToolButton:
             b = QToolButton()
             b.setObjectName(name)
             b.setAccessibleName(text)
             b.setText(text)
             b.setToolTip(tip)
-            b.setIcon(icon(pixmap))
+            b.setIcon(icon(icon_name))
             b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
             return b
 
@@ -68,12 +67,12 @@ class WindowMenus:
             return lab
 
         # ------------------------------------------------------------ actions
-        self.act_new = action("actionNew", "&New", files.new_document, K.New, "Start an empty network", S.SP_FileIcon)
+        self.act_new = action("actionNew", "&New", files.new_document, K.New, "Start an empty network", "new")
         self.act_open = action("actionOpen", "&Open…", lambda: files.open_file(), K.Open, "Open a model file",
-                               S.SP_DialogOpenButton)
+                               "open")
         self.act_import = action("actionImportData", "&Import data…", lambda: imports.import_data(),
                                  "Ctrl+I", "Import a CSV table as the training data")
-        self.act_save = action("actionSave", "&Save", files.save, K.Save, "Save the network", S.SP_DialogSaveButton)
+        self.act_save = action("actionSave", "&Save", files.save, K.Save, "Save the network", "save")
         self.act_save_as = action("actionSaveAs", "Save &As…", files.save_as, K.SaveAs, "Save under a new name")
         self.act_save_with_data = action(
             "actionSaveWithData", "Save with &data…", lambda: files.save_with_data(),
@@ -103,16 +102,16 @@ class WindowMenus:
         self.act_undo = undo_group.createUndoAction(window, "&Undo")
         self.act_undo.setObjectName("actionUndo")
         self.act_undo.setShortcuts([QKeySequence(K.Undo)])
-        self.act_undo.setIcon(icon(S.SP_ArrowBack))
+        self.act_undo.setIcon(icon("undo"))
         self.act_redo = undo_group.createRedoAction(window, "&Redo")
         self.act_redo.setObjectName("actionRedo")
         self.act_redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-        self.act_redo.setIcon(icon(S.SP_ArrowForward))
+        self.act_redo.setIcon(icon("redo"))
         window.addAction(self.act_undo)
         window.addAction(self.act_redo)
         self.act_delete = action("actionDelete", "&Delete", scene.delete_selection,
                                  [QKeySequence(K.Delete), QKeySequence(Qt.Key.Key_Backspace)],
-                                 "Delete the selected layers and connections", S.SP_TrashIcon)
+                                 "Delete the selected layers and connections", "delete")
         self.act_select_all = action("actionSelectAll", "Select &All", select_all, K.SelectAll)
         self.act_connect = action("actionConnect", "&Connect…", view.start_connection, "C",
                                   "Connect the selected layer (C in the diagram): Tab or the arrows "
@@ -142,10 +141,10 @@ class WindowMenus:
                                   "descent, parameters, the chain rule")
 
         # ------------------------------------------------ training buttons, counters
-        self.play_button = tool_button("playButton", "Train", S.SP_MediaPlay, "Train (Space): start or pause")
-        self.step_button = tool_button("stepButton", "Step", S.SP_MediaSkipForward,
+        self.play_button = tool_button("playButton", "Train", "play", "Train (Space): start or pause")
+        self.step_button = tool_button("stepButton", "Step", "step",
                                        "One step (one batch); with Shift held, one epoch")
-        self.reset_button = tool_button("resetButton", "Reset", S.SP_BrowserReload,
+        self.reset_button = tool_button("resetButton", "Reset", "reset",
                                         "New weights from the same seed; with Shift or Ctrl "
                                         "held, from a new seed")
         self.epoch_label = label("epochLabel", "Epoch 0")
@@ -196,13 +195,20 @@ class WindowMenus:
                                "Hide the parameter counts and the accuracy until you reveal them "
                                "(choose Quiz mode again)")
         self.act_quiz.setCheckable(True)
+        # Its state in words: on its buttons (the Lessons panel's) and, while on, in the status bar.
+        self.quiz_label = label("statusQuiz", "Quiz mode: counts and accuracy hidden")
+        self.act_quiz.toggled.connect(self._show_quiz)
+        self._show_quiz(False)
         m.addAction(self.act_quiz)
         m.addSeparator()
         theme_menu = m.addMenu("&Theme")
+        theme_menu.setObjectName("themeMenu")
         self.theme_actions = {}
+        themes = QActionGroup(window)  # a choice of one: drawn as radio items
         for t in THEMES:
             a = theme_menu.addAction(t.capitalize(), lambda t=t: set_theme(t))
             a.setCheckable(True)
+            themes.addAction(a)
             self.theme_actions[t] = a
         m.addSeparator()
         m.addActions([self.act_presentation, self.act_hide_panels])
@@ -244,6 +250,14 @@ class WindowMenus:
         for lab in (self.epoch_label, self.rate_label, self.elapsed_label, self.loss_label):
             lab.setContentsMargins(8, 0, 8, 0)
             tb.addWidget(lab)
+
+
+    def _show_quiz(self, on: bool) -> None:
+        self.act_quiz.setIconText("Quiz mode: on" if on else "Quiz mode: off")
+        self.act_quiz.setToolTip("Quiz mode is on: the parameter counts and the accuracy are hidden. "
+                                 "Press to reveal them" if on else
+                                 "Hide the parameter counts and the accuracy until you reveal them")
+        self.quiz_label.setVisible(on)
 
 
 def fill_recent_menu(menu: QMenu, files: FileRoom) -> None:

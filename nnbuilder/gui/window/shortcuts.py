@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from html import escape
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout
 
@@ -22,10 +23,12 @@ def action_rows(actions, extra=()) -> list[tuple[str, str]]:
 
 
 class ShortcutsDialog(QDialog):
-    """The window's keys and the diagram's, in two tables (not modal)."""
+    """The window's keys and the diagram's, in two tables: a tool window of
+    the main window (not modal, above it and no other application's
+    windows, minimised with it); Esc or Close shuts it."""
 
     def __init__(self, window_rows, parent=None):
-        super().__init__(parent)
+        super().__init__(parent, Qt.WindowType.Tool)
         self.setObjectName("shortcutsDialog")
         self.setWindowTitle("Keyboard shortcuts")
         self.text = QTextBrowser()
@@ -44,3 +47,10 @@ class ShortcutsDialog(QDialog):
         layout.addWidget(self.text)
         layout.addWidget(buttons)
         self.resize(640, 560)
+
+    def done(self, result: int) -> None:
+        """Closed (Esc, Close): the keyboard back to the main window, where no
+        window manager hands it back."""
+        super().done(result)
+        if self.parentWidget() is not None:
+            self.parentWidget().activateWindow()
