@@ -345,3 +345,19 @@ def test_train_shows_reading_progress_only_on_a_terminal(tmp_path, monkeypatch, 
     assert main(argv) == 0
     err = capsys.readouterr().err
     assert "\rreading d.csv [" in err and "[" + "#" * 30 + "] 100%\n" in err
+
+
+@pytest.mark.parametrize("loss", ["l2", "l1", "huber", "hinge", "bce", "cross_entropy"])
+def test_new_picks_the_output_activation_its_loss_is_meant_for(capsys, tmp_path, loss):
+    """`new --loss hinge` made a tanh output the app then warned about ("use
+    linear"): the default output follows the loss, and no loss's default draws
+    a problem (error or warning) from the app's own checks."""
+    m = tmp_path / "m.json"
+    units = 3 if loss == "cross_entropy" else 1
+    assert run(capsys, "new", f"2-4-{units}", "--loss", loss, "-o", m)[0] == 0
+    out = load_model(m).graph.nodes_of_type("output")[0].params
+    want = {"bce": "sigmoid", "cross_entropy": "softmax"}.get(loss, "linear")  # the raw score otherwise
+    assert out["activation"] == want
+    code, info, _ = run(capsys, "info", m, "--json")
+    info = json.loads(info)
+    assert code == 0 and info["errors"] == [] and info["warnings"] == []
