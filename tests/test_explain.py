@@ -524,9 +524,58 @@ def bad(capsys, *argv, needle):
     assert out == ""
 
 
+def test_an_untrained_model_is_explained_with_the_weights_train_starts_from(capsys, tmp_path):
+    """The teacher's trial: explain refused an untrained model and wanted
+    --dataset. Now it takes the initial weights (the ones the window's Train
+    starts from, read here off the worker's own trainer at step 0) and the
+    data the file names; every number against torch with those weights."""
+    from nnbuilder.core.files.modelfile import load_model
+    from nnbuilder.core.teaching.lesson_play import step_trainer
+
+    path = EXAMPLES / "xor.json"
+    model = json.loads(path.read_text())
+    assert model.get("weights") is None and model["dataset"]["name"] == "xor_table"
+    trainer = step_trainer(load_model(path))
+    assert trainer.step == 0
+    model["weights"] = {nid: {"W": W.tolist(), "b": None if b is None else b.tolist()}
+                        for nid, (W, b) in trainer.network.params.items()}
+    got = explain_json(capsys, path, "--row", 2, "--weight", "Dense 1:1:2")
+    assert got["x"] == [0.0, 1.0] and got["target"] == [1.0]  # the lecture's XOR table, row 2
+    assert got["initial_weights_seed"] == 0
+    assert got["weight"]["value"] == model["weights"]["dense1"]["W"][0][1]
+    check_against_torch(got, model, None)
+    # --dataset names the same rows; the text says the weights are the initial ones
+    assert explain_json(capsys, path, "--dataset", "xor_table", "--row", 2)["x"] == got["x"]
+    code, out, err = run(capsys, "explain", path, "--row", "2")
+    assert code == 0 and err == ""
+    assert out.splitlines()[0].endswith("row 2 of xor_table: x1 = 0, x2 = 1; target [1]")
+    assert out.splitlines()[1] == "untrained: the initial weights drawn from seed 0, those Train starts from"
+    # a trained model says nothing of the kind
+    m, _ = trained_linear_regression(capsys, tmp_path)
+    assert "untrained:" not in run(capsys, "explain", m, "--row", "1")[1].replace(str(m), "")
+    assert "initial_weights_seed" not in explain_json(capsys, m, "--row", 1)
+
+
+def test_an_untrained_standardizing_model_scales_as_train_starts(capsys, tmp_path):
+    """Its mean and std are the training rows' (as the first step of Train uses)."""
+    from nnbuilder.core.data.datasets import make_dataset
+
+    m = tmp_path / "m.json"
+    assert run(capsys, "new", "2-3-1", "-o", m)[0] == 0
+    doc = json.loads(m.read_text())
+    doc["graph"]["nodes"][0]["params"]["normalize"] = "standardize"
+    doc["dataset"] = {"name": "circle", "samples": 40, "noise": 0.1, "split": 1.0, "seed": 2}
+    m.write_text(json.dumps(doc))
+    got = explain_json(capsys, m, "--row", 3)
+    X = make_dataset("circle", 40, 0.1, 2).X  # split 1.0: every row trains
+    want = (X[2] - X.mean(axis=0)) / X.std(axis=0)
+    np.testing.assert_allclose(got["nodes"]["input"]["a"], want, rtol=1e-9)
+
+
 def test_bad_input_is_one_line_naming_the_valid_range(capsys, tmp_path):
-    bad(capsys, EXAMPLES / "linear_regression.json", "--dataset", "seed_table", "--row", "1",
-        needle="has no trained weights; run 'nnbuilder train' first")
+    m = tmp_path / "nodata.json"
+    assert run(capsys, "new", "1-1", "-o", m)[0] == 0
+    bad(capsys, m, "--row", "1", needle="the model names no data; give --dataset NAME or --data FILE.csv")
     m, _ = trained_linear_regression(capsys, tmp_path)
     data = ("--dataset", "seed_table")
     bad(capsys, m, *data, "--row", "0", needle="--row 0 is out of range: the data has rows 1 to 4")
