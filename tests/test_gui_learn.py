@@ -115,6 +115,9 @@ def test_a_clicked_weight_line_shows_the_chain_rule_the_cli_prints(qtbot, make_w
         np.testing.assert_allclose(ex["nodes"][nid]["delta"], ref["nodes"][nid]["delta"], rtol=1e-12)
     text = w.learn_panel.text.toPlainText()
     assert ref["weight"]["text"] in text
+    # sigmoid + bce: the lecture's three factors, and what the first two combine to
+    assert [f["name"] for f in ex["weight"]["factors"]] == ["dL/df", "df/da", "da/dw = f_i"]
+    assert ref["weight"]["note"].startswith("dL/df · df/da = (y_hat - y) = ") and ref["weight"]["note"] in text
     # What the next step makes of it: w - lr x the sample's gradient, written out.
     lr = w.document.training.lr
     after = value_text(ref["weight"]["value"] - lr * ref["weight"]["gradient"])

@@ -194,3 +194,5 @@ def _print_text(args, ds, net, ex, initial_seed: int | None) -> None:
     for f in w.factors:
         out(f"  {f.name:<{fw}}  {_g(f.value)}\n")
     out(w.text + "\n")
+    if w.note:
+        out(f"({w.note})\n")
