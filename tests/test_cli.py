@@ -35,7 +35,7 @@ def test_new_info_train_predict_round_trip(capsys, tmp_path):
     code, out, _ = run(capsys, "info", m, "--json")
     info = json.loads(out)
     assert code == 0 and info["total_params"] == 37 and info["trained"] is False
-    assert [l["arithmetic"] for l in info["layers"]][1:] == ["2x4 + 4 = 12", "4x4 + 4 = 20", "4x1 + 1 = 5"]
+    assert [l["arithmetic"] for l in info["layers"]][1:] == ["2×4 + 4 = 12", "4×4 + 4 = 20", "4×1 + 1 = 5"]
     code, out, err = run(capsys, "train", m, "--dataset", "circle", "--samples", "200", "--epochs", "100",
                          "--lr", "0.1", "--seed", "3", "-o", t, "--json")
     res = json.loads(out)
@@ -187,7 +187,7 @@ def test_datasets_listing(capsys):
 
 def test_info_shows_problems_and_warnings(capsys):
     code, out, _ = run(capsys, "info", EXAMPLES / "perceptron_and.json")
-    assert code == 0 and "zero gradient" in out and "2x1 + 1 = 3" in out
+    assert code == 0 and "zero gradient" in out and "2×1 + 1 = 3" in out
 
 
 def test_every_bad_input_exits_2_with_one_line(capsys, tmp_path):
@@ -239,7 +239,7 @@ def test_every_bad_input_exits_2_with_one_line(capsys, tmp_path):
 def test_console_script_and_module_run_without_traceback(tmp_path):
     exe = Path(sys.executable).with_name("nnbuilder")
     r = subprocess.run([str(exe), "info", str(EXAMPLES / "xor.json")], capture_output=True, text=True)
-    assert r.returncode == 0 and "(2x2 + 2) + (2x1 + 1) = 9" in r.stdout
+    assert r.returncode == 0 and "(2×2 + 2) + (2×1 + 1) = 9" in r.stdout
     r = subprocess.run([sys.executable, "-m", "nnbuilder", "info", str(tmp_path / "none.json")],
                        capture_output=True, text=True)
     assert r.returncode == 2 and "Traceback" not in r.stderr and len(r.stderr.splitlines()) == 1

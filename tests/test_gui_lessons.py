@@ -163,6 +163,11 @@ def activations(qtbot, w, step):
 
 def losses(qtbot, w, step):
     out = w.document.graph.nodes["output"].params
+    if step == 3:  # zero-one: a sample picked, its margin marked on the Functions view's curves
+        w.docks["functionsDock"].raise_()
+        w.learn_panel.row.setValue(3)
+        qtbot.waitUntil(lambda: len(w.functions_view.zero_one_points.getData()[0]) == 1, timeout=WAIT)
+        return
     assert out["loss"] == ("l2", "l1", "hinge")[step]
     if step == 2:  # hinge on a raw score: nothing to warn about
         assert out["activation"] == "linear" and not w.document.graph.validate()
