@@ -695,3 +695,4 @@ def test_sigmoid_and_bce_show_the_lectures_three_factors(capsys, tmp_path, weigh
         assert numbers.startswith(f"({f:.6g} - {y:.6g}) / ({f:.6g} · (1 - {f:.6g})) · {df_da:.6g} · ")
         product = eval(numbers.replace(" · ", "*"), {"__builtins__": {}}, {})
         assert product == pytest.approx(w["gradient"], rel=1e-4)
+        assert w["note"].startswith(f"dL/df_o · df_o/da_o = (y_hat - y) = ({f:.6g} - {y:.6g}) = {f - y:.6g}")

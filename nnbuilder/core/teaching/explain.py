@@ -264,14 +264,14 @@ def _output_factors(net: Network, plan: Plan, nodes, o: int, sub: str = ""):
     return [f"dL/da{sub}"], [f"dL/da{sub}"], [_num(delta)], [delta]
 
 
-def _combined(net: Network, plan: Plan, o: int, split: bool) -> str:
+def _combined(net: Network, plan: Plan, o: int, split: bool, sub: str = "") -> str:
     """Where the engine fuses the loss with the Output's activation and the
     lecture's two factors are shown: what their product comes to."""
     if not (plan.fused and split):
         return ""
     op = plan.ops[net.output_id]
     a, y = float(op.a[0, o]), float(plan.y[0, o])
-    return (f"dL/df{TIMES}df/da = {plan.loss.logits_formula} = ({_num(a)} - {_num(y)}) = "
+    return (f"dL/df{sub}{TIMES}df{sub}/da{sub} = {plan.loss.logits_formula} = ({_num(a)} - {_num(y)}) = "
             f"{_num(a - y).strip('()')}: {op.act.name}'s slope cancels the denominator of {plan.loss.name}'s dL/df")
 
 
@@ -371,6 +371,9 @@ def _explain_weight(net: Network, plan: Plan, nodes, ref: WeightRef) -> WeightEx
             sym = f"{over}{TIMES.join(paths[0][1])}{TIMES}{act.name}'(a_j){TIMES}{last_sym}"
             tail_numbers = f"{_num(gp)}{TIMES}{_num(a_i)}"
             numbers = " + ".join(f"{TIMES.join(vals)}{TIMES}{tail_numbers}" for _, _, vals in paths)
+            outs = net.layout[net.output_id][2]
+            if outs == 1:  # one Output unit: what its two factors combine to, as for an Output weight
+                note = _combined(net, plan, 0, paths[0][0][:2] == ["dL/df_o", "df_o/da_o"], "_o")
         else:
             head = f"dL/df_j{TIMES}{tail}"
             sym = f"{'(sum_m w_jm dL/da_m)' if up.name != 'dL/df_j' else 'dL/df_j'}{TIMES}" \
