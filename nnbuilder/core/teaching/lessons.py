@@ -478,7 +478,7 @@ class Answers:
     def html(self, inner: str) -> str:
         n, self.count = self.count, self.count + 1
         if self.hidden and n not in self.revealed:
-            return f"<a href='{ANSWER_LINK}{n}' title='Show the answer'>{HIDDEN_ANSWER}</a>"
+            return f"<a href='{ANSWER_LINK}{n}' title='Show the answer'><b>{HIDDEN_ANSWER}</b></a>"
         return inner
 
 
