@@ -650,3 +650,5 @@ def test_the_zero_one_step_points_to_what_the_functions_view_draws(qtbot, make_w
     t = 2 * int(w.data.dataset.y[4]) - 1
     zx, zy = fv.zero_one_points.getData()
     assert zx[0] == pytest.approx(t * y_hat, rel=1e-9) and zy[0] == float(t * y_hat <= 0)
+    hx, hy = fv.loss_points.getData()  # and on hinge: max(0, 1 - margin)
+    assert hx[0] == pytest.approx(t * y_hat, rel=1e-9) and hy[0] == pytest.approx(max(0.0, 1 - t * y_hat))
