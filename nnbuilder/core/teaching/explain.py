@@ -26,7 +26,7 @@ detached copy of the network, so a live network's buffers are untouched)::
     ex.slope_gradient["dense1"]  # (units,) dL/dalpha of a prelu layer
     step_preview(net, X_batch, Y_batch, ref, lr=0.03, l2=cfg.l2)   # StepPreview:
     #   value, gradient (the batch objective's, regularized as the trainer
-    #   does), next_value = value - lr x gradient (plain SGD's step);
+    #   does), next_value = value - lr · gradient (plain SGD's step);
     #   X_batch (n, n_features) prepared as in TrainData, Y_batch encoded.
     #   With X_batch = net.prepare(x_raw[None]), Y_batch = target[None]: the
     #   step on this sample alone.
@@ -430,7 +430,7 @@ class StepPreview:
     value: float  # the weight now
     gradient: float  # of the batch objective (data loss + regularization)
     lr: float
-    next_value: float  # value - lr x gradient: what plain SGD's next step makes it
+    next_value: float  # value - lr · gradient: what plain SGD's next step makes it
     loss: float  # the batch's data loss (mean over its rows)
 
 
@@ -438,7 +438,7 @@ def batch_gradient(network: Network, X, Y, l1: float = 0.0, l2: float = 0.0):
     """(data loss, ``{id: (dW, db or None)}``) of the batch ``X`` ``(n,
     n_features)`` (prepared, as TrainData holds it), ``Y`` ``(n, n_outputs)``
     (encoded): the gradient of the mean loss plus the regularization the
-    trainer adds to weights (never biases): ``l2 x W + l1 x sign(W)``.
+    trainer adds to weights (never biases): ``l2 · W + l1 · sign(W)``.
     Dropout is off, so the result is deterministic."""
     net, loss = _batch(network, X, Y, l1, l2)
     return loss, {nid: (dW.copy(), None if db is None else db.copy())

@@ -287,7 +287,7 @@ class SurfacePlot(BasePlot):
 
 # ------------------------------------------------------------------ captions
 def next_step_shown(config) -> bool:
-    """Plain SGD (no momentum): the next step is -lr x the slope, which the view can show."""
+    """Plain SGD (no momentum): the next step is -lr · the slope, which the view can show."""
     return getattr(config, "optimizer", None) == "sgd" and not getattr(config, "momentum", 0.0) \
         and getattr(config, "lr", None) is not None
 
