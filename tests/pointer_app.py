@@ -115,6 +115,29 @@ class Driver:
                     return {"point": self._global(plot.viewport(), plot.mapFromScene(scene_pos))}
         return {"point": None}
 
+    def cmd_pick_row(self, row: int) -> dict:
+        """Choose data row ``row`` (0-based) in the Learn panel, as its spin box does."""
+        self.w.learn_panel.row.setValue(row + 1)
+        return {"ok": True}
+
+    def cmd_sample_labels(self, node: str = "dense1") -> dict:
+        """The picked sample's value labels beside ``node``'s neurons (global
+        centres), each neuron's centre and what hovering the neuron tells."""
+        w = self.w
+        item = w.scene.sample_items.get(node)
+        if item is None or not item.isVisible():
+            return {"labels": []}
+        centers = w.scene.node_items[node].neuron_centers()
+        return {"labels": [{"label": self._scene_global(item.mapToScene(r.center())),
+                            "neuron": self._scene_global(c), "neuron_tip": w.scene.neuron_text(node, i)}
+                           for i, (r, c) in enumerate(zip(item._label_rects(), centers))]}
+
+    def cmd_tooltip(self) -> dict:
+        """The tool tip on screen now ("" when none is shown)."""
+        from PySide6.QtWidgets import QToolTip
+
+        return {"text": QToolTip.text() if QToolTip.isVisible() else ""}
+
     def cmd_functions(self, values: list = ()) -> dict:
         """The Functions view, raised: the layer it shows and that layer's
         alpha, its curve f (x, f), the slider's value and where its handle

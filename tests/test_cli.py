@@ -35,7 +35,7 @@ def test_new_info_train_predict_round_trip(capsys, tmp_path):
     code, out, _ = run(capsys, "info", m, "--json")
     info = json.loads(out)
     assert code == 0 and info["total_params"] == 37 and info["trained"] is False
-    assert [l["arithmetic"] for l in info["layers"]][1:] == ["2x4 + 4 = 12", "4x4 + 4 = 20", "4x1 + 1 = 5"]
+    assert [l["arithmetic"] for l in info["layers"]][1:] == ["2×4 + 4 = 12", "4×4 + 4 = 20", "4×1 + 1 = 5"]
     code, out, err = run(capsys, "train", m, "--dataset", "circle", "--samples", "200", "--epochs", "100",
                          "--lr", "0.1", "--seed", "3", "-o", t, "--json")
     res = json.loads(out)
@@ -187,7 +187,7 @@ def test_datasets_listing(capsys):
 
 def test_info_shows_problems_and_warnings(capsys):
     code, out, _ = run(capsys, "info", EXAMPLES / "perceptron_and.json")
-    assert code == 0 and "zero gradient" in out and "2x1 + 1 = 3" in out
+    assert code == 0 and "zero gradient" in out and "2×1 + 1 = 3" in out
 
 
 def test_every_bad_input_exits_2_with_one_line(capsys, tmp_path):
@@ -239,7 +239,7 @@ def test_every_bad_input_exits_2_with_one_line(capsys, tmp_path):
 def test_console_script_and_module_run_without_traceback(tmp_path):
     exe = Path(sys.executable).with_name("nnbuilder")
     r = subprocess.run([str(exe), "info", str(EXAMPLES / "xor.json")], capture_output=True, text=True)
-    assert r.returncode == 0 and "(2x2 + 2) + (2x1 + 1) = 9" in r.stdout
+    assert r.returncode == 0 and "(2×2 + 2) + (2×1 + 1) = 9" in r.stdout
     r = subprocess.run([sys.executable, "-m", "nnbuilder", "info", str(tmp_path / "none.json")],
                        capture_output=True, text=True)
     assert r.returncode == 2 and "Traceback" not in r.stderr and len(r.stderr.splitlines()) == 1
@@ -345,3 +345,19 @@ def test_train_shows_reading_progress_only_on_a_terminal(tmp_path, monkeypatch, 
     assert main(argv) == 0
     err = capsys.readouterr().err
     assert "\rreading d.csv [" in err and "[" + "#" * 30 + "] 100%\n" in err
+
+
+@pytest.mark.parametrize("loss", ["l2", "l1", "huber", "hinge", "bce", "cross_entropy"])
+def test_new_picks_the_output_activation_its_loss_is_meant_for(capsys, tmp_path, loss):
+    """`new --loss hinge` made a tanh output the app then warned about ("use
+    linear"): the default output follows the loss, and no loss's default draws
+    a problem (error or warning) from the app's own checks."""
+    m = tmp_path / "m.json"
+    units = 3 if loss == "cross_entropy" else 1
+    assert run(capsys, "new", f"2-4-{units}", "--loss", loss, "-o", m)[0] == 0
+    out = load_model(m).graph.nodes_of_type("output")[0].params
+    want = {"bce": "sigmoid", "cross_entropy": "softmax"}.get(loss, "linear")  # the raw score otherwise
+    assert out["activation"] == want
+    code, info, _ = run(capsys, "info", m, "--json")
+    info = json.loads(info)
+    assert code == 0 and info["errors"] == [] and info["warnings"] == []

@@ -307,7 +307,7 @@ def test_add_concatenate_dropout_and_activation_nodes_match_torch(capsys, tmp_pa
     # Dense 1 feeds the Add and the Concatenate: its a_j gets dL/da_j, not one sum
     got = explain_json(capsys, m, "--dataset", "blobs", "--row", 3, "--weight", "d1:1:1")
     assert [f["name"] for f in got["weight"]["factors"]] == ["dL/df_j", "df_j/da_j", "da_j/dw = x_i"]
-    assert got["weight"]["text"].startswith("dL/dw = dL/df_j x df_j/da_j x da_j/dw = dL/df_j x tanh'(a_j) x x_i = ")
+    assert got["weight"]["text"].startswith("dL/dw = dL/df_j · df_j/da_j · da_j/dw = dL/df_j · tanh'(a_j) · x_i = ")
 
 
 def test_the_skip_connection_example_matches_torch(capsys, tmp_path):
@@ -401,8 +401,8 @@ def test_the_lectures_chain_rule_for_y_equals_w_x(capsys, tmp_path):
         assert [f["name"] for f in wt["factors"]] == ["dL/df", "df/da", "da/dw = x_i"]
         assert [f["value"] for f in wt["factors"]] == pytest.approx([w * x - y, 1.0, x], rel=1e-12)
         assert wt["gradient"] == pytest.approx((w * x - y) * x, rel=1e-12)
-        assert wt["text"].startswith("dL/dw = dL/df x df/da x da/dw = (y_hat - y) x linear'(a) x x_i = ")
-        assert f"= ({w * x:.6g} - {y:.6g}) x 1 x {x:.6g} = " in wt["text"]
+        assert wt["text"].startswith("dL/dw = dL/df · df/da · da/dw = (y_hat - y) · linear'(a) · x_i = ")
+        assert f"= ({w * x:.6g} - {y:.6g}) · 1 · {x:.6g} = " in wt["text"]
         assert wt["text"].endswith(f"= {(w * x - y) * x:.6g}")
 
 
@@ -466,8 +466,8 @@ def test_text_form_shows_nodes_gradients_and_the_chain_rule(capsys, tmp_path):
                                 "(dL/da)"]
     assert "Output  dW[1,:]  " + f"{(2 * w - 1.9) * 2:.6g}" in out
     assert f"chain rule of Output: W[1,1] (from x1) = {w:.6g}" in out
-    assert lines[-1] == f"dL/dw = dL/df x df/da x da/dw = (y_hat - y) x linear'(a) x x_i = " \
-                        f"({2 * w:.6g} - 1.9) x 1 x 2 = {(2 * w - 1.9) * 2:.6g}"
+    assert lines[-1] == f"dL/dw = dL/df · df/da · da/dw = (y_hat - y) · linear'(a) · x_i = " \
+                        f"({2 * w:.6g} - 1.9) · 1 · 2 = {(2 * w - 1.9) * 2:.6g}"
     # without --weight: no chain rule, and the columns line up
     code, out, _ = run(capsys, "explain", m, "--dataset", "seed_table", "--row", "2")
     assert "chain rule" not in out
@@ -524,9 +524,58 @@ def bad(capsys, *argv, needle):
     assert out == ""
 
 
+def test_an_untrained_model_is_explained_with_the_weights_train_starts_from(capsys, tmp_path):
+    """The teacher's trial: explain refused an untrained model and wanted
+    --dataset. Now it takes the initial weights (the ones the window's Train
+    starts from, read here off the worker's own trainer at step 0) and the
+    data the file names; every number against torch with those weights."""
+    from nnbuilder.core.files.modelfile import load_model
+    from nnbuilder.core.teaching.lesson_play import step_trainer
+
+    path = EXAMPLES / "xor.json"
+    model = json.loads(path.read_text())
+    assert model.get("weights") is None and model["dataset"]["name"] == "xor_table"
+    trainer = step_trainer(load_model(path))
+    assert trainer.step == 0
+    model["weights"] = {nid: {"W": W.tolist(), "b": None if b is None else b.tolist()}
+                        for nid, (W, b) in trainer.network.params.items()}
+    got = explain_json(capsys, path, "--row", 2, "--weight", "Dense 1:1:2")
+    assert got["x"] == [0.0, 1.0] and got["target"] == [1.0]  # the lecture's XOR table, row 2
+    assert got["initial_weights_seed"] == 0
+    assert got["weight"]["value"] == model["weights"]["dense1"]["W"][0][1]
+    check_against_torch(got, model, None)
+    # --dataset names the same rows; the text says the weights are the initial ones
+    assert explain_json(capsys, path, "--dataset", "xor_table", "--row", 2)["x"] == got["x"]
+    code, out, err = run(capsys, "explain", path, "--row", "2")
+    assert code == 0 and err == ""
+    assert out.splitlines()[0].endswith("row 2 of xor_table: x1 = 0, x2 = 1; target [1]")
+    assert out.splitlines()[1] == "untrained: the initial weights drawn from seed 0, those Train starts from"
+    # a trained model says nothing of the kind
+    m, _ = trained_linear_regression(capsys, tmp_path)
+    assert "untrained:" not in run(capsys, "explain", m, "--row", "1")[1].replace(str(m), "")
+    assert "initial_weights_seed" not in explain_json(capsys, m, "--row", 1)
+
+
+def test_an_untrained_standardizing_model_scales_as_train_starts(capsys, tmp_path):
+    """Its mean and std are the training rows' (as the first step of Train uses)."""
+    from nnbuilder.core.data.datasets import make_dataset
+
+    m = tmp_path / "m.json"
+    assert run(capsys, "new", "2-3-1", "-o", m)[0] == 0
+    doc = json.loads(m.read_text())
+    doc["graph"]["nodes"][0]["params"]["normalize"] = "standardize"
+    doc["dataset"] = {"name": "circle", "samples": 40, "noise": 0.1, "split": 1.0, "seed": 2}
+    m.write_text(json.dumps(doc))
+    got = explain_json(capsys, m, "--row", 3)
+    X = make_dataset("circle", 40, 0.1, 2).X  # split 1.0: every row trains
+    want = (X[2] - X.mean(axis=0)) / X.std(axis=0)
+    np.testing.assert_allclose(got["nodes"]["input"]["a"], want, rtol=1e-9)
+
+
 def test_bad_input_is_one_line_naming_the_valid_range(capsys, tmp_path):
-    bad(capsys, EXAMPLES / "linear_regression.json", "--dataset", "seed_table", "--row", "1",
-        needle="has no trained weights; run 'nnbuilder train' first")
+    m = tmp_path / "nodata.json"
+    assert run(capsys, "new", "1-1", "-o", m)[0] == 0
+    bad(capsys, m, "--row", "1", needle="the model names no data; give --dataset NAME or --data FILE.csv")
     m, _ = trained_linear_regression(capsys, tmp_path)
     data = ("--dataset", "seed_table")
     bad(capsys, m, *data, "--row", "0", needle="--row 0 is out of range: the data has rows 1 to 4")
@@ -568,7 +617,7 @@ def _evaluate(numbers: str) -> list[float]:
     terms = []
     for term in numbers.split(" + "):
         product = 1.0
-        for factor in term.split(" x "):
+        for factor in term.split(" · "):
             product *= float(eval(factor, {"__builtins__": {}}, {}))  # "(0.5 - 1)", "(-0.2)", "0.7"
         terms.append(product)
     return terms
@@ -577,7 +626,7 @@ def _evaluate(numbers: str) -> list[float]:
 @pytest.mark.parametrize("loss,out_act", [("cross_entropy", "softmax"), ("l2", "sigmoid")])
 def test_a_hidden_weights_chain_rule_is_written_out_path_by_path(capsys, tmp_path, loss, out_act):
     """The lecture's form: dL/dw as a sum over the paths to the loss of the
-    product of the local derivatives dL/df x df/da x da/df x ... x da/dw,
+    product of the local derivatives dL/df · df/da · da/df · ... · da/dw,
     every number written; the written sum equals torch's gradient."""
     m = tmp_path / "m.json"
     model = make_model(m, [("in", "input", {"features": ["x1", "x2"]}),
@@ -588,21 +637,62 @@ def test_a_hidden_weights_chain_rule_is_written_out_path_by_path(capsys, tmp_pat
     check_against_torch(got, model, None)
     text = got["weight"]["text"]
     head, sym, numbers, result = text.split(" = ")[1:5]
-    local = ("dL/da_o" if out_act == "softmax" else "dL/df_o x df_o/da_o")
-    assert head == f"sum over (k, o) of {local} x da_o/df_k x df_k/da_k x da_k/df_j x df_j/da_j x da_j/dw"
-    assert sym.startswith("sum over (k, o) of (y_hat - y) x ") and sym.endswith(
-        "w_ko x tanh'(a_k) x w_jk x tanh'(a_j) x x_i")
+    local = ("dL/da_o" if out_act == "softmax" else "dL/df_o · df_o/da_o")
+    assert head == f"sum over (k, o) of {local} · da_o/df_k · df_k/da_k · da_k/df_j · df_j/da_j · da_j/dw"
+    assert sym.startswith("sum over (k, o) of (y_hat - y) · ") and sym.endswith(
+        "w_ko · tanh'(a_k) · w_jk · tanh'(a_j) · x_i")
     terms = numbers.split(" + ")
     assert len(terms) == 6  # 2 units of d2 x 3 outputs
     per_path = 6 if out_act == "softmax" else 7
-    assert all(len(t.split(" x ")) == per_path for t in terms)
+    assert all(len(t.split(" · ")) == per_path for t in terms)
+    assert " x " not in text  # x is the input, never the times sign
     # the weights on each path are the model's: w_jk from d2's W (row j = 1), w_ko from out's
     W2, W3 = model["weights"]["d2"]["W"], model["weights"]["out"]["W"]
     for t, (k, o) in zip(terms, [(k, o) for k in range(2) for o in range(3)]):
-        f = t.split(" x ")
+        f = t.split(" · ")
         w_ko, w_jk = (f[1], f[3]) if out_act == "softmax" else (f[2], f[4])
         assert float(w_ko.strip("()")) == pytest.approx(W3[k][o], rel=1e-5)
         assert float(w_jk.strip("()")) == pytest.approx(W2[0][k], rel=1e-5)
     want = torch_reference(model, got["x"], got["target"])["gradient"]["d1"]["W"][1][0]
     assert sum(_evaluate(numbers)) == pytest.approx(want, rel=1e-4, abs=1e-6)
     assert float(result) == pytest.approx(want, rel=1e-5, abs=1e-9)
+
+
+@pytest.mark.parametrize("weight", ["out:3:1", "out:b:1", "h:2:3"])
+def test_sigmoid_and_bce_show_the_lectures_three_factors(capsys, tmp_path, weight):
+    """The engine fuses sigmoid with bce (dL/da = f - y); the lecture writes
+    dL/dw = dL/df · df/da · da/dw. The window and explain show those three
+    (for a hidden weight, dL/df_o · df_o/da_o on each path) with their
+    numbers, computed here in plain NumPy, and say that they combine to f - y."""
+    m = tmp_path / "m.json"
+    model = make_model(m, [("in", "input", {"features": ["x1", "x2"]}),
+                           ("h", "dense", dense(3, "tanh")), ("out", "output", output(1, "sigmoid", "bce"))],
+                       [("in", "h"), ("h", "out")], seed=2)
+    got = explain_json(capsys, m, "--dataset", "xor", "--row", 7, "--weight", weight)
+    check_against_torch(got, model, None)
+    x, y = np.array(got["x"]), got["target"][0]
+    W1, b1 = np.array(model["weights"]["h"]["W"]), np.array(model["weights"]["h"]["b"])
+    W2, b2 = np.array(model["weights"]["out"]["W"]), np.array(model["weights"]["out"]["b"])
+    h = np.tanh(x @ W1 + b1)
+    f = 1 / (1 + np.exp(-(h @ W2 + b2)[0]))
+    dl_df, df_da = (f - y) / (f * (1 - f)), f * (1 - f)  # bce's and sigmoid's own derivatives
+    w = got["weight"]
+    text, names = w["text"], [fa["name"] for fa in w["factors"]]
+    if weight.startswith("out"):
+        assert names == ["dL/df", "df/da", "da/db" if ":b:" in weight else "da/dw = f_i"]  # f_i: from h
+        values = [fa["value"] for fa in w["factors"]]
+        np.testing.assert_allclose(values, [dl_df, df_da, 1.0 if ":b:" in weight else h[2]], rtol=1e-9)
+        assert text.startswith("dL/d" + ("b" if ":b:" in weight else "w") + " = dL/df · df/da · da/d")
+        assert f"(y_hat - y) / (y_hat (1 - y_hat)) · sigmoid'(a) · " in text
+        assert w["note"].startswith(f"dL/df · df/da = (y_hat - y) = ({f:.6g} - {y:.6g}) = {f - y:.6g}")
+        code, out, _ = run(capsys, "explain", m, "--dataset", "xor", "--row", "7", "--weight", weight)
+        assert out.splitlines()[-2:] == [text, f"({w['note']})"]
+    else:  # a hidden weight: each path starts with the lecture's two factors of the Output
+        head = text.split(" = ")[1]
+        assert head == "sum over (o) of dL/df_o · df_o/da_o · da_o/df_j · df_j/da_j · da_j/dw" or \
+            head == "dL/df_o · df_o/da_o · da_o/df_j · df_j/da_j · da_j/dw"
+        numbers = text.split(" = ")[3]
+        assert numbers.startswith(f"({f:.6g} - {y:.6g}) / ({f:.6g} · (1 - {f:.6g})) · {df_da:.6g} · ")
+        product = eval(numbers.replace(" · ", "*"), {"__builtins__": {}}, {})
+        assert product == pytest.approx(w["gradient"], rel=1e-4)
+        assert w["note"].startswith(f"dL/df_o · df_o/da_o = (y_hat - y) = ({f:.6g} - {y:.6g}) = {f - y:.6g}")

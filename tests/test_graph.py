@@ -13,9 +13,9 @@ def codes(graph, severity=None):
 def test_lecture_3_4_2_network_has_26_parameters():
     g = Graph.chain([3, 4, 2], output_activation="softmax", loss="cross_entropy")
     assert g.total_params() == 26
-    assert g.param_count("dense1") == (16, "3x4 + 4 = 16")
-    assert g.param_count("output") == (10, "4x2 + 2 = 10")
-    assert g.param_arithmetic() == "(3x4 + 4) + (4x2 + 2) = 26"
+    assert g.param_count("dense1") == (16, "3×4 + 4 = 16")
+    assert g.param_count("output") == (10, "4×2 + 2 = 10")
+    assert g.param_arithmetic() == "(3×4 + 4) + (4×2 + 2) = 26"
     assert g.validate() == []
 
 
@@ -153,14 +153,14 @@ def test_concat_width_is_the_sum_and_counts_downstream():
     for s, t in [("in", "a"), ("in", "c"), ("a", "c"), ("c", "out")]:
         g.connect(s, t)
     assert g.widths()["c"] == 7
-    assert g.param_count("out") == (8, "7x1 + 1 = 8")
+    assert g.param_count("out") == (8, "7×1 + 1 = 8")
 
 
 def test_counts_of_unconnected_layers_are_unknown_not_zero():
     g = Graph()
     g.add_node("dense", {"units": 4}, node_id="d")
-    assert g.param_count("d") == (0, "?x4 + 4 = ?")
-    assert g.param_arithmetic() == "?x4 + 4 = ?"
+    assert g.param_count("d") == (0, "?×4 + 4 = ?")
+    assert g.param_arithmetic() == "?×4 + 4 = ?"
 
 
 # ------------------------------------------------------------------ names

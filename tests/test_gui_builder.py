@@ -48,7 +48,7 @@ def test_build_2_4_4_1_from_empty_with_the_mouse_then_save_and_reopen(qtbot, mak
     assert [(e.source, e.target) for e in g.edges] == list(zip(ids, ids[1:]))
     assert g.total_params() == 37 == 2 * 4 + 4 + 4 * 4 + 4 + 4 * 1 + 1
     assert "37" in w.network_panel.total.text()
-    assert "(2x4 + 4) + (4x4 + 4) + (4x1 + 1) = 37" in w.network_panel.total.text()
+    assert "(2×4 + 4) + (4×4 + 4) + (4×1 + 1) = 37" in w.network_panel.total.text()
     assert g.validate() == []
 
     path = gui_env / "built.json"
@@ -94,7 +94,7 @@ def test_inspector_edits_units_and_activation_with_undo_and_redo(qtbot, window):
     qtbot.keyClicks(units, "7")
     qtbot.keyClick(units, Qt.Key.Key_Return)
     assert g.nodes["dense1"].params["units"] == 7
-    assert window.inspector.params.text() == "2x7 + 7 = 21"
+    assert window.inspector.params.text() == "2×7 + 7 = 21"
     assert len(window.scene.node_items["dense1"].neuron_centers()) == 7
     qtbot.keyClick(units, Qt.Key.Key_Up)
     qtbot.keyClick(units, Qt.Key.Key_Up)
@@ -333,7 +333,7 @@ def test_input_features_in_the_inspector(qtbot, window):
     insp.feature_checks["sin(x1)"].click()
     g = graph_of(window)
     assert g.nodes["input"].params["features"] == ["x1", "x2", "x1^2", "sin(x1)"]
-    assert g.param_count("dense1") == (20, "4x4 + 4 = 20")
+    assert g.param_count("dense1") == (20, "4×4 + 4 = 20")
     insp.feature_checks["x1"].click()
     insp.feature_checks["x2"].click()
     insp.feature_checks["x1^2"].click()
@@ -437,9 +437,9 @@ def test_feature_toggles_on_the_input_node_change_width_and_count_and_undo(qtbot
     click_chip("x1^2")
     click_chip("sin(x2)")
     assert g.nodes["input"].params["features"] == ["x1", "x2", "x1^2", "sin(x2)"]
-    assert g.widths()["input"] == 4 and g.param_count("dense1") == (20, "4x4 + 4 = 20")
+    assert g.widths()["input"] == 4 and g.param_count("dense1") == (20, "4×4 + 4 = 20")
     assert len(window.scene.node_items["input"].neuron_centers()) == 4
-    assert "(4x4 + 4)" in window.network_panel.total.text()
+    assert "(4×4 + 4)" in window.network_panel.total.text()
     click_chip("x1")
     assert g.nodes["input"].params["features"] == ["x2", "x1^2", "sin(x2)"]
     window.act_undo.trigger()

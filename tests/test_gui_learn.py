@@ -115,6 +115,9 @@ def test_a_clicked_weight_line_shows_the_chain_rule_the_cli_prints(qtbot, make_w
         np.testing.assert_allclose(ex["nodes"][nid]["delta"], ref["nodes"][nid]["delta"], rtol=1e-12)
     text = w.learn_panel.text.toPlainText()
     assert ref["weight"]["text"] in text
+    # sigmoid + bce: the lecture's three factors, and what the first two combine to
+    assert [f["name"] for f in ex["weight"]["factors"]] == ["dL/df", "df/da", "da/dw = f_i"]
+    assert ref["weight"]["note"].startswith("dL/df · df/da = (y_hat - y) = ") and ref["weight"]["note"] in text
     # What the next step makes of it: w - lr x the sample's gradient, written out.
     lr = w.document.training.lr
     after = value_text(ref["weight"]["value"] - lr * ref["weight"]["gradient"])
@@ -241,3 +244,48 @@ def test_looking_back_on_the_timeline_sets_the_samples_numbers_aside(qtbot, make
     qtbot.keyClick(slider, Qt.Key.Key_End)  # back to now: the numbers again
     assert w.learn.looking_back is None
     assert any(i.isVisible() for i in w.scene.sample_items.values())
+
+
+def _tooltip_at(qtbot, view, pos):
+    """What Qt shows for a tool tip at ``pos`` of the view's viewport: the
+    pointer moved there (hover events), then the help event a resting pointer sends."""
+    from PySide6.QtCore import QEvent, QPoint
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtWidgets import QToolTip
+
+    QToolTip.hideText()
+    vp = view.viewport()
+    qtbot.mouseMove(vp, pos + QPoint(0, 1))
+    qtbot.mouseMove(vp, pos)
+    QApplication.sendEvent(vp, QHelpEvent(QEvent.Type.ToolTip, pos, vp.mapToGlobal(pos)))
+    return QToolTip.text() if QToolTip.isVisible() else ""
+
+
+def test_a_sample_value_label_tells_what_its_neuron_tells(qtbot, make_window):
+    """The teacher's trial: hovering the number beside a neuron showed only f(a);
+    the neuron itself shows its bias, a and f(a). Both now say the same, and the
+    numbers are those of the sample (a = W x + b written out in NumPy here)."""
+    w = make_window(f"{EXAMPLES}/xor.json")
+    paused_after_steps(qtbot, w, 2)
+    w.resize(1400, 900)
+    w.show()
+    qtbot.waitExposed(w)
+    w.learn.select_row(1)
+    qtbot.waitUntil(lambda: w.learn.explanation is not None, timeout=WAIT)
+    nid = "dense1"
+    node, label = w.scene.node_items[nid], w.scene.sample_items[nid]
+    qtbot.waitUntil(label.isVisible, timeout=WAIT)
+    w.view.fit()
+    QApplication.processEvents()
+    weights = w.run.current_weights()
+    x = np.asarray(w.learn.explanation["x"])
+    W1, b1 = np.asarray(weights[nid]["W"]), np.asarray(weights[nid]["b"])
+    for unit in range(len(label.values)):
+        rect = label._label_rects()[unit]
+        at = view_point(w.view, label.mapToScene(rect.center()))
+        tip = _tooltip_at(qtbot, w.view, at)
+        neuron = node.neuron_centers()[unit]
+        assert tip == _tooltip_at(qtbot, w.view, view_point(w.view, neuron)), unit
+        a = float(x @ W1[:, unit] + b1[unit])  # the xor example's inputs are x1, x2 as they are
+        assert f"b[{unit + 1}] = <b>{b1[unit]:.5g}</b>" in tip
+        assert f"a = W x + b = {a:.5g}" in tip and f"f(a) = {np.tanh(a):.5g}" in tip, tip

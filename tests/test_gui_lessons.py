@@ -163,6 +163,11 @@ def activations(qtbot, w, step):
 
 def losses(qtbot, w, step):
     out = w.document.graph.nodes["output"].params
+    if step == 3:  # zero-one: a sample picked, its margin marked on the Functions view's curves
+        w.docks["functionsDock"].raise_()
+        w.learn_panel.row.setValue(3)
+        qtbot.waitUntil(lambda: len(w.functions_view.zero_one_points.getData()[0]) == 1, timeout=WAIT)
+        return
     assert out["loss"] == ("l2", "l1", "hinge")[step]
     if step == 2:  # hinge on a raw score: nothing to warn about
         assert out["activation"] == "linear" and not w.document.graph.validate()
@@ -480,3 +485,170 @@ def test_a_step_with_a_network_of_its_own_starts_at_the_default_speed(qtbot, mak
     w.training_panel.speed.setCurrentIndex(3)  # 10 steps/s, as a perceptron step sets it
     assert w.lessons.start("06-parameters")
     assert w.training_panel.speed.currentIndex() == DEFAULT_SPEED
+
+
+def start_from_list(qtbot, w, lesson_id):
+    """Help > Lessons, the lesson picked in the list and Start pressed."""
+    w.findChild(type(w.act_undo), "actionLessons").trigger()
+    panel = w.lesson_panel
+    item = next(panel.list.item(i) for i in range(panel.list.count())
+                if panel.list.item(i).data(Qt.ItemDataRole.UserRole) == lesson_id)
+    panel.list.setCurrentItem(item)
+    press(qtbot, panel.start_button)
+    assert w.lessons.lesson.id == lesson_id
+
+
+def click_anchor(qtbot, browser, href):
+    """A real click on the link ``href`` of a QTextBrowser's text."""
+    from PySide6.QtCore import QPoint
+
+    browser.ensureCursorVisible()
+    doc = browser.document()
+    block = doc.begin()
+    while block.isValid():
+        it = block.begin()
+        while not it.atEnd():
+            frag = it.fragment()
+            if frag.charFormat().anchorHref() == href:
+                cursor = browser.textCursor()
+                cursor.setPosition(frag.position())
+                rect = browser.cursorRect(cursor)
+                pos = QPoint(rect.x() + 3, rect.center().y())  # on the link's first character
+                qtbot.mouseClick(browser.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+                return
+            it += 1
+        block = block.next()
+    raise AssertionError(f"no link {href!r} in {browser.toHtml()[:400]}")
+
+
+def test_quiz_mode_hides_the_answers_a_lesson_text_gives(qtbot, make_window):
+    """The teacher's trial: quiz mode hid the counts on screen, but lesson 6
+    said "3-4-2 has 26" and "20 ... 26 parameters". In quiz mode each answer
+    of the text is a "?" that a click reveals, and the step's check does not
+    say the count either; leaving quiz mode shows them all."""
+    w = make_window()
+    w.resize(1400, 900)
+    w.show()
+    qtbot.waitExposed(w)
+    w.act_quiz.trigger()
+    assert w.quiz
+    start_from_list(qtbot, w, "06-parameters")
+    panel = w.lesson_panel
+    qtbot.waitUntil(lambda: panel.waiting.text() != "", timeout=WAIT)
+
+    def on_screen():
+        return " ".join([panel.heading.text(), panel.text.toPlainText(), panel.waiting.text(),
+                         *(panel.list.item(i).text() for i in range(panel.list.count()))])
+
+    answers = re.compile(r"(?<![\d.])(26|20|6)(?![\d.])")
+    assert not answers.search(on_screen()), on_screen()
+    assert panel.text.toPlainText().count("?") >= 4
+    assert "asked for" in panel.waiting.text()
+    # The teacher reveals the total: that one only.
+    dock = w.docks["lessonDock"]
+    dock.raise_()
+    click_anchor(qtbot, panel.text, "answer:3")
+    qtbot.waitUntil(lambda: "26 parameters" in panel.text.toPlainText(), timeout=WAIT)
+    assert "= 20" not in panel.text.toPlainText()
+    # Quiz mode off: every answer, and the check says the count.
+    w.act_quiz.trigger()
+    text = panel.text.toPlainText()
+    assert "4 + 2 = 6" in text and "3×4 + 4×2 = 20" in text and "26 parameters" in text and "?" not in text
+    qtbot.waitUntil(lambda: "the network has 26 parameters" in panel.waiting.text(), timeout=WAIT)
+    # Back in quiz mode, the next step hides its own answers again.
+    w.act_quiz.trigger()
+    w.lessons.go(2)
+    assert "30" not in panel.text.toPlainText() and "= 20" not in panel.text.toPlainText()
+
+
+def test_the_lesson_markup_keeps_old_files_and_prints_answers_on_the_terminal(tmp_path):
+    """Backward compatible: a file without answers reads and renders as before;
+    `nnbuilder lessons` prints an answer without its brackets."""
+    import contextlib
+    import io
+
+    from nnbuilder.cli import main
+    from nnbuilder.core.teaching.lessons import Answers, load_lesson, text_html, text_plain
+
+    old = "**Bold** and *italic*, `code`.\n\n- one\n- two"
+    assert text_html(old) == text_html(old, Answers(hidden=True)) == \
+        "<p><b>Bold</b> and <i>italic</i>, <code>code</code>.</p><ul><li>one</li><li>two</li></ul>"
+    assert text_plain("weights [[3×4 = **12**]]") == "weights 3×4 = 12"
+    lesson = {"format": "nnbuilder-lesson", "version": 1, "title": "T", "summary": "S",
+              "steps": [{"title": "Count", "text": "It has [[26]] parameters.", "network": "xor"}]}
+    (tmp_path / "a.json").write_text(json.dumps(lesson))
+    assert load_lesson(tmp_path / "a.json").steps[0].text == "It has [[26]] parameters."
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["lessons", "--folder", str(tmp_path), "--json"]) == 0
+    assert json.loads(out.getvalue())[0]["steps"][0]["text"] == "It has 26 parameters."
+
+
+def test_a_step_starts_from_the_lessons_own_settings(qtbot, make_window):
+    """The teacher's trial: a step that did not set the batch size kept the one
+    the student (or an earlier lesson) typed. Each step starts from its
+    network's own settings (the example file's, read here from its JSON) and
+    what the lesson's steps set up to it: what the truth tests play."""
+    from nnbuilder.core.engine.config import TrainConfig
+    from nnbuilder.core.teaching.lesson_play import step_model
+
+    w = make_window()
+    start_from_list(qtbot, w, "04-losses")
+    example = json.loads(open(resource("examples", "circle.json")).read())
+    file_batch = (example.get("training") or {}).get("batch_size", TrainConfig().batch_size)
+    assert w.document.training.batch_size == file_batch
+    panel = w.training_panel
+    panel.batch.setValue(1)  # the student's own settings, as typed in the Training panel
+    panel.momentum.setValue(0.5)
+    panel.lr.setValue(0.01)
+    assert w.document.training.batch_size == 1 and w.document.training.momentum == 0.5
+    w.lessons.poll()
+    press(qtbot, w.lesson_panel.skip_button)  # step 2 sets the loss and resets, nothing else
+    assert w.lessons.index == 1
+    cfg = w.document.training
+    assert (cfg.batch_size, cfg.momentum, cfg.lr) == (file_batch, example.get("training", {}).get("momentum", 0.0), 0.3)
+    assert cfg == step_model(w.lessons.lesson, 1).training
+    assert panel.batch.value() == file_batch and panel.momentum.value() == cfg.momentum
+    # Another lesson, started after the student's batch size: its own again.
+    w.lessons.stop()
+    panel.batch.setValue(2)
+    start_from_list(qtbot, w, "05-gradient-descent")
+    lr_file = json.loads(open(resource("examples", "linear_regression.json")).read())
+    want = (lr_file.get("training") or {}).get("batch_size", TrainConfig().batch_size)
+    assert w.document.training.batch_size == want != 2
+
+
+def test_the_zero_one_step_points_to_what_the_functions_view_draws(qtbot, make_window):
+    """The teacher's trial: the zero-one step pointed to the accuracy plot.
+    It now points to the Functions tab, and what its text says is on screen
+    there: the Output's loss against the margin, hinge beside the zero-one
+    step (1 at a margin of 0 or below, else 0), the picked sample marked on
+    both at its margin t·ŷ (worked out here in NumPy from the run's weights)."""
+    w = make_window()
+    start_from_list(qtbot, w, "04-losses")
+    w.lessons.go(2)  # hinge, linear output, fresh weights
+    w.lessons.go(3)
+    step = w.lessons.lesson.steps[3]
+    assert "Functions" in step.task and "accuracy plot" in step.task
+    qtbot.waitUntil(lambda: snap(w) is not None, timeout=WAIT)
+    w.docks["functionsDock"].raise_()
+    fv = w.functions_view
+    qtbot.waitUntil(lambda: "zero_one" in fv.loss_curves, timeout=WAIT)
+    assert list(fv.loss_curves)[0] == "hinge" and "margin" in fv.loss_plot.plotItem.getAxis("bottom").labelText
+    m, zero_one = (np.asarray(v) for v in fv.loss_curves["zero_one"].getData())
+    np.testing.assert_array_equal(zero_one, (m <= 0).astype(float))
+    assert not noticed(w)
+    w.learn_panel.row.setValue(5)  # a sample row chosen in the Learn tab
+    qtbot.waitUntil(lambda: noticed(w), timeout=WAIT)
+    qtbot.waitUntil(lambda: len(fv.zero_one_points.getData()[0]) == 1, timeout=WAIT)
+    weights = w.run.current_weights()
+    x = w.data.dataset.X[4]
+    h = x
+    for nid in ("dense1", "dense2"):
+        h = np.tanh(h @ np.asarray(weights[nid]["W"]) + np.asarray(weights[nid]["b"]))
+    y_hat = float(h @ np.asarray(weights["output"]["W"])[:, 0] + weights["output"]["b"][0])
+    t = 2 * int(w.data.dataset.y[4]) - 1
+    zx, zy = fv.zero_one_points.getData()
+    assert zx[0] == pytest.approx(t * y_hat, rel=1e-9) and zy[0] == float(t * y_hat <= 0)
+    hx, hy = fv.loss_points.getData()  # and on hinge: max(0, 1 - margin)
+    assert hx[0] == pytest.approx(t * y_hat, rel=1e-9) and hy[0] == pytest.approx(max(0.0, 1 - t * y_hat))

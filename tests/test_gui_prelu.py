@@ -32,8 +32,8 @@ def test_a_prelu_layer_from_the_inspector_to_the_saved_file(qtbot, make_window, 
     combo.setCurrentText("prelu")
     assert g.nodes["dense1"].params["activation"] == "prelu"
     # one learned slope per unit, counted as the lecture counts parameters
-    assert w.inspector.params.text() == "2x2 + 2 + 2 = 8"
-    assert "(2x2 + 2 + 2) + (2x1 + 1) = 11" in w.network_panel.total.text()
+    assert w.inspector.params.text() == "2×2 + 2 + 2 = 8"
+    assert "(2×2 + 2 + 2) + (2×1 + 1) = 11" in w.network_panel.total.text()
     alpha = w.inspector.alpha
     assert alpha.isVisible() and alpha.value() == pytest.approx(0.25)
     assert w.inspector.form.labelForField(alpha).text() == "Initial slope α"

@@ -35,7 +35,7 @@ def test_the_shipped_lessons_load_and_cover_the_lecture():
     entries = lesson_entries()
     assert all(e.error is None for e in entries), [e.error for e in entries if e.error]
     titles = " / ".join(e.lesson.title for e in entries)
-    for topic in ("perceptron", "XOR", "ReLU", "hinge", "Gradient descent", "26", "chain rule"):
+    for topic in ("perceptron", "XOR", "ReLU", "hinge", "Gradient descent", "3-4-2", "chain rule"):
         assert topic in titles
     checks = {name for e in entries for s in e.lesson.steps for name in s.check}
     assert {"stop_reason", "train_accuracy_at_least", "test_accuracy_at_least", "diverged",
@@ -203,6 +203,7 @@ def test_cli_lists_the_lessons_with_their_steps():
     step = data[5]["steps"][0]
     assert step["network"] == "inline" and step["check"] == {"parameter_count": 26}
     assert step["noticed_when"] == "the network has 26 parameters" and "**" not in step["task"]
+    assert "26 parameters" in step["task"] and "[[" not in step["task"]  # the answers, plain
 
 
 def test_cli_says_which_lesson_file_is_broken(tmp_path):

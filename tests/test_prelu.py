@@ -135,12 +135,12 @@ def test_prelu_forward_and_gradients_match_torch_with_many_samples():
 def test_the_slopes_are_counted_in_the_parameter_arithmetic():
     g = Graph.chain([2, 4, 1], activation="prelu")
     dense = g.topological_order()[0][1]
-    assert g.param_count(dense) == (16, "2x4 + 4 + 4 = 16")
-    assert g.param_arithmetic() == "(2x4 + 4 + 4) + (4x1 + 1) = 21"
+    assert g.param_count(dense) == (16, "2×4 + 4 + 4 = 16")
+    assert g.param_arithmetic() == "(2×4 + 4 + 4) + (4×1 + 1) = 21"
     net = Network(g)
     assert net.n_params == 21 and net.n_weights == 12  # 8 + 4 weights; biases and slopes after
     g.set_params(dense, bias=False)
-    assert g.param_count(dense) == (12, "2x4 + 4 = 12")
+    assert g.param_count(dense) == (12, "2×4 + 4 = 12")
 
 
 def test_an_activation_node_refuses_prelu():

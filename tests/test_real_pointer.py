@@ -476,3 +476,27 @@ def test_help_keyboard_shortcuts_from_the_keyboard_is_a_tool_window_that_esc_clo
     app.key("Escape")
     app.wait_for("the shortcuts window closed", lambda d: not d["shortcuts"]["visible"] and d["window_active"],
                  "dialogs")
+
+
+def test_hovering_a_sample_value_label_tells_what_its_neuron_tells(app):
+    """Issue 18's teacher: the number beside a neuron said only f(a) when
+    hovered, the neuron itself its bias, a and f(a). Both say the same now."""
+    app.ask("example")
+    app.ask("step")
+    app.wait_for("weights after one step", lambda s: not s["running"] and s["weights"])
+    app.ask("pick_row", row=1)
+    app.wait_for("row 2 chosen", lambda s: s["learn"]["row"] == 1)
+    labels = app.wait_for("the sample's labels beside Dense 1", lambda a: len(a["labels"]) >= 2,
+                          "sample_labels")["labels"][:2]
+    geo = app.ask("geometry")
+    away = (geo["view"][0] + 8, geo["view"][1] + 8)  # an empty corner of the diagram
+    for lab in labels:
+        want = lab["neuron_tip"]
+        assert "bias b[" in want and "a = W x + b = " in want and "f(a) = " in want
+        for where in ("label", "neuron"):
+            x, y = lab[where]
+            app.xdotool(*app.goto(*away), "sleep", 0.3)
+            app.wait_for("no tool tip", lambda t: t["text"] == "", "tooltip")
+            app.xdotool(*app.goto(x, y), "sleep", 0.1, "mousemove", x + 1, y, "sleep", 0.1)
+            app.wait_for(f"the {where}'s tool tip", lambda t: t["text"] == want, "tooltip")
+    app.xdotool(*app.goto(*away))

@@ -37,10 +37,6 @@ from nnbuilder.cli.common import (
 )
 
 
-def _default_output(loss: str) -> str:
-    return {"bce": "sigmoid", "cross_entropy": "softmax", "hinge": "tanh"}.get(loss, "linear")
-
-
 def _parse_spec(spec: str) -> list[int]:
     parts = spec.split("-")
     try:
@@ -57,6 +53,7 @@ def _parse_spec(spec: str) -> list[int]:
 def cmd_new(args) -> int:
     from nnbuilder.core.model.graph import Graph
     from nnbuilder.core.files.modelfile import ModelDocument, save_model
+    from nnbuilder.core.functions.losses import LOSSES
 
     widths = _parse_spec(args.spec)
     loss = args.loss or ("bce" if widths[-1] == 1 else "cross_entropy")
@@ -65,7 +62,7 @@ def cmd_new(args) -> int:
         raise CliError(f"--features lists {len(features)} features but SPEC {args.spec!r} "
                        f"starts with {widths[0]} inputs")
     graph = Graph.chain(widths, activation=args.activation,
-                        output_activation=args.output_activation or _default_output(loss),
+                        output_activation=args.output_activation or LOSSES[loss].output,
                         loss=loss, bias=not args.no_bias, features=features)
     errors = graph.errors()
     if errors:
@@ -427,8 +424,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--activation", default="tanh", choices=list(ACTIVATIONS), metavar="A",
                    help="hidden activation (default tanh)")
     s.add_argument("--output-activation", choices=list(ACTIVATIONS), metavar="A",
-                   help="output activation (default: sigmoid for bce, softmax for "
-                        "cross_entropy, tanh for hinge, linear otherwise)")
+                   help="output activation (default: the one the loss is meant for: sigmoid "
+                        "for bce, softmax for cross_entropy, linear otherwise)")
     s.add_argument("--loss", choices=list(LOSSES), metavar="L",
                    help="bce for one output, cross_entropy for several (default)")
     s.add_argument("--no-bias", action="store_true", help="layers without bias terms")

@@ -1,33 +1,37 @@
-"""``nnbuilder explain``: one sample through a trained network, the loss of
+"""``nnbuilder explain``: one sample through a network (its trained weights,
+or untrained the initial ones its seed gives, as Train starts from), the loss of
 that sample, every node's pre-activation a, output f(a) and dL/da, every
 weight's gradient, and the chain rule of one weight with its numbers, in the
-lecture's letters (a = W x + b, f(a), dL/df x df/da x da/dw) (see :mod:`nnbuilder.core.teaching.explain`)."""
+lecture's letters (a = W x + b, f(a), dL/df · df/da · da/dw) (see :mod:`nnbuilder.core.teaching.explain`)."""
 from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 
-from nnbuilder.cli.common import CliError, add_data_arguments, read_data, trained_model
+from nnbuilder.cli.common import CliError, add_data_arguments, load_model_file, own_data, read_data
 
 __all__ = ["register", "cmd_explain"]
 
 
 def register(sub) -> None:
     s = sub.add_parser(
-        "explain", help="one sample through a trained model: loss, a/f(a)/dL/da, gradients, chain rule",
-        description="Run one data row through the model's trained weights and show the forward "
+        "explain", help="one sample through a model: loss, a/f(a)/dL/da, gradients, chain rule",
+        description="Run one data row through the model's trained weights (an untrained model: "
+                    "the initial weights its seed gives, those Train starts from) and show the forward "
                     "pass, the loss of that sample (n = 1, no regularization), each node's "
                     "pre-activation a = W x + b and output f(a) (Dense and Output nodes; the "
                     "others have only their output f), dL/da (dL/df for the nodes without "
                     "weights), the gradient of every weight and bias, and with --weight the "
                     "chain rule of one weight as the product of its local derivatives "
-                    "dL/df x df/da x da/dw, summed over the paths to the loss. "
+                    "dL/df · df/da · da/dw, summed over the paths to the loss. Without "
+                    "--dataset or --data: the data the model file names. "
                     "The --json keys keep the engine's names: z is a, a is f(a), delta is dL/da.")
     s.add_argument("model", metavar="MODEL.json")
-    add_data_arguments(s)
+    add_data_arguments(s, required=False)
     s.add_argument("--seed", type=int, metavar="S",
-                   help="with --dataset: the generator's seed (default: the model's, so the "
+                   help="the data generator's seed (default: the model's, so the "
                         "samples are those it was trained on)")
     s.add_argument("--row", type=int, required=True, metavar="I",
                    help="the I-th data row, 1-based (header not counted)")
@@ -60,23 +64,50 @@ def cmd_explain(args) -> int:
     from nnbuilder.core.teaching.explain import explain_sample, sample_of
     from nnbuilder.core.teaching.weightref import parse_weight
 
-    doc, net = trained_model(args.model)
+    doc = load_model_file(args.model)
+    net = _network(doc, args.model)
     try:
         ref = None if args.weight is None else parse_weight(args.weight, net)
     except NNBuilderError as e:
         raise CliError(f"--weight {e}") from None
-    _same_data_as_training(args, doc)
     seed = doc.seed if args.seed is None else args.seed
-    ds, _ = read_data(args, seed)
+    if args.dataset is None and args.data is None:
+        ds, spec = own_data(doc, args.model, args, seed)
+        args.source = spec.get("name") or (os.path.basename(spec["csv"]) if spec.get("csv") else "the model's data")
+    else:
+        _same_data_as_training(args, doc)
+        ds, spec = read_data(args, seed)
+        args.source = args.dataset or args.data
+    if doc.weights is None and net.standardize:  # as Train starts: the training rows' mean and std
+        from nnbuilder.core.engine.traindata import TrainData
+
+        stats = TrainData.from_dataset(ds, net, spec["split"], spec["seed"]).input_stats
+        if stats is not None:
+            net.set_input_stats(*stats)
     if not 1 <= args.row <= len(ds):
         raise CliError(f"--row {args.row} is out of range: the data has rows 1 to {len(ds)}")
     x_raw, target = sample_of(ds, net, args.row - 1)
     ex = explain_sample(net, x_raw, target, ref, row=args.row)
     if args.json:
-        print(json.dumps(_finite(ex.to_dict()), indent=1))
+        d = ex.to_dict()
+        if doc.weights is None:  # one more key: the weights are the initial ones of this seed
+            d["initial_weights_seed"] = doc.seed
+        print(json.dumps(_finite(d), indent=1))
         return 0
-    _print_text(args, ds, net, ex)
+    _print_text(args, ds, net, ex, None if doc.weights is not None else doc.seed)
     return 0
+
+
+def _network(doc, path: str):
+    """The model's network with its trained weights, or untrained the initial
+    weights drawn from its seed, exactly those Train starts from."""
+    from nnbuilder.core.errors import NNBuilderError
+    from nnbuilder.core.files.exports import exported_network
+
+    try:
+        return exported_network(doc, "explain")[0]
+    except NNBuilderError as e:
+        raise CliError(f"{path}: {e}") from None
 
 
 def _finite(v):
@@ -113,14 +144,15 @@ def _loss_place(net, ex) -> str:
     return text
 
 
-def _print_text(args, ds, net, ex) -> None:
+def _print_text(args, ds, net, ex, initial_seed: int | None) -> None:
     from nnbuilder.core.teaching.weightref import weight_label
     from nnbuilder.core.model.nodetypes import NODE_SPECS
 
     out = sys.stdout.write
-    source = args.dataset or args.data
     columns = ", ".join(f"{c} = {_g(v)}" for c, v in zip(ds.column_names, ex.x))
-    out(f"{args.model}, row {ex.row} of {source}: {columns}; target {_vector(ex.target)}\n")
+    out(f"{args.model}, row {ex.row} of {args.source}: {columns}; target {_vector(ex.target)}\n")
+    if initial_seed is not None:
+        out(f"untrained: the initial weights drawn from seed {initial_seed}, those Train starts from\n")
     out(f"loss of this sample ({net.loss.name}, n = 1, no regularization): {_g(ex.loss)}\n")
     out(_loss_place(net, ex) + "\n\n")
 
@@ -162,3 +194,5 @@ def _print_text(args, ds, net, ex) -> None:
     for f in w.factors:
         out(f"  {f.name:<{fw}}  {_g(f.value)}\n")
     out(w.text + "\n")
+    if w.note:
+        out(f"({w.note})\n")

@@ -49,6 +49,9 @@ class Loss:
     #: what the loss is drawn against (:data:`nnbuilder.core.teaching.curves.LOSS_AXES`):
     #: "error" y_hat - y, "margin" t x the score (t = 2y - 1), "probability" of the true class
     axis: str = "error"
+    #: the Output activation the loss is meant for (``nnbuilder new``'s default):
+    #: a probability for bce and cross_entropy, the raw score for the others
+    output: str = "linear"
 
 
 def _l2(z, a, y):
@@ -152,14 +155,14 @@ LOSSES: dict[str, Loss] = {
              grad_formula="clip(y_hat - y, -1, 1)", grad_numbers="clip({a} - {y}, -1, 1)"),
         Loss("hinge", _hinge, _hinge_grad, "L = max(0, 1 - t y_hat), t = 2y - 1 in {-1, +1}",
              "classification", threshold=0.0, axis="margin",
-             grad_formula="-t [t y_hat < 1]", grad_numbers="-{t} [{t} x {a} < 1]"),
+             grad_formula="-t [t y_hat < 1]", grad_numbers="-{t} [{t} · {a} < 1]"),
         Loss("bce", _bce, _bce_grad, "L = -(y ln y_hat + (1 - y) ln(1 - y_hat))",
-             "classification", fused="sigmoid", grad_logits=_logits_grad, axis="margin",
+             "classification", fused="sigmoid", grad_logits=_logits_grad, axis="margin", output="sigmoid",
              grad_formula="(y_hat - y) / (y_hat (1 - y_hat))",
-             grad_numbers="({a} - {y}) / ({a} x (1 - {a}))"),
+             grad_numbers="({a} - {y}) / ({a} · (1 - {a}))"),
         Loss("cross_entropy", _cross_entropy, _cross_entropy_grad,
              "L = -sum_k y_k ln softmax(z)_k", "classification", fused="softmax",
-             grad_logits=_logits_grad, axis="probability", grad_formula="-y / y_hat", grad_numbers="-{y} / {a}"),
+             grad_logits=_logits_grad, axis="probability", output="softmax", grad_formula="-y / y_hat", grad_numbers="-{y} / {a}"),
     )
 }
 

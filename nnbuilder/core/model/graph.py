@@ -376,8 +376,8 @@ class Graph:
         return widths
 
     def param_count(self, node_id: str) -> tuple[int, str]:
-        """Learnable parameters of one node and the arithmetic, e.g. ``(16, "3x4 + 4 = 16")``:
-        weights, biases, then a prelu layer's slopes (``"2x4 + 4 + 4 = 16"``)."""
+        """Learnable parameters of one node and the arithmetic (× the times sign), e.g. ``(16, "3×4 + 4 = 16")``:
+        weights, biases, then a prelu layer's slopes (``"2×4 + 4 + 4 = 16"``)."""
         node = self.node(node_id)
         if not NODE_SPECS[node.type].weighted:
             return 0, "0"
@@ -387,15 +387,15 @@ class Graph:
         extra = [units] * (bool(node.params["bias"]) + ACTIVATIONS[node.params["activation"]].learned)
         tail = "".join(f" + {k}" for k in extra)
         if fan_in is None:  # not connected yet: the count is not known
-            return 0, f"?x{units}{tail} = ?"
+            return 0, f"?×{units}{tail} = ?"
         n = fan_in * units + sum(extra)
-        return n, f"{fan_in}x{units}{tail} = {n}"
+        return n, f"{fan_in}×{units}{tail} = {n}"
 
     def total_params(self) -> int:
         return sum(self.param_count(n)[0] for n in self.nodes)
 
     def param_arithmetic(self) -> str:
-        """Total with its arithmetic, as the lecture writes it: ``(3x4 + 4) + (4x2 + 2) = 26``."""
+        """Total with its arithmetic, as the lecture writes it: ``(3×4 + 4) + (4×2 + 2) = 26``."""
         order, _ = self.topological_order()
         parts = [self.param_count(n)[1].split(" = ")[0] for n in order
                  if NODE_SPECS[self.nodes[n].type].weighted]

@@ -16,7 +16,8 @@ detached copy of the network, so a live network's buffers are untouched)::
     ex.gradient["output"]        # (dW (fan_in, units), db (units,) or None)
     ex.weight.factors            # (Factor(name, value), ...): their product is
     ex.weight.gradient           #   this weight's gradient
-    ex.weight.text               # "dL/dw = dL/df x df/da x da/dw = ... = -0.531"
+    ex.weight.text               # "dL/dw = dL/df · df/da · da/dw = ... = -0.531"
+    ex.weight.note               # sigmoid + bce: "dL/df · df/da = (y_hat - y) = ...", else ""
     ex.to_dict()                 # the JSON of `nnbuilder explain --json`
 
     ref = parse_weight("Dense 1:2:3", net)            # 1-based, as in the file's W;
@@ -25,7 +26,7 @@ detached copy of the network, so a live network's buffers are untouched)::
     ex.slope_gradient["dense1"]  # (units,) dL/dalpha of a prelu layer
     step_preview(net, X_batch, Y_batch, ref, lr=0.03, l2=cfg.l2)   # StepPreview:
     #   value, gradient (the batch objective's, regularized as the trainer
-    #   does), next_value = value - lr x gradient (plain SGD's step);
+    #   does), next_value = value - lr · gradient (plain SGD's step);
     #   X_batch (n, n_features) prepared as in TrainData, Y_batch encoded.
     #   With X_batch = net.prepare(x_raw[None]), Y_batch = target[None]: the
     #   step on this sample alone.
@@ -36,16 +37,18 @@ the input unit, ``col`` the unit; ``row`` None for a bias);
 model file's ``W`` is read. Dropout is the identity (inference mode), so the
 numbers are deterministic. The loss is the engine's
 (:mod:`nnbuilder.core.functions.losses`): ``l2`` is ``1/2 (y_hat - y)^2``, so
-for the lecture's ``y = w x`` the gradient reads ``(w x - y) x x``.
+for the lecture's ``y = w x`` the gradient reads ``(w x - y) · x``.
 
 Letters. The engine's names (``z``, ``a``, ``delta``, kept in the JSON)
 are the lecture's a (pre-activation, ``a = W x + b``), f(a) (the output) and
-dL/da; the text uses the lecture's. An Output weight's chain rule is
-``dL/df x df/da x da/dw`` (``dL/da x da/dw`` where the engine fuses the loss
-with the activation: sigmoid + bce, softmax + cross_entropy). A hidden
+dL/da; the text uses the lecture's, and ``·`` (:data:`TIMES`) as its times
+sign (x is the input). An Output weight's chain rule is
+``dL/df · df/da · da/dw``, also where the engine fuses the loss with a
+sigmoid (bce: the note says the first two combine to ``y_hat - y``);
+``dL/da · da/dw`` where they do not split (softmax). A hidden
 weight's is written out path by path: the sum over the units of the layers
-after it of ``dL/df_o x df_o/da_o x da_o/df_k x df_k/da_k x da_k/df_j x
-df_j/da_j x da_j/dw`` (``da_o/df_k`` is the weight ``w_ko``), when those
+after it of ``dL/df_o · df_o/da_o · da_o/df_k · df_k/da_k · da_k/df_j ·
+df_j/da_j · da_j/dw`` (``da_o/df_k`` is the weight ``w_ko``), when those
 layers form a plain chain and there are at most ``_TERMS_SHOWN`` paths;
 otherwise ``dL/df_j`` is one factor, the gradient arriving at f_j.
 A prelu unit's learned slope alpha_j has ``dL/dalpha_j = dL/df_j x
@@ -82,6 +85,7 @@ class WeightExplanation:
     gradient: float  # dL/dw of this sample, as the engine computes it
     factors: tuple[Factor, ...]  # their product is ``gradient``
     text: str  # the product written out with the numbers, one line
+    note: str = ""  # what two factors combine to, where the engine fuses them (sigmoid + bce)
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,8 @@ class Explanation:
                            "col": w.ref.col + 1, "value": w.value, "gradient": w.gradient,
                            "factors": [{"name": f.name, "value": f.value} for f in w.factors],
                            "text": w.text}
+            if w.note:  # one more key, only where there is something to say
+                d["weight"]["note"] = w.note
         return d
 
 
@@ -210,7 +216,7 @@ def _act_derivative(net: Network, plan: Plan, nid: str, col: int) -> float:
 
 def _upstream(net: Network, plan: Plan, nodes, nid: str, col: int) -> tuple[Factor, str]:
     """dL/df_j of unit ``col`` of ``nid`` as a factor, and its numbers: the
-    terms w_jm x dL/da_m when a single weighted node reads it (then the factor
+    terms w_jm · dL/da_m when a single weighted node reads it (then the factor
     is that sum), else its value (it came through other nodes too)."""
     value = float(plan.g[nid][0, col])
     readers = [m for m in net.order if nid in net.inputs[m]]
@@ -219,10 +225,54 @@ def _upstream(net: Network, plan: Plan, nodes, nid: str, col: int) -> tuple[Fact
         delta = nodes[readers[0]].delta
         numbers = _num(value)
         if W.shape[1] <= _TERMS_SHOWN:
-            numbers = " + ".join(f"{_num(W[col, m])} x {_num(delta[m])}" for m in range(W.shape[1]))
+            numbers = " + ".join(f"{_num(W[col, m])}{TIMES}{_num(delta[m])}" for m in range(W.shape[1]))
             numbers = f"({numbers})" if W.shape[1] > 1 else numbers
         return Factor("dL/df_j = sum_m w_jm dL/da_m", value), numbers
     return Factor("dL/df_j", value), _num(value)
+
+
+TIMES = " · "  # the times sign of every formula shown (x is the input)
+
+
+def _output_factors(net: Network, plan: Plan, nodes, o: int, sub: str = ""):
+    """The local derivatives of the loss at unit ``o`` of the Output as
+    (symbols, formulas, numbers, values): the lecture's dL/df and df/da, also
+    where the engine fuses the loss with the activation (sigmoid + bce: their
+    product is y_hat - y); dL/da alone where they do not split into one
+    factor per unit (softmax: every f depends on every a) or their numbers
+    would not multiply back to it (a saturated sigmoid). ``sub``: "_o" for a
+    path through a hidden unit."""
+    out_op, loss = plan.ops[net.output_id], plan.loss
+    a, y = float(out_op.a[0, o]), float(plan.y[0, o])
+    nums = dict(a=_num(a), y=_num(y), t=_num(2 * y - 1))
+    delta = float(nodes[net.output_id].delta[o])
+    if out_op.act.elementwise:
+        if plan.fused:
+            g = np.empty_like(out_op.a)
+            with np.errstate(all="ignore"):
+                loss.grad(out_op.z, out_op.a, plan.y, g)
+            dl_df = float(g[0, o])
+        else:
+            dl_df = float(plan.g_out[0, o])
+        gp = _act_derivative(net, plan, net.output_id, o)
+        if not plan.fused or (np.isfinite(dl_df) and abs(dl_df * gp - delta) <= 1e-9 * max(1.0, abs(delta))):
+            return ([f"dL/df{sub}", f"df{sub}/da{sub}"],
+                    [loss.grad_formula, f"{out_op.act.name}'(a{sub})"],
+                    [loss.grad_numbers.format(**nums), _num(gp)], [dl_df, gp])
+    if plan.fused:
+        return [f"dL/da{sub}"], [loss.logits_formula], [loss.logits_numbers.format(**nums)], [delta]
+    return [f"dL/da{sub}"], [f"dL/da{sub}"], [_num(delta)], [delta]
+
+
+def _combined(net: Network, plan: Plan, o: int, split: bool, sub: str = "") -> str:
+    """Where the engine fuses the loss with the Output's activation and the
+    lecture's two factors are shown: what their product comes to."""
+    if not (plan.fused and split):
+        return ""
+    op = plan.ops[net.output_id]
+    a, y = float(op.a[0, o]), float(plan.y[0, o])
+    return (f"dL/df{sub}{TIMES}df{sub}/da{sub} = {plan.loss.logits_formula} = ({_num(a)} - {_num(y)}) = "
+            f"{_num(a - y).strip('()')}: {op.act.name}'s slope cancels the denominator of {plan.loss.name}'s dL/df")
 
 
 _LETTERS = "klmnpqrs"  # the units of the layers after j (the Output's is o)
@@ -256,21 +306,9 @@ def _paths(net: Network, plan: Plan, nodes, nid: str, col: int):
     if int(np.prod(widths)) > _TERMS_SHOWN:
         return None
     letters = [*_LETTERS[:len(chain) - 1], "o"]
-    out_op, loss = plan.ops[net.output_id], plan.loss
     paths = []
     for units in np.ndindex(*widths):
-        o = units[-1]
-        a, y = float(out_op.a[0, o]), float(plan.y[0, o])
-        nums = dict(a=_num(a), y=_num(y), t=_num(2 * y - 1))
-        if plan.fused or not out_op.act.elementwise:
-            syms, forms = ["dL/da_o"], [loss.logits_formula if plan.fused else "dL/da_o"]
-            vals = [_num(nodes[net.output_id].delta[o]) if not plan.fused
-                    else loss.logits_numbers.format(**nums)]
-        else:
-            syms = ["dL/df_o", "df_o/da_o"]
-            forms = [loss.grad_formula, f"{out_op.act.name}'(a_o)"]
-            vals = [loss.grad_numbers.format(**nums),
-                    _num(_act_derivative(net, plan, net.output_id, o))]
+        syms, forms, vals, _ = _output_factors(net, plan, nodes, units[-1], "_o")
         # from the Output back towards j: da_u/df_v = w_vu, then df_v/da_v
         for k in range(len(chain) - 1, -1, -1):
             u, lu = units[k], letters[k]
@@ -289,7 +327,7 @@ def _paths(net: Network, plan: Plan, nodes, nid: str, col: int):
 
 def _explain_weight(net: Network, plan: Plan, nodes, ref: WeightRef) -> WeightExplanation:
     """The lecture's chain rule for one weight: dL/dw as the product of the
-    local derivatives dL/df x df/da x da/dw, summed over the paths to the
+    local derivatives dL/df · df/da · da/dw, summed over the paths to the
     loss, with every number."""
     if ref.node not in net.layout:
         raise NNBuilderError(f"node {ref.node!r} has no weights")
@@ -306,29 +344,22 @@ def _explain_weight(net: Network, plan: Plan, nodes, ref: WeightRef) -> WeightEx
     wname = "b" if ref.is_bias else "w"
     op = plan.ops[ref.node]
     act, delta = op.act, float(nodes[ref.node].delta[c])
+    note = ""
     if ref.node == net.output_id:
         last = Factor("da/db" if ref.is_bias else f"da/dw = {x_sym}", a_i)
         last_sym = "1" if ref.is_bias else x_sym
-        a, y = float(op.a[0, c]), float(plan.y[0, c])
-        nums = dict(a=_num(a), y=_num(y), t=_num(2 * y - 1))
-        if plan.fused:
-            factors = (Factor("dL/da", delta), last)
-            sym = f"{plan.loss.logits_formula} x {last_sym}"
-            numbers = f"{plan.loss.logits_numbers.format(**nums)} x {_num(a_i)}"
-        elif act.elementwise:
-            dl_df, gp = float(plan.g_out[0, c]), _act_derivative(net, plan, ref.node, c)
-            factors = (Factor("dL/df", dl_df), Factor("df/da", gp), last)
-            sym = f"{plan.loss.grad_formula} x {act.name}'(a) x {last_sym}"
-            numbers = f"{plan.loss.grad_numbers.format(**nums)} x {_num(gp)} x {_num(a_i)}"
-        else:  # softmax without its fused loss: dL/da_c mixes every unit's dL/df
-            factors = (Factor("dL/da = sum_k dL/df_k df_k/da", delta), last)
-            sym = f"sum_k dL/df_k df_k/da x {last_sym}"
-            numbers = f"{_num(delta)} x {_num(a_i)}"
-        head = " x ".join(f.name.split(" = ")[0] for f in factors)
+        syms, forms, vals, values = _output_factors(net, plan, nodes, c)
+        if len(syms) == 1 and not plan.fused:  # softmax without its fused loss: dL/da_c mixes every unit's dL/df
+            syms, forms = ["dL/da = sum_k dL/df_k df_k/da"], ["sum_k dL/df_k df_k/da"]
+        factors = (*(Factor(n, v) for n, v in zip(syms, values)), last)
+        sym = TIMES.join([*forms, last_sym])
+        numbers = TIMES.join([*vals, _num(a_i)])
+        head = TIMES.join(f.name.split(" = ")[0] for f in factors)
+        note = _combined(net, plan, c, len(syms) == 2)
     elif act.elementwise:
         last = Factor("da_j/db" if ref.is_bias else f"da_j/dw = {x_sym}", a_i)
         last_sym = "1" if ref.is_bias else x_sym
-        tail = f"df_j/da_j x da_j/d{wname}"
+        tail = f"df_j/da_j{TIMES}da_j/d{wname}"
         gp = _act_derivative(net, plan, ref.node, c)
         up, up_numbers = _upstream(net, plan, nodes, ref.node, c)
         factors = (Factor("dL/df_j", up.value), Factor("df_j/da_j", gp), last)
@@ -336,28 +367,31 @@ def _explain_weight(net: Network, plan: Plan, nodes, ref: WeightRef) -> WeightEx
         if found is not None:
             paths, letters = found
             over = "" if len(paths) == 1 else f"sum over ({', '.join(letters)}) of "
-            head = f"{over}{' x '.join(paths[0][0])} x {tail}"
-            sym = f"{over}{' x '.join(paths[0][1])} x {act.name}'(a_j) x {last_sym}"
-            tail_numbers = f"{_num(gp)} x {_num(a_i)}"
-            numbers = " + ".join(f"{' x '.join(vals)} x {tail_numbers}" for _, _, vals in paths)
+            head = f"{over}{TIMES.join(paths[0][0])}{TIMES}{tail}"
+            sym = f"{over}{TIMES.join(paths[0][1])}{TIMES}{act.name}'(a_j){TIMES}{last_sym}"
+            tail_numbers = f"{_num(gp)}{TIMES}{_num(a_i)}"
+            numbers = " + ".join(f"{TIMES.join(vals)}{TIMES}{tail_numbers}" for _, _, vals in paths)
+            outs = net.layout[net.output_id][2]
+            if outs == 1:  # one Output unit: what its two factors combine to, as for an Output weight
+                note = _combined(net, plan, 0, paths[0][0][:2] == ["dL/df_o", "df_o/da_o"], "_o")
         else:
-            head = f"dL/df_j x {tail}"
-            sym = f"{'(sum_m w_jm dL/da_m)' if up.name != 'dL/df_j' else 'dL/df_j'} x " \
-                  f"{act.name}'(a_j) x {last_sym}"
-            numbers = f"{up_numbers} x {_num(gp)} x {_num(a_i)}"
+            head = f"dL/df_j{TIMES}{tail}"
+            sym = f"{'(sum_m w_jm dL/da_m)' if up.name != 'dL/df_j' else 'dL/df_j'}{TIMES}" \
+                  f"{act.name}'(a_j){TIMES}{last_sym}"
+            numbers = f"{up_numbers}{TIMES}{_num(gp)}{TIMES}{_num(a_i)}"
     else:
         last = Factor("da_j/db" if ref.is_bias else f"da_j/dw = {x_sym}", a_i)
         factors = (Factor("dL/da_j", delta), last)
-        head = f"dL/da_j x da_j/d{wname}"
-        sym = f"dL/da_j x {'1' if ref.is_bias else x_sym}"
-        numbers = f"{_num(delta)} x {_num(a_i)}"
+        head = f"dL/da_j{TIMES}da_j/d{wname}"
+        sym = f"dL/da_j{TIMES}{'1' if ref.is_bias else x_sym}"
+        numbers = f"{_num(delta)}{TIMES}{_num(a_i)}"
     grad = _gradient_of(net, ref)
     text = f"dL/d{wname} = {head} = {sym} = {numbers} = {_num(grad).strip('()')}"
-    return WeightExplanation(ref, _value_of(net, ref), grad, factors, text)
+    return WeightExplanation(ref, _value_of(net, ref), grad, factors, text, note)
 
 
 def _explain_slope(net: Network, plan: Plan, nodes, ref: WeightRef) -> WeightExplanation:
-    """dL/dalpha of a prelu unit: dL/df x df/dalpha, df/dalpha = min(0, a)."""
+    """dL/dalpha of a prelu unit: dL/df · df/dalpha, df/dalpha = min(0, a)."""
     units = net.layout[ref.node][2]
     if ref.node not in net.slopes or not 0 <= ref.col < units:
         raise NNBuilderError(f"{ref} is not a learned slope of {net.nodes[ref.node].name!r}")
@@ -368,9 +402,9 @@ def _explain_slope(net: Network, plan: Plan, nodes, ref: WeightRef) -> WeightExp
         a, y = float(op.a[0, c]), float(plan.y[0, c])
         nums = dict(a=_num(a), y=_num(y), t=_num(2 * y - 1))
         factors = (Factor("dL/df", float(plan.g_out[0, c])), Factor("df/dalpha = min(0, a)", dfd))
-        head = "dL/df x df/dalpha"
-        sym = f"{plan.loss.grad_formula} x min(0, a)"
-        numbers = f"{plan.loss.grad_numbers.format(**nums)} x {_num(dfd)}"
+        head = f"dL/df{TIMES}df/dalpha"
+        sym = f"{plan.loss.grad_formula}{TIMES}min(0, a)"
+        numbers = f"{plan.loss.grad_numbers.format(**nums)}{TIMES}{_num(dfd)}"
     else:
         up, up_numbers = _upstream(net, plan, nodes, ref.node, c)
         factors = (Factor("dL/df_j", up.value), Factor("df_j/dalpha_j = min(0, a_j)", dfd))
@@ -378,13 +412,13 @@ def _explain_slope(net: Network, plan: Plan, nodes, ref: WeightRef) -> WeightExp
         if found is not None:
             paths, letters = found
             over = "" if len(paths) == 1 else f"sum over ({', '.join(letters)}) of "
-            head = f"{over}{' x '.join(paths[0][0])} x df_j/dalpha_j"
-            sym = f"{over}{' x '.join(paths[0][1])} x min(0, a_j)"
-            numbers = " + ".join(f"{' x '.join(vals)} x {_num(dfd)}" for _, _, vals in paths)
+            head = f"{over}{TIMES.join(paths[0][0])}{TIMES}df_j/dalpha_j"
+            sym = f"{over}{TIMES.join(paths[0][1])}{TIMES}min(0, a_j)"
+            numbers = " + ".join(f"{TIMES.join(vals)}{TIMES}{_num(dfd)}" for _, _, vals in paths)
         else:
-            head = "dL/df_j x df_j/dalpha_j"
-            sym = f"{'(sum_m w_jm dL/da_m)' if up.name != 'dL/df_j' else 'dL/df_j'} x min(0, a_j)"
-            numbers = f"{up_numbers} x {_num(dfd)}"
+            head = f"dL/df_j{TIMES}df_j/dalpha_j"
+            sym = f"{'(sum_m w_jm dL/da_m)' if up.name != 'dL/df_j' else 'dL/df_j'}{TIMES}min(0, a_j)"
+            numbers = f"{up_numbers}{TIMES}{_num(dfd)}"
     grad = _gradient_of(net, ref)
     text = f"dL/dalpha = {head} = {sym} = {numbers} = {_num(grad).strip('()')}"
     return WeightExplanation(ref, _value_of(net, ref), grad, factors, text)
@@ -396,7 +430,7 @@ class StepPreview:
     value: float  # the weight now
     gradient: float  # of the batch objective (data loss + regularization)
     lr: float
-    next_value: float  # value - lr x gradient: what plain SGD's next step makes it
+    next_value: float  # value - lr · gradient: what plain SGD's next step makes it
     loss: float  # the batch's data loss (mean over its rows)
 
 
@@ -404,7 +438,7 @@ def batch_gradient(network: Network, X, Y, l1: float = 0.0, l2: float = 0.0):
     """(data loss, ``{id: (dW, db or None)}``) of the batch ``X`` ``(n,
     n_features)`` (prepared, as TrainData holds it), ``Y`` ``(n, n_outputs)``
     (encoded): the gradient of the mean loss plus the regularization the
-    trainer adds to weights (never biases): ``l2 x W + l1 x sign(W)``.
+    trainer adds to weights (never biases): ``l2 · W + l1 · sign(W)``.
     Dropout is off, so the result is deterministic."""
     net, loss = _batch(network, X, Y, l1, l2)
     return loss, {nid: (dW.copy(), None if db is None else db.copy())

@@ -35,8 +35,8 @@ from ..resources import resource
 from ..files.schema import first_error
 from ..engine.config import TRAIN_CONSTRAINTS, TrainConfig
 
-__all__ = ["LESSON_FORMAT", "ACTIONS", "CHECKS", "Facts", "Lesson", "LessonEntry", "LessonError",
-           "Step", "lesson_entries", "lesson_schema", "load_lesson", "text_html", "text_plain"]
+__all__ = ["LESSON_FORMAT", "ACTIONS", "CHECKS", "Answers", "Facts", "Lesson", "LessonEntry", "LessonError",
+           "Step", "lesson_entries", "lesson_schema", "load_lesson", "step_html", "text_html", "text_plain"]
 
 LESSON_FORMAT = "nnbuilder-lesson"
 LESSON_VERSION = 1
@@ -175,6 +175,8 @@ class Check:
     test: Callable[[Facts, Any], bool]
     needs: str | None = None  # a costly fact it reads ("correct", "dead_units")
     node: bool = False  # the argument names a node of the step's network
+    #: what it says in quiz mode, when its argument is an answer the class is asked for
+    says_hidden: Callable[[Any], str] | None = None
 
 
 def _at_least(value: float, bound: float) -> bool:
@@ -220,7 +222,8 @@ CHECKS: dict[str, Check] = {
         node=True),
     "parameter_count": Check(
         _COUNT, lambda v: f"the network has {v} parameters",
-        lambda f, v: f.parameter_count == v),
+        lambda f, v: f.parameter_count == v,
+        says_hidden=lambda v: "the network has the number of parameters asked for (hidden in quiz mode)"),
     "epochs_at_least": Check(
         _COUNT, lambda v: f"{v:,} epoch{'s are' if v != 1 else ' is'} trained",
         lambda f, v: f.epoch >= v),
@@ -254,9 +257,12 @@ CHECKS: dict[str, Check] = {
 }
 
 
-def check_results(checks: dict, facts: Facts) -> list[tuple[str, bool]]:
-    """(what each check says, whether it holds) for a step's ``checks``."""
-    return [(CHECKS[name].says(arg), bool(CHECKS[name].test(facts, arg))) for name, arg in checks.items()]
+def check_results(checks: dict, facts: Facts, quiz: bool = False) -> list[tuple[str, bool]]:
+    """(what each check says, whether it holds) for a step's ``checks``;
+    ``quiz``: without the answers the class is asked for (the parameter count)."""
+    def says(check: Check, arg) -> str:
+        return check.says_hidden(arg) if quiz and check.says_hidden else check.says(arg)
+    return [(says(CHECKS[name], arg), bool(CHECKS[name].test(facts, arg))) for name, arg in checks.items()]
 
 
 def needed_facts(checks: dict) -> set[str]:
@@ -325,8 +331,9 @@ def lesson_schema() -> dict:
         "properties": {
             "title": {"type": "string", "minLength": 1, "maxLength": 80},
             "text": {**text, "description": "Paragraphs split by a blank line; **bold**, *italic*, "
-                                            "`code` and lines starting with '- ' as a list."},
-            "task": {**text, "description": "What the student does; shown under the text."},
+                                            "`code`, lines starting with '- ' as a list and [[an answer]] "
+                                            "(quiz mode shows '?' until revealed)."},
+            "task": {**text, "description": "What the student does; shown under the text (same markup)."},
             "network": {"anyOf": [{"type": "string", "pattern": "^[A-Za-z0-9_-]+$"},
                                   {"type": "object", "required": ["graph"]}],
                         "description": "An example's name in resources/examples, or a model file's "
@@ -453,28 +460,57 @@ def lesson_entries(folder: str | os.PathLike | None = None) -> list[LessonEntry]
 _INLINE = [(re.compile(r"`([^`]+)`"), r"<code>\1</code>"),
            (re.compile(r"\*\*(.+?)\*\*"), r"<b>\1</b>"),
            (re.compile(r"\*(.+?)\*"), r"<i>\1</i>")]
+#: An answer the class is asked for ("[[26]]"): shown as it is, or in quiz
+#: mode as a "?" link (``answer:N``, N counting a step's answers from 0).
+ANSWER = re.compile(r"\[\[(.+?)\]\]")
+ANSWER_LINK = "answer:"
+HIDDEN_ANSWER = "?"
 
 
-def _inline(text: str) -> str:
+@dataclass
+class Answers:
+    """How a step's answers are shown: all, or (``hidden``) only those revealed."""
+
+    hidden: bool = False
+    revealed: set = field(default_factory=set)
+    count: int = 0  # answers met so far in this step's text
+
+    def html(self, inner: str) -> str:
+        n, self.count = self.count, self.count + 1
+        if self.hidden and n not in self.revealed:
+            return f"<a href='{ANSWER_LINK}{n}' title='Show the answer'><b>{HIDDEN_ANSWER}</b></a>"
+        return inner
+
+
+def _inline(text: str, answers: Answers) -> str:
     out = escape(text, quote=False)
     for pattern, html in _INLINE:
         out = pattern.sub(html, out)
-    return out
+    return ANSWER.sub(lambda m: answers.html(m.group(1)), out)
 
 
-def text_html(text: str) -> str:
+def text_html(text: str, answers: Answers | None = None) -> str:
     """A step's light markup as HTML: paragraphs (blank lines), '- ' lists,
-    **bold**, *italic*, `code`."""
+    **bold**, *italic*, `code`, and [[answers]] (hidden as "?" links when
+    ``answers`` says so; pass the same one for the text and the task)."""
+    answers = answers if answers is not None else Answers()
     parts = []
     for para in re.split(r"\n\s*\n", text.strip()):
         lines = [ln.strip() for ln in para.splitlines()]
         if all(ln.startswith("- ") for ln in lines):
-            parts.append("<ul>" + "".join(f"<li>{_inline(ln[2:])}</li>" for ln in lines) + "</ul>")
+            parts.append("<ul>" + "".join(f"<li>{_inline(ln[2:], answers)}</li>" for ln in lines) + "</ul>")
         else:
-            parts.append(f"<p>{_inline(' '.join(lines))}</p>")
+            parts.append(f"<p>{_inline(' '.join(lines), answers)}</p>")
     return "".join(parts)
 
 
+def step_html(step: "Step", answers: Answers | None = None) -> str:
+    """A step's text, then what the student does, as the Lessons panel shows them."""
+    answers = answers if answers is not None else Answers()
+    return text_html(step.text, answers) + (text_html(f"**Your turn:** {step.task}", answers) if step.task else "")
+
+
 def text_plain(text: str) -> str:
-    """A step's text without its markup (for a terminal)."""
-    return re.sub(r"\*\*(.+?)\*\*|\*(.+?)\*|`([^`]+)`", lambda m: next(g for g in m.groups() if g), text.strip())
+    """A step's text without its markup (for a terminal; answers shown)."""
+    return re.sub(r"\*\*(.+?)\*\*|\*(.+?)\*|`([^`]+)`", lambda m: next(g for g in m.groups() if g),
+                  ANSWER.sub(r"\1", text.strip()))

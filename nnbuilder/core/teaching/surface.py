@@ -115,7 +115,7 @@ class Curve:
     current_loss: float  # the data loss now
     slope: float  # dL/dw at ``current``: the engine's gradient of the data loss
     objective_slope: float  # slope + the penalty's gradient (what the update uses)
-    next_value: float | None = None  # w - lr x objective_slope: plain SGD's step over the whole batch
+    next_value: float | None = None  # w - lr · objective_slope: plain SGD's step over the whole batch
     next_loss: float | None = None  # the data loss there (``next_value`` is one of ``values``)
 
     def loss_of(self, w) -> np.ndarray:
@@ -325,7 +325,7 @@ class LossSurface:
         around the current value and ``include``) at ``points`` even steps, plus
         the current value and the ``include`` values (e.g. a training path)
         within that range. With ``lr``, also where plain SGD over the whole
-        batch steps next (``w - lr x`` the objective's slope; the range grows
+        batch steps next (``w - lr ·`` the objective's slope; the range grows
         to take it in unless it is more than 50 ranges away)."""
         return _finish(self.curve_steps(ref, lo, hi, points, include, lr=lr))
 

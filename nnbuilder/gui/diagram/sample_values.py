@@ -5,13 +5,14 @@ sign and size as the weights are (blue positive, orange negative).
 A node too wide to show its neurons, or one without its own units (Add,
 Concatenate, Activation, Dropout), gets one line under its header with the
 first values. Labels are children of their node item: they move with it and
-go when it goes.
+go when it goes. Hovering a neuron's label tells what hovering the neuron
+does (the scene's ``neuron_text``: its bias, a and f(a) of the sample).
 """
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QGuiApplication, QPainter, QPalette, QPen
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QGuiApplication, QPainter, QPainterPath, QPalette, QPen
 from PySide6.QtWidgets import QGraphicsItem
 
 from .items import NEURON_R, NodeItem
@@ -43,6 +44,8 @@ class SampleValues(QGraphicsItem):
         self.highlight: int | None = None  # a unit the chain-rule panel is about
         self.setZValue(5)
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.setAcceptHoverEvents(True)  # each label's tool tip is its neuron's
+        self._tip_label: int | None = None
         self.font = QFont()
         self.font.setPointSizeF(7.5)
 
@@ -50,8 +53,39 @@ class SampleValues(QGraphicsItem):
         self.prepareGeometryChange()
         self.values = np.asarray(values, dtype=np.float64).ravel()
         self.kind, self.highlight = kind, highlight
+        self._tip_label = None
         self.setToolTip(self._tooltip())
         self.update()
+
+    def shape(self) -> QPainterPath:
+        """The labels (or the one summary line), not the neurons beside them:
+        a neuron under the pointer keeps its own tool tip."""
+        path = QPainterPath()
+        for rect in self._label_rects() or [self._summary_rect()]:
+            path.addRect(rect)
+        return path
+
+    def _summary_rect(self) -> QRectF:
+        return QRectF(4, HEADER + 2, self.node.size[0] - 8, LABEL_H)
+
+    def label_at(self, pos: QPointF) -> int | None:
+        """The unit whose label is at ``pos`` (item coordinates), or None."""
+        return next((i for i, r in enumerate(self._label_rects()) if r.contains(pos)), None)
+
+    def hoverMoveEvent(self, event):
+        i = self.label_at(event.pos())
+        if i != self._tip_label:
+            self._tip_label = i
+            scene = self.scene()
+            self.setToolTip(scene.neuron_text(self.node.node_id, i)
+                            if i is not None and hasattr(scene, "neuron_text") else self._tooltip())
+        super().hoverMoveEvent(event)
+
+    def hoverLeaveEvent(self, event):
+        if self._tip_label is not None:
+            self._tip_label = None
+            self.setToolTip(self._tooltip())
+        super().hoverLeaveEvent(event)
 
     def _tooltip(self) -> str:
         name = "f(a), the output," if self.kind == "a" else "∂L/∂a"
@@ -88,7 +122,7 @@ class SampleValues(QGraphicsItem):
             w = self.node.size[0] - 8
             fm = QFontMetricsF(self.font)
             line = fm.elidedText(line, Qt.TextElideMode.ElideRight, w - 6)
-            rect = QRectF(4, HEADER + 2, w, LABEL_H)
+            rect = self._summary_rect()
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(pal.color(QPalette.ColorRole.Base))
             painter.drawRoundedRect(rect, 3, 3)

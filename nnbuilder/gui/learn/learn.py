@@ -259,6 +259,7 @@ class LearnController(QObject):
                  "<p>∂L/∂w by the chain rule, factor by factor:</p>",
                  f"<table cellspacing='0' cellpadding='2'>{factors}</table>",
                  f"<p><code>{escape(w['text'])}</code></p>",
+                 *([f"<p><i>{escape(w['note'])}</i></p>"] if w.get("note") else []),
                  f"<p>∂L/∂w = <b>{value_text(w['gradient'])}</b></p>"]
         if OPTIMIZERS[cfg.optimizer].from_errors:
             lines.append(self._rule_html(ex, w, cfg.lr))

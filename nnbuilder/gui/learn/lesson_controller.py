@@ -20,9 +20,9 @@ from typing import Callable
 from PySide6.QtCore import QObject, QTimer
 
 from nnbuilder.core.errors import NNBuilderError
-from nnbuilder.core.teaching.lessons import (ACTIONS, Facts, Lesson, LessonError, check_results, each,
-                                    lesson_entries, needed_facts, text_html)
-from nnbuilder.core.teaching.lesson_play import weighed
+from nnbuilder.core.teaching.lessons import (ACTIONS, Answers, Facts, Lesson, LessonError, check_results, each,
+                                    lesson_entries, needed_facts, step_html)
+from nnbuilder.core.teaching.lesson_play import step_model, weighed
 from nnbuilder.core.engine.config import TrainConfig
 
 from ..data.data_controller import DataController
@@ -97,6 +97,8 @@ class LessonController(QObject):
         self.done: set[int] = set()  # steps noticed (they stay done)
         self.finished: set[str] = set()  # lessons gone through to the end
         self.start_seed = 0
+        self.quiz = False  # quiz mode: the step's [[answers]] are "?" until revealed
+        self.revealed: set[int] = set()  # the answers of this step revealed one by one
         self.diverged = False
         self.note = ""  # why the step could not be set up, if it could not
         self._document = None  # the document the lesson loaded last
@@ -110,12 +112,32 @@ class LessonController(QObject):
         panel.nextRequested.connect(self.next)
         panel.backRequested.connect(self.back)
         panel.listRequested.connect(self.stop)
+        panel.answerRequested.connect(self.reveal)
 
     def document_replaced(self) -> None:
         """The window holds another document. One the lesson did not load
         (New, Open, an import) ends the lesson: its steps are about its own network."""
         if self.lesson is not None and not self._loading:
             self.stop()
+
+    def set_quiz(self, on: bool) -> None:
+        """View > Quiz mode: the step's answers (a parameter count, an outcome)
+        hidden as "?" links, each revealed by a click, all by leaving quiz mode."""
+        self.quiz = bool(on)
+        self.revealed = set()
+        if self.lesson is not None:
+            self._show_text()
+            self.poll()
+
+    def reveal(self, n: int) -> None:
+        """The teacher reveals answer ``n`` of the step."""
+        self.revealed.add(n)
+        if self.lesson is not None:
+            self._show_text()
+
+    def _show_text(self) -> None:
+        step = self.lesson.steps[self.index]
+        self.view.show_text(step_html(step, Answers(self.quiz, self.revealed)))
 
     def load_list(self) -> None:
         """Read the lessons folder again (a teacher may have added a file)."""
@@ -163,9 +185,9 @@ class LessonController(QObject):
         self.timer.stop()  # nothing is noticed while the step is set up (a save dialog may wait)
         self.index = index
         step = lesson.steps[index]
-        html = text_html(step.text) + (text_html(f"**Your turn:** {step.task}") if step.task else "")
-        self.view.show_step(lesson.title, index + 1, len(lesson.steps), step.title, html,
-                            index == 0, index + 1 == len(lesson.steps))
+        self.revealed = set()
+        self.view.show_step(lesson.title, index + 1, len(lesson.steps), step.title,
+                            step_html(step, Answers(self.quiz)), index == 0, index + 1 == len(lesson.steps))
         self.view.show_progress([], False, "Setting up this step…")  # no "Done" of the step shown before
         self.note = ""
         try:
@@ -199,10 +221,25 @@ class LessonController(QObject):
         with self.run.document.macro(f"Lesson: {step.title}"):
             if step.data is not None:  # as the Training panel picks a dataset, with its defaults
                 self.data.panel_changed(step.dataset())
+            own = self._own_training()
+            if own is not None:  # nothing the student or another lesson set in between carries over
+                reason = self.run.document.set_training(own.to_dict(), mergeable=False)
+                if reason:
+                    raise NNBuilderError(reason)
             for name, value in step.set.items():
                 APPLY[name](self, value)
         if model is not None:  # the lesson's own network as the step sets it up: nothing to save
             self.run.document.undo_stack.setClean()
+
+    def _own_training(self) -> TrainConfig | None:
+        """The training settings this step starts from: those of the network the
+        lesson loaded last (its file's, else the defaults), then what each step
+        up to this one sets, as :func:`~nnbuilder.core.teaching.lesson_play.step_model`
+        plays it (None: no step so far loads a network)."""
+        try:
+            return step_model(self.lesson, self.index).training
+        except LessonError:
+            return None
 
     def output_id(self) -> str:
         outs = self.run.document.graph.nodes_of_type("output")
@@ -218,11 +255,11 @@ class LessonController(QObject):
             return
         step = self.lesson.steps[self.index]
         if self.index in self.done or not step.check:
-            results = [(text, True) for text, _ in check_results(step.check, Facts())]
+            results = [(text, True) for text, _ in check_results(step.check, Facts(), self.quiz)]
             self.view.show_progress(results, True, self.note)
             self.timer.stop()  # a done step stays done: nothing more to look at
             return
-        results = check_results(step.check, self.facts(needed_facts(step.check)))
+        results = check_results(step.check, self.facts(needed_facts(step.check)), self.quiz)
         if all(ok for _, ok in results):
             self.done.add(self.index)
         self.view.show_progress(results, self.index in self.done, self.note)

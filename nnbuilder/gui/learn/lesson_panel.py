@@ -14,6 +14,8 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem
                                QStackedWidget, QStyle, QStyledItemDelegate, QTextBrowser, QToolButton,
                                QVBoxLayout, QWidget)
 
+from nnbuilder.core.teaching.lessons import ANSWER_LINK
+
 from ..widgets.follows_theme import FollowsTheme
 
 LIST_HINT = ("Each lesson walks you through one idea of the lecture in the app itself: it loads "
@@ -58,10 +60,11 @@ class TitleFirst(QStyledItemDelegate):
 
 
 class LessonPanel(FollowsTheme, QWidget):
-    """``lessonChosen(id)``, ``backRequested()``, ``nextRequested()``,
-    ``listRequested()`` (Skip is Next before the step is done)."""
+    """``lessonChosen(id)``, ``answerRequested(n)``, ``backRequested()``,
+    ``nextRequested()``, ``listRequested()`` (Skip is Next before the step is done)."""
 
     lessonChosen = Signal(str)
+    answerRequested = Signal(int)  # a "?" of quiz mode clicked: reveal that answer of the step
     backRequested = Signal()
     nextRequested = Signal()
     listRequested = Signal()
@@ -105,6 +108,7 @@ class LessonPanel(FollowsTheme, QWidget):
         self.text = QTextBrowser()
         self.text.setObjectName("lessonText")
         self.text.setOpenLinks(False)
+        self.text.anchorClicked.connect(self._link)
         self.waiting = QLabel()
         self.waiting.setObjectName("lessonWaiting")
         self.waiting.setWordWrap(True)
@@ -207,6 +211,18 @@ class LessonPanel(FollowsTheme, QWidget):
         self.text.setHtml(html)
         self.back_button.setEnabled(not first)
         self.next_button.setText("Finish" if last else "Next ▸")
+
+    def show_text(self, html: str) -> None:
+        """The step's text again (an answer revealed), where it was scrolled to."""
+        bar = self.text.verticalScrollBar()
+        at = bar.value()
+        self.text.setHtml(html)
+        bar.setValue(at)
+
+    def _link(self, url) -> None:
+        text = url.toString()
+        if text.startswith(ANSWER_LINK) and text[len(ANSWER_LINK):].isdigit():
+            self.answerRequested.emit(int(text[len(ANSWER_LINK):]))
 
     def show_progress(self, results: list[tuple[str, bool]], done: bool, note: str = "") -> None:
         """``results``: (what a check says, whether it holds); ``done``: noticed (or nothing to notice)."""

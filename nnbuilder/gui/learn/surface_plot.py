@@ -287,7 +287,7 @@ class SurfacePlot(BasePlot):
 
 # ------------------------------------------------------------------ captions
 def next_step_shown(config) -> bool:
-    """Plain SGD (no momentum): the next step is -lr x the slope, which the view can show."""
+    """Plain SGD (no momentum): the next step is -lr · the slope, which the view can show."""
     return getattr(config, "optimizer", None) == "sgd" and not getattr(config, "momentum", 0.0) \
         and getattr(config, "lr", None) is not None
 
@@ -313,7 +313,7 @@ def curve_caption(c, name: str, step, shown: int, kept: int, config, rows: int,
            f"The dashed orange line is the tangent at w = {c.current:.6g}: its slope "
            f"{c.slope:.6g} is the gradient dL/dw.\n"
            + (f"Plain SGD over the whole batch (lr {config.lr:g}) steps against the slope, to "
-              f"w = {c.current:.6g} - {config.lr:g} x {c.objective_slope:.6g} = {nxt_w:.6g} (the hollow point).\n"
+              f"w = {c.current:.6g} - {config.lr:g} × {c.objective_slope:.6g} = {nxt_w:.6g} (the hollow point).\n"
               if plain_sgd else "")
            + f"Points: w after each of the last {shown} steps drawn; the height of each is the "
            "loss at that w with the other weights as they are now (what a one-weight slice can show)."

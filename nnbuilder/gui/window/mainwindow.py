@@ -414,6 +414,7 @@ class MainWindow(FollowsTheme, QMainWindow):
         self.inspector.set_counts_hidden(self.quiz)
         self.scene.set_counts_hidden(self.quiz)
         self.curves.set_scores_hidden(self.quiz)
+        self.lessons.set_quiz(self.quiz)  # the lesson's answers too
         settings().setValue("quiz", self.quiz)
 
     def set_theme(self, mode: str) -> None:
