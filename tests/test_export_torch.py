@@ -117,17 +117,20 @@ def sign_csv(path, n=40, seed=3):
 
 
 def test_an_untrained_export_holds_the_weights_train_starts_from(tmp_path, capsys):
-    """`nnbuilder train --epochs 0` writes the weights training starts from:
-    the script's Net() and the ONNX file hold exactly those."""
+    """The weights `nnbuilder train` starts from (its Trainer, as the CLI
+    builds it): the script's Net() and the ONNX file hold exactly those."""
+    from nnbuilder.core.engine.traindata import TrainData
+    from nnbuilder.core.engine.trainer import Trainer
+
     data = tmp_path / "d.csv"
     sign_csv(data)
     g = Graph.chain([2, 5, 3, 1], activation="tanh", output_activation="sigmoid", loss="bce")
     g.set_params(g.nodes_of_type("dense")[0].id, initializer="he_normal")
-    m, start = tmp_path / "m.json", tmp_path / "start.json"
+    m = tmp_path / "m.json"
     save_model(m, ModelDocument(g, seed=7))
-    assert main(["train", str(m), "--data", str(data), "--target", "sign", "--epochs", "0",
-                 "-o", str(start)]) == 0
-    begin = load_model(start).weights
+    net = Network(g)
+    Trainer(net, TrainData.from_dataset(load_csv(str(data), "sign"), net, 0.5, 7), TrainConfig(), seed=7)
+    begin = net.get_weights()
     for fmt in ("torch", "onnx"):
         assert main(["export", str(m), "--format", fmt, "-o", str(tmp_path / f"net.{'py' if fmt == 'torch' else fmt}")]) == 0
     module = load_script(tmp_path / "net.py")
