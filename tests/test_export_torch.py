@@ -269,3 +269,41 @@ def test_a_regression_reports_the_r2_numpy_computes(tmp_path):
     with pytest.raises(SystemExit, match=r"row 3, column 'target': 'high' is not a finite number "
                                          r"\(a regression target must be numeric\)"):
         module.train(["--data", str(data), "--target", "target", "-o", str(tmp_path / "never.json")])
+
+
+def test_an_untrained_standardizing_design_gets_its_statistics_from_the_training_rows(tmp_path, capsys):
+    """A design exported before training has no input statistics: the script
+    computes the mean and std of the rows it trains on (nnbuilder's split,
+    its population std), says so, and takes nnbuilder's own steps from there."""
+    rng = np.random.default_rng(11)
+    X = rng.normal(0, 1, (120, 3)) * [100.0, 0.01, 5.0] + [1000.0, 0.0, -3.0]
+    y = (X[:, 0] - 1000 + 500 * X[:, 1] > 0).astype(int)
+    data = tmp_path / "scaled.csv"
+    with open(data, "w") as fh:
+        fh.write("a,b,c,label\n")
+        for row, t in zip(X.tolist(), y.tolist()):
+            fh.write(",".join(map(repr, row)) + f",{t}\n")
+    g = Graph.chain([3, 4, 1], activation="tanh", output_activation="sigmoid", loss="bce")
+    g.set_params("input", normalize="standardize")
+    m, ours, theirs = tmp_path / "m.json", tmp_path / "ours.json", tmp_path / "theirs.json"
+    save_model(m, ModelDocument(g, training=TrainConfig(lr=0.1, batch_size=1000), seed=4))
+    assert main(["export", str(m), "--format", "torch", "-o", str(tmp_path / "net.py")]) == 0
+    module = load_script(tmp_path / "net.py")
+    header = " ".join(module.__doc__.split())
+    assert "computes them from the rows it trains on" in header, header
+    capsys.readouterr()
+    module.train(["--data", str(data), "--target", "label", "--val-split", "0.25", "--epochs", "3",
+                  "--dtype", "float64", "-o", str(theirs)])
+    said = capsys.readouterr().out
+    assert "standardized with the mean and std of the 90 training rows, computed here" in said, said
+    assert main(["train", str(m), "--data", str(data), "--target", "label", "--split", "0.75",
+                 "--epochs", "3", "-o", str(ours)]) == 0
+    a, b = load_model(ours).weights, load_model(theirs).weights
+    # the statistics, from NumPy: nnbuilder's split (a permutation of seed 4, 90 training rows)
+    train_rows = np.sort(np.random.default_rng(4).permutation(120)[:90])
+    np.testing.assert_allclose(b["input"]["mean"], X[train_rows].mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(b["input"]["std"], X[train_rows].std(axis=0), rtol=1e-12)
+    for nid in a:  # full batches from the same start: nnbuilder's steps
+        for key in a[nid]:
+            np.testing.assert_allclose(b[nid][key], a[nid][key], rtol=0, atol=1e-12, err_msg=f"{nid}.{key}")
+    assert np.abs(a["output"]["W"] - module.Net().weights()["output"]["W"]).max() > 1e-3  # it trained
