@@ -39,7 +39,7 @@ from threadpoolctl import threadpool_limits
 from nnbuilder.core.resources import resource_root
 
 from ..run.curves import CurvesPanel, LayerPlot
-from ..data.data_controller import DataController
+from ..data.data_controller import DataController, spec_title
 from ..diagram.commands import weight_name
 from ..diagram.document import Document
 from .animation import AnimationExport
@@ -221,6 +221,7 @@ class MainWindow(QMainWindow):
         data.dataChanged.connect(lambda: self.inspector.set_columns(
             data.dataset.column_names if data.dataset is not None else []))
         self.files.saved.connect(self._update_title)
+        data.dataChanged.connect(self._update_title)  # the title names the data
         self.files.dataFileDropped.connect(self.imports.import_data)
         self.scene.selectionChanged.connect(self._selection_changed)
         self.palette_list.addRequested.connect(self._add_at_center)
@@ -315,7 +316,9 @@ class MainWindow(QMainWindow):
         return doc.title
 
     def _update_title(self, *_) -> None:
-        self.setWindowTitle(f"{self.document_name()}[*] — nnbuilder")
+        """The file (or Untitled, or the example) and the data it trains on."""
+        data = spec_title(self.document.dataset) if self.document.dataset else ""
+        self.setWindowTitle(f"{self.document_name()}{f' · data: {data}' if data else ''}[*] — nnbuilder")
         self.setWindowModified(self.document.modified)
 
     def validate(self) -> list:
