@@ -43,3 +43,42 @@ def test_a_layer_added_with_output_selected_goes_before_it_in_one_step(qtbot, wi
     w.document.undo_stack.undo()
     assert new not in g.nodes and sorted((e.source, e.target) for e in g.edges) == edges
     assert {n: g.nodes[n].position for n in g.nodes} == positions
+
+
+def test_an_onnx_import_gives_the_layer_plots_the_new_networks_layers_and_axes(
+        qtbot, window, tmp_path, capsys):
+    import onnx
+    from onnx import numpy_helper
+
+    from nnbuilder.cli import main
+    from test_gui_run_state import train_epochs
+
+    w, lp = window, window.layer_plot
+    lp.parentWidget().raise_()
+    train_epochs(qtbot, w, 30)
+    qtbot.waitUntil(lambda: lp.bars is not None and bool(lp.curves), timeout=WAIT)
+    old_names = [lp.layer.itemText(i) for i in range(lp.layer.count())]
+    m, t, o = tmp_path / "m.json", tmp_path / "t.json", tmp_path / "wide.onnx"
+    assert main(["new", "4-16-3", "-o", str(m)]) == 0
+    assert main(["train", str(m), "--dataset", "iris", "--epochs", "2", "--lr", "1e-4", "-o", str(t)]) == 0
+    assert main(["export", str(t), "--format", "onnx", "-o", str(o)]) == 0
+    capsys.readouterr()
+    assert w.imports.import_onnx(str(o))
+    # The histogram: the imported first layer's weights (NumPy from the ONNX file), the axes theirs.
+    W = [numpy_helper.to_array(i) for i in onnx.load(str(o)).graph.initializer if i.dims and len(i.dims) == 2]
+    W = next(a for a in W if a.shape in ((4, 16), (16, 4)))
+    lim = float(np.abs(W).max())
+    vb = lp.hist.plotItem.vb
+
+    def hist_spans_the_new_weights():
+        QApplication.processEvents()
+        (x0, x1), _ = vb.viewRange()
+        return lp.bars is not None and x0 <= -lim and lim <= x1 and x1 - x0 <= 1.3 * 2 * lim
+    qtbot.waitUntil(hist_spans_the_new_weights, timeout=WAIT)
+    names = [lp.layer.itemText(i) for i in range(lp.layer.count())]
+    assert names == [w.document.graph.label(n) for n in lp.curves] and len(names) == 2 and names != old_names
+    heights = lp.bars.opts["height"]
+    np.testing.assert_array_equal(heights, np.histogram(W, bins=len(heights), range=(-lim, lim))[0])
+    # The gradient norms: none of the old run's curves, both plots ranging afresh.
+    assert all(len(c.xData if c.xData is not None else []) == 0 for c in lp.curves.values())
+    assert all(all(p.plotItem.vb.autoRangeEnabled()) for p in (lp.norms, lp.hist))

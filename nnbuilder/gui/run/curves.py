@@ -308,6 +308,7 @@ class LayerPlot(QWidget):
         self.moment_line.setVisible(False)
         self.norms.plotItem.addItem(self.moment_line, ignoreBounds=True)
         self.moment_stats: dict | None = None
+        self._chosen = None  # the histogram's layer, kept over a new run of the same network
         # Side by side: the bottom docks are wide and short (stacked, the
         # gradient plot was 25 px tall with its ticks on top of each other).
         top = QHBoxLayout()
@@ -333,7 +334,7 @@ class LayerPlot(QWidget):
         for i, nid in enumerate(layer_ids):
             self.curves[nid] = self.norms.plotItem.plot(
                 [], [], pen=pg.mkPen(CLASS_COLORS[i % len(CLASS_COLORS)], width=1.5), name=label(nid))
-        current = self.layer.currentData()
+        current = self.layer.currentData() or self._chosen
         self.layer.blockSignals(True)
         self.layer.clear()
         for nid in layer_ids:
@@ -358,14 +359,26 @@ class LayerPlot(QWidget):
             self._show_histogram(self.moment_stats)
 
     def clear(self) -> None:
-        """A new run: no gradient history, no histogram."""
+        """A new run (or network): no gradient history, no histogram, no layer
+        of the old network named, the axes ranging afresh (an imported network
+        kept the old one's)."""
         self.show_moment(None)
+        self._chosen = self.layer.currentData() or self._chosen  # the same layers again: the same choice
+        self.reset([])
         self.history = None
-        for c in self.curves.values():
-            c.setData([], [])
         if self.bars is not None:
             self.hist.plotItem.removeItem(self.bars)
             self.bars = None
+        for plot in (self.norms, self.hist):
+            plot.plotItem.enableAutoRange()
+
+    def show_weights(self, stats: dict, label=str) -> None:
+        """The histogram of weights no run has yet (``stats`` as
+        :func:`~nnbuilder.core.run.snapshot.layer_stats` gives them): an
+        opened or imported trained network's, its layers to choose from."""
+        if set(stats) != set(self.curves):
+            self.reset(list(stats), label)
+        self._show_histogram(stats)
 
     def update_from(self, snap, label=str) -> None:
         """Add ``snap``'s gradient norms; layers named by ``label(id)``."""
