@@ -82,3 +82,37 @@ def test_an_onnx_import_gives_the_layer_plots_the_new_networks_layers_and_axes(
     # The gradient norms: none of the old run's curves, both plots ranging afresh.
     assert all(len(c.xData if c.xData is not None else []) == 0 for c in lp.curves.values())
     assert all(all(p.plotItem.vb.autoRangeEnabled()) for p in (lp.norms, lp.hist))
+
+
+def test_two_divergences_leave_the_loss_curve_readable_and_their_labels_apart(qtbot, make_window):
+    """seed_table at learning rate 0.5 explodes, twice: the y range is the
+    curve's before it exploded (not the peaks'), each peak still drawn as
+    its dot, and the two "diverged" labels do not overlap."""
+    from pathlib import Path
+
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QDoubleSpinBox
+
+    from guitools import type_into, wait_drawn
+
+    examples = Path(__file__).resolve().parents[1] / "resources" / "examples"
+    w = make_window(str(examples / "linear_regression.json"))
+    w.resize(1024, 700)
+    type_into(qtbot, w.findChild(QDoubleSpinBox, "learningRateSpin"), "0.5")
+    plot = w.curves.loss
+    for n in (1, 2):
+        qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
+        wait_drawn(qtbot, w, lambda s: s.divergence is not None and len(plot.marks) >= n, running=None)
+    assert len(plot.marks) == 2
+    peaks = [v for _, v in plot.marked_points()]
+    x, y = plot.train.getData()
+    calm = np.isfinite(y) & (y < 10 * np.nanmin(y[np.isfinite(y)]) + 1)  # the epochs before each climb
+    (_, _), (y0, y1) = plot.plotItem.vb.viewRange()
+    assert max(peaks) > 1e3 * y1, (peaks, y1)  # the peaks do not set the range ...
+    assert y0 <= y[calm].min() and y[calm].max() <= y1  # ... the readable curve does
+    w.grab()  # drawn: the labels where they are painted
+    shown = [m.label.sceneBoundingRect() for m in plot.marks if m.label.isVisible()]
+    newest = max(plot.marks, key=lambda m: m.value())
+    assert newest.label.isVisible() and all(r.isValid() for r in shown)
+    assert not any(a.intersects(b) for i, a in enumerate(shown) for b in shown[i + 1:]), shown
+    assert all("diverged" in m.toolTip() for m in plot.marks)  # a hidden label's text, on hover

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QGuiApplication, QPalette
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QScrollArea,
                                QVBoxLayout, QWidget)
 
-from nnbuilder.core.engine.trainer import History
+from nnbuilder.core.engine.trainer import EXPLODE_EPOCHS, History
 
 from ..widgets.colours import CLASS_COLORS, TEST_PEN, TRAIN_PEN, diverging_rgba
 from ..widgets.plots import BasePlot, HeadLegend
@@ -43,6 +43,9 @@ class Pin:
         faded.setAlpha(PIN_ALPHA)
         self.curve = pg.PlotDataItem(x, y, pen=pg.mkPen(faded, width=1))
         self.label = ""
+
+
+LABEL_PLACES = (0.9, 0.65, 0.4, 0.15)  # a mark's label: its height on the line, the first free one
 
 
 class CurvePlot(BasePlot):
@@ -82,6 +85,8 @@ class CurvePlot(BasePlot):
         self.cross.setVisible(False)
         p.addItem(self.cross, ignoreBounds=True)
         self._x = self._a = self._b = np.zeros(0)
+        p.vb.sigRangeChanged.connect(lambda *_: self.marks and self._place_labels())
+        p.vb.sigResized.connect(lambda *_: self.marks and self._place_labels())
         self._proxy = pg.SignalProxy(self.scene().sigMouseMoved, rateLimit=30, slot=self._hover)
 
     def set_data(self, x, train, test, exact: bool = False) -> None:
@@ -105,7 +110,7 @@ class CurvePlot(BasePlot):
         """Ranges that change in steps (x doubles, y moves when the data leaves
         it), not on every update: a new range makes pyqtgraph rebuild and
         repaint the axes from Python, which is most of an update's cost."""
-        x, vals = self._x, np.concatenate([self._a, self._b, *(p.y for p in self.pins)])
+        x, vals = self._x, np.concatenate([*self._readable(self._a, self._b), *(p.y for p in self.pins)])
         vals = vals[np.isfinite(vals)]
         if self.pins:  # the whole of each pinned run in view, from the new run's first epoch
             x = np.concatenate([x, [max(float(p.x[-1]) for p in self.pins)]])
@@ -134,6 +139,18 @@ class CurvePlot(BasePlot):
             self._log = log
             self.plotItem.setRange(xRange=(0, x_hi), yRange=want, padding=0)
 
+    def _readable(self, *curves: np.ndarray) -> list[np.ndarray]:
+        """``curves`` without the epochs that diverged (the exploded ones up to
+        each break, at most EXPLODE_EPOCHS of them), so the y range is the
+        readable curve's, not a peak of 8e29's (its dot and line say where
+        it went); all of them when nothing else is left."""
+        if not self.breaks or not len(self._x):
+            return list(curves)
+        out = np.zeros(len(self._x), dtype=bool)
+        for b in self.breaks:
+            out |= (self._x > b - EXPLODE_EPOCHS) & (self._x <= b)
+        return list(curves) if out.all() else [c[~out] for c in curves]
+
     def _broken(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``x``, ``y`` with a gap (NaN) after each epoch of :attr:`breaks`."""
         after = np.flatnonzero(np.isin(x[:-1], list(self.breaks))) + 1
@@ -142,9 +159,34 @@ class CurvePlot(BasePlot):
     def mark(self, epoch: float, text: str) -> None:
         """A red line where something happened (e.g. divergence)."""
         line = pg.InfiniteLine(pos=epoch, angle=90, pen=pg.mkPen("#E03131", width=2),
-                               label=text, labelOpts={"color": "#E03131", "position": 0.9})
+                               label=text, labelOpts={"color": "#E03131", "position": LABEL_PLACES[0]})
+        line.setToolTip(text)
         self.plotItem.addItem(line, ignoreBounds=True)
         self.marks.append(line)
+        self._place_labels()
+
+    def _place_labels(self) -> None:
+        """The marks' labels where they overlap none before them (newest
+        first, each at the highest of LABEL_PLACES that is free); a label
+        with no free place is hidden (its line's tool tip says it). Again
+        whenever the view's range or size changes."""
+        vb = self.plotItem.vb
+        box = vb.sceneBoundingRect()
+        placed = []  # (left, right, top, bottom) in scene pixels, a label's width either side of its line
+        for line in sorted(self.marks, key=lambda m: -m.value()):
+            label = line.label
+            size = label.boundingRect()
+            x = vb.mapViewToScene(QPointF(line.value(), 0)).x()
+            for where in LABEL_PLACES:
+                y = box.bottom() - where * box.height()
+                r = (x - size.width(), x + size.width(), y - size.height() / 2, y + size.height() / 2)
+                if not any(r[0] < o[1] and o[0] < r[1] and r[2] < o[3] and o[2] < r[3] for o in placed):
+                    placed.append(r)
+                    label.setPosition(where)
+                    label.setVisible(True)
+                    break
+            else:
+                label.setVisible(False)
 
     def mark_divergence(self, epoch: float, text: str, peak: float, restored: float) -> None:
         """A divergence at ``epoch``: the red line, a red dot at the loss it
