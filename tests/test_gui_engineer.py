@@ -116,3 +116,34 @@ def test_two_divergences_leave_the_loss_curve_readable_and_their_labels_apart(qt
     assert newest.label.isVisible() and all(r.isValid() for r in shown)
     assert not any(a.intersects(b) for i, a in enumerate(shown) for b in shown[i + 1:]), shown
     assert all("diverged" in m.toolTip() for m in plot.marks)  # a hidden label's text, on hover
+
+
+def test_a_ten_class_confusion_matrix_keeps_its_counts_readable_at_1024x700(qtbot, window):
+    """Many classes (the many-classes case only; `layout` sizes the panel):
+    the counts stay at a readable size and the matrix scrolls for the room,
+    rather than shrinking them to 6 pt."""
+    from PySide6.QtGui import QFontInfo
+
+    from nnbuilder.gui.widgets.scale import scaled_pt
+    from test_gui_wide_views import settle_layouts, small_window, text_fits
+
+    w = window
+    small_window(qtbot, w)
+    w.docks["curvesDock"].raise_()
+    rng = np.random.default_rng(2)
+    counts = np.diag(rng.integers(900, 1100, 10)) + rng.integers(0, 30, (10, 10))  # MNIST-like
+    plot = w.curves.confusion
+    plot.setVisible(True)
+    p = np.diag(counts) / counts.sum(axis=0)
+    r = np.diag(counts) / counts.sum(axis=1)
+    plot.set_counts(counts, [str(i) for i in range(10)], (p, r, 2 * p * r / (p + r)))
+    settle_layouts()
+    qtbot.waitUntil(lambda: text_fits(plot))
+    font = plot.cell_text(0, 0).textItem.font()
+    assert font.pointSizeF() >= scaled_pt(8.0) - 1e-9, font.pointSizeF()
+    assert QFontInfo(font).pixelSize() >= 10
+    assert all(plot.cell_text(i, j).toPlainText() == str(counts[i, j]) for i in range(10) for j in range(10))
+    assert w.width() <= 1024 and w.height() <= 700
+    area = w.curves.confusion_area
+    assert area.horizontalScrollBar().maximum() > 0 or area.verticalScrollBar().maximum() > 0 or \
+        plot.width() <= area.viewport().width()

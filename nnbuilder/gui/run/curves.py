@@ -450,6 +450,10 @@ SCORE_COLUMNS = ("P", "R", "F1")  # precision, recall, F1 per class, right of th
 SCORE_GAP = 0.3  # the space between the counts and the scores, in cells
 CELL_PT = (9.0, 6.0)  # the cells' text: its largest and smallest size in points
 CELL_PAD = 4  # pixels a cell keeps free around its text
+#: Many classes (MNIST's 10): the cells' text stays at least MANY_CLASSES_PT
+#: (6 pt made a 10x10 matrix's counts barely readable); the matrix asks for
+#: that room and its scroll area scrolls.
+MANY_CLASSES, MANY_CLASSES_PT = 6, 8.0
 
 
 class ConfusionPlot(BasePlot):
@@ -528,7 +532,8 @@ class ConfusionPlot(BasePlot):
         if not texts:
             return
         font = QFont(self.font())
-        hi, lo = (scaled_pt(pt) for pt in CELL_PT)
+        many = len(self.class_names) >= MANY_CLASSES
+        hi, lo = scaled_pt(CELL_PT[0]), scaled_pt(MANY_CLASSES_PT if many else CELL_PT[1])
         size = hi
         while True:
             font.setPointSizeF(size)
