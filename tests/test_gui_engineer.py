@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication
 from test_gui_wide_views import import_csv, write_images
 
 WAIT = 20000
+SHOTS = None  # a folder (pathlib.Path) to save screenshots in, when looking at them
 
 
 def test_the_title_names_the_file_and_the_data(qtbot, window, tmp_path, monkeypatch):
@@ -147,3 +148,48 @@ def test_a_ten_class_confusion_matrix_keeps_its_counts_readable_at_1024x700(qtbo
     area = w.curves.confusion_area
     assert area.horizontalScrollBar().maximum() > 0 or area.verticalScrollBar().maximum() > 0 or \
         plot.width() <= area.viewport().width()
+
+
+def test_many_inputs_show_the_picked_rows_class_probabilities_not_a_slice(
+        qtbot, make_window, tmp_path, monkeypatch):
+    """64 pixels (more than the feature chips show one by one): the Output
+    dock says why and shows the picked row's class probabilities, checked
+    against an independent NumPy forward pass; the slice stays one click away."""
+    from PySide6.QtCore import QPoint, Qt
+
+    from forward import forward, read_model
+    from nnbuilder.gui.diagram.items import FeatureChips
+    from test_gui_wide_views import train_paused
+
+    w = make_window()
+    panel = w.output_panel
+    assert not panel.row_outputs.isVisible() and panel.plot.isVisible()  # 2 inputs: the plane
+    path = tmp_path / "digits.csv"
+    X, y = write_images(path, side=8, rows=240, high=16, noise=1.2)
+    assert X.shape[1] > FeatureChips.MAX_CHIPS
+    import_csv(qtbot, w, path, monkeypatch)
+    w.docks["outputDock"].raise_()
+    view = panel.instead
+    qtbot.waitUntil(lambda: view.isVisible() and not panel.plot.isVisible(), timeout=WAIT)
+    assert view.why.text().startswith("64 inputs: a slice through two of them")
+    train_paused(qtbot, w, 2)
+    view.row.setValue(6)  # the 6th data row, as Learn numbers them
+    qtbot.waitUntil(lambda: w.learn.row == 5 and view.values is not None, timeout=WAIT)
+    model_path = tmp_path / "digits.json"
+    assert w.files.save_to(str(model_path))
+    out, _ = forward(read_model(model_path), X[5:6])
+    np.testing.assert_allclose(view.values, out[0], rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(view.bars.opts["height"], out[0], rtol=1e-6, atol=1e-9)
+    assert view.true_class == y[5] and view.summary.text().startswith(f"true {y[5]}, predicted {out[0].argmax()}")
+    if SHOTS:
+        w.resize(1024, 700)
+        QApplication.processEvents()
+        w.grab().save(str(SHOTS / "row_outputs.png"))
+    # A row picked elsewhere (Learn's row) is the row shown.
+    w.learn.select_row(9)
+    qtbot.waitUntil(lambda: view.row.value() == 10 and view.true_class == y[9], timeout=WAIT)
+    # The slice, on request.
+    qtbot.mouseClick(panel.row_outputs, Qt.MouseButton.LeftButton, pos=QPoint(8, panel.row_outputs.height() // 2))
+    qtbot.waitUntil(lambda: panel.plot.isVisible() and not view.isVisible(), timeout=WAIT)
+    if SHOTS:
+        w.grab().save(str(SHOTS / "slice.png"))

@@ -237,6 +237,35 @@ class OutputPanel(QWidget):
         layout.addWidget(self.options)
         self.paint_row = PaintRow()
         layout.addWidget(self.paint_row)
+        self.instead: QWidget | None = None  # shown instead of the slice for many inputs
+        self.wide = False
+        self.row_outputs = QCheckBox("show the picked row's outputs, not a slice through two inputs")
+        self.row_outputs.setObjectName("rowOutputsCheck")
+        self.row_outputs.setChecked(True)
+        self.row_outputs.setVisible(False)
+        self.row_outputs.toggled.connect(lambda _: self._show_instead())
+        layout.insertWidget(0, self.row_outputs)
+
+    def set_instead(self, view: QWidget) -> None:
+        """``view`` is what the panel shows instead of the plot and its options
+        for many inputs (the picked row's outputs; :meth:`set_wide`)."""
+        self.instead = view
+        view.setVisible(False)
+        self.layout().addWidget(view, 1)
+
+    def set_wide(self, wide: bool) -> None:
+        """Many inputs: the view set with :meth:`set_instead` unless the person
+        asks for the slice (``row_outputs`` unticked)."""
+        self.wide = wide
+        self.row_outputs.setVisible(wide and self.instead is not None)
+        self._show_instead()
+
+    def _show_instead(self) -> None:
+        on = self.wide and self.instead is not None and self.row_outputs.isChecked()
+        if self.instead is not None:
+            self.instead.setVisible(on)
+        self.plot.setVisible(not on)
+        self.options.setVisible(not on)
 
     def show_paint_controls(self, dataset: dict) -> None:
         self.paint_row.show_for(dataset)

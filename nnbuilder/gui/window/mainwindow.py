@@ -55,6 +55,7 @@ from ..learn.lesson_controller import LessonController
 from ..learn.lesson_panel import LessonPanel
 from ..run.inspection import InspectionViews, MistakesView, WeightImagesView
 from ..run.live_view import Counters, LiveView
+from ..run.sample_output import SampleOutputLink
 from .menus import WindowMenus
 from .presentation import Presentation
 from ..data.output_panel import OutputPanel
@@ -176,6 +177,7 @@ class MainWindow(QMainWindow):
                                           self.weight_images, self.mistakes, self.dock_layout.offer,
                                           lambda name: not self.docks[name].visibleRegion().isEmpty(), self)
         self.learn = LearnController(self.run, self.data, self.learn_panel, self.scene, self.boundary, self)
+        self.sample_output = SampleOutputLink(self.learn, self.data, self.output_panel, self)  # many inputs
         self.surface = SurfaceLink(self.run, self.data, self.surface_view, self)
         self.functions = FunctionsLink(self.learn, self.functions_view, self.run.current_weights, self)
         self.timeline = TimelineView(self.live, self.curves.timeline, self)
