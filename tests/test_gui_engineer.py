@@ -161,7 +161,10 @@ def test_many_inputs_show_the_picked_rows_class_probabilities_not_a_slice(
     from nnbuilder.gui.diagram.items import FeatureChips
     from test_gui_wide_views import train_paused
 
+    from test_gui_wide_views import settle_layouts, small_window
+
     w = make_window()
+    small_window(qtbot, w)
     panel = w.output_panel
     assert not panel.row_outputs.isVisible() and panel.plot.isVisible()  # 2 inputs: the plane
     path = tmp_path / "digits.csv"
@@ -171,7 +174,9 @@ def test_many_inputs_show_the_picked_rows_class_probabilities_not_a_slice(
     w.docks["outputDock"].raise_()
     view = panel.instead
     qtbot.waitUntil(lambda: view.isVisible() and not panel.plot.isVisible(), timeout=WAIT)
-    assert view.why.text().startswith("64 inputs: a slice through two of them")
+    assert view.why.text().startswith("64 inputs: a slice through two of them shows little")
+    settle_layouts()
+    assert w.height() <= 700  # the view fits the dock's room (it once made the window taller)
     train_paused(qtbot, w, 2)
     view.row.setValue(6)  # the 6th data row, as Learn numbers them
     qtbot.waitUntil(lambda: w.learn.row == 5 and view.values is not None, timeout=WAIT)
@@ -189,7 +194,11 @@ def test_many_inputs_show_the_picked_rows_class_probabilities_not_a_slice(
     w.learn.select_row(9)
     qtbot.waitUntil(lambda: view.row.value() == 10 and view.true_class == y[9], timeout=WAIT)
     # The slice, on request.
-    qtbot.mouseClick(panel.row_outputs, Qt.MouseButton.LeftButton, pos=QPoint(8, panel.row_outputs.height() // 2))
+    qtbot.mouseClick(view.slice, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: panel.plot.isVisible() and not view.isVisible(), timeout=WAIT)
+    # ... and back with the slice's own option.
+    assert panel.row_outputs.isVisible() and not panel.row_outputs.isChecked()
+    qtbot.mouseClick(panel.row_outputs, Qt.MouseButton.LeftButton, pos=QPoint(8, panel.row_outputs.height() // 2))
+    qtbot.waitUntil(lambda: view.isVisible() and not panel.plot.isVisible(), timeout=WAIT)
     if SHOTS:
         w.grab().save(str(SHOTS / "slice.png"))

@@ -182,6 +182,14 @@ class ViewOptions(QWidget):
         options.setContentsMargins(6, 0, 6, 2)
         options.addWidget(self.show_test)
         options.addWidget(self.discretize)
+        # Many inputs: the picked row's outputs (ticked: the panel shows them instead of this view)
+        self.row_outputs = QCheckBox("row outputs")
+        self.row_outputs.setObjectName("rowOutputsCheck")
+        self.row_outputs.setToolTip("Many inputs: the picked row's outputs instead of this slice through "
+                                    "two of them (the others held at their median)")
+        self.row_outputs.setChecked(True)
+        self.row_outputs.setVisible(False)
+        options.addWidget(self.row_outputs)
         options.addStretch(1)
         layout.addLayout(options)
         slice_row = QHBoxLayout()  # for data with 3+ columns: which two the view spans
@@ -239,12 +247,8 @@ class OutputPanel(QWidget):
         layout.addWidget(self.paint_row)
         self.instead: QWidget | None = None  # shown instead of the slice for many inputs
         self.wide = False
-        self.row_outputs = QCheckBox("show the picked row's outputs, not a slice through two inputs")
-        self.row_outputs.setObjectName("rowOutputsCheck")
-        self.row_outputs.setChecked(True)
-        self.row_outputs.setVisible(False)
+        self.row_outputs = self.options.row_outputs
         self.row_outputs.toggled.connect(lambda _: self._show_instead())
-        layout.insertWidget(0, self.row_outputs)
 
     def set_instead(self, view: QWidget) -> None:
         """``view`` is what the panel shows instead of the plot and its options
@@ -262,10 +266,11 @@ class OutputPanel(QWidget):
 
     def _show_instead(self) -> None:
         on = self.wide and self.instead is not None and self.row_outputs.isChecked()
-        if self.instead is not None:
-            self.instead.setVisible(on)
-        self.plot.setVisible(not on)
-        self.options.setVisible(not on)
+        # What goes is hidden before what comes shows: both at once asked for a taller window.
+        going, coming = ([self.plot, self.options], [self.instead]) if on else ([self.instead], [self.plot, self.options])
+        for widget in going + coming:
+            if widget is not None:
+                widget.setVisible(widget in coming)
 
     def show_paint_controls(self, dataset: dict) -> None:
         self.paint_row.show_for(dataset)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSpinBox, QVBoxLayout,
+                               QWidget)
 
 from ..diagram.items import FeatureChips
 from ..widgets.colours import CLASS_COLORS
@@ -28,13 +29,13 @@ class SampleOutputView(QWidget):
     """Why the view changed, a row box, and the row's outputs as bars."""
 
     rowChosen = Signal(int)  # 0-based dataset row
+    sliceRequested = Signal()  # the person asks for the slice after all
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("sampleOutputView")
         self.why = QLabel()
         self.why.setObjectName("sampleOutputWhy")
-        self.why.setWordWrap(True)
         self.row = QSpinBox()
         self.row.setObjectName("sampleOutputRow")
         self.row.setAccessibleName("Row shown")
@@ -46,7 +47,11 @@ class SampleOutputView(QWidget):
         self._quiet = False
         self.summary = QLabel()
         self.summary.setObjectName("sampleOutputSummary")
-        self.summary.setWordWrap(True)
+        # One line each, the dock's width, never the text's (a wrapped line made the window taller);
+        # the whole of it in the tool tip.
+        for label in (self.why, self.summary):
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            label.setMinimumWidth(0)
         self.plot = BasePlot("sampleOutputPlot", "Outputs of the row")
         self.plot.plotItem.setMouseEnabled(False, False)
         self.plot.plotItem.hideButtons()
@@ -58,6 +63,11 @@ class SampleOutputView(QWidget):
         top.addWidget(QLabel("Row:"))
         top.addWidget(self.row)
         top.addWidget(self.summary, 1)
+        self.slice = QPushButton("Slice")
+        self.slice.setObjectName("sampleOutputSlice")
+        self.slice.setToolTip("Show a slice through two of the inputs instead (the others held at their median)")
+        self.slice.clicked.connect(self.sliceRequested)
+        top.addWidget(self.slice)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 2, 6, 2)
         layout.addWidget(self.why)
@@ -65,8 +75,10 @@ class SampleOutputView(QWidget):
         layout.addWidget(self.plot, 1)
 
     def set_data(self, n_columns: int, n_rows: int) -> None:
-        self.why.setText(f"{n_columns:,} inputs: a slice through two of them (the others held at their "
-                         "median) would show little, so this view shows the outputs of one row.")
+        self.why.setText(f"{n_columns:,} inputs: a slice through two of them shows little; one row's outputs instead")
+        self.why.setToolTip(f"{n_columns:,} inputs: a 2-D slice through two of them, the others held at their "
+                            "median, shows little of what the network learned (for pixels, nothing), so this "
+                            "view shows the outputs of the picked row. Slice shows the slice anyway.")
         self._quiet = True
         self.row.setRange(0, n_rows)
         self._quiet = False
@@ -84,6 +96,7 @@ class SampleOutputView(QWidget):
         self.values, self.true_class = None, None
         if row is None or outputs is None:
             self.summary.setText(hint or "Pick a row (here, in Learn, or a Mistakes image) to see its outputs.")
+            self.summary.setToolTip(self.summary.text())
             return
         a, t = np.asarray(outputs, dtype=float), np.asarray(target, dtype=float)
         if task == "classification":
@@ -106,6 +119,7 @@ class SampleOutputView(QWidget):
             self.plot.plotItem.setTitle("Outputs of the row", size=title_size())
             pens, brushes = [pg.mkPen(None)] * len(a), ["#0877BD"] * len(a)
             ticks = [(i, f"output {i + 1}") for i in range(len(a))]
+        self.summary.setToolTip(self.summary.text())
         self.values = a
         self.bars = pg.BarGraphItem(x=np.arange(len(a)), height=a, width=0.7, brushes=brushes, pens=pens)
         self.plot.plotItem.addItem(self.bars)
@@ -127,6 +141,7 @@ class SampleOutputLink(QObject):
         data.dataChanged.connect(self._data_changed)
         learn.explained.connect(self.show)
         self.view.rowChosen.connect(lambda r: learn.select_row(None if r < 0 else r))
+        self.view.sliceRequested.connect(lambda: panel.row_outputs.setChecked(False))
 
     def _data_changed(self) -> None:
         ds = self.data.dataset
