@@ -4,13 +4,11 @@ the plots follow an ONNX import, a divergence leaves the loss curve
 readable, the many-classes confusion matrix, the output view for many
 inputs."""
 import numpy as np
-import pytest
 from PySide6.QtWidgets import QApplication
 
 from test_gui_wide_views import import_csv, write_images
 
 WAIT = 20000
-SHOTS = None  # a folder (pathlib.Path) to save screenshots in, when looking at them
 
 
 def test_the_title_names_the_file_and_the_data(qtbot, window, tmp_path, monkeypatch):
@@ -186,10 +184,6 @@ def test_many_inputs_show_the_picked_rows_class_probabilities_not_a_slice(
     np.testing.assert_allclose(view.values, out[0], rtol=1e-6, atol=1e-9)
     np.testing.assert_allclose(view.bars.opts["height"], out[0], rtol=1e-6, atol=1e-9)
     assert view.true_class == y[5] and view.summary.text().startswith(f"true {y[5]}, predicted {out[0].argmax()}")
-    if SHOTS:
-        w.resize(1024, 700)
-        QApplication.processEvents()
-        w.grab().save(str(SHOTS / "row_outputs.png"))
     # A row picked elsewhere (Learn's row) is the row shown.
     w.learn.select_row(9)
     qtbot.waitUntil(lambda: view.row.value() == 10 and view.true_class == y[9], timeout=WAIT)
@@ -200,5 +194,3 @@ def test_many_inputs_show_the_picked_rows_class_probabilities_not_a_slice(
     assert panel.row_outputs.isVisible() and not panel.row_outputs.isChecked()
     qtbot.mouseClick(panel.row_outputs, Qt.MouseButton.LeftButton, pos=QPoint(8, panel.row_outputs.height() // 2))
     qtbot.waitUntil(lambda: view.isVisible() and not panel.plot.isVisible(), timeout=WAIT)
-    if SHOTS:
-        w.grab().save(str(SHOTS / "slice.png"))
