@@ -57,13 +57,17 @@ def test_new_info_train_predict_round_trip(capsys, tmp_path):
     assert rows[1].endswith(",1") and rows[2].endswith(",0")  # centre is class 1, ring class 0
 
 
-def test_train_is_quiet_without_a_terminal_and_deterministic(capsys, tmp_path):
+def test_train_prints_its_summary_without_a_terminal_and_is_deterministic(capsys, tmp_path):
+    """The summary line goes to stdout on a pipe too (a script's log keeps
+    it); only the progress bar is for terminals."""
     m = tmp_path / "m.json"
     run(capsys, "new", "2-3-1", "-o", m)
     outs = []
     for name in ("a.json", "b.json"):
         code, out, err = run(capsys, "train", m, "--dataset", "xor", "--epochs", "5", "-o", tmp_path / name)
-        assert code == 0 and out == "" and err == ""
+        assert code == 0 and err == ""
+        assert out.startswith("5 epochs (max_epochs): train loss ") and out.count("\n") == 1
+        assert out.rstrip().endswith(f"wrote {tmp_path / name}")
         outs.append(load_model(tmp_path / name).weights)
     for nid in outs[0]:
         np.testing.assert_array_equal(outs[0][nid]["W"], outs[1][nid]["W"])
@@ -361,3 +365,36 @@ def test_new_picks_the_output_activation_its_loss_is_meant_for(capsys, tmp_path,
     code, info, _ = run(capsys, "info", m, "--json")
     info = json.loads(info)
     assert code == 0 and info["errors"] == [] and info["warnings"] == []
+
+
+def test_export_and_import_print_their_summary_without_a_terminal(capsys, tmp_path):
+    m, onnx_file, back = tmp_path / "m.json", tmp_path / "m.onnx", tmp_path / "back.json"
+    run(capsys, "new", "2-3-1", "-o", m)
+    code, out, err = run(capsys, "export", m, "--format", "onnx", "-o", onnx_file)
+    assert code == 0 and err == "" and out.startswith(f"wrote {onnx_file} (") and out.count("\n") == 1
+    assert "untrained: the initial weights of seed 0" in out
+    code, out, err = run(capsys, "import", onnx_file, "-o", back)
+    assert code == 0 and err == "" and out.startswith(f"wrote {back}: ") and "parameters" in out
+
+
+def test_zero_epochs_is_not_training(capsys, tmp_path):
+    """`train --fit --epochs 0` writes the fitted design, untrained: no
+    weights, no metrics, `info` says untrained; a trained model given 0
+    epochs keeps its weights as they were."""
+    m, t = tmp_path / "m.json", tmp_path / "t.json"
+    run(capsys, "new", "2-4-1", "-o", m)
+    code, out, err = run(capsys, "train", m, "--dataset", "blobs", "--fit", "--epochs", "0", "-o", t)
+    assert code == 0, err
+    assert out.strip() == f"0 epochs: nothing trained; wrote {t} (untrained, no weights)"
+    doc = load_model(t)
+    assert doc.weights is None and doc.metrics is None
+    assert doc.graph.nodes["output"].params["units"] == 3  # the fit is kept
+    code, out, _ = run(capsys, "info", t, "--json")
+    assert json.loads(out)["trained"] is False
+    trained, again = tmp_path / "trained.json", tmp_path / "again.json"
+    assert run(capsys, "train", t, "--dataset", "blobs", "--epochs", "2", "-o", trained)[0] == 0
+    assert run(capsys, "train", trained, "--dataset", "blobs", "--epochs", "0", "-o", again)[0] == 0
+    a, b = load_model(trained), load_model(again)
+    assert b.metrics == a.metrics
+    for nid in a.weights:
+        np.testing.assert_array_equal(a.weights[nid]["W"], b.weights[nid]["W"])

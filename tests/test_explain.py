@@ -504,15 +504,45 @@ def test_dataset_rows_are_the_ones_the_model_was_trained_on(capsys, tmp_path):
     assert other["x"] != got["x"]
 
 
-def test_csv_rows_are_numbered_from_one_without_the_header(capsys, tmp_path):
+def test_csv_rows_are_numbered_as_the_files_messages_number_them(capsys, tmp_path):
+    """One numbering: --row N is the row nnbuilder's messages and `predict
+    --outputs-only` call row N (the file's line, the header's counted)."""
     m = tmp_path / "m.json"
     model = make_model(m, [("in", "input", {"features": ["x1", "x2"]}),
                            ("out", "output", output(1, "linear", "l2"))], [("in", "out")])
     csv = tmp_path / "d.csv"
     csv.write_text("a,b,y\n1,2,0.5\n3,-4,1.5\n")
-    got = explain_json(capsys, m, "--data", csv, "--row", 2, "--weight", "out:2:1")
-    assert got["x"] == [3.0, -4.0] and got["target"] == [1.5]
+    got = explain_json(capsys, m, "--data", csv, "--row", 3, "--weight", "out:2:1")
+    assert got["x"] == [3.0, -4.0] and got["target"] == [1.5] and got["row"] == 3
     check_against_torch(got, model, None)
+    bad(capsys, m, "--data", csv, "--row", "4", needle="--row 4 is out of range: the data has rows 2 to 3")
+
+
+def test_drop_bad_rows_keep_the_files_numbers(capsys, tmp_path):
+    """With --drop-bad, --row names the file's row (as `train --drop-bad`'s
+    message and the exported script do), not the N-th of the rows kept."""
+    import csv as pycsv
+
+    m = tmp_path / "m.json"
+    model = make_model(m, [("in", "input", {"features": ["x1", "x2"]}),
+                           ("out", "output", output(1, "linear", "l2"))], [("in", "out")])
+    data = tmp_path / "d.csv"
+    text = "a,b,y\n1,2,0.5\n,7,9\n\n3,-4,1.5\n5,x,2\n6,8,-1\n"
+    data.write_text(text)
+    code, out, err = run(capsys, "train", m, "--data", data, "--drop-bad", "--epochs", "1",
+                         "-o", tmp_path / "t.json")
+    assert code == 0 and "left out 2 rows of 5" in err, err
+    # The rows by the file's lines, read with the csv module: line 5 is "3,-4,1.5", line 7 "6,8,-1".
+    lines = {i + 1: r for i, r in enumerate(pycsv.reader(text.splitlines()))}
+    for row in (5, 7):
+        code, out, err = run(capsys, "explain", m, "--data", data, "--drop-bad", "--row", row, "--json")
+        assert code == 0, err
+        got = json.loads(out)
+        assert got["row"] == row
+        assert got["x"] == [float(v) for v in lines[row][:2]] and got["target"] == [float(lines[row][2])]
+        check_against_torch(got, model, None)
+    code, out, err = run(capsys, "explain", m, "--data", data, "--drop-bad", "--row", 3)
+    assert code == 2 and "--row 3 is no sample" in err and "--drop-bad leaves out" in err, err
 
 
 def bad(capsys, *argv, needle):

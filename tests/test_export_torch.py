@@ -117,17 +117,20 @@ def sign_csv(path, n=40, seed=3):
 
 
 def test_an_untrained_export_holds_the_weights_train_starts_from(tmp_path, capsys):
-    """`nnbuilder train --epochs 0` writes the weights training starts from:
-    the script's Net() and the ONNX file hold exactly those."""
+    """The weights `nnbuilder train` starts from (its Trainer, as the CLI
+    builds it): the script's Net() and the ONNX file hold exactly those."""
+    from nnbuilder.core.engine.traindata import TrainData
+    from nnbuilder.core.engine.trainer import Trainer
+
     data = tmp_path / "d.csv"
     sign_csv(data)
     g = Graph.chain([2, 5, 3, 1], activation="tanh", output_activation="sigmoid", loss="bce")
     g.set_params(g.nodes_of_type("dense")[0].id, initializer="he_normal")
-    m, start = tmp_path / "m.json", tmp_path / "start.json"
+    m = tmp_path / "m.json"
     save_model(m, ModelDocument(g, seed=7))
-    assert main(["train", str(m), "--data", str(data), "--target", "sign", "--epochs", "0",
-                 "-o", str(start)]) == 0
-    begin = load_model(start).weights
+    net = Network(g)
+    Trainer(net, TrainData.from_dataset(load_csv(str(data), "sign"), net, 0.5, 7), TrainConfig(), seed=7)
+    begin = net.get_weights()
     for fmt in ("torch", "onnx"):
         assert main(["export", str(m), "--format", fmt, "-o", str(tmp_path / f"net.{'py' if fmt == 'torch' else fmt}")]) == 0
     module = load_script(tmp_path / "net.py")
@@ -266,3 +269,41 @@ def test_a_regression_reports_the_r2_numpy_computes(tmp_path):
     with pytest.raises(SystemExit, match=r"row 3, column 'target': 'high' is not a finite number "
                                          r"\(a regression target must be numeric\)"):
         module.train(["--data", str(data), "--target", "target", "-o", str(tmp_path / "never.json")])
+
+
+def test_an_untrained_standardizing_design_gets_its_statistics_from_the_training_rows(tmp_path, capsys):
+    """A design exported before training has no input statistics: the script
+    computes the mean and std of the rows it trains on (nnbuilder's split,
+    its population std), says so, and takes nnbuilder's own steps from there."""
+    rng = np.random.default_rng(11)
+    X = rng.normal(0, 1, (120, 3)) * [100.0, 0.01, 5.0] + [1000.0, 0.0, -3.0]
+    y = (X[:, 0] - 1000 + 500 * X[:, 1] > 0).astype(int)
+    data = tmp_path / "scaled.csv"
+    with open(data, "w") as fh:
+        fh.write("a,b,c,label\n")
+        for row, t in zip(X.tolist(), y.tolist()):
+            fh.write(",".join(map(repr, row)) + f",{t}\n")
+    g = Graph.chain([3, 4, 1], activation="tanh", output_activation="sigmoid", loss="bce")
+    g.set_params("input", normalize="standardize")
+    m, ours, theirs = tmp_path / "m.json", tmp_path / "ours.json", tmp_path / "theirs.json"
+    save_model(m, ModelDocument(g, training=TrainConfig(lr=0.1, batch_size=1000), seed=4))
+    assert main(["export", str(m), "--format", "torch", "-o", str(tmp_path / "net.py")]) == 0
+    module = load_script(tmp_path / "net.py")
+    header = " ".join(module.__doc__.split())
+    assert "computes them from the rows it trains on" in header, header
+    capsys.readouterr()
+    module.train(["--data", str(data), "--target", "label", "--val-split", "0.25", "--epochs", "3",
+                  "--dtype", "float64", "-o", str(theirs)])
+    said = capsys.readouterr().out
+    assert "standardized with the mean and std of the 90 training rows, computed here" in said, said
+    assert main(["train", str(m), "--data", str(data), "--target", "label", "--split", "0.75",
+                 "--epochs", "3", "-o", str(ours)]) == 0
+    a, b = load_model(ours).weights, load_model(theirs).weights
+    # the statistics, from NumPy: nnbuilder's split (a permutation of seed 4, 90 training rows)
+    train_rows = np.sort(np.random.default_rng(4).permutation(120)[:90])
+    np.testing.assert_allclose(b["input"]["mean"], X[train_rows].mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(b["input"]["std"], X[train_rows].std(axis=0), rtol=1e-12)
+    for nid in a:  # full batches from the same start: nnbuilder's steps
+        for key in a[nid]:
+            np.testing.assert_allclose(b[nid][key], a[nid][key], rtol=0, atol=1e-12, err_msg=f"{nid}.{key}")
+    assert np.abs(a["output"]["W"] - module.Net().weights()["output"]["W"]).max() > 1e-3  # it trained

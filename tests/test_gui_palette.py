@@ -65,6 +65,9 @@ def test_a_double_click_places_in_free_space_right_of_the_selection_as_one_undo_
 def test_a_refused_connection_is_explained_and_merge_layers_are_connected(qtbot, window):
     g = window.document.graph
     out = list(g.nodes)[-1]
+    # An Output with its input goes after the new layer (test_gui_engineer); without one
+    # there is nothing to insert into: the layer goes right of it, unconnected, and says why.
+    window.document.remove(edges=[e for e in g.edges if e.target == out])
     window.scene.clearSelection()  # none selected: after the last one added (the Output)
     new = press_enter_on(qtbot, window, "dense")
     assert g.inputs_of(new) == [] and not boxes_overlap(g, new, out)

@@ -103,7 +103,9 @@ def test_a_divergence_is_drawn_where_it_happened_and_the_restored_weights_as_wha
     assert found, msg
     quoted, epoch = found.group(1), int(found.group(2).replace(",", ""))
     plot = w.curves.loss
-    x, y = plot.train.getData()
+    # (The curve's data: the peak lies above the y range, which is the readable curve's, and
+    # pyqtgraph clips what it paints there.)
+    x, y = plot.train.getOriginalDataset()
     drawn = np.isfinite(y)
     # The curve ends at the diverged epoch, at the number quoted, and that is its peak.
     assert x[drawn][-1] == epoch and f"{y[drawn][-1]:.4g}" == quoted
@@ -124,7 +126,7 @@ def test_a_divergence_is_drawn_where_it_happened_and_the_restored_weights_as_wha
     type_into(qtbot, w.findChild(QDoubleSpinBox, "learningRateSpin"), "0.01")
     qtbot.mouseClick(w.step_button, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier)
     wait_drawn(qtbot, w, lambda s: s.epoch == epoch + 1)
-    x, y = plot.train.getData()
+    x, y = plot.train.getOriginalDataset()
     after = np.flatnonzero(x == epoch)
     assert np.isnan(y[after[-1]]) and x[-1] == epoch + 1 and np.isfinite(y[-1])  # a gap, then on
 

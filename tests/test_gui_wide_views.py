@@ -65,6 +65,11 @@ def test_wide_table_in_0_255_output_view_spans_its_data_and_wraps_its_caption_in
     small_window(qtbot, w)
     X, _ = write_images(tmp_path / "img.csv")
     import_csv(qtbot, w, tmp_path / "img.csv", monkeypatch)
+    # 64 inputs show the picked row's outputs first (test_gui_engineer.py); the slice on request.
+    button = w.output_panel.instead.slice
+    qtbot.waitUntil(button.isVisible, timeout=WAIT)
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert not w.output_panel.row_outputs.isChecked()
     opts, plot, dock = w.output_panel.options, w.boundary, w.docks["outputDock"]
     qtbot.waitUntil(lambda: plot.grid is not None and plot.grid.raw.shape[1] == 64, timeout=WAIT)
     settle_layouts()

@@ -136,11 +136,22 @@ def _probe(python: Path, cwd: Path, env: dict) -> dict:
     return json.loads(_run([python, "-c", PROBE], cwd=cwd, env=env).stdout.strip().splitlines()[-1])
 
 
+def check_readme_size(wheel: Path) -> None:
+    """The README's "The wheel (about N KB" is the size of the wheel built, within 10%."""
+    import re
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    said = int(re.search(r"The wheel \(about (\d+) KB", text).group(1))
+    size = wheel.stat().st_size / 1024
+    assert abs(size - said) <= 0.1 * size, f"the README says about {said} KB; the wheel is {size:.0f} KB"
+
+
 def test_wheel_installs_and_runs_away_from_the_source_tree(tmp_path):
     src = _copy_sources(tmp_path / "src")
     wheels = tmp_path / "wheels"
     _pip("wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q", "-w", wheels, src)
     (wheel,) = wheels.glob("nnbuilder-*.whl")
+    check_readme_size(wheel)
     python, site = _venv(tmp_path / "venv")
     _pip("--python", python, "install", "--no-deps", "--no-index", "-q", wheel)
     _borrow_dependencies(site, tmp_path / "borrowed")

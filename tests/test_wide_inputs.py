@@ -107,11 +107,12 @@ def test_explain_names_the_column_a_first_layer_weight_reads(capsys, tmp_path):
     write_wide_csv(data, 200, 20, 3)
     assert run(capsys, "new", "2-4-1", "-o", m)[0] == 0
     assert run(capsys, "train", m, "--data", data, "--fit", "--epochs", "1", "-o", t)[0] == 0
-    code, out, err = run(capsys, "explain", t, "--data", data, "--row", "1", "--weight", "Dense 1:7:2")
+    # The first data row is the file's row 2 (the header is row 1), as messages number it.
+    code, out, err = run(capsys, "explain", t, "--data", data, "--row", "2", "--weight", "Dense 1:7:2")
     assert code == 0, err
-    assert "row 1 of " in out and "pixel1 = " in out
+    assert "row 2 of " in out and "pixel1 = " in out
     assert "chain rule of Dense 1: W[7,2] (from pixel7) = " in out
-    code, out, err = run(capsys, "explain", t, "--data", data, "--row", "1", "--weight", "Output:3:1")
+    code, out, err = run(capsys, "explain", t, "--data", data, "--row", "2", "--weight", "Output:3:1")
     assert "chain rule of Output: W[3,1] = " in out  # not a weight from the inputs
 
 

@@ -213,6 +213,7 @@ def cmd_train(args) -> int:
         cfg.max_epochs = 100
     cfg.check()
     resume = doc.weights is not None and not args.reinit
+    fresh = []
     if resume:
         kept = net.set_weights(doc.weights, strict=False)
         if len(kept) < len(net.params):  # e.g. --fit changed the Output node
@@ -268,7 +269,13 @@ def cmd_train(args) -> int:
         if args.json:
             print(json.dumps(clean))
         return EXIT_DIVERGED
-    out = ModelDocument(doc.graph, net.get_weights(), cfg, dataset_cfg, seed, clean, ds.labels,
+    trained = result["epochs"] > 0
+    if trained:
+        weights, metrics = net.get_weights(), clean
+    else:  # zero epochs is not training: the (fitted) design, with the weights it came with
+        weights = doc.weights if resume and not fresh else None
+        metrics = doc.metrics if weights is not None else None
+    out = ModelDocument(doc.graph, weights, cfg, dataset_cfg, seed, metrics, ds.labels,
                         list(ds.column_names))
     save_model(args.output, out)
 
@@ -278,7 +285,10 @@ def cmd_train(args) -> int:
         print(f"nnbuilder: stopped after {n} epoch{'s' * (n != 1)} ({reason}), {note}", file=sys.stderr)
     if args.json:
         print(json.dumps(clean))
-    elif sys.stdout.isatty():
+    elif not trained:
+        state = "its weights as they were" if weights is not None else "untrained, no weights"
+        print(f"0 epochs: nothing trained; wrote {args.output} ({state})")
+    else:
         test = "" if not data.X_test.size else (
             f", test loss {fmt(result['test_loss'])}, test {metric} {fmt(result[f'test_{metric}'])}")
         print(f"{result['epochs']} epochs ({reason}): train loss {fmt(result['train_loss'])}, "

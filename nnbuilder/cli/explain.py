@@ -34,7 +34,9 @@ def register(sub) -> None:
                    help="the data generator's seed (default: the model's, so the "
                         "samples are those it was trained on)")
     s.add_argument("--row", type=int, required=True, metavar="I",
-                   help="the I-th data row, 1-based (header not counted)")
+                   help="with --data: the file's row I, numbered as nnbuilder's messages, "
+                        "'train --drop-bad' and 'predict --outputs-only' number rows (the "
+                        "file's lines, the header's included); with --dataset: the I-th sample")
     s.add_argument("--weight", metavar="NODE:R:C",
                    help="explain W[R,C] of NODE (1-based: R the input unit, C the unit, as in "
                         "the model file), its bias with NODE:b:C or a prelu layer's learned "
@@ -84,9 +86,7 @@ def cmd_explain(args) -> int:
         stats = TrainData.from_dataset(ds, net, spec["split"], spec["seed"]).input_stats
         if stats is not None:
             net.set_input_stats(*stats)
-    if not 1 <= args.row <= len(ds):
-        raise CliError(f"--row {args.row} is out of range: the data has rows 1 to {len(ds)}")
-    x_raw, target = sample_of(ds, net, args.row - 1)
+    x_raw, target = sample_of(ds, net, _index_of_row(args, ds))
     ex = explain_sample(net, x_raw, target, ref, row=args.row)
     if args.json:
         d = ex.to_dict()
@@ -108,6 +108,23 @@ def _network(doc, path: str):
         return exported_network(doc, "explain")[0]
     except NNBuilderError as e:
         raise CliError(f"{path}: {e}") from None
+
+
+def _index_of_row(args, ds) -> int:
+    """The 0-based sample of ``--row``: for a file, the row it numbers so
+    (one numbering with its messages, also where --drop-bad left rows out)."""
+    import numpy as np
+
+    rows = ds.rows if ds.rows is not None else np.arange(1, len(ds) + 1)
+    i = int(np.searchsorted(rows, args.row))
+    if i < len(rows) and rows[i] == args.row:
+        return i
+    if not rows[0] <= args.row <= rows[-1]:
+        raise CliError(f"--row {args.row} is out of range: the data has rows {rows[0]} to {rows[-1]}")
+    why = "a blank line, a line inside a quoted cell" + \
+        (" or a row --drop-bad leaves out (a missing or bad cell)" if args.drop_bad else "")
+    raise CliError(f"--row {args.row} is no sample of {args.source} ({why}): rows are numbered "
+                   "by the file's lines, as nnbuilder's messages name them")
 
 
 def _finite(v):

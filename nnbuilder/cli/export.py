@@ -4,8 +4,6 @@ weights or, untrained, the initial ones ``train`` would start from (see
 nnbuilder.core.files.exports)."""
 from __future__ import annotations
 
-import sys
-
 from nnbuilder.cli.common import load_model_file
 
 #: What the command prints after each format.
@@ -21,11 +19,10 @@ def cmd_export(args) -> int:
 
     doc = load_model_file(args.model)
     size = write_export(doc, args.format, args.output)
-    if sys.stdout.isatty():
-        weights = "trained weights" if doc.weights is not None else \
-            f"untrained: the initial weights of seed {doc.seed}"
-        print(f"wrote {args.output} ({size:,} bytes, {weights}): "
-              f"{_NEXT[args.format].format(path=args.output)}")
+    weights = "trained weights" if doc.weights is not None else \
+        f"untrained: the initial weights of seed {doc.seed}"
+    print(f"wrote {args.output} ({size:,} bytes, {weights}): "
+          f"{_NEXT[args.format].format(path=args.output)}")
     return 0
 
 

@@ -6,8 +6,6 @@ and exit status 2. The module is not called ``import``: that is a Python
 keyword."""
 from __future__ import annotations
 
-import sys
-
 
 def cmd_import(args) -> int:
     from nnbuilder.core.files.import_onnx import load_onnx
@@ -15,10 +13,9 @@ def cmd_import(args) -> int:
 
     doc = load_onnx(args.model)
     save_model(args.output, doc)
-    if sys.stdout.isatty():
-        kinds = ", ".join(n.name for n in doc.graph.nodes.values())
-        classes = f"; classes {', '.join(doc.labels)}" if doc.labels else ""
-        print(f"wrote {args.output}: {kinds}; {doc.graph.total_params()} parameters{classes}")
+    kinds = ", ".join(n.name for n in doc.graph.nodes.values())
+    classes = f"; classes {', '.join(doc.labels)}" if doc.labels else ""
+    print(f"wrote {args.output}: {kinds}; {doc.graph.total_params()} parameters{classes}")
     return 0
 
 

@@ -26,6 +26,8 @@ class Dataset:
     n_classes: int = 0
     class_names: list[str] = field(default_factory=list)
     column_names: list[str] = field(default_factory=list)
+    #: each sample's row number in its file (its line, as messages name rows), or None
+    rows: np.ndarray | None = None
 
     def __post_init__(self):
         if not self.column_names:
@@ -46,4 +48,5 @@ class Dataset:
 
     def subset(self, idx: np.ndarray) -> "Dataset":
         return Dataset(self.X[idx], self.y[idx], self.task, self.name, self.n_classes,
-                       list(self.class_names), list(self.column_names))
+                       list(self.class_names), list(self.column_names),
+                       None if self.rows is None else self.rows[idx])

@@ -271,7 +271,7 @@ class Table:
         columns = [self.names[j] for j in feats]
         if task == "regression":
             y = self.values(t)[keep][:, None]
-            return Dataset(X, y, "regression", self.path, column_names=columns)
+            return Dataset(X, y, "regression", self.path, column_names=columns, rows=self.lines[keep])
         nums = self.values(t)[keep]
         if not self.is_text(t) and not np.isnan(nums).any():  # all numbers: 1 and 1.0 are one class
             distinct, y = np.unique(nums, return_inverse=True)
@@ -279,7 +279,7 @@ class Table:
                 raise DataError(f"{self.path}: the target column '{self.names[t]}' has only one class")
             labels = [_format(float(v)) if float(v).is_integer() else str(float(v)) for v in distinct]
             return Dataset(X, y.astype(np.int64).ravel(), "classification", self.path, len(labels), labels,
-                           columns)
+                           columns, self.lines[keep])
         col = self.column_cells(t)
         cells = col if len(keep) == len(col) else [col[i] for i in keep.tolist()]
         if self.is_text(t):
@@ -295,4 +295,4 @@ class Table:
             raise DataError(f"{self.path}: the target column '{self.names[t]}' has only one class")
         index = {k: i for i, k in enumerate(class_names)}
         y = np.array([index[k] for k in keys], dtype=np.int64)
-        return Dataset(X, y, "classification", self.path, len(labels), labels, columns)
+        return Dataset(X, y, "classification", self.path, len(labels), labels, columns, self.lines[keep])

@@ -212,11 +212,22 @@ def torch_script(doc, name: str = "model") -> str:
         weights = (f"UNTRAINED: the initial weights nnbuilder's own initialisation draws from the "
                    f"model's seed {doc.seed} ({', '.join(inits)}; biases 0), the weights "
                    f"`nnbuilder train` and the window's Train start from")
+    if not net.standardize:
+        scaling = ""
+    elif trained:
+        scaling = ("Inputs: Net() standardizes them with the model's stored mean and std; "
+                   "training computes them from the rows it trains on, as nnbuilder does.")
+    else:
+        scaling = ("Inputs: standardized, but an untrained design has no statistics yet, so "
+                   "Net() leaves them as they are (mean 0, std 1) until trained; training "
+                   "computes them from the rows it trains on (their mean and population std, "
+                   "as nnbuilder does) and stores them with the weights.")
     task_text = (f"classification into {max(net.n_outputs, 2)} classes" if task == "classification"
                  else f"regression of {net.n_outputs} value{'s' * (net.n_outputs != 1)}")
     fill = {
         "NAME": name,
         "WEIGHTS_NOTE": textwrap.fill(f"Weights: {weights}.", 76),
+        "SCALING_NOTE": textwrap.fill(scaling, 76) + "\n" if scaling else "",
         "TASK_NOTE": textwrap.fill(f"Task: {task_text} (from the model's {loss.name} loss and {act} "
                                    "Output node).", 76),
         "COLUMNS": ", ".join(columns[:k]) if k <= 8 else f"{', '.join(columns[:3])} ... {columns[k - 1]}",
@@ -253,7 +264,7 @@ _TEMPLATE = r'''#!/usr/bin/env python3
 Needs PyTorch and NumPy (pandas, when installed, reads CSV files faster).
 
 @WEIGHTS_NOTE@
-@TASK_NOTE@
+@SCALING_NOTE@@TASK_NOTE@
 
     Net()(x)   x: (N, @K@) raw columns @COLUMNS@ -> (N, @UNITS@),
                what `nnbuilder predict` prints as outputs (float64 by
@@ -817,6 +828,10 @@ def train(argv):
             mean, std = input_stats(data, train_rows)
             model.mean.copy_(mean)
             model.std.copy_(std)
+        if RANK == 0:
+            had = "replacing the model file's" if TRAINED else "the untrained model file had none"
+            print(f"inputs standardized with the mean and std of the {len(train_rows)} training rows, "
+                  f"computed here as nnbuilder does ({had})", flush=True)
     model.to(device)
     net = model
     if world > 1:

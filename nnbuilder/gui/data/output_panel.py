@@ -182,6 +182,14 @@ class ViewOptions(QWidget):
         options.setContentsMargins(6, 0, 6, 2)
         options.addWidget(self.show_test)
         options.addWidget(self.discretize)
+        # Many inputs: the picked row's outputs (ticked: the panel shows them instead of this view)
+        self.row_outputs = QCheckBox("row outputs")
+        self.row_outputs.setObjectName("rowOutputsCheck")
+        self.row_outputs.setToolTip("Many inputs: the picked row's outputs instead of this slice through "
+                                    "two of them (the others held at their median)")
+        self.row_outputs.setChecked(True)
+        self.row_outputs.setVisible(False)
+        options.addWidget(self.row_outputs)
         options.addStretch(1)
         layout.addLayout(options)
         slice_row = QHBoxLayout()  # for data with 3+ columns: which two the view spans
@@ -237,6 +245,32 @@ class OutputPanel(QWidget):
         layout.addWidget(self.options)
         self.paint_row = PaintRow()
         layout.addWidget(self.paint_row)
+        self.instead: QWidget | None = None  # shown instead of the slice for many inputs
+        self.wide = False
+        self.row_outputs = self.options.row_outputs
+        self.row_outputs.toggled.connect(lambda _: self._show_instead())
+
+    def set_instead(self, view: QWidget) -> None:
+        """``view`` is what the panel shows instead of the plot and its options
+        for many inputs (the picked row's outputs; :meth:`set_wide`)."""
+        self.instead = view
+        view.setVisible(False)
+        self.layout().addWidget(view, 1)
+
+    def set_wide(self, wide: bool) -> None:
+        """Many inputs: the view set with :meth:`set_instead` unless the person
+        asks for the slice (``row_outputs`` unticked)."""
+        self.wide = wide
+        self.row_outputs.setVisible(wide and self.instead is not None)
+        self._show_instead()
+
+    def _show_instead(self) -> None:
+        on = self.wide and self.instead is not None and self.row_outputs.isChecked()
+        # What goes is hidden before what comes shows: both at once asked for a taller window.
+        going, coming = ([self.plot, self.options], [self.instead]) if on else ([self.instead], [self.plot, self.options])
+        for widget in going + coming:
+            if widget is not None:
+                widget.setVisible(widget in coming)
 
     def show_paint_controls(self, dataset: dict) -> None:
         self.paint_row.show_for(dataset)

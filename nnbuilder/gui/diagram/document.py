@@ -110,8 +110,14 @@ class Document(QObject):
         it when the graph allows that connection, as ONE undo step.
 
         Returns (the new node's id, why it was not connected or None). A node
-        type without inputs (Input) is placed and not connected, silently."""
+        type without inputs (Input) is placed and not connected, silently.
+        When ``anchor`` feeds nothing (Output) the new layer goes before it
+        instead, between it and its input (:meth:`_insert_before`)."""
         spec = NODE_SPECS[node_type]
+        if not NODE_SPECS[self.graph.nodes[anchor].type].feeds and spec.inputs != NO_INPUT and spec.feeds:
+            node_id = self._insert_before(node_type, anchor)
+            if node_id is not None:
+                return node_id, None
         position = self.free_position_right_of(anchor, node_type)
         self.undo_stack.beginMacro(f"Add {spec.title}")
         try:
@@ -122,6 +128,40 @@ class Document(QObject):
         finally:
             self.undo_stack.endMacro()
         return node_id, reason
+
+    def _insert_before(self, node_type: str, anchor: str) -> str | None:
+        """A new ``node_type`` node in ``anchor``'s place, connected from its
+        one input and feeding it, ``anchor`` (and what follows it) moved one
+        column right, as ONE undo step; None (nothing done) when ``anchor``
+        has not exactly one input or the graph refuses those connections."""
+        sources = self.graph.inputs_of(anchor)
+        if len(sources) != 1:
+            return None
+        source = sources[0]
+        probe = Graph.from_dict(self.graph.to_dict())  # would the graph take it?
+        new = probe.add_node(node_type).id
+        probe.disconnect(source, anchor)
+        if probe.connection_refusal(source, new) is not None:
+            return None
+        probe.connect(source, new)
+        if probe.connection_refusal(new, anchor) is not None:
+            return None
+        x, y = self.graph.nodes[anchor].position
+        shift = node_size(probe, new)[0] + 80.0
+        moves = {nid: (self.graph.nodes[nid].position,
+                       (self.graph.nodes[nid].position[0] + shift, self.graph.nodes[nid].position[1]))
+                 for nid in {anchor, *self.graph.descendants(anchor)}}
+        self.undo_stack.beginMacro(f"Insert {NODE_SPECS[node_type].title}")
+        try:
+            self.move(moves)
+            node_id = self.add_node(node_type, (round(x), round(y)))
+            self.undo_stack.push(DisconnectCommand(self.graph, next(
+                e for e in self.graph.edges if (e.source, e.target) == (source, anchor))))
+            self.connect(source, node_id)
+            self.connect(node_id, anchor)
+        finally:
+            self.undo_stack.endMacro()
+        return node_id
 
     def free_position_right_of(self, anchor: str, node_type: str, gap: float = 80.0):
         """Where a new ``node_type`` node goes right of ``anchor`` without

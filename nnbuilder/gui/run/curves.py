@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QGuiApplication, QPalette
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QScrollArea,
                                QVBoxLayout, QWidget)
 
-from nnbuilder.core.engine.trainer import History
+from nnbuilder.core.engine.trainer import EXPLODE_EPOCHS, History
 
 from ..widgets.colours import CLASS_COLORS, TEST_PEN, TRAIN_PEN, diverging_rgba
 from ..widgets.plots import BasePlot, HeadLegend
@@ -43,6 +43,9 @@ class Pin:
         faded.setAlpha(PIN_ALPHA)
         self.curve = pg.PlotDataItem(x, y, pen=pg.mkPen(faded, width=1))
         self.label = ""
+
+
+LABEL_PLACES = (0.9, 0.65, 0.4, 0.15)  # a mark's label: its height on the line, the first free one
 
 
 class CurvePlot(BasePlot):
@@ -82,6 +85,8 @@ class CurvePlot(BasePlot):
         self.cross.setVisible(False)
         p.addItem(self.cross, ignoreBounds=True)
         self._x = self._a = self._b = np.zeros(0)
+        p.vb.sigRangeChanged.connect(lambda *_: self.marks and self._place_labels())
+        p.vb.sigResized.connect(lambda *_: self.marks and self._place_labels())
         self._proxy = pg.SignalProxy(self.scene().sigMouseMoved, rateLimit=30, slot=self._hover)
 
     def set_data(self, x, train, test, exact: bool = False) -> None:
@@ -105,7 +110,7 @@ class CurvePlot(BasePlot):
         """Ranges that change in steps (x doubles, y moves when the data leaves
         it), not on every update: a new range makes pyqtgraph rebuild and
         repaint the axes from Python, which is most of an update's cost."""
-        x, vals = self._x, np.concatenate([self._a, self._b, *(p.y for p in self.pins)])
+        x, vals = self._x, np.concatenate([*self._readable(self._a, self._b), *(p.y for p in self.pins)])
         vals = vals[np.isfinite(vals)]
         if self.pins:  # the whole of each pinned run in view, from the new run's first epoch
             x = np.concatenate([x, [max(float(p.x[-1]) for p in self.pins)]])
@@ -134,6 +139,18 @@ class CurvePlot(BasePlot):
             self._log = log
             self.plotItem.setRange(xRange=(0, x_hi), yRange=want, padding=0)
 
+    def _readable(self, *curves: np.ndarray) -> list[np.ndarray]:
+        """``curves`` without the epochs that diverged (the exploded ones up to
+        each break, at most EXPLODE_EPOCHS of them), so the y range is the
+        readable curve's, not a peak of 8e29's (its dot and line say where
+        it went); all of them when nothing else is left."""
+        if not self.breaks or not len(self._x):
+            return list(curves)
+        out = np.zeros(len(self._x), dtype=bool)
+        for b in self.breaks:
+            out |= (self._x > b - EXPLODE_EPOCHS) & (self._x <= b)
+        return list(curves) if out.all() else [c[~out] for c in curves]
+
     def _broken(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``x``, ``y`` with a gap (NaN) after each epoch of :attr:`breaks`."""
         after = np.flatnonzero(np.isin(x[:-1], list(self.breaks))) + 1
@@ -142,9 +159,34 @@ class CurvePlot(BasePlot):
     def mark(self, epoch: float, text: str) -> None:
         """A red line where something happened (e.g. divergence)."""
         line = pg.InfiniteLine(pos=epoch, angle=90, pen=pg.mkPen("#E03131", width=2),
-                               label=text, labelOpts={"color": "#E03131", "position": 0.9})
+                               label=text, labelOpts={"color": "#E03131", "position": LABEL_PLACES[0]})
+        line.setToolTip(text)
         self.plotItem.addItem(line, ignoreBounds=True)
         self.marks.append(line)
+        self._place_labels()
+
+    def _place_labels(self) -> None:
+        """The marks' labels where they overlap none before them (newest
+        first, each at the highest of LABEL_PLACES that is free); a label
+        with no free place is hidden (its line's tool tip says it). Again
+        whenever the view's range or size changes."""
+        vb = self.plotItem.vb
+        box = vb.sceneBoundingRect()
+        placed = []  # (left, right, top, bottom) in scene pixels, a label's width either side of its line
+        for line in sorted(self.marks, key=lambda m: -m.value()):
+            label = line.label
+            size = label.boundingRect()
+            x = vb.mapViewToScene(QPointF(line.value(), 0)).x()
+            for where in LABEL_PLACES:
+                y = box.bottom() - where * box.height()
+                r = (x - size.width(), x + size.width(), y - size.height() / 2, y + size.height() / 2)
+                if not any(r[0] < o[1] and o[0] < r[1] and r[2] < o[3] and o[2] < r[3] for o in placed):
+                    placed.append(r)
+                    label.setPosition(where)
+                    label.setVisible(True)
+                    break
+            else:
+                label.setVisible(False)
 
     def mark_divergence(self, epoch: float, text: str, peak: float, restored: float) -> None:
         """A divergence at ``epoch``: the red line, a red dot at the loss it
@@ -308,6 +350,7 @@ class LayerPlot(QWidget):
         self.moment_line.setVisible(False)
         self.norms.plotItem.addItem(self.moment_line, ignoreBounds=True)
         self.moment_stats: dict | None = None
+        self._chosen = None  # the histogram's layer, kept over a new run of the same network
         # Side by side: the bottom docks are wide and short (stacked, the
         # gradient plot was 25 px tall with its ticks on top of each other).
         top = QHBoxLayout()
@@ -333,7 +376,7 @@ class LayerPlot(QWidget):
         for i, nid in enumerate(layer_ids):
             self.curves[nid] = self.norms.plotItem.plot(
                 [], [], pen=pg.mkPen(CLASS_COLORS[i % len(CLASS_COLORS)], width=1.5), name=label(nid))
-        current = self.layer.currentData()
+        current = self.layer.currentData() or self._chosen
         self.layer.blockSignals(True)
         self.layer.clear()
         for nid in layer_ids:
@@ -358,14 +401,26 @@ class LayerPlot(QWidget):
             self._show_histogram(self.moment_stats)
 
     def clear(self) -> None:
-        """A new run: no gradient history, no histogram."""
+        """A new run (or network): no gradient history, no histogram, no layer
+        of the old network named, the axes ranging afresh (an imported network
+        kept the old one's)."""
         self.show_moment(None)
+        self._chosen = self.layer.currentData() or self._chosen  # the same layers again: the same choice
+        self.reset([])
         self.history = None
-        for c in self.curves.values():
-            c.setData([], [])
         if self.bars is not None:
             self.hist.plotItem.removeItem(self.bars)
             self.bars = None
+        for plot in (self.norms, self.hist):
+            plot.plotItem.enableAutoRange()
+
+    def show_weights(self, stats: dict, label=str) -> None:
+        """The histogram of weights no run has yet (``stats`` as
+        :func:`~nnbuilder.core.run.snapshot.layer_stats` gives them): an
+        opened or imported trained network's, its layers to choose from."""
+        if set(stats) != set(self.curves):
+            self.reset(list(stats), label)
+        self._show_histogram(stats)
 
     def update_from(self, snap, label=str) -> None:
         """Add ``snap``'s gradient norms; layers named by ``label(id)``."""
@@ -395,6 +450,10 @@ SCORE_COLUMNS = ("P", "R", "F1")  # precision, recall, F1 per class, right of th
 SCORE_GAP = 0.3  # the space between the counts and the scores, in cells
 CELL_PT = (9.0, 6.0)  # the cells' text: its largest and smallest size in points
 CELL_PAD = 4  # pixels a cell keeps free around its text
+#: Many classes (MNIST's 10): the cells' text stays at least MANY_CLASSES_PT
+#: (6 pt made a 10x10 matrix's counts barely readable); the matrix asks for
+#: that room and its scroll area scrolls.
+MANY_CLASSES, MANY_CLASSES_PT = 6, 8.0
 
 
 class ConfusionPlot(BasePlot):
@@ -473,7 +532,8 @@ class ConfusionPlot(BasePlot):
         if not texts:
             return
         font = QFont(self.font())
-        hi, lo = (scaled_pt(pt) for pt in CELL_PT)
+        many = len(self.class_names) >= MANY_CLASSES
+        hi, lo = scaled_pt(CELL_PT[0]), scaled_pt(MANY_CLASSES_PT if many else CELL_PT[1])
         size = hi
         while True:
             font.setPointSizeF(size)

@@ -209,8 +209,10 @@ class LiveView(QObject):
         if doc is None or self.run.snapshot is not None or doc is not self.data.document:
             return
         trained = self.run.current_weights() if doc.weights else None
-        if not trained or self.run.prepared().network_with(trained) is None:
+        net = self.run.prepared().network_with(trained) if trained else None
+        if net is None:
             return
+        self.layer_plot.show_weights(layer_stats(net, np.zeros_like(net.theta)), doc.graph.label)
         weights = {nid: (np.asarray(v["W"]), None if v.get("b") is None else np.asarray(v["b"]))
                    for nid, v in trained.items() if "W" in v}
         self.show_weights(weights, {nid: v["alpha"] for nid, v in trained.items()

@@ -40,7 +40,7 @@ from nnbuilder.core.resources import resource_root
 
 from ..run.curves import CurvesPanel, LayerPlot
 from ..widgets.follows_theme import FollowsTheme
-from ..data.data_controller import DataController
+from ..data.data_controller import DataController, spec_title
 from ..diagram.commands import weight_name
 from ..diagram.document import Document
 from .animation import AnimationExport
@@ -56,6 +56,7 @@ from ..learn.lesson_controller import LessonController
 from ..learn.lesson_panel import LessonPanel
 from ..run.inspection import InspectionViews, MistakesView, WeightImagesView
 from ..run.live_view import Counters, LiveView
+from ..run.sample_output import SampleOutputLink
 from .menus import WindowMenus
 from .presentation import Presentation
 from ..data.output_panel import OutputPanel
@@ -178,6 +179,7 @@ class MainWindow(FollowsTheme, QMainWindow):
                                           self.weight_images, self.mistakes, self.dock_layout.offer,
                                           lambda name: not self.docks[name].visibleRegion().isEmpty(), self)
         self.learn = LearnController(self.run, self.data, self.learn_panel, self.scene, self.boundary, self)
+        self.sample_output = SampleOutputLink(self.learn, self.data, self.output_panel, self)  # many inputs
         self.surface = SurfaceLink(self.run, self.data, self.surface_view, self)
         self.functions = FunctionsLink(self.learn, self.functions_view, self.run.current_weights, self)
         self.timeline = TimelineView(self.live, self.curves.timeline, self)
@@ -223,6 +225,7 @@ class MainWindow(FollowsTheme, QMainWindow):
         data.dataChanged.connect(lambda: self.inspector.set_columns(
             data.dataset.column_names if data.dataset is not None else []))
         self.files.saved.connect(self._update_title)
+        data.dataChanged.connect(self._update_title)  # the title names the data
         self.files.dataFileDropped.connect(self.imports.import_data)
         self.scene.selectionChanged.connect(self._selection_changed)
         self.palette_list.addRequested.connect(self._add_at_center)
@@ -317,7 +320,9 @@ class MainWindow(FollowsTheme, QMainWindow):
         return doc.title
 
     def _update_title(self, *_) -> None:
-        self.setWindowTitle(f"{self.document_name()}[*] — nnbuilder")
+        """The file (or Untitled, or the example) and the data it trains on."""
+        data = spec_title(self.document.dataset) if self.document.dataset else ""
+        self.setWindowTitle(f"{self.document_name()}{f' · data: {data}' if data else ''}[*] — nnbuilder")
         self.setWindowModified(self.document.modified)
 
     def validate(self) -> list:
