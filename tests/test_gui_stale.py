@@ -120,6 +120,9 @@ def test_a_divergence_is_drawn_where_it_happened_and_the_restored_weights_as_wha
     assert restored < float(quoted) / 10 and at.sum() == 1 and x.max() == epoch
     assert w.loss_label.text() == f"loss {restored:.4g}"  # the toolbar: the weights the run holds now
     assert len(plot.marks) == 1 and plot.marks[0].value() == epoch
+    # The R² plot has the same red line (the trial found it on the loss plot alone).
+    assert w.curves.metric_plot.ylabel == "R²"
+    assert [m.value() for m in w.curves.metric_plot.marks] == [epoch]
     # Trained on with a sane rate: the curve goes on from the restored weights, not from the peak.
     type_into(qtbot, w.findChild(QDoubleSpinBox, "learningRateSpin"), "0.01")
     qtbot.mouseClick(w.step_button, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier)
@@ -398,3 +401,71 @@ def test_a_reset_the_worker_cannot_do_is_reported_and_the_window_does_not_wait_f
     refuse[0] = False
     qtbot.mouseClick(w.reset_button, Qt.MouseButton.LeftButton)  # a Reset that works, works
     assert wait_drawn(qtbot, w, lambda s: s.step == 0, running=None).error is None
+
+
+def test_a_hover_readout_follows_the_curve_as_it_grows_under_a_still_pointer(qtbot, window):
+    """The trial: hovering the accuracy plot while a run went on, the read-out
+    stayed on the epoch first shown. It reads the epoch nearest the pointer
+    as new epochs are drawn, and when the run stops it is the row there."""
+    w = window
+    plot = w.curves.metric_plot
+    qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: snap(w) is not None and snap(w).epoch >= 2 and len(plot._x) >= 2, timeout=WAIT)
+    hover_plot(qtbot, plot, 0.97)  # right of the newest epoch: the newest is the nearest
+    qtbot.waitUntil(lambda: readout_text(plot).startswith("epoch "), timeout=WAIT)
+    first = int(re.match(r"epoch (\d+)", readout_text(plot)).group(1))
+    # The pointer stays where it is; the run goes on.
+    qtbot.waitUntil(lambda: readout_text(plot).startswith("epoch ")
+                    and int(re.match(r"epoch (\d+)", readout_text(plot)).group(1)) >= first + 3, timeout=WAIT)
+    pause(qtbot, w)
+    qtbot.waitUntil(lambda: not w.run.running, timeout=WAIT)
+    # At rest: the row nearest the pointer's epoch, as the view maps it now.
+    rect = plot.plotItem.vb.sceneBoundingRect()
+    x_view = plot.plotItem.vb.mapSceneToView(QPointF(rect.left() + 0.97 * rect.width(), rect.center().y())).x()
+    epochs = w.run.state.curves.column("epoch")
+    i = int(np.argmin(np.abs(epochs - x_view)))
+    text = readout_text(plot)
+    assert text.startswith(f"epoch {epochs[i]:.0f}\n"), (text, x_view, epochs[-3:])
+    assert f"train accuracy {w.run.state.curves.column('train_metric')[i]:.6g}" in text
+
+
+def test_with_no_test_set_the_legends_list_no_test_curve(qtbot, window):
+    """A train fraction of 1: no test rows, so no "test" curve and no "test"
+    entry in the legends; back at 0.5 it comes back after "train"."""
+    w = window
+
+    def legend(plot):
+        return [label.text for _, label in plot.plotItem.legend.items]
+
+    for plot in (w.curves.loss, w.curves.metric_plot):
+        assert legend(plot) == ["train", "test"]
+    type_into(qtbot, w.training_panel.split, "1")
+    qtbot.waitUntil(lambda: w.data.split()[0] == 1.0, timeout=WAIT)
+    trained_paused(qtbot, w, 2)
+    qtbot.waitUntil(lambda: len(w.curves.loss._x) >= 2, timeout=WAIT)
+    assert np.isnan(w.run.state.curves.column("test_loss")).all()
+    for plot in (w.curves.loss, w.curves.metric_plot):
+        assert legend(plot) == ["train"], plot.objectName()
+        assert not np.isfinite(plot.test.getData()[1] if plot.test.getData()[1] is not None else []).any()
+    type_into(qtbot, w.training_panel.split, "0.5")
+    qtbot.waitUntil(lambda: w.data.split()[0] == 0.5, timeout=WAIT)
+    trained_paused(qtbot, w, 1)
+    qtbot.waitUntil(lambda: legend(w.curves.metric_plot) == ["train", "test"], timeout=WAIT)
+    assert legend(w.curves.loss) == ["train", "test"]
+
+
+def test_opening_an_example_starts_at_the_default_speed(qtbot, window):
+    """The speed is no setting of a model file: the 1 step/s chosen for one
+    example does not carry over to the next one opened."""
+    from nnbuilder.gui.data.training_panel import DEFAULT_SPEED, SPEEDS
+
+    w = window
+    w.training_panel.default_speed = DEFAULT_SPEED  # a user's window (the tests' starts at max)
+    speed = w.training_panel.speed
+    speed.setCurrentIndex(len(SPEEDS) - 1)
+    assert speed.currentText() == "1 step/s" and w.run.speed == 1.0
+    assert w.files.open_file(str(EXAMPLES / "xor.json"), ask_to_save=False)
+    assert speed.currentIndex() == DEFAULT_SPEED and w.run.speed == SPEEDS[DEFAULT_SPEED][1]
+    speed.setCurrentIndex(len(SPEEDS) - 1)
+    w.act_new.trigger()
+    assert speed.currentIndex() == DEFAULT_SPEED and w.run.speed == SPEEDS[DEFAULT_SPEED][1]

@@ -150,6 +150,7 @@ class TrainingPanel(QWidget):
         self.speed.addItems([s for s, _ in SPEEDS])
         self.speed.setToolTip("Limit the training speed to watch it learn step by step "
                               "(max: as fast as the machine goes)")
+        self.default_speed = DEFAULT_SPEED  # the speed each document starts at (no setting of the file)
         self.speed.setCurrentIndex(DEFAULT_SPEED)
         form = QFormLayout(self)
         form.setVerticalSpacing(4)

@@ -133,6 +133,9 @@ class RunController(QObject):
         document.seedChanged.connect(self._seed_changed)
         document.weightEdited.connect(self._weight_edited)
         self.panel.show_training(document.training, kept=False)
+        # The speed is no setting of the file: each document starts at the
+        # default (the last example's 1 step/s was not the next one's).
+        self.panel.speed.setCurrentIndex(self.panel.default_speed)
         self.state = RunState()  # empty first: readiness must not see the old run's weights
         self._announce()  # not ready until the data room loaded its data
         self.runReplaced.emit()
