@@ -469,3 +469,21 @@ def test_opening_an_example_starts_at_the_default_speed(qtbot, window):
     speed.setCurrentIndex(len(SPEEDS) - 1)
     w.act_new.trigger()
     assert speed.currentIndex() == DEFAULT_SPEED and w.run.speed == SPEEDS[DEFAULT_SPEED][1]
+
+
+def test_the_input_nodes_inspector_says_what_normalize_really_does(qtbot, window):
+    """The trial: the Input's Inspector said "(standardized ...)" while the
+    data's Normalize was none."""
+    w = window
+    panel = w.training_panel.normalize
+    w.select_node("input")
+    formula = w.inspector.formula
+    assert panel.currentText() == "none" and w.document.graph.nodes["input"].params["normalize"] == "none"
+    assert "not standardized" in formula.text() and "(x - mean) / std" not in formula.text()
+    assert "not standardized" in w.scene.node_items["input"].toolTip()
+    panel.setCurrentText("standardize")  # the Training panel's Normalize, as a user picks it
+    qtbot.waitUntil(lambda: w.document.graph.nodes["input"].params["normalize"] == "standardize", timeout=WAIT)
+    assert "standardized: (x - mean) / std" in formula.text() and "not standardized" not in formula.text()
+    assert "standardized: (x - mean) / std" in w.scene.node_items["input"].toolTip()
+    w.act_undo.trigger()
+    qtbot.waitUntil(lambda: "not standardized" in formula.text(), timeout=WAIT)
