@@ -156,7 +156,7 @@ def test_a_lesson_step_that_resets_the_weights_says_so_not_that_it_kept_them(qtb
     qtbot.waitUntil(lambda: w.run.settled, timeout=WAIT)
     wait_drawn(qtbot, w, running=None)
     msg = w.statusBar().currentMessage()
-    assert "kept the trained weights" not in msg and msg == f"Reset: new weights from seed {w.document.seed}"
+    assert "kept the trained weights" not in msg and msg == f"Reset: new weights from weight seed {w.document.seed}"
     # And it did reset: the weights are the seed's fresh ones.
     fresh = Network(w.document.graph)
     fresh.init_params(np.random.default_rng(w.document.seed))
@@ -487,3 +487,22 @@ def test_the_input_nodes_inspector_says_what_normalize_really_does(qtbot, window
     assert "standardized: (x - mean) / std" in w.scene.node_items["input"].toolTip()
     w.act_undo.trigger()
     qtbot.waitUntil(lambda: "not standardized" in formula.text(), timeout=WAIT)
+
+
+def test_the_seed_box_and_the_status_bar_name_the_seed_they_show(qtbot, window):
+    """The trial: the Seed box showed 0 while the status bar said the weights
+    came from seed 1234567. Two seeds: the box's makes the data (and it
+    shows the one the data was made with), the status bar's the weights."""
+    from PySide6.QtWidgets import QLabel
+
+    w = window
+    box = w.training_panel.seed
+    qtbot.mouseClick(w.reset_button, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: "seed" in w.statusBar().currentMessage(), timeout=WAIT)
+    msg = w.statusBar().currentMessage()
+    seed = int(re.search(r"seed (\d+)", msg).group(1))
+    assert seed == w.document.seed != box.value()
+    assert f"weight seed {seed}" in msg
+    label = w.training_panel.form.labelForField(box.parentWidget())
+    assert isinstance(label, QLabel) and label.text().replace("&", "") == "Data seed"
+    assert box.value() == w.data.spec.get("seed", 0) == w.document.dataset.get("seed", 0)

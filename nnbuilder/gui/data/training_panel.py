@@ -163,7 +163,7 @@ class TrainingPanel(QWidget):
         seed_lay.addWidget(self.regenerate)
         form.addRow(self.gallery)
         for label, w in [("Data", self.dataset), ("Samples", self.samples), ("Noise", self.noise),
-                         ("Seed", seed_row), ("Train fraction", self.split), ("Normalize", self.normalize),
+                         ("Data seed", seed_row), ("Train fraction", self.split), ("Normalize", self.normalize),
                          ("Learning rate", self.lr), ("Batch size", self.batch),
                          ("Optimizer", self.optimizer), ("Momentum", self.momentum),
                          ("Regularization", self.reg), ("Rate", self.reg_rate),
