@@ -506,3 +506,27 @@ def test_the_seed_box_and_the_status_bar_name_the_seed_they_show(qtbot, window):
     label = w.training_panel.form.labelForField(box.parentWidget())
     assert isinstance(label, QLabel) and label.text().replace("&", "") == "Data seed"
     assert box.value() == w.data.spec.get("seed", 0) == w.document.dataset.get("seed", 0)
+
+
+def test_a_lesson_after_pinned_runs_starts_the_loss_plots_range_over(qtbot, window):
+    """The trial: after runs of the circle (pinned to compare), the
+    gradient-descent lesson's loss plot kept their axis range. The lesson's
+    network is a new document: its pins go, and so does their range."""
+    w = window
+    plot = w.curves.loss
+    trained_paused(qtbot, w, 30)
+    qtbot.mouseClick(w.curves.pin, Qt.MouseButton.LeftButton)
+    assert len(plot.pins) == 1
+    (_, x1), _ = plot.plotItem.vb.viewRange()
+    assert x1 >= 30
+    w.show_lessons()
+    assert w.lessons.start("05-gradient-descent")
+    qtbot.waitUntil(lambda: w.data.dataset is not None and w.data.dataset.X.shape == (4, 1), timeout=WAIT)
+    assert plot.pins == [] and len(plot._x) == 0
+    assert plot.plotItem.vb.viewRange() == [[0, 8], [0, 1]]  # the first range, as File > New has it
+    # The lesson's first epoch: the range is of its curve alone.
+    qtbot.mouseClick(w.step_button, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier)
+    wait_drawn(qtbot, w, lambda s: s.epoch >= 1)
+    (x0, x1), (y0, y1) = plot.plotItem.vb.viewRange()
+    losses = w.run.state.curves.column("train_loss")
+    assert x1 <= 8 and y0 <= losses.min() and losses.max() <= y1 and y1 - y0 <= 2 * (losses.max() - losses.min()) + 1

@@ -20,6 +20,7 @@ from ..widgets.plots import BasePlot, HeadLegend
 from ..widgets.scale import scaled_pt
 from .timeline_bar import TimelineBar
 
+FIRST_RANGE = ((0, 8), (0, 1))  # epochs, values: a plot's range before a run has a row
 MIN_SPAN = 0.05  # smallest y span of a curve plot (times the values' size beyond 1)
 # Pinned runs: faded, in colours apart from the live run's blue and orange.
 PIN_COLORS = ["#2CA02C", "#9467BD", "#D62728", "#8C564B", "#E377C2", "#17BECF"]
@@ -129,7 +130,9 @@ class CurvePlot(BasePlot):
         log = self.plotItem.ctrl.logYCheck.isChecked()
         if log:
             vals = np.log10(vals[vals > 0])
-        if len(x) == 0 or len(vals) == 0:
+        if len(x) == 0 or len(vals) == 0:  # no curve, no pin: the first range (not the last one's)
+            if self.plotItem.vb.viewRange() != [list(r) for r in FIRST_RANGE]:
+                self.plotItem.setRange(xRange=FIRST_RANGE[0], yRange=FIRST_RANGE[1], padding=0)
             return
         x_last = float(x.max())
         x_hi = max(8.0, 2.0 ** np.ceil(np.log2(max(x_last, 1.0) * 1.05)))
@@ -242,8 +245,6 @@ class CurvePlot(BasePlot):
         self.hide_readout()
         empty = np.zeros(0)
         self.set_data(empty, empty, empty)
-        self.plotItem.setRange(xRange=(0, 8), yRange=(0, 1), padding=0)
-        self._fit_range()
 
     def apply_theme(self) -> None:
         super().apply_theme()
