@@ -530,3 +530,37 @@ def test_a_lesson_after_pinned_runs_starts_the_loss_plots_range_over(qtbot, wind
     (x0, x1), (y0, y1) = plot.plotItem.vb.viewRange()
     losses = w.run.state.curves.column("train_loss")
     assert x1 <= 8 and y0 <= losses.min() and losses.max() <= y1 and y1 - y0 <= 2 * (losses.max() - losses.min()) + 1
+
+
+def test_choosing_regression_data_leaves_no_classifiers_confusion_matrix(qtbot, window):
+    """The trial: after the circle, choosing sine (a regression, which the
+    2-input network cannot take yet) left the old classifier's matrix on
+    screen, and it came back with the next snapshot of the paused run."""
+    from PySide6.QtWidgets import QDoubleSpinBox
+
+    w = window
+    trained_paused(qtbot, w, 3)
+    confusion = w.curves.confusion
+    qtbot.waitUntil(lambda: confusion.counts is not None and w.curves.confusion_area.isVisible(), timeout=WAIT)
+    w.training_panel.dataset.setCurrentText("sine")
+    qtbot.waitUntil(lambda: w.data.dataset.task == "regression" and w.run.refresh_ready() is not None,
+                    timeout=WAIT)
+    qtbot.waitUntil(lambda: w.run.settled, timeout=WAIT)
+
+    def no_matrix():
+        # (the metric plot still shows the paused run's curves, of the circle: named as what they are)
+        return not w.curves.confusion_area.isVisible() and confusion.counts is None \
+            and w.curves.metric_plot.ylabel == "accuracy"
+
+    assert no_matrix()
+    # A command to the paused run (a new learning rate): its next snapshot is
+    # still of the circle's classifier; the matrix does not come back.
+    before = w.run.snapshot
+    type_into(qtbot, w.findChild(QDoubleSpinBox, "learningRateSpin"), "0.2")
+    qtbot.waitUntil(lambda: w.drawn is not before and w.drawn is w.run.snapshot and w.run.settled, timeout=WAIT)
+    assert no_matrix()
+    # Back to the circle: a classifier's run again, with its matrix.
+    w.training_panel.dataset.setCurrentText("circle")
+    trained_paused(qtbot, w, 1)
+    qtbot.waitUntil(lambda: confusion.counts is not None and w.curves.confusion_area.isVisible(), timeout=WAIT)
+    assert w.curves.metric_plot.ylabel == "accuracy"

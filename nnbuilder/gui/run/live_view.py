@@ -195,7 +195,7 @@ class LiveView(QObject):
         c.confusion.clear_counts()
         c.confusion.setVisible(False)  # until the new run's first counts
         if self.data.dataset is not None:
-            self._name_metric(self.data.dataset.task == "classification")
+            self._name_metric(self._accuracy_shown())
         self.layer_plot.clear()
         self.boundary.clear_output()
         self.scene.clear_live()
@@ -280,7 +280,10 @@ class LiveView(QObject):
         grid, _ = self.grids()
         tr, te = (shown(ix) for ix in data.split_indices())
         ds = data.dataset
-        self._name_metric(ds.task == "classification")
+        self._name_metric(self._accuracy_shown())
+        if not self._confusion_applies():  # a matrix of other data (the paused run's) is none of these
+            self.curves.confusion.clear_counts()
+            self.curves.confusion.setVisible(False)
         bp.set_data(grid, ds.X[tr], ds.y[tr], ds.X[te], ds.y[te], ds.task, ds.n_classes, ds.column_names,
                     rows=(tr, te))
         self.options.show_held([] if grid is None else [(ds.column_names[c], v) for c, v in grid.fixed])
@@ -387,6 +390,21 @@ class LiveView(QObject):
             self.counters.play.setEnabled(True)
         self.frameDrawn.emit(snap)
 
+    def _accuracy_shown(self) -> bool:
+        """The metric plot shows accuracy: the run's curves are a classifier's
+        (a run paused on data no longer chosen: the curves are of its data),
+        else the data is for classification."""
+        snap, ds = self.run.snapshot, self.data.dataset
+        if snap is not None and not self.run.on_current_data():
+            return snap.metric_name == "accuracy"
+        return ds is not None and ds.task == "classification"
+
+    def _confusion_applies(self) -> bool:
+        """A confusion matrix is of the data chosen: classification data, and
+        the run trains on it (a run paused on the old data counts the old)."""
+        ds = self.data.dataset
+        return ds is not None and ds.task == "classification" and self.run.on_current_data()
+
     def _name_metric(self, classification: bool) -> None:
         """The metric plot's title (accuracy or R²); the confusion matrix only
         for classification."""
@@ -409,7 +427,9 @@ class LiveView(QObject):
         if metric:
             w.metric_plot.set_data(epochs, c.column("train_metric"), c.column("test_metric"), exact)
         dataset = self.data.dataset
-        if snap.confusion is not None and dataset is not None:
+        if not self._confusion_applies():
+            w.confusion.setVisible(False)
+        elif snap.confusion is not None and dataset is not None:
             w.confusion.setVisible(True)
             r = snap.report  # counted on the test rows, on the training rows when there are none
             w.confusion.set_counts(snap.confusion, dataset.class_names,
