@@ -564,3 +564,33 @@ def test_choosing_regression_data_leaves_no_classifiers_confusion_matrix(qtbot, 
     trained_paused(qtbot, w, 1)
     qtbot.waitUntil(lambda: confusion.counts is not None and w.curves.confusion_area.isVisible(), timeout=WAIT)
     assert w.curves.metric_plot.ylabel == "accuracy"
+
+
+def test_the_divergence_message_quotes_the_loss_the_curve_starts_at(qtbot, make_window):
+    """The gradient-descent lesson's last step: the message compared the
+    loss with "an untrained network (14.8)" (all weights 0, never plotted)
+    while the curve starts at 4.125. It quotes the loss it started from:
+    the curve's first point, the loss of the initial weights."""
+    from PySide6.QtWidgets import QDoubleSpinBox
+
+    w = make_window()
+    w.show_lessons()
+    assert w.lessons.start("05-gradient-descent")
+    for _ in range(2):
+        qtbot.mouseClick(w.lesson_panel.skip_button, Qt.MouseButton.LeftButton)
+    assert w.lessons.index == 2
+    w.training_panel.speed.setCurrentIndex(0)
+    type_into(qtbot, w.findChild(QDoubleSpinBox, "learningRateSpin"), "0.6")
+    qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
+    s = wait_drawn(qtbot, w, lambda s: s.divergence is not None, running=None)
+    msg = w.statusBar().currentMessage()
+    found = re.search(r"over 10 times the loss it started from \(([-+.\de]+)\)", msg)
+    assert found and "untrained" not in msg, msg
+    x, y = w.curves.loss.train.getData()
+    assert x[0] == 0 and f"{y[0]:.4g}" == found.group(1)  # the curve's first point
+    # The initial weights (restored: the last good ones are step 0's) in plain NumPy: L = 1/2 mean (y - x w)^2.
+    assert s.divergence["restored_step"] == 0
+    ds = w.data.dataset
+    (W, _), = s.weights.values()
+    start = 0.5 * float(np.mean((np.ravel(ds.y) - (np.asarray(ds.X, float) @ W).ravel()) ** 2))
+    assert f"{start:.4g}" == found.group(1)
