@@ -123,10 +123,24 @@ def test_a_divergence_is_drawn_where_it_happened_and_the_restored_weights_as_wha
     # The R² plot has the same red line (the trial found it on the loss plot alone).
     assert w.curves.metric_plot.ylabel == "R²"
     assert [m.value() for m in w.curves.metric_plot.marks] == [epoch]
+    # The counters, the timeline and the loss surface describe the weights on
+    # screen, the restored ones (the counters said "Epoch 3 · step 75").
+    back = s.divergence["restored_step"]
+    curves = w.run.state.curves
+    back_epoch = int(curves.column("epoch")[curves.column("step") == back][0])
+    assert back < s.step and w.epoch_label.text() == f"Restored: epoch {back_epoch:,} · step {back:,}"
+    qtbot.waitUntil(lambda: w.curves.timeline.readout.text() == f"now: restored weights of step {back:,}",
+                    timeout=WAIT)
+    w.docks["surfaceDock"].raise_()
+    surface = w.surface_view
+    qtbot.waitUntil(lambda: surface.caption.text().startswith(f"Step {back} · w = {float(W[0, 0]):.5g} · "),
+                    timeout=WAIT)
+    assert surface.step == back and surface.path[-1][0] == back
     # Trained on with a sane rate: the curve goes on from the restored weights, not from the peak.
     type_into(qtbot, w.findChild(QDoubleSpinBox, "learningRateSpin"), "0.01")
     qtbot.mouseClick(w.step_button, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier)
-    wait_drawn(qtbot, w, lambda s: s.epoch == epoch + 1)
+    s = wait_drawn(qtbot, w, lambda s: s.epoch == epoch + 1)
+    assert w.epoch_label.text() == f"Epoch {s.epoch:,} · step {s.step:,}"  # trained on: the run's own count
     x, y = plot.train.getData()
     after = np.flatnonzero(x == epoch)
     assert np.isnan(y[after[-1]]) and x[-1] == epoch + 1 and np.isfinite(y[-1])  # a gap, then on
@@ -594,3 +608,39 @@ def test_the_divergence_message_quotes_the_loss_the_curve_starts_at(qtbot, make_
     (W, _), = s.weights.values()
     start = 0.5 * float(np.mean((np.ravel(ds.y) - (np.asarray(ds.X, float) @ W).ravel()) ** 2))
     assert f"{start:.4g}" == found.group(1)
+
+
+def test_the_loss_surface_shows_the_weights_on_screen_looking_back_and_after_a_rewind(qtbot, make_window):
+    """The trial: the Loss surface panel (Learn) kept a stale position after
+    a rewind. y = w x: the surface's w and step are those the diagram shows,
+    of the moment looked back at, and after "Continue from here" of that
+    moment, with the loss of that w in plain NumPy."""
+    from test_gui_timeline import drag_to, edge_weights, train_until
+
+    w = make_window(str(EXAMPLES / "linear_regression.json"))
+    w.docks["surfaceDock"].raise_()
+    surface, bar = w.surface_view, w.curves.timeline
+    live = train_until(qtbot, w, 40)
+    qtbot.waitUntil(lambda: bar.isEnabled() and bar.now == len(w.run.state.timeline), timeout=WAIT)
+    ds = w.data.dataset
+
+    def loss(weight):
+        return 0.5 * float(np.mean((np.ravel(ds.y) - np.ravel(ds.X) * weight) ** 2))
+
+    def shows(step, weight):
+        return surface.step == step and surface.caption.text().startswith(
+            f"Step {step} · w = {weight:.5g} · loss {loss(weight):.4g}\n")
+
+    (W_now, _), = live.weights.values()
+    qtbot.waitUntil(lambda: shows(live.step, float(W_now[0, 0])), timeout=WAIT)
+    index = 2
+    drag_to(qtbot, bar.slider, index)
+    target = int(w.run.state.timeline[index, 0])
+    qtbot.waitUntil(lambda: w.timeline._drawn == target, timeout=WAIT)
+    (W_then,), = [list(v.ravel()) for v in edge_weights(w).values()]
+    assert W_then != float(W_now[0, 0])
+    qtbot.waitUntil(lambda: shows(target, W_then), timeout=WAIT)  # the moment on screen
+    qtbot.mouseClick(bar.continue_here, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.run.snapshot.step == target and w.drawn is w.run.snapshot, timeout=WAIT)
+    qtbot.waitUntil(lambda: shows(target, W_then), timeout=WAIT)
+    assert [s for s, _ in surface.path][-1] == target and max(s for s, _ in surface.path) == target

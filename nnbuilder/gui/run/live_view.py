@@ -65,8 +65,16 @@ class Counters:
     play: QToolButton
     last_rate: float = 0.0  # steps/s while the run last trained (a paused run shows it)
 
-    def show(self, epoch=0, step=0, steps_per_sec=0.0, elapsed=0.0, loss="", running=False) -> None:
-        self.epoch.setText(f"Epoch {epoch:,} · step {step:,}")  # a Step shows at once
+    def show(self, epoch=0, step=0, steps_per_sec=0.0, elapsed=0.0, loss="", running=False,
+             restored: tuple | None = None) -> None:
+        """``restored``: (epoch or None, step) of weights a divergence went back
+        to, which are the ones shown (not those of ``epoch`` and ``step``)."""
+        if restored is None:
+            self.epoch.setText(f"Epoch {epoch:,} · step {step:,}")  # a Step shows at once
+        else:
+            at, back = restored
+            self.epoch.setText(f"Restored: epoch {at:,} · step {back:,}" if at is not None
+                               else f"Restored weights of step {back:,}")
         if running:
             self.last_rate = steps_per_sec
             self.rate.setText(f"{steps_per_sec:,.0f} steps/s")
@@ -152,6 +160,7 @@ class LiveView(QObject):
 
     frameDrawn = Signal(object)
     weightsShown = Signal(object)  # {node_id: (W, b)} drawn that are not a snapshot's (show_weights)
+    momentShown = Signal(object)  # a moment of the timeline drawn instead of now (a MomentWeights)
 
     def __init__(self, run: RunController, data: DataController, options: ViewOptions,
                  boundary: BoundaryPlot, curves: CurvesPanel, layer_plot: LayerPlot,
@@ -232,6 +241,7 @@ class LiveView(QObject):
         show now: the counters, the confusion matrix and the weight histogram
         (and the step marked on the gradient norms, which are a history)."""
         self.show_weights(moment.weights, moment.slopes)
+        self.momentShown.emit(moment)
         prepared = self.run.prepared()
         net = self.probe.network(prepared, moment.weights, moment.slopes)
         self.counters.epoch.setText(f"Looking back: epoch {moment.epoch:,} · step {moment.step:,}")
@@ -384,7 +394,8 @@ class LiveView(QObject):
         last = snap.last
         test = "" if not np.isfinite(last["test_loss"]) else f" · test {last['test_loss']:.4g}"
         loss = f"loss {last['train_loss']:.4g}{test}" if self.run.on_current_data() else STALE_LOSS
-        self.counters.show(snap.epoch, snap.step, snap.steps_per_sec, snap.elapsed, loss, snap.running)
+        self.counters.show(snap.epoch, snap.step, snap.steps_per_sec, snap.elapsed, loss, snap.running,
+                           self.restored(snap))
         self.counters.show_threads(snap.blas_threads)
         if snap.running:
             self.counters.play.setEnabled(True)
@@ -404,6 +415,15 @@ class LiveView(QObject):
         the run trains on it (a run paused on the old data counts the old)."""
         ds = self.data.dataset
         return ds is not None and ds.task == "classification" and self.run.on_current_data()
+
+    def restored(self, snap) -> tuple | None:
+        """(epoch or None, step) of the weights ``snap`` holds when a divergence
+        restored them (their epoch from the curves' row of that step), else None."""
+        if snap.weights_step == snap.step:
+            return None
+        c = self.run.state.curves
+        at = np.flatnonzero(c.column("step") == snap.weights_step)
+        return (int(c.column("epoch")[at[0]]) if len(at) else None), snap.weights_step
 
     def _name_metric(self, classification: bool) -> None:
         """The metric plot's title (accuracy or R²); the confusion matrix only

@@ -248,9 +248,11 @@ class MainWindow(QMainWindow):
         paint.classesChanged.connect(data.set_paint_classes)
         self.live.frameDrawn.connect(self.learn.snapshot_drawn)
         self.live.frameDrawn.connect(self.surface.snapshot_drawn)
+        self.live.momentShown.connect(self.surface.moment_shown)  # looking back: the moment's weights
         run.trainingChanged.connect(self.surface.config_changed)  # an edit, an undo or a redo
         self.learn.weightChosen.connect(self.surface.show_weight)
         self.timeline.lookingBack.connect(self.learn.set_looking_back)
+        self.timeline.lookingBack.connect(self.surface.looking_back)
         for name in ("weightImagesDock", "mistakesDock"):
             self.docks[name].visibilityChanged.connect(
                 lambda shown, name=name: shown and self.inspection.dock_shown(name))
