@@ -644,3 +644,39 @@ def test_the_loss_surface_shows_the_weights_on_screen_looking_back_and_after_a_r
     qtbot.waitUntil(lambda: w.run.snapshot.step == target and w.drawn is w.run.snapshot, timeout=WAIT)
     qtbot.waitUntil(lambda: shows(target, W_then), timeout=WAIT)
     assert [s for s, _ in surface.path][-1] == target and max(s for s, _ in surface.path) == target
+
+
+def test_a_message_about_the_state_before_an_edit_goes_with_the_edit(qtbot, make_window):
+    """The trial: the XOR lesson's first note ("a single step unit ... cannot
+    separate XOR") stayed on step 2's new network after the student changed
+    its units; "Cannot train: ... has no input" stayed after the connection
+    was made again. The status bar says what the last action did."""
+    from guitools import connect_ports
+
+    w = make_window()
+    bar = w.statusBar()
+    w.show_lessons()
+    assert w.lessons.start("02-xor")
+    w.training_panel.speed.setCurrentIndex(0)
+    qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: snap(w) is not None and snap(w).stop_reason == "max_epochs" and not snap(w).running,
+                    timeout=WAIT)
+    qtbot.waitUntil(lambda: "cannot separate XOR" in bar.currentMessage(), timeout=WAIT)
+    qtbot.mouseClick(w.lesson_panel.next_button, Qt.MouseButton.LeftButton)  # step 2: the 2-2-1 network
+    assert w.lessons.index == 1 and "cannot separate XOR" not in bar.currentMessage()
+    w.select_node("dense1")
+    type_into(qtbot, w.inspector.units, "3")  # as the student types it
+    assert w.document.graph.nodes["dense1"].params["units"] == 3
+    assert "cannot separate XOR" not in bar.currentMessage()
+    # A run, a connection deleted (the run cannot train: said), the connection made again by a drag.
+    trained_paused(qtbot, w, 2)
+    scene = w.scene
+    scene.clearSelection()
+    scene.edge_items[("dense1", "output")].setSelected(True)
+    w.view.setFocus()
+    qtbot.keyClick(w.view, Qt.Key.Key_Delete)
+    assert ("dense1", "output") not in scene.edge_items
+    qtbot.waitUntil(lambda: bar.currentMessage().startswith("Cannot train:"), timeout=WAIT)
+    connect_ports(qtbot, w, "dense1", "output")
+    assert ("dense1", "output") in scene.edge_items
+    assert not bar.currentMessage().startswith("Cannot train:"), bar.currentMessage()

@@ -97,6 +97,8 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.document: Document | None = None
         self.undo_group = QUndoGroup(self)
+        self._status_fresh = False  # the status bar's message was shown in this turn of the event loop
+        self.undo_group.indexChanged.connect(lambda _: self._edited())
         self.shortcuts_dialog: ShortcutsDialog | None = None
 
         # Widgets.
@@ -394,10 +396,24 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, self.view.fit)
 
     def show_status(self, text: str, ms: int = 8000) -> None:
+        """``text`` in the status bar for ``ms`` milliseconds (0: until the next
+        message, or until an edit: :meth:`_edited`)."""
         if not text:  # (Qt's timer of an empty message with a timeout never stops: 1 ms kept a core busy)
             self.statusBar().clearMessage()
             return
         self.statusBar().showMessage(text, ms)
+        self._status_fresh = True  # said by what is being done now (an edit's own message)
+        QTimer.singleShot(0, self._status_aged)
+
+    def _status_aged(self) -> None:
+        self._status_fresh = False
+
+    def _edited(self) -> None:
+        """An edit, its undo or redo, or another document: a message shown before
+        it described the state before it (a lesson step's note, a deleted
+        connection's "Cannot train") and goes; the edit's own message stays."""
+        if not self._status_fresh:
+            self.statusBar().clearMessage()
 
     # ----------------------------------------------------------- theme/misc
     def set_quiz(self, on: bool) -> None:
