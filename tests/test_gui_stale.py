@@ -662,6 +662,7 @@ def test_a_message_about_the_state_before_an_edit_goes_with_the_edit(qtbot, make
     qtbot.waitUntil(lambda: snap(w) is not None and snap(w).stop_reason == "max_epochs" and not snap(w).running,
                     timeout=WAIT)
     qtbot.waitUntil(lambda: "cannot separate XOR" in bar.currentMessage(), timeout=WAIT)
+    qtbot.waitUntil(lambda: w.lessons.step_done() and w.lesson_panel.next_button.isEnabled(), timeout=WAIT)
     qtbot.mouseClick(w.lesson_panel.next_button, Qt.MouseButton.LeftButton)  # step 2: the 2-2-1 network
     assert w.lessons.index == 1 and "cannot separate XOR" not in bar.currentMessage()
     w.select_node("dense1")
