@@ -133,6 +133,7 @@ def make_window(qtbot, gui_env, monkeypatch):
         w.drawn = None
         w.live.frameDrawn.connect(lambda snap: setattr(w, "drawn", snap))
         # A user starts at 100 steps/s to watch; tests train as fast as the machine goes.
+        w.training_panel.default_speed = 0  # (each document opened starts at it)
         w.training_panel.speed.setCurrentIndex(0)
         qtbot.addWidget(w)
         windows.append(w)

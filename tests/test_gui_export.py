@@ -53,7 +53,7 @@ def test_an_untrained_network_exports_the_weights_train_starts_from(window, gui_
     answer_save(monkeypatch, py_path)
     window.act_export_torch.trigger()
     assert not window.errors, window.errors
-    assert f"initial weights of seed {window.document.seed} (untrained)" in window.statusBar().currentMessage()
+    assert f"initial weights of weight seed {window.document.seed} (untrained)" in window.statusBar().currentMessage()
     spec = importlib.util.spec_from_file_location("design_from_window", py_path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -122,10 +122,27 @@ def test_a_divergence_is_drawn_where_it_happened_and_the_restored_weights_as_wha
     assert restored < float(quoted) / 10 and at.sum() == 1 and x.max() == epoch
     assert w.loss_label.text() == f"loss {restored:.4g}"  # the toolbar: the weights the run holds now
     assert len(plot.marks) == 1 and plot.marks[0].value() == epoch
+    # The R² plot has the same red line (the trial found it on the loss plot alone).
+    assert w.curves.metric_plot.ylabel == "R²"
+    assert [m.value() for m in w.curves.metric_plot.marks] == [epoch]
+    # The counters, the timeline and the loss surface describe the weights on
+    # screen, the restored ones (the counters said "Epoch 3 · step 75").
+    back = s.divergence["restored_step"]
+    curves = w.run.state.curves
+    back_epoch = int(curves.column("epoch")[curves.column("step") == back][0])
+    assert back < s.step and w.epoch_label.text() == f"Restored: epoch {back_epoch:,} · step {back:,}"
+    qtbot.waitUntil(lambda: w.curves.timeline.readout.text() == f"now: restored weights of step {back:,}",
+                    timeout=WAIT)
+    w.docks["surfaceDock"].raise_()
+    surface = w.surface_view
+    qtbot.waitUntil(lambda: surface.caption.text().startswith(f"Step {back} · w = {float(W[0, 0]):.5g} · "),
+                    timeout=WAIT)
+    assert surface.step == back and surface.path[-1][0] == back
     # Trained on with a sane rate: the curve goes on from the restored weights, not from the peak.
     type_into(qtbot, w.findChild(QDoubleSpinBox, "learningRateSpin"), "0.01")
     qtbot.mouseClick(w.step_button, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier)
-    wait_drawn(qtbot, w, lambda s: s.epoch == epoch + 1)
+    s = wait_drawn(qtbot, w, lambda s: s.epoch == epoch + 1)
+    assert w.epoch_label.text() == f"Epoch {s.epoch:,} · step {s.step:,}"  # trained on: the run's own count
     x, y = plot.train.getOriginalDataset()
     after = np.flatnonzero(x == epoch)
     assert np.isnan(y[after[-1]]) and x[-1] == epoch + 1 and np.isfinite(y[-1])  # a gap, then on
@@ -155,7 +172,7 @@ def test_a_lesson_step_that_resets_the_weights_says_so_not_that_it_kept_them(qtb
     qtbot.waitUntil(lambda: w.run.settled, timeout=WAIT)
     wait_drawn(qtbot, w, running=None)
     msg = w.statusBar().currentMessage()
-    assert "kept the trained weights" not in msg and msg == f"Reset: new weights from seed {w.document.seed}"
+    assert "kept the trained weights" not in msg and msg == f"Reset: new weights from weight seed {w.document.seed}"
     # And it did reset: the weights are the seed's fresh ones.
     fresh = Network(w.document.graph)
     fresh.init_params(np.random.default_rng(w.document.seed))
@@ -400,3 +417,269 @@ def test_a_reset_the_worker_cannot_do_is_reported_and_the_window_does_not_wait_f
     refuse[0] = False
     qtbot.mouseClick(w.reset_button, Qt.MouseButton.LeftButton)  # a Reset that works, works
     assert wait_drawn(qtbot, w, lambda s: s.step == 0, running=None).error is None
+
+
+def test_a_hover_readout_follows_the_curve_as_it_grows_under_a_still_pointer(qtbot, window):
+    """The trial: hovering the accuracy plot while a run went on, the read-out
+    stayed on the epoch first shown. It reads the epoch nearest the pointer
+    as new epochs are drawn, and when the run stops it is the row there."""
+    w = window
+    plot = w.curves.metric_plot
+    qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: snap(w) is not None and snap(w).epoch >= 2 and len(plot._x) >= 2, timeout=WAIT)
+    hover_plot(qtbot, plot, 0.97)  # right of the newest epoch: the newest is the nearest
+    qtbot.waitUntil(lambda: readout_text(plot).startswith("epoch "), timeout=WAIT)
+    first = int(re.match(r"epoch (\d+)", readout_text(plot)).group(1))
+    # The pointer stays where it is; the run goes on.
+    qtbot.waitUntil(lambda: readout_text(plot).startswith("epoch ")
+                    and int(re.match(r"epoch (\d+)", readout_text(plot)).group(1)) >= first + 3, timeout=WAIT)
+    pause(qtbot, w)
+    qtbot.waitUntil(lambda: not w.run.running, timeout=WAIT)
+    # At rest: the row nearest the pointer's epoch, as the view maps it now.
+    rect = plot.plotItem.vb.sceneBoundingRect()
+    x_view = plot.plotItem.vb.mapSceneToView(QPointF(rect.left() + 0.97 * rect.width(), rect.center().y())).x()
+    epochs = w.run.state.curves.column("epoch")
+    i = int(np.argmin(np.abs(epochs - x_view)))
+    text = readout_text(plot)
+    assert text.startswith(f"epoch {epochs[i]:.0f}\n"), (text, x_view, epochs[-3:])
+    assert f"train accuracy {w.run.state.curves.column('train_metric')[i]:.6g}" in text
+
+
+def test_with_no_test_set_the_legends_list_no_test_curve(qtbot, window):
+    """A train fraction of 1: no test rows, so no "test" curve and no "test"
+    entry in the legends; back at 0.5 it comes back after "train"."""
+    w = window
+
+    def legend(plot):
+        return [label.text for _, label in plot.plotItem.legend.items]
+
+    for plot in (w.curves.loss, w.curves.metric_plot):
+        assert legend(plot) == ["train", "test"]
+    type_into(qtbot, w.training_panel.split, "1")
+    qtbot.waitUntil(lambda: w.data.split()[0] == 1.0, timeout=WAIT)
+    trained_paused(qtbot, w, 2)
+    qtbot.waitUntil(lambda: len(w.curves.loss._x) >= 2, timeout=WAIT)
+    assert np.isnan(w.run.state.curves.column("test_loss")).all()
+    for plot in (w.curves.loss, w.curves.metric_plot):
+        assert legend(plot) == ["train"], plot.objectName()
+        assert not np.isfinite(plot.test.getData()[1] if plot.test.getData()[1] is not None else []).any()
+    type_into(qtbot, w.training_panel.split, "0.5")
+    qtbot.waitUntil(lambda: w.data.split()[0] == 0.5, timeout=WAIT)
+    trained_paused(qtbot, w, 1)
+    qtbot.waitUntil(lambda: legend(w.curves.metric_plot) == ["train", "test"], timeout=WAIT)
+    assert legend(w.curves.loss) == ["train", "test"]
+
+
+def test_opening_an_example_starts_at_the_default_speed(qtbot, window):
+    """The speed is no setting of a model file: the 1 step/s chosen for one
+    example does not carry over to the next one opened."""
+    from nnbuilder.gui.data.training_panel import DEFAULT_SPEED, SPEEDS
+
+    w = window
+    w.training_panel.default_speed = DEFAULT_SPEED  # a user's window (the tests' starts at max)
+    speed = w.training_panel.speed
+    speed.setCurrentIndex(len(SPEEDS) - 1)
+    assert speed.currentText() == "1 step/s" and w.run.speed == 1.0
+    assert w.files.open_file(str(EXAMPLES / "xor.json"), ask_to_save=False)
+    assert speed.currentIndex() == DEFAULT_SPEED and w.run.speed == SPEEDS[DEFAULT_SPEED][1]
+    speed.setCurrentIndex(len(SPEEDS) - 1)
+    w.act_new.trigger()
+    assert speed.currentIndex() == DEFAULT_SPEED and w.run.speed == SPEEDS[DEFAULT_SPEED][1]
+
+
+def test_the_input_nodes_inspector_says_what_normalize_really_does(qtbot, window):
+    """The trial: the Input's Inspector said "(standardized ...)" while the
+    data's Normalize was none."""
+    w = window
+    panel = w.training_panel.normalize
+    w.select_node("input")
+    formula = w.inspector.formula
+    assert panel.currentText() == "none" and w.document.graph.nodes["input"].params["normalize"] == "none"
+    assert "not standardized" in formula.text() and "(x - mean) / std" not in formula.text()
+    assert "not standardized" in w.scene.node_items["input"].toolTip()
+    panel.setCurrentText("standardize")  # the Training panel's Normalize, as a user picks it
+    qtbot.waitUntil(lambda: w.document.graph.nodes["input"].params["normalize"] == "standardize", timeout=WAIT)
+    assert "standardized: (x - mean) / std" in formula.text() and "not standardized" not in formula.text()
+    assert "standardized: (x - mean) / std" in w.scene.node_items["input"].toolTip()
+    w.act_undo.trigger()
+    qtbot.waitUntil(lambda: "not standardized" in formula.text(), timeout=WAIT)
+
+
+def test_the_seed_box_and_the_status_bar_name_the_seed_they_show(qtbot, window):
+    """The trial: the Seed box showed 0 while the status bar said the weights
+    came from seed 1234567. Two seeds: the box's makes the data (and it
+    shows the one the data was made with), the status bar's the weights."""
+    from PySide6.QtWidgets import QLabel
+
+    w = window
+    box = w.training_panel.seed
+    qtbot.mouseClick(w.reset_button, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: "seed" in w.statusBar().currentMessage(), timeout=WAIT)
+    msg = w.statusBar().currentMessage()
+    seed = int(re.search(r"seed (\d+)", msg).group(1))
+    assert seed == w.document.seed != box.value()
+    assert f"weight seed {seed}" in msg
+    label = w.training_panel.form.labelForField(box.parentWidget())
+    assert isinstance(label, QLabel) and label.text().replace("&", "") == "Data seed"
+    assert box.value() == w.data.spec.get("seed", 0) == w.document.dataset.get("seed", 0)
+
+
+def test_a_lesson_after_pinned_runs_starts_the_loss_plots_range_over(qtbot, window):
+    """The trial: after runs of the circle (pinned to compare), the
+    gradient-descent lesson's loss plot kept their axis range. The lesson's
+    network is a new document: its pins go, and so does their range."""
+    w = window
+    plot = w.curves.loss
+    trained_paused(qtbot, w, 30)
+    qtbot.mouseClick(w.curves.pin, Qt.MouseButton.LeftButton)
+    assert len(plot.pins) == 1
+    (_, x1), _ = plot.plotItem.vb.viewRange()
+    assert x1 >= 30
+    w.show_lessons()
+    assert w.lessons.start("05-gradient-descent")
+    qtbot.waitUntil(lambda: w.data.dataset is not None and w.data.dataset.X.shape == (4, 1), timeout=WAIT)
+    assert plot.pins == [] and len(plot._x) == 0
+    assert plot.plotItem.vb.viewRange() == [[0, 8], [0, 1]]  # the first range, as File > New has it
+    # The lesson's first epoch: the range is of its curve alone.
+    qtbot.mouseClick(w.step_button, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier)
+    wait_drawn(qtbot, w, lambda s: s.epoch >= 1)
+    (x0, x1), (y0, y1) = plot.plotItem.vb.viewRange()
+    losses = w.run.state.curves.column("train_loss")
+    assert x1 <= 8 and y0 <= losses.min() and losses.max() <= y1 and y1 - y0 <= 2 * (losses.max() - losses.min()) + 1
+
+
+def test_choosing_regression_data_leaves_no_classifiers_confusion_matrix(qtbot, window):
+    """The trial: after the circle, choosing sine (a regression, which the
+    2-input network cannot take yet) left the old classifier's matrix on
+    screen, and it came back with the next snapshot of the paused run."""
+    from PySide6.QtWidgets import QDoubleSpinBox
+
+    w = window
+    trained_paused(qtbot, w, 3)
+    confusion = w.curves.confusion
+    qtbot.waitUntil(lambda: confusion.counts is not None and w.curves.confusion_area.isVisible(), timeout=WAIT)
+    w.training_panel.dataset.setCurrentText("sine")
+    qtbot.waitUntil(lambda: w.data.dataset.task == "regression" and w.run.refresh_ready() is not None,
+                    timeout=WAIT)
+    qtbot.waitUntil(lambda: w.run.settled, timeout=WAIT)
+
+    def no_matrix():
+        # (the metric plot still shows the paused run's curves, of the circle: named as what they are)
+        return not w.curves.confusion_area.isVisible() and confusion.counts is None \
+            and w.curves.metric_plot.ylabel == "accuracy"
+
+    assert no_matrix()
+    # A command to the paused run (a new learning rate): its next snapshot is
+    # still of the circle's classifier; the matrix does not come back.
+    before = w.run.snapshot
+    type_into(qtbot, w.findChild(QDoubleSpinBox, "learningRateSpin"), "0.2")
+    qtbot.waitUntil(lambda: w.drawn is not before and w.drawn is w.run.snapshot and w.run.settled, timeout=WAIT)
+    assert no_matrix()
+    # Back to the circle: a classifier's run again, with its matrix.
+    w.training_panel.dataset.setCurrentText("circle")
+    trained_paused(qtbot, w, 1)
+    qtbot.waitUntil(lambda: confusion.counts is not None and w.curves.confusion_area.isVisible(), timeout=WAIT)
+    assert w.curves.metric_plot.ylabel == "accuracy"
+
+
+def test_the_divergence_message_quotes_the_loss_the_curve_starts_at(qtbot, make_window):
+    """The gradient-descent lesson's last step: the message compared the
+    loss with "an untrained network (14.8)" (all weights 0, never plotted)
+    while the curve starts at 4.125. It quotes the loss it started from:
+    the curve's first point, the loss of the initial weights."""
+    from PySide6.QtWidgets import QDoubleSpinBox
+
+    w = make_window()
+    w.show_lessons()
+    assert w.lessons.start("05-gradient-descent")
+    for _ in range(2):
+        qtbot.mouseClick(w.lesson_panel.skip_button, Qt.MouseButton.LeftButton)
+    assert w.lessons.index == 2
+    w.training_panel.speed.setCurrentIndex(0)
+    type_into(qtbot, w.findChild(QDoubleSpinBox, "learningRateSpin"), "0.6")
+    qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
+    s = wait_drawn(qtbot, w, lambda s: s.divergence is not None, running=None)
+    msg = w.statusBar().currentMessage()
+    found = re.search(r"over 10 times the loss it started from \(([-+.\de]+)\)", msg)
+    assert found and "untrained" not in msg, msg
+    x, y = w.curves.loss.train.getData()
+    assert x[0] == 0 and f"{y[0]:.4g}" == found.group(1)  # the curve's first point
+    # The initial weights (restored: the last good ones are step 0's) in plain NumPy: L = 1/2 mean (y - x w)^2.
+    assert s.divergence["restored_step"] == 0
+    ds = w.data.dataset
+    (W, _), = s.weights.values()
+    start = 0.5 * float(np.mean((np.ravel(ds.y) - (np.asarray(ds.X, float) @ W).ravel()) ** 2))
+    assert f"{start:.4g}" == found.group(1)
+
+
+def test_the_loss_surface_shows_the_weights_on_screen_looking_back_and_after_a_rewind(qtbot, make_window):
+    """The trial: the Loss surface panel (Learn) kept a stale position after
+    a rewind. y = w x: the surface's w and step are those the diagram shows,
+    of the moment looked back at, and after "Continue from here" of that
+    moment, with the loss of that w in plain NumPy."""
+    from test_gui_timeline import drag_to, edge_weights, train_until
+
+    w = make_window(str(EXAMPLES / "linear_regression.json"))
+    w.docks["surfaceDock"].raise_()
+    surface, bar = w.surface_view, w.curves.timeline
+    live = train_until(qtbot, w, 40)
+    qtbot.waitUntil(lambda: bar.isEnabled() and bar.now == len(w.run.state.timeline), timeout=WAIT)
+    ds = w.data.dataset
+
+    def loss(weight):
+        return 0.5 * float(np.mean((np.ravel(ds.y) - np.ravel(ds.X) * weight) ** 2))
+
+    def shows(step, weight):
+        return surface.step == step and surface.caption.text().startswith(
+            f"Step {step} · w = {weight:.5g} · loss {loss(weight):.4g}\n")
+
+    (W_now, _), = live.weights.values()
+    qtbot.waitUntil(lambda: shows(live.step, float(W_now[0, 0])), timeout=WAIT)
+    index = 2
+    drag_to(qtbot, bar.slider, index)
+    target = int(w.run.state.timeline[index, 0])
+    qtbot.waitUntil(lambda: w.timeline._drawn == target, timeout=WAIT)
+    (W_then,), = [list(v.ravel()) for v in edge_weights(w).values()]
+    assert W_then != float(W_now[0, 0])
+    qtbot.waitUntil(lambda: shows(target, W_then), timeout=WAIT)  # the moment on screen
+    qtbot.mouseClick(bar.continue_here, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.run.snapshot.step == target and w.drawn is w.run.snapshot, timeout=WAIT)
+    qtbot.waitUntil(lambda: shows(target, W_then), timeout=WAIT)
+    assert [s for s, _ in surface.path][-1] == target and max(s for s, _ in surface.path) == target
+
+
+def test_a_message_about_the_state_before_an_edit_goes_with_the_edit(qtbot, make_window):
+    """The trial: the XOR lesson's first note ("a single step unit ... cannot
+    separate XOR") stayed on step 2's new network after the student changed
+    its units; "Cannot train: ... has no input" stayed after the connection
+    was made again. The status bar says what the last action did."""
+    from guitools import connect_ports
+
+    w = make_window()
+    bar = w.statusBar()
+    w.show_lessons()
+    assert w.lessons.start("02-xor")
+    w.training_panel.speed.setCurrentIndex(0)
+    qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: snap(w) is not None and snap(w).stop_reason == "max_epochs" and not snap(w).running,
+                    timeout=WAIT)
+    qtbot.waitUntil(lambda: "cannot separate XOR" in bar.currentMessage(), timeout=WAIT)
+    qtbot.waitUntil(lambda: w.lessons.step_done() and w.lesson_panel.next_button.isEnabled(), timeout=WAIT)
+    qtbot.mouseClick(w.lesson_panel.next_button, Qt.MouseButton.LeftButton)  # step 2: the 2-2-1 network
+    assert w.lessons.index == 1 and "cannot separate XOR" not in bar.currentMessage()
+    w.select_node("dense1")
+    type_into(qtbot, w.inspector.units, "3")  # as the student types it
+    assert w.document.graph.nodes["dense1"].params["units"] == 3
+    assert "cannot separate XOR" not in bar.currentMessage()
+    # A run, a connection deleted (the run cannot train: said), the connection made again by a drag.
+    trained_paused(qtbot, w, 2)
+    scene = w.scene
+    scene.clearSelection()
+    scene.edge_items[("dense1", "output")].setSelected(True)
+    w.view.setFocus()
+    qtbot.keyClick(w.view, Qt.Key.Key_Delete)
+    assert ("dense1", "output") not in scene.edge_items
+    qtbot.waitUntil(lambda: bar.currentMessage().startswith("Cannot train:"), timeout=WAIT)
+    connect_ports(qtbot, w, "dense1", "output")
+    assert ("dense1", "output") in scene.edge_items
+    assert not bar.currentMessage().startswith("Cannot train:"), bar.currentMessage()

@@ -422,6 +422,29 @@ def test_a_plots_hover_readout_follows_the_pointer_and_goes_when_it_leaves(app):
     app.xdotool(*app.goto(*away))
 
 
+def test_a_plots_hover_readout_follows_new_epochs_under_a_still_pointer(app):
+    """Issue 19 trial: hovering the accuracy plot while a run went on, the
+    read-out stayed on the first epoch shown. The pointer right of the curve
+    stays still; the read-out follows the newest epoch as it is drawn."""
+    app.ask("example")
+    app.ask("train", epochs=3)
+    plots = app.wait_for("a paused run of 3 epochs", lambda p: p["run"] and p["run"]["epoch"] >= 3
+                         and not p["run"]["running"], "plots")
+    x, y, w, h = plots["metric_plot"]["rect"]
+    spot = (x + w * 97 // 100, y + h // 2)
+    app.xdotool(*app.goto(*spot), "sleep", 0.1, "mousemove", spot[0] - 2, spot[1], "sleep", 0.1)
+    shown = app.wait_for("the read-out", lambda p: p["metric_plot"]["readout"].startswith("epoch "), "plots")
+    first = int(shown["metric_plot"]["readout"].split()[1])
+    app.ask("train", epochs=first + 30)  # the pointer does not move
+    app.wait_for("the read-out to follow the new epochs",
+                 lambda p: p["metric_plot"]["readout"].startswith("epoch ")
+                 and int(p["metric_plot"]["readout"].split()[1]) >= first + 10, "plots")
+    app.wait_for("the run to pause", lambda p: not p["run"]["running"], "plots")
+    geo = app.ask("geometry")
+    app.xdotool(*app.goto(geo["view"][0] + geo["view"][2] // 2, geo["view"][1] + geo["view"][3] // 2))
+    app.wait_for("the read-out to go", lambda p: p["metric_plot"]["readout"] == "", "plots")
+
+
 def test_f10_hides_the_panels_and_brings_the_same_back_and_f11_presents(app):
     """The keys a teacher presses in front of a class, on a real keyboard."""
     app.ask("example")

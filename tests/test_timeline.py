@@ -183,7 +183,7 @@ def test_every_attribute_of_a_trainer_is_captured_or_known_not_to_matter(dag_gra
     t = dropout_trainer(dag_graph)
     captured = {"network", "rng", "step", "epoch", "history", "optimizer", "_optimizer_name", "_perm",
                 "_perm_state", "_pos", "_good_theta", "_good_opt", "_good_step", "_reference",
-                "_exploded_epochs"}
+                "_exploded_epochs", "_start_loss"}
     not_state = {"config",  # the settings of now
                  "seed", "data", "metric_name", "timeline",  # fixed for the timeline's life
                  "stop_reason", "divergence",  # set again by the next run()

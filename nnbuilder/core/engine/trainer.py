@@ -14,7 +14,7 @@ the objective (gradient ``l2 * W``), L1 adds ``l1 * sum |W|`` (gradient
 
 Divergence. Training stops with ``stop_reason == "diverged"`` and
 :attr:`Trainer.divergence` set (``step``, ``epoch``, ``lr``, ``reason``,
-``loss``, ``reference``, ``restored_step``, ``restored_loss``) when either
+``loss``, ``reference``, ``start_loss``, ``restored_step``, ``restored_loss``) when either
 
 - ``reason == "non-finite"``: a parameter, or the training loss at an
   epoch's end, is NaN or infinite (checked at every epoch's end and at the
@@ -25,7 +25,9 @@ Divergence. Training stops with ``stop_reason == "diverged"`` and
   last set from outside (initialisation, :meth:`~Trainer.replace_network`,
   :meth:`~Trainer.set_weight`) and the loss of a network that has learnt
   nothing (all weights and biases zero, e.g. 0.69 for ``bce``). A change of
-  the learning rate or optimizer restarts the count. A run that reaches
+  the learning rate or optimizer restarts the count. ``start_loss`` is the
+  first of the two (the loss the history plots where the weights were set;
+  a reference of at least it, so the loss rose above 10 times it too). A run that reaches
   ``max_epochs`` while its loss is exploded diverges there and then.
 
 Both restore the weights (and optimizer state) of the last epoch end that
@@ -194,6 +196,7 @@ class Trainer:
         self._good_opt = self.optimizer.state()
         self._good_step = self.step
         self._reference: float | None = None  # measured at the next run(), see _reference_loss
+        self._start_loss: float | None = None  # the training loss the reference was measured at
         self._exploded_epochs = 0
         self._tmp_w = np.zeros(network.n_weights, dtype=network.dtype)
         self.last_batch = None
@@ -388,6 +391,7 @@ class Trainer:
                                    np.broadcast_to(p.a_out, shape), d.Y_train)
         finally:
             net.theta[...] = theta
+        self._start_loss = float(start) if math.isfinite(start) else None
         finite = [v for v in (start, blank) if math.isfinite(v)]
         return max(finite) if finite else 0.0
 
@@ -400,7 +404,8 @@ class Trainer:
         self.divergence = {"step": self.step, "epoch": self.epoch, "lr": self.config.lr,
                            "reason": reason,
                            "loss": None if loss is None or not math.isfinite(loss) else float(loss),
-                           "reference": self._reference, "restored_step": self._good_step,
+                           "reference": self._reference, "start_loss": self._start_loss,
+                           "restored_step": self._good_step,
                            "restored_loss": float(restored["train_loss"])}
         self.stop_reason = "diverged"
         self._exploded_epochs = 0

@@ -38,6 +38,9 @@ MAX_UNITS = 1024
 #: Input normalization: "standardize" feeds (x - mean) / std, with the mean and
 #: std of each feature over the training rows.
 NORMALIZE = ("none", "standardize")
+#: What each normalization does, as a node's formula line says it.
+NORMALIZE_FORMULAS = {"none": "fed as they are (not standardized)",
+                      "standardize": "standardized: (x - mean) / std of the training rows"}
 #: What the model schema says of it.
 NORMALIZE_DESCRIPTION = ("Input nodes: standardize feeds (x - mean) / std to the network, with mean "
                          "and std of each feature over the training rows, stored under the Input "
@@ -128,6 +131,13 @@ class NodeType:
     #: Node-local problems from its parameters alone: [(code, message)] or
     #: [(code, message, severity)] ("error" unless it says "warning").
     problems: Callable[[dict], list[tuple]] | None = None
+
+    def formula_of(self, params: dict) -> str:
+        """The formula of a node of this type with ``params``: what it does
+        with them (an Input says whether it standardizes)."""
+        if "normalize" in params:
+            return f"{self.formula}, {NORMALIZE_FORMULAS[params['normalize']]}"
+        return self.formula
 
     def defaults(self) -> dict[str, Any]:
         return {k: copy.deepcopy(p.default) for k, p in self.params.items()}
@@ -258,7 +268,7 @@ def _input_summary(p: dict, width: int | None) -> str:
 _ENTRIES = (
     NodeType(
         "input", "Input", "Input",
-        "x = (x1, x2, ...): the features fed to the network (standardized: (x - mean) / std)",
+        "x = (x1, x2, ...): the features fed to the network",
         "The features fed to the network (x1, x2, x1², sin(x1), ...).",
         {"features": Param(["x1", "x2"], FeatureList()),
          "normalize": Param("none", Options(NORMALIZE), NORMALIZE_DESCRIPTION)},

@@ -55,9 +55,15 @@ class Narrator:
         d = snap.divergence
         if d and ("div", d["step"]) not in seen:
             seen.add(("div", d["step"]))
+            # The loss it started from, as the curve plots it where the weights were
+            # set (the rule's yardstick is at least that: 14.8 of an all-zero
+            # network was quoted beside a curve starting at 4.125).
+            start = d.get("start_loss")
+            than = (f"the loss it started from ({start:.4g})" if start is not None
+                    else f"that of an untrained network ({d.get('reference') or 0:.3g})")
             why = {"non-finite": ": the loss or a weight became NaN or infinite",
                    "exploded": f": the loss rose to {d.get('loss') or 0:.4g} at epoch {d['epoch']:,}, over "
-                               f"10 times that of an untrained network ({d.get('reference') or 0:.3g})"
+                               f"10 times {than}"
                    }.get(d.get("reason"), "")
             restored = d.get("restored_loss")
             back = (f"went back to the weights of step {d['restored_step']:,} (loss {restored:.4g})"

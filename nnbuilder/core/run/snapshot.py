@@ -58,6 +58,13 @@ class LiveSnapshot:
     blas_threads: int = 1  # the BLAS threads the run trains with (as the BLAS library says)
     slopes: dict = field(default_factory=dict)  # {node_id: alpha (units,)} of the prelu layers
 
+    @property
+    def weights_step(self) -> int:
+        """The step whose weights :attr:`weights` are: after a divergence the
+        restored ones' (``step`` counts the steps taken, up to the climb)."""
+        d = self.divergence
+        return int(d["restored_step"]) if d and d.get("restored_step") is not None else self.step
+
 
 def build_snapshot(trainer: Trainer, parts=ALL_PARTS, **status) -> LiveSnapshot:
     """A snapshot of ``trainer`` now, with only ``parts`` (of :data:`ALL_PARTS`)

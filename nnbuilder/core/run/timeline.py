@@ -81,6 +81,7 @@ class Moment:
     good_step: int
     reference: float | None
     exploded_epochs: int
+    start_loss: float | None = None  # the loss the reference was measured at
 
     @property
     def nbytes(self) -> int:
@@ -113,7 +114,7 @@ def capture(trainer) -> Moment:
         rng_state=trainer.rng.bit_generator.state, perm_state=trainer._perm_state,
         pos=trainer._pos, last_row=last, good_theta=trainer._good_theta.copy(),
         good_opt=trainer._good_opt, good_step=trainer._good_step, reference=trainer._reference,
-        exploded_epochs=trainer._exploded_epochs)
+        exploded_epochs=trainer._exploded_epochs, start_loss=trainer._start_loss)
 
 
 def restore(trainer, moment: Moment) -> None:
@@ -139,6 +140,7 @@ def restore(trainer, moment: Moment) -> None:
         trainer._good_opt = trainer.optimizer.state()
     trainer._good_step = moment.good_step
     trainer._reference, trainer._exploded_epochs = moment.reference, moment.exploded_epochs
+    trainer._start_loss = moment.start_loss
     trainer.history.drop_after(moment.step, dict(moment.last_row))
     trainer.stop_reason = trainer.divergence = None
 

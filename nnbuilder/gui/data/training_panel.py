@@ -150,6 +150,7 @@ class TrainingPanel(QWidget):
         self.speed.addItems([s for s, _ in SPEEDS])
         self.speed.setToolTip("Limit the training speed to watch it learn step by step "
                               "(max: as fast as the machine goes)")
+        self.default_speed = DEFAULT_SPEED  # the speed each document starts at (no setting of the file)
         self.speed.setCurrentIndex(DEFAULT_SPEED)
         form = QFormLayout(self)
         form.setVerticalSpacing(4)
@@ -162,7 +163,7 @@ class TrainingPanel(QWidget):
         seed_lay.addWidget(self.regenerate)
         form.addRow(self.gallery)
         for label, w in [("Data", self.dataset), ("Samples", self.samples), ("Noise", self.noise),
-                         ("Seed", seed_row), ("Train fraction", self.split), ("Normalize", self.normalize),
+                         ("Data seed", seed_row), ("Train fraction", self.split), ("Normalize", self.normalize),
                          ("Learning rate", self.lr), ("Batch size", self.batch),
                          ("Optimizer", self.optimizer), ("Momentum", self.momentum),
                          ("Regularization", self.reg), ("Rate", self.reg_rate),

@@ -241,7 +241,7 @@ class Inspector(QWidget):
         p = node.params
         spec = NODE_SPECS[node.type]
         self.title.setText(node.name)
-        self.formula.setText(f"{spec.title}: {spec.formula}")
+        self.formula.setText(f"{spec.title}: {spec.formula_of(p)}")
         act = p.get("activation")
         # A row shows when the node's type has that parameter.
         visible = {key: key in spec.params for key in self.rows}

@@ -303,7 +303,8 @@ class NodeItem(QGraphicsObject):
     def _update_tooltip(self) -> None:
         spec = NODE_SPECS[self.node_type]
         _, arithmetic = self.graph.param_count(self.node_id)
-        lines = [f"<b>{escape(self.graph.label(self.node_id))}</b> <i>{spec.title}</i>", spec.formula]
+        lines = [f"<b>{escape(self.graph.label(self.node_id))}</b> <i>{spec.title}</i>",
+                 spec.formula_of(self.graph.nodes[self.node_id].params)]
         if spec.weighted and not getattr(self.scene(), "counts_hidden", False):  # quiz mode: the class counts
             lines.append(f"parameters: {arithmetic}")
         lines += [f"<span style='color:{'#d33' if p.severity == 'error' else '#c80'}'>"

@@ -1,6 +1,7 @@
 """Feeds the loss-surface view from the run: its prepared network and training
-rows when they change, each drawn snapshot's weights (the path), the settings,
-and the weight a click on the diagram chose. The view itself knows no room.
+rows when they change, each drawn snapshot's weights (the path), or a moment's
+while the timeline looks back at one, the settings, and the weight a click on
+the diagram chose. The view itself knows no room.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ class SurfaceLink(QObject):
         super().__init__(parent)
         self.run, self.data, self.view = run, data, view
         self._prepared = None  # the run's prepared value the view shows
+        self._looking_back = None  # the step of the timeline's moment on screen (None: the run's now)
         run.runReplaced.connect(self._run_replaced)
         run.preparedChanged.connect(lambda _: self.refresh())
         data.dataChanged.connect(self.refresh)
@@ -55,7 +57,19 @@ class SurfaceLink(QObject):
         self.refresh(force=True)
 
     def snapshot_drawn(self, snap) -> None:
-        self.view.add_snapshot(snap)
+        if self._looking_back is None:  # (else the moment's weights are on screen, not the snapshot's)
+            self.view.add_snapshot(snap)
+
+    def looking_back(self, step) -> None:
+        """The timeline shows the moment at ``step`` (None: the live run again)."""
+        self._looking_back = step
+        if step is None:
+            self.show_current()
+
+    def moment_shown(self, moment) -> None:
+        """A moment of the timeline on screen (a MomentWeights): its weights and
+        step, not joining the run's path (the run is still where it was)."""
+        self.view.set_weights(moment.weights, moment.step, slopes=moment.slopes, join=False)
 
     def config_changed(self, _changes=None) -> None:
         doc = self.run.document

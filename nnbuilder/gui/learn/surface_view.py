@@ -162,9 +162,11 @@ class SurfaceView(FollowsTheme, QWidget):
         self._changed()
 
     def set_weights(self, weights: dict | None, step: int | None = None, running: bool = False,
-                    slopes: dict | None = None) -> None:
-        """The newest weights ``{node_id: (W, b)}`` (e.g. a trained document's)
-        and prelu ``slopes`` ``{node_id: alpha}``; with a ``step`` they join the path."""
+                    slopes: dict | None = None, join: bool = True) -> None:
+        """The weights to show ``{node_id: (W, b)}`` (the newest, or a trained
+        document's) and prelu ``slopes`` ``{node_id: alpha}``, of ``step``; with
+        a ``step`` they join the path unless not ``join`` (a moment looked back at)."""
+        shown_step = self.step
         self.weights, self.step, self.running, self.slopes = weights, step, running, slopes
         if weights is not None and self.surface is not None:
             try:
@@ -173,9 +175,9 @@ class SurfaceView(FollowsTheme, QWidget):
                 self.weights = None  # the structure is being replaced: the next network fits
                 return
             if not self._dirty and self._started is not None and np.array_equal(theta, self._started) \
-                    and (step is None or (self.path and self.path[-1][0] == step)):
+                    and step == shown_step and (step is None or not join or (self.path and self.path[-1][0] == step)):
                 return  # the weights shown (or being computed) again: a paused run answers every frame
-            if step is not None:
+            if step is not None and join:
                 if self.path and self.path[-1][0] >= step:
                     if self.path[-1][0] > step:
                         self.path.clear()  # an earlier step: the run went back (restored, reset)
@@ -195,8 +197,9 @@ class SurfaceView(FollowsTheme, QWidget):
             self._dirty = True  # the same weights, but another caption or penalty
             if self.surface is not None:
                 self.surface.set_config(config)
-        self.set_weights(snap.weights, snap.step, bool(getattr(snap, "running", False)),
-                         getattr(snap, "slopes", None))
+        # The step of its weights: after a divergence the restored ones', not the steps taken.
+        self.set_weights(snap.weights, getattr(snap, "weights_step", snap.step),
+                         bool(getattr(snap, "running", False)), getattr(snap, "slopes", None))
 
     def clear_path(self) -> None:
         """A new run: no old steps (and the plot may find new ranges)."""

@@ -20,6 +20,7 @@ from ..widgets.plots import BasePlot, HeadLegend
 from ..widgets.scale import scaled_pt
 from .timeline_bar import TimelineBar
 
+FIRST_RANGE = ((0, 8), (0, 1))  # epochs, values: a plot's range before a run has a row
 MIN_SPAN = 0.05  # smallest y span of a curve plot (times the values' size beyond 1)
 # Pinned runs: faded, in colours apart from the live run's blue and orange.
 PIN_COLORS = ["#2CA02C", "#9467BD", "#D62728", "#8C564B", "#E377C2", "#17BECF"]
@@ -51,10 +52,12 @@ LABEL_PLACES = (0.9, 0.65, 0.4, 0.15)  # a mark's label: its height on the line,
 class CurvePlot(BasePlot):
     """Train and test curves per epoch with a hover read-out.
 
-    The read-out shows while the pointer is over the plot and goes when it
-    leaves, when a new run starts and when the epoch under it is gone; it is
-    drawn in the theme's text colour on its base colour. Fed from a bounded
-    History, so a long run stays fast and small."""
+    The read-out shows the epoch nearest the pointer while the pointer is
+    over the plot, also as the curve grows under a pointer that stays still;
+    it goes when the pointer leaves and when a new run starts; it is drawn
+    in the theme's text colour on its base colour. The legend lists "test"
+    only while there is a test curve. Fed from a bounded History, so a long
+    run stays fast and small."""
 
     def __init__(self, object_name: str, title: str, ylabel: str, parent=None):
         super().__init__(object_name, title, parent)
@@ -81,6 +84,7 @@ class CurvePlot(BasePlot):
         self._style_readout()
         self._inside = False  # the pointer is over the plot (a late hover event must not bring it back)
         self._hovered: int | None = None  # the row the read-out shows
+        self._pointer = None  # the pointer's scene position while over the plot (the read-out follows it)
         self.cross = pg.InfiniteLine(angle=90, pen=pg.mkPen((150, 150, 150), style=Qt.PenStyle.DashLine))
         self.cross.setVisible(False)
         p.addItem(self.cross, ignoreBounds=True)
@@ -99,12 +103,26 @@ class CurvePlot(BasePlot):
             xt, yt = self._broken(xt, yt)
         self.train.setData(x, train)
         self.test.setData(xt, yt)
+        if len(x):  # no test set (a train fraction of 1): no "test" in the legend
+            self._legend_test(bool(finite.any()))
         self._fit_range(exact)
-        if self._hovered is not None:  # the row under the pointer, with its new numbers (if it is still there)
-            if self._hovered < len(x):
-                self.show_readout(self._hovered)
-            else:
-                self.hide_readout()
+        if self._hovered is not None:  # the epoch nearest the pointer now (the curve grew, the range moved)
+            self._readout_at(self._pointer)
+
+    def _legend_test(self, on: bool) -> None:
+        """The legend's "test" entry, after "train" and before the pinned runs."""
+        legend = self.plotItem.legend
+        if on == any(sample.item is self.test for sample, _ in legend.items):
+            return
+        if not on:
+            legend.removeItem(self.test)
+            return
+        for pin in self.pins:
+            legend.removeItem(pin.curve)
+        legend.addItem(self.test, "test")
+        for pin in self.pins:
+            legend.addItem(pin.curve, pin.label)
+            self._label_pin(pin, pin.label)
 
     def _fit_range(self, exact: bool = False) -> None:
         """Ranges that change in steps (x doubles, y moves when the data leaves
@@ -117,7 +135,9 @@ class CurvePlot(BasePlot):
         log = self.plotItem.ctrl.logYCheck.isChecked()
         if log:
             vals = np.log10(vals[vals > 0])
-        if len(x) == 0 or len(vals) == 0:
+        if len(x) == 0 or len(vals) == 0:  # no curve, no pin: the first range (not the last one's)
+            if self.plotItem.vb.viewRange() != [list(r) for r in FIRST_RANGE]:
+                self.plotItem.setRange(xRange=FIRST_RANGE[0], yRange=FIRST_RANGE[1], padding=0)
             return
         x_last = float(x.max())
         x_hi = max(8.0, 2.0 ** np.ceil(np.log2(max(x_last, 1.0) * 1.05)))
@@ -267,8 +287,6 @@ class CurvePlot(BasePlot):
         self.hide_readout()
         empty = np.zeros(0)
         self.set_data(empty, empty, empty)
-        self.plotItem.setRange(xRange=(0, 8), yRange=(0, 1), padding=0)
-        self._fit_range()
 
     def apply_theme(self) -> None:
         super().apply_theme()
@@ -295,21 +313,26 @@ class CurvePlot(BasePlot):
         super().leaveEvent(ev)
 
     def hide_readout(self) -> None:
-        self._hovered = None
+        self._hovered = self._pointer = None
         self.readout.setText("")
         self.readout.setVisible(False)
         self.cross.setVisible(False)
 
     def _hover(self, event) -> None:
-        pos = event[0]
-        vb = self.plotItem.vb
-        if not self._inside or not self.plotItem.sceneBoundingRect().contains(pos) or len(self._x) == 0:
+        self._readout_at(event[0])
+
+    def _readout_at(self, pos) -> None:
+        """The read-out of the epoch nearest the pointer at scene position
+        ``pos`` (None, outside the plot, or no rows: no read-out)."""
+        if pos is None or not self._inside or not self.plotItem.sceneBoundingRect().contains(pos) \
+                or len(self._x) == 0:
             self.hide_readout()
             return
-        x = vb.mapSceneToView(pos).x()
+        x = self.plotItem.vb.mapSceneToView(pos).x()
         if self.plotItem.ctrl.logXCheck.isChecked():
             x = 10 ** x
         self.show_readout(nearest(self._x, x))
+        self._pointer = QPointF(pos)
 
     def show_readout(self, i: int) -> str:
         """Show row ``i``'s epoch and values in the corner, and a line at its epoch."""
@@ -686,8 +709,10 @@ class CurvesPanel(QWidget):
 
     def mark_divergence(self, epoch: float, text: str, peak: float, restored: float) -> None:
         """A divergence: marked on the loss plot (:meth:`CurvePlot.mark_divergence`);
-        the metric's curve breaks there too (the weights were restored)."""
+        the metric plot has the red line too, and its curve breaks there
+        (the weights were restored)."""
         self.loss.mark_divergence(epoch, text, peak, restored)
+        self.metric_plot.mark(epoch, text)  # (accuracy or R²: the same red line)
         self.metric_plot.add_break(epoch)
 
     def set_scores_hidden(self, hidden: bool) -> None:

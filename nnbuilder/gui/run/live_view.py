@@ -66,8 +66,16 @@ class Counters:
     play: QToolButton
     last_rate: float = 0.0  # steps/s while the run last trained (a paused run shows it)
 
-    def show(self, epoch=0, step=0, steps_per_sec=0.0, elapsed=0.0, loss="", running=False) -> None:
-        self.epoch.setText(f"Epoch {epoch:,} · step {step:,}")  # a Step shows at once
+    def show(self, epoch=0, step=0, steps_per_sec=0.0, elapsed=0.0, loss="", running=False,
+             restored: tuple | None = None) -> None:
+        """``restored``: (epoch or None, step) of weights a divergence went back
+        to, which are the ones shown (not those of ``epoch`` and ``step``)."""
+        if restored is None:
+            self.epoch.setText(f"Epoch {epoch:,} · step {step:,}")  # a Step shows at once
+        else:
+            at, back = restored
+            self.epoch.setText(f"Restored: epoch {at:,} · step {back:,}" if at is not None
+                               else f"Restored weights of step {back:,}")
         if running:
             self.last_rate = steps_per_sec
             self.rate.setText(f"{steps_per_sec:,.0f} steps/s")
@@ -152,6 +160,7 @@ class LiveView(QObject):
 
     frameDrawn = Signal(object)
     weightsShown = Signal(object)  # {node_id: (W, b)} drawn that are not a snapshot's (show_weights)
+    momentShown = Signal(object)  # a moment of the timeline drawn instead of now (a MomentWeights)
 
     def __init__(self, run: RunController, data: DataController, options: ViewOptions,
                  boundary: BoundaryPlot, curves: CurvesPanel, layer_plot: LayerPlot,
@@ -195,7 +204,7 @@ class LiveView(QObject):
         c.confusion.clear_counts()
         c.confusion.setVisible(False)  # until the new run's first counts
         if self.data.dataset is not None:
-            self._name_metric(self.data.dataset.task == "classification")
+            self._name_metric(self._accuracy_shown())
         self.layer_plot.clear()
         self.boundary.clear_output()
         self.scene.clear_live()
@@ -234,6 +243,7 @@ class LiveView(QObject):
         show now: the counters, the confusion matrix and the weight histogram
         (and the step marked on the gradient norms, which are a history)."""
         self.show_weights(moment.weights, moment.slopes)
+        self.momentShown.emit(moment)
         prepared = self.run.prepared()
         net = self.probe.network(prepared, moment.weights, moment.slopes)
         self.counters.epoch.setText(f"Looking back: epoch {moment.epoch:,} · step {moment.step:,}")
@@ -282,7 +292,10 @@ class LiveView(QObject):
         grid, _ = self.grids()
         tr, te = (shown(ix) for ix in data.split_indices())
         ds = data.dataset
-        self._name_metric(ds.task == "classification")
+        self._name_metric(self._accuracy_shown())
+        if not self._confusion_applies():  # a matrix of other data (the paused run's) is none of these
+            self.curves.confusion.clear_counts()
+            self.curves.confusion.setVisible(False)
         bp.set_data(grid, ds.X[tr], ds.y[tr], ds.X[te], ds.y[te], ds.task, ds.n_classes, ds.column_names,
                     rows=(tr, te))
         self.options.show_held([] if grid is None else [(ds.column_names[c], v) for c, v in grid.fixed])
@@ -383,11 +396,36 @@ class LiveView(QObject):
         last = snap.last
         test = "" if not np.isfinite(last["test_loss"]) else f" · test {last['test_loss']:.4g}"
         loss = f"loss {last['train_loss']:.4g}{test}" if self.run.on_current_data() else STALE_LOSS
-        self.counters.show(snap.epoch, snap.step, snap.steps_per_sec, snap.elapsed, loss, snap.running)
+        self.counters.show(snap.epoch, snap.step, snap.steps_per_sec, snap.elapsed, loss, snap.running,
+                           self.restored(snap))
         self.counters.show_threads(snap.blas_threads)
         if snap.running:
             self.counters.play.setEnabled(True)
         self.frameDrawn.emit(snap)
+
+    def _accuracy_shown(self) -> bool:
+        """The metric plot shows accuracy: the run's curves are a classifier's
+        (a run paused on data no longer chosen: the curves are of its data),
+        else the data is for classification."""
+        snap, ds = self.run.snapshot, self.data.dataset
+        if snap is not None and not self.run.on_current_data():
+            return snap.metric_name == "accuracy"
+        return ds is not None and ds.task == "classification"
+
+    def _confusion_applies(self) -> bool:
+        """A confusion matrix is of the data chosen: classification data, and
+        the run trains on it (a run paused on the old data counts the old)."""
+        ds = self.data.dataset
+        return ds is not None and ds.task == "classification" and self.run.on_current_data()
+
+    def restored(self, snap) -> tuple | None:
+        """(epoch or None, step) of the weights ``snap`` holds when a divergence
+        restored them (their epoch from the curves' row of that step), else None."""
+        if snap.weights_step == snap.step:
+            return None
+        c = self.run.state.curves
+        at = np.flatnonzero(c.column("step") == snap.weights_step)
+        return (int(c.column("epoch")[at[0]]) if len(at) else None), snap.weights_step
 
     def _name_metric(self, classification: bool) -> None:
         """The metric plot's title (accuracy or R²); the confusion matrix only
@@ -411,7 +449,9 @@ class LiveView(QObject):
         if metric:
             w.metric_plot.set_data(epochs, c.column("train_metric"), c.column("test_metric"), exact)
         dataset = self.data.dataset
-        if snap.confusion is not None and dataset is not None:
+        if not self._confusion_applies():
+            w.confusion.setVisible(False)
+        elif snap.confusion is not None and dataset is not None:
             w.confusion.setVisible(True)
             r = snap.report  # counted on the test rows, on the training rows when there are none
             w.confusion.set_counts(snap.confusion, dataset.class_names,

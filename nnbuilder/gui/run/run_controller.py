@@ -133,6 +133,9 @@ class RunController(QObject):
         document.seedChanged.connect(self._seed_changed)
         document.weightEdited.connect(self._weight_edited)
         self.panel.show_training(document.training, kept=False)
+        # The speed is no setting of the file: each document starts at the
+        # default (the last example's 1 step/s was not the next one's).
+        self.panel.speed.setCurrentIndex(self.panel.default_speed)
         self.state = RunState()  # empty first: readiness must not see the old run's weights
         self._announce()  # not ready until the data room loaded its data
         self.runReplaced.emit()
@@ -273,7 +276,8 @@ class RunController(QObject):
             self.document.set_seed(int.from_bytes(os.urandom(4), "little") % 2 ** 31)
         self.document.weights = None
         if self.start(keep_weights=False):
-            self.status.emit(f"Reset: new weights from seed {self.document.seed}", 8000)
+            # "weight seed": not the Training panel's Data seed, which makes the data
+            self.status.emit(f"Reset: new weights from weight seed {self.document.seed}", 8000)
 
     def set_speed(self, speed: float | None) -> None:
         self.speed = speed
@@ -310,7 +314,7 @@ class RunController(QObject):
         self.trainingChanged.emit()
 
     def _seed_changed(self) -> None:
-        self.status.emit(f"Seed {self.document.seed}: Reset starts the weights from it", 8000)
+        self.status.emit(f"Weight seed {self.document.seed}: Reset starts the weights from it", 8000)
 
     def graph_changed(self) -> None:
         """An edit of the graph: pause, change the loss, or rebuild, as it needs."""

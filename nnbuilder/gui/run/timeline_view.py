@@ -41,8 +41,10 @@ class TimelineView(QObject):
         self.bar.reset()
         self.lookingBack.emit(None)
 
-    @staticmethod
-    def _now_text(snap) -> str:
+    def _now_text(self, snap) -> str:
+        restored = self.live.restored(snap)  # a divergence went back to earlier weights: those are now
+        if restored is not None:
+            return f"now: restored weights of step {restored[1]:,}"
         return f"now: step {snap.step:,} · epoch {snap.epoch:,}"
 
     def follow(self, snap) -> None:

@@ -256,7 +256,7 @@ class FileRoom(QObject):
             self._dialogs.error("Cannot export", str(e))
             return False
         untrained = "" if model.weights is not None else \
-            f" with the initial weights of seed {model.seed} (untrained)"
+            f" with the initial weights of weight seed {model.seed} (untrained)"
         self._status(f"Exported {form.title} to {path}{untrained}")
         return True
 

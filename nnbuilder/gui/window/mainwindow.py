@@ -99,6 +99,8 @@ class MainWindow(FollowsTheme, QMainWindow):
         self.setAcceptDrops(True)
         self.document: Document | None = None
         self.undo_group = QUndoGroup(self)
+        self._status_fresh = False  # the status bar's message was shown in this turn of the event loop
+        self.undo_group.indexChanged.connect(lambda _: self._edited())
         self.shortcuts_dialog: ShortcutsDialog | None = None
 
         # Widgets.
@@ -253,9 +255,11 @@ class MainWindow(FollowsTheme, QMainWindow):
         paint.classesChanged.connect(data.set_paint_classes)
         self.live.frameDrawn.connect(self.learn.snapshot_drawn)
         self.live.frameDrawn.connect(self.surface.snapshot_drawn)
+        self.live.momentShown.connect(self.surface.moment_shown)  # looking back: the moment's weights
         run.trainingChanged.connect(self.surface.config_changed)  # an edit, an undo or a redo
         self.learn.weightChosen.connect(self.surface.show_weight)
         self.timeline.lookingBack.connect(self.learn.set_looking_back)
+        self.timeline.lookingBack.connect(self.surface.looking_back)
         for name in ("weightImagesDock", "mistakesDock"):
             self.docks[name].visibilityChanged.connect(
                 lambda shown, name=name: shown and self.inspection.dock_shown(name))
@@ -401,10 +405,24 @@ class MainWindow(FollowsTheme, QMainWindow):
         QTimer.singleShot(0, self.view.fit)
 
     def show_status(self, text: str, ms: int = 8000) -> None:
+        """``text`` in the status bar for ``ms`` milliseconds (0: until the next
+        message, or until an edit: :meth:`_edited`)."""
         if not text:  # (Qt's timer of an empty message with a timeout never stops: 1 ms kept a core busy)
             self.statusBar().clearMessage()
             return
         self.statusBar().showMessage(text, ms)
+        self._status_fresh = True  # said by what is being done now (an edit's own message)
+        QTimer.singleShot(0, self._status_aged)
+
+    def _status_aged(self) -> None:
+        self._status_fresh = False
+
+    def _edited(self) -> None:
+        """An edit, its undo or redo, or another document: a message shown before
+        it described the state before it (a lesson step's note, a deleted
+        connection's "Cannot train") and goes; the edit's own message stays."""
+        if not self._status_fresh:
+            self.statusBar().clearMessage()
 
     # ----------------------------------------------------------- theme/misc
     def set_quiz(self, on: bool) -> None:
