@@ -301,13 +301,9 @@ def cmd_train(args) -> int:
 
 def _divergence_line(d: dict, output: str) -> str:
     """One line: where and why training diverged, and what to do."""
-    from nnbuilder.core.engine.trainer import EXPLODE_FACTOR
+    from nnbuilder.core.run.narration import why_diverged
 
-    if d["reason"] == "exploded":
-        why = (f"the training loss rose to {d['loss']:.4g}, more than {EXPLODE_FACTOR:g} times "
-               f"that of an untrained network ({d['reference']:.4g})")
-    else:
-        why = "the training loss or the weights became NaN or infinite"
+    why = why_diverged(d)
     kept = "left as it was" if os.path.exists(output) else "not written"
     return (f"nnbuilder: diverged at step {d['step']} with learning rate {d['lr']:g}: {why}; "
             f"{output} {kept}. Try a smaller learning rate, e.g. --lr {d['lr'] / 10:g}")

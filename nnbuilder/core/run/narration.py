@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..engine.optimizers import OPTIMIZERS
+from ..engine.trainer import EXPLODE_FACTOR
 
-__all__ = ["Said", "Narrator", "STOPPED", "NOTE_AFTER_EPOCHS", "STAYS"]
+__all__ = ["Said", "Narrator", "STOPPED", "NOTE_AFTER_EPOCHS", "STAYS", "why_diverged"]
 
 #: What is said when a run stops by itself, by stop reason (the optimizer's
 #: note on that reason, if it has one, instead; it stays).
@@ -22,6 +23,19 @@ STOPPED = {"max_epochs": "reached the maximum epochs", "loss_target": "reached t
 NOTE_AFTER_EPOCHS = 100
 STAYS = 0  # a message's time on screen: until the next one
 BRIEF = 8000  # milliseconds
+
+
+def why_diverged(d: dict) -> str:
+    """Why a run diverged, from a trainer's divergence record ``d``. An explosion
+    quotes the loss the run started from, the curve's first point (the rule's
+    yardstick is at least that; 14.8 of an all-zero network was once quoted
+    beside a curve starting at 4.125)."""
+    if d.get("reason") != "exploded":
+        return "the loss or a weight became NaN or infinite"
+    start = d.get("start_loss")
+    than = (f"the loss it started from ({start:.4g})" if start is not None
+            else f"that of an untrained network ({d.get('reference') or 0:.3g})")
+    return f"the loss rose to {d.get('loss') or 0:.4g} at epoch {d['epoch']:,}, over {EXPLODE_FACTOR:g} times {than}"
 
 
 @dataclass(frozen=True)
@@ -55,16 +69,7 @@ class Narrator:
         d = snap.divergence
         if d and ("div", d["step"]) not in seen:
             seen.add(("div", d["step"]))
-            # The loss it started from, as the curve plots it where the weights were
-            # set (the rule's yardstick is at least that: 14.8 of an all-zero
-            # network was quoted beside a curve starting at 4.125).
-            start = d.get("start_loss")
-            than = (f"the loss it started from ({start:.4g})" if start is not None
-                    else f"that of an untrained network ({d.get('reference') or 0:.3g})")
-            why = {"non-finite": ": the loss or a weight became NaN or infinite",
-                   "exploded": f": the loss rose to {d.get('loss') or 0:.4g} at epoch {d['epoch']:,}, over "
-                               f"10 times {than}"
-                   }.get(d.get("reason"), "")
+            why = f": {why_diverged(d)}" if d.get("reason") in ("non-finite", "exploded") else ""
             restored = d.get("restored_loss")
             back = (f"went back to the weights of step {d['restored_step']:,} (loss {restored:.4g})"
                     if restored is not None and "restored_step" in d else "went back to the last good weights")
