@@ -16,7 +16,7 @@ A run on big data (:func:`defers_start`) takes its first steps before it
 evaluates the weights it started from on every row: the trainer keeps them
 and the loop evaluates them as history row 0 once a snapshot with a step
 has gone out, or when the run has rested :data:`START_GRACE` seconds
-without a command (:meth:`Run.evaluate_start`).
+without a command but requests (:meth:`Run.evaluate_start`).
 
 In the worker process (:func:`serve_fd`) the main thread runs the loop and
 reads commands; a second thread sends snapshots. While the GUI is not
@@ -128,6 +128,7 @@ class Run:
         self.wanted: frozenset | None = None  # parts of the snapshot asked for
         self.moment = None  # a moment's weights asked for (FetchMoment), for the next snapshot
         self.dirty = True  # something changed that an idle run must show
+        self.commanded = time.perf_counter()  # when a command (not a request) was applied last
         self._attach(spec.trainer(defer_start=defers_start(spec)))
 
     @property
@@ -263,7 +264,9 @@ def apply(run: Run, command: Command) -> None:
     if handler is None:
         raise TypeError(f"not a live-run command: {command!r}")
     run.applied += 1
-    run.dirty = run.dirty or not isinstance(command, RequestSnapshot)
+    if not isinstance(command, RequestSnapshot):
+        run.dirty = True
+        run.commanded = time.perf_counter()
     handler(run, command)
 
 
@@ -434,7 +437,8 @@ def serve(run: Run, receive: Callable[[float], Iterable[Command]], box: Snapshot
     while not run.quit:
         try:
             waiting = run.busy or run.due() is not None
-            commands = list(receive(0 if waiting else START_GRACE if run.trainer.start_pending else None))
+            rest = START_GRACE - (time.perf_counter() - run.commanded)  # until row 0 is evaluated at rest
+            commands = receive(0 if waiting else max(0.0, rest) if run.trainer.start_pending else None)
             for command in commands:
                 try:
                     apply(run, command)
@@ -442,7 +446,8 @@ def serve(run: Run, receive: Callable[[float], Iterable[Command]], box: Snapshot
                     run.fail(traceback.format_exc(limit=6))
             if run.quit:
                 break
-            if run.trainer.start_pending and (run.shown_step > 0 or not (commands or waiting)):
+            if run.trainer.start_pending and (run.shown_step > 0 or not run.busy and
+                                              time.perf_counter() - run.commanded >= START_GRACE):
                 run.evaluate_start()  # the first steps are out, or the run rests
             if run.busy and not run.train():
                 time.sleep(0.005)  # the speed limit allows no step yet
