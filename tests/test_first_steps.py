@@ -171,3 +171,33 @@ def test_a_big_run_at_rest_evaluates_its_start_and_shows_it(monkeypatch):
     assert abs(snap.last["train_loss"] - np_bce(start, data.X_train, data.Y_train)) < 1e-9
     moments = run.trainer.timeline.moments
     assert moments[0].step == 0 and moments[0].train_loss == snap.last["train_loss"]
+
+
+def test_the_toolbar_loss_moves_during_a_long_first_epoch(qtbot, window):
+    """Batch 1 on circle's 250 training rows at 100 steps/s: the first epoch
+    lasts seconds; its history row is not written yet, yet the toolbar shows
+    the recent batches' mean loss, as the run sent it, and it changes."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QComboBox, QSpinBox
+    from guitools import type_into
+
+    type_into(qtbot, window.findChild(QSpinBox, "batchSizeSpin"), "1")
+    speed = window.findChild(QComboBox, "speedCombo")
+    speed.setCurrentIndex(speed.findText("100 steps/s"))
+    qtbot.mouseClick(window.play_button, Qt.MouseButton.LeftButton)
+    seen = []
+
+    def moving():
+        s = window.drawn
+        if s is None or s is not window.run.snapshot or s.epoch > 0 or s.running_loss is None:
+            return False
+        mean, n = s.running_loss
+        text = window.loss_label.text()
+        assert text.startswith(f"loss {s.last['train_loss']:.4g}")  # the step-0 row, as before
+        assert f"batches {mean:.4g} (mean of last {n})" in text
+        if not seen or seen[-1] != text:
+            seen.append(text)
+        return len(seen) >= 3
+
+    qtbot.waitUntil(moving, timeout=30000)
+    assert window.run.snapshot.epoch == 0 and window.run.snapshot.last["step"] == 0
