@@ -201,3 +201,28 @@ def test_the_toolbar_loss_moves_during_a_long_first_epoch(qtbot, window):
 
     qtbot.waitUntil(moving, timeout=30000)
     assert window.run.snapshot.epoch == 0 and window.run.snapshot.last["step"] == 0
+
+
+def test_a_slice_through_a_wide_table_is_a_coarser_grid_of_true_outputs():
+    """The window's first frame evaluates the output view's grid: for 784
+    columns at most VIEW_CELLS input cells (not 100 x 100 x 784), each point
+    still the network's output there (plain NumPy)."""
+    from nnbuilder.core.data.dataset import Dataset
+    from nnbuilder.core.run.outputview import (BOUNDARY_RES, VIEW_CELLS, evaluate_view, output_grids,
+                                               view_of)
+
+    rng = np.random.default_rng(0)
+    wide = Dataset(rng.integers(0, 256, size=(300, 784)).astype(np.float32),
+                   rng.integers(0, 2, 300), "classification", n_classes=2)
+    v = view_of(wide, (3, 9))
+    assert v.resolution ** 2 * 784 <= VIEW_CELLS and v.resolution < BOUNDARY_RES
+    assert view_of(make_dataset("circle"), (0, 1)).resolution == BOUNDARY_RES  # 2-D data as before
+    grid, _ = output_grids(wide, (3, 9))
+    assert grid.resolution == v.resolution and grid.raw.shape == (v.resolution ** 2, 784)
+    g = Graph.chain([784, 5, 1], features=[f"x{j + 1}" for j in range(784)])
+    net = Network(g)
+    net.init_params(np.random.default_rng(1))
+    outputs, _ = evaluate_view(net, grid.features(net))
+    expected = 1 / (1 + np.exp(-(np.tanh(grid.raw @ net.params["dense1"][0] + net.params["dense1"][1])
+                                 @ net.params["output"][0] + net.params["output"][1])))
+    np.testing.assert_allclose(outputs, expected, rtol=1e-5, atol=1e-6)

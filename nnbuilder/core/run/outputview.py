@@ -5,6 +5,8 @@ each narrow layer's activation map over them (:func:`evaluate_view`). The
 window draws them; the worker only trains."""
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +27,12 @@ PAINT_PLANE = [[-6.0, -6.0], [6.0, 6.0]]  # painted data lives on TF Playground'
 PROBABILITY_OUTPUTS = ("sigmoid", "softmax", "step")  # outputs in [0, 1]
 
 
+# A slice through wide data is evaluated on a coarser grid: at most about this
+# many input cells (points x columns), at least MIN_RES points a side. 784
+# columns: 36 x 36 points; at 100 x 100 the window spent 1.3 s of each frame
+# evaluating it (bench_import_gui.py).
+VIEW_CELLS = 1 << 20
+MIN_RES = 24
 MEDIAN_ROWS = 10_000  # DataExtent's median reads at most about this many rows
 
 
@@ -164,10 +172,13 @@ def default_axes(X: np.ndarray) -> tuple[int, int]:
 
 def view_of(dataset, axes: tuple[int, int]) -> View:
     """What the output view shows of ``dataset``, through ``axes`` for data of
-    3+ columns (a curve for 1-D data, with no neuron maps)."""
+    3+ columns (a curve for 1-D data, with no neuron maps; a coarser grid for
+    a wide table, see :data:`VIEW_CELLS`)."""
     n = dataset.X.shape[1] if dataset is not None else 2
-    return View(axes if n > 2 else (0, 1), BOUNDARY_RES if n >= 2 else CURVE_RES,
-                NEURON_RES if n >= 2 else None)
+    res = BOUNDARY_RES if n >= 2 else CURVE_RES
+    if n > 2:  # a slice: its points cost all their columns (see VIEW_CELLS)
+        res = max(MIN_RES, min(res, math.isqrt(VIEW_CELLS // n)))
+    return View(axes if n > 2 else (0, 1), res, NEURON_RES if n >= 2 else None)
 
 
 def output_grids(dataset, axes: tuple[int, int], painted: bool = False, extent: DataExtent | None = None):
