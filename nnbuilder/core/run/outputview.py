@@ -34,6 +34,7 @@ PROBABILITY_OUTPUTS = ("sigmoid", "softmax", "step")  # outputs in [0, 1]
 VIEW_CELLS = 1 << 20
 MIN_RES = 24
 MEDIAN_ROWS = 10_000  # DataExtent's median reads at most about this many rows
+MEDIAN_CELLS = 2_000_000  # ... and about this many cells (784 columns: 2,551 rows)
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,8 @@ class DataExtent:
     @classmethod
     def of(cls, X: np.ndarray) -> "DataExtent | None":
         """The extent of ``X``; None for empty data. Beyond
-        :data:`MEDIAN_ROWS` rows the median is that of every k-th row (a
+        :data:`MEDIAN_ROWS` rows (fewer for a wide table, :data:`MEDIAN_CELLS`)
+        the median is that of every k-th row (a
         slice's fixed value, not a figure read exactly: the exact one of a
         60,000 x 784 table took seconds)."""
         X = np.asarray(X)
@@ -114,7 +116,8 @@ class DataExtent:
             X = X.astype(np.float64)
         if X.ndim != 2 or len(X) == 0 or X.shape[1] == 0:
             return None
-        every = -(-len(X) // MEDIAN_ROWS)
+        rows = max(1000, min(MEDIAN_ROWS, MEDIAN_CELLS // X.shape[1]))  # a wide table: fewer rows
+        every = -(-len(X) // rows)
         median = np.median(X[::every], axis=0).astype(np.float64)
         return cls(X.min(axis=0).astype(np.float64), X.max(axis=0).astype(np.float64), median)
 
