@@ -63,6 +63,9 @@ class BackgroundSteps(QObject):
         self._reported.connect(self._on_report, Qt.ConnectionType.QueuedConnection)
 
     def start(self) -> None:
+        """Start the work, unless it was cancelled already."""
+        if self._stop.is_set():
+            return
         self._running = True
         self.thread = threading.Thread(target=self._work, name=f"nnbuilder-{type(self).__name__}", daemon=True)
         self.thread.start()
@@ -71,9 +74,9 @@ class BackgroundSteps(QObject):
         return self._running
 
     def cancel(self) -> None:
+        self._stop.set()
         if self._running:
             self._running = False
-            self._stop.set()
             self.cancelled.emit()
             self.finished.emit()
 

@@ -25,7 +25,7 @@ import os
 from dataclasses import dataclass, field
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from nnbuilder.core.run.narration import Narrator
 from nnbuilder.core.run.live import MAP_BYTES, DataStager, LiveProcess, LiveSnapshot, RunSpec, SpareWorker
@@ -192,7 +192,9 @@ class RunController(QObject):
         preparer.loaded.connect(lambda data: self._data_prepared(key, data, needs))
         preparer.failed.connect(lambda message: self._data_prepared(key, None, needs, message))
         preparer.finished.connect(lambda: self._preparer is preparer and setattr(self, "_preparer", None))
-        preparer.start()
+        # Started once the edit that asked for it is over: an import's macro
+        # passes states (data set, Input fitted, Output fitted) never built.
+        QTimer.singleShot(0, preparer.start)
         self.status.emit("Preparing the data…", 0)
 
     def _cancel_preparing(self) -> None:
