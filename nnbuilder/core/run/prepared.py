@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from ..errors import NNBuilderError
 from ..engine.network import Network
 from ..engine.optimizers import OPTIMIZERS
-from ..engine.traindata import TrainData
+from ..engine.traindata import TrainData, encode_targets
 
 
 def structure_key(graph) -> str:
@@ -85,6 +85,10 @@ def data_to_build(key: tuple, graph, dataset, data_error: str | None, split: tup
     if previous is not None and previous.data is not None and previous.data_key == needs:
         return None
     if len(dataset) * len(net.features) * net.dtype.itemsize < BACKGROUND_BYTES:
+        return None
+    try:
+        encode_targets(dataset, net)  # a misfit of the Output is said at once, by prepare()
+    except NNBuilderError:
         return None
     return needs, net
 
