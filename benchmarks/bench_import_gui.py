@@ -146,6 +146,7 @@ def main() -> int:
     w.imports.import_data(args.file)
     wait(app, lambda: w.imports.import_dialog is not None and w.imports.import_dialog.isVisible(), 600, "the import dialog")
     read_s = time.perf_counter() - t0
+    rss_read = peak_mb()
     fps, gap = beat.stop()
     dialog = w.imports.import_dialog
     dialog.target.setCurrentIndex(dialog.table.names.index("label"))
@@ -156,6 +157,7 @@ def main() -> int:
     wait(app, lambda: w.imports.import_dialog is None and w.run.prepared().reason is None, what="imported")
     prepare_s = time.perf_counter() - t0
     prepare_fps, prepare_gap = beat.stop()
+    rss_prepared = peak_mb()
 
     # 784-128-10 as in the engine benchmark: the example's first hidden layer
     # made 128 relu units, the others removed.
@@ -235,7 +237,8 @@ def main() -> int:
           + ", ".join(f"{k} at {v:.2f} s" for k, v in marks.items() if not k.startswith("("))
           + f" (the worker's first snapshot at step {first_snap_step}; the window drew its last frames in "
           f"{frames_ms} ms); the step-0 row (starting weights on every row) at {row0:.2f} s")
-    print(f"  peak RSS: window {window_peak:.0f} MB (before the import {rss_before:.0f} MB), "
+    print(f"  peak RSS: window {window_peak:.0f} MB (before the import {rss_before:.0f} MB, after the "
+          f"read {rss_read:.0f} MB, after the preparation {rss_prepared:.0f} MB), "
           f"worker {worker_peak:.0f} MB; the window holds the table ({table_mb:.0f} MB) and the "
           f"prepared training data ({prepared_mb:.0f} MB)")
     print(f"  load average: {load_start} at the start, {' '.join(f'{v:.2f}' for v in os.getloadavg())} "
