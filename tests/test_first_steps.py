@@ -226,3 +226,24 @@ def test_a_slice_through_a_wide_table_is_a_coarser_grid_of_true_outputs():
     expected = 1 / (1 + np.exp(-(np.tanh(grid.raw @ net.params["dense1"][0] + net.params["dense1"][1])
                                  @ net.params["output"][0] + net.params["output"][1])))
     np.testing.assert_allclose(outputs, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_a_big_run_stepped_by_hand_shows_its_steps_then_its_starting_loss(monkeypatch):
+    monkeypatch.setattr(worker, "START_WORK", 0)
+    from nnbuilder.core.run.protocol import Step
+
+    g, data, cfg = circle(batch_size=7)
+    run = Run(RunSpec(g.to_dict(), data, cfg, seed=4))
+    calls = spy_on_start(run)
+    commands = queue.Queue()
+    commands.put(Step(3))
+    box, thread = serve_in_thread(run, commands)
+    try:
+        snap, rows = collect(box, commands, lambda s, rows: s.step == 3 and np.isfinite(s.last["train_loss"]))
+    finally:
+        commands.put(Quit())
+        thread.join(STUCK)
+    assert [step for step, pending in calls if pending][0] == 3  # after the steps were shown
+    assert [r["step"] for r in rows] == [0] and not snap.running
+    start = Trainer(Network(g), data, cfg, seed=4).network.get_weights()
+    assert abs(snap.last["train_loss"] - np_bce(start, data.X_train, data.Y_train)) < 1e-9
