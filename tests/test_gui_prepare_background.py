@@ -99,3 +99,36 @@ def test_what_is_prepared_in_the_background(monkeypatch):
     assert "3 units" in prepare(key, misfit, ds, None, (0.5, 0), "sgd").reason
     monkeypatch.setattr(prepared_module, "BACKGROUND_BYTES", 32 << 20)
     assert data_to_build(key, g, ds, None, (0.5, 0)) is None  # small: prepared in the query
+
+
+def test_an_imported_table_is_let_go_once_another_replaces_it(qtbot, window, tmp_path, monkeypatch):
+    """The undo cache keeps older tables only within CACHE_BYTES: past it
+    the first table's matrix is no longer alive anywhere in the window (a
+    weak reference), and an undo to it reads its file again."""
+    import gc
+    import weakref
+
+    from nnbuilder.gui.data import data_controller
+
+    monkeypatch.setattr(data_controller, "CACHE_BYTES", 0)  # only the newest table is kept
+    w = window
+    first, _ = write_big(tmp_path, rows=300, cols=20)
+    second = tmp_path / "second.csv"
+    second.write_text("a,b,label\n" + "".join(f"{i},{i % 7},{i % 2}\n" for i in range(50)))
+    for path in (first, str(second)):
+        monkeypatch.setattr(MainWindow, "_ask_data_path", lambda self, path=path: path)
+        w.act_import.trigger()
+        qtbot.waitUntil(lambda: w.imports.import_dialog is not None and w.imports.import_dialog.isVisible(),
+                        timeout=WAIT)
+        qtbot.mouseClick(w.imports.import_dialog.ok, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: w.imports.import_dialog is None and w.run.prepared().reason is None,
+                        timeout=WAIT)
+        if path == first:
+            matrix = w.data.dataset.X.base
+            assert matrix is not None and matrix.shape == (300, 21)  # the table the features view
+            gone = weakref.ref(matrix)
+            del matrix
+    assert len(w.data.dataset) == 50
+    qtbot.waitUntil(lambda: (gc.collect(), gone() is None)[1], timeout=WAIT)
+    w.document.undo_stack.undo()  # back to the first table: read again
+    qtbot.waitUntil(lambda: w.data.dataset is not None and len(w.data.dataset) == 300, timeout=WAIT)
