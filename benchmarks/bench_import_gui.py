@@ -12,13 +12,18 @@ standardized), makes the hidden layer 128 relu units, and prints:
 - frames/s the window drew while the file was read (a 60 Hz timer repaints
   the progress dialog; the frames are the timer's turns that came, the
   longest gap between two of them is the longest the window froze);
-- the GUI time of the import dialog's Import (the data set, the network fitted);
+- the GUI time of the import dialog's Import (the data set, the network fitted),
+  then the seconds until its training data is prepared (in the background)
+  and the frames/s the window drew meanwhile;
 - the GUI time of each structural edit after it (add a layer, change its
   units, connect): the edit's call and the longest freeze of the event loop
   until the window is at rest again, the worst of N rounds;
 - the time from Train to the first training step the window has (a snapshot
-  with step > 0);
-- the peak resident memory (VmHWM) of the window's process and the worker's.
+  with step > 0), and to the step-0 row (the starting weights evaluated on
+  every row, after the first steps);
+- the peak resident memory (VmHWM) of the window's process and the worker's,
+  and the bytes of the table and of the prepared training data the window holds;
+- the load average of the machine at the start and the end (it is shared).
 
 Targets (issue 20): >= 10 frames/s during the import, every edit < 0.5 s,
 the first step within 2 s of Train.
@@ -30,6 +35,8 @@ import os
 import sys
 import tempfile
 import time
+
+import numpy as np
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -108,6 +115,7 @@ def main() -> int:
     ap.add_argument("--file", default="/tmp/nnbuilder_wide.csv")
     ap.add_argument("--edits", type=int, default=3, help="rounds of the three edits (the worst is shown)")
     args = ap.parse_args()
+    load_start = " ".join(f"{v:.2f}" for v in os.getloadavg())
     if not os.path.exists(args.file):
         sys.path.insert(0, HERE)
         from bench_csv import write_wide
@@ -138,11 +146,18 @@ def main() -> int:
     w.imports.import_data(args.file)
     wait(app, lambda: w.imports.import_dialog is not None and w.imports.import_dialog.isVisible(), 600, "the import dialog")
     read_s = time.perf_counter() - t0
+    rss_read = peak_mb()
     fps, gap = beat.stop()
     dialog = w.imports.import_dialog
     dialog.target.setCurrentIndex(dialog.table.names.index("label"))
     accept_call, accept_gap = busy_time(app, dialog.accept)
+    beat = Beat(w)
+    beat.start()
+    t0 = time.perf_counter()
     wait(app, lambda: w.imports.import_dialog is None and w.run.prepared().reason is None, what="imported")
+    prepare_s = time.perf_counter() - t0
+    prepare_fps, prepare_gap = beat.stop()
+    rss_prepared = peak_mb()
 
     # 784-128-10 as in the engine benchmark: the example's first hidden layer
     # made 128 relu units, the others removed.
@@ -190,10 +205,19 @@ def main() -> int:
         app.processEvents()
         time.sleep(0.002)
     first_step = time.perf_counter() - t0
+    wait(app, lambda: np.isfinite(w.run.snapshot.last["train_loss"]) or len(w.run.state.curves), 120,
+         what="the step-0 row")
+    row0 = time.perf_counter() - t0
     frames_ms = ", ".join(f"{ms:.0f}" for ms in list(w.live.draw_ms)[-5:])
     wait(app, lambda: w.run.snapshot.step > 2000 or time.perf_counter() - t0 > 5, what="2000 steps")
     worker_peak = peak_mb(w.run.worker.pid)
     window_peak = peak_mb()
+    from nnbuilder.core.run.protocol import data_bytes
+    table_mb = w.data.dataset.X.nbytes / 1e6
+    base = w.data.dataset.X.base
+    if base is not None and hasattr(base, "nbytes"):
+        table_mb = base.nbytes / 1e6  # the whole table the features are a view of
+    prepared_mb = data_bytes(w.run.prepared().data) / 1e6
     w.run.worker.pause()
     w.run.shutdown()
     doc.undo_stack.setClean()
@@ -203,7 +227,8 @@ def main() -> int:
     print(f"  reading: {read_s:.1f} s to the import dialog; {fps:.1f} frames/s drawn meanwhile "
           f"(target >= 10), longest freeze {gap * 1000:.0f} ms")
     print(f"  Import (data set, network fitted): {accept_call:.2f} s in the call, longest freeze "
-          f"after {accept_gap:.2f} s")
+          f"after {accept_gap:.2f} s; training data prepared in the background {prepare_s:.1f} s later, "
+          f"{prepare_fps:.1f} frames/s drawn meanwhile, longest freeze {prepare_gap * 1000:.0f} ms")
     for name, runs in edits.items():
         worst = max(c + g for c, g in runs)
         print(f"  edit '{name}': call {max(c for c, _ in runs):.3f} s + longest freeze after "
@@ -211,9 +236,13 @@ def main() -> int:
     print(f"  Train to the first step: {first_step:.2f} s (target <= 2 s); "
           + ", ".join(f"{k} at {v:.2f} s" for k, v in marks.items() if not k.startswith("("))
           + f" (the worker's first snapshot at step {first_snap_step}; the window drew its last frames in "
-          f"{frames_ms} ms)")
-    print(f"  peak RSS: window {window_peak:.0f} MB (before the import {rss_before:.0f} MB), "
-          f"worker {worker_peak:.0f} MB")
+          f"{frames_ms} ms); the step-0 row (starting weights on every row) at {row0:.2f} s")
+    print(f"  peak RSS: window {window_peak:.0f} MB (before the import {rss_before:.0f} MB, after the "
+          f"read {rss_read:.0f} MB, after the preparation {rss_prepared:.0f} MB), "
+          f"worker {worker_peak:.0f} MB; the window holds the table ({table_mb:.0f} MB) and the "
+          f"prepared training data ({prepared_mb:.0f} MB)")
+    print(f"  load average: {load_start} at the start, {' '.join(f'{v:.2f}' for v in os.getloadavg())} "
+          f"at the end ({os.cpu_count()} cores)")
     return 0
 
 

@@ -189,7 +189,9 @@ def test_every_attribute_of_a_trainer_is_captured_or_known_not_to_matter(dag_gra
                  "stop_reason", "divergence",  # set again by the next run()
                  "_tmp_w",  # scratch
                  "last_batch",  # the rows the last step drew: shown, not trained from; a rewind forgets it
-                 "_evaluated"}  # the last evaluation, reused only at the very weights it was of
+                 "_evaluated",  # the last evaluation, reused only at the very weights it was of
+                 "_start",  # row 0's weights while deferred: a rewind evaluates them first
+                 "running_loss"}  # recent batches' losses, a read-out: a rewind clears it
     assert set(vars(t)) == captured | not_state
     assert {f.name for f in dataclasses.fields(Moment)} >= {"theta", "opt_state", "rng_state", "perm_state",
                                                             "good_theta", "good_opt", "reference"}

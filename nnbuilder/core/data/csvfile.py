@@ -106,7 +106,21 @@ def read_table_steps(path: str, keep_text: bool = False) -> Generator[float, Non
         return table
     table = yield from _read_fast(path, scan, head[0][0] if has_header else 0, delimiter,
                                   has_header, names, encoding)
+    give_back_memory()
     return table
+
+
+def give_back_memory() -> None:
+    """Return the heap the parse freed to the system where the C library can
+    (glibc's ``malloc_trim``): pandas' blocks of a 177 MB file left about
+    160 MB resident after they were freed, on top of which the window then
+    prepares its training data. Elsewhere it does nothing."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _read_text(path: str, codec: str) -> str:

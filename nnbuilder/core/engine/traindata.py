@@ -22,6 +22,7 @@ __all__ = ["TrainData", "encode_targets", "fitting_changes", "hidden_width", "fi
 
 _ROWS_PER_BLOCK = 4096  # rows featurized and standardized at a time
 _COLUMNS_PER_BLOCK = 16  # columns gathered at a time from a column-major table
+_GATHER = 0.7  # the share of the work the gathering is (the rest: standardizing)
 
 
 @dataclass
@@ -53,6 +54,19 @@ class TrainData:
         If the Input node standardizes, the mean and std come from the
         training rows only (the test rows are scaled with the same numbers).
         """
+        steps = cls.steps(ds, network, split, seed)
+        while True:
+            try:
+                next(steps)
+            except StopIteration as done:
+                return done.value
+
+    @classmethod
+    def steps(cls, ds: Dataset, network: Network, split: float = 0.5, seed: int = 0):
+        """:meth:`from_dataset` a block at a time: a generator that yields the
+        fraction done after each block and returns the TrainData (a caller on
+        another thread shows progress, or stops by not going on)."""
+        Y, labels = encode_targets(ds, network)  # first: a misfit is said before the work
         tr, te = split_indices(len(ds), split, np.random.default_rng(seed))
         # One matrix in split order (the training rows, then the test rows):
         # X_train and X_test are views of it, so the data is held once,
@@ -69,10 +83,12 @@ class TrainData:
                 take = cols[c:c + _COLUMNS_PER_BLOCK]
                 block = ds.X[:, take[0]:take[-1] + 1] if side_by_side else ds.X[:, take]
                 X[:, c:c + len(take)] = block[order]
+                yield _GATHER * (c + len(take)) / len(cols)
         else:
             for lo in range(0, len(order), _ROWS_PER_BLOCK):
                 rows = order[lo:lo + _ROWS_PER_BLOCK]
                 X[lo:lo + len(rows)] = apply_features(ds.X[rows], network.features)
+                yield _GATHER * (lo + len(rows)) / max(1, len(order))
         stats = None
         if network.standardize:
             stats = feature_stats(X[:len(tr)])
@@ -82,7 +98,7 @@ class TrainData:
                     standardize(block, *stats)
                 else:
                     block[...] = standardize(block.astype(np.float64), *stats)
-        Y, labels = encode_targets(ds, network)
+                yield _GATHER + (1 - _GATHER) * (lo + len(block)) / len(X)
         n = len(tr)
         Y = Y[order]
         labels = None if labels is None else labels[order]

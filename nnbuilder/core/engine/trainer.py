@@ -45,6 +45,15 @@ start is already trained (resuming, a loss near 0). ``lr = 100`` on
 ``circle`` climbs to 40-160x within a few epochs. A reference of 0 (a
 perfect blank network) disables the "exploded" rule.
 
+Big data, first step first. Row 0 of the history (the weights the run
+starts from, evaluated on every row) can cost seconds on a big table; with
+``defer_start`` the constructor keeps those weights instead and
+:meth:`Trainer.evaluate_start` evaluates them later (the live run does it
+once its first steps are shown, or when it rests), still as row 0: before
+any epoch's end, any edit and any divergence, whichever comes first. Until
+then :attr:`History.last` is the step-0 row with NaN for the numbers not
+known yet, and the "exploded" rule's reference is measured there too.
+
 The hyperparameters are a :class:`~nnbuilder.core.engine.config.TrainConfig`.
 """
 from __future__ import annotations
@@ -61,12 +70,44 @@ from .network import Network
 from .optimizers import OPTIMIZERS, make_optimizer
 from .traindata import TrainData
 
-__all__ = ["Trainer", "Snapshot", "History", "EXPLODE_FACTOR", "EXPLODE_EPOCHS"]
+__all__ = ["Trainer", "Snapshot", "History", "RunningLoss", "EXPLODE_FACTOR", "EXPLODE_EPOCHS",
+           "RUNNING_LOSS_STEPS"]
 
 #: The training loss "explodes" above this multiple of the reference loss ...
 EXPLODE_FACTOR = 10.0
 #: ... at this many consecutive epoch ends (see the module docstring).
 EXPLODE_EPOCHS = 3
+#: Epochs of at least this many steps keep their batches' losses (:class:`RunningLoss`).
+RUNNING_LOSS_STEPS = 64
+
+
+class RunningLoss:
+    """The data loss of the last ``size`` training batches of the epoch
+    running (each batch's own, at the weights before its step, in training
+    mode, without L1/L2): a long epoch's number that moves before its
+    history row is written. Kept by the trainer for epochs of at least
+    :data:`RUNNING_LOSS_STEPS` steps; cleared at each epoch's end."""
+
+    def __init__(self, size: int = 100):
+        self._values = np.zeros(size)
+        self._n = 0
+
+    def add(self, value: float) -> None:
+        self._values[self._n % len(self._values)] = value
+        self._n += 1
+
+    def clear(self) -> None:
+        self._n = 0
+
+    @property
+    def count(self) -> int:
+        """Batches the mean is over (at most ``size``)."""
+        return min(self._n, len(self._values))
+
+    def mean(self) -> float:
+        """Their mean loss; NaN when there is none."""
+        n = self.count
+        return float(self._values[:n].mean()) if n else math.nan
 
 
 class History:
@@ -158,9 +199,10 @@ class Trainer:
     """Trains ``network`` on ``data``; see the module docstring."""
 
     def __init__(self, network: Network, data: TrainData, config: TrainConfig | None = None,
-                 seed: int = 0, init: bool = True, keep: dict | None = None):
+                 seed: int = 0, init: bool = True, keep: dict | None = None, defer_start: bool = False):
         """``init`` draws fresh weights; ``keep`` (``{node_id: {"W", "b"}}``)
-        then restores the layers whose shapes still fit."""
+        then restores the layers whose shapes still fit. ``defer_start``:
+        history row 0 is evaluated later (:meth:`evaluate_start`)."""
         self.config = (config or TrainConfig()).check()
         self.seed = seed
         self.rng = np.random.default_rng(seed)
@@ -174,12 +216,45 @@ class Trainer:
         #: A :class:`~nnbuilder.core.run.timeline.Timeline` that keeps moments of
         #: the run to rewind to (the live run's), or None.
         self.timeline = None
+        self._start: np.ndarray | None = None  # the weights of row 0 while it waits (defer_start)
+        self.running_loss = RunningLoss()
         self._bind(network, data, init)
         if keep:
             network.set_weights(keep, strict=False)
             self._mark_good()
         self._use_data_stats()
-        self._record()
+        if defer_start:
+            self._start = network.theta.copy()
+            self.history.set_last(epoch=self.epoch, step=self.step,
+                                  **{c: math.nan for c in History.COLUMNS[2:]})
+        else:
+            self._record()
+
+    @property
+    def start_pending(self) -> bool:
+        """Whether row 0 (the starting weights) waits to be evaluated."""
+        return self._start is not None
+
+    def evaluate_start(self) -> dict | None:
+        """Evaluate the weights the run started from as history row 0 (and
+        the "exploded" rule's reference there), when the constructor deferred
+        it; the row, or None when there was nothing to do. The weights now
+        are left as they are."""
+        if self._start is None:
+            return None
+        start, self._start = self._start, None
+        net = self.network
+        now = net.theta.copy()
+        net.theta[...] = start
+        try:
+            m = self.evaluate()
+            with np.errstate(over="ignore", invalid="ignore"):
+                self._reference = self._reference_loss()  # measured where the weights were set
+        finally:
+            net.theta[...] = now
+        row = {"epoch": 0, "step": 0, **m}
+        self.history.append(**row)
+        return row
 
     def _bind(self, network: Network, data: TrainData, init: bool) -> None:
         """Attach a network and data; fresh optimizer state and shuffling."""
@@ -229,6 +304,8 @@ class Trainer:
         trained values. Counters and history go on; optimizer state restarts.
         Returns the ids of the layers that kept their weights.
         """
+        self.evaluate_start()  # of the network it started with
+        self.running_loss.clear()
         self._bind(network, data, init=True)
         kept = network.set_weights(keep or {}, strict=False)
         self._mark_good()
@@ -267,6 +344,7 @@ class Trainer:
         idx = np.asarray(idx, dtype=np.int64).ravel()
         if len(idx) == 0 or idx.min() < 0 or idx.max() >= len(self.data.X_train):
             raise NNBuilderError("a step by hand needs training rows of this run")
+        self.evaluate_start()
         net, cfg = self.network, self.config
         plan = net.plan(len(idx))
         self.data.X_train.take(idx, axis=0, out=plan.x)
@@ -298,6 +376,7 @@ class Trainer:
         bias ``b[col]`` (e.g. typed in by a user)."""
         if not math.isfinite(value):
             raise NNBuilderError(f"a weight must be a finite number (got {value})")
+        self.evaluate_start()
         W, b = self.network.params[node_id]
         if row is None:
             if b is None:
@@ -397,6 +476,7 @@ class Trainer:
 
     def _diverged(self, reason: str, loss: float | None) -> None:
         """Restore the last good weights and say where training blew up."""
+        self.evaluate_start()
         self.network.theta[...] = self._good_theta
         self.optimizer.load_state(self._good_opt)
         restored = self.evaluate()
@@ -412,6 +492,8 @@ class Trainer:
         self._shuffle()
 
     def _end_epoch(self) -> str | None:
+        self.evaluate_start()  # row 0 comes before the first epoch's row
+        self.running_loss.clear()
         m = self.evaluate()
         loss = m["train_loss"]
         if not (math.isfinite(loss) and np.isfinite(self.network.theta).all()):
@@ -449,7 +531,7 @@ class Trainer:
             return self.stop_reason
         self.divergence = None
         with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported, not warned
-            if self._reference is None:
+            if self._reference is None and self._start is None:
                 self._reference = self._reference_loss()
             return self._steps(steps)
 
@@ -458,6 +540,7 @@ class Trainer:
         X, Y, n = d.X_train, d.Y_train, len(d.X_train)
         theta, grad, nw = net.theta, net.grad, net.n_weights
         bs, opt, timeline = self.batch_size, self.optimizer, self.timeline
+        running = self.running_loss if -(-n // bs) >= RUNNING_LOSS_STEPS and not opt.from_errors else None
         full = net.plan(bs)
         for _ in range(steps):
             idx = self.last_batch = self._perm[self._pos:self._pos + bs]
@@ -477,6 +560,8 @@ class Trainer:
                     self._tmp_w *= cfg.l1
                     grad[:nw] += self._tmp_w
                 opt.step(theta, grad, cfg)
+                if running is not None:
+                    running.add(plan.loss_value())
             self.step += 1
             reason = self._end_epoch() if self._pos >= n else None
             if timeline is not None and not self.step % timeline.stride:

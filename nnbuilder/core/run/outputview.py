@@ -5,6 +5,8 @@ each narrow layer's activation map over them (:func:`evaluate_view`). The
 window draws them; the worker only trains."""
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,7 +27,14 @@ PAINT_PLANE = [[-6.0, -6.0], [6.0, 6.0]]  # painted data lives on TF Playground'
 PROBABILITY_OUTPUTS = ("sigmoid", "softmax", "step")  # outputs in [0, 1]
 
 
+# A slice through wide data is evaluated on a coarser grid: at most about this
+# many input cells (points x columns), at least MIN_RES points a side. 784
+# columns: 36 x 36 points; at 100 x 100 the window spent 1.3 s of each frame
+# evaluating it (bench_import_gui.py).
+VIEW_CELLS = 1 << 20
+MIN_RES = 24
 MEDIAN_ROWS = 10_000  # DataExtent's median reads at most about this many rows
+MEDIAN_CELLS = 2_000_000  # ... and about this many cells (784 columns: 2,551 rows)
 
 
 @dataclass(frozen=True)
@@ -98,7 +107,8 @@ class DataExtent:
     @classmethod
     def of(cls, X: np.ndarray) -> "DataExtent | None":
         """The extent of ``X``; None for empty data. Beyond
-        :data:`MEDIAN_ROWS` rows the median is that of every k-th row (a
+        :data:`MEDIAN_ROWS` rows (fewer for a wide table, :data:`MEDIAN_CELLS`)
+        the median is that of every k-th row (a
         slice's fixed value, not a figure read exactly: the exact one of a
         60,000 x 784 table took seconds)."""
         X = np.asarray(X)
@@ -106,7 +116,8 @@ class DataExtent:
             X = X.astype(np.float64)
         if X.ndim != 2 or len(X) == 0 or X.shape[1] == 0:
             return None
-        every = -(-len(X) // MEDIAN_ROWS)
+        rows = max(1000, min(MEDIAN_ROWS, MEDIAN_CELLS // X.shape[1]))  # a wide table: fewer rows
+        every = -(-len(X) // rows)
         median = np.median(X[::every], axis=0).astype(np.float64)
         return cls(X.min(axis=0).astype(np.float64), X.max(axis=0).astype(np.float64), median)
 
@@ -164,10 +175,13 @@ def default_axes(X: np.ndarray) -> tuple[int, int]:
 
 def view_of(dataset, axes: tuple[int, int]) -> View:
     """What the output view shows of ``dataset``, through ``axes`` for data of
-    3+ columns (a curve for 1-D data, with no neuron maps)."""
+    3+ columns (a curve for 1-D data, with no neuron maps; a coarser grid for
+    a wide table, see :data:`VIEW_CELLS`)."""
     n = dataset.X.shape[1] if dataset is not None else 2
-    return View(axes if n > 2 else (0, 1), BOUNDARY_RES if n >= 2 else CURVE_RES,
-                NEURON_RES if n >= 2 else None)
+    res = BOUNDARY_RES if n >= 2 else CURVE_RES
+    if n > 2:  # a slice: its points cost all their columns (see VIEW_CELLS)
+        res = max(MIN_RES, min(res, math.isqrt(VIEW_CELLS // n)))
+    return View(axes if n > 2 else (0, 1), res, NEURON_RES if n >= 2 else None)
 
 
 def output_grids(dataset, axes: tuple[int, int], painted: bool = False, extent: DataExtent | None = None):

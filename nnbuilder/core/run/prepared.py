@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from ..errors import NNBuilderError
 from ..engine.network import Network
 from ..engine.optimizers import OPTIMIZERS
-from ..engine.traindata import TrainData
+from ..engine.traindata import TrainData, encode_targets
 
 
 def structure_key(graph) -> str:
@@ -61,13 +61,47 @@ def data_needs(net: Network, data_version, split: tuple[float, int]) -> tuple:
             net.n_outputs, net.loss.name)
 
 
+#: New training data of at least this many bytes is prepared in the background
+#: (the window's :class:`~nnbuilder.gui.data.importer.DataPreparer`; 60,000 x 784
+#: in float64 is 376 MB, seconds of work), not in the query.
+BACKGROUND_BYTES = 32 << 20
+#: Why a Prepared whose data is being prepared in the background cannot train yet.
+PREPARING = "the data is being prepared"
+
+
+def data_to_build(key: tuple, graph, dataset, data_error: str | None, split: tuple[float, int],
+                  previous: Prepared | None = None) -> tuple[tuple, Network] | None:
+    """``(needs, network)`` when :func:`prepare` would make new training data
+    of :data:`BACKGROUND_BYTES` or more for these (another table, or other
+    Input features, normalization or Output); None when it would reuse
+    ``previous``'s, make a small one, or cannot make any (it says why)."""
+    if data_error or dataset is None or graph.errors():
+        return None
+    try:
+        net = Network(graph)
+    except NNBuilderError:
+        return None
+    needs = data_needs(net, key[1], split)
+    if previous is not None and previous.data is not None and previous.data_key == needs:
+        return None
+    if len(dataset) * len(net.features) * net.dtype.itemsize < BACKGROUND_BYTES:
+        return None
+    try:
+        encode_targets(dataset, net)  # a misfit of the Output is said at once, by prepare()
+    except NNBuilderError:
+        return None
+    return needs, net
+
+
 def prepare(key: tuple, graph, dataset, data_error: str | None, split: tuple[float, int],
             optimizer: str, previous: Prepared | None = None) -> Prepared:
     """Compile ``graph`` and fit ``dataset`` (split ``(fraction, seed)``, its
     version ``key[1]``) to it; a Prepared that says why not when they do not
     go together. The training data of ``previous`` is taken as it is (the
     same object) when it was made from the same things (:func:`data_needs`):
-    a structural edit of the hidden layers never copies the table again."""
+    a structural edit of the hidden layers never copies the table again, and
+    data prepared in the background comes in as a ``previous``
+    (:func:`prepared_data`)."""
     if data_error or dataset is None:
         return Prepared(key, reason=data_error or "there is no data")
     errors = graph.errors()
@@ -90,3 +124,10 @@ def prepare(key: tuple, graph, dataset, data_error: str | None, split: tuple[flo
                                         "fraction", needs)
     # The chosen optimizer may refuse (the perceptron rule's demands).
     return Prepared(key, net, data, OPTIMIZERS[optimizer].refusal(net, data) or None, needs)
+
+
+def prepared_data(key: tuple, data: TrainData, needs: tuple) -> Prepared:
+    """Training data made elsewhere (in the background) from ``needs``, as
+    the ``previous`` :func:`prepare` takes it from (``key``: any key of the
+    same data version)."""
+    return Prepared(key, data=data, data_key=needs)

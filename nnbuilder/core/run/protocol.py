@@ -54,8 +54,9 @@ class RunSpec:
     def network(self) -> Network:
         return Network(Graph.from_dict(self.graph))
 
-    def trainer(self) -> Trainer:
-        return Trainer(self.network(), self.data, self.config, self.seed, keep=self.keep)
+    def trainer(self, defer_start: bool = False) -> Trainer:
+        return Trainer(self.network(), self.data, self.config, self.seed, keep=self.keep,
+                       defer_start=defer_start)
 
 
 class Command:

@@ -57,6 +57,9 @@ class LiveSnapshot:
     next_rows: np.ndarray | None = None
     blas_threads: int = 1  # the BLAS threads the run trains with (as the BLAS library says)
     slopes: dict = field(default_factory=dict)  # {node_id: alpha (units,)} of the prelu layers
+    # The epoch running: the mean data loss of its last training batches and
+    # how many (the trainer's RunningLoss), or None when it keeps none.
+    running_loss: tuple[float, int] | None = None
 
     @property
     def weights_step(self) -> int:
@@ -92,9 +95,11 @@ def build_snapshot(trainer: Trainer, parts=ALL_PARTS, **status) -> LiveSnapshot:
     if "timeline" in parts and timeline is not None:
         status.setdefault("timeline", timeline.table())
     theta = net.theta.copy()
+    running = trainer.running_loss
     return LiveSnapshot(
         step=trainer.step, epoch=trainer.epoch, weights=net.unflatten(theta),
         slopes=net.unflatten_slopes(theta),
+        running_loss=(running.mean(), running.count) if running.count else None,
         stats=stats, last=dict(trainer.history.last), metric_name=trainer.metric_name,
         config=TrainConfig(**trainer.config.to_dict()),
         confusion=None if report is None else report.confusion, report=report, stop_reason=trainer.stop_reason,

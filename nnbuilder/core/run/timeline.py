@@ -35,7 +35,7 @@ stride (``trainer.timeline``; None keeps nothing and costs nothing).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -123,6 +123,7 @@ def restore(trainer, moment: Moment) -> None:
     The settings (:attr:`Trainer.config`, the loss) stay as they are now; an
     optimizer other than the moment's starts with fresh state. The history
     loses its rows after the moment."""
+    trainer.running_loss.clear()
     trainer.network.theta[...] = moment.theta
     trainer.rng.bit_generator.state = moment.rng_state
     trainer.step, trainer.epoch, trainer._pos = moment.step, moment.epoch, moment.pos
@@ -190,6 +191,15 @@ class Timeline:
         self.moments.append(moment)
         self.nbytes += moment.nbytes
 
+    def fill_start(self, row: dict) -> None:
+        """History row 0 evaluated after the moments that came before it (a
+        trainer's ``evaluate_start``): those moments, whose newest row was
+        the step-0 row still without numbers, get its numbers."""
+        def waiting(m: Moment) -> bool:
+            return m.last_row.get("step") == 0 and math.isnan(m.last_row.get("train_loss", 0.0))
+        self.moments = [replace(m, train_loss=float(row["train_loss"]), last_row=dict(row)) if waiting(m) else m
+                        for m in self.moments]
+
     def _thin(self) -> None:
         self.stride *= 2
         self.moments = [m for m in self.moments if m.step % self.stride == 0]
@@ -212,6 +222,10 @@ class Timeline:
     def rewind(self, trainer, step: int) -> Moment:
         """Restore ``trainer`` to the moment at ``step`` and forget the moments after it."""
         moment = self.find(step)
+        row = trainer.evaluate_start()  # a deferred row 0 is of the start: evaluated before going back
+        if row is not None:
+            self.fill_start(row)
+            moment = self.find(step)
         restore(trainer, moment)
         trainer.last_batch = None  # the rows of a step after this moment: not this run's any more
         self.moments = [m for m in self.moments if m.step <= step]

@@ -12,6 +12,12 @@ again, and publishes one full snapshot after a command (or the end of a
 run) changed something; a request for a snapshot is not a change. While
 training it publishes what it is asked for, when it is asked.
 
+A run on big data (:func:`defers_start`) takes its first steps before it
+evaluates the weights it started from on every row: the trainer keeps them
+and the loop evaluates them as history row 0 once a snapshot with a step
+has gone out, or when the run has rested :data:`START_GRACE` seconds
+without a command but requests (:meth:`Run.evaluate_start`).
+
 In the worker process (:func:`serve_fd`) the main thread runs the loop and
 reads commands; a second thread sends snapshots. While the GUI is not
 reading, that thread waits in its send, the loop keeps training and reading
@@ -37,7 +43,7 @@ from .snapshot import ALL_PARTS, LiveSnapshot, SnapshotBox, build_snapshot, erro
 from .timeline import Timeline
 
 __all__ = ["Run", "Unreadable", "apply", "serve", "serve_fd", "queue_receiver", "blas_threads_for",
-           "blas_threads", "machine_cores", "BLAS_WORK"]
+           "blas_threads", "machine_cores", "BLAS_WORK", "START_WORK", "START_GRACE", "defers_start"]
 
 # A layer whose step multiplies at least this many numbers (batch x fan-in x
 # units) trains on every core. Below it BLAS threads cost more than they give:
@@ -45,6 +51,12 @@ __all__ = ["Run", "Unreadable", "apply", "serve", "serve_fd", "queue_receiver", 
 # 784-128-10 network at batch 64: 6.4 million) took 0.8 ms on one thread and
 # 24 ms on two; one of 8192 rows 43 ms and 52 ms (bench_engine.py --mnist).
 BLAS_WORK = 1 << 26
+
+# A run whose evaluation of every row multiplies at least this many numbers
+# (rows x weights: 60,000 x 784-128-10 is 6e9, ~2.5 s on the shared 2-core
+# machine) takes its first steps before evaluating its starting weights.
+START_WORK = 1 << 28
+START_GRACE = 0.3  # seconds a run at rest waits for a command before evaluating row 0
 
 IDLE_GAP = 0.5  # seconds between chunks beyond which the run was paused, not training
 RATE_WINDOW = 0.5  # seconds over which steps/s is measured
@@ -70,6 +82,17 @@ def blas_threads_for(network, batch_size: int, cores: int) -> int:
     multiplications a step, else one."""
     work = max((batch_size * fan_in * units for _, fan_in, units, _ in network.layout.values()), default=0)
     return cores if work >= BLAS_WORK else 1
+
+
+def defers_start(spec: RunSpec) -> bool:
+    """Whether evaluating the starting weights on every row costs enough
+    (:data:`START_WORK`) to come after the first steps."""
+    data = spec.data
+    if not hasattr(data, "X_train"):
+        return False
+    rows = len(data.X_train) + len(data.X_test)
+    weights = sum(fan_in * units for _, fan_in, units, _ in spec.network().layout.values())
+    return rows * max(weights, 1) >= START_WORK
 
 
 def blas_threads() -> int:
@@ -105,7 +128,8 @@ class Run:
         self.wanted: frozenset | None = None  # parts of the snapshot asked for
         self.moment = None  # a moment's weights asked for (FetchMoment), for the next snapshot
         self.dirty = True  # something changed that an idle run must show
-        self._attach(spec.trainer())
+        self.commanded = time.perf_counter()  # when a command (not a request) was applied last
+        self._attach(spec.trainer(defer_start=defers_start(spec)))
 
     @property
     def busy(self) -> bool:
@@ -113,11 +137,13 @@ class Run:
 
     def _attach(self, trainer) -> None:
         self.trainer = trainer
+        self.shown_step = 0  # the step of the newest snapshot built
         trainer.timeline = Timeline()  # moments to look back at and rewind to
         trainer.timeline.record(trainer)
         self.elapsed = 0.0
         self._clock: float | None = None  # when train() last ran, while training runs
-        self.rows: list[dict] = [dict(trainer.history.last)]  # row 0: before training
+        # row 0: before training (the listener brings it when it is evaluated later)
+        self.rows: list[dict] = [] if trainer.start_pending else [dict(trainer.history.last)]
         trainer.history.listeners.append(self.rows.append)
         now = time.perf_counter()
         self._speed_mark = self._rate_mark = (now, trainer.step)
@@ -174,6 +200,15 @@ class Run:
             self._clock = None
         return True
 
+    def evaluate_start(self) -> None:
+        """Evaluate the run's starting weights (history row 0) if they wait,
+        and fill it into the timeline's moments that came before; a run at
+        rest then shows it (a full snapshot)."""
+        row = self.trainer.evaluate_start()
+        if row is not None:
+            self.trainer.timeline.fill_start(row)
+            self.dirty = self.dirty or not self.busy
+
     def fail(self, error: str) -> None:
         self.running = False
         self.pending_steps = 0
@@ -191,7 +226,10 @@ class Run:
     def snapshot(self, parts=ALL_PARTS) -> LiveSnapshot:
         """Build the snapshot (via :func:`build_snapshot`) and hand over the rows and events."""
         self.dirty, self.wanted = False, None
+        if self.trainer.start_pending:  # no test set's confusion before the first steps
+            parts = frozenset(parts) - {"confusion"}
         step, now = self.trainer.step, time.perf_counter()
+        self.shown_step = step
         t_mark, s_mark = self._rate_mark
         if step < s_mark:
             self._rate, self._rate_mark = 0.0, (now, step)
@@ -226,7 +264,9 @@ def apply(run: Run, command: Command) -> None:
     if handler is None:
         raise TypeError(f"not a live-run command: {command!r}")
     run.applied += 1
-    run.dirty = run.dirty or not isinstance(command, RequestSnapshot)
+    if not isinstance(command, RequestSnapshot):
+        run.dirty = True
+        run.commanded = time.perf_counter()
     handler(run, command)
 
 
@@ -288,6 +328,7 @@ def _update_config(run: Run, cmd: UpdateConfig) -> None:
 def _record(run: Run) -> None:
     """A history row of the network as it is now (after an edit between
     steps), so the read-outs and the curves show what the edit did."""
+    run.evaluate_start()  # row 0 first
     t = run.trainer
     t.history.append(epoch=t.epoch, step=t.step, **t.evaluate())
 
@@ -307,6 +348,7 @@ def _set_weight(run: Run, cmd: SetWeight) -> None:
 @_handles(Replace)
 def _replace(run: Run, cmd: Replace) -> None:
     spec, t = cmd.spec, run.trainer
+    run.evaluate_start()  # of the network the run started with
     network = spec.network()
     run.running = cmd.resume and run.running
     current = spec.keep if spec.keep is not None else t.network.get_weights()
@@ -329,7 +371,7 @@ def _reset(run: Run, cmd: Reset) -> None:
     run.events = []  # news of the run replaced ("kept the trained weights"): not the new run's
     run.error = None  # (nor its error; a spec that fails sets its own)
     try:
-        trainer = cmd.spec.trainer()
+        trainer = cmd.spec.trainer(defer_start=defers_start(cmd.spec))
     except Exception:  # the run goes on as it was (paused), seen afresh from its newest row
         run.rows[:] = [dict(run.trainer.history.last)]
         raise
@@ -350,6 +392,7 @@ def _fetch_moment(run: Run, cmd: FetchMoment) -> None:
 @_handles(Rewind)
 def _rewind(run: Run, cmd: Rewind) -> None:
     t = run.trainer
+    run.evaluate_start()  # the moments before it know their loss
     t.timeline.rewind(t, cmd.step)  # first: a step not kept changes nothing
     run.running = False
     run.pending_steps = 0
@@ -393,13 +436,19 @@ def serve(run: Run, receive: Callable[[float], Iterable[Command]], box: Snapshot
     interpreter's switch interval anyway."""
     while not run.quit:
         try:
-            for command in receive(0 if run.busy or run.due() is not None else None):
+            waiting = run.busy or run.due() is not None
+            rest = START_GRACE - (time.perf_counter() - run.commanded)  # until row 0 is evaluated at rest
+            commands = receive(0 if waiting else max(0.0, rest) if run.trainer.start_pending else None)
+            for command in commands:
                 try:
                     apply(run, command)
                 except Exception:  # this command failed; the later ones still apply
                     run.fail(traceback.format_exc(limit=6))
             if run.quit:
                 break
+            if run.trainer.start_pending and (run.shown_step > 0 or not run.busy and
+                                              time.perf_counter() - run.commanded >= START_GRACE):
+                run.evaluate_start()  # the first steps are out, or the run rests
             if run.busy and not run.train():
                 time.sleep(0.005)  # the speed limit allows no step yet
             parts = run.due()

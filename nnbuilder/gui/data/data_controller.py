@@ -1,9 +1,9 @@
 """The data room: turns the document's dataset spec into a loaded
 :class:`~nnbuilder.core.data.datasets.Dataset` and says so with ``dataChanged``.
 
-It owns the one dataset cache (imported CSV tables by file and options), the
-panel's data edits, painting and input normalization, all as undoable
-document edits. It never starts, stops or draws a run: the run controller and
+It owns the one dataset cache (imported CSV tables by file and options,
+bounded in tables and bytes), the panel's data edits, painting and input
+normalization, all as undoable document edits. It never starts, stops or draws a run: the run controller and
 the live view follow ``dataChanged``.
 """
 from __future__ import annotations
@@ -26,7 +26,16 @@ from .importer import TableLoader
 from .output_panel import ViewOptions
 from .training_panel import TrainingPanel
 
-CACHE_SIZE = 4  # imported tables kept for undo/redo
+CACHE_SIZE = 4  # imported tables kept for undo/redo ...
+CACHE_BYTES = 256 << 20  # ... while they hold at most this together (the newest is always kept)
+
+
+def held_bytes(dataset: Dataset) -> int:
+    """The bytes a dataset keeps alive: its features are often a view of
+    the whole table read (:meth:`Table.to_dataset`), which lives as long as they do."""
+    X = dataset.X
+    base = X.base if isinstance(X.base, np.ndarray) else X
+    return base.nbytes + np.asarray(dataset.y).nbytes
 
 
 def csv_key(spec: dict) -> str | None:
@@ -150,8 +159,12 @@ class DataController(QObject):
         self._loaded()
 
     def _remember(self, key: str, dataset: Dataset) -> None:
+        """Keep ``dataset`` for undo/redo; older ones go beyond CACHE_SIZE
+        tables or CACHE_BYTES (an undo to one of them reads its file again)."""
+        self._cache.pop(key, None)
         self._cache[key] = dataset
-        while len(self._cache) > CACHE_SIZE:
+        while len(self._cache) > CACHE_SIZE or (
+                len(self._cache) > 1 and sum(map(held_bytes, self._cache.values())) > CACHE_BYTES):
             self._cache.pop(next(iter(self._cache)))
 
     def _applied(self) -> None:

@@ -3,7 +3,8 @@ the feature and target columns in a dialog with a preview.
 
 :class:`TableLoader` reads with :func:`~nnbuilder.core.data.csvfile.read_table_steps`
 on a thread of its own and reports progress through signals; the window
-shows a cancellable progress dialog. :class:`ImportDialog` works on
+shows a cancellable progress dialog. :class:`DataPreparer` prepares the
+training data of a big table the same way (:class:`BackgroundSteps`). :class:`ImportDialog` works on
 the :class:`~nnbuilder.core.data.table.Table` it gets: every choice re-checks the
 cells and says which rows and columns are bad before anything is imported.
 """
@@ -23,8 +24,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
 from nnbuilder.core.errors import NNBuilderError
 from nnbuilder.core.data.csvfile import read_table_steps
 from nnbuilder.core.data.table import TASKS, Table
+from nnbuilder.core.engine.traindata import TrainData
 
-__all__ = ["TableLoader", "ImportDialog", "DATA_SUFFIXES", "DATA_FILTER"]
+__all__ = ["BackgroundSteps", "TableLoader", "DataPreparer", "ImportDialog", "DATA_SUFFIXES", "DATA_FILTER"]
 
 DATA_SUFFIXES = (".csv", ".tsv", ".txt")
 DATA_FILTER = "Data tables (*.csv *.tsv *.txt);;All files (*)"
@@ -35,30 +37,25 @@ SHOWN_PROBLEMS = 200
 BAD = QColor(220, 60, 60)
 
 
-class TableLoader(QObject):
-    """Reads a CSV file with :func:`~nnbuilder.core.data.csvfile.read_table_steps`
-    on a thread of its own (``thread``), so the window keeps drawing and
-    answering; progress and the result come back as signals, delivered in
-    the window's thread. ``cancel()`` stops it: the reader stops at its next
-    step and its table is dropped; nothing it read reaches the window.
-
-    The reading holds the interpreter lock only between pandas' parses of a
-    run of rows (pandas lets go of it while it tokenizes) and for storing a
-    run, at most :data:`~nnbuilder.core.data.csvfile.ROWS_PER_STEP` rows:
-    ``benchmarks/bench_import_gui.py`` measures the frames the window draws
-    meanwhile.
-    """
+class BackgroundSteps(QObject):
+    """Runs a generator of steps (it yields the fraction done, and returns
+    the result) on a thread of its own (``thread``), so the window keeps
+    drawing and answering; progress and the result come back as signals,
+    delivered in the window's thread. ``cancel()`` stops it: the work stops
+    at its next step and its result is dropped; nothing of it reaches the
+    window. ``what`` names the work in an unexpected error's message."""
 
     progressed = Signal(int)  # percent
-    loaded = Signal(object)  # the Table
+    loaded = Signal(object)  # the result
     failed = Signal(str)
     cancelled = Signal()
     finished = Signal()
-    _reported = Signal(str, object)  # from the reading thread: (what, value)
+    _reported = Signal(str, object)  # from the working thread: (what, value)
 
-    def __init__(self, path: str, parent=None):
+    def __init__(self, make_steps, what: str, parent=None):
         super().__init__(parent)
-        self.path = path
+        self.what = what
+        self._make_steps = make_steps
         self.thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._running = False
@@ -66,23 +63,26 @@ class TableLoader(QObject):
         self._reported.connect(self._on_report, Qt.ConnectionType.QueuedConnection)
 
     def start(self) -> None:
+        """Start the work, unless it was cancelled already."""
+        if self._stop.is_set():
+            return
         self._running = True
-        self.thread = threading.Thread(target=self._read, name="nnbuilder-csv-reader", daemon=True)
+        self.thread = threading.Thread(target=self._work, name=f"nnbuilder-{type(self).__name__}", daemon=True)
         self.thread.start()
 
     def isRunning(self) -> bool:
         return self._running
 
     def cancel(self) -> None:
+        self._stop.set()
         if self._running:
             self._running = False
-            self._stop.set()
             self.cancelled.emit()
             self.finished.emit()
 
-    def _read(self) -> None:
-        """The reading thread: steps until done, failed or cancelled; reports by signal."""
-        steps = read_table_steps(self.path)
+    def _work(self) -> None:
+        """The working thread: steps until done, failed or cancelled; reports by signal."""
+        steps = self._make_steps()
         try:
             while not self._stop.is_set():
                 try:
@@ -96,7 +96,7 @@ class TableLoader(QObject):
         except NNBuilderError as e:
             self._say("failed", str(e))
         except Exception as e:  # noqa: BLE001 - report, never take the window down
-            self._say("failed", f"{self.path}: {type(e).__name__}: {e}")
+            self._say("failed", f"{self.what}: {type(e).__name__}: {e}")
         finally:
             steps.close()
 
@@ -105,19 +105,47 @@ class TableLoader(QObject):
             return
         try:
             self._reported.emit(what, value)
-        except RuntimeError:  # the loader was deleted (the window closed) meanwhile
+        except RuntimeError:  # the object was deleted (the window closed) meanwhile
             self._stop.set()
 
     def _on_report(self, what: str, value) -> None:
-        """In the window's thread: pass on what the reader said, unless cancelled."""
+        """In the window's thread: pass on what the work said, unless cancelled."""
         if not self._running:
-            return  # cancelled: what it read is not wanted
+            return  # cancelled: its result is not wanted
         if what == "progressed":
             self.progressed.emit(value)
             return
         self._running = False
         (self.loaded if what == "loaded" else self.failed).emit(value)
         self.finished.emit()
+
+
+class TableLoader(BackgroundSteps):
+    """Reads a CSV file with :func:`~nnbuilder.core.data.csvfile.read_table_steps`
+    in the background (:class:`BackgroundSteps`); ``loaded`` brings the Table.
+
+    The reading holds the interpreter lock only between pandas' parses of a
+    run of rows (pandas lets go of it while it tokenizes) and for storing a
+    run, at most :data:`~nnbuilder.core.data.csvfile.ROWS_PER_STEP` rows:
+    ``benchmarks/bench_import_gui.py`` measures the frames the window draws
+    meanwhile.
+    """
+
+    def __init__(self, path: str, parent=None):
+        super().__init__(lambda: read_table_steps(path), path, parent)
+        self.path = path
+
+
+class DataPreparer(BackgroundSteps):
+    """Prepares training data (:meth:`TrainData.steps
+    <nnbuilder.core.engine.traindata.TrainData.steps>`: the Input's features,
+    standardized, in split order) in the background; ``loaded`` brings the
+    TrainData, ``needs`` says what it was made from (see
+    :func:`~nnbuilder.core.run.prepared.data_needs`)."""
+
+    def __init__(self, dataset, network, split: tuple[float, int], needs: tuple, parent=None):
+        super().__init__(lambda: TrainData.steps(dataset, network, *split), "preparing the data", parent)
+        self.needs = needs
 
 
 class ImportDialog(QDialog):

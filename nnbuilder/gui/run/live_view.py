@@ -55,6 +55,23 @@ def flush_paint() -> None:
         app.sendPostedEvents(None, 0)
 
 
+def loss_text(snap) -> str:
+    """The toolbar's loss: the newest history row's (an epoch's end), and,
+    while a long epoch runs past it, the mean loss of its recent training
+    batches (the trainer's running loss), so the number moves. A big run's
+    starting loss not evaluated yet reads "evaluating"."""
+    last = {"step": 0, "train_loss": np.nan, "test_loss": np.nan, **snap.last}
+    if last["step"] == 0 and not np.isfinite(last["train_loss"]):
+        text = "loss evaluating…"
+    else:
+        test = "" if not np.isfinite(last["test_loss"]) else f" · test {last['test_loss']:.4g}"
+        text = f"loss {last['train_loss']:.4g}{test}"
+    if snap.running_loss is not None and snap.step > last["step"]:
+        mean, n = snap.running_loss
+        text += f" · batches {mean:.4g} (mean of last {n})"
+    return text
+
+
 @dataclass
 class Counters:
     """The toolbar's read-outs and the Train/Pause button."""
@@ -393,9 +410,7 @@ class LiveView(QObject):
         if diagram:
             self.scene.show_live(snap.weights, self.evaluate(snap, outputs=False)[1], NEURON_RES,
                                  snap.slopes)
-        last = snap.last
-        test = "" if not np.isfinite(last["test_loss"]) else f" · test {last['test_loss']:.4g}"
-        loss = f"loss {last['train_loss']:.4g}{test}" if self.run.on_current_data() else STALE_LOSS
+        loss = loss_text(snap) if self.run.on_current_data() else STALE_LOSS
         self.counters.show(snap.epoch, snap.step, snap.steps_per_sec, snap.elapsed, loss, snap.running,
                            self.restored(snap))
         self.counters.show_threads(snap.blas_threads)

@@ -25,7 +25,7 @@ import os
 from dataclasses import dataclass, field
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from nnbuilder.core.run.narration import Narrator
 from nnbuilder.core.run.live import MAP_BYTES, DataStager, LiveProcess, LiveSnapshot, RunSpec, SpareWorker
@@ -37,7 +37,8 @@ from nnbuilder.core.engine.trainer import History
 from ..data.data_controller import DataController
 from ..diagram.commands import weight_name
 from ..diagram.document import weight_value
-from nnbuilder.core.run.prepared import Prepared, prepare, structure_key
+from nnbuilder.core.run.prepared import PREPARING, Prepared, data_to_build, prepare, prepared_data, structure_key
+from ..data.importer import DataPreparer
 from ..data.training_panel import TrainingPanel
 
 
@@ -113,6 +114,10 @@ class RunController(QObject):
         # With big data and no run, a worker process waits started (its
         # imports done): the first step of Train comes that much sooner.
         self._spare: SpareWorker | None = None
+        # Big new training data is prepared in the background (its progress in
+        # the status bar); a run paused for it trains on when it is there.
+        self._preparer: DataPreparer | None = None
+        self._resume_prepared = False
         data.dataChanged.connect(self._data_changed)
 
     # ------------------------------------------------------------- document
@@ -165,6 +170,12 @@ class RunController(QObject):
         if self.data.document is not doc:  # set_document: the data room has not loaded it yet
             return Prepared(key, reason="the data is still loading")
         last = self._with_data if self._with_data is not None and self._with_data.key[1] == key[1] else None
+        build = data_to_build(key, doc.graph, self.data.dataset, self.data.error, self.data.split(), last)
+        if build is not None:
+            self._prepare_in_background(key, *build)
+            self._prepared = p = Prepared(key, reason=PREPARING)
+            return p
+        self._cancel_preparing()
         self._prepared = p = prepare(key, doc.graph, self.data.dataset, self.data.error, self.data.split(),
                                      key[2], previous=last)
         # The newest value with training data: an edit that breaks the
@@ -172,6 +183,43 @@ class RunController(QObject):
         # make the next one copy the data again.
         self._with_data = p if p.data is not None else last
         return p
+
+    def _prepare_in_background(self, key: tuple, needs: tuple, network) -> None:
+        """Start preparing the training data ``needs`` describes (unless it is already)."""
+        if self._preparer is not None and self._preparer.needs == needs:
+            return
+        self._cancel_preparing()
+        self._resume_prepared = self._resume_prepared or self.running
+        self._preparer = preparer = DataPreparer(self.data.dataset, network, self.data.split(), needs, self)
+        preparer.progressed.connect(lambda percent: self.status.emit(f"Preparing the data: {percent}%", 0))
+        preparer.loaded.connect(lambda data: self._data_prepared(key, data, needs))
+        preparer.failed.connect(lambda message: self._data_prepared(key, None, needs, message))
+        preparer.finished.connect(lambda: self._preparer is preparer and setattr(self, "_preparer", None))
+        # Started once the edit that asked for it is over: an import's macro
+        # passes states (data set, Input fitted, Output fitted) never built.
+        QTimer.singleShot(0, preparer.start)
+        self.status.emit("Preparing the data…", 0)
+
+    def _cancel_preparing(self) -> None:
+        if self._preparer is not None:
+            self._preparer.cancel()
+            self._preparer = None
+
+    def _data_prepared(self, key: tuple, data, needs: tuple, error: str | None = None) -> None:
+        """The background's training data (or why there is none): prepared
+        again with it; a run that waited for it takes it."""
+        resume, self._resume_prepared = self._resume_prepared, False
+        if error is not None:
+            self._prepared = Prepared(key, reason=error)
+            self.status.emit(f"Cannot train: {error}", 8000)
+            self._announce()
+            return
+        self._with_data, self._prepared = prepared_data(key, data, needs), None
+        self.status.emit("The data is ready", 3000)
+        if self._announce() is None and self.worker is not None and self._behind:
+            self.rebuild(keep_running=False)
+            if resume and self.worker is not None:
+                self.worker.play()
 
     def _announce(self) -> str | None:
         """After a change of structure, data, optimizer or document: say so
@@ -551,7 +599,10 @@ class RunController(QObject):
                 self.error.emit("Training stopped", said.details)
 
     def shutdown(self) -> None:
-        """Stop the worker process (and wait for it); remove data staged for one."""
+        """Stop the worker process (and wait for it); remove data staged for
+        one; data being prepared is not wanted any more."""
+        self._cancel_preparing()
+        self._resume_prepared = False
         self._stager.close()
         if self._spare is not None:
             self._spare.close()
