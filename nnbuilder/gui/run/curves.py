@@ -620,6 +620,7 @@ class CurvesPanel(QWidget):
         self.timeline = TimelineBar((self.loss, self.metric_plot))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
+        layout.setSpacing(2)  # (the plots' height is what a short window lacks)
         layout.addLayout(bar)
         layout.addLayout(plots, 1)
         layout.addWidget(self.timeline)

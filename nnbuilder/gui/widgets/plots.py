@@ -96,8 +96,8 @@ class ReadableAxis(pg.AxisItem):
                 values = values[::2]
                 continue
             spacing = nice_above(spacing * 1.01)
-            first = np.ceil(lo / spacing - 1e-9) * spacing
-            values = [float(v) for v in np.arange(first, hi + spacing * 1e-9, spacing)] or [values[0]]
+            steps = np.arange(np.ceil(lo / spacing - 1e-9), np.floor(hi / spacing + 1e-9) + 1).astype(int)
+            values = [float(k * spacing) for k in steps] or [values[0]]  # (k * spacing: never a "-0")
         kept, labels = [(spacing, values)], spots(spacing, values)
         for spacing, values in levels[1:]:
             more = labels + spots(spacing, list(values))
@@ -126,7 +126,7 @@ class HeadLegend(pg.LegendItem):
     a plot too narrow for that column, in rows in the title row. Added entries
     land here, as with ``addLegend``."""
 
-    COLUMN_SHARE = 0.35  # the most of the plot's width a legend column may take
+    COLUMN_SHARE = 0.45  # the most of the plot's width a legend column may take
 
     def __init__(self, plot_item: pg.PlotItem, label_size: str = "8pt"):
         super().__init__(offset=None, labelTextSize=label_size, horSpacing=10, verSpacing=-9,
@@ -200,7 +200,7 @@ class HeadLegend(pg.LegendItem):
             self._columns(max(cols, 1))
         column = self.placement == "column"
         p.layout.setContentsMargins(l, t, r + (self.width() + 8 if column else 0), b)
-        legend_row = 0 if column or n == 0 else self.height() + 4
+        legend_row = 0 if column or n == 0 else self.height() + 2
         row = int(np.ceil(max(title_height, legend_row)))
         if shown:
             title.setMaximumHeight(max(row, 1))

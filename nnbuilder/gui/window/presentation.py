@@ -14,11 +14,13 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QToolBar, QToolB
 from ..diagram.view import NetworkView
 from ..widgets.scale import SCALES, relative_font, set_ui_scale, ui_scale
 from .files import settings
+from .window_layout import tab_bar_of
 
 KEPT = ("outputDock",)  # what Hide panels leaves beside the diagram
 COUNTER_FACTOR = 1.3  # the counters' text, times the (scaled) application font
 DEFAULT_SCALE = 1.5
 NARROW_ROOM = 1000  # screen width over the scale below which the curves take the bottom row alone
+RIGHT_SHARE = 0.4  # the most of the screen's width the Output view's column takes for its tabs' titles
 
 
 def saved_scale() -> float:
@@ -89,12 +91,13 @@ class Presentation(QObject):
             return
         room = w.screen().geometry() if w.screen() is not None else w.geometry()
         w.layout().activate()
-        if w.minimumSizeHint().height() > room.height() and d["outputDock"].isVisible():
+        narrow = room.width() / self.scale < NARROW_ROOM
+        if (narrow or w.minimumSizeHint().height() > room.height()) and d["outputDock"].isVisible():
             for name in ("inspectorDock", "learnDock", "surfaceDock"):
                 if d[name].isVisible() and not d[name].isFloating():
                     w.tabifyDockWidget(d["outputDock"], d[name])
             d["outputDock"].raise_()
-        if room.width() / self.scale < NARROW_ROOM:  # the plots beside the Network panel: too narrow
+        if narrow:  # the plots beside the Network panel: too narrow
             w.tabifyDockWidget(d["problemsDock"], d["curvesDock"])
             w.tabifyDockWidget(d["curvesDock"], d["functionsDock"])  # it shares the curves' group
             d["curvesDock"].raise_()
@@ -102,6 +105,11 @@ class Presentation(QObject):
         w.setGeometry(room)  # full screen again: the larger panels had grown the window
         w.resizeDocks([d["curvesDock"]], [int(room.height() * 0.45)], Qt.Orientation.Vertical)
         w.layout().activate()
+        bar = tab_bar_of(w, d["outputDock"])  # the right column as wide as its tabs' titles, if the diagram can spare it
+        if narrow and bar is not None and bar.sizeHint().width() > d["outputDock"].width():
+            w.resizeDocks([d["outputDock"]], [min(bar.sizeHint().width() + 4, int(room.width() * RIGHT_SHARE))],
+                          Qt.Orientation.Horizontal)
+            w.layout().activate()
         if d["inspectorDock"] not in w.tabifiedDockWidgets(d["outputDock"]):  # the Output view the larger
             column = d["outputDock"].height() + d["inspectorDock"].height()
             w.resizeDocks([d["outputDock"], d["inspectorDock"]], [int(column * 0.62), int(column * 0.38)],
