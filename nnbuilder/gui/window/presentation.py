@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QToolBar, QToolB
 from ..diagram.view import NetworkView
 from ..widgets.scale import SCALES, relative_font, set_ui_scale, ui_scale
 from .files import settings
-from .window_layout import tab_bar_of
+from .window_layout import right_panels_width, tab_bar_of
 
 KEPT = ("outputDock",)  # what Hide panels leaves beside the diagram
 COUNTER_FACTOR = 1.3  # the counters' text, times the (scaled) application font
@@ -105,10 +105,11 @@ class Presentation(QObject):
         w.setGeometry(room)  # full screen again: the larger panels had grown the window
         w.resizeDocks([d["curvesDock"]], [int(room.height() * 0.45)], Qt.Orientation.Vertical)
         w.layout().activate()
-        bar = tab_bar_of(w, d["outputDock"])  # the right column as wide as its tabs' titles, if the diagram can spare it
-        if narrow and bar is not None and bar.sizeHint().width() > d["outputDock"].width():
-            w.resizeDocks([d["outputDock"]], [min(bar.sizeHint().width() + 4, int(room.width() * RIGHT_SHARE))],
-                          Qt.Orientation.Horizontal)
+        # The right column as wide as its tabs' titles and its panels' controls, if the diagram can spare it.
+        bar = tab_bar_of(w, d["outputDock"])
+        need = max(bar.sizeHint().width() + 4 if bar is not None else 0, right_panels_width(d))
+        if narrow and need > d["outputDock"].width():
+            w.resizeDocks([d["outputDock"]], [min(need, int(room.width() * RIGHT_SHARE))], Qt.Orientation.Horizontal)
             w.layout().activate()
         if d["inspectorDock"] not in w.tabifiedDockWidgets(d["outputDock"]):  # the Output view the larger
             column = d["outputDock"].height() + d["inspectorDock"].height()

@@ -64,6 +64,20 @@ def tab_bar_of(window: QMainWindow, dock: QDockWidget) -> QTabBar | None:
     return None
 
 
+RIGHT_TABBED = ("inspectorDock", "learnDock", "surfaceDock")  # the right column's tab group
+
+
+def right_panels_width(docks: dict[str, QDockWidget]) -> int:
+    """The width the right column's tabbed panels need to show their
+    controls whole, their scroll bar beside them (the Learn panel's row of
+    radio buttons was clipped at 250 px)."""
+    need = 0
+    for name in RIGHT_TABBED:
+        scroll = docks[name].widget()
+        need = max(need, scroll.widget().minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width())
+    return need + 4
+
+
 class _TabBarWatch(QObject):
     """Makes each tab bar Qt adds to the window (when docks are tabbed, a
     layout restored) readable once it is set up (see :func:`readable_tabs`)."""
@@ -174,7 +188,7 @@ class WindowLayout:
         proportion to the window (1440x900 and 1024x700 alike)."""
         w, d = self._window, self.docks
         W, H = w.width(), w.height()
-        side, right, bottom = max(270, W * 0.19), max(280, W * 0.26), max(280, H * 0.33)
+        side, right, bottom = max(270, W * 0.19), max(280, W * 0.26, right_panels_width(d)), max(280, H * 0.33)
         if W < NARROW_WIDTH:  # the plots and the panels side by side would crowd the side columns out
             w.tabifyDockWidget(d["problemsDock"], d["curvesDock"])
             w.tabifyDockWidget(d["curvesDock"], d["functionsDock"])
