@@ -16,6 +16,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
+from screencheck import MIN_DATA_HEIGHT
+
 PROBE = Path(__file__).with_name("layout_probe.py")
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -132,7 +134,9 @@ def probe(tmp_path, width, height, scale, env=None, name=None):
 
 
 def assert_usable(out):
-    """No panel over another, none outside the window, every plot in view at least 120 px each way."""
+    """No panel over another, none outside the window, every plot in view at
+    least 120 px each way with a data area (its ViewBox) 100 px tall or more,
+    no tick labels on each other, no tab's title cut short."""
     docks = out["docks"]
     W, H = out["window"]
     assert [W, H] == out["screen"] or (W <= out["screen"][0] and H <= out["screen"][1]), out
@@ -148,6 +152,9 @@ def assert_usable(out):
     assert {"boundaryPlot", "lossPlot"} <= set(out["plots"]), out["plots"]
     for name, (w, h) in out["plots"].items():
         assert w >= 120 and h >= 120, (name, w, h)
+        assert out["data"][name] >= MIN_DATA_HEIGHT, (name, h, out["data"][name])  # (158 px kept 50 for the curves)
+    assert out["ticks"] == []
+    assert out["tabs"] == []
 
 
 @pytest.mark.parametrize("width,height", [(1280, 720), (1920, 1080)])

@@ -39,6 +39,7 @@ class Presentation(QObject):
 
     changed = Signal(bool)  # on or off
     panelsHidden = Signal(bool)
+    laidOut = Signal()  # the panels were laid out for presentation mode (once its new fonts had sized them)
 
     def __init__(self, window: QMainWindow, docks: dict[str, QDockWidget], view: NetworkView,
                  counters: list[QLabel], rate: QLabel, speed: QWidget, file_toolbar: QToolBar, restyle: Callable[[], None],
@@ -105,18 +106,26 @@ class Presentation(QObject):
         w.setGeometry(room)  # full screen again: the larger panels had grown the window
         w.resizeDocks([d["curvesDock"]], [int(room.height() * 0.45)], Qt.Orientation.Vertical)
         w.layout().activate()
-        # The right column as wide as its tabs' titles and its panels' controls, if the diagram can spare it.
-        bar = tab_bar_of(w, d["outputDock"])
-        need = max(bar.sizeHint().width() + 4 if bar is not None else 0, right_panels_width(d))
-        if narrow and need > d["outputDock"].width():
-            w.resizeDocks([d["outputDock"]], [min(need, int(room.width() * RIGHT_SHARE))], Qt.Orientation.Horizontal)
-            w.layout().activate()
         if d["inspectorDock"] not in w.tabifiedDockWidgets(d["outputDock"]):  # the Output view the larger
             column = d["outputDock"].height() + d["inspectorDock"].height()
             w.resizeDocks([d["outputDock"], d["inspectorDock"]], [int(column * 0.62), int(column * 0.38)],
                           Qt.Orientation.Vertical)
             w.layout().activate()
+        QTimer.singleShot(0, lambda: self._widen_right(narrow, room.width()))  # once its new tab bar has its font
+
+    def _widen_right(self, narrow: bool, width: int) -> None:
+        """The right column as wide as its tabs' titles and its panels'
+        controls (Learn's, the loss surface's), if the diagram can spare it."""
+        w, d = self._window, self._docks
+        if not self.on:
+            return
+        bar = tab_bar_of(w, d["outputDock"])
+        need = max(bar.sizeHint().width() + 4 if bar is not None else 0, right_panels_width(d))
+        if narrow and need > d["outputDock"].width():
+            w.resizeDocks([d["outputDock"]], [min(need, int(width * RIGHT_SHARE))], Qt.Orientation.Horizontal)
+            w.layout().activate()
         QTimer.singleShot(0, self._view.fit)
+        self.laidOut.emit()
 
     def set_scale(self, scale: float) -> None:
         """The presentation's scale from now on (remembered); shown at once if on."""

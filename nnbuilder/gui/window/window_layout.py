@@ -125,9 +125,10 @@ class WindowLayout:
         d["curvesDock"].raise_()
         window.tabifyDockWidget(d["problemsDock"], d["networkDock"])
         window.tabifyDockWidget(d["networkDock"], d["gradientsDock"])
-        for name in OFFERED:
-            window.tabifyDockWidget(d["gradientsDock"], d[name])
+        for name in OFFERED:  # in the wide group: beside the three narrow ones their titles were cut to "P…", "N…"
+            window.tabifyDockWidget(d["functionsDock"], d[name])
             d[name].hide()
+        d["curvesDock"].raise_()
         d["networkDock"].raise_()
         self._offered: dict[str, bool] = {}
         # Lessons: a column of their own, right of the others, shown by Help > Lessons.
@@ -196,6 +197,13 @@ class WindowLayout:
         w.resizeDocks([d["curvesDock"]], [int(bottom)], Qt.Orientation.Vertical)
         w.resizeDocks([d["curvesDock"], d["problemsDock"]], [int((W - side) * 0.72), int((W - side) * 0.28)],
                       Qt.Orientation.Horizontal)
+        if W >= NARROW_WIDTH:  # the Problems group at least as wide as its tabs' titles (at 1280 px they scrolled)
+            w.layout().activate()
+            bar = tab_bar_of(w, d["problemsDock"])
+            need = bar.sizeHint().width() + 8 if bar is not None else 0
+            if need > d["problemsDock"].width():
+                w.resizeDocks([d["curvesDock"], d["problemsDock"]], [int(W - side - need), need],
+                              Qt.Orientation.Horizontal)
         # The right column shares what the bottom panels leave: the output view
         # a little more than half, the tabbed panels (Inspector, Learn, Loss
         # surface) the rest. Sizes asked beyond it made the window grow.
@@ -243,6 +251,8 @@ class WindowLayout:
         laid out for the other side of ``NARROW_WIDTH`` is laid out again."""
         self._toolbar = toolbar
         self._break_toolbar()
+        if self._window.isFullScreen():  # presentation mode lays the docks out by its own rules (a Reset
+            return  # queued by the jump from 1024 px to a 1280 px screen undid them)
         narrow = self._window.width() < NARROW_WIDTH
         if self._shown_once and self._narrow is not None and narrow != self._narrow:
             self._narrow = narrow
