@@ -410,6 +410,7 @@ class ConfusionPlot(BasePlot):
     def __init__(self, parent=None):
         self.wanted, self.withheld = True, False  # shown when the run has counts; quiz mode withholds it
         self._wanted = 0
+        self._laying_out = self._again = False
         super().__init__("confusionPlot", "Confusion (test)", parent)
         p = self.plotItem
         p.setMouseEnabled(False, False)
@@ -453,6 +454,23 @@ class ConfusionPlot(BasePlot):
         return k + (SCORE_GAP + len(SCORE_COLUMNS) if self.scores is not None else 0)
 
     def _layout(self) -> None:
+        """Lay the matrix out for the ViewBox's size; again if that changed
+        meanwhile (new fonts resize the axes, and so the ViewBox, inside:
+        a call nested in another was undone by the outer one's older sizes)."""
+        if self._laying_out:
+            self._again = True
+            return
+        self._laying_out = True
+        try:
+            for _ in range(4):
+                self._again = False
+                self._layout_once()
+                if not self._again:
+                    break
+        finally:
+            self._laying_out = False
+
+    def _layout_once(self) -> None:
         """The class names under their columns whole (every other one a line
         lower where they are wider than a cell: "versicolor" was cut to "v…"),
         the cells' text sized to fit them."""
@@ -522,6 +540,7 @@ class ConfusionPlot(BasePlot):
             extra_w, extra_h = self.width() - vb.width(), self.height() - vb.height()
             self.setMinimumSize(int(extra_w + wide * self.columns) + 1,
                                 int(extra_h + tall * len(self.class_names)) + 1)
+            self.wantsRoom.emit()
         if font != self.cell_font or any(t.textItem.font() != font for t in self.texts):
             self.cell_font = QFont(font)
             for t in self.texts:
@@ -665,7 +684,8 @@ class CurvesPanel(QWidget):
         readable: Iris's scores went behind a scroll bar at 1024x700), as far
         as the loss and metric plots keep MIN_CURVE_WIDTH each; beyond, it scrolls."""
         spare = self.width() - 2 * MIN_CURVE_WIDTH - 12
-        self.confusion_area.setMinimumWidth(max(140, min(self.confusion.wanted_width(), spare)))
+        wanted = max(self.confusion.wanted_width(), self.confusion.minimumWidth())  # (the least its text needs)
+        self.confusion_area.setMinimumWidth(max(140, min(wanted, spare)))
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

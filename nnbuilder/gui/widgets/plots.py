@@ -122,8 +122,9 @@ class HeadLegend(pg.LegendItem):
     covered half of a 110 px tall loss plot with pinned runs): in the title
     row right of the title if its entries fit there side by side; else in a
     column right of the data area (the plot's width pays, not its height:
-    rows of entries under the title left a loss plot 31 px of curves); else,
-    a plot too narrow for that column, in rows in the title row. Added entries
+    rows of entries beside the title left a loss plot 31 px of curves); else,
+    a plot too narrow for that column, in rows under the title (beside it,
+    they covered it). Added entries
     land here, as with ``addLegend``."""
 
     COLUMN_SHARE = 0.45  # the most of the plot's width a legend column may take
@@ -192,20 +193,21 @@ class HeadLegend(pg.LegendItem):
             self.placement = "row"
         elif self._columns(1) + 8 <= self.COLUMN_SHARE * p.width():
             self.placement = "column"
-        else:
+        else:  # rows under the title, as many entries to a row as the width holds
             self.placement = "rows"
             cols = n - 1
-            while cols > 1 and self._columns(cols) > room:
+            while cols > 1 and self._columns(cols) > p.width() - left - r - 8:
                 cols -= 1
             self._columns(max(cols, 1))
-        column = self.placement == "column"
+        column, under = self.placement == "column", self.placement == "rows"
         p.layout.setContentsMargins(l, t, r + (self.width() + 8 if column else 0), b)
         legend_row = 0 if column or n == 0 else self.height() + 2
-        row = int(np.ceil(max(title_height, legend_row)))
+        row = int(np.ceil(title_height + legend_row if under else max(title_height, legend_row)))
         if shown:
-            title.setMaximumHeight(max(row, 1))
+            title.setMaximumHeight(max(int(np.ceil(title_height)), 1))
         p.layout.setRowFixedHeight(0, row)
-        self.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-4, row + 2 if column else 2))
+        top = title_height + 2 if under else (row + 2 if column else 2)
+        self.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-4, top))
 
 
 class BasePlot(pg.PlotWidget):
