@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 MIN_PLOT_HEIGHT = 120
-MIN_DATA_HEIGHT = 100  # a plot's data area (its ViewBox): a 158 px plot once kept 50 px for the curves
+MIN_DATA_HEIGHT = 80  # a plot's data area (its ViewBox): a 158 px plot once kept 50 px for the curves
 MIN_LABEL_GAP = 3  # px between two tick labels of an axis
 MIN_CONTRAST = 4.5
 ELLIPSIS = "…"

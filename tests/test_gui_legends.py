@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from nnbuilder.gui.run.curves import LayerPlot
-from screencheck import MIN_DATA_HEIGHT, tick_labels, tick_problems
+from screencheck import tick_labels, tick_problems
 from test_gui_titles import train_to
 from test_gui_window_sizes import resize, settle
 
@@ -24,7 +24,7 @@ def legend_clear_of_the_data(plot) -> None:
     assert not box.intersects(data), (plot.objectName(), box, data)
     assert plot.sceneRect().contains(box) or plot.viewport().rect().contains(
         plot.mapFromScene(box).boundingRect()), (plot.objectName(), box)  # all of it shown
-    assert data.height() >= MIN_DATA_HEIGHT, (plot.objectName(), data.height())  # room left for the curves
+    assert data.height() >= 100, (plot.objectName(), data.height())  # room left for the curves
     assert tick_problems(plot) == []
 
 

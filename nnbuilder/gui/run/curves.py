@@ -541,12 +541,14 @@ class ConfusionPlot(BasePlot):
             self.setMinimumSize(int(extra_w + wide * self.columns) + 1,
                                 int(extra_h + tall * len(self.class_names)) + 1)
             self.wantsRoom.emit()
-        if font != self.cell_font or any(t.textItem.font() != font for t in self.texts):
+        axes = [self.plotItem.getAxis(side) for side in ("bottom", "left")]
+        if font != self.cell_font or any(t.textItem.font() != font for t in self.texts) or \
+                any(axis.style["tickFont"] != font for axis in axes):  # (a theme's restyle gives them the UI font)
             self.cell_font = QFont(font)
             for t in self.texts:
                 t.setFont(font)
-            for side in ("bottom", "left"):  # the class names as large as the counts, no larger
-                self.plotItem.getAxis(side).setTickFont(font)
+            for axis in axes:  # the class names as large as the counts, no larger
+                axis.setTickFont(font)
 
     def clear_counts(self) -> None:
         """No counts (a new run): an empty matrix until the first ones come."""
