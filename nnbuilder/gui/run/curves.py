@@ -17,7 +17,7 @@ from nnbuilder.core.engine.trainer import History
 
 from ..widgets.colours import CLASS_COLORS, TEST_PEN, TRAIN_PEN, diverging_rgba
 from ..widgets.plots import BasePlot, HeadLegend
-from ..widgets.scale import scaled_pt
+from ..widgets.scale import scaled_pt, ui_scale
 from .timeline_bar import TimelineBar
 
 MIN_SPAN = 0.05  # smallest y span of a curve plot (times the values' size beyond 1)
@@ -685,9 +685,9 @@ class CurvesPanel(QWidget):
         """The confusion matrix as wide as it wants (its names whole, its text
         readable: Iris's scores went behind a scroll bar at 1024x700), as far
         as the loss and metric plots keep MIN_CURVE_WIDTH each; beyond, it scrolls."""
-        spare = self.width() - 2 * MIN_CURVE_WIDTH - 12
+        spare = self.width() - 2 * MIN_CURVE_WIDTH * ui_scale() - 12  # (presenting, the curves' least grows)
         wanted = max(self.confusion.wanted_width(), self.confusion.minimumWidth())  # (the least its text needs)
-        self.confusion_area.setMinimumWidth(max(140, min(wanted, spare)))
+        self.confusion_area.setMinimumWidth(int(max(140, min(wanted, spare))))
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
