@@ -181,3 +181,16 @@ def test_a_layout_saved_at_100_percent_then_started_under_qt_scale_factor_1_5_ov
     out = probe(tmp_path, 1920, 1080, 1.0, env={"QT_SCALE_FACTOR": "1.5"})
     assert out["window"][0] <= 1280 and out["window"][1] <= 720
     assert_usable(out)
+
+
+def test_presentation_started_again_from_the_saved_window_keeps_its_layout(tmp_path):
+    """The second start restores the window the first one saved, and going
+    full screen from it crossed the narrow-window width: a Reset layout
+    queued by that resize undid presentation's layout (the Inspector beside
+    the Output view again, the plots 77 px tall of data)."""
+    first = probe(tmp_path, 1280, 720, 2.0)
+    assert_usable(first)
+    again = probe(tmp_path, 1280, 720, 2.0)
+    assert again["window"] == [1280, 720]
+    assert_usable(again)
+    assert "inspectorDock" not in again["docks"]  # tabbed behind the Output view
