@@ -248,7 +248,8 @@ class WindowLayout:
     def resized(self, toolbar: QToolBar) -> None:
         """A narrow window puts ``toolbar`` on a row of its own, so the
         counters and the loss never hide behind the overflow arrow; a window
-        laid out for the other side of ``NARROW_WIDTH`` is laid out again."""
+        laid out for the other side of ``NARROW_WIDTH`` is laid out again
+        (unless full screen: presentation mode lays it out)."""
         self._toolbar = toolbar
         self._break_toolbar()
         if self._window.isFullScreen():  # presentation mode lays the docks out by its own rules (a Reset
