@@ -4,7 +4,8 @@ QT_SCALE_FACTOR, are fixed when Qt starts).
 
 ``python tests/layout_probe.py WORK_DIR SCALE [PNG]``: the window as a first
 start lays it out (presentation mode at SCALE if SCALE > 1); prints one JSON line: each panel in view (its rectangle in the
-window), each plot in view (its size), the window's and the screen's size.
+window), each plot in view (its size, and its data area's height), the window's and the screen's size, and
+what screencheck finds wrong with the plots' tick labels and the tabs.
 """
 from __future__ import annotations
 
@@ -19,11 +20,12 @@ def main() -> int:
     png = sys.argv[3] if len(sys.argv) > 3 else None
     os.environ["NNBUILDER_STATE_DIR"] = str(work / "state")
     from PySide6.QtCore import QPoint, QSettings, QTimer
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QApplication, QTabBar
 
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(work / "config"))
     app = QApplication(sys.argv[:1])
     app.setStyle("Fusion")
+    import screencheck
     from nnbuilder.gui.widgets.plots import BasePlot
     from nnbuilder.gui.window.mainwindow import MainWindow
 
@@ -36,10 +38,17 @@ def main() -> int:
         top_left = widget.mapTo(w, QPoint(0, 0))
         return widget.isVisible() and w.rect().contains(top_left)
 
+    def settled(then, rounds=3):
+        """``then`` once what is queued now (and what that queues) has run."""
+        QTimer.singleShot(0, (lambda: settled(then, rounds - 1)) if rounds > 1 else then)
+
     def start():
         if scale > 1:
+            w.presentation.laidOut.connect(lambda: settled(report))
             w.presentation.set_scale(scale)
             w.presentation.set_on(True)
+        else:
+            settled(report)
 
     def report():
         out["window"] = [w.width(), w.height()]
@@ -48,6 +57,11 @@ def main() -> int:
         out["font_pt"] = app.font().pointSizeF()
         out["docks"] = {n: [d.x(), d.y(), d.width(), d.height()] for n, d in w.docks.items() if in_view(d)}
         out["plots"] = {p.objectName(): [p.width(), p.height()] for p in w.findChildren(BasePlot) if in_view(p)}
+        out["data"] = {p.objectName(): round(p.plotItem.vb.height()) for p in w.findChildren(BasePlot) if in_view(p)}
+        image = w.grab().toImage()
+        out["ticks"] = [t for p in w.findChildren(BasePlot) if in_view(p) for t in screencheck.tick_problems(p)]
+        out["tabs"] = [t for bar in w.findChildren(QTabBar) if screencheck._shown(bar, w)
+                       for t in screencheck.tab_problems(bar, w, image)]
         if png:
             w.grab().save(png)
         print("@@ " + json.dumps(out), flush=True)
@@ -56,7 +70,6 @@ def main() -> int:
         app.quit()
 
     QTimer.singleShot(0, lambda: QTimer.singleShot(0, start))  # after the first show's layout
-    QTimer.singleShot(1500, report)  # (a probe, not a test: the layout has settled by then)
     return app.exec()
 
 

@@ -17,6 +17,8 @@ import sys
 from pathlib import Path
 
 MIN_PLOT_HEIGHT = 120
+MIN_DATA_HEIGHT = 80  # a plot's data area (its ViewBox): a 158 px plot once kept 50 px for the curves
+MIN_LABEL_GAP = 3  # px between two tick labels of an axis
 MIN_CONTRAST = 4.5
 ELLIPSIS = "…"
 
@@ -183,7 +185,9 @@ def button_problems(button, window, image) -> list[str]:
     return found
 
 
-def tab_problems(bar, window, image) -> list[str]:
+def tab_problems(bar, window, image, scrolled_ok: bool = False) -> list[str]:
+    """Tabs whose titles are cut short, off their bar (unless ``scrolled_ok``
+    and the bar scrolls to them), or too faint."""
     found = []
     for i in range(bar.count()):
         if not bar.isTabVisible(i):
@@ -192,7 +196,7 @@ def tab_problems(bar, window, image) -> list[str]:
         text = bar.tabText(i)
         if rect.width() + 1 < hint.width():
             found.append(f"tab '{text}' ({_name(bar)}) needs {hint.width()} px, has {rect.width()}")
-        elif not bar.rect().contains(rect):
+        elif not bar.rect().contains(rect) and not (scrolled_ok and bar.usesScrollButtons()):
             found.append(f"tab '{text}' ({_name(bar)}) is off the tab bar (scrolled away)")
         colour = bar.tabTextColor(i)
         if not colour.isValid():
@@ -298,12 +302,59 @@ def dock_overlaps(window) -> list[str]:
 
 
 def plot_heights(window) -> list[str]:
+    """Plots shorter than MIN_PLOT_HEIGHT, or whose data area (the ViewBox:
+    the widget less its title, legend and axes) is shorter than MIN_DATA_HEIGHT."""
     import pyqtgraph as pg
 
     found = []
     for plot in window.findChildren(pg.GraphicsView):
-        if _shown(plot, window) and plot.height() < MIN_PLOT_HEIGHT:
+        if not _shown(plot, window):
+            continue
+        if plot.height() < MIN_PLOT_HEIGHT:
             found.append(f"plot {_name(plot)} is {plot.height()} px tall")
+        item = getattr(plot, "plotItem", None)
+        if item is not None and item.vb.height() < MIN_DATA_HEIGHT:
+            found.append(f"plot {_name(plot)} keeps {item.vb.height():.0f} px of its {plot.height()} for the data")
+    return found
+
+
+def tick_labels(axis) -> list:
+    """The tick labels ``axis`` (a pyqtgraph AxisItem) draws: (rectangle, text),
+    laid out by pyqtgraph as its paint does."""
+    from PySide6.QtGui import QImage, QPainter
+
+    if not axis.isVisible() or not axis.style["showValues"]:
+        return []
+    image = QImage(4, 4, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        if axis.style["tickFont"]:
+            painter.setFont(axis.style["tickFont"])
+        specs = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return [] if specs is None else [(rect, text) for rect, _flags, text in specs[2]]
+
+
+def tick_problems(plot) -> list[str]:
+    """Tick labels on each other or run together (less than MIN_LABEL_GAP
+    apart), or cut short ("v…")."""
+    found = []
+    item = getattr(plot, "plotItem", None)
+    if item is None:
+        return found
+    for side in ("left", "bottom"):
+        labels = tick_labels(item.getAxis(side))
+        vertical = side == "left"
+        for text in (t for _, t in labels if ELLIPSIS in t):
+            found.append(f"{_name(plot)}: {side} tick label '{text}' is cut short")
+        for lower in (False, True):  # (labels set a line lower, "\n" first, make a row of their own)
+            spans = sorted(((r.top(), r.bottom()) if vertical else (r.left(), r.right()), t)
+                           for r, t in labels if t.startswith("\n") == lower)
+            for (a, ta), (b, tb) in zip(spans, spans[1:]):
+                if b[0] - a[1] < MIN_LABEL_GAP:
+                    found.append(f"{_name(plot)}: {side} tick labels '{ta.strip()}' and '{tb.strip()}' "
+                                 f"{'overlap' if b[0] < a[1] else 'run together'} ({b[0] - a[1]:.0f} px apart)")
     return found
 
 
@@ -330,7 +381,7 @@ def problems(window, image) -> list[str]:
             found += dock_title_problems(dock, window)
     for plot in window.findChildren(pg.GraphicsView):
         if _shown(plot, window):
-            found += plot_text_problems(plot, window, image)
+            found += plot_text_problems(plot, window, image) + tick_problems(plot)
     return found
 
 

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication
 
 PROBE = Path(__file__).with_name("layout_probe.py")
 ROOT = Path(__file__).resolve().parents[1]
+MIN_DATA_HEIGHT = 100  # px of a plot's data area when presenting (a 158 px plot once kept 50 for the curves)
 
 
 @pytest.fixture(autouse=True)
@@ -132,7 +133,9 @@ def probe(tmp_path, width, height, scale, env=None, name=None):
 
 
 def assert_usable(out):
-    """No panel over another, none outside the window, every plot in view at least 120 px each way."""
+    """No panel over another, none outside the window, every plot in view at
+    least 120 px each way with a data area (its ViewBox) 100 px tall or more,
+    no tick labels on each other, no tab's title cut short."""
     docks = out["docks"]
     W, H = out["window"]
     assert [W, H] == out["screen"] or (W <= out["screen"][0] and H <= out["screen"][1]), out
@@ -148,6 +151,9 @@ def assert_usable(out):
     assert {"boundaryPlot", "lossPlot"} <= set(out["plots"]), out["plots"]
     for name, (w, h) in out["plots"].items():
         assert w >= 120 and h >= 120, (name, w, h)
+        assert out["data"][name] >= MIN_DATA_HEIGHT, (name, h, out["data"][name])  # (158 px kept 50 for the curves)
+    assert out["ticks"] == []
+    assert out["tabs"] == []
 
 
 @pytest.mark.parametrize("width,height", [(1280, 720), (1920, 1080)])
@@ -175,3 +181,16 @@ def test_a_layout_saved_at_100_percent_then_started_under_qt_scale_factor_1_5_ov
     out = probe(tmp_path, 1920, 1080, 1.0, env={"QT_SCALE_FACTOR": "1.5"})
     assert out["window"][0] <= 1280 and out["window"][1] <= 720
     assert_usable(out)
+
+
+def test_presentation_started_again_from_the_saved_window_keeps_its_layout(tmp_path):
+    """The second start restores the window the first one saved, and going
+    full screen from it crossed the narrow-window width: a Reset layout
+    queued by that resize undid presentation's layout (the Inspector beside
+    the Output view again, the plots 77 px tall of data)."""
+    first = probe(tmp_path, 1280, 720, 2.0)
+    assert_usable(first)
+    again = probe(tmp_path, 1280, 720, 2.0)
+    assert again["window"] == [1280, 720]
+    assert_usable(again)
+    assert "inspectorDock" not in again["docks"]  # tabbed behind the Output view

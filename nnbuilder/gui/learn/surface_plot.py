@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QTransform
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
 
@@ -76,6 +76,7 @@ class WeightPicker(QWidget):
             # Narrow: the view must fit a side dock (a long layer name is elided, its list is wide).
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(6 if combo is self.node else 2)
+            combo.setIconSize(QSize(0, 0))  # no icons: the room kept for one clipped the picker in a 280 px column
         self.layout_info: dict = {}
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QGuiApplication, QPalette
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QScrollArea,
                                QVBoxLayout, QWidget)
@@ -17,7 +17,7 @@ from nnbuilder.core.engine.trainer import EXPLODE_EPOCHS, History
 
 from ..widgets.colours import CLASS_COLORS, TEST_PEN, TRAIN_PEN, diverging_rgba
 from ..widgets.plots import BasePlot, HeadLegend
-from ..widgets.scale import scaled_pt
+from ..widgets.scale import scaled_pt, ui_scale
 from .timeline_bar import TimelineBar
 
 FIRST_RANGE = ((0, 8), (0, 1))  # epochs, values: a plot's range before a run has a row
@@ -477,6 +477,8 @@ CELL_PAD = 4  # pixels a cell keeps free around its text
 #: (6 pt made a 10x10 matrix's counts barely readable); the matrix asks for
 #: that room and its scroll area scrolls.
 MANY_CLASSES, MANY_CLASSES_PT = 6, 8.0
+NAME_GAP = 6  # pixels between two class names under the columns
+MIN_CURVE_WIDTH = 200  # the loss and metric plots' least width beside a confusion matrix given room
 
 
 class ConfusionPlot(BasePlot):
@@ -485,14 +487,19 @@ class ConfusionPlot(BasePlot):
     follows the cells' (down to CELL_PT's smallest, below which the plot asks
     for more room): a count is never cut."""
 
+    wantsRoom = Signal()  # the width it would like (wanted_width) changed
+
     def __init__(self, parent=None):
         self.wanted, self.withheld = True, False  # shown when the run has counts; quiz mode withholds it
+        self._wanted = 0
+        self._laying_out = self._again = False
         super().__init__("confusionPlot", "Confusion (test)", parent)
         p = self.plotItem
         p.setMouseEnabled(False, False)
         p.hideButtons()
         p.setLabel("bottom", "predicted")
         p.setLabel("left", "true")
+        p.getAxis("bottom").setStyle(hideOverlappingLabels=60)  # the first name may reach under the row names
         self.image = pg.ImageItem()
         p.addItem(self.image)
         self.texts: list[pg.TextItem] = []  # k x k counts, then k x 3 scores, row by row
@@ -529,31 +536,75 @@ class ConfusionPlot(BasePlot):
         return k + (SCORE_GAP + len(SCORE_COLUMNS) if self.scores is not None else 0)
 
     def _layout(self) -> None:
-        """Tick labels elided to their cells, the cells' text sized to fit them."""
+        """Lay the matrix out for the ViewBox's size; again if that changed
+        meanwhile (new fonts resize the axes, and so the ViewBox, inside:
+        a call nested in another was undone by the outer one's older sizes)."""
+        if self._laying_out:
+            self._again = True
+            return
+        self._laying_out = True
+        try:
+            for _ in range(4):
+                self._again = False
+                self._layout_once()
+                if not self._again:
+                    break
+        finally:
+            self._laying_out = False
+
+    def _layout_once(self) -> None:
+        """The class names under their columns whole (every other one a line
+        lower where they are wider than a cell: "versicolor" was cut to "v…"),
+        the cells' text sized to fit them."""
         k = len(self.class_names)
         if not k:
             return
         vb = self.plotItem.vb
         cell_w, cell_h = vb.width() / self.columns, vb.height() / k
+        self._size_text(cell_w, cell_h)
         fm = QFontMetrics(self.cell_font)
-        room = max(12, int(cell_w) - 6)
-        ticks = [(i + 0.5, fm.elidedText(n, Qt.TextElideMode.ElideRight, room))
+        widest = max(fm.horizontalAdvance(n) for n in self.class_names) + NAME_GAP
+        staggered = widest > cell_w and k > 1
+        room = max(12, int(cell_w * (2 if staggered else 1)) - NAME_GAP)  # (too narrow even so: elided)
+        ticks = [(i + 0.5, ("\n" if staggered and i % 2 else "") + fm.elidedText(n, Qt.TextElideMode.ElideRight, room))
                  for i, n in enumerate(self.class_names)]
         if self.scores is not None:
             ticks += [(k + SCORE_GAP + m + 0.5, name) for m, name in enumerate(SCORE_COLUMNS)]
         self.plotItem.getAxis("bottom").setTicks([ticks])
         left = self.plotItem.getAxis("left")
-        room = max(24, int(self.width() * 0.2))  # the row names take a fifth of the plot at most
+        room = max(24, int(self.width() * 0.3))  # the row names take less than a third of the plot
         left.setTicks([[(k - 1 - i + 0.5, fm.elidedText(n, Qt.TextElideMode.ElideRight, room))
                         for i, n in enumerate(self.class_names)]])
-        self._size_text(cell_w, cell_h)
+        wanted = self.wanted_width()
+        if wanted != self._wanted:
+            self._wanted = wanted
+            self.wantsRoom.emit()
+
+    def wanted_width(self) -> int:
+        """The width at which the names are whole and the cells' text is no
+        smaller than halfway down CELL_PT (0: no counts)."""
+        k = len(self.class_names)
+        texts = [t.toPlainText() for t in self.texts]
+        if not k or not texts:
+            return 0
+        font = QFont(self.font())
+        font.setPointSizeF(scaled_pt(sum(CELL_PT) / 2))
+        fm = QFontMetrics(font)
+        cell = max(fm.horizontalAdvance(t) for t in texts) + CELL_PAD
+        widest = max(fm.horizontalAdvance(n) for n in self.class_names) + NAME_GAP
+        cell = max(cell, widest / 2 if k > 1 else widest)  # (names every other one a line lower)
+        names = min(widest, max(24, int(self.width() * 0.3)))
+        label = fm.height() + 8  # the axis' "true"
+        return int(np.ceil(names + label + cell * self.columns + 16))
 
     def _size_text(self, cell_w: float, cell_h: float) -> None:
-        """The largest font (within CELL_PT) whose widest text fits a cell; if
-        even the smallest does not, the plot's minimum size grows to fit it."""
+        """The largest font (within CELL_PT) whose widest text fits a cell, and
+        whose class names fit two (see _layout); if even the smallest text
+        does not fit, the plot's minimum size grows to fit it."""
         texts = [t.toPlainText() for t in self.texts]
         if not texts:
             return
+        names = (2 if len(self.class_names) > 1 else 1) * cell_w
         font = QFont(self.font())
         many = len(self.class_names) >= MANY_CLASSES
         hi, lo = scaled_pt(CELL_PT[0]), scaled_pt(MANY_CLASSES_PT if many else CELL_PT[1])
@@ -563,7 +614,8 @@ class ConfusionPlot(BasePlot):
             fm = QFontMetrics(font)
             wide = max(fm.horizontalAdvance(t) for t in texts) + CELL_PAD
             tall = fm.height()
-            if (wide <= cell_w and tall <= cell_h) or size <= lo:
+            named = max(fm.horizontalAdvance(n) for n in self.class_names) + NAME_GAP <= names
+            if (wide <= cell_w and tall <= cell_h and named) or size <= lo:
                 break
             size = max(lo, size - 0.5)
         if wide > cell_w or tall > cell_h:  # room for the smallest text: the cells must grow
@@ -571,12 +623,15 @@ class ConfusionPlot(BasePlot):
             extra_w, extra_h = self.width() - vb.width(), self.height() - vb.height()
             self.setMinimumSize(int(extra_w + wide * self.columns) + 1,
                                 int(extra_h + tall * len(self.class_names)) + 1)
-        if font != self.cell_font or any(t.textItem.font() != font for t in self.texts):
+            self.wantsRoom.emit()
+        axes = [self.plotItem.getAxis(side) for side in ("bottom", "left")]
+        if font != self.cell_font or any(t.textItem.font() != font for t in self.texts) or \
+                any(axis.style["tickFont"] != font for axis in axes):  # (a theme's restyle gives them the UI font)
             self.cell_font = QFont(font)
             for t in self.texts:
                 t.setFont(font)
-            for side in ("bottom", "left"):  # the class names as large as the counts, no larger
-                self.plotItem.getAxis(side).setTickFont(font)
+            for axis in axes:  # the class names as large as the counts, no larger
+                axis.setTickFont(font)
 
     def clear_counts(self) -> None:
         """No counts (a new run): an empty matrix until the first ones come."""
@@ -673,6 +728,7 @@ class CurvesPanel(QWidget):
         self.confusion_area.setFrameShape(QScrollArea.Shape.NoFrame)
         self.confusion_area.setMinimumSize(140, 90)
         self.confusion.area = self.confusion_area
+        self.confusion.wantsRoom.connect(self._room_for_confusion)
         self.confusion.setVisible(False)  # shown for classification once there are counts
         self.log = QCheckBox("log scale")
         self.log.setObjectName("logScaleCheck")
@@ -703,9 +759,22 @@ class CurvesPanel(QWidget):
         self.timeline = TimelineBar((self.loss, self.metric_plot))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
+        layout.setSpacing(2)  # (the plots' height is what a short window lacks)
         layout.addLayout(bar)
         layout.addLayout(plots, 1)
         layout.addWidget(self.timeline)
+
+    def _room_for_confusion(self) -> None:
+        """The confusion matrix as wide as it wants (its names whole, its text
+        readable: Iris's scores went behind a scroll bar at 1024x700), as far
+        as the loss and metric plots keep MIN_CURVE_WIDTH each; beyond, it scrolls."""
+        spare = self.width() - 2 * MIN_CURVE_WIDTH * ui_scale() - 12  # (presenting, the curves' least grows)
+        wanted = max(self.confusion.wanted_width(), self.confusion.minimumWidth())  # (the least its text needs)
+        self.confusion_area.setMinimumWidth(int(max(140, min(wanted, spare))))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._room_for_confusion()
 
     def mark_divergence(self, epoch: float, text: str, peak: float, restored: float) -> None:
         """A divergence: marked on the loss plot (:meth:`CurvePlot.mark_divergence`);

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QFont, QGuiApplication, QPalette
+from PySide6.QtGui import QFont, QFontMetricsF, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
 from .scale import scaled_pt, ui_scale
@@ -58,19 +58,84 @@ def style_plot(plot: pg.PlotItem, grid: bool = True) -> None:
     plot.showGrid(x=grid, y=grid, alpha=0.2)
 
 
-class HeadLegend(pg.LegendItem):
-    """A legend in ``plot_item``'s title row, right of the title, its entries
-    side by side in as many rows as the width needs (the row grows with
-    them): never over the curves. Inside the data area it covered half of a
-    110 px tall loss plot with pinned runs. Added entries land here, as
-    with ``addLegend``."""
+class ReadableAxis(pg.AxisItem):
+    """An axis whose tick labels never run into each other: pyqtgraph spaces
+    its ticks by the axis' length alone, and a 50 px tall plot at 200% drew
+    six overlapping labels (a log axis its 0.1, 0.09, 0.08 on each other).
+    The first level's ticks are spaced further apart until their labels fit
+    (at least one stays); a further level shows only if all of its labels fit too."""
 
-    TITLE_ROW = 30  # px: pyqtgraph's title row
+    GAP = 0.35  # the room kept free between two labels: times a line's height (a vertical axis) ...
+    GAP_CHARS = 1.5  # ... or the width of this many digits (a horizontal one)
+
+    def tickValues(self, minVal, maxVal, size):
+        levels = super().tickValues(minVal, maxVal, size)
+        lo, hi = sorted((minVal, maxVal))
+        if hi <= lo or size <= 0 or not levels:
+            return levels
+        fm = QFontMetricsF(self.style["tickFont"] or QApplication.font())
+        vertical = self.orientation in ("left", "right")
+        per_unit = size / (hi - lo)
+
+        def spots(spacing, values) -> list[tuple[float, float]]:
+            """(centre, half extent) along the axis, in px, of each label."""
+            strings = self.tickStrings(values, self.autoSIPrefixScale * self.scale, spacing)
+            return [((v - lo) * per_unit, (fm.height() if vertical else fm.horizontalAdvance(t)) / 2)
+                    for v, t in zip(values, strings)]
+
+        gap = fm.height() * self.GAP if vertical else fm.horizontalAdvance("0") * self.GAP_CHARS
+
+        def fits(labels) -> bool:
+            labels = sorted(labels)
+            return all(b[0] - a[0] >= a[1] + b[1] + gap for a, b in zip(labels, labels[1:]))
+
+        spacing, values = levels[0]
+        values = list(values)
+        while len(values) > 1 and not fits(spots(spacing, values)):
+            if spacing is None or spacing <= 0:  # (a log axis' irregular ticks) every other one
+                values = values[::2]
+                continue
+            spacing = nice_above(spacing * 1.01)
+            steps = np.arange(np.ceil(lo / spacing - 1e-9), np.floor(hi / spacing + 1e-9) + 1).astype(int)
+            values = [float(k * spacing) for k in steps] or [values[0]]  # (k * spacing: never a "-0")
+        kept, labels = [(spacing, values)], spots(spacing, values)
+        for spacing, values in levels[1:]:
+            more = labels + spots(spacing, list(values))
+            if not fits(more):
+                break
+            kept.append((spacing, values))
+            labels = more
+        return kept
+
+
+def nice_above(x: float) -> float:
+    """The smallest 1, 2 or 5 times a power of ten that is at least ``x`` (> 0)."""
+    power = 10.0 ** np.floor(np.log10(x))
+    for m in (1.0, 2.0, 5.0, 10.0):
+        if m * power >= x * (1 - 1e-9):
+            return m * power
+    return 10.0 * power
+
+
+class HeadLegend(pg.LegendItem):
+    """A legend beside the curves, never over them (inside the data area it
+    covered half of a 110 px tall loss plot with pinned runs): in the title
+    row right of the title if its entries fit there side by side; else in a
+    column right of the data area (the plot's width pays, not its height:
+    rows of entries beside the title left a loss plot 31 px of curves); else,
+    a plot too narrow for that column, in rows under the title (beside it,
+    they covered it). Added entries
+    land here, as with ``addLegend``."""
+
+    COLUMN_SHARE = 0.45  # the most of the plot's width a legend column may take
 
     def __init__(self, plot_item: pg.PlotItem, label_size: str = "8pt"):
         super().__init__(offset=None, labelTextSize=label_size, horSpacing=10, verSpacing=-9,
                          labelTextColor=QGuiApplication.palette().color(QPalette.ColorRole.Text))
+        self.layout.setContentsMargins(0, 0, 0, 0)  # (pyqtgraph's 9 px each side made a row 39 px tall)
         self._plot = plot_item
+        self._margins = plot_item.layout.getContentsMargins()  # the plot's own, without a legend column
+        self.placement = "row"  # "row": beside the title, "column": right of the data, "rows": in the title row
         self.setParentItem(plot_item)
         plot_item.legend = self  # plot(name=...) adds its entry here
         plot_item.geometryChanged.connect(self.fit)
@@ -99,36 +164,57 @@ class HeadLegend(pg.LegendItem):
                 label.setText(label.text, color=colour)
         self.fit()
 
+    def updateSize(self):
+        """Its entries' own size (pyqtgraph's sums the sizes the layout last
+        gave them: a legend once three rows tall stayed as tall in one)."""
+        self.layout.invalidate()
+        hint = self.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize)
+        self.setGeometry(0, 0, hint.width(), hint.height())
+
+    def _columns(self, cols: int) -> float:
+        self.setColumnCount(cols)
+        self.updateSize()
+        return self.width()
+
     def fit(self) -> None:
-        """Columns that fit right of the title; the title row as tall as the legend."""
+        """The legend where it fits (see the class), the title row as tall as its text."""
         p, n = self._plot, len(self.items)
         title = p.titleLabel
         shown = title.isVisible() and bool(title.text)
         if shown and title.opts.get("justify") != "left":  # the title at the left, the legend at the right
             title.setText(title.text, justify="left")
         title_width = title.item.boundingRect().width() if shown else 0.0
+        title_height = title.item.boundingRect().height() if shown else 0.0
         left = p.getAxis("left").width() if p.getAxis("left").isVisible() else 0.0
-        room = p.width() - left - title_width - 16
-        cols = max(n, 1)
-        while cols > 1:
-            self.setColumnCount(cols)
-            self.updateSize()
-            if self.width() <= room:
-                break
-            cols -= 1
-        self.setColumnCount(cols)
-        self.updateSize()
+        l, t, r, b = self._margins
         self.setVisible(n > 0)
-        height = (self.height() + 4) if n else 0
-        p.layout.setRowFixedHeight(0, max(self.TITLE_ROW if shown else 0, height))
-        self.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-4, 2))
+        room = p.width() - left - title_width - 16 - r
+        if n == 0 or self._columns(n) <= room:
+            self.placement = "row"
+        elif self._columns(1) + 8 <= self.COLUMN_SHARE * p.width():
+            self.placement = "column"
+        else:  # rows under the title, as many entries to a row as the width holds
+            self.placement = "rows"
+            cols = n - 1
+            while cols > 1 and self._columns(cols) > p.width() - left - r - 8:
+                cols -= 1
+            self._columns(max(cols, 1))
+        column, under = self.placement == "column", self.placement == "rows"
+        p.layout.setContentsMargins(l, t, r + (self.width() + 8 if column else 0), b)
+        legend_row = 0 if column or n == 0 else self.height() + 2
+        row = int(np.ceil(title_height + legend_row if under else max(title_height, legend_row)))
+        if shown:
+            title.setMaximumHeight(max(int(np.ceil(title_height)), 1))
+        p.layout.setRowFixedHeight(0, row)
+        top = title_height + 2 if under else (row + 2 if column else 2)
+        self.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-4, top))
 
 
 class BasePlot(pg.PlotWidget):
     show_grid = False  # a grid makes each axis repaint the whole plot (tens of ms per update)
 
     def __init__(self, object_name: str, title: str, parent=None):
-        super().__init__(parent=parent)
+        super().__init__(parent=parent, axisItems={side: ReadableAxis(side) for side in ("left", "bottom")})
         self.setObjectName(object_name)
         self.setAccessibleName(title)
         self.setMinimumSize(110, 90)  # small: the plots side by side must not push the side panels
@@ -144,6 +230,10 @@ class BasePlot(pg.PlotWidget):
             title.setText(title.text, color=pal.color(QPalette.ColorRole.Text).name(), size=title_size())
         if isinstance(self.plotItem.legend, HeadLegend):
             self.plotItem.legend.set_ink(pal.color(QPalette.ColorRole.Text))
+        elif title.isVisible() and title.text:  # the title row as tall as the title at this scale (pyqtgraph's: 30 px)
+            height = int(np.ceil(title.item.boundingRect().height()))
+            title.setMaximumHeight(height)
+            self.plotItem.layout.setRowFixedHeight(0, height)
 
 
 class BoundaryPlot(BasePlot):

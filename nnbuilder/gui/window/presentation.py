@@ -14,11 +14,13 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QToolBar, QToolB
 from ..diagram.view import NetworkView
 from ..widgets.scale import SCALES, relative_font, set_ui_scale, ui_scale
 from .files import settings
+from .window_layout import right_panels_width, tab_bar_of
 
 KEPT = ("outputDock",)  # what Hide panels leaves beside the diagram
 COUNTER_FACTOR = 1.3  # the counters' text, times the (scaled) application font
 DEFAULT_SCALE = 1.5
 NARROW_ROOM = 1000  # screen width over the scale below which the curves take the bottom row alone
+RIGHT_SHARE = 0.4  # the most of the screen's width the Output view's column takes for its tabs' titles
 
 
 def saved_scale() -> float:
@@ -37,6 +39,7 @@ class Presentation(QObject):
 
     changed = Signal(bool)  # on or off
     panelsHidden = Signal(bool)
+    laidOut = Signal()  # the panels were laid out for presentation mode (once its new fonts had sized them)
 
     def __init__(self, window: QMainWindow, docks: dict[str, QDockWidget], view: NetworkView,
                  counters: list[QLabel], rate: QLabel, speed: QWidget, file_toolbar: QToolBar, restyle: Callable[[], None],
@@ -89,12 +92,13 @@ class Presentation(QObject):
             return
         room = w.screen().geometry() if w.screen() is not None else w.geometry()
         w.layout().activate()
-        if w.minimumSizeHint().height() > room.height() and d["outputDock"].isVisible():
+        narrow = room.width() / self.scale < NARROW_ROOM
+        if (narrow or w.minimumSizeHint().height() > room.height()) and d["outputDock"].isVisible():
             for name in ("inspectorDock", "learnDock", "surfaceDock"):
                 if d[name].isVisible() and not d[name].isFloating():
                     w.tabifyDockWidget(d["outputDock"], d[name])
             d["outputDock"].raise_()
-        if room.width() / self.scale < NARROW_ROOM:  # the plots beside the Network panel: too narrow
+        if narrow:  # the plots beside the Network panel: too narrow
             w.tabifyDockWidget(d["problemsDock"], d["curvesDock"])
             w.tabifyDockWidget(d["curvesDock"], d["functionsDock"])  # it shares the curves' group
             d["curvesDock"].raise_()
@@ -107,7 +111,21 @@ class Presentation(QObject):
             w.resizeDocks([d["outputDock"], d["inspectorDock"]], [int(column * 0.62), int(column * 0.38)],
                           Qt.Orientation.Vertical)
             w.layout().activate()
+        QTimer.singleShot(0, lambda: self._widen_right(narrow, room.width()))  # once its new tab bar has its font
+
+    def _widen_right(self, narrow: bool, width: int) -> None:
+        """The right column as wide as its tabs' titles and its panels'
+        controls (Learn's, the loss surface's), if the diagram can spare it."""
+        w, d = self._window, self._docks
+        if not self.on:
+            return
+        bar = tab_bar_of(w, d["outputDock"])
+        need = max(bar.sizeHint().width() + 4 if bar is not None else 0, right_panels_width(d))
+        if narrow and need > d["outputDock"].width():
+            w.resizeDocks([d["outputDock"]], [min(need, int(width * RIGHT_SHARE))], Qt.Orientation.Horizontal)
+            w.layout().activate()
         QTimer.singleShot(0, self._view.fit)
+        self.laidOut.emit()
 
     def set_scale(self, scale: float) -> None:
         """The presentation's scale from now on (remembered); shown at once if on."""

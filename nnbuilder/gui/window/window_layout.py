@@ -8,9 +8,9 @@ the diagram a sliver or the panels cramped.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QDockWidget, QGraphicsView, QMainWindow, QScrollArea, QToolBar, QWidget
+from PySide6.QtWidgets import QDockWidget, QGraphicsView, QMainWindow, QScrollArea, QTabBar, QToolBar, QWidget
 
 from .files import settings
 
@@ -46,6 +46,48 @@ SCROLLED = {"trainingDock": "Training settings", "inspectorDock": "Inspector", "
             "surfaceDock": "Loss surface"}
 
 
+def readable_tabs(window: QMainWindow) -> None:
+    """The tabs of ``window``'s dock groups keep their whole titles: a bar
+    too short for them scrolls (Qt's elide them, to "P…" and "N…" with many
+    panels in the bottom row)."""
+    for bar in window.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly):
+        if bar.elideMode() != Qt.TextElideMode.ElideNone or not bar.usesScrollButtons():
+            bar.setElideMode(Qt.TextElideMode.ElideNone)
+            bar.setUsesScrollButtons(True)
+
+
+def tab_bar_of(window: QMainWindow, dock: QDockWidget) -> QTabBar | None:
+    """The tab bar of the tab group ``dock`` is in (None: not tabbed)."""
+    for bar in window.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly):
+        if bar.isVisible() and any(bar.tabText(i) == dock.windowTitle() for i in range(bar.count())):
+            return bar
+    return None
+
+
+RIGHT_TABBED = ("inspectorDock", "learnDock", "surfaceDock")  # the right column's tab group
+
+
+def right_panels_width(docks: dict[str, QDockWidget]) -> int:
+    """The width the right column's tabbed panels need to show their
+    controls whole, their scroll bar beside them (the Learn panel's row of
+    radio buttons was clipped at 250 px)."""
+    need = 0
+    for name in RIGHT_TABBED:
+        scroll = docks[name].widget()
+        need = max(need, scroll.widget().minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width())
+    return need + 4
+
+
+class _TabBarWatch(QObject):
+    """Makes each tab bar Qt adds to the window (when docks are tabbed, a
+    layout restored) readable once it is set up (see :func:`readable_tabs`)."""
+
+    def eventFilter(self, obj, event):
+        if event.type() in (QEvent.Type.ChildPolished, QEvent.Type.LayoutRequest):
+            readable_tabs(obj)
+        return False
+
+
 class WindowLayout:
     """The docks of ``window`` around its central ``view``; ``panels`` maps
     each dock's object name to its widget."""
@@ -60,6 +102,9 @@ class WindowLayout:
             scroll.setWidget(panels[name])
             scroll.setWidgetResizable(True)
             scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+            if name != "trainingDock":  # three lines at the least (a scroll area's own least, 68 px, took
+                # the curves' room in a 700 px window when the Output view showed Iris's axis pickers)
+                scroll.setMinimumHeight(3 * scroll.fontMetrics().lineSpacing())
         training_scroll = scrolled["trainingDock"]
         for name, title, area in DOCKS:
             dock = QDockWidget(title, window)
@@ -80,9 +125,10 @@ class WindowLayout:
         d["curvesDock"].raise_()
         window.tabifyDockWidget(d["problemsDock"], d["networkDock"])
         window.tabifyDockWidget(d["networkDock"], d["gradientsDock"])
-        for name in OFFERED:
-            window.tabifyDockWidget(d["gradientsDock"], d[name])
+        for name in OFFERED:  # in the wide group: beside the three narrow ones their titles were cut to "P…", "N…"
+            window.tabifyDockWidget(d["functionsDock"], d[name])
             d[name].hide()
+        d["curvesDock"].raise_()
         d["networkDock"].raise_()
         self._offered: dict[str, bool] = {}
         # Lessons: a column of their own, right of the others, shown by Help > Lessons.
@@ -95,6 +141,9 @@ class WindowLayout:
         self._shown_once = False
         self._toolbar: QToolBar | None = None
         self._narrow: bool | None = None  # the width class the docks were laid out for
+        self._tab_watch = _TabBarWatch(window)
+        window.installEventFilter(self._tab_watch)
+        readable_tabs(window)
 
     def restore(self) -> None:
         """The geometry and docks saved at the last close, if they still fit."""
@@ -140,7 +189,7 @@ class WindowLayout:
         proportion to the window (1440x900 and 1024x700 alike)."""
         w, d = self._window, self.docks
         W, H = w.width(), w.height()
-        side, right, bottom = max(270, W * 0.19), max(280, W * 0.26), max(240, H * 0.27)
+        side, right, bottom = max(270, W * 0.19), max(280, W * 0.26, right_panels_width(d)), max(280, H * 0.33)
         if W < NARROW_WIDTH:  # the plots and the panels side by side would crowd the side columns out
             w.tabifyDockWidget(d["problemsDock"], d["curvesDock"])
             w.tabifyDockWidget(d["curvesDock"], d["functionsDock"])
@@ -148,12 +197,19 @@ class WindowLayout:
         w.resizeDocks([d["curvesDock"]], [int(bottom)], Qt.Orientation.Vertical)
         w.resizeDocks([d["curvesDock"], d["problemsDock"]], [int((W - side) * 0.72), int((W - side) * 0.28)],
                       Qt.Orientation.Horizontal)
+        if W >= NARROW_WIDTH:  # the Problems group at least as wide as its tabs' titles (at 1280 px they scrolled)
+            w.layout().activate()
+            bar = tab_bar_of(w, d["problemsDock"])
+            need = bar.sizeHint().width() + 8 if bar is not None else 0
+            if need > d["problemsDock"].width():
+                w.resizeDocks([d["curvesDock"], d["problemsDock"]], [int(W - side - need), need],
+                              Qt.Orientation.Horizontal)
         # The right column shares what the bottom panels leave: the output view
         # a little more than half, the tabbed panels (Inspector, Learn, Loss
         # surface) the rest. Sizes asked beyond it made the window grow.
         w.layout().activate()
         column = d["outputDock"].height() + d["inspectorDock"].height()
-        share = 0.55 if W >= NARROW_WIDTH else 0.68  # a short window: the output view still 120 px tall
+        share = 0.58 if W >= NARROW_WIDTH else 0.75  # a short window: the output view still 120 px tall
         w.resizeDocks([d["outputDock"], d["inspectorDock"]], [int(column * share), int(column * (1 - share))],
                       Qt.Orientation.Vertical)
         w.resizeDocks([d["layersDock"], d["trainingDock"]], [130, max(200, int(H * 0.5) - 50)],
@@ -192,9 +248,12 @@ class WindowLayout:
     def resized(self, toolbar: QToolBar) -> None:
         """A narrow window puts ``toolbar`` on a row of its own, so the
         counters and the loss never hide behind the overflow arrow; a window
-        laid out for the other side of ``NARROW_WIDTH`` is laid out again."""
+        laid out for the other side of ``NARROW_WIDTH`` is laid out again
+        (unless full screen: presentation mode lays it out)."""
         self._toolbar = toolbar
         self._break_toolbar()
+        if self._window.isFullScreen():  # presentation mode lays the docks out by its own rules (a Reset
+            return  # queued by the jump from 1024 px to a 1280 px screen undid them)
         narrow = self._window.width() < NARROW_WIDTH
         if self._shown_once and self._narrow is not None and narrow != self._narrow:
             self._narrow = narrow
