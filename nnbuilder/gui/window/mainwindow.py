@@ -128,7 +128,8 @@ class MainWindow(FollowsTheme, QMainWindow):
         self.problems_label.setObjectName("statusProblems")
         self.problems_label.linkActivated.connect(lambda _: self.docks["problemsDock"].raise_())
         # the message whole in the tool tip, where the bar cuts a long one ("... Try a sma")
-        self.statusBar().messageChanged.connect(self.statusBar().setToolTip)
+        bar = self.statusBar()
+        bar.messageChanged.connect(lambda text: bar.setToolTip(text))  # (a lambda: PySide cannot wrap the bar's own slot)
         self.statusBar().addPermanentWidget(self.problems_label)
         self.statusBar().addPermanentWidget(self.params_label)
         self.dock_layout = WindowLayout(self, self.view, {
