@@ -1,5 +1,6 @@
 """Importing CSV data in the window, driven as a user would: File > Import
 data (or a dropped file), the import dialog's controls, then training."""
+import json
 from pathlib import Path
 
 import numpy as np
@@ -474,3 +475,28 @@ def test_a_structural_edit_after_a_big_import_keeps_the_data_and_does_not_send_i
     snap = wait_drawn(qtbot, w, lambda s: s.step == 2 and added in s.weights)
     assert snap.weights[added][0].shape[1] == 7
     assert w.run.prepared().data is data and w.run.worker.data_shared == 1
+
+
+def test_learn_names_a_samples_row_in_its_file_as_explain_does(qtbot, window, tmp_path, monkeypatch, capsys):
+    """With rows left out (--drop-bad), the window's third sample is the
+    file's row 5: the Learn panel says both, and `explain --row 5` of the
+    same file explains the same sample."""
+    from nnbuilder.cli import main
+
+    path = write(tmp_path, "a,b,label\n1,2,0\n3,4,1\n5,oops,0\n7,8,1\n,10,0\n11,12,1\n")
+    w = window
+    d = open_import(qtbot, w, path, monkeypatch)
+    qtbot.mouseClick(d.drop_bad, Qt.MouseButton.LeftButton)
+    click_import(qtbot, d)
+    assert w.data.dataset.X[2].tolist() == [7, 8]
+    qtbot.mouseClick(w.step_button, Qt.MouseButton.LeftButton)  # weights to follow the sample through
+    qtbot.waitUntil(lambda: w.document.weights is not None, timeout=WAIT)
+    w.docks["learnDock"].raise_()
+    w.learn.select_row(2)
+    qtbot.waitUntil(lambda: "Row 3" in w.learn_panel.text.toPlainText(), timeout=WAIT)
+    assert "the file's row 5)" in w.learn_panel.text.toPlainText()
+    model = tmp_path / "m.json"
+    assert w.files.save_to(str(model))
+    capsys.readouterr()
+    assert main(["explain", str(model), "--data", path, "--drop-bad", "--row", "5", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["x"] == [7, 8]

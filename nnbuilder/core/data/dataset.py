@@ -46,6 +46,12 @@ class Dataset:
             return None
         return list(self.class_names)
 
+    def row_number(self, i: int) -> int:
+        """Sample ``i`` (0-based) as users read it: its row in its file (as
+        messages, ``explain --row`` and the exported script number it), or
+        ``i + 1`` for data made in memory."""
+        return int(self.rows[i]) if self.rows is not None else int(i) + 1
+
     def subset(self, idx: np.ndarray) -> "Dataset":
         return Dataset(self.X[idx], self.y[idx], self.task, self.name, self.n_classes,
                        list(self.class_names), list(self.column_names),

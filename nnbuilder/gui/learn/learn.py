@@ -218,7 +218,11 @@ class LearnController(QObject):
         graph = self.run.document.graph
         tr, _ = self.data.split_indices()
         part = "training" if self.row in set(tr.tolist()) else "test"
-        out = [f"<p><b>Row {ex['row']}</b> ({part} sample): {self._inputs_text(ex['x'])}, "
+        # The window numbers samples 1..n (the Row box); a table from a file has
+        # its own numbers (messages, `explain --row`): said where they differ.
+        line = self.data.dataset.row_number(self.row)
+        in_file = f", the file's row {line}" if line != ex["row"] else ""
+        out = [f"<p><b>Row {ex['row']}</b> ({part} sample{in_file}): {self._inputs_text(ex['x'])}, "
                f"target = {vector_text(ex['target'])}, loss of this sample L = "
                f"<b>{value_text(ex['loss'])}</b></p>"]
         w = ex.get("weight")
