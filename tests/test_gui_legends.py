@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from nnbuilder.gui.run.curves import LayerPlot
+from nnbuilder.gui.run.layer_plot import LayerPlot
 from screencheck import tick_labels, tick_problems
 from test_gui_titles import train_to
 from test_gui_window_sizes import resize, settle

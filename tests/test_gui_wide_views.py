@@ -8,7 +8,7 @@ from PySide6.QtGui import QFontMetrics, QPalette
 from PySide6.QtWidgets import QApplication
 
 from guitools import wait_drawn
-from nnbuilder.gui.run.curves import ConfusionPlot
+from nnbuilder.gui.run.confusion import ConfusionPlot
 from nnbuilder.gui.window.mainwindow import MainWindow
 
 WAIT = 20000

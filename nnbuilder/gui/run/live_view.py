@@ -22,7 +22,8 @@ from nnbuilder.core.run.outputview import (NEURON_RES, DataExtent, evaluate_view
                                            output_scale, view_of, view_points)
 
 from ..data.data_controller import DataController
-from .curves import CurvesPanel, LayerPlot
+from .curves import CurvesPanel
+from .layer_plot import LayerPlot
 from ..widgets.icons import icon
 from ..widgets.plots import BoundaryPlot, title_size
 from nnbuilder.core.run.prepared import Prepared

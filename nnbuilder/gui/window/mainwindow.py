@@ -38,7 +38,8 @@ from threadpoolctl import threadpool_limits
 
 from nnbuilder.core.resources import resource_root
 
-from ..run.curves import CurvesPanel, LayerPlot
+from ..run.curves import CurvesPanel
+from ..run.layer_plot import LayerPlot
 from ..widgets.follows_theme import FollowsTheme
 from ..data.data_controller import DataController, spec_title
 from ..diagram.commands import weight_name
