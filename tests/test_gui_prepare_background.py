@@ -84,21 +84,21 @@ def test_what_is_prepared_in_the_background(monkeypatch):
     misfit of the Output (prepare() says it at once, with its network)."""
     from nnbuilder.core.data.datasets import make_dataset
     from nnbuilder.core.model.graph import Graph
-    from nnbuilder.core.run.prepared import data_to_build, prepare
+    from nnbuilder.core.run.prepared import compiled, data_to_build, prepare
 
     monkeypatch.setattr(prepared_module, "BACKGROUND_BYTES", 0)
     ds = make_dataset("circle", samples=100)
     g = Graph.chain([2, 4, 1])
     key = ("structure", 7, "sgd")
-    needs, net = data_to_build(key, g, ds, None, (0.5, 0))
+    needs, net = data_to_build(key, compiled(g), ds, None, (0.5, 0))
     assert needs[0] == 7 and net.n_outputs == 1
     p = prepare(key, g, ds, None, (0.5, 0), "sgd")
-    assert p.reason is None and data_to_build(key, g, ds, None, (0.5, 0), previous=p) is None
+    assert p.reason is None and data_to_build(key, compiled(g), ds, None, (0.5, 0), previous=p) is None
     misfit = Graph.chain([2, 4, 3], output_activation="softmax", loss="cross_entropy")
-    assert data_to_build(key, misfit, ds, None, (0.5, 0)) is None
+    assert data_to_build(key, compiled(misfit), ds, None, (0.5, 0)) is None
     assert "3 units" in prepare(key, misfit, ds, None, (0.5, 0), "sgd").reason
     monkeypatch.setattr(prepared_module, "BACKGROUND_BYTES", 32 << 20)
-    assert data_to_build(key, g, ds, None, (0.5, 0)) is None  # small: prepared in the query
+    assert data_to_build(key, compiled(g), ds, None, (0.5, 0)) is None  # small: prepared in the query
 
 
 def test_an_imported_table_is_let_go_once_another_replaces_it(qtbot, window, tmp_path, monkeypatch):

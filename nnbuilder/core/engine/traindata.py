@@ -14,7 +14,7 @@ import numpy as np
 
 from ..data.datasets import Dataset, split_indices
 from ..errors import DataError
-from ..functions.features import apply_features, columns_needed, feature_stats, raw_columns, standardize
+from ..functions.features import apply_features, check_columns, columns_needed, feature_stats, raw_columns, standardize
 from ..functions.losses import LOSSES
 from .network import Network
 
@@ -66,7 +66,9 @@ class TrainData:
         """:meth:`from_dataset` a block at a time: a generator that yields the
         fraction done after each block and returns the TrainData (a caller on
         another thread shows progress, or stops by not going on)."""
-        Y, labels = encode_targets(ds, network)  # first: a misfit is said before the work
+        # First: a misfit is said before the work (the columns first, as the rows are read).
+        check_columns(network.features, ds.X.shape[1])
+        Y, labels = encode_targets(ds, network)
         tr, te = split_indices(len(ds), split, np.random.default_rng(seed))
         # One matrix in split order (the training rows, then the test rows):
         # X_train and X_test are views of it, so the data is held once,

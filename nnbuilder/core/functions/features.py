@@ -13,7 +13,7 @@ import numpy as np
 
 from ..errors import DataError
 
-__all__ = ["FEATURES", "FEATURE_NAMES", "is_feature_name", "raw_column", "raw_columns", "apply_features",
+__all__ = ["FEATURES", "FEATURE_NAMES", "is_feature_name", "raw_column", "raw_columns", "apply_features", "check_columns",
            "feature_stats", "standardize", "offered_features", "feature_label", "feature_labels", "abbreviated"]
 
 FEATURES = {
@@ -96,6 +96,14 @@ def columns_needed(names) -> int:
     return need
 
 
+def check_columns(names, n_columns: int) -> None:
+    """A DataError when features ``names`` read more columns than the data's ``n_columns``."""
+    need = columns_needed(names)
+    if n_columns < need:
+        raise DataError(f"the Input node uses features {abbreviated(names)}, which need "
+                        f"{need} data columns; the data has {n_columns}")
+
+
 def apply_features(X: np.ndarray, names) -> np.ndarray:
     """Feature matrix ``(n_samples, len(names))`` from raw data ``X`` ``(n_samples, n_columns)``."""
     X = np.asarray(X)
@@ -103,10 +111,7 @@ def apply_features(X: np.ndarray, names) -> np.ndarray:
         X = X.astype(np.float64)
     if X.ndim != 2:
         raise DataError(f"data must be a table of rows and columns, got shape {X.shape}")
-    need = columns_needed(names)
-    if X.shape[1] < need:
-        raise DataError(f"the Input node uses features {abbreviated(names)}, which need "
-                        f"{need} data columns; the data has {X.shape[1]}")
+    check_columns(names, X.shape[1])
     out = np.empty((X.shape[0], len(names)))
     # Raw columns are copied (into float64) as they are: a float32 table is
     # never converted whole on the way.

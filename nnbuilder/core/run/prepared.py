@@ -69,17 +69,25 @@ BACKGROUND_BYTES = 32 << 20
 PREPARING = "the data is being prepared"
 
 
-def data_to_build(key: tuple, graph, dataset, data_error: str | None, split: tuple[float, int],
-                  previous: Prepared | None = None) -> tuple[tuple, Network] | None:
-    """``(needs, network)`` when :func:`prepare` would make new training data
-    of :data:`BACKGROUND_BYTES` or more for these (another table, or other
-    Input features, normalization or Output); None when it would reuse
-    ``previous``'s, make a small one, or cannot make any (it says why)."""
-    if data_error or dataset is None or graph.errors():
+def compiled(graph) -> Network | None:
+    """``graph``'s Network, or None when it has errors or does not compile
+    (:func:`prepare` says why): compiled once, handed to both functions below."""
+    if graph.errors():
         return None
     try:
-        net = Network(graph)
+        return Network(graph)
     except NNBuilderError:
+        return None
+
+
+def data_to_build(key: tuple, net: Network | None, dataset, data_error: str | None, split: tuple[float, int],
+                  previous: Prepared | None = None) -> tuple[tuple, Network] | None:
+    """``(needs, net)`` when :func:`prepare` would make new training data
+    of :data:`BACKGROUND_BYTES` or more for the network ``net`` (:func:`compiled`)
+    and these (another table, or other Input features, normalization or
+    Output); None when it would reuse ``previous``'s, make a small one, or
+    cannot make any (it says why)."""
+    if data_error or dataset is None or net is None:
         return None
     needs = data_needs(net, key[1], split)
     if previous is not None and previous.data is not None and previous.data_key == needs:
@@ -94,22 +102,21 @@ def data_to_build(key: tuple, graph, dataset, data_error: str | None, split: tup
 
 
 def prepare(key: tuple, graph, dataset, data_error: str | None, split: tuple[float, int],
-            optimizer: str, previous: Prepared | None = None) -> Prepared:
+            optimizer: str, previous: Prepared | None = None, net: Network | None = None) -> Prepared:
     """Compile ``graph`` and fit ``dataset`` (split ``(fraction, seed)``, its
     version ``key[1]``) to it; a Prepared that says why not when they do not
     go together. The training data of ``previous`` is taken as it is (the
     same object) when it was made from the same things (:func:`data_needs`):
     a structural edit of the hidden layers never copies the table again, and
     data prepared in the background comes in as a ``previous``
-    (:func:`prepared_data`)."""
+    (:func:`prepared_data`). ``net``: ``graph`` compiled already (:func:`compiled`)."""
     if data_error or dataset is None:
         return Prepared(key, reason=data_error or "there is no data")
     errors = graph.errors()
     if errors:
         return Prepared(key, reason="; ".join(map(str, errors[:3])))
-    net = None
     try:
-        net = Network(graph)
+        net = net if net is not None else Network(graph)
         needs = data_needs(net, key[1], split)
         if previous is not None and previous.data is not None and previous.data_key == needs:
             data = previous.data

@@ -37,7 +37,8 @@ from nnbuilder.core.engine.trainer import History
 from ..data.data_controller import DataController
 from ..diagram.commands import weight_name
 from ..diagram.document import weight_value
-from nnbuilder.core.run.prepared import PREPARING, Prepared, data_to_build, prepare, prepared_data, structure_key
+from nnbuilder.core.run.prepared import (PREPARING, Prepared, compiled, data_to_build, prepare, prepared_data,
+                                         structure_key)
 from ..data.importer import DataPreparer
 from ..data.training_panel import TrainingPanel
 
@@ -170,14 +171,15 @@ class RunController(QObject):
         if self.data.document is not doc:  # set_document: the data room has not loaded it yet
             return Prepared(key, reason="the data is still loading")
         last = self._with_data if self._with_data is not None and self._with_data.key[1] == key[1] else None
-        build = data_to_build(key, doc.graph, self.data.dataset, self.data.error, self.data.split(), last)
+        net = compiled(doc.graph)  # once, for both questions below
+        build = data_to_build(key, net, self.data.dataset, self.data.error, self.data.split(), last)
         if build is not None:
             self._prepare_in_background(key, *build)
             self._prepared = p = Prepared(key, reason=PREPARING)
             return p
         self._cancel_preparing()
         self._prepared = p = prepare(key, doc.graph, self.data.dataset, self.data.error, self.data.split(),
-                                     key[2], previous=last)
+                                     key[2], previous=last, net=net)
         # The newest value with training data: an edit that breaks the
         # network for a moment (a layer added, not yet connected) does not
         # make the next one copy the data again.
