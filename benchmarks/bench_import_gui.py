@@ -43,11 +43,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def peak_mb(pid: int | str = "self") -> float:
-    """The peak resident memory (VmHWM) of process ``pid``, in MB."""
+def peak_mb(pid: int | str = "self", field: str = "VmHWM") -> float:
+    """The peak resident memory (VmHWM) of process ``pid``, in MB (or another
+    field of its /proc status: VmRSS, RssAnon, RssShmem)."""
     with open(f"/proc/{pid}/status") as fh:
         for line in fh:
-            if line.startswith("VmHWM:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     return float("nan")
 
@@ -212,6 +213,7 @@ def main() -> int:
     wait(app, lambda: w.run.snapshot.step > 2000 or time.perf_counter() - t0 > 5, what="2000 steps")
     worker_peak = peak_mb(w.run.worker.pid)
     window_peak = peak_mb()
+    settled = {f: peak_mb("self", f) for f in ("VmRSS", "RssAnon", "RssShmem")}
     from nnbuilder.core.run.protocol import data_bytes
     table_mb = w.data.dataset.X.nbytes / 1e6
     base = w.data.dataset.X.base
@@ -241,6 +243,7 @@ def main() -> int:
           f"read {rss_read:.0f} MB, after the preparation {rss_prepared:.0f} MB), "
           f"worker {worker_peak:.0f} MB; the window holds the table ({table_mb:.0f} MB) and the "
           f"prepared training data ({prepared_mb:.0f} MB)")
+    print("  settled RSS of the window while training: " + ", ".join(f"{k} {v:.0f} MB" for k, v in settled.items()))
     print(f"  load average: {load_start} at the start, {' '.join(f'{v:.2f}' for v in os.getloadavg())} "
           f"at the end ({os.cpu_count()} cores)")
     return 0

@@ -62,17 +62,19 @@ class TrainData:
                 return done.value
 
     @classmethod
-    def steps(cls, ds: Dataset, network: Network, split: float = 0.5, seed: int = 0):
+    def steps(cls, ds: Dataset, network: Network, split: float = 0.5, seed: int = 0, empty=np.empty):
         """:meth:`from_dataset` a block at a time: a generator that yields the
         fraction done after each block and returns the TrainData (a caller on
-        another thread shows progress, or stops by not going on)."""
+        another thread shows progress, or stops by not going on). ``empty``
+        ``(shape, dtype)`` makes the feature matrix (e.g. in memory a worker
+        maps: :func:`~nnbuilder.core.run.protocol.shared_empty`)."""
         Y, labels = encode_targets(ds, network)  # first: a misfit is said before the work
         tr, te = split_indices(len(ds), split, np.random.default_rng(seed))
         # One matrix in split order (the training rows, then the test rows):
         # X_train and X_test are views of it, so the data is held once,
         # built a block at a time (no whole-table temporary).
         order = np.concatenate([tr, te])
-        X = np.empty((len(order), len(network.features)), dtype=network.dtype)
+        X = empty((len(order), len(network.features)), network.dtype)
         cols = raw_columns(network.features)
         if cols is not None and max(cols) < ds.X.shape[1] and ds.X.dtype.kind == "f" \
                 and not ds.X.flags.c_contiguous:
