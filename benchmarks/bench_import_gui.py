@@ -53,6 +53,20 @@ def peak_mb(pid: int | str = "self", field: str = "VmHWM") -> float:
     return float("nan")
 
 
+def pss_mb(pid: int | str = "self") -> float:
+    """The proportional set size of process ``pid`` in MB: its pages, each
+    shared one divided among the processes that map it (their sum is the
+    memory they use together)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
 class Beat:
     """A 60 Hz timer that repaints ``widget`` each turn and records when the turns came."""
 
@@ -214,6 +228,7 @@ def main() -> int:
     worker_peak = peak_mb(w.run.worker.pid)
     window_peak = peak_mb()
     settled = {f: peak_mb("self", f) for f in ("VmRSS", "RssAnon", "RssShmem")}
+    pss = {who: pss_mb(pid) for who, pid in (("window", "self"), ("worker", w.run.worker.pid))}
     from nnbuilder.core.run.protocol import data_bytes
     table_mb = w.data.dataset.X.nbytes / 1e6
     base = w.data.dataset.X.base
@@ -243,7 +258,9 @@ def main() -> int:
           f"read {rss_read:.0f} MB, after the preparation {rss_prepared:.0f} MB), "
           f"worker {worker_peak:.0f} MB; the window holds the table ({table_mb:.0f} MB) and the "
           f"prepared training data ({prepared_mb:.0f} MB)")
-    print("  settled RSS of the window while training: " + ", ".join(f"{k} {v:.0f} MB" for k, v in settled.items()))
+    print("  settled RSS of the window while training: " + ", ".join(f"{k} {v:.0f} MB" for k, v in settled.items())
+          + f"; proportional set size (shared pages split between the processes that map them): window "
+          f"{pss['window']:.0f} MB + worker {pss['worker']:.0f} MB = {sum(pss.values()):.0f} MB")
     print(f"  load average: {load_start} at the start, {' '.join(f'{v:.2f}' for v in os.getloadavg())} "
           f"at the end ({os.cpu_count()} cores)")
     return 0
