@@ -23,6 +23,10 @@ standardized), makes the hidden layer 128 relu units, and prints:
   every row, after the first steps);
 - the peak resident memory (VmHWM) of the window's process and the worker's,
   and the bytes of the table and of the prepared training data the window holds;
+- the window's resident memory while training (its own, RssAnon, and the
+  pages it shares with the worker, RssShmem) and both processes'
+  proportional set size (shared pages split between them: their sum is
+  what the two use together);
 - the load average of the machine at the start and the end (it is shared).
 
 Targets (issue 20): >= 10 frames/s during the import, every edit < 0.5 s,
@@ -235,6 +239,8 @@ def main() -> int:
     if base is not None and hasattr(base, "nbytes"):
         table_mb = base.nbytes / 1e6  # the whole table the features are a view of
     prepared_mb = data_bytes(w.run.prepared().data) / 1e6
+    from nnbuilder.core.run.protocol import MappedData
+    shared = MappedData.sharing(w.run.prepared().data) is not None
     w.run.worker.pause()
     w.run.shutdown()
     doc.undo_stack.setClean()
@@ -257,7 +263,8 @@ def main() -> int:
     print(f"  peak RSS: window {window_peak:.0f} MB (before the import {rss_before:.0f} MB, after the "
           f"read {rss_read:.0f} MB, after the preparation {rss_prepared:.0f} MB), "
           f"worker {worker_peak:.0f} MB; the window holds the table ({table_mb:.0f} MB) and the "
-          f"prepared training data ({prepared_mb:.0f} MB)")
+          f"prepared training data ({prepared_mb:.0f} MB"
+          + (", its features the pages the worker maps)" if shared else ")"))
     print("  settled RSS of the window while training: " + ", ".join(f"{k} {v:.0f} MB" for k, v in settled.items())
           + f"; proportional set size (shared pages split between the processes that map them): window "
           f"{pss['window']:.0f} MB + worker {pss['worker']:.0f} MB = {sum(pss.values()):.0f} MB")

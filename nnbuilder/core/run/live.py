@@ -204,7 +204,8 @@ class LiveTrainer(LiveHost):
 
 class DataStager:
     """Gets big training data ready for a worker before one is asked for:
-    its key (:func:`data_key`) and its file (:class:`MappedData`), made on a
+    its key (:func:`data_key`) and its file (:class:`MappedData`: the one its
+    features already are, :meth:`MappedData.sharing`, else one written), made on a
     thread of its own as soon as the data is known (:meth:`stage`), so that
     Train sends it at once. Holds at most one staged file (a newer data set
     replaces it); a :class:`LiveProcess` given the stager takes the file it
