@@ -23,6 +23,10 @@ standardized), makes the hidden layer 128 relu units, and prints:
   every row, after the first steps);
 - the peak resident memory (VmHWM) of the window's process and the worker's,
   and the bytes of the table and of the prepared training data the window holds;
+- the window's resident memory while training (its own, RssAnon, and the
+  pages it shares with the worker, RssShmem) and both processes'
+  proportional set size (shared pages split between them: their sum is
+  what the two use together);
 - the load average of the machine at the start and the end (it is shared).
 
 Targets (issue 20): >= 10 frames/s during the import, every edit < 0.5 s,
@@ -43,12 +47,27 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def peak_mb(pid: int | str = "self") -> float:
-    """The peak resident memory (VmHWM) of process ``pid``, in MB."""
+def peak_mb(pid: int | str = "self", field: str = "VmHWM") -> float:
+    """The peak resident memory (VmHWM) of process ``pid``, in MB (or another
+    field of its /proc status: VmRSS, RssAnon, RssShmem)."""
     with open(f"/proc/{pid}/status") as fh:
         for line in fh:
-            if line.startswith("VmHWM:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def pss_mb(pid: int | str = "self") -> float:
+    """The proportional set size of process ``pid`` in MB: its pages, each
+    shared one divided among the processes that map it (their sum is the
+    memory they use together)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return float("nan")
 
 
@@ -212,12 +231,16 @@ def main() -> int:
     wait(app, lambda: w.run.snapshot.step > 2000 or time.perf_counter() - t0 > 5, what="2000 steps")
     worker_peak = peak_mb(w.run.worker.pid)
     window_peak = peak_mb()
+    settled = {f: peak_mb("self", f) for f in ("VmRSS", "RssAnon", "RssShmem")}
+    pss = {who: pss_mb(pid) for who, pid in (("window", "self"), ("worker", w.run.worker.pid))}
     from nnbuilder.core.run.protocol import data_bytes
     table_mb = w.data.dataset.X.nbytes / 1e6
     base = w.data.dataset.X.base
     if base is not None and hasattr(base, "nbytes"):
         table_mb = base.nbytes / 1e6  # the whole table the features are a view of
     prepared_mb = data_bytes(w.run.prepared().data) / 1e6
+    from nnbuilder.core.run.protocol import MappedData
+    shared = MappedData.sharing(w.run.prepared().data) is not None
     w.run.worker.pause()
     w.run.shutdown()
     doc.undo_stack.setClean()
@@ -240,7 +263,11 @@ def main() -> int:
     print(f"  peak RSS: window {window_peak:.0f} MB (before the import {rss_before:.0f} MB, after the "
           f"read {rss_read:.0f} MB, after the preparation {rss_prepared:.0f} MB), "
           f"worker {worker_peak:.0f} MB; the window holds the table ({table_mb:.0f} MB) and the "
-          f"prepared training data ({prepared_mb:.0f} MB)")
+          f"prepared training data ({prepared_mb:.0f} MB"
+          + (", its features the pages the worker maps)" if shared else ")"))
+    print("  settled RSS of the window while training: " + ", ".join(f"{k} {v:.0f} MB" for k, v in settled.items())
+          + f"; proportional set size (shared pages split between the processes that map them): window "
+          f"{pss['window']:.0f} MB + worker {pss['worker']:.0f} MB = {sum(pss.values()):.0f} MB")
     print(f"  load average: {load_start} at the start, {' '.join(f'{v:.2f}' for v in os.getloadavg())} "
           f"at the end ({os.cpu_count()} cores)")
     return 0

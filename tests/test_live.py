@@ -562,3 +562,50 @@ def test_data_staged_ahead_is_what_the_worker_gets_and_is_written_once(monkeypat
     finally:
         lp.close()
         stager.close()
+
+
+def test_data_made_in_shared_memory_goes_as_its_own_pages_and_lives_until_the_worker_has_them():
+    """Training data prepared for a run (prepared.data_steps) is sent as the
+    file its features already are, nothing written; the sender may drop it
+    at once (the window does when the data changes): it stays until the
+    worker applied the command after it, and its file goes after that. The
+    worker trains on the same numbers as a run in this process."""
+    import gc
+    import weakref
+
+    from nnbuilder.core.run.prepared import data_steps
+    from nnbuilder.core.run.protocol import MappedData, data_bytes
+
+    ds = wide_data(rows=60_000)
+    g = Graph.chain([4, 6, 1])
+    steps = data_steps(ds, Network(g), (0.5, 0))
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            data = done.value
+            break
+    shared = MappedData.sharing(data)
+    assert shared is not None and os.path.exists(shared.path)
+    np.testing.assert_array_equal(data.X_train, TrainData.from_dataset(ds, Network(g), 0.5).X_train)
+    spec = RunSpec(g.to_dict(), data, TrainConfig(lr=0.03, batch_size=10), seed=3)
+    t = spec.trainer()
+    t.run(3)
+    gone = weakref.ref(data)
+    others = data_bytes(data) - data.X_train.nbytes - data.X_test.nbytes
+    lp = LiveProcess(spec)
+    try:
+        del spec, data, t.data, t
+        gc.collect()
+        lp.step(3)
+        snap, _ = settle(lp)
+        assert snap.error is None and snap.step == 3 and lp.data_shared == 1
+        assert lp.bytes_sent < others + 100_000  # targets and row numbers crossed the pipe, the features did not
+        expected = TrainData.from_dataset(ds, Network(g), 0.5)
+        t = RunSpec(g.to_dict(), expected, TrainConfig(lr=0.03, batch_size=10), seed=3).trainer()
+        t.run(3)
+        assert snap.last["train_loss"] == t.history.last["train_loss"]
+        gc.collect()
+        assert gone() is None and not os.path.exists(shared.path)  # let go once the worker had it
+    finally:
+        lp.close()

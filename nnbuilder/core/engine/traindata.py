@@ -14,6 +14,7 @@ import numpy as np
 
 from ..data.datasets import Dataset, split_indices
 from ..errors import DataError
+from ..steps import finish
 from ..functions.features import apply_features, check_columns, columns_needed, feature_stats, raw_columns, standardize
 from ..functions.losses import LOSSES
 from .network import Network
@@ -54,18 +55,15 @@ class TrainData:
         If the Input node standardizes, the mean and std come from the
         training rows only (the test rows are scaled with the same numbers).
         """
-        steps = cls.steps(ds, network, split, seed)
-        while True:
-            try:
-                next(steps)
-            except StopIteration as done:
-                return done.value
+        return finish(cls.steps(ds, network, split, seed))
 
     @classmethod
-    def steps(cls, ds: Dataset, network: Network, split: float = 0.5, seed: int = 0):
+    def steps(cls, ds: Dataset, network: Network, split: float = 0.5, seed: int = 0, empty=np.empty):
         """:meth:`from_dataset` a block at a time: a generator that yields the
         fraction done after each block and returns the TrainData (a caller on
-        another thread shows progress, or stops by not going on)."""
+        another thread shows progress, or stops by not going on). ``empty``
+        ``(shape, dtype)`` makes the feature matrix (e.g. in memory a worker
+        maps: :func:`~nnbuilder.core.run.protocol.shared_empty`)."""
         # First: a misfit is said before the work (the columns first, as the rows are read).
         check_columns(network.features, ds.X.shape[1])
         Y, labels = encode_targets(ds, network)
@@ -74,7 +72,7 @@ class TrainData:
         # X_train and X_test are views of it, so the data is held once,
         # built a block at a time (no whole-table temporary).
         order = np.concatenate([tr, te])
-        X = np.empty((len(order), len(network.features)), dtype=network.dtype)
+        X = empty((len(order), len(network.features)), network.dtype)
         cols = raw_columns(network.features)
         if cols is not None and max(cols) < ds.X.shape[1] and ds.X.dtype.kind == "f" \
                 and not ds.X.flags.c_contiguous:

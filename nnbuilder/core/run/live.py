@@ -26,7 +26,9 @@ are there; in the worker process, snapshots go out from their own thread
 while the loop keeps training and reading commands, a newer snapshot
 replacing an unsent one. Training data goes to the worker once, as a
 file it maps (memory-backed where the system has /dev/shm; the worker removes
-the name): a later ``replace``/``reset`` with equal data refers to it by key,
+the name), or as the file the window's own data already is
+(:meth:`MappedData.sharing`: both processes map the same pages, the window
+removes it): a later ``replace``/``reset`` with equal data refers to it by key,
 and the same data object is hashed only once.
 """
 from __future__ import annotations
@@ -44,7 +46,7 @@ import weakref
 from multiprocessing.connection import Connection
 from typing import Callable
 
-from .protocol import (DataRef, DataStore, FetchMoment, MappedData, Pause, Play, Quit, Replace, RequestSnapshot,
+from .protocol import (MAP_BYTES, DataRef, DataStore, FetchMoment, MappedData, Pause, Play, Quit, Replace, RequestSnapshot,
                        Reset, Rewind, RunSpec, SetLoss, SetSpeed, SetWeight, ShareData, Start, Step, StepOn,
                        StepEpoch, UpdateConfig, data_bytes, data_key)
 from .snapshot import ALL_PARTS, LiveSnapshot, SnapshotBox, error_snapshot
@@ -57,10 +59,7 @@ def worker_env() -> dict:
     cores = str(machine_cores())
     return {**os.environ, "OPENBLAS_NUM_THREADS": cores, "OMP_NUM_THREADS": cores, "MKL_NUM_THREADS": cores}
 
-# Data of at least this many bytes goes to the worker as a mapped file, not pickled.
-MAP_BYTES = 1 << 20
-
-__all__ = ["LiveHost", "LiveTrainer", "LiveProcess", "DataStager", "SpareWorker", "LiveSnapshot", "RunSpec", "ALL_PARTS",
+__all__ = ["MAP_BYTES", "LiveHost", "LiveTrainer", "LiveProcess", "DataStager", "SpareWorker", "LiveSnapshot", "RunSpec", "ALL_PARTS",
            "serve_fd"]
 
 
@@ -205,7 +204,8 @@ class LiveTrainer(LiveHost):
 
 class DataStager:
     """Gets big training data ready for a worker before one is asked for:
-    its key (:func:`data_key`) and its file (:class:`MappedData`), made on a
+    its key (:func:`data_key`) and its file (:class:`MappedData`: the one its
+    features already are, :meth:`MappedData.sharing`, else one written), made on a
     thread of its own as soon as the data is known (:meth:`stage`), so that
     Train sends it at once. Holds at most one staged file (a newer data set
     replaces it); a :class:`LiveProcess` given the stager takes the file it
@@ -234,8 +234,10 @@ class DataStager:
     def _make(data, result: dict) -> None:
         try:
             result["key"] = data_key(data)
-            mapped = MappedData.write(data)
-            _UNTAKEN.add(mapped.path)
+            mapped = MappedData.sharing(data)
+            if mapped is None:
+                mapped = MappedData.write(data)
+                _UNTAKEN.add(mapped.path)
             result["mapped"] = mapped
         except Exception:  # noqa: BLE001 - the process host makes its own then, and reports
             pass
@@ -269,7 +271,7 @@ class DataStager:
 def _remove_when_made(job) -> None:
     job[1].join()
     mapped = job[2].get("mapped")
-    if mapped is not None:
+    if mapped is not None and not mapped.keep:
         _UNTAKEN.discard(mapped.path)
         try:
             os.unlink(mapped.path)
@@ -358,6 +360,11 @@ class LiveProcess(LiveHost):
         self._worker_data = DataStore()  # which data the worker holds, by key
         self._keys: dict[int, tuple] = {}  # id(data) -> (a weak reference to it, its key)
         self._files: list[str] = []  # data files written for the worker (it removes them)
+        # Data sent as its own pages (MappedData.sharing), kept alive (so is
+        # its file) until the worker applied the command after it: (that
+        # command's number, the data).
+        self._pins: list[tuple[int, object]] = []
+        self._pins_lock = threading.Lock()
         self._stager = stager
         self._sender = threading.Thread(target=self._send_commands, name="nnbuilder-commands",
                                         daemon=True)
@@ -403,7 +410,8 @@ class LiveProcess(LiveHost):
         key = staged[0] if staged is not None else self._key_of(spec.data)
         parts = []
         if staged is not None:
-            self._files.append(staged[1].path)
+            if not staged[1].keep:
+                self._files.append(staged[1].path)
             self._keys[id(spec.data)] = (weakref.ref(spec.data), key)
         if key in self._worker_data:  # the worker's store sees the same sequence
             self._worker_data.get(key)
@@ -413,8 +421,13 @@ class LiveProcess(LiveHost):
             if staged is not None:
                 shared = staged[1]
             elif nbytes >= MAP_BYTES:
-                shared = MappedData.write(spec.data)
-                self._files.append(shared.path)
+                shared = MappedData.sharing(spec.data)
+                if shared is None:
+                    shared = MappedData.write(spec.data)
+                    self._files.append(shared.path)
+            if isinstance(shared, MappedData) and shared.keep:
+                with self._pins_lock:
+                    self._pins.append((self._delivered, spec.data))
             parts.append(ShareData(key, shared))
             self._worker_data.put(key, True, nbytes)
             self.data_shared += 1
@@ -446,6 +459,10 @@ class LiveProcess(LiveHost):
         try:
             while self._conn.poll():
                 self._box.put(self._conn.recv())
+            if self._pins:
+                last = self._box.peek()
+                with self._pins_lock:
+                    self._pins = [p for p in self._pins if last is None or p[0] > last.applied]
         except (EOFError, OSError):
             pass  # the process ended; alive says so
         except Exception:  # a message we cannot read: report once, stop listening
@@ -474,6 +491,7 @@ class LiveProcess(LiveHost):
             self._proc.kill()
             self._proc.wait(1.0)
         self._conn.close()
+        self._pins.clear()
         for path in self._files:  # those the worker did not take (it removes what it maps)
             try:
                 os.unlink(path)

@@ -1,6 +1,9 @@
 """A run's prepared value: a graph's network compiled once, its training data
 and input statistics, for one (structure, data version, optimizer).
 
+The training data's feature rows of big data are made in memory a worker
+maps (:func:`data_steps`): the window and its worker hold one copy.
+
 The window's run controller builds it (:func:`prepare`) and hands it out; the
 Learn controller, the loss surface, the lessons, the output view and the saved
 file's weights all read this one value and never build their own.
@@ -10,10 +13,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..errors import NNBuilderError
+from ..steps import finish
 from ..engine.network import Network
 from ..engine.optimizers import OPTIMIZERS
 from ..engine.traindata import TrainData, encode_targets
+from .protocol import MAP_BYTES, shared_empty
 
 
 def structure_key(graph) -> str:
@@ -69,6 +76,19 @@ BACKGROUND_BYTES = 32 << 20
 PREPARING = "the data is being prepared"
 
 
+def data_steps(dataset, net: Network, split: tuple[float, int]):
+    """:meth:`TrainData.steps` for a run: features of :data:`MAP_BYTES` or
+    more made in a shared file (:func:`shared_empty`) that a worker maps as
+    they are (:meth:`MappedData.sharing
+    <nnbuilder.core.run.protocol.MappedData.sharing>`), never a second copy;
+    read only once made (the worker's pages are the same)."""
+    big = len(dataset) * len(net.features) * net.dtype.itemsize >= MAP_BYTES
+    data = yield from TrainData.steps(dataset, net, *split, empty=shared_empty if big else np.empty)
+    for X in (data.X_train, data.X_test):
+        X.flags.writeable = False
+    return data
+
+
 def compiled(graph) -> Network | None:
     """``graph``'s Network, or None when it has errors or does not compile
     (:func:`prepare` says why): compiled once, handed to both functions below."""
@@ -121,7 +141,7 @@ def prepare(key: tuple, graph, dataset, data_error: str | None, split: tuple[flo
         if previous is not None and previous.data is not None and previous.data_key == needs:
             data = previous.data
         else:
-            data = TrainData.from_dataset(dataset, net, *split)
+            data = finish(data_steps(dataset, net, split))
         if data.input_stats is not None:
             net.set_input_stats(*data.input_stats)
     except NNBuilderError as e:  # the data does not fit the network (it still draws weights)

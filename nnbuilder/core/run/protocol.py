@@ -16,6 +16,7 @@ import mmap
 import os
 import pickle
 import tempfile
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, fields, is_dataclass
 
@@ -30,7 +31,7 @@ from ..engine.trainer import Trainer
 __all__ = ["RunSpec", "Command", "Play", "Pause", "Step", "StepEpoch", "SetSpeed",
            "UpdateConfig", "SetLoss", "SetWeight", "StepOn", "Replace", "Reset",
            "RequestSnapshot", "FetchMoment", "Rewind", "Quit", "Start", "ShareData", "DataRef", "DataStore", "data_key",
-           "MappedData", "data_bytes"]
+           "MappedData", "data_bytes", "shared_empty", "MAP_BYTES"]
 
 
 @dataclass(frozen=True)
@@ -187,6 +188,8 @@ class ShareData:
 
 
 _ALIGN = 64
+#: Data of at least this many bytes goes to the worker as a mapped file, not pickled.
+MAP_BYTES = 1 << 20
 
 
 def data_bytes(data: TrainData) -> int:
@@ -200,16 +203,77 @@ def _shared_folder() -> str:
     return shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else tempfile.gettempdir()
 
 
+#: id of each array :func:`shared_empty` made -> (a weak reference to it, its file)
+_SHARED: dict[int, tuple] = {}
+
+
+def shared_empty(shape, dtype) -> np.ndarray:
+    """A new array (not filled) whose memory is the pages of a new file in
+    the memory-backed folder, mapped: a worker given its
+    :meth:`MappedData.sharing` maps these very pages, so the data is held
+    once for both processes. The file goes with the array (and its views),
+    or at exit. Where the folder cannot hold it, an ordinary array."""
+    dt = np.dtype(dtype)
+    nbytes = int(np.prod(shape, dtype=np.int64)) * dt.itemsize
+    if nbytes == 0:
+        return np.empty(shape, dt)
+    fd, path = tempfile.mkstemp(prefix="nnbuilder-data-", suffix=".bin", dir=_shared_folder())
+    try:
+        try:  # the pages reserved now: a full folder is an error here, never a fault on writing
+            os.posix_fallocate(fd, 0, nbytes)
+        except AttributeError:  # no posix_fallocate on this system
+            os.ftruncate(fd, nbytes)
+        buf = mmap.mmap(fd, nbytes)
+    except OSError:
+        os.close(fd)
+        os.unlink(path)
+        return np.empty(shape, dt)
+    os.close(fd)
+    base = np.frombuffer(buf, dtype=dt)
+    _SHARED[id(base)] = (weakref.ref(base), path)
+    weakref.finalize(base, _unshare, id(base), path)
+    return base.reshape(shape)
+
+
+def _unshare(ident: int, path: str) -> None:
+    _SHARED.pop(ident, None)
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
 @dataclass(frozen=True)
 class MappedData:
     """A :class:`TrainData` whose arrays were written to the file ``path``
     (``arrays``: field name to (offset, dtype, shape)); ``rest`` holds the
     other fields. The receiver maps the file read-only and removes it
-    (:meth:`load`): the arrays are then the file's pages, not a copy."""
+    (:meth:`load`): the arrays are then the file's pages, not a copy. A file
+    the sender ``keep``s (:meth:`sharing`: its own data's pages) is the
+    sender's to remove."""
 
     path: str
     arrays: dict
     rest: dict
+    keep: bool = False
+
+    @classmethod
+    def sharing(cls, data: TrainData) -> "MappedData | None":
+        """The file ``data``'s feature rows already are (X_train and X_test
+        rows of one :func:`shared_empty` array, as :meth:`TrainData.steps`
+        makes them with it), described with the sender keeping it; None
+        when they are not."""
+        X = (data.X_train, data.X_test)
+        base = X[0].base
+        known = _SHARED.get(id(base)) if base is not None else None
+        if known is None or known[0]() is not base or \
+                not all(a.base is base and a.flags.c_contiguous for a in X):
+            return None
+        start = base.__array_interface__["data"][0]
+        arrays = {name: (a.__array_interface__["data"][0] - start, a.dtype.str, a.shape)
+                  for name, a in zip(("X_train", "X_test"), X)}
+        rest = {f.name: getattr(data, f.name) for f in fields(data) if f.name not in arrays}
+        return cls(known[1], arrays, rest, keep=True)
 
     @classmethod
     def write(cls, data: TrainData, folder: str | None = None) -> "MappedData":
@@ -238,16 +302,18 @@ class MappedData:
 
     def load(self) -> TrainData:
         """The data, its arrays mapped from the file (read-only); the file's
-        name is removed (the mapping lives on until its arrays are dropped)."""
+        name is removed unless the sender ``keep``s it (the mapping lives on
+        until its arrays are dropped)."""
         try:
             with open(self.path, "rb") as fh:
                 size = os.fstat(fh.fileno()).st_size
                 buf = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
         finally:
-            try:
-                os.unlink(self.path)
-            except OSError:
-                pass
+            if not self.keep:
+                try:
+                    os.unlink(self.path)
+                except OSError:
+                    pass
         values = dict(self.rest)
         for name, (offset, dtype, shape) in self.arrays.items():
             dt = np.dtype(dtype)

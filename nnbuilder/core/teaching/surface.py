@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import NNBuilderError
+from ..steps import finish
 from .weightref import WeightRef
 from ..engine.network import Network
 from ..engine.traindata import TrainData
@@ -327,7 +328,7 @@ class LossSurface:
         within that range. With ``lr``, also where plain SGD over the whole
         batch steps next (``w - lr ·`` the objective's slope; the range grows
         to take it in unless it is more than 50 ranges away)."""
-        return _finish(self.curve_steps(ref, lo, hi, points, include, lr=lr))
+        return finish(self.curve_steps(ref, lo, hi, points, include, lr=lr))
 
     def curve_steps(self, ref: WeightRef, lo: float | None = None, hi: float | None = None,
                     points: int = 201, include=(), chunk: int | None = None, lr: float | None = None):
@@ -362,7 +363,7 @@ class LossSurface:
         ``points`` grid (ranges as for :meth:`curve`, about ``points`` values
         each, evenly spaced) through the current values, so the grid passes
         through the current loss."""
-        return _finish(self.grid_steps(a, b, a_range, b_range, points, include_a, include_b))
+        return finish(self.grid_steps(a, b, a_range, b_range, points, include_a, include_b))
 
     def grid_steps(self, a: WeightRef, b: WeightRef, a_range: tuple | None = None,
                    b_range: tuple | None = None, points: int = 41, include_a=(), include_b=(),
@@ -387,10 +388,3 @@ class LossSurface:
         return Grid((a, b), va, vb, loss, loss + penalty, (wa, wb), float(loss[ib, ia]), gradient)
 
 
-def _finish(steps):
-    """Run a ``*_steps`` generator to its end; its result."""
-    while True:
-        try:
-            next(steps)
-        except StopIteration as done:
-            return done.value

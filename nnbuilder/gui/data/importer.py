@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
 from nnbuilder.core.errors import NNBuilderError
 from nnbuilder.core.data.csvfile import read_table_steps
 from nnbuilder.core.data.table import TASKS, Table
-from nnbuilder.core.engine.traindata import TrainData
+from nnbuilder.core.run.prepared import data_steps
 
 __all__ = ["BackgroundSteps", "TableLoader", "DataPreparer", "ImportDialog", "DATA_SUFFIXES", "DATA_FILTER"]
 
@@ -137,14 +137,14 @@ class TableLoader(BackgroundSteps):
 
 
 class DataPreparer(BackgroundSteps):
-    """Prepares training data (:meth:`TrainData.steps
-    <nnbuilder.core.engine.traindata.TrainData.steps>`: the Input's features,
-    standardized, in split order) in the background; ``loaded`` brings the
+    """Prepares training data (:func:`~nnbuilder.core.run.prepared.data_steps`:
+    the Input's features, standardized, in split order, in memory the worker
+    maps) in the background; ``loaded`` brings the
     TrainData, ``needs`` says what it was made from (see
     :func:`~nnbuilder.core.run.prepared.data_needs`)."""
 
     def __init__(self, dataset, network, split: tuple[float, int], needs: tuple, parent=None):
-        super().__init__(lambda: TrainData.steps(dataset, network, *split), "preparing the data", parent)
+        super().__init__(lambda: data_steps(dataset, network, split), "preparing the data", parent)
         self.needs = needs
 
 
