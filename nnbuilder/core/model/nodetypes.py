@@ -35,16 +35,25 @@ __all__ = ["NodeType", "Param", "BadValue", "FeatureList", "UNITS", "NODE_SPECS"
            "OUTPUT_PAIRINGS", "LOSS_UNITS", "ACTIVATION_UNITS", "pairing_problem", "param_refusal"]
 
 MAX_UNITS = 1024
-#: Input normalization: "standardize" feeds (x - mean) / std, with the mean and
-#: std of each feature over the training rows.
+#: Normalization: on the Input node "standardize" feeds (x - mean) / std, with
+#: the mean and std of each feature over the training rows; on the Output node
+#: (regression data) it trains on targets (y - mean) / std and answers
+#: y_hat * std + mean, in the data's units.
 NORMALIZE = ("none", "standardize")
-#: What each normalization does, as a node's formula line says it.
-NORMALIZE_FORMULAS = {"none": "fed as they are (not standardized)",
-                      "standardize": "standardized: (x - mean) / std of the training rows"}
+#: What each normalization does, as a node's formula line says it, by the type that has it.
+NORMALIZE_FORMULAS = {
+    "input": {"none": "fed as they are (not standardized)",
+              "standardize": "standardized: (x - mean) / std of the training rows"},
+    "output": {"none": "targets as they are",
+               "standardize": "trained on standardized targets (y - mean) / std of the training rows, "
+                              "answers y_hat x std + mean (regression)"}}
 #: What the model schema says of it.
 NORMALIZE_DESCRIPTION = ("Input nodes: standardize feeds (x - mean) / std to the network, with mean "
                          "and std of each feature over the training rows, stored under the Input "
-                         "node's id in weights.")
+                         "node's id in weights. Output nodes (regression data): standardize trains "
+                         "on targets (y - mean) / std and predicts y_hat * std + mean, with mean and "
+                         "std of each target over the training rows, stored beside the Output node's "
+                         "W and b in weights; classification data ignores it.")
 #: The type names that are also the network's two ends.
 INPUT, OUTPUT = "input", "output"
 #: How many inputs a node takes.
@@ -136,7 +145,7 @@ class NodeType:
         """The formula of a node of this type with ``params``: what it does
         with them (an Input says whether it standardizes)."""
         if "normalize" in params:
-            return f"{self.formula}, {NORMALIZE_FORMULAS[params['normalize']]}"
+            return f"{self.formula}, {NORMALIZE_FORMULAS[self.name][params['normalize']]}"
         return self.formula
 
     def defaults(self) -> dict[str, Any]:
@@ -265,6 +274,11 @@ def _input_summary(p: dict, width: int | None) -> str:
     return f"standardized · {feats}" if p.get("normalize") == "standardize" else feats
 
 
+def _output_summary(p: dict, width: int | None) -> str:
+    text = f"{p['activation']} · {p['loss']}"
+    return f"{text} · standardized y" if p.get("normalize") == "standardize" else text
+
+
 _ENTRIES = (
     NodeType(
         "input", "Input", "Input",
@@ -300,8 +314,9 @@ _ENTRIES = (
     NodeType(
         "output", "Output", "Output", "y_hat = f(a), a = W x + b, then the loss L(y_hat, y)",
         "The last layer, followed by the loss.",
-        {**_weighted_params(1, "sigmoid"), "loss": Param("bce", Options(LOSSES, "loss"))},
-        SINGLE, ops.output_op, lambda p, w: f"{p['activation']} · {p['loss']}",
+        {**_weighted_params(1, "sigmoid"), "loss": Param("bce", Options(LOSSES, "loss")),
+         "normalize": Param("none", Options(NORMALIZE), NORMALIZE_DESCRIPTION)},
+        SINGLE, ops.output_op, _output_summary,
         own_width=lambda p: p["units"], weighted=True, feeds=False, problems=_loss_problems),
 )
 
