@@ -79,3 +79,11 @@ def test_diabetes_imported_with_standardize_trains_at_lr_003(qtbot, window, tmp_
     grid = w.live.grids()[0]
     np.testing.assert_allclose(outputs[:, 0], chain_forward(model, grid.raw)[:, 0], rtol=1e-5, atol=1e-3)
     assert 0 < np.median(outputs) < 400  # not the standardized units (around 0)
+
+    # Learn explains a row: its prediction and target in the data's units
+    w.learn.select_row(0)
+    ex = w.learn.explanation
+    assert ex["prediction"] == pytest.approx([pred[0]], rel=1e-9)
+    assert ex["data_target"] == pytest.approx([y[0]]) and ex["loss"] == pytest.approx(0.5 * (pred[0] - y[0]) ** 2)
+    assert ex["target"] == pytest.approx([(y[0] - stats["mean"][0]) / stats["std"][0]])
+    assert "prediction = " in w.learn.html(ex)
