@@ -295,3 +295,26 @@ def test_target_statistics_are_checked_when_read():
     bad["weights"]["output"].update(mean=[1.0], std=[0.0])
     with pytest.raises(ModelFileError, match="std"):
         model_from_dict(bad)
+
+
+def test_train_normalize_sets_the_output_for_regression_data(diabetes, tmp_path, capsys):
+    """`--normalize` without `--fit`: the Input node, and the Output node too
+    when the data is a regression; `none` takes both back."""
+    path, _, _ = diabetes
+    m, t = tmp_path / "m.json", tmp_path / "t.json"
+    save_model(m, ModelDocument(design(standardize_target=False)))
+    for value in ("standardize", "none"):
+        assert main(["train", str(m), "--data", str(path), "--normalize", value, "--epochs", "2",
+                     "--lr", "0.001", "-o", str(t)]) == 0
+        assert f"Output: normalize = {value}" in capsys.readouterr().err
+        doc = load_model(t)
+        assert {n.type: n.params["normalize"] for n in doc.graph.nodes_of_type("input") +
+                doc.graph.nodes_of_type("output")} == {"input": value, "output": value}
+        assert ("mean" in doc.weights["output"]) == (value == "standardize")
+    # classification data: the Output is left alone
+    iris = tmp_path / "iris.json"
+    g = Graph.chain([4, 4, 3], output_activation="softmax", loss="cross_entropy")
+    save_model(iris, ModelDocument(g))
+    assert main(["train", str(iris), "--dataset", "iris", "--normalize", "standardize", "--epochs", "1",
+                 "-o", str(t)]) == 0
+    assert load_model(t).graph.nodes["output"].params["normalize"] == "none"
