@@ -22,6 +22,7 @@ from nnbuilder.core.files.import_onnx import load_onnx
 from nnbuilder.core.files.modelfile import ModelDocument, ModelFileError, load_model, model_from_dict, save_model
 from nnbuilder.core.model.graph import Graph
 
+from test_docs import snippet_predict  # noqa: F401 - a fixture: docs/model-format.md's NumPy predict
 from test_export_torch import load_script
 
 COLUMNS = ["age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6"]
@@ -122,7 +123,7 @@ def test_fit_and_normalize_set_the_output_for_regression_only(diabetes):
     assert ch["output"]["normalize"] == "none"  # classes are never standardized
 
 
-def test_a_saved_model_predicts_numpy_times_std_plus_mean(diabetes, tmp_path, capsys):
+def test_a_saved_model_predicts_numpy_times_std_plus_mean(diabetes, tmp_path, capsys, snippet_predict):
     """Trained by the CLI (--fit --normalize standardize), saved, read back:
     `predict` prints a plain NumPy forward pass times std plus mean."""
     path, X, y = diabetes
@@ -148,6 +149,8 @@ def test_a_saved_model_predicts_numpy_times_std_plus_mean(diabetes, tmp_path, ca
     got = np.array([float(line.rsplit(",", 1)[1]) for line in lines[1:]])
     np.testing.assert_allclose(got, expected[:20], rtol=1e-12)
     assert 25 < got.min() and got.max() < 346  # the data's units, not standardized ones
+    # and so does the NumPy snippet of docs/model-format.md
+    np.testing.assert_allclose(snippet_predict(raw, X)[:, 0], expected, rtol=1e-12)
     # info says so
     assert main(["info", str(t)]) == 0
     assert "Output: targets standardized with mean = [" in capsys.readouterr().out
