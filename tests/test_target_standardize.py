@@ -321,3 +321,13 @@ def test_train_normalize_sets_the_output_for_regression_data(diabetes, tmp_path,
     assert main(["train", str(iris), "--dataset", "iris", "--normalize", "standardize", "--epochs", "1",
                  "-o", str(t)]) == 0
     assert load_model(t).graph.nodes["output"].params["normalize"] == "none"
+
+
+def test_a_standardizing_output_without_statistics_yet_saves_mean_0_std_1(tmp_path):
+    """Weights of a run before the Output was switched to standardize: saved
+    with the identity its network has until trained, and read back."""
+    doc = model_from_dict(json.loads(json.dumps(OLD_FILE)))
+    doc.graph.set_params("output", normalize="standardize")
+    save_model(tmp_path / "m.json", doc)
+    back = load_model(tmp_path / "m.json")
+    assert back.weights["output"]["mean"].tolist() == [0.0] and back.weights["output"]["std"].tolist() == [1.0]

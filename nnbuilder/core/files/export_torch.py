@@ -863,7 +863,7 @@ def train(argv):
             had = "replacing the model file's" if TRAINED else "the untrained model file had none"
             print(f"inputs standardized with the mean and std of the {len(train_rows)} training rows, "
                   f"computed here as nnbuilder does ({had})", flush=True)
-    if @STANDARDIZE_TARGET@:  # nnbuilder trains on (y - mean) / std of the training rows
+    if @STANDARDIZE_TARGET@ and TASK == "regression":  # nnbuilder trains on (y - mean) / std of the training rows
         with torch.no_grad():
             mean, std = target_stats(data, train_rows)
             model.target_mean.copy_(mean)
@@ -895,7 +895,7 @@ def train(argv):
             r = order[lo:lo + batch]
             xb = torch.from_numpy(data.X[r]).to(device)
             yb = data.targets(r, dtype).to(device)
-            if @STANDARDIZE_TARGET@:  # the network learns standardized targets
+            if @STANDARDIZE_TARGET@ and TASK == "regression":  # the network learns standardized targets
                 yb = (yb - model.target_mean) / model.target_std
             z, a = net(xb, logits=True, standardized=True)
             objective = data_loss(z, a, yb) + penalty(model)

@@ -93,7 +93,9 @@ def model_to_dict(doc: ModelDocument, folder: str | os.PathLike | None = None) -
     For a file in ``folder``, a CSV file there or below is named relative to it.
     A layer's ``alpha`` is written when the graph makes it a prelu layer (its
     initial slopes where the weights have none: the activation was just
-    switched to prelu), and only then."""
+    switched to prelu), and only then; so are an Output node's ``mean`` and
+    ``std`` when it standardizes its targets (0 and 1 where the weights have
+    none, as its network has until trained)."""
     weights = None
     if doc.weights is not None:
         weights = {}
@@ -106,8 +108,11 @@ def model_to_dict(doc: ModelDocument, folder: str | os.PathLike | None = None) -
                 names += ("alpha",)
                 if entry.get("alpha") is None or np.shape(entry["alpha"]) != (node.params["units"],):
                     entry = {**entry, "alpha": np.full(node.params["units"], node.alpha)}
-            if layer and "mean" in entry and node is not None and node.params.get("normalize") == "standardize":
+            if layer and node is not None and node.params.get("normalize") == "standardize":
                 names += ("mean", "std")  # an Output's target statistics, while it standardizes
+                if entry.get("mean") is None or np.shape(entry["mean"]) != (node.params["units"],):
+                    units = node.params["units"]  # none yet (just switched on): mean 0, std 1, as the network has
+                    entry = {**entry, "mean": np.zeros(units), "std": np.ones(units)}
             weights[nid] = {}
             for name in names:
                 arr = entry.get(name)
