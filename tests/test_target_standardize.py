@@ -244,7 +244,8 @@ def test_the_torch_script_answers_in_the_data_units_and_trains_as_nnbuilder(diab
 
 
 #: A regression model file as nnbuilder wrote it before targets could be
-#: standardized: no normalize on the Output node, no mean/std in its weights.
+#: standardized: no normalize on the Output node, no mean/std in its weights
+#: (checked: the code before, commit ad9f206, writes back exactly this dict).
 OLD_FILE = {
     "format": "nnbuilder-model", "version": 1,
     "graph": {"nodes": [
