@@ -87,3 +87,18 @@ def test_diabetes_imported_with_standardize_trains_at_lr_003(qtbot, window, tmp_
     assert ex["data_target"] == pytest.approx([y[0]]) and ex["loss"] == pytest.approx(0.5 * (pred[0] - y[0]) ** 2)
     assert ex["target"] == pytest.approx([(y[0] - stats["mean"][0]) / stats["std"][0]])
     assert "prediction = " in w.learn.html(ex)
+
+
+def test_the_output_nodes_normalize_is_edited_in_the_inspector_undoably(qtbot, window):
+    w = window
+    out = w.document.graph.nodes_of_type("output")[0]
+    w.scene.clearSelection()
+    w.scene.node_items[out.id].setSelected(True)
+    combo = w.inspector.normalize
+    assert combo.isVisible() and combo.currentText() == "none"
+    assert "targets" in combo.itemData(1, Qt.ItemDataRole.ToolTipRole)  # says what it does here
+    combo.setCurrentText("standardize")
+    assert out.params["normalize"] == "standardize" and w.document.modified
+    assert "standardized targets" in w.inspector.formula.text()
+    w.document.undo_stack.undo()
+    assert out.params["normalize"] == "none" and combo.currentText() == "none"

@@ -150,11 +150,12 @@ class Inspector(QWidget):
         self.rows = {}
         for key, label, widget in [
             ("name", "Name", self.name), ("features", "Features", self.features),
-            ("raw", "Raw columns", self.raw_columns), ("normalize", "Normalize", self.normalize),
+            ("raw", "Raw columns", self.raw_columns),
             ("units", "Units", self.units), ("activation", "Activation", self.activation),
             ("alpha", "Slope α", self.alpha), ("initializer", "Initializer", self.initializer),
             ("init_value", "Value", self.init_value), ("bias", "Bias", self.bias),
             ("rate", "Drop rate", self.rate), ("loss", "Loss", self.loss),
+            ("normalize", "Normalize", self.normalize),  # after the features or the loss
             ("params", "Parameters", self.params),
         ]:
             self.form.addRow(label, widget)
