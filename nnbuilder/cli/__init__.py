@@ -132,11 +132,11 @@ def cmd_info(args) -> int:
         print(f"inputs ({n}): {abbreviated(d['inputs'], head=8, tail=2) if n > 16 else ', '.join(d['inputs'])}")
     print(f"total parameters: {d['arithmetic']}")
     for nid, wb in (doc.weights or {}).items():
-        if "mean" in wb:
-            print(f"{doc.graph.label(nid)}: standardized with mean = "
+        if "mean" in wb:  # an Input's features, or an Output's regression targets
+            print(f"{doc.graph.label(nid)}: {'targets ' * ('W' in wb)}standardized with mean = "
                   f"{np.array2string(wb['mean'], precision=4)}, "
                   f"std = {np.array2string(wb['std'], precision=4)}")
-        elif wb["W"].size <= 16:  # small enough to read, as in the lecture's examples
+        if "W" in wb and wb["W"].size <= 16:  # small enough to read, as in the lecture's examples
             b = "" if wb["b"] is None else f", b = {np.array2string(wb['b'], precision=6)}"
             if wb.get("alpha") is not None:  # a prelu layer's learned slopes
                 b += f", alpha = {np.array2string(wb['alpha'], precision=6)}"
@@ -192,8 +192,9 @@ def cmd_train(args) -> int:
     split = dataset_cfg["split"]
     if args.fit or args.normalize:
         standardize = None if args.normalize is None else args.normalize == "standardize"
+        ends = ("input", "output") if ds.task == "regression" else ("input",)  # a regression target too
         changes = fitting_changes(doc.graph, ds, standardize) if args.fit else \
-            {n.id: {"normalize": args.normalize} for n in doc.graph.nodes_of_type("input")}
+            {n.id: {"normalize": args.normalize} for end in ends for n in doc.graph.nodes_of_type(end)}
         note = fitting_note(doc.graph, ds, changes)
         if note and not args.json:
             print(f"nnbuilder: {note}", file=sys.stderr)
@@ -465,7 +466,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--fit", action="store_true",
                    help="first fit the Input features and the Output units and loss to the data")
     s.add_argument("--normalize", choices=["none", "standardize"],
-                   help="set the Input node's normalization (standardize: (x - mean) / std)")
+                   help="set the Input node's normalization, and the Output node's for regression "
+                        "data (standardize: (x - mean) / std; predictions stay in the data's units)")
     s.add_argument("--reinit", action="store_true",
                    help="start from fresh weights even if the model has trained ones")
     s.add_argument("--embed-data", action="store_true",

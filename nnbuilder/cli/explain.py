@@ -80,12 +80,14 @@ def cmd_explain(args) -> int:
         _same_data_as_training(args, doc)
         ds, spec = read_data(args, seed)
         args.source = args.dataset or args.data
-    if doc.weights is None and net.standardize:  # as Train starts: the training rows' mean and std
-        from nnbuilder.core.engine.traindata import TrainData
+    if doc.weights is None and (net.standardize or net.standardize_target):  # as Train starts:
+        from nnbuilder.core.engine.traindata import TrainData  # the training rows' mean and std
 
-        stats = TrainData.from_dataset(ds, net, spec["split"], spec["seed"]).input_stats
-        if stats is not None:
-            net.set_input_stats(*stats)
+        data = TrainData.from_dataset(ds, net, spec["split"], spec["seed"])
+        if data.input_stats is not None and net.standardize:
+            net.set_input_stats(*data.input_stats)
+        if data.target_stats is not None:
+            net.set_target_stats(*data.target_stats)
     x_raw, target = sample_of(ds, net, _index_of_row(args, ds))
     ex = explain_sample(net, x_raw, target, ref, row=args.row)
     if args.json:
@@ -167,10 +169,16 @@ def _print_text(args, ds, net, ex, initial_seed: int | None) -> None:
 
     out = sys.stdout.write
     columns = ", ".join(f"{c} = {_g(v)}" for c, v in zip(ds.column_names, ex.x))
-    out(f"{args.model}, row {ex.row} of {args.source}: {columns}; target {_vector(ex.target)}\n")
+    out(f"{args.model}, row {ex.row} of {args.source}: {columns}; target "
+        f"{_vector(ex.target if ex.data_target is None else ex.data_target)}\n")
     if initial_seed is not None:
         out(f"untrained: the initial weights drawn from seed {initial_seed}, those Train starts from\n")
     out(f"loss of this sample ({net.loss.name}, n = 1, no regularization): {_g(ex.loss)}\n")
+    if ex.prediction is not None:  # the Output node standardizes its targets
+        out(f"the Output node standardizes its targets (mean {_vector(net.target_mean)}, std "
+            f"{_vector(net.target_std)}): prediction {_vector(ex.prediction)} against target "
+            f"{_vector(ex.data_target)} in the data's units; below, the network's standardized "
+            f"values (target {_vector(ex.target)}), their loss {_g(ex.standardized_loss)} and its gradient\n")
     out(_loss_place(net, ex) + "\n\n")
 
     rows = [("node", "unit", "a", "f(a)", "dL/da", "")]

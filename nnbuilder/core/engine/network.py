@@ -60,6 +60,13 @@ class Network:
         self.input_mean = np.zeros(len(self.features))
         self.input_std = np.ones(len(self.features))
         self.n_outputs = self.widths[self.output_id]
+        # Target normalization (regression): the network computes in
+        # standardized units, (y - mean) / std, and answers in the data's
+        # (evaluate, predict, activations, the loss); the trainer's data holds
+        # standardized targets. Mean 0 and std 1 until set: no change.
+        self.standardize_target = self.nodes[self.output_id].params.get("normalize", "none") == "standardize"
+        self.target_mean = np.zeros(self.n_outputs)
+        self.target_std = np.ones(self.n_outputs)
 
         # Flat parameter layout: all W blocks, then all b blocks.
         weighted = [n for n in self.order if NODE_SPECS[self.nodes[n].type].weighted]
@@ -143,23 +150,66 @@ class Network:
                              "with std above 0")
         self.input_mean, self.input_std = mean.copy(), std.copy()
 
+    def set_target_stats(self, mean, std) -> None:
+        """The mean and std ``(n_outputs,)`` of the targets the Output node
+        standardizes (regression): outputs are ``y_hat * std + mean``."""
+        mean, std = np.asarray(mean, dtype=np.float64), np.asarray(std, dtype=np.float64)
+        n = self.n_outputs
+        if mean.shape != (n,) or std.shape != (n,):
+            raise GraphError(f"the target statistics of node '{self.output_id}' must have {n} entries "
+                             f"(one per unit), have {mean.shape[0] if mean.ndim else 1}")
+        if not (np.isfinite(mean).all() and np.isfinite(std).all() and (std > 0).all()):
+            raise GraphError(f"the target statistics of node '{self.output_id}' must be finite, "
+                             "with std above 0")
+        self.target_mean, self.target_std = mean.copy(), std.copy()
+
+    def to_data_units(self, Y: np.ndarray) -> np.ndarray:
+        """Outputs or targets ``(n, n_outputs)`` in the units the network
+        computes in, in the data's (``Y * std + mean`` when the Output node
+        standardizes; ``Y`` itself otherwise)."""
+        if not self.standardize_target:
+            return Y
+        return (Y * self.target_std + self.target_mean).astype(Y.dtype, copy=False)
+
+    def from_data_units(self, Y: np.ndarray) -> np.ndarray:
+        """Targets ``(n, n_outputs)`` in the data's units, in those the network
+        computes in (``(Y - mean) / std`` when the Output node standardizes)."""
+        if not self.standardize_target:
+            return Y
+        return ((Y - self.target_mean) / self.target_std).astype(Y.dtype, copy=False)
+
+    def data_loss(self, z: np.ndarray | None, a: np.ndarray, y: np.ndarray) -> float:
+        """The loss of outputs ``a`` (``z`` before the output activation, for
+        a fused loss) against targets ``y``, all in the units the network
+        computes in, measured in the data's units: what every loss read-out
+        says, whether or not the Output node standardizes its targets."""
+        if self.standardize_target:
+            a, y = self.to_data_units(a), self.to_data_units(y)
+            z = None if z is None else self.to_data_units(z)
+        return self.loss.value(z, a, y)
+
     def get_weights(self) -> dict[str, dict[str, np.ndarray | None]]:
         """Copies ``{node_id: {"W": (fan_in, units), "b": (units,) or None}}``
         (and ``"alpha": (units,)``, the learned slopes of a prelu layer),
-        plus ``{input_id: {"mean", "std"}}`` when the Input node standardizes."""
+        plus ``{input_id: {"mean", "std"}}`` when the Input node standardizes
+        and ``"mean"``, ``"std"`` ``(units,)`` in the Output node's entry when
+        it standardizes its targets."""
         out = {nid: {"W": W.copy(), "b": None if b is None else b.copy()}
                for nid, (W, b) in self.params.items()}
         for nid, alpha in self.slopes.items():
             out[nid]["alpha"] = alpha.copy()
         if self.standardize:
             out[self.input_id] = {"mean": self.input_mean.copy(), "std": self.input_std.copy()}
+        if self.standardize_target:
+            out[self.output_id].update(mean=self.target_mean.copy(), std=self.target_std.copy())
         return out
 
     def set_weights(self, weights: dict, strict: bool = True) -> list[str]:
         """Load weights by node id; return the ids whose shapes fitted.
 
         With ``strict`` every weighted node must be given with the right
-        shapes; otherwise nodes that are missing or changed shape keep their
+        shapes (and the Output node's target mean and std when it standardizes);
+        otherwise nodes that are missing or changed shape keep their
         current values, and so do input statistics of another width (used to
         keep training after a structural edit or on data of another width).
         A prelu layer's slopes (``"alpha"``) load when given with one per
@@ -174,6 +224,14 @@ class Network:
                 self.set_input_stats(stats["mean"], stats["std"])  # strict: a misfit is an error
             elif strict:
                 raise GraphError(f"node '{self.input_id}' standardizes its inputs but no input "
+                                 "statistics (mean, std) are given")
+        if self.standardize_target:
+            stats = weights.get(self.output_id)
+            given = isinstance(stats, dict) and "mean" in stats
+            if given and (strict or np.shape(stats["mean"]) == (self.n_outputs,)):
+                self.set_target_stats(stats["mean"], stats["std"])  # strict: a misfit is an error
+            elif strict:
+                raise GraphError(f"node '{self.output_id}' standardizes its targets but no target "
                                  "statistics (mean, std) are given")
         for nid, (W, b) in self.params.items():
             given = weights.get(nid)
@@ -253,7 +311,11 @@ class Network:
         return p.loss_value()
 
     def evaluate(self, X: np.ndarray, Y: np.ndarray | None = None) -> tuple[float, np.ndarray]:
-        """(mean loss or nan without ``Y``, outputs ``(n, n_outputs)``) in inference mode."""
+        """(mean loss or nan without ``Y``, outputs ``(n, n_outputs)``) in inference mode.
+
+        ``Y`` is in the units the network computes in (standardized when the
+        Output node standardizes, as :class:`TrainData` holds it); the loss
+        and the outputs are in the data's units (:meth:`data_loss`)."""
         n = len(X)
         outputs = np.empty((n, self.n_outputs), dtype=self.dtype)
         total = 0.0
@@ -266,18 +328,29 @@ class Network:
             if Y is not None:
                 p.y[...] = Y[start:stop]
                 total += p.loss_value() * (stop - start)
-        return (total / n if Y is not None and n else float("nan")), outputs
+        return (total / n if Y is not None and n else float("nan")), self._answer(outputs)
+
+    def _answer(self, outputs: np.ndarray) -> np.ndarray:
+        """``outputs`` (a fresh array) turned into the data's units in place."""
+        if self.standardize_target:
+            outputs *= self.target_std.astype(outputs.dtype)
+            outputs += self.target_mean.astype(outputs.dtype)
+        return outputs
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        """Network outputs ``(n, n_outputs)`` for features ``X`` ``(n, n_features)``."""
+        """Network outputs ``(n, n_outputs)`` for features ``X`` ``(n, n_features)``,
+        in the data's units."""
         return self.evaluate(X)[1]
 
     def activations(self, X: np.ndarray) -> dict[str, np.ndarray]:
-        """Every node's output for ``X`` (copies), e.g. for per-neuron maps."""
+        """Every node's output for ``X`` (copies), e.g. for per-neuron maps;
+        the Output node's in the data's units."""
         p = self.plan(len(X))
         p.x[...] = X
         p.forward(False)
-        return {nid: buf.copy() for nid, buf in p.out.items()}
+        out = {nid: buf.copy() for nid, buf in p.out.items()}
+        self._answer(out[self.output_id])
+        return out
 
 
 class Plan:
@@ -339,6 +412,7 @@ class Plan:
         self.fused = net.loss.fused == self.output_act.name
         self.output_alpha = out.alpha  # a prelu Output's learned slopes
         self.g_out = self.g[net.output_id]
+        self.net = net  # its loss in the data's units (Network.data_loss)
 
     def forward(self, train: bool) -> None:
         for f in self.forward_ops:
@@ -364,6 +438,7 @@ class Plan:
             f()
 
     def loss_value(self) -> float:
+        """The loss of the last forward pass against ``y``, in the data's units."""
         z = self.z_out if self.fused else None
-        return self.loss.value(z, self.a_out, self.y)
+        return self.net.data_loss(z, self.a_out, self.y)
 

@@ -1,6 +1,7 @@
 """Training data prepared for one network: the Input node's features applied,
 standardized with the training rows' statistics when the Input asks for it,
-targets encoded for the Output node, and the rows split by seed.
+targets encoded for the Output node (regression targets standardized the
+same way when the Output asks for it), and the rows split by seed.
 :func:`fitting_changes` says how to adapt a network to data (its Input,
 Output and, by :func:`hidden_width`, the width of its hidden layers);
 :func:`fitting_note` says why, in one line.
@@ -32,7 +33,8 @@ class TrainData:
 
     ``X_*`` ``(n, n_features)``; ``Y_*`` ``(n, n_outputs)`` (0/1 column for
     one-output classification, one-hot for several outputs, values for
-    regression); ``labels_*`` ``(n,)`` class indices (classification only).
+    regression, standardized with ``target_stats`` when the Output node
+    standardizes); ``labels_*`` ``(n,)`` class indices (classification only).
     """
 
     X_train: np.ndarray
@@ -46,6 +48,7 @@ class TrainData:
     input_stats: tuple[np.ndarray, np.ndarray] | None = None  # (mean, std) X was standardized with
     rows_train: np.ndarray | None = None  # (n_train,) the dataset row of each training row
     rows_test: np.ndarray | None = None
+    target_stats: tuple[np.ndarray, np.ndarray] | None = None  # (mean, std) regression Y was standardized with
 
     @classmethod
     def from_dataset(cls, ds: Dataset, network: Network, split: float = 0.5,
@@ -102,9 +105,13 @@ class TrainData:
         n = len(tr)
         Y = Y[order]
         labels = None if labels is None else labels[order]
+        target_stats = None
+        if network.standardize_target and ds.task == "regression" and n:  # targets: (y - mean) / std too
+            target_stats = feature_stats(Y[:n])
+            Y = standardize(Y.astype(np.float64), *target_stats).astype(network.dtype, copy=False)
         return cls(X[:n], Y[:n], X[n:], Y[n:], ds.task,
                    None if labels is None else labels[:n],
-                   None if labels is None else labels[n:], ds.n_classes, stats, tr, te)
+                   None if labels is None else labels[n:], ds.n_classes, stats, tr, te, target_stats)
 
 
 def encode_targets(ds: Dataset, network: Network) -> tuple[np.ndarray, np.ndarray | None]:
@@ -137,7 +144,8 @@ def fitting_changes(graph, ds: Dataset, standardize: bool | None = None) -> dict
     (2-D data keeps its feature choice), and an Output node of one sigmoid
     unit with bce for two classes, one softmax unit per class with
     cross_entropy for more, one linear unit per target with l2 for
-    regression. Hidden Dense layers narrower than :func:`hidden_width` for
+    regression (standardized with the inputs when ``standardize`` says so:
+    True or False sets both, None keeps them). Hidden Dense layers narrower than :func:`hidden_width` for
     the data are widened to it, with relu; wider ones are kept, and so are
     the small layers of 2-D data. Empty when the network fits already.
     """
@@ -167,7 +175,11 @@ def fitting_changes(graph, ds: Dataset, standardize: bool | None = None) -> dict
         else:
             want = {} if p["units"] == 1 and loss_task == "classification" and \
                 p["activation"] != "softmax" else {"units": 1, "activation": "sigmoid", "loss": "bce"}
-        diff = {k: v for k, v in want.items() if p[k] != v}
+        if ds.task == "regression" and standardize is not None:  # the target as the inputs
+            want["normalize"] = "standardize" if standardize else "none"
+        elif ds.task == "classification":  # classes are not standardized
+            want["normalize"] = "none"
+        diff = {k: v for k, v in want.items() if p.get(k, "none") != v}
         if diff:
             changes[node.id] = diff
     n_in, n_out = _fitted_widths(graph, changes)

@@ -10,7 +10,10 @@ copies the trainer never writes to again.
 
 Regularisation (weights only, never biases): L2 adds ``l2/2 * sum W^2`` to
 the objective (gradient ``l2 * W``), L1 adds ``l1 * sum |W|`` (gradient
-``l1 * sign(W)``). Losses in the history are the data loss without them.
+``l1 * sign(W)``). Losses in the history are the data loss without them, in
+the data's units: when the Output node standardizes regression targets the
+network trains on (y - mean) / std, and its loss is measured on
+``y_hat * std + mean`` against ``y`` (l2: the standardized loss times std^2).
 
 Divergence. Training stops with ``stop_reason == "diverged"`` and
 :attr:`Trainer.divergence` set (``step``, ``epoch``, ``lr``, ``reason``,
@@ -318,6 +321,8 @@ class Trainer:
         """The network standardizes with the statistics its data was scaled with."""
         if self.data.input_stats is not None and self.network.standardize:
             self.network.set_input_stats(*self.data.input_stats)
+        if self.data.target_stats is not None and self.network.standardize_target:
+            self.network.set_target_stats(*self.data.target_stats)
 
     @property
     def reference_loss(self) -> float | None:
@@ -393,7 +398,7 @@ class Trainer:
             return float("nan")
         if self.data.task == "classification":
             return accuracy(outputs, labels, self.network.loss.threshold)
-        return r2_score(outputs, Y)
+        return r2_score(outputs, self.network.to_data_units(Y))  # outputs come in the data's units
 
     def evaluate(self) -> dict[str, float]:
         """Data loss and metric on the training and test sets, now."""
@@ -466,8 +471,8 @@ class Trainer:
             p.x[...] = d.X_train[:1]
             p.forward(False)
             shape = d.Y_train.shape
-            blank = net.loss.value(np.broadcast_to(p.z_out, shape) if p.fused else None,
-                                   np.broadcast_to(p.a_out, shape), d.Y_train)
+            blank = net.data_loss(np.broadcast_to(p.z_out, shape) if p.fused else None,
+                                  np.broadcast_to(p.a_out, shape), d.Y_train)
         finally:
             net.theta[...] = theta
         self._start_loss = float(start) if math.isfinite(start) else None

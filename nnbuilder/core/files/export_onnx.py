@@ -2,7 +2,9 @@
 
 The graph takes ``x`` (float32, ``(N, k)``: the k raw data columns the
 Input node reads, in the order of the model's ``columns``) and returns ``y``
-(float32, ``(N, units)``: what ``nnbuilder predict`` prints as outputs); a
+(float32, ``(N, units)``: what ``nnbuilder predict`` prints as outputs, in
+the data's units: an Output node that standardizes its targets is followed
+by a ``Mul`` by their std and an ``Add`` of their mean); a
 classifier also returns ``label`` (``(N,)``: the class name, a string, when
 the model has class names, else the class index, int64), the way
 scikit-learn's converters write it (ArgMax, ArrayFeatureExtractor). The
@@ -215,7 +217,11 @@ def to_onnx(doc, name: str = "nnbuilder"):
     out: dict[str, str] = {}
     for nid in net.order:
         out[nid] = NODE_OPS[net.nodes[nid].type](_Ctx(b, net, nid, [out[s] for s in net.inputs[nid]]))
-    b.nodes.append(helper.make_node("Identity", [out[net.output_id]], ["y"], name="y"))
+    y = out[net.output_id]
+    if net.standardize_target:  # trained on (y - mean) / std: answer in the data's units
+        y = b.op("Mul", [y, b.const(net.target_std, "target_std")], "target_scaled")
+        y = b.op("Add", [y, b.const(net.target_mean, "target_mean")], "target")
+    b.nodes.append(helper.make_node("Identity", [y], ["y"], name="y"))
     outputs = [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", net.n_outputs])]
     labels = list(doc.labels) if doc.labels else None
     classify = model_task(doc, net) == "classification"

@@ -205,6 +205,7 @@ def torch_script(doc, name: str = "model") -> str:
     model = model_to_dict(ModelDocument(doc.graph, net.get_weights(), doc.training, doc.dataset,
                                         doc.seed, doc.metrics, doc.labels, doc.columns))
     task = model_task(doc, net)
+    init = code.init
     if trained:
         weights = "the trained weights of the model file"
     else:
@@ -212,6 +213,9 @@ def torch_script(doc, name: str = "model") -> str:
         weights = (f"UNTRAINED: the initial weights nnbuilder's own initialisation draws from the "
                    f"model's seed {doc.seed} ({', '.join(inits)}; biases 0), the weights "
                    f"`nnbuilder train` and the window's Train start from")
+    if net.standardize_target:
+        init.append(f"self.register_buffer('target_mean', torch.zeros({net.n_outputs}, dtype=dtype))")
+        init.append(f"self.register_buffer('target_std', torch.ones({net.n_outputs}, dtype=dtype))")
     if not net.standardize:
         scaling = ""
     elif trained:
@@ -222,6 +226,11 @@ def torch_script(doc, name: str = "model") -> str:
                    "Net() leaves them as they are (mean 0, std 1) until trained; training "
                    "computes them from the rows it trains on (their mean and population std, "
                    "as nnbuilder does) and stores them with the weights.")
+    if net.standardize_target:
+        scaling += (" Targets: training standardizes them, (y - mean) / std of the training rows, "
+                    "as nnbuilder does; Net() answers y_hat * std + mean, in the data's units"
+                    + ("." if trained else " (mean 0, std 1 until trained)."))
+        scaling = scaling.strip()
     task_text = (f"classification into {max(net.n_outputs, 2)} classes" if task == "classification"
                  else f"regression of {net.n_outputs} value{'s' * (net.n_outputs != 1)}")
     fill = {
@@ -244,6 +253,8 @@ def torch_script(doc, name: str = "model") -> str:
         "WEIGHTED": repr(list(net.layout)),
         "INPUT_ID": repr(net.input_id),
         "STANDARDIZE": repr(net.standardize),
+        "STANDARDIZE_TARGET": repr(net.standardize_target),
+        "OUTPUT_ID": repr(out),
         "K": str(k),
         "FEATURES": _features(net.features, k),
         "UNITS": str(net.n_outputs),
@@ -339,12 +350,17 @@ class Net(torch.nn.Module):
         @INIT@
         self.load_weights(MODEL["weights"])
 
-    def forward(self, x, logits=False):
-        """Outputs (N, units) for raw columns x (N, @K@); with logits=True
+    def forward(self, x, logits=False, standardized=False):
+        """Outputs (N, units) for raw columns x (N, @K@), in the data's units
+        (standardized=True: as the network computes them, before a
+        standardizing Output node's y_hat * std + mean); with logits=True
         also the Output node's pre-activation: (z, outputs)."""
         x = x.to(self.layers[@WEIGHTED@[0]].weight.dtype)
         @FORWARD@
-        return (@Z_OUT@, @H_OUT@) if logits else @H_OUT@
+        out = @H_OUT@
+        if @STANDARDIZE_TARGET@ and not standardized:
+            out = out * self.target_std + self.target_mean
+        return (@Z_OUT@, out) if logits else out
 
     def load_weights(self, weights):
         """From an nnbuilder weights entry: W is (fan_in, units), y = x W + b."""
@@ -359,6 +375,9 @@ class Net(torch.nn.Module):
             if @STANDARDIZE@:
                 self.mean.copy_(torch.tensor(weights[@INPUT_ID@]["mean"], dtype=torch.float64))
                 self.std.copy_(torch.tensor(weights[@INPUT_ID@]["std"], dtype=torch.float64))
+            if @STANDARDIZE_TARGET@:
+                self.target_mean.copy_(torch.tensor(weights[@OUTPUT_ID@]["mean"], dtype=torch.float64))
+                self.target_std.copy_(torch.tensor(weights[@OUTPUT_ID@]["std"], dtype=torch.float64))
 
     def weights(self):
         """The nnbuilder weights entry of the current parameters."""
@@ -372,6 +391,9 @@ class Net(torch.nn.Module):
         if @STANDARDIZE@:
             out[@INPUT_ID@] = {"mean": self.mean.cpu().double().tolist(),
                                "std": self.std.cpu().double().tolist()}
+        if @STANDARDIZE_TARGET@:
+            out[@OUTPUT_ID@]["mean"] = self.target_mean.cpu().double().tolist()
+            out[@OUTPUT_ID@]["std"] = self.target_std.cpu().double().tolist()
         return out
 
 
@@ -775,6 +797,15 @@ def input_stats(data, rows):
     return mean, torch.where(std > 1e-12, std, torch.ones_like(std))
 
 
+def target_stats(data, rows):
+    """(mean, std) of the regression targets over the training rows, float64
+    (a constant target gets std 1), as nnbuilder computes them."""
+    y = torch.from_numpy(data.y[rows]).double()[:, None]
+    mean = y.mean(dim=0)
+    std = torch.sqrt(((y - mean) ** 2).mean(dim=0))
+    return mean, torch.where(std > 1e-12, std, torch.ones_like(std))
+
+
 def train(argv):
     global RANK
     p = argparse.ArgumentParser(prog="train", description="Train this network (torchrun: DDP).")
@@ -832,6 +863,14 @@ def train(argv):
             had = "replacing the model file's" if TRAINED else "the untrained model file had none"
             print(f"inputs standardized with the mean and std of the {len(train_rows)} training rows, "
                   f"computed here as nnbuilder does ({had})", flush=True)
+    if @STANDARDIZE_TARGET@ and TASK == "regression":  # nnbuilder trains on (y - mean) / std of the training rows
+        with torch.no_grad():
+            mean, std = target_stats(data, train_rows)
+            model.target_mean.copy_(mean)
+            model.target_std.copy_(std)
+        if RANK == 0:
+            print(f"targets standardized with mean {float(mean[0]):.6g} and std {float(std[0]):.6g} of "
+                  "the training rows; losses are reported in the data's units", flush=True)
     model.to(device)
     net = model
     if world > 1:
@@ -856,7 +895,9 @@ def train(argv):
             r = order[lo:lo + batch]
             xb = torch.from_numpy(data.X[r]).to(device)
             yb = data.targets(r, dtype).to(device)
-            z, a = net(xb, logits=True)
+            if @STANDARDIZE_TARGET@ and TASK == "regression":  # the network learns standardized targets
+                yb = (yb - model.target_mean) / model.target_std
+            z, a = net(xb, logits=True, standardized=True)
             objective = data_loss(z, a, yb) + penalty(model)
             optimizer.zero_grad()
             objective.backward()

@@ -13,7 +13,9 @@ is, for example, what ``torch.onnx.export`` writes for an ``nn.Sequential``
 of ``Linear`` layers and activations. It also reads what skl2onnx writes for
 scikit-learn's MLPClassifier and MLPRegressor, with a StandardScaler before
 them or without: the ``Cast`` of the input, a ``Scaler`` (or ``Sub`` and
-``Div``) as the Input node's standardization, a binary classifier's
+``Div``) as the Input node's standardization, a ``Mul`` by constants and an
+``Add`` of constants after the last layer as its targets' standardization
+(what the export writes for an Output node that standardizes), a binary classifier's
 ``Concat(1 - p, p)`` as its one sigmoid unit, the regressor's final
 ``Reshape``; which output is the network's and the class names are
 :mod:`.onnx_outputs`' concern. Anything else is refused, naming the op and
@@ -107,6 +109,16 @@ class Compl:
     """``1 - p`` of a layer's output ``src``: a binary classifier's first class."""
 
     src: str
+
+
+@dataclass
+class Scaled:
+    """``h * std + mean`` of layer ``nid``'s output ``h`` (constants): an Output
+    node that standardizes its targets, answering in the data's units."""
+
+    nid: str
+    std: np.ndarray
+    mean: np.ndarray | None = None
 
 
 @dataclass
@@ -229,6 +241,10 @@ def _add(r, node):
     if b in r.consts or a in r.consts:  # a bias after MatMul
         h, bias = (a, r.consts[b]) if b in r.consts else (b, r.consts[a])
         v = r.values.get(h)
+        if isinstance(v, Scaled) and v.mean is None and r.uses[h] == 1 and bias.size in (1, v.std.size):
+            r.values[node.output[0]] = Scaled(v.nid, v.std, np.broadcast_to(
+                bias.reshape(-1), v.std.shape).astype(np.float64))  # ... + mean
+            return
         layer = r.nodes.get(v.nid) if isinstance(v, Out) else None
         if layer is None or not v.raw or layer["b"] is not None or r.uses[h] != 1 or \
                 bias.size not in (1, layer["params"]["units"]):
@@ -413,7 +429,17 @@ def _mul(r, node):
         if r.sigmoid_of.get(s) == h:  # h * sigmoid(h): swish
             _activation(r, node, h, "swish", None, ignore_uses=1)
             return
-    raise _refuse(node, "only x * sigmoid(x) (swish) and products of x1, x2 are supported")
+    for h, s in ((node.input[0], node.input[1]), (node.input[1], node.input[0])):
+        v, layer = r.values.get(h), None
+        if isinstance(v, Out) and s in r.consts:
+            layer = r.nodes.get(v.nid)
+        if layer is not None and layer["type"] == "dense" and r.uses[h] == 1 and \
+                r.consts[s].size in (1, layer["params"]["units"]):  # a layer's output times std
+            std = np.broadcast_to(r.consts[s].reshape(-1), (layer["params"]["units"],))
+            r.values[node.output[0]] = Scaled(v.nid, std.astype(np.float64))
+            return
+    raise _refuse(node, "only x * sigmoid(x) (swish), products of x1, x2 and the last layer's "
+                  "outputs times constants (its targets' std) are supported")
 
 
 def _sigmoid(r, node):
@@ -547,6 +573,13 @@ def _read(model) -> ModelDocument:
 
 def _document(r: _Reader, y: str, meta: dict, labels: list[str] | None) -> ModelDocument:
     v = r.values.get(y)
+    scaled = v if isinstance(v, Scaled) else None
+    if scaled is not None:  # the Output node standardizes its targets
+        v = Out(scaled.nid)
+        n = r.nodes[scaled.nid]
+        n["params"]["normalize"] = "standardize"
+        n["target_mean"] = np.zeros_like(scaled.std) if scaled.mean is None else scaled.mean
+        n["target_std"] = scaled.std
     last = r.nodes.get(v.nid) if isinstance(v, Out) else None
     if last is None or last["type"] != "dense" or v.raw and last["params"]["activation"] != "linear":
         raise OnnxImportError(f"the output {y!r} must come from a layer (Gemm or MatMul), with an "
@@ -568,6 +601,8 @@ def _document(r: _Reader, y: str, meta: dict, labels: list[str] | None) -> Model
             weights[nid] = {"W": n["W"], "b": n["b"]}
             if n.get("alpha") is not None:
                 weights[nid]["alpha"] = n["alpha"]
+            if n.get("target_std") is not None:
+                weights[nid].update(mean=n["target_mean"], std=n["target_std"])
         if n.get("std") is not None:
             weights[nid] = {"mean": n["mean"], "std": n["std"]}
     _layout(graph)

@@ -58,7 +58,7 @@ class ModelDocument:
     """Everything a model file holds."""
 
     graph: Graph
-    weights: dict | None = None  # {node_id: {"W": ndarray, "b": ndarray | None[, "alpha": ndarray]}} (+ input {"mean", "std"})
+    weights: dict | None = None  # {node_id: {"W": ndarray, "b": ndarray | None[, "alpha": ndarray]}} (+ input {"mean", "std"}; a standardizing output's also "mean", "std")
     training: TrainConfig | None = None
     dataset: dict | None = None
     seed: int = 0
@@ -93,18 +93,26 @@ def model_to_dict(doc: ModelDocument, folder: str | os.PathLike | None = None) -
     For a file in ``folder``, a CSV file there or below is named relative to it.
     A layer's ``alpha`` is written when the graph makes it a prelu layer (its
     initial slopes where the weights have none: the activation was just
-    switched to prelu), and only then."""
+    switched to prelu), and only then; so are an Output node's ``mean`` and
+    ``std`` when it standardizes its targets (0 and 1 where the weights have
+    none, as its network has until trained)."""
     weights = None
     if doc.weights is not None:
         weights = {}
         for nid, entry in doc.weights.items():
-            names = ("mean", "std") if "mean" in entry else ("W", "b")
+            layer = "W" in entry
+            names = ("W", "b") if layer else ("mean", "std")
             node = doc.graph.nodes.get(nid)
-            if "mean" not in entry and node is not None and \
+            if layer and node is not None and \
                     ACTIVATIONS[node.params.get("activation", "linear")].learned:
                 names += ("alpha",)
                 if entry.get("alpha") is None or np.shape(entry["alpha"]) != (node.params["units"],):
                     entry = {**entry, "alpha": np.full(node.params["units"], node.alpha)}
+            if layer and node is not None and node.params.get("normalize") == "standardize":
+                names += ("mean", "std")  # an Output's target statistics, while it standardizes
+                if entry.get("mean") is None or np.shape(entry["mean"]) != (node.params["units"],):
+                    units = node.params["units"]  # none yet (just switched on): mean 0, std 1, as the network has
+                    entry = {**entry, "mean": np.zeros(units), "std": np.ones(units)}
             weights[nid] = {}
             for name in names:
                 arr = entry.get(name)
@@ -415,4 +423,23 @@ def _check_weights(graph: Graph, given: dict, fail) -> dict:
                 fail(f"alpha must have {slopes.shape[0]} entries (one slope per unit), has {len(ga)}",
                      f"$.weights.{nid}.alpha")
             weights[nid]["alpha"] = np.array(ga, dtype=np.float64)
+        _check_target_stats(net, nid, entry, weights[nid], fail)
     return weights
+
+
+def _check_target_stats(net: Network, nid: str, entry: dict, out: dict, fail) -> None:
+    """The Output node's ``mean`` and ``std`` (one per unit) into ``out`` when
+    it standardizes its targets; refused on any other layer."""
+    if nid != net.output_id or not net.standardize_target:
+        if "mean" in entry or "std" in entry:
+            fail(f"only an Output node with normalize = standardize has a mean and std beside W and b; "
+                 f"leave them out of node '{nid}'", f"$.weights.{nid}")
+        return
+    if "mean" not in entry or "std" not in entry:
+        fail(f"node '{nid}' standardizes its targets, so its weights need their mean and std",
+             f"$.weights.{nid}")
+    for name in ("mean", "std"):
+        if len(entry[name]) != net.n_outputs:
+            fail(f"{name} must have {net.n_outputs} entries (one per unit), has {len(entry[name])}",
+                 f"$.weights.{nid}.{name}")
+        out[name] = np.array(entry[name], dtype=np.float64)

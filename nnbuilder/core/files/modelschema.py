@@ -79,18 +79,20 @@ def _dataset() -> dict:
 
 
 def _weights() -> dict:
+    std = {"type": "array", "minItems": 1, "items": {"type": "number", "exclusiveMinimum": 0}}
     layer = {"type": "object", "required": ["W", "b"], "additionalProperties": False, "properties": {
         "W": {"type": "array", "minItems": 1, "items": _NUMBERS},
         "b": {"anyOf": [{"type": "null"}, _NUMBERS]},
-        "alpha": _NUMBERS}}
+        "alpha": _NUMBERS, "mean": _NUMBERS, "std": std}}
     stats = {"type": "object", "required": ["mean", "std"], "additionalProperties": False, "properties": {
-        "mean": _NUMBERS,
-        "std": {"type": "array", "minItems": 1, "items": {"type": "number", "exclusiveMinimum": 0}}}}
+        "mean": _NUMBERS, "std": std}}
     return {"type": "object",
             "description": "Per weighted node id: W is fan_in rows of units columns (y = x W + b); b "
                            "has units entries or is null without bias; alpha (prelu layers only) "
-                           "has units entries, the learned slopes. Per Input node id with "
-                           "normalize = standardize: mean and std of each input feature.",
+                           "has units entries, the learned slopes; an Output node with normalize = "
+                           "standardize also has mean and std (units entries each) of the "
+                           "regression targets, its answers being y_hat * std + mean. Per Input "
+                           "node id with normalize = standardize: mean and std of each input feature.",
             "additionalProperties": {"anyOf": [layer, stats]}}
 
 

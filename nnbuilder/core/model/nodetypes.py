@@ -31,20 +31,38 @@ from ..functions.losses import LOSSES
 
 __all__ = ["NodeType", "Param", "BadValue", "FeatureList", "UNITS", "NODE_SPECS", "node_type",
            "check_param", "params_by_name", "named_params", "INPUT", "OUTPUT", "NO_INPUT", "SINGLE", "MERGE",
-           "MAX_UNITS", "NORMALIZE",
+           "MAX_UNITS", "NORMALIZE", "NORMALIZE_FORMULAS", "NORMALIZE_TIPS",
            "OUTPUT_PAIRINGS", "LOSS_UNITS", "ACTIVATION_UNITS", "pairing_problem", "param_refusal"]
 
 MAX_UNITS = 1024
-#: Input normalization: "standardize" feeds (x - mean) / std, with the mean and
-#: std of each feature over the training rows.
+#: Normalization: on the Input node "standardize" feeds (x - mean) / std, with
+#: the mean and std of each feature over the training rows; on the Output node
+#: (regression data) it trains on targets (y - mean) / std and answers
+#: y_hat * std + mean, in the data's units.
 NORMALIZE = ("none", "standardize")
-#: What each normalization does, as a node's formula line says it.
-NORMALIZE_FORMULAS = {"none": "fed as they are (not standardized)",
-                      "standardize": "standardized: (x - mean) / std of the training rows"}
+#: What each normalization does, by the type that has it: as a node's formula
+#: line says it ("" says nothing), and as the inspector's choice explains it.
+NORMALIZE_FORMULAS = {
+    "input": {"none": "fed as they are (not standardized)",
+              "standardize": "standardized: (x - mean) / std of the training rows"},
+    "output": {"none": "",
+               "standardize": "trained on standardized targets (y - mean) / std of the training rows, "
+                              "answers y_hat × std + mean (regression)"}}
+NORMALIZE_TIPS = {
+    "input": {"none": "Feed the features as they are",
+              "standardize": "Feed (x - mean) / std of each feature, with the mean and std of the "
+                             "training rows (saved with the weights)"},
+    "output": {"none": "Train on the targets as they are",
+               "standardize": "Regression: train on (y - mean) / std of the training rows' targets "
+                              "and answer y_hat × std + mean, in the data's units (saved with the "
+                              "weights); classification data ignores it"}}
 #: What the model schema says of it.
 NORMALIZE_DESCRIPTION = ("Input nodes: standardize feeds (x - mean) / std to the network, with mean "
                          "and std of each feature over the training rows, stored under the Input "
-                         "node's id in weights.")
+                         "node's id in weights. Output nodes (regression data): standardize trains "
+                         "on targets (y - mean) / std and predicts y_hat * std + mean, with mean and "
+                         "std of each target over the training rows, stored beside the Output node's "
+                         "W and b in weights; classification data ignores it.")
 #: The type names that are also the network's two ends.
 INPUT, OUTPUT = "input", "output"
 #: How many inputs a node takes.
@@ -135,9 +153,8 @@ class NodeType:
     def formula_of(self, params: dict) -> str:
         """The formula of a node of this type with ``params``: what it does
         with them (an Input says whether it standardizes)."""
-        if "normalize" in params:
-            return f"{self.formula}, {NORMALIZE_FORMULAS[params['normalize']]}"
-        return self.formula
+        said = NORMALIZE_FORMULAS[self.name][params["normalize"]] if "normalize" in params else ""
+        return f"{self.formula}, {said}" if said else self.formula
 
     def defaults(self) -> dict[str, Any]:
         return {k: copy.deepcopy(p.default) for k, p in self.params.items()}
@@ -265,6 +282,11 @@ def _input_summary(p: dict, width: int | None) -> str:
     return f"standardized · {feats}" if p.get("normalize") == "standardize" else feats
 
 
+def _output_summary(p: dict, width: int | None) -> str:
+    text = f"{p['activation']} · {p['loss']}"
+    return f"{text} · standardized y" if p.get("normalize") == "standardize" else text
+
+
 _ENTRIES = (
     NodeType(
         "input", "Input", "Input",
@@ -300,8 +322,9 @@ _ENTRIES = (
     NodeType(
         "output", "Output", "Output", "y_hat = f(a), a = W x + b, then the loss L(y_hat, y)",
         "The last layer, followed by the loss.",
-        {**_weighted_params(1, "sigmoid"), "loss": Param("bce", Options(LOSSES, "loss"))},
-        SINGLE, ops.output_op, lambda p, w: f"{p['activation']} · {p['loss']}",
+        {**_weighted_params(1, "sigmoid"), "loss": Param("bce", Options(LOSSES, "loss")),
+         "normalize": Param("none", Options(NORMALIZE), NORMALIZE_DESCRIPTION)},
+        SINGLE, ops.output_op, _output_summary,
         own_width=lambda p: p["units"], weighted=True, feeds=False, problems=_loss_problems),
 )
 

@@ -62,10 +62,10 @@ class Prepared:
 def data_needs(net: Network, data_version, split: tuple[float, int]) -> tuple:
     """Everything :class:`TrainData` is made from besides the dataset (known
     by its version): the Input node's features and normalization, the
-    Output's width and loss, the dtype, the split. Layers in between do not
+    Output's width, loss and normalization, the dtype, the split. Layers in between do not
     change the data, so an edit of them keeps it."""
     return (data_version, tuple(split), tuple(net.features), net.standardize, net.dtype.str,
-            net.n_outputs, net.loss.name)
+            net.n_outputs, net.loss.name, net.standardize_target)
 
 
 #: New training data of at least this many bytes is prepared in the background
@@ -144,6 +144,8 @@ def prepare(key: tuple, graph, dataset, data_error: str | None, split: tuple[flo
             data = finish(data_steps(dataset, net, split))
         if data.input_stats is not None:
             net.set_input_stats(*data.input_stats)
+        if data.target_stats is not None and net.standardize_target:
+            net.set_target_stats(*data.target_stats)
     except NNBuilderError as e:  # the data does not fit the network (it still draws weights)
         return Prepared(key, net, reason=str(e))
     if len(data.X_train) == 0:  # said here, before a run is asked to start (the trainer would refuse)

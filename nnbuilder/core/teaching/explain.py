@@ -102,12 +102,18 @@ class NodeValues:
 class Explanation:
     row: int | None  # 1-based, as the caller numbered the sample (None: not given)
     x: np.ndarray  # (n_columns,) the raw inputs
-    target: np.ndarray  # (n_outputs,) the encoded target
-    loss: float
+    target: np.ndarray  # (n_outputs,) the encoded target (standardized when the Output node standardizes)
+    loss: float  # in the data's units, as every loss read-out
     nodes: dict[str, NodeValues]  # in topological order
     gradient: dict[str, tuple[np.ndarray, np.ndarray | None]]  # {id: (dW, db or None)}
     weight: WeightExplanation | None
     slope_gradient: dict[str, np.ndarray] = field(default_factory=dict)  # {id: dalpha} of prelu layers
+    #: When the Output node standardizes its targets (regression): the
+    #: prediction and the target in the data's units (y_hat * std + mean), and
+    #: the loss on the standardized values, whose gradient ``gradient`` is.
+    prediction: np.ndarray | None = None
+    data_target: np.ndarray | None = None
+    standardized_loss: float | None = None
 
     def to_dict(self) -> dict:
         """The JSON object of ``nnbuilder explain --json`` (the keys are a contract)."""
@@ -120,6 +126,9 @@ class Explanation:
                           for nid, (dW, db) in self.gradient.items()}}
         for nid, da in self.slope_gradient.items():  # a prelu layer's: one more key
             d["gradient"][nid]["alpha"] = da.tolist()
+        if self.prediction is not None:  # standardized targets: three more keys
+            d.update(prediction=self.prediction.tolist(), data_target=self.data_target.tolist(),
+                     standardized_loss=float(self.standardized_loss))
         if self.weight is not None:
             w = self.weight
             d["weight"] = {"node": w.ref.node, "row": w.ref.kind if w.ref.row is None else w.ref.row + 1,
@@ -149,11 +158,15 @@ def _gradient_of(net: Network, ref: WeightRef) -> float:
 # ------------------------------------------------------------------ samples
 def sample_of(ds, net: Network, index: int) -> tuple[np.ndarray, np.ndarray]:
     """(raw inputs ``(n_columns,)``, encoded target ``(n_outputs,)``) of row
-    ``index`` (0-based) of the Dataset ``ds`` for ``net``'s Output node."""
+    ``index`` (0-based) of the Dataset ``ds`` for ``net``'s Output node (a
+    regression target standardized as for training when the Output node
+    standardizes, with ``net``'s statistics)."""
     from ..engine.traindata import encode_targets
 
     one = ds.subset(np.array([index]))
     Y, _ = encode_targets(one, net)
+    if ds.task == "regression":
+        Y = net.from_data_units(Y.astype(np.float64))
     return one.X[0].copy(), Y[0].copy()
 
 
@@ -197,7 +210,13 @@ def explain_sample(network: Network, x_raw, target, weight: WeightRef | None = N
                 for nid, (dW, db) in net.grads.items()}
     why = None if weight is None else _explain_weight(net, plan, nodes, weight)
     slopes = {nid: da.copy() for nid, da in net.slope_grads.items()}
-    return Explanation(row, x_raw, target, float(loss), nodes, gradient, why, slopes)
+    scaled = {}
+    if net.standardize_target:
+        z = plan.z_out if plan.fused else None
+        scaled = {"prediction": net.to_data_units(plan.a_out)[0].copy(),
+                  "data_target": net.to_data_units(target[None, :])[0],
+                  "standardized_loss": float(net.loss.value(z, plan.a_out, plan.y))}
+    return Explanation(row, x_raw, target, float(loss), nodes, gradient, why, slopes, **scaled)
 
 
 # --------------------------------------------------------------- chain rule

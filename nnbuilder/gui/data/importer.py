@@ -226,8 +226,12 @@ class ImportDialog(QDialog):
                                     "the power of two at or above sqrt(inputs × outputs), 4 to 128, "
                                     "at most rows / 8; the status bar says why")
         self.fit_network.setChecked(True)
-        self.standardize = QCheckBox("Standardize the inputs: (x - mean) / std of the training rows")
+        self.standardize = QCheckBox("Standardize the inputs and a regression target: "
+                                     "(v - mean) / std of the training rows")
         self.standardize.setObjectName("standardizeCheck")
+        self.standardize.setToolTip("The Input node standardizes the features; for regression the "
+                                    "Output node trains on standardized targets too and answers in "
+                                    "the data's units (predictions, losses and R²)")
         self.standardize.setChecked(True)
         self.status = QLabel()
         self.status.setObjectName("importStatus")

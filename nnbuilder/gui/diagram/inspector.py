@@ -18,7 +18,7 @@ from nnbuilder.core.functions.activations import ACTIVATIONS, DEFAULT_ALPHA
 from nnbuilder.core.functions.features import FEATURE_NAMES, feature_label, offered_features
 from nnbuilder.core.model.graph import MAX_NAME
 from nnbuilder.core.functions.losses import LOSSES
-from nnbuilder.core.model.nodetypes import MAX_UNITS, NODE_SPECS, param_refusal, params_by_name
+from nnbuilder.core.model.nodetypes import MAX_UNITS, NODE_SPECS, NORMALIZE_TIPS, param_refusal, params_by_name
 
 from .document import Document
 from .panels import QUIZ_HIDDEN
@@ -114,10 +114,7 @@ class Inspector(QWidget):
         self.raw_columns.valueChanged.connect(self._features_edited)
         pass_undo_to_window(self.raw_columns)
 
-        self.normalize = _combo(_choices("normalize"), {
-            "none": "Feed the features as they are",
-            "standardize": "Feed (x - mean) / std of each feature, with the mean and std of the "
-                           "training rows (saved with the weights)"}, "inspectorNormalizeCombo")
+        self.normalize = _combo(_choices("normalize"), NORMALIZE_TIPS["input"], "inspectorNormalizeCombo")
         self.normalize.currentTextChanged.connect(lambda t: self._edit(mergeable=False, normalize=t))
 
         self.units = self._field(CheckedSpinBox, "units", "Units", "unitsSpin")
@@ -153,11 +150,12 @@ class Inspector(QWidget):
         self.rows = {}
         for key, label, widget in [
             ("name", "Name", self.name), ("features", "Features", self.features),
-            ("raw", "Raw columns", self.raw_columns), ("normalize", "Normalize", self.normalize),
+            ("raw", "Raw columns", self.raw_columns),
             ("units", "Units", self.units), ("activation", "Activation", self.activation),
             ("alpha", "Slope α", self.alpha), ("initializer", "Initializer", self.initializer),
             ("init_value", "Value", self.init_value), ("bias", "Bias", self.bias),
             ("rate", "Drop rate", self.rate), ("loss", "Loss", self.loss),
+            ("normalize", "Normalize", self.normalize),  # after the features or the loss
             ("params", "Parameters", self.params),
         ]:
             self.form.addRow(label, widget)
@@ -266,6 +264,9 @@ class Inspector(QWidget):
                 self.raw_columns.setValue(max((int(f[1:]) for f in extra), default=2) - 2)
             if "normalize" in p:
                 self.normalize.setCurrentText(p["normalize"])
+                for i in range(self.normalize.count()):  # what it does on this node: inputs or targets
+                    self.normalize.setItemData(i, NORMALIZE_TIPS[node.type][self.normalize.itemText(i)],
+                                               Qt.ItemDataRole.ToolTipRole)
             if "units" in p:
                 self.units.setValue(p["units"])
             if act:

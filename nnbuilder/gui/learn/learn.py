@@ -222,8 +222,13 @@ class LearnController(QObject):
         # its own numbers (messages, `explain --row`): said where they differ.
         line = self.data.dataset.row_number(self.row)
         in_file = f", the file's row {line}" if line != ex["row"] else ""
+        target = vector_text(ex["target"])
+        if "prediction" in ex:  # the Output node standardizes its targets: the data's units first
+            target = (f"{vector_text(ex['data_target'])}, prediction = {vector_text(ex['prediction'])} "
+                      f"(standardized as the network computes: target {target}, L = "
+                      f"{value_text(ex['standardized_loss'])}, the loss the gradients below are of)")
         out = [f"<p><b>Row {ex['row']}</b> ({part} sample{in_file}): {self._inputs_text(ex['x'])}, "
-               f"target = {vector_text(ex['target'])}, loss of this sample L = "
+               f"target = {target}, loss of this sample L = "
                f"<b>{value_text(ex['loss'])}</b></p>"]
         w = ex.get("weight")
         if w:

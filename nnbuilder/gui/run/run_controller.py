@@ -429,8 +429,9 @@ class RunController(QObject):
     # ---------------------------------------------------------------- weights
     def current_weights(self) -> dict:
         """The newest weights (a new dict; nothing is changed), with the input
-        statistics of the current data when the Input node standardizes (the
-        document's own while there is no data)."""
+        statistics of the current data when the Input node standardizes, and
+        the target statistics when the Output node does (the document's own
+        while there is no data)."""
         snap, kept = self.state.snapshot, self.document.weights or {}
         if snap is None:
             weights = {k: v for k, v in kept.items() if "W" in v}
@@ -447,6 +448,13 @@ class RunController(QObject):
                     weights[node.id] = {"mean": stats[0], "std": stats[1]}
                 elif "mean" in kept.get(node.id, {}):
                     weights[node.id] = kept[node.id]
+            targets = self.prepared().data
+            targets = None if targets is None else targets.target_stats
+            for node in self.document.graph.nodes_of_type("output"):  # a regression target's (y - mean) / std
+                if node.params.get("normalize") == "standardize" and node.id in weights:
+                    own = targets or tuple(kept.get(node.id, {}).get(k) for k in ("mean", "std"))
+                    if own[0] is not None:
+                        weights[node.id] = {**weights[node.id], "mean": own[0], "std": own[1]}
         return weights
 
     def store_weights(self) -> None:

@@ -163,4 +163,6 @@ class SampleOutputLink(QObject):
             self.view.show_row(row, None, None, ds.task, ds.class_names, hint)
             return
         out = self.learn.run.document.graph.nodes_of_type("output")[0].id
-        self.view.show_row(row, ex["nodes"][out]["a"], ex["target"], ds.task, ds.class_names)
+        # in the data's units where the Output node standardizes its targets
+        self.view.show_row(row, ex.get("prediction", ex["nodes"][out]["a"]), ex.get("data_target", ex["target"]),
+                           ds.task, ds.class_names)
