@@ -387,6 +387,22 @@ def test_the_unsaved_changes_boxs_buttons_answer_their_alt_keys(qtbot, window):
     assert any(t.replace("&", "") == "Don't save" for t in seen[0]), seen[0]
 
 
+def test_space_on_a_combo_box_chosen_with_the_pointer_trains_and_pauses(qtbot, window):
+    """The screen trial: a loss chosen from its list, then Space to pause
+    opened the list again and training went on. Space trains and pauses."""
+    w = window
+    focus_diagram(qtbot, w)
+    combo = w.training_panel.optimizer
+    combo.setFocus(Qt.FocusReason.MouseFocusReason)  # where a choice with the pointer leaves the keyboard
+    qtbot.waitUntil(combo.hasFocus)
+    press(qtbot, Qt.Key.Key_Space)
+    wait_drawn(qtbot, w, lambda s: s.step > 0, running=True, timeout=WAIT)
+    assert not combo.view().isVisible(), "Space opened the list"
+    press(qtbot, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: not w.run.running, timeout=WAIT)
+    assert not combo.view().isVisible()
+
+
 def test_space_presses_a_focused_check_box_and_trains_elsewhere(qtbot, window):
     w = window
     focus_diagram(qtbot, w)

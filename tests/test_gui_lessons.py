@@ -652,3 +652,28 @@ def test_the_zero_one_step_points_to_what_the_functions_view_draws(qtbot, make_w
     assert zx[0] == pytest.approx(t * y_hat, rel=1e-9) and zy[0] == float(t * y_hat <= 0)
     hx, hy = fv.loss_points.getData()  # and on hinge: max(0, 1 - margin)
     assert hx[0] == pytest.approx(t * y_hat, rel=1e-9) and hy[0] == pytest.approx(max(0.0, 1 - t * y_hat))
+
+
+def test_space_after_clicking_next_trains_and_the_lesson_stays(qtbot, make_window):
+    """The teacher's trial: Next clicked, then Space to train: the keyboard had
+    passed to "◂ Lessons" (Next disabled itself) and Space left the lesson.
+    A click leaves the keyboard where it was; Space trains."""
+    from PySide6.QtWidgets import QApplication
+
+    w = make_window()
+    w.show()
+    w.activateWindow()
+    w.show_lessons()
+    panel = w.lesson_panel
+    w.lessons.start("06-parameters")
+    w.view.setFocus()
+    qtbot.waitUntil(lambda: w.view.hasFocus(), timeout=WAIT)
+    inspector_edit(w, "dense1", "units", 4)
+    qtbot.waitUntil(lambda: panel.next_button.isEnabled(), timeout=WAIT)
+    press(qtbot, panel.next_button)
+    assert w.lessons.index == 1 and not panel.next_button.isEnabled()
+    focus = QApplication.focusWidget()
+    assert focus not in (panel.lessons_button, panel.back_button, panel.skip_button, panel.next_button)
+    w.space.activated.emit()  # what the window's Space shortcut does
+    qtbot.waitUntil(lambda: w.run.running, timeout=WAIT)
+    assert w.lessons.lesson is not None and w.lessons.index == 1

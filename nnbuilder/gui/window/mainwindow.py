@@ -27,7 +27,6 @@ from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut, QUndoGroup
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
-    QComboBox,
     QFileDialog,
     QInputDialog,
     QLabel,
@@ -192,6 +191,7 @@ class MainWindow(FollowsTheme, QMainWindow):
                                          lambda *a: self._error(*a), self.show_status, parent=self)
         self._wire()
         install_wheel_guard(self)  # only a focused combo or spin box takes the wheel
+        self._clicks_leave_the_keyboard()
         self.lessons = LessonController(self.run, self.data, self.training_panel, self.learn, self.lesson_panel,
                                         self.files.open_lesson_network, self)
 
@@ -270,15 +270,25 @@ class MainWindow(FollowsTheme, QMainWindow):
         for clicked in (self.scene.weightClicked, self.boundary.sampleClicked):
             clicked.connect(lambda *_: learn_dock.raise_())
 
+    def _clicks_leave_the_keyboard(self) -> None:
+        """A click on a button or check box presses it and leaves the keyboard
+        where it was (Tab still reaches it): Space presses the focused button
+        (see :meth:`_space`), so a button clicked once kept Space for itself. A
+        teacher clicked a lesson's Next, then pressed Space to train: the focus
+        had passed to "Lessons", and Space left the lesson."""
+        for button in self.findChildren(QAbstractButton):
+            if button.focusPolicy() & Qt.FocusPolicy.ClickFocus:
+                button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+
     def _space(self) -> None:
-        """Space trains or pauses; on a focused button or check box it presses
-        it, on a combo box it opens the list (what Space does there: the
-        window's shortcut took the key first)."""
+        """Space trains or pauses; on a button or check box the keyboard is on
+        (Tab: a click leaves the keyboard where it was) it presses it. A combo
+        box chosen with the pointer keeps the keyboard, and Space there opened
+        its list again where a user wanted to pause: it trains or pauses (the
+        list opens with Alt+Down, or a click)."""
         focus = QApplication.focusWidget()
         if isinstance(focus, QAbstractButton) and focus.window() is self:
             focus.click()
-        elif isinstance(focus, QComboBox) and focus.window() is self:
-            focus.showPopup()
         else:
             self.run.toggle_play()
 
