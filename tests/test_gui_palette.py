@@ -121,3 +121,37 @@ def test_every_combo_and_spin_box_takes_the_focus_by_click_not_by_wheel(qtbot, w
     assert [w for w in widgets if w.focusPolicy() != Qt.FocusPolicy.StrongFocus] == []
     dialog.reject()
     later.close()
+
+
+def test_a_layer_dropped_on_another_lands_beside_it_not_on_it(qtbot, window):
+    """The screen trial: three layers dropped in a row landed on top of each
+    other (the view had zoomed after the first). A drop on a node goes as
+    little lower down as it takes to cover nothing; one undo step each."""
+    from PySide6.QtCore import QMimeData, QPoint, QPointF
+    from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+    from PySide6.QtWidgets import QApplication
+
+    from nnbuilder.gui.diagram.palette import LAYER_MIME
+
+    w = window
+    g = w.document.graph
+    target = g.nodes_of_type("output")[0].id
+    x, y = g.nodes[target].position
+    vp = w.view.viewport()
+    before = set(g.nodes)
+    for _ in range(2):  # twice on the same spot
+        at = w.view.mapFromScene(QPointF(x + 75, y + 23))
+        mime = QMimeData()
+        mime.setData(LAYER_MIME, b"dense")
+        for cls in (QDragEnterEvent, QDragMoveEvent):
+            QApplication.sendEvent(vp, cls(QPoint(at), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                                           Qt.KeyboardModifier.NoModifier))
+        QApplication.sendEvent(vp, QDropEvent(QPointF(at), Qt.DropAction.CopyAction, mime,
+                                              Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier))
+    new = sorted(set(g.nodes) - before)
+    assert len(new) == 2
+    for n in new:
+        assert not any(boxes_overlap(g, n, other) for other in g.nodes if other != n), n
+        assert abs(g.nodes[n].position[0] - x) < 1  # under the pointer's column, lower down
+    w.document.undo_stack.undo()
+    assert len(set(g.nodes) - before) == 1

@@ -167,11 +167,17 @@ class Document(QObject):
         """Where a new ``node_type`` node goes right of ``anchor`` without
         covering another node: level with it, or lower down, one column
         (auto-layout's 250 units) to the right."""
+        ax, ay = self.graph.nodes[anchor].position
+        return self.free_position_at(node_type, (ax + node_size(self.graph, anchor)[0] + gap, ay))
+
+    def free_position_at(self, node_type: str, at: tuple[float, float]):
+        """Where a new ``node_type`` node goes at ``at`` (its top left) without
+        covering another node: there, or as little lower down as it takes (a
+        layer dropped on another landed on top of it)."""
         probe = Graph()  # the new node's size, from its defaults
         probe.add_node(node_type, node_id="new")
         w, h = node_size(probe, "new")
-        ax, ay = self.graph.nodes[anchor].position
-        x, y = ax + node_size(self.graph, anchor)[0] + gap, ay
+        x, y = at
         boxes = [(n.position, node_size(self.graph, nid)) for nid, n in self.graph.nodes.items()]
         margin = 20.0
         while True:

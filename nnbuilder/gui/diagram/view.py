@@ -215,7 +215,8 @@ class NetworkView(QGraphicsView):
             pos = self.mapToScene(event.position().toPoint())
             scene = self.scene()
             if scene.document is not None:
-                nid = scene.document.add_node(node_type, (round(pos.x()) - 75, round(pos.y()) - 23))
+                at = scene.document.free_position_at(node_type, (pos.x() - 75, pos.y() - 23))
+                nid = scene.document.add_node(node_type, at)
                 scene.clearSelection()
                 scene.node_items[nid].setSelected(True)
             event.setDropAction(Qt.DropAction.CopyAction)
