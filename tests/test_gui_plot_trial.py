@@ -1,0 +1,51 @@
+"""A user trial's plot faults at 1024x700 (light and dark): a pinned run's
+long difference pushed the loss legend's train and test entries out and ran
+past the plot's left edge."""
+import numpy as np
+import pytest
+from PySide6.QtWidgets import QApplication
+
+from nnbuilder.gui.run.curves import PIN_LEGEND_CHARS, CurvePlot
+
+LONG = "features x1, x2, x1^2, not standardized, softmax, layers 3-4-2, lr 0.3, seed 4"
+
+
+def settle(plot):
+    for _ in range(3):
+        QApplication.sendPostedEvents(None, 0)
+        QApplication.processEvents()
+    plot.grab()
+
+
+@pytest.fixture
+def loss_plot(qtbot):
+    plot = CurvePlot("lossPlot", "Loss", "loss")
+    qtbot.addWidget(plot)
+    plot.resize(330, 200)
+    plot.show()
+    qtbot.waitExposed(plot)
+    x = np.arange(1, 21, dtype=float)
+    plot.set_data(x, 1 / x, 1.2 / x, exact=True)
+    return plot
+
+
+def test_a_pin_with_a_long_difference_has_a_short_legend_entry_and_keeps_train_and_test(loss_plot):
+    plot = loss_plot
+    x = np.arange(1, 31, dtype=float)
+    pin = plot.add_pin(x, 0.8 / x, {}, LONG)
+    settle(plot)
+    legend = plot.plotItem.legend
+    texts = [label.text for _, label in legend.items]
+    assert texts[:2] == ["train", "test"]
+    entry = legend.getLabel(pin.curve)
+    assert len(entry.text) <= PIN_LEGEND_CHARS and entry.text.startswith("pin 1")
+    assert LONG in entry.toolTip()  # the whole difference, on the pointer
+    assert pin.label == LONG
+    view = plot.mapFromScene(legend.sceneBoundingRect()).boundingRect()
+    assert plot.viewport().rect().contains(view), view  # all of it shown, none past an edge
+    for _, label in legend.items:
+        box = plot.mapFromScene(label.sceneBoundingRect()).boundingRect()
+        assert plot.viewport().rect().contains(box), (label.text, box)
+    assert not legend.sceneBoundingRect().intersects(plot.plotItem.vb.sceneBoundingRect())
+    plot.set_pin_labels(["lr 0.3"])  # a short difference reads as it is
+    assert legend.getLabel(pin.curve).text == "lr 0.3" and "lr 0.3" in legend.getLabel(pin.curve).toolTip()
