@@ -49,3 +49,39 @@ def test_a_pin_with_a_long_difference_has_a_short_legend_entry_and_keeps_train_a
     assert not legend.sceneBoundingRect().intersects(plot.plotItem.vb.sceneBoundingRect())
     plot.set_pin_labels(["lr 0.3"])  # a short difference reads as it is
     assert legend.getLabel(pin.curve).text == "lr 0.3" and "lr 0.3" in legend.getLabel(pin.curve).toolTip()
+
+
+def cell_text_rects(plot):
+    """Each cell's text as its glyphs take it (the text's width, a line's height), in view pixels."""
+    from PySide6.QtCore import QRect
+    from PySide6.QtGui import QFontMetrics
+    rects = []
+    for t in plot.texts:
+        fm = QFontMetrics(t.textItem.font())
+        centre = plot.mapFromScene(plot.plotItem.vb.mapViewToScene(t.pos()))
+        w, h = fm.horizontalAdvance(t.toPlainText()), fm.ascent() + fm.descent()
+        rects.append((t.toPlainText(), QRect(centre.x() - w // 2, centre.y() - h // 2, w, h).adjusted(-1, 1, 1, -1)))  # (a glyph may reach a pixel past its advance)
+    return rects
+
+
+@pytest.mark.parametrize("height", [190, 110])
+def test_no_axis_line_or_tick_crosses_a_confusion_cell_text(qtbot, height):
+    """"110" read "-110" (the row names' ticks ran into the first column); in a
+    short plot the axis line struck through the last row's "1.00"."""
+    from nnbuilder.gui.run.confusion import ConfusionPlot
+    plot = ConfusionPlot()
+    qtbot.addWidget(plot)
+    plot.resize(300, height)
+    plot.show()
+    qtbot.waitExposed(plot)
+    counts = np.array([[110, 3, 0], [2, 95, 4], [0, 5, 101]])
+    plot.set_counts(counts, ["setosa", "versicolor", "virginica"], (np.ones(3), np.full(3, 0.97), np.ones(3)))
+    settle(plot)
+    rects = cell_text_rects(plot)
+    for t in plot.texts:  # the cells and the axes alone: what lies under the text
+        t.setVisible(False)
+    image = plot.grab().toImage()
+    for text, rect in rects:
+        colours = {image.pixel(x, y) for x in range(rect.left(), rect.right() + 1)
+                   for y in range(rect.top(), rect.bottom() + 1)}
+        assert len(colours) == 1, (text, rect, len(colours))  # one cell's colour: nothing drawn across it
