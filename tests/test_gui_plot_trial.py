@@ -85,3 +85,44 @@ def test_no_axis_line_or_tick_crosses_a_confusion_cell_text(qtbot, height):
         colours = {image.pixel(x, y) for x in range(rect.left(), rect.right() + 1)
                    for y in range(rect.top(), rect.bottom() + 1)}
         assert len(colours) == 1, (text, rect, len(colours))  # one cell's colour: nothing drawn across it
+
+
+def wcag(a, b) -> float:
+    """WCAG 2 contrast of two QColors, written out here (not the app's)."""
+    def lum(c):
+        lin = [v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4 for v in (c.redF(), c.greenF(), c.blueF())]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    hi, lo = sorted((lum(a), lum(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+@pytest.mark.parametrize("mode", ["light", "dark"])
+@pytest.mark.parametrize("loss", ["bce", "l2"])
+def test_every_functions_curve_contrasts_three_to_one_and_is_wide_enough(qtbot, mode, loss):
+    """Dark theme: the "hinge" companion was a thin grey dashed line that vanished on a projector."""
+    from PySide6.QtGui import QColor, QPalette
+    from nnbuilder.core.teaching.curves import loss_plot
+    from nnbuilder.gui.learn.functions_view import FunctionsView
+    from nnbuilder.gui.widgets.theme import apply_theme
+    apply_theme("dark" if mode == "light" else "light")
+    try:
+        view = FunctionsView()
+        qtbot.addWidget(view)
+        view.show_loss("Loss", loss_plot(loss, "linear"))
+        apply_theme(mode)  # a theme switch with the curves drawn: they follow it
+        QApplication.processEvents()
+        background = QApplication.palette().color(QPalette.ColorRole.Base)
+        curves = [*view.activation_plot.plotItem.listDataItems(), *view.loss_plot.plotItem.listDataItems()]
+        assert len(curves) >= 5
+        for item in curves:
+            pen = item.opts["pen"]
+            c = QColor(pen.color())
+            a = c.alphaF()  # drawn over the background
+            seen = QColor.fromRgbF(a * c.redF() + (1 - a) * background.redF(),
+                                   a * c.greenF() + (1 - a) * background.greenF(),
+                                   a * c.blueF() + (1 - a) * background.blueF())
+            name = item.name()
+            assert wcag(seen, background) >= 3.0, (mode, name, c.name(), background.name(), wcag(seen, background))
+            assert pen.widthF() >= 2, (mode, name, pen.widthF())
+    finally:
+        apply_theme("light")
