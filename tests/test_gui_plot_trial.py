@@ -126,3 +126,30 @@ def test_every_functions_curve_contrasts_three_to_one_and_is_wide_enough(qtbot, 
             assert pen.widthF() >= 2, (mode, name, pen.widthF())
     finally:
         apply_theme("light")
+
+
+def test_the_trials_pin_after_importing_another_csv_keeps_the_loss_legend_whole_beside_the_curves(
+        qtbot, make_window, monkeypatch):
+    """The trial: pin a run, import another CSV; the pin's difference (layers,
+    features, standardization, activation...) pushed train and test out of the
+    1024x700 window's loss legend and was cut at the plot's left edge."""
+    from PySide6.QtCore import Qt
+    from test_gui_import import IRIS, click_import, open_import
+    from test_gui_titles import train_to
+    from test_gui_window_sizes import resize
+    from test_gui_window_sizes import settle as settle_window
+    w = make_window()
+    resize(qtbot, w, 1024, 700)
+    train_to(qtbot, w, 5)
+    qtbot.mouseClick(w.curves.pin, Qt.MouseButton.LeftButton)
+    click_import(qtbot, open_import(qtbot, w, IRIS, monkeypatch))
+    loss = w.curves.loss
+    qtbot.waitUntil(lambda: len(loss.pins[0].label) > PIN_LEGEND_CHARS, timeout=20000)  # a long difference
+    settle_window(qtbot)
+    legend = loss.plotItem.legend
+    assert [label.text for _, label in legend.items] == ["train", "test", "pin 1"]
+    assert loss.pins[0].label in legend.getLabel(loss.pins[0].curve).toolTip()
+    for _, label in legend.items:
+        box = loss.mapFromScene(label.sceneBoundingRect()).boundingRect()
+        assert loss.viewport().rect().contains(box), (label.text, box)
+    assert not legend.sceneBoundingRect().intersects(loss.plotItem.vb.sceneBoundingRect())
