@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QGuiApplication, QPalette
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QSlider, QSpinBox, QToolTip, QVBoxLayout,
                                QWidget)
 
@@ -23,12 +23,35 @@ from ..diagram.sample_values import value_text
 from ..widgets.colours import CLASS_COLORS
 from ..widgets.follows_theme import FollowsTheme
 from ..widgets.plots import BasePlot, HeadLegend
+from ..widgets.scale import ui_scale
 
 SLIDER_STEP = 0.01  # the slider's resolution of alpha
 BLUE_PEN, ORANGE_PEN = CLASS_COLORS[1], CLASS_COLORS[0]  # f (and the chosen loss), f'
 MARK_PEN = "#E03131"  # the picked sample, as the output view rings it
 ZERO_ONE_PEN = "#2CA02C"
 OTHER_PENS = ["#9467BD", "#8C564B", "#7F7F7F", "#17BECF"]  # the other losses on the same argument
+MIN_CONTRAST = 3.2  # a curve against the plot's background (WCAG 2 ratio; 3:1 at the least), either theme
+CURVE_PX = 2.0  # a curve's width at 100%, times the UI scale (presentation mode widens it)
+
+
+def _luminance(c: QColor) -> float:
+    lin = [v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4 for v in (c.redF(), c.greenF(), c.blueF())]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def legible(colour, background: QColor) -> QColor:
+    """``colour``, darker on a light background or lighter on a dark one, until
+    it contrasts MIN_CONTRAST with it (a grey dashed "hinge" vanished on a dark
+    plot, the orange f′ was faint on white)."""
+    c, ground = QColor(pg.mkColor(colour)), _luminance(background)
+    step = -0.02 if ground > 0.18 else 0.02  # (0.18: as far in contrast from black as from white)
+    h, sat, light, _ = c.getHslF()
+    while True:
+        lum = _luminance(c)
+        if max(lum, ground) + 0.05 >= MIN_CONTRAST * (min(lum, ground) + 0.05) or not 0 < light < 1:
+            return c
+        light = min(max(light + step, 0.0), 1.0)
+        c = QColor.fromHslF(max(h, 0.0), sat, light)
 
 
 def slider_range(value: float, default: float) -> tuple[float, float]:
@@ -140,9 +163,8 @@ class FunctionsView(FollowsTheme, QWidget):
                                             "a = W x + b")
         self.activation_plot.axis_lines()
         p = self.activation_plot.plotItem
-        self.f_curve = p.plot([], [], pen=pg.mkPen(BLUE_PEN, width=2), name="f(a)", antialias=True)
-        self.df_curve = p.plot([], [], pen=pg.mkPen(ORANGE_PEN, width=2, style=Qt.PenStyle.DashLine),
-                               name="f′(a)", antialias=True)
+        self.f_curve = self._curve(p, [], [], "f(a)", (BLUE_PEN, 1.0, False))
+        self.df_curve = self._curve(p, [], [], "f′(a)", (ORANGE_PEN, 1.0, True))
         self.f_points = pg.ScatterPlotItem(size=10, pen=pg.mkPen(MARK_PEN, width=2), brush=pg.mkBrush(BLUE_PEN))
         self.df_points = pg.ScatterPlotItem(size=10, pen=pg.mkPen(MARK_PEN, width=2),
                                             brush=pg.mkBrush(ORANGE_PEN))
@@ -277,12 +299,12 @@ class FunctionsView(FollowsTheme, QWidget):
             if name in self.loss_curves:
                 continue
             if i == 0:
-                pen = pg.mkPen(BLUE_PEN, width=2.5)
+                look = (BLUE_PEN, 1.25, False)
             elif name == ZERO_ONE:
-                pen = pg.mkPen(ZERO_ONE_PEN, width=2)
+                look = (ZERO_ONE_PEN, 1.0, False)
             else:
-                pen = pg.mkPen(next(others, "#7F7F7F"), width=1, style=Qt.PenStyle.DashLine)
-            item = p.plot(plot.x, y, pen=pen, name=labels.get(name, name), antialias=True)
+                look = (next(others, "#7F7F7F"), 1.0, True)
+            item = self._curve(p, plot.x, y, labels.get(name, name), look)
             item.setZValue(5 if i == 0 else 1)
             self.loss_curves[name] = item
         p.setLabel("bottom", plot.axis.label)
@@ -310,12 +332,36 @@ class FunctionsView(FollowsTheme, QWidget):
         pad = 0.06 * (hi - lo)
         plot.plotItem.setRange(xRange=(float(x[0]), float(x[-1])), yRange=(lo - pad, hi + pad), padding=0)
 
+    @staticmethod
+    def _pen(hue, weight: float = 1.0, dashed: bool = False):
+        """A curve's pen: ``hue`` made legible on the theme's plot background,
+        CURVE_PX times ``weight`` wide at the UI scale."""
+        background = QGuiApplication.palette().color(QPalette.ColorRole.Base)
+        return pg.mkPen(legible(hue, background), width=CURVE_PX * weight * ui_scale(),
+                        style=Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine)
+
+    def _curve(self, p: pg.PlotItem, x, y, name: str, look: tuple) -> pg.PlotDataItem:
+        """A curve named ``name`` in the legend, drawn with ``look`` (hue, weight,
+        dashed: see _pen), which it keeps for a theme switch or a new scale."""
+        item = p.plot(x, y, pen=self._pen(*look), name=name, antialias=True)
+        item.look = look
+        return item
+
     def apply_theme(self) -> None:
         for plot in (self.activation_plot, self.loss_plot):
             plot.apply_theme()
+            for item in plot.plotItem.listDataItems():
+                look = getattr(item, "look", None)
+                if look is not None:
+                    item.setPen(self._pen(*look))
         c = QGuiApplication.palette().color(QPalette.ColorRole.PlaceholderText)
         ink = f"rgba({c.red()}, {c.green()}, {c.blue()}, {c.alpha()})"
         self.note.setStyleSheet(f"color: {ink};")
 
     def theme_changed(self) -> None:
         self.apply_theme()  # a theme switch repaints the view without anyone having to tell it
+
+    def changeEvent(self, event):  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.ApplicationFontChange:  # presentation mode's scale: wider curves
+            self.apply_theme()
+        super().changeEvent(event)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QFont, QFontMetrics, QGuiApplication, QPalette
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QGuiApplication, QPalette
 from PySide6.QtWidgets import QWidget
 
 from ..widgets.colours import diverging_rgba
@@ -248,6 +248,12 @@ class ConfusionPlot(BasePlot):
         """The axes, and the cells' ink and colours, in the theme's (a theme
         switch while paused left black scores on dark grey)."""
         super().apply_theme()
+        for side in ("bottom", "left"):  # no line along the cells nor ticks into them: they crossed
+            axis = self.plotItem.getAxis(side)  # the first column's counts ("-110") and a short plot's last row
+            unseen = QColor(axis.textPen().color())
+            unseen.setAlpha(0)
+            axis.setPen(unseen)  # (the names and the axis' label keep the text's colour)
+            axis.setStyle(tickLength=0)
         if getattr(self, "counts", None) is not None:
             scores = None if self.scores is None else tuple(self.scores.T)
             self.set_counts(self.counts, self.class_names, scores, getattr(self, "_on", "test"))

@@ -26,6 +26,7 @@ MIN_SPAN = 0.05  # smallest y span of a curve plot (times the values' size beyon
 # Pinned runs: faded, in colours apart from the live run's blue and orange.
 PIN_COLORS = ["#2CA02C", "#9467BD", "#D62728", "#8C564B", "#E377C2", "#17BECF"]
 PIN_ALPHA = 150
+PIN_LEGEND_CHARS = 16  # a pin's legend entry at most: a longer difference reads "pin 2", whole on the pointer
 MIN_CURVE_WIDTH = 200  # the loss and metric plots' least width beside a confusion matrix given room
 
 
@@ -256,8 +257,17 @@ class CurvePlot(BasePlot):
         return pin
 
     def _label_pin(self, pin: Pin, label: str) -> None:
+        """``label`` in the legend if short, else "pin N" there (a long difference
+        pushed the train and test entries out); the whole of it on the pointer."""
         pin.label = label
-        self.plotItem.legend.getLabel(pin.curve).setText(label, color=pin.color)
+        name = f"pin {self.pins.index(pin) + 1}"
+        entry = self.plotItem.legend.getLabel(pin.curve)
+        entry.setText(label if len(label) <= PIN_LEGEND_CHARS else name, color=pin.color)
+        tip = f"{name}: {label}"
+        entry.setToolTip(tip)
+        for sample, text in self.plotItem.legend.items:
+            if text is entry:
+                sample.setToolTip(tip)
         self.plotItem.legend.fit()
 
     def set_pin_labels(self, labels: list[str]) -> None:
