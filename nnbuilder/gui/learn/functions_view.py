@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QSlider, QSpinBox, QToolTip, QVBoxLayout,
                                QWidget)
@@ -361,7 +361,3 @@ class FunctionsView(FollowsTheme, QWidget):
     def theme_changed(self) -> None:
         self.apply_theme()  # a theme switch repaints the view without anyone having to tell it
 
-    def changeEvent(self, event):  # noqa: N802 (Qt's name)
-        if event.type() == QEvent.Type.ApplicationFontChange:  # presentation mode's scale: wider curves
-            self.apply_theme()
-        super().changeEvent(event)

@@ -11,13 +11,15 @@ from PySide6.QtCore import QEvent
 
 __all__ = ["FollowsTheme"]
 
-THEME_EVENTS = (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange)
+# A palette change is a theme switch; an application font change, presentation
+# mode's UI scale (line widths and text sizes follow it).
+THEME_EVENTS = (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange, QEvent.Type.ApplicationFontChange)
 
 
 class FollowsTheme:
     """Mixin before a QWidget base: ``class View(FollowsTheme, QWidget)``.
 
-    ``theme_changed()`` runs on every palette change, never inside itself (a
+    ``theme_changed()`` runs on every palette or application font change, never inside itself (a
     redraw that sets a palette of its own sends another change)."""
 
     _theming = False
