@@ -248,7 +248,7 @@ def test_open_recent_tells_apart_two_copies_of_an_example(window, tmp_path):
     assert [a.toolTip() for a in w.recent_menu.actions()] == [str(copies[i].resolve()) for i in (0, 2, 1)]
 
 
-def test_a_paused_run_shows_the_speed_it_had_not_zero(qtbot, window):
+def test_a_paused_run_reads_paused_not_zero(qtbot, window):
     w = window
     rates = []
     w.live.frameDrawn.connect(lambda s: s.running and rates.append(s.steps_per_sec))
@@ -257,7 +257,7 @@ def test_a_paused_run_shows_the_speed_it_had_not_zero(qtbot, window):
     qtbot.waitUntil(lambda: snap(w) is not None and snap(w).epoch >= 5 and rates and rates[-1] > 0,
                     timeout=WAIT)
     pause(qtbot, w)
-    assert w.rate_label.text() == f"paused ({rates[-1]:,.0f} steps/s)"
+    assert w.rate_label.text() == "paused"  # not a rate measured over its last frames
     qtbot.mouseClick(w.reset_button, Qt.MouseButton.LeftButton)  # a new run has no speed yet
     wait_drawn(qtbot, w, lambda s: s.step == 0, running=None)
     assert w.rate_label.text() == "0 steps/s"

@@ -73,6 +73,12 @@ def loss_text(snap) -> str:
     return text
 
 
+def rate_text(steps_per_sec: float) -> str:
+    """The toolbar's speed, "1 step/s" or "100 steps/s"."""
+    n = f"{steps_per_sec:,.0f}"
+    return f"{n} step/s" if n == "1" else f"{n} steps/s"
+
+
 @dataclass
 class Counters:
     """The toolbar's read-outs and the Train/Pause button."""
@@ -82,12 +88,13 @@ class Counters:
     elapsed: QLabel
     loss: QLabel
     play: QToolButton
-    last_rate: float = 0.0  # steps/s while the run last trained (a paused run shows it)
 
     def show(self, epoch=0, step=0, steps_per_sec=0.0, elapsed=0.0, loss="", running=False,
              restored: tuple | None = None) -> None:
         """``restored``: (epoch or None, step) of weights a divergence went back
-        to, which are the ones shown (not those of ``epoch`` and ``step``)."""
+        to, which are the ones shown (not those of ``epoch`` and ``step``).
+        A paused run's speed reads "paused": the rate measured over its last
+        frames (a Step's few steps after a rest) means nothing then."""
         if restored is None:
             self.epoch.setText(f"Epoch {epoch:,} · step {step:,}")  # a Step shows at once
         else:
@@ -95,13 +102,11 @@ class Counters:
             self.epoch.setText(f"Restored: epoch {at:,} · step {back:,}" if at is not None
                                else f"Restored weights of step {back:,}")
         if running:
-            self.last_rate = steps_per_sec
-            self.rate.setText(f"{steps_per_sec:,.0f} steps/s")
+            self.rate.setText(rate_text(steps_per_sec))
         elif step == 0:  # nothing trained yet (a new run)
-            self.last_rate = 0.0
-            self.rate.setText("0 steps/s")
-        else:  # paused: not 0, the speed it had (if it trained, not only stepped)
-            self.rate.setText(f"paused ({self.last_rate:,.0f} steps/s)" if self.last_rate else "paused")
+            self.rate.setText(rate_text(0))
+        else:
+            self.rate.setText("paused")
         self.elapsed.setText(time.strftime("%H:%M:%S", time.gmtime(elapsed)))
         self.loss.setText(loss)
         self.show_running(running)
