@@ -30,3 +30,31 @@ def test_paused_after_a_shift_step_the_speed_reads_paused_and_one_step_is_singul
     assert w.rate_label.text() == "1 step/s"
     w.live.counters.show(3, 3, 1.0, 1.0, "", running=False)
     assert w.rate_label.text() == "paused"
+
+
+def test_the_network_panel_lists_each_error_the_problems_tab_lists(qtbot, window):
+    """"✗ 2 errors" over one message: each is listed (up to three, then "and N more")."""
+    from html import unescape
+
+    w = window
+    panel = w.network_panel.state
+
+    def rows():
+        return [w.problems.item(i).text() for i in range(w.problems.count())]
+
+    w.document.add_node("dense", (0, 300))
+    w.document.add_node("dense", (200, 300))
+    qtbot.waitUntil(lambda: "✗ 2 errors" in panel.text(), timeout=WAIT)
+    listed = rows()
+    assert len(listed) >= 2
+    text = unescape(panel.text())
+    errors = [p.text for p in w.problems.shown if p.severity == "error"]
+    assert len(errors) == 2 and all(e in text for e in errors) and set(errors) <= set(listed)
+    assert "more" not in text
+    for x in (400, 600, 800):
+        w.document.add_node("dense", (x, 300))
+    qtbot.waitUntil(lambda: "✗ 5 errors" in panel.text(), timeout=WAIT)
+    text = unescape(panel.text())
+    shown = [p.text for p in w.problems.shown]
+    assert sum(t in text for t in shown) == 3  # the first three errors in full, then the count
+    assert f"and {len(shown) - 3} more, see Problems" in text
