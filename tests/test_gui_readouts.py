@@ -58,3 +58,62 @@ def test_the_network_panel_lists_each_error_the_problems_tab_lists(qtbot, window
     shown = [p.text for p in w.problems.shown]
     assert sum(t in text for t in shown) == 3  # the first three errors in full, then the count
     assert f"and {len(shown) - 3} more, see Problems" in text
+
+
+def drag_to(qtbot, slider, index):
+    """What a user does on the focused slider: Home, Page Up (10 moments on), Right arrows."""
+    slider.setFocus()
+    qtbot.keyClick(slider, Qt.Key.Key_Home)
+    for _ in range(index // slider.pageStep()):
+        qtbot.keyClick(slider, Qt.Key.Key_PageUp)
+    for _ in range(index % slider.pageStep()):
+        qtbot.keyClick(slider, Qt.Key.Key_Right)
+    assert slider.value() == index
+
+
+def test_a_moment_inside_an_epoch_reads_its_own_loss_and_names_the_epochs_row(qtbot, window):
+    """circle: 2 -> tanh 4 -> tanh 4 -> sigmoid 1, bce. Looking back at a step
+    inside epoch E, the toolbar read the loss of those weights, the bar and
+    (after Continue from here) the toolbar epoch E's row, both as plain "loss"."""
+    w = window
+    bar = w.curves.timeline
+    qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: snap(w) is not None and snap(w).epoch >= 4, timeout=WAIT)
+    pause(qtbot, w)
+    qtbot.waitUntil(lambda: bar.isEnabled() and bar.now == len(w.run.state.timeline), timeout=WAIT)
+    moments = bar.moments
+    d = w.run.prepared().data
+
+    def losses(weights):
+        def out(X):
+            a = np.asarray(X, float)
+            for nid, act in (("dense1", np.tanh), ("dense2", np.tanh),
+                             ("output", lambda z: 1 / (1 + np.exp(-z)))):
+                W, b = weights[nid]
+                a = act(a @ W + b)
+            return a.ravel()
+
+        def bce(p, y):
+            return float(np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p))))
+        return bce(out(d.X_train), d.labels_train), bce(out(d.X_test), d.labels_test)
+
+    def look(index):
+        drag_to(qtbot, bar.slider, index)
+        qtbot.waitUntil(lambda: w.timeline._drawn == int(moments[index, 0]), timeout=WAIT)
+        return w.run.state.moment
+
+    # Epoch 2's end (a moment exactly there) and a step inside epoch 3 (past that row).
+    end = int(np.flatnonzero((moments[:, 1] == 2) & (moments[:, 2] == 2))[0])
+    inside = int(np.flatnonzero((moments[:, 1] == 2) & (moments[:, 2] > 2))[-1])
+    m = look(end)
+    row = losses(m.weights)
+    assert w.loss_label.text() == f"loss {row[0]:.4g} · test {row[1]:.4g}"  # the row is these weights'
+    assert bar.readout.text() == f"step {m.step:,} · epoch 2 · loss {row[0]:.4g}"
+    m = look(inside)
+    own = losses(m.weights)
+    assert f"{own[0]:.4g}" != f"{row[0]:.4g}"  # (so the check tells the two apart)
+    assert w.loss_label.text() == f"loss {own[0]:.4g} · test {own[1]:.4g} (these weights)"
+    assert bar.readout.text() == f"step {m.step:,} · epoch 2 · loss {row[0]:.4g} (end of epoch 2)"
+    qtbot.mouseClick(bar.continue_here, Qt.MouseButton.LeftButton)
+    wait_drawn(qtbot, w, lambda s: s.step == m.step and s.generation >= 1)
+    assert w.loss_label.text() == f"loss {row[0]:.4g} · test {row[1]:.4g} (end of epoch 2)"

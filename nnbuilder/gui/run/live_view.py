@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QToolButton
 from nnbuilder.core.errors import NNBuilderError
 from nnbuilder.core.run.classreport import class_report
 from nnbuilder.core.run.snapshot import layer_stats
+from nnbuilder.core.run.timeline import row_name
 from nnbuilder.core.run.outputview import (NEURON_RES, DataExtent, evaluate_view, output_grids,
                                            output_scale, view_of, view_points)
 
@@ -57,16 +58,20 @@ def flush_paint() -> None:
 
 
 def loss_text(snap) -> str:
-    """The toolbar's loss: the newest history row's (an epoch's end), and,
-    while a long epoch runs past it, the mean loss of its recent training
+    """The toolbar's loss: the newest history row's (an epoch's end), named
+    when the weights went on past it ("(end of epoch 19)": not the loss of
+    the weights shown, which looking back at that step reads), and, while
+    a long epoch runs past it, the mean loss of its recent training
     batches (the trainer's running loss), so the number moves. A big run's
     starting loss not evaluated yet reads "evaluating"."""
-    last = {"step": 0, "train_loss": np.nan, "test_loss": np.nan, **snap.last}
+    last = {"step": 0, "epoch": 0, "train_loss": np.nan, "test_loss": np.nan, **snap.last}
     if last["step"] == 0 and not np.isfinite(last["train_loss"]):
         text = "loss evaluating…"
     else:
         test = "" if not np.isfinite(last["test_loss"]) else f" · test {last['test_loss']:.4g}"
         text = f"loss {last['train_loss']:.4g}{test}"
+        if snap.step > last["step"]:
+            text += f" ({row_name(int(last['epoch']))})"
     if snap.running_loss is not None and snap.step > last["step"]:
         mean, n = snap.running_loss
         text += f" · batches {mean:.4g} (mean of last {n})"
@@ -278,7 +283,10 @@ class LiveView(QObject):
             train, _ = net.evaluate(d.X_train, d.Y_train)
             test, _ = net.evaluate(d.X_test, d.Y_test) if len(d.X_test) else (np.nan, None)
             stats = layer_stats(net, np.zeros_like(net.theta)) if self.layer_plot.isVisible() else None
-        self.counters.loss.setText(f"loss {train:.4g}" + (f" · test {test:.4g}" if np.isfinite(test) else ""))
+        # The loss of these weights; inside an epoch, not the row of its end the bar and the curves read.
+        these = " (these weights)" if moment.at > moment.epoch else ""
+        self.counters.loss.setText(f"loss {train:.4g}" + (f" · test {test:.4g}" if np.isfinite(test) else "")
+                                   + these)
         confusion = self.curves.confusion
         if d.task == "classification" and confusion.counts is not None and self.data.dataset is not None:
             with np.errstate(all="ignore"):
