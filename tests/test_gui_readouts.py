@@ -117,3 +117,38 @@ def test_a_moment_inside_an_epoch_reads_its_own_loss_and_names_the_epochs_row(qt
     qtbot.mouseClick(bar.continue_here, Qt.MouseButton.LeftButton)
     wait_drawn(qtbot, w, lambda s: s.step == m.step and s.generation >= 1)
     assert w.loss_label.text() == f"loss {row[0]:.4g} · test {row[1]:.4g} (end of epoch 2)"
+
+
+def test_a_lesson_step_that_resets_the_weights_draws_the_initial_network_train_starts_from(
+        qtbot, make_window, monkeypatch):
+    """XOR step 2 (2 -> tanh 2 -> sigmoid 1) resets the weights: before Train
+    the output view and the neuron maps show the weights the run starts
+    from (step 0 on the timeline), not the data alone."""
+    w = make_window()
+    w.show_lessons()
+    assert w.lessons.start("02-xor")
+    outputs, maps = [], []
+    set_output, show_live = w.boundary.set_output, w.scene.show_live
+    monkeypatch.setattr(w.boundary, "set_output", lambda o, *a, **k: (outputs.append(o), set_output(o, *a, **k)))
+    monkeypatch.setattr(w.scene, "show_live", lambda wt, m, *a: (maps.append(m), show_live(wt, m, *a)))
+    assert w.lessons.go(1)
+    assert w.document.weights is None and snap(w) is None
+    qtbot.waitUntil(lambda: bool(outputs) and outputs[-1] is not None, timeout=WAIT)
+    before = np.array(outputs[-1])
+    assert maps and maps[-1] and all(np.isfinite(v).all() for v in maps[-1].values())  # the neuron thumbnails
+    qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: snap(w) is not None and snap(w).step >= 20, timeout=WAIT)
+    pause(qtbot, w)
+    bar = w.curves.timeline
+    qtbot.waitUntil(lambda: bar.isEnabled() and bar.now == len(w.run.state.timeline), timeout=WAIT)
+    assert bar.moments[0, 0] == 0
+    drag_to(qtbot, bar.slider, 1)
+    drag_to(qtbot, bar.slider, 0)
+    qtbot.waitUntil(lambda: w.timeline._drawn == 0, timeout=WAIT)
+    m = w.run.state.moment
+    grid, _ = w.live.grids()
+    X = np.asarray(grid.features(w.run.prepared().network), float)
+    W1, b1 = m.weights["dense1"]
+    W2, b2 = m.weights["output"]
+    expected = 1 / (1 + np.exp(-(np.tanh(X @ W1 + b1) @ W2 + b2)))
+    np.testing.assert_allclose(before, expected, rtol=1e-6, atol=1e-7)

@@ -241,19 +241,25 @@ class LiveView(QObject):
 
     def show_document_weights(self) -> None:
         """Before a run has a snapshot: the document's trained weights, if it
-        has some that fit (a reopened trained model shows its trained state)."""
+        has some that fit (a reopened trained model shows its trained state),
+        else the initial weights Train starts from (an untrained network, a
+        lesson step that reset them: drawn, not an empty view)."""
         doc = self.run.document
         if doc is None or self.run.snapshot is not None or doc is not self.data.document:
             return
         trained = self.run.current_weights() if doc.weights else None
-        net = self.run.prepared().network_with(trained) if trained else None
+        prepared = self.run.prepared()
+        net = prepared.network_with(trained) if trained else None
+        if net is None and doc.fitting_weights() is None and prepared.network is not None:
+            net = prepared.network.detached()
+            # The Trainer's first draw from its generator (core/engine/trainer.py Trainer._bind),
+            # as core/files/exports.py exported_network draws an untrained model's.
+            net.init_params(np.random.default_rng(doc.seed))
         if net is None:
             return
         self.layer_plot.show_weights(layer_stats(net, np.zeros_like(net.theta)), doc.graph.label)
-        weights = {nid: (np.asarray(v["W"]), None if v.get("b") is None else np.asarray(v["b"]))
-                   for nid, v in trained.items() if "W" in v}
-        self.show_weights(weights, {nid: v["alpha"] for nid, v in trained.items()
-                                    if v.get("alpha") is not None})
+        theta = net.theta.copy()
+        self.show_weights(net.unflatten(theta), net.unflatten_slopes(theta))
 
     def show_weights(self, weights: dict, slopes: dict | None = None) -> None:
         """The output view and the diagram for ``weights`` (``{node_id: (W, b)}``,
