@@ -1,7 +1,7 @@
 """Read-outs of one moment agree, through the real window: the toolbar's
 speed while paused, the Network panel's error list, the timeline's loss."""
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
 
 from guitools import pause, wait_drawn
 
@@ -152,3 +152,32 @@ def test_a_lesson_step_that_resets_the_weights_draws_the_initial_network_train_s
     W2, b2 = m.weights["output"]
     expected = 1 / (1 + np.exp(-(np.tanh(X @ W1 + b1) @ W2 + b2)))
     np.testing.assert_allclose(before, expected, rtol=1e-6, atol=1e-7)
+
+
+def test_a_new_runs_step_0_row_is_a_dot_inside_both_plots(qtbot, window):
+    """Data switched to xor at epoch 0: the loss and accuracy of the starting
+    weights are one row each, drawn as a dot inside the plot (a line of one
+    point drew nothing over an empty axis)."""
+    w = window
+    qtbot.mouseClick(w.step_button, Qt.MouseButton.LeftButton)  # a run at epoch 0
+    wait_drawn(qtbot, w, lambda s: s.step == 1)
+    w.training_panel.dataset.setCurrentText("xor")
+    s = wait_drawn(qtbot, w, lambda s: s.step == 0 and np.isfinite(s.last.get("train_loss", np.nan)),
+                   running=None)
+    qtbot.waitUntil(lambda: w.curves.metric_plot.train.xData is not None
+                    and len(w.curves.metric_plot.train.xData) == 1, timeout=WAIT)
+    for plot, column in ((w.curves.loss, "loss"), (w.curves.metric_plot, "metric")):
+        (x0, x1), (y0, y1) = plot.plotItem.vb.viewRange()
+        for item, name in ((plot.train, "train"), (plot.test, "test")):
+            x, y = item.getData()
+            assert len(x) == 1 and item.opts["symbol"] is not None, (column, name)
+            assert y[0] == s.last[f"{name}_{column}"]
+            size = item.opts["symbolSize"] / 2
+            px = plot.plotItem.vb.mapViewToScene(QPointF(float(x[0]), float(y[0])))
+            rect = plot.plotItem.vb.sceneBoundingRect()
+            assert rect.left() + size <= px.x() <= rect.right() - size, (column, name)  # the whole dot
+            assert rect.top() + size <= px.y() <= rect.bottom() - size, (column, name)
+    qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(w.curves.loss.train.getData()[0]) >= 3, timeout=WAIT)
+    pause(qtbot, w)
+    assert w.curves.loss.train.opts["symbol"] is None  # a line again once there is one
