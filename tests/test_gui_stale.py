@@ -269,6 +269,7 @@ def test_after_a_data_change_while_paused_the_toolbar_shows_no_loss_of_the_old_d
     shown = w.loss_label.text()
     last = snap(w).last
     past = f" (end of epoch {last['epoch']:,})" if snap(w).step > last["step"] else ""  # paused inside an epoch
+    assert snap(w).running_loss is None  # (small data: no batches' mean)
     assert shown == f"loss {last['train_loss']:.4g} · test {last['test_loss']:.4g}{past}"
     w.training_panel.dataset.setCurrentText("sine")  # one column: the network cannot train on it yet
     qtbot.waitUntil(lambda: w.run.refresh_ready() is not None, timeout=WAIT)

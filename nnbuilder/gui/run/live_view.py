@@ -58,19 +58,19 @@ def flush_paint() -> None:
 
 
 def loss_text(snap) -> str:
-    """The toolbar's loss: the newest history row's (an epoch's end), named
-    when the weights went on past it ("(end of epoch 19)": not the loss of
-    the weights shown, which looking back at that step reads), and, while
-    a long epoch runs past it, the mean loss of its recent training
-    batches (the trainer's running loss), so the number moves. A big run's
-    starting loss not evaluated yet reads "evaluating"."""
+    """The toolbar's loss: the newest history row's (an epoch's end), and,
+    while a long epoch runs past it, the mean loss of its recent training
+    batches (the trainer's running loss), so the number moves. A run paused
+    past the row without that says which row it is ("(end of epoch 19)"):
+    not the loss of the weights shown, which looking back at that step
+    reads. A big run's starting loss not evaluated yet reads "evaluating"."""
     last = {"step": 0, "epoch": 0, "train_loss": np.nan, "test_loss": np.nan, **snap.last}
     if last["step"] == 0 and not np.isfinite(last["train_loss"]):
         text = "loss evaluating…"
     else:
         test = "" if not np.isfinite(last["test_loss"]) else f" · test {last['test_loss']:.4g}"
         text = f"loss {last['train_loss']:.4g}{test}"
-        if snap.step > last["step"]:
+        if snap.step > last["step"] and not snap.running and snap.running_loss is None:
             text += f" ({row_name(int(last['epoch']))})"
     if snap.running_loss is not None and snap.step > last["step"]:
         mean, n = snap.running_loss
