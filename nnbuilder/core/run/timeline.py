@@ -40,7 +40,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 __all__ = ["MAX_MOMENTS", "MAX_BYTES", "Moment", "MomentWeights", "Timeline", "capture", "restore",
-           "TIMELINE_COLUMNS"]
+           "TIMELINE_COLUMNS", "row_name"]
 
 #: Moments kept at most (at least half as many once the run is that long).
 MAX_MOMENTS = 500
@@ -48,6 +48,13 @@ MAX_MOMENTS = 500
 MAX_BYTES = 64 * 2 ** 20
 #: The columns of :meth:`Timeline.table`.
 TIMELINE_COLUMNS = ("step", "epoch", "at", "train_loss")
+
+
+def row_name(epoch: int) -> str:
+    """Which history row a loss is of, said beside it where the weights on
+    screen went on past it (a moment or a pause inside an epoch): "the start"
+    (row 0) or "end of epoch 19"."""
+    return "the start" if epoch == 0 else f"end of epoch {epoch:,}"
 
 
 def _nbytes(value) -> int:

@@ -16,6 +16,9 @@ from .document import Document
 #: What quiz mode shows instead of a parameter count (View > Quiz mode reveals it).
 QUIZ_HIDDEN = "hidden (quiz mode)"
 
+#: Problems the Network panel lists in full; the rest it counts ("and 2 more, see Problems").
+SHOWN_PROBLEMS = 3
+
 ERROR_COLOR, WARNING_COLOR, OK_COLOR = ERROR_INK, WARNING_INK, OK_INK  # each theme's own
 
 
@@ -131,8 +134,12 @@ class NetworkPanel(QWidget):
             text += f"<br><small>{escape(self._reason)}</small>"
         if warnings:
             text += f", <span style='color:{WARNING_COLOR}'>{_count(len(warnings), 'warning')}</span>"
-        if problems and not (self._reason and not errors):  # the first one in full: the one to fix first
-            text += f"<br><small>{escape((errors or warnings)[0].text)}</small>"
+        if problems and not (self._reason and not errors):  # in full, errors first (the ones to fix)
+            listed = (errors + warnings)[:SHOWN_PROBLEMS]
+            text += "".join(f"<br><small>{escape(p.text)}</small>" for p in listed)
+            more = len(errors) + len(warnings) - len(listed)
+            if more:
+                text += f"<br><small>and {more:,} more, see Problems</small>"
         self.state.setText(text)
         self.state.setToolTip(problems_tooltip(problems, self._reason))
 

@@ -37,6 +37,23 @@ def nearest(xs: np.ndarray, x: float) -> int:
     i = int(np.clip(np.searchsorted(xs, x), 1, max(len(xs) - 1, 1))) if len(xs) > 1 else 0
     return i - 1 if len(xs) > 1 and abs(x - xs[i - 1]) <= abs(xs[i] - x) else i
 
+
+#: The x range's share left of a lone first point (a run at step 0), so its dot shows whole.
+LONE_MARGIN = 0.04
+
+
+def lone(item, on: bool) -> None:
+    """A dot on the curve ``item`` while it is one point (a line of one point
+    draws nothing: a new run's step-0 row was invisible), none otherwise."""
+    symbol = "o" if on else None
+    if item.opts["symbol"] != symbol:
+        colour = pg.mkPen(item.opts["pen"]).color()
+        item.setSymbol(symbol)
+        item.setSymbolPen(colour)
+        item.setSymbolBrush(colour)
+        item.setSymbolSize(7)
+
+
 class Pin:
     """A run's train-loss curve kept for comparison, with the run's settings
     (:func:`nnbuilder.core.teaching.compare.run_settings`); its label is its legend entry."""
@@ -106,6 +123,8 @@ class CurvePlot(BasePlot):
             xt, yt = self._broken(xt, yt)
         self.train.setData(x, train)
         self.test.setData(xt, yt)
+        for item, n in ((self.train, len(x)), (self.test, len(xt))):
+            lone(item, n == 1)
         if len(x):  # no test set (a train fraction of 1): no "test" in the legend
             self._legend_test(bool(finite.any()))
         self._fit_range(exact)
@@ -158,9 +177,10 @@ class CurvePlot(BasePlot):
         (cx0, cx1), (cy0, cy1) = self.plotItem.vb.viewRange()
         span = cy1 - cy0
         y_ok = cy0 <= want[0] and want[1] <= cy1 and (want[1] - want[0]) > 0.5 * span
-        if cx1 != x_hi or cx0 != 0 or not y_ok or self._log != log:
+        x_lo = -LONE_MARGIN * x_hi if len(self._x) == 1 else 0  # a lone point's dot whole, off the edge
+        if cx1 != x_hi or cx0 != x_lo or not y_ok or self._log != log:
             self._log = log
-            self.plotItem.setRange(xRange=(0, x_hi), yRange=want, padding=0)
+            self.plotItem.setRange(xRange=(x_lo, x_hi), yRange=want, padding=0)
 
     def _readable(self, *curves: np.ndarray) -> list[np.ndarray]:
         """``curves`` without the epochs that diverged (the exploded ones up to

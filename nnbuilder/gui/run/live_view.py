@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QToolButton
 from nnbuilder.core.errors import NNBuilderError
 from nnbuilder.core.run.classreport import class_report
 from nnbuilder.core.run.snapshot import layer_stats
+from nnbuilder.core.run.timeline import row_name
 from nnbuilder.core.run.outputview import (NEURON_RES, DataExtent, evaluate_view, output_grids,
                                            output_scale, view_of, view_points)
 
@@ -59,18 +60,28 @@ def flush_paint() -> None:
 def loss_text(snap) -> str:
     """The toolbar's loss: the newest history row's (an epoch's end), and,
     while a long epoch runs past it, the mean loss of its recent training
-    batches (the trainer's running loss), so the number moves. A big run's
-    starting loss not evaluated yet reads "evaluating"."""
-    last = {"step": 0, "train_loss": np.nan, "test_loss": np.nan, **snap.last}
+    batches (the trainer's running loss), so the number moves. A run paused
+    past the row without that says which row it is ("(end of epoch 19)"):
+    not the loss of the weights shown, which looking back at that step
+    reads. A big run's starting loss not evaluated yet reads "evaluating"."""
+    last = {"step": 0, "epoch": 0, "train_loss": np.nan, "test_loss": np.nan, **snap.last}
     if last["step"] == 0 and not np.isfinite(last["train_loss"]):
         text = "loss evaluating…"
     else:
         test = "" if not np.isfinite(last["test_loss"]) else f" · test {last['test_loss']:.4g}"
         text = f"loss {last['train_loss']:.4g}{test}"
+        if snap.step > last["step"] and not snap.running and snap.running_loss is None:
+            text += f" ({row_name(int(last['epoch']))})"
     if snap.running_loss is not None and snap.step > last["step"]:
         mean, n = snap.running_loss
         text += f" · batches {mean:.4g} (mean of last {n})"
     return text
+
+
+def rate_text(steps_per_sec: float) -> str:
+    """The toolbar's speed, "1 step/s" or "100 steps/s"."""
+    n = f"{steps_per_sec:,.0f}"
+    return f"{n} step/s" if n == "1" else f"{n} steps/s"
 
 
 @dataclass
@@ -82,12 +93,13 @@ class Counters:
     elapsed: QLabel
     loss: QLabel
     play: QToolButton
-    last_rate: float = 0.0  # steps/s while the run last trained (a paused run shows it)
 
     def show(self, epoch=0, step=0, steps_per_sec=0.0, elapsed=0.0, loss="", running=False,
              restored: tuple | None = None) -> None:
         """``restored``: (epoch or None, step) of weights a divergence went back
-        to, which are the ones shown (not those of ``epoch`` and ``step``)."""
+        to, which are the ones shown (not those of ``epoch`` and ``step``).
+        A paused run's speed reads "paused": the rate measured over its last
+        frames (a Step's few steps after a rest) means nothing then."""
         if restored is None:
             self.epoch.setText(f"Epoch {epoch:,} · step {step:,}")  # a Step shows at once
         else:
@@ -95,13 +107,11 @@ class Counters:
             self.epoch.setText(f"Restored: epoch {at:,} · step {back:,}" if at is not None
                                else f"Restored weights of step {back:,}")
         if running:
-            self.last_rate = steps_per_sec
-            self.rate.setText(f"{steps_per_sec:,.0f} steps/s")
+            self.rate.setText(rate_text(steps_per_sec))
         elif step == 0:  # nothing trained yet (a new run)
-            self.last_rate = 0.0
-            self.rate.setText("0 steps/s")
-        else:  # paused: not 0, the speed it had (if it trained, not only stepped)
-            self.rate.setText(f"paused ({self.last_rate:,.0f} steps/s)" if self.last_rate else "paused")
+            self.rate.setText(rate_text(0))
+        else:
+            self.rate.setText("paused")
         self.elapsed.setText(time.strftime("%H:%M:%S", time.gmtime(elapsed)))
         self.loss.setText(loss)
         self.show_running(running)
@@ -231,19 +241,25 @@ class LiveView(QObject):
 
     def show_document_weights(self) -> None:
         """Before a run has a snapshot: the document's trained weights, if it
-        has some that fit (a reopened trained model shows its trained state)."""
+        has some that fit (a reopened trained model shows its trained state),
+        else the initial weights Train starts from (an untrained network, a
+        lesson step that reset them: drawn, not an empty view)."""
         doc = self.run.document
         if doc is None or self.run.snapshot is not None or doc is not self.data.document:
             return
         trained = self.run.current_weights() if doc.weights else None
-        net = self.run.prepared().network_with(trained) if trained else None
+        prepared = self.run.prepared()
+        net = prepared.network_with(trained) if trained else None
+        if net is None and doc.fitting_weights() is None and prepared.network is not None:
+            net = prepared.network.detached()
+            # The Trainer's first draw from its generator (core/engine/trainer.py Trainer._bind),
+            # as core/files/exports.py exported_network draws an untrained model's.
+            net.init_params(np.random.default_rng(doc.seed))
         if net is None:
             return
         self.layer_plot.show_weights(layer_stats(net, np.zeros_like(net.theta)), doc.graph.label)
-        weights = {nid: (np.asarray(v["W"]), None if v.get("b") is None else np.asarray(v["b"]))
-                   for nid, v in trained.items() if "W" in v}
-        self.show_weights(weights, {nid: v["alpha"] for nid, v in trained.items()
-                                    if v.get("alpha") is not None})
+        theta = net.theta.copy()
+        self.show_weights(net.unflatten(theta), net.unflatten_slopes(theta))
 
     def show_weights(self, weights: dict, slopes: dict | None = None) -> None:
         """The output view and the diagram for ``weights`` (``{node_id: (W, b)}``,
@@ -273,7 +289,10 @@ class LiveView(QObject):
             train, _ = net.evaluate(d.X_train, d.Y_train)
             test, _ = net.evaluate(d.X_test, d.Y_test) if len(d.X_test) else (np.nan, None)
             stats = layer_stats(net, np.zeros_like(net.theta)) if self.layer_plot.isVisible() else None
-        self.counters.loss.setText(f"loss {train:.4g}" + (f" · test {test:.4g}" if np.isfinite(test) else ""))
+        # The loss of these weights; inside an epoch, not the row of its end the bar and the curves read.
+        these = " (these weights)" if moment.at > moment.epoch else ""
+        self.counters.loss.setText(f"loss {train:.4g}" + (f" · test {test:.4g}" if np.isfinite(test) else "")
+                                   + these)
         confusion = self.curves.confusion
         if d.task == "classification" and confusion.counts is not None and self.data.dataset is not None:
             with np.errstate(all="ignore"):

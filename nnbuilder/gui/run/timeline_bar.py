@@ -12,6 +12,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QWidget
 
+from nnbuilder.core.run.timeline import row_name
+
 MARK_PEN = "#AE3EC9"  # the moment's line on the curves: apart from train blue, test orange, red marks
 
 
@@ -105,7 +107,9 @@ class TimelineBar(QWidget):
                 line.setVisible(False)
             return
         step, epoch, at, loss = self.moments[index]
-        self.readout.setText(f"step {step:,.0f} · epoch {epoch:,.0f} · loss {loss:.4g}")
+        # The loss of its newest history row: named when the moment is past it (inside an epoch).
+        row = f" ({row_name(int(epoch))})" if at > epoch else ""
+        self.readout.setText(f"step {step:,.0f} · epoch {epoch:,.0f} · loss {loss:.4g}{row}")
         for line in self.marks:
             line.setPos(at)
             line.setVisible(True)
