@@ -156,3 +156,39 @@ def test_a_folder_that_does_not_exist_is_an_error_and_leaves_the_window_as_it_wa
     assert done.args == [[]] and errors[-1][0] == "Cannot export" and "gone" in errors[-1][1]
     assert not (tmp_path / "gone").exists() and not list(tmp_path.rglob("*.gif*")) and w.animation.progress is None
     assert w.animation.refusal() is None and w.play_button.isEnabled()
+
+
+def test_after_a_divergence_the_last_frame_is_captioned_with_the_restored_weights(qtbot, make_window, tmp_path,
+                                                                                  monkeypatch):
+    """A teacher's trial: the window said "Restored: epoch 6 · step 6 loss
+    144.4", the GIF's last frame "epoch 9.0 · step 9 · loss 144.4". The frame
+    of the run now names the step and loss of the weights it draws."""
+    import re
+    from pathlib import Path
+
+    from PySide6.QtWidgets import QDoubleSpinBox
+
+    import nnbuilder.gui.window.animation as animation
+    from test_gui_stale import type_into
+    from guitools import wait_drawn
+
+    examples = Path(__file__).resolve().parents[1] / "resources" / "examples"
+    w = make_window(str(examples / "linear_regression.json"))
+    type_into(qtbot, w.findChild(QDoubleSpinBox, "learningRateSpin"), "0.5")
+    qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
+    s = wait_drawn(qtbot, w, lambda s: s.divergence is not None and not s.running, running=None)
+    qtbot.waitUntil(lambda: w.run.settled and w.curves.timeline.isEnabled(), timeout=WAIT)
+    d = s.divergence
+    assert d["restored_step"] < s.step
+    captions = []
+    real = animation.moment_caption
+    monkeypatch.setattr(animation, "moment_caption", lambda *a: captions.append(real(*a)) or captions[-1])
+    path = tmp_path / "run.gif"
+    monkeypatch.setattr(MainWindow, "_ask_save_path", lambda self, *a: str(path))
+    monkeypatch.setattr(AnimationDialog, "ask",
+                        classmethod(lambda cls, parent, moments: AnimationSettings(frames=4)))
+    with qtbot.waitSignal(w.animation.finished, timeout=WAIT):
+        w.act_export_animation.trigger()
+    last = captions[-1]
+    assert f"step {d['restored_step']:,} ·" in last and f"loss {d['restored_loss']:.4g}" in last, last
+    assert not re.search(rf"step {s.step:,}\b", last), last

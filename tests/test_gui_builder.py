@@ -462,3 +462,13 @@ def test_deleting_a_node_right_after_a_zoom_is_no_error(qtbot, window):
     done = []
     QTimer.singleShot(0, lambda: done.append(True))  # behind the queued redraw
     qtbot.waitUntil(lambda: bool(done))
+
+
+def test_the_status_bar_counts_one_parameter_in_the_singular(qtbot, window):
+    """A teacher's trial read "1 parameters": y = w x, one weight, no bias."""
+    from nnbuilder.gui.diagram.document import Document
+
+    g = Graph.chain([1, 1], output_activation="linear", loss="l2", bias=False)
+    window.set_document(Document(ModelDocument(g)))
+    assert g.total_params() == 1
+    qtbot.waitUntil(lambda: window.params_label.text() == "1 parameter")

@@ -229,15 +229,27 @@ class AnimationExport(QObject):
         if self.run.running:
             self.cancel("Training started: the animation was cancelled")
             return
-        self._draw(m.weights, moment_caption(m.step, m.at, m.train_loss), m.at)
+        self._draw(m.weights, self._caption(m.step, m.at, m.train_loss), m.at)
 
     def _draw_now(self) -> None:
         snap = self.run.snapshot
         if self._file is None or snap is None:
             return
         last = snap.last or {}
-        self._draw(snap.weights, moment_caption(snap.step, float(snap.epoch), last.get("train_loss", np.nan)),
+        self._draw(snap.weights, self._caption(snap.step, float(snap.epoch), last.get("train_loss", np.nan)),
                    None)
+
+    def _caption(self, step: int, epoch: float, loss: float) -> str:
+        """A frame's caption; the run now after a divergence holds the weights
+        it went back to: their step, epoch and loss, as the toolbar says."""
+        snap = self.run.snapshot
+        restored = self.live.restored(snap) if snap is not None and step == snap.step else None
+        if restored is not None:
+            r_epoch, step = restored
+            epoch = float(r_epoch) if r_epoch is not None else epoch
+            loss = (snap.divergence or {}).get("restored_loss")
+            loss = np.nan if loss is None else loss
+        return moment_caption(step, epoch, loss)
 
     def _draw(self, weights: dict, caption: str, at) -> None:
         self._busy = True

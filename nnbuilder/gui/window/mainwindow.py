@@ -347,7 +347,8 @@ class MainWindow(FollowsTheme, QMainWindow):
         self.problems.set_problems(problems)
         self.network_panel.update_from(self.document, problems)
         self._show_problems()
-        self.params_label.setText(f"{self.document.graph.total_params():,} parameters")
+        n = self.document.graph.total_params()
+        self.params_label.setText(f"{n:,} parameter{'s' if n != 1 else ''}")
         self._update_title()
         return problems
 
