@@ -365,7 +365,7 @@ def test_data_with_four_features_shows_a_slice_through_two_of_them(qtbot, make_w
     assert grid.axes == (0, 1) and [c for c, _ in grid.fixed] == [2, 3]
     assert "at median" in w.output_panel.options.caption.text() and w.output_panel.options.slice_label.isVisible()
     qtbot.mouseClick(w.step_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: w.boundary.last_rgba is not None, timeout=WAIT)
+    qtbot.waitUntil(lambda: snap(w) is not None and w.boundary.last_rgba is not None, timeout=WAIT)  # the step drawn (the untrained network is drawn before it)
     panel.slice_x.setCurrentText("petal_length")
     panel.slice_y.setCurrentText("petal_width")
     grid = w.boundary.grid
@@ -375,7 +375,7 @@ def test_data_with_four_features_shows_a_slice_through_two_of_them(qtbot, make_w
     assert np.allclose(grid.raw[:, 0], np.median(X[:, 0]))
     first = w.boundary.last_rgba.copy()
     qtbot.mouseClick(w.step_button, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier)
-    qtbot.waitUntil(lambda: snap(w).epoch == 1, timeout=WAIT)
+    qtbot.waitUntil(lambda: snap(w) is not None and snap(w).epoch == 1, timeout=WAIT)
     qtbot.waitUntil(lambda: not np.array_equal(w.boundary.last_rgba, first), timeout=WAIT)
     assert w.boundary.plotItem.getAxis("bottom").labelText == "petal_length"
 
