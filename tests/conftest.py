@@ -1,6 +1,7 @@
 """Test configuration: Qt runs offscreen here, whatever the environment says,
 so the suite needs no display (CI has none)."""
 import os
+import time
 from contextlib import contextmanager
 
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
@@ -10,6 +11,24 @@ import pytest  # noqa: E402
 import shiboken6  # noqa: E402
 
 from nnbuilder.core.model.graph import Graph  # noqa: E402
+
+
+def wait_until(condition, what, timeout: float = 120.0, interval: float = 0.01):
+    """Call ``condition()`` until it returns something true, and return that.
+
+    For waits outside Qt's event loop (worker threads and processes, another
+    app); inside it use ``qtbot.waitUntil``. ``what`` names the awaited state
+    in the failure raised after ``timeout`` seconds; a callable gives it then
+    (so it can show the last state seen). Import it as
+    ``from conftest import wait_until``."""
+    end = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > end:
+            raise AssertionError(f"waited {timeout:g} s in vain for {what() if callable(what) else what}")
+        time.sleep(interval)
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import shutil
 import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from nnbuilder.core.run import worker
 from nnbuilder.core.run.live import LiveProcess
 from nnbuilder.core.resources import resource
 from test_live import circle_spec
+from conftest import wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGING = ROOT / "packaging"
@@ -42,14 +42,13 @@ def test_a_frozen_app_trains_in_a_worker_started_through_its_entry_point(tmp_pat
     try:
         assert lp._proc.args[:2] == [str(app), worker.WORKER_FLAG]
         lp.play()
-        end = time.monotonic() + 120
-        snap = None
-        while time.monotonic() < end and not (snap and snap.step >= 20):
+        def twenty_steps():
             lp.request_snapshot()
-            snap = lp.latest() or snap
+            snap = lp.latest()
             assert lp.alive, f"the worker exited with status {lp.exit_code}"
-            time.sleep(0.01)
-        assert snap is not None and snap.step >= 20 and snap.error is None
+            return snap if snap is not None and snap.step >= 20 else None
+        snap = wait_until(twenty_steps, "the frozen worker's 20th step")
+        assert snap.error is None
     finally:
         lp.close()
 

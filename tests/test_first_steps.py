@@ -8,7 +8,6 @@ NumPy), never by time.
 import math
 import queue
 import threading
-import time
 
 import numpy as np
 
@@ -22,6 +21,7 @@ from nnbuilder.core.run import worker
 from nnbuilder.core.run.protocol import Play, Quit, RequestSnapshot, RunSpec
 from nnbuilder.core.run.snapshot import SnapshotBox
 from nnbuilder.core.run.worker import Run, queue_receiver, serve
+from conftest import wait_until
 
 STUCK = 120.0
 
@@ -118,17 +118,20 @@ def spy_on_start(run) -> list:
 def collect(box, commands, cond):
     """Every row of the snapshots taken until ``cond(snapshot, rows)`` (asking
     for one after each taken, as the window does); and that snapshot."""
-    rows, end = [], time.monotonic() + STUCK
+    rows = []
     commands.put(RequestSnapshot(frozenset()))
-    while time.monotonic() < end:
+
+    def reached():
         snap = box.take()
-        if snap is not None:
-            rows += snap.rows
-            if cond(snap, rows):
-                return snap, rows
-            commands.put(RequestSnapshot(frozenset()))
-        time.sleep(0.002)
-    raise AssertionError("the run never reached the condition")
+        if snap is None:
+            return None
+        rows.extend(snap.rows)
+        if cond(snap, rows):
+            return snap
+        commands.put(RequestSnapshot(frozenset()))
+        return None
+
+    return wait_until(reached, "a snapshot meeting the condition", timeout=STUCK, interval=0.002), rows
 
 
 def test_a_big_live_run_takes_its_first_steps_before_the_full_evaluation(monkeypatch):

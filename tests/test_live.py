@@ -22,6 +22,7 @@ from nnbuilder.core.run.protocol import Pause, Play, RequestSnapshot, SetSpeed, 
 from nnbuilder.core.engine.traindata import TrainData
 from nnbuilder.core.engine.config import TrainConfig
 from nnbuilder.core.run.worker import Run, apply
+from conftest import wait_until
 
 STUCK = 120.0  # seconds after which a wait is a failure (pytest-timeout is the last resort)
 
@@ -47,17 +48,17 @@ def wide_spec(ds: Dataset, widths=(4, 6, 1)) -> RunSpec:
 
 def wait_for(live, cond):
     """Ask for snapshots until ``cond(snapshot)``; return it and every row seen."""
-    end = time.monotonic() + STUCK
     rows = []
-    while time.monotonic() < end:
+
+    def reached():
         live.request_snapshot()
         snap = live.latest()
-        if snap is not None:
-            rows += snap.rows
-            if cond(snap):
-                return snap, rows
-        time.sleep(0.002)
-    raise AssertionError("the run never reached the condition")
+        if snap is None:
+            return None
+        rows.extend(snap.rows)
+        return snap if cond(snap) else None
+
+    return wait_until(reached, "a snapshot meeting the condition", timeout=STUCK, interval=0.002), rows
 
 
 def settle(live):
@@ -169,9 +170,7 @@ def test_chunks_grow_to_a_few_milliseconds_of_training_but_not_under_a_speed_lim
     limited = Run(circle_spec(), chunk=25)
     apply(limited, SetSpeed(100.0))
     apply(limited, Play())
-    for _ in range(20):
-        limited.train()
-        time.sleep(0.01)
+    wait_until(lambda: limited.train() and limited.trainer.step >= 10, "10 paced steps")
     assert limited.chunk == 25  # a paced run takes the steps due, the chunk never grows
 
 
@@ -206,9 +205,9 @@ def test_step_runs_exactly_one_update(host):
 
 def test_no_history_row_is_lost_when_snapshots_are_dropped(live):
     live.play()
-    while live.peek().epoch < 20:  # snapshots published, none taken
-        live.request_snapshot()
-        time.sleep(0.002)
+    # Snapshots published, none taken.
+    wait_until(lambda: live.request_snapshot() or live.peek().epoch >= 20, "epoch 20",
+               timeout=STUCK, interval=0.002)
     live.pause()
     snap, rows = settle(live)
     epochs = [r["epoch"] for r in rows]
@@ -297,6 +296,8 @@ def test_a_speed_limited_run_does_not_catch_up_after_a_pause():
     wait_for(live, lambda s: s.step > 0)
     live.pause()
     before, _ = settle(live)
+    # The fixed sleeps here are what the test measures, not a wait for a state:
+    # a paused second worth 100 steps, then a short play whose steps are counted.
     time.sleep(1.0)  # 100 steps' worth of pause
     t0 = time.monotonic()
     live.play()
@@ -412,12 +413,10 @@ def test_replacing_the_network_with_the_same_data_sends_no_rows():
         sent = lp.sent
         # A paused run publishes its change by itself: waited for without
         # asking (each request would add its bytes), so only the two commands count.
-        end = time.monotonic() + STUCK
-        snap = None
-        while (snap is None or snap.applied < sent) and time.monotonic() < end:
-            snap = lp.latest() or snap
-            time.sleep(0.002)
-        assert snap is not None and snap.applied >= sent
+        def applied():
+            snap = lp.latest()
+            return snap if snap is not None and snap.applied >= sent else None
+        snap = wait_until(applied, "a snapshot with both commands applied", timeout=STUCK, interval=0.002)
         assert lp.bytes_sent - before < 20_000  # two graphs: no rows
         assert lp.data_shared == 1
         assert snap.weights["dense1"][0].shape == (4, 8) and snap.generation == 1
@@ -466,8 +465,8 @@ def test_a_flood_of_changes_never_blocks_either_side_and_the_last_one_wins():
             lp.request_snapshot(ALL_PARTS)
             turns += 1
         assert turns == rounds  # every send returned
-        while lp.backlog:  # still not reading: the worker drains our queue
-            time.sleep(0.005)
+        # Still not reading: the worker drains our queue.
+        wait_until(lambda: not lp.backlog, "the worker to take every command", timeout=STUCK, interval=0.005)
         assert lp.bytes_sent - start > 2 * buffers
         lp.pause()
         snap, _ = settle(lp)

@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from nnbuilder.core.files.modelfile import load_model
+from conftest import wait_until
 
 DRIVER = Path(__file__).with_name("pointer_app.py")
 ROOT = Path(__file__).resolve().parents[1]
@@ -100,14 +101,13 @@ class App:
     def wait_for(self, what: str, check, query: str = "state") -> dict:
         """The first answer to ``query`` ("state", "plots", ...) for which
         ``check(answer)`` is true (fails after TIMEOUT)."""
-        deadline = time.monotonic() + TIMEOUT
-        while True:
-            state = self.ask(query)
-            if check(state):
-                return state
-            if time.monotonic() > deadline:
-                pytest.fail(f"waited in vain for {what}; last state: {json.dumps(state)[:2000]}")
-            time.sleep(0.1)
+        last = {}
+
+        def answer():
+            last["state"] = self.ask(query)
+            return last["state"] if check(last["state"]) else None
+        return wait_until(answer, lambda: f"{what}; last state: {json.dumps(last['state'])[:2000]}",
+                          timeout=TIMEOUT, interval=0.1)
 
     def xdotool(self, *args) -> None:
         """One xdotool process: a whole gesture, from press to release."""

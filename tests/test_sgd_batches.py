@@ -4,7 +4,6 @@ gradients, and a step by hand is w <- w - lr dL/dw on the rows given.
 
 The gradients are PyTorch autograd's on the same weights (an independent
 implementation), compared to 1e-12."""
-import time
 
 import numpy as np
 import pytest
@@ -20,6 +19,7 @@ from nnbuilder.core.run.live import LiveTrainer, RunSpec
 from nnbuilder.core.run.snapshot import build_snapshot
 from nnbuilder.core.teaching.explain import sample_gradients
 from nnbuilder.core.teaching.weightref import WeightRef
+from conftest import wait_until
 
 
 def trainer(optimizer="sgd", batch=4, lr=0.5, **cfg):
@@ -87,13 +87,11 @@ def test_a_paused_snapshot_names_the_rows_of_the_last_and_the_next_step():
 
 
 def wait(host, until, timeout=10.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        snap = host.peek() if hasattr(host, "peek") else None
-        if snap is not None and until(snap):
-            return snap
-        time.sleep(0.01)
-    raise AssertionError("no such snapshot")
+    """The host's newest snapshot once ``until(snapshot)`` holds."""
+    def newest():
+        snap = host.peek()
+        return snap if snap is not None and until(snap) else None
+    return wait_until(newest, "a snapshot meeting the condition", timeout=timeout)
 
 
 def test_the_worker_steps_on_training_rows_and_says_no_to_a_test_row():
