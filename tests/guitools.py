@@ -99,3 +99,14 @@ def pause(qtbot, w, timeout=15000):
     if w.run.snapshot is not None and w.run.snapshot.running:
         qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
     return wait_drawn(qtbot, w, timeout=timeout)
+
+
+def slide_to(qtbot, slider, index):
+    """What a user does to move a slider (the timeline's) to ``index`` with the keyboard: Home, Page Up (10 moments on), Right arrows."""
+    slider.setFocus()
+    qtbot.keyClick(slider, Qt.Key.Key_Home)
+    for _ in range(index // slider.pageStep()):
+        qtbot.keyClick(slider, Qt.Key.Key_PageUp)
+    for _ in range(index % slider.pageStep()):
+        qtbot.keyClick(slider, Qt.Key.Key_Right)
+    assert slider.value() == index

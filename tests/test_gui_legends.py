@@ -6,13 +6,11 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from nnbuilder.gui.run.layer_plot import LayerPlot
 from screencheck import tick_labels, tick_problems
-from test_gui_titles import train_to
-from test_gui_window_sizes import resize, settle
+from test_gui_window_sizes import pinned_runs, settle
 
 
 def legend_clear_of_the_data(plot) -> None:
@@ -30,17 +28,7 @@ def legend_clear_of_the_data(plot) -> None:
 
 def test_legends_sit_outside_the_curves_with_pinned_runs(qtbot, make_window):
     w = make_window()
-    resize(qtbot, w, 1024, 700)
-    train_to(qtbot, w, 5)
-    pin = w.curves.pin
-    for lr in (0.1, 0.01, 0.3):  # pin, change the rate, Reset, train: the next run to compare
-        qtbot.mouseClick(pin, Qt.MouseButton.LeftButton)
-        w.training_panel.lr.setValue(lr)
-        QApplication.processEvents()
-        qtbot.mouseClick(w.reset_button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: w.run.snapshot is not None and w.run.snapshot.step == 0, timeout=20000)
-        train_to(qtbot, w, 5)
-    settle(qtbot)
+    pinned_runs(qtbot, w, (0.1, 0.01, 0.3))
     assert len(w.curves.loss.pins) == 3
     for plot in (w.curves.loss, w.curves.metric_plot):
         legend_clear_of_the_data(plot)

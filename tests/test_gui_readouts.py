@@ -3,7 +3,7 @@ speed while paused, the Network panel's error list, the timeline's loss."""
 import numpy as np
 from PySide6.QtCore import QPointF, Qt
 
-from guitools import pause, wait_drawn
+from guitools import pause, slide_to, wait_drawn
 
 WAIT = 15000
 
@@ -60,17 +60,6 @@ def test_the_network_panel_lists_each_error_the_problems_tab_lists(qtbot, window
     assert f"and {len(shown) - 3} more, see Problems" in text
 
 
-def drag_to(qtbot, slider, index):
-    """What a user does on the focused slider: Home, Page Up (10 moments on), Right arrows."""
-    slider.setFocus()
-    qtbot.keyClick(slider, Qt.Key.Key_Home)
-    for _ in range(index // slider.pageStep()):
-        qtbot.keyClick(slider, Qt.Key.Key_PageUp)
-    for _ in range(index % slider.pageStep()):
-        qtbot.keyClick(slider, Qt.Key.Key_Right)
-    assert slider.value() == index
-
-
 def test_a_moment_inside_an_epoch_reads_its_own_loss_and_names_the_epochs_row(qtbot, window):
     """circle: 2 -> tanh 4 -> tanh 4 -> sigmoid 1, bce. Looking back at a step
     inside epoch E, the toolbar read the loss of those weights, the bar and
@@ -98,7 +87,7 @@ def test_a_moment_inside_an_epoch_reads_its_own_loss_and_names_the_epochs_row(qt
         return bce(out(d.X_train), d.labels_train), bce(out(d.X_test), d.labels_test)
 
     def look(index):
-        drag_to(qtbot, bar.slider, index)
+        slide_to(qtbot, bar.slider, index)
         qtbot.waitUntil(lambda: w.timeline._drawn == int(moments[index, 0]), timeout=WAIT)
         return w.run.state.moment
 
@@ -142,8 +131,8 @@ def test_a_lesson_step_that_resets_the_weights_draws_the_initial_network_train_s
     bar = w.curves.timeline
     qtbot.waitUntil(lambda: bar.isEnabled() and bar.now == len(w.run.state.timeline), timeout=WAIT)
     assert bar.moments[0, 0] == 0
-    drag_to(qtbot, bar.slider, 1)
-    drag_to(qtbot, bar.slider, 0)
+    slide_to(qtbot, bar.slider, 1)
+    slide_to(qtbot, bar.slider, 0)
     qtbot.waitUntil(lambda: w.timeline._drawn == 0, timeout=WAIT)
     m = w.run.state.moment
     grid, _ = w.live.grids()

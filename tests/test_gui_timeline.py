@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 
 from nnbuilder.core.files.modelfile import load_model
 from nnbuilder.core.engine.trainer import Trainer
+from guitools import slide_to
 
 WAIT = 30000
 
@@ -39,17 +40,6 @@ def reference(w, keep):
     return Trainer(prepared.network.detached(), prepared.data, w.document.training, w.document.seed, keep=keep)
 
 
-def drag_to(qtbot, slider, index):
-    """What a user does on the focused slider: Home, Page Up (10 moments on), Right arrows."""
-    slider.setFocus()
-    qtbot.keyClick(slider, Qt.Key.Key_Home)
-    for _ in range(index // slider.pageStep()):
-        qtbot.keyClick(slider, Qt.Key.Key_PageUp)
-    for _ in range(index % slider.pageStep()):
-        qtbot.keyClick(slider, Qt.Key.Key_Right)
-    assert slider.value() == index
-
-
 def edge_weights(w) -> dict:
     """The weights the diagram's lines show, by target node."""
     return {dst: edge.weights for (src, dst), edge in w.scene.edge_items.items() if edge.weights is not None}
@@ -71,7 +61,7 @@ def test_look_back_continue_from_a_moment_and_train_on(qtbot, window, tmp_path, 
     set_output = window.boundary.set_output
     monkeypatch.setattr(window.boundary, "set_output", lambda o, *a, **k: (outputs.append(o), set_output(o, *a, **k)))
     index = len(steps) // 2 + 3
-    drag_to(qtbot, bar.slider, index)
+    slide_to(qtbot, bar.slider, index)
     target = int(steps[index])
     qtbot.waitUntil(lambda: window.timeline._drawn == target, timeout=WAIT)
     ref = reference(window, keep)
@@ -126,7 +116,7 @@ def test_the_end_of_the_slider_train_step_and_a_new_run_return_to_the_live_state
     bar = window.curves.timeline
     live = train_until(qtbot, window, 200)
     qtbot.waitUntil(bar.isEnabled, timeout=WAIT)
-    drag_to(qtbot, bar.slider, 2)
+    slide_to(qtbot, bar.slider, 2)
     qtbot.waitUntil(lambda: window.timeline._drawn is not None, timeout=WAIT)
     assert edge_weights(window)["dense1"].tolist() != live.weights["dense1"][0].tolist()
     qtbot.keyClick(bar.slider, Qt.Key.Key_End)  # released at the end: now
@@ -134,12 +124,12 @@ def test_the_end_of_the_slider_train_step_and_a_new_run_return_to_the_live_state
     for nid, W in edge_weights(window).items():
         np.testing.assert_array_equal(W, live.weights[nid][0])
     # Train while looking back: the live run goes on (nothing rewound).
-    drag_to(qtbot, bar.slider, 3)
+    slide_to(qtbot, bar.slider, 3)
     qtbot.waitUntil(lambda: window.timeline._drawn is not None, timeout=WAIT)
     on = train_until(qtbot, window, live.step + 30)
     assert on.generation == 0 and window.timeline.step is None and bar.at_now()
     # A Step while looking back: the live run takes one step and is shown.
-    drag_to(qtbot, bar.slider, 1)
+    slide_to(qtbot, bar.slider, 1)
     qtbot.waitUntil(lambda: window.timeline._drawn is not None, timeout=WAIT)
     qtbot.mouseClick(window.step_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: snap(window).step == on.step + 1 and window.timeline.step is None, timeout=WAIT)

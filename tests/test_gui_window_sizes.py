@@ -31,6 +31,23 @@ def resize(qtbot, w, width, height):
     assert (w.width(), w.height()) == (width, height)
 
 
+def pinned_runs(qtbot, w, rates) -> None:
+    """A 1024x700 window trained 5 epochs, then for each learning rate: pin the
+    run, change the rate, Reset, train 5 epochs (a pinned run each to compare)."""
+    from test_gui_titles import train_to  # it imports this module
+
+    resize(qtbot, w, 1024, 700)
+    train_to(qtbot, w, 5)
+    for lr in rates:
+        qtbot.mouseClick(w.curves.pin, Qt.MouseButton.LeftButton)
+        w.training_panel.lr.setValue(lr)
+        QApplication.processEvents()
+        qtbot.mouseClick(w.reset_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: w.run.snapshot is not None and w.run.snapshot.step == 0, timeout=20000)
+        train_to(qtbot, w, 5)
+    settle(qtbot)
+
+
 def counters_in_sight(w) -> bool:
     right = w.loss_label.mapTo(w, QPoint(w.loss_label.width(), 0)).x()
     return w.loss_label.isVisible() and right <= w.width() and w.toolBarBreak(w.training_toolbar)
@@ -102,19 +119,8 @@ def test_selecting_the_input_layer_leaves_the_output_view_its_room(qtbot, gui_en
 def test_a_pinned_run_leaves_the_loss_plot_room_for_its_curves_at_1024x700(qtbot, make_window):
     """Pinned runs at 1024x700: the loss plot's data area was ~45 px tall
     with its tick labels on each other (the issue asks no plot under 120 px)."""
-    from test_gui_titles import train_to
-
     w = make_window()
-    resize(qtbot, w, 1024, 700)
-    train_to(qtbot, w, 5)
-    for lr in (0.1, 0.01):  # pin, change the rate, Reset, train: runs to compare
-        qtbot.mouseClick(w.curves.pin, Qt.MouseButton.LeftButton)
-        w.training_panel.lr.setValue(lr)
-        QApplication.processEvents()
-        qtbot.mouseClick(w.reset_button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: w.run.snapshot is not None and w.run.snapshot.step == 0, timeout=20000)
-        train_to(qtbot, w, 5)
-    settle(qtbot)
+    pinned_runs(qtbot, w, (0.1, 0.01))
     loss = w.curves.loss
     assert len(loss.pins) == 2 and loss.isVisible()
     assert loss.plotItem.vb.height() >= 120, (loss.height(), loss.plotItem.vb.height())
