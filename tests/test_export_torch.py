@@ -307,3 +307,20 @@ def test_an_untrained_standardizing_design_gets_its_statistics_from_the_training
         for key in a[nid]:
             np.testing.assert_allclose(b[nid][key], a[nid][key], rtol=0, atol=1e-12, err_msg=f"{nid}.{key}")
     assert np.abs(a["output"]["W"] - module.Net().weights()["output"]["W"]).max() > 1e-3  # it trained
+
+
+def test_the_script_is_the_template_among_the_apps_files_filled_in(tmp_path, monkeypatch):
+    """The template is read through resource() like every file of the app
+    (resources/, all of which a wheel carries: test_install exports from an
+    installed wheel): another folder's template makes another script."""
+    from nnbuilder.core import resources
+    from nnbuilder.core.files.export_torch import script_template, torch_script
+
+    text = resources.resource("templates", "torch_script.py.in").read_text(encoding="utf-8")
+    assert script_template() == text and text.startswith("#!/usr/bin/env python3\n")
+    doc = ModelDocument(Graph.chain([2, 3, 1]))
+    assert torch_script(doc, "circle").startswith('#!/usr/bin/env python3\n"""circle: an nnbuilder network')
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "torch_script.py.in").write_text("# @NAME@: @K@ columns -> @UNITS@, @UNKNOWN@\n")
+    monkeypatch.setattr(resources, "resource_root", lambda: tmp_path)
+    assert torch_script(doc, "circle") == "# circle: 2 columns -> 1, @UNKNOWN@\n"

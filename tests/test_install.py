@@ -175,6 +175,8 @@ def test_wheel_installs_and_runs_away_from_the_source_tree(tmp_path):
                             "--epochs", "200", "-o", "trained.json", "--json"))
     assert result["train_accuracy"] >= 0.9, result
 
+    cli("export", "trained.json", "--format", "torch", "-o", "net.py")  # from a template among the app's files
+    assert (elsewhere / "net.py").read_text().startswith('#!/usr/bin/env python3\n"""net: ')
     installed_iris = site / "nnbuilder" / "resources" / "data" / "iris.csv"
     shutil.copy(installed_iris, elsewhere / "flowers.csv")
     cli("predict", "trained.json", "flowers.csv", "-o", "predicted.csv")
