@@ -5,7 +5,7 @@ from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import (QAbstractItemView, QAbstractSpinBox, QApplication, QComboBox, QDialog,
                                QSpinBox, QVBoxLayout)
 
-from guitools import click_node
+from guitools import click_node, pause, wait_drawn
 from nnbuilder.gui.diagram.node_geometry import node_size
 from test_gui_import import open_import, write
 
@@ -121,6 +121,41 @@ def test_every_combo_and_spin_box_takes_the_focus_by_click_not_by_wheel(qtbot, w
     assert [w for w in widgets if w.focusPolicy() != Qt.FocusPolicy.StrongFocus] == []
     dialog.reject()
     later.close()
+
+
+def test_the_wheel_guard_filters_the_events_of_the_controls_it_guards_alone(qtbot, make_window, monkeypatch):
+    """Not every event of the application (about 80 a frame while the run draws)."""
+    from nnbuilder.gui.window import wheel_guard
+    from nnbuilder.gui.window.wheel_guard import GUARDED, WheelGuard
+
+    class SpyGuard(WheelGuard):
+        """The guard, noting what it filters while ``seen`` is a list."""
+        seen = None
+
+        def eventFilter(self, obj, event):
+            if self.seen is not None:
+                self.seen.append(obj)
+            return super().eventFilter(obj, event)
+
+    spy = SpyGuard(QApplication.instance())  # the guard the new window finds
+    monkeypatch.setattr(wheel_guard, "GUARD_NAME", "spiedWheelGuard")
+    spy.setObjectName("spiedWheelGuard")
+    spy.seen = seen = []
+    try:
+        w = make_window()
+        w.show()
+        qtbot.mouseClick(w.play_button, Qt.MouseButton.LeftButton)
+        wait_drawn(qtbot, w, until=lambda s: s.epoch >= 3, running=True)
+        pause(qtbot, w)
+        combo = w.training_panel.dataset
+        w.view.setFocus()
+        qtbot.waitUntil(w.view.hasFocus)
+        before = combo.currentText()
+        assert not wheel(combo).isAccepted() and combo.currentText() == before
+    finally:
+        spy.seen = None  # it goes on guarding like any guard
+    assert combo in seen
+    assert [type(o).__name__ for o in seen if not isinstance(o, GUARDED)] == []
 
 
 def test_a_layer_dropped_on_another_lands_beside_it_not_on_it(qtbot, window):
