@@ -27,6 +27,7 @@ standardized), makes the hidden layer 128 relu units, and prints:
   pages it shares with the worker, RssShmem) and both processes'
   proportional set size (shared pages split between them: their sum is
   what the two use together);
+- the growth of the window's PSS and RssAnon over its memory before the import;
 - the load average of the machine at the start and the end (it is shared).
 
 Targets (issue 20): >= 10 frames/s during the import, every edit < 0.5 s,
@@ -156,6 +157,7 @@ def main() -> int:
     w.show()
     wait(app, lambda: w.run.prepared().reason is None, what="the example ready")
     rss_before = peak_mb()
+    before = {"PSS": pss_mb(), "RssAnon": peak_mb("self", "RssAnon")}
 
     # -------------------------------------------------------------- import
     size = os.path.getsize(args.file) / 1e6
@@ -177,6 +179,7 @@ def main() -> int:
     prepare_s = time.perf_counter() - t0
     prepare_fps, prepare_gap = beat.stop()
     rss_prepared = peak_mb()
+    prepared = {"PSS": pss_mb(), "RssAnon": peak_mb("self", "RssAnon")}
 
     # 784-128-10 as in the engine benchmark: the example's first hidden layer
     # made 128 relu units, the others removed.
@@ -268,6 +271,11 @@ def main() -> int:
     print("  settled RSS of the window while training: " + ", ".join(f"{k} {v:.0f} MB" for k, v in settled.items())
           + f"; proportional set size (shared pages split between the processes that map them): window "
           f"{pss['window']:.0f} MB + worker {pss['worker']:.0f} MB = {sum(pss.values()):.0f} MB")
+    print("  the window's growth over its memory before the import (the table is "
+          f"{table_mb:.0f} MB, the prepared features {prepared_mb:.0f} MB): "
+          + "; ".join(f"{k} {before[k]:.0f} MB before, +{prepared[k] - before[k]:.0f} MB once the data is "
+                      f"prepared, +{now - before[k]:.0f} MB while training"
+                      for k, now in (("PSS", pss["window"]), ("RssAnon", settled["RssAnon"])))))
     print(f"  load average: {load_start} at the start, {' '.join(f'{v:.2f}' for v in os.getloadavg())} "
           f"at the end ({os.cpu_count()} cores)")
     return 0

@@ -2,7 +2,8 @@
 and input statistics, for one (structure, data version, optimizer).
 
 The training data's feature rows of big data are made in memory a worker
-maps (:func:`data_steps`): the window and its worker hold one copy.
+maps (:func:`data_steps`): the window and its worker hold one copy, and
+the window's pages of it are let go once made (it reads its table).
 
 The window's run controller builds it (:func:`prepare`) and hands it out; the
 Learn controller, the loss surface, the lessons, the output view and the saved
@@ -20,7 +21,7 @@ from ..steps import finish
 from ..engine.network import Network
 from ..engine.optimizers import OPTIMIZERS
 from ..engine.traindata import TrainData, encode_targets
-from .protocol import MAP_BYTES, shared_empty
+from .protocol import MAP_BYTES, let_go, shared_empty
 
 
 def structure_key(graph) -> str:
@@ -80,13 +81,13 @@ def data_steps(dataset, net: Network, split: tuple[float, int]):
     """:meth:`TrainData.steps` for a run: features of :data:`MAP_BYTES` or
     more made in a shared file (:func:`shared_empty`) that a worker maps as
     they are (:meth:`MappedData.sharing
-    <nnbuilder.core.run.protocol.MappedData.sharing>`), never a second copy;
-    read only once made (the worker's pages are the same)."""
+    <nnbuilder.core.run.protocol.MappedData.sharing>`), never a second copy,
+    and let go of by this process (:func:`let_go`: it holds its table, not
+    the features too, until it reads rows of them); read only once made
+    (the worker's pages are the same)."""
     big = len(dataset) * len(net.features) * net.dtype.itemsize >= MAP_BYTES
     data = yield from TrainData.steps(dataset, net, *split, empty=shared_empty if big else np.empty)
-    for X in (data.X_train, data.X_test):
-        X.flags.writeable = False
-    return data
+    return let_go(data)
 
 
 def compiled(graph) -> Network | None:

@@ -18,6 +18,7 @@ import pickle
 import tempfile
 import weakref
 from collections import OrderedDict
+import dataclasses
 from dataclasses import dataclass, fields, is_dataclass
 
 import numpy as np
@@ -31,7 +32,7 @@ from ..engine.trainer import Trainer
 __all__ = ["RunSpec", "Command", "Play", "Pause", "Step", "StepEpoch", "SetSpeed",
            "UpdateConfig", "SetLoss", "SetWeight", "StepOn", "Replace", "Reset",
            "RequestSnapshot", "FetchMoment", "Rewind", "Quit", "Start", "ShareData", "DataRef", "DataStore", "data_key",
-           "MappedData", "data_bytes", "shared_empty", "MAP_BYTES"]
+           "MappedData", "data_bytes", "shared_empty", "let_go", "MAP_BYTES"]
 
 
 @dataclass(frozen=True)
@@ -203,7 +204,7 @@ def _shared_folder() -> str:
     return shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else tempfile.gettempdir()
 
 
-#: id of each array :func:`shared_empty` made -> (a weak reference to it, its file)
+#: id of each array :func:`shared_empty` made -> (a weak reference to it, its file, the finalizer removing it)
 _SHARED: dict[int, tuple] = {}
 
 
@@ -230,9 +231,13 @@ def shared_empty(shape, dtype) -> np.ndarray:
         return np.empty(shape, dt)
     os.close(fd)
     base = np.frombuffer(buf, dtype=dt)
-    _SHARED[id(base)] = (weakref.ref(base), path)
-    weakref.finalize(base, _unshare, id(base), path)
+    _own(base, path)
     return base.reshape(shape)
+
+
+def _own(base: np.ndarray, path: str) -> None:
+    """``base`` (a whole mapping of the file ``path``) known as shared; the file goes with it."""
+    _SHARED[id(base)] = (weakref.ref(base), path, weakref.finalize(base, _unshare, id(base), path))
 
 
 def _unshare(ident: int, path: str) -> None:
@@ -241,6 +246,40 @@ def _unshare(ident: int, path: str) -> None:
         os.unlink(path)
     except OSError:
         pass
+
+
+def let_go(data: TrainData) -> TrainData:
+    """``data`` as this process keeps it once its feature rows are made in a
+    :func:`shared_empty` file (:meth:`MappedData.sharing`): the same data
+    with X_train and X_test the same file mapped afresh, read-only, and the
+    pages they were written through unmapped. Shared-memory pages count
+    for a process only once it touches them, so the process that made the
+    rows holds none of them (the worker maps and reads them all) until it
+    reads some rows itself. Its :func:`data_key` is computed here, from the
+    rows as made, and kept: hashing never pages them back in. Data whose
+    rows are not such a file comes back as it is, made read-only."""
+    X = (data.X_train, data.X_test)
+    for a in X:
+        a.flags.writeable = False
+    if MappedData.sharing(data) is None:
+        return data
+    key = data_key(data)
+    base = X[0].base
+    ident, (_, path, finalizer) = id(base), _SHARED[id(base)]
+    with open(path, "rb") as fh:
+        fresh = np.frombuffer(mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ), dtype=base.dtype)
+    finalizer.detach()  # the file goes with the fresh mapping now, not with the old one
+    _SHARED.pop(ident, None)
+    _own(fresh, path)
+    start = base.__array_interface__["data"][0]
+    views = {}
+    for name, a in zip(("X_train", "X_test"), X):
+        lo = (a.__array_interface__["data"][0] - start) // base.itemsize
+        views[name] = fresh[lo:lo + a.size].reshape(a.shape)
+    kept = dataclasses.replace(data, **views)
+    _KEYS[id(kept)] = (weakref.ref(kept), key)
+    weakref.finalize(kept, _KEYS.pop, id(kept), None)
+    return kept
 
 
 @dataclass(frozen=True)
@@ -323,8 +362,16 @@ class MappedData:
         return TrainData(**values)
 
 
+#: id of data :func:`let_go` kept -> (a weak reference to it, its :func:`data_key`)
+_KEYS: dict[int, tuple] = {}
+
+
 def data_key(data: TrainData) -> str:
-    """A digest of the content of ``data``: equal data, equal key."""
+    """A digest of the content of ``data``: equal data, equal key (of data
+    :func:`let_go` kept, the key it computed)."""
+    known = _KEYS.get(id(data))
+    if known is not None and known[0]() is data:
+        return known[1]
     h = hashlib.blake2b(digest_size=16)
 
     def feed(value):
