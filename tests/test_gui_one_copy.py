@@ -83,3 +83,42 @@ def test_the_window_and_its_worker_hold_one_copy_of_the_training_data(qtbot, win
     gc.collect()
     assert not os.path.exists(path.removesuffix(" (deleted)"))
     assert all(m[2] != inode for m in mappings(os.getpid()))  # the window let go of the first file's pages
+
+
+def resident_kb(pid, inode: int) -> int:
+    """kB of the file ``inode`` resident through process ``pid``'s mappings of
+    it (its pages the process touched), from /proc/PID/smaps."""
+    total, ours = 0, False
+    with open(f"/proc/{pid}/smaps") as fh:
+        for line in fh:
+            head = line.split(maxsplit=5)
+            if "-" in head[0] and len(head) >= 5 and head[0].replace("-", "").isalnum() and ":" in head[3]:
+                ours = int(head[4]) == inode  # a mapping's header: address perms offset dev inode [path]
+            elif ours and line.startswith("Rss:"):
+                total += int(head[1])
+    return total
+
+
+@pytest.mark.timeout(120)
+def test_the_window_holds_its_table_and_not_the_features_it_prepared(qtbot, window, tmp_path, monkeypatch):
+    """The window makes the standardized features in the file its worker
+    maps, then lets go of the pages it wrote them through: training, the
+    worker has every page of the file resident (it evaluated every row for
+    the step-0 row) and the window none, so the window's memory holds its
+    table once, not the table and its features; the features are still
+    there for the window to read, the same numbers (NumPy here)."""
+    w = window
+    X = import_pixels(qtbot, w, tmp_path, monkeypatch, 4, "pixels.csv")
+    data = w.run.prepared().data
+    inode, _ = file_of(data.X_train)
+    size_kb = -(-(data.X_train.nbytes + data.X_test.nbytes) // 4096) * 4
+    assert resident_kb(os.getpid(), inode) == 0  # made, and let go of
+    w.run.step()
+    wait_drawn(qtbot, w, lambda s: s.step == 1)
+    qtbot.waitUntil(lambda: w.run.snapshot is not None and len(w.run.state.curves) > 0)
+    qtbot.waitUntil(lambda: resident_kb(w.run.worker.pid, inode) >= size_kb)  # the worker read every row
+    assert resident_kb(os.getpid(), inode) == 0  # and the window none: sending them, keying them read nothing
+    assert file_of(data.X_train)[0] == inode and not data.X_train.flags.writeable
+    tr, te = w.data.split_indices()
+    mean, std = X[tr].mean(axis=0), X[tr].std(axis=0)
+    np.testing.assert_allclose(data.X_test, (X[te] - mean) / std, rtol=1e-9, atol=1e-9)
