@@ -61,6 +61,8 @@ def cmd_train(args) -> int:
                       file=sys.stderr)
     net = network_of(doc, args.model)
     data = TrainData.from_dataset(ds, net, split, seed)
+    if not args.animate:  # the features are the table now: it is not held twice while training
+        ds = ds.subset([])  # its names and classes kept, no rows
 
     cfg = doc.training or TrainConfig()
     overrides = {"optimizer": args.optimizer, "lr": args.lr, "batch_size": args.batch_size,
