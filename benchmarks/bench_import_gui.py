@@ -275,7 +275,7 @@ def main() -> int:
           f"{table_mb:.0f} MB, the prepared features {prepared_mb:.0f} MB): "
           + "; ".join(f"{k} {before[k]:.0f} MB before, +{prepared[k] - before[k]:.0f} MB once the data is "
                       f"prepared, +{now - before[k]:.0f} MB while training"
-                      for k, now in (("PSS", pss["window"]), ("RssAnon", settled["RssAnon"])))))
+                      for k, now in (("PSS", pss["window"]), ("RssAnon", settled["RssAnon"]))))
     print(f"  load average: {load_start} at the start, {' '.join(f'{v:.2f}' for v in os.getloadavg())} "
           f"at the end ({os.cpu_count()} cores)")
     return 0
