@@ -72,6 +72,19 @@ def pss_mb(pid: int | str = "self") -> float:
     return float("nan")
 
 
+def resident_mb(pid: int | str, path: str) -> float:
+    """MB of the file ``path`` resident through process ``pid``'s mappings of it."""
+    total, ours = 0, False
+    with open(f"/proc/{pid}/smaps") as fh:
+        for line in fh:
+            head = line.split()
+            if "-" in head[0] and len(head) >= 5 and ":" in head[3]:  # a mapping's header
+                ours = len(head) >= 6 and head[5] == path
+            elif ours and line.startswith("Rss:"):
+                total += int(head[1])
+    return total / 1024
+
+
 class Beat:
     """A 60 Hz timer that repaints ``widget`` each turn and records when the turns came."""
 
@@ -243,7 +256,8 @@ def main() -> int:
         table_mb = base.nbytes / 1e6  # the whole table the features are a view of
     prepared_mb = data_bytes(w.run.prepared().data) / 1e6
     from nnbuilder.core.run.protocol import MappedData
-    shared = MappedData.sharing(w.run.prepared().data) is not None
+    shared = MappedData.sharing(w.run.prepared().data)
+    in_window = shared and resident_mb("self", shared.path)
     w.run.worker.pause()
     w.run.shutdown()
     doc.undo_stack.setClean()
@@ -267,7 +281,8 @@ def main() -> int:
           f"read {rss_read:.0f} MB, after the preparation {rss_prepared:.0f} MB), "
           f"worker {worker_peak:.0f} MB; the window holds the table ({table_mb:.0f} MB) and the "
           f"prepared training data ({prepared_mb:.0f} MB"
-          + (", its features the pages the worker maps)" if shared else ")"))
+          + (f", its features a file the worker maps, {in_window:.0f} MB of it resident in the window)"
+             if shared else ")"))
     print("  settled RSS of the window while training: " + ", ".join(f"{k} {v:.0f} MB" for k, v in settled.items())
           + f"; proportional set size (shared pages split between the processes that map them): window "
           f"{pss['window']:.0f} MB + worker {pss['worker']:.0f} MB = {sum(pss.values()):.0f} MB")
