@@ -11,6 +11,7 @@ through the pipe: only its description is pickled.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import mmap
 import os
@@ -18,7 +19,6 @@ import pickle
 import tempfile
 import weakref
 from collections import OrderedDict
-import dataclasses
 from dataclasses import dataclass, fields, is_dataclass
 
 import numpy as np
