@@ -29,7 +29,7 @@ _numbers = itertools.count(1)  # the windows of this process
 
 def state_dir() -> Path:
     """Where autosaves live: ``NNBUILDER_STATE_DIR`` if set, else the
-    application's folder in ``XDG_STATE_HOME`` (``~/.local/state/nnbuilder``),
+    application's folder in ``XDG_STATE_HOME`` (``~/.local/state/nnbuilder/nnbuilder``),
     so each user or session with folders of its own sees only its own."""
     d = os.environ.get("NNBUILDER_STATE_DIR") or QStandardPaths.writableLocation(
         QStandardPaths.StandardLocation.StateLocation) or str(Path.home() / ".nnbuilder")
