@@ -189,11 +189,20 @@ class WindowLayout:
         proportion to the window (1440x900 and 1024x700 alike)."""
         w, d = self._window, self.docks
         W, H = w.width(), w.height()
+        narrow = W < NARROW_WIDTH
         side, right, bottom = max(270, W * 0.19), max(280, W * 0.26, right_panels_width(d)), max(280, H * 0.33)
-        if W < NARROW_WIDTH:  # the plots and the panels side by side would crowd the side columns out
+        if narrow:  # the plots and the panels side by side would crowd the side columns out
             w.tabifyDockWidget(d["problemsDock"], d["curvesDock"])
             w.tabifyDockWidget(d["curvesDock"], d["functionsDock"])
             d["curvesDock"].raise_()
+            # Under the output view the Inspector had 58 px (a 700 px window): it and Learn
+            # share the settings' tab group, the Loss surface the output view's.
+            w.tabifyDockWidget(d["trainingDock"], d["inspectorDock"])
+            w.tabifyDockWidget(d["inspectorDock"], d["learnDock"])
+            w.tabifyDockWidget(d["outputDock"], d["surfaceDock"])
+            d["trainingDock"].raise_()
+            d["outputDock"].raise_()
+            side = max(side, right_panels_width(d))
         w.resizeDocks([d["curvesDock"]], [int(bottom)], Qt.Orientation.Vertical)
         w.resizeDocks([d["curvesDock"], d["problemsDock"]], [int((W - side) * 0.72), int((W - side) * 0.28)],
                       Qt.Orientation.Horizontal)
@@ -208,14 +217,14 @@ class WindowLayout:
         # a little more than half, the tabbed panels (Inspector, Learn, Loss
         # surface) the rest. Sizes asked beyond it made the window grow.
         w.layout().activate()
-        column = d["outputDock"].height() + d["inspectorDock"].height()
-        share = 0.58 if W >= NARROW_WIDTH else 0.75  # a short window: the output view still 120 px tall
-        w.resizeDocks([d["outputDock"], d["inspectorDock"]], [int(column * share), int(column * (1 - share))],
-                      Qt.Orientation.Vertical)
+        if not narrow:
+            column = d["outputDock"].height() + d["inspectorDock"].height()
+            w.resizeDocks([d["outputDock"], d["inspectorDock"]], [int(column * 0.58), int(column * 0.42)],
+                          Qt.Orientation.Vertical)
         w.resizeDocks([d["layersDock"], d["trainingDock"]], [130, max(200, int(H * 0.5) - 50)],
                       Qt.Orientation.Vertical)
         w.resizeDocks([d["layersDock"], d["outputDock"]], [int(side), int(right)], Qt.Orientation.Horizontal)
-        self._narrow = W < NARROW_WIDTH
+        self._narrow = narrow
         QTimer.singleShot(0, self._view.fit)
 
     def reset(self, lessons_shown: bool) -> None:
@@ -282,6 +291,15 @@ class WindowLayout:
             dock.hide()
         elif show and not was:
             dock.show()
+
+    def layer_selected(self) -> None:
+        """A layer was selected: where the Inspector shares the settings' tab
+        group (a narrow window), it comes up in place of the settings."""
+        d = self.docks
+        bar = tab_bar_of(self._window, d["trainingDock"])
+        if bar is not None and d["inspectorDock"] in self._window.tabifiedDockWidgets(d["trainingDock"]) \
+                and bar.tabText(bar.currentIndex()) == d["trainingDock"].windowTitle():
+            d["inspectorDock"].raise_()
 
     def show_lesson_dock(self) -> None:
         dock = self.docks["lessonDock"]
