@@ -5,9 +5,9 @@ the focused widget, as a keyboard's do)."""
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QRectF, Qt, QTimer
+from PySide6.QtCore import QPoint, QRectF, Qt, QTimer
 from PySide6.QtGui import QAccessible
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QPushButton, QWidget
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QPushButton, QScrollArea, QWidget
 
 from guitools import wait_drawn
 from nnbuilder.core.files.modelfile import ModelDocument
@@ -88,6 +88,38 @@ def test_tab_reaches_every_layer_and_connection_once_then_leaves_the_diagram(qtb
     # Ctrl+Tab leaves at once.
     press(qtbot, Qt.Key.Key_Tab, Qt.KeyboardModifier.ControlModifier)
     assert QApplication.focusWidget() is not w.view
+
+
+def in_sight(w, widget) -> bool:
+    """On the screen: shown, inside the window, not in a panel behind another's tab."""
+    top_left = widget.mapTo(w, QPoint(0, 0))
+    return widget.isVisible() and w.rect().contains(top_left)
+
+
+def test_tab_goes_round_the_window_and_never_takes_the_focus_out_of_sight(qtbot, window):
+    """Tab walked into the Learn panel, the loss surface and the gradient
+    plots while they lay behind other tabs (the focus out of sight for a
+    dozen presses), and stopped on the panels' scroll areas, which show no
+    focus: a panel the focus enters comes to the front, the scroll areas are no stops."""
+    w = window
+    w.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is w)
+    w.palette_list.setFocus(Qt.FocusReason.TabFocusReason)
+    stops, unseen = [], []
+    for _ in range(200):
+        press(qtbot, Qt.Key.Key_Tab)
+        focus = QApplication.focusWidget()
+        if focus is w.palette_list:
+            break
+        stops.append(focus)
+        if not in_sight(w, focus):
+            unseen.append(f"{type(focus).__name__} {focus.objectName() or focus.accessibleName()}")
+    else:
+        raise AssertionError("Tab never came back round to the palette")
+    assert unseen == []
+    assert not [f for f in stops if type(f) is QScrollArea]
+    in_dock = {name: any(dock.isAncestorOf(f) for f in stops) for name, dock in w.docks.items()}
+    assert in_dock["learnDock"] and in_dock["surfaceDock"] and in_dock["gradientsDock"]  # reached, in sight
 
 
 def test_arrows_follow_the_connections_and_enter_opens_the_inspector(qtbot, window):

@@ -8,9 +8,10 @@ the diagram a sliver or the panels cramped.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Slot
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QDockWidget, QGraphicsView, QMainWindow, QScrollArea, QTabBar, QToolBar, QWidget
+from PySide6.QtWidgets import (QApplication, QDockWidget, QGraphicsView, QMainWindow, QScrollArea, QTabBar,
+                               QToolBar, QWidget)
 
 from .files import settings
 
@@ -88,6 +89,25 @@ class _TabBarWatch(QObject):
         return False
 
 
+class _FocusFollower(QObject):
+    """Raises the dock the keyboard's focus moves into when it lies behind
+    another tab: Tab walked through the Learn panel, the loss surface and the
+    gradient plots while they were hidden, the focus out of sight."""
+
+    def __init__(self, window: QMainWindow, docks: dict[str, QDockWidget]):
+        super().__init__(window)
+        self._window, self._docks = window, docks
+        QApplication.instance().focusChanged.connect(self.moved)
+
+    @Slot(QWidget, QWidget)
+    def moved(self, _old, new) -> None:
+        widget = new
+        while widget is not None and not isinstance(widget, QDockWidget):
+            widget = widget.parentWidget()
+        if widget is not None and widget in self._docks.values() and self._window.tabifiedDockWidgets(widget):
+            widget.raise_()
+
+
 class WindowLayout:
     """The docks of ``window`` around its central ``view``; ``panels`` maps
     each dock's object name to its widget."""
@@ -102,6 +122,7 @@ class WindowLayout:
             scroll.setWidget(panels[name])
             scroll.setWidgetResizable(True)
             scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+            scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab stops at its controls, not at it unseen
             if name != "trainingDock":  # three lines at the least (a scroll area's own least, 68 px, took
                 # the curves' room in a 700 px window when the Output view showed Iris's axis pickers)
                 scroll.setMinimumHeight(3 * scroll.fontMetrics().lineSpacing())
@@ -142,6 +163,7 @@ class WindowLayout:
         self._toolbar: QToolBar | None = None
         self._narrow: bool | None = None  # the width class the docks were laid out for
         self._tab_watch = _TabBarWatch(window)
+        self._focus_follower = _FocusFollower(window, self.docks)
         window.installEventFilter(self._tab_watch)
         readable_tabs(window)
 
