@@ -454,9 +454,10 @@ def test_space_presses_a_focused_check_box_and_trains_elsewhere(qtbot, window):
 
 
 # ------------------------------------------------------------ keys alone
-def test_build_the_3_4_2_network_and_train_it_with_the_keyboard_alone(qtbot, window):
+def test_build_the_3_4_2_network_and_train_it_with_the_keyboard_alone(qtbot, window, monkeypatch):
     """New, three layers from the palette, a connection made again with C,
-    the widths and the loss set in the inspector, Train: keys only."""
+    the widths and the loss set in the inspector, the data chosen, Train,
+    pause, then a weight line chosen and its value typed: keys only."""
     w = window
     K = Qt.Key
     w.activateWindow()
@@ -528,6 +529,12 @@ def test_build_the_3_4_2_network_and_train_it_with_the_keyboard_alone(qtbot, win
     assert [x for x in g.validate() if x.severity == "error"] == []
     assert g.total_params() == (3 * 4 + 4) + (4 * 2 + 2)
     assert w.play_button.isEnabled()
+    # The data: the XOR set, from the Training panel's combo box; back to the diagram.
+    data = w.training_panel.dataset
+    tab_to(qtbot, lambda f: f is data)
+    choose(data, "xor")()
+    assert w.document.dataset["name"] == "xor"
+    tab_to(qtbot, lambda f: f is w.view)
     # Train with Space in the diagram, until the epochs advance; Space again pauses.
     press(qtbot, K.Key_Space)
     wait_drawn(qtbot, w, lambda s: s.epoch >= 3, running=True, timeout=WAIT)
@@ -536,6 +543,24 @@ def test_build_the_3_4_2_network_and_train_it_with_the_keyboard_alone(qtbot, win
     assert snap.epoch >= 3 and np.isfinite(snap.last["train_loss"])
     assert np.shape(w.run.current_weights()[out]["W"]) == (4, 2)
     assert np.shape(w.run.current_weights()[dense]["W"]) == (3, 4)
+    # Paused: the Dense -> Output connection, its third weight line, Enter types its value.
+    press(qtbot, K.Key_Home)
+    for _ in range(3):
+        press(qtbot, K.Key_Right)
+    edge = w.scene.edge_items[(dense, out)]
+    qtbot.waitUntil(lambda: edge.weights is not None)
+    assert selected(w) == [edge] and w.view.focus_item() is edge
+    for _ in range(3):
+        press(qtbot, K.Key_Down)
+    i, j = edge.cursor_weight()
+    assert (i, j) == (1, 0)  # row by row: (0, 0), (0, 1), (1, 0)
+    before = float(w.run.current_weights()[out]["W"][i, j])
+    asked = []
+    monkeypatch.setattr(MainWindow, "_ask_weight", lambda self, *a: asked.append(a) or 0.75)
+    press(qtbot, K.Key_Return)
+    assert asked == [(out, i, j, before)]
+    qtbot.waitUntil(lambda: w.run.current_weights()[out]["W"][i, j] == 0.75, timeout=WAIT)
+    assert QApplication.focusWidget() is w.view and selected(w) == [edge]
 
 
 # ------------------------------------------------------------ the focus ring
