@@ -177,6 +177,10 @@ def test_up_and_down_choose_a_weight_line_and_enter_types_its_value(qtbot, windo
     i, j = edge.cursor_weight()
     assert (i, j) == (W.shape[0] - 1, W.shape[1] - 1)
     assert f"w = {W[i, j]:.5g}" in w.statusBar().currentMessage()
+    # Counted from 1 and named as the value dialog and the pointer's tool tip name it
+    # (it read "Dense 1[0] → Dense 2[1]" beside a dialog asking for "W[1, 2]").
+    assert f"Weight Dense 2 W[{i + 1}, {j + 1}]: Dense 1[{i + 1}] → Dense 2[{j + 1}]," in \
+        w.statusBar().currentMessage()
     # The line outlined is that weight's: from neuron i of Dense 1 to neuron j of Dense 2.
     line = edge._cursor_item.path()
     a, b = w.scene.node_items[d1].neuron_centers()[i], w.scene.node_items[d2].neuron_centers()[j]
