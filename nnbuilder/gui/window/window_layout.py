@@ -228,13 +228,6 @@ class WindowLayout:
         w.resizeDocks([d["curvesDock"]], [int(bottom)], Qt.Orientation.Vertical)
         w.resizeDocks([d["curvesDock"], d["problemsDock"]], [int((W - side) * 0.72), int((W - side) * 0.28)],
                       Qt.Orientation.Horizontal)
-        if W >= NARROW_WIDTH:  # the Problems group at least as wide as its tabs' titles (at 1280 px they scrolled)
-            w.layout().activate()
-            bar = tab_bar_of(w, d["problemsDock"])
-            need = bar.sizeHint().width() + 8 if bar is not None else 0
-            if need > d["problemsDock"].width():
-                w.resizeDocks([d["curvesDock"], d["problemsDock"]], [int(W - side - need), need],
-                              Qt.Orientation.Horizontal)
         # The right column shares what the bottom panels leave: the output view
         # a little more than half, the tabbed panels (Inspector, Learn, Loss
         # surface) the rest. Sizes asked beyond it made the window grow.
@@ -246,8 +239,24 @@ class WindowLayout:
         w.resizeDocks([d["layersDock"], d["trainingDock"]], [130, max(200, int(H * 0.5) - 50)],
                       Qt.Orientation.Vertical)
         w.resizeDocks([d["layersDock"], d["outputDock"]], [int(side), int(right)], Qt.Orientation.Horizontal)
+        if not narrow:  # the Problems group at least as wide as its tabs' titles (at 1280 px they scrolled;
+            self._widen_problems()  # at 1440 px, sized before the side columns settled, too)
         self._narrow = narrow
         QTimer.singleShot(0, self._view.fit)
+
+    def _widen_problems(self) -> None:
+        """The Problems group (beside the curves) as wide as its tabs' titles."""
+        w, d = self._window, self.docks
+        w.layout().activate()
+        bar = tab_bar_of(w, d["problemsDock"])
+        if bar is None:
+            return
+        shown = next((dock for dock in [d["problemsDock"], *w.tabifiedDockWidgets(d["problemsDock"])]
+                      if dock.windowTitle() == bar.tabText(bar.currentIndex())), None)
+        need = bar.sizeHint().width() + 8
+        if shown is not None and need > shown.width():
+            both = d["curvesDock"].width() + shown.width()
+            w.resizeDocks([d["curvesDock"], shown], [both - need, need], Qt.Orientation.Horizontal)
 
     def reset(self, lessons_shown: bool) -> None:
         """Every panel where it was at the first start, sized for the window now
@@ -290,6 +299,8 @@ class WindowLayout:
             self._narrow = narrow
             # Once the resize is done (a drag sends many): the docks for the new width.
             QTimer.singleShot(0, lambda: self.reset(self.docks["lessonDock"].isVisible()))
+        elif self._shown_once and self._narrow is False:  # a wide window shrunk: the Problems
+            QTimer.singleShot(0, self._widen_problems)  # group's titles stay whole (1600 -> 1440 px cut them)
 
     def _break_toolbar(self) -> None:
         w, toolbar = self._window, self._toolbar
