@@ -47,6 +47,7 @@ def test_a_lesson_on_a_small_window_leaves_the_diagram_room(qtbot, make_window, 
     resize(qtbot, w, 1024, 700)
     assert w.view.width() >= DIAGRAM_ROOM, w.view.width()
     assert w.docks["lessonDock"].isVisible()
+    assert on_screen(w, w.docks["lessonDock"])  # in front of its tab group, not behind the settings
     assert dock_overlaps(w) == []
     assert plot_heights(w) == []
 

@@ -222,7 +222,8 @@ class WindowLayout:
             w.tabifyDockWidget(d["trainingDock"], d["inspectorDock"])
             w.tabifyDockWidget(d["inspectorDock"], d["learnDock"])
             w.tabifyDockWidget(d["outputDock"], d["surfaceDock"])
-            d["trainingDock"].raise_()
+            lesson = d["lessonDock"]  # a lesson on stays in front of the settings
+            (lesson if lesson.isVisible() and not lesson.isFloating() else d["trainingDock"]).raise_()
             d["outputDock"].raise_()
             side = max(side, right_panels_width(d))
         w.resizeDocks([d["curvesDock"]], [int(bottom)], Qt.Orientation.Vertical)
