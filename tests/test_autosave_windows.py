@@ -134,3 +134,59 @@ def test_nowhere_to_autosave_is_a_status_message_not_a_broken_window(make_window
     assert w.statusBar().currentMessage().startswith("Autosave failed: ")
     w.close()  # and closes without trouble
     assert not w.isVisible()
+
+
+def left_behind(folder: Path) -> Path:
+    """A side file a crashed window left in ``folder`` (a 3-5-1 network, no lock held)."""
+    from nnbuilder.core.files.modelfile import ModelDocument, save_model
+    from nnbuilder.core.model.graph import Graph
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "autosave-999999-1.json"
+    save_model(path, ModelDocument(Graph.chain([3, 5, 1])))
+    return path
+
+
+def test_each_user_sees_only_the_autosaves_in_their_own_state_folder(make_window, asked, gui_env, monkeypatch, qtbot):
+    """Autosaves go to XDG_STATE_HOME (NNBUILDER_STATE_DIR overrides it): two
+    sessions with folders of their own never offer each other's work."""
+    from nnbuilder.gui.window.autosave import state_dir
+
+    monkeypatch.delenv("NNBUILDER_STATE_DIR")
+    monkeypatch.setenv("XDG_DATA_HOME", str(gui_env / "data"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(gui_env / "alice"))
+    alice = state_dir()
+    assert alice.is_relative_to(gui_env / "alice")
+    monkeypatch.setenv("XDG_STATE_HOME", str(gui_env / "bob"))
+    assert state_dir().is_relative_to(gui_env / "bob")
+    leftover = left_behind(alice)
+
+    bob = make_window(offer_restore=True)  # Bob's start never sees Alice's crash
+    assert bob.files.offer_restore() is False and asked == [] and leftover.exists()
+    bob.document.add_node("dropout", (800, 0))
+    assert bob.files.autosave()
+    assert bob.files.autosave_paths()[0].is_relative_to(gui_env / "bob")
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(gui_env / "alice"))
+    again = make_window(offer_restore=True)  # Alice's next start offers hers
+    qtbot.waitUntil(lambda: len(asked) == 1)
+    assert widths(again) == [1, 3, 5] and again.files.autosave_paths()[0] == leftover
+
+    monkeypatch.setenv("NNBUILDER_STATE_DIR", str(gui_env / "mine"))
+    assert state_dir() == gui_env / "mine"
+
+
+def test_an_autosave_left_where_they_lived_before_is_still_offered(make_window, asked, gui_env, monkeypatch, qtbot):
+    """Before XDG_STATE_HOME, autosaves lived in XDG_DATA_HOME: a crash's side
+    file left there is offered at the first start after the change."""
+    from PySide6.QtCore import QStandardPaths
+
+    monkeypatch.delenv("NNBUILDER_STATE_DIR")
+    monkeypatch.setenv("XDG_DATA_HOME", str(gui_env / "data"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(gui_env / "state-home"))
+    old = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
+    assert old.is_relative_to(gui_env / "data")
+    leftover = left_behind(old)
+    w = make_window(offer_restore=True)
+    qtbot.waitUntil(lambda: len(asked) == 1)
+    assert widths(w) == [1, 3, 5] and w.files.autosave_paths()[0] == leftover

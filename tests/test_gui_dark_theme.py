@@ -233,3 +233,35 @@ def test_quiz_mode_shows_that_it_is_on_in_both_themes(qtbot, window):
     finally:
         w.set_quiz(False)
         w.set_theme("light")
+
+
+def test_the_dark_window_after_a_csv_import_at_1440x900_reads_whole(qtbot, make_window, tmp_path, monkeypatch):
+    """A screen trial's last stop: dark, 1440x900, File > Import of a table
+    with text labels and a missing cell, one step. No text elided or under
+    4.5:1 contrast, no panel over another (screencheck); the Problems group's
+    tabs were scrolled ("Weights and g…") once the window shrank from 1600 px."""
+    from PySide6.QtCore import Qt
+
+    from guitools import wait_drawn
+    from screencheck import problems
+    from test_gui_import import click_import, open_import, write
+    from test_gui_window_sizes import resize
+
+    w = make_window()
+    dark(qtbot, w)
+    resize(qtbot, w, 1440, 900)
+    rows = ["kind,width,height,note"] + [f"{k},{i % 9 + 0.5},{(i * 7) % 5},{'' if i == 5 else i}"
+                                         for i, k in enumerate(["small cat", "dog", "emu"] * 20)]
+    d = open_import(qtbot, w, write(tmp_path, "\n".join(rows) + "\n"), monkeypatch)
+    d.target.setCurrentText("kind")
+    assert "row 7, column 'note': is empty" in d.problems.toPlainText()
+    qtbot.mouseClick(d.drop_bad, Qt.MouseButton.LeftButton)
+    click_import(qtbot, d)
+    assert w.data.dataset.class_names == ["dog", "emu", "small cat"]
+    qtbot.mouseClick(w.step_button, Qt.MouseButton.LeftButton)
+    wait_drawn(qtbot, w, lambda s: s.step >= 1)
+    qtbot.waitUntil(lambda: w.curves.confusion.isVisible())
+    settle(qtbot)
+    image = w.grab().toImage()
+    image.save(str(tmp_path / "dark-1440x900-csv.png"))  # for a person to look at
+    assert problems(w, image) == []

@@ -500,3 +500,21 @@ def test_learn_names_a_samples_row_in_its_file_as_explain_does(qtbot, window, tm
     capsys.readouterr()
     assert main(["explain", str(model), "--data", path, "--drop-bad", "--row", "5", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["x"] == [7, 8]
+
+
+def test_a_column_chosen_as_target_keeps_its_whole_header(qtbot, window, tmp_path, monkeypatch):
+    """Choosing a text column as the target made its header bold with
+    "(target)" after it, cut to "nd (targe" in its column sized for "kind"."""
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    rows = ["kind,width,height"] + [f"{k},{i % 9 + 0.5},{(i * 7) % 5}" for i, k in enumerate(["cat", "dog", "emu"] * 5)]
+    d = open_import(qtbot, window, write(tmp_path, "\n".join(rows) + "\n"), monkeypatch)
+    d.target.setCurrentText("kind")
+    header = d.preview.horizontalHeader()
+    for j in range(d.preview.columnCount()):
+        item = d.preview.horizontalHeaderItem(j)
+        font = QFont(item.font()) if item.font() != QFont() else header.font()
+        need = QFontMetrics(font).horizontalAdvance(item.text()) + 8  # the style's margins
+        assert need <= header.sectionSize(j), (item.text(), need, header.sectionSize(j))
+    assert d.preview.horizontalHeaderItem(0).text() == "kind  (target)" and d.preview.horizontalHeaderItem(0).font().bold()
+    qtbot.keyClick(d, Qt.Key.Key_Escape)

@@ -5,9 +5,9 @@ the focused widget, as a keyboard's do)."""
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QRectF, Qt, QTimer
+from PySide6.QtCore import QPoint, QRectF, Qt, QTimer
 from PySide6.QtGui import QAccessible
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QPushButton, QWidget
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QPushButton, QScrollArea, QWidget
 
 from guitools import wait_drawn
 from nnbuilder.core.files.modelfile import ModelDocument
@@ -90,6 +90,38 @@ def test_tab_reaches_every_layer_and_connection_once_then_leaves_the_diagram(qtb
     assert QApplication.focusWidget() is not w.view
 
 
+def in_sight(w, widget) -> bool:
+    """On the screen: shown, inside the window, not in a panel behind another's tab."""
+    top_left = widget.mapTo(w, QPoint(0, 0))
+    return widget.isVisible() and w.rect().contains(top_left)
+
+
+def test_tab_goes_round_the_window_and_never_takes_the_focus_out_of_sight(qtbot, window):
+    """Tab walked into the Learn panel, the loss surface and the gradient
+    plots while they lay behind other tabs (the focus out of sight for a
+    dozen presses), and stopped on the panels' scroll areas, which show no
+    focus: a panel the focus enters comes to the front, the scroll areas are no stops."""
+    w = window
+    w.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is w)
+    w.palette_list.setFocus(Qt.FocusReason.TabFocusReason)
+    stops, unseen = [], []
+    for _ in range(200):
+        press(qtbot, Qt.Key.Key_Tab)
+        focus = QApplication.focusWidget()
+        if focus is w.palette_list:
+            break
+        stops.append(focus)
+        if not in_sight(w, focus):
+            unseen.append(f"{type(focus).__name__} {focus.objectName() or focus.accessibleName()}")
+    else:
+        raise AssertionError("Tab never came back round to the palette")
+    assert unseen == []
+    assert not [f for f in stops if type(f) is QScrollArea]
+    in_dock = {name: any(dock.isAncestorOf(f) for f in stops) for name, dock in w.docks.items()}
+    assert in_dock["learnDock"] and in_dock["surfaceDock"] and in_dock["gradientsDock"]  # reached, in sight
+
+
 def test_arrows_follow_the_connections_and_enter_opens_the_inspector(qtbot, window):
     w = window
     inp, d1, d2, out = list(w.document.graph.nodes)
@@ -145,6 +177,10 @@ def test_up_and_down_choose_a_weight_line_and_enter_types_its_value(qtbot, windo
     i, j = edge.cursor_weight()
     assert (i, j) == (W.shape[0] - 1, W.shape[1] - 1)
     assert f"w = {W[i, j]:.5g}" in w.statusBar().currentMessage()
+    # Counted from 1 and named as the value dialog and the pointer's tool tip name it
+    # (it read "Dense 1[0] → Dense 2[1]" beside a dialog asking for "W[1, 2]").
+    assert f"Weight Dense 2 W[{i + 1}, {j + 1}]: Dense 1[{i + 1}] → Dense 2[{j + 1}]," in \
+        w.statusBar().currentMessage()
     # The line outlined is that weight's: from neuron i of Dense 1 to neuron j of Dense 2.
     line = edge._cursor_item.path()
     a, b = w.scene.node_items[d1].neuron_centers()[i], w.scene.node_items[d2].neuron_centers()[j]
@@ -422,9 +458,10 @@ def test_space_presses_a_focused_check_box_and_trains_elsewhere(qtbot, window):
 
 
 # ------------------------------------------------------------ keys alone
-def test_build_the_3_4_2_network_and_train_it_with_the_keyboard_alone(qtbot, window):
+def test_build_the_3_4_2_network_and_train_it_with_the_keyboard_alone(qtbot, window, monkeypatch):
     """New, three layers from the palette, a connection made again with C,
-    the widths and the loss set in the inspector, Train: keys only."""
+    the widths and the loss set in the inspector, the data chosen, Train,
+    pause, then a weight line chosen and its value typed: keys only."""
     w = window
     K = Qt.Key
     w.activateWindow()
@@ -496,6 +533,12 @@ def test_build_the_3_4_2_network_and_train_it_with_the_keyboard_alone(qtbot, win
     assert [x for x in g.validate() if x.severity == "error"] == []
     assert g.total_params() == (3 * 4 + 4) + (4 * 2 + 2)
     assert w.play_button.isEnabled()
+    # The data: the XOR set, from the Training panel's combo box; back to the diagram.
+    data = w.training_panel.dataset
+    tab_to(qtbot, lambda f: f is data)
+    choose(data, "xor")()
+    assert w.document.dataset["name"] == "xor"
+    tab_to(qtbot, lambda f: f is w.view)
     # Train with Space in the diagram, until the epochs advance; Space again pauses.
     press(qtbot, K.Key_Space)
     wait_drawn(qtbot, w, lambda s: s.epoch >= 3, running=True, timeout=WAIT)
@@ -504,6 +547,24 @@ def test_build_the_3_4_2_network_and_train_it_with_the_keyboard_alone(qtbot, win
     assert snap.epoch >= 3 and np.isfinite(snap.last["train_loss"])
     assert np.shape(w.run.current_weights()[out]["W"]) == (4, 2)
     assert np.shape(w.run.current_weights()[dense]["W"]) == (3, 4)
+    # Paused: the Dense -> Output connection, its third weight line, Enter types its value.
+    press(qtbot, K.Key_Home)
+    for _ in range(3):
+        press(qtbot, K.Key_Right)
+    edge = w.scene.edge_items[(dense, out)]
+    qtbot.waitUntil(lambda: edge.weights is not None)
+    assert selected(w) == [edge] and w.view.focus_item() is edge
+    for _ in range(3):
+        press(qtbot, K.Key_Down)
+    i, j = edge.cursor_weight()
+    assert (i, j) == (1, 0)  # row by row: (0, 0), (0, 1), (1, 0)
+    before = float(w.run.current_weights()[out]["W"][i, j])
+    asked = []
+    monkeypatch.setattr(MainWindow, "_ask_weight", lambda self, *a: asked.append(a) or 0.75)
+    press(qtbot, K.Key_Return)
+    assert asked == [(out, i, j, before)]
+    qtbot.waitUntil(lambda: w.run.current_weights()[out]["W"][i, j] == 0.75, timeout=WAIT)
+    assert QApplication.focusWidget() is w.view and selected(w) == [edge]
 
 
 # ------------------------------------------------------------ the focus ring

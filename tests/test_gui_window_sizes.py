@@ -64,6 +64,7 @@ def test_a_lesson_on_a_small_window_leaves_the_diagram_room(qtbot, make_window, 
     resize(qtbot, w, 1024, 700)
     assert w.view.width() >= DIAGRAM_ROOM, w.view.width()
     assert w.docks["lessonDock"].isVisible()
+    assert on_screen(w, w.docks["lessonDock"])  # in front of its tab group, not behind the settings
     assert dock_overlaps(w) == []
     assert plot_heights(w) == []
 
@@ -190,3 +191,41 @@ def test_the_learn_and_loss_surface_panels_show_their_controls_whole(qtbot, make
     assert not scroll.horizontalScrollBar().isVisible()
     assert panel.width() >= panel.minimumSizeHint().width()
     assert panel.width() <= scroll.viewport().width()
+
+
+def on_screen(w, widget) -> bool:
+    """Shown and inside the window (a tab behind another is moved out of it)."""
+    top_left = widget.mapTo(w, QPoint(0, 0))
+    return widget.isVisible() and w.rect().contains(top_left)
+
+
+@pytest.mark.parametrize("size", [(1024, 700), (1440, 900)])
+def test_after_fit_the_diagram_is_readable_and_a_selected_layer_shows_its_settings(qtbot, make_window, size):
+    """At 1024x700 the example's text was 5 px tall after Fit and the
+    Inspector 58 px tall: Fit zooms out no further than readable text (the
+    diagram scrolls), and a selected layer's Inspector shows its first rows."""
+    from PySide6.QtGui import QFont
+
+    w = make_window()  # the example, as `make run` opens it
+    resize(qtbot, w, *size)
+    w.act_fit.trigger()
+    settle(qtbot)
+    title = QFont(w.view.font())
+    title.setPointSizeF(9.5)  # what a layer's title is drawn in (items.py)
+    on_screen_px = title.pointSizeF() * w.view.logicalDpiY() / 72 * w.view.transform().m11()
+    assert on_screen_px >= 8, on_screen_px
+    # What does not fit scrolls: both ends of the network can be brought into view.
+    items = w.view.mapFromScene(w.scene.itemsBoundingRect()).boundingRect()
+    h = w.view.horizontalScrollBar()
+    if items.width() > w.view.viewport().width():
+        assert h.isVisible() and h.maximum() > h.minimum()
+    assert w.view.width() >= DIAGRAM_ROOM
+    # A layer selected with the pointer: its settings in view, at least their first rows.
+    click_node(qtbot, w, next(n for n, node in w.document.graph.nodes.items() if node.type == "dense"))
+    settle(qtbot)
+    inspector = w.docks["inspectorDock"]
+    assert on_screen(w, inspector)
+    assert inspector.widget().viewport().height() >= 120, inspector.widget().viewport().height()
+    assert on_screen(w, w.docks["outputDock"])  # the output view stays beside it
+    assert dock_overlaps(w) == []
+    assert plot_heights(w) == []

@@ -375,6 +375,7 @@ class ImportDialog(QDialog):
         grey = self.palette().placeholderText()
         chosen = set(feats)
         first = not self._styled
+        changed = []
         for item in self._marked:  # the bad cells of the last choice
             item.setBackground(QBrush())
             item.setToolTip("")
@@ -384,6 +385,7 @@ class ImportDialog(QDialog):
             if self._styled.get(j) == (j == t, used):
                 continue
             self._styled[j] = (j == t, used)
+            changed.append(j)
             head = self.preview.horizontalHeaderItem(j)
             head.setFont(bold if j == t else self.preview.font())
             head.setText(self.table.names[j] + ("  (target)" if j == t else ""))
@@ -399,6 +401,9 @@ class ImportDialog(QDialog):
             self._marked.append(item)
         if first:
             self.preview.resizeColumnsToContents()
+        elif t in changed:  # the new target's bold "(target)" header: its whole title (it read "nd (targe")
+            room = self.preview.horizontalHeader().sectionSizeHint(t) + 4  # (the hint leaves bold text no margin)
+            self.preview.setColumnWidth(t, max(self.preview.columnWidth(t), room))
 
     # -------------------------------------------------------------- result
     def spec(self) -> dict:

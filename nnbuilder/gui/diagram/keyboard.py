@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 
 from nnbuilder.core.model.nodetypes import NODE_SPECS
 
+from .commands import weight_name
 from .edges import EdgeItem
 from .items import NodeItem, node_badge
 
@@ -92,8 +93,11 @@ class DiagramKeys:
                     else "Delete removes it")
             return f"Connection {src} → {dst}: {more}"
         (i, j), w = rc, item.weights
-        value = f": w = {w[i, j]:.5g}" if w is not None else ""
-        return f"Weight {src}[{i}] → {dst}[{j}]{value}; Enter types a new value"
+        value = f", w = {w[i, j]:.5g}" if w is not None else ""
+        # Named as the pointer's tool tip and the value dialog name it, counted from 1
+        # (it read "Dense 1[0] → Output[1]" while the dialog asked for "W[1, 2]").
+        return (f"Weight {dst} {weight_name(i, j)}: {item.source.unit_name(i)} → "
+                f"{item.target.unit_name(j)}{value}; Enter types a new value")
 
     # ------------------------------------------------------------- the keys
     def tab(self, forward: bool) -> bool:

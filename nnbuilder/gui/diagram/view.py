@@ -12,6 +12,10 @@ from .palette import LAYER_MIME
 from .scene import NetworkScene
 
 MIN_ZOOM, MAX_ZOOM = 0.15, 4.0
+# Fit zooms out no further than this on screen: the layers' titles (9.5 pt,
+# 12.7 px at 96 dpi) stay 8 px tall; a wider network scrolls (at 1024x700
+# the example's text was 5 px tall).
+MIN_FIT_SCALE = 0.65
 class NetworkView(QGraphicsView):
     """Shows a :class:`NetworkScene`. Ctrl+wheel zooms, middle-drag pans,
     a palette entry dropped here becomes a node where it is dropped; Tab,
@@ -70,6 +74,9 @@ class NetworkView(QGraphicsView):
         self.fitInView(items.adjusted(-40, -40, 40, 40), Qt.AspectRatioMode.KeepAspectRatio)
         if self.zoom() > 1.25:  # a small network stays at a readable size
             self.zoom_by(1.25 / self.zoom())
+        if self.transform().m11() < MIN_FIT_SCALE:  # a large one stays readable and scrolls
+            f = MIN_FIT_SCALE / self.transform().m11()
+            self.scale(f, f)
         self.centerOn(items.center())
 
     def wheelEvent(self, event):

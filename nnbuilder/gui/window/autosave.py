@@ -28,12 +28,23 @@ _numbers = itertools.count(1)  # the windows of this process
 
 
 def state_dir() -> Path:
-    """Where autosaves live (``NNBUILDER_STATE_DIR`` overrides, e.g. in tests)."""
+    """Where autosaves live: ``NNBUILDER_STATE_DIR`` if set, else the
+    application's folder in ``XDG_STATE_HOME`` (``~/.local/state/nnbuilder/nnbuilder``),
+    so each user or session with folders of its own sees only its own."""
     d = os.environ.get("NNBUILDER_STATE_DIR") or QStandardPaths.writableLocation(
-        QStandardPaths.StandardLocation.AppDataLocation) or str(Path.home() / ".nnbuilder")
+        QStandardPaths.StandardLocation.StateLocation) or str(Path.home() / ".nnbuilder")
     path = Path(d)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def _legacy_dir() -> Path | None:
+    """Where autosaves lived before (the application's folder in
+    ``XDG_DATA_HOME``): a crash's side file left there is still offered."""
+    if os.environ.get("NNBUILDER_STATE_DIR"):
+        return None
+    d = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
+    return Path(d) if d and Path(d).is_dir() else None
 
 
 class SideFile:
@@ -107,9 +118,21 @@ def claim_leftover() -> SideFile | None:
     clearing it, now held by the caller (so no other window offers it too);
     None when there is none. A living window's side file is never claimed."""
     try:
-        folder = state_dir()
+        folders = [state_dir()]
     except OSError:  # nowhere to keep autosaves: none was left either
-        return None
+        folders = []
+    legacy = _legacy_dir()
+    if legacy is not None and legacy not in folders:
+        folders.append(legacy)
+    for folder in folders:
+        side = _claim_in(folder)
+        if side is not None:
+            return side
+    return None
+
+
+def _claim_in(folder: Path) -> SideFile | None:
+    """:func:`claim_leftover` in one folder."""
     found = []
     for path in folder.glob("autosave*.json"):
         try:

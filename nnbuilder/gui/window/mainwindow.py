@@ -363,6 +363,8 @@ class MainWindow(FollowsTheme, QMainWindow):
     def _selection_changed(self) -> None:
         ids = self.scene.selected_node_ids()
         self.inspector.show_node(ids[0] if len(ids) == 1 else None)
+        if len(ids) == 1:
+            self.dock_layout.layer_selected()
         self.functions.show_selection(ids)
 
     def select_node(self, node_id: str) -> None:

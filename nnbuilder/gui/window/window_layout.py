@@ -8,9 +8,10 @@ the diagram a sliver or the panels cramped.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Slot
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QDockWidget, QGraphicsView, QMainWindow, QScrollArea, QTabBar, QToolBar, QWidget
+from PySide6.QtWidgets import (QApplication, QDockWidget, QGraphicsView, QMainWindow, QScrollArea, QTabBar,
+                               QToolBar, QWidget)
 
 from .files import settings
 
@@ -88,6 +89,25 @@ class _TabBarWatch(QObject):
         return False
 
 
+class _FocusFollower(QObject):
+    """Raises the dock the keyboard's focus moves into when it lies behind
+    another tab: Tab walked through the Learn panel, the loss surface and the
+    gradient plots while they were hidden, the focus out of sight."""
+
+    def __init__(self, window: QMainWindow, docks: dict[str, QDockWidget]):
+        super().__init__(window)
+        self._window, self._docks = window, docks
+        QApplication.instance().focusChanged.connect(self.moved)
+
+    @Slot(QWidget, QWidget)
+    def moved(self, _old, new) -> None:
+        widget = new
+        while widget is not None and not isinstance(widget, QDockWidget):
+            widget = widget.parentWidget()
+        if widget is not None and widget in self._docks.values() and self._window.tabifiedDockWidgets(widget):
+            widget.raise_()
+
+
 class WindowLayout:
     """The docks of ``window`` around its central ``view``; ``panels`` maps
     each dock's object name to its widget."""
@@ -102,6 +122,7 @@ class WindowLayout:
             scroll.setWidget(panels[name])
             scroll.setWidgetResizable(True)
             scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+            scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab stops at its controls, not at it unseen
             if name != "trainingDock":  # three lines at the least (a scroll area's own least, 68 px, took
                 # the curves' room in a 700 px window when the Output view showed Iris's axis pickers)
                 scroll.setMinimumHeight(3 * scroll.fontMetrics().lineSpacing())
@@ -142,6 +163,7 @@ class WindowLayout:
         self._toolbar: QToolBar | None = None
         self._narrow: bool | None = None  # the width class the docks were laid out for
         self._tab_watch = _TabBarWatch(window)
+        self._focus_follower = _FocusFollower(window, self.docks)
         window.installEventFilter(self._tab_watch)
         readable_tabs(window)
 
@@ -189,34 +211,53 @@ class WindowLayout:
         proportion to the window (1440x900 and 1024x700 alike)."""
         w, d = self._window, self.docks
         W, H = w.width(), w.height()
+        narrow = W < NARROW_WIDTH
         side, right, bottom = max(270, W * 0.19), max(280, W * 0.26, right_panels_width(d)), max(280, H * 0.33)
-        if W < NARROW_WIDTH:  # the plots and the panels side by side would crowd the side columns out
+        if narrow:  # the plots and the panels side by side would crowd the side columns out
             w.tabifyDockWidget(d["problemsDock"], d["curvesDock"])
             w.tabifyDockWidget(d["curvesDock"], d["functionsDock"])
             d["curvesDock"].raise_()
+            # Under the output view the Inspector had 58 px (a 700 px window): it and Learn
+            # share the settings' tab group, the Loss surface the output view's.
+            w.tabifyDockWidget(d["trainingDock"], d["inspectorDock"])
+            w.tabifyDockWidget(d["inspectorDock"], d["learnDock"])
+            w.tabifyDockWidget(d["outputDock"], d["surfaceDock"])
+            lesson = d["lessonDock"]  # a lesson on stays in front of the settings
+            (lesson if lesson.isVisible() and not lesson.isFloating() else d["trainingDock"]).raise_()
+            d["outputDock"].raise_()
+            side = max(side, right_panels_width(d))
         w.resizeDocks([d["curvesDock"]], [int(bottom)], Qt.Orientation.Vertical)
         w.resizeDocks([d["curvesDock"], d["problemsDock"]], [int((W - side) * 0.72), int((W - side) * 0.28)],
                       Qt.Orientation.Horizontal)
-        if W >= NARROW_WIDTH:  # the Problems group at least as wide as its tabs' titles (at 1280 px they scrolled)
-            w.layout().activate()
-            bar = tab_bar_of(w, d["problemsDock"])
-            need = bar.sizeHint().width() + 8 if bar is not None else 0
-            if need > d["problemsDock"].width():
-                w.resizeDocks([d["curvesDock"], d["problemsDock"]], [int(W - side - need), need],
-                              Qt.Orientation.Horizontal)
         # The right column shares what the bottom panels leave: the output view
         # a little more than half, the tabbed panels (Inspector, Learn, Loss
         # surface) the rest. Sizes asked beyond it made the window grow.
         w.layout().activate()
-        column = d["outputDock"].height() + d["inspectorDock"].height()
-        share = 0.58 if W >= NARROW_WIDTH else 0.75  # a short window: the output view still 120 px tall
-        w.resizeDocks([d["outputDock"], d["inspectorDock"]], [int(column * share), int(column * (1 - share))],
-                      Qt.Orientation.Vertical)
+        if not narrow:
+            column = d["outputDock"].height() + d["inspectorDock"].height()
+            w.resizeDocks([d["outputDock"], d["inspectorDock"]], [int(column * 0.58), int(column * 0.42)],
+                          Qt.Orientation.Vertical)
         w.resizeDocks([d["layersDock"], d["trainingDock"]], [130, max(200, int(H * 0.5) - 50)],
                       Qt.Orientation.Vertical)
         w.resizeDocks([d["layersDock"], d["outputDock"]], [int(side), int(right)], Qt.Orientation.Horizontal)
-        self._narrow = W < NARROW_WIDTH
+        if not narrow:  # the Problems group at least as wide as its tabs' titles (at 1280 px they scrolled;
+            self._widen_problems()  # at 1440 px, sized before the side columns settled, too)
+        self._narrow = narrow
         QTimer.singleShot(0, self._view.fit)
+
+    def _widen_problems(self) -> None:
+        """The Problems group (beside the curves) as wide as its tabs' titles."""
+        w, d = self._window, self.docks
+        w.layout().activate()
+        bar = tab_bar_of(w, d["problemsDock"])
+        if bar is None:
+            return
+        shown = next((dock for dock in [d["problemsDock"], *w.tabifiedDockWidgets(d["problemsDock"])]
+                      if dock.windowTitle() == bar.tabText(bar.currentIndex())), None)
+        need = bar.sizeHint().width() + 8
+        if shown is not None and need > shown.width():
+            both = d["curvesDock"].width() + shown.width()
+            w.resizeDocks([d["curvesDock"], shown], [both - need, need], Qt.Orientation.Horizontal)
 
     def reset(self, lessons_shown: bool) -> None:
         """Every panel where it was at the first start, sized for the window now
@@ -259,6 +300,8 @@ class WindowLayout:
             self._narrow = narrow
             # Once the resize is done (a drag sends many): the docks for the new width.
             QTimer.singleShot(0, lambda: self.reset(self.docks["lessonDock"].isVisible()))
+        elif self._shown_once and self._narrow is False:  # a wide window shrunk: the Problems
+            QTimer.singleShot(0, self._widen_problems)  # group's titles stay whole (1600 -> 1440 px cut them)
 
     def _break_toolbar(self) -> None:
         w, toolbar = self._window, self._toolbar
@@ -282,6 +325,15 @@ class WindowLayout:
             dock.hide()
         elif show and not was:
             dock.show()
+
+    def layer_selected(self) -> None:
+        """A layer was selected: where the Inspector shares the settings' tab
+        group (a narrow window), it comes up in place of the settings."""
+        d = self.docks
+        bar = tab_bar_of(self._window, d["trainingDock"])
+        if bar is not None and d["inspectorDock"] in self._window.tabifiedDockWidgets(d["trainingDock"]) \
+                and bar.tabText(bar.currentIndex()) == d["trainingDock"].windowTitle():
+            d["inspectorDock"].raise_()
 
     def show_lesson_dock(self) -> None:
         dock = self.docks["lessonDock"]
