@@ -2,10 +2,13 @@
 tests/test_gui_presentation.py (run in its own process: the screen, and
 QT_SCALE_FACTOR, are fixed when Qt starts).
 
-``python tests/layout_probe.py WORK_DIR SCALE [PNG]``: the window as a first
+``python tests/layout_probe.py WORK_DIR SCALE [PNG [SCENE]]``: the window as a first
 start lays it out (presentation mode at SCALE if SCALE > 1); prints one JSON line: each panel in view (its rectangle in the
 window), each plot in view (its size, and its data area's height), the window's and the screen's size, and
-what screencheck finds wrong with the plots' tick labels and the tabs.
+what screencheck finds wrong with the plots' tick labels and the tabs. SCENE "chain" is a teacher's:
+the XOR lesson's trained network, a data point picked on the Output view and a hidden weight clicked
+(the Learn panel's chain rule); it adds the lines of that text in view, the diagram's scale, every
+problem screencheck finds, the status message.
 """
 from __future__ import annotations
 
@@ -17,9 +20,10 @@ from pathlib import Path
 
 def main() -> int:
     work, scale = Path(sys.argv[1]), float(sys.argv[2])
-    png = sys.argv[3] if len(sys.argv) > 3 else None
+    png = sys.argv[3] if len(sys.argv) > 3 and sys.argv[3] else None
+    scene = sys.argv[4] if len(sys.argv) > 4 else ""
     os.environ["NNBUILDER_STATE_DIR"] = str(work / "state")
-    from PySide6.QtCore import QPoint, QSettings, QTimer
+    from PySide6.QtCore import QPoint, QSettings, Qt, QTimer
     from PySide6.QtWidgets import QApplication, QTabBar
 
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(work / "config"))
@@ -29,6 +33,7 @@ def main() -> int:
     from nnbuilder.gui.widgets.plots import BasePlot
     from nnbuilder.gui.window.mainwindow import MainWindow
 
+    MainWindow._ask_unsaved = lambda self: "discard"  # no one is there to answer
     w = MainWindow(offer_restore=False)
     w.training_panel.speed.setCurrentIndex(0)
     w.show()
@@ -44,10 +49,13 @@ def main() -> int:
 
     def start():
         if scale > 1:
-            w.presentation.laidOut.connect(lambda: settled(report))
+            then = (lambda: (chain_scene(w), settled(report))) if scene == "chain" else (lambda: settled(report))
+            w.presentation.laidOut.connect(then, Qt.ConnectionType.SingleShotConnection)
             w.presentation.set_scale(scale)
             w.presentation.set_on(True)
         else:
+            if scene == "chain":
+                chain_scene(w)
             settled(report)
 
     def report():
@@ -62,12 +70,34 @@ def main() -> int:
         out["ticks"] = [t for p in w.findChildren(BasePlot) if in_view(p) for t in screencheck.tick_problems(p)]
         out["tabs"] = [t for bar in w.findChildren(QTabBar) if screencheck._shown(bar, w)
                        for t in screencheck.tab_problems(bar, w, image)]
+        if scene:
+            from PySide6.QtGui import QFontMetrics
+            text = w.learn_panel.text
+            spacing = QFontMetrics(text.document().defaultFont()).lineSpacing()
+            out["learn_lines"] = text.viewport().height() / spacing if in_view(text) else 0
+            out["output_in_view"] = in_view(w.output_panel) and not w.output_panel.visibleRegion().isEmpty()
+            out["learn_in_view"] = in_view(text) and not text.visibleRegion().isEmpty()
+            out["diagram_scale"] = w.view.transform().m11()
+            items = w.scene.itemsBoundingRect()
+            out["diagram_fits"] = w.view.mapToScene(w.view.viewport().rect()).boundingRect().contains(items)
+            out["problems"] = screencheck.problems(w, image)
+            out["status"] = w.statusBar().currentMessage()
         if png:
             w.grab().save(png)
         print("@@ " + json.dumps(out), flush=True)
         w.document.undo_stack.setClean()
         w.close()
         app.quit()
+
+    def chain_scene(w):
+        """The XOR lesson's two hidden units, trained; row 1 picked on the Output view; a hidden weight clicked."""
+        w.show_lessons()
+        w.lessons.start("02-xor")
+        w.lessons.next()
+        screencheck.train(w, 200)
+        w.boundary.sampleClicked.emit(0)  # what a click on the point does
+        hidden = w.document.graph.nodes_of_type("dense")[0]
+        w.scene.weightClicked.emit(hidden.id, 0, 0)
 
     QTimer.singleShot(0, lambda: QTimer.singleShot(0, start))  # after the first show's layout
     return app.exec()
