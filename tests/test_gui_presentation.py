@@ -118,14 +118,16 @@ def _base_pt():
     return scale._base.pointSizeF()
 
 
-def probe(tmp_path, width, height, scale, env=None, name=None):
-    """The window's panels and plots on a width x height offscreen screen."""
+def probe(tmp_path, width, height, scale, env=None, name=None, scene=None):
+    """The window's panels and plots on a width x height offscreen screen
+    (``scene``: see tests/layout_probe.py)."""
     config = tmp_path / "screen.json"
     config.write_text(json.dumps({"synchronousWindowSystemEvents": False, "windowFrameMargins": False, "screens": [{"name": "s", "x": 0, "y": 0, "width": width, "height": height,
                                                "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
     environment = {**os.environ, "QT_QPA_PLATFORM": f"offscreen:configfile={config}",
                    "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]), **(env or {})}
-    args = [sys.executable, str(PROBE), str(tmp_path), str(scale)] + ([name] if name else [])
+    args = [sys.executable, str(PROBE), str(tmp_path), str(scale)] + ([name or ""] if name or scene else []) + (
+        [scene] if scene else [])
     done = subprocess.run(args, env=environment, capture_output=True, text=True, timeout=300)
     lines = [line for line in done.stdout.splitlines() if line.startswith("@@ ")]
     assert done.returncode == 0 and lines, done.stderr[-3000:]
@@ -194,3 +196,18 @@ def test_presentation_started_again_from_the_saved_window_keeps_its_layout(tmp_p
     assert again["window"] == [1280, 720]
     assert_usable(again)
     assert "inspectorDock" not in again["docks"]  # tabbed behind the Output view
+
+
+@pytest.mark.parametrize("width,height", [(1280, 720), (1920, 1080)])
+def test_a_picked_point_shows_the_chain_rule_beside_the_output_view_at_200_percent(tmp_path, width, height):
+    """A teacher's trial: the XOR lesson's network trained, a point picked on
+    the Output view and a hidden weight clicked, presenting at 200%. The
+    Learn panel shared the Output view's tab group (the pick raised it over
+    the view) and showed 1-3 lines of the chain rule: now both are in view,
+    with 8 lines of its text or more, and the layout stays usable."""
+    out = probe(tmp_path, width, height, 2.0, name=str(tmp_path / "shot.png"), scene="chain")
+    assert out["window"] == [width, height]
+    assert out["output_in_view"] and out["learn_in_view"], out["docks"]
+    assert out["learn_lines"] >= 8, out["learn_lines"]  # the text's viewport over the font's line spacing
+    assert out["diagram_fits"]
+    assert_usable(out)

@@ -20,6 +20,8 @@ KEPT = ("outputDock",)  # what Hide panels leaves beside the diagram
 COUNTER_FACTOR = 1.3  # the counters' text, times the (scaled) application font
 DEFAULT_SCALE = 1.5
 NARROW_ROOM = 1000  # screen width over the scale below which the curves take the bottom row alone
+SHORT_ROOM = 450  # screen height over the scale below which the Learn panel's group joins the bottom row's
+SHORT_SHARE = 0.475  # of a short screen's height, for the bottom row (the Learn panel's text)
 OUTPUT_SHARE = 0.45  # of the full-height right column, for the Output view (the Learn panel's group the rest)
 RIGHT_SHARE = 0.4  # the most of the screen's width the Output view's column takes for its tabs' titles
 
@@ -91,11 +93,11 @@ class Presentation(QObject):
     def _make_room(self) -> None:
         """Larger fonts make larger panels. Where the curves and the Network
         panel no longer fit side by side (1280x720 and 1920x1080 at 200%),
-        the right column runs the full height: the Output view on top, the
-        Learn panel's tab group (Inspector, Learn, Loss surface) under it, so a
-        picked point shows its chain rule beside the Output view, not over it;
-        the Lessons join the Training panel's tab group and the plots share
-        the bottom row under the diagram. Where the panels merely do not fit
+        they share a tab group and the Lessons join the Training panel's; the
+        Learn panel's group (Inspector, Learn, Loss surface) leaves the Output
+        view's, so a picked point shows its chain rule beside the Output view,
+        not over it: on a tall enough screen (1920x1080) under it, the right
+        column running the full height, else (1280x720) in the wide bottom row. Where the panels merely do not fit
         the screen's height, the Inspector's group joins the Output view's.
         No panel overlaps another; the curves take 45% of the height."""
         w, d = self._window, self._docks
@@ -104,20 +106,30 @@ class Presentation(QObject):
         room = w.screen().geometry() if w.screen() is not None else w.geometry()
         w.layout().activate()
         narrow = self._narrow = room.width() / self.scale < NARROW_ROOM
+        short = room.height() / self.scale < SHORT_ROOM
         if narrow:
-            w.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
             if d["lessonDock"].isVisible() and not d["lessonDock"].isFloating():
                 w.tabifyDockWidget(d["trainingDock"], d["lessonDock"])
                 d["lessonDock"].raise_()
-            if d["outputDock"].isVisible() and not d["outputDock"].isFloating():
+            w.tabifyDockWidget(d["problemsDock"], d["curvesDock"])  # the plots beside the Network panel: too narrow
+            w.tabifyDockWidget(d["curvesDock"], d["functionsDock"])  # it shares the curves' group
+            learn_front = self._learn_front()
+            if short:  # the Learn panel in the wide bottom row; the Output view's group takes the Network panel
+                for group, name in (("outputDock", "inspectorDock"), ("outputDock", "surfaceDock"),
+                                    ("outputDock", "networkDock"), ("functionsDock", "learnDock")):
+                    if not d[name].isFloating() and d[group].isVisible():
+                        w.tabifyDockWidget(d[group], d[name])
+                d["outputDock"].raise_()
+            elif d["outputDock"].isVisible() and not d["outputDock"].isFloating():  # a column the full height
+                w.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
                 w.splitDockWidget(d["outputDock"], d["learnDock"], Qt.Orientation.Vertical)
                 for name in ("inspectorDock", "surfaceDock"):
                     if not d[name].isFloating():
                         w.tabifyDockWidget(d["learnDock"], d[name])
-                (d["learnDock"] if self._learn_front() else d["inspectorDock"]).raise_()
-            w.tabifyDockWidget(d["problemsDock"], d["curvesDock"])  # the plots beside the Network panel: too narrow
-            w.tabifyDockWidget(d["curvesDock"], d["functionsDock"])  # it shares the curves' group
+                (d["learnDock"] if learn_front else d["inspectorDock"]).raise_()
             d["curvesDock"].raise_()
+            if short and learn_front:
+                d["learnDock"].raise_()
         elif w.minimumSizeHint().height() > room.height() and d["outputDock"].isVisible():
             for name in ("inspectorDock", "learnDock", "surfaceDock"):
                 if d[name].isVisible() and not d[name].isFloating():
@@ -125,9 +137,13 @@ class Presentation(QObject):
             d["outputDock"].raise_()
         w.layout().activate()
         w.setGeometry(room)  # full screen again: the larger panels had grown the window
-        w.resizeDocks([d["curvesDock"]], [int(room.height() * 0.45)], Qt.Orientation.Vertical)
+        bottom = d["learnDock"] if narrow and short else d["curvesDock"]  # (the Learn panel in the bottom row)
+        w.resizeDocks([bottom], [int(room.height() * (SHORT_SHARE if narrow and short else 0.45))],
+                      Qt.Orientation.Vertical)
         w.layout().activate()
-        if d["inspectorDock"] not in w.tabifiedDockWidgets(d["outputDock"]):
+        if d["learnDock"] in w.tabifiedDockWidgets(d["curvesDock"]):
+            pass  # the Output view alone in its column
+        elif d["inspectorDock"] not in w.tabifiedDockWidgets(d["outputDock"]):
             column = d["outputDock"].height() + d["learnDock"].height()
             share = OUTPUT_SHARE if narrow else 0.62  # the Output view the larger beside the curves
             w.resizeDocks([d["outputDock"], d["learnDock"]], [int(column * share), int(column * (1 - share))],
