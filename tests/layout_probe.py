@@ -49,7 +49,8 @@ def main() -> int:
 
     def start():
         if scale > 1:
-            then = (lambda: (chain_scene(w), settled(report))) if scene == "chain" else (lambda: settled(report))
+            then = {"chain": lambda: (chain_scene(w), settled(report)),
+                    "diverge": lambda: diverge_scene(w, lambda: settled(report))}.get(scene, lambda: settled(report))
             w.presentation.laidOut.connect(then, Qt.ConnectionType.SingleShotConnection)
             w.presentation.set_scale(scale)
             w.presentation.set_on(True)
@@ -82,6 +83,13 @@ def main() -> int:
             out["diagram_fits"] = w.view.mapToScene(w.view.viewport().rect()).boundingRect().contains(items)
             out["problems"] = screencheck.problems(w, image)
             out["status"] = w.statusBar().currentMessage()
+            out["status_shown"] = w.status_message.shown_text()
+            out["status_room"] = w.status_message.room().width()
+            out["status_width"] = w.statusBar().fontMetrics().horizontalAdvance(out["status_shown"])
+            plot = w.curves.loss
+            box = plot.plotItem.vb.sceneBoundingRect()
+            out["marks"] = [[m.label.isVisible(), m.label.sceneBoundingRect().left() >= box.left() - 1,
+                             m.label.sceneBoundingRect().right() <= box.right() + 1] for m in plot.marks]
         if png:
             w.grab().save(png)
         print("@@ " + json.dumps(out), flush=True)
@@ -98,6 +106,18 @@ def main() -> int:
         w.boundary.sampleClicked.emit(0)  # what a click on the point does
         hidden = w.document.graph.nodes_of_type("dense")[0]
         w.scene.weightClicked.emit(hidden.id, 0, 0)
+
+    def diverge_scene(w, then):
+        """linear_regression at learning rate 0.5 (it diverges, as tests/test_gui_stale.py finds),
+        trained until it does, with the curves in front."""
+        from nnbuilder.core.resources import resource
+        w.files.open_file(str(resource("examples", "linear_regression.json")), ask_to_save=False)
+        w.training_panel.lr.setValue(0.5)
+        w.docks["curvesDock"].raise_()
+        w.run.toggle_play()
+        screencheck.wait_until(lambda: w.run.snapshot is not None and w.run.snapshot.divergence is not None
+                               and not w.run.snapshot.running and w.curves.loss.marks)
+        then()
 
     QTimer.singleShot(0, lambda: QTimer.singleShot(0, start))  # after the first show's layout
     return app.exec()
