@@ -49,7 +49,7 @@ def main() -> int:
 
     def start():
         if scale > 1:
-            then = {"chain": lambda: (chain_scene(w), settled(report)),
+            then = {"chain": lambda: (chain_scene(w), settled(lambda: each_tab(list(TABS), report))),
                     "diverge": lambda: diverge_scene(w, lambda: settled(report))}.get(scene, lambda: settled(report))
             w.presentation.laidOut.connect(then, Qt.ConnectionType.SingleShotConnection)
             w.presentation.set_scale(scale)
@@ -88,8 +88,9 @@ def main() -> int:
             out["status_width"] = w.statusBar().fontMetrics().horizontalAdvance(out["status_shown"])
             plot = w.curves.loss
             box = plot.plotItem.vb.sceneBoundingRect()
-            out["marks"] = [[m.label.isVisible(), m.label.sceneBoundingRect().left() >= box.left() - 1,
-                             m.label.sceneBoundingRect().right() <= box.right() + 1] for m in plot.marks]
+            # each mark's label inside the data area (but the few px of padding round its text)
+            out["marks"] = [[m.label.isVisible(), box.adjusted(-6, -6, 6, 6).contains(m.label.sceneBoundingRect())]
+                            for m in plot.marks]
         if png:
             w.grab().save(png)
         print("@@ " + json.dumps(out), flush=True)
@@ -106,6 +107,38 @@ def main() -> int:
         w.boundary.sampleClicked.emit(0)  # what a click on the point does
         hidden = w.document.graph.nodes_of_type("dense")[0]
         w.scene.weightClicked.emit(hidden.id, 0, 0)
+
+    TABS = ("functionsDock", "surfaceDock", "curvesDock", "trainingDock", "learnDock")
+    out["in_front"] = {}
+
+    def each_tab(names, then):
+        """Each of ``names`` raised in turn: its plots' data heights and what screencheck finds
+        wrong on it (the Functions, Loss surface, curves and Training panels at this size)."""
+        if not names:
+            then()
+            return
+        name = names[0]
+        w.docks[name].raise_()
+
+        def look():
+            import pyqtgraph as pg
+            from PySide6.QtWidgets import QLabel
+            dock = w.docks[name]
+            image = w.grab().toImage()
+            found = [f for lab in dock.findChildren(QLabel) if screencheck._shown(lab, w)
+                     for f in screencheck.label_problems(lab, w, image) if "contrast" not in f]
+            plots = {}
+            for plot in dock.findChildren(pg.GraphicsView):
+                if screencheck._shown(plot, w):
+                    item = getattr(plot, "plotItem", None)
+                    plots[plot.objectName() or type(plot).__name__] = round(
+                        item.vb.height() if item is not None else plot.height())
+                    found += [f for f in screencheck.plot_text_problems(plot, w, image) if "contrast" not in f]
+            out["in_front"][name] = {"plots": plots, "problems": found}
+            if png:
+                image.save(png[:-4] + f"-{name}.png")
+            each_tab(names[1:], then)
+        settled(look)
 
     def diverge_scene(w, then):
         """linear_regression at learning rate 0.5 (it diverges, as tests/test_gui_stale.py finds),

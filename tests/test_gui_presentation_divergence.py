@@ -16,7 +16,7 @@ def test_after_a_divergence_the_message_and_the_label_fit_at_200_percent(tmp_pat
     assert shown != out["status"] and shown.endswith("…")  # too long for the bar: cut short, said so
     assert out["status"].startswith(shown[:-1])
     assert out["status_width"] <= out["status_room"]
-    assert out["marks"] and all(m == [True, True, True] for m in out["marks"]), out["marks"]
+    assert out["marks"] and all(m == [True, True] for m in out["marks"]), out["marks"]
 
 
 def test_a_message_that_fits_is_drawn_whole_and_the_tool_tip_holds_any_whole(window):

@@ -220,17 +220,9 @@ class CurvePlot(BasePlot):
             label = line.label
             size = label.boundingRect()
             x = vb.mapViewToScene(QPointF(line.value(), 0)).x()
-            # Right of its line, or left of it where the plot ends first (a divergence is
-            # the curve's last epoch: the label ran off the plot at 200%).
-            right = x + size.width() <= box.right() or x - size.width() < box.left()
-            anchor = (0, 0.5) if right else (1, 0.5)
-            if label.anchors != [anchor, anchor]:
-                label.anchors = [anchor, anchor]
-                label.updatePosition()
             for where in LABEL_PLACES:
                 y = box.bottom() - where * box.height()
-                r = (x, x + size.width()) if right else (x - size.width(), x)
-                r = (*r, y - size.height() / 2, y + size.height() / 2)
+                r = (x - size.width(), x + size.width(), y - size.height() / 2, y + size.height() / 2)
                 if not any(r[0] < o[1] and o[0] < r[1] and r[2] < o[3] and o[2] < r[3] for o in placed):
                     placed.append(r)
                     label.setPosition(where)

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QObject, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QProgressDialog, QSpinBox,
                                QWidget)
@@ -52,19 +52,6 @@ def pick_moments(steps: np.ndarray, frames: int) -> list[int]:
         return steps
     idx = np.unique(np.round(np.linspace(0, len(steps) - 1, frames)).astype(int))
     return [steps[i] for i in idx]
-
-
-def drawn_rect(scene) -> QRectF:
-    """What ``scene`` draws (its shown items: hidden ones, such as a sample's
-    values, count in its items' bounding rect), with the export's margin."""
-    rect = QRectF()
-    for item in scene.items():
-        if item.parentItem() is None and item.isVisible():
-            rect = rect.united(item.sceneBoundingRect())
-    if rect.isEmpty():
-        return exports.diagram_rect(scene)
-    m = exports.MARGIN / 2
-    return rect.adjusted(-m, -m, m, m)
 
 
 class AnimationDialog(QDialog):
@@ -293,12 +280,12 @@ class AnimationExport(QObject):
         self._ask_next()
 
     def _diagram(self, weights: dict, maps: dict, height: int) -> np.ndarray:
-        """The diagram showing ``weights`` as the window paints it, cropped to
-        what it draws and as tall as the output view (at most four times as wide),
-        in a column ``height`` pixels high: a wide network once left a 1529 px
-        frame mostly empty."""
+        """The diagram showing ``weights`` as the window paints it, as tall as
+        the output view (at most four times as wide), centred in a column
+        ``height`` pixels high: drawn as tall as the frame with its loss curve, a
+        wide network made a frame 1529 px wide, mostly empty."""
         self.scene.show_live(weights, maps, NEURON_RES)
-        rect = drawn_rect(self.scene)
+        rect = exports.diagram_rect(self.scene)
         tall = min(height, self._settings.size)
         width = max(1, min(int(round(tall * rect.width() / max(rect.height(), 1.0))), 4 * tall))
         tall = max(1, min(tall, int(round(width * rect.height() / max(rect.width(), 1.0)))))

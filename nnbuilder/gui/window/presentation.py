@@ -115,9 +115,12 @@ class Presentation(QObject):
             w.tabifyDockWidget(d["problemsDock"], d["curvesDock"])  # the plots beside the Network panel: too narrow
             w.tabifyDockWidget(d["curvesDock"], d["functionsDock"])  # it shares the curves' group
             learn_front = self._learn_front()
-            if short:  # the Learn panel in the wide bottom row; the Output view's group takes the Network panel
-                for group, name in (("outputDock", "inspectorDock"), ("outputDock", "surfaceDock"),
-                                    ("outputDock", "networkDock"), ("functionsDock", "learnDock")):
+            if short:  # the Learn panel and the loss surface in the wide bottom row (their plots, text
+                # and the Output view each kept 30-100 px in one column); the Output view's group takes
+                # the Network and Problems panels, for room in the bottom row's tab bar
+                for group, name in (("outputDock", "inspectorDock"), ("outputDock", "networkDock"),
+                                    ("outputDock", "problemsDock"), ("functionsDock", "learnDock"),
+                                    ("learnDock", "surfaceDock")):
                     if not d[name].isFloating() and d[group].isVisible():
                         w.tabifyDockWidget(d[group], d[name])
                 d["outputDock"].raise_()
@@ -175,7 +178,7 @@ class Presentation(QObject):
         bar = tab_bar_of(w, d["outputDock"])
         need = max(bar.sizeHint().width() + 4 if bar is not None else 0, right_panels_width(d))
         if narrow and need > d["outputDock"].width():
-            share = RIGHT_SHARE_SHORT if d["networkDock"] in w.tabifiedDockWidgets(d["outputDock"]) else RIGHT_SHARE
+            share = RIGHT_SHARE_SHORT if d["problemsDock"] in w.tabifiedDockWidgets(d["outputDock"]) else RIGHT_SHARE
             w.resizeDocks([d["outputDock"]], [min(need, int(width * share))], Qt.Orientation.Horizontal)
             w.layout().activate()
         QTimer.singleShot(0, self._view.fit)
