@@ -108,7 +108,7 @@ def main() -> int:
         hidden = w.document.graph.nodes_of_type("dense")[0]
         w.scene.weightClicked.emit(hidden.id, 0, 0)
 
-    TABS = ("functionsDock", "surfaceDock", "curvesDock", "trainingDock", "learnDock")
+    TABS = ("functionsDock", "surfaceDock", "curvesDock", "trainingDock", "lessonDock", "learnDock")
     out["in_front"] = {}
 
     def each_tab(names, then):

@@ -210,5 +210,13 @@ def test_a_picked_point_shows_the_chain_rule_beside_the_output_view_at_200_perce
     assert out["output_in_view"] and out["learn_in_view"], out["docks"]
     assert out["learn_lines"] >= 8, out["learn_lines"]  # the text's viewport over the font's line spacing
     assert out["diagram_fits"]
+    # Each panel of the teacher's brought to the front in turn (the Functions view, the loss
+    # surface, the curves, the Training and Lessons panels): every plot with 100 px of data or
+    # more (the parabola had 30, the hinge plot 40), no text cut short (the lesson step's title was).
+    assert set(out["in_front"]) >= {"functionsDock", "surfaceDock", "curvesDock", "lessonDock"}
+    for name, seen in out["in_front"].items():
+        assert seen["problems"] == [], (name, seen["problems"])
+        assert all(h >= MIN_DATA_HEIGHT for h in seen["plots"].values()), (name, seen["plots"])
+    assert out["in_front"]["surfaceDock"]["plots"] and out["in_front"]["functionsDock"]["plots"]
     # (at 1280x720 the Learn panel is in front of the curves, in the bottom row)
     assert_usable(out, ("boundaryPlot",) if height == 720 else ("boundaryPlot", "lossPlot"))

@@ -176,6 +176,17 @@ class LessonPanel(FollowsTheme, QWidget):
     def theme_changed(self) -> None:
         self._style_done()
 
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self._fit_labels()
+
+    def _fit_labels(self) -> None:
+        """The heading and the checks as tall as their wrapped lines: a short
+        panel squeezed them to half ("Step 2 of 3: Two" cut at 200%); the
+        step's text scrolls instead."""
+        for label in (self.heading, self.waiting):
+            label.setMinimumHeight(max(0, label.heightForWidth(max(label.width(), 1))) if label.text() else 0)
+
     # ------------------------------------------------------------- the list
     def set_entries(self, entries, finished=()) -> None:
         """``entries``: :class:`~nnbuilder.core.teaching.lessons.LessonEntry` items;
@@ -209,6 +220,7 @@ class LessonPanel(FollowsTheme, QWidget):
         self.heading.setText(f"<b>{escape(lesson_title, quote=False)}</b><br>Step {number} of {count}: "
                              f"{escape(step_title, quote=False)}")
         self.text.setHtml(html)
+        self._fit_labels()
         self.back_button.setEnabled(not first)
         self.next_button.setText("Finish" if last else "Next ▸")
 
@@ -233,6 +245,7 @@ class LessonPanel(FollowsTheme, QWidget):
             text += f"<br><i>{escape(note)}</i>"
         self.waiting.setText(text)
         self.waiting.setVisible(bool(text))
+        self._fit_labels()
         self.done.setVisible(done and bool(results))
         self.next_button.setEnabled(done)
         self.skip_button.setVisible(not done)

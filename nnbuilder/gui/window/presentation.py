@@ -20,6 +20,7 @@ KEPT = ("outputDock",)  # what Hide panels leaves beside the diagram
 COUNTER_FACTOR = 1.3  # the counters' text, times the (scaled) application font
 DEFAULT_SCALE = 1.5
 NARROW_ROOM = 1000  # screen width over the scale below which the curves take the bottom row alone
+PALETTE_ROWS = 4  # lines of text the layer palette keeps on a narrow screen
 SHORT_ROOM = 450  # screen height over the scale below which the Learn panel's group joins the bottom row's
 SHORT_SHARE = 0.475  # of a short screen's height, for the bottom row (the Learn panel's text)
 OUTPUT_SHARE = 0.45  # of the full-height right column, for the Output view (the Learn panel's group the rest)
@@ -112,6 +113,8 @@ class Presentation(QObject):
             if d["lessonDock"].isVisible() and not d["lessonDock"].isFloating():
                 w.tabifyDockWidget(d["trainingDock"], d["lessonDock"])
                 d["lessonDock"].raise_()
+            # The layer palette a row of its icons tall (it scrolls): the Training and Lessons panels the rest
+            w.resizeDocks([d["layersDock"]], [PALETTE_ROWS * w.fontMetrics().lineSpacing()], Qt.Orientation.Vertical)
             w.tabifyDockWidget(d["problemsDock"], d["curvesDock"])  # the plots beside the Network panel: too narrow
             w.tabifyDockWidget(d["curvesDock"], d["functionsDock"])  # it shares the curves' group
             learn_front = self._learn_front()
