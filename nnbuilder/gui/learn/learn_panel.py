@@ -103,7 +103,7 @@ class LearnPanel(QWidget):
         self.fold.toggled.connect(self._show_controls)
         self.controls = QWidget()
         self.controls.setObjectName("learnControls")
-        top = QHBoxLayout()
+        top = self._top = QHBoxLayout()
         top.addWidget(QLabel("Sample row"))
         top.addWidget(self.row, 1)
         kinds = QHBoxLayout()  # a row of their own: beside the row they clipped the panel at 280 px
@@ -121,8 +121,9 @@ class LearnPanel(QWidget):
         rows.addLayout(kinds)
         rows.addLayout(steps)
         rows.addWidget(self.one_sample)
-        head = QHBoxLayout()  # (the fold beside the phase: a row of its own took a line of the text's)
-        head.addWidget(self.fold)
+        # the fold: open, at the start of the sample row; folded, beside the phase (a row of its own
+        # took a line of the text's)
+        head = self._head = QHBoxLayout()
         head.addWidget(self.phase, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 2, 6, 2)
@@ -132,10 +133,15 @@ class LearnPanel(QWidget):
         self._show_controls(True)
 
     def _show_controls(self, shown: bool) -> None:
+        into = self._top if shown else self._head
+        if into.indexOf(self.fold) < 0:
+            (self._head if shown else self._top).removeWidget(self.fold)
+            into.insertWidget(0, self.fold)
         self.controls.setVisible(shown)
         self.fold.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
-        self.fold.setText("Sample and step controls" if shown else
-                          f"Sample row {self.row.value() or '–'}: controls")
+        self.fold.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly if shown
+                                     else Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.fold.setText(f"Sample row {self.row.value() or '–'}: controls")
         self.fold.setToolTip("Hide the sample row and Step through controls: their room to the text"
                              if shown else "Show the sample row and Step through controls")
 
