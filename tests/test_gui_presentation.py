@@ -220,3 +220,22 @@ def test_a_picked_point_shows_the_chain_rule_beside_the_output_view_at_200_perce
     assert out["in_front"]["surfaceDock"]["plots"] and out["in_front"]["functionsDock"]["plots"]
     # (at 1280x720 the Learn panel is in front of the curves, in the bottom row)
     assert_usable(out, ("boundaryPlot",) if height == 720 else ("boundaryPlot", "lossPlot"))
+
+
+def test_presenting_folds_the_learn_panels_controls_and_one_click_opens_them(window, qtbot):
+    """Their room goes to the chain rule's text while presenting; the fold,
+    clicked, brings back the sample row and Step through."""
+    w = window
+    panel = w.learn_panel
+    w.docks["learnDock"].raise_()
+    assert panel.controls.isVisibleTo(panel) and panel.step_button.isVisibleTo(panel)
+    w.learn.select_row(2)
+    w.presentation.set_on(True)
+    qtbot.waitUntil(lambda: not panel.controls.isVisibleTo(panel))
+    assert "Sample row 3" in panel.fold.text()  # (counted from 1, as the spin box shows)
+    qtbot.mouseClick(panel.fold, Qt.MouseButton.LeftButton)
+    assert panel.controls.isVisibleTo(panel) and panel.step_button.isVisibleTo(panel)
+    qtbot.mouseClick(panel.fold, Qt.MouseButton.LeftButton)
+    assert not panel.controls.isVisibleTo(panel)
+    w.presentation.set_on(False)
+    qtbot.waitUntil(lambda: panel.controls.isVisibleTo(panel))

@@ -76,7 +76,8 @@ class NetworkView(QGraphicsView):
             return
         room = self.viewport().rect().adjusted(FIT_MARGIN, FIT_MARGIN, -FIT_MARGIN, -FIT_MARGIN)
         scale = min(room.width() / max(rect.width(), 1.0), room.height() / max(rect.height(), 1.0))
-        scale = max(1e-3, min(scale, FIT_CAP * self._ui_scale))
+        # (no smaller than Zoom out goes: a room of a few pixels made the neurons' thumbnails fail)
+        scale = max(MIN_ZOOM * self._ui_scale, min(scale, FIT_CAP * self._ui_scale))
         self.resetTransform()
         self.scale(scale, scale)
         self.centerOn(rect.center())
