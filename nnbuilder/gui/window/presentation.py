@@ -20,11 +20,11 @@ KEPT = ("outputDock",)  # what Hide panels leaves beside the diagram
 COUNTER_FACTOR = 1.3  # the counters' text, times the (scaled) application font
 DEFAULT_SCALE = 1.5
 NARROW_ROOM = 1000  # screen width over the scale below which the curves take the bottom row alone
-PALETTE_ROWS = 4  # lines of text the layer palette keeps on a narrow screen
+PALETTE_ROWS = 4  # lines of text the layer palette keeps on a narrow screen (it scrolls)
 SHORT_ROOM = 450  # screen height over the scale below which the Learn panel's group joins the bottom row's
 SHORT_SHARE = 0.475  # of a short screen's height, for the bottom row (the Learn panel's text)
 OUTPUT_SHARE = 0.45  # of the full-height right column, for the Output view (the Learn panel's group the rest)
-RIGHT_SHARE_SHORT = 0.5  # the same on a short screen, where its group has the Network panel too
+RIGHT_SHARE_SHORT = 0.5  # the same on a short screen, where its group has the Network and Problems panels too
 RIGHT_SHARE = 0.4  # the most of the screen's width the Output view's column takes for its tabs' titles
 
 
@@ -95,13 +95,16 @@ class Presentation(QObject):
     def _make_room(self) -> None:
         """Larger fonts make larger panels. Where the curves and the Network
         panel no longer fit side by side (1280x720 and 1920x1080 at 200%),
-        they share a tab group and the Lessons join the Training panel's; the
-        Learn panel's group (Inspector, Learn, Loss surface) leaves the Output
-        view's, so a picked point shows its chain rule beside the Output view,
-        not over it: on a tall enough screen (1920x1080) under it, the right
-        column running the full height, else (1280x720) in the wide bottom row. Where the panels merely do not fit
-        the screen's height, the Inspector's group joins the Output view's.
-        No panel overlaps another; the curves take 45% of the height."""
+        they share a tab group, the Lessons join the Training panel's and the
+        layer palette keeps a few lines; the Learn panel leaves the Output
+        view's group, so a picked point shows its chain rule beside the Output
+        view, not over it: under it on a tall enough screen (1920x1080, the
+        right column the full height, with the Inspector and the loss surface),
+        else in the wide bottom row with the loss surface (1280x720; the
+        Network and Problems panels join the Output view's group for room in
+        the bottom row's tab bar). Where the panels merely do not fit the
+        screen's height, the Inspector's group joins the Output view's. No
+        panel overlaps another; the bottom row takes about 45% of the height."""
         w, d = self._window, self._docks
         if not self.on:
             return
@@ -113,14 +116,11 @@ class Presentation(QObject):
             if d["lessonDock"].isVisible() and not d["lessonDock"].isFloating():
                 w.tabifyDockWidget(d["trainingDock"], d["lessonDock"])
                 d["lessonDock"].raise_()
-            # The layer palette a row of its icons tall (it scrolls): the Training and Lessons panels the rest
             w.resizeDocks([d["layersDock"]], [PALETTE_ROWS * w.fontMetrics().lineSpacing()], Qt.Orientation.Vertical)
             w.tabifyDockWidget(d["problemsDock"], d["curvesDock"])  # the plots beside the Network panel: too narrow
             w.tabifyDockWidget(d["curvesDock"], d["functionsDock"])  # it shares the curves' group
             learn_front = self._learn_front()
-            if short:  # the Learn panel and the loss surface in the wide bottom row (their plots, text
-                # and the Output view each kept 30-100 px in one column); the Output view's group takes
-                # the Network and Problems panels, for room in the bottom row's tab bar
+            if short:  # (in one column with the Output view, each kept 30-100 px)
                 for group, name in (("outputDock", "inspectorDock"), ("outputDock", "networkDock"),
                                     ("outputDock", "problemsDock"), ("functionsDock", "learnDock"),
                                     ("learnDock", "surfaceDock")):
