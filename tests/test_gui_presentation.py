@@ -210,6 +210,9 @@ def test_a_picked_point_shows_the_chain_rule_beside_the_output_view_at_200_perce
     assert out["output_in_view"] and out["learn_in_view"], out["docks"]
     assert out["learn_lines"] >= 8, out["learn_lines"]  # the text's viewport over the font's line spacing
     assert out["diagram_fits"]
+    if height == 1080:  # the diagram larger than Fit ever draws it at 100% (it was 1.0: Actual Size)
+        from nnbuilder.gui.diagram.view import FIT_CAP
+        assert out["diagram_scale"] >= FIT_CAP, out["diagram_scale"]
     # Each panel of the teacher's brought to the front in turn (the Functions view, the loss
     # surface, the curves, the Training and Lessons panels): every plot with 100 px of data or
     # more (the parabola had 30, the hinge plot 40), no text cut short (the lesson step's title was).
