@@ -24,7 +24,7 @@ PALETTE_ROWS = 4  # lines of text the layer palette keeps on a narrow screen (it
 SHORT_ROOM = 450  # screen height over the scale below which the Learn panel's group joins the bottom row's
 SHORT_SHARE = 0.475  # of a short screen's height, for the bottom row (the Learn panel's text)
 OUTPUT_SHARE = 0.45  # of the full-height right column, for the Output view (the Learn panel's group the rest)
-RIGHT_SHARE_SHORT = 0.5  # the same on a short screen, where its group has the Network and Problems panels too
+RIGHT_SHARE_SHORT = 0.42  # the same on a short screen, where its group has the Network and Problems panels too
 RIGHT_SHARE = 0.4  # the most of the screen's width the Output view's column takes for its tabs' titles
 
 
@@ -166,7 +166,9 @@ class Presentation(QObject):
                 and d["lessonDock"] not in self._window.tabifiedDockWidgets(d["trainingDock"]):
             self._window.tabifyDockWidget(d["trainingDock"], d["lessonDock"])
             d["lessonDock"].raise_()
-            QTimer.singleShot(0, self._view.fit)
+            room = self._window.screen().geometry().width() if self._window.screen() else self._window.width()
+            # (the column they had went to the Output view's: back to the diagram)
+            QTimer.singleShot(0, lambda: self._widen_right(True, room))
 
     def _learn_front(self) -> bool:
         """The Learn panel was its tab group's front tab."""
@@ -174,13 +176,14 @@ class Presentation(QObject):
 
     def _widen_right(self, narrow: bool, width: int) -> None:
         """The right column as wide as its tabs' titles and its panels'
-        controls (Learn's, the loss surface's), if the diagram can spare it."""
+        controls (Learn's, the loss surface's), if the diagram can spare it,
+        and no wider (the diagram's room)."""
         w, d = self._window, self._docks
         if not self.on:
             return
         bar = tab_bar_of(w, d["outputDock"])
         need = max(bar.sizeHint().width() + 4 if bar is not None else 0, right_panels_width(d))
-        if narrow and need > d["outputDock"].width():
+        if narrow and need != d["outputDock"].width():  # (wider than it needs: the diagram's room)
             share = RIGHT_SHARE_SHORT if d["problemsDock"] in w.tabifiedDockWidgets(d["outputDock"]) else RIGHT_SHARE
             w.resizeDocks([d["outputDock"]], [min(need, int(width * share))], Qt.Orientation.Horizontal)
             w.layout().activate()
