@@ -25,6 +25,7 @@ SHORT_ROOM = 450  # screen height over the scale below which the Learn panel's g
 SHORT_SHARE = 0.475  # of a short screen's height, for the bottom row (the Learn panel's text)
 OUTPUT_SHARE = 0.45  # of the full-height right column, for the Output view (the Learn panel's group the rest)
 RIGHT_SHARE_SHORT = 0.42  # the same on a short screen, where its group has the Network and Problems panels too
+LEFT_SHARE = 0.25  # the most of the screen's width the left column takes for the Training panel's values
 RIGHT_SHARE = 0.4  # the most of the screen's width the Output view's column takes for its tabs' titles
 
 
@@ -187,6 +188,14 @@ class Presentation(QObject):
             share = RIGHT_SHARE_SHORT if d["problemsDock"] in w.tabifiedDockWidgets(d["outputDock"]) else RIGHT_SHARE
             w.resizeDocks([d["outputDock"]], [min(need, int(width * share))], Qt.Orientation.Horizontal)
             w.layout().activate()
+        if narrow and d["learnDock"] not in w.tabifiedDockWidgets(d["curvesDock"]):
+            # the Training panel's values whole ("0.0300", "no limit" were cut) where the screen is tall
+            # enough for the bottom row to spare it (at 1280x720 its plots need the width)
+            scroll = d["trainingDock"].widget()
+            need = scroll.widget().minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width() + 4
+            if need > d["trainingDock"].width():
+                w.resizeDocks([d["trainingDock"]], [min(need, int(width * LEFT_SHARE))], Qt.Orientation.Horizontal)
+                w.layout().activate()
         QTimer.singleShot(0, self._view.fit)
         self.laidOut.emit()
 
