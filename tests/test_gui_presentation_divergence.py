@@ -3,7 +3,8 @@ trial): the status bar's message ran under its permanent widgets, cut
 mid-word, and the loss plot's "diverged" label ran off the plot's right
 edge. Now the message is cut short with "…" in the room it has (the tool tip
 holds it whole) and the label sits inside the plot, left of its line."""
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
 
 from test_gui_presentation import normal_scale, probe  # noqa: F401 (a fixture)
 
@@ -29,7 +30,6 @@ def test_a_message_that_fits_is_drawn_whole_and_the_tool_tip_holds_any_whole(win
     assert bar.toolTip() == long and shown.endswith("…") and long.startswith(shown[:-1])
     assert bar.fontMetrics().horizontalAdvance(shown) <= window.status_message.room().width()
     room = window.status_message.room()
-    for child in bar.findChildren(type(bar).__mro__[1]):  # (QWidget) the permanent widgets right of the room
-        if child.parent() is bar and child.isVisible() and child.width() > 0:
+    for child in bar.findChildren(QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly):
+        if child.isVisible() and child.width() > 0:  # the permanent widgets: right of the message's room
             assert room.right() < child.x()
-    QApplication.processEvents()
