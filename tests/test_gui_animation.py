@@ -192,3 +192,41 @@ def test_after_a_divergence_the_last_frame_is_captioned_with_the_restored_weight
     last = captions[-1]
     assert f"step {d['restored_step']:,} ·" in last and f"loss {d['restored_loss']:.4g}" in last, last
     assert not re.search(rf"step {s.step:,}\b", last), last
+
+
+def test_the_diagram_beside_the_animation_is_cropped_to_the_network_and_the_frames_are_as_asked(
+        qtbot, window, tmp_path, monkeypatch):
+    """A teacher's trial: the XOR lesson's network animated with the diagram
+    gave a GIF 1529 px wide, mostly empty columns, and 10 frames where 11 were
+    asked. The diagram is now as tall as the output view (at most), cropped to
+    what it draws; the dialog offers no more frames than there are, and gives those asked."""
+    w = window
+    w.show_lessons()
+    w.lessons.start("02-xor")
+    w.lessons.next()  # two hidden units: a wide, flat diagram
+    path = tmp_path / "xor.gif"
+    monkeypatch.setattr(MainWindow, "_ask_save_path", lambda self, *a: str(path))
+    monkeypatch.setattr(AnimationDialog, "ask",
+                        classmethod(lambda cls, parent, moments: AnimationSettings(frames=11, diagram=True)))
+    train_until(qtbot, w, 300)
+    with qtbot.waitSignal(w.animation.finished, timeout=WAIT):
+        w.act_export_animation.trigger()
+    blocks = gif_blocks(path.read_bytes())
+    frames = qt_frames(path)
+    assert len(blocks["frames"]) == len(frames) == 11
+    width, height = blocks["size"]
+    assert width <= 320 + 4 * 320, (width, height)  # the diagram at most four times as wide as the view is tall
+    paper = frames[-1][0, -1].astype(int)  # the frame's background (a corner)
+    diagram = frames[-1][:, 320:].astype(int)
+    empty = (np.abs(diagram - paper).max(axis=2) <= 8).all(axis=0)  # columns of the background alone
+    assert empty.mean() < 0.15, (empty.mean(), width)
+    rows = (np.abs(diagram - paper).max(axis=2) > 8).any(axis=1)
+    assert rows.mean() > 0.2  # the network is drawn, not a thin strip
+
+    # The dialog: no more frames than the timeline's moments and the run now.
+    available = len(w.animation.moments(1 << 30))
+    d = AnimationDialog(w, available)
+    assert d.frames.maximum() == available and str(available) in d.frames.suffix()
+    d.frames.setValue(available + 5)
+    assert d.settings().frames == available
+    d.deleteLater()

@@ -118,21 +118,23 @@ def _base_pt():
     return scale._base.pointSizeF()
 
 
-def probe(tmp_path, width, height, scale, env=None, name=None):
-    """The window's panels and plots on a width x height offscreen screen."""
+def probe(tmp_path, width, height, scale, env=None, name=None, scene=None):
+    """The window's panels and plots on a width x height offscreen screen
+    (``scene``: see tests/layout_probe.py)."""
     config = tmp_path / "screen.json"
     config.write_text(json.dumps({"synchronousWindowSystemEvents": False, "windowFrameMargins": False, "screens": [{"name": "s", "x": 0, "y": 0, "width": width, "height": height,
                                                "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
     environment = {**os.environ, "QT_QPA_PLATFORM": f"offscreen:configfile={config}",
                    "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]), **(env or {})}
-    args = [sys.executable, str(PROBE), str(tmp_path), str(scale)] + ([name] if name else [])
+    args = [sys.executable, str(PROBE), str(tmp_path), str(scale)] + ([name or ""] if name or scene else []) + (
+        [scene] if scene else [])
     done = subprocess.run(args, env=environment, capture_output=True, text=True, timeout=300)
     lines = [line for line in done.stdout.splitlines() if line.startswith("@@ ")]
     assert done.returncode == 0 and lines, done.stderr[-3000:]
     return json.loads(lines[-1][3:])
 
 
-def assert_usable(out):
+def assert_usable(out, plots=("boundaryPlot", "lossPlot")):
     """No panel over another, none outside the window, every plot in view at
     least 120 px each way with a data area (its ViewBox) 100 px tall or more,
     no tick labels on each other, no tab's title cut short."""
@@ -148,7 +150,7 @@ def assert_usable(out):
             bx, by, bw, bh = docks[b]
             overlap = min(ax + aw, bx + bw) - max(ax, bx), min(ay + ah, by + bh) - max(ay, by)
             assert overlap[0] <= 0 or overlap[1] <= 0, f"{a} {docks[a]} overlaps {b} {docks[b]}"
-    assert {"boundaryPlot", "lossPlot"} <= set(out["plots"]), out["plots"]
+    assert set(plots) <= set(out["plots"]), out["plots"]
     for name, (w, h) in out["plots"].items():
         assert w >= 120 and h >= 120, (name, w, h)
         assert out["data"][name] >= MIN_DATA_HEIGHT, (name, h, out["data"][name])  # (158 px kept 50 for the curves)
@@ -194,3 +196,49 @@ def test_presentation_started_again_from_the_saved_window_keeps_its_layout(tmp_p
     assert again["window"] == [1280, 720]
     assert_usable(again)
     assert "inspectorDock" not in again["docks"]  # tabbed behind the Output view
+
+
+@pytest.mark.parametrize("width,height", [(1280, 720), (1920, 1080)])
+def test_a_picked_point_shows_the_chain_rule_beside_the_output_view_at_200_percent(tmp_path, width, height):
+    """A teacher's trial: the XOR lesson's network trained, a point picked on
+    the Output view and a hidden weight clicked, presenting at 200%. The
+    Learn panel shared the Output view's tab group (the pick raised it over
+    the view) and showed 1-3 lines of the chain rule: now both are in view,
+    with 8 lines of its text or more, and the layout stays usable."""
+    out = probe(tmp_path, width, height, 2.0, name=str(tmp_path / "shot.png"), scene="chain")
+    assert out["window"] == [width, height]
+    assert out["output_in_view"] and out["learn_in_view"], out["docks"]
+    assert out["learn_lines"] >= 8, out["learn_lines"]  # the text's viewport over the font's line spacing
+    assert out["diagram_fits"]
+    if height == 1080:  # the diagram larger than Fit ever draws it at 100% (it was 1.0: Actual Size)
+        from nnbuilder.gui.diagram.view import FIT_CAP
+        assert out["diagram_scale"] >= FIT_CAP, out["diagram_scale"]
+    # Each panel of the teacher's brought to the front in turn (the Functions view, the loss
+    # surface, the curves, the Training and Lessons panels): every plot with 100 px of data or
+    # more (the parabola had 30, the hinge plot 40), no text cut short (the lesson step's title was).
+    assert set(out["in_front"]) >= {"functionsDock", "surfaceDock", "curvesDock", "lessonDock"}
+    for name, seen in out["in_front"].items():
+        assert seen["problems"] == [], (name, seen["problems"])
+        assert all(h >= MIN_DATA_HEIGHT for h in seen["plots"].values()), (name, seen["plots"])
+    assert out["in_front"]["surfaceDock"]["plots"] and out["in_front"]["functionsDock"]["plots"]
+    # (at 1280x720 the Learn panel is in front of the curves, in the bottom row)
+    assert_usable(out, ("boundaryPlot",) if height == 720 else ("boundaryPlot", "lossPlot"))
+
+
+def test_presenting_folds_the_learn_panels_controls_and_one_click_opens_them(window, qtbot):
+    """Their room goes to the chain rule's text while presenting; the fold,
+    clicked, brings back the sample row and Step through."""
+    w = window
+    panel = w.learn_panel
+    w.docks["learnDock"].raise_()
+    assert panel.controls.isVisibleTo(panel) and panel.step_button.isVisibleTo(panel)
+    w.learn.select_row(2)
+    w.presentation.set_on(True)
+    qtbot.waitUntil(lambda: not panel.controls.isVisibleTo(panel))
+    assert "Sample row 3" in panel.fold.text()  # (counted from 1, as the spin box shows)
+    qtbot.mouseClick(panel.fold, Qt.MouseButton.LeftButton)
+    assert panel.controls.isVisibleTo(panel) and panel.step_button.isVisibleTo(panel)
+    qtbot.mouseClick(panel.fold, Qt.MouseButton.LeftButton)
+    assert not panel.controls.isVisibleTo(panel)
+    w.presentation.set_on(False)
+    qtbot.waitUntil(lambda: panel.controls.isVisibleTo(panel))

@@ -16,6 +16,10 @@ MIN_ZOOM, MAX_ZOOM = 0.15, 4.0
 # 12.7 px at 96 dpi) stay 8 px tall; a wider network scrolls (at 1024x700
 # the example's text was 5 px tall).
 MIN_FIT_SCALE = 0.65
+FIT_CAP = 1.25  # Fit's largest zoom (times the UI scale)
+FIT_MARGIN = 12  # px of room Fit leaves around the network (40 scene units took 100 px at 250%)
+
+
 class NetworkView(QGraphicsView):
     """Shows a :class:`NetworkScene`. Ctrl+wheel zooms, middle-drag pans,
     a palette entry dropped here becomes a node where it is dropped; Tab,
@@ -65,19 +69,23 @@ class NetworkView(QGraphicsView):
         self.scale(f, f)
 
     def fit(self) -> None:
+        """The whole network in view, as large as the room lets it be up to
+        FIT_CAP times Actual Size at the UI scale (a small network stays at a
+        readable size; presenting at 200%, twice that)."""
         scene = self.scene()
-        items = scene.itemsBoundingRect() if scene.items() else None
-        if items is None or items.isEmpty():
+        rect = scene.itemsBoundingRect() if scene.items() else None
+        if rect is None or rect.isEmpty():
             self.reset_zoom()
             self.centerOn(0, 0)
             return
-        self.fitInView(items.adjusted(-40, -40, 40, 40), Qt.AspectRatioMode.KeepAspectRatio)
-        if self.zoom() > 1.25:  # a small network stays at a readable size
-            self.zoom_by(1.25 / self.zoom())
-        if self.transform().m11() < MIN_FIT_SCALE:  # a large one stays readable and scrolls
-            f = MIN_FIT_SCALE / self.transform().m11()
-            self.scale(f, f)
-        self.centerOn(items.center())
+        room = self.viewport().rect().adjusted(FIT_MARGIN, FIT_MARGIN, -FIT_MARGIN, -FIT_MARGIN)
+        scale = min(room.width() / max(rect.width(), 1.0), room.height() / max(rect.height(), 1.0))
+        # (no smaller than Zoom out goes: a room of a few pixels made the neurons' thumbnails fail)
+        # (a large network stays readable and scrolls)
+        scale = max(MIN_FIT_SCALE, MIN_ZOOM * self._ui_scale, min(scale, FIT_CAP * self._ui_scale))
+        self.resetTransform()
+        self.scale(scale, scale)
+        self.centerOn(rect.center())
 
     def wheelEvent(self, event):
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier:

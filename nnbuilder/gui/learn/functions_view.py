@@ -209,8 +209,8 @@ class FunctionsView(FollowsTheme, QWidget):
                 column.addWidget(w, 1 if isinstance(w, BasePlot) else 0)
         grid.addLayout(left, 0, 0)
         grid.addLayout(right, 0, 1)
-        grid.setColumnStretch(0, 1)
-        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(0, 2)  # the loss's caption (its formula, the sample's margin) the longer:
+        grid.setColumnStretch(1, 3)  # in half the width it ran to 4 lines at 200% and left its plot 87 px
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(2)

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QHBoxLayout, QLabel, QPushButton,
-                               QRadioButton, QSpinBox, QTextBrowser, QVBoxLayout, QWidget)
+                               QRadioButton, QSpinBox, QTextBrowser, QToolButton, QVBoxLayout, QWidget)
 
 from ..diagram.sample_values import value_text
 
@@ -67,6 +67,7 @@ class LearnPanel(QWidget):
         self.text.setAccessibleName("Explanation")
         self.text.setOpenLinks(False)
         self.text.setHtml(HINT)
+        self.text.setFrameShape(QTextBrowser.Shape.NoFrame)  # (its frame's pixels are the text's)
         self.text.setMinimumHeight(36)  # it scrolls: a short window keeps its other panels
 
         self.step_button = QPushButton("Step through")
@@ -93,7 +94,16 @@ class LearnPanel(QWidget):
         self.phase.setObjectName("stepPhaseLabel")
         self.phase.setWordWrap(True)
 
-        top = QHBoxLayout()
+        self.fold = QToolButton()  # the controls fold away: the text their room (presentation mode)
+        self.fold.setObjectName("learnControlsFold")
+        self.fold.setCheckable(True)
+        self.fold.setChecked(True)
+        self.fold.setAutoRaise(True)
+        self.fold.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.fold.toggled.connect(self._show_controls)
+        self.controls = QWidget()
+        self.controls.setObjectName("learnControls")
+        top = self._top = QHBoxLayout()
         top.addWidget(QLabel("Sample row"))
         top.addWidget(self.row, 1)
         kinds = QHBoxLayout()  # a row of their own: beside the row they clipped the panel at 280 px
@@ -105,14 +115,40 @@ class LearnPanel(QWidget):
         steps.addWidget(self.next_button)
         steps.addWidget(self.by_hand)
         steps.addStretch(1)
+        rows = QVBoxLayout(self.controls)
+        rows.setContentsMargins(0, 0, 0, 0)
+        rows.addLayout(top)
+        rows.addLayout(kinds)
+        rows.addLayout(steps)
+        rows.addWidget(self.one_sample)
+        # the fold: open, at the start of the sample row; folded, beside the phase (a row of its own
+        # took a line of the text's)
+        head = self._head = QHBoxLayout()
+        head.addWidget(self.phase, 1)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 6)
-        layout.addLayout(top)
-        layout.addLayout(kinds)
-        layout.addLayout(steps)
-        layout.addWidget(self.one_sample)
-        layout.addWidget(self.phase)
+        layout.setContentsMargins(6, 2, 6, 2)
+        layout.addLayout(head)
+        layout.addWidget(self.controls)
         layout.addWidget(self.text, 1)
+        self._show_controls(True)
+
+    def _show_controls(self, shown: bool) -> None:
+        into = self._top if shown else self._head
+        if into.indexOf(self.fold) < 0:
+            (self._head if shown else self._top).removeWidget(self.fold)
+            into.insertWidget(0, self.fold)
+        self.controls.setVisible(shown)
+        self.fold.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+        self.fold.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly if shown
+                                     else Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.fold.setText(f"Sample row {self.row.value() or '–'}: controls")
+        self.fold.setToolTip("Hide the sample row and Step through controls: their room to the text"
+                             if shown else "Show the sample row and Step through controls")
+
+    def set_controls_shown(self, shown: bool) -> None:
+        """Show or fold the sample row and Step through controls (presentation
+        mode folds them: their room goes to the chain rule's text)."""
+        self.fold.setChecked(shown)
 
     # ------------------------------------------------------------ the state
     def set_rows(self, n: int) -> None:
@@ -126,6 +162,7 @@ class LearnPanel(QWidget):
         self.row.blockSignals(True)
         self.row.setValue(row + 1)
         self.row.blockSignals(False)
+        self._show_controls(self.fold.isChecked())  # (the folded button names the row)
 
     def kind(self) -> str:
         return "delta" if self.deltas.isChecked() else "a"

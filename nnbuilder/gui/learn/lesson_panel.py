@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QAbstractTextDocumentLayout, QPalette, QTextDocument
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton,
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QScrollArea,
                                QStackedWidget, QStyle, QStyledItemDelegate, QTextBrowser, QToolButton,
                                QVBoxLayout, QWidget)
 
@@ -140,16 +140,29 @@ class LessonPanel(FollowsTheme, QWidget):
         buttons.addStretch(1)
         for b in (self.back_button, self.skip_button, self.next_button):
             buttons.addWidget(b)
-        page = QWidget()
+        page = self._step_page = QWidget()
         lay = QVBoxLayout(page)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.heading)
         lay.addWidget(self.text, 1)
         lay.addWidget(self.waiting)
         lay.addWidget(self.done)
+        # The step scrolls in a short panel, its heading and checks whole (squeezed,
+        # "Step 2 of 3: Two" was cut at 200%), the text what is left; its buttons stay in view.
+        scroll = QScrollArea()
+        scroll.setObjectName("lessonStepScroll")
+        scroll.setWidget(page)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        page.installEventFilter(self)
+        step = QWidget()
+        lay = QVBoxLayout(step)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(scroll, 1)
         lay.addLayout(buttons)
         lay.addLayout(back_to_list)
-        self.stack.addWidget(page)
+        self.stack.addWidget(step)
 
         # Quiz mode (the window gives it its View > Quiz mode action): on both pages.
         self.quiz_button = QToolButton()
@@ -175,6 +188,17 @@ class LessonPanel(FollowsTheme, QWidget):
 
     def theme_changed(self) -> None:
         self._style_done()
+
+    def eventFilter(self, obj, event):
+        if obj is self._step_page and event.type() == QEvent.Type.Resize \
+                and event.size().width() != event.oldSize().width():
+            self._fit_labels()
+        return False
+
+    def _fit_labels(self) -> None:
+        """The heading and the checks as tall as their lines at the page's width."""
+        for label in (self.heading, self.waiting):
+            label.setMinimumHeight(label.heightForWidth(label.width()) if label.text() and label.width() > 0 else 0)
 
     # ------------------------------------------------------------- the list
     def set_entries(self, entries, finished=()) -> None:
@@ -209,6 +233,7 @@ class LessonPanel(FollowsTheme, QWidget):
         self.heading.setText(f"<b>{escape(lesson_title, quote=False)}</b><br>Step {number} of {count}: "
                              f"{escape(step_title, quote=False)}")
         self.text.setHtml(html)
+        self._fit_labels()
         self.back_button.setEnabled(not first)
         self.next_button.setText("Finish" if last else "Next ▸")
 
@@ -233,6 +258,7 @@ class LessonPanel(FollowsTheme, QWidget):
             text += f"<br><i>{escape(note)}</i>"
         self.waiting.setText(text)
         self.waiting.setVisible(bool(text))
+        self._fit_labels()
         self.done.setVisible(done and bool(results))
         self.next_button.setEnabled(done)
         self.skip_button.setVisible(not done)

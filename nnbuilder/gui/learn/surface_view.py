@@ -75,6 +75,7 @@ class SurfaceView(FollowsTheme, QWidget):
         self._last_start = -1e9
         self.clock = time.perf_counter  # when recomputes start (a test may turn it by hand)
         self._range: dict = {}  # the range each weight was last shown over (kept while it fits)
+        self._caption_lines = ""  # the caption as drawn in a narrow panel, a line for each thing it says
 
         self.mode = QComboBox()
         self.mode.setObjectName("surfaceModeCombo")
@@ -93,13 +94,13 @@ class SurfaceView(FollowsTheme, QWidget):
         self.caption.setWordWrap(True)
         self.caption.setTextFormat(Qt.TextFormat.PlainText)
 
-        top = QHBoxLayout()
+        top = self._top = QHBoxLayout()
         top.addWidget(self.mode)
         top.addStretch(1)
         self.stack = QStackedLayout()
         self.stack.addWidget(self.hint)
         self.stack.addWidget(self.plot)
-        layout = QVBoxLayout(self)
+        layout = self._layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(3)
         layout.addLayout(top)
@@ -368,6 +369,23 @@ class SurfaceView(FollowsTheme, QWidget):
             return "Pick two different weights for the contour map."
         return self.problem
 
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self._arrange()
+
+    def _arrange(self) -> None:
+        """The weight picker beside the mode where the panel is wide enough
+        (a row of its own left the plot 30-50 px in the bottom row at 200%)."""
+        need = self.mode.sizeHint().width() + self.first.sizeHint().width() + 3 * self._top.spacing() + 8
+        wide = self.width() >= need
+        if wide != (self._top.indexOf(self.first) >= 0):
+            (self._layout if wide else self._top).removeWidget(self.first)
+            if wide:
+                self._top.insertWidget(1, self.first)
+            else:
+                self._layout.insertWidget(1, self.first)
+            self._set_caption()
+
     def _show_state(self) -> None:
         why = self._state()
         self.hint.setText(why or "")
@@ -391,7 +409,13 @@ class SurfaceView(FollowsTheme, QWidget):
             shown = self.plot.show_map(r, names, paths, steps, step)
             text, tip = map_caption(r, names, step, shown, len(paths[0]))
         self.caption.setToolTip(tip)
-        self.caption.setText(text)
+        self._caption_lines = text
+        self._set_caption()
+
+    def _set_caption(self) -> None:
+        """The caption's lines, run together where the panel is wide (its lines took the plot's room)."""
+        wide = self._top.indexOf(self.first) >= 0
+        self.caption.setText(self._caption_lines.replace("\n", " · ") if wide else self._caption_lines)
 
 
 def _ref(node_id: str, row, col: int) -> WeightRef:

@@ -58,16 +58,18 @@ class AnimationDialog(QDialog):
     """Frames, loss curve, diagram, frame time; :meth:`ask` gives the settings or None."""
 
     def __init__(self, parent: QWidget | None, moments: int):
+        """``moments``: the frames there are to draw (the timeline's moments, and the run now)."""
         super().__init__(parent)
         self.setWindowTitle("Export animation")
         self.setObjectName("animationDialog")
         form = QFormLayout(self)
         self.frames = QSpinBox()
         self.frames.setObjectName("animationFrames")
-        self.frames.setRange(2, 1000)
-        self.frames.setValue(min(DEFAULT_FRAMES, max(2, moments + 1)))
-        self.frames.setToolTip(f"The timeline keeps {moments:,} moments of this run; the frames are "
-                               "spread evenly over them, the last one the run now")
+        self.frames.setRange(min(2, moments), max(1, moments))  # (asked for 11 of 10, it gave 10 and said nothing)
+        self.frames.setValue(min(DEFAULT_FRAMES, moments))
+        self.frames.setSuffix(f" of {moments:,}")
+        self.frames.setToolTip(f"The timeline keeps {moments:,} moments of this run (with the run now): no more "
+                               "frames than that; fewer are spread evenly over them, the last one the run now")
         self.frame_ms = QSpinBox()
         self.frame_ms.setObjectName("animationFrameMs")
         self.frame_ms.setRange(10, 5000)
@@ -153,7 +155,7 @@ class AnimationExport(QObject):
         if why:
             self._status(why, 8000)
             return False
-        settings = AnimationDialog.ask(self._parent, len(self.run.state.timeline))
+        settings = AnimationDialog.ask(self._parent, len(self.moments(1 << 30)))
         if settings is None:
             return False
         path = self._ask_path("Export animation", "run.gif", ANIMATION_FILTER)
@@ -162,6 +164,13 @@ class AnimationExport(QObject):
         if not path.lower().endswith((".gif", ".png")):
             path += ".gif"
         return self.start(path, settings)
+
+    def moments(self, frames: int) -> list:
+        """At most ``frames`` of the timeline's steps to draw, evenly spread, the
+        run now last (None) if it is past the last moment kept."""
+        steps = list(self.run.state.timeline[:, 0].astype(int))
+        now = self.run.snapshot.step > steps[-1]
+        return pick_moments(np.asarray(steps), frames - int(now)) + ([None] if now else [])
 
     # ------------------------------------------------------------ the frames
     def start(self, path: str, settings: AnimationSettings = AnimationSettings()) -> bool:
@@ -175,10 +184,8 @@ class AnimationExport(QObject):
         except ValueError as e:
             self._error("Cannot export", str(e))
             return False
-        st, snap = self.run.state, self.run.snapshot
-        steps = list(st.timeline[:, 0].astype(int))
-        now = snap.step > steps[-1]
-        self._frames = pick_moments(np.asarray(steps), settings.frames - int(now)) + ([None] if now else [])
+        st = self.run.state
+        self._frames = self.moments(settings.frames)
         self._settings = settings
         self._looked = self.timeline.step  # a moment looked at: shown again at the end
         c = st.curves
@@ -273,19 +280,23 @@ class AnimationExport(QObject):
         self._ask_next()
 
     def _diagram(self, weights: dict, maps: dict, height: int) -> np.ndarray:
-        """The diagram showing ``weights``, ``height`` pixels high, as the window paints it."""
+        """The diagram showing ``weights`` as the window paints it, as tall as
+        the output view (at most four times as wide), centred in a column
+        ``height`` pixels high: drawn as tall as the frame with its loss curve, a
+        wide network made a frame 1529 px wide, mostly empty."""
         self.scene.show_live(weights, maps, NEURON_RES)
         rect = exports.diagram_rect(self.scene)
-        width = min(int(round(height * rect.width() / max(rect.height(), 1.0))), 4 * height)
-        width = max(width, 1)
-        # A wide diagram gets a taller piece of the scene, so its background fills the frame.
-        tall = rect.width() * height / width
-        if tall > rect.height():
-            rect.adjust(0, -(tall - rect.height()) / 2, 0, (tall - rect.height()) / 2)
-        image = QImage(width, height, QImage.Format.Format_RGB888)
+        tall = min(height, self._settings.size)
+        width = max(1, min(int(round(tall * rect.width() / max(rect.height(), 1.0))), 4 * tall))
+        tall = max(1, min(tall, int(round(width * rect.height() / max(rect.width(), 1.0)))))
+        image = QImage(width, tall, QImage.Format.Format_RGB888)
         image.fill(QColor(*self._scene.paper))
         exports.render_scene(self.scene, image, rect)
-        return qimage_rgb(image)
+        column = np.empty((height, width, 3), np.uint8)
+        column[:] = self._scene.paper[:3]
+        top = (height - tall) // 2
+        column[top:top + tall] = qimage_rgb(image)
+        return column
 
     # ------------------------------------------------------------- the end
     def _finish(self) -> None:

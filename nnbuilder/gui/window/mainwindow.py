@@ -64,6 +64,7 @@ from ..diagram.palette import LayerPalette
 from ..diagram.panels import NetworkPanel, ProblemsList
 from ..run.pins import RunPins
 from ..widgets.plots import BoundaryPlot
+from ..widgets.status import StatusMessage
 from ..run.run_controller import RunController
 from ..diagram.scene import NetworkScene
 from ..learn.surface_link import SurfaceLink
@@ -127,9 +128,8 @@ class MainWindow(FollowsTheme, QMainWindow):
         self.problems_label = QLabel()  # "✗ 1 error, ⚠ 2 warnings": a click shows the list
         self.problems_label.setObjectName("statusProblems")
         self.problems_label.linkActivated.connect(lambda _: self.docks["problemsDock"].raise_())
-        # the message whole in the tool tip, where the bar cuts a long one ("... Try a sma")
-        bar = self.statusBar()
-        bar.messageChanged.connect(lambda text: bar.setToolTip(text))  # (a lambda: PySide cannot wrap the bar's own slot)
+        # a long message cut short with "…", whole in the tool tip (the bar cut "... Try a sma")
+        self.status_message = StatusMessage(self.statusBar())
         self.statusBar().addPermanentWidget(self.problems_label)
         self.statusBar().addPermanentWidget(self.params_label)
         self.dock_layout = WindowLayout(self, self.view, {
@@ -173,6 +173,7 @@ class MainWindow(FollowsTheme, QMainWindow):
                                          self.rate_label, self.training_panel.speed, self.file_toolbar, self.restyle_views,
                                          [self.curves.timeline], self)
         self.presentation.changed.connect(self.act_presentation.setChecked)
+        self.presentation.changed.connect(lambda on: self.learn_panel.set_controls_shown(not on))
         self.presentation.panelsHidden.connect(self.act_hide_panels.setChecked)
         self.scale_actions[self.presentation.scale].setChecked(True)
         self.live = LiveView(self.run, self.data, self.output_panel.options, self.boundary, self.curves,

@@ -20,6 +20,12 @@ KEPT = ("outputDock",)  # what Hide panels leaves beside the diagram
 COUNTER_FACTOR = 1.3  # the counters' text, times the (scaled) application font
 DEFAULT_SCALE = 1.5
 NARROW_ROOM = 1000  # screen width over the scale below which the curves take the bottom row alone
+PALETTE_ROWS = 4  # lines of text the layer palette keeps on a narrow screen (it scrolls)
+SHORT_ROOM = 450  # screen height over the scale below which the Learn panel's group joins the bottom row's
+SHORT_SHARE = 0.475  # of a short screen's height, for the bottom row (the Learn panel's text)
+OUTPUT_SHARE = 0.45  # of the full-height right column, for the Output view (the Learn panel's group the rest)
+RIGHT_SHARE_SHORT = 0.42  # the same on a short screen, where its group has the Network and Problems panels too
+LEFT_SHARE = 0.25  # the most of the screen's width the left column takes for the Training panel's values
 RIGHT_SHARE = 0.4  # the most of the screen's width the Output view's column takes for its tabs' titles
 
 
@@ -53,8 +59,11 @@ class Presentation(QObject):
         self.scale = saved_scale()
         self._state_before = Qt.WindowState.WindowNoState
         self._docks_before = QByteArray()
+        self._corner_before = Qt.DockWidgetArea.BottomDockWidgetArea
         self._hidden: list[str] = []  # the panels Hide panels hid, in order
         self._raised: list[str] = []  # those of them that were their tab group's front tab
+        self._narrow = False  # laid out for a screen too narrow for the larger panels side by side
+        docks["lessonDock"].visibilityChanged.connect(self._lessons_shown)
 
     # ------------------------------------------------------------ the mode
     def toggle(self) -> None:
@@ -68,6 +77,7 @@ class Presentation(QObject):
         if on:
             self._state_before = w.windowState() & ~Qt.WindowState.WindowFullScreen
             self._docks_before = w.saveState()
+            self._corner_before = w.corner(Qt.Corner.BottomRightCorner)  # (saveState does not keep it)
             w.setWindowState(w.windowState() | Qt.WindowState.WindowFullScreen)
             self._toolbar_shown = not self._file_toolbar.isHidden()
             self._file_toolbar.hide()
@@ -78,52 +88,114 @@ class Presentation(QObject):
         if on:  # once the new fonts have sized the panels
             QTimer.singleShot(0, self._make_room)
         else:  # the panels as they were before (a tab group _make_room made comes apart)
+            self._narrow = False
+            w.setCorner(Qt.Corner.BottomRightCorner, self._corner_before)
             w.restoreState(self._docks_before)
         self.changed.emit(on)
 
     def _make_room(self) -> None:
-        """Larger fonts make larger panels. Where they no longer fit the screen
-        (1280x720 at 200%), the Inspector's tab group joins the Output view's;
-        where the curves and the Network panel no longer fit side by side
-        (1920 px at 200%), they share a tab group: no panel overlaps another.
-        The curves take 45% of the height (the plots stay tall)."""
+        """Larger fonts make larger panels. Where the curves and the Network
+        panel no longer fit side by side (1280x720 and 1920x1080 at 200%),
+        they share a tab group, the Lessons join the Training panel's and the
+        layer palette keeps a few lines; the Learn panel leaves the Output
+        view's group, so a picked point shows its chain rule beside the Output
+        view, not over it: under it on a tall enough screen (1920x1080, the
+        right column the full height, with the Inspector and the loss surface),
+        else in the wide bottom row with the loss surface (1280x720; the
+        Network and Problems panels join the Output view's group for room in
+        the bottom row's tab bar). Where the panels merely do not fit the
+        screen's height, the Inspector's group joins the Output view's. No
+        panel overlaps another; the bottom row takes about 45% of the height."""
         w, d = self._window, self._docks
         if not self.on:
             return
         room = w.screen().geometry() if w.screen() is not None else w.geometry()
         w.layout().activate()
-        narrow = room.width() / self.scale < NARROW_ROOM
-        if (narrow or w.minimumSizeHint().height() > room.height()) and d["outputDock"].isVisible():
+        narrow = self._narrow = room.width() / self.scale < NARROW_ROOM
+        short = room.height() / self.scale < SHORT_ROOM
+        if narrow:
+            if d["lessonDock"].isVisible() and not d["lessonDock"].isFloating():
+                w.tabifyDockWidget(d["trainingDock"], d["lessonDock"])
+                d["lessonDock"].raise_()
+            w.resizeDocks([d["layersDock"]], [PALETTE_ROWS * w.fontMetrics().lineSpacing()], Qt.Orientation.Vertical)
+            w.tabifyDockWidget(d["problemsDock"], d["curvesDock"])  # the plots beside the Network panel: too narrow
+            w.tabifyDockWidget(d["curvesDock"], d["functionsDock"])  # it shares the curves' group
+            learn_front = self._learn_front()
+            if short:  # (in one column with the Output view, each kept 30-100 px)
+                for group, name in (("outputDock", "inspectorDock"), ("outputDock", "networkDock"),
+                                    ("outputDock", "problemsDock"), ("functionsDock", "learnDock"),
+                                    ("learnDock", "surfaceDock")):
+                    if not d[name].isFloating() and d[group].isVisible():
+                        w.tabifyDockWidget(d[group], d[name])
+                d["outputDock"].raise_()
+            elif d["outputDock"].isVisible() and not d["outputDock"].isFloating():  # a column the full height
+                w.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+                w.splitDockWidget(d["outputDock"], d["learnDock"], Qt.Orientation.Vertical)
+                for name in ("inspectorDock", "surfaceDock"):
+                    if not d[name].isFloating():
+                        w.tabifyDockWidget(d["learnDock"], d[name])
+                (d["learnDock"] if learn_front else d["inspectorDock"]).raise_()
+            d["curvesDock"].raise_()
+            if short and learn_front:
+                d["learnDock"].raise_()
+        elif w.minimumSizeHint().height() > room.height() and d["outputDock"].isVisible():
             for name in ("inspectorDock", "learnDock", "surfaceDock"):
                 if d[name].isVisible() and not d[name].isFloating():
                     w.tabifyDockWidget(d["outputDock"], d[name])
             d["outputDock"].raise_()
-        if narrow:  # the plots beside the Network panel: too narrow
-            w.tabifyDockWidget(d["problemsDock"], d["curvesDock"])
-            w.tabifyDockWidget(d["curvesDock"], d["functionsDock"])  # it shares the curves' group
-            d["curvesDock"].raise_()
         w.layout().activate()
         w.setGeometry(room)  # full screen again: the larger panels had grown the window
-        w.resizeDocks([d["curvesDock"]], [int(room.height() * 0.45)], Qt.Orientation.Vertical)
+        bottom = d["learnDock"] if narrow and short else d["curvesDock"]  # (the Learn panel in the bottom row)
+        w.resizeDocks([bottom], [int(room.height() * (SHORT_SHARE if narrow and short else 0.45))],
+                      Qt.Orientation.Vertical)
         w.layout().activate()
-        if d["inspectorDock"] not in w.tabifiedDockWidgets(d["outputDock"]):  # the Output view the larger
-            column = d["outputDock"].height() + d["inspectorDock"].height()
-            w.resizeDocks([d["outputDock"], d["inspectorDock"]], [int(column * 0.62), int(column * 0.38)],
+        if d["learnDock"] in w.tabifiedDockWidgets(d["curvesDock"]):
+            pass  # the Output view alone in its column
+        elif d["inspectorDock"] not in w.tabifiedDockWidgets(d["outputDock"]):
+            column = d["outputDock"].height() + d["learnDock"].height()
+            share = OUTPUT_SHARE if narrow else 0.62  # the Output view the larger beside the curves
+            w.resizeDocks([d["outputDock"], d["learnDock"]], [int(column * share), int(column * (1 - share))],
                           Qt.Orientation.Vertical)
             w.layout().activate()
         QTimer.singleShot(0, lambda: self._widen_right(narrow, room.width()))  # once its new tab bar has its font
 
+    def _lessons_shown(self, shown: bool) -> None:
+        """Lessons opened while presenting on a narrow screen: in the Training
+        panel's tab group (a column of their own grew the window past the screen)."""
+        d = self._docks
+        if shown and self.on and self._narrow and not d["lessonDock"].isFloating() \
+                and d["lessonDock"] not in self._window.tabifiedDockWidgets(d["trainingDock"]):
+            self._window.tabifyDockWidget(d["trainingDock"], d["lessonDock"])
+            d["lessonDock"].raise_()
+            room = self._window.screen().geometry().width() if self._window.screen() else self._window.width()
+            # (the column they had went to the Output view's: back to the diagram)
+            QTimer.singleShot(0, lambda: self._widen_right(True, room))
+
+    def _learn_front(self) -> bool:
+        """The Learn panel was its tab group's front tab."""
+        return not self._docks["learnDock"].visibleRegion().isEmpty()
+
     def _widen_right(self, narrow: bool, width: int) -> None:
         """The right column as wide as its tabs' titles and its panels'
-        controls (Learn's, the loss surface's), if the diagram can spare it."""
+        controls (Learn's, the loss surface's), if the diagram can spare it,
+        and no wider (the diagram's room)."""
         w, d = self._window, self._docks
         if not self.on:
             return
         bar = tab_bar_of(w, d["outputDock"])
         need = max(bar.sizeHint().width() + 4 if bar is not None else 0, right_panels_width(d))
-        if narrow and need > d["outputDock"].width():
-            w.resizeDocks([d["outputDock"]], [min(need, int(width * RIGHT_SHARE))], Qt.Orientation.Horizontal)
+        if narrow and need != d["outputDock"].width():  # (wider than it needs: the diagram's room)
+            share = RIGHT_SHARE_SHORT if d["problemsDock"] in w.tabifiedDockWidgets(d["outputDock"]) else RIGHT_SHARE
+            w.resizeDocks([d["outputDock"]], [min(need, int(width * share))], Qt.Orientation.Horizontal)
             w.layout().activate()
+        if narrow and d["learnDock"] not in w.tabifiedDockWidgets(d["curvesDock"]):
+            # the Training panel's values whole ("0.0300", "no limit" were cut) where the screen is tall
+            # enough for the bottom row to spare it (at 1280x720 its plots need the width)
+            scroll = d["trainingDock"].widget()
+            need = scroll.widget().minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width() + 4
+            if need > d["trainingDock"].width():
+                w.resizeDocks([d["trainingDock"]], [min(need, int(width * LEFT_SHARE))], Qt.Orientation.Horizontal)
+                w.layout().activate()
         QTimer.singleShot(0, self._view.fit)
         self.laidOut.emit()
 
