@@ -8,6 +8,7 @@ import sys
 import textwrap
 
 import PySide6
+import pytest
 
 
 def test_installed_pyside6_is_not_the_broken_release():
@@ -73,17 +74,22 @@ def test_each_tab_group_of_a_dock_area_shows_one_tab_bar(qapp):
     w.close()
 
 
-def test_the_window_shows_one_tab_bar_per_tab_group(qtbot, make_window):
-    """The real window at 1920x1080, at start and after View > Panels > Reset
-    layout: each group of tabbed panels has one bar with its tabs, no other
-    bar shows (6.10 and 6.11 showed 5 bars for 3 groups, 8 after Reset)."""
-    from PySide6.QtCore import Qt
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1024, 700)])
+def test_the_window_shows_one_tab_bar_per_tab_group(qtbot, make_window, size):
+    """The real window, at start and after View > Panels > Reset layout: each
+    group of tabbed panels shows one bar with its tabs, and no other bar shows
+    (at 1024x700 the bottom row's two groups are tabbed into one). A trial
+    under 6.11.3 counted 5 bars for 3 groups at 1920x1080, 8 after Reset; the
+    window of today shows 3 offscreen even there, so the plain-Qt test above is
+    what fails on 6.10 and 6.11."""
     from PySide6.QtWidgets import QTabBar
 
+    from screencheck import _shown
     from test_gui_window_sizes import resize, settle
 
     w = make_window()
-    resize(qtbot, w, 1920, 1080)
+    resize(qtbot, w, *size)
 
     def groups():  # each open panel with those tabbed with it: what the bars should show
         shown = [d for d in w.docks.values() if d.toggleViewAction().isChecked()]
@@ -93,12 +99,11 @@ def test_the_window_shows_one_tab_bar_per_tab_group(qtbot, make_window):
 
     def bars():
         return sorted(tuple(sorted(bar.tabText(i) for i in range(bar.count())))
-                      for bar in w.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly)
-                      if bar.isVisibleTo(w))
+                      for bar in w.findChildren(QTabBar) if _shown(bar, w))
 
-    assert len(groups()) >= 2  # the bottom row and the right column have tab groups
+    assert len(groups()) == (3 if size[0] > 1024 else 2)  # the right column's, the bottom row's
     assert bars() == groups()
     w.act_reset_layout.trigger()
     settle(qtbot)
-    assert len(groups()) >= 2
+    assert len(groups()) == (3 if size[0] > 1024 else 2)
     assert bars() == groups()
