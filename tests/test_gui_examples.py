@@ -24,7 +24,9 @@ def test_every_shipped_example_has_one_line_and_the_file_menu_lists_them(window)
     assert sorted(DESCRIPTIONS) == files  # a new example needs its line; no line for a file gone
     assert all(d and "\n" not in d and len(d) <= 90 for d in DESCRIPTIONS.values())
     menu = examples_menu(window)
-    assert menu.menuAction() in window.menuBar().actions()[0].menu().actions()  # under File
+    file_menu = window.findChild(QMenu, "fileMenu")
+    assert window.menuBar().actions()[0] == file_menu.menuAction() and file_menu.title() == "&File"
+    assert menu.menuAction() in file_menu.actions()  # under File
     texts = [a.text() for a in menu.actions()]
     assert texts == [f"{e.name}  —  {e.description}" for e in shipped_examples()]
     assert len(texts) == len(files)

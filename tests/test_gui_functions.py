@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtWidgets import QStyle, QStyleOptionSlider, QToolTip
+from PySide6.QtWidgets import QMenu, QStyle, QStyleOptionSlider, QToolTip
 
 from forward import forward
 from guitools import click_node, wait_drawn
@@ -238,8 +238,9 @@ def test_the_elu_scale_has_the_slider_and_tanh_has_none(qtbot, window):
 
 def test_view_panels_lists_functions_beside_the_loss_curves(qtbot, window):
     w = window
-    view_menu = next(a.menu() for a in w.menuBar().actions() if a.text() == "&View")
-    panels = next(a.menu() for a in view_menu.actions() if a.menu() is not None and a.text() == "&Panels")
+    view_menu, panels = w.findChild(QMenu, "viewMenu"), w.findChild(QMenu, "panelsMenu")
+    assert view_menu.menuAction() in w.menuBar().actions() and view_menu.title() == "&View"
+    assert panels.menuAction() in view_menu.actions() and panels.title() == "&Panels"
     action = next(a for a in panels.actions() if a.text() == "Functions")
     dock = w.docks["functionsDock"]
     assert w.tabifiedDockWidgets(dock) == [w.docks["curvesDock"]]  # a tab beside Loss and accuracy

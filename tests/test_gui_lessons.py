@@ -13,7 +13,7 @@ import shutil
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDoubleSpinBox
+from PySide6.QtWidgets import QDoubleSpinBox, QMenu
 
 from nnbuilder.core.teaching.lessons import lesson_entries
 from nnbuilder.core.resources import resource
@@ -451,7 +451,9 @@ def test_quiz_mode_hides_the_counts_and_the_accuracy_until_revealed(qtbot, make_
     assert shows_count(texts) and shows_accuracy(texts)  # what quiz mode must hide is on screen now
     undo = w.document.undo_stack.count()
     action = w.findChild(type(w.act_undo), "actionQuiz")
-    assert action.isCheckable() and action in w.menuBar().actions()[2].menu().actions()  # View > Quiz mode
+    view_menu = w.findChild(QMenu, "viewMenu")
+    assert w.menuBar().actions()[2] == view_menu.menuAction()
+    assert action.isCheckable() and action in view_menu.actions()  # View > Quiz mode
     action.trigger()
     assert w.quiz and w.lesson_panel.quiz_button.isChecked()
     texts = shown_texts(w)

@@ -156,6 +156,7 @@ class WindowMenus:
         # -------------------------------------------------------------- menus
         mb = window.menuBar()
         m = mb.addMenu("&File")
+        m.setObjectName("fileMenu")
         m.addActions([self.act_new, self.act_open])
         self.recent_menu = m.addMenu("Open &Recent")
         self.recent_menu.setObjectName("recentMenu")
@@ -182,10 +183,12 @@ class WindowMenus:
         m.addSeparator()
         m.addAction(self.act_quit)
         m = mb.addMenu("&Edit")
+        m.setObjectName("editMenu")
         m.addActions([self.act_undo, self.act_redo])
         m.addSeparator()
         m.addActions([self.act_delete, self.act_select_all, self.act_connect])
         m = mb.addMenu("&View")
+        m.setObjectName("viewMenu")
         m.addActions([self.act_zoom_in, self.act_zoom_out, self.act_zoom_reset, self.act_fit])
         m.addSeparator()
         m.addAction(self.act_layout)
@@ -222,11 +225,13 @@ class WindowMenus:
             group.addAction(a)
             self.scale_actions[scale] = a
         panels = m.addMenu("&Panels")
+        panels.setObjectName("panelsMenu")
         panels.addAction(self.act_reset_layout)
         panels.addSeparator()
         for dock in docks.values():
             panels.addAction(dock.toggleViewAction())
         m = mb.addMenu("&Help")
+        m.setObjectName("helpMenu")
         m.addAction(self.act_lessons)
         self.act_shortcuts = action("actionShortcuts", "&Keyboard shortcuts", show_shortcuts,
                                     tip="Every key of the window and of the diagram")
