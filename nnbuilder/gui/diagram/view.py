@@ -81,8 +81,10 @@ class NetworkView(QGraphicsView):
         room = self.viewport().rect().adjusted(FIT_MARGIN, FIT_MARGIN, -FIT_MARGIN, -FIT_MARGIN)
         scale = min(room.width() / max(rect.width(), 1.0), room.height() / max(rect.height(), 1.0))
         # (no smaller than Zoom out goes: a room of a few pixels made the neurons' thumbnails fail)
-        # (a large network stays readable and scrolls)
-        scale = max(MIN_FIT_SCALE, MIN_ZOOM * self._ui_scale, min(scale, FIT_CAP * self._ui_scale))
+        # A large network stays readable and scrolls; presenting, the class sees it
+        # whole (F10 gives it the screen).
+        floor = MIN_FIT_SCALE if self._ui_scale <= 1 else MIN_ZOOM * self._ui_scale
+        scale = max(floor, min(scale, FIT_CAP * self._ui_scale))
         self.resetTransform()
         self.scale(scale, scale)
         self.centerOn(rect.center())

@@ -373,6 +373,16 @@ class SurfaceView(FollowsTheme, QWidget):
         super().resizeEvent(event)
         self._arrange()
 
+    def minimumSizeHint(self):
+        """As narrow as the picker on a row of its own lets it be, whichever
+        arrangement is on: a panel made narrower moves the picker down (the
+        wide one's 455 px took half of a 1024 px window's side column)."""
+        hint = super().minimumSizeHint()
+        if self._top.indexOf(self.first) >= 0:
+            beside = self.first.minimumSizeHint().width() + self._top.spacing()
+            hint.setWidth(max(hint.width() - beside, self.first.minimumSizeHint().width() + 8))
+        return hint
+
     def _arrange(self) -> None:
         """The weight picker beside the mode where the panel is wide enough
         (a row of its own left the plot 30-50 px in the bottom row at 200%)."""
