@@ -7,7 +7,7 @@ import os
 import numpy as np
 import pytest
 
-from guitools import wait_drawn
+from guitools import slide_to, wait_drawn
 from test_gui_import import click_import, open_import, write
 
 
@@ -119,6 +119,13 @@ def test_the_window_holds_its_table_and_not_the_features_it_prepared(qtbot, wind
     qtbot.waitUntil(lambda: resident_kb(w.run.worker.pid, inode) >= size_kb)  # the worker read every row
     assert resident_kb(os.getpid(), inode) == 0  # and the window none: sending them, keying them read nothing
     assert file_of(data.X_train)[0] == inode and not data.X_train.flags.writeable
+    # Looking back at step 0: the window computes that moment's loss on every row, then lets them go.
+    bar = w.curves.timeline
+    qtbot.waitUntil(bar.isEnabled)
+    slide_to(qtbot, bar.slider, 0)
+    qtbot.waitUntil(lambda: w.timeline._drawn == 0)
+    assert w.loss_label.text().startswith("loss "), w.loss_label.text()
+    assert resident_kb(os.getpid(), inode) == 0
     tr, te = w.data.split_indices()
     mean, std = X[tr].mean(axis=0), X[tr].std(axis=0)
     np.testing.assert_allclose(data.X_test, (X[te] - mean) / std, rtol=1e-9, atol=1e-9)

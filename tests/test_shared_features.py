@@ -12,7 +12,7 @@ from nnbuilder.core.engine.network import Network
 from nnbuilder.core.engine.traindata import TrainData
 from nnbuilder.core.model.graph import Graph
 from nnbuilder.core.run.prepared import data_steps
-from nnbuilder.core.run.protocol import MappedData, data_key
+from nnbuilder.core.run.protocol import MappedData, data_key, release
 from nnbuilder.core.steps import finish
 
 
@@ -62,3 +62,25 @@ def test_prepared_features_are_let_go_of_and_read_back_the_same():
     del rows
     gc.collect()
     assert not os.path.exists(path)
+
+
+def test_rows_read_by_a_view_are_let_go_of_again_and_read_back_the_same():
+    """A window view that reads every row (a moment's loss, a full-batch
+    preview) pages the shared features in; release lets them go again
+    without losing a number, and leaves arrays that are not such a file alone."""
+    rng = np.random.default_rng(6)
+    X = rng.normal(1.0, 3.0, size=(20_000, 12)).astype(np.float32)
+    ds = Dataset(np.asfortranarray(X), (X[:, 1] > 1).astype(np.int64), "classification", n_classes=2)
+    g = Graph.chain([12, 4, 1])
+    g.set_params("input", normalize="standardize")
+    data = finish(data_steps(ds, Network(g), (0.8, 3)))
+    path = MappedData.sharing(data).path
+    before = data.X_train.sum(axis=0), data.X_test.sum(axis=0)  # a view reading every row
+    assert resident_kb(path) > 1000
+    release(data.X_train[:5], data.X_test)  # a view of the rows finds their file too
+    assert resident_kb(path) == 0
+    np.testing.assert_array_equal(data.X_train.sum(axis=0), before[0])  # the same numbers, paged in again
+    np.testing.assert_array_equal(data.X_test.sum(axis=0), before[1])
+    plain = np.arange(6.0)
+    release(plain, plain[2:])
+    np.testing.assert_array_equal(plain, np.arange(6.0))

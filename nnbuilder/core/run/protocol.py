@@ -282,6 +282,31 @@ def let_go(data: TrainData) -> TrainData:
     return kept
 
 
+def release(*arrays: np.ndarray) -> None:
+    """Let go of the pages of shared feature rows (``arrays``, e.g. a
+    :class:`TrainData`'s X_train and X_test) that this process has read:
+    they stay in the file and come back if read again. A view that read
+    every row (a moment's loss, a full-batch preview, the loss surface, the
+    Mistakes view) leaves the window holding its table once, not beside the
+    worker's features too. Only files :func:`shared_empty` made are let go
+    of (their pages are the file's, never lost); other arrays are left as
+    they are."""
+    done = set()
+    for base in arrays:
+        while isinstance(base, np.ndarray) and id(base) not in _SHARED and base.base is not None:
+            base = base.base
+        entry = _SHARED.get(id(base))
+        if entry is None or entry[0]() is not base or id(base) in done:
+            continue
+        done.add(id(base))
+        buf = base.base.obj if isinstance(base.base, memoryview) else base.base
+        if isinstance(buf, mmap.mmap) and hasattr(buf, "madvise"):
+            try:
+                buf.madvise(mmap.MADV_DONTNEED)
+            except (OSError, ValueError):  # a closed mapping, or a system without it: the pages stay
+                pass
+
+
 @dataclass(frozen=True)
 class MappedData:
     """A :class:`TrainData` whose arrays were written to the file ``path``

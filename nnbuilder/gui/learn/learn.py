@@ -23,6 +23,7 @@ from nnbuilder.core.engine.traindata import encode_targets
 from nnbuilder.core.teaching.explain import explain_sample, sample_gradients, sample_of, step_preview
 from nnbuilder.core.model.nodetypes import NODE_SPECS
 from nnbuilder.core.teaching.weightref import WeightRef
+from nnbuilder.core.run.protocol import release
 
 from ..data.data_controller import DataController
 from .learn_panel import LearnPanel, vector_text
@@ -331,8 +332,9 @@ class LearnController(QObject):
             net, data = prepared.network_with(self.run.current_weights()), prepared.data
             if net is None or data is None or not len(data.X_train):
                 return None
-            return len(data.X_train), step_preview(net, data.X_train, data.Y_train, self.weight,
-                                                   cfg.lr, cfg.l1, cfg.l2)
+            preview = step_preview(net, data.X_train, data.Y_train, self.weight, cfg.lr, cfg.l1, cfg.l2)
+            release(data.X_train)  # the window keeps its table, not the worker's features too
+            return len(data.X_train), preview
         except NNBuilderError:
             return None
 

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QStackedLayout, QV
 
 from nnbuilder.core.errors import NNBuilderError
 from nnbuilder.core.teaching.surface import LossSurface, WeightRef, value_range, weight_text
+from nnbuilder.core.run.protocol import release
 
 from .surface_plot import SurfacePlot, WeightPicker, curve_caption, map_caption, next_step_shown
 from ..widgets.follows_theme import FollowsTheme
@@ -327,6 +328,8 @@ class SurfaceView(FollowsTheme, QWidget):
                     self.cost = max(1e-6, 0.7 * self.cost + 0.3 * per_value)
         except StopIteration as done:
             self.result = done.value
+            if self.surface is not None:  # the window keeps its table, not the worker's features too
+                release(self.surface.X)
             self._draw()
         except NNBuilderError as e:  # e.g. the same weight twice on the map
             self.result, self.problem = None, str(e)

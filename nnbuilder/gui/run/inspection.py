@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QLabel, QScrollArea, QSizePoli
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from nnbuilder.core.run.classreport import ClassReport, class_report, first_layer, image_side, weight_images
+from nnbuilder.core.run.protocol import release
 
 from ..data.data_controller import DataController
 from ..widgets.colours import diverging_rgba
@@ -357,6 +358,8 @@ class InspectionViews(QObject):
         self._rest_key = key
         net = p.network_with(weights) if p.data is not None else None
         report = None if net is None else class_report(net.predict, p.data, net.loss.threshold)
+        if p.data is not None:  # the window keeps its table, not the worker's features too
+            release(p.data.X_train, p.data.X_test)
         self.draw({nid: (v["W"], v.get("b")) for nid, v in weights.items() if "W" in v}
                   if net is not None else {}, report, shown)
 

@@ -28,6 +28,7 @@ from .layer_plot import LayerPlot
 from ..widgets.icons import icon
 from ..widgets.plots import BoundaryPlot, title_size
 from nnbuilder.core.run.prepared import Prepared
+from nnbuilder.core.run.protocol import release
 from .run_controller import RunController
 from ..diagram.scene import NetworkScene
 from ..data.output_panel import ViewOptions
@@ -299,6 +300,7 @@ class LiveView(QObject):
                 r = class_report(net.predict, d, net.loss.threshold)  # the worker's own report, of this moment
             confusion.set_counts(r.confusion, self.data.dataset.class_names, (r.precision, r.recall, r.f1),
                                  r.subset)
+        release(d.X_train, d.X_test)  # read every row: the window keeps its table, not the worker's features too
         self.layer_plot.show_moment(moment.step, stats)
 
     def _show_running(self) -> None:
