@@ -1,19 +1,19 @@
 """The learn controller: one sample through the network, the chain rule of one
-weight, and a training step taken apart (forward, backward, update).
+weight, and the rows SGD's batch draws.
 
 It reads the run (its current weights, its prepared network and data) and the data
 controller's rows, and writes only views: the diagram's per-neuron numbers,
 the ring on the output view, the Learn panel. The numbers come from
-:mod:`nnbuilder.core.teaching.explain`, the same code as ``nnbuilder explain``; the
-update of a Step-through is one real training step of the worker.
+:mod:`nnbuilder.core.teaching.explain`, the same code as ``nnbuilder explain``.
+A training step taken apart (forward, backward, update) is its
+:class:`~.step_through.StepThrough`'s.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from html import escape
 
 import numpy as np
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
 from nnbuilder.core.errors import NNBuilderError
 from nnbuilder.core.functions.features import feature_label
@@ -21,32 +21,16 @@ from nnbuilder.core.engine.optimizers import OPTIMIZERS
 from nnbuilder.core.engine.config import TrainConfig
 from nnbuilder.core.engine.traindata import encode_targets
 from nnbuilder.core.teaching.explain import explain_sample, sample_gradients, sample_of, step_preview
-from nnbuilder.core.model.nodetypes import NODE_SPECS
 from nnbuilder.core.teaching.weightref import WeightRef
 from nnbuilder.core.run.protocol import release
 
 from ..data.data_controller import DataController
-from .learn_panel import LearnPanel, vector_text
+from .learn_panel import LearnPanel, rows_text, vector_text
+from .step_through import StepThrough, Stepping
 from ..widgets.plots import BoundaryPlot
 from ..run.run_controller import RunController
 from ..diagram.sample_values import value_text
 from ..diagram.scene import NetworkScene
-
-STAGE_MS = 450  # one layer of the Step-through animation
-TOP_CHANGES = 8  # weights listed after an update
-ROWS_LISTED = 32  # a batch's rows (and their gradients) written out
-
-
-@dataclass
-class Stepping:
-    """A Step-through in progress: the stages left and what the update needs."""
-
-    stages: list = field(default_factory=list)  # (phase, node ids shown)
-    rows: np.ndarray | None = None  # the dataset rows the update learns from (None: not known)
-    by_hand: bool = False  # one sample, plain gradient descent, the learning rate as typed
-    before: dict | None = None  # the weights before the update
-    step_before: int = 0  # the run's step count before it (a worker not started yet: 0)
-    waiting: bool = False  # the update was asked for; its snapshot has not come
 
 
 class LearnController(QObject):
@@ -64,22 +48,21 @@ class LearnController(QObject):
         self.weight: WeightRef | None = None
         self.kind = "a"
         self.explanation: dict | None = None
-        self.stepping: Stepping | None = None
-        self._holding: int | None = None  # the step whose update list the panel shows
         self.looking_back: int | None = None  # the timeline shows this step's weights, not the run's
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.timeout.connect(self.advance)
+        self.step_through = StepThrough(self, run, data, panel, self)
         panel.rowChosen.connect(lambda r: self.select_row(None if r < 0 else r))
         panel.kindChosen.connect(self.set_kind)
-        panel.stepThrough.connect(self.step_through)
-        panel.nextPhase.connect(self.advance)
         boundary.sampleClicked.connect(self.select_row)
         scene.weightClicked.connect(self.select_weight)
         run.runReplaced.connect(self._run_replaced)
-        run.weightTyped.connect(self._release)  # the update's list is of weights no longer there
+        run.weightTyped.connect(self.step_through.release)  # the update's list is of weights no longer there
         run.readyChanged.connect(lambda _: self.refresh())
         data.dataChanged.connect(self._data_changed)
+
+    @property
+    def stepping(self) -> Stepping | None:
+        """The Step-through in progress (None: none)."""
+        return self.step_through.stepping
 
     # ------------------------------------------------------------ choices
     def set_looking_back(self, step: int | None) -> None:
@@ -92,27 +75,24 @@ class LearnController(QObject):
 
     def _run_replaced(self) -> None:
         """Reset, a rewind, another document: no Step-through or update list of the old run."""
-        self._timer.stop()
-        self.stepping = None
-        self.panel.set_stepping(False)
-        self._release()
+        self.step_through.stop()
+        self.step_through.release()
         self.refresh()
 
     def forget(self) -> None:
         """Another document: no sample, no weight, no Step-through."""
-        self._timer.stop()
-        self.stepping, self._holding = None, None
+        self.step_through.stop()
+        self.step_through.release()
         self.row, self.weight, self.explanation = None, None, None
         self.explained.emit()
         self.panel.set_row(-1)
-        self.panel.set_stepping(False)
         self.panel.show_hint()
         self.scene.show_sample(None)
         self.scene.mark_weight(None)
         self.boundary.mark_sample(None)
 
     def select_row(self, row: int | None) -> None:
-        self._release()
+        self.step_through.release()
         ds = self.data.dataset
         if row is not None and (ds is None or not 0 <= row < len(ds)):
             row = None
@@ -122,7 +102,7 @@ class LearnController(QObject):
 
     def select_weight(self, node_id: str, row: int, col: int) -> None:
         """W[row, col] of ``node_id`` (0-based; ``row`` -1 is the bias b[col])."""
-        self._release()
+        self.step_through.release()
         self.weight = WeightRef(node_id, None if row < 0 else row, col)
         if self.row is None and self.data.dataset is not None and len(self.data.dataset):
             self.row = 0  # a weight's gradient needs a sample: the first row until one is clicked
@@ -131,7 +111,7 @@ class LearnController(QObject):
         self.refresh()
 
     def set_kind(self, kind: str) -> None:
-        self._release()
+        self.step_through.release()
         self.kind = kind
         self.panel.set_kind(kind)
         self.refresh()
@@ -186,14 +166,14 @@ class LearnController(QObject):
         """Recompute and show the chosen sample's numbers (paused only)."""
         if self.stepping is not None:
             return  # the Step-through shows its own stages
-        self._release()
+        self.step_through.release()
         self.explanation = self.compute()
         self.explained.emit()
         ex = self.explanation
         ds = self.data.dataset
         self.boundary.mark_sample(None if self.row is None or ds is None else ds.X[self.row],
                                   None if self.row is None or ds is None else ds.y[self.row])
-        self._ring(self._batch_rows()[0])
+        self.ring(self._batch_rows()[0])
         self.scene.set_sample_numbers(
             None if ex is None else ex["row"],
             None if ex is None else {nid: (n["z"], n["a"]) for nid, n in ex["nodes"].items()})
@@ -201,10 +181,26 @@ class LearnController(QObject):
             self.scene.show_sample(None)
             self.scene.mark_weight(None)
             return
-        self._show_values(ex, set(ex["nodes"]), self.kind)
+        self.show_values(ex, set(ex["nodes"]), self.kind)
         self.panel.show_html(self.html(ex) + self._batch_html())
 
-    def _show_values(self, ex: dict, shown: set, kind: str) -> None:
+    def explain(self) -> dict | None:
+        """:meth:`compute` and, when there is something to explain, make it
+        :attr:`explanation` (``explained``); None leaves the last one."""
+        ex = self.compute()
+        if ex is not None:
+            self.explanation = ex
+            self.explained.emit()
+        return ex
+
+    def refresh_values_only(self) -> None:
+        """The chosen sample's numbers again on the diagram (the panel's text stays)."""
+        ex = self.explain()
+        if ex is not None:
+            self.show_values(ex, set(ex["nodes"]), self.kind)
+
+    def show_values(self, ex: dict, shown: set, kind: str) -> None:
+        """The diagram shows ``kind`` ("a" or "delta") of ``ex``'s nodes in ``shown``, and the chosen weight."""
         key = "a" if kind == "a" else "delta"
         values = {nid: np.asarray(n[key]) for nid, n in ex["nodes"].items()
                   if nid in shown and n.get(key) is not None}
@@ -350,7 +346,8 @@ class LearnController(QObject):
             return None, ""
         return snap.last_rows, "the last step drew"
 
-    def _ring(self, rows) -> None:
+    def ring(self, rows) -> None:
+        """Ring dataset ``rows`` on the Output view (None: none)."""
         ds = self.data.dataset
         if rows is None or ds is None or len(rows) == 0 or int(np.max(rows)) >= len(ds):
             self.boundary.mark_batch(None)
@@ -362,61 +359,10 @@ class LearnController(QObject):
         snap = self.run.snapshot
         parts = []
         if rows is not None:
-            parts.append(f"{what.capitalize()} {self._rows_text(rows)} (ringed in violet on the Output view)")
+            parts.append(f"{what.capitalize()} {rows_text(rows)} (ringed in violet on the Output view)")
         if snap is not None and not snap.running and snap.next_rows is not None and self.stepping is None:
-            parts.append(f"the next step draws {self._rows_text(snap.next_rows)}")
+            parts.append(f"the next step draws {rows_text(snap.next_rows)}")
         return f"<p><i>SGD: {'; '.join(parts)}.</i></p>" if parts else ""
-
-    @staticmethod
-    def _rows_text(rows) -> str:
-        shown = ", ".join(str(int(r) + 1) for r in rows[:ROWS_LISTED])
-        more = f", … ({len(rows)} in all)" if len(rows) > ROWS_LISTED else ""
-        return f"row{'s' if len(rows) > 1 else ''} {shown}{more}"
-
-    def _training_rows(self) -> set:
-        tr, _ = self.data.split_indices()
-        return set(tr.tolist())
-
-    # -------------------------------------------------------- step-through
-    def step_through(self) -> None:
-        """One training step, taken apart: forward, backward, update. The
-        sample followed is one the step learns from: SGD's next batch (its
-        first row; with several rows a stage lists each one's gradient), or
-        with "one sample" the chosen row, by plain gradient descent."""
-        if self.run.running:
-            self.run.toggle_play()  # pause first: the step is of one moment
-        by_hand = self.panel.one_sample.isChecked()
-        snap = self.run.snapshot
-        rows = None
-        if by_hand:
-            if self.row is None:
-                self.select_row(0)
-            if self.row is not None and self.row not in self._training_rows():
-                self.panel.show_hint(f"Row {self.row + 1} is a test row: a step learns from training "
-                                     "rows only. Pick a training row (dark-edged on the Output view).")
-                return
-            rows = None if self.row is None else np.array([self.row])
-        elif snap is not None and snap.next_rows is not None:
-            rows = snap.next_rows
-            if self.row not in set(rows.tolist()):
-                self.select_row(int(rows[0]))  # follow a sample this step really draws
-        elif self.row is None:
-            self.select_row(0)
-        ex = self.compute()
-        if ex is None:
-            return
-        self.explanation = ex
-        self.explained.emit()
-        order, _ = self.run.document.graph.topological_order()
-        order = [nid for nid in order if nid in ex["nodes"]]
-        stages = [("forward", set(order[:k + 1])) for k in range(len(order))]
-        stages += [("backward", set(order[len(order) - k - 1:])) for k in range(len(order))]
-        if rows is not None and len(rows) > 1:
-            stages.append(("batch", None))
-        stages.append(("update", None))
-        self.stepping = Stepping(stages=stages, rows=rows, by_hand=by_hand)
-        self._ring(rows)
-        self.advance()
 
     def batch_gradients(self, rows) -> tuple[np.ndarray, float] | None:
         """(each row's dL/dw of the chosen weight, the batch's gradient with the
@@ -433,148 +379,12 @@ class LearnController(QObject):
         p = step_preview(net, X, Y, self.weight, cfg.lr, cfg.l1, cfg.l2)
         return sample_gradients(net, X, Y, self.weight), p.gradient
 
-    def _batch_stage_html(self, rows) -> str:
-        got = self.batch_gradients(rows)
-        if got is None:
-            return (f"<p>This step learns from {self._rows_text(rows)}: its gradient is the mean of "
-                    "theirs. Click a weight line to see each sample's gradient of that weight.</p>")
-        each, grad = got
-        w = self.weight
-        where = f"b[{w.col + 1}]" if w.row is None else f"W[{w.row + 1}, {w.col + 1}]"
-        name = escape(self.run.document.graph.label(w.node))
-        lines = [f"<p><b>The batch</b>: {len(rows)} samples. The step follows the mean of their "
-                 f"gradients of {name} {where}:</p>",
-                 "<table cellspacing='0' cellpadding='2'><tr><th align='left'>row</th>"
-                 "<th align='right'>∂L/∂w</th></tr>"]
-        for r, g in list(zip(rows, each))[:ROWS_LISTED]:
-            lines.append(f"<tr><td>{int(r) + 1}</td><td align='right'>{value_text(float(g))}</td></tr>")
-        lines.append("</table>")
-        mean = float(np.mean(each))
-        cfg = self.run.document.training or TrainConfig()
-        penalty = "" if not (cfg.l1 or cfg.l2) else f" + the penalty ({value_text(grad - mean)})"
-        lines.append(f"<p>mean = <b>{value_text(mean)}</b>{penalty} = the step's ∂L/∂w = "
-                     f"<b>{value_text(grad)}</b></p>")
-        return "".join(lines)
-
-    def advance(self) -> None:
-        s = self.stepping
-        if s is None or s.waiting:
-            return
-        self._timer.stop()
-        if not s.stages:
-            self._finish()
-            return
-        phase, shown = s.stages.pop(0)
-        graph = self.run.document.graph
-        if phase == "batch":
-            self.panel.set_stepping(True, "The batch: each sample's gradient, and their mean")
-            self.panel.show_html(self._batch_stage_html(s.rows))
-            if not self.panel.by_hand.isChecked():
-                self._timer.start(STAGE_MS * 4)
-            return
-        if phase == "update":
-            s.before = {k: {kk: None if vv is None else np.array(vv) for kk, vv in v.items()}
-                        for k, v in self.run.current_weights().items()}
-            snap = self.run.snapshot
-            s.step_before = 0 if snap is None else snap.step
-            s.waiting = True
-            if s.by_hand:
-                self.panel.set_stepping(True, f"Update: w ← w − lr·∂L/∂w on row {int(s.rows[0]) + 1} alone…")
-                self.run.step_on(s.rows)
-            else:
-                self.panel.set_stepping(True, "Update: one training step (a whole batch)…")
-                self.run.step()
-            return
-        newest = max(shown, key=lambda nid: self._position(nid, phase))
-        label = graph.label(newest)
-        weighted = NODE_SPECS[graph.nodes[newest].type].weighted
-        if phase == "forward":
-            text = (f"Forward: {label} computes a = W x + b and f(a) from its inputs" if weighted else
-                    f"Forward: {label} passes on its values" if graph.nodes[newest].type == "input" else
-                    f"Forward: {label} computes its output from its inputs")
-        else:
-            text = (f"Backward: {label} gets its ∂L/∂a from the layer after it" if weighted else
-                    f"Backward: {label} gets its ∂L/∂f from the layer after it")
-        self.panel.set_stepping(True, text)
-        self._show_values(self.explanation, shown, "a" if phase == "forward" else "delta")
-        if not self.panel.by_hand.isChecked():
-            self._timer.start(STAGE_MS)
-
-    def _position(self, nid: str, phase: str) -> int:
-        order, _ = self.run.document.graph.topological_order()
-        i = order.index(nid)
-        return i if phase == "forward" else -i
-
+    # ------------------------------------------------------------ snapshots
     def snapshot_drawn(self, snap) -> None:
-        """A drawn snapshot: the update's result when a Step-through waits for it."""
-        s = self.stepping
-        if s is not None and s.waiting and snap.step > s.step_before:
-            s.waiting = False
-            self._show_update(s.before, snap)
-            self.stepping = None
-            self.panel.set_stepping(False, self.panel.phase.text())
-            self.refresh_values_only()
-            self._ring(snap.last_rows)
-            self._holding = snap.step  # the list of changes stays until the user moves on
-        elif s is None and self._holding is not None and snap.step == self._holding and not snap.running:
-            return  # the same paused moment again: keep the update's list
-        elif s is None and (not snap.running or self.explanation is not None):
-            self._release()
-            self.refresh()  # paused: the newest weights' numbers; running: hide them once
-
-    def _release(self) -> None:
-        """Back from an update's list to the chosen sample's numbers."""
-        if self._holding is not None:
-            self._holding = None
-            self.panel.phase.setText("")
-
-    def refresh_values_only(self) -> None:
-        ex = self.compute()
-        if ex is not None:
-            self.explanation = ex
-            self.explained.emit()
-            self._show_values(ex, set(ex["nodes"]), self.kind)
-
-    def _show_update(self, before: dict, snap) -> None:
-        graph = self.run.document.graph
-        rows = []
-        for nid, (W, b) in snap.weights.items():
-            old = before.get(nid)
-            if old is None:
-                continue
-            for key, new in (("W", W), ("b", b), ("alpha", snap.slopes.get(nid))):
-                if new is None or old.get(key) is None:
-                    continue
-                d = np.asarray(new) - np.asarray(old[key])
-                for idx in np.ndindex(d.shape):
-                    rows.append((abs(float(d[idx])), nid, key, idx, float(old[key][idx]), float(new[idx])))
-        rows.sort(key=lambda r: -r[0])
-        chosen = []
-        if self.weight is not None:
-            nid, r, c = self.weight.node, self.weight.row, self.weight.col
-            key, idx = ("b", (c,)) if r is None else ("W", (r, c))
-            # the chosen weight, and its unit's prelu slope if it learns one
-            chosen = [x for x in rows if x[1] == nid and ((x[2] == key and x[3] == idx) or
-                                                          (x[2] == "alpha" and x[3] == (c,)))]
-        s = self.stepping
-        how = (f"w ← w − lr·∂L/∂w on row {int(s.rows[0]) + 1} alone, the learning rate as typed"
-               if s is not None and s.by_hand else
-               "each weight moved by −lr × its batch gradient (as the optimizer scales it)")
-        drew = "" if s is None or s.rows is None else f" It learnt from {self._rows_text(s.rows)}."
-        lines = [f"<p><b>Update</b> (step {snap.step:,}): {how}.{drew} The largest changes:</p>",
-                 "<table cellspacing='0' cellpadding='2'><tr><th align='left'>weight</th>"
-                 "<th align='right'>old</th><th align='right'>new</th></tr>"]
-        for _, nid, key, idx, old, new in chosen + [r for r in rows[:TOP_CHANGES] if r not in chosen]:
-            where = f"W[{idx[0] + 1}, {idx[1] + 1}]" if key == "W" else \
-                f"{'α' if key == 'alpha' else 'b'}[{idx[0] + 1}]"
-            lines.append(f"<tr><td>{escape(graph.label(nid))} {where}</td>"
-                         f"<td align='right'>{value_text(old)}</td><td align='right'>"
-                         f"<b>{value_text(new)}</b></td></tr>")
-        lines.append("</table>")
-        self.panel.show_html("".join(lines))
-        self.panel.phase.setText(f"Update done: step {snap.step:,}. Step through again for the next.")
-
-    def _finish(self) -> None:
-        self.stepping = None
-        self.panel.set_stepping(False)
-        self.refresh()
+        """A drawn snapshot: the Step-through's update when it waits for one;
+        else, paused, the newest weights' numbers (running: hidden once)."""
+        if self.step_through.snapshot_drawn(snap):
+            return
+        if not snap.running or self.explanation is not None:
+            self.step_through.release()
+            self.refresh()

@@ -30,6 +30,16 @@ def vector_text(v, limit: int = 6) -> str:
     return "(" + ", ".join(vals) + more + ")"
 
 
+ROWS_LISTED = 32  # a batch's rows (and their gradients) written out
+
+
+def rows_text(rows) -> str:
+    """Dataset ``rows`` (0-based) as the window numbers them: "rows 3, 7, … (40 in all)"."""
+    shown = ", ".join(str(int(r) + 1) for r in rows[:ROWS_LISTED])
+    more = f", … ({len(rows)} in all)" if len(rows) > ROWS_LISTED else ""
+    return f"row{'s' if len(rows) > 1 else ''} {shown}{more}"
+
+
 class LearnPanel(QWidget):
     """``rowChosen(row)`` (0-based, -1: none), ``kindChosen("a" | "delta")``,
     ``stepThrough()``, ``nextPhase()``."""
