@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from html import escape
-from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer
@@ -22,9 +21,6 @@ from ..data.data_controller import DataController
 from ..diagram.sample_values import value_text
 from ..run.run_controller import RunController
 from .learn_panel import ROWS_LISTED, LearnPanel, rows_text
-
-if TYPE_CHECKING:
-    from .learn import LearnController
 
 STAGE_MS = 450  # one layer of the Step-through animation
 TOP_CHANGES = 8  # weights listed after an update
@@ -45,8 +41,9 @@ class Stepping:
 class StepThrough(QObject):
     """Takes ``learn``'s sample through one training step of ``run``, shown in ``panel``."""
 
-    def __init__(self, learn: LearnController, run: RunController, data: DataController,
-                 panel: LearnPanel, parent=None):
+    def __init__(self, learn, run: RunController, data: DataController, panel: LearnPanel, parent=None):
+        """``learn``: the :class:`~.learn.LearnController` whose sample and weight it
+        follows; the controller computes their numbers and draws them."""
         super().__init__(parent)
         self.learn, self.run, self.data, self.panel = learn, run, data, panel
         self.stepping: Stepping | None = None
