@@ -13,9 +13,10 @@ new run (new weights where the old ones no longer fit): curves of two data
 sets are never one.
 
 It owns the one :class:`~nnbuilder.core.run.prepared.Prepared` value (the
-compiled network and its data) and hands it to every room that computes with
-the network; the document takes the trained weights only by
-:meth:`store_weights`.
+compiled network and its data), built by its
+:class:`~nnbuilder.gui.run.preparation.Preparation` (big data in the
+background), and hands it to every room that computes with the network; the
+document takes the trained weights only by :meth:`store_weights`.
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ import os
 from dataclasses import dataclass, field
 
 import numpy as np
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
 from nnbuilder.core.run.narration import Narrator
 from nnbuilder.core.run.live import MAP_BYTES, DataStager, LiveProcess, LiveSnapshot, RunSpec, SpareWorker
@@ -37,12 +38,9 @@ from nnbuilder.core.engine.trainer import History
 from ..data.data_controller import DataController
 from ..diagram.commands import weight_name
 from ..diagram.document import weight_value
-from nnbuilder.core.run.prepared import (PREPARING, Prepared, compiled, data_to_build, prepare, prepared_data,
-                                         structure_key)
-from ..data.importer import DataPreparer
+from nnbuilder.core.run.prepared import Prepared, structure_key
 from ..data.training_panel import TrainingPanel
-
-
+from .preparation import Preparation
 
 
 def only_loss_changed(old: str, new: str) -> bool:
@@ -102,8 +100,7 @@ class RunController(QObject):
         self.state = RunState()
         self.speed: float | None = panel.speed_limit()
         self._key = None
-        self._prepared: Prepared | None = None
-        self._with_data: Prepared | None = None  # the newest prepared value with data (its data is reused)
+        self.preparation = Preparation(data, self)
         self._announced: Prepared | None = None  # the value rooms were last told of
         self._stored = None  # the snapshot whose weights the document took last
         self._behind = False  # the worker missed an edit while the network could not train
@@ -117,8 +114,10 @@ class RunController(QObject):
         self._spare: SpareWorker | None = None
         # Big new training data is prepared in the background (its progress in
         # the status bar); a run paused for it trains on when it is there.
-        self._preparer: DataPreparer | None = None
-        self._resume_prepared = False
+        self._resume_prepared = False  # a run was training when the preparation began
+        self.preparation.status.connect(self.status)
+        self.preparation.preparing.connect(self._preparing)
+        self.preparation.dataPrepared.connect(self._data_prepared)
         data.dataChanged.connect(self._data_changed)
 
     # ------------------------------------------------------------- document
@@ -133,7 +132,8 @@ class RunController(QObject):
             self.document.weightEdited.disconnect(self._weight_edited)
         self.document = document
         self._key = structure_key(document.graph)
-        self._prepared, self._stored, self._with_data = None, None, None
+        self.preparation.set_document(document)
+        self._stored = None
         document.graphChanged.connect(self.graph_changed)
         document.trainingChanged.connect(self._training_changed)
         document.seedChanged.connect(self._seed_changed)
@@ -161,63 +161,23 @@ class RunController(QObject):
     # --------------------------------------------------------------- ready?
     def prepared(self) -> Prepared:
         """The document's network compiled, with its data, for the structure,
-        data and optimizer now: built once for each, the same value until one
-        changes. A query: it changes nothing anyone sees (the controller's
-        own handlers of those changes announce a new value, :meth:`_announce`)."""
-        doc = self.document
-        key = (structure_key(doc.graph), self.data.version, self._optimizer())
-        if self._prepared is not None and self._prepared.key == key:
-            return self._prepared
-        if self.data.document is not doc:  # set_document: the data room has not loaded it yet
-            return Prepared(key, reason="the data is still loading")
-        last = self._with_data if self._with_data is not None and self._with_data.key[1] == key[1] else None
-        net = compiled(doc.graph)  # once, for both questions below
-        build = data_to_build(key, net, self.data.dataset, self.data.error, self.data.split(), last)
-        if build is not None:
-            self._prepare_in_background(key, *build)
-            self._prepared = p = Prepared(key, reason=PREPARING)
-            return p
-        self._cancel_preparing()
-        self._prepared = p = prepare(key, doc.graph, self.data.dataset, self.data.error, self.data.split(),
-                                     key[2], previous=last, net=net)
-        # The newest value with training data: an edit that breaks the
-        # network for a moment (a layer added, not yet connected) does not
-        # make the next one copy the data again.
-        self._with_data = p if p.data is not None else last
-        return p
+        data and optimizer now (:meth:`Preparation.prepared`): the same value
+        until one changes. A query: it changes nothing anyone sees (the
+        controller's own handlers of those changes announce a new value,
+        :meth:`_announce`)."""
+        return self.preparation.prepared()
 
-    def _prepare_in_background(self, key: tuple, needs: tuple, network) -> None:
-        """Start preparing the training data ``needs`` describes (unless it is already)."""
-        if self._preparer is not None and self._preparer.needs == needs:
-            return
-        self._cancel_preparing()
+    def _preparing(self) -> None:
+        """Training data is being prepared in the background: a run training now trains on once it is there."""
         self._resume_prepared = self._resume_prepared or self.running
-        self._preparer = preparer = DataPreparer(self.data.dataset, network, self.data.split(), needs, self)
-        preparer.progressed.connect(lambda percent: self.status.emit(f"Preparing the data: {percent}%", 0))
-        preparer.loaded.connect(lambda data: self._data_prepared(key, data, needs))
-        preparer.failed.connect(lambda message: self._data_prepared(key, None, needs, message))
-        preparer.finished.connect(lambda: self._preparer is preparer and setattr(self, "_preparer", None))
-        # Started once the edit that asked for it is over: an import's macro
-        # passes states (data set, Input fitted, Output fitted) never built.
-        QTimer.singleShot(0, preparer.start)
-        self.status.emit("Preparing the data…", 0)
 
-    def _cancel_preparing(self) -> None:
-        if self._preparer is not None:
-            self._preparer.cancel()
-            self._preparer = None
-
-    def _data_prepared(self, key: tuple, data, needs: tuple, error: str | None = None) -> None:
-        """The background's training data (or why there is none): prepared
-        again with it; a run that waited for it takes it."""
+    def _data_prepared(self, error: str | None) -> None:
+        """The background's training data is in the prepared value (or ``error``
+        says why there is none): say so; a run that waited for it takes it."""
         resume, self._resume_prepared = self._resume_prepared, False
         if error is not None:
-            self._prepared = Prepared(key, reason=error)
-            self.status.emit(f"Cannot train: {error}", 8000)
             self._announce()
             return
-        self._with_data, self._prepared = prepared_data(key, data, needs), None
-        self.status.emit("The data is ready", 3000)
         if self._announce() is None and self.worker is not None and self._behind:
             self.rebuild(keep_running=False)
             if resume and self.worker is not None:
@@ -237,9 +197,6 @@ class RunController(QObject):
             self.preparedChanged.emit(p)
             self.readyChanged.emit(p.reason)
         return p.reason
-
-    def _optimizer(self) -> str:
-        return (self.document.training or TrainConfig()).optimizer
 
     def refresh_ready(self) -> str | None:
         """None when the network and the data fit together, else why not."""
@@ -551,8 +508,8 @@ class RunController(QObject):
         if snap.moment is not None:
             st.moment = snap.moment
         self._report(snap)
-        if was_running and not snap.running and self._prepared is not None:
-            self.readyChanged.emit(self._prepared.reason)  # stopped: Train is off if it cannot train now
+        if was_running and not snap.running and self.preparation.latest is not None:
+            self.readyChanged.emit(self.preparation.latest.reason)  # stopped: Train is off if it cannot train now
         doc = self.document
         if snap.step > 0:
             if not snap.running:
@@ -595,7 +552,8 @@ class RunController(QObject):
         self.status.emit("The training process stopped unexpectedly"
                          + (f" (exit code {code})" if code is not None else "")
                          + ": the network and its last weights are kept; Train starts a new one", 0)
-        self.readyChanged.emit(self._prepared.reason if self._prepared else None)
+        latest = self.preparation.latest
+        self.readyChanged.emit(latest.reason if latest else None)
 
     def _report(self, snap: LiveSnapshot) -> None:
         """Say once what happened: events, divergence, a stop rule, an error."""
@@ -611,7 +569,7 @@ class RunController(QObject):
     def shutdown(self) -> None:
         """Stop the worker process (and wait for it); remove data staged for
         one; data being prepared is not wanted any more."""
-        self._cancel_preparing()
+        self.preparation.cancel()
         self._resume_prepared = False
         self._stager.close()
         if self._spare is not None:
