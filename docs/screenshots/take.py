@@ -35,9 +35,9 @@ def _step_through(w):
     w.learn.select_row(2)
     w.learn_panel.by_hand.setChecked(True)
     w.docks["learnDock"].raise_()
-    w.learn.step_through()
+    w.learn.step_through.start()
     for _ in range(len(w.document.graph.nodes) + 1):
-        w.learn.advance()
+        w.learn.step_through.advance()
 
 
 def _surface(w):
