@@ -624,7 +624,8 @@ def test_the_loss_surface_shows_the_weights_on_screen_looking_back_and_after_a_r
     a rewind. y = w x: the surface's w and step are those the diagram shows,
     of the moment looked back at, and after "Continue from here" of that
     moment, with the loss of that w in plain NumPy."""
-    from test_gui_timeline import drag_to, edge_weights, train_until
+    from guitools import slide_to
+    from test_gui_timeline import edge_weights, train_until
 
     w = make_window(str(EXAMPLES / "linear_regression.json"))
     w.docks["surfaceDock"].raise_()
@@ -643,7 +644,7 @@ def test_the_loss_surface_shows_the_weights_on_screen_looking_back_and_after_a_r
     (W_now, _), = live.weights.values()
     qtbot.waitUntil(lambda: shows(live.step, float(W_now[0, 0])), timeout=WAIT)
     index = 2
-    drag_to(qtbot, bar.slider, index)
+    slide_to(qtbot, bar.slider, index)
     target = int(w.run.state.timeline[index, 0])
     qtbot.waitUntil(lambda: w.timeline._drawn == target, timeout=WAIT)
     (W_then,), = [list(v.ravel()) for v in edge_weights(w).values()]
