@@ -726,3 +726,31 @@ def test_sigmoid_and_bce_show_the_lectures_three_factors(capsys, tmp_path, weigh
         product = eval(numbers.replace(" · ", "*"), {"__builtins__": {}}, {})
         assert product == pytest.approx(w["gradient"], rel=1e-4)
         assert w["note"].startswith(f"dL/df_o · df_o/da_o = (y_hat - y) = ({f:.6g} - {y:.6g}) = {f - y:.6g}")
+
+
+def test_another_table_of_the_same_columns_reads_as_the_models_did(capsys, tmp_path):
+    """The engineer's trial: a model trained with --target label (the first
+    column) and --drop-bad, explained on another file of the same columns
+    without repeating them: explain took the last column as the target and
+    refused the empty cell. Now the model's target column and --drop-bad are
+    the defaults (as predict's), and the row is the file's."""
+    import csv as pycsv
+
+    m = tmp_path / "m.json"
+    model = make_model(m, [("in", "input", {"features": ["x1", "x2"]}),
+                           ("out", "output", output(1, "linear", "l2"))], [("in", "out")])
+    train = tmp_path / "train.csv"
+    train.write_text("label,a,b\n0.5,1,2\n9,,7\n1.5,3,-4\n-1,6,8\n")
+    code, out, err = run(capsys, "train", m, "--data", train, "--target", "label", "--drop-bad",
+                         "--epochs", "1", "-o", tmp_path / "t.json")
+    assert code == 0, err
+    other = tmp_path / "other.csv"
+    text = "label,a,b\n2.5,4,1\n7,5,\n-3,2,2\n"
+    other.write_text(text)
+    lines = {i + 1: r for i, r in enumerate(pycsv.reader(text.splitlines()))}
+    code, out, err = run(capsys, "explain", tmp_path / "t.json", "--data", other, "--row", 4, "--json")
+    assert code == 0, err
+    got = json.loads(out)
+    assert got["row"] == 4 and got["x"] == [2.0, 2.0] and got["target"] == [float(lines[4][0])]
+    trained = json.loads((tmp_path / "t.json").read_text())
+    check_against_torch(got, trained, None)

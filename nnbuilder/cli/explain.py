@@ -46,8 +46,11 @@ def register(sub) -> None:
 
 
 def _same_data_as_training(args, doc) -> None:
-    """Unset options default to the ones the model was trained with, when it
-    names the same dataset (or CSV file): the same rows come back."""
+    """Unset options default to the ones the model was trained with: the
+    same dataset's size and noise, so the same rows come back; a table's
+    target column, task and --drop-bad, so another file of the same columns
+    reads as the model's did (a model trained on 'label' is not explained
+    against the last column)."""
     import os
 
     d = doc.dataset or {}
@@ -55,10 +58,12 @@ def _same_data_as_training(args, doc) -> None:
         for key in ("samples", "noise"):
             if getattr(args, key) is None and d.get(key) is not None:
                 setattr(args, key, d[key])
-    if args.data and d.get("csv") == os.path.abspath(args.data):
+    if args.data and d.get("csv"):  # any table: its target column and bad rows as the model's (as predict)
         for key in ("target", "task"):
             if getattr(args, key) is None and d.get(key) is not None:
                 setattr(args, key, d[key])
+        if d.get("drop_bad"):
+            args.drop_bad = True
 
 
 def cmd_explain(args) -> int:
