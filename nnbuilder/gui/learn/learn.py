@@ -37,6 +37,7 @@ class LearnController(QObject):
     """Follows the chosen sample and weight through ``run``'s current weights."""
 
     weightChosen = Signal(str, int, int)  # node id, row, column (0-based; row -1: the bias)
+    sampleChosen = Signal(int)  # a sample was picked (0-based row; -1: none), whichever way
     explained = Signal()  # :attr:`explanation` was computed again (or dropped)
 
     def __init__(self, run: RunController, data: DataController, panel: LearnPanel,
@@ -98,6 +99,7 @@ class LearnController(QObject):
             row = None
         self.row = row
         self.panel.set_row(-1 if row is None else row)
+        self.sampleChosen.emit(-1 if row is None else row)
         self.refresh()
 
     def select_weight(self, node_id: str, row: int, col: int) -> None:
