@@ -350,3 +350,49 @@ def test_with_momentum_the_next_step_sentence_says_it_shows_plain_sgd(qtbot, mak
     text = w.learn_panel.text.toPlainText()
     assert "so plain SGD (w − lr·∂L/∂w) would make w" in text and "its real step differs" in text
     assert "so w becomes" not in text
+
+
+def test_the_loss_surface_caption_says_when_it_is_drawn_at_an_earlier_step_and_reads_in_both_themes(
+        qtbot, make_window):
+    """The teacher's trial: while training the toolbar read "step 27" and the
+    caption "Step 19 …" (its curve takes time to compute), in grey text of 3.9:1."""
+    import re
+
+    from screencheck import MIN_CONTRAST, text_contrast
+
+    w = make_window(f"{EXAMPLES}/xor.json")
+    w.docks["surfaceDock"].raise_()
+    assert w.document.set_training({"max_epochs": 100000}) is None
+    paused_after_steps(qtbot, w, 1)
+    out_id = w.document.graph.nodes_of_type("output")[0].id
+    w.learn.select_weight(out_id, 1, 0)
+    view = w.surface_view
+    qtbot.waitUntil(lambda: view.caption.text().startswith(f"Step {w.run.snapshot.step} · w = "), timeout=WAIT)
+    w.training_panel.speed.setCurrentIndex(3)  # 10 steps/s: the curve is redrawn while the steps go on
+    w.play_button.click()
+    qtbot.waitUntil(lambda: w.run.running and view.caption.text().startswith("Drawn at step "), timeout=WAIT)
+    drawn = int(re.match(r"Drawn at step (\d+) · ", view.caption.text()).group(1))
+    assert drawn <= w.run.snapshot.step and "toolbar's step is newer" in view.caption.toolTip()
+    w.play_button.click()
+    qtbot.waitUntil(lambda: not w.run.running and w.run.snapshot is not None and not w.run.snapshot.running,
+                    timeout=WAIT)
+    step = w.run.snapshot.step
+    W = float(w.run.snapshot.weights[out_id][0][1, 0])
+    qtbot.waitUntil(lambda: view.caption.text().startswith(f"Step {step} · w = {W:.5g} · "), timeout=WAIT)
+    # Its numbers in a colour of at least 4.5:1 on the window, light and dark
+    # (the colour as drawn: a translucent one blended with the ground).
+    try:
+        for theme in ("light", "dark"):
+            w.set_theme(theme)
+            QApplication.processEvents()
+            ink = view.caption.palette().color(view.caption.foregroundRole())
+            ground = view.palette().color(view.backgroundRole())
+            a = ink.alphaF()
+            ink.setRgbF(*(a * c + (1 - a) * g for c, g in zip(ink.getRgbF()[:3], ground.getRgbF()[:3])), 1.0)
+            image = w.grab().toImage()
+            from PySide6.QtCore import QPoint, QRect
+            rect = QRect(view.caption.mapTo(w, QPoint(0, 0)), view.caption.size())
+            ratio = text_contrast(image, rect, ink)
+            assert ratio is not None and ratio >= MIN_CONTRAST, (theme, ink.name(), ratio)
+    finally:
+        w.set_theme("light")
