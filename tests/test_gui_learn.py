@@ -289,3 +289,110 @@ def test_a_sample_value_label_tells_what_its_neuron_tells(qtbot, make_window):
         a = float(x @ W1[:, unit] + b1[unit])  # the xor example's inputs are x1, x2 as they are
         assert f"b[{unit + 1}] = <b>{b1[unit]:.5g}</b>" in tip
         assert f"a = W x + b = {a:.5g}" in tip and f"f(a) = {np.tanh(a):.5g}" in tip, tip
+
+
+def _xor_numpy_gradient(weights, X, y, node_in, node_out, row, col):
+    """dL/dW[row, col] of ``node_out`` for mean BCE over rows ``X``, ``y`` of the
+    lecture's XOR net (tanh hidden, sigmoid output), in plain NumPy."""
+    W1, b1 = np.asarray(weights[node_in]["W"]), np.asarray(weights[node_in]["b"])
+    W2, b2 = np.asarray(weights[node_out]["W"]), np.asarray(weights[node_out]["b"])
+    h = np.tanh(X @ W1 + b1)
+    p = 1 / (1 + np.exp(-(h @ W2 + b2)))
+    d = (p - y.reshape(p.shape)) / len(X)  # sigmoid + bce: dL/da of the mean loss
+    return float((h.T @ d)[row, col])
+
+
+def test_the_next_step_sentence_is_the_step_a_smaller_batch_really_takes(qtbot, make_window):
+    """The teacher's trial: batch 2 of XOR's 4 rows, the sentence said the whole
+    batch's w while the step drew rows 1 and 3 (and said which at the very bottom)."""
+    import re
+
+    from nnbuilder.gui.learn.learn_panel import rows_text
+
+    w = make_window(f"{EXAMPLES}/xor.json")
+    assert w.document.set_training({"batch_size": 2, "momentum": 0.0, "lr": 0.5}) is None
+    paused_after_steps(qtbot, w, 1)
+    qtbot.waitUntil(lambda: w.run.snapshot.next_rows is not None and not w.run.snapshot.running, timeout=WAIT)
+    graph = w.document.graph
+    hidden = graph.nodes_of_type("dense")[0].id
+    out_id = graph.nodes_of_type("output")[0].id
+    w.learn.select_row(0)
+    w.learn.select_weight(out_id, 1, 0)
+    rows = np.asarray(w.run.snapshot.next_rows)
+    assert len(rows) == 2
+    text = w.learn_panel.text.toPlainText()
+    m = re.search(r"over (rows [\d, ]+) \(the next batch of 2\) ∂L/∂w = (\S+), so w becomes (\S+)\.", text)
+    assert m, text
+    assert m.group(1) == rows_text(rows)  # the rows named in the same sentence
+    # The rows the next step draws are said first, not under the table.
+    assert text.index(f"the next step draws {rows_text(rows)}") < text.index("∂L/∂w by the chain rule")
+    before = w.run.current_weights()
+    ds = w.data.dataset
+    grad = _xor_numpy_gradient(before, ds.X[rows].astype(float), ds.y[rows].astype(float), hidden, out_id, 1, 0)
+    value = float(np.asarray(before[out_id]["W"])[1, 0])
+    assert m.group(2) == value_text(grad)
+    assert m.group(3) == value_text(value - 0.5 * grad)
+    full = _xor_numpy_gradient(before, ds.X.astype(float), ds.y.astype(float), hidden, out_id, 1, 0)
+    assert value_text(value - 0.5 * full) != m.group(3)  # the whole batch's would be another w
+    paused_after_steps(qtbot, w, 1)
+    after = float(np.asarray(w.run.current_weights()[out_id]["W"])[1, 0])
+    assert after == pytest.approx(value - 0.5 * grad, rel=1e-9)
+    assert value_text(after) == m.group(3)
+
+
+def test_with_momentum_the_next_step_sentence_says_it_shows_plain_sgd(qtbot, make_window):
+    w = make_window(f"{EXAMPLES}/xor.json")
+    assert w.document.set_training({"batch_size": 2, "momentum": 0.9, "lr": 0.5}) is None
+    paused_after_steps(qtbot, w, 2)
+    qtbot.waitUntil(lambda: w.run.snapshot.next_rows is not None and not w.run.snapshot.running, timeout=WAIT)
+    out_id = w.document.graph.nodes_of_type("output")[0].id
+    w.learn.select_weight(out_id, 1, 0)
+    text = w.learn_panel.text.toPlainText()
+    assert "so plain SGD (w − lr·∂L/∂w) would make w" in text and "its real step differs" in text
+    assert "so w becomes" not in text
+
+
+def test_the_loss_surface_caption_says_when_it_is_drawn_at_an_earlier_step_and_reads_in_both_themes(
+        qtbot, make_window):
+    """The teacher's trial: while training the toolbar read "step 27" and the
+    caption "Step 19 …" (its curve takes time to compute), in grey text of 3.9:1."""
+    import re
+
+    from screencheck import MIN_CONTRAST, text_contrast
+
+    w = make_window(f"{EXAMPLES}/xor.json")
+    w.docks["surfaceDock"].raise_()
+    assert w.document.set_training({"max_epochs": 100000}) is None
+    paused_after_steps(qtbot, w, 1)
+    out_id = w.document.graph.nodes_of_type("output")[0].id
+    w.learn.select_weight(out_id, 1, 0)
+    view = w.surface_view
+    qtbot.waitUntil(lambda: view.caption.text().startswith(f"Step {w.run.snapshot.step} · w = "), timeout=WAIT)
+    w.training_panel.speed.setCurrentIndex(3)  # 10 steps/s: the curve is redrawn while the steps go on
+    w.play_button.click()
+    qtbot.waitUntil(lambda: w.run.running and view.caption.text().startswith("Drawn at step "), timeout=WAIT)
+    drawn = int(re.match(r"Drawn at step (\d+) · ", view.caption.text()).group(1))
+    assert drawn <= w.run.snapshot.step and "toolbar's step is newer" in view.caption.toolTip()
+    w.play_button.click()
+    qtbot.waitUntil(lambda: not w.run.running and w.run.snapshot is not None and not w.run.snapshot.running,
+                    timeout=WAIT)
+    step = w.run.snapshot.step
+    W = float(w.run.snapshot.weights[out_id][0][1, 0])
+    qtbot.waitUntil(lambda: view.caption.text().startswith(f"Step {step} · w = {W:.5g} · "), timeout=WAIT)
+    # Its numbers in a colour of at least 4.5:1 on the window, light and dark
+    # (the colour as drawn: a translucent one blended with the ground).
+    try:
+        for theme in ("light", "dark"):
+            w.set_theme(theme)
+            QApplication.processEvents()
+            ink = view.caption.palette().color(view.caption.foregroundRole())
+            ground = view.palette().color(view.backgroundRole())
+            a = ink.alphaF()
+            ink.setRgbF(*(a * c + (1 - a) * g for c, g in zip(ink.getRgbF()[:3], ground.getRgbF()[:3])), 1.0)
+            image = w.grab().toImage()
+            from PySide6.QtCore import QPoint, QRect
+            rect = QRect(view.caption.mapTo(w, QPoint(0, 0)), view.caption.size())
+            ratio = text_contrast(image, rect, ink)
+            assert ratio is not None and ratio >= MIN_CONTRAST, (theme, ink.name(), ratio)
+    finally:
+        w.set_theme("light")

@@ -681,3 +681,36 @@ def test_space_after_clicking_next_trains_and_the_lesson_stays(qtbot, make_windo
     w.space.activated.emit()  # what the window's Space shortcut does
     qtbot.waitUntil(lambda: w.run.running, timeout=WAIT)
     assert w.lessons.lesson is not None and w.lessons.index == 1
+
+
+def test_a_pick_from_an_earlier_step_does_not_do_the_next_one(qtbot, make_window):
+    """The teacher's trial: the zero-one step (and the chain rule's "One weight")
+    showed ✓ at once, the sample (the weight) still picked from the step before.
+    A step is done by what the student does during it."""
+    w = make_window()
+    start_from_list(qtbot, w, "04-losses")
+    panel = w.lesson_panel
+    w.lessons.go(2)
+    qtbot.waitUntil(lambda: snap(w) is not None, timeout=WAIT)
+    w.learn_panel.row.setValue(3)  # a sample picked during the hinge step
+    assert w.learn.row == 2
+    press(qtbot, panel.skip_button)
+    assert w.lessons.index == 3 and w.lessons.lesson.steps[3].check == {"sample_selected": True}
+    assert w.learn.row == 2  # still picked, as the student left it
+    w.lessons.poll()
+    assert not noticed(w) and not panel.next_button.isEnabled()
+    w.learn_panel.row.setValue(5)
+    qtbot.waitUntil(lambda: noticed(w), timeout=WAIT)
+    # The chain rule: a weight clicked while the sample step waits is no pick of the weight step.
+    start_from_list(qtbot, w, "07-chain-rule")
+    qtbot.waitUntil(lambda: snap(w) is not None, timeout=WAIT)
+    w.learn.select_row(1)
+    qtbot.mouseClick(w.view.viewport(), Qt.MouseButton.LeftButton, pos=weight_line(qtbot, w, "output", 0, 0))
+    qtbot.waitUntil(lambda: w.learn.weight is not None and noticed(w), timeout=WAIT)
+    press(qtbot, panel.next_button)
+    assert w.lessons.index == 1 and w.lessons.lesson.steps[1].check == {"weight_selected": True}
+    w.lessons.poll()
+    assert w.learn.weight is not None and not noticed(w) and not panel.next_button.isEnabled()
+    # the same line clicked again, now: a pick of this step
+    qtbot.mouseClick(w.view.viewport(), Qt.MouseButton.LeftButton, pos=weight_line(qtbot, w, "output", 0, 0))
+    qtbot.waitUntil(lambda: noticed(w) and panel.next_button.isEnabled(), timeout=WAIT)

@@ -159,8 +159,8 @@ class Facts:
     dataset: str | None = None
     seed: int = 0
     start_seed: int = 0  # the seed when the step began
-    sample: int | None = None  # the Learn panel's row, 1-based
-    weight: tuple | None = None  # (node id, row, col) chosen in the Learn panel
+    sample: int | None = None  # the Learn panel's row, 1-based, picked since the step began
+    weight: tuple | None = None  # (node id, row, col) chosen in the Learn panel since the step began
     correct: float | None = None  # fraction of training rows the current weights classify right
     dead_units: int | None = None  # hidden units that output 0 for every training row
 

@@ -37,6 +37,7 @@ class LearnController(QObject):
     """Follows the chosen sample and weight through ``run``'s current weights."""
 
     weightChosen = Signal(str, int, int)  # node id, row, column (0-based; row -1: the bias)
+    sampleChosen = Signal(int)  # a sample was picked (0-based row; -1: none), whichever way
     explained = Signal()  # :attr:`explanation` was computed again (or dropped)
 
     def __init__(self, run: RunController, data: DataController, panel: LearnPanel,
@@ -98,6 +99,7 @@ class LearnController(QObject):
             row = None
         self.row = row
         self.panel.set_row(-1 if row is None else row)
+        self.sampleChosen.emit(-1 if row is None else row)
         self.refresh()
 
     def select_weight(self, node_id: str, row: int, col: int) -> None:
@@ -182,7 +184,7 @@ class LearnController(QObject):
             self.scene.mark_weight(None)
             return
         self.show_values(ex, set(ex["nodes"]), self.kind)
-        self.panel.show_html(self.html(ex) + self._batch_html())
+        self.panel.show_html(self._batch_html() + self.html(ex))  # the batch first: the next step's rows
 
     def explain(self) -> dict | None:
         """:meth:`compute` and, when there is something to explain, make it
@@ -274,16 +276,8 @@ class LearnController(QObject):
         lines.append(f"<p>The next step, learning rate {lr:g}: w − lr·∂L/∂w = "
                      f"{value_text(w['value'])} − {lr:g} × {value_text(w['gradient'])} = "
                      f"<b>{value_text(w['value'] - lr * w['gradient'])}</b> for this sample alone")
-        batch = self._batch_preview(cfg)
-        if batch is not None:
-            n, p = batch
-            reg = " (with the regularization)" if cfg.l1 or cfg.l2 else ""
-            lines.append(f"; over all {n} training rows{reg} ∂L/∂w = {value_text(p.gradient)}, "
-                         f"so w becomes <b>{value_text(p.next_value)}</b>")
+        lines.append(self._next_step_text(cfg))
         lines.append(".</p>")
-        if cfg.optimizer != "sgd" or cfg.momentum:
-            lines.append(f"<p><i>{escape(cfg.optimizer)} (momentum {cfg.momentum:g}) scales the "
-                         "step its own way: w − lr·g is plain gradient descent.</i></p>")
         if ex.get("slope"):
             lines.append(self._slope_html(ex["slope"], name, lr))
         return "".join(lines)
@@ -321,16 +315,49 @@ class LearnController(QObject):
                 f"<b>{value_text(w['value'] + lr * err * x)}</b> if this sample comes next "
                 f"({x_text}).</p>")
 
+    def _next_step_text(self, cfg) -> str:
+        """The real next step of the chosen weight, in the sentence's words: over
+        the rows it draws (all training rows, or the trainer's next batch named),
+        and what it makes of w: plain SGD's update is the step itself; another
+        optimizer's state is the worker's, so its sentence says it shows plain SGD."""
+        batch = self._batch_preview(cfg)
+        if batch is None:
+            return ""
+        n, rows, p = batch
+        reg = " (with the regularization)" if cfg.l1 or cfg.l2 else ""
+        if rows is None and n > cfg.batch_size:  # no run yet: its batches are not drawn
+            return (f"; over all {n} training rows{reg} ∂L/∂w = {value_text(p.gradient)}, which the next "
+                    f"step's batch of {cfg.batch_size} (rows not drawn yet) only estimates")
+        over = f"all {n} training rows" if rows is None else \
+            f"{rows_text(rows)} (the next batch of {len(rows)})"
+        plain = cfg.optimizer == "sgd" and not cfg.momentum
+        if plain:
+            return f"; over {over}{reg} ∂L/∂w = {value_text(p.gradient)}, so w becomes <b>{value_text(p.next_value)}</b>"
+        return (f"; over {over}{reg} ∂L/∂w = {value_text(p.gradient)}, so plain SGD (w − lr·∂L/∂w) would make "
+                f"w {value_text(p.next_value)}; the run's {escape(cfg.optimizer)}"
+                f"{f' (momentum {cfg.momentum:g})' if cfg.momentum else ''} scales the step its own way, "
+                "with what earlier steps left in its state, so its real step differs")
+
     def _batch_preview(self, cfg):
-        """(rows, StepPreview) of one full-batch step on the training rows."""
+        """(training rows, the next step's dataset rows or None for all of
+        them, StepPreview) of the next step: on the batch the trainer draws next
+        when it is smaller than the data, else on every training row."""
         prepared = self.run.prepared()
+        snap = self.run.snapshot
         try:
             net, data = prepared.network_with(self.run.current_weights()), prepared.data
             if net is None or data is None or not len(data.X_train):
                 return None
-            preview = step_preview(net, data.X_train, data.Y_train, self.weight, cfg.lr, cfg.l1, cfg.l2)
+            n, X, Y, rows = len(data.X_train), data.X_train, data.Y_train, None
+            if snap is not None and snap.next_rows is not None and data.rows_train is not None:
+                at = {int(r): i for i, r in enumerate(data.rows_train)}
+                if all(int(r) in at for r in snap.next_rows):
+                    rows = np.asarray(snap.next_rows)
+                    take = [at[int(r)] for r in rows]
+                    X, Y = X[take], Y[take]
+            preview = step_preview(net, X, Y, self.weight, cfg.lr, cfg.l1, cfg.l2)
             release(data.X_train)  # the window keeps its table, not the worker's features too
-            return len(data.X_train), preview
+            return n, rows, preview
         except NNBuilderError:
             return None
 

@@ -100,6 +100,7 @@ class LessonController(QObject):
         self.quiz = False  # quiz mode: the step's [[answers]] are "?" until revealed
         self.revealed: set[int] = set()  # the answers of this step revealed one by one
         self.diverged = False
+        self.picked: set[str] = set()  # "sample", "weight": what the student picked since the step began
         self.note = ""  # why the step could not be set up, if it could not
         self._document = None  # the document the lesson loaded last
         self._loading = False  # the lesson itself is replacing the document
@@ -108,6 +109,8 @@ class LessonController(QObject):
         self.timer.timeout.connect(self.poll)
         run.diverged.connect(lambda *_: setattr(self, "diverged", True))
         run.runReplaced.connect(lambda: setattr(self, "diverged", False))
+        learn.sampleChosen.connect(lambda row: self.picked.add("sample") if row >= 0 else None)
+        learn.weightChosen.connect(lambda *_: self.picked.add("weight"))
         panel.lessonChosen.connect(self.start)
         panel.nextRequested.connect(self.next)
         panel.backRequested.connect(self.back)
@@ -197,6 +200,7 @@ class LessonController(QObject):
             self.note = f"This step could not be set up: {e}"
             ok = False
         self.start_seed = self.run.document.seed
+        self.picked = set()  # a sample or weight picked before this step does not do it
         self.poll()
         self.timer.start()
         return ok
@@ -286,8 +290,8 @@ class LessonController(QObject):
             node_params={nid: dict(n.params) for nid, n in doc.graph.nodes.items()},
             parameter_count=doc.graph.total_params(), dataset=(doc.dataset or {}).get("name"),
             seed=doc.seed, start_seed=self.start_seed,
-            sample=None if self.learn.row is None else self.learn.row + 1,
-            weight=None if w is None else (w.node, w.row, w.col))
+            sample=None if self.learn.row is None or "sample" not in self.picked else self.learn.row + 1,
+            weight=None if w is None or "weight" not in self.picked else (w.node, w.row, w.col))
         if needs:
             self._weighed(f, needs)
         return f

@@ -293,19 +293,31 @@ def next_step_shown(config) -> bool:
         and getattr(config, "lr", None) is not None
 
 
+def _drawn_at(step, lags: bool) -> tuple[str, str]:
+    """(the caption's first words, a sentence for its tool tip) of a view drawn
+    at ``step``; ``lags``: training went on meanwhile (the toolbar's step is newer)."""
+    at = step if step is not None else "-"
+    if not lags:
+        return f"Step {at}", ""
+    return (f"Drawn at step {at}", f"\nDrawn at step {at} while training goes on: it is redrawn every so "
+            "often, so the toolbar's step is newer; paused, it catches up.")
+
+
 def curve_caption(c, name: str, step, shown: int, kept: int, config, rows: int,
-                  regularized: bool) -> tuple[str, str]:
+                  regularized: bool, lags: bool = False) -> tuple[str, str]:
     """(three short lines of numbers under the curve, the full reading for
     its tool tip) for curve ``c`` at ``step``, ``shown`` of ``kept`` steps on
-    the chart, with the run's ``config`` on ``rows`` training rows."""
+    the chart, with the run's ``config`` on ``rows`` training rows (``lags``:
+    see :func:`_drawn_at`)."""
     at = step if step is not None else "-"
+    head, late = _drawn_at(step, lags)
     off = kept - shown
     plain_sgd = next_step_shown(config)
     nxt_w = c.current - config.lr * c.objective_slope if plain_sgd else None
     whole = getattr(config, "batch_size", 0) >= rows  # then it is the next step
     nxt = "" if nxt_w is None else \
         f" · next w = {nxt_w:.5g}" if whole else f" · whole-batch step to {nxt_w:.5g}"
-    text = (f"Step {at} · w = {c.current:.5g} · loss {c.current_loss:.4g}\n"
+    text = (f"{head} · w = {c.current:.5g} · loss {c.current_loss:.4g}\n"
             f"tangent slope dL/dw = {c.slope:.4g}{nxt}\nothers held as now · points: last "
             f"{shown} steps" + (f" ({off} off the chart)" if off else "")
             + (" · dashed: + L1/L2" if regularized else ""))
@@ -320,19 +332,20 @@ def curve_caption(c, name: str, step, shown: int, kept: int, config, rows: int,
            "loss at that w with the other weights as they are now (what a one-weight slice can show)."
            + ("\nDashed grey: loss + the L1/L2 penalty, what the steps descend (slope "
               f"{c.objective_slope:.6g}); the trainer's recorded loss is the solid curve."
-              if regularized else ""))
+              if regularized else "") + late)
     return text, tip
 
 
-def map_caption(g, names: tuple[str, str], step, shown: int, kept: int) -> tuple[str, str]:
+def map_caption(g, names: tuple[str, str], step, shown: int, kept: int, lags: bool = False) -> tuple[str, str]:
     """(short lines, tool tip) for grid ``g`` over the weights called ``names``."""
     at = step if step is not None else "-"
+    head, late = _drawn_at(step, lags)
     off = kept - shown
-    text = (f"Step {at} · loss {g.current_loss:.4g}\ngradient ({g.gradient[0]:.4g}, "
+    text = (f"{head} · loss {g.current_loss:.4g}\ngradient ({g.gradient[0]:.4g}, "
             f"{g.gradient[1]:.4g}) · darker is lower\nothers held as now · white: last {shown} "
             "steps" + (f" ({off} off the map)" if off else ""))
     tip = (f"The loss over {names[0]} (across) and {names[1]} (up) with every other weight held "
            f"where it is (step {at}). Darker is lower; the lines join points of equal loss.\n"
            f"Now: loss {g.current_loss:.6g}, gradient ({g.gradient[0]:.6g}, {g.gradient[1]:.6g}) "
-           f"(the red point); the white line: the last {shown} steps drawn.")
+           f"(the red point); the white line: the last {shown} steps drawn." + late)
     return text, tip

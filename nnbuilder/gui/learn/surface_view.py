@@ -168,7 +168,7 @@ class SurfaceView(FollowsTheme, QWidget):
         """The weights to show ``{node_id: (W, b)}`` (the newest, or a trained
         document's) and prelu ``slopes`` ``{node_id: alpha}``, of ``step``; with
         a ``step`` they join the path unless not ``join`` (a moment looked back at)."""
-        shown_step = self.step
+        shown_step, was_running = self.step, self.running
         self.weights, self.step, self.running, self.slopes = weights, step, running, slopes
         if weights is not None and self.surface is not None:
             try:
@@ -178,6 +178,8 @@ class SurfaceView(FollowsTheme, QWidget):
                 return
             if not self._dirty and self._started is not None and np.array_equal(theta, self._started) \
                     and step == shown_step and (step is None or not join or (self.path and self.path[-1][0] == step)):
+                if was_running and not running and self._job is None:
+                    self._draw()  # paused where it was drawn: the caption no longer says it lags
                 return  # the weights shown (or being computed) again: a paused run answers every frame
             if step is not None and join:
                 if self.path and self.path[-1][0] >= step:
@@ -410,17 +412,18 @@ class SurfaceView(FollowsTheme, QWidget):
         if r is None or self._state() is not None:
             return
         _, step, paths, steps = self._job_key
+        lags = self.running or step != self.step  # computed at an earlier step: said so
         if hasattr(r, "slope"):
             name = weight_text(r.ref, self.label(r.ref.node))
             regularized = bool(self.surface.l1 or self.surface.l2)
             nxt = None if r.next_value is None else (r.next_value, r.next_loss)
             shown = self.plot.show_curve(r, name, paths[0], steps, step, regularized, nxt)
             text, tip = curve_caption(r, name, step, shown, len(paths[0]), self.config, len(self.surface.X),
-                                      regularized)
+                                      regularized, lags)
         else:
             names = tuple(weight_text(ref, self.label(ref.node)) for ref in r.refs)
             shown = self.plot.show_map(r, names, paths, steps, step)
-            text, tip = map_caption(r, names, step, shown, len(paths[0]))
+            text, tip = map_caption(r, names, step, shown, len(paths[0]), lags)
         self.caption.setToolTip(tip)
         self._caption_lines = text
         self._set_caption()
