@@ -627,3 +627,50 @@ def test_the_item_the_keyboard_is_on_has_a_focus_ring_in_both_themes(qtbot, wind
                     assert share > 0.35 if ringed else share < 0.05, (theme, bands is above_edge, ringed, share)
     finally:
         w.set_theme("light")
+
+
+def test_step_reset_and_the_speed_are_in_the_run_menu_and_on_keys(qtbot, window):
+    """The screen trial: 45 Tabs never reached Step, Reset or the speed box
+    and no key did them. The Run menu has them, Ctrl+. steps one batch,
+    Ctrl+Shift+. to the epoch's end, Ctrl+R resets; the speed is a choice of
+    the menu's, mirrored by the toolbar's box."""
+    from PySide6.QtWidgets import QMenu
+
+    w = window
+    run_menu = w.findChild(QMenu, "runMenu")
+    assert run_menu.menuAction() in w.menuBar().actions()
+    names = [a.objectName() for a in run_menu.actions()]
+    assert names[:3] == ["actionTrain", "actionStep", "actionStepEpoch"] and "actionReset" in names
+    focus_diagram(qtbot, w)
+    press(qtbot, Qt.Key.Key_Period, Qt.KeyboardModifier.ControlModifier)
+    wait_drawn(qtbot, w, lambda s: s.step == 1)
+    press(qtbot, Qt.Key.Key_Period, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    wait_drawn(qtbot, w, lambda s: s.epoch == 1)
+    press(qtbot, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    wait_drawn(qtbot, w, lambda s: s.step == 0)
+    speed = w.training_panel.speed
+    menu_speeds = run_menu.findChild(QMenu, "speedMenu").actions()
+    assert [a.text() for a in menu_speeds] == [speed.itemText(i) for i in range(speed.count())]
+    menu_speeds[1].trigger()
+    assert speed.currentIndex() == 1
+    speed.setCurrentIndex(0)
+    assert menu_speeds[0].isChecked() and not menu_speeds[1].isChecked()
+
+
+def test_tab_leaves_the_inspectors_weight_grid(qtbot, window):
+    """The screen trial: Tab went from cell to cell of the Inspector's W/b
+    grid and never out (27 Tabs, back on the same cell)."""
+    from PySide6.QtWidgets import QTableWidget
+
+    w = window
+    w.run.step(False)  # weights to show (paused)
+    wait_drawn(qtbot, w, lambda s: s.step == 1)
+    node = next(n for n, node in w.document.graph.nodes.items() if node.type == "dense")
+    w.select_node(node)
+    w.docks["inspectorDock"].raise_()
+    grid = w.inspector.findChild(QTableWidget, "weightsGrid")
+    qtbot.waitUntil(grid.isVisible, timeout=WAIT)
+    grid.setFocus()
+    qtbot.waitUntil(grid.hasFocus)
+    press(qtbot, Qt.Key.Key_Tab)
+    assert not grid.hasFocus() and QApplication.focusWidget() is not grid.viewport()

@@ -49,6 +49,7 @@ class WeightsTable(QWidget):
                                    | QAbstractItemView.EditTrigger.AnyKeyPressed)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the grid (arrows move in it): it trapped the keyboard
         self.table.itemChanged.connect(self._typed)
         pass_undo_to_window(self.table)
         layout = QVBoxLayout(self)

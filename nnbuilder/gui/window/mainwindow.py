@@ -239,6 +239,11 @@ class MainWindow(FollowsTheme, QMainWindow):
         self.play_button.clicked.connect(run.toggle_play)
         self.step_button.clicked.connect(lambda: run.step(held(Qt.KeyboardModifier.ShiftModifier)))
         self.reset_button.clicked.connect(lambda: run.reset(held(SHIFT_OR_CTRL)))
+        self.act_train.triggered.connect(run.toggle_play)
+        self.act_step.triggered.connect(lambda: run.step(False))
+        self.act_step_epoch.triggered.connect(lambda: run.step(True))
+        self.act_reset.triggered.connect(lambda: run.reset(False))
+        self.act_reset_seed.triggered.connect(lambda: run.reset(True))
         self.space = QShortcut(QKeySequence(Qt.Key.Key_Space), self, self._space)
         panel.configChanged.connect(run.config_changed)
         panel.speedChanged.connect(run.set_speed)
@@ -296,8 +301,10 @@ class MainWindow(FollowsTheme, QMainWindow):
     def _show_ready(self, reason: str | None) -> None:
         """Train, Step and Reset work when the network and data fit together."""
         self.play_button.setEnabled(reason is None or self.run.running)
-        self.step_button.setEnabled(reason is None)
-        self.reset_button.setEnabled(reason is None)
+        self.act_train.setEnabled(reason is None or self.run.running)
+        for control in (self.step_button, self.reset_button, self.act_step, self.act_step_epoch, self.act_reset,
+                        self.act_reset_seed):
+            control.setEnabled(reason is None)
         self.play_button.setToolTip(f"Cannot train: {reason}" if reason else "Train (Space): start or pause")
         self.network_panel.set_ready(reason)
         self.problems.set_ready(reason)

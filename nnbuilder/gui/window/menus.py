@@ -1,5 +1,5 @@
 """The window's actions, menus and toolbars: :class:`WindowMenus` builds the
-``act_*`` actions, the File, Edit, View and Help menus, the two toolbars
+``act_*`` actions, the File, Edit, View, Run and Help menus, the two toolbars
 with the training buttons and counters, each action connected to the room
 that does the work.
 """
@@ -230,6 +230,35 @@ class WindowMenus:
         panels.addSeparator()
         for dock in docks.values():
             panels.addAction(dock.toggleViewAction())
+        # The training toolbar's commands, for the keyboard too (the window connects them to the run).
+        m = mb.addMenu("&Run")
+        m.setObjectName("runMenu")
+        self.act_train = action("actionTrain", "&Train or pause\tSpace", lambda: None,
+                                tip="Start training, or pause it (Space, where the focus is not a button)")
+        self.act_step = action("actionStep", "&Step", lambda: None, "Ctrl+.", "One step (one batch)")
+        self.act_step_epoch = action("actionStepEpoch", "Step an &epoch", lambda: None, "Ctrl+Shift+.",
+                                     "Steps to the end of the epoch")
+        self.act_reset = action("actionReset", "&Reset", lambda: None, "Ctrl+R",
+                                "New weights from the same seed")
+        self.act_reset_seed = action("actionResetSeed", "Reset with a &new seed", lambda: None, "Ctrl+Shift+R",
+                                     "New weights from a new seed")
+        m.addActions([self.act_train, self.act_step, self.act_step_epoch])
+        m.addSeparator()
+        m.addActions([self.act_reset, self.act_reset_seed])
+        m.addSeparator()
+        speed_menu = m.addMenu("S&peed")
+        speed_menu.setObjectName("speedMenu")
+        speeds = QActionGroup(window)
+        self.speed_actions = []
+        for i in range(speed.count()):
+            a = speed_menu.addAction(speed.itemText(i), lambda i=i: speed.setCurrentIndex(i))
+            a.setCheckable(True)
+            speeds.addAction(a)
+            self.speed_actions.append(a)
+        speed.currentIndexChanged.connect(lambda i: 0 <= i < len(self.speed_actions)
+                                          and self.speed_actions[i].setChecked(True))
+        if 0 <= speed.currentIndex() < len(self.speed_actions):
+            self.speed_actions[speed.currentIndex()].setChecked(True)
         m = mb.addMenu("&Help")
         m.setObjectName("helpMenu")
         m.addAction(self.act_lessons)
