@@ -268,3 +268,23 @@ def test_crlf_lines_and_white_space_lines_match_the_csv_module(tmp_path):
                                   _csv_module_numbers(str(p), 3))
     assert [str(q) for q in t.problems([0, 1], 2, "classification")] == [
         "row 5, column 'b': 'x' is not a finite number"]
+
+
+def test_the_target_is_the_column_named_as_a_label_else_the_last(tmp_path):
+    """The engineer's MNIST-like table has its label first: without --target
+    the last pixel column was trained on as a regression. A column named
+    like a target (one of them) is the target; otherwise the last column."""
+    p = tmp_path / "pixels.csv"
+    rows = [(k % 3, k, 2 * k, (k * 7) % 5) for k in range(30)]
+    p.write_text("Label,p1,p2,p3\n" + "".join(",".join(map(str, r)) + "\n" for r in rows))
+    ds = load_csv(str(p))
+    assert ds.task == "classification" and ds.column_names == ["p1", "p2", "p3"]
+    np.testing.assert_array_equal(ds.y, [r[0] for r in rows])
+    assert read_table(str(p)).default_target() == 0
+    two = tmp_path / "two.csv"  # two such columns: no guess, the last one
+    two.write_text("y,class,v\n" + "".join(f"{k},{k % 2},{k / 3}\n" for k in range(30)))
+    assert read_table(str(two)).default_target() == 2
+    plain = tmp_path / "plain.csv"
+    plain.write_text("a,b,c\n" + "".join(f"{k},{k + 1},{k % 2}\n" for k in range(30)))
+    assert read_table(str(plain)).default_target() == 2
+    assert load_csv(str(plain)).column_names == ["a", "b"]

@@ -102,7 +102,7 @@ def add_data_arguments(s: argparse.ArgumentParser, required: bool = True) -> Non
     src.add_argument("--data", metavar="FILE.csv")
     s.add_argument("--samples", type=int, metavar="N")
     s.add_argument("--noise", type=float, metavar="F")
-    s.add_argument("--target", metavar="COL", help="label column by name or number (default last)")
+    s.add_argument("--target", metavar="COL", help="label column by name or number (default: the one column named label, target, class, y, ...; else the last)")
     s.add_argument("--task", choices=["classification", "regression"],
                    help="with --data: the task (default: detected from the target column)")
     s.add_argument("--drop-bad", action="store_true",

@@ -27,6 +27,10 @@ TASKS = ("classification", "regression")
 MAX_CLASSES = 10  # whole-number targets with at most this many values are classes
 
 
+#: Column names (lower case) taken for the target when none is chosen.
+TARGET_NAMES = frozenset({"label", "labels", "target", "class", "y", "species", "diagnosis", "outcome"})
+
+
 @dataclass(frozen=True)
 class CellProblem:
     row: int  # 0-based index of the data row
@@ -151,6 +155,13 @@ class Table:
         stop = len(self) if stop is None else min(stop, len(self))
         return [[self.cell(i, j) for j in range(self.n_columns)] for i in range(start, stop)]
 
+    def default_target(self) -> int:
+        """0-based index of the target column when none is chosen: the one
+        column named as targets usually are (label, target, class, y, ...;
+        MNIST-like files put theirs first), else the last column."""
+        named = [j for j, name in enumerate(self.names) if name.strip().lower() in TARGET_NAMES]
+        return named[0] if len(named) == 1 else self.n_columns - 1
+
     def column(self, key: str | int) -> int:
         """0-based index of a column given by name or 1-based number."""
         if isinstance(key, str) and key in self.names:
@@ -241,13 +252,13 @@ class Table:
     def to_dataset(self, features=None, target: str | int | None = None, task: str | None = None,
                    drop_bad: bool = False, max_classes: int = MAX_CLASSES) -> Dataset:
         """The Dataset of ``features`` (names or 1-based numbers; default all
-        but the target) and ``target`` (default the last column).
+        but the target) and ``target`` (default :meth:`default_target`).
 
         With ``drop_bad`` rows with a missing or non-numeric cell are left
         out; otherwise the first such cell raises :class:`DataError` naming
         its row and column.
         """
-        t = self.n_columns - 1 if target is None else self.column(target)
+        t = self.default_target() if target is None else self.column(target)
         feats = [j for j in range(self.n_columns) if j != t] if features is None else \
             [self.column(f) for f in features]
         if not feats:

@@ -274,7 +274,7 @@ class ImportDialog(QDialog):
         lay.addWidget(self.status)
         lay.addWidget(self.buttons)
 
-        self.target.setCurrentIndex(table.n_columns - 1)
+        self.target.setCurrentIndex(table.default_target())
         self._target_changed()
         self.target.currentIndexChanged.connect(self._target_changed)
         self.task.currentIndexChanged.connect(self.refresh)
