@@ -136,7 +136,7 @@ def caption_scale(height: int, width: int, caption: str) -> tuple[int, int]:
     ``width``: as large as the frame's height asks (a slide is read from afar),
     its parts (`` · ``) on more lines when one is too wide, smaller only when a
     part alone does not fit."""
-    scale = max(1, int(round(height / CAPTION_HEIGHT_PER_SCALE)))
+    scale = max(1, height // CAPTION_HEIGHT_PER_SCALE)
     while True:
         room = (width - 8 * scale) // (CELL[0] * scale)
         lines = _wrap(caption, room)
