@@ -80,3 +80,29 @@ def test_the_restored_weights_are_within_the_bound_the_message_states_and_the_pl
     scene = [vb.mapViewToScene(QPointF(float(a), float(b))) for a, b in zip(xs, ys)]
     inside = [(p.x(), p.y()) for p in scene if rect.contains(p)]
     assert not inside, (rect, inside[:5])
+
+
+def test_log_scale_keeps_the_label_whole_and_the_x_range_of_the_run(qtbot, make_window):
+    """The trial: with log scale on the label lost its start ("lr 0.08) · ◇
+    restored") and the x axis stretched to 16, and stayed so after log scale
+    was off again."""
+    w, s = lesson_run(qtbot, make_window)
+    plot = w.curves.loss
+    qtbot.waitUntil(lambda: w.run.settled, timeout=15000)
+    w.grab()
+    before = plot.plotItem.vb.viewRange()[0]
+    assert before[1] < 2.0 ** np.ceil(np.log2(s.epoch * 1.05))  # a run at rest: not the next power of 2
+    box = w.curves.log
+    for on in (True, False):
+        qtbot.mouseClick(box, Qt.MouseButton.LeftButton)
+        assert box.isChecked() == on
+        w.grab()
+        vb = plot.plotItem.vb
+        label = plot.marks[0].label
+        area, rect = vb.sceneBoundingRect(), label.sceneBoundingRect()
+        assert label.isVisible() and area.left() <= rect.left() and rect.right() <= area.right(), (on, area, rect)
+        (x0, x1), (y0, y1) = vb.viewRange()
+        # (the range leaves the label room right of its line: a little more as the y axis narrows)
+        assert x0 == before[0] and abs(x1 - before[1]) < 0.02 * before[1], (on, (x0, x1), before)
+        peak = max(v for _, v in plot.marked_points())
+        assert (np.log10(peak) if on else peak) <= y1

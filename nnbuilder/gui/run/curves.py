@@ -110,13 +110,16 @@ class CurvePlot(BasePlot):
         self.cross.setVisible(False)
         p.addItem(self.cross, ignoreBounds=True)
         self._x = self._a = self._b = np.zeros(0)
+        self._exact = False  # the x range fits the data (a run at rest), not the next power of 2
         p.vb.sigRangeChanged.connect(lambda *_: self.marks and self._place_labels())
         p.vb.sigResized.connect(lambda *_: self.marks and self._place_labels())
         self._proxy = pg.SignalProxy(self.scene().sigMouseMoved, rateLimit=30, slot=self._hover)
 
     def set_data(self, x, train, test, exact: bool = False) -> None:
-        """``exact`` fits the x range to the data (when training stopped)."""
+        """``exact`` fits the x range to the data (when training stopped); kept
+        for the ranges fitted again later (log scale on or off, a mark, a pin)."""
         self._x, self._a, self._b = x, train, test
+        self._exact = exact
         finite = np.isfinite(test)
         xt, yt = x[finite], test[finite]
         if self.breaks and len(x):
@@ -147,10 +150,12 @@ class CurvePlot(BasePlot):
             legend.addItem(pin.curve, pin.label)
             self._label_pin(pin, pin.label)
 
-    def _fit_range(self, exact: bool = False) -> None:
+    def _fit_range(self, exact: bool | None = None) -> None:
         """Ranges that change in steps (x doubles, y moves when the data leaves
         it), not on every update: a new range makes pyqtgraph rebuild and
-        repaint the axes from Python, which is most of an update's cost."""
+        repaint the axes from Python, which is most of an update's cost.
+        ``exact`` (None: as the data was last set) fits x to the data."""
+        exact = self._exact if exact is None else exact
         x, vals = self._x, np.concatenate([*self._readable(self._a, self._b), *(p.y for p in self.pins)])
         vals = vals[np.isfinite(vals)]
         log = self.plotItem.ctrl.logYCheck.isChecked()
@@ -332,7 +337,7 @@ class CurvePlot(BasePlot):
     def add_break(self, epoch: float) -> None:
         """The curves break after ``epoch`` (the weights were restored there)."""
         self.breaks.add(float(epoch))
-        self.set_data(self._x, self._a, self._b)
+        self.set_data(self._x, self._a, self._b, self._exact)
 
     def marked_points(self) -> list[tuple[float, float]]:
         """(epoch, value) of each point drawn with the marks (peaks, restored weights)."""
