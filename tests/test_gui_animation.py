@@ -6,6 +6,8 @@ The GIF is read back by the block walk and Qt's decoder of
 tests/test_animation.py; the frame of the run now is compared with the image
 the window's output view shows of the same weights.
 """
+import re
+
 import numpy as np
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QPushButton
@@ -230,3 +232,67 @@ def test_the_diagram_beside_the_animation_is_cropped_to_the_network_and_the_fram
     d.frames.setValue(available + 5)
     assert d.settings().frames == available
     d.deleteLater()
+
+
+def test_each_frame_of_the_diagram_shows_the_picked_samples_numbers_of_its_moment(qtbot, window, tmp_path,
+                                                                                monkeypatch):
+    """A teacher's trial: the XOR lesson trained, a weight picked, the GIF's
+    diagram showed the sample's end-of-run values (Output 0.9876) in every
+    frame, though at epoch 0 that output was 0.4232. Each frame's badges are
+    now a forward pass of that frame's weights; the caption is large enough
+    for a slide and says whole epochs."""
+    w = window
+    w.show_lessons()
+    w.lessons.start("02-xor")
+    w.lessons.next()
+    path = tmp_path / "xor.gif"
+    monkeypatch.setattr(MainWindow, "_ask_save_path", lambda self, *a: str(path))
+    monkeypatch.setattr(AnimationDialog, "ask",
+                        classmethod(lambda cls, parent, moments: AnimationSettings(frames=6, diagram=True)))
+    train_until(qtbot, w, 300)
+    dense = next(n for n in w.run.document.graph.nodes if n not in ("input", "output")
+                 and w.run.snapshot.weights.get(n, (None,))[0] is not None)
+    w.learn.select_row(1)  # x1 = 0, x2 = 1 (the trial's sample is any: the numbers change with the weights)
+    w.learn.select_weight(dense, 0, 0)
+    qtbot.waitUntil(lambda: w.learn.explanation is not None, timeout=WAIT)
+    drawn = []  # (weights, badge values) on the diagram as each frame was written
+    from nnbuilder.core.files.animation import AnimationFile
+    real_add = AnimationFile.add
+
+    shown = []  # the weights the diagram was last given
+    real_live = w.scene.show_live
+    monkeypatch.setattr(w.scene, "show_live", lambda weights, *a, **k: (shown.append(weights),
+                                                                        real_live(weights, *a, **k)))
+
+    def add(self, rgb):
+        drawn.append((shown[-1], {nid: item.values.copy() for nid, item in w.scene.sample_items.items()
+                              if item.isVisible()}))
+        return real_add(self, rgb)
+
+    monkeypatch.setattr(AnimationFile, "add", add)
+    captions = []
+    import nnbuilder.gui.window.animation as animation
+    real_caption = animation.moment_caption
+    monkeypatch.setattr(animation, "moment_caption", lambda *a: captions.append(real_caption(*a)) or captions[-1])
+    with qtbot.waitSignal(w.animation.finished, timeout=WAIT):
+        w.act_export_animation.trigger()
+    frames_drawn = drawn
+    assert len(frames_drawn) == 6
+    x = w.data.dataset.X[1].astype(float)
+    outputs = []
+    for weights, values in frames_drawn:
+        (W1, b1), (W2, b2) = weights[dense], weights["output"]
+        h = np.tanh(x @ W1 + b1)
+        out = 1 / (1 + np.exp(-(h @ W2 + b2)))
+        np.testing.assert_allclose(values[dense], h, rtol=1e-6, atol=1e-9)
+        np.testing.assert_allclose(values["output"], out, rtol=1e-6, atol=1e-9)
+        outputs.append(float(out[0]))
+    assert abs(outputs[0] - outputs[-1]) > 0.05  # the first frame's output is not the run's end
+    frames = qt_frames(path)
+    badge = [f[:, 320:] for f in frames]
+    assert not np.array_equal(badge[0], badge[-1])
+    # The caption: whole epochs, letters at least 12 px tall on a frame ~460 px tall.
+    assert all(re.match(r"epoch \d[\d,]* · step", c) for c in captions), captions
+    ink = (np.abs(frames[0].astype(int) - frames[0][-1, -1].astype(int)).max(axis=2) > 60)
+    top_rows = np.flatnonzero(ink[:40, :200].any(axis=1))
+    assert len(top_rows) and top_rows[-1] - top_rows[0] + 1 >= 12, top_rows

@@ -313,7 +313,8 @@ def test_the_pointer_over_a_curve_reads_its_values_there(qtbot, window):
     qtbot.mouseMove(plot.viewport(), pos)
     qtbot.waitUntil(lambda: plot.readout != "", timeout=WAIT)
     text = plot.readout
-    assert QToolTip.text() == text
+    assert plot.readout_item.isVisible()  # written in the plot beside the pointer, a line each
+    assert plot.readout_item.textItem.toPlainText() == text.replace(": ", "\n").replace(", ", "\n")
     # the nearest drawn a to the pointer (a pixel is about 0.02 of a here)
     a = float(text.split(":")[0].split("=")[1])
     assert abs(a - target) < 0.1
@@ -366,3 +367,49 @@ def test_a_prelu_layer_draws_each_units_learned_slope_once_trained(qtbot, window
     smooth = x != 0
     np.testing.assert_allclose(df[smooth], ref_df[smooth], rtol=1e-12, atol=1e-15)
     assert f"learned α = {value_text(slopes[1])}" in fv.activation_caption.text()
+
+
+def test_the_pointer_over_the_loss_plot_reads_the_loss_there_in_the_plot(qtbot, window):
+    """A teacher's trial: hovering a curve showed only the plot's tool tip
+    "Drawn against the error y_hat - y of each output." (it replaced the
+    read-out after a moment). The read-out is written in the plot beside the
+    pointer, the plot has no tool tip of its own to cover it, and, with no
+    sample picked, the loss plot's y axis spans its curves (it showed "0")."""
+    import os
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtWidgets import QApplication
+
+    w = window
+    fv = w.functions_view
+    w.docks["functionsDock"].raise_()
+    plot = fv.loss_plot
+    qtbot.waitUntil(lambda: plot.isVisible() and plot.width() > 50 and bool(fv.loss_curves), timeout=WAIT)
+    (_, _), (y0, y1) = plot.plotItem.vb.viewRange()
+    name, item = next(iter(fv.loss_curves.items()))
+    x, y = curve(item)
+    finite = np.isfinite(y)
+    assert y0 <= y[finite].min() and y[finite].max() <= y1 and y1 - y0 >= 0.5 * np.ptp(y[finite]) > 0
+    vb = plot.plotItem.vb
+    target = x[len(x) * 3 // 4]
+    pos = plot.mapFromScene(vb.mapViewToScene(pg_point(target, float(y[len(x) * 3 // 4]))))
+    qtbot.mouseMove(plot.viewport(), pos)
+    qtbot.waitUntil(lambda: plot.readout_item.isVisible(), timeout=WAIT)
+    # The widget's tool tip moment: nothing of the plot's own replaces the read-out.
+    QApplication.sendEvent(plot.viewport(), QHelpEvent(QEvent.Type.ToolTip, pos, plot.viewport().mapToGlobal(pos)))
+    assert plot.toolTip() == "" and plot.readout_item.isVisible()
+    shown = plot.readout_item.textItem.toPlainText()
+    lines = shown.splitlines()
+    at = float(lines[0].split("=")[1])
+    assert abs(at - target) < 0.1 * np.ptp(x)
+    values = dict(line.split(" = ") for line in lines[1:])
+    out = w.run.document.graph.nodes["output"].params
+    loss = out["loss"]
+    e = at  # the argument drawn: the error y_hat - y, or the margin t s
+    expected = {"l2": 0.5 * e ** 2, "mse": 0.5 * e ** 2, "l1": abs(e), "hinge": max(0.0, 1 - e)}.get(loss)
+    if expected is None and loss == "bce":  # against the error of a sigmoid output p - y with y = 1: -log(1 + e)
+        expected = float(-np.log(1 + e)) if plot.xname == "e" else float(np.log1p(np.exp(-e)))
+    assert expected is not None, (loss, shown)
+    assert values[name] == value_text(expected), (shown, loss, plot.xname)
+    if os.environ.get("SHOT"):
+        fv.grab().save(os.environ["SHOT"])

@@ -17,7 +17,7 @@ network trains on (y - mean) / std, and its loss is measured on
 
 Divergence. Training stops with ``stop_reason == "diverged"`` and
 :attr:`Trainer.divergence` set (``step``, ``epoch``, ``lr``, ``reason``,
-``loss``, ``reference``, ``start_loss``, ``restored_step``, ``restored_loss``) when either
+``loss``, ``reference``, ``start_loss``, ``bound``, ``restored_step``, ``restored_loss``) when either
 
 - ``reason == "non-finite"``: a parameter, or the training loss at an
   epoch's end, is NaN or infinite (checked at every epoch's end and at the
@@ -30,11 +30,13 @@ Divergence. Training stops with ``stop_reason == "diverged"`` and
   nothing (all weights and biases zero, e.g. 0.69 for ``bce``). A change of
   the learning rate or optimizer restarts the count. ``start_loss`` is the
   first of the two (the loss the history plots where the weights were set;
-  a reference of at least it, so the loss rose above 10 times it too). A run that reaches
+  a reference of at least it, so the loss rose above 10 times it too); ``bound`` is
+  :data:`EXPLODE_FACTOR` times the reference, the loss above which an epoch
+  counts (None without a reference). A run that reaches
   ``max_epochs`` while its loss is exploded diverges there and then.
 
 Both restore the weights (and optimizer state) of the last epoch end that
-was neither, so the run can go on with a smaller learning rate. The history
+was neither (its loss at most ``bound``: the rule's own yardstick), so the run can go on with a smaller learning rate. The history
 keeps the diverged epoch's row as it happened (the climb where it
 happened); the restored weights are no new row: their training loss is
 ``restored_loss`` in the divergence and :attr:`History.last` describes them. The rule
@@ -490,6 +492,7 @@ class Trainer:
                            "reason": reason,
                            "loss": None if loss is None or not math.isfinite(loss) else float(loss),
                            "reference": self._reference, "start_loss": self._start_loss,
+                           "bound": EXPLODE_FACTOR * self._reference if self._reference else None,
                            "restored_step": self._good_step,
                            "restored_loss": float(restored["train_loss"])}
         self.stop_reason = "diverged"

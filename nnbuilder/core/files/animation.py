@@ -19,12 +19,13 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from ..run.frames import FrameOptions, FrameScene
+from ..run.font import CELL
+from ..run.frames import Canvas, FrameOptions, FrameScene
 from ..run.outputview import evaluate_view, output_grids, output_scale
 from .gif import GifWriter
 
 __all__ = ["AnimationFile", "png_bytes", "sequence_path", "moment_frames", "scene_for", "moment_caption",
-           "DEFAULT_FRAMES", "DEFAULT_FRAME_MS", "FORMATS"]
+           "captioned", "caption_scale", "widest_caption", "DEFAULT_FRAMES", "DEFAULT_FRAME_MS", "FORMATS"]
 
 DEFAULT_FRAMES = 60  # frames of an animation, at most
 DEFAULT_FRAME_MS = 100  # each frame's time on screen
@@ -110,9 +111,59 @@ class AnimationFile:
 
 
 def moment_caption(step: int, epoch: float, loss: float) -> str:
-    """The caption of a frame: where in the run it is, and its training loss."""
+    """The caption of a frame: where in the run it is (the epoch whole: the
+    epochs begun before the moment), and its training loss."""
     loss_text = "" if not np.isfinite(loss) else f" · loss {loss:.4g}"
-    return f"epoch {epoch:,.1f} · step {step:,}{loss_text}"
+    return f"epoch {int(np.floor(epoch + 1e-9)):,} · step {step:,}{loss_text}"
+
+
+CAPTION_HEIGHT_PER_SCALE = 200  # the caption's font pixel grows by one for every 200 pixels of the frame's height
+
+
+def _wrap(caption: str, room: int) -> list[str]:
+    """``caption``'s parts (`` · ``) on lines of at most ``room`` characters (a part alone may be longer)."""
+    lines: list[str] = []
+    for part in caption.split(" · ") if caption else []:
+        if lines and len(lines[-1]) + 3 + len(part) <= room:
+            lines[-1] += " · " + part
+        else:
+            lines.append(part)
+    return lines
+
+
+def caption_scale(height: int, width: int, caption: str) -> tuple[int, int]:
+    """(font pixel size, lines) of ``caption`` over a frame ``height`` x
+    ``width``: as large as the frame's height asks (a slide is read from afar),
+    its parts (`` · ``) on more lines when one is too wide, smaller only when a
+    part alone does not fit."""
+    scale = max(1, height // CAPTION_HEIGHT_PER_SCALE)
+    while True:
+        room = (width - 8 * scale) // (CELL[0] * scale)
+        lines = _wrap(caption, room)
+        if scale == 1 or all(len(line) <= room for line in lines):
+            return scale, max(len(lines), 1)
+        scale -= 1
+
+
+def widest_caption(last_step: int, last_epoch: float) -> str:
+    """A caption as wide as any of a run's up to ``last_step`` (its loss the widest :func:`moment_caption` writes)."""
+    return moment_caption(last_step, last_epoch, -1.234e-05)
+
+
+def captioned(rgb: np.ndarray, caption: str, ink, paper, widest: str | None = None) -> np.ndarray:
+    """``rgb`` (a frame drawn without its caption) under a band with ``caption``
+    across its whole width, sized by :func:`caption_scale` for ``widest`` (the
+    widest caption of the animation: every frame's band is as tall)."""
+    h, w = rgb.shape[:2]
+    scale, n = caption_scale(h, w, widest or caption)
+    room = (w - 8 * scale) // (CELL[0] * scale)
+    lines = _wrap(caption, room)
+    lines = lines[:n - 1] + [" · ".join(lines[n - 1:])] if len(lines) > n else lines
+    line_h = (CELL[1] + 2) * scale
+    band = Canvas(line_h * n + 4 * scale, w, paper)
+    for i, line in enumerate(lines):
+        band.text(4 * scale, 2 * scale + i * line_h, line, ink, scale)
+    return np.vstack([band.rgb, rgb])
 
 
 def scene_for(dataset, graph, split_rows, history=None, options: FrameOptions = FrameOptions(),
@@ -143,9 +194,12 @@ def moment_frames(scene: FrameScene, network, moments: Iterable,
     a copy of ``network``; ``progress(i)`` after each, False stops."""
     net = network.detached()
     features = scene.grid.features(net)
+    moments = list(moments)
+    widest = widest_caption(max((m.step for m in moments), default=0), max((m.at for m in moments), default=0.0))
     for i, m in enumerate(moments):
         net.theta[...] = m.theta
         outputs, _ = evaluate_view(net, features)
-        yield scene.render(outputs, moment_caption(m.step, m.at, m.train_loss), m.at)
+        yield captioned(scene.render(outputs, "", m.at)[scene.caption_h:], moment_caption(m.step, m.at, m.train_loss),
+                        scene.ink, scene.paper, widest)
         if progress is not None and progress(i) is False:
             return

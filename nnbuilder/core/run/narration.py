@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from ..engine.optimizers import OPTIMIZERS
 from ..engine.trainer import EXPLODE_FACTOR
 
-__all__ = ["Said", "Narrator", "STOPPED", "NOTE_AFTER_EPOCHS", "STAYS", "why_diverged"]
+__all__ = ["Said", "Narrator", "STOPPED", "NOTE_AFTER_EPOCHS", "STAYS", "why_diverged", "went_back"]
 
 #: What is said when a run stops by itself, by stop reason (the optimizer's
 #: note on that reason, if it has one, instead; it stays).
@@ -26,16 +26,31 @@ BRIEF = 8000  # milliseconds
 
 
 def why_diverged(d: dict) -> str:
-    """Why a run diverged, from a trainer's divergence record ``d``. An explosion
-    quotes the loss the run started from, the curve's first point (the rule's
-    yardstick is at least that; 14.8 of an all-zero network was once quoted
-    beside a curve starting at 4.125)."""
+    """Why a run diverged, from a trainer's divergence record ``d``. An
+    explosion quotes the rule's bound and where it comes from: 10 times the
+    loss the run started from (the curve's first point), or, when larger, 10
+    times that of the network with every weight 0, the start said beside it
+    (the bound, not the start, is what the restored weights are under)."""
     if d.get("reason") != "exploded":
         return "the loss or a weight became NaN or infinite"
-    start = d.get("start_loss")
-    than = (f"the loss it started from ({start:.4g})" if start is not None
-            else f"that of an untrained network ({d.get('reference') or 0:.3g})")
-    return f"the loss rose to {d.get('loss') or 0:.4g} at epoch {d['epoch']:,}, over {EXPLODE_FACTOR:g} times {than}"
+    start, ref = d.get("start_loss"), d.get("reference") or 0.0
+    bound = d.get("bound") or EXPLODE_FACTOR * ref
+    if start is not None and start >= ref:
+        than = f"{EXPLODE_FACTOR:g} times the loss it started from ({start:.4g})"
+    else:
+        began = "" if start is None else f" (it started from {start:.4g})"
+        than = f"{EXPLODE_FACTOR:g} times {ref:.4g}, the loss of the network with every weight 0{began}"
+    return f"the loss rose to {d.get('loss') or 0:.4g} at epoch {d['epoch']:,}, above {bound:.4g}: {than}"
+
+
+def went_back(d: dict) -> str:
+    """Which weights a divergence went back to: the last epoch end whose loss was within the rule's bound."""
+    restored, bound = d.get("restored_loss"), d.get("bound")
+    if restored is None or "restored_step" not in d:
+        return "went back to the last good weights"
+    under = (f", the last epoch end within {bound:.4g}" if bound is not None and d.get("reason") == "exploded"
+             else "")
+    return f"went back to the weights of step {d['restored_step']:,} (loss {restored:.4g}){under}"
 
 
 @dataclass(frozen=True)
@@ -71,8 +86,7 @@ class Narrator:
             seen.add(("div", d["step"]))
             why = f": {why_diverged(d)}" if d.get("reason") in ("non-finite", "exploded") else ""
             restored = d.get("restored_loss")
-            back = (f"went back to the weights of step {d['restored_step']:,} (loss {restored:.4g})"
-                    if restored is not None and "restored_step" in d else "went back to the last good weights")
+            back = went_back(d)
             out.append(Said(f"Training diverged at step {d['step']:,} with learning rate {d['lr']:g}{why}; "
                             f"{back} and paused. Try a smaller learning rate.", STAYS,
                             mark=f"diverged (lr {d['lr']:g})", epoch=float(d["epoch"]), peak=d.get("loss"),

@@ -14,7 +14,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QSlider, QSpinBox, QToolTip, QVBoxLayout,
+from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QSlider, QSpinBox, QVBoxLayout,
                                QWidget)
 
 from nnbuilder.core.teaching.curves import ZERO_ONE
@@ -69,7 +69,8 @@ def _drawable(x, y):
 class FunctionPlot(BasePlot):
     """One small plot, its legend in a row above the curves (never over them),
     and a read-out of every curve at the x under the pointer (the nearest
-    drawn point), in a tool tip beside it."""
+    drawn point), written in the plot beside the pointer (a tool tip was
+    replaced by the widget's own after a moment)."""
 
     def __init__(self, object_name: str, title: str, xlabel: str, parent=None):
         super().__init__(object_name, title, parent)
@@ -81,7 +82,11 @@ class FunctionPlot(BasePlot):
         p.vb.setMouseEnabled(x=False, y=False)  # a fixed picture: the wheel scrolls the panel
         p.hideButtons()
         self.legend = HeadLegend(p)
-        self.readout = ""  # what the pointer reads (shown as a tool tip beside it)
+        self.readout = ""  # what the pointer reads (written beside it)
+        self.readout_item = pg.TextItem(anchor=(0, 1))
+        self.readout_item.setZValue(20)
+        self.readout_item.setVisible(False)
+        p.addItem(self.readout_item, ignoreBounds=True)
         self.scene().sigMouseMoved.connect(self._hover)
         self.apply_theme()
 
@@ -101,9 +106,35 @@ class FunctionPlot(BasePlot):
 
     def _hover(self, pos) -> None:
         vb = self.plotItem.vb
-        inside = vb.sceneBoundingRect().contains(pos)
-        self.readout = self.readout_text(vb.mapSceneToView(pos).x()) if inside else ""
-        QToolTip.showText(self.mapToGlobal(self.mapFromScene(pos)), self.readout, self)
+        box = vb.sceneBoundingRect()
+        inside = box.contains(pos)
+        at = vb.mapSceneToView(pos)
+        self.readout = self.readout_text(at.x()) if inside else ""
+        item = self.readout_item
+        item.setVisible(bool(self.readout))
+        if self.readout:
+            item.setText(self.readout.replace(": ", "\n").replace(", ", "\n"))
+            # beside the pointer, on the side with room (left of it in the plot's right half)
+            right = pos.x() > box.center().x()
+            low = pos.y() < box.center().y()
+            item.setAnchor((1 if right else 0, 0 if low else 1))
+            item.setPos(at)
+
+    def leaveEvent(self, ev) -> None:
+        super().leaveEvent(ev)
+        self.readout = ""
+        self.readout_item.setVisible(False)
+
+    def apply_theme(self) -> None:
+        super().apply_theme()
+        if hasattr(self, "readout_item"):  # (the base class calls this before the read-out exists)
+            pal = QGuiApplication.palette()
+            self.readout_item.setColor(pal.color(QPalette.ColorRole.Text))
+            base = pal.color(QPalette.ColorRole.Base)
+            base.setAlpha(225)
+            self.readout_item.fill = pg.mkBrush(base)
+            self.readout_item.border = pg.mkPen(pal.color(QPalette.ColorRole.Mid))
+            self.readout_item.update()
 
     def axis_lines(self) -> None:
         """Thin lines through x = 0 and y = 0 (kept when the curves change)."""
@@ -224,8 +255,7 @@ class FunctionsView(FollowsTheme, QWidget):
         """``curve`` ``(x, f, df)`` (None: nothing to draw), ``points`` ``(a, f, df)``
         of the sample; ``tip`` the formulas (the caption's and the plot's tool tip)."""
         self.activation_caption.setText(caption)
-        self.activation_caption.setToolTip(tip)
-        self.activation_plot.setToolTip(tip)
+        self.activation_caption.setToolTip(tip)  # (not the plot's: it hid the read-out)
         x, f, df = curve if curve is not None else ([], [], [])
         self.f_curve.setData(x, f)
         self.df_curve.setData(x, df)
@@ -278,8 +308,7 @@ class FunctionsView(FollowsTheme, QWidget):
         nothing to draw); ``labels`` the legend's name of each curve; ``tip``
         what its argument is (the caption's and the plot's tool tip)."""
         self.loss_caption.setText(caption)
-        self.loss_caption.setToolTip(tip)
-        self.loss_plot.setToolTip(tip)
+        self.loss_caption.setToolTip(tip)  # (not the plot's: it hid the read-out)
         p = self.loss_plot.plotItem
         if plot is not None and list(plot.curves) == list(self.loss_curves):  # the same losses: new values
             for name, y in plot.curves.items():

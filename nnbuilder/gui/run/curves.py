@@ -67,6 +67,7 @@ class Pin:
 
 
 LABEL_PLACES = (0.9, 0.65, 0.4, 0.15)  # a mark's label: its height on the line, the first free one
+PEAK_IN_VIEW = 100.0  # a divergence's quoted peak sets the linear y range when at most this times the curve's top
 
 
 class CurvePlot(BasePlot):
@@ -109,13 +110,16 @@ class CurvePlot(BasePlot):
         self.cross.setVisible(False)
         p.addItem(self.cross, ignoreBounds=True)
         self._x = self._a = self._b = np.zeros(0)
+        self._exact = False  # the x range fits the data (a run at rest), not the next power of 2
         p.vb.sigRangeChanged.connect(lambda *_: self.marks and self._place_labels())
         p.vb.sigResized.connect(lambda *_: self.marks and self._place_labels())
         self._proxy = pg.SignalProxy(self.scene().sigMouseMoved, rateLimit=30, slot=self._hover)
 
     def set_data(self, x, train, test, exact: bool = False) -> None:
-        """``exact`` fits the x range to the data (when training stopped)."""
+        """``exact`` fits the x range to the data (when training stopped); kept
+        for the ranges fitted again later (log scale on or off, a mark, a pin)."""
         self._x, self._a, self._b = x, train, test
+        self._exact = exact
         finite = np.isfinite(test)
         xt, yt = x[finite], test[finite]
         if self.breaks and len(x):
@@ -146,15 +150,25 @@ class CurvePlot(BasePlot):
             legend.addItem(pin.curve, pin.label)
             self._label_pin(pin, pin.label)
 
-    def _fit_range(self, exact: bool = False) -> None:
+    def _fit_range(self, exact: bool | None = None) -> None:
         """Ranges that change in steps (x doubles, y moves when the data leaves
         it), not on every update: a new range makes pyqtgraph rebuild and
-        repaint the axes from Python, which is most of an update's cost."""
+        repaint the axes from Python, which is most of an update's cost.
+        ``exact`` (None: as the data was last set) fits x to the data."""
+        exact = self._exact if exact is None else exact
         x, vals = self._x, np.concatenate([*self._readable(self._a, self._b), *(p.y for p in self.pins)])
         vals = vals[np.isfinite(vals)]
+        log = self.plotItem.ctrl.logYCheck.isChecked()
+        quoted = np.array([v for _, v in self.marked_points() if np.isfinite(v) and (not log or v > 0)])
+        if len(quoted) and len(vals):
+            # The points a divergence's message quotes (the peak, the restored
+            # weights) are in view, unless a peak dwarfs the curve (8e29): log
+            # scale shows any; a linear one those up to PEAK_IN_VIEW times the curve.
+            top = float(np.abs(vals).max())
+            keep = quoted if log else quoted[np.abs(quoted) <= PEAK_IN_VIEW * max(top, 1e-12)]
+            vals = np.concatenate([vals, keep])
         if self.pins:  # the whole of each pinned run in view, from the new run's first epoch
             x = np.concatenate([x, [max(float(p.x[-1]) for p in self.pins)]])
-        log = self.plotItem.ctrl.logYCheck.isChecked()
         if log:
             vals = np.log10(vals[vals > 0])
         if len(x) == 0 or len(vals) == 0:  # no curve, no pin: the first range (not the last one's)
@@ -165,6 +179,7 @@ class CurvePlot(BasePlot):
         x_hi = max(8.0, 2.0 ** np.ceil(np.log2(max(x_last, 1.0) * 1.05)))
         if exact:
             x_hi = max(1.0, x_last * 1.02)
+            x_hi = max(x_hi, self._room_for_label(x_hi))
         lo, hi = float(vals.min()), float(vals.max())
         # A flat curve (accuracy stuck at 0.75) still gets a readable span: a
         # span of 1e-9 made ticks like 0.75000000005.
@@ -181,6 +196,19 @@ class CurvePlot(BasePlot):
         if cx1 != x_hi or cx0 != x_lo or not y_ok or self._log != log:
             self._log = log
             self.plotItem.setRange(xRange=(x_lo, x_hi), yRange=want, padding=0)
+
+    def _room_for_label(self, x_hi: float) -> float:
+        """The x range's end that leaves the newest mark's label room right of
+        its line, off the curve (a run that diverged at its last epoch put it
+        on the climb); ``x_hi`` when it needs none or cannot have it."""
+        if not self.marks:
+            return x_hi
+        line = max(self.marks, key=lambda m: m.value())
+        width = self.plotItem.vb.sceneBoundingRect().width()
+        share = (line.label.boundingRect().width() + 8) / max(width, 1.0)
+        if share >= 0.6 or line.value() <= 0:
+            return x_hi
+        return max(x_hi, line.value() / (1.0 - share))
 
     def _readable(self, *curves: np.ndarray) -> list[np.ndarray]:
         """``curves`` without the epochs that diverged (the exploded ones up to
@@ -210,33 +238,81 @@ class CurvePlot(BasePlot):
 
     def _place_labels(self) -> None:
         """The marks' labels where they overlap none before them (newest
-        first, each at the highest of LABEL_PLACES that is free); a label
-        with no free place is hidden (its line's tool tip says it). Again
-        whenever the view's range or size changes."""
+        first, each at the highest of LABEL_PLACES that is free, right of its
+        line or else left, whole inside the plot), and no point or line of the
+        curves or the marks' dots where such a place is free too; a label with
+        no free place is hidden (its line's tool tip says it). Again whenever
+        the view's range or size changes."""
         vb = self.plotItem.vb
         box = vb.sceneBoundingRect()
-        placed = []  # (left, right, top, bottom) in scene pixels, a label's width either side of its line
+        points = self._scene_points()
+        placed = []  # (left, right, top, bottom) in scene pixels
         for line in sorted(self.marks, key=lambda m: -m.value()):
             label = line.label
             size = label.boundingRect()
             x = vb.mapViewToScene(QPointF(line.value(), 0)).x()
+            free = []
             for where in LABEL_PLACES:
                 y = box.bottom() - where * box.height()
-                r = (x - size.width(), x + size.width(), y - size.height() / 2, y + size.height() / 2)
-                if not any(r[0] < o[1] and o[0] < r[1] and r[2] < o[3] and o[2] < r[3] for o in placed):
-                    placed.append(r)
-                    label.setPosition(where)
-                    label.setVisible(True)
-                    break
+                for anchor, left in (((0, 0.5), x), ((1, 0.5), x - size.width())):
+                    r = (left, left + size.width(), y - size.height() / 2, y + size.height() / 2)
+                    if r[0] < box.left() or r[1] > box.right():
+                        continue  # (cut at the plot's edge: "lr 0.08) · ◇ restored")
+                    if any(r[0] < o[1] and o[0] < r[1] and r[2] < o[3] and o[2] < r[3] for o in placed):
+                        continue
+                    on_curve = bool(len(points)) and bool(((points[:, 0] > r[0]) & (points[:, 0] < r[1])
+                                                           & (points[:, 1] > r[2]) & (points[:, 1] < r[3])).any())
+                    free.append((on_curve, len(free), where, anchor, r))
+            if free:
+                _, _, where, anchor, r = min(free)  # the first place off the curves, if any
+                placed.append(r)
+                label.anchors = [anchor, anchor]
+                label.setPosition(where)
+                label.setAnchor(anchor)
+                label.setVisible(True)
             else:
                 label.setVisible(False)
+
+    def _scene_points(self) -> np.ndarray:
+        """The curves' points and the marks' points in scene pixels ``(n, 2)``
+        (the curves' lines between them sampled too), for placing labels off them."""
+        vb = self.plotItem.vb
+        xs, ys = [], []
+        for item in (self.train, self.test):
+            x, y = item.getData()  # (as drawn: log10 on a log scale)
+            if x is None or not len(x):
+                continue
+            x, y = np.asarray(x, float), np.asarray(y, float)
+            ok = np.isfinite(x) & np.isfinite(y)
+            if ok.sum() > 1:  # the segments between points too (a steep climb crosses a label)
+                t = np.linspace(0.0, 1.0, 9)[:-1]
+                x0, y0 = x[:-1], y[:-1]
+                seg = np.isfinite(x0) & np.isfinite(y0) & np.isfinite(x[1:]) & np.isfinite(y[1:])
+                xs.append((x0[seg, None] + (x[1:] - x0)[seg, None] * t).ravel())
+                ys.append((y0[seg, None] + (y[1:] - y0)[seg, None] * t).ravel())
+            xs.append(x[ok])
+            ys.append(y[ok])
+        for _, item in self._marked:
+            x, y = item.getData()
+            xs.append(np.asarray(x, float))
+            ys.append(np.asarray(y, float))
+        if not xs:
+            return np.zeros((0, 2))
+        x, y = np.concatenate(xs), np.concatenate(ys)
+        ok = np.isfinite(x) & np.isfinite(y)
+        if not ok.any():
+            return np.zeros((0, 2))
+        tr = vb.childGroup.sceneTransform()  # view coordinates to scene pixels, all points at once
+        a = np.array([[tr.m11(), tr.m12()], [tr.m21(), tr.m22()]])
+        return np.column_stack([x[ok], y[ok]]) @ a + np.array([tr.m31(), tr.m32()])
 
     def mark_divergence(self, epoch: float, text: str, peak: float, restored: float) -> None:
         """A divergence at ``epoch``: the red line, a red dot at the loss it
         rose to (``peak``, NaN: not finite), and the weights restored as what
         they are: a hollow green diamond at their loss (``restored``), not an
-        epoch of the curve, which breaks there."""
-        self.mark(epoch, f"{text} · ◇ restored" if np.isfinite(restored) else text)
+        epoch of the curve, which breaks there; the legend names the diamond
+        ("restored"), so the line's label is short enough to stand off the curve."""
+        self.mark(epoch, text)
         for value, spot in ((peak, dict(symbol="o", size=8, brush=pg.mkBrush("#E03131"), pen=None)),
                             (restored, dict(symbol="d", size=11, brush=None, pen=pg.mkPen("#2B9348", width=2)))):
             if np.isfinite(value):
@@ -244,12 +320,24 @@ class CurvePlot(BasePlot):
                 item.setZValue(6)
                 self.plotItem.addItem(item)  # (it takes the plot's log mode)
                 self._marked.append((float(epoch), item))
+        self._legend_restored()
         self.add_break(epoch)
+
+    def _legend_restored(self) -> None:
+        """One "restored" entry in the legend while a restore's diamond is drawn."""
+        legend = self.plotItem.legend
+        diamonds = [item for _, item in self._marked if item.opts["symbol"] == "d"]
+        listed = [sample.item for sample, _ in legend.items if sample.item in diamonds]
+        if diamonds and not listed:
+            legend.addItem(diamonds[0], "restored")
+        for sample, label in list(legend.items):
+            if label.text == "restored" and sample.item not in diamonds:
+                legend.removeItem(sample.item)
 
     def add_break(self, epoch: float) -> None:
         """The curves break after ``epoch`` (the weights were restored there)."""
         self.breaks.add(float(epoch))
-        self.set_data(self._x, self._a, self._b)
+        self.set_data(self._x, self._a, self._b, self._exact)
 
     def marked_points(self) -> list[tuple[float, float]]:
         """(epoch, value) of each point drawn with the marks (peaks, restored weights)."""
@@ -264,6 +352,7 @@ class CurvePlot(BasePlot):
             self.plotItem.removeItem(item)
             self._marked.remove((e, item))
         self.breaks = {b for b in self.breaks if b <= at}
+        self._legend_restored()
 
     def add_pin(self, x: np.ndarray, y: np.ndarray, settings: dict, label: str) -> Pin:
         """Keep a run's curve ``y`` over epochs ``x`` as a faded line labelled ``label``."""
@@ -309,6 +398,7 @@ class CurvePlot(BasePlot):
         for _, item in self._marked:
             self.plotItem.removeItem(item)
         self.marks, self._marked, self.breaks = [], [], set()
+        self._legend_restored()
 
     def start_over(self) -> None:
         """No run: no curves, no marks, the first range (not the last run's),

@@ -23,7 +23,10 @@ from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QProgressDialog, QSpinBox,
                                QWidget)
 
-from nnbuilder.core.files.animation import DEFAULT_FRAMES, AnimationFile, moment_caption, scene_for
+from nnbuilder.core.errors import NNBuilderError
+from nnbuilder.core.files.animation import (DEFAULT_FRAMES, AnimationFile, captioned, moment_caption, scene_for,
+                                            widest_caption)
+from nnbuilder.core.teaching.explain import explain_sample, sample_of
 from nnbuilder.core.run.frames import FrameOptions
 from nnbuilder.core.run.outputview import NEURON_RES
 
@@ -122,9 +125,12 @@ class AnimationExport(QObject):
     finished = Signal(list)
 
     def __init__(self, run, live, timeline, data, options, scene, ask_path, error, status,
-                 parent: QWidget | None = None):
+                 parent: QWidget | None = None, learn=None):
+        """``learn``: the learn controller whose picked sample's numbers the
+        diagram shows (each frame shows them for its moment's weights)."""
         super().__init__(parent)
         self.run, self.live, self.timeline, self.data = run, live, timeline, data
+        self.learn = learn
         self.options, self.scene = options, scene
         self._ask_path, self._error, self._status = ask_path, error, status
         self._parent = parent
@@ -195,6 +201,8 @@ class AnimationExport(QObject):
         self._scene = scene_for(self.data.dataset, self.run.document.graph, self.data.split_indices(),
                                 (c.column("epoch"), c.column("train_loss"), c.column("test_loss")), options,
                                 grid=self.live.grids()[0])
+        snap = self.run.snapshot
+        self._widest = widest_caption(int(snap.step), float(snap.epoch))
         self._index = 0
         p = self.progress = QProgressDialog("Writing the animation…", "Cancel", 0, len(self._frames), self._parent)
         p.setObjectName("animationProgress")
@@ -236,7 +244,7 @@ class AnimationExport(QObject):
         if self.run.running:
             self.cancel("Training started: the animation was cancelled")
             return
-        self._draw(m.weights, self._caption(m.step, m.at, m.train_loss), m.at)
+        self._draw(m.weights, self._caption(m.step, m.at, m.train_loss), m.at, m.slopes)
 
     def _draw_now(self) -> None:
         snap = self.run.snapshot
@@ -244,7 +252,7 @@ class AnimationExport(QObject):
             return
         last = snap.last or {}
         self._draw(snap.weights, self._caption(snap.step, float(snap.epoch), last.get("train_loss", np.nan)),
-                   None)
+                   None, snap.slopes)
 
     def _caption(self, step: int, epoch: float, loss: float) -> str:
         """A frame's caption; the run now after a divergence holds the weights
@@ -258,15 +266,15 @@ class AnimationExport(QObject):
             loss = np.nan if loss is None else loss
         return moment_caption(step, epoch, loss)
 
-    def _draw(self, weights: dict, caption: str, at) -> None:
+    def _draw(self, weights: dict, caption: str, at, slopes: dict) -> None:
         self._busy = True
         try:
             outputs, maps = self.live.probe.evaluate(self.run.prepared(), weights, self.live.grids(),
                                                      maps=self._settings.diagram)
-            rgb = self._scene.render(outputs, caption, at)
+            rgb = self._scene.render(outputs, "", at)[self._scene.caption_h:]
             if self._settings.diagram:
-                rgb = np.hstack([rgb, self._diagram(weights, maps, rgb.shape[0])])
-            self._file.add(rgb)
+                rgb = np.hstack([rgb, self._diagram(weights, slopes, maps, rgb.shape[0])])
+            self._file.add(captioned(rgb, caption, self._scene.ink, self._scene.paper, self._widest))
         except (OSError, ValueError) as e:
             self._busy = False
             self.cancel("The animation was not written")
@@ -279,12 +287,13 @@ class AnimationExport(QObject):
         self._busy = False
         self._ask_next()
 
-    def _diagram(self, weights: dict, maps: dict, height: int) -> np.ndarray:
+    def _diagram(self, weights: dict, slopes: dict, maps: dict, height: int) -> np.ndarray:
         """The diagram showing ``weights`` as the window paints it, as tall as
         the output view (at most four times as wide), centred in a column
         ``height`` pixels high: drawn as tall as the frame with its loss curve, a
         wide network made a frame 1529 px wide, mostly empty."""
         self.scene.show_live(weights, maps, NEURON_RES)
+        self._sample_at(weights, slopes)
         rect = exports.diagram_rect(self.scene)
         tall = min(height, self._settings.size)
         width = max(1, min(int(round(tall * rect.width() / max(rect.height(), 1.0))), 4 * tall))
@@ -297,6 +306,27 @@ class AnimationExport(QObject):
         top = (height - tall) // 2
         column[top:top + tall] = qimage_rgb(image)
         return column
+
+    def _sample_at(self, weights: dict, slopes: dict) -> None:
+        """The picked sample's numbers on the diagram for ``weights`` and prelu
+        ``slopes`` (those of the frame's moment), when the diagram shows them."""
+        learn = self.learn
+        if learn is None or learn.row is None or learn.explanation is None or learn.stepping is not None:
+            return
+        try:
+            given = self.run.current_weights()  # (with the data's statistics)
+            for nid, (W, b) in weights.items():
+                given[nid] = {**given.get(nid, {}), "W": W, "b": b}
+            for nid, alpha in (slopes or {}).items():
+                given[nid]["alpha"] = alpha
+            net = self.run.prepared().network_with(given)
+            if net is None:
+                return
+            x_raw, target = sample_of(self.data.dataset, net, learn.row)
+            ex = explain_sample(net, x_raw, target, row=learn.row + 1).to_dict()
+        except NNBuilderError:
+            return
+        learn.show_values(ex, set(ex["nodes"]), learn.kind)
 
     # ------------------------------------------------------------- the end
     def _finish(self) -> None:
@@ -338,6 +368,6 @@ class AnimationExport(QObject):
         # The window shows the run again as it was (the diagram drew the moments).
         snap = self.run.snapshot
         if self._settings.diagram and snap is not None:
-            self.live.draw(snap)
+            self.live.draw(snap)  # (and the learn controller shows its sample's numbers again)
         if self._looked is not None and self.timeline.step == self._looked:
             self.run.fetch_moment(self._looked)  # the moment looked at, drawn when it comes

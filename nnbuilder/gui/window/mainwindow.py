@@ -189,7 +189,8 @@ class MainWindow(FollowsTheme, QMainWindow):
         self.timeline = TimelineView(self.live, self.curves.timeline, self)
         self.animation = AnimationExport(self.run, self.live, self.timeline, self.data, self.output_panel.options,
                                          self.scene, lambda *a: self._ask_save_path(*a),
-                                         lambda *a: self._error(*a), self.show_status, parent=self)
+                                         lambda *a: self._error(*a), self.show_status, parent=self,
+                                         learn=self.learn)
         self._wire()
         install_wheel_guard(self)  # only a focused combo or spin box takes the wheel
         self._clicks_leave_the_keyboard()
