@@ -250,3 +250,28 @@ def test_a_big_run_stepped_by_hand_shows_its_steps_then_its_starting_loss(monkey
     assert [r["step"] for r in rows] == [0] and not snap.running
     start = Trainer(Network(g), data, cfg, seed=4).network.get_weights()
     assert abs(snap.last["train_loss"] - np_bce(start, data.X_train, data.Y_train)) < 1e-9
+
+
+def test_a_window_keeps_looking_while_a_big_runs_starting_loss_is_evaluated(qtbot, window):
+    """The engineer's trial: after importing the 60,000-row table (and after
+    Reset) the toolbar read "loss evaluating…" for 15 s and more, until Train:
+    the worker had published row 0 by itself, but the window rested, having
+    seen a paused snapshot of every command sent. A snapshot whose starting
+    loss is pending is not the end: the window keeps taking snapshots."""
+    import dataclasses
+
+    from guitools import wait_drawn
+    from nnbuilder.gui.run.live_view import loss_text
+
+    w = window
+    w.run.step(False)
+    wait_drawn(qtbot, w, lambda s: s.step == 1)
+    qtbot.waitUntil(lambda: w.run.settled)
+    snap = w.run.state.snapshot
+    assert not snap.start_pending and loss_text(snap).startswith("loss ")
+    pending = dataclasses.replace(snap, last={**snap.last, "step": 0, "train_loss": float("nan")})
+    assert pending.start_pending and loss_text(pending) == "loss evaluating…"
+    w.run.state.snapshot = pending
+    assert not w.run.settled  # the live view goes on asking for the next snapshot
+    w.run.state.snapshot = snap
+    assert w.run.settled

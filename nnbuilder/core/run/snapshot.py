@@ -62,6 +62,14 @@ class LiveSnapshot:
     running_loss: tuple[float, int] | None = None
 
     @property
+    def start_pending(self) -> bool:
+        """The starting weights' loss (history row 0) is not evaluated yet: a
+        big run evaluates it after its first steps or a moment at rest, and
+        then publishes it without a command (so a window must keep looking)."""
+        return (self.error is None and self.last.get("step", 0) == 0
+                and not np.isfinite(self.last.get("train_loss", np.nan)))
+
+    @property
     def weights_step(self) -> int:
         """The step whose weights :attr:`weights` are: after a divergence the
         restored ones' (``step`` counts the steps taken, up to the climb)."""

@@ -66,7 +66,7 @@ def loss_text(snap) -> str:
     not the loss of the weights shown, which looking back at that step
     reads. A big run's starting loss not evaluated yet reads "evaluating"."""
     last = {"step": 0, "epoch": 0, "train_loss": np.nan, "test_loss": np.nan, **snap.last}
-    if last["step"] == 0 and not np.isfinite(last["train_loss"]):
+    if snap.start_pending:
         text = "loss evaluating…"
     else:
         test = "" if not np.isfinite(last["test_loss"]) else f" · test {last['test_loss']:.4g}"

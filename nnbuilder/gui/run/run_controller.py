@@ -469,10 +469,13 @@ class RunController(QObject):
     # ------------------------------------------------------------- snapshots
     @property
     def settled(self) -> bool:
-        """True when no snapshot is due: nothing runs and the newest snapshot
-        taken reflects every command sent (the window may rest until the next)."""
+        """True when no snapshot is due: nothing runs, the newest snapshot
+        taken reflects every command sent and its starting loss is there (the
+        window may rest until the next command; the worker publishes row 0
+        of a big run by itself once it is evaluated)."""
         w, snap = self.worker, self.state.snapshot
-        return w is None or (snap is not None and not snap.running and snap.applied >= w.sent)
+        return w is None or (snap is not None and not snap.running and snap.applied >= w.sent
+                             and not snap.start_pending)
 
     def request(self, parts) -> None:
         """Ask the worker for the next snapshot with ``parts`` (what the next
