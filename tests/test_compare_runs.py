@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDoubleSpinBox
+from PySide6.QtWidgets import QApplication, QDoubleSpinBox
 
 from nnbuilder.core.teaching.compare import SAME, difference, run_settings
 from nnbuilder.core.model.graph import Graph
@@ -87,6 +87,15 @@ def test_pin_change_the_lr_reset_train_and_the_pinned_run_is_a_faded_line_named_
     pin = plot.pins[0]
     assert pin.curve in plot.plotItem.items
     assert plot.plotItem.legend.getLabel(pin.curve).text == f"lr {old_lr:g}"  # its legend entry
+    # Its text readable in both themes, in the legend's ink (the screen trial: the green pin's text,
+    # in its line's colour, was 3:1 on white); the line beside it keeps the pin's colour.
+    from screencheck import plot_text_problems
+
+    for theme in (None, "dark", "light"):  # as pinned, then after each switch
+        if theme is not None:
+            window.set_theme(theme)
+            QApplication.processEvents()
+        assert [p for p in plot_text_problems(plot, window, None) if "contrast" in p] == []
     pen = pin.curve.opts["pen"]
     assert pen.color().alpha() < 255 and pen.color().name() != plot.train.opts["pen"].color().name()
     xs, ys = pin.curve.getData()

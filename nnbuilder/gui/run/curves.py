@@ -371,7 +371,9 @@ class CurvePlot(BasePlot):
         pin.label = label
         name = f"pin {self.pins.index(pin) + 1}"
         entry = self.plotItem.legend.getLabel(pin.curve)
-        entry.setText(label if len(label) <= PIN_LEGEND_CHARS else name, color=pin.color)
+        # In the legend's own ink, as train and test (the line beside it has the pin's colour):
+        # the green pin's text was 3:1 on white, and switched colour with the theme.
+        entry.setText(label if len(label) <= PIN_LEGEND_CHARS else name)
         tip = f"{name}: {label}"
         entry.setToolTip(tip)
         for sample, text in self.plotItem.legend.items:
