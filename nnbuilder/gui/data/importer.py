@@ -25,6 +25,7 @@ from nnbuilder.core.errors import NNBuilderError
 from nnbuilder.core.data.csvfile import read_table_steps
 from nnbuilder.core.data.table import TASKS, Table
 from nnbuilder.core.run.prepared import data_steps
+from ..widgets.colours import ERROR_INK
 
 __all__ = ["BackgroundSteps", "TableLoader", "DataPreparer", "ImportDialog", "DATA_SUFFIXES", "DATA_FILTER"]
 
@@ -34,7 +35,6 @@ PREVIEW_ROWS = 50
 PREVIEW_CELLS = 10_000  # a wide table previews fewer rows (at least MIN_PREVIEW_ROWS)
 MIN_PREVIEW_ROWS = 10
 SHOWN_PROBLEMS = 200
-BAD = QColor(220, 60, 60)
 
 
 class BackgroundSteps(QObject):
@@ -345,7 +345,7 @@ class ImportDialog(QDialog):
         self.status.setText(reason or f"Ready: {len(table) - bad_rows:,} rows, {len(feats)} feature"
                             f"{'s' * (len(feats) != 1)}, {task}.")
         pal = self.status.palette()
-        pal.setColor(self.status.foregroundRole(), BAD if reason else self.palette().text().color())
+        pal.setColor(self.status.foregroundRole(), QColor(f"{ERROR_INK}") if reason else self.palette().text().color())
         self.status.setPalette(pal)
 
     def _describe_target(self, t: int, task: str) -> None:
@@ -396,7 +396,8 @@ class ImportDialog(QDialog):
             if p.row >= self.preview.rowCount():
                 break
             item = self.preview.item(p.row, names.index(p.column))
-            item.setBackground(QBrush(QColor(BAD.red(), BAD.green(), BAD.blue(), 90)))
+            bad = QColor(f"{ERROR_INK}")
+            item.setBackground(QBrush(QColor(bad.red(), bad.green(), bad.blue(), 90)))
             item.setToolTip(str(p))
             self._marked.append(item)
         if first:
