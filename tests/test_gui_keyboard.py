@@ -674,3 +674,33 @@ def test_tab_leaves_the_inspectors_weight_grid(qtbot, window):
     qtbot.waitUntil(grid.hasFocus)
     press(qtbot, Qt.Key.Key_Tab)
     assert not grid.hasFocus() and QApplication.focusWidget() is not grid.viewport()
+
+
+def test_the_keyboards_layer_and_the_target_it_proposes_are_scrolled_into_view(qtbot, window):
+    """The screen trial at 1024x700: the diagram scrolls (Fit keeps text
+    readable), and Home/End or C's proposed target could be off screen, with
+    only the status bar saying what was chosen."""
+    from test_gui_window_sizes import resize, settle
+
+    w = window
+    resize(qtbot, w, 1024, 700)
+    w.act_fit.trigger()
+    settle(qtbot)
+
+    def in_view(item) -> bool:
+        shown = w.view.mapToScene(w.view.viewport().rect()).boundingRect()
+        return shown.contains(item.sceneBoundingRect().center())
+
+    nodes = sorted((i for i in w.scene.items() if isinstance(i, NodeItem)), key=lambda i: i.scenePos().x())
+    assert not all(in_view(n) for n in nodes), "the network fits: nothing to scroll at this size"
+    focus_diagram(qtbot, w)
+    press(qtbot, Qt.Key.Key_End)
+    assert w.scene.selectedItems() == [nodes[-1]] and in_view(nodes[-1])
+    press(qtbot, Qt.Key.Key_Home)
+    assert w.scene.selectedItems() == [nodes[0]] and in_view(nodes[0])
+    press(qtbot, Qt.Key.Key_C)  # connect from the first layer: each proposed target comes into view
+    for _ in range(len(nodes)):
+        proposed = next(n for n in nodes if n.in_port is not None and n.in_port.hovered)
+        assert in_view(proposed), proposed.node_id
+        press(qtbot, Qt.Key.Key_Right)
+    press(qtbot, Qt.Key.Key_Escape)

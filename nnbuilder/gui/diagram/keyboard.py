@@ -283,6 +283,14 @@ class DiagramKeys:
             f"Connect {names}? Enter connects, Tab or the arrows choose another layer, Esc cancels"
             if reason is None else f"{names} cannot be connected: {reason} (Tab: another layer, Esc cancels)")
 
+    def link_target(self):
+        """The layer proposed as the keyboard connection's target (None: no
+        connection is being made): the view keeps it in sight."""
+        if self.link is None:
+            return None
+        _, candidates, k = self.link
+        return candidates[k]
+
     def _unmark_target(self) -> None:
         if self.link is not None:
             source, candidates, k = self.link

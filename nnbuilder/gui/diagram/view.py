@@ -130,7 +130,10 @@ class NetworkView(QGraphicsView):
             self.setAccessibleDescription(text)
 
     def _show_current(self) -> None:
-        item = self.scene().keys.current
+        """The keyboard's item in sight: the layer or line it is on, or the
+        target a keyboard connection proposes (it was off screen at 1024x700)."""
+        keys = self.scene().keys
+        item = keys.link_target() if keys.linking() else keys.current
         if item is not None and item.scene() is self.scene():
             self.ensureVisible(item, 30, 30)
         self.viewport().update()  # the focus ring, where it was and where it is
