@@ -118,9 +118,19 @@ def _base_pt():
     return scale._base.pointSizeF()
 
 
-def probe(tmp_path, width, height, scale, env=None, name=None, scene=None):
+def probe(tmp_path, width, height, scale, env=None, name=None, scene=None, x11=False):
     """The window's panels and plots on a width x height offscreen screen
-    (``scene``: see tests/layout_probe.py)."""
+    (``scene``: see tests/layout_probe.py); ``x11``: on an Xvfb screen of that size instead,
+    the xcb platform with no window manager (full screen is asked for, never granted)."""
+    if x11:
+        from test_real_pointer import start_xvfb, stop
+        with open(tmp_path / f"xvfb-{width}.log", "wb") as log:
+            xvfb, display = start_xvfb(log, f"{width}x{height}")
+            try:
+                return probe(tmp_path, width, height, scale, {"QT_QPA_PLATFORM": "xcb", "DISPLAY": display,
+                                                              **(env or {})}, name, scene)
+            finally:
+                stop(xvfb)
     config = tmp_path / "screen.json"
     config.write_text(json.dumps({"synchronousWindowSystemEvents": False, "windowFrameMargins": False, "screens": [{"name": "s", "x": 0, "y": 0, "width": width, "height": height,
                                                "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
@@ -196,6 +206,23 @@ def test_presentation_started_again_from_the_saved_window_keeps_its_layout(tmp_p
     assert again["window"] == [1280, 720]
     assert_usable(again)
     assert "inspectorDock" not in again["docks"]  # tabbed behind the Output view
+
+
+@pytest.mark.parametrize("x11", [False, True])
+def test_presentation_on_a_larger_screen_than_the_saved_layout_arranges_it_afresh(tmp_path, x11):
+    """A teacher's trial: presenting at 1280x720, quit, the screen restarted at
+    1920x1080, the app again (the same settings) and F11. Going full screen from
+    the saved 1280 px window crossed the narrow-window width and queued a Reset
+    layout (X with no window manager reports full screen off): the Learn panel
+    had under a line, the Inspector squeezed, the curves beside the Network panel."""
+    first = probe(tmp_path, 1280, 720, 2.0, scene="chain", x11=x11)
+    assert first["learn_lines"] >= 8
+    out = probe(tmp_path, 1920, 1080, 2.0, name=str(tmp_path / "again.png"), scene="chain", x11=x11)
+    assert out["window"] == [1920, 1080]
+    assert out["output_in_view"] and out["learn_in_view"], out["docks"]
+    assert out["learn_lines"] >= 8, out["learn_lines"]
+    assert "networkDock" not in out["docks"]  # the curves alone in the bottom row (the Network panel tabbed)
+    assert_usable(out)
 
 
 @pytest.mark.parametrize("width,height", [(1280, 720), (1920, 1080)])
