@@ -69,6 +69,10 @@ def main() -> int:
         out["data"] = {p.objectName(): round(p.plotItem.vb.height()) for p in w.findChildren(BasePlot) if in_view(p)}
         image = w.grab().toImage()
         out["ticks"] = [t for p in w.findChildren(BasePlot) if in_view(p) for t in screencheck.tick_problems(p)]
+        palette = w.palette_list  # its empty room under its last row of entries
+        rows_end = max(palette.visualItemRect(palette.item(i)).bottom() for i in range(palette.count()))
+        out["palette_spare"] = palette.viewport().height() - rows_end if in_view(palette) else 0
+        out["palette_row"] = palette.gridSize().height()
         out["tabs"] = [t for bar in w.findChildren(QTabBar) if screencheck._shown(bar, w)
                        for t in screencheck.tab_problems(bar, w, image)]
         if scene:

@@ -222,6 +222,7 @@ def test_presentation_on_a_larger_screen_than_the_saved_layout_arranges_it_afres
     assert out["output_in_view"] and out["learn_in_view"], out["docks"]
     assert out["learn_lines"] >= 8, out["learn_lines"]
     assert "networkDock" not in out["docks"]  # the curves alone in the bottom row (the Network panel tabbed)
+    assert 0 <= out["palette_spare"] < out["palette_row"], (out["palette_spare"], out["docks"])  # no empty box under the palette
     assert_usable(out)
 
 
