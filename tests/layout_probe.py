@@ -7,7 +7,7 @@ start lays it out (presentation mode at SCALE if SCALE > 1); prints one JSON lin
 window), each plot in view (its size, and its data area's height), the window's and the screen's size, and
 what screencheck finds wrong with the plots' tick labels and the tabs. SCENE "chain" is a teacher's:
 the XOR lesson's trained network, a data point picked on the Output view and a hidden weight clicked
-(the Learn panel's chain rule); it adds the lines of that text in view, the diagram's scale, every
+(the Learn panel's chain rule); "select" a Dense layer selected; each adds the lines of that text in view, the diagram's scale, every
 problem screencheck finds, the status message.
 """
 from __future__ import annotations
@@ -50,7 +50,9 @@ def main() -> int:
     def start():
         if scale > 1:
             then = {"chain": lambda: (chain_scene(w), settled(lambda: each_tab(list(TABS), report))),
-                    "diverge": lambda: diverge_scene(w, lambda: settled(report))}.get(scene, lambda: settled(report))
+                    "diverge": lambda: diverge_scene(w, lambda: settled(report)),
+                    "select": lambda: (w.select_node(w.document.graph.nodes_of_type("dense")[0].id),
+                                       settled(report))}.get(scene, lambda: settled(report))
             w.presentation.laidOut.connect(then, Qt.ConnectionType.SingleShotConnection)
             w.presentation.set_scale(scale)
             w.presentation.set_on(True)
@@ -80,6 +82,7 @@ def main() -> int:
             text = w.learn_panel.text
             spacing = QFontMetrics(text.document().defaultFont()).lineSpacing()
             out["learn_lines"] = text.viewport().height() / spacing if in_view(text) else 0
+            out["inspector_in_view"] = in_view(w.inspector) and not w.inspector.visibleRegion().isEmpty()
             out["output_in_view"] = in_view(w.output_panel) and not w.output_panel.visibleRegion().isEmpty()
             out["learn_in_view"] = in_view(text) and not text.visibleRegion().isEmpty()
             out["diagram_scale"] = w.view.transform().m11()

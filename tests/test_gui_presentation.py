@@ -226,6 +226,14 @@ def test_presentation_on_a_larger_screen_than_the_saved_layout_arranges_it_afres
     assert_usable(out)
 
 
+def test_a_layer_selected_while_presenting_at_1280x720_brings_the_inspector_forward(tmp_path):
+    """A teacher's trial: at 1280x720@200% the Inspector shares the Output view's
+    tab group and the Network panel was in front: selecting Dense 1 showed nothing of it."""
+    out = probe(tmp_path, 1280, 720, 2.0, scene="select")
+    assert out["inspector_in_view"], out["docks"]
+    assert_usable(out, ("lossPlot",))
+
+
 @pytest.mark.parametrize("width,height", [(1280, 720), (1920, 1080)])
 def test_a_picked_point_shows_the_chain_rule_beside_the_output_view_at_200_percent(tmp_path, width, height):
     """A teacher's trial: the XOR lesson's network trained, a point picked on

@@ -336,12 +336,21 @@ class WindowLayout:
 
     def layer_selected(self) -> None:
         """A layer was selected: where the Inspector shares the settings' tab
-        group (a narrow window), it comes up in place of the settings."""
-        d = self.docks
-        bar = tab_bar_of(self._window, d["trainingDock"])
-        if bar is not None and d["inspectorDock"] in self._window.tabifiedDockWidgets(d["trainingDock"]) \
-                and bar.tabText(bar.currentIndex()) == d["trainingDock"].windowTitle():
-            d["inspectorDock"].raise_()
+        group (a narrow window), it comes up in place of the settings; while
+        presenting (see hold) in place of any panel but Learn's and the loss
+        surface's (at 1280x720 it shares the Output view's group, the Network
+        panel in front, and a selected layer showed nothing)."""
+        d, w = self.docks, self._window
+        inspector = d["inspectorDock"]
+        bar = tab_bar_of(w, inspector)
+        if bar is None or not w.tabifiedDockWidgets(inspector):
+            return
+        front = next((dock for dock in w.tabifiedDockWidgets(inspector)
+                      if dock.windowTitle() == bar.tabText(bar.currentIndex())), None)
+        if front is None:
+            return
+        if front is d["trainingDock"] or (self._held and front.objectName() not in RIGHT_TABBED):
+            inspector.raise_()
 
     def show_lesson_dock(self) -> None:
         dock = self.docks["lessonDock"]
