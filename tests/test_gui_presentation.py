@@ -278,3 +278,31 @@ def test_presenting_folds_the_learn_panels_controls_and_one_click_opens_them(win
     assert not panel.controls.isVisibleTo(panel)
     w.presentation.set_on(False)
     qtbot.waitUntil(lambda: panel.controls.isVisibleTo(panel))
+
+
+def test_presenting_the_lessons_step_and_quiz_button_take_the_scale_with_no_gap(window, qtbot):
+    """A teacher's trial at 200%: "Quiz mode: off" stayed at the everyday size until
+    the theme was switched (its style sheet kept the font it had), "✓ Done" kept 12 pt,
+    and the checks under the lesson text kept the height of a narrower panel: an
+    empty gap above "Noticed:" in the text's room."""
+    w = window
+    w.show_lessons()
+    w.lessons.start("02-xor")
+    panel = w.lesson_panel
+    qtbot.waitUntil(lambda: panel.waiting.isVisibleTo(panel))
+    quiz_pt, done_pt = panel.quiz_button.font().pointSizeF(), panel.done.font().pointSizeF()
+    w.presentation.set_scale(2.0)
+    w.presentation.set_on(True)
+    qtbot.waitUntil(lambda: w.presentation.on and QApplication.font().pointSizeF() == pytest.approx(2 * _base_pt()))
+    qtbot.waitUntil(lambda: panel.quiz_button.font().pointSizeF() == pytest.approx(2 * quiz_pt), timeout=3000)
+    panel.done.ensurePolished()
+    assert panel.done.font().pointSizeF() == pytest.approx(2 * done_pt)
+    w.docks["lessonDock"].raise_()
+    qtbot.waitUntil(lambda: panel.waiting.width() > 0 and not panel.waiting.visibleRegion().isEmpty())
+    label = panel.waiting
+    spacing = label.fontMetrics().lineSpacing()
+    # no more than its lines at its width (a taller least height is the gap)
+    qtbot.waitUntil(lambda: label.minimumHeight() <= label.heightForWidth(label.width()) + 1, timeout=3000)
+    assert label.height() < label.heightForWidth(label.width()) + spacing
+    w.presentation.set_on(False)
+    qtbot.waitUntil(lambda: panel.quiz_button.font().pointSizeF() == pytest.approx(quiz_pt), timeout=3000)
