@@ -141,7 +141,11 @@ def main() -> int:
                     plots[plot.objectName() or type(plot).__name__] = round(
                         item.vb.height() if item is not None else plot.height())
                     found += [f for f in screencheck.plot_text_problems(plot, w, image) if "contrast" not in f]
-            out["in_front"][name] = {"plots": plots, "problems": found, "window": [w.width(), w.height()]}
+            from PySide6.QtWidgets import QScrollArea
+            sideways = [a.accessibleName() or a.objectName() for a in dock.findChildren(QScrollArea)
+                        if a.horizontalScrollBar().isVisible()]  # content wider than its room
+            out["in_front"][name] = {"plots": plots, "problems": found, "window": [w.width(), w.height()],
+                                     "sideways": sideways}
             if png:
                 image.save(png[:-4] + f"-{name}.png")
             each_tab(names[1:], then)

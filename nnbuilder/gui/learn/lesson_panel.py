@@ -114,6 +114,7 @@ class LessonPanel(FollowsTheme, QWidget):
         self.waiting.setObjectName("lessonWaiting")
         self.waiting.setWordWrap(True)
         self.waiting.setTextFormat(Qt.TextFormat.RichText)
+        self.waiting.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)  # (no gap above "Noticed:")
         self.done = QLabel("✓ Done")
         self.done.setObjectName("lessonDone")
         self.done.setAccessibleName("Step done")
