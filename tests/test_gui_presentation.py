@@ -309,3 +309,26 @@ def test_presenting_the_lessons_step_and_quiz_button_take_the_scale_with_no_gap(
     assert label.height() < label.heightForWidth(label.width()) + spacing
     w.presentation.set_on(False)
     qtbot.waitUntil(lambda: panel.quiz_button.font().pointSizeF() == pytest.approx(quiz_pt), timeout=3000)
+
+
+def _title_ink(dock) -> int:
+    """The height in px of the ink of ``dock``'s title (its first 80 px, above its panel)."""
+    image = dock.grab().toImage()
+    background = image.pixel(2, 2)
+    rows = [y for y in range(dock.widget().y())
+            if any(image.pixel(x, y) != background for x in range(4, min(80, image.width())))]
+    return max(rows) - min(rows) + 1 if rows else 0
+
+
+def test_presenting_draws_the_panels_titles_at_the_scale(window, qtbot):
+    """A teacher's trial: at 200% "Layers", "Output", "Lessons" above the panels kept
+    their everyday size (Qt keeps the title font a dock was made with)."""
+    w = window
+    dock = w.docks["layersDock"]
+    everyday = _title_ink(dock)
+    assert everyday > 0
+    w.presentation.set_scale(2.0)
+    w.presentation.set_on(True)
+    qtbot.waitUntil(lambda: _title_ink(dock) >= 1.6 * everyday, timeout=3000)
+    w.presentation.set_on(False)
+    qtbot.waitUntil(lambda: _title_ink(dock) == everyday, timeout=3000)

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Callable
 
 from PySide6.QtCore import QByteArray, QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QToolBar, QToolButton, QWidget
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QToolBar, QToolButton, QWidget
 
 from ..diagram.view import NetworkView
 from ..widgets.scale import SCALES, relative_font, set_ui_scale, ui_scale
@@ -244,6 +245,15 @@ class Presentation(QObject):
                                           else Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         for widget in self._spare:  # (their own state: shown again on leaving)
             widget.setVisible(not (self.on and narrow))
+        for dock in self._docks.values():
+            # Qt draws a dock's title in the font the dock was made with while the dock's font is the
+            # application's ("Layers" stayed at 9 pt at 200%): presenting, a font of its own, the same size
+            if self.on:
+                font = QFont(QApplication.font())
+                font.setStyleStrategy(QFont.StyleStrategy.PreferQuality)
+                dock.setFont(font)
+            else:
+                dock.setFont(QFont())  # (the application's again)
         factor = 1.0 if narrow else COUNTER_FACTOR
         for label in self._counters:
             if self.on:
