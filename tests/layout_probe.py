@@ -7,7 +7,8 @@ start lays it out (presentation mode at SCALE if SCALE > 1); prints one JSON lin
 window), each plot in view (its size, and its data area's height), the window's and the screen's size, and
 what screencheck finds wrong with the plots' tick labels and the tabs. SCENE "chain" is a teacher's:
 the XOR lesson's trained network, a data point picked on the Output view and a hidden weight clicked
-(the Learn panel's chain rule); "select" a Dense layer selected; each adds the lines of that text in view, the diagram's scale, every
+(the Learn panel's chain rule); "controls" that with the Learn panel's controls
+opened; "select" a Dense layer selected; each adds the lines of that text in view, the diagram's scale, every
 problem screencheck finds, the status message.
 """
 from __future__ import annotations
@@ -51,6 +52,8 @@ def main() -> int:
         if scale > 1:
             then = {"chain": lambda: (chain_scene(w), settled(lambda: each_tab(list(TABS), report))),
                     "diverge": lambda: diverge_scene(w, lambda: settled(report)),
+                    "controls": lambda: (chain_scene(w), w.learn_panel.set_controls_shown(True),
+                                         w.docks["learnDock"].raise_(), settled(report)),
                     "select": lambda: (w.select_node(w.document.graph.nodes_of_type("dense")[0].id),
                                        settled(report))}.get(scene, lambda: settled(report))
             w.presentation.laidOut.connect(then, Qt.ConnectionType.SingleShotConnection)
