@@ -7,7 +7,8 @@ start lays it out (presentation mode at SCALE if SCALE > 1); prints one JSON lin
 window), each plot in view (its size, and its data area's height), the window's and the screen's size, and
 what screencheck finds wrong with the plots' tick labels and the tabs. SCENE "chain" is a teacher's:
 the XOR lesson's trained network, a data point picked on the Output view and a hidden weight clicked
-(the Learn panel's chain rule); it adds the lines of that text in view, the diagram's scale, every
+(the Learn panel's chain rule); "controls" that with the Learn panel's controls
+opened; "select" a Dense layer selected; each adds the lines of that text in view, the diagram's scale, every
 problem screencheck finds, the status message.
 """
 from __future__ import annotations
@@ -50,7 +51,11 @@ def main() -> int:
     def start():
         if scale > 1:
             then = {"chain": lambda: (chain_scene(w), settled(lambda: each_tab(list(TABS), report))),
-                    "diverge": lambda: diverge_scene(w, lambda: settled(report))}.get(scene, lambda: settled(report))
+                    "diverge": lambda: diverge_scene(w, lambda: settled(report)),
+                    "controls": lambda: (chain_scene(w), w.learn_panel.set_controls_shown(True),
+                                         w.docks["learnDock"].raise_(), settled(report)),
+                    "select": lambda: (w.select_node(w.document.graph.nodes_of_type("dense")[0].id),
+                                       settled(report))}.get(scene, lambda: settled(report))
             w.presentation.laidOut.connect(then, Qt.ConnectionType.SingleShotConnection)
             w.presentation.set_scale(scale)
             w.presentation.set_on(True)
@@ -69,6 +74,10 @@ def main() -> int:
         out["data"] = {p.objectName(): round(p.plotItem.vb.height()) for p in w.findChildren(BasePlot) if in_view(p)}
         image = w.grab().toImage()
         out["ticks"] = [t for p in w.findChildren(BasePlot) if in_view(p) for t in screencheck.tick_problems(p)]
+        palette = w.palette_list  # its empty room under its last row of entries
+        rows_end = max(palette.visualItemRect(palette.item(i)).bottom() for i in range(palette.count()))
+        out["palette_spare"] = palette.viewport().height() - rows_end if in_view(palette) else 0
+        out["palette_row"] = palette.gridSize().height()
         out["tabs"] = [t for bar in w.findChildren(QTabBar) if screencheck._shown(bar, w)
                        for t in screencheck.tab_problems(bar, w, image)]
         if scene:
@@ -76,6 +85,7 @@ def main() -> int:
             text = w.learn_panel.text
             spacing = QFontMetrics(text.document().defaultFont()).lineSpacing()
             out["learn_lines"] = text.viewport().height() / spacing if in_view(text) else 0
+            out["inspector_in_view"] = in_view(w.inspector) and not w.inspector.visibleRegion().isEmpty()
             out["output_in_view"] = in_view(w.output_panel) and not w.output_panel.visibleRegion().isEmpty()
             out["learn_in_view"] = in_view(text) and not text.visibleRegion().isEmpty()
             out["diagram_scale"] = w.view.transform().m11()
@@ -134,7 +144,11 @@ def main() -> int:
                     plots[plot.objectName() or type(plot).__name__] = round(
                         item.vb.height() if item is not None else plot.height())
                     found += [f for f in screencheck.plot_text_problems(plot, w, image) if "contrast" not in f]
-            out["in_front"][name] = {"plots": plots, "problems": found, "window": [w.width(), w.height()]}
+            from PySide6.QtWidgets import QScrollArea
+            sideways = [a.accessibleName() or a.objectName() for a in dock.findChildren(QScrollArea)
+                        if a.horizontalScrollBar().isVisible()]  # content wider than its room
+            out["in_front"][name] = {"plots": plots, "problems": found, "window": [w.width(), w.height()],
+                                     "sideways": sideways}
             if png:
                 image.save(png[:-4] + f"-{name}.png")
             each_tab(names[1:], then)

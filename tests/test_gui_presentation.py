@@ -118,9 +118,19 @@ def _base_pt():
     return scale._base.pointSizeF()
 
 
-def probe(tmp_path, width, height, scale, env=None, name=None, scene=None):
+def probe(tmp_path, width, height, scale, env=None, name=None, scene=None, x11=False):
     """The window's panels and plots on a width x height offscreen screen
-    (``scene``: see tests/layout_probe.py)."""
+    (``scene``: see tests/layout_probe.py); ``x11``: on an Xvfb screen of that size instead,
+    the xcb platform with no window manager (full screen is asked for, never granted)."""
+    if x11:
+        from test_real_pointer import start_xvfb, stop
+        with open(tmp_path / f"xvfb-{width}.log", "wb") as log:
+            xvfb, display = start_xvfb(log, f"{width}x{height}")
+            try:
+                return probe(tmp_path, width, height, scale, {"QT_QPA_PLATFORM": "xcb", "DISPLAY": display,
+                                                              **(env or {})}, name, scene)
+            finally:
+                stop(xvfb)
     config = tmp_path / "screen.json"
     config.write_text(json.dumps({"synchronousWindowSystemEvents": False, "windowFrameMargins": False, "screens": [{"name": "s", "x": 0, "y": 0, "width": width, "height": height,
                                                "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
@@ -198,6 +208,32 @@ def test_presentation_started_again_from_the_saved_window_keeps_its_layout(tmp_p
     assert "inspectorDock" not in again["docks"]  # tabbed behind the Output view
 
 
+@pytest.mark.parametrize("x11", [False, True])
+def test_presentation_on_a_larger_screen_than_the_saved_layout_arranges_it_afresh(tmp_path, x11):
+    """A teacher's trial: presenting at 1280x720, quit, the screen restarted at
+    1920x1080, the app again (the same settings) and F11. Going full screen from
+    the saved 1280 px window crossed the narrow-window width and queued a Reset
+    layout (X with no window manager reports full screen off): the Learn panel
+    had under a line, the Inspector squeezed, the curves beside the Network panel."""
+    first = probe(tmp_path, 1280, 720, 2.0, scene="chain", x11=x11)
+    assert first["learn_lines"] >= 8
+    out = probe(tmp_path, 1920, 1080, 2.0, name=str(tmp_path / "again.png"), scene="chain", x11=x11)
+    assert out["window"] == [1920, 1080]
+    assert out["output_in_view"] and out["learn_in_view"], out["docks"]
+    assert out["learn_lines"] >= 8, out["learn_lines"]
+    assert "networkDock" not in out["docks"]  # the curves alone in the bottom row (the Network panel tabbed)
+    assert 0 <= out["palette_spare"] < out["palette_row"], (out["palette_spare"], out["docks"])  # no empty box under the palette
+    assert_usable(out)
+
+
+def test_a_layer_selected_while_presenting_at_1280x720_brings_the_inspector_forward(tmp_path):
+    """A teacher's trial: at 1280x720@200% the Inspector shares the Output view's
+    tab group and the Network panel was in front: selecting Dense 1 showed nothing of it."""
+    out = probe(tmp_path, 1280, 720, 2.0, scene="select")
+    assert out["inspector_in_view"], out["docks"]
+    assert_usable(out, ("lossPlot",))
+
+
 @pytest.mark.parametrize("width,height", [(1280, 720), (1920, 1080)])
 def test_a_picked_point_shows_the_chain_rule_beside_the_output_view_at_200_percent(tmp_path, width, height):
     """A teacher's trial: the XOR lesson's network trained, a point picked on
@@ -219,10 +255,23 @@ def test_a_picked_point_shows_the_chain_rule_beside_the_output_view_at_200_perce
     assert set(out["in_front"]) >= {"functionsDock", "surfaceDock", "curvesDock", "lessonDock"}
     for name, seen in out["in_front"].items():
         assert seen["problems"] == [], (name, seen["problems"])
+        # no panel scrolls sideways (the Training panel's fields were cut); the confusion matrix
+        # scrolls by design when wider than its room
+        assert set(seen["sideways"]) <= {"Confusion matrix"}, (name, seen["sideways"])
         assert all(h >= MIN_DATA_HEIGHT for h in seen["plots"].values()), (name, seen["plots"])
     assert out["in_front"]["surfaceDock"]["plots"] and out["in_front"]["functionsDock"]["plots"]
     # (at 1280x720 the Learn panel is in front of the curves, in the bottom row)
     assert_usable(out, ("boundaryPlot",) if height == 720 else ("boundaryPlot", "lossPlot"))
+
+
+def test_the_learn_panels_controls_opened_at_1280x720_leave_its_text_room(tmp_path):
+    """A teacher's trial at 1280x720@200%: the Learn panel (the wide bottom row) with its
+    controls opened showed two lines of the chain rule under four rows of controls: in
+    a wide panel they take two rows."""
+    out = probe(tmp_path, 1280, 720, 2.0, scene="controls")
+    assert out["learn_in_view"], out["docks"]
+    assert out["learn_lines"] >= 4, out["learn_lines"]
+    assert_usable(out, ("boundaryPlot",))
 
 
 def test_presenting_folds_the_learn_panels_controls_and_one_click_opens_them(window, qtbot):
@@ -242,3 +291,54 @@ def test_presenting_folds_the_learn_panels_controls_and_one_click_opens_them(win
     assert not panel.controls.isVisibleTo(panel)
     w.presentation.set_on(False)
     qtbot.waitUntil(lambda: panel.controls.isVisibleTo(panel))
+
+
+def test_presenting_the_lessons_step_and_quiz_button_take_the_scale_with_no_gap(window, qtbot):
+    """A teacher's trial at 200%: "Quiz mode: off" stayed at the everyday size until
+    the theme was switched (its style sheet kept the font it had), "✓ Done" kept 12 pt,
+    and the checks under the lesson text kept the height of a narrower panel: an
+    empty gap above "Noticed:" in the text's room."""
+    w = window
+    w.show_lessons()
+    w.lessons.start("02-xor")
+    panel = w.lesson_panel
+    qtbot.waitUntil(lambda: panel.waiting.isVisibleTo(panel))
+    quiz_pt, done_pt = panel.quiz_button.font().pointSizeF(), panel.done.font().pointSizeF()
+    w.presentation.set_scale(2.0)
+    w.presentation.set_on(True)
+    qtbot.waitUntil(lambda: w.presentation.on and QApplication.font().pointSizeF() == pytest.approx(2 * _base_pt()))
+    qtbot.waitUntil(lambda: panel.quiz_button.font().pointSizeF() == pytest.approx(2 * quiz_pt), timeout=3000)
+    panel.done.ensurePolished()
+    assert panel.done.font().pointSizeF() == pytest.approx(2 * done_pt)
+    w.docks["lessonDock"].raise_()
+    qtbot.waitUntil(lambda: panel.waiting.width() > 0 and not panel.waiting.visibleRegion().isEmpty())
+    label = panel.waiting
+    spacing = label.fontMetrics().lineSpacing()
+    # no more than its lines at its width (a taller least height is the gap)
+    qtbot.waitUntil(lambda: label.minimumHeight() <= label.heightForWidth(label.width()) + 1, timeout=3000)
+    assert label.height() < label.heightForWidth(label.width()) + spacing
+    w.presentation.set_on(False)
+    qtbot.waitUntil(lambda: panel.quiz_button.font().pointSizeF() == pytest.approx(quiz_pt), timeout=3000)
+
+
+def _title_ink(dock) -> int:
+    """The height in px of the ink of ``dock``'s title (its first 80 px, above its panel)."""
+    image = dock.grab().toImage()
+    background = image.pixel(2, 2)
+    rows = [y for y in range(dock.widget().y())
+            if any(image.pixel(x, y) != background for x in range(4, min(80, image.width())))]
+    return max(rows) - min(rows) + 1 if rows else 0
+
+
+def test_presenting_draws_the_panels_titles_at_the_scale(window, qtbot):
+    """A teacher's trial: at 200% "Layers", "Output", "Lessons" above the panels kept
+    their everyday size (Qt keeps the title font a dock was made with)."""
+    w = window
+    dock = w.docks["layersDock"]
+    everyday = _title_ink(dock)
+    assert everyday > 0
+    w.presentation.set_scale(2.0)
+    w.presentation.set_on(True)
+    qtbot.waitUntil(lambda: _title_ink(dock) >= 1.6 * everyday, timeout=3000)
+    w.presentation.set_on(False)
+    qtbot.waitUntil(lambda: _title_ink(dock) == everyday, timeout=3000)

@@ -39,12 +39,12 @@ def need(tool: str) -> str:
     return path
 
 
-def start_xvfb(log) -> tuple[subprocess.Popen, str]:
-    """Xvfb on a free display: it picks the number and writes it to a pipe.
+def start_xvfb(log, screen: str = "1600x1000") -> tuple[subprocess.Popen, str]:
+    """Xvfb on a free display (a ``screen`` WxH): it picks the number and writes it to a pipe.
     It ends by itself when its last client (the app) goes, and the app when
     its stdin closes: nothing outlives a test run that is killed."""
     read_end, write_end = os.pipe()
-    proc = subprocess.Popen([need("Xvfb"), "-displayfd", str(write_end), "-screen", "0", "1600x1000x24",
+    proc = subprocess.Popen([need("Xvfb"), "-displayfd", str(write_end), "-screen", "0", f"{screen}x24",
                              "-nolisten", "tcp", "-terminate"], pass_fds=(write_end,), stdout=log,
                             stderr=log)
     os.close(write_end)

@@ -155,6 +155,9 @@ class TrainingPanel(QWidget):
         form = QFormLayout(self)
         form.setVerticalSpacing(4)
         form.setContentsMargins(6, 4, 6, 4)
+        # A label over its field where the column is too narrow for both side by side (presenting at
+        # 1280x720@200% the fields were cut, "circle", "seed_", under a horizontal scroll bar)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         seed_row = QWidget()
         seed_row.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)  # no taller than its spin box
         seed_lay = QHBoxLayout(seed_row)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem
 from nnbuilder.core.teaching.lessons import ANSWER_LINK
 
 from ..widgets.follows_theme import FollowsTheme
+from ..widgets.scale import scaled_pt
 
 LIST_HINT = ("Each lesson walks you through one idea of the lecture in the app itself: it loads "
              "a network and data, tells you what to do, and notices when you have done it.")
@@ -113,6 +114,7 @@ class LessonPanel(FollowsTheme, QWidget):
         self.waiting.setObjectName("lessonWaiting")
         self.waiting.setWordWrap(True)
         self.waiting.setTextFormat(Qt.TextFormat.RichText)
+        self.waiting.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)  # (no gap above "Noticed:")
         self.done = QLabel("✓ Done")
         self.done.setObjectName("lessonDone")
         self.done.setAccessibleName("Step done")
@@ -177,7 +179,7 @@ class LessonPanel(FollowsTheme, QWidget):
 
     def _style_done(self) -> None:
         dark = self.palette().color(QPalette.ColorRole.Window).lightness() < 128
-        self.done.setStyleSheet(f"font-weight: bold; font-size: 12pt; color: {'#7bd88f' if dark else '#1e7b34'};")
+        self.done.setStyleSheet(f"font-weight: bold; font-size: {scaled_pt(12):g}pt; color: {'#7bd88f' if dark else '#1e7b34'};")
         # Quiz mode on: framed in the highlight colour, in bold (Fusion's sunken look hardly showed);
         # set again in each theme (a style sheet keeps the palette it was set in).
         pal = self.palette()
@@ -189,6 +191,13 @@ class LessonPanel(FollowsTheme, QWidget):
     def theme_changed(self) -> None:
         self._style_done()
 
+    def changeEvent(self, event):
+        """A new UI scale: the styled "✓ Done" and Quiz mode button at it too (a widget
+        with a style sheet kept the font it had: "Quiz mode: off" stayed small at 200%)."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._style_done()
+
     def eventFilter(self, obj, event):
         if obj is self._step_page and event.type() == QEvent.Type.Resize \
                 and event.size().width() != event.oldSize().width():
@@ -196,9 +205,12 @@ class LessonPanel(FollowsTheme, QWidget):
         return False
 
     def _fit_labels(self) -> None:
-        """The heading and the checks as tall as their lines at the page's width."""
+        """The heading and the checks as tall as their lines at the page's width
+        (theirs, not their own last width: a narrower one left an empty gap above
+        "Noticed:" and took the lesson text's lines)."""
+        width = self._step_page.width()
         for label in (self.heading, self.waiting):
-            label.setMinimumHeight(label.heightForWidth(label.width()) if label.text() and label.width() > 0 else 0)
+            label.setMinimumHeight(label.heightForWidth(width) if label.text() and width > 0 else 0)
 
     # ------------------------------------------------------------- the list
     def set_entries(self, entries, finished=()) -> None:

@@ -173,6 +173,7 @@ class MainWindow(FollowsTheme, QMainWindow):
                                          self.rate_label, self.training_panel.speed, self.file_toolbar, self.restyle_views,
                                          [self.curves.timeline], self)
         self.presentation.changed.connect(self.act_presentation.setChecked)
+        self.presentation.changed.connect(self.dock_layout.hold)
         self.presentation.changed.connect(lambda on: self.learn_panel.set_controls_shown(not on))
         self.presentation.panelsHidden.connect(self.act_hide_panels.setChecked)
         self.scale_actions[self.presentation.scale].setChecked(True)

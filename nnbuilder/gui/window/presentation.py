@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Callable
 
 from PySide6.QtCore import QByteArray, QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QToolBar, QToolButton, QWidget
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QToolBar, QToolButton, QWidget
 
 from ..diagram.view import NetworkView
 from ..widgets.scale import SCALES, relative_font, set_ui_scale, ui_scale
@@ -63,6 +64,7 @@ class Presentation(QObject):
         self._hidden: list[str] = []  # the panels Hide panels hid, in order
         self._raised: list[str] = []  # those of them that were their tab group's front tab
         self._narrow = False  # laid out for a screen too narrow for the larger panels side by side
+        self._palette_least = docks["layersDock"].widget().minimumHeight()  # its everyday least
         docks["lessonDock"].visibilityChanged.connect(self._lessons_shown)
 
     # ------------------------------------------------------------ the mode
@@ -89,6 +91,7 @@ class Presentation(QObject):
             QTimer.singleShot(0, self._make_room)
         else:  # the panels as they were before (a tab group _make_room made comes apart)
             self._narrow = False
+            self._docks["layersDock"].widget().setMinimumHeight(self._palette_least)
             w.setCorner(Qt.Corner.BottomRightCorner, self._corner_before)
             w.restoreState(self._docks_before)
         self.changed.emit(on)
@@ -117,7 +120,7 @@ class Presentation(QObject):
             if d["lessonDock"].isVisible() and not d["lessonDock"].isFloating():
                 w.tabifyDockWidget(d["trainingDock"], d["lessonDock"])
                 d["lessonDock"].raise_()
-            w.resizeDocks([d["layersDock"]], [PALETTE_ROWS * w.fontMetrics().lineSpacing()], Qt.Orientation.Vertical)
+            w.resizeDocks([d["layersDock"]], [self._palette_height()], Qt.Orientation.Vertical)
             w.tabifyDockWidget(d["problemsDock"], d["curvesDock"])  # the plots beside the Network panel: too narrow
             w.tabifyDockWidget(d["curvesDock"], d["functionsDock"])  # it shares the curves' group
             learn_front = self._learn_front()
@@ -159,6 +162,21 @@ class Presentation(QObject):
             w.layout().activate()
         QTimer.singleShot(0, lambda: self._widen_right(narrow, room.width()))  # once its new tab bar has its font
 
+    def _palette_height(self) -> int:
+        """The layer palette's dock as tall as its rows of entries at its width
+        (at most PALETTE_ROWS lines; it scrolls), no taller: at 1920x1080 it was a
+        440x540 px box of one row."""
+        dock = self._docks["layersDock"]
+        palette = dock.widget()
+        grid = palette.gridSize()
+        per_row = max(1, palette.viewport().width() // max(1, grid.width()))
+        rows = -(-palette.count() // per_row)
+        content = rows * grid.height() + 2 * palette.frameWidth() + 4
+        palette.setMinimumHeight(min(self._palette_least, content))  # (its two rows' least: one row here)
+        title = dock.height() - palette.height()
+        return min(max(PALETTE_ROWS * self._window.fontMetrics().lineSpacing(), palette.minimumHeight()),
+                   content) + max(0, title)
+
     def _lessons_shown(self, shown: bool) -> None:
         """Lessons opened while presenting on a narrow screen: in the Training
         panel's tab group (a column of their own grew the window past the screen)."""
@@ -167,6 +185,8 @@ class Presentation(QObject):
                 and d["lessonDock"] not in self._window.tabifiedDockWidgets(d["trainingDock"]):
             self._window.tabifyDockWidget(d["trainingDock"], d["lessonDock"])
             d["lessonDock"].raise_()
+            self._window.layout().activate()  # (the palette grew with the column's new group)
+            self._window.resizeDocks([d["layersDock"]], [self._palette_height()], Qt.Orientation.Vertical)
             room = self._window.screen().geometry().width() if self._window.screen() else self._window.width()
             # (the column they had went to the Output view's: back to the diagram)
             QTimer.singleShot(0, lambda: self._widen_right(True, room))
@@ -225,6 +245,15 @@ class Presentation(QObject):
                                           else Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         for widget in self._spare:  # (their own state: shown again on leaving)
             widget.setVisible(not (self.on and narrow))
+        for dock in self._docks.values():
+            # Qt draws a dock's title in the font the dock was made with while the dock's font is the
+            # application's ("Layers" stayed at 9 pt at 200%): presenting, a font of its own, the same size
+            if self.on:
+                font = QFont(QApplication.font())
+                font.setStyleStrategy(QFont.StyleStrategy.PreferQuality)
+                dock.setFont(font)
+            else:
+                dock.setFont(QFont())  # (the application's again)
         factor = 1.0 if narrow else COUNTER_FACTOR
         for label in self._counters:
             if self.on:

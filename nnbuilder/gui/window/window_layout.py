@@ -162,6 +162,7 @@ class WindowLayout:
         self._shown_once = False
         self._toolbar: QToolBar | None = None
         self._narrow: bool | None = None  # the width class the docks were laid out for
+        self._held = False  # presentation mode lays the docks out (see hold)
         self._tab_watch = _TabBarWatch(window)
         self._focus_follower = _FocusFollower(window, self.docks)
         window.installEventFilter(self._tab_watch)
@@ -290,11 +291,11 @@ class WindowLayout:
         """A narrow window puts ``toolbar`` on a row of its own, so the
         counters and the loss never hide behind the overflow arrow; a window
         laid out for the other side of ``NARROW_WIDTH`` is laid out again
-        (unless full screen: presentation mode lays it out)."""
+        (unless presentation mode holds the layout)."""
         self._toolbar = toolbar
         self._break_toolbar()
-        if self._window.isFullScreen():  # presentation mode lays the docks out by its own rules (a Reset
-            return  # queued by the jump from 1024 px to a 1280 px screen undid them)
+        if self._held or self._window.isFullScreen():  # presentation mode lays the docks out by its own
+            return  # rules (a Reset queued by the jump from 1024 or 1280 px to the screen's width undid them)
         narrow = self._window.width() < NARROW_WIDTH
         if self._shown_once and self._narrow is not None and narrow != self._narrow:
             self._narrow = narrow
@@ -302,6 +303,13 @@ class WindowLayout:
             QTimer.singleShot(0, lambda: self.reset(self.docks["lessonDock"].isVisible()))
         elif self._shown_once and self._narrow is False:  # a wide window shrunk: the Problems
             QTimer.singleShot(0, self._widen_problems)  # group's titles stay whole (1600 -> 1440 px cut them)
+
+    def hold(self, held: bool) -> None:
+        """While ``held`` (presentation mode on) a resize lays nothing out again:
+        the window's full-screen state is not to be trusted (under X without a
+        window manager Qt reports it off at once, and the jump from a saved
+        1280 px window to a 1920 px screen reset the docks presentation had arranged)."""
+        self._held = held
 
     def _break_toolbar(self) -> None:
         w, toolbar = self._window, self._toolbar
@@ -328,12 +336,21 @@ class WindowLayout:
 
     def layer_selected(self) -> None:
         """A layer was selected: where the Inspector shares the settings' tab
-        group (a narrow window), it comes up in place of the settings."""
-        d = self.docks
-        bar = tab_bar_of(self._window, d["trainingDock"])
-        if bar is not None and d["inspectorDock"] in self._window.tabifiedDockWidgets(d["trainingDock"]) \
-                and bar.tabText(bar.currentIndex()) == d["trainingDock"].windowTitle():
-            d["inspectorDock"].raise_()
+        group (a narrow window), it comes up in place of the settings; while
+        presenting (see hold) in place of any panel but Learn's and the loss
+        surface's (at 1280x720 it shares the Output view's group, the Network
+        panel in front, and a selected layer showed nothing)."""
+        d, w = self.docks, self._window
+        inspector = d["inspectorDock"]
+        bar = tab_bar_of(w, inspector)
+        if bar is None or not w.tabifiedDockWidgets(inspector):
+            return
+        front = next((dock for dock in w.tabifiedDockWidgets(inspector)
+                      if dock.windowTitle() == bar.tabText(bar.currentIndex())), None)
+        if front is None:
+            return
+        if front is d["trainingDock"] or (self._held and front.objectName() not in RIGHT_TABBED):
+            inspector.raise_()
 
     def show_lesson_dock(self) -> None:
         dock = self.docks["lessonDock"]
