@@ -264,16 +264,6 @@ def test_a_picked_point_shows_the_chain_rule_beside_the_output_view_at_200_perce
     assert_usable(out, ("boundaryPlot",) if height == 720 else ("boundaryPlot", "lossPlot"))
 
 
-def test_the_learn_panels_controls_opened_at_1280x720_leave_its_text_room(tmp_path):
-    """A teacher's trial at 1280x720@200%: the Learn panel (the wide bottom row) with its
-    controls opened showed two lines of the chain rule under four rows of controls: in
-    a wide panel they take two rows."""
-    out = probe(tmp_path, 1280, 720, 2.0, scene="controls")
-    assert out["learn_in_view"], out["docks"]
-    assert out["learn_lines"] >= 4, out["learn_lines"]
-    assert_usable(out, ("boundaryPlot",))
-
-
 def test_presenting_folds_the_learn_panels_controls_and_one_click_opens_them(window, qtbot):
     """Their room goes to the chain rule's text while presenting; the fold,
     clicked, brings back the sample row and Step through."""

@@ -131,7 +131,6 @@ class LearnPanel(QWidget):
         rows.addLayout(kinds)
         rows.addLayout(steps)
         rows.addWidget(self.one_sample)
-        self._rows = rows
         # the fold: open, at the start of the sample row; folded, beside the phase (a row of its own
         # took a line of the text's)
         head = self._head = QHBoxLayout()
@@ -141,33 +140,7 @@ class LearnPanel(QWidget):
         layout.addLayout(head)
         layout.addWidget(self.controls)
         layout.addWidget(self.text, 1)
-        self._kinds, self._steps, self._wide = kinds, steps, False
         self._show_controls(True)
-
-    def resizeEvent(self, event):
-        super().resizeEvent(event)
-        self._arrange()
-
-    def _arrange(self) -> None:
-        """The controls in two rows where the panel is wide enough (the radio buttons beside
-        the sample row, "one sample" beside Step through), else in four: in the bottom row
-        at 1280x720@200% four rows left the chain rule's text two lines."""
-        top = [self.fold, self.row, self.activations, self.deltas]
-        steps = [self.step_button, self.next_button, self.by_hand, self.one_sample]
-        spacing = 6 * max(self._top.spacing(), 0) + 12 + 8  # (between them, the margins, a little slack)
-        need = max(sum(w.sizeHint().width() for w in top) + self.fontMetrics().horizontalAdvance("Sample row"),
-                   sum(w.sizeHint().width() for w in steps)) + spacing
-        wide = self.width() >= need
-        if wide == self._wide:
-            return
-        self._wide = wide
-        # (each row's last item is its stretch, but the sample row's and the one of "one sample")
-        for widget, home, there in ((self.activations, self._kinds, self._top), (self.deltas, self._kinds, self._top),
-                                    (self.one_sample, self._rows, self._steps)):
-            into, out_of = (there, home) if wide else (home, there)
-            out_of.removeWidget(widget)
-            before_stretch = into in (self._kinds, self._steps)
-            into.insertWidget(into.count() - 1 if before_stretch else into.count(), widget)
 
     def _show_controls(self, shown: bool) -> None:
         into = self._top if shown else self._head
